@@ -1,0 +1,1 @@
+"""Regulars: an open-source loyalty platform."""

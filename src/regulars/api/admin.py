@@ -1,0 +1,207 @@
+"""``/v1/admin``: what an owner's key manages: the business, stores, tills, staff, keys, the
+program, members and receipts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from regulars import errors
+from regulars.api.deps import IdempotencyKey, Owner, RuntimeDep
+from regulars.api.errors_doc import responses
+from regulars.api.schemas import (
+    AdjustIn,
+    CardIn,
+    KeyIn,
+    MemberIn,
+    MemberPatch,
+    MergeIn,
+    StaffIn,
+    StoreIn,
+    TerminalIn,
+)
+from regulars.services import ledger_admin, members, programs, tenants
+from regulars.services.members import MemberRef
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+NF = responses(errors.NotFound)
+
+
+@router.get("/tenant")
+def tenant(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    return tenants.tenant_info(rt, owner.tenant_id)
+
+
+@router.post("/stores", status_code=201, responses=responses(errors.InvalidInput,
+                                                             errors.Conflict))
+def create_store(body: StoreIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    return tenants.create_store(rt, owner.tenant_id, code=body.code, name=body.name)
+
+
+@router.get("/stores")
+def list_stores(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+    return tenants.list_stores(rt, owner.tenant_id)
+
+
+@router.post("/terminals", status_code=201, responses=responses(
+    errors.InvalidInput, errors.NotFound, errors.Conflict))
+def create_terminal(body: TerminalIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """A till and its API key. The key is shown in this answer only; it is stored hashed."""
+    return tenants.create_terminal(rt, owner.tenant_id, store_id=body.store_id,
+                                   code=body.code, name=body.name)
+
+
+@router.get("/terminals")
+def list_terminals(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+    return tenants.list_terminals(rt, owner.tenant_id)
+
+
+@router.post("/terminals/{terminal_id}/rotate-key", responses=NF)
+def rotate_terminal_key(terminal_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    return tenants.rotate_terminal_key(rt, owner.tenant_id, terminal_id)
+
+
+@router.delete("/terminals/{terminal_id}", status_code=204, responses=NF)
+def revoke_terminal(terminal_id: int, owner: Owner, rt: RuntimeDep) -> Response:
+    tenants.revoke_terminal(rt, owner.tenant_id, terminal_id)
+    return Response(status_code=204)
+
+
+@router.post("/staff", status_code=201, responses=responses(
+    errors.InvalidInput, errors.NotFound, errors.Conflict))
+def create_staff(body: StaffIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    return tenants.create_staff(rt, owner.tenant_id, name=body.name, email=body.email,
+                                role=body.role, store_id=body.store_id)
+
+
+@router.get("/staff")
+def list_staff(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+    return tenants.list_staff(rt, owner.tenant_id)
+
+
+@router.get("/staff/{staff_id}", responses=NF)
+def get_staff(staff_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    return tenants.get_staff(rt, owner.tenant_id, staff_id)
+
+
+@router.post("/keys", status_code=201)
+def create_key(body: KeyIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """Another owner key (shown once)."""
+    return tenants.create_owner_key(rt, owner.tenant_id, body.label)
+
+
+@router.get("/keys")
+def list_keys(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+    return tenants.list_keys(rt, owner.tenant_id)
+
+
+@router.delete("/keys/{key_id}", status_code=204, responses=NF)
+def revoke_key(key_id: int, owner: Owner, rt: RuntimeDep) -> Response:
+    tenants.revoke_key(rt, owner.tenant_id, key_id)
+    return Response(status_code=204)
+
+
+@router.get("/program")
+def get_program(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """The current program version and its rules."""
+    return programs.current(rt, owner.tenant_id)
+
+
+@router.put("/program", responses=responses(errors.InvalidInput))
+async def put_program(request: Request, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """Save new rules as the next program version (the full rules object, strictly typed).
+    Earlier accruals keep the version that produced them."""
+    raw = await request.body()
+    program = programs.parse_rules(None, strict_json=raw)
+    version = programs.save(rt, owner.tenant_id, program)
+    return {"version": version, "rules": programs.rules_of(program)}
+
+
+@router.get("/program/versions")
+def program_versions(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+    return programs.history(rt, owner.tenant_id)
+
+
+@router.post("/members", responses=responses(errors.InvalidInput, errors.DuplicateIdentifier))
+def register(body: MemberIn, owner: Owner, rt: RuntimeDep, response: Response) -> dict[str, Any]:
+    member, created = members.register(rt, owner.tenant_id, body.to_registration())
+    response.status_code = 201 if created else 200
+    return member
+
+
+@router.get("/members")
+def search_members(owner: Owner, rt: RuntimeDep, q: str | None = None, limit: int = 50,
+                   offset: int = 0) -> list[dict[str, Any]]:
+    """Search by phone (any format), card, or part of a name."""
+    if not 1 <= limit <= 500 or offset < 0:
+        raise errors.InvalidInput("limit must lie between 1 and 500", field="limit")
+    return members.search(rt, owner.tenant_id, text=q, limit=limit, offset=offset)
+
+
+@router.get("/members/{member_id}", responses=NF)
+def get_member(member_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    return members.get(rt, owner.tenant_id, MemberRef(id=member_id))
+
+
+@router.patch("/members/{member_id}", responses=responses(errors.NotFound,
+                                                          errors.InvalidInput))
+def patch_member(member_id: int, body: MemberPatch, owner: Owner,
+                 rt: RuntimeDep) -> dict[str, Any]:
+    return members.update_profile(rt, owner.tenant_id, member_id,
+                                  body.model_dump(exclude_unset=True))
+
+
+@router.post("/members/{member_id}/cards", responses=responses(
+    errors.NotFound, errors.DuplicateIdentifier, errors.InvalidInput))
+def add_card(member_id: int, body: CardIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    return members.add_card(rt, owner.tenant_id, member_id, body.card)
+
+
+@router.post("/members/{member_id}/adjust", responses=responses(
+    errors.NotFound, errors.InvalidInput, errors.InsufficientPoints,
+    errors.IdempotencyMismatch))
+def adjust(member_id: int, body: AdjustIn, owner: Owner, rt: RuntimeDep,
+           key: IdempotencyKey) -> dict[str, Any]:
+    """Add or take away points by hand; a reason is required and kept in the history."""
+    return members.adjust(rt, owner.tenant_id, member_id, points=body.points,
+                          reason=body.reason, key=key)
+
+
+@router.post("/members/merge", responses=responses(
+    errors.NotFound, errors.Conflict, errors.InvalidInput, errors.IdempotencyMismatch))
+def merge(body: MergeIn, owner: Owner, rt: RuntimeDep, key: IdempotencyKey) -> dict[str, Any]:
+    """Merge a duplicate member into another: identifiers, receipts, points and their expiry
+    dates move through the ledger."""
+    return members.merge(rt, owner.tenant_id, source_id=body.source_id,
+                         target_id=body.target_id, key=key)
+
+
+@router.get("/members/{member_id}/history", responses=NF)
+def history(member_id: int, owner: Owner, rt: RuntimeDep, limit: int = 50,
+            before_id: int | None = None) -> list[dict[str, Any]]:
+    return members.history(rt, owner.tenant_id, member_id, limit=limit, before_id=before_id)
+
+
+@router.get("/members/{member_id}/lots", responses=NF)
+def lots(member_id: int, owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+    return members.lots(rt, owner.tenant_id, member_id)
+
+
+@router.get("/receipts")
+def list_receipts(owner: Owner, rt: RuntimeDep, member_id: int | None = None, limit: int = 50,
+                  before_id: int | None = None) -> list[dict[str, Any]]:
+    return ledger_admin.receipts_list(rt, owner.tenant_id, member_id=member_id, limit=limit,
+                                 before_id=before_id)
+
+
+@router.get("/receipts/{receipt_id}", responses=NF)
+def get_receipt(receipt_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    return ledger_admin.receipt(rt, owner.tenant_id, receipt_id)
+
+
+@router.get("/ledger/check")
+def ledger_check(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """Reconcile cached balances with postings and open lots for this tenant."""
+    problems = ledger_admin.check(rt, owner.tenant_id)
+    return {"ok": not problems, "problems": problems}

@@ -1,0 +1,58 @@
+"""The FastAPI application: routers per audience and the one place errors become HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from regulars.api import admin, pos
+from regulars.errors import RegularsError
+from regulars.services.runtime import Runtime, open_runtime
+
+
+def create_app(runtime: Runtime | None = None) -> FastAPI:
+    """The API over ``runtime`` (built from the environment's settings when not given)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if getattr(app.state, "runtime", None) is None:
+            app.state.runtime = open_runtime()
+        yield
+
+    app = FastAPI(title="Regulars", version="0.1.0", lifespan=lifespan,
+                  description="Loyalty platform API: POS checkout (quote → commit → refund) "
+                              "for tills, and administration for owners.")
+    app.state.runtime = runtime
+    app.include_router(pos.router)
+    app.include_router(admin.router)
+
+    @app.get("/v1/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        """A trivial endpoint: no database, no auth (the benchmark's baseline)."""
+        return {"status": "ok"}
+
+    @app.exception_handler(RegularsError)
+    async def regulars_error(_: Request, exc: RegularsError) -> JSONResponse:
+        body: dict[str, Any] = {"error": exc.code, "detail": exc.detail}
+        if exc.field:
+            body["field"] = exc.field
+        return JSONResponse(body, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in err["loc"] if p not in ("body",)) or "body",
+             "reason": err["msg"]}
+            for err in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": "body", "reason": "invalid request"}
+        return JSONResponse({"error": "invalid_input",
+                             "detail": f"{first['field']}: {first['reason']}",
+                             "field": first["field"], "errors": errors}, status_code=422)
+
+    return app

@@ -1,0 +1,52 @@
+"""Typed dependencies: the runtime, the calling principal, the idempotency key."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from regulars.errors import Forbidden, InvalidInput
+from regulars.services.auth import Principal, authenticate
+from regulars.services.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_principal(runtime: RuntimeDep,
+                  authorization: Annotated[str | None, Header()] = None) -> Principal:
+    token = None
+    if authorization and authorization.lower().startswith("bearer "):
+        token = authorization[7:].strip()
+    return authenticate(runtime, token)
+
+
+def get_till(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    if principal.kind != "till":
+        raise Forbidden("this call needs a till key")
+    return principal
+
+
+def get_owner(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    if principal.kind != "owner":
+        raise Forbidden("this call needs an owner key")
+    return principal
+
+
+def get_idempotency_key(
+        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> str:
+    if not idempotency_key or not 1 <= len(idempotency_key) <= 200:
+        raise InvalidInput("the Idempotency-Key header is required (1 to 200 characters)",
+                           field="Idempotency-Key")
+    return idempotency_key
+
+
+Till = Annotated[Principal, Depends(get_till)]
+Owner = Annotated[Principal, Depends(get_owner)]
+IdempotencyKey = Annotated[str, Depends(get_idempotency_key)]

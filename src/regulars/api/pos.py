@@ -1,0 +1,112 @@
+"""``/v1/pos``: what a till calls at checkout. Authenticated by the till's key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from regulars import errors
+from regulars.api.deps import IdempotencyKey, RuntimeDep, Till
+from regulars.api.errors_doc import responses
+from regulars.api.schemas import CommitIn, MemberIn, MemberRefIn, QuoteIn, RefundIn, SaleIn
+from regulars.services import checkout, members
+from regulars.services.checkout import CommitRequest, Outcome, Sale
+
+router = APIRouter(prefix="/v1/pos", tags=["pos"])
+
+
+def _sale(body: SaleIn) -> Sale:
+    return Sale(member=body.member.to_ref() if body.member else None,
+                lines=tuple(line.to_line() for line in body.lines),
+                points_to_spend=body.points_to_spend)
+
+
+def _send(outcome: Outcome, response: Response) -> dict[str, Any]:
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return outcome.body
+
+
+@router.post("/quote", responses=responses(errors.InvalidInput, errors.NotFound,
+                                           errors.RedemptionRefused,
+                                           errors.InsufficientPoints))
+def quote(body: QuoteIn, till: Till, rt: RuntimeDep) -> dict[str, Any]:
+    """Price a basket: discounts per line, points to earn, most points spendable, the level
+    and progress, and why. Writes nothing unless ``hold`` reserves the points to spend."""
+    return checkout.quote(rt, till, _sale(body), hold=body.hold)
+
+
+@router.post("/commit", responses=responses(
+    errors.InvalidInput, errors.NotFound, errors.IdempotencyMismatch, errors.ReceiptConflict,
+    errors.RedemptionRefused, errors.InsufficientPoints))
+def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey,
+           response: Response) -> dict[str, Any]:
+    """Post a paid receipt once. A replay with the same key and body returns the first answer
+    (header ``Idempotent-Replayed: true``)."""
+    req = CommitRequest(sale=_sale(body), receipt_id=body.receipt_id,
+                        occurred_at=body.occurred_at, hold_id=body.hold_id,
+                        staff_id=body.staff_id)
+    outcome = checkout.commit(rt, till, req, key=key,
+                              payload=body.model_dump(mode="json"))
+    return _send(outcome, response)
+
+
+@router.post("/receipts/{receipt_id}/refund", responses=responses(
+    errors.InvalidInput, errors.NotFound, errors.IdempotencyMismatch, errors.RefundRefused))
+def refund(receipt_id: int, body: RefundIn, till: Till, rt: RuntimeDep, key: IdempotencyKey,
+           response: Response) -> dict[str, Any]:
+    """Refund some lines and quantities, or (no ``lines``) everything left on the receipt."""
+    lines = None if body.lines is None else [(ln.line_no, ln.milli()) for ln in body.lines]
+    outcome = checkout.refund(rt, till, receipt_id, lines, key=key,
+                              payload={"receipt": receipt_id, **body.model_dump(mode="json")})
+    return _send(outcome, response)
+
+
+@router.post("/receipts/{receipt_id}/void", responses=responses(
+    errors.NotFound, errors.IdempotencyMismatch, errors.VoidRefused))
+def void(receipt_id: int, till: Till, rt: RuntimeDep, key: IdempotencyKey,
+         response: Response) -> dict[str, Any]:
+    """Cancel a receipt within the program's void window: every point it moved goes back."""
+    outcome = checkout.refund(rt, till, receipt_id, None, key=key,
+                              payload={"receipt": receipt_id, "void": True}, void=True)
+    return _send(outcome, response)
+
+
+@router.get("/receipts/{receipt_id}", responses=responses(errors.NotFound))
+def receipt(receipt_id: int, till: Till, rt: RuntimeDep) -> dict[str, Any]:
+    return checkout.receipt(rt, till, receipt_id)
+
+
+@router.get("/receipts", responses=responses(errors.NotFound))
+def receipt_by_number(receipt_id: str, till: Till, rt: RuntimeDep) -> dict[str, Any]:
+    """Find this till's receipt by its own receipt number."""
+    return checkout.receipt_by_number(rt, till, receipt_id)
+
+
+@router.post("/holds/{hold_id}/release", status_code=204, responses=responses(errors.NotFound))
+def release_hold(hold_id: int, till: Till, rt: RuntimeDep) -> Response:
+    checkout.release_hold(rt, till, hold_id)
+    return Response(status_code=204)
+
+
+@router.post("/members", responses=responses(errors.InvalidInput, errors.DuplicateIdentifier))
+def register(body: MemberIn, till: Till, rt: RuntimeDep, response: Response) -> dict[str, Any]:
+    """Register a customer at the till (a phone number is enough). 201 when new; 200 with
+    the existing member when the phone is known already."""
+    member, created = members.register(rt, till.tenant_id, body.to_registration(),
+                                       store_id=till.store_id, terminal_id=till.terminal_id)
+    response.status_code = 201 if created else 200
+    return member
+
+
+@router.post("/members/lookup", responses=responses(errors.InvalidInput, errors.NotFound))
+def lookup(body: MemberRefIn, till: Till, rt: RuntimeDep) -> dict[str, Any]:
+    """A member by phone, card, QR token or id: balance, spendable points, level, progress."""
+    return members.get(rt, till.tenant_id, body.to_ref())
+
+
+@router.get("/members/{member_id}/history", responses=responses(errors.NotFound))
+def history(member_id: int, till: Till, rt: RuntimeDep, limit: int = 50,
+            before_id: int | None = None) -> list[dict[str, Any]]:
+    return members.history(rt, till.tenant_id, member_id, limit=limit, before_id=before_id)

@@ -1,0 +1,167 @@
+"""Request bodies of the HTTP API: strict pydantic models (no silent coercion of types)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from regulars.domain.engine import QUANTITY_SCALE, BasketLine
+from regulars.services.members import MemberRef, Registration
+
+Text64 = Annotated[str, Field(min_length=1, max_length=64)]
+NonNegative = Annotated[int, Field(ge=0, le=10**15)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class MemberRefIn(Strict):
+    """Exactly one identifier: phone (any usual format), card number, QR token or id."""
+
+    phone: Annotated[str, Field(max_length=40)] | None = None
+    card: Annotated[str, Field(max_length=40)] | None = None
+    qr: Annotated[str, Field(max_length=64)] | None = None
+    id: int | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> MemberRefIn:
+        given = [v for v in (self.phone, self.card, self.qr, self.id) if v is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of phone, card, qr or id")
+        return self
+
+    def to_ref(self) -> MemberRef:
+        return MemberRef(phone=self.phone, card=self.card, qr=self.qr, id=self.id)
+
+
+class LineIn(Strict):
+    """A basket line. Give ``quantity`` (whole units) or ``quantity_milli`` (thousandths,
+    e.g. 20 500 for 20.5 litres)."""
+
+    sku: Text64
+    name: Annotated[str, Field(max_length=200)] = ""
+    category: Annotated[str, Field(max_length=64)] = ""
+    quantity: Annotated[int, Field(gt=0, le=10**6)] | None = None
+    quantity_milli: Annotated[int, Field(gt=0, le=10**9)] | None = None
+    unit_price_minor: NonNegative
+    discount_minor: NonNegative = 0
+
+    @model_validator(mode="after")
+    def _check(self) -> LineIn:
+        if (self.quantity is None) == (self.quantity_milli is None):
+            raise ValueError("give exactly one of quantity or quantity_milli")
+        try:
+            self.to_line()
+        except ValueError as exc:
+            raise ValueError(str(exc)) from exc
+        return self
+
+    def to_line(self) -> BasketLine:
+        milli = self.quantity_milli if self.quantity is None else self.quantity * QUANTITY_SCALE
+        assert milli is not None
+        return BasketLine(sku=self.sku, name=self.name, category=self.category,
+                          quantity_milli=milli, unit_price_minor=self.unit_price_minor,
+                          discount_minor=self.discount_minor)
+
+
+class SaleIn(Strict):
+    member: MemberRefIn | None = None
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
+    points_to_spend: NonNegative = 0
+
+
+class QuoteIn(SaleIn):
+    hold: bool = Field(default=False, description="reserve points_to_spend until commit")
+
+
+class CommitIn(SaleIn):
+    receipt_id: Text64 = Field(description="the till's own receipt number, unique per till")
+    occurred_at: datetime | None = Field(
+        default=None, description="when the sale happened, for a till that was offline")
+    hold_id: int | None = None
+    staff_id: int | None = None
+
+
+class RefundLineIn(Strict):
+    line_no: Annotated[int, Field(ge=1)]
+    quantity: Annotated[int, Field(gt=0)] | None = None
+    quantity_milli: Annotated[int, Field(gt=0)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> RefundLineIn:
+        if (self.quantity is None) == (self.quantity_milli is None):
+            raise ValueError("give exactly one of quantity or quantity_milli")
+        return self
+
+    def milli(self) -> int:
+        return self.quantity * QUANTITY_SCALE if self.quantity is not None else \
+            int(self.quantity_milli or 0)
+
+
+class RefundIn(Strict):
+    """Lines and quantities to refund; leave ``lines`` out to refund everything left."""
+
+    lines: list[RefundLineIn] | None = None
+
+
+class MemberIn(Strict):
+    phone: Annotated[str, Field(max_length=40)] | None = None
+    card: Annotated[str, Field(max_length=40)] | None = None
+    first_name: Annotated[str, Field(max_length=100)] | None = None
+    last_name: Annotated[str, Field(max_length=100)] | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None
+    birthday: date | None = None
+    consent: str = "full"
+    profile: dict[str, Any] | None = None
+    referrer_id: int | None = None
+
+    def to_registration(self) -> Registration:
+        return Registration(**self.model_dump())
+
+
+class MemberPatch(Strict):
+    first_name: Annotated[str, Field(max_length=100)] | None = None
+    last_name: Annotated[str, Field(max_length=100)] | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None
+    birthday: date | None = None
+    consent: str | None = None
+    profile: dict[str, Any] | None = None
+
+
+class CardIn(Strict):
+    card: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class AdjustIn(Strict):
+    points: Annotated[int, Field(ge=-10**12, le=10**12)]
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class MergeIn(Strict):
+    source_id: int
+    target_id: int
+
+
+class StoreIn(Strict):
+    code: Text64
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class TerminalIn(Strict):
+    store_id: int
+    code: Text64
+    name: Annotated[str, Field(max_length=200)] = ""
+
+
+class StaffIn(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    email: Annotated[str, Field(max_length=254)] | None = None
+    role: str
+    store_id: int | None = None
+
+
+class KeyIn(Strict):
+    label: Annotated[str, Field(max_length=200)] = ""

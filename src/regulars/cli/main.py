@@ -1,0 +1,202 @@
+"""The ``regulars`` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from regulars.config import Settings
+from regulars.errors import RegularsError
+from regulars.services import ledger_admin, tenants
+from regulars.services.runtime import open_runtime, upgrade_schema
+
+app = typer.Typer(help="Regulars: an open-source loyalty platform.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Tenants (businesses).", no_args_is_help=True)
+ledger_app = typer.Typer(help="The points ledger.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(ledger_app, name="ledger")
+
+console = Console()
+err = Console(stderr=True)
+
+DatabaseOpt = Annotated[str | None, typer.Option(
+    "--database-url", envvar="REGULARS_DATABASE_URL",
+    help="sqlite:///path or postgresql://user@host:5432/db")]
+
+
+def _settings(database_url: str | None) -> Settings:
+    settings = Settings()
+    if database_url:
+        settings = settings.model_copy(update={"database_url": database_url})
+    return settings
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=2)
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseOpt = None) -> None:
+    """Apply every pending migration (safe to run again)."""
+    url = upgrade_schema(_settings(database_url))
+    console.print(f"schema is up to date at {_redact(url)}")
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: Annotated[str, typer.Option(help="the business's name")],
+    currency: Annotated[str, typer.Option(help="ISO 4217 code, e.g. EUR")] = "EUR",
+    locale: Annotated[str, typer.Option(help="e.g. en_GB, ru_RU")] = "en_GB",
+    timezone: Annotated[str, typer.Option(help="IANA zone, e.g. Europe/Berlin")] = "UTC",
+    phone_region: Annotated[str, typer.Option(help="default phone region, e.g. GB")] = "GB",
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Create a business and print its first owner key (shown once)."""
+    rt = open_runtime(_settings(database_url), migrate=True)
+    try:
+        created = tenants.create_tenant(rt, name=name, currency=currency.upper(),
+                                        locale=locale, timezone=timezone,
+                                        phone_region=phone_region.upper())
+    except RegularsError as exc:
+        raise fail(f"{exc.field + ': ' if exc.field else ''}{exc.detail}") from exc
+    finally:
+        rt.close()
+    console.print(f"tenant {created.tenant_id} created")
+    console.print(f"owner key (shown once, keep it safe): [bold]{created.owner_key}[/bold]")
+
+
+@app.command()
+def expire(database_url: DatabaseOpt = None,
+           batch_size: Annotated[int, typer.Option(min=1, max=100_000)] = 5000) -> None:
+    """Expire every lot that is due now, as ledger entries (a second run writes nothing)."""
+    rt = open_runtime(_settings(database_url), migrate=True)
+    try:
+        due = ledger_admin.count_due(rt)
+        with progress_bar() as bar:
+            task = bar.add_task("expiring lots", total=due)
+            report = ledger_admin.expire(rt, batch_size=batch_size,
+                                         progress=lambda n: bar.advance(task, n))
+    finally:
+        rt.close()
+    console.print(f"expired {report.points} points in {report.lots} lots "
+                  f"({report.entries} entries)")
+
+
+@ledger_app.command("check")
+def ledger_check(database_url: DatabaseOpt = None) -> None:
+    """Reconcile cached balances with postings and open lots; exit 1 on any mismatch."""
+    rt = open_runtime(_settings(database_url), migrate=True)
+    try:
+        problems = ledger_admin.check(rt)
+    finally:
+        rt.close()
+    if problems:
+        for problem in problems[:50]:
+            err.print(problem)
+        err.print(f"[red]{len(problems)} mismatches[/red]")
+        raise typer.Exit(code=1)
+    console.print("ledger is consistent: every entry balances, balance = postings = open "
+                  "lots − debt for every member")
+
+
+@app.command()
+def serve(
+    database_url: DatabaseOpt = None,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+) -> None:
+    """Serve the API (migrating the schema first)."""
+    import uvicorn
+
+    settings = _settings(database_url)
+    os.environ["REGULARS_DATABASE_URL"] = settings.database_url
+    upgrade_schema(settings)
+    console.print(f"Regulars API on http://{host}:{port} (docs at /docs), database "
+                  f"{_redact(settings.database_url)}")
+    uvicorn.run("regulars.api.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level="warning", access_log=False)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    reset: Annotated[bool, typer.Option(help="rebuild the demo data from scratch")] = False,
+    members: Annotated[int, typer.Option(min=10, max=100_000)] = 2000,
+    path: Annotated[str, typer.Option(help="where the demo database lives")] =
+        "regulars-data/demo.db",
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="build and exit")] = False,
+) -> None:
+    """Start the platform on SQLite with a demo business and a year of its history."""
+    from regulars.services import demo as demo_service
+
+    url = f"sqlite:///{path}"
+    settings = _settings(url)
+    if reset or not os.path.exists(path):
+        if os.path.exists(path):
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(path + suffix):
+                    os.remove(path + suffix)
+        rt = open_runtime(settings, migrate=True)
+        try:
+            with progress_bar() as bar:
+                task = bar.add_task("building a year of demo history", total=None)
+
+                def step(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                demo_service.build(rt, members=members, progress=step)
+        finally:
+            rt.close()
+    rt = open_runtime(settings, migrate=True)
+    try:
+        info = demo_service.issue_keys(rt)
+    finally:
+        rt.close()
+    base = f"http://{host}:{port}"
+    console.print(f"[bold]Regulars demo[/bold]: {info['tenant_name']} "
+                  f"({info['members']} members, {info['receipts']} receipts)")
+    console.print(f"  API        {base}/docs")
+    console.print(f"  owner key  {info['owner_key']}")
+    for till in info["tills"]:
+        console.print(f"  till key   {till['key']}  ({till['store']} / {till['code']})")
+    console.print(f"  try:  curl -H 'Authorization: Bearer {info['owner_key']}' "
+                  f"{base}/v1/admin/tenant")
+    if no_serve:
+        return
+    serve(database_url=url, host=host, port=port, workers=1)
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.split("@", 1)
+        return f"{scheme}://{creds.split(':')[0]}:***@{host}" if ":" in creds else url
+    return url
+
+
+def main() -> None:
+    try:
+        app()
+    except RegularsError as exc:
+        err.print(f"[red]error:[/red] {exc.detail}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Engines and units of work.
+
+SQLite runs in WAL mode with ``synchronous=FULL`` and a busy timeout; every writing unit of
+work starts with ``BEGIN IMMEDIATE`` so that concurrent writers queue for the lock instead of
+failing halfway through. PostgreSQL runs at READ COMMITTED; limits hold there through
+conditional updates (``... WHERE balance - held >= :points``) that lock the row they change.
+
+A unit of work is a ``with`` block: it commits once at the end and rolls back on any exception.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.pool import NullPool
+
+
+class UniqueViolation(Exception):
+    """A unique constraint refused a row: the caller decides whether that is a replay."""
+
+
+class Busy(Exception):
+    """The database stayed locked past the busy timeout."""
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, poolclass=NullPool if not path else None,
+                               connect_args={"timeout": 30, "check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2,
+                         pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # transactions are begun explicitly below
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        writing = conn.get_execution_options().get("regulars_write", True)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+class Database:
+    """Hands out units of work over one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    @classmethod
+    def from_url(cls, url: str, *, pool_size: int = 10) -> Database:
+        return cls(make_engine(url, pool_size=pool_size))
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A writing transaction: commit on success, roll back on any exception.
+
+        Translates a unique-constraint failure into :class:`UniqueViolation` and a lock held
+        past the timeout into :class:`Busy`.
+        """
+        try:
+            with self.engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+        except IntegrityError as exc:
+            if _is_unique_violation(exc):
+                raise UniqueViolation(str(exc.orig)) from exc
+            raise
+        except OperationalError as exc:
+            if "locked" in str(exc.orig):
+                raise Busy(str(exc.orig)) from exc
+            raise
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction (rolled back at the end)."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(regulars_write=False)
+            with conn.begin() as txn:
+                yield conn
+                txn.rollback()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    orig = exc.orig
+    if isinstance(orig, sqlite3.IntegrityError):
+        return "UNIQUE" in str(orig)
+    return getattr(orig, "sqlstate", None) == "23505"

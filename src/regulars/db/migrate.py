@@ -1,0 +1,36 @@
+"""Schema migrations (Alembic), run in-process against an engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema at ``engine`` up to ``revision``; a no-op when it is already there."""
+    config = alembic_config()
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # Alembic manages its own transaction; drop the BEGIN IMMEDIATE hook's lock first.
+            conn = conn.execution_options(regulars_write=True)
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+        conn.commit()
+
+
+def current(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

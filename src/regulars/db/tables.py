@@ -1,0 +1,350 @@
+"""Table definitions (SQLAlchemy Core). Every table carries ``tenant_id`` and every index leads
+with it, so the schema can be distributed by tenant without change.
+
+Amounts are ``BigInteger`` minor units or points; times are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores UTC and always returns an aware UTC datetime (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(name: str, nullable: bool = False) -> Column[datetime]:
+    return Column(name, UtcDateTime(), nullable=nullable)
+
+
+def _tenant() -> Column[int]:
+    return Column("tenant_id", Id, ForeignKey("tenants.id"), nullable=False)
+
+
+tenants = Table(
+    "tenants", metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("locale", String(20), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("phone_region", String(2), nullable=False),
+    _ts("created_at"),
+)
+
+stores = Table(
+    "stores", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("code", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    _ts("created_at"),
+    UniqueConstraint("tenant_id", "code"),
+)
+
+terminals = Table(
+    "terminals", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("store_id", Id, ForeignKey("stores.id"), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    _ts("created_at"),
+    _ts("revoked_at", nullable=True),
+    UniqueConstraint("tenant_id", "code"),
+    Index(None, "tenant_id", "store_id"),
+)
+
+staff = Table(
+    "staff", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("name", String(200), nullable=False),
+    Column("email", String(254), nullable=True),
+    Column("role", String(20), nullable=False),
+    Column("store_id", Id, ForeignKey("stores.id"), nullable=True),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    _ts("created_at"),
+    UniqueConstraint("tenant_id", "email"),
+    CheckConstraint("role in ('owner', 'marketer', 'analyst', 'cashier')", name="role"),
+)
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("kind", String(10), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("label", String(200), nullable=False),
+    Column("terminal_id", Id, ForeignKey("terminals.id"), nullable=True),
+    _ts("created_at"),
+    _ts("revoked_at", nullable=True),
+    CheckConstraint("kind in ('owner', 'till')", name="kind"),
+    Index(None, "tenant_id", "terminal_id"),
+)
+
+members = Table(
+    "members", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("phone", String(20), nullable=True),
+    Column("first_name", String(100), nullable=True),
+    Column("last_name", String(100), nullable=True),
+    Column("email", String(254), nullable=True),
+    Column("birthday", Date, nullable=True),
+    Column("consent", String(10), nullable=False),
+    Column("profile", JSON, nullable=False),
+    Column("referrer_id", Id, ForeignKey("members.id"), nullable=True),
+    Column("status", String(10), nullable=False),
+    Column("merged_into_id", Id, ForeignKey("members.id"), nullable=True),
+    Column("level_floor_code", String(64), nullable=True),
+    Column("qr_token", String(64), nullable=False),
+    Column("store_id", Id, ForeignKey("stores.id"), nullable=True),
+    _ts("created_at"),
+    CheckConstraint("consent in ('full', 'earn_only', 'none')", name="consent"),
+    CheckConstraint("status in ('active', 'merged')", name="status"),
+    Index(None, "tenant_id", "phone"),
+)
+
+member_identifiers = Table(
+    "member_identifiers", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("value", String(64), nullable=False),
+    _ts("created_at"),
+    UniqueConstraint("tenant_id", "kind", "value"),
+    Index(None, "tenant_id", "member_id"),
+    CheckConstraint("kind in ('phone', 'card', 'qr')", name="kind"),
+)
+
+programs = Table(
+    "programs", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("version", Integer, nullable=False),
+    Column("rules", JSON, nullable=False),
+    Column("note", String(500), nullable=False, server_default=""),
+    _ts("created_at"),
+    UniqueConstraint("tenant_id", "version"),
+)
+
+accounts = Table(
+    "accounts", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=True),
+    Column("system_code", String(20), nullable=True),
+    Column("asset", String(20), nullable=False),
+    # Cached in the same transaction as every posting; system accounts keep 0 here (their
+    # balance is the sum of their postings) so that no commit contends on one hot row.
+    Column("balance", BigInteger, nullable=False, server_default="0"),
+    Column("held", BigInteger, nullable=False, server_default="0"),
+    Column("debt", BigInteger, nullable=False, server_default="0"),
+    UniqueConstraint("tenant_id", "member_id", "asset"),
+    UniqueConstraint("tenant_id", "system_code", "asset"),
+    CheckConstraint("held >= 0", name="held_nonneg"),
+    CheckConstraint("debt >= 0", name="debt_nonneg"),
+)
+
+entries = Table(
+    "entries", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("code", String(20), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=True),
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=True),
+    Column("terminal_id", Id, ForeignKey("terminals.id"), nullable=True),
+    Column("store_id", Id, ForeignKey("stores.id"), nullable=True),
+    Column("staff_id", Id, ForeignKey("staff.id"), nullable=True),
+    Column("program_version", Integer, nullable=True),
+    Column("reverses_entry_id", Id, ForeignKey("entries.id"), nullable=True),
+    Column("points", BigInteger, nullable=False),
+    Column("memo", JSON, nullable=False),
+    _ts("occurred_at"),
+    _ts("recorded_at"),
+    UniqueConstraint("tenant_id", "idempotency_key"),
+    Index(None, "tenant_id", "member_id", "id"),
+    Index(None, "tenant_id", "receipt_id"),
+)
+
+postings = Table(
+    "postings", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("entry_id", Id, ForeignKey("entries.id"), nullable=False),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    CheckConstraint("amount <> 0", name="nonzero"),
+    Index(None, "tenant_id", "account_id"),
+    Index(None, "tenant_id", "entry_id"),
+)
+
+lots = Table(
+    "lots", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("entry_id", Id, ForeignKey("entries.id"), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("remaining", BigInteger, nullable=False),
+    _ts("available_at"),
+    _ts("expires_at", nullable=True),
+    CheckConstraint("remaining >= 0 and remaining <= amount", name="remaining_range"),
+    Index("ix_lots_open", "tenant_id", "account_id", "expires_at",
+          postgresql_where=text("remaining > 0"), sqlite_where=text("remaining > 0")),
+    Index("ix_lots_due", "tenant_id", "expires_at",
+          postgresql_where=text("remaining > 0"), sqlite_where=text("remaining > 0")),
+)
+
+lot_moves = Table(
+    "lot_moves", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("entry_id", Id, ForeignKey("entries.id"), nullable=False),
+    Column("lot_id", Id, ForeignKey("lots.id"), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Index(None, "tenant_id", "entry_id"),
+)
+
+holds = Table(
+    "holds", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("terminal_id", Id, ForeignKey("terminals.id"), nullable=True),
+    Column("points", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),
+    _ts("created_at"),
+    _ts("expires_at"),
+    CheckConstraint("points > 0", name="positive"),
+    CheckConstraint("status in ('open', 'captured', 'released')", name="status"),
+    Index(None, "tenant_id", "account_id", "status"),
+)
+
+receipts = Table(
+    "receipts", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("terminal_id", Id, ForeignKey("terminals.id"), nullable=False),
+    Column("store_id", Id, ForeignKey("stores.id"), nullable=False),
+    Column("staff_id", Id, ForeignKey("staff.id"), nullable=True),
+    Column("receipt_no", String(64), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("program_version", Integer, nullable=False),
+    Column("gross_minor", BigInteger, nullable=False),
+    Column("discount_minor", BigInteger, nullable=False),
+    Column("points_spent", BigInteger, nullable=False),
+    Column("points_discount_minor", BigInteger, nullable=False),
+    Column("paid_minor", BigInteger, nullable=False),
+    Column("points_earned", BigInteger, nullable=False),
+    Column("refunded_paid_minor", BigInteger, nullable=False, server_default="0"),
+    Column("request_hash", String(64), nullable=False),
+    Column("response", JSON, nullable=False),
+    _ts("occurred_at"),
+    _ts("recorded_at"),
+    UniqueConstraint("tenant_id", "terminal_id", "receipt_no"),
+    Index(None, "tenant_id", "member_id", "occurred_at"),
+    Index(None, "tenant_id", "occurred_at"),
+    CheckConstraint("status in ('committed', 'partially_refunded', 'refunded', 'voided')",
+                    name="status"),
+)
+
+receipt_lines = Table(
+    "receipt_lines", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("quantity_milli", BigInteger, nullable=False),
+    Column("unit_price_minor", BigInteger, nullable=False),
+    Column("gross_minor", BigInteger, nullable=False),
+    Column("discount_minor", BigInteger, nullable=False),
+    Column("points_spent", BigInteger, nullable=False),
+    Column("paid_minor", BigInteger, nullable=False),
+    Column("points_earned", BigInteger, nullable=False),
+    Column("refunded_quantity_milli", BigInteger, nullable=False, server_default="0"),
+    UniqueConstraint("tenant_id", "receipt_id", "line_no"),
+)
+
+refunds = Table(
+    "refunds", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=False),
+    Column("terminal_id", Id, ForeignKey("terminals.id"), nullable=True),
+    Column("kind", String(10), nullable=False),
+    Column("paid_minor", BigInteger, nullable=False),
+    Column("points_reversed", BigInteger, nullable=False),
+    Column("points_returned", BigInteger, nullable=False),
+    Column("debt_points", BigInteger, nullable=False),
+    Column("lines", JSON, nullable=False),
+    _ts("occurred_at"),
+    Index(None, "tenant_id", "receipt_id"),
+)
+
+idempotency = Table(
+    "idempotency", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("scope", String(40), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("response", JSON, nullable=True),
+    _ts("created_at"),
+    UniqueConstraint("tenant_id", "scope", "key"),
+)

@@ -1,0 +1,244 @@
+"""Evaluate a basket under a program: discounts, points to spend, points to earn, and why.
+
+:func:`evaluate` is pure: it reads only its arguments and returns a :class:`Quote`. The same
+function prices a quote and a commit, so what the till was told is what gets posted.
+
+Order of operations (each step works on what the previous one left):
+
+1. line amount = unit price × quantity, less the till's own line discount;
+2. program discount (``discount`` earn mode) at the level's rate, on lines not excluded from
+   earning;
+3. points spent, as money, over lines that may be paid with points, capped by the share of the
+   bill payable with points and by the spendable balance;
+4. points earned (``points`` earn mode) on what is left to pay, excluding categories, rounded
+   per receipt or per line by the program's policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from regulars.domain.money import BASIS_POINTS, Rounding, allocate, apply_rate, divide
+from regulars.domain.program import EarnMode, LevelStatus, Program, RoundingScope
+
+QUANTITY_SCALE = 1000  # quantities are held in thousandths (litres, kilograms, pieces)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BasketLine:
+    sku: str
+    name: str = ""
+    category: str = ""
+    quantity_milli: int
+    unit_price_minor: int
+    discount_minor: int = 0
+
+    def __post_init__(self) -> None:
+        if self.quantity_milli <= 0:
+            raise ValueError("quantity must be positive")
+        if self.unit_price_minor < 0:
+            raise ValueError("unit price must not be negative")
+        if self.discount_minor < 0:
+            raise ValueError("line discount must not be negative")
+        if self.discount_minor > self.gross_minor:
+            raise ValueError("line discount must not exceed the line amount")
+
+    @property
+    def gross_minor(self) -> int:
+        return divide(self.unit_price_minor * self.quantity_milli, QUANTITY_SCALE,
+                      Rounding.HALF_UP)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberContext:
+    """What the engine needs to know about the member on the receipt."""
+
+    level: LevelStatus
+    spendable_points: int
+    may_earn: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class Explanation:
+    """One reason behind a figure: a stable ``code`` and its integer or text parameters; the
+    text layer turns it into a sentence in the reader's language."""
+
+    code: str
+    params: tuple[tuple[str, int | str], ...] = ()
+    line_no: int | None = None
+
+    def param(self, name: str) -> int | str:
+        return dict(self.params)[name]
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuoteLine:
+    line_no: int
+    sku: str
+    category: str
+    quantity_milli: int
+    gross_minor: int
+    till_discount_minor: int
+    program_discount_minor: int
+    points_spent: int
+    points_discount_minor: int
+    paid_minor: int
+    earn_basis_minor: int
+    points_earned: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Quote:
+    lines: tuple[QuoteLine, ...]
+    gross_minor: int
+    discount_minor: int
+    points_spent: int
+    points_discount_minor: int
+    paid_minor: int
+    earn_basis_minor: int
+    points_earned: int
+    max_spendable_points: int
+    rate_bp: int
+    level_code: str | None
+    explanations: tuple[Explanation, ...]
+
+
+def max_spendable(program: Program, redeemable_minor: tuple[int, ...], spendable: int) -> int:
+    """Most points the member may spend on lines whose remaining amounts are given."""
+    if spendable < max(program.redeem_min_balance_points, 1):
+        return 0
+    share_minor = apply_rate(sum(redeemable_minor), program.redeem_share_max_bp, Rounding.FLOOR)
+    by_share = share_minor // program.point_value_minor
+    by_lines = sum(r // program.point_value_minor for r in redeemable_minor)
+    return max(0, min(spendable, by_share, by_lines))
+
+
+def evaluate(
+    program: Program,
+    basket: tuple[BasketLine, ...],
+    member: MemberContext | None,
+    *,
+    points_to_spend: int = 0,
+) -> Quote:
+    """Price ``basket`` for ``member`` (``None`` for an anonymous receipt).
+
+    Raises ``ValueError`` for an empty basket or negative points. Never raises for a spend
+    above the limit: the caller compares ``points_to_spend`` with ``max_spendable_points`` and
+    refuses, so a quote can still explain the limit.
+    """
+    if not basket:
+        raise ValueError("the basket has no lines")
+    if points_to_spend < 0:
+        raise ValueError("points to spend must not be negative")
+    why: list[Explanation] = []
+    level = member.level.level if member else None
+    rate_bp = level.rate_bp if level else 0
+
+    gross = [line.gross_minor for line in basket]
+    net = [g - line.discount_minor for g, line in zip(gross, basket, strict=True)]
+    earnable = [line.category not in program.earn_excluded_categories for line in basket]
+
+    # 2. Program discount.
+    program_discount = [0] * len(basket)
+    if program.earn_mode is EarnMode.DISCOUNT and level is not None and rate_bp > 0:
+        if program.rounding_scope is RoundingScope.LINE:
+            program_discount = [
+                apply_rate(n, rate_bp, program.rounding) if ok else 0
+                for n, ok in zip(net, earnable, strict=True)
+            ]
+        else:
+            base = [n if ok else 0 for n, ok in zip(net, earnable, strict=True)]
+            total = apply_rate(sum(base), rate_bp, program.rounding)
+            program_discount = allocate(total, base)
+        if sum(program_discount):
+            why.append(Explanation(code="program_discount", params=(
+                ("level", level.name), ("rate_bp", rate_bp),
+                ("basis_minor", sum(n for n, ok in zip(net, earnable, strict=True) if ok)),
+                ("discount_minor", sum(program_discount)))))
+    after_discount = [n - d for n, d in zip(net, program_discount, strict=True)]
+
+    # 3. Points spent.
+    redeemable = tuple(
+        a if line.category not in program.redeem_excluded_categories else 0
+        for a, line in zip(after_discount, basket, strict=True)
+    )
+    spendable = member.spendable_points if member else 0
+    limit = max_spendable(program, redeemable, spendable) if member else 0
+    if member is not None:
+        why.append(Explanation(code="spend_limit", params=(
+            ("max_points", limit), ("spendable_points", spendable),
+            ("share_bp", program.redeem_share_max_bp),
+            ("point_value_minor", program.point_value_minor),
+            ("min_balance_points", program.redeem_min_balance_points))))
+    spend = min(points_to_spend, limit)
+    capacities = [r // program.point_value_minor for r in redeemable]
+    points_per_line = allocate(spend, capacities) if spend else [0] * len(basket)
+    points_money = [p * program.point_value_minor for p in points_per_line]
+    if spend:
+        why.append(Explanation(code="points_spent", params=(
+            ("points", spend), ("money_minor", spend * program.point_value_minor))))
+    paid = [a - m for a, m in zip(after_discount, points_money, strict=True)]
+
+    # 4. Points earned.
+    basis = [p if ok else 0 for p, ok in zip(paid, earnable, strict=True)]
+    earned = [0] * len(basket)
+    may_earn = (member is not None and member.may_earn
+                and program.earn_mode is EarnMode.POINTS and rate_bp > 0)
+    if may_earn:
+        denominator = BASIS_POINTS * program.point_value_minor
+        if program.rounding_scope is RoundingScope.LINE:
+            earned = [divide(b * rate_bp, denominator, program.rounding) for b in basis]
+        else:
+            earned = allocate(divide(sum(basis) * rate_bp, denominator, program.rounding), basis)
+        assert level is not None
+        why.append(Explanation(code="points_earned", params=(
+            ("points", sum(earned)), ("level", level.name), ("rate_bp", rate_bp),
+            ("basis_minor", sum(basis)), ("point_value_minor", program.point_value_minor),
+            ("rounding", program.rounding.value), ("scope", program.rounding_scope.value))))
+        excluded = sorted({line.category for line, ok in zip(basket, earnable, strict=True)
+                           if not ok})
+        if excluded:
+            why.append(Explanation(code="earn_excluded", params=(
+                ("categories", ", ".join(excluded)),)))
+        if spend:
+            why.append(Explanation(code="earn_after_points", params=()))
+    elif member is not None and not member.may_earn:
+        why.append(Explanation(code="no_earn_consent", params=()))
+    elif member is None:
+        why.append(Explanation(code="anonymous", params=()))
+
+    if member is not None:
+        status = member.level
+        if status.next_level is not None and status.to_next_minor is not None:
+            why.append(Explanation(code="level_progress", params=(
+                ("level", status.level.name), ("next_level", status.next_level.name),
+                ("to_next_minor", status.to_next_minor),
+                ("next_rate_bp", status.next_level.rate_bp))))
+        else:
+            why.append(Explanation(code="level_top", params=(("level", status.level.name),)))
+
+    lines = tuple(
+        QuoteLine(
+            line_no=i + 1, sku=line.sku, category=line.category,
+            quantity_milli=line.quantity_milli, gross_minor=gross[i],
+            till_discount_minor=line.discount_minor,
+            program_discount_minor=program_discount[i], points_spent=points_per_line[i],
+            points_discount_minor=points_money[i], paid_minor=paid[i],
+            earn_basis_minor=basis[i], points_earned=earned[i],
+        )
+        for i, line in enumerate(basket)
+    )
+    return Quote(
+        lines=lines,
+        gross_minor=sum(gross),
+        discount_minor=sum(line.discount_minor for line in basket) + sum(program_discount),
+        points_spent=spend,
+        points_discount_minor=sum(points_money),
+        paid_minor=sum(paid),
+        earn_basis_minor=sum(basis),
+        points_earned=sum(earned),
+        max_spendable_points=limit,
+        rate_bp=rate_bp,
+        level_code=level.code if level else None,
+        explanations=tuple(why),
+    )

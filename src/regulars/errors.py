@@ -1,0 +1,91 @@
+"""The error vocabulary of Regulars.
+
+Every failure a caller can act on is a :class:`RegularsError` with a stable ``code``; the API
+translates each family to one HTTP status in one place, the CLI to exit code 2.
+
+    RegularsError
+    ├── InvalidInput            422  bad value in a field (``field`` says which)
+    │   └── InvalidPhone        422  a phone number that does not parse or is not valid
+    ├── NotFound                404  unknown id, or an id of another tenant
+    ├── Unauthorized            401  missing, unknown or revoked key
+    ├── Forbidden               403  a key or role that may not do this
+    └── Conflict                409  the request is valid but the state refuses it
+        ├── IdempotencyMismatch      a key reused with a different request body
+        ├── ReceiptConflict          a receipt id reused with a different basket
+        ├── InsufficientPoints       spending more than the spendable balance
+        ├── RedemptionRefused        a spend the redemption policy does not allow
+        ├── RefundRefused            a refund beyond what the receipt has left
+        ├── VoidRefused              a void outside its window or of a refunded receipt
+        └── DuplicateIdentifier      a phone or card that already belongs to a member
+"""
+
+from __future__ import annotations
+
+
+class RegularsError(Exception):
+    """Base of every error a caller may handle; ``code`` is stable across releases."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, detail: str, *, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class InvalidInput(RegularsError):
+    code = "invalid_input"
+    status = 422
+
+
+class InvalidPhone(InvalidInput):
+    code = "invalid_phone"
+
+
+class NotFound(RegularsError):
+    code = "not_found"
+    status = 404
+
+
+class Unauthorized(RegularsError):
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(RegularsError):
+    code = "forbidden"
+    status = 403
+
+
+class Conflict(RegularsError):
+    code = "conflict"
+    status = 409
+
+
+class IdempotencyMismatch(Conflict):
+    code = "idempotency_key_reused"
+
+
+class ReceiptConflict(Conflict):
+    code = "receipt_conflict"
+
+
+class InsufficientPoints(Conflict):
+    code = "insufficient_points"
+
+
+class RedemptionRefused(Conflict):
+    code = "redemption_refused"
+
+
+class RefundRefused(Conflict):
+    code = "refund_refused"
+
+
+class VoidRefused(Conflict):
+    code = "void_refused"
+
+
+class DuplicateIdentifier(Conflict):
+    code = "duplicate_identifier"

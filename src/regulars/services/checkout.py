@@ -1,0 +1,387 @@
+"""The POS protocol: quote, commit, refund, void, holds.
+
+Each call is one unit of work. ``commit``, ``refund`` and ``void`` are idempotent twice over:
+by the ``Idempotency-Key`` (same key and body → the first answer; same key, other body →
+:class:`IdempotencyMismatch`) and by the till's receipt id (the same receipt sent again with
+another key and the same basket → the first answer; another basket → :class:`ReceiptConflict`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from regulars.db import ledger, receipts, tenancy
+from regulars.db.engine import UniqueViolation
+from regulars.db.ledger import EntryContext, Shortfall
+from regulars.db.members import MemberRow
+from regulars.domain.engine import BasketLine, MemberContext, Quote, evaluate
+from regulars.domain.ledger import EntryCode, Posting, SystemAccount
+from regulars.errors import (
+    IdempotencyMismatch,
+    InsufficientPoints,
+    InvalidInput,
+    NotFound,
+    ReceiptConflict,
+    RedemptionRefused,
+)
+from regulars.services import levels, members, programs
+from regulars.services.auth import Principal
+from regulars.services.members import MemberRef
+from regulars.services.refunds import refund_receipt
+from regulars.services.runtime import Runtime
+from regulars.wording import render
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_OFFLINE_AGE = timedelta(days=30)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sale:
+    """What a till sends to quote or commit a receipt."""
+
+    member: MemberRef | None
+    lines: tuple[BasketLine, ...]
+    points_to_spend: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommitRequest:
+    sale: Sale
+    receipt_id: str
+    occurred_at: datetime | None = None
+    hold_id: int | None = None
+    staff_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A write's answer and whether it is the stored answer to an earlier identical call."""
+
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def request_hash(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _price(conn: Connection, rt: Runtime, tenant: tenancy.TenantRow, sale: Sale, *,
+           at: datetime, now: datetime, extra_spendable: int = 0
+           ) -> tuple[int, Any, MemberRow | None, Quote]:
+    """Load what pricing needs and run the engine; no writes."""
+    version, program = programs.load_current(conn, tenant.id)
+    member = (members.require(conn, tenant.id, tenant.phone_region, sale.member)
+              if sale.member else None)
+    context = None
+    if member is not None:
+        state = ledger.AccountState(id=member.account_id, balance=member.balance,
+                                    held=member.held, debt=member.debt)
+        spendable = ledger.spendable_points(conn, tenant.id, state, now) + extra_spendable
+        context = MemberContext(level=levels.status_for(conn, tenant, program, member, at),
+                                spendable_points=spendable, may_earn=member.consent != "none")
+    try:
+        quote = evaluate(program, sale.lines, context, points_to_spend=sale.points_to_spend)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="lines") from exc
+    return version, program, member, quote
+
+
+def _check_spend(sale: Sale, member: MemberRow | None, quote: Quote) -> None:
+    if sale.points_to_spend and member is None:
+        raise InvalidInput("points can only be spent by a member", field="points_to_spend")
+    if sale.points_to_spend > quote.max_spendable_points:
+        raise RedemptionRefused(
+            f"at most {quote.max_spendable_points} points can be spent on this receipt",
+            field="points_to_spend")
+
+
+def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
+          ) -> dict[str, Any]:
+    """Price a basket. Writes nothing, unless ``hold`` reserves the points to spend."""
+    principal.require("till")
+    tenant = _tenant(rt, principal.tenant_id)
+    now = rt.now()
+    if not hold or not sale.points_to_spend:
+        with rt.db.read() as conn:
+            version, _, member, q = _price(conn, rt, tenant, sale, at=now, now=now)
+            _check_spend(sale, member, q)
+            return _response(conn, tenant, version, member, q, now=now)
+    with rt.db.write() as conn:
+        version, program, member, q = _price(conn, rt, tenant, sale, at=now, now=now)
+        _check_spend(sale, member, q)
+        assert member is not None
+        try:
+            hold_id = ledger.place_hold(
+                conn, tenant.id, member.account_id, sale.points_to_spend,
+                terminal_id=principal.terminal_id, now=now,
+                expires_at=now + timedelta(seconds=program.hold_ttl_seconds))
+        except Shortfall as exc:
+            raise InsufficientPoints("those points are no longer free to hold") from exc
+        body = _response(conn, tenant, version, member, q, now=now)
+        body["hold"] = {"id": hold_id, "points": sale.points_to_spend,
+                        "expires_at": (now + timedelta(seconds=program.hold_ttl_seconds))
+                        .isoformat()}
+        return body
+
+
+def release_hold(rt: Runtime, principal: Principal, hold_id: int) -> None:
+    principal.require("till")
+    with rt.db.write() as conn:
+        if not ledger.release_hold(conn, principal.tenant_id, hold_id, principal.terminal_id):
+            if not ledger.hold_exists(conn, principal.tenant_id, hold_id):
+                raise NotFound("hold not found")
+
+
+def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
+           payload: dict[str, Any]) -> Outcome:
+    """Post a paid receipt: spend and earn entries, the receipt and its lines, once.
+
+    Raises :class:`IdempotencyMismatch`, :class:`ReceiptConflict`,
+    :class:`RedemptionRefused` (a spend above the limit), :class:`InsufficientPoints` (the
+    balance went away under a concurrent spend), :class:`InvalidInput` (a timestamp in the
+    future or too old), :class:`NotFound` (unknown member).
+    """
+    principal.require("till")
+    assert principal.terminal_id is not None and principal.store_id is not None
+    digest = request_hash(payload)
+    tenant = _tenant(rt, principal.tenant_id)
+    now = rt.now()
+    at = _occurred_at(req.occurred_at, now)
+    try:
+        with rt.db.write() as conn:
+            claim = receipts.claim_key(conn, tenant_id=tenant.id, scope="commit", key=key,
+                                       request_hash=digest, now=now)
+            if not claim.fresh:
+                return _replayed(claim.request_hash, claim.response, digest)
+            earlier = receipts.receipt_by_number(conn, tenant.id, principal.terminal_id,
+                                                 req.receipt_id)
+            if earlier is not None:
+                outcome = _replayed(earlier["request_hash"], earlier["response"], digest,
+                                    receipt=True)
+                receipts.store_response(conn, tenant_id=tenant.id, scope="commit", key=key,
+                                        response=outcome.body)
+                return outcome
+            body = _commit(conn, rt, principal, tenant, req, digest=digest, now=now, at=at)
+            receipts.store_response(conn, tenant_id=tenant.id, scope="commit", key=key,
+                                    response=body)
+            return Outcome(body)
+    except UniqueViolation:
+        # A concurrent request with the same receipt id won the race: answer as it did.
+        with rt.db.read() as conn:
+            earlier = receipts.receipt_by_number(conn, tenant.id, principal.terminal_id,
+                                                 req.receipt_id)
+        if earlier is None:
+            raise
+        return _replayed(earlier["request_hash"], earlier["response"], digest, receipt=True)
+
+
+def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
+            req: CommitRequest, *, digest: str, now: datetime, at: datetime) -> dict[str, Any]:
+    assert principal.terminal_id is not None and principal.store_id is not None
+    sale = req.sale
+    held = 0
+    if req.hold_id is not None:
+        member_row = (members.require(conn, tenant.id, tenant.phone_region, sale.member)
+                      if sale.member else None)
+        if member_row is None:
+            raise InvalidInput("a hold belongs to a member", field="hold_id")
+        held = ledger.capture_hold(conn, tenant.id, req.hold_id, member_row.account_id, now)
+    version, program, member, q = _price(conn, rt, tenant, sale, at=at, now=now,
+                                         extra_spendable=held)
+    _check_spend(sale, member, q)
+    receipt_id = receipts.insert_receipt(
+        conn, tenant_id=tenant.id, terminal_id=principal.terminal_id,
+        store_id=principal.store_id, staff_id=req.staff_id, receipt_no=req.receipt_id,
+        member_id=member.id if member else None, status="committed", program_version=version,
+        gross_minor=q.gross_minor, discount_minor=q.discount_minor,
+        points_spent=q.points_spent, points_discount_minor=q.points_discount_minor,
+        paid_minor=q.paid_minor, points_earned=q.points_earned, request_hash=digest,
+        response={}, occurred_at=at, recorded_at=now)
+    receipts.insert_lines(conn, [
+        {"tenant_id": tenant.id, "receipt_id": receipt_id, "line_no": ln.line_no,
+         "sku": ln.sku, "name": line.name, "category": ln.category,
+         "quantity_milli": ln.quantity_milli, "unit_price_minor": line.unit_price_minor,
+         "gross_minor": ln.gross_minor,
+         "discount_minor": ln.till_discount_minor + ln.program_discount_minor,
+         "points_spent": ln.points_spent, "paid_minor": ln.paid_minor,
+         "points_earned": ln.points_earned}
+        for ln, line in zip(q.lines, sale.lines, strict=True)])
+    entry_ids: dict[str, int] = {}
+    if member is not None:
+        ctx = EntryContext(tenant_id=tenant.id, member_id=member.id, receipt_id=receipt_id,
+                           terminal_id=principal.terminal_id, store_id=principal.store_id,
+                           staff_id=req.staff_id, program_version=version, occurred_at=at,
+                           recorded_at=now)
+        why = [{"code": e.code, "params": dict(e.params)} for e in q.explanations]
+        if q.points_spent:
+            entry_ids["spend"] = ledger.write_entry(
+                conn, ctx, code=EntryCode.SPEND, key=f"receipt:{receipt_id}:spend",
+                postings_=[Posting(member.account_id, -q.points_spent),
+                           Posting(ledger.system_account_id(conn, tenant.id,
+                                                            SystemAccount.REDEEMED),
+                                   q.points_spent)],
+                member_points=-q.points_spent, memo={"why": why})
+            try:
+                ledger.debit(conn, tenant.id, member.account_id, entry_ids["spend"],
+                             q.points_spent, now, release_held=min(held, q.points_spent))
+            except Shortfall as exc:
+                raise InsufficientPoints("the member no longer has these points",
+                                         field="points_to_spend") from exc
+        if held > q.points_spent:
+            ledger.unhold(conn, member.account_id, held - q.points_spent)
+        if q.points_earned:
+            entry_ids["earn"] = ledger.write_entry(
+                conn, ctx, code=EntryCode.EARN, key=f"receipt:{receipt_id}:earn",
+                postings_=[Posting(ledger.system_account_id(conn, tenant.id,
+                                                            SystemAccount.ISSUED),
+                                   -q.points_earned),
+                           Posting(member.account_id, q.points_earned)],
+                member_points=q.points_earned, memo={"why": why})
+            available_at, expires_at = program.lot_dates(at)
+            ledger.credit(conn, tenant.id, member.account_id, entry_ids["earn"],
+                          q.points_earned, available_at=available_at, expires_at=expires_at)
+        levels.raise_floor(conn, tenant, program, member, now)
+    body = _response(conn, tenant, version, member, q, now=now, after=True)
+    body["receipt"] = {"id": receipt_id, "receipt_id": req.receipt_id, "status": "committed",
+                       "occurred_at": at.isoformat(), "recorded_at": now.isoformat()}
+    body["entries"] = entry_ids
+    receipts.set_receipt_response(conn, tenant.id, receipt_id, body)
+    return body
+
+
+def refund(rt: Runtime, principal: Principal, receipt_id: int,
+           lines: list[tuple[int, int]] | None, *, key: str, payload: dict[str, Any],
+           void: bool = False) -> Outcome:
+    """Refund some lines (``(line_no, quantity_milli)``) or, with ``None``, all that is left;
+    ``void`` cancels the whole receipt within the program's void window. See
+    :func:`regulars.services.refunds.refund_receipt` for the failure modes."""
+    principal.require("till")
+    digest = request_hash(payload)
+    now = rt.now()
+    scope = "void" if void else "refund"
+    with rt.db.write() as conn:
+        claim = receipts.claim_key(conn, tenant_id=principal.tenant_id, scope=scope, key=key,
+                                   request_hash=digest, now=now)
+        if not claim.fresh:
+            return _replayed(claim.request_hash, claim.response, digest)
+        body = refund_receipt(conn, principal, receipt_id, lines, key=key, now=now, void=void)
+        receipts.store_response(conn, tenant_id=principal.tenant_id, scope=scope, key=key,
+                                response=body)
+        return Outcome(body)
+
+
+def receipt(rt: Runtime, principal: Principal, receipt_id: int) -> dict[str, Any]:
+    with rt.db.read() as conn:
+        row = receipts.get_receipt(conn, principal.tenant_id, receipt_id)
+        if row is None:
+            raise NotFound("receipt not found")
+        return receipt_view(conn, principal.tenant_id, row)
+
+
+def receipt_by_number(rt: Runtime, principal: Principal, receipt_no: str) -> dict[str, Any]:
+    principal.require("till")
+    assert principal.terminal_id is not None
+    with rt.db.read() as conn:
+        row = receipts.receipt_by_number(conn, principal.tenant_id, principal.terminal_id,
+                                         receipt_no)
+        if row is None:
+            raise NotFound("receipt not found")
+        return receipt_view(conn, principal.tenant_id, row)
+
+
+def receipt_view(conn: Connection, tenant_id: int, row: dict[str, Any]) -> dict[str, Any]:
+    """A receipt with its lines and refunds, as the API shows it."""
+    return {
+        "id": row["id"], "receipt_id": row["receipt_no"], "terminal_id": row["terminal_id"],
+        "store_id": row["store_id"], "member_id": row["member_id"], "status": row["status"],
+        "program_version": row["program_version"], "gross_minor": row["gross_minor"],
+        "discount_minor": row["discount_minor"], "points_spent": row["points_spent"],
+        "points_discount_minor": row["points_discount_minor"],
+        "paid_minor": row["paid_minor"], "points_earned": row["points_earned"],
+        "refunded_paid_minor": row["refunded_paid_minor"],
+        "occurred_at": row["occurred_at"].isoformat(),
+        "lines": [{k: v for k, v in ln.items() if k not in ("id", "tenant_id", "receipt_id")}
+                  for ln in receipts.lines_of(conn, tenant_id, row["id"])],
+        "refunds": [{"id": r["id"], "kind": r["kind"], "paid_minor": r["paid_minor"],
+                     "points_reversed": r["points_reversed"],
+                     "points_returned": r["points_returned"],
+                     "debt_points": r["debt_points"], "lines": r["lines"],
+                     "occurred_at": r["occurred_at"].isoformat()}
+                    for r in receipts.refunds_of(conn, tenant_id, row["id"])],
+    }
+
+
+def _response(conn: Connection, tenant: tenancy.TenantRow, version: int,
+              member: MemberRow | None, q: Quote, *, now: datetime,
+              after: bool = False) -> dict[str, Any]:
+    member_body = None
+    if member is not None:
+        state = ledger.account_state(conn, tenant.id, member.id) if after else \
+            ledger.AccountState(id=member.account_id, balance=member.balance,
+                                held=member.held, debt=member.debt)
+        member_body = {"id": member.id, "phone": member.phone,
+                       "balance_points": state.balance,
+                       "spendable_points": ledger.spendable_points(conn, tenant.id, state, now),
+                       "level": q.level_code}
+    return {
+        "program_version": version,
+        "currency": tenant.currency,
+        "member": member_body,
+        "gross_minor": q.gross_minor,
+        "discount_minor": q.discount_minor,
+        "points_spent": q.points_spent,
+        "points_discount_minor": q.points_discount_minor,
+        "paid_minor": q.paid_minor,
+        "points_earned": q.points_earned,
+        "max_spendable_points": q.max_spendable_points,
+        "rate_bp": q.rate_bp,
+        "lines": [{"line_no": ln.line_no, "sku": ln.sku, "gross_minor": ln.gross_minor,
+                   "discount_minor": ln.till_discount_minor + ln.program_discount_minor,
+                   "program_discount_minor": ln.program_discount_minor,
+                   "points_spent": ln.points_spent,
+                   "points_discount_minor": ln.points_discount_minor,
+                   "paid_minor": ln.paid_minor, "points_earned": ln.points_earned}
+                  for ln in q.lines],
+        "explanations": [{"code": e.code, "text": render(e, locale=tenant.locale,
+                                                         currency=tenant.currency)}
+                         for e in q.explanations],
+    }
+
+
+def _replayed(stored_hash: str | None, response: Any, digest: str, *,
+              receipt: bool = False) -> Outcome:
+    if stored_hash != digest:
+        if receipt:
+            raise ReceiptConflict("this receipt id was committed with a different basket",
+                                  field="receipt_id")
+        raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
+    if not isinstance(response, dict):
+        raise IdempotencyMismatch("the first request with this key did not finish")
+    return Outcome(response, replayed=True)
+
+
+def _occurred_at(value: datetime | None, now: datetime) -> datetime:
+    if value is None:
+        return now
+    if value.tzinfo is None:
+        raise InvalidInput("occurred_at needs a UTC offset", field="occurred_at")
+    if value - now > MAX_CLOCK_SKEW:
+        raise InvalidInput("occurred_at lies in the future", field="occurred_at")
+    if now - value > MAX_OFFLINE_AGE:
+        raise InvalidInput("occurred_at is older than 30 days", field="occurred_at")
+    return value
+
+
+def _tenant(rt: Runtime, tenant_id: int) -> tenancy.TenantRow:
+    with rt.db.read() as conn:
+        row = tenancy.get_tenant(conn, tenant_id)
+    if row is None:
+        raise NotFound("tenant not found")
+    return row

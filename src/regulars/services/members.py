@@ -1,0 +1,409 @@
+"""Members: registration, identification by phone, card or QR token, profile, history,
+manual adjustments and merges. Every balance change goes through the ledger."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import phonenumbers
+from phonenumbers import NumberParseException, ValidationResult
+
+from regulars.db import ledger, members, receipts, tenancy
+from regulars.db.engine import UniqueViolation
+from regulars.db.ledger import EntryContext, Shortfall
+from regulars.db.members import MemberRow
+from regulars.domain.ledger import EntryCode, Posting, SystemAccount
+from regulars.errors import (
+    Conflict,
+    DuplicateIdentifier,
+    IdempotencyMismatch,
+    InsufficientPoints,
+    InvalidInput,
+    InvalidPhone,
+    NotFound,
+)
+from regulars.services import programs
+from regulars.services.runtime import Runtime
+
+CONSENTS = ("full", "earn_only", "none")
+_CARD = re.compile(r"^[A-Z0-9]{4,32}$")
+_REASONS = {
+    ValidationResult.TOO_SHORT: "it is too short",
+    ValidationResult.TOO_LONG: "it is too long",
+    ValidationResult.INVALID_COUNTRY_CODE: "its country code is unknown",
+    ValidationResult.INVALID_LENGTH: "it has the wrong number of digits",
+}
+
+
+def normalize_phone(raw: str, region: str, *, field: str = "phone") -> str:
+    """E.164 form of ``raw`` read in ``region`` (``8 (800) 775 0111`` in RU →
+    ``+78007750111``). Raises :class:`InvalidPhone` saying why the number is not valid."""
+    text = raw.strip()
+    if not text:
+        raise InvalidPhone("the phone number is empty", field=field)
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException as exc:
+        raise InvalidPhone(f"{raw!r} is not a phone number: {exc._msg}", field=field) from exc
+    if not phonenumbers.is_valid_number(number):
+        reason = _REASONS.get(phonenumbers.is_possible_number_with_reason(number),
+                              "no such number exists in its numbering plan")
+        raise InvalidPhone(f"{raw!r} is not a valid phone number: {reason}", field=field)
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def normalize_card(raw: str, *, field: str = "card") -> str:
+    value = re.sub(r"[\s-]", "", raw).upper()
+    if not _CARD.match(value):
+        raise InvalidInput("a card number is 4 to 32 letters or digits", field=field)
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberRef:
+    """How a caller names a member: exactly one of phone, card, QR token or id."""
+
+    phone: str | None = None
+    card: str | None = None
+    qr: str | None = None
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        given = [v for v in (self.phone, self.card, self.qr, self.id) if v is not None]
+        if len(given) != 1:
+            raise InvalidInput("name the member by exactly one of phone, card, qr or id",
+                               field="member")
+
+
+def find(conn: Any, tenant_id: int, region: str, ref: MemberRef) -> MemberRow | None:
+    """The active member ``ref`` names (following merges), or ``None``."""
+    if ref.id is not None:
+        row = members.get_member(conn, tenant_id, ref.id)
+    elif ref.phone is not None:
+        row = members.find_member(conn, tenant_id, "phone",
+                                  normalize_phone(ref.phone, region, field="member.phone"))
+    elif ref.card is not None:
+        row = members.find_member(conn, tenant_id, "card",
+                                  normalize_card(ref.card, field="member.card"))
+    else:
+        row = members.find_member(conn, tenant_id, "qr", (ref.qr or "").strip())
+    hops = 0
+    while row is not None and row.status == "merged" and row.merged_into_id and hops < 10:
+        row = members.get_member(conn, tenant_id, row.merged_into_id)
+        hops += 1
+    return row
+
+
+def require(conn: Any, tenant_id: int, region: str, ref: MemberRef) -> MemberRow:
+    row = find(conn, tenant_id, region, ref)
+    if row is None:
+        raise NotFound("member not found")
+    return row
+
+
+@dataclass(frozen=True, kw_only=True)
+class Registration:
+    phone: str | None = None
+    card: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    birthday: date | None = None
+    consent: str = "full"
+    profile: dict[str, Any] | None = None
+    referrer_id: int | None = None
+
+
+def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | None = None,
+             terminal_id: int | None = None) -> tuple[dict[str, Any], bool]:
+    """Register a member (phone alone is enough) and credit the welcome bonus.
+
+    Returns (member view, created). A phone that already belongs to a member returns that
+    member with ``created`` false, so a till that registers twice makes no duplicate and pays
+    no second bonus. A card that belongs to someone else raises :class:`DuplicateIdentifier`.
+    """
+    if reg.consent not in CONSENTS:
+        raise InvalidInput(f"consent must be one of {', '.join(CONSENTS)}", field="consent")
+    if reg.phone is None and reg.card is None:
+        raise InvalidInput("a phone number or a card number is required", field="phone")
+    tenant = _tenant(rt, tenant_id)
+    phone = normalize_phone(reg.phone, tenant.phone_region) if reg.phone else None
+    card = normalize_card(reg.card) if reg.card else None
+    now = rt.now()
+    try:
+        with rt.db.write() as conn:
+            if phone and (existing := members.identifier_owner(conn, tenant_id, "phone", phone)):
+                return view(conn, tenant_id, existing, rt), False
+            if card and members.identifier_owner(conn, tenant_id, "card", card):
+                raise DuplicateIdentifier("this card belongs to another member", field="card")
+            if reg.referrer_id is not None and members.get_member(
+                    conn, tenant_id, reg.referrer_id) is None:
+                raise NotFound("referrer not found")
+            qr = "Q" + secrets.token_urlsafe(15)
+            member_id = members.insert_member(
+                conn, tenant_id=tenant_id, phone=phone, first_name=reg.first_name,
+                last_name=reg.last_name, email=reg.email, birthday=reg.birthday,
+                consent=reg.consent, profile=reg.profile or {}, referrer_id=reg.referrer_id,
+                qr_token=qr, store_id=store_id, now=now)
+            account_id = ledger.create_member_account(conn, tenant_id, member_id)
+            for kind, value in (("phone", phone), ("card", card), ("qr", qr)):
+                if value:
+                    members.add_identifier(conn, tenant_id=tenant_id, member_id=member_id,
+                                           kind=kind, value=value, now=now)
+            version, program = programs.load_current(conn, tenant_id)
+            if program.welcome_bonus_points > 0:
+                ctx = EntryContext(tenant_id=tenant_id, member_id=member_id,
+                                   terminal_id=terminal_id, store_id=store_id,
+                                   program_version=version, occurred_at=now, recorded_at=now)
+                points = program.welcome_bonus_points
+                entry_id = ledger.write_entry(
+                    conn, ctx, code=EntryCode.WELCOME, key=f"welcome:{member_id}",
+                    postings_=[Posting(ledger.system_account_id(conn, tenant_id,
+                                                                SystemAccount.ISSUED), -points),
+                               Posting(account_id, points)],
+                    member_points=points,
+                    memo={"why": [{"code": "welcome", "params": {"points": points}}]})
+                _, expires_at = program.lot_dates(now)
+                ledger.credit(conn, tenant_id, account_id, entry_id, points,
+                              available_at=now, expires_at=expires_at)
+            return view(conn, tenant_id, member_id, rt), True
+    except UniqueViolation as exc:
+        # Another request registered the same phone a moment ago: answer with that member.
+        with rt.db.read() as conn:
+            if phone and (existing := members.identifier_owner(conn, tenant_id, "phone", phone)):
+                return view(conn, tenant_id, existing, rt), False
+        raise DuplicateIdentifier("an identifier belongs to another member") from exc
+
+
+def add_card(rt: Runtime, tenant_id: int, member_id: int, card: str) -> dict[str, Any]:
+    value = normalize_card(card)
+    try:
+        with rt.db.write() as conn:
+            if members.get_member(conn, tenant_id, member_id) is None:
+                raise NotFound("member not found")
+            owner = members.identifier_owner(conn, tenant_id, "card", value)
+            if owner == member_id:
+                return view(conn, tenant_id, member_id, rt)
+            if owner is not None:
+                raise DuplicateIdentifier("this card belongs to another member", field="card")
+            members.add_identifier(conn, tenant_id=tenant_id, member_id=member_id, kind="card",
+                                   value=value, now=rt.now())
+            return view(conn, tenant_id, member_id, rt)
+    except UniqueViolation as exc:
+        raise DuplicateIdentifier("this card belongs to another member", field="card") from exc
+
+
+def update_profile(rt: Runtime, tenant_id: int, member_id: int, changes: dict[str, Any]
+                   ) -> dict[str, Any]:
+    allowed = {"first_name", "last_name", "email", "birthday", "consent", "profile"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInput(f"unknown field {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
+    if "consent" in changes and changes["consent"] not in CONSENTS:
+        raise InvalidInput(f"consent must be one of {', '.join(CONSENTS)}", field="consent")
+    with rt.db.write() as conn:
+        if members.get_member(conn, tenant_id, member_id) is None:
+            raise NotFound("member not found")
+        if changes:
+            members.update_member(conn, tenant_id, member_id, **changes)
+        return view(conn, tenant_id, member_id, rt)
+
+
+def adjust(rt: Runtime, tenant_id: int, member_id: int, *, points: int, reason: str,
+           key: str, staff_id: int | None = None) -> dict[str, Any]:
+    """Add (``points`` > 0) or take away (< 0) points by hand, with a required reason.
+
+    Idempotent by ``key``. Raises :class:`InsufficientPoints` when taking more than the member
+    holds, :class:`InvalidInput` for zero points or an empty reason.
+    """
+    if points == 0:
+        raise InvalidInput("points must not be zero", field="points")
+    if not reason.strip():
+        raise InvalidInput("a reason is required", field="reason")
+    now = rt.now()
+    try:
+        with rt.db.write() as conn:
+            row = members.get_member(conn, tenant_id, member_id)
+            if row is None or row.status != "active":
+                raise NotFound("member not found")
+            version, program = programs.load_current(conn, tenant_id)
+            ctx = EntryContext(tenant_id=tenant_id, member_id=member_id, staff_id=staff_id,
+                               program_version=version, occurred_at=now, recorded_at=now)
+            system = ledger.system_account_id(conn, tenant_id, SystemAccount.ADJUSTED)
+            entry_id = ledger.write_entry(
+                conn, ctx, code=EntryCode.ADJUST, key=f"adjust:{key}",
+                postings_=[Posting(system, -points), Posting(row.account_id, points)],
+                member_points=points,
+                memo={"reason": reason.strip(),
+                      "why": [{"code": "adjust", "params": {"points": points,
+                                                            "reason": reason.strip()}}]})
+            if points > 0:
+                _, expires_at = program.lot_dates(now)
+                ledger.credit(conn, tenant_id, row.account_id, entry_id, points,
+                              available_at=now, expires_at=expires_at)
+            else:
+                try:
+                    ledger.take_back(conn, tenant_id, row.account_id, entry_id, -points, None,
+                                     now, allow_debt=False)
+                except Shortfall as exc:
+                    raise InsufficientPoints("the member holds fewer points than that",
+                                             field="points") from exc
+            return view(conn, tenant_id, member_id, rt)
+    except UniqueViolation as exc:
+        raise IdempotencyMismatch("this adjustment key was used already") from exc
+
+
+def merge(rt: Runtime, tenant_id: int, *, source_id: int, target_id: int,
+          key: str) -> dict[str, Any]:
+    """Merge ``source`` into ``target``: identifiers, receipts, open lots (with their expiry),
+    debt and the balance move to the target through one ``merge`` entry; the source remains
+    as a tombstone that resolves to the target."""
+    if source_id == target_id:
+        raise InvalidInput("a member cannot be merged into itself", field="source_id")
+    now = rt.now()
+    try:
+        with rt.db.write() as conn:
+            source = members.get_member(conn, tenant_id, source_id)
+            target = members.get_member(conn, tenant_id, target_id)
+            if source is None or target is None:
+                raise NotFound("member not found")
+            if source.status != "active" or target.status != "active":
+                raise Conflict("only active members can be merged")
+            moved = ledger.merge_accounts(conn, tenant_id, source.account_id,
+                                          target.account_id, now)
+            if moved:
+                ctx = EntryContext(tenant_id=tenant_id, member_id=target_id, occurred_at=now,
+                                   recorded_at=now)
+                ledger.write_entry(
+                    conn, ctx, code=EntryCode.MERGE, key=f"merge:{key}",
+                    postings_=[Posting(source.account_id, -moved),
+                               Posting(target.account_id, moved)],
+                    member_points=moved,
+                    memo={"source_id": source_id,
+                          "why": [{"code": "merge", "params": {"points": moved,
+                                                               "source_id": source_id}}]})
+            members.move_identifiers(conn, tenant_id, source_id, target_id)
+            receipts.move_receipts(conn, tenant_id, source_id, target_id)
+            members.update_member(conn, tenant_id, source_id, status="merged",
+                                  merged_into_id=target_id, phone=None)
+            if target.phone is None and source.phone is not None:
+                members.update_member(conn, tenant_id, target_id, phone=source.phone)
+            return view(conn, tenant_id, target_id, rt)
+    except UniqueViolation as exc:
+        raise IdempotencyMismatch("this merge key was used already") from exc
+
+
+def view(conn: Any, tenant_id: int, member_id: int, rt: Runtime) -> dict[str, Any]:
+    """A member as the API shows it: identifiers, balance, spendable points, level, progress."""
+    from regulars.services.levels import status_for
+
+    row = members.get_member(conn, tenant_id, member_id)
+    if row is None:
+        raise NotFound("member not found")
+    now = rt.now()
+    version, program = programs.load_current(conn, tenant_id)
+    tenant = tenancy.get_tenant(conn, tenant_id)
+    assert tenant is not None
+    state = ledger.AccountState(id=row.account_id, balance=row.balance, held=row.held,
+                                debt=row.debt)
+    level = status_for(conn, tenant, program, row, now)
+    return {
+        "id": row.id,
+        "phone": row.phone,
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "email": row.email,
+        "birthday": row.birthday.isoformat() if row.birthday else None,
+        "consent": row.consent,
+        "profile": row.profile,
+        "status": row.status,
+        "qr_token": row.qr_token,
+        "cards": [i["value"] for i in members.identifiers_of(conn, tenant_id, member_id)
+                  if i["kind"] == "card"],
+        "created_at": row.created_at.isoformat(),
+        "balance_points": row.balance,
+        "held_points": row.held,
+        "debt_points": row.debt,
+        "spendable_points": ledger.spendable_points(conn, tenant_id, state, now),
+        "level": {"code": level.level.code, "name": level.level.name,
+                  "rate_bp": level.level.rate_bp,
+                  "window": program.level_window.value,
+                  "window_spend_minor": level.window_spend_minor,
+                  "next_code": level.next_level.code if level.next_level else None,
+                  "next_name": level.next_level.name if level.next_level else None,
+                  "to_next_minor": level.to_next_minor},
+        "program_version": version,
+    }
+
+
+def get(rt: Runtime, tenant_id: int, ref: MemberRef) -> dict[str, Any]:
+    tenant = _tenant(rt, tenant_id)
+    with rt.db.read() as conn:
+        row = require(conn, tenant_id, tenant.phone_region, ref)
+        return view(conn, tenant_id, row.id, rt)
+
+
+def search(rt: Runtime, tenant_id: int, *, text: str | None, limit: int,
+           offset: int) -> list[dict[str, Any]]:
+    tenant = _tenant(rt, tenant_id)
+    with rt.db.read() as conn:
+        if text:
+            try:
+                phone = normalize_phone(text, tenant.phone_region)
+            except InvalidPhone:
+                phone = None
+            if phone:
+                row = members.find_member(conn, tenant_id, "phone", phone)
+                return [view(conn, tenant_id, row.id, rt)] if row else []
+        rows = members.search_members(conn, tenant_id, text=text, limit=limit, offset=offset)
+        return [view(conn, tenant_id, r.id, rt) for r in rows]
+
+
+def _tenant(rt: Runtime, tenant_id: int) -> tenancy.TenantRow:
+    with rt.db.read() as conn:
+        row = tenancy.get_tenant(conn, tenant_id)
+    if row is None:
+        raise NotFound("tenant not found")
+    return row
+
+
+def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
+            before_id: int | None = None) -> list[dict[str, Any]]:
+    """The member's ledger entries, newest first, each with the reasons in words."""
+    from regulars.wording import render_code
+
+    if not 1 <= limit <= 500:
+        raise InvalidInput("limit must lie between 1 and 500", field="limit")
+    tenant = _tenant(rt, tenant_id)
+    with rt.db.read() as conn:
+        if members.get_member(conn, tenant_id, member_id) is None:
+            raise NotFound("member not found")
+        rows = members.history(conn, tenant_id, member_id, limit=limit, before_id=before_id)
+    return [{
+        "id": r["id"], "code": r["code"], "points": r["points"],
+        "receipt_id": r["receipt_id"], "store_id": r["store_id"],
+        "terminal_id": r["terminal_id"], "program_version": r["program_version"],
+        "occurred_at": r["occurred_at"].isoformat(),
+        "recorded_at": r["recorded_at"].isoformat(),
+        "explanations": [render_code(w["code"], w.get("params", {}), locale=tenant.locale,
+                                     currency=tenant.currency)
+                         for w in r["memo"].get("why", [])],
+    } for r in rows]
+
+
+def lots(rt: Runtime, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
+    """Open lots, soonest to expire first: how many points, spendable from, expiring when."""
+    with rt.db.read() as conn:
+        row = members.get_member(conn, tenant_id, member_id)
+        if row is None:
+            raise NotFound("member not found")
+        found = ledger.open_lots(conn, tenant_id, row.account_id)
+    found.sort(key=lambda lot: (lot.expires_at is None, lot.expires_at or lot.available_at))
+    return [{"id": lot.id, "points": lot.remaining,
+             "available_at": lot.available_at.isoformat(),
+             "expires_at": lot.expires_at.isoformat() if lot.expires_at else None}
+            for lot in found]

@@ -1,0 +1,120 @@
+"""Sentences for the reasons behind each figure, in the reader's language.
+
+The engine returns :class:`~regulars.domain.engine.Explanation` values (a code and numbers);
+this module turns them into text with Babel formatting money, numbers and percentages for the
+locale. Unknown locales fall back to English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from babel.numbers import format_currency, format_decimal, get_currency_precision
+
+from regulars.domain.engine import Explanation
+
+TEMPLATES: dict[str, dict[str, str]] = {
+    "en": {
+        "program_discount": "{level} level: {rate} off {basis} = {discount} discount.",
+        "spend_limit": "Up to {max_points} points can be spent here: you have {spendable} "
+                       "spendable points, and points may pay at most {share} of the bill "
+                       "(1 point = {point_value}).",
+        "points_spent": "{points} points pay {money} of this bill.",
+        "points_earned": "{level} level: {rate} of {basis} paid = {points} points "
+                         "(1 point = {point_value}, rounded {rounding} per {scope}).",
+        "earn_excluded": "No points on: {categories}.",
+        "earn_after_points": "Points are earned on what is paid after points.",
+        "no_earn_consent": "This member has opted out of earning points.",
+        "anonymous": "No member on this receipt, so no points are earned.",
+        "level_progress": "Level {level}: {to_next} more to reach {next_level} "
+                          "({next_rate} back).",
+        "level_top": "Level {level}, the highest.",
+        "welcome": "Welcome bonus: {points} points.",
+        "adjust": "Manual adjustment of {points} points: {reason}.",
+        "merge": "{points} points moved in from member #{source_id}.",
+        "expire": "{points} points expired.",
+        "refund_returned": "{points} points spent on the returned goods came back.",
+        "refund_reversed": "{points} points earned on the returned goods were taken back.",
+        "void_returned": "Receipt voided: {points} spent points came back.",
+        "void_reversed": "Receipt voided: {points} earned points were taken back.",
+    },
+    "ru": {
+        "program_discount": "Уровень {level}: скидка {rate} от {basis} = {discount}.",
+        "spend_limit": "Можно списать до {max_points} баллов: доступно {spendable} баллов, "
+                       "баллами можно оплатить не более {share} чека (1 балл = {point_value}).",
+        "points_spent": "{points} баллов оплачивают {money} чека.",
+        "points_earned": "Уровень {level}: {rate} от оплаченных {basis} = {points} баллов "
+                         "(1 балл = {point_value}, округление {rounding}, по {scope}).",
+        "earn_excluded": "Баллы не начисляются на: {categories}.",
+        "earn_after_points": "Баллы начисляются на сумму, оплаченную после списания баллов.",
+        "no_earn_consent": "Участник отказался от начисления баллов.",
+        "anonymous": "Чек без участника: баллы не начисляются.",
+        "level_progress": "Уровень {level}: до уровня {next_level} ({next_rate}) осталось "
+                          "{to_next}.",
+        "level_top": "Уровень {level} — наивысший.",
+        "welcome": "Приветственный бонус: {points} баллов.",
+        "adjust": "Ручная корректировка на {points} баллов: {reason}.",
+        "merge": "{points} баллов перенесено от участника №{source_id}.",
+        "expire": "Сгорело {points} баллов.",
+        "refund_returned": "Возвращено {points} баллов, потраченных на возвращённый товар.",
+        "refund_reversed": "Списано {points} баллов, начисленных за возвращённый товар.",
+        "void_returned": "Чек аннулирован: возвращено {points} потраченных баллов.",
+        "void_reversed": "Чек аннулирован: списано {points} начисленных баллов.",
+    },
+}
+
+WORDS = {
+    "en": {"floor": "down", "half_up": "half up", "half_even": "half to even",
+           "ceiling": "up", "receipt": "receipt", "line": "line"},
+    "ru": {"floor": "вниз", "half_up": "до ближайшего", "half_even": "банковское",
+           "ceiling": "вверх", "receipt": "чеку", "line": "строке"},
+}
+
+
+def money(amount_minor: int, currency: str, locale: str) -> str:
+    digits = int(get_currency_precision(currency))
+    return str(format_currency(Decimal(amount_minor).scaleb(-digits), currency, locale=locale))
+
+
+def percent(rate_bp: int, locale: str) -> str:
+    return str(format_decimal(Decimal(rate_bp).scaleb(-2), locale=locale)) + "\u00a0%"
+
+
+def render(explanation: Explanation, *, locale: str, currency: str) -> str:
+    return render_code(explanation.code, dict(explanation.params), locale=locale,
+                       currency=currency)
+
+
+def render_code(code: str, params: Mapping[str, int | str], *, locale: str,
+                currency: str) -> str:
+    language = locale.split("_")[0].split("-")[0]
+    templates = TEMPLATES.get(language, TEMPLATES["en"])
+    words = WORDS.get(language, WORDS["en"])
+    template = templates.get(code) or TEMPLATES["en"].get(code) or code
+    values: dict[str, str] = {}
+    for name, value in params.items():
+        if isinstance(value, str):
+            values[name] = words.get(value, value)
+        elif name.endswith("_minor"):
+            values[name] = money(value, currency, locale)
+        elif name.endswith("_bp"):
+            values[name] = percent(value, locale)
+        else:
+            values[name] = str(format_decimal(value, locale=locale))
+    aliases = {"rate": "rate_bp", "basis": "basis_minor", "discount": "discount_minor",
+               "share": "share_bp", "point_value": "point_value_minor", "money": "money_minor",
+               "to_next": "to_next_minor", "next_rate": "next_rate_bp",
+               "spendable": "spendable_points"}
+    for alias, source in aliases.items():
+        if source in values:
+            values[alias] = values[source]
+    try:
+        return template.format(**values)
+    except KeyError:
+        return TEMPLATES["en"].get(code, code).format_map(_Missing(values))
+
+
+class _Missing(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "?"

@@ -1,0 +1,152 @@
+"""Shared fixtures: a settable clock, a migrated database (SQLite by default, PostgreSQL for
+tests marked ``postgres`` when ``REGULARS_TEST_POSTGRES_URL`` is set), a runtime and an HTTP
+client over the real application."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from regulars.api.app import create_app
+from regulars.config import Settings
+from regulars.db.engine import Database, make_engine
+from regulars.db.migrate import upgrade
+from regulars.db.tables import metadata
+from regulars.services import tenants
+from regulars.services.runtime import Runtime
+
+PG_URL = os.environ.get("REGULARS_TEST_POSTGRES_URL")
+REQUIRE_PG = os.environ.get("REGULARS_REQUIRE_POSTGRES") == "1"
+
+
+@dataclass
+class FakeClock:
+    """A clock tests move by hand."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_migrated() -> str:
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("REGULARS_REQUIRE_POSTGRES=1 but REGULARS_TEST_POSTGRES_URL is unset")
+        pytest.skip("PostgreSQL tests need REGULARS_TEST_POSTGRES_URL")
+    engine = make_engine(PG_URL)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        upgrade(engine)
+    except Exception as exc:  # the server is not there or not usable
+        if REQUIRE_PG:
+            raise
+        pytest.skip(f"PostgreSQL not usable: {exc}")
+    finally:
+        engine.dispose()
+    return PG_URL
+
+
+def _truncate_pg(url: str) -> None:
+    engine = make_engine(url)
+    names = ", ".join(t.name for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Run a test once on SQLite and once on PostgreSQL (the latter marked ``postgres``)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if backend == "postgres":
+        url: str = request.getfixturevalue("pg_migrated")
+        _truncate_pg(url)
+        return url
+    template: Path = request.getfixturevalue("sqlite_template")
+    target = tmp_path / "regulars.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def rt(database_url: str, clock: FakeClock) -> Iterator[Runtime]:
+    settings = Settings(database_url=database_url)
+    runtime = Runtime(db=Database.from_url(database_url, pool_size=30), clock=clock,
+                      settings=settings)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def client(rt: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(rt)) as test_client:
+        yield test_client
+
+
+@dataclass
+class Shop:
+    """A tenant ready to sell: one store, two tills, an owner key."""
+
+    tenant_id: int
+    owner_key: str
+    store_id: int
+    till_keys: list[str]
+    terminal_ids: list[int]
+
+    @property
+    def owner(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.owner_key}"}
+
+    def till(self, index: int = 0) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.till_keys[index]}"}
+
+
+def make_shop(rt: Runtime, name: str = "Corner Café", *, region: str = "RU",
+              currency: str = "RUB", locale: str = "ru_RU",
+              timezone: str = "Europe/Moscow") -> Shop:
+    created = tenants.create_tenant(rt, name=name, currency=currency, locale=locale,
+                                    timezone=timezone, phone_region=region)
+    store = tenants.create_store(rt, created.tenant_id, code="main", name="Main street")
+    tills = [tenants.create_terminal(rt, created.tenant_id, store_id=store["id"],
+                                     code=f"till-{i}", name=f"Till {i}") for i in (1, 2)]
+    return Shop(tenant_id=created.tenant_id, owner_key=created.owner_key,
+                store_id=store["id"], till_keys=[t["key"] for t in tills],
+                terminal_ids=[t["id"] for t in tills])
+
+
+@pytest.fixture
+def shop(rt: Runtime) -> Shop:
+    return make_shop(rt)
