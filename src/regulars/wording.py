@@ -36,6 +36,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "expire": "{points} points expired.",
         "refund_returned": "{points} points spent on the returned goods came back.",
         "refund_reversed": "{points} points earned on the returned goods were taken back.",
+        "refund_forgiven": "{points} of the points earned on the returned goods had already "
+                           "expired, so they are not taken back again.",
         "void_returned": "Receipt voided: {points} spent points came back.",
         "void_reversed": "Receipt voided: {points} earned points were taken back.",
     },
@@ -59,6 +61,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "expire": "Сгорело {points} баллов.",
         "refund_returned": "Возвращено {points} баллов, потраченных на возвращённый товар.",
         "refund_reversed": "Списано {points} баллов, начисленных за возвращённый товар.",
+        "refund_forgiven": "{points} баллов за возвращённый товар уже сгорели и повторно не "
+                           "списываются.",
         "void_returned": "Чек аннулирован: возвращено {points} потраченных баллов.",
         "void_reversed": "Чек аннулирован: списано {points} начисленных баллов.",
     },

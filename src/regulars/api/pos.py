@@ -10,7 +10,7 @@ from regulars import errors
 from regulars.api.deps import IdempotencyKey, RuntimeDep, Till
 from regulars.api.errors_doc import responses
 from regulars.api.schemas import CommitIn, MemberIn, MemberRefIn, QuoteIn, RefundIn, SaleIn
-from regulars.services import checkout, members
+from regulars.services import checkout, members, tenants
 from regulars.services.checkout import CommitRequest, Outcome, Sale
 
 router = APIRouter(prefix="/v1/pos", tags=["pos"])
@@ -44,6 +44,9 @@ def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey,
            response: Response) -> dict[str, Any]:
     """Post a paid receipt once. A replay with the same key and body returns the first answer
     (header ``Idempotent-Replayed: true``)."""
+    if body.staff_id is not None:
+        # Another tenant's staff id (or none at all) must not be stored on this receipt.
+        tenants.get_staff(rt, till.tenant_id, body.staff_id)
     req = CommitRequest(sale=_sale(body), receipt_id=body.receipt_id,
                         occurred_at=body.occurred_at, hold_id=body.hold_id,
                         staff_id=body.staff_id)

@@ -5,13 +5,33 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from regulars.domain.engine import QUANTITY_SCALE, BasketLine
 from regulars.services.members import MemberRef, Registration
 
 Text64 = Annotated[str, Field(min_length=1, max_length=64)]
 NonNegative = Annotated[int, Field(ge=0, le=10**15)]
+
+
+def _from_iso(kind: type[date] | type[datetime]) -> Any:
+    """JSON has no date type: strict validation of a request body (a parsed dict) refuses
+    every string for ``date``/``datetime``. Accept ISO 8601 text, and nothing looser (no
+    numbers read as Unix time)."""
+
+    def parse(value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return kind.fromisoformat(value)
+            except ValueError as exc:
+                raise ValueError(f"expected an ISO 8601 {kind.__name__}, not {value!r}") from exc
+        return value
+
+    return BeforeValidator(parse)
+
+
+IsoDateTime = Annotated[datetime, _from_iso(datetime)]
+IsoDate = Annotated[date, _from_iso(date)]
 
 
 class Strict(BaseModel):
@@ -79,7 +99,7 @@ class QuoteIn(SaleIn):
 
 class CommitIn(SaleIn):
     receipt_id: Text64 = Field(description="the till's own receipt number, unique per till")
-    occurred_at: datetime | None = Field(
+    occurred_at: IsoDateTime | None = Field(
         default=None, description="when the sale happened, for a till that was offline")
     hold_id: int | None = None
     staff_id: int | None = None
@@ -113,7 +133,7 @@ class MemberIn(Strict):
     first_name: Annotated[str, Field(max_length=100)] | None = None
     last_name: Annotated[str, Field(max_length=100)] | None = None
     email: Annotated[str, Field(max_length=254)] | None = None
-    birthday: date | None = None
+    birthday: IsoDate | None = None
     consent: str = "full"
     profile: dict[str, Any] | None = None
     referrer_id: int | None = None
@@ -126,7 +146,7 @@ class MemberPatch(Strict):
     first_name: Annotated[str, Field(max_length=100)] | None = None
     last_name: Annotated[str, Field(max_length=100)] | None = None
     email: Annotated[str, Field(max_length=254)] | None = None
-    birthday: date | None = None
+    birthday: IsoDate | None = None
     consent: str | None = None
     profile: dict[str, Any] | None = None
 

@@ -148,11 +148,11 @@ def demo(
     url = f"sqlite:///{path}"
     settings = _settings(url)
     if reset or not os.path.exists(path):
-        if os.path.exists(path):
-            for suffix in ("", "-wal", "-shm"):
-                if os.path.exists(path + suffix):
-                    os.remove(path + suffix)
-        rt = open_runtime(settings, migrate=True)
+        # Build beside the target and rename on success, so an interrupted build never
+        # leaves a half-made demo that a later start would serve as if it were whole.
+        building = path + ".building"
+        _remove_sqlite(building)
+        rt = open_runtime(_settings(f"sqlite:///{building}"), migrate=True)
         try:
             with progress_bar() as bar:
                 task = bar.add_task("building a year of demo history", total=None)
@@ -161,8 +161,15 @@ def demo(
                     bar.update(task, completed=done, total=total)
 
                 demo_service.build(rt, members=members, progress=step)
-        finally:
+        except BaseException:
             rt.close()
+            _remove_sqlite(building)
+            raise
+        rt.close()
+        _remove_sqlite(path)
+        for suffix in ("-wal", "-shm", ""):  # a WAL left behind belongs with its database
+            if os.path.exists(building + suffix):
+                os.replace(building + suffix, path + suffix)
     rt = open_runtime(settings, migrate=True)
     try:
         info = demo_service.issue_keys(rt)
@@ -180,6 +187,12 @@ def demo(
     if no_serve:
         return
     serve(database_url=url, host=host, port=port, workers=1)
+
+
+def _remove_sqlite(path: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
 
 
 def _redact(url: str) -> str:

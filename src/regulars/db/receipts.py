@@ -150,11 +150,14 @@ def list_receipts(conn: Connection, tenant_id: int, *, member_id: int | None, li
                                                    .limit(limit))]
 
 
-def spend_sums(conn: Connection, tenant_id: int, member_id: int, *, before: datetime,
+def spend_sums(conn: Connection, tenant_id: int, member_id: int, *, until: datetime,
                rolling_from: datetime, year_from: datetime,
                last_year_from: datetime) -> tuple[int, int, int, int]:
-    """Qualifying spend (paid less refunded, voided receipts excluded) before ``before``:
-    lifetime, rolling 12 months, this calendar year, last calendar year."""
+    """Qualifying spend (paid less refunded, voided receipts excluded) up to and including
+    ``until``: lifetime, rolling 12 months, this calendar year, last calendar year.
+
+    Inclusive, so that the receipt a commit has just written counts for the level it reaches
+    (a quote prices before its own receipt exists, so it never counts itself)."""
     net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
     at = receipts.c.occurred_at
 
@@ -167,7 +170,7 @@ def spend_sums(conn: Connection, tenant_id: int, member_id: int, *, before: date
         window(at >= year_from),
         window((at >= last_year_from) & (at < year_from)),
     ).where(receipts.c.tenant_id == tenant_id, receipts.c.member_id == member_id,
-            receipts.c.status != "voided", at < before)).one()
+            receipts.c.status != "voided", at <= until)).one()
     return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
 

@@ -238,6 +238,9 @@ lots = Table(
     Column("entry_id", Id, ForeignKey("entries.id"), nullable=False),
     Column("amount", BigInteger, nullable=False),
     Column("remaining", BigInteger, nullable=False),
+    # Points of this lot the expiry run has taken: a refund of the receipt that earned them
+    # forgives that part instead of taking the points a second time.
+    Column("expired", BigInteger, nullable=False, server_default="0"),
     _ts("available_at"),
     _ts("expires_at", nullable=True),
     CheckConstraint("remaining >= 0 and remaining <= amount", name="remaining_range"),
@@ -331,6 +334,7 @@ refunds = Table(
     Column("paid_minor", BigInteger, nullable=False),
     Column("points_reversed", BigInteger, nullable=False),
     Column("points_returned", BigInteger, nullable=False),
+    Column("points_forgiven", BigInteger, nullable=False, server_default="0"),
     Column("debt_points", BigInteger, nullable=False),
     Column("lines", JSON, nullable=False),
     _ts("occurred_at"),

@@ -8,8 +8,6 @@ another key and the same basket → the first answer; another basket → :class:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +30,7 @@ from regulars.errors import (
 )
 from regulars.services import levels, members, programs
 from regulars.services.auth import Principal
+from regulars.services.idempotency import request_hash
 from regulars.services.members import MemberRef
 from regulars.services.refunds import refund_receipt
 from regulars.services.runtime import Runtime
@@ -65,11 +64,6 @@ class Outcome:
 
     body: dict[str, Any]
     replayed: bool = False
-
-
-def request_hash(payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _price(conn: Connection, rt: Runtime, tenant: tenancy.TenantRow, sale: Sale, *,
@@ -135,8 +129,7 @@ def release_hold(rt: Runtime, principal: Principal, hold_id: int) -> None:
     principal.require("till")
     with rt.db.write() as conn:
         if not ledger.release_hold(conn, principal.tenant_id, hold_id, principal.terminal_id):
-            if not ledger.hold_exists(conn, principal.tenant_id, hold_id):
-                raise NotFound("hold not found")
+            raise NotFound("hold not found")
 
 
 def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
@@ -153,7 +146,6 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
     digest = request_hash(payload)
     tenant = _tenant(rt, principal.tenant_id)
     now = rt.now()
-    at = _occurred_at(req.occurred_at, now)
     try:
         with rt.db.write() as conn:
             claim = receipts.claim_key(conn, tenant_id=tenant.id, scope="commit", key=key,
@@ -168,6 +160,9 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
                 receipts.store_response(conn, tenant_id=tenant.id, scope="commit", key=key,
                                         response=outcome.body)
                 return outcome
+            # Only a new receipt is held to the time limits: a replay answers as the first
+            # call did, however old its occurred_at has grown since.
+            at = _occurred_at(req.occurred_at, now)
             body = _commit(conn, rt, principal, tenant, req, digest=digest, now=now, at=at)
             receipts.store_response(conn, tenant_id=tenant.id, scope="commit", key=key,
                                     response=body)
@@ -192,6 +187,9 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
                       if sale.member else None)
         if member_row is None:
             raise InvalidInput("a hold belongs to a member", field="hold_id")
+        if ledger.hold_account(conn, tenant.id, req.hold_id) != member_row.account_id:
+            raise NotFound("hold not found", field="hold_id")
+        # An expired or released hold captures nothing; the spend then needs free points.
         held = ledger.capture_hold(conn, tenant.id, req.hold_id, member_row.account_id, now)
     version, program, member, q = _price(conn, rt, tenant, sale, at=at, now=now,
                                          extra_spendable=held)

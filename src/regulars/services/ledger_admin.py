@@ -34,16 +34,20 @@ def expire(rt: Runtime, *, batch_size: int = 5000,
     lots set to zero, balances reduced, all in one transaction per batch.
 
     Running it again at the same moment finds nothing due and writes nothing. A batch that
-    fails rolls back whole; the next run picks its lots up again.
+    fails rolls back whole; the next run picks its lots up again. Batches walk the due lots
+    once, in id order: a lot behind the walk that becomes due again while it runs (a refund
+    refilling an expired lot) waits for the next run.
     """
     now = rt.now()
     total_lots = total_points = total_entries = 0
     with rt.db.read() as conn:
         tenant_ids = [t.id for t in tenancy.list_tenants(conn)]
     for tenant_id in tenant_ids:
+        after_id = 0  # batches walk the due lots in id order
         while True:
             with rt.db.write() as conn:
-                due = ledger.due_lots(conn, tenant_id, now, limit=batch_size)
+                due = ledger.due_lots(conn, tenant_id, now, limit=batch_size,
+                                      after_id=after_id)
                 if not due:
                     break
                 by_account: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
@@ -52,6 +56,7 @@ def expire(rt: Runtime, *, batch_size: int = 5000,
                 system = ledger.system_account_id(conn, tenant_id, SystemAccount.EXPIRED)
                 total_entries += ledger.write_expiries(conn, tenant_id, system, by_account,
                                                        now=now, code=EntryCode.EXPIRE)
+            after_id = due[-1][0]
             total_lots += len(due)
             total_points += sum(row[3] for row in due)
             if progress:

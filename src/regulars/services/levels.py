@@ -23,13 +23,13 @@ from regulars.domain.program import (
 
 def spend_windows(conn: Connection, tenant: TenantRow, member_id: int,
                   at: datetime) -> SpendWindows:
-    """Qualifying spend before ``at``, with window starts at local midnight."""
+    """Qualifying spend up to ``at`` (inclusive), with window starts at local midnight."""
     zone = ZoneInfo(tenant.timezone)
     local_today = at.astimezone(zone).date()
     rolling, this_year, last_year = (datetime.combine(d, time(), zone)
                                      for d in window_starts(local_today))
     lifetime, rolling_sum, this_sum, last_sum = receipts.spend_sums(
-        conn, tenant.id, member_id, before=at, rolling_from=rolling, year_from=this_year,
+        conn, tenant.id, member_id, until=at, rolling_from=rolling, year_from=this_year,
         last_year_from=last_year)
     return SpendWindows(lifetime_minor=lifetime, rolling_12_months_minor=rolling_sum,
                         this_year_minor=this_sum, last_year_minor=last_sum)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import phonenumbers
@@ -20,13 +20,12 @@ from regulars.domain.ledger import EntryCode, Posting, SystemAccount
 from regulars.errors import (
     Conflict,
     DuplicateIdentifier,
-    IdempotencyMismatch,
     InsufficientPoints,
     InvalidInput,
     InvalidPhone,
     NotFound,
 )
-from regulars.services import programs
+from regulars.services import idempotency, programs
 from regulars.services.runtime import Runtime
 
 CONSENTS = ("full", "earn_only", "none")
@@ -217,84 +216,96 @@ def adjust(rt: Runtime, tenant_id: int, member_id: int, *, points: int, reason: 
            key: str, staff_id: int | None = None) -> dict[str, Any]:
     """Add (``points`` > 0) or take away (< 0) points by hand, with a required reason.
 
-    Idempotent by ``key``. Raises :class:`InsufficientPoints` when taking more than the member
-    holds, :class:`InvalidInput` for zero points or an empty reason.
+    Idempotent by ``key``: a repeat returns the first answer, the key with other values
+    raises :class:`IdempotencyMismatch`. Raises :class:`InsufficientPoints` when taking more
+    than the member holds, :class:`InvalidInput` for zero points or an empty reason.
     """
     if points == 0:
         raise InvalidInput("points must not be zero", field="points")
     if not reason.strip():
         raise InvalidInput("a reason is required", field="reason")
     now = rt.now()
-    try:
-        with rt.db.write() as conn:
-            row = members.get_member(conn, tenant_id, member_id)
-            if row is None or row.status != "active":
-                raise NotFound("member not found")
-            version, program = programs.load_current(conn, tenant_id)
-            ctx = EntryContext(tenant_id=tenant_id, member_id=member_id, staff_id=staff_id,
-                               program_version=version, occurred_at=now, recorded_at=now)
-            system = ledger.system_account_id(conn, tenant_id, SystemAccount.ADJUSTED)
-            entry_id = ledger.write_entry(
-                conn, ctx, code=EntryCode.ADJUST, key=f"adjust:{key}",
-                postings_=[Posting(system, -points), Posting(row.account_id, points)],
-                member_points=points,
-                memo={"reason": reason.strip(),
-                      "why": [{"code": "adjust", "params": {"points": points,
-                                                            "reason": reason.strip()}}]})
-            if points > 0:
-                _, expires_at = program.lot_dates(now)
-                ledger.credit(conn, tenant_id, row.account_id, entry_id, points,
-                              available_at=now, expires_at=expires_at)
-            else:
-                try:
-                    ledger.take_back(conn, tenant_id, row.account_id, entry_id, -points, None,
-                                     now, allow_debt=False)
-                except Shortfall as exc:
-                    raise InsufficientPoints("the member holds fewer points than that",
-                                             field="points") from exc
-            return view(conn, tenant_id, member_id, rt)
-    except UniqueViolation as exc:
-        raise IdempotencyMismatch("this adjustment key was used already") from exc
+    payload = {"member_id": member_id, "points": points, "reason": reason.strip()}
+    with rt.db.write() as conn:
+        return idempotency.once(conn, tenant_id=tenant_id, scope="adjust", key=key,
+                                payload=payload, now=now,
+                                work=lambda: _adjust(conn, rt, tenant_id, member_id,
+                                                     points=points, reason=reason.strip(),
+                                                     key=key, staff_id=staff_id))
+
+
+def _adjust(conn: Any, rt: Runtime, tenant_id: int, member_id: int, *, points: int,
+            reason: str, key: str, staff_id: int | None) -> dict[str, Any]:
+    now = rt.now()
+    row = members.get_member(conn, tenant_id, member_id)
+    if row is None or row.status != "active":
+        raise NotFound("member not found")
+    version, program = programs.load_current(conn, tenant_id)
+    ctx = EntryContext(tenant_id=tenant_id, member_id=member_id, staff_id=staff_id,
+                       program_version=version, occurred_at=now, recorded_at=now)
+    system = ledger.system_account_id(conn, tenant_id, SystemAccount.ADJUSTED)
+    entry_id = ledger.write_entry(
+        conn, ctx, code=EntryCode.ADJUST, key=f"adjust:{key}",
+        postings_=[Posting(system, -points), Posting(row.account_id, points)],
+        member_points=points,
+        memo={"reason": reason,
+              "why": [{"code": "adjust", "params": {"points": points, "reason": reason}}]})
+    if points > 0:
+        _, expires_at = program.lot_dates(now)
+        ledger.credit(conn, tenant_id, row.account_id, entry_id, points,
+                      available_at=now, expires_at=expires_at)
+    else:
+        try:
+            ledger.take_back(conn, tenant_id, row.account_id, entry_id, -points, None,
+                             now, allow_debt=False)
+        except Shortfall as exc:
+            raise InsufficientPoints("the member holds fewer points than that",
+                                     field="points") from exc
+    return view(conn, tenant_id, member_id, rt)
 
 
 def merge(rt: Runtime, tenant_id: int, *, source_id: int, target_id: int,
           key: str) -> dict[str, Any]:
     """Merge ``source`` into ``target``: identifiers, receipts, open lots (with their expiry),
     debt and the balance move to the target through one ``merge`` entry; the source remains
-    as a tombstone that resolves to the target."""
+    as a tombstone that resolves to the target. Idempotent by ``key``."""
     if source_id == target_id:
         raise InvalidInput("a member cannot be merged into itself", field="source_id")
     now = rt.now()
-    try:
-        with rt.db.write() as conn:
-            source = members.get_member(conn, tenant_id, source_id)
-            target = members.get_member(conn, tenant_id, target_id)
-            if source is None or target is None:
-                raise NotFound("member not found")
-            if source.status != "active" or target.status != "active":
-                raise Conflict("only active members can be merged")
-            moved = ledger.merge_accounts(conn, tenant_id, source.account_id,
-                                          target.account_id, now)
-            if moved:
-                ctx = EntryContext(tenant_id=tenant_id, member_id=target_id, occurred_at=now,
-                                   recorded_at=now)
-                ledger.write_entry(
-                    conn, ctx, code=EntryCode.MERGE, key=f"merge:{key}",
-                    postings_=[Posting(source.account_id, -moved),
-                               Posting(target.account_id, moved)],
-                    member_points=moved,
-                    memo={"source_id": source_id,
-                          "why": [{"code": "merge", "params": {"points": moved,
-                                                               "source_id": source_id}}]})
-            members.move_identifiers(conn, tenant_id, source_id, target_id)
-            receipts.move_receipts(conn, tenant_id, source_id, target_id)
-            members.update_member(conn, tenant_id, source_id, status="merged",
-                                  merged_into_id=target_id, phone=None)
-            if target.phone is None and source.phone is not None:
-                members.update_member(conn, tenant_id, target_id, phone=source.phone)
-            return view(conn, tenant_id, target_id, rt)
-    except UniqueViolation as exc:
-        raise IdempotencyMismatch("this merge key was used already") from exc
+    payload = {"source_id": source_id, "target_id": target_id}
+    with rt.db.write() as conn:
+        return idempotency.once(conn, tenant_id=tenant_id, scope="merge", key=key,
+                                payload=payload, now=now,
+                                work=lambda: _merge(conn, rt, tenant_id, source_id, target_id,
+                                                    key=key, now=now))
+
+
+def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: int, *,
+           key: str, now: datetime) -> dict[str, Any]:
+    source = members.get_member(conn, tenant_id, source_id)
+    target = members.get_member(conn, tenant_id, target_id)
+    if source is None or target is None:
+        raise NotFound("member not found")
+    if source.status != "active" or target.status != "active":
+        raise Conflict("only active members can be merged")
+    moved = ledger.merge_accounts(conn, tenant_id, source.account_id, target.account_id, now)
+    if moved:
+        ctx = EntryContext(tenant_id=tenant_id, member_id=target_id, occurred_at=now,
+                           recorded_at=now)
+        ledger.write_entry(
+            conn, ctx, code=EntryCode.MERGE, key=f"merge:{key}",
+            postings_=[Posting(source.account_id, -moved), Posting(target.account_id, moved)],
+            member_points=moved,
+            memo={"source_id": source_id,
+                  "why": [{"code": "merge", "params": {"points": moved,
+                                                       "source_id": source_id}}]})
+    members.move_identifiers(conn, tenant_id, source_id, target_id)
+    receipts.move_receipts(conn, tenant_id, source_id, target_id)
+    members.update_member(conn, tenant_id, source_id, status="merged",
+                          merged_into_id=target_id, phone=None)
+    if target.phone is None and source.phone is not None:
+        members.update_member(conn, tenant_id, target_id, phone=source.phone)
+    return view(conn, tenant_id, target_id, rt)
 
 
 def view(conn: Any, tenant_id: int, member_id: int, rt: Runtime) -> dict[str, Any]:
@@ -326,7 +337,7 @@ def view(conn: Any, tenant_id: int, member_id: int, rt: Runtime) -> dict[str, An
                   if i["kind"] == "card"],
         "created_at": row.created_at.isoformat(),
         "balance_points": row.balance,
-        "held_points": row.held,
+        "held_points": ledger.live_held(conn, tenant_id, state, now),
         "debt_points": row.debt,
         "spendable_points": ledger.spendable_points(conn, tenant_id, state, now),
         "level": {"code": level.level.code, "name": level.level.name,

@@ -7,6 +7,8 @@ pydantic at the edge of this module, so one definition serves the API, storage a
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import fields
 from functools import lru_cache
 from typing import Any
 
@@ -14,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection
 
 from regulars.db import tenancy
-from regulars.domain.program import Program
+from regulars.domain.program import Level, Program
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.runtime import Runtime
 
@@ -22,16 +24,59 @@ _ADAPTER: TypeAdapter[Program] = TypeAdapter(Program)
 
 
 def parse_rules(data: Any, *, strict_json: bytes | None = None) -> Program:
-    """A program from a dict (or from raw JSON, validated strictly). Raises
-    :class:`InvalidInput` naming the first bad field and why."""
+    """A program from a dict (or from raw JSON, validated strictly, unknown fields refused).
+    Raises :class:`InvalidInput` naming the first bad field and why."""
+    if strict_json is not None:
+        _refuse_unknown_fields(strict_json)
     try:
         if strict_json is not None:
             return _ADAPTER.validate_json(strict_json, strict=True)
         return _ADAPTER.validate_python(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "program"
-        raise InvalidInput(f"{where}: {first['msg']}", field=where) from exc
+        reason = first["msg"].removeprefix("Value error, ")
+        where = _field_named(tuple(first["loc"]), reason)
+        detail = reason if reason.startswith(f"{where}:") else f"{where}: {reason}"
+        raise InvalidInput(detail, field=where) from exc
+
+
+def _field_named(loc: tuple[int | str, ...], reason: str) -> str:
+    """The field a rule error is about: its location, or (for a check across fields in
+    ``__post_init__``, which pydantic reports at the object) the field the reason names."""
+    where = ".".join(str(part) for part in loc)
+    if loc == ():
+        owner: type[Program] | type[Level] = Program
+    elif len(loc) == 2 and loc[0] == "levels":
+        owner = Level
+    else:
+        return where
+    first_word = re.match(r"[a-z_]+", reason)
+    if first_word and first_word.group(0) in {f.name for f in fields(owner)}:
+        where = f"{where}.{first_word.group(0)}" if where else first_word.group(0)
+    return where or "program"
+
+
+def _refuse_unknown_fields(raw: bytes) -> None:
+    """``extra="forbid"`` for the rules (stdlib dataclasses take no pydantic config): a
+    misspelt field must not be dropped silently."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return  # the validator reports malformed JSON
+    if not isinstance(data, dict):
+        return
+    known = {f.name for f in fields(Program)}
+    for name in data:
+        if name not in known:
+            raise InvalidInput(f"{name}: unknown field", field=name)
+    levels = data.get("levels")
+    if isinstance(levels, list):
+        known = {f.name for f in fields(Level)}
+        for index, level in enumerate(levels):
+            for name in level if isinstance(level, dict) else ():
+                if name not in known:
+                    where = f"levels.{index}.{name}"
+                    raise InvalidInput(f"{where}: unknown field", field=where)
 
 
 def rules_of(program: Program) -> dict[str, Any]:

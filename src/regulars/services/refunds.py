@@ -65,7 +65,8 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
         paid_back += _share(row["paid_minor"], before, after, whole)
         done_lines.append({"line_no": line_no, "quantity_milli": quantity})
 
-    debt = 0
+    debt = forgiven = 0
+    reverse = earned_back
     entry_ids: dict[str, int] = {}
     member_id = receipt["member_id"]
     if member_id is not None and (earned_back or spent_back):
@@ -79,6 +80,7 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
         by_code = _entries_of(conn, tenant_id, receipt_id)
         if spent_back:
             code = EntryCode.VOID if void else EntryCode.REFUND_SPEND
+            moves = _restorable(conn, tenant_id, by_code, spent_back)
             entry_ids["returned"] = entry_id = ledger.write_entry(
                 conn, ctx, code=code, key=f"receipt:{receipt_id}:{kind}:{key}:returned",
                 postings_=[Posting(ledger.system_account_id(conn, tenant_id,
@@ -86,23 +88,35 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                                    -spent_back),
                            Posting(member.account_id, spent_back)],
                 member_points=spent_back,
-                memo={"why": [{"code": f"{kind}_returned", "params": {"points": spent_back}}]})
-            ledger.restore(conn, tenant_id, member.account_id, entry_id,
-                           _restorable(conn, tenant_id, by_code, spent_back))
+                memo={"lots": [list(move) for move in moves],
+                      "why": [{"code": f"{kind}_returned", "params": {"points": spent_back}}]})
+            ledger.restore(conn, tenant_id, member.account_id, entry_id, moves, now=now,
+                           fresh_expires_at=program.lot_dates(now)[1])
         if earned_back:
+            # Earned points that expired before the refund were lost once already: they are
+            # forgiven, not taken back a second time.
+            origin = _origin_lot(conn, tenant_id, by_code)
+            if origin is not None:
+                gone = ledger.lot_gone(conn, tenant_id, origin, now)
+                earlier = sum(r["points_forgiven"]
+                              for r in receipts.refunds_of(conn, tenant_id, receipt_id))
+                forgiven = min(earned_back, max(0, gone - earlier))
+            reverse = earned_back - forgiven
+        if earned_back and reverse:
             code = EntryCode.VOID if void else EntryCode.REFUND_EARN
+            why = [{"code": f"{kind}_reversed", "params": {"points": reverse}}]
+            if forgiven:
+                why.append({"code": "refund_forgiven", "params": {"points": forgiven}})
             entry_ids["reversed"] = entry_id = ledger.write_entry(
                 conn, ctx, code=code, key=f"receipt:{receipt_id}:{kind}:{key}:reversed",
-                postings_=[Posting(member.account_id, -earned_back),
+                postings_=[Posting(member.account_id, -reverse),
                            Posting(ledger.system_account_id(conn, tenant_id,
                                                             SystemAccount.ISSUED),
-                                   earned_back)],
-                member_points=-earned_back,
-                memo={"why": [{"code": f"{kind}_reversed", "params": {"points": earned_back}}]})
-            origin = _origin_lot(conn, tenant_id, by_code)
+                                   reverse)],
+                member_points=-reverse, memo={"forgiven": forgiven, "why": why})
             try:
                 debt = ledger.take_back(
-                    conn, tenant_id, member.account_id, entry_id, earned_back, origin, now,
+                    conn, tenant_id, member.account_id, entry_id, reverse, origin, now,
                     allow_debt=program.debt_policy is DebtPolicy.ALLOW_NEGATIVE)
             except Shortfall as exc:
                 raise RefundRefused(
@@ -116,15 +130,16 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                             refunded_paid_minor=receipt["refunded_paid_minor"] + paid_back)
     refund_id = receipts.insert_refund(
         conn, tenant_id=tenant_id, receipt_id=receipt_id, terminal_id=principal.terminal_id,
-        kind="void" if void else "refund", paid_minor=paid_back, points_reversed=earned_back,
-        points_returned=spent_back, debt_points=debt, lines=done_lines, occurred_at=now)
+        kind="void" if void else "refund", paid_minor=paid_back, points_reversed=reverse,
+        points_returned=spent_back, points_forgiven=forgiven, debt_points=debt,
+        lines=done_lines, occurred_at=now)
     balance = None
     if member_id is not None:
         balance = ledger.account_state(conn, tenant_id, member_id).balance
     return {"refund": {"id": refund_id, "kind": "void" if void else "refund",
                        "receipt_id": receipt_id, "status": status, "paid_minor": paid_back,
-                       "points_reversed": earned_back, "points_returned": spent_back,
-                       "debt_points": debt, "lines": done_lines,
+                       "points_reversed": reverse, "points_returned": spent_back,
+                       "points_forgiven": forgiven, "debt_points": debt, "lines": done_lines,
                        "occurred_at": now.isoformat()},
             "entries": entry_ids, "member_id": member_id, "balance_points": balance}
 
@@ -184,10 +199,10 @@ def _restorable(conn: Connection, tenant_id: int, by_code: dict[str, list[int]],
                 if lot_id not in left:
                     order.append(lot_id)
                 left[lot_id] += -amount
-    for entry_id in by_code.get(EntryCode.REFUND_SPEND.value, []):
-        for lot_id, amount in ledger.moves_of(conn, tenant_id, entry_id):
-            if amount > 0:
-                left[lot_id] -= amount
+    returned = ledger.entry_memos(conn, tenant_id, by_code.get(EntryCode.REFUND_SPEND.value, []))
+    for memo in returned.values():
+        for lot_id, amount in memo.get("lots", []):
+            left[lot_id] -= amount
     moves: list[tuple[int, int]] = []
     need = points
     for lot_id in reversed(order):

@@ -19,6 +19,9 @@ from regulars.services.auth import new_key
 from regulars.services.runtime import Runtime
 
 ROLES = ("owner", "marketer", "analyst", "cashier")
+# ISO 4217 codes that are not money a shop takes: no currency, testing, metals, fund units.
+NOT_MONEY = frozenset({"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XDR", "XBA", "XBB", "XBC",
+                       "XBD", "XSU", "XUA"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,7 +33,7 @@ class NewTenant:
 def validate_settings(*, currency: str, locale: str, timezone: str, phone_region: str) -> None:
     """Raise :class:`InvalidInput` naming the field that Babel, zoneinfo or phonenumbers do
     not know."""
-    if currency not in list_currencies():
+    if currency not in list_currencies() or currency in NOT_MONEY:
         raise InvalidInput(f"unknown ISO 4217 currency {currency!r}", field="currency")
     try:
         Locale.parse(locale)

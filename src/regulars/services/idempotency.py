@@ -1,0 +1,38 @@
+"""Keyed writes: the first request with a key does the work and stores its answer; a repeat
+with the same body gets that answer back; the same key with another body is refused."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from regulars.db import receipts
+from regulars.errors import IdempotencyMismatch
+
+
+def request_hash(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def once(conn: Connection, *, tenant_id: int, scope: str, key: str, payload: dict[str, Any],
+         now: datetime, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run ``work`` in the caller's transaction unless ``key`` was used in ``scope`` before.
+
+    Raises :class:`IdempotencyMismatch` when the key was used with a different payload.
+    """
+    digest = request_hash(payload)
+    claim = receipts.claim_key(conn, tenant_id=tenant_id, scope=scope, key=key,
+                               request_hash=digest, now=now)
+    if not claim.fresh:
+        if claim.request_hash != digest or not isinstance(claim.response, dict):
+            raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
+        return claim.response
+    body = work()
+    receipts.store_response(conn, tenant_id=tenant_id, scope=scope, key=key, response=body)
+    return body

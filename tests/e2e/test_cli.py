@@ -1,0 +1,209 @@
+"""The ``regulars`` command line, run in-process with Typer's runner against a real database:
+schema upgrades, tenant creation (and its refusals), expiry, and the ledger check."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, inspect, select, text
+from typer.testing import CliRunner
+
+from regulars.api.app import create_app
+from regulars.cli.main import app
+from regulars.config import Settings
+from regulars.db.engine import Database, make_engine
+from regulars.db.migrate import current
+from regulars.db.tables import entries, tenants
+from regulars.services import ledger_admin, members
+from regulars.services import tenants as tenant_service
+from regulars.services.members import MemberRef, Registration
+from regulars.services.runtime import Runtime
+from tests.conftest import FakeClock
+
+runner = CliRunner()
+OWNER_KEY = re.compile(r"rgo_[A-Za-z0-9_-]{20,}")
+LONG_AGO = datetime(2020, 1, 15, 12, 0, tzinfo=UTC)
+RuntimeAt = Callable[[FakeClock], Runtime]
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def tenant_count(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(tenants)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def runtime_at(database_url: str) -> Iterator[RuntimeAt]:
+    """Runtimes over the test database with clocks of the test's choosing."""
+    opened: list[Runtime] = []
+
+    def make(clock: FakeClock) -> Runtime:
+        rt = Runtime(db=Database.from_url(database_url), clock=clock,
+                     settings=Settings(database_url=database_url))
+        opened.append(rt)
+        return rt
+
+    yield make
+    for rt in opened:
+        rt.close()
+
+
+# db upgrade -------------------------------------------------------------------------------------
+
+def test_db_upgrade_builds_a_fresh_sqlite_database_and_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "fresh.db"
+    url = f"sqlite:///{path}"
+    for _ in range(2):
+        code, out, err = run("db", "upgrade", "--database-url", url)
+        assert code == 0, err
+        assert "schema is up to date" in out
+    engine = make_engine(url)
+    try:
+        names = set(inspect(engine).get_table_names())
+        assert {"tenants", "members", "entries", "postings", "lots", "receipts"} <= names
+        assert current(engine) is not None
+        with engine.connect() as conn:
+            versions = conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one()
+        assert versions == 1
+    finally:
+        engine.dispose()
+
+
+def test_db_upgrade_on_a_migrated_database_changes_nothing(database_url: str) -> None:
+    code, out, err = run("db", "upgrade", "--database-url", database_url)
+    assert code == 0, err
+    assert tenant_count(database_url) == 0
+
+
+# tenant create ----------------------------------------------------------------------------------
+
+def test_tenant_create_prints_an_owner_key_that_works(database_url: str) -> None:
+    code, out, err = run("tenant", "create", "--name", "Corner Café", "--currency", "eur",
+                         "--locale", "de_DE", "--timezone", "Europe/Berlin",
+                         "--phone-region", "de", "--database-url", database_url)
+    assert code == 0, err
+    assert re.search(r"tenant \d+ created", out)
+    keys = OWNER_KEY.findall(out)
+    assert len(keys) == 1, out
+
+    rt = Runtime(db=Database.from_url(database_url), settings=Settings(database_url=database_url))
+    try:
+        with TestClient(create_app(rt)) as client:
+            answer = client.get("/v1/admin/tenant",
+                                headers={"Authorization": f"Bearer {keys[0]}"})
+            assert answer.status_code == 200, answer.text
+            assert answer.json() == {"id": answer.json()["id"], "name": "Corner Café",
+                                     "currency": "EUR", "locale": "de_DE",
+                                     "timezone": "Europe/Berlin", "phone_region": "DE"}
+            wrong = client.get("/v1/admin/tenant",
+                               headers={"Authorization": f"Bearer {keys[0]}x"})
+            assert wrong.status_code == 401
+    finally:
+        rt.close()
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--currency", "ZZZ", "currency: unknown ISO 4217 currency 'ZZZ'"),
+    ("--currency", "euro", "currency: unknown ISO 4217 currency 'EURO'"),
+    ("--timezone", "Mars/Olympus_Mons", "timezone: unknown time zone 'Mars/Olympus_Mons'"),
+    ("--locale", "xx_YY", "locale: unknown locale 'xx_YY'"),
+    ("--phone-region", "QQ", "phone_region: unknown phone region 'QQ'"),
+    ("--name", "   ", "name: name must not be empty"),
+])
+def test_tenant_create_refuses_bad_settings_with_exit_code_2(
+        database_url: str, option: str, value: str, message: str) -> None:
+    args = ["tenant", "create", "--name", "Corner Café", "--database-url", database_url]
+    if option == "--name":
+        args[3] = value
+    else:
+        args += [option, value]
+    code, out, err = run(*args)
+    assert code == 2, (out, err)
+    assert "error:" in err and message in " ".join(err.split()), err
+    assert not OWNER_KEY.search(out + err)
+    assert tenant_count(database_url) == 0
+
+
+# expire -----------------------------------------------------------------------------------------
+
+def test_expire_posts_due_lots_once(database_url: str, runtime_at: RuntimeAt) -> None:
+    past = runtime_at(FakeClock(LONG_AGO))
+    created = tenant_service.create_tenant(past, name="Old Shop", currency="EUR",
+                                           locale="en_GB", timezone="UTC", phone_region="GB")
+    tenant_id = created.tenant_id
+    stale, _ = members.register(past, tenant_id, Registration(phone="+44 20 7946 0018"))
+    members.adjust(past, tenant_id, stale["id"], points=120, reason="old lot", key="a-1")
+    members.adjust(past, tenant_id, stale["id"], points=30, reason="old lot", key="a-2")
+    fresh_clock = FakeClock(datetime.now(UTC))
+    recent = runtime_at(fresh_clock)
+    fresh, _ = members.register(recent, tenant_id, Registration(phone="+44 20 7946 0019"))
+    members.adjust(recent, tenant_id, fresh["id"], points=55, reason="new lot", key="b-1")
+    members.adjust(recent, tenant_id, stale["id"], points=7, reason="new lot", key="a-3")
+
+    code, out, err = run("expire", "--database-url", database_url, "--batch-size", "1")
+    assert code == 0, err
+    assert "expired 150 points in 2 lots (2 entries)" in " ".join(out.split())
+
+    def balance(member_id: int) -> int:
+        points: int = members.get(recent, tenant_id, MemberRef(id=member_id))["balance_points"]
+        return points
+
+    assert (balance(stale["id"]), balance(fresh["id"])) == (7, 55)
+    history = members.history(recent, tenant_id, stale["id"])
+    assert sorted(e["points"] for e in history if e["code"] == "expire") == [-120, -30]
+    assert ledger_admin.check(recent) == []
+
+    with recent.db.read() as conn:
+        before = conn.execute(select(func.count()).select_from(entries)).scalar_one()
+    code, out, err = run("expire", "--database-url", database_url)
+    assert code == 0, err
+    assert "expired 0 points in 0 lots (0 entries)" in " ".join(out.split())
+    with recent.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(entries)).scalar_one() == before
+    assert (balance(stale["id"]), balance(fresh["id"])) == (7, 55)
+
+
+# ledger check -----------------------------------------------------------------------------------
+
+def test_ledger_check_passes_a_clean_ledger_and_fails_a_corrupt_one(
+        database_url: str, runtime_at: RuntimeAt) -> None:
+    code, out, err = run("ledger", "check", "--database-url", database_url)
+    assert code == 0, err  # an empty database is consistent
+    rt = runtime_at(FakeClock())
+    created = tenant_service.create_tenant(rt, name="Shop", currency="EUR", locale="en_GB",
+                                           timezone="UTC", phone_region="GB")
+    member, _ = members.register(rt, created.tenant_id, Registration(phone="+44 20 7946 0018"))
+    members.adjust(rt, created.tenant_id, member["id"], points=40, reason="gift", key="g-1")
+
+    code, out, err = run("ledger", "check", "--database-url", database_url)
+    assert code == 0, err
+    assert "ledger is consistent" in out
+
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            changed = conn.execute(text(
+                "UPDATE accounts SET balance = balance + 1 WHERE member_id = :member"),
+                {"member": member["id"]}).rowcount
+        assert changed == 1
+    finally:
+        engine.dispose()
+    code, out, err = run("ledger", "check", "--database-url", database_url)
+    assert code == 1, (out, err)
+    assert "1 mismatches" in err
+    assert f"'member_id': {member['id']}" in err or str(member["id"]) in err

@@ -1,0 +1,92 @@
+"""``regulars demo``: a small demo business is built through the services, the keys it prints
+work against the API (and the previous start's keys stop working), levels were reached, and
+the ledger it leaves reconciles."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from regulars.api.app import create_app
+from regulars.cli.main import app
+from regulars.config import Settings
+from regulars.services.runtime import open_runtime
+
+runner = CliRunner()
+SUMMARY = re.compile(r"Bean & Leaf Coffee \((\d+) members, (\d+) receipts\)")
+OWNER_KEY = re.compile(r"owner key\s+(rgo_[A-Za-z0-9_-]{20,})")
+TILL_KEY = re.compile(r"till key\s+(rgt_[A-Za-z0-9_-]{20,})\s+\(([^/]+) / ([A-Z]+-\d)\)")
+
+
+def demo(path: Path, *extra: str) -> str:
+    result = runner.invoke(app, ["demo", "--no-serve", "--members", "60", "--path", str(path),
+                                 *extra])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_demo_builds_a_year_prints_working_keys_and_reconciles(tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    first = demo(path)
+
+    summary = SUMMARY.search(first)
+    assert summary is not None, first
+    member_count, receipt_count = int(summary[1]), int(summary[2])
+    assert member_count == 60
+    assert receipt_count > member_count  # some come back, and strangers buy too
+    owner = OWNER_KEY.search(first)
+    assert owner is not None, first
+    tills = TILL_KEY.findall(first)
+    assert len(tills) == 6
+    assert {store for _, store, _ in tills} == {"Grafton Street", "Ranelagh", "Docklands"}
+
+    url = f"sqlite:///{path}"
+    rt = open_runtime(Settings(database_url=url))
+    try:
+        with TestClient(create_app(rt)) as client:
+            tenant = client.get("/v1/admin/tenant", headers=bearer(owner[1]))
+            assert tenant.status_code == 200, tenant.text
+            assert tenant.json()["name"] == "Bean & Leaf Coffee"
+            assert tenant.json()["currency"] == "EUR"
+
+            members: list[dict[str, Any]] = client.get(
+                "/v1/admin/members", headers=bearer(owner[1]), params={"limit": 500}).json()
+            assert len(members) == member_count
+            assert any(m["level"]["code"] != "base" for m in members), \
+                "the demo office should have climbed past Base"
+            assert all(m["phone"].startswith("+353") for m in members)
+            receipts = client.get("/v1/admin/receipts", headers=bearer(owner[1])).json()
+            assert receipts and any(r["member_id"] is not None for r in receipts)
+
+            lookup = client.post("/v1/pos/members/lookup", headers=bearer(tills[0][0]),
+                                 json={"id": members[0]["id"]})
+            assert lookup.status_code == 200, lookup.text
+
+            # A second start reuses the data and issues new keys; the old ones stop working.
+            second = demo(path)
+            assert SUMMARY.search(second) is not None
+            assert f"{member_count} members, {receipt_count} receipts" in second
+            new_owner = OWNER_KEY.search(second)
+            assert new_owner is not None and new_owner[1] != owner[1]
+            assert client.get("/v1/admin/tenant", headers=bearer(owner[1])).status_code == 401
+            assert client.get("/v1/admin/tenant",
+                              headers=bearer(new_owner[1])).status_code == 200
+            stale = client.post("/v1/pos/members/lookup", headers=bearer(tills[0][0]),
+                                json={"id": members[0]["id"]})
+            assert stale.status_code == 401
+    finally:
+        rt.close()
+
+    check = runner.invoke(app, ["ledger", "check", "--database-url", url])
+    assert check.exit_code == 0, check.output
+    assert "ledger is consistent" in check.stdout

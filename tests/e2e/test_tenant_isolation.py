@@ -1,0 +1,611 @@
+"""Invariant 5 over HTTP: a tenant sees and changes only its own data.
+
+Two tenants, A and B. Every route that takes an id (in its path, its query or its body) is
+called with B's key on A's ids; the answer is 404 (or, for identifiers that are only unique
+within a tenant, B's own independent data), and A's members, balances, lots, receipts, keys,
+tills and ledger stay exactly as they were. The route table is read from the application, so a
+new route with an id parameter and no probe here fails :func:`test_every_id_parameter_is_probed`.
+
+Authentication and authorisation are checked over every route as well: a till key on the admin
+API and an owner key on the POS API are refused with 403; no key, a malformed or unknown key, a
+revoked owner key and the key of a revoked or re-keyed till are refused with 401.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from regulars.api.app import create_app
+from regulars.config import Settings
+from regulars.db.engine import Database
+from regulars.db.tables import metadata
+from regulars.services.runtime import Runtime
+from tests.conftest import FakeClock, Shop, make_shop
+from tests.conftest import _truncate_pg as truncate_pg
+
+# Names that point at something that belongs to a tenant: ids, and the member identifiers
+# (phone, card, QR token) that are unique only within a tenant.
+REFERENCE_NAMES = frozenset({"id", "phone", "card", "qr"})
+
+BASKET = [
+    {"sku": "beans", "name": "Beans 1kg", "category": "goods", "quantity": 1,
+     "unit_price_minor": 100_000},
+]
+
+A_PHONE, A_PHONE_E164 = "+7 800 775-01-11", "+78007750111"
+A_CARD = "CARDA0001"
+A2_PHONE = "+7 916 123-45-67"
+B_PHONE = "+7 903 123-45-67"
+B_NEW_PHONE = "+7 926 765-43-21"
+
+
+# Route discovery --------------------------------------------------------------------------------
+
+def is_reference(name: str) -> bool:
+    return name in REFERENCE_NAMES or name.endswith("_id")
+
+
+def api_routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
+    """(method, path, route) of every API route, nested routers included.
+
+    FastAPI ≥ 0.16x keeps an included router as one entry of ``app.routes``; its public
+    ``iter_route_contexts`` flattens them. Older versions list the routes themselves.
+    """
+    try:
+        from fastapi.routing import iter_route_contexts  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - older FastAPI
+        return [(method, route.path, route) for route in app.routes
+                if isinstance(route, APIRoute) for method in sorted(route.methods)]
+    found = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            found += [(method, str(context.path), route) for method in sorted(context.methods)]
+    return found
+
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        return
+    for argument in get_args(annotation):
+        yield from _models_in(argument)
+
+
+def _model_references(model: type[BaseModel], prefix: str = "") -> set[str]:
+    found = set()
+    for name, info in model.model_fields.items():
+        if is_reference(name):
+            found.add(prefix + name)
+        for nested in _models_in(info.annotation):
+            found |= _model_references(nested, f"{prefix}{name}.")
+    return found
+
+
+def reference_params(route: APIRoute) -> set[str]:
+    """Path, query and (dotted) body parameters of ``route`` that name tenant data."""
+    found: set[str] = set()
+    pending = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        pending += dependant.dependencies
+        found |= {p.name for p in dependant.path_params + dependant.query_params
+                  if is_reference(p.name)}
+        for param in dependant.body_params:
+            for model in _models_in(param.field_info.annotation):
+                found |= _model_references(model)
+    return found
+
+
+def _needs_auth(path: str) -> bool:
+    return path != "/v1/health"
+
+
+# The two tenants --------------------------------------------------------------------------------
+
+@dataclass
+class World:
+    client: TestClient
+    a: Shop
+    b: Shop
+    ids: dict[str, Any] = field(default_factory=dict)
+
+    def post(self, path: str, headers: dict[str, str], body: Any = None,
+             key: str | None = None) -> httpx.Response:
+        if key:
+            headers = {**headers, "Idempotency-Key": key}
+        return self.client.post(path, headers=headers, json=body)
+
+
+def _ok(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def build_world(client: TestClient, rt: Runtime) -> World:
+    """Tenants A and B, their rows interleaved (so B's cursors run past A's ids)."""
+    a, b = make_shop(rt, "Tenant A"), make_shop(rt, "Tenant B")
+    w = World(client=client, a=a, b=b)
+    b1 = _ok(w.post("/v1/pos/members", b.till(), {"phone": B_PHONE}))
+    b_receipt = _ok(w.post("/v1/pos/commit", b.till(), {
+        "receipt_id": "R-B-1", "member": {"id": b1["id"]}, "lines": BASKET}, key="b-r1"))
+
+    a1 = _ok(w.post("/v1/pos/members", a.till(), {"phone": A_PHONE, "card": A_CARD}))
+    a2 = _ok(w.post("/v1/admin/members", a.owner, {"phone": A2_PHONE}))
+    receipt = _ok(w.post("/v1/pos/commit", a.till(), {
+        "receipt_id": "R-A-1", "member": {"id": a1["id"]}, "lines": BASKET}, key="a-r1"))
+    _ok(w.post(f"/v1/admin/members/{a1['id']}/adjust", a.owner,
+               {"points": 500, "reason": "goodwill"}, key="a-adj"))
+    _ok(w.post(f"/v1/admin/members/{a2['id']}/adjust", a.owner,
+               {"points": 70, "reason": "goodwill"}, key="a-adj-2"))
+    hold = _ok(w.post("/v1/pos/quote", a.till(), {
+        "member": {"id": a1["id"]}, "lines": BASKET, "points_to_spend": 10, "hold": True}))
+    staff = _ok(w.post("/v1/admin/staff", a.owner,
+                       {"name": "Anna", "role": "cashier", "store_id": a.store_id}))
+    spare_key = _ok(w.post("/v1/admin/keys", a.owner, {"label": "spare"}))
+    history = client.get(f"/v1/admin/members/{a1['id']}/history", headers=a.owner).json()
+
+    _ok(w.post(f"/v1/admin/members/{b1['id']}/adjust", b.owner,
+               {"points": 40, "reason": "goodwill"}, key="b-adj"))
+    _ok(w.post("/v1/pos/commit", b.till(), {
+        "receipt_id": "R-B-2", "member": {"id": b1["id"]}, "lines": BASKET}, key="b-r2"))
+    w.ids = {
+        "a_member": a1["id"], "a_member_2": a2["id"], "a_qr": a1["qr_token"],
+        "a_receipt": receipt["receipt"]["id"], "a_hold": hold["hold"]["id"],
+        "a_staff": staff["id"], "a_key": spare_key["id"], "a_store": a.store_id,
+        "a_terminal": a.terminal_ids[0], "a_entry": max(e["id"] for e in history),
+        "b_member": b1["id"], "b_receipt": b_receipt["receipt"]["id"],
+    }
+    return w
+
+
+@pytest.fixture(scope="module")
+def sqlite_world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+                 ) -> tuple[Path, World]:
+    """The two tenants built once on SQLite; each test starts from a copy of the file."""
+    path = tmp_path_factory.mktemp("isolation") / "world.db"
+    shutil.copyfile(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    rt = Runtime(db=Database.from_url(url), clock=FakeClock(), settings=Settings(database_url=url))
+    try:
+        with TestClient(create_app(rt)) as client:
+            built = build_world(client, rt)
+    finally:
+        rt.close()
+    return path, built
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """As in conftest, but SQLite starts from the prebuilt world (built per test on
+    PostgreSQL)."""
+    if backend == "postgres":
+        url: str = request.getfixturevalue("pg_migrated")
+        truncate_pg(url)
+        return url
+    template, _ = request.getfixturevalue("sqlite_world")
+    target = tmp_path / "regulars.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def world(backend: str, client: TestClient, rt: Runtime, clock: FakeClock,
+          request: pytest.FixtureRequest) -> World:
+    if backend == "postgres":
+        return build_world(client, rt)
+    _, built = request.getfixturevalue("sqlite_world")
+    assert clock.now == FakeClock().now  # the world's holds were placed at this moment
+    return World(client=client, a=built.a, b=built.b, ids=dict(built.ids))
+
+
+def stored_rows(rt: Runtime, tenant_id: int | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    """Every stored row (of one tenant, or of all): the strictest "nothing changed"."""
+    seen: dict[str, list[tuple[Any, ...]]] = {}
+    with rt.db.read() as conn:
+        for table in metadata.sorted_tables:
+            query = select(table).order_by(*table.primary_key.columns)
+            if tenant_id is not None:
+                owner = table.c.id if table.name == "tenants" else table.c.get("tenant_id")
+                if owner is None:
+                    continue
+                query = query.where(owner == tenant_id)
+            seen[table.name] = [tuple(row) for row in conn.execute(query)]
+    return seen
+
+
+def api_view(w: World, shop: Shop) -> Any:
+    """What the owner sees of its members and their balances; the ledger must be clean."""
+    check = w.client.get("/v1/admin/ledger/check", headers=shop.owner).json()
+    assert check == {"ok": True, "problems": []}
+    return w.client.get("/v1/admin/members", headers=shop.owner).json()
+
+
+# The probes -------------------------------------------------------------------------------------
+
+Call = Callable[[World], httpx.Response]
+Check = Callable[[World, httpx.Response], None]
+
+
+def not_found(_: World, response: httpx.Response) -> None:
+    assert response.status_code == 404, response.text
+    assert response.json()["error"] == "not_found"
+
+
+@dataclass(frozen=True)
+class Probe:
+    method: str
+    path: str
+    param: str
+    call: Call
+    check: Check = not_found
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path} [{self.param}]"
+
+
+def _pos(w: World, path: str, body: Any, *, key: str | None = None) -> httpx.Response:
+    return w.post(path, w.b.till(), body, key=key)
+
+
+def _admin(w: World, path: str, body: Any, *, key: str | None = None) -> httpx.Response:
+    return w.post(path, w.b.owner, body, key=key)
+
+
+def _sale(member: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"member": member, "lines": BASKET, **extra}
+
+
+def _new_member_of_b(w: World, response: httpx.Response) -> None:
+    """An identifier of A's reused in B names a new member of B: nothing of A's shows."""
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["id"] not in (w.ids["a_member"], w.ids["a_member_2"])
+    assert body["balance_points"] == 0
+    found = w.client.get(f"/v1/admin/members/{body['id']}", headers=w.b.owner)
+    assert found.status_code == 200
+
+
+def _card_added_in_b(w: World, response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == w.ids["b_member"]
+    assert A_CARD in response.json()["cards"]
+
+
+def _own_receipt(w: World, response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+    assert "Idempotent-Replayed" not in response.headers
+    assert response.json()["receipt"]["id"] != w.ids["a_receipt"]
+    assert response.json()["member"]["id"] == w.ids["b_member"]
+
+
+def _empty(_: World, response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+    assert response.json() == []
+
+
+def _own_history_page(w: World, response: httpx.Response) -> None:
+    """A cursor that is A's entry id pages through B's entries only."""
+    assert response.status_code == 200, response.text
+    full = w.client.get(f"/v1/admin/members/{w.ids['b_member']}/history",
+                        headers=w.b.owner).json()
+    page = [e for e in full if e["id"] < w.ids["a_entry"]]
+    assert page and len(page) < len(full)  # the cursor falls between B's entries
+    assert response.json() == page
+
+
+M = "/v1/admin/members"
+PROBES: list[Probe] = [
+    # POS: members
+    Probe("POST", "/v1/pos/members/lookup", "id",
+          lambda w: _pos(w, "/v1/pos/members/lookup", {"id": w.ids["a_member"]})),
+    Probe("POST", "/v1/pos/members/lookup", "phone",
+          lambda w: _pos(w, "/v1/pos/members/lookup", {"phone": A_PHONE})),
+    Probe("POST", "/v1/pos/members/lookup", "card",
+          lambda w: _pos(w, "/v1/pos/members/lookup", {"card": A_CARD})),
+    Probe("POST", "/v1/pos/members/lookup", "qr",
+          lambda w: _pos(w, "/v1/pos/members/lookup", {"qr": w.ids["a_qr"]})),
+    Probe("POST", "/v1/pos/members", "phone",
+          lambda w: _pos(w, "/v1/pos/members", {"phone": A_PHONE}), _new_member_of_b),
+    Probe("POST", "/v1/pos/members", "card",
+          lambda w: _pos(w, "/v1/pos/members", {"phone": B_NEW_PHONE, "card": A_CARD}),
+          _new_member_of_b),
+    Probe("POST", "/v1/pos/members", "referrer_id",
+          lambda w: _pos(w, "/v1/pos/members", {"phone": B_NEW_PHONE,
+                                                 "referrer_id": w.ids["a_member"]})),
+    Probe("GET", "/v1/pos/members/{member_id}/history", "member_id",
+          lambda w: w.client.get(f"/v1/pos/members/{w.ids['a_member']}/history",
+                                 headers=w.b.till())),
+    Probe("GET", "/v1/pos/members/{member_id}/history", "before_id",
+          lambda w: w.client.get(f"/v1/pos/members/{w.ids['b_member']}/history",
+                                 params={"before_id": w.ids["a_entry"]}, headers=w.b.till()),
+          _own_history_page),
+    # POS: quote and commit
+    Probe("POST", "/v1/pos/quote", "member.id",
+          lambda w: _pos(w, "/v1/pos/quote", _sale({"id": w.ids["a_member"]}))),
+    Probe("POST", "/v1/pos/quote", "member.phone",
+          lambda w: _pos(w, "/v1/pos/quote", _sale({"phone": A_PHONE}))),
+    Probe("POST", "/v1/pos/quote", "member.card",
+          lambda w: _pos(w, "/v1/pos/quote", _sale({"card": A_CARD}))),
+    Probe("POST", "/v1/pos/quote", "member.qr",
+          lambda w: _pos(w, "/v1/pos/quote", _sale({"qr": w.ids["a_qr"]}))),
+    Probe("POST", "/v1/pos/commit", "member.id",
+          lambda w: _pos(w, "/v1/pos/commit", _sale({"id": w.ids["a_member"]},
+                                                    receipt_id="X-1"), key="x-1")),
+    Probe("POST", "/v1/pos/commit", "member.phone",
+          lambda w: _pos(w, "/v1/pos/commit", _sale({"phone": A_PHONE}, receipt_id="X-2"),
+                         key="x-2")),
+    Probe("POST", "/v1/pos/commit", "member.card",
+          lambda w: _pos(w, "/v1/pos/commit", _sale({"card": A_CARD}, receipt_id="X-3"),
+                         key="x-3")),
+    Probe("POST", "/v1/pos/commit", "member.qr",
+          lambda w: _pos(w, "/v1/pos/commit", _sale({"qr": w.ids["a_qr"]}, receipt_id="X-4"),
+                         key="x-4")),
+    Probe("POST", "/v1/pos/commit", "hold_id",
+          lambda w: _pos(w, "/v1/pos/commit", _sale(
+              {"id": w.ids["b_member"]}, receipt_id="X-5", hold_id=w.ids["a_hold"],
+              points_to_spend=10), key="x-5")),
+    Probe("POST", "/v1/pos/commit", "staff_id",
+          lambda w: _pos(w, "/v1/pos/commit", _sale(
+              {"id": w.ids["b_member"]}, receipt_id="X-6", staff_id=w.ids["a_staff"]),
+              key="x-6")),
+    # A's receipt number and A's Idempotency-Key, reused by B: a receipt of B's own.
+    Probe("POST", "/v1/pos/commit", "receipt_id",
+          lambda w: _pos(w, "/v1/pos/commit", _sale({"id": w.ids["b_member"]},
+                                                    receipt_id="R-A-1"), key="a-r1"),
+          _own_receipt),
+    # POS: receipts and holds
+    Probe("GET", "/v1/pos/receipts/{receipt_id}", "receipt_id",
+          lambda w: w.client.get(f"/v1/pos/receipts/{w.ids['a_receipt']}",
+                                 headers=w.b.till())),
+    Probe("GET", "/v1/pos/receipts", "receipt_id",
+          lambda w: w.client.get("/v1/pos/receipts", params={"receipt_id": "R-A-1"},
+                                 headers=w.b.till())),
+    Probe("POST", "/v1/pos/receipts/{receipt_id}/refund", "receipt_id",
+          lambda w: _pos(w, f"/v1/pos/receipts/{w.ids['a_receipt']}/refund", {},
+                         key="refund-x")),
+    Probe("POST", "/v1/pos/receipts/{receipt_id}/void", "receipt_id",
+          lambda w: _pos(w, f"/v1/pos/receipts/{w.ids['a_receipt']}/void", None,
+                         key="void-x")),
+    Probe("POST", "/v1/pos/holds/{hold_id}/release", "hold_id",
+          lambda w: _pos(w, f"/v1/pos/holds/{w.ids['a_hold']}/release", None)),
+    # Admin: tills, staff, keys
+    Probe("POST", "/v1/admin/terminals", "store_id",
+          lambda w: _admin(w, "/v1/admin/terminals",
+                           {"store_id": w.ids["a_store"], "code": "sneaky"})),
+    Probe("POST", "/v1/admin/terminals/{terminal_id}/rotate-key", "terminal_id",
+          lambda w: _admin(w, f"/v1/admin/terminals/{w.ids['a_terminal']}/rotate-key", None)),
+    Probe("DELETE", "/v1/admin/terminals/{terminal_id}", "terminal_id",
+          lambda w: w.client.delete(f"/v1/admin/terminals/{w.ids['a_terminal']}",
+                                    headers=w.b.owner)),
+    Probe("POST", "/v1/admin/staff", "store_id",
+          lambda w: _admin(w, "/v1/admin/staff", {"name": "Boris", "role": "cashier",
+                                                  "store_id": w.ids["a_store"]})),
+    Probe("GET", "/v1/admin/staff/{staff_id}", "staff_id",
+          lambda w: w.client.get(f"/v1/admin/staff/{w.ids['a_staff']}", headers=w.b.owner)),
+    Probe("DELETE", "/v1/admin/keys/{key_id}", "key_id",
+          lambda w: w.client.delete(f"/v1/admin/keys/{w.ids['a_key']}", headers=w.b.owner)),
+    # Admin: members
+    Probe("POST", M, "phone", lambda w: _admin(w, M, {"phone": A_PHONE}), _new_member_of_b),
+    Probe("POST", M, "card", lambda w: _admin(w, M, {"phone": B_NEW_PHONE, "card": A_CARD}),
+          _new_member_of_b),
+    Probe("POST", M, "referrer_id",
+          lambda w: _admin(w, M, {"phone": B_NEW_PHONE, "referrer_id": w.ids["a_member"]})),
+    Probe("GET", M + "/{member_id}", "member_id",
+          lambda w: w.client.get(f"{M}/{w.ids['a_member']}", headers=w.b.owner)),
+    Probe("PATCH", M + "/{member_id}", "member_id",
+          lambda w: w.client.patch(f"{M}/{w.ids['a_member']}", headers=w.b.owner,
+                                   json={"first_name": "Mallory", "consent": "none"})),
+    Probe("POST", M + "/{member_id}/cards", "member_id",
+          lambda w: _admin(w, f"{M}/{w.ids['a_member']}/cards", {"card": "EVIL0001"})),
+    Probe("POST", M + "/{member_id}/cards", "card",
+          lambda w: _admin(w, f"{M}/{w.ids['b_member']}/cards", {"card": A_CARD}),
+          _card_added_in_b),
+    Probe("POST", M + "/{member_id}/adjust", "member_id",
+          lambda w: _admin(w, f"{M}/{w.ids['a_member']}/adjust",
+                           {"points": -100, "reason": "theft"}, key="adj-x")),
+    Probe("POST", M + "/merge", "source_id",
+          lambda w: _admin(w, f"{M}/merge", {"source_id": w.ids["a_member"],
+                                             "target_id": w.ids["b_member"]}, key="merge-x")),
+    Probe("POST", M + "/merge", "target_id",
+          lambda w: _admin(w, f"{M}/merge", {"source_id": w.ids["b_member"],
+                                             "target_id": w.ids["a_member"]}, key="merge-y")),
+    Probe("GET", M + "/{member_id}/history", "member_id",
+          lambda w: w.client.get(f"{M}/{w.ids['a_member']}/history", headers=w.b.owner)),
+    Probe("GET", M + "/{member_id}/history", "before_id",
+          lambda w: w.client.get(f"{M}/{w.ids['b_member']}/history", headers=w.b.owner,
+                                 params={"before_id": w.ids["a_entry"]}),
+          _own_history_page),
+    Probe("GET", M + "/{member_id}/lots", "member_id",
+          lambda w: w.client.get(f"{M}/{w.ids['a_member']}/lots", headers=w.b.owner)),
+    Probe("GET", M, "q (phone)",
+          lambda w: w.client.get(M, params={"q": A_PHONE_E164}, headers=w.b.owner), _empty),
+    Probe("GET", M, "q (card)",
+          lambda w: w.client.get(M, params={"q": A_CARD}, headers=w.b.owner), _empty),
+    # Admin: receipts
+    Probe("GET", "/v1/admin/receipts/{receipt_id}", "receipt_id",
+          lambda w: w.client.get(f"/v1/admin/receipts/{w.ids['a_receipt']}",
+                                 headers=w.b.owner)),
+    Probe("GET", "/v1/admin/receipts", "member_id",
+          lambda w: w.client.get("/v1/admin/receipts", headers=w.b.owner,
+                                 params={"member_id": w.ids["a_member"]}), _empty),
+    Probe("GET", "/v1/admin/receipts", "before_id",
+          lambda w: w.client.get("/v1/admin/receipts", headers=w.b.owner,
+                                 params={"before_id": w.ids["a_receipt"]}),
+          lambda w, r: _only_b_receipts(w, r)),
+]
+
+
+def _only_b_receipts(w: World, response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+    assert [r["id"] for r in response.json()] == [w.ids["b_receipt"]]
+
+
+def _params() -> list[Any]:
+    return [pytest.param(probe, id=probe.label) for probe in PROBES]
+
+
+@pytest.mark.parametrize("probe", _params())
+def test_foreign_ids_are_not_found_and_change_nothing(world: World, rt: Runtime,
+                                                      probe: Probe) -> None:
+    everything, a_rows, a_view = stored_rows(rt), stored_rows(rt, world.a.tenant_id), \
+        api_view(world, world.a)
+
+    response = probe.call(world)
+
+    probe.check(world, response)
+    assert api_view(world, world.a) == a_view
+    assert stored_rows(rt, world.a.tenant_id) == a_rows
+    if probe.check is not_found:  # a refusal writes nothing at all, for either tenant
+        assert stored_rows(rt) == everything
+    else:  # B's own new data is booked correctly
+        check = world.client.get("/v1/admin/ledger/check", headers=world.b.owner).json()
+        assert check == {"ok": True, "problems": []}
+
+
+def test_foreign_hold_id_never_touches_the_hold(world: World, rt: Runtime) -> None:
+    """Whatever the answer to a foreign hold_id (see KNOWN_BUGS), A's hold stays open and
+    none of A's rows change."""
+    a_rows = stored_rows(rt, world.a.tenant_id)
+    probe = next(p for p in PROBES if (p.method, p.path, p.param) == ("POST", "/v1/pos/commit",
+                                                                      "hold_id"))
+    assert probe.call(world).status_code in (200, 404)
+    assert stored_rows(rt, world.a.tenant_id) == a_rows
+    view = world.client.get(f"/v1/admin/members/{world.ids['a_member']}",
+                            headers=world.a.owner).json()
+    assert view["held_points"] == 10
+    released = world.client.post(f"/v1/pos/holds/{world.ids['a_hold']}/release",
+                                 headers=world.a.till())
+    assert released.status_code == 204
+
+
+def test_every_id_parameter_is_probed() -> None:
+    """A route that takes an id needs a probe above for each id it takes."""
+    routes = api_routes(create_app())
+    documented = {(method.upper(), path) for path, item in create_app().openapi()["paths"].items()
+                  for method in item}
+    assert {(m, p) for m, p, _ in routes} == documented  # the walk saw every route
+    probed = {(p.method, p.path, p.param) for p in PROBES}
+    missing = sorted((method, path, name) for method, path, route in routes
+                     for name in reference_params(route)
+                     if (method, path, name) not in probed)
+    assert not missing, f"routes with id parameters but no isolation probe: {missing}"
+    stale = sorted(p.label for p in PROBES if (p.method, p.path) not in documented)
+    assert not stale, f"probes of routes that no longer exist: {stale}"
+
+
+# Keys and roles ---------------------------------------------------------------------------------
+
+def _fill(path: str, w: World) -> str:
+    """``path`` with its parameters set to real ids of tenant A (a bypass would do harm)."""
+    names = {"member_id": w.ids["a_member"], "receipt_id": w.ids["a_receipt"],
+             "hold_id": w.ids["a_hold"], "terminal_id": w.ids["a_terminal"],
+             "staff_id": w.ids["a_staff"], "key_id": w.ids["a_key"]}
+    for name, value in names.items():
+        path = path.replace("{" + name + "}", str(value))
+    assert "{" not in path, f"no id to fill into {path}"
+    return path
+
+
+def _call(w: World, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
+    body = None if method in ("GET", "DELETE") else {}
+    return w.client.request(method, _fill(path, w), json=body,
+                            headers={**headers, "Idempotency-Key": f"auth-{method}-{path}"})
+
+
+def _routes(prefix: str) -> list[tuple[str, str]]:
+    found = [(m, p) for m, p, _ in api_routes(create_app()) if p.startswith(prefix)]
+    assert found, f"no routes under {prefix}"
+    return found
+
+
+def test_only_health_is_open() -> None:
+    open_routes = [(m, p) for m, p, _ in api_routes(create_app()) if not _needs_auth(p)]
+    assert open_routes == [("GET", "/v1/health")]
+    assert {p for _, p in _routes("/v1/")} == {p for _, p in _routes("/v1/pos")} | \
+        {p for _, p in _routes("/v1/admin")} | {"/v1/health"}
+
+
+def test_till_key_on_admin_routes_is_forbidden(world: World, rt: Runtime) -> None:
+    before = stored_rows(rt)
+    for method, path in _routes("/v1/admin"):
+        response = _call(world, method, path, world.a.till())
+        assert response.status_code == 403, (method, path, response.text)
+        assert response.json()["error"] == "forbidden"
+    assert stored_rows(rt) == before
+
+
+def test_owner_key_on_pos_routes_is_forbidden(world: World, rt: Runtime) -> None:
+    before = stored_rows(rt)
+    for method, path in _routes("/v1/pos"):
+        response = _call(world, method, path, world.a.owner)
+        assert response.status_code == 403, (method, path, response.text)
+        assert response.json()["error"] == "forbidden"
+    assert stored_rows(rt) == before
+
+
+def _assert_unauthorized(w: World, routes: list[tuple[str, str]],
+                         headers: dict[str, str]) -> None:
+    for method, path in routes:
+        response = _call(w, method, path, headers)
+        assert response.status_code == 401, (method, path, headers, response.text)
+        assert response.json()["error"] == "unauthorized"
+
+
+def test_missing_and_bad_keys_are_unauthorized(world: World, rt: Runtime) -> None:
+    before = stored_rows(rt)
+    routes = [(m, p) for m, p, _ in api_routes(create_app()) if _needs_auth(p)]
+    owner_key = world.a.owner_key
+    for headers in ({}, {"Authorization": ""}, {"Authorization": "Bearer"},
+                    {"Authorization": "Bearer rgo_not-a-key"},
+                    {"Authorization": f"Basic {owner_key}"},
+                    {"Authorization": f"Bearer {owner_key}x"}):
+        _assert_unauthorized(world, routes, headers)
+    assert stored_rows(rt) == before
+
+
+def test_revoked_owner_key_is_unauthorized(world: World) -> None:
+    spare = _ok(world.post("/v1/admin/keys", world.a.owner, {"label": "temp"}))
+    headers = {"Authorization": f"Bearer {spare['key']}"}
+    assert world.client.get("/v1/admin/tenant", headers=headers).status_code == 200
+    revoked = world.client.delete(f"/v1/admin/keys/{spare['id']}", headers=world.a.owner)
+    assert revoked.status_code == 204
+    _assert_unauthorized(world, _routes("/v1/admin"), headers)
+    again = world.client.delete(f"/v1/admin/keys/{spare['id']}", headers=world.a.owner)
+    assert again.status_code == 404
+    assert world.client.get("/v1/admin/tenant", headers=world.a.owner).status_code == 200
+
+
+def test_revoked_and_rotated_tills_are_unauthorized(world: World) -> None:
+    lookup = {"id": world.ids["a_member"]}
+    # Till 1 is re-keyed: the old key stops, the new one works.
+    rotated = _ok(world.post(f"/v1/admin/terminals/{world.a.terminal_ids[1]}/rotate-key",
+                             world.a.owner))
+    _assert_unauthorized(world, _routes("/v1/pos"), world.a.till(1))
+    new_key = {"Authorization": f"Bearer {rotated['key']}"}
+    assert world.client.post("/v1/pos/members/lookup", headers=new_key,
+                             json=lookup).status_code == 200
+    # Till 0 is revoked: its key stops, and so does every later rotation attempt.
+    assert world.client.delete(f"/v1/admin/terminals/{world.a.terminal_ids[0]}",
+                               headers=world.a.owner).status_code == 204
+    _assert_unauthorized(world, _routes("/v1/pos"), world.a.till(0))
+    again = world.post(f"/v1/admin/terminals/{world.a.terminal_ids[0]}/rotate-key",
+                       world.a.owner)
+    assert again.status_code == 404
+    _assert_unauthorized(world, _routes("/v1/pos"), world.a.till(0))
+    check = world.client.get("/v1/admin/ledger/check", headers=world.a.owner).json()
+    assert check == {"ok": True, "problems": []}
