@@ -11,6 +11,7 @@ A unit of work is a ``with`` block: it commits once at the end and rolls back on
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,19 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
+
+_CACHES: weakref.WeakKeyDictionary[Engine, dict[object, object]] = weakref.WeakKeyDictionary()
+
+
+def cache_for(conn_or_engine: Connection | Engine) -> dict[object, object]:
+    """A dictionary that lives as long as the engine: for facts that never change once
+    written (system account ids, tenant settings, parsed program versions). Keyed by engine,
+    so another database never sees this one's ids."""
+    engine = conn_or_engine.engine
+    found = _CACHES.get(engine)
+    if found is None:
+        found = _CACHES[engine] = {}
+    return found
 
 
 class UniqueViolation(Exception):

@@ -28,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 
+from regulars.db.engine import cache_for
 from regulars.db.tables import accounts, entries, holds, lot_moves, lots, postings
 from regulars.domain.ledger import (
     EntryCode,
@@ -79,12 +80,19 @@ def create_system_accounts(conn: Connection, tenant_id: int) -> None:
 
 
 def system_account_id(conn: Connection, tenant_id: int, code: SystemAccount) -> int:
-    """The id of a tenant's system account (one indexed look-up)."""
-    return int(conn.execute(
+    """The id of a tenant's system account (looked up once per engine: it never changes)."""
+    cache = cache_for(conn)
+    key = ("system_account", tenant_id, code.value)
+    found = cache.get(key)
+    if isinstance(found, int):
+        return found
+    account_id = int(conn.execute(
         select(accounts.c.id).where(accounts.c.tenant_id == tenant_id,
                                     accounts.c.system_code == code.value,
                                     accounts.c.asset == ASSET)
     ).scalar_one())
+    cache[key] = account_id
+    return account_id
 
 
 def create_member_account(conn: Connection, tenant_id: int, member_id: int) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from regulars.db.engine import cache_for
 from regulars.db.tables import api_keys, programs, staff, stores, tenants, terminals
 
 
@@ -39,11 +40,18 @@ def insert_tenant(conn: Connection, *, name: str, currency: str, locale: str, ti
 
 
 def get_tenant(conn: Connection, tenant_id: int) -> TenantRow | None:
+    """A tenant's settings (read once per engine: nothing changes them after creation)."""
+    cache = cache_for(conn)
+    found = cache.get(("tenant", tenant_id))
+    if isinstance(found, TenantRow):
+        return found
     row = conn.execute(select(tenants).where(tenants.c.id == tenant_id)).one_or_none()
     if row is None:
         return None
-    return TenantRow(id=row.id, name=row.name, currency=row.currency, locale=row.locale,
-                     timezone=row.timezone, phone_region=row.phone_region)
+    tenant = TenantRow(id=row.id, name=row.name, currency=row.currency, locale=row.locale,
+                       timezone=row.timezone, phone_region=row.phone_region)
+    cache[("tenant", tenant_id)] = tenant
+    return tenant
 
 
 def list_tenants(conn: Connection) -> list[TenantRow]:
@@ -159,13 +167,10 @@ def insert_program(conn: Connection, *, tenant_id: int, version: int, rules: dic
                                          note=note, created_at=now))
 
 
-def current_program(conn: Connection, tenant_id: int) -> tuple[int, dict[str, Any]]:
-    row = conn.execute(
-        select(programs.c.version, programs.c.rules)
-        .where(programs.c.tenant_id == tenant_id)
-        .order_by(programs.c.version.desc()).limit(1)
-    ).one()
-    return int(row.version), dict(row.rules)
+def current_program_version(conn: Connection, tenant_id: int) -> int:
+    return int(conn.execute(
+        select(func.max(programs.c.version)).where(programs.c.tenant_id == tenant_id)
+    ).scalar_one())
 
 
 def program_version(conn: Connection, tenant_id: int, version: int) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from regulars.db.ledger import EntryContext, Shortfall
 from regulars.db.members import MemberRow
 from regulars.domain.engine import BasketLine, MemberContext, Quote, evaluate
 from regulars.domain.ledger import EntryCode, Posting, SystemAccount
+from regulars.domain.program import Program
 from regulars.errors import (
     IdempotencyMismatch,
     InsufficientPoints,
@@ -34,6 +35,7 @@ from regulars.services.idempotency import request_hash
 from regulars.services.members import MemberRef
 from regulars.services.refunds import refund_receipt
 from regulars.services.runtime import Runtime
+from regulars.services.tenants import get_tenant
 from regulars.wording import render
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -66,14 +68,23 @@ class Outcome:
     replayed: bool = False
 
 
+@dataclass(frozen=True)
+class _Priced:
+    version: int
+    program: Program
+    member: MemberRow | None
+    quote: Quote
+    spendable: int
+
+
 def _price(conn: Connection, rt: Runtime, tenant: tenancy.TenantRow, sale: Sale, *,
-           at: datetime, now: datetime, extra_spendable: int = 0
-           ) -> tuple[int, Any, MemberRow | None, Quote]:
+           at: datetime, now: datetime, extra_spendable: int = 0) -> _Priced:
     """Load what pricing needs and run the engine; no writes."""
     version, program = programs.load_current(conn, tenant.id)
     member = (members.require(conn, tenant.id, tenant.phone_region, sale.member)
               if sale.member else None)
     context = None
+    spendable = 0
     if member is not None:
         state = ledger.AccountState(id=member.account_id, balance=member.balance,
                                     held=member.held, debt=member.debt)
@@ -84,7 +95,7 @@ def _price(conn: Connection, rt: Runtime, tenant: tenancy.TenantRow, sale: Sale,
         quote = evaluate(program, sale.lines, context, points_to_spend=sale.points_to_spend)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="lines") from exc
-    return version, program, member, quote
+    return _Priced(version, program, member, quote, spendable)
 
 
 def _check_spend(sale: Sale, member: MemberRow | None, quote: Quote) -> None:
@@ -100,16 +111,17 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
           ) -> dict[str, Any]:
     """Price a basket. Writes nothing, unless ``hold`` reserves the points to spend."""
     principal.require("till")
-    tenant = _tenant(rt, principal.tenant_id)
+    tenant = get_tenant(rt, principal.tenant_id)
     now = rt.now()
     if not hold or not sale.points_to_spend:
         with rt.db.read() as conn:
-            version, _, member, q = _price(conn, rt, tenant, sale, at=now, now=now)
-            _check_spend(sale, member, q)
-            return _response(conn, tenant, version, member, q, now=now)
+            priced = _price(conn, rt, tenant, sale, at=now, now=now)
+            _check_spend(sale, priced.member, priced.quote)
+            return _response(conn, tenant, priced, now=now)
     with rt.db.write() as conn:
-        version, program, member, q = _price(conn, rt, tenant, sale, at=now, now=now)
-        _check_spend(sale, member, q)
+        priced = _price(conn, rt, tenant, sale, at=now, now=now)
+        program, member = priced.program, priced.member
+        _check_spend(sale, member, priced.quote)
         assert member is not None
         try:
             hold_id = ledger.place_hold(
@@ -118,7 +130,7 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
                 expires_at=now + timedelta(seconds=program.hold_ttl_seconds))
         except Shortfall as exc:
             raise InsufficientPoints("those points are no longer free to hold") from exc
-        body = _response(conn, tenant, version, member, q, now=now)
+        body = _response(conn, tenant, priced, now=now)
         body["hold"] = {"id": hold_id, "points": sale.points_to_spend,
                         "expires_at": (now + timedelta(seconds=program.hold_ttl_seconds))
                         .isoformat()}
@@ -144,7 +156,7 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
     principal.require("till")
     assert principal.terminal_id is not None and principal.store_id is not None
     digest = request_hash(payload)
-    tenant = _tenant(rt, principal.tenant_id)
+    tenant = get_tenant(rt, principal.tenant_id)
     now = rt.now()
     try:
         with rt.db.write() as conn:
@@ -191,8 +203,8 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
             raise NotFound("hold not found", field="hold_id")
         # An expired or released hold captures nothing; the spend then needs free points.
         held = ledger.capture_hold(conn, tenant.id, req.hold_id, member_row.account_id, now)
-    version, program, member, q = _price(conn, rt, tenant, sale, at=at, now=now,
-                                         extra_spendable=held)
+    priced = _price(conn, rt, tenant, sale, at=at, now=now, extra_spendable=held)
+    version, program, member, q = priced.version, priced.program, priced.member, priced.quote
     _check_spend(sale, member, q)
     receipt_id = receipts.insert_receipt(
         conn, tenant_id=tenant.id, terminal_id=principal.terminal_id,
@@ -246,7 +258,7 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
             ledger.credit(conn, tenant.id, member.account_id, entry_ids["earn"],
                           q.points_earned, available_at=available_at, expires_at=expires_at)
         levels.raise_floor(conn, tenant, program, member, now)
-    body = _response(conn, tenant, version, member, q, now=now, after=True)
+    body = _response(conn, tenant, priced, now=now, after=True)
     body["receipt"] = {"id": receipt_id, "receipt_id": req.receipt_id, "status": "committed",
                        "occurred_at": at.isoformat(), "recorded_at": now.isoformat()}
     body["entries"] = entry_ids
@@ -316,18 +328,20 @@ def receipt_view(conn: Connection, tenant_id: int, row: dict[str, Any]) -> dict[
     }
 
 
-def _response(conn: Connection, tenant: tenancy.TenantRow, version: int,
-              member: MemberRow | None, q: Quote, *, now: datetime,
-              after: bool = False) -> dict[str, Any]:
+def _response(conn: Connection, tenant: tenancy.TenantRow, priced: _Priced, *,
+              now: datetime, after: bool = False) -> dict[str, Any]:
+    """The answer to a quote, or (``after``) to a commit, with the member's balance then."""
+    version, member, q = priced.version, priced.member, priced.quote
     member_body = None
     if member is not None:
-        state = ledger.account_state(conn, tenant.id, member.id) if after else \
-            ledger.AccountState(id=member.account_id, balance=member.balance,
-                                held=member.held, debt=member.debt)
-        member_body = {"id": member.id, "phone": member.phone,
-                       "balance_points": state.balance,
-                       "spendable_points": ledger.spendable_points(conn, tenant.id, state, now),
-                       "level": q.level_code}
+        if after:
+            state = ledger.account_state(conn, tenant.id, member.id)
+            balance = state.balance
+            spendable = ledger.spendable_points(conn, tenant.id, state, now)
+        else:
+            balance, spendable = member.balance, priced.spendable
+        member_body = {"id": member.id, "phone": member.phone, "balance_points": balance,
+                       "spendable_points": spendable, "level": q.level_code}
     return {
         "program_version": version,
         "currency": tenant.currency,
@@ -375,11 +389,3 @@ def _occurred_at(value: datetime | None, now: datetime) -> datetime:
     if now - value > MAX_OFFLINE_AGE:
         raise InvalidInput("occurred_at is older than 30 days", field="occurred_at")
     return value
-
-
-def _tenant(rt: Runtime, tenant_id: int) -> tenancy.TenantRow:
-    with rt.db.read() as conn:
-        row = tenancy.get_tenant(conn, tenant_id)
-    if row is None:
-        raise NotFound("tenant not found")
-    return row

@@ -27,6 +27,7 @@ from regulars.errors import (
 )
 from regulars.services import idempotency, programs
 from regulars.services.runtime import Runtime
+from regulars.services.tenants import get_tenant
 
 CONSENTS = ("full", "earn_only", "none")
 _CARD = re.compile(r"^[A-Z0-9]{4,32}$")
@@ -129,7 +130,7 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
         raise InvalidInput(f"consent must be one of {', '.join(CONSENTS)}", field="consent")
     if reg.phone is None and reg.card is None:
         raise InvalidInput("a phone number or a card number is required", field="phone")
-    tenant = _tenant(rt, tenant_id)
+    tenant = get_tenant(rt, tenant_id)
     phone = normalize_phone(reg.phone, tenant.phone_region) if reg.phone else None
     card = normalize_card(reg.card) if reg.card else None
     now = rt.now()
@@ -352,7 +353,7 @@ def view(conn: Any, tenant_id: int, member_id: int, rt: Runtime) -> dict[str, An
 
 
 def get(rt: Runtime, tenant_id: int, ref: MemberRef) -> dict[str, Any]:
-    tenant = _tenant(rt, tenant_id)
+    tenant = get_tenant(rt, tenant_id)
     with rt.db.read() as conn:
         row = require(conn, tenant_id, tenant.phone_region, ref)
         return view(conn, tenant_id, row.id, rt)
@@ -360,7 +361,7 @@ def get(rt: Runtime, tenant_id: int, ref: MemberRef) -> dict[str, Any]:
 
 def search(rt: Runtime, tenant_id: int, *, text: str | None, limit: int,
            offset: int) -> list[dict[str, Any]]:
-    tenant = _tenant(rt, tenant_id)
+    tenant = get_tenant(rt, tenant_id)
     with rt.db.read() as conn:
         if text:
             try:
@@ -374,13 +375,6 @@ def search(rt: Runtime, tenant_id: int, *, text: str | None, limit: int,
         return [view(conn, tenant_id, r.id, rt) for r in rows]
 
 
-def _tenant(rt: Runtime, tenant_id: int) -> tenancy.TenantRow:
-    with rt.db.read() as conn:
-        row = tenancy.get_tenant(conn, tenant_id)
-    if row is None:
-        raise NotFound("tenant not found")
-    return row
-
 
 def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
             before_id: int | None = None) -> list[dict[str, Any]]:
@@ -389,7 +383,7 @@ def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
 
     if not 1 <= limit <= 500:
         raise InvalidInput("limit must lie between 1 and 500", field="limit")
-    tenant = _tenant(rt, tenant_id)
+    tenant = get_tenant(rt, tenant_id)
     with rt.db.read() as conn:
         if members.get_member(conn, tenant_id, member_id) is None:
             raise NotFound("member not found")

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import fields
-from functools import lru_cache
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection
 
 from regulars.db import tenancy
+from regulars.db.engine import cache_for
 from regulars.domain.program import Level, Program
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.runtime import Runtime
@@ -86,22 +86,24 @@ def rules_of(program: Program) -> dict[str, Any]:
     return dumped
 
 
-@lru_cache(maxsize=1024)
-def _cached(tenant_id: int, version: int, frozen_rules: str) -> Program:
-    return parse_rules(json.loads(frozen_rules))
-
-
 def load_current(conn: Connection, tenant_id: int) -> tuple[int, Program]:
-    """The tenant's current program version (parsed once per version and process)."""
-    version, rules = tenancy.current_program(conn, tenant_id)
-    return version, _cached(tenant_id, version, json.dumps(rules, sort_keys=True))
+    """The tenant's current program version and its rules."""
+    version = tenancy.current_program_version(conn, tenant_id)
+    return version, load_version(conn, tenant_id, version)
 
 
 def load_version(conn: Connection, tenant_id: int, version: int) -> Program:
+    """One version of a tenant's program (versions never change: parsed once per engine)."""
+    cache = cache_for(conn)
+    found = cache.get(("program", tenant_id, version))
+    if isinstance(found, Program):
+        return found
     rules = tenancy.program_version(conn, tenant_id, version)
     if rules is None:
         raise NotFound(f"program version {version} not found")
-    return _cached(tenant_id, version, json.dumps(rules, sort_keys=True))
+    program = parse_rules(rules)
+    cache[("program", tenant_id, version)] = program
+    return program
 
 
 def save(rt: Runtime, tenant_id: int, program: Program, *, note: str = "") -> int:

@@ -11,7 +11,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_precision, list_currencies
 
 from regulars.db import ledger, tenancy
-from regulars.db.engine import UniqueViolation
+from regulars.db.engine import UniqueViolation, cache_for
 from regulars.domain.program import Program
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services import programs
@@ -75,6 +75,11 @@ def create_tenant(rt: Runtime, *, name: str, currency: str, locale: str, timezon
 
 
 def get_tenant(rt: Runtime, tenant_id: int) -> tenancy.TenantRow:
+    """A tenant's settings; raises :class:`NotFound` for an unknown id. Cached per engine,
+    so the hot path pays no query for it."""
+    cached = cache_for(rt.db.engine).get(("tenant", tenant_id))
+    if isinstance(cached, tenancy.TenantRow):
+        return cached
     with rt.db.read() as conn:
         row = tenancy.get_tenant(conn, tenant_id)
     if row is None:
