@@ -40,6 +40,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
                            "expired, so they are not taken back again.",
         "void_returned": "Receipt voided: {points} spent points came back.",
         "void_reversed": "Receipt voided: {points} earned points were taken back.",
+        "promotion_discount": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
+                              "{version}): {discount} off.",
+        "promotion_points": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
+                            "{version}): {points} extra points.",
     },
     "ru": {
         "program_discount": "Уровень {level}: скидка {rate} от {basis} = {discount}.",
@@ -65,6 +69,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
                            "списываются.",
         "void_returned": "Чек аннулирован: возвращено {points} потраченных баллов.",
         "void_reversed": "Чек аннулирован: списано {points} начисленных баллов.",
+        "promotion_discount": "Акция \u00ab{promotion}\u00bb (№{promotion_id}, версия "
+                              "{version}): скидка {discount}.",
+        "promotion_points": "Акция \u00ab{promotion}\u00bb (№{promotion_id}, версия "
+                            "{version}): {points} дополнительных баллов.",
     },
 }
 
@@ -100,6 +108,8 @@ def render_code(code: str, params: Mapping[str, int | str], *, locale: str,
     for name, value in params.items():
         if isinstance(value, str):
             values[name] = words.get(value, value)
+        elif name.endswith("_id") or name == "version":
+            values[name] = str(value)  # an identifier, not a quantity: no digit grouping
         elif name.endswith("_minor"):
             values[name] = money(value, currency, locale)
         elif name.endswith("_bp"):

@@ -44,6 +44,10 @@ BASKET = [
      "unit_price_minor": 100_000},
 ]
 
+# A's promotion never applies (its condition is false), so it changes no receipt.
+PROMOTION = {"name": "Never", "condition": "false",
+             "effects": [{"kind": "bonus_points", "points": 10}]}
+
 A_PHONE, A_PHONE_E164 = "+7 800 775-01-11", "+78007750111"
 A_CARD = "CARDA0001"
 A2_PHONE = "+7 916 123-45-67"
@@ -156,6 +160,7 @@ def build_world(client: TestClient, rt: Runtime) -> World:
     staff = _ok(w.post("/v1/admin/staff", a.owner,
                        {"name": "Anna", "role": "cashier", "store_id": a.store_id}))
     spare_key = _ok(w.post("/v1/admin/keys", a.owner, {"label": "spare"}))
+    promotion = _ok(w.post("/v1/admin/promotions", a.owner, PROMOTION))
     history = client.get(f"/v1/admin/members/{a1['id']}/history", headers=a.owner).json()
 
     _ok(w.post(f"/v1/admin/members/{b1['id']}/adjust", b.owner,
@@ -167,6 +172,7 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "a_receipt": receipt["receipt"]["id"], "a_hold": hold["hold"]["id"],
         "a_staff": staff["id"], "a_key": spare_key["id"], "a_store": a.store_id,
         "a_terminal": a.terminal_ids[0], "a_entry": max(e["id"] for e in history),
+        "a_promotion": promotion["id"],
         "b_member": b1["id"], "b_receipt": b_receipt["receipt"]["id"],
     }
     return w
@@ -309,6 +315,7 @@ def _own_history_page(w: World, response: httpx.Response) -> None:
 
 
 M = "/v1/admin/members"
+P = "/v1/admin/promotions"
 PROBES: list[Probe] = [
     # POS: members
     Probe("POST", "/v1/pos/members/lookup", "id",
@@ -436,6 +443,14 @@ PROBES: list[Probe] = [
           lambda w: w.client.get(M, params={"q": A_PHONE_E164}, headers=w.b.owner), _empty),
     Probe("GET", M, "q (card)",
           lambda w: w.client.get(M, params={"q": A_CARD}, headers=w.b.owner), _empty),
+    # Admin: promotions
+    Probe("GET", P + "/{promotion_id}", "promotion_id",
+          lambda w: w.client.get(f"{P}/{w.ids['a_promotion']}", headers=w.b.owner)),
+    Probe("PUT", P + "/{promotion_id}", "promotion_id",
+          lambda w: w.client.put(f"{P}/{w.ids['a_promotion']}", headers=w.b.owner,
+                                 json={**PROMOTION, "condition": "true"})),
+    Probe("POST", P + "/{promotion_id}/archive", "promotion_id",
+          lambda w: _admin(w, f"{P}/{w.ids['a_promotion']}/archive", None)),
     # Admin: receipts
     Probe("GET", "/v1/admin/receipts/{receipt_id}", "receipt_id",
           lambda w: w.client.get(f"/v1/admin/receipts/{w.ids['a_receipt']}",
@@ -514,7 +529,8 @@ def _fill(path: str, w: World) -> str:
     """``path`` with its parameters set to real ids of tenant A (a bypass would do harm)."""
     names = {"member_id": w.ids["a_member"], "receipt_id": w.ids["a_receipt"],
              "hold_id": w.ids["a_hold"], "terminal_id": w.ids["a_terminal"],
-             "staff_id": w.ids["a_staff"], "key_id": w.ids["a_key"]}
+             "staff_id": w.ids["a_staff"], "key_id": w.ids["a_key"],
+             "promotion_id": w.ids["a_promotion"]}
     for name, value in names.items():
         path = path.replace("{" + name + "}", str(value))
     assert "{" not in path, f"no id to fill into {path}"

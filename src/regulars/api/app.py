@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from regulars.api import admin, pos
+from regulars.api import admin, pos, promotions
 from regulars.errors import RegularsError
 from regulars.services.runtime import Runtime, open_runtime
 
@@ -30,6 +30,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.include_router(pos.router)
     app.include_router(admin.router)
+    app.include_router(promotions.router)
 
     @app.get("/v1/health", tags=["meta"])
     def health() -> dict[str, str]:

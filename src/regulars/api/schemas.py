@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from regulars.domain.engine import QUANTITY_SCALE, BasketLine
+from regulars.domain.promotions import (
+    BonusPoints,
+    CheapestFree,
+    Effect,
+    FixedDiscount,
+    PercentDiscount,
+    PointsMultiplier,
+    PointsPercent,
+    Schedule,
+    SetPrice,
+    Stacking,
+    VolumeStep,
+    VolumeSteps,
+)
 from regulars.services.members import MemberRef, Registration
+from regulars.services.promotions import Draft
 
 Text64 = Annotated[str, Field(min_length=1, max_length=64)]
 NonNegative = Annotated[int, Field(ge=0, le=10**15)]
@@ -185,3 +200,142 @@ class StaffIn(Strict):
 
 class KeyIn(Strict):
     label: Annotated[str, Field(max_length=200)] = ""
+
+
+# Promotions -------------------------------------------------------------------------------------
+
+Codes = Annotated[list[Text64], Field(max_length=500)]
+RateBp = Annotated[int, Field(ge=1, le=10_000)]
+
+
+class _Match(Strict):
+    categories: Codes = []
+    skus: Codes = []
+
+
+class PercentDiscountIn(_Match):
+    kind: Literal["percent_discount"]
+    rate_bp: RateBp
+
+    def to_effect(self) -> Effect:
+        return PercentDiscount(rate_bp=self.rate_bp, categories=frozenset(self.categories),
+                               skus=frozenset(self.skus))
+
+
+class FixedDiscountIn(_Match):
+    kind: Literal["fixed_discount"]
+    amount_minor: Annotated[int, Field(ge=1, le=10**15)]
+
+    def to_effect(self) -> Effect:
+        return FixedDiscount(amount_minor=self.amount_minor,
+                             categories=frozenset(self.categories), skus=frozenset(self.skus))
+
+
+class SetPriceIn(_Match):
+    kind: Literal["set_price"]
+    unit_price_minor: NonNegative
+
+    def to_effect(self) -> Effect:
+        return SetPrice(unit_price_minor=self.unit_price_minor,
+                        categories=frozenset(self.categories), skus=frozenset(self.skus))
+
+
+class BonusPointsIn(Strict):
+    kind: Literal["bonus_points"]
+    points: Annotated[int, Field(ge=1, le=10**9)]
+
+    def to_effect(self) -> Effect:
+        return BonusPoints(points=self.points)
+
+
+class PointsPercentIn(Strict):
+    kind: Literal["points_percent"]
+    rate_bp: RateBp
+
+    def to_effect(self) -> Effect:
+        return PointsPercent(rate_bp=self.rate_bp)
+
+
+class PointsMultiplierIn(Strict):
+    kind: Literal["points_multiplier"]
+    factor_percent: Annotated[int, Field(ge=101, le=10_000)]
+
+    def to_effect(self) -> Effect:
+        return PointsMultiplier(factor_percent=self.factor_percent)
+
+
+class CheapestFreeIn(_Match):
+    kind: Literal["cheapest_free"]
+    every_n: Annotated[int, Field(ge=2, le=1000)]
+
+    def to_effect(self) -> Effect:
+        return CheapestFree(every_n=self.every_n, categories=frozenset(self.categories),
+                            skus=frozenset(self.skus))
+
+
+class VolumeStepIn(Strict):
+    from_milli: Annotated[int, Field(ge=1, le=10**12)]
+    rate_bp: RateBp
+
+
+class VolumeStepsIn(_Match):
+    kind: Literal["volume_steps"]
+    steps: Annotated[list[VolumeStepIn], Field(min_length=1, max_length=20)]
+
+    def to_effect(self) -> Effect:
+        return VolumeSteps(steps=tuple(VolumeStep(from_milli=s.from_milli, rate_bp=s.rate_bp)
+                                       for s in self.steps),
+                           categories=frozenset(self.categories), skus=frozenset(self.skus))
+
+
+EffectIn = Annotated[
+    PercentDiscountIn | FixedDiscountIn | SetPriceIn | BonusPointsIn | PointsPercentIn
+    | PointsMultiplierIn | CheapestFreeIn | VolumeStepsIn,
+    Field(discriminator="kind")]
+
+
+class ScheduleIn(Strict):
+    """Local dates (inclusive), ISO weekdays (1 = Monday; empty: every day), and hours
+    ``hour_from <= h < hour_to`` (a window with ``hour_from > hour_to`` crosses midnight)."""
+
+    starts_on: IsoDate | None = None
+    ends_on: IsoDate | None = None
+    weekdays: Annotated[list[Annotated[int, Field(ge=1, le=7)]], Field(max_length=7)] = []
+    hour_from: Annotated[int, Field(ge=0, le=23)] = 0
+    hour_to: Annotated[int, Field(ge=1, le=24)] = 24
+
+    def to_schedule(self) -> Schedule:
+        return Schedule(starts_on=self.starts_on, ends_on=self.ends_on,
+                        weekdays=frozenset(self.weekdays), hour_from=self.hour_from,
+                        hour_to=self.hour_to)
+
+
+class PromotionIn(Strict):
+    """A promotion, whole: creating one saves version 1, changing it saves the next."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    condition: Annotated[str, Field(min_length=1)] = Field(
+        default="true", description="CEL over basket, member, store and time; at most 2000 "
+                                    "characters")
+    effects: Annotated[list[EffectIn], Field(min_length=1, max_length=10)]
+    stacking: Literal["exclusive", "best_of", "stackable"] = "stackable"
+    priority: Annotated[int, Field(ge=-1000, le=1000)] = 0
+    schedule: ScheduleIn = ScheduleIn()
+    store_ids: Annotated[list[int], Field(min_length=1, max_length=1000)] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> PromotionIn:
+        try:
+            self.schedule.to_schedule()
+            for effect in self.effects:
+                effect.to_effect()
+        except ValueError as exc:
+            raise ValueError(str(exc)) from exc
+        return self
+
+    def to_draft(self) -> Draft:
+        return Draft(name=self.name, condition=self.condition,
+                     effects=tuple(e.to_effect() for e in self.effects),
+                     stacking=Stacking(self.stacking), priority=self.priority,
+                     schedule=self.schedule.to_schedule(),
+                     store_ids=None if self.store_ids is None else frozenset(self.store_ids))

@@ -352,3 +352,39 @@ idempotency = Table(
     _ts("created_at"),
     UniqueConstraint("tenant_id", "scope", "key"),
 )
+
+promotions = Table(
+    "promotions", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("status", String(10), nullable=False),
+    Column("current_version", Integer, nullable=False),
+    _ts("created_at"),
+    _ts("updated_at"),
+    CheckConstraint("status in ('active', 'archived')", name="status"),
+    Index(None, "tenant_id", "status"),
+)
+
+promotion_versions = Table(
+    "promotion_versions", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("definition", JSON, nullable=False),
+    _ts("created_at"),
+    UniqueConstraint("tenant_id", "promotion_id", "version"),
+)
+
+receipt_promotions = Table(
+    "receipt_promotions", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=False),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("discount_minor", BigInteger, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "receipt_id", "promotion_id"),
+    Index(None, "tenant_id", "promotion_id"),
+)

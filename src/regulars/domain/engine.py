@@ -6,12 +6,16 @@ function prices a quote and a commit, so what the till was told is what gets pos
 Order of operations (each step works on what the previous one left):
 
 1. line amount = unit price × quantity, less the till's own line discount;
+1a. promotions (``offers``): chosen and applied as :mod:`regulars.domain.promotions` says,
+   their discounts taken off what the till left;
 2. program discount (``discount`` earn mode) at the level's rate, on lines not excluded from
    earning;
 3. points spent, as money, over lines that may be paid with points, capped by the share of the
    bill payable with points and by the spendable balance;
 4. points earned (``points`` earn mode) on what is left to pay, excluding categories, rounded
-   per receipt or per line by the program's policy.
+   per receipt or per line by the program's policy; then each applied promotion's points
+   on the same basis, spread over the lines by their earn basis so that a refund of a line
+   takes back its share.
 """
 
 from __future__ import annotations
@@ -20,6 +24,15 @@ from dataclasses import dataclass
 
 from regulars.domain.money import BASIS_POINTS, Rounding, allocate, apply_rate, divide
 from regulars.domain.program import EarnMode, LevelStatus, Program, RoundingScope
+from regulars.domain.promotions import (
+    Applied,
+    EffectInput,
+    LineView,
+    Offers,
+    Pricing,
+    choose,
+    points_of,
+)
 
 QUANTITY_SCALE = 1000  # quantities are held in thousandths (litres, kilograms, pieces)
 
@@ -84,7 +97,20 @@ class QuoteLine:
     points_discount_minor: int
     paid_minor: int
     earn_basis_minor: int
-    points_earned: int
+    points_earned: int  # promotion points included
+    promotion_discount_minor: int = 0
+    promotion_points: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppliedPromotion:
+    """One promotion's part in a quote."""
+
+    id: int
+    version: int
+    name: str
+    discount_minor: int
+    points: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,6 +127,7 @@ class Quote:
     rate_bp: int
     level_code: str | None
     explanations: tuple[Explanation, ...]
+    promotions: tuple[AppliedPromotion, ...] = ()
 
 
 def max_spendable(program: Program, redeemable_minor: tuple[int, ...], spendable: int) -> int:
@@ -119,8 +146,10 @@ def evaluate(
     member: MemberContext | None,
     *,
     points_to_spend: int = 0,
+    offers: Offers | None = None,
 ) -> Quote:
-    """Price ``basket`` for ``member`` (``None`` for an anonymous receipt).
+    """Price ``basket`` for ``member`` (``None`` for an anonymous receipt), with the
+    promotions in ``offers`` (none when not given).
 
     Raises ``ValueError`` for an empty basket or negative points. Never raises for a spend
     above the limit: the caller compares ``points_to_spend`` with ``max_spendable_points`` and
@@ -137,6 +166,28 @@ def evaluate(
     gross = [line.gross_minor for line in basket]
     net = [g - line.discount_minor for g, line in zip(gross, basket, strict=True)]
     earnable = [line.category not in program.earn_excluded_categories for line in basket]
+    may_earn = (member is not None and member.may_earn
+                and program.earn_mode is EarnMode.POINTS and rate_bp > 0)
+
+    # 1a. Promotions.
+    applied: tuple[Applied, ...] = ()
+    pricing = Pricing(point_value_minor=program.point_value_minor, rounding=program.rounding,
+                      per_line=program.rounding_scope is RoundingScope.LINE,
+                      base_rate_bp=rate_bp if may_earn else 0,
+                      may_earn=member is not None and member.may_earn,
+                      earnable=tuple(earnable))
+    if offers is not None and offers.candidates:
+        views = tuple(LineView(sku=line.sku, category=line.category,
+                               quantity_milli=line.quantity_milli,
+                               unit_price_minor=line.unit_price_minor, amount_minor=n)
+                      for line, n in zip(basket, net, strict=True))
+        applied = choose(offers, views, pricing)
+    promo_discount = [sum(a.discount_minor[i] for a in applied) for i in range(len(basket))]
+    for a in applied:
+        if sum(a.discount_minor):
+            why.append(Explanation(code="promotion_discount", params=(
+                *_named(a), ("discount_minor", sum(a.discount_minor)))))
+    net = [n - d for n, d in zip(net, promo_discount, strict=True)]
 
     # 2. Program discount.
     program_discount = [0] * len(basket)
@@ -182,8 +233,6 @@ def evaluate(
     # 4. Points earned.
     basis = [p if ok else 0 for p, ok in zip(paid, earnable, strict=True)]
     earned = [0] * len(basket)
-    may_earn = (member is not None and member.may_earn
-                and program.earn_mode is EarnMode.POINTS and rate_bp > 0)
     if may_earn:
         denominator = BASIS_POINTS * program.point_value_minor
         if program.rounding_scope is RoundingScope.LINE:
@@ -206,6 +255,25 @@ def evaluate(
         why.append(Explanation(code="no_earn_consent", params=()))
     elif member is None:
         why.append(Explanation(code="anonymous", params=()))
+    promo_points = [0] * len(basket)
+    points_by_promotion: dict[int, int] = {}
+    if applied and pricing.may_earn:
+        final = EffectInput(
+            lines=tuple(LineView(sku=line.sku, category=line.category,
+                                 quantity_milli=line.quantity_milli,
+                                 unit_price_minor=line.unit_price_minor, amount_minor=p)
+                        for line, p in zip(basket, paid, strict=True)),
+            earn_basis_minor=tuple(basis), base_points=sum(earned),
+            point_value_minor=program.point_value_minor, rounding=program.rounding,
+            per_line=pricing.per_line)
+        for a in applied:
+            points = points_of(a.promotion, final)
+            points_by_promotion[a.promotion.id] = points
+            if points:
+                promo_points = [t + s for t, s in zip(
+                    promo_points, allocate(points, basis), strict=True)]
+                why.append(Explanation(code="promotion_points", params=(
+                    *_named(a), ("points", points))))
 
     if member is not None:
         status = member.level
@@ -224,21 +292,33 @@ def evaluate(
             till_discount_minor=line.discount_minor,
             program_discount_minor=program_discount[i], points_spent=points_per_line[i],
             points_discount_minor=points_money[i], paid_minor=paid[i],
-            earn_basis_minor=basis[i], points_earned=earned[i],
+            earn_basis_minor=basis[i], points_earned=earned[i] + promo_points[i],
+            promotion_discount_minor=promo_discount[i], promotion_points=promo_points[i],
         )
         for i, line in enumerate(basket)
     )
     return Quote(
         lines=lines,
         gross_minor=sum(gross),
-        discount_minor=sum(line.discount_minor for line in basket) + sum(program_discount),
+        discount_minor=(sum(line.discount_minor for line in basket) + sum(program_discount)
+                        + sum(promo_discount)),
         points_spent=spend,
         points_discount_minor=sum(points_money),
         paid_minor=sum(paid),
         earn_basis_minor=sum(basis),
-        points_earned=sum(earned),
+        points_earned=sum(earned) + sum(promo_points),
         max_spendable_points=limit,
         rate_bp=rate_bp,
         level_code=level.code if level else None,
         explanations=tuple(why),
+        promotions=tuple(
+            AppliedPromotion(id=a.promotion.id, version=a.promotion.version,
+                             name=a.promotion.name, discount_minor=sum(a.discount_minor),
+                             points=points_by_promotion.get(a.promotion.id, 0))
+            for a in applied),
     )
+
+
+def _named(applied: Applied) -> tuple[tuple[str, int | str], ...]:
+    return (("promotion", applied.promotion.name), ("promotion_id", applied.promotion.id),
+            ("version", applied.promotion.version))

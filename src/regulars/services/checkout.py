@@ -29,7 +29,7 @@ from regulars.errors import (
     ReceiptConflict,
     RedemptionRefused,
 )
-from regulars.services import levels, members, programs
+from regulars.services import levels, members, programs, promotions
 from regulars.services.auth import Principal
 from regulars.services.idempotency import request_hash
 from regulars.services.members import MemberRef
@@ -78,8 +78,10 @@ class _Priced:
 
 
 def _price(conn: Connection, rt: Runtime, tenant: tenancy.TenantRow, sale: Sale, *,
-           at: datetime, now: datetime, extra_spendable: int = 0) -> _Priced:
-    """Load what pricing needs and run the engine; no writes."""
+           at: datetime, now: datetime, store_id: int | None,
+           extra_spendable: int = 0) -> _Priced:
+    """Load what pricing needs (active promotions included) and run the engine; no
+    writes."""
     version, program = programs.load_current(conn, tenant.id)
     member = (members.require(conn, tenant.id, tenant.phone_region, sale.member)
               if sale.member else None)
@@ -91,8 +93,13 @@ def _price(conn: Connection, rt: Runtime, tenant: tenancy.TenantRow, sale: Sale,
         spendable = ledger.spendable_points(conn, tenant.id, state, now) + extra_spendable
         context = MemberContext(level=levels.status_for(conn, tenant, program, member, at),
                                 spendable_points=spendable, may_earn=member.consent != "none")
+    offers = promotions.offers_for(
+        conn, tenant, sale.lines, member, context.level.level.code if context else None,
+        store_id=store_id, at=at,
+        spend_minor=lambda m: levels.spend_windows(conn, tenant, m.id, at).lifetime_minor)
     try:
-        quote = evaluate(program, sale.lines, context, points_to_spend=sale.points_to_spend)
+        quote = evaluate(program, sale.lines, context, points_to_spend=sale.points_to_spend,
+                         offers=offers)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="lines") from exc
     return _Priced(version, program, member, quote, spendable)
@@ -115,11 +122,13 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
     now = rt.now()
     if not hold or not sale.points_to_spend:
         with rt.db.read() as conn:
-            priced = _price(conn, rt, tenant, sale, at=now, now=now)
+            priced = _price(conn, rt, tenant, sale, at=now, now=now,
+                            store_id=principal.store_id)
             _check_spend(sale, priced.member, priced.quote)
             return _response(conn, tenant, priced, now=now)
     with rt.db.write() as conn:
-        priced = _price(conn, rt, tenant, sale, at=now, now=now)
+        priced = _price(conn, rt, tenant, sale, at=now, now=now,
+                            store_id=principal.store_id)
         program, member = priced.program, priced.member
         _check_spend(sale, member, priced.quote)
         assert member is not None
@@ -203,7 +212,8 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
             raise NotFound("hold not found", field="hold_id")
         # An expired or released hold captures nothing; the spend then needs free points.
         held = ledger.capture_hold(conn, tenant.id, req.hold_id, member_row.account_id, now)
-    priced = _price(conn, rt, tenant, sale, at=at, now=now, extra_spendable=held)
+    priced = _price(conn, rt, tenant, sale, at=at, now=now, store_id=principal.store_id,
+                    extra_spendable=held)
     version, program, member, q = priced.version, priced.program, priced.member, priced.quote
     _check_spend(sale, member, q)
     receipt_id = receipts.insert_receipt(
@@ -219,10 +229,12 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
          "sku": ln.sku, "name": line.name, "category": ln.category,
          "quantity_milli": ln.quantity_milli, "unit_price_minor": line.unit_price_minor,
          "gross_minor": ln.gross_minor,
-         "discount_minor": ln.till_discount_minor + ln.program_discount_minor,
+         "discount_minor": (ln.till_discount_minor + ln.program_discount_minor
+                            + ln.promotion_discount_minor),
          "points_spent": ln.points_spent, "paid_minor": ln.paid_minor,
          "points_earned": ln.points_earned}
         for ln, line in zip(q.lines, sale.lines, strict=True)])
+    promotions.record(conn, tenant.id, receipt_id, q)
     entry_ids: dict[str, int] = {}
     if member is not None:
         ctx = EntryContext(tenant_id=tenant.id, member_id=member.id, receipt_id=receipt_id,
@@ -230,6 +242,9 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
                            staff_id=req.staff_id, program_version=version, occurred_at=at,
                            recorded_at=now)
         why = [{"code": e.code, "params": dict(e.params)} for e in q.explanations]
+        memo: dict[str, Any] = {"why": why}
+        if q.promotions:
+            memo["promotions"] = promotions.applied_view(q)
         if q.points_spent:
             entry_ids["spend"] = ledger.write_entry(
                 conn, ctx, code=EntryCode.SPEND, key=f"receipt:{receipt_id}:spend",
@@ -237,7 +252,7 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
                            Posting(ledger.system_account_id(conn, tenant.id,
                                                             SystemAccount.REDEEMED),
                                    q.points_spent)],
-                member_points=-q.points_spent, memo={"why": why})
+                member_points=-q.points_spent, memo=memo)
             try:
                 ledger.debit(conn, tenant.id, member.account_id, entry_ids["spend"],
                              q.points_spent, now, release_held=min(held, q.points_spent))
@@ -253,7 +268,7 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
                                                             SystemAccount.ISSUED),
                                    -q.points_earned),
                            Posting(member.account_id, q.points_earned)],
-                member_points=q.points_earned, memo={"why": why})
+                member_points=q.points_earned, memo=memo)
             available_at, expires_at = program.lot_dates(at)
             ledger.credit(conn, tenant.id, member.account_id, entry_ids["earn"],
                           q.points_earned, available_at=available_at, expires_at=expires_at)
@@ -355,12 +370,15 @@ def _response(conn: Connection, tenant: tenancy.TenantRow, priced: _Priced, *,
         "max_spendable_points": q.max_spendable_points,
         "rate_bp": q.rate_bp,
         "lines": [{"line_no": ln.line_no, "sku": ln.sku, "gross_minor": ln.gross_minor,
-                   "discount_minor": ln.till_discount_minor + ln.program_discount_minor,
+                   "discount_minor": (ln.till_discount_minor + ln.program_discount_minor
+                                      + ln.promotion_discount_minor),
                    "program_discount_minor": ln.program_discount_minor,
+                   "promotion_discount_minor": ln.promotion_discount_minor,
                    "points_spent": ln.points_spent,
                    "points_discount_minor": ln.points_discount_minor,
                    "paid_minor": ln.paid_minor, "points_earned": ln.points_earned}
                   for ln in q.lines],
+        "promotions": promotions.applied_view(q),
         "explanations": [{"code": e.code, "text": render(e, locale=tenant.locale,
                                                          currency=tenant.currency)}
                          for e in q.explanations],

@@ -1,0 +1,50 @@
+"""``/v1/admin/promotions``: an owner's promotions. Every change saves a new version;
+receipts keep the version that priced them."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+
+from regulars import errors
+from regulars.api.deps import Owner, RuntimeDep
+from regulars.api.errors_doc import responses
+from regulars.api.schemas import PromotionIn
+from regulars.services import promotions
+
+router = APIRouter(prefix="/v1/admin/promotions", tags=["admin"])
+NF = responses(errors.NotFound)
+
+
+@router.post("", status_code=201, responses=responses(errors.InvalidInput))
+def create_promotion(body: PromotionIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """A new promotion (version 1). A condition that does not compile, reads an unknown
+    variable or does not give a boolean answers 422 with ``field`` ``condition``."""
+    return promotions.create(rt, owner.tenant_id, body.to_draft())
+
+
+@router.get("")
+def list_promotions(owner: Owner, rt: RuntimeDep,
+                    status: Literal["active", "archived"] | None = None
+                    ) -> list[dict[str, Any]]:
+    return promotions.list_all(rt, owner.tenant_id, status=status)
+
+
+@router.get("/{promotion_id}", responses=NF)
+def get_promotion(promotion_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    return promotions.get(rt, owner.tenant_id, promotion_id)
+
+
+@router.put("/{promotion_id}", responses=responses(errors.NotFound, errors.InvalidInput,
+                                                   errors.Conflict))
+def put_promotion(promotion_id: int, body: PromotionIn, owner: Owner,
+                  rt: RuntimeDep) -> dict[str, Any]:
+    """Replace the promotion's definition: saves the next version."""
+    return promotions.update(rt, owner.tenant_id, promotion_id, body.to_draft())
+
+
+@router.post("/{promotion_id}/archive", responses=NF)
+def archive_promotion(promotion_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """Stop the promotion for good; archiving it twice is harmless."""
+    return promotions.archive(rt, owner.tenant_id, promotion_id)

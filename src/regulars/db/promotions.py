@@ -1,0 +1,106 @@
+"""Promotions, their versions, what each receipt got from them, and the member facts their
+conditions read. Every query is scoped by ``tenant_id``; another tenant's row is not found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from regulars.db.tables import promotion_versions, promotions, receipt_promotions, receipts
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromotionRow:
+    id: int
+    status: str
+    version: int
+    definition: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+def _select() -> Any:
+    return select(promotions.c.id, promotions.c.status,
+                  promotions.c.current_version.label("version"),
+                  promotion_versions.c.definition, promotions.c.created_at,
+                  promotions.c.updated_at).join(
+        promotion_versions,
+        (promotion_versions.c.tenant_id == promotions.c.tenant_id)
+        & (promotion_versions.c.promotion_id == promotions.c.id)
+        & (promotion_versions.c.version == promotions.c.current_version))
+
+
+def _row(row: Any) -> PromotionRow:
+    return PromotionRow(id=row.id, status=row.status, version=row.version,
+                        definition=row.definition, created_at=row.created_at,
+                        updated_at=row.updated_at)
+
+
+def insert_promotion(conn: Connection, *, tenant_id: int, definition: dict[str, Any],
+                     now: datetime) -> int:
+    promotion_id = int(conn.execute(insert(promotions).values(
+        tenant_id=tenant_id, status="active", current_version=1, created_at=now,
+        updated_at=now).returning(promotions.c.id)).scalar_one())
+    conn.execute(insert(promotion_versions).values(
+        tenant_id=tenant_id, promotion_id=promotion_id, version=1, definition=definition,
+        created_at=now))
+    return promotion_id
+
+
+def get_promotion(conn: Connection, tenant_id: int, promotion_id: int, *,
+                  for_update: bool = False) -> PromotionRow | None:
+    query = _select().where(promotions.c.tenant_id == tenant_id,
+                            promotions.c.id == promotion_id)
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=promotions)
+    row = conn.execute(query).one_or_none()
+    return None if row is None else _row(row)
+
+
+def add_version(conn: Connection, *, tenant_id: int, promotion_id: int, version: int,
+                definition: dict[str, Any], now: datetime) -> None:
+    """Save ``definition`` as ``version`` and make it current (the caller holds the row)."""
+    conn.execute(insert(promotion_versions).values(
+        tenant_id=tenant_id, promotion_id=promotion_id, version=version,
+        definition=definition, created_at=now))
+    conn.execute(update(promotions).where(
+        promotions.c.tenant_id == tenant_id, promotions.c.id == promotion_id).values(
+        current_version=version, updated_at=now))
+
+
+def set_status(conn: Connection, tenant_id: int, promotion_id: int, status: str,
+               now: datetime) -> None:
+    conn.execute(update(promotions).where(
+        promotions.c.tenant_id == tenant_id, promotions.c.id == promotion_id).values(
+        status=status, updated_at=now))
+
+
+def list_promotions(conn: Connection, tenant_id: int, *,
+                    status: str | None = None) -> list[PromotionRow]:
+    query = _select().where(promotions.c.tenant_id == tenant_id)
+    if status is not None:
+        query = query.where(promotions.c.status == status)
+    return [_row(r) for r in conn.execute(query.order_by(promotions.c.id))]
+
+
+def insert_applied(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(receipt_promotions), rows)
+
+
+def applied_to(conn: Connection, tenant_id: int, receipt_id: int) -> list[dict[str, Any]]:
+    query = select(receipt_promotions.c.promotion_id, receipt_promotions.c.version,
+                   receipt_promotions.c.discount_minor, receipt_promotions.c.points).where(
+        receipt_promotions.c.tenant_id == tenant_id,
+        receipt_promotions.c.receipt_id == receipt_id).order_by(receipt_promotions.c.id)
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def visits(conn: Connection, tenant_id: int, member_id: int, *, until: datetime) -> int:
+    """Receipts of the member up to ``until`` that were not voided."""
+    return int(conn.execute(select(func.count()).select_from(receipts).where(
+        receipts.c.tenant_id == tenant_id, receipts.c.member_id == member_id,
+        receipts.c.occurred_at <= until, receipts.c.status != "voided")).scalar_one())

@@ -1,0 +1,314 @@
+"""Promotions: validate and version them, evaluate their CEL conditions, offer them to the
+engine, record what each receipt got.
+
+A condition is a CEL expression over plain data only (see :func:`cel_context`): ``basket``,
+``member`` (``null`` on an anonymous receipt), ``store`` and ``time`` (local to the tenant).
+It is compiled once per promotion version and process. At checkout a condition that fails to
+evaluate (say ``member.level`` on an anonymous receipt) counts as false.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import cel
+from pydantic import TypeAdapter
+from sqlalchemy import Connection
+
+from regulars.db import promotions as store
+from regulars.db import tenancy
+from regulars.db.engine import cache_for
+from regulars.db.members import MemberRow
+from regulars.domain.engine import BasketLine, Quote
+from regulars.domain.promotions import (
+    STRATEGIES,
+    Candidate,
+    Effect,
+    Offers,
+    Promotion,
+    Schedule,
+    Stacking,
+    kind_of,
+)
+from regulars.errors import Conflict, InvalidInput, NotFound
+from regulars.services.runtime import Runtime
+
+MAX_CONDITION_CHARS = 2000
+VARIABLES = frozenset({"basket", "member", "store", "time"})
+# Names bound by CEL's comprehension macros (``lines.exists(l, ...)``) show up among an
+# expression's variables; they are not free variables.
+_BOUND = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
+_SCHEDULE: TypeAdapter[Schedule] = TypeAdapter(Schedule)
+_EFFECTS: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(cls)
+                                         for kind, (cls, _) in STRATEGIES.items()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Draft:
+    """What a marketer sends to create a promotion or change it."""
+
+    name: str
+    condition: str = "true"
+    effects: tuple[Effect, ...]
+    stacking: Stacking = Stacking.STACKABLE
+    priority: int = 0
+    schedule: Schedule = Schedule()
+    store_ids: frozenset[int] | None = None
+
+
+# Conditions -----------------------------------------------------------------------------------
+
+_SAMPLE_BASKET = {"total_minor": 15000, "quantity_milli": 3000, "lines": [
+    {"sku": "sample", "category": "sample", "quantity_milli": 2000, "unit_price_minor": 5000,
+     "amount_minor": 10000},
+    {"sku": "other", "category": "other", "quantity_milli": 1000, "unit_price_minor": 5000,
+     "amount_minor": 5000}]}
+_SAMPLE_MEMBER = {"id": 1, "level": "base", "consent": "full", "visits": 3,
+                  "spend_minor": 100000, "birthday_today": False, "first_purchase": False}
+_SAMPLE_TIME = {"date": "2026-01-01", "weekday": 4, "hour": 12, "minute": 0}
+
+
+def compile_condition(text: str) -> cel.Program:
+    """Compile ``text``; raises :class:`InvalidInput` (field ``condition``) for a text that is
+    empty or too long, does not parse (the message gives line and column) or reads a variable
+    other than basket, member, store and time."""
+    if not text.strip():
+        raise InvalidInput("condition: must not be empty (use true)", field="condition")
+    if len(text) > MAX_CONDITION_CHARS:
+        raise InvalidInput(f"condition: at most {MAX_CONDITION_CHARS} characters",
+                           field="condition")
+    try:
+        program = cel.compile(text)
+    except ValueError as exc:
+        raise InvalidInput(f"condition: {exc}", field="condition") from exc
+    unknown = set(program.variables()) - VARIABLES - set(_BOUND.findall(text))
+    if unknown:
+        raise InvalidInput(f"condition: unknown variable {', '.join(sorted(unknown))}; "
+                           "a condition may read basket, member, store and time",
+                           field="condition")
+    return program
+
+
+def check_condition(text: str) -> cel.Program:
+    """Compile ``text`` and run it on sample receipts (a member's and an anonymous one);
+    raises :class:`InvalidInput` when it fails on the member's or gives anything but a
+    boolean."""
+    program = compile_condition(text)
+    for member in (_SAMPLE_MEMBER, None):
+        context = {"basket": _SAMPLE_BASKET, "member": member, "store": {"id": 1},
+                   "time": _SAMPLE_TIME}
+        try:
+            result = program.execute(context)
+        except Exception as exc:  # noqa: BLE001 - the library raises several kinds
+            if member is None:
+                continue  # e.g. member.level without a member: false at checkout
+            raise InvalidInput(f"condition: fails on a sample receipt: {exc}",
+                               field="condition") from exc
+        if not isinstance(result, bool):
+            raise InvalidInput(f"condition: must give true or false, not "
+                               f"{type(result).__name__} ({result!r})", field="condition")
+    return program
+
+
+def holds(program: cel.Program, context: dict[str, Any]) -> bool:
+    try:
+        return program.execute(context) is True
+    except Exception:  # noqa: BLE001 - an error at checkout means the condition is not met
+        return False
+
+
+def birthday_today(birthday: date | None, today: date) -> bool:
+    """Whether ``today`` is the member's birthday (29 February counts on the 28th in other
+    years)."""
+    if birthday is None:
+        return False
+    if (birthday.month, birthday.day) == (today.month, today.day):
+        return True
+    leap = today.year % 4 == 0 and (today.year % 100 != 0 or today.year % 400 == 0)
+    return (birthday.month, birthday.day) == (2, 29) and not leap and \
+        (today.month, today.day) == (2, 28)
+
+
+def cel_context(lines: tuple[BasketLine, ...], member: dict[str, Any] | None,
+                store_id: int | None, local: datetime) -> dict[str, Any]:
+    amounts = [line.gross_minor - line.discount_minor for line in lines]
+    return {
+        "basket": {"total_minor": sum(amounts),
+                   "quantity_milli": sum(line.quantity_milli for line in lines),
+                   "lines": [{"sku": line.sku, "category": line.category,
+                              "quantity_milli": line.quantity_milli,
+                              "unit_price_minor": line.unit_price_minor, "amount_minor": a}
+                             for line, a in zip(lines, amounts, strict=True)]},
+        "member": member,
+        "store": {"id": store_id},
+        "time": {"date": local.date().isoformat(), "weekday": local.isoweekday(),
+                 "hour": local.hour, "minute": local.minute},
+    }
+
+
+# Storage form ---------------------------------------------------------------------------------
+
+def definition_of(draft: Draft) -> dict[str, Any]:
+    schedule = _SCHEDULE.dump_python(draft.schedule, mode="json")
+    schedule["weekdays"] = sorted(schedule["weekdays"])
+    effects = []
+    for effect in draft.effects:
+        kind = kind_of(effect)
+        data = _EFFECTS[kind].dump_python(effect, mode="json")
+        for name in ("categories", "skus"):
+            if name in data:
+                data[name] = sorted(data[name])
+        effects.append({"kind": kind, **data})
+    return {"name": draft.name, "condition": draft.condition, "stacking": draft.stacking.value,
+            "priority": draft.priority, "schedule": schedule,
+            "store_ids": None if draft.store_ids is None else sorted(draft.store_ids),
+            "effects": effects}
+
+
+def draft_of(definition: dict[str, Any]) -> Draft:
+    effects = tuple(_EFFECTS[e["kind"]].validate_python(
+        {k: v for k, v in e.items() if k != "kind"}) for e in definition["effects"])
+    ids = definition["store_ids"]
+    return Draft(name=definition["name"], condition=definition["condition"], effects=effects,
+                 stacking=Stacking(definition["stacking"]), priority=definition["priority"],
+                 schedule=_SCHEDULE.validate_python(definition["schedule"]),
+                 store_ids=None if ids is None else frozenset(ids))
+
+
+def _build(promotion_id: int, version: int, draft: Draft) -> Promotion:
+    try:
+        return Promotion(id=promotion_id, version=version, name=draft.name,
+                         effects=draft.effects, stacking=draft.stacking,
+                         priority=draft.priority, schedule=draft.schedule,
+                         store_ids=draft.store_ids)
+    except ValueError as exc:
+        field = str(exc).split(" ", 1)[0].rstrip(":")
+        raise InvalidInput(str(exc), field=field) from exc
+
+
+def _loaded(conn: Connection, row: store.PromotionRow) -> tuple[Promotion, cel.Program]:
+    """A stored version as the engine needs it: parsed and compiled once per engine."""
+    cache = cache_for(conn)
+    key = ("promotion", row.id, row.version)
+    found = cache.get(key)
+    if isinstance(found, tuple):
+        return found
+    draft = draft_of(row.definition)
+    loaded = (_build(row.id, row.version, draft), compile_condition(draft.condition))
+    cache[key] = loaded
+    return loaded
+
+
+# Use cases ------------------------------------------------------------------------------------
+
+def _validate(conn: Connection, tenant_id: int, draft: Draft) -> None:
+    _build(0, 1, draft)
+    check_condition(draft.condition)
+    for store_id in sorted(draft.store_ids or ()):
+        if tenancy.get_store(conn, tenant_id, store_id) is None:
+            raise InvalidInput(f"store_ids: no store {store_id}", field="store_ids")
+
+
+def _view(row: store.PromotionRow) -> dict[str, Any]:
+    return {"id": row.id, "version": row.version, "status": row.status, **row.definition,
+            "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat()}
+
+
+def _require(conn: Connection, tenant_id: int, promotion_id: int, *,
+             for_update: bool = False) -> store.PromotionRow:
+    row = store.get_promotion(conn, tenant_id, promotion_id, for_update=for_update)
+    if row is None:
+        raise NotFound("promotion not found")
+    return row
+
+
+def create(rt: Runtime, tenant_id: int, draft: Draft) -> dict[str, Any]:
+    """Save a new promotion as version 1. Raises :class:`InvalidInput` naming the field."""
+    now = rt.now()
+    with rt.db.write() as conn:
+        _validate(conn, tenant_id, draft)
+        promotion_id = store.insert_promotion(conn, tenant_id=tenant_id,
+                                              definition=definition_of(draft), now=now)
+        return _view(_require(conn, tenant_id, promotion_id))
+
+
+def update(rt: Runtime, tenant_id: int, promotion_id: int, draft: Draft) -> dict[str, Any]:
+    """Save ``draft`` as the promotion's next version. Raises :class:`NotFound`,
+    :class:`InvalidInput`, and :class:`Conflict` for an archived promotion."""
+    now = rt.now()
+    with rt.db.write() as conn:
+        row = _require(conn, tenant_id, promotion_id, for_update=True)
+        if row.status == "archived":
+            raise Conflict("an archived promotion cannot be changed")
+        _validate(conn, tenant_id, draft)
+        store.add_version(conn, tenant_id=tenant_id, promotion_id=promotion_id,
+                          version=row.version + 1, definition=definition_of(draft), now=now)
+        return _view(_require(conn, tenant_id, promotion_id))
+
+
+def archive(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, Any]:
+    """Stop a promotion for good (archiving it again changes nothing)."""
+    now = rt.now()
+    with rt.db.write() as conn:
+        row = _require(conn, tenant_id, promotion_id, for_update=True)
+        if row.status != "archived":
+            store.set_status(conn, tenant_id, promotion_id, "archived", now)
+        return _view(_require(conn, tenant_id, promotion_id))
+
+
+def get(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, Any]:
+    with rt.db.read() as conn:
+        return _view(_require(conn, tenant_id, promotion_id))
+
+
+def list_all(rt: Runtime, tenant_id: int, *, status: str | None = None) -> list[dict[str, Any]]:
+    if status not in (None, "active", "archived"):
+        raise InvalidInput("status must be active or archived", field="status")
+    with rt.db.read() as conn:
+        return [_view(r) for r in store.list_promotions(conn, tenant_id, status=status)]
+
+
+# Checkout -------------------------------------------------------------------------------------
+
+def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketLine, ...],
+               member: MemberRow | None, level_code: str | None, *, store_id: int | None,
+               at: datetime, spend_minor: Callable[[MemberRow], int]) -> Offers | None:
+    """The tenant's active promotions with their conditions evaluated for this receipt, or
+    ``None`` when it has none (then nothing else is read). ``spend_minor`` reads a member's
+    lifetime qualifying spend."""
+    rows = store.list_promotions(conn, tenant.id, status="active")
+    if not rows:
+        return None
+    local = at.astimezone(ZoneInfo(tenant.timezone))
+    facts = None
+    if member is not None:
+        visits = store.visits(conn, tenant.id, member.id, until=at)
+        facts = {"id": member.id, "level": level_code, "consent": member.consent,
+                 "visits": visits, "spend_minor": spend_minor(member),
+                 "birthday_today": birthday_today(member.birthday, local.date()),
+                 "first_purchase": visits == 0}
+    context = cel_context(lines, facts, store_id, local)
+    candidates = []
+    for row in rows:
+        promotion, program = _loaded(conn, row)
+        candidates.append(Candidate(promotion=promotion, condition_met=holds(program, context)))
+    return Offers(candidates=tuple(candidates), store_id=store_id,
+                  local_now=local.replace(tzinfo=None))
+
+
+def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote) -> None:
+    store.insert_applied(conn, [
+        {"tenant_id": tenant_id, "receipt_id": receipt_id, "promotion_id": p.id,
+         "version": p.version, "discount_minor": p.discount_minor, "points": p.points}
+        for p in quote.promotions])
+
+
+def applied_view(quote: Quote) -> list[dict[str, Any]]:
+    return [{"id": p.id, "version": p.version, "name": p.name,
+             "discount_minor": p.discount_minor, "points": p.points}
+            for p in quote.promotions]
