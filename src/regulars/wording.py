@@ -44,6 +44,12 @@ TEMPLATES: dict[str, dict[str, str]] = {
                               "{version}): {discount} off.",
         "promotion_points": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
                             "{version}): {points} extra points.",
+        "referral_referrer": "Referral bonus: {points} points for inviting member "
+                             "#{member_id}.",
+        "referral_referred": "Referral bonus: {points} points for joining by invitation.",
+        "birthday": "Happy birthday! {points} bonus points.",
+        "profile_reward": "{points} points for completing the profile.",
+        "reward_event": "{points} points for \u201c{event_type}\u201d.",
     },
     "ru": {
         "program_discount": "Уровень {level}: скидка {rate} от {basis} = {discount}.",
@@ -73,6 +79,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
                               "{version}): скидка {discount}.",
         "promotion_points": "Акция \u00ab{promotion}\u00bb (№{promotion_id}, версия "
                             "{version}): {points} дополнительных баллов.",
+        "referral_referrer": "Бонус за приглашение участника №{member_id}: {points} баллов.",
+        "referral_referred": "Бонус за регистрацию по приглашению: {points} баллов.",
+        "birthday": "С днём рождения! {points} бонусных баллов.",
+        "profile_reward": "{points} баллов за заполненный профиль.",
+        "reward_event": "{points} баллов за \u00ab{event_type}\u00bb.",
     },
 }
 

@@ -147,6 +147,10 @@ def build_world(client: TestClient, rt: Runtime) -> World:
     b_receipt = _ok(w.post("/v1/pos/commit", b.till(), {
         "receipt_id": "R-B-1", "member": {"id": b1["id"]}, "lines": BASKET}, key="b-r1"))
 
+    rewards = {"events": [{"type": "review", "points": 5, "limit": 3, "period": "month"}]}
+    for shop in (a, b):
+        assert client.put("/v1/admin/rewards", headers=shop.owner,
+                          json=rewards).status_code == 200
     a1 = _ok(w.post("/v1/pos/members", a.till(), {"phone": A_PHONE, "card": A_CARD}))
     a2 = _ok(w.post("/v1/admin/members", a.owner, {"phone": A2_PHONE}))
     receipt = _ok(w.post("/v1/pos/commit", a.till(), {
@@ -161,6 +165,8 @@ def build_world(client: TestClient, rt: Runtime) -> World:
                        {"name": "Anna", "role": "cashier", "store_id": a.store_id}))
     spare_key = _ok(w.post("/v1/admin/keys", a.owner, {"label": "spare"}))
     promotion = _ok(w.post("/v1/admin/promotions", a.owner, PROMOTION))
+    _ok(w.post("/v1/events", a.owner, {"event_id": "ev-a-1", "member": {"id": a1["id"]},
+                                        "type": "review"}))
     history = client.get(f"/v1/admin/members/{a1['id']}/history", headers=a.owner).json()
 
     _ok(w.post(f"/v1/admin/members/{b1['id']}/adjust", b.owner,
@@ -172,7 +178,7 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "a_receipt": receipt["receipt"]["id"], "a_hold": hold["hold"]["id"],
         "a_staff": staff["id"], "a_key": spare_key["id"], "a_store": a.store_id,
         "a_terminal": a.terminal_ids[0], "a_entry": max(e["id"] for e in history),
-        "a_promotion": promotion["id"],
+        "a_promotion": promotion["id"], "a_referral_code": a1["referral"]["code"],
         "b_member": b1["id"], "b_receipt": b_receipt["receipt"]["id"],
     }
     return w
@@ -299,6 +305,24 @@ def _own_receipt(w: World, response: httpx.Response) -> None:
     assert response.json()["member"]["id"] == w.ids["b_member"]
 
 
+def _unlinked_member_of_b(w: World, response: httpx.Response) -> None:
+    """A's referral code typed in B is unknown there: B's member is registered, unlinked."""
+    _new_member_of_b(w, response)
+    assert response.json()["referral"]["linked"] is False
+    assert response.json()["referral"]["reason"] == "unknown_code"
+
+
+def _own_event(w: World, response: httpx.Response) -> None:
+    """A's event id reused by B is B's own event, rewarded to B's member."""
+    assert response.status_code == 200, response.text
+    assert response.json()["member_id"] == w.ids["b_member"]
+    assert response.json()["points"] == 5
+
+
+def _event(member: dict[str, Any], event_id: str = "ev-x") -> dict[str, Any]:
+    return {"event_id": event_id, "member": member, "type": "review"}
+
+
 def _empty(_: World, response: httpx.Response) -> None:
     assert response.status_code == 200, response.text
     assert response.json() == []
@@ -334,6 +358,13 @@ PROBES: list[Probe] = [
     Probe("POST", "/v1/pos/members", "referrer_id",
           lambda w: _pos(w, "/v1/pos/members", {"phone": B_NEW_PHONE,
                                                  "referrer_id": w.ids["a_member"]})),
+    Probe("POST", "/v1/pos/members", "referral_code",
+          lambda w: _pos(w, "/v1/pos/members", {"phone": B_NEW_PHONE,
+                                                 "referral_code": w.ids["a_referral_code"]}),
+          _unlinked_member_of_b),
+    Probe("GET", "/v1/pos/members/{member_id}/referral", "member_id",
+          lambda w: w.client.get(f"/v1/pos/members/{w.ids['a_member']}/referral",
+                                 headers=w.b.till())),
     Probe("GET", "/v1/pos/members/{member_id}/history", "member_id",
           lambda w: w.client.get(f"/v1/pos/members/{w.ids['a_member']}/history",
                                  headers=w.b.till())),
@@ -443,6 +474,20 @@ PROBES: list[Probe] = [
           lambda w: w.client.get(M, params={"q": A_PHONE_E164}, headers=w.b.owner), _empty),
     Probe("GET", M, "q (card)",
           lambda w: w.client.get(M, params={"q": A_CARD}, headers=w.b.owner), _empty),
+    Probe("GET", M + "/{member_id}/referral", "member_id",
+          lambda w: w.client.get(f"{M}/{w.ids['a_member']}/referral", headers=w.b.owner)),
+    # Events
+    Probe("POST", "/v1/events", "member.id",
+          lambda w: _admin(w, "/v1/events", _event({"id": w.ids["a_member"]}))),
+    Probe("POST", "/v1/events", "member.phone",
+          lambda w: _admin(w, "/v1/events", _event({"phone": A_PHONE}))),
+    Probe("POST", "/v1/events", "member.card",
+          lambda w: _admin(w, "/v1/events", _event({"card": A_CARD}))),
+    Probe("POST", "/v1/events", "member.qr",
+          lambda w: _admin(w, "/v1/events", _event({"qr": w.ids["a_qr"]}))),
+    Probe("POST", "/v1/events", "event_id",
+          lambda w: _admin(w, "/v1/events", _event({"id": w.ids["b_member"]}, "ev-a-1")),
+          _own_event),
     # Admin: promotions
     Probe("GET", P + "/{promotion_id}", "promotion_id",
           lambda w: w.client.get(f"{P}/{w.ids['a_promotion']}", headers=w.b.owner)),
@@ -451,6 +496,8 @@ PROBES: list[Probe] = [
                                  json={**PROMOTION, "condition": "true"})),
     Probe("POST", P + "/{promotion_id}/archive", "promotion_id",
           lambda w: _admin(w, f"{P}/{w.ids['a_promotion']}/archive", None)),
+    Probe("GET", P + "/{promotion_id}/burn", "promotion_id",
+          lambda w: w.client.get(f"{P}/{w.ids['a_promotion']}/burn", headers=w.b.owner)),
     # Admin: receipts
     Probe("GET", "/v1/admin/receipts/{receipt_id}", "receipt_id",
           lambda w: w.client.get(f"/v1/admin/receipts/{w.ids['a_receipt']}",
@@ -553,12 +600,12 @@ def test_only_health_is_open() -> None:
     open_routes = [(m, p) for m, p, _ in api_routes(create_app()) if not _needs_auth(p)]
     assert open_routes == [("GET", "/v1/health")]
     assert {p for _, p in _routes("/v1/")} == {p for _, p in _routes("/v1/pos")} | \
-        {p for _, p in _routes("/v1/admin")} | {"/v1/health"}
+        {p for _, p in _routes("/v1/admin")} | {"/v1/health", "/v1/events"}
 
 
 def test_till_key_on_admin_routes_is_forbidden(world: World, rt: Runtime) -> None:
     before = stored_rows(rt)
-    for method, path in _routes("/v1/admin"):
+    for method, path in _routes("/v1/admin") + _routes("/v1/events"):
         response = _call(world, method, path, world.a.till())
         assert response.status_code == 403, (method, path, response.text)
         assert response.json()["error"] == "forbidden"

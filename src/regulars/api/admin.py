@@ -17,11 +17,12 @@ from regulars.api.schemas import (
     MemberIn,
     MemberPatch,
     MergeIn,
+    RewardSettingsIn,
     StaffIn,
     StoreIn,
     TerminalIn,
 )
-from regulars.services import ledger_admin, members, programs, tenants
+from regulars.services import ledger_admin, members, programs, rewards, tenants
 from regulars.services.members import MemberRef
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
@@ -181,6 +182,25 @@ def merge(body: MergeIn, owner: Owner, rt: RuntimeDep, key: IdempotencyKey) -> d
 def history(member_id: int, owner: Owner, rt: RuntimeDep, limit: int = 50,
             before_id: int | None = None) -> list[dict[str, Any]]:
     return members.history(rt, owner.tenant_id, member_id, limit=limit, before_id=before_id)
+
+
+@router.get("/members/{member_id}/referral", responses=NF)
+def referral(member_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """The member's referral code and link, who invited them and how many they invited."""
+    return rewards.referral_info(rt, owner.tenant_id, member_id)
+
+
+@router.get("/rewards")
+def get_rewards(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """Referral, birthday, profile and event-type rewards."""
+    return rewards.get_settings(rt, owner.tenant_id)
+
+
+@router.put("/rewards", responses=responses(errors.InvalidInput))
+def put_rewards(body: RewardSettingsIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """Replace the reward settings (the whole object; what is left out is off). Referrals
+    already linked keep the terms they were linked with."""
+    return rewards.put_settings(rt, owner.tenant_id, body.to_settings())
 
 
 @router.get("/members/{member_id}/lots", responses=NF)

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from regulars.api import admin, pos, promotions
+from regulars.api import admin, events, pos, promotions
 from regulars.errors import RegularsError
 from regulars.services.runtime import Runtime, open_runtime
 
@@ -31,6 +31,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(pos.router)
     app.include_router(admin.router)
     app.include_router(promotions.router)
+    app.include_router(promotions.budget_router)
+    app.include_router(events.router)
 
     @app.get("/v1/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -10,7 +10,7 @@ from regulars import errors
 from regulars.api.deps import IdempotencyKey, RuntimeDep, Till
 from regulars.api.errors_doc import responses
 from regulars.api.schemas import CommitIn, MemberIn, MemberRefIn, QuoteIn, RefundIn, SaleIn
-from regulars.services import checkout, members, tenants
+from regulars.services import checkout, members, rewards, tenants
 from regulars.services.checkout import CommitRequest, Outcome, Sale
 
 router = APIRouter(prefix="/v1/pos", tags=["pos"])
@@ -113,3 +113,9 @@ def lookup(body: MemberRefIn, till: Till, rt: RuntimeDep) -> dict[str, Any]:
 def history(member_id: int, till: Till, rt: RuntimeDep, limit: int = 50,
             before_id: int | None = None) -> list[dict[str, Any]]:
     return members.history(rt, till.tenant_id, member_id, limit=limit, before_id=before_id)
+
+
+@router.get("/members/{member_id}/referral", responses=responses(errors.NotFound))
+def referral(member_id: int, till: Till, rt: RuntimeDep) -> dict[str, Any]:
+    """The member's referral code and link, to print or show at the till."""
+    return rewards.referral_info(rt, till.tenant_id, member_id)

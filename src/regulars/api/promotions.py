@@ -10,10 +10,11 @@ from fastapi import APIRouter
 from regulars import errors
 from regulars.api.deps import Owner, RuntimeDep
 from regulars.api.errors_doc import responses
-from regulars.api.schemas import PromotionIn
-from regulars.services import promotions
+from regulars.api.schemas import BudgetIn, PromotionIn
+from regulars.services import budgets, promotions
 
 router = APIRouter(prefix="/v1/admin/promotions", tags=["admin"])
+budget_router = APIRouter(prefix="/v1/admin/budget", tags=["admin"])
 NF = responses(errors.NotFound)
 
 
@@ -48,3 +49,32 @@ def put_promotion(promotion_id: int, body: PromotionIn, owner: Owner,
 def archive_promotion(promotion_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     """Stop the promotion for good; archiving it twice is harmless."""
     return promotions.archive(rt, owner.tenant_id, promotion_id)
+
+
+@router.get("/{promotion_id}/burn", responses=NF)
+def promotion_burn(promotion_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """The promotion's budget over its life (cap, spent, remaining) and what receipts of the
+    current local month got from it, net of refunds."""
+    return budgets.promotion_burn(rt, owner.tenant_id, promotion_id)
+
+
+@budget_router.get("")
+def get_budget(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """The monthly loyalty budget and its split (50/25/25 until set), with each bucket's
+    cap."""
+    return budgets.get_split(rt, owner.tenant_id)
+
+
+@budget_router.put("", responses=responses(errors.InvalidInput))
+def put_budget(body: BudgetIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """Replace the monthly loyalty budget; shares that do not add up to 10000 answer 422."""
+    return budgets.put_split(rt, owner.tenant_id, total_minor=body.total_minor,
+                             base_bp=body.base_bp, mass_bp=body.mass_bp,
+                             targeted_bp=body.targeted_bp)
+
+
+@budget_router.get("/burn")
+def budget_burn(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """This local month's spend per bucket (base and targeted report only; mass is
+    enforced) and per promotion."""
+    return budgets.burn(rt, owner.tenant_id)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from regulars.domain.budgets import Limits
+from regulars.domain.budgets import Period as UsePeriod
 from regulars.domain.engine import QUANTITY_SCALE, BasketLine
 from regulars.domain.promotions import (
     BonusPoints,
@@ -22,6 +24,14 @@ from regulars.domain.promotions import (
     VolumeStep,
     VolumeSteps,
 )
+from regulars.domain.rewards import (
+    EventRule,
+    FixedReward,
+    ReferralRule,
+    RewardSettings,
+    Trigger,
+)
+from regulars.domain.rewards import Period as RewardPeriod
 from regulars.services.members import MemberRef, Registration
 from regulars.services.promotions import Draft
 
@@ -152,6 +162,11 @@ class MemberIn(Strict):
     consent: str = "full"
     profile: dict[str, Any] | None = None
     referrer_id: int | None = None
+    referral_code: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
+        default=None, description="the inviting member's code (give this or referrer_id)")
+    device_token: Annotated[str, Field(min_length=8, max_length=200)] | None = Field(
+        default=None, description="an app's device token: stored hashed, refuses referral "
+                                  "farming from one device")
 
     def to_registration(self) -> Registration:
         return Registration(**self.model_dump())
@@ -310,6 +325,41 @@ class ScheduleIn(Strict):
                         hour_to=self.hour_to)
 
 
+Cap = Annotated[int, Field(ge=1, le=10**15)]
+
+
+class LimitsIn(Strict):
+    """A promotion's budget over its life (money off and/or points), its caps per member
+    over its life, and its uses per member per local day and per week or calendar month;
+    null: no limit. A promotion with a per-member limit never applies to anonymous
+    receipts."""
+
+    budget_minor: Cap | None = None
+    budget_points: Cap | None = None
+    member_minor: Cap | None = None
+    member_points: Cap | None = None
+    uses_per_day: Cap | None = None
+    uses_per_period: Cap | None = None
+    period: Literal["week", "month"] = "month"
+
+    def to_limits(self) -> Limits:
+        return Limits(budget_minor=self.budget_minor, budget_points=self.budget_points,
+                      member_minor=self.member_minor, member_points=self.member_points,
+                      uses_per_day=self.uses_per_day, uses_per_period=self.uses_per_period,
+                      period=UsePeriod(self.period))
+
+
+class BudgetIn(Strict):
+    """The tenant's monthly loyalty budget (null: none, nothing capped) and its split in
+    basis points between the base scheme, mass and targeted promotions (adding up to
+    10000). Only the mass share is enforced: mass promotions stop when it is spent."""
+
+    total_minor: Annotated[int, Field(ge=0, le=10**15)] | None
+    base_bp: Annotated[int, Field(ge=0, le=10_000)] = 5000
+    mass_bp: Annotated[int, Field(ge=0, le=10_000)] = 2500
+    targeted_bp: Annotated[int, Field(ge=0, le=10_000)] = 2500
+
+
 class PromotionIn(Strict):
     """A promotion, whole: creating one saves version 1, changing it saves the next."""
 
@@ -322,6 +372,7 @@ class PromotionIn(Strict):
     priority: Annotated[int, Field(ge=-1000, le=1000)] = 0
     schedule: ScheduleIn = ScheduleIn()
     store_ids: Annotated[list[int], Field(min_length=1, max_length=1000)] | None = None
+    limits: LimitsIn = LimitsIn()
 
     @model_validator(mode="after")
     def _check(self) -> PromotionIn:
@@ -338,4 +389,76 @@ class PromotionIn(Strict):
                      effects=tuple(e.to_effect() for e in self.effects),
                      stacking=Stacking(self.stacking), priority=self.priority,
                      schedule=self.schedule.to_schedule(),
-                     store_ids=None if self.store_ids is None else frozenset(self.store_ids))
+                     store_ids=None if self.store_ids is None else frozenset(self.store_ids),
+                     limits=self.limits.to_limits())
+
+
+# Rewards ----------------------------------------------------------------------------------------
+
+Points = Annotated[int, Field(ge=0, le=10**9)]
+
+
+class ReferralRuleIn(Strict):
+    """Points for the inviting member and for the invited one, paid when the invited member
+    registers or when their first receipt is committed. ``link_base`` makes each member's
+    link ``<link_base>/r/<code>``."""
+
+    enabled: bool = False
+    referrer_points: Points = 0
+    referred_points: Points = 0
+    trigger: Literal["registration", "first_purchase"] = "registration"
+    link_base: Annotated[str, Field(max_length=200, pattern=r"^https?://[^\s/]+(/\S*)?$")] | \
+        None = None
+
+
+class FixedRewardIn(Strict):
+    enabled: bool = False
+    points: Points = 0
+
+
+class EventRuleIn(Strict):
+    """An event type: ``points`` each, at most ``limit`` rewarded events per member per
+    ``period`` (calendar periods in the tenant's time zone; no ``limit``: unlimited)."""
+
+    type: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    points: Points
+    limit: Annotated[int, Field(ge=1, le=10**6)] | None = None
+    period: Literal["day", "week", "month", "year", "lifetime"] = "lifetime"
+
+
+class RewardSettingsIn(Strict):
+    """The tenant's reward settings, whole (what is left out is off)."""
+
+    referral: ReferralRuleIn = ReferralRuleIn()
+    birthday: FixedRewardIn = FixedRewardIn()
+    profile: FixedRewardIn = FixedRewardIn()
+    events: Annotated[list[EventRuleIn], Field(max_length=100)] = []
+
+    @field_validator("events")
+    @classmethod
+    def _unique_types(cls, events: list[EventRuleIn]) -> list[EventRuleIn]:
+        types = [e.type for e in events]
+        if len(set(types)) != len(types):
+            raise ValueError("each event type may be configured once")
+        return events
+
+    def to_settings(self) -> RewardSettings:
+        r = self.referral
+        return RewardSettings(
+            referral=ReferralRule(enabled=r.enabled, referrer_points=r.referrer_points,
+                                  referred_points=r.referred_points, trigger=Trigger(r.trigger),
+                                  link_base=r.link_base),
+            birthday=FixedReward(enabled=self.birthday.enabled, points=self.birthday.points),
+            profile=FixedReward(enabled=self.profile.enabled, points=self.profile.points),
+            events=tuple(EventRule(type=e.type, points=e.points, limit=e.limit,
+                                   period=RewardPeriod(e.period)) for e in self.events))
+
+
+class EventIn(Strict):
+    """Something a member did that the business rewards. ``event_id`` is the business's own
+    id: the same id and body answer the same, the id with another body is refused (409)."""
+
+    event_id: Annotated[str, Field(min_length=1, max_length=150)]
+    member: MemberRefIn
+    type: Annotated[str, Field(min_length=1, max_length=64)]
+    data: dict[str, Any] = {}

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from regulars.config import Settings
 from regulars.errors import RegularsError
-from regulars.services import ledger_admin, tenants
+from regulars.services import ledger_admin, rewards, tenants
 from regulars.services.runtime import open_runtime, upgrade_schema
 
 app = typer.Typer(help="Regulars: an open-source loyalty platform.", no_args_is_help=True,
@@ -22,7 +22,10 @@ tenant_app = typer.Typer(help="Tenants (businesses).", no_args_is_help=True)
 ledger_app = typer.Typer(help="The points ledger.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
+rewards_app = typer.Typer(help="Referral, birthday and other action rewards.",
+                          no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(rewards_app, name="rewards")
 
 console = Console()
 err = Console(stderr=True)
@@ -94,6 +97,21 @@ def expire(database_url: DatabaseOpt = None,
         rt.close()
     console.print(f"expired {report.points} points in {report.lots} lots "
                   f"({report.entries} entries)")
+
+
+@rewards_app.command("run")
+def rewards_run(database_url: DatabaseOpt = None,
+                batch_size: Annotated[int, typer.Option(min=1, max=100_000)] = 500) -> None:
+    """Pay first-purchase referrals and today's birthday bonuses, and give members without
+    one a referral code. Run it hourly: every payment is keyed, so a second run pays nothing
+    more."""
+    rt = open_runtime(_settings(database_url), migrate=True)
+    try:
+        report = rewards.run(rt, batch_size=batch_size)
+    finally:
+        rt.close()
+    console.print(f"paid {report.referrals_paid} referrals and {report.birthdays_paid} "
+                  f"birthday bonuses; gave {report.codes_assigned} members a referral code")
 
 
 @ledger_app.command("check")

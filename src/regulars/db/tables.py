@@ -149,9 +149,15 @@ members = Table(
     Column("qr_token", String(64), nullable=False),
     Column("store_id", Id, ForeignKey("stores.id"), nullable=True),
     _ts("created_at"),
+    # Rewards (0003): the member's own invitation code, and the hash of the device token it
+    # registered from (to refuse referral farming).
+    Column("referral_code", String(16), nullable=True),
+    Column("device_hash", String(64), nullable=True),
     CheckConstraint("consent in ('full', 'earn_only', 'none')", name="consent"),
     CheckConstraint("status in ('active', 'merged')", name="status"),
     Index(None, "tenant_id", "phone"),
+    Index(None, "tenant_id", "referral_code", unique=True),
+    Index(None, "tenant_id", "device_hash"),
 )
 
 member_identifiers = Table(
@@ -385,6 +391,133 @@ receipt_promotions = Table(
     Column("version", Integer, nullable=False),
     Column("discount_minor", BigInteger, nullable=False),
     Column("points", BigInteger, nullable=False),
+    # Budgets (migration 0004): the local month the spend counts in (null before 0004), each
+    # line's share as [discount_minor, points], and what refunds gave back so far.
+    Column("month", Date, nullable=True),
+    Column("lines", JSON, nullable=True),
+    Column("refunded_discount_minor", BigInteger, nullable=False, server_default="0"),
+    Column("refunded_points", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("tenant_id", "receipt_id", "promotion_id"),
     Index(None, "tenant_id", "promotion_id"),
+    Index(None, "tenant_id", "month"),
+)
+
+# Budgets ---------------------------------------------------------------------------------------
+# Counters kept by conditional updates (``spent + :x <= cap``) in the commit's transaction.
+
+promotion_budgets = Table(
+    "promotion_budgets", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("budget_minor", BigInteger, nullable=True),  # the current version's caps
+    Column("budget_points", BigInteger, nullable=True),
+    Column("spent_minor", BigInteger, nullable=False),
+    Column("spent_points", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "promotion_id"),
+)
+
+promotion_member_spend = Table(
+    "promotion_member_spend", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("spent_minor", BigInteger, nullable=False),
+    Column("spent_points", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "promotion_id", "member_id"),
+)
+
+promotion_member_uses = Table(
+    "promotion_member_uses", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("period", String(5), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("uses", Integer, nullable=False),
+    CheckConstraint("period in ('day', 'week', 'month')", name="period"),
+    UniqueConstraint("tenant_id", "promotion_id", "member_id", "period", "starts_on"),
+)
+
+loyalty_budgets = Table(
+    "loyalty_budgets", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("total_minor", BigInteger, nullable=True),
+    Column("base_bp", Integer, nullable=False),
+    Column("mass_bp", Integer, nullable=False),
+    Column("targeted_bp", Integer, nullable=False),
+    _ts("updated_at"),
+    UniqueConstraint("tenant_id"),
+)
+
+budget_spend = Table(
+    "budget_spend", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("month", Date, nullable=False),
+    Column("bucket", String(10), nullable=False),
+    Column("spent_minor", BigInteger, nullable=False),
+    CheckConstraint("bucket in ('base', 'mass', 'targeted')", name="bucket"),
+    UniqueConstraint("tenant_id", "month", "bucket"),
+)
+
+receipt_budgets = Table(
+    # What a receipt's base-scheme points counted in the base bucket (refunds give it back).
+    "receipt_budgets", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=False),
+    Column("month", Date, nullable=False),
+    Column("base_points", BigInteger, nullable=False),
+    Column("point_value_minor", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "receipt_id"),
+)
+
+# Rewards -----------------------------------------------------------------------------------------
+
+reward_settings = Table(
+    "reward_settings", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("settings", JSON, nullable=False),
+    _ts("updated_at"),
+    UniqueConstraint("tenant_id"),
+)
+
+referrals = Table(
+    "referrals", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("referred_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("referrer_id", Id, ForeignKey("members.id"), nullable=True),
+    Column("status", String(10), nullable=False),
+    Column("reason", String(20), nullable=True),
+    # The terms at the moment of linking: a later change of settings does not alter them.
+    Column("trigger", String(20), nullable=False),
+    Column("referrer_points", BigInteger, nullable=False),
+    Column("referred_points", BigInteger, nullable=False),
+    _ts("created_at"),
+    _ts("settled_at", nullable=True),
+    UniqueConstraint("tenant_id", "referred_id"),
+    Index(None, "tenant_id", "referrer_id"),
+    Index(None, "tenant_id", "trigger", "settled_at"),
+    CheckConstraint("status in ('linked', 'refused')", name="status"),
+)
+
+reward_events = Table(
+    "reward_events", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("event_id", String(200), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("entry_id", Id, ForeignKey("entries.id"), nullable=True),
+    Column("data", JSON, nullable=False),
+    _ts("occurred_at"),
+    UniqueConstraint("tenant_id", "event_id"),
+    Index(None, "tenant_id", "member_id", "type", "occurred_at"),
 )

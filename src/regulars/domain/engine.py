@@ -104,13 +104,16 @@ class QuoteLine:
 
 @dataclass(frozen=True, kw_only=True)
 class AppliedPromotion:
-    """One promotion's part in a quote."""
+    """One promotion's part in a quote, in total and per line (so that a refund of a line
+    gives back that line's share of the promotion's budget)."""
 
     id: int
     version: int
     name: str
     discount_minor: int
     points: int
+    discount_by_line: tuple[int, ...] = ()
+    points_by_line: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -256,7 +259,7 @@ def evaluate(
     elif member is None:
         why.append(Explanation(code="anonymous", params=()))
     promo_points = [0] * len(basket)
-    points_by_promotion: dict[int, int] = {}
+    points_by_promotion: dict[int, tuple[int, ...]] = {}
     if applied and pricing.may_earn:
         final = EffectInput(
             lines=tuple(LineView(sku=line.sku, category=line.category,
@@ -268,10 +271,12 @@ def evaluate(
             per_line=pricing.per_line)
         for a in applied:
             points = points_of(a.promotion, final)
-            points_by_promotion[a.promotion.id] = points
+            if a.points_cap is not None:
+                points = min(points, a.points_cap)
+            spread = allocate(points, basis) if points else [0] * len(basket)
+            points_by_promotion[a.promotion.id] = tuple(spread)
             if points:
-                promo_points = [t + s for t, s in zip(
-                    promo_points, allocate(points, basis), strict=True)]
+                promo_points = [t + s for t, s in zip(promo_points, spread, strict=True)]
                 why.append(Explanation(code="promotion_points", params=(
                     *_named(a), ("points", points))))
 
@@ -312,9 +317,12 @@ def evaluate(
         level_code=level.code if level else None,
         explanations=tuple(why),
         promotions=tuple(
-            AppliedPromotion(id=a.promotion.id, version=a.promotion.version,
-                             name=a.promotion.name, discount_minor=sum(a.discount_minor),
-                             points=points_by_promotion.get(a.promotion.id, 0))
+            AppliedPromotion(
+                id=a.promotion.id, version=a.promotion.version, name=a.promotion.name,
+                discount_minor=sum(a.discount_minor),
+                points=sum(points_by_promotion.get(a.promotion.id, ())),
+                discount_by_line=a.discount_minor,
+                points_by_line=points_by_promotion.get(a.promotion.id, (0,) * len(basket)))
             for a in applied),
     )
 

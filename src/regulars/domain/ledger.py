@@ -27,6 +27,10 @@ class EntryCode(StrEnum):
     VOID = "void"
     ADJUST = "adjust"
     MERGE = "merge"
+    REFERRAL = "referral"
+    BIRTHDAY = "birthday"
+    PROFILE = "profile"
+    EVENT = "event"
 
 
 class SystemAccount(StrEnum):

@@ -21,6 +21,12 @@ Stacking (deterministic):
    an ``exclusive`` one met after any other has applied is skipped; ``stackable`` ones (and the
    ``best_of`` winner) apply on top, each working on what earlier ones left to pay. A
    promotion whose effects give nothing at its turn is left out.
+5. Budgets: a promotion whose discount or points at its turn exceed its
+   :class:`~regulars.domain.budgets.Allowance`, or whose cost (discount + points × point
+   value) exceeds what is left of the shared pool (``Offers.pool_minor``, the mass bucket),
+   is left out, and the walk goes on; a ``best_of`` promotion that does not fit on the
+   till's basket cannot win. A limited promotion's points are then capped at what the walk
+   counted, so the final settlement never exceeds what was checked.
 
 Points effects are settled after the program's discount and points spend, on the final earn
 basis (see :func:`regulars.domain.engine.evaluate`); the walk above uses the basis before
@@ -35,6 +41,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from regulars.domain.budgets import NO_LIMITS, UNLIMITED, Allowance, Limits
 from regulars.domain.money import BASIS_POINTS, Rounding, allocate, apply_rate, divide
 
 QUANTITY_SCALE = 1000
@@ -330,6 +337,7 @@ class Promotion:
     priority: int = 0
     schedule: Schedule = field(default_factory=Schedule)
     store_ids: frozenset[int] | None = None  # None: every store
+    limits: Limits = NO_LIMITS
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -349,6 +357,7 @@ class Promotion:
 class Candidate:
     promotion: Promotion
     condition_met: bool
+    allowance: Allowance = UNLIMITED
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -359,6 +368,7 @@ class Offers:
     candidates: tuple[Candidate, ...]
     store_id: int | None
     local_now: datetime
+    pool_minor: int | None = None  # money left in the mass bucket; None: no cap
 
 
 # Choosing and applying ------------------------------------------------------------------------
@@ -369,6 +379,7 @@ class Applied:
 
     promotion: Promotion
     discount_minor: tuple[int, ...]
+    points_cap: int | None = None  # a limited promotion's points as the walk counted them
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -415,17 +426,28 @@ def _less(lines: tuple[LineView, ...], discounts: tuple[int, ...]) -> tuple[Line
 
 def choose(offers: Offers, lines: tuple[LineView, ...], pricing: Pricing) -> tuple[Applied, ...]:
     """The promotions that apply, in order, with their discounts (see the module docstring)."""
+    allowances = {c.promotion.id: c.allowance for c in offers.candidates}
     ordered = sorted(
         (c.promotion for c in offers.candidates
          if c.condition_met and c.promotion.runs(store_id=offers.store_id,
                                                  local=offers.local_now)),
         key=lambda p: (-p.priority, p.id))
+    pool = offers.pool_minor
+
+    def fits(promotion: Promotion, discounts: tuple[int, ...], points: int,
+             left: int | None) -> bool:
+        cost = sum(discounts) + points * pricing.point_value_minor
+        return (allowances[promotion.id].fits(discount_minor=sum(discounts), points=points)
+                and (left is None or cost <= left))
+
     values: dict[int, int] = {}
+    fit_alone: dict[int, bool] = {}
     for promotion in ordered:
         discounts, points = _run(promotion, lines, pricing)
         values[promotion.id] = sum(discounts) + points * pricing.point_value_minor
+        fit_alone[promotion.id] = fits(promotion, discounts, points, pool)
     applying = [p for p in ordered if values[p.id] > 0]
-    best_of = [p for p in applying if p.stacking is Stacking.BEST_OF]
+    best_of = [p for p in applying if p.stacking is Stacking.BEST_OF and fit_alone[p.id]]
     winner = max(best_of, key=lambda p: values[p.id], default=None)  # max keeps the first
     walk = [p for p in applying if p.stacking is not Stacking.BEST_OF or p is winner]
 
@@ -436,7 +458,13 @@ def choose(offers: Offers, lines: tuple[LineView, ...], pricing: Pricing) -> tup
         discounts, points = _run(promotion, lines, pricing)
         if not sum(discounts) and not points:
             continue
-        applied.append(Applied(promotion=promotion, discount_minor=discounts))
+        if not fits(promotion, discounts, points, pool):
+            continue
+        limited = allowances[promotion.id].points is not None or pool is not None
+        if pool is not None:
+            pool -= sum(discounts) + points * pricing.point_value_minor
+        applied.append(Applied(promotion=promotion, discount_minor=discounts,
+                               points_cap=points if limited else None))
         lines = _less(lines, discounts)
         if promotion.stacking is Stacking.EXCLUSIVE:
             break

@@ -21,6 +21,7 @@ from regulars.db.members import MemberRow
 from regulars.domain.engine import BasketLine, MemberContext, Quote, evaluate
 from regulars.domain.ledger import EntryCode, Posting, SystemAccount
 from regulars.domain.program import Program
+from regulars.domain.promotions import Offers
 from regulars.errors import (
     IdempotencyMismatch,
     InsufficientPoints,
@@ -29,7 +30,7 @@ from regulars.errors import (
     ReceiptConflict,
     RedemptionRefused,
 )
-from regulars.services import levels, members, programs, promotions
+from regulars.services import budgets, levels, members, programs, promotions
 from regulars.services.auth import Principal
 from regulars.services.idempotency import request_hash
 from regulars.services.members import MemberRef
@@ -75,13 +76,14 @@ class _Priced:
     member: MemberRow | None
     quote: Quote
     spendable: int
+    offers: Offers | None = None
 
 
 def _price(conn: Connection, rt: Runtime, tenant: tenancy.TenantRow, sale: Sale, *,
            at: datetime, now: datetime, store_id: int | None,
-           extra_spendable: int = 0) -> _Priced:
-    """Load what pricing needs (active promotions included) and run the engine; no
-    writes."""
+           extra_spendable: int = 0, excluded: frozenset[int] = frozenset()) -> _Priced:
+    """Load what pricing needs (active promotions and what their budgets leave included)
+    and run the engine, leaving out the ``excluded`` promotions; no writes."""
     version, program = programs.load_current(conn, tenant.id)
     member = (members.require(conn, tenant.id, tenant.phone_region, sale.member)
               if sale.member else None)
@@ -96,13 +98,14 @@ def _price(conn: Connection, rt: Runtime, tenant: tenancy.TenantRow, sale: Sale,
     offers = promotions.offers_for(
         conn, tenant, sale.lines, member, context.level.level.code if context else None,
         store_id=store_id, at=at,
-        spend_minor=lambda m: levels.spend_windows(conn, tenant, m.id, at).lifetime_minor)
+        spend_minor=lambda m: levels.spend_windows(conn, tenant, m.id, at).lifetime_minor,
+        excluded=excluded)
     try:
         quote = evaluate(program, sale.lines, context, points_to_spend=sale.points_to_spend,
                          offers=offers)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="lines") from exc
-    return _Priced(version, program, member, quote, spendable)
+    return _Priced(version, program, member, quote, spendable, offers)
 
 
 def _check_spend(sale: Sale, member: MemberRow | None, quote: Quote) -> None:
@@ -214,8 +217,26 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
         held = ledger.capture_hold(conn, tenant.id, req.hold_id, member_row.account_id, now)
     priced = _price(conn, rt, tenant, sale, at=at, now=now, store_id=principal.store_id,
                     extra_spendable=held)
+    _check_spend(sale, priced.member, priced.quote)
+    # Count promotion budgets here, in this transaction. A promotion a concurrent commit
+    # exhausted since it was read is left out and the receipt priced again (the till gets a
+    # correct receipt, not a refusal); each round leaves out one more, so this ends.
+    day = budgets.local_day(tenant, at)
+    excluded: frozenset[int] = frozenset()
+    while priced.quote.promotions:
+        assert priced.offers is not None
+        failed = budgets.charge(
+            conn, tenant.id, priced.quote,
+            {c.promotion.id: c.promotion for c in priced.offers.candidates},
+            member_id=priced.member.id if priced.member else None, day=day,
+            point_value_minor=priced.program.point_value_minor)
+        if failed is None:
+            break
+        excluded |= {failed}
+        priced = _price(conn, rt, tenant, sale, at=at, now=now, store_id=principal.store_id,
+                        extra_spendable=held, excluded=excluded)
+        _check_spend(sale, priced.member, priced.quote)
     version, program, member, q = priced.version, priced.program, priced.member, priced.quote
-    _check_spend(sale, member, q)
     receipt_id = receipts.insert_receipt(
         conn, tenant_id=tenant.id, terminal_id=principal.terminal_id,
         store_id=principal.store_id, staff_id=req.staff_id, receipt_no=req.receipt_id,
@@ -234,7 +255,10 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
          "points_spent": ln.points_spent, "paid_minor": ln.paid_minor,
          "points_earned": ln.points_earned}
         for ln, line in zip(q.lines, sale.lines, strict=True)])
-    promotions.record(conn, tenant.id, receipt_id, q)
+    promotions.record(conn, tenant.id, receipt_id, q, day=day)
+    if member is not None:
+        budgets.charge_base(conn, tenant.id, receipt_id, q, day=day,
+                            point_value_minor=program.point_value_minor)
     entry_ids: dict[str, int] = {}
     if member is not None:
         ctx = EntryContext(tenant_id=tenant.id, member_id=member.id, receipt_id=receipt_id,

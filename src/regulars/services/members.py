@@ -116,6 +116,8 @@ class Registration:
     consent: str = "full"
     profile: dict[str, Any] | None = None
     referrer_id: int | None = None
+    referral_code: str | None = None
+    device_token: str | None = None
 
 
 def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | None = None,
@@ -125,7 +127,14 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
     Returns (member view, created). A phone that already belongs to a member returns that
     member with ``created`` false, so a till that registers twice makes no duplicate and pays
     no second bonus. A card that belongs to someone else raises :class:`DuplicateIdentifier`.
+
+    A new member's answer has a ``referral`` part: its own referral code and link, and, when
+    ``referrer_id`` or ``referral_code`` named a referrer, whether it was linked (or why not:
+    see :mod:`regulars.services.rewards`) and what was paid. A refused referral never refuses
+    the registration; the referrer's own card is then left with the referrer.
     """
+    from regulars.services import rewards
+
     if reg.consent not in CONSENTS:
         raise InvalidInput(f"consent must be one of {', '.join(CONSENTS)}", field="consent")
     if reg.phone is None and reg.card is None:
@@ -136,19 +145,26 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
     now = rt.now()
     try:
         with rt.db.write() as conn:
+            plan = rewards.plan_referral(
+                conn, tenant_id, tenant.phone_region, referrer_id=reg.referrer_id,
+                code=reg.referral_code, phone=phone, card=card, device_token=reg.device_token)
             if phone and (existing := members.identifier_owner(conn, tenant_id, "phone", phone)):
-                return view(conn, tenant_id, existing, rt), False
+                return rewards.answer_for_existing(conn, tenant_id, existing, plan,
+                                                   view(conn, tenant_id, existing, rt)), False
+            if plan.existing_member_id is not None:
+                found = plan.existing_member_id
+                return rewards.answer_for_existing(conn, tenant_id, found, plan,
+                                                   view(conn, tenant_id, found, rt)), False
+            if not plan.keep_card:
+                card = None
             if card and members.identifier_owner(conn, tenant_id, "card", card):
                 raise DuplicateIdentifier("this card belongs to another member", field="card")
-            if reg.referrer_id is not None and members.get_member(
-                    conn, tenant_id, reg.referrer_id) is None:
-                raise NotFound("referrer not found")
             qr = "Q" + secrets.token_urlsafe(15)
             member_id = members.insert_member(
                 conn, tenant_id=tenant_id, phone=phone, first_name=reg.first_name,
                 last_name=reg.last_name, email=reg.email, birthday=reg.birthday,
-                consent=reg.consent, profile=reg.profile or {}, referrer_id=reg.referrer_id,
-                qr_token=qr, store_id=store_id, now=now)
+                consent=reg.consent, profile=reg.profile or {},
+                referrer_id=plan.linked_referrer_id, qr_token=qr, store_id=store_id, now=now)
             account_id = ledger.create_member_account(conn, tenant_id, member_id)
             for kind, value in (("phone", phone), ("card", card), ("qr", qr)):
                 if value:
@@ -170,7 +186,10 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
                 _, expires_at = program.lot_dates(now)
                 ledger.credit(conn, tenant_id, account_id, entry_id, points,
                               available_at=now, expires_at=expires_at)
-            return view(conn, tenant_id, member_id, rt), True
+            referral = rewards.after_register(conn, tenant_id, member_id=member_id, plan=plan,
+                                              now=now, store_id=store_id,
+                                              terminal_id=terminal_id)
+            return {**view(conn, tenant_id, member_id, rt), "referral": referral}, True
     except UniqueViolation as exc:
         # Another request registered the same phone a moment ago: answer with that member.
         with rt.db.read() as conn:
@@ -210,6 +229,9 @@ def update_profile(rt: Runtime, tenant_id: int, member_id: int, changes: dict[st
             raise NotFound("member not found")
         if changes:
             members.update_member(conn, tenant_id, member_id, **changes)
+            from regulars.services.rewards import on_profile_changed
+
+            on_profile_changed(conn, tenant_id, member_id, rt.now())
         return view(conn, tenant_id, member_id, rt)
 
 

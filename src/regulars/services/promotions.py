@@ -20,10 +20,12 @@ import cel
 from pydantic import TypeAdapter
 from sqlalchemy import Connection
 
+from regulars.db import budgets as budget_store
 from regulars.db import promotions as store
 from regulars.db import tenancy
 from regulars.db.engine import cache_for
 from regulars.db.members import MemberRow
+from regulars.domain.budgets import NO_LIMITS, NOTHING, Limits
 from regulars.domain.engine import BasketLine, Quote
 from regulars.domain.promotions import (
     STRATEGIES,
@@ -36,6 +38,7 @@ from regulars.domain.promotions import (
     kind_of,
 )
 from regulars.errors import Conflict, InvalidInput, NotFound
+from regulars.services import budgets
 from regulars.services.runtime import Runtime
 
 MAX_CONDITION_CHARS = 2000
@@ -44,6 +47,7 @@ VARIABLES = frozenset({"basket", "member", "store", "time"})
 # expression's variables; they are not free variables.
 _BOUND = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 _SCHEDULE: TypeAdapter[Schedule] = TypeAdapter(Schedule)
+_LIMITS: TypeAdapter[Limits] = TypeAdapter(Limits)
 _EFFECTS: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(cls)
                                          for kind, (cls, _) in STRATEGIES.items()}
 
@@ -59,6 +63,7 @@ class Draft:
     priority: int = 0
     schedule: Schedule = Schedule()
     store_ids: frozenset[int] | None = None
+    limits: Limits = NO_LIMITS
 
 
 # Conditions -----------------------------------------------------------------------------------
@@ -167,7 +172,7 @@ def definition_of(draft: Draft) -> dict[str, Any]:
     return {"name": draft.name, "condition": draft.condition, "stacking": draft.stacking.value,
             "priority": draft.priority, "schedule": schedule,
             "store_ids": None if draft.store_ids is None else sorted(draft.store_ids),
-            "effects": effects}
+            "effects": effects, "limits": _LIMITS.dump_python(draft.limits, mode="json")}
 
 
 def draft_of(definition: dict[str, Any]) -> Draft:
@@ -177,7 +182,9 @@ def draft_of(definition: dict[str, Any]) -> Draft:
     return Draft(name=definition["name"], condition=definition["condition"], effects=effects,
                  stacking=Stacking(definition["stacking"]), priority=definition["priority"],
                  schedule=_SCHEDULE.validate_python(definition["schedule"]),
-                 store_ids=None if ids is None else frozenset(ids))
+                 store_ids=None if ids is None else frozenset(ids),
+                 # Versions saved before budgets existed have no limits.
+                 limits=_LIMITS.validate_python(definition.get("limits", {})))
 
 
 def _build(promotion_id: int, version: int, draft: Draft) -> Promotion:
@@ -185,7 +192,7 @@ def _build(promotion_id: int, version: int, draft: Draft) -> Promotion:
         return Promotion(id=promotion_id, version=version, name=draft.name,
                          effects=draft.effects, stacking=draft.stacking,
                          priority=draft.priority, schedule=draft.schedule,
-                         store_ids=draft.store_ids)
+                         store_ids=draft.store_ids, limits=draft.limits)
     except ValueError as exc:
         field = str(exc).split(" ", 1)[0].rstrip(":")
         raise InvalidInput(str(exc), field=field) from exc
@@ -234,6 +241,9 @@ def create(rt: Runtime, tenant_id: int, draft: Draft) -> dict[str, Any]:
         _validate(conn, tenant_id, draft)
         promotion_id = store.insert_promotion(conn, tenant_id=tenant_id,
                                               definition=definition_of(draft), now=now)
+        budget_store.set_caps(conn, tenant_id, promotion_id,
+                              budget_minor=draft.limits.budget_minor,
+                              budget_points=draft.limits.budget_points)
         return _view(_require(conn, tenant_id, promotion_id))
 
 
@@ -248,6 +258,11 @@ def update(rt: Runtime, tenant_id: int, promotion_id: int, draft: Draft) -> dict
         _validate(conn, tenant_id, draft)
         store.add_version(conn, tenant_id=tenant_id, promotion_id=promotion_id,
                           version=row.version + 1, definition=definition_of(draft), now=now)
+        # The caps live on the counter row too, so that a commit's conditional update checks
+        # the current caps even if it priced with the previous version.
+        budget_store.set_caps(conn, tenant_id, promotion_id,
+                              budget_minor=draft.limits.budget_minor,
+                              budget_points=draft.limits.budget_points)
         return _view(_require(conn, tenant_id, promotion_id))
 
 
@@ -277,10 +292,11 @@ def list_all(rt: Runtime, tenant_id: int, *, status: str | None = None) -> list[
 
 def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketLine, ...],
                member: MemberRow | None, level_code: str | None, *, store_id: int | None,
-               at: datetime, spend_minor: Callable[[MemberRow], int]) -> Offers | None:
-    """The tenant's active promotions with their conditions evaluated for this receipt, or
-    ``None`` when it has none (then nothing else is read). ``spend_minor`` reads a member's
-    lifetime qualifying spend."""
+               at: datetime, spend_minor: Callable[[MemberRow], int],
+               excluded: frozenset[int] = frozenset()) -> Offers | None:
+    """The tenant's active promotions with their conditions evaluated for this receipt and
+    what their budgets leave (``excluded`` ones: nothing), or ``None`` when it has none (then
+    nothing else is read). ``spend_minor`` reads a member's lifetime qualifying spend."""
     rows = store.list_promotions(conn, tenant.id, status="active")
     if not rows:
         return None
@@ -293,18 +309,32 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
                  "birthday_today": birthday_today(member.birthday, local.date()),
                  "first_purchase": visits == 0}
     context = cel_context(lines, facts, store_id, local)
-    candidates = []
+    met = []
     for row in rows:
         promotion, program = _loaded(conn, row)
-        candidates.append(Candidate(promotion=promotion, condition_met=holds(program, context)))
-    return Offers(candidates=tuple(candidates), store_id=store_id,
-                  local_now=local.replace(tzinfo=None))
+        met.append((promotion, holds(program, context)))
+    # Budgets are read only for promotions that could apply.
+    day = local.date()
+    allowed = budgets.allowances(
+        conn, tenant.id, [p for p, ok in met if ok and p.runs(store_id=store_id,
+                                                               local=local)],
+        member_id=None if member is None else member.id, day=day, excluded=excluded)
+    candidates = tuple(Candidate(promotion=p, condition_met=ok,
+                                 allowance=allowed.get(p.id, NOTHING)) for p, ok in met)
+    pool = budgets.pool(conn, tenant.id, day) if allowed else None
+    return Offers(candidates=candidates, store_id=store_id,
+                  local_now=local.replace(tzinfo=None), pool_minor=pool)
 
 
-def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote) -> None:
+def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
+           day: date) -> None:
+    """What each promotion gave the receipt, per line too, in ``day``'s budget month."""
     store.insert_applied(conn, [
         {"tenant_id": tenant_id, "receipt_id": receipt_id, "promotion_id": p.id,
-         "version": p.version, "discount_minor": p.discount_minor, "points": p.points}
+         "version": p.version, "discount_minor": p.discount_minor, "points": p.points,
+         "month": day.replace(day=1),
+         "lines": [[d, n] for d, n in zip(p.discount_by_line, p.points_by_line,
+                                          strict=True)]}
         for p in quote.promotions])
 
 

@@ -20,7 +20,7 @@ from regulars.domain.ledger import EntryCode, Posting, SystemAccount
 from regulars.domain.money import prorate
 from regulars.domain.program import DebtPolicy
 from regulars.errors import InvalidInput, NotFound, RefundRefused, VoidRefused
-from regulars.services import programs
+from regulars.services import budgets, programs
 from regulars.services.auth import Principal
 
 
@@ -53,6 +53,7 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
     wanted = _wanted(rows, lines)
     earned_back = spent_back = paid_back = 0
     done_lines = []
+    shares = []
     for line_no, quantity in wanted:
         row = rows[line_no]
         whole, before = row["quantity_milli"], row["refunded_quantity_milli"]
@@ -63,8 +64,12 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
         earned_back += _share(row["points_earned"], before, after, whole)
         spent_back += _share(row["points_spent"], before, after, whole)
         paid_back += _share(row["paid_minor"], before, after, whole)
+        shares.append((line_no, before, after, whole))
         done_lines.append({"line_no": line_no, "quantity_milli": quantity})
 
+    budgets.give_back(conn, tenant_id, receipt_id, receipt["member_id"],
+                      point_value_minor=program.point_value_minor, refunded=shares,
+                      earned_back=earned_back)
     debt = forgiven = 0
     reverse = earned_back
     entry_ids: dict[str, int] = {}

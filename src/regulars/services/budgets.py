@@ -1,0 +1,306 @@
+"""Promotion budgets, per-member caps and use limits, and the tenant's loyalty budget split.
+
+At pricing (:func:`allowances`, :func:`pool`) what is left is read inside the pricing
+transaction and handed to the engine, which leaves out a promotion that does not fit. At commit
+(:func:`charge`) every applied promotion is counted by conditional updates in the commit's own
+transaction; when one fails (a concurrent commit used the budget since it was read), what this
+attempt counted is given back and the caller re-prices without that promotion in the same
+transaction, so the till gets a correct receipt rather than a refusal. Refunds give back each
+promotion's spend line by line in proportion (:func:`give_back`), cumulatively exact.
+
+Uses are not given back by refunds: the member did use the promotion. The mass bucket counts
+each promotion's discount plus its points at the program's point value, in the local month the
+receipt occurred in; the base bucket counts base-scheme points the same way and only reports.
+The targeted bucket only reports (targeted promotions come with segments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from regulars.db import budgets as store
+from regulars.db import promotions as promotion_store
+from regulars.db import tenancy
+from regulars.domain.budgets import (
+    NOTHING,
+    UNLIMITED,
+    Allowance,
+    Bucket,
+    Spent,
+    Split,
+    Uses,
+    allowance_for,
+    period_start,
+)
+from regulars.domain.engine import Quote
+from regulars.domain.money import prorate
+from regulars.domain.promotions import Promotion
+from regulars.errors import InvalidInput, NotFound
+from regulars.services.runtime import Runtime
+
+
+def local_day(tenant: tenancy.TenantRow, at: datetime) -> date:
+    return at.astimezone(ZoneInfo(tenant.timezone)).date()
+
+
+def _periods(promotion: Promotion, day: date) -> list[tuple[str, date]]:
+    limits = promotion.limits
+    found = []
+    if limits.uses_per_day is not None:
+        found.append(("day", day))
+    if limits.uses_per_period is not None:
+        found.append((limits.period.value, period_start(day, limits.period)))
+    return found
+
+
+# Pricing ---------------------------------------------------------------------------------------
+
+def allowances(conn: Connection, tenant_id: int, promotions: list[Promotion], *,
+               member_id: int | None, day: date,
+               excluded: frozenset[int] = frozenset()) -> dict[int, Allowance]:
+    """What each promotion may still give on this receipt (read, not locked)."""
+    found = {p.id: NOTHING if p.id in excluded else UNLIMITED for p in promotions}
+    budgeted = [p for p in promotions if p.id not in excluded and (
+        p.limits.budget_minor is not None or p.limits.budget_points is not None
+        or p.limits.per_member)]
+    if not budgeted:
+        return found
+    ids = [p.id for p in budgeted]
+    rows = store.budgets(conn, tenant_id, ids)
+    mine: dict[int, tuple[int, int]] = {}
+    uses: dict[tuple[int, str], int] = {}
+    if member_id is not None and any(p.limits.per_member for p in budgeted):
+        mine = store.member_spent(conn, tenant_id, member_id, ids)
+        periods = {pair for p in budgeted for pair in _periods(p, day)}
+        if periods:
+            uses = store.member_uses(conn, tenant_id, member_id, ids, periods)
+    for p in budgeted:
+        row = rows.get(p.id)
+        spent = Spent(discount_minor=row.spent_minor if row else 0,
+                      points=row.spent_points if row else 0)
+        member_spent = member_uses = None
+        if member_id is not None:
+            minor, points = mine.get(p.id, (0, 0))
+            member_spent = Spent(discount_minor=minor, points=points)
+            member_uses = Uses(today=uses.get((p.id, "day"), 0),
+                               period=uses.get((p.id, p.limits.period.value), 0))
+        found[p.id] = allowance_for(p.limits, spent=spent, member_spent=member_spent,
+                                    uses=member_uses)
+    return found
+
+
+def load_split(conn: Connection, tenant_id: int) -> Split:
+    row = store.split(conn, tenant_id)
+    if row is None:
+        return Split()
+    return Split(total_minor=row["total_minor"], base_bp=row["base_bp"],
+                 mass_bp=row["mass_bp"], targeted_bp=row["targeted_bp"])
+
+
+def pool(conn: Connection, tenant_id: int, day: date) -> int | None:
+    """Money left in the mass bucket for ``day``'s month (``None``: no budget set)."""
+    cap = load_split(conn, tenant_id).cap_minor(Bucket.MASS)
+    if cap is None:
+        return None
+    spent = store.bucket_spent(conn, tenant_id, day.replace(day=1)).get(Bucket.MASS, 0)
+    return max(0, cap - spent)
+
+
+# Commit ----------------------------------------------------------------------------------------
+
+def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int, Promotion],
+           *, member_id: int | None, day: date, point_value_minor: int) -> int | None:
+    """Count every promotion the quote applied against its budget, its member cap, its use
+    limits and the mass bucket. Returns ``None`` when all fit; otherwise the id of a promotion
+    that did not (for the mass bucket, the last the walk applied), after giving back
+    everything this call counted.
+
+    Rows are updated in one order for every caller (promotions by id, each one's budget,
+    member cap and uses, then the bucket once), so concurrent commits and refunds wait for
+    each other instead of deadlocking.
+    """
+    undo: list[Callable[[], None]] = []
+
+    def fail(promotion_id: int) -> int:
+        for step in reversed(undo):
+            step()
+        return promotion_id
+
+    for applied in sorted(quote.promotions, key=lambda p: p.id):
+        pid, minor, points = applied.id, applied.discount_minor, applied.points
+        limits = promotions[pid].limits
+        if not store.charge_promotion(conn, tenant_id, pid, discount_minor=minor,
+                                      points=points):
+            return fail(pid)
+        undo.append(partial(store.give_back_promotion, conn, tenant_id, pid,
+                            discount_minor=minor, points=points))
+        if not limits.per_member:
+            continue
+        if member_id is None:
+            return fail(pid)
+        if not store.charge_member(conn, tenant_id, pid, member_id, discount_minor=minor,
+                                   points=points, cap_minor=limits.member_minor,
+                                   cap_points=limits.member_points):
+            return fail(pid)
+        undo.append(partial(store.give_back_member, conn, tenant_id, pid, member_id,
+                            discount_minor=minor, points=points))
+        for kind, starts_on in _periods(promotions[pid], day):
+            limit = limits.uses_per_day if kind == "day" else limits.uses_per_period
+            assert limit is not None
+            if not store.count_use(conn, tenant_id, pid, member_id, period=kind,
+                                   starts_on=starts_on, limit=limit):
+                return fail(pid)
+            undo.append(partial(store.uncount_use, conn, tenant_id, pid, member_id,
+                                period=kind, starts_on=starts_on))
+    cost = sum(p.discount_minor + p.points * point_value_minor for p in quote.promotions)
+    if quote.promotions and not store.charge_bucket(
+            conn, tenant_id, day.replace(day=1), Bucket.MASS, amount_minor=cost,
+            cap_minor=load_split(conn, tenant_id).cap_minor(Bucket.MASS)):
+        return fail(quote.promotions[-1].id)
+    return None
+
+
+def charge_base(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *, day: date,
+                point_value_minor: int) -> None:
+    """Count the receipt's base-scheme points in the base bucket (reported, never capped)."""
+    base_points = quote.points_earned - sum(p.points for p in quote.promotions)
+    if base_points <= 0:
+        return
+    month = day.replace(day=1)
+    store.charge_bucket(conn, tenant_id, month, Bucket.BASE,
+                        amount_minor=base_points * point_value_minor, cap_minor=None)
+    store.record_base(conn, tenant_id, receipt_id, month=month, base_points=base_points,
+                      point_value_minor=point_value_minor)
+
+
+# Refunds ---------------------------------------------------------------------------------------
+
+def _share(total: int, before: int, after: int, whole: int) -> int:
+    return prorate(total, after, whole) - prorate(total, before, whole)
+
+
+def give_back(conn: Connection, tenant_id: int, receipt_id: int, member_id: int | None, *,
+              point_value_minor: int, refunded: Iterable[tuple[int, int, int, int]],
+              earned_back: int) -> None:
+    """Give back, for each refunded ``(line_no, before, after, whole)`` quantity, that
+    line's share of every promotion's spend, and the base-scheme share of ``earned_back``.
+    Receipts committed before budgets existed gave nothing and get nothing back."""
+    refunded = list(refunded)
+    promo_points_back = 0
+    back_by_month: dict[date, int] = {}
+    # Promotion rows first (by id), buckets last: the order charge() locks them in.
+    rows = sorted(store.applied_rows(conn, tenant_id, receipt_id),
+                  key=lambda r: r["promotion_id"])
+    for row in rows:
+        if row["month"] is None or row["lines"] is None:
+            continue
+        minor = points = 0
+        for line_no, before, after, whole in refunded:
+            line_minor, line_points = row["lines"][line_no - 1]
+            minor += _share(line_minor, before, after, whole)
+            points += _share(line_points, before, after, whole)
+        promo_points_back += points
+        if not minor and not points:
+            continue
+        pid = row["promotion_id"]
+        store.give_back_promotion(conn, tenant_id, pid, discount_minor=minor, points=points)
+        if member_id is not None:
+            store.give_back_member(conn, tenant_id, pid, member_id, discount_minor=minor,
+                                   points=points)
+        store.add_refunded(conn, row["id"], discount_minor=minor, points=points)
+        back_by_month[row["month"]] = (back_by_month.get(row["month"], 0) + minor
+                                       + points * point_value_minor)
+    for month, amount in sorted(back_by_month.items()):
+        store.give_back_bucket(conn, tenant_id, month, Bucket.MASS, amount_minor=amount)
+    base = store.base_of(conn, tenant_id, receipt_id)
+    base_back = earned_back - promo_points_back
+    if base is not None and base_back > 0:
+        store.give_back_bucket(conn, tenant_id, base["month"], Bucket.BASE,
+                               amount_minor=base_back * base["point_value_minor"])
+
+
+# The admin API ---------------------------------------------------------------------------------
+
+def _split_view(split: Split) -> dict[str, Any]:
+    return {"total_minor": split.total_minor, "base_bp": split.base_bp,
+            "mass_bp": split.mass_bp, "targeted_bp": split.targeted_bp,
+            "caps_minor": {b.value: split.cap_minor(b) for b in Bucket}}
+
+
+def get_split(rt: Runtime, tenant_id: int) -> dict[str, Any]:
+    with rt.db.read() as conn:
+        return _split_view(load_split(conn, tenant_id))
+
+
+def put_split(rt: Runtime, tenant_id: int, *, total_minor: int | None, base_bp: int,
+              mass_bp: int, targeted_bp: int) -> dict[str, Any]:
+    """Replace the tenant's monthly loyalty budget. Raises :class:`InvalidInput` when the
+    shares do not add up to 10000."""
+    try:
+        split = Split(total_minor=total_minor, base_bp=base_bp, mass_bp=mass_bp,
+                      targeted_bp=targeted_bp)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field=str(exc).split(" ", 1)[0]) from exc
+    with rt.db.write() as conn:
+        store.save_split(conn, tenant_id, total_minor=total_minor, base_bp=base_bp,
+                         mass_bp=mass_bp, targeted_bp=targeted_bp, now=rt.now())
+        return _split_view(split)
+
+
+def _month(conn: Connection, rt: Runtime, tenant_id: int) -> date:
+    tenant = tenancy.get_tenant(conn, tenant_id)
+    assert tenant is not None
+    return local_day(tenant, rt.now()).replace(day=1)
+
+
+def burn(rt: Runtime, tenant_id: int) -> dict[str, Any]:
+    """This local month's spend per bucket, and per promotion (net of refunds)."""
+    with rt.db.read() as conn:
+        month = _month(conn, rt, tenant_id)
+        split = load_split(conn, tenant_id)
+        spent = store.bucket_spent(conn, tenant_id, month)
+        buckets = {}
+        for bucket in Bucket:
+            cap = split.cap_minor(bucket)
+            used = spent.get(bucket.value, 0)
+            buckets[bucket.value] = {
+                "cap_minor": cap, "spent_minor": used,
+                "remaining_minor": None if cap is None else max(0, cap - used),
+                "enforced": bucket is Bucket.MASS}
+        promotions = [{"id": pid, **figures}
+                      for pid, figures in sorted(store.month_burn(conn, tenant_id,
+                                                                  month).items())]
+        return {"month": month.isoformat(), "buckets": buckets, "promotions": promotions}
+
+
+def promotion_burn(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, Any]:
+    """A promotion's budget over its life and its spend this local month. Raises
+    :class:`NotFound`."""
+    with rt.db.read() as conn:
+        if promotion_store.get_promotion(conn, tenant_id, promotion_id) is None:
+            raise NotFound("promotion not found")
+        month = _month(conn, rt, tenant_id)
+        row = store.budgets(conn, tenant_id, [promotion_id]).get(promotion_id)
+        minor_cap = row.budget_minor if row else None
+        points_cap = row.budget_points if row else None
+        spent_minor = row.spent_minor if row else 0
+        spent_points = row.spent_points if row else 0
+        this_month = store.month_burn(conn, tenant_id, month, promotion_id).get(
+            promotion_id, {"receipts": 0, "discount_minor": 0, "points": 0})
+        return {
+            "id": promotion_id, "month": month.isoformat(),
+            "budget": {
+                "budget_minor": minor_cap, "spent_minor": spent_minor,
+                "remaining_minor": None if minor_cap is None
+                else max(0, minor_cap - spent_minor),
+                "budget_points": points_cap, "spent_points": spent_points,
+                "remaining_points": None if points_cap is None
+                else max(0, points_cap - spent_points)},
+            "this_month": this_month,
+        }

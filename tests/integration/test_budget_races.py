@@ -1,0 +1,93 @@
+"""Budgets under concurrency: 20 commits released together by a barrier, on SQLite (writers
+queue on ``BEGIN IMMEDIATE``) and PostgreSQL (READ COMMITTED, conditional updates). No commit
+is refused for a budget: a losing commit is priced again without the promotion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from regulars.domain.budgets import Limits
+from regulars.domain.promotions import BonusPoints, FixedDiscount
+from regulars.errors import RegularsError
+from regulars.services import budgets, ledger_admin, promotions
+from regulars.services.promotions import Draft
+from regulars.services.runtime import Runtime
+from tests.conftest import make_shop
+from tests.integration.support import Pos, line, run_together
+
+THREADS = 20
+CUPS = (line("cup", 1000, 2),)
+
+
+@pytest.fixture
+def pos(rt: Runtime) -> Pos:
+    return Pos(rt, make_shop(rt, "Rush Café"))
+
+
+def offer(pos: Pos, name: str, *, amount_minor: int = 100, points: int = 0,
+          **limits: Any) -> int:
+    effects = (FixedDiscount(amount_minor=amount_minor),) + (
+        (BonusPoints(points=points),) if points else ())
+    return int(promotions.create(pos.rt, pos.tenant_id, Draft(
+        name=name, effects=effects, limits=Limits(**limits)))["id"])
+
+
+def bodies(results: list[Any]) -> list[dict[str, Any]]:
+    assert not any(isinstance(r, RegularsError) for r in results), results
+    return list(results)
+
+
+def got(results: list[dict[str, Any]], promotion_id: int) -> int:
+    return sum(promotion_id in [p["id"] for p in r["promotions"]] for r in results)
+
+
+def test_twenty_commits_never_overshoot_a_promotion_budget(pos: Pos, rt: Runtime) -> None:
+    money = offer(pos, "Money", budget_minor=1000)  # ten receipts' worth
+    points = offer(pos, "Points", amount_minor=50, points=10, budget_points=70)  # seven
+    members = [pos.register(i)["id"] for i in range(THREADS)]
+
+    results = bodies(run_together(THREADS, lambda i: pos.commit(
+        members[i], CUPS, receipt=f"R-{i}", till=i % 2)))
+
+    assert got(results, money) == 10 and got(results, points) == 7
+    for r in results:  # every receipt is priced by what it got
+        assert r["discount_minor"] == sum(p["discount_minor"] for p in r["promotions"])
+    view = budgets.promotion_burn(rt, pos.tenant_id, money)["budget"]
+    assert (view["spent_minor"], view["remaining_minor"]) == (1000, 0)
+    view = budgets.promotion_burn(rt, pos.tenant_id, points)["budget"]
+    assert view["spent_points"] == 70
+    assert ledger_admin.check(rt) == []
+
+
+def test_one_member_racing_a_daily_use_limit_and_a_member_cap(pos: Pos, rt: Runtime) -> None:
+    daily = offer(pos, "Daily", uses_per_day=3)
+    capped = offer(pos, "Capped", amount_minor=70, member_minor=500)  # seven uses' worth
+    member = pos.register(1)["id"]
+
+    results = bodies(run_together(THREADS, lambda i: pos.commit(
+        member, CUPS, receipt=f"R-{i}", till=i % 2)))
+
+    assert got(results, daily) == 3
+    assert got(results, capped) == 7
+    assert ledger_admin.check(rt) == []
+
+
+def test_the_mass_bucket_holds_under_twenty_commits(pos: Pos, rt: Runtime) -> None:
+    first = offer(pos, "First", amount_minor=100)
+    second = offer(pos, "Second", amount_minor=100, points=1)  # costs 2.00
+    budgets.put_split(rt, pos.tenant_id, total_minor=4000, base_bp=5000, mass_bp=2500,
+                      targeted_bp=2500)  # mass: 10.00
+    members = [pos.register(i)["id"] for i in range(THREADS)]
+
+    results = bodies(run_together(THREADS, lambda i: pos.commit(
+        members[i], CUPS, receipt=f"R-{i}", till=i % 2)))
+
+    spent = budgets.burn(rt, pos.tenant_id)["buckets"]["mass"]["spent_minor"]
+    costs = sum(p["discount_minor"] + p["points"] * 100 for r in results
+                for p in r["promotions"])
+    assert spent == costs <= 1000
+    assert spent >= 1000 - 300  # it stops only when no promotion fits any more
+    assert got(results, first) + got(results, second) > 0
+    assert ledger_admin.check(rt) == []
