@@ -385,22 +385,37 @@ def count_due_lots(conn: Connection, now: datetime) -> int:
 
 
 def due_lots(conn: Connection, tenant_id: int, now: datetime, limit: int, *,
-             after_id: int = 0) -> list[tuple[int, int, int, int]]:
+             after_id: int = 0) -> tuple[list[tuple[int, int, int, int]], int | None]:
     """(lot id, account id, member id, remaining) of lots due at ``now``, in id order and
-    locked, starting after lot ``after_id``.
+    locked, starting after lot ``after_id``; and the last lot id this batch looked at
+    (``None`` once nothing is left to look at).
 
     A caller that walks every due lot passes the last id of its previous batch: the scan then
     starts where that batch ended instead of stepping again over every lot it has zeroed,
     which made a full run quadratic in the number of lots.
+
+    Locks are taken in the order every other writer takes them — the member's account row
+    first, then its lots — so an expiry run and a concurrent spend wait for each other
+    instead of deadlocking. The lots are read again under those locks.
     """
+    due = (lots.c.tenant_id == tenant_id, lots.c.remaining > 0, lots.c.expires_at <= now)
+    found = conn.execute(
+        select(lots.c.id, lots.c.account_id).where(lots.c.id > after_id, *due)
+        .order_by(lots.c.id).limit(limit)
+    ).all()
+    if not found:
+        return [], None
+    conn.execute(
+        select(accounts.c.id).where(accounts.c.id.in_(sorted({r.account_id for r in found})))
+        .order_by(accounts.c.id).with_for_update(key_share=True)
+    ).all()
     rows = conn.execute(
         select(lots.c.id, lots.c.account_id, accounts.c.member_id, lots.c.remaining)
         .join(accounts, accounts.c.id == lots.c.account_id)
-        .where(lots.c.tenant_id == tenant_id, lots.c.id > after_id, lots.c.remaining > 0,
-               lots.c.expires_at <= now)
-        .order_by(lots.c.id).limit(limit).with_for_update(of=lots)
+        .where(lots.c.id.in_([r.id for r in found]), *due)
+        .order_by(lots.c.id).with_for_update(of=lots)
     ).all()
-    return [(r.id, r.account_id, r.member_id, r.remaining) for r in rows]
+    return [(r.id, r.account_id, r.member_id, r.remaining) for r in rows], found[-1].id
 
 
 # One round trip per batch on PostgreSQL: the batch travels as arrays, the entries, their

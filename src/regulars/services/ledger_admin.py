@@ -46,17 +46,18 @@ def expire(rt: Runtime, *, batch_size: int = 5000,
         after_id = 0  # batches walk the due lots in id order
         while True:
             with rt.db.write() as conn:
-                due = ledger.due_lots(conn, tenant_id, now, limit=batch_size,
-                                      after_id=after_id)
-                if not due:
+                due, last_seen = ledger.due_lots(conn, tenant_id, now, limit=batch_size,
+                                                 after_id=after_id)
+                if last_seen is None:
                     break
                 by_account: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
                 for lot_id, account_id, member_id, remaining in due:
                     by_account[(account_id, member_id)].append((lot_id, remaining))
-                system = ledger.system_account_id(conn, tenant_id, SystemAccount.EXPIRED)
-                total_entries += ledger.write_expiries(conn, tenant_id, system, by_account,
-                                                       now=now, code=EntryCode.EXPIRE)
-            after_id = due[-1][0]
+                if by_account:
+                    system = ledger.system_account_id(conn, tenant_id, SystemAccount.EXPIRED)
+                    total_entries += ledger.write_expiries(conn, tenant_id, system, by_account,
+                                                           now=now, code=EntryCode.EXPIRE)
+            after_id = last_seen
             total_lots += len(due)
             total_points += sum(row[3] for row in due)
             if progress:
