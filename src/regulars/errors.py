@@ -5,10 +5,12 @@ translates each family to one HTTP status in one place, the CLI to exit code 2.
 
     RegularsError
     ├── InvalidInput            422  bad value in a field (``field`` says which)
-    │   └── InvalidPhone        422  a phone number that does not parse or is not valid
+    │   ├── InvalidPhone        422  a phone number that does not parse or is not valid
+    │   └── InvalidCoupon       422  a coupon code with a wrong check character, or unknown
     ├── NotFound                404  unknown id, or an id of another tenant
     ├── Unauthorized            401  missing, unknown or revoked key
     ├── Forbidden               403  a key or role that may not do this
+    ├── TooManyAttempts         429  too many wrong coupon codes from one till (Retry-After)
     └── Conflict                409  the request is valid but the state refuses it
         ├── IdempotencyMismatch      a key reused with a different request body
         ├── ReceiptConflict          a receipt id reused with a different basket
@@ -16,7 +18,12 @@ translates each family to one HTTP status in one place, the CLI to exit code 2.
         ├── RedemptionRefused        a spend the redemption policy does not allow
         ├── RefundRefused            a refund beyond what the receipt has left
         ├── VoidRefused              a void outside its window or of a refunded receipt
-        └── DuplicateIdentifier      a phone or card that already belongs to a member
+        ├── DuplicateIdentifier      a phone or card that already belongs to a member
+        └── CouponRefused            a real coupon code that cannot be used on this receipt
+            ├── CouponUsed               every use of the code is taken (or held by a till)
+            ├── CouponExpired            past the series' last valid day
+            ├── CouponNotYetValid        before the series' first valid day
+            └── CouponNotYours           bound to another member
 """
 
 from __future__ import annotations
@@ -89,3 +96,37 @@ class VoidRefused(Conflict):
 
 class DuplicateIdentifier(Conflict):
     code = "duplicate_identifier"
+
+
+class InvalidCoupon(InvalidInput):
+    code = "invalid_coupon"
+
+
+class TooManyAttempts(RegularsError):
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, detail: str, *, retry_after_seconds: int,
+                 field: str | None = None) -> None:
+        super().__init__(detail, field=field)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class CouponRefused(Conflict):
+    code = "coupon_refused"
+
+
+class CouponUsed(CouponRefused):
+    code = "coupon_used"
+
+
+class CouponExpired(CouponRefused):
+    code = "coupon_expired"
+
+
+class CouponNotYetValid(CouponRefused):
+    code = "coupon_not_yet_valid"
+
+
+class CouponNotYours(CouponRefused):
+    code = "coupon_not_yours"

@@ -44,6 +44,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
                               "{version}): {discount} off.",
         "promotion_points": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
                             "{version}): {points} extra points.",
+        "coupon_discount": "Coupon \u201c{series}\u201d (series #{series_id}): {discount} off.",
+        "coupon_points": "Coupon \u201c{series}\u201d (series #{series_id}): {points} extra "
+                         "points.",
         "referral_referrer": "Referral bonus: {points} points for inviting member "
                              "#{member_id}.",
         "referral_referred": "Referral bonus: {points} points for joining by invitation.",
@@ -79,6 +82,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
                               "{version}): скидка {discount}.",
         "promotion_points": "Акция \u00ab{promotion}\u00bb (№{promotion_id}, версия "
                             "{version}): {points} дополнительных баллов.",
+        "coupon_discount": "Купон \u00ab{series}\u00bb (серия №{series_id}): скидка {discount}.",
+        "coupon_points": "Купон \u00ab{series}\u00bb (серия №{series_id}): {points} "
+                         "дополнительных баллов.",
         "referral_referrer": "Бонус за приглашение участника №{member_id}: {points} баллов.",
         "referral_referred": "Бонус за регистрацию по приглашению: {points} баллов.",
         "birthday": "С днём рождения! {points} бонусных баллов.",

@@ -74,7 +74,7 @@ def test_limits_on_a_promotion_and_the_burn_reports(client: TestClient, shop: Sh
     assert report["buckets"]["mass"]["spent_minor"] == 600
     assert report["buckets"]["mass"]["cap_minor"] is None
     assert report["buckets"]["targeted"] == {"cap_minor": None, "spent_minor": 0,
-                                             "remaining_minor": None, "enforced": False}
+                                             "remaining_minor": None, "enforced": True}
     assert report["promotions"] == [{"id": promotion["id"], "receipts": 2,
                                      "discount_minor": 600, "points": 0}]
     assert client.get(f"{P}/999999/burn", headers=shop.owner).status_code == 404

@@ -44,9 +44,13 @@ BASKET = [
      "unit_price_minor": 100_000},
 ]
 
+COUPON_SERIES = {"name": "Ten off", "effect": {"kind": "fixed_discount", "amount_minor": 1000}}
+
 # A's promotion never applies (its condition is false), so it changes no receipt.
 PROMOTION = {"name": "Never", "condition": "false",
              "effects": [{"kind": "bonus_points", "points": 10}]}
+
+SEGMENT = {"name": "Everyone", "rules": [{"kind": "consent", "values": ["full"]}]}
 
 A_PHONE, A_PHONE_E164 = "+7 800 775-01-11", "+78007750111"
 A_CARD = "CARDA0001"
@@ -165,6 +169,10 @@ def build_world(client: TestClient, rt: Runtime) -> World:
                        {"name": "Anna", "role": "cashier", "store_id": a.store_id}))
     spare_key = _ok(w.post("/v1/admin/keys", a.owner, {"label": "spare"}))
     promotion = _ok(w.post("/v1/admin/promotions", a.owner, PROMOTION))
+    segment = _ok(w.post("/v1/admin/segments", a.owner, SEGMENT))
+    a_series = _ok(w.post("/v1/admin/coupon-series", a.owner, COUPON_SERIES))
+    _ok(w.post(f"/v1/admin/coupon-series/{a_series['id']}/codes", a.owner, {"count": 2}))
+    b_series = _ok(w.post("/v1/admin/coupon-series", b.owner, COUPON_SERIES))
     _ok(w.post("/v1/events", a.owner, {"event_id": "ev-a-1", "member": {"id": a1["id"]},
                                         "type": "review"}))
     history = client.get(f"/v1/admin/members/{a1['id']}/history", headers=a.owner).json()
@@ -178,7 +186,9 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "a_receipt": receipt["receipt"]["id"], "a_hold": hold["hold"]["id"],
         "a_staff": staff["id"], "a_key": spare_key["id"], "a_store": a.store_id,
         "a_terminal": a.terminal_ids[0], "a_entry": max(e["id"] for e in history),
-        "a_promotion": promotion["id"], "a_referral_code": a1["referral"]["code"],
+        "a_promotion": promotion["id"], "a_segment": segment["id"],
+        "a_referral_code": a1["referral"]["code"],
+        "a_series": a_series["id"], "b_series": b_series["id"],
         "b_member": b1["id"], "b_receipt": b_receipt["receipt"]["id"],
     }
     return w
@@ -340,6 +350,19 @@ def _own_history_page(w: World, response: httpx.Response) -> None:
 
 M = "/v1/admin/members"
 P = "/v1/admin/promotions"
+SG = "/v1/admin/segments"
+
+
+def _b_promotion(w: World) -> int:
+    """A promotion of B's own, for probing the body of a change."""
+    return int(_ok(_admin(w, P, PROMOTION))["id"])
+
+
+def _invalid_segment(w: World, response: httpx.Response) -> None:
+    """A's segment named in B's promotion is not found: refused, nothing saved."""
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "segment_id"
+C = "/v1/admin/coupon-series"
 PROBES: list[Probe] = [
     # POS: members
     Probe("POST", "/v1/pos/members/lookup", "id",
@@ -498,6 +521,29 @@ PROBES: list[Probe] = [
           lambda w: _admin(w, f"{P}/{w.ids['a_promotion']}/archive", None)),
     Probe("GET", P + "/{promotion_id}/burn", "promotion_id",
           lambda w: w.client.get(f"{P}/{w.ids['a_promotion']}/burn", headers=w.b.owner)),
+    # Admin: coupon series
+    Probe("GET", C + "/{series_id}", "series_id",
+          lambda w: w.client.get(f"{C}/{w.ids['a_series']}", headers=w.b.owner)),
+    Probe("POST", C + "/{series_id}/codes", "series_id",
+          lambda w: _admin(w, f"{C}/{w.ids['a_series']}/codes", {"count": 1})),
+    Probe("POST", C + "/{series_id}/codes", "member_id",
+          lambda w: _admin(w, f"{C}/{w.ids['b_series']}/codes",
+                           {"count": 1, "member_id": w.ids["a_member"]})),
+    Probe("POST", P, "segment_id",
+          lambda w: _admin(w, P, {**PROMOTION, "segment_id": w.ids["a_segment"]}),
+          _invalid_segment),
+    Probe("PUT", P + "/{promotion_id}", "segment_id",
+          lambda w: w.client.put(f"{P}/{_b_promotion(w)}", headers=w.b.owner,
+                                 json={**PROMOTION, "segment_id": w.ids["a_segment"]}),
+          _invalid_segment),
+    # Admin: segments
+    Probe("GET", SG + "/{segment_id}", "segment_id",
+          lambda w: w.client.get(f"{SG}/{w.ids['a_segment']}", headers=w.b.owner)),
+    Probe("PUT", SG + "/{segment_id}", "segment_id",
+          lambda w: w.client.put(f"{SG}/{w.ids['a_segment']}", headers=w.b.owner,
+                                 json=SEGMENT)),
+    Probe("GET", SG + "/{segment_id}/members", "segment_id",
+          lambda w: w.client.get(f"{SG}/{w.ids['a_segment']}/members", headers=w.b.owner)),
     # Admin: receipts
     Probe("GET", "/v1/admin/receipts/{receipt_id}", "receipt_id",
           lambda w: w.client.get(f"/v1/admin/receipts/{w.ids['a_receipt']}",
@@ -577,7 +623,8 @@ def _fill(path: str, w: World) -> str:
     names = {"member_id": w.ids["a_member"], "receipt_id": w.ids["a_receipt"],
              "hold_id": w.ids["a_hold"], "terminal_id": w.ids["a_terminal"],
              "staff_id": w.ids["a_staff"], "key_id": w.ids["a_key"],
-             "promotion_id": w.ids["a_promotion"]}
+             "promotion_id": w.ids["a_promotion"], "series_id": w.ids["a_series"],
+             "segment_id": w.ids["a_segment"]}
     for name, value in names.items():
         path = path.replace("{" + name + "}", str(value))
     assert "{" not in path, f"no id to fill into {path}"

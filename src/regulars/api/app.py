@@ -10,8 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from regulars.api import admin, events, pos, promotions
-from regulars.errors import RegularsError
+from regulars.api import admin, coupons, events, pos, promotions, segments
+from regulars.errors import RegularsError, TooManyAttempts
 from regulars.services.runtime import Runtime, open_runtime
 
 
@@ -32,6 +32,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(promotions.router)
     app.include_router(promotions.budget_router)
+    app.include_router(coupons.router)
+    app.include_router(segments.router)
     app.include_router(events.router)
 
     @app.get("/v1/health", tags=["meta"])
@@ -44,7 +46,10 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         body: dict[str, Any] = {"error": exc.code, "detail": exc.detail}
         if exc.field:
             body["field"] = exc.field
-        return JSONResponse(body, status_code=exc.status)
+        headers = None
+        if isinstance(exc, TooManyAttempts):
+            headers = {"Retry-After": str(exc.retry_after_seconds)}
+        return JSONResponse(body, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -14,12 +14,14 @@ from regulars.services import checkout, members, rewards, tenants
 from regulars.services.checkout import CommitRequest, Outcome, Sale
 
 router = APIRouter(prefix="/v1/pos", tags=["pos"])
+COUPON_ERRORS = (errors.InvalidCoupon, errors.CouponUsed, errors.CouponExpired,
+                 errors.CouponNotYetValid, errors.CouponNotYours, errors.TooManyAttempts)
 
 
 def _sale(body: SaleIn) -> Sale:
     return Sale(member=body.member.to_ref() if body.member else None,
                 lines=tuple(line.to_line() for line in body.lines),
-                points_to_spend=body.points_to_spend)
+                points_to_spend=body.points_to_spend, coupons=tuple(body.coupons))
 
 
 def _send(outcome: Outcome, response: Response) -> dict[str, Any]:
@@ -30,7 +32,7 @@ def _send(outcome: Outcome, response: Response) -> dict[str, Any]:
 
 @router.post("/quote", responses=responses(errors.InvalidInput, errors.NotFound,
                                            errors.RedemptionRefused,
-                                           errors.InsufficientPoints))
+                                           errors.InsufficientPoints, *COUPON_ERRORS))
 def quote(body: QuoteIn, till: Till, rt: RuntimeDep) -> dict[str, Any]:
     """Price a basket: discounts per line, points to earn, most points spendable, the level
     and progress, and why. Writes nothing unless ``hold`` reserves the points to spend."""
@@ -39,7 +41,7 @@ def quote(body: QuoteIn, till: Till, rt: RuntimeDep) -> dict[str, Any]:
 
 @router.post("/commit", responses=responses(
     errors.InvalidInput, errors.NotFound, errors.IdempotencyMismatch, errors.ReceiptConflict,
-    errors.RedemptionRefused, errors.InsufficientPoints))
+    errors.RedemptionRefused, errors.InsufficientPoints, *COUPON_ERRORS))
 def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey,
            response: Response) -> dict[str, Any]:
     """Post a paid receipt once. A replay with the same key and body returns the first answer

@@ -75,6 +75,6 @@ def put_budget(body: BudgetIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
 
 @budget_router.get("/burn")
 def budget_burn(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
-    """This local month's spend per bucket (base and targeted report only; mass is
+    """This local month's spend per bucket (base reports only; mass and targeted are
     enforced) and per promotion."""
     return budgets.burn(rt, owner.tenant_id)

@@ -32,8 +32,11 @@ from regulars.domain.rewards import (
     Trigger,
 )
 from regulars.domain.rewards import Period as RewardPeriod
+from regulars.services.coupons import SeriesDraft
 from regulars.services.members import MemberRef, Registration
 from regulars.services.promotions import Draft
+from regulars.services.segments import Draft as SegmentDraft
+from regulars.services.segments import rule_of
 
 Text64 = Annotated[str, Field(min_length=1, max_length=64)]
 NonNegative = Annotated[int, Field(ge=0, le=10**15)]
@@ -116,10 +119,15 @@ class SaleIn(Strict):
     member: MemberRefIn | None = None
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
     points_to_spend: NonNegative = 0
+    coupons: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=10)] = Field(
+        default=[], description="coupon codes as printed (case, dashes and spaces do not "
+                                "matter); applied after promotions, before the program's "
+                                "discount")
 
 
 class QuoteIn(SaleIn):
-    hold: bool = Field(default=False, description="reserve points_to_spend until commit")
+    hold: bool = Field(default=False, description="reserve points_to_spend and a use of each "
+                                                   "coupon for this till until commit")
 
 
 class CommitIn(SaleIn):
@@ -373,6 +381,9 @@ class PromotionIn(Strict):
     schedule: ScheduleIn = ScheduleIn()
     store_ids: Annotated[list[int], Field(min_length=1, max_length=1000)] | None = None
     limits: LimitsIn = LimitsIn()
+    segment_id: int | None = Field(
+        default=None, description="Only members in this segment at quote/commit time get the "
+                                  "promotion, and it draws from the targeted budget bucket")
 
     @model_validator(mode="after")
     def _check(self) -> PromotionIn:
@@ -390,7 +401,61 @@ class PromotionIn(Strict):
                      stacking=Stacking(self.stacking), priority=self.priority,
                      schedule=self.schedule.to_schedule(),
                      store_ids=None if self.store_ids is None else frozenset(self.store_ids),
-                     limits=self.limits.to_limits())
+                     limits=self.limits.to_limits(), segment_id=self.segment_id)
+
+
+# Segments ---------------------------------------------------------------------------------------
+
+class SegmentIn(Strict):
+    """A segment: a name and rules that must all hold. Each rule is ``{"kind": ...}`` with
+    that kind's fields: ``recency`` (compare le|ge, days), ``frequency`` (compare, days,
+    count), ``spend`` (compare, days, amount_minor), ``store_share`` (store_id, days,
+    min_percent), ``tags`` (match any|all, tags), ``profile`` (field, value), ``birthday``,
+    ``consent`` (values)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    rules: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=20)]
+
+    @model_validator(mode="after")
+    def _check(self) -> SegmentIn:
+        self.to_draft()
+        return self
+
+    def to_draft(self) -> SegmentDraft:
+        return SegmentDraft(name=self.name, rules=tuple(rule_of(r) for r in self.rules))
+
+
+# Coupons ----------------------------------------------------------------------------------------
+
+class CouponSeriesIn(Strict):
+    """A coupon series: one effect from the promotions' registry, uses per code (1: single
+    use) and local validity dates, inclusive."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    effect: EffectIn
+    max_uses: Annotated[int, Field(ge=1, le=10**6)] = 1
+    starts_on: IsoDate | None = None
+    ends_on: IsoDate | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> CouponSeriesIn:
+        try:
+            self.effect.to_effect()
+        except ValueError as exc:
+            raise ValueError(str(exc)) from exc
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValueError("ends_on must not be before starts_on")
+        return self
+
+    def to_draft(self) -> SeriesDraft:
+        return SeriesDraft(name=self.name, effect=self.effect.to_effect(),
+                           max_uses=self.max_uses, starts_on=self.starts_on,
+                           ends_on=self.ends_on)
+
+
+class CouponCodesIn(Strict):
+    count: Annotated[int, Field(ge=1, le=100_000)]
+    member_id: int | None = Field(default=None, description="bind every code to this member")
 
 
 # Rewards ----------------------------------------------------------------------------------------

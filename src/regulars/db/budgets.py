@@ -230,7 +230,7 @@ def base_of(conn: Connection, tenant_id: int, receipt_id: int) -> dict[str, Any]
 def applied_rows(conn: Connection, tenant_id: int, receipt_id: int) -> list[dict[str, Any]]:
     t = receipt_promotions.c
     return [dict(r._mapping) for r in conn.execute(select(
-        t.id, t.promotion_id, t.month, t.lines, t.discount_minor, t.points,
+        t.id, t.promotion_id, t.month, t.bucket, t.lines, t.discount_minor, t.points,
         t.refunded_discount_minor, t.refunded_points).where(
         t.tenant_id == tenant_id, t.receipt_id == receipt_id).order_by(t.id))]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, tuple_, update
 
 from regulars.db.tables import promotion_versions, promotions, receipt_promotions, receipts
 
@@ -104,3 +104,15 @@ def visits(conn: Connection, tenant_id: int, member_id: int, *, until: datetime)
     return int(conn.execute(select(func.count()).select_from(receipts).where(
         receipts.c.tenant_id == tenant_id, receipts.c.member_id == member_id,
         receipts.c.occurred_at <= until, receipts.c.status != "voided")).scalar_one())
+
+
+def targeted_versions(conn: Connection, tenant_id: int,
+                      versions: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Those of the (promotion id, version) pairs whose definition names a segment."""
+    if not versions:
+        return set()
+    t = promotion_versions.c
+    rows = conn.execute(select(t.promotion_id, t.version, t.definition).where(
+        t.tenant_id == tenant_id, tuple_(t.promotion_id, t.version).in_(versions)))
+    return {(r.promotion_id, r.version) for r in rows
+            if r.definition.get("segment_id") is not None}

@@ -397,9 +397,23 @@ receipt_promotions = Table(
     Column("lines", JSON, nullable=True),
     Column("refunded_discount_minor", BigInteger, nullable=False, server_default="0"),
     Column("refunded_points", BigInteger, nullable=False, server_default="0"),
+    # Segments (migration 0006): the budget bucket the spend counted in, 'mass' or 'targeted'.
+    Column("bucket", String(10), nullable=False, server_default="mass"),
     UniqueConstraint("tenant_id", "receipt_id", "promotion_id"),
     Index(None, "tenant_id", "promotion_id"),
     Index(None, "tenant_id", "month"),
+)
+
+segments = Table(
+    # A saved rule set (see regulars.domain.segments); membership is computed, never stored.
+    "segments", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("name", String(200), nullable=False),
+    Column("rules", JSON, nullable=False),
+    _ts("created_at"),
+    _ts("updated_at"),
+    Index(None, "tenant_id", "id"),
 )
 
 # Budgets ---------------------------------------------------------------------------------------
@@ -520,4 +534,79 @@ reward_events = Table(
     _ts("occurred_at"),
     UniqueConstraint("tenant_id", "event_id"),
     Index(None, "tenant_id", "member_id", "type", "occurred_at"),
+)
+
+# Coupons -----------------------------------------------------------------------------------------
+# Codes are stored only as HMAC-SHA256 digests under the tenant's secret (migration 0005).
+
+coupon_secrets = Table(
+    "coupon_secrets", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("secret", String(64), nullable=False),  # hex, 32 random bytes
+    _ts("created_at"),
+    UniqueConstraint("tenant_id"),
+)
+
+coupon_series = Table(
+    "coupon_series", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("name", String(200), nullable=False),
+    Column("effect", JSON, nullable=False),  # {"kind": <registry key>, ...its fields}
+    Column("max_uses", Integer, nullable=False),  # per code
+    Column("starts_on", Date, nullable=True),
+    Column("ends_on", Date, nullable=True),
+    _ts("created_at"),
+    CheckConstraint("max_uses >= 1", name="max_uses"),
+    Index(None, "tenant_id", "id"),
+)
+
+coupon_codes = Table(
+    "coupon_codes", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("series_id", Id, ForeignKey("coupon_series.id"), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=True),
+    Column("uses", Integer, nullable=False),
+    Column("max_uses", Integer, nullable=False),
+    _ts("created_at"),
+    CheckConstraint("uses >= 0 AND uses <= max_uses", name="uses"),
+    UniqueConstraint("tenant_id", "code_hash"),
+    Index(None, "tenant_id", "series_id"),
+)
+
+coupon_holds = Table(
+    # A quote with ``hold`` reserves one use of a code for its till until ``expires_at``.
+    "coupon_holds", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("code_id", Id, ForeignKey("coupon_codes.id"), nullable=False),
+    Column("terminal_id", Id, ForeignKey("terminals.id"), nullable=False),
+    _ts("expires_at"),
+    Index(None, "tenant_id", "code_id"),
+)
+
+coupon_uses = Table(
+    "coupon_uses", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=False),
+    Column("code_id", Id, ForeignKey("coupon_codes.id"), nullable=False),
+    Column("series_id", Id, ForeignKey("coupon_series.id"), nullable=False),
+    Column("discount_minor", BigInteger, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    _ts("returned_at", nullable=True),  # a full refund within validity gave the use back
+    UniqueConstraint("tenant_id", "receipt_id", "code_id"),
+)
+
+coupon_attempts = Table(
+    # Wrong codes per till, for the rate limit.
+    "coupon_attempts", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("terminal_id", Id, ForeignKey("terminals.id"), nullable=False),
+    _ts("at"),
+    Index(None, "tenant_id", "terminal_id", "at"),
 )

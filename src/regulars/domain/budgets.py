@@ -38,7 +38,7 @@ class Period(StrEnum):
 class Bucket(StrEnum):
     BASE = "base"  # the base scheme's points, valued at the point value (reported only)
     MASS = "mass"  # promotions for everyone (enforced)
-    TARGETED = "targeted"  # promotions for a segment (none exist yet: reported only)
+    TARGETED = "targeted"  # promotions for a segment (enforced)
 
 
 def _check(name: str, value: int | None) -> None:

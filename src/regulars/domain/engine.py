@@ -8,6 +8,7 @@ Order of operations (each step works on what the previous one left):
 1. line amount = unit price × quantity, less the till's own line discount;
 1a. promotions (``offers``): chosen and applied as :mod:`regulars.domain.promotions` says,
    their discounts taken off what the till left;
+1b. coupons (``coupons``), in the order given: each series' effect on what promotions left;
 2. program discount (``discount`` earn mode) at the level's rate, on lines not excluded from
    earning;
 3. points spent, as money, over lines that may be paid with points, capped by the share of the
@@ -15,13 +16,14 @@ Order of operations (each step works on what the previous one left):
 4. points earned (``points`` earn mode) on what is left to pay, excluding categories, rounded
    per receipt or per line by the program's policy; then each applied promotion's points
    on the same basis, spread over the lines by their earn basis so that a refund of a line
-   takes back its share.
+   takes back its share; then each coupon's points the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from regulars.domain.coupons import CouponOffer
 from regulars.domain.money import BASIS_POINTS, Rounding, allocate, apply_rate, divide
 from regulars.domain.program import EarnMode, LevelStatus, Program, RoundingScope
 from regulars.domain.promotions import (
@@ -30,6 +32,7 @@ from regulars.domain.promotions import (
     LineView,
     Offers,
     Pricing,
+    apply_effect,
     choose,
     points_of,
 )
@@ -100,6 +103,7 @@ class QuoteLine:
     points_earned: int  # promotion points included
     promotion_discount_minor: int = 0
     promotion_points: int = 0
+    coupon_discount_minor: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,6 +121,18 @@ class AppliedPromotion:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AppliedCoupon:
+    """One coupon code's part in a quote (its points are spread over the lines' earn basis
+    and included in each line's ``points_earned``)."""
+
+    code_id: int
+    series_id: int
+    name: str
+    discount_minor: int
+    points: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class Quote:
     lines: tuple[QuoteLine, ...]
     gross_minor: int
@@ -131,6 +147,7 @@ class Quote:
     level_code: str | None
     explanations: tuple[Explanation, ...]
     promotions: tuple[AppliedPromotion, ...] = ()
+    coupons: tuple[AppliedCoupon, ...] = ()
 
 
 def max_spendable(program: Program, redeemable_minor: tuple[int, ...], spendable: int) -> int:
@@ -150,9 +167,10 @@ def evaluate(
     *,
     points_to_spend: int = 0,
     offers: Offers | None = None,
+    coupons: tuple[CouponOffer, ...] = (),
 ) -> Quote:
     """Price ``basket`` for ``member`` (``None`` for an anonymous receipt), with the
-    promotions in ``offers`` (none when not given).
+    promotions in ``offers`` (none when not given) and the accepted ``coupons``.
 
     Raises ``ValueError`` for an empty basket or negative points. Never raises for a spend
     above the limit: the caller compares ``points_to_spend`` with ``max_spendable_points`` and
@@ -191,6 +209,19 @@ def evaluate(
             why.append(Explanation(code="promotion_discount", params=(
                 *_named(a), ("discount_minor", sum(a.discount_minor)))))
     net = [n - d for n, d in zip(net, promo_discount, strict=True)]
+
+    # 1b. Coupons.
+    coupon_discounts: list[tuple[int, ...]] = []
+    for coupon in coupons:
+        result = apply_effect(coupon.series.effect, _effect_input(
+            basket, net, earnable, base_points=0, program=program, per_line=pricing.per_line))
+        coupon_discounts.append(result.discount_minor)
+        net = [n - d for n, d in zip(net, result.discount_minor, strict=True)]
+        if sum(result.discount_minor):
+            why.append(Explanation(code="coupon_discount", params=(
+                ("series", coupon.series.name), ("series_id", coupon.series.id),
+                ("discount_minor", sum(result.discount_minor)))))
+    coupon_discount = [sum(d[i] for d in coupon_discounts) for i in range(len(basket))]
 
     # 2. Program discount.
     program_discount = [0] * len(basket)
@@ -260,6 +291,21 @@ def evaluate(
         why.append(Explanation(code="anonymous", params=()))
     promo_points = [0] * len(basket)
     points_by_promotion: dict[int, tuple[int, ...]] = {}
+    coupon_points: list[int] = [0] * len(coupons)
+    coupon_line_points = [0] * len(basket)
+    if coupons and pricing.may_earn:
+        final_input = _effect_input(basket, paid, earnable, base_points=sum(earned),
+                                    program=program, per_line=pricing.per_line)
+        for index, coupon in enumerate(coupons):
+            points = apply_effect(coupon.series.effect, final_input).points
+            coupon_points[index] = points
+            if points:
+                spread = allocate(points, basis)
+                coupon_line_points = [t + s for t, s in
+                                      zip(coupon_line_points, spread, strict=True)]
+                why.append(Explanation(code="coupon_points", params=(
+                    ("series", coupon.series.name), ("series_id", coupon.series.id),
+                    ("points", points))))
     if applied and pricing.may_earn:
         final = EffectInput(
             lines=tuple(LineView(sku=line.sku, category=line.category,
@@ -297,8 +343,10 @@ def evaluate(
             till_discount_minor=line.discount_minor,
             program_discount_minor=program_discount[i], points_spent=points_per_line[i],
             points_discount_minor=points_money[i], paid_minor=paid[i],
-            earn_basis_minor=basis[i], points_earned=earned[i] + promo_points[i],
+            earn_basis_minor=basis[i],
+            points_earned=earned[i] + promo_points[i] + coupon_line_points[i],
             promotion_discount_minor=promo_discount[i], promotion_points=promo_points[i],
+            coupon_discount_minor=coupon_discount[i],
         )
         for i, line in enumerate(basket)
     )
@@ -306,12 +354,12 @@ def evaluate(
         lines=lines,
         gross_minor=sum(gross),
         discount_minor=(sum(line.discount_minor for line in basket) + sum(program_discount)
-                        + sum(promo_discount)),
+                        + sum(promo_discount) + sum(coupon_discount)),
         points_spent=spend,
         points_discount_minor=sum(points_money),
         paid_minor=sum(paid),
         earn_basis_minor=sum(basis),
-        points_earned=sum(earned) + sum(promo_points),
+        points_earned=sum(earned) + sum(promo_points) + sum(coupon_line_points),
         max_spendable_points=limit,
         rate_bp=rate_bp,
         level_code=level.code if level else None,
@@ -324,7 +372,23 @@ def evaluate(
                 discount_by_line=a.discount_minor,
                 points_by_line=points_by_promotion.get(a.promotion.id, (0,) * len(basket)))
             for a in applied),
+        coupons=tuple(
+            AppliedCoupon(code_id=c.code_id, series_id=c.series.id, name=c.series.name,
+                          discount_minor=sum(d), points=p)
+            for c, d, p in zip(coupons, coupon_discounts, coupon_points, strict=True)),
     )
+
+
+def _effect_input(basket: tuple[BasketLine, ...], amounts: list[int], earnable: list[bool], *,
+                  base_points: int, program: Program, per_line: bool) -> EffectInput:
+    return EffectInput(
+        lines=tuple(LineView(sku=line.sku, category=line.category,
+                             quantity_milli=line.quantity_milli,
+                             unit_price_minor=line.unit_price_minor, amount_minor=a)
+                    for line, a in zip(basket, amounts, strict=True)),
+        earn_basis_minor=tuple(a if ok else 0 for a, ok in zip(amounts, earnable, strict=True)),
+        base_points=base_points, point_value_minor=program.point_value_minor,
+        rounding=program.rounding, per_line=per_line)
 
 
 def _named(applied: Applied) -> tuple[tuple[str, int | str], ...]:

@@ -23,10 +23,11 @@ Stacking (deterministic):
    promotion whose effects give nothing at its turn is left out.
 5. Budgets: a promotion whose discount or points at its turn exceed its
    :class:`~regulars.domain.budgets.Allowance`, or whose cost (discount + points × point
-   value) exceeds what is left of the shared pool (``Offers.pool_minor``, the mass bucket),
-   is left out, and the walk goes on; a ``best_of`` promotion that does not fit on the
-   till's basket cannot win. A limited promotion's points are then capped at what the walk
-   counted, so the final settlement never exceeds what was checked.
+   value) exceeds what is left of its bucket's shared pool (``Offers.pool_minor``, the mass
+   bucket, for promotions for everyone; ``Offers.targeted_pool_minor`` for promotions
+   targeted at a segment), is left out, and the walk goes on; a ``best_of`` promotion that
+   does not fit on the till's basket cannot win. A limited promotion's points are then
+   capped at what the walk counted, so the final settlement never exceeds what was checked.
 
 Points effects are settled after the program's discount and points spend, on the final earn
 basis (see :func:`regulars.domain.engine.evaluate`); the walk above uses the basis before
@@ -338,6 +339,12 @@ class Promotion:
     schedule: Schedule = field(default_factory=Schedule)
     store_ids: frozenset[int] | None = None  # None: every store
     limits: Limits = NO_LIMITS
+    segment_id: int | None = None  # None: for everyone (the mass bucket)
+
+    @property
+    def targeted(self) -> bool:
+        """Whether the promotion is for a segment only (and draws from the targeted bucket)."""
+        return self.segment_id is not None
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -369,6 +376,7 @@ class Offers:
     store_id: int | None
     local_now: datetime
     pool_minor: int | None = None  # money left in the mass bucket; None: no cap
+    targeted_pool_minor: int | None = None  # money left in the targeted bucket; None: no cap
 
 
 # Choosing and applying ------------------------------------------------------------------------
@@ -432,7 +440,7 @@ def choose(offers: Offers, lines: tuple[LineView, ...], pricing: Pricing) -> tup
          if c.condition_met and c.promotion.runs(store_id=offers.store_id,
                                                  local=offers.local_now)),
         key=lambda p: (-p.priority, p.id))
-    pool = offers.pool_minor
+    pools = {False: offers.pool_minor, True: offers.targeted_pool_minor}
 
     def fits(promotion: Promotion, discounts: tuple[int, ...], points: int,
              left: int | None) -> bool:
@@ -445,7 +453,8 @@ def choose(offers: Offers, lines: tuple[LineView, ...], pricing: Pricing) -> tup
     for promotion in ordered:
         discounts, points = _run(promotion, lines, pricing)
         values[promotion.id] = sum(discounts) + points * pricing.point_value_minor
-        fit_alone[promotion.id] = fits(promotion, discounts, points, pool)
+        fit_alone[promotion.id] = fits(promotion, discounts, points,
+                                       pools[promotion.targeted])
     applying = [p for p in ordered if values[p.id] > 0]
     best_of = [p for p in applying if p.stacking is Stacking.BEST_OF and fit_alone[p.id]]
     winner = max(best_of, key=lambda p: values[p.id], default=None)  # max keeps the first
@@ -458,11 +467,13 @@ def choose(offers: Offers, lines: tuple[LineView, ...], pricing: Pricing) -> tup
         discounts, points = _run(promotion, lines, pricing)
         if not sum(discounts) and not points:
             continue
+        pool = pools[promotion.targeted]
         if not fits(promotion, discounts, points, pool):
             continue
         limited = allowances[promotion.id].points is not None or pool is not None
         if pool is not None:
-            pool -= sum(discounts) + points * pricing.point_value_minor
+            pools[promotion.targeted] = pool - (sum(discounts)
+                                                + points * pricing.point_value_minor)
         applied.append(Applied(promotion=promotion, discount_minor=discounts,
                                points_cap=points if limited else None))
         lines = _less(lines, discounts)

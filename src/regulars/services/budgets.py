@@ -11,7 +11,9 @@ promotion's spend line by line in proportion (:func:`give_back`), cumulatively e
 Uses are not given back by refunds: the member did use the promotion. The mass bucket counts
 each promotion's discount plus its points at the program's point value, in the local month the
 receipt occurred in; the base bucket counts base-scheme points the same way and only reports.
-The targeted bucket only reports (targeted promotions come with segments).
+Promotions targeted at a segment count in the targeted bucket instead of the mass bucket, the
+same way and enforced the same way; each receipt_promotions row remembers its bucket, so a
+refund gives back to the bucket that was charged.
 """
 
 from __future__ import annotations
@@ -103,12 +105,13 @@ def load_split(conn: Connection, tenant_id: int) -> Split:
                  mass_bp=row["mass_bp"], targeted_bp=row["targeted_bp"])
 
 
-def pool(conn: Connection, tenant_id: int, day: date) -> int | None:
-    """Money left in the mass bucket for ``day``'s month (``None``: no budget set)."""
-    cap = load_split(conn, tenant_id).cap_minor(Bucket.MASS)
+def pool(conn: Connection, tenant_id: int, day: date, *,
+         bucket: Bucket = Bucket.MASS) -> int | None:
+    """Money left in ``bucket`` for ``day``'s month (``None``: no budget set)."""
+    cap = load_split(conn, tenant_id).cap_minor(bucket)
     if cap is None:
         return None
-    spent = store.bucket_spent(conn, tenant_id, day.replace(day=1)).get(Bucket.MASS, 0)
+    spent = store.bucket_spent(conn, tenant_id, day.replace(day=1)).get(bucket, 0)
     return max(0, cap - spent)
 
 
@@ -117,9 +120,9 @@ def pool(conn: Connection, tenant_id: int, day: date) -> int | None:
 def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int, Promotion],
            *, member_id: int | None, day: date, point_value_minor: int) -> int | None:
     """Count every promotion the quote applied against its budget, its member cap, its use
-    limits and the mass bucket. Returns ``None`` when all fit; otherwise the id of a promotion
-    that did not (for the mass bucket, the last the walk applied), after giving back
-    everything this call counted.
+    limits and its bucket (mass, or targeted for a promotion with a segment). Returns ``None``
+    when all fit; otherwise the id of a promotion that did not (for a bucket, the last the
+    walk applied of those counted in it), after giving back everything this call counted.
 
     Rows are updated in one order for every caller (promotions by id, each one's budget,
     member cap and uses, then the bucket once), so concurrent commits and refunds wait for
@@ -158,11 +161,18 @@ def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int,
                 return fail(pid)
             undo.append(partial(store.uncount_use, conn, tenant_id, pid, member_id,
                                 period=kind, starts_on=starts_on))
-    cost = sum(p.discount_minor + p.points * point_value_minor for p in quote.promotions)
-    if quote.promotions and not store.charge_bucket(
-            conn, tenant_id, day.replace(day=1), Bucket.MASS, amount_minor=cost,
-            cap_minor=load_split(conn, tenant_id).cap_minor(Bucket.MASS)):
-        return fail(quote.promotions[-1].id)
+    split = load_split(conn, tenant_id)
+    for bucket in (Bucket.MASS, Bucket.TARGETED):  # one order for every caller
+        counted = [p for p in quote.promotions
+                   if promotions[p.id].targeted == (bucket is Bucket.TARGETED)]
+        if not counted:
+            continue
+        cost = sum(p.discount_minor + p.points * point_value_minor for p in counted)
+        if not store.charge_bucket(conn, tenant_id, day.replace(day=1), bucket,
+                                   amount_minor=cost, cap_minor=split.cap_minor(bucket)):
+            return fail(counted[-1].id)
+        undo.append(partial(store.give_back_bucket, conn, tenant_id, day.replace(day=1),
+                            bucket, amount_minor=cost))
     return None
 
 
@@ -193,7 +203,7 @@ def give_back(conn: Connection, tenant_id: int, receipt_id: int, member_id: int 
     Receipts committed before budgets existed gave nothing and get nothing back."""
     refunded = list(refunded)
     promo_points_back = 0
-    back_by_month: dict[date, int] = {}
+    back_by_month: dict[tuple[date, str], int] = {}
     # Promotion rows first (by id), buckets last: the order charge() locks them in.
     rows = sorted(store.applied_rows(conn, tenant_id, receipt_id),
                   key=lambda r: r["promotion_id"])
@@ -214,10 +224,11 @@ def give_back(conn: Connection, tenant_id: int, receipt_id: int, member_id: int 
             store.give_back_member(conn, tenant_id, pid, member_id, discount_minor=minor,
                                    points=points)
         store.add_refunded(conn, row["id"], discount_minor=minor, points=points)
-        back_by_month[row["month"]] = (back_by_month.get(row["month"], 0) + minor
-                                       + points * point_value_minor)
-    for month, amount in sorted(back_by_month.items()):
-        store.give_back_bucket(conn, tenant_id, month, Bucket.MASS, amount_minor=amount)
+        where = (row["month"], row["bucket"])
+        back_by_month[where] = (back_by_month.get(where, 0) + minor
+                                + points * point_value_minor)
+    for (month, bucket), amount in sorted(back_by_month.items()):
+        store.give_back_bucket(conn, tenant_id, month, bucket, amount_minor=amount)
     base = store.base_of(conn, tenant_id, receipt_id)
     base_back = earned_back - promo_points_back
     if base is not None and base_back > 0:
@@ -272,7 +283,7 @@ def burn(rt: Runtime, tenant_id: int) -> dict[str, Any]:
             buckets[bucket.value] = {
                 "cap_minor": cap, "spent_minor": used,
                 "remaining_minor": None if cap is None else max(0, cap - used),
-                "enforced": bucket is Bucket.MASS}
+                "enforced": bucket is not Bucket.BASE}
         promotions = [{"id": pid, **figures}
                       for pid, figures in sorted(store.month_burn(conn, tenant_id,
                                                                   month).items())]

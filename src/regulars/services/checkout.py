@@ -4,6 +4,10 @@ Each call is one unit of work. ``commit``, ``refund`` and ``void`` are idempoten
 by the ``Idempotency-Key`` (same key and body → the first answer; same key, other body →
 :class:`IdempotencyMismatch`) and by the till's receipt id (the same receipt sent again with
 another key and the same basket → the first answer; another basket → :class:`ReceiptConflict`).
+
+Coupons (see :mod:`regulars.services.coupons`) are screened in a unit of work of their own
+before pricing, so that wrong codes stay counted against the till when the request fails; their
+effects apply after promotions and before the program's discount.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from regulars.db import ledger, receipts, tenancy
 from regulars.db.engine import UniqueViolation
 from regulars.db.ledger import EntryContext, Shortfall
 from regulars.db.members import MemberRow
+from regulars.domain.coupons import CouponOffer
 from regulars.domain.engine import BasketLine, MemberContext, Quote, evaluate
 from regulars.domain.ledger import EntryCode, Posting, SystemAccount
 from regulars.domain.program import Program
@@ -30,7 +35,7 @@ from regulars.errors import (
     ReceiptConflict,
     RedemptionRefused,
 )
-from regulars.services import budgets, levels, members, programs, promotions
+from regulars.services import budgets, coupons, levels, members, programs, promotions
 from regulars.services.auth import Principal
 from regulars.services.idempotency import request_hash
 from regulars.services.members import MemberRef
@@ -50,6 +55,7 @@ class Sale:
     member: MemberRef | None
     lines: tuple[BasketLine, ...]
     points_to_spend: int = 0
+    coupons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,10 +83,11 @@ class _Priced:
     quote: Quote
     spendable: int
     offers: Offers | None = None
+    coupons: tuple[CouponOffer, ...] = ()
 
 
 def _price(conn: Connection, rt: Runtime, tenant: tenancy.TenantRow, sale: Sale, *,
-           at: datetime, now: datetime, store_id: int | None,
+           at: datetime, now: datetime, store_id: int | None, terminal_id: int | None,
            extra_spendable: int = 0, excluded: frozenset[int] = frozenset()) -> _Priced:
     """Load what pricing needs (active promotions and what their budgets leave included)
     and run the engine, leaving out the ``excluded`` promotions; no writes."""
@@ -100,12 +107,18 @@ def _price(conn: Connection, rt: Runtime, tenant: tenancy.TenantRow, sale: Sale,
         store_id=store_id, at=at,
         spend_minor=lambda m: levels.spend_windows(conn, tenant, m.id, at).lifetime_minor,
         excluded=excluded)
+    accepted: tuple[CouponOffer, ...] = ()
+    if sale.coupons:
+        assert terminal_id is not None
+        accepted = coupons.offers_for(conn, tenant, sale.coupons,
+                                      member_id=member.id if member else None,
+                                      terminal_id=terminal_id, at=at, now=now)
     try:
         quote = evaluate(program, sale.lines, context, points_to_spend=sale.points_to_spend,
-                         offers=offers)
+                         offers=offers, coupons=accepted)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="lines") from exc
-    return _Priced(version, program, member, quote, spendable, offers)
+    return _Priced(version, program, member, quote, spendable, offers, accepted)
 
 
 def _check_spend(sale: Sale, member: MemberRow | None, quote: Quote) -> None:
@@ -119,21 +132,33 @@ def _check_spend(sale: Sale, member: MemberRow | None, quote: Quote) -> None:
 
 def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
           ) -> dict[str, Any]:
-    """Price a basket. Writes nothing, unless ``hold`` reserves the points to spend."""
+    """Price a basket. Writes nothing, unless ``hold`` reserves the points to spend and a use
+    of each coupon (or a coupon code is wrong: that is counted against the till)."""
     principal.require("till")
     tenant = get_tenant(rt, principal.tenant_id)
+    if sale.coupons:
+        coupons.screen(rt, principal, sale.coupons)
     now = rt.now()
-    if not hold or not sale.points_to_spend:
+    if not hold or not (sale.points_to_spend or sale.coupons):
         with rt.db.read() as conn:
             priced = _price(conn, rt, tenant, sale, at=now, now=now,
-                            store_id=principal.store_id)
+                            store_id=principal.store_id, terminal_id=principal.terminal_id)
             _check_spend(sale, priced.member, priced.quote)
             return _response(conn, tenant, priced, now=now)
+    assert principal.terminal_id is not None
     with rt.db.write() as conn:
         priced = _price(conn, rt, tenant, sale, at=now, now=now,
-                            store_id=principal.store_id)
+                        store_id=principal.store_id, terminal_id=principal.terminal_id)
         program, member = priced.program, priced.member
         _check_spend(sale, member, priced.quote)
+        expires_at = now + timedelta(seconds=program.hold_ttl_seconds)
+        body = _response(conn, tenant, priced, now=now)
+        if priced.coupons:
+            body["coupon_holds"] = coupons.hold(
+                conn, tenant, priced.coupons, member_id=member.id if member else None,
+                terminal_id=principal.terminal_id, now=now, expires_at=expires_at)
+        if not sale.points_to_spend:
+            return body
         assert member is not None
         try:
             hold_id = ledger.place_hold(
@@ -142,7 +167,6 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
                 expires_at=now + timedelta(seconds=program.hold_ttl_seconds))
         except Shortfall as exc:
             raise InsufficientPoints("those points are no longer free to hold") from exc
-        body = _response(conn, tenant, priced, now=now)
         body["hold"] = {"id": hold_id, "points": sale.points_to_spend,
                         "expires_at": (now + timedelta(seconds=program.hold_ttl_seconds))
                         .isoformat()}
@@ -169,6 +193,8 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
     assert principal.terminal_id is not None and principal.store_id is not None
     digest = request_hash(payload)
     tenant = get_tenant(rt, principal.tenant_id)
+    if req.sale.coupons:
+        coupons.screen(rt, principal, req.sale.coupons)
     now = rt.now()
     try:
         with rt.db.write() as conn:
@@ -216,7 +242,7 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
         # An expired or released hold captures nothing; the spend then needs free points.
         held = ledger.capture_hold(conn, tenant.id, req.hold_id, member_row.account_id, now)
     priced = _price(conn, rt, tenant, sale, at=at, now=now, store_id=principal.store_id,
-                    extra_spendable=held)
+                    terminal_id=principal.terminal_id, extra_spendable=held)
     _check_spend(sale, priced.member, priced.quote)
     # Count promotion budgets here, in this transaction. A promotion a concurrent commit
     # exhausted since it was read is left out and the receipt priced again (the till gets a
@@ -234,7 +260,8 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
             break
         excluded |= {failed}
         priced = _price(conn, rt, tenant, sale, at=at, now=now, store_id=principal.store_id,
-                        extra_spendable=held, excluded=excluded)
+                        terminal_id=principal.terminal_id, extra_spendable=held,
+                        excluded=excluded)
         _check_spend(sale, priced.member, priced.quote)
     version, program, member, q = priced.version, priced.program, priced.member, priced.quote
     receipt_id = receipts.insert_receipt(
@@ -251,11 +278,12 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
          "quantity_milli": ln.quantity_milli, "unit_price_minor": line.unit_price_minor,
          "gross_minor": ln.gross_minor,
          "discount_minor": (ln.till_discount_minor + ln.program_discount_minor
-                            + ln.promotion_discount_minor),
+                            + ln.promotion_discount_minor + ln.coupon_discount_minor),
          "points_spent": ln.points_spent, "paid_minor": ln.paid_minor,
          "points_earned": ln.points_earned}
         for ln, line in zip(q.lines, sale.lines, strict=True)])
     promotions.record(conn, tenant.id, receipt_id, q, day=day)
+    coupons.use(conn, tenant.id, receipt_id, q, terminal_id=principal.terminal_id, now=now)
     if member is not None:
         budgets.charge_base(conn, tenant.id, receipt_id, q, day=day,
                             point_value_minor=program.point_value_minor)
@@ -395,14 +423,17 @@ def _response(conn: Connection, tenant: tenancy.TenantRow, priced: _Priced, *,
         "rate_bp": q.rate_bp,
         "lines": [{"line_no": ln.line_no, "sku": ln.sku, "gross_minor": ln.gross_minor,
                    "discount_minor": (ln.till_discount_minor + ln.program_discount_minor
-                                      + ln.promotion_discount_minor),
+                                      + ln.promotion_discount_minor
+                                      + ln.coupon_discount_minor),
                    "program_discount_minor": ln.program_discount_minor,
                    "promotion_discount_minor": ln.promotion_discount_minor,
+                   "coupon_discount_minor": ln.coupon_discount_minor,
                    "points_spent": ln.points_spent,
                    "points_discount_minor": ln.points_discount_minor,
                    "paid_minor": ln.paid_minor, "points_earned": ln.points_earned}
                   for ln in q.lines],
         "promotions": promotions.applied_view(q),
+        "coupons": coupons.applied_view(q),
         "explanations": [{"code": e.code, "text": render(e, locale=tenant.locale,
                                                          currency=tenant.currency)}
                          for e in q.explanations],

@@ -25,7 +25,7 @@ from regulars.db import promotions as store
 from regulars.db import tenancy
 from regulars.db.engine import cache_for
 from regulars.db.members import MemberRow
-from regulars.domain.budgets import NO_LIMITS, NOTHING, Limits
+from regulars.domain.budgets import NO_LIMITS, NOTHING, Bucket, Limits
 from regulars.domain.engine import BasketLine, Quote
 from regulars.domain.promotions import (
     STRATEGIES,
@@ -38,7 +38,7 @@ from regulars.domain.promotions import (
     kind_of,
 )
 from regulars.errors import Conflict, InvalidInput, NotFound
-from regulars.services import budgets
+from regulars.services import budgets, segments
 from regulars.services.runtime import Runtime
 
 MAX_CONDITION_CHARS = 2000
@@ -64,6 +64,7 @@ class Draft:
     schedule: Schedule = Schedule()
     store_ids: frozenset[int] | None = None
     limits: Limits = NO_LIMITS
+    segment_id: int | None = None
 
 
 # Conditions -----------------------------------------------------------------------------------
@@ -172,7 +173,8 @@ def definition_of(draft: Draft) -> dict[str, Any]:
     return {"name": draft.name, "condition": draft.condition, "stacking": draft.stacking.value,
             "priority": draft.priority, "schedule": schedule,
             "store_ids": None if draft.store_ids is None else sorted(draft.store_ids),
-            "effects": effects, "limits": _LIMITS.dump_python(draft.limits, mode="json")}
+            "effects": effects, "limits": _LIMITS.dump_python(draft.limits, mode="json"),
+            "segment_id": draft.segment_id}
 
 
 def draft_of(definition: dict[str, Any]) -> Draft:
@@ -184,7 +186,9 @@ def draft_of(definition: dict[str, Any]) -> Draft:
                  schedule=_SCHEDULE.validate_python(definition["schedule"]),
                  store_ids=None if ids is None else frozenset(ids),
                  # Versions saved before budgets existed have no limits.
-                 limits=_LIMITS.validate_python(definition.get("limits", {})))
+                 limits=_LIMITS.validate_python(definition.get("limits", {})),
+                 # Versions saved before segments existed are for everyone.
+                 segment_id=definition.get("segment_id"))
 
 
 def _build(promotion_id: int, version: int, draft: Draft) -> Promotion:
@@ -192,7 +196,8 @@ def _build(promotion_id: int, version: int, draft: Draft) -> Promotion:
         return Promotion(id=promotion_id, version=version, name=draft.name,
                          effects=draft.effects, stacking=draft.stacking,
                          priority=draft.priority, schedule=draft.schedule,
-                         store_ids=draft.store_ids, limits=draft.limits)
+                         store_ids=draft.store_ids, limits=draft.limits,
+                         segment_id=draft.segment_id)
     except ValueError as exc:
         field = str(exc).split(" ", 1)[0].rstrip(":")
         raise InvalidInput(str(exc), field=field) from exc
@@ -219,6 +224,8 @@ def _validate(conn: Connection, tenant_id: int, draft: Draft) -> None:
     for store_id in sorted(draft.store_ids or ()):
         if tenancy.get_store(conn, tenant_id, store_id) is None:
             raise InvalidInput(f"store_ids: no store {store_id}", field="store_ids")
+    if draft.segment_id is not None and not segments.exists(conn, tenant_id, draft.segment_id):
+        raise InvalidInput(f"segment_id: no segment {draft.segment_id}", field="segment_id")
 
 
 def _view(row: store.PromotionRow) -> dict[str, Any]:
@@ -313,26 +320,39 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
     for row in rows:
         promotion, program = _loaded(conn, row)
         met.append((promotion, holds(program, context)))
+    # A targeted promotion is for its segment's members only: one query for this member, and
+    # only for promotions that could otherwise apply.
+    met = [(p, ok and (p.segment_id is None or (
+        member is not None and p.runs(store_id=store_id, local=local)
+        and segments.holds(conn, tenant.id, p.segment_id, member.id, at))))
+        for p, ok in met]
     # Budgets are read only for promotions that could apply.
     day = local.date()
+    allowed_promotions = [p for p, ok in met if ok and p.runs(store_id=store_id, local=local)]
     allowed = budgets.allowances(
-        conn, tenant.id, [p for p, ok in met if ok and p.runs(store_id=store_id,
-                                                               local=local)],
+        conn, tenant.id, allowed_promotions,
         member_id=None if member is None else member.id, day=day, excluded=excluded)
     candidates = tuple(Candidate(promotion=p, condition_met=ok,
                                  allowance=allowed.get(p.id, NOTHING)) for p, ok in met)
-    pool = budgets.pool(conn, tenant.id, day) if allowed else None
+    mass = budgets.pool(conn, tenant.id, day) if allowed else None
+    targeted = (budgets.pool(conn, tenant.id, day, bucket=Bucket.TARGETED)
+                if any(p.targeted for p in allowed_promotions) else None)
     return Offers(candidates=candidates, store_id=store_id,
-                  local_now=local.replace(tzinfo=None), pool_minor=pool)
+                  local_now=local.replace(tzinfo=None), pool_minor=mass,
+                  targeted_pool_minor=targeted)
 
 
 def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
            day: date) -> None:
-    """What each promotion gave the receipt, per line too, in ``day``'s budget month."""
+    """What each promotion gave the receipt, per line too, in ``day``'s budget month and the
+    bucket it counted in."""
+    targeted = store.targeted_versions(conn, tenant_id,
+                                       [(p.id, p.version) for p in quote.promotions])
     store.insert_applied(conn, [
         {"tenant_id": tenant_id, "receipt_id": receipt_id, "promotion_id": p.id,
          "version": p.version, "discount_minor": p.discount_minor, "points": p.points,
          "month": day.replace(day=1),
+         "bucket": (Bucket.TARGETED if (p.id, p.version) in targeted else Bucket.MASS).value,
          "lines": [[d, n] for d, n in zip(p.discount_by_line, p.points_by_line,
                                           strict=True)]}
         for p in quote.promotions])

@@ -3,7 +3,8 @@
 A refund of some quantity of a line takes back the points that quantity earned and returns the
 points that quantity was paid with, in proportion, computed cumulatively: after any sequence of
 partial refunds that covers the whole receipt, exactly the earned points have been taken back
-and exactly the spent points returned, each once.
+and exactly the spent points returned, each once. The refund or void that leaves nothing of the
+receipt also gives back its coupon uses (see :func:`regulars.services.coupons.give_back`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from regulars.domain.ledger import EntryCode, Posting, SystemAccount
 from regulars.domain.money import prorate
 from regulars.domain.program import DebtPolicy
 from regulars.errors import InvalidInput, NotFound, RefundRefused, VoidRefused
-from regulars.services import budgets, programs
+from regulars.services import budgets, coupons, programs
 from regulars.services.auth import Principal
 
 
@@ -131,6 +132,8 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
     fully = all(rows[n]["refunded_quantity_milli"] + _qty(wanted, n) == rows[n]["quantity_milli"]
                 for n in rows)
     status = "voided" if void else ("refunded" if fully else "partially_refunded")
+    if status in ("voided", "refunded"):
+        coupons.give_back(conn, tenant_id, receipt_id, now)
     receipts.update_receipt(conn, tenant_id, receipt_id, status=status,
                             refunded_paid_minor=receipt["refunded_paid_minor"] + paid_back)
     refund_id = receipts.insert_refund(

@@ -1,0 +1,43 @@
+"""``/v1/admin/coupon-series``: an owner's coupon series and their codes. Codes are shown
+once, in the answer that generates them; only their keyed digests are stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from regulars import errors
+from regulars.api.deps import Owner, RuntimeDep
+from regulars.api.errors_doc import responses
+from regulars.api.schemas import CouponCodesIn, CouponSeriesIn
+from regulars.services import coupons
+
+router = APIRouter(prefix="/v1/admin/coupon-series", tags=["admin"])
+
+
+@router.post("", status_code=201, responses=responses(errors.InvalidInput))
+def create_series(body: CouponSeriesIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """A new series: its effect, uses per code and validity dates (local, inclusive)."""
+    return coupons.create_series(rt, owner.tenant_id, body.to_draft())
+
+
+@router.get("")
+def list_series(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+    return coupons.list_series(rt, owner.tenant_id)
+
+
+@router.get("/{series_id}", responses=responses(errors.NotFound))
+def get_series(series_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """The series with how many codes it issued and how many uses they took."""
+    return coupons.get_series(rt, owner.tenant_id, series_id)
+
+
+@router.post("/{series_id}/codes", status_code=201,
+             responses=responses(errors.NotFound, errors.InvalidInput))
+def generate_codes(series_id: int, body: CouponCodesIn, owner: Owner,
+                   rt: RuntimeDep) -> dict[str, Any]:
+    """Issue ``count`` new codes (bound to ``member_id`` when given). The codes are in this
+    answer only: they cannot be read back later."""
+    return coupons.generate_codes(rt, owner.tenant_id, series_id, count=body.count,
+                                  member_id=body.member_id)

@@ -1,0 +1,173 @@
+"""Saved segments, and their members computed in SQL. Every query is scoped by
+``tenant_id``; another tenant's segment is not found.
+
+Each rule becomes one predicate over ``members``; the purchase rules are correlated
+subqueries on ``receipts`` that the ``(tenant_id, member_id, occurred_at)`` index answers, so
+the whole segment is one statement and one member's membership is the same statement
+narrowed to that member."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql import ColumnElement
+
+from regulars.db.tables import members, receipts, segments
+from regulars.domain.segments import (
+    Compare,
+    ConsentIn,
+    Frequency,
+    HasBirthday,
+    Match,
+    ProfileField,
+    Recency,
+    Rule,
+    Spend,
+    StoreShare,
+    Tags,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SegmentRow:
+    id: int
+    name: str
+    rules: list[dict[str, Any]]
+    created_at: datetime
+    updated_at: datetime
+
+
+def _row(row: Any) -> SegmentRow:
+    return SegmentRow(id=row.id, name=row.name, rules=row.rules, created_at=row.created_at,
+                      updated_at=row.updated_at)
+
+
+def insert_segment(conn: Connection, *, tenant_id: int, name: str,
+                   rules: list[dict[str, Any]], now: datetime) -> int:
+    return int(conn.execute(insert(segments).values(
+        tenant_id=tenant_id, name=name, rules=rules, created_at=now,
+        updated_at=now).returning(segments.c.id)).scalar_one())
+
+
+def update_segment(conn: Connection, *, tenant_id: int, segment_id: int, name: str,
+                   rules: list[dict[str, Any]], now: datetime) -> None:
+    conn.execute(update(segments).where(
+        segments.c.tenant_id == tenant_id, segments.c.id == segment_id).values(
+        name=name, rules=rules, updated_at=now))
+
+
+def get_segment(conn: Connection, tenant_id: int, segment_id: int) -> SegmentRow | None:
+    row = conn.execute(select(segments).where(
+        segments.c.tenant_id == tenant_id, segments.c.id == segment_id)).one_or_none()
+    return None if row is None else _row(row)
+
+
+def list_segments(conn: Connection, tenant_id: int) -> list[SegmentRow]:
+    return [_row(r) for r in conn.execute(select(segments).where(
+        segments.c.tenant_id == tenant_id).order_by(segments.c.id))]
+
+
+# Rules as SQL ----------------------------------------------------------------------------------
+
+def _receipts_of(tenant_id: int, at: datetime, days: int | None = None) -> list[Any]:
+    where = [receipts.c.tenant_id == tenant_id, receipts.c.member_id == members.c.id,
+             receipts.c.status != "voided", receipts.c.occurred_at <= at]
+    if days is not None:
+        where.append(receipts.c.occurred_at > at - timedelta(days=days))
+    return where
+
+
+def _compare(value: Any, compare: Compare, bound: int) -> ColumnElement[bool]:
+    found: ColumnElement[bool] = value <= bound if compare is Compare.LE else value >= bound
+    return found
+
+
+def _tags(conn: Connection, rule: Tags) -> ColumnElement[bool]:
+    wanted = sorted(rule.tags)
+    if conn.dialect.name == "postgresql":
+        tags = cast(members.c.profile, postgresql.JSONB)["tags"]
+        operator = "?|" if rule.match is Match.ANY else "?&"
+        held: ColumnElement[bool] = tags.op(operator)(postgresql.array(wanted))
+        return held
+    each = func.json_each(members.c.profile, "$.tags").table_valued("value")
+    found = select(func.count(func.distinct(each.c.value))).where(
+        each.c.value.in_(wanted)).scalar_subquery()
+    need = 1 if rule.match is Match.ANY else len(wanted)
+    return found >= need
+
+
+def _predicate(conn: Connection, tenant_id: int, rule: Rule,
+               at: datetime) -> ColumnElement[bool]:
+    if isinstance(rule, Recency):
+        bought = exists().where(*_receipts_of(tenant_id, at, rule.days))
+        return bought if rule.compare is Compare.LE else ~bought
+    if isinstance(rule, Frequency):
+        count = select(func.count()).where(
+            *_receipts_of(tenant_id, at, rule.days)).scalar_subquery()
+        return _compare(count, rule.compare, rule.count)
+    if isinstance(rule, Spend):
+        net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
+        total = select(func.coalesce(func.sum(net), 0)).where(
+            *_receipts_of(tenant_id, at, rule.days)).scalar_subquery()
+        return _compare(total, rule.compare, rule.amount_minor)
+    if isinstance(rule, StoreShare):
+        here = func.coalesce(func.sum(case((receipts.c.store_id == rule.store_id, 1),
+                                           else_=0)), 0)
+        share = select(case((and_(func.count() > 0,
+                                  here * 100 >= func.count() * rule.min_percent), 1),
+                            else_=0)).where(*_receipts_of(tenant_id, at, rule.days))
+        return share.scalar_subquery() == 1
+    if isinstance(rule, Tags):
+        return _tags(conn, rule)
+    if isinstance(rule, ProfileField):
+        equal: ColumnElement[bool] = members.c.profile[rule.field].as_string() == rule.value
+        return equal
+    if isinstance(rule, HasBirthday):
+        return members.c.birthday.is_not(None)
+    if isinstance(rule, ConsentIn):
+        return members.c.consent.in_(sorted(rule.values))
+    raise AssertionError(f"no SQL for {type(rule).__name__}")
+
+
+def _where(conn: Connection, tenant_id: int, rules: Sequence[Rule],
+           at: datetime) -> list[ColumnElement[bool]]:
+    return [members.c.tenant_id == tenant_id, members.c.status == "active",
+            *(_predicate(conn, tenant_id, r, at) for r in rules)]
+
+
+def count_members(conn: Connection, tenant_id: int, rules: Sequence[Rule],
+                  at: datetime) -> int:
+    return int(conn.execute(select(func.count()).select_from(members).where(
+        *_where(conn, tenant_id, rules, at))).scalar_one())
+
+
+def member_ids(conn: Connection, tenant_id: int, rules: Sequence[Rule], at: datetime, *,
+               limit: int, offset: int) -> list[int]:
+    """The segment's members at ``at``, by id."""
+    return [int(r) for r in conn.execute(select(members.c.id).where(
+        *_where(conn, tenant_id, rules, at)).order_by(members.c.id).limit(limit)
+        .offset(offset)).scalars()]
+
+
+def holds_member(conn: Connection, tenant_id: int, rules: Sequence[Rule], member_id: int,
+                 at: datetime) -> bool:
+    """Whether the one member ``member_id`` is in the segment at ``at`` (one statement)."""
+    return conn.execute(select(members.c.id).where(
+        members.c.id == member_id, *_where(conn, tenant_id, rules, at))).first() is not None
+
+
