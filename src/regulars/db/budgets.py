@@ -184,10 +184,18 @@ def save_split(conn: Connection, tenant_id: int, *, total_minor: int | None, bas
 
 
 def bucket_spent(conn: Connection, tenant_id: int, month: date) -> dict[str, int]:
+    """Each bucket's spend in a month: the capped buckets from their counters, the base
+    bucket summed from the receipts' base-scheme points net of refunds."""
     t = budget_spend.c
     rows = conn.execute(select(t.bucket, t.spent_minor).where(
         t.tenant_id == tenant_id, t.month == month))
-    return {r.bucket: r.spent_minor for r in rows}
+    spent = {r.bucket: r.spent_minor for r in rows}
+    b = receipt_budgets.c
+    base = conn.execute(select(func.coalesce(func.sum(
+        (b.base_points - b.refunded_points) * b.point_value_minor), 0)).where(
+        b.tenant_id == tenant_id, b.month == month)).scalar_one()
+    spent["base"] = int(base)
+    return spent
 
 
 def charge_bucket(conn: Connection, tenant_id: int, month: date, bucket: str, *,
@@ -218,6 +226,13 @@ def record_base(conn: Connection, tenant_id: int, receipt_id: int, *, month: dat
     conn.execute(insert(receipt_budgets).values(
         tenant_id=tenant_id, receipt_id=receipt_id, month=month, base_points=base_points,
         point_value_minor=point_value_minor))
+
+
+def give_back_base(conn: Connection, tenant_id: int, receipt_id: int, points: int) -> None:
+    t = receipt_budgets.c
+    conn.execute(update(receipt_budgets).where(t.tenant_id == tenant_id,
+                                               t.receipt_id == receipt_id)
+                 .values(refunded_points=t.refunded_points + points))
 
 
 def base_of(conn: Connection, tenant_id: int, receipt_id: int) -> dict[str, Any] | None:

@@ -367,6 +367,8 @@ promotions = Table(
     Column("current_version", Integer, nullable=False),
     _ts("created_at"),
     _ts("updated_at"),
+    # Control groups (migration 0007): the HMAC key that assigns members, hex, never shown.
+    Column("control_seed", String(64), nullable=False),
     CheckConstraint("status in ('active', 'archived')", name="status"),
     Index(None, "tenant_id", "status"),
 )
@@ -402,6 +404,20 @@ receipt_promotions = Table(
     UniqueConstraint("tenant_id", "receipt_id", "promotion_id"),
     Index(None, "tenant_id", "promotion_id"),
     Index(None, "tenant_id", "month"),
+)
+
+promotion_groups = Table(
+    # The group a member fell in for a targeted promotion with a control share, written at
+    # the first commit that found the member eligible (quotes never write).
+    "promotion_groups", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("group", String(10), nullable=False),
+    _ts("first_seen_at"),
+    CheckConstraint("\"group\" in ('test', 'control')", name="group"),
+    UniqueConstraint("tenant_id", "promotion_id", "member_id"),
 )
 
 segments = Table(
@@ -479,15 +495,19 @@ budget_spend = Table(
 )
 
 receipt_budgets = Table(
-    # What a receipt's base-scheme points counted in the base bucket (refunds give it back).
+    # What a receipt's base-scheme points count in the base bucket, less what refunds took
+    # back. The base bucket only reports, so it is summed from these rows when asked for
+    # instead of kept on one row per tenant and month that every commit would queue on.
     "receipt_budgets", metadata,
     Column("id", Id, primary_key=True),
     _tenant(),
     Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=False),
     Column("month", Date, nullable=False),
     Column("base_points", BigInteger, nullable=False),
+    Column("refunded_points", BigInteger, nullable=False, server_default="0"),
     Column("point_value_minor", BigInteger, nullable=False),
     UniqueConstraint("tenant_id", "receipt_id"),
+    Index(None, "tenant_id", "month"),
 )
 
 # Rewards -----------------------------------------------------------------------------------------

@@ -178,13 +178,12 @@ def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int,
 
 def charge_base(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *, day: date,
                 point_value_minor: int) -> None:
-    """Count the receipt's base-scheme points in the base bucket (reported, never capped)."""
+    """Record the receipt's base-scheme points for the base bucket (reported, never capped:
+    one row per receipt, summed when the burn is asked for, so commits share no row)."""
     base_points = quote.points_earned - sum(p.points for p in quote.promotions)
     if base_points <= 0:
         return
     month = day.replace(day=1)
-    store.charge_bucket(conn, tenant_id, month, Bucket.BASE,
-                        amount_minor=base_points * point_value_minor, cap_minor=None)
     store.record_base(conn, tenant_id, receipt_id, month=month, base_points=base_points,
                       point_value_minor=point_value_minor)
 
@@ -232,8 +231,7 @@ def give_back(conn: Connection, tenant_id: int, receipt_id: int, member_id: int 
     base = store.base_of(conn, tenant_id, receipt_id)
     base_back = earned_back - promo_points_back
     if base is not None and base_back > 0:
-        store.give_back_bucket(conn, tenant_id, base["month"], Bucket.BASE,
-                               amount_minor=base_back * base["point_value_minor"])
+        store.give_back_base(conn, tenant_id, receipt_id, base_back)
 
 
 # The admin API ---------------------------------------------------------------------------------

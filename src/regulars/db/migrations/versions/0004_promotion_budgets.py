@@ -136,6 +136,7 @@ def upgrade() -> None:
         sa.Column('receipt_id', Id, nullable=False),
         sa.Column('month', sa.Date(), nullable=False),
         sa.Column('base_points', sa.BigInteger(), nullable=False),
+        sa.Column('refunded_points', sa.BigInteger(), server_default='0', nullable=False),
         sa.Column('point_value_minor', sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(['receipt_id'], ['receipts.id'],
                                 name=op.f('fk_receipt_budgets_receipt_id_receipts')),
@@ -144,9 +145,12 @@ def upgrade() -> None:
         sa.UniqueConstraint('tenant_id', 'receipt_id',
                             name=op.f('uq_receipt_budgets_tenant_id_receipt_id')),
     )
+    op.create_index(op.f('ix_receipt_budgets_tenant_id_month'), 'receipt_budgets',
+                    ['tenant_id', 'month'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_receipt_budgets_tenant_id_month'), table_name='receipt_budgets')
     op.drop_table('receipt_budgets')
     op.drop_table('budget_spend')
     op.drop_table('loyalty_budgets')
