@@ -521,6 +521,8 @@ PROBES: list[Probe] = [
           lambda w: _admin(w, f"{P}/{w.ids['a_promotion']}/archive", None)),
     Probe("GET", P + "/{promotion_id}/burn", "promotion_id",
           lambda w: w.client.get(f"{P}/{w.ids['a_promotion']}/burn", headers=w.b.owner)),
+    Probe("GET", P + "/{promotion_id}/groups", "promotion_id",
+          lambda w: w.client.get(f"{P}/{w.ids['a_promotion']}/groups", headers=w.b.owner)),
     # Admin: coupon series
     Probe("GET", C + "/{series_id}", "series_id",
           lambda w: w.client.get(f"{C}/{w.ids['a_series']}", headers=w.b.owner)),

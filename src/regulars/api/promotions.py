@@ -58,6 +58,13 @@ def promotion_burn(promotion_id: int, owner: Owner, rt: RuntimeDep) -> dict[str,
     return budgets.promotion_burn(rt, owner.tenant_id, promotion_id)
 
 
+@router.get("/{promotion_id}/groups", responses=NF)
+def promotion_groups(promotion_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+    """Members recorded at commit in the promotion's ``test`` and ``control`` groups, and its
+    current ``control_share_bp``."""
+    return promotions.groups(rt, owner.tenant_id, promotion_id)
+
+
 @budget_router.get("")
 def get_budget(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     """The monthly loyalty budget and its split (50/25/25 until set), with each bucket's

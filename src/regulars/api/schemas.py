@@ -384,6 +384,10 @@ class PromotionIn(Strict):
     segment_id: int | None = Field(
         default=None, description="Only members in this segment at quote/commit time get the "
                                   "promotion, and it draws from the targeted budget bucket")
+    control_share_bp: Annotated[int, Field(ge=0, le=5000)] = Field(
+        default=0, description="Basis points of the segment held back as a control group: "
+                               "they are eligible but never get the promotion (needs "
+                               "segment_id)")
 
     @model_validator(mode="after")
     def _check(self) -> PromotionIn:
@@ -401,7 +405,8 @@ class PromotionIn(Strict):
                      stacking=Stacking(self.stacking), priority=self.priority,
                      schedule=self.schedule.to_schedule(),
                      store_ids=None if self.store_ids is None else frozenset(self.store_ids),
-                     limits=self.limits.to_limits(), segment_id=self.segment_id)
+                     limits=self.limits.to_limits(), segment_id=self.segment_id,
+                     control_share_bp=self.control_share_bp)
 
 
 # Segments ---------------------------------------------------------------------------------------

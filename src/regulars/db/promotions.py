@@ -8,8 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from regulars.db.tables import promotion_versions, promotions, receipt_promotions, receipts
+from regulars.db.tables import (
+    promotion_groups,
+    promotion_versions,
+    promotions,
+    receipt_promotions,
+    receipts,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,13 +27,14 @@ class PromotionRow:
     definition: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    control_seed: str
 
 
 def _select() -> Any:
     return select(promotions.c.id, promotions.c.status,
                   promotions.c.current_version.label("version"),
                   promotion_versions.c.definition, promotions.c.created_at,
-                  promotions.c.updated_at).join(
+                  promotions.c.updated_at, promotions.c.control_seed).join(
         promotion_versions,
         (promotion_versions.c.tenant_id == promotions.c.tenant_id)
         & (promotion_versions.c.promotion_id == promotions.c.id)
@@ -36,14 +44,14 @@ def _select() -> Any:
 def _row(row: Any) -> PromotionRow:
     return PromotionRow(id=row.id, status=row.status, version=row.version,
                         definition=row.definition, created_at=row.created_at,
-                        updated_at=row.updated_at)
+                        updated_at=row.updated_at, control_seed=row.control_seed)
 
 
 def insert_promotion(conn: Connection, *, tenant_id: int, definition: dict[str, Any],
-                     now: datetime) -> int:
+                     control_seed: str, now: datetime) -> int:
     promotion_id = int(conn.execute(insert(promotions).values(
         tenant_id=tenant_id, status="active", current_version=1, created_at=now,
-        updated_at=now).returning(promotions.c.id)).scalar_one())
+        updated_at=now, control_seed=control_seed).returning(promotions.c.id)).scalar_one())
     conn.execute(insert(promotion_versions).values(
         tenant_id=tenant_id, promotion_id=promotion_id, version=1, definition=definition,
         created_at=now))
@@ -116,3 +124,23 @@ def targeted_versions(conn: Connection, tenant_id: int,
         t.tenant_id == tenant_id, tuple_(t.promotion_id, t.version).in_(versions)))
     return {(r.promotion_id, r.version) for r in rows
             if r.definition.get("segment_id") is not None}
+
+
+def insert_groups(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Record members' groups; a member already recorded for a promotion keeps the first."""
+    if not rows:
+        return
+    stmt: Any
+    if conn.dialect.name == "postgresql":
+        stmt = postgresql.insert(promotion_groups).on_conflict_do_nothing()
+    else:
+        stmt = sqlite.insert(promotion_groups).on_conflict_do_nothing()
+    conn.execute(stmt, rows)
+
+
+def count_groups(conn: Connection, tenant_id: int, promotion_id: int) -> dict[str, int]:
+    """Members recorded in each group of the promotion (groups with none are left out)."""
+    t = promotion_groups.c
+    rows = conn.execute(select(t.group, func.count()).where(
+        t.tenant_id == tenant_id, t.promotion_id == promotion_id).group_by(t.group))
+    return {str(group): int(n) for group, n in rows}

@@ -11,8 +11,10 @@ returns an :class:`EffectResult` (discount per line, points). No strategy change
 Stacking (deterministic):
 
 1. A promotion is *eligible* when its condition holds, its schedule covers the local time and
-   its stores include the receipt's store; it *applies* only if it gives the customer something
-   (money off or points) on the basket as the till's own discounts left it.
+   its stores include the receipt's store (and, for a targeted one, the member is in its
+   segment and not in its control group, see :mod:`regulars.domain.control_groups`); it
+   *applies* only if it gives the customer something (money off or points) on the basket as
+   the till's own discounts left it.
 2. Candidates are ordered by ``priority`` (higher first), then by ``id``.
 3. ``best_of``: among all applying ``best_of`` promotions only the one worth most to the
    customer (discount money + points × point value, measured on the basket as the till left
@@ -43,6 +45,7 @@ from enum import StrEnum
 from typing import Any
 
 from regulars.domain.budgets import NO_LIMITS, UNLIMITED, Allowance, Limits
+from regulars.domain.control_groups import MAX_CONTROL_SHARE_BP, Group, group_of
 from regulars.domain.money import BASIS_POINTS, Rounding, allocate, apply_rate, divide
 
 QUANTITY_SCALE = 1000
@@ -340,6 +343,10 @@ class Promotion:
     store_ids: frozenset[int] | None = None  # None: every store
     limits: Limits = NO_LIMITS
     segment_id: int | None = None  # None: for everyone (the mass bucket)
+    # Held-back share of the segment (see regulars.domain.control_groups), and the seed,
+    # stored with the promotion and the same for all its versions, that assigns members.
+    control_share_bp: int = 0
+    control_seed: str = ""
 
     @property
     def targeted(self) -> bool:
@@ -353,6 +360,17 @@ class Promotion:
             raise ValueError(f"effects: between 1 and {MAX_EFFECTS} effects are required")
         if self.store_ids is not None and not self.store_ids:
             raise ValueError("store_ids must name at least one store, or be null for all")
+        if not 0 <= self.control_share_bp <= MAX_CONTROL_SHARE_BP:
+            raise ValueError(f"control_share_bp must lie between 0 and {MAX_CONTROL_SHARE_BP}")
+        if self.control_share_bp and self.segment_id is None:
+            raise ValueError("control_share_bp: only a promotion targeted at a segment may "
+                             "hold back a control group")
+
+    def group_of(self, member_id: int) -> Group:
+        """The member's group for this promotion (everyone is in the test group without a
+        control share)."""
+        return group_of(seed=self.control_seed, promotion_id=self.id, member_id=member_id,
+                        control_share_bp=self.control_share_bp)
 
     def runs(self, *, store_id: int | None, local: datetime) -> bool:
         if self.store_ids is not None and store_id not in self.store_ids:

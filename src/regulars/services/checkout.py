@@ -282,7 +282,8 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
          "points_spent": ln.points_spent, "paid_minor": ln.paid_minor,
          "points_earned": ln.points_earned}
         for ln, line in zip(q.lines, sale.lines, strict=True)])
-    promotions.record(conn, tenant.id, receipt_id, q, day=day)
+    promotions.record(conn, tenant.id, receipt_id, q, day=day,
+                      member_id=member.id if member else None, offers=priced.offers, at=at)
     coupons.use(conn, tenant.id, receipt_id, q, terminal_id=principal.terminal_id, now=now)
     if member is not None:
         budgets.charge_base(conn, tenant.id, receipt_id, q, day=day,

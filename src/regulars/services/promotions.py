@@ -10,6 +10,7 @@ evaluate (say ``member.level`` on an anonymous receipt) counts as false.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +27,7 @@ from regulars.db import tenancy
 from regulars.db.engine import cache_for
 from regulars.db.members import MemberRow
 from regulars.domain.budgets import NO_LIMITS, NOTHING, Bucket, Limits
+from regulars.domain.control_groups import Group
 from regulars.domain.engine import BasketLine, Quote
 from regulars.domain.promotions import (
     STRATEGIES,
@@ -65,6 +67,7 @@ class Draft:
     store_ids: frozenset[int] | None = None
     limits: Limits = NO_LIMITS
     segment_id: int | None = None
+    control_share_bp: int = 0
 
 
 # Conditions -----------------------------------------------------------------------------------
@@ -174,7 +177,7 @@ def definition_of(draft: Draft) -> dict[str, Any]:
             "priority": draft.priority, "schedule": schedule,
             "store_ids": None if draft.store_ids is None else sorted(draft.store_ids),
             "effects": effects, "limits": _LIMITS.dump_python(draft.limits, mode="json"),
-            "segment_id": draft.segment_id}
+            "segment_id": draft.segment_id, "control_share_bp": draft.control_share_bp}
 
 
 def draft_of(definition: dict[str, Any]) -> Draft:
@@ -188,16 +191,20 @@ def draft_of(definition: dict[str, Any]) -> Draft:
                  # Versions saved before budgets existed have no limits.
                  limits=_LIMITS.validate_python(definition.get("limits", {})),
                  # Versions saved before segments existed are for everyone.
-                 segment_id=definition.get("segment_id"))
+                 segment_id=definition.get("segment_id"),
+                 # ... and before control groups existed hold nobody back.
+                 control_share_bp=definition.get("control_share_bp", 0))
 
 
-def _build(promotion_id: int, version: int, draft: Draft) -> Promotion:
+def _build(promotion_id: int, version: int, draft: Draft, *,
+           control_seed: str = "") -> Promotion:
     try:
         return Promotion(id=promotion_id, version=version, name=draft.name,
                          effects=draft.effects, stacking=draft.stacking,
                          priority=draft.priority, schedule=draft.schedule,
                          store_ids=draft.store_ids, limits=draft.limits,
-                         segment_id=draft.segment_id)
+                         segment_id=draft.segment_id,
+                         control_share_bp=draft.control_share_bp, control_seed=control_seed)
     except ValueError as exc:
         field = str(exc).split(" ", 1)[0].rstrip(":")
         raise InvalidInput(str(exc), field=field) from exc
@@ -211,7 +218,8 @@ def _loaded(conn: Connection, row: store.PromotionRow) -> tuple[Promotion, cel.P
     if isinstance(found, tuple):
         return found
     draft = draft_of(row.definition)
-    loaded = (_build(row.id, row.version, draft), compile_condition(draft.condition))
+    loaded = (_build(row.id, row.version, draft, control_seed=row.control_seed),
+              compile_condition(draft.condition))
     cache[key] = loaded
     return loaded
 
@@ -247,7 +255,8 @@ def create(rt: Runtime, tenant_id: int, draft: Draft) -> dict[str, Any]:
     with rt.db.write() as conn:
         _validate(conn, tenant_id, draft)
         promotion_id = store.insert_promotion(conn, tenant_id=tenant_id,
-                                              definition=definition_of(draft), now=now)
+                                              definition=definition_of(draft),
+                                              control_seed=secrets.token_hex(16), now=now)
         budget_store.set_caps(conn, tenant_id, promotion_id,
                               budget_minor=draft.limits.budget_minor,
                               budget_points=draft.limits.budget_points)
@@ -288,6 +297,17 @@ def get(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, Any]:
         return _view(_require(conn, tenant_id, promotion_id))
 
 
+def groups(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, Any]:
+    """How many members commits have recorded in the promotion's test and control groups,
+    and the current version's control share. Raises :class:`NotFound`."""
+    with rt.db.read() as conn:
+        row = _require(conn, tenant_id, promotion_id)
+        counts = store.count_groups(conn, tenant_id, promotion_id)
+    return {"test": counts.get(Group.TEST.value, 0),
+            "control": counts.get(Group.CONTROL.value, 0),
+            "control_share_bp": draft_of(row.definition).control_share_bp}
+
+
 def list_all(rt: Runtime, tenant_id: int, *, status: str | None = None) -> list[dict[str, Any]]:
     if status not in (None, "active", "archived"):
         raise InvalidInput("status must be active or archived", field="status")
@@ -321,9 +341,11 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
         promotion, program = _loaded(conn, row)
         met.append((promotion, holds(program, context)))
     # A targeted promotion is for its segment's members only: one query for this member, and
-    # only for promotions that could otherwise apply.
+    # only for promotions that could otherwise apply. Members of its control group are left
+    # out like non-members, so that nothing tells them apart (recorded by :func:`record`).
     met = [(p, ok and (p.segment_id is None or (
-        member is not None and p.runs(store_id=store_id, local=local)
+        member is not None and p.group_of(member.id) is Group.TEST
+        and p.runs(store_id=store_id, local=local)
         and segments.holds(conn, tenant.id, p.segment_id, member.id, at))))
         for p, ok in met]
     # Budgets are read only for promotions that could apply.
@@ -343,9 +365,12 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
 
 
 def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
-           day: date) -> None:
+           day: date, member_id: int | None, offers: Offers | None, at: datetime) -> None:
     """What each promotion gave the receipt, per line too, in ``day``'s budget month and the
-    bucket it counted in."""
+    bucket it counted in; and the group of the receipt's member in every promotion of
+    ``offers`` (as priced at ``at``) with a control share whose segment holds the member and
+    whose schedule and stores hold, whether or not its condition did. A member keeps the
+    group first recorded."""
     targeted = store.targeted_versions(conn, tenant_id,
                                        [(p.id, p.version) for p in quote.promotions])
     store.insert_applied(conn, [
@@ -356,6 +381,15 @@ def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
          "lines": [[d, n] for d, n in zip(p.discount_by_line, p.points_by_line,
                                           strict=True)]}
         for p in quote.promotions])
+    if member_id is None or offers is None:
+        return
+    store.insert_groups(conn, [
+        {"tenant_id": tenant_id, "promotion_id": p.id, "member_id": member_id,
+         "group": p.group_of(member_id).value, "first_seen_at": at}
+        for p in (c.promotion for c in offers.candidates)
+        if p.segment_id is not None and p.control_share_bp
+        and p.runs(store_id=offers.store_id, local=offers.local_now)
+        and segments.holds(conn, tenant_id, p.segment_id, member_id, at)])
 
 
 def applied_view(quote: Quote) -> list[dict[str, Any]]:
