@@ -1,0 +1,186 @@
+"""Where a quote and a commit spend their time, without HTTP: the services called directly,
+every SQL statement counted and timed, and a cProfile of the commits.
+
+    uv run python bench/checkout_profile.py [--database-url .../bench_checkout_profile] [-n 500]
+
+Uses its own database (``bench_checkout_profile`` by default) set up like
+``bench/checkout.py``: the same basket, 50 members with points, a spend of 10 points each.
+Prints, per call: wall time, the number of statements and transactions, time inside the
+driver (round trips included), and the statements ranked by total time; then the top
+functions of the profile. A second block repeats the quote after the commits, to show what a
+member's receipt history does to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import random
+import re
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from rich.table import Table
+from sqlalchemy import event
+
+from _common import REPO, libpq_url, make_console
+from checkout import BASKET, setup
+from regulars.config import Settings
+from regulars.domain.engine import BasketLine
+from regulars.services import checkout
+from regulars.services.auth import authenticate
+from regulars.services.checkout import CommitRequest, Sale
+from regulars.services.members import MemberRef
+from regulars.services.runtime import open_runtime
+
+console = make_console()
+SITE = str(Path(sqlalchemy.__file__).parents[1]) + "/"
+
+
+class StatementLog:
+    """Counts and times every statement the engine sends (``before``/``after`` cursor
+    execute), keyed by a short, literal-free form of the SQL."""
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.count: dict[str, int] = defaultdict(int)
+        self.seconds: dict[str, float] = defaultdict(float)
+        self._started: list[float] = []
+
+    def attach(self, engine: Any) -> None:
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, *_: Any) -> None:
+        self._started.append(time.perf_counter())
+
+    def _after(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        elapsed = time.perf_counter() - self._started.pop()
+        if self.enabled:
+            key = _shorten(statement)
+            self.count[key] += 1
+            self.seconds[key] += elapsed
+
+    def reset(self) -> None:
+        self.count.clear()
+        self.seconds.clear()
+
+
+def _shorten(statement: str) -> str:
+    text = re.sub(r"\s+", " ", statement).strip()
+    text = re.sub(r"SELECT .*? FROM", "SELECT … FROM", text, count=1)
+    text = re.sub(r"\(%\(.*?\)s(, %\(.*?\)s)*\)", "(…)", text)
+    return text[:110]
+
+
+def measure(label: str, calls: int, fn: Callable[[int], None], log: StatementLog) -> None:
+    log.reset()
+    log.enabled = True
+    started = time.perf_counter()
+    for n in range(calls):
+        fn(n)
+    wall = time.perf_counter() - started
+    log.enabled = False
+    statements = sum(log.count.values())
+    in_driver = sum(log.seconds.values())
+    console.print(f"[bold]{label}[/bold]: {calls} calls, {1000 * wall / calls:.2f} ms a call "
+                  f"({calls / wall:,.0f}/s in one thread), {statements / calls:.1f} statements "
+                  f"a call, {1000 * in_driver / calls:.2f} ms a call in the driver "
+                  f"({100 * in_driver / wall:.0f} %), the rest Python")
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("statement")
+    table.add_column("per call", justify="right")
+    table.add_column("ms per call", justify="right")
+    for key in sorted(log.seconds, key=log.seconds.__getitem__, reverse=True)[:14]:
+        table.add_row(key, f"{log.count[key] / calls:.1f}",
+                      f"{1000 * log.seconds[key] / calls:.3f}")
+    console.print(table)
+
+
+def profiled(calls: int, fn: Callable[[int], None]) -> pstats.Stats:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for n in range(calls):
+        fn(n)
+    profiler.disable()
+    return pstats.Stats(profiler)
+
+
+def show(title: str, stats: pstats.Stats, key: str, pattern: str | None, limit: int) -> None:
+    out = io.StringIO()
+    stats.stream = out  # type: ignore[attr-defined]
+    stats.sort_stats(key)
+    if pattern:
+        stats.print_stats(pattern, limit)
+    else:
+        stats.print_stats(limit)
+    text = out.getvalue()
+    body = text[text.find("   ncalls"):]
+    console.print(f"[bold]{title}[/bold]")
+    console.print(body.replace(str(REPO) + "/", "").replace(SITE, ""), markup=False,
+                  highlight=False)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url",
+                        default="postgresql://postgres@127.0.0.1:5432/bench_checkout_profile")
+    parser.add_argument("-n", "--calls", type=int, default=500)
+    parser.add_argument("--spend-points", type=int, default=10)
+    args = parser.parse_args()
+    url = libpq_url(args.database_url)
+    with console.status("setting up"):
+        keys, phones = setup(url)
+    rt = open_runtime(Settings(database_url=url))
+    log = StatementLog()
+    log.attach(rt.db.engine)
+    lines = tuple(BasketLine(sku=ln["sku"], name=ln["name"], category=ln["category"],
+                             quantity_milli=ln["quantity"] * 1000,
+                             unit_price_minor=ln["unit_price_minor"]) for ln in BASKET)
+    rng = random.Random(1)
+    tag = f"{time.time():.0f}"
+
+    def sale() -> Sale:
+        return Sale(member=MemberRef(phone=rng.choice(phones)), lines=lines,
+                    points_to_spend=args.spend_points)
+
+    def auth(_: int) -> None:
+        authenticate(rt, keys[0])
+
+    def quote(_: int) -> None:
+        checkout.quote(rt, authenticate(rt, keys[0]), sale())
+
+    def commit(n: int) -> None:
+        request = CommitRequest(sale=sale(), receipt_id=f"{tag}-{n}")
+        checkout.commit(rt, authenticate(rt, keys[0]), request, key=f"k-{tag}-{n}",
+                        payload={"receipt_id": request.receipt_id, "n": n})
+
+    try:
+        for n in range(50):  # warm caches and the pool
+            quote(n)
+        # Timed passes run without the profiler; the profiled passes after them are for the
+        # shape of the time, not its size.
+        measure("authenticate (per request)", args.calls, auth, log)
+        measure("quote (authenticate + quote)", args.calls, quote, log)
+        measure("commit (authenticate + commit)", args.calls, commit, log)
+        measure(f"quote again, after {args.calls} more receipts", args.calls, quote, log)
+        quote_stats = profiled(args.calls, quote)
+        commit_stats = profiled(args.calls, lambda n: commit(args.calls + n))
+        for label, stats in (("quote", quote_stats), ("commit", commit_stats)):
+            show(f"{label} profile: regulars functions by cumulative time", stats,
+                 "cumulative", r"regulars/", 22)
+            show(f"{label} profile: top functions by own time", stats, "tottime", None, 22)
+    finally:
+        rt.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
