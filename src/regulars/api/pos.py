@@ -11,7 +11,8 @@ from regulars.api.deps import IdempotencyKey, RuntimeDep, Till
 from regulars.api.errors_doc import responses
 from regulars.api.schemas import CommitIn, MemberIn, MemberRefIn, QuoteIn, RefundIn, SaleIn
 from regulars.services import checkout, members, rewards, tenants
-from regulars.services.checkout import CommitRequest, Outcome, Sale
+from regulars.services.checkout import CommitRequest, Sale
+from regulars.services.idempotency import Outcome
 
 router = APIRouter(prefix="/v1/pos", tags=["pos"])
 COUPON_ERRORS = (errors.InvalidCoupon, errors.CouponUsed, errors.CouponExpired,

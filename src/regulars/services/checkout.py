@@ -37,7 +37,7 @@ from regulars.errors import (
 )
 from regulars.services import budgets, coupons, levels, members, programs, promotions
 from regulars.services.auth import Principal
-from regulars.services.idempotency import request_hash
+from regulars.services.idempotency import Outcome, request_hash, run_once
 from regulars.services.members import MemberRef
 from regulars.services.refunds import refund_receipt
 from regulars.services.runtime import Runtime
@@ -65,14 +65,6 @@ class CommitRequest:
     occurred_at: datetime | None = None
     hold_id: int | None = None
     staff_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A write's answer and whether it is the stored answer to an earlier identical call."""
-
-    body: dict[str, Any]
-    replayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -341,18 +333,12 @@ def refund(rt: Runtime, principal: Principal, receipt_id: int,
     ``void`` cancels the whole receipt within the program's void window. See
     :func:`regulars.services.refunds.refund_receipt` for the failure modes."""
     principal.require("till")
-    digest = request_hash(payload)
     now = rt.now()
-    scope = "void" if void else "refund"
     with rt.db.write() as conn:
-        claim = receipts.claim_key(conn, tenant_id=principal.tenant_id, scope=scope, key=key,
-                                   request_hash=digest, now=now)
-        if not claim.fresh:
-            return _replayed(claim.request_hash, claim.response, digest)
-        body = refund_receipt(conn, principal, receipt_id, lines, key=key, now=now, void=void)
-        receipts.store_response(conn, tenant_id=principal.tenant_id, scope=scope, key=key,
-                                response=body)
-        return Outcome(body)
+        return run_once(conn, tenant_id=principal.tenant_id, scope="void" if void else "refund",
+                        key=key, payload=payload, now=now,
+                        work=lambda: refund_receipt(conn, principal, receipt_id, lines, key=key,
+                                                    now=now, void=void))
 
 
 def receipt(rt: Runtime, principal: Principal, receipt_id: int) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +21,19 @@ def request_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def once(conn: Connection, *, tenant_id: int, scope: str, key: str, payload: dict[str, Any],
-         now: datetime, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run ``work`` in the caller's transaction unless ``key`` was used in ``scope`` before.
+@dataclass(frozen=True)
+class Outcome:
+    """A write's answer and whether it is the stored answer to an earlier identical call."""
+
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def run_once(conn: Connection, *, tenant_id: int, scope: str, key: str,
+             payload: dict[str, Any], now: datetime,
+             work: Callable[[], dict[str, Any]]) -> Outcome:
+    """Run ``work`` in the caller's transaction unless ``key`` was used in ``scope`` before;
+    a repeat gets the stored answer back, marked ``replayed``.
 
     Raises :class:`IdempotencyMismatch` when the key was used with a different payload.
     """
@@ -32,7 +43,14 @@ def once(conn: Connection, *, tenant_id: int, scope: str, key: str, payload: dic
     if not claim.fresh:
         if claim.request_hash != digest or not isinstance(claim.response, dict):
             raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
-        return claim.response
+        return Outcome(claim.response, replayed=True)
     body = work()
     receipts.store_response(conn, tenant_id=tenant_id, scope=scope, key=key, response=body)
-    return body
+    return Outcome(body)
+
+
+def once(conn: Connection, *, tenant_id: int, scope: str, key: str, payload: dict[str, Any],
+         now: datetime, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """:func:`run_once` for callers that answer the same way to a first call and a replay."""
+    return run_once(conn, tenant_id=tenant_id, scope=scope, key=key, payload=payload, now=now,
+                    work=work).body
