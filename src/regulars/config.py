@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,3 +16,11 @@ class Settings(BaseSettings):
     pool_size: int = 10
     host: str = "127.0.0.1"
     port: int = 8000
+
+    sms_sender: Literal["log", "http"] = "log"
+    """How one-time codes reach members: ``log`` writes them to the server log; ``http`` posts
+    them to ``sms_http_url``."""
+    sms_http_url: str | None = None
+    sms_http_token: str | None = None
+    secure_cookies: bool = False
+    """Mark session cookies ``Secure`` (set it when Regulars is served over HTTPS)."""

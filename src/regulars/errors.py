@@ -6,11 +6,13 @@ translates each family to one HTTP status in one place, the CLI to exit code 2.
     RegularsError
     ├── InvalidInput            422  bad value in a field (``field`` says which)
     │   ├── InvalidPhone        422  a phone number that does not parse or is not valid
-    │   └── InvalidCoupon       422  a coupon code with a wrong check character, or unknown
+    │   ├── InvalidCoupon       422  a coupon code with a wrong check character, or unknown
+    │   └── CodeRefused         422  a one-time code that is wrong, used, expired or missing
     ├── NotFound                404  unknown id, or an id of another tenant
     ├── Unauthorized            401  missing, unknown or revoked key
     ├── Forbidden               403  a key or role that may not do this
-    ├── TooManyAttempts         429  too many wrong coupon codes from one till (Retry-After)
+    ├── TooManyAttempts         429  too many wrong coupon codes from one till, or one-time
+    │                                codes asked for one number or till (Retry-After)
     └── Conflict                409  the request is valid but the state refuses it
         ├── IdempotencyMismatch      a key reused with a different request body
         ├── ReceiptConflict          a receipt id reused with a different basket
@@ -48,6 +50,10 @@ class InvalidInput(RegularsError):
 
 class InvalidPhone(InvalidInput):
     code = "invalid_phone"
+
+
+class CodeRefused(InvalidInput):
+    code = "code_refused"
 
 
 class NotFound(RegularsError):

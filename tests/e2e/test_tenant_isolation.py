@@ -66,7 +66,8 @@ def is_reference(name: str) -> bool:
 
 
 def api_routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
-    """(method, path, route) of every API route, nested routers included.
+    """(method, path, route) of every API route, nested routers included (web pages, which
+    are left out of the OpenAPI schema, have their own isolation tests).
 
     FastAPI ≥ 0.16x keeps an included router as one entry of ``app.routes``; its public
     ``iter_route_contexts`` flattens them. Older versions list the routes themselves.
@@ -75,11 +76,12 @@ def api_routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
         from fastapi.routing import iter_route_contexts  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - older FastAPI
         return [(method, route.path, route) for route in app.routes
-                if isinstance(route, APIRoute) for method in sorted(route.methods)]
+                if isinstance(route, APIRoute) and route.include_in_schema
+                for method in sorted(route.methods)]
     found = []
     for context in iter_route_contexts(app.routes):
         route = context.original_route
-        if isinstance(route, APIRoute):
+        if isinstance(route, APIRoute) and route.include_in_schema:
             found += [(method, str(context.path), route) for method in sorted(context.methods)]
     return found
 

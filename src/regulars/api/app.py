@@ -8,11 +8,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from regulars.api import admin, coupons, events, pos, promotions, segments
-from regulars.errors import RegularsError, TooManyAttempts
+from regulars.errors import InvalidInput, RegularsError, TooManyAttempts
 from regulars.services.runtime import Runtime, open_runtime
+from regulars.web import pages
+from regulars.web.deps import SignInRequired
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
@@ -36,13 +38,17 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(segments.router)
     app.include_router(events.router)
 
+    pages.mount(app)
+
     @app.get("/v1/health", tags=["meta"])
     def health() -> dict[str, str]:
         """A trivial endpoint: no database, no auth (the benchmark's baseline)."""
         return {"status": "ok"}
 
     @app.exception_handler(RegularsError)
-    async def regulars_error(_: Request, exc: RegularsError) -> JSONResponse:
+    async def regulars_error(request: Request, exc: RegularsError) -> Response:
+        if pages.is_page(request):
+            return pages.error_page(request, exc)
         body: dict[str, Any] = {"error": exc.code, "detail": exc.detail}
         if exc.field:
             body["field"] = exc.field
@@ -51,8 +57,14 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             headers = {"Retry-After": str(exc.retry_after_seconds)}
         return JSONResponse(body, status_code=exc.status, headers=headers)
 
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
+        return pages.sign_in_redirect(request, exc)
+
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if pages.is_page(request):
+            return pages.error_page(request, InvalidInput(str(exc.errors()[0]["msg"])))
         errors = [
             {"field": ".".join(str(p) for p in err["loc"] if p not in ("body",)) or "body",
              "reason": err["msg"]}

@@ -113,6 +113,11 @@ staff = Table(
     Column("store_id", Id, ForeignKey("stores.id"), nullable=True),
     Column("active", Boolean, nullable=False, server_default=text("true")),
     _ts("created_at"),
+    # Web (0008): console password and terminal PIN, both argon2 hashes; the staff member's
+    # own language, overriding the tenant's.
+    Column("password_hash", String(200), nullable=True),
+    Column("pin_hash", String(200), nullable=True),
+    Column("locale", String(20), nullable=True),
     UniqueConstraint("tenant_id", "email"),
     CheckConstraint("role in ('owner', 'marketer', 'analyst', 'cashier')", name="role"),
 )
@@ -153,6 +158,8 @@ members = Table(
     # registered from (to refuse referral farming).
     Column("referral_code", String(16), nullable=True),
     Column("device_hash", String(64), nullable=True),
+    # Web (0008): the member's own language for the customer page and messages.
+    Column("locale", String(20), nullable=True),
     CheckConstraint("consent in ('full', 'earn_only', 'none')", name="consent"),
     CheckConstraint("status in ('active', 'merged')", name="status"),
     Index(None, "tenant_id", "phone"),
@@ -629,4 +636,43 @@ coupon_attempts = Table(
     Column("terminal_id", Id, ForeignKey("terminals.id"), nullable=False),
     _ts("at"),
     Index(None, "tenant_id", "terminal_id", "at"),
+)
+
+
+# Web (0008) ------------------------------------------------------------------------------
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    # SHA-256 of the cookie's 256-bit token: the cookie alone opens the session.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("kind", String(10), nullable=False),
+    Column("staff_id", Id, ForeignKey("staff.id"), nullable=True),
+    Column("terminal_id", Id, ForeignKey("terminals.id"), nullable=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=True),
+    Column("csrf_token", String(64), nullable=False),
+    _ts("created_at"),
+    _ts("expires_at"),
+    _ts("revoked_at", nullable=True),
+    CheckConstraint("kind in ('staff', 'till', 'cashier', 'member')", name="kind"),
+    Index(None, "tenant_id", "staff_id"),
+)
+
+otp_codes = Table(
+    "otp_codes", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("phone", String(20), nullable=False),
+    Column("purpose", String(20), nullable=False),
+    # SHA-256 of salt + code; six digits are few, so the attempt cap is what protects them.
+    Column("salt", String(32), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("terminal_id", Id, ForeignKey("terminals.id"), nullable=True),
+    Column("attempts", Integer, nullable=False),
+    _ts("created_at"),
+    _ts("expires_at"),
+    _ts("used_at", nullable=True),
+    Index(None, "tenant_id", "phone", "created_at"),
+    Index(None, "tenant_id", "terminal_id", "created_at"),
 )

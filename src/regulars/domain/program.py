@@ -94,6 +94,9 @@ class Program:
     welcome_bonus_points: int = 0
     void_window_minutes: int = 30
     hold_ttl_seconds: int = 300
+    otp_above_points: int | None = None
+    """Spending more points than this on one receipt needs a one-time code sent to the
+    member's phone; ``None`` never asks for one."""
 
     def __post_init__(self) -> None:
         if not self.levels:
@@ -116,6 +119,8 @@ class Program:
                 raise ValueError(f"{name} must not be negative")
         if self.expire_after_days is not None and self.expire_after_days <= 0:
             raise ValueError("expire_after_days must be positive, or null for never")
+        if self.otp_above_points is not None and self.otp_above_points < 0:
+            raise ValueError("otp_above_points must not be negative, or null for never")
         if self.hold_ttl_seconds <= 0:
             raise ValueError("hold_ttl_seconds must be positive")
         if self.expire_after_days is not None and self.pending_days >= self.expire_after_days:

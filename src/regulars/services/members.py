@@ -399,8 +399,9 @@ def search(rt: Runtime, tenant_id: int, *, text: str | None, limit: int,
 
 
 def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
-            before_id: int | None = None) -> list[dict[str, Any]]:
-    """The member's ledger entries, newest first, each with the reasons in words."""
+            before_id: int | None = None, locale: str | None = None) -> list[dict[str, Any]]:
+    """The member's ledger entries, newest first, each with the reasons in words (in
+    ``locale``, the tenant's by default)."""
     from regulars.wording import render_code
 
     if not 1 <= limit <= 500:
@@ -416,7 +417,8 @@ def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
         "terminal_id": r["terminal_id"], "program_version": r["program_version"],
         "occurred_at": r["occurred_at"].isoformat(),
         "recorded_at": r["recorded_at"].isoformat(),
-        "explanations": [render_code(w["code"], w.get("params", {}), locale=tenant.locale,
+        "explanations": [render_code(w["code"], w.get("params", {}),
+                                     locale=locale or tenant.locale,
                                      currency=tenant.currency)
                          for w in r["memo"].get("why", [])],
     } for r in rows]

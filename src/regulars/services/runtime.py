@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from regulars.config import Settings
 from regulars.db.engine import Database
 from regulars.db.migrate import upgrade
+from regulars.services.messaging import Sender, sender_from
 
 Clock = Callable[[], datetime]
 
@@ -26,6 +27,13 @@ class Runtime:
     db: Database
     clock: Clock = system_clock
     settings: Settings = field(default_factory=Settings)
+    sender: Sender | None = None
+
+    def sms(self) -> Sender:
+        """The sender of text messages (built from the settings on first use)."""
+        if self.sender is None:
+            self.sender = sender_from(self.settings)
+        return self.sender
 
     def now(self) -> datetime:
         value = self.clock()

@@ -1,0 +1,30 @@
+"""Form errors: a service's error becomes a message next to the field it names."""
+
+from __future__ import annotations
+
+from regulars.errors import InvalidInput, RegularsError
+from regulars.web.templating import Reader
+
+
+def errors_of(exc: RegularsError, reader: Reader) -> dict[str, str]:
+    """``{field: message}`` for a form; an error that names no field goes to ``_form``."""
+    return {exc.field or "_form": reader.gettext(exc.detail)}
+
+
+def parse_money(text: str, *, digits: int, field: str) -> int:
+    """Minor units from what a person typed (``"12.50"``, ``"12,5"``, ``"1 234.00"``), exact:
+    no float is involved. Raises :class:`InvalidInput` naming ``field``."""
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    whole, _, fraction = cleaned.partition(".")
+    if not whole.isdigit() or (fraction and not fraction.isdigit()) or len(fraction) > digits:
+        raise InvalidInput(f"enter an amount with at most {digits} decimals", field=field)
+    return int(whole) * 10 ** digits + int(fraction.ljust(digits, "0") or 0)
+
+
+def parse_int(text: str, *, field: str, minimum: int = 0, maximum: int = 10 ** 12) -> int:
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not cleaned.lstrip("-").isdigit() or not minimum <= int(cleaned) <= maximum:
+        raise InvalidInput(f"enter a whole number from {minimum} to {maximum}", field=field)
+    return int(cleaned)

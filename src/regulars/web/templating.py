@@ -1,0 +1,112 @@
+"""Rendering pages: one Jinja2 environment, and the context every page gets.
+
+Templates never query: a route calls a service and hands its result to :func:`render`.
+Every page gets ``_`` (gettext in the reader's language), formatters for money, points, dates
+and percentages in the reader's locale and the tenant's time zone, the CSRF token for its
+forms, and ``can(permission)`` for what the signed-in role may do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal, get_currency_precision
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from regulars import i18n
+from regulars.services.web_auth import Permission, WebSession, allowed
+
+ANONYMOUS_CSRF = "rg_csrf"
+ENV = Environment(loader=PackageLoader("regulars.web", "templates"),
+                  autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
+                  trim_blocks=True, lstrip_blocks=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reader:
+    """Who reads a page and how to speak to them."""
+
+    language: str
+    locale: str
+    currency: str
+    timezone: str
+    session: WebSession | None = None
+    tenant_name: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def gettext(self, message: str, /, **params: object) -> str:
+        return i18n.gettext(self.language, message, **params)
+
+    def ngettext(self, singular: str, plural: str, count: int, /, **params: object) -> str:
+        return i18n.ngettext(self.language, singular, plural, count, **params)
+
+    def money(self, amount_minor: int | None) -> str:
+        if amount_minor is None:
+            return "—"
+        digits = int(get_currency_precision(self.currency))
+        return str(format_currency(Decimal(amount_minor).scaleb(-digits), self.currency,
+                                   locale=self.locale))
+
+    def number(self, value: int | float | Decimal | None) -> str:
+        return "—" if value is None else str(format_decimal(value, locale=self.locale))
+
+    def percent_bp(self, rate_bp: int | None) -> str:
+        if rate_bp is None:
+            return "—"
+        return str(format_decimal(Decimal(rate_bp).scaleb(-2), locale=self.locale)) + "\u00a0%"
+
+    def _local(self, value: dt.datetime | str) -> dt.datetime:
+        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+        return moment.astimezone(ZoneInfo(self.timezone))
+
+    def datetime(self, value: dt.datetime | str | None) -> str:
+        if value is None:
+            return "—"
+        return str(format_datetime(self._local(value), "short", locale=self.locale))
+
+    def date(self, value: dt.date | dt.datetime | str | None) -> str:
+        if value is None:
+            return "—"
+        if isinstance(value, str):
+            value = (dt.datetime.fromisoformat(value) if "T" in value
+                     else dt.date.fromisoformat(value))
+        if isinstance(value, dt.datetime):
+            value = self._local(value).date()
+        return str(format_date(value, "medium", locale=self.locale))
+
+    def minor_digits(self) -> int:
+        return int(get_currency_precision(self.currency))
+
+    def can(self, permission: str) -> bool:
+        session = self.session
+        return (session is not None and session.kind == "staff"
+                and allowed(session.staff_role, Permission(permission)))
+
+
+def render(request: Request, template: str, reader: Reader, status_code: int = 200,
+           headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
+    """``template`` rendered for ``reader`` with ``context``. Pages before sign-in get a
+    double-submit CSRF token: a cookie, echoed by their forms."""
+    session = reader.session
+    anonymous_token = None
+    if session is None:
+        anonymous_token = request.cookies.get(ANONYMOUS_CSRF) or secrets.token_urlsafe(24)
+    html = ENV.get_template(template).render(
+        request=request, reader=reader, session=session,
+        csrf=session.csrf_token if session else anonymous_token,
+        _=reader.gettext, ngettext=reader.ngettext, money=reader.money,
+        number=reader.number, percent=reader.percent_bp, fmt_date=reader.date,
+        fmt_datetime=reader.datetime, can=reader.can, languages=i18n.LANGUAGES,
+        **context)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    if anonymous_token is not None and ANONYMOUS_CSRF not in request.cookies:
+        response.set_cookie(ANONYMOUS_CSRF, anonymous_token, httponly=True, samesite="lax")
+    return response

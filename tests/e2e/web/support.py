@@ -1,0 +1,37 @@
+"""Helpers for page tests over HTTP: read the CSRF token a page carries, sign staff in."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from regulars.services import tenants, web_auth
+from regulars.services.runtime import Runtime
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def add_staff(rt: Runtime, tenant_id: int, *, role: str, email: str,
+              password: str = "correct horse", pin: str | None = None,
+              store_id: int | None = None) -> int:
+    staff = tenants.create_staff(rt, tenant_id, name=f"{role.title()} Person", email=email,
+                                 role=role, store_id=store_id)
+    web_auth.set_password(rt, tenant_id, int(staff["id"]), password)
+    if pin is not None:
+        web_auth.set_pin(rt, tenant_id, int(staff["id"]), pin)
+    return int(staff["id"])
+
+
+def sign_in(client: TestClient, email: str, password: str = "correct horse") -> None:
+    page = client.get("/console/login")
+    response = client.post("/console/login", data={"email": email, "password": password,
+                                                   "csrf": csrf_of(page.text)},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
