@@ -20,7 +20,8 @@ def parse_money(text: str, *, digits: int, field: str) -> int:
     whole, _, fraction = cleaned.partition(".")
     if not whole.isdigit() or (fraction and not fraction.isdigit()) or len(fraction) > digits:
         raise InvalidInput(f"enter an amount with at most {digits} decimals", field=field)
-    return int(whole) * 10 ** digits + int(fraction.ljust(digits, "0") or 0)
+    scale: int = 10 ** digits
+    return int(whole) * scale + int(fraction.ljust(digits, "0") or 0)
 
 
 def parse_int(text: str, *, field: str, minimum: int = 0, maximum: int = 10 ** 12) -> int:
