@@ -63,6 +63,11 @@ def gettext(language: str, message: str, /, **params: object) -> str:
     return text % params if params else text
 
 
+translate = gettext
+"""``translate(language, message, **params)``: the name services use, so the catalog tools
+know its message is the second argument."""
+
+
 def ngettext(language: str, singular: str, plural: str, count: int, /,
              **params: object) -> str:
     text = translations(language).ngettext(singular, plural, count)

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
+from regulars import i18n
 from regulars.domain.engine import Explanation
 
 TEMPLATES: dict[str, dict[str, str]] = {
@@ -117,14 +118,14 @@ def render(explanation: Explanation, *, locale: str, currency: str) -> str:
 
 def render_code(code: str, params: Mapping[str, int | str], *, locale: str,
                 currency: str) -> str:
-    language = locale.split("_")[0].split("-")[0]
-    templates = TEMPLATES.get(language, TEMPLATES["en"])
-    words = WORDS.get(language, WORDS["en"])
-    template = templates.get(code) or TEMPLATES["en"].get(code) or code
+    language = i18n.language_of(locale) or "en"
+    source = TEMPLATES["en"].get(code) or code
+    template = i18n.translate(language, source)
     values: dict[str, str] = {}
     for name, value in params.items():
         if isinstance(value, str):
-            values[name] = words.get(value, value)
+            word = WORDS["en"].get(value)
+            values[name] = i18n.translate(language, word) if word else value
         elif name.endswith("_id") or name == "version":
             values[name] = str(value)  # an identifier, not a quantity: no digit grouping
         elif name.endswith("_minor"):

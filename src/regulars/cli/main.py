@@ -26,6 +26,9 @@ rewards_app = typer.Typer(help="Referral, birthday and other action rewards.",
                           no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(rewards_app, name="rewards")
+i18n_app = typer.Typer(help="Translations: the gettext catalogs of the pages and messages.",
+                       no_args_is_help=True)
+app.add_typer(i18n_app, name="i18n")
 
 console = Console()
 err = Console(stderr=True)
@@ -202,9 +205,40 @@ def demo(
         console.print(f"  till key   {till['key']}  ({till['store']} / {till['code']})")
     console.print(f"  try:  curl -H 'Authorization: Bearer {info['owner_key']}' "
                   f"{base}/v1/admin/tenant")
+    web = info["web"]
+    console.print(f"\n[bold]Console[/bold]    {base}/console")
+    for login in web["logins"]:
+        console.print(f"  {login['role']:<9}  {login['email']}  password {login['password']}")
+    console.print(f"[bold]Terminal[/bold]   {base}/terminal  (pair with a till key above; "
+                  f"cashier {web['cashiers'][0] if web['cashiers'] else '-'}, PIN {web['pin']})")
+    console.print(f"[bold]Customer[/bold]   {base}/c/{info['tenant_id']}  (e.g. "
+                  f"{web['member_phone']}, {web['member_name']}; one-time codes are "
+                  f"printed in this log)")
     if no_serve:
         return
     serve(database_url=url, host=host, port=port, workers=1)
+
+
+@i18n_app.command("update")
+def i18n_update() -> None:
+    """Add new messages to every catalog and drop unused ones (translations are kept)."""
+    from regulars import catalogs
+
+    for language, missing in catalogs.update().items():
+        console.print(f"{language}: {missing} messages to translate")
+
+
+@i18n_app.command("check")
+def i18n_check() -> None:
+    """List untranslated messages and mismatched placeholders; exit 1 if there are any."""
+    from regulars import catalogs
+
+    problems = catalogs.check()
+    for problem in problems:
+        console.print(problem)
+    if problems:
+        raise typer.Exit(1)
+    console.print("every catalog is complete")
 
 
 def _remove_sqlite(path: str) -> None:

@@ -40,7 +40,7 @@ from regulars.db.tables import receipts as receipt_table
 from regulars.domain.engine import QUANTITY_SCALE, BasketLine
 from regulars.domain.program import Level, LevelWindow, Program
 from regulars.errors import Conflict, InvalidInput, InvalidPhone, NotFound
-from regulars.services import checkout, ledger_admin, tenants
+from regulars.services import checkout, demo_web, ledger_admin, tenants
 from regulars.services import members as member_service
 from regulars.services.auth import Principal, authenticate
 from regulars.services.checkout import CommitRequest, Sale
@@ -586,5 +586,6 @@ def issue_keys(rt: Runtime) -> dict[str, Any]:
             key = tenants.rotate_terminal_key(rt, tenant.id, till["id"])["key"]
             tills.append({"code": till["code"], "store": store_names[till["store_id"]],
                           "key": key})
-    return {"tenant_name": tenant.name, "members": member_count, "receipts": receipt_count,
-            "owner_key": owner["key"], "tills": tills}
+    return {"tenant_id": tenant.id, "tenant_name": tenant.name, "members": member_count,
+            "receipts": receipt_count, "owner_key": owner["key"], "tills": tills,
+            "web": demo_web.web_access(rt, tenant.id)}

@@ -83,7 +83,7 @@ def send_code(rt: Runtime, tenant_id: int, ref: MemberRef, *, purpose: str,
                         expires_at=now + LIFETIME, now=now)
         language, _ = i18n.choose(own=member_locale(conn, tenant_id, member.id),
                                   tenant_locale=tenant.locale)
-        body = i18n.gettext(language, "%(business)s: your code is %(code)s. It is valid for "
+        body = i18n.translate(language, "%(business)s: your code is %(code)s. It is valid for "
                                       "5 minutes. Do not tell it to anyone.",
                             business=tenant.name, code=code)
         # Sent inside the transaction: if delivery fails, no code is stored.
