@@ -3,10 +3,12 @@
 
 Messages come from three places: ``_()``/``gettext()``/``ngettext()`` calls in the templates,
 ``gettext``/``N_``/``translate`` calls in Python (``translate(language, message)`` takes its
-message second), and the English sentence templates of :mod:`regulars.wording`, whose keys
-are codes rather than calls. ``update`` adds new messages to every catalog (keeping existing
-translations) and drops the ones no longer used; ``check`` lists every message a catalog does
-not translate, and every translation whose placeholders differ from its source.
+message second), the constant messages of errors (``InvalidInput("...")``), which the pages
+translate when they show them, and the English sentence templates of
+:mod:`regulars.wording`, whose keys are codes rather than calls. ``update`` adds new messages
+to every catalog (keeping existing translations) and drops the ones no longer used;
+``check`` lists every message a catalog does not translate, and every translation whose
+placeholders differ from its source.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -22,7 +25,21 @@ from babel.messages.pofile import read_po, write_po
 from regulars import i18n
 
 PACKAGE = Path(__file__).parent
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "translate": (2,)}
+KEYWORDS: dict[str, Any] = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None,
+                               "translate": (2,)}
+
+
+def _error_keywords() -> dict[str, Any]:
+    """Every error class: its first argument, when a plain string, is a message the pages
+    show next to a field (:func:`regulars.web.forms.errors_of` translates it)."""
+    from regulars import errors
+
+    found: dict[str, Any] = {}
+    for name in dir(errors):
+        kind = getattr(errors, name)
+        if isinstance(kind, type) and issubclass(kind, errors.RegularsError):
+            found[name] = None
+    return found
 METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
 
@@ -40,7 +57,8 @@ def extract() -> Catalog:
     """Every message the code can show, with where it comes from."""
     catalog = Catalog(project="regulars", charset="utf-8")
     for filename, lineno, message, comments, _context in extract_from_dir(
-            PACKAGE, METHODS, keywords=KEYWORDS, strip_comment_tags=True):
+            PACKAGE, METHODS, keywords={**KEYWORDS, **_error_keywords()},
+            strip_comment_tags=True):
         if filename.startswith(("locales", "catalogs.py")):
             continue
         catalog.add(message, locations=[(filename, lineno)], auto_comments=comments)
