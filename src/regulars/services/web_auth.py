@@ -1,7 +1,8 @@
 """Who is using the web pages: staff in the console, a paired till and its cashier in the
 terminal, a member on the customer page.
 
-Passwords and PINs are argon2 hashes (argon2-cffi). A session is a random 256-bit token in a
+Passwords and PINs are argon2 hashes (argon2-cffi); five wrong ones in a row lock the staff
+member out for 15 minutes, counted by conditional updates. A session is a random 256-bit token in a
 cookie; the database keeps its SHA-256 and a CSRF token that every form and htmx request must
 echo. Sessions end at ``expires_at``, on sign-out, when the staff member is deactivated or
 changes password, when the till is revoked, or when the member is merged away.
@@ -23,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from regulars.db import tenancy, web
 from regulars.db.web import SessionRow
-from regulars.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from regulars.errors import Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthorized
 from regulars.services import members, otp
 from regulars.services.auth import authenticate
 from regulars.services.members import MemberRef
@@ -37,6 +38,8 @@ _HASHER = PasswordHasher()
 LIFETIME = {"staff": timedelta(hours=12), "till": timedelta(days=365),
             "cashier": timedelta(hours=12), "member": timedelta(days=30)}
 MIN_PASSWORD = 8
+MAX_ATTEMPTS = 5
+LOCKOUT = timedelta(minutes=15)
 
 
 class Permission(StrEnum):
@@ -89,6 +92,24 @@ def _matches(hashed: str | None, secret: str) -> bool:
         return _HASHER.verify(hashed, secret)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _checked(rt: Runtime, tenant_id: int, staff_id: int, hashed: str | None, secret: str, *,
+             field: str) -> bool:
+    """Whether ``secret`` matches, counting the attempt first (in a transaction of its own, so
+    a wrong one stays counted): after ``MAX_ATTEMPTS`` wrong ones in a row the staff member
+    is locked out for ``LOCKOUT``, whatever they type."""
+    with rt.db.write() as conn:
+        allowed_now = web.take_sign_in_attempt(conn, tenant_id, staff_id, now=rt.now(),
+                                               max_attempts=MAX_ATTEMPTS, lock=LOCKOUT)
+    if not allowed_now:
+        raise TooManyAttempts("too many wrong attempts; try again in 15 minutes",
+                              retry_after_seconds=int(LOCKOUT.total_seconds()), field=field)
+    if not _matches(hashed, secret):
+        return False
+    with rt.db.write() as conn:
+        web.clear_sign_in_attempts(conn, tenant_id, staff_id)
+    return True
 
 
 def check_password(password: str, *, field: str = "password") -> None:
@@ -154,7 +175,8 @@ def staff_sign_in(rt: Runtime, *, email: str, password: str,
             continue
         if row["role"] == "cashier":
             continue
-        if _matches(row["password_hash"], password):
+        if _checked(rt, row["tenant_id"], row["id"], row["password_hash"], password,
+                    field="password"):
             return _open(rt, tenant_id=row["tenant_id"], kind="staff", staff_id=row["id"])
     if not candidates:
         _matches(_DUMMY, password)  # the same time spent for an unknown e-mail
@@ -205,7 +227,8 @@ def cashier_sign_in(rt: Runtime, till: SessionRow, *, staff_id: int, pin: str) -
     with rt.db.read() as conn:
         rows = {r["id"]: r for r in web.till_cashiers(conn, till.tenant_id, till.store_id)}
     row = rows.get(staff_id)
-    if row is None or not _matches(row["pin_hash"], pin.strip()):
+    if row is None or not _checked(rt, till.tenant_id, staff_id, row["pin_hash"], pin.strip(),
+                                   field="pin"):
         raise Unauthorized("wrong PIN", field="pin")
     return _open(rt, tenant_id=till.tenant_id, kind="cashier", staff_id=staff_id,
                  terminal_id=till.terminal_id)

@@ -3,7 +3,7 @@
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-22 10:17:35
-Staff passwords and PINs (argon2), staff and member languages, web sessions (cookie token
+Staff passwords and PINs (argon2) with a lock after repeated wrong ones, staff and member languages, web sessions (cookie token
 hashes with their CSRF token) and one-time codes.
 """
 
@@ -71,11 +71,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('password_hash', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('pin_hash', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('locale', sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column('sign_in_attempts', sa.Integer(), server_default='0',
+                                      nullable=False))
+        batch_op.add_column(sa.Column('locked_since', sa.DateTime(timezone=True),
+                                      nullable=True))
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('staff', schema=None) as batch_op:
+        batch_op.drop_column('locked_since')
+        batch_op.drop_column('sign_in_attempts')
         batch_op.drop_column('locale')
         batch_op.drop_column('pin_hash')
         batch_op.drop_column('password_hash')
