@@ -1,0 +1,128 @@
+"""Console promotions, coupons and segments pages over HTTP."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from regulars.services import coupons, members, promotions, segments
+from regulars.services.runtime import Runtime
+from tests.conftest import Shop
+from tests.e2e.web.console_data import form_of, member, sale, signed_in
+
+PROMOTION = {"name": "Cake week", "condition": "basket.total_minor >= 100",
+             "effect": "percent_discount", "rate": "12.5", "amount": "", "points": "",
+             "factor": "", "every_n": "", "categories": "food", "skus": "",
+             "stacking": "stackable", "starts_on": "2026-01-01", "ends_on": "2026-12-31",
+             "budget": "500.00", "budget_points": "", "segment_id": ""}
+
+
+def test_create_a_promotion_with_errors_next_to_fields(client: TestClient, rt: Runtime,
+                                                       shop: Shop) -> None:
+    signed_in(client, rt, shop, "marketer")
+    page = client.get("/console/promotions/new")
+    assert page.status_code == 200
+    url = "/console/promotions/new"
+    broken = client.post(url, data={**form_of(page.text), **PROMOTION,
+                                    "condition": "basket.total_minor >="})
+    assert broken.status_code == 422 and 'id="e-condition"' in broken.text
+    assert re.search(r"line|column|position|\d+:\d+", broken.text.split('id="e-condition"')[1]
+                     [:400]), "the condition error gives a position"
+    unknown = client.post(url, data={**form_of(page.text), **PROMOTION,
+                                     "condition": "customer.vip"})
+    assert unknown.status_code == 422 and "unknown variable customer" in unknown.text
+    no_rate = client.post(url, data={**form_of(page.text), **PROMOTION, "rate": "abc"})
+    assert no_rate.status_code == 422 and 'id="e-rate"' in no_rate.text
+    dates = client.post(url, data={**form_of(page.text), **PROMOTION, "ends_on": "2025-01-01"})
+    assert dates.status_code == 422 and 'id="e-ends_on"' in dates.text
+    assert promotions.list_all(rt, shop.tenant_id) == []
+    done = client.post(url, data={**form_of(page.text), **PROMOTION}, follow_redirects=False)
+    assert done.status_code == 303
+    [created] = promotions.list_all(rt, shop.tenant_id)
+    assert created["effects"][0] == {"kind": "percent_discount", "rate_bp": 1250,
+                                     "categories": ["food"], "skus": []}
+    assert created["limits"]["budget_minor"] == 50000
+    shown = client.get(done.headers["location"])
+    assert shown.status_code == 200 and 'id="versions"' in shown.text and "v1" in shown.text
+    listed = client.get("/console/promotions")
+    assert "Cake week" in listed.text
+    archive = client.post(f"/console/promotions/{created['id']}/archive",
+                          data=form_of(shown.text), follow_redirects=False)
+    assert archive.status_code == 303
+    assert promotions.get(rt, shop.tenant_id, created["id"])["status"] == "archived"
+
+
+def test_other_effects_build_the_same_drafts_as_the_api(client: TestClient, rt: Runtime,
+                                                        shop: Shop) -> None:
+    signed_in(client, rt, shop, "marketer")
+    page = client.get("/console/promotions/new")
+    for kind, field, value in (("fixed_discount", "amount", "1.50"),
+                               ("bonus_points", "points", "25"),
+                               ("points_multiplier", "factor", "200")):
+        response = client.post("/console/promotions/new", data={
+            **form_of(page.text), **PROMOTION, "name": kind, "effect": kind, "categories": "",
+            "rate": "", field: value}, follow_redirects=False)
+        assert response.status_code == 303, response.text
+    saved = {p["name"]: p["effects"][0] for p in promotions.list_all(rt, shop.tenant_id)}
+    assert saved["fixed_discount"]["amount_minor"] == 150
+    assert saved["bonus_points"]["points"] == 25
+    assert saved["points_multiplier"]["factor_percent"] == 200
+    low = client.post("/console/promotions/new", data={
+        **form_of(page.text), **PROMOTION, "effect": "points_multiplier", "factor": "50"})
+    assert low.status_code == 422 and 'id="e-factor"' in low.text
+
+
+def test_coupon_series_codes_shown_once_and_as_csv(client: TestClient, rt: Runtime,
+                                                   shop: Shop) -> None:
+    signed_in(client, rt, shop, "marketer")
+    page = client.get("/console/coupons/new")
+    form = {**form_of(page.text), "name": "Welcome back", "effect": "fixed_discount",
+            "amount": "5", "rate": "", "points": "", "factor": "", "every_n": "",
+            "categories": "", "skus": "", "max_uses": "1", "starts_on": "", "ends_on": ""}
+    bad = client.post("/console/coupons/new", data={**form, "max_uses": "0"})
+    assert bad.status_code == 422 and 'id="e-max_uses"' in bad.text
+    done = client.post("/console/coupons/new", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    [series] = coupons.list_series(rt, shop.tenant_id)
+    shown = client.get(done.headers["location"])
+    codes = client.post(f"/console/coupons/{series['id']}/codes",
+                        data={**form_of(shown.text), "count": "3", "format": "page"})
+    assert codes.status_code == 200 and 'id="codes"' in codes.text
+    assert "3 new codes" in codes.text
+    again = client.get(done.headers["location"])
+    assert 'id="codes"' not in again.text  # never shown a second time
+    csv_file = client.post(f"/console/coupons/{series['id']}/codes",
+                           data={**form_of(shown.text), "count": "2", "format": "csv"})
+    assert csv_file.headers["content-type"].startswith("text/csv")
+    assert len(csv_file.text.strip().splitlines()) == 3
+    assert coupons.get_series(rt, shop.tenant_id, series["id"])["codes_issued"] == 5
+    zero = client.post(f"/console/coupons/{series['id']}/codes",
+                       data={**form_of(shown.text), "count": "0"})
+    assert zero.status_code == 422 and 'id="e-count"' in zero.text
+    assert "Welcome back" in client.get("/console/coupons").text
+
+
+def test_segments_from_rules_with_their_members(client: TestClient, rt: Runtime,
+                                                shop: Shop) -> None:
+    signed_in(client, rt, shop, "marketer")
+    ann = member(rt, shop, first_name="Ann")
+    member(rt, shop, "+78007750112", first_name="Bob")
+    sale(rt, shop, "R-1")
+    page = client.get("/console/segments/new")
+    form = {**form_of(page.text), "name": "Recent buyers", "kind-1": "frequency",
+            "compare-1": "ge", "days-1": "30", "count-1": "1", "kind-2": ""}
+    bad = client.post("/console/segments/new", data={**form, "days-1": "0"})
+    assert bad.status_code == 422 and 'id="e-days-1"' in bad.text
+    assert segments.list_all(rt, shop.tenant_id) == []
+    done = client.post("/console/segments/new", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    shown = client.get(done.headers["location"])
+    assert f'href="/console/members/{ann["id"]}"' in shown.text and "Bob" not in shown.text
+    listed = client.get("/console/segments")
+    assert "Recent buyers" in listed.text
+    members.update_profile(rt, shop.tenant_id, ann["id"], {"profile": {"tags": ["vip"]}})
+    tagged = client.post("/console/segments/new", data={
+        **form, "name": "VIP", "kind-1": "tags", "tags-1": "vip", "match-1": "any"},
+        follow_redirects=False)
+    assert tagged.status_code == 303
