@@ -4,6 +4,7 @@ services (registrations, checkout commits, expiry), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
@@ -82,3 +83,11 @@ def test_the_page_shows_the_figures_and_charts(client: TestClient, rt: Runtime, 
     assert "44,00\xa0₽" in text  # 44 points worth 1 ₽ each
     assert text.count('<rect class="bar') >= 6  # receipts on two days, points on three
     assert "<svg" in text and "<script" not in text.split("<main")[1].split("</main>")[0]
+
+
+def test_days_are_local_across_a_clock_change() -> None:
+    starts = dashboard.day_starts(date(2026, 3, 30), ZoneInfo("Europe/London"), days=3)
+    assert starts == [datetime(2026, 3, 28, 0, 0, tzinfo=UTC),
+                      datetime(2026, 3, 29, 0, 0, tzinfo=UTC),
+                      datetime(2026, 3, 29, 23, 0, tzinfo=UTC),  # BST from 29 March
+                      datetime(2026, 3, 30, 23, 0, tzinfo=UTC)]

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from regulars.errors import InvalidInput
 from regulars.services import programs
 from regulars.services.runtime import Runtime
+from regulars.web.console.program import parse_percent
 from tests.conftest import Shop
 from tests.e2e.web.support import add_staff, csrf_of, sign_in
 
@@ -103,3 +106,12 @@ def test_an_analyst_cannot_save(client: TestClient, rt: Runtime, shop: Shop) -> 
     csrf = owner(client, rt, shop, role="analyst")
     assert post(client, "/console/program", csrf).status_code == 403
     assert programs.current(rt, shop.tenant_id)["version"] == 1
+
+
+def test_percentages_are_parsed_exactly_into_basis_points() -> None:
+    assert [parse_percent(t, field="r") for t in ("3.5", "3,25", "0.01", "100", " 7 ")] == [
+        350, 325, 1, 10_000, 700]
+    for bad in ("100.01", "1e2", "-1", "3.555", "", "abc"):
+        with pytest.raises(InvalidInput) as caught:
+            parse_percent(bad, field="rate")
+        assert caught.value.field == "rate"
