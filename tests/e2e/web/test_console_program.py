@@ -77,6 +77,10 @@ def test_a_bad_value_shows_its_error_in_the_preview_and_the_form(client: TestCli
     preview = post(client, "/console/program/preview", csrf, **{"level-1-rate": "abc"})
     assert preview.status_code == 200
     assert 'data-field="level-1-rate"' in preview.text and "percentage" in preview.text
+    nameless = post(client, "/console/program/preview", csrf, **{"level-1-name": ""})
+    assert 'data-field="level-1-name"' in nameless.text
+    bad_code = post(client, "/console/program/preview", csrf, **{"level-1-code": "a b"})
+    assert 'data-field="level-1-code"' in bad_code.text
     order = post(client, "/console/program/preview", csrf, **{"level-1-threshold": "0"})
     assert 'data-field="levels"' in order.text and "strictly increase" in order.text
     saved = post(client, "/console/program", csrf, pending_days="200")

@@ -72,6 +72,8 @@ def changes_of(form: FormData, *, digits: int) -> dict[str, Any]:
     levels = []
     for row in level_rows(form):
         name = text(f"level-{row}-name").strip()
+        if not name:
+            raise InvalidInput("enter the level's name", field=f"level-{row}-name")
         levels.append({
             "name": name,
             "code": text(f"level-{row}-code").strip() or _slug(name),
