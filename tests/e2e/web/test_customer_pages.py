@@ -51,6 +51,8 @@ def test_home_shows_the_ledger_figures_level_progress_and_the_qr_card(
     content = member_page.card_content(rt, shop.tenant_id, member_id)
     assert content == view["qr_token"]
     assert members.get(rt, shop.tenant_id, MemberRef(qr=content))["id"] == member_id
+    scanned = client.post("/v1/pos/members/lookup", json={"qr": content}, headers=shop.till())
+    assert scanned.status_code == 200 and scanned.json()["id"] == member_id
     assert qr_svg(content) in home.text and "<svg" in home.text
     assert phone(1) in home.text
 

@@ -25,7 +25,7 @@ from regulars.web.deps import (
 from regulars.web.forms import errors_of
 from regulars.web.templating import Reader, render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 def _anonymous_reader(request: Request, runtime: RuntimeDep, tenant_id: int) -> Reader:

@@ -17,7 +17,7 @@ from regulars.web.deps import Form, RuntimeDep
 from regulars.web.forms import errors_of
 from regulars.web.templating import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 PROFILE_FIELDS = ("first_name", "last_name", "email", "birthday", "consent")
 
 
