@@ -198,3 +198,18 @@ def attempts_since(conn: Connection, tenant_id: int, terminal_id: int,
     return [r.at for r in conn.execute(select(coupon_attempts.c.at).where(
         coupon_attempts.c.tenant_id == tenant_id, coupon_attempts.c.terminal_id == terminal_id,
         coupon_attempts.c.at > since).order_by(coupon_attempts.c.at))]
+
+
+def member_codes(conn: Connection, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
+    """The codes bound to a member (never their text: only digests are kept) with their
+    series, newest first."""
+    query = (select(coupon_codes.c.id, coupon_codes.c.series_id, coupon_codes.c.uses,
+                    coupon_codes.c.max_uses, coupon_codes.c.created_at,
+                    coupon_series.c.name, coupon_series.c.effect, coupon_series.c.starts_on,
+                    coupon_series.c.ends_on)
+             .join(coupon_series, (coupon_series.c.id == coupon_codes.c.series_id)
+                   & (coupon_series.c.tenant_id == coupon_codes.c.tenant_id))
+             .where(coupon_codes.c.tenant_id == tenant_id,
+                    coupon_codes.c.member_id == member_id)
+             .order_by(coupon_codes.c.id.desc()))
+    return [dict(r._mapping) for r in conn.execute(query)]

@@ -323,3 +323,34 @@ def give_back(conn: Connection, tenant_id: int, receipt_id: int, now: datetime) 
 def applied_view(quote: Quote) -> list[dict[str, Any]]:
     return [{"series_id": c.series_id, "name": c.name, "discount_minor": c.discount_minor,
              "points": c.points} for c in quote.coupons]
+
+
+# The member's own view --------------------------------------------------------------------
+
+def member_coupons(rt: Runtime, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
+    """The coupons bound to a member, newest first, each with its state on the tenant's local
+    day: ``active``, ``upcoming`` (not valid yet), ``used`` (no use left) or ``expired``.
+    The codes' text is not kept, so it is not part of the answer."""
+    with rt.db.read() as conn:
+        tenant = tenancy.get_tenant(conn, tenant_id)
+        if tenant is None or member_store.get_member(conn, tenant_id, member_id) is None:
+            raise NotFound("member not found")
+        rows = store.member_codes(conn, tenant_id, member_id)
+    day = rt.now().astimezone(ZoneInfo(tenant.timezone)).date()
+    found = []
+    for row in rows:
+        if row["uses"] >= row["max_uses"]:
+            state = "used"
+        elif row["ends_on"] is not None and day > row["ends_on"]:
+            state = "expired"
+        elif row["starts_on"] is not None and day < row["starts_on"]:
+            state = "upcoming"
+        else:
+            state = "active"
+        found.append({"id": row["id"], "series_id": row["series_id"], "name": row["name"],
+                      "effect": row["effect"], "state": state,
+                      "uses": row["uses"], "max_uses": row["max_uses"],
+                      "starts_on": row["starts_on"].isoformat() if row["starts_on"] else None,
+                      "ends_on": row["ends_on"].isoformat() if row["ends_on"] else None,
+                      "issued_at": row["created_at"].isoformat()})
+    return found

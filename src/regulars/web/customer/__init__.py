@@ -1,0 +1,16 @@
+"""The customer page: what a member sees on their phone under ``/c/{tenant_id}``.
+
+``access`` signs members in with a one-time code (and out), switches the language and shows
+the referral join page; ``account`` shows the signed-in member's own data: home with the QR
+card, history, receipts, coupons, referral, profile and the data download.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from regulars.web.customer import access, account
+
+router = APIRouter(prefix="/c", include_in_schema=False)
+router.include_router(access.router)
+router.include_router(account.router)

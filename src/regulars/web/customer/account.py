@@ -1,0 +1,103 @@
+"""The signed-in member's own pages: home with the QR card, history, a receipt, coupons,
+the referral code, the profile and the download of their data."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from regulars.errors import InvalidInput
+from regulars.services import member_page
+from regulars.services.member_page import ProfileForm
+from regulars.web.customer.common import MemberReader, member_id_of, qr_svg
+from regulars.web.deps import Form, RuntimeDep
+from regulars.web.forms import errors_of
+from regulars.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+PROFILE_FIELDS = ("first_name", "last_name", "email", "birthday", "consent")
+
+
+@router.get("/{tenant_id}")
+def home(request: Request, runtime: RuntimeDep, reader: MemberReader,
+         tenant_id: int) -> Response:
+    figures = member_page.home(runtime, tenant_id, member_id_of(reader))
+    return render(request, "customer/home.html", reader, tenant_id=tenant_id, page="home",
+                  m=figures, qr=qr_svg(figures["card"]))
+
+
+@router.get("/{tenant_id}/history")
+def history(request: Request, runtime: RuntimeDep, reader: MemberReader, tenant_id: int,
+            before: Annotated[int | None, Query(ge=1)] = None) -> Response:
+    found = member_page.history_page(runtime, tenant_id, member_id_of(reader),
+                                     before_id=before, locale=reader.locale)
+    return render(request, "customer/history.html", reader, tenant_id=tenant_id,
+                  page="history", history=found, first_page=before is None)
+
+
+@router.get("/{tenant_id}/receipts/{receipt_id}")
+def receipt(request: Request, runtime: RuntimeDep, reader: MemberReader, tenant_id: int,
+            receipt_id: int) -> Response:
+    found = member_page.receipt(runtime, tenant_id, member_id_of(reader), receipt_id)
+    return render(request, "customer/receipt.html", reader, tenant_id=tenant_id,
+                  page="history", receipt=found)
+
+
+@router.get("/{tenant_id}/coupons")
+def coupons(request: Request, runtime: RuntimeDep, reader: MemberReader,
+            tenant_id: int) -> Response:
+    groups = member_page.member_coupons(runtime, tenant_id, member_id_of(reader))
+    return render(request, "customer/coupons.html", reader, tenant_id=tenant_id,
+                  page="coupons", groups=groups)
+
+
+@router.get("/{tenant_id}/invite")
+def invite(request: Request, runtime: RuntimeDep, reader: MemberReader,
+           tenant_id: int) -> Response:
+    info = member_page.referral(runtime, tenant_id, member_id_of(reader))
+    link = f"{str(request.base_url).rstrip('/')}/c/{tenant_id}/join?ref={info['code']}"
+    return render(request, "customer/invite.html", reader, tenant_id=tenant_id,
+                  page="invite", info=info, link=link)
+
+
+def _profile(request: Request, runtime: RuntimeDep, reader: MemberReader, tenant_id: int, *,
+             values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+             saved: bool = False, status_code: int = 200) -> Response:
+    member = member_page.home(runtime, tenant_id, member_id_of(reader))
+    shown = values if values is not None else {
+        name: "" if member[name] is None else str(member[name]) for name in PROFILE_FIELDS}
+    return render(request, "customer/profile.html", reader, status_code=status_code,
+                  tenant_id=tenant_id, page="profile", m=member, values=shown,
+                  errors=errors or {}, saved=saved)
+
+
+@router.get("/{tenant_id}/profile")
+def profile(request: Request, runtime: RuntimeDep, reader: MemberReader, tenant_id: int,
+            saved: Annotated[int, Query()] = 0) -> Response:
+    return _profile(request, runtime, reader, tenant_id, saved=bool(saved))
+
+
+@router.post("/{tenant_id}/profile")
+def save_profile(request: Request, runtime: RuntimeDep, reader: MemberReader,
+                 tenant_id: int, form: Form) -> Response:
+    values = {name: str(form.get(name) or "") for name in PROFILE_FIELDS}
+    try:
+        member_page.save_profile(runtime, tenant_id, member_id_of(reader),
+                                 ProfileForm(**values))
+    except InvalidInput as exc:
+        return _profile(request, runtime, reader, tenant_id, values=values,
+                        errors=errors_of(exc, reader), status_code=422)
+    return RedirectResponse(f"/c/{tenant_id}/profile?saved=1", status_code=303)
+
+
+@router.get("/{tenant_id}/data.json")
+def download(runtime: RuntimeDep, reader: MemberReader, tenant_id: int) -> Response:
+    """Everything kept about the member, as a JSON file."""
+    member_id = member_id_of(reader)
+    data = member_page.export(runtime, tenant_id, member_id)
+    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    return Response(body, media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="my-data-{tenant_id}-{member_id}.json"'})
