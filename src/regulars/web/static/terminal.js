@@ -28,6 +28,14 @@
     });
   }
 
+  // One tap records one sale: the server answers a repeat with the same receipt anyway.
+  var saleForm = $("sale-form");
+  if (saleForm) {
+    saleForm.addEventListener("submit", function () {
+      setTimeout(function () { $("commit").disabled = true; }, 0);
+    });
+  }
+
   // Points to spend: number field, slider, "none" and "max".
   var points = $("f-points_to_spend"), range = $("points-range");
   function setPoints(value) {
