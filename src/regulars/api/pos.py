@@ -9,7 +9,15 @@ from fastapi import APIRouter, Response
 from regulars import errors
 from regulars.api.deps import IdempotencyKey, RuntimeDep, Till
 from regulars.api.errors_doc import responses
-from regulars.api.schemas import CommitIn, MemberIn, MemberRefIn, QuoteIn, RefundIn, SaleIn
+from regulars.api.schemas import (
+    CommitIn,
+    MemberIn,
+    MemberRefIn,
+    OtpIn,
+    QuoteIn,
+    RefundIn,
+    SaleIn,
+)
 from regulars.services import checkout, members, rewards, tenants
 from regulars.services.checkout import CommitRequest, Sale
 from regulars.services.idempotency import Outcome
@@ -42,20 +50,30 @@ def quote(body: QuoteIn, till: Till, rt: RuntimeDep) -> dict[str, Any]:
 
 @router.post("/commit", responses=responses(
     errors.InvalidInput, errors.NotFound, errors.IdempotencyMismatch, errors.ReceiptConflict,
-    errors.RedemptionRefused, errors.InsufficientPoints, *COUPON_ERRORS))
+    errors.RedemptionRefused, errors.InsufficientPoints, errors.CodeRefused, *COUPON_ERRORS))
 def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey,
            response: Response) -> dict[str, Any]:
     """Post a paid receipt once. A replay with the same key and body returns the first answer
-    (header ``Idempotent-Replayed: true``)."""
+    (header ``Idempotent-Replayed: true``). Spending more than the program's
+    ``otp_above_points`` needs ``otp_code`` (see ``POST /v1/pos/otp``)."""
     if body.staff_id is not None:
         # Another tenant's staff id (or none at all) must not be stored on this receipt.
         tenants.get_staff(rt, till.tenant_id, body.staff_id)
     req = CommitRequest(sale=_sale(body), receipt_id=body.receipt_id,
                         occurred_at=body.occurred_at, hold_id=body.hold_id,
-                        staff_id=body.staff_id)
+                        staff_id=body.staff_id, otp_code=body.otp_code)
     outcome = checkout.commit(rt, till, req, key=key,
-                              payload=body.model_dump(mode="json"))
+                              payload=body.model_dump(mode="json", exclude={"otp_code"}))
     return _send(outcome, response)
+
+
+@router.post("/otp", responses=responses(errors.InvalidInput, errors.NotFound,
+                                         errors.TooManyAttempts))
+def send_code(body: OtpIn, till: Till, rt: RuntimeDep) -> dict[str, Any]:
+    """Text the member a one-time code (6 digits, valid 5 minutes, 5 attempts) that
+    confirms spending more than the program's ``otp_above_points`` on one receipt. Limited
+    per number (3 in 10 minutes, 10 a day) and per till (60 an hour): 429 with Retry-After."""
+    return checkout.send_spend_code(rt, till, body.member.to_ref())
 
 
 @router.post("/receipts/{receipt_id}/refund", responses=responses(

@@ -136,6 +136,17 @@ class CommitIn(SaleIn):
         default=None, description="when the sale happened, for a till that was offline")
     hold_id: int | None = None
     staff_id: int | None = None
+    otp_code: Annotated[str, Field(max_length=12)] | None = Field(
+        default=None, description="the one-time code sent to the member's phone (POST "
+                                  "/v1/pos/otp), needed when points_to_spend is above the "
+                                  "program's otp_above_points; not part of the idempotent "
+                                  "request, so a replay needs no code")
+
+
+class OtpIn(Strict):
+    """The member who should get a one-time code to confirm spending points."""
+
+    member: MemberRefIn
 
 
 class RefundLineIn(Strict):

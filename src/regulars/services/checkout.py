@@ -8,6 +8,11 @@ another key and the same basket → the first answer; another basket → :class:
 Coupons (see :mod:`regulars.services.coupons`) are screened in a unit of work of their own
 before pricing, so that wrong codes stay counted against the till when the request fails; their
 effects apply after promotions and before the program's discount.
+
+Spending more than the program's ``otp_above_points`` on one receipt needs a one-time code
+sent to the member's phone (:func:`send_spend_code`): the commit checks it in a transaction of
+its own (so wrong attempts stay counted) and uses it inside its own (so a failed commit leaves
+it unused); a replay of a commit already answered needs no code.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from regulars.db import ledger, receipts, tenancy
+from regulars.db import terminal as commit_reads
 from regulars.db.engine import UniqueViolation
 from regulars.db.ledger import EntryContext, Shortfall
 from regulars.db.members import MemberRow
@@ -28,6 +34,7 @@ from regulars.domain.ledger import EntryCode, Posting, SystemAccount
 from regulars.domain.program import Program
 from regulars.domain.promotions import Offers
 from regulars.errors import (
+    CodeRefused,
     IdempotencyMismatch,
     InsufficientPoints,
     InvalidInput,
@@ -35,7 +42,7 @@ from regulars.errors import (
     ReceiptConflict,
     RedemptionRefused,
 )
-from regulars.services import budgets, coupons, levels, members, programs, promotions
+from regulars.services import budgets, coupons, levels, members, otp, programs, promotions
 from regulars.services.auth import Principal
 from regulars.services.idempotency import Outcome, request_hash, run_once
 from regulars.services.members import MemberRef
@@ -65,6 +72,7 @@ class CommitRequest:
     occurred_at: datetime | None = None
     hold_id: int | None = None
     staff_id: int | None = None
+    otp_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,52 @@ def _check_spend(sale: Sale, member: MemberRow | None, quote: Quote) -> None:
         raise RedemptionRefused(
             f"at most {quote.max_spendable_points} points can be spent on this receipt",
             field="points_to_spend")
+
+
+def spend_needs_code(program: Program, points: int) -> bool:
+    """Whether spending ``points`` on one receipt needs a one-time code."""
+    return program.otp_above_points is not None and points > program.otp_above_points
+
+
+def send_spend_code(rt: Runtime, principal: Principal, ref: MemberRef) -> dict[str, Any]:
+    """Text the member a one-time code that confirms a spend above the program's threshold.
+    Raises :class:`NotFound` (no such member, or no phone) and :class:`TooManyAttempts`
+    (too many codes for this number or from this till)."""
+    principal.require("till")
+    phone = otp.send_code(rt, principal.tenant_id, ref, purpose="spend",
+                          terminal_id=principal.terminal_id)
+    return {"sent": True, "phone_ending": phone[-4:],
+            "expires_in_seconds": int(otp.LIFETIME.total_seconds())}
+
+
+def _verify_spend_code(rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
+                       req: CommitRequest, *, key: str) -> int | None:
+    """The id of the verified one-time code this commit needs, or None when it needs none
+    (no spend above the threshold, or a replay of a commit already sent). Raises
+    :class:`CodeRefused` on ``otp_code`` when the code is missing, wrong or expired."""
+    sale = req.sale
+    if not sale.points_to_spend or sale.member is None:
+        return None
+    assert principal.terminal_id is not None
+    with rt.db.read() as conn:
+        _, program = programs.load_current(conn, tenant.id)
+        if not spend_needs_code(program, sale.points_to_spend):
+            return None
+        if commit_reads.commit_seen(conn, tenant.id, key=key,
+                                    terminal_id=principal.terminal_id,
+                                    receipt_no=req.receipt_id):
+            return None
+        member = members.require(conn, tenant.id, tenant.phone_region, sale.member)
+    if not (req.otp_code or "").strip():
+        raise CodeRefused(f"spending more than {program.otp_above_points} points needs the "
+                          "one-time code sent to the member's phone", field="otp_code")
+    if member.phone is None:
+        raise CodeRefused("this member has no phone number to send a code to",
+                          field="otp_code")
+    try:
+        return otp.verify(rt, tenant.id, member.phone, req.otp_code or "", purpose="spend")
+    except CodeRefused as exc:
+        raise CodeRefused(exc.detail, field="otp_code") from exc
 
 
 def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
@@ -187,6 +241,7 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
     tenant = get_tenant(rt, principal.tenant_id)
     if req.sale.coupons:
         coupons.screen(rt, principal, req.sale.coupons)
+    code_id = _verify_spend_code(rt, principal, tenant, req, key=key)
     now = rt.now()
     try:
         with rt.db.write() as conn:
@@ -205,7 +260,8 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
             # Only a new receipt is held to the time limits: a replay answers as the first
             # call did, however old its occurred_at has grown since.
             at = _occurred_at(req.occurred_at, now)
-            body = _commit(conn, rt, principal, tenant, req, digest=digest, now=now, at=at)
+            body = _commit(conn, rt, principal, tenant, req, digest=digest, now=now, at=at,
+                           code_id=code_id)
             receipts.store_response(conn, tenant_id=tenant.id, scope="commit", key=key,
                                     response=body)
             return Outcome(body)
@@ -220,9 +276,16 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
 
 
 def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
-            req: CommitRequest, *, digest: str, now: datetime, at: datetime) -> dict[str, Any]:
+            req: CommitRequest, *, digest: str, now: datetime, at: datetime,
+            code_id: int | None = None) -> dict[str, Any]:
     assert principal.terminal_id is not None and principal.store_id is not None
     sale = req.sale
+    if code_id is not None:
+        # First, so that of two commits racing with one code the second waits here and fails.
+        try:
+            otp.use(conn, tenant.id, code_id, now)
+        except CodeRefused as exc:
+            raise CodeRefused(exc.detail, field="otp_code") from exc
     held = 0
     if req.hold_id is not None:
         member_row = (members.require(conn, tenant.id, tenant.phone_region, sale.member)
@@ -255,6 +318,9 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
                         terminal_id=principal.terminal_id, extra_spendable=held,
                         excluded=excluded)
         _check_spend(sale, priced.member, priced.quote)
+    if code_id is None and spend_needs_code(priced.program, sale.points_to_spend):
+        raise CodeRefused("this spend needs the one-time code sent to the member's phone",
+                          field="otp_code")
     version, program, member, q = priced.version, priced.program, priced.member, priced.quote
     receipt_id = receipts.insert_receipt(
         conn, tenant_id=tenant.id, terminal_id=principal.terminal_id,
@@ -407,6 +473,7 @@ def _response(conn: Connection, tenant: tenancy.TenantRow, priced: _Priced, *,
         "paid_minor": q.paid_minor,
         "points_earned": q.points_earned,
         "max_spendable_points": q.max_spendable_points,
+        "otp_required": spend_needs_code(priced.program, q.points_spent),
         "rate_bp": q.rate_bp,
         "lines": [{"line_no": ln.line_no, "sku": ln.sku, "gross_minor": ln.gross_minor,
                    "discount_minor": (ln.till_discount_minor + ln.program_discount_minor

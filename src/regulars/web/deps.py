@@ -151,8 +151,12 @@ async def _till_session(request: Request, runtime: RuntimeDep) -> WebSession:
 TillSession = Annotated[WebSession, Depends(_till_session)]
 
 
-async def _cashier_session(request: Request, runtime: RuntimeDep,
-                           till: TillSession) -> WebSession:
+async def _cashier_session(request: Request, runtime: RuntimeDep) -> WebSession:
+    # The till's session is required but its CSRF token is not: a cashier's forms echo the
+    # cashier's token, checked below.
+    till = session_from(request, runtime, "till")
+    if till is None:
+        raise SignInRequired("/terminal/pair")
     session = session_from(request, runtime, "cashier")
     if session is None or session.terminal_id != till.terminal_id:
         raise SignInRequired("/terminal/sign-in")

@@ -1,0 +1,246 @@
+"""Finding or registering the member, pricing the basket as the cashier types, the one-time
+code for a large spend, and the commit."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from regulars.domain.engine import BasketLine
+from regulars.errors import InvalidInput, NotFound, RegularsError
+from regulars.services import checkout, members
+from regulars.services import terminal as till_service
+from regulars.services.checkout import CommitRequest, Sale
+from regulars.services.members import MemberRef, Registration
+from regulars.services.web_auth import WebSession
+from regulars.web.deps import CashierSession, Form, RuntimeDep
+from regulars.web.forms import errors_of, parse_int, parse_money
+from regulars.web.templating import Reader, render
+from regulars.web.terminal import reader_of, router
+
+MAX_LINES = 50
+
+
+@dataclass
+class Basket:
+    """The sale form as typed (to show it again) and as parsed."""
+
+    rows: list[dict[str, str]]
+    member_id: int | None
+    points_text: str
+    otp_code: str
+    receipt_no: str
+    key: str
+    lines: tuple[BasketLine, ...] = ()
+    points: int = 0
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _new_ids() -> tuple[str, str]:
+    return "T" + secrets.token_hex(5).upper(), secrets.token_urlsafe(18)
+
+
+def _basket(form: FormData | None, reader: Reader) -> Basket:
+    """Read the sale form; errors name the field (``price-0``, ``qty-1``,
+    ``points_to_spend``)."""
+    def many(name: str) -> list[str]:
+        return [str(v) for v in form.getlist(name)] if form is not None else []
+
+    def one(name: str) -> str:
+        return str(form.get(name) or "").strip() if form is not None else ""
+
+    prices, names, categories, quantities = many("price"), many("name"), many("category"), \
+        many("qty")
+    rows = [{"price": price,
+             "name": names[i] if i < len(names) else "",
+             "category": categories[i] if i < len(categories) else "",
+             "qty": quantities[i] if i < len(quantities) else "1"}
+            for i, price in enumerate(prices[:MAX_LINES])] or [
+        {"price": "", "name": "", "category": "", "qty": "1"}]
+    member_text = one("member_id")
+    receipt_no, key = one("receipt_no"), one("key")
+    if not (receipt_no and key):
+        receipt_no, key = _new_ids()
+    basket = Basket(rows=rows, member_id=int(member_text) if member_text.isdigit() else None,
+                    points_text=one("points_to_spend") or "0", otp_code=one("otp_code"),
+                    receipt_no=receipt_no[:64], key=key[:200])
+    lines = []
+    digits = reader.minor_digits()
+    for i, row in enumerate(rows):
+        if not row["price"].strip():
+            continue
+        try:
+            price = parse_money(row["price"], digits=digits, field=f"price-{i}")
+            milli = parse_money(row["qty"] or "1", digits=3, field=f"qty-{i}")
+            if milli <= 0:
+                raise InvalidInput("the quantity must be more than 0", field=f"qty-{i}")
+        except InvalidInput as exc:
+            basket.errors.update(errors_of(exc, reader))
+            continue
+        name = row["name"].strip()[:200] or reader.gettext("Sale")
+        lines.append(BasketLine(sku=f"L{i + 1}", name=name,
+                                category=row["category"].strip()[:64], quantity_milli=milli,
+                                unit_price_minor=price))
+    if not lines and not basket.errors:
+        basket.errors["price-0"] = reader.gettext("enter the amount of the bill")
+    try:
+        basket.points = parse_int(basket.points_text, field="points_to_spend",
+                                  maximum=10 ** 9)
+    except InvalidInput as exc:
+        basket.errors.update(errors_of(exc, reader))
+    basket.lines = tuple(lines)
+    return basket
+
+
+def _sale(basket: Basket) -> Sale:
+    ref = MemberRef(id=basket.member_id) if basket.member_id is not None else None
+    return Sale(member=ref, lines=basket.lines, points_to_spend=basket.points)
+
+
+def _payload(basket: Basket) -> dict[str, Any]:
+    """What the commit's idempotency key is bound to (the code is not part of it)."""
+    return {"receipt_id": basket.receipt_no, "member": basket.member_id,
+            "points_to_spend": basket.points,
+            "lines": [{"sku": ln.sku, "name": ln.name, "category": ln.category,
+                       "quantity_milli": ln.quantity_milli,
+                       "unit_price_minor": ln.unit_price_minor} for ln in basket.lines]}
+
+
+# Finding and registering the member --------------------------------------------------------
+
+def _find_page(request: Request, runtime: RuntimeDep, cashier: WebSession, *,
+               errors: dict[str, str], values: dict[str, str], offer_register: bool = False,
+               status_code: int = 200) -> Response:
+    return render(request, "terminal/find.html", reader_of(runtime, request, cashier),
+                  status_code=status_code, errors=errors, values=values,
+                  offer_register=offer_register)
+
+
+@router.get("")
+def find_page(request: Request, runtime: RuntimeDep, cashier: CashierSession) -> Response:
+    return _find_page(request, runtime, cashier, errors={}, values={})
+
+
+@router.post("/find")
+def find(request: Request, runtime: RuntimeDep, cashier: CashierSession,
+         form: Form) -> Response:
+    text, qr = str(form.get("q") or ""), str(form.get("qr") or "")
+    try:
+        found = till_service.find_member(runtime, cashier, text=text, qr=qr)
+    except NotFound as exc:
+        reader = reader_of(runtime, request, cashier)
+        phone = text if not qr and text.strip() else ""
+        return _find_page(request, runtime, cashier, errors=errors_of(exc, reader),
+                          values={"q": text, "phone": phone}, offer_register=True,
+                          status_code=404)
+    except RegularsError as exc:
+        reader = reader_of(runtime, request, cashier)
+        return _find_page(request, runtime, cashier, errors=errors_of(exc, reader),
+                          values={"q": text}, status_code=422)
+    return RedirectResponse(f"/terminal/sale?member={found['id']}", status_code=303)
+
+
+@router.post("/register")
+def register(request: Request, runtime: RuntimeDep, cashier: CashierSession,
+             form: Form) -> Response:
+    values = {name: str(form.get(name) or "").strip() for name in ("phone", "first_name")}
+    consent = "full" if form.get("offers") else "earn_only"
+    principal = till_service.principal_for(cashier)
+    try:
+        if not form.get("agree"):
+            raise InvalidInput("the customer must agree to the program's terms",
+                               field="agree")
+        view, created = members.register(
+            runtime, principal.tenant_id,
+            Registration(phone=values["phone"], first_name=values["first_name"] or None,
+                         consent=consent),
+            store_id=principal.store_id, terminal_id=principal.terminal_id)
+    except RegularsError as exc:
+        reader = reader_of(runtime, request, cashier)
+        return _find_page(request, runtime, cashier, errors=errors_of(exc, reader),
+                          values={**values, "q": values["phone"]}, offer_register=True,
+                          status_code=422)
+    flag = "registered" if created else "known"
+    return RedirectResponse(f"/terminal/sale?member={view['id']}&{flag}=1", status_code=303)
+
+
+# Selling ---------------------------------------------------------------------------------
+
+def _sale_page(request: Request, runtime: RuntimeDep, cashier: WebSession, basket: Basket,
+               *, notice: str = "", status_code: int = 200) -> Response:
+    member = (till_service.member(runtime, cashier, basket.member_id)
+              if basket.member_id is not None else None)
+    return render(request, "terminal/sale.html", reader_of(runtime, request, cashier),
+                  status_code=status_code, member=member, basket=basket,
+                  errors=basket.errors, notice=notice)
+
+
+@router.get("/sale")
+def sale_page(request: Request, runtime: RuntimeDep, cashier: CashierSession,
+              member: int | None = None, registered: int = 0, known: int = 0) -> Response:
+    receipt_no, key = _new_ids()
+    basket = Basket(rows=[{"price": "", "name": "", "category": "", "qty": "1"}],
+                    member_id=member, points_text="0", otp_code="", receipt_no=receipt_no,
+                    key=key)
+    notice = "registered" if registered else "known" if known else ""
+    return _sale_page(request, runtime, cashier, basket, notice=notice)
+
+
+@router.post("/quote")
+def quote(request: Request, runtime: RuntimeDep, cashier: CashierSession,
+          form: Form) -> Response:
+    """The live price of the basket (an htmx fragment): always 200, errors inside."""
+    reader = reader_of(runtime, request, cashier)
+    basket = _basket(form, reader)
+    answer = None
+    errors = dict(basket.errors)
+    if basket.lines and not errors:
+        try:
+            answer = checkout.quote(runtime, till_service.principal_for(cashier),
+                                    _sale(basket))
+        except RegularsError as exc:
+            errors = errors_of(exc, reader)
+    return render(request, "terminal/_quote.html", reader, quote=answer, errors=errors)
+
+
+@router.post("/otp")
+def send_code(request: Request, runtime: RuntimeDep, cashier: CashierSession,
+              form: Form) -> Response:
+    """Text the member the code that confirms a large spend (an htmx fragment)."""
+    reader = reader_of(runtime, request, cashier)
+    raw = str(form.get("member_id") or "")
+    sent = None
+    errors: dict[str, str] = {}
+    try:
+        if not raw.isdigit():
+            raise InvalidInput("find the member first", field="otp_code")
+        sent = checkout.send_spend_code(runtime, till_service.principal_for(cashier),
+                                        MemberRef(id=int(raw)))
+    except RegularsError as exc:
+        errors = {"otp_code": errors_of(exc, reader).popitem()[1]}
+    return render(request, "terminal/_otp.html", reader, sent=sent, errors=errors)
+
+
+@router.post("/commit")
+def commit(request: Request, runtime: RuntimeDep, cashier: CashierSession,
+           form: Form) -> Response:
+    reader = reader_of(runtime, request, cashier)
+    basket = _basket(form, reader)
+    if basket.errors:
+        return _sale_page(request, runtime, cashier, basket, status_code=422)
+    request_ = CommitRequest(sale=_sale(basket), receipt_id=basket.receipt_no,
+                             staff_id=cashier.staff_id, otp_code=basket.otp_code or None)
+    try:
+        outcome = checkout.commit(runtime, till_service.principal_for(cashier), request_,
+                                  key=basket.key, payload=_payload(basket))
+    except RegularsError as exc:
+        basket.errors = errors_of(exc, reader)
+        status = exc.status if exc.status in (404, 409, 422, 429) else 422
+        return _sale_page(request, runtime, cashier, basket, status_code=status)
+    receipt_pk = outcome.body["receipt"]["id"]
+    return RedirectResponse(f"/terminal/receipts/{receipt_pk}?done=1", status_code=303)

@@ -1,0 +1,80 @@
+"""The cashier terminal in a phone-sized browser: pair, PIN, find, register, sell with points
+and a one-time code, refund."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from regulars.services import members, programs, tenants, web_auth
+from regulars.services.members import MemberRef, Registration
+from tests.conftest import make_shop
+from tests.e2e.browser.conftest import LiveServer, screenshot
+from tests.e2e.browser.terminal_flows import (
+    find_member,
+    pair_and_sign_in,
+    refund,
+    register_member,
+    sell,
+)
+
+PHONE = "+79161234567"
+
+
+@pytest.fixture
+def phone_page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB",
+                                  has_touch=True, is_mobile=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def test_a_cashier_sells_and_refunds_on_a_phone(live_server: LiveServer,
+                                                phone_page: Any) -> None:
+    rt, page, url = live_server.runtime, phone_page, live_server.url
+    shop = make_shop(rt)
+    programs.save(rt, shop.tenant_id, programs.parse_rules(
+        {"otp_above_points": 100, "welcome_bonus_points": 50}))
+    staff = tenants.create_staff(rt, shop.tenant_id, name="Vera", email=None, role="cashier",
+                                 store_id=shop.store_id)
+    web_auth.set_pin(rt, shop.tenant_id, int(staff["id"]), "2468")
+    view, _ = members.register(rt, shop.tenant_id, Registration(phone=PHONE, first_name="Olga"))
+    members.adjust(rt, shop.tenant_id, int(view["id"]), points=1_000, reason="test",
+                   key="grant-1")
+
+    page.goto(url + "/terminal")
+    page.fill("#f-key", "rgt_wrong")
+    page.click("button[type=submit]")
+    expect(page.locator("#e-key")).to_contain_text("unknown or revoked till key")
+    page.fill("#f-key", shop.till_keys[0])
+    page.click("button[type=submit]")
+    page.get_by_role("link", name="Vera", exact=True).click()
+    expect(page.locator(".keypad")).to_be_visible()
+    screenshot(page, "terminal-signin")
+    pair_and_sign_in(page, url, shop.till_keys[0], "Vera", "2468")
+
+    find_member(page, url, "8 916 123-45-67")
+    expect(page.locator("#member-card")).to_contain_text("Olga")
+    screenshot(page, "terminal-member")
+
+    register_member(page, url, "8 916 555 44 33", "Ivan")
+    expect(page.locator("#member-balance")).to_have_text("50")
+
+    receipt_no = sell(page, url, PHONE, "1000", 200, code=live_server.last_code,
+                      before_commit=lambda: screenshot(page, "terminal-sale"))
+    expect(page.locator("#receipt")).to_contain_text("200")
+    screenshot(page, "terminal-receipt")
+    balance = members.get(rt, shop.tenant_id, MemberRef(phone=PHONE))["balance_points"]
+    assert balance == 50 + 1_000 - 200 + 24  # welcome, grant, spent, 3 % of 800.00 paid
+
+    refund(page, url, receipt_no)
+    expect(page.locator("#refunds")).to_contain_text("200 points returned")
+    assert members.get(rt, shop.tenant_id, MemberRef(phone=PHONE))["balance_points"] == 1_050
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
