@@ -48,6 +48,8 @@ def mount(app: FastAPI) -> None:
                       businesses=web_auth.businesses(runtime))
 
     @app.get("/language", include_in_schema=False)
+    @app.get("/console/language", include_in_schema=False)
+    @app.get("/terminal/language", include_in_schema=False)
     def choose_language(request: Request, runtime: RuntimeDep,
                         lang: Annotated[str, Query(max_length=5)],
                         back: Annotated[str, Query(max_length=500)] = "/") -> Response:

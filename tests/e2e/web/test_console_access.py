@@ -60,3 +60,19 @@ def test_a_cashier_cannot_use_the_console(client: TestClient, rt: Runtime, shop:
                                                    "password": "correct horse",
                                                    "csrf": csrf_of(page.text)})
     assert response.status_code == 422
+
+
+def test_staff_choose_their_language_over_the_business_s(client: TestClient, rt: Runtime,
+                                                         shop: Shop) -> None:
+    add_staff(rt, shop.tenant_id, role="owner", email="boss@example.com", language=None)
+    sign_in(client, "boss@example.com")
+    home = client.get("/console")
+    assert '<html lang="ru">' in home.text and "Участники" in home.text  # the shop's ru_RU
+    for language, word in (("uk", "Учасники"), ("bg", "Членове"), ("en", "Members")):
+        switched = client.get(f"/console/language?lang={language}&back=/console")
+        assert switched.status_code == 200 and f'<html lang="{language}">' in switched.text
+        assert word in switched.text
+    # Kept on the staff member, not only in this browser.
+    client.cookies.clear()
+    sign_in(client, "boss@example.com")
+    assert '<html lang="en">' in client.get("/console").text

@@ -73,7 +73,7 @@ def test_an_empty_business_has_no_averages(rt: Runtime, shop: Shop) -> None:
 def test_the_page_shows_the_figures_and_charts(client: TestClient, rt: Runtime, shop: Shop,
                                               clock: FakeClock) -> None:
     build(rt, shop, clock)
-    add_staff(rt, shop.tenant_id, role="analyst", email="a@example.com")
+    add_staff(rt, shop.tenant_id, role="analyst", email="a@example.com", language=None)
     sign_in(client, "a@example.com")
     page = client.get("/console")
     assert page.status_code == 200
