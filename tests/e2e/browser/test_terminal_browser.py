@@ -39,6 +39,7 @@ def phone_page(browser: Any) -> Iterator[Any]:
 def test_a_cashier_sells_and_refunds_on_a_phone(live_server: LiveServer,
                                                 phone_page: Any) -> None:
     rt, page, url = live_server.runtime, phone_page, live_server.url
+    page.context.add_cookies([{"name": "rg_lang", "value": "en", "url": url}])  # shop: ru_RU
     shop = make_shop(rt)
     programs.save(rt, shop.tenant_id, programs.parse_rules(
         {"otp_above_points": 100, "welcome_bonus_points": 50}))

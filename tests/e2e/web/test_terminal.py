@@ -45,6 +45,12 @@ def sign_in(client: TestClient, staff_id: int, pin: str = PIN) -> None:
     assert response.status_code == 303, response.text
 
 
+@pytest.fixture(autouse=True)
+def english(client: TestClient) -> None:
+    """The test shop speaks Russian; these tests read the terminal in English."""
+    client.cookies.set("rg_lang", "en")
+
+
 @pytest.fixture
 def cashier(rt: Runtime, shop: Shop) -> int:
     return add_cashier(rt, shop.tenant_id, "Vera", store_id=shop.store_id)
