@@ -37,9 +37,16 @@ class RegularsError(Exception):
     code = "error"
     status = 400
 
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, detail: str, *, field: str | None = None,
+                 params: dict[str, object] | None = None) -> None:
+        """``detail`` may be a template with ``%(name)s`` placeholders filled from ``params``:
+        the API shows the filled text, and the pages translate the template before filling
+        it, so a message with numbers in it still reads in the reader's language."""
+        text = detail % params if params else detail
+        super().__init__(text)
+        self.detail = text
+        self.template = detail
+        self.params = params or {}
         self.field = field
 
 
@@ -113,8 +120,8 @@ class TooManyAttempts(RegularsError):
     status = 429
 
     def __init__(self, detail: str, *, retry_after_seconds: int,
-                 field: str | None = None) -> None:
-        super().__init__(detail, field=field)
+                 field: str | None = None, params: dict[str, object] | None = None) -> None:
+        super().__init__(detail, field=field, params=params)
         self.retry_after_seconds = retry_after_seconds
 
 

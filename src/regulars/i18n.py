@@ -27,6 +27,11 @@ LANGUAGES: dict[str, str] = {"en": "English", "ru": "Русский", "uk": "У�
 DEFAULT_LOCALE = {"en": "en_GB", "ru": "ru_RU", "uk": "uk_UA", "bg": "bg_BG"}
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogs where it is chosen, to be translated where shown."""
+    return message
+
+
 def language_of(locale: str | None) -> str | None:
     """The supported language of ``locale`` (``"ru_RU"`` → ``"ru"``), or None."""
     if not locale:

@@ -194,7 +194,8 @@ class ProfileForm:
 def _text(value: str, field: str) -> str | None:
     cleaned = value.strip()
     if len(cleaned) > _NAME_MAX:
-        raise InvalidInput(f"at most {_NAME_MAX} characters", field=field)
+        raise InvalidInput("at most %(count)s characters", field=field,
+                           params={"count": _NAME_MAX})
     return cleaned or None
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, text
 from regulars import i18n
 from regulars.db import web
 from regulars.errors import CodeRefused, NotFound, TooManyAttempts
+from regulars.i18n import N_
 from regulars.services import members
 from regulars.services.members import MemberRef
 from regulars.services.messaging import TextMessage
@@ -102,24 +103,26 @@ def verify(rt: Runtime, tenant_id: int, phone: str, code: str, *, purpose: str) 
     code = code.strip().replace(" ", "")
     now = rt.now()
     refusal: str | None = None
+    params: dict[str, object] = {}
     with rt.db.write() as conn:
         found = web.newest_code(conn, tenant_id, phone, purpose)
         if found is None:
-            refusal = "no code was sent to this number; ask for one"
+            refusal = N_("no code was sent to this number; ask for one")
         elif found["used_at"] is not None:
-            refusal = "this code was already used; ask for a new one"
+            refusal = N_("this code was already used; ask for a new one")
         elif found["expires_at"] <= now:
-            refusal = "the code has expired; ask for a new one"
+            refusal = N_("the code has expired; ask for a new one")
         elif not web.take_attempt(conn, tenant_id, found["id"], max_attempts=MAX_ATTEMPTS,
                                   now=now):
-            refusal = "too many wrong attempts; ask for a new code"
+            refusal = N_("too many wrong attempts; ask for a new code")
         elif not (len(code) == DIGITS and code.isdigit()
                   and hmac.compare_digest(_hash(found["salt"], code), found["code_hash"])):
             left = MAX_ATTEMPTS - found["attempts"] - 1
-            refusal = (f"the code is wrong ({left} attempts left)" if left > 0
-                       else "the code is wrong; ask for a new one")
+            refusal = (N_("the code is wrong (%(left)s attempts left)") if left > 0
+                       else N_("the code is wrong; ask for a new one"))
+            params = {"left": left} if left > 0 else {}
     if refusal is not None or found is None:
-        raise CodeRefused(refusal or "no code", field="code")
+        raise CodeRefused(refusal or "no code", field="code", params=params)
     return int(found["id"])
 
 

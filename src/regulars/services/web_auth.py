@@ -114,8 +114,8 @@ def _checked(rt: Runtime, tenant_id: int, staff_id: int, hashed: str | None, sec
 
 def check_password(password: str, *, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters",
-                           field=field)
+        raise InvalidInput("the password needs at least %(count)s characters", field=field,
+                           params={"count": MIN_PASSWORD})
 
 
 def check_pin(pin: str, *, field: str = "pin") -> None:

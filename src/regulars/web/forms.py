@@ -8,7 +8,7 @@ from regulars.web.templating import Reader
 
 def errors_of(exc: RegularsError, reader: Reader) -> dict[str, str]:
     """``{field: message}`` for a form; an error that names no field goes to ``_form``."""
-    return {exc.field or "_form": reader.gettext(exc.detail)}
+    return {exc.field or "_form": reader.gettext(exc.template, **exc.params)}
 
 
 def parse_money(text: str, *, digits: int, field: str) -> int:
@@ -19,7 +19,8 @@ def parse_money(text: str, *, digits: int, field: str) -> int:
         cleaned = cleaned.replace(",", ".")
     whole, _, fraction = cleaned.partition(".")
     if not whole.isdigit() or (fraction and not fraction.isdigit()) or len(fraction) > digits:
-        raise InvalidInput(f"enter an amount with at most {digits} decimals", field=field)
+        raise InvalidInput("enter an amount with at most %(digits)s decimals", field=field,
+                           params={"digits": digits})
     scale: int = 10 ** digits
     return int(whole) * scale + int(fraction.ljust(digits, "0") or 0)
 
@@ -27,5 +28,6 @@ def parse_money(text: str, *, digits: int, field: str) -> int:
 def parse_int(text: str, *, field: str, minimum: int = 0, maximum: int = 10 ** 12) -> int:
     cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
     if not cleaned.lstrip("-").isdigit() or not minimum <= int(cleaned) <= maximum:
-        raise InvalidInput(f"enter a whole number from {minimum} to {maximum}", field=field)
+        raise InvalidInput("enter a whole number from %(minimum)s to %(maximum)s", field=field,
+                           params={"minimum": minimum, "maximum": maximum})
     return int(cleaned)
