@@ -107,13 +107,18 @@ def reader_for(runtime: Runtime, request: Request, session: WebSession | None,
 
 # Console ---------------------------------------------------------------------------------
 
+async def _checked(request: Request, session: WebSession) -> WebSession:
+    """``session``, once an unsafe request has echoed its CSRF token."""
+    if request.method not in ("GET", "HEAD"):
+        check_csrf(request, session, await request.form())
+    return session
+
+
 async def _staff_session(request: Request, runtime: RuntimeDep) -> WebSession:
     session = session_from(request, runtime, "staff")
     if session is None:
         raise SignInRequired("/console/login")
-    if request.method not in ("GET", "HEAD"):
-        check_csrf(request, session, await request.form())
-    return session
+    return await _checked(request, session)
 
 
 StaffSession = Annotated[WebSession, Depends(_staff_session)]
@@ -143,9 +148,7 @@ async def _till_session(request: Request, runtime: RuntimeDep) -> WebSession:
     session = session_from(request, runtime, "till")
     if session is None:
         raise SignInRequired("/terminal/pair")
-    if request.method not in ("GET", "HEAD"):
-        check_csrf(request, session, await request.form())
-    return session
+    return await _checked(request, session)
 
 
 TillSession = Annotated[WebSession, Depends(_till_session)]
@@ -160,9 +163,7 @@ async def _cashier_session(request: Request, runtime: RuntimeDep) -> WebSession:
     session = session_from(request, runtime, "cashier")
     if session is None or session.terminal_id != till.terminal_id:
         raise SignInRequired("/terminal/sign-in")
-    if request.method not in ("GET", "HEAD"):
-        check_csrf(request, session, await request.form())
-    return session
+    return await _checked(request, session)
 
 
 CashierSession = Annotated[WebSession, Depends(_cashier_session)]
@@ -175,9 +176,7 @@ async def _member_session(request: Request, runtime: RuntimeDep,
     session = session_from(request, runtime, "member")
     if session is None or session.tenant_id != tenant_id:
         raise SignInRequired(f"/c/{tenant_id}/sign-in")
-    if request.method not in ("GET", "HEAD"):
-        check_csrf(request, session, await request.form())
-    return session
+    return await _checked(request, session)
 
 
 MemberSession = Annotated[WebSession, Depends(_member_session)]
