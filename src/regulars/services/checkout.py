@@ -165,15 +165,16 @@ def _verify_spend_code(rt: Runtime, principal: Principal, tenant: tenancy.Tenant
             return None
         member = members.require(conn, tenant.id, tenant.phone_region, sale.member)
     if not (req.otp_code or "").strip():
-        raise CodeRefused(f"spending more than {program.otp_above_points} points needs the "
-                          "one-time code sent to the member's phone", field="otp_code")
+        raise CodeRefused("spending more than %(points)s points needs the one-time code sent "
+                          "to the member's phone", field="otp_code",
+                          params={"points": program.otp_above_points})
     if member.phone is None:
         raise CodeRefused("this member has no phone number to send a code to",
                           field="otp_code")
     try:
         return otp.verify(rt, tenant.id, member.phone, req.otp_code or "", purpose="spend")
     except CodeRefused as exc:
-        raise CodeRefused(exc.detail, field="otp_code") from exc
+        raise CodeRefused(exc.template, field="otp_code", params=exc.params) from exc
 
 
 def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
@@ -285,7 +286,7 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
         try:
             otp.use(conn, tenant.id, code_id, now)
         except CodeRefused as exc:
-            raise CodeRefused(exc.detail, field="otp_code") from exc
+            raise CodeRefused(exc.template, field="otp_code", params=exc.params) from exc
     held = 0
     if req.hold_id is not None:
         member_row = (members.require(conn, tenant.id, tenant.phone_region, sale.member)
