@@ -206,8 +206,8 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
             # call did, however old its occurred_at has grown since.
             at = _occurred_at(req.occurred_at, now)
             body = _commit(conn, rt, principal, tenant, req, digest=digest, now=now, at=at)
-            receipts.store_response(conn, tenant_id=tenant.id, scope="commit", key=key,
-                                    response=body)
+            receipts.store_responses(conn, tenant_id=tenant.id, scope="commit", key=key,
+                                     receipt_id=body["receipt"]["id"], response=body)
             return Outcome(body)
     except UniqueViolation:
         # A concurrent request with the same receipt id won the race: answer as it did.
@@ -256,24 +256,23 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
                         excluded=excluded)
         _check_spend(sale, priced.member, priced.quote)
     version, program, member, q = priced.version, priced.program, priced.member, priced.quote
-    receipt_id = receipts.insert_receipt(
-        conn, tenant_id=tenant.id, terminal_id=principal.terminal_id,
+    receipt_id = receipts.insert_receipt_with_lines(
+        conn, [
+            {"line_no": ln.line_no, "sku": ln.sku, "name": line.name, "category": ln.category,
+             "quantity_milli": ln.quantity_milli, "unit_price_minor": line.unit_price_minor,
+             "gross_minor": ln.gross_minor,
+             "discount_minor": (ln.till_discount_minor + ln.program_discount_minor
+                                + ln.promotion_discount_minor + ln.coupon_discount_minor),
+             "points_spent": ln.points_spent, "paid_minor": ln.paid_minor,
+             "points_earned": ln.points_earned}
+            for ln, line in zip(q.lines, sale.lines, strict=True)],
+        tenant_id=tenant.id, terminal_id=principal.terminal_id,
         store_id=principal.store_id, staff_id=req.staff_id, receipt_no=req.receipt_id,
         member_id=member.id if member else None, status="committed", program_version=version,
         gross_minor=q.gross_minor, discount_minor=q.discount_minor,
         points_spent=q.points_spent, points_discount_minor=q.points_discount_minor,
         paid_minor=q.paid_minor, points_earned=q.points_earned, request_hash=digest,
         response={}, occurred_at=at, recorded_at=now)
-    receipts.insert_lines(conn, [
-        {"tenant_id": tenant.id, "receipt_id": receipt_id, "line_no": ln.line_no,
-         "sku": ln.sku, "name": line.name, "category": ln.category,
-         "quantity_milli": ln.quantity_milli, "unit_price_minor": line.unit_price_minor,
-         "gross_minor": ln.gross_minor,
-         "discount_minor": (ln.till_discount_minor + ln.program_discount_minor
-                            + ln.promotion_discount_minor + ln.coupon_discount_minor),
-         "points_spent": ln.points_spent, "paid_minor": ln.paid_minor,
-         "points_earned": ln.points_earned}
-        for ln, line in zip(q.lines, sale.lines, strict=True)])
     promotions.record(conn, tenant.id, receipt_id, q, day=day,
                       member_id=member.id if member else None, offers=priced.offers, at=at)
     coupons.use(conn, tenant.id, receipt_id, q, terminal_id=principal.terminal_id, now=now)
@@ -322,7 +321,6 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
     body["receipt"] = {"id": receipt_id, "receipt_id": req.receipt_id, "status": "committed",
                        "occurred_at": at.isoformat(), "recorded_at": now.isoformat()}
     body["entries"] = entry_ids
-    receipts.set_receipt_response(conn, tenant.id, receipt_id, body)
     return body
 
 
@@ -389,9 +387,8 @@ def _response(conn: Connection, tenant: tenancy.TenantRow, priced: _Priced, *,
     member_body = None
     if member is not None:
         if after:
-            state = ledger.account_state(conn, tenant.id, member.id)
+            state, spendable = ledger.state_and_spendable(conn, tenant.id, member.id, now)
             balance = state.balance
-            spendable = ledger.spendable_points(conn, tenant.id, state, now)
         else:
             balance, spendable = member.balance, priced.spendable
         member_body = {"id": member.id, "phone": member.phone, "balance_points": balance,
