@@ -143,12 +143,13 @@ def state_and_spendable(conn: Connection, tenant_id: int, member_id: int,
     return state, max(0, int(row.lot_sum) - live - state.debt)
 
 
+_OPEN_LOTS = (select(lots.c.id, lots.c.remaining, lots.c.available_at, lots.c.expires_at)
+              .where(lots.c.tenant_id == bindparam("tenant_id"),
+                     lots.c.account_id == bindparam("account_id"), lots.c.remaining > 0))
+
+
 def open_lots(conn: Connection, tenant_id: int, account_id: int) -> list[Lot]:
-    rows = conn.execute(
-        select(lots.c.id, lots.c.remaining, lots.c.available_at, lots.c.expires_at)
-        .where(lots.c.tenant_id == tenant_id, lots.c.account_id == account_id,
-               lots.c.remaining > 0)
-    ).all()
+    rows = conn.execute(_OPEN_LOTS, {"tenant_id": tenant_id, "account_id": account_id}).all()
     return [Lot(id=r.id, remaining=r.remaining, available_at=r.available_at,
                 expires_at=r.expires_at) for r in rows]
 
@@ -161,23 +162,27 @@ def live_held(conn: Connection, tenant_id: int, state: AccountState, now: dateti
     """
     if state.held == 0:
         return 0
-    lapsed = conn.execute(
-        select(func.coalesce(func.sum(holds.c.points), 0))
-        .where(holds.c.tenant_id == tenant_id, holds.c.account_id == state.id,
-               holds.c.status == "open", holds.c.expires_at <= now)
-    ).scalar_one()
+    lapsed = conn.execute(_LAPSED, {"tenant_id": tenant_id, "account_id": state.id,
+                                    "now": now}).scalar_one()
     return state.held - int(lapsed)
+
+
+_LAPSED = (select(func.coalesce(func.sum(holds.c.points), 0))
+           .where(holds.c.tenant_id == bindparam("tenant_id"),
+                  holds.c.account_id == bindparam("account_id"),
+                  holds.c.status == "open", holds.c.expires_at <= bindparam("now")))
+_SPENDABLE = (select(func.coalesce(func.sum(lots.c.remaining), 0))
+              .where(lots.c.tenant_id == bindparam("tenant_id"),
+                     lots.c.account_id == bindparam("account_id"), lots.c.remaining > 0,
+                     lots.c.available_at <= bindparam("now"),
+                     (lots.c.expires_at.is_(None)) | (lots.c.expires_at > bindparam("now"))))
 
 
 def spendable_points(conn: Connection, tenant_id: int, state: AccountState,
                      now: datetime) -> int:
     """Points the member may spend at ``now``: spendable lots less live holds and debt."""
-    lot_sum = conn.execute(
-        select(func.coalesce(func.sum(lots.c.remaining), 0))
-        .where(lots.c.tenant_id == tenant_id, lots.c.account_id == state.id,
-               lots.c.remaining > 0, lots.c.available_at <= now,
-               (lots.c.expires_at.is_(None)) | (lots.c.expires_at > now))
-    ).scalar_one()
+    lot_sum = conn.execute(_SPENDABLE, {"tenant_id": tenant_id, "account_id": state.id,
+                                        "now": now}).scalar_one()
     return max(0, int(lot_sum) - live_held(conn, tenant_id, state, now) - state.debt)
 
 

@@ -235,20 +235,34 @@ def spend_sums(conn: Connection, tenant_id: int, member_id: int, *, until: datet
 
     Inclusive, so that the receipt a commit has just written counts for the level it reaches
     (a quote prices before its own receipt exists, so it never counts itself)."""
+    row = conn.execute(_SPEND_SUMS, {
+        "tenant_id": tenant_id, "member_id": member_id, "until": until,
+        "rolling_from": rolling_from, "year_from": year_from,
+        "last_year_from": last_year_from}).one()
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+
+
+def _spend_sums() -> Any:
     net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
     at = receipts.c.occurred_at
 
     def window(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, net), else_=0)), 0)
 
-    row = conn.execute(select(
+    def moment(name: str) -> Any:
+        return bindparam(name, type_=at.type)
+
+    return select(
         func.coalesce(func.sum(net), 0),
-        window(at >= rolling_from),
-        window(at >= year_from),
-        window((at >= last_year_from) & (at < year_from)),
-    ).where(receipts.c.tenant_id == tenant_id, receipts.c.member_id == member_id,
-            receipts.c.status != "voided", at <= until)).one()
-    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+        window(at >= moment("rolling_from")),
+        window(at >= moment("year_from")),
+        window((at >= moment("last_year_from")) & (at < moment("year_from"))),
+    ).where(receipts.c.tenant_id == bindparam("tenant_id"),
+            receipts.c.member_id == bindparam("member_id"),
+            receipts.c.status != "voided", at <= moment("until"))
+
+
+_SPEND_SUMS = _spend_sums()  # built once: it runs on every quote and commit
 
 
 def move_receipts(conn: Connection, tenant_id: int, from_member: int, to_member: int) -> None:

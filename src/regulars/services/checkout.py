@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
@@ -23,7 +24,7 @@ from regulars.db.engine import UniqueViolation
 from regulars.db.ledger import EntryContext, Shortfall
 from regulars.db.members import MemberRow
 from regulars.domain.coupons import CouponOffer
-from regulars.domain.engine import BasketLine, MemberContext, Quote, evaluate
+from regulars.domain.engine import BasketLine, Explanation, MemberContext, Quote, evaluate
 from regulars.domain.ledger import EntryCode, Posting, SystemAccount
 from regulars.domain.program import Program
 from regulars.domain.promotions import Offers
@@ -418,10 +419,24 @@ def _response(conn: Connection, tenant: tenancy.TenantRow, priced: _Priced, *,
                   for ln in q.lines],
         "promotions": promotions.applied_view(q),
         "coupons": coupons.applied_view(q),
-        "explanations": [{"code": e.code, "text": render(e, locale=tenant.locale,
-                                                         currency=tenant.currency)}
+        "explanations": [{"code": e.code, "text": _text(e, tenant.locale, tenant.currency)}
                          for e in q.explanations],
     }
+
+
+def _text(explanation: Explanation, locale: str, currency: str) -> str:
+    try:
+        return _rendered(explanation, locale, currency)
+    except TypeError:  # parameters that cannot be hashed: rendered afresh
+        return render(explanation, locale=locale, currency=currency)
+
+
+@lru_cache(maxsize=4096)
+def _rendered(explanation: Explanation, locale: str, currency: str) -> str:
+    """:func:`render`, remembered: a sentence depends on nothing else, and the same few recur
+    on every receipt of a program (formatting amounts through Babel was a tenth of a
+    quote)."""
+    return render(explanation, locale=locale, currency=currency)
 
 
 def _replayed(stored_hash: str | None, response: Any, digest: str, *,
