@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import io
 import pstats
 import random
@@ -30,7 +31,7 @@ import sqlalchemy
 from rich.table import Table
 from sqlalchemy import event
 
-from _common import REPO, libpq_url, make_console
+from _common import REPO, _cpu_and_comm, libpq_url, make_console
 from checkout import BASKET, setup
 from regulars.config import Settings
 from regulars.domain.engine import BasketLine
@@ -73,27 +74,50 @@ class StatementLog:
         self.seconds.clear()
 
 
+@functools.lru_cache(maxsize=1024)
 def _shorten(statement: str) -> str:
+    # Remembered: the same statements recur on every call, and the placeholder pattern below
+    # backtracks for ~20 ms over a long statement such as the receipt-and-lines CTE, which
+    # counted as the commit's own time before.
     text = re.sub(r"\s+", " ", statement).strip()
     text = re.sub(r"SELECT .*? FROM", "SELECT … FROM", text, count=1)
     text = re.sub(r"\(%\(.*?\)s(, %\(.*?\)s)*\)", "(…)", text)
     return text[:110]
 
 
-def measure(label: str, calls: int, fn: Callable[[int], None], log: StatementLog) -> None:
+def backend_cpu(engine: Any) -> float:
+    """CPU seconds used so far by the PostgreSQL backends connected to this database (read
+    from /proc: the server runs on this host)."""
+    with engine.connect() as conn:
+        pids = conn.exec_driver_sql(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        ).scalars().all()  # this connection too: in one thread it is the one that did the work
+    return sum(found[0] for pid in pids if (found := _cpu_and_comm(pid)) is not None)
+
+
+def measure(label: str, calls: int, fn: Callable[[int], None], log: StatementLog,
+            engine: Any) -> None:
+    """Wall time is at the mercy of whatever else the machine runs; the CPU figures (this
+    process, and the database backends) and the statement counts are what compare runs."""
     log.reset()
+    pg_before = backend_cpu(engine)
     log.enabled = True
     started = time.perf_counter()
+    cpu_started = time.process_time()
     for n in range(calls):
         fn(n)
+    cpu = time.process_time() - cpu_started
     wall = time.perf_counter() - started
     log.enabled = False
+    pg_cpu = backend_cpu(engine) - pg_before
     statements = sum(log.count.values())
     in_driver = sum(log.seconds.values())
     console.print(f"[bold]{label}[/bold]: {calls} calls, {1000 * wall / calls:.2f} ms a call "
                   f"({calls / wall:,.0f}/s in one thread), {statements / calls:.1f} statements "
                   f"a call, {1000 * in_driver / calls:.2f} ms a call in the driver "
-                  f"({100 * in_driver / wall:.0f} %), the rest Python")
+                  f"({100 * in_driver / wall:.0f} %), the rest Python; CPU a call: "
+                  f"{1000 * cpu / calls:.2f} ms in this process, "
+                  f"{1000 * pg_cpu / calls:.2f} ms in PostgreSQL")
     table = Table(show_header=True, header_style="bold")
     table.add_column("statement")
     table.add_column("per call", justify="right")
@@ -105,7 +129,7 @@ def measure(label: str, calls: int, fn: Callable[[int], None], log: StatementLog
 
 
 def profiled(calls: int, fn: Callable[[int], None]) -> pstats.Stats:
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)  # CPU, not wall: the machine is shared
     profiler.enable()
     for n in range(calls):
         fn(n)
@@ -134,6 +158,8 @@ def main() -> int:
                         default="postgresql://postgres@127.0.0.1:5432/bench_checkout_profile")
     parser.add_argument("-n", "--calls", type=int, default=500)
     parser.add_argument("--spend-points", type=int, default=10)
+    parser.add_argument("--no-profile", action="store_true",
+                        help="the timed passes only, without the cProfile passes")
     args = parser.parse_args()
     url = libpq_url(args.database_url)
     with console.status("setting up"):
@@ -167,13 +193,21 @@ def main() -> int:
             quote(n)
         # Timed passes run without the profiler; the profiled passes after them are for the
         # shape of the time, not its size.
-        measure("authenticate (per request)", args.calls, auth, log)
-        measure("quote (authenticate + quote)", args.calls, quote, log)
-        measure("commit (authenticate + commit)", args.calls, commit, log)
-        measure(f"quote again, after {args.calls} more receipts", args.calls, quote, log)
+        measure("authenticate (per request)", args.calls, auth, log, rt.db.engine)
+        measure("quote (authenticate + quote)", args.calls, quote, log, rt.db.engine)
+        measure("commit (authenticate + commit)", args.calls, commit, log, rt.db.engine)
+        measure(f"quote again, after {args.calls} more receipts", args.calls, quote, log,
+                rt.db.engine)
+        if args.no_profile:
+            return 0
         quote_stats = profiled(args.calls, quote)
         commit_stats = profiled(args.calls, lambda n: commit(args.calls + n))
         for label, stats in (("quote", quote_stats), ("commit", commit_stats)):
+            # Python function calls: a measure of the interpreter's work that the rest of the
+            # machine cannot disturb (the CPU and wall times above can be, on a shared host).
+            console.print(f"[bold]{label}[/bold]: "
+                          f"{stats.total_calls / args.calls:,.0f} Python function calls a call"
+                          f" (authenticate included)")
             show(f"{label} profile: regulars functions by cumulative time", stats,
                  "cumulative", r"regulars/", 22)
             show(f"{label} profile: top functions by own time", stats, "tottime", None, 22)

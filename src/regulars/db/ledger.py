@@ -115,12 +115,41 @@ def account_state(conn: Connection, tenant_id: int, member_id: int) -> AccountSt
     return AccountState(id=row.id, balance=row.balance, held=row.held, debt=row.debt)
 
 
+_SPENDABLE_LOTS = (
+    select(func.coalesce(func.sum(lots.c.remaining), 0))
+    .where(lots.c.tenant_id == bindparam("tenant_id"), lots.c.account_id == accounts.c.id,
+           lots.c.remaining > 0, lots.c.available_at <= bindparam("now"),
+           (lots.c.expires_at.is_(None)) | (lots.c.expires_at > bindparam("now")))
+    .scalar_subquery())
+_LAPSED_HOLDS = (
+    select(func.coalesce(func.sum(holds.c.points), 0))
+    .where(holds.c.tenant_id == bindparam("tenant_id"), holds.c.account_id == accounts.c.id,
+           holds.c.status == "open", holds.c.expires_at <= bindparam("now"))
+    .scalar_subquery())
+_STATE_AND_SPENDABLE = (
+    select(accounts.c.id, accounts.c.balance, accounts.c.held, accounts.c.debt,
+           _SPENDABLE_LOTS.label("lot_sum"), _LAPSED_HOLDS.label("lapsed"))
+    .where(accounts.c.tenant_id == bindparam("tenant_id"),
+           accounts.c.member_id == bindparam("member_id"), accounts.c.asset == ASSET))
+
+
+def state_and_spendable(conn: Connection, tenant_id: int, member_id: int,
+                        now: datetime) -> tuple[AccountState, int]:
+    """:func:`account_state` and :func:`spendable_points` at ``now``, in one statement."""
+    row = conn.execute(_STATE_AND_SPENDABLE, {"tenant_id": tenant_id, "member_id": member_id,
+                                              "now": now}).one()
+    state = AccountState(id=row.id, balance=row.balance, held=row.held, debt=row.debt)
+    live = state.held - int(row.lapsed) if state.held else 0
+    return state, max(0, int(row.lot_sum) - live - state.debt)
+
+
+_OPEN_LOTS = (select(lots.c.id, lots.c.remaining, lots.c.available_at, lots.c.expires_at)
+              .where(lots.c.tenant_id == bindparam("tenant_id"),
+                     lots.c.account_id == bindparam("account_id"), lots.c.remaining > 0))
+
+
 def open_lots(conn: Connection, tenant_id: int, account_id: int) -> list[Lot]:
-    rows = conn.execute(
-        select(lots.c.id, lots.c.remaining, lots.c.available_at, lots.c.expires_at)
-        .where(lots.c.tenant_id == tenant_id, lots.c.account_id == account_id,
-               lots.c.remaining > 0)
-    ).all()
+    rows = conn.execute(_OPEN_LOTS, {"tenant_id": tenant_id, "account_id": account_id}).all()
     return [Lot(id=r.id, remaining=r.remaining, available_at=r.available_at,
                 expires_at=r.expires_at) for r in rows]
 
@@ -133,24 +162,54 @@ def live_held(conn: Connection, tenant_id: int, state: AccountState, now: dateti
     """
     if state.held == 0:
         return 0
-    lapsed = conn.execute(
-        select(func.coalesce(func.sum(holds.c.points), 0))
-        .where(holds.c.tenant_id == tenant_id, holds.c.account_id == state.id,
-               holds.c.status == "open", holds.c.expires_at <= now)
-    ).scalar_one()
+    lapsed = conn.execute(_LAPSED, {"tenant_id": tenant_id, "account_id": state.id,
+                                    "now": now}).scalar_one()
     return state.held - int(lapsed)
+
+
+_LAPSED = (select(func.coalesce(func.sum(holds.c.points), 0))
+           .where(holds.c.tenant_id == bindparam("tenant_id"),
+                  holds.c.account_id == bindparam("account_id"),
+                  holds.c.status == "open", holds.c.expires_at <= bindparam("now")))
+_SPENDABLE = (select(func.coalesce(func.sum(lots.c.remaining), 0))
+              .where(lots.c.tenant_id == bindparam("tenant_id"),
+                     lots.c.account_id == bindparam("account_id"), lots.c.remaining > 0,
+                     lots.c.available_at <= bindparam("now"),
+                     (lots.c.expires_at.is_(None)) | (lots.c.expires_at > bindparam("now"))))
 
 
 def spendable_points(conn: Connection, tenant_id: int, state: AccountState,
                      now: datetime) -> int:
     """Points the member may spend at ``now``: spendable lots less live holds and debt."""
-    lot_sum = conn.execute(
-        select(func.coalesce(func.sum(lots.c.remaining), 0))
-        .where(lots.c.tenant_id == tenant_id, lots.c.account_id == state.id,
-               lots.c.remaining > 0, lots.c.available_at <= now,
-               (lots.c.expires_at.is_(None)) | (lots.c.expires_at > now))
-    ).scalar_one()
+    lot_sum = conn.execute(_SPENDABLE, {"tenant_id": tenant_id, "account_id": state.id,
+                                        "now": now}).scalar_one()
     return max(0, int(lot_sum) - live_held(conn, tenant_id, state, now) - state.debt)
+
+
+# On PostgreSQL the entry and its postings are one statement (one round trip): the postings
+# take their ids from the sequence in the order given, as the two statements did.
+_WRITE_ENTRY_PG = text("""
+WITH new_entry AS (
+    INSERT INTO entries (tenant_id, code, idempotency_key, member_id, receipt_id, terminal_id,
+                         store_id, staff_id, program_version, reverses_entry_id, points, memo,
+                         occurred_at, recorded_at)
+    VALUES (:tenant_id, :code, :key, CAST(:member_id AS bigint), CAST(:receipt_id AS bigint),
+            CAST(:terminal_id AS bigint), CAST(:store_id AS bigint), CAST(:staff_id AS bigint),
+            CAST(:program_version AS integer), CAST(:reverses_entry_id AS bigint), :points,
+            CAST(:memo AS json), :occurred_at, :recorded_at)
+    RETURNING id
+), new_postings AS (
+    INSERT INTO postings (tenant_id, entry_id, account_id, amount)
+    SELECT :tenant_id, e.id, leg.account_id, leg.amount
+    FROM new_entry e
+    CROSS JOIN unnest(CAST(:accounts AS bigint[]), CAST(:amounts AS bigint[]))
+         WITH ORDINALITY AS leg(account_id, amount, ord)
+    ORDER BY leg.ord
+    RETURNING 1
+)
+SELECT e.id, (SELECT count(*) FROM new_postings) AS postings FROM new_entry e
+""").bindparams(bindparam("occurred_at", type_=entries.c.occurred_at.type),
+                bindparam("recorded_at", type_=entries.c.recorded_at.type))
 
 
 def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: str,
@@ -163,6 +222,19 @@ def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: st
     (see :func:`credit` and :func:`debit`), which move them in the same transaction.
     """
     check_balanced(postings_)
+    if conn.dialect.name == "postgresql":
+        row = conn.execute(_WRITE_ENTRY_PG, {
+            "tenant_id": ctx.tenant_id, "code": code.value, "key": key,
+            "member_id": ctx.member_id, "receipt_id": ctx.receipt_id,
+            "terminal_id": ctx.terminal_id, "store_id": ctx.store_id,
+            "staff_id": ctx.staff_id, "program_version": ctx.program_version,
+            "reverses_entry_id": reverses_entry_id, "points": member_points,
+            "memo": json.dumps(memo), "occurred_at": ctx.occurred_at,
+            "recorded_at": ctx.recorded_at, "accounts": [p.account for p in postings_],
+            "amounts": [p.amount for p in postings_]}).one()
+        if row.postings != len(postings_):
+            raise RuntimeError(f"an entry wrote {row.postings} postings of {len(postings_)}")
+        return int(row.id)
     entry_id = int(conn.execute(
         insert(entries).values(
             tenant_id=ctx.tenant_id, code=code.value, idempotency_key=key,
@@ -179,12 +251,43 @@ def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: st
     return entry_id
 
 
+_CREDIT_PG = text("""
+WITH credited AS (
+    UPDATE accounts SET balance = balance + :points
+    WHERE id = :account_id AND tenant_id = :tenant_id AND debt = 0
+    RETURNING id
+), new_lot AS (
+    INSERT INTO lots (tenant_id, account_id, entry_id, amount, remaining, available_at,
+                      expires_at)
+    SELECT :tenant_id, c.id, :entry_id, :points, :points, :available_at,
+           CAST(:expires_at AS timestamptz)
+    FROM credited c
+    RETURNING id
+), new_move AS (
+    INSERT INTO lot_moves (tenant_id, entry_id, lot_id, amount)
+    SELECT :tenant_id, :entry_id, l.id, :points FROM new_lot l
+    RETURNING 1
+)
+SELECT id FROM new_lot
+""").bindparams(bindparam("available_at", type_=lots.c.available_at.type),
+                bindparam("expires_at", type_=lots.c.expires_at.type))
+
+
 def credit(conn: Connection, tenant_id: int, account_id: int, entry_id: int, points: int, *,
            available_at: datetime, expires_at: datetime | None) -> int | None:
     """Add ``points`` to a member account: repay debt first, put the rest in a new lot.
 
     Returns the new lot's id (``None`` when everything went to debt).
     """
+    if conn.dialect.name == "postgresql" and points > 0:
+        # Without debt (nearly always) balance, lot and lot move are one statement; an
+        # account with debt is left untouched by it and takes the general path below.
+        lot_id = conn.execute(_CREDIT_PG, {
+            "tenant_id": tenant_id, "account_id": account_id, "entry_id": entry_id,
+            "points": points, "available_at": available_at, "expires_at": expires_at,
+        }).scalar_one_or_none()
+        if lot_id is not None:
+            return int(lot_id)
     state = conn.execute(
         update(accounts).where(accounts.c.id == account_id)
         .values(balance=accounts.c.balance + points)
@@ -206,6 +309,28 @@ def credit(conn: Connection, tenant_id: int, account_id: int, entry_id: int, poi
     return lot_id
 
 
+# On PostgreSQL, releasing the lapsed holds and the guarded debit are one statement; the
+# guard counts the held points as they are once those holds are released, as the two
+# statements did. (On a refused debit the released holds roll back with the transaction.)
+_DEBIT_PG = text("""
+WITH released AS (
+    UPDATE holds SET status = 'released'
+    WHERE tenant_id = :tenant_id AND account_id = :account_id AND status = 'open'
+      AND expires_at <= :now
+    RETURNING points
+), lapsed AS (
+    SELECT CAST(COALESCE(sum(points), 0) AS bigint) AS points FROM released
+)
+UPDATE accounts
+SET balance = accounts.balance - :points,
+    held = accounts.held - lapsed.points - :release_held
+FROM lapsed
+WHERE accounts.id = :account_id AND accounts.tenant_id = :tenant_id
+  AND accounts.balance - (accounts.held - lapsed.points - :release_held) >= :points
+RETURNING accounts.held, accounts.debt
+""").bindparams(bindparam("now", type_=holds.c.expires_at.type))
+
+
 def debit(conn: Connection, tenant_id: int, account_id: int, entry_id: int, points: int,
           now: datetime, *, release_held: int = 0) -> None:
     """Spend ``points`` from a member account, soonest-expiring spendable lots first.
@@ -215,13 +340,19 @@ def debit(conn: Connection, tenant_id: int, account_id: int, entry_id: int, poin
     the balance less other holds, or the spendable lots less other holds and debt, cannot
     cover ``points``.
     """
-    release_expired_holds(conn, tenant_id, account_id, now)
-    guard = accounts.c.balance - (accounts.c.held - release_held) >= points
-    changed = conn.execute(
-        update(accounts).where(accounts.c.id == account_id, guard)
-        .values(balance=accounts.c.balance - points, held=accounts.c.held - release_held)
-        .returning(accounts.c.held, accounts.c.debt)
-    ).one_or_none()
+    changed: Any
+    if conn.dialect.name == "postgresql":
+        changed = conn.execute(_DEBIT_PG, {
+            "tenant_id": tenant_id, "account_id": account_id, "points": points,
+            "release_held": release_held, "now": now}).one_or_none()
+    else:
+        release_expired_holds(conn, tenant_id, account_id, now)
+        guard = accounts.c.balance - (accounts.c.held - release_held) >= points
+        changed = conn.execute(
+            update(accounts).where(accounts.c.id == account_id, guard)
+            .values(balance=accounts.c.balance - points, held=accounts.c.held - release_held)
+            .returning(accounts.c.held, accounts.c.debt)
+        ).one_or_none()
     if changed is None:
         raise Shortfall("not enough points")
     # The row lock taken above serialises the lot bookkeeping for this member.
@@ -325,8 +456,40 @@ def take_back(conn: Connection, tenant_id: int, account_id: int, entry_id: int, 
     return plan.debt
 
 
+# On PostgreSQL the takes from the lots and their moves are one statement. A lot that no
+# longer holds its part is not changed and the count comes back short: the caller raises and
+# the transaction rolls back whole, the moves with it. Moves take ids in the order given.
+_TAKE_PG = text("""
+WITH taken AS (
+    SELECT * FROM unnest(CAST(:lot_ids AS bigint[]), CAST(:parts AS bigint[]))
+         WITH ORDINALITY AS t(lot_id, part, ord)
+), changed AS (
+    UPDATE lots SET remaining = lots.remaining - t.part
+    FROM taken t
+    WHERE lots.id = t.lot_id AND lots.tenant_id = :tenant_id AND lots.remaining >= t.part
+    RETURNING 1
+), moves AS (
+    INSERT INTO lot_moves (tenant_id, entry_id, lot_id, amount)
+    SELECT :tenant_id, :entry_id, t.lot_id, -t.part FROM taken t ORDER BY t.ord
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM changed) AS taken, (SELECT count(*) FROM moves) AS moves
+""")
+
+
 def _take_from_lots(conn: Connection, tenant_id: int, entry_id: int,
                     taken: Sequence[tuple[int, int]]) -> None:
+    if (conn.dialect.name == "postgresql" and taken
+            and len({lot_id for lot_id, _ in taken}) == len(taken)):
+        counts = conn.execute(_TAKE_PG, {
+            "tenant_id": tenant_id, "entry_id": entry_id,
+            "lot_ids": [lot_id for lot_id, _ in taken],
+            "parts": [part for _, part in taken]}).one()
+        if counts.taken != len(taken):
+            raise Shortfall("a lot changed underneath")
+        if counts.moves != len(taken):
+            raise RuntimeError(f"{counts.moves} lot moves written of {len(taken)}")
+        return
     for lot_id, part in taken:
         changed = conn.execute(
             update(lots).where(lots.c.id == lot_id, lots.c.remaining >= part)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from regulars.db.tables import accounts, entries, member_identifiers, members
 
@@ -77,20 +77,28 @@ def identifier_owner(conn: Connection, tenant_id: int, kind: str, value: str) ->
         member_identifiers.c.value == value)).scalar_one_or_none()
 
 
+# Built once: on the hot path of every quote and commit, and building a Core statement costs
+# more Python than executing a cached one.
+_FIND_MEMBER = (
+    _member_select()
+    .join(member_identifiers, member_identifiers.c.member_id == members.c.id)
+    .where(member_identifiers.c.tenant_id == bindparam("tenant_id"),
+           member_identifiers.c.kind == bindparam("kind"),
+           member_identifiers.c.value == bindparam("value")))
+_GET_MEMBER = _member_select().where(members.c.tenant_id == bindparam("tenant_id"),
+                                     members.c.id == bindparam("member_id"))
+
+
 def find_member(conn: Connection, tenant_id: int, kind: str, value: str) -> MemberRow | None:
     """The member an identifier belongs to, in one indexed query."""
-    row = conn.execute(
-        _member_select()
-        .join(member_identifiers, member_identifiers.c.member_id == members.c.id)
-        .where(member_identifiers.c.tenant_id == tenant_id,
-               member_identifiers.c.kind == kind, member_identifiers.c.value == value)
-    ).one_or_none()
+    row = conn.execute(_FIND_MEMBER, {"tenant_id": tenant_id, "kind": kind,
+                                      "value": value}).one_or_none()
     return _row(row) if row else None
 
 
 def get_member(conn: Connection, tenant_id: int, member_id: int) -> MemberRow | None:
-    row = conn.execute(_member_select().where(members.c.tenant_id == tenant_id,
-                                              members.c.id == member_id)).one_or_none()
+    row = conn.execute(_GET_MEMBER, {"tenant_id": tenant_id,
+                                     "member_id": member_id}).one_or_none()
     return _row(row) if row else None
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.tables import idempotency, receipt_lines, receipts, refunds
@@ -62,11 +63,87 @@ def insert_lines(conn: Connection, rows: list[dict[str, Any]]) -> None:
     conn.execute(insert(receipt_lines), rows)
 
 
+_RECEIPT_COLUMNS = ("tenant_id", "terminal_id", "store_id", "staff_id", "receipt_no",
+                    "member_id", "status", "program_version", "gross_minor", "discount_minor",
+                    "points_spent", "points_discount_minor", "paid_minor", "points_earned",
+                    "request_hash", "response", "occurred_at", "recorded_at")
+_LINE_COLUMNS = {"line_no": "integer", "sku": "text", "name": "text", "category": "text",
+                 "quantity_milli": "bigint", "unit_price_minor": "bigint",
+                 "gross_minor": "bigint", "discount_minor": "bigint", "points_spent": "bigint",
+                 "paid_minor": "bigint", "points_earned": "bigint"}
+_RECEIPT_CASTS = {"staff_id": "bigint", "member_id": "bigint", "response": "json"}
+
+# On PostgreSQL a receipt and its lines are one statement; lines take ids in the order given.
+_INSERT_RECEIPT_PG = text(f"""
+WITH new_receipt AS (
+    INSERT INTO receipts ({", ".join(_RECEIPT_COLUMNS)})
+    VALUES ({", ".join(f"CAST(:{c} AS {_RECEIPT_CASTS[c]})" if c in _RECEIPT_CASTS
+                       else f":{c}" for c in _RECEIPT_COLUMNS)})
+    RETURNING id
+), new_lines AS (
+    INSERT INTO receipt_lines (tenant_id, receipt_id, {", ".join(_LINE_COLUMNS)})
+    SELECT :tenant_id, r.id, {", ".join(f"l.{c}" for c in _LINE_COLUMNS)}
+    FROM new_receipt r
+    CROSS JOIN unnest({", ".join(f"CAST(:line_{c} AS {t}[])" for c, t in _LINE_COLUMNS.items())})
+         WITH ORDINALITY AS l({", ".join(_LINE_COLUMNS)}, ord)
+    ORDER BY l.ord
+    RETURNING 1
+)
+SELECT r.id, (SELECT count(*) FROM new_lines) AS lines FROM new_receipt r
+""").bindparams(bindparam("occurred_at", type_=receipts.c.occurred_at.type),
+                bindparam("recorded_at", type_=receipts.c.recorded_at.type))
+
+
+def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]],
+                              **values: Any) -> int:
+    """:func:`insert_receipt`, then :func:`insert_lines` for ``lines`` (rows without
+    ``tenant_id`` and ``receipt_id``, which come from the receipt); one round trip on
+    PostgreSQL. Raises the database's unique violation as :func:`insert_receipt` does."""
+    if conn.dialect.name != "postgresql" or set(values) != set(_RECEIPT_COLUMNS) or any(
+            set(line) != set(_LINE_COLUMNS) for line in lines):
+        receipt_id = insert_receipt(conn, **values)
+        if lines:
+            insert_lines(conn, [{"tenant_id": values["tenant_id"], "receipt_id": receipt_id,
+                                 **line} for line in lines])
+        return receipt_id
+    params = {**values, "response": json.dumps(values["response"])}
+    for column in _LINE_COLUMNS:
+        params[f"line_{column}"] = [line[column] for line in lines]
+    row = conn.execute(_INSERT_RECEIPT_PG, params).one()
+    if row.lines != len(lines):
+        raise RuntimeError(f"a receipt wrote {row.lines} lines of {len(lines)}")
+    return int(row.id)
+
+
 def set_receipt_response(conn: Connection, tenant_id: int, receipt_id: int,
                          response: dict[str, Any]) -> None:
     conn.execute(update(receipts).where(receipts.c.tenant_id == tenant_id,
                                         receipts.c.id == receipt_id)
                  .values(response=response))
+
+
+_STORE_RESPONSES_PG = text("""
+WITH on_receipt AS (
+    UPDATE receipts SET response = CAST(:response AS json)
+    WHERE tenant_id = :tenant_id AND id = :receipt_id
+    RETURNING 1
+)
+UPDATE idempotency SET response = CAST(:response AS json)
+WHERE tenant_id = :tenant_id AND scope = :scope AND key = :key
+""")
+
+
+def store_responses(conn: Connection, *, tenant_id: int, scope: str, key: str,
+                    receipt_id: int, response: dict[str, Any]) -> None:
+    """:func:`set_receipt_response` and :func:`store_response` with the same answer; one
+    round trip on PostgreSQL."""
+    if conn.dialect.name != "postgresql":
+        set_receipt_response(conn, tenant_id, receipt_id, response)
+        store_response(conn, tenant_id=tenant_id, scope=scope, key=key, response=response)
+        return
+    conn.execute(_STORE_RESPONSES_PG, {"tenant_id": tenant_id, "scope": scope, "key": key,
+                                       "receipt_id": receipt_id,
+                                       "response": json.dumps(response)})
 
 
 def receipt_by_number(conn: Connection, tenant_id: int, terminal_id: int,
@@ -158,20 +235,34 @@ def spend_sums(conn: Connection, tenant_id: int, member_id: int, *, until: datet
 
     Inclusive, so that the receipt a commit has just written counts for the level it reaches
     (a quote prices before its own receipt exists, so it never counts itself)."""
+    row = conn.execute(_SPEND_SUMS, {
+        "tenant_id": tenant_id, "member_id": member_id, "until": until,
+        "rolling_from": rolling_from, "year_from": year_from,
+        "last_year_from": last_year_from}).one()
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+
+
+def _spend_sums() -> Any:
     net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
     at = receipts.c.occurred_at
 
     def window(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, net), else_=0)), 0)
 
-    row = conn.execute(select(
+    def moment(name: str) -> Any:
+        return bindparam(name, type_=at.type)
+
+    return select(
         func.coalesce(func.sum(net), 0),
-        window(at >= rolling_from),
-        window(at >= year_from),
-        window((at >= last_year_from) & (at < year_from)),
-    ).where(receipts.c.tenant_id == tenant_id, receipts.c.member_id == member_id,
-            receipts.c.status != "voided", at <= until)).one()
-    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+        window(at >= moment("rolling_from")),
+        window(at >= moment("year_from")),
+        window((at >= moment("last_year_from")) & (at < moment("year_from"))),
+    ).where(receipts.c.tenant_id == bindparam("tenant_id"),
+            receipts.c.member_id == bindparam("member_id"),
+            receipts.c.status != "voided", at <= moment("until"))
+
+
+_SPEND_SUMS = _spend_sums()  # built once: it runs on every quote and commit
 
 
 def move_receipts(conn: Connection, tenant_id: int, from_member: int, to_member: int) -> None:

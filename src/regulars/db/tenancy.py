@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from regulars.db.engine import cache_for
 from regulars.db.tables import api_keys, programs, staff, stores, tenants, terminals
@@ -67,15 +67,17 @@ def insert_key(conn: Connection, *, tenant_id: int, kind: str, key_hash: str, la
         terminal_id=terminal_id, created_at=now).returning(api_keys.c.id)).scalar_one())
 
 
+_KEY_BY_HASH = (  # built once: it runs on every request
+    select(api_keys.c.id, api_keys.c.tenant_id, api_keys.c.kind, api_keys.c.terminal_id,
+           terminals.c.store_id)
+    .outerjoin(terminals, terminals.c.id == api_keys.c.terminal_id)
+    .where(api_keys.c.key_hash == bindparam("key_hash"), api_keys.c.revoked_at.is_(None),
+           terminals.c.revoked_at.is_(None)))
+
+
 def key_by_hash(conn: Connection, key_hash: str) -> KeyRow | None:
     """An unrevoked key with its till's store (one indexed look-up per request)."""
-    row = conn.execute(
-        select(api_keys.c.id, api_keys.c.tenant_id, api_keys.c.kind, api_keys.c.terminal_id,
-               terminals.c.store_id)
-        .outerjoin(terminals, terminals.c.id == api_keys.c.terminal_id)
-        .where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None),
-               terminals.c.revoked_at.is_(None))
-    ).one_or_none()
+    row = conn.execute(_KEY_BY_HASH, {"key_hash": key_hash}).one_or_none()
     if row is None:
         return None
     return KeyRow(id=row.id, tenant_id=row.tenant_id, kind=row.kind,
@@ -168,9 +170,11 @@ def insert_program(conn: Connection, *, tenant_id: int, version: int, rules: dic
 
 
 def current_program_version(conn: Connection, tenant_id: int) -> int:
-    return int(conn.execute(
-        select(func.max(programs.c.version)).where(programs.c.tenant_id == tenant_id)
-    ).scalar_one())
+    return int(conn.execute(_CURRENT_VERSION, {"tenant_id": tenant_id}).scalar_one())
+
+
+_CURRENT_VERSION = (select(func.max(programs.c.version))
+                    .where(programs.c.tenant_id == bindparam("tenant_id")))
 
 
 def program_version(conn: Connection, tenant_id: int, version: int) -> dict[str, Any] | None:

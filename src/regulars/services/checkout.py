@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
@@ -29,7 +30,7 @@ from regulars.db.engine import UniqueViolation
 from regulars.db.ledger import EntryContext, Shortfall
 from regulars.db.members import MemberRow
 from regulars.domain.coupons import CouponOffer
-from regulars.domain.engine import BasketLine, MemberContext, Quote, evaluate
+from regulars.domain.engine import BasketLine, Explanation, MemberContext, Quote, evaluate
 from regulars.domain.ledger import EntryCode, Posting, SystemAccount
 from regulars.domain.program import Program
 from regulars.domain.promotions import Offers
@@ -263,8 +264,8 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
             at = _occurred_at(req.occurred_at, now)
             body = _commit(conn, rt, principal, tenant, req, digest=digest, now=now, at=at,
                            code_id=code_id)
-            receipts.store_response(conn, tenant_id=tenant.id, scope="commit", key=key,
-                                    response=body)
+            receipts.store_responses(conn, tenant_id=tenant.id, scope="commit", key=key,
+                                     receipt_id=body["receipt"]["id"], response=body)
             return Outcome(body)
     except UniqueViolation:
         # A concurrent request with the same receipt id won the race: answer as it did.
@@ -323,24 +324,23 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
         raise CodeRefused("this spend needs the one-time code sent to the member's phone",
                           field="otp_code")
     version, program, member, q = priced.version, priced.program, priced.member, priced.quote
-    receipt_id = receipts.insert_receipt(
-        conn, tenant_id=tenant.id, terminal_id=principal.terminal_id,
+    receipt_id = receipts.insert_receipt_with_lines(
+        conn, [
+            {"line_no": ln.line_no, "sku": ln.sku, "name": line.name, "category": ln.category,
+             "quantity_milli": ln.quantity_milli, "unit_price_minor": line.unit_price_minor,
+             "gross_minor": ln.gross_minor,
+             "discount_minor": (ln.till_discount_minor + ln.program_discount_minor
+                                + ln.promotion_discount_minor + ln.coupon_discount_minor),
+             "points_spent": ln.points_spent, "paid_minor": ln.paid_minor,
+             "points_earned": ln.points_earned}
+            for ln, line in zip(q.lines, sale.lines, strict=True)],
+        tenant_id=tenant.id, terminal_id=principal.terminal_id,
         store_id=principal.store_id, staff_id=req.staff_id, receipt_no=req.receipt_id,
         member_id=member.id if member else None, status="committed", program_version=version,
         gross_minor=q.gross_minor, discount_minor=q.discount_minor,
         points_spent=q.points_spent, points_discount_minor=q.points_discount_minor,
         paid_minor=q.paid_minor, points_earned=q.points_earned, request_hash=digest,
         response={}, occurred_at=at, recorded_at=now)
-    receipts.insert_lines(conn, [
-        {"tenant_id": tenant.id, "receipt_id": receipt_id, "line_no": ln.line_no,
-         "sku": ln.sku, "name": line.name, "category": ln.category,
-         "quantity_milli": ln.quantity_milli, "unit_price_minor": line.unit_price_minor,
-         "gross_minor": ln.gross_minor,
-         "discount_minor": (ln.till_discount_minor + ln.program_discount_minor
-                            + ln.promotion_discount_minor + ln.coupon_discount_minor),
-         "points_spent": ln.points_spent, "paid_minor": ln.paid_minor,
-         "points_earned": ln.points_earned}
-        for ln, line in zip(q.lines, sale.lines, strict=True)])
     promotions.record(conn, tenant.id, receipt_id, q, day=day,
                       member_id=member.id if member else None, offers=priced.offers, at=at)
     coupons.use(conn, tenant.id, receipt_id, q, terminal_id=principal.terminal_id, now=now)
@@ -389,7 +389,6 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
     body["receipt"] = {"id": receipt_id, "receipt_id": req.receipt_id, "status": "committed",
                        "occurred_at": at.isoformat(), "recorded_at": now.isoformat()}
     body["entries"] = entry_ids
-    receipts.set_receipt_response(conn, tenant.id, receipt_id, body)
     return body
 
 
@@ -456,9 +455,8 @@ def _response(conn: Connection, tenant: tenancy.TenantRow, priced: _Priced, *,
     member_body = None
     if member is not None:
         if after:
-            state = ledger.account_state(conn, tenant.id, member.id)
+            state, spendable = ledger.state_and_spendable(conn, tenant.id, member.id, now)
             balance = state.balance
-            spendable = ledger.spendable_points(conn, tenant.id, state, now)
         else:
             balance, spendable = member.balance, priced.spendable
         member_body = {"id": member.id, "phone": member.phone, "balance_points": balance,
@@ -489,10 +487,24 @@ def _response(conn: Connection, tenant: tenancy.TenantRow, priced: _Priced, *,
                   for ln in q.lines],
         "promotions": promotions.applied_view(q),
         "coupons": coupons.applied_view(q),
-        "explanations": [{"code": e.code, "text": render(e, locale=tenant.locale,
-                                                         currency=tenant.currency)}
+        "explanations": [{"code": e.code, "text": _text(e, tenant.locale, tenant.currency)}
                          for e in q.explanations],
     }
+
+
+def _text(explanation: Explanation, locale: str, currency: str) -> str:
+    try:
+        return _rendered(explanation, locale, currency)
+    except TypeError:  # parameters that cannot be hashed: rendered afresh
+        return render(explanation, locale=locale, currency=currency)
+
+
+@lru_cache(maxsize=4096)
+def _rendered(explanation: Explanation, locale: str, currency: str) -> str:
+    """:func:`render`, remembered: a sentence depends on nothing else, and the same few recur
+    on every receipt of a program (formatting amounts through Babel was a tenth of a
+    quote)."""
+    return render(explanation, locale=locale, currency=currency)
 
 
 def _replayed(stored_hash: str | None, response: Any, digest: str, *,
