@@ -22,6 +22,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection
 
 from regulars.db import budgets as budget_store
+from regulars.db import coupons as coupon_store
 from regulars.db import promotions as store
 from regulars.db import tenancy
 from regulars.db.engine import cache_for
@@ -33,6 +34,7 @@ from regulars.domain.promotions import (
     STRATEGIES,
     Candidate,
     Effect,
+    IssueCoupon,
     Offers,
     Promotion,
     Schedule,
@@ -210,16 +212,32 @@ def _build(promotion_id: int, version: int, draft: Draft, *,
         raise InvalidInput(str(exc), field=field) from exc
 
 
-def _loaded(conn: Connection, row: store.PromotionRow) -> tuple[Promotion, cel.Program]:
-    """A stored version as the engine needs it: parsed and compiled once per engine."""
+@dataclass(frozen=True, kw_only=True)
+class _Loaded:
+    """A stored version as checkout needs it: parsed, its condition compiled, and which of
+    the member facts that cost a query its condition can read."""
+
+    promotion: Promotion
+    program: cel.Program
+    reads: frozenset[str]
+
+
+# Member facts that cost a query each; a condition that does not name one never pays it.
+_COSTLY_FACTS = ("visits", "spend_minor", "first_purchase")
+
+
+def _loaded(conn: Connection, tenant_id: int, promotion_id: int, version: int,
+            control_seed: str) -> _Loaded:
+    """A stored version, parsed and compiled once per engine (versions never change)."""
     cache = cache_for(conn)
-    key = ("promotion", row.id, row.version)
+    key = ("promotion", promotion_id, version)
     found = cache.get(key)
-    if isinstance(found, tuple):
+    if isinstance(found, _Loaded):
         return found
-    draft = draft_of(row.definition)
-    loaded = (_build(row.id, row.version, draft, control_seed=row.control_seed),
-              compile_condition(draft.condition))
+    draft = draft_of(store.version_definition(conn, tenant_id, promotion_id, version))
+    loaded = _Loaded(promotion=_build(promotion_id, version, draft, control_seed=control_seed),
+                     program=compile_condition(draft.condition),
+                     reads=frozenset(f for f in _COSTLY_FACTS if f in draft.condition))
     cache[key] = loaded
     return loaded
 
@@ -234,6 +252,11 @@ def _validate(conn: Connection, tenant_id: int, draft: Draft) -> None:
             raise InvalidInput(f"store_ids: no store {store_id}", field="store_ids")
     if draft.segment_id is not None and not segments.exists(conn, tenant_id, draft.segment_id):
         raise InvalidInput(f"segment_id: no segment {draft.segment_id}", field="segment_id")
+    for index, effect in enumerate(draft.effects):
+        if isinstance(effect, IssueCoupon) and coupon_store.get_series(
+                conn, tenant_id, effect.series_id) is None:
+            raise InvalidInput(f"effects.{index}.series_id: no coupon series "
+                               f"{effect.series_id}", field=f"effects.{index}.series_id")
 
 
 def _view(row: store.PromotionRow) -> dict[str, Any]:
@@ -322,32 +345,44 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
                at: datetime, spend_minor: Callable[[MemberRow], int],
                excluded: frozenset[int] = frozenset()) -> Offers | None:
     """The tenant's active promotions with their conditions evaluated for this receipt and
-    what their budgets leave (``excluded`` ones: nothing), or ``None`` when it has none (then
-    nothing else is read). ``spend_minor`` reads a member's lifetime qualifying spend."""
-    rows = store.list_promotions(conn, tenant.id, status="active")
-    if not rows:
+    what their budgets leave (``excluded`` ones: nothing), or ``None`` when it has none.
+
+    One statement reads the active promotions, their segments' rules and the loyalty budget
+    split; parsed versions come from the engine's cache. Member facts that cost a query
+    (``visits``, ``first_purchase``, ``spend_minor``, the last through ``spend_minor``) are
+    read only when an active condition names them; a segment's membership only for a
+    targeted promotion that could otherwise apply; budgets only for promotions that could
+    apply."""
+    active = store.active_offers(conn, tenant.id)
+    if not active.rows:
         return None
+    loaded = [(_loaded(conn, tenant.id, r.id, r.version, r.control_seed), r.segment_rules)
+              for r in active.rows]
     local = at.astimezone(ZoneInfo(tenant.timezone))
-    facts = None
+    facts: dict[str, Any] | None = None
     if member is not None:
-        visits = store.visits(conn, tenant.id, member.id, until=at)
+        reads = frozenset().union(*(item.reads for item, _ in loaded))
         facts = {"id": member.id, "level": level_code, "consent": member.consent,
-                 "visits": visits, "spend_minor": spend_minor(member),
-                 "birthday_today": birthday_today(member.birthday, local.date()),
-                 "first_purchase": visits == 0}
+                 "birthday_today": birthday_today(member.birthday, local.date())}
+        if reads & {"visits", "first_purchase"}:
+            visits = store.visits(conn, tenant.id, member.id, until=at)
+            facts.update(visits=visits, first_purchase=visits == 0)
+        if "spend_minor" in reads:
+            facts["spend_minor"] = spend_minor(member)
     context = cel_context(lines, facts, store_id, local)
-    met = []
-    for row in rows:
-        promotion, program = _loaded(conn, row)
-        met.append((promotion, holds(program, context)))
     # A targeted promotion is for its segment's members only: one query for this member, and
     # only for promotions that could otherwise apply. Members of its control group are left
     # out like non-members, so that nothing tells them apart (recorded by :func:`record`).
-    met = [(p, ok and (p.segment_id is None or (
-        member is not None and p.group_of(member.id) is Group.TEST
-        and p.runs(store_id=store_id, local=local)
-        and segments.holds(conn, tenant.id, p.segment_id, member.id, at))))
-        for p, ok in met]
+    met: list[tuple[Promotion, bool]] = []
+    for item, rules in loaded:
+        p = item.promotion
+        ok = holds(item.program, context)
+        if ok and p.segment_id is not None:
+            ok = (member is not None and rules is not None
+                  and p.group_of(member.id) is Group.TEST
+                  and p.runs(store_id=store_id, local=local)
+                  and segments.holds_rules(conn, tenant.id, rules, member.id, at))
+        met.append((p, ok))
     # Budgets are read only for promotions that could apply.
     day = local.date()
     allowed_promotions = [p for p, ok in met if ok and p.runs(store_id=store_id, local=local)]
@@ -356,8 +391,9 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
         member_id=None if member is None else member.id, day=day, excluded=excluded)
     candidates = tuple(Candidate(promotion=p, condition_met=ok,
                                  allowance=allowed.get(p.id, NOTHING)) for p, ok in met)
-    mass = budgets.pool(conn, tenant.id, day) if allowed else None
-    targeted = (budgets.pool(conn, tenant.id, day, bucket=Bucket.TARGETED)
+    split = budgets.split_of(active.split)
+    mass = budgets.pool(conn, tenant.id, day, split=split) if allowed else None
+    targeted = (budgets.pool(conn, tenant.id, day, bucket=Bucket.TARGETED, split=split)
                 if any(p.targeted for p in allowed_promotions) else None)
     return Offers(candidates=candidates, store_id=store_id,
                   local_now=local.replace(tzinfo=None), pool_minor=mass,
