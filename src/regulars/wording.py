@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
@@ -148,11 +149,13 @@ WORDS = {
 }
 
 
+@lru_cache(maxsize=4096)
 def money(amount_minor: int, currency: str, locale: str) -> str:
     digits = int(get_currency_precision(currency))
     return str(format_currency(Decimal(amount_minor).scaleb(-digits), currency, locale=locale))
 
 
+@lru_cache(maxsize=1024)
 def percent(rate_bp: int, locale: str) -> str:
     return str(format_decimal(Decimal(rate_bp).scaleb(-2), locale=locale)) + "\u00a0%"
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import ColumnElement
 
 from regulars.db.tables import (
     loyalty_budgets,
@@ -104,6 +105,7 @@ class ActiveRow:
     id: int
     version: int
     control_seed: str
+    segment_id: int | None
     segment_rules: list[dict[str, Any]] | None
 
 
@@ -111,44 +113,47 @@ class ActiveRow:
 class ActiveOffers:
     rows: list[ActiveRow]
     split: dict[str, Any] | None  # the tenant's loyalty budget split, if one was saved
+    member_in: dict[int, bool]  # segment id -> the member is in it (as asked, see below)
 
 
-def active_offers(conn: Connection, tenant_id: int) -> ActiveOffers:
+def active_offers(conn: Connection, tenant_id: int, *,
+                  member_in: dict[int, ColumnElement[bool]] | None = None) -> ActiveOffers:
     """The tenant's active promotions (by id), each with its targeted segment's rules, and
     the loyalty budget split: everything checkout reads about promotions, in one statement.
-    The segment is found through the version's ``segment_id`` (JSON), within the tenant."""
+    The segment is found through the version's ``segment_id`` (JSON), within the tenant.
+    ``member_in`` adds membership tests (segment id -> expression, built by the caller from
+    rules it knew before) to the same statement; the caller compares those rules with the
+    ones returned."""
     segment_id = promotion_versions.c.definition["segment_id"].as_integer()
-
-    def split_of(column: Any) -> Any:
-        return select(column).where(loyalty_budgets.c.tenant_id == tenant_id) \
-            .scalar_subquery()
-
+    tests = sorted((member_in or {}).items())
     query = select(
         promotions.c.id, promotions.c.current_version, promotions.c.control_seed,
-        segments.c.rules,
-        split_of(loyalty_budgets.c.id).label("split_id"),
-        split_of(loyalty_budgets.c.total_minor).label("total_minor"),
-        split_of(loyalty_budgets.c.base_bp).label("base_bp"),
-        split_of(loyalty_budgets.c.mass_bp).label("mass_bp"),
-        split_of(loyalty_budgets.c.targeted_bp).label("targeted_bp"),
+        segments.c.id.label("segment_id"), segments.c.rules,
+        loyalty_budgets.c.id.label("split_id"), loyalty_budgets.c.total_minor,
+        loyalty_budgets.c.base_bp, loyalty_budgets.c.mass_bp, loyalty_budgets.c.targeted_bp,
+        *(test.label(f"in_{sid}") for sid, test in tests),
     ).join(promotion_versions,
            (promotion_versions.c.tenant_id == promotions.c.tenant_id)
            & (promotion_versions.c.promotion_id == promotions.c.id)
            & (promotion_versions.c.version == promotions.c.current_version)
            ).outerjoin(segments, (segments.c.tenant_id == promotions.c.tenant_id)
-                       & (segments.c.id == segment_id)).where(
-        promotions.c.tenant_id == tenant_id, promotions.c.status == "active"
-    ).order_by(promotions.c.id)
+                       & (segments.c.id == segment_id)
+           ).outerjoin(loyalty_budgets, loyalty_budgets.c.tenant_id == promotions.c.tenant_id
+           ).where(promotions.c.tenant_id == tenant_id, promotions.c.status == "active"
+                   ).order_by(promotions.c.id)
     found = conn.execute(query).all()
     split = None
-    if found and found[0].split_id is not None:
+    inside: dict[int, bool] = {}
+    if found:
         first = found[0]
-        split = {"total_minor": first.total_minor, "base_bp": first.base_bp,
-                 "mass_bp": first.mass_bp, "targeted_bp": first.targeted_bp}
+        if first.split_id is not None:
+            split = {"total_minor": first.total_minor, "base_bp": first.base_bp,
+                     "mass_bp": first.mass_bp, "targeted_bp": first.targeted_bp}
+        inside = {sid: bool(first._mapping[f"in_{sid}"]) for sid, _ in tests}
     return ActiveOffers(rows=[ActiveRow(id=r.id, version=r.current_version,
-                                        control_seed=r.control_seed,
+                                        control_seed=r.control_seed, segment_id=r.segment_id,
                                         segment_rules=r.rules) for r in found],
-                        split=split)
+                        split=split, member_in=inside)
 
 
 def version_definition(conn: Connection, tenant_id: int, promotion_id: int,

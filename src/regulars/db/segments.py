@@ -226,6 +226,14 @@ def member_ids(conn: Connection, tenant_id: int, rules: Sequence[Rule], at: date
         .offset(offset)).scalars()]
 
 
+def member_in(conn: Connection, tenant_id: int, rules: Sequence[Rule], member_id: int,
+              at: datetime, *, basis: LevelBasis | None = None) -> ColumnElement[bool]:
+    """Whether ``member_id`` is in the segment, as an expression to select with others."""
+    found: ColumnElement[bool] = exists().where(
+        members.c.id == member_id, *_where(conn, tenant_id, rules, at, basis))
+    return found
+
+
 def holds_member(conn: Connection, tenant_id: int, rules: Sequence[Rule], member_id: int,
                  at: datetime, *, basis: LevelBasis | None = None) -> bool:
     """Whether the one member ``member_id`` is in the segment at ``at`` (one statement)."""

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection
+from sqlalchemy.sql import ColumnElement
 
 from regulars.db import segments as store
 from regulars.db import tenancy
@@ -192,6 +193,15 @@ def _parsed(conn: Connection, stored: list[dict[str, Any]]) -> tuple[Rule, ...]:
     rules = tuple(rule_of(r) for r in stored)
     cache[key] = rules
     return rules
+
+
+def member_test(conn: Connection, tenant_id: int, stored: list[dict[str, Any]],
+                member_id: int, at: datetime) -> ColumnElement[bool]:
+    """Membership of ``member_id`` by a segment's stored rules at ``at``, as an expression
+    to select together with other things."""
+    rules = _parsed(conn, stored)
+    return store.member_in(conn, tenant_id, rules, member_id, at,
+                           basis=_basis(conn, tenant_id, rules, at))
 
 
 def holds_rules(conn: Connection, tenant_id: int, stored: list[dict[str, Any]],
