@@ -2,6 +2,7 @@
 
     uv run python bench/checkout.py [--database-url postgresql://postgres@127.0.0.1:5432/bench_checkout]
                                     [--seconds 10] [--client raw|httpx] [--json results.json]
+                                    [--promotions N]   # quote with N promotions vs none
 
 The issue's requirement: a 5-line basket (unit prices 10.00, 25.50, 40.00, 99.99, 5.25;
 quantities 1, 2, 1, 1, 3) for 50 members, quote then commit, at 1, 8 and 32 concurrent
@@ -419,7 +420,13 @@ def main() -> int:
                         help="sample the server with py-spy (uvx) during the 8-client quote "
                              "and checkout phases; collapsed stacks go to DIR")
     parser.add_argument("--json", metavar="PATH", help="write every figure to PATH as JSON")
+    parser.add_argument("--promotions", type=int, choices=range(1, 5), metavar="N",
+                        help="only compare quote throughput with N (1-4) active promotions "
+                             "to none (see checkout_promotions.py)")
     args = parser.parse_args()
+    if args.promotions:
+        from checkout_promotions import run_mode
+        return run_mode(args)
     url = libpq_url(args.database_url)
 
     console.rule("regulars checkout benchmark")

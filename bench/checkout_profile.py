@@ -2,6 +2,7 @@
 every SQL statement counted and timed, and a cProfile of the commits.
 
     uv run python bench/checkout_profile.py [--database-url .../bench_checkout_profile] [-n 500]
+                                            [--promotions N]
 
 Uses its own database (``bench_checkout_profile`` by default) set up like
 ``bench/checkout.py``: the same basket, 50 members with points, a spend of 10 points each.
@@ -160,10 +161,15 @@ def main() -> int:
     parser.add_argument("--spend-points", type=int, default=10)
     parser.add_argument("--no-profile", action="store_true",
                         help="the timed passes only, without the cProfile passes")
+    parser.add_argument("--promotions", type=int, default=0, choices=range(5), metavar="N",
+                        help="with N (0-4) active promotions, as checkout.py --promotions")
     args = parser.parse_args()
     url = libpq_url(args.database_url)
     with console.status("setting up"):
         keys, phones = setup(url)
+        if args.promotions:
+            from checkout_promotions import create_promotions
+            create_promotions(url, args.promotions)
     rt = open_runtime(Settings(database_url=url))
     log = StatementLog()
     log.attach(rt.db.engine)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
@@ -45,12 +46,36 @@ TEMPLATES: dict[str, dict[str, str]] = {
                               "{version}): {discount} off.",
         "promotion_points": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
                             "{version}): {points} extra points.",
+        "promotion_gift": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
+                          "{version}): {gifts} \u00d7 {gift_sku} free as a gift.",
+        "promotion_coupon": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
+                            "{version}): you will receive a coupon (series #{series_id}) for "
+                            "your next visit.",
+        "promotion_skipped_budget": "Promotion \u201c{promotion}\u201d (#{promotion_id}) did "
+                                    "not apply: its budget is used up.",
+        "promotion_skipped_member_cap": "Promotion \u201c{promotion}\u201d (#{promotion_id}) "
+                                        "did not apply: this member has reached its limit.",
+        "promotion_skipped_uses_per_day": "Promotion \u201c{promotion}\u201d "
+                                          "(#{promotion_id}) did not apply: already used as "
+                                          "often as allowed today.",
+        "promotion_skipped_uses_per_period": "Promotion \u201c{promotion}\u201d "
+                                             "(#{promotion_id}) did not apply: already used "
+                                             "as often as allowed this period.",
+        "promotion_skipped_members_only": "Promotion \u201c{promotion}\u201d "
+                                          "(#{promotion_id}) is limited per member, so it "
+                                          "needs a member on the receipt.",
+        "promotion_skipped_bucket": "Promotion \u201c{promotion}\u201d (#{promotion_id}) did "
+                                    "not apply: this month's promotions budget is used up.",
         "coupon_discount": "Coupon \u201c{series}\u201d (series #{series_id}): {discount} off.",
         "coupon_points": "Coupon \u201c{series}\u201d (series #{series_id}): {points} extra "
                          "points.",
         "referral_referrer": "Referral bonus: {points} points for inviting member "
                              "#{member_id}.",
         "referral_referred": "Referral bonus: {points} points for joining by invitation.",
+        "referral_chain": "Referral bonus, level {level}: {points} points for member "
+                          "#{member_id} joining through your invitations.",
+        "referral_reversed": "{points} referral points taken back: the first purchase of "
+                             "member #{member_id} was returned.",
         "birthday": "Happy birthday! {points} bonus points.",
         "profile_reward": "{points} points for completing the profile.",
         "reward_event": "{points} points for \u201c{event_type}\u201d.",
@@ -83,11 +108,34 @@ TEMPLATES: dict[str, dict[str, str]] = {
                               "{version}): скидка {discount}.",
         "promotion_points": "Акция \u00ab{promotion}\u00bb (№{promotion_id}, версия "
                             "{version}): {points} дополнительных баллов.",
+        "promotion_gift": "Акция \u00ab{promotion}\u00bb (№{promotion_id}, версия "
+                          "{version}): {gifts} \u00d7 {gift_sku} в подарок.",
+        "promotion_coupon": "Акция \u00ab{promotion}\u00bb (№{promotion_id}, версия "
+                            "{version}): вы получите купон (серия №{series_id}) на следующий "
+                            "визит.",
+        "promotion_skipped_budget": "Акция \u00ab{promotion}\u00bb (№{promotion_id}) не "
+                                    "применена: её бюджет исчерпан.",
+        "promotion_skipped_member_cap": "Акция \u00ab{promotion}\u00bb (№{promotion_id}) не "
+                                        "применена: лимит участника исчерпан.",
+        "promotion_skipped_uses_per_day": "Акция \u00ab{promotion}\u00bb (№{promotion_id}) "
+                                          "не применена: дневной лимит использований "
+                                          "исчерпан.",
+        "promotion_skipped_uses_per_period": "Акция \u00ab{promotion}\u00bb "
+                                             "(№{promotion_id}) не применена: лимит "
+                                             "использований за период исчерпан.",
+        "promotion_skipped_members_only": "Акция \u00ab{promotion}\u00bb (№{promotion_id}) "
+                                          "действует только для участников программы.",
+        "promotion_skipped_bucket": "Акция \u00ab{promotion}\u00bb (№{promotion_id}) не "
+                                    "применена: месячный бюджет акций исчерпан.",
         "coupon_discount": "Купон \u00ab{series}\u00bb (серия №{series_id}): скидка {discount}.",
         "coupon_points": "Купон \u00ab{series}\u00bb (серия №{series_id}): {points} "
                          "дополнительных баллов.",
         "referral_referrer": "Бонус за приглашение участника №{member_id}: {points} баллов.",
         "referral_referred": "Бонус за регистрацию по приглашению: {points} баллов.",
+        "referral_chain": "Бонус за приглашение, уровень {level}: {points} баллов за "
+                          "участника №{member_id}.",
+        "referral_reversed": "Списано {points} бонусных баллов за приглашение: первая покупка "
+                             "участника №{member_id} возвращена.",
         "birthday": "С днём рождения! {points} бонусных баллов.",
         "profile_reward": "{points} баллов за заполненный профиль.",
         "reward_event": "{points} баллов за \u00ab{event_type}\u00bb.",
@@ -102,11 +150,13 @@ WORDS = {
 }
 
 
+@lru_cache(maxsize=4096)
 def money(amount_minor: int, currency: str, locale: str) -> str:
     digits = int(get_currency_precision(currency))
     return str(format_currency(Decimal(amount_minor).scaleb(-digits), currency, locale=locale))
 
 
+@lru_cache(maxsize=1024)
 def percent(rate_bp: int, locale: str) -> str:
     return str(format_decimal(Decimal(rate_bp).scaleb(-2), locale=locale)) + "\u00a0%"
 

@@ -11,7 +11,8 @@ from tests.conftest import Shop
 
 SETTINGS = {
     "referral": {"enabled": True, "referrer_points": 200, "referred_points": 50,
-                 "trigger": "first_purchase", "link_base": "https://join.example.com"},
+                 "trigger": "first_purchase", "link_base": "https://join.example.com",
+                 "upper_level_points": []},
     "birthday": {"enabled": True, "points": 300},
     "profile": {"enabled": False, "points": 0},
     "events": [{"type": "review", "points": 15, "limit": 1, "period": "week"}],

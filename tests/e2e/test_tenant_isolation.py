@@ -364,6 +364,14 @@ def _invalid_segment(w: World, response: httpx.Response) -> None:
     """A's segment named in B's promotion is not found: refused, nothing saved."""
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "segment_id"
+
+
+def _invalid_series(w: World, response: httpx.Response) -> None:
+    """A's coupon series named in B's promotion is not found: refused, nothing saved."""
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "effects.0.series_id"
+
+
 C = "/v1/admin/coupon-series"
 PROBES: list[Probe] = [
     # POS: members
@@ -548,6 +556,16 @@ PROBES: list[Probe] = [
           lambda w: w.client.put(f"{P}/{_b_promotion(w)}", headers=w.b.owner,
                                  json={**PROMOTION, "segment_id": w.ids["a_segment"]}),
           _invalid_segment),
+    Probe("POST", P, "effects.series_id",
+          lambda w: _admin(w, P, {**PROMOTION, "effects": [
+              {"kind": "issue_coupon", "series_id": w.ids["a_series"]}]}),
+          _invalid_series),
+    Probe("PUT", P + "/{promotion_id}", "effects.series_id",
+          lambda w: w.client.put(f"{P}/{_b_promotion(w)}", headers=w.b.owner,
+                                 json={**PROMOTION, "effects": [
+                                     {"kind": "issue_coupon",
+                                      "series_id": w.ids["a_series"]}]}),
+          _invalid_series),
     # Admin: segments
     Probe("GET", SG + "/{segment_id}", "segment_id",
           lambda w: w.client.get(f"{SG}/{w.ids['a_segment']}", headers=w.b.owner)),

@@ -15,6 +15,8 @@ from regulars.domain.promotions import (
     CheapestFree,
     Effect,
     FixedDiscount,
+    GiftWithPurchase,
+    IssueCoupon,
     PercentDiscount,
     PointsMultiplier,
     PointsPercent,
@@ -322,9 +324,40 @@ class VolumeStepsIn(_Match):
                            categories=frozenset(self.categories), skus=frozenset(self.skus))
 
 
+class GiftWithPurchaseIn(_Match):
+    """For every ``buy_milli`` of matching quantity (3000: three items), one unit of
+    ``gift_sku`` already in the basket is free, at most ``max_gifts`` per receipt."""
+
+    kind: Literal["gift_with_purchase"]
+    gift_sku: Text64
+    buy_milli: Annotated[int, Field(ge=1, le=10**12)]
+    max_gifts: Annotated[int, Field(ge=1, le=1000)] | None = None
+
+    def to_effect(self) -> Effect:
+        return GiftWithPurchase(gift_sku=self.gift_sku, buy_milli=self.buy_milli,
+                                max_gifts=self.max_gifts,
+                                categories=frozenset(self.categories), skus=frozenset(self.skus))
+
+
+class IssueCouponIn(Strict):
+    """At commit, a code of coupon series ``series_id`` is issued to the receipt's member."""
+
+    kind: Literal["issue_coupon"]
+    series_id: Annotated[int, Field(ge=1)]
+
+    def to_effect(self) -> Effect:
+        return IssueCoupon(series_id=self.series_id)
+
+
 EffectIn = Annotated[
     PercentDiscountIn | FixedDiscountIn | SetPriceIn | BonusPointsIn | PointsPercentIn
-    | PointsMultiplierIn | CheapestFreeIn | VolumeStepsIn,
+    | PointsMultiplierIn | CheapestFreeIn | VolumeStepsIn | GiftWithPurchaseIn
+    | IssueCouponIn,
+    Field(discriminator="kind")]
+# A coupon's own effect: any but issuing another coupon.
+CouponEffectIn = Annotated[
+    PercentDiscountIn | FixedDiscountIn | SetPriceIn | BonusPointsIn | PointsPercentIn
+    | PointsMultiplierIn | CheapestFreeIn | VolumeStepsIn | GiftWithPurchaseIn,
     Field(discriminator="kind")]
 
 
@@ -448,7 +481,7 @@ class CouponSeriesIn(Strict):
     use) and local validity dates, inclusive."""
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    effect: EffectIn
+    effect: CouponEffectIn
     max_uses: Annotated[int, Field(ge=1, le=10**6)] = 1
     starts_on: IsoDate | None = None
     ends_on: IsoDate | None = None
@@ -490,6 +523,9 @@ class ReferralRuleIn(Strict):
     trigger: Literal["registration", "first_purchase"] = "registration"
     link_base: Annotated[str, Field(max_length=200, pattern=r"^https?://[^\s/]+(/\S*)?$")] | \
         None = None
+    upper_level_points: Annotated[list[Points], Field(
+        max_length=4, description="points for the referrer's own referrer (level 2), theirs "
+                                  "(level 3), ...; empty: the referrer only")] = []
 
 
 class FixedRewardIn(Strict):
@@ -528,7 +564,8 @@ class RewardSettingsIn(Strict):
         return RewardSettings(
             referral=ReferralRule(enabled=r.enabled, referrer_points=r.referrer_points,
                                   referred_points=r.referred_points, trigger=Trigger(r.trigger),
-                                  link_base=r.link_base),
+                                  link_base=r.link_base,
+                                  upper_level_points=tuple(r.upper_level_points)),
             birthday=FixedReward(enabled=self.birthday.enabled, points=self.birthday.points),
             profile=FixedReward(enabled=self.profile.enabled, points=self.profile.points),
             events=tuple(EventRule(type=e.type, points=e.points, limit=e.limit,

@@ -17,6 +17,7 @@ from regulars.db.tables import (
     coupon_secrets,
     coupon_series,
     coupon_uses,
+    issued_coupons,
 )
 
 
@@ -37,6 +38,7 @@ class CodeRow:
     series_id: int
     member_id: int | None
     uses: int
+    max_uses: int
 
 
 def secret(conn: Connection, tenant_id: int) -> str | None:
@@ -95,11 +97,13 @@ def insert_codes(conn: Connection, *, tenant_id: int, series_id: int, digests: l
 
 def code_by_digest(conn: Connection, tenant_id: int, digest: str) -> CodeRow | None:
     row = conn.execute(select(coupon_codes.c.id, coupon_codes.c.series_id,
-                              coupon_codes.c.member_id, coupon_codes.c.uses).where(
+                              coupon_codes.c.member_id, coupon_codes.c.uses,
+                              coupon_codes.c.max_uses).where(
         coupon_codes.c.tenant_id == tenant_id,
         coupon_codes.c.code_hash == digest)).one_or_none()
     return None if row is None else CodeRow(id=row.id, series_id=row.series_id,
-                                            member_id=row.member_id, uses=row.uses)
+                                            member_id=row.member_id, uses=row.uses,
+                                            max_uses=row.max_uses)
 
 
 def _live_holds_of_others(code_id: Any, terminal_id: int, now: datetime) -> Any:
@@ -213,3 +217,40 @@ def member_codes(conn: Connection, tenant_id: int, member_id: int) -> list[dict[
                     coupon_codes.c.member_id == member_id)
              .order_by(coupon_codes.c.id.desc()))
     return [dict(r._mapping) for r in conn.execute(query)]
+
+
+# Codes issued by promotions -----------------------------------------------------------------
+
+def insert_code(conn: Connection, *, tenant_id: int, series_id: int, digest: str,
+                member_id: int, max_uses: int, now: datetime) -> int:
+    """One code bound to ``member_id``; raises the unique violation for a digest in use."""
+    return int(conn.execute(insert(coupon_codes).values(
+        tenant_id=tenant_id, series_id=series_id, code_hash=digest, member_id=member_id,
+        uses=0, max_uses=max_uses, created_at=now).returning(coupon_codes.c.id)).scalar_one())
+
+
+def record_issued(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(issued_coupons).values(**values))
+
+
+def issued_of(conn: Connection, tenant_id: int, receipt_id: int) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(select(issued_coupons).where(
+        issued_coupons.c.tenant_id == tenant_id, issued_coupons.c.receipt_id == receipt_id)
+        .order_by(issued_coupons.c.id))]
+
+
+def void_issued(conn: Connection, tenant_id: int, issued_id: int, code_id: int,
+                now: datetime) -> bool:
+    """Void an issued code that was never used: no use is left on it from then on (a
+    conditional update, so a concurrent commit of the code and the void cannot both win).
+    ``False`` when it was used, or voided already."""
+    if conn.execute(update(coupon_codes).where(
+            coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id,
+            coupon_codes.c.uses == 0, coupon_codes.c.max_uses > 0).values(max_uses=0)
+    ).rowcount != 1:
+        return False
+    conn.execute(update(issued_coupons).where(
+        issued_coupons.c.tenant_id == tenant_id, issued_coupons.c.id == issued_id,
+        issued_coupons.c.voided_at.is_(None)).values(voided_at=now))
+    return True
+

@@ -9,13 +9,16 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import ColumnElement
 
 from regulars.db.tables import (
+    loyalty_budgets,
     promotion_groups,
     promotion_versions,
     promotions,
     receipt_promotions,
     receipts,
+    segments,
 )
 
 
@@ -92,6 +95,74 @@ def list_promotions(conn: Connection, tenant_id: int, *,
     if status is not None:
         query = query.where(promotions.c.status == status)
     return [_row(r) for r in conn.execute(query.order_by(promotions.c.id))]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActiveRow:
+    """An active promotion as checkout needs it: the version (whose definition never
+    changes, so it can be cached) and the current rules of the segment it targets."""
+
+    id: int
+    version: int
+    control_seed: str
+    segment_id: int | None
+    segment_rules: list[dict[str, Any]] | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActiveOffers:
+    rows: list[ActiveRow]
+    split: dict[str, Any] | None  # the tenant's loyalty budget split, if one was saved
+    member_in: dict[int, bool]  # segment id -> the member is in it (as asked, see below)
+
+
+def active_offers(conn: Connection, tenant_id: int, *,
+                  member_in: dict[int, ColumnElement[bool]] | None = None) -> ActiveOffers:
+    """The tenant's active promotions (by id), each with its targeted segment's rules, and
+    the loyalty budget split: everything checkout reads about promotions, in one statement.
+    The segment is found through the version's ``segment_id`` (JSON), within the tenant.
+    ``member_in`` adds membership tests (segment id -> expression, built by the caller from
+    rules it knew before) to the same statement; the caller compares those rules with the
+    ones returned."""
+    segment_id = promotion_versions.c.definition["segment_id"].as_integer()
+    tests = sorted((member_in or {}).items())
+    query = select(
+        promotions.c.id, promotions.c.current_version, promotions.c.control_seed,
+        segments.c.id.label("segment_id"), segments.c.rules,
+        loyalty_budgets.c.id.label("split_id"), loyalty_budgets.c.total_minor,
+        loyalty_budgets.c.base_bp, loyalty_budgets.c.mass_bp, loyalty_budgets.c.targeted_bp,
+        *(test.label(f"in_{sid}") for sid, test in tests),
+    ).join(promotion_versions,
+           (promotion_versions.c.tenant_id == promotions.c.tenant_id)
+           & (promotion_versions.c.promotion_id == promotions.c.id)
+           & (promotion_versions.c.version == promotions.c.current_version)
+           ).outerjoin(segments, (segments.c.tenant_id == promotions.c.tenant_id)
+                       & (segments.c.id == segment_id)
+           ).outerjoin(loyalty_budgets, loyalty_budgets.c.tenant_id == promotions.c.tenant_id
+           ).where(promotions.c.tenant_id == tenant_id, promotions.c.status == "active"
+                   ).order_by(promotions.c.id)
+    found = conn.execute(query).all()
+    split = None
+    inside: dict[int, bool] = {}
+    if found:
+        first = found[0]
+        if first.split_id is not None:
+            split = {"total_minor": first.total_minor, "base_bp": first.base_bp,
+                     "mass_bp": first.mass_bp, "targeted_bp": first.targeted_bp}
+        inside = {sid: bool(first._mapping[f"in_{sid}"]) for sid, _ in tests}
+    return ActiveOffers(rows=[ActiveRow(id=r.id, version=r.current_version,
+                                        control_seed=r.control_seed, segment_id=r.segment_id,
+                                        segment_rules=r.rules) for r in found],
+                        split=split, member_in=inside)
+
+
+def version_definition(conn: Connection, tenant_id: int, promotion_id: int,
+                       version: int) -> dict[str, Any]:
+    found: dict[str, Any] = conn.execute(select(promotion_versions.c.definition).where(
+        promotion_versions.c.tenant_id == tenant_id,
+        promotion_versions.c.promotion_id == promotion_id,
+        promotion_versions.c.version == version)).scalar_one()
+    return found
 
 
 def insert_applied(conn: Connection, rows: list[dict[str, Any]]) -> None:

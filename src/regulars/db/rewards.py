@@ -104,12 +104,51 @@ def referred_count(conn: Connection, tenant_id: int, referrer_id: int) -> int:
         referrals.c.status == "linked")).scalar_one())
 
 
-def settle_referral(conn: Connection, tenant_id: int, referral_id: int, now: datetime) -> bool:
-    """Mark a referral paid; ``False`` when another transaction did so first (the update
-    takes the row lock, so exactly one payer sees ``True``)."""
+def settle_referral(conn: Connection, tenant_id: int, referral_id: int, now: datetime, *,
+                    receipt_id: int | None = None) -> bool:
+    """Mark a referral paid (by the first purchase ``receipt_id``, if so); ``False`` when
+    another transaction did so first (the update takes the row lock, so exactly one payer
+    sees ``True``)."""
     return conn.execute(update(referrals).where(
         referrals.c.tenant_id == tenant_id, referrals.c.id == referral_id,
-        referrals.c.settled_at.is_(None)).values(settled_at=now)).rowcount == 1
+        referrals.c.settled_at.is_(None)).values(settled_at=now, receipt_id=receipt_id)
+    ).rowcount == 1
+
+
+def referrer_of(conn: Connection, tenant_id: int, member_id: int) -> int | None:
+    """Who invited ``member_id`` by a linked referral, if anyone."""
+    found = conn.execute(select(referrals.c.referrer_id).where(
+        referrals.c.tenant_id == tenant_id, referrals.c.referred_id == member_id,
+        referrals.c.status == "linked")).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def first_purchase(conn: Connection, tenant_id: int, member_id: int) -> int | None:
+    """The member's earliest standing receipt (the one a first-purchase referral pays on)."""
+    found = conn.execute(select(receipts.c.id).where(
+        receipts.c.tenant_id == tenant_id, receipts.c.member_id == member_id,
+        receipts.c.status.in_(PURCHASE_STATUSES))
+        .order_by(receipts.c.occurred_at, receipts.c.id).limit(1)).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def reverse_referral(conn: Connection, tenant_id: int, referral_id: int, receipt_id: int,
+                     now: datetime) -> bool:
+    """Mark a referral settled by ``receipt_id`` reversed; ``True`` for exactly one caller."""
+    return conn.execute(update(referrals).where(
+        referrals.c.tenant_id == tenant_id, referrals.c.id == referral_id,
+        referrals.c.receipt_id == receipt_id, referrals.c.settled_at.is_not(None),
+        referrals.c.reversed_at.is_(None)).values(reversed_at=now)).rowcount == 1
+
+
+def entries_by_keys(conn: Connection, tenant_id: int,
+                    keys: list[str]) -> list[tuple[int, str, int, int]]:
+    """``(entry id, key, member id, points)`` of the entries written under ``keys``."""
+    return [(int(r.id), str(r.idempotency_key), int(r.member_id), int(r.points))
+            for r in conn.execute(select(entries.c.id, entries.c.idempotency_key,
+                                         entries.c.member_id, entries.c.points).where(
+                entries.c.tenant_id == tenant_id, entries.c.idempotency_key.in_(keys))
+                .order_by(entries.c.id))]
 
 
 def has_purchase(conn: Connection, tenant_id: int, member_id: int) -> bool:

@@ -4,7 +4,10 @@
 Each rule becomes one predicate over ``members``; the purchase rules are correlated
 subqueries on ``receipts`` that the ``(tenant_id, member_id, occurred_at)`` index answers, so
 the whole segment is one statement and one member's membership is the same statement
-narrowed to that member."""
+narrowed to that member. The ``level`` rule is one correlated subquery too: the member's
+qualifying spend over the program's window mapped to a level's rank (the higher of this and
+last calendar year's for a calendar-year window; at least the stored floor for a program that
+never downgrades), the same rule as :func:`regulars.domain.program.level_status`."""
 
 from __future__ import annotations
 
@@ -28,11 +31,13 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import ColumnElement
 
 from regulars.db.tables import members, receipts, segments
+from regulars.domain.program import DowngradePolicy, LevelWindow, Program
 from regulars.domain.segments import (
     Compare,
     ConsentIn,
     Frequency,
     HasBirthday,
+    LevelIn,
     Match,
     ProfileField,
     Recency,
@@ -41,6 +46,17 @@ from regulars.domain.segments import (
     StoreShare,
     Tags,
 )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LevelBasis:
+    """What the ``level`` rule needs: the current program and where its spend windows start
+    (local midnights, see :func:`regulars.services.levels.spend_windows`)."""
+
+    program: Program
+    rolling_from: datetime
+    year_from: datetime
+    last_year_from: datetime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,8 +127,51 @@ def _tags(conn: Connection, rule: Tags) -> ColumnElement[bool]:
     return found >= need
 
 
-def _predicate(conn: Connection, tenant_id: int, rule: Rule,
-               at: datetime) -> ColumnElement[bool]:
+def _greatest(a: Any, b: Any) -> Any:
+    return case((a >= b, a), else_=b)
+
+
+def _level(tenant_id: int, rule: LevelIn, at: datetime,
+           basis: LevelBasis | None) -> ColumnElement[bool]:
+    if basis is None:
+        raise AssertionError("the level rule needs the program's level basis")
+    program = basis.program
+    wanted = rule.ranks(tuple((lv.code, lv.name) for lv in program.levels))
+    if not wanted:
+        return members.c.id.is_(None)  # names no current level: nobody (id is never null)
+    net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
+
+    def spend(since: datetime | None = None, until: datetime | None = None) -> Any:
+        inside = []
+        if since is not None:
+            inside.append(receipts.c.occurred_at >= since)
+        if until is not None:
+            inside.append(receipts.c.occurred_at < until)
+        amount = case((and_(*inside), net), else_=0) if inside else net
+        return func.coalesce(func.sum(amount), 0)
+
+    def rank(amount: Any) -> Any:
+        return case(*((amount >= lv.threshold_minor, i)
+                      for i, lv in reversed(list(enumerate(program.levels)))), else_=0)
+
+    if program.level_window is LevelWindow.LIFETIME:
+        reached = rank(spend())
+    elif program.level_window is LevelWindow.ROLLING_12_MONTHS:
+        reached = rank(spend(basis.rolling_from))
+    else:
+        reached = _greatest(rank(spend(basis.year_from)),
+                            rank(spend(basis.last_year_from, basis.year_from)))
+    if program.downgrade_policy is DowngradePolicy.NEVER:
+        floor = case(*((members.c.level_floor_code == lv.code, i)
+                       for i, lv in enumerate(program.levels)), else_=0)
+        reached = _greatest(reached, floor)
+    held = select(reached).where(*_receipts_of(tenant_id, at)).scalar_subquery()
+    found: ColumnElement[bool] = held.in_(sorted(wanted))
+    return found
+
+
+def _predicate(conn: Connection, tenant_id: int, rule: Rule, at: datetime,
+               basis: LevelBasis | None = None) -> ColumnElement[bool]:
     if isinstance(rule, Recency):
         bought = exists().where(*_receipts_of(tenant_id, at, rule.days))
         return bought if rule.compare is Compare.LE else ~bought
@@ -141,33 +200,45 @@ def _predicate(conn: Connection, tenant_id: int, rule: Rule,
         return members.c.birthday.is_not(None)
     if isinstance(rule, ConsentIn):
         return members.c.consent.in_(sorted(rule.values))
+    if isinstance(rule, LevelIn):
+        return _level(tenant_id, rule, at, basis)
     raise AssertionError(f"no SQL for {type(rule).__name__}")
 
 
-def _where(conn: Connection, tenant_id: int, rules: Sequence[Rule],
-           at: datetime) -> list[ColumnElement[bool]]:
+def _where(conn: Connection, tenant_id: int, rules: Sequence[Rule], at: datetime,
+           basis: LevelBasis | None) -> list[ColumnElement[bool]]:
     return [members.c.tenant_id == tenant_id, members.c.status == "active",
-            *(_predicate(conn, tenant_id, r, at) for r in rules)]
+            *(_predicate(conn, tenant_id, r, at, basis) for r in rules)]
 
 
 def count_members(conn: Connection, tenant_id: int, rules: Sequence[Rule],
-                  at: datetime) -> int:
+                  at: datetime, *, basis: LevelBasis | None = None) -> int:
+    """How many members the rules hold at ``at`` (``basis``: for a ``level`` rule)."""
     return int(conn.execute(select(func.count()).select_from(members).where(
-        *_where(conn, tenant_id, rules, at))).scalar_one())
+        *_where(conn, tenant_id, rules, at, basis))).scalar_one())
 
 
 def member_ids(conn: Connection, tenant_id: int, rules: Sequence[Rule], at: datetime, *,
-               limit: int, offset: int) -> list[int]:
+               limit: int, offset: int, basis: LevelBasis | None = None) -> list[int]:
     """The segment's members at ``at``, by id."""
     return [int(r) for r in conn.execute(select(members.c.id).where(
-        *_where(conn, tenant_id, rules, at)).order_by(members.c.id).limit(limit)
+        *_where(conn, tenant_id, rules, at, basis)).order_by(members.c.id).limit(limit)
         .offset(offset)).scalars()]
 
 
+def member_in(conn: Connection, tenant_id: int, rules: Sequence[Rule], member_id: int,
+              at: datetime, *, basis: LevelBasis | None = None) -> ColumnElement[bool]:
+    """Whether ``member_id`` is in the segment, as an expression to select with others."""
+    found: ColumnElement[bool] = exists().where(
+        members.c.id == member_id, *_where(conn, tenant_id, rules, at, basis))
+    return found
+
+
 def holds_member(conn: Connection, tenant_id: int, rules: Sequence[Rule], member_id: int,
-                 at: datetime) -> bool:
+                 at: datetime, *, basis: LevelBasis | None = None) -> bool:
     """Whether the one member ``member_id`` is in the segment at ``at`` (one statement)."""
     return conn.execute(select(members.c.id).where(
-        members.c.id == member_id, *_where(conn, tenant_id, rules, at))).first() is not None
+        members.c.id == member_id,
+        *_where(conn, tenant_id, rules, at, basis))).first() is not None
 
 

@@ -543,8 +543,13 @@ referrals = Table(
     Column("trigger", String(20), nullable=False),
     Column("referrer_points", BigInteger, nullable=False),
     Column("referred_points", BigInteger, nullable=False),
+    # Points for the referrer's own referrer, and theirs, and so on (levels 2, 3, ...).
+    Column("chain_points", JSON, nullable=True),
     _ts("created_at"),
     _ts("settled_at", nullable=True),
+    # The first purchase that settled it, and when a full refund of it reversed the payments.
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=True),
+    _ts("reversed_at", nullable=True),
     UniqueConstraint("tenant_id", "referred_id"),
     Index(None, "tenant_id", "referrer_id"),
     Index(None, "tenant_id", "trigger", "settled_at"),
@@ -678,4 +683,21 @@ otp_codes = Table(
     _ts("used_at", nullable=True),
     Index(None, "tenant_id", "phone", "created_at"),
     Index(None, "tenant_id", "terminal_id", "created_at"),
+)
+
+issued_coupons = Table(
+    # A code a promotion issued to the receipt's member at commit (one per receipt,
+    # promotion and series); a full refund voids it while it is unused.
+    "issued_coupons", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=False),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("series_id", Id, ForeignKey("coupon_series.id"), nullable=False),
+    Column("code_id", Id, ForeignKey("coupon_codes.id"), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    _ts("issued_at"),
+    _ts("voided_at", nullable=True),
+    UniqueConstraint("tenant_id", "receipt_id", "promotion_id", "series_id"),
+    Index(None, "tenant_id", "member_id"),
 )

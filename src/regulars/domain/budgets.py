@@ -21,7 +21,7 @@ nobody to count it against.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -73,16 +73,36 @@ class Limits:
 NO_LIMITS = Limits()
 
 
+# Why a limit left a promotion out of a receipt (the quote explains it with this word).
+REASONS = frozenset({"budget", "member_cap", "uses_per_day", "uses_per_period", "members_only",
+                     "bucket"})
+
+
 @dataclass(frozen=True, kw_only=True)
 class Allowance:
-    """What a promotion may still give on one receipt; ``None``: no limit."""
+    """What a promotion may still give on one receipt; ``None``: no limit. The ``*_by``
+    fields name the limit each amount comes from (see :data:`REASONS`)."""
 
     discount_minor: int | None = None
     points: int | None = None
+    discount_by: str = field(default="budget", compare=False)
+    points_by: str = field(default="budget", compare=False)
 
     def fits(self, *, discount_minor: int, points: int) -> bool:
-        return ((self.discount_minor is None or discount_minor <= self.discount_minor)
-                and (self.points is None or points <= self.points))
+        return self.refusal(discount_minor=discount_minor, points=points) is None
+
+    def refusal(self, *, discount_minor: int, points: int,
+                issues_coupon: bool = False) -> str | None:
+        """The limit that refuses this much (one of :data:`REASONS`), or ``None``. A
+        promotion that issues a coupon is refused once any cap is at zero."""
+        if self.discount_minor is not None and (
+                discount_minor > self.discount_minor
+                or (issues_coupon and self.discount_minor == 0)):
+            return self.discount_by
+        if self.points is not None and (points > self.points
+                                        or (issues_coupon and self.points == 0)):
+            return self.points_by
+        return None
 
 
 UNLIMITED = Allowance()
@@ -109,9 +129,15 @@ def _left(cap: int | None, spent: int) -> int | None:
     return None if cap is None else max(0, cap - spent)
 
 
-def _least(*values: int | None) -> int | None:
-    known = [v for v in values if v is not None]
-    return min(known) if known else None
+def _least(budget: int | None, member: int | None) -> tuple[int | None, str]:
+    """The smaller of what the budget and the member cap leave, and which one it is."""
+    if member is not None and (budget is None or member < budget):
+        return member, "member_cap"
+    return budget, "budget"
+
+
+def _nothing(reason: str) -> Allowance:
+    return Allowance(discount_minor=0, points=0, discount_by=reason, points_by=reason)
 
 
 def allowance_for(limits: Limits, *, spent: Spent, member_spent: Spent | None,
@@ -120,17 +146,20 @@ def allowance_for(limits: Limits, *, spent: Spent, member_spent: Spent | None,
     gave this member and how often it applied to them (both ``None``: an anonymous
     receipt)."""
     if limits.per_member and (member_spent is None or uses is None):
-        return NOTHING
-    if uses is not None and (
-            (limits.uses_per_day is not None and uses.today >= limits.uses_per_day)
-            or (limits.uses_per_period is not None and uses.period >= limits.uses_per_period)):
-        return NOTHING
+        return _nothing("members_only")
+    if uses is not None and limits.uses_per_day is not None \
+            and uses.today >= limits.uses_per_day:
+        return _nothing("uses_per_day")
+    if uses is not None and limits.uses_per_period is not None \
+            and uses.period >= limits.uses_per_period:
+        return _nothing("uses_per_period")
     mine = member_spent or Spent()
-    return Allowance(
-        discount_minor=_least(_left(limits.budget_minor, spent.discount_minor),
-                              _left(limits.member_minor, mine.discount_minor)),
-        points=_least(_left(limits.budget_points, spent.points),
-                      _left(limits.member_points, mine.points)))
+    discount_minor, discount_by = _least(_left(limits.budget_minor, spent.discount_minor),
+                                         _left(limits.member_minor, mine.discount_minor))
+    points, points_by = _least(_left(limits.budget_points, spent.points),
+                               _left(limits.member_points, mine.points))
+    return Allowance(discount_minor=discount_minor, points=points, discount_by=discount_by,
+                     points_by=points_by)
 
 
 def period_start(day: date, period: Period) -> date:

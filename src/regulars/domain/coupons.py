@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from regulars.domain.promotions import Effect
+from regulars.domain.effects import Effect, IssueCoupon
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 PAYLOAD_CHARS = 15
@@ -95,6 +95,8 @@ class Series:
             raise ValueError("max_uses must be at least 1")
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValueError("ends_on must not be before starts_on")
+        if isinstance(self.effect, IssueCoupon):
+            raise ValueError("effect: a coupon cannot issue another coupon")
 
     def valid_on(self, day: date) -> bool:
         return ((self.starts_on is None or self.starts_on <= day)
@@ -110,6 +112,8 @@ class CodeState:
     member_id: int | None  # bound to this member only; None: anyone
     uses: int
     held_by_others: int
+    # The code's own number of uses: the series' unless a refund voided it (0).
+    max_uses: int | None = None
 
 
 class Refusal(StrEnum):
@@ -128,7 +132,8 @@ def refusal(state: CodeState, *, member_id: int | None, day: date) -> Refusal | 
         return Refusal.EXPIRED
     if state.member_id is not None and state.member_id != member_id:
         return Refusal.NOT_YOURS
-    if state.uses + state.held_by_others >= series.max_uses:
+    most = series.max_uses if state.max_uses is None else state.max_uses
+    if state.uses + state.held_by_others >= most:
         return Refusal.USED
     return None
 

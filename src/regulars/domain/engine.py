@@ -32,8 +32,9 @@ from regulars.domain.promotions import (
     LineView,
     Offers,
     Pricing,
+    Skipped,
     apply_effect,
-    choose,
+    choose_explained,
     points_of,
 )
 
@@ -118,6 +119,7 @@ class AppliedPromotion:
     points: int
     discount_by_line: tuple[int, ...] = ()
     points_by_line: tuple[int, ...] = ()
+    coupon_series_ids: tuple[int, ...] = ()  # a code of each is issued to the member at commit
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,22 +194,28 @@ def evaluate(
 
     # 1a. Promotions.
     applied: tuple[Applied, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
     pricing = Pricing(point_value_minor=program.point_value_minor, rounding=program.rounding,
                       per_line=program.rounding_scope is RoundingScope.LINE,
                       base_rate_bp=rate_bp if may_earn else 0,
                       may_earn=member is not None and member.may_earn,
-                      earnable=tuple(earnable))
+                      earnable=tuple(earnable), has_member=member is not None)
     if offers is not None and offers.candidates:
         views = tuple(LineView(sku=line.sku, category=line.category,
                                quantity_milli=line.quantity_milli,
                                unit_price_minor=line.unit_price_minor, amount_minor=n)
                       for line, n in zip(basket, net, strict=True))
-        applied = choose(offers, views, pricing)
+        choice = choose_explained(offers, views, pricing)
+        applied, skipped = choice.applied, choice.skipped
     promo_discount = [sum(a.discount_minor[i] for a in applied) for i in range(len(basket))]
     for a in applied:
         if sum(a.discount_minor):
             why.append(Explanation(code="promotion_discount", params=(
                 *_named(a), ("discount_minor", sum(a.discount_minor)))))
+        why.extend(Explanation(code=n.code, params=(*_named(a), *n.params)) for n in a.notes)
+    why.extend(Explanation(code=f"promotion_skipped_{s.reason}", params=(
+        ("promotion", s.promotion.name), ("promotion_id", s.promotion.id),
+        ("version", s.promotion.version))) for s in skipped)
     net = [n - d for n, d in zip(net, promo_discount, strict=True)]
 
     # 1b. Coupons.
@@ -370,7 +378,8 @@ def evaluate(
                 discount_minor=sum(a.discount_minor),
                 points=sum(points_by_promotion.get(a.promotion.id, ())),
                 discount_by_line=a.discount_minor,
-                points_by_line=points_by_promotion.get(a.promotion.id, (0,) * len(basket)))
+                points_by_line=points_by_promotion.get(a.promotion.id, (0,) * len(basket)),
+                coupon_series_ids=a.coupon_series_ids)
             for a in applied),
         coupons=tuple(
             AppliedCoupon(code_id=c.code_id, series_id=c.series.id, name=c.series.name,

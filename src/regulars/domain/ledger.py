@@ -28,6 +28,7 @@ class EntryCode(StrEnum):
     ADJUST = "adjust"
     MERGE = "merge"
     REFERRAL = "referral"
+    REFERRAL_REVERSAL = "referral_reversal"
     BIRTHDAY = "birthday"
     PROFILE = "profile"
     EVENT = "event"

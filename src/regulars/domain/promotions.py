@@ -4,17 +4,16 @@ A :class:`Promotion` is one immutable version of a marketer's offer. Its conditi
 evaluated by the service layer, which hands the result in as :attr:`Candidate.condition_met`;
 everything here is pure and reads only its arguments.
 
-Effects are small strategies: each effect type is registered in :data:`STRATEGIES` with a pure
-function that reads an :class:`EffectInput` (the lines and what is left to pay on each) and
-returns an :class:`EffectResult` (discount per line, points). No strategy changes its input.
+Effects are small strategies from the registry in :mod:`regulars.domain.effects`; no strategy
+changes its input.
 
 Stacking (deterministic):
 
 1. A promotion is *eligible* when its condition holds, its schedule covers the local time and
    its stores include the receipt's store (and, for a targeted one, the member is in its
    segment and not in its control group, see :mod:`regulars.domain.control_groups`); it
-   *applies* only if it gives the customer something (money off or points) on the basket as
-   the till's own discounts left it.
+   *applies* only if it gives the customer something (money off, points, or a coupon for a
+   member) on the basket as the till's own discounts left it.
 2. Candidates are ordered by ``priority`` (higher first), then by ``id``.
 3. ``best_of``: among all applying ``best_of`` promotions only the one worth most to the
    customer (discount money + points × point value, measured on the basket as the till left
@@ -30,6 +29,9 @@ Stacking (deterministic):
    targeted at a segment), is left out, and the walk goes on; a ``best_of`` promotion that
    does not fit on the till's basket cannot win. A limited promotion's points are then
    capped at what the walk counted, so the final settlement never exceeds what was checked.
+   A promotion that issues a coupon is left out once any of its caps is at zero (a coupon's
+   value is not known when it is issued). Each promotion left out by a limit is reported
+   with the reason (:func:`choose_explained`), so that the quote can say why.
 
 Points effects are settled after the program's discount and points spend, on the final earn
 basis (see :func:`regulars.domain.engine.evaluate`); the walk above uses the basis before
@@ -38,17 +40,48 @@ points are spent to value them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
 from regulars.domain.budgets import NO_LIMITS, UNLIMITED, Allowance, Limits
 from regulars.domain.control_groups import MAX_CONTROL_SHARE_BP, Group, group_of
-from regulars.domain.money import BASIS_POINTS, Rounding, allocate, apply_rate, divide
+from regulars.domain.effects import (
+    QUANTITY_SCALE,
+    STRATEGIES,
+    BonusPoints,
+    CheapestFree,
+    Effect,
+    EffectInput,
+    EffectResult,
+    FixedDiscount,
+    GiftWithPurchase,
+    IssueCoupon,
+    LineView,
+    Note,
+    PercentDiscount,
+    PointsMultiplier,
+    PointsPercent,
+    SetPrice,
+    Strategy,
+    VolumeStep,
+    VolumeSteps,
+    apply_effect,
+    kind_of,
+)
+from regulars.domain.money import BASIS_POINTS, Rounding, divide
 
-QUANTITY_SCALE = 1000
+# The effects live in regulars.domain.effects; they are named here too, where promotions
+# are put together.
+__all__ = [
+    "QUANTITY_SCALE", "STRATEGIES", "Applied", "BonusPoints", "Candidate", "CheapestFree",
+    "Choice", "Effect", "EffectInput", "EffectResult", "FixedDiscount", "GiftWithPurchase",
+    "IssueCoupon", "LineView", "Note", "Offers", "PercentDiscount", "PointsMultiplier",
+    "PointsPercent", "Pricing", "Promotion", "Schedule", "SetPrice", "Skipped", "Stacking",
+    "Strategy", "VolumeStep", "VolumeSteps", "apply_effect", "choose", "choose_explained",
+    "kind_of", "points_of",
+]
+
 MAX_EFFECTS = 10
 
 
@@ -56,240 +89,6 @@ class Stacking(StrEnum):
     EXCLUSIVE = "exclusive"
     BEST_OF = "best_of"
     STACKABLE = "stackable"
-
-
-# Effects --------------------------------------------------------------------------------------
-
-@dataclass(frozen=True, kw_only=True)
-class _Matching:
-    """Lines an effect works on: those whose sku or category is listed; both empty: all."""
-
-    categories: frozenset[str] = field(default_factory=frozenset)
-    skus: frozenset[str] = field(default_factory=frozenset)
-
-    def matches(self, line: LineView) -> bool:
-        if not self.categories and not self.skus:
-            return True
-        return line.sku in self.skus or line.category in self.categories
-
-
-@dataclass(frozen=True, kw_only=True)
-class PercentDiscount(_Matching):
-    rate_bp: int
-
-    def __post_init__(self) -> None:
-        if not 0 < self.rate_bp <= BASIS_POINTS:
-            raise ValueError("rate_bp must lie between 1 and 10000")
-
-
-@dataclass(frozen=True, kw_only=True)
-class FixedDiscount(_Matching):
-    amount_minor: int
-
-    def __post_init__(self) -> None:
-        if self.amount_minor <= 0:
-            raise ValueError("amount_minor must be positive")
-
-
-@dataclass(frozen=True, kw_only=True)
-class SetPrice(_Matching):
-    unit_price_minor: int
-
-    def __post_init__(self) -> None:
-        if self.unit_price_minor < 0:
-            raise ValueError("unit_price_minor must not be negative")
-        if not self.categories and not self.skus:
-            raise ValueError("skus: set_price needs skus or categories to match")
-
-
-@dataclass(frozen=True, kw_only=True)
-class BonusPoints:
-    points: int
-
-    def __post_init__(self) -> None:
-        if self.points <= 0:
-            raise ValueError("points must be positive")
-
-
-@dataclass(frozen=True, kw_only=True)
-class PointsPercent:
-    rate_bp: int
-
-    def __post_init__(self) -> None:
-        if not 0 < self.rate_bp <= BASIS_POINTS:
-            raise ValueError("rate_bp must lie between 1 and 10000")
-
-
-@dataclass(frozen=True, kw_only=True)
-class PointsMultiplier:
-    factor_percent: int  # 200 = the base points twice over
-
-    def __post_init__(self) -> None:
-        if not 100 < self.factor_percent <= 10_000:
-            raise ValueError("factor_percent must lie between 101 and 10000")
-
-
-@dataclass(frozen=True, kw_only=True)
-class CheapestFree(_Matching):
-    """Of every ``every_n`` whole matching items, the cheapest is free."""
-
-    every_n: int
-
-    def __post_init__(self) -> None:
-        if not 2 <= self.every_n <= 1000:
-            raise ValueError("every_n must lie between 2 and 1000")
-
-
-@dataclass(frozen=True, kw_only=True)
-class VolumeStep:
-    from_milli: int
-    rate_bp: int
-
-    def __post_init__(self) -> None:
-        if self.from_milli <= 0:
-            raise ValueError("from_milli must be positive")
-        if not 0 < self.rate_bp <= BASIS_POINTS:
-            raise ValueError("rate_bp must lie between 1 and 10000")
-
-
-@dataclass(frozen=True, kw_only=True)
-class VolumeSteps(_Matching):
-    """The rate of the highest step the matching quantity reaches, off the matching lines."""
-
-    steps: tuple[VolumeStep, ...]
-
-    def __post_init__(self) -> None:
-        if not self.steps:
-            raise ValueError("steps: at least one step is required")
-        starts = [s.from_milli for s in self.steps]
-        if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
-            raise ValueError("steps: from_milli must strictly increase")
-
-
-Effect = (PercentDiscount | FixedDiscount | SetPrice | BonusPoints | PointsPercent
-          | PointsMultiplier | CheapestFree | VolumeSteps)
-
-
-@dataclass(frozen=True, kw_only=True)
-class LineView:
-    sku: str
-    category: str
-    quantity_milli: int
-    unit_price_minor: int
-    amount_minor: int  # what is left to pay on the line at this point
-
-
-@dataclass(frozen=True, kw_only=True)
-class EffectInput:
-    lines: tuple[LineView, ...]
-    earn_basis_minor: tuple[int, ...]
-    base_points: int
-    point_value_minor: int
-    rounding: Rounding
-    per_line: bool  # round each line (the program's ``line`` rounding scope)
-
-
-@dataclass(frozen=True, kw_only=True)
-class EffectResult:
-    discount_minor: tuple[int, ...]
-    points: int = 0
-
-
-def _none(inp: EffectInput) -> tuple[int, ...]:
-    return (0,) * len(inp.lines)
-
-
-def _rate_off(inp: EffectInput, matching: _Matching, rate_bp: int) -> tuple[int, ...]:
-    base = [ln.amount_minor if matching.matches(ln) else 0 for ln in inp.lines]
-    if inp.per_line:
-        return tuple(apply_rate(b, rate_bp, inp.rounding) for b in base)
-    total = min(apply_rate(sum(base), rate_bp, inp.rounding), sum(base))
-    return tuple(allocate(total, base)) if total else _none(inp)
-
-
-def percent_discount(effect: PercentDiscount, inp: EffectInput) -> EffectResult:
-    return EffectResult(discount_minor=_rate_off(inp, effect, effect.rate_bp))
-
-
-def fixed_discount(effect: FixedDiscount, inp: EffectInput) -> EffectResult:
-    base = [ln.amount_minor if effect.matches(ln) else 0 for ln in inp.lines]
-    total = min(effect.amount_minor, sum(base))
-    return EffectResult(discount_minor=tuple(allocate(total, base)) if total else _none(inp))
-
-
-def set_price(effect: SetPrice, inp: EffectInput) -> EffectResult:
-    discounts = []
-    for ln in inp.lines:
-        if not effect.matches(ln):
-            discounts.append(0)
-            continue
-        price = divide(effect.unit_price_minor * ln.quantity_milli, QUANTITY_SCALE,
-                       Rounding.HALF_UP)
-        discounts.append(max(0, ln.amount_minor - price))
-    return EffectResult(discount_minor=tuple(discounts))
-
-
-def bonus_points(effect: BonusPoints, inp: EffectInput) -> EffectResult:
-    return EffectResult(discount_minor=_none(inp), points=effect.points)
-
-
-def points_percent(effect: PointsPercent, inp: EffectInput) -> EffectResult:
-    denominator = BASIS_POINTS * inp.point_value_minor
-    if inp.per_line:
-        points = sum(divide(b * effect.rate_bp, denominator, inp.rounding)
-                     for b in inp.earn_basis_minor)
-    else:
-        points = divide(sum(inp.earn_basis_minor) * effect.rate_bp, denominator, inp.rounding)
-    return EffectResult(discount_minor=_none(inp), points=points)
-
-
-def points_multiplier(effect: PointsMultiplier, inp: EffectInput) -> EffectResult:
-    extra = divide(inp.base_points * (effect.factor_percent - 100), 100, inp.rounding)
-    return EffectResult(discount_minor=_none(inp), points=extra)
-
-
-def cheapest_free(effect: CheapestFree, inp: EffectInput) -> EffectResult:
-    units = [(ln.unit_price_minor, index) for index, ln in enumerate(inp.lines)
-             if effect.matches(ln) for _ in range(ln.quantity_milli // QUANTITY_SCALE)]
-    free = sorted(units)[:len(units) // effect.every_n]
-    discounts = [0] * len(inp.lines)
-    for price, index in free:
-        discounts[index] += price
-    return EffectResult(discount_minor=tuple(
-        min(d, ln.amount_minor) for d, ln in zip(discounts, inp.lines, strict=True)))
-
-
-def volume_steps(effect: VolumeSteps, inp: EffectInput) -> EffectResult:
-    quantity = sum(ln.quantity_milli for ln in inp.lines if effect.matches(ln))
-    reached = [s for s in effect.steps if quantity >= s.from_milli]
-    if not reached:
-        return EffectResult(discount_minor=_none(inp))
-    return EffectResult(discount_minor=_rate_off(inp, effect, reached[-1].rate_bp))
-
-
-Strategy = Callable[[Any, EffectInput], EffectResult]
-
-STRATEGIES: Mapping[str, tuple[type[Effect], Strategy]] = {
-    "percent_discount": (PercentDiscount, percent_discount),
-    "fixed_discount": (FixedDiscount, fixed_discount),
-    "set_price": (SetPrice, set_price),
-    "bonus_points": (BonusPoints, bonus_points),
-    "points_percent": (PointsPercent, points_percent),
-    "points_multiplier": (PointsMultiplier, points_multiplier),
-    "cheapest_free": (CheapestFree, cheapest_free),
-    "volume_steps": (VolumeSteps, volume_steps),
-}
-_KIND_OF: Mapping[type[Effect], str] = {cls: kind for kind, (cls, _) in STRATEGIES.items()}
-
-
-def kind_of(effect: Effect) -> str:
-    return _KIND_OF[type(effect)]
-
-
-def apply_effect(effect: Effect, inp: EffectInput) -> EffectResult:
-    """Run the registered strategy of ``effect``; the result never exceeds what is left."""
-    _, strategy = STRATEGIES[kind_of(effect)]
-    return strategy(effect, inp)
 
 
 # Schedule and promotion -----------------------------------------------------------------------
@@ -401,11 +200,29 @@ class Offers:
 
 @dataclass(frozen=True, kw_only=True)
 class Applied:
-    """A promotion that applied: its discount on each line, in the walk's order."""
+    """A promotion that applied: its discount on each line, in the walk's order, what its
+    effects say (notes) and the coupon series it issues a code of at commit."""
 
     promotion: Promotion
     discount_minor: tuple[int, ...]
     points_cap: int | None = None  # a limited promotion's points as the walk counted them
+    notes: tuple[Note, ...] = ()
+    coupon_series_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Skipped:
+    """A promotion that would have given something but was left out by a limit: ``reason``
+    is one of :data:`~regulars.domain.budgets.REASONS`."""
+
+    promotion: Promotion
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Choice:
+    applied: tuple[Applied, ...]
+    skipped: tuple[Skipped, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -418,6 +235,7 @@ class Pricing:
     base_rate_bp: int  # the rate base points accrue at (0 when the member earns none)
     may_earn: bool  # whether promotion points can accrue at all
     earnable: tuple[bool, ...]
+    has_member: bool = True  # coupons are issued to members only
 
 
 def _input(lines: tuple[LineView, ...], pricing: Pricing) -> EffectInput:
@@ -430,17 +248,39 @@ def _input(lines: tuple[LineView, ...], pricing: Pricing) -> EffectInput:
                        per_line=pricing.per_line)
 
 
-def _run(promotion: Promotion, lines: tuple[LineView, ...],
-         pricing: Pricing) -> tuple[tuple[int, ...], int]:
-    """A promotion's effects in turn, each on what the previous left: (discounts, points)."""
+@dataclass(frozen=True, kw_only=True)
+class _Outcome:
+    discounts: tuple[int, ...]
+    points: int
+    notes: tuple[Note, ...]
+    coupons: tuple[int, ...]
+
+    @property
+    def gives(self) -> bool:
+        return bool(sum(self.discounts) or self.points or self.coupons)
+
+    def cost(self, point_value_minor: int) -> int:
+        return sum(self.discounts) + self.points * point_value_minor
+
+
+def _run(promotion: Promotion, lines: tuple[LineView, ...], pricing: Pricing) -> _Outcome:
+    """A promotion's effects in turn, each on what the previous left."""
     discounts = [0] * len(lines)
     points = 0
+    notes: list[Note] = []
+    coupons: list[int] = []
     for effect in promotion.effects:
         result = apply_effect(effect, _input(lines, pricing))
         points += result.points if pricing.may_earn else 0
+        if pricing.has_member:
+            coupons.extend(result.coupon_series_ids)
+            notes.extend(result.notes)
+        else:  # an anonymous receipt is told of no coupon it will not get
+            notes.extend(n for n in result.notes if n.code != "promotion_coupon")
         discounts = [d + r for d, r in zip(discounts, result.discount_minor, strict=True)]
         lines = _less(lines, result.discount_minor)
-    return tuple(discounts), points
+    return _Outcome(discounts=tuple(discounts), points=points, notes=tuple(notes),
+                    coupons=tuple(coupons))
 
 
 def _less(lines: tuple[LineView, ...], discounts: tuple[int, ...]) -> tuple[LineView, ...]:
@@ -452,6 +292,12 @@ def _less(lines: tuple[LineView, ...], discounts: tuple[int, ...]) -> tuple[Line
 
 def choose(offers: Offers, lines: tuple[LineView, ...], pricing: Pricing) -> tuple[Applied, ...]:
     """The promotions that apply, in order, with their discounts (see the module docstring)."""
+    return choose_explained(offers, lines, pricing).applied
+
+
+def choose_explained(offers: Offers, lines: tuple[LineView, ...], pricing: Pricing) -> Choice:
+    """:func:`choose`, and the promotions a budget, cap, use limit or bucket left out, each
+    with the reason (in the walk's order)."""
     allowances = {c.promotion.id: c.allowance for c in offers.candidates}
     ordered = sorted(
         (c.promotion for c in offers.candidates
@@ -460,21 +306,28 @@ def choose(offers: Offers, lines: tuple[LineView, ...], pricing: Pricing) -> tup
         key=lambda p: (-p.priority, p.id))
     pools = {False: offers.pool_minor, True: offers.targeted_pool_minor}
 
-    def fits(promotion: Promotion, discounts: tuple[int, ...], points: int,
-             left: int | None) -> bool:
-        cost = sum(discounts) + points * pricing.point_value_minor
-        return (allowances[promotion.id].fits(discount_minor=sum(discounts), points=points)
-                and (left is None or cost <= left))
+    def refusal(promotion: Promotion, outcome: _Outcome, left: int | None) -> str | None:
+        why = allowances[promotion.id].refusal(discount_minor=sum(outcome.discounts),
+                                               points=outcome.points,
+                                               issues_coupon=bool(outcome.coupons))
+        if why is None and left is not None and outcome.cost(pricing.point_value_minor) > left:
+            why = "bucket"
+        return why
 
     values: dict[int, int] = {}
-    fit_alone: dict[int, bool] = {}
+    gives: dict[int, bool] = {}
+    fit_alone: dict[int, str | None] = {}
     for promotion in ordered:
-        discounts, points = _run(promotion, lines, pricing)
-        values[promotion.id] = sum(discounts) + points * pricing.point_value_minor
-        fit_alone[promotion.id] = fits(promotion, discounts, points,
-                                       pools[promotion.targeted])
-    applying = [p for p in ordered if values[p.id] > 0]
-    best_of = [p for p in applying if p.stacking is Stacking.BEST_OF and fit_alone[p.id]]
+        outcome = _run(promotion, lines, pricing)
+        values[promotion.id] = outcome.cost(pricing.point_value_minor)
+        gives[promotion.id] = outcome.gives
+        fit_alone[promotion.id] = (refusal(promotion, outcome, pools[promotion.targeted])
+                                   if outcome.gives else None)
+    applying = [p for p in ordered if gives[p.id]]
+    skipped: list[Skipped] = [
+        Skipped(promotion=p, reason=reason) for p in applying
+        if p.stacking is Stacking.BEST_OF and (reason := fit_alone[p.id]) is not None]
+    best_of = [p for p in applying if p.stacking is Stacking.BEST_OF and not fit_alone[p.id]]
     winner = max(best_of, key=lambda p: values[p.id], default=None)  # max keeps the first
     walk = [p for p in applying if p.stacking is not Stacking.BEST_OF or p is winner]
 
@@ -482,22 +335,24 @@ def choose(offers: Offers, lines: tuple[LineView, ...], pricing: Pricing) -> tup
     for promotion in walk:
         if promotion.stacking is Stacking.EXCLUSIVE and applied:
             continue
-        discounts, points = _run(promotion, lines, pricing)
-        if not sum(discounts) and not points:
+        outcome = _run(promotion, lines, pricing)
+        if not outcome.gives:
             continue
         pool = pools[promotion.targeted]
-        if not fits(promotion, discounts, points, pool):
+        reason = refusal(promotion, outcome, pool)
+        if reason is not None:
+            skipped.append(Skipped(promotion=promotion, reason=reason))
             continue
         limited = allowances[promotion.id].points is not None or pool is not None
         if pool is not None:
-            pools[promotion.targeted] = pool - (sum(discounts)
-                                                + points * pricing.point_value_minor)
-        applied.append(Applied(promotion=promotion, discount_minor=discounts,
-                               points_cap=points if limited else None))
-        lines = _less(lines, discounts)
+            pools[promotion.targeted] = pool - outcome.cost(pricing.point_value_minor)
+        applied.append(Applied(promotion=promotion, discount_minor=outcome.discounts,
+                               points_cap=outcome.points if limited else None,
+                               notes=outcome.notes, coupon_series_ids=outcome.coupons))
+        lines = _less(lines, outcome.discounts)
         if promotion.stacking is Stacking.EXCLUSIVE:
             break
-    return tuple(applied)
+    return Choice(applied=tuple(applied), skipped=tuple(skipped))
 
 
 def points_of(promotion: Promotion, inp: EffectInput) -> int:

@@ -2,7 +2,8 @@
 own events. The services decide *when* to ask; these functions say *what* is due.
 
     RewardSettings
-    ├── referral   points for both sides, paid at registration or at the first purchase
+    ├── referral   points for both sides, paid at registration or at the first purchase,
+    │              and optionally for the referrer's own referrer and up (levels 2..5)
     ├── birthday   points once per member per year, on the birthday in the tenant's zone
     ├── profile    points once, when first name, last name, e-mail and birthday are all set
     └── events     per event type: points, and how many may pay per member per period
@@ -17,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 MAX_POINTS = 10**9
+MAX_REFERRAL_LEVELS = 5  # the referrer (level 1) and up to four above
 
 
 class Trigger(StrEnum):
@@ -61,10 +63,17 @@ class ReferralRule:
     referred_points: int = 0
     trigger: Trigger = Trigger.REGISTRATION
     link_base: str | None = None
+    # Points for level 2 (the referrer's own referrer), level 3, ...; empty: one level.
+    upper_level_points: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         _points("referrer_points", self.referrer_points)
         _points("referred_points", self.referred_points)
+        if len(self.upper_level_points) > MAX_REFERRAL_LEVELS - 1:
+            raise ValueError(f"upper_level_points: at most {MAX_REFERRAL_LEVELS - 1} levels "
+                             "above the referrer")
+        for points in self.upper_level_points:
+            _points("upper_level_points", points)
         if self.link_base is not None and not self.link_base.startswith(("https://",
                                                                          "http://")):
             raise ValueError("link_base must start with https:// or http://")
@@ -162,6 +171,25 @@ def profile_complete(*, first_name: str | None, last_name: str | None, email: st
                      birthday: date | None) -> bool:
     return all(value is not None and (not isinstance(value, str) or value.strip())
                for value in (first_name, last_name, email, birthday))
+
+
+def chain_payouts(*, referred_id: int, referrer_id: int, chain: tuple[int, ...],
+                  level_points: tuple[int, ...]) -> tuple[tuple[int, int, int], ...]:
+    """Who is paid what above the referrer: ``(level, member id, points)`` for levels 2, 3,
+    ... where ``chain`` is the referrer's referrer, theirs, and so on, and ``level_points``
+    the points per level from 2. The walk stops at the first member met twice or at the
+    referred member (a cycle, which linking never makes but a merge of members could), and
+    levels worth 0 points are left out."""
+    seen = {referred_id, referrer_id}
+    paid: list[tuple[int, int, int]] = []
+    for level, (member_id, points) in enumerate(zip(chain, level_points, strict=False),
+                                                start=2):
+        if member_id in seen:
+            break
+        seen.add(member_id)
+        if points > 0:
+            paid.append((level, member_id, points))
+    return tuple(paid)
 
 
 def referral_refusal(*, new_phone: str | None, referrer_phone: str | None,

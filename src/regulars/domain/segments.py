@@ -14,7 +14,10 @@ clock or a session.
 - ``tags``: the profile's ``tags`` list holds ``any`` or ``all`` of ``tags``;
 - ``profile``: the profile field ``field`` equals the string ``value``;
 - ``birthday``: a birthday is on file;
-- ``consent``: the member's consent is one of ``values``.
+- ``consent``: the member's consent is one of ``values``;
+- ``level``: the member's current level (by the program's rules: qualifying spend over its
+  window, and the floor of a program that never downgrades) is one of ``levels``, each a
+  level's code or name in the current program.
 """
 
 from __future__ import annotations
@@ -125,12 +128,28 @@ class ConsentIn:
             raise ValueError("values must name consents among full, earn_only, none")
 
 
+@dataclass(frozen=True, kw_only=True)
+class LevelIn:
+    levels: frozenset[str]
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.levels) <= 50 or any(not v or len(v) > 200 for v in self.levels):
+            raise ValueError("levels: between 1 and 50 level codes or names")
+
+    def ranks(self, names: tuple[tuple[str, str], ...]) -> frozenset[int]:
+        """The positions, in ``names`` ((code, name) of the program's levels, lowest first),
+        of the levels the rule names by code or by name."""
+        return frozenset(i for i, (code, name) in enumerate(names)
+                         if code in self.levels or name in self.levels)
+
+
 Rule = (Recency | Frequency | Spend | StoreShare | Tags | ProfileField | HasBirthday
-        | ConsentIn)
+        | ConsentIn | LevelIn)
 
 RULES: Mapping[str, type[Rule]] = {
     "recency": Recency, "frequency": Frequency, "spend": Spend, "store_share": StoreShare,
     "tags": Tags, "profile": ProfileField, "birthday": HasBirthday, "consent": ConsentIn,
+    "level": LevelIn,
 }
 _KIND_OF: Mapping[type[Rule], str] = {cls: kind for kind, cls in RULES.items()}
 
@@ -150,6 +169,10 @@ class Segment:
             raise ValueError("name must not be empty")
         if not 1 <= len(self.rules) <= MAX_RULES:
             raise ValueError(f"rules: between 1 and {MAX_RULES} rules are required")
+
+    @property
+    def needs_levels(self) -> bool:
+        return any(isinstance(r, LevelIn) for r in self.rules)
 
     @property
     def store_ids(self) -> frozenset[int]:

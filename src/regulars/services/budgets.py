@@ -97,18 +97,23 @@ def allowances(conn: Connection, tenant_id: int, promotions: list[Promotion], *,
     return found
 
 
-def load_split(conn: Connection, tenant_id: int) -> Split:
-    row = store.split(conn, tenant_id)
+def split_of(row: dict[str, Any] | None) -> Split:
+    """The split stored in ``row`` (the defaults without one)."""
     if row is None:
         return Split()
     return Split(total_minor=row["total_minor"], base_bp=row["base_bp"],
                  mass_bp=row["mass_bp"], targeted_bp=row["targeted_bp"])
 
 
-def pool(conn: Connection, tenant_id: int, day: date, *,
-         bucket: Bucket = Bucket.MASS) -> int | None:
-    """Money left in ``bucket`` for ``day``'s month (``None``: no budget set)."""
-    cap = load_split(conn, tenant_id).cap_minor(bucket)
+def load_split(conn: Connection, tenant_id: int) -> Split:
+    return split_of(store.split(conn, tenant_id))
+
+
+def pool(conn: Connection, tenant_id: int, day: date, *, bucket: Bucket = Bucket.MASS,
+         split: Split | None = None) -> int | None:
+    """Money left in ``bucket`` for ``day``'s month (``None``: no budget set); ``split``
+    when the caller has read it already."""
+    cap = (split or load_split(conn, tenant_id)).cap_minor(bucket)
     if cap is None:
         return None
     spent = store.bucket_spent(conn, tenant_id, day.replace(day=1)).get(bucket, 0)

@@ -43,7 +43,16 @@ from regulars.errors import (
     ReceiptConflict,
     RedemptionRefused,
 )
-from regulars.services import budgets, coupons, levels, members, otp, programs, promotions
+from regulars.services import (
+    budgets,
+    coupon_issue,
+    coupons,
+    levels,
+    members,
+    otp,
+    programs,
+    promotions,
+)
 from regulars.services.auth import Principal
 from regulars.services.idempotency import Outcome, request_hash, run_once
 from regulars.services.members import MemberRef
@@ -344,6 +353,8 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
     promotions.record(conn, tenant.id, receipt_id, q, day=day,
                       member_id=member.id if member else None, offers=priced.offers, at=at)
     coupons.use(conn, tenant.id, receipt_id, q, terminal_id=principal.terminal_id, now=now)
+    issued = coupon_issue.issue(conn, tenant, receipt_id, q,
+                                member_id=member.id if member else None, now=now)
     if member is not None:
         budgets.charge_base(conn, tenant.id, receipt_id, q, day=day,
                             point_value_minor=program.point_value_minor)
@@ -389,6 +400,8 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
     body["receipt"] = {"id": receipt_id, "receipt_id": req.receipt_id, "status": "committed",
                        "occurred_at": at.isoformat(), "recorded_at": now.isoformat()}
     body["entries"] = entry_ids
+    if issued:
+        body["issued_coupons"] = issued
     return body
 
 

@@ -113,7 +113,7 @@ def _require(conn: Connection, tenant_id: int, series_id: int) -> store.SeriesRo
     return row
 
 
-def _secret(conn: Connection, tenant_id: int, now: datetime) -> bytes:
+def secret_key(conn: Connection, tenant_id: int, now: datetime) -> bytes:
     """The tenant's key for code digests, made on first use."""
     found = store.secret(conn, tenant_id)
     if found is None:
@@ -138,7 +138,7 @@ def create_series(rt: Runtime, tenant_id: int, draft: SeriesDraft) -> dict[str, 
         raise InvalidInput(str(exc), field=str(exc).split(" ", 1)[0]) from exc
     now = rt.now()
     with rt.db.write() as conn:
-        _secret(conn, tenant_id, now)
+        secret_key(conn, tenant_id, now)
         series_id = store.insert_series(
             conn, tenant_id=tenant_id, name=draft.name,
             effect=effect_definition(draft.effect), max_uses=draft.max_uses,
@@ -170,7 +170,7 @@ def generate_codes(rt: Runtime, tenant_id: int, series_id: int, *, count: int,
         row = _require(conn, tenant_id, series_id)
         if member_id is not None and member_store.get_member(conn, tenant_id, member_id) is None:
             raise NotFound("member not found", field="member_id")
-        key = _secret(conn, tenant_id, now)
+        key = secret_key(conn, tenant_id, now)
         # 75 random bits: a collision among even billions of codes is not to be expected;
         # the unique index would refuse one rather than issue a shared code.
         fresh = {codes.new_code() for _ in range(count)}
@@ -254,7 +254,8 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, texts: tuple[str, ..
         series = _domain(_require(conn, tenant.id, row.series_id))
         state = CodeState(id=row.id, series=series, member_id=row.member_id, uses=row.uses,
                           held_by_others=store.held_by_others(conn, tenant.id, row.id,
-                                                              terminal_id, now))
+                                                              terminal_id, now),
+                          max_uses=row.max_uses)
         why = codes.refusal(state, member_id=member_id, day=day)
         if why is not None:
             error, detail = _REFUSALS[why]

@@ -1,15 +1,12 @@
 """Promotions: validate and version them, evaluate their CEL conditions, offer them to the
 engine, record what each receipt got.
 
-A condition is a CEL expression over plain data only (see :func:`cel_context`): ``basket``,
-``member`` (``null`` on an anonymous receipt), ``store`` and ``time`` (local to the tenant).
-It is compiled once per promotion version and process. At checkout a condition that fails to
-evaluate (say ``member.level`` on an anonymous receipt) counts as false.
+A condition is a CEL expression (see :mod:`regulars.services.conditions`), compiled once per
+promotion version and process.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +19,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection
 
 from regulars.db import budgets as budget_store
+from regulars.db import coupons as coupon_store
 from regulars.db import promotions as store
 from regulars.db import tenancy
 from regulars.db.engine import cache_for
@@ -33,6 +31,7 @@ from regulars.domain.promotions import (
     STRATEGIES,
     Candidate,
     Effect,
+    IssueCoupon,
     Offers,
     Promotion,
     Schedule,
@@ -41,13 +40,15 @@ from regulars.domain.promotions import (
 )
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services import budgets, segments
+from regulars.services.conditions import (
+    birthday_today,
+    cel_context,
+    check_condition,
+    compile_condition,
+    holds,
+)
 from regulars.services.runtime import Runtime
 
-MAX_CONDITION_CHARS = 2000
-VARIABLES = frozenset({"basket", "member", "store", "time"})
-# Names bound by CEL's comprehension macros (``lines.exists(l, ...)``) show up among an
-# expression's variables; they are not free variables.
-_BOUND = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 _SCHEDULE: TypeAdapter[Schedule] = TypeAdapter(Schedule)
 _LIMITS: TypeAdapter[Limits] = TypeAdapter(Limits)
 _EFFECTS: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(cls)
@@ -68,96 +69,6 @@ class Draft:
     limits: Limits = NO_LIMITS
     segment_id: int | None = None
     control_share_bp: int = 0
-
-
-# Conditions -----------------------------------------------------------------------------------
-
-_SAMPLE_BASKET = {"total_minor": 15000, "quantity_milli": 3000, "lines": [
-    {"sku": "sample", "category": "sample", "quantity_milli": 2000, "unit_price_minor": 5000,
-     "amount_minor": 10000},
-    {"sku": "other", "category": "other", "quantity_milli": 1000, "unit_price_minor": 5000,
-     "amount_minor": 5000}]}
-_SAMPLE_MEMBER = {"id": 1, "level": "base", "consent": "full", "visits": 3,
-                  "spend_minor": 100000, "birthday_today": False, "first_purchase": False}
-_SAMPLE_TIME = {"date": "2026-01-01", "weekday": 4, "hour": 12, "minute": 0}
-
-
-def compile_condition(text: str) -> cel.Program:
-    """Compile ``text``; raises :class:`InvalidInput` (field ``condition``) for a text that is
-    empty or too long, does not parse (the message gives line and column) or reads a variable
-    other than basket, member, store and time."""
-    if not text.strip():
-        raise InvalidInput("condition: must not be empty (use true)", field="condition")
-    if len(text) > MAX_CONDITION_CHARS:
-        raise InvalidInput(f"condition: at most {MAX_CONDITION_CHARS} characters",
-                           field="condition")
-    try:
-        program = cel.compile(text)
-    except ValueError as exc:
-        raise InvalidInput(f"condition: {exc}", field="condition") from exc
-    unknown = set(program.variables()) - VARIABLES - set(_BOUND.findall(text))
-    if unknown:
-        raise InvalidInput(f"condition: unknown variable {', '.join(sorted(unknown))}; "
-                           "a condition may read basket, member, store and time",
-                           field="condition")
-    return program
-
-
-def check_condition(text: str) -> cel.Program:
-    """Compile ``text`` and run it on sample receipts (a member's and an anonymous one);
-    raises :class:`InvalidInput` when it fails on the member's or gives anything but a
-    boolean."""
-    program = compile_condition(text)
-    for member in (_SAMPLE_MEMBER, None):
-        context = {"basket": _SAMPLE_BASKET, "member": member, "store": {"id": 1},
-                   "time": _SAMPLE_TIME}
-        try:
-            result = program.execute(context)
-        except Exception as exc:  # noqa: BLE001 - the library raises several kinds
-            if member is None:
-                continue  # e.g. member.level without a member: false at checkout
-            raise InvalidInput(f"condition: fails on a sample receipt: {exc}",
-                               field="condition") from exc
-        if not isinstance(result, bool):
-            raise InvalidInput(f"condition: must give true or false, not "
-                               f"{type(result).__name__} ({result!r})", field="condition")
-    return program
-
-
-def holds(program: cel.Program, context: dict[str, Any]) -> bool:
-    try:
-        return program.execute(context) is True
-    except Exception:  # noqa: BLE001 - an error at checkout means the condition is not met
-        return False
-
-
-def birthday_today(birthday: date | None, today: date) -> bool:
-    """Whether ``today`` is the member's birthday (29 February counts on the 28th in other
-    years)."""
-    if birthday is None:
-        return False
-    if (birthday.month, birthday.day) == (today.month, today.day):
-        return True
-    leap = today.year % 4 == 0 and (today.year % 100 != 0 or today.year % 400 == 0)
-    return (birthday.month, birthday.day) == (2, 29) and not leap and \
-        (today.month, today.day) == (2, 28)
-
-
-def cel_context(lines: tuple[BasketLine, ...], member: dict[str, Any] | None,
-                store_id: int | None, local: datetime) -> dict[str, Any]:
-    amounts = [line.gross_minor - line.discount_minor for line in lines]
-    return {
-        "basket": {"total_minor": sum(amounts),
-                   "quantity_milli": sum(line.quantity_milli for line in lines),
-                   "lines": [{"sku": line.sku, "category": line.category,
-                              "quantity_milli": line.quantity_milli,
-                              "unit_price_minor": line.unit_price_minor, "amount_minor": a}
-                             for line, a in zip(lines, amounts, strict=True)]},
-        "member": member,
-        "store": {"id": store_id},
-        "time": {"date": local.date().isoformat(), "weekday": local.isoweekday(),
-                 "hour": local.hour, "minute": local.minute},
-    }
 
 
 # Storage form ---------------------------------------------------------------------------------
@@ -210,16 +121,32 @@ def _build(promotion_id: int, version: int, draft: Draft, *,
         raise InvalidInput(str(exc), field=field) from exc
 
 
-def _loaded(conn: Connection, row: store.PromotionRow) -> tuple[Promotion, cel.Program]:
-    """A stored version as the engine needs it: parsed and compiled once per engine."""
+@dataclass(frozen=True, kw_only=True)
+class _Loaded:
+    """A stored version as checkout needs it: parsed, its condition compiled, and which of
+    the member facts that cost a query its condition can read."""
+
+    promotion: Promotion
+    program: cel.Program
+    reads: frozenset[str]
+
+
+# Member facts that cost a query each; a condition that does not name one never pays it.
+_COSTLY_FACTS = ("visits", "spend_minor", "first_purchase")
+
+
+def _loaded(conn: Connection, tenant_id: int, promotion_id: int, version: int,
+            control_seed: str) -> _Loaded:
+    """A stored version, parsed and compiled once per engine (versions never change)."""
     cache = cache_for(conn)
-    key = ("promotion", row.id, row.version)
+    key = ("promotion", promotion_id, version)
     found = cache.get(key)
-    if isinstance(found, tuple):
+    if isinstance(found, _Loaded):
         return found
-    draft = draft_of(row.definition)
-    loaded = (_build(row.id, row.version, draft, control_seed=row.control_seed),
-              compile_condition(draft.condition))
+    draft = draft_of(store.version_definition(conn, tenant_id, promotion_id, version))
+    loaded = _Loaded(promotion=_build(promotion_id, version, draft, control_seed=control_seed),
+                     program=compile_condition(draft.condition),
+                     reads=frozenset(f for f in _COSTLY_FACTS if f in draft.condition))
     cache[key] = loaded
     return loaded
 
@@ -234,6 +161,11 @@ def _validate(conn: Connection, tenant_id: int, draft: Draft) -> None:
             raise InvalidInput(f"store_ids: no store {store_id}", field="store_ids")
     if draft.segment_id is not None and not segments.exists(conn, tenant_id, draft.segment_id):
         raise InvalidInput(f"segment_id: no segment {draft.segment_id}", field="segment_id")
+    for index, effect in enumerate(draft.effects):
+        if isinstance(effect, IssueCoupon) and coupon_store.get_series(
+                conn, tenant_id, effect.series_id) is None:
+            raise InvalidInput(f"effects.{index}.series_id: no coupon series "
+                               f"{effect.series_id}", field=f"effects.{index}.series_id")
 
 
 def _view(row: store.PromotionRow) -> dict[str, Any]:
@@ -322,32 +254,62 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
                at: datetime, spend_minor: Callable[[MemberRow], int],
                excluded: frozenset[int] = frozenset()) -> Offers | None:
     """The tenant's active promotions with their conditions evaluated for this receipt and
-    what their budgets leave (``excluded`` ones: nothing), or ``None`` when it has none (then
-    nothing else is read). ``spend_minor`` reads a member's lifetime qualifying spend."""
-    rows = store.list_promotions(conn, tenant.id, status="active")
-    if not rows:
+    what their budgets leave (``excluded`` ones: nothing), or ``None`` when it has none.
+
+    One statement reads the active promotions, their segments' rules and the loyalty budget
+    split, and tests the member against the segments this process saw last time; parsed
+    versions come from the engine's cache. A segment whose rules changed since (or was not
+    seen yet) is tested by a statement of its own, and only for a targeted promotion that
+    could otherwise apply. Member facts that cost a query (``visits``, ``first_purchase``,
+    ``spend_minor``, the last through ``spend_minor``) are read only when an active
+    condition names them; budgets only for promotions that could apply."""
+    cache = cache_for(conn)
+    seen_key = ("segments seen", tenant.id)
+    seen = cache.get(seen_key)
+    known: dict[int, list[dict[str, Any]]] = seen if isinstance(seen, dict) else {}
+    tests = ({sid: segments.member_test(conn, tenant.id, stored, member.id, at)
+              for sid, stored in known.items()} if member is not None else {})
+    active = store.active_offers(conn, tenant.id, member_in=tests)
+    if not active.rows:
         return None
+    now_seen = {r.segment_id: r.segment_rules for r in active.rows
+                if r.segment_id is not None and r.segment_rules is not None}
+    if now_seen != known:
+        cache[seen_key] = now_seen  # replaced whole: readers in other threads see either
+
+    def in_segment(row: store.ActiveRow, member_id: int) -> bool:
+        if row.segment_rules is None or row.segment_id is None:
+            return False
+        if row.segment_id in active.member_in and known.get(row.segment_id) == row.segment_rules:
+            return active.member_in[row.segment_id]
+        return segments.holds_rules(conn, tenant.id, row.segment_rules, member_id, at)
+
+    loaded = [(_loaded(conn, tenant.id, r.id, r.version, r.control_seed), r)
+              for r in active.rows]
     local = at.astimezone(ZoneInfo(tenant.timezone))
-    facts = None
+    facts: dict[str, Any] | None = None
     if member is not None:
-        visits = store.visits(conn, tenant.id, member.id, until=at)
+        reads = frozenset().union(*(item.reads for item, _ in loaded))
         facts = {"id": member.id, "level": level_code, "consent": member.consent,
-                 "visits": visits, "spend_minor": spend_minor(member),
-                 "birthday_today": birthday_today(member.birthday, local.date()),
-                 "first_purchase": visits == 0}
-    context = cel_context(lines, facts, store_id, local)
-    met = []
-    for row in rows:
-        promotion, program = _loaded(conn, row)
-        met.append((promotion, holds(program, context)))
+                 "birthday_today": birthday_today(member.birthday, local.date())}
+        if reads & {"visits", "first_purchase"}:
+            visits = store.visits(conn, tenant.id, member.id, until=at)
+            facts.update(visits=visits, first_purchase=visits == 0)
+        if "spend_minor" in reads:
+            facts["spend_minor"] = spend_minor(member)
+    # One CEL context for all conditions: converted to CEL values once, not per condition.
+    context = cel.Context(variables=cel_context(lines, facts, store_id, local))
     # A targeted promotion is for its segment's members only: one query for this member, and
     # only for promotions that could otherwise apply. Members of its control group are left
     # out like non-members, so that nothing tells them apart (recorded by :func:`record`).
-    met = [(p, ok and (p.segment_id is None or (
-        member is not None and p.group_of(member.id) is Group.TEST
-        and p.runs(store_id=store_id, local=local)
-        and segments.holds(conn, tenant.id, p.segment_id, member.id, at))))
-        for p, ok in met]
+    met: list[tuple[Promotion, bool]] = []
+    for item, row in loaded:
+        p = item.promotion
+        ok = holds(item.program, context)
+        if ok and p.segment_id is not None:
+            ok = (member is not None and p.group_of(member.id) is Group.TEST
+                  and p.runs(store_id=store_id, local=local) and in_segment(row, member.id))
+        met.append((p, ok))
     # Budgets are read only for promotions that could apply.
     day = local.date()
     allowed_promotions = [p for p, ok in met if ok and p.runs(store_id=store_id, local=local)]
@@ -356,8 +318,9 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
         member_id=None if member is None else member.id, day=day, excluded=excluded)
     candidates = tuple(Candidate(promotion=p, condition_met=ok,
                                  allowance=allowed.get(p.id, NOTHING)) for p, ok in met)
-    mass = budgets.pool(conn, tenant.id, day) if allowed else None
-    targeted = (budgets.pool(conn, tenant.id, day, bucket=Bucket.TARGETED)
+    split = budgets.split_of(active.split)
+    mass = budgets.pool(conn, tenant.id, day, split=split) if allowed else None
+    targeted = (budgets.pool(conn, tenant.id, day, bucket=Bucket.TARGETED, split=split)
                 if any(p.targeted for p in allowed_promotions) else None)
     return Offers(candidates=candidates, store_id=store_id,
                   local_now=local.replace(tzinfo=None), pool_minor=mass,

@@ -21,7 +21,7 @@ from regulars.domain.ledger import EntryCode, Posting, SystemAccount
 from regulars.domain.money import prorate
 from regulars.domain.program import DebtPolicy
 from regulars.errors import InvalidInput, NotFound, RefundRefused, VoidRefused
-from regulars.services import budgets, coupons, programs
+from regulars.services import budgets, coupon_issue, coupons, programs, referral_chain
 from regulars.services.auth import Principal
 
 
@@ -132,8 +132,14 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
     fully = all(rows[n]["refunded_quantity_milli"] + _qty(wanted, n) == rows[n]["quantity_milli"]
                 for n in rows)
     status = "voided" if void else ("refunded" if fully else "partially_refunded")
+    voided_coupons = 0
     if status in ("voided", "refunded"):
         coupons.give_back(conn, tenant_id, receipt_id, now)
+        voided_coupons = coupon_issue.void_unused(conn, tenant_id, receipt_id, now)
+        if member_id is not None:
+            referral_chain.reverse_first_purchase(
+                conn, tenant_id, receipt_id=receipt_id, member_id=member_id, program=program,
+                now=now, terminal_id=principal.terminal_id, store_id=principal.store_id)
     receipts.update_receipt(conn, tenant_id, receipt_id, status=status,
                             refunded_paid_minor=receipt["refunded_paid_minor"] + paid_back)
     refund_id = receipts.insert_refund(
@@ -149,7 +155,8 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                        "points_reversed": reverse, "points_returned": spent_back,
                        "points_forgiven": forgiven, "debt_points": debt, "lines": done_lines,
                        "occurred_at": now.isoformat()},
-            "entries": entry_ids, "member_id": member_id, "balance_points": balance}
+            "entries": entry_ids, "member_id": member_id, "balance_points": balance,
+            **({"issued_coupons_voided": voided_coupons} if voided_coupons else {})}
 
 
 def _wanted(rows: dict[int, dict[str, Any]],

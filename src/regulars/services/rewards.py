@@ -49,12 +49,13 @@ from regulars.domain.rewards import (
     RewardSettings,
     Trigger,
     birthday_in,
+    chain_payouts,
     period_start,
     profile_complete,
     referral_refusal,
 )
 from regulars.errors import InvalidInput, NotFound
-from regulars.services import idempotency, programs
+from regulars.services import idempotency, programs, referral_chain
 from regulars.services.members import MemberRef
 from regulars.services.members import find as find_member
 from regulars.services.runtime import Runtime
@@ -241,7 +242,8 @@ def after_register(conn: Connection, tenant_id: int, *, member_id: int, plan: Re
             status="linked" if linked else "refused",
             reason=plan.refusal.value if plan.refusal else None, trigger=rule.trigger.value,
             referrer_points=rule.referrer_points if pays else 0,
-            referred_points=rule.referred_points if pays else 0, created_at=now)
+            referred_points=rule.referred_points if pays else 0,
+            chain_points=list(rule.upper_level_points) if pays else [], created_at=now)
         if linked:
             answer.update(trigger=rule.trigger.value,
                           referrer_points=rule.referrer_points if pays else 0,
@@ -256,9 +258,11 @@ def after_register(conn: Connection, tenant_id: int, *, member_id: int, plan: Re
 
 
 def _settle(conn: Connection, tenant_id: int, referral: dict[str, Any], now: datetime, *,
-            store_id: int | None = None, terminal_id: int | None = None) -> bool:
-    """Pay both sides of a linked referral once; ``False`` if it was settled already."""
-    if not store.settle_referral(conn, tenant_id, referral["id"], now):
+            store_id: int | None = None, terminal_id: int | None = None,
+            receipt_id: int | None = None) -> bool:
+    """Pay both sides of a linked referral once, and the levels above the referrer (see
+    :mod:`regulars.services.referral_chain`); ``False`` if it was settled already."""
+    if not store.settle_referral(conn, tenant_id, referral["id"], now, receipt_id=receipt_id):
         return False
     referred_id = int(referral["referred_id"])
     referrer = find_member(conn, tenant_id, "", MemberRef(id=referral["referrer_id"]))
@@ -271,6 +275,20 @@ def _settle(conn: Connection, tenant_id: int, referral: dict[str, Any], now: dat
                  code=EntryCode.REFERRAL, key=f"referral:{referred_id}:{who}",
                  why={"code": why, "params": {"points": points, "member_id": referred_id}},
                  now=now, store_id=store_id, terminal_id=terminal_id)
+    level_points = tuple(int(p) for p in referral.get("chain_points") or ())
+    if level_points and referral["referrer_id"] is not None:
+        referrer_id = int(referral["referrer_id"])
+        above = referral_chain.chain_above(conn, tenant_id, referrer_id, len(level_points))
+        for level, member_id, points in chain_payouts(
+                referred_id=referred_id, referrer_id=referrer_id, chain=above,
+                level_points=level_points):
+            upper = find_member(conn, tenant_id, "", MemberRef(id=member_id))
+            if upper is not None and _may_earn(upper):
+                _pay(conn, tenant_id=tenant_id, member=upper, points=points,
+                     code=EntryCode.REFERRAL, key=f"referral:{referred_id}:level{level}",
+                     why={"code": "referral_chain", "params": {
+                         "points": points, "member_id": referred_id, "level": level}},
+                     now=now, store_id=store_id, terminal_id=terminal_id)
     return True
 
 
@@ -284,9 +302,12 @@ def settle_first_purchase(rt: Runtime, tenant_id: int, member_id: int) -> bool:
             if (referral is None or referral["status"] != "linked"
                     or referral["trigger"] != Trigger.FIRST_PURCHASE.value
                     or referral["settled_at"] is not None
-                    or not store.has_purchase(conn, tenant_id, member_id)):
+                    or referral["reversed_at"] is not None):
                 return False
-            return _settle(conn, tenant_id, referral, now)
+            first = store.first_purchase(conn, tenant_id, member_id)
+            if first is None:
+                return False
+            return _settle(conn, tenant_id, referral, now, receipt_id=first)
     except UniqueViolation:  # a concurrent caller paid it a moment ago
         return False
 

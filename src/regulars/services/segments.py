@@ -8,17 +8,24 @@ for, never stored.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection
+from sqlalchemy.sql import ColumnElement
 
 from regulars.db import segments as store
 from regulars.db import tenancy
-from regulars.domain.segments import RULES, Rule, Segment, kind_of
+from regulars.db.engine import cache_for
+from regulars.domain.program import window_starts
+from regulars.domain.segments import RULES, LevelIn, Rule, Segment, kind_of
 from regulars.errors import InvalidInput, NotFound
+from regulars.services import programs
 from regulars.services.runtime import Runtime
 
 MAX_PAGE = 1000
@@ -53,7 +60,7 @@ def rule_of(data: dict[str, Any]) -> Rule:
 def _dump(rule: Rule) -> dict[str, Any]:
     kind = kind_of(rule)
     data: dict[str, Any] = _RULES[kind].dump_python(rule, mode="json")
-    for name in ("tags", "values"):
+    for name in ("tags", "values", "levels"):
         if name in data:
             data[name] = sorted(data[name])
     return {"kind": kind, **data}
@@ -75,7 +82,30 @@ def _validate(conn: Connection, tenant_id: int, draft: Draft) -> Segment:
     for store_id in sorted(segment.store_ids):
         if tenancy.get_store(conn, tenant_id, store_id) is None:
             raise InvalidInput(f"rules: no store {store_id}", field="rules")
+    if segment.needs_levels:
+        _, program = programs.load_current(conn, tenant_id)
+        known = {lv.code for lv in program.levels} | {lv.name for lv in program.levels}
+        for rule in segment.rules:
+            unknown = sorted(rule.levels - known) if isinstance(rule, LevelIn) else []
+            if unknown:
+                raise InvalidInput(f"rules: no level {unknown[0]!r} in the current program",
+                                   field="rules")
     return segment
+
+
+def _basis(conn: Connection, tenant_id: int, rules: Sequence[Rule],
+           at: datetime) -> store.LevelBasis | None:
+    """The program and windows a ``level`` rule is computed with (``None`` without one)."""
+    if not any(isinstance(r, LevelIn) for r in rules):
+        return None
+    tenant = tenancy.get_tenant(conn, tenant_id)
+    assert tenant is not None
+    _, program = programs.load_current(conn, tenant_id)
+    zone = ZoneInfo(tenant.timezone)
+    rolling, this_year, last_year = (datetime.combine(d, time(), zone)
+                                     for d in window_starts(at.astimezone(zone).date()))
+    return store.LevelBasis(program=program, rolling_from=rolling, year_from=this_year,
+                            last_year_from=last_year)
 
 
 def _require(conn: Connection, tenant_id: int, segment_id: int) -> store.SegmentRow:
@@ -87,7 +117,9 @@ def _require(conn: Connection, tenant_id: int, segment_id: int) -> store.Segment
 
 def _view(conn: Connection, tenant_id: int, row: store.SegmentRow, at: datetime
           ) -> dict[str, Any]:
-    count = store.count_members(conn, tenant_id, _loaded(row).rules, at)
+    rules = _loaded(row).rules
+    count = store.count_members(conn, tenant_id, rules, at,
+                                basis=_basis(conn, tenant_id, rules, at))
     return {"id": row.id, "name": row.name, "rules": row.rules, "members_count": count,
             "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat()}
 
@@ -138,9 +170,10 @@ def members(rt: Runtime, tenant_id: int, segment_id: int, *, limit: int,
     now = rt.now()
     with rt.db.read() as conn:
         rules = _loaded(_require(conn, tenant_id, segment_id)).rules
-        return {"total": store.count_members(conn, tenant_id, rules, now),
+        basis = _basis(conn, tenant_id, rules, now)
+        return {"total": store.count_members(conn, tenant_id, rules, now, basis=basis),
                 "member_ids": store.member_ids(conn, tenant_id, rules, now, limit=limit,
-                                               offset=offset),
+                                               offset=offset, basis=basis),
                 "limit": limit, "offset": offset}
 
 
@@ -150,10 +183,41 @@ def exists(conn: Connection, tenant_id: int, segment_id: int) -> bool:
     return store.get_segment(conn, tenant_id, segment_id) is not None
 
 
+def _parsed(conn: Connection, stored: list[dict[str, Any]]) -> tuple[Rule, ...]:
+    """Stored rules, parsed once per engine and content (a changed segment is new content)."""
+    cache = cache_for(conn)
+    key = ("segment rules", json.dumps(stored, sort_keys=True))
+    found = cache.get(key)
+    if isinstance(found, tuple):
+        return found
+    rules = tuple(rule_of(r) for r in stored)
+    cache[key] = rules
+    return rules
+
+
+def member_test(conn: Connection, tenant_id: int, stored: list[dict[str, Any]],
+                member_id: int, at: datetime) -> ColumnElement[bool]:
+    """Membership of ``member_id`` by a segment's stored rules at ``at``, as an expression
+    to select together with other things."""
+    rules = _parsed(conn, stored)
+    return store.member_in(conn, tenant_id, rules, member_id, at,
+                           basis=_basis(conn, tenant_id, rules, at))
+
+
+def holds_rules(conn: Connection, tenant_id: int, stored: list[dict[str, Any]],
+                member_id: int, at: datetime) -> bool:
+    """Whether ``member_id`` is held by a segment's stored rules at ``at`` (one statement)."""
+    rules = _parsed(conn, stored)
+    return store.holds_member(conn, tenant_id, rules, member_id, at,
+                              basis=_basis(conn, tenant_id, rules, at))
+
+
 def holds(conn: Connection, tenant_id: int, segment_id: int, member_id: int,
           at: datetime) -> bool:
     """Whether ``member_id`` is in the segment at ``at`` (a missing segment holds nobody)."""
     row = store.get_segment(conn, tenant_id, segment_id)
     if row is None:
         return False
-    return store.holds_member(conn, tenant_id, _loaded(row).rules, member_id, at)
+    rules = _loaded(row).rules
+    return store.holds_member(conn, tenant_id, rules, member_id, at,
+                              basis=_basis(conn, tenant_id, rules, at))
