@@ -2,7 +2,9 @@
 
 The engine returns :class:`~regulars.domain.engine.Explanation` values (a code and numbers);
 this module turns them into text with Babel formatting money, numbers and percentages for the
-locale. Unknown locales fall back to English.
+locale. The English sentences below are the sources of the gettext catalogs
+(``regulars/locales``), which hold every other language; a language without a catalog reads
+English.
 """
 
 from __future__ import annotations
@@ -80,73 +82,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "profile_reward": "{points} points for completing the profile.",
         "reward_event": "{points} points for \u201c{event_type}\u201d.",
     },
-    "ru": {
-        "program_discount": "Уровень {level}: скидка {rate} от {basis} = {discount}.",
-        "spend_limit": "Можно списать до {max_points} баллов: доступно {spendable} баллов, "
-                       "баллами можно оплатить не более {share} чека (1 балл = {point_value}).",
-        "points_spent": "{points} баллов оплачивают {money} чека.",
-        "points_earned": "Уровень {level}: {rate} от оплаченных {basis} = {points} баллов "
-                         "(1 балл = {point_value}, округление {rounding}, по {scope}).",
-        "earn_excluded": "Баллы не начисляются на: {categories}.",
-        "earn_after_points": "Баллы начисляются на сумму, оплаченную после списания баллов.",
-        "no_earn_consent": "Участник отказался от начисления баллов.",
-        "anonymous": "Чек без участника: баллы не начисляются.",
-        "level_progress": "Уровень {level}: до уровня {next_level} ({next_rate}) осталось "
-                          "{to_next}.",
-        "level_top": "Уровень {level} — наивысший.",
-        "welcome": "Приветственный бонус: {points} баллов.",
-        "adjust": "Ручная корректировка на {points} баллов: {reason}.",
-        "merge": "{points} баллов перенесено от участника №{source_id}.",
-        "expire": "Сгорело {points} баллов.",
-        "refund_returned": "Возвращено {points} баллов, потраченных на возвращённый товар.",
-        "refund_reversed": "Списано {points} баллов, начисленных за возвращённый товар.",
-        "refund_forgiven": "{points} баллов за возвращённый товар уже сгорели и повторно не "
-                           "списываются.",
-        "void_returned": "Чек аннулирован: возвращено {points} потраченных баллов.",
-        "void_reversed": "Чек аннулирован: списано {points} начисленных баллов.",
-        "promotion_discount": "Акция \u00ab{promotion}\u00bb (№{promotion_id}, версия "
-                              "{version}): скидка {discount}.",
-        "promotion_points": "Акция \u00ab{promotion}\u00bb (№{promotion_id}, версия "
-                            "{version}): {points} дополнительных баллов.",
-        "promotion_gift": "Акция \u00ab{promotion}\u00bb (№{promotion_id}, версия "
-                          "{version}): {gifts} \u00d7 {gift_sku} в подарок.",
-        "promotion_coupon": "Акция \u00ab{promotion}\u00bb (№{promotion_id}, версия "
-                            "{version}): вы получите купон (серия №{series_id}) на следующий "
-                            "визит.",
-        "promotion_skipped_budget": "Акция \u00ab{promotion}\u00bb (№{promotion_id}) не "
-                                    "применена: её бюджет исчерпан.",
-        "promotion_skipped_member_cap": "Акция \u00ab{promotion}\u00bb (№{promotion_id}) не "
-                                        "применена: лимит участника исчерпан.",
-        "promotion_skipped_uses_per_day": "Акция \u00ab{promotion}\u00bb (№{promotion_id}) "
-                                          "не применена: дневной лимит использований "
-                                          "исчерпан.",
-        "promotion_skipped_uses_per_period": "Акция \u00ab{promotion}\u00bb "
-                                             "(№{promotion_id}) не применена: лимит "
-                                             "использований за период исчерпан.",
-        "promotion_skipped_members_only": "Акция \u00ab{promotion}\u00bb (№{promotion_id}) "
-                                          "действует только для участников программы.",
-        "promotion_skipped_bucket": "Акция \u00ab{promotion}\u00bb (№{promotion_id}) не "
-                                    "применена: месячный бюджет акций исчерпан.",
-        "coupon_discount": "Купон \u00ab{series}\u00bb (серия №{series_id}): скидка {discount}.",
-        "coupon_points": "Купон \u00ab{series}\u00bb (серия №{series_id}): {points} "
-                         "дополнительных баллов.",
-        "referral_referrer": "Бонус за приглашение участника №{member_id}: {points} баллов.",
-        "referral_referred": "Бонус за регистрацию по приглашению: {points} баллов.",
-        "referral_chain": "Бонус за приглашение, уровень {level}: {points} баллов за "
-                          "участника №{member_id}.",
-        "referral_reversed": "Списано {points} бонусных баллов за приглашение: первая покупка "
-                             "участника №{member_id} возвращена.",
-        "birthday": "С днём рождения! {points} бонусных баллов.",
-        "profile_reward": "{points} баллов за заполненный профиль.",
-        "reward_event": "{points} баллов за \u00ab{event_type}\u00bb.",
-    },
 }
 
 WORDS = {
     "en": {"floor": "down", "half_up": "half up", "half_even": "half to even",
            "ceiling": "up", "receipt": "receipt", "line": "line"},
-    "ru": {"floor": "вниз", "half_up": "до ближайшего", "half_even": "банковское",
-           "ceiling": "вверх", "receipt": "чеку", "line": "строке"},
 }
 
 

@@ -500,7 +500,10 @@ def _response(conn: Connection, tenant: tenancy.TenantRow, priced: _Priced, *,
                   for ln in q.lines],
         "promotions": promotions.applied_view(q),
         "coupons": coupons.applied_view(q),
-        "explanations": [{"code": e.code, "text": _text(e, tenant.locale, tenant.currency)}
+        # The text in the business's language, and the code with its values so that a page
+        # can say it again in its reader's language.
+        "explanations": [{"code": e.code, "params": dict(e.params),
+                          "text": _text(e, tenant.locale, tenant.currency)}
                          for e in q.explanations],
     }
 

@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from regulars import i18n
 from regulars.services.web_auth import Permission, WebSession, allowed
+from regulars.wording import render_code
 
 ANONYMOUS_CSRF = "rg_csrf"
 ENV = Environment(loader=PackageLoader("regulars.web", "templates"),
@@ -82,6 +83,14 @@ class Reader:
             value = self._local(value).date()
         return str(format_date(value, "medium", locale=self.locale))
 
+    def explain(self, why: dict[str, Any]) -> str:
+        """An explanation from a checkout answer in the reader's language (answers stored
+        before explanations kept their values show the text they were given)."""
+        params = why.get("params")
+        if params is None:
+            return str(why.get("text", ""))
+        return render_code(str(why["code"]), params, locale=self.locale, currency=self.currency)
+
     def minor_digits(self) -> int:
         return int(get_currency_precision(self.currency))
 
@@ -104,7 +113,8 @@ def render(request: Request, template: str, reader: Reader, status_code: int = 2
         csrf=session.csrf_token if session else anonymous_token,
         _=reader.gettext, ngettext=reader.ngettext, money=reader.money,
         number=reader.number, percent=reader.percent_bp, fmt_date=reader.date,
-        fmt_datetime=reader.datetime, can=reader.can, languages=i18n.LANGUAGES,
+        fmt_datetime=reader.datetime, can=reader.can, explain=reader.explain,
+        languages=i18n.LANGUAGES,
         **context)
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     if anonymous_token is not None and ANONYMOUS_CSRF not in request.cookies:

@@ -177,6 +177,11 @@ def test_a_sale_with_points_spent_records_the_cashier(till: TestClient, rt: Runt
     receipt = till.get(done.headers["location"])
     assert receipt.status_code == 200 and 'id="done"' in receipt.text
     assert "Coffee beans" in receipt.text and "<li>" in receipt.text  # the explanations
+    # ... in the cashier's language, though the business speaks Russian.
+    assert "150 points pay" in receipt.text and "баллов" not in receipt.text
+    till.cookies.set("rg_lang", "uk")
+    assert "балів" in till.get(done.headers["location"]).text
+    till.cookies.set("rg_lang", "en")
     view = members.get(rt, shop.tenant_id, MemberRef(id=member_id))
     assert view["balance_points"] < 1_000
     receipt_pk = int(done.headers["location"].split("/")[-1].split("?")[0])
