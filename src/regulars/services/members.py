@@ -25,6 +25,7 @@ from regulars.errors import (
     InvalidPhone,
     NotFound,
 )
+from regulars.i18n import N_
 from regulars.services import idempotency, programs
 from regulars.services.runtime import Runtime
 from regulars.services.tenants import get_tenant
@@ -32,10 +33,12 @@ from regulars.services.tenants import get_tenant
 CONSENTS = ("full", "earn_only", "none")
 _CARD = re.compile(r"^[A-Z0-9]{4,32}$")
 _REASONS = {
-    ValidationResult.TOO_SHORT: "it is too short",
-    ValidationResult.TOO_LONG: "it is too long",
-    ValidationResult.INVALID_COUNTRY_CODE: "its country code is unknown",
-    ValidationResult.INVALID_LENGTH: "it has the wrong number of digits",
+    ValidationResult.TOO_SHORT: N_("%(raw)s is not a valid phone number: it is too short"),
+    ValidationResult.TOO_LONG: N_("%(raw)s is not a valid phone number: it is too long"),
+    ValidationResult.INVALID_COUNTRY_CODE: N_(
+        "%(raw)s is not a valid phone number: its country code is unknown"),
+    ValidationResult.INVALID_LENGTH: N_(
+        "%(raw)s is not a valid phone number: it has the wrong number of digits"),
 }
 
 
@@ -48,11 +51,14 @@ def normalize_phone(raw: str, region: str, *, field: str = "phone") -> str:
     try:
         number = phonenumbers.parse(text, region)
     except NumberParseException as exc:
-        raise InvalidPhone(f"{raw!r} is not a phone number: {exc._msg}", field=field) from exc
+        raise InvalidPhone("%(raw)s is not a phone number", field=field,
+                           params={"raw": repr(raw)}) from exc
     if not phonenumbers.is_valid_number(number):
-        reason = _REASONS.get(phonenumbers.is_possible_number_with_reason(number),
-                              "no such number exists in its numbering plan")
-        raise InvalidPhone(f"{raw!r} is not a valid phone number: {reason}", field=field)
+        template = _REASONS.get(
+            phonenumbers.is_possible_number_with_reason(number),
+            N_("%(raw)s is not a valid phone number: no such number exists in its numbering "
+               "plan"))
+        raise InvalidPhone(template, field=field, params={"raw": repr(raw)})
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 

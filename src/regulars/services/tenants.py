@@ -34,17 +34,21 @@ def validate_settings(*, currency: str, locale: str, timezone: str, phone_region
     """Raise :class:`InvalidInput` naming the field that Babel, zoneinfo or phonenumbers do
     not know."""
     if currency not in list_currencies() or currency in NOT_MONEY:
-        raise InvalidInput(f"unknown ISO 4217 currency {currency!r}", field="currency")
+        raise InvalidInput("unknown ISO 4217 currency %(value)s", field="currency",
+                           params={"value": repr(currency)})
     try:
         Locale.parse(locale)
     except (ValueError, UnknownLocaleError) as exc:
-        raise InvalidInput(f"unknown locale {locale!r}", field="locale") from exc
+        raise InvalidInput("unknown locale %(value)s", field="locale",
+                           params={"value": repr(locale)}) from exc
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"unknown time zone {timezone!r}", field="timezone") from exc
+        raise InvalidInput("unknown time zone %(value)s", field="timezone",
+                           params={"value": repr(timezone)}) from exc
     if phone_region not in phonenumbers.SUPPORTED_REGIONS:
-        raise InvalidInput(f"unknown phone region {phone_region!r}", field="phone_region")
+        raise InvalidInput("unknown phone region %(value)s", field="phone_region",
+                           params={"value": repr(phone_region)})
 
 
 def minor_digits(currency: str) -> int:
@@ -121,7 +125,8 @@ def create_store(rt: Runtime, tenant_id: int, *, code: str, name: str) -> dict[s
             store_id = tenancy.insert_store(conn, tenant_id=tenant_id, code=code.strip(),
                                             name=name.strip(), now=rt.now())
     except UniqueViolation as exc:
-        raise Conflict(f"a store with code {code!r} exists", field="code") from exc
+        raise Conflict("a store with code %(code)s exists", field="code",
+                       params={"code": repr(code)}) from exc
     return {"id": store_id, "code": code.strip(), "name": name.strip()}
 
 
@@ -145,7 +150,8 @@ def create_terminal(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
             tenancy.insert_key(conn, tenant_id=tenant_id, kind="till", key_hash=key_hash,
                                label=f"till {code}", terminal_id=terminal_id, now=now)
     except UniqueViolation as exc:
-        raise Conflict(f"a till with code {code!r} exists", field="code") from exc
+        raise Conflict("a till with code %(code)s exists", field="code",
+                       params={"code": repr(code)}) from exc
     return {"id": terminal_id, "store_id": store_id, "code": code.strip(), "key": plain}
 
 
