@@ -161,3 +161,35 @@ def test_targeted_promotion_applies_inside_the_segment_only(client: TestClient,
     report = client.get(f"{B}/burn", headers=shop.owner).json()
     assert report["buckets"]["targeted"]["spent_minor"] == 0
     assert report["buckets"]["mass"]["spent_minor"] == 0
+
+
+def test_targeted_membership_follows_the_member_and_the_clock(client: TestClient, shop: Shop,
+                                                              clock: FakeClock) -> None:
+    """Checkout builds the membership statement once and runs it again for each member and
+    moment: a win-back offer (no purchase in 7 days) must follow both."""
+    lapsed = member(client, shop, "+7 800 775-04-01")
+    regular = member(client, shop, "+7 800 775-04-02")
+    buy(client, shop, lapsed, "L-1")
+    segment = client.post(S, headers=shop.owner, json={"name": "Lapsed", "rules": [
+        {"kind": "recency", "compare": "ge", "days": 7}]}).json()
+    offer = client.post(P, headers=shop.owner, json={
+        "name": "Come back", "segment_id": segment["id"],
+        "effects": [{"kind": "bonus_points", "points": 100}]}).json()
+    quote = {"lines": [{"sku": "cup", "category": "drinks", "quantity": 1,
+                        "unit_price_minor": 10_000}]}
+
+    def offered(who: int) -> bool:
+        got = client.post("/v1/pos/quote", headers=shop.till(),
+                          json={**quote, "member": {"id": who}}).json()
+        return offer["id"] in [p["id"] for p in got["promotions"]]
+
+    clock.advance(days=2)
+    buy(client, shop, regular, "R-1")
+    for _ in range(2):  # the second round runs the statement built in the first
+        assert not offered(lapsed) and not offered(regular)
+    clock.advance(days=6)  # lapsed bought 8 days ago, regular 6: only lapsed has lapsed
+    assert offered(lapsed) and not offered(regular)
+    clock.advance(days=2)
+    assert offered(lapsed) and offered(regular)
+    buy(client, shop, lapsed, "L-2")
+    assert not offered(lapsed) and offered(regular)

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, visitors
+from sqlalchemy.sql.elements import BindParameter
 
 from regulars.db.tables import (
     loyalty_budgets,
@@ -116,8 +117,19 @@ class ActiveOffers:
     member_in: dict[int, bool]  # segment id -> the member is in it (as asked, see below)
 
 
-def active_offers(conn: Connection, tenant_id: int, *,
-                  member_in: dict[int, ColumnElement[bool]] | None = None) -> ActiveOffers:
+@dataclass(frozen=True, kw_only=True)
+class ActiveOffersQuery:
+    """The statement of :func:`active_offers`, built once for a tenant and the membership
+    tests it carries: the tests' member and moments are named ``seg_...`` parameters."""
+
+    statement: Any
+    test_ids: tuple[int, ...]
+    parameters: frozenset[str]
+
+
+def active_offers_query(tenant_id: int, *,
+                        member_in: dict[int, ColumnElement[bool]] | None = None
+                        ) -> ActiveOffersQuery:
     """The tenant's active promotions (by id), each with its targeted segment's rules, and
     the loyalty budget split: everything checkout reads about promotions, in one statement.
     The segment is found through the version's ``segment_id`` (JSON), within the tenant.
@@ -141,7 +153,16 @@ def active_offers(conn: Connection, tenant_id: int, *,
            ).outerjoin(loyalty_budgets, loyalty_budgets.c.tenant_id == promotions.c.tenant_id
            ).where(promotions.c.tenant_id == tenant_id, promotions.c.status == "active"
                    ).order_by(promotions.c.id)
-    found = conn.execute(query).all()
+    names = frozenset(node.key for node in visitors.iterate(query)
+                      if isinstance(node, BindParameter) and node.key.startswith("seg_"))
+    return ActiveOffersQuery(statement=query, test_ids=tuple(sid for sid, _ in tests),
+                             parameters=names)
+
+
+def active_offers(conn: Connection, query: ActiveOffersQuery,
+                  parameters: dict[str, Any] | None = None) -> ActiveOffers:
+    """Run :func:`active_offers_query`'s statement with its ``seg_...`` parameters."""
+    found = conn.execute(query.statement, parameters or {}).all()
     split = None
     inside: dict[int, bool] = {}
     if found:
@@ -149,7 +170,7 @@ def active_offers(conn: Connection, tenant_id: int, *,
         if first.split_id is not None:
             split = {"total_minor": first.total_minor, "base_bp": first.base_bp,
                      "mass_bp": first.mass_bp, "targeted_bp": first.targeted_bp}
-        inside = {sid: bool(first._mapping[f"in_{sid}"]) for sid, _ in tests}
+        inside = {sid: bool(first._mapping[f"in_{sid}"]) for sid in query.test_ids}
     return ActiveOffers(rows=[ActiveRow(id=r.id, version=r.current_version,
                                         control_seed=r.control_seed, segment_id=r.segment_id,
                                         segment_rules=r.rules) for r in found],

@@ -11,7 +11,7 @@ never downgrades), the same rule as :func:`regulars.domain.program.level_status`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -100,11 +101,39 @@ def list_segments(conn: Connection, tenant_id: int) -> list[SegmentRow]:
 
 # Rules as SQL ----------------------------------------------------------------------------------
 
+def _moment(name: str, value: datetime) -> Any:
+    """A time the rules are evaluated at, as a named parameter (``seg_...``): a statement
+    built once can then run again for another moment and member, with :func:`rebind`."""
+    return bindparam(name, value, type_=receipts.c.occurred_at.type)
+
+
+LEVEL_WINDOWS = frozenset({"seg_rolling_from", "seg_year_from", "seg_last_year_from"})
+
+
+def rebind(names: Iterable[str], *, at: datetime, member_id: int | None,
+           basis: LevelBasis | None) -> dict[str, Any]:
+    """Values of the named parameters of a membership statement for ``at`` and
+    ``member_id`` (``basis``: the level windows at ``at``, when a ``level`` rule is in it)."""
+    values: dict[str, Any] = {}
+    for name in names:
+        if name == "seg_at":
+            values[name] = at
+        elif name == "seg_member":
+            values[name] = member_id
+        elif name.startswith("seg_since_"):
+            values[name] = at - timedelta(days=int(name.removeprefix("seg_since_")))
+        elif name in LEVEL_WINDOWS:
+            assert basis is not None, "a level rule needs its basis"
+            values[name] = getattr(basis, name.removeprefix("seg_"))
+    return values
+
+
 def _receipts_of(tenant_id: int, at: datetime, days: int | None = None) -> list[Any]:
     where = [receipts.c.tenant_id == tenant_id, receipts.c.member_id == members.c.id,
-             receipts.c.status != "voided", receipts.c.occurred_at <= at]
+             receipts.c.status != "voided", receipts.c.occurred_at <= _moment("seg_at", at)]
     if days is not None:
-        where.append(receipts.c.occurred_at > at - timedelta(days=days))
+        where.append(receipts.c.occurred_at
+                     > _moment(f"seg_since_{days}", at - timedelta(days=days)))
     return where
 
 
@@ -141,7 +170,7 @@ def _level(tenant_id: int, rule: LevelIn, at: datetime,
         return members.c.id.is_(None)  # names no current level: nobody (id is never null)
     net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
 
-    def spend(since: datetime | None = None, until: datetime | None = None) -> Any:
+    def spend(since: Any = None, until: Any = None) -> Any:
         inside = []
         if since is not None:
             inside.append(receipts.c.occurred_at >= since)
@@ -157,10 +186,12 @@ def _level(tenant_id: int, rule: LevelIn, at: datetime,
     if program.level_window is LevelWindow.LIFETIME:
         reached = rank(spend())
     elif program.level_window is LevelWindow.ROLLING_12_MONTHS:
-        reached = rank(spend(basis.rolling_from))
+        reached = rank(spend(_moment("seg_rolling_from", basis.rolling_from)))
     else:
-        reached = _greatest(rank(spend(basis.year_from)),
-                            rank(spend(basis.last_year_from, basis.year_from)))
+        year_from = _moment("seg_year_from", basis.year_from)
+        reached = _greatest(rank(spend(year_from)),
+                            rank(spend(_moment("seg_last_year_from", basis.last_year_from),
+                                       year_from)))
     if program.downgrade_policy is DowngradePolicy.NEVER:
         floor = case(*((members.c.level_floor_code == lv.code, i)
                        for i, lv in enumerate(program.levels)), else_=0)
@@ -230,7 +261,8 @@ def member_in(conn: Connection, tenant_id: int, rules: Sequence[Rule], member_id
               at: datetime, *, basis: LevelBasis | None = None) -> ColumnElement[bool]:
     """Whether ``member_id`` is in the segment, as an expression to select with others."""
     found: ColumnElement[bool] = exists().where(
-        members.c.id == member_id, *_where(conn, tenant_id, rules, at, basis))
+        members.c.id == bindparam("seg_member", member_id),
+        *_where(conn, tenant_id, rules, at, basis))
     return found
 
 

@@ -7,6 +7,7 @@ promotion version and process.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from sqlalchemy import Connection
 from regulars.db import budgets as budget_store
 from regulars.db import coupons as coupon_store
 from regulars.db import promotions as store
+from regulars.db import segments as segment_store
 from regulars.db import tenancy
 from regulars.db.engine import cache_for
 from regulars.db.members import MemberRow
@@ -39,7 +41,7 @@ from regulars.domain.promotions import (
     kind_of,
 )
 from regulars.errors import Conflict, InvalidInput, NotFound
-from regulars.services import budgets, segments
+from regulars.services import budgets, programs, segments
 from regulars.services.conditions import (
     birthday_today,
     cel_context,
@@ -267,9 +269,7 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
     seen_key = ("segments seen", tenant.id)
     seen = cache.get(seen_key)
     known: dict[int, list[dict[str, Any]]] = seen if isinstance(seen, dict) else {}
-    tests = ({sid: segments.member_test(conn, tenant.id, stored, member.id, at)
-              for sid, stored in known.items()} if member is not None else {})
-    active = store.active_offers(conn, tenant.id, member_in=tests)
+    active = store.active_offers(conn, *_offers_query(conn, tenant.id, known, member, at))
     if not active.rows:
         return None
     now_seen = {r.segment_id: r.segment_rules for r in active.rows
@@ -325,6 +325,35 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
     return Offers(candidates=candidates, store_id=store_id,
                   local_now=local.replace(tzinfo=None), pool_minor=mass,
                   targeted_pool_minor=targeted)
+
+
+def _offers_query(conn: Connection, tenant_id: int, known: dict[int, list[dict[str, Any]]],
+                  member: MemberRow | None, at: datetime
+                  ) -> tuple[store.ActiveOffersQuery, dict[str, Any]]:
+    """The active-offers statement with the member's tests against the segments seen last
+    time, and its parameters for this member and moment. The statement is built once per
+    tenant, program version and segment rules (the rules, and a level rule's thresholds,
+    are part of it), then only run: building it cost more than running it."""
+    cache = cache_for(conn)
+    if member is None or not known:
+        key: tuple[Any, ...] = ("active offers query", tenant_id)
+    else:
+        key = ("active offers query", tenant_id, json.dumps(known, sort_keys=True))
+        if any(rule.get("kind") == "level" for rules in known.values() for rule in rules):
+            # A level rule holds the program's thresholds: a new version is a new statement.
+            key += (programs.load_current(conn, tenant_id)[0],)
+    query = cache.get(key)
+    if not isinstance(query, store.ActiveOffersQuery):
+        tests = ({sid: segments.member_test(conn, tenant_id, stored, member.id, at)
+                  for sid, stored in known.items()} if member is not None else {})
+        query = store.active_offers_query(tenant_id, member_in=tests)
+        cache[key] = query
+    if member is None or not query.parameters:
+        return query, {}
+    basis = (segments.level_basis(conn, tenant_id, at)
+             if query.parameters & segment_store.LEVEL_WINDOWS else None)
+    return query, segment_store.rebind(query.parameters, at=at, member_id=member.id,
+                                       basis=basis)
 
 
 def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,

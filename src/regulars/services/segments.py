@@ -98,6 +98,11 @@ def _basis(conn: Connection, tenant_id: int, rules: Sequence[Rule],
     """The program and windows a ``level`` rule is computed with (``None`` without one)."""
     if not any(isinstance(r, LevelIn) for r in rules):
         return None
+    return level_basis(conn, tenant_id, at)
+
+
+def level_basis(conn: Connection, tenant_id: int, at: datetime) -> store.LevelBasis:
+    """The current program and the level windows at ``at`` in the tenant's time zone."""
     tenant = tenancy.get_tenant(conn, tenant_id)
     assert tenant is not None
     _, program = programs.load_current(conn, tenant_id)
