@@ -17,13 +17,12 @@ up), :class:`NotFound`.
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from regulars.db import members as member_rows
-from regulars.db import receipts, web
+from regulars.db import receipts
 from regulars.db import rewards as reward_rows
 from regulars.errors import InvalidInput, NotFound, TooManyAttempts
 from regulars.services import coupons, members, otp, programs, rewards, web_auth
@@ -50,23 +49,8 @@ def request_code(rt: Runtime, tenant_id: int, phone: str) -> str:
         member = members.find(conn, tenant_id, tenant.phone_region, MemberRef(phone=e164))
     if member is not None and member.phone is not None:
         return otp.send_code(rt, tenant_id, MemberRef(phone=e164), purpose="sign_in")
-    _decoy(rt, tenant_id, e164)
+    otp.send_decoy(rt, tenant_id, e164)
     return e164
-
-
-def _decoy(rt: Runtime, tenant_id: int, phone: str) -> None:
-    """Count a request for a number that is no member's as a code that was sent."""
-    now = rt.now()
-    salt = secrets.token_hex(8)
-    with rt.db.write() as conn:
-        for window, cap in otp.PER_PHONE:
-            if web.count_codes(conn, tenant_id, phone=phone, since=now - window) >= cap:
-                raise TooManyAttempts("too many codes asked for this number; try later",
-                                      retry_after_seconds=int(window.total_seconds()),
-                                      field="phone")
-        web.insert_code(conn, tenant_id=tenant_id, phone=phone, purpose="sign_in", salt=salt,
-                        code_hash=secrets.token_hex(32), terminal_id=None,
-                        expires_at=now + otp.LIFETIME, now=now)
 
 
 def sign_in(rt: Runtime, tenant_id: int, *, phone: str, code: str) -> web_auth.NewSession:

@@ -66,12 +66,7 @@ def send_code(rt: Runtime, tenant_id: int, ref: MemberRef, *, purpose: str,
         if member is None or member.phone is None:
             raise NotFound("no member with this phone number", field="phone")
         phone = member.phone
-        _lock_phone(conn, tenant_id, phone)
-        for window, cap in PER_PHONE:
-            if web.count_codes(conn, tenant_id, phone=phone, since=now - window) >= cap:
-                raise TooManyAttempts("too many codes asked for this number; try later",
-                                      retry_after_seconds=int(window.total_seconds()),
-                                      field="phone")
+        _take_phone_quota(conn, tenant_id, phone, now)
         if terminal_id is not None:
             web.lock_terminal(conn, tenant_id, terminal_id)
             for window, cap in PER_TILL:
@@ -82,7 +77,7 @@ def send_code(rt: Runtime, tenant_id: int, ref: MemberRef, *, purpose: str,
         web.insert_code(conn, tenant_id=tenant_id, phone=phone, purpose=purpose, salt=salt,
                         code_hash=_hash(salt, code), terminal_id=terminal_id,
                         expires_at=now + LIFETIME, now=now)
-        language, _ = i18n.choose(own=member_locale(conn, tenant_id, member.id),
+        language, _ = i18n.choose(own=web.member_locale(conn, tenant_id, member.id),
                                   tenant_locale=tenant.locale)
         body = i18n.translate(language, "%(business)s: your code is %(code)s. It is valid for "
                                       "5 minutes. Do not tell it to anyone.",
@@ -92,8 +87,27 @@ def send_code(rt: Runtime, tenant_id: int, ref: MemberRef, *, purpose: str,
     return phone
 
 
-def member_locale(conn: Connection, tenant_id: int, member_id: int) -> str | None:
-    return web.member_locale(conn, tenant_id, member_id)
+def _take_phone_quota(conn: Connection, tenant_id: int, phone: str, now: datetime) -> None:
+    """Refuse a code for ``phone`` over its limits (with the number locked, so parallel asks
+    cannot both pass the last place)."""
+    _lock_phone(conn, tenant_id, phone)
+    for window, cap in PER_PHONE:
+        if web.count_codes(conn, tenant_id, phone=phone, since=now - window) >= cap:
+            raise TooManyAttempts("too many codes asked for this number; try later",
+                                  retry_after_seconds=int(window.total_seconds()),
+                                  field="phone")
+
+
+def send_decoy(rt: Runtime, tenant_id: int, phone: str) -> None:
+    """Answer a sign-in request for a number that is no member's as if a code was sent: it
+    counts against the number's limits and stores a code no input can match, so neither the
+    limits nor a wrong-code answer tell members from other numbers. Nothing is sent."""
+    now = rt.now()
+    with rt.db.write() as conn:
+        _take_phone_quota(conn, tenant_id, phone, now)
+        web.insert_code(conn, tenant_id=tenant_id, phone=phone, purpose="sign_in",
+                        salt=secrets.token_hex(8), code_hash=secrets.token_hex(32),
+                        terminal_id=None, expires_at=now + LIFETIME, now=now)
 
 
 def verify(rt: Runtime, tenant_id: int, phone: str, code: str, *, purpose: str) -> int:

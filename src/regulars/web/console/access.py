@@ -12,6 +12,7 @@ from regulars.web.deps import (
     Form,
     RuntimeDep,
     check_anonymous_csrf,
+    check_csrf,
     clear_session_cookie,
     reader_for,
     session_from,
@@ -54,8 +55,6 @@ def login(request: Request, runtime: RuntimeDep, form: Form) -> Response:
 def logout(request: Request, runtime: RuntimeDep, form: Form) -> Response:
     session = session_from(request, runtime, "staff")
     if session is not None:
-        from regulars.web.deps import check_csrf
-
         check_csrf(request, session, form)
         web_auth.sign_out(runtime, session)
     response = RedirectResponse("/console/login", status_code=303)
