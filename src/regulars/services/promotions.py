@@ -42,6 +42,7 @@ from regulars.domain.promotions import (
 )
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services import budgets, programs, segments
+from regulars.services.condition_subset import compile_subset, fits
 from regulars.services.conditions import (
     birthday_today,
     cel_context,
@@ -132,6 +133,7 @@ class _Loaded:
 
     promotion: Promotion
     program: cel.Program | None
+    python: Callable[[dict[str, Any]], bool] | None  # the condition without CEL, if it can
     variables: frozenset[str]
     reads: frozenset[str]
 
@@ -153,6 +155,7 @@ def _loaded(conn: Connection, tenant_id: int, promotion_id: int, version: int,
     constant = draft.condition.strip() == "true"
     loaded = _Loaded(promotion=_build(promotion_id, version, draft, control_seed=control_seed),
                      program=None if constant else program,
+                     python=None if constant else compile_subset(draft.condition),
                      variables=frozenset() if constant else variables_of(program),
                      reads=frozenset(f for f in _COSTLY_FACTS if f in draft.condition))
     cache[key] = loaded
@@ -331,28 +334,35 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
         return segments.holds_rules(conn, tenant.id, row.segment_rules, member_id, at)
 
     local = at.astimezone(ZoneInfo(tenant.timezone))
+    facts: dict[str, Any] | None = None
+    if member is not None and "member" in lineup.variables:
+        facts = {"id": member.id, "level": level_code, "consent": member.consent,
+                 "birthday_today": birthday_today(member.birthday, local.date())}
+        if lineup.reads & {"visits", "first_purchase"}:
+            visits = store.visits(conn, tenant.id, member.id, until=at)
+            facts.update(visits=visits, first_purchase=visits == 0)
+        if "spend_minor" in lineup.reads:
+            facts["spend_minor"] = spend_minor(member)
+    # The receipt's variables, only those some condition names; conditions in the subset of
+    # regulars.services.condition_subset read them as they are, the others through one CEL
+    # context for all, converted to CEL values once and only if one needs it.
+    variables = cel_context(lines, facts, store_id, local, names=lineup.variables)
+    in_python = fits(variables)
     context: cel.Context | None = None
-    if lineup.variables or any(item.program is not None for item, _ in lineup.items):
-        facts: dict[str, Any] | None = None
-        if member is not None and "member" in lineup.variables:
-            facts = {"id": member.id, "level": level_code, "consent": member.consent,
-                     "birthday_today": birthday_today(member.birthday, local.date())}
-            if lineup.reads & {"visits", "first_purchase"}:
-                visits = store.visits(conn, tenant.id, member.id, until=at)
-                facts.update(visits=visits, first_purchase=visits == 0)
-            if "spend_minor" in lineup.reads:
-                facts["spend_minor"] = spend_minor(member)
-        # One CEL context for all conditions, with only the variables they name: converted
-        # to CEL values once, not per condition.
-        context = cel.Context(variables=cel_context(lines, facts, store_id, local,
-                                                    names=lineup.variables))
     # A targeted promotion is for its segment's members only: one query for this member, and
     # only for promotions that could otherwise apply. Members of its control group are left
     # out like non-members, so that nothing tells them apart (recorded by :func:`record`).
     met: list[tuple[Promotion, bool]] = []
     for item, row in lineup.items:
         p = item.promotion
-        ok = item.program is None or (context is not None and holds(item.program, context))
+        if item.program is None:
+            ok = True
+        elif item.python is not None and in_python:
+            ok = item.python(variables)
+        else:
+            if context is None:
+                context = cel.Context(variables=variables)
+            ok = holds(item.program, context)
         if ok and p.segment_id is not None:
             ok = (member is not None and p.group_of(member.id) is Group.TEST
                   and p.runs(store_id=store_id, local=local) and in_segment(row, member.id))
