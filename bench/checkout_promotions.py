@@ -25,6 +25,7 @@ On the benchmark basket (216.74 in 5 lines, 6 groceries) all four apply.
 from __future__ import annotations
 
 import argparse
+import math
 import tempfile
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -131,7 +132,12 @@ def _sum(phases: list[dict[str, Any]]) -> dict[str, Any]:
     """Two phases' figures as one: requests over time, the worse p50/p99, errors added."""
     done = sum(p["per_second"] * p["window_s"] for p in phases)
     window = sum(p["window_s"] for p in phases)
+    # CPU seconds the server and PostgreSQL used over the phases, per request: what the rest
+    # of the machine moves far less than the rates.
+    cpu = {group: sum(p["cpu_pct"][group] / 100 * p["window_s"] for p in phases)
+           for group in ("server", "postgres")}
     return {"per_second": done / window if window else 0.0,
+            "cpu_ms": {g: 1000 * v / done if done else math.nan for g, v in cpu.items()},
             "errors": sum(p["errors"] for p in phases),
             "quote_p50_ms": max(p.get("quote_p50_ms", 0.0) for p in phases),
             "quote_p99_ms": max(p.get("quote_p99_ms", 0.0) for p in phases),
@@ -201,6 +207,17 @@ def run_mode(args: argparse.Namespace) -> int:
                       f"{fmt(b.get('quote_p50_ms'))} / {fmt(b.get('quote_p99_ms'))}",
                       str(a["errors"] + b["errors"]), verdict(ok))
     console.print(table)
+    cpu_table = Table(title="CPU per quote, ms (server + PostgreSQL), and what the promotions "
+                            "add")
+    for name in ("clients", "none: server + pg", "promotions: server + pg", "added"):
+        cpu_table.add_column(name, justify="right")
+    for c in CONCURRENCY:
+        a, b = without[c]["cpu_ms"], with_[c]["cpu_ms"]
+        cpu_table.add_row(str(c), f"{fmt(a['server'], 2)} + {fmt(a['postgres'], 2)}",
+                          f"{fmt(b['server'], 2)} + {fmt(b['postgres'], 2)}",
+                          f"{fmt(b['server'] - a['server'], 2)} + "
+                          f"{fmt(b['postgres'] - a['postgres'], 2)}")
+    console.print(cpu_table)
     console.print(f"quote+commit pairs with promotions at 8 clients: "
                   f"{checkout['per_second']:,.0f} commits/s, commit p50/p99 "
                   f"{fmt(checkout.get('commit_p50_ms'))} / "

@@ -131,6 +131,9 @@ class Schedule:
         return local.hour >= self.hour_from or local.hour < self.hour_to
 
 
+_EVERY_DAY = Schedule()
+
+
 @dataclass(frozen=True, kw_only=True)
 class Promotion:
     id: int
@@ -147,6 +150,8 @@ class Promotion:
     # stored with the promotion and the same for all its versions, that assigns members.
     control_share_bp: int = 0
     control_seed: str = ""
+    # Every store, every day and hour: runs() need not look (worked out once).
+    _always: bool = field(default=False, init=False, repr=False, compare=False)
 
     @property
     def targeted(self) -> bool:
@@ -165,6 +170,8 @@ class Promotion:
         if self.control_share_bp and self.segment_id is None:
             raise ValueError("control_share_bp: only a promotion targeted at a segment may "
                              "hold back a control group")
+        object.__setattr__(self, "_always",
+                           self.store_ids is None and self.schedule == _EVERY_DAY)
 
     def group_of(self, member_id: int) -> Group:
         """The member's group for this promotion (everyone is in the test group without a
@@ -173,6 +180,8 @@ class Promotion:
                         control_share_bp=self.control_share_bp)
 
     def runs(self, *, store_id: int | None, local: datetime) -> bool:
+        if self._always:
+            return True
         if self.store_ids is not None and store_id not in self.store_ids:
             return False
         return self.schedule.covers(local)
@@ -255,6 +264,7 @@ class _Outcome:
     points: int
     notes: tuple[Note, ...]
     coupons: tuple[int, ...]
+    left: tuple[LineView, ...]  # what is left to pay after the promotion's discounts
 
     @property
     def gives(self) -> bool:
@@ -311,7 +321,8 @@ class _Runs:
                 lines = _less(lines, result.discount_minor)
         outcome = _Outcome(discounts=(0,) * len(lines) if discounts is None
                            else tuple(discounts),
-                           points=points, notes=tuple(notes), coupons=tuple(coupons))
+                           points=points, notes=tuple(notes), coupons=tuple(coupons),
+                           left=lines)
         if start is self.original:
             self._first[promotion.id] = outcome
         return outcome
@@ -394,7 +405,7 @@ def choose_explained(offers: Offers, lines: tuple[LineView, ...], pricing: Prici
         applied.append(Applied(promotion=promotion, discount_minor=outcome.discounts,
                                points_cap=outcome.points if limited else None,
                                notes=outcome.notes, coupon_series_ids=outcome.coupons))
-        lines = _less(lines, outcome.discounts)
+        lines = outcome.left
         if promotion.stacking is Stacking.EXCLUSIVE:
             break
     return Choice(applied=tuple(applied), skipped=tuple(skipped))
