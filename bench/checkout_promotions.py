@@ -25,6 +25,7 @@ On the benchmark basket (216.74 in 5 lines, 6 groceries) all four apply.
 from __future__ import annotations
 
 import argparse
+import math
 import tempfile
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -131,7 +132,12 @@ def _sum(phases: list[dict[str, Any]]) -> dict[str, Any]:
     """Two phases' figures as one: requests over time, the worse p50/p99, errors added."""
     done = sum(p["per_second"] * p["window_s"] for p in phases)
     window = sum(p["window_s"] for p in phases)
+    # CPU seconds the server's processes used over the phases, per request: what the rest of
+    # the machine moves far less than the rates. (PostgreSQL's share cannot be told apart
+    # from other databases' on a shared server; bench/promotions_overhead.py counts it.)
+    cpu = sum(p["cpu_pct"]["server"] / 100 * p["window_s"] for p in phases)
     return {"per_second": done / window if window else 0.0,
+            "server_cpu_ms": 1000 * cpu / done if done else math.nan,
             "errors": sum(p["errors"] for p in phases),
             "quote_p50_ms": max(p.get("quote_p50_ms", 0.0) for p in phases),
             "quote_p99_ms": max(p.get("quote_p99_ms", 0.0) for p in phases),
@@ -201,6 +207,14 @@ def run_mode(args: argparse.Namespace) -> int:
                       f"{fmt(b.get('quote_p50_ms'))} / {fmt(b.get('quote_p99_ms'))}",
                       str(a["errors"] + b["errors"]), verdict(ok))
     console.print(table)
+    cpu_table = Table(title="Server CPU per quote, ms (both workers), and what the "
+                            "promotions add")
+    for name in ("clients", "none", "promotions", "added"):
+        cpu_table.add_column(name, justify="right")
+    for c in CONCURRENCY:
+        a, b = without[c]["server_cpu_ms"], with_[c]["server_cpu_ms"]
+        cpu_table.add_row(str(c), fmt(a, 2), fmt(b, 2), fmt(b - a, 2))
+    console.print(cpu_table)
     console.print(f"quote+commit pairs with promotions at 8 clients: "
                   f"{checkout['per_second']:,.0f} commits/s, commit p50/p99 "
                   f"{fmt(checkout.get('commit_p50_ms'))} / "

@@ -3,11 +3,12 @@ conditions read. Every query is scoped by ``tenant_id``; another tenant's row is
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Text, cast, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement, visitors
 from sqlalchemy.sql.elements import BindParameter
@@ -100,63 +101,62 @@ def list_promotions(conn: Connection, tenant_id: int, *,
 
 @dataclass(frozen=True, kw_only=True)
 class ActiveRow:
-    """An active promotion as checkout needs it: the version (whose definition never
-    changes, so it can be cached) and the current rules of the segment it targets."""
+    """An active promotion as checkout needs it: the version, whose definition never
+    changes (so it can be cached, segment id included), and the promotion's seed."""
 
     id: int
     version: int
     control_seed: str
-    segment_id: int | None
-    segment_rules: list[dict[str, Any]] | None
 
 
 @dataclass(frozen=True, kw_only=True)
 class ActiveOffers:
     rows: list[ActiveRow]
     split: dict[str, Any] | None  # the tenant's loyalty budget split, if one was saved
-    member_in: dict[int, bool]  # segment id -> the member is in it (as asked, see below)
+    # Segment id -> its rules as stored (JSON text; None: no such segment), for the segments
+    # the statement was built with; and whether the member is in each (as asked, see below).
+    rules: dict[int, str | None]
+    member_in: dict[int, bool]
 
 
 @dataclass(frozen=True, kw_only=True)
 class ActiveOffersQuery:
-    """The statement of :func:`active_offers`, built once for a tenant and the membership
-    tests it carries: the tests' member and moments are named ``seg_...`` parameters."""
+    """The statement of :func:`active_offers`, built once for a tenant, the segments whose
+    rules it reads and the membership tests it carries: the tests' member and moments are
+    named ``seg_...`` parameters."""
 
     statement: Any
+    segment_ids: tuple[int, ...]
     test_ids: tuple[int, ...]
     parameters: frozenset[str]
 
 
-def active_offers_query(tenant_id: int, *,
+def active_offers_query(tenant_id: int, *, segment_ids: Iterable[int] = (),
                         member_in: dict[int, ColumnElement[bool]] | None = None
                         ) -> ActiveOffersQuery:
-    """The tenant's active promotions (by id), each with its targeted segment's rules, and
-    the loyalty budget split: everything checkout reads about promotions, in one statement.
-    The segment is found through the version's ``segment_id`` (JSON), within the tenant.
-    ``member_in`` adds membership tests (segment id -> expression, built by the caller from
-    rules it knew before) to the same statement; the caller compares those rules with the
-    ones returned."""
-    segment_id = promotion_versions.c.definition["segment_id"].as_integer()
+    """The tenant's active promotions (by id) and the loyalty budget split, the current rules
+    of the segments ``segment_ids`` (as text, so that the caller compares them without
+    parsing) and membership tests (``member_in``: segment id -> expression, built by the
+    caller from rules it knew before): everything checkout reads about promotions, in one
+    statement. Which segment a version targets is in its definition, which never changes,
+    so the caller knows it without a join."""
+    sids = sorted(set(segment_ids))
     tests = sorted((member_in or {}).items())
+    s = segments.c
     query = select(
         promotions.c.id, promotions.c.current_version, promotions.c.control_seed,
-        segments.c.id.label("segment_id"), segments.c.rules,
         loyalty_budgets.c.id.label("split_id"), loyalty_budgets.c.total_minor,
         loyalty_budgets.c.base_bp, loyalty_budgets.c.mass_bp, loyalty_budgets.c.targeted_bp,
+        *(select(cast(s.rules, Text)).where(s.tenant_id == tenant_id, s.id == sid)
+          .scalar_subquery().label(f"rules_{sid}") for sid in sids),
         *(test.label(f"in_{sid}") for sid, test in tests),
-    ).join(promotion_versions,
-           (promotion_versions.c.tenant_id == promotions.c.tenant_id)
-           & (promotion_versions.c.promotion_id == promotions.c.id)
-           & (promotion_versions.c.version == promotions.c.current_version)
-           ).outerjoin(segments, (segments.c.tenant_id == promotions.c.tenant_id)
-                       & (segments.c.id == segment_id)
-           ).outerjoin(loyalty_budgets, loyalty_budgets.c.tenant_id == promotions.c.tenant_id
-           ).where(promotions.c.tenant_id == tenant_id, promotions.c.status == "active"
-                   ).order_by(promotions.c.id)
+    ).outerjoin(loyalty_budgets, loyalty_budgets.c.tenant_id == promotions.c.tenant_id
+    ).where(promotions.c.tenant_id == tenant_id, promotions.c.status == "active"
+            ).order_by(promotions.c.id)
     names = frozenset(node.key for node in visitors.iterate(query)
                       if isinstance(node, BindParameter) and node.key.startswith("seg_"))
-    return ActiveOffersQuery(statement=query, test_ids=tuple(sid for sid, _ in tests),
-                             parameters=names)
+    return ActiveOffersQuery(statement=query, segment_ids=tuple(sids),
+                             test_ids=tuple(sid for sid, _ in tests), parameters=names)
 
 
 def active_offers(conn: Connection, query: ActiveOffersQuery,
@@ -164,17 +164,27 @@ def active_offers(conn: Connection, query: ActiveOffersQuery,
     """Run :func:`active_offers_query`'s statement with its ``seg_...`` parameters."""
     found = conn.execute(query.statement, parameters or {}).all()
     split = None
+    rules: dict[int, str | None] = {}
     inside: dict[int, bool] = {}
     if found:
         first = found[0]
         if first.split_id is not None:
             split = {"total_minor": first.total_minor, "base_bp": first.base_bp,
                      "mass_bp": first.mass_bp, "targeted_bp": first.targeted_bp}
-        inside = {sid: bool(first._mapping[f"in_{sid}"]) for sid in query.test_ids}
+        mapping = first._mapping
+        rules = {sid: mapping[f"rules_{sid}"] for sid in query.segment_ids}
+        inside = {sid: bool(mapping[f"in_{sid}"]) for sid in query.test_ids}
     return ActiveOffers(rows=[ActiveRow(id=r.id, version=r.current_version,
-                                        control_seed=r.control_seed, segment_id=r.segment_id,
-                                        segment_rules=r.rules) for r in found],
-                        split=split, member_in=inside)
+                                        control_seed=r.control_seed) for r in found],
+                        split=split, rules=rules, member_in=inside)
+
+
+def segment_rules(conn: Connection, tenant_id: int, segment_id: int) -> str | None:
+    """A segment's rules as stored (JSON text), as :func:`active_offers` reads them; None
+    when the tenant has no such segment."""
+    found = conn.execute(select(cast(segments.c.rules, Text)).where(
+        segments.c.tenant_id == tenant_id, segments.c.id == segment_id)).scalar_one_or_none()
+    return None if found is None else str(found)
 
 
 def version_definition(conn: Connection, tenant_id: int, promotion_id: int,

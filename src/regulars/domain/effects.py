@@ -5,6 +5,12 @@ Each effect type is registered in :data:`STRATEGIES` with a pure function that r
 :class:`EffectResult`: a discount per line, points, and what it says about itself (notes the
 engine turns into explanations, coupon series to issue at commit). No strategy changes its
 input: a gift is a discount on a gift line already in the basket, never a line added.
+
+Every strategy is *monotone*: on the same lines with less (or as much) left to pay on each,
+it never gives more money off or more points, and so never gives something where it gave
+nothing. The promotion walk relies on it (an effect that gives nothing on the till's basket
+is not measured there first, see :func:`regulars.domain.promotions.choose_explained`); a new
+strategy must keep it, and the property test of the registry checks every one.
 """
 
 from __future__ import annotations
@@ -319,6 +325,9 @@ STRATEGIES: Mapping[str, tuple[type[Effect], Strategy]] = {
     "issue_coupon": (IssueCoupon, issue_coupon),
 }
 _KIND_OF: Mapping[type[Effect], str] = {cls: kind for kind, (cls, _) in STRATEGIES.items()}
+# The effects whose strategy can give points; every other one gives money off, a gift or a
+# coupon and always returns ``points=0``, so settling points need not run it again.
+GIVES_POINTS: tuple[type, ...] = (BonusPoints, PointsPercent, PointsMultiplier)
 
 
 def kind_of(effect: Effect) -> str:

@@ -47,6 +47,7 @@ from enum import StrEnum
 from regulars.domain.budgets import NO_LIMITS, UNLIMITED, Allowance, Limits
 from regulars.domain.control_groups import MAX_CONTROL_SHARE_BP, Group, group_of
 from regulars.domain.effects import (
+    GIVES_POINTS,
     QUANTITY_SCALE,
     STRATEGIES,
     BonusPoints,
@@ -130,6 +131,9 @@ class Schedule:
         return local.hour >= self.hour_from or local.hour < self.hour_to
 
 
+_EVERY_DAY = Schedule()
+
+
 @dataclass(frozen=True, kw_only=True)
 class Promotion:
     id: int
@@ -146,6 +150,8 @@ class Promotion:
     # stored with the promotion and the same for all its versions, that assigns members.
     control_share_bp: int = 0
     control_seed: str = ""
+    # Every store, every day and hour: runs() need not look (worked out once).
+    _always: bool = field(default=False, init=False, repr=False, compare=False)
 
     @property
     def targeted(self) -> bool:
@@ -164,6 +170,8 @@ class Promotion:
         if self.control_share_bp and self.segment_id is None:
             raise ValueError("control_share_bp: only a promotion targeted at a segment may "
                              "hold back a control group")
+        object.__setattr__(self, "_always",
+                           self.store_ids is None and self.schedule == _EVERY_DAY)
 
     def group_of(self, member_id: int) -> Group:
         """The member's group for this promotion (everyone is in the test group without a
@@ -172,6 +180,8 @@ class Promotion:
                         control_share_bp=self.control_share_bp)
 
     def runs(self, *, store_id: int | None, local: datetime) -> bool:
+        if self._always:
+            return True
         if self.store_ids is not None and store_id not in self.store_ids:
             return False
         return self.schedule.covers(local)
@@ -254,6 +264,7 @@ class _Outcome:
     points: int
     notes: tuple[Note, ...]
     coupons: tuple[int, ...]
+    left: tuple[LineView, ...]  # what is left to pay after the promotion's discounts
 
     @property
     def gives(self) -> bool:
@@ -263,28 +274,66 @@ class _Outcome:
         return sum(self.discounts) + self.points * point_value_minor
 
 
-def _run(promotion: Promotion, lines: tuple[LineView, ...], pricing: Pricing) -> _Outcome:
-    """A promotion's effects in turn, each on what the previous left."""
-    discounts = [0] * len(lines)
-    points = 0
-    notes: list[Note] = []
-    coupons: list[int] = []
-    for effect in promotion.effects:
-        result = apply_effect(effect, _input(lines, pricing))
-        points += result.points if pricing.may_earn else 0
-        if pricing.has_member:
-            coupons.extend(result.coupon_series_ids)
-            notes.extend(result.notes)
-        else:  # an anonymous receipt is told of no coupon it will not get
-            notes.extend(n for n in result.notes if n.code != "promotion_coupon")
-        discounts = [d + r for d, r in zip(discounts, result.discount_minor, strict=True)]
-        lines = _less(lines, result.discount_minor)
-    return _Outcome(discounts=tuple(discounts), points=points, notes=tuple(notes),
-                    coupons=tuple(coupons))
+class _Runs:
+    """Runs promotions for one :func:`choose_explained` call, remembering what depends only
+    on its arguments: the effect input of each basket state (an effect that takes nothing off
+    leaves the very same lines, so the next effect reuses it) and each promotion's outcome on
+    the till's basket (the walk reuses it while nothing before took money off)."""
+
+    def __init__(self, lines: tuple[LineView, ...], pricing: Pricing) -> None:
+        self.original = lines
+        self.pricing = pricing
+        self._inputs: list[EffectInput] = []
+        self._first: dict[int, _Outcome] = {}
+
+    def input(self, lines: tuple[LineView, ...]) -> EffectInput:
+        for inp in self._inputs:
+            if inp.lines is lines:
+                return inp
+        inp = _input(lines, self.pricing)
+        self._inputs.append(inp)
+        return inp
+
+    def run(self, promotion: Promotion, lines: tuple[LineView, ...]) -> _Outcome:
+        """A promotion's effects in turn, each on what the previous left."""
+        if lines is self.original:
+            found = self._first.get(promotion.id)
+            if found is not None:
+                return found
+        pricing = self.pricing
+        start = lines
+        discounts: list[int] | None = None
+        points = 0
+        notes: list[Note] = []
+        coupons: list[int] = []
+        for effect in promotion.effects:
+            result = apply_effect(effect, self.input(lines))
+            points += result.points if pricing.may_earn else 0
+            if pricing.has_member:
+                coupons.extend(result.coupon_series_ids)
+                notes.extend(result.notes)
+            else:  # an anonymous receipt is told of no coupon it will not get
+                notes.extend(n for n in result.notes if n.code != "promotion_coupon")
+            if any(result.discount_minor):
+                discounts = (list(result.discount_minor) if discounts is None else
+                             [d + r for d, r in zip(discounts, result.discount_minor,
+                                                    strict=True)])
+                lines = _less(lines, result.discount_minor)
+        outcome = _Outcome(discounts=(0,) * len(lines) if discounts is None
+                           else tuple(discounts),
+                           points=points, notes=tuple(notes), coupons=tuple(coupons),
+                           left=lines)
+        if start is self.original:
+            self._first[promotion.id] = outcome
+        return outcome
 
 
 def _less(lines: tuple[LineView, ...], discounts: tuple[int, ...]) -> tuple[LineView, ...]:
-    return tuple(LineView(sku=ln.sku, category=ln.category, quantity_milli=ln.quantity_milli,
+    """What is left to pay after ``discounts``: the same tuple when they take nothing off."""
+    if not any(discounts):
+        return lines
+    return tuple(ln if not d else
+                 LineView(sku=ln.sku, category=ln.category, quantity_milli=ln.quantity_milli,
                           unit_price_minor=ln.unit_price_minor,
                           amount_minor=ln.amount_minor - d)
                  for ln, d in zip(lines, discounts, strict=True))
@@ -305,6 +354,7 @@ def choose_explained(offers: Offers, lines: tuple[LineView, ...], pricing: Prici
                                                  local=offers.local_now)),
         key=lambda p: (-p.priority, p.id))
     pools = {False: offers.pool_minor, True: offers.targeted_pool_minor}
+    runs = _Runs(lines, pricing)
 
     def refusal(promotion: Promotion, outcome: _Outcome, left: int | None) -> str | None:
         why = allowances[promotion.id].refusal(discount_minor=sum(outcome.discounts),
@@ -314,28 +364,34 @@ def choose_explained(offers: Offers, lines: tuple[LineView, ...], pricing: Prici
             why = "bucket"
         return why
 
+    # Only best_of promotions are measured on the till's basket before the walk. Another
+    # one that gives nothing there gives nothing at its turn in the walk either (effects
+    # never give more when less is left to pay, see regulars.domain.effects), so the walk
+    # leaves it out just the same.
     values: dict[int, int] = {}
-    gives: dict[int, bool] = {}
     fit_alone: dict[int, str | None] = {}
+    applying_best_of: list[Promotion] = []
     for promotion in ordered:
-        outcome = _run(promotion, lines, pricing)
+        if promotion.stacking is not Stacking.BEST_OF:
+            continue
+        outcome = runs.run(promotion, lines)
+        if not outcome.gives:
+            continue
+        applying_best_of.append(promotion)
         values[promotion.id] = outcome.cost(pricing.point_value_minor)
-        gives[promotion.id] = outcome.gives
-        fit_alone[promotion.id] = (refusal(promotion, outcome, pools[promotion.targeted])
-                                   if outcome.gives else None)
-    applying = [p for p in ordered if gives[p.id]]
+        fit_alone[promotion.id] = refusal(promotion, outcome, pools[promotion.targeted])
     skipped: list[Skipped] = [
-        Skipped(promotion=p, reason=reason) for p in applying
-        if p.stacking is Stacking.BEST_OF and (reason := fit_alone[p.id]) is not None]
-    best_of = [p for p in applying if p.stacking is Stacking.BEST_OF and not fit_alone[p.id]]
+        Skipped(promotion=p, reason=reason) for p in applying_best_of
+        if (reason := fit_alone[p.id]) is not None]
+    best_of = [p for p in applying_best_of if not fit_alone[p.id]]
     winner = max(best_of, key=lambda p: values[p.id], default=None)  # max keeps the first
-    walk = [p for p in applying if p.stacking is not Stacking.BEST_OF or p is winner]
+    walk = [p for p in ordered if p.stacking is not Stacking.BEST_OF or p is winner]
 
     applied: list[Applied] = []
     for promotion in walk:
         if promotion.stacking is Stacking.EXCLUSIVE and applied:
             continue
-        outcome = _run(promotion, lines, pricing)
+        outcome = runs.run(promotion, lines)
         if not outcome.gives:
             continue
         pool = pools[promotion.targeted]
@@ -349,12 +405,14 @@ def choose_explained(offers: Offers, lines: tuple[LineView, ...], pricing: Prici
         applied.append(Applied(promotion=promotion, discount_minor=outcome.discounts,
                                points_cap=outcome.points if limited else None,
                                notes=outcome.notes, coupon_series_ids=outcome.coupons))
-        lines = _less(lines, outcome.discounts)
+        lines = outcome.left
         if promotion.stacking is Stacking.EXCLUSIVE:
             break
     return Choice(applied=tuple(applied), skipped=tuple(skipped))
 
 
 def points_of(promotion: Promotion, inp: EffectInput) -> int:
-    """The points ``promotion`` earns on the final basis in ``inp``."""
-    return sum(apply_effect(e, inp).points for e in promotion.effects)
+    """The points ``promotion`` earns on the final basis in ``inp`` (only its effects that
+    can give points are run)."""
+    return sum(apply_effect(e, inp).points for e in promotion.effects
+               if isinstance(e, GIVES_POINTS))

@@ -93,18 +93,31 @@ def birthday_today(birthday: date | None, today: date) -> bool:
         (today.month, today.day) == (2, 28)
 
 
+def variables_of(program: cel.Program) -> frozenset[str]:
+    """The condition variables (of basket, member, store and time) ``program`` names."""
+    return VARIABLES & frozenset(program.variables())
+
+
 def cel_context(lines: tuple[BasketLine, ...], member: dict[str, Any] | None,
-                store_id: int | None, local: datetime) -> dict[str, Any]:
-    amounts = [line.gross_minor - line.discount_minor for line in lines]
-    return {
-        "basket": {"total_minor": sum(amounts),
-                   "quantity_milli": sum(line.quantity_milli for line in lines),
-                   "lines": [{"sku": line.sku, "category": line.category,
-                              "quantity_milli": line.quantity_milli,
-                              "unit_price_minor": line.unit_price_minor, "amount_minor": a}
-                             for line, a in zip(lines, amounts, strict=True)]},
-        "member": member,
-        "store": {"id": store_id},
-        "time": {"date": local.date().isoformat(), "weekday": local.isoweekday(),
-                 "hour": local.hour, "minute": local.minute},
-    }
+                store_id: int | None, local: datetime, *,
+                names: frozenset[str] = VARIABLES) -> dict[str, Any]:
+    """The variables of a receipt that conditions read, those in ``names`` only (a condition
+    cannot read a variable it does not name, and converting one to CEL costs time)."""
+    found: dict[str, Any] = {}
+    if "basket" in names:
+        amounts = [line.gross_minor - line.discount_minor for line in lines]
+        found["basket"] = {
+            "total_minor": sum(amounts),
+            "quantity_milli": sum(line.quantity_milli for line in lines),
+            "lines": [{"sku": line.sku, "category": line.category,
+                       "quantity_milli": line.quantity_milli,
+                       "unit_price_minor": line.unit_price_minor, "amount_minor": a}
+                      for line, a in zip(lines, amounts, strict=True)]}
+    if "member" in names:
+        found["member"] = member
+    if "store" in names:
+        found["store"] = {"id": store_id}
+    if "time" in names:
+        found["time"] = {"date": local.date().isoformat(), "weekday": local.isoweekday(),
+                         "hour": local.hour, "minute": local.minute}
+    return found

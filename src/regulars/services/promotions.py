@@ -1,5 +1,5 @@
-"""Promotions: validate and version them, evaluate their CEL conditions, offer them to the
-engine, record what each receipt got.
+"""Promotions: validate and version them, offer them to the engine (the work is in
+:mod:`regulars.services.promotion_offers`), record what each receipt got.
 
 A condition is a CEL expression (see :mod:`regulars.services.conditions`), compiled once per
 promotion version and process.
@@ -7,31 +7,25 @@ promotion version and process.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import cel
 from pydantic import TypeAdapter
 from sqlalchemy import Connection
 
 from regulars.db import budgets as budget_store
 from regulars.db import coupons as coupon_store
 from regulars.db import promotions as store
-from regulars.db import segments as segment_store
 from regulars.db import tenancy
-from regulars.db.engine import cache_for
 from regulars.db.members import MemberRow
-from regulars.domain.budgets import NO_LIMITS, NOTHING, Bucket, Limits
+from regulars.domain.budgets import NO_LIMITS, Bucket, Limits
 from regulars.domain.control_groups import Group
 from regulars.domain.engine import BasketLine, Quote
 from regulars.domain.promotions import (
     STRATEGIES,
-    Candidate,
     Effect,
     IssueCoupon,
     Offers,
@@ -41,14 +35,8 @@ from regulars.domain.promotions import (
     kind_of,
 )
 from regulars.errors import Conflict, InvalidInput, NotFound
-from regulars.services import budgets, programs, segments
-from regulars.services.conditions import (
-    birthday_today,
-    cel_context,
-    check_condition,
-    compile_condition,
-    holds,
-)
+from regulars.services import promotion_offers, segments
+from regulars.services.conditions import check_condition
 from regulars.services.runtime import Runtime
 
 _SCHEDULE: TypeAdapter[Schedule] = TypeAdapter(Schedule)
@@ -123,34 +111,10 @@ def _build(promotion_id: int, version: int, draft: Draft, *,
         raise InvalidInput(str(exc), field=field) from exc
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Loaded:
-    """A stored version as checkout needs it: parsed, its condition compiled, and which of
-    the member facts that cost a query its condition can read."""
-
-    promotion: Promotion
-    program: cel.Program
-    reads: frozenset[str]
-
-
-# Member facts that cost a query each; a condition that does not name one never pays it.
-_COSTLY_FACTS = ("visits", "spend_minor", "first_purchase")
-
-
-def _loaded(conn: Connection, tenant_id: int, promotion_id: int, version: int,
-            control_seed: str) -> _Loaded:
-    """A stored version, parsed and compiled once per engine (versions never change)."""
-    cache = cache_for(conn)
-    key = ("promotion", promotion_id, version)
-    found = cache.get(key)
-    if isinstance(found, _Loaded):
-        return found
-    draft = draft_of(store.version_definition(conn, tenant_id, promotion_id, version))
-    loaded = _Loaded(promotion=_build(promotion_id, version, draft, control_seed=control_seed),
-                     program=compile_condition(draft.condition),
-                     reads=frozenset(f for f in _COSTLY_FACTS if f in draft.condition))
-    cache[key] = loaded
-    return loaded
+def _parsed(definition: dict[str, Any], promotion_id: int, version: int,
+            control_seed: str) -> tuple[Promotion, str]:
+    draft = draft_of(definition)
+    return _build(promotion_id, version, draft, control_seed=control_seed), draft.condition
 
 
 # Use cases ------------------------------------------------------------------------------------
@@ -256,104 +220,11 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
                at: datetime, spend_minor: Callable[[MemberRow], int],
                excluded: frozenset[int] = frozenset()) -> Offers | None:
     """The tenant's active promotions with their conditions evaluated for this receipt and
-    what their budgets leave (``excluded`` ones: nothing), or ``None`` when it has none.
-
-    One statement reads the active promotions, their segments' rules and the loyalty budget
-    split, and tests the member against the segments this process saw last time; parsed
-    versions come from the engine's cache. A segment whose rules changed since (or was not
-    seen yet) is tested by a statement of its own, and only for a targeted promotion that
-    could otherwise apply. Member facts that cost a query (``visits``, ``first_purchase``,
-    ``spend_minor``, the last through ``spend_minor``) are read only when an active
-    condition names them; budgets only for promotions that could apply."""
-    cache = cache_for(conn)
-    seen_key = ("segments seen", tenant.id)
-    seen = cache.get(seen_key)
-    known: dict[int, list[dict[str, Any]]] = seen if isinstance(seen, dict) else {}
-    active = store.active_offers(conn, *_offers_query(conn, tenant.id, known, member, at))
-    if not active.rows:
-        return None
-    now_seen = {r.segment_id: r.segment_rules for r in active.rows
-                if r.segment_id is not None and r.segment_rules is not None}
-    if now_seen != known:
-        cache[seen_key] = now_seen  # replaced whole: readers in other threads see either
-
-    def in_segment(row: store.ActiveRow, member_id: int) -> bool:
-        if row.segment_rules is None or row.segment_id is None:
-            return False
-        if row.segment_id in active.member_in and known.get(row.segment_id) == row.segment_rules:
-            return active.member_in[row.segment_id]
-        return segments.holds_rules(conn, tenant.id, row.segment_rules, member_id, at)
-
-    loaded = [(_loaded(conn, tenant.id, r.id, r.version, r.control_seed), r)
-              for r in active.rows]
-    local = at.astimezone(ZoneInfo(tenant.timezone))
-    facts: dict[str, Any] | None = None
-    if member is not None:
-        reads = frozenset().union(*(item.reads for item, _ in loaded))
-        facts = {"id": member.id, "level": level_code, "consent": member.consent,
-                 "birthday_today": birthday_today(member.birthday, local.date())}
-        if reads & {"visits", "first_purchase"}:
-            visits = store.visits(conn, tenant.id, member.id, until=at)
-            facts.update(visits=visits, first_purchase=visits == 0)
-        if "spend_minor" in reads:
-            facts["spend_minor"] = spend_minor(member)
-    # One CEL context for all conditions: converted to CEL values once, not per condition.
-    context = cel.Context(variables=cel_context(lines, facts, store_id, local))
-    # A targeted promotion is for its segment's members only: one query for this member, and
-    # only for promotions that could otherwise apply. Members of its control group are left
-    # out like non-members, so that nothing tells them apart (recorded by :func:`record`).
-    met: list[tuple[Promotion, bool]] = []
-    for item, row in loaded:
-        p = item.promotion
-        ok = holds(item.program, context)
-        if ok and p.segment_id is not None:
-            ok = (member is not None and p.group_of(member.id) is Group.TEST
-                  and p.runs(store_id=store_id, local=local) and in_segment(row, member.id))
-        met.append((p, ok))
-    # Budgets are read only for promotions that could apply.
-    day = local.date()
-    allowed_promotions = [p for p, ok in met if ok and p.runs(store_id=store_id, local=local)]
-    allowed = budgets.allowances(
-        conn, tenant.id, allowed_promotions,
-        member_id=None if member is None else member.id, day=day, excluded=excluded)
-    candidates = tuple(Candidate(promotion=p, condition_met=ok,
-                                 allowance=allowed.get(p.id, NOTHING)) for p, ok in met)
-    split = budgets.split_of(active.split)
-    mass = budgets.pool(conn, tenant.id, day, split=split) if allowed else None
-    targeted = (budgets.pool(conn, tenant.id, day, bucket=Bucket.TARGETED, split=split)
-                if any(p.targeted for p in allowed_promotions) else None)
-    return Offers(candidates=candidates, store_id=store_id,
-                  local_now=local.replace(tzinfo=None), pool_minor=mass,
-                  targeted_pool_minor=targeted)
-
-
-def _offers_query(conn: Connection, tenant_id: int, known: dict[int, list[dict[str, Any]]],
-                  member: MemberRow | None, at: datetime
-                  ) -> tuple[store.ActiveOffersQuery, dict[str, Any]]:
-    """The active-offers statement with the member's tests against the segments seen last
-    time, and its parameters for this member and moment. The statement is built once per
-    tenant, program version and segment rules (the rules, and a level rule's thresholds,
-    are part of it), then only run: building it cost more than running it."""
-    cache = cache_for(conn)
-    if member is None or not known:
-        key: tuple[Any, ...] = ("active offers query", tenant_id)
-    else:
-        key = ("active offers query", tenant_id, json.dumps(known, sort_keys=True))
-        if any(rule.get("kind") == "level" for rules in known.values() for rule in rules):
-            # A level rule holds the program's thresholds: a new version is a new statement.
-            key += (programs.load_current(conn, tenant_id)[0],)
-    query = cache.get(key)
-    if not isinstance(query, store.ActiveOffersQuery):
-        tests = ({sid: segments.member_test(conn, tenant_id, stored, member.id, at)
-                  for sid, stored in known.items()} if member is not None else {})
-        query = store.active_offers_query(tenant_id, member_in=tests)
-        cache[key] = query
-    if member is None or not query.parameters:
-        return query, {}
-    basis = (segments.level_basis(conn, tenant_id, at)
-             if query.parameters & segment_store.LEVEL_WINDOWS else None)
-    return query, segment_store.rebind(query.parameters, at=at, member_id=member.id,
-                                       basis=basis)
+    what their budgets leave (``excluded`` ones: nothing), or ``None`` when it has none: see
+    :func:`regulars.services.promotion_offers.offers_for`."""
+    return promotion_offers.offers_for(conn, tenant, lines, member, level_code,
+                                       store_id=store_id, at=at, spend_minor=spend_minor,
+                                       parse=_parsed, excluded=excluded)
 
 
 def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
