@@ -50,6 +50,7 @@ from regulars.services import (
     levels,
     members,
     otp,
+    pricing,
     programs,
     promotions,
 )
@@ -101,22 +102,24 @@ def _price(conn: Connection, rt: Runtime, tenant: tenancy.TenantRow, sale: Sale,
            extra_spendable: int = 0, excluded: frozenset[int] = frozenset()) -> _Priced:
     """Load what pricing needs (active promotions and what their budgets leave included)
     and run the engine, leaving out the ``excluded`` promotions; no writes."""
-    version, program = programs.load_current(conn, tenant.id)
-    member = (members.require(conn, tenant.id, tenant.phone_region, sale.member)
-              if sale.member else None)
+    facts = pricing.load(conn, tenant, sale.member, at=at, now=now)
+    version, program, member = facts.version, facts.program, facts.member
     context = None
     spendable = 0
     if member is not None:
-        state = ledger.AccountState(id=member.account_id, balance=member.balance,
-                                    held=member.held, debt=member.debt)
-        spendable = ledger.spendable_points(conn, tenant.id, state, now) + extra_spendable
-        context = MemberContext(level=levels.status_for(conn, tenant, program, member, at),
-                                spendable_points=spendable, may_earn=member.consent != "none")
+        assert facts.level is not None
+        spendable = facts.spendable_points + extra_spendable
+        context = MemberContext(level=facts.level, spendable_points=spendable,
+                                may_earn=member.consent != "none")
+
+    def spend_minor(m: MemberRow) -> int:
+        if member is not None and m.id == member.id:
+            return facts.lifetime_spend_minor  # read with the member already
+        return levels.spend_windows(conn, tenant, m.id, at).lifetime_minor
+
     offers = promotions.offers_for(
         conn, tenant, sale.lines, member, context.level.level.code if context else None,
-        store_id=store_id, at=at,
-        spend_minor=lambda m: levels.spend_windows(conn, tenant, m.id, at).lifetime_minor,
-        excluded=excluded)
+        store_id=store_id, at=at, spend_minor=spend_minor, excluded=excluded)
     accepted: tuple[CouponOffer, ...] = ()
     if sale.coupons:
         assert terminal_id is not None
