@@ -55,6 +55,15 @@ def hash_key(plain: str) -> str:
     return hashlib.sha256(plain.encode()).hexdigest()
 
 
+def remembered(rt: Runtime, plain: str | None) -> Principal | None:
+    """The principal behind ``plain`` if this process remembers its key, else ``None``
+    (then :func:`authenticate` reads it). Touches no database: safe on an event loop."""
+    if not plain:
+        return None
+    row = tenancy.remembered_key(rt.db.engine, hash_key(plain), now_monotonic=_monotonic())
+    return _principal(row) if row is not None else None
+
+
 def authenticate(rt: Runtime, plain: str | None) -> Principal:
     """The principal behind ``plain``. Raises :class:`Unauthorized` for a missing, unknown or
     revoked key (and for a till key whose till was revoked)."""
@@ -72,6 +81,10 @@ def authenticate(rt: Runtime, plain: str | None) -> Principal:
         if ttl > 0:
             # From before the read: the key may have been revoked while it ran.
             tenancy.remember_key(rt.db.engine, key_hash, row, until_monotonic=started + ttl)
+    return _principal(row)
+
+
+def _principal(row: tenancy.KeyRow) -> Principal:
     return Principal(tenant_id=row.tenant_id, kind=row.kind, key_id=row.id,
                      terminal_id=row.terminal_id, store_id=row.store_id)
 
