@@ -147,8 +147,11 @@ def measure(label: str, calls: int, fn: Callable[[int], None], log: StatementLog
     log.enabled = True
     started = time.perf_counter()
     cpu_started = time.process_time()
+    walls: list[float] = []
     for n in range(calls):
+        began = time.perf_counter()
         fn(n)
+        walls.append(time.perf_counter() - began)
     cpu = time.process_time() - cpu_started
     wall = time.perf_counter() - started
     log.enabled = False
@@ -162,6 +165,11 @@ def measure(label: str, calls: int, fn: Callable[[int], None], log: StatementLog
                   f"({100 * in_driver / wall:.0f} %), the rest Python; CPU a call: "
                   f"{1000 * cpu / calls:.2f} ms in this process, "
                   f"{1000 * pg_cpu / calls:.2f} ms in PostgreSQL")
+    walls.sort()
+    console.print(f"wall time a call p50 / p99 / max: {1000 * walls[len(walls) // 2]:.2f} / "
+                  f"{1000 * walls[min(len(walls) - 1, int(len(walls) * 0.99))]:.2f} / "
+                  f"{1000 * walls[-1]:.2f} ms (one thread, no queue: what the machine's "
+                  f"scheduling alone does to the tail)")
     if ROUND_TRIPS.available:
         console.print(f"round trips a call (statements, BEGIN/COMMIT, pings): "
                       f"{trips / calls:.1f}")
