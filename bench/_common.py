@@ -121,6 +121,24 @@ def _cpu_and_comm(pid: int) -> tuple[float, str] | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), comm
 
 
+def run_queue_wait(pids: set[int]) -> dict[int, float]:
+    """Seconds each process's threads have spent so far runnable but waiting for a CPU
+    (``run_delay`` of ``/proc/<pid>/task/*/schedstat``), by process."""
+    found: dict[int, float] = {}
+    for pid in pids:
+        total = 0
+        try:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                try:
+                    total += int((task / "schedstat").read_text().split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+        except OSError:
+            continue
+        found[pid] = total / 1e9
+    return found
+
+
 def machine_jiffies() -> tuple[float, float]:
     """(busy, total) jiffies of all CPUs since boot."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
