@@ -220,17 +220,19 @@ def run(executor: ProcessPoolExecutor, target: Target, phase: Phase, server: Ser
     bar.update(task, completed=phase.warmup + phase.seconds)
     new_sessions = pg_sessions(server.url) - sessions0
     queued1 = run_queue_wait(server_pids | set(pg_backends(server.url)))
-    # Only processes seen at both ends: the pools keep their connections through a phase.
-    queued = {pid: queued1[pid] - queued0[pid] for pid in queued1.keys() & queued0.keys()}
+    # Threads alive at the end: one started meanwhile counts from zero, one that ended is
+    # lost (so this is a lower bound; the pools keep their connections through a phase).
+    queued = {task: queued1[task] - queued0.get(task, 0.0) for task in queued1}
     cpu = meter.percent()
     workers = {name: cpu.pop(name) for name in list(cpu) if name.startswith("worker ")}
     cpu["server"] += sum(workers.values())
     return {"result": result, "cpu_pct": cpu, "worker_cpu_pct": workers,
             "pg_sessions_per_s": new_sessions / (time.monotonic() - started),
             "pg_waits": waits.top(),
-            "run_queue_s": {"server": sum(v for k, v in queued.items() if k in server_pids),
-                            "postgres": sum(v for k, v in queued.items()
-                                            if k not in server_pids)}}
+            "run_queue_s": {"server": sum(v for (pid, _), v in queued.items()
+                                          if pid in server_pids),
+                            "postgres": sum(v for (pid, _), v in queued.items()
+                                            if pid not in server_pids)}}
 
 
 def pg_backends(url: str) -> list[int]:
