@@ -78,9 +78,10 @@ def _drop_dead_connections(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
     """
     if dbapi_conn.closed or dbapi_conn.broken:
         raise DisconnectionError("connection closed")
-    fd = dbapi_conn.pgconn.socket
-    readable, _, _ = select.select([fd], [], [], 0)
-    if readable:
+    # poll, not select: select refuses descriptors past 1023, which a busy process reaches.
+    poller = select.poll()
+    poller.register(dbapi_conn.pgconn.socket, select.POLLIN)
+    if poller.poll(0):  # readable, hung up or in error
         raise DisconnectionError("the server closed the connection")
 
 
