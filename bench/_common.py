@@ -121,6 +121,25 @@ def _cpu_and_comm(pid: int) -> tuple[float, str] | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), comm
 
 
+def run_queue_wait(pids: set[int]) -> dict[tuple[int, int], float]:
+    """Seconds each thread of these processes has spent so far runnable but waiting for a
+    CPU (``run_delay`` of ``/proc/<pid>/task/<tid>/schedstat``), by (pid, tid). Compare two
+    readings thread by thread: threads come and go (a thread pool's workers)."""
+    found: dict[tuple[int, int], float] = {}
+    for pid in pids:
+        try:
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                found[(pid, int(task.name))] = int(
+                    (task / "schedstat").read_text().split()[1]) / 1e9
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
 def machine_jiffies() -> tuple[float, float]:
     """(busy, total) jiffies of all CPUs since boot."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]

@@ -55,6 +55,7 @@ from _common import (
     machine,
     make_console,
     recreate_database,
+    run_queue_wait,
     server_version,
     wait_for_quiet,
 )
@@ -155,7 +156,7 @@ class Server:
              "--database-url", url],
             cwd=REPO, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True)
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -206,6 +207,9 @@ def run(executor: ProcessPoolExecutor, target: Target, phase: Phase, server: Ser
     waits = WaitSampler(server.url)
     roots = {f"worker {n}": pid for n, pid in enumerate(server.worker_pids(), 1)}
     roots["server"] = server.proc.pid  # uv and uvicorn's supervisor: the rest of the tree
+    server_pids = set(server.worker_pids())
+    backend_pids = set(pg_backends(server.url))
+    queued0 = run_queue_wait(server_pids | backend_pids)
     with CpuMeter(roots) as meter, waits:
         future = executor.submit(run_phase, target, phase)
         while not future.done():
@@ -215,12 +219,28 @@ def run(executor: ProcessPoolExecutor, target: Target, phase: Phase, server: Ser
     result: Result = future.result()
     bar.update(task, completed=phase.warmup + phase.seconds)
     new_sessions = pg_sessions(server.url) - sessions0
+    queued1 = run_queue_wait(server_pids | set(pg_backends(server.url)))
+    # Threads alive at the end: one started meanwhile counts from zero, one that ended is
+    # lost (so this is a lower bound; the pools keep their connections through a phase).
+    queued = {task: queued1[task] - queued0.get(task, 0.0) for task in queued1}
     cpu = meter.percent()
     workers = {name: cpu.pop(name) for name in list(cpu) if name.startswith("worker ")}
     cpu["server"] += sum(workers.values())
     return {"result": result, "cpu_pct": cpu, "worker_cpu_pct": workers,
             "pg_sessions_per_s": new_sessions / (time.monotonic() - started),
-            "pg_waits": waits.top()}
+            "pg_waits": waits.top(),
+            "run_queue_s": {"server": sum(v for (pid, _), v in queued.items()
+                                          if pid in server_pids),
+                            "postgres": sum(v for (pid, _), v in queued.items()
+                                            if pid not in server_pids)}}
+
+
+def pg_backends(url: str) -> list[int]:
+    """Process ids of the client backends connected to the bench database."""
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        return [int(r[0]) for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")]
 
 
 class WaitSampler:
@@ -294,6 +314,11 @@ def summarise(measured: dict[str, Any]) -> dict[str, Any]:
         "pg_sessions_per_s": measured["pg_sessions_per_s"],
         "pg_waits": measured["pg_waits"],
         "worker_cpu_pct": measured["worker_cpu_pct"],
+        # Time the server's threads and the database's backends spent runnable but waiting
+        # for a CPU (the kernel's run queue), per completed request or pair, in ms.
+        "run_queue_ms_per_request": {
+            name: 1000 * seconds / r.completed if r.completed else None
+            for name, seconds in measured["run_queue_s"].items()},
     }
     for name, values in r.latencies_ms.items():
         out[f"{name}_p50_ms"] = percentile(values, 0.50)
@@ -363,6 +388,17 @@ def report(results: dict[str, dict[str, Any]], tpcb: dict[str, float] | None,
             f"{fmt(half_rate.get('commit_p50_ms'))} / {fmt(half_rate.get('commit_p99_ms'))} ms, "
             f"pair p99 from its due time {fmt(half_rate.get('pair_from_due_p99_ms'))} ms, "
             f"{half_rate['errors']} errors")
+    for label, phase in ((f"checkout at {c} clients", results[f"{CHECKOUT}-c{c}"])
+                         for c in CONCURRENCY):
+        queued = phase.get("run_queue_ms_per_request") or {}
+        console.print(f"waiting for a CPU (run queue) per pair, {label}: server threads "
+                      f"{fmt(queued.get('server'))} ms, PostgreSQL backends "
+                      f"{fmt(queued.get('postgres'))} ms")
+    if half_rate:
+        queued = half_rate.get("run_queue_ms_per_request") or {}
+        console.print(f"waiting for a CPU (run queue) per pair, open loop: server threads "
+                      f"{fmt(queued.get('server'))} ms, PostgreSQL backends "
+                      f"{fmt(queued.get('postgres'))} ms")
     if quote_after:
         before = results[f"{QUOTE}-c8"]
         console.print(f"quote at 8 clients after the checkout phases: "

@@ -10,6 +10,10 @@ Prints, per call: wall time, the number of statements and transactions, time ins
 driver (round trips included), and the statements ranked by total time; then the top
 functions of the profile. A second block repeats the quote after the commits, to show what a
 member's receipt history does to it.
+
+With ``PSYCOPG_IMPL=python`` (psycopg's pure-Python libpq wrapper) it also counts the round
+trips to the server per call: statements, ``BEGIN``/``COMMIT``, pool pings and prepares
+(slower, so use that run for the counts, not the times).
 """
 
 from __future__ import annotations
@@ -44,6 +48,43 @@ from regulars.services.runtime import open_runtime
 
 console = make_console()
 SITE = str(Path(sqlalchemy.__file__).parents[1]) + "/"
+# The libpq calls that each send one request and wait for its answer (outside pipeline mode,
+# which nothing here uses): one round trip each.
+_ROUND_TRIP_CALLS = ("exec_", "send_query", "exec_params", "send_query_params", "send_prepare",
+                     "send_query_prepared", "prepare", "exec_prepared", "describe_prepared",
+                     "send_describe_prepared", "describe_portal", "send_describe_portal",
+                     "close_prepared", "send_close_prepared", "close_portal",
+                     "send_close_portal")
+
+
+class RoundTrips:
+    """Counts the requests psycopg sends to the server (statements, BEGIN, COMMIT, ROLLBACK,
+    pool pings, prepares). Only with the pure-Python libpq wrapper
+    (``PSYCOPG_IMPL=python``), whose methods can be wrapped; not available otherwise."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.available = False
+
+    def attach(self) -> None:
+        import psycopg
+
+        if psycopg.pq.__impl__ != "python":
+            return
+        from psycopg.pq import pq_ctypes
+
+        for name in _ROUND_TRIP_CALLS:
+            original = getattr(pq_ctypes.PGconn, name)
+
+            def counted(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                self.count += 1
+                return _original(*args, **kwargs)
+
+            setattr(pq_ctypes.PGconn, name, counted)
+        self.available = True
+
+
+ROUND_TRIPS = RoundTrips()
 
 
 class StatementLog:
@@ -102,14 +143,19 @@ def measure(label: str, calls: int, fn: Callable[[int], None], log: StatementLog
     process, and the database backends) and the statement counts are what compare runs."""
     log.reset()
     pg_before = backend_cpu(engine)
+    trips_before = ROUND_TRIPS.count
     log.enabled = True
     started = time.perf_counter()
     cpu_started = time.process_time()
+    walls: list[float] = []
     for n in range(calls):
+        began = time.perf_counter()
         fn(n)
+        walls.append(time.perf_counter() - began)
     cpu = time.process_time() - cpu_started
     wall = time.perf_counter() - started
     log.enabled = False
+    trips = ROUND_TRIPS.count - trips_before
     pg_cpu = backend_cpu(engine) - pg_before
     statements = sum(log.count.values())
     in_driver = sum(log.seconds.values())
@@ -119,6 +165,14 @@ def measure(label: str, calls: int, fn: Callable[[int], None], log: StatementLog
                   f"({100 * in_driver / wall:.0f} %), the rest Python; CPU a call: "
                   f"{1000 * cpu / calls:.2f} ms in this process, "
                   f"{1000 * pg_cpu / calls:.2f} ms in PostgreSQL")
+    walls.sort()
+    console.print(f"wall time a call p50 / p99 / max: {1000 * walls[len(walls) // 2]:.2f} / "
+                  f"{1000 * walls[min(len(walls) - 1, int(len(walls) * 0.99))]:.2f} / "
+                  f"{1000 * walls[-1]:.2f} ms (one thread, no queue: what the machine's "
+                  f"scheduling alone does to the tail)")
+    if ROUND_TRIPS.available:
+        console.print(f"round trips a call (statements, BEGIN/COMMIT, pings): "
+                      f"{trips / calls:.1f}")
     table = Table(show_header=True, header_style="bold")
     table.add_column("statement")
     table.add_column("per call", justify="right")
@@ -170,6 +224,7 @@ def main() -> int:
         if args.promotions:
             from checkout_promotions import create_promotions
             create_promotions(url, args.promotions)
+    ROUND_TRIPS.attach()
     rt = open_runtime(Settings(database_url=url))
     log = StatementLog()
     log.attach(rt.db.engine)

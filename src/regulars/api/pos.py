@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 
 from regulars import errors
 from regulars.api.deps import IdempotencyKey, RuntimeDep, Till
@@ -39,20 +40,27 @@ def _send(outcome: Outcome, response: Response) -> dict[str, Any]:
     return outcome.body
 
 
-@router.post("/quote", responses=responses(errors.InvalidInput, errors.NotFound,
-                                           errors.RedemptionRefused,
-                                           errors.InsufficientPoints, *COUPON_ERRORS))
-def quote(body: QuoteIn, till: Till, rt: RuntimeDep) -> dict[str, Any]:
+def _json(body: dict[str, Any], *, replayed: bool = False) -> JSONResponse:
+    """The answer of a hot route, serialised as it is. A route returning a ``dict`` has it
+    validated against ``dict[str, Any]`` in the thread pool (one more hand-off) and then
+    serialised: 0.3 ms of a quote's 2 ms of CPU. These bodies are plain JSON values by
+    construction (a commit's is stored as JSON for its replays)."""
+    return JSONResponse(body, headers={"Idempotent-Replayed": "true"} if replayed else None)
+
+
+@router.post("/quote", response_model=None, responses=responses(
+    errors.InvalidInput, errors.NotFound, errors.RedemptionRefused, errors.InsufficientPoints,
+    *COUPON_ERRORS))
+def quote(body: QuoteIn, till: Till, rt: RuntimeDep) -> JSONResponse:
     """Price a basket: discounts per line, points to earn, most points spendable, the level
     and progress, and why. Writes nothing unless ``hold`` reserves the points to spend."""
-    return checkout.quote(rt, till, _sale(body), hold=body.hold)
+    return _json(checkout.quote(rt, till, _sale(body), hold=body.hold))
 
 
-@router.post("/commit", responses=responses(
+@router.post("/commit", response_model=None, responses=responses(
     errors.InvalidInput, errors.NotFound, errors.IdempotencyMismatch, errors.ReceiptConflict,
     errors.RedemptionRefused, errors.InsufficientPoints, errors.CodeRefused, *COUPON_ERRORS))
-def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey,
-           response: Response) -> dict[str, Any]:
+def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey) -> JSONResponse:
     """Post a paid receipt once. A replay with the same key and body returns the first answer
     (header ``Idempotent-Replayed: true``). Spending more than the program's
     ``otp_above_points`` needs ``otp_code`` (see ``POST /v1/pos/otp``)."""
@@ -64,7 +72,7 @@ def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey,
                         staff_id=body.staff_id, otp_code=body.otp_code)
     outcome = checkout.commit(rt, till, req, key=key,
                               payload=body.model_dump(mode="json", exclude={"otp_code"}))
-    return _send(outcome, response)
+    return _json(outcome.body, replayed=outcome.replayed)
 
 
 @router.post("/otp", responses=responses(errors.InvalidInput, errors.NotFound,

@@ -48,8 +48,16 @@ def _member_select() -> Any:
         accounts, and_(accounts.c.member_id == members.c.id, accounts.c.asset == "points"))
 
 
-def _row(row: Any) -> MemberRow:
+def member_columns() -> tuple[Any, ...]:
+    """The columns :func:`row_to_member` reads (of ``members`` joined to its points account)."""
+    return _MEMBER_COLUMNS
+
+
+def row_to_member(row: Any) -> MemberRow:
     return MemberRow(**{k: row._mapping[k] for k in MemberRow.__dataclass_fields__})
+
+
+_row = row_to_member
 
 
 def insert_member(conn: Connection, *, tenant_id: int, phone: str | None,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, insert, select, text, update
+from sqlalchemy import Connection, Integer, bindparam, case, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.tables import idempotency, receipt_lines, receipts, refunds
@@ -44,6 +44,60 @@ def claim_key(conn: Connection, *, tenant_id: int, scope: str, key: str, request
         idempotency.c.tenant_id == tenant_id, idempotency.c.scope == scope,
         idempotency.c.key == key)).one()
     return Claim(fresh=False, request_hash=row.request_hash, response=row.response)
+
+
+_CLAIM_COMMIT_PG = text("""
+WITH claimed AS (
+    INSERT INTO idempotency (tenant_id, scope, key, request_hash, created_at)
+    VALUES (:tenant_id, 'commit', :key, :request_hash, :created_at)
+    ON CONFLICT DO NOTHING
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM claimed) AS fresh, r.request_hash, r.response
+FROM (SELECT 1) AS one
+LEFT JOIN receipts r
+       ON r.tenant_id = :tenant_id AND r.terminal_id = :terminal_id AND r.receipt_no = :receipt_no
+""").bindparams(bindparam("created_at", type_=idempotency.c.created_at.type)).columns(
+    fresh=Integer(), request_hash=receipts.c.request_hash.type,
+    response=receipts.c.response.type)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EarlierReceipt:
+    """A receipt the till already sent under the same receipt number."""
+
+    request_hash: str
+    response: Any
+
+
+def claim_commit(conn: Connection, *, tenant_id: int, key: str, request_hash: str,
+                 now: datetime, terminal_id: int, receipt_no: str
+                 ) -> tuple[Claim, EarlierReceipt | None]:
+    """:func:`claim_key` in scope ``commit`` and, for a fresh claim, the till's receipt with
+    this number if one exists (one round trip on PostgreSQL).
+
+    The receipt is read from the statement's snapshot: one committed by a concurrent request
+    after it began is not seen, and the receipt's insert then fails on the unique receipt
+    number, which the caller answers as a replay.
+    """
+    if conn.dialect.name != "postgresql":
+        claim = claim_key(conn, tenant_id=tenant_id, scope="commit", key=key,
+                          request_hash=request_hash, now=now)
+        if not claim.fresh:
+            return claim, None
+        found = receipt_by_number(conn, tenant_id, terminal_id, receipt_no)
+        return claim, (EarlierReceipt(request_hash=found["request_hash"],
+                                      response=found["response"]) if found else None)
+    row = conn.execute(_CLAIM_COMMIT_PG, {
+        "tenant_id": tenant_id, "key": key, "request_hash": request_hash, "created_at": now,
+        "terminal_id": terminal_id, "receipt_no": receipt_no}).one()
+    if not row.fresh:
+        # The holder's row, read by a statement of its own: this one's snapshot predates it.
+        return claim_key(conn, tenant_id=tenant_id, scope="commit", key=key,
+                         request_hash=request_hash, now=now), None
+    earlier = (EarlierReceipt(request_hash=row.request_hash, response=row.response)
+               if row.request_hash is not None else None)
+    return Claim(fresh=True), earlier
 
 
 def store_response(conn: Connection, *, tenant_id: int, scope: str, key: str,

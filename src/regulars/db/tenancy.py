@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 from regulars.db.engine import cache_for
 from regulars.db.tables import api_keys, programs, staff, stores, tenants, terminals
@@ -84,6 +84,40 @@ def key_by_hash(conn: Connection, key_hash: str) -> KeyRow | None:
                   terminal_id=row.terminal_id, store_id=row.store_id)
 
 
+# Keys looked up lately, per engine: {key hash: (row, monotonic deadline)}. Revoking in this
+# process forgets them all at once; other processes notice within their time to live.
+_REMEMBERED = "api keys remembered"
+_REMEMBERED_MAX = 10_000
+
+
+def _remembered(conn_or_engine: Connection | Engine) -> dict[str, tuple[KeyRow, float]]:
+    cache = cache_for(conn_or_engine)
+    found = cache.get(_REMEMBERED)
+    if not isinstance(found, dict):
+        found = cache[_REMEMBERED] = {}
+    return found
+
+
+def remembered_key(engine: Engine, key_hash: str, *, now_monotonic: float) -> KeyRow | None:
+    """A key :func:`remember_key` stored for this engine whose time has not run out."""
+    found = _remembered(engine).get(key_hash)
+    if found is None or found[1] <= now_monotonic:
+        return None
+    return found[0]
+
+
+def remember_key(engine: Engine, key_hash: str, row: KeyRow, *, until_monotonic: float) -> None:
+    remembered = _remembered(engine)
+    if len(remembered) >= _REMEMBERED_MAX:  # far more keys than tills: start again
+        remembered.clear()
+    remembered[key_hash] = (row, until_monotonic)
+
+
+def forget_keys(conn_or_engine: Connection | Engine) -> None:
+    """Forget every remembered key of this engine (a key or a till was revoked)."""
+    _remembered(conn_or_engine).clear()
+
+
 def revoke_keys(conn: Connection, tenant_id: int, *, key_id: int | None = None,
                 terminal_id: int | None = None, now: datetime) -> int:
     query = update(api_keys).where(api_keys.c.tenant_id == tenant_id,
@@ -92,7 +126,9 @@ def revoke_keys(conn: Connection, tenant_id: int, *, key_id: int | None = None,
         query = query.where(api_keys.c.id == key_id)
     if terminal_id is not None:
         query = query.where(api_keys.c.terminal_id == terminal_id)
-    return conn.execute(query.values(revoked_at=now)).rowcount
+    revoked = conn.execute(query.values(revoked_at=now)).rowcount
+    forget_keys(conn)
+    return revoked
 
 
 def list_keys(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
@@ -143,6 +179,7 @@ def revoke_terminal(conn: Connection, tenant_id: int, terminal_id: int, now: dat
     conn.execute(update(terminals).where(terminals.c.tenant_id == tenant_id,
                                          terminals.c.id == terminal_id)
                  .values(revoked_at=now))
+    forget_keys(conn)
 
 
 def insert_staff(conn: Connection, *, tenant_id: int, name: str, email: str | None, role: str,

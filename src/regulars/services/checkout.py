@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Connection
 
@@ -50,6 +50,7 @@ from regulars.services import (
     levels,
     members,
     otp,
+    pricing,
     programs,
     promotions,
 )
@@ -101,22 +102,24 @@ def _price(conn: Connection, rt: Runtime, tenant: tenancy.TenantRow, sale: Sale,
            extra_spendable: int = 0, excluded: frozenset[int] = frozenset()) -> _Priced:
     """Load what pricing needs (active promotions and what their budgets leave included)
     and run the engine, leaving out the ``excluded`` promotions; no writes."""
-    version, program = programs.load_current(conn, tenant.id)
-    member = (members.require(conn, tenant.id, tenant.phone_region, sale.member)
-              if sale.member else None)
+    facts = pricing.load(conn, tenant, sale.member, at=at, now=now)
+    version, program, member = facts.version, facts.program, facts.member
     context = None
     spendable = 0
     if member is not None:
-        state = ledger.AccountState(id=member.account_id, balance=member.balance,
-                                    held=member.held, debt=member.debt)
-        spendable = ledger.spendable_points(conn, tenant.id, state, now) + extra_spendable
-        context = MemberContext(level=levels.status_for(conn, tenant, program, member, at),
-                                spendable_points=spendable, may_earn=member.consent != "none")
+        assert facts.level is not None
+        spendable = facts.spendable_points + extra_spendable
+        context = MemberContext(level=facts.level, spendable_points=spendable,
+                                may_earn=member.consent != "none")
+
+    def spend_minor(m: MemberRow) -> int:
+        if member is not None and m.id == member.id:
+            return facts.lifetime_spend_minor  # read with the member already
+        return levels.spend_windows(conn, tenant, m.id, at).lifetime_minor
+
     offers = promotions.offers_for(
         conn, tenant, sale.lines, member, context.level.level.code if context else None,
-        store_id=store_id, at=at,
-        spend_minor=lambda m: levels.spend_windows(conn, tenant, m.id, at).lifetime_minor,
-        excluded=excluded)
+        store_id=store_id, at=at, spend_minor=spend_minor, excluded=excluded)
     accepted: tuple[CouponOffer, ...] = ()
     if sale.coupons:
         assert terminal_id is not None
@@ -158,11 +161,15 @@ def send_spend_code(rt: Runtime, principal: Principal, ref: MemberRef) -> dict[s
 
 def _verify_spend_code(rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
                        req: CommitRequest, *, key: str) -> int | None:
-    """The id of the verified one-time code this commit needs, or None when it needs none
-    (no spend above the threshold, or a replay of a commit already sent). Raises
-    :class:`CodeRefused` on ``otp_code`` when the code is missing, wrong or expired."""
+    """The id of the verified one-time code this commit sends, or None when it sends none or
+    needs none (no spend above the threshold, or a replay of a commit already sent). Raises
+    :class:`CodeRefused` on ``otp_code`` when the code is wrong or expired.
+
+    Without a code nothing is read here: the commit's own transaction refuses a spend that
+    needs one (:func:`_require_code`), after a replay has been answered, so a commit without
+    a code costs no unit of work of its own."""
     sale = req.sale
-    if not sale.points_to_spend or sale.member is None:
+    if not sale.points_to_spend or sale.member is None or not (req.otp_code or "").strip():
         return None
     assert principal.terminal_id is not None
     with rt.db.read() as conn:
@@ -174,17 +181,22 @@ def _verify_spend_code(rt: Runtime, principal: Principal, tenant: tenancy.Tenant
                                     receipt_no=req.receipt_id):
             return None
         member = members.require(conn, tenant.id, tenant.phone_region, sale.member)
-    if not (req.otp_code or "").strip():
-        raise CodeRefused("spending more than %(points)s points needs the one-time code sent "
-                          "to the member's phone", field="otp_code",
-                          params={"points": program.otp_above_points})
     if member.phone is None:
-        raise CodeRefused("this member has no phone number to send a code to",
-                          field="otp_code")
+        _require_code(program, member)
     try:
         return otp.verify(rt, tenant.id, member.phone, req.otp_code or "", purpose="spend")
     except CodeRefused as exc:
         raise CodeRefused(exc.template, field="otp_code", params=exc.params) from exc
+
+
+def _require_code(program: Program, member: MemberRow | None) -> NoReturn:
+    """Refuse a spend above the program's threshold sent without a one-time code."""
+    if member is not None and member.phone is None:
+        raise CodeRefused("this member has no phone number to send a code to",
+                          field="otp_code")
+    raise CodeRefused("spending more than %(points)s points needs the one-time code sent "
+                      "to the member's phone", field="otp_code",
+                      params={"points": program.otp_above_points})
 
 
 def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
@@ -256,14 +268,13 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
     now = rt.now()
     try:
         with rt.db.write() as conn:
-            claim = receipts.claim_key(conn, tenant_id=tenant.id, scope="commit", key=key,
-                                       request_hash=digest, now=now)
+            claim, earlier = receipts.claim_commit(
+                conn, tenant_id=tenant.id, key=key, request_hash=digest, now=now,
+                terminal_id=principal.terminal_id, receipt_no=req.receipt_id)
             if not claim.fresh:
                 return _replayed(claim.request_hash, claim.response, digest)
-            earlier = receipts.receipt_by_number(conn, tenant.id, principal.terminal_id,
-                                                 req.receipt_id)
             if earlier is not None:
-                outcome = _replayed(earlier["request_hash"], earlier["response"], digest,
+                outcome = _replayed(earlier.request_hash, earlier.response, digest,
                                     receipt=True)
                 receipts.store_response(conn, tenant_id=tenant.id, scope="commit", key=key,
                                         response=outcome.body)
@@ -279,11 +290,11 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
     except UniqueViolation:
         # A concurrent request with the same receipt id won the race: answer as it did.
         with rt.db.read() as conn:
-            earlier = receipts.receipt_by_number(conn, tenant.id, principal.terminal_id,
-                                                 req.receipt_id)
-        if earlier is None:
+            winner = receipts.receipt_by_number(conn, tenant.id, principal.terminal_id,
+                                                req.receipt_id)
+        if winner is None:
             raise
-        return _replayed(earlier["request_hash"], earlier["response"], digest, receipt=True)
+        return _replayed(winner["request_hash"], winner["response"], digest, receipt=True)
 
 
 def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
@@ -330,8 +341,7 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
                         excluded=excluded)
         _check_spend(sale, priced.member, priced.quote)
     if code_id is None and spend_needs_code(priced.program, sale.points_to_spend):
-        raise CodeRefused("this spend needs the one-time code sent to the member's phone",
-                          field="otp_code")
+        _require_code(priced.program, priced.member)
     version, program, member, q = priced.version, priced.program, priced.member, priced.quote
     receipt_id = receipts.insert_receipt_with_lines(
         conn, [

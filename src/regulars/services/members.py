@@ -7,6 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -85,18 +86,33 @@ class MemberRef:
                                field="member")
 
 
+def identifier_of(ref: MemberRef, region: str) -> tuple[str, str] | None:
+    """The (kind, normalised value) ``ref`` names a member by, or ``None`` for an id. Raises
+    :class:`InvalidPhone` or :class:`InvalidInput` for a malformed phone or card."""
+    if ref.id is not None:
+        return None
+    if ref.phone is not None:
+        return "phone", _normalized_phone(ref.phone, region)
+    if ref.card is not None:
+        return "card", normalize_card(ref.card, field="member.card")
+    return "qr", (ref.qr or "").strip()
+
+
+@lru_cache(maxsize=16384)
+def _normalized_phone(raw: str, region: str) -> str:
+    """:func:`normalize_phone` of a member reference, remembered (parsing a number was a
+    tenth of a quote's Python; a refusal raises again and is not remembered)."""
+    return normalize_phone(raw, region, field="member.phone")
+
+
 def find(conn: Any, tenant_id: int, region: str, ref: MemberRef) -> MemberRow | None:
     """The active member ``ref`` names (following merges), or ``None``."""
-    if ref.id is not None:
+    identifier = identifier_of(ref, region)
+    if identifier is None:
+        assert ref.id is not None
         row = members.get_member(conn, tenant_id, ref.id)
-    elif ref.phone is not None:
-        row = members.find_member(conn, tenant_id, "phone",
-                                  normalize_phone(ref.phone, region, field="member.phone"))
-    elif ref.card is not None:
-        row = members.find_member(conn, tenant_id, "card",
-                                  normalize_card(ref.card, field="member.card"))
     else:
-        row = members.find_member(conn, tenant_id, "qr", (ref.qr or "").strip())
+        row = members.find_member(conn, tenant_id, *identifier)
     hops = 0
     while row is not None and row.status == "merged" and row.merged_into_id and hops < 10:
         row = members.get_member(conn, tenant_id, row.merged_into_id)

@@ -13,6 +13,7 @@ from typing import Any
 from regulars.db import tenancy, web
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services import tenants, web_auth
+from regulars.services.auth import forget_keys
 from regulars.services.runtime import Runtime
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -141,3 +142,4 @@ def revoke_owner_key(rt: Runtime, tenant_id: int, key_id: int) -> None:
         if key_id not in owner_keys:
             raise NotFound("key not found or already revoked")
         tenancy.revoke_keys(conn, tenant_id, key_id=key_id, now=rt.now())
+    forget_keys(rt)

@@ -15,7 +15,7 @@ from regulars.db.engine import UniqueViolation, cache_for
 from regulars.domain.program import Program
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services import programs
-from regulars.services.auth import new_key
+from regulars.services.auth import forget_keys, new_key
 from regulars.services.runtime import Runtime
 
 ROLES = ("owner", "marketer", "analyst", "cashier")
@@ -109,6 +109,7 @@ def revoke_key(rt: Runtime, tenant_id: int, key_id: int) -> None:
     with rt.db.write() as conn:
         if tenancy.revoke_keys(conn, tenant_id, key_id=key_id, now=rt.now()) != 1:
             raise NotFound("key not found or already revoked")
+    forget_keys(rt)
 
 
 def list_keys(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
@@ -165,6 +166,7 @@ def rotate_terminal_key(rt: Runtime, tenant_id: int, terminal_id: int) -> dict[s
         tenancy.revoke_keys(conn, tenant_id, terminal_id=terminal_id, now=now)
         tenancy.insert_key(conn, tenant_id=tenant_id, kind="till", key_hash=key_hash,
                            label=f"till {terminal['code']}", terminal_id=terminal_id, now=now)
+    forget_keys(rt)
     return {"id": terminal_id, "key": plain}
 
 
@@ -175,6 +177,7 @@ def revoke_terminal(rt: Runtime, tenant_id: int, terminal_id: int) -> None:
             raise NotFound("till not found")
         tenancy.revoke_terminal(conn, tenant_id, terminal_id, now)
         tenancy.revoke_keys(conn, tenant_id, terminal_id=terminal_id, now=now)
+    forget_keys(rt)
 
 
 def list_terminals(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:

@@ -1,0 +1,130 @@
+"""What pricing a basket reads about a member, in one statement: the member and its points
+account, the tenant's current program version, the points in spendable lots, the points of
+holds past their expiry, and the qualifying spend over the level windows.
+
+Four statements before (program version, member, lots and holds, receipts): on PostgreSQL a
+quote's reads are now one round trip. Every part is scoped by ``tenant_id``; a member of
+another tenant is simply not found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, case, func, select
+
+from regulars.db.members import MemberRow, member_columns, row_to_member
+from regulars.db.tables import accounts, holds, lots, member_identifiers, members, programs
+from regulars.db.tables import receipts as receipt_table
+
+
+@dataclass(frozen=True, kw_only=True)
+class PricingReads:
+    """One member as pricing sees it at ``now`` (points) and ``until`` (spend)."""
+
+    member: MemberRow
+    program_version: int
+    lot_points: int
+    """Points in lots available at ``now`` and not expired."""
+    lapsed_held_points: int
+    """Points of open holds past their expiry (still counted in ``member.held``)."""
+    lifetime_minor: int
+    rolling_12_months_minor: int
+    this_year_minor: int
+    last_year_minor: int
+
+    @property
+    def spendable_points(self) -> int:
+        """Spendable lots less live holds and debt (as
+        :func:`regulars.db.ledger.spendable_points` counts them)."""
+        member = self.member
+        live_held = member.held - self.lapsed_held_points if member.held else 0
+        return max(0, self.lot_points - live_held - member.debt)
+
+
+def _moment(name: str) -> Any:
+    return bindparam(name, type_=receipt_table.c.occurred_at.type)
+
+
+def _statement(*, by_identifier: bool) -> Any:
+    if by_identifier:
+        member_id: Any = (select(member_identifiers.c.member_id)
+                          .where(member_identifiers.c.tenant_id == bindparam("tenant_id"),
+                                 member_identifiers.c.kind == bindparam("kind"),
+                                 member_identifiers.c.value == bindparam("value"))
+                          .scalar_subquery())
+    else:
+        member_id = bindparam("member_id")
+    r = receipt_table
+    net = r.c.paid_minor - r.c.refunded_paid_minor
+
+    def window(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, net), else_=0)), 0)
+
+    # Qualifying spend (paid less refunded, voided excluded) up to ``until`` inclusive, as
+    # :func:`regulars.db.receipts.spend_sums` sums it.
+    spend = (select(r.c.member_id.label("member_id"),
+                    func.coalesce(func.sum(net), 0).label("lifetime"),
+                    window(r.c.occurred_at >= _moment("rolling_from")).label("rolling"),
+                    window(r.c.occurred_at >= _moment("year_from")).label("this_year"),
+                    window((r.c.occurred_at >= _moment("last_year_from"))
+                           & (r.c.occurred_at < _moment("year_from"))).label("last_year"))
+             .where(r.c.tenant_id == bindparam("tenant_id"), r.c.member_id == member_id,
+                    r.c.status != "voided", r.c.occurred_at <= _moment("until"))
+             .group_by(r.c.member_id)
+             .subquery("spend"))
+    version = (select(func.max(programs.c.version))
+               .where(programs.c.tenant_id == bindparam("tenant_id")).scalar_subquery())
+    lot_points = (select(func.coalesce(func.sum(lots.c.remaining), 0))
+                  .where(lots.c.tenant_id == bindparam("tenant_id"),
+                         lots.c.account_id == accounts.c.id, lots.c.remaining > 0,
+                         lots.c.available_at <= bindparam("now"),
+                         lots.c.expires_at.is_(None) | (lots.c.expires_at > bindparam("now")))
+                  .scalar_subquery())
+    lapsed = (select(func.coalesce(func.sum(holds.c.points), 0))
+              .where(holds.c.tenant_id == bindparam("tenant_id"),
+                     holds.c.account_id == accounts.c.id, holds.c.status == "open",
+                     holds.c.expires_at <= bindparam("now"))
+              .scalar_subquery())
+    return (select(*member_columns(), version.label("program_version"),
+                   lot_points.label("lot_points"), lapsed.label("lapsed_held_points"),
+                   spend.c.lifetime, spend.c.rolling, spend.c.this_year, spend.c.last_year)
+            .select_from(members)
+            .join(accounts, and_(accounts.c.member_id == members.c.id,
+                                 accounts.c.asset == "points"))
+            .outerjoin(spend, spend.c.member_id == members.c.id)
+            .where(members.c.tenant_id == bindparam("tenant_id"), members.c.id == member_id))
+
+
+# Built once: they run on every quote and commit.
+_BY_IDENTIFIER = _statement(by_identifier=True)
+_BY_ID = _statement(by_identifier=False)
+
+
+def pricing_reads(conn: Connection, tenant_id: int, *, identifier: tuple[str, str] | None,
+                  member_id: int | None, now: datetime, until: datetime,
+                  rolling_from: datetime, year_from: datetime,
+                  last_year_from: datetime) -> PricingReads | None:
+    """The member named by ``identifier`` (kind, normalised value) or by ``member_id``, or
+    ``None``. A merged member is returned as it is (the caller follows the merge)."""
+    params: dict[str, Any] = {
+        "tenant_id": tenant_id, "now": now, "until": until, "rolling_from": rolling_from,
+        "year_from": year_from, "last_year_from": last_year_from}
+    if identifier is not None:
+        params["kind"], params["value"] = identifier
+        statement = _BY_IDENTIFIER
+    else:
+        params["member_id"] = member_id
+        statement = _BY_ID
+    row = conn.execute(statement, params).one_or_none()
+    if row is None:
+        return None
+    return PricingReads(member=row_to_member(row), program_version=int(row.program_version),
+                        lot_points=int(row.lot_points),
+                        lapsed_held_points=int(row.lapsed_held_points),
+                        lifetime_minor=int(row.lifetime or 0),
+                        rolling_12_months_minor=int(row.rolling or 0),
+                        this_year_minor=int(row.this_year or 0),
+                        last_year_minor=int(row.last_year or 0))
