@@ -136,3 +136,23 @@ def settle_debt(debt: int, credit: int) -> tuple[int, int]:
     owes ``debt``."""
     repaid = min(debt, credit)
     return repaid, credit - repaid
+
+
+def expiry_key(first_lot_id: int, *, expired_before: int) -> str:
+    """The idempotency key of the expire entry whose lowest lot is ``first_lot_id``.
+
+    ``expired_before`` is what expiry had taken from that lot before this entry: zero the first
+    time (``expire:lot:<id>``), and strictly more at each later expiry of the same lot (a
+    refund that refilled it), so one lot in one state can expire once only.
+    """
+    if expired_before == 0:
+        return f"expire:lot:{first_lot_id}"
+    return f"expire:lot:{first_lot_id}:after:{expired_before}"
+
+
+def expiry_memo(lots: Sequence[tuple[int, int]]) -> dict[str, object]:
+    """What an expire entry explains: each (lot id, points) it expired, lowest id first, and
+    the total."""
+    points = sum(part for _, part in lots)
+    return {"lots": [[lot_id, part] for lot_id, part in sorted(lots)],
+            "why": [{"code": "expire", "params": {"points": points}}]}
