@@ -249,7 +249,8 @@ def state(url: str) -> dict[str, int]:
                    (SELECT count(*) FROM members),
                    (SELECT count(*) FROM lots)""").fetchone()
     assert row
-    keys = ("due_lots", "due_accounts", "open_lots", "expire_entries", "expired_points", "members", "lots")
+    keys = ("due_lots", "due_accounts", "open_lots", "expire_entries", "expired_points",
+            "members", "lots")
     return dict(zip(keys, (int(v) for v in row), strict=True))
 
 

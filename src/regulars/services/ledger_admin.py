@@ -37,14 +37,14 @@ def expire(rt: Runtime, *, batch_size: int = 2000, workers: int = 1,
     the same transaction.
 
     The run walks the accounts holding due lots in id order, ``batch_size`` accounts to a
-    transaction; with ``workers`` > 1 (PostgreSQL; SQLite runs one) that many connections take the next batch
-    of the walk as they come free, so batches are disjoint and each locks its accounts in id
-    order. A batch that fails rolls back whole and the run stops with its error; what earlier
-    batches committed stays, and the next run picks up the rest (nothing is written twice: a
-    committed batch left none of its lots due, and entry keys are unique per lot and state).
-    Running it again at the same moment finds nothing due and writes nothing. Lots that fall
-    due behind the walk while it runs (a refund refilling an account already passed) wait for
-    the next run.
+    transaction. With ``workers`` > 1 (PostgreSQL; SQLite runs one) that many connections
+    take the next batch of the walk as they come free, so batches are disjoint and each locks
+    its accounts in id order. A batch that fails rolls back whole and the run stops with its
+    error; what earlier batches committed stays, and the next run picks up the rest (nothing
+    is written twice: a committed batch left none of its lots due, and entry keys are unique
+    per lot and state). Running it again at the same moment finds nothing due and writes
+    nothing. Lots that fall due behind the walk while it runs (a refund refilling an account
+    already passed) wait for the next run.
     """
     now = rt.now()
     with rt.db.read() as conn:
