@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from regulars.db import expiry
-from regulars.db.tables import entries, lots
+from regulars.db.tables import accounts, entries, lots
 from regulars.errors import RegularsError
 from regulars.services import ledger_admin
 from regulars.services.runtime import Runtime
@@ -38,6 +38,12 @@ def expire_entries(rt: Runtime, tenant_id: int) -> dict[int, list[dict[str, Any]
             found.setdefault(row.member_id, []).append(
                 {"key": row.idempotency_key, "points": row.points, "memo": dict(row.memo)})
     return found
+
+
+def account_of(rt: Runtime, member_id: int) -> int:
+    with rt.db.read() as conn:
+        return int(conn.execute(select(accounts.c.id).where(
+            accounts.c.member_id == member_id)).scalar_one())
 
 
 def lot_ids(rt: Runtime, tenant_id: int) -> list[int]:
@@ -78,7 +84,7 @@ def test_one_entry_per_member_and_run_for_all_its_due_lots(
         assert [part for _, part in mine] == [10, 20, 30]
         assert [lot_id for lot_id, _ in mine] == sorted(lot_id for lot_id, _ in mine)
         assert set(lot_id for lot_id, _ in mine) <= set(ids)
-        assert entry["key"] == f"expire:lot:{mine[0][0]}"
+        assert entry["key"] == f"expire:{account_of(rt, member)}:lot:{mine[0][0]}"
         assert entry["memo"]["why"] == [{"code": "expire", "params": {"points": 60}}]
         assert pos.balance(member) == 5
     assert ledger_admin.check(rt) == []

@@ -272,9 +272,9 @@ def test_settle_debt_repays_before_a_new_lot(
 
 
 def test_expiry_keys_are_unique_per_lot_and_state() -> None:
-    assert expiry_key(17, expired_before=0) == "expire:lot:17"
-    assert expiry_key(17, expired_before=40) == "expire:lot:17:after:40"
-    assert len({expiry_key(17, expired_before=e) for e in (0, 40, 70)}) == 3
+    assert expiry_key(5, 17, expired_before=0) == "expire:5:lot:17"
+    assert expiry_key(5, 17, expired_before=40) == "expire:5:lot:17:after:40"
+    assert len({expiry_key(5, 17, expired_before=e) for e in (0, 40, 70)}) == 3
 
 
 def test_expiry_memo_lists_each_lot_lowest_id_first_and_the_total() -> None:

@@ -101,7 +101,7 @@ WITH due AS (
     INSERT INTO entries (id, tenant_id, code, idempotency_key, member_id, points, memo,
                          occurred_at, recorded_at)
     SELECT entry_id, :tenant_id, :code,
-           'expire:lot:' || first_lot
+           'expire:' || account_id || ':lot:' || first_lot
                || CASE WHEN first_expired > 0 THEN ':after:' || first_expired ELSE '' END,
            member_id, -points,
            CAST('{"lots": [' || lot_list || '], "why": [{"code": "expire", '
@@ -179,10 +179,12 @@ def _expire_rows(conn: Connection, tenant_id: int, system_id: int, account_ids: 
     totals = [sum(r.remaining for r in rows) for _, rows in items]
     ids = conn.execute(insert(entries).returning(entries.c.id, sort_by_parameter_order=True), [
         {"tenant_id": tenant_id, "code": code.value,
-         "idempotency_key": expiry_key(rows[0].id, expired_before=rows[0].expired),
+         "idempotency_key": expiry_key(account_id, rows[0].id,
+                                       expired_before=rows[0].expired),
          "member_id": member_id, "points": -points, "occurred_at": now, "recorded_at": now,
          "memo": expiry_memo([(r.id, r.remaining) for r in rows])}
-        for ((_, member_id), rows), points in zip(items, totals, strict=True)]).scalars().all()
+        for ((account_id, member_id), rows), points in zip(items, totals, strict=True)]
+    ).scalars().all()
     conn.execute(insert(postings), [
         {"tenant_id": tenant_id, "entry_id": entry_id, "account_id": account, "amount": amount}
         for entry_id, ((account_id, _), _), points in zip(ids, items, totals, strict=True)
