@@ -47,6 +47,14 @@ def count_due_lots(conn: Connection, now: datetime) -> int:
         lots.c.remaining > 0, lots.c.expires_at <= now)).scalar_one())
 
 
+def any_due(conn: Connection, tenant_id: int, now: datetime) -> bool:
+    """Whether the tenant holds any lot due at ``now`` (through the due-lots index: a run that
+    finds nothing skips the walk over every open lot)."""
+    return conn.execute(select(lots.c.id).where(
+        lots.c.tenant_id == tenant_id, lots.c.remaining > 0, lots.c.expires_at <= now
+    ).limit(1)).first() is not None
+
+
 def next_accounts(conn: Connection, tenant_id: int, now: datetime, limit: int, *,
                   after_id: int) -> list[int]:
     """Ids of the next ``limit`` accounts after ``after_id`` (in id order) that hold a lot

@@ -48,7 +48,8 @@ def expire(rt: Runtime, *, batch_size: int = 2000, workers: int = 1,
     """
     now = rt.now()
     with rt.db.read() as conn:
-        tenant_ids = [t.id for t in tenancy.list_tenants(conn)]
+        tenant_ids = [t.id for t in tenancy.list_tenants(conn)
+                      if expiry.any_due(conn, t.id, now)]
     totals = _Totals(progress)
     for tenant_id in tenant_ids:
         walk = _Walk(rt, tenant_id, now, batch_size)
