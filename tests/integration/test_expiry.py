@@ -5,6 +5,7 @@ neither deadlock nor overdraw; and the ledger reconciles after each."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -95,31 +96,37 @@ def test_one_entry_per_member_and_run_for_all_its_due_lots(
     assert count_rows(rt, pos.tenant_id) == rows
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_run_that_fails_part_way_resumes_without_writing_twice(
-        pos: Pos, rt: Runtime, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+        pos: Pos, rt: Runtime, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+        workers: int) -> None:
     people = [pos.register(n)["id"] for n in range(5)]
     grant_three_due_lots(pos, clock, people)
     real = expiry.expire_accounts
-    calls = {"n": 0}
+    calls = itertools.count(1)
 
     def crash_on_second_batch(*args: Any, **kwargs: Any) -> tuple[int, int, int]:
-        calls["n"] += 1
+        call = next(calls)  # atomic: the workers may call at once
         done = real(*args, **kwargs)
-        if calls["n"] == 2:  # after writing, before the commit: the batch rolls back whole
+        if call == 2:  # after writing, before the commit: the batch rolls back whole
             raise RuntimeError("connection lost")
         return done
 
     monkeypatch.setattr(expiry, "expire_accounts", crash_on_second_batch)
     with pytest.raises(RuntimeError, match="connection lost"):
-        ledger_admin.expire(rt, batch_size=2)
+        ledger_admin.expire(rt, batch_size=2, workers=workers)
     monkeypatch.setattr(expiry, "expire_accounts", real)
 
     first = expire_entries(rt, pos.tenant_id)
-    assert sorted(first) == sorted(people)[:2]  # the first batch committed, the second not
+    assert all(len(found) == 1 for found in first.values())
+    assert 0 < len(first) < len(people)  # the failed batch wrote nothing, no batch after it
+    if workers == 1:
+        assert sorted(first) == sorted(people)[:2]
     assert ledger_admin.check(rt) == []
 
-    assert ledger_admin.expire(rt, batch_size=2) == \
-        ledger_admin.ExpiryReport(lots=9, points=180, entries=3)
+    left = len(people) - len(first)
+    assert ledger_admin.expire(rt, batch_size=2, workers=workers) == \
+        ledger_admin.ExpiryReport(lots=3 * left, points=60 * left, entries=left)
     written = expire_entries(rt, pos.tenant_id)
     assert {member: [e["points"] for e in found] for member, found in written.items()} == \
         {member: [-60] for member in people}

@@ -70,10 +70,18 @@ class _Walk:
     def __init__(self, rt: Runtime, tenant_id: int, now: datetime, batch_size: int) -> None:
         self._rt, self._tenant_id, self._now, self._size = rt, tenant_id, now, batch_size
         self._after_id = 0
+        self._stopped = False
         self._lock = Lock()
+
+    def stop(self) -> None:
+        """Hand out no more batches (a worker failed: the others finish the batch they hold)."""
+        with self._lock:
+            self._stopped = True
 
     def next_batch(self) -> list[int]:
         with self._lock:
+            if self._stopped:
+                return []
             with self._rt.db.read() as conn:
                 ids = expiry.next_accounts(conn, self._tenant_id, self._now, self._size,
                                            after_id=self._after_id)
@@ -99,13 +107,17 @@ class _Totals:
 
 def _work(rt: Runtime, tenant_id: int, now: datetime, walk: _Walk, totals: _Totals) -> None:
     """Expire batches from ``walk`` until it runs out, one transaction each."""
-    while account_ids := walk.next_batch():
-        with rt.db.write() as conn:
-            expiry.lock_accounts(conn, account_ids)
-            system = ledger.system_account_id(conn, tenant_id, SystemAccount.EXPIRED)
-            done = expiry.expire_accounts(conn, tenant_id, system, account_ids, now=now,
-                                          code=EntryCode.EXPIRE)
-        totals.add(*done)
+    try:
+        while account_ids := walk.next_batch():
+            with rt.db.write() as conn:
+                expiry.lock_accounts(conn, account_ids)
+                system = ledger.system_account_id(conn, tenant_id, SystemAccount.EXPIRED)
+                done = expiry.expire_accounts(conn, tenant_id, system, account_ids, now=now,
+                                              code=EntryCode.EXPIRE)
+            totals.add(*done)
+    except BaseException:
+        walk.stop()
+        raise
 
 
 def check(rt: Runtime, tenant_id: int | None = None) -> list[dict[str, Any]]:
