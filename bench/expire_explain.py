@@ -5,61 +5,27 @@ foreign-key trigger.
     uv run python bench/expire.py --members 1000000 --load-only    # load, do not expire
     uv run python bench/expire_explain.py [--warm-batches 40]
 
-Runs ``--warm-batches`` ordinary batches first (committed, as ``regulars expire`` would),
-then explains the next batch inside a transaction it rolls back, so the figures describe a
+Runs ``--warm-batches`` ordinary batches of accounts first (committed, as ``regulars expire``
+would), then explains the next batch inside a transaction it rolls back, so the figures describe a
 batch in the middle of a run rather than the first, cold one.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from collections import defaultdict
-from typing import Any
 
 from rich.table import Table
 from sqlalchemy import text
 
 from _common import libpq_url, make_console
 from regulars.config import Settings
-from regulars.db import ledger
+from regulars.db import expiry, ledger
 from regulars.domain.ledger import EntryCode, SystemAccount
 from regulars.services.runtime import open_runtime
 
 console = make_console()
-
-
-def next_batch(conn: Any, tenant_id: int, now: Any, limit: int,
-               after: int) -> tuple[list[tuple[int, int, int, int]], int | None]:
-    """``ledger.due_lots`` as (rows, last lot id looked at); it returned the rows alone
-    before the expiry took account locks first."""
-    got = ledger.due_lots(conn, tenant_id, now, limit, after_id=after)
-    if isinstance(got, tuple):
-        return got
-    rows = list(got)
-    return rows, (rows[-1][0] if rows else None)
-
-
-def batch_params(due: list[tuple[int, int, int, int]], *, tenant_id: int, system_id: int,
-                 now: Any) -> dict[str, Any]:
-    """The parameters ``ledger.write_expiries`` sends for ``due`` (same grouping)."""
-    by_account: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-    for lot_id, account_id, member_id, remaining in due:
-        by_account[(account_id, member_id)].append((lot_id, remaining))
-    items = list(by_account.items())
-    totals = [sum(r for _, r in lots) for _, lots in items]
-    return {
-        "keys": [f"expire:lot:{min(i for i, _ in lots)}" for _, lots in items],
-        "member_ids": [m for (_, m), _ in items], "account_ids": [a for (a, _), _ in items],
-        "points": totals,
-        "memos": "\n".join(json.dumps({"lots": [[i, r] for i, r in lots],
-                                         "why": [{"code": "expire", "params": {"points": p}}]})
-                            for (_, lots), p in zip(items, totals, strict=True)),
-        "lot_ids": [i for _, lots in items for i, _ in lots], "tenant_id": tenant_id,
-        "code": EntryCode.EXPIRE.value, "system_id": system_id, "now": now,
-    }
 
 
 def main() -> int:
@@ -67,7 +33,7 @@ def main() -> int:
     parser.add_argument("--database-url",
                         default="postgresql://postgres@127.0.0.1:5432/bench_expire")
     parser.add_argument("--warm-batches", type=int, default=40)
-    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--batch-size", type=int, default=2000)
     args = parser.parse_args()
     rt = open_runtime(Settings(database_url=libpq_url(args.database_url)))
     now = rt.now()
@@ -78,34 +44,35 @@ def main() -> int:
         system_id = ledger.system_account_id(conn, tenant_id, SystemAccount.EXPIRED)
     for _ in range(args.warm_batches):
         with rt.db.write() as conn:
-            due, last_seen = next_batch(conn, tenant_id, now, args.batch_size, after)
-            if last_seen is None:
+            ids = expiry.next_accounts(conn, tenant_id, now, args.batch_size, after_id=after)
+            if not ids:
                 break
-            by_account: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-            for lot_id, account_id, member_id, remaining in due:
-                by_account[(account_id, member_id)].append((lot_id, remaining))
-            ledger.write_expiries(conn, tenant_id, system_id, by_account, now=now,
-                                  code=EntryCode.EXPIRE)
-            after = last_seen
+            expiry.lock_accounts(conn, ids)
+            expiry.expire_accounts(conn, tenant_id, system_id, ids, now=now,
+                                   code=EntryCode.EXPIRE)
+            after = ids[-1]
     warm = time.perf_counter() - started
     console.print(f"{args.warm_batches} warm batches in {warm:.1f} s "
                   f"({1000 * warm / max(args.warm_batches, 1):.0f} ms a batch)")
     explain = text("EXPLAIN (ANALYZE, BUFFERS, WAL, FORMAT JSON) "
-                   + ledger._EXPIRE_PG.text).bindparams(
-        *ledger._EXPIRE_PG._bindparams.values())
+                   + expiry._EXPIRE_PG.text).bindparams(
+        *expiry._EXPIRE_PG._bindparams.values())
     with rt.db.engine.connect() as conn:
         with conn.begin() as txn:
             t0 = time.perf_counter()
-            due, _ = next_batch(conn, tenant_id, now, args.batch_size, after)
-            select_ms = 1000 * (time.perf_counter() - t0)
+            ids = expiry.next_accounts(conn, tenant_id, now, args.batch_size, after_id=after)
+            find_ms = 1000 * (time.perf_counter() - t0)
             t0 = time.perf_counter()
-            plan = conn.execute(explain, batch_params(due, tenant_id=tenant_id,
-                                                      system_id=system_id, now=now)
-                                ).scalar_one()[0]
+            expiry.lock_accounts(conn, ids)
+            lock_ms = 1000 * (time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            plan = conn.execute(explain, {
+                "account_ids": ids, "tenant_id": tenant_id, "code": EntryCode.EXPIRE.value,
+                "system_id": system_id, "now": now}).scalar_one()[0]
             write_ms = 1000 * (time.perf_counter() - t0)
             txn.rollback()
     rt.close()
-    console.print(f"batch of {len(due)} lots: due_lots (find, lock, re-read) {select_ms:.0f} "
+    console.print(f"batch of {len(ids)} accounts: find {find_ms:.0f} ms, lock {lock_ms:.0f} "
                   f"ms; write statement {write_ms:.0f} ms round trip, "
                   f"{plan['Execution Time']:.0f} ms executing")
     steps = Table(title="write statement, by step (foreign-key checks run after it, below)")

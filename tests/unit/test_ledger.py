@@ -14,6 +14,8 @@ from regulars.domain.ledger import (
     Reversal,
     SystemAccount,
     check_balanced,
+    expiry_key,
+    expiry_memo,
     plan_reversal,
     settle_debt,
     spendable_lots,
@@ -267,3 +269,14 @@ def test_settle_debt_repays_before_a_new_lot(
     debt: int, credit: int, expected: tuple[int, int]
 ) -> None:
     assert settle_debt(debt, credit) == expected
+
+
+def test_expiry_keys_are_unique_per_lot_and_state() -> None:
+    assert expiry_key(5, 17, expired_before=0) == "expire:5:lot:17"
+    assert expiry_key(5, 17, expired_before=40) == "expire:5:lot:17:after:40"
+    assert len({expiry_key(5, 17, expired_before=e) for e in (0, 40, 70)}) == 3
+
+
+def test_expiry_memo_lists_each_lot_lowest_id_first_and_the_total() -> None:
+    assert expiry_memo([(9, 30), (4, 10)]) == {
+        "lots": [[4, 10], [9, 30]], "why": [{"code": "expire", "params": {"points": 40}}]}

@@ -87,14 +87,19 @@ def tenant_create(
 
 @app.command()
 def expire(database_url: DatabaseOpt = None,
-           batch_size: Annotated[int, typer.Option(min=1, max=100_000)] = 5000) -> None:
-    """Expire every lot that is due now, as ledger entries (a second run writes nothing)."""
+           batch_size: Annotated[int, typer.Option(
+               min=1, max=100_000, help="member accounts per transaction")] = 2000,
+           workers: Annotated[int, typer.Option(
+               min=1, max=8, help="connections expiring batches at once (PostgreSQL)")] = 2,
+           ) -> None:
+    """Expire every lot that is due now, as ledger entries: one entry per member for all of
+    its due lots (a second run writes nothing)."""
     rt = open_runtime(_settings(database_url), migrate=True)
     try:
         due = ledger_admin.count_due(rt)
         with progress_bar() as bar:
             task = bar.add_task("expiring lots", total=due)
-            report = ledger_admin.expire(rt, batch_size=batch_size,
+            report = ledger_admin.expire(rt, batch_size=batch_size, workers=workers,
                                          progress=lambda n: bar.advance(task, n))
     finally:
         rt.close()

@@ -231,7 +231,9 @@ entries = Table(
     _ts("recorded_at"),
     UniqueConstraint("tenant_id", "idempotency_key"),
     Index(None, "tenant_id", "member_id", "id"),
-    Index(None, "tenant_id", "receipt_id"),
+    # Look-ups by receipt always name one; most entries of a bulk run (expiry) have none.
+    Index(None, "tenant_id", "receipt_id", postgresql_where=text("receipt_id IS NOT NULL"),
+          sqlite_where=text("receipt_id IS NOT NULL")),
 )
 
 postings = Table(

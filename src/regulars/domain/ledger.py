@@ -136,3 +136,25 @@ def settle_debt(debt: int, credit: int) -> tuple[int, int]:
     owes ``debt``."""
     repaid = min(debt, credit)
     return repaid, credit - repaid
+
+
+def expiry_key(account_id: int, first_lot_id: int, *, expired_before: int) -> str:
+    """The idempotency key of the expire entry of ``account_id`` whose lowest lot is
+    ``first_lot_id``.
+
+    ``expired_before`` is what expiry had taken from that lot before this entry: zero the first
+    time (``expire:<account>:lot:<lot>``), and strictly more at each later expiry of the same
+    lot (a refund that refilled it; ``...:after:<points>``), so one lot in one state can expire
+    once only. The account leads so that a run, which goes in account order, adds its keys to
+    one end of the key index instead of all over it.
+    """
+    key = f"expire:{account_id}:lot:{first_lot_id}"
+    return key if expired_before == 0 else f"{key}:after:{expired_before}"
+
+
+def expiry_memo(lots: Sequence[tuple[int, int]]) -> dict[str, object]:
+    """What an expire entry explains: each (lot id, points) it expired, lowest id first, and
+    the total."""
+    points = sum(part for _, part in lots)
+    return {"lots": [[lot_id, part] for lot_id, part in sorted(lots)],
+            "why": [{"code": "expire", "params": {"points": points}}]}

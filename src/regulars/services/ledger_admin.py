@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
+from threading import Lock
 from typing import Any
 
-from regulars.db import ledger, receipts, tenancy
+from regulars.db import expiry, ledger, receipts, tenancy
 from regulars.domain.ledger import EntryCode, SystemAccount
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.checkout import receipt_view
@@ -25,44 +27,97 @@ class ExpiryReport:
 
 def count_due(rt: Runtime) -> int:
     with rt.db.read() as conn:
-        return ledger.count_due_lots(conn, rt.now())
+        return expiry.count_due_lots(conn, rt.now())
 
 
-def expire(rt: Runtime, *, batch_size: int = 5000,
+def expire(rt: Runtime, *, batch_size: int = 2000, workers: int = 1,
            progress: Progress | None = None) -> ExpiryReport:
-    """Expire every lot due at the clock's ``now``: one ``expire`` entry per member and batch,
-    lots set to zero, balances reduced, all in one transaction per batch.
+    """Expire every lot due at the clock's ``now``: one ``expire`` entry per member account
+    and run, for all of its due lots together; the lots set to zero, the balance reduced in
+    the same transaction.
 
-    Running it again at the same moment finds nothing due and writes nothing. A batch that
-    fails rolls back whole; the next run picks its lots up again. Batches walk the due lots
-    once, in id order: a lot behind the walk that becomes due again while it runs (a refund
-    refilling an expired lot) waits for the next run.
+    The run walks the accounts holding due lots in id order, ``batch_size`` accounts to a
+    transaction. With ``workers`` > 1 (PostgreSQL; SQLite runs one) that many connections
+    take the next batch of the walk as they come free, so batches are disjoint and each locks
+    its accounts in id order. A batch that fails rolls back whole and the run stops with its
+    error; what earlier batches committed stays, and the next run picks up the rest (nothing
+    is written twice: a committed batch left none of its lots due, and entry keys are unique
+    per lot and state). Running it again at the same moment finds nothing due and writes
+    nothing. Lots that fall due behind the walk while it runs (a refund refilling an account
+    already passed) wait for the next run.
     """
     now = rt.now()
-    total_lots = total_points = total_entries = 0
     with rt.db.read() as conn:
-        tenant_ids = [t.id for t in tenancy.list_tenants(conn)]
+        tenant_ids = [t.id for t in tenancy.list_tenants(conn)
+                      if expiry.any_due(conn, t.id, now)]
+    totals = _Totals(progress)
     for tenant_id in tenant_ids:
-        after_id = 0  # batches walk the due lots in id order
-        while True:
+        walk = _Walk(rt, tenant_id, now, batch_size)
+        if workers <= 1 or rt.db.dialect != "postgresql":
+            _work(rt, tenant_id, now, walk, totals)
+            continue
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for done in [pool.submit(_work, rt, tenant_id, now, walk, totals)
+                         for _ in range(workers)]:
+                done.result()
+    return ExpiryReport(lots=totals.lots, points=totals.points, entries=totals.entries)
+
+
+class _Walk:
+    """The accounts of one tenant holding due lots, handed out a batch at a time in id order
+    (to one worker or several: each call returns a batch no other call returns)."""
+
+    def __init__(self, rt: Runtime, tenant_id: int, now: datetime, batch_size: int) -> None:
+        self._rt, self._tenant_id, self._now, self._size = rt, tenant_id, now, batch_size
+        self._after_id = 0
+        self._stopped = False
+        self._lock = Lock()
+
+    def stop(self) -> None:
+        """Hand out no more batches (a worker failed: the others finish the batch they hold)."""
+        with self._lock:
+            self._stopped = True
+
+    def next_batch(self) -> list[int]:
+        with self._lock:
+            if self._stopped:
+                return []
+            with self._rt.db.read() as conn:
+                ids = expiry.next_accounts(conn, self._tenant_id, self._now, self._size,
+                                           after_id=self._after_id)
+            if ids:
+                self._after_id = ids[-1]
+            return ids
+
+
+class _Totals:
+    def __init__(self, progress: Progress | None) -> None:
+        self.lots = self.points = self.entries = 0
+        self._progress = progress
+        self._lock = Lock()
+
+    def add(self, lots: int, points: int, entries: int) -> None:
+        with self._lock:
+            self.lots += lots
+            self.points += points
+            self.entries += entries
+            if self._progress:
+                self._progress(lots)
+
+
+def _work(rt: Runtime, tenant_id: int, now: datetime, walk: _Walk, totals: _Totals) -> None:
+    """Expire batches from ``walk`` until it runs out, one transaction each."""
+    try:
+        while account_ids := walk.next_batch():
             with rt.db.write() as conn:
-                due, last_seen = ledger.due_lots(conn, tenant_id, now, limit=batch_size,
-                                                 after_id=after_id)
-                if last_seen is None:
-                    break
-                by_account: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-                for lot_id, account_id, member_id, remaining in due:
-                    by_account[(account_id, member_id)].append((lot_id, remaining))
-                if by_account:
-                    system = ledger.system_account_id(conn, tenant_id, SystemAccount.EXPIRED)
-                    total_entries += ledger.write_expiries(conn, tenant_id, system, by_account,
-                                                           now=now, code=EntryCode.EXPIRE)
-            after_id = last_seen
-            total_lots += len(due)
-            total_points += sum(row[3] for row in due)
-            if progress:
-                progress(len(due))
-    return ExpiryReport(lots=total_lots, points=total_points, entries=total_entries)
+                expiry.lock_accounts(conn, account_ids)
+                system = ledger.system_account_id(conn, tenant_id, SystemAccount.EXPIRED)
+                done = expiry.expire_accounts(conn, tenant_id, system, account_ids, now=now,
+                                              code=EntryCode.EXPIRE)
+            totals.add(*done)
+    except BaseException:
+        walk.stop()
+        raise
 
 
 def check(rt: Runtime, tenant_id: int | None = None) -> list[dict[str, Any]]:
