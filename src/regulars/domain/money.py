@@ -74,8 +74,8 @@ def allocate(total: int, weights: Sequence[int]) -> list[int]:
     parts = [magnitude * weight // weight_sum for weight in weights]
     left = magnitude - sum(parts)
     if left:  # the remainders are worked out only when some unit is left to place
-        remainders = sorted(((magnitude * weight % weight_sum, index)
-                             for index, weight in enumerate(weights)), reverse=True)
+        remainders = sorted([(magnitude * weight % weight_sum, index)
+                             for index, weight in enumerate(weights)], reverse=True)
         for _, index in remainders[:left]:
             parts[index] += 1
     return [-p for p in parts] if total < 0 else parts
