@@ -207,7 +207,7 @@ def evaluate(
                        for line, n in zip(basket, net, strict=True)])
         choice = choose_explained(offers, views, pricing)
         applied, skipped = choice.applied, choice.skipped
-    promo_discount = ([sum(column) for column in zip(*(a.discount_minor for a in applied),
+    promo_discount = ([sum(column) for column in zip(*[a.discount_minor for a in applied],
                                                       strict=True)]
                       if applied else [0] * len(basket))
     for a in applied:
