@@ -280,3 +280,23 @@ def test_prorate_used_cumulatively_sums_to_total_exactly(total: int, chunks: lis
     for step in refunded:
         running += step
         assert abs(running) <= abs(total)
+
+
+def reference_allocate(total: int, weights: list[int]) -> list[int]:
+    """The largest-remainder split written out plainly: every remainder ranked, always."""
+    weight_sum = sum(weights)
+    if weight_sum == 0:
+        return [0] * (len(weights) - 1) + [total]
+    magnitude = abs(total)
+    parts = [magnitude * w // weight_sum for w in weights]
+    ranked = sorted(((magnitude * w % weight_sum, i) for i, w in enumerate(weights)),
+                    reverse=True)
+    for _, index in ranked[:magnitude - sum(parts)]:
+        parts[index] += 1
+    return [(-1 if total < 0 else 1) * p for p in parts]
+
+
+@given(total=st.integers(min_value=-(10**9), max_value=10**9), weights=weights_strategy)
+def test_allocate_matches_the_plain_largest_remainder_split(total: int,
+                                                            weights: list[int]) -> None:
+    assert allocate(total, weights) == reference_allocate(total, weights)

@@ -272,8 +272,8 @@ def cheapest_free(effect: CheapestFree, inp: EffectInput) -> EffectResult:
     discounts = [0] * len(inp.lines)
     for price, index in free:
         discounts[index] += price
-    return EffectResult(discount_minor=tuple(
-        min(d, ln.amount_minor) for d, ln in zip(discounts, inp.lines, strict=True)))
+    return EffectResult(discount_minor=tuple([
+        min(d, ln.amount_minor) for d, ln in zip(discounts, inp.lines, strict=True)]))
 
 
 def volume_steps(effect: VolumeSteps, inp: EffectInput) -> EffectResult:

@@ -201,13 +201,15 @@ def evaluate(
                       may_earn=member is not None and member.may_earn,
                       earnable=tuple(earnable), has_member=member is not None)
     if offers is not None and offers.candidates:
-        views = tuple(LineView(sku=line.sku, category=line.category,
-                               quantity_milli=line.quantity_milli,
-                               unit_price_minor=line.unit_price_minor, amount_minor=n)
-                      for line, n in zip(basket, net, strict=True))
+        views = tuple([LineView(sku=line.sku, category=line.category,
+                                quantity_milli=line.quantity_milli,
+                                unit_price_minor=line.unit_price_minor, amount_minor=n)
+                       for line, n in zip(basket, net, strict=True)])
         choice = choose_explained(offers, views, pricing)
         applied, skipped = choice.applied, choice.skipped
-    promo_discount = [sum(a.discount_minor[i] for a in applied) for i in range(len(basket))]
+    promo_discount = ([sum(column) for column in zip(*[a.discount_minor for a in applied],
+                                                      strict=True)]
+                      if applied else [0] * len(basket))
     for a in applied:
         if sum(a.discount_minor):
             why.append(Explanation(code="promotion_discount", params=(
@@ -316,10 +318,10 @@ def evaluate(
                     ("points", points))))
     if applied and pricing.may_earn:
         final = EffectInput(
-            lines=tuple(LineView(sku=line.sku, category=line.category,
-                                 quantity_milli=line.quantity_milli,
-                                 unit_price_minor=line.unit_price_minor, amount_minor=p)
-                        for line, p in zip(basket, paid, strict=True)),
+            lines=tuple([LineView(sku=line.sku, category=line.category,
+                                  quantity_milli=line.quantity_milli,
+                                  unit_price_minor=line.unit_price_minor, amount_minor=p)
+                         for line, p in zip(basket, paid, strict=True)]),
             earn_basis_minor=tuple(basis), base_points=sum(earned),
             point_value_minor=program.point_value_minor, rounding=program.rounding,
             per_line=pricing.per_line)
@@ -372,15 +374,14 @@ def evaluate(
         rate_bp=rate_bp,
         level_code=level.code if level else None,
         explanations=tuple(why),
-        promotions=tuple(
+        promotions=tuple([
             AppliedPromotion(
                 id=a.promotion.id, version=a.promotion.version, name=a.promotion.name,
-                discount_minor=sum(a.discount_minor),
-                points=sum(points_by_promotion.get(a.promotion.id, ())),
-                discount_by_line=a.discount_minor,
-                points_by_line=points_by_promotion.get(a.promotion.id, (0,) * len(basket)),
+                discount_minor=sum(a.discount_minor), points=sum(spread),
+                discount_by_line=a.discount_minor, points_by_line=spread,
                 coupon_series_ids=a.coupon_series_ids)
-            for a in applied),
+            for a in applied
+            for spread in (points_by_promotion.get(a.promotion.id, (0,) * len(basket)),)]),
         coupons=tuple(
             AppliedCoupon(code_id=c.code_id, series_id=c.series.id, name=c.series.name,
                           discount_minor=sum(d), points=p)

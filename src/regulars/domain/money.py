@@ -65,23 +65,20 @@ def allocate(total: int, weights: Sequence[int]) -> list[int]:
         if total:
             raise ValueError("cannot allocate a non-zero total over no weights")
         return []
-    if any(w < 0 for w in weights):
+    if min(weights) < 0:
         raise ValueError("weights must not be negative")
     weight_sum = sum(weights)
     if weight_sum == 0:
         return [0] * (len(weights) - 1) + [total]
-    sign = -1 if total < 0 else 1
     magnitude = abs(total)
-    parts: list[int] = []
-    remainders: list[tuple[int, int]] = []
-    for index, weight in enumerate(weights):
-        part, remainder = divmod(magnitude * weight, weight_sum)
-        parts.append(part)
-        remainders.append((remainder, index))
+    parts = [magnitude * weight // weight_sum for weight in weights]
     left = magnitude - sum(parts)
-    for _, index in sorted(remainders, reverse=True)[:left]:
-        parts[index] += 1
-    return [sign * p for p in parts]
+    if left:  # the remainders are worked out only when some unit is left to place
+        remainders = sorted([(magnitude * weight % weight_sum, index)
+                             for index, weight in enumerate(weights)], reverse=True)
+        for _, index in remainders[:left]:
+            parts[index] += 1
+    return [-p for p in parts] if total < 0 else parts
 
 
 def prorate(total: int, part: int, whole: int) -> int:

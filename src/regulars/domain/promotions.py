@@ -249,8 +249,8 @@ class Pricing:
 
 
 def _input(lines: tuple[LineView, ...], pricing: Pricing) -> EffectInput:
-    basis = tuple(ln.amount_minor if ok else 0
-                  for ln, ok in zip(lines, pricing.earnable, strict=True))
+    basis = tuple([ln.amount_minor if ok else 0
+                   for ln, ok in zip(lines, pricing.earnable, strict=True)])
     base = divide(sum(basis) * pricing.base_rate_bp, BASIS_POINTS * pricing.point_value_minor,
                   pricing.rounding)
     return EffectInput(lines=lines, earn_basis_minor=basis, base_points=base,
@@ -261,6 +261,7 @@ def _input(lines: tuple[LineView, ...], pricing: Pricing) -> EffectInput:
 @dataclass(frozen=True, kw_only=True)
 class _Outcome:
     discounts: tuple[int, ...]
+    discount_minor: int  # the sum of ``discounts``
     points: int
     notes: tuple[Note, ...]
     coupons: tuple[int, ...]
@@ -268,10 +269,10 @@ class _Outcome:
 
     @property
     def gives(self) -> bool:
-        return bool(sum(self.discounts) or self.points or self.coupons)
+        return bool(self.discount_minor or self.points or self.coupons)
 
     def cost(self, point_value_minor: int) -> int:
-        return sum(self.discounts) + self.points * point_value_minor
+        return self.discount_minor + self.points * point_value_minor
 
 
 class _Runs:
@@ -321,6 +322,7 @@ class _Runs:
                 lines = _less(lines, result.discount_minor)
         outcome = _Outcome(discounts=(0,) * len(lines) if discounts is None
                            else tuple(discounts),
+                           discount_minor=0 if discounts is None else sum(discounts),
                            points=points, notes=tuple(notes), coupons=tuple(coupons),
                            left=lines)
         if start is self.original:
@@ -332,11 +334,11 @@ def _less(lines: tuple[LineView, ...], discounts: tuple[int, ...]) -> tuple[Line
     """What is left to pay after ``discounts``: the same tuple when they take nothing off."""
     if not any(discounts):
         return lines
-    return tuple(ln if not d else
-                 LineView(sku=ln.sku, category=ln.category, quantity_milli=ln.quantity_milli,
-                          unit_price_minor=ln.unit_price_minor,
-                          amount_minor=ln.amount_minor - d)
-                 for ln, d in zip(lines, discounts, strict=True))
+    return tuple([ln if not d else
+                  LineView(sku=ln.sku, category=ln.category, quantity_milli=ln.quantity_milli,
+                           unit_price_minor=ln.unit_price_minor,
+                           amount_minor=ln.amount_minor - d)
+                  for ln, d in zip(lines, discounts, strict=True)])
 
 
 def choose(offers: Offers, lines: tuple[LineView, ...], pricing: Pricing) -> tuple[Applied, ...]:
@@ -349,15 +351,15 @@ def choose_explained(offers: Offers, lines: tuple[LineView, ...], pricing: Prici
     with the reason (in the walk's order)."""
     allowances = {c.promotion.id: c.allowance for c in offers.candidates}
     ordered = sorted(
-        (c.promotion for c in offers.candidates
+        [c.promotion for c in offers.candidates
          if c.condition_met and c.promotion.runs(store_id=offers.store_id,
-                                                 local=offers.local_now)),
+                                                 local=offers.local_now)],
         key=lambda p: (-p.priority, p.id))
     pools = {False: offers.pool_minor, True: offers.targeted_pool_minor}
     runs = _Runs(lines, pricing)
 
     def refusal(promotion: Promotion, outcome: _Outcome, left: int | None) -> str | None:
-        why = allowances[promotion.id].refusal(discount_minor=sum(outcome.discounts),
+        why = allowances[promotion.id].refusal(discount_minor=outcome.discount_minor,
                                                points=outcome.points,
                                                issues_coupon=bool(outcome.coupons))
         if why is None and left is not None and outcome.cost(pricing.point_value_minor) > left:
@@ -414,5 +416,5 @@ def choose_explained(offers: Offers, lines: tuple[LineView, ...], pricing: Prici
 def points_of(promotion: Promotion, inp: EffectInput) -> int:
     """The points ``promotion`` earns on the final basis in ``inp`` (only its effects that
     can give points are run)."""
-    return sum(apply_effect(e, inp).points for e in promotion.effects
-               if isinstance(e, GIVES_POINTS))
+    return sum([apply_effect(e, inp).points for e in promotion.effects
+                if isinstance(e, GIVES_POINTS)])

@@ -224,5 +224,5 @@ def fits(variables: Env) -> bool:
     if basket is None:
         return True
     largest = max([basket["total_minor"], basket["quantity_milli"],
-                   *(line["unit_price_minor"] for line in basket["lines"])])
+                   *[line["unit_price_minor"] for line in basket["lines"]]])
     return bool(largest < _INT64)

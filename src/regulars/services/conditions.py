@@ -108,7 +108,7 @@ def cel_context(lines: tuple[BasketLine, ...], member: dict[str, Any] | None,
         amounts = [line.gross_minor - line.discount_minor for line in lines]
         found["basket"] = {
             "total_minor": sum(amounts),
-            "quantity_milli": sum(line.quantity_milli for line in lines),
+            "quantity_milli": sum([line.quantity_milli for line in lines]),
             "lines": [{"sku": line.sku, "category": line.category,
                        "quantity_milli": line.quantity_milli,
                        "unit_price_minor": line.unit_price_minor, "amount_minor": a}

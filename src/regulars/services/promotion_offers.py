@@ -208,8 +208,8 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
     else:
         allowed = {p.id: NOTHING if p.id in excluded else UNLIMITED
                    for p in allowed_promotions}
-    candidates = tuple(Candidate(promotion=p, condition_met=ok,
-                                 allowance=allowed.get(p.id, NOTHING)) for p, ok in met)
+    candidates = tuple([Candidate(promotion=p, condition_met=ok,
+                                  allowance=allowed.get(p.id, NOTHING)) for p, ok in met])
     split = lineup.split
     mass = budgets.pool(conn, tenant.id, day, split=split) if allowed else None
     targeted = (budgets.pool(conn, tenant.id, day, bucket=Bucket.TARGETED, split=split)
