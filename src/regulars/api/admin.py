@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from regulars import errors
 from regulars.api.deps import IdempotencyKey, Owner, RuntimeDep
 from regulars.api.errors_doc import responses
+from regulars.api.reward_schemas import RewardSettingsIn
 from regulars.api.schemas import (
     AdjustIn,
     CardIn,
@@ -17,7 +18,6 @@ from regulars.api.schemas import (
     MemberIn,
     MemberPatch,
     MergeIn,
-    RewardSettingsIn,
     StaffIn,
     StoreIn,
     TerminalIn,

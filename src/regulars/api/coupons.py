@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from regulars import errors
 from regulars.api.deps import Owner, RuntimeDep
 from regulars.api.errors_doc import responses
-from regulars.api.schemas import CouponCodesIn, CouponSeriesIn
+from regulars.api.promotion_schemas import CouponCodesIn, CouponSeriesIn
 from regulars.services import coupons
 
 router = APIRouter(prefix="/v1/admin/coupon-series", tags=["admin"])

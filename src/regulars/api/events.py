@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from regulars import errors
 from regulars.api.deps import Owner, RuntimeDep
 from regulars.api.errors_doc import responses
-from regulars.api.schemas import EventIn
+from regulars.api.reward_schemas import EventIn
 from regulars.services import rewards
 
 router = APIRouter(prefix="/v1", tags=["events"])

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from regulars import errors
 from regulars.api.deps import Owner, RuntimeDep
 from regulars.api.errors_doc import responses
-from regulars.api.schemas import BudgetIn, PromotionIn
+from regulars.api.promotion_schemas import BudgetIn, PromotionIn
 from regulars.services import budgets, promotions
 
 router = APIRouter(prefix="/v1/admin/promotions", tags=["admin"])

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from regulars import errors
 from regulars.api.deps import Owner, RuntimeDep
 from regulars.api.errors_doc import responses
-from regulars.api.schemas import SegmentIn
+from regulars.api.promotion_schemas import SegmentIn
 from regulars.services import segments
 
 router = APIRouter(prefix="/v1/admin/segments", tags=["admin"])
