@@ -94,11 +94,19 @@ console = make_console()
 # Setup ----------------------------------------------------------------------------------------
 
 def setup(url: str) -> tuple[list[str], list[str]]:
-    """A tenant, a store, the tills and members with points; returns (till keys, phones)."""
+    """A fresh database with a tenant, a store, the tills and members with points; returns
+    (till keys, phones)."""
     recreate_database(url)
-    rt = open_runtime(Settings(database_url=url), migrate=True)
+    return add_tenant(url, name="Bench Checkout Ltd", migrate=True)
+
+
+def add_tenant(url: str, *, name: str, migrate: bool = False) -> tuple[list[str], list[str]]:
+    """A tenant called ``name`` in the database at ``url``: a store, :data:`TILLS` tills and
+    :data:`MEMBERS` members with :data:`OPENING_POINTS` each (the same phone numbers in every
+    tenant: members are per tenant); returns (till keys, phones)."""
+    rt = open_runtime(Settings(database_url=url), migrate=migrate)
     try:
-        created = tenants.create_tenant(rt, name="Bench Checkout Ltd", currency="EUR",
+        created = tenants.create_tenant(rt, name=name, currency="EUR",
                                         locale="en_GB", timezone="Europe/London",
                                         phone_region="GB")
         tenant_id = created.tenant_id

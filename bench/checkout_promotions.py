@@ -41,10 +41,8 @@ from _load import CHECKOUT, QUOTE, Phase, Target
 from checkout import (
     BASKET,
     CONCURRENCY,
-    MEMBERS,
-    OPENING_POINTS,
-    TILLS,
     Server,
+    add_tenant,
     console,
     fmt,
     free_port,
@@ -62,38 +60,12 @@ from regulars.domain.promotions import (
     PointsMultiplier,
 )
 from regulars.domain.segments import Compare, Recency
-from regulars.services import members, promotions, segments, tenants
-from regulars.services.members import Registration
+from regulars.services import promotions, segments
 from regulars.services.promotions import Draft
 from regulars.services.runtime import open_runtime
 
 TARGET_WITH_VS_WITHOUT = 0.8
-
-
-def add_tenant(url: str) -> tuple[list[str], list[str]]:
-    """A second tenant like :func:`checkout.setup`'s, in the same database; returns (till
-    keys, phones)."""
-    rt = open_runtime(Settings(database_url=url))
-    try:
-        created = tenants.create_tenant(rt, name="Bench Promotions Ltd", currency="EUR",
-                                        locale="en_GB", timezone="Europe/London",
-                                        phone_region="GB")
-        tenant_id = created.tenant_id
-        store = tenants.create_store(rt, tenant_id, code="main", name="Main street")
-        keys = [tenants.create_terminal(rt, tenant_id, store_id=store["id"],
-                                        code=f"till-{n:02d}", name=f"Till {n}")["key"]
-                for n in range(1, TILLS + 1)]
-        phones = []
-        for n in range(MEMBERS):
-            phone = f"+44207946{n:04d}"  # the same numbers: members are per tenant
-            view, _ = members.register(rt, tenant_id, Registration(phone=phone),
-                                       store_id=store["id"])
-            members.adjust(rt, tenant_id, int(view["id"]), points=OPENING_POINTS,
-                           reason="benchmark opening balance", key=f"bench-open-{n}")
-            phones.append(phone)
-        return keys, phones
-    finally:
-        rt.close()
+PROMOTIONS_TENANT = "Bench Promotions Ltd"
 
 
 def create_promotions(url: str, count: int, tenant_id: int | None = None) -> list[str]:
@@ -150,7 +122,7 @@ def run_mode(args: argparse.Namespace) -> int:
     wait_for_quiet(console, args.wait_idle)
     with console.status("creating the database, two tenants, 32 tills and 50 members each"):
         plain_keys, plain_phones = setup(url)
-        promo_keys, promo_phones = add_tenant(url)
+        promo_keys, promo_phones = add_tenant(url, name=PROMOTIONS_TENANT)
         names = create_promotions(url, args.promotions)
     console.print(f"machine: {machine()}; {server_version(url)}; code {code_version()}")
     port = free_port()

@@ -27,8 +27,8 @@ from typing import Any
 from sqlalchemy import event
 
 from _common import _cpu_and_comm, libpq_url, make_console
-from checkout import BASKET, setup
-from checkout_promotions import add_tenant, create_promotions
+from checkout import BASKET, add_tenant, setup
+from checkout_promotions import PROMOTIONS_TENANT, create_promotions
 from regulars.config import Settings
 from regulars.domain.engine import BasketLine
 from regulars.services import checkout
@@ -59,7 +59,7 @@ def main() -> int:
     url = libpq_url(args.database_url)
     with console.status("setting up two tenants, one with four promotions"):
         plain_keys, phones = setup(url)
-        promo_keys, _ = add_tenant(url)
+        promo_keys, _ = add_tenant(url, name=PROMOTIONS_TENANT)
         create_promotions(url, 4)
     rt = open_runtime(Settings(database_url=url))
     statements = [0]
