@@ -84,8 +84,10 @@ def key_by_hash(conn: Connection, key_hash: str) -> KeyRow | None:
                   terminal_id=row.terminal_id, store_id=row.store_id)
 
 
-# Keys looked up lately, per engine: {key hash: (row, monotonic deadline)}. Revoking in this
-# process forgets them all at once; other processes notice within their time to live.
+# Keys looked up lately, per engine: {key hash: (row, monotonic deadline)}. The service that
+# revokes forgets them all once its transaction has committed (forgetting earlier would let a
+# request read the key, still valid until the commit, and remember it again); other processes
+# notice within their time to live.
 _REMEMBERED = "api keys remembered"
 _REMEMBERED_MAX = 10_000
 
@@ -126,9 +128,7 @@ def revoke_keys(conn: Connection, tenant_id: int, *, key_id: int | None = None,
         query = query.where(api_keys.c.id == key_id)
     if terminal_id is not None:
         query = query.where(api_keys.c.terminal_id == terminal_id)
-    revoked = conn.execute(query.values(revoked_at=now)).rowcount
-    forget_keys(conn)
-    return revoked
+    return int(conn.execute(query.values(revoked_at=now)).rowcount)
 
 
 def list_keys(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
@@ -179,7 +179,6 @@ def revoke_terminal(conn: Connection, tenant_id: int, terminal_id: int, now: dat
     conn.execute(update(terminals).where(terminals.c.tenant_id == tenant_id,
                                          terminals.c.id == terminal_id)
                  .values(revoked_at=now))
-    forget_keys(conn)
 
 
 def insert_staff(conn: Connection, *, tenant_id: int, name: str, email: str | None, role: str,
