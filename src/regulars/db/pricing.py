@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, select
+from sqlalchemy import Connection, and_, bindparam, func, select
 
 from regulars.db.members import MemberRow, member_columns, row_to_member
+from regulars.db.receipts import spend_sums_query
 from regulars.db.tables import accounts, holds, lots, member_identifiers, members, programs
 from regulars.db.tables import receipts as receipt_table
 
@@ -44,10 +45,6 @@ class PricingReads:
         return max(0, self.lot_points - live_held - member.debt)
 
 
-def _moment(name: str) -> Any:
-    return bindparam(name, type_=receipt_table.c.occurred_at.type)
-
-
 def _statement(*, by_identifier: bool) -> Any:
     if by_identifier:
         member_id: Any = (select(member_identifiers.c.member_id)
@@ -57,23 +54,11 @@ def _statement(*, by_identifier: bool) -> Any:
                           .scalar_subquery())
     else:
         member_id = bindparam("member_id")
-    r = receipt_table
-    net = r.c.paid_minor - r.c.refunded_paid_minor
-
-    def window(condition: Any) -> Any:
-        return func.coalesce(func.sum(case((condition, net), else_=0)), 0)
-
     # Qualifying spend (paid less refunded, voided excluded) up to ``until`` inclusive, as
-    # :func:`regulars.db.receipts.spend_sums` sums it.
-    spend = (select(r.c.member_id.label("member_id"),
-                    func.coalesce(func.sum(net), 0).label("lifetime"),
-                    window(r.c.occurred_at >= _moment("rolling_from")).label("rolling"),
-                    window(r.c.occurred_at >= _moment("year_from")).label("this_year"),
-                    window((r.c.occurred_at >= _moment("last_year_from"))
-                           & (r.c.occurred_at < _moment("year_from"))).label("last_year"))
-             .where(r.c.tenant_id == bindparam("tenant_id"), r.c.member_id == member_id,
-                    r.c.status != "voided", r.c.occurred_at <= _moment("until"))
-             .group_by(r.c.member_id)
+    # :func:`regulars.db.receipts.spend_sums` sums it, with the member id to join on.
+    spend = (spend_sums_query(member_id)
+             .add_columns(receipt_table.c.member_id.label("member_id"))
+             .group_by(receipt_table.c.member_id)
              .subquery("spend"))
     version = (select(func.max(programs.c.version))
                .where(programs.c.tenant_id == bindparam("tenant_id")).scalar_subquery())

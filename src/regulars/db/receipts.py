@@ -296,7 +296,11 @@ def spend_sums(conn: Connection, tenant_id: int, member_id: int, *, until: datet
     return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
 
-def _spend_sums() -> Any:
+def spend_sums_query(member_id: Any) -> Any:
+    """Qualifying spend of ``member_id`` (a bind parameter or a scalar subquery) as
+    :func:`spend_sums` reads it: columns ``lifetime``, ``rolling``, ``this_year`` and
+    ``last_year``, with the bind parameters ``tenant_id``, ``until``, ``rolling_from``,
+    ``year_from`` and ``last_year_from``. :mod:`regulars.db.pricing` embeds it too."""
     net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
     at = receipts.c.occurred_at
 
@@ -307,16 +311,17 @@ def _spend_sums() -> Any:
         return bindparam(name, type_=at.type)
 
     return select(
-        func.coalesce(func.sum(net), 0),
-        window(at >= moment("rolling_from")),
-        window(at >= moment("year_from")),
-        window((at >= moment("last_year_from")) & (at < moment("year_from"))),
+        func.coalesce(func.sum(net), 0).label("lifetime"),
+        window(at >= moment("rolling_from")).label("rolling"),
+        window(at >= moment("year_from")).label("this_year"),
+        window((at >= moment("last_year_from")) & (at < moment("year_from"))).label("last_year"),
     ).where(receipts.c.tenant_id == bindparam("tenant_id"),
-            receipts.c.member_id == bindparam("member_id"),
+            receipts.c.member_id == member_id,
             receipts.c.status != "voided", at <= moment("until"))
 
 
-_SPEND_SUMS = _spend_sums()  # built once: it runs on every quote and commit
+# Built once: it runs on every quote and commit.
+_SPEND_SUMS = spend_sums_query(bindparam("member_id"))
 
 
 def move_receipts(conn: Connection, tenant_id: int, from_member: int, to_member: int) -> None:
