@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from regulars import errors
 from regulars.api.deps import IdempotencyKey, Owner, RuntimeDep
 from regulars.api.errors_doc import responses
+from regulars.api.openapi import NEW_MEMBER
 from regulars.api.reward_schemas import RewardSettingsIn
 from regulars.api.schemas import (
     AdjustIn,
@@ -124,7 +125,8 @@ def program_versions(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
     return programs.history(rt, owner.tenant_id)
 
 
-@router.post("/members", responses=responses(errors.InvalidInput, errors.DuplicateIdentifier))
+@router.post("/members", responses={
+    **responses(errors.InvalidInput, errors.DuplicateIdentifier), **NEW_MEMBER})
 def register(body: MemberIn, owner: Owner, rt: RuntimeDep, response: Response) -> dict[str, Any]:
     member, created = members.register(rt, owner.tenant_id, body.to_registration())
     response.status_code = 201 if created else 200
@@ -140,12 +142,12 @@ def search_members(owner: Owner, rt: RuntimeDep, q: str | None = None, limit: in
     return members.search(rt, owner.tenant_id, text=q, limit=limit, offset=offset)
 
 
-@router.get("/members/{member_id}", responses=NF)
+@router.get("/members/{member_id:int}", responses=NF)
 def get_member(member_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     return members.get(rt, owner.tenant_id, MemberRef(id=member_id))
 
 
-@router.patch("/members/{member_id}", responses=responses(errors.NotFound,
+@router.patch("/members/{member_id:int}", responses=responses(errors.NotFound,
                                                           errors.InvalidInput))
 def patch_member(member_id: int, body: MemberPatch, owner: Owner,
                  rt: RuntimeDep) -> dict[str, Any]:

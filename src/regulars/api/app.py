@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from regulars.api import admin, coupons, events, pos, promotions, segments
+from regulars.api import admin, coupons, events, openapi, pos, promotions, segments
 from regulars.errors import InvalidInput, RegularsError, TooManyAttempts
 from regulars.services.runtime import Runtime, open_runtime
 from regulars.web import pages
@@ -57,6 +59,23 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             headers = {"Retry-After": str(exc.retry_after_seconds)}
         return JSONResponse(body, status_code=exc.status, headers=headers)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """An unknown API path or method answers in the API's error shape; a 405 lists every
+        method the path has (not only those of the first route that matched it)."""
+        if not request.url.path.startswith("/v1/"):
+            return await http_exception_handler(request, exc)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(openapi.methods_at(app, request.url.path))
+        if exc.status_code == 400:
+            # A body that could not be read at all (not JSON, not text): bad input like any.
+            return JSONResponse({"error": "invalid_input", "detail": f"body: {exc.detail}",
+                                 "field": "body"}, status_code=422)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+        return JSONResponse({"error": code, "detail": str(exc.detail)},
+                            status_code=exc.status_code, headers=headers)
+
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
         return pages.sign_in_redirect(request, exc)
@@ -75,4 +94,6 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
                              "detail": f"{first['field']}: {first['reason']}",
                              "field": first["field"], "errors": errors}, status_code=422)
 
+    app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
     return app
+

@@ -5,17 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from regulars import errors
-
-_ERROR_SCHEMA = {
-    "application/json": {
-        "schema": {
-            "type": "object",
-            "properties": {"error": {"type": "string"}, "detail": {"type": "string"},
-                           "field": {"type": "string"}},
-            "required": ["error", "detail"],
-        }
-    }
-}
+from regulars.api.openapi import ERROR_CONTENT
 
 
 def responses(*kinds: type[errors.RegularsError]) -> dict[int | str, dict[str, Any]]:
@@ -26,5 +16,5 @@ def responses(*kinds: type[errors.RegularsError]) -> dict[int | str, dict[str, A
     for kind in every:
         by_status.setdefault(kind.status, []).append(kind.code)
     return {status: {"description": "error: " + ", ".join(sorted(set(codes))),
-                     "content": _ERROR_SCHEMA}
+                     "content": ERROR_CONTENT}
             for status, codes in by_status.items()}

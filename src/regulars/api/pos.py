@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from regulars import errors
 from regulars.api.deps import IdempotencyKey, RuntimeDep, Till
 from regulars.api.errors_doc import responses
+from regulars.api.openapi import NEW_MEMBER
 from regulars.api.schemas import (
     CommitIn,
     MemberIn,
@@ -122,7 +123,8 @@ def release_hold(hold_id: int, till: Till, rt: RuntimeDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/members", responses=responses(errors.InvalidInput, errors.DuplicateIdentifier))
+@router.post("/members", responses={
+    **responses(errors.InvalidInput, errors.DuplicateIdentifier), **NEW_MEMBER})
 def register(body: MemberIn, till: Till, rt: RuntimeDep, response: Response) -> dict[str, Any]:
     """Register a customer at the till (a phone number is enough). 201 when new; 200 with
     the existing member when the phone is known already."""
