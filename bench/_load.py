@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 HEALTH = "health"
+READY = "ready"
 QUOTE = "quote"
 CHECKOUT = "checkout"
 OPEN_LOOP = "open_loop"
@@ -56,7 +57,7 @@ class Result:
     label: str
     client: str
     window: float = 0.0
-    completed: int = 0  # requests (health, quote) or quote+commit pairs (checkout)
+    completed: int = 0  # requests (health, ready, quote) or quote+commit pairs (checkout)
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
     latencies_ms: dict[str, list[float]] = field(default_factory=dict)
@@ -233,14 +234,14 @@ async def _closed_loop(target: Target, phase: Phase, result: Result) -> None:
                 return
             measuring = now >= measure_from
             try:
-                if phase.kind == HEALTH:
-                    status, body = await conn.request("GET", "/v1/health", None, {})
+                if phase.kind in (HEALTH, READY):
+                    status, body = await conn.request("GET", f"/v1/{phase.kind}", None, {})
                     done = time.perf_counter()
                     ok = status == 200
                     if measuring and ok:
-                        result.record("health", (done - now) * 1000)
+                        result.record(phase.kind, (done - now) * 1000)
                     elif measuring:
-                        result.error(f"health {status}: {body[:200]!r}")
+                        result.error(f"{phase.kind} {status}: {body[:200]!r}")
                 elif phase.kind == QUOTE:
                     member = rng.randrange(len(target.phones))
                     status, body = await conn.request("POST", "/v1/pos/quote",

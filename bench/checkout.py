@@ -14,7 +14,9 @@ p99 ≤ 25 ms at half the maximum commit rate.
 The script (re)creates its own database (never ``test``), sets up a tenant, a store, 32
 tills and 50 members (each given points) through the services, measures pgbench, starts the
 server as a subprocess, then runs each phase in a separate load-generator process (see
-``_load.py``): health, quote and quote+commit pairs, closed loop, at each concurrency; then
+``_load.py``): health, ready (``GET /v1/ready``: one read of the schema revision, the
+cheapest request that reaches the database — the floor under any quote), quote and
+quote+commit pairs, closed loop, at each concurrency; then
 quote+commit pairs open loop at half the best commit rate; then quote again, to show how the
 receipts written meanwhile changed it. Receipt ids and Idempotency-Keys are unique. The
 server is stopped at the end whatever happens.
@@ -59,7 +61,18 @@ from _common import (
     server_version,
     wait_for_quiet,
 )
-from _load import CHECKOUT, HEALTH, OPEN_LOOP, QUOTE, Phase, Result, Target, percentile, run_phase
+from _load import (
+    CHECKOUT,
+    HEALTH,
+    OPEN_LOOP,
+    QUOTE,
+    READY,
+    Phase,
+    Result,
+    Target,
+    percentile,
+    run_phase,
+)
 from regulars.config import Settings
 from regulars.services import members, tenants
 from regulars.services.members import Registration
@@ -359,21 +372,25 @@ def verdict(ok: bool | None) -> str:
 def report(results: dict[str, dict[str, Any]], tpcb: dict[str, float] | None,
            half_rate: dict[str, Any] | None, quote_after: dict[str, Any] | None) -> bool:
     table = Table(title="Checkout over HTTP (regulars serve --workers 2, PostgreSQL)")
-    for name in ("clients", "health req/s", "quote req/s", "quote/health",
+    for name in ("clients", "health req/s", "ready req/s", "ready/health", "quote req/s",
+                 "quote/health",
                  "commits/s (pairs)", "commits/pgbench", "quote p50/p99 ms",
                  "commit p50/p99 ms", "errors", "new PG sessions/s (checkout)",
                  "CPU % (checkout phase): all / server / postgres / generator / other"):
         table.add_column(name, justify="right")
     for c in CONCURRENCY:
-        h, q, k = (results[f"{kind}-c{c}"] for kind in (HEALTH, QUOTE, CHECKOUT))
+        h, r, q, k = (results[f"{kind}-c{c}"] for kind in (HEALTH, READY, QUOTE, CHECKOUT))
         table.add_row(
-            str(c), fmt(h["per_second"], 0), fmt(q["per_second"], 0),
+            str(c), fmt(h["per_second"], 0), fmt(r["per_second"], 0),
+            fmt(r["per_second"] / h["per_second"] if h["per_second"] else None, 2),
+            fmt(q["per_second"], 0),
             fmt(q["per_second"] / h["per_second"] if h["per_second"] else None, 2),
             fmt(k["per_second"], 0),
             fmt(k["per_second"] / tpcb["tps"] if tpcb else None, 2),
             f"{fmt(q.get('quote_p50_ms'))} / {fmt(q.get('quote_p99_ms'))}",
             f"{fmt(k.get('commit_p50_ms'))} / {fmt(k.get('commit_p99_ms'))}",
-            str(h["errors"] + q["errors"] + k["errors"]), fmt(k["pg_sessions_per_s"], 0),
+            str(h["errors"] + r["errors"] + q["errors"] + k["errors"]),
+            fmt(k["pg_sessions_per_s"], 0),
             " / ".join(fmt(k["cpu_pct"][g], 0) for g in CPU_GROUPS))
     console.print(table)
     for c in CONCURRENCY:
@@ -382,7 +399,7 @@ def report(results: dict[str, dict[str, Any]], tpcb: dict[str, float] | None,
                       + ", ".join(f"{name} {pct:.0f} %" for name, pct in k["pg_waits"].items())
                       + "; server workers' CPU %: "
                       + " / ".join(f"{pct:.0f}" for pct in k["worker_cpu_pct"].values()))
-    for kind in (HEALTH, QUOTE):
+    for kind in (HEALTH, READY, QUOTE):
         console.print(f"server workers' CPU % during {kind} at 1 / 8 / 32 clients: " + ", ".join(
             " / ".join(f"{pct:.0f}" for pct in results[f"{kind}-c{c}"]["worker_cpu_pct"]
                        .values()) for c in CONCURRENCY))
@@ -503,11 +520,11 @@ def main() -> int:
             w = args.warmup
             run(pool, target, Phase(CHECKOUT, 8, 3.0, 0.0, args.client, label="warm-up"),
                 server, bar)
-            for kind in (HEALTH, QUOTE, CHECKOUT):
+            for kind in (HEALTH, READY, QUOTE, CHECKOUT):
                 for c in CONCURRENCY:
                     phase = Phase(kind, c, args.seconds, w, args.client, label=f"{kind}-c{c}")
                     spy = (start_py_spy(server, args.py_spy, phase)
-                           if args.py_spy and kind != HEALTH and c == 8 else None)
+                           if args.py_spy and kind in (QUOTE, CHECKOUT) and c == 8 else None)
                     results[phase.label] = summarise(run(pool, target, phase, server, bar))
                     if spy:
                         spy.wait(timeout=60)

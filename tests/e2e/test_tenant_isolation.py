@@ -120,7 +120,7 @@ def reference_params(route: APIRoute) -> set[str]:
 
 
 def _needs_auth(path: str) -> bool:
-    return path != "/v1/health"
+    return path not in ("/v1/health", "/v1/ready")
 
 
 # The two tenants --------------------------------------------------------------------------------
@@ -673,11 +673,11 @@ def _routes(prefix: str) -> list[tuple[str, str]]:
     return found
 
 
-def test_only_health_is_open() -> None:
+def test_only_health_and_readiness_are_open() -> None:
     open_routes = [(m, p) for m, p, _ in api_routes(create_app()) if not _needs_auth(p)]
-    assert open_routes == [("GET", "/v1/health")]
+    assert open_routes == [("GET", "/v1/health"), ("GET", "/v1/ready")]
     assert {p for _, p in _routes("/v1/")} == {p for _, p in _routes("/v1/pos")} | \
-        {p for _, p in _routes("/v1/admin")} | {"/v1/health", "/v1/events"}
+        {p for _, p in _routes("/v1/admin")} | {"/v1/health", "/v1/ready", "/v1/events"}
 
 
 def test_till_key_on_admin_routes_is_forbidden(world: World, rt: Runtime) -> None:

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from regulars.api import admin, coupons, events, openapi, pos, promotions, segments
 from regulars.errors import InvalidInput, RegularsError, TooManyAttempts
+from regulars.services import readiness
 from regulars.services.runtime import Runtime, open_runtime
 from regulars.web import pages
 from regulars.web.deps import SignInRequired
@@ -46,6 +47,16 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         """A trivial endpoint: no database, no auth (the benchmark's baseline)."""
         return {"status": "ok"}
+
+    @app.get("/v1/ready", tags=["meta"], responses={503: {"description": "Not ready"}})
+    def ready(request: Request) -> JSONResponse:
+        """Whether this process can serve: the database answers and its schema is current.
+        200 when it can, 503 with the reason when it cannot. No auth (for load balancers)."""
+        found = readiness.check(request.app.state.runtime)
+        return JSONResponse({"status": "ready" if found.ready else "not ready",
+                             "reason": found.reason, "schema": found.schema,
+                             "expected_schema": found.expected_schema},
+                            status_code=200 if found.ready else 503)
 
     @app.exception_handler(RegularsError)
     async def regulars_error(request: Request, exc: RegularsError) -> Response:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -34,3 +36,18 @@ def current(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+@cache
+def head() -> str:
+    """The newest migration this code ships (read from the scripts once per process)."""
+    found = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert found is not None, "no migrations"
+    return found
+
+
+def revision_on(conn: Connection) -> str | None:
+    """The schema revision stamped in the database ``conn`` reads (``None``: never migrated)."""
+    if not conn.dialect.has_table(conn, "alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
