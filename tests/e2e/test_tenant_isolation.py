@@ -75,14 +75,15 @@ def api_routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
     try:
         from fastapi.routing import iter_route_contexts  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - older FastAPI
-        return [(method, route.path, route) for route in app.routes
+        return [(method, route.path_format, route) for route in app.routes
                 if isinstance(route, APIRoute) and route.include_in_schema
                 for method in sorted(route.methods)]
     found = []
     for context in iter_route_contexts(app.routes):
         route = context.original_route
         if isinstance(route, APIRoute) and route.include_in_schema:
-            found += [(method, str(context.path), route) for method in sorted(context.methods)]
+            found += [(method, str(context.path_format), route)
+                      for method in sorted(context.methods)]
     return found
 
 
