@@ -70,3 +70,20 @@ def test_an_unreadable_body_is_bad_input(client: TestClient, shop: Shop) -> None
     assert response.status_code == 422, response.text
     assert response.json()["error"] == "invalid_input"
     assert response.json()["field"] == "body"
+
+
+def test_ids_beyond_64_bits_are_bad_input_not_a_crash(client: TestClient, shop: Shop) -> None:
+    huge = 2**64
+    for response, field in (
+            (client.post(f"/v1/pos/receipts/{huge}/void",
+                         headers={**shop.till(), "Idempotency-Key": "v"}), "path.receipt_id"),
+            (client.post(f"/v1/admin/coupon-series/{huge}/codes", headers=shop.owner,
+                         json={"count": 1}), "path.series_id"),
+            (client.post("/v1/pos/members/lookup", headers=shop.till(),
+                         json={"id": huge}), "id"),
+            (client.get("/v1/admin/receipts", headers=shop.owner,
+                        params={"before_id": huge}), "query.before_id"),
+            (client.get("/v1/admin/members", headers=shop.owner,
+                        params={"offset": huge}), "query.offset")):
+        assert response.status_code == 422, response.text
+        assert response.json()["field"] == field

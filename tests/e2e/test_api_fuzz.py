@@ -1,5 +1,9 @@
 """Every API operation fed inputs generated from the OpenAPI document (schemathesis): no input,
-well-formed or not, gets a server error, and every answer is one the document allows."""
+well-formed or not, gets a server error, and every answer is one the document allows.
+
+The shop has one of everything first (a member with points and a receipt, a promotion, a
+segment, a coupon series with codes), so that generated ids — small numbers — often name a real
+object and the inputs reach past the look-up into refunds, voids, edits and merges."""
 
 from __future__ import annotations
 
@@ -20,6 +24,9 @@ SCHEMA = schemathesis.openapi.from_dict(create_app().openapi())
 @settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case: Any, client: TestClient, shop: Shop) -> None:
+    if not hasattr(client.app.state, "fuzz_seeded"):
+        _seed(client, shop)
+        client.app.state.fuzz_seeded = True
     headers = shop.till() if case.path.startswith("/v1/pos") else shop.owner
     kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=headers)
     kwargs.pop("cookies", None)  # none are used; the client refuses them per request
@@ -29,3 +36,32 @@ def test_no_server_errors(case: Any, client: TestClient, shop: Shop) -> None:
     # Business rules refuse much that the document allows (an unknown member, a phone number
     # that is no number): the check that schema-valid input is accepted does not apply.
     case.validate_response(response, excluded_checks=[positive_data_acceptance])
+
+
+def _seed(client: TestClient, shop: Shop) -> None:
+    def ok(response: Any) -> dict[str, Any]:
+        assert response.status_code in (200, 201), response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    member = ok(client.post("/v1/pos/members", headers=shop.till(),
+                            json={"phone": "+7 800 775-01-11"}))
+    ok(client.post(f"/v1/admin/members/{member['id']}/adjust",
+                   headers={**shop.owner, "Idempotency-Key": "seed-adjust"},
+                   json={"points": 500, "reason": "welcome"}))
+    lines = [{"sku": "beans", "category": "coffee", "quantity": 2, "unit_price_minor": 5_000},
+             {"sku": "milk", "category": "dairy", "quantity": 1, "unit_price_minor": 1_000}]
+    ok(client.post("/v1/pos/commit", headers={**shop.till(), "Idempotency-Key": "seed-1"},
+                   json={"receipt_id": "S-1", "member": {"id": member["id"]}, "lines": lines,
+                         "points_to_spend": 10}))
+    ok(client.post("/v1/admin/promotions", headers=shop.owner, json={
+        "name": "Coffee week", "condition": "basket.total_minor >= 1000",
+        "effects": [{"kind": "percent_discount", "rate_bp": 1000, "categories": ["coffee"]}]}))
+    ok(client.post("/v1/admin/segments", headers=shop.owner,
+                   json={"name": "Recent", "rules": [{"kind": "recency", "compare": "le",
+                                                      "days": 30}]}))
+    series = ok(client.post("/v1/admin/coupon-series", headers=shop.owner, json={
+        "name": "Welcome back", "max_uses": 1,
+        "effect": {"kind": "percent_discount", "rate_bp": 1000}}))
+    ok(client.post(f"/v1/admin/coupon-series/{series['id']}/codes", headers=shop.owner,
+                   json={"count": 3}))

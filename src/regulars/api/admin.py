@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from regulars import errors
-from regulars.api.deps import IdempotencyKey, Owner, RuntimeDep
+from regulars.api.deps import IdempotencyKey, Offset, Owner, PathId, QueryId, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.openapi import NEW_MEMBER
 from regulars.api.reward_schemas import RewardSettingsIn
@@ -60,12 +60,12 @@ def list_terminals(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
 
 
 @router.post("/terminals/{terminal_id}/rotate-key", responses=NF)
-def rotate_terminal_key(terminal_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def rotate_terminal_key(terminal_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     return tenants.rotate_terminal_key(rt, owner.tenant_id, terminal_id)
 
 
 @router.delete("/terminals/{terminal_id}", status_code=204, responses=NF)
-def revoke_terminal(terminal_id: int, owner: Owner, rt: RuntimeDep) -> Response:
+def revoke_terminal(terminal_id: PathId, owner: Owner, rt: RuntimeDep) -> Response:
     tenants.revoke_terminal(rt, owner.tenant_id, terminal_id)
     return Response(status_code=204)
 
@@ -83,7 +83,7 @@ def list_staff(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
 
 
 @router.get("/staff/{staff_id}", responses=NF)
-def get_staff(staff_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def get_staff(staff_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     return tenants.get_staff(rt, owner.tenant_id, staff_id)
 
 
@@ -99,7 +99,7 @@ def list_keys(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
 
 
 @router.delete("/keys/{key_id}", status_code=204, responses=NF)
-def revoke_key(key_id: int, owner: Owner, rt: RuntimeDep) -> Response:
+def revoke_key(key_id: PathId, owner: Owner, rt: RuntimeDep) -> Response:
     tenants.revoke_key(rt, owner.tenant_id, key_id)
     return Response(status_code=204)
 
@@ -135,7 +135,7 @@ def register(body: MemberIn, owner: Owner, rt: RuntimeDep, response: Response) -
 
 @router.get("/members")
 def search_members(owner: Owner, rt: RuntimeDep, q: str | None = None, limit: int = 50,
-                   offset: int = 0) -> list[dict[str, Any]]:
+                   offset: Offset = 0) -> list[dict[str, Any]]:
     """Search by phone (any format), card, or part of a name."""
     if not 1 <= limit <= 500 or offset < 0:
         raise errors.InvalidInput("limit must lie between 1 and 500", field="limit")
@@ -143,13 +143,13 @@ def search_members(owner: Owner, rt: RuntimeDep, q: str | None = None, limit: in
 
 
 @router.get("/members/{member_id:int}", responses=NF)
-def get_member(member_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def get_member(member_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     return members.get(rt, owner.tenant_id, MemberRef(id=member_id))
 
 
 @router.patch("/members/{member_id:int}", responses=responses(errors.NotFound,
                                                           errors.InvalidInput))
-def patch_member(member_id: int, body: MemberPatch, owner: Owner,
+def patch_member(member_id: PathId, body: MemberPatch, owner: Owner,
                  rt: RuntimeDep) -> dict[str, Any]:
     return members.update_profile(rt, owner.tenant_id, member_id,
                                   body.model_dump(exclude_unset=True))
@@ -157,14 +157,14 @@ def patch_member(member_id: int, body: MemberPatch, owner: Owner,
 
 @router.post("/members/{member_id}/cards", responses=responses(
     errors.NotFound, errors.DuplicateIdentifier, errors.InvalidInput))
-def add_card(member_id: int, body: CardIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def add_card(member_id: PathId, body: CardIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     return members.add_card(rt, owner.tenant_id, member_id, body.card)
 
 
 @router.post("/members/{member_id}/adjust", responses=responses(
     errors.NotFound, errors.InvalidInput, errors.InsufficientPoints,
     errors.IdempotencyMismatch))
-def adjust(member_id: int, body: AdjustIn, owner: Owner, rt: RuntimeDep,
+def adjust(member_id: PathId, body: AdjustIn, owner: Owner, rt: RuntimeDep,
            key: IdempotencyKey) -> dict[str, Any]:
     """Add or take away points by hand; a reason is required and kept in the history."""
     return members.adjust(rt, owner.tenant_id, member_id, points=body.points,
@@ -181,13 +181,13 @@ def merge(body: MergeIn, owner: Owner, rt: RuntimeDep, key: IdempotencyKey) -> d
 
 
 @router.get("/members/{member_id}/history", responses=NF)
-def history(member_id: int, owner: Owner, rt: RuntimeDep, limit: int = 50,
-            before_id: int | None = None) -> list[dict[str, Any]]:
+def history(member_id: PathId, owner: Owner, rt: RuntimeDep, limit: int = 50,
+            before_id: QueryId = None) -> list[dict[str, Any]]:
     return members.history(rt, owner.tenant_id, member_id, limit=limit, before_id=before_id)
 
 
 @router.get("/members/{member_id}/referral", responses=NF)
-def referral(member_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def referral(member_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     """The member's referral code and link, who invited them and how many they invited."""
     return rewards.referral_info(rt, owner.tenant_id, member_id)
 
@@ -206,19 +206,19 @@ def put_rewards(body: RewardSettingsIn, owner: Owner, rt: RuntimeDep) -> dict[st
 
 
 @router.get("/members/{member_id}/lots", responses=NF)
-def lots(member_id: int, owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+def lots(member_id: PathId, owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
     return members.lots(rt, owner.tenant_id, member_id)
 
 
 @router.get("/receipts")
-def list_receipts(owner: Owner, rt: RuntimeDep, member_id: int | None = None, limit: int = 50,
-                  before_id: int | None = None) -> list[dict[str, Any]]:
+def list_receipts(owner: Owner, rt: RuntimeDep, member_id: QueryId = None, limit: int = 50,
+                  before_id: QueryId = None) -> list[dict[str, Any]]:
     return ledger_admin.receipts_list(rt, owner.tenant_id, member_id=member_id, limit=limit,
                                  before_id=before_id)
 
 
 @router.get("/receipts/{receipt_id}", responses=NF)
-def get_receipt(receipt_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def get_receipt(receipt_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     return ledger_admin.receipt(rt, owner.tenant_id, receipt_id)
 
 

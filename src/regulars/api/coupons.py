@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from regulars import errors
-from regulars.api.deps import Owner, RuntimeDep
+from regulars.api.deps import Owner, PathId, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.promotion_schemas import CouponCodesIn, CouponSeriesIn
 from regulars.services import coupons
@@ -28,14 +28,14 @@ def list_series(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
 
 
 @router.get("/{series_id}", responses=responses(errors.NotFound))
-def get_series(series_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def get_series(series_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     """The series with how many codes it issued and how many uses they took."""
     return coupons.get_series(rt, owner.tenant_id, series_id)
 
 
 @router.post("/{series_id}/codes", status_code=201,
              responses=responses(errors.NotFound, errors.InvalidInput))
-def generate_codes(series_id: int, body: CouponCodesIn, owner: Owner,
+def generate_codes(series_id: PathId, body: CouponCodesIn, owner: Owner,
                    rt: RuntimeDep) -> dict[str, Any]:
     """Issue ``count`` new codes (bound to ``member_id`` when given). The codes are in this
     answer only: they cannot be read back later."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from regulars.errors import Forbidden, InvalidInput
@@ -60,3 +60,9 @@ async def get_idempotency_key(
 Till = Annotated[Principal, Depends(get_till)]
 Owner = Annotated[Principal, Depends(get_owner)]
 IdempotencyKey = Annotated[str, Depends(get_idempotency_key)]
+
+MAX_ID = 2**63 - 1
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""An id in a path: a positive 64-bit integer, else 422 before the database is asked."""
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]

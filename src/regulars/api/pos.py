@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from regulars import errors
-from regulars.api.deps import IdempotencyKey, RuntimeDep, Till
+from regulars.api.deps import IdempotencyKey, PathId, QueryId, RuntimeDep, Till
 from regulars.api.errors_doc import responses
 from regulars.api.openapi import NEW_MEMBER
 from regulars.api.schemas import (
@@ -87,7 +87,7 @@ def send_code(body: OtpIn, till: Till, rt: RuntimeDep) -> dict[str, Any]:
 
 @router.post("/receipts/{receipt_id}/refund", responses=responses(
     errors.InvalidInput, errors.NotFound, errors.IdempotencyMismatch, errors.RefundRefused))
-def refund(receipt_id: int, body: RefundIn, till: Till, rt: RuntimeDep, key: IdempotencyKey,
+def refund(receipt_id: PathId, body: RefundIn, till: Till, rt: RuntimeDep, key: IdempotencyKey,
            response: Response) -> dict[str, Any]:
     """Refund some lines and quantities, or (no ``lines``) everything left on the receipt."""
     lines = None if body.lines is None else [(ln.line_no, ln.milli()) for ln in body.lines]
@@ -98,7 +98,7 @@ def refund(receipt_id: int, body: RefundIn, till: Till, rt: RuntimeDep, key: Ide
 
 @router.post("/receipts/{receipt_id}/void", responses=responses(
     errors.NotFound, errors.IdempotencyMismatch, errors.VoidRefused))
-def void(receipt_id: int, till: Till, rt: RuntimeDep, key: IdempotencyKey,
+def void(receipt_id: PathId, till: Till, rt: RuntimeDep, key: IdempotencyKey,
          response: Response) -> dict[str, Any]:
     """Cancel a receipt within the program's void window: every point it moved goes back."""
     outcome = checkout.refund(rt, till, receipt_id, None, key=key,
@@ -107,7 +107,7 @@ def void(receipt_id: int, till: Till, rt: RuntimeDep, key: IdempotencyKey,
 
 
 @router.get("/receipts/{receipt_id}", responses=responses(errors.NotFound))
-def receipt(receipt_id: int, till: Till, rt: RuntimeDep) -> dict[str, Any]:
+def receipt(receipt_id: PathId, till: Till, rt: RuntimeDep) -> dict[str, Any]:
     return checkout.receipt(rt, till, receipt_id)
 
 
@@ -118,7 +118,7 @@ def receipt_by_number(receipt_id: str, till: Till, rt: RuntimeDep) -> dict[str, 
 
 
 @router.post("/holds/{hold_id}/release", status_code=204, responses=responses(errors.NotFound))
-def release_hold(hold_id: int, till: Till, rt: RuntimeDep) -> Response:
+def release_hold(hold_id: PathId, till: Till, rt: RuntimeDep) -> Response:
     checkout.release_hold(rt, till, hold_id)
     return Response(status_code=204)
 
@@ -141,12 +141,12 @@ def lookup(body: MemberRefIn, till: Till, rt: RuntimeDep) -> dict[str, Any]:
 
 
 @router.get("/members/{member_id}/history", responses=responses(errors.NotFound))
-def history(member_id: int, till: Till, rt: RuntimeDep, limit: int = 50,
-            before_id: int | None = None) -> list[dict[str, Any]]:
+def history(member_id: PathId, till: Till, rt: RuntimeDep, limit: int = 50,
+            before_id: QueryId = None) -> list[dict[str, Any]]:
     return members.history(rt, till.tenant_id, member_id, limit=limit, before_id=before_id)
 
 
 @router.get("/members/{member_id}/referral", responses=responses(errors.NotFound))
-def referral(member_id: int, till: Till, rt: RuntimeDep) -> dict[str, Any]:
+def referral(member_id: PathId, till: Till, rt: RuntimeDep) -> dict[str, Any]:
     """The member's referral code and link, to print or show at the till."""
     return rewards.referral_info(rt, till.tenant_id, member_id)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from regulars.api.schemas import IsoDate, NonNegative, Strict, Text64
+from regulars.api.schemas import Id, IsoDate, NonNegative, Strict, Text64
 from regulars.domain.budgets import Limits
 from regulars.domain.budgets import Period as UsePeriod
 from regulars.domain.promotions import (
@@ -136,7 +136,7 @@ class IssueCouponIn(Strict):
     """At commit, a code of coupon series ``series_id`` is issued to the receipt's member."""
 
     kind: Literal["issue_coupon"]
-    series_id: Annotated[int, Field(ge=1)]
+    series_id: Id
 
     def to_effect(self) -> Effect:
         return IssueCoupon(series_id=self.series_id)
@@ -216,9 +216,9 @@ class PromotionIn(Strict):
     stacking: Literal["exclusive", "best_of", "stackable"] = "stackable"
     priority: Annotated[int, Field(ge=-1000, le=1000)] = 0
     schedule: ScheduleIn = ScheduleIn()
-    store_ids: Annotated[list[int], Field(min_length=1, max_length=1000)] | None = None
+    store_ids: Annotated[list[Id], Field(min_length=1, max_length=1000)] | None = None
     limits: LimitsIn = LimitsIn()
-    segment_id: int | None = Field(
+    segment_id: Id | None = Field(
         default=None, description="Only members in this segment at quote/commit time get the "
                                   "promotion, and it draws from the targeted budget bucket")
     control_share_bp: Annotated[int, Field(ge=0, le=5000)] = Field(
@@ -297,4 +297,4 @@ class CouponSeriesIn(Strict):
 
 class CouponCodesIn(Strict):
     count: Annotated[int, Field(ge=1, le=100_000)]
-    member_id: int | None = Field(default=None, description="bind every code to this member")
+    member_id: Id | None = Field(default=None, description="bind every code to this member")

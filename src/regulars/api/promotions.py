@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 
 from regulars import errors
-from regulars.api.deps import Owner, RuntimeDep
+from regulars.api.deps import Owner, PathId, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.promotion_schemas import BudgetIn, PromotionIn
 from regulars.services import budgets, promotions
@@ -33,33 +33,33 @@ def list_promotions(owner: Owner, rt: RuntimeDep,
 
 
 @router.get("/{promotion_id}", responses=NF)
-def get_promotion(promotion_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def get_promotion(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     return promotions.get(rt, owner.tenant_id, promotion_id)
 
 
 @router.put("/{promotion_id}", responses=responses(errors.NotFound, errors.InvalidInput,
                                                    errors.Conflict))
-def put_promotion(promotion_id: int, body: PromotionIn, owner: Owner,
+def put_promotion(promotion_id: PathId, body: PromotionIn, owner: Owner,
                   rt: RuntimeDep) -> dict[str, Any]:
     """Replace the promotion's definition: saves the next version."""
     return promotions.update(rt, owner.tenant_id, promotion_id, body.to_draft())
 
 
 @router.post("/{promotion_id}/archive", responses=NF)
-def archive_promotion(promotion_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def archive_promotion(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     """Stop the promotion for good; archiving it twice is harmless."""
     return promotions.archive(rt, owner.tenant_id, promotion_id)
 
 
 @router.get("/{promotion_id}/burn", responses=NF)
-def promotion_burn(promotion_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def promotion_burn(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     """The promotion's budget over its life (cap, spent, remaining) and what receipts of the
     current local month got from it, net of refunds."""
     return budgets.promotion_burn(rt, owner.tenant_id, promotion_id)
 
 
 @router.get("/{promotion_id}/groups", responses=NF)
-def promotion_groups(promotion_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def promotion_groups(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     """Members recorded at commit in the promotion's ``test`` and ``control`` groups, and its
     current ``control_share_bp``."""
     return promotions.groups(rt, owner.tenant_id, promotion_id)

@@ -12,6 +12,9 @@ from regulars.services.members import MemberRef, Registration
 
 Text64 = Annotated[str, Field(min_length=1, max_length=64)]
 NonNegative = Annotated[int, Field(ge=0, le=10**15)]
+Id = Annotated[int, Field(ge=1, le=2**63 - 1, description="an id Regulars gave")]
+"""Ids are positive 64-bit integers: anything else is refused as bad input (422) before it
+reaches the database, which could not even compare it."""
 
 
 def _from_iso(kind: type[date] | type[datetime]) -> Any:
@@ -44,7 +47,7 @@ class MemberRefIn(Strict):
     phone: Annotated[str, Field(max_length=40)] | None = None
     card: Annotated[str, Field(max_length=40)] | None = None
     qr: Annotated[str, Field(max_length=64)] | None = None
-    id: int | None = None
+    id: Id | None = None
 
     @model_validator(mode="after")
     def _one(self) -> MemberRefIn:
@@ -106,8 +109,8 @@ class CommitIn(SaleIn):
     receipt_id: Text64 = Field(description="the till's own receipt number, unique per till")
     occurred_at: IsoDateTime | None = Field(
         default=None, description="when the sale happened, for a till that was offline")
-    hold_id: int | None = None
-    staff_id: int | None = None
+    hold_id: Id | None = None
+    staff_id: Id | None = None
     otp_code: Annotated[str, Field(max_length=12)] | None = Field(
         default=None, description="the one-time code sent to the member's phone (POST "
                                   "/v1/pos/otp), needed when points_to_spend is above the "
@@ -152,7 +155,7 @@ class MemberIn(Strict):
     birthday: IsoDate | None = None
     consent: str = "full"
     profile: dict[str, Any] | None = None
-    referrer_id: int | None = None
+    referrer_id: Id | None = None
     referral_code: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
         default=None, description="the inviting member's code (give this or referrer_id)")
     device_token: Annotated[str, Field(min_length=8, max_length=200)] | None = Field(
@@ -182,8 +185,8 @@ class AdjustIn(Strict):
 
 
 class MergeIn(Strict):
-    source_id: int
-    target_id: int
+    source_id: Id
+    target_id: Id
 
 
 class StoreIn(Strict):
@@ -192,7 +195,7 @@ class StoreIn(Strict):
 
 
 class TerminalIn(Strict):
-    store_id: int
+    store_id: Id
     code: Text64
     name: Annotated[str, Field(max_length=200)] = ""
 
@@ -201,7 +204,7 @@ class StaffIn(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     email: Annotated[str, Field(max_length=254)] | None = None
     role: str
-    store_id: int | None = None
+    store_id: Id | None = None
 
 
 class KeyIn(Strict):

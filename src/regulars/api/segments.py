@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from regulars import errors
-from regulars.api.deps import Owner, RuntimeDep
+from regulars.api.deps import Offset, Owner, PathId, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.promotion_schemas import SegmentIn
 from regulars.services import segments
@@ -28,12 +28,12 @@ def list_segments(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
 
 
 @router.get("/{segment_id}", responses=NF)
-def get_segment(segment_id: int, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def get_segment(segment_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     return segments.get(rt, owner.tenant_id, segment_id)
 
 
 @router.put("/{segment_id}", responses=responses(errors.NotFound, errors.InvalidInput))
-def put_segment(segment_id: int, body: SegmentIn, owner: Owner,
+def put_segment(segment_id: PathId, body: SegmentIn, owner: Owner,
                 rt: RuntimeDep) -> dict[str, Any]:
     """Replace the segment's name and rules; promotions naming it follow at once."""
     return segments.update(rt, owner.tenant_id, segment_id, body.to_draft())
@@ -41,7 +41,7 @@ def put_segment(segment_id: int, body: SegmentIn, owner: Owner,
 
 @router.get("/{segment_id}/members", responses=responses(errors.NotFound,
                                                          errors.InvalidInput))
-def segment_members(segment_id: int, owner: Owner, rt: RuntimeDep, limit: int = 100,
-                    offset: int = 0) -> dict[str, Any]:
+def segment_members(segment_id: PathId, owner: Owner, rt: RuntimeDep, limit: int = 100,
+                    offset: Offset = 0) -> dict[str, Any]:
     """A page of the member ids in the segment now, by id, and the total."""
     return segments.members(rt, owner.tenant_id, segment_id, limit=limit, offset=offset)
