@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from regulars.db import ledger, members, receipts
+from regulars.db import ledger, members, receipts, tenancy
 from regulars.db.ledger import EntryContext, Shortfall
 from regulars.domain.ledger import EntryCode, Posting, SystemAccount
 from regulars.domain.money import prorate
@@ -142,6 +143,8 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                 now=now, terminal_id=principal.terminal_id, store_id=principal.store_id)
     receipts.update_receipt(conn, tenant_id, receipt_id, status=status,
                             refunded_paid_minor=receipt["refunded_paid_minor"] + paid_back)
+    if member_id is not None:
+        _count_spend(conn, receipt, status=status, paid_back=paid_back)
     refund_id = receipts.insert_refund(
         conn, tenant_id=tenant_id, receipt_id=receipt_id, terminal_id=principal.terminal_id,
         kind="void" if void else "refund", paid_minor=paid_back, points_reversed=reverse,
@@ -157,6 +160,23 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                        "occurred_at": now.isoformat()},
             "entries": entry_ids, "member_id": member_id, "balance_points": balance,
             **({"issued_coupons_voided": voided_coupons} if voided_coupons else {})}
+
+
+def _count_spend(conn: Connection, receipt: dict[str, Any], *, status: str,
+                 paid_back: int) -> None:
+    """Take what a refund or void removed from the receipt's qualifying spend off the
+    member's day (the receipt row is locked, so ``receipt`` is what this changed)."""
+    before = receipts.qualifying(receipt)
+    after = receipts.qualifying(
+        {**receipt, "status": status,
+         "refunded_paid_minor": receipt["refunded_paid_minor"] + paid_back})
+    if after != before:
+        tenant = tenancy.get_tenant(conn, receipt["tenant_id"])
+        assert tenant is not None
+        at = receipt["occurred_at"]
+        receipts.add_spend(conn, tenant_id=tenant.id, member_id=receipt["member_id"],
+                           day=receipts.local_day(at, ZoneInfo(tenant.timezone)),
+                           net_minor=after - before, at=at)
 
 
 def _wanted(rows: dict[int, dict[str, Any]],
