@@ -13,11 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, select, update
 
 from regulars.db import ledger, members, pricing, receipts, tenancy
+from regulars.db.migrate import alembic_config, upgrade
 from regulars.db.tables import accounts, holds, lots, spend_days
 from regulars.db.tables import receipts as receipt_table
 from regulars.domain.program import window_starts
@@ -224,7 +226,9 @@ def test_offline_receipts_merges_debt_and_local_midnight(rt: Runtime, clock: Fak
         rows = conn.execute(select(spend_days.c.member_id, spend_days.c.day).where(
             spend_days.c.tenant_id == pos.tenant_id)).all()
     assert {member for member, _ in rows} == {a}
-    assert len(rows) == 3  # 28 December (offline), 31 December, 1 January
+    # 29 December (offline), 31 December, 1 January, and the lifetime total.
+    assert sorted(day.isoformat() for _, day in rows) == [
+        "2025-12-29", "2025-12-31", "2026-01-01", receipts.LIFETIME_DAY.isoformat()]
 
 
 def test_the_check_finds_wrong_totals_and_a_rebuild_follows_the_time_zone(
@@ -233,18 +237,29 @@ def test_the_check_finds_wrong_totals_and_a_rebuild_follows_the_time_zone(
     clock.now = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # 01:30 on 3 March in Moscow
     pos.commit(member_id, BASKET, receipt="R-1")
     assert ledger_admin.check(rt) == []
+    for day in (datetime(2026, 3, 3).date(), receipts.LIFETIME_DAY):
+        with rt.db.write() as conn:
+            conn.execute(update(spend_days).where(spend_days.c.tenant_id == pos.tenant_id,
+                                                  spend_days.c.day == day)
+                         .values(net_minor=spend_days.c.net_minor + 1))
+        problems = ledger_admin.check(rt)
+        assert [(p["kind"], p["day"]) for p in problems] == [("spend_day", day.isoformat())]
+        with rt.db.write() as conn:
+            conn.execute(update(spend_days).where(spend_days.c.tenant_id == pos.tenant_id,
+                                                  spend_days.c.day == day)
+                         .values(net_minor=spend_days.c.net_minor - 1))
+    # A row that says its day ended earlier than a receipt it counts is wrong too.
     with rt.db.write() as conn:
         conn.execute(update(spend_days).where(spend_days.c.tenant_id == pos.tenant_id)
-                     .values(net_minor=spend_days.c.net_minor + 1))
-    problems = ledger_admin.check(rt)
-    assert [p["kind"] for p in problems] == ["spend_day"]
-    assert problems[0]["day"] == "2026-03-03"
+                     .values(last_at=clock.now - timedelta(seconds=1)))
+    assert len(ledger_admin.check(rt)) == 2
     # In UTC the receipt falls on 2 March: the rows in Moscow days disagree until rebuilt.
     with rt.db.write() as conn:
         assert receipts.spend_day_problems(conn, pos.tenant_id, UTC) != []
-        assert receipts.rebuild_spend_days(conn, pos.tenant_id, UTC) == 1
+        assert receipts.rebuild_spend_days(conn, pos.tenant_id, UTC) == 2
         assert receipts.spend_day_problems(conn, pos.tenant_id, UTC) == []
-        assert conn.execute(select(spend_days.c.day)).scalar_one().isoformat() == "2026-03-02"
+        assert sorted(d.isoformat() for d in conn.execute(select(spend_days.c.day)).scalars()
+                      ) == ["2026-03-02", receipts.LIFETIME_DAY.isoformat()]
         receipts.rebuild_spend_days(conn, pos.tenant_id, ZoneInfo("Europe/Moscow"))
     assert ledger_admin.check(rt) == []
 
@@ -256,10 +271,58 @@ def test_concurrent_commits_of_one_member_and_day_all_count(
                                                 receipt=f"T-{i}"))
     assert all(isinstance(body, dict) for body in paid)
     with rt.db.read() as conn:
-        total = conn.execute(select(spend_days.c.net_minor).where(
-            spend_days.c.member_id == member_id)).scalar_one()
-    assert total == sum(1_000 + i for i in range(8))
+        totals = conn.execute(select(spend_days.c.net_minor).where(
+            spend_days.c.member_id == member_id)).scalars().all()
+    assert totals == [sum(1_000 + i for i in range(8))] * 2  # the day, and the lifetime
     assert ledger_admin.check(rt) == []
+
+
+def test_commits_refunds_and_a_merge_of_one_member_run_together(
+        pos: Pos, rt: Runtime, clock: FakeClock) -> None:
+    """They take the spend rows and the account row in the same order: none deadlocks."""
+    a, b = pos.register(1)["id"], pos.register(2)["id"]
+    sold = [pos.commit(a, BASKET, receipt=f"R-{n}")["receipt"]["id"] for n in range(4)]
+    pos.commit(b, BASKET, receipt="R-b")
+
+    def call(i: int) -> object:
+        if i < 4:
+            return pos.refund(sold[i], [(2, 1000)], key=f"refund-{i}")
+        if i < 8:
+            return pos.commit(a, BASKET, receipt=f"R-more-{i}")
+        return member_service.merge(rt, pos.tenant_id, source_id=b, target_id=a,
+                                    key="merge")
+
+    results = run_together(9, call)
+    assert all(isinstance(r, dict) for r in results), results
+    assert ledger_admin.check(rt) == []
+    assert _together(rt, pos, a, now=clock.now, until=clock.now) == \
+        _separate(rt, pos, a, now=clock.now, until=clock.now)
+
+
+def test_the_migration_fills_the_totals_from_existing_receipts(
+        pos: Pos, rt: Runtime, clock: FakeClock, database_url: str) -> None:
+    a, b = pos.register(1)["id"], pos.register(2)["id"]
+    sold = [pos.commit(member, BASKET, receipt=f"R-{n}")["receipt"]["id"]
+            for n, member in enumerate((a, b, a))]
+    pos.refund(sold[0], [(2, 1000)], key="refund-0")
+    pos.void(sold[1], key="void-1")
+    clock.advance(days=500)
+    pos.commit(a, BASKET, receipt="R-late")
+    config = alembic_config()
+    with rt.db.engine.connect() as conn:
+        # Alembic manages its own transaction (see regulars.db.migrate.upgrade).
+        conn = conn.execution_options(regulars_write=True)
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0010")
+        conn.commit()
+    upgrade(rt.db.engine)
+    assert ledger_admin.check(rt) == []
+    with rt.db.read() as conn:
+        # a: two days and the lifetime; b: none, its only receipt is voided.
+        assert len(conn.execute(select(spend_days.c.day)).all()) == 3
+    for until in (clock.now, clock.now - timedelta(days=400)):
+        assert _together(rt, pos, a, now=until, until=until) == \
+            _separate(rt, pos, a, now=until, until=until)
 
 
 # Random histories -----------------------------------------------------------------------------
@@ -274,6 +337,7 @@ operations = st.lists(st.one_of(
     st.tuples(st.just("void"), st.integers(0, 50)),
     st.tuples(st.just("merge"), st.integers(0, 3), st.integers(0, 3)),
     st.tuples(st.just("advance"), st.integers(1, 20 * 60)),
+    st.tuples(st.just("advance"), st.integers(1, 400 * 24 * 60)),  # spans years
 ), min_size=1, max_size=25)
 
 

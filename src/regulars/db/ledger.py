@@ -23,6 +23,7 @@ from sqlalchemy import (
     case,
     func,
     insert,
+    literal_column,
     select,
     text,
     update,
@@ -121,13 +122,17 @@ def unspendable_lots(account_id: Any) -> Any:
     ``ix_lots_pending`` and ``ix_lots_open``, however many lots the member has gathered.
     """
     now = bindparam("now", type_=lots.c.available_at.type)
+    # ``remaining > 0`` as a literal, not a parameter: only then may a prepared statement's
+    # generic plan use the partial indexes (PostgreSQL otherwise plans it again every time).
     open_lot = (lots.c.tenant_id == bindparam("tenant_id"), lots.c.account_id == account_id,
-                lots.c.remaining > 0)
+                lots.c.remaining > literal_column("0"))
+    # Each read through its own index; a lot both pending and due counts with the due ones.
     pending = (select(func.coalesce(func.sum(lots.c.remaining), 0))
-               .where(*open_lot, lots.c.available_at > now).scalar_subquery())
+               .where(*open_lot, lots.c.available_at > now,
+                      lots.c.expires_at.is_(None) | (lots.c.expires_at > now))
+               .scalar_subquery())
     due = (select(func.coalesce(func.sum(lots.c.remaining), 0))
-           .where(*open_lot, lots.c.expires_at <= now, lots.c.available_at <= now)
-           .scalar_subquery())
+           .where(*open_lot, lots.c.expires_at <= now).scalar_subquery())
     return pending + due
 
 

@@ -6,8 +6,9 @@ level windows.
 Four statements before (program version, member, lots and holds, receipts): on PostgreSQL a
 quote's reads are now one round trip. Every part is scoped by ``tenant_id``; a member of
 another tenant is simply not found. Its cost does not grow with the member's history: spend
-comes from one row per day with purchases (``spend_days``), points from the cached balance
-less the few pending or due lots (:func:`regulars.db.ledger.unspendable_lots`).
+comes from a row per day with purchases since 1 January of last year and a lifetime row
+(``spend_days``), points from the cached balance less the few pending or due lots
+(:func:`regulars.db.ledger.unspendable_lots`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import Connection, and_, bindparam, func, select
 from regulars.db.ledger import spendable_of, unspendable_lots
 from regulars.db.members import MemberRow, member_columns, row_to_member
 from regulars.db.receipts import spend_sums_query, spend_windows_params
-from regulars.db.tables import accounts, holds, member_identifiers, members, programs, spend_days
+from regulars.db.tables import accounts, holds, member_identifiers, members, programs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,10 +61,7 @@ def _statement(*, by_identifier: bool) -> Any:
         member_id = bindparam("member_id")
     # Qualifying spend (paid less refunded, voided excluded) up to ``until`` inclusive, as
     # :func:`regulars.db.receipts.spend_sums` sums it, with the member id to join on.
-    spend = (spend_sums_query(member_id)
-             .add_columns(spend_days.c.member_id.label("member_id"))
-             .group_by(spend_days.c.member_id)
-             .subquery("spend"))
+    spend = spend_sums_query(member_id, by_member=True).subquery("spend")
     version = (select(func.max(programs.c.version))
                .where(programs.c.tenant_id == bindparam("tenant_id")).scalar_subquery())
     lapsed = (select(func.coalesce(func.sum(holds.c.points), 0))

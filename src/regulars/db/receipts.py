@@ -163,8 +163,9 @@ WITH new_receipt AS (
     RETURNING 1
 ), spend AS (
     INSERT INTO spend_days (tenant_id, member_id, day, net_minor, last_at)
-    SELECT :tenant_id, r.member_id, :spend_day, :spend_minor, :occurred_at
+    SELECT :tenant_id, r.member_id, d.day, :spend_minor, :occurred_at
     FROM new_receipt r
+    CROSS JOIN (VALUES (:spend_day), (:lifetime_day)) AS d(day)
     WHERE r.member_id IS NOT NULL
     ON CONFLICT (tenant_id, member_id, day) DO UPDATE
     SET net_minor = spend_days.net_minor + excluded.net_minor,
@@ -174,7 +175,8 @@ WITH new_receipt AS (
 SELECT r.id, (SELECT count(*) FROM new_lines) AS lines FROM new_receipt r
 """).bindparams(bindparam("occurred_at", type_=receipts.c.occurred_at.type),
                 bindparam("recorded_at", type_=receipts.c.recorded_at.type),
-                bindparam("spend_day", type_=Date()))
+                bindparam("spend_day", type_=Date()),
+                bindparam("lifetime_day", type_=Date()))
 
 
 def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]], *, day: date,
@@ -190,7 +192,7 @@ def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]], *, 
                                  **line} for line in lines])
         return receipt_id
     params = {**values, "response": json.dumps(values["response"]), "spend_day": day,
-              "spend_minor": qualifying(values)}
+              "lifetime_day": LIFETIME_DAY, "spend_minor": qualifying(values)}
     for column in _LINE_COLUMNS:
         params[f"line_{column}"] = [line[column] for line in lines]
     row = conn.execute(_INSERT_RECEIPT_PG, params).one()
@@ -326,21 +328,25 @@ def local_day(at: datetime, zone: tzinfo) -> date:
     return at.astimezone(zone).date()
 
 
+LIFETIME_DAY = date(9999, 12, 31)
+"""The ``spend_days`` row of this day holds the member's lifetime total (every day's rows)."""
+
+
 def add_spend(conn: Connection, *, tenant_id: int, member_id: int, day: date, net_minor: int,
               at: datetime) -> None:
-    """Count ``net_minor`` more (or less, when negative) in a member's day, for a receipt
-    made at ``at`` on that day. One upsert that adds to the row: concurrent writers to the
-    same member and day queue on the row and none of their amounts is lost."""
-    values = {"tenant_id": tenant_id, "member_id": member_id, "day": day,
-              "net_minor": net_minor, "last_at": at}
+    """Count ``net_minor`` more (or less, when negative) in a member's day and lifetime total,
+    for a receipt made at ``at`` on that day. One upsert that adds to the rows: concurrent
+    writers to the same member queue on them and none of their amounts is lost."""
+    values = [{"tenant_id": tenant_id, "member_id": member_id, "day": row_day,
+               "net_minor": net_minor, "last_at": at} for row_day in (day, LIFETIME_DAY)]
     if conn.dialect.name == "postgresql":
-        pg = postgresql.insert(spend_days).values(**values)
+        pg = postgresql.insert(spend_days).values(values)
         conn.execute(pg.on_conflict_do_update(
             index_elements=[spend_days.c.tenant_id, spend_days.c.member_id, spend_days.c.day],
             set_={"net_minor": spend_days.c.net_minor + pg.excluded.net_minor,
                   "last_at": func.greatest(spend_days.c.last_at, pg.excluded.last_at)}))
         return
-    lite = sqlite.insert(spend_days).values(**values)
+    lite = sqlite.insert(spend_days).values(values)
     conn.execute(lite.on_conflict_do_update(
         index_elements=[spend_days.c.tenant_id, spend_days.c.member_id, spend_days.c.day],
         set_={"net_minor": spend_days.c.net_minor + lite.excluded.net_minor,
@@ -371,18 +377,20 @@ def spend_sums(conn: Connection, tenant_id: int, member_id: int, *, until: datet
     return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
 
-def spend_sums_query(member_id: Any) -> Any:
+def spend_sums_query(member_id: Any, *, by_member: bool = False) -> Any:
     """Qualifying spend of ``member_id`` (a bind parameter or a scalar subquery) as
     :func:`spend_sums` reads it: columns ``lifetime``, ``rolling``, ``this_year`` and
-    ``last_year``, with the bind parameters ``tenant_id`` and those of
-    :func:`spend_windows_params`. :mod:`regulars.db.pricing` embeds it too.
+    ``last_year`` (and ``member_id``, grouped by it, when ``by_member``), with the bind
+    parameters ``tenant_id`` and those of :func:`spend_windows_params`.
+    :mod:`regulars.db.pricing` embeds it too.
 
-    It reads the member's ``spend_days`` rows up to the day of ``until``, one per local day
-    with purchases. Days before that day count whole, and so does that day when its latest
-    receipt is not after ``until``; otherwise (a till sending a receipt made earlier that
-    day) that one day's receipts up to ``until`` are summed instead. The windows start at
-    local midnight, which is where the rows' days start, so the sums are exactly those of the
-    receipts themselves.
+    It reads the member's ``spend_days`` rows from the start of last calendar year on (one per
+    local day with purchases, at most 731 before the day of ``until``) and the lifetime row.
+    Days before the day of ``until`` count whole, and so does that day when its latest receipt
+    is not after ``until``; otherwise (a till sending a receipt made earlier that day than
+    others) that one day's receipts up to ``until`` are summed instead. The lifetime is the
+    lifetime row less the days after ``until``. The windows start at local midnight, which is
+    where the rows' days start, so the sums are exactly those of the receipts themselves.
     """
     days = spend_days.c
     at = receipts.c.occurred_at
@@ -393,6 +401,7 @@ def spend_sums_query(member_id: Any) -> Any:
     def day(name: str) -> Any:
         return bindparam(name, type_=Date())
 
+    until_day = day("until_day")
     until_day_receipts = (
         select(func.coalesce(func.sum(receipts.c.paid_minor - receipts.c.refunded_paid_minor),
                              0))
@@ -400,20 +409,31 @@ def spend_sums_query(member_id: Any) -> Any:
                receipts.c.member_id == days.member_id, receipts.c.status != "voided",
                at >= moment("until_day_start"), at <= moment("until"))
         .scalar_subquery())
-    part = case(((days.day < day("until_day")) | (days.last_at <= moment("until")),
-                 days.net_minor), else_=until_day_receipts)
+    # What each row counts up to ``until`` (nothing after its day; the lifetime row is dated
+    # after every day). Computed once per row, so the statement stays short.
+    rows = select(days.member_id, days.day, days.net_minor, case(
+        (days.day > until_day, 0),
+        ((days.day < until_day) | (days.last_at <= moment("until")), days.net_minor),
+        else_=until_day_receipts).label("part"),
+    ).where(days.tenant_id == bindparam("tenant_id"), days.member_id == member_id,
+            days.day >= day("last_year_day")).subquery("spend_rows")
+    row = rows.c
+    lifetime = case((row.day == bindparam("lifetime_day", LIFETIME_DAY, type_=Date()),
+                     row.net_minor),
+                    (row.day >= until_day, row.part - row.net_minor), else_=0)
 
     def window(condition: Any) -> Any:
-        return func.coalesce(func.sum(case((condition, part), else_=0)), 0)
+        return func.coalesce(func.sum(case((condition, row.part), else_=0)), 0)
 
-    return select(
-        func.coalesce(func.sum(part), 0).label("lifetime"),
-        window(days.day >= day("rolling_day")).label("rolling"),
-        window(days.day >= day("year_day")).label("this_year"),
-        window((days.day >= day("last_year_day")) & (days.day < day("year_day")))
-        .label("last_year"),
-    ).where(days.tenant_id == bindparam("tenant_id"), days.member_id == member_id,
-            days.day <= day("until_day"))
+    query = select(
+        func.coalesce(func.sum(lifetime), 0).label("lifetime"),
+        window(row.day >= day("rolling_day")).label("rolling"),
+        window(row.day >= day("year_day")).label("this_year"),
+        window(row.day < day("year_day")).label("last_year"),
+    )
+    if by_member:
+        query = query.add_columns(row.member_id).group_by(row.member_id)
+    return query
 
 
 # Built once: it runs on every quote and commit.
@@ -424,7 +444,7 @@ def expected_spend_days(conn: Connection, tenant_id: int, zone: tzinfo
                         ) -> dict[tuple[int, date], tuple[int, datetime]]:
     """The ``spend_days`` rows a tenant's receipts make in ``zone``, read from the receipts
     themselves (for checks and rebuilds): (member, day) to (net, latest receipt), for the
-    days with a receipt that is not voided."""
+    days with a receipt that is not voided and for :data:`LIFETIME_DAY`."""
     found: dict[tuple[int, date], tuple[int, datetime]] = {}
     rows = conn.execute(
         select(receipts.c.member_id, receipts.c.paid_minor, receipts.c.refunded_paid_minor,
@@ -432,10 +452,11 @@ def expected_spend_days(conn: Connection, tenant_id: int, zone: tzinfo
         .where(receipts.c.tenant_id == tenant_id, receipts.c.member_id.is_not(None),
                receipts.c.status != "voided"))
     for r in rows:
-        key = (int(r.member_id), local_day(r.occurred_at, zone))
-        net, last = found.get(key, (0, r.occurred_at))
-        found[key] = (net + int(r.paid_minor) - int(r.refunded_paid_minor),
-                      max(last, r.occurred_at))
+        for key in ((int(r.member_id), local_day(r.occurred_at, zone)),
+                    (int(r.member_id), LIFETIME_DAY)):
+            net, last = found.get(key, (0, r.occurred_at))
+            found[key] = (net + int(r.paid_minor) - int(r.refunded_paid_minor),
+                          max(last, r.occurred_at))
     return found
 
 

@@ -72,10 +72,16 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
     budgets.give_back(conn, tenant_id, receipt_id, receipt["member_id"],
                       point_value_minor=program.point_value_minor, refunded=shares,
                       earned_back=earned_back)
+    fully = all(rows[n]["refunded_quantity_milli"] + _qty(wanted, n) == rows[n]["quantity_milli"]
+                for n in rows)
+    status = "voided" if void else ("refunded" if fully else "partially_refunded")
+    member_id = receipt["member_id"]
+    if member_id is not None:
+        # Before the account row, in the order a commit takes them (no deadlock between the two).
+        _count_spend(conn, receipt, status=status, paid_back=paid_back)
     debt = forgiven = 0
     reverse = earned_back
     entry_ids: dict[str, int] = {}
-    member_id = receipt["member_id"]
     if member_id is not None and (earned_back or spent_back):
         member = members.get_member(conn, tenant_id, member_id)
         assert member is not None
@@ -130,9 +136,6 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                     "the points this receipt earned were already spent, and the program "
                     "does not allow a negative balance", field="lines") from exc
 
-    fully = all(rows[n]["refunded_quantity_milli"] + _qty(wanted, n) == rows[n]["quantity_milli"]
-                for n in rows)
-    status = "voided" if void else ("refunded" if fully else "partially_refunded")
     voided_coupons = 0
     if status in ("voided", "refunded"):
         coupons.give_back(conn, tenant_id, receipt_id, now)
@@ -143,8 +146,6 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                 now=now, terminal_id=principal.terminal_id, store_id=principal.store_id)
     receipts.update_receipt(conn, tenant_id, receipt_id, status=status,
                             refunded_paid_minor=receipt["refunded_paid_minor"] + paid_back)
-    if member_id is not None:
-        _count_spend(conn, receipt, status=status, paid_back=paid_back)
     refund_id = receipts.insert_refund(
         conn, tenant_id=tenant_id, receipt_id=receipt_id, terminal_id=principal.terminal_id,
         kind="void" if void else "refund", paid_minor=paid_back, points_reversed=reverse,

@@ -3,8 +3,9 @@
 Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-22 16:00:00
-The level windows sum one row per member and local day (the tenant's time zone) instead of
-every receipt; the rows are filled here from the receipts already written. Spendable points
+The level windows sum one row per member and local day (the tenant's time zone), and a row
+with the member's lifetime total, instead of every receipt; the rows are filled here from the
+receipts already written. Spendable points
 start from the cached balance and leave out the pending lots, which ix_lots_pending finds.
 """
 
@@ -24,6 +25,7 @@ depends_on = None
 Id = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 OPEN = sa.text('remaining > 0')
 BATCH = 1000
+LIFETIME_DAY = date(9999, 12, 31)  # the row of a member's lifetime total
 
 
 def upgrade() -> None:
@@ -48,8 +50,8 @@ def upgrade() -> None:
 
 def _backfill() -> None:
     """One row per member and local day with a receipt that is not voided: its paid less
-    refunded amounts and its latest receipt (as the code writes them, see
-    regulars.db.receipts.expected_spend_days)."""
+    refunded amounts and its latest receipt; and one per member dated 9999-12-31 with the
+    lifetime total (as the code writes them, see regulars.db.receipts.expected_spend_days)."""
     conn = op.get_bind()
     sqlite = conn.dialect.name == 'sqlite'
     tenants = sa.table('tenants', sa.column('id'), sa.column('timezone'))
@@ -70,9 +72,10 @@ def _backfill() -> None:
                    receipts.c.status != 'voided'))
         for member_id, paid, refunded, at in rows:
             at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # SQLite: naive UTC
-            key = (int(member_id), at.astimezone(zone).date())
-            net, last = days.get(key, (0, at))
-            days[key] = (net + int(paid) - int(refunded), max(last, at))
+            for key in ((int(member_id), at.astimezone(zone).date()),
+                        (int(member_id), LIFETIME_DAY)):
+                net, last = days.get(key, (0, at))
+                days[key] = (net + int(paid) - int(refunded), max(last, at))
         values = [{'tenant_id': tenant_id, 'member_id': member_id, 'day': day,
                    'net_minor': net,
                    'last_at': last.astimezone(UTC).replace(tzinfo=None) if sqlite else last}
