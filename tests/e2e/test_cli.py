@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, insert, inspect, select, text
 from typer.testing import CliRunner
 
 from regulars.api.app import create_app
@@ -18,7 +18,7 @@ from regulars.cli.main import app
 from regulars.config import Settings
 from regulars.db.engine import Database, make_engine
 from regulars.db.migrate import current
-from regulars.db.tables import entries, tenants
+from regulars.db.tables import entries, spend_days, tenants
 from regulars.services import ledger_admin, members
 from regulars.services import tenants as tenant_service
 from regulars.services.members import MemberRef, Registration
@@ -207,4 +207,24 @@ def test_ledger_check_passes_a_clean_ledger_and_fails_a_corrupt_one(
     code, out, err = run("ledger", "check", "--database-url", database_url)
     assert code == 1, (out, err)
     assert "1 mismatches" in err
+
+
+def test_ledger_check_fails_spend_totals_that_disagree_with_the_receipts(
+        database_url: str, runtime_at: RuntimeAt) -> None:
+    rt = runtime_at(FakeClock())
+    created = tenant_service.create_tenant(rt, name="Shop", currency="EUR", locale="en_GB",
+                                           timezone="UTC", phone_region="GB")
+    member, _ = members.register(rt, created.tenant_id, Registration(phone="+44 20 7946 0018"))
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:  # spend counted for a day without any receipt
+            conn.execute(insert(spend_days).values(
+                tenant_id=created.tenant_id, member_id=member["id"],
+                day=datetime(2026, 3, 2).date(), net_minor=500,
+                last_at=datetime(2026, 3, 2, 10, tzinfo=UTC)))
+    finally:
+        engine.dispose()
+    code, out, err = run("ledger", "check", "--database-url", database_url)
+    assert code == 1, (out, err)
+    assert "spend_day" in err and "1 mismatches" in err
     assert f"'member_id': {member['id']}" in err or str(member["id"]) in err

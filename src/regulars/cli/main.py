@@ -124,7 +124,8 @@ def rewards_run(database_url: DatabaseOpt = None,
 
 @ledger_app.command("check")
 def ledger_check(database_url: DatabaseOpt = None) -> None:
-    """Reconcile cached balances with postings and open lots; exit 1 on any mismatch."""
+    """Reconcile cached balances with postings and open lots, and the qualifying spend per
+    member and day with the receipts; exit 1 on any mismatch."""
     rt = open_runtime(_settings(database_url), migrate=True)
     try:
         problems = ledger_admin.check(rt)
@@ -136,7 +137,7 @@ def ledger_check(database_url: DatabaseOpt = None) -> None:
         err.print(f"[red]{len(problems)} mismatches[/red]")
         raise typer.Exit(code=1)
     console.print("ledger is consistent: every entry balances, balance = postings = open "
-                  "lots − debt for every member")
+                  "lots − debt for every member, spend per day = receipts")
 
 
 @app.command()

@@ -1,24 +1,28 @@
 """What pricing a basket reads about a member, in one statement: the member and its points
-account, the tenant's current program version, the points in spendable lots, the points of
-holds past their expiry, and the qualifying spend over the level windows.
+account, the tenant's current program version, the points in open lots that cannot be spent
+yet or any more, the points of holds past their expiry, and the qualifying spend over the
+level windows.
 
 Four statements before (program version, member, lots and holds, receipts): on PostgreSQL a
 quote's reads are now one round trip. Every part is scoped by ``tenant_id``; a member of
-another tenant is simply not found.
+another tenant is simply not found. Its cost does not grow with the member's history: spend
+comes from a row per day with purchases since 1 January of last year and a lifetime row
+(``spend_days``), points from the cached balance less the few pending or due lots
+(:func:`regulars.db.ledger.unspendable_lots`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, select
 
+from regulars.db.ledger import spendable_of, unspendable_lots
 from regulars.db.members import MemberRow, member_columns, row_to_member
-from regulars.db.receipts import spend_sums_query
-from regulars.db.tables import accounts, holds, lots, member_identifiers, members, programs
-from regulars.db.tables import receipts as receipt_table
+from regulars.db.receipts import spend_sums_query, spend_windows_params
+from regulars.db.tables import accounts, holds, member_identifiers, members, programs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,8 +31,8 @@ class PricingReads:
 
     member: MemberRow
     program_version: int
-    lot_points: int
-    """Points in lots available at ``now`` and not expired."""
+    unspendable_points: int
+    """Points in open lots not yet available at ``now`` or already expired."""
     lapsed_held_points: int
     """Points of open holds past their expiry (still counted in ``member.held``)."""
     lifetime_minor: int
@@ -41,8 +45,9 @@ class PricingReads:
         """Spendable lots less live holds and debt (as
         :func:`regulars.db.ledger.spendable_points` counts them)."""
         member = self.member
-        live_held = member.held - self.lapsed_held_points if member.held else 0
-        return max(0, self.lot_points - live_held - member.debt)
+        return spendable_of(balance=member.balance, held=member.held,
+                            unspendable=self.unspendable_points,
+                            lapsed=self.lapsed_held_points)
 
 
 def _statement(*, by_identifier: bool) -> Any:
@@ -56,25 +61,17 @@ def _statement(*, by_identifier: bool) -> Any:
         member_id = bindparam("member_id")
     # Qualifying spend (paid less refunded, voided excluded) up to ``until`` inclusive, as
     # :func:`regulars.db.receipts.spend_sums` sums it, with the member id to join on.
-    spend = (spend_sums_query(member_id)
-             .add_columns(receipt_table.c.member_id.label("member_id"))
-             .group_by(receipt_table.c.member_id)
-             .subquery("spend"))
+    spend = spend_sums_query(member_id, by_member=True).subquery("spend")
     version = (select(func.max(programs.c.version))
                .where(programs.c.tenant_id == bindparam("tenant_id")).scalar_subquery())
-    lot_points = (select(func.coalesce(func.sum(lots.c.remaining), 0))
-                  .where(lots.c.tenant_id == bindparam("tenant_id"),
-                         lots.c.account_id == accounts.c.id, lots.c.remaining > 0,
-                         lots.c.available_at <= bindparam("now"),
-                         lots.c.expires_at.is_(None) | (lots.c.expires_at > bindparam("now")))
-                  .scalar_subquery())
     lapsed = (select(func.coalesce(func.sum(holds.c.points), 0))
               .where(holds.c.tenant_id == bindparam("tenant_id"),
                      holds.c.account_id == accounts.c.id, holds.c.status == "open",
                      holds.c.expires_at <= bindparam("now"))
               .scalar_subquery())
     return (select(*member_columns(), version.label("program_version"),
-                   lot_points.label("lot_points"), lapsed.label("lapsed_held_points"),
+                   unspendable_lots(accounts.c.id).label("unspendable"),
+                   lapsed.label("lapsed_held_points"),
                    spend.c.lifetime, spend.c.rolling, spend.c.this_year, spend.c.last_year)
             .select_from(members)
             .join(accounts, and_(accounts.c.member_id == members.c.id,
@@ -90,13 +87,12 @@ _BY_ID = _statement(by_identifier=False)
 
 def pricing_reads(conn: Connection, tenant_id: int, *, identifier: tuple[str, str] | None,
                   member_id: int | None, now: datetime, until: datetime,
-                  rolling_from: datetime, year_from: datetime,
-                  last_year_from: datetime) -> PricingReads | None:
+                  zone: tzinfo) -> PricingReads | None:
     """The member named by ``identifier`` (kind, normalised value) or by ``member_id``, or
-    ``None``. A merged member is returned as it is (the caller follows the merge)."""
-    params: dict[str, Any] = {
-        "tenant_id": tenant_id, "now": now, "until": until, "rolling_from": rolling_from,
-        "year_from": year_from, "last_year_from": last_year_from}
+    ``None``: points at ``now``, spend up to ``until`` with the windows in the tenant's
+    ``zone``. A merged member is returned as it is (the caller follows the merge)."""
+    params: dict[str, Any] = {"tenant_id": tenant_id, "now": now,
+                              **spend_windows_params(until, zone)}
     if identifier is not None:
         params["kind"], params["value"] = identifier
         statement = _BY_IDENTIFIER
@@ -107,7 +103,7 @@ def pricing_reads(conn: Connection, tenant_id: int, *, identifier: tuple[str, st
     if row is None:
         return None
     return PricingReads(member=row_to_member(row), program_version=int(row.program_version),
-                        lot_points=int(row.lot_points),
+                        unspendable_points=int(row.unspendable),
                         lapsed_held_points=int(row.lapsed_held_points),
                         lifetime_minor=int(row.lifetime or 0),
                         rolling_12_months_minor=int(row.rolling or 0),

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, Integer, bindparam, case, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Date,
+    Integer,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
-from regulars.db.tables import idempotency, receipt_lines, receipts, refunds
+from regulars.db.tables import idempotency, receipt_lines, receipts, refunds, spend_days
+from regulars.domain.program import window_starts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,10 +120,16 @@ def store_response(conn: Connection, *, tenant_id: int, scope: str, key: str,
         idempotency.c.key == key).values(response=response))
 
 
-def insert_receipt(conn: Connection, **values: Any) -> int:
-    """Raises the database's unique violation if the till already sent this receipt id."""
-    return int(conn.execute(insert(receipts).values(**values)
-                            .returning(receipts.c.id)).scalar_one())
+def insert_receipt(conn: Connection, *, day: date, **values: Any) -> int:
+    """Insert a receipt and count its qualifying spend in the member's ``day`` (the local day
+    of its ``occurred_at``, see :func:`local_day`). Raises the database's unique violation if
+    the till already sent this receipt id."""
+    receipt_id = int(conn.execute(insert(receipts).values(**values)
+                                  .returning(receipts.c.id)).scalar_one())
+    if values.get("member_id") is not None:
+        add_spend(conn, tenant_id=values["tenant_id"], member_id=values["member_id"], day=day,
+                  net_minor=qualifying(values), at=values["occurred_at"])
+    return receipt_id
 
 
 def insert_lines(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -133,7 +152,7 @@ WITH new_receipt AS (
     INSERT INTO receipts ({", ".join(_RECEIPT_COLUMNS)})
     VALUES ({", ".join(f"CAST(:{c} AS {_RECEIPT_CASTS[c]})" if c in _RECEIPT_CASTS
                        else f":{c}" for c in _RECEIPT_COLUMNS)})
-    RETURNING id
+    RETURNING id, member_id
 ), new_lines AS (
     INSERT INTO receipt_lines (tenant_id, receipt_id, {", ".join(_LINE_COLUMNS)})
     SELECT :tenant_id, r.id, {", ".join(f"l.{c}" for c in _LINE_COLUMNS)}
@@ -142,25 +161,38 @@ WITH new_receipt AS (
          WITH ORDINALITY AS l({", ".join(_LINE_COLUMNS)}, ord)
     ORDER BY l.ord
     RETURNING 1
+), spend AS (
+    INSERT INTO spend_days (tenant_id, member_id, day, net_minor, last_at)
+    SELECT :tenant_id, r.member_id, d.day, :spend_minor, :occurred_at
+    FROM new_receipt r
+    CROSS JOIN (VALUES (:spend_day), (:lifetime_day)) AS d(day)
+    WHERE r.member_id IS NOT NULL
+    ON CONFLICT (tenant_id, member_id, day) DO UPDATE
+    SET net_minor = spend_days.net_minor + excluded.net_minor,
+        last_at = GREATEST(spend_days.last_at, excluded.last_at)
+    RETURNING 1
 )
 SELECT r.id, (SELECT count(*) FROM new_lines) AS lines FROM new_receipt r
 """).bindparams(bindparam("occurred_at", type_=receipts.c.occurred_at.type),
-                bindparam("recorded_at", type_=receipts.c.recorded_at.type))
+                bindparam("recorded_at", type_=receipts.c.recorded_at.type),
+                bindparam("spend_day", type_=Date()),
+                bindparam("lifetime_day", type_=Date()))
 
 
-def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]],
+def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]], *, day: date,
                               **values: Any) -> int:
     """:func:`insert_receipt`, then :func:`insert_lines` for ``lines`` (rows without
     ``tenant_id`` and ``receipt_id``, which come from the receipt); one round trip on
     PostgreSQL. Raises the database's unique violation as :func:`insert_receipt` does."""
     if conn.dialect.name != "postgresql" or set(values) != set(_RECEIPT_COLUMNS) or any(
             set(line) != set(_LINE_COLUMNS) for line in lines):
-        receipt_id = insert_receipt(conn, **values)
+        receipt_id = insert_receipt(conn, day=day, **values)
         if lines:
             insert_lines(conn, [{"tenant_id": values["tenant_id"], "receipt_id": receipt_id,
                                  **line} for line in lines])
         return receipt_id
-    params = {**values, "response": json.dumps(values["response"])}
+    params = {**values, "response": json.dumps(values["response"]), "spend_day": day,
+              "lifetime_day": LIFETIME_DAY, "spend_minor": qualifying(values)}
     for column in _LINE_COLUMNS:
         params[f"line_{column}"] = [line[column] for line in lines]
     row = conn.execute(_INSERT_RECEIPT_PG, params).one()
@@ -281,50 +313,219 @@ def list_receipts(conn: Connection, tenant_id: int, *, member_id: int | None, li
                                                    .limit(limit))]
 
 
+# Qualifying spend ----------------------------------------------------------------------------
+
+def qualifying(receipt: dict[str, Any]) -> int:
+    """What a receipt (its row, or the values it is inserted with) counts towards levels:
+    paid less refunded, nothing once voided."""
+    if receipt["status"] == "voided":
+        return 0
+    return int(receipt["paid_minor"]) - int(receipt.get("refunded_paid_minor") or 0)
+
+
+def local_day(at: datetime, zone: tzinfo) -> date:
+    """The tenant's local day a receipt made at ``at`` counts in."""
+    return at.astimezone(zone).date()
+
+
+LIFETIME_DAY = date(9999, 12, 31)
+"""The ``spend_days`` row of this day holds the member's lifetime total (every day's rows)."""
+
+
+def add_spend(conn: Connection, *, tenant_id: int, member_id: int, day: date, net_minor: int,
+              at: datetime) -> None:
+    """Count ``net_minor`` more (or less, when negative) in a member's day and lifetime total,
+    for a receipt made at ``at`` on that day. One upsert that adds to the rows: concurrent
+    writers to the same member queue on them and none of their amounts is lost."""
+    values = [{"tenant_id": tenant_id, "member_id": member_id, "day": row_day,
+               "net_minor": net_minor, "last_at": at} for row_day in (day, LIFETIME_DAY)]
+    if conn.dialect.name == "postgresql":
+        pg = postgresql.insert(spend_days).values(values)
+        conn.execute(pg.on_conflict_do_update(
+            index_elements=[spend_days.c.tenant_id, spend_days.c.member_id, spend_days.c.day],
+            set_={"net_minor": spend_days.c.net_minor + pg.excluded.net_minor,
+                  "last_at": func.greatest(spend_days.c.last_at, pg.excluded.last_at)}))
+        return
+    lite = sqlite.insert(spend_days).values(values)
+    conn.execute(lite.on_conflict_do_update(
+        index_elements=[spend_days.c.tenant_id, spend_days.c.member_id, spend_days.c.day],
+        set_={"net_minor": spend_days.c.net_minor + lite.excluded.net_minor,
+              "last_at": func.max(spend_days.c.last_at, lite.excluded.last_at)}))
+
+
+def spend_windows_params(until: datetime, zone: tzinfo) -> dict[str, Any]:
+    """The bind parameters of :func:`spend_sums_query` for spend up to ``until`` inclusive,
+    windows starting at local midnight in ``zone``: the one definition of the level windows
+    (rolling 12 months, this calendar year, last calendar year)."""
+    today = local_day(until, zone)
+    rolling, this_year, last_year = window_starts(today)
+    return {"until": until, "until_day": today,
+            "until_day_start": datetime.combine(today, time(), zone),
+            "rolling_day": rolling, "year_day": this_year, "last_year_day": last_year}
+
+
 def spend_sums(conn: Connection, tenant_id: int, member_id: int, *, until: datetime,
-               rolling_from: datetime, year_from: datetime,
-               last_year_from: datetime) -> tuple[int, int, int, int]:
+               zone: tzinfo) -> tuple[int, int, int, int]:
     """Qualifying spend (paid less refunded, voided receipts excluded) up to and including
-    ``until``: lifetime, rolling 12 months, this calendar year, last calendar year.
+    ``until``: lifetime, rolling 12 months, this calendar year, last calendar year, with the
+    windows starting at local midnight in the tenant's ``zone``.
 
     Inclusive, so that the receipt a commit has just written counts for the level it reaches
     (a quote prices before its own receipt exists, so it never counts itself)."""
-    row = conn.execute(_SPEND_SUMS, {
-        "tenant_id": tenant_id, "member_id": member_id, "until": until,
-        "rolling_from": rolling_from, "year_from": year_from,
-        "last_year_from": last_year_from}).one()
+    row = conn.execute(_SPEND_SUMS, {"tenant_id": tenant_id, "member_id": member_id,
+                                     **spend_windows_params(until, zone)}).one()
     return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
 
-def spend_sums_query(member_id: Any) -> Any:
+def spend_sums_query(member_id: Any, *, by_member: bool = False) -> Any:
     """Qualifying spend of ``member_id`` (a bind parameter or a scalar subquery) as
     :func:`spend_sums` reads it: columns ``lifetime``, ``rolling``, ``this_year`` and
-    ``last_year``, with the bind parameters ``tenant_id``, ``until``, ``rolling_from``,
-    ``year_from`` and ``last_year_from``. :mod:`regulars.db.pricing` embeds it too."""
-    net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
-    at = receipts.c.occurred_at
+    ``last_year`` (and ``member_id``, grouped by it, when ``by_member``), with the bind
+    parameters ``tenant_id`` and those of :func:`spend_windows_params`.
+    :mod:`regulars.db.pricing` embeds it too.
 
-    def window(condition: Any) -> Any:
-        return func.coalesce(func.sum(case((condition, net), else_=0)), 0)
+    It reads the member's ``spend_days`` rows from the start of last calendar year on (one per
+    local day with purchases, at most 731 before the day of ``until``) and the lifetime row.
+    Days before the day of ``until`` count whole, and so does that day when its latest receipt
+    is not after ``until``; otherwise (a till sending a receipt made earlier that day than
+    others) that one day's receipts up to ``until`` are summed instead. The lifetime is the
+    lifetime row less the days after ``until``. The windows start at local midnight, which is
+    where the rows' days start, so the sums are exactly those of the receipts themselves.
+    """
+    days = spend_days.c
+    at = receipts.c.occurred_at
 
     def moment(name: str) -> Any:
         return bindparam(name, type_=at.type)
 
-    return select(
-        func.coalesce(func.sum(net), 0).label("lifetime"),
-        window(at >= moment("rolling_from")).label("rolling"),
-        window(at >= moment("year_from")).label("this_year"),
-        window((at >= moment("last_year_from")) & (at < moment("year_from"))).label("last_year"),
-    ).where(receipts.c.tenant_id == bindparam("tenant_id"),
-            receipts.c.member_id == member_id,
-            receipts.c.status != "voided", at <= moment("until"))
+    def day(name: str) -> Any:
+        return bindparam(name, type_=Date())
+
+    until_day = day("until_day")
+    until_day_receipts = (
+        select(func.coalesce(func.sum(receipts.c.paid_minor - receipts.c.refunded_paid_minor),
+                             0))
+        .where(receipts.c.tenant_id == bindparam("tenant_id"),
+               receipts.c.member_id == days.member_id, receipts.c.status != "voided",
+               at >= moment("until_day_start"), at <= moment("until"))
+        .scalar_subquery())
+    # What each row counts up to ``until`` (nothing after its day; the lifetime row is dated
+    # after every day). Computed once per row, so the statement stays short.
+    rows = select(days.member_id, days.day, days.net_minor, case(
+        (days.day > until_day, 0),
+        ((days.day < until_day) | (days.last_at <= moment("until")), days.net_minor),
+        else_=until_day_receipts).label("part"),
+    ).where(days.tenant_id == bindparam("tenant_id"), days.member_id == member_id,
+            days.day >= day("last_year_day")).subquery("spend_rows")
+    row = rows.c
+    lifetime = case((row.day == bindparam("lifetime_day", LIFETIME_DAY, type_=Date()),
+                     row.net_minor),
+                    (row.day >= until_day, row.part - row.net_minor), else_=0)
+
+    def window(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, row.part), else_=0)), 0)
+
+    query = select(
+        func.coalesce(func.sum(lifetime), 0).label("lifetime"),
+        window(row.day >= day("rolling_day")).label("rolling"),
+        window(row.day >= day("year_day")).label("this_year"),
+        window(row.day < day("year_day")).label("last_year"),
+    )
+    if by_member:
+        query = query.add_columns(row.member_id).group_by(row.member_id)
+    return query
 
 
 # Built once: it runs on every quote and commit.
 _SPEND_SUMS = spend_sums_query(bindparam("member_id"))
 
 
+def expected_spend_days(conn: Connection, tenant_id: int, zone: tzinfo
+                        ) -> dict[tuple[int, date], tuple[int, datetime]]:
+    """The ``spend_days`` rows a tenant's receipts make in ``zone``, read from the receipts
+    themselves (for checks and rebuilds): (member, day) to (net, latest receipt), for the
+    days with a receipt that is not voided and for :data:`LIFETIME_DAY`."""
+    found: dict[tuple[int, date], tuple[int, datetime]] = {}
+    rows = conn.execute(
+        select(receipts.c.member_id, receipts.c.paid_minor, receipts.c.refunded_paid_minor,
+               receipts.c.occurred_at)
+        .where(receipts.c.tenant_id == tenant_id, receipts.c.member_id.is_not(None),
+               receipts.c.status != "voided"))
+    for r in rows:
+        for key in ((int(r.member_id), local_day(r.occurred_at, zone)),
+                    (int(r.member_id), LIFETIME_DAY)):
+            net, last = found.get(key, (0, r.occurred_at))
+            found[key] = (net + int(r.paid_minor) - int(r.refunded_paid_minor),
+                          max(last, r.occurred_at))
+    return found
+
+
+def rebuild_spend_days(conn: Connection, tenant_id: int, zone: tzinfo) -> int:
+    """Write a tenant's ``spend_days`` afresh from its receipts, with days in ``zone``: after
+    a change of the tenant's time zone its receipts fall on other local days. Returns the
+    number of rows written."""
+    conn.execute(delete(spend_days).where(spend_days.c.tenant_id == tenant_id))
+    rows = [{"tenant_id": tenant_id, "member_id": member_id, "day": day, "net_minor": net,
+             "last_at": last}
+            for (member_id, day), (net, last) in
+            expected_spend_days(conn, tenant_id, zone).items()]
+    for start in range(0, len(rows), 1000):
+        conn.execute(insert(spend_days), rows[start:start + 1000])
+    return len(rows)
+
+
+def spend_day_problems(conn: Connection, tenant_id: int, zone: tzinfo) -> list[dict[str, Any]]:
+    """The (member, day) rows of ``spend_days`` that disagree with the tenant's receipts:
+    another net amount (a missing row counts as zero), or a ``last_at`` earlier than a
+    receipt the row counts. Empty when they agree."""
+    expected = expected_spend_days(conn, tenant_id, zone)
+    stored = {(int(r.member_id), r.day): (int(r.net_minor), r.last_at) for r in conn.execute(
+        select(spend_days.c.member_id, spend_days.c.day, spend_days.c.net_minor,
+               spend_days.c.last_at).where(spend_days.c.tenant_id == tenant_id))}
+    problems = []
+    for key in sorted(set(expected) | set(stored)):
+        want_net, want_last = expected.get(key, (0, None))
+        have_net, have_last = stored.get(key, (0, None))
+        # A day whose receipts all count zero sums to zero whatever its ``last_at`` says.
+        late = want_net != 0 and (have_last is None or want_last is None
+                                  or have_last < want_last)
+        if want_net != have_net or late:
+            problems.append({"kind": "spend_day", "tenant_id": tenant_id, "member_id": key[0],
+                             "day": key[1].isoformat(), "receipts_minor": want_net,
+                             "stored_minor": have_net if key in stored else None})
+    return problems
+
+
+_MOVE_SPEND_PG = text("""
+WITH moved AS (
+    DELETE FROM spend_days WHERE tenant_id = :tenant_id AND member_id = :from_member
+    RETURNING day, net_minor, last_at
+)
+INSERT INTO spend_days (tenant_id, member_id, day, net_minor, last_at)
+SELECT :tenant_id, :to_member, day, net_minor, last_at FROM moved
+ON CONFLICT (tenant_id, member_id, day) DO UPDATE
+SET net_minor = spend_days.net_minor + excluded.net_minor,
+    last_at = GREATEST(spend_days.last_at, excluded.last_at)
+""")
+_MOVE_SPEND_SQLITE = text("""
+INSERT INTO spend_days (tenant_id, member_id, day, net_minor, last_at)
+SELECT tenant_id, :to_member, day, net_minor, last_at FROM spend_days
+WHERE tenant_id = :tenant_id AND member_id = :from_member
+ON CONFLICT (tenant_id, member_id, day) DO UPDATE
+SET net_minor = spend_days.net_minor + excluded.net_minor,
+    last_at = max(spend_days.last_at, excluded.last_at)
+""")
+
+
 def move_receipts(conn: Connection, tenant_id: int, from_member: int, to_member: int) -> None:
+    """Give one member's receipts, and their qualifying spend per day, to another."""
     conn.execute(update(receipts).where(receipts.c.tenant_id == tenant_id,
                                         receipts.c.member_id == from_member)
                  .values(member_id=to_member))
+    params = {"tenant_id": tenant_id, "from_member": from_member, "to_member": to_member}
+    if conn.dialect.name == "postgresql":
+        conn.execute(_MOVE_SPEND_PG, params)
+        return
+    conn.execute(_MOVE_SPEND_SQLITE, params)
+    conn.execute(delete(spend_days).where(spend_days.c.tenant_id == tenant_id,
+                                          spend_days.c.member_id == from_member))

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     TypeDecorator,
@@ -266,6 +267,9 @@ lots = Table(
           postgresql_where=text("remaining > 0"), sqlite_where=text("remaining > 0")),
     Index("ix_lots_due", "tenant_id", "expires_at",
           postgresql_where=text("remaining > 0"), sqlite_where=text("remaining > 0")),
+    # The open lots not yet available (pending), which spendable points leave out.
+    Index("ix_lots_pending", "tenant_id", "account_id", "available_at",
+          postgresql_where=text("remaining > 0"), sqlite_where=text("remaining > 0")),
 )
 
 lot_moves = Table(
@@ -320,6 +324,20 @@ receipts = Table(
     Index(None, "tenant_id", "occurred_at"),
     CheckConstraint("status in ('committed', 'partially_refunded', 'refunded', 'voided')",
                     name="status"),
+)
+
+spend_days = Table(
+    # A member's qualifying spend (paid less refunded, voided receipts left out) per local day
+    # of the tenant's time zone, kept by every write that changes it, so that the level
+    # windows sum a row per day with purchases instead of every receipt. ``last_at`` is never
+    # earlier than the latest receipt counted in the row (see docs/ledger.md).
+    "spend_days", metadata,
+    _tenant(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("net_minor", BigInteger, nullable=False),
+    _ts("last_at"),
+    PrimaryKeyConstraint("tenant_id", "member_id", "day"),
 )
 
 receipt_lines = Table(

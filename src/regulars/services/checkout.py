@@ -359,7 +359,7 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
         gross_minor=q.gross_minor, discount_minor=q.discount_minor,
         points_spent=q.points_spent, points_discount_minor=q.points_discount_minor,
         paid_minor=q.paid_minor, points_earned=q.points_earned, request_hash=digest,
-        response={}, occurred_at=at, recorded_at=now)
+        response={}, occurred_at=at, recorded_at=now, day=day)
     promotions.record(conn, tenant.id, receipt_id, q, day=day,
                       member_id=member.id if member else None, offers=priced.offers, at=at)
     coupons.use(conn, tenant.id, receipt_id, q, terminal_id=principal.terminal_id, now=now)

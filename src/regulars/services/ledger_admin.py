@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from regulars.db import expiry, ledger, receipts, tenancy
 from regulars.domain.ledger import EntryCode, SystemAccount
@@ -121,9 +122,15 @@ def _work(rt: Runtime, tenant_id: int, now: datetime, walk: _Walk, totals: _Tota
 
 
 def check(rt: Runtime, tenant_id: int | None = None) -> list[dict[str, Any]]:
-    """Every disagreement between cached balances, postings and open lots (empty: none)."""
+    """Every disagreement between cached balances, postings and open lots, and between the
+    qualifying spend per member and day and the receipts it sums (empty: none)."""
     with rt.db.read() as conn:
-        return ledger.reconcile(conn, tenant_id)
+        problems = ledger.reconcile(conn, tenant_id)
+        for tenant in tenancy.list_tenants(conn):
+            if tenant_id is None or tenant.id == tenant_id:
+                problems += receipts.spend_day_problems(conn, tenant.id,
+                                                        ZoneInfo(tenant.timezone))
+        return problems
 
 
 def receipts_list(rt: Runtime, tenant_id: int, *, member_id: int | None, limit: int,

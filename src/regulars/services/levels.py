@@ -3,7 +3,7 @@ time zone, and the stored floor for programs that never downgrade."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -17,20 +17,14 @@ from regulars.domain.program import (
     Program,
     SpendWindows,
     level_status,
-    window_starts,
 )
 
 
 def spend_windows(conn: Connection, tenant: TenantRow, member_id: int,
                   at: datetime) -> SpendWindows:
     """Qualifying spend up to ``at`` (inclusive), with window starts at local midnight."""
-    zone = ZoneInfo(tenant.timezone)
-    local_today = at.astimezone(zone).date()
-    rolling, this_year, last_year = (datetime.combine(d, time(), zone)
-                                     for d in window_starts(local_today))
     lifetime, rolling_sum, this_sum, last_sum = receipts.spend_sums(
-        conn, tenant.id, member_id, until=at, rolling_from=rolling, year_from=this_year,
-        last_year_from=last_year)
+        conn, tenant.id, member_id, until=at, zone=ZoneInfo(tenant.timezone))
     return SpendWindows(lifetime_minor=lifetime, rolling_12_months_minor=rolling_sum,
                         this_year_minor=this_sum, last_year_minor=last_sum)
 

@@ -333,6 +333,8 @@ def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: in
         raise NotFound("member not found")
     if source.status != "active" or target.status != "active":
         raise Conflict("only active members can be merged")
+    # Receipts and their spend first: a commit or refund writes spend before the account row.
+    receipts.move_receipts(conn, tenant_id, source_id, target_id)
     moved = ledger.merge_accounts(conn, tenant_id, source.account_id, target.account_id, now)
     if moved:
         ctx = EntryContext(tenant_id=tenant_id, member_id=target_id, occurred_at=now,
@@ -345,7 +347,6 @@ def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: in
                   "why": [{"code": "merge", "params": {"points": moved,
                                                        "source_id": source_id}}]})
     members.move_identifiers(conn, tenant_id, source_id, target_id)
-    receipts.move_receipts(conn, tenant_id, source_id, target_id)
     members.update_member(conn, tenant_id, source_id, status="merged",
                           merged_into_id=target_id, phone=None)
     if target.phone is None and source.phone is not None:

@@ -5,7 +5,7 @@ they may spend and the level they hold, read in one statement (see
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -18,7 +18,6 @@ from regulars.domain.program import (
     Program,
     SpendWindows,
     level_status,
-    window_starts,
 )
 from regulars.errors import NotFound
 from regulars.services import members, programs
@@ -47,15 +46,13 @@ def load(conn: Connection, tenant: TenantRow, ref: MemberRef | None, *, at: date
         version, program = programs.load_current(conn, tenant.id)
         return PricingFacts(version=version, program=program, member=None)
     zone = ZoneInfo(tenant.timezone)
-    rolling, this_year, last_year = (datetime.combine(d, time(), zone)
-                                     for d in window_starts(at.astimezone(zone).date()))
     identifier = members.identifier_of(ref, tenant.phone_region)
     member_id = ref.id
     hops = 0
     while True:
         found = pricing.pricing_reads(
             conn, tenant.id, identifier=identifier, member_id=member_id, now=now, until=at,
-            rolling_from=rolling, year_from=this_year, last_year_from=last_year)
+            zone=zone)
         if found is None:
             raise NotFound("member not found")
         member = found.member

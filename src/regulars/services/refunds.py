@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from regulars.db import ledger, members, receipts
+from regulars.db import ledger, members, receipts, tenancy
 from regulars.db.ledger import EntryContext, Shortfall
 from regulars.domain.ledger import EntryCode, Posting, SystemAccount
 from regulars.domain.money import prorate
@@ -71,10 +72,16 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
     budgets.give_back(conn, tenant_id, receipt_id, receipt["member_id"],
                       point_value_minor=program.point_value_minor, refunded=shares,
                       earned_back=earned_back)
+    fully = all(rows[n]["refunded_quantity_milli"] + _qty(wanted, n) == rows[n]["quantity_milli"]
+                for n in rows)
+    status = "voided" if void else ("refunded" if fully else "partially_refunded")
+    member_id = receipt["member_id"]
+    if member_id is not None:
+        # Before the account row, in the order a commit takes them (no deadlock between the two).
+        _count_spend(conn, receipt, status=status, paid_back=paid_back)
     debt = forgiven = 0
     reverse = earned_back
     entry_ids: dict[str, int] = {}
-    member_id = receipt["member_id"]
     if member_id is not None and (earned_back or spent_back):
         member = members.get_member(conn, tenant_id, member_id)
         assert member is not None
@@ -129,9 +136,6 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                     "the points this receipt earned were already spent, and the program "
                     "does not allow a negative balance", field="lines") from exc
 
-    fully = all(rows[n]["refunded_quantity_milli"] + _qty(wanted, n) == rows[n]["quantity_milli"]
-                for n in rows)
-    status = "voided" if void else ("refunded" if fully else "partially_refunded")
     voided_coupons = 0
     if status in ("voided", "refunded"):
         coupons.give_back(conn, tenant_id, receipt_id, now)
@@ -157,6 +161,23 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                        "occurred_at": now.isoformat()},
             "entries": entry_ids, "member_id": member_id, "balance_points": balance,
             **({"issued_coupons_voided": voided_coupons} if voided_coupons else {})}
+
+
+def _count_spend(conn: Connection, receipt: dict[str, Any], *, status: str,
+                 paid_back: int) -> None:
+    """Take what a refund or void removed from the receipt's qualifying spend off the
+    member's day (the receipt row is locked, so ``receipt`` is what this changed)."""
+    before = receipts.qualifying(receipt)
+    after = receipts.qualifying(
+        {**receipt, "status": status,
+         "refunded_paid_minor": receipt["refunded_paid_minor"] + paid_back})
+    if after != before:
+        tenant = tenancy.get_tenant(conn, receipt["tenant_id"])
+        assert tenant is not None
+        at = receipt["occurred_at"]
+        receipts.add_spend(conn, tenant_id=tenant.id, member_id=receipt["member_id"],
+                           day=receipts.local_day(at, ZoneInfo(tenant.timezone)),
+                           net_minor=after - before, at=at)
 
 
 def _wanted(rows: dict[int, dict[str, Any]],
