@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     """Connections each API process keeps open (up to twice as many more under a burst,
     closed when returned). Sync endpoints run in a pool of 40 threads per process; below 20
     the pool opened and closed PostgreSQL sessions all the time at 32 concurrent tills."""
+    sqlite_busy_timeout_seconds: float = 30.0
+    """How long a SQLite unit of work waits for another writer's lock before the request is
+    answered 503 (nothing written, send it again)."""
     principal_cache_seconds: float = 5.0
     """How long a process trusts an API key it has found valid without reading it again (0:
     read it on every request). A key or till revoked in one process is refused by the

@@ -13,6 +13,9 @@ translates each family to one HTTP status in one place, the CLI to exit code 2.
     ├── Forbidden               403  a key or role that may not do this
     ├── TooManyAttempts         429  too many wrong coupon codes from one till, or one-time
     │                                codes asked for one number or till (Retry-After)
+    ├── Unavailable             503  the database could not serve the request just now
+    │                                (unreachable, locked past the timeout, a deadlock
+    │                                chosen as victim): nothing was written (Retry-After)
     └── Conflict                409  the request is valid but the state refuses it
         ├── IdempotencyMismatch      a key reused with a different request body
         ├── ReceiptConflict          a receipt id reused with a different basket
@@ -122,6 +125,19 @@ class TooManyAttempts(RegularsError):
     def __init__(self, detail: str, *, retry_after_seconds: int,
                  field: str | None = None, params: dict[str, object] | None = None) -> None:
         super().__init__(detail, field=field, params=params)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class Unavailable(RegularsError):
+    """Nothing was written; the same request (same Idempotency-Key) may be sent again."""
+
+    code = "unavailable"
+    status = 503
+
+    def __init__(self, detail: str, *, reason: str = "", retry_after_seconds: int = 1) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        """What the database said (for logs and the readiness check, not for callers)."""
         self.retry_after_seconds = retry_after_seconds
 
 

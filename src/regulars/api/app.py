@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from regulars.api import admin, coupons, events, openapi, pos, promotions, segments
-from regulars.errors import InvalidInput, RegularsError, TooManyAttempts
+from regulars.errors import InvalidInput, RegularsError, TooManyAttempts, Unavailable
 from regulars.services import readiness
 from regulars.services.runtime import Runtime, open_runtime
 from regulars.web import pages
@@ -66,7 +66,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         if exc.field:
             body["field"] = exc.field
         headers = None
-        if isinstance(exc, TooManyAttempts):
+        if isinstance(exc, TooManyAttempts | Unavailable):
             headers = {"Retry-After": str(exc.retry_after_seconds)}
         return JSONResponse(body, status_code=exc.status, headers=headers)
 

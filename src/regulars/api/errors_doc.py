@@ -12,7 +12,7 @@ def responses(*kinds: type[errors.RegularsError]) -> dict[int | str, dict[str, A
     """``responses=`` for a route: each status with the error codes it may carry."""
     by_status: dict[int, list[str]] = {}
     every: tuple[type[errors.RegularsError], ...] = (errors.Unauthorized, errors.Forbidden,
-                                                     *kinds)
+                                                     errors.Unavailable, *kinds)
     for kind in every:
         by_status.setdefault(kind.status, []).append(kind.code)
     return {status: {"description": "error: " + ", ".join(sorted(set(codes))),

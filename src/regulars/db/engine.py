@@ -14,6 +14,7 @@ of every eight round trips of a quote.
 
 from __future__ import annotations
 
+import logging
 import select
 import sqlite3
 import weakref
@@ -25,6 +26,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
+
+from regulars.errors import Unavailable
+
+log = logging.getLogger(__name__)
 
 _CACHES: weakref.WeakKeyDictionary[Engine, dict[object, object]] = weakref.WeakKeyDictionary()
 
@@ -44,19 +49,16 @@ class UniqueViolation(Exception):
     """A unique constraint refused a row: the caller decides whether that is a replay."""
 
 
-class Busy(Exception):
-    """The database stayed locked past the busy timeout."""
-
-
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, busy_timeout_seconds: float = 30.0) -> Engine:
     """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, poolclass=NullPool if not path else None,
-                               connect_args={"timeout": 30, "check_same_thread": False})
-        _configure_sqlite(engine)
+                               connect_args={"timeout": busy_timeout_seconds,
+                                             "check_same_thread": False})
+        _configure_sqlite(engine, busy_timeout_ms=int(busy_timeout_seconds * 1000))
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
@@ -85,7 +87,7 @@ def _drop_dead_connections(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
         raise DisconnectionError("the server closed the connection")
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # transactions are begun explicitly below
@@ -93,7 +95,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -110,15 +112,18 @@ class Database:
         self.dialect = engine.dialect.name
 
     @classmethod
-    def from_url(cls, url: str, *, pool_size: int = 10) -> Database:
-        return cls(make_engine(url, pool_size=pool_size))
+    def from_url(cls, url: str, *, pool_size: int = 10,
+                 busy_timeout_seconds: float = 30.0) -> Database:
+        return cls(make_engine(url, pool_size=pool_size,
+                               busy_timeout_seconds=busy_timeout_seconds))
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A writing transaction: commit on success, roll back on any exception.
 
-        Translates a unique-constraint failure into :class:`UniqueViolation` and a lock held
-        past the timeout into :class:`Busy`.
+        Translates a unique-constraint failure into :class:`UniqueViolation`, and a database
+        that cannot serve the unit of work just now into :class:`Unavailable` (see
+        :func:`_unavailable`).
         """
         try:
             with self.engine.connect() as conn:
@@ -129,9 +134,7 @@ class Database:
                 raise UniqueViolation(str(exc.orig)) from exc
             raise
         except OperationalError as exc:
-            if "locked" in str(exc.orig):
-                raise Busy(str(exc.orig)) from exc
-            raise
+            raise _unavailable(exc) from exc
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -142,18 +145,32 @@ class Database:
         statement takes a snapshot of its own anyway, so a transaction around reads adds
         nothing but two round trips (``BEGIN`` and ``ROLLBACK``) to each unit of work.
         """
-        with self.engine.connect() as conn:
-            if self.dialect == "postgresql":
-                conn = conn.execution_options(isolation_level="AUTOCOMMIT",
-                                              regulars_write=False)
-            else:
-                conn = conn.execution_options(regulars_write=False)
-            with conn.begin() as txn:
-                yield conn
-                txn.rollback()
+        try:
+            with self.engine.connect() as conn:
+                if self.dialect == "postgresql":
+                    conn = conn.execution_options(isolation_level="AUTOCOMMIT",
+                                                  regulars_write=False)
+                else:
+                    conn = conn.execution_options(regulars_write=False)
+                with conn.begin() as txn:
+                    yield conn
+                    txn.rollback()
+        except OperationalError as exc:
+            raise _unavailable(exc) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _unavailable(exc: OperationalError) -> Unavailable:
+    """What the driver calls an operational error is the database, not the request: the
+    server is unreachable or went away, SQLite stayed locked past its busy timeout,
+    PostgreSQL chose this transaction as a deadlock victim or cancelled it. The unit of work
+    rolled back, so the caller may send the same request again."""
+    reason = (str(exc.orig).strip().splitlines() or [""])[0] if exc.orig else str(exc)
+    log.warning("database unavailable: %s", reason)
+    return Unavailable("the database could not serve this request just now; nothing was "
+                       "written: send it again (with the same Idempotency-Key)", reason=reason)
 
 
 def _is_unique_violation(exc: IntegrityError) -> bool:

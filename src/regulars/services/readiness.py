@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.exc import DBAPIError
-
 from regulars.db import migrate
+from regulars.errors import Unavailable
 from regulars.services.runtime import Runtime
 
 
@@ -26,9 +25,8 @@ def check(rt: Runtime) -> Readiness:
     try:
         with rt.db.read() as conn:
             schema = migrate.revision_on(conn)
-    except DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        return Readiness(False, f"database unreachable: {reason}", None, expected)
+    except Unavailable as exc:
+        return Readiness(False, f"database unreachable: {exc.reason}", None, expected)
     if schema != expected:
         return Readiness(False, f"database schema is {schema or 'not created'}, this code "
                                 f"needs {expected}: run `regulars db upgrade`", schema, expected)

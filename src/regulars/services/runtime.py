@@ -49,7 +49,8 @@ def open_runtime(settings: Settings | None = None, *, clock: Clock = system_cloc
                  migrate: bool = False) -> Runtime:
     """A runtime over ``settings.database_url``; with ``migrate`` the schema is upgraded."""
     settings = settings or Settings()
-    db = Database.from_url(settings.database_url, pool_size=settings.pool_size)
+    db = Database.from_url(settings.database_url, pool_size=settings.pool_size,
+                           busy_timeout_seconds=settings.sqlite_busy_timeout_seconds)
     if migrate:
         upgrade(db.engine)
     return Runtime(db=db, clock=clock, settings=settings)
