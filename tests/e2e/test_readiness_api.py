@@ -24,7 +24,12 @@ def test_ready_on_a_current_schema(client: TestClient) -> None:
 def test_not_ready_when_the_schema_is_behind(client: TestClient, rt: Runtime) -> None:
     with rt.db.write() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '0009'"))
-    response = client.get("/v1/ready")
+    try:
+        response = client.get("/v1/ready")
+    finally:  # the PostgreSQL test database is shared by the tests that follow
+        with rt.db.write() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :head"),
+                         {"head": head()})
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "not ready" and body["schema"] == "0009"
