@@ -51,6 +51,7 @@ from _common import (
     REPO,
     SHARED_SCRIPTS,
     CpuMeter,
+    analyze,
     code_version,
     descendants,
     libpq_url,
@@ -494,6 +495,7 @@ def main() -> int:
     wait_for_quiet(console, args.wait_idle)
     with console.status("creating the database, tenant, 32 tills and 50 members"):
         till_keys, phones = setup(url)
+        analyze(url)
     console.print(f"machine: {machine()}; {server_version(url)}; code {code_version()}")
     console.print(f"database {url}; {args.workers} workers; client {args.client}; "
                   f"{args.seconds:g} s a phase after {args.warmup:g} s warm-up; basket of "

@@ -36,7 +36,7 @@ import sqlalchemy
 from rich.table import Table
 from sqlalchemy import event
 
-from _common import REPO, _cpu_and_comm, libpq_url, make_console
+from _common import REPO, _cpu_and_comm, analyze, libpq_url, make_console
 from checkout import BASKET, setup
 from regulars.config import Settings
 from regulars.domain.engine import BasketLine
@@ -224,6 +224,7 @@ def main() -> int:
         if args.promotions:
             from checkout_promotions import create_promotions
             create_promotions(url, args.promotions)
+        analyze(url)
     ROUND_TRIPS.attach()
     rt = open_runtime(Settings(database_url=url))
     log = StatementLog()

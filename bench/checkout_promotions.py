@@ -36,7 +36,7 @@ from typing import Any
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from _common import code_version, libpq_url, machine, server_version, wait_for_quiet
+from _common import analyze, code_version, libpq_url, machine, server_version, wait_for_quiet
 from _load import CHECKOUT, QUOTE, Phase, Target
 from checkout import (
     BASKET,
@@ -124,6 +124,7 @@ def run_mode(args: argparse.Namespace) -> int:
         plain_keys, plain_phones = setup(url)
         promo_keys, promo_phones = add_tenant(url, name=PROMOTIONS_TENANT)
         names = create_promotions(url, args.promotions)
+        analyze(url)
     console.print(f"machine: {machine()}; {server_version(url)}; code {code_version()}")
     port = free_port()
     log = Path(tempfile.gettempdir()) / f"regulars-bench-server-{port}.log"

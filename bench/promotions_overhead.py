@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from _common import _cpu_and_comm, libpq_url, make_console
+from _common import _cpu_and_comm, analyze, libpq_url, make_console
 from checkout import BASKET, add_tenant, setup
 from checkout_promotions import PROMOTIONS_TENANT, create_promotions
 from regulars.config import Settings
@@ -61,6 +61,7 @@ def main() -> int:
         plain_keys, phones = setup(url)
         promo_keys, _ = add_tenant(url, name=PROMOTIONS_TENANT)
         create_promotions(url, 4)
+        analyze(url)
     rt = open_runtime(Settings(database_url=url))
     statements = [0]
     event.listen(rt.db.engine, "before_cursor_execute",
