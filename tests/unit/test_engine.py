@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 import pytest
@@ -674,3 +674,12 @@ def test_quotes_always_add_up(
     assert ("points_earned" in present) == earning
     assert ("anonymous" in present) == (mem is None)
     assert ("spend_limit" in present) == (mem is not None)
+
+
+def test_a_lines_gross_is_worked_out_once_and_stays_out_of_equality() -> None:
+    a = BasketLine(sku="K", quantity_milli=1_234, unit_price_minor=399)
+    assert a.gross_minor == 492
+    assert a == BasketLine(sku="K", quantity_milli=1_234, unit_price_minor=399)
+    assert replace(a, quantity_milli=2_000).gross_minor == 798
+    with pytest.raises(ValueError, match="must not exceed"):
+        BasketLine(sku="K", quantity_milli=1_234, unit_price_minor=399, discount_minor=493)

@@ -231,3 +231,23 @@ def test_points_of_runs_only_effects_that_give_points(
     promotion = Promotion(id=1, version=1, name="P", effects=tuple(chosen))
     inp = _input(lines, pricing)
     assert points_of(promotion, inp) == sum(apply_effect(e, inp).points for e in chosen)
+
+
+@given(data=st.data(), lines=baskets(), chosen=st.lists(effects, min_size=1, max_size=4))
+def test_a_promotion_without_points_effects_settles_no_points(
+        data: st.DataObject, lines: tuple[LineView, ...], chosen: list[Effect]) -> None:
+    """The engine settles points only for promotions with an effect that can give them."""
+    promotion = Promotion(id=1, version=1, name="P", effects=tuple(chosen))
+    assert promotion.points_effects == tuple(e for e in chosen if isinstance(e, GIVES_POINTS))
+    inp = _input(lines, pricing_for(lines, data.draw))
+    if not promotion.points_effects:
+        assert all(apply_effect(e, inp).points == 0 for e in chosen)
+
+
+@given(data=st.data(), lines=baskets(), rate_bp=st.integers(1, 10_000))
+def test_a_rate_off_every_line_is_a_rate_off_lines_that_all_match(
+        data: st.DataObject, lines: tuple[LineView, ...], rate_bp: int) -> None:
+    inp = _input(lines, pricing_for(lines, data.draw))
+    every = apply_effect(PercentDiscount(rate_bp=rate_bp), inp)
+    listed = apply_effect(PercentDiscount(rate_bp=rate_bp, skus=frozenset(SKUS)), inp)
+    assert every == listed

@@ -111,12 +111,18 @@ class ActiveRow:
 
 @dataclass(frozen=True, kw_only=True)
 class ActiveOffers:
-    rows: list[ActiveRow]
+    # (promotion id, version, seed) of each active promotion, by id: compared as they come,
+    # made into :class:`ActiveRow` only when asked (see ``rows``)
+    versions: tuple[tuple[int, int, str], ...]
     split: dict[str, Any] | None  # the tenant's loyalty budget split, if one was saved
     # Segment id -> its rules as stored (JSON text; None: no such segment), for the segments
     # the statement was built with; and whether the member is in each (as asked, see below).
     rules: dict[int, str | None]
     member_in: dict[int, bool]
+
+    @property
+    def rows(self) -> list[ActiveRow]:
+        return [ActiveRow(id=i, version=v, control_seed=seed) for i, v, seed in self.versions]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,8 +180,8 @@ def active_offers(conn: Connection, query: ActiveOffersQuery,
         mapping = first._mapping
         rules = {sid: mapping[f"rules_{sid}"] for sid in query.segment_ids}
         inside = {sid: bool(mapping[f"in_{sid}"]) for sid in query.test_ids}
-    return ActiveOffers(rows=[ActiveRow(id=r.id, version=r.current_version,
-                                        control_seed=r.control_seed) for r in found],
+    return ActiveOffers(versions=tuple([(r.id, r.current_version, r.control_seed)
+                                        for r in found]),
                         split=split, rules=rules, member_in=inside)
 
 

@@ -217,7 +217,10 @@ def _none(inp: EffectInput) -> tuple[int, ...]:
 
 
 def _rate_off(inp: EffectInput, matching: _Matching, rate_bp: int) -> tuple[int, ...]:
-    base = [ln.amount_minor if matching.matches(ln) else 0 for ln in inp.lines]
+    if not matching.categories and not matching.skus:  # every line
+        base = [ln.amount_minor for ln in inp.lines]
+    else:
+        base = [ln.amount_minor if matching.matches(ln) else 0 for ln in inp.lines]
     if inp.per_line:
         return tuple(apply_rate(b, rate_bp, inp.rounding) for b in base)
     total = min(apply_rate(sum(base), rate_bp, inp.rounding), sum(base))
@@ -330,11 +333,14 @@ _KIND_OF: Mapping[type[Effect], str] = {cls: kind for kind, (cls, _) in STRATEGI
 GIVES_POINTS: tuple[type, ...] = (BonusPoints, PointsPercent, PointsMultiplier)
 
 
+_STRATEGY_OF: Mapping[type[Effect], Strategy] = {
+    cls: strategy for cls, strategy in STRATEGIES.values()}
+
+
 def kind_of(effect: Effect) -> str:
     return _KIND_OF[type(effect)]
 
 
 def apply_effect(effect: Effect, inp: EffectInput) -> EffectResult:
     """Run the registered strategy of ``effect``; the result never exceeds what is left."""
-    _, strategy = STRATEGIES[kind_of(effect)]
-    return strategy(effect, inp)
+    return _STRATEGY_OF[type(effect)](effect, inp)

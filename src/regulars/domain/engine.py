@@ -21,7 +21,7 @@ Order of operations (each step works on what the previous one left):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from regulars.domain.coupons import CouponOffer
 from regulars.domain.money import BASIS_POINTS, Rounding, allocate, apply_rate, divide
@@ -49,6 +49,8 @@ class BasketLine:
     quantity_milli: int
     unit_price_minor: int
     discount_minor: int = 0
+    # unit price × quantity, rounded half up (worked out once, when the line is made)
+    gross_minor: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.quantity_milli <= 0:
@@ -57,13 +59,11 @@ class BasketLine:
             raise ValueError("unit price must not be negative")
         if self.discount_minor < 0:
             raise ValueError("line discount must not be negative")
-        if self.discount_minor > self.gross_minor:
+        gross = divide(self.unit_price_minor * self.quantity_milli, QUANTITY_SCALE,
+                       Rounding.HALF_UP)
+        if self.discount_minor > gross:
             raise ValueError("line discount must not exceed the line amount")
-
-    @property
-    def gross_minor(self) -> int:
-        return divide(self.unit_price_minor * self.quantity_milli, QUANTITY_SCALE,
-                      Rounding.HALF_UP)
+        object.__setattr__(self, "gross_minor", gross)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,10 +211,13 @@ def evaluate(
                                                       strict=True)]
                       if applied else [0] * len(basket))
     for a in applied:
-        if sum(a.discount_minor):
+        off = sum(a.discount_minor)
+        if off:
             why.append(Explanation(code="promotion_discount", params=(
-                *_named(a), ("discount_minor", sum(a.discount_minor)))))
-        why.extend(Explanation(code=n.code, params=(*_named(a), *n.params)) for n in a.notes)
+                *_named(a), ("discount_minor", off))))
+        if a.notes:
+            why.extend([Explanation(code=n.code, params=(*_named(a), *n.params))
+                        for n in a.notes])
     why.extend(Explanation(code=f"promotion_skipped_{s.reason}", params=(
         ("promotion", s.promotion.name), ("promotion_id", s.promotion.id),
         ("version", s.promotion.version))) for s in skipped)
@@ -317,15 +320,20 @@ def evaluate(
                     ("series", coupon.series.name), ("series_id", coupon.series.id),
                     ("points", points))))
     if applied and pricing.may_earn:
-        final = EffectInput(
-            lines=tuple([LineView(sku=line.sku, category=line.category,
-                                  quantity_milli=line.quantity_milli,
-                                  unit_price_minor=line.unit_price_minor, amount_minor=p)
-                         for line, p in zip(basket, paid, strict=True)]),
-            earn_basis_minor=tuple(basis), base_points=sum(earned),
-            point_value_minor=program.point_value_minor, rounding=program.rounding,
-            per_line=pricing.per_line)
+        final: EffectInput | None = None  # built for the first promotion that can give points
         for a in applied:
+            if not a.promotion.points_effects:
+                continue  # no points to settle: its points by line stay zero
+            if final is None:
+                final = EffectInput(
+                    lines=tuple([LineView(sku=line.sku, category=line.category,
+                                          quantity_milli=line.quantity_milli,
+                                          unit_price_minor=line.unit_price_minor,
+                                          amount_minor=p)
+                                 for line, p in zip(basket, paid, strict=True)]),
+                    earn_basis_minor=tuple(basis), base_points=sum(earned),
+                    point_value_minor=program.point_value_minor, rounding=program.rounding,
+                    per_line=pricing.per_line)
             points = points_of(a.promotion, final)
             if a.points_cap is not None:
                 points = min(points, a.points_cap)
@@ -346,6 +354,7 @@ def evaluate(
         else:
             why.append(Explanation(code="level_top", params=(("level", status.level.name),)))
 
+    no_points = (0,) * len(basket)
     lines = tuple(
         QuoteLine(
             line_no=i + 1, sku=line.sku, category=line.category,
@@ -381,7 +390,7 @@ def evaluate(
                 discount_by_line=a.discount_minor, points_by_line=spread,
                 coupon_series_ids=a.coupon_series_ids)
             for a in applied
-            for spread in (points_by_promotion.get(a.promotion.id, (0,) * len(basket)),)]),
+            for spread in (points_by_promotion.get(a.promotion.id, no_points),)]),
         coupons=tuple(
             AppliedCoupon(code_id=c.code_id, series_id=c.series.id, name=c.series.name,
                           discount_minor=sum(d), points=p)

@@ -152,6 +152,9 @@ class Promotion:
     control_seed: str = ""
     # Every store, every day and hour: runs() need not look (worked out once).
     _always: bool = field(default=False, init=False, repr=False, compare=False)
+    # The effects that can give points, those settlement runs again (worked out once).
+    points_effects: tuple[Effect, ...] = field(default=(), init=False, repr=False,
+                                               compare=False)
 
     @property
     def targeted(self) -> bool:
@@ -172,6 +175,8 @@ class Promotion:
                              "hold back a control group")
         object.__setattr__(self, "_always",
                            self.store_ids is None and self.schedule == _EVERY_DAY)
+        object.__setattr__(self, "points_effects",
+                           tuple([e for e in self.effects if isinstance(e, GIVES_POINTS)]))
 
     def group_of(self, member_id: int) -> Group:
         """The member's group for this promotion (everyone is in the test group without a
@@ -258,8 +263,8 @@ def _input(lines: tuple[LineView, ...], pricing: Pricing) -> EffectInput:
                        per_line=pricing.per_line)
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Outcome:
+@dataclass(slots=True, kw_only=True)
+class _Outcome:  # never changed once made
     discounts: tuple[int, ...]
     discount_minor: int  # the sum of ``discounts``
     points: int
@@ -303,28 +308,27 @@ class _Runs:
                 return found
         pricing = self.pricing
         start = lines
-        discounts: list[int] | None = None
+        discounts: tuple[int, ...] | None = None
         points = 0
-        notes: list[Note] = []
-        coupons: list[int] = []
+        notes: tuple[Note, ...] = ()
+        coupons: tuple[int, ...] = ()
         for effect in promotion.effects:
             result = apply_effect(effect, self.input(lines))
-            points += result.points if pricing.may_earn else 0
+            if pricing.may_earn:
+                points += result.points
             if pricing.has_member:
-                coupons.extend(result.coupon_series_ids)
-                notes.extend(result.notes)
-            else:  # an anonymous receipt is told of no coupon it will not get
-                notes.extend(n for n in result.notes if n.code != "promotion_coupon")
-            if any(result.discount_minor):
-                discounts = (list(result.discount_minor) if discounts is None else
-                             [d + r for d, r in zip(discounts, result.discount_minor,
-                                                    strict=True)])
-                lines = _less(lines, result.discount_minor)
-        outcome = _Outcome(discounts=(0,) * len(lines) if discounts is None
-                           else tuple(discounts),
+                coupons += result.coupon_series_ids
+                notes += result.notes
+            elif result.notes:  # an anonymous receipt is told of no coupon it will not get
+                notes += tuple([n for n in result.notes if n.code != "promotion_coupon"])
+            off = result.discount_minor
+            if any(off):
+                discounts = (off if discounts is None else
+                             tuple([d + r for d, r in zip(discounts, off, strict=True)]))
+                lines = _less(lines, off)
+        outcome = _Outcome(discounts=(0,) * len(lines) if discounts is None else discounts,
                            discount_minor=0 if discounts is None else sum(discounts),
-                           points=points, notes=tuple(notes), coupons=tuple(coupons),
-                           left=lines)
+                           points=points, notes=notes, coupons=coupons, left=lines)
         if start is self.original:
             self._first[promotion.id] = outcome
         return outcome
@@ -359,9 +363,10 @@ def choose_explained(offers: Offers, lines: tuple[LineView, ...], pricing: Prici
     runs = _Runs(lines, pricing)
 
     def refusal(promotion: Promotion, outcome: _Outcome, left: int | None) -> str | None:
-        why = allowances[promotion.id].refusal(discount_minor=outcome.discount_minor,
-                                               points=outcome.points,
-                                               issues_coupon=bool(outcome.coupons))
+        allowance = allowances[promotion.id]
+        why = None if allowance is UNLIMITED else allowance.refusal(
+            discount_minor=outcome.discount_minor, points=outcome.points,
+            issues_coupon=bool(outcome.coupons))
         if why is None and left is not None and outcome.cost(pricing.point_value_minor) > left:
             why = "bucket"
         return why
@@ -381,7 +386,8 @@ def choose_explained(offers: Offers, lines: tuple[LineView, ...], pricing: Prici
             continue
         applying_best_of.append(promotion)
         values[promotion.id] = outcome.cost(pricing.point_value_minor)
-        fit_alone[promotion.id] = refusal(promotion, outcome, pools[promotion.targeted])
+        fit_alone[promotion.id] = refusal(promotion, outcome,
+                                          pools[promotion.segment_id is not None])
     skipped: list[Skipped] = [
         Skipped(promotion=p, reason=reason) for p in applying_best_of
         if (reason := fit_alone[p.id]) is not None]
@@ -396,14 +402,15 @@ def choose_explained(offers: Offers, lines: tuple[LineView, ...], pricing: Prici
         outcome = runs.run(promotion, lines)
         if not outcome.gives:
             continue
-        pool = pools[promotion.targeted]
+        targeted = promotion.segment_id is not None
+        pool = pools[targeted]
         reason = refusal(promotion, outcome, pool)
         if reason is not None:
             skipped.append(Skipped(promotion=promotion, reason=reason))
             continue
         limited = allowances[promotion.id].points is not None or pool is not None
         if pool is not None:
-            pools[promotion.targeted] = pool - outcome.cost(pricing.point_value_minor)
+            pools[targeted] = pool - outcome.cost(pricing.point_value_minor)
         applied.append(Applied(promotion=promotion, discount_minor=outcome.discounts,
                                points_cap=outcome.points if limited else None,
                                notes=outcome.notes, coupon_series_ids=outcome.coupons))
@@ -416,5 +423,4 @@ def choose_explained(offers: Offers, lines: tuple[LineView, ...], pricing: Prici
 def points_of(promotion: Promotion, inp: EffectInput) -> int:
     """The points ``promotion`` earns on the final basis in ``inp`` (only its effects that
     can give points are run)."""
-    return sum([apply_effect(e, inp).points for e in promotion.effects
-                if isinstance(e, GIVES_POINTS)])
+    return sum([apply_effect(e, inp).points for e in promotion.points_effects])

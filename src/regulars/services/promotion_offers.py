@@ -88,7 +88,7 @@ class _Lineup:
     the statement answers the same (same versions, split and segment rules): the loaded
     versions, and what :func:`offers_for` would otherwise work out on every receipt."""
 
-    rows: list[store.ActiveRow]
+    versions: tuple[tuple[int, int, str], ...]  # as the statement answered them
     split_row: dict[str, Any] | None
     answered_rules: dict[int, str | None]  # the segment rules the statement returned
     items: tuple[_Loaded, ...]
@@ -96,6 +96,7 @@ class _Lineup:
     reads: frozenset[str]
     budgeted: bool  # some promotion has a budget, a per-member cap or a use limit
     split: Split
+    capped: frozenset[Bucket]  # the buckets the split caps (the others leave no pool)
     rules: dict[int, str | None]  # segment id -> rules as stored, of the targeted ones
     parsed: dict[int, list[dict[str, Any]]]
     complete: bool  # every targeted segment's rules came with the statement
@@ -106,7 +107,7 @@ def _lineup(conn: Connection, tenant_id: int, active: store.ActiveOffers,
     cache = cache_for(conn)
     key = ("lineup", tenant_id)
     found = cache.get(key)
-    if (isinstance(found, _Lineup) and found.complete and found.rows == active.rows
+    if (isinstance(found, _Lineup) and found.complete and found.versions == active.versions
             and found.split_row == active.split and found.answered_rules == active.rules):
         return found
     items = tuple(_loaded(conn, tenant_id, r, parse) for r in active.rows)
@@ -117,13 +118,17 @@ def _lineup(conn: Connection, tenant_id: int, active: store.ActiveOffers,
     rules = {sid: active.rules[sid] if sid in active.rules
              else store.segment_rules(conn, tenant_id, sid) for sid in targeted}
     limits = [i.promotion.limits for i in items]
+    split = budgets.split_of(active.split)
     lineup = _Lineup(
-        rows=active.rows, split_row=active.split, answered_rules=active.rules, items=items,
+        versions=active.versions, split_row=active.split, answered_rules=active.rules,
+        items=items,
         variables=frozenset().union(*(i.variables for i in items)),
         reads=frozenset().union(*(i.reads for i in items)),
         budgeted=any(x.budget_minor is not None or x.budget_points is not None
                      or x.per_member for x in limits),
-        split=budgets.split_of(active.split), rules=rules,
+        split=split, capped=frozenset(b for b in (Bucket.MASS, Bucket.TARGETED)
+                                      if split.cap_minor(b) is not None),
+        rules=rules,
         parsed={sid: json.loads(text) for sid, text in rules.items() if text is not None},
         complete=all(sid in active.rules for sid in targeted))
     cache[key] = lineup  # replaced whole: readers in other threads see either
@@ -150,7 +155,7 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
     seen = cache.get(seen_key)
     known: dict[int, str | None] = seen if isinstance(seen, dict) else {}
     active = store.active_offers(conn, *_offers_query(conn, tenant.id, known, member, at))
-    if not active.rows:
+    if not active.versions:
         return None
     lineup = _lineup(conn, tenant.id, active, parse)
     if lineup.rules != known:
@@ -210,10 +215,13 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
                    for p in allowed_promotions}
     candidates = tuple([Candidate(promotion=p, condition_met=ok,
                                   allowance=allowed.get(p.id, NOTHING)) for p, ok in met])
-    split = lineup.split
-    mass = budgets.pool(conn, tenant.id, day, split=split) if allowed else None
+    # A bucket the split does not cap leaves no pool (budgets.pool would say None).
+    split, capped = lineup.split, lineup.capped
+    mass = (budgets.pool(conn, tenant.id, day, split=split)
+            if allowed and Bucket.MASS in capped else None)
     targeted = (budgets.pool(conn, tenant.id, day, bucket=Bucket.TARGETED, split=split)
-                if any(p.targeted for p in allowed_promotions) else None)
+                if Bucket.TARGETED in capped and any(p.targeted for p in allowed_promotions)
+                else None)
     return Offers(candidates=candidates, store_id=store_id,
                   local_now=local.replace(tzinfo=None), pool_minor=mass,
                   targeted_pool_minor=targeted)
