@@ -56,3 +56,17 @@ def test_a_write_locked_out_past_the_timeout_answers_503_and_a_retry_succeeds(
             assert again.status_code == 201, again.text
     finally:
         rt.close()
+
+
+def test_a_missing_table_on_sqlite_is_a_server_error_not_a_retry(tmp_path: Path) -> None:
+    # SQLite calls "no such table" an operational error; it is a bug (here: no migrations),
+    # and a till told to send again would loop on it.
+    rt = open_runtime(Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}"))
+    try:
+        with TestClient(create_app(rt), raise_server_exceptions=False) as client:
+            response = client.post("/v1/pos/quote", headers={"Authorization": "Bearer rgt_x"},
+                                   json={"lines": [{"sku": "a", "quantity": 1,
+                                                    "unit_price_minor": 100}]})
+    finally:
+        rt.close()
+    assert response.status_code == 500

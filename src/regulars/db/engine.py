@@ -134,6 +134,8 @@ class Database:
                 raise UniqueViolation(str(exc.orig)) from exc
             raise
         except OperationalError as exc:
+            if not _transient(exc):
+                raise
             raise _unavailable(exc) from exc
 
     @contextmanager
@@ -156,10 +158,24 @@ class Database:
                     yield conn
                     txn.rollback()
         except OperationalError as exc:
+            if not _transient(exc):
+                raise
             raise _unavailable(exc) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# SQLite reports a missing table or a syntax error as an "operational" error too: those are
+# bugs, not a busy database, and must not be answered as "send it again".
+_SQLITE_TRANSIENT = ("locked", "busy", "unable to open", "disk i/o")
+
+
+def _transient(exc: OperationalError) -> bool:
+    if isinstance(exc.orig, sqlite3.Error):
+        text = str(exc.orig).lower()
+        return any(word in text for word in _SQLITE_TRANSIENT)
+    return True  # psycopg: connection lost or refused, deadlock victim, cancelled, lock timeout
 
 
 def _unavailable(exc: OperationalError) -> Unavailable:
