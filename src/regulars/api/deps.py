@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from regulars.api.schemas import MAX_ID
 from regulars.errors import Forbidden, InvalidInput
 from regulars.services.auth import Principal, authenticate, remembered
 from regulars.services.runtime import Runtime
@@ -61,7 +62,6 @@ Till = Annotated[Principal, Depends(get_till)]
 Owner = Annotated[Principal, Depends(get_owner)]
 IdempotencyKey = Annotated[str, Depends(get_idempotency_key)]
 
-MAX_ID = 2**63 - 1
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 """An id in a path: a positive 64-bit integer, else 422 before the database is asked."""
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]

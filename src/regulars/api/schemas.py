@@ -12,7 +12,8 @@ from regulars.services.members import MemberRef, Registration
 
 Text64 = Annotated[str, Field(min_length=1, max_length=64)]
 NonNegative = Annotated[int, Field(ge=0, le=10**15)]
-Id = Annotated[int, Field(ge=1, le=2**63 - 1, description="an id Regulars gave")]
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID, description="an id Regulars gave")]
 """Ids are positive 64-bit integers: anything else is refused as bad input (422) before it
 reaches the database, which could not even compare it."""
 

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -47,7 +48,14 @@ def head() -> str:
 
 
 def revision_on(conn: Connection) -> str | None:
-    """The schema revision stamped in the database ``conn`` reads (``None``: never migrated)."""
-    if not conn.dialect.has_table(conn, "alembic_version"):
+    """The schema revision stamped in the database ``conn`` reads (``None``: never migrated).
+    One statement when the schema exists; the catalogue is asked only when that fails."""
+    try:
+        return conn.execute(_REVISION).scalar_one_or_none()
+    except DBAPIError:
+        if conn.dialect.has_table(conn, "alembic_version"):
+            raise
         return None
-    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+
+
+_REVISION = text("SELECT version_num FROM alembic_version")
