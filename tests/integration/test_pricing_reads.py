@@ -405,26 +405,21 @@ RANDOM = settings(deadline=None, suppress_health_check=[HealthCheck.function_sco
                                                         HealthCheck.too_slow])
 
 
-def test_running_totals_match_receipts_after_random_histories_sqlite(
-        sqlite_template: Path, tmp_path: Path) -> None:
-    databases = FreshDatabases(workdir=tmp_path, sqlite_template=sqlite_template)
-
-    @settings(RANDOM, max_examples=40)
+def _random_histories(databases: FreshDatabases, max_examples: int) -> None:
+    @settings(RANDOM, max_examples=max_examples)
     @given(zone=st.sampled_from(ZONES), start=st.sampled_from(STARTS), ops=operations)
     def run(zone: str, start: datetime, ops: list[tuple[Any, ...]]) -> None:
         _random_history(databases, zone, start, ops)
 
     run()
+
+
+def test_running_totals_match_receipts_after_random_histories_sqlite(
+        sqlite_template: Path, tmp_path: Path) -> None:
+    _random_histories(FreshDatabases(workdir=tmp_path, sqlite_template=sqlite_template), 40)
 
 
 @pytest.mark.postgres
 def test_running_totals_match_receipts_after_random_histories_postgres(
         pg_migrated: str, tmp_path: Path) -> None:
-    databases = FreshDatabases(workdir=tmp_path, pg_url=pg_migrated)
-
-    @settings(RANDOM, max_examples=12)
-    @given(zone=st.sampled_from(ZONES), start=st.sampled_from(STARTS), ops=operations)
-    def run(zone: str, start: datetime, ops: list[tuple[Any, ...]]) -> None:
-        _random_history(databases, zone, start, ops)
-
-    run()
+    _random_histories(FreshDatabases(workdir=tmp_path, pg_url=pg_migrated), 12)
