@@ -53,6 +53,20 @@ def recreate_database(url: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def copy_database(url: str, template: str) -> None:
+    """Drop the database ``url`` names and create it as a copy of the database ``template``
+    (which nobody may be connected to), through the ``test`` database."""
+    name = database_name(url)
+    if ADMIN_DB in (name, template):
+        raise SystemExit("refusing to copy to or from the 'test' database; the test suite uses it")
+    admin = with_database(libpq_url(url), ADMIN_DB)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template)))
+
+
 def analyze(url: str) -> None:
     """``ANALYZE`` the database ``url`` names once its data is loaded. Autovacuum is off on
     this server; a live database has statistics, and without them the planner guesses from

@@ -1,5 +1,5 @@
 """Where one expiry batch spends its time on PostgreSQL: EXPLAIN (ANALYZE, BUFFERS, WAL) of
-the batch statement, summarised per step (entries, postings, lots, balances) and per
+the batch statement, summarised per step (lock, lots, entries, postings, balances) and per
 foreign-key trigger.
 
     uv run python bench/expire.py --members 1000000 --load-only    # load, do not expire
@@ -38,43 +38,38 @@ def main() -> int:
     rt = open_runtime(Settings(database_url=libpq_url(args.database_url)))
     now = rt.now()
     tenant_id = 1
-    after = 0
     started = time.perf_counter()
     with rt.db.read() as conn:
         system_id = ledger.system_account_id(conn, tenant_id, SystemAccount.EXPIRED)
-    for _ in range(args.warm_batches):
+        t0 = time.perf_counter()
+        bounds = expiry.batch_bounds(conn, tenant_id, now, args.batch_size)
+        bounds_ms = 1000 * (time.perf_counter() - t0)
+    console.print(f"{len(bounds) + 1} batches found in {bounds_ms:.0f} ms")
+    after = 0
+    for upto in bounds[:args.warm_batches]:
         with rt.db.write() as conn:
-            ids = expiry.next_accounts(conn, tenant_id, now, args.batch_size, after_id=after)
-            if not ids:
-                break
-            expiry.lock_accounts(conn, ids)
-            expiry.expire_accounts(conn, tenant_id, system_id, ids, now=now,
-                                   code=EntryCode.EXPIRE)
-            after = ids[-1]
-    warm = time.perf_counter() - started
+            expiry.expire_range(conn, tenant_id, system_id, after, upto, now=now,
+                                code=EntryCode.EXPIRE)
+        after = upto
+    warm = time.perf_counter() - started - bounds_ms / 1000
     console.print(f"{args.warm_batches} warm batches in {warm:.1f} s "
                   f"({1000 * warm / max(args.warm_batches, 1):.0f} ms a batch)")
     explain = text("EXPLAIN (ANALYZE, BUFFERS, WAL, FORMAT JSON) "
                    + expiry._EXPIRE_PG.text).bindparams(
         *expiry._EXPIRE_PG._bindparams.values())
+    upto = bounds[args.warm_batches] if len(bounds) > args.warm_batches else expiry.LAST
     with rt.db.engine.connect() as conn:
         with conn.begin() as txn:
             t0 = time.perf_counter()
-            ids = expiry.next_accounts(conn, tenant_id, now, args.batch_size, after_id=after)
-            find_ms = 1000 * (time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            expiry.lock_accounts(conn, ids)
-            lock_ms = 1000 * (time.perf_counter() - t0)
-            t0 = time.perf_counter()
             plan = conn.execute(explain, {
-                "account_ids": ids, "tenant_id": tenant_id, "code": EntryCode.EXPIRE.value,
-                "system_id": system_id, "now": now}).scalar_one()[0]
+                "after": after, "upto": upto, "tenant_id": tenant_id,
+                "code": EntryCode.EXPIRE.value, "system_id": system_id,
+                "now": now}).scalar_one()[0]
             write_ms = 1000 * (time.perf_counter() - t0)
             txn.rollback()
     rt.close()
-    console.print(f"batch of {len(ids)} accounts: find {find_ms:.0f} ms, lock {lock_ms:.0f} "
-                  f"ms; write statement {write_ms:.0f} ms round trip, "
-                  f"{plan['Execution Time']:.0f} ms executing")
+    console.print(f"one batch (accounts {after} < id <= {upto}): statement {write_ms:.0f} ms "
+                  f"round trip, {plan['Execution Time']:.0f} ms executing")
     steps = Table(title="write statement, by step (foreign-key checks run after it, below)")
     for name in ("step", "ms", "rows", "WAL records", "WAL full pages", "WAL MB",
                  "buffers dirtied"):

@@ -102,7 +102,7 @@ def test_a_run_that_fails_part_way_resumes_without_writing_twice(
         workers: int) -> None:
     people = [pos.register(n)["id"] for n in range(5)]
     grant_three_due_lots(pos, clock, people)
-    real = expiry.expire_accounts
+    real = expiry.expire_range
     calls = itertools.count(1)
 
     def crash_on_second_batch(*args: Any, **kwargs: Any) -> tuple[int, int, int]:
@@ -112,10 +112,10 @@ def test_a_run_that_fails_part_way_resumes_without_writing_twice(
             raise RuntimeError("connection lost")
         return done
 
-    monkeypatch.setattr(expiry, "expire_accounts", crash_on_second_batch)
+    monkeypatch.setattr(expiry, "expire_range", crash_on_second_batch)
     with pytest.raises(RuntimeError, match="connection lost"):
         ledger_admin.expire(rt, batch_size=2, workers=workers)
-    monkeypatch.setattr(expiry, "expire_accounts", real)
+    monkeypatch.setattr(expiry, "expire_range", real)
 
     first = expire_entries(rt, pos.tenant_id)
     assert all(len(found) == 1 for found in first.values())

@@ -1,11 +1,11 @@
 """Expiry writes: due lots set to zero, one ``expire`` entry per member account, in the
 caller's transaction.
 
-A run walks the member accounts that hold due lots in account-id order, a batch of accounts at
-a time (:func:`next_accounts`). Each batch locks its accounts in id order (:func:`lock_accounts`)
-before it touches their lots, the order every other writer follows (the account row first,
-then its lots), so expiry and a concurrent spend wait for each other instead of deadlocking.
-:func:`expire_accounts` then writes, per account, one balanced entry for all of its due lots.
+A run splits the member accounts that hold due lots into batches of neighbouring account ids
+(:func:`batch_bounds`, one read up front). Each batch (:func:`expire_range`) locks its accounts
+in id order before it touches their lots, the order every other writer follows (the account row
+first, then its lots), so expiry and a concurrent spend wait for each other instead of
+deadlocking, and writes, per account, one balanced entry for all of its due lots.
 
 No function here commits.
 """
@@ -17,11 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
-    BigInteger,
-    ColumnElement,
     Connection,
-    any_,
     bindparam,
     func,
     insert,
@@ -32,14 +28,6 @@ from sqlalchemy import (
 
 from regulars.db.tables import accounts, entries, lots, postings
 from regulars.domain.ledger import EntryCode, expiry_key, expiry_memo
-
-
-def _among(conn: Connection, column: ColumnElement[Any], ids: list[int]) -> ColumnElement[bool]:
-    """``column IN ids``; on PostgreSQL ``column = ANY(:ids)``, one array parameter instead of
-    one placeholder per id."""
-    if conn.dialect.name == "postgresql":
-        return column == any_(bindparam(None, ids, type_=ARRAY(BigInteger())))
-    return column.in_(ids)
 
 
 def count_due_lots(conn: Connection, now: datetime) -> int:
@@ -55,39 +43,50 @@ def any_due(conn: Connection, tenant_id: int, now: datetime) -> bool:
     ).limit(1)).first() is not None
 
 
-def next_accounts(conn: Connection, tenant_id: int, now: datetime, limit: int, *,
-                  after_id: int) -> list[int]:
-    """Ids of the next ``limit`` accounts after ``after_id`` (in id order) that hold a lot
-    due at ``now``. Reads the open-lots index only and takes no lock: the batch may have
-    changed by the time it is locked, which :func:`expire_accounts` allows for."""
+def batch_bounds(conn: Connection, tenant_id: int, now: datetime, size: int) -> list[int]:
+    """The account id that closes each batch of ``size`` accounts holding a lot due at
+    ``now``, in id order: batch *k* is the accounts after bound *k-1* up to bound *k*, and
+    the accounts after the last bound make the last batch. One pass over the open-lots index,
+    no locks; what changes afterwards is allowed for by :func:`expire_range`."""
+    due = (select(lots.c.account_id).distinct()
+           .where(lots.c.tenant_id == tenant_id, lots.c.remaining > 0,
+                  lots.c.expires_at <= now)
+           .subquery())
+    numbered = select(due.c.account_id,
+                      func.row_number().over(order_by=due.c.account_id).label("n")).subquery()
     return [int(account_id) for account_id in conn.execute(
-        select(lots.c.account_id).distinct()
-        .where(lots.c.tenant_id == tenant_id, lots.c.account_id > after_id,
-               lots.c.remaining > 0, lots.c.expires_at <= now)
-        .order_by(lots.c.account_id).limit(limit)).scalars()]
+        select(numbered.c.account_id).where(numbered.c.n % size == 0)
+        .order_by(numbered.c.account_id)).scalars()]
 
 
-def lock_accounts(conn: Connection, account_ids: list[int]) -> None:
-    """Lock the accounts in id order (``FOR NO KEY UPDATE``, the lock an ``UPDATE`` takes, so
-    that the postings' foreign-key checks of other writers do not wait on it). On SQLite the
-    write transaction already excludes every other writer."""
-    conn.execute(select(accounts.c.id).where(_among(conn, accounts.c.id, account_ids))
-                 .order_by(accounts.c.id).with_for_update(key_share=True)).all()
+# The largest account id: the upper end of the last batch.
+LAST = 2**63 - 1
 
 
-# One statement per batch on PostgreSQL. The due lots of the (locked) accounts are set to zero;
-# ``due`` reads them account by account through the open-lots index and the UPDATE finds them by
-# id (given ``account_id = ANY(:ids)`` the planner chose a sequential scan of every lot per
-# batch, whose cost grows with the table). What the UPDATE returns (only lots that still held
-# what the snapshot saw) is what the entries post, grouped per account. Entry ids are drawn from
-# the sequence in account order up front, so postings need no join back to the entries. The key
-# and the memo text are the ones ``expiry_key`` and ``expiry_memo`` give (the memo as
-# ``json.dumps`` writes it).
+# One statement per batch on PostgreSQL. The due lots of the batch's accounts are read through
+# the open-lots index; the accounts holding them are locked in id order (``FOR NO KEY UPDATE``,
+# the lock an ``UPDATE`` takes, so that other writers' foreign-key checks do not wait on it),
+# the order every other writer follows (the account row first, then its lots); a lot is set to
+# zero only after its account is locked (the UPDATE joins the locked accounts), and only if it
+# still holds what the statement's snapshot saw (a spend that committed while this statement
+# waited for its account changed it: it waits for the next run). What the UPDATE returns is what
+# the entries post, grouped per account. Entry ids are drawn from the sequence in account order
+# up front, so postings need no join back to the entries. The key and the memo text are the
+# ones ``expiry_key`` and ``expiry_memo`` give (the memo as ``json.dumps`` writes it).
 _EXPIRE_PG = text("""
-WITH due AS (
-    SELECT l.id, l.remaining, l.expired
-    FROM unnest(CAST(:account_ids AS bigint[])) AS a(id)
-    JOIN lots l ON l.tenant_id = :tenant_id AND l.account_id = a.id
+WITH locked AS (
+    SELECT a.id, a.member_id FROM accounts a
+    WHERE a.id > :after AND a.id <= :upto
+          AND a.id IN (SELECT l.account_id FROM lots l
+                   WHERE l.tenant_id = :tenant_id AND l.account_id > :after
+                         AND l.account_id <= :upto
+                         AND l.remaining > 0 AND l.expires_at <= :now)
+    ORDER BY a.id
+    FOR NO KEY UPDATE OF a
+), due AS (
+    SELECT l.id, l.account_id, l.remaining, l.expired
+    FROM locked k
+    JOIN lots l ON l.tenant_id = :tenant_id AND l.account_id = k.id
                    AND l.remaining > 0 AND l.expires_at <= :now
 ), zeroed AS (
     UPDATE lots SET expired = lots.expired + d.remaining, remaining = 0
@@ -102,8 +101,8 @@ WITH due AS (
     FROM zeroed GROUP BY account_id
 ), input AS (
     SELECT nextval(pg_get_serial_sequence('entries', 'id')) AS entry_id, p.*
-    FROM (SELECT pa.*, a.member_id FROM per_account pa
-          JOIN accounts a ON a.id = pa.account_id
+    FROM (SELECT pa.*, k.member_id FROM per_account pa
+          JOIN locked k ON k.id = pa.account_id
           ORDER BY pa.account_id) p
 ), new_entries AS (
     INSERT INTO entries (id, tenant_id, code, idempotency_key, member_id, points, memo,
@@ -140,43 +139,42 @@ SELECT (SELECT count(*) FROM input) AS entries,
 """).bindparams(bindparam("now", type_=entries.c.occurred_at.type))
 
 
-def expire_accounts(conn: Connection, tenant_id: int, system_id: int, account_ids: list[int],
-                    *, now: datetime, code: EntryCode) -> tuple[int, int, int]:
-    """Expire every lot of these accounts that is due at ``now``; return (lots, points,
-    entries written).
+def expire_range(conn: Connection, tenant_id: int, system_id: int, after: int, upto: int,
+                 *, now: datetime, code: EntryCode) -> tuple[int, int, int]:
+    """Expire every lot due at ``now`` of the accounts with ids after ``after`` up to
+    ``upto``; return (lots, points, entries written).
 
-    The accounts must be locked (:func:`lock_accounts`). Per account that has due lots: one
-    balanced entry (the member account less the points, the ``system_id`` account more), keyed
-    by :func:`~regulars.domain.ledger.expiry_key`, listing each lot and its points in the
-    memo; the lots are set to zero (their ``expired`` grows by what they held); the cached
-    balance falls by the same points. An account with nothing due any more writes nothing.
+    Locks those accounts first, in id order (on SQLite the write transaction already excludes
+    every other writer). Per account that has due lots: one balanced entry (the member account
+    less the points, the ``system_id`` account more), keyed by
+    :func:`~regulars.domain.ledger.expiry_key`, listing each lot and its points in the memo;
+    the lots are set to zero (their ``expired`` grows by what they held); the cached balance
+    falls by the same points. An account with nothing due any more writes nothing.
 
     Raises the database's unique violation if an entry's key exists already (a lot expired
     twice in the same state, which the account locks rule out), and ``RuntimeError`` if
     PostgreSQL wrote other counts than it planned; the caller's transaction then rolls back.
     """
-    if not account_ids:
-        return 0, 0, 0
     if conn.dialect.name == "postgresql":
         row = conn.execute(_EXPIRE_PG, {
-            "account_ids": account_ids, "tenant_id": tenant_id, "code": code.value,
+            "after": after, "upto": upto, "tenant_id": tenant_id, "code": code.value,
             "system_id": system_id, "now": now}).one()
         if (row.entries_written, row.postings_written, row.balances_written) != (
                 row.entries, 2 * row.entries, row.entries):
             raise RuntimeError(f"expiry wrote {tuple(row)}, planned {row.entries} entries")
         return int(row.lots), int(row.points), int(row.entries)
-    return _expire_rows(conn, tenant_id, system_id, account_ids, now=now, code=code)
+    return _expire_rows(conn, tenant_id, system_id, after, upto, now=now, code=code)
 
 
-def _expire_rows(conn: Connection, tenant_id: int, system_id: int, account_ids: list[int], *,
+def _expire_rows(conn: Connection, tenant_id: int, system_id: int, after: int, upto: int, *,
                  now: datetime, code: EntryCode) -> tuple[int, int, int]:
-    """:func:`expire_accounts` statement by statement (SQLite)."""
+    """:func:`expire_range` statement by statement (SQLite)."""
     due = conn.execute(
         select(lots.c.id, lots.c.account_id, lots.c.remaining, lots.c.expired,
                accounts.c.member_id)
         .join(accounts, accounts.c.id == lots.c.account_id)
-        .where(lots.c.tenant_id == tenant_id, _among(conn, lots.c.account_id, account_ids),
-               lots.c.remaining > 0, lots.c.expires_at <= now)
+        .where(lots.c.tenant_id == tenant_id, lots.c.account_id > after,
+               lots.c.account_id <= upto, lots.c.remaining > 0, lots.c.expires_at <= now)
         .order_by(lots.c.account_id, lots.c.id)).all()
     if not due:
         return 0, 0, 0
@@ -197,8 +195,11 @@ def _expire_rows(conn: Connection, tenant_id: int, system_id: int, account_ids: 
         {"tenant_id": tenant_id, "entry_id": entry_id, "account_id": account, "amount": amount}
         for entry_id, ((account_id, _), _), points in zip(ids, items, totals, strict=True)
         for account, amount in ((account_id, -points), (system_id, points))])
-    conn.execute(update(lots).where(_among(conn, lots.c.id, [r.id for r in due]))
-                 .values(expired=lots.c.expired + lots.c.remaining, remaining=0))
+    # The write transaction excludes every other writer: the lots are the ones just read.
+    conn.execute(update(lots).where(
+        lots.c.tenant_id == tenant_id, lots.c.account_id > after, lots.c.account_id <= upto,
+        lots.c.remaining > 0, lots.c.expires_at <= now,
+    ).values(expired=lots.c.expired + lots.c.remaining, remaining=0))
     conn.execute(
         update(accounts).where(accounts.c.id == bindparam("acct"))
         .values(balance=accounts.c.balance - bindparam("pts")),

@@ -37,15 +37,15 @@ def expire(rt: Runtime, *, batch_size: int = 2000, workers: int = 1,
     and run, for all of its due lots together; the lots set to zero, the balance reduced in
     the same transaction.
 
-    The run walks the accounts holding due lots in id order, ``batch_size`` accounts to a
-    transaction. With ``workers`` > 1 (PostgreSQL; SQLite runs one) that many connections
-    take the next batch of the walk as they come free, so batches are disjoint and each locks
-    its accounts in id order. A batch that fails rolls back whole and the run stops with its
-    error; what earlier batches committed stays, and the next run picks up the rest (nothing
-    is written twice: a committed batch left none of its lots due, and entry keys are unique
-    per lot and state). Running it again at the same moment finds nothing due and writes
-    nothing. Lots that fall due behind the walk while it runs (a refund refilling an account
-    already passed) wait for the next run.
+    The accounts holding due lots are split up front into batches of ``batch_size``
+    neighbouring accounts (one read, no locks), one transaction each. With ``workers`` > 1
+    (PostgreSQL; SQLite runs one) that many connections take the next batch as they come
+    free, so batches are disjoint and each locks its accounts in id order. A batch that fails
+    rolls back whole and the run stops with its error; what earlier batches committed stays,
+    and the next run picks up the rest (nothing is written twice: a committed batch left none
+    of its lots due, and entry keys are unique per lot and state). Running it again at the
+    same moment finds nothing due and writes nothing. Lots that fall due behind a batch while
+    the run goes on (a refund refilling an account already passed) wait for the next run.
     """
     now = rt.now()
     with rt.db.read() as conn:
@@ -53,42 +53,37 @@ def expire(rt: Runtime, *, batch_size: int = 2000, workers: int = 1,
                       if expiry.any_due(conn, t.id, now)]
     totals = _Totals(progress)
     for tenant_id in tenant_ids:
-        walk = _Walk(rt, tenant_id, now, batch_size)
+        with rt.db.read() as conn:
+            system = ledger.system_account_id(conn, tenant_id, SystemAccount.EXPIRED)
+            bounds = expiry.batch_bounds(conn, tenant_id, now, batch_size)
+        batches = _Batches(bounds)
         if workers <= 1 or rt.db.dialect != "postgresql":
-            _work(rt, tenant_id, now, walk, totals)
+            _work(rt, tenant_id, system, now, batches, totals)
             continue
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for done in [pool.submit(_work, rt, tenant_id, now, walk, totals)
+            for done in [pool.submit(_work, rt, tenant_id, system, now, batches, totals)
                          for _ in range(workers)]:
                 done.result()
     return ExpiryReport(lots=totals.lots, points=totals.points, entries=totals.entries)
 
 
-class _Walk:
-    """The accounts of one tenant holding due lots, handed out a batch at a time in id order
-    (to one worker or several: each call returns a batch no other call returns)."""
+class _Batches:
+    """Account-id ranges (after, up to) handed out once each, in id order, to one worker or
+    several."""
 
-    def __init__(self, rt: Runtime, tenant_id: int, now: datetime, batch_size: int) -> None:
-        self._rt, self._tenant_id, self._now, self._size = rt, tenant_id, now, batch_size
-        self._after_id = 0
-        self._stopped = False
+    def __init__(self, bounds: list[int]) -> None:
+        ends = [*bounds, expiry.LAST]
+        self._ranges = list(zip([0, *bounds], ends, strict=True))[::-1]
         self._lock = Lock()
 
     def stop(self) -> None:
         """Hand out no more batches (a worker failed: the others finish the batch they hold)."""
         with self._lock:
-            self._stopped = True
+            self._ranges.clear()
 
-    def next_batch(self) -> list[int]:
+    def next(self) -> tuple[int, int] | None:
         with self._lock:
-            if self._stopped:
-                return []
-            with self._rt.db.read() as conn:
-                ids = expiry.next_accounts(conn, self._tenant_id, self._now, self._size,
-                                           after_id=self._after_id)
-            if ids:
-                self._after_id = ids[-1]
-            return ids
+            return self._ranges.pop() if self._ranges else None
 
 
 class _Totals:
@@ -106,18 +101,17 @@ class _Totals:
                 self._progress(lots)
 
 
-def _work(rt: Runtime, tenant_id: int, now: datetime, walk: _Walk, totals: _Totals) -> None:
-    """Expire batches from ``walk`` until it runs out, one transaction each."""
+def _work(rt: Runtime, tenant_id: int, system: int, now: datetime, batches: _Batches,
+          totals: _Totals) -> None:
+    """Expire batches until none is left, one transaction each."""
     try:
-        while account_ids := walk.next_batch():
+        while batch := batches.next():
             with rt.db.write() as conn:
-                expiry.lock_accounts(conn, account_ids)
-                system = ledger.system_account_id(conn, tenant_id, SystemAccount.EXPIRED)
-                done = expiry.expire_accounts(conn, tenant_id, system, account_ids, now=now,
-                                              code=EntryCode.EXPIRE)
+                done = expiry.expire_range(conn, tenant_id, system, *batch, now=now,
+                                           code=EntryCode.EXPIRE)
             totals.add(*done)
     except BaseException:
-        walk.stop()
+        batches.stop()
         raise
 
 
