@@ -168,7 +168,8 @@ def free_port() -> int:
 class Server:
     """``uv run regulars serve`` in its own process group, stopped by :meth:`stop`."""
 
-    def __init__(self, url: str, port: int, workers: int, log: Path) -> None:
+    def __init__(self, url: str, port: int, workers: int, log: Path,
+                 env: dict[str, str] | None = None) -> None:
         self.port = port
         self.url = url
         self.log = log
@@ -176,7 +177,8 @@ class Server:
         self.proc = subprocess.Popen(
             ["uv", "run", "regulars", "serve", "--workers", str(workers), "--port", str(port),
              "--database-url", url],
-            cwd=REPO, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=REPO, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, **(env or {})})
 
     def wait_ready(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,8 +26,11 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if getattr(app.state, "runtime", None) is None:
+        if getattr(app.state, "runtime", None) is None:  # a server process of its own
             app.state.runtime = open_runtime()
+            if app.state.runtime.settings.gc_freeze:
+                gc.collect()
+                gc.freeze()
         yield
 
     app = FastAPI(title="Regulars", version="0.1.0", lifespan=lifespan,

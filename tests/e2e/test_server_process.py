@@ -1,0 +1,45 @@
+"""What an API server process does for itself when it starts (``regulars serve`` builds the
+app without a runtime; the app opens its own from the environment's settings)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from regulars.api.app import create_app
+
+
+@pytest.fixture
+def unfrozen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("REGULARS_DATABASE_URL", f"sqlite:///{tmp_path / 'server.db'}")
+    gc.unfreeze()
+    yield
+    gc.unfreeze()  # the test process itself keeps collecting everything
+
+
+def test_a_server_process_freezes_what_it_loaded_so_full_collections_stay_short(
+        unfrozen: None) -> None:
+    with TestClient(create_app()) as client:
+        assert client.get("/v1/health").status_code == 200
+        frozen = gc.get_freeze_count()
+        # Everything loaded at start-up is out of the collector's way ...
+        assert frozen > 10_000
+        # ... so a full collection walks only what was created since.
+        assert len(gc.get_objects()) < frozen
+
+
+def test_freezing_can_be_turned_off(unfrozen: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REGULARS_GC_FREEZE", "false")
+    with TestClient(create_app()) as client:
+        assert client.get("/v1/health").status_code == 200
+        assert gc.get_freeze_count() == 0
+
+
+def test_an_app_given_its_runtime_leaves_the_collector_alone(client: TestClient) -> None:
+    # Tests and embedding code pass their runtime: their process is not a server's.
+    assert client.get("/v1/health").status_code == 200
+    assert gc.get_freeze_count() == 0
