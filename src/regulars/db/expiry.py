@@ -67,9 +67,11 @@ LAST = 2**63 - 1
 # the open-lots index; the accounts holding them are locked in id order (``FOR NO KEY UPDATE``,
 # the lock an ``UPDATE`` takes, so that other writers' foreign-key checks do not wait on it),
 # the order every other writer follows (the account row first, then its lots); a lot is set to
-# zero only after its account is locked (the UPDATE joins the locked accounts), and only if it
-# still holds what the statement's snapshot saw (a spend that committed while this statement
-# waited for its account changed it: it waits for the next run). What the UPDATE returns is what
+# zero only after its account is locked (the lots are read through the locked accounts), and
+# only if it still holds what the statement's snapshot saw (a spend that committed while this
+# statement waited for its account changed it: it waits for the next run). The UPDATE finds each
+# lot by the row address it was read at, not through the primary key a second time; a row
+# changed since has moved, so it is skipped too. What the UPDATE returns is what
 # the entries post, grouped per account. Entry ids are drawn from the sequence in account order
 # up front, so postings need no join back to the entries. The key and the memo text are the
 # ones ``expiry_key`` and ``expiry_memo`` give (the memo as ``json.dumps`` writes it).
@@ -84,14 +86,14 @@ WITH locked AS (
     ORDER BY a.id
     FOR NO KEY UPDATE OF a
 ), due AS (
-    SELECT l.id, l.account_id, l.remaining, l.expired
+    SELECT l.ctid AS tid, l.id, l.account_id, l.remaining, l.expired
     FROM locked k
     JOIN lots l ON l.tenant_id = :tenant_id AND l.account_id = k.id
                    AND l.remaining > 0 AND l.expires_at <= :now
 ), zeroed AS (
     UPDATE lots SET expired = lots.expired + d.remaining, remaining = 0
     FROM due d
-    WHERE lots.id = d.id AND lots.remaining = d.remaining AND lots.expired = d.expired
+    WHERE lots.ctid = d.tid AND lots.remaining = d.remaining AND lots.expired = d.expired
     RETURNING lots.id, lots.account_id, d.remaining, d.expired
 ), per_account AS (
     SELECT account_id, sum(remaining) AS points, min(id) AS first_lot,
