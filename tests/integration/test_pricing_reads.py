@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, select, update
 
-from regulars.db import ledger, members, pricing, receipts, tenancy
+from regulars.db import ledger, ledger_spendable, members, pricing, receipts, tenancy
 from regulars.db.migrate import alembic_config, upgrade
 from regulars.db.tables import accounts, holds, lots, spend_days
 from regulars.db.tables import receipts as receipt_table
@@ -86,8 +86,8 @@ def _separate(rt: Runtime, pos: Pos, member_id: int, *, now: datetime,
         state = ledger.AccountState(id=row.account_id, balance=row.balance, held=row.held,
                                     debt=row.debt)
         # The commit path's reads give the same.
-        assert ledger.spendable_points(conn, tenant.id, state, now) == spendable
-        assert ledger.state_and_spendable(conn, tenant.id, member_id, now)[1] == spendable
+        assert ledger_spendable.spendable_points(conn, tenant.id, state, now) == spendable
+        assert ledger_spendable.state_and_spendable(conn, tenant.id, member_id, now)[1] == spendable
         sums = plain_spend(conn, tenant.id, member_id, until=until, zone=zone)
         assert receipts.spend_sums(conn, tenant.id, member_id, until=until, zone=zone) == sums
     return version, spendable, sums

@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy import Connection
 
-from regulars.db import ledger, receipts, tenancy
+from regulars.db import ledger, ledger_holds, ledger_lots, ledger_spendable, receipts, tenancy
 from regulars.db import terminal as commit_reads
 from regulars.db.engine import UniqueViolation
 from regulars.db.ledger import EntryContext, Shortfall
@@ -230,7 +230,7 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
             return body
         assert member is not None
         try:
-            hold_id = ledger.place_hold(
+            hold_id = ledger_holds.place_hold(
                 conn, tenant.id, member.account_id, sale.points_to_spend,
                 terminal_id=principal.terminal_id, now=now,
                 expires_at=now + timedelta(seconds=program.hold_ttl_seconds))
@@ -245,7 +245,7 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
 def release_hold(rt: Runtime, principal: Principal, hold_id: int) -> None:
     principal.require("till")
     with rt.db.write() as conn:
-        if not ledger.release_hold(conn, principal.tenant_id, hold_id, principal.terminal_id):
+        if not ledger_holds.release_hold(conn, principal.tenant_id, hold_id, principal.terminal_id):
             raise NotFound("hold not found")
 
 
@@ -314,10 +314,10 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
                       if sale.member else None)
         if member_row is None:
             raise InvalidInput("a hold belongs to a member", field="hold_id")
-        if ledger.hold_account(conn, tenant.id, req.hold_id) != member_row.account_id:
+        if ledger_holds.hold_account(conn, tenant.id, req.hold_id) != member_row.account_id:
             raise NotFound("hold not found", field="hold_id")
         # An expired or released hold captures nothing; the spend then needs free points.
-        held = ledger.capture_hold(conn, tenant.id, req.hold_id, member_row.account_id, now)
+        held = ledger_holds.capture_hold(conn, tenant.id, req.hold_id, member_row.account_id, now)
     priced = _price(conn, rt, tenant, sale, at=at, now=now, store_id=principal.store_id,
                     terminal_id=principal.terminal_id, extra_spendable=held)
     _check_spend(sale, priced.member, priced.quote)
@@ -387,13 +387,13 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
                                    q.points_spent)],
                 member_points=-q.points_spent, memo=memo)
             try:
-                ledger.debit(conn, tenant.id, member.account_id, entry_ids["spend"],
-                             q.points_spent, now, release_held=min(held, q.points_spent))
+                ledger_lots.debit(conn, tenant.id, member.account_id, entry_ids["spend"],
+                                  q.points_spent, now, release_held=min(held, q.points_spent))
             except Shortfall as exc:
                 raise InsufficientPoints("the member no longer has these points",
                                          field="points_to_spend") from exc
         if held > q.points_spent:
-            ledger.unhold(conn, member.account_id, held - q.points_spent)
+            ledger_holds.unhold(conn, member.account_id, held - q.points_spent)
         if q.points_earned:
             entry_ids["earn"] = ledger.write_entry(
                 conn, ctx, code=EntryCode.EARN, key=f"receipt:{receipt_id}:earn",
@@ -403,8 +403,8 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
                            Posting(member.account_id, q.points_earned)],
                 member_points=q.points_earned, memo=memo)
             available_at, expires_at = program.lot_dates(at)
-            ledger.credit(conn, tenant.id, member.account_id, entry_ids["earn"],
-                          q.points_earned, available_at=available_at, expires_at=expires_at)
+            ledger_lots.credit(conn, tenant.id, member.account_id, entry_ids["earn"],
+                               q.points_earned, available_at=available_at, expires_at=expires_at)
         levels.raise_floor(conn, tenant, program, member, now)
     body = _response(conn, tenant, priced, now=now, after=True)
     body["receipt"] = {"id": receipt_id, "receipt_id": req.receipt_id, "status": "committed",
@@ -478,7 +478,7 @@ def _response(conn: Connection, tenant: tenancy.TenantRow, priced: _Priced, *,
     member_body = None
     if member is not None:
         if after:
-            state, spendable = ledger.state_and_spendable(conn, tenant.id, member.id, now)
+            state, spendable = ledger_spendable.state_and_spendable(conn, tenant.id, member.id, now)
             balance = state.balance
         else:
             balance, spendable = member.balance, priced.spendable

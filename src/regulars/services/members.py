@@ -13,7 +13,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import NumberParseException, ValidationResult
 
-from regulars.db import ledger, members, receipts, tenancy
+from regulars.db import ledger, ledger_lots, ledger_spendable, members, receipts, tenancy
 from regulars.db.engine import UniqueViolation
 from regulars.db.ledger import EntryContext, Shortfall
 from regulars.db.members import MemberRow
@@ -206,8 +206,8 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
                     member_points=points,
                     memo={"why": [{"code": "welcome", "params": {"points": points}}]})
                 _, expires_at = program.lot_dates(now)
-                ledger.credit(conn, tenant_id, account_id, entry_id, points,
-                              available_at=now, expires_at=expires_at)
+                ledger_lots.credit(conn, tenant_id, account_id, entry_id, points,
+                                   available_at=now, expires_at=expires_at)
             referral = rewards.after_register(conn, tenant_id, member_id=member_id, plan=plan,
                                               now=now, store_id=store_id,
                                               terminal_id=terminal_id)
@@ -297,12 +297,12 @@ def _adjust(conn: Any, rt: Runtime, tenant_id: int, member_id: int, *, points: i
               "why": [{"code": "adjust", "params": {"points": points, "reason": reason}}]})
     if points > 0:
         _, expires_at = program.lot_dates(now)
-        ledger.credit(conn, tenant_id, row.account_id, entry_id, points,
-                      available_at=now, expires_at=expires_at)
+        ledger_lots.credit(conn, tenant_id, row.account_id, entry_id, points,
+                           available_at=now, expires_at=expires_at)
     else:
         try:
-            ledger.take_back(conn, tenant_id, row.account_id, entry_id, -points, None,
-                             now, allow_debt=False)
+            ledger_lots.take_back(conn, tenant_id, row.account_id, entry_id, -points, None,
+                                  now, allow_debt=False)
         except Shortfall as exc:
             raise InsufficientPoints("the member holds fewer points than that",
                                      field="points") from exc
@@ -335,7 +335,7 @@ def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: in
         raise Conflict("only active members can be merged")
     # Receipts and their spend first: a commit or refund writes spend before the account row.
     receipts.move_receipts(conn, tenant_id, source_id, target_id)
-    moved = ledger.merge_accounts(conn, tenant_id, source.account_id, target.account_id, now)
+    moved = ledger_lots.merge_accounts(conn, tenant_id, source.account_id, target.account_id, now)
     if moved:
         ctx = EntryContext(tenant_id=tenant_id, member_id=target_id, occurred_at=now,
                            recorded_at=now)
@@ -383,9 +383,9 @@ def view(conn: Any, tenant_id: int, member_id: int, rt: Runtime) -> dict[str, An
                   if i["kind"] == "card"],
         "created_at": row.created_at.isoformat(),
         "balance_points": row.balance,
-        "held_points": ledger.live_held(conn, tenant_id, state, now),
+        "held_points": ledger_spendable.live_held(conn, tenant_id, state, now),
         "debt_points": row.debt,
-        "spendable_points": ledger.spendable_points(conn, tenant_id, state, now),
+        "spendable_points": ledger_spendable.spendable_points(conn, tenant_id, state, now),
         "level": {"code": level.level.code, "name": level.level.name,
                   "rate_bp": level.level.rate_bp,
                   "window": program.level_window.value,
@@ -453,7 +453,7 @@ def lots(rt: Runtime, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
         row = members.get_member(conn, tenant_id, member_id)
         if row is None:
             raise NotFound("member not found")
-        found = ledger.open_lots(conn, tenant_id, row.account_id)
+        found = ledger_spendable.open_lots(conn, tenant_id, row.account_id)
     found.sort(key=lambda lot: (lot.expires_at is None, lot.expires_at or lot.available_at))
     return [{"id": lot.id, "points": lot.remaining,
              "available_at": lot.available_at.isoformat(),

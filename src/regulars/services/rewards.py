@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 from pydantic import TypeAdapter
 from sqlalchemy import Connection
 
-from regulars.db import ledger, tenancy
+from regulars.db import ledger, ledger_lots, tenancy
 from regulars.db import members as member_rows
 from regulars.db import rewards as store
 from regulars.db.engine import UniqueViolation
@@ -117,8 +117,8 @@ def _pay(conn: Connection, *, tenant_id: int, member: MemberRow, points: int, co
         postings_=[Posting(issued, -points), Posting(member.account_id, points)],
         member_points=points, memo={"why": [why]})
     _, expires_at = program.lot_dates(now)
-    ledger.credit(conn, tenant_id, member.account_id, entry_id, points, available_at=now,
-                  expires_at=expires_at)
+    ledger_lots.credit(conn, tenant_id, member.account_id, entry_id, points, available_at=now,
+                       expires_at=expires_at)
     return entry_id
 
 
