@@ -33,7 +33,7 @@ from regulars.config import Settings
 from regulars.domain.engine import BasketLine
 from regulars.services import checkout
 from regulars.services.auth import authenticate
-from regulars.services.checkout import Sale
+from regulars.services.checkout_pricing import Sale
 from regulars.services.members import MemberRef
 from regulars.services.runtime import open_runtime
 

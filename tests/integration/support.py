@@ -22,9 +22,11 @@ from regulars.db.tables import entries, receipts, refunds
 from regulars.domain.engine import QUANTITY_SCALE, BasketLine
 from regulars.domain.program import Program
 from regulars.errors import RegularsError
-from regulars.services import checkout, members, programs
+from regulars.services import checkout, checkout_commit, members, programs
 from regulars.services.auth import Principal, authenticate
-from regulars.services.checkout import CommitRequest, Outcome, Sale
+from regulars.services.checkout_commit import CommitRequest
+from regulars.services.checkout_pricing import Sale
+from regulars.services.idempotency import Outcome
 from regulars.services.members import MemberRef, Registration
 from regulars.services.runtime import Clock, Runtime
 from tests.conftest import Shop, _truncate_pg
@@ -130,8 +132,8 @@ class Pos:
                       payload=payload)
 
     def send(self, commit: Commit, *, key: str | None = None) -> Outcome:
-        return checkout.commit(self.rt, self.till(commit.till), commit.request,
-                               key=key or commit.key, payload=commit.payload)
+        return checkout_commit.commit(self.rt, self.till(commit.till), commit.request,
+                                      key=key or commit.key, payload=commit.payload)
 
     def commit(self, member_id: int | None, lines: tuple[BasketLine, ...], *, receipt: str,
                key: str | None = None, spend: int = 0, hold_id: int | None = None,

@@ -6,7 +6,7 @@ import pytest
 
 from regulars.domain.engine import BasketLine
 from regulars.errors import IdempotencyMismatch, NotFound
-from regulars.services import checkout, members
+from regulars.services import checkout, checkout_pricing, members
 from regulars.services.auth import authenticate
 from regulars.services.members import MemberRef, Registration
 from regulars.services.runtime import Runtime
@@ -47,9 +47,9 @@ def test_a_till_cannot_release_another_tills_hold(rt: Runtime, shop: Shop) -> No
     member_id = _member(rt, shop, "+79161234567")
     members.adjust(rt, shop.tenant_id, member_id, points=500, reason="gift", key="a")
     till_1, till_2 = (authenticate(rt, key) for key in shop.till_keys)
-    sale = checkout.Sale(member=MemberRef(id=member_id), points_to_spend=100,
-                         lines=(BasketLine(sku="x", quantity_milli=1000,
-                                           unit_price_minor=100_000),))
+    sale = checkout_pricing.Sale(member=MemberRef(id=member_id), points_to_spend=100,
+                                 lines=(BasketLine(sku="x", quantity_milli=1000,
+                                                   unit_price_minor=100_000),))
     hold = checkout.quote(rt, till_1, sale, hold=True)["hold"]
     with pytest.raises(NotFound):
         checkout.release_hold(rt, till_2, hold["id"])

@@ -48,7 +48,7 @@ from regulars.errors import (
     VoidRefused,
 )
 from regulars.services import checkout, ledger_admin, members
-from regulars.services.checkout import Outcome
+from regulars.services.idempotency import Outcome
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Commit, FreshDatabases, Pos, line, set_program
 

@@ -20,8 +20,9 @@ from regulars.api.schemas import (
     RefundIn,
     SaleIn,
 )
-from regulars.services import checkout, members, rewards, tenants
-from regulars.services.checkout import CommitRequest, Sale
+from regulars.services import checkout, checkout_commit, members, rewards, tenants
+from regulars.services.checkout_commit import CommitRequest
+from regulars.services.checkout_pricing import Sale
 from regulars.services.idempotency import Outcome
 
 router = APIRouter(prefix="/v1/pos", tags=["pos"])
@@ -71,8 +72,8 @@ def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey) -> J
     req = CommitRequest(sale=_sale(body), receipt_id=body.receipt_id,
                         occurred_at=body.occurred_at, hold_id=body.hold_id,
                         staff_id=body.staff_id, otp_code=body.otp_code)
-    outcome = checkout.commit(rt, till, req, key=key,
-                              payload=body.model_dump(mode="json", exclude={"otp_code"}))
+    outcome = checkout_commit.commit(rt, till, req, key=key,
+                                     payload=body.model_dump(mode="json", exclude={"otp_code"}))
     return _json(outcome.body, replayed=outcome.replayed)
 
 
@@ -82,7 +83,7 @@ def send_code(body: OtpIn, till: Till, rt: RuntimeDep) -> dict[str, Any]:
     """Text the member a one-time code (6 digits, valid 5 minutes, 5 attempts) that
     confirms spending more than the program's ``otp_above_points`` on one receipt. Limited
     per number (3 in 10 minutes, 10 a day) and per till (60 an hour): 429 with Retry-After."""
-    return checkout.send_spend_code(rt, till, body.member.to_ref())
+    return checkout_commit.send_spend_code(rt, till, body.member.to_ref())
 
 
 @router.post("/receipts/{receipt_id}/refund", responses=responses(

@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 
 from regulars.domain.engine import QUANTITY_SCALE, BasketLine
 from regulars.errors import InvalidPhone
-from regulars.services import checkout, ledger_admin, tenants
+from regulars.services import checkout, checkout_commit, ledger_admin, tenants
 from regulars.services import members as member_service
 from regulars.services.auth import Principal, authenticate
-from regulars.services.checkout import CommitRequest, Sale
+from regulars.services.checkout_commit import CommitRequest
+from regulars.services.checkout_pricing import Sale
 from regulars.services.demo_catalog import (
     ANONYMOUS_PER_STORE_DAY,
     BACK_OFFICE,
@@ -313,8 +314,8 @@ class Simulation:
         request = CommitRequest(sale=Sale(member=ref, lines=lines, points_to_spend=spend),
                                 receipt_id=number, occurred_at=self.clock.now,
                                 staff_id=rng.choice(self.cashiers[till.store]))
-        body = checkout.commit(self.rt, till.principal, request, key=f"demo-{number}",
-                               payload=_payload(request)).body
+        body = checkout_commit.commit(self.rt, till.principal, request, key=f"demo-{number}",
+                                      payload=_payload(request)).body
         if customer is not None:
             customer.balance_points = int(body["member"]["balance_points"])
         sold = _Sold(int(body["receipt"]["id"]), self.tills.index(till), event.customer,

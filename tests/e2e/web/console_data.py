@@ -9,9 +9,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from regulars.domain.engine import BasketLine
-from regulars.services import checkout, members
+from regulars.services import checkout_commit, members
 from regulars.services.auth import Principal
-from regulars.services.checkout import CommitRequest, Sale
+from regulars.services.checkout_commit import CommitRequest
+from regulars.services.checkout_pricing import Sale
 from regulars.services.members import MemberRef, Registration
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop
@@ -43,7 +44,7 @@ def sale(rt: Runtime, shop: Shop, receipt_no: str, *, phone: str | None = PHONE,
     lines = tuple(BasketLine(sku=sku, name=name, category=category, quantity_milli=qty * 1000,
                              unit_price_minor=price)
                   for sku, name, category, qty, price in BASKET)
-    body = checkout.commit(rt, till(shop, till_index), CommitRequest(
+    body = checkout_commit.commit(rt, till(shop, till_index), CommitRequest(
         sale=Sale(member=MemberRef(phone=phone) if phone else None, lines=lines,
                   points_to_spend=spend),
         receipt_id=receipt_no), key=f"k-{receipt_no}",
