@@ -21,7 +21,7 @@ from sqlalchemy import Connection, and_, bindparam, func, select
 
 from regulars.db.ledger_spendable import spendable_of, unspendable_lots
 from regulars.db.members import MemberRow, member_columns, row_to_member
-from regulars.db.receipts import spend_sums_query, spend_windows_params
+from regulars.db.spend_totals import spend_sums_query, spend_windows_params
 from regulars.db.tables import accounts, holds, member_identifiers, members, programs
 
 
@@ -60,7 +60,7 @@ def _statement(*, by_identifier: bool) -> Any:
     else:
         member_id = bindparam("member_id")
     # Qualifying spend (paid less refunded, voided excluded) up to ``until`` inclusive, as
-    # :func:`regulars.db.receipts.spend_sums` sums it, with the member id to join on.
+    # :func:`regulars.db.spend_totals.spend_sums` sums it, with the member id to join on.
     spend = spend_sums_query(member_id, by_member=True).subquery("spend")
     version = (select(func.max(programs.c.version))
                .where(programs.c.tenant_id == bindparam("tenant_id")).scalar_subquery())

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy import Connection
 
-from regulars.db import ledger, ledger_holds, ledger_lots, receipts, tenancy
+from regulars.db import idempotency_keys, ledger, ledger_holds, ledger_lots, receipts, tenancy
 from regulars.db import terminal as commit_reads
 from regulars.db.engine import UniqueViolation
 from regulars.db.ledger import EntryContext, Shortfall
@@ -136,7 +136,7 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
     now = rt.now()
     try:
         with rt.db.write() as conn:
-            claim, earlier = receipts.claim_commit(
+            claim, earlier = idempotency_keys.claim_commit(
                 conn, tenant_id=tenant.id, key=key, request_hash=digest, now=now,
                 terminal_id=principal.terminal_id, receipt_no=req.receipt_id)
             if not claim.fresh:
@@ -144,16 +144,16 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
             if earlier is not None:
                 outcome = _replayed(earlier.request_hash, earlier.response, digest,
                                     receipt=True)
-                receipts.store_response(conn, tenant_id=tenant.id, scope="commit", key=key,
-                                        response=outcome.body)
+                idempotency_keys.store_response(conn, tenant_id=tenant.id, scope="commit", key=key,
+                                                response=outcome.body)
                 return outcome
             # Only a new receipt is held to the time limits: a replay answers as the first
             # call did, however old its occurred_at has grown since.
             at = _occurred_at(req.occurred_at, now)
             body = _commit(conn, rt, principal, tenant, req, digest=digest, now=now, at=at,
                            code_id=code_id)
-            receipts.store_responses(conn, tenant_id=tenant.id, scope="commit", key=key,
-                                     receipt_id=body["receipt"]["id"], response=body)
+            idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit", key=key,
+                                             receipt_id=body["receipt"]["id"], response=body)
             return Outcome(body)
     except UniqueViolation:
         # A concurrent request with the same receipt id won the race: answer as it did.

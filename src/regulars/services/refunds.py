@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from regulars.db import ledger, ledger_lots, members, receipts, tenancy
+from regulars.db import ledger, ledger_lots, members, receipts, spend_totals, tenancy
 from regulars.db.ledger import EntryContext, Shortfall
 from regulars.domain.ledger import EntryCode, Posting, SystemAccount
 from regulars.domain.money import prorate
@@ -167,17 +167,17 @@ def _count_spend(conn: Connection, receipt: dict[str, Any], *, status: str,
                  paid_back: int) -> None:
     """Take what a refund or void removed from the receipt's qualifying spend off the
     member's day (the receipt row is locked, so ``receipt`` is what this changed)."""
-    before = receipts.qualifying(receipt)
-    after = receipts.qualifying(
+    before = spend_totals.qualifying(receipt)
+    after = spend_totals.qualifying(
         {**receipt, "status": status,
          "refunded_paid_minor": receipt["refunded_paid_minor"] + paid_back})
     if after != before:
         tenant = tenancy.get_tenant(conn, receipt["tenant_id"])
         assert tenant is not None
         at = receipt["occurred_at"]
-        receipts.add_spend(conn, tenant_id=tenant.id, member_id=receipt["member_id"],
-                           day=receipts.local_day(at, ZoneInfo(tenant.timezone)),
-                           net_minor=after - before, at=at)
+        spend_totals.add_spend(conn, tenant_id=tenant.id, member_id=receipt["member_id"],
+                               day=spend_totals.local_day(at, ZoneInfo(tenant.timezone)),
+                               net_minor=after - before, at=at)
 
 
 def _wanted(rows: dict[int, dict[str, Any]],
