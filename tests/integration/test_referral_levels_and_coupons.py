@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from regulars.db.tables import issued_coupons
 from regulars.domain.promotions import IssueCoupon, PercentDiscount
 from regulars.domain.rewards import ReferralRule, RewardSettings, Trigger
-from regulars.services import coupons, ledger_admin, members, promotions, rewards
+from regulars.services import coupons, ledger_admin, members, promotions, rewards, rewards_job
 from regulars.services.coupons import SeriesDraft
 from regulars.services.members import Registration
 from regulars.services.promotions import Draft
@@ -38,7 +38,7 @@ def _chain(rt: Runtime, shop: Shop) -> tuple[int, int, int]:
 
 def _first_purchase(rt: Runtime, shop: Shop, pos: Pos, friend: int) -> dict[str, Any]:
     body = pos.commit(friend, (line("beans", 10_000), line("cup", 5_000)), receipt="F-1")
-    assert rewards.run(rt).referrals_paid == 1
+    assert rewards_job.run(rt).referrals_paid == 1
     return body
 
 

@@ -23,7 +23,7 @@ from regulars.api.schemas import (
     StoreIn,
     TerminalIn,
 )
-from regulars.services import ledger_admin, members, programs, rewards, tenants
+from regulars.services import ledger_admin, members, programs, referrals, rewards, tenants
 from regulars.services.members import MemberRef
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
@@ -189,7 +189,7 @@ def history(member_id: PathId, owner: Owner, rt: RuntimeDep, limit: int = 50,
 @router.get("/members/{member_id}/referral", responses=NF)
 def referral(member_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     """The member's referral code and link, who invited them and how many they invited."""
-    return rewards.referral_info(rt, owner.tenant_id, member_id)
+    return referrals.referral_info(rt, owner.tenant_id, member_id)
 
 
 @router.get("/rewards")

@@ -20,7 +20,7 @@ from regulars.api.schemas import (
     RefundIn,
     SaleIn,
 )
-from regulars.services import checkout, checkout_commit, members, rewards, tenants
+from regulars.services import checkout, checkout_commit, members, referrals, tenants
 from regulars.services.checkout_commit import CommitRequest
 from regulars.services.checkout_pricing import Sale
 from regulars.services.idempotency import Outcome
@@ -150,4 +150,4 @@ def history(member_id: PathId, till: Till, rt: RuntimeDep, limit: int = 50,
 @router.get("/members/{member_id}/referral", responses=responses(errors.NotFound))
 def referral(member_id: PathId, till: Till, rt: RuntimeDep) -> dict[str, Any]:
     """The member's referral code and link, to print or show at the till."""
-    return rewards.referral_info(rt, till.tenant_id, member_id)
+    return referrals.referral_info(rt, till.tenant_id, member_id)

@@ -25,7 +25,7 @@ from regulars.db import members as member_rows
 from regulars.db import receipts
 from regulars.db import rewards as reward_rows
 from regulars.errors import InvalidInput, NotFound, TooManyAttempts
-from regulars.services import coupons, members, otp, programs, rewards, web_auth
+from regulars.services import coupons, members, otp, programs, referrals, rewards, web_auth
 from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
 from regulars.services.tenants import get_tenant
@@ -147,7 +147,7 @@ def member_coupons(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, lis
 
 def referral(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
     """The member's referral code, how many they invited, and the program's referral rule."""
-    info = rewards.referral_info(rt, tenant_id, member_id)
+    info = referrals.referral_info(rt, tenant_id, member_id)
     return {**info, "rule": rewards.get_settings(rt, tenant_id)["referral"]}
 
 
@@ -155,7 +155,7 @@ def join_info(rt: Runtime, tenant_id: int, code: str | None) -> dict[str, Any]:
     """What the join page says: the business, the referral rule, and whether ``code`` is a
     member's referral code (``code`` is ``None`` when it is not)."""
     tenant = get_tenant(rt, tenant_id)
-    normal = rewards.normalize_code(code or "")
+    normal = referrals.normalize_code(code or "")
     with rt.db.read() as conn:
         known = normal is not None and reward_rows.code_owner(conn, tenant_id, normal) is not None
     return {"business": tenant.name, "code": normal if known else None,

@@ -152,10 +152,10 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
 
     A new member's answer has a ``referral`` part: its own referral code and link, and, when
     ``referrer_id`` or ``referral_code`` named a referrer, whether it was linked (or why not:
-    see :mod:`regulars.services.rewards`) and what was paid. A refused referral never refuses
+    see :mod:`regulars.services.referrals`) and what was paid. A refused referral never refuses
     the registration; the referrer's own card is then left with the referrer.
     """
-    from regulars.services import rewards
+    from regulars.services import referrals
 
     if reg.consent not in CONSENTS:
         raise InvalidInput(f"consent must be one of {', '.join(CONSENTS)}", field="consent")
@@ -167,16 +167,16 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
     now = rt.now()
     try:
         with rt.db.write() as conn:
-            plan = rewards.plan_referral(
+            plan = referrals.plan_referral(
                 conn, tenant_id, tenant.phone_region, referrer_id=reg.referrer_id,
                 code=reg.referral_code, phone=phone, card=card, device_token=reg.device_token)
             if phone and (existing := members.identifier_owner(conn, tenant_id, "phone", phone)):
-                return rewards.answer_for_existing(conn, tenant_id, existing, plan,
-                                                   view(conn, tenant_id, existing, rt)), False
+                return referrals.answer_for_existing(conn, tenant_id, existing, plan,
+                                                     view(conn, tenant_id, existing, rt)), False
             if plan.existing_member_id is not None:
                 found = plan.existing_member_id
-                return rewards.answer_for_existing(conn, tenant_id, found, plan,
-                                                   view(conn, tenant_id, found, rt)), False
+                return referrals.answer_for_existing(conn, tenant_id, found, plan,
+                                                     view(conn, tenant_id, found, rt)), False
             if not plan.keep_card:
                 card = None
             if card and members.identifier_owner(conn, tenant_id, "card", card):
@@ -208,9 +208,9 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
                 _, expires_at = program.lot_dates(now)
                 ledger_lots.credit(conn, tenant_id, account_id, entry_id, points,
                                    available_at=now, expires_at=expires_at)
-            referral = rewards.after_register(conn, tenant_id, member_id=member_id, plan=plan,
-                                              now=now, store_id=store_id,
-                                              terminal_id=terminal_id)
+            referral = referrals.after_register(conn, tenant_id, member_id=member_id, plan=plan,
+                                                now=now, store_id=store_id,
+                                                terminal_id=terminal_id)
             return {**view(conn, tenant_id, member_id, rt), "referral": referral}, True
     except UniqueViolation as exc:
         # Another request registered the same phone a moment ago: answer with that member.

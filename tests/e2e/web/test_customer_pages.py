@@ -13,7 +13,7 @@ from babel.numbers import format_currency
 from fastapi.testclient import TestClient
 
 from regulars.domain.promotions import FixedDiscount
-from regulars.services import coupons, member_page, members, rewards
+from regulars.services import coupons, member_page, members, referrals
 from regulars.services.coupons import SeriesDraft
 from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
@@ -136,7 +136,7 @@ def test_invite_shows_the_referral_code_and_the_join_page_explains_it(
     member_id = register(rt, shop.tenant_id, 6)
     sign_in_member(client, rt, shop.tenant_id, phone(6))
     page = client.get(f"/c/{shop.tenant_id}/invite")
-    code = rewards.referral_info(rt, shop.tenant_id, member_id)["code"]
+    code = referrals.referral_info(rt, shop.tenant_id, member_id)["code"]
     assert page.status_code == 200 and code in page.text
     assert f"/c/{shop.tenant_id}/join?ref={code}" in page.text
     anonymous = TestClient(client.app)
