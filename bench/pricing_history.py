@@ -27,13 +27,14 @@ from _common import libpq_url, make_console, recreate_database
 from regulars.config import Settings
 from regulars.db.engine import Database
 from regulars.domain.engine import BasketLine
-from regulars.services import checkout_commit, members, programs, tenants
+from regulars.services import checkout_commit, member_registration, programs, tenants
 from regulars.services import pricing as pricing_service
 from regulars.services.auth import authenticate
 from regulars.services.checkout_commit import CommitRequest
 from regulars.services.checkout_pricing import Sale
 from regulars.services.demo_history import SettableClock
-from regulars.services.members import MemberRef, Registration
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime, open_runtime
 from regulars.services.tenants import get_tenant
 
@@ -65,8 +66,8 @@ def build(url: str, receipts: int, others: int, per_day: int
                                   name="Till 1")["key"]
     ids = []
     for n in range(2 + others):
-        view, _ = members.register(rt, tenant_id, Registration(phone=f"+44207946{n:04d}"),
-                                   store_id=store["id"])
+        view, _ = member_registration.register(
+            rt, tenant_id, Registration(phone=f"+44207946{n:04d}"), store_id=store["id"])
         ids.append(int(view["id"]))
     long_id, short_id = ids[:2]
     till = authenticate(rt, key)

@@ -24,8 +24,7 @@ from regulars.db.tables import accounts, holds, lots, spend_days
 from regulars.db.tables import receipts as receipt_table
 from regulars.domain.program import window_starts
 from regulars.errors import RegularsError
-from regulars.services import ledger_admin, programs
-from regulars.services import members as member_service
+from regulars.services import ledger_admin, member_ledger, programs
 from regulars.services.runtime import Runtime
 from regulars.services.tenants import get_tenant
 from tests.conftest import FakeClock, make_shop
@@ -204,7 +203,7 @@ def test_offline_receipts_merges_debt_and_local_midnight(rt: Runtime, clock: Fak
     for until in (clock.now, clock.now + timedelta(days=3)):  # due lots, not yet expired
         assert _together(rt, pos, a, now=until, until=until) == \
             _separate(rt, pos, a, now=until, until=until)
-    member_service.merge(rt, pos.tenant_id, source_id=b, target_id=a, key="merge-b-a")
+    member_ledger.merge(rt, pos.tenant_id, source_id=b, target_id=a, key="merge-b-a")
     clock.advance(hours=2)
     pos.commit(a, (line("tea", 3_000),), receipt="A-8")
     with rt.db.read() as conn:
@@ -289,8 +288,8 @@ def test_commits_refunds_and_a_merge_of_one_member_run_together(
             return pos.refund(sold[i], [(2, 1000)], key=f"refund-{i}")
         if i < 8:
             return pos.commit(a, BASKET, receipt=f"R-more-{i}")
-        return member_service.merge(rt, pos.tenant_id, source_id=b, target_id=a,
-                                    key="merge")
+        return member_ledger.merge(rt, pos.tenant_id, source_id=b, target_id=a,
+                                   key="merge")
 
     results = run_together(9, call)
     assert all(isinstance(r, dict) for r in results), results
@@ -370,8 +369,8 @@ def _random_history(databases: FreshDatabases, zone_name: str, start: datetime,
                 elif op[0] == "merge":
                     source, target = ids[op[1]], ids[op[2]]
                     if source in active and target in active and source != target:
-                        member_service.merge(rt, pos.tenant_id, source_id=source,
-                                             target_id=target, key=f"merge-{number}")
+                        member_ledger.merge(rt, pos.tenant_id, source_id=source,
+                                            target_id=target, key=f"merge-{number}")
                         active.discard(source)
                 elif op[0] == "advance":
                     clock.advance(minutes=op[1])

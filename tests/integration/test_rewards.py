@@ -17,8 +17,17 @@ from regulars.domain.rewards import (
     Trigger,
 )
 from regulars.errors import IdempotencyMismatch
-from regulars.services import ledger_admin, members, referrals, rewards, rewards_job
-from regulars.services.members import MemberRef, Registration
+from regulars.services import (
+    ledger_admin,
+    member_ledger,
+    member_registration,
+    members,
+    referrals,
+    rewards,
+    rewards_job,
+)
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop, make_shop
 from tests.integration.support import Pos, line
@@ -36,7 +45,7 @@ def _referral(trigger: Trigger) -> ReferralRule:
 
 
 def _register(rt: Runtime, shop: Shop, **fields: Any) -> tuple[dict[str, Any], bool]:
-    return members.register(rt, shop.tenant_id, Registration(**fields))
+    return member_registration.register(rt, shop.tenant_id, Registration(**fields))
 
 
 def _balance(rt: Runtime, shop: Shop, member_id: int) -> int:
@@ -44,7 +53,7 @@ def _balance(rt: Runtime, shop: Shop, member_id: int) -> int:
 
 
 def _codes(rt: Runtime, shop: Shop, member_id: int) -> list[str]:
-    return [e["code"] for e in members.history(rt, shop.tenant_id, member_id)]
+    return [e["code"] for e in member_ledger.history(rt, shop.tenant_id, member_id)]
 
 
 def test_referral_pays_both_sides_at_registration(rt: Runtime, shop: Shop) -> None:
@@ -59,7 +68,7 @@ def test_referral_pays_both_sides_at_registration(rt: Runtime, shop: Shop) -> No
     assert friend["referral"]["referrer_id"] == referrer["id"]
     assert friend["balance_points"] == 100
     assert _balance(rt, shop, referrer["id"]) == 300
-    told = members.history(rt, shop.tenant_id, referrer["id"])[0]["explanations"]
+    told = member_ledger.history(rt, shop.tenant_id, referrer["id"])[0]["explanations"]
     assert told == [f"Бонус за приглашение участника №{friend['id']}: 300 баллов."]
     info = referrals.referral_info(rt, shop.tenant_id, referrer["id"])
     assert info["invited_members"] == 1 and info["code"] == code
@@ -148,7 +157,7 @@ def test_birthday_is_paid_once_on_the_local_day(rt: Runtime, clock: FakeClock) -
     clock.now = datetime(2027, 3, 3, 9, 0, tzinfo=UTC)  # a year on: once more each
     assert rewards_job.run(rt).birthdays_paid == 2
     assert _codes(rt, moscow, in_moscow["id"]).count("birthday") == 2
-    assert members.history(rt, moscow.tenant_id, in_moscow["id"])[0]["explanations"] == [
+    assert member_ledger.history(rt, moscow.tenant_id, in_moscow["id"])[0]["explanations"] == [
         "С днём рождения! 500 бонусных баллов."]
 
 
@@ -156,13 +165,13 @@ def test_profile_completion_is_rewarded_once(rt: Runtime, shop: Shop) -> None:
     _settings(rt, shop, profile=FixedReward(enabled=True, points=50))
     member, _ = _register(rt, shop, phone=REFERRER_PHONE, first_name="Anna")
     assert member["balance_points"] == 0
-    members.update_profile(rt, shop.tenant_id, member["id"], {"last_name": "Petrova",
+    member_registration.update_profile(rt, shop.tenant_id, member["id"], {"last_name": "Petrova",
                                                                "email": "anna@example.com"})
     assert _balance(rt, shop, member["id"]) == 0
-    done = members.update_profile(rt, shop.tenant_id, member["id"],
-                                  {"birthday": date(1990, 5, 1)})
+    done = member_registration.update_profile(rt, shop.tenant_id, member["id"],
+                                              {"birthday": date(1990, 5, 1)})
     assert done["balance_points"] == 50
-    members.update_profile(rt, shop.tenant_id, member["id"], {"email": "a@example.com"})
+    member_registration.update_profile(rt, shop.tenant_id, member["id"], {"email": "a@example.com"})
     assert _codes(rt, shop, member["id"]).count("profile") == 1
     complete, _ = _register(rt, shop, phone=FRIEND_PHONE, first_name="Ivan",
                             last_name="Petrov", email="ivan@example.com",

@@ -20,7 +20,15 @@ from regulars.api.schemas import (
     RefundIn,
     SaleIn,
 )
-from regulars.services import checkout, checkout_commit, members, referrals, tenants
+from regulars.services import (
+    checkout,
+    checkout_commit,
+    member_ledger,
+    member_registration,
+    members,
+    referrals,
+    tenants,
+)
 from regulars.services.checkout_commit import CommitRequest
 from regulars.services.checkout_pricing import Sale
 from regulars.services.idempotency import Outcome
@@ -129,8 +137,9 @@ def release_hold(hold_id: PathId, till: Till, rt: RuntimeDep) -> Response:
 def register(body: MemberIn, till: Till, rt: RuntimeDep, response: Response) -> dict[str, Any]:
     """Register a customer at the till (a phone number is enough). 201 when new; 200 with
     the existing member when the phone is known already."""
-    member, created = members.register(rt, till.tenant_id, body.to_registration(),
-                                       store_id=till.store_id, terminal_id=till.terminal_id)
+    member, created = member_registration.register(
+        rt, till.tenant_id, body.to_registration(), store_id=till.store_id,
+        terminal_id=till.terminal_id)
     response.status_code = 201 if created else 200
     return member
 
@@ -144,7 +153,7 @@ def lookup(body: MemberRefIn, till: Till, rt: RuntimeDep) -> dict[str, Any]:
 @router.get("/members/{member_id}/history", responses=responses(errors.NotFound))
 def history(member_id: PathId, till: Till, rt: RuntimeDep, limit: int = 50,
             before_id: QueryId = None) -> list[dict[str, Any]]:
-    return members.history(rt, till.tenant_id, member_id, limit=limit, before_id=before_id)
+    return member_ledger.history(rt, till.tenant_id, member_id, limit=limit, before_id=before_id)
 
 
 @router.get("/members/{member_id}/referral", responses=responses(errors.NotFound))

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from regulars.domain.engine import QUANTITY_SCALE, BasketLine
 from regulars.errors import InvalidPhone
-from regulars.services import checkout, checkout_commit, ledger_admin, tenants
+from regulars.services import checkout, checkout_commit, ledger_admin, member_registration, tenants
 from regulars.services import members as member_service
 from regulars.services.auth import Principal, authenticate
 from regulars.services.checkout_commit import CommitRequest
@@ -49,7 +49,8 @@ from regulars.services.demo_catalog import (
     Item,
     Persona,
 )
-from regulars.services.members import MemberRef, Registration
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
 
 Progress = Callable[[int, int], None]
@@ -275,7 +276,7 @@ class Simulation:
         reg = customer.registration
         if self.registered and self.rng.random() < 0.05:
             reg = replace(reg, referrer_id=self.rng.choice(self.registered))
-        view, created = member_service.register(
+        view, created = member_registration.register(
             self.rt, self.tenant_id, reg, store_id=till.principal.store_id,
             terminal_id=till.principal.terminal_id)
         if not created:

@@ -9,11 +9,12 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from regulars.domain.engine import BasketLine
-from regulars.services import checkout_commit, members
+from regulars.services import checkout_commit, member_registration
 from regulars.services.auth import Principal
 from regulars.services.checkout_commit import CommitRequest
 from regulars.services.checkout_pricing import Sale
-from regulars.services.members import MemberRef, Registration
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop
 from tests.e2e.web.support import add_staff, csrf_of, sign_in
@@ -30,7 +31,7 @@ def signed_in(client: TestClient, rt: Runtime, shop: Shop, role: str = "owner") 
 
 
 def member(rt: Runtime, shop: Shop, phone: str = PHONE, **names: str) -> dict[str, Any]:
-    found, _ = members.register(rt, shop.tenant_id, Registration(phone=phone, **names))
+    found, _ = member_registration.register(rt, shop.tenant_id, Registration(phone=phone, **names))
     return found
 
 

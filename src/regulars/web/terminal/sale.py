@@ -13,11 +13,12 @@ from starlette.datastructures import FormData
 
 from regulars.domain.engine import BasketLine
 from regulars.errors import InvalidInput, NotFound, RegularsError
-from regulars.services import checkout, checkout_commit, members
+from regulars.services import checkout, checkout_commit, member_registration
 from regulars.services import terminal as till_service
 from regulars.services.checkout_commit import CommitRequest
 from regulars.services.checkout_pricing import Sale
-from regulars.services.members import MemberRef, Registration
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from regulars.services.web_auth import WebSession
 from regulars.web.deps import CashierSession, Form, RuntimeDep
 from regulars.web.forms import errors_of, parse_int, parse_money
@@ -156,7 +157,7 @@ def register(request: Request, runtime: RuntimeDep, cashier: CashierSession,
         if not form.get("agree"):
             raise InvalidInput("the customer must agree to the program's terms",
                                field="agree")
-        view, created = members.register(
+        view, created = member_registration.register(
             runtime, principal.tenant_id,
             Registration(phone=values["phone"], first_name=values["first_name"] or None,
                          consent=consent),
