@@ -6,7 +6,7 @@ function prices a quote and a commit, so what the till was told is what gets pos
 Order of operations (each step works on what the previous one left):
 
 1. line amount = unit price × quantity, less the till's own line discount;
-1a. promotions (``offers``): chosen and applied as :mod:`regulars.domain.promotions` says,
+1a. promotions (``offers``): chosen and applied as :mod:`regulars.domain.promotion_walk` says,
    their discounts taken off what the till left;
 1b. coupons (``coupons``), in the order given: each series' effect on what promotions left;
 2. program discount (``discount`` earn mode) at the level's rate, on lines not excluded from
@@ -26,17 +26,8 @@ from dataclasses import dataclass, field
 from regulars.domain.coupons import CouponOffer
 from regulars.domain.money import BASIS_POINTS, Rounding, allocate, apply_rate, divide
 from regulars.domain.program import EarnMode, LevelStatus, Program, RoundingScope
-from regulars.domain.promotions import (
-    Applied,
-    EffectInput,
-    LineView,
-    Offers,
-    Pricing,
-    Skipped,
-    apply_effect,
-    choose_explained,
-    points_of,
-)
+from regulars.domain.promotion_walk import Applied, Pricing, Skipped, choose_explained, points_of
+from regulars.domain.promotions import EffectInput, LineView, Offers, apply_effect
 
 QUANTITY_SCALE = 1000  # quantities are held in thousandths (litres, kilograms, pieces)
 
