@@ -39,7 +39,7 @@ from sqlalchemy import event
 from _common import REPO, _cpu_and_comm, analyze, libpq_url, make_console
 from checkout import BASKET, setup
 from regulars.config import Settings
-from regulars.domain.engine import BasketLine
+from regulars.domain.quote import BasketLine
 from regulars.services import checkout, checkout_commit
 from regulars.services.auth import authenticate
 from regulars.services.checkout_commit import CommitRequest

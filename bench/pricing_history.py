@@ -26,7 +26,7 @@ from sqlalchemy import event
 from _common import libpq_url, make_console, recreate_database
 from regulars.config import Settings
 from regulars.db.engine import Database
-from regulars.domain.engine import BasketLine
+from regulars.domain.quote import BasketLine
 from regulars.services import checkout_commit, member_registration, programs, tenants
 from regulars.services import pricing as pricing_service
 from regulars.services.auth import authenticate

@@ -19,8 +19,8 @@ from sqlalchemy import event, func, select
 from regulars.config import Settings
 from regulars.db.engine import Database
 from regulars.db.tables import entries, receipts, refunds
-from regulars.domain.engine import QUANTITY_SCALE, BasketLine
 from regulars.domain.program import Program
+from regulars.domain.quote import QUANTITY_SCALE, BasketLine
 from regulars.errors import RegularsError
 from regulars.services import (
     checkout,

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from regulars.db.tables import coupon_codes
 from regulars.domain.coupons import grouped, new_code
-from regulars.domain.engine import BasketLine
 from regulars.domain.promotions import BonusPoints, Effect, FixedDiscount
+from regulars.domain.quote import BasketLine
 from regulars.errors import (
     CouponExpired,
     CouponNotYours,

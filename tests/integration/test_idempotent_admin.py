@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from regulars.domain.engine import BasketLine
+from regulars.domain.quote import BasketLine
 from regulars.errors import IdempotencyMismatch, NotFound
 from regulars.services import (
     checkout,

@@ -37,7 +37,7 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 
 from regulars.db.tables import accounts, holds, lots
-from regulars.domain.engine import BasketLine
+from regulars.domain.quote import BasketLine
 from regulars.errors import (
     IdempotencyMismatch,
     InsufficientPoints,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from regulars.domain.engine import QUANTITY_SCALE, BasketLine
+from regulars.domain.quote import QUANTITY_SCALE, BasketLine
 from regulars.services.member_registration import Registration
 from regulars.services.members import MemberRef
 

@@ -20,9 +20,10 @@ from sqlalchemy import Connection
 from regulars.db import ledger_spendable, tenancy
 from regulars.db.members import MemberRow
 from regulars.domain.coupons import CouponOffer
-from regulars.domain.engine import BasketLine, Explanation, MemberContext, Quote, evaluate
+from regulars.domain.engine import evaluate
 from regulars.domain.program import Program
 from regulars.domain.promotions import Offers
+from regulars.domain.quote import BasketLine, Explanation, MemberContext, Quote
 from regulars.errors import InvalidInput, RedemptionRefused
 from regulars.services import coupons, levels, pricing, promotions
 from regulars.services.members import MemberRef

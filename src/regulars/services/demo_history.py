@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from regulars.domain.engine import QUANTITY_SCALE, BasketLine
+from regulars.domain.quote import QUANTITY_SCALE, BasketLine
 from regulars.errors import InvalidPhone
 from regulars.services import checkout, checkout_commit, ledger_admin, member_registration, tenants
 from regulars.services import members as member_service

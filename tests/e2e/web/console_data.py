@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from regulars.domain.engine import BasketLine
+from regulars.domain.quote import BasketLine
 from regulars.services import checkout_commit, member_registration
 from regulars.services.auth import Principal
 from regulars.services.checkout_commit import CommitRequest

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from regulars.domain.engine import BasketLine
+from regulars.domain.quote import BasketLine
 from regulars.errors import InvalidInput, NotFound, RegularsError
 from regulars.services import checkout, checkout_commit, member_registration
 from regulars.services import terminal as till_service
