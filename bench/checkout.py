@@ -75,8 +75,8 @@ from _load import (
     run_phase,
 )
 from regulars.config import Settings
-from regulars.services import members, tenants
-from regulars.services.members import Registration
+from regulars.services import member_ledger, member_registration, tenants
+from regulars.services.member_registration import Registration
 from regulars.services.runtime import open_runtime
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_checkout"
@@ -131,10 +131,10 @@ def add_tenant(url: str, *, name: str, migrate: bool = False) -> tuple[list[str]
         phones = []
         for n in range(MEMBERS):
             phone = f"+44207946{n:04d}"  # Ofcom's range for drama: never a real subscriber
-            view, _ = members.register(rt, tenant_id, Registration(phone=phone),
-                                       store_id=store["id"])
-            members.adjust(rt, tenant_id, int(view["id"]), points=OPENING_POINTS,
-                           reason="benchmark opening balance", key=f"bench-open-{n}")
+            view, _ = member_registration.register(rt, tenant_id, Registration(phone=phone),
+                                                   store_id=store["id"])
+            member_ledger.adjust(rt, tenant_id, int(view["id"]), points=OPENING_POINTS,
+                                 reason="benchmark opening balance", key=f"bench-open-{n}")
             phones.append(phone)
     finally:
         rt.close()

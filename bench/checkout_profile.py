@@ -39,10 +39,11 @@ from sqlalchemy import event
 from _common import REPO, _cpu_and_comm, analyze, libpq_url, make_console
 from checkout import BASKET, setup
 from regulars.config import Settings
-from regulars.domain.engine import BasketLine
-from regulars.services import checkout
+from regulars.domain.quote import BasketLine
+from regulars.services import checkout, checkout_commit
 from regulars.services.auth import authenticate
-from regulars.services.checkout import CommitRequest, Sale
+from regulars.services.checkout_commit import CommitRequest
+from regulars.services.checkout_pricing import Sale
 from regulars.services.members import MemberRef
 from regulars.services.runtime import open_runtime
 
@@ -247,8 +248,8 @@ def main() -> int:
 
     def commit(n: int) -> None:
         request = CommitRequest(sale=sale(), receipt_id=f"{tag}-{n}")
-        checkout.commit(rt, authenticate(rt, keys[0]), request, key=f"k-{tag}-{n}",
-                        payload={"receipt_id": request.receipt_id, "n": n})
+        checkout_commit.commit(rt, authenticate(rt, keys[0]), request, key=f"k-{tag}-{n}",
+                               payload={"receipt_id": request.receipt_id, "n": n})
 
     try:
         for n in range(50):  # warm caches and the pool

@@ -26,13 +26,15 @@ from sqlalchemy import event
 from _common import libpq_url, make_console, recreate_database
 from regulars.config import Settings
 from regulars.db.engine import Database
-from regulars.domain.engine import BasketLine
-from regulars.services import checkout, members, programs, tenants
+from regulars.domain.quote import BasketLine
+from regulars.services import checkout_commit, member_registration, programs, tenants
 from regulars.services import pricing as pricing_service
 from regulars.services.auth import authenticate
-from regulars.services.checkout import CommitRequest, Sale
+from regulars.services.checkout_commit import CommitRequest
+from regulars.services.checkout_pricing import Sale
 from regulars.services.demo_history import SettableClock
-from regulars.services.members import MemberRef, Registration
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime, open_runtime
 from regulars.services.tenants import get_tenant
 
@@ -64,8 +66,8 @@ def build(url: str, receipts: int, others: int, per_day: int
                                   name="Till 1")["key"]
     ids = []
     for n in range(2 + others):
-        view, _ = members.register(rt, tenant_id, Registration(phone=f"+44207946{n:04d}"),
-                                   store_id=store["id"])
+        view, _ = member_registration.register(
+            rt, tenant_id, Registration(phone=f"+44207946{n:04d}"), store_id=store["id"])
         ids.append(int(view["id"]))
     long_id, short_id = ids[:2]
     till = authenticate(rt, key)
@@ -78,8 +80,8 @@ def build(url: str, receipts: int, others: int, per_day: int
         for member_id in buyers:
             request = CommitRequest(sale=Sale(member=MemberRef(id=member_id), lines=LINES),
                                     receipt_id=f"R-{member_id}-{n}")
-            checkout.commit(rt, till, request, key=f"k-{member_id}-{n}",
-                            payload={"receipt_id": request.receipt_id})
+            checkout_commit.commit(rt, till, request, key=f"k-{member_id}-{n}",
+                                   payload={"receipt_id": request.receipt_id})
         clock.now += timedelta(days=1) if (n + 1) % per_day == 0 else timedelta(minutes=1)
     clock.now = datetime.now(UTC)
     with rt.db.engine.connect() as conn:

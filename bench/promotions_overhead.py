@@ -30,10 +30,10 @@ from _common import _cpu_and_comm, analyze, libpq_url, make_console
 from checkout import BASKET, add_tenant, setup
 from checkout_promotions import PROMOTIONS_TENANT, create_promotions
 from regulars.config import Settings
-from regulars.domain.engine import BasketLine
+from regulars.domain.quote import BasketLine
 from regulars.services import checkout
 from regulars.services.auth import authenticate
-from regulars.services.checkout import Sale
+from regulars.services.checkout_pricing import Sale
 from regulars.services.members import MemberRef
 from regulars.services.runtime import open_runtime
 

@@ -1,6 +1,6 @@
 """Sentences for the reasons behind each figure, in the reader's language.
 
-The engine returns :class:`~regulars.domain.engine.Explanation` values (a code and numbers);
+The engine returns :class:`~regulars.domain.quote.Explanation` values (a code and numbers);
 this module turns them into text with Babel formatting money, numbers and percentages for the
 locale. The English sentences below are the sources of the gettext catalogs
 (``regulars/locales``), which hold every other language; a language without a catalog reads
@@ -16,7 +16,7 @@ from functools import lru_cache
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 from regulars import i18n
-from regulars.domain.engine import Explanation
+from regulars.domain.quote import Explanation
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "en": {

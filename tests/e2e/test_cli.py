@@ -19,9 +19,10 @@ from regulars.config import Settings
 from regulars.db.engine import Database, make_engine
 from regulars.db.migrate import current
 from regulars.db.tables import entries, spend_days, tenants
-from regulars.services import ledger_admin, members
+from regulars.services import ledger_admin, member_ledger, member_registration, members
 from regulars.services import tenants as tenant_service
-from regulars.services.members import MemberRef, Registration
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock
 
@@ -146,14 +147,15 @@ def test_expire_posts_due_lots_once(database_url: str, runtime_at: RuntimeAt) ->
     created = tenant_service.create_tenant(past, name="Old Shop", currency="EUR",
                                            locale="en_GB", timezone="UTC", phone_region="GB")
     tenant_id = created.tenant_id
-    stale, _ = members.register(past, tenant_id, Registration(phone="+44 20 7946 0018"))
-    members.adjust(past, tenant_id, stale["id"], points=120, reason="old lot", key="a-1")
-    members.adjust(past, tenant_id, stale["id"], points=30, reason="old lot", key="a-2")
+    stale, _ = member_registration.register(past, tenant_id, Registration(phone="+44 20 7946 0018"))
+    member_ledger.adjust(past, tenant_id, stale["id"], points=120, reason="old lot", key="a-1")
+    member_ledger.adjust(past, tenant_id, stale["id"], points=30, reason="old lot", key="a-2")
     fresh_clock = FakeClock(datetime.now(UTC))
     recent = runtime_at(fresh_clock)
-    fresh, _ = members.register(recent, tenant_id, Registration(phone="+44 20 7946 0019"))
-    members.adjust(recent, tenant_id, fresh["id"], points=55, reason="new lot", key="b-1")
-    members.adjust(recent, tenant_id, stale["id"], points=7, reason="new lot", key="a-3")
+    fresh, _ = member_registration.register(recent, tenant_id,
+                                            Registration(phone="+44 20 7946 0019"))
+    member_ledger.adjust(recent, tenant_id, fresh["id"], points=55, reason="new lot", key="b-1")
+    member_ledger.adjust(recent, tenant_id, stale["id"], points=7, reason="new lot", key="a-3")
 
     code, out, err = run("expire", "--database-url", database_url, "--batch-size", "1")
     assert code == 0, err
@@ -165,7 +167,7 @@ def test_expire_posts_due_lots_once(database_url: str, runtime_at: RuntimeAt) ->
         return points
 
     assert (balance(stale["id"]), balance(fresh["id"])) == (7, 55)
-    history = members.history(recent, tenant_id, stale["id"])
+    history = member_ledger.history(recent, tenant_id, stale["id"])
     assert [e["points"] for e in history if e["code"] == "expire"] == [-150]
     assert ledger_admin.check(recent) == []
 
@@ -188,8 +190,9 @@ def test_ledger_check_passes_a_clean_ledger_and_fails_a_corrupt_one(
     rt = runtime_at(FakeClock())
     created = tenant_service.create_tenant(rt, name="Shop", currency="EUR", locale="en_GB",
                                            timezone="UTC", phone_region="GB")
-    member, _ = members.register(rt, created.tenant_id, Registration(phone="+44 20 7946 0018"))
-    members.adjust(rt, created.tenant_id, member["id"], points=40, reason="gift", key="g-1")
+    member, _ = member_registration.register(rt, created.tenant_id,
+                                             Registration(phone="+44 20 7946 0018"))
+    member_ledger.adjust(rt, created.tenant_id, member["id"], points=40, reason="gift", key="g-1")
 
     code, out, err = run("ledger", "check", "--database-url", database_url)
     assert code == 0, err
@@ -214,7 +217,8 @@ def test_ledger_check_fails_spend_totals_that_disagree_with_the_receipts(
     rt = runtime_at(FakeClock())
     created = tenant_service.create_tenant(rt, name="Shop", currency="EUR", locale="en_GB",
                                            timezone="UTC", phone_region="GB")
-    member, _ = members.register(rt, created.tenant_id, Registration(phone="+44 20 7946 0018"))
+    member, _ = member_registration.register(rt, created.tenant_id,
+                                             Registration(phone="+44 20 7946 0018"))
     engine = make_engine(database_url)
     try:
         with engine.begin() as conn:  # spend counted for a day without any receipt

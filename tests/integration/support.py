@@ -19,13 +19,23 @@ from sqlalchemy import event, func, select
 from regulars.config import Settings
 from regulars.db.engine import Database
 from regulars.db.tables import entries, receipts, refunds
-from regulars.domain.engine import QUANTITY_SCALE, BasketLine
 from regulars.domain.program import Program
+from regulars.domain.quote import QUANTITY_SCALE, BasketLine
 from regulars.errors import RegularsError
-from regulars.services import checkout, members, programs
+from regulars.services import (
+    checkout,
+    checkout_commit,
+    member_ledger,
+    member_registration,
+    members,
+    programs,
+)
 from regulars.services.auth import Principal, authenticate
-from regulars.services.checkout import CommitRequest, Outcome, Sale
-from regulars.services.members import MemberRef, Registration
+from regulars.services.checkout_commit import CommitRequest
+from regulars.services.checkout_pricing import Sale
+from regulars.services.idempotency import Outcome
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from regulars.services.runtime import Clock, Runtime
 from tests.conftest import Shop, _truncate_pg
 
@@ -96,9 +106,10 @@ class Pos:
         return self.tills[index]
 
     def register(self, n: int) -> dict[str, Any]:
-        view, _ = members.register(self.rt, self.tenant_id, Registration(phone=phone(n)),
-                                   store_id=self.shop.store_id,
-                                   terminal_id=self.shop.terminal_ids[0])
+        view, _ = member_registration.register(self.rt, self.tenant_id,
+                                               Registration(phone=phone(n)),
+                                               store_id=self.shop.store_id,
+                                               terminal_id=self.shop.terminal_ids[0])
         return view
 
     def member(self, member_id: int) -> dict[str, Any]:
@@ -109,8 +120,8 @@ class Pos:
 
     def grant(self, member_id: int, points: int) -> None:
         """Give a member ``points`` by hand (spendable at once)."""
-        members.adjust(self.rt, self.tenant_id, member_id, points=points, reason="test grant",
-                       key=f"grant-{self.tenant_id}-{member_id}-{next(self._keys)}")
+        member_ledger.adjust(self.rt, self.tenant_id, member_id, points=points, reason="test grant",
+                             key=f"grant-{self.tenant_id}-{member_id}-{next(self._keys)}")
 
     def quote(self, member_id: int | None, lines: tuple[BasketLine, ...], *, spend: int = 0,
               hold: bool = False, till: int = 0) -> dict[str, Any]:
@@ -130,8 +141,8 @@ class Pos:
                       payload=payload)
 
     def send(self, commit: Commit, *, key: str | None = None) -> Outcome:
-        return checkout.commit(self.rt, self.till(commit.till), commit.request,
-                               key=key or commit.key, payload=commit.payload)
+        return checkout_commit.commit(self.rt, self.till(commit.till), commit.request,
+                                      key=key or commit.key, payload=commit.payload)
 
     def commit(self, member_id: int | None, lines: tuple[BasketLine, ...], *, receipt: str,
                key: str | None = None, spend: int = 0, hold_id: int | None = None,

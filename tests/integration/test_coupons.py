@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from regulars.db.tables import coupon_codes
 from regulars.domain.coupons import grouped, new_code
-from regulars.domain.engine import BasketLine
 from regulars.domain.promotions import BonusPoints, Effect, FixedDiscount
+from regulars.domain.quote import BasketLine
 from regulars.errors import (
     CouponExpired,
     CouponNotYours,
@@ -21,8 +21,9 @@ from regulars.errors import (
     RegularsError,
     TooManyAttempts,
 )
-from regulars.services import checkout, coupons
-from regulars.services.checkout import CommitRequest, Sale
+from regulars.services import checkout, checkout_commit, coupons
+from regulars.services.checkout_commit import CommitRequest
+from regulars.services.checkout_pricing import Sale
 from regulars.services.coupons import SeriesDraft
 from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
@@ -63,8 +64,8 @@ def quote(pos: Pos, member_id: int | None, *codes: str, till: int = 0,
 def commit(pos: Pos, member_id: int | None, *codes: str, receipt: str,
            till: int = 0) -> dict[str, Any]:
     request = CommitRequest(sale=sale(member_id, *codes), receipt_id=receipt)
-    return checkout.commit(pos.rt, pos.till(till), request, key=f"k-{receipt}",
-                           payload={"receipt": receipt, "coupons": list(codes)}).body
+    return checkout_commit.commit(pos.rt, pos.till(till), request, key=f"k-{receipt}",
+                                  payload={"receipt": receipt, "coupons": list(codes)}).body
 
 
 def uses(rt: Runtime) -> list[int]:
@@ -171,7 +172,7 @@ def test_a_partial_refund_keeps_the_use(pos: Pos) -> None:
     code = issue(pos, series(pos))[0]
     lines = (line("beans", 10_000), line("milk", 5_000))
     request = CommitRequest(sale=sale(None, code, lines=lines), receipt_id="R-1")
-    body = checkout.commit(pos.rt, pos.till(), request, key="k", payload={"r": 1}).body
+    body = checkout_commit.commit(pos.rt, pos.till(), request, key="k", payload={"r": 1}).body
     pos.refund(body["receipt"]["id"], [(1, 1000)], key="part")
     assert uses(pos.rt) == [1]
     pos.refund(body["receipt"]["id"], key="rest")

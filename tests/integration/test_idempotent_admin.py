@@ -4,40 +4,47 @@ from __future__ import annotations
 
 import pytest
 
-from regulars.domain.engine import BasketLine
+from regulars.domain.quote import BasketLine
 from regulars.errors import IdempotencyMismatch, NotFound
-from regulars.services import checkout, members
+from regulars.services import (
+    checkout,
+    checkout_pricing,
+    member_ledger,
+    member_registration,
+    members,
+)
 from regulars.services.auth import authenticate
-from regulars.services.members import MemberRef, Registration
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop
 
 
 def _member(rt: Runtime, shop: Shop, phone: str) -> int:
-    view, _ = members.register(rt, shop.tenant_id, Registration(phone=phone))
+    view, _ = member_registration.register(rt, shop.tenant_id, Registration(phone=phone))
     return int(view["id"])
 
 
 def test_adjust_retry_returns_the_first_answer_and_posts_once(rt: Runtime, shop: Shop) -> None:
     member_id = _member(rt, shop, "+79161234567")
-    first = members.adjust(rt, shop.tenant_id, member_id, points=120, reason="goodwill",
-                           key="adj-1")
-    again = members.adjust(rt, shop.tenant_id, member_id, points=120, reason="goodwill",
-                           key="adj-1")
+    first = member_ledger.adjust(rt, shop.tenant_id, member_id, points=120, reason="goodwill",
+                                 key="adj-1")
+    again = member_ledger.adjust(rt, shop.tenant_id, member_id, points=120, reason="goodwill",
+                                 key="adj-1")
     assert again == first
     assert members.get(rt, shop.tenant_id, MemberRef(id=member_id))["balance_points"] == 120
     with pytest.raises(IdempotencyMismatch):
-        members.adjust(rt, shop.tenant_id, member_id, points=121, reason="goodwill",
-                       key="adj-1")
+        member_ledger.adjust(rt, shop.tenant_id, member_id, points=121, reason="goodwill",
+                             key="adj-1")
     assert members.get(rt, shop.tenant_id, MemberRef(id=member_id))["balance_points"] == 120
 
 
 def test_merge_retry_returns_the_first_answer(rt: Runtime, shop: Shop) -> None:
     keep = _member(rt, shop, "+79161234567")
     dup = _member(rt, shop, "+79161234568")
-    members.adjust(rt, shop.tenant_id, dup, points=70, reason="old card", key="a")
-    first = members.merge(rt, shop.tenant_id, source_id=dup, target_id=keep, key="m-1")
-    again = members.merge(rt, shop.tenant_id, source_id=dup, target_id=keep, key="m-1")
+    member_ledger.adjust(rt, shop.tenant_id, dup, points=70, reason="old card", key="a")
+    first = member_ledger.merge(rt, shop.tenant_id, source_id=dup, target_id=keep, key="m-1")
+    again = member_ledger.merge(rt, shop.tenant_id, source_id=dup, target_id=keep, key="m-1")
     assert again == first and first["balance_points"] == 70
     found = members.get(rt, shop.tenant_id, MemberRef(phone="+79161234568"))
     assert found["id"] == keep
@@ -45,11 +52,11 @@ def test_merge_retry_returns_the_first_answer(rt: Runtime, shop: Shop) -> None:
 
 def test_a_till_cannot_release_another_tills_hold(rt: Runtime, shop: Shop) -> None:
     member_id = _member(rt, shop, "+79161234567")
-    members.adjust(rt, shop.tenant_id, member_id, points=500, reason="gift", key="a")
+    member_ledger.adjust(rt, shop.tenant_id, member_id, points=500, reason="gift", key="a")
     till_1, till_2 = (authenticate(rt, key) for key in shop.till_keys)
-    sale = checkout.Sale(member=MemberRef(id=member_id), points_to_spend=100,
-                         lines=(BasketLine(sku="x", quantity_milli=1000,
-                                           unit_price_minor=100_000),))
+    sale = checkout_pricing.Sale(member=MemberRef(id=member_id), points_to_spend=100,
+                                 lines=(BasketLine(sku="x", quantity_milli=1000,
+                                                   unit_price_minor=100_000),))
     hold = checkout.quote(rt, till_1, sale, hold=True)["hold"]
     with pytest.raises(NotFound):
         checkout.release_hold(rt, till_2, hold["id"])

@@ -37,7 +37,7 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 
 from regulars.db.tables import accounts, holds, lots
-from regulars.domain.engine import BasketLine
+from regulars.domain.quote import BasketLine
 from regulars.errors import (
     IdempotencyMismatch,
     InsufficientPoints,
@@ -47,8 +47,8 @@ from regulars.errors import (
     RegularsError,
     VoidRefused,
 )
-from regulars.services import checkout, ledger_admin, members
-from regulars.services.checkout import Outcome
+from regulars.services import checkout, ledger_admin, member_ledger
+from regulars.services.idempotency import Outcome
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Commit, FreshDatabases, Pos, line, set_program
 
@@ -371,9 +371,9 @@ class LedgerMachine(RuleBasedStateMachine):
         except Expected as exc:
             expected = exc.error
         try:
-            view = members.adjust(self.rt, self.pos[member.tenant].tenant_id, member.id,
-                                  points=points, reason="machine",
-                                  key=f"adjust-{next(self.numbers)}")
+            view = member_ledger.adjust(self.rt, self.pos[member.tenant].tenant_id, member.id,
+                                        points=points, reason="machine",
+                                        key=f"adjust-{next(self.numbers)}")
         except RegularsError as exc:
             assert expected is not None and isinstance(exc, expected), exc
             event(f"adjust: {type(exc).__name__}")
@@ -682,8 +682,8 @@ class LedgerMachine(RuleBasedStateMachine):
         with pytest.raises(NotFound):
             other.commit(receipt.member, lines, receipt=f"F{number}")
         with pytest.raises(NotFound):
-            members.adjust(self.rt, other.tenant_id, receipt.member, points=10, reason="x",
-                           key=f"foreign-{number}")
+            member_ledger.adjust(self.rt, other.tenant_id, receipt.member, points=10, reason="x",
+                                 key=f"foreign-{number}")
 
     # After every step
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from regulars.errors import CodeRefused, RegularsError, TooManyAttempts
-from regulars.services import checkout
+from regulars.services import checkout_commit
 from regulars.services.members import MemberRef
 from regulars.services.messaging import MemorySender
 from regulars.services.runtime import Runtime
@@ -56,7 +56,7 @@ def last_code(sender: MemorySender) -> str:
 
 
 def send_code(pos: Pos, member_id: int, till: int = 0) -> dict[str, Any]:
-    return checkout.send_spend_code(pos.rt, pos.till(till), MemberRef(id=member_id))
+    return checkout_commit.send_spend_code(pos.rt, pos.till(till), MemberRef(id=member_id))
 
 
 def with_code(commit: Commit, code: str | None) -> Commit:

@@ -18,14 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, select, update
 
-from regulars.db import ledger, members, pricing, receipts, tenancy
+from regulars.db import ledger, ledger_spendable, members, pricing, receipts, spend_totals, tenancy
 from regulars.db.migrate import alembic_config, upgrade
 from regulars.db.tables import accounts, holds, lots, spend_days
 from regulars.db.tables import receipts as receipt_table
 from regulars.domain.program import window_starts
 from regulars.errors import RegularsError
-from regulars.services import ledger_admin, programs
-from regulars.services import members as member_service
+from regulars.services import ledger_admin, member_ledger, programs
 from regulars.services.runtime import Runtime
 from regulars.services.tenants import get_tenant
 from tests.conftest import FakeClock, make_shop
@@ -86,10 +85,10 @@ def _separate(rt: Runtime, pos: Pos, member_id: int, *, now: datetime,
         state = ledger.AccountState(id=row.account_id, balance=row.balance, held=row.held,
                                     debt=row.debt)
         # The commit path's reads give the same.
-        assert ledger.spendable_points(conn, tenant.id, state, now) == spendable
-        assert ledger.state_and_spendable(conn, tenant.id, member_id, now)[1] == spendable
+        assert ledger_spendable.spendable_points(conn, tenant.id, state, now) == spendable
+        assert ledger_spendable.state_and_spendable(conn, tenant.id, member_id, now)[1] == spendable
         sums = plain_spend(conn, tenant.id, member_id, until=until, zone=zone)
-        assert receipts.spend_sums(conn, tenant.id, member_id, until=until, zone=zone) == sums
+        assert spend_totals.spend_sums(conn, tenant.id, member_id, until=until, zone=zone) == sums
     return version, spendable, sums
 
 
@@ -204,7 +203,7 @@ def test_offline_receipts_merges_debt_and_local_midnight(rt: Runtime, clock: Fak
     for until in (clock.now, clock.now + timedelta(days=3)):  # due lots, not yet expired
         assert _together(rt, pos, a, now=until, until=until) == \
             _separate(rt, pos, a, now=until, until=until)
-    member_service.merge(rt, pos.tenant_id, source_id=b, target_id=a, key="merge-b-a")
+    member_ledger.merge(rt, pos.tenant_id, source_id=b, target_id=a, key="merge-b-a")
     clock.advance(hours=2)
     pos.commit(a, (line("tea", 3_000),), receipt="A-8")
     with rt.db.read() as conn:
@@ -228,7 +227,7 @@ def test_offline_receipts_merges_debt_and_local_midnight(rt: Runtime, clock: Fak
     assert {member for member, _ in rows} == {a}
     # 29 December (offline), 31 December, 1 January, and the lifetime total.
     assert sorted(day.isoformat() for _, day in rows) == [
-        "2025-12-29", "2025-12-31", "2026-01-01", receipts.LIFETIME_DAY.isoformat()]
+        "2025-12-29", "2025-12-31", "2026-01-01", spend_totals.LIFETIME_DAY.isoformat()]
 
 
 def test_the_check_finds_wrong_totals_and_a_rebuild_follows_the_time_zone(
@@ -237,7 +236,7 @@ def test_the_check_finds_wrong_totals_and_a_rebuild_follows_the_time_zone(
     clock.now = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # 01:30 on 3 March in Moscow
     pos.commit(member_id, BASKET, receipt="R-1")
     assert ledger_admin.check(rt) == []
-    for day in (datetime(2026, 3, 3).date(), receipts.LIFETIME_DAY):
+    for day in (datetime(2026, 3, 3).date(), spend_totals.LIFETIME_DAY):
         with rt.db.write() as conn:
             conn.execute(update(spend_days).where(spend_days.c.tenant_id == pos.tenant_id,
                                                   spend_days.c.day == day)
@@ -259,7 +258,7 @@ def test_the_check_finds_wrong_totals_and_a_rebuild_follows_the_time_zone(
         assert receipts.rebuild_spend_days(conn, pos.tenant_id, UTC) == 2
         assert receipts.spend_day_problems(conn, pos.tenant_id, UTC) == []
         assert sorted(d.isoformat() for d in conn.execute(select(spend_days.c.day)).scalars()
-                      ) == ["2026-03-02", receipts.LIFETIME_DAY.isoformat()]
+                      ) == ["2026-03-02", spend_totals.LIFETIME_DAY.isoformat()]
         receipts.rebuild_spend_days(conn, pos.tenant_id, ZoneInfo("Europe/Moscow"))
     assert ledger_admin.check(rt) == []
 
@@ -289,8 +288,8 @@ def test_commits_refunds_and_a_merge_of_one_member_run_together(
             return pos.refund(sold[i], [(2, 1000)], key=f"refund-{i}")
         if i < 8:
             return pos.commit(a, BASKET, receipt=f"R-more-{i}")
-        return member_service.merge(rt, pos.tenant_id, source_id=b, target_id=a,
-                                    key="merge")
+        return member_ledger.merge(rt, pos.tenant_id, source_id=b, target_id=a,
+                                   key="merge")
 
     results = run_together(9, call)
     assert all(isinstance(r, dict) for r in results), results
@@ -370,8 +369,8 @@ def _random_history(databases: FreshDatabases, zone_name: str, start: datetime,
                 elif op[0] == "merge":
                     source, target = ids[op[1]], ids[op[2]]
                     if source in active and target in active and source != target:
-                        member_service.merge(rt, pos.tenant_id, source_id=source,
-                                             target_id=target, key=f"merge-{number}")
+                        member_ledger.merge(rt, pos.tenant_id, source_id=source,
+                                            target_id=target, key=f"merge-{number}")
                         active.discard(source)
                 elif op[0] == "advance":
                     clock.advance(minutes=op[1])
@@ -388,8 +387,8 @@ def _random_history(databases: FreshDatabases, zone_name: str, start: datetime,
                     moments |= {at, at - timedelta(microseconds=1), midnight,
                                 midnight - timedelta(microseconds=1)}
                 for until in moments:
-                    assert receipts.spend_sums(conn, pos.tenant_id, member, until=until,
-                                               zone=zone) == \
+                    assert spend_totals.spend_sums(conn, pos.tenant_id, member, until=until,
+                                                   zone=zone) == \
                         plain_spend(conn, pos.tenant_id, member, until=until, zone=zone)
                 found = pricing.pricing_reads(conn, pos.tenant_id, identifier=None,
                                               member_id=member, now=clock.now,

@@ -17,8 +17,8 @@ from regulars.errors import (
     RefundRefused,
     RegularsError,
 )
-from regulars.services import ledger_admin, members
-from regulars.services.members import Registration
+from regulars.services import ledger_admin, member_registration
+from regulars.services.member_registration import Registration
 from regulars.services.runtime import Runtime
 from tests.conftest import make_shop
 from tests.integration.support import Pos, count_rows, line, phone, run_together, set_program
@@ -221,7 +221,7 @@ def test_registering_one_phone_at_once_makes_one_member_and_one_bonus(rt: Runtim
     shop = make_shop(rt, "Welcome Café")
     set_program(rt, shop.tenant_id, welcome_bonus_points=50)
 
-    results = run_together(THREADS, lambda i: members.register(
+    results = run_together(THREADS, lambda i: member_registration.register(
         rt, shop.tenant_id, Registration(phone=phone(7)), store_id=shop.store_id))
 
     wins, losses = split(results)

@@ -11,9 +11,17 @@ from sqlalchemy import func, select
 from regulars.db.tables import issued_coupons
 from regulars.domain.promotions import IssueCoupon, PercentDiscount
 from regulars.domain.rewards import ReferralRule, RewardSettings, Trigger
-from regulars.services import coupons, ledger_admin, members, promotions, rewards
+from regulars.services import (
+    coupons,
+    ledger_admin,
+    member_ledger,
+    member_registration,
+    promotions,
+    rewards,
+    rewards_job,
+)
 from regulars.services.coupons import SeriesDraft
-from regulars.services.members import Registration
+from regulars.services.member_registration import Registration
 from regulars.services.promotions import Draft
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop
@@ -29,8 +37,8 @@ def _chain(rt: Runtime, shop: Shop) -> tuple[int, int, int]:
     ids: list[int] = []
     code = None
     for phone in ("+79161234501", "+79161234502", "+79161234503"):
-        view, _ = members.register(rt, shop.tenant_id,
-                                   Registration(phone=phone, referral_code=code))
+        view, _ = member_registration.register(rt, shop.tenant_id,
+                                               Registration(phone=phone, referral_code=code))
         ids.append(int(view["id"]))
         code = view["referral"]["code"]
     return ids[0], ids[1], ids[2]
@@ -38,7 +46,7 @@ def _chain(rt: Runtime, shop: Shop) -> tuple[int, int, int]:
 
 def _first_purchase(rt: Runtime, shop: Shop, pos: Pos, friend: int) -> dict[str, Any]:
     body = pos.commit(friend, (line("beans", 10_000), line("cup", 5_000)), receipt="F-1")
-    assert rewards.run(rt).referrals_paid == 1
+    assert rewards_job.run(rt).referrals_paid == 1
     return body
 
 
@@ -56,7 +64,7 @@ def test_refuse_policy_takes_back_what_is_left_and_forgives_the_rest(
     assert refund["refund"]["status"] == "refunded"
     assert pos.balance(referrer) == 0 and pos.balance(top) == 0
     assert pos.balance(friend) == 0
-    history = members.history(rt, shop.tenant_id, referrer)
+    history = member_ledger.history(rt, shop.tenant_id, referrer)
     assert history[0]["code"] == "referral_reversal" and history[0]["points"] == -left
     assert ledger_admin.check(rt, shop.tenant_id) == []
 

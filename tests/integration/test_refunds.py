@@ -10,7 +10,7 @@ import pytest
 
 from regulars.domain.money import prorate
 from regulars.errors import InvalidInput, RedemptionRefused, RefundRefused, VoidRefused
-from regulars.services import ledger_admin, members
+from regulars.services import ledger_admin, member_ledger
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Pos, count_rows, line, set_program
@@ -196,11 +196,11 @@ def test_refund_of_spent_points_allow_negative_leaves_debt_that_later_earning_re
     pos.commit(member, (line("grinder", 66_667),), receipt="R-repay-1")
     view = pos.member(member)
     assert (view["balance_points"], view["debt_points"]) == (-10, 10)
-    assert members.lots(rt, pos.tenant_id, member) == []
+    assert member_ledger.lots(rt, pos.tenant_id, member) == []
     pos.commit(member, (line("kettle", 200_000),), receipt="R-repay-2")
     view = pos.member(member)
     assert (view["balance_points"], view["debt_points"], view["spendable_points"]) == (50, 0, 50)
-    assert [lot["points"] for lot in members.lots(rt, pos.tenant_id, member)] == [50]
+    assert [lot["points"] for lot in member_ledger.lots(rt, pos.tenant_id, member)] == [50]
     assert_clean(rt)
 
 
@@ -311,7 +311,7 @@ def test_offline_commit_hours_old_is_accepted_exactly_once(pos: Pos, rt: Runtime
     answer = pos.send(first)
     assert not answer.replayed
     assert answer.body["receipt"]["occurred_at"] == at.isoformat()
-    lots = members.lots(rt, pos.tenant_id, member)
+    lots = member_ledger.lots(rt, pos.tenant_id, member)
     assert [(lot["available_at"], lot["expires_at"]) for lot in lots] == [
         (at.isoformat(), (at + timedelta(days=365)).isoformat())]
     rows = count_rows(rt, pos.tenant_id)
@@ -378,7 +378,7 @@ def test_lots_expire_after_their_days_and_a_second_run_writes_nothing(
     clock.now = start + timedelta(days=41)
     assert ledger_admin.expire(rt).points == 30
     assert pos.balance(member) == 0
-    history = members.history(rt, pos.tenant_id, member)
+    history = member_ledger.history(rt, pos.tenant_id, member)
     assert [h["points"] for h in history if h["code"] == "expire"] == [-30, -100]
     assert_clean(rt)
 
@@ -415,7 +415,7 @@ def test_soonest_expiring_points_are_spent_first(pos: Pos, rt: Runtime,
 
     def lots() -> list[tuple[int, str | None]]:
         return [(lot["points"], lot["expires_at"])
-                for lot in members.lots(rt, pos.tenant_id, member)]
+                for lot in member_ledger.lots(rt, pos.tenant_id, member)]
 
     def day(n: int) -> str:
         return (start + timedelta(days=n)).isoformat()
@@ -460,7 +460,7 @@ def test_refund_takes_back_points_that_are_still_pending(pos: Pos, rt: Runtime) 
     refund = pos.refund(sale["receipt"]["id"], key="r")["refund"]
     assert (refund["points_reversed"], refund["debt_points"]) == (30, 0)
     assert pos.balance(member) == 0
-    assert members.lots(rt, pos.tenant_id, member) == []
+    assert member_ledger.lots(rt, pos.tenant_id, member) == []
     assert_clean(rt)
 
 

@@ -17,8 +17,17 @@ from regulars.domain.rewards import (
     Trigger,
 )
 from regulars.errors import IdempotencyMismatch
-from regulars.services import ledger_admin, members, rewards
-from regulars.services.members import MemberRef, Registration
+from regulars.services import (
+    ledger_admin,
+    member_ledger,
+    member_registration,
+    members,
+    referrals,
+    rewards,
+    rewards_job,
+)
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop, make_shop
 from tests.integration.support import Pos, line
@@ -36,7 +45,7 @@ def _referral(trigger: Trigger) -> ReferralRule:
 
 
 def _register(rt: Runtime, shop: Shop, **fields: Any) -> tuple[dict[str, Any], bool]:
-    return members.register(rt, shop.tenant_id, Registration(**fields))
+    return member_registration.register(rt, shop.tenant_id, Registration(**fields))
 
 
 def _balance(rt: Runtime, shop: Shop, member_id: int) -> int:
@@ -44,7 +53,7 @@ def _balance(rt: Runtime, shop: Shop, member_id: int) -> int:
 
 
 def _codes(rt: Runtime, shop: Shop, member_id: int) -> list[str]:
-    return [e["code"] for e in members.history(rt, shop.tenant_id, member_id)]
+    return [e["code"] for e in member_ledger.history(rt, shop.tenant_id, member_id)]
 
 
 def test_referral_pays_both_sides_at_registration(rt: Runtime, shop: Shop) -> None:
@@ -59,9 +68,9 @@ def test_referral_pays_both_sides_at_registration(rt: Runtime, shop: Shop) -> No
     assert friend["referral"]["referrer_id"] == referrer["id"]
     assert friend["balance_points"] == 100
     assert _balance(rt, shop, referrer["id"]) == 300
-    told = members.history(rt, shop.tenant_id, referrer["id"])[0]["explanations"]
+    told = member_ledger.history(rt, shop.tenant_id, referrer["id"])[0]["explanations"]
     assert told == [f"Бонус за приглашение участника №{friend['id']}: 300 баллов."]
-    info = rewards.referral_info(rt, shop.tenant_id, referrer["id"])
+    info = referrals.referral_info(rt, shop.tenant_id, referrer["id"])
     assert info["invited_members"] == 1 and info["code"] == code
     assert ledger_admin.check(rt, shop.tenant_id) == []
 
@@ -72,11 +81,11 @@ def test_first_purchase_referral_is_paid_once_by_the_job(rt: Runtime, shop: Shop
     friend, _ = _register(rt, shop, phone=FRIEND_PHONE,
                           referral_code=referrer["referral"]["code"])
     assert friend["referral"]["linked"] is True and friend["referral"]["paid"] is False
-    assert rewards.run(rt).referrals_paid == 0  # no purchase yet
+    assert rewards_job.run(rt).referrals_paid == 0  # no purchase yet
     Pos(rt, shop).commit(friend["id"], (line("beans", 10_000),), receipt="R-1")
-    assert rewards.run(rt).referrals_paid == 1
-    assert rewards.run(rt).referrals_paid == 0
-    assert rewards.settle_first_purchase(rt, shop.tenant_id, friend["id"]) is False
+    assert rewards_job.run(rt).referrals_paid == 1
+    assert rewards_job.run(rt).referrals_paid == 0
+    assert referrals.settle_first_purchase(rt, shop.tenant_id, friend["id"]) is False
     assert _codes(rt, shop, referrer["id"]).count("referral") == 1
     assert _codes(rt, shop, friend["id"]).count("referral") == 1
     assert _balance(rt, shop, referrer["id"]) == 300
@@ -121,7 +130,7 @@ def test_self_referral_and_farming_are_refused_but_registration_succeeds(
     assert _balance(rt, shop, referrer["id"]) == 0
     for member in (with_card, same_device, farmed, known, unknown):
         assert _balance(rt, shop, member["id"]) == 0
-    assert rewards.referral_info(rt, shop.tenant_id, referrer["id"])["invited_members"] == 0
+    assert referrals.referral_info(rt, shop.tenant_id, referrer["id"])["invited_members"] == 0
 
 
 def test_birthday_is_paid_once_on_the_local_day(rt: Runtime, clock: FakeClock) -> None:
@@ -135,20 +144,20 @@ def test_birthday_is_paid_once_on_the_local_day(rt: Runtime, clock: FakeClock) -
     in_utc, _ = _register(rt, utc, phone="+447911123456", birthday=born)
 
     clock.now = datetime(2026, 3, 2, 20, 59, tzinfo=UTC)  # 23:59 on 2 March in Moscow
-    assert rewards.run(rt).birthdays_paid == 0
+    assert rewards_job.run(rt).birthdays_paid == 0
     clock.now = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)  # 00:30 on 3 March in Moscow
-    assert rewards.run(rt).birthdays_paid == 1  # Moscow's member only: still 2 March in UTC
-    assert rewards.run(rt).birthdays_paid == 0
+    assert rewards_job.run(rt).birthdays_paid == 1  # Moscow's member only: still 2 March in UTC
+    assert rewards_job.run(rt).birthdays_paid == 0
     assert _balance(rt, moscow, in_moscow["id"]) == 500
     assert _balance(rt, utc, in_utc["id"]) == 0
     clock.now = datetime(2026, 3, 3, 23, 0, tzinfo=UTC)  # 4 March in Moscow, 3rd in UTC
-    assert rewards.run(rt).birthdays_paid == 1
+    assert rewards_job.run(rt).birthdays_paid == 1
     assert _balance(rt, utc, in_utc["id"]) == 500
-    assert rewards.run(rt).birthdays_paid == 0
+    assert rewards_job.run(rt).birthdays_paid == 0
     clock.now = datetime(2027, 3, 3, 9, 0, tzinfo=UTC)  # a year on: once more each
-    assert rewards.run(rt).birthdays_paid == 2
+    assert rewards_job.run(rt).birthdays_paid == 2
     assert _codes(rt, moscow, in_moscow["id"]).count("birthday") == 2
-    assert members.history(rt, moscow.tenant_id, in_moscow["id"])[0]["explanations"] == [
+    assert member_ledger.history(rt, moscow.tenant_id, in_moscow["id"])[0]["explanations"] == [
         "С днём рождения! 500 бонусных баллов."]
 
 
@@ -156,13 +165,13 @@ def test_profile_completion_is_rewarded_once(rt: Runtime, shop: Shop) -> None:
     _settings(rt, shop, profile=FixedReward(enabled=True, points=50))
     member, _ = _register(rt, shop, phone=REFERRER_PHONE, first_name="Anna")
     assert member["balance_points"] == 0
-    members.update_profile(rt, shop.tenant_id, member["id"], {"last_name": "Petrova",
+    member_registration.update_profile(rt, shop.tenant_id, member["id"], {"last_name": "Petrova",
                                                                "email": "anna@example.com"})
     assert _balance(rt, shop, member["id"]) == 0
-    done = members.update_profile(rt, shop.tenant_id, member["id"],
-                                  {"birthday": date(1990, 5, 1)})
+    done = member_registration.update_profile(rt, shop.tenant_id, member["id"],
+                                              {"birthday": date(1990, 5, 1)})
     assert done["balance_points"] == 50
-    members.update_profile(rt, shop.tenant_id, member["id"], {"email": "a@example.com"})
+    member_registration.update_profile(rt, shop.tenant_id, member["id"], {"email": "a@example.com"})
     assert _codes(rt, shop, member["id"]).count("profile") == 1
     complete, _ = _register(rt, shop, phone=FRIEND_PHONE, first_name="Ivan",
                             last_name="Petrov", email="ivan@example.com",

@@ -9,7 +9,7 @@ import cel
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regulars.domain.engine import BasketLine
+from regulars.domain.quote import BasketLine
 from regulars.services.condition_subset import compile_subset, fits
 from regulars.services.conditions import cel_context, holds
 

@@ -21,8 +21,9 @@ from regulars.domain.coupons import (
     parse,
     refusal,
 )
-from regulars.domain.engine import BasketLine, evaluate
+from regulars.domain.engine import evaluate
 from regulars.domain.promotions import BonusPoints, FixedDiscount, PercentDiscount
+from regulars.domain.quote import BasketLine
 from tests.unit.test_engine import member, program
 
 payloads = st.text(alphabet=ALPHABET, min_size=coupons.PAYLOAD_CHARS,

@@ -12,12 +12,18 @@ from hypothesis import strategies as st
 from regulars.domain.budgets import UNLIMITED, Allowance
 from regulars.domain.effects import GIVES_POINTS, STRATEGIES, EffectInput, apply_effect
 from regulars.domain.money import Rounding
-from regulars.domain.promotions import (
+from regulars.domain.promotion_walk import (
     Applied,
+    Choice,
+    Pricing,
+    Skipped,
+    choose_explained,
+    points_of,
+)
+from regulars.domain.promotions import (
     BonusPoints,
     Candidate,
     CheapestFree,
-    Choice,
     Effect,
     FixedDiscount,
     GiftWithPurchase,
@@ -27,15 +33,11 @@ from regulars.domain.promotions import (
     PercentDiscount,
     PointsMultiplier,
     PointsPercent,
-    Pricing,
     Promotion,
     SetPrice,
-    Skipped,
     Stacking,
     VolumeStep,
     VolumeSteps,
-    choose_explained,
-    points_of,
 )
 
 NOON = datetime(2026, 3, 2, 12, 0)
@@ -86,7 +88,7 @@ def pricing_for(lines: tuple[LineView, ...], draw: st.DrawFn) -> Pricing:
 
 
 def _input(lines: tuple[LineView, ...], pricing: Pricing) -> EffectInput:
-    from regulars.domain.promotions import _input as build
+    from regulars.domain.promotion_walk import _input as build
     return build(lines, pricing)
 
 

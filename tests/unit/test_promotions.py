@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from regulars.domain.engine import BasketLine, MemberContext, evaluate
+from regulars.domain.engine import evaluate
 from regulars.domain.money import Rounding
 from regulars.domain.program import EarnMode, Level, LevelStatus, Program, RoundingScope
 from regulars.domain.promotions import (
@@ -25,6 +25,7 @@ from regulars.domain.promotions import (
     VolumeStep,
     VolumeSteps,
 )
+from regulars.domain.quote import BasketLine, MemberContext
 
 PROGRAM = Program()  # 3 % back in points, 1 point = 1.00, floor per receipt
 NOON = datetime(2026, 3, 2, 12, 0)  # a Monday, local time

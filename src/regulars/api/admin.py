@@ -23,7 +23,16 @@ from regulars.api.schemas import (
     StoreIn,
     TerminalIn,
 )
-from regulars.services import ledger_admin, members, programs, rewards, tenants
+from regulars.services import (
+    ledger_admin,
+    member_ledger,
+    member_registration,
+    members,
+    programs,
+    referrals,
+    rewards,
+    tenants,
+)
 from regulars.services.members import MemberRef
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
@@ -128,7 +137,7 @@ def program_versions(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
 @router.post("/members", responses={
     **responses(errors.InvalidInput, errors.DuplicateIdentifier), **NEW_MEMBER})
 def register(body: MemberIn, owner: Owner, rt: RuntimeDep, response: Response) -> dict[str, Any]:
-    member, created = members.register(rt, owner.tenant_id, body.to_registration())
+    member, created = member_registration.register(rt, owner.tenant_id, body.to_registration())
     response.status_code = 201 if created else 200
     return member
 
@@ -151,14 +160,14 @@ def get_member(member_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any
                                                           errors.InvalidInput))
 def patch_member(member_id: PathId, body: MemberPatch, owner: Owner,
                  rt: RuntimeDep) -> dict[str, Any]:
-    return members.update_profile(rt, owner.tenant_id, member_id,
-                                  body.model_dump(exclude_unset=True))
+    return member_registration.update_profile(rt, owner.tenant_id, member_id,
+                                              body.model_dump(exclude_unset=True))
 
 
 @router.post("/members/{member_id}/cards", responses=responses(
     errors.NotFound, errors.DuplicateIdentifier, errors.InvalidInput))
 def add_card(member_id: PathId, body: CardIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
-    return members.add_card(rt, owner.tenant_id, member_id, body.card)
+    return member_registration.add_card(rt, owner.tenant_id, member_id, body.card)
 
 
 @router.post("/members/{member_id}/adjust", responses=responses(
@@ -167,8 +176,8 @@ def add_card(member_id: PathId, body: CardIn, owner: Owner, rt: RuntimeDep) -> d
 def adjust(member_id: PathId, body: AdjustIn, owner: Owner, rt: RuntimeDep,
            key: IdempotencyKey) -> dict[str, Any]:
     """Add or take away points by hand; a reason is required and kept in the history."""
-    return members.adjust(rt, owner.tenant_id, member_id, points=body.points,
-                          reason=body.reason, key=key)
+    return member_ledger.adjust(rt, owner.tenant_id, member_id, points=body.points,
+                                reason=body.reason, key=key)
 
 
 @router.post("/members/merge", responses=responses(
@@ -176,20 +185,20 @@ def adjust(member_id: PathId, body: AdjustIn, owner: Owner, rt: RuntimeDep,
 def merge(body: MergeIn, owner: Owner, rt: RuntimeDep, key: IdempotencyKey) -> dict[str, Any]:
     """Merge a duplicate member into another: identifiers, receipts, points and their expiry
     dates move through the ledger."""
-    return members.merge(rt, owner.tenant_id, source_id=body.source_id,
-                         target_id=body.target_id, key=key)
+    return member_ledger.merge(rt, owner.tenant_id, source_id=body.source_id,
+                               target_id=body.target_id, key=key)
 
 
 @router.get("/members/{member_id}/history", responses=NF)
 def history(member_id: PathId, owner: Owner, rt: RuntimeDep, limit: int = 50,
             before_id: QueryId = None) -> list[dict[str, Any]]:
-    return members.history(rt, owner.tenant_id, member_id, limit=limit, before_id=before_id)
+    return member_ledger.history(rt, owner.tenant_id, member_id, limit=limit, before_id=before_id)
 
 
 @router.get("/members/{member_id}/referral", responses=NF)
 def referral(member_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     """The member's referral code and link, who invited them and how many they invited."""
-    return rewards.referral_info(rt, owner.tenant_id, member_id)
+    return referrals.referral_info(rt, owner.tenant_id, member_id)
 
 
 @router.get("/rewards")
@@ -207,7 +216,7 @@ def put_rewards(body: RewardSettingsIn, owner: Owner, rt: RuntimeDep) -> dict[st
 
 @router.get("/members/{member_id}/lots", responses=NF)
 def lots(member_id: PathId, owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
-    return members.lots(rt, owner.tenant_id, member_id)
+    return member_ledger.lots(rt, owner.tenant_id, member_id)
 
 
 @router.get("/receipts")

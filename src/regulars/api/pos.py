@@ -20,8 +20,17 @@ from regulars.api.schemas import (
     RefundIn,
     SaleIn,
 )
-from regulars.services import checkout, members, rewards, tenants
-from regulars.services.checkout import CommitRequest, Sale
+from regulars.services import (
+    checkout,
+    checkout_commit,
+    member_ledger,
+    member_registration,
+    members,
+    referrals,
+    tenants,
+)
+from regulars.services.checkout_commit import CommitRequest
+from regulars.services.checkout_pricing import Sale
 from regulars.services.idempotency import Outcome
 
 router = APIRouter(prefix="/v1/pos", tags=["pos"])
@@ -71,8 +80,8 @@ def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey) -> J
     req = CommitRequest(sale=_sale(body), receipt_id=body.receipt_id,
                         occurred_at=body.occurred_at, hold_id=body.hold_id,
                         staff_id=body.staff_id, otp_code=body.otp_code)
-    outcome = checkout.commit(rt, till, req, key=key,
-                              payload=body.model_dump(mode="json", exclude={"otp_code"}))
+    outcome = checkout_commit.commit(rt, till, req, key=key,
+                                     payload=body.model_dump(mode="json", exclude={"otp_code"}))
     return _json(outcome.body, replayed=outcome.replayed)
 
 
@@ -82,7 +91,7 @@ def send_code(body: OtpIn, till: Till, rt: RuntimeDep) -> dict[str, Any]:
     """Text the member a one-time code (6 digits, valid 5 minutes, 5 attempts) that
     confirms spending more than the program's ``otp_above_points`` on one receipt. Limited
     per number (3 in 10 minutes, 10 a day) and per till (60 an hour): 429 with Retry-After."""
-    return checkout.send_spend_code(rt, till, body.member.to_ref())
+    return checkout_commit.send_spend_code(rt, till, body.member.to_ref())
 
 
 @router.post("/receipts/{receipt_id}/refund", responses=responses(
@@ -128,8 +137,9 @@ def release_hold(hold_id: PathId, till: Till, rt: RuntimeDep) -> Response:
 def register(body: MemberIn, till: Till, rt: RuntimeDep, response: Response) -> dict[str, Any]:
     """Register a customer at the till (a phone number is enough). 201 when new; 200 with
     the existing member when the phone is known already."""
-    member, created = members.register(rt, till.tenant_id, body.to_registration(),
-                                       store_id=till.store_id, terminal_id=till.terminal_id)
+    member, created = member_registration.register(
+        rt, till.tenant_id, body.to_registration(), store_id=till.store_id,
+        terminal_id=till.terminal_id)
     response.status_code = 201 if created else 200
     return member
 
@@ -143,10 +153,10 @@ def lookup(body: MemberRefIn, till: Till, rt: RuntimeDep) -> dict[str, Any]:
 @router.get("/members/{member_id}/history", responses=responses(errors.NotFound))
 def history(member_id: PathId, till: Till, rt: RuntimeDep, limit: int = 50,
             before_id: QueryId = None) -> list[dict[str, Any]]:
-    return members.history(rt, till.tenant_id, member_id, limit=limit, before_id=before_id)
+    return member_ledger.history(rt, till.tenant_id, member_id, limit=limit, before_id=before_id)
 
 
 @router.get("/members/{member_id}/referral", responses=responses(errors.NotFound))
 def referral(member_id: PathId, till: Till, rt: RuntimeDep) -> dict[str, Any]:
     """The member's referral code and link, to print or show at the till."""
-    return rewards.referral_info(rt, till.tenant_id, member_id)
+    return referrals.referral_info(rt, till.tenant_id, member_id)

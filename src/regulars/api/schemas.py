@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from regulars.domain.engine import QUANTITY_SCALE, BasketLine
-from regulars.services.members import MemberRef, Registration
+from regulars.domain.quote import QUANTITY_SCALE, BasketLine
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 
 Text64 = Annotated[str, Field(min_length=1, max_length=64)]
 NonNegative = Annotated[int, Field(ge=0, le=10**15)]

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from regulars.config import Settings
 from regulars.errors import RegularsError
-from regulars.services import ledger_admin, rewards, tenants
+from regulars.services import ledger_admin, rewards_job, tenants
 from regulars.services.runtime import open_runtime, upgrade_schema
 
 app = typer.Typer(help="Regulars: an open-source loyalty platform.", no_args_is_help=True,
@@ -115,7 +115,7 @@ def rewards_run(database_url: DatabaseOpt = None,
     more."""
     rt = open_runtime(_settings(database_url), migrate=True)
     try:
-        report = rewards.run(rt, batch_size=batch_size)
+        report = rewards_job.run(rt, batch_size=batch_size)
     finally:
         rt.close()
     console.print(f"paid {report.referrals_paid} referrals and {report.birthdays_paid} "

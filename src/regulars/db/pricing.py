@@ -8,7 +8,7 @@ quote's reads are now one round trip. Every part is scoped by ``tenant_id``; a m
 another tenant is simply not found. Its cost does not grow with the member's history: spend
 comes from a row per day with purchases since 1 January of last year and a lifetime row
 (``spend_days``), points from the cached balance less the few pending or due lots
-(:func:`regulars.db.ledger.unspendable_lots`).
+(:func:`regulars.db.ledger_spendable.unspendable_lots`).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, select
 
-from regulars.db.ledger import spendable_of, unspendable_lots
+from regulars.db.ledger_spendable import spendable_of, unspendable_lots
 from regulars.db.members import MemberRow, member_columns, row_to_member
-from regulars.db.receipts import spend_sums_query, spend_windows_params
+from regulars.db.spend_totals import spend_sums_query, spend_windows_params
 from regulars.db.tables import accounts, holds, member_identifiers, members, programs
 
 
@@ -43,7 +43,7 @@ class PricingReads:
     @property
     def spendable_points(self) -> int:
         """Spendable lots less live holds and debt (as
-        :func:`regulars.db.ledger.spendable_points` counts them)."""
+        :func:`regulars.db.ledger_spendable.spendable_points` counts them)."""
         member = self.member
         return spendable_of(balance=member.balance, held=member.held,
                             unspendable=self.unspendable_points,
@@ -60,7 +60,7 @@ def _statement(*, by_identifier: bool) -> Any:
     else:
         member_id = bindparam("member_id")
     # Qualifying spend (paid less refunded, voided excluded) up to ``until`` inclusive, as
-    # :func:`regulars.db.receipts.spend_sums` sums it, with the member id to join on.
+    # :func:`regulars.db.spend_totals.spend_sums` sums it, with the member id to join on.
     spend = spend_sums_query(member_id, by_member=True).subquery("spend")
     version = (select(func.max(programs.c.version))
                .where(programs.c.tenant_id == bindparam("tenant_id")).scalar_subquery())

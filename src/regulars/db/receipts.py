@@ -1,129 +1,27 @@
-"""Receipts and their lines, refunds, idempotency records and the spend sums levels need."""
+"""Receipts, their lines and refunds; moving a member's receipts to another; and the
+``spend_days`` rows read afresh from the receipts, to check or rebuild them.
+
+Inserting a receipt counts its qualifying spend in :mod:`regulars.db.spend_totals`; the
+idempotency records a receipt's answer is stored with are in
+:mod:`regulars.db.idempotency_keys`.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Date,
-    Integer,
-    bindparam,
-    case,
-    delete,
-    func,
-    insert,
-    select,
-    text,
-    update,
-)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Date, bindparam, delete, insert, select, text, update
 
-from regulars.db.tables import idempotency, receipt_lines, receipts, refunds, spend_days
-from regulars.domain.program import window_starts
-
-
-@dataclass(frozen=True, kw_only=True)
-class Claim:
-    """The outcome of claiming an idempotency key: ``fresh`` for the first request, otherwise
-    the stored hash and response of the first one."""
-
-    fresh: bool
-    request_hash: str | None = None
-    response: dict[str, Any] | None = None
-
-
-def claim_key(conn: Connection, *, tenant_id: int, scope: str, key: str, request_hash: str,
-              now: datetime) -> Claim:
-    """Insert the key, or report the request that holds it.
-
-    On PostgreSQL a concurrent holder makes this wait for its transaction; on SQLite writers
-    are serialised by ``BEGIN IMMEDIATE``. Either way the answer is final when it returns.
-    """
-    values = {"tenant_id": tenant_id, "scope": scope, "key": key,
-              "request_hash": request_hash, "created_at": now}
-    dialect = conn.dialect.name
-    stmt: Any
-    if dialect == "postgresql":
-        stmt = postgresql.insert(idempotency).values(**values).on_conflict_do_nothing()
-    else:
-        stmt = sqlite.insert(idempotency).values(**values).on_conflict_do_nothing()
-    if conn.execute(stmt.returning(idempotency.c.id)).first() is not None:
-        return Claim(fresh=True)
-    row = conn.execute(select(idempotency.c.request_hash, idempotency.c.response).where(
-        idempotency.c.tenant_id == tenant_id, idempotency.c.scope == scope,
-        idempotency.c.key == key)).one()
-    return Claim(fresh=False, request_hash=row.request_hash, response=row.response)
-
-
-_CLAIM_COMMIT_PG = text("""
-WITH claimed AS (
-    INSERT INTO idempotency (tenant_id, scope, key, request_hash, created_at)
-    VALUES (:tenant_id, 'commit', :key, :request_hash, :created_at)
-    ON CONFLICT DO NOTHING
-    RETURNING id
-)
-SELECT (SELECT count(*) FROM claimed) AS fresh, r.request_hash, r.response
-FROM (SELECT 1) AS one
-LEFT JOIN receipts r
-       ON r.tenant_id = :tenant_id AND r.terminal_id = :terminal_id AND r.receipt_no = :receipt_no
-""").bindparams(bindparam("created_at", type_=idempotency.c.created_at.type)).columns(
-    fresh=Integer(), request_hash=receipts.c.request_hash.type,
-    response=receipts.c.response.type)
-
-
-@dataclass(frozen=True, kw_only=True)
-class EarlierReceipt:
-    """A receipt the till already sent under the same receipt number."""
-
-    request_hash: str
-    response: Any
-
-
-def claim_commit(conn: Connection, *, tenant_id: int, key: str, request_hash: str,
-                 now: datetime, terminal_id: int, receipt_no: str
-                 ) -> tuple[Claim, EarlierReceipt | None]:
-    """:func:`claim_key` in scope ``commit`` and, for a fresh claim, the till's receipt with
-    this number if one exists (one round trip on PostgreSQL).
-
-    The receipt is read from the statement's snapshot: one committed by a concurrent request
-    after it began is not seen, and the receipt's insert then fails on the unique receipt
-    number, which the caller answers as a replay.
-    """
-    if conn.dialect.name != "postgresql":
-        claim = claim_key(conn, tenant_id=tenant_id, scope="commit", key=key,
-                          request_hash=request_hash, now=now)
-        if not claim.fresh:
-            return claim, None
-        found = receipt_by_number(conn, tenant_id, terminal_id, receipt_no)
-        return claim, (EarlierReceipt(request_hash=found["request_hash"],
-                                      response=found["response"]) if found else None)
-    row = conn.execute(_CLAIM_COMMIT_PG, {
-        "tenant_id": tenant_id, "key": key, "request_hash": request_hash, "created_at": now,
-        "terminal_id": terminal_id, "receipt_no": receipt_no}).one()
-    if not row.fresh:
-        # The holder's row, read by a statement of its own: this one's snapshot predates it.
-        return claim_key(conn, tenant_id=tenant_id, scope="commit", key=key,
-                         request_hash=request_hash, now=now), None
-    earlier = (EarlierReceipt(request_hash=row.request_hash, response=row.response)
-               if row.request_hash is not None else None)
-    return Claim(fresh=True), earlier
-
-
-def store_response(conn: Connection, *, tenant_id: int, scope: str, key: str,
-                   response: dict[str, Any]) -> None:
-    conn.execute(update(idempotency).where(
-        idempotency.c.tenant_id == tenant_id, idempotency.c.scope == scope,
-        idempotency.c.key == key).values(response=response))
+from regulars.db.spend_totals import LIFETIME_DAY, add_spend, local_day, qualifying
+from regulars.db.tables import receipt_lines, receipts, refunds, spend_days
 
 
 def insert_receipt(conn: Connection, *, day: date, **values: Any) -> int:
     """Insert a receipt and count its qualifying spend in the member's ``day`` (the local day
-    of its ``occurred_at``, see :func:`local_day`). Raises the database's unique violation if
-    the till already sent this receipt id."""
+    of its ``occurred_at``, see :func:`~regulars.db.spend_totals.local_day`). Raises the
+    database's unique violation if the till already sent this receipt id."""
     receipt_id = int(conn.execute(insert(receipts).values(**values)
                                   .returning(receipts.c.id)).scalar_one())
     if values.get("member_id") is not None:
@@ -208,30 +106,6 @@ def set_receipt_response(conn: Connection, tenant_id: int, receipt_id: int,
                  .values(response=response))
 
 
-_STORE_RESPONSES_PG = text("""
-WITH on_receipt AS (
-    UPDATE receipts SET response = CAST(:response AS json)
-    WHERE tenant_id = :tenant_id AND id = :receipt_id
-    RETURNING 1
-)
-UPDATE idempotency SET response = CAST(:response AS json)
-WHERE tenant_id = :tenant_id AND scope = :scope AND key = :key
-""")
-
-
-def store_responses(conn: Connection, *, tenant_id: int, scope: str, key: str,
-                    receipt_id: int, response: dict[str, Any]) -> None:
-    """:func:`set_receipt_response` and :func:`store_response` with the same answer; one
-    round trip on PostgreSQL."""
-    if conn.dialect.name != "postgresql":
-        set_receipt_response(conn, tenant_id, receipt_id, response)
-        store_response(conn, tenant_id=tenant_id, scope=scope, key=key, response=response)
-        return
-    conn.execute(_STORE_RESPONSES_PG, {"tenant_id": tenant_id, "scope": scope, "key": key,
-                                       "receipt_id": receipt_id,
-                                       "response": json.dumps(response)})
-
-
 def receipt_by_number(conn: Connection, tenant_id: int, terminal_id: int,
                       receipt_no: str) -> dict[str, Any] | None:
     row = conn.execute(select(receipts).where(
@@ -311,133 +185,6 @@ def list_receipts(conn: Connection, tenant_id: int, *, member_id: int | None, li
         query = query.where(receipts.c.id < before_id)
     return [dict(r._mapping) for r in conn.execute(query.order_by(receipts.c.id.desc())
                                                    .limit(limit))]
-
-
-# Qualifying spend ----------------------------------------------------------------------------
-
-def qualifying(receipt: dict[str, Any]) -> int:
-    """What a receipt (its row, or the values it is inserted with) counts towards levels:
-    paid less refunded, nothing once voided."""
-    if receipt["status"] == "voided":
-        return 0
-    return int(receipt["paid_minor"]) - int(receipt.get("refunded_paid_minor") or 0)
-
-
-def local_day(at: datetime, zone: tzinfo) -> date:
-    """The tenant's local day a receipt made at ``at`` counts in."""
-    return at.astimezone(zone).date()
-
-
-LIFETIME_DAY = date(9999, 12, 31)
-"""The ``spend_days`` row of this day holds the member's lifetime total (every day's rows)."""
-
-
-def add_spend(conn: Connection, *, tenant_id: int, member_id: int, day: date, net_minor: int,
-              at: datetime) -> None:
-    """Count ``net_minor`` more (or less, when negative) in a member's day and lifetime total,
-    for a receipt made at ``at`` on that day. One upsert that adds to the rows: concurrent
-    writers to the same member queue on them and none of their amounts is lost."""
-    values = [{"tenant_id": tenant_id, "member_id": member_id, "day": row_day,
-               "net_minor": net_minor, "last_at": at} for row_day in (day, LIFETIME_DAY)]
-    if conn.dialect.name == "postgresql":
-        pg = postgresql.insert(spend_days).values(values)
-        conn.execute(pg.on_conflict_do_update(
-            index_elements=[spend_days.c.tenant_id, spend_days.c.member_id, spend_days.c.day],
-            set_={"net_minor": spend_days.c.net_minor + pg.excluded.net_minor,
-                  "last_at": func.greatest(spend_days.c.last_at, pg.excluded.last_at)}))
-        return
-    lite = sqlite.insert(spend_days).values(values)
-    conn.execute(lite.on_conflict_do_update(
-        index_elements=[spend_days.c.tenant_id, spend_days.c.member_id, spend_days.c.day],
-        set_={"net_minor": spend_days.c.net_minor + lite.excluded.net_minor,
-              "last_at": func.max(spend_days.c.last_at, lite.excluded.last_at)}))
-
-
-def spend_windows_params(until: datetime, zone: tzinfo) -> dict[str, Any]:
-    """The bind parameters of :func:`spend_sums_query` for spend up to ``until`` inclusive,
-    windows starting at local midnight in ``zone``: the one definition of the level windows
-    (rolling 12 months, this calendar year, last calendar year)."""
-    today = local_day(until, zone)
-    rolling, this_year, last_year = window_starts(today)
-    return {"until": until, "until_day": today,
-            "until_day_start": datetime.combine(today, time(), zone),
-            "rolling_day": rolling, "year_day": this_year, "last_year_day": last_year}
-
-
-def spend_sums(conn: Connection, tenant_id: int, member_id: int, *, until: datetime,
-               zone: tzinfo) -> tuple[int, int, int, int]:
-    """Qualifying spend (paid less refunded, voided receipts excluded) up to and including
-    ``until``: lifetime, rolling 12 months, this calendar year, last calendar year, with the
-    windows starting at local midnight in the tenant's ``zone``.
-
-    Inclusive, so that the receipt a commit has just written counts for the level it reaches
-    (a quote prices before its own receipt exists, so it never counts itself)."""
-    row = conn.execute(_SPEND_SUMS, {"tenant_id": tenant_id, "member_id": member_id,
-                                     **spend_windows_params(until, zone)}).one()
-    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
-
-
-def spend_sums_query(member_id: Any, *, by_member: bool = False) -> Any:
-    """Qualifying spend of ``member_id`` (a bind parameter or a scalar subquery) as
-    :func:`spend_sums` reads it: columns ``lifetime``, ``rolling``, ``this_year`` and
-    ``last_year`` (and ``member_id``, grouped by it, when ``by_member``), with the bind
-    parameters ``tenant_id`` and those of :func:`spend_windows_params`.
-    :mod:`regulars.db.pricing` embeds it too.
-
-    It reads the member's ``spend_days`` rows from the start of last calendar year on (one per
-    local day with purchases, at most 731 before the day of ``until``) and the lifetime row.
-    Days before the day of ``until`` count whole, and so does that day when its latest receipt
-    is not after ``until``; otherwise (a till sending a receipt made earlier that day than
-    others) that one day's receipts up to ``until`` are summed instead. The lifetime is the
-    lifetime row less the days after ``until``. The windows start at local midnight, which is
-    where the rows' days start, so the sums are exactly those of the receipts themselves.
-    """
-    days = spend_days.c
-    at = receipts.c.occurred_at
-
-    def moment(name: str) -> Any:
-        return bindparam(name, type_=at.type)
-
-    def day(name: str) -> Any:
-        return bindparam(name, type_=Date())
-
-    until_day = day("until_day")
-    until_day_receipts = (
-        select(func.coalesce(func.sum(receipts.c.paid_minor - receipts.c.refunded_paid_minor),
-                             0))
-        .where(receipts.c.tenant_id == bindparam("tenant_id"),
-               receipts.c.member_id == days.member_id, receipts.c.status != "voided",
-               at >= moment("until_day_start"), at <= moment("until"))
-        .scalar_subquery())
-    # What each row counts up to ``until`` (nothing after its day; the lifetime row is dated
-    # after every day). Computed once per row, so the statement stays short.
-    rows = select(days.member_id, days.day, days.net_minor, case(
-        (days.day > until_day, 0),
-        ((days.day < until_day) | (days.last_at <= moment("until")), days.net_minor),
-        else_=until_day_receipts).label("part"),
-    ).where(days.tenant_id == bindparam("tenant_id"), days.member_id == member_id,
-            days.day >= day("last_year_day")).subquery("spend_rows")
-    row = rows.c
-    lifetime = case((row.day == bindparam("lifetime_day", LIFETIME_DAY, type_=Date()),
-                     row.net_minor),
-                    (row.day >= until_day, row.part - row.net_minor), else_=0)
-
-    def window(condition: Any) -> Any:
-        return func.coalesce(func.sum(case((condition, row.part), else_=0)), 0)
-
-    query = select(
-        func.coalesce(func.sum(lifetime), 0).label("lifetime"),
-        window(row.day >= day("rolling_day")).label("rolling"),
-        window(row.day >= day("year_day")).label("this_year"),
-        window(row.day < day("year_day")).label("last_year"),
-    )
-    if by_member:
-        query = query.add_columns(row.member_id).group_by(row.member_id)
-    return query
-
-
-# Built once: it runs on every quote and commit.
-_SPEND_SUMS = spend_sums_query(bindparam("member_id"))
 
 
 def expected_spend_days(conn: Connection, tenant_id: int, zone: tzinfo

@@ -3,7 +3,7 @@
 Pure: the service layer reads what was spent inside the pricing transaction and asks
 :func:`allowance_for` what a promotion may still give on one receipt; the engine leaves out a
 promotion whose effect on the receipt does not fit (see
-:func:`regulars.domain.promotions.choose`). The counts themselves are kept by conditional
+:func:`regulars.domain.promotion_walk.choose`). The counts themselves are kept by conditional
 updates in the database, so a limit holds under any interleaving of commits.
 
 What counts against what:

@@ -1,12 +1,13 @@
 """Evaluate a basket under a program: discounts, points to spend, points to earn, and why.
 
 :func:`evaluate` is pure: it reads only its arguments and returns a :class:`Quote`. The same
-function prices a quote and a commit, so what the till was told is what gets posted.
+function prices a quote and a commit, so what the till was told is what gets posted. Its
+inputs and the quote it returns are in :mod:`regulars.domain.quote`.
 
 Order of operations (each step works on what the previous one left):
 
 1. line amount = unit price × quantity, less the till's own line discount;
-1a. promotions (``offers``): chosen and applied as :mod:`regulars.domain.promotions` says,
+1a. promotions (``offers``): chosen and applied as :mod:`regulars.domain.promotion_walk` says,
    their discounts taken off what the till left;
 1b. coupons (``coupons``), in the order given: each series' effect on what promotions left;
 2. program discount (``discount`` earn mode) at the level's rate, on lines not excluded from
@@ -21,135 +22,20 @@ Order of operations (each step works on what the previous one left):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from regulars.domain.coupons import CouponOffer
 from regulars.domain.money import BASIS_POINTS, Rounding, allocate, apply_rate, divide
-from regulars.domain.program import EarnMode, LevelStatus, Program, RoundingScope
-from regulars.domain.promotions import (
-    Applied,
-    EffectInput,
-    LineView,
-    Offers,
-    Pricing,
-    Skipped,
-    apply_effect,
-    choose_explained,
-    points_of,
+from regulars.domain.program import EarnMode, Program, RoundingScope
+from regulars.domain.promotion_walk import Applied, Pricing, Skipped, choose_explained, points_of
+from regulars.domain.promotions import EffectInput, LineView, Offers, apply_effect
+from regulars.domain.quote import (
+    AppliedCoupon,
+    AppliedPromotion,
+    BasketLine,
+    Explanation,
+    MemberContext,
+    Quote,
+    QuoteLine,
 )
-
-QUANTITY_SCALE = 1000  # quantities are held in thousandths (litres, kilograms, pieces)
-
-
-@dataclass(frozen=True, kw_only=True)
-class BasketLine:
-    sku: str
-    name: str = ""
-    category: str = ""
-    quantity_milli: int
-    unit_price_minor: int
-    discount_minor: int = 0
-    # unit price × quantity, rounded half up (worked out once, when the line is made)
-    gross_minor: int = field(default=0, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if self.quantity_milli <= 0:
-            raise ValueError("quantity must be positive")
-        if self.unit_price_minor < 0:
-            raise ValueError("unit price must not be negative")
-        if self.discount_minor < 0:
-            raise ValueError("line discount must not be negative")
-        gross = divide(self.unit_price_minor * self.quantity_milli, QUANTITY_SCALE,
-                       Rounding.HALF_UP)
-        if self.discount_minor > gross:
-            raise ValueError("line discount must not exceed the line amount")
-        object.__setattr__(self, "gross_minor", gross)
-
-
-@dataclass(frozen=True, kw_only=True)
-class MemberContext:
-    """What the engine needs to know about the member on the receipt."""
-
-    level: LevelStatus
-    spendable_points: int
-    may_earn: bool = True
-
-
-@dataclass(frozen=True, kw_only=True)
-class Explanation:
-    """One reason behind a figure: a stable ``code`` and its integer or text parameters; the
-    text layer turns it into a sentence in the reader's language."""
-
-    code: str
-    params: tuple[tuple[str, int | str], ...] = ()
-    line_no: int | None = None
-
-    def param(self, name: str) -> int | str:
-        return dict(self.params)[name]
-
-
-@dataclass(frozen=True, kw_only=True)
-class QuoteLine:
-    line_no: int
-    sku: str
-    category: str
-    quantity_milli: int
-    gross_minor: int
-    till_discount_minor: int
-    program_discount_minor: int
-    points_spent: int
-    points_discount_minor: int
-    paid_minor: int
-    earn_basis_minor: int
-    points_earned: int  # promotion points included
-    promotion_discount_minor: int = 0
-    promotion_points: int = 0
-    coupon_discount_minor: int = 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class AppliedPromotion:
-    """One promotion's part in a quote, in total and per line (so that a refund of a line
-    gives back that line's share of the promotion's budget)."""
-
-    id: int
-    version: int
-    name: str
-    discount_minor: int
-    points: int
-    discount_by_line: tuple[int, ...] = ()
-    points_by_line: tuple[int, ...] = ()
-    coupon_series_ids: tuple[int, ...] = ()  # a code of each is issued to the member at commit
-
-
-@dataclass(frozen=True, kw_only=True)
-class AppliedCoupon:
-    """One coupon code's part in a quote (its points are spread over the lines' earn basis
-    and included in each line's ``points_earned``)."""
-
-    code_id: int
-    series_id: int
-    name: str
-    discount_minor: int
-    points: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class Quote:
-    lines: tuple[QuoteLine, ...]
-    gross_minor: int
-    discount_minor: int
-    points_spent: int
-    points_discount_minor: int
-    paid_minor: int
-    earn_basis_minor: int
-    points_earned: int
-    max_spendable_points: int
-    rate_bp: int
-    level_code: str | None
-    explanations: tuple[Explanation, ...]
-    promotions: tuple[AppliedPromotion, ...] = ()
-    coupons: tuple[AppliedCoupon, ...] = ()
 
 
 def max_spendable(program: Program, redeemable_minor: tuple[int, ...], spendable: int) -> int:

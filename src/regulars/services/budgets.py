@@ -40,9 +40,9 @@ from regulars.domain.budgets import (
     allowance_for,
     period_start,
 )
-from regulars.domain.engine import Quote
 from regulars.domain.money import prorate
 from regulars.domain.promotions import Promotion
+from regulars.domain.quote import Quote
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.runtime import Runtime
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import cel
 
-from regulars.domain.engine import BasketLine
+from regulars.domain.quote import BasketLine
 from regulars.errors import InvalidInput
 
 MAX_CONDITION_CHARS = 2000

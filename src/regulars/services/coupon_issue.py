@@ -28,7 +28,7 @@ from sqlalchemy import Connection
 from regulars.db import coupons as store
 from regulars.db import tenancy
 from regulars.domain import coupons as codes
-from regulars.domain.engine import Quote
+from regulars.domain.quote import Quote
 from regulars.errors import NotFound
 from regulars.services.coupons import secret_key
 

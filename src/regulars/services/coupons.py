@@ -39,8 +39,8 @@ from regulars.db import members as member_store
 from regulars.db import tenancy
 from regulars.domain import coupons as codes
 from regulars.domain.coupons import CodeState, CouponOffer, Refusal, Series
-from regulars.domain.engine import Quote
 from regulars.domain.promotions import STRATEGIES, Effect, kind_of
+from regulars.domain.quote import Quote
 from regulars.errors import (
     CouponExpired,
     CouponNotYetValid,

@@ -16,12 +16,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from regulars.domain.engine import QUANTITY_SCALE, BasketLine
+from regulars.domain.quote import QUANTITY_SCALE, BasketLine
 from regulars.errors import InvalidPhone
-from regulars.services import checkout, ledger_admin, tenants
+from regulars.services import checkout, checkout_commit, ledger_admin, member_registration, tenants
 from regulars.services import members as member_service
 from regulars.services.auth import Principal, authenticate
-from regulars.services.checkout import CommitRequest, Sale
+from regulars.services.checkout_commit import CommitRequest
+from regulars.services.checkout_pricing import Sale
 from regulars.services.demo_catalog import (
     ANONYMOUS_PER_STORE_DAY,
     BACK_OFFICE,
@@ -48,7 +49,8 @@ from regulars.services.demo_catalog import (
     Item,
     Persona,
 )
-from regulars.services.members import MemberRef, Registration
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
 
 Progress = Callable[[int, int], None]
@@ -274,7 +276,7 @@ class Simulation:
         reg = customer.registration
         if self.registered and self.rng.random() < 0.05:
             reg = replace(reg, referrer_id=self.rng.choice(self.registered))
-        view, created = member_service.register(
+        view, created = member_registration.register(
             self.rt, self.tenant_id, reg, store_id=till.principal.store_id,
             terminal_id=till.principal.terminal_id)
         if not created:
@@ -313,8 +315,8 @@ class Simulation:
         request = CommitRequest(sale=Sale(member=ref, lines=lines, points_to_spend=spend),
                                 receipt_id=number, occurred_at=self.clock.now,
                                 staff_id=rng.choice(self.cashiers[till.store]))
-        body = checkout.commit(self.rt, till.principal, request, key=f"demo-{number}",
-                               payload=_payload(request)).body
+        body = checkout_commit.commit(self.rt, till.principal, request, key=f"demo-{number}",
+                                      payload=_payload(request)).body
         if customer is not None:
             customer.balance_points = int(body["member"]["balance_points"])
         sold = _Sold(int(body["receipt"]["id"]), self.tills.index(till), event.customer,

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from regulars.db import receipts
+from regulars.db import idempotency_keys
 from regulars.errors import IdempotencyMismatch
 
 
@@ -38,14 +38,14 @@ def run_once(conn: Connection, *, tenant_id: int, scope: str, key: str,
     Raises :class:`IdempotencyMismatch` when the key was used with a different payload.
     """
     digest = request_hash(payload)
-    claim = receipts.claim_key(conn, tenant_id=tenant_id, scope=scope, key=key,
-                               request_hash=digest, now=now)
+    claim = idempotency_keys.claim_key(conn, tenant_id=tenant_id, scope=scope, key=key,
+                                       request_hash=digest, now=now)
     if not claim.fresh:
         if claim.request_hash != digest or not isinstance(claim.response, dict):
             raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
         return Outcome(claim.response, replayed=True)
     body = work()
-    receipts.store_response(conn, tenant_id=tenant_id, scope=scope, key=key, response=body)
+    idempotency_keys.store_response(conn, tenant_id=tenant_id, scope=scope, key=key, response=body)
     return Outcome(body)
 
 

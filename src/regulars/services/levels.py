@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from regulars.db import members, receipts
+from regulars.db import members, spend_totals
 from regulars.db.members import MemberRow
 from regulars.db.tenancy import TenantRow
 from regulars.domain.program import (
@@ -23,7 +23,7 @@ from regulars.domain.program import (
 def spend_windows(conn: Connection, tenant: TenantRow, member_id: int,
                   at: datetime) -> SpendWindows:
     """Qualifying spend up to ``at`` (inclusive), with window starts at local midnight."""
-    lifetime, rolling_sum, this_sum, last_sum = receipts.spend_sums(
+    lifetime, rolling_sum, this_sum, last_sum = spend_totals.spend_sums(
         conn, tenant.id, member_id, until=at, zone=ZoneInfo(tenant.timezone))
     return SpendWindows(lifetime_minor=lifetime, rolling_12_months_minor=rolling_sum,
                         this_year_minor=this_sum, last_year_minor=last_sum)

@@ -25,7 +25,17 @@ from regulars.db import members as member_rows
 from regulars.db import receipts
 from regulars.db import rewards as reward_rows
 from regulars.errors import InvalidInput, NotFound, TooManyAttempts
-from regulars.services import coupons, members, otp, programs, rewards, web_auth
+from regulars.services import (
+    coupons,
+    member_ledger,
+    member_registration,
+    members,
+    otp,
+    programs,
+    referrals,
+    rewards,
+    web_auth,
+)
 from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
 from regulars.services.tenants import get_tenant
@@ -93,7 +103,7 @@ def home(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
         progress = max(0, min(100, done * 100 // span)) if span > 0 else 100
     now = rt.now()
     horizon = now + timedelta(days=EXPIRING_DAYS)
-    expiring = [lot for lot in members.lots(rt, tenant_id, member_id)
+    expiring = [lot for lot in member_ledger.lots(rt, tenant_id, member_id)
                 if lot["expires_at"] is not None
                 and datetime.fromisoformat(lot["expires_at"]) <= horizon]
     return {**view, "progress_percent": progress, "expiring": expiring,
@@ -107,8 +117,8 @@ def history_page(rt: Runtime, tenant_id: int, member_id: int, *, before_id: int 
                  locale: str) -> dict[str, Any]:
     """One page of the member's entries, newest first, with explanations in ``locale``;
     ``next_before_id`` names the next page (``None`` on the last)."""
-    rows = members.history(rt, tenant_id, member_id, limit=HISTORY_PAGE + 1,
-                           before_id=before_id, locale=locale)
+    rows = member_ledger.history(rt, tenant_id, member_id, limit=HISTORY_PAGE + 1,
+                                 before_id=before_id, locale=locale)
     more = len(rows) > HISTORY_PAGE
     rows = rows[:HISTORY_PAGE]
     return {"entries": rows, "next_before_id": rows[-1]["id"] if more else None}
@@ -147,7 +157,7 @@ def member_coupons(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, lis
 
 def referral(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
     """The member's referral code, how many they invited, and the program's referral rule."""
-    info = rewards.referral_info(rt, tenant_id, member_id)
+    info = referrals.referral_info(rt, tenant_id, member_id)
     return {**info, "rule": rewards.get_settings(rt, tenant_id)["referral"]}
 
 
@@ -155,7 +165,7 @@ def join_info(rt: Runtime, tenant_id: int, code: str | None) -> dict[str, Any]:
     """What the join page says: the business, the referral rule, and whether ``code`` is a
     member's referral code (``code`` is ``None`` when it is not)."""
     tenant = get_tenant(rt, tenant_id)
-    normal = rewards.normalize_code(code or "")
+    normal = referrals.normalize_code(code or "")
     with rt.db.read() as conn:
         known = normal is not None and reward_rows.code_owner(conn, tenant_id, normal) is not None
     return {"business": tenant.name, "code": normal if known else None,
@@ -215,7 +225,7 @@ def save_profile(rt: Runtime, tenant_id: int, member_id: int,
         if form.consent not in members.CONSENTS:
             raise InvalidInput("choose one of the options", field="consent")
         changes["consent"] = form.consent
-    return members.update_profile(rt, tenant_id, member_id, changes)
+    return member_registration.update_profile(rt, tenant_id, member_id, changes)
 
 
 # Download -----------------------------------------------------------------------------------
@@ -228,7 +238,7 @@ def export(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
     history: list[dict[str, Any]] = []
     before: int | None = None
     while True:
-        chunk = members.history(rt, tenant_id, member_id, limit=500, before_id=before)
+        chunk = member_ledger.history(rt, tenant_id, member_id, limit=500, before_id=before)
         history.extend(chunk)
         if len(chunk) < 500:
             break
@@ -254,7 +264,7 @@ def export(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
         "balance": {k: view[k] for k in ("balance_points", "spendable_points", "held_points",
                                          "debt_points")},
         "level": view["level"],
-        "lots": members.lots(rt, tenant_id, member_id),
+        "lots": member_ledger.lots(rt, tenant_id, member_id),
         "history": history,
         "receipts": receipt_list,
         "coupons": coupons.member_coupons(rt, tenant_id, member_id),

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from regulars.errors import InvalidInput, InvalidPhone, NotFound
-from regulars.services import ledger_admin, members
+from regulars.services import ledger_admin, member_ledger, member_registration, members
 from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
 from regulars.services.tenants import get_tenant
@@ -43,9 +43,9 @@ def page(rt: Runtime, tenant_id: int, member_id: int, *, locale: str | None,
     member = members.get(rt, tenant_id, MemberRef(id=member_id))
     target = int(member["id"])
     return {"member": member,
-            "lots": members.lots(rt, tenant_id, target),
-            "history": members.history(rt, tenant_id, target, limit=history_limit,
-                                       locale=locale),
+            "lots": member_ledger.lots(rt, tenant_id, target),
+            "history": member_ledger.history(rt, tenant_id, target, limit=history_limit,
+                                             locale=locale),
             "receipts": ledger_admin.receipts_list(rt, tenant_id, member_id=target,
                                                    limit=receipts_limit, before_id=None)}
 
@@ -79,7 +79,7 @@ def edit_profile(rt: Runtime, tenant_id: int, member_id: int, *, first_name: str
     if current["id"] != member_id:
         raise NotFound("member not found")
     profile = {**(current["profile"] or {}), "tags": parse_tags(tags)}
-    return members.update_profile(rt, tenant_id, member_id, {
+    return member_registration.update_profile(rt, tenant_id, member_id, {
         "first_name": first_name.strip() or None, "last_name": last_name.strip() or None,
         "email": email or None, "birthday": born, "consent": consent, "profile": profile})
 

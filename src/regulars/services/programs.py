@@ -17,8 +17,9 @@ from sqlalchemy import Connection
 
 from regulars.db import tenancy
 from regulars.db.engine import cache_for
-from regulars.domain.engine import QUANTITY_SCALE, BasketLine, MemberContext, evaluate
+from regulars.domain.engine import evaluate
 from regulars.domain.program import Level, LevelStatus, Program
+from regulars.domain.quote import QUANTITY_SCALE, BasketLine, MemberContext
 from regulars.errors import InvalidInput, NotFound
 from regulars.services import terms
 from regulars.services.runtime import Runtime

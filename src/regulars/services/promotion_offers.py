@@ -30,8 +30,8 @@ from regulars.db.engine import cache_for
 from regulars.db.members import MemberRow
 from regulars.domain.budgets import NOTHING, UNLIMITED, Bucket, Split
 from regulars.domain.control_groups import Group
-from regulars.domain.engine import BasketLine
 from regulars.domain.promotions import Candidate, Offers, Promotion
+from regulars.domain.quote import BasketLine
 from regulars.services import budgets, programs, segments
 from regulars.services.condition_subset import compile_subset, fits
 from regulars.services.conditions import (

@@ -23,7 +23,6 @@ from regulars.db import tenancy
 from regulars.db.members import MemberRow
 from regulars.domain.budgets import NO_LIMITS, Bucket, Limits
 from regulars.domain.control_groups import Group
-from regulars.domain.engine import BasketLine, Quote
 from regulars.domain.promotions import (
     STRATEGIES,
     Effect,
@@ -34,6 +33,7 @@ from regulars.domain.promotions import (
     Stacking,
     kind_of,
 )
+from regulars.domain.quote import BasketLine, Quote
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services import promotion_offers, segments
 from regulars.services.conditions import check_condition

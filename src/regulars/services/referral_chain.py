@@ -24,7 +24,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from regulars.db import ledger
+from regulars.db import ledger, ledger_lots
 from regulars.db import members as member_rows
 from regulars.db import rewards as store
 from regulars.db.ledger import EntryContext
@@ -88,9 +88,9 @@ def reverse_first_purchase(conn: Connection, tenant_id: int, *, receipt_id: int,
             member_points=-back, reverses_entry_id=entry_id,
             memo={"forgiven": points - back, "why": [{"code": "referral_reversed", "params": {
                 "points": back, "member_id": member_id}}]})
-        origin = next((lot for lot, amount in ledger.moves_of(conn, tenant_id, entry_id)
+        origin = next((lot for lot, amount in ledger_lots.moves_of(conn, tenant_id, entry_id)
                        if amount > 0), None)
-        ledger.take_back(conn, tenant_id, owner.account_id, reversal, back, origin, now,
-                         allow_debt=allow_debt)
+        ledger_lots.take_back(conn, tenant_id, owner.account_id, reversal, back, origin, now,
+                              allow_debt=allow_debt)
         taken += back
     return taken

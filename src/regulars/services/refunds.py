@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from regulars.db import ledger, members, receipts, tenancy
+from regulars.db import ledger, ledger_lots, members, receipts, spend_totals, tenancy
 from regulars.db.ledger import EntryContext, Shortfall
 from regulars.domain.ledger import EntryCode, Posting, SystemAccount
 from regulars.domain.money import prorate
@@ -103,14 +103,14 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                 member_points=spent_back,
                 memo={"lots": [list(move) for move in moves],
                       "why": [{"code": f"{kind}_returned", "params": {"points": spent_back}}]})
-            ledger.restore(conn, tenant_id, member.account_id, entry_id, moves, now=now,
-                           fresh_expires_at=program.lot_dates(now)[1])
+            ledger_lots.restore(conn, tenant_id, member.account_id, entry_id, moves, now=now,
+                                fresh_expires_at=program.lot_dates(now)[1])
         if earned_back:
             # Earned points that expired before the refund were lost once already: they are
             # forgiven, not taken back a second time.
             origin = _origin_lot(conn, tenant_id, by_code)
             if origin is not None:
-                gone = ledger.lot_gone(conn, tenant_id, origin, now)
+                gone = ledger_lots.lot_gone(conn, tenant_id, origin, now)
                 earlier = sum(r["points_forgiven"]
                               for r in receipts.refunds_of(conn, tenant_id, receipt_id))
                 forgiven = min(earned_back, max(0, gone - earlier))
@@ -128,7 +128,7 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                                    reverse)],
                 member_points=-reverse, memo={"forgiven": forgiven, "why": why})
             try:
-                debt = ledger.take_back(
+                debt = ledger_lots.take_back(
                     conn, tenant_id, member.account_id, entry_id, reverse, origin, now,
                     allow_debt=program.debt_policy is DebtPolicy.ALLOW_NEGATIVE)
             except Shortfall as exc:
@@ -167,17 +167,17 @@ def _count_spend(conn: Connection, receipt: dict[str, Any], *, status: str,
                  paid_back: int) -> None:
     """Take what a refund or void removed from the receipt's qualifying spend off the
     member's day (the receipt row is locked, so ``receipt`` is what this changed)."""
-    before = receipts.qualifying(receipt)
-    after = receipts.qualifying(
+    before = spend_totals.qualifying(receipt)
+    after = spend_totals.qualifying(
         {**receipt, "status": status,
          "refunded_paid_minor": receipt["refunded_paid_minor"] + paid_back})
     if after != before:
         tenant = tenancy.get_tenant(conn, receipt["tenant_id"])
         assert tenant is not None
         at = receipt["occurred_at"]
-        receipts.add_spend(conn, tenant_id=tenant.id, member_id=receipt["member_id"],
-                           day=receipts.local_day(at, ZoneInfo(tenant.timezone)),
-                           net_minor=after - before, at=at)
+        spend_totals.add_spend(conn, tenant_id=tenant.id, member_id=receipt["member_id"],
+                               day=spend_totals.local_day(at, ZoneInfo(tenant.timezone)),
+                               net_minor=after - before, at=at)
 
 
 def _wanted(rows: dict[int, dict[str, Any]],
@@ -217,7 +217,7 @@ def _entries_of(conn: Connection, tenant_id: int, receipt_id: int) -> dict[str, 
 
 def _origin_lot(conn: Connection, tenant_id: int, by_code: dict[str, list[int]]) -> int | None:
     for entry_id in by_code.get(EntryCode.EARN.value, []):
-        for lot_id, amount in ledger.moves_of(conn, tenant_id, entry_id):
+        for lot_id, amount in ledger_lots.moves_of(conn, tenant_id, entry_id):
             if amount > 0:
                 return lot_id
     return None
@@ -230,7 +230,7 @@ def _restorable(conn: Connection, tenant_id: int, by_code: dict[str, list[int]],
     left: dict[int, int] = defaultdict(int)
     order: list[int] = []
     for entry_id in by_code.get(EntryCode.SPEND.value, []):
-        for lot_id, amount in ledger.moves_of(conn, tenant_id, entry_id):
+        for lot_id, amount in ledger_lots.moves_of(conn, tenant_id, entry_id):
             if amount < 0:
                 if lot_id not in left:
                     order.append(lot_id)

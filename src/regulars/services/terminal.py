@@ -2,8 +2,9 @@
 whatever the cashier typed or scanned, and the till's receipts of the day.
 
 Selling, refunding and registering go through the same services as the POS API
-(:mod:`regulars.services.checkout`, :mod:`regulars.services.members`), with the till's
-:class:`Principal` built from its web session.
+(:mod:`regulars.services.checkout`, :mod:`regulars.services.checkout_commit`,
+:mod:`regulars.services.member_registration`), with the till's :class:`Principal` built from
+its web session.
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ from typing import Any
 from babel.numbers import format_decimal
 from playwright.sync_api import expect
 
-from regulars.services import members
-from regulars.services.members import MemberRef, Registration
+from regulars.services import member_registration, members
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from tests.conftest import make_shop
 from tests.e2e.browser.conftest import LiveServer, screenshot
 from tests.e2e.browser.customer_flows import PHONE_VIEWPORT, member_sign_in, open_section
@@ -29,7 +30,8 @@ def test_a_member_uses_the_customer_page_on_a_phone(live_server: LiveServer, pag
                      timezone="Europe/London")
     with_levels(rt, shop.tenant_id)
     pos = Pos(rt, shop)
-    view, _ = members.register(rt, shop.tenant_id, Registration(phone=PHONE, first_name="Ann"))
+    view, _ = member_registration.register(rt, shop.tenant_id,
+                                           Registration(phone=PHONE, first_name="Ann"))
     member_id = view["id"]
     pos.commit(member_id, (line("flat white", 500_000),), receipt="r1")  # 150 points
     pos.grant(member_id, 1350)

@@ -9,8 +9,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from regulars.services import members, programs, tenants, web_auth
-from regulars.services.members import MemberRef, Registration
+from regulars.services import (
+    member_ledger,
+    member_registration,
+    members,
+    programs,
+    tenants,
+    web_auth,
+)
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from tests.conftest import make_shop
 from tests.e2e.browser.conftest import LiveServer, screenshot
 from tests.e2e.browser.terminal_flows import (
@@ -46,9 +54,10 @@ def test_a_cashier_sells_and_refunds_on_a_phone(live_server: LiveServer,
     staff = tenants.create_staff(rt, shop.tenant_id, name="Vera", email=None, role="cashier",
                                  store_id=shop.store_id)
     web_auth.set_pin(rt, shop.tenant_id, int(staff["id"]), "2468")
-    view, _ = members.register(rt, shop.tenant_id, Registration(phone=PHONE, first_name="Olga"))
-    members.adjust(rt, shop.tenant_id, int(view["id"]), points=1_000, reason="test",
-                   key="grant-1")
+    view, _ = member_registration.register(rt, shop.tenant_id,
+                                           Registration(phone=PHONE, first_name="Olga"))
+    member_ledger.adjust(rt, shop.tenant_id, int(view["id"]), points=1_000, reason="test",
+                         key="grant-1")
 
     page.goto(url + "/terminal")
     page.fill("#f-key", "rgt_wrong")

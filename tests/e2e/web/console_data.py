@@ -8,11 +8,13 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from regulars.domain.engine import BasketLine
-from regulars.services import checkout, members
+from regulars.domain.quote import BasketLine
+from regulars.services import checkout_commit, member_registration
 from regulars.services.auth import Principal
-from regulars.services.checkout import CommitRequest, Sale
-from regulars.services.members import MemberRef, Registration
+from regulars.services.checkout_commit import CommitRequest
+from regulars.services.checkout_pricing import Sale
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop
 from tests.e2e.web.support import add_staff, csrf_of, sign_in
@@ -29,7 +31,7 @@ def signed_in(client: TestClient, rt: Runtime, shop: Shop, role: str = "owner") 
 
 
 def member(rt: Runtime, shop: Shop, phone: str = PHONE, **names: str) -> dict[str, Any]:
-    found, _ = members.register(rt, shop.tenant_id, Registration(phone=phone, **names))
+    found, _ = member_registration.register(rt, shop.tenant_id, Registration(phone=phone, **names))
     return found
 
 
@@ -43,7 +45,7 @@ def sale(rt: Runtime, shop: Shop, receipt_no: str, *, phone: str | None = PHONE,
     lines = tuple(BasketLine(sku=sku, name=name, category=category, quantity_milli=qty * 1000,
                              unit_price_minor=price)
                   for sku, name, category, qty, price in BASKET)
-    body = checkout.commit(rt, till(shop, till_index), CommitRequest(
+    body = checkout_commit.commit(rt, till(shop, till_index), CommitRequest(
         sale=Sale(member=MemberRef(phone=phone) if phone else None, lines=lines,
                   points_to_spend=spend),
         receipt_id=receipt_no), key=f"k-{receipt_no}",

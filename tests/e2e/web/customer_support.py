@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from regulars.services import members
-from regulars.services.members import Registration
+from regulars.services import member_registration
+from regulars.services.member_registration import Registration
 from regulars.services.messaging import MemorySender
 from regulars.services.runtime import Runtime
 from tests.e2e.web.support import csrf_of
@@ -26,7 +26,7 @@ def sender_of(rt: Runtime) -> MemorySender:
 
 
 def register(rt: Runtime, tenant_id: int, n: int, **fields: Any) -> int:
-    view, _ = members.register(rt, tenant_id, Registration(phone=phone(n), **fields))
+    view, _ = member_registration.register(rt, tenant_id, Registration(phone=phone(n), **fields))
     return int(view["id"])
 
 

@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from regulars.services import coupons, members, promotions, segments
+from regulars.services import coupons, member_registration, promotions, segments
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop
 from tests.e2e.web.console_data import form_of, member, sale, signed_in
@@ -121,7 +121,8 @@ def test_segments_from_rules_with_their_members(client: TestClient, rt: Runtime,
     assert f'href="/console/members/{ann["id"]}"' in shown.text and "Bob" not in shown.text
     listed = client.get("/console/segments")
     assert "Recent buyers" in listed.text
-    members.update_profile(rt, shop.tenant_id, ann["id"], {"profile": {"tags": ["vip"]}})
+    member_registration.update_profile(rt, shop.tenant_id, ann["id"],
+                                       {"profile": {"tags": ["vip"]}})
     tagged = client.post("/console/segments/new", data={
         **form, "name": "VIP", "kind-1": "tags", "tags-1": "vip", "match-1": "any"},
         follow_redirects=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from regulars.services import members
+from regulars.services import member_registration, members
 from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop
@@ -19,7 +19,7 @@ def test_search_by_phone_in_any_format_card_and_name(client: TestClient, rt: Run
                                                       shop: Shop) -> None:
     signed_in(client, rt, shop, "analyst")
     ann = member(rt, shop, first_name="Ann", last_name="Lee")
-    members.add_card(rt, shop.tenant_id, ann["id"], "CARD-0042")
+    member_registration.add_card(rt, shop.tenant_id, ann["id"], "CARD-0042")
     member(rt, shop, "+78007750112", first_name="Bob")
     for query in ("8 (800) 775 0111", "+7 800 775-01-11", "card0042", "ann"):
         page = client.get("/console/members", params={"q": query})

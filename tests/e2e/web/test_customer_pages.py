@@ -13,7 +13,7 @@ from babel.numbers import format_currency
 from fastapi.testclient import TestClient
 
 from regulars.domain.promotions import FixedDiscount
-from regulars.services import coupons, member_page, members, rewards
+from regulars.services import coupons, member_ledger, member_page, members, referrals
 from regulars.services.coupons import SeriesDraft
 from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
@@ -68,7 +68,7 @@ def test_points_expiring_within_30_days_are_listed_with_their_dates(
     clock.advance(days=70)
     buy(pos, member_id, 200_000, "r2")  # 60 points, expiring much later
     sign_in_member(client, rt, shop.tenant_id, phone(2))  # the 30-day session has ended
-    lots = members.lots(rt, shop.tenant_id, member_id)
+    lots = member_ledger.lots(rt, shop.tenant_id, member_id)
     soon = [lot for lot in lots
             if datetime.fromisoformat(lot["expires_at"]) <= clock.now + timedelta(days=30)]
     assert [lot["points"] for lot in soon] == [30]
@@ -98,7 +98,7 @@ def test_history_explains_each_figure_a_page_at_a_time(client: TestClient, rt: R
     second = client.get(older)
     assert second.text.count('class="card entry"') == 3
     assert f"/c/{shop.tenant_id}/receipts/{receipt_id}" in second.text
-    explained = members.history(rt, shop.tenant_id, member_id, limit=500, locale="en_GB")
+    explained = member_ledger.history(rt, shop.tenant_id, member_id, limit=500, locale="en_GB")
     earn = next(e for e in explained if e["code"] == "earn")
     assert earn["explanations"] and all(
         text.replace("'", "&#39;") in second.text for text in earn["explanations"])
@@ -136,7 +136,7 @@ def test_invite_shows_the_referral_code_and_the_join_page_explains_it(
     member_id = register(rt, shop.tenant_id, 6)
     sign_in_member(client, rt, shop.tenant_id, phone(6))
     page = client.get(f"/c/{shop.tenant_id}/invite")
-    code = rewards.referral_info(rt, shop.tenant_id, member_id)["code"]
+    code = referrals.referral_info(rt, shop.tenant_id, member_id)["code"]
     assert page.status_code == 200 and code in page.text
     assert f"/c/{shop.tenant_id}/join?ref={code}" in page.text
     anonymous = TestClient(client.app)

@@ -10,9 +10,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from regulars.db.tables import receipts
-from regulars.services import checkout, members, programs, tenants, web_auth
+from regulars.services import (
+    checkout,
+    member_ledger,
+    member_registration,
+    members,
+    programs,
+    tenants,
+    web_auth,
+)
 from regulars.services.auth import authenticate
-from regulars.services.members import MemberRef, Registration
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from regulars.services.messaging import MemorySender
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop, make_shop
@@ -70,9 +79,10 @@ def sender(rt: Runtime) -> MemorySender:
 
 
 def member_with_points(rt: Runtime, shop: Shop, points: int = 1_000) -> int:
-    view, _ = members.register(rt, shop.tenant_id, Registration(phone=PHONE, first_name="Olga"))
-    members.adjust(rt, shop.tenant_id, int(view["id"]), points=points, reason="test",
-                   key=f"grant-{view['id']}")
+    view, _ = member_registration.register(rt, shop.tenant_id,
+                                           Registration(phone=PHONE, first_name="Olga"))
+    member_ledger.adjust(rt, shop.tenant_id, int(view["id"]), points=points, reason="test",
+                         key=f"grant-{view['id']}")
     return int(view["id"])
 
 
@@ -125,7 +135,7 @@ def test_find_a_member_in_any_format_but_never_another_tenants(
         till: TestClient, rt: Runtime, shop: Shop) -> None:
     member_id = member_with_points(rt, shop)
     other = make_shop(rt, "Elsewhere")
-    members.register(rt, other.tenant_id, Registration(phone="+79160000001"))
+    member_registration.register(rt, other.tenant_id, Registration(phone="+79160000001"))
     page = till.get("/terminal")
     found = till.post("/terminal/find", data={"q": "8 (916) 123-45-67",
                                               "csrf": csrf_of(page.text)},

@@ -9,8 +9,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import InvalidInput, RegularsError
-from regulars.services import members, members_view
-from regulars.services.members import Registration
+from regulars.services import member_ledger, member_registration, members, members_view
+from regulars.services.member_registration import Registration
 from regulars.services.web_auth import Permission
 from regulars.web.console import router
 from regulars.web.console.pagekit import PAGE_SIZE, form_errors, new_key, page_number, text
@@ -53,7 +53,7 @@ def member_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
     try:
         if not values["phone"]:
             raise InvalidInput("enter the member's phone number", field="phone")
-        member, _ = members.register(runtime, reader.session.tenant_id, Registration(
+        member, _ = member_registration.register(runtime, reader.session.tenant_id, Registration(
             phone=values["phone"], first_name=values["first_name"] or None,
             last_name=values["last_name"] or None, consent=values["consent"]))
     except RegularsError as exc:
@@ -97,9 +97,9 @@ def member_adjust(request: Request, reader: StaffReader, runtime: RuntimeDep, me
         points = parse_int(values["points"], field="points", minimum=-10**9, maximum=10**9)
         if not values["reason"].strip():
             raise InvalidInput("a reason is required", field="reason")
-        members.adjust(runtime, reader.session.tenant_id, member_id, points=points,
-                       reason=values["reason"], key=text(form, "key", 200) or new_key(),
-                       staff_id=reader.session.staff_id)
+        member_ledger.adjust(runtime, reader.session.tenant_id, member_id, points=points,
+                             reason=values["reason"], key=text(form, "key", 200) or new_key(),
+                             staff_id=reader.session.staff_id)
     except RegularsError as exc:
         return _member_page(request, reader, runtime, member_id, values=values,
                             errors=form_errors(exc, reader), status_code=422)
@@ -172,6 +172,6 @@ def member_merge(request: Request, reader: StaffReader, runtime: RuntimeDep, mem
     source = text(form, "source_id", 20)
     if not source.isdigit():
         raise InvalidInput("name the member to merge", field="source")
-    members.merge(runtime, reader.session.tenant_id, source_id=int(source),
-                  target_id=member_id, key=text(form, "key", 200) or new_key())
+    member_ledger.merge(runtime, reader.session.tenant_id, source_id=int(source),
+                        target_id=member_id, key=text(form, "key", 200) or new_key())
     return RedirectResponse(f"/console/members/{member_id}?done=merged", status_code=303)

@@ -11,12 +11,14 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from regulars.domain.engine import BasketLine
+from regulars.domain.quote import BasketLine
 from regulars.errors import InvalidInput, NotFound, RegularsError
-from regulars.services import checkout, members
+from regulars.services import checkout, checkout_commit, member_registration
 from regulars.services import terminal as till_service
-from regulars.services.checkout import CommitRequest, Sale
-from regulars.services.members import MemberRef, Registration
+from regulars.services.checkout_commit import CommitRequest
+from regulars.services.checkout_pricing import Sale
+from regulars.services.member_registration import Registration
+from regulars.services.members import MemberRef
 from regulars.services.web_auth import WebSession
 from regulars.web.deps import CashierSession, Form, RuntimeDep
 from regulars.web.forms import errors_of, parse_int, parse_money
@@ -155,7 +157,7 @@ def register(request: Request, runtime: RuntimeDep, cashier: CashierSession,
         if not form.get("agree"):
             raise InvalidInput("the customer must agree to the program's terms",
                                field="agree")
-        view, created = members.register(
+        view, created = member_registration.register(
             runtime, principal.tenant_id,
             Registration(phone=values["phone"], first_name=values["first_name"] or None,
                          consent=consent),
@@ -219,8 +221,8 @@ def send_code(request: Request, runtime: RuntimeDep, cashier: CashierSession,
     try:
         if not raw.isdigit():
             raise InvalidInput("find the member first", field="otp_code")
-        sent = checkout.send_spend_code(runtime, till_service.principal_for(cashier),
-                                        MemberRef(id=int(raw)))
+        sent = checkout_commit.send_spend_code(runtime, till_service.principal_for(cashier),
+                                               MemberRef(id=int(raw)))
     except RegularsError as exc:
         errors = {"otp_code": errors_of(exc, reader).popitem()[1]}
     return render(request, "terminal/_otp.html", reader, sent=sent, errors=errors)
@@ -236,8 +238,8 @@ def commit(request: Request, runtime: RuntimeDep, cashier: CashierSession,
     request_ = CommitRequest(sale=_sale(basket), receipt_id=basket.receipt_no,
                              staff_id=cashier.staff_id, otp_code=basket.otp_code or None)
     try:
-        outcome = checkout.commit(runtime, till_service.principal_for(cashier), request_,
-                                  key=basket.key, payload=_payload(basket))
+        outcome = checkout_commit.commit(runtime, till_service.principal_for(cashier), request_,
+                                         key=basket.key, payload=_payload(basket))
     except RegularsError as exc:
         basket.errors = errors_of(exc, reader)
         status = exc.status if exc.status in (404, 409, 422, 429) else 422
