@@ -59,6 +59,8 @@ def copy_database(url: str, template: str) -> None:
     name = database_name(url)
     if ADMIN_DB in (name, template):
         raise SystemExit("refusing to copy to or from the 'test' database; the test suite uses it")
+    if name == template:
+        raise SystemExit(f"refusing to replace {template!r} with a copy of itself")
     admin = with_database(libpq_url(url), ADMIN_DB)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(

@@ -51,16 +51,18 @@ def main() -> int:
     parser.add_argument("--wait-idle", type=float, default=300.0)
     args = parser.parse_args()
     url = libpq_url(args.database_url)
-    configs: dict[str, dict[str, str]] = {"as is": {}}
+    # Short names: a receipt id carries its phase's label (64 characters at most).
+    configs: dict[str, dict[str, str]] = {"A": {}}
     if args.compare:
-        configs[" ".join(args.compare)] = dict(item.split("=", 1) for item in args.compare)
+        configs["B"] = dict(item.split("=", 1) for item in args.compare)
 
     console.rule("regulars checkout tail")
     with console.status("creating the database, tenant, 32 tills and 50 members"):
         till_keys, phones = setup(url)
         analyze(url)
     console.print(f"machine: {machine()}; code {code_version()}; {args.rate:g} pairs/s, "
-                  f"{args.rounds} rounds of {args.seconds:g} s per configuration")
+                  f"{args.rounds} rounds of {args.seconds:g} s per configuration; A: the server "
+                  f"as is" + (f", B: with {' '.join(args.compare)}" if args.compare else ""))
     target = Target(host="127.0.0.1", port=0, till_keys=till_keys, phones=phones,
                     lines=BASKET, spend_points=10, run_tag=uuid.uuid4().hex[:8])
     rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in configs}

@@ -26,12 +26,15 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if getattr(app.state, "runtime", None) is None:  # a server process of its own
+        opened = getattr(app.state, "runtime", None) is None  # a server process of its own
+        if opened:
             app.state.runtime = open_runtime()
             if app.state.runtime.settings.gc_freeze:
                 gc.collect()
                 gc.freeze()
         yield
+        if opened:  # the connections it opened close with it
+            app.state.runtime.close()
 
     app = FastAPI(title="Regulars", version="0.1.0", lifespan=lifespan,
                   description="Loyalty platform API: POS checkout (quote → commit → refund) "

@@ -71,7 +71,9 @@ LAST = 2**63 - 1
 # only if it still holds what the statement's snapshot saw (a spend that committed while this
 # statement waited for its account changed it: it waits for the next run). The UPDATE finds each
 # lot by the row address it was read at, not through the primary key a second time; a row
-# changed since has moved, so it is skipped too. What the UPDATE returns is what
+# changed since has moved, so it is skipped too, and so is a lot a merge moved to another
+# account meanwhile (checked by value as well: the address alone is rechecked by the server
+# only in recent minor releases). What the UPDATE returns is what
 # the entries post, grouped per account. Entry ids are drawn from the sequence in account order
 # up front, so postings need no join back to the entries. The key and the memo text are the
 # ones ``expiry_key`` and ``expiry_memo`` give (the memo as ``json.dumps`` writes it).
@@ -89,11 +91,13 @@ WITH locked AS (
     SELECT l.ctid AS tid, l.id, l.account_id, l.remaining, l.expired
     FROM locked k
     JOIN lots l ON l.tenant_id = :tenant_id AND l.account_id = k.id
+                   AND l.account_id > :after AND l.account_id <= :upto
                    AND l.remaining > 0 AND l.expires_at <= :now
 ), zeroed AS (
     UPDATE lots SET expired = lots.expired + d.remaining, remaining = 0
     FROM due d
-    WHERE lots.ctid = d.tid AND lots.remaining = d.remaining AND lots.expired = d.expired
+    WHERE lots.ctid = d.tid AND lots.account_id = d.account_id
+          AND lots.remaining = d.remaining AND lots.expired = d.expired
     RETURNING lots.id, lots.account_id, d.remaining, d.expired
 ), per_account AS (
     SELECT account_id, sum(remaining) AS points, min(id) AS first_lot,

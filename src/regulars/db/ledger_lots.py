@@ -281,6 +281,10 @@ def merge_accounts(conn: Connection, tenant_id: int, source_id: int, target_id: 
     """Move open lots (keeping their dates), debt and the cached balance from one member
     account to another; release the source's holds. Returns the balance moved, which the
     caller posts as a ``merge`` entry."""
+    # Both accounts locked first, in id order: the order every writer that locks more than one
+    # takes (an expiry batch locks a range of accounts in id order before their lots).
+    conn.execute(select(accounts.c.id).where(accounts.c.id.in_((source_id, target_id)))
+                 .order_by(accounts.c.id).with_for_update(key_share=True)).all()
     conn.execute(update(holds).where(holds.c.tenant_id == tenant_id,
                                      holds.c.account_id == source_id,
                                      holds.c.status == "open").values(status="released"))

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from regulars.db import expiry, ledger, receipts, tenancy
 from regulars.domain.ledger import EntryCode, SystemAccount
-from regulars.errors import InvalidInput, NotFound
+from regulars.errors import InvalidInput, NotFound, Unavailable
 from regulars.services.checkout import receipt_view
 from regulars.services.runtime import Runtime
 
@@ -101,14 +101,25 @@ class _Totals:
                 self._progress(lots)
 
 
+# A batch the database gave up on for a transient reason (chosen as a deadlock victim by a
+# writer that locks accounts out of order, a lost connection) wrote nothing: it runs again.
+_BATCH_ATTEMPTS = 3
+
+
 def _work(rt: Runtime, tenant_id: int, system: int, now: datetime, batches: _Batches,
           totals: _Totals) -> None:
     """Expire batches until none is left, one transaction each."""
     try:
         while batch := batches.next():
-            with rt.db.write() as conn:
-                done = expiry.expire_range(conn, tenant_id, system, *batch, now=now,
-                                           code=EntryCode.EXPIRE)
+            for attempt in range(1, _BATCH_ATTEMPTS + 1):
+                try:
+                    with rt.db.write() as conn:
+                        done = expiry.expire_range(conn, tenant_id, system, *batch, now=now,
+                                                   code=EntryCode.EXPIRE)
+                    break
+                except Unavailable:
+                    if attempt == _BATCH_ATTEMPTS:
+                        raise
             totals.add(*done)
     except BaseException:
         batches.stop()
