@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, text, update
 
-from regulars.db.ledger import Shortfall
+from regulars.db.ledger import Shortfall, lock_accounts
 from regulars.db.ledger_holds import release_expired_holds
 from regulars.db.ledger_spendable import open_lots
 from regulars.db.tables import accounts, holds, lot_moves, lots
@@ -70,13 +70,20 @@ def credit(conn: Connection, tenant_id: int, account_id: int, entry_id: int, poi
                      .values(debt=accounts.c.debt - repaid))
     if rest == 0:
         return None
+    return _new_lot(conn, tenant_id, account_id, entry_id, rest, available_at=available_at,
+                    expires_at=expires_at)
+
+
+def _new_lot(conn: Connection, tenant_id: int, account_id: int, entry_id: int, points: int, *,
+             available_at: datetime, expires_at: datetime | None) -> int:
+    """A lot of ``points`` for the entry, with the lot move that fills it; its id."""
     lot_id = int(conn.execute(
         insert(lots).values(tenant_id=tenant_id, account_id=account_id, entry_id=entry_id,
-                            amount=rest, remaining=rest, available_at=available_at,
+                            amount=points, remaining=points, available_at=available_at,
                             expires_at=expires_at).returning(lots.c.id)
     ).scalar_one())
     conn.execute(insert(lot_moves).values(tenant_id=tenant_id, entry_id=entry_id,
-                                          lot_id=lot_id, amount=rest))
+                                          lot_id=lot_id, amount=points))
     return lot_id
 
 
@@ -176,13 +183,8 @@ def restore(conn: Connection, tenant_id: int, account_id: int, entry_id: int,
             conn.execute(insert(lot_moves).values(tenant_id=tenant_id, entry_id=entry_id,
                                                   lot_id=lot_id, amount=back))
     if fresh:
-        lot_id = int(conn.execute(
-            insert(lots).values(tenant_id=tenant_id, account_id=account_id, entry_id=entry_id,
-                                amount=fresh, remaining=fresh, available_at=now,
-                                expires_at=fresh_expires_at).returning(lots.c.id)
-        ).scalar_one())
-        conn.execute(insert(lot_moves).values(tenant_id=tenant_id, entry_id=entry_id,
-                                              lot_id=lot_id, amount=fresh))
+        _new_lot(conn, tenant_id, account_id, entry_id, fresh, available_at=now,
+                 expires_at=fresh_expires_at)
 
 
 def lot_gone(conn: Connection, tenant_id: int, lot_id: int, now: datetime) -> int:
@@ -204,10 +206,7 @@ def take_back(conn: Connection, tenant_id: int, account_id: int, entry_id: int, 
     """
     # Lock the account row before reading its lots, as debit does: planned from a stale read,
     # the takes below would fail against a concurrent spend and refuse a valid reversal.
-    # (FOR NO KEY UPDATE, the lock an UPDATE takes: FOR UPDATE would also wait for the key
-    # share locks that other writers' postings hold on this row, and deadlock with them.)
-    conn.execute(select(accounts.c.id).where(accounts.c.id == account_id)
-                 .with_for_update(key_share=True))
+    lock_accounts(conn, (account_id,))
     plan = plan_reversal(open_lots(conn, tenant_id, account_id), points, origin_lot_id, now)
     if plan.debt and not allow_debt:
         raise Shortfall(f"{plan.debt} of the points were already spent")
@@ -281,10 +280,7 @@ def merge_accounts(conn: Connection, tenant_id: int, source_id: int, target_id: 
     """Move open lots (keeping their dates), debt and the cached balance from one member
     account to another; release the source's holds. Returns the balance moved, which the
     caller posts as a ``merge`` entry."""
-    # Both accounts locked first, in id order: the order every writer that locks more than one
-    # takes (an expiry batch locks a range of accounts in id order before their lots).
-    conn.execute(select(accounts.c.id).where(accounts.c.id.in_((source_id, target_id)))
-                 .order_by(accounts.c.id).with_for_update(key_share=True)).all()
+    lock_accounts(conn, (source_id, target_id))
     conn.execute(update(holds).where(holds.c.tenant_id == tenant_id,
                                      holds.c.account_id == source_id,
                                      holds.c.status == "open").values(status="released"))

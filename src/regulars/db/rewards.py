@@ -23,7 +23,6 @@ from sqlalchemy import (
 )
 
 from regulars.db.tables import (
-    accounts,
     entries,
     members,
     receipts,
@@ -192,13 +191,6 @@ def birthday_members(conn: Connection, tenant_id: int, *, month: int, day: int,
 def entry_exists(conn: Connection, tenant_id: int, key: str) -> bool:
     return conn.execute(select(entries.c.id).where(
         entries.c.tenant_id == tenant_id, entries.c.idempotency_key == key)).first() is not None
-
-
-def lock_account(conn: Connection, account_id: int) -> None:
-    """Take the member account's row lock: per-member limits are then checked and written by
-    one transaction at a time (SQLite writers are serialised already)."""
-    conn.execute(select(accounts.c.id).where(accounts.c.id == account_id)
-                 .with_for_update(key_share=True))
 
 
 def rewarded_events(conn: Connection, tenant_id: int, member_id: int, type_: str,

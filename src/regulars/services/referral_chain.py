@@ -73,7 +73,7 @@ def reverse_first_purchase(conn: Connection, tenant_id: int, *, receipt_id: int,
             conn, tenant_id, payment_keys(member_id, levels)):
         owner = member_rows.get_member(conn, tenant_id, owner_id)
         assert owner is not None
-        store.lock_account(conn, owner.account_id)
+        ledger.lock_accounts(conn, (owner.account_id,))
         state = ledger.account_state(conn, tenant_id, owner_id)
         allow_debt = program.debt_policy is DebtPolicy.ALLOW_NEGATIVE
         back = points if allow_debt else min(points, max(0, state.balance))

@@ -185,7 +185,8 @@ def _record(conn: Connection, tenant: tenancy.TenantRow, *, event_id: str, ref: 
         raise NotFound("member not found")
     if rule is None:
         raise InvalidInput(f"no event type {type_!r} is configured", field="type")
-    store.lock_account(conn, member.account_id)
+    # Per-member limits are checked and written by one transaction at a time.
+    ledger.lock_accounts(conn, (member.account_id,))
     since = period_start(rule.period, now.astimezone(ZoneInfo(tenant.timezone)))
     used = store.rewarded_events(conn, tenant.id, member.id, rule.type, since)
     reason = None
