@@ -1,5 +1,6 @@
 """Expiry writes: due lots set to zero, one ``expire`` entry per member account, in the
-caller's transaction.
+caller's transaction. Part of the ledger's write path: services reach it through
+:func:`regulars.db.ledger_ops.expire`.
 
 A run splits the member accounts that hold due lots into batches of neighbouring account ids
 (:func:`batch_bounds`, one read up front). Each batch (:func:`expire_range`) locks its accounts
@@ -27,6 +28,7 @@ from sqlalchemy import (
 )
 
 from regulars.db.tables import accounts, entries, lots, postings
+from regulars.domain.assets import POINTS, Asset
 from regulars.domain.ledger import EntryCode, expiry_key, expiry_memo
 
 
@@ -80,7 +82,7 @@ LAST = 2**63 - 1
 _EXPIRE_PG = text("""
 WITH locked AS (
     SELECT a.id, a.member_id FROM accounts a
-    WHERE a.id > :after AND a.id <= :upto
+    WHERE a.id > :after AND a.id <= :upto AND a.asset = :asset
           AND a.id IN (SELECT l.account_id FROM lots l
                    WHERE l.tenant_id = :tenant_id AND l.account_id > :after
                          AND l.account_id <= :upto
@@ -146,9 +148,11 @@ SELECT (SELECT count(*) FROM input) AS entries,
 
 
 def expire_range(conn: Connection, tenant_id: int, system_id: int, after: int, upto: int,
-                 *, now: datetime, code: EntryCode) -> tuple[int, int, int]:
-    """Expire every lot due at ``now`` of the accounts with ids after ``after`` up to
-    ``upto``; return (lots, points, entries written).
+                 *, now: datetime, code: EntryCode,
+                 asset: Asset = POINTS) -> tuple[int, int, int]:
+    """Expire every lot due at ``now`` of the ``asset`` accounts with ids after ``after`` up
+    to ``upto``; return (lots, points, entries written). ``system_id`` is the tenant's
+    ``expired`` account of that asset.
 
     Locks those accounts first, in id order (on SQLite the write transaction already excludes
     every other writer). Per account that has due lots: one balanced entry (the member account
@@ -164,23 +168,25 @@ def expire_range(conn: Connection, tenant_id: int, system_id: int, after: int, u
     if conn.dialect.name == "postgresql":
         row = conn.execute(_EXPIRE_PG, {
             "after": after, "upto": upto, "tenant_id": tenant_id, "code": code.value,
-            "system_id": system_id, "now": now}).one()
+            "system_id": system_id, "now": now, "asset": asset.code}).one()
         if (row.entries_written, row.postings_written, row.balances_written) != (
                 row.entries, 2 * row.entries, row.entries):
             raise RuntimeError(f"expiry wrote {tuple(row)}, planned {row.entries} entries")
         return int(row.lots), int(row.points), int(row.entries)
-    return _expire_rows(conn, tenant_id, system_id, after, upto, now=now, code=code)
+    return _expire_rows(conn, tenant_id, system_id, after, upto, now=now, code=code,
+                        asset=asset)
 
 
 def _expire_rows(conn: Connection, tenant_id: int, system_id: int, after: int, upto: int, *,
-                 now: datetime, code: EntryCode) -> tuple[int, int, int]:
+                 now: datetime, code: EntryCode, asset: Asset) -> tuple[int, int, int]:
     """:func:`expire_range` statement by statement (SQLite)."""
     due = conn.execute(
         select(lots.c.id, lots.c.account_id, lots.c.remaining, lots.c.expired,
                accounts.c.member_id)
         .join(accounts, accounts.c.id == lots.c.account_id)
         .where(lots.c.tenant_id == tenant_id, lots.c.account_id > after,
-               lots.c.account_id <= upto, lots.c.remaining > 0, lots.c.expires_at <= now)
+               lots.c.account_id <= upto, lots.c.remaining > 0, lots.c.expires_at <= now,
+               accounts.c.asset == asset.code)
         .order_by(lots.c.account_id, lots.c.id)).all()
     if not due:
         return 0, 0, 0
@@ -205,6 +211,9 @@ def _expire_rows(conn: Connection, tenant_id: int, system_id: int, after: int, u
     conn.execute(update(lots).where(
         lots.c.tenant_id == tenant_id, lots.c.account_id > after, lots.c.account_id <= upto,
         lots.c.remaining > 0, lots.c.expires_at <= now,
+        lots.c.account_id.in_(select(accounts.c.id).where(
+            accounts.c.tenant_id == tenant_id, accounts.c.id > after, accounts.c.id <= upto,
+            accounts.c.asset == asset.code)),
     ).values(expired=lots.c.expired + lots.c.remaining, remaining=0))
     conn.execute(
         update(accounts).where(accounts.c.id == bindparam("acct"))

@@ -1,10 +1,12 @@
 """The ledger's journal: accounts, entries and postings, in the caller's transaction, and
-the check that balances, postings and lots agree.
+the check that balances, postings and lots agree for every tenant and asset.
 
-Points move through the modules beside this one, which share :class:`Shortfall` and
-:class:`EntryContext`: :mod:`regulars.db.ledger_lots` (credit, debit, restore, take back,
-merge), :mod:`regulars.db.ledger_holds` (holds placed at quote time) and
-:mod:`regulars.db.ledger_spendable` (what a member may spend). No function here commits.
+This module and the ones beside it are the ledger's write path; their public face is
+:mod:`regulars.db.ledger_ops`, the only module the services call to write the ledger. They
+share :class:`Shortfall` and :class:`EntryContext`: :mod:`regulars.db.ledger_lots` (credit,
+debit, restore, take back, merge), :mod:`regulars.db.ledger_holds` (holds placed at quote
+time), :mod:`regulars.db.expiry` (the expiry batches) and :mod:`regulars.db.ledger_spendable`
+(what a member may spend, reads only). No function here commits.
 
 Failure modes of each write are listed in its docstring; all raise before anything is left
 half-written, because the caller's unit of work rolls back on any exception.
@@ -22,9 +24,10 @@ from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, 
 
 from regulars.db.engine import cache_for
 from regulars.db.tables import accounts, entries, lots, postings
+from regulars.domain.assets import POINTS, Asset, MixedAssets
 from regulars.domain.ledger import EntryCode, Posting, SystemAccount, check_balanced
 
-ASSET = "points"
+ASSET = POINTS.code
 
 
 class Shortfall(Exception):
@@ -54,12 +57,13 @@ class EntryContext:
     recorded_at: datetime
 
 
-def create_system_accounts(conn: Connection, tenant_id: int) -> None:
+def create_system_accounts(conn: Connection, tenant_id: int, asset: Asset = POINTS) -> None:
+    """The tenant's system accounts of ``asset``. Raises the database's unique violation if
+    they exist already."""
     conn.execute(insert(accounts), [
-        {"tenant_id": tenant_id, "system_code": code.value, "asset": ASSET}
-        for code in SystemAccount
+        {"tenant_id": tenant_id, "system_code": code.value, "asset": asset.code}
+        for code in asset.system_accounts
     ])
-
 
 
 def lock_accounts(conn: Connection, account_ids: Sequence[int]) -> None:
@@ -72,40 +76,45 @@ def lock_accounts(conn: Connection, account_ids: Sequence[int]) -> None:
     conn.execute(select(accounts.c.id).where(accounts.c.id.in_(sorted(set(account_ids))))
                  .order_by(accounts.c.id).with_for_update(key_share=True)).all()
 
-def system_account_id(conn: Connection, tenant_id: int, code: SystemAccount) -> int:
-    """The id of a tenant's system account (looked up once per engine: it never changes)."""
+def system_account_id(conn: Connection, tenant_id: int, code: SystemAccount,
+                      asset: Asset = POINTS) -> int:
+    """The id of a tenant's system account of ``asset`` (looked up once per engine: it never
+    changes). Raises ``NoResultFound`` if the tenant has no such account."""
     cache = cache_for(conn)
-    key = ("system_account", tenant_id, code.value)
+    key = ("system_account", tenant_id, code.value, asset.code)
     found = cache.get(key)
     if isinstance(found, int):
         return found
     account_id = int(conn.execute(
         select(accounts.c.id).where(accounts.c.tenant_id == tenant_id,
                                     accounts.c.system_code == code.value,
-                                    accounts.c.asset == ASSET)
+                                    accounts.c.asset == asset.code)
     ).scalar_one())
     cache[key] = account_id
     return account_id
 
 
-def create_member_account(conn: Connection, tenant_id: int, member_id: int) -> int:
+def create_member_account(conn: Connection, tenant_id: int, member_id: int,
+                          asset: Asset = POINTS) -> int:
     return int(conn.execute(
-        insert(accounts).values(tenant_id=tenant_id, member_id=member_id, asset=ASSET)
+        insert(accounts).values(tenant_id=tenant_id, member_id=member_id, asset=asset.code)
         .returning(accounts.c.id)
     ).scalar_one())
 
 
-def account_state(conn: Connection, tenant_id: int, member_id: int) -> AccountState:
+def account_state(conn: Connection, tenant_id: int, member_id: int,
+                  asset: Asset = POINTS) -> AccountState:
     row = conn.execute(
         select(accounts.c.id, accounts.c.balance, accounts.c.held, accounts.c.debt)
         .where(accounts.c.tenant_id == tenant_id, accounts.c.member_id == member_id,
-               accounts.c.asset == ASSET)
+               accounts.c.asset == asset.code)
     ).one()
     return AccountState(id=row.id, balance=row.balance, held=row.held, debt=row.debt)
 
 
 # On PostgreSQL the entry and its postings are one statement (one round trip): the postings
-# take their ids from the sequence in the order given, as the two statements did.
+# take their ids from the sequence in the order given, as the two statements did. A posting
+# whose account is of another asset or tenant is not written, and the count comes back short.
 _WRITE_ENTRY_PG = text("""
 WITH new_entry AS (
     INSERT INTO entries (tenant_id, code, idempotency_key, member_id, receipt_id, terminal_id,
@@ -122,6 +131,8 @@ WITH new_entry AS (
     FROM new_entry e
     CROSS JOIN unnest(CAST(:accounts AS bigint[]), CAST(:amounts AS bigint[]))
          WITH ORDINALITY AS leg(account_id, amount, ord)
+    JOIN accounts a ON a.id = leg.account_id AND a.tenant_id = :tenant_id
+                       AND a.asset = :asset
     ORDER BY leg.ord
     RETURNING 1
 )
@@ -130,15 +141,24 @@ SELECT e.id, (SELECT count(*) FROM new_postings) AS postings FROM new_entry e
                 bindparam("recorded_at", type_=entries.c.recorded_at.type))
 
 
+# On SQLite one executemany: each posting is written only if its account is of the entry's
+# asset and tenant, so the rows written tell a mixed entry.
+_POSTING_SQLITE = text("""
+INSERT INTO postings (tenant_id, entry_id, account_id, amount)
+SELECT :tenant_id, :entry_id, a.id, :amount FROM accounts a
+WHERE a.id = :account_id AND a.tenant_id = :tenant_id AND a.asset = :asset
+""")
+
+
 def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: str,
                 postings_: Sequence[Posting], member_points: int, memo: dict[str, Any],
-                reverses_entry_id: int | None = None) -> int:
-    """Insert one balanced entry and its postings; return the entry id.
+                reverses_entry_id: int | None = None, asset: Asset = POINTS) -> int:
+    """Insert one balanced entry of ``asset`` and its postings; return the entry id.
 
-    Raises ``ValueError`` if the postings do not balance, and the database's unique violation
-    if ``key`` was used before in this tenant. Cached member balances are the caller's job
-    (see :func:`~regulars.db.ledger_lots.credit` and :func:`~regulars.db.ledger_lots.debit`),
-    which move them in the same transaction.
+    Raises ``ValueError`` if the postings do not balance, :class:`MixedAssets` if a posting
+    names an account of another asset or tenant, and the database's unique violation if
+    ``key`` was used before in this tenant. Cached member balances are the caller's job
+    (:mod:`regulars.db.ledger_ops` moves them in the same transaction).
     """
     check_balanced(postings_)
     if conn.dialect.name == "postgresql":
@@ -150,9 +170,8 @@ def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: st
             "reverses_entry_id": reverses_entry_id, "points": member_points,
             "memo": json.dumps(memo), "occurred_at": ctx.occurred_at,
             "recorded_at": ctx.recorded_at, "accounts": [p.account for p in postings_],
-            "amounts": [p.amount for p in postings_]}).one()
-        if row.postings != len(postings_):
-            raise RuntimeError(f"an entry wrote {row.postings} postings of {len(postings_)}")
+            "amounts": [p.amount for p in postings_], "asset": asset.code}).one()
+        _check_written(row.postings, postings_, asset)
         return int(row.id)
     entry_id = int(conn.execute(
         insert(entries).values(
@@ -163,11 +182,18 @@ def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: st
             occurred_at=ctx.occurred_at, recorded_at=ctx.recorded_at,
         ).returning(entries.c.id)
     ).scalar_one())
-    conn.execute(insert(postings), [
+    written = conn.execute(_POSTING_SQLITE, [
         {"tenant_id": ctx.tenant_id, "entry_id": entry_id, "account_id": p.account,
-         "amount": p.amount} for p in postings_
-    ])
+         "amount": p.amount, "asset": asset.code} for p in postings_
+    ]).rowcount
+    _check_written(written, postings_, asset)
     return entry_id
+
+
+def _check_written(written: int, postings_: Sequence[Posting], asset: Asset) -> None:
+    if written != len(postings_):
+        raise MixedAssets(f"{len(postings_) - written} of the postings name an account that "
+                          f"is not of asset {asset.code!r} in this tenant")
 
 
 def entry_memos(conn: Connection, tenant_id: int, entry_ids: Sequence[int]
@@ -190,15 +216,43 @@ def receipt_entries(conn: Connection, tenant_id: int, receipt_id: int) -> list[t
 # Checks --------------------------------------------------------------------------------------
 
 def reconcile(conn: Connection, tenant_id: int | None = None) -> list[dict[str, Any]]:
-    """Accounts whose cached balance disagrees with their postings or their open lots, and
-    tenants whose postings do not sum to zero. Empty when the ledger is consistent."""
+    """Accounts whose cached balance disagrees with their postings or their open lots, each
+    (tenant, asset) whose postings do not sum to zero, and entries that do not balance or
+    whose postings are of more than one asset. Empty when the ledger is consistent."""
+    problems = _account_problems(conn, tenant_id)
+    per_asset = (select(postings.c.tenant_id, accounts.c.asset,
+                        func.sum(postings.c.amount).label("total"))
+                 .join(accounts, accounts.c.id == postings.c.account_id)
+                 .group_by(postings.c.tenant_id, accounts.c.asset)
+                 .having(func.sum(postings.c.amount) != 0))
+    if tenant_id is not None:
+        per_asset = per_asset.where(postings.c.tenant_id == tenant_id)
+    problems += [{"kind": "tenant", "tenant_id": r.tenant_id, "asset": r.asset,
+                  "total": int(r.total)} for r in conn.execute(per_asset)]
+    unbalanced = (select(postings.c.entry_id).group_by(postings.c.entry_id)
+                  .having(func.sum(postings.c.amount) != 0))
+    mixed = (select(postings.c.entry_id)
+             .join(accounts, accounts.c.id == postings.c.account_id)
+             .group_by(postings.c.entry_id)
+             .having(func.count(accounts.c.asset.distinct()) > 1))
+    if tenant_id is not None:
+        unbalanced = unbalanced.where(postings.c.tenant_id == tenant_id)
+        mixed = mixed.where(postings.c.tenant_id == tenant_id)
+    problems += [{"kind": "entry", "entry_id": r.entry_id} for r in conn.execute(unbalanced)]
+    problems += [{"kind": "mixed_assets", "entry_id": r.entry_id}
+                 for r in conn.execute(mixed)]
+    return problems
+
+
+def _account_problems(conn: Connection, tenant_id: int | None) -> list[dict[str, Any]]:
     posted = (select(postings.c.account_id, func.sum(postings.c.amount).label("total"))
               .group_by(postings.c.account_id).subquery())
     in_lots = (select(lots.c.account_id, func.sum(lots.c.remaining).label("total"))
                .where(lots.c.remaining > 0).group_by(lots.c.account_id).subquery())
     query = (
-        select(accounts.c.id, accounts.c.tenant_id, accounts.c.member_id, accounts.c.balance,
-               accounts.c.debt, func.coalesce(posted.c.total, 0).label("posted"),
+        select(accounts.c.id, accounts.c.tenant_id, accounts.c.member_id, accounts.c.asset,
+               accounts.c.balance, accounts.c.debt,
+               func.coalesce(posted.c.total, 0).label("posted"),
                func.coalesce(in_lots.c.total, 0).label("in_lots"))
         .outerjoin(posted, posted.c.account_id == accounts.c.id)
         .outerjoin(in_lots, in_lots.c.account_id == accounts.c.id)
@@ -211,21 +265,9 @@ def reconcile(conn: Connection, tenant_id: int | None = None) -> list[dict[str, 
     )
     if tenant_id is not None:
         query = query.where(accounts.c.tenant_id == tenant_id)
-    problems: list[dict[str, Any]] = [
+    return [
         {"kind": "account", "account_id": r.id, "tenant_id": r.tenant_id,
-         "member_id": r.member_id, "balance": r.balance, "posted": int(r.posted),
-         "in_lots": int(r.in_lots), "debt": r.debt}
+         "member_id": r.member_id, "asset": r.asset, "balance": r.balance,
+         "posted": int(r.posted), "in_lots": int(r.in_lots), "debt": r.debt}
         for r in conn.execute(query)
     ]
-    sums = select(postings.c.tenant_id, func.sum(postings.c.amount).label("total")) \
-        .group_by(postings.c.tenant_id).having(func.sum(postings.c.amount) != 0)
-    if tenant_id is not None:
-        sums = sums.where(postings.c.tenant_id == tenant_id)
-    problems += [{"kind": "tenant", "tenant_id": r.tenant_id, "total": int(r.total)}
-                 for r in conn.execute(sums)]
-    unbalanced = (select(postings.c.entry_id).group_by(postings.c.entry_id)
-                  .having(func.sum(postings.c.amount) != 0))
-    if tenant_id is not None:
-        unbalanced = unbalanced.where(postings.c.tenant_id == tenant_id)
-    problems += [{"kind": "entry", "entry_id": r.entry_id} for r in conn.execute(unbalanced)]
-    return problems

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from regulars.db import ledger_holds, receipts
-from regulars.db.ledger import Shortfall
+from regulars.db import ledger_ops, receipts
+from regulars.db.ledger_ops import Shortfall
 from regulars.errors import InsufficientPoints, NotFound
 from regulars.services import coupons
 from regulars.services.auth import Principal
@@ -59,7 +59,7 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
             return body
         assert member is not None
         try:
-            hold_id = ledger_holds.place_hold(
+            hold_id = ledger_ops.hold(
                 conn, tenant.id, member.account_id, sale.points_to_spend,
                 terminal_id=principal.terminal_id, now=now,
                 expires_at=now + timedelta(seconds=program.hold_ttl_seconds))
@@ -74,7 +74,7 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
 def release_hold(rt: Runtime, principal: Principal, hold_id: int) -> None:
     principal.require("till")
     with rt.db.write() as conn:
-        if not ledger_holds.release_hold(conn, principal.tenant_id, hold_id, principal.terminal_id):
+        if not ledger_ops.release_hold(conn, principal.tenant_id, hold_id, principal.terminal_id):
             raise NotFound("hold not found")
 
 

@@ -15,18 +15,18 @@ it unused); a replay of a commit already answered needs no code.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NoReturn
 
 from sqlalchemy import Connection
 
-from regulars.db import idempotency_keys, ledger, ledger_holds, ledger_lots, receipts, tenancy
+from regulars.db import idempotency_keys, ledger_ops, receipts, tenancy
 from regulars.db import terminal as commit_reads
 from regulars.db.engine import UniqueViolation
-from regulars.db.ledger import EntryContext, Shortfall
+from regulars.db.ledger_ops import EntryContext, Shortfall
 from regulars.db.members import MemberRow
-from regulars.domain.ledger import EntryCode, Posting, SystemAccount
 from regulars.domain.program import Program
+from regulars.domain.quote import Quote
 from regulars.errors import (
     CodeRefused,
     IdempotencyMismatch,
@@ -46,7 +46,14 @@ from regulars.services import (
     promotions,
 )
 from regulars.services.auth import Principal
-from regulars.services.checkout_pricing import Sale, check_spend, price, response, spend_needs_code
+from regulars.services.checkout_pricing import (
+    Priced,
+    Sale,
+    check_spend,
+    price,
+    response,
+    spend_needs_code,
+)
 from regulars.services.idempotency import Outcome, request_hash
 from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
@@ -168,33 +175,65 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
 def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
             req: CommitRequest, *, digest: str, now: datetime, at: datetime,
             code_id: int | None = None) -> dict[str, Any]:
-    assert principal.terminal_id is not None and principal.store_id is not None
-    sale = req.sale
+    """A new receipt, step by step as the protocol goes: use the one-time code, capture the
+    hold, price within the promotion budgets, store the receipt, post the points, answer."""
     if code_id is not None:
         # First, so that of two commits racing with one code the second waits here and fails.
-        try:
-            otp.use(conn, tenant.id, code_id, now)
-        except CodeRefused as exc:
-            raise CodeRefused(exc.template, field="otp_code", params=exc.params) from exc
-    held = 0
-    if req.hold_id is not None:
-        member_row = (members.require(conn, tenant.id, tenant.phone_region, sale.member)
-                      if sale.member else None)
-        if member_row is None:
-            raise InvalidInput("a hold belongs to a member", field="hold_id")
-        if ledger_holds.hold_account(conn, tenant.id, req.hold_id) != member_row.account_id:
-            raise NotFound("hold not found", field="hold_id")
-        # An expired or released hold captures nothing; the spend then needs free points.
-        held = ledger_holds.capture_hold(conn, tenant.id, req.hold_id, member_row.account_id, now)
-    priced = price(conn, rt, tenant, sale, at=at, now=now, store_id=principal.store_id,
-                   terminal_id=principal.terminal_id, extra_spendable=held)
-    check_spend(sale, priced.member, priced.quote)
-    # Count promotion budgets here, in this transaction. A promotion a concurrent commit
-    # exhausted since it was read is left out and the receipt priced again (the till gets a
-    # correct receipt, not a refusal); each round leaves out one more, so this ends.
+        _use_code(conn, tenant.id, code_id, now)
+    held = _capture_hold(conn, tenant, req, now)
     day = budgets.local_day(tenant, at)
+    priced = _price_within_budgets(conn, rt, principal, tenant, req.sale, at=at, now=now,
+                                   day=day, held=held)
+    if code_id is None and spend_needs_code(priced.program, req.sale.points_to_spend):
+        _require_code(priced.program, priced.member)
+    receipt_id, issued = _store_receipt(conn, principal, tenant, req, priced, digest=digest,
+                                        now=now, at=at, day=day)
+    entry_ids = _post_points(conn, principal, tenant, req, priced, receipt_id, held=held,
+                             now=now, at=at)
+    return _commit_body(conn, tenant, req, priced, receipt_id, entry_ids, issued, now=now,
+                        at=at)
+
+
+def _use_code(conn: Connection, tenant_id: int, code_id: int, now: datetime) -> None:
+    try:
+        otp.use(conn, tenant_id, code_id, now)
+    except CodeRefused as exc:
+        raise CodeRefused(exc.template, field="otp_code", params=exc.params) from exc
+
+
+def _capture_hold(conn: Connection, tenant: tenancy.TenantRow, req: CommitRequest,
+                  now: datetime) -> int:
+    """The points of the hold this commit names, now captured (0: no hold, or it lapsed or
+    was released, and the spend then needs free points). Raises :class:`InvalidInput` for a
+    hold without a member and :class:`NotFound` for another member's or tenant's hold."""
+    if req.hold_id is None:
+        return 0
+    sale = req.sale
+    member_row = (members.require(conn, tenant.id, tenant.phone_region, sale.member)
+                  if sale.member else None)
+    if member_row is None:
+        raise InvalidInput("a hold belongs to a member", field="hold_id")
+    if ledger_ops.hold_account(conn, tenant.id, req.hold_id) != member_row.account_id:
+        raise NotFound("hold not found", field="hold_id")
+    return ledger_ops.capture_hold(conn, tenant.id, req.hold_id, member_row.account_id, now)
+
+
+def _price_within_budgets(conn: Connection, rt: Runtime, principal: Principal,
+                          tenant: tenancy.TenantRow, sale: Sale, *, at: datetime,
+                          now: datetime, day: date, held: int) -> Priced:
+    """Price the receipt and count its promotion budgets in this transaction. A promotion a
+    concurrent commit exhausted since it was read is left out and the receipt priced again
+    (the till gets a correct receipt, not a refusal); each round leaves out one more, so this
+    ends. Raises :class:`RedemptionRefused` for a spend above the limit."""
+    assert principal.terminal_id is not None and principal.store_id is not None
     excluded: frozenset[int] = frozenset()
-    while priced.quote.promotions:
+    while True:
+        priced = price(conn, rt, tenant, sale, at=at, now=now, store_id=principal.store_id,
+                       terminal_id=principal.terminal_id, extra_spendable=held,
+                       excluded=excluded)
+        check_spend(sale, priced.member, priced.quote)
+        if not priced.quote.promotions:
+            return priced
         assert priced.offers is not None
         failed = budgets.charge(
             conn, tenant.id, priced.quote,
@@ -202,78 +241,90 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
             member_id=priced.member.id if priced.member else None, day=day,
             point_value_minor=priced.program.point_value_minor)
         if failed is None:
-            break
+            return priced
         excluded |= {failed}
-        priced = price(conn, rt, tenant, sale, at=at, now=now, store_id=principal.store_id,
-                       terminal_id=principal.terminal_id, extra_spendable=held,
-                       excluded=excluded)
-        check_spend(sale, priced.member, priced.quote)
-    if code_id is None and spend_needs_code(priced.program, sale.points_to_spend):
-        _require_code(priced.program, priced.member)
-    version, program, member, q = priced.version, priced.program, priced.member, priced.quote
+
+
+def _store_receipt(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
+                   req: CommitRequest, priced: Priced, *, digest: str, now: datetime,
+                   at: datetime, day: date) -> tuple[int, list[dict[str, Any]]]:
+    """The receipt with its lines, promotions, coupon uses and base budget; its id and the
+    coupons it issued."""
+    assert principal.terminal_id is not None and principal.store_id is not None
+    member, q = priced.member, priced.quote
+    member_id = member.id if member else None
     receipt_id = receipts.insert_receipt_with_lines(
-        conn, [
-            {"line_no": ln.line_no, "sku": ln.sku, "name": line.name, "category": ln.category,
-             "quantity_milli": ln.quantity_milli, "unit_price_minor": line.unit_price_minor,
-             "gross_minor": ln.gross_minor,
-             "discount_minor": (ln.till_discount_minor + ln.program_discount_minor
-                                + ln.promotion_discount_minor + ln.coupon_discount_minor),
-             "points_spent": ln.points_spent, "paid_minor": ln.paid_minor,
-             "points_earned": ln.points_earned}
-            for ln, line in zip(q.lines, sale.lines, strict=True)],
+        conn, _receipt_lines(req.sale, q),
         tenant_id=tenant.id, terminal_id=principal.terminal_id,
         store_id=principal.store_id, staff_id=req.staff_id, receipt_no=req.receipt_id,
-        member_id=member.id if member else None, status="committed", program_version=version,
+        member_id=member_id, status="committed", program_version=priced.version,
         gross_minor=q.gross_minor, discount_minor=q.discount_minor,
         points_spent=q.points_spent, points_discount_minor=q.points_discount_minor,
         paid_minor=q.paid_minor, points_earned=q.points_earned, request_hash=digest,
         response={}, occurred_at=at, recorded_at=now, day=day)
-    promotions.record(conn, tenant.id, receipt_id, q, day=day,
-                      member_id=member.id if member else None, offers=priced.offers, at=at)
+    promotions.record(conn, tenant.id, receipt_id, q, day=day, member_id=member_id,
+                      offers=priced.offers, at=at)
     coupons.use(conn, tenant.id, receipt_id, q, terminal_id=principal.terminal_id, now=now)
-    issued = coupon_issue.issue(conn, tenant, receipt_id, q,
-                                member_id=member.id if member else None, now=now)
+    issued = coupon_issue.issue(conn, tenant, receipt_id, q, member_id=member_id, now=now)
     if member is not None:
         budgets.charge_base(conn, tenant.id, receipt_id, q, day=day,
-                            point_value_minor=program.point_value_minor)
+                            point_value_minor=priced.program.point_value_minor)
+    return receipt_id, issued
+
+
+def _receipt_lines(sale: Sale, q: Quote) -> list[dict[str, Any]]:
+    return [
+        {"line_no": ln.line_no, "sku": ln.sku, "name": line.name, "category": ln.category,
+         "quantity_milli": ln.quantity_milli, "unit_price_minor": line.unit_price_minor,
+         "gross_minor": ln.gross_minor,
+         "discount_minor": (ln.till_discount_minor + ln.program_discount_minor
+                            + ln.promotion_discount_minor + ln.coupon_discount_minor),
+         "points_spent": ln.points_spent, "paid_minor": ln.paid_minor,
+         "points_earned": ln.points_earned}
+        for ln, line in zip(q.lines, sale.lines, strict=True)]
+
+
+def _post_points(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
+                 req: CommitRequest, priced: Priced, receipt_id: int, *, held: int,
+                 now: datetime, at: datetime) -> dict[str, int]:
+    """The spend and earn entries of the receipt through the ledger (none without a member),
+    and the member's level floor. Raises :class:`InsufficientPoints` when the points went
+    away under a concurrent spend."""
+    member, q, program = priced.member, priced.quote, priced.program
+    if member is None:
+        return {}
+    ctx = EntryContext(tenant_id=tenant.id, member_id=member.id, receipt_id=receipt_id,
+                       terminal_id=principal.terminal_id, store_id=principal.store_id,
+                       staff_id=req.staff_id, program_version=priced.version, occurred_at=at,
+                       recorded_at=now)
+    memo: dict[str, Any] = {"why": [{"code": e.code, "params": dict(e.params)}
+                                    for e in q.explanations]}
+    if q.promotions:
+        memo["promotions"] = promotions.applied_view(q)
     entry_ids: dict[str, int] = {}
-    if member is not None:
-        ctx = EntryContext(tenant_id=tenant.id, member_id=member.id, receipt_id=receipt_id,
-                           terminal_id=principal.terminal_id, store_id=principal.store_id,
-                           staff_id=req.staff_id, program_version=version, occurred_at=at,
-                           recorded_at=now)
-        why = [{"code": e.code, "params": dict(e.params)} for e in q.explanations]
-        memo: dict[str, Any] = {"why": why}
-        if q.promotions:
-            memo["promotions"] = promotions.applied_view(q)
-        if q.points_spent:
-            entry_ids["spend"] = ledger.write_entry(
-                conn, ctx, code=EntryCode.SPEND, key=f"receipt:{receipt_id}:spend",
-                postings_=[Posting(member.account_id, -q.points_spent),
-                           Posting(ledger.system_account_id(conn, tenant.id,
-                                                            SystemAccount.REDEEMED),
-                                   q.points_spent)],
-                member_points=-q.points_spent, memo=memo)
-            try:
-                ledger_lots.debit(conn, tenant.id, member.account_id, entry_ids["spend"],
-                                  q.points_spent, now, release_held=min(held, q.points_spent))
-            except Shortfall as exc:
-                raise InsufficientPoints("the member no longer has these points",
-                                         field="points_to_spend") from exc
-        if held > q.points_spent:
-            ledger_holds.unhold(conn, member.account_id, held - q.points_spent)
-        if q.points_earned:
-            entry_ids["earn"] = ledger.write_entry(
-                conn, ctx, code=EntryCode.EARN, key=f"receipt:{receipt_id}:earn",
-                postings_=[Posting(ledger.system_account_id(conn, tenant.id,
-                                                            SystemAccount.ISSUED),
-                                   -q.points_earned),
-                           Posting(member.account_id, q.points_earned)],
-                member_points=q.points_earned, memo=memo)
-            available_at, expires_at = program.lot_dates(at)
-            ledger_lots.credit(conn, tenant.id, member.account_id, entry_ids["earn"],
-                               q.points_earned, available_at=available_at, expires_at=expires_at)
-        levels.raise_floor(conn, tenant, program, member, now)
+    try:
+        spent = ledger_ops.spend(conn, ctx, key=f"receipt:{receipt_id}:spend",
+                                 account_id=member.account_id, amount=q.points_spent,
+                                 now=now, held=held, memo=memo)
+    except Shortfall as exc:
+        raise InsufficientPoints("the member no longer has these points",
+                                 field="points_to_spend") from exc
+    if spent is not None:
+        entry_ids["spend"] = spent
+    if q.points_earned:
+        available_at, expires_at = program.lot_dates(at)
+        entry_ids["earn"] = ledger_ops.earn(
+            conn, ctx, key=f"receipt:{receipt_id}:earn", account_id=member.account_id,
+            amount=q.points_earned, available_at=available_at, expires_at=expires_at,
+            memo=memo)
+    levels.raise_floor(conn, tenant, program, member, now)
+    return entry_ids
+
+
+def _commit_body(conn: Connection, tenant: tenancy.TenantRow, req: CommitRequest,
+                 priced: Priced, receipt_id: int, entry_ids: dict[str, int],
+                 issued: list[dict[str, Any]], *, now: datetime, at: datetime) -> dict[str, Any]:
+    """The commit's answer (what a replay of it returns)."""
     body = response(conn, tenant, priced, now=now, after=True)
     body["receipt"] = {"id": receipt_id, "receipt_id": req.receipt_id, "status": "committed",
                        "occurred_at": at.isoformat(), "recorded_at": now.isoformat()}

@@ -10,8 +10,7 @@ from threading import Lock
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from regulars.db import expiry, ledger, receipts, tenancy
-from regulars.domain.ledger import EntryCode, SystemAccount
+from regulars.db import ledger_ops, receipts, tenancy
 from regulars.errors import InvalidInput, NotFound, Unavailable
 from regulars.services.checkout import receipt_view
 from regulars.services.runtime import Runtime
@@ -28,7 +27,7 @@ class ExpiryReport:
 
 def count_due(rt: Runtime) -> int:
     with rt.db.read() as conn:
-        return expiry.count_due_lots(conn, rt.now())
+        return ledger_ops.count_due_lots(conn, rt.now())
 
 
 def expire(rt: Runtime, *, batch_size: int = 2000, workers: int = 1,
@@ -50,18 +49,17 @@ def expire(rt: Runtime, *, batch_size: int = 2000, workers: int = 1,
     now = rt.now()
     with rt.db.read() as conn:
         tenant_ids = [t.id for t in tenancy.list_tenants(conn)
-                      if expiry.any_due(conn, t.id, now)]
+                      if ledger_ops.any_due(conn, t.id, now)]
     totals = _Totals(progress)
     for tenant_id in tenant_ids:
         with rt.db.read() as conn:
-            system = ledger.system_account_id(conn, tenant_id, SystemAccount.EXPIRED)
-            bounds = expiry.batch_bounds(conn, tenant_id, now, batch_size)
+            bounds = ledger_ops.expiry_batches(conn, tenant_id, now, batch_size)
         batches = _Batches(bounds)
         if workers <= 1 or rt.db.dialect != "postgresql":
-            _work(rt, tenant_id, system, now, batches, totals)
+            _work(rt, tenant_id, now, batches, totals)
             continue
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for done in [pool.submit(_work, rt, tenant_id, system, now, batches, totals)
+            for done in [pool.submit(_work, rt, tenant_id, now, batches, totals)
                          for _ in range(workers)]:
                 done.result()
     return ExpiryReport(lots=totals.lots, points=totals.points, entries=totals.entries)
@@ -72,7 +70,7 @@ class _Batches:
     several."""
 
     def __init__(self, bounds: list[int]) -> None:
-        ends = [*bounds, expiry.LAST]
+        ends = [*bounds, ledger_ops.LAST_ACCOUNT]
         self._ranges = list(zip([0, *bounds], ends, strict=True))[::-1]
         self._lock = Lock()
 
@@ -106,7 +104,7 @@ class _Totals:
 _BATCH_ATTEMPTS = 3
 
 
-def _work(rt: Runtime, tenant_id: int, system: int, now: datetime, batches: _Batches,
+def _work(rt: Runtime, tenant_id: int, now: datetime, batches: _Batches,
           totals: _Totals) -> None:
     """Expire batches until none is left, one transaction each."""
     try:
@@ -114,8 +112,9 @@ def _work(rt: Runtime, tenant_id: int, system: int, now: datetime, batches: _Bat
             for attempt in range(1, _BATCH_ATTEMPTS + 1):
                 try:
                     with rt.db.write() as conn:
-                        done = expiry.expire_range(conn, tenant_id, system, *batch, now=now,
-                                                   code=EntryCode.EXPIRE)
+                        after, upto = batch
+                        done = ledger_ops.expire(conn, tenant_id, after=after, upto=upto,
+                                                 now=now)
                     break
                 except Unavailable:
                     if attempt == _BATCH_ATTEMPTS:
@@ -130,7 +129,7 @@ def check(rt: Runtime, tenant_id: int | None = None) -> list[dict[str, Any]]:
     """Every disagreement between cached balances, postings and open lots, and between the
     qualifying spend per member and day and the receipts it sums (empty: none)."""
     with rt.db.read() as conn:
-        problems = ledger.reconcile(conn, tenant_id)
+        problems = ledger_ops.reconcile(conn, tenant_id)
         for tenant in tenancy.list_tenants(conn):
             if tenant_id is None or tenant.id == tenant_id:
                 problems += receipts.spend_day_problems(conn, tenant.id,

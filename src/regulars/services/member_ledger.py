@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from regulars.db import ledger, ledger_lots, ledger_spendable, members, receipts
-from regulars.db.ledger import EntryContext, Shortfall
-from regulars.domain.ledger import EntryCode, Posting, SystemAccount
+from regulars.db import ledger_ops, ledger_spendable, members, receipts
+from regulars.db.ledger_ops import EntryContext, Shortfall
 from regulars.errors import Conflict, InsufficientPoints, InvalidInput, NotFound
 from regulars.services import idempotency, programs
 from regulars.services.members import view
@@ -48,24 +47,15 @@ def _adjust(conn: Any, rt: Runtime, tenant_id: int, member_id: int, *, points: i
     version, program = programs.load_current(conn, tenant_id)
     ctx = EntryContext(tenant_id=tenant_id, member_id=member_id, staff_id=staff_id,
                        program_version=version, occurred_at=now, recorded_at=now)
-    system = ledger.system_account_id(conn, tenant_id, SystemAccount.ADJUSTED)
-    entry_id = ledger.write_entry(
-        conn, ctx, code=EntryCode.ADJUST, key=f"adjust:{key}",
-        postings_=[Posting(system, -points), Posting(row.account_id, points)],
-        member_points=points,
-        memo={"reason": reason,
-              "why": [{"code": "adjust", "params": {"points": points, "reason": reason}}]})
-    if points > 0:
-        _, expires_at = program.lot_dates(now)
-        ledger_lots.credit(conn, tenant_id, row.account_id, entry_id, points,
-                           available_at=now, expires_at=expires_at)
-    else:
-        try:
-            ledger_lots.take_back(conn, tenant_id, row.account_id, entry_id, -points, None,
-                                  now, allow_debt=False)
-        except Shortfall as exc:
-            raise InsufficientPoints("the member holds fewer points than that",
-                                     field="points") from exc
+    try:
+        ledger_ops.adjust(
+            conn, ctx, key=f"adjust:{key}", account_id=row.account_id, amount=points, now=now,
+            expires_at=program.lot_dates(now)[1],
+            memo={"reason": reason,
+                  "why": [{"code": "adjust", "params": {"points": points, "reason": reason}}]})
+    except Shortfall as exc:
+        raise InsufficientPoints("the member holds fewer points than that",
+                                 field="points") from exc
     return view(conn, tenant_id, member_id, rt)
 
 
@@ -95,17 +85,13 @@ def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: in
         raise Conflict("only active members can be merged")
     # Receipts and their spend first: a commit or refund writes spend before the account row.
     receipts.move_receipts(conn, tenant_id, source_id, target_id)
-    moved = ledger_lots.merge_accounts(conn, tenant_id, source.account_id, target.account_id, now)
-    if moved:
-        ctx = EntryContext(tenant_id=tenant_id, member_id=target_id, occurred_at=now,
-                           recorded_at=now)
-        ledger.write_entry(
-            conn, ctx, code=EntryCode.MERGE, key=f"merge:{key}",
-            postings_=[Posting(source.account_id, -moved), Posting(target.account_id, moved)],
-            member_points=moved,
-            memo={"source_id": source_id,
-                  "why": [{"code": "merge", "params": {"points": moved,
-                                                       "source_id": source_id}}]})
+    ledger_ops.transfer(
+        conn, EntryContext(tenant_id=tenant_id, member_id=target_id, occurred_at=now,
+                           recorded_at=now),
+        key=f"merge:{key}", source_account_id=source.account_id,
+        target_account_id=target.account_id, now=now,
+        memo=lambda moved: {"source_id": source_id, "why": [
+            {"code": "merge", "params": {"points": moved, "source_id": source_id}}]})
     members.move_identifiers(conn, tenant_id, source_id, target_id)
     members.update_member(conn, tenant_id, source_id, status="merged",
                           merged_into_id=target_id, phone=None)

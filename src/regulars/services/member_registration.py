@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from regulars.db import ledger, ledger_lots, members
+from sqlalchemy import Connection
+
+from regulars.db import ledger_ops, members
 from regulars.db.engine import UniqueViolation
-from regulars.db.ledger import EntryContext
-from regulars.domain.ledger import EntryCode, Posting, SystemAccount
+from regulars.db.ledger_ops import EntryContext
+from regulars.domain.ledger import EntryCode
 from regulars.errors import DuplicateIdentifier, InvalidInput, NotFound
 from regulars.services import programs
 from regulars.services.members import CONSENTS, normalize_card, normalize_phone, view
@@ -74,33 +76,11 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
                 card = None
             if card and members.identifier_owner(conn, tenant_id, "card", card):
                 raise DuplicateIdentifier("this card belongs to another member", field="card")
-            qr = "Q" + secrets.token_urlsafe(15)
-            member_id = members.insert_member(
-                conn, tenant_id=tenant_id, phone=phone, first_name=reg.first_name,
-                last_name=reg.last_name, email=reg.email, birthday=reg.birthday,
-                consent=reg.consent, profile=reg.profile or {},
-                referrer_id=plan.linked_referrer_id, qr_token=qr, store_id=store_id, now=now)
-            account_id = ledger.create_member_account(conn, tenant_id, member_id)
-            for kind, value in (("phone", phone), ("card", card), ("qr", qr)):
-                if value:
-                    members.add_identifier(conn, tenant_id=tenant_id, member_id=member_id,
-                                           kind=kind, value=value, now=now)
-            version, program = programs.load_current(conn, tenant_id)
-            if program.welcome_bonus_points > 0:
-                ctx = EntryContext(tenant_id=tenant_id, member_id=member_id,
-                                   terminal_id=terminal_id, store_id=store_id,
-                                   program_version=version, occurred_at=now, recorded_at=now)
-                points = program.welcome_bonus_points
-                entry_id = ledger.write_entry(
-                    conn, ctx, code=EntryCode.WELCOME, key=f"welcome:{member_id}",
-                    postings_=[Posting(ledger.system_account_id(conn, tenant_id,
-                                                                SystemAccount.ISSUED), -points),
-                               Posting(account_id, points)],
-                    member_points=points,
-                    memo={"why": [{"code": "welcome", "params": {"points": points}}]})
-                _, expires_at = program.lot_dates(now)
-                ledger_lots.credit(conn, tenant_id, account_id, entry_id, points,
-                                   available_at=now, expires_at=expires_at)
+            member_id, account_id = _new_member(conn, tenant_id, reg, phone=phone, card=card,
+                                    referrer_id=plan.linked_referrer_id, store_id=store_id,
+                                    now=now)
+            _welcome(conn, tenant_id, member_id, account_id, store_id=store_id,
+                     terminal_id=terminal_id, now=now)
             referral = referrals.after_register(conn, tenant_id, member_id=member_id, plan=plan,
                                                 now=now, store_id=store_id,
                                                 terminal_id=terminal_id)
@@ -111,6 +91,42 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
             if phone and (existing := members.identifier_owner(conn, tenant_id, "phone", phone)):
                 return view(conn, tenant_id, existing, rt), False
         raise DuplicateIdentifier("an identifier belongs to another member") from exc
+
+
+def _new_member(conn: Connection, tenant_id: int, reg: Registration, *, phone: str | None,
+                card: str | None, referrer_id: int | None, store_id: int | None,
+                now: datetime) -> tuple[int, int]:
+    """The member row, its points account and its identifiers (phone, card, a new QR
+    token); the member's and the account's ids. Raises the database's unique violation for
+    an identifier taken meanwhile."""
+    qr = "Q" + secrets.token_urlsafe(15)
+    member_id = members.insert_member(
+        conn, tenant_id=tenant_id, phone=phone, first_name=reg.first_name,
+        last_name=reg.last_name, email=reg.email, birthday=reg.birthday,
+        consent=reg.consent, profile=reg.profile or {}, referrer_id=referrer_id,
+        qr_token=qr, store_id=store_id, now=now)
+    account_id = ledger_ops.open_account(conn, tenant_id, member_id)
+    for kind, value in (("phone", phone), ("card", card), ("qr", qr)):
+        if value:
+            members.add_identifier(conn, tenant_id=tenant_id, member_id=member_id,
+                                   kind=kind, value=value, now=now)
+    return member_id, account_id
+
+
+def _welcome(conn: Connection, tenant_id: int, member_id: int, account_id: int, *,
+             store_id: int | None, terminal_id: int | None, now: datetime) -> None:
+    """Credit the program's welcome bonus, if any, keyed ``welcome:<member id>``."""
+    version, program = programs.load_current(conn, tenant_id)
+    points = program.welcome_bonus_points
+    if points <= 0:
+        return
+    ctx = EntryContext(tenant_id=tenant_id, member_id=member_id, terminal_id=terminal_id,
+                       store_id=store_id, program_version=version, occurred_at=now,
+                       recorded_at=now)
+    ledger_ops.earn(conn, ctx, key=f"welcome:{member_id}", account_id=account_id,
+                    amount=points, available_at=now, expires_at=program.lot_dates(now)[1],
+                    code=EntryCode.WELCOME,
+                    memo={"why": [{"code": "welcome", "params": {"points": points}}]})
 
 
 def add_card(rt: Runtime, tenant_id: int, member_id: int, card: str) -> dict[str, Any]:

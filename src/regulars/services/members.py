@@ -16,7 +16,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import NumberParseException, ValidationResult
 
-from regulars.db import ledger, ledger_spendable, members, tenancy
+from regulars.db import ledger_ops, ledger_spendable, members, tenancy
 from regulars.db.members import MemberRow
 from regulars.errors import InvalidInput, InvalidPhone, NotFound
 from regulars.i18n import N_
@@ -131,7 +131,7 @@ def view(conn: Any, tenant_id: int, member_id: int, rt: Runtime) -> dict[str, An
     version, program = programs.load_current(conn, tenant_id)
     tenant = tenancy.get_tenant(conn, tenant_id)
     assert tenant is not None
-    state = ledger.AccountState(id=row.account_id, balance=row.balance, held=row.held,
+    state = ledger_ops.AccountState(id=row.account_id, balance=row.balance, held=row.held,
                                 debt=row.debt)
     level = status_for(conn, tenant, program, row, now)
     return {

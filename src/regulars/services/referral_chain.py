@@ -24,11 +24,11 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from regulars.db import ledger, ledger_lots
+from regulars.db import ledger_ops
 from regulars.db import members as member_rows
 from regulars.db import rewards as store
-from regulars.db.ledger import EntryContext
-from regulars.domain.ledger import EntryCode, Posting, SystemAccount
+from regulars.db.ledger_ops import EntryContext
+from regulars.domain.ledger import EntryCode
 from regulars.domain.program import DebtPolicy, Program
 from regulars.domain.rewards import MAX_REFERRAL_LEVELS
 
@@ -67,14 +67,13 @@ def reverse_first_purchase(conn: Connection, tenant_id: int, *, receipt_id: int,
     if not store.reverse_referral(conn, tenant_id, referral["id"], receipt_id, now):
         return 0
     levels = len(referral["chain_points"] or [])
-    issued = ledger.system_account_id(conn, tenant_id, SystemAccount.ISSUED)
     taken = 0
     for entry_id, key, owner_id, points in store.entries_by_keys(
             conn, tenant_id, payment_keys(member_id, levels)):
         owner = member_rows.get_member(conn, tenant_id, owner_id)
         assert owner is not None
-        ledger.lock_accounts(conn, (owner.account_id,))
-        state = ledger.account_state(conn, tenant_id, owner_id)
+        ledger_ops.lock_accounts(conn, (owner.account_id,))
+        state = ledger_ops.account_state(conn, tenant_id, owner_id)
         allow_debt = program.debt_policy is DebtPolicy.ALLOW_NEGATIVE
         back = points if allow_debt else min(points, max(0, state.balance))
         if back <= 0:
@@ -82,15 +81,13 @@ def reverse_first_purchase(conn: Connection, tenant_id: int, *, receipt_id: int,
         ctx = EntryContext(tenant_id=tenant_id, member_id=owner_id, receipt_id=receipt_id,
                            terminal_id=terminal_id, store_id=store_id, occurred_at=now,
                            recorded_at=now)
-        reversal = ledger.write_entry(
-            conn, ctx, code=EntryCode.REFERRAL_REVERSAL, key=f"{key}:reversed",
-            postings_=[Posting(owner.account_id, -back), Posting(issued, back)],
-            member_points=-back, reverses_entry_id=entry_id,
+        origin = next((lot for lot, amount in ledger_ops.moves_of(conn, tenant_id, entry_id)
+                       if amount > 0), None)
+        ledger_ops.reverse(
+            conn, ctx, key=f"{key}:reversed", account_id=owner.account_id, amount=back,
+            now=now, origin_lot_id=origin, allow_debt=allow_debt,
+            code=EntryCode.REFERRAL_REVERSAL, reverses_entry_id=entry_id,
             memo={"forgiven": points - back, "why": [{"code": "referral_reversed", "params": {
                 "points": back, "member_id": member_id}}]})
-        origin = next((lot for lot, amount in ledger_lots.moves_of(conn, tenant_id, entry_id)
-                       if amount > 0), None)
-        ledger_lots.take_back(conn, tenant_id, owner.account_id, reversal, back, origin, now,
-                              allow_debt=allow_debt)
         taken += back
     return taken

@@ -37,13 +37,13 @@ from zoneinfo import ZoneInfo
 from pydantic import TypeAdapter
 from sqlalchemy import Connection
 
-from regulars.db import ledger, ledger_lots, tenancy
+from regulars.db import ledger_ops, tenancy
 from regulars.db import members as member_rows
 from regulars.db import rewards as store
 from regulars.db.engine import UniqueViolation
-from regulars.db.ledger import EntryContext
+from regulars.db.ledger_ops import EntryContext
 from regulars.db.members import MemberRow
-from regulars.domain.ledger import EntryCode, Posting, SystemAccount
+from regulars.domain.ledger import EntryCode
 from regulars.domain.rewards import RewardSettings, birthday_in, period_start, profile_complete
 from regulars.errors import InvalidInput, NotFound
 from regulars.services import idempotency, programs
@@ -98,15 +98,10 @@ def pay(conn: Connection, *, tenant_id: int, member: MemberRow, points: int, cod
     ctx = EntryContext(tenant_id=tenant_id, member_id=member.id, store_id=store_id,
                        terminal_id=terminal_id, program_version=version, occurred_at=now,
                        recorded_at=now)
-    issued = ledger.system_account_id(conn, tenant_id, SystemAccount.ISSUED)
-    entry_id = ledger.write_entry(
-        conn, ctx, code=code, key=key,
-        postings_=[Posting(issued, -points), Posting(member.account_id, points)],
-        member_points=points, memo={"why": [why]})
     _, expires_at = program.lot_dates(now)
-    ledger_lots.credit(conn, tenant_id, member.account_id, entry_id, points, available_at=now,
-                       expires_at=expires_at)
-    return entry_id
+    return ledger_ops.earn(conn, ctx, key=key, account_id=member.account_id, amount=points,
+                           available_at=now, expires_at=expires_at, memo={"why": [why]},
+                           code=code)
 
 
 def may_earn(member: MemberRow | None) -> bool:
@@ -186,7 +181,7 @@ def _record(conn: Connection, tenant: tenancy.TenantRow, *, event_id: str, ref: 
     if rule is None:
         raise InvalidInput(f"no event type {type_!r} is configured", field="type")
     # Per-member limits are checked and written by one transaction at a time.
-    ledger.lock_accounts(conn, (member.account_id,))
+    ledger_ops.lock_accounts(conn, (member.account_id,))
     since = period_start(rule.period, now.astimezone(ZoneInfo(tenant.timezone)))
     used = store.rewarded_events(conn, tenant.id, member.id, rule.type, since)
     reason = None

@@ -10,7 +10,7 @@ import phonenumbers
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_precision, list_currencies
 
-from regulars.db import ledger, tenancy
+from regulars.db import ledger_ops, tenancy
 from regulars.db.engine import UniqueViolation, cache_for
 from regulars.domain.program import Program
 from regulars.errors import Conflict, InvalidInput, NotFound
@@ -70,7 +70,7 @@ def create_tenant(rt: Runtime, *, name: str, currency: str, locale: str, timezon
         tenant_id = tenancy.insert_tenant(conn, name=name.strip(), currency=currency,
                                           locale=locale, timezone=timezone,
                                           phone_region=phone_region, now=now)
-        ledger.create_system_accounts(conn, tenant_id)
+        ledger_ops.open_system_accounts(conn, tenant_id)
         tenancy.insert_program(conn, tenant_id=tenant_id, version=1,
                                rules=programs.rules_of(program), note="initial", now=now)
         tenancy.insert_key(conn, tenant_id=tenant_id, kind="owner", key_hash=key_hash,
