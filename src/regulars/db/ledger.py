@@ -94,6 +94,17 @@ def system_account_id(conn: Connection, tenant_id: int, code: SystemAccount,
     return account_id
 
 
+def check_accounts(conn: Connection, tenant_id: int, account_ids: Sequence[int],
+                   asset: Asset) -> None:
+    """Raise :class:`MixedAssets` unless every account is of ``asset`` in this tenant."""
+    wanted = set(account_ids)
+    found = conn.execute(select(func.count()).select_from(accounts).where(
+        accounts.c.tenant_id == tenant_id, accounts.c.asset == asset.code,
+        accounts.c.id.in_(sorted(wanted)))).scalar_one()
+    if found != len(wanted):
+        raise MixedAssets(f"the accounts are not all of asset {asset.code!r} in this tenant")
+
+
 def create_member_account(conn: Connection, tenant_id: int, member_id: int,
                           asset: Asset = POINTS) -> int:
     return int(conn.execute(

@@ -226,6 +226,7 @@ def transfer(conn: Connection, ctx: EntryContext, *, key: str, source_account_id
     Locks both accounts in id order. Raises :class:`MixedAssets` when the two accounts are
     not both of ``asset``, and the common failures.
     """
+    ledger.check_accounts(conn, ctx.tenant_id, (source_account_id, target_account_id), asset)
     moved = ledger_lots.merge_accounts(conn, ctx.tenant_id, source_account_id,
                                        target_account_id, now)
     if not moved:
