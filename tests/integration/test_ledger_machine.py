@@ -5,6 +5,11 @@ that refuses such refunds. Hypothesis drives registrations, earning and spending
 (online and offline), holds and their capture or release, voids, full and partial refunds,
 expiry runs, manual adjustments, the clock, replays and calls across tenants.
 
+Besides going through the services, the machine drives the ledger's write path
+(:mod:`regulars.db.ledger_ops`) directly: earning from either system account, spending,
+taking back (from a chosen lot, with or without debt), restoring what a direct spend took,
+expiring per tenant, and writes of another asset into a points account (always refused).
+
 Beside the database the test keeps its own model of every member's lots, written from the
 rules the ledger documents (spend soonest-expiring first, pending periods, expiry, debt repaid
 first, refunds returning points to the lots they came from, reversals from the accrual's own
@@ -36,7 +41,11 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select
 
+from regulars.db import ledger_ops
+from regulars.db.ledger_ops import EntryContext, MixedAssets, Shortfall
 from regulars.db.tables import accounts, holds, lots
+from regulars.domain.assets import money
+from regulars.domain.ledger import EntryCode, SystemAccount
 from regulars.domain.quote import BasketLine
 from regulars.errors import (
     IdempotencyMismatch,
@@ -62,6 +71,7 @@ RATE_BP = 300
 SHARE_BP = 7000
 POLICIES = ("allow_negative", "refuse")
 NO_EARN = "gift"  # a category that earns nothing, so a receipt can spend all and earn nothing
+EUR = money("EUR")  # a second asset, which never mixes with the points
 
 
 def program_rules(policy: str) -> dict[str, Any]:
@@ -240,9 +250,11 @@ class Ledger:
         member.debt += left
         return left
 
-    def expire(self, now: datetime) -> ledger_admin.ExpiryReport:
+    def expire(self, now: datetime, tenant: int | None = None) -> ledger_admin.ExpiryReport:
         due_lots = due_points = entries = 0
         for member in self.members.values():
+            if tenant is not None and member.tenant != tenant:
+                continue
             due = [lot for lot in member.lots.values()
                    if lot.remaining > 0 and lot.expires_at <= now]
             if due:
@@ -302,7 +314,10 @@ class LedgerMachine(RuleBasedStateMachine):
                     for name in ("Allow Café", "Refuse Bakery")]
         for pos, policy in zip(self.pos, POLICIES, strict=True):
             set_program(self.rt, pos.tenant_id, **program_rules(policy))
+            with self.rt.db.write() as conn:
+                ledger_ops.open_system_accounts(conn, pos.tenant_id, asset=EUR)
         self.model = Ledger()
+        self.direct_spends: list[tuple[int, list[tuple[int, int]]]] = []  # member, lots taken
         self.phones: dict[tuple[int, int], int] = {}
         self.receipts: list[Receipt] = []
         self.commits: list[tuple[int, Commit, dict[str, Any]]] = []  # tenant, call, answer
@@ -630,6 +645,120 @@ class LedgerMachine(RuleBasedStateMachine):
         return {"points_reversed": earned - forgiven, "points_returned": spent,
                 "points_forgiven": forgiven, "paid_minor": paid, "debt_points": debt,
                 "status": receipt.status}
+
+    # The write path, directly
+
+    def context(self, member: Member) -> EntryContext:
+        return EntryContext(tenant_id=self.pos[member.tenant].tenant_id, member_id=member.id,
+                            occurred_at=self.now, recorded_at=self.now)
+
+    def account_of(self, member: Member) -> int:
+        with self.rt.db.read() as conn:
+            return ledger_ops.account_state(conn, self.pos[member.tenant].tenant_id,
+                                            member.id).id
+
+    @precondition(lambda self: self.model.members)
+    @rule(data=st.data(), amount=st.integers(1, 200), pending=st.booleans(),
+          source=st.sampled_from([SystemAccount.ISSUED, SystemAccount.ADJUSTED]))
+    def earn_directly(self, data: st.DataObject, amount: int, pending: bool,
+                      source: SystemAccount) -> None:
+        member = self.draw_member(data)
+        account_id = self.account_of(member)
+        available_at = self.now + (PENDING if pending else timedelta())
+        with self.rt.db.write() as conn:
+            ledger_ops.earn(conn, self.context(member), key=f"direct-{next(self.numbers)}",
+                            account_id=account_id, amount=amount, available_at=available_at,
+                            expires_at=self.now + LIFETIME, memo={}, source=source,
+                            code=EntryCode.EVENT)
+        self.model.credit(member, amount, available_at=available_at,
+                          expires_at=self.now + LIFETIME)
+        event("direct: earned")
+
+    @precondition(lambda self: self.model.members)
+    @rule(data=st.data())
+    def spend_directly(self, data: st.DataObject) -> None:
+        member = self.draw_member(data)
+        spendable = self.model.spendable(member, self.now)
+        amount = data.draw(st.integers(1, spendable + 20), label="amount")
+        account_id = self.account_of(member)
+        try:
+            with self.rt.db.write() as conn:
+                ledger_ops.spend(conn, self.context(member), key=f"direct-{next(self.numbers)}",
+                                 account_id=account_id, amount=amount, now=self.now, memo={})
+        except Shortfall:
+            assert amount > spendable
+            event("direct: spend refused")
+            return
+        assert amount <= spendable
+        self.direct_spends.append((member.id, self.model.spend(member, amount, self.now)))
+        event("direct: spent")
+
+    @precondition(lambda self: self.model.members)
+    @rule(data=st.data(), amount=st.integers(1, 150), allow_debt=st.booleans())
+    def reverse_directly(self, data: st.DataObject, amount: int, allow_debt: bool) -> None:
+        member = self.draw_member(data)
+        allow_debt = allow_debt and POLICIES[member.tenant] == "allow_negative"
+        origin = data.draw(st.sampled_from([None, *sorted(member.lots)]), label="origin")
+        after = copy.deepcopy(member)
+        try:
+            self.model.take_back(after, amount, origin, self.now, allow_debt=allow_debt,
+                                 error=InsufficientPoints)
+            refused = False
+        except Expected:
+            refused = True
+        account_id = self.account_of(member)
+        try:
+            with self.rt.db.write() as conn:
+                done = ledger_ops.reverse(
+                    conn, self.context(member), key=f"direct-{next(self.numbers)}",
+                    account_id=account_id, amount=amount, now=self.now, origin_lot_id=origin,
+                    allow_debt=allow_debt, memo={}, code=EntryCode.REFERRAL_REVERSAL)
+        except Shortfall:
+            assert refused
+            event("direct: reversal refused")
+            return
+        assert not refused
+        assert done.debt == after.debt - member.debt
+        self.model.members[member.id] = after
+        event("direct: reversed" + (" into debt" if done.debt else ""))
+
+    @precondition(lambda self: self.direct_spends)
+    @rule(data=st.data())
+    def restore_directly(self, data: st.DataObject) -> None:
+        index = data.draw(st.integers(0, len(self.direct_spends) - 1), label="spend")
+        member_id, taken = self.direct_spends.pop(index)
+        member = self.model.members[member_id]
+        moves = list(reversed(taken))  # latest-taken first, as a refund returns them
+        with self.rt.db.write() as conn:
+            ledger_ops.restore(conn, self.context(member), key=f"direct-{next(self.numbers)}",
+                               account_id=self.account_of(member), moves=moves, now=self.now,
+                               fresh_expires_at=self.now + LIFETIME, memo={},
+                               code=EntryCode.REFUND_SPEND)
+        self.model.restore(member, moves, self.now)
+        event("direct: restored")
+
+    @rule(tenant=st.integers(0, 1))
+    def expire_directly(self, tenant: int) -> None:
+        expected = self.model.expire(self.now, tenant)
+        with self.rt.db.write() as conn:
+            done = ledger_ops.expire(conn, self.pos[tenant].tenant_id, after=0,
+                                     upto=ledger_ops.LAST_ACCOUNT, now=self.now)
+        assert ledger_admin.ExpiryReport(*done) == expected
+
+    @precondition(lambda self: self.model.members)
+    @rule(data=st.data(), write=st.sampled_from(["earn", "spend"]))
+    def other_asset_is_refused(self, data: st.DataObject, write: str) -> None:
+        member = self.draw_member(data)
+        account_id = self.account_of(member)
+        with pytest.raises(MixedAssets), self.rt.db.write() as conn:
+            if write == "earn":
+                ledger_ops.earn(conn, self.context(member), key=f"direct-{next(self.numbers)}",
+                                account_id=account_id, amount=10, available_at=self.now,
+                                expires_at=None, memo={}, asset=EUR)
+            else:
+                ledger_ops.spend(conn, self.context(member),
+                                 key=f"direct-{next(self.numbers)}", account_id=account_id,
+                                 amount=1, now=self.now, memo={}, asset=EUR)
 
     # Time and expiry
 
