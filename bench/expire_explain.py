@@ -64,7 +64,7 @@ def main() -> int:
             plan = conn.execute(explain, {
                 "after": after, "upto": upto, "tenant_id": tenant_id,
                 "code": EntryCode.EXPIRE.value, "system_id": system_id,
-                "now": now}).scalar_one()[0]
+                "now": now, "asset": "points"}).scalar_one()[0]
             write_ms = 1000 * (time.perf_counter() - t0)
             txn.rollback()
     rt.close()
