@@ -98,8 +98,9 @@ def _record_quantities(conn: Connection, tenant_id: int, receipt_id: int,
     for share in plan.shares:
         if not receipts.add_refunded_quantity(conn, tenant_id, receipt_id, share.line_no,
                                               share.quantity_milli):
-            raise RefundRefused(f"line {share.line_no}: only {share.whole - share.before} "
-                                "thousandths are left to refund", field="lines")
+            left = share.whole - share.before
+            raise RefundRefused(f"line {share.line_no}: only {left} thousandths are left "
+                                "to refund", field="lines")
 
 
 def _post_points(conn: Connection, principal: Principal, receipt: dict[str, Any],
