@@ -13,7 +13,7 @@ from regulars.analytics.bgnbd import BgNbdFit, expected_purchases, fit_bgnbd, pr
 from regulars.analytics.clv import to_minor
 from regulars.analytics.gamma_gamma import fit_gamma_gamma
 from regulars.analytics.rfm import RfmGroup, quintile_scores, rfm_scores
-from regulars.analytics.summary import Receipt, TimeUnit, summarise
+from regulars.analytics.summary import Receipt, TimeUnit, group_rows, summarise
 from regulars.analytics.text_receipts import parse_amount_minor, parse_receipt_lines
 from regulars.domain.money import Rounding
 
@@ -35,6 +35,7 @@ def test_a_summary_counts_purchase_days_and_measures_from_the_first_one() -> Non
     assert summary.frequency.tolist() == [2, 0]
     assert summary.recency.tolist() == [31.0, 0.0]
     assert summary.age.tolist() == [35.0, 7.0]
+    assert summary.days_since_first.tolist() == [35, 7]
     assert summary.days_since_last.tolist() == [4, 7]
     assert summary.spend_minor.tolist() == [4200, 900]
     assert summary.repeat_spend_minor.tolist() == [2700, 0]
@@ -143,3 +144,14 @@ def test_a_member_without_repeats_is_alive_and_no_horizon_means_no_purchases() -
     assert alive[1] == 1.0 and 0.0 < alive[0] < 1.0
     assert expected_purchases(fit, summary, horizon=0.0).tolist() == [0.0, 0.0]
     assert np.all(expected_purchases(fit, summary, horizon=52.0) > 0)
+
+
+def test_rows_with_equal_keys_form_one_group_in_key_order() -> None:
+    x = np.array([2, 0, 2, 0, 1, 2], dtype=np.int64)
+    age = np.array([5, 9, 5, 7, 5, 4], dtype=np.int64)
+    groups = group_rows(x, age)
+    # groups in key order: (0,7) (0,9) (1,5) (2,4) (2,5)
+    assert groups.inverse.tolist() == [4, 1, 4, 0, 2, 3]
+    assert groups.counts.tolist() == [1, 1, 1, 1, 2]
+    assert [(int(x[i]), int(age[i])) for i in groups.first] == [
+        (0, 7), (0, 9), (1, 5), (2, 4), (2, 5)]

@@ -21,11 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import betaln, expit, gammaln, hyp2f1
 
 from regulars.analytics._mle import maximise
 from regulars.analytics.errors import NotEnoughData
-from regulars.analytics.summary import CalibrationSummary, FloatArray, TimeUnit
+from regulars.analytics.summary import CalibrationSummary, FloatArray, TimeUnit, group_rows
 
 MIN_MEMBERS = 20
 MIN_REPEAT_BUYERS = 5
@@ -45,17 +46,43 @@ class BgNbdFit:
     log_likelihood: float
 
 
-def _log_likelihood(params: FloatArray, x: FloatArray, t_x: FloatArray,
-                    age: FloatArray) -> FloatArray:
-    r, alpha, a, b = params
-    head = (gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-            + betaln(a, b + x) - betaln(a, b))
-    stays = -(r + x) * np.log(alpha + age)
-    # b + x − 1 is only read where x > 0; max(x, 1) keeps the log finite elsewhere.
-    drops = np.where(x > 0, np.log(a) - np.log(b + np.maximum(x, 1.0) - 1.0)
-                     - (r + x) * np.log(alpha + t_x), -np.inf)
-    result: FloatArray = head + np.logaddexp(stays, drops)
-    return result
+@dataclass(frozen=True)
+class _Histories:
+    """Distinct (x, t_x, T) rows with their member counts; ``x_values`` are the distinct
+    purchase counts and ``x_index`` points each row at its own, so the special functions of
+    x alone (the costly part of the likelihood) are computed once per purchase count."""
+
+    x: FloatArray
+    t_x: FloatArray
+    age: FloatArray
+    weight: FloatArray
+    x_values: FloatArray
+    x_index: npt.NDArray[np.intp]
+
+    @classmethod
+    def of(cls, summary: CalibrationSummary) -> _Histories:
+        groups = group_rows(summary.frequency, summary.days_since_first,
+                            summary.days_since_last)
+        x = summary.frequency[groups.first].astype(np.float64)
+        x_values, x_index = np.unique(x, return_inverse=True)
+        return cls(x=x, t_x=summary.recency[groups.first], age=summary.age[groups.first],
+                   weight=groups.counts.astype(np.float64), x_values=x_values,
+                   x_index=x_index)
+
+    def log_likelihood(self, params: FloatArray) -> FloatArray:
+        """ln L per distinct row (equation 6, see the module docstring)."""
+        r, alpha, a, b = params
+        xs = self.x_values
+        by_x = gammaln(r + xs) - gammaln(r) + betaln(a, b + xs) - betaln(a, b)
+        # b + x − 1 is only read where x > 0; max(x, 1) keeps the log finite elsewhere.
+        drop_by_x = np.where(xs > 0, np.log(a) - np.log(b + np.maximum(xs, 1.0) - 1.0),
+                             -np.inf)
+        x = self.x
+        stays = -(r + x) * np.log(alpha + self.age)
+        drops = drop_by_x[self.x_index] - (r + x) * np.log(alpha + self.t_x)
+        result: FloatArray = (by_x[self.x_index] + r * np.log(alpha)
+                              + np.logaddexp(stays, drops))
+        return result
 
 
 def fit_bgnbd(summary: CalibrationSummary) -> BgNbdFit:
@@ -72,16 +99,14 @@ def fit_bgnbd(summary: CalibrationSummary) -> BgNbdFit:
         raise NotEnoughData(
             f"the purchase model needs at least {MIN_MEMBERS} members, {MIN_REPEAT_BUYERS} of "
             f"them with a repeat purchase; there are {members}, {repeaters} with one")
-    rows = np.column_stack([summary.frequency.astype(np.float64), summary.recency, summary.age])
-    distinct, weight = np.unique(rows, axis=0, return_counts=True)
-    x, t_x, age = distinct[:, 0], distinct[:, 1], distinct[:, 2]
+    histories = _Histories.of(summary)
 
     def mean_negative_ll(logs: FloatArray) -> float:
-        return -float(weight @ _log_likelihood(np.exp(logs), x, t_x, age)) / members
+        return -float(np.sum(histories.weight * histories.log_likelihood(np.exp(logs)))) / members
 
     start = np.array([1.0, float(np.mean(summary.age)) or 1.0, 1.0, 1.0])
     r, alpha, a, b = maximise(mean_negative_ll, start, model="purchase (BG/NBD)")
-    total = float(weight @ _log_likelihood(np.array([r, alpha, a, b]), x, t_x, age))
+    total = float(np.sum(histories.weight * histories.log_likelihood(np.array([r, alpha, a, b]))))
     return BgNbdFit(r=float(r), alpha=float(alpha), a=float(a), b=float(b),
                     unit=summary.unit, members=members, log_likelihood=total)
 
@@ -108,15 +133,19 @@ def probability_alive(fit: BgNbdFit, summary: CalibrationSummary) -> FloatArray:
 def expected_purchases(fit: BgNbdFit, summary: CalibrationSummary, *,
                        horizon: float) -> FloatArray:
     """Expected purchases per member in the ``horizon`` (in the fit's unit) after the
-    calibration end. ``horizon`` 0 gives 0."""
+    calibration end. ``horizon`` 0 gives 0.
+
+    The hypergeometric part depends on (x, T) only, so it is computed once per distinct pair
+    (far fewer than members: T takes one value per day of first purchase).
+    """
     if horizon < 0:
         raise ValueError("horizon must not be negative")
-    x = summary.frequency.astype(np.float64)
-    age = summary.age
+    pairs = group_rows(summary.frequency, summary.days_since_first)
+    x, age = summary.frequency[pairs.first].astype(np.float64), summary.age[pairs.first]
     r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
     z = horizon / (alpha + age + horizon)
     tail = np.exp((r + x) * (np.log(alpha + age) - np.log(alpha + age + horizon)))
-    unconditional = ((a + b + x - 1.0) / (a - 1.0)
-                     * (1.0 - tail * hyp2f1(r + x, b + x, a + b + x - 1.0, z)))
-    result: FloatArray = unconditional * probability_alive(fit, summary)
+    if_alive = ((a + b + x - 1.0) / (a - 1.0)
+                * (1.0 - tail * hyp2f1(r + x, b + x, a + b + x - 1.0, z)))
+    result: FloatArray = if_alive[pairs.inverse] * probability_alive(fit, summary)
     return result

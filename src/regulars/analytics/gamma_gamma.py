@@ -44,8 +44,12 @@ class GammaGammaFit:
 
 def _log_likelihood(params: FloatArray, x: FloatArray, mean: FloatArray) -> FloatArray:
     p, q, gamma = params
+    # The log-gammas depend on x alone: computed once per distinct purchase count.
+    x_values, x_index = np.unique(x, return_inverse=True)
+    px_values = p * x_values
+    by_x = gammaln(px_values + q) - gammaln(px_values)
     px = p * x
-    result: FloatArray = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma)
+    result: FloatArray = (by_x[x_index] - gammaln(q) + q * np.log(gamma)
                           + (px - 1.0) * np.log(mean) + px * np.log(x)
                           - (px + q) * np.log(gamma + x * mean))
     return result

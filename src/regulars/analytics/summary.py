@@ -12,9 +12,10 @@ For each member, in the summary's time unit (days, or weeks of 7 days: fractions
 - ``age``: from the first purchase to the calibration end (``T`` in the papers);
 
 and, in whole days and minor units for the RFM scores and the spend model:
-``days_since_last``, ``spend_minor`` (everything up to the end) and ``repeat_spend_minor``
-(the repeat purchases only: the first purchase is left out of the Gamma-Gamma mean, as in the
-papers, because a first purchase is often not like the others).
+``days_since_first`` (``age`` in days), ``days_since_last``, ``spend_minor`` (everything up
+to the end) and ``repeat_spend_minor`` (the repeat purchases only: the first purchase is left
+out of the Gamma-Gamma mean, as in the papers, because a first purchase is often not like the
+others).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class CalibrationSummary:
     frequency: IntArray
     recency: FloatArray
     age: FloatArray
+    days_since_first: IntArray
     days_since_last: IntArray
     spend_minor: IntArray
     repeat_spend_minor: IntArray
@@ -123,7 +125,35 @@ def summarise(receipts: Iterable[Receipt], *, calibration_end: date,
         frequency=_read_only(np.asarray(frequency, dtype=np.int64)),
         recency=_read_only((last_arr - first_arr) / per_unit),
         age=_read_only((end_day - first_arr) / per_unit),
+        days_since_first=_read_only(end_day - first_arr),
         days_since_last=_read_only(end_day - last_arr),
         spend_minor=_read_only(np.asarray(spend, dtype=np.int64)),
         repeat_spend_minor=_read_only(np.asarray(repeat_spend, dtype=np.int64)),
     )
+
+
+class Groups(NamedTuple):
+    """Rows grouped by equal keys: ``first`` is one row of each group, ``inverse`` the group
+    of every row, ``counts`` the rows in each group."""
+
+    first: npt.NDArray[np.intp]
+    inverse: npt.NDArray[np.intp]
+    counts: IntArray
+
+
+def group_rows(*keys: IntArray) -> Groups:
+    """Rows with equal values in every one of ``keys`` (integer arrays of one length) as one
+    group; groups in ascending key order. Integer keys sort far faster than float rows."""
+    n = len(keys[0])
+    order = np.lexsort(keys[::-1])
+    starts = np.zeros(n, dtype=bool)
+    starts[:1] = True
+    for key in keys:
+        ordered = key[order]
+        starts[1:] |= ordered[1:] != ordered[:-1]
+    group_sorted = np.cumsum(starts) - 1
+    inverse = np.empty(n, dtype=np.intp)
+    inverse[order] = group_sorted
+    boundaries = np.flatnonzero(starts)
+    counts = np.diff(np.append(boundaries, n)).astype(np.int64)
+    return Groups(first=order[boundaries], inverse=inverse, counts=counts)
