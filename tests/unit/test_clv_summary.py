@@ -10,7 +10,7 @@ import pytest
 
 from regulars.analytics import NotEnoughData
 from regulars.analytics.bgnbd import BgNbdFit, expected_purchases, fit_bgnbd, probability_alive
-from regulars.analytics.clv import to_minor
+from regulars.analytics.clv import to_minor, to_minor_array
 from regulars.analytics.gamma_gamma import fit_gamma_gamma
 from regulars.analytics.rfm import RfmGroup, quintile_scores, rfm_scores
 from regulars.analytics.summary import Receipt, TimeUnit, group_rows, summarise
@@ -120,6 +120,17 @@ def test_estimates_round_to_minor_units_by_the_named_policy_exactly() -> None:
     assert to_minor(-0.5, Rounding.HALF_EVEN) == 0
     with pytest.raises(ValueError):
         to_minor(float("nan"), Rounding.HALF_EVEN)
+
+
+def test_rounding_a_whole_array_gives_what_rounding_each_value_gives() -> None:
+    below_half = 0.49999999999999994  # + 0.5 is 1.0 in floats: a naive half-up gets it wrong
+    values = np.array([2.5, 3.5, -2.5, -0.5, 0.5, below_half, -below_half, 1234.4999,
+                       1e15 + 0.5, 7.0, -7.25, 0.0, 0.1, 99.99999999])
+    for rounding in Rounding:
+        assert to_minor_array(values, rounding).tolist() == [
+            to_minor(float(v), rounding) for v in values], rounding
+    with pytest.raises(ValueError):
+        to_minor_array(np.array([1.0, float("inf")]), Rounding.HALF_EVEN)
 
 
 def test_the_fits_refuse_too_little_data_with_a_clear_error() -> None:

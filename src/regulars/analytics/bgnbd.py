@@ -140,7 +140,7 @@ def expected_purchases(fit: BgNbdFit, summary: CalibrationSummary, *,
     """
     if horizon < 0:
         raise ValueError("horizon must not be negative")
-    pairs = group_rows(summary.frequency, summary.days_since_first)
+    pairs = summary.purchase_age_groups
     x, age = summary.frequency[pairs.first].astype(np.float64), summary.age[pairs.first]
     r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
     z = horizon / (alpha + age + horizon)

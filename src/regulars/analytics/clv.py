@@ -16,13 +16,12 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 
 from regulars.analytics.bgnbd import BgNbdFit, expected_purchases, probability_alive
 from regulars.analytics.gamma_gamma import GammaGammaFit, expected_spend
-from regulars.analytics.summary import CalibrationSummary, FloatArray
+from regulars.analytics.summary import CalibrationSummary, FloatArray, IntArray
 from regulars.domain.money import BASIS_POINTS, Rounding, divide
 
 DAYS_PER_MONTH = 30
@@ -35,8 +34,30 @@ def to_minor(estimate: float, rounding: Rounding) -> int:
     """
     if not math.isfinite(estimate):
         raise ValueError(f"cannot round {estimate} to minor units")
-    exact = Fraction(estimate)
-    return divide(exact.numerator, exact.denominator, rounding)
+    numerator, denominator = estimate.as_integer_ratio()
+    return divide(numerator, denominator, rounding)
+
+
+def to_minor_array(estimates: FloatArray, rounding: Rounding) -> IntArray:
+    """:func:`to_minor` of every element, exactly, at array speed: the fractional part of a
+    float is itself a float (no error), so comparing it with 0.5 decides a half exactly.
+
+    Raises ``ValueError`` when an element is a NaN, an infinity, or past 2**53 (where a float
+    no longer holds every whole number).
+    """
+    if not np.all(np.abs(estimates) < 2.0**53):
+        raise ValueError("cannot round NaN, infinite or huge estimates to minor units")
+    if rounding is Rounding.FLOOR:
+        return np.floor(estimates).astype(np.int64)
+    if rounding is Rounding.CEILING:
+        return np.ceil(estimates).astype(np.int64)
+    if rounding is Rounding.HALF_EVEN:
+        return np.rint(estimates).astype(np.int64)  # ties to even, on the exact value
+    size = np.abs(estimates)
+    whole = np.floor(size)
+    away = whole + (size - whole >= 0.5)  # HALF_UP: halves away from zero
+    rounded: IntArray = (np.sign(estimates) * away).astype(np.int64)
+    return rounded
 
 
 def purchases_in_days(fit: BgNbdFit, summary: CalibrationSummary, *, days: int) -> FloatArray:
@@ -94,16 +115,18 @@ class MemberValue:
 def member_values(purchases: BgNbdFit, spend: GammaGammaFit, summary: CalibrationSummary,
                   policy: ValuePolicy) -> list[MemberValue]:
     """Every member's :class:`MemberValue`, in the order of ``summary.member_ids``."""
-    alive = probability_alive(purchases, summary)
+    alive_all = probability_alive(purchases, summary)
     next_90 = purchases_in_days(purchases, summary, days=90)
     next_365 = purchases_in_days(purchases, summary, days=365)
-    per_purchase = expected_spend(spend, summary)
-    clv = lifetime_value(purchases, spend, summary, margin_bp=policy.margin_bp,
-                         discount_monthly_bp=policy.discount_monthly_bp, months=policy.months)
+    per_purchase = to_minor_array(expected_spend(spend, summary), policy.rounding)
+    clv = to_minor_array(lifetime_value(
+        purchases, spend, summary, margin_bp=policy.margin_bp,
+        discount_monthly_bp=policy.discount_monthly_bp, months=policy.months), policy.rounding)
     return [
-        MemberValue(member_id=member_id, probability_alive=float(alive[i]),
-                    purchases_90_days=float(next_90[i]), purchases_365_days=float(next_365[i]),
-                    spend_per_purchase_minor=to_minor(float(per_purchase[i]), policy.rounding),
-                    lifetime_value_minor=to_minor(float(clv[i]), policy.rounding))
-        for i, member_id in enumerate(summary.member_ids)
+        MemberValue(member_id=member_id, probability_alive=alive, purchases_90_days=in_90,
+                    purchases_365_days=in_365, spend_per_purchase_minor=spend_minor,
+                    lifetime_value_minor=value_minor)
+        for member_id, alive, in_90, in_365, spend_minor, value_minor in zip(
+            summary.member_ids, alive_all.tolist(), next_90.tolist(), next_365.tolist(),
+            per_purchase.tolist(), clv.tolist(), strict=True)
     ]

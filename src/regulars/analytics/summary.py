@@ -24,6 +24,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -73,6 +74,12 @@ class CalibrationSummary:
 
     def __len__(self) -> int:
         return len(self.member_ids)
+
+    @cached_property
+    def purchase_age_groups(self) -> Groups:
+        """Members grouped by (frequency, days since first purchase): the expected purchases'
+        costly part depends on nothing else, and is asked for once per month of a CLV."""
+        return group_rows(self.frequency, self.days_since_first)
 
     def index_of(self, member_id: Hashable) -> int:
         """Row of ``member_id``; ``KeyError`` when the member is not in the summary."""
