@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import gammaln
 
 from regulars.analytics._mle import maximise
@@ -42,10 +43,11 @@ class GammaGammaFit:
     log_likelihood: float
 
 
-def _log_likelihood(params: FloatArray, x: FloatArray, mean: FloatArray) -> FloatArray:
+def _log_likelihood(params: FloatArray, x: FloatArray, mean: FloatArray,
+                    x_values: FloatArray, x_index: npt.NDArray[np.intp]) -> FloatArray:
+    """ln L per member; ``x == x_values[x_index]``: the log-gammas depend on x alone, so they
+    are computed once per distinct purchase count."""
     p, q, gamma = params
-    # The log-gammas depend on x alone: computed once per distinct purchase count.
-    x_values, x_index = np.unique(x, return_inverse=True)
     px_values = p * x_values
     by_x = gammaln(px_values + q) - gammaln(px_values)
     px = p * x
@@ -82,15 +84,18 @@ def fit_gamma_gamma(summary: CalibrationSummary) -> GammaGammaFit:
             f"purchase; there are {members}")
     x = summary.frequency[chosen].astype(np.float64)
     mean = mean_repeat_spend(summary)[chosen]
+    x_values, x_index = np.unique(x, return_inverse=True)
 
     def mean_negative_ll(logs: FloatArray) -> float:
-        return -float(np.sum(_log_likelihood(np.exp(logs), x, mean))) / members
+        return -float(np.sum(_log_likelihood(np.exp(logs), x, mean, x_values,
+                                             x_index))) / members
 
     start = np.array([1.0, 2.0, float(np.mean(mean))])
     p, q, gamma = maximise(mean_negative_ll, start, model="spend (Gamma-Gamma)")
     if q <= 1.0:
         raise FitFailed(f"the spend model's q is {q:.3f} <= 1: the mean spend is unbounded")
-    total = float(np.sum(_log_likelihood(np.array([p, q, gamma]), x, mean)))
+    total = float(np.sum(_log_likelihood(np.array([p, q, gamma]), x, mean, x_values,
+                                         x_index)))
     return GammaGammaFit(p=float(p), q=float(q), gamma=float(gamma), members=members,
                          log_likelihood=total)
 
