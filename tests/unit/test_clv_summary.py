@@ -155,6 +155,9 @@ def test_a_member_without_repeats_is_alive_and_no_horizon_means_no_purchases() -
     assert alive[1] == 1.0 and 0.0 < alive[0] < 1.0
     assert expected_purchases(fit, summary, horizon=0.0).tolist() == [0.0, 0.0]
     assert np.all(expected_purchases(fit, summary, horizon=52.0) > 0)
+    daily = summarise(RECEIPTS, calibration_end=END, unit=TimeUnit.DAYS)
+    with pytest.raises(ValueError, match="a fit in weeks applied to a summary in days"):
+        probability_alive(fit, daily)
 
 
 def test_rows_with_equal_keys_form_one_group_in_key_order() -> None:

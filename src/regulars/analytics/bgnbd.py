@@ -122,9 +122,19 @@ def _drop_out_odds_log(fit: BgNbdFit, x: FloatArray, t_x: FloatArray,
     return odds
 
 
+def _same_unit(fit: BgNbdFit, summary: CalibrationSummary) -> None:
+    if fit.unit is not summary.unit:
+        raise ValueError(f"a fit in {fit.unit.name.lower()} applied to a summary in "
+                         f"{summary.unit.name.lower()}: refit on a summary in that unit")
+
+
 def probability_alive(fit: BgNbdFit, summary: CalibrationSummary) -> FloatArray:
     """P(alive at the calibration end) per member of ``summary`` (1 without a repeat
-    purchase: in this model a member can only drop out right after a purchase)."""
+    purchase: in this model a member can only drop out right after a purchase).
+
+    Raises ``ValueError`` when the fit and the summary are in different time units.
+    """
+    _same_unit(fit, summary)
     x = summary.frequency.astype(np.float64)
     result: FloatArray = expit(-_drop_out_odds_log(fit, x, summary.recency, summary.age))
     return result
@@ -136,10 +146,13 @@ def expected_purchases(fit: BgNbdFit, summary: CalibrationSummary, *,
     calibration end. ``horizon`` 0 gives 0.
 
     The hypergeometric part depends on (x, T) only, so it is computed once per distinct pair
-    (far fewer than members: T takes one value per day of first purchase).
+    (far fewer than members: T takes one value per day of first purchase). The closed form
+    divides by a − 1: a fit with a within rounding of 1 loses precision here. Raises
+    ``ValueError`` for a negative horizon or a fit in another unit than the summary.
     """
     if horizon < 0:
         raise ValueError("horizon must not be negative")
+    _same_unit(fit, summary)
     pairs = summary.purchase_age_groups
     x, age = summary.frequency[pairs.first].astype(np.float64), summary.age[pairs.first]
     r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
