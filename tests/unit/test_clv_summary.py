@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from regulars.analytics import NotEnoughData
+from regulars.analytics import FitFailed, NotEnoughData
 from regulars.analytics.bgnbd import BgNbdFit, expected_purchases, fit_bgnbd, probability_alive
 from regulars.analytics.clv import to_minor, to_minor_array
 from regulars.analytics.gamma_gamma import fit_gamma_gamma
@@ -145,6 +145,17 @@ def test_the_fits_refuse_too_little_data_with_a_clear_error() -> None:
     assert refused.value.code == "not_enough_data"
     with pytest.raises(NotEnoughData, match="spend model"):
         fit_gamma_gamma(few)
+
+
+def test_a_purchase_fit_without_drop_outs_or_spread_fails_rather_than_answer() -> None:
+    # 30 members who all buy every week up to the end: nobody drops out and every rate is
+    # the same, so the maximum lies at the edge of the parameter space.
+    weekly = [Receipt(m, date.fromordinal(END.toordinal() - 7 * k - m % 3), 1000)
+              for m in range(30) for k in range(10)]
+    summary = summarise(weekly, calibration_end=END, unit=TimeUnit.WEEKS)
+    with pytest.raises(FitFailed, match="purchase \\(BG/NBD\\)") as failed:
+        fit_bgnbd(summary)
+    assert failed.value.code == "fit_failed" and failed.value.status == 409
 
 
 def test_a_member_without_repeats_is_alive_and_no_horizon_means_no_purchases() -> None:
