@@ -1,0 +1,35 @@
+"""Maximum likelihood over positive parameters, searched in log space."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from scipy.optimize import minimize
+
+from regulars.analytics.errors import FitFailed
+from regulars.analytics.summary import FloatArray
+
+# Every parameter lies in [e^-15, e^15]; an optimum on that edge means the data does not pin
+# the parameter down (a model at a limit, e.g. nobody ever drops out), which is a failed fit.
+LOG_BOUND = 15.0
+
+
+def maximise(mean_negative_ll: Callable[[FloatArray], float], start: FloatArray, *,
+             model: str) -> FloatArray:
+    """The positive parameters that minimise ``mean_negative_ll`` (a function of their logs),
+    found by L-BFGS-B from ``start`` (positive values).
+
+    Raises :class:`FitFailed` when the search does not converge, ends on a non-finite
+    likelihood, or ends at the edge of the search box.
+    """
+    result = minimize(mean_negative_ll, np.log(start), method="L-BFGS-B",
+                      bounds=[(-LOG_BOUND, LOG_BOUND)] * len(start),
+                      options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000})
+    logs = np.asarray(result.x, dtype=np.float64)
+    if not result.success or not np.isfinite(result.fun):
+        raise FitFailed(f"the {model} likelihood did not converge: {result.message}")
+    if np.any(np.abs(logs) > LOG_BOUND - 1e-3):
+        raise FitFailed(f"the {model} fit ran to the edge of its parameter range: the data "
+                        "does not determine the model")
+    return np.exp(logs)

@@ -1,0 +1,99 @@
+"""RFM: recency, frequency and monetary quintile scores, and named groups built from them.
+
+Each score runs from 1 (worst fifth) to 5 (best fifth) and depends only on how many members
+are strictly worse: ``score = 1 + ⌊5 · worse / n⌋``. Equal values always get equal scores (a
+member is never pushed into another fifth by an arbitrary tie-break), so when many members
+share a value, as most one-time buyers share a purchase count, a fifth may be empty.
+
+- R from ``days_since_last`` (fewer days is better),
+- F from purchases (purchase days, ``frequency + 1``),
+- M from ``spend_minor`` (everything up to the calibration end).
+
+The group comes from R and F (:data:`GROUPS`, rules as data); M is reported beside it. Group
+codes are stable: a segment rule may name them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+
+from regulars.analytics.summary import CalibrationSummary, IntArray
+
+SCORES = 5
+
+
+class RfmGroup(StrEnum):
+    CHAMPIONS = "champions"
+    LOYAL = "loyal"
+    POTENTIAL_LOYALIST = "potential_loyalist"
+    NEW = "new"
+    PROMISING = "promising"
+    NEED_ATTENTION = "need_attention"
+    ABOUT_TO_SLEEP = "about_to_sleep"
+    AT_RISK = "at_risk"
+    CANNOT_LOSE = "cannot_lose"
+    HIBERNATING = "hibernating"
+    LOST = "lost"
+
+
+_G = RfmGroup
+# GROUPS[r - 1][f - 1]: rows are recency scores 1..5, columns frequency scores 1..5.
+GROUPS: tuple[tuple[RfmGroup, ...], ...] = (
+    (_G.LOST, _G.LOST, _G.AT_RISK, _G.AT_RISK, _G.CANNOT_LOSE),
+    (_G.HIBERNATING, _G.HIBERNATING, _G.AT_RISK, _G.AT_RISK, _G.CANNOT_LOSE),
+    (_G.ABOUT_TO_SLEEP, _G.ABOUT_TO_SLEEP, _G.NEED_ATTENTION, _G.LOYAL, _G.LOYAL),
+    (_G.PROMISING, _G.POTENTIAL_LOYALIST, _G.POTENTIAL_LOYALIST, _G.LOYAL, _G.LOYAL),
+    (_G.NEW, _G.POTENTIAL_LOYALIST, _G.POTENTIAL_LOYALIST, _G.CHAMPIONS, _G.CHAMPIONS),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RfmScore:
+    """One member's scores (each 1..5), the figures they came from, and the group."""
+
+    member_id: Hashable
+    days_since_last: int
+    purchases: int
+    spend_minor: int
+    recency_score: int
+    frequency_score: int
+    monetary_score: int
+    group: RfmGroup
+
+    @property
+    def code(self) -> str:
+        """The three scores as digits, recency first: ``"545"``."""
+        return f"{self.recency_score}{self.frequency_score}{self.monetary_score}"
+
+
+def quintile_scores(values: npt.NDArray[np.int64], *, higher_is_better: bool) -> IntArray:
+    """``1 + ⌊5 · worse / n⌋`` per value, ``worse`` counting the values strictly worse."""
+    n = len(values)
+    ordered = np.sort(values)
+    if higher_is_better:
+        worse = np.searchsorted(ordered, values, side="left")
+    else:
+        worse = n - np.searchsorted(ordered, values, side="right")
+    scores: IntArray = 1 + (SCORES * worse.astype(np.int64)) // max(n, 1)
+    return scores
+
+
+def rfm_scores(summary: CalibrationSummary) -> list[RfmScore]:
+    """Every member's :class:`RfmScore`, in the order of ``summary.member_ids``."""
+    purchases = summary.frequency + 1
+    recency = quintile_scores(summary.days_since_last, higher_is_better=False)
+    frequency = quintile_scores(purchases, higher_is_better=True)
+    monetary = quintile_scores(summary.spend_minor, higher_is_better=True)
+    return [
+        RfmScore(member_id=member_id, days_since_last=int(summary.days_since_last[i]),
+                 purchases=int(purchases[i]), spend_minor=int(summary.spend_minor[i]),
+                 recency_score=int(recency[i]), frequency_score=int(frequency[i]),
+                 monetary_score=int(monetary[i]),
+                 group=GROUPS[int(recency[i]) - 1][int(frequency[i]) - 1])
+        for i, member_id in enumerate(summary.member_ids)
+    ]

@@ -1,0 +1,166 @@
+"""From receipts to the per-member summary the lifetime-value models read.
+
+A member's receipts on one calendar day are one purchase (their amounts added): the models
+count purchase occasions, and a basket split over two receipts is one visit. Receipts after
+the calibration end are left out (they are the hold-out); members whose first purchase is
+after it are not in the summary at all.
+
+For each member, in the summary's time unit (days, or weeks of 7 days: fractions kept):
+
+- ``frequency``: repeat purchases, i.e. purchase days minus one (the first is not a repeat);
+- ``recency``: from the first purchase to the last one (0 without repeats);
+- ``age``: from the first purchase to the calibration end (``T`` in the papers);
+
+and, in whole days and minor units for the RFM scores and the spend model:
+``days_since_first`` (``age`` in days), ``days_since_last``, ``spend_minor`` (everything up
+to the end) and ``repeat_spend_minor`` (the repeat purchases only: the first purchase is left
+out of the Gamma-Gamma mean, as in the papers, because a first purchase is often not like the
+others).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from functools import cached_property
+from typing import Any, NamedTuple, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+class TimeUnit(Enum):
+    """The unit of ``recency``, ``age`` and the rate parameters; its value is days per unit."""
+
+    DAYS = 1
+    WEEKS = 7
+
+    @property
+    def days(self) -> int:
+        return int(self.value)
+
+
+class Receipt(NamedTuple):
+    """One paid receipt: who, on which day, for how much (minor units, >= 0)."""
+
+    member_id: Hashable
+    on: date
+    amount_minor: int
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class CalibrationSummary:
+    """One row per member, in the order of ``member_ids`` (first seen in the receipts).
+
+    The arrays are read-only. ``recency`` and ``age`` are in ``unit``; every other array is an
+    integer count of purchases, days or minor units.
+    """
+
+    calibration_end: date
+    unit: TimeUnit
+    member_ids: tuple[Hashable, ...]
+    frequency: IntArray
+    recency: FloatArray
+    age: FloatArray
+    days_since_first: IntArray
+    days_since_last: IntArray
+    spend_minor: IntArray
+    repeat_spend_minor: IntArray
+
+    def __len__(self) -> int:
+        return len(self.member_ids)
+
+    @cached_property
+    def purchase_age_groups(self) -> Groups:
+        """Members grouped by (frequency, days since first purchase): the expected purchases'
+        costly part depends on nothing else, and is asked for once per month of a CLV."""
+        return group_rows(self.frequency, self.days_since_first)
+
+    def index_of(self, member_id: Hashable) -> int:
+        """Row of ``member_id``; ``KeyError`` when the member is not in the summary."""
+        return self.member_ids.index(member_id)
+
+
+_Array = TypeVar("_Array", bound=np.ndarray[Any, Any])
+
+
+def _read_only(array: _Array) -> _Array:
+    array.flags.writeable = False
+    return array
+
+
+def summarise(receipts: Iterable[Receipt], *, calibration_end: date,
+              unit: TimeUnit) -> CalibrationSummary:
+    """The summary of ``receipts`` on or before ``calibration_end`` (inclusive).
+
+    Raises ``ValueError`` for a negative amount.
+    """
+    end_day = calibration_end.toordinal()
+    days_by_member: dict[Hashable, dict[int, int]] = {}
+    for receipt in receipts:
+        if receipt.amount_minor < 0:
+            raise ValueError(f"a receipt of member {receipt.member_id!r} has a negative amount")
+        day = receipt.on.toordinal()
+        if day > end_day:
+            continue
+        days = days_by_member.setdefault(receipt.member_id, {})
+        days[day] = days.get(day, 0) + receipt.amount_minor
+    frequency: list[int] = []
+    first_day: list[int] = []
+    last_day: list[int] = []
+    spend: list[int] = []
+    repeat_spend: list[int] = []
+    for days in days_by_member.values():
+        first, last = min(days), max(days)
+        frequency.append(len(days) - 1)
+        first_day.append(first)
+        last_day.append(last)
+        total = sum(days.values())
+        spend.append(total)
+        repeat_spend.append(total - days[first])
+    first_arr = np.asarray(first_day, dtype=np.int64)
+    last_arr = np.asarray(last_day, dtype=np.int64)
+    per_unit = float(unit.days)
+    return CalibrationSummary(
+        calibration_end=calibration_end, unit=unit,
+        member_ids=tuple(days_by_member),
+        frequency=_read_only(np.asarray(frequency, dtype=np.int64)),
+        recency=_read_only((last_arr - first_arr) / per_unit),
+        age=_read_only((end_day - first_arr) / per_unit),
+        days_since_first=_read_only(end_day - first_arr),
+        days_since_last=_read_only(end_day - last_arr),
+        spend_minor=_read_only(np.asarray(spend, dtype=np.int64)),
+        repeat_spend_minor=_read_only(np.asarray(repeat_spend, dtype=np.int64)),
+    )
+
+
+class Groups(NamedTuple):
+    """Rows grouped by equal keys: ``first`` is one row of each group, ``inverse`` the group
+    of every row, ``counts`` the rows in each group."""
+
+    first: npt.NDArray[np.intp]
+    inverse: npt.NDArray[np.intp]
+    counts: IntArray
+
+
+def group_rows(*keys: IntArray) -> Groups:
+    """Rows with equal values in every one of ``keys`` (integer arrays of one length) as one
+    group; groups in ascending key order. Integer keys sort far faster than float rows."""
+    n = len(keys[0])
+    order = np.lexsort(keys[::-1])
+    starts = np.zeros(n, dtype=bool)
+    starts[:1] = True
+    for key in keys:
+        ordered = key[order]
+        starts[1:] |= ordered[1:] != ordered[:-1]
+    group_sorted = np.cumsum(starts) - 1
+    inverse = np.empty(n, dtype=np.intp)
+    inverse[order] = group_sorted
+    boundaries = np.flatnonzero(starts)
+    counts = np.diff(np.append(boundaries, n)).astype(np.int64)
+    return Groups(first=order[boundaries], inverse=inverse, counts=counts)
