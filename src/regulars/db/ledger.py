@@ -61,7 +61,6 @@ def create_system_accounts(conn: Connection, tenant_id: int) -> None:
     ])
 
 
-
 def lock_accounts(conn: Connection, account_ids: Sequence[int]) -> None:
     """Take the row locks of these accounts, in id order: the order every writer that holds
     more than one takes (an expiry batch locks a range of accounts in id order), so two
@@ -71,6 +70,7 @@ def lock_accounts(conn: Connection, account_ids: Sequence[int]) -> None:
     SQLite the write transaction already excludes every other writer."""
     conn.execute(select(accounts.c.id).where(accounts.c.id.in_(sorted(set(account_ids))))
                  .order_by(accounts.c.id).with_for_update(key_share=True)).all()
+
 
 def system_account_id(conn: Connection, tenant_id: int, code: SystemAccount) -> int:
     """The id of a tenant's system account (looked up once per engine: it never changes)."""

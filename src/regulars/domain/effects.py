@@ -25,6 +25,7 @@ QUANTITY_SCALE = 1000
 
 # Effects --------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, kw_only=True)
 class _Matching:
     """Lines an effect works on: those whose sku or category is listed; both empty: all."""

@@ -153,7 +153,7 @@ def evaluate(
                      pricing=pricing, spent=spend.points)
     why = (*promotions.why, *coupon.why, *program_discount.why, *spend.why, *earn.why,
            *_level_why(member))
-    return _quote(program, basket, coupons, paid=paid, level=level, promotions=promotions,
+    return _quote(basket, coupons, paid=paid, level=level, promotions=promotions,
                   coupon=coupon, program_discount=program_discount, spend=spend, earn=earn,
                   why=why)
 
@@ -367,8 +367,8 @@ def _level_why(member: MemberContext | None) -> Why:
     return (Explanation(code="level_top", params=(("level", status.level.name),)),)
 
 
-def _quote(program: Program, basket: tuple[BasketLine, ...], coupons: tuple[CouponOffer, ...],
-           *, paid: list[int], level: Level | None, promotions: PromotionStep,
+def _quote(basket: tuple[BasketLine, ...], coupons: tuple[CouponOffer, ...], *,
+           paid: list[int], level: Level | None, promotions: PromotionStep,
            coupon: CouponStep, program_discount: ProgramDiscountStep, spend: SpendStep,
            earn: EarnStep, why: Why) -> Quote:
     """Assemble the quote from the steps' amounts per line."""

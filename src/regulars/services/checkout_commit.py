@@ -150,7 +150,7 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
             # Only a new receipt is held to the time limits: a replay answers as the first
             # call did, however old its occurred_at has grown since.
             at = _occurred_at(req.occurred_at, now)
-            body = _commit(conn, rt, principal, tenant, req, digest=digest, now=now, at=at,
+            body = _commit(conn, principal, tenant, req, digest=digest, now=now, at=at,
                            code_id=code_id)
             idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit", key=key,
                                              receipt_id=body["receipt"]["id"], response=body)
@@ -165,7 +165,7 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
         return _replayed(winner["request_hash"], winner["response"], digest, receipt=True)
 
 
-def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
+def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
             req: CommitRequest, *, digest: str, now: datetime, at: datetime,
             code_id: int | None = None) -> dict[str, Any]:
     assert principal.terminal_id is not None and principal.store_id is not None
@@ -186,7 +186,7 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
             raise NotFound("hold not found", field="hold_id")
         # An expired or released hold captures nothing; the spend then needs free points.
         held = ledger_holds.capture_hold(conn, tenant.id, req.hold_id, member_row.account_id, now)
-    priced = price(conn, rt, tenant, sale, at=at, now=now, store_id=principal.store_id,
+    priced = price(conn, tenant, sale, at=at, now=now, store_id=principal.store_id,
                    terminal_id=principal.terminal_id, extra_spendable=held)
     check_spend(sale, priced.member, priced.quote)
     # Count promotion budgets here, in this transaction. A promotion a concurrent commit
@@ -204,7 +204,7 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
         if failed is None:
             break
         excluded |= {failed}
-        priced = price(conn, rt, tenant, sale, at=at, now=now, store_id=principal.store_id,
+        priced = price(conn, tenant, sale, at=at, now=now, store_id=principal.store_id,
                        terminal_id=principal.terminal_id, extra_spendable=held,
                        excluded=excluded)
         check_spend(sale, priced.member, priced.quote)

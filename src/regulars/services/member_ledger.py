@@ -95,7 +95,7 @@ def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: in
         raise Conflict("only active members can be merged")
     # Receipts and their spend first: a commit or refund writes spend before the account row.
     receipts.move_receipts(conn, tenant_id, source_id, target_id)
-    moved = ledger_lots.merge_accounts(conn, tenant_id, source.account_id, target.account_id, now)
+    moved = ledger_lots.merge_accounts(conn, tenant_id, source.account_id, target.account_id)
     if moved:
         ctx = EntryContext(tenant_id=tenant_id, member_id=target_id, occurred_at=now,
                            recorded_at=now)
