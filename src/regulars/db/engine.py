@@ -8,8 +8,8 @@ conditional updates (``... WHERE balance - held >= :points``) that lock the row 
 A unit of work is a ``with`` block: it commits once at the end and rolls back on any exception.
 
 PostgreSQL connections are checked before each checkout without a round trip (see
-:func:`_drop_dead_connections`): a ``SELECT 1`` per unit of work (``pool_pre_ping``) was one
-of every eight round trips of a quote.
+:func:`_drop_dead_connections`): a ``SELECT 1`` per unit of work (``pool_pre_ping``) would add
+a round trip to every unit of work of a quote.
 """
 
 from __future__ import annotations
