@@ -10,7 +10,7 @@ Stacking (deterministic):
    member) on the basket as the till's own discounts left it.
 2. Candidates are ordered by ``priority`` (higher first), then by ``id``.
 3. ``best_of``: among all applying ``best_of`` promotions only the one worth most to the
-   customer (discount money + points × point value, measured on the basket as the till left
+   customer (discount money + points × point value, valued on the basket as the till left
    it) stays in the order; ties go to the earlier one in the order.
 4. The order is walked: an ``exclusive`` promotion met first applies alone and ends the walk;
    an ``exclusive`` one met after any other has applied is skipped; ``stackable`` ones (and the
@@ -213,7 +213,7 @@ def _best_of(ordered: list[Promotion], runs: _Runs, allowances: dict[int, Allowa
     """The best_of promotion worth most to the customer on the till's basket among those
     their limits let apply alone (the first of equals), and those the limits left out.
 
-    Only best_of promotions are measured on the till's basket before the walk. Another one
+    Only best_of promotions are valued on the till's basket before the walk. Another one
     that gives nothing there gives nothing at its turn in the walk either (effects never
     give more when less is left to pay, see :mod:`regulars.domain.effects`), so the walk
     leaves it out just the same."""
