@@ -85,8 +85,9 @@ def open_existing_runtime(settings: Settings | None = None, *,
     if url.startswith("sqlite"):
         path = sqlite_path(url)
         if path != ":memory:" and not (path and Path(path).is_file()):
-            raise InvalidInput(f"there is no SQLite database at {path or '(no path)'}; "
-                               "nothing was created", field="database_url")
+            shown = path or "(no path)"
+            raise InvalidInput(f"there is no SQLite database at {shown}; nothing was created",
+                               field="database_url")
     rt = Runtime(db=_database(settings), clock=clock, settings=settings)
     try:
         with rt.db.read() as conn:
