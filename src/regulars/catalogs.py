@@ -40,6 +40,8 @@ def _error_keywords() -> dict[str, Any]:
         if isinstance(kind, type) and issubclass(kind, errors.RegularsError):
             found[name] = None
     return found
+
+
 METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
-from regulars.services.runtime import Runtime
-from tests.conftest import FakeClock, Shop
+from tests.conftest import Shop
 
 BASKET = [
     {"sku": "coffee", "name": "Coffee", "category": "drinks", "quantity": 1,
@@ -47,8 +47,8 @@ def test_phone_formats_name_one_member(client: TestClient, shop: Shop) -> None:
     assert "not a valid phone number" in bad.json()["detail"]
 
 
-def test_quote_commit_replay_and_refund(client: TestClient, shop: Shop, rt: Runtime,
-                                        clock: FakeClock) -> None:
+@pytest.mark.usefixtures("rt", "clock")
+def test_quote_commit_replay_and_refund(client: TestClient, shop: Shop) -> None:
     client.post("/v1/pos/members", headers=shop.till(), json={"phone": "+78007750111"})
     quote = client.post("/v1/pos/quote", headers=shop.till(), json={
         "member": {"phone": "88007750111"}, "lines": BASKET})

@@ -4,6 +4,11 @@ schema upgrades, tenant creation (and its refusals), expiry, and the ledger chec
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,10 +19,10 @@ from sqlalchemy import func, insert, inspect, select, text
 from typer.testing import CliRunner
 
 from regulars.api.app import create_app
-from regulars.cli.main import app
+from regulars.cli.main import app, main
 from regulars.config import Settings
 from regulars.db.engine import Database, make_engine
-from regulars.db.migrate import current
+from regulars.db.migrate import current, head
 from regulars.db.tables import entries, spend_days, tenants
 from regulars.services import ledger_admin, member_ledger, member_registration, members
 from regulars.services import tenants as tenant_service
@@ -232,3 +237,152 @@ def test_ledger_check_fails_spend_totals_that_disagree_with_the_receipts(
     assert code == 1, (out, err)
     assert "spend_day" in err and "1 mismatches" in err
     assert f"'member_id': {member['id']}" in err or str(member["id"]) in err
+
+
+# a database that cannot be used ----------------------------------------------------------------
+# These run the console script's entry point (``main``), which turns errors into exit codes.
+
+DATABASE_COMMANDS = [
+    ("db", "upgrade"),
+    ("tenant", "create", "--name", "Corner Café"),
+    ("expire",),
+    ("rewards", "run"),
+    ("ledger", "check"),
+    ("serve", "--port", "1"),
+]
+
+
+def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+             *args: str) -> tuple[int, str]:
+    """``regulars ARGS`` through the console script's ``main``: exit code and stderr."""
+    monkeypatch.setattr(sys, "argv", ["regulars", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    code = exited.value.code
+    return code if isinstance(code, int) else 1, capsys.readouterr().err
+
+
+def one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", DATABASE_COMMANDS, ids=" ".join)
+@pytest.mark.parametrize(("url", "message"), [
+    ("mysql://root@localhost/x", "database_url: the database URL must start with sqlite:///"),
+    ("postgresql://u:secret@db.example:port/x", "database_url: the database URL does not parse"),
+    ("sqlite:////proc/no-such-directory/x.db", "database_url: "),
+])
+def test_a_bad_database_url_is_one_line_and_exit_code_2(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        command: tuple[str, ...], url: str, message: str) -> None:
+    code, err = run_main(monkeypatch, capsys, *command, "--database-url", url)
+    assert code == 2
+    assert one_error_line(err).startswith(f"error: {message}")
+    assert "secret" not in err
+
+
+@pytest.mark.parametrize("command", DATABASE_COMMANDS, ids=" ".join)
+def test_an_unreachable_database_is_one_line_and_exit_code_2(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        command: tuple[str, ...]) -> None:
+    code, err = run_main(monkeypatch, capsys, *command,
+                         "--database-url", "postgresql://127.0.0.1:1/x")
+    assert code == 2
+    line = one_error_line(err)
+    assert line.startswith("error: the database is unavailable: ") and "refused" in line
+
+
+def test_the_console_script_reports_an_unreachable_database_without_a_traceback() -> None:
+    done = subprocess.run([sys.executable, "-m", "regulars.cli.main", "db", "upgrade",
+                           "--database-url", "postgresql://127.0.0.1:1/x"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stderr
+    assert one_error_line(done.stderr).startswith("error: the database is unavailable: ")
+
+
+@pytest.fixture
+def locked_sqlite(tmp_path: Path, sqlite_template: Path,
+                  monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated SQLite file whose write lock another connection holds, and a busy timeout
+    of half a second."""
+    path = tmp_path / "locked.db"
+    shutil.copyfile(sqlite_template, path)
+    monkeypatch.setenv("REGULARS_SQLITE_BUSY_TIMEOUT_SECONDS", "0.5")
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        yield f"sqlite:///{path}"
+    finally:
+        holder.close()
+
+
+@pytest.mark.parametrize("command", [c for c in DATABASE_COMMANDS if c[0] != "ledger"],
+                         ids=" ".join)
+def test_a_locked_sqlite_file_gives_up_within_the_busy_timeout_and_says_so(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        locked_sqlite: str, command: tuple[str, ...]) -> None:
+    started = time.monotonic()
+    code, err = run_main(monkeypatch, capsys, *command, "--database-url", locked_sqlite)
+    waited = time.monotonic() - started
+    assert code == 2
+    line = one_error_line(err)
+    assert "database is locked" in line and "REGULARS_SQLITE_BUSY_TIMEOUT_SECONDS=0.5" in line
+    assert 0.4 < waited < 10  # the busy timeout, not the default 30 s
+
+
+def test_ledger_check_reads_a_locked_sqlite_file(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        locked_sqlite: str) -> None:
+    code, err = run_main(monkeypatch, capsys, "ledger", "check", "--database-url", locked_sqlite)
+    assert code == 0, err
+
+
+def test_ledger_check_on_a_mistyped_sqlite_path_creates_nothing(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    typo = tmp_path / "typo" / "regulars.db"
+    code, err = run_main(monkeypatch, capsys, "ledger", "check",
+                         "--database-url", f"sqlite:///{typo}")
+    assert code == 2
+    assert "there is no SQLite database at" in one_error_line(err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ledger_check_refuses_a_schema_that_is_not_current_and_changes_nothing(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.execute("INSERT INTO alembic_version VALUES ('0001')")
+    conn.close()
+    code, err = run_main(monkeypatch, capsys, "ledger", "check", "--database-url",
+                         f"sqlite:///{path}")
+    assert code == 2
+    line = one_error_line(err)
+    assert f"the database schema is 0001, this code needs {head()}" in line
+    assert "regulars db upgrade" in line
+    with sqlite3.connect(path) as conn:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert tables == {"alembic_version"}
+
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    code, err = run_main(monkeypatch, capsys, "ledger", "check", "--database-url",
+                         f"sqlite:///{empty}")
+    assert code == 2
+    assert "the database schema is not created" in one_error_line(err)
+
+
+@pytest.mark.postgres
+def test_ledger_check_on_a_postgresql_database_that_does_not_exist(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        pg_migrated: str) -> None:
+    missing = pg_migrated.rsplit("/", 1)[0] + "/regulars_no_such_database"
+    code, err = run_main(monkeypatch, capsys, "ledger", "check", "--database-url", missing)
+    assert code == 2
+    assert "does not exist" in one_error_line(err)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Shop
@@ -75,8 +76,8 @@ def test_condition_errors_answer_422_with_the_field(client: TestClient, shop: Sh
     assert foreign_store.status_code == 422 and foreign_store.json()["field"] == "store_ids"
 
 
-def test_quote_commit_and_refund_with_promotions(backend: str, client: TestClient,
-                                                 shop: Shop) -> None:
+@pytest.mark.usefixtures("backend")
+def test_quote_commit_and_refund_with_promotions(client: TestClient, shop: Shop) -> None:
     assert client.post("/v1/pos/members", headers=shop.till(),
                        json={"phone": PHONE}).status_code == 201
     discount = create(client, shop, {

@@ -22,8 +22,8 @@ def unfrozen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     gc.unfreeze()  # the test process itself keeps collecting everything
 
 
-def test_a_server_process_freezes_what_it_loaded_so_full_collections_stay_short(
-        unfrozen: None) -> None:
+@pytest.mark.usefixtures("unfrozen")
+def test_a_server_process_freezes_what_it_loaded_so_full_collections_stay_short() -> None:
     app = create_app()
     with TestClient(app) as client:
         assert client.get("/v1/health").status_code == 200
@@ -36,7 +36,8 @@ def test_a_server_process_freezes_what_it_loaded_so_full_collections_stay_short(
         assert len(gc.get_objects()) < gc.get_freeze_count()
 
 
-def test_freezing_can_be_turned_off(unfrozen: None, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("unfrozen")
+def test_freezing_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REGULARS_GC_FREEZE", "false")
     with TestClient(create_app()) as client:
         assert client.get("/v1/health").status_code == 200

@@ -361,13 +361,13 @@ def _b_promotion(w: World) -> int:
     return int(_ok(_admin(w, P, PROMOTION))["id"])
 
 
-def _invalid_segment(w: World, response: httpx.Response) -> None:
+def _invalid_segment(_world: World, response: httpx.Response) -> None:  # a Probe check
     """A's segment named in B's promotion is not found: refused, nothing saved."""
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "segment_id"
 
 
-def _invalid_series(w: World, response: httpx.Response) -> None:
+def _invalid_series(_world: World, response: httpx.Response) -> None:  # a Probe check
     """A's coupon series named in B's promotion is not found: refused, nothing saved."""
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "effects.0.series_id"

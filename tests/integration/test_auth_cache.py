@@ -70,8 +70,8 @@ def test_a_remembered_key_needs_no_unit_of_work(rt: Runtime, shop: Shop,
     assert opened == 1
 
 
-def test_revoking_in_this_process_stops_the_key_at_once(rt: Runtime, shop: Shop,
-                                                        monotonic: Monotonic) -> None:
+@pytest.mark.usefixtures("monotonic")
+def test_revoking_in_this_process_stops_the_key_at_once(rt: Runtime, shop: Shop) -> None:
     owner = authenticate(rt, shop.owner_key)
     spare = tenants.create_owner_key(rt, shop.tenant_id, "spare")
     other_spare = tenants.create_owner_key(rt, shop.tenant_id, "other spare")
@@ -104,8 +104,9 @@ def test_another_process_refuses_a_revoked_key_within_the_bound(
     assert _refused(other, shop.till_keys[0])
 
 
+@pytest.mark.usefixtures("monotonic")
 def test_without_a_time_to_live_every_request_reads_its_key(
-        rt: Runtime, other: Runtime, shop: Shop, monotonic: Monotonic) -> None:
+        rt: Runtime, other: Runtime, shop: Shop) -> None:
     other.settings = Settings(database_url=other.settings.database_url,
                               principal_cache_seconds=0)
     authenticate(other, shop.till_keys[0])
@@ -113,8 +114,8 @@ def test_without_a_time_to_live_every_request_reads_its_key(
     assert _refused(other, shop.till_keys[0])
 
 
-def test_unknown_keys_are_not_remembered(rt: Runtime, other: Runtime, shop: Shop,
-                                         monotonic: Monotonic) -> None:
+@pytest.mark.usefixtures("monotonic")
+def test_unknown_keys_are_not_remembered(rt: Runtime, other: Runtime, shop: Shop) -> None:
     key = tenants.create_owner_key(rt, shop.tenant_id, "late")
     tenants.revoke_key(rt, shop.tenant_id, key["id"])
     assert _refused(other, key["key"])

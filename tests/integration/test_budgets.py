@@ -39,8 +39,8 @@ def burn(pos: Pos, promotion_id: int) -> dict[str, Any]:
     return budgets.promotion_burn(pos.rt, pos.tenant_id, promotion_id)
 
 
-def test_a_money_budget_is_never_overshot_and_refunds_give_it_back(
-        backend: str, pos: Pos, rt: Runtime) -> None:
+@pytest.mark.usefixtures("backend")
+def test_a_money_budget_is_never_overshot_and_refunds_give_it_back(pos: Pos, rt: Runtime) -> None:
     offer = make(pos, budget_minor=250)
     member = pos.register(1)["id"]
     first = pos.commit(member, CUPS, receipt="R-1")
@@ -68,7 +68,8 @@ def test_a_money_budget_is_never_overshot_and_refunds_give_it_back(
     assert ledger_admin.check(rt) == []
 
 
-def test_thirds_of_a_line_give_back_exactly_the_whole(backend: str, pos: Pos) -> None:
+@pytest.mark.usefixtures("backend")
+def test_thirds_of_a_line_give_back_exactly_the_whole(pos: Pos) -> None:
     offer = make(pos, FixedDiscount(amount_minor=100), BonusPoints(points=7),
                  budget_minor=10_000, budget_points=1000)
     member = pos.register(1)["id"]
@@ -80,8 +81,8 @@ def test_thirds_of_a_line_give_back_exactly_the_whole(backend: str, pos: Pos) ->
     assert (budget["spent_minor"], budget["spent_points"]) == (0, 0)
 
 
-def test_a_points_budget_leaves_out_a_promotion_whose_points_do_not_fit(
-        backend: str, pos: Pos) -> None:
+@pytest.mark.usefixtures("backend")
+def test_a_points_budget_leaves_out_a_promotion_whose_points_do_not_fit(pos: Pos) -> None:
     offer = make(pos, BonusPoints(points=40), budget_points=100)
     member = pos.register(1)["id"]
     earned = [pos.commit(member, CUPS, receipt=f"R-{i}")["points_earned"] for i in range(3)]
@@ -89,7 +90,8 @@ def test_a_points_budget_leaves_out_a_promotion_whose_points_do_not_fit(
     assert burn(pos, offer)["budget"]["remaining_points"] == 20
 
 
-def test_member_caps_and_anonymous_receipts(backend: str, pos: Pos) -> None:
+@pytest.mark.usefixtures("backend")
+def test_member_caps_and_anonymous_receipts(pos: Pos) -> None:
     offer = make(pos, member_minor=150)
     ann, bob = pos.register(1)["id"], pos.register(2)["id"]
     assert applied(pos.commit(ann, CUPS, receipt="A-1")) == [offer]
@@ -98,8 +100,8 @@ def test_member_caps_and_anonymous_receipts(backend: str, pos: Pos) -> None:
     assert applied(pos.commit(None, CUPS, receipt="N-1")) == []  # nobody to count against
 
 
-def test_uses_per_day_and_per_week_in_the_tenant_time_zone(
-        backend: str, pos: Pos, clock: FakeClock) -> None:
+@pytest.mark.usefixtures("backend")
+def test_uses_per_day_and_per_week_in_the_tenant_time_zone(pos: Pos, clock: FakeClock) -> None:
     # The clock starts on Monday 2 March 2026, 13:00 in Moscow.
     offer = make(pos, uses_per_day=1, uses_per_period=2, period=Period.WEEK)
     member = pos.register(1)["id"]
@@ -115,8 +117,9 @@ def test_uses_per_day_and_per_week_in_the_tenant_time_zone(
     assert applied(pos.commit(member, CUPS, receipt="R-5")) == [offer]
 
 
+@pytest.mark.usefixtures("backend")
 def test_the_mass_bucket_stops_promotions_and_the_base_bucket_reports(
-        backend: str, pos: Pos, rt: Runtime) -> None:
+        pos: Pos, rt: Runtime) -> None:
     offer = make(pos, FixedDiscount(amount_minor=1000), BonusPoints(points=2))  # costs 12.00
     base_only = (line("machine", 100_000),)  # 30 base points
     budgets.put_split(rt, pos.tenant_id, total_minor=10_000, base_bp=5000, mass_bp=2500,
@@ -140,8 +143,9 @@ def test_the_mass_bucket_stops_promotions_and_the_base_bucket_reports(
     assert applied(pos.quote(member, base_only)) == [offer]
 
 
+@pytest.mark.usefixtures("backend")
 def test_a_budget_used_up_under_the_commit_reprices_without_the_promotion(
-        backend: str, pos: Pos, rt: Runtime) -> None:
+        pos: Pos, rt: Runtime) -> None:
     # What a concurrent commit does between this commit's read and its conditional update is
     # played here by lowering the cap on the counter row (the read still sees the old one).
     kept = make(pos, FixedDiscount(amount_minor=100), name="Kept")

@@ -218,7 +218,8 @@ def test_generated_codes_are_distinct_and_stored_only_as_digests(pos: Pos) -> No
 THREADS = 20
 
 
-def test_concurrent_commits_of_one_single_use_code_one_wins(pos: Pos, backend: str) -> None:
+@pytest.mark.usefixtures("backend")
+def test_concurrent_commits_of_one_single_use_code_one_wins(pos: Pos) -> None:
     code = issue(pos, series(pos))[0]
 
     results = run_together(THREADS, lambda i: commit(pos, None, code, receipt=f"R-{i}",

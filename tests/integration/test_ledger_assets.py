@@ -74,7 +74,7 @@ def test_an_entry_naming_an_account_of_another_asset_is_refused(
                              now=now, memo={}, asset=EUR)
         elif write == "transfer":
             ledger_ops.transfer(conn, ctx, key="mixed", source_account_id=points_account,
-                                target_account_id=euros, now=now, memo=lambda moved: {})
+                                target_account_id=euros, memo=lambda _moved: {})
         else:
             ledger_ops.adjust(conn, ctx, key="mixed", account_id=euros, amount=5, now=now,
                               expires_at=now + timedelta(days=1), memo={})

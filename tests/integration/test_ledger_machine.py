@@ -267,6 +267,23 @@ class Ledger:
         return ledger_admin.ExpiryReport(lots=due_lots, points=due_points, entries=entries)
 
 
+def lines_to_refund(receipt: Receipt, wanted: list[tuple[int, int]] | None
+                    ) -> list[tuple[int, int]]:
+    """(line number, quantity) to refund, in line order: every line's rest when ``wanted`` is
+    ``None``, else the lines asked for, merged."""
+    count = len(receipt.quantity)
+    if wanted is None:
+        todo = [(n, receipt.quantity[n - 1] - receipt.refunded[n - 1])
+                for n in range(1, count + 1)]
+        return [(n, q) for n, q in todo if q > 0]
+    merged: dict[int, int] = {}
+    for line_no, quantity in wanted:
+        if line_no > count:
+            raise Expected(RefundRefused, "no such line")
+        merged[line_no] = merged.get(line_no, 0) + quantity
+    return sorted(merged.items())
+
+
 def restorable(receipt: Receipt, points: int) -> list[tuple[int, int]]:
     """Lots a refund returns ``points`` to: those the spend took from, less what earlier
     refunds returned, latest-taken first."""
@@ -598,20 +615,8 @@ class LedgerMachine(RuleBasedStateMachine):
                 raise Expected(VoidRefused, "too late")
         elif receipt.status in ("voided", "refunded"):
             raise Expected(RefundRefused, f"{receipt.status} receipt")
-        count = len(receipt.quantity)
-        if wanted is None:
-            todo = [(n, receipt.quantity[n - 1] - receipt.refunded[n - 1])
-                    for n in range(1, count + 1)]
-            todo = [(n, q) for n, q in todo if q > 0]
-        else:
-            merged: dict[int, int] = {}
-            for line_no, quantity in wanted:
-                if line_no > count:
-                    raise Expected(RefundRefused, "no such line")
-                merged[line_no] = merged.get(line_no, 0) + quantity
-            todo = sorted(merged.items())
         earned = spent = paid = 0
-        for line_no, quantity in todo:
+        for line_no, quantity in lines_to_refund(receipt, wanted):
             i = line_no - 1
             before, whole = receipt.refunded[i], receipt.quantity[i]
             if before + quantity > whole:

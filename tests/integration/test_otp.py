@@ -37,7 +37,7 @@ def sender(rt: Runtime) -> MemorySender:
 
 
 @pytest.fixture
-def pos(rt: Runtime, shop: Shop, sender: MemorySender) -> Pos:
+def pos(rt: Runtime, shop: Shop, sender: MemorySender) -> Pos:  # noqa: ARG001 (codes go to it)
     set_program(rt, shop.tenant_id, otp_above_points=THRESHOLD)
     return Pos(rt, shop)
 
@@ -188,8 +188,9 @@ def test_codes_are_limited_per_till(pos: Pos) -> None:
     send_code(pos, ids[20], till=1)  # another till has its own allowance
 
 
+@pytest.mark.usefixtures("pos")
 def test_over_http_the_code_is_a_field_of_the_commit(
-        client: TestClient, shop: Shop, pos: Pos, member: int, sender: MemorySender) -> None:
+        client: TestClient, shop: Shop, member: int, sender: MemorySender) -> None:
     sale = {"member": {"id": member}, "points_to_spend": 200,
             "lines": [{"sku": "m", "quantity": 1, "unit_price_minor": 400_000}]}
     quoted = client.post("/v1/pos/quote", json=sale, headers=shop.till())

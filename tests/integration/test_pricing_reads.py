@@ -263,8 +263,8 @@ def test_the_check_finds_wrong_totals_and_a_rebuild_follows_the_time_zone(
     assert ledger_admin.check(rt) == []
 
 
-def test_concurrent_commits_of_one_member_and_day_all_count(
-        pos: Pos, rt: Runtime, clock: FakeClock) -> None:
+@pytest.mark.usefixtures("clock")
+def test_concurrent_commits_of_one_member_and_day_all_count(pos: Pos, rt: Runtime) -> None:
     member_id = pos.register(1)["id"]
     paid = run_together(8, lambda i: pos.commit(member_id, (line("tea", 1_000 + i),),
                                                 receipt=f"T-{i}"))
@@ -298,8 +298,9 @@ def test_commits_refunds_and_a_merge_of_one_member_run_together(
         _separate(rt, pos, a, now=clock.now, until=clock.now)
 
 
+@pytest.mark.usefixtures("database_url")
 def test_the_migration_fills_the_totals_from_existing_receipts(
-        pos: Pos, rt: Runtime, clock: FakeClock, database_url: str) -> None:
+        pos: Pos, rt: Runtime, clock: FakeClock) -> None:
     a, b = pos.register(1)["id"], pos.register(2)["id"]
     sold = [pos.commit(member, BASKET, receipt=f"R-{n}")["receipt"]["id"]
             for n, member in enumerate((a, b, a))]

@@ -221,7 +221,7 @@ def test_registering_one_phone_at_once_makes_one_member_and_one_bonus(rt: Runtim
     shop = make_shop(rt, "Welcome Café")
     set_program(rt, shop.tenant_id, welcome_bonus_points=50)
 
-    results = run_together(THREADS, lambda i: member_registration.register(
+    results = run_together(THREADS, lambda _i: member_registration.register(
         rt, shop.tenant_id, Registration(phone=phone(7)), store_id=shop.store_id))
 
     wins, losses = split(results)

@@ -44,7 +44,7 @@ def _chain(rt: Runtime, shop: Shop) -> tuple[int, int, int]:
     return ids[0], ids[1], ids[2]
 
 
-def _first_purchase(rt: Runtime, shop: Shop, pos: Pos, friend: int) -> dict[str, Any]:
+def _first_purchase(rt: Runtime, pos: Pos, friend: int) -> dict[str, Any]:
     body = pos.commit(friend, (line("beans", 10_000), line("cup", 5_000)), receipt="F-1")
     assert rewards_job.run(rt).referrals_paid == 1
     return body
@@ -55,7 +55,7 @@ def test_refuse_policy_takes_back_what_is_left_and_forgives_the_rest(
     set_program(rt, shop.tenant_id, debt_policy="refuse")
     pos = Pos(rt, shop)
     top, referrer, friend = _chain(rt, shop)
-    first = _first_purchase(rt, shop, pos, friend)
+    first = _first_purchase(rt, pos, friend)
     assert [pos.balance(m) for m in (top, referrer)] == [40, 300]
     pos.commit(referrer, (line("beans", 100_000),), receipt="R-1", spend=250)
     left = pos.balance(referrer)  # 50 referral points plus what that purchase earned
@@ -73,7 +73,7 @@ def test_allow_negative_policy_leaves_debt(rt: Runtime, shop: Shop) -> None:
     set_program(rt, shop.tenant_id, debt_policy="allow_negative")
     pos = Pos(rt, shop)
     _, referrer, friend = _chain(rt, shop)
-    first = _first_purchase(rt, shop, pos, friend)
+    first = _first_purchase(rt, pos, friend)
     pos.commit(referrer, (line("beans", 100_000),), receipt="R-1", spend=250)
     left = pos.balance(referrer)
     pos.void(first["receipt"]["id"], key="void-1")
@@ -84,7 +84,7 @@ def test_allow_negative_policy_leaves_debt(rt: Runtime, shop: Shop) -> None:
 def test_only_a_refund_that_leaves_nothing_reverses(rt: Runtime, shop: Shop) -> None:
     pos = Pos(rt, shop)
     top, referrer, friend = _chain(rt, shop)
-    first = _first_purchase(rt, shop, pos, friend)
+    first = _first_purchase(rt, pos, friend)
     pos.refund(first["receipt"]["id"], [(1, 1000)], key="rf-1")
     assert [pos.balance(m) for m in (top, referrer)] == [40, 300]
     pos.refund(first["receipt"]["id"], key="rf-2")

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -23,20 +23,7 @@ from regulars.web.deps import SignInRequired
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     """The API over ``runtime`` (built from the environment's settings when not given)."""
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        opened = getattr(app.state, "runtime", None) is None  # a server process of its own
-        if opened:
-            app.state.runtime = open_runtime()
-            if app.state.runtime.settings.gc_freeze:
-                gc.collect()
-                gc.freeze()
-        yield
-        if opened:  # the connections it opened close with it
-            app.state.runtime.close()
-
-    app = FastAPI(title="Regulars", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="Regulars", version="0.1.0", lifespan=_lifespan,
                   description="Loyalty platform API: POS checkout (quote → commit → refund) "
                               "for tills, and administration for owners.")
     app.state.runtime = runtime
@@ -49,69 +36,92 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(events.router)
 
     pages.mount(app)
+    app.include_router(_meta)
 
-    @app.get("/v1/health", tags=["meta"])
-    def health() -> dict[str, str]:
-        """A trivial endpoint: no database, no auth (the benchmark's baseline)."""
-        return {"status": "ok"}
-
-    @app.get("/v1/ready", tags=["meta"], responses={503: {"description": "Not ready"}})
-    def ready(request: Request) -> JSONResponse:
-        """Whether this process can serve: the database answers and its schema is current.
-        200 when it can, 503 with the reason when it cannot. No auth (for load balancers)."""
-        found = readiness.check(request.app.state.runtime)
-        return JSONResponse({"status": "ready" if found.ready else "not ready",
-                             "reason": found.reason, "schema": found.schema,
-                             "expected_schema": found.expected_schema},
-                            status_code=200 if found.ready else 503)
-
-    @app.exception_handler(RegularsError)
-    async def regulars_error(request: Request, exc: RegularsError) -> Response:
-        if pages.is_page(request):
-            return pages.error_page(request, exc)
-        body: dict[str, Any] = {"error": exc.code, "detail": exc.detail}
-        if exc.field:
-            body["field"] = exc.field
-        headers = None
-        if isinstance(exc, TooManyAttempts | Unavailable):
-            headers = {"Retry-After": str(exc.retry_after_seconds)}
-        return JSONResponse(body, status_code=exc.status, headers=headers)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        """An unknown API path or method answers in the API's error shape; a 405 lists every
-        method the path has (not only those of the first route that matched it)."""
-        if not request.url.path.startswith("/v1/"):
-            return await http_exception_handler(request, exc)
-        headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            headers["Allow"] = ", ".join(openapi.methods_at(app, request.url.path))
-        if exc.status_code == 400:
-            # A body that could not be read at all (not JSON, not text): bad input like any.
-            return JSONResponse({"error": "invalid_input", "detail": f"body: {exc.detail}",
-                                 "field": "body"}, status_code=422)
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
-        return JSONResponse({"error": code, "detail": str(exc.detail)},
-                            status_code=exc.status_code, headers=headers)
-
-    @app.exception_handler(SignInRequired)
-    async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
-        return pages.sign_in_redirect(request, exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        if pages.is_page(request):
-            return pages.error_page(request, InvalidInput(str(exc.errors()[0]["msg"])))
-        errors = [
-            {"field": ".".join(str(p) for p in err["loc"] if p not in ("body",)) or "body",
-             "reason": err["msg"]}
-            for err in exc.errors()
-        ]
-        first = errors[0] if errors else {"field": "body", "reason": "invalid request"}
-        return JSONResponse({"error": "invalid_input",
-                             "detail": f"{first['field']}: {first['reason']}",
-                             "field": first["field"], "errors": errors}, status_code=422)
+    app.add_exception_handler(RegularsError, _regulars_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(SignInRequired, _sign_in_required)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
 
     app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
     return app
 
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    opened = getattr(app.state, "runtime", None) is None  # a server process of its own
+    if opened:
+        app.state.runtime = open_runtime()
+        if app.state.runtime.settings.gc_freeze:
+            gc.collect()
+            gc.freeze()
+    yield
+    if opened:  # the connections it opened close with it
+        app.state.runtime.close()
+
+
+_meta = APIRouter(tags=["meta"])
+
+
+@_meta.get("/v1/health")
+def health() -> dict[str, str]:
+    """A trivial endpoint: no database, no auth (the benchmark's baseline)."""
+    return {"status": "ok"}
+
+
+@_meta.get("/v1/ready", responses={503: {"description": "Not ready"}})
+def ready(request: Request) -> JSONResponse:
+    """Whether this process can serve: the database answers and its schema is current.
+    200 when it can, 503 with the reason when it cannot. No auth (for load balancers)."""
+    found = readiness.check(request.app.state.runtime)
+    return JSONResponse({"status": "ready" if found.ready else "not ready",
+                         "reason": found.reason, "schema": found.schema,
+                         "expected_schema": found.expected_schema},
+                        status_code=200 if found.ready else 503)
+
+
+async def _regulars_error(request: Request, exc: RegularsError) -> Response:
+    if pages.is_page(request):
+        return pages.error_page(request, exc)
+    body: dict[str, Any] = {"error": exc.code, "detail": exc.detail}
+    if exc.field:
+        body["field"] = exc.field
+    headers = None
+    if isinstance(exc, TooManyAttempts | Unavailable):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
+    return JSONResponse(body, status_code=exc.status, headers=headers)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """An unknown API path or method answers in the API's error shape; a 405 lists every
+    method the path has (not only those of the first route that matched it)."""
+    if not request.url.path.startswith("/v1/"):
+        return await http_exception_handler(request, exc)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(openapi.methods_at(request.app, request.url.path))
+    if exc.status_code == 400:
+        # A body that could not be read at all (not JSON, not text): bad input like any.
+        return JSONResponse({"error": "invalid_input", "detail": f"body: {exc.detail}",
+                             "field": "body"}, status_code=422)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+    return JSONResponse({"error": code, "detail": str(exc.detail)},
+                        status_code=exc.status_code, headers=headers)
+
+
+async def _sign_in_required(request: Request, exc: SignInRequired) -> Response:
+    return pages.sign_in_redirect(request, exc)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    if pages.is_page(request):
+        return pages.error_page(request, InvalidInput(str(exc.errors()[0]["msg"])))
+    errors = [
+        {"field": ".".join(str(p) for p in err["loc"] if p not in ("body",)) or "body",
+         "reason": err["msg"]}
+        for err in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": "body", "reason": "invalid request"}
+    return JSONResponse({"error": "invalid_input",
+                         "detail": f"{first['field']}: {first['reason']}",
+                         "field": first["field"], "errors": errors}, status_code=422)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from regulars.config import Settings
-from regulars.errors import RegularsError
+from regulars.errors import RegularsError, Unavailable
 from regulars.services import ledger_admin, rewards_job, tenants
-from regulars.services.runtime import open_runtime, upgrade_schema
+from regulars.services.runtime import open_existing_runtime, open_runtime, upgrade_schema
 
 app = typer.Typer(help="Regulars: an open-source loyalty platform.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -46,7 +48,7 @@ def _settings(database_url: str | None) -> Settings:
 
 
 def fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
+    err.print(Text.assemble(("error: ", "red"), message), soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -72,15 +74,13 @@ def tenant_create(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Create a business and print its first owner key (shown once)."""
-    rt = open_runtime(_settings(database_url), migrate=True)
-    try:
-        created = tenants.create_tenant(rt, name=name, currency=currency.upper(),
-                                        locale=locale, timezone=timezone,
-                                        phone_region=phone_region.upper())
-    except RegularsError as exc:
-        raise fail(f"{exc.field + ': ' if exc.field else ''}{exc.detail}") from exc
-    finally:
-        rt.close()
+    with open_runtime(_settings(database_url), migrate=True) as rt:
+        try:
+            created = tenants.create_tenant(rt, name=name, currency=currency.upper(),
+                                            locale=locale, timezone=timezone,
+                                            phone_region=phone_region.upper())
+        except RegularsError as exc:
+            raise fail(_message(exc)) from exc
     console.print(f"tenant {created.tenant_id} created")
     console.print(f"owner key (shown once, keep it safe): [bold]{created.owner_key}[/bold]")
 
@@ -94,15 +94,12 @@ def expire(database_url: DatabaseOpt = None,
            ) -> None:
     """Expire every lot that is due now, as ledger entries: one entry per member for all of
     its due lots (a second run writes nothing)."""
-    rt = open_runtime(_settings(database_url), migrate=True)
-    try:
+    with open_runtime(_settings(database_url), migrate=True) as rt:
         due = ledger_admin.count_due(rt)
         with progress_bar() as bar:
             task = bar.add_task("expiring lots", total=due)
             report = ledger_admin.expire(rt, batch_size=batch_size, workers=workers,
                                          progress=lambda n: bar.advance(task, n))
-    finally:
-        rt.close()
     console.print(f"expired {report.points} points in {report.lots} lots "
                   f"({report.entries} entries)")
 
@@ -113,11 +110,8 @@ def rewards_run(database_url: DatabaseOpt = None,
     """Pay first-purchase referrals and today's birthday bonuses, and give members without
     one a referral code. Run it hourly: every payment is keyed, so a second run pays nothing
     more."""
-    rt = open_runtime(_settings(database_url), migrate=True)
-    try:
+    with open_runtime(_settings(database_url), migrate=True) as rt:
         report = rewards_job.run(rt, batch_size=batch_size)
-    finally:
-        rt.close()
     console.print(f"paid {report.referrals_paid} referrals and {report.birthdays_paid} "
                   f"birthday bonuses; gave {report.codes_assigned} members a referral code")
 
@@ -125,12 +119,11 @@ def rewards_run(database_url: DatabaseOpt = None,
 @ledger_app.command("check")
 def ledger_check(database_url: DatabaseOpt = None) -> None:
     """Reconcile cached balances with postings and open lots, and the qualifying spend per
-    member and day with the receipts; exit 1 on any mismatch."""
-    rt = open_runtime(_settings(database_url), migrate=True)
-    try:
+    member and day with the receipts; exit 1 on any mismatch. The database is checked as it
+    is: one that does not exist or whose schema is not current is refused (exit 2), and
+    nothing is created or migrated."""
+    with open_existing_runtime(_settings(database_url)) as rt:
         problems = ledger_admin.check(rt)
-    finally:
-        rt.close()
     if problems:
         for problem in problems[:50]:
             err.print(problem)
@@ -153,6 +146,7 @@ def serve(
     settings = _settings(database_url)
     os.environ["REGULARS_DATABASE_URL"] = settings.database_url
     upgrade_schema(settings)
+    logging.getLogger("regulars.db.engine").setLevel(logging.NOTSET)  # the server logs outages
     console.print(f"Regulars API on http://{host}:{port} (docs at /docs), database "
                   f"{_redact(settings.database_url)}")
     uvicorn.run("regulars.api.app:create_app", factory=True, host=host, port=port,
@@ -173,36 +167,42 @@ def demo(
     from regulars.services import demo as demo_service
 
     url = f"sqlite:///{path}"
-    settings = _settings(url)
     if reset or not os.path.exists(path):
-        # Build beside the target and rename on success, so an interrupted build never
-        # leaves a half-made demo that a later start would serve as if it were whole.
-        building = path + ".building"
-        _remove_sqlite(building)
-        rt = open_runtime(_settings(f"sqlite:///{building}"), migrate=True)
-        try:
-            with progress_bar() as bar:
-                task = bar.add_task("building a year of demo history", total=None)
-
-                def step(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
-
-                demo_service.build(rt, members=members, progress=step)
-        except BaseException:
-            rt.close()
-            _remove_sqlite(building)
-            raise
-        rt.close()
-        _remove_sqlite(path)
-        for suffix in ("-wal", "-shm", ""):  # a WAL left behind belongs with its database
-            if os.path.exists(building + suffix):
-                os.replace(building + suffix, path + suffix)
-    rt = open_runtime(settings, migrate=True)
-    try:
+        _build_demo(path, members=members)
+    with open_runtime(_settings(url), migrate=True) as rt:
         info = demo_service.issue_keys(rt)
-    finally:
-        rt.close()
-    base = f"http://{host}:{port}"
+    _print_demo(info, base=f"http://{host}:{port}")
+    if no_serve:
+        return
+    serve(database_url=url, host=host, port=port, workers=1)
+
+
+def _build_demo(path: str, *, members: int) -> None:
+    """Build the demo database beside ``path`` and rename it on success, so an interrupted
+    build never leaves a half-made demo that a later start would serve as if it were whole."""
+    from regulars.services import demo as demo_service
+
+    building = path + ".building"
+    _remove_sqlite(building)
+    try:
+        with open_runtime(_settings(f"sqlite:///{building}"), migrate=True) as rt, \
+                progress_bar() as bar:
+            task = bar.add_task("building a year of demo history", total=None)
+
+            def step(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            demo_service.build(rt, members=members, progress=step)
+    except BaseException:
+        _remove_sqlite(building)
+        raise
+    _remove_sqlite(path)
+    for suffix in ("-wal", "-shm", ""):  # a WAL left behind belongs with its database
+        if os.path.exists(building + suffix):
+            os.replace(building + suffix, path + suffix)
+
+
+def _print_demo(info: dict[str, Any], *, base: str) -> None:
     console.print(f"[bold]Regulars demo[/bold]: {info['tenant_name']} "
                   f"({info['members']} members, {info['receipts']} receipts)")
     console.print(f"  API        {base}/docs")
@@ -220,9 +220,6 @@ def demo(
     console.print(f"[bold]Customer[/bold]   {base}/c/{info['tenant_id']}  (e.g. "
                   f"{web['member_phone']}, {web['member_name']}; one-time codes are "
                   f"printed in this log)")
-    if no_serve:
-        return
-    serve(database_url=url, host=host, port=port, workers=1)
 
 
 @i18n_app.command("update")
@@ -261,11 +258,28 @@ def _redact(url: str) -> str:
     return url
 
 
+def _message(exc: RegularsError) -> str:
+    """One line for the terminal: the field and detail, or why the database is out of reach
+    (a locked SQLite file with the busy timeout that was waited for)."""
+    if isinstance(exc, Unavailable):
+        text = f"the database is unavailable: {exc.reason or exc.detail}"
+        if "locked" in exc.reason:
+            waited = Settings().sqlite_busy_timeout_seconds
+            text += (f" (another connection holds its write lock; gave up after the busy "
+                     f"timeout, REGULARS_SQLITE_BUSY_TIMEOUT_SECONDS={waited:g})")
+        return text
+    return f"{exc.field}: {exc.detail}" if exc.field else exc.detail
+
+
 def main() -> None:
+    """The console script: a :class:`RegularsError` (bad input, a database that cannot be
+    used) ends in one line on stderr and exit code 2, never a traceback."""
+    # A database that cannot be used is told once, below, not also by the engine's log line.
+    logging.getLogger("regulars.db.engine").setLevel(logging.ERROR)
     try:
         app()
     except RegularsError as exc:
-        err.print(f"[red]error:[/red] {exc.detail}")
+        err.print(Text.assemble(("error: ", "red"), _message(exc)), soft_wrap=True)
         sys.exit(2)
 
 

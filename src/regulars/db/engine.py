@@ -8,8 +8,8 @@ conditional updates (``... WHERE balance - held >= :points``) that lock the row 
 A unit of work is a ``with`` block: it commits once at the end and rolls back on any exception.
 
 PostgreSQL connections are checked before each checkout without a round trip (see
-:func:`_drop_dead_connections`): a ``SELECT 1`` per unit of work (``pool_pre_ping``) was one
-of every eight round trips of a quote.
+:func:`_drop_dead_connections`): a ``SELECT 1`` per unit of work (``pool_pre_ping``) would add
+a round trip to every unit of work of a quote.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
 
-from regulars.errors import Unavailable
+from regulars.errors import InvalidInput, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -50,21 +50,59 @@ class UniqueViolation(Exception):
 
 
 def make_engine(url: str, *, pool_size: int = 10, busy_timeout_seconds: float = 30.0) -> Engine:
-    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
+    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``); for a
+    SQLite file, its directory is made if missing. Connects to nothing yet.
+
+    Raises :class:`InvalidInput` (field ``database_url``) for a URL of another kind, one
+    that does not parse, or a SQLite directory that cannot be made."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
+        path = sqlite_path(url)
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, poolclass=NullPool if not path else None,
-                               connect_args={"timeout": busy_timeout_seconds,
-                                             "check_same_thread": False})
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InvalidInput(f"cannot make the directory of {path}: {exc.strerror}",
+                                   field="database_url") from exc
+        engine = _create(url, poolclass=NullPool if not path else None,
+                         connect_args={"timeout": busy_timeout_seconds,
+                                       "check_same_thread": False})
         _configure_sqlite(engine, busy_timeout_ms=int(busy_timeout_seconds * 1000))
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2)
+    if not url.startswith("postgresql+"):
+        raise InvalidInput("the database URL must start with sqlite:/// or postgresql://",
+                           field="database_url")
+    engine = _create(url, pool_size=pool_size, max_overflow=pool_size * 2)
     event.listen(engine, "checkout", _drop_dead_connections)
     return engine
+
+
+def sqlite_path(url: str) -> str:
+    """The file a ``sqlite:///path`` URL names (``""`` for an in-memory database)."""
+    return url.split("///", 1)[1] if "///" in url else ""
+
+
+def _create(url: str, **options: Any) -> Engine:
+    try:
+        return create_engine(url, **options)
+    except ArgumentError as exc:  # its text repeats the URL, password and all
+        raise InvalidInput("the database URL does not parse", field="database_url") from exc
+    except ValueError as exc:  # a port that is not a number
+        raise InvalidInput(f"the database URL does not parse: {exc}",
+                           field="database_url") from exc
+
+
+@contextmanager
+def unavailable_on_error() -> Iterator[None]:
+    """Turn a database that cannot be reached or stayed locked past its busy timeout into
+    :class:`Unavailable`, for work outside a unit of work (a schema upgrade)."""
+    try:
+        yield
+    except OperationalError as exc:
+        if not _transient(exc):
+            raise
+        raise _unavailable(exc) from exc
 
 
 def _drop_dead_connections(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:

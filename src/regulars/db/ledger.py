@@ -76,6 +76,7 @@ def lock_accounts(conn: Connection, account_ids: Sequence[int]) -> None:
     conn.execute(select(accounts.c.id).where(accounts.c.id.in_(sorted(set(account_ids))))
                  .order_by(accounts.c.id).with_for_update(key_share=True)).all()
 
+
 def system_account_id(conn: Connection, tenant_id: int, code: SystemAccount,
                       asset: Asset = POINTS) -> int:
     """The id of a tenant's system account of ``asset`` (looked up once per engine: it never

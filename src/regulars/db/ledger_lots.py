@@ -275,8 +275,7 @@ def moves_of(conn: Connection, tenant_id: int, entry_id: int) -> list[tuple[int,
     return [(r.lot_id, r.amount) for r in rows]
 
 
-def merge_accounts(conn: Connection, tenant_id: int, source_id: int, target_id: int,
-                   now: datetime) -> int:
+def merge_accounts(conn: Connection, tenant_id: int, source_id: int, target_id: int) -> int:
     """Move open lots (keeping their dates), debt and the cached balance from one member
     account to another; release the source's holds. Returns the balance moved, which the
     caller posts as a ``merge`` entry."""

@@ -216,7 +216,7 @@ def adjust(conn: Connection, ctx: EntryContext, *, key: str, account_id: int, am
 # Between member accounts ---------------------------------------------------------------------
 
 def transfer(conn: Connection, ctx: EntryContext, *, key: str, source_account_id: int,
-             target_account_id: int, now: datetime, memo: Callable[[int], dict[str, Any]],
+             target_account_id: int, memo: Callable[[int], dict[str, Any]],
              code: EntryCode = EntryCode.MERGE, asset: Asset = POINTS) -> int | None:
     """Move everything from one member account to another (a merge): open and spent lots
     (keeping their dates, so later refunds find them), debt and the cached balance; the
@@ -228,7 +228,7 @@ def transfer(conn: Connection, ctx: EntryContext, *, key: str, source_account_id
     """
     ledger.check_accounts(conn, ctx.tenant_id, (source_account_id, target_account_id), asset)
     moved = ledger_lots.merge_accounts(conn, ctx.tenant_id, source_account_id,
-                                       target_account_id, now)
+                                       target_account_id)
     if not moved:
         return None
     return ledger.write_entry(

@@ -3,8 +3,8 @@ account, the tenant's current program version, the points in open lots that cann
 yet or any more, the points of holds past their expiry, and the qualifying spend over the
 level windows.
 
-Four statements before (program version, member, lots and holds, receipts): on PostgreSQL a
-quote's reads are now one round trip. Every part is scoped by ``tenant_id``; a member of
+One statement rather than one per part, so that on PostgreSQL a quote's reads are one round
+trip. Every part is scoped by ``tenant_id``; a member of
 another tenant is simply not found. Its cost does not grow with the member's history: spend
 comes from a row per day with purchases since 1 January of last year and a lifetime row
 (``spend_days``), points from the cached balance less the few pending or due lots

@@ -9,7 +9,7 @@ input: a gift is a discount on a gift line already in the basket, never a line a
 Every strategy is *monotone*: on the same lines with less (or as much) left to pay on each,
 it never gives more money off or more points, and so never gives something where it gave
 nothing. The promotion walk relies on it (an effect that gives nothing on the till's basket
-is not measured there first, see :func:`regulars.domain.promotion_walk.choose_explained`); a new
+is not valued there first, see :func:`regulars.domain.promotion_walk.choose_explained`); a new
 strategy must keep it, and the property test of the registry checks every one.
 """
 
@@ -24,6 +24,7 @@ from regulars.domain.money import BASIS_POINTS, Rounding, allocate, apply_rate, 
 QUANTITY_SCALE = 1000
 
 # Effects --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, kw_only=True)
 class _Matching:

@@ -10,7 +10,7 @@ Stacking (deterministic):
    member) on the basket as the till's own discounts left it.
 2. Candidates are ordered by ``priority`` (higher first), then by ``id``.
 3. ``best_of``: among all applying ``best_of`` promotions only the one worth most to the
-   customer (discount money + points × point value, measured on the basket as the till left
+   customer (discount money + points × point value, valued on the basket as the till left
    it) stays in the order; ties go to the earlier one in the order.
 4. The order is walked: an ``exclusive`` promotion met first applies alone and ends the walk;
    an ``exclusive`` one met after any other has applied is skipped; ``stackable`` ones (and the
@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from regulars.domain.budgets import UNLIMITED
+from regulars.domain.budgets import UNLIMITED, Allowance
 from regulars.domain.effects import EffectInput, LineView, Note, apply_effect
 from regulars.domain.money import BASIS_POINTS, Rounding, divide
 from regulars.domain.promotions import Offers, Promotion, Stacking
@@ -190,41 +190,62 @@ def choose_explained(offers: Offers, lines: tuple[LineView, ...], pricing: Prici
         key=lambda p: (-p.priority, p.id))
     pools = {False: offers.pool_minor, True: offers.targeted_pool_minor}
     runs = _Runs(lines, pricing)
+    winner, skipped = _best_of(ordered, runs, allowances, pools)
+    walk = [p for p in ordered if p.stacking is not Stacking.BEST_OF or p is winner]
+    applied, refused = _walk(walk, runs, allowances, pools)
+    return Choice(applied=applied, skipped=(*skipped, *refused))
 
-    def refusal(promotion: Promotion, outcome: _Outcome, left: int | None) -> str | None:
-        allowance = allowances[promotion.id]
-        why = None if allowance is UNLIMITED else allowance.refusal(
-            discount_minor=outcome.discount_minor, points=outcome.points,
-            issues_coupon=bool(outcome.coupons))
-        if why is None and left is not None and outcome.cost(pricing.point_value_minor) > left:
-            why = "bucket"
-        return why
 
-    # Only best_of promotions are measured on the till's basket before the walk. Another
-    # one that gives nothing there gives nothing at its turn in the walk either (effects
-    # never give more when less is left to pay, see regulars.domain.effects), so the walk
-    # leaves it out just the same.
+def _refusal(allowance: Allowance, outcome: _Outcome, left: int | None,
+             point_value_minor: int) -> str | None:
+    """Why ``outcome`` may not apply: what its allowance refuses, else ``"bucket"`` when it
+    costs more than the ``left`` of its pool (``None``: no pool), else ``None``."""
+    why = None if allowance is UNLIMITED else allowance.refusal(
+        discount_minor=outcome.discount_minor, points=outcome.points,
+        issues_coupon=bool(outcome.coupons))
+    if why is None and left is not None and outcome.cost(point_value_minor) > left:
+        why = "bucket"
+    return why
+
+
+def _best_of(ordered: list[Promotion], runs: _Runs, allowances: dict[int, Allowance],
+             pools: dict[bool, int | None]) -> tuple[Promotion | None, list[Skipped]]:
+    """The best_of promotion worth most to the customer on the till's basket among those
+    their limits let apply alone (the first of equals), and those the limits left out.
+
+    Only best_of promotions are valued on the till's basket before the walk. Another one
+    that gives nothing there gives nothing at its turn in the walk either (effects never
+    give more when less is left to pay, see :mod:`regulars.domain.effects`), so the walk
+    leaves it out just the same."""
+    point_value_minor = runs.pricing.point_value_minor
     values: dict[int, int] = {}
-    fit_alone: dict[int, str | None] = {}
-    applying_best_of: list[Promotion] = []
+    skipped: list[Skipped] = []
+    fitting: list[Promotion] = []
     for promotion in ordered:
         if promotion.stacking is not Stacking.BEST_OF:
             continue
-        outcome = runs.run(promotion, lines)
+        outcome = runs.run(promotion, runs.original)
         if not outcome.gives:
             continue
-        applying_best_of.append(promotion)
-        values[promotion.id] = outcome.cost(pricing.point_value_minor)
-        fit_alone[promotion.id] = refusal(promotion, outcome,
-                                          pools[promotion.segment_id is not None])
-    skipped: list[Skipped] = [
-        Skipped(promotion=p, reason=reason) for p in applying_best_of
-        if (reason := fit_alone[p.id]) is not None]
-    best_of = [p for p in applying_best_of if not fit_alone[p.id]]
-    winner = max(best_of, key=lambda p: values[p.id], default=None)  # max keeps the first
-    walk = [p for p in ordered if p.stacking is not Stacking.BEST_OF or p is winner]
+        reason = _refusal(allowances[promotion.id], outcome,
+                          pools[promotion.segment_id is not None], point_value_minor)
+        if reason is not None:
+            skipped.append(Skipped(promotion=promotion, reason=reason))
+            continue
+        fitting.append(promotion)
+        values[promotion.id] = outcome.cost(point_value_minor)
+    winner = max(fitting, key=lambda p: values[p.id], default=None)  # max keeps the first
+    return winner, skipped
 
+
+def _walk(walk: list[Promotion], runs: _Runs, allowances: dict[int, Allowance],
+          pools: dict[bool, int | None]) -> tuple[tuple[Applied, ...], tuple[Skipped, ...]]:
+    """Apply ``walk`` in order, each on what the ones before left, drawing on ``pools``
+    (changed in place); an exclusive promotion applies only first, and alone."""
+    point_value_minor = runs.pricing.point_value_minor
+    lines = runs.original
     applied: list[Applied] = []
+    skipped: list[Skipped] = []
     for promotion in walk:
         if promotion.stacking is Stacking.EXCLUSIVE and applied:
             continue
@@ -233,20 +254,20 @@ def choose_explained(offers: Offers, lines: tuple[LineView, ...], pricing: Prici
             continue
         targeted = promotion.segment_id is not None
         pool = pools[targeted]
-        reason = refusal(promotion, outcome, pool)
+        reason = _refusal(allowances[promotion.id], outcome, pool, point_value_minor)
         if reason is not None:
             skipped.append(Skipped(promotion=promotion, reason=reason))
             continue
         limited = allowances[promotion.id].points is not None or pool is not None
         if pool is not None:
-            pools[targeted] = pool - outcome.cost(pricing.point_value_minor)
+            pools[targeted] = pool - outcome.cost(point_value_minor)
         applied.append(Applied(promotion=promotion, discount_minor=outcome.discounts,
                                points_cap=outcome.points if limited else None,
                                notes=outcome.notes, coupon_series_ids=outcome.coupons))
         lines = outcome.left
         if promotion.stacking is Stacking.EXCLUSIVE:
             break
-    return Choice(applied=tuple(applied), skipped=tuple(skipped))
+    return tuple(applied), tuple(skipped)
 
 
 def points_of(promotion: Promotion, inp: EffectInput) -> int:

@@ -39,13 +39,13 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
     now = rt.now()
     if not hold or not (sale.points_to_spend or sale.coupons):
         with rt.db.read() as conn:
-            priced = price(conn, rt, tenant, sale, at=now, now=now,
+            priced = price(conn, tenant, sale, at=now, now=now,
                            store_id=principal.store_id, terminal_id=principal.terminal_id)
             check_spend(sale, priced.member, priced.quote)
             return response(conn, tenant, priced, now=now)
     assert principal.terminal_id is not None
     with rt.db.write() as conn:
-        priced = price(conn, rt, tenant, sale, at=now, now=now,
+        priced = price(conn, tenant, sale, at=now, now=now,
                        store_id=principal.store_id, terminal_id=principal.terminal_id)
         program, member = priced.program, priced.member
         check_spend(sale, member, priced.quote)

@@ -157,7 +157,7 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
             # Only a new receipt is held to the time limits: a replay answers as the first
             # call did, however old its occurred_at has grown since.
             at = _occurred_at(req.occurred_at, now)
-            body = _commit(conn, rt, principal, tenant, req, digest=digest, now=now, at=at,
+            body = _commit(conn, principal, tenant, req, digest=digest, now=now, at=at,
                            code_id=code_id)
             idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit", key=key,
                                              receipt_id=body["receipt"]["id"], response=body)
@@ -172,7 +172,7 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
         return _replayed(winner["request_hash"], winner["response"], digest, receipt=True)
 
 
-def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
+def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
             req: CommitRequest, *, digest: str, now: datetime, at: datetime,
             code_id: int | None = None) -> dict[str, Any]:
     """A new receipt, step by step as the protocol goes: use the one-time code, capture the
@@ -182,7 +182,7 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
         _use_code(conn, tenant.id, code_id, now)
     held = _capture_hold(conn, tenant, req, now)
     day = budgets.local_day(tenant, at)
-    priced = _price_within_budgets(conn, rt, principal, tenant, req.sale, at=at, now=now,
+    priced = _price_within_budgets(conn, principal, tenant, req.sale, at=at, now=now,
                                    day=day, held=held)
     if code_id is None and spend_needs_code(priced.program, req.sale.points_to_spend):
         _require_code(priced.program, priced.member)
@@ -218,7 +218,7 @@ def _capture_hold(conn: Connection, tenant: tenancy.TenantRow, req: CommitReques
     return ledger_ops.capture_hold(conn, tenant.id, req.hold_id, member_row.account_id, now)
 
 
-def _price_within_budgets(conn: Connection, rt: Runtime, principal: Principal,
+def _price_within_budgets(conn: Connection, principal: Principal,
                           tenant: tenancy.TenantRow, sale: Sale, *, at: datetime,
                           now: datetime, day: date, held: int) -> Priced:
     """Price the receipt and count its promotion budgets in this transaction. A promotion a
@@ -228,7 +228,7 @@ def _price_within_budgets(conn: Connection, rt: Runtime, principal: Principal,
     assert principal.terminal_id is not None and principal.store_id is not None
     excluded: frozenset[int] = frozenset()
     while True:
-        priced = price(conn, rt, tenant, sale, at=at, now=now, store_id=principal.store_id,
+        priced = price(conn, tenant, sale, at=at, now=now, store_id=principal.store_id,
                        terminal_id=principal.terminal_id, extra_spendable=held,
                        excluded=excluded)
         check_spend(sale, priced.member, priced.quote)

@@ -27,7 +27,6 @@ from regulars.domain.quote import BasketLine, Explanation, MemberContext, Quote
 from regulars.errors import InvalidInput, RedemptionRefused
 from regulars.services import coupons, levels, pricing, promotions
 from regulars.services.members import MemberRef
-from regulars.services.runtime import Runtime
 from regulars.wording import render
 
 
@@ -56,7 +55,7 @@ class Priced:
     coupons: tuple[CouponOffer, ...] = ()
 
 
-def price(conn: Connection, rt: Runtime, tenant: tenancy.TenantRow, sale: Sale, *,
+def price(conn: Connection, tenant: tenancy.TenantRow, sale: Sale, *,
           at: datetime, now: datetime, store_id: int | None, terminal_id: int | None,
           extra_spendable: int = 0, excluded: frozenset[int] = frozenset()) -> Priced:
     """Load what pricing needs (active promotions and what their budgets leave included)

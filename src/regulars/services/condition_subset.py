@@ -179,10 +179,10 @@ class _Parser:
             value = int(text)
             if value >= _INT64:
                 raise _Unsupported
-            return (lambda env: value), "int"
+            return (lambda _env: value), "int"
         if kind == "str":
             string = text[1:-1]
-            return (lambda env: string), "string"
+            return (lambda _env: string), "string"
         if kind == "op" and text == "(":
             inner = self.expression()
             self.take(")")
@@ -191,7 +191,7 @@ class _Parser:
             raise _Unsupported
         if text in ("true", "false"):
             flag = text == "true"
-            return (lambda env: flag), "bool"
+            return (lambda _env: flag), "bool"
         if text in self.bound:
             return (lambda env: env[text]), self.bound[text]
         if text in ("basket", "time"):

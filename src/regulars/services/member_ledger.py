@@ -89,7 +89,7 @@ def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: in
         conn, EntryContext(tenant_id=tenant_id, member_id=target_id, occurred_at=now,
                            recorded_at=now),
         key=f"merge:{key}", source_account_id=source.account_id,
-        target_account_id=target.account_id, now=now,
+        target_account_id=target.account_id,
         memo=lambda moved: {"source_id": source_id, "why": [
             {"code": "merge", "params": {"points": moved, "source_id": source_id}}]})
     members.move_identifiers(conn, tenant_id, source_id, target_id)

@@ -170,24 +170,46 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
         return segments.holds_rules(conn, tenant.id, stored, member_id, at)
 
     local = at.astimezone(ZoneInfo(tenant.timezone))
-    facts: dict[str, Any] | None = None
-    if member is not None and "member" in lineup.variables:
-        facts = {"id": member.id, "level": level_code, "consent": member.consent,
-                 "birthday_today": birthday_today(member.birthday, local.date())}
-        if lineup.reads & {"visits", "first_purchase"}:
-            visits = store.visits(conn, tenant.id, member.id, until=at)
-            facts.update(visits=visits, first_purchase=visits == 0)
-        if "spend_minor" in lineup.reads:
-            facts["spend_minor"] = spend_minor(member)
-    # The receipt's variables, only those some condition names; conditions in the subset of
-    # regulars.services.condition_subset read them as they are, the others through one CEL
-    # context for all, converted to CEL values once and only if one needs it.
+    facts = _member_facts(conn, tenant.id, lineup, member, level_code, at=at, local=local,
+                          spend_minor=spend_minor)
+    # The receipt's variables, only those some condition names.
     variables = cel_context(lines, facts, store_id, local, names=lineup.variables)
+    met = _conditions_met(lineup, variables, member, store_id=store_id, local=local,
+                          in_segment=in_segment)
+    return _offers(conn, tenant.id, lineup, met, member, store_id=store_id, local=local,
+                   excluded=excluded)
+
+
+def _member_facts(conn: Connection, tenant_id: int, lineup: _Lineup, member: MemberRow | None,
+                  level_code: str | None, *, at: datetime, local: datetime,
+                  spend_minor: Callable[[MemberRow], int]) -> dict[str, Any] | None:
+    """The ``member`` variable of the conditions, when one names it: the facts that cost a
+    query only when a condition reads them."""
+    if member is None or "member" not in lineup.variables:
+        return None
+    facts: dict[str, Any] = {"id": member.id, "level": level_code, "consent": member.consent,
+                             "birthday_today": birthday_today(member.birthday, local.date())}
+    if lineup.reads & {"visits", "first_purchase"}:
+        visits = store.visits(conn, tenant_id, member.id, until=at)
+        facts.update(visits=visits, first_purchase=visits == 0)
+    if "spend_minor" in lineup.reads:
+        facts["spend_minor"] = spend_minor(member)
+    return facts
+
+
+def _conditions_met(lineup: _Lineup, variables: dict[str, Any], member: MemberRow | None, *,
+                    store_id: int | None, local: datetime,
+                    in_segment: Callable[[int, int], bool]) -> list[tuple[Promotion, bool]]:
+    """Each promotion of the lineup with whether its condition holds for this receipt.
+
+    Conditions in the subset of :mod:`regulars.services.condition_subset` read the variables
+    as they are, the others through one CEL context for all, converted to CEL values once
+    and only if one needs it. A targeted promotion is for its segment's members only: one
+    query for this member, and only for promotions that could otherwise apply. Members of
+    its control group are left out like non-members, so that nothing tells them apart
+    (recorded by ``record``)."""
     in_python = fits(variables)
     context: cel.Context | None = None
-    # A targeted promotion is for its segment's members only: one query for this member, and
-    # only for promotions that could otherwise apply. Members of its control group are left
-    # out like non-members, so that nothing tells them apart (recorded by ``record``).
     met: list[tuple[Promotion, bool]] = []
     for item in lineup.items:
         p = item.promotion
@@ -204,11 +226,19 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
                   and p.runs(store_id=store_id, local=local)
                   and in_segment(p.segment_id, member.id))
         met.append((p, ok))
+    return met
+
+
+def _offers(conn: Connection, tenant_id: int, lineup: _Lineup, met: list[tuple[Promotion, bool]],
+            member: MemberRow | None, *, store_id: int | None, local: datetime,
+            excluded: frozenset[int]) -> Offers:
+    """The candidates with what their budgets allow (read only for promotions that could
+    apply) and the pools the split caps."""
     day = local.date()
     allowed_promotions = [p for p, ok in met if ok and p.runs(store_id=store_id, local=local)]
-    if lineup.budgeted:  # budgets are read only for promotions that could apply
+    if lineup.budgeted:
         allowed = budgets.allowances(
-            conn, tenant.id, allowed_promotions,
+            conn, tenant_id, allowed_promotions,
             member_id=None if member is None else member.id, day=day, excluded=excluded)
     else:
         allowed = {p.id: NOTHING if p.id in excluded else UNLIMITED
@@ -217,9 +247,9 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
                                   allowance=allowed.get(p.id, NOTHING)) for p, ok in met])
     # A bucket the split does not cap leaves no pool (budgets.pool would say None).
     split, capped = lineup.split, lineup.capped
-    mass = (budgets.pool(conn, tenant.id, day, split=split)
+    mass = (budgets.pool(conn, tenant_id, day, split=split)
             if allowed and Bucket.MASS in capped else None)
-    targeted = (budgets.pool(conn, tenant.id, day, bucket=Bucket.TARGETED, split=split)
+    targeted = (budgets.pool(conn, tenant_id, day, bucket=Bucket.TARGETED, split=split)
                 if Bucket.TARGETED in capped and any(p.targeted for p in allowed_promotions)
                 else None)
     return Offers(candidates=candidates, store_id=store_id,

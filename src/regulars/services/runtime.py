@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from regulars.config import Settings
-from regulars.db.engine import Database
-from regulars.db.migrate import upgrade
+from regulars.db.engine import Database, sqlite_path, unavailable_on_error
+from regulars.db.migrate import head, revision_on, upgrade
+from regulars.errors import InvalidInput
 from regulars.services.messaging import Sender, sender_from
 
 Clock = Callable[[], datetime]
@@ -44,24 +46,72 @@ class Runtime:
     def close(self) -> None:
         self.db.dispose()
 
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def open_runtime(settings: Settings | None = None, *, clock: Clock = system_clock,
                  migrate: bool = False) -> Runtime:
-    """A runtime over ``settings.database_url``; with ``migrate`` the schema is upgraded."""
+    """A runtime over ``settings.database_url``; with ``migrate`` the schema is upgraded.
+
+    Raises :class:`InvalidInput` for a URL it cannot use and, with ``migrate``,
+    :class:`Unavailable` for a database it cannot reach or that stayed locked past the busy
+    timeout (nothing is migrated then)."""
     settings = settings or Settings()
-    db = Database.from_url(settings.database_url, pool_size=settings.pool_size,
-                           busy_timeout_seconds=settings.sqlite_busy_timeout_seconds)
+    db = _database(settings)
     if migrate:
-        upgrade(db.engine)
+        try:
+            with unavailable_on_error():
+                upgrade(db.engine)
+        except BaseException:
+            db.dispose()
+            raise
     return Runtime(db=db, clock=clock, settings=settings)
 
 
-def upgrade_schema(settings: Settings | None = None) -> str:
-    """Apply every pending migration; return the database URL it ran against."""
+def open_existing_runtime(settings: Settings | None = None, *,
+                          clock: Clock = system_clock) -> Runtime:
+    """A runtime over a database that exists and has the schema this code expects, as it is:
+    nothing is created, migrated or changed (a mistyped SQLite path makes no file).
+
+    Raises :class:`InvalidInput` (field ``database_url``) when the SQLite file does not
+    exist or the schema is not current, :class:`Unavailable` when the database cannot be
+    reached."""
     settings = settings or Settings()
-    db = Database.from_url(settings.database_url)
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path != ":memory:" and not (path and Path(path).is_file()):
+            shown = path or "(no path)"
+            raise InvalidInput(f"there is no SQLite database at {shown}; nothing was created",
+                               field="database_url")
+    rt = Runtime(db=_database(settings), clock=clock, settings=settings)
     try:
-        upgrade(db.engine)
-    finally:
-        db.dispose()
-    return settings.database_url
+        with rt.db.read() as conn:
+            schema = revision_on(conn)
+        if schema != head():
+            raise InvalidInput(f"the database schema is {schema or 'not created'}, this code "
+                               f"needs {head()}: run `regulars db upgrade` first",
+                               field="database_url")
+    except BaseException:
+        rt.close()
+        raise
+    return rt
+
+
+def upgrade_schema(settings: Settings | None = None) -> str:
+    """Apply every pending migration; return the database URL it ran against.
+
+    Raises as :func:`open_runtime` does with ``migrate``; on SQLite it waits for another
+    writer's lock no longer than ``settings.sqlite_busy_timeout_seconds``."""
+    settings = settings or Settings()
+    with open_runtime(settings, migrate=True):
+        return settings.database_url
+
+
+def _database(settings: Settings) -> Database:
+    return Database.from_url(settings.database_url, pool_size=settings.pool_size,
+                             busy_timeout_seconds=settings.sqlite_busy_timeout_seconds)

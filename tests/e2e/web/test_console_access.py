@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from regulars.services.runtime import Runtime
@@ -46,7 +47,8 @@ def test_sign_in_refuses_a_wrong_password_and_a_missing_csrf(client: TestClient,
     assert client.get("/console").status_code == 200
 
 
-def test_pages_need_a_session(client: TestClient, shop: Shop) -> None:
+@pytest.mark.usefixtures("shop")
+def test_pages_need_a_session(client: TestClient) -> None:
     response = client.get("/console", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/console/login"
     htmx = client.get("/console", headers={"HX-Request": "true"}, follow_redirects=False)

@@ -203,8 +203,8 @@ def test_a_sale_with_points_spent_records_the_cashier(till: TestClient, rt: Runt
     assert staff_id == cashier
 
 
-def test_bad_amounts_are_shown_next_to_the_field(till: TestClient, rt: Runtime,
-                                                 shop: Shop) -> None:
+@pytest.mark.usefixtures("rt", "shop")
+def test_bad_amounts_are_shown_next_to_the_field(till: TestClient) -> None:
     page = till.get("/terminal/sale")
     bad = till.post("/terminal/commit", data=sale_form(page.text, price="12,345"))
     assert bad.status_code == 422 and 'id="e-price-0"' in bad.text

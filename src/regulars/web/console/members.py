@@ -166,7 +166,7 @@ def member_merge_page(request: Request, reader: StaffReader, runtime: RuntimeDep
 
 
 @router.post("/members/{member_id}/merge", dependencies=[needs(Permission.MEMBERS_MERGE)])
-def member_merge(request: Request, reader: StaffReader, runtime: RuntimeDep, member_id: int,
+def member_merge(reader: StaffReader, runtime: RuntimeDep, member_id: int,
                  form: Form) -> Response:
     assert reader.session is not None
     source = text(form, "source_id", 20)

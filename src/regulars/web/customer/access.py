@@ -122,7 +122,8 @@ def language_link(request: Request, runtime: RuntimeDep, tenant_id: int,
 
 
 @router.post("/{tenant_id}/language")
-def language_form(request: Request, runtime: RuntimeDep, session: MemberSession,
+def language_form(request: Request, runtime: RuntimeDep,
+                  session: MemberSession,  # noqa: ARG001 (for members who are signed in only)
                   tenant_id: int, form: Form) -> Response:
     return _switch(request, runtime, tenant_id, str(form.get("language") or ""),
                    f"/c/{tenant_id}/profile")
