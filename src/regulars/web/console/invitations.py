@@ -10,13 +10,14 @@ from regulars.errors import Conflict, InvalidInput, NotFound, RegularsError
 from regulars.services import staff_access
 from regulars.services.web_auth import Permission
 from regulars.web.console import router
-from regulars.web.console.settings import _person_page, _tenant, public_base
+from regulars.web.console.settings import _person_page, _tenant
 from regulars.web.deps import (
     Form,
     RuntimeDep,
     StaffReader,
     check_anonymous_csrf,
     needs,
+    public_base,
     reader_for,
     set_session_cookie,
 )

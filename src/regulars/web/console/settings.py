@@ -17,7 +17,7 @@ from regulars.services import settings, staff_access, tenants
 from regulars.services.runtime import Runtime
 from regulars.services.web_auth import Permission
 from regulars.web.console import router
-from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
+from regulars.web.deps import Form, RuntimeDep, StaffReader, needs, public_base
 from regulars.web.forms import parse_int
 from regulars.web.templating import Reader, render
 
@@ -121,12 +121,6 @@ def add_staff(request: Request, runtime: RuntimeDep, reader: StaffReader,
         "title": reader.gettext("Invitation link for %(name)s (works once, for 72 hours)",
                                 name=values["staff_name"]),
         "value": made.url(public_base(request, runtime))})
-
-
-def public_base(request: Request, runtime: Runtime) -> str:
-    """Where links point: ``REGULARS_PUBLIC_URL`` when set, else the address this request
-    came to."""
-    return runtime.settings.public_url or str(request.base_url)
 
 
 def _person_page(request: Request, runtime: Runtime, reader: Reader, staff_id: int, *,
