@@ -69,6 +69,9 @@ def test_a_new_link_replaces_the_old_and_a_cashier_gets_none(rt: Runtime, shop: 
     with pytest.raises(NotFound):
         staff_access.pending(rt, old.token)
     assert staff_access.pending(rt, new.token).role == "marketer"
+    staff_access.change_role(rt, shop.tenant_id, person["id"], "cashier")
+    with pytest.raises(NotFound):
+        staff_access.pending(rt, new.token)
     cashier = tenants.create_staff(rt, shop.tenant_id, name="Cy", email=None, role="cashier",
                                    store_id=None)
     with pytest.raises(InvalidInput) as refused:

@@ -27,7 +27,8 @@ def insert_invitation(conn: Connection, *, tenant_id: int, staff_id: int, token_
 
 def find(conn: Connection, token_hash: str, now: datetime) -> dict[str, Any] | None:
     """The unused, unexpired link with this token hash and its active staff member (id,
-    tenant, name, e-mail, role), or None."""
+    tenant, name, e-mail, role), or None. A link of someone made a cashier since (who has
+    no console) does not work."""
     i = staff_invitations
     row = conn.execute(
         select(i.c.id, i.c.tenant_id, i.c.staff_id, i.c.expires_at, staff.c.name,
@@ -35,7 +36,7 @@ def find(conn: Connection, token_hash: str, now: datetime) -> dict[str, Any] | N
         .select_from(i.join(staff, (staff.c.id == i.c.staff_id)
                             & (staff.c.tenant_id == i.c.tenant_id)))
         .where(i.c.token_hash == token_hash, i.c.used_at.is_(None), i.c.expires_at > now,
-               staff.c.active.is_(True))).one_or_none()
+               staff.c.active.is_(True), staff.c.role != "cashier")).one_or_none()
     return dict(row._mapping) if row else None
 
 

@@ -1,5 +1,9 @@
 """The set-password page behind an invitation link (before sign-in), and the owner's staff
-actions that go with invitations: a new link, a role change, removal."""
+actions that go with invitations: a new link and a role change (removal is the settings
+page's deactivation, which keeps the business's last owner).
+
+The page's address holds the link's secret: it is sent with ``Referrer-Policy: no-referrer``.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from regulars.web.forms import errors_of
 from regulars.web.templating import render
 
 SETUP = [needs(Permission.SETUP)]
+NO_REFERRER = {"Referrer-Policy": "no-referrer"}
 
 
 @router.get("/invite/{token}")
@@ -34,10 +39,11 @@ def invite_page(request: Request, runtime: RuntimeDep, token: str) -> Response:
     except NotFound as exc:
         reader = reader_for(runtime, request, None, None)
         return render(request, "console/invite.html", reader, status_code=404, found=None,
-                      errors=errors_of(exc, reader), values={}, token=token)
+                      errors=errors_of(exc, reader), values={}, token=token,
+                      headers=NO_REFERRER)
     reader = reader_for(runtime, request, None, found.tenant_id)
     return render(request, "console/invite.html", reader, found=found, errors={},
-                  values={"email": found.email or ""}, token=token)
+                  values={"email": found.email or ""}, token=token, headers=NO_REFERRER)
 
 
 @router.post("/invite/{token}")
@@ -60,7 +66,8 @@ def accept_invitation(request: Request, runtime: RuntimeDep, token: str,
             errors = errors_of(exc, reader)
     if errors:
         return render(request, "console/invite.html", reader, status_code=422, found=found,
-                      errors=errors, values={"email": found.email or email}, token=token)
+                      errors=errors, values={"email": found.email or email}, token=token,
+                      headers=NO_REFERRER)
     response = RedirectResponse("/console", status_code=303)
     set_session_cookie(response, runtime, "staff", new.token)
     return response
