@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     collector's permanent generation (``gc.freeze``): a full collection then scans only what
     requests created since, instead of every module, schema and table the process loaded,
     which paused all of the process's requests at once for tens of milliseconds."""
+    public_url: str | None = None
+    """The address people open Regulars at (e.g. ``https://loyalty.example.com``), for the
+    links Regulars hands out: staff invitations. Unset: the address of the request (and
+    ``http://<host>:<port>`` for the command line)."""
     host: str = "127.0.0.1"
     port: int = 8000
 

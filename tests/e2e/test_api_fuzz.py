@@ -65,3 +65,5 @@ def _seed(client: TestClient, shop: Shop) -> None:
         "effect": {"kind": "percent_discount", "rate_bp": 1000}}))
     ok(client.post(f"/v1/admin/coupon-series/{series['id']}/codes", headers=shop.owner,
                    json={"count": 3}))
+    ok(client.post("/v1/admin/staff", headers=shop.owner,
+                   json={"name": "Mia", "email": "mia@example.com", "role": "marketer"}))

@@ -170,6 +170,8 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "member": {"id": a1["id"]}, "lines": BASKET, "points_to_spend": 10, "hold": True}))
     staff = _ok(w.post("/v1/admin/staff", a.owner,
                        {"name": "Anna", "role": "cashier", "store_id": a.store_id}))
+    marketer = _ok(w.post("/v1/admin/staff", a.owner,
+                          {"name": "Mia", "email": "mia@example.com", "role": "marketer"}))
     spare_key = _ok(w.post("/v1/admin/keys", a.owner, {"label": "spare"}))
     promotion = _ok(w.post("/v1/admin/promotions", a.owner, PROMOTION))
     segment = _ok(w.post("/v1/admin/segments", a.owner, SEGMENT))
@@ -187,7 +189,8 @@ def build_world(client: TestClient, rt: Runtime) -> World:
     w.ids = {
         "a_member": a1["id"], "a_member_2": a2["id"], "a_qr": a1["qr_token"],
         "a_receipt": receipt["receipt"]["id"], "a_hold": hold["hold"]["id"],
-        "a_staff": staff["id"], "a_key": spare_key["id"], "a_store": a.store_id,
+        "a_staff": staff["id"], "a_marketer": marketer["id"], "a_key": spare_key["id"],
+        "a_store": a.store_id,
         "a_terminal": a.terminal_ids[0], "a_entry": max(e["id"] for e in history),
         "a_promotion": promotion["id"], "a_segment": segment["id"],
         "a_referral_code": a1["referral"]["code"],
@@ -477,6 +480,14 @@ PROBES: list[Probe] = [
                                                   "store_id": w.ids["a_store"]})),
     Probe("GET", "/v1/admin/staff/{staff_id}", "staff_id",
           lambda w: w.client.get(f"/v1/admin/staff/{w.ids['a_staff']}", headers=w.b.owner)),
+    Probe("POST", "/v1/admin/staff/{staff_id}/invitation", "staff_id",
+          lambda w: _admin(w, f"/v1/admin/staff/{w.ids['a_marketer']}/invitation", None)),
+    Probe("PATCH", "/v1/admin/staff/{staff_id}", "staff_id",
+          lambda w: w.client.patch(f"/v1/admin/staff/{w.ids['a_staff']}", headers=w.b.owner,
+                                   json={"role": "owner"})),
+    Probe("DELETE", "/v1/admin/staff/{staff_id}", "staff_id",
+          lambda w: w.client.delete(f"/v1/admin/staff/{w.ids['a_staff']}",
+                                    headers=w.b.owner)),
     Probe("DELETE", "/v1/admin/keys/{key_id}", "key_id",
           lambda w: w.client.delete(f"/v1/admin/keys/{w.ids['a_key']}", headers=w.b.owner)),
     # Admin: members

@@ -13,7 +13,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from regulars.api import admin, coupons, events, openapi, pos, promotions, segments
+from regulars.api import (
+    admin,
+    coupons,
+    events,
+    openapi,
+    pos,
+    promotions,
+    segments,
+    staff_access,
+)
 from regulars.errors import InvalidInput, RegularsError, TooManyAttempts, Unavailable
 from regulars.services import readiness
 from regulars.services.runtime import Runtime, open_runtime
@@ -29,6 +38,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.include_router(pos.router)
     app.include_router(admin.router)
+    app.include_router(staff_access.router)
     app.include_router(promotions.router)
     app.include_router(promotions.budget_router)
     app.include_router(coupons.router)

@@ -25,7 +25,9 @@ Points = Annotated[int, Field(ge=0, le=10**9)]
 class ReferralRuleIn(Strict):
     """Points for the inviting member and for the invited one, paid when the invited member
     registers or when their first receipt is committed. ``link_base`` makes each member's
-    link ``<link_base>/r/<code>``."""
+    link ``<link_base>/r/<code>``; Regulars serves ``/c/<tenant id>/r/<code>`` (the join page
+    with the code), so ``https://<its address>/c/<tenant id>`` is a base that works as it is,
+    and the customer page shows that link when no base is set."""
 
     enabled: bool = False
     referrer_points: Points = 0

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from regulars.config import Settings
 from regulars.errors import RegularsError, Unavailable
-from regulars.services import ledger_admin, rewards_job, tenants
+from regulars.services import ledger_admin, rewards_job, staff_access
 from regulars.services.runtime import open_existing_runtime, open_runtime, upgrade_schema
 
 app = typer.Typer(help="Regulars: an open-source loyalty platform.", no_args_is_help=True,
@@ -71,17 +71,29 @@ def tenant_create(
     locale: Annotated[str, typer.Option(help="e.g. en_GB, ru_RU")] = "en_GB",
     timezone: Annotated[str, typer.Option(help="IANA zone, e.g. Europe/Berlin")] = "UTC",
     phone_region: Annotated[str, typer.Option(help="default phone region, e.g. GB")] = "GB",
+    owner_name: Annotated[str, typer.Option(help="the owner's name")] = "Owner",
+    owner_email: Annotated[str, typer.Option(
+        help="the owner's e-mail (else they give it when they open the link)")] = "",
+    public_url: Annotated[str | None, typer.Option(
+        envvar="REGULARS_PUBLIC_URL",
+        help="the address Regulars is served at, for the link")] = None,
     database_url: DatabaseOpt = None,
 ) -> None:
-    """Create a business and print its first owner key (shown once)."""
-    with open_runtime(_settings(database_url), migrate=True) as rt:
+    """Create a business with its owner; print the owner's set-password link (it works once,
+    for 72 hours) and the first owner key for integrations (both shown once)."""
+    settings = _settings(database_url)
+    with open_runtime(settings, migrate=True) as rt:
         try:
-            created = tenants.create_tenant(rt, name=name, currency=currency.upper(),
-                                            locale=locale, timezone=timezone,
-                                            phone_region=phone_region.upper())
+            created = staff_access.create_business(
+                rt, name=name, currency=currency.upper(), locale=locale, timezone=timezone,
+                phone_region=phone_region.upper(), owner_name=owner_name,
+                owner_email=owner_email)
         except RegularsError as exc:
             raise fail(_message(exc)) from exc
+    base = public_url or f"http://{settings.host}:{settings.port}"
     console.print(f"tenant {created.tenant_id} created")
+    console.print("owner's console sign-in (open it to choose a password; works once, "
+                  f"for 72 hours): {created.owner.url(base)}", soft_wrap=True)
     console.print(f"owner key (shown once, keep it safe): [bold]{created.owner_key}[/bold]")
 
 

@@ -722,3 +722,20 @@ issued_coupons = Table(
     UniqueConstraint("tenant_id", "receipt_id", "promotion_id", "series_id"),
     Index(None, "tenant_id", "member_id"),
 )
+
+
+# Staff invitations (0012) -------------------------------------------------------------------
+
+staff_invitations = Table(
+    # A link that lets one staff member set their console password once: single-use, with an
+    # expiry, kept only as the SHA-256 of its 256-bit token.
+    "staff_invitations", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("staff_id", Id, ForeignKey("staff.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    _ts("created_at"),
+    _ts("expires_at"),
+    _ts("used_at", nullable=True),
+    Index(None, "tenant_id", "staff_id"),
+)

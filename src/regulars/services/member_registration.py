@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
@@ -37,6 +38,19 @@ class Registration:
     device_token: str | None = None
 
 
+EARLIEST_BIRTHDAY = date(1900, 1, 1)
+
+
+def check_birthday(rt: Runtime, tenant_id: int, birthday: date | None) -> None:
+    """Refuse a birthday after today in the business's time zone, or before 1900
+    (:class:`InvalidInput` on ``birthday``)."""
+    if birthday is None:
+        return
+    today = rt.now().astimezone(ZoneInfo(get_tenant(rt, tenant_id).timezone)).date()
+    if not EARLIEST_BIRTHDAY <= birthday <= today:
+        raise InvalidInput("enter a date between 1900 and today", field="birthday")
+
+
 def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | None = None,
              terminal_id: int | None = None) -> tuple[dict[str, Any], bool]:
     """Register a member (phone alone is enough) and credit the welcome bonus.
@@ -56,6 +70,7 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
         raise InvalidInput(f"consent must be one of {', '.join(CONSENTS)}", field="consent")
     if reg.phone is None and reg.card is None:
         raise InvalidInput("a phone number or a card number is required", field="phone")
+    check_birthday(rt, tenant_id, reg.birthday)
     tenant = get_tenant(rt, tenant_id)
     phone = normalize_phone(reg.phone, tenant.phone_region) if reg.phone else None
     card = normalize_card(reg.card) if reg.card else None
@@ -155,6 +170,7 @@ def update_profile(rt: Runtime, tenant_id: int, member_id: int, changes: dict[st
         raise InvalidInput(f"unknown field {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
     if "consent" in changes and changes["consent"] not in CONSENTS:
         raise InvalidInput(f"consent must be one of {', '.join(CONSENTS)}", field="consent")
+    check_birthday(rt, tenant_id, changes.get("birthday"))
     with rt.db.write() as conn:
         if members.get_member(conn, tenant_id, member_id) is None:
             raise NotFound("member not found")

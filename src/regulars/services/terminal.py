@@ -9,14 +9,16 @@ its web session.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from regulars.db import receipts
+from regulars.db import rewards as reward_rows
 from regulars.db import terminal as reads
 from regulars.errors import Forbidden, InvalidInput, NotFound
-from regulars.services import checkout, members
+from regulars.services import checkout, members, referrals
 from regulars.services.auth import Principal
 from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
@@ -24,6 +26,7 @@ from regulars.services.tenants import get_tenant
 from regulars.services.web_auth import WebSession
 
 RECEIPTS_SHOWN = 100
+QR_TOKEN = re.compile(r"Q[A-Za-z0-9_-]{16,40}")  # "Q" + token_urlsafe(15), as registration makes
 
 
 def principal_for(session: WebSession) -> Principal:
@@ -38,21 +41,20 @@ def principal_for(session: WebSession) -> Principal:
 
 def find_member(rt: Runtime, session: WebSession, *, text: str = "",
                 qr: str = "") -> dict[str, Any]:
-    """The member behind a scanned QR token, or a phone number in any usual format, or a card
-    number. Raises :class:`NotFound` (field ``q``) when nobody matches, and the phone's
-    :class:`InvalidInput` when the text is neither a valid phone nor a card number."""
+    """The member behind whatever the cashier typed or scanned into the one box: a QR token
+    (as a USB scanner types it, alone or at the end of a link), a phone number in any usual
+    format, or a card number; ``qr`` is what the camera read. Raises :class:`NotFound`
+    (field ``q``) when nobody matches, and :class:`InvalidInput` (field ``q``) when the text
+    can be none of them."""
     tenant_id = principal_for(session).tenant_id
-    if qr.strip():
-        try:
-            return members.get(rt, tenant_id, MemberRef(qr=qr.strip()))
-        except NotFound as exc:
-            raise NotFound("this QR code belongs to no member here", field="q") from exc
-    text = text.strip()
+    text = (qr or text).strip()
     if not text:
-        raise InvalidInput("enter a phone number or a card number", field="q")
-    refs = [MemberRef(card=text)]
+        raise InvalidInput("enter a phone number, a card number or the QR code", field="q")
+    token = text.rstrip("/").rsplit("/", 1)[-1]
+    refs = [MemberRef(qr=token)] if QR_TOKEN.fullmatch(token) else []
     if not any(ch.isalpha() for ch in text):
-        refs.insert(0, MemberRef(phone=text))
+        refs.append(MemberRef(phone=text))
+    refs.append(MemberRef(card=text))
     first_error: InvalidInput | None = None
     looked = False
     for ref in refs:
@@ -63,8 +65,24 @@ def find_member(rt: Runtime, session: WebSession, *, text: str = "",
         except InvalidInput as exc:
             first_error = first_error or exc
     if looked or first_error is None:
-        raise NotFound("no member with this phone or card number", field="q")
+        raise NotFound("no member with this phone, card or QR code", field="q")
     raise InvalidInput(first_error.detail, field="q")
+
+
+def check_phone(rt: Runtime, tenant_id: int, phone: str) -> None:
+    """Raise the :class:`InvalidInput` (field ``phone``) that registering ``phone`` would."""
+    if not phone.strip():
+        raise InvalidInput("a phone number or a card number is required", field="phone")
+    members.normalize_phone(phone, get_tenant(rt, tenant_id).phone_region)
+
+
+def referral_code_owner(rt: Runtime, tenant_id: int, code: str) -> int | None:
+    """The member whose invitation code this is (as typed: any case, spaces), or None."""
+    normal = referrals.normalize_code(code)
+    if normal is None:
+        return None
+    with rt.db.read() as conn:
+        return reward_rows.code_owner(conn, tenant_id, normal)
 
 
 def member(rt: Runtime, session: WebSession, member_id: int) -> dict[str, Any]:

@@ -180,3 +180,9 @@ async def _member_session(request: Request, runtime: RuntimeDep,
 
 
 MemberSession = Annotated[WebSession, Depends(_member_session)]
+
+
+def public_base(request: Request, runtime: Runtime) -> str:
+    """Where the links Regulars hands out point: ``REGULARS_PUBLIC_URL`` when set, else the
+    address this request came to (without a trailing slash)."""
+    return (runtime.settings.public_url or str(request.base_url)).rstrip("/")

@@ -15,7 +15,7 @@ from regulars.web.console import router
 from tests.conftest import Shop
 from tests.e2e.web.console_data import form_of, member, sale, signed_in
 
-OPEN = {"/console/login", "/console/logout", "/console/setup"}
+OPEN = {"/console/login", "/console/logout", "/console/setup", "/console/invite/{token}"}
 
 
 def _routes() -> list[tuple[APIRoute, str, Permission]]:

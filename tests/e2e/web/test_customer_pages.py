@@ -138,8 +138,11 @@ def test_invite_shows_the_referral_code_and_the_join_page_explains_it(
     page = client.get(f"/c/{shop.tenant_id}/invite")
     code = referrals.referral_info(rt, shop.tenant_id, member_id)["code"]
     assert page.status_code == 200 and code in page.text
-    assert f"/c/{shop.tenant_id}/join?ref={code}" in page.text
+    # One link: the one the rewards settings' ``link_base`` would make, served here.
+    assert f"http://testserver/c/{shop.tenant_id}/r/{code}<" in page.text
     anonymous = TestClient(client.app)
+    served = anonymous.get(f"/c/{shop.tenant_id}/r/{code}")
+    assert served.status_code == 200 and f'id="join-code">{code}<' in served.text
     joined = anonymous.get(f"/c/{shop.tenant_id}/join", params={"ref": code.lower()})
     assert joined.status_code == 200 and f'id="join-code">{code}<' in joined.text
     unknown = anonymous.get(f"/c/{shop.tenant_id}/join", params={"ref": "ZZZZZZ"})

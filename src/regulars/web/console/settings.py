@@ -13,11 +13,11 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import Conflict, InvalidInput
-from regulars.services import settings, tenants
+from regulars.services import settings, staff_access, tenants
 from regulars.services.runtime import Runtime
 from regulars.services.web_auth import Permission
 from regulars.web.console import router
-from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
+from regulars.web.deps import Form, RuntimeDep, StaffReader, needs, public_base
 from regulars.web.forms import parse_int
 from regulars.web.templating import Reader, render
 
@@ -105,22 +105,30 @@ def add_staff(request: Request, runtime: RuntimeDep, reader: StaffReader,
     try:
         store_id = (parse_int(values["staff_store"], field="store", minimum=1)
                     if values["staff_store"] else None)
-        settings.add_staff(runtime, _tenant(reader), name=values["staff_name"],
-                           email=values["staff_email"], role=values["staff_role"],
-                           store_id=store_id, password=str(form.get("staff_password") or ""),
-                           pin=_text(form, "staff_pin"))
+        password = str(form.get("staff_password") or "")
+        created = settings.add_staff(runtime, _tenant(reader), name=values["staff_name"],
+                                     email=values["staff_email"], role=values["staff_role"],
+                                     store_id=store_id, password=password,
+                                     pin=_text(form, "staff_pin"))
     except FORM_ERRORS as exc:
         return _page(request, runtime, reader, status_code=422, values=values,
                      errors=_errors(exc, reader, "staff_"))
-    return RedirectResponse("/console/settings?done=staff", status_code=303)
+    if password or values["staff_role"] not in settings.CONSOLE_ROLES:
+        return RedirectResponse("/console/settings?done=staff", status_code=303)
+    # No password given: the new person chooses one through a link the owner passes on.
+    made = staff_access.invite(runtime, _tenant(reader), int(created["id"]))
+    return _page(request, runtime, reader, done="staff", secret={
+        "title": reader.gettext("Invitation link for %(name)s (works once, for 72 hours)",
+                                name=values["staff_name"]),
+        "value": made.url(public_base(request, runtime))})
 
 
 def _person_page(request: Request, runtime: Runtime, reader: Reader, staff_id: int, *,
                  status_code: int = 200, errors: dict[str, str] | None = None,
-                 done: str = "") -> Response:
+                 done: str = "", link: str = "") -> Response:
     return render(request, "console/settings_staff.html", reader, status_code=status_code,
                   person=settings.person(runtime, _tenant(reader), staff_id),
-                  errors=errors or {}, done=done)
+                  errors=errors or {}, done=done, link=link, roles=tenants.ROLES)
 
 
 @router.get("/settings/staff/{staff_id}", dependencies=SETUP)
@@ -158,7 +166,7 @@ def deactivate(request: Request, runtime: RuntimeDep, reader: StaffReader,
                staff_id: int) -> Response:
     assert reader.session is not None
     try:
-        settings.deactivate(runtime, _tenant(reader), staff_id,
+        staff_access.remove(runtime, _tenant(reader), staff_id,
                             by_staff_id=reader.session.staff_id)
     except FORM_ERRORS as exc:
         return _person_page(request, runtime, reader, staff_id, status_code=409,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars import i18n
@@ -127,6 +127,14 @@ def language_form(request: Request, runtime: RuntimeDep,
                   tenant_id: int, form: Form) -> Response:
     return _switch(request, runtime, tenant_id, str(form.get("language") or ""),
                    f"/c/{tenant_id}/profile")
+
+
+@router.get("/{tenant_id}/r/{code}")
+def referral_link(request: Request, runtime: RuntimeDep, tenant_id: int,
+                  code: Annotated[str, Path(max_length=40)]) -> Response:
+    """A member's invitation link (``<link_base>/r/<code>`` with ``link_base`` ending in
+    ``/c/<tenant id>``): the join page with the code."""
+    return join(request, runtime, tenant_id, code)
 
 
 @router.get("/{tenant_id}/join")

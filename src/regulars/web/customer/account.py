@@ -13,7 +13,7 @@ from regulars.errors import InvalidInput
 from regulars.services import member_page
 from regulars.services.member_page import ProfileForm
 from regulars.web.customer.common import MemberReader, member_id_of, qr_svg
-from regulars.web.deps import Form, RuntimeDep
+from regulars.web.deps import Form, RuntimeDep, public_base
 from regulars.web.forms import errors_of
 from regulars.web.templating import render
 
@@ -58,7 +58,9 @@ def coupons(request: Request, runtime: RuntimeDep, reader: MemberReader,
 def invite(request: Request, runtime: RuntimeDep, reader: MemberReader,
            tenant_id: int) -> Response:
     info = member_page.referral(runtime, tenant_id, member_id_of(reader))
-    link = f"{str(request.base_url).rstrip('/')}/c/{tenant_id}/join?ref={info['code']}"
+    # The link the API gives (the business's ``link_base``) or, without one, the page this
+    # server serves for it: either way ``.../r/<code>``, the one link the member shares.
+    link = info["link"] or f"{public_base(request, runtime)}/c/{tenant_id}/r/{info['code']}"
     return render(request, "customer/invite.html", reader, tenant_id=tenant_id,
                   page="invite", info=info, link=link)
 

@@ -68,10 +68,26 @@
     if (box && body) { box.hidden = body.dataset.otp !== "1"; }
   });
 
-  // Scanning the member's QR code (its token) with the camera.
+  // Scanning the member's QR code (its token) with the camera: the button shows only where
+  // the browser can read QR codes and has a camera (a secure page); otherwise the box takes
+  // what a USB scanner or the cashier types.
   var scan = $("scan");
-  if (scan && "BarcodeDetector" in window && navigator.mediaDevices &&
-      navigator.mediaDevices.getUserMedia) {
+  function canScan() {
+    if (!scan || !("BarcodeDetector" in window) || !window.isSecureContext ||
+        !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia ||
+        !navigator.mediaDevices.enumerateDevices) {
+      return Promise.resolve(false);
+    }
+    return Promise.all([window.BarcodeDetector.getSupportedFormats(),
+                        navigator.mediaDevices.enumerateDevices()])
+      .then(function (found) {
+        return found[0].indexOf("qr_code") >= 0 &&
+          found[1].some(function (d) { return d.kind === "videoinput"; });
+      })
+      .catch(function () { return false; });
+  }
+  canScan().then(function (ok) {
+    if (!ok) { return; }
     scan.hidden = false;
     var stream = null, timer = null;
     var stop = function () {
@@ -79,8 +95,14 @@
       if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
       $("scanner").hidden = true;
     };
+    var failed = function () {
+      stop();
+      $("scan-failed").hidden = false;
+      $("f-q").focus();
+    };
     scan.addEventListener("click", function () {
       var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+      $("scan-failed").hidden = true;
       navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } })
         .then(function (media) {
           stream = media;
@@ -97,11 +119,11 @@
               stop();
               $("f-qr").value = token;
               $("find-form").submit();
-            }).catch(function () {});
+            }).catch(failed);
           }, 300);
         })
-        .catch(stop);
+        .catch(failed);
     });
     $("scan-stop").addEventListener("click", stop);
-  }
+  });
 })();

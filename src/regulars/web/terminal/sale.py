@@ -38,6 +38,7 @@ class Basket:
     otp_code: str
     receipt_no: str
     key: str
+    coupon: str = ""
     lines: tuple[BasketLine, ...] = ()
     points: int = 0
     errors: dict[str, str] = field(default_factory=dict)
@@ -70,7 +71,7 @@ def _basket(form: FormData | None, reader: Reader) -> Basket:
         receipt_no, key = _new_ids()
     basket = Basket(rows=rows, member_id=int(member_text) if member_text.isdigit() else None,
                     points_text=one("points_to_spend") or "0", otp_code=one("otp_code"),
-                    receipt_no=receipt_no[:64], key=key[:200])
+                    receipt_no=receipt_no[:64], key=key[:200], coupon=one("coupon")[:40])
     lines = []
     digits = reader.minor_digits()
     for i, row in enumerate(rows):
@@ -101,13 +102,22 @@ def _basket(form: FormData | None, reader: Reader) -> Basket:
 
 def _sale(basket: Basket) -> Sale:
     ref = MemberRef(id=basket.member_id) if basket.member_id is not None else None
-    return Sale(member=ref, lines=basket.lines, points_to_spend=basket.points)
+    return Sale(member=ref, lines=basket.lines, points_to_spend=basket.points,
+                coupons=(basket.coupon,) if basket.coupon else ())
+
+
+def _form_errors(exc: RegularsError, reader: Reader) -> dict[str, str]:
+    """A service's error by the sale form's field names (the one coupon box is
+    ``coupon``; the service speaks of ``coupons.0``)."""
+    return {("coupon" if name.startswith("coupons") else name): message
+            for name, message in errors_of(exc, reader).items()}
 
 
 def _payload(basket: Basket) -> dict[str, Any]:
     """What the commit's idempotency key is bound to (the code is not part of it)."""
     return {"receipt_id": basket.receipt_no, "member": basket.member_id,
             "points_to_spend": basket.points,
+            "coupons": [basket.coupon] if basket.coupon else [],
             "lines": [{"sku": ln.sku, "name": ln.name, "category": ln.category,
                        "quantity_milli": ln.quantity_milli,
                        "unit_price_minor": ln.unit_price_minor} for ln in basket.lines]}
@@ -150,47 +160,72 @@ def find(request: Request, runtime: RuntimeDep, cashier: CashierSession,
 @router.post("/register")
 def register(request: Request, runtime: RuntimeDep, cashier: CashierSession,
              form: Form) -> Response:
-    values = {name: str(form.get(name) or "").strip() for name in ("phone", "first_name")}
+    values = {name: str(form.get(name) or "").strip()
+              for name in ("phone", "first_name", "referral_code", "agree", "offers")}
     consent = "full" if form.get("offers") else "earn_only"
     principal = till_service.principal_for(cashier)
-    try:
-        if not form.get("agree"):
-            raise InvalidInput("the customer must agree to the program's terms",
-                               field="agree")
-        view, created = member_registration.register(
-            runtime, principal.tenant_id,
-            Registration(phone=values["phone"], first_name=values["first_name"] or None,
-                         consent=consent),
-            store_id=principal.store_id, terminal_id=principal.terminal_id)
-    except RegularsError as exc:
-        reader = reader_of(runtime, request, cashier)
-        return _find_page(request, runtime, cashier, errors=errors_of(exc, reader),
+    reader = reader_of(runtime, request, cashier)
+    errors = _registration_problems(runtime, principal.tenant_id, values, form, reader)
+    if not errors:
+        try:
+            view, created = member_registration.register(
+                runtime, principal.tenant_id,
+                Registration(phone=values["phone"], first_name=values["first_name"] or None,
+                             consent=consent, referral_code=values["referral_code"] or None),
+                store_id=principal.store_id, terminal_id=principal.terminal_id)
+        except RegularsError as exc:
+            errors = errors_of(exc, reader)
+    if errors:
+        return _find_page(request, runtime, cashier, errors=errors,
                           values={**values, "q": values["phone"]}, offer_register=True,
                           status_code=422)
     flag = "registered" if created else "known"
-    return RedirectResponse(f"/terminal/sale?member={view['id']}&{flag}=1", status_code=303)
+    referral = view.get("referral") or {}
+    note = "" if not values["referral_code"] else \
+        "&referral=" + ("linked" if referral.get("linked") else "refused")
+    return RedirectResponse(f"/terminal/sale?member={view['id']}&{flag}=1{note}",
+                            status_code=303)
+
+
+def _registration_problems(runtime: RuntimeDep, tenant_id: int, values: dict[str, str],
+                           form: FormData, reader: Reader) -> dict[str, str]:
+    """The wrong fields of the registration form that can be told before registering, all
+    at once: the phone, the terms not agreed to, an invitation code that is nobody's."""
+    errors: dict[str, str] = {}
+    try:
+        till_service.check_phone(runtime, tenant_id, values["phone"])
+    except InvalidInput as exc:
+        errors.update(errors_of(exc, reader))
+    if not form.get("agree"):
+        errors["agree"] = reader.gettext("the customer must agree to the program's terms")
+    code = values["referral_code"]
+    if code and till_service.referral_code_owner(runtime, tenant_id, code) is None:
+        errors["referral_code"] = reader.gettext("no member has this invitation code")
+    return errors
 
 
 # Selling ---------------------------------------------------------------------------------
 
 def _sale_page(request: Request, runtime: RuntimeDep, cashier: WebSession, basket: Basket,
-               *, notice: str = "", status_code: int = 200) -> Response:
+               *, notice: str = "", referral: str = "", status_code: int = 200) -> Response:
     member = (till_service.member(runtime, cashier, basket.member_id)
               if basket.member_id is not None else None)
     return render(request, "terminal/sale.html", reader_of(runtime, request, cashier),
                   status_code=status_code, member=member, basket=basket,
-                  errors=basket.errors, notice=notice)
+                  errors=basket.errors, notice=notice, referral=referral)
 
 
 @router.get("/sale")
 def sale_page(request: Request, runtime: RuntimeDep, cashier: CashierSession,
-              member: int | None = None, registered: int = 0, known: int = 0) -> Response:
+              member: int | None = None, registered: int = 0, known: int = 0,
+              referral: str = "") -> Response:
     receipt_no, key = _new_ids()
     basket = Basket(rows=[{"price": "", "name": "", "category": "", "qty": "1"}],
                     member_id=member, points_text="0", otp_code="", receipt_no=receipt_no,
                     key=key)
     notice = "registered" if registered else "known" if known else ""
-    return _sale_page(request, runtime, cashier, basket, notice=notice)
+    return _sale_page(request, runtime, cashier, basket, notice=notice,
+                      referral=referral if referral in ("linked", "refused") else "")
 
 
 @router.post("/quote")
@@ -206,7 +241,7 @@ def quote(request: Request, runtime: RuntimeDep, cashier: CashierSession,
             answer = checkout.quote(runtime, till_service.principal_for(cashier),
                                     _sale(basket))
         except RegularsError as exc:
-            errors = errors_of(exc, reader)
+            errors = _form_errors(exc, reader)
     return render(request, "terminal/_quote.html", reader, quote=answer, errors=errors)
 
 
@@ -241,7 +276,7 @@ def commit(request: Request, runtime: RuntimeDep, cashier: CashierSession,
         outcome = checkout_commit.commit(runtime, till_service.principal_for(cashier), request_,
                                          key=basket.key, payload=_payload(basket))
     except RegularsError as exc:
-        basket.errors = errors_of(exc, reader)
+        basket.errors = _form_errors(exc, reader)
         status = exc.status if exc.status in (404, 409, 422, 429) else 422
         return _sale_page(request, runtime, cashier, basket, status_code=status)
     receipt_pk = outcome.body["receipt"]["id"]

@@ -1,0 +1,65 @@
+"""``/v1/admin/staff/{id}``: an owner's key gives a staff member a set-password link (shown in
+that answer only), changes their role, or removes them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+
+from regulars import errors
+from regulars.api.deps import Owner, PathId, RuntimeDep
+from regulars.api.errors_doc import responses
+from regulars.api.schemas import Strict
+from regulars.services import staff_access
+from regulars.services.runtime import Runtime
+
+router = APIRouter(prefix="/v1/admin/staff", tags=["admin"])
+
+
+class RolePatch(Strict):
+    role: Literal["owner", "marketer", "analyst", "cashier"]
+
+
+class InvitationOut(BaseModel):
+    staff_id: int
+    url: str
+    expires_at: str
+
+
+def public_base(request: Request, rt: Runtime) -> str:
+    """Where links point: ``REGULARS_PUBLIC_URL`` when set, else this request's address."""
+    return str(rt.settings.public_url or request.base_url)
+
+
+@router.post("/{staff_id}/invitation", status_code=201, response_model=InvitationOut,
+             responses=responses(errors.NotFound, errors.InvalidInput))
+def invite(staff_id: PathId, request: Request, owner: Owner,
+           rt: RuntimeDep) -> InvitationOut:
+    """A link with which an owner, marketer or analyst sets their console password: it works
+    once, for 72 hours, and replaces their earlier links. The link is in this answer only
+    (only a hash of it is stored). A cashier (422 on ``role``) uses a PIN instead."""
+    made = staff_access.invite(rt, owner.tenant_id, staff_id)
+    return InvitationOut(staff_id=made.staff_id, url=made.url(public_base(request, rt)),
+                         expires_at=made.expires_at.isoformat())
+
+
+@router.patch("/{staff_id}", status_code=204, responses=responses(
+    errors.NotFound, errors.InvalidInput, errors.Conflict))
+def change_role(staff_id: PathId, body: RolePatch, owner: Owner,
+                rt: RuntimeDep) -> Response:
+    """Give the staff member another role (at once, in their open sessions too). The
+    business's last active owner stays an owner (409 on ``role``)."""
+    staff_access.change_role(rt, owner.tenant_id, staff_id, body.role)
+    return Response(status_code=204)
+
+
+@router.delete("/{staff_id}", status_code=204, responses=responses(errors.NotFound,
+                                                                   errors.Conflict))
+def remove(staff_id: PathId, owner: Owner, rt: RuntimeDep) -> Response:
+    """Take the staff member's access away: no more sign-in, every session ends now. The
+    business's last active owner stays (409)."""
+    staff_access.remove(rt, owner.tenant_id, staff_id, by_staff_id=None)
+    return Response(status_code=204)
+
