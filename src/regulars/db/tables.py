@@ -386,7 +386,10 @@ idempotency = Table(
     Column("request_hash", String(64), nullable=False),
     Column("response", JSON, nullable=True),
     _ts("created_at"),
-    UniqueConstraint("tenant_id", "scope", "key"),
+    # The till that sent the key (0: no till, e.g. an owner key). Tills number their requests
+    # each on their own, so a key is one till's (0012): never another till's answer.
+    Column("terminal_id", Id, nullable=False, server_default="0"),
+    UniqueConstraint("tenant_id", "scope", "terminal_id", "key"),
 )
 
 promotions = Table(
