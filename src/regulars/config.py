@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     collector's permanent generation (``gc.freeze``): a full collection then scans only what
     requests created since, instead of every module, schema and table the process loaded,
     which paused all of the process's requests at once for tens of milliseconds."""
+    max_body_bytes: int = 1_048_576
+    """The largest request body a process reads (larger ones answer 413 before they are
+    read); every free-text field has its own, smaller limit besides."""
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from regulars.api import admin, coupons, events, openapi, pos, promotions, segments
+from regulars.api.body_limit import BodyLimit, Scope
 from regulars.errors import InvalidInput, RegularsError, TooManyAttempts, Unavailable
 from regulars.services import readiness
 from regulars.services.runtime import Runtime, open_runtime
@@ -49,6 +50,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(events.router)
 
     pages.mount(app)
+    app.add_middleware(BodyLimit, limit_of=_max_body_bytes)
 
     @app.get("/v1/health", tags=["meta"])
     def health() -> dict[str, str]:
@@ -115,3 +117,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
     return app
 
+
+def _max_body_bytes(scope: Scope) -> int:
+    """The runtime's cap (read per request: a server process opens its runtime at start-up)."""
+    return int(scope["app"].state.runtime.settings.max_body_bytes)
