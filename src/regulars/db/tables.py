@@ -119,7 +119,8 @@ staff = Table(
     Column("password_hash", String(200), nullable=True),
     Column("pin_hash", String(200), nullable=True),
     Column("locale", String(20), nullable=True),
-    # Wrong passwords or PINs in a row, and when the fifth one locked the account for a while.
+    # Unused since sign-ins are throttled by client and account instead of locking the
+    # account (services.throttle); kept until a migration drops them.
     Column("sign_in_attempts", Integer, nullable=False, server_default="0"),
     _ts("locked_since", nullable=True),
     UniqueConstraint("tenant_id", "email"),

@@ -14,6 +14,7 @@ from regulars.config import Settings
 from regulars.db.engine import Database
 from regulars.db.migrate import upgrade
 from regulars.services.messaging import Sender, sender_from
+from regulars.services.throttle import Throttle
 
 Clock = Callable[[], datetime]
 
@@ -28,6 +29,8 @@ class Runtime:
     clock: Clock = system_clock
     settings: Settings = field(default_factory=Settings)
     sender: Sender | None = None
+    throttle: Throttle = field(default_factory=Throttle)
+    """Failed sign-ins and API keys counted in this process (see services.throttle)."""
 
     def sms(self) -> Sender:
         """The sender of text messages (built from the settings on first use)."""
