@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     """The address people open Regulars at (e.g. ``https://loyalty.example.com``), for the
     links Regulars hands out: staff invitations. Unset: the address of the request (and
     ``http://<host>:<port>`` for the command line)."""
+    max_body_bytes: int = 1_048_576
+    """The largest request body a process reads (larger ones answer 413 before they are
+    read); every free-text field has its own, smaller limit besides."""
+    api_auth_failures_free: int = 10
+    """Wrong API keys one client may send before each further one waits, twice as long as
+    the last (1 s up to 5 minutes; 429 with Retry-After meanwhile)."""
     host: str = "127.0.0.1"
     port: int = 8000
 

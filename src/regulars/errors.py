@@ -13,6 +13,7 @@ translates each family to one HTTP status in one place, the CLI to exit code 2.
     ├── Forbidden               403  a key or role that may not do this
     ├── TooManyAttempts         429  too many wrong coupon codes from one till, or one-time
     │                                codes asked for one number or till (Retry-After)
+    ├── PayloadTooLarge         413  a request body past the configured cap
     ├── Unavailable             503  the database could not serve the request just now
     │                                (unreachable, locked past the timeout, a deadlock
     │                                chosen as victim): nothing was written (Retry-After)
@@ -126,6 +127,13 @@ class TooManyAttempts(RegularsError):
                  field: str | None = None, params: dict[str, object] | None = None) -> None:
         super().__init__(detail, field=field, params=params)
         self.retry_after_seconds = retry_after_seconds
+
+
+class PayloadTooLarge(RegularsError):
+    """A request body larger than ``REGULARS_MAX_BODY_BYTES``: nothing was read past it."""
+
+    code = "payload_too_large"
+    status = 413
 
 
 class Unavailable(RegularsError):

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import FakeClock, Shop
+from tests.conftest import Shop
 
 PHONE = "+7 800 775-01-11"
 
 
-def test_a_birthday_in_the_future_is_refused_everywhere(client: TestClient, shop: Shop,
-                                                        clock: FakeClock) -> None:
+def test_a_birthday_in_the_future_is_refused_everywhere(client: TestClient, shop: Shop) -> None:
     # 2026-03-02 10:00 UTC is 13:00 in Moscow, the shop's zone: tomorrow is 2026-03-03.
     for path, headers in (("/v1/pos/members", shop.till()), ("/v1/admin/members", shop.owner)):
         for day in ("2026-03-03", "2099-01-01", "1899-12-31"):

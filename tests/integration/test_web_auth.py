@@ -1,5 +1,7 @@
-"""Staff sign-in: passwords and PINs lock after five wrong ones in a row, also when the
-guesses arrive together; sessions end when they should."""
+"""Staff sign-in: wrong passwords and PINs make the next attempt wait longer and longer, by
+client and by account, also when the guesses arrive together — without a lock an attacker can
+set on the real person, and with the same answers for a known and an unknown e-mail; sessions
+end when they should."""
 
 from __future__ import annotations
 
@@ -20,18 +22,55 @@ def _owner(rt: Runtime, shop: Shop) -> int:
     return int(staff["id"])
 
 
-def test_five_wrong_passwords_lock_even_the_right_one(rt: Runtime, shop: Shop,
-                                                      clock: FakeClock) -> None:
+def test_wrong_passwords_make_the_next_attempt_wait_longer_each_time(
+        rt: Runtime, shop: Shop, clock: FakeClock) -> None:
     _owner(rt, shop)
     for _ in range(5):
         with pytest.raises(Unauthorized):
-            web_auth.staff_sign_in(rt, email="ann@example.com", password="wrong guess")
-    with pytest.raises(TooManyAttempts) as locked:
-        web_auth.staff_sign_in(rt, email="ann@example.com", password="right password")
-    assert locked.value.field == "password" and locked.value.retry_after_seconds == 900
-    clock.advance(minutes=15)
-    session = web_auth.staff_sign_in(rt, email="ANN@example.com", password="right password")
+            web_auth.staff_sign_in(rt, email="ann@example.com", password="wrong guess",
+                                   client="203.0.113.9")
+    waits = []
+    for _ in range(4):
+        with pytest.raises(TooManyAttempts) as waiting:
+            web_auth.staff_sign_in(rt, email="ann@example.com", password="right password",
+                                   client="203.0.113.9")
+        assert waiting.value.field == "password"
+        waits.append(waiting.value.retry_after_seconds)
+        clock.advance(seconds=waiting.value.retry_after_seconds)
+        with pytest.raises(Unauthorized):
+            web_auth.staff_sign_in(rt, email="ann@example.com", password="wrong guess",
+                                   client="203.0.113.9")
+    assert waits == [1, 2, 4, 8]
+    clock.advance(seconds=16)
+    session = web_auth.staff_sign_in(rt, email="ANN@example.com", password="right password",
+                                     client="203.0.113.9")
     assert web_auth.resolve(rt, session.token) is not None
+
+
+def test_an_attacker_cannot_lock_the_real_person_out(rt: Runtime, shop: Shop) -> None:
+    _owner(rt, shop)
+    for i in range(12):
+        with pytest.raises((Unauthorized, TooManyAttempts)):
+            web_auth.staff_sign_in(rt, email="ann@example.com", password=f"guess {i}",
+                                   client="198.51.100.7")
+    session = web_auth.staff_sign_in(rt, email="ann@example.com", password="right password",
+                                     client="192.0.2.20")
+    assert web_auth.resolve(rt, session.token) is not None
+
+
+def test_a_known_and_an_unknown_email_answer_alike(rt: Runtime, shop: Shop) -> None:
+    _owner(rt, shop)
+    answers: dict[str, list[tuple[str, str, int]]] = {}
+    for email in ("ann@example.com", "nobody@example.com"):
+        for _ in range(7):
+            try:
+                web_auth.staff_sign_in(rt, email=email, password="wrong guess",
+                                       client=f"client of {email}")
+            except (Unauthorized, TooManyAttempts) as exc:
+                answers.setdefault(email, []).append(
+                    (exc.code, exc.detail, getattr(exc, "retry_after_seconds", 0)))
+    assert answers["ann@example.com"] == answers["nobody@example.com"]
+    assert answers["ann@example.com"][0] == ("unauthorized", "wrong e-mail or password", 0)
 
 
 def test_a_right_password_clears_the_count(rt: Runtime, shop: Shop) -> None:
@@ -48,7 +87,7 @@ def test_parallel_pin_guesses_get_five_tries_in_all(rt: Runtime, shop: Shop) -> 
     till = web_auth.resolve(rt, web_auth.pair_till(rt, shop.till_keys[0]).token)
     assert till is not None
     results = run_together(12, lambda i: web_auth.cashier_sign_in(
-        rt, till, staff_id=staff_id, pin=f"{1000 + i}"))
+        rt, till, staff_id=staff_id, pin=f"{1000 + i}", client="203.0.113.9"))
     assert sum(isinstance(r, Unauthorized) for r in results) == 5
     assert sum(isinstance(r, TooManyAttempts) for r in results) == 7
 

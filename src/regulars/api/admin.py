@@ -3,9 +3,9 @@ program, members and receipts."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from regulars import errors
 from regulars.api.deps import IdempotencyKey, Offset, Owner, PathId, QueryId, RuntimeDep
@@ -143,9 +143,11 @@ def register(body: MemberIn, owner: Owner, rt: RuntimeDep, response: Response) -
 
 
 @router.get("/members")
-def search_members(owner: Owner, rt: RuntimeDep, q: str | None = None, limit: int = 50,
+def search_members(owner: Owner, rt: RuntimeDep,
+                   q: Annotated[str | None, Query(max_length=200)] = None, limit: int = 50,
                    offset: Offset = 0) -> list[dict[str, Any]]:
-    """Search by phone (any format), card, or part of a name."""
+    """Search by phone (any format), card, or part of a name (``%`` and ``_`` are letters,
+    not wildcards)."""
     if not 1 <= limit <= 500 or offset < 0:
         raise errors.InvalidInput("limit must lie between 1 and 500", field="limit")
     return members.search(rt, owner.tenant_id, text=q, limit=limit, offset=offset)

@@ -23,6 +23,7 @@ from regulars.api import (
     segments,
     staff_access,
 )
+from regulars.api.body_limit import BodyLimit, Scope
 from regulars.errors import InvalidInput, RegularsError, TooManyAttempts, Unavailable
 from regulars.services import readiness
 from regulars.services.runtime import Runtime, open_runtime
@@ -47,6 +48,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     pages.mount(app)
     app.include_router(_meta)
+    app.add_middleware(BodyLimit, limit_of=_max_body_bytes)
 
     app.add_exception_handler(RegularsError, _regulars_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
@@ -135,3 +137,8 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
     return JSONResponse({"error": "invalid_input",
                          "detail": f"{first['field']}: {first['reason']}",
                          "field": first["field"], "errors": errors}, status_code=422)
+
+
+def _max_body_bytes(scope: Scope) -> int:
+    """The runtime's cap (read per request: a server process opens its runtime at start-up)."""
+    return int(scope["app"].state.runtime.settings.max_body_bytes)

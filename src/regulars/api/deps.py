@@ -14,7 +14,8 @@ from fastapi import Depends, Header, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from regulars.api.schemas import MAX_ID
-from regulars.errors import Forbidden, InvalidInput
+from regulars.errors import Forbidden, InvalidInput, TooManyAttempts, Unauthorized
+from regulars.services import throttle
 from regulars.services.auth import Principal, authenticate, remembered
 from regulars.services.runtime import Runtime
 
@@ -27,15 +28,27 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def get_principal(runtime: RuntimeDep,
+async def get_principal(request: Request, runtime: RuntimeDep,
                         authorization: Annotated[str | None, Header()] = None) -> Principal:
+    """The key's principal. A client whose keys failed too often gets 429 (Retry-After)
+    without its key being looked at, until its delay has run (services.throttle)."""
     token = None
     if authorization and authorization.lower().startswith("bearer "):
         token = authorization[7:].strip()
     found = remembered(runtime, token)
     if found is not None:
         return found
-    return await run_in_threadpool(authenticate, runtime, token)
+    keys = {"api:" + (request.client.host if request.client else ""):
+            throttle.api_client(runtime.settings.api_auth_failures_free)}
+    wait = runtime.throttle.wait_seconds(keys, runtime.now())
+    if wait:
+        raise TooManyAttempts("too many requests with a wrong key; try again in %(seconds)s "
+                              "seconds", retry_after_seconds=wait, params={"seconds": wait})
+    try:
+        return await run_in_threadpool(authenticate, runtime, token)
+    except Unauthorized:
+        runtime.throttle.take(keys, runtime.now())
+        raise
 
 
 async def get_till(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:

@@ -11,8 +11,10 @@ from regulars.api.openapi import ERROR_CONTENT
 def responses(*kinds: type[errors.RegularsError]) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route: each status with the error codes it may carry."""
     by_status: dict[int, list[str]] = {}
-    every: tuple[type[errors.RegularsError], ...] = (errors.Unauthorized, errors.Forbidden,
-                                                     errors.Unavailable, *kinds)
+    every: tuple[type[errors.RegularsError], ...] = (
+        errors.Unauthorized, errors.Forbidden, errors.Unavailable,
+        errors.TooManyAttempts,  # wrong keys from one client (api.deps)
+        *kinds)
     for kind in every:
         by_status.setdefault(kind.status, []).append(kind.code)
     return {status: {"description": "error: " + ", ".join(sorted(set(codes))),

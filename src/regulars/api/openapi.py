@@ -52,6 +52,9 @@ def document(app: FastAPI) -> dict[str, Any]:
                           routes=app.routes)
         doc.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
         for operation in _operations(doc):
+            if "requestBody" in operation:  # api.body_limit answers before the route
+                operation.setdefault("responses", {})["413"] = {
+                    "description": "error: payload_too_large", "content": ERROR_CONTENT}
             for response in operation.get("responses", {}).values():
                 if _is_fastapi_error(response):
                     response["content"] = ERROR_CONTENT

@@ -209,7 +209,7 @@ class PromotionIn(Strict):
     """A promotion, whole: creating one saves version 1, changing it saves the next."""
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    condition: Annotated[str, Field(min_length=1)] = Field(
+    condition: Annotated[str, Field(min_length=1, max_length=2000)] = Field(
         default="true", description="CEL over basket, member, store and time; at most 2000 "
                                     "characters")
     effects: Annotated[list[EffectIn], Field(min_length=1, max_length=10)]

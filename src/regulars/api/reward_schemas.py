@@ -3,11 +3,11 @@ rules, and posted events. Strict pydantic models, as in :mod:`regulars.api.schem
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from regulars.api.schemas import MemberRefIn, Strict
+from regulars.api.schemas import MemberRefIn, SmallJson, Strict
 from regulars.domain.rewards import (
     EventRule,
     FixedReward,
@@ -91,4 +91,4 @@ class EventIn(Strict):
     event_id: Annotated[str, Field(min_length=1, max_length=150)]
     member: MemberRefIn
     type: Annotated[str, Field(min_length=1, max_length=64)]
-    data: dict[str, Any] = {}
+    data: SmallJson = {}

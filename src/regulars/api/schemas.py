@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from regulars.domain.quote import QUANTITY_SCALE, BasketLine
 from regulars.services.member_registration import Registration
@@ -34,6 +35,19 @@ def _from_iso(kind: type[date] | type[datetime]) -> Any:
 
     return BeforeValidator(parse)
 
+
+MAX_FREE_JSON_CHARS = 4000
+
+
+def _small_json(value: dict[str, Any]) -> dict[str, Any]:
+    """Free-form JSON (a profile, an event's data) is stored as it came: it gets a limit of its
+    own, like every free-text field, well below the body cap."""
+    if len(json.dumps(value, default=str)) > MAX_FREE_JSON_CHARS:
+        raise ValueError(f"at most {MAX_FREE_JSON_CHARS} characters of JSON")
+    return value
+
+
+SmallJson = Annotated[dict[str, Any], AfterValidator(_small_json)]
 
 IsoDateTime = Annotated[datetime, _from_iso(datetime)]
 IsoDate = Annotated[date, _from_iso(date)]
@@ -155,8 +169,8 @@ class MemberIn(Strict):
     last_name: Annotated[str, Field(max_length=100)] | None = None
     email: Annotated[str, Field(max_length=254)] | None = None
     birthday: IsoDate | None = None
-    consent: str = "full"
-    profile: dict[str, Any] | None = None
+    consent: Annotated[str, Field(max_length=20)] = "full"
+    profile: SmallJson | None = None
     referrer_id: Id | None = None
     referral_code: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
         default=None, description="the inviting member's code (give this or referrer_id)")
@@ -173,8 +187,8 @@ class MemberPatch(Strict):
     last_name: Annotated[str, Field(max_length=100)] | None = None
     email: Annotated[str, Field(max_length=254)] | None = None
     birthday: IsoDate | None = None
-    consent: str | None = None
-    profile: dict[str, Any] | None = None
+    consent: Annotated[str, Field(max_length=20)] | None = None
+    profile: SmallJson | None = None
 
 
 class CardIn(Strict):
@@ -205,7 +219,7 @@ class TerminalIn(Strict):
 class StaffIn(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     email: Annotated[str, Field(max_length=254)] | None = None
-    role: str
+    role: Annotated[str, Field(max_length=20)]
     store_id: Id | None = None
 
 

@@ -1,6 +1,9 @@
 """Idempotency keys: claiming one (the first request wins, later ones get its answer), the
 commit's claim together with the till's earlier receipt of the same number, and storing the
 answer once it is known.
+
+A key belongs to its sender: the tenant, the scope and the till (``terminal_id``, :data:`NO_TILL`
+for a caller that is no till). Two tills sending the same key are two requests.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from regulars.db.receipts import receipt_by_number, set_receipt_response
 from regulars.db.tables import idempotency, receipts
 
+NO_TILL = 0  # the terminal_id of keys sent by an owner key or the console
+
 
 @dataclass(frozen=True, kw_only=True)
 class Claim:
@@ -27,14 +32,14 @@ class Claim:
     response: dict[str, Any] | None = None
 
 
-def claim_key(conn: Connection, *, tenant_id: int, scope: str, key: str, request_hash: str,
-              now: datetime) -> Claim:
+def claim_key(conn: Connection, *, tenant_id: int, scope: str, terminal_id: int, key: str,
+              request_hash: str, now: datetime) -> Claim:
     """Insert the key, or report the request that holds it.
 
     On PostgreSQL a concurrent holder makes this wait for its transaction; on SQLite writers
     are serialised by ``BEGIN IMMEDIATE``. Either way the answer is final when it returns.
     """
-    values = {"tenant_id": tenant_id, "scope": scope, "key": key,
+    values = {"tenant_id": tenant_id, "scope": scope, "terminal_id": terminal_id, "key": key,
               "request_hash": request_hash, "created_at": now}
     dialect = conn.dialect.name
     stmt: Any
@@ -46,14 +51,14 @@ def claim_key(conn: Connection, *, tenant_id: int, scope: str, key: str, request
         return Claim(fresh=True)
     row = conn.execute(select(idempotency.c.request_hash, idempotency.c.response).where(
         idempotency.c.tenant_id == tenant_id, idempotency.c.scope == scope,
-        idempotency.c.key == key)).one()
+        idempotency.c.terminal_id == terminal_id, idempotency.c.key == key)).one()
     return Claim(fresh=False, request_hash=row.request_hash, response=row.response)
 
 
 _CLAIM_COMMIT_PG = text("""
 WITH claimed AS (
-    INSERT INTO idempotency (tenant_id, scope, key, request_hash, created_at)
-    VALUES (:tenant_id, 'commit', :key, :request_hash, :created_at)
+    INSERT INTO idempotency (tenant_id, scope, terminal_id, key, request_hash, created_at)
+    VALUES (:tenant_id, 'commit', :terminal_id, :key, :request_hash, :created_at)
     ON CONFLICT DO NOTHING
     RETURNING id
 )
@@ -77,7 +82,7 @@ class EarlierReceipt:
 def claim_commit(conn: Connection, *, tenant_id: int, key: str, request_hash: str,
                  now: datetime, terminal_id: int, receipt_no: str
                  ) -> tuple[Claim, EarlierReceipt | None]:
-    """:func:`claim_key` in scope ``commit`` and, for a fresh claim, the till's receipt with
+    """:func:`claim_key` in scope ``commit`` for the till and, for a fresh claim, its receipt with
     this number if one exists (one round trip on PostgreSQL).
 
     The receipt is read from the statement's snapshot: one committed by a concurrent request
@@ -85,8 +90,8 @@ def claim_commit(conn: Connection, *, tenant_id: int, key: str, request_hash: st
     number, which the caller answers as a replay.
     """
     if conn.dialect.name != "postgresql":
-        claim = claim_key(conn, tenant_id=tenant_id, scope="commit", key=key,
-                          request_hash=request_hash, now=now)
+        claim = claim_key(conn, tenant_id=tenant_id, scope="commit", terminal_id=terminal_id,
+                          key=key, request_hash=request_hash, now=now)
         if not claim.fresh:
             return claim, None
         found = receipt_by_number(conn, tenant_id, terminal_id, receipt_no)
@@ -97,17 +102,18 @@ def claim_commit(conn: Connection, *, tenant_id: int, key: str, request_hash: st
         "terminal_id": terminal_id, "receipt_no": receipt_no}).one()
     if not row.fresh:
         # The holder's row, read by a statement of its own: this one's snapshot predates it.
-        return claim_key(conn, tenant_id=tenant_id, scope="commit", key=key,
-                         request_hash=request_hash, now=now), None
+        return claim_key(conn, tenant_id=tenant_id, scope="commit", terminal_id=terminal_id,
+                         key=key, request_hash=request_hash, now=now), None
     earlier = (EarlierReceipt(request_hash=row.request_hash, response=row.response)
                if row.request_hash is not None else None)
     return Claim(fresh=True), earlier
 
 
-def store_response(conn: Connection, *, tenant_id: int, scope: str, key: str,
-                   response: dict[str, Any]) -> None:
+def store_response(conn: Connection, *, tenant_id: int, scope: str, terminal_id: int,
+                   key: str, response: dict[str, Any]) -> None:
     conn.execute(update(idempotency).where(
         idempotency.c.tenant_id == tenant_id, idempotency.c.scope == scope,
+        idempotency.c.terminal_id == terminal_id,
         idempotency.c.key == key).values(response=response))
 
 
@@ -118,18 +124,20 @@ WITH on_receipt AS (
     RETURNING 1
 )
 UPDATE idempotency SET response = CAST(:response AS json)
-WHERE tenant_id = :tenant_id AND scope = :scope AND key = :key
+WHERE tenant_id = :tenant_id AND scope = :scope AND terminal_id = :terminal_id AND key = :key
 """)
 
 
-def store_responses(conn: Connection, *, tenant_id: int, scope: str, key: str,
-                    receipt_id: int, response: dict[str, Any]) -> None:
+def store_responses(conn: Connection, *, tenant_id: int, scope: str, terminal_id: int,
+                    key: str, receipt_id: int, response: dict[str, Any]) -> None:
     """:func:`set_receipt_response` and :func:`store_response` with the same answer; one
     round trip on PostgreSQL."""
     if conn.dialect.name != "postgresql":
         set_receipt_response(conn, tenant_id, receipt_id, response)
-        store_response(conn, tenant_id=tenant_id, scope=scope, key=key, response=response)
+        store_response(conn, tenant_id=tenant_id, scope=scope, terminal_id=terminal_id,
+                       key=key, response=response)
         return
-    conn.execute(_STORE_RESPONSES_PG, {"tenant_id": tenant_id, "scope": scope, "key": key,
+    conn.execute(_STORE_RESPONSES_PG, {"tenant_id": tenant_id, "scope": scope,
+                                       "terminal_id": terminal_id, "key": key,
                                        "receipt_id": receipt_id,
                                        "response": json.dumps(response)})

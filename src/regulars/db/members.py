@@ -135,12 +135,17 @@ def search_members(conn: Connection, tenant_id: int, *, text: str | None, limit:
     query = _member_select().where(members.c.tenant_id == tenant_id,
                                    members.c.status == "active")
     if text:
-        pattern = f"%{text.lower()}%"
-        query = query.where(or_(func.lower(members.c.first_name).like(pattern),
-                                func.lower(members.c.last_name).like(pattern),
-                                members.c.phone.like(f"%{text}%")))
+        pattern = f"%{_like_literal(text.lower())}%"
+        query = query.where(or_(func.lower(members.c.first_name).like(pattern, escape="\\"),
+                                func.lower(members.c.last_name).like(pattern, escape="\\"),
+                                members.c.phone.like(f"%{_like_literal(text)}%", escape="\\")))
     rows = conn.execute(query.order_by(members.c.id).limit(limit).offset(offset))
     return [_row(r) for r in rows]
+
+
+def _like_literal(text: str) -> str:
+    """``text`` matched as itself by LIKE ... ESCAPE '\\': ``%`` and ``_`` are no wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def count_members(conn: Connection, tenant_id: int) -> int:

@@ -120,7 +120,8 @@ staff = Table(
     Column("password_hash", String(200), nullable=True),
     Column("pin_hash", String(200), nullable=True),
     Column("locale", String(20), nullable=True),
-    # Wrong passwords or PINs in a row, and when the fifth one locked the account for a while.
+    # Unused since sign-ins are throttled by client and account instead of locking the
+    # account (services.throttle); kept until a migration drops them.
     Column("sign_in_attempts", Integer, nullable=False, server_default="0"),
     _ts("locked_since", nullable=True),
     UniqueConstraint("tenant_id", "email"),
@@ -387,7 +388,10 @@ idempotency = Table(
     Column("request_hash", String(64), nullable=False),
     Column("response", JSON, nullable=True),
     _ts("created_at"),
-    UniqueConstraint("tenant_id", "scope", "key"),
+    # The till that sent the key (0: no till, e.g. an owner key). Tills number their requests
+    # each on their own, so a key is one till's (0013): never another till's answer.
+    Column("terminal_id", Id, nullable=False, server_default="0"),
+    UniqueConstraint("tenant_id", "scope", "terminal_id", "key"),
 )
 
 promotions = Table(

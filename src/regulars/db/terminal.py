@@ -16,10 +16,10 @@ from regulars.db.tables import idempotency, receipts
 
 def commit_seen(conn: Connection, tenant_id: int, *, key: str, terminal_id: int,
                 receipt_no: str) -> bool:
-    """Whether a commit with this Idempotency-Key, or this till's receipt number, exists."""
+    """Whether this till's commit with this Idempotency-Key, or its receipt number, exists."""
     by_key = conn.execute(select(idempotency.c.id).where(
         idempotency.c.tenant_id == tenant_id, idempotency.c.scope == "commit",
-        idempotency.c.key == key)).first()
+        idempotency.c.terminal_id == terminal_id, idempotency.c.key == key)).first()
     if by_key is not None:
         return True
     by_number = conn.execute(select(receipts.c.id).where(

@@ -7,10 +7,10 @@ credential: a session by its token hash, and staff by e-mail at sign-in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from regulars.db.tables import members, otp_codes, staff, terminals, web_sessions
 
@@ -111,32 +111,6 @@ def set_member_locale(conn: Connection, tenant_id: int, member_id: int,
                       locale: str | None) -> None:
     conn.execute(update(members).where(members.c.tenant_id == tenant_id,
                                        members.c.id == member_id).values(locale=locale))
-
-
-def take_sign_in_attempt(conn: Connection, tenant_id: int, staff_id: int, *, now: datetime,
-                         max_attempts: int, lock: timedelta) -> bool:
-    """Count one password or PIN attempt for a staff member, unless ``max_attempts`` wrong
-    ones in a row locked them less than ``lock`` ago. Conditional updates only, so parallel
-    guesses cannot get past the cap."""
-    s = staff
-    mine = (s.c.tenant_id == tenant_id) & (s.c.id == staff_id)
-    taken = conn.execute(update(s).where(mine, s.c.sign_in_attempts < max_attempts).values(
-        sign_in_attempts=s.c.sign_in_attempts + 1,
-        locked_since=case((s.c.sign_in_attempts + 1 >= max_attempts,
-                           bindparam("now", now, type_=s.c.locked_since.type)),
-                          else_=s.c.locked_since))).rowcount
-    if taken == 1:
-        return True
-    # A lock that has run out starts a new round, with this attempt as its first.
-    return conn.execute(update(s).where(
-        mine, s.c.sign_in_attempts >= max_attempts, s.c.locked_since <= now - lock)
-        .values(sign_in_attempts=1, locked_since=None)).rowcount == 1
-
-
-def clear_sign_in_attempts(conn: Connection, tenant_id: int, staff_id: int) -> None:
-    conn.execute(update(staff).where(staff.c.tenant_id == tenant_id, staff.c.id == staff_id,
-                                     staff.c.sign_in_attempts > 0)
-                 .values(sign_in_attempts=0, locked_since=None))
 
 
 def member_locale(conn: Connection, tenant_id: int, member_id: int) -> str | None:

@@ -85,12 +85,16 @@ def refund(rt: Runtime, principal: Principal, receipt_id: int,
     ``void`` cancels the whole receipt within the program's void window. See
     :func:`regulars.services.refunds.refund_receipt` for the failure modes."""
     principal.require("till")
+    assert principal.terminal_id is not None
     now = rt.now()
+    # The ledger's entry keys name the till too: two tills refunding one receipt with the
+    # same Idempotency-Key are two refunds.
+    entry_key = f"t{principal.terminal_id}:{key}"
     with rt.db.write() as conn:
         return run_once(conn, tenant_id=principal.tenant_id, scope="void" if void else "refund",
-                        key=key, payload=payload, now=now,
-                        work=lambda: refund_receipt(conn, principal, receipt_id, lines, key=key,
-                                                    now=now, void=void))
+                        terminal_id=principal.terminal_id, key=key, payload=payload, now=now,
+                        work=lambda: refund_receipt(conn, principal, receipt_id, lines,
+                                                    key=entry_key, now=now, void=void))
 
 
 def receipt(rt: Runtime, principal: Principal, receipt_id: int) -> dict[str, Any]:

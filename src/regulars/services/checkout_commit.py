@@ -151,7 +151,8 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
             if earlier is not None:
                 outcome = _replayed(earlier.request_hash, earlier.response, digest,
                                     receipt=True)
-                idempotency_keys.store_response(conn, tenant_id=tenant.id, scope="commit", key=key,
+                idempotency_keys.store_response(conn, tenant_id=tenant.id, scope="commit",
+                                                terminal_id=principal.terminal_id, key=key,
                                                 response=outcome.body)
                 return outcome
             # Only a new receipt is held to the time limits: a replay answers as the first
@@ -159,7 +160,8 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
             at = _occurred_at(req.occurred_at, now)
             body = _commit(conn, principal, tenant, req, digest=digest, now=now, at=at,
                            code_id=code_id)
-            idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit", key=key,
+            idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
+                                             terminal_id=principal.terminal_id, key=key,
                                              receipt_id=body["receipt"]["id"], response=body)
             return Outcome(body)
     except UniqueViolation:

@@ -1,5 +1,6 @@
 """Keyed writes: the first request with a key does the work and stores its answer; a repeat
-with the same body gets that answer back; the same key with another body is refused."""
+with the same body gets that answer back; the same key with another body is refused. A key is
+its sender's: a till's keys never meet another till's (``terminal_id``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from regulars.db import idempotency_keys
+from regulars.db.idempotency_keys import NO_TILL
 from regulars.errors import IdempotencyMismatch
 
 
@@ -31,21 +33,24 @@ class Outcome:
 
 def run_once(conn: Connection, *, tenant_id: int, scope: str, key: str,
              payload: dict[str, Any], now: datetime,
-             work: Callable[[], dict[str, Any]]) -> Outcome:
-    """Run ``work`` in the caller's transaction unless ``key`` was used in ``scope`` before;
-    a repeat gets the stored answer back, marked ``replayed``.
+             work: Callable[[], dict[str, Any]], terminal_id: int = NO_TILL) -> Outcome:
+    """Run ``work`` in the caller's transaction unless ``key`` was used in ``scope`` by the
+    same sender (the till ``terminal_id``, or a caller that is no till) before; a repeat gets
+    the stored answer back, marked ``replayed``.
 
     Raises :class:`IdempotencyMismatch` when the key was used with a different payload.
     """
     digest = request_hash(payload)
-    claim = idempotency_keys.claim_key(conn, tenant_id=tenant_id, scope=scope, key=key,
+    claim = idempotency_keys.claim_key(conn, tenant_id=tenant_id, scope=scope,
+                                       terminal_id=terminal_id, key=key,
                                        request_hash=digest, now=now)
     if not claim.fresh:
         if claim.request_hash != digest or not isinstance(claim.response, dict):
             raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
         return Outcome(claim.response, replayed=True)
     body = work()
-    idempotency_keys.store_response(conn, tenant_id=tenant_id, scope=scope, key=key, response=body)
+    idempotency_keys.store_response(conn, tenant_id=tenant_id, scope=scope,
+                                    terminal_id=terminal_id, key=key, response=body)
     return Outcome(body)
 
 

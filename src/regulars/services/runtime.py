@@ -16,6 +16,7 @@ from regulars.db.engine import Database, sqlite_path, unavailable_on_error
 from regulars.db.migrate import head, revision_on, upgrade
 from regulars.errors import InvalidInput
 from regulars.services.messaging import Sender, sender_from
+from regulars.services.throttle import Throttle
 
 Clock = Callable[[], datetime]
 
@@ -30,6 +31,8 @@ class Runtime:
     clock: Clock = system_clock
     settings: Settings = field(default_factory=Settings)
     sender: Sender | None = None
+    throttle: Throttle = field(default_factory=Throttle)
+    """Failed sign-ins and API keys counted in this process (see services.throttle)."""
 
     def sms(self) -> Sender:
         """The sender of text messages (built from the settings on first use)."""

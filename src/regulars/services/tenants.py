@@ -205,16 +205,31 @@ def create_staff(rt: Runtime, tenant_id: int, *, name: str, email: str | None, r
 
 
 def list_staff(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
+    """The tenant's staff, without secrets (see :func:`_public_staff`)."""
     with rt.db.read() as conn:
-        return [_jsonable(s) for s in tenancy.list_staff(conn, tenant_id)]
+        return [_public_staff(s) for s in tenancy.list_staff(conn, tenant_id)]
 
 
 def get_staff(rt: Runtime, tenant_id: int, staff_id: int) -> dict[str, Any]:
+    """One staff member without secrets; :class:`NotFound` for another tenant's."""
     with rt.db.read() as conn:
         row = tenancy.get_staff(conn, tenant_id, staff_id)
     if row is None:
         raise NotFound("staff member not found")
-    return _jsonable(row)
+    return _public_staff(row)
+
+
+_PUBLIC_STAFF = ("id", "name", "email", "role", "store_id", "active", "locale", "created_at")
+
+
+def _public_staff(row: dict[str, Any]) -> dict[str, Any]:
+    """A staff row as the API shows it: named fields only, so a column added later (like the
+    password and PIN hashes and the sign-in counters) never leaves the server by default."""
+    public = _jsonable({k: row[k] for k in _PUBLIC_STAFF})
+    public["active"] = bool(row["active"])
+    public["has_password"] = row["password_hash"] is not None
+    public["has_pin"] = row["pin_hash"] is not None
+    return public
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

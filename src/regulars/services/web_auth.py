@@ -1,11 +1,13 @@
 """Who is using the web pages: staff in the console, a paired till and its cashier in the
 terminal, a member on the customer page.
 
-Passwords and PINs are argon2 hashes (argon2-cffi); five wrong ones in a row lock the staff
-member out for 15 minutes, counted by conditional updates. A session is a random 256-bit token in a
-cookie; the database keeps its SHA-256 and a CSRF token that every form and htmx request must
-echo. Sessions end at ``expires_at``, on sign-out, when the staff member is deactivated or
-changes password, when the till is revoked, or when the member is merged away.
+Passwords and PINs are argon2 hashes (argon2-cffi); wrong ones make the next attempt wait,
+longer and longer, by client and by account (:mod:`regulars.services.throttle`): nobody can
+lock a person out, and every failure reads the same whether the e-mail exists or not. A
+session is a random 256-bit token in a cookie; the database keeps its SHA-256 and a CSRF
+token that every form and htmx request must echo. Sessions end at ``expires_at``, on sign-out,
+when the staff member is deactivated or changes password, when the till is revoked, or when
+the member is merged away.
 
 Roles (``PERMISSIONS``): every console page and action names the permission it needs, and
 :func:`require` refuses a role without it.
@@ -25,7 +27,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from regulars.db import tenancy, web
 from regulars.db.web import SessionRow
 from regulars.errors import Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthorized
-from regulars.services import members, otp
+from regulars.services import members, otp, throttle
 from regulars.services.auth import authenticate
 from regulars.services.members import MemberRef
 from regulars.services.runtime import Runtime
@@ -38,8 +40,6 @@ _HASHER = PasswordHasher()
 LIFETIME = {"staff": timedelta(hours=12), "till": timedelta(days=365),
             "cashier": timedelta(hours=12), "member": timedelta(days=30)}
 MIN_PASSWORD = 8
-MAX_ATTEMPTS = 5
-LOCKOUT = timedelta(minutes=15)
 
 
 class Permission(StrEnum):
@@ -94,22 +94,27 @@ def _matches(hashed: str | None, secret: str) -> bool:
         return False
 
 
-def _checked(rt: Runtime, tenant_id: int, staff_id: int, hashed: str | None, secret: str, *,
-             field: str) -> bool:
-    """Whether ``secret`` matches, counting the attempt first (in a transaction of its own, so
-    a wrong one stays counted): after ``MAX_ATTEMPTS`` wrong ones in a row the staff member
-    is locked out for ``LOCKOUT``, whatever they type."""
-    with rt.db.write() as conn:
-        allowed_now = web.take_sign_in_attempt(conn, tenant_id, staff_id, now=rt.now(),
-                                               max_attempts=MAX_ATTEMPTS, lock=LOCKOUT)
-    if not allowed_now:
-        raise TooManyAttempts("too many wrong attempts; try again in 15 minutes",
-                              retry_after_seconds=int(LOCKOUT.total_seconds()), field=field)
-    if not _matches(hashed, secret):
-        return False
-    with rt.db.write() as conn:
-        web.clear_sign_in_attempts(conn, tenant_id, staff_id)
-    return True
+def _attempt(rt: Runtime, *, client: str, account: str, field: str) -> dict[str, throttle.Policy]:
+    """Count a sign-in attempt by ``client`` on ``account`` before its secret is checked (so
+    guesses arriving together share the free attempts); :class:`TooManyAttempts` while a
+    delay runs. The keys, to clear after a right secret."""
+    keys = {f"pair:{client}:{account}": throttle.PAIR, f"client:{client}": throttle.CLIENT,
+            f"account:{account}": throttle.ACCOUNT}
+    wait = rt.throttle.take(keys, rt.now())
+    if wait:
+        raise TooManyAttempts("too many attempts; try again in %(seconds)s seconds",
+                              retry_after_seconds=wait, field=field, params={"seconds": wait})
+    return keys
+
+
+def _signed_in(rt: Runtime, keys: dict[str, throttle.Policy]) -> None:
+    """A right secret: the account's and the pair's counts start again; the client's loses
+    this attempt only (one good account must not clear an address guessing at others)."""
+    for key, policy in keys.items():
+        if key.startswith("client:"):
+            rt.throttle.give_back(key, policy)
+        else:
+            rt.throttle.clear(key)
 
 
 def check_password(password: str, *, field: str = "password") -> None:
@@ -163,11 +168,15 @@ def _open(rt: Runtime, *, tenant_id: int, kind: str, staff_id: int | None = None
     return NewSession(token=token, tenant_id=tenant_id, csrf_token=csrf)
 
 
-def staff_sign_in(rt: Runtime, *, email: str, password: str,
+def staff_sign_in(rt: Runtime, *, email: str, password: str, client: str = "",
                   tenant_id: int | None = None) -> NewSession:
     """A console session for the active staff member with this e-mail and password (in
     ``tenant_id`` when the same e-mail works for several businesses: the first otherwise).
-    Raises :class:`Unauthorized` with the same words whatever was wrong."""
+    Raises :class:`Unauthorized` with the same words whatever was wrong, and
+    :class:`TooManyAttempts` after too many from ``client`` or on this e-mail — counted by the
+    e-mail as typed, so a known and an unknown one answer alike."""
+    keys = _attempt(rt, client=client, account="email:" + email.strip().lower(),
+                    field="password")
     with rt.db.read() as conn:
         candidates = web.staff_by_email(conn, email.strip())
     for row in candidates:
@@ -175,8 +184,8 @@ def staff_sign_in(rt: Runtime, *, email: str, password: str,
             continue
         if row["role"] == "cashier":
             continue
-        if _checked(rt, row["tenant_id"], row["id"], row["password_hash"], password,
-                    field="password"):
+        if _matches(row["password_hash"], password):
+            _signed_in(rt, keys)
             return _open(rt, tenant_id=row["tenant_id"], kind="staff", staff_id=row["id"])
     if not candidates:
         _matches(_DUMMY, password)  # the same time spent for an unknown e-mail
@@ -220,16 +229,21 @@ def till_cashiers(rt: Runtime, till: SessionRow) -> list[dict[str, object]]:
     return [{"id": r["id"], "name": r["name"], "role": r["role"]} for r in rows]
 
 
-def cashier_sign_in(rt: Runtime, till: SessionRow, *, staff_id: int, pin: str) -> NewSession:
-    """A cashier's session at a paired till, opened with their PIN."""
+def cashier_sign_in(rt: Runtime, till: SessionRow, *, staff_id: int, pin: str,
+                    client: str = "") -> NewSession:
+    """A cashier's session at a paired till, opened with their PIN. Raises
+    :class:`Unauthorized` ("wrong PIN") for a wrong PIN or staff id, and
+    :class:`TooManyAttempts` after too many from ``client`` or on this person."""
     if till.kind != "till" or till.terminal_id is None or till.store_id is None:
         raise Forbidden("pair this browser with a till first")
+    keys = _attempt(rt, client=client, account=f"staff:{till.tenant_id}:{staff_id}",
+                    field="pin")
     with rt.db.read() as conn:
         rows = {r["id"]: r for r in web.till_cashiers(conn, till.tenant_id, till.store_id)}
     row = rows.get(staff_id)
-    if row is None or not _checked(rt, till.tenant_id, staff_id, row["pin_hash"], pin.strip(),
-                                   field="pin"):
+    if row is None or not _matches(row["pin_hash"], pin.strip()):
         raise Unauthorized("wrong PIN", field="pin")
+    _signed_in(rt, keys)
     return _open(rt, tenant_id=till.tenant_id, kind="cashier", staff_id=staff_id,
                  terminal_id=till.terminal_id)
 

@@ -41,7 +41,8 @@ def login(request: Request, runtime: RuntimeDep, form: Form) -> Response:
     email = str(form.get("email") or "")
     try:
         new = web_auth.staff_sign_in(runtime, email=email,
-                                     password=str(form.get("password") or ""))
+                                     password=str(form.get("password") or ""),
+                                     client=request.client.host if request.client else "")
     except RegularsError as exc:
         reader = reader_for(runtime, request, None, None)
         return render(request, "console/login.html", reader, status_code=422,

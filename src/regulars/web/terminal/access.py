@@ -68,7 +68,8 @@ def sign_in(request: Request, runtime: RuntimeDep, till: TillSession, form: Form
     staff_id = int(raw) if raw.isdigit() else None
     try:
         new = web_auth.cashier_sign_in(runtime, till, staff_id=staff_id or 0,
-                                       pin=str(form.get("pin") or ""))
+                                       pin=str(form.get("pin") or ""),
+                                       client=request.client.host if request.client else "")
     except RegularsError as exc:
         reader = reader_of(runtime, request, till)
         return _sign_in_page(request, runtime, till, staff_id=staff_id,
