@@ -200,7 +200,7 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
             conn, tenant.id, priced.quote,
             {c.promotion.id: c.promotion for c in priced.offers.candidates},
             member_id=priced.member.id if priced.member else None, day=day,
-            point_value_minor=priced.program.point_value_minor)
+            point_value_minor=priced.program.point_value_minor, spread=principal.terminal_id)
         if failed is None:
             break
         excluded |= {failed}
@@ -229,7 +229,8 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
         paid_minor=q.paid_minor, points_earned=q.points_earned, request_hash=digest,
         response={}, occurred_at=at, recorded_at=now, day=day)
     promotions.record(conn, tenant.id, receipt_id, q, day=day,
-                      member_id=member.id if member else None, offers=priced.offers, at=at)
+                      member_id=member.id if member else None, offers=priced.offers, at=at,
+                      point_value_minor=program.point_value_minor)
     coupons.use(conn, tenant.id, receipt_id, q, terminal_id=principal.terminal_id, now=now)
     issued = coupon_issue.issue(conn, tenant, receipt_id, q,
                                 member_id=member.id if member else None, now=now)
