@@ -73,6 +73,13 @@ def _left_of(caps: BudgetRow, spent: tuple[int, int]) -> dict[str, int | None]:
             else max(0, caps.budget_points - spent[1])}
 
 
+def lock_caps(conn: Connection, tenant_id: int, promotion_id: int) -> None:
+    """Wait until no commit or refund that counts the promotion is running and keep others
+    out until this transaction ends (PostgreSQL). Before locking the promotion's row: a
+    commit holding the shared lock goes on to reference that row."""
+    slots.sole_lock(conn, _promotion_lock(tenant_id, promotion_id))
+
+
 def set_caps(conn: Connection, tenant_id: int, promotion_id: int, *,
              budget_minor: int | None, budget_points: int | None) -> None:
     """Create the promotion's budget row or change its caps. Waits until no commit or refund
