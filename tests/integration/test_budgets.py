@@ -160,17 +160,19 @@ def test_a_budget_used_up_under_the_commit_reprices_without_the_promotion(
 
 def test_a_charge_no_single_slot_holds_is_taken_across_slots_and_never_past_the_cap(
         backend: str, pos: Pos, rt: Runtime) -> None:
-    offer = make(pos, name="Slots", budget_minor=80)  # ten to a slot of eight, or so
+    offer = make(pos, name="Slots", budget_minor=160)  # ten to a slot of sixteen
+
+    def charge(conn: Any, minor: int, spread: int) -> bool:
+        caps = budget_store.budgets(conn, pos.tenant_id, [offer])[offer]
+        return budget_store.charge_promotion(conn, caps, tenant_id=pos.tenant_id,
+                                             discount_minor=minor, points=0, spread=spread)
+
     with rt.db.write() as conn:
-        assert budget_store.charge_promotion(conn, pos.tenant_id, offer, discount_minor=75,
-                                             points=0, spread=3)
-        assert not budget_store.charge_promotion(conn, pos.tenant_id, offer, discount_minor=6,
-                                                 points=0, spread=0)
-        assert budget_store.charge_promotion(conn, pos.tenant_id, offer, discount_minor=5,
-                                             points=0, spread=0)
-        assert not budget_store.charge_promotion(conn, pos.tenant_id, offer, discount_minor=1,
-                                                 points=0, spread=5)
-        assert budget_store.spent_by_slots(conn, pos.tenant_id, [offer]) == {offer: (80, 0)}
+        assert charge(conn, 155, 3)
+        assert not charge(conn, 6, 0)
+        assert charge(conn, 5, 0)
+        assert not charge(conn, 1, 5)
+        assert budget_store.spent_by_slots(conn, pos.tenant_id, [offer]) == {offer: (160, 0)}
 
 
 def test_a_new_cap_leaves_what_the_receipts_got_and_no_cap_writes_no_slot(

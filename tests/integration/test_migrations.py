@@ -62,7 +62,7 @@ def test_0012_moves_budget_counters_to_slots_and_back_without_losing_spend(
         upgrade(rt.db.engine)
         with rt.db.engine.connect() as conn:
             left = conn.exec_driver_sql("SELECT left_minor FROM promotion_budget_slots").all()
-        assert sum(n for (n,) in left) == 700 and len(left) == 8
+        assert sum(n for (n,) in left) == 700 and len(left) == 16
         assert (budgets.promotion_burn(rt, pos.tenant_id, offer)["budget"],
                 budgets.burn(rt, pos.tenant_id)["buckets"]) == before
     finally:

@@ -23,10 +23,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, delete, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
-SLOTS = 8
+SLOTS = 16
 
 
 @dataclass(frozen=True)
@@ -40,11 +50,14 @@ class Owner:
         return [self.table.c[name] == value for name, value in self.key.items()]
 
 
-def share_lock(conn: Connection, name: str) -> None:
-    """Hold a shared lock on ``name`` until the transaction ends (PostgreSQL only; SQLite
-    serialises writers): commits share it, :func:`sole_lock` waits until none holds it."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("select pg_advisory_xact_lock_shared(:k)"), {"k": _key(name)})
+def share_locks(conn: Connection, names: list[str]) -> None:
+    """Hold shared locks on ``names`` until the transaction ends, in one statement
+    (PostgreSQL only; SQLite serialises writers): commits share them, :func:`sole_lock` waits
+    until none holds them."""
+    if conn.dialect.name == "postgresql" and names:
+        calls = ", ".join(f"pg_advisory_xact_lock_shared(:k{n})" for n in range(len(names)))
+        conn.execute(text(f"select {calls}"),
+                     {f"k{n}": _key(name) for n, name in enumerate(names)})
 
 
 def sole_lock(conn: Connection, name: str) -> None:
@@ -108,24 +121,28 @@ def _take(conn: Connection, owner: Owner, amounts: Mapping[str, int], *,
           spread: int) -> bool | None:
     """:func:`take` on the slots there are (``None`` when there are none).
 
-    The quick try is one statement that never waits: it charges the first slot, counted from
+    First a try that never waits: one statement charging the first slot, counted from
     ``spread``, that holds the amount and that no other transaction has locked (``SKIP
-    LOCKED``). A row another commit changed while the statement ran stays locked even when it
-    no longer fits (PostgreSQL re-checks the newest version after locking it), so the quick
-    try runs in a savepoint that is rolled back when it charged nothing: the slow path then
-    holds no slot out of slot order and cannot deadlock with another slow path."""
+    LOCKED``). When every such slot is busy, a second try waits for one of them. Last, the
+    slow path across all slots. PostgreSQL keeps the lock of a row it re-checked after waiting
+    or after a concurrent change and found no longer fitting, so each try runs in a savepoint
+    rolled back when it charged nothing: no try holds a slot while it waits for another, and
+    the slow path takes them in slot order only, so charges cannot deadlock."""
     t = owner.table.c
     fits = [or_(t[c].is_(None), t[c] >= amount) for c, amount in amounts.items()]
-    first = select(t.id).where(*owner.where(), *fits).order_by(
-        (t.slot + (SLOTS - spread % SLOTS)) % SLOTS).limit(1).with_for_update(
-        skip_locked=True).scalar_subquery()
-    quick = conn.begin_nested()
-    done = conn.execute(update(owner.table).where(t.id == first, *fits).values(
-        **{c: t[c] - amount for c, amount in amounts.items()})).rowcount
-    if done == 1:
-        quick.commit()
-        return True
-    quick.rollback()
+    order = (t.slot + (SLOTS - spread % SLOTS)) % SLOTS
+    first = select(t.id).where(*owner.where(), *fits).order_by(order).limit(1)
+    values = {c: t[c] - amount for c, amount in amounts.items()}
+    for wait in (False, True):
+        chosen = (first if wait else first.with_for_update(skip_locked=True)).scalar_subquery()
+        attempt = conn.begin_nested()
+        if conn.execute(update(owner.table).where(t.id == chosen, *fits)
+                        .values(**values)).rowcount == 1:
+            attempt.commit()
+            return True
+        attempt.rollback()
+        if conn.dialect.name != "postgresql":
+            break  # nothing is ever busy on SQLite
     return _take_across(conn, owner, amounts)
 
 
@@ -157,7 +174,12 @@ def _take_across(conn: Connection, owner: Owner, amounts: Mapping[str, int]) -> 
 
 
 def give(conn: Connection, owner: Owner, amounts: Mapping[str, int], *, slot: int) -> None:
-    """Add ``amounts`` back to one slot (nothing when the owner has no slots)."""
+    """Add ``amounts`` back to one slot (nothing when the owner has no slots); to the first
+    slot when there is no slot ``slot`` (slots made when :data:`SLOTS` was smaller)."""
     t = owner.table.c
-    conn.execute(update(owner.table).where(*owner.where(), t.slot == slot % SLOTS).values(
-        **{c: t[c] + amount for c, amount in amounts.items()}))
+    values = {c: t[c] + amount for c, amount in amounts.items()}
+    if not conn.execute(update(owner.table).where(*owner.where(), t.slot == slot % SLOTS)
+                        .values(**values)).rowcount:
+        lowest = select(func.min(t.slot)).where(*owner.where()).scalar_subquery()
+        conn.execute(update(owner.table).where(*owner.where(), t.slot == lowest)
+                     .values(**values))

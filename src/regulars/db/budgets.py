@@ -144,19 +144,24 @@ def spent_by_slots(conn: Connection, tenant_id: int,
             for r in rows}
 
 
-def charge_promotion(conn: Connection, tenant_id: int, promotion_id: int, *,
+def share_locks(conn: Connection, tenant_id: int, promotion_ids: Iterable[int]) -> None:
+    """Hold, until the transaction ends, the shared locks of these promotions' budgets and of
+    the tenant's split (one statement): a change of their caps waits for this transaction
+    (see :func:`lock_caps`, :func:`split_lock`). Taken before their caps are read."""
+    slots.share_locks(conn, [_promotion_lock(tenant_id, pid) for pid in sorted(promotion_ids)]
+                      + [split_lock(tenant_id)])
+
+
+def charge_promotion(conn: Connection, caps: BudgetRow, *, tenant_id: int,
                      discount_minor: int, points: int, spread: int) -> bool:
-    """Count a receipt's spend against the promotion's own budget (the caps on its row, read
-    now: a commit that priced with an older version still meets the current caps); nothing is
-    written without a cap. ``False`` when the budget does not hold it (nothing changed) or the
-    promotion has no budget row. Holds the promotion's shared lock (see :func:`set_caps`)."""
-    slots.share_lock(conn, _promotion_lock(tenant_id, promotion_id))
-    caps = budgets(conn, tenant_id, [promotion_id]).get(promotion_id)
-    if caps is None:
-        return False
+    """Count a receipt's spend against the promotion's own budget: ``caps`` as read under
+    :func:`share_locks` (a commit that priced with an older version still meets the current
+    caps); nothing is written without a cap. ``False`` when the budget does not hold it
+    (nothing changed)."""
     if (caps.budget_minor is None and caps.budget_points is None) or not (
             discount_minor or points):
         return True
+    promotion_id = caps.promotion_id
 
     def start() -> dict[str, int | None]:
         return _left_of(caps, promotion_spent(conn, tenant_id, [promotion_id]).get(
@@ -170,7 +175,7 @@ def charge_promotion(conn: Connection, tenant_id: int, promotion_id: int, *,
 def give_back_promotion(conn: Connection, tenant_id: int, promotion_id: int, *,
                         discount_minor: int, points: int, spread: int) -> None:
     """Return a refund's share to the promotion's budget (a slot of it, if capped)."""
-    slots.share_lock(conn, _promotion_lock(tenant_id, promotion_id))
+    slots.share_locks(conn, [_promotion_lock(tenant_id, promotion_id)])
     slots.give(conn, _promotion(tenant_id, promotion_id),
                {"left_minor": discount_minor, "left_points": points}, slot=spread)
 

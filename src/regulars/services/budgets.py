@@ -145,16 +145,29 @@ def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int,
     walk applied of those counted in it), after rolling back everything this call counted
     (a savepoint: on PostgreSQL the rows it locked are free again, so that the caller's next
     attempt takes its locks afresh in the same order as everyone else). ``spread`` (the till)
-    picks the budget slot tried first, so that tills charge different rows; a budget or
-    bucket without a cap is not written at all.
+    picks the budget slot tried first, so that tills charge different rows. A budget or
+    bucket without a cap is not written at all, and without any cap or member limit the
+    call writes nothing.
 
     Rows are taken in one order for every caller (promotions by id, each one's budget slots,
     member cap and uses, then the buckets' slots), so concurrent commits and refunds wait for
     each other instead of deadlocking.
     """
+    ids = sorted(p.id for p in quote.promotions)
+    store.share_locks(conn, tenant_id, ids)
+    caps = store.budgets(conn, tenant_id, ids)
+    missing = [pid for pid in ids if pid not in caps]
+    if missing:
+        return missing[0]
+    split = load_split(conn, tenant_id)
+    if not any(c.budget_minor is not None or c.budget_points is not None
+               for c in caps.values()) and not any(
+            promotions[pid].limits.per_member for pid in ids) and (
+            split.cap_minor(Bucket.MASS) is None and split.cap_minor(Bucket.TARGETED) is None):
+        return None
     savepoint = conn.begin_nested()
-    failed = _charge_all(conn, tenant_id, quote, promotions, member_id=member_id, day=day,
-                         point_value_minor=point_value_minor, spread=spread)
+    failed = _charge_all(conn, tenant_id, quote, promotions, caps, split, member_id=member_id,
+                         day=day, point_value_minor=point_value_minor, spread=spread)
     if failed is None:
         savepoint.commit()
     else:
@@ -163,18 +176,17 @@ def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int,
 
 
 def _charge_all(conn: Connection, tenant_id: int, quote: Quote,
-                promotions: dict[int, Promotion], *, member_id: int | None, day: date,
-                point_value_minor: int, spread: int) -> int | None:
+                promotions: dict[int, Promotion], caps: dict[int, store.BudgetRow],
+                split: Split, *, member_id: int | None, day: date, point_value_minor: int,
+                spread: int) -> int | None:
     for applied in sorted(quote.promotions, key=lambda p: p.id):
         pid, minor, points = applied.id, applied.discount_minor, applied.points
-        if not store.charge_promotion(conn, tenant_id, pid, discount_minor=minor,
-                                      points=points, spread=spread):
+        if not store.charge_promotion(conn, caps[pid], tenant_id=tenant_id,
+                                      discount_minor=minor, points=points, spread=spread):
             return pid
         if not _charge_member(conn, tenant_id, promotions[pid], member_id,
                               discount_minor=minor, points=points, day=day):
             return pid
-    _lock_split(conn, tenant_id)
-    split = load_split(conn, tenant_id)
     month = day.replace(day=1)
     for bucket in (Bucket.MASS, Bucket.TARGETED):  # one order for every caller
         counted = [p for p in quote.promotions
@@ -189,9 +201,9 @@ def _charge_all(conn: Connection, tenant_id: int, quote: Quote,
 
 
 def _lock_split(conn: Connection, tenant_id: int) -> None:
-    """Before reading the split to count in the buckets: a change of the split waits for
-    this transaction, and this one for it (see :func:`put_split`)."""
-    slots.share_lock(conn, store.split_lock(tenant_id))
+    """Before counting in the buckets outside :func:`charge` (refunds): a change of the split
+    waits for this transaction, and this one for it (see :func:`put_split`)."""
+    slots.share_locks(conn, [store.split_lock(tenant_id)])
 
 
 def _charge_member(conn: Connection, tenant_id: int, promotion: Promotion,
