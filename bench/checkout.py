@@ -3,6 +3,7 @@
     uv run python bench/checkout.py [--database-url postgresql://postgres@127.0.0.1:5432/bench_checkout]
                                     [--seconds 10] [--client raw|httpx] [--json results.json]
                                     [--promotions N]   # quote with N promotions vs none
+                                    [--promotions 1 --budgets]  # pairs: budgets vs none
 
 The issue's requirement: a 5-line basket (unit prices 10.00, 25.50, 40.00, 99.99, 5.25;
 quantities 1, 2, 1, 1, 3) for 50 members, quote then commit, at 1, 8 and 32 concurrent
@@ -487,7 +488,14 @@ def main() -> int:
     parser.add_argument("--promotions", type=int, choices=range(1, 5), metavar="N",
                         help="only compare quote throughput with N (1-4) active promotions "
                              "to none (see checkout_promotions.py)")
+    parser.add_argument("--budgets", action="store_true",
+                        help="with --promotions 1: quote+commit pairs with one promotion "
+                             "without a cap, with one, and with one that runs out, to none "
+                             "(see checkout_budgets.py)")
     args = parser.parse_args()
+    if args.budgets:
+        from checkout_budgets import run_mode as run_budgets
+        return run_budgets(args)
     if args.promotions:
         from checkout_promotions import run_mode
         return run_mode(args)

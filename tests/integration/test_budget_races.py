@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from regulars.db import budgets as budget_store
 from regulars.domain.budgets import Limits
 from regulars.domain.promotions import BonusPoints, FixedDiscount
 from regulars.errors import RegularsError
@@ -58,6 +59,26 @@ def test_twenty_commits_never_overshoot_a_promotion_budget(pos: Pos, rt: Runtime
     assert (view["spent_minor"], view["remaining_minor"]) == (1000, 0)
     view = budgets.promotion_burn(rt, pos.tenant_id, points)["budget"]
     assert view["spent_points"] == 70
+    assert ledger_admin.check(rt) == []
+
+
+def test_a_budget_split_over_slots_runs_out_exactly_under_twenty_commits(
+        pos: Pos, rt: Runtime) -> None:
+    # Each of the sixteen slots holds one receipt's 0.70 and 0.11 or 0.12 besides: the last
+    # receipts that fit are charged across slots, and the total is exact however they
+    # interleave.
+    offer_id = offer(pos, "Slots", amount_minor=70, budget_minor=1300)
+    members = [pos.register(i)["id"] for i in range(THREADS)]
+
+    results = bodies(run_together(THREADS, lambda i: pos.commit(
+        members[i], CUPS, receipt=f"R-{i}", till=i % 2)))
+
+    assert got(results, offer_id) == 1300 // 70 == 18
+    view = budgets.promotion_burn(rt, pos.tenant_id, offer_id)["budget"]
+    assert (view["spent_minor"], view["remaining_minor"]) == (1260, 40)
+    with rt.db.read() as conn:  # what the slots hold agrees with what the receipts got
+        assert budget_store.spent_by_slots(conn, pos.tenant_id, [offer_id]) == {
+            offer_id: (1260, 0)}
     assert ledger_admin.check(rt) == []
 
 

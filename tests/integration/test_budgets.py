@@ -160,3 +160,38 @@ def test_a_budget_used_up_under_the_commit_reprices_without_the_promotion(
     assert burn(pos, kept)["budget"]["spent_minor"] == 100  # counted once, not twice
     assert burn(pos, lost)["budget"]["spent_minor"] == 0
     assert budgets.burn(rt, pos.tenant_id)["buckets"]["mass"]["spent_minor"] == 100
+
+
+def test_a_charge_no_single_slot_holds_is_taken_across_slots_and_never_past_the_cap(
+        pos: Pos, rt: Runtime) -> None:
+    offer = make(pos, name="Slots", budget_minor=160)  # ten to a slot of sixteen
+
+    def charge(conn: Any, minor: int, spread: int) -> bool:
+        caps = budget_store.budgets(conn, pos.tenant_id, [offer])[offer]
+        return budget_store.charge_promotion(conn, caps, tenant_id=pos.tenant_id,
+                                             discount_minor=minor, points=0, spread=spread)
+
+    with rt.db.write() as conn:
+        assert charge(conn, 155, 3)
+        assert not charge(conn, 6, 0)
+        assert charge(conn, 5, 0)
+        assert not charge(conn, 1, 5)
+        assert budget_store.spent_by_slots(conn, pos.tenant_id, [offer]) == {offer: (160, 0)}
+
+
+def test_a_new_cap_leaves_what_the_receipts_got_and_no_cap_writes_no_slot(
+        pos: Pos, rt: Runtime) -> None:
+    offer = make(pos, name="Later capped")
+    member = pos.register(1)["id"]
+    pos.commit(member, CUPS, receipt="R-1")
+    pos.commit(member, CUPS, receipt="R-2")
+    with rt.db.read() as conn:
+        assert budget_store.spent_by_slots(conn, pos.tenant_id, [offer]) == {}
+    assert burn(pos, offer)["budget"]["spent_minor"] == 200  # summed from the receipts
+    promotions.update(rt, pos.tenant_id, offer, Draft(
+        name="Later capped", effects=(FixedDiscount(amount_minor=100),),
+        limits=Limits(budget_minor=250)))
+    assert applied(pos.commit(member, CUPS, receipt="R-3")) == []  # 50 left: 100 does not fit
+    assert burn(pos, offer)["budget"] == {"budget_minor": 250, "spent_minor": 200,
+                                          "remaining_minor": 50, "budget_points": None,
+                                          "spent_points": 0, "remaining_points": None}

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from regulars.config import Settings
 from regulars.db.engine import make_engine
-from regulars.db.migrate import current, upgrade
+from regulars.db.migrate import alembic_config, current, upgrade
 from regulars.db.tables import metadata
+from regulars.domain.budgets import Limits
+from regulars.domain.promotions import BonusPoints, FixedDiscount
+from regulars.services import budgets, promotions
+from regulars.services.promotions import Draft
+from regulars.services.runtime import open_runtime
+from tests.conftest import make_shop
+from tests.integration.support import Pos, line
 
 
 def test_migrations_match_the_declared_tables(database_url: str) -> None:
@@ -20,3 +31,39 @@ def test_migrations_match_the_declared_tables(database_url: str) -> None:
             assert compare_metadata(context, metadata) == []
     finally:
         engine.dispose()
+
+
+def test_0014_moves_budget_counters_to_slots_and_back_without_losing_spend(
+        tmp_path: Path) -> None:
+    rt = open_runtime(Settings(database_url=f"sqlite:///{tmp_path / 'budgets.db'}"),
+                      migrate=True)
+    try:
+        pos = Pos(rt, make_shop(rt, "Migrating Café"))
+        offer = int(promotions.create(rt, pos.tenant_id, Draft(
+            name="Capped", effects=(FixedDiscount(amount_minor=100), BonusPoints(points=3)),
+            limits=Limits(budget_minor=1000)))["id"])
+        budgets.put_split(rt, pos.tenant_id, total_minor=40000, base_bp=5000, mass_bp=2500,
+                          targeted_bp=2500)
+        member = pos.register(1)["id"]
+        for n in range(3):
+            pos.commit(member, (line("cup", 1000, 2),), receipt=f"R-{n}")
+        before = (budgets.promotion_burn(rt, pos.tenant_id, offer)["budget"],
+                  budgets.burn(rt, pos.tenant_id)["buckets"])
+        config = alembic_config()
+        with rt.db.engine.connect() as conn:
+            conn = conn.execution_options(regulars_write=True)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0013")
+            conn.commit()
+            assert conn.exec_driver_sql(
+                "SELECT spent_minor, spent_points FROM promotion_budgets").all() == [(300, 9)]
+            assert conn.exec_driver_sql(
+                "SELECT bucket, spent_minor FROM budget_spend").all() == [("mass", 1200)]
+        upgrade(rt.db.engine)
+        with rt.db.engine.connect() as conn:
+            left = conn.exec_driver_sql("SELECT left_minor FROM promotion_budget_slots").all()
+        assert sum(n for (n,) in left) == 700 and len(left) == 16
+        assert (budgets.promotion_burn(rt, pos.tenant_id, offer)["budget"],
+                budgets.burn(rt, pos.tenant_id)["buckets"]) == before
+    finally:
+        rt.close()

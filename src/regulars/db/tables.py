@@ -436,6 +436,9 @@ receipt_promotions = Table(
     Column("refunded_points", BigInteger, nullable=False, server_default="0"),
     # Segments (migration 0006): the budget bucket the spend counted in, 'mass' or 'targeted'.
     Column("bucket", String(10), nullable=False, server_default="mass"),
+    # Budget slots (migration 0014): the program's point value the receipt's points count at
+    # in the bucket (the bucket's spend is summed from these rows when reported).
+    Column("point_value_minor", BigInteger, nullable=True),
     UniqueConstraint("tenant_id", "receipt_id", "promotion_id"),
     Index(None, "tenant_id", "promotion_id"),
     Index(None, "tenant_id", "month"),
@@ -468,7 +471,10 @@ segments = Table(
 )
 
 # Budgets ---------------------------------------------------------------------------------------
-# Counters kept by conditional updates (``spent + :x <= cap``) in the commit's transaction.
+# What was spent is summed from the receipts' own rows (receipt_promotions, receipt_budgets)
+# when reported. A capped budget or bucket also holds what is left, split over a few slot rows
+# that commits charge by conditional updates (``left >= :x``), so that concurrent commits
+# rarely wait on the same row (see db/budget_slots.py).
 
 promotion_budgets = Table(
     "promotion_budgets", metadata,
@@ -477,9 +483,19 @@ promotion_budgets = Table(
     Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
     Column("budget_minor", BigInteger, nullable=True),  # the current version's caps
     Column("budget_points", BigInteger, nullable=True),
-    Column("spent_minor", BigInteger, nullable=False),
-    Column("spent_points", BigInteger, nullable=False),
     UniqueConstraint("tenant_id", "promotion_id"),
+)
+
+promotion_budget_slots = Table(
+    # What a capped promotion may still give, split over slots; null: that cap is not set.
+    "promotion_budget_slots", metadata,
+    Column("id", Id, primary_key=True),
+    _tenant(),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("slot", Integer, nullable=False),
+    Column("left_minor", BigInteger, nullable=True),
+    Column("left_points", BigInteger, nullable=True),
+    UniqueConstraint("tenant_id", "promotion_id", "slot"),
 )
 
 promotion_member_spend = Table(
@@ -518,15 +534,17 @@ loyalty_budgets = Table(
     UniqueConstraint("tenant_id"),
 )
 
-budget_spend = Table(
-    "budget_spend", metadata,
+bucket_slots = Table(
+    # What a capped bucket ('mass' or 'targeted') may still give in a month, split over slots.
+    "bucket_slots", metadata,
     Column("id", Id, primary_key=True),
     _tenant(),
     Column("month", Date, nullable=False),
     Column("bucket", String(10), nullable=False),
-    Column("spent_minor", BigInteger, nullable=False),
-    CheckConstraint("bucket in ('base', 'mass', 'targeted')", name="bucket"),
-    UniqueConstraint("tenant_id", "month", "bucket"),
+    Column("slot", Integer, nullable=False),
+    Column("left_minor", BigInteger, nullable=False),
+    CheckConstraint("bucket in ('mass', 'targeted')", name="bucket"),
+    UniqueConstraint("tenant_id", "month", "bucket", "slot"),
 )
 
 receipt_budgets = Table(

@@ -18,14 +18,14 @@ refund gives back to the bucket that was charged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import date, datetime
-from functools import partial
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from regulars.db import budget_slots as slots
 from regulars.db import budgets as store
 from regulars.db import promotions as promotion_store
 from regulars.db import tenancy
@@ -74,7 +74,8 @@ def allowances(conn: Connection, tenant_id: int, promotions: list[Promotion], *,
     if not budgeted:
         return found
     ids = [p.id for p in budgeted]
-    rows = store.budgets(conn, tenant_id, ids)
+    spent_by = _spent(conn, tenant_id, [p for p in budgeted if p.limits.budget_minor is not None
+                                        or p.limits.budget_points is not None])
     mine: dict[int, tuple[int, int]] = {}
     uses: dict[tuple[int, str], int] = {}
     if member_id is not None and any(p.limits.per_member for p in budgeted):
@@ -83,9 +84,7 @@ def allowances(conn: Connection, tenant_id: int, promotions: list[Promotion], *,
         if periods:
             uses = store.member_uses(conn, tenant_id, member_id, ids, periods)
     for p in budgeted:
-        row = rows.get(p.id)
-        spent = Spent(discount_minor=row.spent_minor if row else 0,
-                      points=row.spent_points if row else 0)
+        spent = spent_by.get(p.id, Spent())
         member_spent = member_uses = None
         if member_id is not None:
             minor, points = mine.get(p.id, (0, 0))
@@ -95,6 +94,18 @@ def allowances(conn: Connection, tenant_id: int, promotions: list[Promotion], *,
         found[p.id] = allowance_for(p.limits, spent=spent, member_spent=member_spent,
                                     uses=member_uses)
     return found
+
+
+def _spent(conn: Connection, tenant_id: int, capped: list[Promotion]) -> dict[int, Spent]:
+    """What the capped promotions gave, as their slots tell it, or summed from the receipts
+    for one without slots."""
+    ids = [p.id for p in capped]
+    found = store.spent_by_slots(conn, tenant_id, ids)
+    missing = [pid for pid in ids if pid not in found]
+    if missing:
+        found |= store.promotion_spent(conn, tenant_id, missing)
+    return {pid: Spent(discount_minor=minor, points=points)
+            for pid, (minor, points) in found.items()}
 
 
 def split_of(row: dict[str, Any] | None) -> Split:
@@ -116,69 +127,106 @@ def pool(conn: Connection, tenant_id: int, day: date, *, bucket: Bucket = Bucket
     cap = (split or load_split(conn, tenant_id)).cap_minor(bucket)
     if cap is None:
         return None
-    spent = store.bucket_spent(conn, tenant_id, day.replace(day=1)).get(bucket, 0)
-    return max(0, cap - spent)
+    month = day.replace(day=1)
+    left = store.bucket_left(conn, tenant_id, month, bucket.value)
+    if left is not None:
+        return left
+    return max(0, cap - store.bucket_spent(conn, tenant_id, month).get(bucket, 0))
 
 
 # Commit ----------------------------------------------------------------------------------------
 
 def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int, Promotion],
-           *, member_id: int | None, day: date, point_value_minor: int) -> int | None:
+           *, member_id: int | None, day: date, point_value_minor: int,
+           spread: int) -> int | None:
     """Count every promotion the quote applied against its budget, its member cap, its use
     limits and its bucket (mass, or targeted for a promotion with a segment). Returns ``None``
     when all fit; otherwise the id of a promotion that did not (for a bucket, the last the
-    walk applied of those counted in it), after giving back everything this call counted.
+    walk applied of those counted in it), after rolling back everything this call counted
+    (a savepoint: on PostgreSQL the rows it locked are free again, so that the caller's next
+    attempt takes its locks afresh in the same order as everyone else). ``spread`` (the till)
+    picks the budget slot tried first, so that tills charge different rows. A budget or
+    bucket without a cap is not written at all, and without any cap or member limit the
+    call writes nothing.
 
-    Rows are updated in one order for every caller (promotions by id, each one's budget,
-    member cap and uses, then the bucket once), so concurrent commits and refunds wait for
+    Rows are taken in one order for every caller (promotions by id, each one's budget slots,
+    member cap and uses, then the buckets' slots), so concurrent commits and refunds wait for
     each other instead of deadlocking.
     """
-    undo: list[Callable[[], None]] = []
+    ids = sorted(p.id for p in quote.promotions)
+    store.share_locks(conn, tenant_id, ids)
+    caps = store.budgets(conn, tenant_id, ids)
+    missing = [pid for pid in ids if pid not in caps]
+    if missing:
+        return missing[0]
+    split = load_split(conn, tenant_id)
+    if not any(c.budget_minor is not None or c.budget_points is not None
+               for c in caps.values()) and not any(
+            promotions[pid].limits.per_member for pid in ids) and (
+            split.cap_minor(Bucket.MASS) is None and split.cap_minor(Bucket.TARGETED) is None):
+        return None
+    savepoint = conn.begin_nested()
+    failed = _charge_all(conn, tenant_id, quote, promotions, caps, split, member_id=member_id,
+                         day=day, point_value_minor=point_value_minor, spread=spread)
+    if failed is None:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+    return failed
 
-    def fail(promotion_id: int) -> int:
-        for step in reversed(undo):
-            step()
-        return promotion_id
 
+def _charge_all(conn: Connection, tenant_id: int, quote: Quote,
+                promotions: dict[int, Promotion], caps: dict[int, store.BudgetRow],
+                split: Split, *, member_id: int | None, day: date, point_value_minor: int,
+                spread: int) -> int | None:
     for applied in sorted(quote.promotions, key=lambda p: p.id):
         pid, minor, points = applied.id, applied.discount_minor, applied.points
-        limits = promotions[pid].limits
-        if not store.charge_promotion(conn, tenant_id, pid, discount_minor=minor,
-                                      points=points):
-            return fail(pid)
-        undo.append(partial(store.give_back_promotion, conn, tenant_id, pid,
-                            discount_minor=minor, points=points))
-        if not limits.per_member:
-            continue
-        if member_id is None:
-            return fail(pid)
-        if not store.charge_member(conn, tenant_id, pid, member_id, discount_minor=minor,
-                                   points=points, cap_minor=limits.member_minor,
-                                   cap_points=limits.member_points):
-            return fail(pid)
-        undo.append(partial(store.give_back_member, conn, tenant_id, pid, member_id,
-                            discount_minor=minor, points=points))
-        for kind, starts_on in _periods(promotions[pid], day):
-            limit = limits.uses_per_day if kind == "day" else limits.uses_per_period
-            assert limit is not None
-            if not store.count_use(conn, tenant_id, pid, member_id, period=kind,
-                                   starts_on=starts_on, limit=limit):
-                return fail(pid)
-            undo.append(partial(store.uncount_use, conn, tenant_id, pid, member_id,
-                                period=kind, starts_on=starts_on))
-    split = load_split(conn, tenant_id)
+        if not store.charge_promotion(conn, caps[pid], tenant_id=tenant_id,
+                                      discount_minor=minor, points=points, spread=spread):
+            return pid
+        if not _charge_member(conn, tenant_id, promotions[pid], member_id,
+                              discount_minor=minor, points=points, day=day):
+            return pid
+    month = day.replace(day=1)
     for bucket in (Bucket.MASS, Bucket.TARGETED):  # one order for every caller
         counted = [p for p in quote.promotions
                    if promotions[p.id].targeted == (bucket is Bucket.TARGETED)]
         if not counted:
             continue
         cost = sum(p.discount_minor + p.points * point_value_minor for p in counted)
-        if not store.charge_bucket(conn, tenant_id, day.replace(day=1), bucket,
-                                   amount_minor=cost, cap_minor=split.cap_minor(bucket)):
-            return fail(counted[-1].id)
-        undo.append(partial(store.give_back_bucket, conn, tenant_id, day.replace(day=1),
-                            bucket, amount_minor=cost))
+        if not store.charge_bucket(conn, tenant_id, month, bucket.value, amount_minor=cost,
+                                   cap_minor=split.cap_minor(bucket), spread=spread):
+            return counted[-1].id
     return None
+
+
+def _lock_split(conn: Connection, tenant_id: int) -> None:
+    """Before counting in the buckets outside :func:`charge` (refunds): a change of the split
+    waits for this transaction, and this one for it (see :func:`put_split`)."""
+    slots.share_locks(conn, [store.split_lock(tenant_id)])
+
+
+def _charge_member(conn: Connection, tenant_id: int, promotion: Promotion,
+                   member_id: int | None, *, discount_minor: int, points: int,
+                   day: date) -> bool:
+    """Count a promotion against its per-member cap and use limits (one member's rows);
+    ``False`` when one does not hold."""
+    pid, limits = promotion.id, promotion.limits
+    if not limits.per_member:
+        return True
+    if member_id is None:
+        return False
+    if not store.charge_member(conn, tenant_id, pid, member_id, discount_minor=discount_minor,
+                               points=points, cap_minor=limits.member_minor,
+                               cap_points=limits.member_points):
+        return False
+    for kind, starts_on in _periods(promotion, day):
+        limit = limits.uses_per_day if kind == "day" else limits.uses_per_period
+        assert limit is not None
+        if not store.count_use(conn, tenant_id, pid, member_id, period=kind,
+                               starts_on=starts_on, limit=limit):
+            return False
+    return True
 
 
 def charge_base(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *, day: date,
@@ -223,16 +271,21 @@ def give_back(conn: Connection, tenant_id: int, receipt_id: int, member_id: int 
         if not minor and not points:
             continue
         pid = row["promotion_id"]
-        store.give_back_promotion(conn, tenant_id, pid, discount_minor=minor, points=points)
+        store.give_back_promotion(conn, tenant_id, pid, discount_minor=minor, points=points,
+                                  spread=receipt_id)
         if member_id is not None:
             store.give_back_member(conn, tenant_id, pid, member_id, discount_minor=minor,
                                    points=points)
         store.add_refunded(conn, row["id"], discount_minor=minor, points=points)
         where = (row["month"], row["bucket"])
-        back_by_month[where] = (back_by_month.get(where, 0) + minor
-                                + points * point_value_minor)
+        # At the point value the bucket counted the receipt's points at.
+        value_minor = row["point_value_minor"] or point_value_minor
+        back_by_month[where] = back_by_month.get(where, 0) + minor + points * value_minor
+    if back_by_month:
+        _lock_split(conn, tenant_id)
     for (month, bucket), amount in sorted(back_by_month.items()):
-        store.give_back_bucket(conn, tenant_id, month, bucket, amount_minor=amount)
+        store.give_back_bucket(conn, tenant_id, month, bucket, amount_minor=amount,
+                               spread=receipt_id)
     base = store.base_of(conn, tenant_id, receipt_id)
     base_back = earned_back - promo_points_back
     if base is not None and base_back > 0:
@@ -262,8 +315,17 @@ def put_split(rt: Runtime, tenant_id: int, *, total_minor: int | None, base_bp: 
     except ValueError as exc:
         raise InvalidInput(str(exc), field=str(exc).split(" ", 1)[0]) from exc
     with rt.db.write() as conn:
+        # Alone: commits and refunds counting in the buckets are done or wait, so the slots
+        # are filled from every receipt that counted under the old split.
+        slots.sole_lock(conn, store.split_lock(tenant_id))
         store.save_split(conn, tenant_id, total_minor=total_minor, base_bp=base_bp,
                          mass_bp=mass_bp, targeted_bp=targeted_bp, now=rt.now())
+        this_month = _month(conn, rt, tenant_id)
+        # Offline tills commit up to 30 days late: the previous month still takes charges.
+        since = (this_month - timedelta(days=1)).replace(day=1)
+        store.refill_buckets(conn, tenant_id, {b.value: split.cap_minor(b)
+                                               for b in (Bucket.MASS, Bucket.TARGETED)},
+                             since=since)
         return _split_view(split)
 
 
@@ -303,8 +365,8 @@ def promotion_burn(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, 
         row = store.budgets(conn, tenant_id, [promotion_id]).get(promotion_id)
         minor_cap = row.budget_minor if row else None
         points_cap = row.budget_points if row else None
-        spent_minor = row.spent_minor if row else 0
-        spent_points = row.spent_points if row else 0
+        spent_minor, spent_points = store.promotion_spent(conn, tenant_id, [promotion_id]).get(
+            promotion_id, (0, 0))
         this_month = store.month_burn(conn, tenant_id, month, promotion_id).get(
             promotion_id, {"receipts": 0, "discount_minor": 0, "points": 0})
         return {

@@ -241,7 +241,7 @@ def _price_within_budgets(conn: Connection, principal: Principal,
             conn, tenant.id, priced.quote,
             {c.promotion.id: c.promotion for c in priced.offers.candidates},
             member_id=priced.member.id if priced.member else None, day=day,
-            point_value_minor=priced.program.point_value_minor)
+            point_value_minor=priced.program.point_value_minor, spread=principal.terminal_id)
         if failed is None:
             return priced
         excluded |= {failed}
@@ -265,7 +265,8 @@ def _store_receipt(conn: Connection, principal: Principal, tenant: tenancy.Tenan
         paid_minor=q.paid_minor, points_earned=q.points_earned, request_hash=digest,
         response={}, occurred_at=at, recorded_at=now, day=day)
     promotions.record(conn, tenant.id, receipt_id, q, day=day, member_id=member_id,
-                      offers=priced.offers, at=at)
+                      offers=priced.offers, at=at,
+                      point_value_minor=priced.program.point_value_minor)
     coupons.use(conn, tenant.id, receipt_id, q, terminal_id=principal.terminal_id, now=now)
     issued = coupon_issue.issue(conn, tenant, receipt_id, q, member_id=member_id, now=now)
     if member is not None:

@@ -166,6 +166,7 @@ def update(rt: Runtime, tenant_id: int, promotion_id: int, draft: Draft) -> dict
     :class:`InvalidInput`, and :class:`Conflict` for an archived promotion."""
     now = rt.now()
     with rt.db.write() as conn:
+        budget_store.lock_caps(conn, tenant_id, promotion_id)
         row = _require(conn, tenant_id, promotion_id, for_update=True)
         if row.status == "archived":
             raise Conflict("an archived promotion cannot be changed")
@@ -228,18 +229,20 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
 
 
 def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
-           day: date, member_id: int | None, offers: Offers | None, at: datetime) -> None:
+           day: date, member_id: int | None, offers: Offers | None, at: datetime,
+           point_value_minor: int) -> None:
     """What each promotion gave the receipt, per line too, in ``day``'s budget month and the
-    bucket it counted in; and the group of the receipt's member in every promotion of
-    ``offers`` (as priced at ``at``) with a control share whose segment holds the member and
-    whose schedule and stores hold, whether or not its condition did. A member keeps the
+    bucket it counted in (its points at ``point_value_minor``); and the group of the receipt's
+    member in every promotion of ``offers`` (as priced at ``at``) with a control share whose
+    segment holds the member and whose schedule and stores hold, whether or not its condition
+    did. A member keeps the
     group first recorded."""
     targeted = store.targeted_versions(conn, tenant_id,
                                        [(p.id, p.version) for p in quote.promotions])
     store.insert_applied(conn, [
         {"tenant_id": tenant_id, "receipt_id": receipt_id, "promotion_id": p.id,
          "version": p.version, "discount_minor": p.discount_minor, "points": p.points,
-         "month": day.replace(day=1),
+         "month": day.replace(day=1), "point_value_minor": point_value_minor,
          "bucket": (Bucket.TARGETED if (p.id, p.version) in targeted else Bucket.MASS).value,
          "lines": [[d, n] for d, n in zip(p.discount_by_line, p.points_by_line,
                                           strict=True)]}

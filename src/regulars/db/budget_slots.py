@@ -1,0 +1,185 @@
+"""What a capped budget has left, split over :data:`SLOTS` rows, charged without one row that
+every commit waits on. In the caller's transaction; every query is scoped by ``tenant_id``.
+
+A charge first tries one slot with a conditional update (``SET left = left - :x WHERE left >=
+:x``): the first, counted from the slot its caller's ``spread`` names (the till), that holds the
+amount and is not locked by another transaction; so on PostgreSQL a quick charge never waits.
+When no single slot is free and holds the amount, the slots are locked in slot order (``FOR
+UPDATE``) and, if they hold enough together, charged one after the other: the last units of a
+budget are still granted, and no charge ever takes more than the slots hold, so the sum never
+goes below zero.
+On SQLite writers are serialised by ``BEGIN IMMEDIATE`` and the same statements hold.
+
+A ``left`` column is null where the budget has no cap in that unit; an owner without slot rows
+has no cap at all (or its slots are not made yet: the caller decides which).
+
+An owner is given as its table and the values of the columns naming it (``tenant_id`` first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+SLOTS = 16
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The slot rows of one budget: ``key`` maps column names to values."""
+
+    table: Table
+    key: Mapping[str, Any]
+
+    def where(self) -> list[ColumnElement[bool]]:
+        return [self.table.c[name] == value for name, value in self.key.items()]
+
+
+def share_locks(conn: Connection, names: list[str]) -> None:
+    """Hold shared locks on ``names`` until the transaction ends, in one statement
+    (PostgreSQL only; SQLite serialises writers): commits share them, :func:`sole_lock` waits
+    until none holds them."""
+    if conn.dialect.name == "postgresql" and names:
+        calls = ", ".join(f"pg_advisory_xact_lock_shared(:k{n})" for n in range(len(names)))
+        conn.execute(text(f"select {calls}"),
+                     {f"k{n}": _key(name) for n, name in enumerate(names)})
+
+
+def sole_lock(conn: Connection, name: str) -> None:
+    """Hold ``name`` alone until the transaction ends (PostgreSQL only)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("select pg_advisory_xact_lock(:k)"), {"k": _key(name)})
+
+
+def _key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def clear(conn: Connection, owner: Owner) -> None:
+    conn.execute(delete(owner.table).where(*owner.where()))
+
+
+def fill(conn: Connection, owner: Owner, left: Mapping[str, int | None]) -> None:
+    """Give an owner without slots :data:`SLOTS` rows sharing ``left`` (per column; ``None``
+    for no cap) as evenly as integers allow. Of concurrent fills the first wins, the others
+    change nothing (``ON CONFLICT DO NOTHING``)."""
+    rows = []
+    for slot in range(SLOTS):
+        row: dict[str, Any] = {**owner.key, "slot": slot}
+        for column, amount in left.items():
+            row[column] = None if amount is None else (
+                amount // SLOTS + (1 if slot < amount % SLOTS else 0))
+        rows.append(row)
+    conn.execute(_insert_missing(conn, owner.table), rows)
+
+
+def _insert_missing(conn: Connection, table: Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
+def left(conn: Connection, owner: Owner, columns: list[str]) -> dict[str, int | None] | None:
+    """What the slots hold together per column (``None`` for a column without a cap), or
+    ``None`` when the owner has no slots."""
+    t = owner.table.c
+    row = conn.execute(select(*[t[c] for c in columns]).where(*owner.where())).all()
+    if not row:
+        return None
+    return {c: None if row[0][i] is None else sum(r[i] for r in row)
+            for i, c in enumerate(columns)}
+
+
+def take(conn: Connection, owner: Owner, amounts: Mapping[str, int], *, spread: int,
+         start: Callable[[], Mapping[str, int | None]]) -> bool:
+    """Charge ``amounts`` (per column, none negative) to the owner's slots; ``False`` when
+    the slots do not hold enough (nothing changed). An owner without slots is first given
+    them, holding what ``start()`` says is left."""
+    taken = _take(conn, owner, amounts, spread=spread)
+    if taken is None:
+        fill(conn, owner, start())
+        taken = _take(conn, owner, amounts, spread=spread)
+    return bool(taken)
+
+
+def _take(conn: Connection, owner: Owner, amounts: Mapping[str, int], *,
+          spread: int) -> bool | None:
+    """:func:`take` on the slots there are (``None`` when there are none).
+
+    First a try that never waits: one statement charging the first slot, counted from
+    ``spread``, that holds the amount and that no other transaction has locked (``SKIP
+    LOCKED``). When every such slot is busy, a second try waits for one of them. Last, the
+    slow path across all slots. PostgreSQL keeps the lock of a row it re-checked after waiting
+    or after a concurrent change and found no longer fitting, so each try runs in a savepoint
+    rolled back when it charged nothing: no try holds a slot while it waits for another, and
+    the slow path takes them in slot order only, so charges cannot deadlock."""
+    t = owner.table.c
+    fits = [or_(t[c].is_(None), t[c] >= amount) for c, amount in amounts.items()]
+    order = (t.slot + (SLOTS - spread % SLOTS)) % SLOTS
+    first = select(t.id).where(*owner.where(), *fits).order_by(order).limit(1)
+    values = {c: t[c] - amount for c, amount in amounts.items()}
+    for wait in (False, True):
+        chosen = (first if wait else first.with_for_update(skip_locked=True)).scalar_subquery()
+        attempt = conn.begin_nested()
+        if conn.execute(update(owner.table).where(t.id == chosen, *fits)
+                        .values(**values)).rowcount == 1:
+            attempt.commit()
+            return True
+        attempt.rollback()
+        if conn.dialect.name != "postgresql":
+            break  # nothing is ever busy on SQLite
+    return _take_across(conn, owner, amounts)
+
+
+def _take_across(conn: Connection, owner: Owner, amounts: Mapping[str, int]) -> bool | None:
+    """The slow path of :func:`take`: all slots locked, charged one after the other."""
+    t = owner.table.c
+    columns = list(amounts)
+    rows = conn.execute(select(t.slot, *[t[c] for c in columns]).where(*owner.where())
+                        .order_by(t.slot).with_for_update()).all()
+    if not rows:
+        return None
+    for i, c in enumerate(columns, start=1):
+        if rows[0][i] is not None and sum(r[i] for r in rows) < amounts[c]:
+            return False
+    due = dict(amounts)
+    for row in rows:
+        part = {c: 0 if row[i] is None else min(row[i], due[c])
+                for i, c in enumerate(columns, start=1)}
+        part = {c: (due[c] if row[i] is None else part[c])
+                for i, c in enumerate(columns, start=1)}
+        if not any(part.values()):
+            continue
+        conn.execute(update(owner.table).where(*owner.where(), t.slot == row.slot).values(
+            **{c: t[c] - amount for c, amount in part.items()}))
+        due = {c: due[c] - part[c] for c in columns}
+        if not any(due.values()):
+            break
+    return True
+
+
+def give(conn: Connection, owner: Owner, amounts: Mapping[str, int], *, slot: int) -> None:
+    """Add ``amounts`` back to one slot (nothing when the owner has no slots); to the first
+    slot when there is no slot ``slot`` (slots made when :data:`SLOTS` was smaller)."""
+    t = owner.table.c
+    values = {c: t[c] + amount for c, amount in amounts.items()}
+    if not conn.execute(update(owner.table).where(*owner.where(), t.slot == slot % SLOTS)
+                        .values(**values)).rowcount:
+        lowest = select(func.min(t.slot)).where(*owner.where()).scalar_subquery()
+        conn.execute(update(owner.table).where(*owner.where(), t.slot == lowest)
+                     .values(**values))
