@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from regulars.api import admin, coupons, events, openapi, pos, promotions, segments
+from regulars.api.admin_schemas import ReadinessOut
 from regulars.errors import InvalidInput, RegularsError, TooManyAttempts, Unavailable
 from regulars.services import readiness
 from regulars.services.runtime import Runtime, open_runtime
@@ -55,7 +56,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         """A trivial endpoint: no database, no auth (the benchmark's baseline)."""
         return {"status": "ok"}
 
-    @app.get("/v1/ready", tags=["meta"], responses={503: {"description": "Not ready"}})
+    @app.get("/v1/ready", tags=["meta"], response_model=ReadinessOut, responses={
+        503: {"description": "Not ready", "model": ReadinessOut}})
     def ready(request: Request) -> JSONResponse:
         """Whether this process can serve: the database answers and its schema is current.
         200 when it can, 503 with the reason when it cannot. No auth (for load balancers)."""

@@ -46,9 +46,11 @@ from regulars.services import (
     promotions,
 )
 from regulars.services.auth import Principal
-from regulars.services.checkout_pricing import Sale, check_spend, price, response, spend_needs_code
+from regulars.services.checkout_pricing import Sale, answer, check_spend, price, spend_needs_code
+from regulars.services.checkout_results import CodeSent, CommitResult, ReceiptStamp
 from regulars.services.idempotency import Outcome, request_hash
 from regulars.services.members import MemberRef
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from regulars.services.tenants import get_tenant
 
@@ -66,15 +68,15 @@ class CommitRequest:
     otp_code: str | None = None
 
 
-def send_spend_code(rt: Runtime, principal: Principal, ref: MemberRef) -> dict[str, Any]:
+def send_spend_code(rt: Runtime, principal: Principal, ref: MemberRef) -> CodeSent:
     """Text the member a one-time code that confirms a spend above the program's threshold.
     Raises :class:`NotFound` (no such member, or no phone) and :class:`TooManyAttempts`
     (too many codes for this number or from this till)."""
     principal.require("till")
     phone = otp.send_code(rt, principal.tenant_id, ref, purpose="spend",
                           terminal_id=principal.terminal_id)
-    return {"sent": True, "phone_ending": phone[-4:],
-            "expires_in_seconds": int(otp.LIFETIME.total_seconds())}
+    return CodeSent(phone_ending=phone[-4:],
+                    expires_in_seconds=int(otp.LIFETIME.total_seconds()))
 
 
 def _verify_spend_code(rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
@@ -150,10 +152,11 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
             # Only a new receipt is held to the time limits: a replay answers as the first
             # call did, however old its occurred_at has grown since.
             at = _occurred_at(req.occurred_at, now)
-            body = _commit(conn, rt, principal, tenant, req, digest=digest, now=now, at=at,
-                           code_id=code_id)
+            result = _commit(conn, rt, principal, tenant, req, digest=digest, now=now, at=at,
+                             code_id=code_id)
+            body = to_json(result)
             idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit", key=key,
-                                             receipt_id=body["receipt"]["id"], response=body)
+                                             receipt_id=result.receipt.id, response=body)
             return Outcome(body)
     except UniqueViolation:
         # A concurrent request with the same receipt id won the race: answer as it did.
@@ -167,7 +170,7 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
 
 def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
             req: CommitRequest, *, digest: str, now: datetime, at: datetime,
-            code_id: int | None = None) -> dict[str, Any]:
+            code_id: int | None = None) -> CommitResult:
     assert principal.terminal_id is not None and principal.store_id is not None
     sale = req.sale
     if code_id is not None:
@@ -274,13 +277,11 @@ def _commit(conn: Connection, rt: Runtime, principal: Principal, tenant: tenancy
             ledger_lots.credit(conn, tenant.id, member.account_id, entry_ids["earn"],
                                q.points_earned, available_at=available_at, expires_at=expires_at)
         levels.raise_floor(conn, tenant, program, member, now)
-    body = response(conn, tenant, priced, now=now, after=True)
-    body["receipt"] = {"id": receipt_id, "receipt_id": req.receipt_id, "status": "committed",
-                       "occurred_at": at.isoformat(), "recorded_at": now.isoformat()}
-    body["entries"] = entry_ids
-    if issued:
-        body["issued_coupons"] = issued
-    return body
+    return CommitResult(
+        **answer(conn, tenant, priced, now=now, after=True),
+        receipt=ReceiptStamp(id=receipt_id, receipt_id=req.receipt_id, status="committed",
+                             occurred_at=at, recorded_at=now),
+        entries=entry_ids, issued_coupons=issued)
 
 
 def _replayed(stored_hash: str | None, response: Any, digest: str, *,

@@ -24,11 +24,12 @@ from regulars.domain.program import DebtPolicy
 from regulars.errors import InvalidInput, NotFound, RefundRefused, VoidRefused
 from regulars.services import budgets, coupon_issue, coupons, programs, referral_chain
 from regulars.services.auth import Principal
+from regulars.services.checkout_results import RefundDone, RefundedLine, RefundResult
 
 
 def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                    lines: list[tuple[int, int]] | None, *, key: str, now: datetime,
-                   void: bool) -> dict[str, Any]:
+                   void: bool) -> RefundResult:
     """Refund ``lines`` (``(line_no, quantity_milli)``; ``None``: everything left) of a
     receipt, or void it.
 
@@ -154,13 +155,14 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
     balance = None
     if member_id is not None:
         balance = ledger.account_state(conn, tenant_id, member_id).balance
-    return {"refund": {"id": refund_id, "kind": "void" if void else "refund",
-                       "receipt_id": receipt_id, "status": status, "paid_minor": paid_back,
-                       "points_reversed": reverse, "points_returned": spent_back,
-                       "points_forgiven": forgiven, "debt_points": debt, "lines": done_lines,
-                       "occurred_at": now.isoformat()},
-            "entries": entry_ids, "member_id": member_id, "balance_points": balance,
-            **({"issued_coupons_voided": voided_coupons} if voided_coupons else {})}
+    return RefundResult(
+        refund=RefundDone(id=refund_id, kind="void" if void else "refund",
+                          receipt_id=receipt_id, status=status, paid_minor=paid_back,
+                          points_reversed=reverse, points_returned=spent_back,
+                          points_forgiven=forgiven, debt_points=debt,
+                          lines=tuple(RefundedLine(**ln) for ln in done_lines), occurred_at=now),
+        entries=entry_ids, member_id=member_id, balance_points=balance,
+        issued_coupons_voided=voided_coupons)
 
 
 def _count_spend(conn: Connection, receipt: dict[str, Any], *, status: str,

@@ -144,7 +144,7 @@ def find(request: Request, runtime: RuntimeDep, cashier: CashierSession,
         reader = reader_of(runtime, request, cashier)
         return _find_page(request, runtime, cashier, errors=errors_of(exc, reader),
                           values={"q": text}, status_code=422)
-    return RedirectResponse(f"/terminal/sale?member={found['id']}", status_code=303)
+    return RedirectResponse(f"/terminal/sale?member={found.id}", status_code=303)
 
 
 @router.post("/register")
@@ -168,7 +168,7 @@ def register(request: Request, runtime: RuntimeDep, cashier: CashierSession,
                           values={**values, "q": values["phone"]}, offer_register=True,
                           status_code=422)
     flag = "registered" if created else "known"
-    return RedirectResponse(f"/terminal/sale?member={view['id']}&{flag}=1", status_code=303)
+    return RedirectResponse(f"/terminal/sale?member={view.id}&{flag}=1", status_code=303)
 
 
 # Selling ---------------------------------------------------------------------------------
