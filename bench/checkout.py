@@ -134,7 +134,7 @@ def add_tenant(url: str, *, name: str, migrate: bool = False) -> tuple[list[str]
             phone = f"+44207946{n:04d}"  # Ofcom's range for drama: never a real subscriber
             view, _ = member_registration.register(rt, tenant_id, Registration(phone=phone),
                                                    store_id=store["id"])
-            member_ledger.adjust(rt, tenant_id, int(view["id"]), points=OPENING_POINTS,
+            member_ledger.adjust(rt, tenant_id, view.id, points=OPENING_POINTS,
                                  reason="benchmark opening balance", key=f"bench-open-{n}")
             phones.append(phone)
     finally:

@@ -68,7 +68,7 @@ def build(url: str, receipts: int, others: int, per_day: int
     for n in range(2 + others):
         view, _ = member_registration.register(
             rt, tenant_id, Registration(phone=f"+44207946{n:04d}"), store_id=store["id"])
-        ids.append(int(view["id"]))
+        ids.append(view.id)
     long_id, short_id = ids[:2]
     till = authenticate(rt, key)
     for n in range(receipts):

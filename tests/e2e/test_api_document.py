@@ -87,3 +87,44 @@ def test_ids_beyond_64_bits_are_bad_input_not_a_crash(client: TestClient, shop: 
                         params={"offset": huge}), "query.offset")):
         assert response.status_code == 422, response.text
         assert response.json()["field"] == field
+
+
+def _success_schemas(doc: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(method, path, status, schema) of every 2xx answer with a body (204 has none)."""
+    found = []
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if status.startswith("2") and status != "204":
+                    schema = response.get("content", {}).get("application/json", {}) \
+                        .get("schema", {})
+                    found.append((method, path, status, schema))
+    return found
+
+
+def _described(doc: dict[str, Any], schema: dict[str, Any]) -> bool:
+    """Whether ``schema`` names the fields of the answer (a model, or an array of models)."""
+    if schema.get("type") == "array":
+        return _described(doc, schema.get("items", {}))
+    ref = schema.get("$ref", "")
+    if ref:
+        return bool(doc["components"]["schemas"][ref.rsplit("/", 1)[-1]].get("properties"))
+    return bool(schema.get("properties"))
+
+
+def test_every_success_answer_has_a_schema(client: TestClient) -> None:
+    doc = _document(client)
+    found = _success_schemas(doc)
+    assert ("post", "/v1/pos/quote", "200") in {(m, p, s) for m, p, s, _ in found}
+    missing = [(method, path, status) for method, path, status, schema in found if not schema]
+    assert missing == []
+
+
+def test_every_till_answer_names_its_fields(client: TestClient) -> None:
+    doc = _document(client)
+    vague = [(method, path, status) for method, path, status, schema in _success_schemas(doc)
+             if path.startswith("/v1/pos") and not _described(doc, schema)]
+    assert vague == []
+    quote = doc["components"]["schemas"]["QuoteOut"]
+    assert {"lines", "points_earned", "explanations", "hold"} <= set(quote["properties"])
+    assert "hold" not in quote["required"] and quote["examples"]

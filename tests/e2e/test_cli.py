@@ -28,6 +28,7 @@ from regulars.services import ledger_admin, member_ledger, member_registration, 
 from regulars.services import tenants as tenant_service
 from regulars.services.member_registration import Registration
 from regulars.services.members import MemberRef
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock
 
@@ -153,14 +154,14 @@ def test_expire_posts_due_lots_once(database_url: str, runtime_at: RuntimeAt) ->
                                            locale="en_GB", timezone="UTC", phone_region="GB")
     tenant_id = created.tenant_id
     stale, _ = member_registration.register(past, tenant_id, Registration(phone="+44 20 7946 0018"))
-    member_ledger.adjust(past, tenant_id, stale["id"], points=120, reason="old lot", key="a-1")
-    member_ledger.adjust(past, tenant_id, stale["id"], points=30, reason="old lot", key="a-2")
+    member_ledger.adjust(past, tenant_id, stale.id, points=120, reason="old lot", key="a-1")
+    member_ledger.adjust(past, tenant_id, stale.id, points=30, reason="old lot", key="a-2")
     fresh_clock = FakeClock(datetime.now(UTC))
     recent = runtime_at(fresh_clock)
     fresh, _ = member_registration.register(recent, tenant_id,
                                             Registration(phone="+44 20 7946 0019"))
-    member_ledger.adjust(recent, tenant_id, fresh["id"], points=55, reason="new lot", key="b-1")
-    member_ledger.adjust(recent, tenant_id, stale["id"], points=7, reason="new lot", key="a-3")
+    member_ledger.adjust(recent, tenant_id, fresh.id, points=55, reason="new lot", key="b-1")
+    member_ledger.adjust(recent, tenant_id, stale.id, points=7, reason="new lot", key="a-3")
 
     code, out, err = run("expire", "--database-url", database_url, "--batch-size", "1")
     assert code == 0, err
@@ -168,11 +169,11 @@ def test_expire_posts_due_lots_once(database_url: str, runtime_at: RuntimeAt) ->
     assert "expired 150 points in 2 lots (1 entries)" in " ".join(out.split())
 
     def balance(member_id: int) -> int:
-        points: int = members.get(recent, tenant_id, MemberRef(id=member_id))["balance_points"]
+        points: int = members.get(recent, tenant_id, MemberRef(id=member_id)).balance_points
         return points
 
-    assert (balance(stale["id"]), balance(fresh["id"])) == (7, 55)
-    history = member_ledger.history(recent, tenant_id, stale["id"])
+    assert (balance(stale.id), balance(fresh.id)) == (7, 55)
+    history = to_json(member_ledger.history(recent, tenant_id, stale.id))
     assert [e["points"] for e in history if e["code"] == "expire"] == [-150]
     assert ledger_admin.check(recent) == []
 
@@ -183,7 +184,7 @@ def test_expire_posts_due_lots_once(database_url: str, runtime_at: RuntimeAt) ->
     assert "expired 0 points in 0 lots (0 entries)" in " ".join(out.split())
     with recent.db.read() as conn:
         assert conn.execute(select(func.count()).select_from(entries)).scalar_one() == before
-    assert (balance(stale["id"]), balance(fresh["id"])) == (7, 55)
+    assert (balance(stale.id), balance(fresh.id)) == (7, 55)
 
 
 # ledger check -----------------------------------------------------------------------------------
@@ -197,7 +198,7 @@ def test_ledger_check_passes_a_clean_ledger_and_fails_a_corrupt_one(
                                            timezone="UTC", phone_region="GB")
     member, _ = member_registration.register(rt, created.tenant_id,
                                              Registration(phone="+44 20 7946 0018"))
-    member_ledger.adjust(rt, created.tenant_id, member["id"], points=40, reason="gift", key="g-1")
+    member_ledger.adjust(rt, created.tenant_id, member.id, points=40, reason="gift", key="g-1")
 
     code, out, err = run("ledger", "check", "--database-url", database_url)
     assert code == 0, err
@@ -208,7 +209,7 @@ def test_ledger_check_passes_a_clean_ledger_and_fails_a_corrupt_one(
         with engine.begin() as conn:
             changed = conn.execute(text(
                 "UPDATE accounts SET balance = balance + 1 WHERE member_id = :member"),
-                {"member": member["id"]}).rowcount
+                {"member": member.id}).rowcount
         assert changed == 1
     finally:
         engine.dispose()
@@ -228,7 +229,7 @@ def test_ledger_check_fails_spend_totals_that_disagree_with_the_receipts(
     try:
         with engine.begin() as conn:  # spend counted for a day without any receipt
             conn.execute(insert(spend_days).values(
-                tenant_id=created.tenant_id, member_id=member["id"],
+                tenant_id=created.tenant_id, member_id=member.id,
                 day=datetime(2026, 3, 2).date(), net_minor=500,
                 last_at=datetime(2026, 3, 2, 10, tzinfo=UTC)))
     finally:
@@ -236,7 +237,7 @@ def test_ledger_check_fails_spend_totals_that_disagree_with_the_receipts(
     code, out, err = run("ledger", "check", "--database-url", database_url)
     assert code == 1, (out, err)
     assert "spend_day" in err and "1 mismatches" in err
-    assert f"'member_id': {member['id']}" in err or str(member["id"]) in err
+    assert f"'member_id': {member.id}" in err or str(member.id) in err
 
 
 # a database that cannot be used ----------------------------------------------------------------

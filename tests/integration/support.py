@@ -36,6 +36,7 @@ from regulars.services.checkout_pricing import Sale
 from regulars.services.idempotency import Outcome
 from regulars.services.member_registration import Registration
 from regulars.services.members import MemberRef
+from regulars.services.results import to_json
 from regulars.services.runtime import Clock, Runtime
 from tests.conftest import Shop, _truncate_pg
 
@@ -106,14 +107,19 @@ class Pos:
         return self.tills[index]
 
     def register(self, n: int) -> dict[str, Any]:
+        """A new member, as JSON the way the API sends it."""
         view, _ = member_registration.register(self.rt, self.tenant_id,
                                                Registration(phone=phone(n)),
                                                store_id=self.shop.store_id,
                                                terminal_id=self.shop.terminal_ids[0])
-        return view
+        body: dict[str, Any] = to_json(view)
+        return body
 
     def member(self, member_id: int) -> dict[str, Any]:
-        return members.get(self.rt, self.tenant_id, MemberRef(id=member_id))
+        """The member, as JSON the way the API sends it."""
+        body: dict[str, Any] = to_json(members.get(self.rt, self.tenant_id,
+                                                   MemberRef(id=member_id)))
+        return body
 
     def balance(self, member_id: int) -> int:
         return int(self.member(member_id)["balance_points"])
@@ -125,9 +131,12 @@ class Pos:
 
     def quote(self, member_id: int | None, lines: tuple[BasketLine, ...], *, spend: int = 0,
               hold: bool = False, till: int = 0) -> dict[str, Any]:
+        """The quote's answer as JSON, as the API sends it."""
         ref = None if member_id is None else MemberRef(id=member_id)
-        return checkout.quote(self.rt, self.till(till),
-                              Sale(member=ref, lines=lines, points_to_spend=spend), hold=hold)
+        body: dict[str, Any] = to_json(checkout.quote(
+            self.rt, self.till(till), Sale(member=ref, lines=lines, points_to_spend=spend),
+            hold=hold))
+        return body
 
     def prepare(self, member_id: int | None, lines: tuple[BasketLine, ...], *, receipt: str,
                 key: str | None = None, spend: int = 0, hold_id: int | None = None,
@@ -169,7 +178,9 @@ class Pos:
                                payload={"receipt": receipt_pk, "void": True}, void=True).body
 
     def receipt(self, receipt_pk: int) -> dict[str, Any]:
-        return checkout.receipt(self.rt, self.till(), receipt_pk)
+        """The receipt as JSON, as the API sends it."""
+        body: dict[str, Any] = to_json(checkout.receipt(self.rt, self.till(), receipt_pk))
+        return body
 
 
 def count_rows(rt: Runtime, tenant_id: int) -> dict[str, int]:

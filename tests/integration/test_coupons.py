@@ -26,6 +26,7 @@ from regulars.services.checkout_commit import CommitRequest
 from regulars.services.checkout_pricing import Sale
 from regulars.services.coupons import SeriesDraft
 from regulars.services.members import MemberRef
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Pos, line, run_together
@@ -58,7 +59,10 @@ def sale(member_id: int | None, *codes: str,
 
 def quote(pos: Pos, member_id: int | None, *codes: str, till: int = 0,
           hold: bool = False) -> dict[str, Any]:
-    return checkout.quote(pos.rt, pos.till(till), sale(member_id, *codes), hold=hold)
+    """The quote's answer as JSON, as the API sends it."""
+    body: dict[str, Any] = to_json(checkout.quote(pos.rt, pos.till(till),
+                                                  sale(member_id, *codes), hold=hold))
+    return body
 
 
 def commit(pos: Pos, member_id: int | None, *codes: str, receipt: str,

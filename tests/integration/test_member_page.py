@@ -52,7 +52,7 @@ def test_home_history_pages_and_coupon_states(rt: Runtime, shop: Shop,
     assert len(first["entries"]) == member_page.HISTORY_PAGE
     second = member_page.history_page(rt, shop.tenant_id, member,
                                       before_id=first["next_before_id"], locale="en_GB")
-    assert [e["code"] for e in second["entries"]][-1] == "earn"
+    assert [e.code for e in second["entries"]][-1] == "earn"
     assert second["next_before_id"] is None
     receipt_id = pos.commit(other, (line("tea", 10_000),), receipt="r2")["receipt"]["id"]
     with pytest.raises(NotFound):

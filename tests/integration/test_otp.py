@@ -14,6 +14,7 @@ from regulars.errors import CodeRefused, RegularsError, TooManyAttempts
 from regulars.services import checkout_commit
 from regulars.services.members import MemberRef
 from regulars.services.messaging import MemorySender
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop
 from tests.integration.support import (
@@ -56,7 +57,10 @@ def last_code(sender: MemorySender) -> str:
 
 
 def send_code(pos: Pos, member_id: int, till: int = 0) -> dict[str, Any]:
-    return checkout_commit.send_spend_code(pos.rt, pos.till(till), MemberRef(id=member_id))
+    """The answer as JSON, as the API sends it."""
+    body: dict[str, Any] = to_json(checkout_commit.send_spend_code(pos.rt, pos.till(till),
+                                                                   MemberRef(id=member_id)))
+    return body
 
 
 def with_code(commit: Commit, code: str | None) -> Commit:

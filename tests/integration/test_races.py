@@ -226,7 +226,7 @@ def test_registering_one_phone_at_once_makes_one_member_and_one_bonus(rt: Runtim
 
     wins, losses = split(results)
     assert losses == []
-    assert len({view["id"] for view, _ in wins}) == 1
+    assert len({view.id for view, _ in wins}) == 1
     assert sum(created for _, created in wins) == 1
-    assert Pos(rt, shop).balance(wins[0][0]["id"]) == 50
+    assert Pos(rt, shop).balance(wins[0][0].id) == 50
     assert_clean(rt)

@@ -23,6 +23,7 @@ from regulars.services import (
 from regulars.services.coupons import SeriesDraft
 from regulars.services.member_registration import Registration
 from regulars.services.promotions import Draft
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop
 from tests.integration.support import Pos, line, set_program
@@ -39,8 +40,8 @@ def _chain(rt: Runtime, shop: Shop) -> tuple[int, int, int]:
     for phone in ("+79161234501", "+79161234502", "+79161234503"):
         view, _ = member_registration.register(rt, shop.tenant_id,
                                                Registration(phone=phone, referral_code=code))
-        ids.append(int(view["id"]))
-        code = view["referral"]["code"]
+        ids.append(int(view.id))
+        code = to_json(view)["referral"]["code"]
     return ids[0], ids[1], ids[2]
 
 
@@ -64,7 +65,7 @@ def test_refuse_policy_takes_back_what_is_left_and_forgives_the_rest(
     assert refund["refund"]["status"] == "refunded"
     assert pos.balance(referrer) == 0 and pos.balance(top) == 0
     assert pos.balance(friend) == 0
-    history = member_ledger.history(rt, shop.tenant_id, referrer)
+    history = to_json(member_ledger.history(rt, shop.tenant_id, referrer))
     assert history[0]["code"] == "referral_reversal" and history[0]["points"] == -left
     assert ledger_admin.check(rt, shop.tenant_id) == []
 

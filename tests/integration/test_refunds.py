@@ -11,6 +11,7 @@ import pytest
 from regulars.domain.money import prorate
 from regulars.errors import InvalidInput, RedemptionRefused, RefundRefused, VoidRefused
 from regulars.services import ledger_admin, member_ledger
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Pos, count_rows, line, set_program
@@ -378,7 +379,7 @@ def test_lots_expire_after_their_days_and_a_second_run_writes_nothing(
     clock.now = start + timedelta(days=41)
     assert ledger_admin.expire(rt).points == 30
     assert pos.balance(member) == 0
-    history = member_ledger.history(rt, pos.tenant_id, member)
+    history = to_json(member_ledger.history(rt, pos.tenant_id, member))
     assert [h["points"] for h in history if h["code"] == "expire"] == [-30, -100]
     assert_clean(rt)
 

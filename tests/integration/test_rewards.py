@@ -28,6 +28,7 @@ from regulars.services import (
 )
 from regulars.services.member_registration import Registration
 from regulars.services.members import MemberRef
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop, make_shop
 from tests.integration.support import Pos, line
@@ -45,15 +46,17 @@ def _referral(trigger: Trigger) -> ReferralRule:
 
 
 def _register(rt: Runtime, shop: Shop, **fields: Any) -> tuple[dict[str, Any], bool]:
-    return member_registration.register(rt, shop.tenant_id, Registration(**fields))
+    """The new (or known) member as JSON, the way the API sends it, and whether it is new."""
+    view, created = member_registration.register(rt, shop.tenant_id, Registration(**fields))
+    return to_json(view), created
 
 
 def _balance(rt: Runtime, shop: Shop, member_id: int) -> int:
-    return int(members.get(rt, shop.tenant_id, MemberRef(id=member_id))["balance_points"])
+    return int(members.get(rt, shop.tenant_id, MemberRef(id=member_id)).balance_points)
 
 
 def _codes(rt: Runtime, shop: Shop, member_id: int) -> list[str]:
-    return [e["code"] for e in member_ledger.history(rt, shop.tenant_id, member_id)]
+    return [e["code"] for e in to_json(member_ledger.history(rt, shop.tenant_id, member_id))]
 
 
 def test_referral_pays_both_sides_at_registration(rt: Runtime, shop: Shop) -> None:
@@ -68,9 +71,9 @@ def test_referral_pays_both_sides_at_registration(rt: Runtime, shop: Shop) -> No
     assert friend["referral"]["referrer_id"] == referrer["id"]
     assert friend["balance_points"] == 100
     assert _balance(rt, shop, referrer["id"]) == 300
-    told = member_ledger.history(rt, shop.tenant_id, referrer["id"])[0]["explanations"]
+    told = to_json(member_ledger.history(rt, shop.tenant_id, referrer["id"]))[0]["explanations"]
     assert told == [f"Бонус за приглашение участника №{friend['id']}: 300 баллов."]
-    info = referrals.referral_info(rt, shop.tenant_id, referrer["id"])
+    info = to_json(referrals.referral_info(rt, shop.tenant_id, referrer["id"]))
     assert info["invited_members"] == 1 and info["code"] == code
     assert ledger_admin.check(rt, shop.tenant_id) == []
 
@@ -112,7 +115,7 @@ def test_self_referral_and_farming_are_refused_but_registration_succeeds(
     assert created and with_card["referral"] == {**with_card["referral"], "linked": False,
                                                  "reason": "referrer_card"}
     assert with_card["cards"] == [] and members.get(
-        rt, shop.tenant_id, MemberRef(card="CARD0001"))["id"] == referrer["id"]
+        rt, shop.tenant_id, MemberRef(card="CARD0001")).id == referrer["id"]
 
     same_device, created = _register(rt, shop, phone=OTHER_PHONE, referral_code=code,
                                      device_token="device-of-referrer")
@@ -130,7 +133,8 @@ def test_self_referral_and_farming_are_refused_but_registration_succeeds(
     assert _balance(rt, shop, referrer["id"]) == 0
     for member in (with_card, same_device, farmed, known, unknown):
         assert _balance(rt, shop, member["id"]) == 0
-    assert referrals.referral_info(rt, shop.tenant_id, referrer["id"])["invited_members"] == 0
+    info = to_json(referrals.referral_info(rt, shop.tenant_id, referrer["id"]))
+    assert info["invited_members"] == 0
 
 
 def test_birthday_is_paid_once_on_the_local_day(rt: Runtime, clock: FakeClock) -> None:
@@ -157,7 +161,8 @@ def test_birthday_is_paid_once_on_the_local_day(rt: Runtime, clock: FakeClock) -
     clock.now = datetime(2027, 3, 3, 9, 0, tzinfo=UTC)  # a year on: once more each
     assert rewards_job.run(rt).birthdays_paid == 2
     assert _codes(rt, moscow, in_moscow["id"]).count("birthday") == 2
-    assert member_ledger.history(rt, moscow.tenant_id, in_moscow["id"])[0]["explanations"] == [
+    told = to_json(member_ledger.history(rt, moscow.tenant_id, in_moscow["id"]))
+    assert told[0]["explanations"] == [
         "С днём рождения! 500 бонусных баллов."]
 
 
@@ -170,7 +175,7 @@ def test_profile_completion_is_rewarded_once(rt: Runtime, shop: Shop) -> None:
     assert _balance(rt, shop, member["id"]) == 0
     done = member_registration.update_profile(rt, shop.tenant_id, member["id"],
                                               {"birthday": date(1990, 5, 1)})
-    assert done["balance_points"] == 50
+    assert done.balance_points == 50
     member_registration.update_profile(rt, shop.tenant_id, member["id"], {"email": "a@example.com"})
     assert _codes(rt, shop, member["id"]).count("profile") == 1
     complete, _ = _register(rt, shop, phone=FRIEND_PHONE, first_name="Ivan",

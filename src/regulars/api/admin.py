@@ -10,7 +10,9 @@ from fastapi import APIRouter, Query, Request, Response
 from regulars import errors
 from regulars.api.deps import IdempotencyKey, Offset, Owner, PathId, QueryId, RuntimeDep
 from regulars.api.errors_doc import responses
+from regulars.api.member_schemas import HistoryEntryOut, MemberOut, ReferralInfoOut
 from regulars.api.openapi import NEW_MEMBER
+from regulars.api.pos_schemas import ReceiptOut
 from regulars.api.reward_schemas import RewardSettingsIn
 from regulars.api.schemas import (
     AdjustIn,
@@ -33,7 +35,9 @@ from regulars.services import (
     rewards,
     tenants,
 )
-from regulars.services.members import MemberRef
+from regulars.services.checkout_results import ReceiptView
+from regulars.services.members import HistoryEntry, MemberRef, MemberView
+from regulars.services.referrals import ReferralInfo
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 NF = responses(errors.NotFound)
@@ -134,18 +138,18 @@ def program_versions(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
     return programs.history(rt, owner.tenant_id)
 
 
-@router.post("/members", responses={
+@router.post("/members", response_model=MemberOut, responses={
     **responses(errors.InvalidInput, errors.DuplicateIdentifier), **NEW_MEMBER})
-def register(body: MemberIn, owner: Owner, rt: RuntimeDep, response: Response) -> dict[str, Any]:
+def register(body: MemberIn, owner: Owner, rt: RuntimeDep, response: Response) -> MemberView:
     member, created = member_registration.register(rt, owner.tenant_id, body.to_registration())
     response.status_code = 201 if created else 200
     return member
 
 
-@router.get("/members")
+@router.get("/members", response_model=list[MemberOut])
 def search_members(owner: Owner, rt: RuntimeDep,
                    q: Annotated[str | None, Query(max_length=200)] = None, limit: int = 50,
-                   offset: Offset = 0) -> list[dict[str, Any]]:
+                   offset: Offset = 0) -> list[MemberView]:
     """Search by phone (any format), card, or part of a name (``%`` and ``_`` are letters,
     not wildcards)."""
     if not 1 <= limit <= 500 or offset < 0:
@@ -153,26 +157,26 @@ def search_members(owner: Owner, rt: RuntimeDep,
     return members.search(rt, owner.tenant_id, text=q, limit=limit, offset=offset)
 
 
-@router.get("/members/{member_id:int}", responses=NF)
-def get_member(member_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.get("/members/{member_id:int}", response_model=MemberOut, responses=NF)
+def get_member(member_id: PathId, owner: Owner, rt: RuntimeDep) -> MemberView:
     return members.get(rt, owner.tenant_id, MemberRef(id=member_id))
 
 
-@router.patch("/members/{member_id:int}", responses=responses(errors.NotFound,
-                                                          errors.InvalidInput))
+@router.patch("/members/{member_id:int}", response_model=MemberOut,
+              responses=responses(errors.NotFound, errors.InvalidInput))
 def patch_member(member_id: PathId, body: MemberPatch, owner: Owner,
-                 rt: RuntimeDep) -> dict[str, Any]:
+                 rt: RuntimeDep) -> MemberView:
     return member_registration.update_profile(rt, owner.tenant_id, member_id,
                                               body.model_dump(exclude_unset=True))
 
 
-@router.post("/members/{member_id}/cards", responses=responses(
+@router.post("/members/{member_id}/cards", response_model=MemberOut, responses=responses(
     errors.NotFound, errors.DuplicateIdentifier, errors.InvalidInput))
-def add_card(member_id: PathId, body: CardIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def add_card(member_id: PathId, body: CardIn, owner: Owner, rt: RuntimeDep) -> MemberView:
     return member_registration.add_card(rt, owner.tenant_id, member_id, body.card)
 
 
-@router.post("/members/{member_id}/adjust", responses=responses(
+@router.post("/members/{member_id}/adjust", response_model=MemberOut, responses=responses(
     errors.NotFound, errors.InvalidInput, errors.InsufficientPoints,
     errors.IdempotencyMismatch))
 def adjust(member_id: PathId, body: AdjustIn, owner: Owner, rt: RuntimeDep,
@@ -182,7 +186,7 @@ def adjust(member_id: PathId, body: AdjustIn, owner: Owner, rt: RuntimeDep,
                                 reason=body.reason, key=key)
 
 
-@router.post("/members/merge", responses=responses(
+@router.post("/members/merge", response_model=MemberOut, responses=responses(
     errors.NotFound, errors.Conflict, errors.InvalidInput, errors.IdempotencyMismatch))
 def merge(body: MergeIn, owner: Owner, rt: RuntimeDep, key: IdempotencyKey) -> dict[str, Any]:
     """Merge a duplicate member into another: identifiers, receipts, points and their expiry
@@ -191,14 +195,15 @@ def merge(body: MergeIn, owner: Owner, rt: RuntimeDep, key: IdempotencyKey) -> d
                                target_id=body.target_id, key=key)
 
 
-@router.get("/members/{member_id}/history", responses=NF)
+@router.get("/members/{member_id}/history", response_model=list[HistoryEntryOut],
+            responses=NF)
 def history(member_id: PathId, owner: Owner, rt: RuntimeDep, limit: int = 50,
-            before_id: QueryId = None) -> list[dict[str, Any]]:
+            before_id: QueryId = None) -> list[HistoryEntry]:
     return member_ledger.history(rt, owner.tenant_id, member_id, limit=limit, before_id=before_id)
 
 
-@router.get("/members/{member_id}/referral", responses=NF)
-def referral(member_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.get("/members/{member_id}/referral", response_model=ReferralInfoOut, responses=NF)
+def referral(member_id: PathId, owner: Owner, rt: RuntimeDep) -> ReferralInfo:
     """The member's referral code and link, who invited them and how many they invited."""
     return referrals.referral_info(rt, owner.tenant_id, member_id)
 
@@ -228,8 +233,8 @@ def list_receipts(owner: Owner, rt: RuntimeDep, member_id: QueryId = None, limit
                                  before_id=before_id)
 
 
-@router.get("/receipts/{receipt_id}", responses=NF)
-def get_receipt(receipt_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.get("/receipts/{receipt_id}", response_model=ReceiptOut, responses=NF)
+def get_receipt(receipt_id: PathId, owner: Owner, rt: RuntimeDep) -> ReceiptView:
     return ledger_admin.receipt(rt, owner.tenant_id, receipt_id)
 
 

@@ -23,6 +23,7 @@ from regulars.api import (
     segments,
     staff_access,
 )
+from regulars.api.admin_schemas import ReadinessOut
 from regulars.api.body_limit import BodyLimit, Scope
 from regulars.errors import InvalidInput, RegularsError, TooManyAttempts, Unavailable
 from regulars.services import readiness
@@ -81,7 +82,8 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@_meta.get("/v1/ready", responses={503: {"description": "Not ready"}})
+@_meta.get("/v1/ready", response_model=ReadinessOut, responses={
+    503: {"description": "Not ready", "model": ReadinessOut}})
 def ready(request: Request) -> JSONResponse:
     """Whether this process can serve: the database answers and its schema is current.
     200 when it can, 503 with the reason when it cannot. No auth (for load balancers)."""

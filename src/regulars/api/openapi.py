@@ -15,6 +15,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from regulars.api.member_schemas import MemberOut
+
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -36,7 +38,8 @@ ERROR_CONTENT: dict[str, Any] = {
     "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
 NEW_MEMBER: dict[int | str, dict[str, Any]] = {
-    201: {"description": "registered: a new member (200: the member the phone already names)"}}
+    201: {"description": "registered: a new member (200: the member the phone already names)",
+          "model": MemberOut}}
 
 # Headers a dependency checks by hand (to answer with its own message) and how.
 _CHECKED_HEADERS: dict[str, dict[str, Any]] = {

@@ -21,7 +21,15 @@ from regulars.db.ledger_ops import Shortfall
 from regulars.errors import InsufficientPoints, NotFound
 from regulars.services import coupons
 from regulars.services.auth import Principal
-from regulars.services.checkout_pricing import Sale, check_spend, price, response
+from regulars.services.checkout_pricing import Sale, answer, check_spend, price
+from regulars.services.checkout_results import (
+    PointsHold,
+    QuoteResult,
+    ReceiptLine,
+    ReceiptRefund,
+    ReceiptView,
+    RefundedLine,
+)
 from regulars.services.idempotency import Outcome, run_once
 from regulars.services.refunds import refund_receipt
 from regulars.services.runtime import Runtime
@@ -29,7 +37,7 @@ from regulars.services.tenants import get_tenant
 
 
 def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
-          ) -> dict[str, Any]:
+          ) -> QuoteResult:
     """Price a basket. Writes nothing, unless ``hold`` reserves the points to spend and a use
     of each coupon (or a coupon code is wrong: that is counted against the till)."""
     principal.require("till")
@@ -42,7 +50,7 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
             priced = price(conn, tenant, sale, at=now, now=now,
                            store_id=principal.store_id, terminal_id=principal.terminal_id)
             check_spend(sale, priced.member, priced.quote)
-            return response(conn, tenant, priced, now=now)
+            return QuoteResult(**answer(conn, tenant, priced, now=now))
     assert principal.terminal_id is not None
     with rt.db.write() as conn:
         priced = price(conn, tenant, sale, at=now, now=now,
@@ -50,25 +58,24 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
         program, member = priced.program, priced.member
         check_spend(sale, member, priced.quote)
         expires_at = now + timedelta(seconds=program.hold_ttl_seconds)
-        body = response(conn, tenant, priced, now=now)
+        figures = answer(conn, tenant, priced, now=now)
+        coupon_holds = None
         if priced.coupons:
-            body["coupon_holds"] = coupons.hold(
+            coupon_holds = coupons.hold(
                 conn, tenant, priced.coupons, member_id=member.id if member else None,
                 terminal_id=principal.terminal_id, now=now, expires_at=expires_at)
         if not sale.points_to_spend:
-            return body
+            return QuoteResult(**figures, coupon_holds=coupon_holds)
         assert member is not None
         try:
             hold_id = ledger_ops.hold(
                 conn, tenant.id, member.account_id, sale.points_to_spend,
-                terminal_id=principal.terminal_id, now=now,
-                expires_at=now + timedelta(seconds=program.hold_ttl_seconds))
+                terminal_id=principal.terminal_id, now=now, expires_at=expires_at)
         except Shortfall as exc:
             raise InsufficientPoints("those points are no longer free to hold") from exc
-        body["hold"] = {"id": hold_id, "points": sale.points_to_spend,
-                        "expires_at": (now + timedelta(seconds=program.hold_ttl_seconds))
-                        .isoformat()}
-        return body
+        return QuoteResult(**figures, coupon_holds=coupon_holds,
+                           hold=PointsHold(id=hold_id, points=sale.points_to_spend,
+                                           expires_at=expires_at))
 
 
 def release_hold(rt: Runtime, principal: Principal, hold_id: int) -> None:
@@ -97,7 +104,7 @@ def refund(rt: Runtime, principal: Principal, receipt_id: int,
                                                     key=entry_key, now=now, void=void))
 
 
-def receipt(rt: Runtime, principal: Principal, receipt_id: int) -> dict[str, Any]:
+def receipt(rt: Runtime, principal: Principal, receipt_id: int) -> ReceiptView:
     with rt.db.read() as conn:
         row = receipts.get_receipt(conn, principal.tenant_id, receipt_id)
         if row is None:
@@ -105,7 +112,7 @@ def receipt(rt: Runtime, principal: Principal, receipt_id: int) -> dict[str, Any
         return receipt_view(conn, principal.tenant_id, row)
 
 
-def receipt_by_number(rt: Runtime, principal: Principal, receipt_no: str) -> dict[str, Any]:
+def receipt_by_number(rt: Runtime, principal: Principal, receipt_no: str) -> ReceiptView:
     principal.require("till")
     assert principal.terminal_id is not None
     with rt.db.read() as conn:
@@ -116,23 +123,22 @@ def receipt_by_number(rt: Runtime, principal: Principal, receipt_no: str) -> dic
         return receipt_view(conn, principal.tenant_id, row)
 
 
-def receipt_view(conn: Connection, tenant_id: int, row: dict[str, Any]) -> dict[str, Any]:
+def receipt_view(conn: Connection, tenant_id: int, row: dict[str, Any]) -> ReceiptView:
     """A receipt with its lines and refunds, as the API shows it."""
-    return {
-        "id": row["id"], "receipt_id": row["receipt_no"], "terminal_id": row["terminal_id"],
-        "store_id": row["store_id"], "member_id": row["member_id"], "status": row["status"],
-        "program_version": row["program_version"], "gross_minor": row["gross_minor"],
-        "discount_minor": row["discount_minor"], "points_spent": row["points_spent"],
-        "points_discount_minor": row["points_discount_minor"],
-        "paid_minor": row["paid_minor"], "points_earned": row["points_earned"],
-        "refunded_paid_minor": row["refunded_paid_minor"],
-        "occurred_at": row["occurred_at"].isoformat(),
-        "lines": [{k: v for k, v in ln.items() if k not in ("id", "tenant_id", "receipt_id")}
-                  for ln in receipts.lines_of(conn, tenant_id, row["id"])],
-        "refunds": [{"id": r["id"], "kind": r["kind"], "paid_minor": r["paid_minor"],
-                     "points_reversed": r["points_reversed"],
-                     "points_returned": r["points_returned"],
-                     "debt_points": r["debt_points"], "lines": r["lines"],
-                     "occurred_at": r["occurred_at"].isoformat()}
-                    for r in receipts.refunds_of(conn, tenant_id, row["id"])],
-    }
+    return ReceiptView(
+        id=row["id"], receipt_id=row["receipt_no"], terminal_id=row["terminal_id"],
+        store_id=row["store_id"], member_id=row["member_id"], status=row["status"],
+        program_version=row["program_version"], gross_minor=row["gross_minor"],
+        discount_minor=row["discount_minor"], points_spent=row["points_spent"],
+        points_discount_minor=row["points_discount_minor"], paid_minor=row["paid_minor"],
+        points_earned=row["points_earned"], refunded_paid_minor=row["refunded_paid_minor"],
+        occurred_at=row["occurred_at"],
+        lines=tuple(ReceiptLine(**{k: v for k, v in ln.items()
+                                   if k not in ("id", "tenant_id", "receipt_id")})
+                    for ln in receipts.lines_of(conn, tenant_id, row["id"])),
+        refunds=tuple(ReceiptRefund(
+            id=r["id"], kind=r["kind"], paid_minor=r["paid_minor"],
+            points_reversed=r["points_reversed"], points_returned=r["points_returned"],
+            debt_points=r["debt_points"],
+            lines=tuple(RefundedLine(**ln) for ln in r["lines"]), occurred_at=r["occurred_at"])
+            for r in receipts.refunds_of(conn, tenant_id, row["id"])))

@@ -49,13 +49,15 @@ from regulars.services.auth import Principal
 from regulars.services.checkout_pricing import (
     Priced,
     Sale,
+    answer,
     check_spend,
     price,
-    response,
     spend_needs_code,
 )
+from regulars.services.checkout_results import CodeSent, CommitResult, IssuedCoupon, ReceiptStamp
 from regulars.services.idempotency import Outcome, request_hash
 from regulars.services.members import MemberRef
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from regulars.services.tenants import get_tenant
 
@@ -73,15 +75,15 @@ class CommitRequest:
     otp_code: str | None = None
 
 
-def send_spend_code(rt: Runtime, principal: Principal, ref: MemberRef) -> dict[str, Any]:
+def send_spend_code(rt: Runtime, principal: Principal, ref: MemberRef) -> CodeSent:
     """Text the member a one-time code that confirms a spend above the program's threshold.
     Raises :class:`NotFound` (no such member, or no phone) and :class:`TooManyAttempts`
     (too many codes for this number or from this till)."""
     principal.require("till")
     phone = otp.send_code(rt, principal.tenant_id, ref, purpose="spend",
                           terminal_id=principal.terminal_id)
-    return {"sent": True, "phone_ending": phone[-4:],
-            "expires_in_seconds": int(otp.LIFETIME.total_seconds())}
+    return CodeSent(phone_ending=phone[-4:],
+                    expires_in_seconds=int(otp.LIFETIME.total_seconds()))
 
 
 def _verify_spend_code(rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
@@ -158,11 +160,12 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
             # Only a new receipt is held to the time limits: a replay answers as the first
             # call did, however old its occurred_at has grown since.
             at = _occurred_at(req.occurred_at, now)
-            body = _commit(conn, principal, tenant, req, digest=digest, now=now, at=at,
-                           code_id=code_id)
+            result = _commit(conn, principal, tenant, req, digest=digest, now=now, at=at,
+                             code_id=code_id)
+            body = to_json(result)
             idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
                                              terminal_id=principal.terminal_id, key=key,
-                                             receipt_id=body["receipt"]["id"], response=body)
+                                             receipt_id=result.receipt.id, response=body)
             return Outcome(body)
     except UniqueViolation:
         # A concurrent request with the same receipt id won the race: answer as it did.
@@ -176,7 +179,7 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
 
 def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
             req: CommitRequest, *, digest: str, now: datetime, at: datetime,
-            code_id: int | None = None) -> dict[str, Any]:
+            code_id: int | None = None) -> CommitResult:
     """A new receipt, step by step as the protocol goes: use the one-time code, capture the
     hold, price within the promotion budgets, store the receipt, post the points, answer."""
     if code_id is not None:
@@ -249,7 +252,7 @@ def _price_within_budgets(conn: Connection, principal: Principal,
 
 def _store_receipt(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
                    req: CommitRequest, priced: Priced, *, digest: str, now: datetime,
-                   at: datetime, day: date) -> tuple[int, list[dict[str, Any]]]:
+                   at: datetime, day: date) -> tuple[int, tuple[IssuedCoupon, ...]]:
     """The receipt with its lines, promotions, coupon uses and base budget; its id and the
     coupons it issued."""
     assert principal.terminal_id is not None and principal.store_id is not None
@@ -326,15 +329,13 @@ def _post_points(conn: Connection, principal: Principal, tenant: tenancy.TenantR
 
 def _commit_body(conn: Connection, tenant: tenancy.TenantRow, req: CommitRequest,
                  priced: Priced, receipt_id: int, entry_ids: dict[str, int],
-                 issued: list[dict[str, Any]], *, now: datetime, at: datetime) -> dict[str, Any]:
+                 issued: tuple[IssuedCoupon, ...], *, now: datetime, at: datetime) -> CommitResult:
     """The commit's answer (what a replay of it returns)."""
-    body = response(conn, tenant, priced, now=now, after=True)
-    body["receipt"] = {"id": receipt_id, "receipt_id": req.receipt_id, "status": "committed",
-                       "occurred_at": at.isoformat(), "recorded_at": now.isoformat()}
-    body["entries"] = entry_ids
-    if issued:
-        body["issued_coupons"] = issued
-    return body
+    return CommitResult(
+        **answer(conn, tenant, priced, now=now, after=True),
+        receipt=ReceiptStamp(id=receipt_id, receipt_id=req.receipt_id, status="committed",
+                             occurred_at=at, recorded_at=now),
+        entries=entry_ids, issued_coupons=issued)
 
 
 def _replayed(stored_hash: str | None, response: Any, digest: str, *,

@@ -3,7 +3,7 @@
 :func:`price` loads what pricing needs (the member, its level and spendable points, active
 promotions and what their budgets leave, screened coupons) and runs the engine; it writes
 nothing. Coupon effects apply after promotions and before the program's discount.
-:func:`response` turns the priced sale into the body the till gets, with each figure's
+:func:`answer` gives the figures of the answer the till gets, with each figure's
 explanation in the business's language (rendered sentences are remembered: the same few
 recur on every receipt).
 """
@@ -26,6 +26,13 @@ from regulars.domain.promotions import Offers
 from regulars.domain.quote import BasketLine, Explanation, MemberContext, Quote
 from regulars.errors import InvalidInput, RedemptionRefused
 from regulars.services import coupons, levels, pricing, promotions
+from regulars.services.checkout_results import (
+    CouponApplied,
+    Explained,
+    PricedLine,
+    PricedMember,
+    PromotionApplied,
+)
 from regulars.services.members import MemberRef
 from regulars.wording import render
 
@@ -107,23 +114,25 @@ def spend_needs_code(program: Program, points: int) -> bool:
     return program.otp_above_points is not None and points > program.otp_above_points
 
 
-def response(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
-             now: datetime, after: bool = False) -> dict[str, Any]:
-    """The answer to a quote, or (``after``) to a commit, with the member's balance then."""
+def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
+           now: datetime, after: bool = False) -> dict[str, Any]:
+    """The figures a quote's and (``after``) a commit's answer share, with the member's
+    balance then: the keyword arguments of :class:`PricedSale` for :class:`QuoteResult` or
+    :class:`CommitResult`."""
     version, member, q = priced.version, priced.member, priced.quote
-    member_body = None
+    priced_member = None
     if member is not None:
         if after:
             state, spendable = ledger_spendable.state_and_spendable(conn, tenant.id, member.id, now)
             balance = state.balance
         else:
             balance, spendable = member.balance, priced.spendable
-        member_body = {"id": member.id, "phone": member.phone, "balance_points": balance,
-                       "spendable_points": spendable, "level": q.level_code}
+        priced_member = PricedMember(id=member.id, phone=member.phone, balance_points=balance,
+                                     spendable_points=spendable, level=q.level_code)
     return {
         "program_version": version,
         "currency": tenant.currency,
-        "member": member_body,
+        "member": priced_member,
         "gross_minor": q.gross_minor,
         "discount_minor": q.discount_minor,
         "points_spent": q.points_spent,
@@ -133,24 +142,24 @@ def response(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
         "max_spendable_points": q.max_spendable_points,
         "otp_required": spend_needs_code(priced.program, q.points_spent),
         "rate_bp": q.rate_bp,
-        "lines": [{"line_no": ln.line_no, "sku": ln.sku, "gross_minor": ln.gross_minor,
-                   "discount_minor": (ln.till_discount_minor + ln.program_discount_minor
-                                      + ln.promotion_discount_minor
-                                      + ln.coupon_discount_minor),
-                   "program_discount_minor": ln.program_discount_minor,
-                   "promotion_discount_minor": ln.promotion_discount_minor,
-                   "coupon_discount_minor": ln.coupon_discount_minor,
-                   "points_spent": ln.points_spent,
-                   "points_discount_minor": ln.points_discount_minor,
-                   "paid_minor": ln.paid_minor, "points_earned": ln.points_earned}
-                  for ln in q.lines],
-        "promotions": promotions.applied_view(q),
-        "coupons": coupons.applied_view(q),
-        # The text in the business's language, and the code with its values so that a page
-        # can say it again in its reader's language.
-        "explanations": [{"code": e.code, "params": dict(e.params),
-                          "text": _text(e, tenant.locale, tenant.currency)}
-                         for e in q.explanations],
+        "lines": tuple(PricedLine(
+            line_no=ln.line_no, sku=ln.sku, gross_minor=ln.gross_minor,
+            discount_minor=(ln.till_discount_minor + ln.program_discount_minor
+                            + ln.promotion_discount_minor + ln.coupon_discount_minor),
+            program_discount_minor=ln.program_discount_minor,
+            promotion_discount_minor=ln.promotion_discount_minor,
+            coupon_discount_minor=ln.coupon_discount_minor, points_spent=ln.points_spent,
+            points_discount_minor=ln.points_discount_minor, paid_minor=ln.paid_minor,
+            points_earned=ln.points_earned) for ln in q.lines),
+        "promotions": tuple(PromotionApplied(id=p.id, version=p.version, name=p.name,
+                                             discount_minor=p.discount_minor, points=p.points)
+                            for p in q.promotions),
+        "coupons": tuple(CouponApplied(series_id=c.series_id, name=c.name,
+                                       discount_minor=c.discount_minor, points=c.points)
+                         for c in q.coupons),
+        "explanations": tuple(Explained(code=e.code, params=dict(e.params),
+                                        text=_text(e, tenant.locale, tenant.currency))
+                              for e in q.explanations),
     }
 
 

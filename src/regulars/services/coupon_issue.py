@@ -21,7 +21,6 @@ caps is used up.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -30,16 +29,17 @@ from regulars.db import tenancy
 from regulars.domain import coupons as codes
 from regulars.domain.quote import Quote
 from regulars.errors import NotFound
+from regulars.services.checkout_results import IssuedCoupon
 from regulars.services.coupons import secret_key
 
 
 def issue(conn: Connection, tenant: tenancy.TenantRow, receipt_id: int, quote: Quote, *,
-          member_id: int | None, now: datetime) -> list[dict[str, Any]]:
+          member_id: int | None, now: datetime) -> tuple[IssuedCoupon, ...]:
     """Issue the codes the quote's promotions announce; returns them for the answer.
     Raises :class:`NotFound` when a series named by a promotion is gone."""
     if member_id is None:
-        return []
-    issued: list[dict[str, Any]] = []
+        return ()
+    issued: list[IssuedCoupon] = []
     for applied in quote.promotions:
         for series_id in dict.fromkeys(applied.coupon_series_ids):
             series = store.get_series(conn, tenant.id, series_id)
@@ -53,12 +53,10 @@ def issue(conn: Connection, tenant: tenancy.TenantRow, receipt_id: int, quote: Q
             store.record_issued(conn, tenant_id=tenant.id, receipt_id=receipt_id,
                                 promotion_id=applied.id, series_id=series_id,
                                 code_id=code_id, member_id=member_id, issued_at=now)
-            issued.append({"promotion_id": applied.id, "series_id": series_id,
-                           "name": series.name, "code": codes.grouped(text),
-                           "starts_on": series.starts_on.isoformat()
-                           if series.starts_on else None,
-                           "ends_on": series.ends_on.isoformat() if series.ends_on else None})
-    return issued
+            issued.append(IssuedCoupon(promotion_id=applied.id, series_id=series_id,
+                                       name=series.name, code=codes.grouped(text),
+                                       starts_on=series.starts_on, ends_on=series.ends_on))
+    return tuple(issued)
 
 
 def void_unused(conn: Connection, tenant_id: int, receipt_id: int, now: datetime) -> int:

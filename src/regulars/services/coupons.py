@@ -53,6 +53,7 @@ from regulars.errors import (
     TooManyAttempts,
 )
 from regulars.services.auth import Principal
+from regulars.services.checkout_results import CouponHold
 from regulars.services.runtime import Runtime
 
 MAX_WRONG = 10
@@ -266,10 +267,10 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, texts: tuple[str, ..
 
 def hold(conn: Connection, tenant: tenancy.TenantRow, offers: tuple[CouponOffer, ...], *,
          member_id: int | None, terminal_id: int, now: datetime,
-         expires_at: datetime) -> list[dict[str, Any]]:
+         expires_at: datetime) -> tuple[CouponHold, ...]:
     """Reserve one use of each code for the till until ``expires_at``. Raises
     :class:`CouponUsed` when a concurrent call took the last free use."""
-    held = []
+    held: list[CouponHold] = []
     for index, offer in enumerate(offers):
         store.lock_code(conn, tenant.id, offer.code_id)
         # Read again under the lock: the check in offers_for may be stale.
@@ -282,9 +283,8 @@ def hold(conn: Connection, tenant: tenancy.TenantRow, offers: tuple[CouponOffer,
                              field=f"coupons.{index}")
         hold_id = store.place_hold(conn, tenant.id, offer.code_id, terminal_id,
                                    expires_at=expires_at)
-        held.append({"id": hold_id, "series_id": offer.series.id,
-                     "expires_at": expires_at.isoformat()})
-    return held
+        held.append(CouponHold(id=hold_id, series_id=offer.series.id, expires_at=expires_at))
+    return tuple(held)
 
 
 def use(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,

@@ -281,8 +281,8 @@ class Simulation:
             terminal_id=till.principal.terminal_id)
         if not created:
             raise RuntimeError(f"demo phone {reg.phone} was generated twice")
-        customer.member_id, customer.qr = int(view["id"]), str(view["qr_token"])
-        customer.balance_points = int(view["balance_points"])
+        customer.member_id, customer.qr = view.id, view.qr_token
+        customer.balance_points = view.balance_points
         self.registered.append(customer.member_id)
 
     def _ref(self, customer: _Customer) -> MemberRef:
@@ -308,7 +308,7 @@ class Simulation:
                 and rng.random() < 0.5):
             # The till asks what may be spent; the customer takes all of it or half.
             quote = checkout.quote(self.rt, till.principal, Sale(member=ref, lines=lines))
-            most = int(quote["max_spendable_points"])
+            most = quote.max_spendable_points
             spend = most if rng.random() < 0.7 else most // 2
         till.receipts += 1
         number = f"{till.code}-{till.receipts:06d}"

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from regulars.db import ledger_ops, receipts, tenancy
 from regulars.errors import InvalidInput, NotFound, Unavailable
 from regulars.services.checkout import receipt_view
+from regulars.services.checkout_results import ReceiptView
 from regulars.services.runtime import Runtime
 
 Progress = Callable[[int], None]
@@ -147,7 +148,7 @@ def receipts_list(rt: Runtime, tenant_id: int, *, member_id: int | None, limit: 
     return [{**r, "occurred_at": r["occurred_at"].isoformat()} for r in rows]
 
 
-def receipt(rt: Runtime, tenant_id: int, receipt_id: int) -> dict[str, Any]:
+def receipt(rt: Runtime, tenant_id: int, receipt_id: int) -> ReceiptView:
     with rt.db.read() as conn:
         row = receipts.get_receipt(conn, tenant_id, receipt_id)
         if row is None:

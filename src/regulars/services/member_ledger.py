@@ -11,7 +11,7 @@ from regulars.db import ledger_ops, ledger_spendable, members, receipts
 from regulars.db.ledger_ops import EntryContext, Shortfall
 from regulars.errors import Conflict, InsufficientPoints, InvalidInput, NotFound
 from regulars.services import idempotency, programs
-from regulars.services.members import view
+from regulars.services.members import HistoryEntry, MemberView, view
 from regulars.services.runtime import Runtime
 from regulars.services.tenants import get_tenant
 
@@ -39,7 +39,7 @@ def adjust(rt: Runtime, tenant_id: int, member_id: int, *, points: int, reason: 
 
 
 def _adjust(conn: Any, rt: Runtime, tenant_id: int, member_id: int, *, points: int,
-            reason: str, key: str, staff_id: int | None) -> dict[str, Any]:
+            reason: str, key: str, staff_id: int | None) -> MemberView:
     now = rt.now()
     row = members.get_member(conn, tenant_id, member_id)
     if row is None or row.status != "active":
@@ -76,7 +76,7 @@ def merge(rt: Runtime, tenant_id: int, *, source_id: int, target_id: int,
 
 
 def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: int, *,
-           key: str, now: datetime) -> dict[str, Any]:
+           key: str, now: datetime) -> MemberView:
     source = members.get_member(conn, tenant_id, source_id)
     target = members.get_member(conn, tenant_id, target_id)
     if source is None or target is None:
@@ -101,7 +101,7 @@ def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: in
 
 
 def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
-            before_id: int | None = None, locale: str | None = None) -> list[dict[str, Any]]:
+            before_id: int | None = None, locale: str | None = None) -> list[HistoryEntry]:
     """The member's ledger entries, newest first, each with the reasons in words (in
     ``locale``, the tenant's by default)."""
     from regulars.wording import render_code
@@ -113,17 +113,15 @@ def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
         if members.get_member(conn, tenant_id, member_id) is None:
             raise NotFound("member not found")
         rows = members.history(conn, tenant_id, member_id, limit=limit, before_id=before_id)
-    return [{
-        "id": r["id"], "code": r["code"], "points": r["points"],
-        "receipt_id": r["receipt_id"], "store_id": r["store_id"],
-        "terminal_id": r["terminal_id"], "program_version": r["program_version"],
-        "occurred_at": r["occurred_at"].isoformat(),
-        "recorded_at": r["recorded_at"].isoformat(),
-        "explanations": [render_code(w["code"], w.get("params", {}),
-                                     locale=locale or tenant.locale,
-                                     currency=tenant.currency)
-                         for w in r["memo"].get("why", [])],
-    } for r in rows]
+    return [HistoryEntry(
+        id=r["id"], code=r["code"], points=r["points"], receipt_id=r["receipt_id"],
+        store_id=r["store_id"], terminal_id=r["terminal_id"],
+        program_version=r["program_version"], occurred_at=r["occurred_at"],
+        recorded_at=r["recorded_at"],
+        explanations=tuple(render_code(w["code"], w.get("params", {}),
+                                       locale=locale or tenant.locale, currency=tenant.currency)
+                           for w in r["memo"].get("why", [])),
+    ) for r in rows]
 
 
 def lots(rt: Runtime, tenant_id: int, member_id: int) -> list[dict[str, Any]]:

@@ -37,6 +37,7 @@ from regulars.services import (
     web_auth,
 )
 from regulars.services.members import MemberRef
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from regulars.services.tenants import get_tenant
 
@@ -88,7 +89,7 @@ def home(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
     """The member's figures: the member view (balance, spendable, held, level), the level's
     progress in percent from the current threshold to the next, the points expiring in the
     next :data:`EXPIRING_DAYS` days (per lot, soonest first) and the card's QR content."""
-    view = members.get(rt, tenant_id, MemberRef(id=member_id))
+    view: dict[str, Any] = to_json(members.get(rt, tenant_id, MemberRef(id=member_id)))
     if view["id"] != member_id:
         raise NotFound("member not found")
     with rt.db.read() as conn:
@@ -121,7 +122,7 @@ def history_page(rt: Runtime, tenant_id: int, member_id: int, *, before_id: int 
                                  before_id=before_id, locale=locale)
     more = len(rows) > HISTORY_PAGE
     rows = rows[:HISTORY_PAGE]
-    return {"entries": rows, "next_before_id": rows[-1]["id"] if more else None}
+    return {"entries": rows, "next_before_id": rows[-1].id if more else None}
 
 
 def receipt(rt: Runtime, tenant_id: int, member_id: int, receipt_id: int) -> dict[str, Any]:
@@ -157,7 +158,7 @@ def member_coupons(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, lis
 
 def referral(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
     """The member's referral code, how many they invited, and the program's referral rule."""
-    info = referrals.referral_info(rt, tenant_id, member_id)
+    info: dict[str, Any] = to_json(referrals.referral_info(rt, tenant_id, member_id))
     return {**info, "rule": rewards.get_settings(rt, tenant_id)["referral"]}
 
 
@@ -204,7 +205,7 @@ def _birthday(value: str, today: date) -> date:
 
 
 def save_profile(rt: Runtime, tenant_id: int, member_id: int,
-                 form: ProfileForm) -> dict[str, Any]:
+                 form: ProfileForm) -> members.MemberView:
     """Save what the member typed. The birthday is set once: a member whose birthday is known
     cannot change it (the business can). Nothing is saved when any field is refused."""
     current = members.get(rt, tenant_id, MemberRef(id=member_id))
@@ -216,9 +217,9 @@ def save_profile(rt: Runtime, tenant_id: int, member_id: int,
     changes["email"] = email
     if form.birthday.strip():
         day = _birthday(form.birthday, rt.now().date())
-        if current["birthday"] is None:
+        if current.birthday is None:
             changes["birthday"] = day
-        elif current["birthday"] != day.isoformat():
+        elif current.birthday != day:
             raise InvalidInput("the birthday is set already; ask the business to correct it",
                                field="birthday")
     if form.consent:
@@ -234,15 +235,15 @@ def export(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
     """Everything kept about the member, as JSON-ready data: profile, identifiers, balance,
     open lots, full history with explanations, receipts with lines, and coupons."""
     tenant = get_tenant(rt, tenant_id)
-    view = members.get(rt, tenant_id, MemberRef(id=member_id))
+    view: dict[str, Any] = to_json(members.get(rt, tenant_id, MemberRef(id=member_id)))
     history: list[dict[str, Any]] = []
     before: int | None = None
     while True:
         chunk = member_ledger.history(rt, tenant_id, member_id, limit=500, before_id=before)
-        history.extend(chunk)
+        history.extend(to_json(chunk))
         if len(chunk) < 500:
             break
-        before = chunk[-1]["id"]
+        before = chunk[-1].id
     with rt.db.read() as conn:
         identifiers = [{"kind": i["kind"], "value": i["value"],
                         "created_at": i["created_at"].isoformat()}

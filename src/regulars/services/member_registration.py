@@ -5,7 +5,7 @@ added later, and profile changes (which may pay the completed-profile reward).
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,13 @@ from regulars.db.ledger_ops import EntryContext
 from regulars.domain.ledger import EntryCode
 from regulars.errors import DuplicateIdentifier, InvalidInput, NotFound
 from regulars.services import programs
-from regulars.services.members import CONSENTS, normalize_card, normalize_phone, view
+from regulars.services.members import (
+    CONSENTS,
+    MemberView,
+    normalize_card,
+    normalize_phone,
+    view,
+)
 from regulars.services.runtime import Runtime
 from regulars.services.tenants import get_tenant
 
@@ -52,7 +58,7 @@ def check_birthday(rt: Runtime, tenant_id: int, birthday: date | None) -> None:
 
 
 def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | None = None,
-             terminal_id: int | None = None) -> tuple[dict[str, Any], bool]:
+             terminal_id: int | None = None) -> tuple[MemberView, bool]:
     """Register a member (phone alone is enough) and credit the welcome bonus.
 
     Returns (member view, created). A phone that already belongs to a member returns that
@@ -99,7 +105,7 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
             referral = referrals.after_register(conn, tenant_id, member_id=member_id, plan=plan,
                                                 now=now, store_id=store_id,
                                                 terminal_id=terminal_id)
-            return {**view(conn, tenant_id, member_id, rt), "referral": referral}, True
+            return replace(view(conn, tenant_id, member_id, rt), referral=referral), True
     except UniqueViolation as exc:
         # Another request registered the same phone a moment ago: answer with that member.
         with rt.db.read() as conn:
@@ -144,7 +150,7 @@ def _welcome(conn: Connection, tenant_id: int, member_id: int, account_id: int, 
                     memo={"why": [{"code": "welcome", "params": {"points": points}}]})
 
 
-def add_card(rt: Runtime, tenant_id: int, member_id: int, card: str) -> dict[str, Any]:
+def add_card(rt: Runtime, tenant_id: int, member_id: int, card: str) -> MemberView:
     value = normalize_card(card)
     try:
         with rt.db.write() as conn:
@@ -163,7 +169,7 @@ def add_card(rt: Runtime, tenant_id: int, member_id: int, card: str) -> dict[str
 
 
 def update_profile(rt: Runtime, tenant_id: int, member_id: int, changes: dict[str, Any]
-                   ) -> dict[str, Any]:
+                   ) -> MemberView:
     allowed = {"first_name", "last_name", "email", "birthday", "consent", "profile"}
     unknown = set(changes) - allowed
     if unknown:

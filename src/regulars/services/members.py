@@ -9,7 +9,9 @@ manual adjustments, merges, the entry history and open lots in
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +23,7 @@ from regulars.db.members import MemberRow
 from regulars.errors import InvalidInput, InvalidPhone, NotFound
 from regulars.i18n import N_
 from regulars.services import programs
+from regulars.services.results import absent_when_none
 from regulars.services.runtime import Runtime
 from regulars.services.tenants import get_tenant
 
@@ -120,7 +123,81 @@ def require(conn: Any, tenant_id: int, region: str, ref: MemberRef) -> MemberRow
     return row
 
 
-def view(conn: Any, tenant_id: int, member_id: int, rt: Runtime) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LevelProgress:
+    """The member's level, the spend counted in the program's window, and the next level
+    with what is still to spend for it (``None`` at the top)."""
+
+    code: str
+    name: str
+    rate_bp: int
+    window: str
+    window_spend_minor: int
+    next_code: str | None
+    next_name: str | None
+    to_next_minor: int | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReferralOutcome:
+    """What a registration did with a referral code: the new member's own code and link, the
+    referrer linked (or why not) and whether points were paid; ``trigger`` and the points
+    only when a referrer was linked."""
+
+    code: str | None
+    link: str | None
+    referrer_id: int | None
+    linked: bool
+    reason: str | None
+    paid: bool
+    trigger: str | None = absent_when_none()
+    referrer_points: int | None = absent_when_none()
+    referred_points: int | None = absent_when_none()
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberView:
+    """A member as the API shows it: identifiers, profile, balance, spendable and held
+    points, debt, level and progress; after a registration, what it did with a referral."""
+
+    id: int
+    phone: str | None
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    birthday: date | None
+    consent: str
+    profile: Mapping[str, Any] | None
+    status: str
+    qr_token: str
+    cards: tuple[str, ...]
+    created_at: datetime
+    balance_points: int
+    held_points: int
+    debt_points: int
+    spendable_points: int
+    level: LevelProgress
+    program_version: int
+    referral: ReferralOutcome | None = absent_when_none()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HistoryEntry:
+    """One ledger entry of a member, with its reasons in words."""
+
+    id: int
+    code: str
+    points: int
+    receipt_id: int | None
+    store_id: int | None
+    terminal_id: int | None
+    program_version: int | None
+    occurred_at: datetime
+    recorded_at: datetime
+    explanations: tuple[str, ...]
+
+
+def view(conn: Any, tenant_id: int, member_id: int, rt: Runtime) -> MemberView:
     """A member as the API shows it: identifiers, balance, spendable points, level, progress."""
     from regulars.services.levels import status_for
 
@@ -134,36 +211,26 @@ def view(conn: Any, tenant_id: int, member_id: int, rt: Runtime) -> dict[str, An
     state = ledger_ops.AccountState(id=row.account_id, balance=row.balance, held=row.held,
                                 debt=row.debt)
     level = status_for(conn, tenant, program, row, now)
-    return {
-        "id": row.id,
-        "phone": row.phone,
-        "first_name": row.first_name,
-        "last_name": row.last_name,
-        "email": row.email,
-        "birthday": row.birthday.isoformat() if row.birthday else None,
-        "consent": row.consent,
-        "profile": row.profile,
-        "status": row.status,
-        "qr_token": row.qr_token,
-        "cards": [i["value"] for i in members.identifiers_of(conn, tenant_id, member_id)
-                  if i["kind"] == "card"],
-        "created_at": row.created_at.isoformat(),
-        "balance_points": row.balance,
-        "held_points": ledger_spendable.live_held(conn, tenant_id, state, now),
-        "debt_points": row.debt,
-        "spendable_points": ledger_spendable.spendable_points(conn, tenant_id, state, now),
-        "level": {"code": level.level.code, "name": level.level.name,
-                  "rate_bp": level.level.rate_bp,
-                  "window": program.level_window.value,
-                  "window_spend_minor": level.window_spend_minor,
-                  "next_code": level.next_level.code if level.next_level else None,
-                  "next_name": level.next_level.name if level.next_level else None,
-                  "to_next_minor": level.to_next_minor},
-        "program_version": version,
-    }
+    return MemberView(
+        id=row.id, phone=row.phone, first_name=row.first_name, last_name=row.last_name,
+        email=row.email, birthday=row.birthday, consent=row.consent, profile=row.profile,
+        status=row.status, qr_token=row.qr_token,
+        cards=tuple(i["value"] for i in members.identifiers_of(conn, tenant_id, member_id)
+                    if i["kind"] == "card"),
+        created_at=row.created_at, balance_points=row.balance,
+        held_points=ledger_spendable.live_held(conn, tenant_id, state, now),
+        debt_points=row.debt,
+        spendable_points=ledger_spendable.spendable_points(conn, tenant_id, state, now),
+        level=LevelProgress(
+            code=level.level.code, name=level.level.name, rate_bp=level.level.rate_bp,
+            window=program.level_window.value, window_spend_minor=level.window_spend_minor,
+            next_code=level.next_level.code if level.next_level else None,
+            next_name=level.next_level.name if level.next_level else None,
+            to_next_minor=level.to_next_minor),
+        program_version=version)
 
 
-def get(rt: Runtime, tenant_id: int, ref: MemberRef) -> dict[str, Any]:
+def get(rt: Runtime, tenant_id: int, ref: MemberRef) -> MemberView:
     tenant = get_tenant(rt, tenant_id)
     with rt.db.read() as conn:
         row = require(conn, tenant_id, tenant.phone_region, ref)
@@ -171,7 +238,7 @@ def get(rt: Runtime, tenant_id: int, ref: MemberRef) -> dict[str, Any]:
 
 
 def search(rt: Runtime, tenant_id: int, *, text: str | None, limit: int,
-           offset: int) -> list[dict[str, Any]]:
+           offset: int) -> list[MemberView]:
     tenant = get_tenant(rt, tenant_id)
     with rt.db.read() as conn:
         if text:

@@ -41,7 +41,7 @@ def page(rt: Runtime, tenant_id: int, member_id: int, *, locale: str | None,
     the latest receipts. A merged member's id shows the member it was merged into. Raises
     :class:`NotFound`."""
     member = members.get(rt, tenant_id, MemberRef(id=member_id))
-    target = int(member["id"])
+    target = member.id
     return {"member": member,
             "lots": member_ledger.lots(rt, tenant_id, target),
             "history": member_ledger.history(rt, tenant_id, target, limit=history_limit,
@@ -59,7 +59,7 @@ def parse_tags(text: str) -> list[str]:
 
 def edit_profile(rt: Runtime, tenant_id: int, member_id: int, *, first_name: str,
                  last_name: str, email: str, birthday: str, consent: str,
-                 tags: str) -> dict[str, Any]:
+                 tags: str) -> members.MemberView:
     """Save a profile form: names, e-mail, birthday (ISO date or empty), consent and tags
     (comma-separated; kept in the profile's ``tags``, other profile fields untouched).
     Raises :class:`InvalidInput` naming the field, :class:`NotFound`."""
@@ -76,9 +76,9 @@ def edit_profile(rt: Runtime, tenant_id: int, member_id: int, *, first_name: str
         if len(value.strip()) > 100:
             raise InvalidInput("at most 100 characters", field=name)
     current = members.get(rt, tenant_id, MemberRef(id=member_id))
-    if current["id"] != member_id:
+    if current.id != member_id:
         raise NotFound("member not found")
-    profile = {**(current["profile"] or {}), "tags": parse_tags(tags)}
+    profile = {**(current.profile or {}), "tags": parse_tags(tags)}
     return member_registration.update_profile(rt, tenant_id, member_id, {
         "first_name": first_name.strip() or None, "last_name": last_name.strip() or None,
         "email": email or None, "birthday": born, "consent": consent, "profile": profile})
@@ -109,6 +109,6 @@ def find_for_merge(rt: Runtime, tenant_id: int, target_id: int, text: str) -> di
             raise InvalidInput("enter a phone number or a member id", field="source") from exc
         except NotFound as exc:
             raise InvalidInput("no member has this phone or id", field="source") from exc
-    if source["id"] == target["id"]:
+    if source.id == target.id:
         raise InvalidInput("a member cannot be merged into itself", field="source")
     return {"source": source, "target": target}

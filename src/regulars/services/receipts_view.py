@@ -14,6 +14,7 @@ from regulars.errors import InvalidInput, NotFound
 from regulars.services import checkout, members
 from regulars.services.auth import Principal
 from regulars.services.members import MemberRef
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from regulars.services.tenants import get_tenant
 from regulars.wording import render_code
@@ -82,7 +83,7 @@ def detail(rt: Runtime, tenant_id: int, receipt_id: int, *,
         row = receipts.get_receipt(conn, tenant_id, receipt_id)
         if row is None:
             raise NotFound("receipt not found")
-        view = checkout.receipt_view(conn, tenant_id, row)
+        view: dict[str, Any] = to_json(checkout.receipt_view(conn, tenant_id, row))
         places = store.places(conn, tenant_id, receipt_id) or {}
         applied = store.promotions_applied(conn, tenant_id, receipt_id)
         used = store.coupons_used(conn, tenant_id, receipt_id)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +28,7 @@ from regulars.domain.ledger import EntryCode
 from regulars.domain.rewards import Refusal, Trigger, chain_payouts, referral_refusal
 from regulars.errors import InvalidInput, NotFound
 from regulars.services import referral_chain
-from regulars.services.members import MemberRef
+from regulars.services.members import MemberRef, MemberView, ReferralOutcome
 from regulars.services.members import find as find_member
 from regulars.services.rewards import load_settings, may_earn, on_profile_changed, pay
 from regulars.services.runtime import Runtime
@@ -117,21 +117,21 @@ def plan_referral(conn: Connection, tenant_id: int, region: str, *, referrer_id:
 
 
 def answer_for_existing(conn: Connection, tenant_id: int, member_id: int, plan: ReferralPlan,
-                        body: dict[str, Any]) -> dict[str, Any]:
+                        member: MemberView) -> MemberView:
     """The registration answer for a member who exists already: nothing is linked or paid."""
     if not plan.attempted:
-        return body
+        return member
     reason = Refusal.SELF_REFERRAL if member_id == plan.referrer_id else Refusal.ALREADY_MEMBER
     settings = load_settings(conn, tenant_id)
     own = (store.member_rewards_row(conn, tenant_id, member_id) or {}).get("referral_code")
-    return {**body, "referral": {"code": own, "link": settings.referral.link(own),
-                                 "referrer_id": None, "linked": False,
-                                 "reason": reason.value, "paid": False}}
+    return replace(member, referral=ReferralOutcome(
+        code=own, link=settings.referral.link(own), referrer_id=None, linked=False,
+        reason=reason.value, paid=False))
 
 
 def after_register(conn: Connection, tenant_id: int, *, member_id: int, plan: ReferralPlan,
                    now: datetime, store_id: int | None,
-                   terminal_id: int | None) -> dict[str, Any]:
+                   terminal_id: int | None) -> ReferralOutcome:
     """In the registration's transaction: give the new member a referral code, keep the
     device hash, record the referral and pay what is due at registration (referral with
     trigger ``registration``, a complete profile). Returns the answer's ``referral`` part."""
@@ -140,11 +140,9 @@ def after_register(conn: Connection, tenant_id: int, *, member_id: int, plan: Re
     store.set_member_rewards(conn, tenant_id, member_id, referral_code=code,
                              device_hash=plan.device_hash)
     rule = settings.referral
-    answer: dict[str, Any] = {"code": code, "link": rule.link(code),
-                              "referrer_id": plan.linked_referrer_id,
-                              "linked": plan.linked_referrer_id is not None,
-                              "reason": plan.refusal.value if plan.refusal else None,
-                              "paid": False}
+    answer = ReferralOutcome(code=code, link=rule.link(code), referrer_id=plan.linked_referrer_id,
+                             linked=plan.linked_referrer_id is not None,
+                             reason=plan.refusal.value if plan.refusal else None, paid=False)
     if plan.attempted:
         linked = plan.linked_referrer_id is not None
         pays = linked and rule.enabled
@@ -156,14 +154,14 @@ def after_register(conn: Connection, tenant_id: int, *, member_id: int, plan: Re
             referred_points=rule.referred_points if pays else 0,
             chain_points=list(rule.upper_level_points) if pays else [], created_at=now)
         if linked:
-            answer.update(trigger=rule.trigger.value,
-                          referrer_points=rule.referrer_points if pays else 0,
-                          referred_points=rule.referred_points if pays else 0)
+            answer = replace(answer, trigger=rule.trigger.value,
+                             referrer_points=rule.referrer_points if pays else 0,
+                             referred_points=rule.referred_points if pays else 0)
             if rule.trigger is Trigger.REGISTRATION or not pays:
                 row = store.referral_of(conn, tenant_id, member_id)
                 assert row is not None and row["id"] == referral_id
                 _settle(conn, tenant_id, row, now, store_id=store_id, terminal_id=terminal_id)
-                answer["paid"] = pays
+                answer = replace(answer, paid=pays)
     on_profile_changed(conn, tenant_id, member_id, now)
     return answer
 
@@ -223,7 +221,32 @@ def settle_first_purchase(rt: Runtime, tenant_id: int, member_id: int) -> bool:
         return False
 
 
-def referral_info(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReferralStatus:
+    """How the member's own referral went: linked or refused (and why), the trigger, the
+    points for each side and whether they were paid."""
+
+    status: str
+    reason: str | None
+    trigger: str
+    referrer_points: int
+    referred_points: int
+    settled: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReferralInfo:
+    """A member's own referral code and link, who invited them and how many they invited."""
+
+    member_id: int
+    code: str
+    link: str | None
+    referrer_id: int | None
+    invited_members: int
+    referral: ReferralStatus | None
+
+
+def referral_info(rt: Runtime, tenant_id: int, member_id: int) -> ReferralInfo:
     """A member's own code and link, who invited them and how many they invited. A member
     from before referrals gets a code on first ask."""
     with rt.db.read() as conn:
@@ -243,12 +266,10 @@ def referral_info(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]
         own = store.referral_of(conn, tenant_id, member_id)
         invited = store.referred_count(conn, tenant_id, member_id)
     code = extras["referral_code"]
-    return {
-        "member_id": member_id, "code": code, "link": settings.referral.link(code),
-        "referrer_id": extras["referrer_id"], "invited_members": invited,
-        "referral": None if own is None else {
-            "status": own["status"], "reason": own["reason"], "trigger": own["trigger"],
-            "referrer_points": own["referrer_points"],
-            "referred_points": own["referred_points"],
-            "settled": own["settled_at"] is not None},
-    }
+    return ReferralInfo(
+        member_id=member_id, code=code, link=settings.referral.link(code),
+        referrer_id=extras["referrer_id"], invited_members=invited,
+        referral=None if own is None else ReferralStatus(
+            status=own["status"], reason=own["reason"], trigger=own["trigger"],
+            referrer_points=own["referrer_points"], referred_points=own["referred_points"],
+            settled=own["settled_at"] is not None))

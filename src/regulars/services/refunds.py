@@ -24,11 +24,12 @@ from regulars.domain.refunds import Receipt, ReceiptLine, RefundPlan, plan_refun
 from regulars.errors import NotFound, RefundRefused
 from regulars.services import budgets, coupon_issue, coupons, programs, referral_chain
 from regulars.services.auth import Principal
+from regulars.services.checkout_results import RefundDone, RefundedLine, RefundResult
 
 
 def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                    lines: list[tuple[int, int]] | None, *, key: str, now: datetime,
-                   void: bool) -> dict[str, Any]:
+                   void: bool) -> RefundResult:
     """Refund ``lines`` (``(line_no, quantity_milli)``; ``None``: everything left) of a
     receipt, or void it: lock the receipt, plan (:func:`~regulars.domain.refunds.plan_refund`),
     apply the plan through the ledger, record the refund.
@@ -170,15 +171,17 @@ def _done_lines(plan: RefundPlan) -> list[dict[str, int]]:
 
 def _refund_body(receipt: dict[str, Any], plan: RefundPlan, *, refund_id: int,
                  entry_ids: dict[str, int], debt: int, balance: int | None,
-                 voided_coupons: int, now: datetime) -> dict[str, Any]:
+                 voided_coupons: int, now: datetime) -> RefundResult:
     """The refund's answer (what a replay of it returns)."""
-    return {"refund": {"id": refund_id, "kind": plan.kind, "receipt_id": receipt["id"],
-                       "status": plan.status, "paid_minor": plan.paid_back_minor,
-                       "points_reversed": plan.reverse, "points_returned": plan.spent_back,
-                       "points_forgiven": plan.forgiven, "debt_points": debt,
-                       "lines": _done_lines(plan), "occurred_at": now.isoformat()},
-            "entries": entry_ids, "member_id": receipt["member_id"], "balance_points": balance,
-            **({"issued_coupons_voided": voided_coupons} if voided_coupons else {})}
+    return RefundResult(
+        refund=RefundDone(id=refund_id, kind=plan.kind, receipt_id=receipt["id"],
+                          status=plan.status, paid_minor=plan.paid_back_minor,
+                          points_reversed=plan.reverse, points_returned=plan.spent_back,
+                          points_forgiven=plan.forgiven, debt_points=debt,
+                          lines=tuple(RefundedLine(**ln) for ln in _done_lines(plan)),
+                          occurred_at=now),
+        entries=entry_ids, member_id=receipt["member_id"], balance_points=balance,
+        issued_coupons_voided=voided_coupons)
 
 
 def _count_spend(conn: Connection, receipt: dict[str, Any], *, status: str,

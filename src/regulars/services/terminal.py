@@ -21,6 +21,7 @@ from regulars.errors import Forbidden, InvalidInput, NotFound
 from regulars.services import checkout, members, referrals
 from regulars.services.auth import Principal
 from regulars.services.members import MemberRef
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from regulars.services.tenants import get_tenant
 from regulars.services.web_auth import WebSession
@@ -40,7 +41,7 @@ def principal_for(session: WebSession) -> Principal:
 
 
 def find_member(rt: Runtime, session: WebSession, *, text: str = "",
-                qr: str = "") -> dict[str, Any]:
+                qr: str = "") -> members.MemberView:
     """The member behind whatever the cashier typed or scanned into the one box: a QR token
     (as a USB scanner types it, alone or at the end of a link), a phone number in any usual
     format, or a card number; ``qr`` is what the camera read. Raises :class:`NotFound`
@@ -85,7 +86,7 @@ def referral_code_owner(rt: Runtime, tenant_id: int, code: str) -> int | None:
         return reward_rows.code_owner(conn, tenant_id, normal)
 
 
-def member(rt: Runtime, session: WebSession, member_id: int) -> dict[str, Any]:
+def member(rt: Runtime, session: WebSession, member_id: int) -> members.MemberView:
     return members.get(rt, principal_for(session).tenant_id, MemberRef(id=member_id))
 
 
@@ -109,7 +110,7 @@ def receipt(rt: Runtime, session: WebSession, receipt_pk: int) -> dict[str, Any]
         row = receipts.get_receipt(conn, principal.tenant_id, receipt_pk)
         if row is None or row["terminal_id"] != principal.terminal_id:
             raise NotFound("receipt not found")
-        view = checkout.receipt_view(conn, principal.tenant_id, row)
+        view: dict[str, Any] = to_json(checkout.receipt_view(conn, principal.tenant_id, row))
     answer = row["response"] if isinstance(row["response"], dict) else {}
     view["explanations"] = answer.get("explanations", [])
     view["member_after"] = answer.get("member")

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from regulars import i18n
+from regulars.services.checkout_results import Explained
 from regulars.services.web_auth import Permission, WebSession, allowed
 from regulars.wording import render_code
 
@@ -83,9 +84,13 @@ class Reader:
             value = self._local(value).date()
         return str(format_date(value, "medium", locale=self.locale))
 
-    def explain(self, why: dict[str, Any]) -> str:
-        """An explanation from a checkout answer in the reader's language (answers stored
-        before explanations kept their values show the text they were given)."""
+    def explain(self, why: Explained | dict[str, Any]) -> str:
+        """An explanation from a checkout answer (a quote's, or a stored one) in the reader's
+        language (answers stored before explanations kept their values show the text they
+        were given)."""
+        if isinstance(why, Explained):
+            return render_code(why.code, dict(why.params), locale=self.locale,
+                               currency=self.currency)
         params = why.get("params")
         if params is None:
             return str(why.get("text", ""))

@@ -27,7 +27,7 @@ def test_find_adjust_and_refund(live_server: LiveServer, page: Any) -> None:
     ann = member(rt, shop, first_name="Ann", last_name="Lee")
     member(rt, shop, "+78007750112", first_name="Bob")
     receipt = sale(rt, shop, "R-1001")
-    balance = members.get(rt, shop.tenant_id, MemberRef(id=ann["id"]))["balance_points"]
+    balance = members.get(rt, shop.tenant_id, MemberRef(id=ann["id"])).balance_points
 
     page.goto(live_server.url + "/console/login")
     page.fill("#f-email", "owner@example.com")
@@ -51,7 +51,7 @@ def test_find_adjust_and_refund(live_server: LiveServer, page: Any) -> None:
     expect(page.locator(".notice.ok")).to_contain_text("The points were adjusted.")
     expect(page.locator("#history")).to_contain_text("Spilled coffee")
     assert members.get(rt, shop.tenant_id,
-                       MemberRef(id=ann["id"]))["balance_points"] == balance + 50
+                       MemberRef(id=ann["id"])).balance_points == balance + 50
     screenshot(page, "console-member")
 
     page.get_by_role("link", name="R-1001").first.click()
@@ -60,7 +60,7 @@ def test_find_adjust_and_refund(live_server: LiveServer, page: Any) -> None:
     page.click("#refund-all")
     expect(page.locator("#refund-done")).to_contain_text("Points taken back")
     expect(page.locator("h1")).to_contain_text("refunded")
-    after = members.get(rt, shop.tenant_id, MemberRef(id=ann["id"]))["balance_points"]
+    after = members.get(rt, shop.tenant_id, MemberRef(id=ann["id"])).balance_points
     assert after == balance + 50 - receipt["points_earned"]
 
     page.goto(live_server.url + "/console/promotions")

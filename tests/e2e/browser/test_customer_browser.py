@@ -32,7 +32,7 @@ def test_a_member_uses_the_customer_page_on_a_phone(live_server: LiveServer, pag
     pos = Pos(rt, shop)
     view, _ = member_registration.register(rt, shop.tenant_id,
                                            Registration(phone=PHONE, first_name="Ann"))
-    member_id = view["id"]
+    member_id = view.id
     pos.commit(member_id, (line("flat white", 500_000),), receipt="r1")  # 150 points
     pos.grant(member_id, 1350)
     tenant = shop.tenant_id
@@ -62,7 +62,7 @@ def test_a_member_uses_the_customer_page_on_a_phone(live_server: LiveServer, pag
     page.check("input[name=consent][value=earn_only]")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#saved")).to_be_visible()
-    assert members.get(rt, tenant, MemberRef(id=member_id))["consent"] == "earn_only"
+    assert members.get(rt, tenant, MemberRef(id=member_id)).consent == "earn_only"
     screenshot(page, "customer-profile")
 
     with page.expect_download() as download:

@@ -56,7 +56,7 @@ def test_a_cashier_sells_and_refunds_on_a_phone(live_server: LiveServer,
     web_auth.set_pin(rt, shop.tenant_id, int(staff["id"]), "2468")
     view, _ = member_registration.register(rt, shop.tenant_id,
                                            Registration(phone=PHONE, first_name="Olga"))
-    member_ledger.adjust(rt, shop.tenant_id, int(view["id"]), points=1_000, reason="test",
+    member_ledger.adjust(rt, shop.tenant_id, int(view.id), points=1_000, reason="test",
                          key="grant-1")
 
     page.goto(url + "/terminal")
@@ -81,10 +81,10 @@ def test_a_cashier_sells_and_refunds_on_a_phone(live_server: LiveServer,
                       before_commit=lambda: screenshot(page, "terminal-sale"))
     expect(page.locator("#receipt")).to_contain_text("200")
     screenshot(page, "terminal-receipt")
-    balance = members.get(rt, shop.tenant_id, MemberRef(phone=PHONE))["balance_points"]
+    balance = members.get(rt, shop.tenant_id, MemberRef(phone=PHONE)).balance_points
     assert balance == 50 + 1_000 - 200 + 24  # welcome, grant, spent, 3 % of 800.00 paid
 
     refund(page, url, receipt_no)
     expect(page.locator("#refunds")).to_contain_text("200 points returned")
-    assert members.get(rt, shop.tenant_id, MemberRef(phone=PHONE))["balance_points"] == 1_050
+    assert members.get(rt, shop.tenant_id, MemberRef(phone=PHONE)).balance_points == 1_050
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

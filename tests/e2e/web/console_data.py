@@ -15,6 +15,7 @@ from regulars.services.checkout_commit import CommitRequest
 from regulars.services.checkout_pricing import Sale
 from regulars.services.member_registration import Registration
 from regulars.services.members import MemberRef
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop
 from tests.e2e.web.support import add_staff, csrf_of, sign_in
@@ -31,8 +32,10 @@ def signed_in(client: TestClient, rt: Runtime, shop: Shop, role: str = "owner") 
 
 
 def member(rt: Runtime, shop: Shop, phone: str = PHONE, **names: str) -> dict[str, Any]:
+    """A new member, as JSON the way the API sends it."""
     found, _ = member_registration.register(rt, shop.tenant_id, Registration(phone=phone, **names))
-    return found
+    body: dict[str, Any] = to_json(found)
+    return body
 
 
 def till(shop: Shop, index: int = 0) -> Principal:

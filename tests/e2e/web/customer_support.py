@@ -27,7 +27,7 @@ def sender_of(rt: Runtime) -> MemorySender:
 
 def register(rt: Runtime, tenant_id: int, n: int, **fields: Any) -> int:
     view, _ = member_registration.register(rt, tenant_id, Registration(phone=phone(n), **fields))
-    return int(view["id"])
+    return view.id
 
 
 def with_levels(rt: Runtime, tenant_id: int) -> None:

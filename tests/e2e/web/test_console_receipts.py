@@ -67,7 +67,7 @@ def test_refund_lines_then_the_rest_once_each(client: TestClient, rt: Runtime,
     ann = member(rt, shop)
     body = sale(rt, shop, "R-1")
     receipt_id, earned = body["receipt"]["id"], body["points_earned"]
-    after_sale = members.get(rt, shop.tenant_id, MemberRef(id=ann["id"]))["balance_points"]
+    after_sale = members.get(rt, shop.tenant_id, MemberRef(id=ann["id"])).balance_points
     page = client.get(f"/console/receipts/{receipt_id}")
     assert 'id="refund-all"' in page.text
     url = f"/console/receipts/{receipt_id}/refund"
@@ -81,7 +81,7 @@ def test_refund_lines_then_the_rest_once_each(client: TestClient, rt: Runtime,
     assert done.status_code == again.status_code == 303
     shown = client.get(done.headers["location"])
     assert 'id="refund-done"' in shown.text and "partially_refunded" in shown.text
-    partly = members.get(rt, shop.tenant_id, MemberRef(id=ann["id"]))["balance_points"]
+    partly = members.get(rt, shop.tenant_id, MemberRef(id=ann["id"])).balance_points
     assert after_sale > partly > after_sale - earned
     rest = client.post(url, data={**form_of(shown.text), "mode": "all"},
                        follow_redirects=False)
@@ -89,7 +89,7 @@ def test_refund_lines_then_the_rest_once_each(client: TestClient, rt: Runtime,
     final = client.get(rest.headers["location"])
     assert "Points taken back" in final.text and 'id="refund-all"' not in final.text
     assert members.get(rt, shop.tenant_id,
-                       MemberRef(id=ann["id"]))["balance_points"] == after_sale - earned
+                       MemberRef(id=ann["id"])).balance_points == after_sale - earned
     assert final.text.count("<td class=\"num\">") > 0
     # A marketer may see the receipt but not refund it.
     client.cookies.clear()

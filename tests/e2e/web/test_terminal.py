@@ -81,9 +81,9 @@ def sender(rt: Runtime) -> MemorySender:
 def member_with_points(rt: Runtime, shop: Shop, points: int = 1_000) -> int:
     view, _ = member_registration.register(rt, shop.tenant_id,
                                            Registration(phone=PHONE, first_name="Olga"))
-    member_ledger.adjust(rt, shop.tenant_id, int(view["id"]), points=points, reason="test",
-                         key=f"grant-{view['id']}")
-    return int(view["id"])
+    member_ledger.adjust(rt, shop.tenant_id, int(view.id), points=points, reason="test",
+                         key=f"grant-{view.id}")
+    return int(view.id)
 
 
 def sale_form(page_html: str, **fields: object) -> dict[str, object]:
@@ -149,7 +149,7 @@ def test_find_a_member_in_any_format_but_never_another_tenants(
     assert 'id="register-form"' in foreign.text
     bad = till.post("/terminal/find", data={"q": "12", "csrf": csrf_of(page.text)})
     assert bad.status_code == 422 and 'id="e-q"' in bad.text
-    qr = members.get(rt, shop.tenant_id, MemberRef(id=member_id))["qr_token"]
+    qr = members.get(rt, shop.tenant_id, MemberRef(id=member_id)).qr_token
     by_qr = till.post("/terminal/find", data={"qr": qr, "csrf": csrf_of(page.text)},
                       follow_redirects=False)
     assert by_qr.headers["location"] == f"/terminal/sale?member={member_id}"
@@ -168,7 +168,7 @@ def test_register_on_the_spot_with_the_welcome_bonus(till: TestClient, rt: Runti
     sale = till.get(done.headers["location"])
     assert 'id="registered"' in sale.text and "Ivan" in sale.text
     member = members.get(rt, shop.tenant_id, MemberRef(phone="+79165554433"))
-    assert member["balance_points"] == 50 and member["consent"] == "earn_only"
+    assert member.balance_points == 50 and member.consent == "earn_only"
 
 
 def test_a_sale_with_points_spent_records_the_cashier(till: TestClient, rt: Runtime,
@@ -193,10 +193,10 @@ def test_a_sale_with_points_spent_records_the_cashier(till: TestClient, rt: Runt
     assert "балів" in till.get(done.headers["location"]).text
     till.cookies.set("rg_lang", "en")
     view = members.get(rt, shop.tenant_id, MemberRef(id=member_id))
-    assert view["balance_points"] < 1_000
+    assert view.balance_points < 1_000
     receipt_pk = int(done.headers["location"].split("/")[-1].split("?")[0])
     stored = checkout.receipt(rt, authenticate(rt, shop.till_keys[0]), receipt_pk)
-    assert stored["points_spent"] == 150 and stored["gross_minor"] == 200_000
+    assert stored.points_spent == 150 and stored.gross_minor == 200_000
     with rt.db.read() as conn:
         staff_id = conn.execute(select(receipts.c.staff_id)
                                 .where(receipts.c.id == receipt_pk)).scalar_one()
@@ -243,7 +243,7 @@ def test_a_double_submit_gives_one_receipt(till: TestClient, rt: Runtime, shop: 
     assert first.headers["location"] == second.headers["location"]
     listing = till.get("/terminal/receipts")
     assert listing.text.count("/terminal/receipts/") == 1
-    assert members.get(rt, shop.tenant_id, MemberRef(id=member_id))["balance_points"] == \
+    assert members.get(rt, shop.tenant_id, MemberRef(id=member_id)).balance_points == \
         1_000 - 10 + 14  # 3 % of 490.00 earned once
 
 
@@ -265,7 +265,7 @@ def test_refund_a_receipt_of_today(till: TestClient, rt: Runtime, shop: Shop) ->
     after = till.get(refunded.headers["location"])
     assert 'id="refunds"' in after.text and 'id="refund"' not in after.text
     assert "100 points returned" in after.text and "27 earned points taken back" in after.text
-    assert members.get(rt, shop.tenant_id, MemberRef(id=member_id))["balance_points"] == 1_000
+    assert members.get(rt, shop.tenant_id, MemberRef(id=member_id)).balance_points == 1_000
     # Another till of the business sees neither the receipt nor its refund.
     other = TestClient(till.app)
     pair(other, shop.till_keys[1])

@@ -59,7 +59,7 @@ def member_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
     except RegularsError as exc:
         return _new_form(request, reader, values=values, errors=form_errors(exc, reader),
                          status_code=422)
-    return RedirectResponse(f"/console/members/{member['id']}", status_code=303)
+    return RedirectResponse(f"/console/members/{member.id}", status_code=303)
 
 
 def _member_page(request: Request, reader: Reader, runtime: RuntimeDep, member_id: int, *,
@@ -68,12 +68,12 @@ def _member_page(request: Request, reader: Reader, runtime: RuntimeDep, member_i
     assert reader.session is not None
     data = members_view.page(runtime, reader.session.tenant_id, member_id,
                              locale=reader.locale)
-    member: dict[str, Any] = data["member"]
-    level = member["level"]
+    member: members.MemberView = data["member"]
+    level = member.level
     progress = 100
-    if level["to_next_minor"]:
-        done = level["window_spend_minor"]
-        progress = int(100 * done / (done + level["to_next_minor"]))
+    if level.to_next_minor:
+        done = level.window_spend_minor
+        progress = int(100 * done / (done + level.to_next_minor))
     return render(request, "console/member.html", reader, status_code=status_code,
                   errors=errors or {}, values=values or {}, key=new_key(), notice=notice,
                   progress=progress, **data)
@@ -106,7 +106,7 @@ def member_adjust(request: Request, reader: StaffReader, runtime: RuntimeDep, me
     return RedirectResponse(f"/console/members/{member_id}?done=adjusted", status_code=303)
 
 
-def _edit_form(request: Request, reader: Reader, member: dict[str, Any], *,
+def _edit_form(request: Request, reader: Reader, member: members.MemberView, *,
                values: dict[str, str], errors: dict[str, str],
                status_code: int = 200) -> Response:
     return render(request, "console/members_edit.html", reader, status_code=status_code,
@@ -118,10 +118,11 @@ def member_edit(request: Request, reader: StaffReader, runtime: RuntimeDep,
                 member_id: int) -> Response:
     assert reader.session is not None
     member = members.get(runtime, reader.session.tenant_id, members.MemberRef(id=member_id))
-    tags = member["profile"].get("tags", []) if member["profile"] else []
-    values = {"first_name": member["first_name"] or "", "last_name": member["last_name"] or "",
-              "email": member["email"] or "", "birthday": member["birthday"] or "",
-              "consent": member["consent"],
+    tags = member.profile.get("tags", []) if member.profile else []
+    values = {"first_name": member.first_name or "", "last_name": member.last_name or "",
+              "email": member.email or "",
+              "birthday": member.birthday.isoformat() if member.birthday else "",
+              "consent": member.consent,
               "tags": ", ".join(str(t) for t in tags) if isinstance(tags, list) else ""}
     return _edit_form(request, reader, member, values=values, errors={})
 

@@ -154,7 +154,7 @@ def find(request: Request, runtime: RuntimeDep, cashier: CashierSession,
         reader = reader_of(runtime, request, cashier)
         return _find_page(request, runtime, cashier, errors=errors_of(exc, reader),
                           values={"q": text}, status_code=422)
-    return RedirectResponse(f"/terminal/sale?member={found['id']}", status_code=303)
+    return RedirectResponse(f"/terminal/sale?member={found.id}", status_code=303)
 
 
 @router.post("/register")
@@ -180,10 +180,10 @@ def register(request: Request, runtime: RuntimeDep, cashier: CashierSession,
                           values={**values, "q": values["phone"]}, offer_register=True,
                           status_code=422)
     flag = "registered" if created else "known"
-    referral = view.get("referral") or {}
+    linked = view.referral is not None and view.referral.linked
     note = "" if not values["referral_code"] else \
-        "&referral=" + ("linked" if referral.get("linked") else "refused")
-    return RedirectResponse(f"/terminal/sale?member={view['id']}&{flag}=1{note}",
+        "&referral=" + ("linked" if linked else "refused")
+    return RedirectResponse(f"/terminal/sale?member={view.id}&{flag}=1{note}",
                             status_code=303)
 
 

@@ -1,0 +1,124 @@
+"""Answers about members, for ``/v1/pos`` and ``/v1/admin``: the member view, its ledger
+history and its referral code. Each mirrors a service's frozen result (see
+:mod:`regulars.api.pos_schemas` for the conventions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from regulars.api.pos_schemas import Day, Instant, Out, examples
+
+
+class LevelProgressOut(Out):
+    code: str
+    name: str
+    rate_bp: int
+    window: str
+    window_spend_minor: int
+    next_code: str | None
+    next_name: str | None
+    to_next_minor: int | None
+
+
+class ReferralOutcomeOut(Out):
+    """What a registration did with a referral: ``trigger`` and the points only when a
+    referrer was linked."""
+
+    absent_when_none = frozenset({"trigger", "referrer_points", "referred_points"})
+
+    code: str | None
+    link: str | None
+    referrer_id: int | None
+    linked: bool
+    reason: str | None
+    paid: bool
+    trigger: str | None = None
+    referrer_points: int | None = None
+    referred_points: int | None = None
+
+
+_MEMBER: dict[str, Any] = {
+    "id": 7, "phone": "+78007750111", "first_name": "Anna", "last_name": None, "email": None,
+    "birthday": "1990-04-25", "consent": "full", "profile": {}, "status": "active",
+    "qr_token": "Qx1y2z", "cards": ["CARD0001"], "created_at": "2026-03-01T12:00:00+00:00",
+    "balance_points": 500, "held_points": 0, "debt_points": 0, "spendable_points": 500,
+    "level": {"code": "base", "name": "Base", "rate_bp": 500, "window": "lifetime",
+              "window_spend_minor": 10000, "next_code": "gold", "next_name": "Gold",
+              "to_next_minor": 90000},
+    "program_version": 1}
+
+
+class MemberOut(Out):
+    """A member: identifiers, profile, balance, held and spendable points, debt, level and
+    progress. After a registration, ``referral`` says what it did with a referral code."""
+
+    model_config = examples(_MEMBER, {**_MEMBER, "referral": {
+        "code": "K7Q2M4", "link": None, "referrer_id": None, "linked": False, "reason": None,
+        "paid": False}})
+    absent_when_none = frozenset({"referral"})
+
+    id: int
+    phone: str | None
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    birthday: Day | None
+    consent: str
+    profile: dict[str, Any] | None
+    status: str
+    qr_token: str
+    cards: list[str]
+    created_at: Instant
+    balance_points: int
+    held_points: int
+    debt_points: int
+    spendable_points: int
+    level: LevelProgressOut
+    program_version: int
+    referral: ReferralOutcomeOut | None = None
+
+
+class HistoryEntryOut(Out):
+    """A ledger entry of the member, newest first, with its reasons in words."""
+
+    model_config = examples({
+        "id": 32, "code": "earn", "points": 450, "receipt_id": 12, "store_id": 1,
+        "terminal_id": 1, "program_version": 1, "occurred_at": "2026-03-01T12:00:00+00:00",
+        "recorded_at": "2026-03-01T12:00:00+00:00",
+        "explanations": ["5% of the amount paid comes back as points"]})
+
+    id: int
+    code: str
+    points: int
+    receipt_id: int | None
+    store_id: int | None
+    terminal_id: int | None
+    program_version: int | None
+    occurred_at: Instant
+    recorded_at: Instant
+    explanations: list[str]
+
+
+class ReferralStatusOut(Out):
+    status: str
+    reason: str | None
+    trigger: str
+    referrer_points: int
+    referred_points: int
+    settled: bool
+
+
+class ReferralInfoOut(Out):
+    """The member's own referral code and link, who invited them (``referral``: how that
+    went) and how many members they invited."""
+
+    model_config = examples({
+        "member_id": 7, "code": "K7Q2M4", "link": "https://join.example.com/r/K7Q2M4",
+        "referrer_id": None, "invited_members": 2, "referral": None})
+
+    member_id: int
+    code: str
+    link: str | None
+    referrer_id: int | None
+    invited_members: int
+    referral: ReferralStatusOut | None

@@ -1,0 +1,302 @@
+"""Answers of ``/v1/pos``: the ``…Out`` models each route declares as its response model, so
+that ``/openapi.json`` describes every success body.
+
+Field names and order follow the services' frozen results
+(:mod:`regulars.services.checkout_results`), read by attribute. Times are ISO 8601 text with
+their UTC offset, as ``datetime.isoformat`` writes them (the form stored for replays).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    WithJsonSchema,
+    model_serializer,
+)
+
+Instant = Annotated[datetime, PlainSerializer(datetime.isoformat, return_type=str),
+                    WithJsonSchema({"type": "string", "format": "date-time"})]
+Day = Annotated[date, PlainSerializer(date.isoformat, return_type=str),
+                WithJsonSchema({"type": "string", "format": "date"})]
+
+
+def _leave_out_absent(self: Out, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+    data: dict[str, Any] = handler(self)
+    for name in self.absent_when_none:
+        if data.get(name) is None:
+            data.pop(name, None)
+    for name in self.absent_when_empty:
+        if not data.get(name):
+            data.pop(name, None)
+    return data
+
+
+# A serializer's return annotation stands for the model in the document: without one, the
+# model's own schema is kept.
+del _leave_out_absent.__annotations__["return"]
+
+
+class Out(BaseModel):
+    """An answer built from a service's result (attributes) or a stored answer (a dict).
+    The fields named in ``absent_when_none`` are left out of the JSON while ``None``, those
+    in ``absent_when_empty`` while ``None``, zero or empty, as the result's own JSON form
+    leaves them out (:func:`regulars.services.results.to_json`)."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+    absent_when_none: ClassVar[frozenset[str]] = frozenset()
+    absent_when_empty: ClassVar[frozenset[str]] = frozenset()
+    _leave_out = model_serializer(mode="wrap")(_leave_out_absent)
+
+
+def examples(*items: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(from_attributes=True, frozen=True,
+                      json_schema_extra={"examples": list(items)})
+
+
+class PricedMemberOut(Out):
+    id: int
+    phone: str | None
+    balance_points: int
+    spendable_points: int
+    level: str | None
+
+
+class PricedLineOut(Out):
+    line_no: int
+    sku: str
+    gross_minor: int
+    discount_minor: int
+    program_discount_minor: int
+    promotion_discount_minor: int
+    coupon_discount_minor: int
+    points_spent: int
+    points_discount_minor: int
+    paid_minor: int
+    points_earned: int
+
+
+class PromotionAppliedOut(Out):
+    id: int
+    version: int
+    name: str
+    discount_minor: int
+    points: int
+
+
+class CouponAppliedOut(Out):
+    series_id: int
+    name: str
+    discount_minor: int
+    points: int
+
+
+class ExplainedOut(Out):
+    code: str
+    params: dict[str, int | str]
+    text: str
+
+
+class CouponHoldOut(Out):
+    id: int
+    series_id: int
+    expires_at: Instant
+
+
+class PointsHoldOut(Out):
+    id: int
+    points: int
+    expires_at: Instant
+
+
+class IssuedCouponOut(Out):
+    promotion_id: int
+    series_id: int
+    name: str
+    code: str
+    starts_on: Day | None
+    ends_on: Day | None
+
+
+_LINE = {"line_no": 1, "sku": "beans", "gross_minor": 10000, "discount_minor": 0,
+         "program_discount_minor": 0, "promotion_discount_minor": 0,
+         "coupon_discount_minor": 0, "points_spent": 10, "points_discount_minor": 1000,
+         "paid_minor": 9000, "points_earned": 450}
+_MEMBER = {"id": 7, "phone": "+78007750111", "balance_points": 500, "spendable_points": 500,
+           "level": "base"}
+_PRICED: dict[str, Any] = {
+    "program_version": 1, "currency": "RUB", "member": _MEMBER, "gross_minor": 10000,
+    "discount_minor": 0, "points_spent": 10, "points_discount_minor": 1000, "paid_minor": 9000,
+    "points_earned": 450, "max_spendable_points": 30, "otp_required": False, "rate_bp": 500,
+    "lines": [_LINE], "promotions": [], "coupons": [],
+    "explanations": [{"code": "earn_rate", "params": {"rate_bp": 500},
+                      "text": "5% of the amount paid comes back as points"}]}
+
+
+class PricedSaleOut(Out):
+    program_version: int
+    currency: str
+    member: PricedMemberOut | None
+    gross_minor: int
+    discount_minor: int
+    points_spent: int
+    points_discount_minor: int
+    paid_minor: int
+    points_earned: int
+    max_spendable_points: int
+    otp_required: bool
+    rate_bp: int
+    lines: list[PricedLineOut]
+    promotions: list[PromotionAppliedOut]
+    coupons: list[CouponAppliedOut]
+    explanations: list[ExplainedOut]
+
+
+class QuoteOut(PricedSaleOut):
+    """A priced basket; ``coupon_holds`` and ``hold`` only when the quote reserved them."""
+
+    model_config = examples(_PRICED, {**_PRICED, "hold": {
+        "id": 3, "points": 10, "expires_at": "2026-03-01T12:05:00+00:00"}})
+
+    absent_when_none = frozenset({"coupon_holds", "hold"})
+
+    coupon_holds: list[CouponHoldOut] | None = None
+    hold: PointsHoldOut | None = None
+
+
+class ReceiptStampOut(Out):
+    id: int
+    receipt_id: str
+    status: str
+    occurred_at: Instant
+    recorded_at: Instant
+
+
+class CommitOut(PricedSaleOut):
+    """A committed receipt (a replay answers the same); ``issued_coupons`` only when a
+    promotion issued codes."""
+
+    model_config = examples({
+        **_PRICED, "member": {**_MEMBER, "balance_points": 940, "spendable_points": 490},
+        "receipt": {"id": 12, "receipt_id": "S-1", "status": "committed",
+                    "occurred_at": "2026-03-01T12:00:00+00:00",
+                    "recorded_at": "2026-03-01T12:00:00+00:00"},
+        "entries": {"spend": 31, "earn": 32}})
+
+    absent_when_empty = frozenset({"issued_coupons"})
+
+    receipt: ReceiptStampOut
+    entries: dict[str, int]
+    issued_coupons: list[IssuedCouponOut] = []
+
+
+class RefundedLineOut(Out):
+    line_no: int
+    quantity_milli: int
+
+
+class RefundDoneOut(Out):
+    id: int
+    kind: str
+    receipt_id: int
+    status: str
+    paid_minor: int
+    points_reversed: int
+    points_returned: int
+    points_forgiven: int
+    debt_points: int
+    lines: list[RefundedLineOut]
+    occurred_at: Instant
+
+
+class RefundOut(Out):
+    """A refund or void (a replay answers the same)."""
+
+    model_config = examples({
+        "refund": {"id": 4, "kind": "refund", "receipt_id": 12, "status": "refunded",
+                   "paid_minor": 9000, "points_reversed": 450, "points_returned": 10,
+                   "points_forgiven": 0, "debt_points": 0,
+                   "lines": [{"line_no": 1, "quantity_milli": 1000}],
+                   "occurred_at": "2026-03-02T09:00:00+00:00"},
+        "entries": {"returned": 40, "reversed": 41}, "member_id": 7, "balance_points": 500})
+
+    refund: RefundDoneOut
+    entries: dict[str, int]
+    absent_when_empty = frozenset({"issued_coupons_voided"})
+
+    member_id: int | None
+    balance_points: int | None
+    issued_coupons_voided: int = 0
+
+
+class CodeSentOut(Out):
+    model_config = examples({"sent": True, "phone_ending": "0111", "expires_in_seconds": 300})
+
+    sent: bool
+    phone_ending: str
+    expires_in_seconds: int
+
+
+class ReceiptLineOut(Out):
+    line_no: int
+    sku: str
+    name: str
+    category: str
+    quantity_milli: int
+    unit_price_minor: int
+    gross_minor: int
+    discount_minor: int
+    points_spent: int
+    paid_minor: int
+    points_earned: int
+    refunded_quantity_milli: int
+
+
+class ReceiptRefundOut(Out):
+    id: int
+    kind: str
+    paid_minor: int
+    points_reversed: int
+    points_returned: int
+    debt_points: int
+    lines: list[RefundedLineOut]
+    occurred_at: Instant
+
+
+class ReceiptOut(Out):
+    """A committed receipt with its lines and refunds; ``receipt_id`` is the till's number."""
+
+    model_config = examples({
+        "id": 12, "receipt_id": "S-1", "terminal_id": 1, "store_id": 1, "member_id": 7,
+        "status": "committed", "program_version": 1, "gross_minor": 10000,
+        "discount_minor": 0, "points_spent": 10, "points_discount_minor": 1000,
+        "paid_minor": 9000, "points_earned": 450, "refunded_paid_minor": 0,
+        "occurred_at": "2026-03-01T12:00:00+00:00",
+        "lines": [{"line_no": 1, "sku": "beans", "name": "Beans", "category": "coffee",
+                   "quantity_milli": 1000, "unit_price_minor": 10000, "gross_minor": 10000,
+                   "discount_minor": 0, "points_spent": 10, "paid_minor": 9000,
+                   "points_earned": 450, "refunded_quantity_milli": 0}],
+        "refunds": []})
+
+    id: int
+    receipt_id: str
+    terminal_id: int
+    store_id: int
+    member_id: int | None
+    status: str
+    program_version: int
+    gross_minor: int
+    discount_minor: int
+    points_spent: int
+    points_discount_minor: int
+    paid_minor: int
+    points_earned: int
+    refunded_paid_minor: int
+    occurred_at: Instant
+    lines: list[ReceiptLineOut]
+    refunds: list[ReceiptRefundOut]
