@@ -43,7 +43,7 @@ def till(live_server: LiveServer, page: Any) -> Iterator[tuple[Shop, int]]:
     olga, _ = member_registration.register(rt, shop.tenant_id,
                                            Registration(phone=OLGA, first_name="Olga"))
     pair_and_sign_in(page, url, shop.till_keys[0], "Vera", "2468")
-    yield shop, int(olga["id"])
+    yield shop, olga.id
 
 
 def test_the_qr_code_typed_into_the_box_finds_the_member_and_no_dead_camera_button(
@@ -63,14 +63,14 @@ def test_the_qr_code_typed_into_the_box_finds_the_member_and_no_dead_camera_butt
 
 def _qr(live_server: LiveServer, shop: Shop, member_id: int) -> str:
     return str(members.get(live_server.runtime, shop.tenant_id,
-                           MemberRef(id=member_id))["qr_token"])
+                           MemberRef(id=member_id)).qr_token)
 
 
 def test_a_friends_invitation_code_at_the_till_and_its_link_served(
         live_server: LiveServer, page: Any, browser: Any, till: tuple[Shop, int]) -> None:
     shop, olga = till
     rt, url = live_server.runtime, live_server.url
-    code = referrals.referral_info(rt, shop.tenant_id, olga)["code"]
+    code = referrals.referral_info(rt, shop.tenant_id, olga).code
 
     # Olga's page shows one link, and it is served: the join page with her code.
     phone = browser.new_context(locale="en-GB").new_page()
@@ -102,7 +102,7 @@ def test_a_friends_invitation_code_at_the_till_and_its_link_served(
     page.click("#register-form button[type=submit]")
     expect(page.locator("#registered")).to_be_visible()
     expect(page.locator("#referral-linked")).to_be_visible()
-    assert referrals.referral_info(rt, shop.tenant_id, olga)["invited_members"] == 1
+    assert referrals.referral_info(rt, shop.tenant_id, olga).invited_members == 1
 
 
 def test_a_coupon_is_redeemed_on_a_sale_at_the_till(live_server: LiveServer, page: Any,
