@@ -1,6 +1,7 @@
 """Benchmark: POS checkout over HTTP against ``regulars serve --workers 2`` on PostgreSQL.
 
-    uv run python bench/checkout.py [--database-url postgresql://postgres@127.0.0.1:5432/bench_checkout]
+    uv run python bench/checkout.py [--database-url
+    postgresql://postgres@127.0.0.1:5432/bench_checkout]
                                     [--seconds 10] [--client raw|httpx] [--json results.json]
                                     [--promotions N]   # quote with N promotions vs none
                                     [--promotions 1 --budgets]  # pairs: budgets vs none
@@ -76,9 +77,11 @@ from _load import (
     run_phase,
 )
 from regulars.config import Settings
-from regulars.services import member_ledger, member_registration, tenants
-from regulars.services.member_registration import Registration
+from regulars.services.ledger import member_ledger
+from regulars.services.members import registration as member_registration
+from regulars.services.members.registration import Registration
 from regulars.services.runtime import open_runtime
+from regulars.services.tenancy import tenants
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_checkout"
 CONCURRENCY = (1, 8, 32)

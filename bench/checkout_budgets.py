@@ -48,10 +48,10 @@ from checkout import (
 )
 from checkout_promotions import _sum
 from regulars.config import Settings
-from regulars.domain.budgets import Limits
-from regulars.domain.promotions import PercentDiscount
-from regulars.services import budgets, promotions
-from regulars.services.promotions import Draft
+from regulars.domain.promotions.budgets import Limits
+from regulars.domain.promotions.promotions import PercentDiscount
+from regulars.services.promotions import budgets, promotions
+from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import open_runtime
 
 CLIENTS = (8, 32)

@@ -39,13 +39,14 @@ from sqlalchemy import event
 from _common import REPO, _cpu_and_comm, analyze, libpq_url, make_console
 from checkout import BASKET, setup
 from regulars.config import Settings
-from regulars.domain.quote import BasketLine
-from regulars.services import checkout, checkout_commit
-from regulars.services.auth import authenticate
-from regulars.services.checkout_commit import CommitRequest
-from regulars.services.checkout_pricing import Sale
-from regulars.services.members import MemberRef
+from regulars.domain.checkout.quote import BasketLine
+from regulars.services.checkout import checkout
+from regulars.services.checkout import commit as checkout_commit
+from regulars.services.checkout.commit import CommitRequest
+from regulars.services.checkout.pricing import Sale
+from regulars.services.members.members import MemberRef
 from regulars.services.runtime import open_runtime
+from regulars.services.tenancy.api_keys import authenticate
 
 console = make_console()
 SITE = str(Path(sqlalchemy.__file__).parents[1]) + "/"

@@ -52,16 +52,16 @@ from checkout import (
     verdict,
 )
 from regulars.config import Settings
-from regulars.domain.promotions import (
+from regulars.domain.promotions.promotions import (
     BonusPoints,
     CheapestFree,
     Effect,
     PercentDiscount,
     PointsMultiplier,
 )
-from regulars.domain.segments import Compare, Recency
-from regulars.services import promotions, segments
-from regulars.services.promotions import Draft
+from regulars.domain.promotions.segments import Compare, Recency
+from regulars.services.promotions import promotions, segments
+from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import open_runtime
 
 TARGET_WITH_VS_WITHOUT = 0.8

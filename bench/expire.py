@@ -48,8 +48,8 @@ from _common import (
     wait_for_quiet,
 )
 from regulars.config import Settings
-from regulars.services import tenants
 from regulars.services.runtime import open_runtime
+from regulars.services.tenancy import tenants
 
 TARGET_SECONDS = 60.0
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_expire"

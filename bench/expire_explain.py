@@ -21,8 +21,8 @@ from sqlalchemy import text
 
 from _common import libpq_url, make_console
 from regulars.config import Settings
-from regulars.db import expiry, ledger
-from regulars.domain.ledger import EntryCode, SystemAccount
+from regulars.db.ledger import expiry, ledger
+from regulars.domain.ledger.ledger import EntryCode, SystemAccount
 from regulars.services.runtime import open_runtime
 
 console = make_console()

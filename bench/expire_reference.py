@@ -19,11 +19,11 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from regulars.config import Settings
-from regulars.db import tenancy
-from regulars.db.ledger import system_account_id
-from regulars.db.tables import accounts, entries, lots, postings
-from regulars.domain.ledger import EntryCode, SystemAccount
-from regulars.services import ledger_admin
+from regulars.db.ledger.ledger import system_account_id
+from regulars.db.ledger.tables import accounts, entries, lots, postings
+from regulars.db.tenancy import tenancy
+from regulars.domain.ledger.ledger import EntryCode, SystemAccount
+from regulars.services.ledger import admin as ledger_admin
 from regulars.services.runtime import Runtime, open_runtime
 
 

@@ -24,8 +24,8 @@ from fastapi.testclient import TestClient
 import regulars
 from regulars.api.app import create_app
 from regulars.config import Settings
-from regulars.services import tenants
 from regulars.services.runtime import open_runtime
+from regulars.services.tenancy import tenants
 
 BASKET = [{"sku": "SKU-1", "name": "Coffee beans", "category": "grocery", "quantity": 1,
            "unit_price_minor": 1000},

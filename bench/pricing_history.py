@@ -8,7 +8,8 @@ Uses its own database (``bench_history`` by default, dropped and created again).
 receipts are committed through the checkout service with the clock moved a day between them,
 so each earns an open lot and falls on a local day of its own (``--per-day`` puts more on a
 day): the worst case for the per-day spend totals. Prints the mean time of the pricing read (the
-program, member, points and level spend as a quote loads them, ``regulars.services.pricing
+program, member, points and level spend as a quote loads them,
+``regulars.services.checkout.pricing_inputs
 .load``) per member, their ratio, and the plans.
 """
 
@@ -26,17 +27,20 @@ from sqlalchemy import event
 from _common import libpq_url, make_console, recreate_database
 from regulars.config import Settings
 from regulars.db.engine import Database
-from regulars.domain.quote import BasketLine
-from regulars.services import checkout_commit, member_registration, programs, tenants
-from regulars.services import pricing as pricing_service
-from regulars.services.auth import authenticate
-from regulars.services.checkout_commit import CommitRequest
-from regulars.services.checkout_pricing import Sale
-from regulars.services.demo_history import SettableClock
-from regulars.services.member_registration import Registration
-from regulars.services.members import MemberRef
+from regulars.domain.checkout.quote import BasketLine
+from regulars.services.checkout import commit as checkout_commit
+from regulars.services.checkout import pricing_inputs as pricing_service
+from regulars.services.checkout.commit import CommitRequest
+from regulars.services.checkout.pricing import Sale
+from regulars.services.demo.history import SettableClock
+from regulars.services.members import registration as member_registration
+from regulars.services.members.members import MemberRef
+from regulars.services.members.registration import Registration
+from regulars.services.program import programs
 from regulars.services.runtime import Runtime, open_runtime
-from regulars.services.tenants import get_tenant
+from regulars.services.tenancy import tenants
+from regulars.services.tenancy.api_keys import authenticate
+from regulars.services.tenancy.tenants import get_tenant
 
 console = make_console()
 LINES = (BasketLine(sku="beans", name="Beans", category="coffee", quantity_milli=1000,

@@ -30,12 +30,12 @@ from _common import _cpu_and_comm, analyze, libpq_url, make_console
 from checkout import BASKET, add_tenant, setup
 from checkout_promotions import PROMOTIONS_TENANT, create_promotions
 from regulars.config import Settings
-from regulars.domain.quote import BasketLine
-from regulars.services import checkout
-from regulars.services.auth import authenticate
-from regulars.services.checkout_pricing import Sale
-from regulars.services.members import MemberRef
+from regulars.domain.checkout.quote import BasketLine
+from regulars.services.checkout import checkout
+from regulars.services.checkout.pricing import Sale
+from regulars.services.members.members import MemberRef
 from regulars.services.runtime import open_runtime
+from regulars.services.tenancy.api_keys import authenticate
 
 console = make_console()
 

@@ -19,9 +19,9 @@ from regulars.api.app import create_app
 from regulars.config import Settings
 from regulars.db.engine import Database, make_engine
 from regulars.db.migrate import upgrade
-from regulars.db.tables import metadata
-from regulars.services import tenants
+from regulars.db.schema import metadata
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy import tenants
 
 PG_URL = os.environ.get("REGULARS_TEST_POSTGRES_URL")
 REQUIRE_PG = os.environ.get("REGULARS_REQUIRE_POSTGRES") == "1"

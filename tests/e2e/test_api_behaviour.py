@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from regulars.db.tables import metadata
+from regulars.db.schema import metadata
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop, make_shop
 

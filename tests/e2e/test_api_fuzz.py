@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
 from regulars.api.app import create_app
-from regulars.services import settings as staff_settings
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy import settings as staff_settings
 from tests.conftest import Shop
 
 SCHEMA = schemathesis.openapi.from_dict(create_app().openapi())

@@ -22,14 +22,19 @@ from regulars.api.app import create_app
 from regulars.cli.main import app, main
 from regulars.config import Settings
 from regulars.db.engine import Database, make_engine
+from regulars.db.ledger.tables import entries
 from regulars.db.migrate import current, head
-from regulars.db.tables import entries, spend_days, tenants
-from regulars.services import ledger_admin, member_ledger, member_registration, members
-from regulars.services import tenants as tenant_service
-from regulars.services.member_registration import Registration
-from regulars.services.members import MemberRef
+from regulars.db.program.tables import spend_days
+from regulars.db.tenancy.tables import tenants
+from regulars.services.ledger import admin as ledger_admin
+from regulars.services.ledger import member_ledger
+from regulars.services.members import members
+from regulars.services.members import registration as member_registration
+from regulars.services.members.members import MemberRef
+from regulars.services.members.registration import Registration
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy import tenants as tenant_service
 from tests.conftest import FakeClock
 
 runner = CliRunner()

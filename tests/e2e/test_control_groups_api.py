@@ -9,8 +9,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from regulars.db.tables import promotions
-from regulars.domain.control_groups import Group, group_of
+from regulars.db.promotions.tables import promotions
+from regulars.domain.promotions.control_groups import Group, group_of
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop
 

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from regulars.api.app import create_app
 from regulars.cli.main import app
 from regulars.config import Settings
-from regulars.services import auth
 from regulars.services.runtime import open_runtime
+from regulars.services.tenancy import api_keys as auth
 
 runner = CliRunner()
 SUMMARY = re.compile(r"Bean & Leaf Coffee \((\d+) members, (\d+) receipts\)")

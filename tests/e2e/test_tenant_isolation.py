@@ -30,7 +30,7 @@ from sqlalchemy import select
 from regulars.api.app import create_app
 from regulars.config import Settings
 from regulars.db.engine import Database
-from regulars.db.tables import metadata
+from regulars.db.schema import metadata
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop, make_shop
 from tests.conftest import _truncate_pg as truncate_pg

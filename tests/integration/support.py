@@ -17,27 +17,26 @@ from typing import Any, TypeVar
 from sqlalchemy import event, func, select
 
 from regulars.config import Settings
+from regulars.db.checkout.tables import receipts, refunds
 from regulars.db.engine import Database
-from regulars.db.tables import entries, receipts, refunds
-from regulars.domain.program import Program
-from regulars.domain.quote import QUANTITY_SCALE, BasketLine
+from regulars.db.ledger.tables import entries
+from regulars.domain.checkout.quote import QUANTITY_SCALE, BasketLine
+from regulars.domain.program.program import Program
 from regulars.errors import RegularsError
-from regulars.services import (
-    checkout,
-    checkout_commit,
-    member_ledger,
-    member_registration,
-    members,
-    programs,
-)
-from regulars.services.auth import Principal, authenticate
-from regulars.services.checkout_commit import CommitRequest
-from regulars.services.checkout_pricing import Sale
-from regulars.services.idempotency import Outcome
-from regulars.services.member_registration import Registration
-from regulars.services.members import MemberRef
+from regulars.services.checkout import checkout
+from regulars.services.checkout import commit as checkout_commit
+from regulars.services.checkout.commit import CommitRequest
+from regulars.services.checkout.idempotency import Outcome
+from regulars.services.checkout.pricing import Sale
+from regulars.services.ledger import member_ledger
+from regulars.services.members import members
+from regulars.services.members import registration as member_registration
+from regulars.services.members.members import MemberRef
+from regulars.services.members.registration import Registration
+from regulars.services.program import programs
 from regulars.services.results import to_json
 from regulars.services.runtime import Clock, Runtime
+from regulars.services.tenancy.api_keys import Principal, authenticate
 from tests.conftest import Shop, _truncate_pg
 
 T = TypeVar("T")

@@ -11,9 +11,10 @@ import pytest
 from regulars.config import Settings
 from regulars.db.engine import Database
 from regulars.errors import Unauthorized
-from regulars.services import auth, settings, tenants
-from regulars.services.auth import authenticate
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy import api_keys as auth
+from regulars.services.tenancy import settings, tenants
+from regulars.services.tenancy.api_keys import authenticate
 from tests.conftest import FakeClock, Shop
 
 

@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
-from regulars.db import budgets as budget_store
-from regulars.domain.budgets import Limits
-from regulars.domain.promotions import BonusPoints, FixedDiscount
+from regulars.db.promotions import budgets as budget_store
+from regulars.domain.promotions.budgets import Limits
+from regulars.domain.promotions.promotions import BonusPoints, FixedDiscount
 from regulars.errors import RegularsError
-from regulars.services import budgets, ledger_admin, promotions
-from regulars.services.promotions import Draft
+from regulars.services.ledger import admin as ledger_admin
+from regulars.services.promotions import budgets, promotions
+from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
 from tests.conftest import make_shop
 from tests.integration.support import Pos, line, run_together

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from regulars.db import budgets as budget_store
-from regulars.domain.budgets import Limits, Period
-from regulars.domain.promotions import BonusPoints, Effect, FixedDiscount
-from regulars.services import budgets, ledger_admin, promotions
-from regulars.services.promotions import Draft
+from regulars.db.promotions import budgets as budget_store
+from regulars.domain.promotions.budgets import Limits, Period
+from regulars.domain.promotions.promotions import BonusPoints, Effect, FixedDiscount
+from regulars.services.ledger import admin as ledger_admin
+from regulars.services.promotions import budgets, promotions
+from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Pos, line

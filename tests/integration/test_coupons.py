@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from regulars.db.tables import coupon_codes
-from regulars.domain.coupons import grouped, new_code
-from regulars.domain.promotions import BonusPoints, Effect, FixedDiscount
-from regulars.domain.quote import BasketLine
+from regulars.db.promotions.tables import coupon_codes
+from regulars.domain.checkout.quote import BasketLine
+from regulars.domain.promotions.coupons import grouped, new_code
+from regulars.domain.promotions.promotions import BonusPoints, Effect, FixedDiscount
 from regulars.errors import (
     CouponExpired,
     CouponNotYours,
@@ -21,11 +21,13 @@ from regulars.errors import (
     RegularsError,
     TooManyAttempts,
 )
-from regulars.services import checkout, checkout_commit, coupons
-from regulars.services.checkout_commit import CommitRequest
-from regulars.services.checkout_pricing import Sale
-from regulars.services.coupons import SeriesDraft
-from regulars.services.members import MemberRef
+from regulars.services.checkout import checkout
+from regulars.services.checkout import commit as checkout_commit
+from regulars.services.checkout.commit import CommitRequest
+from regulars.services.checkout.pricing import Sale
+from regulars.services.members.members import MemberRef
+from regulars.services.promotions import coupons
+from regulars.services.promotions.coupons import SeriesDraft
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from regulars.db import expiry
-from regulars.db.tables import accounts, entries, lots
+from regulars.db.ledger import expiry
+from regulars.db.ledger.tables import accounts, entries, lots
 from regulars.errors import RegularsError, Unavailable
-from regulars.services import ledger_admin, member_ledger
+from regulars.services.ledger import admin as ledger_admin
+from regulars.services.ledger import member_ledger
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Pos, count_rows, line, run_together, set_program

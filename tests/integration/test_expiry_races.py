@@ -4,7 +4,7 @@ that was spent, and the ledger reconciles."""
 from __future__ import annotations
 
 from regulars.errors import RegularsError
-from regulars.services import ledger_admin
+from regulars.services.ledger import admin as ledger_admin
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Pos, line, run_together, set_program

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from regulars.errors import NotFound, RedemptionRefused
-from regulars.services import checkout, ledger_admin
+from regulars.services.checkout import checkout
+from regulars.services.ledger import admin as ledger_admin
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Pos, line

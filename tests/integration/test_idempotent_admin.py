@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from regulars.domain.quote import BasketLine
+from regulars.domain.checkout.quote import BasketLine
 from regulars.errors import IdempotencyMismatch, NotFound
-from regulars.services import (
-    checkout,
-    checkout_pricing,
-    member_ledger,
-    member_registration,
-    members,
-)
-from regulars.services.auth import authenticate
-from regulars.services.member_registration import Registration
-from regulars.services.members import MemberRef
+from regulars.services.checkout import checkout
+from regulars.services.checkout import pricing as checkout_pricing
+from regulars.services.ledger import member_ledger
+from regulars.services.members import members
+from regulars.services.members import registration as member_registration
+from regulars.services.members.members import MemberRef
+from regulars.services.members.registration import Registration
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy.api_keys import authenticate
 from tests.conftest import Shop
 
 

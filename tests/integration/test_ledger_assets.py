@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import insert
 
-from regulars.db import ledger_ops
-from regulars.db.ledger_ops import EntryContext, MixedAssets, Shortfall
-from regulars.db.tables import entries, postings
-from regulars.domain.assets import POINTS, AssetKind, money, units
-from regulars.services import ledger_admin
+from regulars.db.ledger import ops as ledger_ops
+from regulars.db.ledger.ops import EntryContext, MixedAssets, Shortfall
+from regulars.db.ledger.tables import entries, postings
+from regulars.domain.ledger.assets import POINTS, AssetKind, money, units
+from regulars.services.ledger import admin as ledger_admin
 from regulars.services.runtime import Runtime
 from tests.conftest import make_shop
 from tests.integration.support import Pos

@@ -6,7 +6,7 @@ that refuses such refunds. Hypothesis drives registrations, earning and spending
 expiry runs, manual adjustments, the clock, replays and calls across tenants.
 
 Besides going through the services, the machine drives the ledger's write path
-(:mod:`regulars.db.ledger_ops`) directly: earning from either system account, spending,
+(:mod:`regulars.db.ledger.ops`) directly: earning from either system account, spending,
 taking back (from a chosen lot, with or without debt), restoring what a direct spend took,
 expiring per tenant, and writes of another asset into a points account (always refused).
 
@@ -41,12 +41,12 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select
 
-from regulars.db import ledger_ops
-from regulars.db.ledger_ops import EntryContext, MixedAssets, Shortfall
-from regulars.db.tables import accounts, holds, lots
-from regulars.domain.assets import money
-from regulars.domain.ledger import EntryCode, SystemAccount
-from regulars.domain.quote import BasketLine
+from regulars.db.ledger import ops as ledger_ops
+from regulars.db.ledger.ops import EntryContext, MixedAssets, Shortfall
+from regulars.db.ledger.tables import accounts, holds, lots
+from regulars.domain.checkout.quote import BasketLine
+from regulars.domain.ledger.assets import money
+from regulars.domain.ledger.ledger import EntryCode, SystemAccount
 from regulars.errors import (
     IdempotencyMismatch,
     InsufficientPoints,
@@ -56,8 +56,10 @@ from regulars.errors import (
     RegularsError,
     VoidRefused,
 )
-from regulars.services import checkout, ledger_admin, member_ledger
-from regulars.services.idempotency import Outcome
+from regulars.services.checkout import checkout
+from regulars.services.checkout.idempotency import Outcome
+from regulars.services.ledger import admin as ledger_admin
+from regulars.services.ledger import member_ledger
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Commit, FreshDatabases, Pos, line, set_program
 

@@ -7,11 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from regulars.domain.promotions import FixedDiscount
+from regulars.domain.promotions.promotions import FixedDiscount
 from regulars.errors import CodeRefused, NotFound, TooManyAttempts
-from regulars.services import coupons, member_page
-from regulars.services.coupons import SeriesDraft
-from regulars.services.messaging import MemorySender
+from regulars.services.members import customer_page as member_page
+from regulars.services.messaging.messaging import MemorySender
+from regulars.services.promotions import coupons
+from regulars.services.promotions.coupons import SeriesDraft
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop
 from tests.integration.support import Pos, line, phone

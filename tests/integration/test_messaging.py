@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from regulars.config import Settings
-from regulars.services.messaging import (
+from regulars.services.messaging.messaging import (
     DeliveryFailed,
     HttpSender,
     LogSender,

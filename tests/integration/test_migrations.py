@@ -11,11 +11,11 @@ from alembic.runtime.migration import MigrationContext
 from regulars.config import Settings
 from regulars.db.engine import make_engine
 from regulars.db.migrate import alembic_config, current, upgrade
-from regulars.db.tables import metadata
-from regulars.domain.budgets import Limits
-from regulars.domain.promotions import BonusPoints, FixedDiscount
-from regulars.services import budgets, promotions
-from regulars.services.promotions import Draft
+from regulars.db.schema import metadata
+from regulars.domain.promotions.budgets import Limits
+from regulars.domain.promotions.promotions import BonusPoints, FixedDiscount
+from regulars.services.promotions import budgets, promotions
+from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import open_runtime
 from tests.conftest import make_shop
 from tests.integration.support import Pos, line

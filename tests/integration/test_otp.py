@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from regulars.errors import CodeRefused, RegularsError, TooManyAttempts
-from regulars.services import checkout_commit
-from regulars.services.members import MemberRef
-from regulars.services.messaging import MemorySender
+from regulars.services.checkout import commit as checkout_commit
+from regulars.services.members.members import MemberRef
+from regulars.services.messaging.messaging import MemorySender
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop

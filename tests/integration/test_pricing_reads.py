@@ -18,15 +18,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, select, update
 
-from regulars.db import ledger, ledger_spendable, members, pricing, receipts, spend_totals, tenancy
+from regulars.db.checkout import pricing, receipts
+from regulars.db.checkout.tables import receipts as receipt_table
+from regulars.db.ledger import ledger
+from regulars.db.ledger import spendable as ledger_spendable
+from regulars.db.ledger.tables import accounts, holds, lots
+from regulars.db.members import members
 from regulars.db.migrate import alembic_config, upgrade
-from regulars.db.tables import accounts, holds, lots, spend_days
-from regulars.db.tables import receipts as receipt_table
-from regulars.domain.program import window_starts
+from regulars.db.program import spend_totals
+from regulars.db.program.tables import spend_days
+from regulars.db.tenancy import tenancy
+from regulars.domain.program.program import window_starts
 from regulars.errors import RegularsError
-from regulars.services import ledger_admin, member_ledger, programs
+from regulars.services.ledger import admin as ledger_admin
+from regulars.services.ledger import member_ledger
+from regulars.services.program import programs
 from regulars.services.runtime import Runtime
-from regulars.services.tenants import get_tenant
+from regulars.services.tenancy.tenants import get_tenant
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import FreshDatabases, Pos, line, phone, run_together, set_program
 

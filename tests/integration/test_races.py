@@ -17,8 +17,9 @@ from regulars.errors import (
     RefundRefused,
     RegularsError,
 )
-from regulars.services import ledger_admin, member_registration
-from regulars.services.member_registration import Registration
+from regulars.services.ledger import admin as ledger_admin
+from regulars.services.members import registration as member_registration
+from regulars.services.members.registration import Registration
 from regulars.services.runtime import Runtime
 from tests.conftest import make_shop
 from tests.integration.support import Pos, count_rows, line, phone, run_together, set_program

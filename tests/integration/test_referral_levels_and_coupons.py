@@ -8,22 +8,19 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from regulars.db.tables import issued_coupons
-from regulars.domain.promotions import IssueCoupon, PercentDiscount
-from regulars.domain.rewards import ReferralRule, RewardSettings, Trigger
-from regulars.services import (
-    coupons,
-    ledger_admin,
-    member_ledger,
-    member_registration,
-    promotions,
-    rewards,
-    rewards_job,
-)
-from regulars.services.coupons import SeriesDraft
-from regulars.services.member_registration import Registration
-from regulars.services.promotions import Draft
+from regulars.db.promotions.tables import issued_coupons
+from regulars.domain.promotions.promotions import IssueCoupon, PercentDiscount
+from regulars.domain.rewards.rewards import ReferralRule, RewardSettings, Trigger
+from regulars.services.ledger import admin as ledger_admin
+from regulars.services.ledger import member_ledger
+from regulars.services.members import registration as member_registration
+from regulars.services.members.registration import Registration
+from regulars.services.promotions import coupons, promotions
+from regulars.services.promotions.coupons import SeriesDraft
+from regulars.services.promotions.promotions import Draft
 from regulars.services.results import to_json
+from regulars.services.rewards import job as rewards_job
+from regulars.services.rewards import rewards
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop
 from tests.integration.support import Pos, line, set_program

@@ -10,7 +10,8 @@ import pytest
 
 from regulars.domain.money import prorate
 from regulars.errors import InvalidInput, RedemptionRefused, RefundRefused, VoidRefused
-from regulars.services import ledger_admin, member_ledger
+from regulars.services.ledger import admin as ledger_admin
+from regulars.services.ledger import member_ledger
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop

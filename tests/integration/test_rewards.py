@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from regulars.domain.rewards import (
+from regulars.domain.rewards.rewards import (
     EventRule,
     FixedReward,
     Period,
@@ -17,18 +17,15 @@ from regulars.domain.rewards import (
     Trigger,
 )
 from regulars.errors import IdempotencyMismatch
-from regulars.services import (
-    ledger_admin,
-    member_ledger,
-    member_registration,
-    members,
-    referrals,
-    rewards,
-    rewards_job,
-)
-from regulars.services.member_registration import Registration
-from regulars.services.members import MemberRef
+from regulars.services.ledger import admin as ledger_admin
+from regulars.services.ledger import member_ledger
+from regulars.services.members import members
+from regulars.services.members import registration as member_registration
+from regulars.services.members.members import MemberRef
+from regulars.services.members.registration import Registration
 from regulars.services.results import to_json
+from regulars.services.rewards import job as rewards_job
+from regulars.services.rewards import referrals, rewards
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop, make_shop
 from tests.integration.support import Pos, line

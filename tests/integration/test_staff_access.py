@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from regulars.db.tables import staff_invitations
+from regulars.db.tenancy.tables import staff_invitations
 from regulars.errors import Conflict, InvalidInput, NotFound
-from regulars.services import staff_access, tenants, web_auth
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy import staff_access, tenants
+from regulars.services.web_sessions import sessions as web_auth
 from tests.conftest import FakeClock, Shop
 
 

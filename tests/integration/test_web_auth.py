@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 
 from regulars.errors import TooManyAttempts, Unauthorized
-from regulars.services import tenants, web_auth
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy import tenants
+from regulars.services.web_sessions import sessions as web_auth
 from tests.conftest import FakeClock, Shop
 from tests.integration.support import run_together
 

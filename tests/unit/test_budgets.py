@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from regulars.domain.budgets import (
+from regulars.domain.checkout.engine import evaluate
+from regulars.domain.promotions.budgets import (
     NOTHING,
     UNLIMITED,
     Allowance,
@@ -20,8 +21,7 @@ from regulars.domain.budgets import (
     allowance_for,
     period_start,
 )
-from regulars.domain.engine import evaluate
-from regulars.domain.promotions import (
+from regulars.domain.promotions.promotions import (
     BonusPoints,
     Candidate,
     FixedDiscount,

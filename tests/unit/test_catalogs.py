@@ -3,8 +3,8 @@ Ukrainian and Bulgarian, with the same placeholders as its English source."""
 
 from __future__ import annotations
 
-from regulars import catalogs, i18n
-from regulars.wording import render_code
+from regulars.text import catalogs, i18n
+from regulars.text.wording import render_code
 
 
 def test_every_catalog_is_complete() -> None:

@@ -9,9 +9,9 @@ import cel
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regulars.domain.quote import BasketLine
-from regulars.services.condition_subset import compile_subset, fits
-from regulars.services.conditions import cel_context, holds
+from regulars.domain.checkout.quote import BasketLine
+from regulars.services.promotions.condition_subset import compile_subset, fits
+from regulars.services.promotions.conditions import cel_context, holds
 
 INTS = st.integers(0, 30_000).map(str)
 STRINGS = st.sampled_from(["'grocery'", '"grocery"', "'a'", "''", "'2026-03-02'", "'é'"])

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from regulars.domain.control_groups import Group, group_of, slot_of
-from regulars.domain.promotions import BonusPoints, Promotion
+from regulars.domain.promotions.control_groups import Group, group_of, slot_of
+from regulars.domain.promotions.promotions import BonusPoints, Promotion
 
 SEED = "5eed" * 8
 
@@ -18,7 +18,7 @@ def test_the_assignment_is_stable_and_reproducible_in_a_fresh_process() -> None:
     slots = [slot_of(seed=SEED, promotion_id=7, member_id=m) for m in range(1, 21)]
     assert slots == [slot_of(seed=SEED, promotion_id=7, member_id=m) for m in range(1, 21)]
     assert all(0 <= s < 10_000 for s in slots)
-    script = ("from regulars.domain.control_groups import slot_of; "
+    script = ("from regulars.domain.promotions.control_groups import slot_of; "
               f"print([slot_of(seed={SEED!r}, promotion_id=7, member_id=m) "
               "for m in range(1, 21)])")
     fresh = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,

@@ -7,8 +7,10 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regulars.domain import coupons
-from regulars.domain.coupons import (
+from regulars.domain.checkout.engine import evaluate
+from regulars.domain.checkout.quote import BasketLine
+from regulars.domain.promotions import coupons
+from regulars.domain.promotions.coupons import (
     ALPHABET,
     CodeState,
     CouponOffer,
@@ -21,9 +23,7 @@ from regulars.domain.coupons import (
     parse,
     refusal,
 )
-from regulars.domain.engine import evaluate
-from regulars.domain.promotions import BonusPoints, FixedDiscount, PercentDiscount
-from regulars.domain.quote import BasketLine
+from regulars.domain.promotions.promotions import BonusPoints, FixedDiscount, PercentDiscount
 from tests.unit.test_engine import member, program
 
 payloads = st.text(alphabet=ALPHABET, min_size=coupons.PAYLOAD_CHARS,

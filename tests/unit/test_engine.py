@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regulars.domain.engine import evaluate, max_spendable
+from regulars.domain.checkout.engine import evaluate, max_spendable
+from regulars.domain.checkout.quote import BasketLine, Explanation, MemberContext, Quote
 from regulars.domain.money import Rounding, apply_rate, divide
-from regulars.domain.program import (
+from regulars.domain.program.program import (
     EarnMode,
     Level,
     Program,
@@ -19,7 +20,6 @@ from regulars.domain.program import (
     SpendWindows,
     level_status,
 )
-from regulars.domain.quote import BasketLine, Explanation, MemberContext, Quote
 
 BASE = Level(code="base", name="Base", threshold_minor=0, rate_bp=100)
 SILVER = Level(code="silver", name="Silver", threshold_minor=100_000, rate_bp=300)

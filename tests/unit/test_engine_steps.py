@@ -3,8 +3,7 @@ and works only on the amounts it is given."""
 
 from __future__ import annotations
 
-from regulars.domain.coupons import CouponOffer, Series
-from regulars.domain.engine import (
+from regulars.domain.checkout.engine import (
     coupon_step,
     earn_step,
     evaluate,
@@ -13,9 +12,10 @@ from regulars.domain.engine import (
     spend_step,
 )
 from regulars.domain.money import Rounding
-from regulars.domain.program import EarnMode, RoundingScope
-from regulars.domain.promotion_walk import Pricing
-from regulars.domain.promotions import BonusPoints, FixedDiscount, PercentDiscount
+from regulars.domain.program.program import EarnMode, RoundingScope
+from regulars.domain.promotions.coupons import CouponOffer, Series
+from regulars.domain.promotions.promotions import BonusPoints, FixedDiscount, PercentDiscount
+from regulars.domain.promotions.walk import Pricing
 from tests.unit.test_engine import GOLD, SILVER, line, member, program
 from tests.unit.test_promotions import offers, promo
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from regulars.domain.budgets import Allowance, Limits, Spent, Uses, allowance_for
-from regulars.domain.engine import evaluate
-from regulars.domain.promotions import (
+from regulars.domain.checkout.engine import evaluate
+from regulars.domain.promotions.budgets import Allowance, Limits, Spent, Uses, allowance_for
+from regulars.domain.promotions.promotions import (
     Candidate,
     GiftWithPurchase,
     IssueCoupon,

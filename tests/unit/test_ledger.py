@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regulars.domain.ledger import (
+from regulars.domain.ledger.ledger import (
     Lot,
     Posting,
     Reversal,

@@ -2,7 +2,7 @@
 
 The ledger's tables are entries, postings, lots, lot moves, holds and accounts (whose
 balance, held points and debt are cached from the postings). Only the modules of the write
-path (:mod:`regulars.db.ledger_ops` and the statements behind it) may insert into, update or
+path (:mod:`regulars.db.ledger.ops` and the statements behind it) may insert into, update or
 delete from them, whether through SQLAlchemy (``insert(lots)``, ``lots.update()``) or in SQL
 text (``UPDATE accounts SET ...``). Alembic migrations (schema history) are not scanned.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src" / "regulars"
 LEDGER_TABLES = frozenset({"entries", "postings", "lots", "lot_moves", "holds", "accounts"})
 WRITE_PATH = frozenset({
-    "db/ledger_ops.py", "db/ledger.py", "db/ledger_lots.py", "db/ledger_holds.py",
-    "db/expiry.py",
+    "db/ledger/ops.py", "db/ledger/ledger.py", "db/ledger/lots.py", "db/ledger/holds.py",
+    "db/ledger/expiry.py",
 })
 _WRITERS = frozenset({"insert", "update", "delete"})
 _SQL_WRITE = re.compile(
@@ -60,14 +60,14 @@ def test_only_the_write_path_writes_the_ledger_tables() -> None:
             continue
         offenders += [f"{relative}:{line}: {what}"
                       for line, what in ledger_writes(path.read_text(encoding="utf-8"))]
-    assert offenders == [], "write the ledger through regulars.db.ledger_ops:\n" + "\n".join(
+    assert offenders == [], "write the ledger through regulars.db.ledger.ops:\n" + "\n".join(
         offenders)
 
 
 def test_the_write_path_modules_exist_and_do_write_the_ledger() -> None:
     # If a write path module were renamed, the scan above would silently lose its exemption
     # for a file that no longer exists; and a scanner that finds nothing proves nothing.
-    for relative in WRITE_PATH - {"db/ledger_ops.py"}:
+    for relative in WRITE_PATH - {"db/ledger/ops.py"}:
         assert ledger_writes((SRC / relative).read_text(encoding="utf-8")), relative
 
 
@@ -75,7 +75,7 @@ def test_the_scan_sees_every_way_of_writing() -> None:
     planted = '''
 from sqlalchemy import insert, update, delete, text
 from regulars.db import tables
-from regulars.db.tables import accounts, lots
+from regulars.db.ledger.tables import accounts, lots
 
 conn.execute(insert(lots).values(amount=1))
 conn.execute(update(accounts).values(balance=accounts.c.balance + 1))

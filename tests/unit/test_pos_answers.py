@@ -20,7 +20,7 @@ from regulars.api.pos_schemas import (
     ReceiptOut,
     RefundOut,
 )
-from regulars.services.checkout_results import (
+from regulars.services.checkout.results import (
     CodeSent,
     CommitResult,
     CouponApplied,

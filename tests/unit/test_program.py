@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regulars.domain.program import (
+from regulars.domain.program.program import (
     DowngradePolicy,
     Level,
     LevelWindow,

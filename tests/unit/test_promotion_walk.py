@@ -9,18 +9,10 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regulars.domain.budgets import UNLIMITED, Allowance
-from regulars.domain.effects import GIVES_POINTS, STRATEGIES, EffectInput, apply_effect
 from regulars.domain.money import Rounding
-from regulars.domain.promotion_walk import (
-    Applied,
-    Choice,
-    Pricing,
-    Skipped,
-    choose_explained,
-    points_of,
-)
-from regulars.domain.promotions import (
+from regulars.domain.promotions.budgets import UNLIMITED, Allowance
+from regulars.domain.promotions.effects import GIVES_POINTS, STRATEGIES, EffectInput, apply_effect
+from regulars.domain.promotions.promotions import (
     BonusPoints,
     Candidate,
     CheapestFree,
@@ -38,6 +30,14 @@ from regulars.domain.promotions import (
     Stacking,
     VolumeStep,
     VolumeSteps,
+)
+from regulars.domain.promotions.walk import (
+    Applied,
+    Choice,
+    Pricing,
+    Skipped,
+    choose_explained,
+    points_of,
 )
 
 NOON = datetime(2026, 3, 2, 12, 0)
@@ -88,7 +88,7 @@ def pricing_for(lines: tuple[LineView, ...], draw: st.DrawFn) -> Pricing:
 
 
 def _input(lines: tuple[LineView, ...], pricing: Pricing) -> EffectInput:
-    from regulars.domain.promotion_walk import _input as build
+    from regulars.domain.promotions.walk import _input as build
     return build(lines, pricing)
 
 

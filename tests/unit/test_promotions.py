@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from regulars.domain.engine import evaluate
+from regulars.domain.checkout.engine import evaluate
+from regulars.domain.checkout.quote import BasketLine, MemberContext
 from regulars.domain.money import Rounding
-from regulars.domain.program import EarnMode, Level, LevelStatus, Program, RoundingScope
-from regulars.domain.promotions import (
+from regulars.domain.program.program import EarnMode, Level, LevelStatus, Program, RoundingScope
+from regulars.domain.promotions.promotions import (
     BonusPoints,
     Candidate,
     CheapestFree,
@@ -25,7 +26,6 @@ from regulars.domain.promotions import (
     VolumeStep,
     VolumeSteps,
 )
-from regulars.domain.quote import BasketLine, MemberContext
 
 PROGRAM = Program()  # 3 % back in points, 1 point = 1.00, floor per receipt
 NOON = datetime(2026, 3, 2, 12, 0)  # a Monday, local time

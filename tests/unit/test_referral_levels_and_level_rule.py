@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from regulars.domain.rewards import ReferralRule, chain_payouts
-from regulars.domain.segments import LevelIn, Segment
+from regulars.domain.promotions.segments import LevelIn, Segment
+from regulars.domain.rewards.rewards import ReferralRule, chain_payouts
 
 LEVELS = (("base", "Base"), ("silver", "Silver"), ("gold", "Gold"))
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regulars.domain.program import DebtPolicy
-from regulars.domain.refunds import Receipt, ReceiptLine, RefundPlan, plan_refund
+from regulars.domain.checkout.refunds import Receipt, ReceiptLine, RefundPlan, plan_refund
+from regulars.domain.program.program import DebtPolicy
 from regulars.errors import InvalidInput, RefundRefused, VoidRefused
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from regulars.domain.money import Rounding
-from regulars.domain.program import (
+from regulars.domain.program.program import (
     DowngradePolicy,
     EarnMode,
     Level,
@@ -13,7 +13,7 @@ from regulars.domain.program import (
     Program,
     RoundingScope,
 )
-from regulars.domain.terms import Money, Percent, Term, terms
+from regulars.domain.program.terms import Money, Percent, Term, terms
 
 BASE = Level(code="base", name="Base", threshold_minor=0, rate_bp=350)
 SILVER = Level(code="silver", name="Silver", threshold_minor=50_000, rate_bp=500)

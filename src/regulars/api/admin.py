@@ -25,19 +25,16 @@ from regulars.api.schemas import (
     StoreIn,
     TerminalIn,
 )
-from regulars.services import (
-    ledger_admin,
-    member_ledger,
-    member_registration,
-    members,
-    programs,
-    referrals,
-    rewards,
-    tenants,
-)
-from regulars.services.checkout_results import ReceiptView
-from regulars.services.members import HistoryEntry, MemberRef, MemberView
-from regulars.services.referrals import ReferralInfo
+from regulars.services.checkout.results import ReceiptView
+from regulars.services.ledger import admin as ledger_admin
+from regulars.services.ledger import member_ledger
+from regulars.services.members import members
+from regulars.services.members import registration as member_registration
+from regulars.services.members.members import HistoryEntry, MemberRef, MemberView
+from regulars.services.program import programs
+from regulars.services.rewards import referrals, rewards
+from regulars.services.rewards.referrals import ReferralInfo
+from regulars.services.tenancy import tenants
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 NF = responses(errors.NotFound)

@@ -11,7 +11,7 @@ from regulars import errors
 from regulars.api.deps import Owner, PathId, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.promotion_schemas import CouponCodesIn, CouponSeriesIn
-from regulars.services import coupons
+from regulars.services.promotions import coupons
 
 router = APIRouter(prefix="/v1/admin/coupon-series", tags=["admin"])
 

@@ -15,9 +15,9 @@ from starlette.concurrency import run_in_threadpool
 
 from regulars.api.schemas import MAX_ID
 from regulars.errors import Forbidden, InvalidInput, TooManyAttempts, Unauthorized
-from regulars.services import throttle
-from regulars.services.auth import Principal, authenticate, remembered
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy import throttle
+from regulars.services.tenancy.api_keys import Principal, authenticate, remembered
 
 
 async def get_runtime(request: Request) -> Runtime:

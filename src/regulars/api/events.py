@@ -12,7 +12,7 @@ from regulars import errors
 from regulars.api.deps import Owner, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.reward_schemas import EventIn
-from regulars.services import rewards
+from regulars.services.rewards import rewards
 
 router = APIRouter(prefix="/v1", tags=["events"])
 

@@ -20,21 +20,19 @@ from regulars.api.schemas import (
     RefundIn,
     SaleIn,
 )
-from regulars.services import (
-    checkout,
-    checkout_commit,
-    member_ledger,
-    member_registration,
-    members,
-    referrals,
-    tenants,
-)
-from regulars.services.checkout_commit import CommitRequest
-from regulars.services.checkout_pricing import Sale
-from regulars.services.checkout_results import CodeSent, QuoteResult, ReceiptView
-from regulars.services.idempotency import Outcome
-from regulars.services.members import HistoryEntry, MemberView
-from regulars.services.referrals import ReferralInfo
+from regulars.services.checkout import checkout
+from regulars.services.checkout import commit as checkout_commit
+from regulars.services.checkout.commit import CommitRequest
+from regulars.services.checkout.idempotency import Outcome
+from regulars.services.checkout.pricing import Sale
+from regulars.services.checkout.results import CodeSent, QuoteResult, ReceiptView
+from regulars.services.ledger import member_ledger
+from regulars.services.members import members
+from regulars.services.members import registration as member_registration
+from regulars.services.members.members import HistoryEntry, MemberView
+from regulars.services.rewards import referrals
+from regulars.services.rewards.referrals import ReferralInfo
+from regulars.services.tenancy import tenants
 
 router = APIRouter(prefix="/v1/pos", tags=["pos"])
 COUPON_ERRORS = (errors.InvalidCoupon, errors.CouponUsed, errors.CouponExpired,

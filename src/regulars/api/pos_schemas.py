@@ -2,7 +2,7 @@
 that ``/openapi.json`` describes every success body.
 
 Field names and order follow the services' frozen results
-(:mod:`regulars.services.checkout_results`), read by attribute. Times are ISO 8601 text with
+(:mod:`regulars.services.checkout.results`), read by attribute. Times are ISO 8601 text with
 their UTC offset, as ``datetime.isoformat`` writes them (the form stored for replays).
 """
 

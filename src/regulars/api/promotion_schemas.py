@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from regulars.api.schemas import Id, IsoDate, NonNegative, Strict, Text64
-from regulars.domain.budgets import Limits
-from regulars.domain.budgets import Period as UsePeriod
-from regulars.domain.promotions import (
+from regulars.domain.promotions.budgets import Limits
+from regulars.domain.promotions.budgets import Period as UsePeriod
+from regulars.domain.promotions.promotions import (
     BonusPoints,
     CheapestFree,
     Effect,
@@ -26,10 +26,10 @@ from regulars.domain.promotions import (
     VolumeStep,
     VolumeSteps,
 )
-from regulars.services.coupons import SeriesDraft
-from regulars.services.promotions import Draft
-from regulars.services.segments import Draft as SegmentDraft
-from regulars.services.segments import rule_of
+from regulars.services.promotions.coupons import SeriesDraft
+from regulars.services.promotions.promotions import Draft
+from regulars.services.promotions.segments import Draft as SegmentDraft
+from regulars.services.promotions.segments import rule_of
 
 # Promotions -------------------------------------------------------------------------------------
 

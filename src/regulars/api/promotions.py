@@ -11,7 +11,7 @@ from regulars import errors
 from regulars.api.deps import Owner, PathId, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.promotion_schemas import BudgetIn, PromotionIn
-from regulars.services import budgets, promotions
+from regulars.services.promotions import budgets, promotions
 
 router = APIRouter(prefix="/v1/admin/promotions", tags=["admin"])
 budget_router = APIRouter(prefix="/v1/admin/budget", tags=["admin"])

@@ -8,14 +8,14 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from regulars.api.schemas import MemberRefIn, SmallJson, Strict
-from regulars.domain.rewards import (
+from regulars.domain.rewards.rewards import (
     EventRule,
     FixedReward,
     ReferralRule,
     RewardSettings,
     Trigger,
 )
-from regulars.domain.rewards import Period as RewardPeriod
+from regulars.domain.rewards.rewards import Period as RewardPeriod
 
 # Rewards ----------------------------------------------------------------------------------------
 

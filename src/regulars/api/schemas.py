@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from regulars.domain.quote import QUANTITY_SCALE, BasketLine
-from regulars.services.member_registration import Registration
-from regulars.services.members import MemberRef
+from regulars.domain.checkout.quote import QUANTITY_SCALE, BasketLine
+from regulars.services.members.members import MemberRef
+from regulars.services.members.registration import Registration
 
 Text64 = Annotated[str, Field(min_length=1, max_length=64)]
 NonNegative = Annotated[int, Field(ge=0, le=10**15)]

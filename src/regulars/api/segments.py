@@ -10,7 +10,7 @@ from regulars import errors
 from regulars.api.deps import Offset, Owner, PathId, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.promotion_schemas import SegmentIn
-from regulars.services import segments
+from regulars.services.promotions import segments
 
 router = APIRouter(prefix="/v1/admin/segments", tags=["admin"])
 NF = responses(errors.NotFound)

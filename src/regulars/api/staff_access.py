@@ -12,8 +12,8 @@ from regulars import errors
 from regulars.api.deps import Owner, PathId, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.schemas import Strict
-from regulars.services import staff_access
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy import staff_access
 
 router = APIRouter(prefix="/v1/admin/staff", tags=["admin"])
 

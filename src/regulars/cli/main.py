@@ -14,8 +14,10 @@ from rich.text import Text
 
 from regulars.config import Settings
 from regulars.errors import RegularsError, Unavailable
-from regulars.services import ledger_admin, rewards_job, staff_access
+from regulars.services.ledger import admin as ledger_admin
+from regulars.services.rewards import job as rewards_job
 from regulars.services.runtime import open_existing_runtime, open_runtime, upgrade_schema
+from regulars.services.tenancy import staff_access
 
 app = typer.Typer(help="Regulars: an open-source loyalty platform.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -176,7 +178,7 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="build and exit")] = False,
 ) -> None:
     """Start the platform on SQLite with a demo business and a year of its history."""
-    from regulars.services import demo as demo_service
+    from regulars.services.demo import demo as demo_service
 
     url = f"sqlite:///{path}"
     if reset or not os.path.exists(path):
@@ -192,7 +194,7 @@ def demo(
 def _build_demo(path: str, *, members: int) -> None:
     """Build the demo database beside ``path`` and rename it on success, so an interrupted
     build never leaves a half-made demo that a later start would serve as if it were whole."""
-    from regulars.services import demo as demo_service
+    from regulars.services.demo import demo as demo_service
 
     building = path + ".building"
     _remove_sqlite(building)
@@ -237,7 +239,7 @@ def _print_demo(info: dict[str, Any], *, base: str) -> None:
 @i18n_app.command("update")
 def i18n_update() -> None:
     """Add new messages to every catalog and drop unused ones (translations are kept)."""
-    from regulars import catalogs
+    from regulars.text import catalogs
 
     for language, missing in catalogs.update().items():
         console.print(f"{language}: {missing} messages to translate")
@@ -246,7 +248,7 @@ def i18n_update() -> None:
 @i18n_app.command("check")
 def i18n_check() -> None:
     """List untranslated messages and mismatched placeholders; exit 1 if there are any."""
-    from regulars import catalogs
+    from regulars.text import catalogs
 
     problems = catalogs.check()
     for problem in problems:

@@ -15,8 +15,8 @@ from regulars.config import Settings
 from regulars.db.engine import Database, sqlite_path, unavailable_on_error
 from regulars.db.migrate import head, revision_on, upgrade
 from regulars.errors import InvalidInput
-from regulars.services.messaging import Sender, sender_from
-from regulars.services.throttle import Throttle
+from regulars.services.messaging.messaging import Sender, sender_from
+from regulars.services.tenancy.throttle import Throttle
 
 Clock = Callable[[], datetime]
 

@@ -13,12 +13,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
-from regulars import i18n
 from regulars.errors import Forbidden
-from regulars.services import web_auth
 from regulars.services.runtime import Runtime
-from regulars.services.tenants import get_tenant
-from regulars.services.web_auth import Permission, WebSession
+from regulars.services.tenancy.tenants import get_tenant
+from regulars.services.web_sessions import sessions as web_auth
+from regulars.services.web_sessions.sessions import Permission, WebSession
+from regulars.text import i18n
 from regulars.web.templating import ANONYMOUS_CSRF, Reader
 
 COOKIES = {"staff": ("rg_console", "/console"), "till": ("rg_till", "/terminal"),

@@ -10,9 +10,9 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from regulars import i18n
 from regulars.errors import RegularsError
-from regulars.services import web_auth
+from regulars.services.web_sessions import sessions as web_auth
+from regulars.text import i18n
 from regulars.web import console, customer, terminal
 from regulars.web.deps import (
     COOKIES,

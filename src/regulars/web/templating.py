@@ -21,10 +21,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from regulars import i18n
-from regulars.services.checkout_results import Explained
-from regulars.services.web_auth import Permission, WebSession, allowed
-from regulars.wording import render_code
+from regulars.services.checkout.results import Explained
+from regulars.services.web_sessions.sessions import Permission, WebSession, allowed
+from regulars.text import i18n
+from regulars.text.wording import render_code
 
 ANONYMOUS_CSRF = "rg_csrf"
 ENV = Environment(loader=PackageLoader("regulars.web", "templates"),

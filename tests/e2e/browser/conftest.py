@@ -21,7 +21,7 @@ import uvicorn
 from regulars.api.app import create_app
 from regulars.config import Settings
 from regulars.db.engine import Database
-from regulars.services.messaging import MemorySender
+from regulars.services.messaging.messaging import MemorySender
 from regulars.services.runtime import Runtime
 
 CHROMIUM = os.environ.get("REGULARS_CHROMIUM", "/usr/bin/chromium")

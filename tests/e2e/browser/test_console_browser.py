@@ -8,8 +8,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from regulars.services import programs
-from regulars.services.auth import authenticate
+from regulars.services.program import programs
+from regulars.services.tenancy.api_keys import authenticate
 from tests.conftest import Shop
 from tests.e2e.browser import flows
 from tests.e2e.browser.conftest import LiveServer, screenshot

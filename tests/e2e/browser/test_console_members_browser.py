@@ -7,10 +7,11 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from regulars.domain.promotions import PercentDiscount
-from regulars.services import members, promotions
-from regulars.services.members import MemberRef
-from regulars.services.promotions import Draft
+from regulars.domain.promotions.promotions import PercentDiscount
+from regulars.services.members import members
+from regulars.services.members.members import MemberRef
+from regulars.services.promotions import promotions
+from regulars.services.promotions.promotions import Draft
 from tests.conftest import make_shop
 from tests.e2e.browser.conftest import LiveServer, screenshot
 from tests.e2e.web.console_data import member, sale

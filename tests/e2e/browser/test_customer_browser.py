@@ -11,9 +11,10 @@ from typing import Any
 from babel.numbers import format_decimal
 from playwright.sync_api import expect
 
-from regulars.services import member_registration, members
-from regulars.services.member_registration import Registration
-from regulars.services.members import MemberRef
+from regulars.services.members import members
+from regulars.services.members import registration as member_registration
+from regulars.services.members.members import MemberRef
+from regulars.services.members.registration import Registration
 from tests.conftest import make_shop
 from tests.e2e.browser.conftest import LiveServer, screenshot
 from tests.e2e.browser.customer_flows import PHONE_VIEWPORT, member_sign_in, open_section

@@ -9,16 +9,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from regulars.services import (
-    member_ledger,
-    member_registration,
-    members,
-    programs,
-    tenants,
-    web_auth,
-)
-from regulars.services.member_registration import Registration
-from regulars.services.members import MemberRef
+from regulars.services.ledger import member_ledger
+from regulars.services.members import members
+from regulars.services.members import registration as member_registration
+from regulars.services.members.members import MemberRef
+from regulars.services.members.registration import Registration
+from regulars.services.program import programs
+from regulars.services.tenancy import tenants
+from regulars.services.web_sessions import sessions as web_auth
 from tests.conftest import make_shop
 from tests.e2e.browser.conftest import LiveServer, screenshot
 from tests.e2e.browser.terminal_flows import (

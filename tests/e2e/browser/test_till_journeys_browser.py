@@ -11,18 +11,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from regulars.domain.effects import FixedDiscount
-from regulars.services import (
-    coupons,
-    member_registration,
-    members,
-    referrals,
-    tenants,
-    web_auth,
-)
-from regulars.services.coupons import SeriesDraft
-from regulars.services.member_registration import Registration
-from regulars.services.members import MemberRef
+from regulars.domain.promotions.effects import FixedDiscount
+from regulars.services.members import members
+from regulars.services.members import registration as member_registration
+from regulars.services.members.members import MemberRef
+from regulars.services.members.registration import Registration
+from regulars.services.promotions import coupons
+from regulars.services.promotions.coupons import SeriesDraft
+from regulars.services.rewards import referrals
+from regulars.services.tenancy import tenants
+from regulars.services.web_sessions import sessions as web_auth
 from tests.conftest import Shop, make_shop
 from tests.e2e.browser.conftest import LiveServer
 from tests.e2e.browser.customer_flows import member_sign_in

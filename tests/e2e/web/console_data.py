@@ -8,15 +8,16 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from regulars.domain.quote import BasketLine
-from regulars.services import checkout_commit, member_registration
-from regulars.services.auth import Principal
-from regulars.services.checkout_commit import CommitRequest
-from regulars.services.checkout_pricing import Sale
-from regulars.services.member_registration import Registration
-from regulars.services.members import MemberRef
+from regulars.domain.checkout.quote import BasketLine
+from regulars.services.checkout import commit as checkout_commit
+from regulars.services.checkout.commit import CommitRequest
+from regulars.services.checkout.pricing import Sale
+from regulars.services.members import registration as member_registration
+from regulars.services.members.members import MemberRef
+from regulars.services.members.registration import Registration
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy.api_keys import Principal
 from tests.conftest import Shop
 from tests.e2e.web.support import add_staff, csrf_of, sign_in
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from regulars.services import member_registration
-from regulars.services.member_registration import Registration
-from regulars.services.messaging import MemorySender
+from regulars.services.members import registration as member_registration
+from regulars.services.members.registration import Registration
+from regulars.services.messaging.messaging import MemorySender
 from regulars.services.runtime import Runtime
 from tests.e2e.web.support import csrf_of
 from tests.integration.support import Pos, line, phone, set_program

@@ -6,8 +6,9 @@ import re
 
 from fastapi.testclient import TestClient
 
-from regulars.services import tenants, web_auth
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy import tenants
+from regulars.services.web_sessions import sessions as web_auth
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
-from regulars.services import dashboard, ledger_admin
+from regulars.services.analytics import dashboard
+from regulars.services.ledger import admin as ledger_admin
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop
 from tests.e2e.web.support import add_staff, sign_in

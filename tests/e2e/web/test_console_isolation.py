@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from regulars.domain.promotions import BonusPoints
-from regulars.domain.segments import HasBirthday
-from regulars.services import coupons, members, promotions, segments
-from regulars.services.members import MemberRef
-from regulars.services.promotions import Draft
+from regulars.domain.promotions.promotions import BonusPoints
+from regulars.domain.promotions.segments import HasBirthday
+from regulars.services.members import members
+from regulars.services.members.members import MemberRef
+from regulars.services.promotions import coupons, promotions, segments
+from regulars.services.promotions.promotions import Draft
+from regulars.services.promotions.segments import Draft as SegmentDraft
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
-from regulars.services.segments import Draft as SegmentDraft
 from tests.conftest import Shop, make_shop
 from tests.e2e.web.console_data import form_of, member, sale, signed_in
 
@@ -61,7 +62,7 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
     assert after["balance_points"] == balance and after["first_name"] is None
     assert after["consent"] == "full"
     assert members.get(rt, other.tenant_id, MemberRef(id=own["id"])).id == own["id"]
-    from regulars.services import ledger_admin
+    from regulars.services.ledger import admin as ledger_admin
 
     assert ledger_admin.receipt(rt, shop.tenant_id, receipt_id).status == "committed"
     assert promotions.get(rt, shop.tenant_id, promotion["id"])["status"] == "active"

@@ -6,7 +6,8 @@ import re
 
 from fastapi.testclient import TestClient
 
-from regulars.services import coupons, member_registration, promotions, segments
+from regulars.services.members import registration as member_registration
+from regulars.services.promotions import coupons, promotions, segments
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop
 from tests.e2e.web.console_data import form_of, member, sale, signed_in

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from regulars.services import member_registration, members
-from regulars.services.members import MemberRef
+from regulars.services.members import members
+from regulars.services.members import registration as member_registration
+from regulars.services.members.members import MemberRef
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop

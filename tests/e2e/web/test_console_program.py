@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from regulars.errors import InvalidInput
-from regulars.services import programs
+from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 from regulars.web.console.program import parse_percent
 from tests.conftest import Shop

@@ -6,10 +6,11 @@ import re
 
 from fastapi.testclient import TestClient
 
-from regulars.domain.promotions import PercentDiscount
-from regulars.services import members, promotions
-from regulars.services.members import MemberRef
-from regulars.services.promotions import Draft
+from regulars.domain.promotions.promotions import PercentDiscount
+from regulars.services.members import members
+from regulars.services.members.members import MemberRef
+from regulars.services.promotions import promotions
+from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop
 from tests.e2e.web.console_data import form_of, member, sale, signed_in

@@ -10,7 +10,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from regulars.services.runtime import Runtime
-from regulars.services.web_auth import Permission, allowed
+from regulars.services.web_sessions.sessions import Permission, allowed
 from regulars.web.console import router
 from tests.conftest import Shop
 from tests.e2e.web.console_data import form_of, member, sale, signed_in

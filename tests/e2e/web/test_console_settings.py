@@ -8,9 +8,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from regulars.services import settings, tenants, web_auth
-from regulars.services.auth import authenticate
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy import settings, tenants
+from regulars.services.tenancy.api_keys import authenticate
+from regulars.services.web_sessions import sessions as web_auth
 from tests.conftest import Shop, make_shop
 from tests.e2e.web.support import add_staff, csrf_of, sign_in
 

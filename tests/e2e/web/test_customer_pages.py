@@ -12,11 +12,15 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 from fastapi.testclient import TestClient
 
-from regulars.domain.promotions import FixedDiscount
-from regulars.services import coupons, member_ledger, member_page, members, referrals
-from regulars.services.coupons import SeriesDraft
-from regulars.services.members import MemberRef
+from regulars.domain.promotions.promotions import FixedDiscount
+from regulars.services.ledger import member_ledger
+from regulars.services.members import customer_page as member_page
+from regulars.services.members import members
+from regulars.services.members.members import MemberRef
+from regulars.services.promotions import coupons
+from regulars.services.promotions.coupons import SeriesDraft
 from regulars.services.results import to_json
+from regulars.services.rewards import referrals
 from regulars.services.runtime import Runtime
 from regulars.web.customer.common import qr_svg
 from tests.conftest import FakeClock, Shop

@@ -9,21 +9,19 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from regulars.db.tables import receipts
-from regulars.services import (
-    checkout,
-    member_ledger,
-    member_registration,
-    members,
-    programs,
-    tenants,
-    web_auth,
-)
-from regulars.services.auth import authenticate
-from regulars.services.member_registration import Registration
-from regulars.services.members import MemberRef
-from regulars.services.messaging import MemorySender
+from regulars.db.checkout.tables import receipts
+from regulars.services.checkout import checkout
+from regulars.services.ledger import member_ledger
+from regulars.services.members import members
+from regulars.services.members import registration as member_registration
+from regulars.services.members.members import MemberRef
+from regulars.services.members.registration import Registration
+from regulars.services.messaging.messaging import MemorySender
+from regulars.services.program import programs
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy import tenants
+from regulars.services.tenancy.api_keys import authenticate
+from regulars.services.web_sessions import sessions as web_auth
 from tests.conftest import Shop, make_shop
 from tests.e2e.web.support import csrf_of
 

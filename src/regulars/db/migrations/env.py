@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from regulars.db.engine import make_engine
-from regulars.db.tables import metadata
+from regulars.db.schema import metadata
 
 config = context.config
 

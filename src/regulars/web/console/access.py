@@ -6,7 +6,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import RegularsError
-from regulars.services import setup, web_auth
+from regulars.services.tenancy import setup
+from regulars.services.web_sessions import sessions as web_auth
 from regulars.web.console import router
 from regulars.web.deps import (
     Form,

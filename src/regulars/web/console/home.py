@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from fastapi import Request
 from fastapi.responses import Response
 
-from regulars.services import dashboard
-from regulars.services.web_auth import Permission
+from regulars.services.analytics import dashboard
+from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.deps import RuntimeDep, StaffReader, needs
 from regulars.web.templating import render

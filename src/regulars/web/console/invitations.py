@@ -11,8 +11,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import Conflict, InvalidInput, NotFound, RegularsError
-from regulars.services import staff_access
-from regulars.services.web_auth import Permission
+from regulars.services.tenancy import staff_access
+from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.settings import _person_page, _tenant
 from regulars.web.deps import (

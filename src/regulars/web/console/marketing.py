@@ -10,8 +10,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import RegularsError
-from regulars.services import coupons, marketing_view, promotions, segments
-from regulars.services.web_auth import Permission
+from regulars.services.promotions import coupons, marketing_view, promotions, segments
+from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.marketing_forms import (
     EFFECT_FIELDS,

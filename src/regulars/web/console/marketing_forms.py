@@ -8,8 +8,8 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from regulars.domain.budgets import Limits
-from regulars.domain.promotions import (
+from regulars.domain.promotions.budgets import Limits
+from regulars.domain.promotions.promotions import (
     BonusPoints,
     CheapestFree,
     Effect,
@@ -22,10 +22,10 @@ from regulars.domain.promotions import (
     Stacking,
 )
 from regulars.errors import InvalidInput
-from regulars.services.coupons import SeriesDraft
-from regulars.services.promotions import Draft
-from regulars.services.segments import Draft as SegmentDraft
-from regulars.services.segments import rule_of
+from regulars.services.promotions.coupons import SeriesDraft
+from regulars.services.promotions.promotions import Draft
+from regulars.services.promotions.segments import Draft as SegmentDraft
+from regulars.services.promotions.segments import rule_of
 from regulars.web.console.pagekit import text
 from regulars.web.forms import parse_int, parse_money
 

@@ -9,9 +9,12 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import InvalidInput, RegularsError
-from regulars.services import member_ledger, member_registration, members, members_view
-from regulars.services.member_registration import Registration
-from regulars.services.web_auth import Permission
+from regulars.services.ledger import member_ledger
+from regulars.services.members import admin as members_view
+from regulars.services.members import members
+from regulars.services.members import registration as member_registration
+from regulars.services.members.registration import Registration
+from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.pagekit import PAGE_SIZE, form_errors, new_key, page_number, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs

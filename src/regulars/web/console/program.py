@@ -18,9 +18,9 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from regulars.errors import InvalidInput, RegularsError
-from regulars.services import programs
+from regulars.services.program import programs
 from regulars.services.runtime import Runtime
-from regulars.services.web_auth import Permission
+from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import parse_int, parse_money

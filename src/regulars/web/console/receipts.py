@@ -10,9 +10,9 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import InvalidInput, RegularsError
-from regulars.services import receipts_view
-from regulars.services.receipts_view import Filters
-from regulars.services.web_auth import Permission
+from regulars.services.checkout import receipts_view
+from regulars.services.checkout.receipts_view import Filters
+from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.pagekit import PAGE_SIZE, form_errors, new_key, page_number, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs

@@ -13,9 +13,9 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import Conflict, InvalidInput
-from regulars.services import settings, staff_access, tenants
 from regulars.services.runtime import Runtime
-from regulars.services.web_auth import Permission
+from regulars.services.tenancy import settings, staff_access, tenants
+from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs, public_base
 from regulars.web.forms import parse_int

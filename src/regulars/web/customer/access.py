@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from regulars import i18n
 from regulars.errors import CodeRefused, InvalidInput, TooManyAttempts
-from regulars.services import member_page, web_auth
+from regulars.services.members import customer_page as member_page
+from regulars.services.web_sessions import sessions as web_auth
+from regulars.text import i18n
 from regulars.web.deps import (
     LANGUAGE_COOKIE,
     Form,

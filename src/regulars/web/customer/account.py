@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import InvalidInput
-from regulars.services import member_page
-from regulars.services.member_page import ProfileForm
+from regulars.services.members import customer_page as member_page
+from regulars.services.members.customer_page import ProfileForm
 from regulars.web.customer.common import MemberReader, member_id_of, qr_svg
 from regulars.web.deps import Form, RuntimeDep, public_base
 from regulars.web.forms import errors_of

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from regulars.services.runtime import Runtime
-from regulars.services.web_auth import WebSession
+from regulars.services.web_sessions.sessions import WebSession
 from regulars.web.deps import reader_for
 from regulars.web.templating import Reader
 

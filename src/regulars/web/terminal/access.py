@@ -6,7 +6,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import RegularsError
-from regulars.services import web_auth
+from regulars.services.web_sessions import sessions as web_auth
 from regulars.web.deps import (
     CashierSession,
     Form,

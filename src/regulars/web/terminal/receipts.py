@@ -8,9 +8,9 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import RegularsError
-from regulars.services import checkout
-from regulars.services import terminal as till_service
-from regulars.services.web_auth import WebSession
+from regulars.services.checkout import checkout
+from regulars.services.web_sessions import till as till_service
+from regulars.services.web_sessions.sessions import WebSession
 from regulars.web.deps import CashierSession, Form, RuntimeDep
 from regulars.web.forms import errors_of
 from regulars.web.templating import render

@@ -11,15 +11,17 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from regulars.domain.quote import BasketLine
+from regulars.domain.checkout.quote import BasketLine
 from regulars.errors import InvalidInput, NotFound, RegularsError
-from regulars.services import checkout, checkout_commit, member_registration
-from regulars.services import terminal as till_service
-from regulars.services.checkout_commit import CommitRequest
-from regulars.services.checkout_pricing import Sale
-from regulars.services.member_registration import Registration
-from regulars.services.members import MemberRef
-from regulars.services.web_auth import WebSession
+from regulars.services.checkout import checkout
+from regulars.services.checkout import commit as checkout_commit
+from regulars.services.checkout.commit import CommitRequest
+from regulars.services.checkout.pricing import Sale
+from regulars.services.members import registration as member_registration
+from regulars.services.members.members import MemberRef
+from regulars.services.members.registration import Registration
+from regulars.services.web_sessions import till as till_service
+from regulars.services.web_sessions.sessions import WebSession
 from regulars.web.deps import CashierSession, Form, RuntimeDep
 from regulars.web.forms import errors_of, parse_int, parse_money
 from regulars.web.templating import Reader, render

@@ -51,7 +51,8 @@ def upgrade() -> None:
 def _backfill() -> None:
     """One row per member and local day with a receipt that is not voided: its paid less
     refunded amounts and its latest receipt; and one per member dated 9999-12-31 with the
-    lifetime total (as the code writes them, see regulars.db.receipts.expected_spend_days)."""
+    lifetime total (as the code writes them, see
+    regulars.db.checkout.receipts.expected_spend_days)."""
     conn = op.get_bind()
     sqlite = conn.dialect.name == 'sqlite'
     tenants = sa.table('tenants', sa.column('id'), sa.column('timezone'))

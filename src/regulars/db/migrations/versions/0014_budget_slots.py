@@ -24,7 +24,7 @@ branch_labels = None
 depends_on = None
 
 Id = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
-SLOTS = 16  # regulars.db.budget_slots.SLOTS when this was written
+SLOTS = 16  # regulars.db.promotions.budget_slots.SLOTS when this was written
 DEFAULT_POINT_VALUE_MINOR = 100
 
 

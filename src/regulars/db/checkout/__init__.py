@@ -1,0 +1,1 @@
+"""Checkout: pricing a basket, committing a receipt once, refunds and voids."""

@@ -1,0 +1,143 @@
+"""Idempotency keys: claiming one (the first request wins, later ones get its answer), the
+commit's claim together with the till's earlier receipt of the same number, and storing the
+answer once it is known.
+
+A key belongs to its sender: the tenant, the scope and the till (``terminal_id``, :data:`NO_TILL`
+for a caller that is no till). Two tills sending the same key are two requests.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Integer, bindparam, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from regulars.db.checkout.receipts import receipt_by_number, set_receipt_response
+from regulars.db.checkout.tables import idempotency, receipts
+
+NO_TILL = 0  # the terminal_id of keys sent by an owner key or the console
+
+
+@dataclass(frozen=True, kw_only=True)
+class Claim:
+    """The outcome of claiming an idempotency key: ``fresh`` for the first request, otherwise
+    the stored hash and response of the first one."""
+
+    fresh: bool
+    request_hash: str | None = None
+    response: dict[str, Any] | None = None
+
+
+def claim_key(conn: Connection, *, tenant_id: int, scope: str, terminal_id: int, key: str,
+              request_hash: str, now: datetime) -> Claim:
+    """Insert the key, or report the request that holds it.
+
+    On PostgreSQL a concurrent holder makes this wait for its transaction; on SQLite writers
+    are serialised by ``BEGIN IMMEDIATE``. Either way the answer is final when it returns.
+    """
+    values = {"tenant_id": tenant_id, "scope": scope, "terminal_id": terminal_id, "key": key,
+              "request_hash": request_hash, "created_at": now}
+    dialect = conn.dialect.name
+    stmt: Any
+    if dialect == "postgresql":
+        stmt = postgresql.insert(idempotency).values(**values).on_conflict_do_nothing()
+    else:
+        stmt = sqlite.insert(idempotency).values(**values).on_conflict_do_nothing()
+    if conn.execute(stmt.returning(idempotency.c.id)).first() is not None:
+        return Claim(fresh=True)
+    row = conn.execute(select(idempotency.c.request_hash, idempotency.c.response).where(
+        idempotency.c.tenant_id == tenant_id, idempotency.c.scope == scope,
+        idempotency.c.terminal_id == terminal_id, idempotency.c.key == key)).one()
+    return Claim(fresh=False, request_hash=row.request_hash, response=row.response)
+
+
+_CLAIM_COMMIT_PG = text("""
+WITH claimed AS (
+    INSERT INTO idempotency (tenant_id, scope, terminal_id, key, request_hash, created_at)
+    VALUES (:tenant_id, 'commit', :terminal_id, :key, :request_hash, :created_at)
+    ON CONFLICT DO NOTHING
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM claimed) AS fresh, r.request_hash, r.response
+FROM (SELECT 1) AS one
+LEFT JOIN receipts r
+       ON r.tenant_id = :tenant_id AND r.terminal_id = :terminal_id AND r.receipt_no = :receipt_no
+""").bindparams(bindparam("created_at", type_=idempotency.c.created_at.type)).columns(
+    fresh=Integer(), request_hash=receipts.c.request_hash.type,
+    response=receipts.c.response.type)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EarlierReceipt:
+    """A receipt the till already sent under the same receipt number."""
+
+    request_hash: str
+    response: Any
+
+
+def claim_commit(conn: Connection, *, tenant_id: int, key: str, request_hash: str,
+                 now: datetime, terminal_id: int, receipt_no: str
+                 ) -> tuple[Claim, EarlierReceipt | None]:
+    """:func:`claim_key` in scope ``commit`` for the till and, for a fresh claim, its receipt with
+    this number if one exists (one round trip on PostgreSQL).
+
+    The receipt is read from the statement's snapshot: one committed by a concurrent request
+    after it began is not seen, and the receipt's insert then fails on the unique receipt
+    number, which the caller answers as a replay.
+    """
+    if conn.dialect.name != "postgresql":
+        claim = claim_key(conn, tenant_id=tenant_id, scope="commit", terminal_id=terminal_id,
+                          key=key, request_hash=request_hash, now=now)
+        if not claim.fresh:
+            return claim, None
+        found = receipt_by_number(conn, tenant_id, terminal_id, receipt_no)
+        return claim, (EarlierReceipt(request_hash=found["request_hash"],
+                                      response=found["response"]) if found else None)
+    row = conn.execute(_CLAIM_COMMIT_PG, {
+        "tenant_id": tenant_id, "key": key, "request_hash": request_hash, "created_at": now,
+        "terminal_id": terminal_id, "receipt_no": receipt_no}).one()
+    if not row.fresh:
+        # The holder's row, read by a statement of its own: this one's snapshot predates it.
+        return claim_key(conn, tenant_id=tenant_id, scope="commit", terminal_id=terminal_id,
+                         key=key, request_hash=request_hash, now=now), None
+    earlier = (EarlierReceipt(request_hash=row.request_hash, response=row.response)
+               if row.request_hash is not None else None)
+    return Claim(fresh=True), earlier
+
+
+def store_response(conn: Connection, *, tenant_id: int, scope: str, terminal_id: int,
+                   key: str, response: dict[str, Any]) -> None:
+    conn.execute(update(idempotency).where(
+        idempotency.c.tenant_id == tenant_id, idempotency.c.scope == scope,
+        idempotency.c.terminal_id == terminal_id,
+        idempotency.c.key == key).values(response=response))
+
+
+_STORE_RESPONSES_PG = text("""
+WITH on_receipt AS (
+    UPDATE receipts SET response = CAST(:response AS json)
+    WHERE tenant_id = :tenant_id AND id = :receipt_id
+    RETURNING 1
+)
+UPDATE idempotency SET response = CAST(:response AS json)
+WHERE tenant_id = :tenant_id AND scope = :scope AND terminal_id = :terminal_id AND key = :key
+""")
+
+
+def store_responses(conn: Connection, *, tenant_id: int, scope: str, terminal_id: int,
+                    key: str, receipt_id: int, response: dict[str, Any]) -> None:
+    """:func:`set_receipt_response` and :func:`store_response` with the same answer; one
+    round trip on PostgreSQL."""
+    if conn.dialect.name != "postgresql":
+        set_receipt_response(conn, tenant_id, receipt_id, response)
+        store_response(conn, tenant_id=tenant_id, scope=scope, terminal_id=terminal_id,
+                       key=key, response=response)
+        return
+    conn.execute(_STORE_RESPONSES_PG, {"tenant_id": tenant_id, "scope": scope,
+                                       "terminal_id": terminal_id, "key": key,
+                                       "receipt_id": receipt_id,
+                                       "response": json.dumps(response)})

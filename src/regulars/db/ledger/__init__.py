@@ -1,0 +1,1 @@
+"""The points ledger: accounts, entries, postings, lots, holds and expiry."""

@@ -1,0 +1,299 @@
+"""Points in and out of a member's lots: credit, debit (soonest-expiring first), restore,
+take back, and the merge of two accounts, in the caller's transaction.
+
+Every debit is a conditional update of the member's account row (``WHERE balance - held >=
+:points``): it takes the row lock, so the lot bookkeeping that follows runs for one writer at
+a time per member. Each write moves the cached balance and the lots together and records a
+lot move per lot it touches. No function here commits; each write's failure modes are in its
+docstring, and all raise before anything is left half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, text, update
+
+from regulars.db.ledger.holds import release_expired_holds
+from regulars.db.ledger.ledger import Shortfall, lock_accounts
+from regulars.db.ledger.spendable import open_lots
+from regulars.db.ledger.tables import accounts, holds, lot_moves, lots
+from regulars.domain.ledger.ledger import plan_reversal, settle_debt, spendable_lots, take_fefo
+
+_CREDIT_PG = text("""
+WITH credited AS (
+    UPDATE accounts SET balance = balance + :points
+    WHERE id = :account_id AND tenant_id = :tenant_id AND debt = 0
+    RETURNING id
+), new_lot AS (
+    INSERT INTO lots (tenant_id, account_id, entry_id, amount, remaining, available_at,
+                      expires_at)
+    SELECT :tenant_id, c.id, :entry_id, :points, :points, :available_at,
+           CAST(:expires_at AS timestamptz)
+    FROM credited c
+    RETURNING id
+), new_move AS (
+    INSERT INTO lot_moves (tenant_id, entry_id, lot_id, amount)
+    SELECT :tenant_id, :entry_id, l.id, :points FROM new_lot l
+    RETURNING 1
+)
+SELECT id FROM new_lot
+""").bindparams(bindparam("available_at", type_=lots.c.available_at.type),
+                bindparam("expires_at", type_=lots.c.expires_at.type))
+
+
+def credit(conn: Connection, tenant_id: int, account_id: int, entry_id: int, points: int, *,
+           available_at: datetime, expires_at: datetime | None) -> int | None:
+    """Add ``points`` to a member account: repay debt first, put the rest in a new lot.
+
+    Returns the new lot's id (``None`` when everything went to debt).
+    """
+    if conn.dialect.name == "postgresql" and points > 0:
+        # Without debt (nearly always) balance, lot and lot move are one statement; an
+        # account with debt is left untouched by it and takes the general path below.
+        lot_id = conn.execute(_CREDIT_PG, {
+            "tenant_id": tenant_id, "account_id": account_id, "entry_id": entry_id,
+            "points": points, "available_at": available_at, "expires_at": expires_at,
+        }).scalar_one_or_none()
+        if lot_id is not None:
+            return int(lot_id)
+    state = conn.execute(
+        update(accounts).where(accounts.c.id == account_id)
+        .values(balance=accounts.c.balance + points)
+        .returning(accounts.c.debt)
+    ).one()
+    repaid, rest = settle_debt(state.debt, points)
+    if repaid:
+        conn.execute(update(accounts).where(accounts.c.id == account_id)
+                     .values(debt=accounts.c.debt - repaid))
+    if rest == 0:
+        return None
+    return _new_lot(conn, tenant_id, account_id, entry_id, rest, available_at=available_at,
+                    expires_at=expires_at)
+
+
+def _new_lot(conn: Connection, tenant_id: int, account_id: int, entry_id: int, points: int, *,
+             available_at: datetime, expires_at: datetime | None) -> int:
+    """A lot of ``points`` for the entry, with the lot move that fills it; its id."""
+    lot_id = int(conn.execute(
+        insert(lots).values(tenant_id=tenant_id, account_id=account_id, entry_id=entry_id,
+                            amount=points, remaining=points, available_at=available_at,
+                            expires_at=expires_at).returning(lots.c.id)
+    ).scalar_one())
+    conn.execute(insert(lot_moves).values(tenant_id=tenant_id, entry_id=entry_id,
+                                          lot_id=lot_id, amount=points))
+    return lot_id
+
+
+# On PostgreSQL, releasing the lapsed holds and the guarded debit are one statement; the
+# guard counts the held points as they are once those holds are released, as the two
+# statements did. (On a refused debit the released holds roll back with the transaction.)
+_DEBIT_PG = text("""
+WITH released AS (
+    UPDATE holds SET status = 'released'
+    WHERE tenant_id = :tenant_id AND account_id = :account_id AND status = 'open'
+      AND expires_at <= :now
+    RETURNING points
+), lapsed AS (
+    SELECT CAST(COALESCE(sum(points), 0) AS bigint) AS points FROM released
+)
+UPDATE accounts
+SET balance = accounts.balance - :points,
+    held = accounts.held - lapsed.points - :release_held
+FROM lapsed
+WHERE accounts.id = :account_id AND accounts.tenant_id = :tenant_id
+  AND accounts.balance - (accounts.held - lapsed.points - :release_held) >= :points
+RETURNING accounts.held, accounts.debt
+""").bindparams(bindparam("now", type_=holds.c.expires_at.type))
+
+
+def debit(conn: Connection, tenant_id: int, account_id: int, entry_id: int, points: int,
+          now: datetime, *, release_held: int = 0) -> None:
+    """Spend ``points`` from a member account, soonest-expiring spendable lots first.
+
+    ``release_held`` is the part of a captured hold this spend consumes (it is already counted
+    in ``held``); holds past their expiry are released first. Raises :class:`Shortfall` when
+    the balance less other holds, or the spendable lots less other holds and debt, cannot
+    cover ``points``.
+    """
+    changed: Any
+    if conn.dialect.name == "postgresql":
+        changed = conn.execute(_DEBIT_PG, {
+            "tenant_id": tenant_id, "account_id": account_id, "points": points,
+            "release_held": release_held, "now": now}).one_or_none()
+    else:
+        release_expired_holds(conn, tenant_id, account_id, now)
+        guard = accounts.c.balance - (accounts.c.held - release_held) >= points
+        changed = conn.execute(
+            update(accounts).where(accounts.c.id == account_id, guard)
+            .values(balance=accounts.c.balance - points, held=accounts.c.held - release_held)
+            .returning(accounts.c.held, accounts.c.debt)
+        ).one_or_none()
+    if changed is None:
+        raise Shortfall("not enough points")
+    # The row lock taken above serialises the lot bookkeeping for this member.
+    usable = spendable_lots(open_lots(conn, tenant_id, account_id), now)
+    # The balance the guard checked counts pending and expired lots too: a spend that a
+    # concurrent hold's quote did not see must still leave that hold's points in place.
+    if sum(lot.remaining for lot in usable) - points < changed.held + changed.debt:
+        raise Shortfall("the spendable points are reserved by holds")
+    try:
+        taken = take_fefo(usable, points, now)
+    except ValueError as exc:
+        raise Shortfall(str(exc)) from exc
+    _take_from_lots(conn, tenant_id, entry_id, taken)
+
+
+def restore(conn: Connection, tenant_id: int, account_id: int, entry_id: int,
+            moves: Sequence[tuple[int, int]], *, now: datetime,
+            fresh_expires_at: datetime | None) -> None:
+    """Give points back to a member (a reversed spend): debt is repaid first, then the points
+    refill the lots they were taken from. A lot that has expired since gets nothing back: its
+    share goes into one new lot, spendable at once and expiring at ``fresh_expires_at``, so
+    points a refund returns are never taken again by the next expiry run.
+
+    ``moves`` are (lot id, points) in the order to refill.
+    """
+    total = sum(points for _, points in moves)
+    state = conn.execute(
+        update(accounts).where(accounts.c.id == account_id)
+        .values(balance=accounts.c.balance + total).returning(accounts.c.debt)
+    ).one()
+    repaid, _ = settle_debt(state.debt, total)
+    if repaid:
+        conn.execute(update(accounts).where(accounts.c.id == account_id)
+                     .values(debt=accounts.c.debt - repaid))
+    expiry = {row.id: row.expires_at for row in conn.execute(
+        select(lots.c.id, lots.c.expires_at).where(
+            lots.c.tenant_id == tenant_id, lots.c.id.in_([lot_id for lot_id, _ in moves])))}
+    to_skip = repaid
+    fresh = 0
+    for lot_id, points in moves:
+        skip = min(to_skip, points)
+        to_skip -= skip
+        back = points - skip
+        expires_at = expiry[lot_id]
+        if back and expires_at is not None and expires_at <= now:
+            fresh += back
+        elif back:
+            conn.execute(update(lots).where(lots.c.id == lot_id)
+                         .values(remaining=lots.c.remaining + back))
+            conn.execute(insert(lot_moves).values(tenant_id=tenant_id, entry_id=entry_id,
+                                                  lot_id=lot_id, amount=back))
+    if fresh:
+        _new_lot(conn, tenant_id, account_id, entry_id, fresh, available_at=now,
+                 expires_at=fresh_expires_at)
+
+
+def lot_gone(conn: Connection, tenant_id: int, lot_id: int, now: datetime) -> int:
+    """Points of a lot lost to expiry at ``now``: those the expiry run took, plus what is
+    left in it if it is due but not yet processed."""
+    row = conn.execute(select(lots.c.remaining, lots.c.expired, lots.c.expires_at).where(
+        lots.c.tenant_id == tenant_id, lots.c.id == lot_id)).one()
+    due = row.expires_at is not None and row.expires_at <= now
+    return int(row.expired) + (int(row.remaining) if due else 0)
+
+
+def take_back(conn: Connection, tenant_id: int, account_id: int, entry_id: int, points: int,
+              origin_lot_id: int | None, now: datetime, *, allow_debt: bool) -> int:
+    """Take ``points`` back from a member (a reversed accrual); return the debt it created.
+
+    Takes from the accrual's own lot first, then other open lots, then (only if
+    ``allow_debt``) leaves debt. Raises :class:`Shortfall` when debt would be needed but is
+    not allowed.
+    """
+    # Lock the account row before reading its lots, as debit does: planned from a stale read,
+    # the takes below would fail against a concurrent spend and refuse a valid reversal.
+    lock_accounts(conn, (account_id,))
+    plan = plan_reversal(open_lots(conn, tenant_id, account_id), points, origin_lot_id, now)
+    if plan.debt and not allow_debt:
+        raise Shortfall(f"{plan.debt} of the points were already spent")
+    conn.execute(update(accounts).where(accounts.c.id == account_id)
+                 .values(balance=accounts.c.balance - points,
+                         debt=accounts.c.debt + plan.debt))
+    _take_from_lots(conn, tenant_id, entry_id, list(plan.from_lots))
+    return plan.debt
+
+
+# On PostgreSQL the takes from the lots and their moves are one statement. A lot that no
+# longer holds its part is not changed and the count comes back short: the caller raises and
+# the transaction rolls back whole, the moves with it. Moves take ids in the order given.
+_TAKE_PG = text("""
+WITH taken AS (
+    SELECT * FROM unnest(CAST(:lot_ids AS bigint[]), CAST(:parts AS bigint[]))
+         WITH ORDINALITY AS t(lot_id, part, ord)
+), changed AS (
+    UPDATE lots SET remaining = lots.remaining - t.part
+    FROM taken t
+    WHERE lots.id = t.lot_id AND lots.tenant_id = :tenant_id AND lots.remaining >= t.part
+    RETURNING 1
+), moves AS (
+    INSERT INTO lot_moves (tenant_id, entry_id, lot_id, amount)
+    SELECT :tenant_id, :entry_id, t.lot_id, -t.part FROM taken t ORDER BY t.ord
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM changed) AS taken, (SELECT count(*) FROM moves) AS moves
+""")
+
+
+def _take_from_lots(conn: Connection, tenant_id: int, entry_id: int,
+                    taken: Sequence[tuple[int, int]]) -> None:
+    if (conn.dialect.name == "postgresql" and taken
+            and len({lot_id for lot_id, _ in taken}) == len(taken)):
+        counts = conn.execute(_TAKE_PG, {
+            "tenant_id": tenant_id, "entry_id": entry_id,
+            "lot_ids": [lot_id for lot_id, _ in taken],
+            "parts": [part for _, part in taken]}).one()
+        if counts.taken != len(taken):
+            raise Shortfall("a lot changed underneath")
+        if counts.moves != len(taken):
+            raise RuntimeError(f"{counts.moves} lot moves written of {len(taken)}")
+        return
+    for lot_id, part in taken:
+        changed = conn.execute(
+            update(lots).where(lots.c.id == lot_id, lots.c.remaining >= part)
+            .values(remaining=lots.c.remaining - part)
+        ).rowcount
+        if changed != 1:
+            raise Shortfall("a lot changed underneath")
+    if taken:
+        conn.execute(insert(lot_moves), [
+            {"tenant_id": tenant_id, "entry_id": entry_id, "lot_id": lot_id, "amount": -part}
+            for lot_id, part in taken
+        ])
+
+
+def moves_of(conn: Connection, tenant_id: int, entry_id: int) -> list[tuple[int, int]]:
+    """(lot id, signed points) an entry moved, in order."""
+    rows = conn.execute(
+        select(lot_moves.c.lot_id, lot_moves.c.amount)
+        .where(lot_moves.c.tenant_id == tenant_id, lot_moves.c.entry_id == entry_id)
+        .order_by(lot_moves.c.id)
+    ).all()
+    return [(r.lot_id, r.amount) for r in rows]
+
+
+def merge_accounts(conn: Connection, tenant_id: int, source_id: int, target_id: int) -> int:
+    """Move open lots (keeping their dates), debt and the cached balance from one member
+    account to another; release the source's holds. Returns the balance moved, which the
+    caller posts as a ``merge`` entry."""
+    lock_accounts(conn, (source_id, target_id))
+    conn.execute(update(holds).where(holds.c.tenant_id == tenant_id,
+                                     holds.c.account_id == source_id,
+                                     holds.c.status == "open").values(status="released"))
+    source = conn.execute(
+        select(accounts.c.balance, accounts.c.debt).where(accounts.c.id == source_id)
+        .with_for_update()).one()
+    # Every lot moves, spent ones too: a later refund of a source receipt restores points
+    # into the lots it took them from, which must then sit in the target's account.
+    conn.execute(update(lots).where(lots.c.tenant_id == tenant_id,
+                                    lots.c.account_id == source_id)
+                 .values(account_id=target_id))
+    conn.execute(update(accounts).where(accounts.c.id == source_id)
+                 .values(balance=0, debt=0, held=0))
+    conn.execute(update(accounts).where(accounts.c.id == target_id)
+                 .values(balance=accounts.c.balance + source.balance,
+                         debt=accounts.c.debt + source.debt))
+    return int(source.balance)

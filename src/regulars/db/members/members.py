@@ -1,0 +1,166 @@
+"""Members and their identifiers (phone, card, QR token). Identifiers are unique per tenant,
+which is what keeps one customer from holding two cards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+
+from regulars.db.ledger.tables import accounts, entries
+from regulars.db.members.tables import member_identifiers, members
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberRow:
+    id: int
+    tenant_id: int
+    phone: str | None
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    birthday: date | None
+    consent: str
+    profile: dict[str, Any]
+    status: str
+    merged_into_id: int | None
+    level_floor_code: str | None
+    qr_token: str
+    created_at: datetime
+    account_id: int
+    balance: int
+    held: int
+    debt: int
+
+
+_MEMBER_COLUMNS = (
+    members.c.id, members.c.tenant_id, members.c.phone, members.c.first_name,
+    members.c.last_name, members.c.email, members.c.birthday, members.c.consent,
+    members.c.profile, members.c.status, members.c.merged_into_id, members.c.level_floor_code,
+    members.c.qr_token, members.c.created_at, accounts.c.id.label("account_id"),
+    accounts.c.balance, accounts.c.held, accounts.c.debt,
+)
+
+
+def _member_select() -> Any:
+    return select(*_MEMBER_COLUMNS).join(
+        accounts, and_(accounts.c.member_id == members.c.id, accounts.c.asset == "points"))
+
+
+def member_columns() -> tuple[Any, ...]:
+    """The columns :func:`row_to_member` reads (of ``members`` joined to its points account)."""
+    return _MEMBER_COLUMNS
+
+
+def row_to_member(row: Any) -> MemberRow:
+    return MemberRow(**{k: row._mapping[k] for k in MemberRow.__dataclass_fields__})
+
+
+_row = row_to_member
+
+
+def insert_member(conn: Connection, *, tenant_id: int, phone: str | None,
+                  first_name: str | None, last_name: str | None, email: str | None,
+                  birthday: date | None, consent: str, profile: dict[str, Any],
+                  referrer_id: int | None, qr_token: str, store_id: int | None,
+                  now: datetime) -> int:
+    return int(conn.execute(insert(members).values(
+        tenant_id=tenant_id, phone=phone, first_name=first_name, last_name=last_name,
+        email=email, birthday=birthday, consent=consent, profile=profile,
+        referrer_id=referrer_id, status="active", qr_token=qr_token, store_id=store_id,
+        created_at=now).returning(members.c.id)).scalar_one())
+
+
+def add_identifier(conn: Connection, *, tenant_id: int, member_id: int, kind: str, value: str,
+                   now: datetime) -> None:
+    """Raises the database's unique violation if the identifier belongs to anyone already."""
+    conn.execute(insert(member_identifiers).values(
+        tenant_id=tenant_id, member_id=member_id, kind=kind, value=value, created_at=now))
+
+
+def identifier_owner(conn: Connection, tenant_id: int, kind: str, value: str) -> int | None:
+    return conn.execute(select(member_identifiers.c.member_id).where(
+        member_identifiers.c.tenant_id == tenant_id, member_identifiers.c.kind == kind,
+        member_identifiers.c.value == value)).scalar_one_or_none()
+
+
+# Built once: on the hot path of every quote and commit, and building a Core statement costs
+# more Python than executing a cached one.
+_FIND_MEMBER = (
+    _member_select()
+    .join(member_identifiers, member_identifiers.c.member_id == members.c.id)
+    .where(member_identifiers.c.tenant_id == bindparam("tenant_id"),
+           member_identifiers.c.kind == bindparam("kind"),
+           member_identifiers.c.value == bindparam("value")))
+_GET_MEMBER = _member_select().where(members.c.tenant_id == bindparam("tenant_id"),
+                                     members.c.id == bindparam("member_id"))
+
+
+def find_member(conn: Connection, tenant_id: int, kind: str, value: str) -> MemberRow | None:
+    """The member an identifier belongs to, in one indexed query."""
+    row = conn.execute(_FIND_MEMBER, {"tenant_id": tenant_id, "kind": kind,
+                                      "value": value}).one_or_none()
+    return _row(row) if row else None
+
+
+def get_member(conn: Connection, tenant_id: int, member_id: int) -> MemberRow | None:
+    row = conn.execute(_GET_MEMBER, {"tenant_id": tenant_id,
+                                     "member_id": member_id}).one_or_none()
+    return _row(row) if row else None
+
+
+def identifiers_of(conn: Connection, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(
+        select(member_identifiers.c.kind, member_identifiers.c.value,
+               member_identifiers.c.created_at)
+        .where(member_identifiers.c.tenant_id == tenant_id,
+               member_identifiers.c.member_id == member_id)
+        .order_by(member_identifiers.c.id))]
+
+
+def move_identifiers(conn: Connection, tenant_id: int, from_id: int, to_id: int) -> None:
+    conn.execute(update(member_identifiers).where(
+        member_identifiers.c.tenant_id == tenant_id, member_identifiers.c.member_id == from_id,
+        member_identifiers.c.kind != "qr").values(member_id=to_id))
+
+
+def update_member(conn: Connection, tenant_id: int, member_id: int, **values: Any) -> None:
+    conn.execute(update(members).where(members.c.tenant_id == tenant_id,
+                                       members.c.id == member_id).values(**values))
+
+
+def search_members(conn: Connection, tenant_id: int, *, text: str | None, limit: int,
+                   offset: int) -> list[MemberRow]:
+    query = _member_select().where(members.c.tenant_id == tenant_id,
+                                   members.c.status == "active")
+    if text:
+        pattern = f"%{_like_literal(text.lower())}%"
+        query = query.where(or_(func.lower(members.c.first_name).like(pattern, escape="\\"),
+                                func.lower(members.c.last_name).like(pattern, escape="\\"),
+                                members.c.phone.like(f"%{_like_literal(text)}%", escape="\\")))
+    rows = conn.execute(query.order_by(members.c.id).limit(limit).offset(offset))
+    return [_row(r) for r in rows]
+
+
+def _like_literal(text: str) -> str:
+    """``text`` matched as itself by LIKE ... ESCAPE '\\': ``%`` and ``_`` are no wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def count_members(conn: Connection, tenant_id: int) -> int:
+    return int(conn.execute(select(func.count()).select_from(members).where(
+        members.c.tenant_id == tenant_id, members.c.status == "active")).scalar_one())
+
+
+def history(conn: Connection, tenant_id: int, member_id: int, *, limit: int,
+            before_id: int | None) -> list[dict[str, Any]]:
+    query = (select(entries.c.id, entries.c.code, entries.c.points, entries.c.memo,
+                    entries.c.receipt_id, entries.c.store_id, entries.c.terminal_id,
+                    entries.c.program_version, entries.c.occurred_at, entries.c.recorded_at)
+             .where(entries.c.tenant_id == tenant_id, entries.c.member_id == member_id))
+    if before_id is not None:
+        query = query.where(entries.c.id < before_id)
+    return [dict(r._mapping) for r in conn.execute(query.order_by(entries.c.id.desc())
+                                                   .limit(limit))]

@@ -1,0 +1,68 @@
+"""Tables of the members area.
+
+Members: identification, registration, profiles and what members see.
+
+Defined on :data:`regulars.db.base.metadata`; every table carries ``tenant_id``
+and every index leads with it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from regulars.db.base import Id, metadata, tenant_column, timestamp
+
+members = Table(
+    "members", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("phone", String(20), nullable=True),
+    Column("first_name", String(100), nullable=True),
+    Column("last_name", String(100), nullable=True),
+    Column("email", String(254), nullable=True),
+    Column("birthday", Date, nullable=True),
+    Column("consent", String(10), nullable=False),
+    Column("profile", JSON, nullable=False),
+    Column("referrer_id", Id, ForeignKey("members.id"), nullable=True),
+    Column("status", String(10), nullable=False),
+    Column("merged_into_id", Id, ForeignKey("members.id"), nullable=True),
+    Column("level_floor_code", String(64), nullable=True),
+    Column("qr_token", String(64), nullable=False),
+    Column("store_id", Id, ForeignKey("stores.id"), nullable=True),
+    timestamp("created_at"),
+    # Rewards (0003): the member's own invitation code, and the hash of the device token it
+    # registered from (to refuse referral farming).
+    Column("referral_code", String(16), nullable=True),
+    Column("device_hash", String(64), nullable=True),
+    # Web (0008): the member's own language for the customer page and messages.
+    Column("locale", String(20), nullable=True),
+    CheckConstraint("consent in ('full', 'earn_only', 'none')", name="consent"),
+    CheckConstraint("status in ('active', 'merged')", name="status"),
+    Index(None, "tenant_id", "phone"),
+    Index(None, "tenant_id", "referral_code", unique=True),
+    Index(None, "tenant_id", "device_hash"),
+)
+
+
+member_identifiers = Table(
+    "member_identifiers", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("value", String(64), nullable=False),
+    timestamp("created_at"),
+    UniqueConstraint("tenant_id", "kind", "value"),
+    Index(None, "tenant_id", "member_id"),
+    CheckConstraint("kind in ('phone', 'card', 'qr')", name="kind"),
+)

@@ -1,0 +1,1 @@
+"""Promotions and what targets and limits them: coupons, segments, budgets."""

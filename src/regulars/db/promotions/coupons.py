@@ -1,0 +1,256 @@
+"""Coupon series, their codes (as keyed digests only), holds, uses and wrong-code attempts.
+Every query is scoped by ``tenant_id``; another tenant's row is not found. Nothing here
+commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from regulars.db.promotions.tables import (
+    coupon_attempts,
+    coupon_codes,
+    coupon_holds,
+    coupon_secrets,
+    coupon_series,
+    coupon_uses,
+    issued_coupons,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesRow:
+    id: int
+    name: str
+    effect: dict[str, Any]
+    max_uses: int
+    starts_on: date | None
+    ends_on: date | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CodeRow:
+    id: int
+    series_id: int
+    member_id: int | None
+    uses: int
+    max_uses: int
+
+
+def secret(conn: Connection, tenant_id: int) -> str | None:
+    found = conn.execute(select(coupon_secrets.c.secret).where(
+        coupon_secrets.c.tenant_id == tenant_id)).scalar_one_or_none()
+    return None if found is None else str(found)
+
+
+def insert_secret(conn: Connection, tenant_id: int, value: str, now: datetime) -> None:
+    """Raises :class:`~regulars.db.engine.UniqueViolation` if the tenant has one already."""
+    conn.execute(insert(coupon_secrets).values(tenant_id=tenant_id, secret=value,
+                                               created_at=now))
+
+
+def _series(row: Any) -> SeriesRow:
+    return SeriesRow(id=row.id, name=row.name, effect=row.effect, max_uses=row.max_uses,
+                     starts_on=row.starts_on, ends_on=row.ends_on, created_at=row.created_at)
+
+
+def insert_series(conn: Connection, *, tenant_id: int, name: str, effect: dict[str, Any],
+                  max_uses: int, starts_on: date | None, ends_on: date | None,
+                  now: datetime) -> int:
+    return int(conn.execute(insert(coupon_series).values(
+        tenant_id=tenant_id, name=name, effect=effect, max_uses=max_uses,
+        starts_on=starts_on, ends_on=ends_on, created_at=now
+    ).returning(coupon_series.c.id)).scalar_one())
+
+
+def get_series(conn: Connection, tenant_id: int, series_id: int) -> SeriesRow | None:
+    row = conn.execute(select(coupon_series).where(
+        coupon_series.c.tenant_id == tenant_id, coupon_series.c.id == series_id)).one_or_none()
+    return None if row is None else _series(row)
+
+
+def list_series(conn: Connection, tenant_id: int) -> list[SeriesRow]:
+    return [_series(r) for r in conn.execute(select(coupon_series).where(
+        coupon_series.c.tenant_id == tenant_id).order_by(coupon_series.c.id))]
+
+
+def code_counts(conn: Connection, tenant_id: int, series_id: int) -> tuple[int, int]:
+    """(codes issued, uses taken) of a series."""
+    row = conn.execute(select(func.count(), func.coalesce(func.sum(coupon_codes.c.uses), 0))
+                       .where(coupon_codes.c.tenant_id == tenant_id,
+                              coupon_codes.c.series_id == series_id)).one()
+    return int(row[0]), int(row[1])
+
+
+def insert_codes(conn: Connection, *, tenant_id: int, series_id: int, digests: list[str],
+                 member_id: int | None, max_uses: int, now: datetime) -> None:
+    """Raises :class:`~regulars.db.engine.UniqueViolation` if a digest exists already."""
+    conn.execute(insert(coupon_codes), [
+        {"tenant_id": tenant_id, "series_id": series_id, "code_hash": d,
+         "member_id": member_id, "uses": 0, "max_uses": max_uses, "created_at": now}
+        for d in digests])
+
+
+def code_by_digest(conn: Connection, tenant_id: int, digest: str) -> CodeRow | None:
+    row = conn.execute(select(coupon_codes.c.id, coupon_codes.c.series_id,
+                              coupon_codes.c.member_id, coupon_codes.c.uses,
+                              coupon_codes.c.max_uses).where(
+        coupon_codes.c.tenant_id == tenant_id,
+        coupon_codes.c.code_hash == digest)).one_or_none()
+    return None if row is None else CodeRow(id=row.id, series_id=row.series_id,
+                                            member_id=row.member_id, uses=row.uses,
+                                            max_uses=row.max_uses)
+
+
+def _live_holds_of_others(code_id: Any, terminal_id: int, now: datetime) -> Any:
+    return select(func.count()).select_from(coupon_holds).where(
+        coupon_holds.c.code_id == code_id, coupon_holds.c.terminal_id != terminal_id,
+        coupon_holds.c.expires_at > now).scalar_subquery()
+
+
+def code_uses(conn: Connection, tenant_id: int, code_id: int) -> int:
+    return int(conn.execute(select(coupon_codes.c.uses).where(
+        coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id)).scalar_one())
+
+
+def held_by_others(conn: Connection, tenant_id: int, code_id: int, terminal_id: int,
+                   now: datetime) -> int:
+    """Live holds on the code by tills other than ``terminal_id``."""
+    return int(conn.execute(select(func.count()).select_from(coupon_holds).where(
+        coupon_holds.c.tenant_id == tenant_id, coupon_holds.c.code_id == code_id,
+        coupon_holds.c.terminal_id != terminal_id,
+        coupon_holds.c.expires_at > now)).scalar_one())
+
+
+def lock_code(conn: Connection, tenant_id: int, code_id: int) -> None:
+    """Hold the code's row until the transaction ends (PostgreSQL; SQLite's writers queue)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(coupon_codes.c.id).where(
+            coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id)
+            .with_for_update())
+
+
+def place_hold(conn: Connection, tenant_id: int, code_id: int, terminal_id: int, *,
+               expires_at: datetime) -> int:
+    """Reserve one use for ``terminal_id``; replaces that till's earlier hold on the code.
+    The caller has locked the code and checked that a use is free."""
+    conn.execute(delete(coupon_holds).where(coupon_holds.c.tenant_id == tenant_id,
+                                            coupon_holds.c.code_id == code_id,
+                                            coupon_holds.c.terminal_id == terminal_id))
+    return int(conn.execute(insert(coupon_holds).values(
+        tenant_id=tenant_id, code_id=code_id, terminal_id=terminal_id, expires_at=expires_at
+    ).returning(coupon_holds.c.id)).scalar_one())
+
+
+def take_use(conn: Connection, tenant_id: int, code_id: int, terminal_id: int,
+             now: datetime) -> bool:
+    """Count one use, atomically: ``uses + 1`` only while ``uses`` plus the live holds of other
+    tills stays below ``max_uses``; the till's own hold on the code is consumed. Returns
+    ``False`` (nothing changed) when no use is left."""
+    changed = conn.execute(update(coupon_codes).where(
+        coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id,
+        coupon_codes.c.uses + _live_holds_of_others(coupon_codes.c.id, terminal_id, now)
+        < coupon_codes.c.max_uses).values(uses=coupon_codes.c.uses + 1)).rowcount
+    if changed != 1:
+        return False
+    conn.execute(delete(coupon_holds).where(coupon_holds.c.tenant_id == tenant_id,
+                                            coupon_holds.c.code_id == code_id,
+                                            coupon_holds.c.terminal_id == terminal_id))
+    return True
+
+
+def record_uses(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(coupon_uses), rows)
+
+
+def uses_of(conn: Connection, tenant_id: int, receipt_id: int) -> list[dict[str, Any]]:
+    query = select(coupon_uses.c.id, coupon_uses.c.code_id, coupon_uses.c.series_id,
+                   coupon_uses.c.discount_minor, coupon_uses.c.points,
+                   coupon_uses.c.returned_at).where(
+        coupon_uses.c.tenant_id == tenant_id,
+        coupon_uses.c.receipt_id == receipt_id).order_by(coupon_uses.c.id)
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def give_back_use(conn: Connection, tenant_id: int, use_id: int, code_id: int,
+                  now: datetime) -> bool:
+    """Mark a use returned and take it off its code, once; ``False`` if already returned."""
+    changed = conn.execute(update(coupon_uses).where(
+        coupon_uses.c.tenant_id == tenant_id, coupon_uses.c.id == use_id,
+        coupon_uses.c.returned_at.is_(None)).values(returned_at=now)).rowcount
+    if changed != 1:
+        return False
+    conn.execute(update(coupon_codes).where(
+        coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id,
+        coupon_codes.c.uses > 0).values(uses=coupon_codes.c.uses - 1))
+    return True
+
+
+def record_attempt(conn: Connection, tenant_id: int, terminal_id: int, at: datetime) -> None:
+    conn.execute(insert(coupon_attempts).values(tenant_id=tenant_id, terminal_id=terminal_id,
+                                                at=at))
+
+
+def attempts_since(conn: Connection, tenant_id: int, terminal_id: int,
+                   since: datetime) -> list[datetime]:
+    """Times of the till's wrong codes after ``since``, oldest first."""
+    return [r.at for r in conn.execute(select(coupon_attempts.c.at).where(
+        coupon_attempts.c.tenant_id == tenant_id, coupon_attempts.c.terminal_id == terminal_id,
+        coupon_attempts.c.at > since).order_by(coupon_attempts.c.at))]
+
+
+def member_codes(conn: Connection, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
+    """The codes bound to a member (never their text: only digests are kept) with their
+    series, newest first."""
+    query = (select(coupon_codes.c.id, coupon_codes.c.series_id, coupon_codes.c.uses,
+                    coupon_codes.c.max_uses, coupon_codes.c.created_at,
+                    coupon_series.c.name, coupon_series.c.effect, coupon_series.c.starts_on,
+                    coupon_series.c.ends_on)
+             .join(coupon_series, (coupon_series.c.id == coupon_codes.c.series_id)
+                   & (coupon_series.c.tenant_id == coupon_codes.c.tenant_id))
+             .where(coupon_codes.c.tenant_id == tenant_id,
+                    coupon_codes.c.member_id == member_id)
+             .order_by(coupon_codes.c.id.desc()))
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+# Codes issued by promotions -----------------------------------------------------------------
+
+def insert_code(conn: Connection, *, tenant_id: int, series_id: int, digest: str,
+                member_id: int, max_uses: int, now: datetime) -> int:
+    """One code bound to ``member_id``; raises the unique violation for a digest in use."""
+    return int(conn.execute(insert(coupon_codes).values(
+        tenant_id=tenant_id, series_id=series_id, code_hash=digest, member_id=member_id,
+        uses=0, max_uses=max_uses, created_at=now).returning(coupon_codes.c.id)).scalar_one())
+
+
+def record_issued(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(issued_coupons).values(**values))
+
+
+def issued_of(conn: Connection, tenant_id: int, receipt_id: int) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(select(issued_coupons).where(
+        issued_coupons.c.tenant_id == tenant_id, issued_coupons.c.receipt_id == receipt_id)
+        .order_by(issued_coupons.c.id))]
+
+
+def void_issued(conn: Connection, tenant_id: int, issued_id: int, code_id: int,
+                now: datetime) -> bool:
+    """Void an issued code that was never used: no use is left on it from then on (a
+    conditional update, so a concurrent commit of the code and the void cannot both win).
+    ``False`` when it was used, or voided already."""
+    if conn.execute(update(coupon_codes).where(
+            coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id,
+            coupon_codes.c.uses == 0, coupon_codes.c.max_uses > 0).values(max_uses=0)
+    ).rowcount != 1:
+        return False
+    conn.execute(update(issued_coupons).where(
+        issued_coupons.c.tenant_id == tenant_id, issued_coupons.c.id == issued_id,
+        issued_coupons.c.voided_at.is_(None)).values(voided_at=now))
+    return True
+

@@ -1,0 +1,305 @@
+"""Tables of the promotions area.
+
+Promotions and what targets and limits them: coupons, segments, budgets.
+
+Defined on :data:`regulars.db.base.metadata`; every table carries ``tenant_id``
+and every index leads with it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from regulars.db.base import Id, metadata, tenant_column, timestamp
+
+promotions = Table(
+    "promotions", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("status", String(10), nullable=False),
+    Column("current_version", Integer, nullable=False),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    # Control groups (migration 0007): the HMAC key that assigns members, hex, never shown.
+    Column("control_seed", String(64), nullable=False),
+    CheckConstraint("status in ('active', 'archived')", name="status"),
+    Index(None, "tenant_id", "status"),
+)
+
+
+promotion_versions = Table(
+    "promotion_versions", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("definition", JSON, nullable=False),
+    timestamp("created_at"),
+    UniqueConstraint("tenant_id", "promotion_id", "version"),
+)
+
+
+receipt_promotions = Table(
+    "receipt_promotions", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=False),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("discount_minor", BigInteger, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    # Budgets (migration 0004): the local month the spend counts in (null before 0004), each
+    # line's share as [discount_minor, points], and what refunds gave back so far.
+    Column("month", Date, nullable=True),
+    Column("lines", JSON, nullable=True),
+    Column("refunded_discount_minor", BigInteger, nullable=False, server_default="0"),
+    Column("refunded_points", BigInteger, nullable=False, server_default="0"),
+    # Segments (migration 0006): the budget bucket the spend counted in, 'mass' or 'targeted'.
+    Column("bucket", String(10), nullable=False, server_default="mass"),
+    # Budget slots (migration 0014): the program's point value the receipt's points count at
+    # in the bucket (the bucket's spend is summed from these rows when reported).
+    Column("point_value_minor", BigInteger, nullable=True),
+    UniqueConstraint("tenant_id", "receipt_id", "promotion_id"),
+    Index(None, "tenant_id", "promotion_id"),
+    Index(None, "tenant_id", "month"),
+)
+
+
+promotion_groups = Table(
+    # The group a member fell in for a targeted promotion with a control share, written at
+    # the first commit that found the member eligible (quotes never write).
+    "promotion_groups", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("group", String(10), nullable=False),
+    timestamp("first_seen_at"),
+    CheckConstraint("\"group\" in ('test', 'control')", name="group"),
+    UniqueConstraint("tenant_id", "promotion_id", "member_id"),
+)
+
+
+segments = Table(
+    # A saved rule set (see regulars.domain.promotions.segments); membership is computed, never
+    # stored.
+    "segments", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("name", String(200), nullable=False),
+    Column("rules", JSON, nullable=False),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    Index(None, "tenant_id", "id"),
+)
+
+
+# Budgets ---------------------------------------------------------------------------------------
+# What was spent is summed from the receipts' own rows (receipt_promotions, receipt_budgets)
+# when reported. A capped budget or bucket also holds what is left, split over a few slot rows
+# that commits charge by conditional updates (``left >= :x``), so that concurrent commits
+# rarely wait on the same row (see db/promotions/budget_slots.py).
+
+promotion_budgets = Table(
+    "promotion_budgets", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("budget_minor", BigInteger, nullable=True),  # the current version's caps
+    Column("budget_points", BigInteger, nullable=True),
+    UniqueConstraint("tenant_id", "promotion_id"),
+)
+
+
+promotion_budget_slots = Table(
+    # What a capped promotion may still give, split over slots; null: that cap is not set.
+    "promotion_budget_slots", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("slot", Integer, nullable=False),
+    Column("left_minor", BigInteger, nullable=True),
+    Column("left_points", BigInteger, nullable=True),
+    UniqueConstraint("tenant_id", "promotion_id", "slot"),
+)
+
+
+promotion_member_spend = Table(
+    "promotion_member_spend", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("spent_minor", BigInteger, nullable=False),
+    Column("spent_points", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "promotion_id", "member_id"),
+)
+
+
+promotion_member_uses = Table(
+    "promotion_member_uses", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("period", String(5), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("uses", Integer, nullable=False),
+    CheckConstraint("period in ('day', 'week', 'month')", name="period"),
+    UniqueConstraint("tenant_id", "promotion_id", "member_id", "period", "starts_on"),
+)
+
+
+loyalty_budgets = Table(
+    "loyalty_budgets", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("total_minor", BigInteger, nullable=True),
+    Column("base_bp", Integer, nullable=False),
+    Column("mass_bp", Integer, nullable=False),
+    Column("targeted_bp", Integer, nullable=False),
+    timestamp("updated_at"),
+    UniqueConstraint("tenant_id"),
+)
+
+
+bucket_slots = Table(
+    # What a capped bucket ('mass' or 'targeted') may still give in a month, split over slots.
+    "bucket_slots", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("month", Date, nullable=False),
+    Column("bucket", String(10), nullable=False),
+    Column("slot", Integer, nullable=False),
+    Column("left_minor", BigInteger, nullable=False),
+    CheckConstraint("bucket in ('mass', 'targeted')", name="bucket"),
+    UniqueConstraint("tenant_id", "month", "bucket", "slot"),
+)
+
+
+receipt_budgets = Table(
+    # What a receipt's base-scheme points count in the base bucket, less what refunds took
+    # back. The base bucket only reports, so it is summed from these rows when asked for
+    # instead of kept on one row per tenant and month that every commit would queue on.
+    "receipt_budgets", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=False),
+    Column("month", Date, nullable=False),
+    Column("base_points", BigInteger, nullable=False),
+    Column("refunded_points", BigInteger, nullable=False, server_default="0"),
+    Column("point_value_minor", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "receipt_id"),
+    Index(None, "tenant_id", "month"),
+)
+
+
+# Coupons -----------------------------------------------------------------------------------------
+# Codes are stored only as HMAC-SHA256 digests under the tenant's secret (migration 0005).
+
+coupon_secrets = Table(
+    "coupon_secrets", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("secret", String(64), nullable=False),  # hex, 32 random bytes
+    timestamp("created_at"),
+    UniqueConstraint("tenant_id"),
+)
+
+
+coupon_series = Table(
+    "coupon_series", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("name", String(200), nullable=False),
+    Column("effect", JSON, nullable=False),  # {"kind": <registry key>, ...its fields}
+    Column("max_uses", Integer, nullable=False),  # per code
+    Column("starts_on", Date, nullable=True),
+    Column("ends_on", Date, nullable=True),
+    timestamp("created_at"),
+    CheckConstraint("max_uses >= 1", name="max_uses"),
+    Index(None, "tenant_id", "id"),
+)
+
+
+coupon_codes = Table(
+    "coupon_codes", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("series_id", Id, ForeignKey("coupon_series.id"), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=True),
+    Column("uses", Integer, nullable=False),
+    Column("max_uses", Integer, nullable=False),
+    timestamp("created_at"),
+    CheckConstraint("uses >= 0 AND uses <= max_uses", name="uses"),
+    UniqueConstraint("tenant_id", "code_hash"),
+    Index(None, "tenant_id", "series_id"),
+)
+
+
+coupon_holds = Table(
+    # A quote with ``hold`` reserves one use of a code for its till until ``expires_at``.
+    "coupon_holds", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("code_id", Id, ForeignKey("coupon_codes.id"), nullable=False),
+    Column("terminal_id", Id, ForeignKey("terminals.id"), nullable=False),
+    timestamp("expires_at"),
+    Index(None, "tenant_id", "code_id"),
+)
+
+
+coupon_uses = Table(
+    "coupon_uses", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=False),
+    Column("code_id", Id, ForeignKey("coupon_codes.id"), nullable=False),
+    Column("series_id", Id, ForeignKey("coupon_series.id"), nullable=False),
+    Column("discount_minor", BigInteger, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    timestamp("returned_at", nullable=True),  # a full refund within validity gave the use back
+    UniqueConstraint("tenant_id", "receipt_id", "code_id"),
+)
+
+
+coupon_attempts = Table(
+    # Wrong codes per till, for the rate limit.
+    "coupon_attempts", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("terminal_id", Id, ForeignKey("terminals.id"), nullable=False),
+    timestamp("at"),
+    Index(None, "tenant_id", "terminal_id", "at"),
+)
+
+
+issued_coupons = Table(
+    # A code a promotion issued to the receipt's member at commit (one per receipt,
+    # promotion and series); a full refund voids it while it is unused.
+    "issued_coupons", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=False),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    Column("series_id", Id, ForeignKey("coupon_series.id"), nullable=False),
+    Column("code_id", Id, ForeignKey("coupon_codes.id"), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    timestamp("issued_at"),
+    timestamp("voided_at", nullable=True),
+    UniqueConstraint("tenant_id", "receipt_id", "promotion_id", "series_id"),
+    Index(None, "tenant_id", "member_id"),
+)

@@ -1,0 +1,1 @@
+"""Action rewards: referrals (over several levels), birthdays, profiles, events."""

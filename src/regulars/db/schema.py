@@ -1,0 +1,34 @@
+"""The whole schema: every area's tables registered on the one ``metadata``.
+
+Import ``metadata`` from here (not from :mod:`regulars.db.base`) wherever all the
+tables must be known: Alembic's environment, schema comparisons, the tests that
+empty every table.
+"""
+
+from __future__ import annotations
+
+from regulars.db.base import metadata
+from regulars.db.checkout import tables as checkout
+from regulars.db.ledger import tables as ledger
+from regulars.db.members import tables as members
+from regulars.db.messaging import tables as messaging
+from regulars.db.program import tables as program
+from regulars.db.promotions import tables as promotions
+from regulars.db.rewards import tables as rewards
+from regulars.db.tenancy import tables as tenancy
+from regulars.db.web_sessions import tables as web_sessions
+
+AREAS = (
+    checkout,
+    ledger,
+    members,
+    messaging,
+    program,
+    promotions,
+    rewards,
+    tenancy,
+    web_sessions,
+)
+"""Each area's tables module; importing it registers its tables on ``metadata``."""
+
+__all__ = ["AREAS", "metadata"]

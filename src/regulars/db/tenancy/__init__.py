@@ -1,0 +1,1 @@
+"""Tenancy: businesses, their stores, tills, staff, API keys and settings."""

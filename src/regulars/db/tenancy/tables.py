@@ -1,0 +1,116 @@
+"""Tables of the tenancy area.
+
+Tenancy: businesses, their stores, tills, staff, API keys and settings.
+
+Defined on :data:`regulars.db.base.metadata`; every table carries ``tenant_id``
+and every index leads with it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    text,
+)
+
+from regulars.db.base import Id, metadata, tenant_column, timestamp
+
+tenants = Table(
+    "tenants", metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("locale", String(20), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("phone_region", String(2), nullable=False),
+    timestamp("created_at"),
+)
+
+
+stores = Table(
+    "stores", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("code", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    timestamp("created_at"),
+    UniqueConstraint("tenant_id", "code"),
+)
+
+
+terminals = Table(
+    "terminals", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("store_id", Id, ForeignKey("stores.id"), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    timestamp("created_at"),
+    timestamp("revoked_at", nullable=True),
+    UniqueConstraint("tenant_id", "code"),
+    Index(None, "tenant_id", "store_id"),
+)
+
+
+staff = Table(
+    "staff", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("name", String(200), nullable=False),
+    Column("email", String(254), nullable=True),
+    Column("role", String(20), nullable=False),
+    Column("store_id", Id, ForeignKey("stores.id"), nullable=True),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    timestamp("created_at"),
+    # Web (0008): console password and terminal PIN, both argon2 hashes; the staff member's
+    # own language, overriding the tenant's.
+    Column("password_hash", String(200), nullable=True),
+    Column("pin_hash", String(200), nullable=True),
+    Column("locale", String(20), nullable=True),
+    # Unused since sign-ins are throttled by client and account instead of locking the
+    # account (services.throttle); kept until a migration drops them.
+    Column("sign_in_attempts", Integer, nullable=False, server_default="0"),
+    timestamp("locked_since", nullable=True),
+    UniqueConstraint("tenant_id", "email"),
+    CheckConstraint("role in ('owner', 'marketer', 'analyst', 'cashier')", name="role"),
+)
+
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("kind", String(10), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("label", String(200), nullable=False),
+    Column("terminal_id", Id, ForeignKey("terminals.id"), nullable=True),
+    timestamp("created_at"),
+    timestamp("revoked_at", nullable=True),
+    CheckConstraint("kind in ('owner', 'till')", name="kind"),
+    Index(None, "tenant_id", "terminal_id"),
+)
+
+
+# Staff invitations (0012) -------------------------------------------------------------------
+
+staff_invitations = Table(
+    # A link that lets one staff member set their console password once: single-use, with an
+    # expiry, kept only as the SHA-256 of its 256-bit token.
+    "staff_invitations", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("staff_id", Id, ForeignKey("staff.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    timestamp("created_at"),
+    timestamp("expires_at"),
+    timestamp("used_at", nullable=True),
+    Index(None, "tenant_id", "staff_id"),
+)

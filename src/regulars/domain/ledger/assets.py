@@ -1,0 +1,59 @@
+"""What the ledger counts: assets.
+
+An asset has a kind (points; money in the tenant's currency; units of a product, such as
+litres or cups of a prepaid wallet), the unit its integer amounts are in, and its own system
+accounts per tenant. Every amount is an integer of the asset's unit (points, minor units of
+the currency, thousandths of a litre). Assets never mix: an entry's postings are all of one
+asset, and each (tenant, asset) sums to zero on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from regulars.domain.ledger.ledger import SystemAccount
+
+
+class AssetKind(StrEnum):
+    POINTS = "points"
+    MONEY = "money"
+    UNITS = "units"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Asset:
+    """An asset as the ledger stores it: ``code`` is the value of the accounts' ``asset``
+    column, unique per tenant (``points``, ``money:EUR``, ``units:coffee``)."""
+
+    code: str
+    kind: AssetKind
+    unit: str
+    system_accounts: tuple[SystemAccount, ...] = tuple(SystemAccount)
+
+    def __post_init__(self) -> None:
+        if not self.code or len(self.code) > 20:
+            raise ValueError("an asset code has 1 to 20 characters")
+        if (self.kind is AssetKind.POINTS) != (self.code == "points"):
+            raise ValueError("the points asset, and only it, has the code 'points'")
+
+
+POINTS = Asset(code="points", kind=AssetKind.POINTS, unit="point")
+
+
+def money(currency: str) -> Asset:
+    """Money in ``currency`` (ISO 4217), counted in its minor units."""
+    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+        raise ValueError("a currency is three capital letters")
+    return Asset(code=f"money:{currency}", kind=AssetKind.MONEY, unit=f"{currency} minor")
+
+
+def units(product: str, unit: str) -> Asset:
+    """Units of a product (``units("coffee", "cup")``, ``units("fuel", "millilitre")``)."""
+    if not product or not unit:
+        raise ValueError("units need a product and a unit")
+    return Asset(code=f"units:{product}", kind=AssetKind.UNITS, unit=unit)
+
+
+class MixedAssets(ValueError):
+    """An entry's postings name accounts of another asset (or another tenant)."""

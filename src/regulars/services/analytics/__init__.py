@@ -1,0 +1,1 @@
+"""Figures read from the ledger and the receipts; nothing here writes either."""

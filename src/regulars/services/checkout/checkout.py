@@ -1,0 +1,146 @@
+"""The POS protocol: quote, holds, refund, void and receipt reads.
+
+Each call is one unit of work. The commit lives in :mod:`regulars.services.checkout.commit`
+(idempotency, one-time codes for large spends) and pricing a sale, with the answer both send,
+in :mod:`regulars.services.checkout.pricing`.
+
+Coupons (see :mod:`regulars.services.promotions.coupons`) are screened in a unit of work of their
+own
+before pricing, so that wrong codes stay counted against the till when the request fails; their
+effects apply after promotions and before the program's discount.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from regulars.db.checkout import receipts
+from regulars.db.ledger import ops as ledger_ops
+from regulars.db.ledger.ops import Shortfall
+from regulars.errors import InsufficientPoints, NotFound
+from regulars.services.checkout.idempotency import Outcome, run_once
+from regulars.services.checkout.pricing import Sale, answer, check_spend, price
+from regulars.services.checkout.refunds import refund_receipt
+from regulars.services.checkout.results import (
+    PointsHold,
+    QuoteResult,
+    ReceiptLine,
+    ReceiptRefund,
+    ReceiptView,
+    RefundedLine,
+)
+from regulars.services.promotions import coupons
+from regulars.services.runtime import Runtime
+from regulars.services.tenancy.api_keys import Principal
+from regulars.services.tenancy.tenants import get_tenant
+
+
+def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
+          ) -> QuoteResult:
+    """Price a basket. Writes nothing, unless ``hold`` reserves the points to spend and a use
+    of each coupon (or a coupon code is wrong: that is counted against the till)."""
+    principal.require("till")
+    tenant = get_tenant(rt, principal.tenant_id)
+    if sale.coupons:
+        coupons.screen(rt, principal, sale.coupons)
+    now = rt.now()
+    if not hold or not (sale.points_to_spend or sale.coupons):
+        with rt.db.read() as conn:
+            priced = price(conn, tenant, sale, at=now, now=now,
+                           store_id=principal.store_id, terminal_id=principal.terminal_id)
+            check_spend(sale, priced.member, priced.quote)
+            return QuoteResult(**answer(conn, tenant, priced, now=now))
+    assert principal.terminal_id is not None
+    with rt.db.write() as conn:
+        priced = price(conn, tenant, sale, at=now, now=now,
+                       store_id=principal.store_id, terminal_id=principal.terminal_id)
+        program, member = priced.program, priced.member
+        check_spend(sale, member, priced.quote)
+        expires_at = now + timedelta(seconds=program.hold_ttl_seconds)
+        figures = answer(conn, tenant, priced, now=now)
+        coupon_holds = None
+        if priced.coupons:
+            coupon_holds = coupons.hold(
+                conn, tenant, priced.coupons, member_id=member.id if member else None,
+                terminal_id=principal.terminal_id, now=now, expires_at=expires_at)
+        if not sale.points_to_spend:
+            return QuoteResult(**figures, coupon_holds=coupon_holds)
+        assert member is not None
+        try:
+            hold_id = ledger_ops.hold(
+                conn, tenant.id, member.account_id, sale.points_to_spend,
+                terminal_id=principal.terminal_id, now=now, expires_at=expires_at)
+        except Shortfall as exc:
+            raise InsufficientPoints("those points are no longer free to hold") from exc
+        return QuoteResult(**figures, coupon_holds=coupon_holds,
+                           hold=PointsHold(id=hold_id, points=sale.points_to_spend,
+                                           expires_at=expires_at))
+
+
+def release_hold(rt: Runtime, principal: Principal, hold_id: int) -> None:
+    principal.require("till")
+    with rt.db.write() as conn:
+        if not ledger_ops.release_hold(conn, principal.tenant_id, hold_id, principal.terminal_id):
+            raise NotFound("hold not found")
+
+
+def refund(rt: Runtime, principal: Principal, receipt_id: int,
+           lines: list[tuple[int, int]] | None, *, key: str, payload: dict[str, Any],
+           void: bool = False) -> Outcome:
+    """Refund some lines (``(line_no, quantity_milli)``) or, with ``None``, all that is left;
+    ``void`` cancels the whole receipt within the program's void window. See
+    :func:`regulars.services.checkout.refunds.refund_receipt` for the failure modes."""
+    principal.require("till")
+    assert principal.terminal_id is not None
+    now = rt.now()
+    # The ledger's entry keys name the till too: two tills refunding one receipt with the
+    # same Idempotency-Key are two refunds.
+    entry_key = f"t{principal.terminal_id}:{key}"
+    with rt.db.write() as conn:
+        return run_once(conn, tenant_id=principal.tenant_id, scope="void" if void else "refund",
+                        terminal_id=principal.terminal_id, key=key, payload=payload, now=now,
+                        work=lambda: refund_receipt(conn, principal, receipt_id, lines,
+                                                    key=entry_key, now=now, void=void))
+
+
+def receipt(rt: Runtime, principal: Principal, receipt_id: int) -> ReceiptView:
+    with rt.db.read() as conn:
+        row = receipts.get_receipt(conn, principal.tenant_id, receipt_id)
+        if row is None:
+            raise NotFound("receipt not found")
+        return receipt_view(conn, principal.tenant_id, row)
+
+
+def receipt_by_number(rt: Runtime, principal: Principal, receipt_no: str) -> ReceiptView:
+    principal.require("till")
+    assert principal.terminal_id is not None
+    with rt.db.read() as conn:
+        row = receipts.receipt_by_number(conn, principal.tenant_id, principal.terminal_id,
+                                         receipt_no)
+        if row is None:
+            raise NotFound("receipt not found")
+        return receipt_view(conn, principal.tenant_id, row)
+
+
+def receipt_view(conn: Connection, tenant_id: int, row: dict[str, Any]) -> ReceiptView:
+    """A receipt with its lines and refunds, as the API shows it."""
+    return ReceiptView(
+        id=row["id"], receipt_id=row["receipt_no"], terminal_id=row["terminal_id"],
+        store_id=row["store_id"], member_id=row["member_id"], status=row["status"],
+        program_version=row["program_version"], gross_minor=row["gross_minor"],
+        discount_minor=row["discount_minor"], points_spent=row["points_spent"],
+        points_discount_minor=row["points_discount_minor"], paid_minor=row["paid_minor"],
+        points_earned=row["points_earned"], refunded_paid_minor=row["refunded_paid_minor"],
+        occurred_at=row["occurred_at"],
+        lines=tuple(ReceiptLine(**{k: v for k, v in ln.items()
+                                   if k not in ("id", "tenant_id", "receipt_id")})
+                    for ln in receipts.lines_of(conn, tenant_id, row["id"])),
+        refunds=tuple(ReceiptRefund(
+            id=r["id"], kind=r["kind"], paid_minor=r["paid_minor"],
+            points_reversed=r["points_reversed"], points_returned=r["points_returned"],
+            debt_points=r["debt_points"],
+            lines=tuple(RefundedLine(**ln) for ln in r["lines"]), occurred_at=r["occurred_at"])
+            for r in receipts.refunds_of(conn, tenant_id, row["id"])))

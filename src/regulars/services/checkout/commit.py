@@ -1,0 +1,358 @@
+"""The POS protocol's commit: a paid receipt posted once, and the one-time code that
+confirms a large spend.
+
+:func:`commit` is idempotent twice over: by the ``Idempotency-Key`` (same key and body → the
+first answer; same key, other body → :class:`IdempotencyMismatch`) and by the till's receipt
+id (the same receipt sent again with another key and the same basket → the first answer;
+another basket → :class:`ReceiptConflict`).
+
+Spending more than the program's ``otp_above_points`` on one receipt needs a one-time code
+sent to the member's phone (:func:`send_spend_code`): the commit checks it in a transaction of
+its own (so wrong attempts stay counted) and uses it inside its own (so a failed commit leaves
+it unused); a replay of a commit already answered needs no code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, NoReturn
+
+from sqlalchemy import Connection
+
+from regulars.db.checkout import idempotency_keys, receipts
+from regulars.db.checkout import till_reads as commit_reads
+from regulars.db.engine import UniqueViolation
+from regulars.db.ledger import ops as ledger_ops
+from regulars.db.ledger.ops import EntryContext, Shortfall
+from regulars.db.members.members import MemberRow
+from regulars.db.tenancy import tenancy
+from regulars.domain.checkout.quote import Quote
+from regulars.domain.program.program import Program
+from regulars.errors import (
+    CodeRefused,
+    IdempotencyMismatch,
+    InsufficientPoints,
+    InvalidInput,
+    NotFound,
+    ReceiptConflict,
+)
+from regulars.services.checkout.idempotency import Outcome, request_hash
+from regulars.services.checkout.pricing import (
+    Priced,
+    Sale,
+    answer,
+    check_spend,
+    price,
+    spend_needs_code,
+)
+from regulars.services.checkout.results import CodeSent, CommitResult, IssuedCoupon, ReceiptStamp
+from regulars.services.members import members
+from regulars.services.members.members import MemberRef
+from regulars.services.messaging import otp
+from regulars.services.program import levels, programs
+from regulars.services.promotions import budgets, coupon_issue, coupons, promotions
+from regulars.services.results import to_json
+from regulars.services.runtime import Runtime
+from regulars.services.tenancy.api_keys import Principal
+from regulars.services.tenancy.tenants import get_tenant
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_OFFLINE_AGE = timedelta(days=30)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommitRequest:
+    sale: Sale
+    receipt_id: str
+    occurred_at: datetime | None = None
+    hold_id: int | None = None
+    staff_id: int | None = None
+    otp_code: str | None = None
+
+
+def send_spend_code(rt: Runtime, principal: Principal, ref: MemberRef) -> CodeSent:
+    """Text the member a one-time code that confirms a spend above the program's threshold.
+    Raises :class:`NotFound` (no such member, or no phone) and :class:`TooManyAttempts`
+    (too many codes for this number or from this till)."""
+    principal.require("till")
+    phone = otp.send_code(rt, principal.tenant_id, ref, purpose="spend",
+                          terminal_id=principal.terminal_id)
+    return CodeSent(phone_ending=phone[-4:],
+                    expires_in_seconds=int(otp.LIFETIME.total_seconds()))
+
+
+def _verify_spend_code(rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
+                       req: CommitRequest, *, key: str) -> int | None:
+    """The id of the verified one-time code this commit sends, or None when it sends none or
+    needs none (no spend above the threshold, or a replay of a commit already sent). Raises
+    :class:`CodeRefused` on ``otp_code`` when the code is wrong or expired.
+
+    Without a code nothing is read here: the commit's own transaction refuses a spend that
+    needs one (:func:`_require_code`), after a replay has been answered, so a commit without
+    a code costs no unit of work of its own."""
+    sale = req.sale
+    if not sale.points_to_spend or sale.member is None or not (req.otp_code or "").strip():
+        return None
+    assert principal.terminal_id is not None
+    with rt.db.read() as conn:
+        _, program = programs.load_current(conn, tenant.id)
+        if not spend_needs_code(program, sale.points_to_spend):
+            return None
+        if commit_reads.commit_seen(conn, tenant.id, key=key,
+                                    terminal_id=principal.terminal_id,
+                                    receipt_no=req.receipt_id):
+            return None
+        member = members.require(conn, tenant.id, tenant.phone_region, sale.member)
+    if member.phone is None:
+        _require_code(program, member)
+    try:
+        return otp.verify(rt, tenant.id, member.phone, req.otp_code or "", purpose="spend")
+    except CodeRefused as exc:
+        raise CodeRefused(exc.template, field="otp_code", params=exc.params) from exc
+
+
+def _require_code(program: Program, member: MemberRow | None) -> NoReturn:
+    """Refuse a spend above the program's threshold sent without a one-time code."""
+    if member is not None and member.phone is None:
+        raise CodeRefused("this member has no phone number to send a code to",
+                          field="otp_code")
+    raise CodeRefused("spending more than %(points)s points needs the one-time code sent "
+                      "to the member's phone", field="otp_code",
+                      params={"points": program.otp_above_points})
+
+
+def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
+           payload: dict[str, Any]) -> Outcome:
+    """Post a paid receipt: spend and earn entries, the receipt and its lines, once.
+
+    Raises :class:`IdempotencyMismatch`, :class:`ReceiptConflict`,
+    :class:`RedemptionRefused` (a spend above the limit), :class:`InsufficientPoints` (the
+    balance went away under a concurrent spend), :class:`InvalidInput` (a timestamp in the
+    future or too old), :class:`NotFound` (unknown member).
+    """
+    principal.require("till")
+    assert principal.terminal_id is not None and principal.store_id is not None
+    digest = request_hash(payload)
+    tenant = get_tenant(rt, principal.tenant_id)
+    if req.sale.coupons:
+        coupons.screen(rt, principal, req.sale.coupons)
+    code_id = _verify_spend_code(rt, principal, tenant, req, key=key)
+    now = rt.now()
+    try:
+        with rt.db.write() as conn:
+            claim, earlier = idempotency_keys.claim_commit(
+                conn, tenant_id=tenant.id, key=key, request_hash=digest, now=now,
+                terminal_id=principal.terminal_id, receipt_no=req.receipt_id)
+            if not claim.fresh:
+                return _replayed(claim.request_hash, claim.response, digest)
+            if earlier is not None:
+                outcome = _replayed(earlier.request_hash, earlier.response, digest,
+                                    receipt=True)
+                idempotency_keys.store_response(conn, tenant_id=tenant.id, scope="commit",
+                                                terminal_id=principal.terminal_id, key=key,
+                                                response=outcome.body)
+                return outcome
+            # Only a new receipt is held to the time limits: a replay answers as the first
+            # call did, however old its occurred_at has grown since.
+            at = _occurred_at(req.occurred_at, now)
+            result = _commit(conn, principal, tenant, req, digest=digest, now=now, at=at,
+                             code_id=code_id)
+            body = to_json(result)
+            idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
+                                             terminal_id=principal.terminal_id, key=key,
+                                             receipt_id=result.receipt.id, response=body)
+            return Outcome(body)
+    except UniqueViolation:
+        # A concurrent request with the same receipt id won the race: answer as it did.
+        with rt.db.read() as conn:
+            winner = receipts.receipt_by_number(conn, tenant.id, principal.terminal_id,
+                                                req.receipt_id)
+        if winner is None:
+            raise
+        return _replayed(winner["request_hash"], winner["response"], digest, receipt=True)
+
+
+def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
+            req: CommitRequest, *, digest: str, now: datetime, at: datetime,
+            code_id: int | None = None) -> CommitResult:
+    """A new receipt, step by step as the protocol goes: use the one-time code, capture the
+    hold, price within the promotion budgets, store the receipt, post the points, answer."""
+    if code_id is not None:
+        # First, so that of two commits racing with one code the second waits here and fails.
+        _use_code(conn, tenant.id, code_id, now)
+    held = _capture_hold(conn, tenant, req, now)
+    day = budgets.local_day(tenant, at)
+    priced = _price_within_budgets(conn, principal, tenant, req.sale, at=at, now=now,
+                                   day=day, held=held)
+    if code_id is None and spend_needs_code(priced.program, req.sale.points_to_spend):
+        _require_code(priced.program, priced.member)
+    receipt_id, issued = _store_receipt(conn, principal, tenant, req, priced, digest=digest,
+                                        now=now, at=at, day=day)
+    entry_ids = _post_points(conn, principal, tenant, req, priced, receipt_id, held=held,
+                             now=now, at=at)
+    return _commit_body(conn, tenant, req, priced, receipt_id, entry_ids, issued, now=now,
+                        at=at)
+
+
+def _use_code(conn: Connection, tenant_id: int, code_id: int, now: datetime) -> None:
+    try:
+        otp.use(conn, tenant_id, code_id, now)
+    except CodeRefused as exc:
+        raise CodeRefused(exc.template, field="otp_code", params=exc.params) from exc
+
+
+def _capture_hold(conn: Connection, tenant: tenancy.TenantRow, req: CommitRequest,
+                  now: datetime) -> int:
+    """The points of the hold this commit names, now captured (0: no hold, or it lapsed or
+    was released, and the spend then needs free points). Raises :class:`InvalidInput` for a
+    hold without a member and :class:`NotFound` for another member's or tenant's hold."""
+    if req.hold_id is None:
+        return 0
+    sale = req.sale
+    member_row = (members.require(conn, tenant.id, tenant.phone_region, sale.member)
+                  if sale.member else None)
+    if member_row is None:
+        raise InvalidInput("a hold belongs to a member", field="hold_id")
+    if ledger_ops.hold_account(conn, tenant.id, req.hold_id) != member_row.account_id:
+        raise NotFound("hold not found", field="hold_id")
+    return ledger_ops.capture_hold(conn, tenant.id, req.hold_id, member_row.account_id, now)
+
+
+def _price_within_budgets(conn: Connection, principal: Principal,
+                          tenant: tenancy.TenantRow, sale: Sale, *, at: datetime,
+                          now: datetime, day: date, held: int) -> Priced:
+    """Price the receipt and count its promotion budgets in this transaction. A promotion a
+    concurrent commit exhausted since it was read is left out and the receipt priced again
+    (the till gets a correct receipt, not a refusal); each round leaves out one more, so this
+    ends. Raises :class:`RedemptionRefused` for a spend above the limit."""
+    assert principal.terminal_id is not None and principal.store_id is not None
+    excluded: frozenset[int] = frozenset()
+    while True:
+        priced = price(conn, tenant, sale, at=at, now=now, store_id=principal.store_id,
+                       terminal_id=principal.terminal_id, extra_spendable=held,
+                       excluded=excluded)
+        check_spend(sale, priced.member, priced.quote)
+        if not priced.quote.promotions:
+            return priced
+        assert priced.offers is not None
+        failed = budgets.charge(
+            conn, tenant.id, priced.quote,
+            {c.promotion.id: c.promotion for c in priced.offers.candidates},
+            member_id=priced.member.id if priced.member else None, day=day,
+            point_value_minor=priced.program.point_value_minor, spread=principal.terminal_id)
+        if failed is None:
+            return priced
+        excluded |= {failed}
+
+
+def _store_receipt(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
+                   req: CommitRequest, priced: Priced, *, digest: str, now: datetime,
+                   at: datetime, day: date) -> tuple[int, tuple[IssuedCoupon, ...]]:
+    """The receipt with its lines, promotions, coupon uses and base budget; its id and the
+    coupons it issued."""
+    assert principal.terminal_id is not None and principal.store_id is not None
+    member, q = priced.member, priced.quote
+    member_id = member.id if member else None
+    receipt_id = receipts.insert_receipt_with_lines(
+        conn, _receipt_lines(req.sale, q),
+        tenant_id=tenant.id, terminal_id=principal.terminal_id,
+        store_id=principal.store_id, staff_id=req.staff_id, receipt_no=req.receipt_id,
+        member_id=member_id, status="committed", program_version=priced.version,
+        gross_minor=q.gross_minor, discount_minor=q.discount_minor,
+        points_spent=q.points_spent, points_discount_minor=q.points_discount_minor,
+        paid_minor=q.paid_minor, points_earned=q.points_earned, request_hash=digest,
+        response={}, occurred_at=at, recorded_at=now, day=day)
+    promotions.record(conn, tenant.id, receipt_id, q, day=day, member_id=member_id,
+                      offers=priced.offers, at=at,
+                      point_value_minor=priced.program.point_value_minor)
+    coupons.use(conn, tenant.id, receipt_id, q, terminal_id=principal.terminal_id, now=now)
+    issued = coupon_issue.issue(conn, tenant, receipt_id, q, member_id=member_id, now=now)
+    if member is not None:
+        budgets.charge_base(conn, tenant.id, receipt_id, q, day=day,
+                            point_value_minor=priced.program.point_value_minor)
+    return receipt_id, issued
+
+
+def _receipt_lines(sale: Sale, q: Quote) -> list[dict[str, Any]]:
+    return [
+        {"line_no": ln.line_no, "sku": ln.sku, "name": line.name, "category": ln.category,
+         "quantity_milli": ln.quantity_milli, "unit_price_minor": line.unit_price_minor,
+         "gross_minor": ln.gross_minor,
+         "discount_minor": (ln.till_discount_minor + ln.program_discount_minor
+                            + ln.promotion_discount_minor + ln.coupon_discount_minor),
+         "points_spent": ln.points_spent, "paid_minor": ln.paid_minor,
+         "points_earned": ln.points_earned}
+        for ln, line in zip(q.lines, sale.lines, strict=True)]
+
+
+def _post_points(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
+                 req: CommitRequest, priced: Priced, receipt_id: int, *, held: int,
+                 now: datetime, at: datetime) -> dict[str, int]:
+    """The spend and earn entries of the receipt through the ledger (none without a member),
+    and the member's level floor. Raises :class:`InsufficientPoints` when the points went
+    away under a concurrent spend."""
+    member, q, program = priced.member, priced.quote, priced.program
+    if member is None:
+        return {}
+    ctx = EntryContext(tenant_id=tenant.id, member_id=member.id, receipt_id=receipt_id,
+                       terminal_id=principal.terminal_id, store_id=principal.store_id,
+                       staff_id=req.staff_id, program_version=priced.version, occurred_at=at,
+                       recorded_at=now)
+    memo: dict[str, Any] = {"why": [{"code": e.code, "params": dict(e.params)}
+                                    for e in q.explanations]}
+    if q.promotions:
+        memo["promotions"] = promotions.applied_view(q)
+    entry_ids: dict[str, int] = {}
+    try:
+        spent = ledger_ops.spend(conn, ctx, key=f"receipt:{receipt_id}:spend",
+                                 account_id=member.account_id, amount=q.points_spent,
+                                 now=now, held=held, memo=memo)
+    except Shortfall as exc:
+        raise InsufficientPoints("the member no longer has these points",
+                                 field="points_to_spend") from exc
+    if spent is not None:
+        entry_ids["spend"] = spent
+    if q.points_earned:
+        available_at, expires_at = program.lot_dates(at)
+        entry_ids["earn"] = ledger_ops.earn(
+            conn, ctx, key=f"receipt:{receipt_id}:earn", account_id=member.account_id,
+            amount=q.points_earned, available_at=available_at, expires_at=expires_at,
+            memo=memo)
+    levels.raise_floor(conn, tenant, program, member, now)
+    return entry_ids
+
+
+def _commit_body(conn: Connection, tenant: tenancy.TenantRow, req: CommitRequest,
+                 priced: Priced, receipt_id: int, entry_ids: dict[str, int],
+                 issued: tuple[IssuedCoupon, ...], *, now: datetime, at: datetime) -> CommitResult:
+    """The commit's answer (what a replay of it returns)."""
+    return CommitResult(
+        **answer(conn, tenant, priced, now=now, after=True),
+        receipt=ReceiptStamp(id=receipt_id, receipt_id=req.receipt_id, status="committed",
+                             occurred_at=at, recorded_at=now),
+        entries=entry_ids, issued_coupons=issued)
+
+
+def _replayed(stored_hash: str | None, response: Any, digest: str, *,
+              receipt: bool = False) -> Outcome:
+    if stored_hash != digest:
+        if receipt:
+            raise ReceiptConflict("this receipt id was committed with a different basket",
+                                  field="receipt_id")
+        raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
+    if not isinstance(response, dict):
+        raise IdempotencyMismatch("the first request with this key did not finish")
+    return Outcome(response, replayed=True)
+
+
+def _occurred_at(value: datetime | None, now: datetime) -> datetime:
+    if value is None:
+        return now
+    if value.tzinfo is None:
+        raise InvalidInput("occurred_at needs a UTC offset", field="occurred_at")
+    if value - now > MAX_CLOCK_SKEW:
+        raise InvalidInput("occurred_at lies in the future", field="occurred_at")
+    if now - value > MAX_OFFLINE_AGE:
+        raise InvalidInput("occurred_at is older than 30 days", field="occurred_at")
+    return value

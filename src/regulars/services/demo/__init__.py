@@ -1,0 +1,1 @@
+"""The demo business, built only through the real services."""

@@ -1,0 +1,158 @@
+"""Ledger upkeep: expiring due lots, reconciliation, receipt listings for the console."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from threading import Lock
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from regulars.db.checkout import receipts
+from regulars.db.ledger import ops as ledger_ops
+from regulars.db.tenancy import tenancy
+from regulars.errors import InvalidInput, NotFound, Unavailable
+from regulars.services.checkout.checkout import receipt_view
+from regulars.services.checkout.results import ReceiptView
+from regulars.services.runtime import Runtime
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ExpiryReport:
+    lots: int
+    points: int
+    entries: int
+
+
+def count_due(rt: Runtime) -> int:
+    with rt.db.read() as conn:
+        return ledger_ops.count_due_lots(conn, rt.now())
+
+
+def expire(rt: Runtime, *, batch_size: int = 2000, workers: int = 1,
+           progress: Progress | None = None) -> ExpiryReport:
+    """Expire every lot due at the clock's ``now``: one ``expire`` entry per member account
+    and run, for all of its due lots together; the lots set to zero, the balance reduced in
+    the same transaction.
+
+    The accounts holding due lots are split up front into batches of ``batch_size``
+    neighbouring accounts (one read, no locks), one transaction each. With ``workers`` > 1
+    (PostgreSQL; SQLite runs one) that many connections take the next batch as they come
+    free, so batches are disjoint and each locks its accounts in id order. A batch that fails
+    rolls back whole and the run stops with its error; what earlier batches committed stays,
+    and the next run picks up the rest (nothing is written twice: a committed batch left none
+    of its lots due, and entry keys are unique per lot and state). Running it again at the
+    same moment finds nothing due and writes nothing. Lots that fall due behind a batch while
+    the run goes on (a refund refilling an account already passed) wait for the next run.
+    """
+    now = rt.now()
+    with rt.db.read() as conn:
+        tenant_ids = [t.id for t in tenancy.list_tenants(conn)
+                      if ledger_ops.any_due(conn, t.id, now)]
+    totals = _Totals(progress)
+    for tenant_id in tenant_ids:
+        with rt.db.read() as conn:
+            bounds = ledger_ops.expiry_batches(conn, tenant_id, now, batch_size)
+        batches = _Batches(bounds)
+        if workers <= 1 or rt.db.dialect != "postgresql":
+            _work(rt, tenant_id, now, batches, totals)
+            continue
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for done in [pool.submit(_work, rt, tenant_id, now, batches, totals)
+                         for _ in range(workers)]:
+                done.result()
+    return ExpiryReport(lots=totals.lots, points=totals.points, entries=totals.entries)
+
+
+class _Batches:
+    """Account-id ranges (after, up to) handed out once each, in id order, to one worker or
+    several."""
+
+    def __init__(self, bounds: list[int]) -> None:
+        ends = [*bounds, ledger_ops.LAST_ACCOUNT]
+        self._ranges = list(zip([0, *bounds], ends, strict=True))[::-1]
+        self._lock = Lock()
+
+    def stop(self) -> None:
+        """Hand out no more batches (a worker failed: the others finish the batch they hold)."""
+        with self._lock:
+            self._ranges.clear()
+
+    def next(self) -> tuple[int, int] | None:
+        with self._lock:
+            return self._ranges.pop() if self._ranges else None
+
+
+class _Totals:
+    def __init__(self, progress: Progress | None) -> None:
+        self.lots = self.points = self.entries = 0
+        self._progress = progress
+        self._lock = Lock()
+
+    def add(self, lots: int, points: int, entries: int) -> None:
+        with self._lock:
+            self.lots += lots
+            self.points += points
+            self.entries += entries
+            if self._progress:
+                self._progress(lots)
+
+
+# A batch the database gave up on for a transient reason (chosen as a deadlock victim by a
+# writer that locks accounts out of order, a lost connection) wrote nothing: it runs again.
+_BATCH_ATTEMPTS = 3
+
+
+def _work(rt: Runtime, tenant_id: int, now: datetime, batches: _Batches,
+          totals: _Totals) -> None:
+    """Expire batches until none is left, one transaction each."""
+    try:
+        while batch := batches.next():
+            for attempt in range(1, _BATCH_ATTEMPTS + 1):
+                try:
+                    with rt.db.write() as conn:
+                        after, upto = batch
+                        done = ledger_ops.expire(conn, tenant_id, after=after, upto=upto,
+                                                 now=now)
+                    break
+                except Unavailable:
+                    if attempt == _BATCH_ATTEMPTS:
+                        raise
+            totals.add(*done)
+    except BaseException:
+        batches.stop()
+        raise
+
+
+def check(rt: Runtime, tenant_id: int | None = None) -> list[dict[str, Any]]:
+    """Every disagreement between cached balances, postings and open lots, and between the
+    qualifying spend per member and day and the receipts it sums (empty: none)."""
+    with rt.db.read() as conn:
+        problems = ledger_ops.reconcile(conn, tenant_id)
+        for tenant in tenancy.list_tenants(conn):
+            if tenant_id is None or tenant.id == tenant_id:
+                problems += receipts.spend_day_problems(conn, tenant.id,
+                                                        ZoneInfo(tenant.timezone))
+        return problems
+
+
+def receipts_list(rt: Runtime, tenant_id: int, *, member_id: int | None, limit: int,
+                  before_id: int | None) -> list[dict[str, Any]]:
+    if not 1 <= limit <= 500:
+        raise InvalidInput("limit must lie between 1 and 500", field="limit")
+    with rt.db.read() as conn:
+        rows = receipts.list_receipts(conn, tenant_id, member_id=member_id, limit=limit,
+                                      before_id=before_id)
+    return [{**r, "occurred_at": r["occurred_at"].isoformat()} for r in rows]
+
+
+def receipt(rt: Runtime, tenant_id: int, receipt_id: int) -> ReceiptView:
+    with rt.db.read() as conn:
+        row = receipts.get_receipt(conn, tenant_id, receipt_id)
+        if row is None:
+            raise NotFound("receipt not found")
+        return receipt_view(conn, tenant_id, row)

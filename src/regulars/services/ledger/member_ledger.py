@@ -1,0 +1,142 @@
+"""A member's points by hand and on record: manual adjustments and merges, each one keyed
+ledger entry, and the member's entry history and open lots.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from regulars.db.checkout import receipts
+from regulars.db.ledger import ops as ledger_ops
+from regulars.db.ledger import spendable as ledger_spendable
+from regulars.db.ledger.ops import EntryContext, Shortfall
+from regulars.db.members import members
+from regulars.errors import Conflict, InsufficientPoints, InvalidInput, NotFound
+from regulars.services.checkout import idempotency
+from regulars.services.members.members import HistoryEntry, MemberView, view
+from regulars.services.program import programs
+from regulars.services.runtime import Runtime
+from regulars.services.tenancy.tenants import get_tenant
+
+
+def adjust(rt: Runtime, tenant_id: int, member_id: int, *, points: int, reason: str,
+           key: str, staff_id: int | None = None) -> dict[str, Any]:
+    """Add (``points`` > 0) or take away (< 0) points by hand, with a required reason.
+
+    Idempotent by ``key``: a repeat returns the first answer, the key with other values
+    raises :class:`IdempotencyMismatch`. Raises :class:`InsufficientPoints` when taking more
+    than the member holds, :class:`InvalidInput` for zero points or an empty reason.
+    """
+    if points == 0:
+        raise InvalidInput("points must not be zero", field="points")
+    if not reason.strip():
+        raise InvalidInput("a reason is required", field="reason")
+    now = rt.now()
+    payload = {"member_id": member_id, "points": points, "reason": reason.strip()}
+    with rt.db.write() as conn:
+        return idempotency.once(conn, tenant_id=tenant_id, scope="adjust", key=key,
+                                payload=payload, now=now,
+                                work=lambda: _adjust(conn, rt, tenant_id, member_id,
+                                                     points=points, reason=reason.strip(),
+                                                     key=key, staff_id=staff_id))
+
+
+def _adjust(conn: Any, rt: Runtime, tenant_id: int, member_id: int, *, points: int,
+            reason: str, key: str, staff_id: int | None) -> MemberView:
+    now = rt.now()
+    row = members.get_member(conn, tenant_id, member_id)
+    if row is None or row.status != "active":
+        raise NotFound("member not found")
+    version, program = programs.load_current(conn, tenant_id)
+    ctx = EntryContext(tenant_id=tenant_id, member_id=member_id, staff_id=staff_id,
+                       program_version=version, occurred_at=now, recorded_at=now)
+    try:
+        ledger_ops.adjust(
+            conn, ctx, key=f"adjust:{key}", account_id=row.account_id, amount=points, now=now,
+            expires_at=program.lot_dates(now)[1],
+            memo={"reason": reason,
+                  "why": [{"code": "adjust", "params": {"points": points, "reason": reason}}]})
+    except Shortfall as exc:
+        raise InsufficientPoints("the member holds fewer points than that",
+                                 field="points") from exc
+    return view(conn, tenant_id, member_id, rt)
+
+
+def merge(rt: Runtime, tenant_id: int, *, source_id: int, target_id: int,
+          key: str) -> dict[str, Any]:
+    """Merge ``source`` into ``target``: identifiers, receipts, open lots (with their expiry),
+    debt and the balance move to the target through one ``merge`` entry; the source remains
+    as a tombstone that resolves to the target. Idempotent by ``key``."""
+    if source_id == target_id:
+        raise InvalidInput("a member cannot be merged into itself", field="source_id")
+    now = rt.now()
+    payload = {"source_id": source_id, "target_id": target_id}
+    with rt.db.write() as conn:
+        return idempotency.once(conn, tenant_id=tenant_id, scope="merge", key=key,
+                                payload=payload, now=now,
+                                work=lambda: _merge(conn, rt, tenant_id, source_id, target_id,
+                                                    key=key, now=now))
+
+
+def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: int, *,
+           key: str, now: datetime) -> MemberView:
+    source = members.get_member(conn, tenant_id, source_id)
+    target = members.get_member(conn, tenant_id, target_id)
+    if source is None or target is None:
+        raise NotFound("member not found")
+    if source.status != "active" or target.status != "active":
+        raise Conflict("only active members can be merged")
+    # Receipts and their spend first: a commit or refund writes spend before the account row.
+    receipts.move_receipts(conn, tenant_id, source_id, target_id)
+    ledger_ops.transfer(
+        conn, EntryContext(tenant_id=tenant_id, member_id=target_id, occurred_at=now,
+                           recorded_at=now),
+        key=f"merge:{key}", source_account_id=source.account_id,
+        target_account_id=target.account_id,
+        memo=lambda moved: {"source_id": source_id, "why": [
+            {"code": "merge", "params": {"points": moved, "source_id": source_id}}]})
+    members.move_identifiers(conn, tenant_id, source_id, target_id)
+    members.update_member(conn, tenant_id, source_id, status="merged",
+                          merged_into_id=target_id, phone=None)
+    if target.phone is None and source.phone is not None:
+        members.update_member(conn, tenant_id, target_id, phone=source.phone)
+    return view(conn, tenant_id, target_id, rt)
+
+
+def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
+            before_id: int | None = None, locale: str | None = None) -> list[HistoryEntry]:
+    """The member's ledger entries, newest first, each with the reasons in words (in
+    ``locale``, the tenant's by default)."""
+    from regulars.text.wording import render_code
+
+    if not 1 <= limit <= 500:
+        raise InvalidInput("limit must lie between 1 and 500", field="limit")
+    tenant = get_tenant(rt, tenant_id)
+    with rt.db.read() as conn:
+        if members.get_member(conn, tenant_id, member_id) is None:
+            raise NotFound("member not found")
+        rows = members.history(conn, tenant_id, member_id, limit=limit, before_id=before_id)
+    return [HistoryEntry(
+        id=r["id"], code=r["code"], points=r["points"], receipt_id=r["receipt_id"],
+        store_id=r["store_id"], terminal_id=r["terminal_id"],
+        program_version=r["program_version"], occurred_at=r["occurred_at"],
+        recorded_at=r["recorded_at"],
+        explanations=tuple(render_code(w["code"], w.get("params", {}),
+                                       locale=locale or tenant.locale, currency=tenant.currency)
+                           for w in r["memo"].get("why", [])),
+    ) for r in rows]
+
+
+def lots(rt: Runtime, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
+    """Open lots, soonest to expire first: how many points, spendable from, expiring when."""
+    with rt.db.read() as conn:
+        row = members.get_member(conn, tenant_id, member_id)
+        if row is None:
+            raise NotFound("member not found")
+        found = ledger_spendable.open_lots(conn, tenant_id, row.account_id)
+    found.sort(key=lambda lot: (lot.expires_at is None, lot.expires_at or lot.available_at))
+    return [{"id": lot.id, "points": lot.remaining,
+             "available_at": lot.available_at.isoformat(),
+             "expires_at": lot.expires_at.isoformat() if lot.expires_at else None}
+            for lot in found]

@@ -1,0 +1,1 @@
+"""Members: identification, registration, profiles and what members see."""

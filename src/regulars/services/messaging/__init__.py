@@ -1,0 +1,1 @@
+"""Messages to members' phones and the one-time codes sent through them."""

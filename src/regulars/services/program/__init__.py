@@ -1,0 +1,1 @@
+"""The base program: versions, levels and qualifying spend, the terms in words."""

@@ -1,0 +1,382 @@
+"""Promotion budgets, per-member caps and use limits, and the tenant's loyalty budget split.
+
+At pricing (:func:`allowances`, :func:`pool`) what is left is read inside the pricing
+transaction and handed to the engine, which leaves out a promotion that does not fit. At commit
+(:func:`charge`) every applied promotion is counted by conditional updates in the commit's own
+transaction; when one fails (a concurrent commit used the budget since it was read), what this
+attempt counted is given back and the caller re-prices without that promotion in the same
+transaction, so the till gets a correct receipt rather than a refusal. Refunds give back each
+promotion's spend line by line in proportion (:func:`give_back`), cumulatively exact.
+
+Uses are not given back by refunds: the member did use the promotion. The mass bucket counts
+each promotion's discount plus its points at the program's point value, in the local month the
+receipt occurred in; the base bucket counts base-scheme points the same way and only reports.
+Promotions targeted at a segment count in the targeted bucket instead of the mass bucket, the
+same way and enforced the same way; each receipt_promotions row remembers its bucket, so a
+refund gives back to the bucket that was charged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from regulars.db.promotions import budget_slots as slots
+from regulars.db.promotions import budgets as store
+from regulars.db.promotions import promotions as promotion_store
+from regulars.db.tenancy import tenancy
+from regulars.domain.checkout.quote import Quote
+from regulars.domain.money import prorate
+from regulars.domain.promotions.budgets import (
+    NOTHING,
+    UNLIMITED,
+    Allowance,
+    Bucket,
+    Spent,
+    Split,
+    Uses,
+    allowance_for,
+    period_start,
+)
+from regulars.domain.promotions.promotions import Promotion
+from regulars.errors import InvalidInput, NotFound
+from regulars.services.runtime import Runtime
+
+
+def local_day(tenant: tenancy.TenantRow, at: datetime) -> date:
+    return at.astimezone(ZoneInfo(tenant.timezone)).date()
+
+
+def _periods(promotion: Promotion, day: date) -> list[tuple[str, date]]:
+    limits = promotion.limits
+    found = []
+    if limits.uses_per_day is not None:
+        found.append(("day", day))
+    if limits.uses_per_period is not None:
+        found.append((limits.period.value, period_start(day, limits.period)))
+    return found
+
+
+# Pricing ---------------------------------------------------------------------------------------
+
+def allowances(conn: Connection, tenant_id: int, promotions: list[Promotion], *,
+               member_id: int | None, day: date,
+               excluded: frozenset[int] = frozenset()) -> dict[int, Allowance]:
+    """What each promotion may still give on this receipt (read, not locked)."""
+    found = {p.id: NOTHING if p.id in excluded else UNLIMITED for p in promotions}
+    budgeted = [p for p in promotions if p.id not in excluded and (
+        p.limits.budget_minor is not None or p.limits.budget_points is not None
+        or p.limits.per_member)]
+    if not budgeted:
+        return found
+    ids = [p.id for p in budgeted]
+    spent_by = _spent(conn, tenant_id, [p for p in budgeted if p.limits.budget_minor is not None
+                                        or p.limits.budget_points is not None])
+    mine: dict[int, tuple[int, int]] = {}
+    uses: dict[tuple[int, str], int] = {}
+    if member_id is not None and any(p.limits.per_member for p in budgeted):
+        mine = store.member_spent(conn, tenant_id, member_id, ids)
+        periods = {pair for p in budgeted for pair in _periods(p, day)}
+        if periods:
+            uses = store.member_uses(conn, tenant_id, member_id, ids, periods)
+    for p in budgeted:
+        spent = spent_by.get(p.id, Spent())
+        member_spent = member_uses = None
+        if member_id is not None:
+            minor, points = mine.get(p.id, (0, 0))
+            member_spent = Spent(discount_minor=minor, points=points)
+            member_uses = Uses(today=uses.get((p.id, "day"), 0),
+                               period=uses.get((p.id, p.limits.period.value), 0))
+        found[p.id] = allowance_for(p.limits, spent=spent, member_spent=member_spent,
+                                    uses=member_uses)
+    return found
+
+
+def _spent(conn: Connection, tenant_id: int, capped: list[Promotion]) -> dict[int, Spent]:
+    """What the capped promotions gave, as their slots tell it, or summed from the receipts
+    for one without slots."""
+    ids = [p.id for p in capped]
+    found = store.spent_by_slots(conn, tenant_id, ids)
+    missing = [pid for pid in ids if pid not in found]
+    if missing:
+        found |= store.promotion_spent(conn, tenant_id, missing)
+    return {pid: Spent(discount_minor=minor, points=points)
+            for pid, (minor, points) in found.items()}
+
+
+def split_of(row: dict[str, Any] | None) -> Split:
+    """The split stored in ``row`` (the defaults without one)."""
+    if row is None:
+        return Split()
+    return Split(total_minor=row["total_minor"], base_bp=row["base_bp"],
+                 mass_bp=row["mass_bp"], targeted_bp=row["targeted_bp"])
+
+
+def load_split(conn: Connection, tenant_id: int) -> Split:
+    return split_of(store.split(conn, tenant_id))
+
+
+def pool(conn: Connection, tenant_id: int, day: date, *, bucket: Bucket = Bucket.MASS,
+         split: Split | None = None) -> int | None:
+    """Money left in ``bucket`` for ``day``'s month (``None``: no budget set); ``split``
+    when the caller has read it already."""
+    cap = (split or load_split(conn, tenant_id)).cap_minor(bucket)
+    if cap is None:
+        return None
+    month = day.replace(day=1)
+    left = store.bucket_left(conn, tenant_id, month, bucket.value)
+    if left is not None:
+        return left
+    return max(0, cap - store.bucket_spent(conn, tenant_id, month).get(bucket, 0))
+
+
+# Commit ----------------------------------------------------------------------------------------
+
+def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int, Promotion],
+           *, member_id: int | None, day: date, point_value_minor: int,
+           spread: int) -> int | None:
+    """Count every promotion the quote applied against its budget, its member cap, its use
+    limits and its bucket (mass, or targeted for a promotion with a segment). Returns ``None``
+    when all fit; otherwise the id of a promotion that did not (for a bucket, the last the
+    walk applied of those counted in it), after rolling back everything this call counted
+    (a savepoint: on PostgreSQL the rows it locked are free again, so that the caller's next
+    attempt takes its locks afresh in the same order as everyone else). ``spread`` (the till)
+    picks the budget slot tried first, so that tills charge different rows. A budget or
+    bucket without a cap is not written at all, and without any cap or member limit the
+    call writes nothing.
+
+    Rows are taken in one order for every caller (promotions by id, each one's budget slots,
+    member cap and uses, then the buckets' slots), so concurrent commits and refunds wait for
+    each other instead of deadlocking.
+    """
+    ids = sorted(p.id for p in quote.promotions)
+    store.share_locks(conn, tenant_id, ids)
+    caps = store.budgets(conn, tenant_id, ids)
+    missing = [pid for pid in ids if pid not in caps]
+    if missing:
+        return missing[0]
+    split = load_split(conn, tenant_id)
+    if not any(c.budget_minor is not None or c.budget_points is not None
+               for c in caps.values()) and not any(
+            promotions[pid].limits.per_member for pid in ids) and (
+            split.cap_minor(Bucket.MASS) is None and split.cap_minor(Bucket.TARGETED) is None):
+        return None
+    savepoint = conn.begin_nested()
+    failed = _charge_all(conn, tenant_id, quote, promotions, caps, split, member_id=member_id,
+                         day=day, point_value_minor=point_value_minor, spread=spread)
+    if failed is None:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+    return failed
+
+
+def _charge_all(conn: Connection, tenant_id: int, quote: Quote,
+                promotions: dict[int, Promotion], caps: dict[int, store.BudgetRow],
+                split: Split, *, member_id: int | None, day: date, point_value_minor: int,
+                spread: int) -> int | None:
+    for applied in sorted(quote.promotions, key=lambda p: p.id):
+        pid, minor, points = applied.id, applied.discount_minor, applied.points
+        if not store.charge_promotion(conn, caps[pid], tenant_id=tenant_id,
+                                      discount_minor=minor, points=points, spread=spread):
+            return pid
+        if not _charge_member(conn, tenant_id, promotions[pid], member_id,
+                              discount_minor=minor, points=points, day=day):
+            return pid
+    month = day.replace(day=1)
+    for bucket in (Bucket.MASS, Bucket.TARGETED):  # one order for every caller
+        counted = [p for p in quote.promotions
+                   if promotions[p.id].targeted == (bucket is Bucket.TARGETED)]
+        if not counted:
+            continue
+        cost = sum(p.discount_minor + p.points * point_value_minor for p in counted)
+        if not store.charge_bucket(conn, tenant_id, month, bucket.value, amount_minor=cost,
+                                   cap_minor=split.cap_minor(bucket), spread=spread):
+            return counted[-1].id
+    return None
+
+
+def _lock_split(conn: Connection, tenant_id: int) -> None:
+    """Before counting in the buckets outside :func:`charge` (refunds): a change of the split
+    waits for this transaction, and this one for it (see :func:`put_split`)."""
+    slots.share_locks(conn, [store.split_lock(tenant_id)])
+
+
+def _charge_member(conn: Connection, tenant_id: int, promotion: Promotion,
+                   member_id: int | None, *, discount_minor: int, points: int,
+                   day: date) -> bool:
+    """Count a promotion against its per-member cap and use limits (one member's rows);
+    ``False`` when one does not hold."""
+    pid, limits = promotion.id, promotion.limits
+    if not limits.per_member:
+        return True
+    if member_id is None:
+        return False
+    if not store.charge_member(conn, tenant_id, pid, member_id, discount_minor=discount_minor,
+                               points=points, cap_minor=limits.member_minor,
+                               cap_points=limits.member_points):
+        return False
+    for kind, starts_on in _periods(promotion, day):
+        limit = limits.uses_per_day if kind == "day" else limits.uses_per_period
+        assert limit is not None
+        if not store.count_use(conn, tenant_id, pid, member_id, period=kind,
+                               starts_on=starts_on, limit=limit):
+            return False
+    return True
+
+
+def charge_base(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *, day: date,
+                point_value_minor: int) -> None:
+    """Record the receipt's base-scheme points for the base bucket (reported, never capped:
+    one row per receipt, summed when the burn is asked for, so commits share no row)."""
+    base_points = quote.points_earned - sum(p.points for p in quote.promotions)
+    if base_points <= 0:
+        return
+    month = day.replace(day=1)
+    store.record_base(conn, tenant_id, receipt_id, month=month, base_points=base_points,
+                      point_value_minor=point_value_minor)
+
+
+# Refunds ---------------------------------------------------------------------------------------
+
+def _share(total: int, before: int, after: int, whole: int) -> int:
+    return prorate(total, after, whole) - prorate(total, before, whole)
+
+
+def give_back(conn: Connection, tenant_id: int, receipt_id: int, member_id: int | None, *,
+              point_value_minor: int, refunded: Iterable[tuple[int, int, int, int]],
+              earned_back: int) -> None:
+    """Give back, for each refunded ``(line_no, before, after, whole)`` quantity, that
+    line's share of every promotion's spend, and the base-scheme share of ``earned_back``.
+    Receipts committed before budgets existed gave nothing and get nothing back."""
+    refunded = list(refunded)
+    promo_points_back = 0
+    back_by_month: dict[tuple[date, str], int] = {}
+    # Promotion rows first (by id), buckets last: the order charge() locks them in.
+    rows = sorted(store.applied_rows(conn, tenant_id, receipt_id),
+                  key=lambda r: r["promotion_id"])
+    for row in rows:
+        if row["month"] is None or row["lines"] is None:
+            continue
+        minor = points = 0
+        for line_no, before, after, whole in refunded:
+            line_minor, line_points = row["lines"][line_no - 1]
+            minor += _share(line_minor, before, after, whole)
+            points += _share(line_points, before, after, whole)
+        promo_points_back += points
+        if not minor and not points:
+            continue
+        pid = row["promotion_id"]
+        store.give_back_promotion(conn, tenant_id, pid, discount_minor=minor, points=points,
+                                  spread=receipt_id)
+        if member_id is not None:
+            store.give_back_member(conn, tenant_id, pid, member_id, discount_minor=minor,
+                                   points=points)
+        store.add_refunded(conn, row["id"], discount_minor=minor, points=points)
+        where = (row["month"], row["bucket"])
+        # At the point value the bucket counted the receipt's points at.
+        value_minor = row["point_value_minor"] or point_value_minor
+        back_by_month[where] = back_by_month.get(where, 0) + minor + points * value_minor
+    if back_by_month:
+        _lock_split(conn, tenant_id)
+    for (month, bucket), amount in sorted(back_by_month.items()):
+        store.give_back_bucket(conn, tenant_id, month, bucket, amount_minor=amount,
+                               spread=receipt_id)
+    base = store.base_of(conn, tenant_id, receipt_id)
+    base_back = earned_back - promo_points_back
+    if base is not None and base_back > 0:
+        store.give_back_base(conn, tenant_id, receipt_id, base_back)
+
+
+# The admin API ---------------------------------------------------------------------------------
+
+def _split_view(split: Split) -> dict[str, Any]:
+    return {"total_minor": split.total_minor, "base_bp": split.base_bp,
+            "mass_bp": split.mass_bp, "targeted_bp": split.targeted_bp,
+            "caps_minor": {b.value: split.cap_minor(b) for b in Bucket}}
+
+
+def get_split(rt: Runtime, tenant_id: int) -> dict[str, Any]:
+    with rt.db.read() as conn:
+        return _split_view(load_split(conn, tenant_id))
+
+
+def put_split(rt: Runtime, tenant_id: int, *, total_minor: int | None, base_bp: int,
+              mass_bp: int, targeted_bp: int) -> dict[str, Any]:
+    """Replace the tenant's monthly loyalty budget. Raises :class:`InvalidInput` when the
+    shares do not add up to 10000."""
+    try:
+        split = Split(total_minor=total_minor, base_bp=base_bp, mass_bp=mass_bp,
+                      targeted_bp=targeted_bp)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field=str(exc).split(" ", 1)[0]) from exc
+    with rt.db.write() as conn:
+        # Alone: commits and refunds counting in the buckets are done or wait, so the slots
+        # are filled from every receipt that counted under the old split.
+        slots.sole_lock(conn, store.split_lock(tenant_id))
+        store.save_split(conn, tenant_id, total_minor=total_minor, base_bp=base_bp,
+                         mass_bp=mass_bp, targeted_bp=targeted_bp, now=rt.now())
+        this_month = _month(conn, rt, tenant_id)
+        # Offline tills commit up to 30 days late: the previous month still takes charges.
+        since = (this_month - timedelta(days=1)).replace(day=1)
+        store.refill_buckets(conn, tenant_id, {b.value: split.cap_minor(b)
+                                               for b in (Bucket.MASS, Bucket.TARGETED)},
+                             since=since)
+        return _split_view(split)
+
+
+def _month(conn: Connection, rt: Runtime, tenant_id: int) -> date:
+    tenant = tenancy.get_tenant(conn, tenant_id)
+    assert tenant is not None
+    return local_day(tenant, rt.now()).replace(day=1)
+
+
+def burn(rt: Runtime, tenant_id: int) -> dict[str, Any]:
+    """This local month's spend per bucket, and per promotion (net of refunds)."""
+    with rt.db.read() as conn:
+        month = _month(conn, rt, tenant_id)
+        split = load_split(conn, tenant_id)
+        spent = store.bucket_spent(conn, tenant_id, month)
+        buckets = {}
+        for bucket in Bucket:
+            cap = split.cap_minor(bucket)
+            used = spent.get(bucket.value, 0)
+            buckets[bucket.value] = {
+                "cap_minor": cap, "spent_minor": used,
+                "remaining_minor": None if cap is None else max(0, cap - used),
+                "enforced": bucket is not Bucket.BASE}
+        promotions = [{"id": pid, **figures}
+                      for pid, figures in sorted(store.month_burn(conn, tenant_id,
+                                                                  month).items())]
+        return {"month": month.isoformat(), "buckets": buckets, "promotions": promotions}
+
+
+def promotion_burn(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, Any]:
+    """A promotion's budget over its life and its spend this local month. Raises
+    :class:`NotFound`."""
+    with rt.db.read() as conn:
+        if promotion_store.get_promotion(conn, tenant_id, promotion_id) is None:
+            raise NotFound("promotion not found")
+        month = _month(conn, rt, tenant_id)
+        row = store.budgets(conn, tenant_id, [promotion_id]).get(promotion_id)
+        minor_cap = row.budget_minor if row else None
+        points_cap = row.budget_points if row else None
+        spent_minor, spent_points = store.promotion_spent(conn, tenant_id, [promotion_id]).get(
+            promotion_id, (0, 0))
+        this_month = store.month_burn(conn, tenant_id, month, promotion_id).get(
+            promotion_id, {"receipts": 0, "discount_minor": 0, "points": 0})
+        return {
+            "id": promotion_id, "month": month.isoformat(),
+            "budget": {
+                "budget_minor": minor_cap, "spent_minor": spent_minor,
+                "remaining_minor": None if minor_cap is None
+                else max(0, minor_cap - spent_minor),
+                "budget_points": points_cap, "spent_points": spent_points,
+                "remaining_points": None if points_cap is None
+                else max(0, points_cap - spent_points)},
+            "this_month": this_month,
+        }

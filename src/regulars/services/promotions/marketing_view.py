@@ -1,0 +1,58 @@
+"""Promotions, coupon series and segments for the console: lists with their figures and the
+pages of one of each, assembled from the same services the admin API calls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from regulars.db.promotions import marketing_view as store
+from regulars.errors import NotFound
+from regulars.services.promotions import budgets, coupons, promotions, segments
+from regulars.services.runtime import Runtime
+
+USES_SHOWN = 50
+
+
+def _iso(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
+
+
+def promotions_overview(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
+    """Every promotion with its budget and what it cost over its life and this month."""
+    found = promotions.list_all(rt, tenant_id)
+    return [{**p, "burn": budgets.promotion_burn(rt, tenant_id, p["id"])}
+            for p in sorted(found, key=lambda p: (p["status"] != "active", -p["id"]))]
+
+
+def promotion_page(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, Any]:
+    """A promotion, its versions (newest first), burn and control groups. Raises
+    :class:`NotFound`."""
+    promotion = promotions.get(rt, tenant_id, promotion_id)
+    with rt.db.read() as conn:
+        versions = [_iso(v) for v in store.versions_of(conn, tenant_id, promotion_id)]
+    return {"promotion": promotion, "versions": versions,
+            "burn": budgets.promotion_burn(rt, tenant_id, promotion_id),
+            "groups": promotions.groups(rt, tenant_id, promotion_id)}
+
+
+def series_page(rt: Runtime, tenant_id: int, series_id: int) -> dict[str, Any]:
+    """A coupon series with its counts and its latest uses. Raises :class:`NotFound`."""
+    series = coupons.get_series(rt, tenant_id, series_id)
+    with rt.db.read() as conn:
+        uses = [_iso(u) for u in store.series_uses(conn, tenant_id, series_id,
+                                                   limit=USES_SHOWN)]
+    return {"series": series, "uses": uses}
+
+
+def segment_page(rt: Runtime, tenant_id: int, segment_id: int, *, limit: int,
+                 offset: int) -> dict[str, Any]:
+    """A segment, its member count now and a page of its members with their names."""
+    segment = segments.get(rt, tenant_id, segment_id)
+    page = segments.members(rt, tenant_id, segment_id, limit=limit, offset=offset)
+    with rt.db.read() as conn:
+        people = store.members_brief(conn, tenant_id, list(page["member_ids"]))
+    if segment["id"] != segment_id:
+        raise NotFound("segment not found")
+    return {"segment": segment, "members": people, "total": page["total"],
+            "has_more": offset + limit < page["total"]}

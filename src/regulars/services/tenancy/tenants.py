@@ -1,0 +1,238 @@
+"""Tenants and what belongs to them: stores, tills (with their keys), staff, owner keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from babel import Locale, UnknownLocaleError
+from babel.numbers import get_currency_precision, list_currencies
+
+from regulars.db.engine import UniqueViolation, cache_for
+from regulars.db.ledger import ops as ledger_ops
+from regulars.db.tenancy import tenancy
+from regulars.domain.program.program import Program
+from regulars.errors import Conflict, InvalidInput, NotFound
+from regulars.services.program import programs
+from regulars.services.runtime import Runtime
+from regulars.services.tenancy.api_keys import forget_keys, new_key
+
+ROLES = ("owner", "marketer", "analyst", "cashier")
+# ISO 4217 codes that are not money a shop takes: no currency, testing, metals, fund units.
+NOT_MONEY = frozenset({"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XDR", "XBA", "XBB", "XBC",
+                       "XBD", "XSU", "XUA"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewTenant:
+    tenant_id: int
+    owner_key: str
+
+
+def validate_settings(*, currency: str, locale: str, timezone: str, phone_region: str) -> None:
+    """Raise :class:`InvalidInput` naming the field that Babel, zoneinfo or phonenumbers do
+    not know."""
+    if currency not in list_currencies() or currency in NOT_MONEY:
+        raise InvalidInput("unknown ISO 4217 currency %(value)s", field="currency",
+                           params={"value": repr(currency)})
+    try:
+        Locale.parse(locale)
+    except (ValueError, UnknownLocaleError) as exc:
+        raise InvalidInput("unknown locale %(value)s", field="locale",
+                           params={"value": repr(locale)}) from exc
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput("unknown time zone %(value)s", field="timezone",
+                           params={"value": repr(timezone)}) from exc
+    if phone_region not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidInput("unknown phone region %(value)s", field="phone_region",
+                           params={"value": repr(phone_region)})
+
+
+def minor_digits(currency: str) -> int:
+    return int(get_currency_precision(currency))
+
+
+def create_tenant(rt: Runtime, *, name: str, currency: str, locale: str, timezone: str,
+                  phone_region: str, program: Program | None = None) -> NewTenant:
+    """A tenant with its system accounts, program version 1 and a first owner key."""
+    if not name.strip():
+        raise InvalidInput("name must not be empty", field="name")
+    validate_settings(currency=currency, locale=locale, timezone=timezone,
+                      phone_region=phone_region)
+    if program is None:
+        program = Program(point_value_minor=10 ** minor_digits(currency))
+    now = rt.now()
+    plain, key_hash = new_key("owner")
+    with rt.db.write() as conn:
+        tenant_id = tenancy.insert_tenant(conn, name=name.strip(), currency=currency,
+                                          locale=locale, timezone=timezone,
+                                          phone_region=phone_region, now=now)
+        ledger_ops.open_system_accounts(conn, tenant_id)
+        tenancy.insert_program(conn, tenant_id=tenant_id, version=1,
+                               rules=programs.rules_of(program), note="initial", now=now)
+        tenancy.insert_key(conn, tenant_id=tenant_id, kind="owner", key_hash=key_hash,
+                           label="first owner key", terminal_id=None, now=now)
+    return NewTenant(tenant_id=tenant_id, owner_key=plain)
+
+
+def get_tenant(rt: Runtime, tenant_id: int) -> tenancy.TenantRow:
+    """A tenant's settings; raises :class:`NotFound` for an unknown id. Cached per engine,
+    so the hot path pays no query for it."""
+    cached = cache_for(rt.db.engine).get(("tenant", tenant_id))
+    if isinstance(cached, tenancy.TenantRow):
+        return cached
+    with rt.db.read() as conn:
+        row = tenancy.get_tenant(conn, tenant_id)
+    if row is None:
+        raise NotFound("tenant not found")
+    return row
+
+
+def tenant_info(rt: Runtime, tenant_id: int) -> dict[str, Any]:
+    row = get_tenant(rt, tenant_id)
+    return {"id": row.id, "name": row.name, "currency": row.currency, "locale": row.locale,
+            "timezone": row.timezone, "phone_region": row.phone_region}
+
+
+def create_owner_key(rt: Runtime, tenant_id: int, label: str) -> dict[str, Any]:
+    plain, key_hash = new_key("owner")
+    with rt.db.write() as conn:
+        key_id = tenancy.insert_key(conn, tenant_id=tenant_id, kind="owner", key_hash=key_hash,
+                                    label=label or "owner key", terminal_id=None, now=rt.now())
+    return {"id": key_id, "key": plain, "label": label}
+
+
+def revoke_key(rt: Runtime, tenant_id: int, key_id: int) -> None:
+    with rt.db.write() as conn:
+        if tenancy.revoke_keys(conn, tenant_id, key_id=key_id, now=rt.now()) != 1:
+            raise NotFound("key not found or already revoked")
+    forget_keys(rt)
+
+
+def list_keys(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
+    with rt.db.read() as conn:
+        return [_jsonable(k) for k in tenancy.list_keys(conn, tenant_id)]
+
+
+def create_store(rt: Runtime, tenant_id: int, *, code: str, name: str) -> dict[str, Any]:
+    if not code.strip() or not name.strip():
+        raise InvalidInput("code and name must not be empty",
+                           field="code" if not code.strip() else "name")
+    try:
+        with rt.db.write() as conn:
+            store_id = tenancy.insert_store(conn, tenant_id=tenant_id, code=code.strip(),
+                                            name=name.strip(), now=rt.now())
+    except UniqueViolation as exc:
+        raise Conflict("a store with code %(code)s exists", field="code",
+                       params={"code": repr(code)}) from exc
+    return {"id": store_id, "code": code.strip(), "name": name.strip()}
+
+
+def list_stores(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
+    with rt.db.read() as conn:
+        return [_jsonable(s) for s in tenancy.list_stores(conn, tenant_id)]
+
+
+def create_terminal(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
+                    name: str) -> dict[str, Any]:
+    """A till in one of the tenant's stores, with its API key (returned only here)."""
+    plain, key_hash = new_key("till")
+    now = rt.now()
+    try:
+        with rt.db.write() as conn:
+            if tenancy.get_store(conn, tenant_id, store_id) is None:
+                raise NotFound("store not found")
+            terminal_id = tenancy.insert_terminal(conn, tenant_id=tenant_id, store_id=store_id,
+                                                  code=code.strip(), name=name.strip() or code,
+                                                  now=now)
+            tenancy.insert_key(conn, tenant_id=tenant_id, kind="till", key_hash=key_hash,
+                               label=f"till {code}", terminal_id=terminal_id, now=now)
+    except UniqueViolation as exc:
+        raise Conflict("a till with code %(code)s exists", field="code",
+                       params={"code": repr(code)}) from exc
+    return {"id": terminal_id, "store_id": store_id, "code": code.strip(), "key": plain}
+
+
+def rotate_terminal_key(rt: Runtime, tenant_id: int, terminal_id: int) -> dict[str, Any]:
+    plain, key_hash = new_key("till")
+    now = rt.now()
+    with rt.db.write() as conn:
+        terminal = tenancy.get_terminal(conn, tenant_id, terminal_id)
+        if terminal is None or terminal["revoked_at"] is not None:
+            raise NotFound("till not found")
+        tenancy.revoke_keys(conn, tenant_id, terminal_id=terminal_id, now=now)
+        tenancy.insert_key(conn, tenant_id=tenant_id, kind="till", key_hash=key_hash,
+                           label=f"till {terminal['code']}", terminal_id=terminal_id, now=now)
+    forget_keys(rt)
+    return {"id": terminal_id, "key": plain}
+
+
+def revoke_terminal(rt: Runtime, tenant_id: int, terminal_id: int) -> None:
+    now = rt.now()
+    with rt.db.write() as conn:
+        if tenancy.get_terminal(conn, tenant_id, terminal_id) is None:
+            raise NotFound("till not found")
+        tenancy.revoke_terminal(conn, tenant_id, terminal_id, now)
+        tenancy.revoke_keys(conn, tenant_id, terminal_id=terminal_id, now=now)
+    forget_keys(rt)
+
+
+def list_terminals(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
+    with rt.db.read() as conn:
+        return [_jsonable(t) for t in tenancy.list_terminals(conn, tenant_id)]
+
+
+def create_staff(rt: Runtime, tenant_id: int, *, name: str, email: str | None, role: str,
+                 store_id: int | None) -> dict[str, Any]:
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+    if not name.strip():
+        raise InvalidInput("name must not be empty", field="name")
+    try:
+        with rt.db.write() as conn:
+            if store_id is not None and tenancy.get_store(conn, tenant_id, store_id) is None:
+                raise NotFound("store not found")
+            staff_id = tenancy.insert_staff(conn, tenant_id=tenant_id, name=name.strip(),
+                                            email=email, role=role, store_id=store_id,
+                                            now=rt.now())
+    except UniqueViolation as exc:
+        raise Conflict("a staff member with this e-mail exists", field="email") from exc
+    return {"id": staff_id, "name": name.strip(), "email": email, "role": role,
+            "store_id": store_id}
+
+
+def list_staff(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
+    """The tenant's staff, without secrets (see :func:`_public_staff`)."""
+    with rt.db.read() as conn:
+        return [_public_staff(s) for s in tenancy.list_staff(conn, tenant_id)]
+
+
+def get_staff(rt: Runtime, tenant_id: int, staff_id: int) -> dict[str, Any]:
+    """One staff member without secrets; :class:`NotFound` for another tenant's."""
+    with rt.db.read() as conn:
+        row = tenancy.get_staff(conn, tenant_id, staff_id)
+    if row is None:
+        raise NotFound("staff member not found")
+    return _public_staff(row)
+
+
+_PUBLIC_STAFF = ("id", "name", "email", "role", "store_id", "active", "locale", "created_at")
+
+
+def _public_staff(row: dict[str, Any]) -> dict[str, Any]:
+    """A staff row as the API shows it: named fields only, so a column added later (like the
+    password and PIN hashes and the sign-in counters) never leaves the server by default."""
+    public = _jsonable({k: row[k] for k in _PUBLIC_STAFF})
+    public["active"] = bool(row["active"])
+    public["has_password"] = row["password_hash"] is not None
+    public["has_pin"] = row["pin_hash"] is not None
+    return public
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()
+            if k != "tenant_id"}

@@ -1,0 +1,1 @@
+"""Text in the reader's language: gettext catalogs, their upkeep, explanation wording."""

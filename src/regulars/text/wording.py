@@ -1,0 +1,142 @@
+"""Sentences for the reasons behind each figure, in the reader's language.
+
+The engine returns :class:`~regulars.domain.checkout.quote.Explanation` values (a code and numbers);
+this module turns them into text with Babel formatting money, numbers and percentages for the
+locale. The English sentences below are the sources of the gettext catalogs
+(``regulars/text/locales``), which hold every other language; a language without a catalog reads
+English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import lru_cache
+
+from babel.numbers import format_currency, format_decimal, get_currency_precision
+
+from regulars.domain.checkout.quote import Explanation
+from regulars.text import i18n
+
+TEMPLATES: dict[str, dict[str, str]] = {
+    "en": {
+        "program_discount": "{level} level: {rate} off {basis} = {discount} discount.",
+        "spend_limit": "Up to {max_points} points can be spent here: you have {spendable} "
+                       "spendable points, and points may pay at most {share} of the bill "
+                       "(1 point = {point_value}).",
+        "points_spent": "{points} points pay {money} of this bill.",
+        "points_earned": "{level} level: {rate} of {basis} paid = {points} points "
+                         "(1 point = {point_value}, rounded {rounding} per {scope}).",
+        "earn_excluded": "No points on: {categories}.",
+        "earn_after_points": "Points are earned on what is paid after points.",
+        "no_earn_consent": "This member has opted out of earning points.",
+        "anonymous": "No member on this receipt, so no points are earned.",
+        "level_progress": "Level {level}: {to_next} more to reach {next_level} "
+                          "({next_rate} back).",
+        "level_top": "Level {level}, the highest.",
+        "welcome": "Welcome bonus: {points} points.",
+        "adjust": "Manual adjustment of {points} points: {reason}.",
+        "merge": "{points} points moved in from member #{source_id}.",
+        "expire": "{points} points expired.",
+        "refund_returned": "{points} points spent on the returned goods came back.",
+        "refund_reversed": "{points} points earned on the returned goods were taken back.",
+        "refund_forgiven": "{points} of the points earned on the returned goods had already "
+                           "expired, so they are not taken back again.",
+        "void_returned": "Receipt voided: {points} spent points came back.",
+        "void_reversed": "Receipt voided: {points} earned points were taken back.",
+        "promotion_discount": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
+                              "{version}): {discount} off.",
+        "promotion_points": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
+                            "{version}): {points} extra points.",
+        "promotion_gift": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
+                          "{version}): {gifts} \u00d7 {gift_sku} free as a gift.",
+        "promotion_coupon": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
+                            "{version}): you will receive a coupon (series #{series_id}) for "
+                            "your next visit.",
+        "promotion_skipped_budget": "Promotion \u201c{promotion}\u201d (#{promotion_id}) did "
+                                    "not apply: its budget is used up.",
+        "promotion_skipped_member_cap": "Promotion \u201c{promotion}\u201d (#{promotion_id}) "
+                                        "did not apply: this member has reached its limit.",
+        "promotion_skipped_uses_per_day": "Promotion \u201c{promotion}\u201d "
+                                          "(#{promotion_id}) did not apply: already used as "
+                                          "often as allowed today.",
+        "promotion_skipped_uses_per_period": "Promotion \u201c{promotion}\u201d "
+                                             "(#{promotion_id}) did not apply: already used "
+                                             "as often as allowed this period.",
+        "promotion_skipped_members_only": "Promotion \u201c{promotion}\u201d "
+                                          "(#{promotion_id}) is limited per member, so it "
+                                          "needs a member on the receipt.",
+        "promotion_skipped_bucket": "Promotion \u201c{promotion}\u201d (#{promotion_id}) did "
+                                    "not apply: this month's promotions budget is used up.",
+        "coupon_discount": "Coupon \u201c{series}\u201d (series #{series_id}): {discount} off.",
+        "coupon_points": "Coupon \u201c{series}\u201d (series #{series_id}): {points} extra "
+                         "points.",
+        "referral_referrer": "Referral bonus: {points} points for inviting member "
+                             "#{member_id}.",
+        "referral_referred": "Referral bonus: {points} points for joining by invitation.",
+        "referral_chain": "Referral bonus, level {level}: {points} points for member "
+                          "#{member_id} joining through your invitations.",
+        "referral_reversed": "{points} referral points taken back: the first purchase of "
+                             "member #{member_id} was returned.",
+        "birthday": "Happy birthday! {points} bonus points.",
+        "profile_reward": "{points} points for completing the profile.",
+        "reward_event": "{points} points for \u201c{event_type}\u201d.",
+    },
+}
+
+WORDS = {
+    "en": {"floor": "down", "half_up": "half up", "half_even": "half to even",
+           "ceiling": "up", "receipt": "receipt", "line": "line"},
+}
+
+
+@lru_cache(maxsize=4096)
+def money(amount_minor: int, currency: str, locale: str) -> str:
+    digits = int(get_currency_precision(currency))
+    return str(format_currency(Decimal(amount_minor).scaleb(-digits), currency, locale=locale))
+
+
+@lru_cache(maxsize=1024)
+def percent(rate_bp: int, locale: str) -> str:
+    return str(format_decimal(Decimal(rate_bp).scaleb(-2), locale=locale)) + "\u00a0%"
+
+
+def render(explanation: Explanation, *, locale: str, currency: str) -> str:
+    return render_code(explanation.code, dict(explanation.params), locale=locale,
+                       currency=currency)
+
+
+def render_code(code: str, params: Mapping[str, int | str], *, locale: str,
+                currency: str) -> str:
+    language = i18n.language_of(locale) or "en"
+    source = TEMPLATES["en"].get(code) or code
+    template = i18n.translate(language, source)
+    values: dict[str, str] = {}
+    for name, value in params.items():
+        if isinstance(value, str):
+            word = WORDS["en"].get(value)
+            values[name] = i18n.translate(language, word) if word else value
+        elif name.endswith("_id") or name == "version":
+            values[name] = str(value)  # an identifier, not a quantity: no digit grouping
+        elif name.endswith("_minor"):
+            values[name] = money(value, currency, locale)
+        elif name.endswith("_bp"):
+            values[name] = percent(value, locale)
+        else:
+            values[name] = str(format_decimal(value, locale=locale))
+    aliases = {"rate": "rate_bp", "basis": "basis_minor", "discount": "discount_minor",
+               "share": "share_bp", "point_value": "point_value_minor", "money": "money_minor",
+               "to_next": "to_next_minor", "next_rate": "next_rate_bp",
+               "spendable": "spendable_points"}
+    for alias, source in aliases.items():
+        if source in values:
+            values[alias] = values[source]
+    try:
+        return template.format(**values)
+    except KeyError:
+        return TEMPLATES["en"].get(code, code).format_map(_Missing(values))
+
+
+class _Missing(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "?"
