@@ -173,7 +173,7 @@ class Server:
     """``uv run regulars serve`` in its own process group, stopped by :meth:`stop`."""
 
     def __init__(self, url: str, port: int, workers: int, log: Path,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, cwd: Path = REPO) -> None:
         self.port = port
         self.url = url
         self.log = log
@@ -181,7 +181,7 @@ class Server:
         self.proc = subprocess.Popen(
             ["uv", "run", "regulars", "serve", "--workers", str(workers), "--port", str(port),
              "--database-url", url],
-            cwd=REPO, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=cwd, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, **(env or {})})
 
     def wait_ready(self, timeout: float = 180.0) -> None:
