@@ -37,6 +37,7 @@ class Target:
     lines: list[dict[str, Any]]
     spend_points: int
     run_tag: str
+    coupons: tuple[str, ...] = ()  # codes every sale presents (a shared multi-use code)
 
 
 @dataclass(frozen=True)
@@ -168,9 +169,11 @@ class Requests:
         self.commit_tails = [body[1:] for body in self.quote_bodies]  # after the "{"
 
     def _sale(self, phone: str) -> bytes:
-        return json.dumps({"member": {"phone": phone}, "lines": self.target.lines,
-                           "points_to_spend": self.target.spend_points},
-                          separators=(",", ":")).encode()
+        sale: dict[str, Any] = {"member": {"phone": phone}, "lines": self.target.lines,
+                                "points_to_spend": self.target.spend_points}
+        if self.target.coupons:
+            sale["coupons"] = list(self.target.coupons)
+        return json.dumps(sale, separators=(",", ":")).encode()
 
     def quote(self, member: int) -> bytes:
         return self.quote_bodies[member]

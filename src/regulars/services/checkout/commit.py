@@ -177,7 +177,8 @@ def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
             req: CommitRequest, *, digest: str, now: datetime, at: datetime,
             code_id: int | None = None) -> CommitResult:
     """A new receipt, step by step as the protocol goes: use the one-time code, capture the
-    hold, price within the promotion budgets, store the receipt, post the points, answer."""
+    hold, price within the promotion budgets, store the receipt, post the points, answer, and
+    last count the coupon uses (a shared code's row is then locked only until COMMIT)."""
     if code_id is not None:
         # First, so that of two commits racing with one code the second waits here and fails.
         _use_code(conn, tenant.id, code_id, now)
@@ -191,8 +192,12 @@ def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
                                         now=now, at=at, day=day)
     entry_ids = _post_points(conn, principal, tenant, req, priced, receipt_id, held=held,
                              now=now, at=at)
-    return _commit_body(conn, tenant, req, priced, receipt_id, entry_ids, issued, now=now,
-                        at=at)
+    result = _commit_body(conn, tenant, req, priced, receipt_id, entry_ids, issued, now=now,
+                          at=at)
+    assert principal.terminal_id is not None
+    coupons.count_uses(conn, tenant.id, priced.quote, terminal_id=principal.terminal_id,
+                       now=now)
+    return result
 
 
 def _use_code(conn: Connection, tenant_id: int, code_id: int, now: datetime) -> None:
@@ -266,7 +271,7 @@ def _store_receipt(conn: Connection, principal: Principal, tenant: tenancy.Tenan
     promotions.record(conn, tenant.id, receipt_id, q, day=day, member_id=member_id,
                       offers=priced.offers, at=at,
                       point_value_minor=priced.program.point_value_minor)
-    coupons.use(conn, tenant.id, receipt_id, q, terminal_id=principal.terminal_id, now=now)
+    coupons.record_uses(conn, tenant.id, receipt_id, q)
     issued = coupon_issue.issue(conn, tenant, receipt_id, q, member_id=member_id, now=now)
     if member is not None:
         budgets.charge_base(conn, tenant.id, receipt_id, q, day=day,

@@ -288,9 +288,20 @@ def hold(conn: Connection, tenant: tenancy.TenantRow, offers: tuple[CouponOffer,
     return tuple(held)
 
 
-def use(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
-        terminal_id: int, now: datetime) -> None:
-    """Count one use of each code the quote applied, in the commit's transaction.
+def record_uses(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote) -> None:
+    """The receipt's use of each code the quote applied, as rows of its own (what a refund
+    gives back); the codes' counters are :func:`count_uses`'."""
+    store.record_uses(conn, [
+        {"tenant_id": tenant_id, "receipt_id": receipt_id, "code_id": c.code_id,
+         "series_id": c.series_id, "discount_minor": c.discount_minor, "points": c.points}
+        for c in quote.coupons])
+
+
+def count_uses(conn: Connection, tenant_id: int, quote: Quote, *, terminal_id: int,
+               now: datetime) -> None:
+    """Count one use of each code the quote applied, in the commit's transaction. The commit
+    calls this last: a multi-use code's row is shared by every till taking that code, and the
+    conditional update locks it until COMMIT, so the lock is held for the shortest time.
 
     Raises :class:`CouponUsed` when no use is left (a concurrent commit took it); the caller's
     transaction then rolls back whole.
@@ -299,10 +310,6 @@ def use(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
         if not store.take_use(conn, tenant_id, applied.code_id, terminal_id, now):
             raise CouponUsed(f"the coupon has been used ({applied.name})",
                              field=f"coupons.{index}")
-    store.record_uses(conn, [
-        {"tenant_id": tenant_id, "receipt_id": receipt_id, "code_id": c.code_id,
-         "series_id": c.series_id, "discount_minor": c.discount_minor, "points": c.points}
-        for c in quote.coupons])
 
 
 def give_back(conn: Connection, tenant_id: int, receipt_id: int, now: datetime) -> int:
