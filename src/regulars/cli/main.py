@@ -35,6 +35,7 @@ i18n_app = typer.Typer(help="Translations: the gettext catalogs of the pages and
 app.add_typer(i18n_app, name="i18n")
 
 console = Console()
+WORKER_PING_S = 60
 err = Console(stderr=True)
 
 DatabaseOpt = Annotated[str | None, typer.Option(
@@ -163,8 +164,12 @@ def serve(
     logging.getLogger("regulars.db.engine").setLevel(logging.NOTSET)  # the server logs outages
     console.print(f"Regulars API on http://{host}:{port} (docs at /docs), database "
                   f"{_redact(settings.database_url)}")
+    # A worker answers its supervisor's ping within WORKER_PING_S: on a busy two-core machine
+    # starting one (importing the app) can take longer than uvicorn's 5 s, and the supervisor
+    # would then kill and restart it, over and over, without ever serving.
     uvicorn.run("regulars.api.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", access_log=False)
+                workers=workers, log_level="warning", access_log=False,
+                timeout_worker_healthcheck=WORKER_PING_S)
 
 
 @app.command()
