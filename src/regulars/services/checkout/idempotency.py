@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from regulars.db.checkout import idempotency_keys
-from regulars.db.checkout.idempotency_keys import NO_TILL
+from regulars.db.checkout.idempotency_keys import NO_TILL as NO_TILL
 from regulars.errors import IdempotencyMismatch
 from regulars.services.results import to_json
 
@@ -59,8 +59,10 @@ def run_once(conn: Connection, *, tenant_id: int, scope: str, key: str,
     return Outcome(body)
 
 
-def once(conn: Connection, *, tenant_id: int, scope: str, key: str, payload: dict[str, Any],
-         now: datetime, work: Callable[[], object]) -> dict[str, Any]:
-    """:func:`run_once` for callers that answer the same way to a first call and a replay."""
+def once(conn: Connection, *, tenant_id: int, scope: str, terminal_id: int, key: str,
+         payload: dict[str, Any], now: datetime, work: Callable[[], object]) -> dict[str, Any]:
+    """:func:`run_once` for callers that answer the same way to a first call and a replay.
+    ``terminal_id`` is the sending till's (:data:`NO_TILL` for an owner key or the console):
+    the key is that sender's."""
     return run_once(conn, tenant_id=tenant_id, scope=scope, key=key, payload=payload, now=now,
-                    work=work).body
+                    work=work, terminal_id=terminal_id).body

@@ -35,7 +35,8 @@ def adjust(rt: Runtime, tenant_id: int, member_id: int, *, points: int, reason: 
     now = rt.now()
     payload = {"member_id": member_id, "points": points, "reason": reason.strip()}
     with rt.db.write() as conn:
-        return idempotency.once(conn, tenant_id=tenant_id, scope="adjust", key=key,
+        return idempotency.once(conn, tenant_id=tenant_id, scope="adjust",
+                                terminal_id=idempotency.NO_TILL, key=key,
                                 payload=payload, now=now,
                                 work=lambda: _adjust(conn, rt, tenant_id, member_id,
                                                      points=points, reason=reason.strip(),
@@ -73,7 +74,8 @@ def merge(rt: Runtime, tenant_id: int, *, source_id: int, target_id: int,
     now = rt.now()
     payload = {"source_id": source_id, "target_id": target_id}
     with rt.db.write() as conn:
-        return idempotency.once(conn, tenant_id=tenant_id, scope="merge", key=key,
+        return idempotency.once(conn, tenant_id=tenant_id, scope="merge",
+                                terminal_id=idempotency.NO_TILL, key=key,
                                 payload=payload, now=now,
                                 work=lambda: _merge(conn, rt, tenant_id, source_id, target_id,
                                                     key=key, now=now))

@@ -175,7 +175,8 @@ def record_event(rt: Runtime, tenant_id: int, *, event_id: str, member: MemberRe
     now = rt.now()
     with rt.db.write() as conn:
         return idempotency.once(
-            conn, tenant_id=tenant_id, scope="event", key=event_id, payload=payload, now=now,
+            conn, tenant_id=tenant_id, scope="event", terminal_id=idempotency.NO_TILL, key=event_id,
+            payload=payload, now=now,
             work=lambda: _record(conn, tenant, event_id=event_id, ref=member, type_=type_,
                                  data=data, now=now))
 
