@@ -8,6 +8,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from regulars import errors
+from regulars.api.admin_schemas import (
+    ApiKeyOut,
+    NewOwnerKeyOut,
+    NewStaffOut,
+    NewStoreOut,
+    NewTerminalOut,
+    RotatedKeyOut,
+    StaffOut,
+    StoreOut,
+    TenantOut,
+    TerminalOut,
+)
 from regulars.api.deps import IdempotencyKey, Offset, Owner, PathId, QueryId, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.member_schemas import HistoryEntryOut, MemberOut, ReferralInfoOut
@@ -35,42 +47,54 @@ from regulars.services.program import programs
 from regulars.services.rewards import referrals, rewards
 from regulars.services.rewards.referrals import ReferralInfo
 from regulars.services.tenancy import tenants
+from regulars.services.tenancy.results import (
+    ApiKey,
+    NewOwnerKey,
+    NewStaff,
+    NewStore,
+    NewTerminal,
+    RotatedKey,
+    StaffMember,
+    Store,
+    TenantInfo,
+    Terminal,
+)
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 NF = responses(errors.NotFound)
 
 
-@router.get("/tenant")
-def tenant(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.get("/tenant", response_model=TenantOut)
+def tenant(owner: Owner, rt: RuntimeDep) -> TenantInfo:
     return tenants.tenant_info(rt, owner.tenant_id)
 
 
-@router.post("/stores", status_code=201, responses=responses(errors.InvalidInput,
-                                                             errors.Conflict))
-def create_store(body: StoreIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.post("/stores", response_model=NewStoreOut, status_code=201,
+             responses=responses(errors.InvalidInput, errors.Conflict))
+def create_store(body: StoreIn, owner: Owner, rt: RuntimeDep) -> NewStore:
     return tenants.create_store(rt, owner.tenant_id, code=body.code, name=body.name)
 
 
-@router.get("/stores")
-def list_stores(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+@router.get("/stores", response_model=list[StoreOut])
+def list_stores(owner: Owner, rt: RuntimeDep) -> list[Store]:
     return tenants.list_stores(rt, owner.tenant_id)
 
 
-@router.post("/terminals", status_code=201, responses=responses(
+@router.post("/terminals", response_model=NewTerminalOut, status_code=201, responses=responses(
     errors.InvalidInput, errors.NotFound, errors.Conflict))
-def create_terminal(body: TerminalIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def create_terminal(body: TerminalIn, owner: Owner, rt: RuntimeDep) -> NewTerminal:
     """A till and its API key. The key is shown in this answer only; it is stored hashed."""
     return tenants.create_terminal(rt, owner.tenant_id, store_id=body.store_id,
                                    code=body.code, name=body.name)
 
 
-@router.get("/terminals")
-def list_terminals(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+@router.get("/terminals", response_model=list[TerminalOut])
+def list_terminals(owner: Owner, rt: RuntimeDep) -> list[Terminal]:
     return tenants.list_terminals(rt, owner.tenant_id)
 
 
-@router.post("/terminals/{terminal_id}/rotate-key", responses=NF)
-def rotate_terminal_key(terminal_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.post("/terminals/{terminal_id}/rotate-key", response_model=RotatedKeyOut, responses=NF)
+def rotate_terminal_key(terminal_id: PathId, owner: Owner, rt: RuntimeDep) -> RotatedKey:
     return tenants.rotate_terminal_key(rt, owner.tenant_id, terminal_id)
 
 
@@ -80,31 +104,31 @@ def revoke_terminal(terminal_id: PathId, owner: Owner, rt: RuntimeDep) -> Respon
     return Response(status_code=204)
 
 
-@router.post("/staff", status_code=201, responses=responses(
+@router.post("/staff", response_model=NewStaffOut, status_code=201, responses=responses(
     errors.InvalidInput, errors.NotFound, errors.Conflict))
-def create_staff(body: StaffIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def create_staff(body: StaffIn, owner: Owner, rt: RuntimeDep) -> NewStaff:
     return tenants.create_staff(rt, owner.tenant_id, name=body.name, email=body.email,
                                 role=body.role, store_id=body.store_id)
 
 
-@router.get("/staff")
-def list_staff(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+@router.get("/staff", response_model=list[StaffOut])
+def list_staff(owner: Owner, rt: RuntimeDep) -> list[StaffMember]:
     return tenants.list_staff(rt, owner.tenant_id)
 
 
-@router.get("/staff/{staff_id}", responses=NF)
-def get_staff(staff_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.get("/staff/{staff_id}", response_model=StaffOut, responses=NF)
+def get_staff(staff_id: PathId, owner: Owner, rt: RuntimeDep) -> StaffMember:
     return tenants.get_staff(rt, owner.tenant_id, staff_id)
 
 
-@router.post("/keys", status_code=201)
-def create_key(body: KeyIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.post("/keys", response_model=NewOwnerKeyOut, status_code=201)
+def create_key(body: KeyIn, owner: Owner, rt: RuntimeDep) -> NewOwnerKey:
     """Another owner key (shown once)."""
     return tenants.create_owner_key(rt, owner.tenant_id, body.label)
 
 
-@router.get("/keys")
-def list_keys(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+@router.get("/keys", response_model=list[ApiKeyOut])
+def list_keys(owner: Owner, rt: RuntimeDep) -> list[ApiKey]:
     return tenants.list_keys(rt, owner.tenant_id)
 
 

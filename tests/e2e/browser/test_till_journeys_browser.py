@@ -37,7 +37,7 @@ def till(live_server: LiveServer, page: Any) -> Iterator[tuple[Shop, int]]:
     shop = make_shop(rt)
     staff = tenants.create_staff(rt, shop.tenant_id, name="Vera", email=None, role="cashier",
                                  store_id=shop.store_id)
-    web_auth.set_pin(rt, shop.tenant_id, int(staff["id"]), "2468")
+    web_auth.set_pin(rt, shop.tenant_id, int(staff.id), "2468")
     olga, _ = member_registration.register(rt, shop.tenant_id,
                                            Registration(phone=OLGA, first_name="Olga"))
     pair_and_sign_in(page, url, shop.till_keys[0], "Vera", "2468")
