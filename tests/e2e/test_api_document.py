@@ -120,33 +120,12 @@ def test_every_success_answer_has_a_schema(client: TestClient) -> None:
     assert missing == []
 
 
-def test_every_till_answer_names_its_fields(client: TestClient) -> None:
+def test_every_answer_names_its_fields(client: TestClient) -> None:
     doc = _document(client)
     vague = [(method, path, status) for method, path, status, schema in _success_schemas(doc)
-             if path.startswith("/v1/pos") and not _described(doc, schema)]
+             if not _described(doc, schema)]
     assert vague == []
     quote = doc["components"]["schemas"]["QuoteOut"]
     assert {"lines", "points_earned", "explanations", "hold"} <= set(quote["properties"])
     assert "hold" not in quote["required"] and quote["examples"]
 
-
-def test_every_success_answer_has_a_schema(client: TestClient) -> None:
-    doc = _document(client)
-    bare = []
-    for path, item in doc["paths"].items():
-        for method, operation in item.items():
-            for status, response in operation["responses"].items():
-                if not status.startswith("2") or status == "204":
-                    continue
-                schema = response.get("content", {}).get("application/json", {}).get("schema")
-                if not schema or schema == {} or schema.get("additionalProperties") is True \
-                        or _is_generic(schema):
-                    bare.append(f"{method.upper()} {path} {status}")
-    assert bare == []
-
-
-def _is_generic(schema: dict[str, Any]) -> bool:
-    """An object or list of objects that says nothing of its fields."""
-    if schema.get("type") == "array":
-        return _is_generic(schema.get("items", {}))
-    return schema.get("type") == "object" and "properties" not in schema

@@ -10,10 +10,15 @@ from fastapi import APIRouter, Query, Request, Response
 from regulars import errors
 from regulars.api.admin_schemas import (
     ApiKeyOut,
+    LedgerCheckOut,
+    LotOut,
     NewOwnerKeyOut,
     NewStaffOut,
     NewStoreOut,
     NewTerminalOut,
+    ProgramOut,
+    ProgramVersionOut,
+    ReceiptSummaryOut,
     RotatedKeyOut,
     StaffOut,
     StoreOut,
@@ -138,24 +143,25 @@ def revoke_key(key_id: PathId, owner: Owner, rt: RuntimeDep) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/program")
-def get_program(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.get("/program", response_model=ProgramOut)
+def get_program(owner: Owner, rt: RuntimeDep) -> programs.ProgramVersion:
     """The current program version and its rules."""
     return programs.current(rt, owner.tenant_id)
 
 
-@router.put("/program", responses=responses(errors.InvalidInput))
-async def put_program(request: Request, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.put("/program", response_model=ProgramOut, responses=responses(errors.InvalidInput))
+async def put_program(request: Request, owner: Owner,
+                      rt: RuntimeDep) -> programs.ProgramVersion:
     """Save new rules as the next program version (the full rules object, strictly typed).
     Earlier accruals keep the version that produced them."""
     raw = await request.body()
     program = programs.parse_rules(None, strict_json=raw)
     version = programs.save(rt, owner.tenant_id, program)
-    return {"version": version, "rules": programs.rules_of(program)}
+    return programs.ProgramVersion(version=version, rules=program)
 
 
-@router.get("/program/versions")
-def program_versions(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+@router.get("/program/versions", response_model=list[ProgramVersionOut])
+def program_versions(owner: Owner, rt: RuntimeDep) -> list[programs.VersionNote]:
     return programs.history(rt, owner.tenant_id)
 
 
@@ -242,14 +248,14 @@ def put_rewards(body: RewardSettingsIn, owner: Owner, rt: RuntimeDep) -> dict[st
     return rewards.put_settings(rt, owner.tenant_id, body.to_settings())
 
 
-@router.get("/members/{member_id}/lots", responses=NF)
-def lots(member_id: PathId, owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+@router.get("/members/{member_id}/lots", response_model=list[LotOut], responses=NF)
+def lots(member_id: PathId, owner: Owner, rt: RuntimeDep) -> list[member_ledger.OpenLot]:
     return member_ledger.lots(rt, owner.tenant_id, member_id)
 
 
-@router.get("/receipts")
+@router.get("/receipts", response_model=list[ReceiptSummaryOut])
 def list_receipts(owner: Owner, rt: RuntimeDep, member_id: QueryId = None, limit: int = 50,
-                  before_id: QueryId = None) -> list[dict[str, Any]]:
+                  before_id: QueryId = None) -> list[ledger_admin.ReceiptSummary]:
     return ledger_admin.receipts_list(rt, owner.tenant_id, member_id=member_id, limit=limit,
                                  before_id=before_id)
 
@@ -259,8 +265,7 @@ def get_receipt(receipt_id: PathId, owner: Owner, rt: RuntimeDep) -> ReceiptView
     return ledger_admin.receipt(rt, owner.tenant_id, receipt_id)
 
 
-@router.get("/ledger/check")
-def ledger_check(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.get("/ledger/check", response_model=LedgerCheckOut)
+def ledger_check(owner: Owner, rt: RuntimeDep) -> ledger_admin.LedgerCheck:
     """Reconcile cached balances with postings and open lots for this tenant."""
-    problems = ledger_admin.check(rt, owner.tenant_id)
-    return {"ok": not problems, "problems": problems}
+    return ledger_admin.check_tenant(rt, owner.tenant_id)

@@ -102,10 +102,9 @@ def home(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
     now = rt.now()
     horizon = now + timedelta(days=EXPIRING_DAYS)
     expiring = [lot for lot in member_ledger.lots(rt, tenant_id, member_id)
-                if lot["expires_at"] is not None
-                and datetime.fromisoformat(lot["expires_at"]) <= horizon]
+                if lot.expires_at is not None and lot.expires_at <= horizon]
     return {**view, "progress_percent": progress, "expiring": expiring,
-            "expiring_points": sum(lot["points"] for lot in expiring),
+            "expiring_points": sum(lot.points for lot in expiring),
             "expiring_days": EXPIRING_DAYS, "card": view["qr_token"]}
 
 
@@ -262,7 +261,7 @@ def export(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
         "balance": {k: view[k] for k in ("balance_points", "spendable_points", "held_points",
                                          "debt_points")},
         "level": view["level"],
-        "lots": member_ledger.lots(rt, tenant_id, member_id),
+        "lots": to_json(member_ledger.lots(rt, tenant_id, member_id)),
         "history": history,
         "receipts": receipt_list,
         "coupons": coupons.member_coupons(rt, tenant_id, member_id),
