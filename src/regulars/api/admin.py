@@ -30,7 +30,7 @@ from regulars.api.errors_doc import responses
 from regulars.api.member_schemas import HistoryEntryOut, MemberOut, ReferralInfoOut
 from regulars.api.openapi import NEW_MEMBER
 from regulars.api.pos_schemas import ReceiptOut
-from regulars.api.reward_schemas import RewardSettingsIn
+from regulars.api.reward_schemas import RewardSettingsIn, RewardSettingsOut
 from regulars.api.schemas import (
     AdjustIn,
     CardIn,
@@ -42,6 +42,7 @@ from regulars.api.schemas import (
     StoreIn,
     TerminalIn,
 )
+from regulars.domain.rewards.rewards import RewardSettings
 from regulars.services.checkout.results import ReceiptView
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.ledger import member_ledger
@@ -235,14 +236,15 @@ def referral(member_id: PathId, owner: Owner, rt: RuntimeDep) -> ReferralInfo:
     return referrals.referral_info(rt, owner.tenant_id, member_id)
 
 
-@router.get("/rewards")
-def get_rewards(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.get("/rewards", response_model=RewardSettingsOut)
+def get_rewards(owner: Owner, rt: RuntimeDep) -> RewardSettings:
     """Referral, birthday, profile and event-type rewards."""
     return rewards.get_settings(rt, owner.tenant_id)
 
 
-@router.put("/rewards", responses=responses(errors.InvalidInput))
-def put_rewards(body: RewardSettingsIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.put("/rewards", response_model=RewardSettingsOut,
+            responses=responses(errors.InvalidInput))
+def put_rewards(body: RewardSettingsIn, owner: Owner, rt: RuntimeDep) -> RewardSettings:
     """Replace the reward settings (the whole object; what is left out is off). Referrals
     already linked keep the terms they were linked with."""
     return rewards.put_settings(rt, owner.tenant_id, body.to_settings())

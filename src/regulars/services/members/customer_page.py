@@ -155,7 +155,7 @@ def member_coupons(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, lis
 def referral(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
     """The member's referral code, how many they invited, and the program's referral rule."""
     info: dict[str, Any] = to_json(referrals.referral_info(rt, tenant_id, member_id))
-    return {**info, "rule": rewards.get_settings(rt, tenant_id)["referral"]}
+    return {**info, "rule": rewards.get_settings(rt, tenant_id).referral}
 
 
 def join_info(rt: Runtime, tenant_id: int, code: str | None) -> dict[str, Any]:
@@ -166,7 +166,7 @@ def join_info(rt: Runtime, tenant_id: int, code: str | None) -> dict[str, Any]:
     with rt.db.read() as conn:
         known = normal is not None and reward_rows.code_owner(conn, tenant_id, normal) is not None
     return {"business": tenant.name, "code": normal if known else None,
-            "rule": rewards.get_settings(rt, tenant_id)["referral"]}
+            "rule": rewards.get_settings(rt, tenant_id).referral}
 
 
 # Profile ------------------------------------------------------------------------------------
