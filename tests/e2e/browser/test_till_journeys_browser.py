@@ -109,7 +109,7 @@ def test_a_coupon_is_redeemed_on_a_sale_at_the_till(live_server: LiveServer, pag
     rt, url = live_server.runtime, live_server.url
     series = coupons.create_series(rt, shop.tenant_id, SeriesDraft(
         name="Spring", effect=FixedDiscount(amount_minor=15_000)))
-    code = coupons.generate_codes(rt, shop.tenant_id, int(series["id"]), count=1)["codes"][0]
+    code = coupons.generate_codes(rt, shop.tenant_id, int(series.id), count=1).codes[0]
 
     page.goto(f"{url}/terminal/sale?member={olga}")
     page.fill("#f-price-0", "1000")

@@ -123,9 +123,9 @@ def test_coupons_bound_to_the_member_are_listed_by_state(client: TestClient, rt:
     short = coupons.create_series(rt, shop.tenant_id, SeriesDraft(
         name="Spring week", effect=FixedDiscount(amount_minor=500), ends_on=today
         + timedelta(days=3)))
-    coupons.generate_codes(rt, shop.tenant_id, lasting["id"], count=1, member_id=member_id)
-    coupons.generate_codes(rt, shop.tenant_id, short["id"], count=1, member_id=member_id)
-    coupons.generate_codes(rt, shop.tenant_id, lasting["id"], count=1, member_id=other)
+    coupons.generate_codes(rt, shop.tenant_id, lasting.id, count=1, member_id=member_id)
+    coupons.generate_codes(rt, shop.tenant_id, short.id, count=1, member_id=member_id)
+    coupons.generate_codes(rt, shop.tenant_id, lasting.id, count=1, member_id=other)
     sign_in_member(client, rt, shop.tenant_id, phone(4))
     page = client.get(f"/c/{shop.tenant_id}/coupons").text
     active = page.split('id="coupons-active"')[1].split('id="coupons-used"')[0]
@@ -213,7 +213,7 @@ def test_the_data_download_holds_profile_history_receipts_and_coupons(
     pos.grant(member_id, 7)
     series = coupons.create_series(rt, shop.tenant_id, SeriesDraft(
         name="Free croissant", effect=FixedDiscount(amount_minor=1500)))
-    coupons.generate_codes(rt, shop.tenant_id, series["id"], count=1, member_id=member_id)
+    coupons.generate_codes(rt, shop.tenant_id, series.id, count=1, member_id=member_id)
     sign_in_member(client, rt, shop.tenant_id, phone(9))
     response = client.get(f"/c/{shop.tenant_id}/data.json")
     assert response.status_code == 200
