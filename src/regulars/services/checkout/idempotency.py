@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
@@ -20,6 +20,8 @@ from regulars.db.checkout import idempotency_keys
 from regulars.db.checkout.idempotency_keys import NO_TILL as NO_TILL
 from regulars.errors import IdempotencyMismatch
 from regulars.services.results import to_json
+
+R = TypeVar("R")
 
 
 def request_hash(payload: dict[str, Any]) -> str:
@@ -37,11 +39,14 @@ class Outcome:
 
 
 def run_once(conn: Connection, *, tenant_id: int, scope: str, key: str,
-             payload: dict[str, Any], now: datetime,
-             work: Callable[[], object], terminal_id: int = NO_TILL) -> Outcome:
+             payload: dict[str, Any], now: datetime, work: Callable[[], R],
+             terminal_id: int = NO_TILL, encode: Callable[[R], dict[str, Any]] = to_json
+             ) -> Outcome:
     """Run ``work`` in the caller's transaction unless ``key`` was used in ``scope`` by the
     same sender (the till ``terminal_id``, or a caller that is no till) before; a repeat gets
-    the stored answer back, marked ``replayed``.
+    the stored answer back, marked ``replayed``. ``encode`` turns the work's result into the
+    JSON stored and answered (the API passes its ``…Out`` model's; by default
+    :func:`~regulars.services.results.to_json`).
 
     Raises :class:`IdempotencyMismatch` when the key was used with a different payload.
     """
@@ -53,7 +58,7 @@ def run_once(conn: Connection, *, tenant_id: int, scope: str, key: str,
         if claim.request_hash != digest or not isinstance(claim.response, dict):
             raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
         return Outcome(claim.response, replayed=True)
-    body = to_json(work())
+    body = encode(work())
     idempotency_keys.store_response(conn, tenant_id=tenant_id, scope=scope,
                                     terminal_id=terminal_id, key=key, response=body)
     return Outcome(body)
