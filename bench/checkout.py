@@ -129,14 +129,14 @@ def add_tenant(url: str, *, name: str, migrate: bool = False) -> tuple[list[str]
                                         phone_region="GB")
         tenant_id = created.tenant_id
         store = tenants.create_store(rt, tenant_id, code="main", name="Main street")
-        keys = [tenants.create_terminal(rt, tenant_id, store_id=store["id"],
-                                        code=f"till-{n:02d}", name=f"Till {n}")["key"]
+        keys = [tenants.create_terminal(rt, tenant_id, store_id=store.id,
+                                        code=f"till-{n:02d}", name=f"Till {n}").key
                 for n in range(1, TILLS + 1)]
         phones = []
         for n in range(MEMBERS):
             phone = f"+44207946{n:04d}"  # Ofcom's range for drama: never a real subscriber
             view, _ = member_registration.register(rt, tenant_id, Registration(phone=phone),
-                                                   store_id=store["id"])
+                                                   store_id=store.id)
             member_ledger.adjust(rt, tenant_id, view.id, points=OPENING_POINTS,
                                  reason="benchmark opening balance", key=f"bench-open-{n}")
             phones.append(phone)

@@ -26,6 +26,7 @@ on it. Its pairs alternate with the others and are held to the unlimited promoti
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import tempfile
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -74,7 +75,7 @@ def _promotion(url: str, tenant_id: int, budget_minor: int | None) -> int:
         made = promotions.create(rt, tenant_id, Draft(
             name="10 % off from 100.00", condition="basket.total_minor >= 10000",
             effects=(PercentDiscount(rate_bp=1000),), limits=Limits(budget_minor=budget_minor)))
-        return int(made["id"])
+        return int(made.id)
     finally:
         rt.close()
 
@@ -96,7 +97,7 @@ def _burn(url: str, tenant_id: int, promotion_id: int) -> dict[str, Any]:
     rt = open_runtime(Settings(database_url=url))
     try:
         view = budgets.promotion_burn(rt, tenant_id, promotion_id)
-        return {"receipts": view["this_month"]["receipts"], **view["budget"]}
+        return {"receipts": view.this_month.receipts, **dataclasses.asdict(view.budget)}
     finally:
         rt.close()
 

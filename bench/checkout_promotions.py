@@ -92,7 +92,7 @@ def create_promotions(url: str, count: int, tenant_id: int | None = None) -> lis
              (PointsMultiplier(factor_percent=200),), None),
             ("3 groceries, the cheapest free", "true",
              (CheapestFree(every_n=3, categories=grocery),), None),
-            ("Win-back bonus", "true", (BonusPoints(points=100),), int(segment["id"])),
+            ("Win-back bonus", "true", (BonusPoints(points=100),), int(segment.id)),
         ]
         made = []
         for name, condition, effects, segment_id in drafts[:count]:

@@ -61,10 +61,10 @@ def main() -> int:
     created = tenants.create_tenant(rt, name="Bench", currency="EUR", locale="en_GB",
                                     timezone="Europe/London", phone_region="GB")
     store = tenants.create_store(rt, created.tenant_id, code="main", name="Main street")
-    till = tenants.create_terminal(rt, created.tenant_id, store_id=store["id"], code="till-1",
+    till = tenants.create_terminal(rt, created.tenant_id, store_id=store.id, code="till-1",
                                    name="Till 1")
     owner = {"Authorization": f"Bearer {created.owner_key}"}
-    auth = {"Authorization": f"Bearer {till['key']}"}
+    auth = {"Authorization": f"Bearer {till.key}"}
     print(f"measuring {regulars.__file__}")
     with TestClient(create_app(rt)) as client:
         members = []

@@ -66,12 +66,12 @@ def build(url: str, receipts: int, others: int, per_day: int
     programs.save(rt, tenant_id, programs.parse_rules({"expire_after_days": 3650}),
                   note="bench")
     store = tenants.create_store(rt, tenant_id, code="main", name="Main street")
-    key = tenants.create_terminal(rt, tenant_id, store_id=store["id"], code="till-01",
-                                  name="Till 1")["key"]
+    key = tenants.create_terminal(rt, tenant_id, store_id=store.id, code="till-01",
+                                  name="Till 1").key
     ids = []
     for n in range(2 + others):
         view, _ = member_registration.register(
-            rt, tenant_id, Registration(phone=f"+44207946{n:04d}"), store_id=store["id"])
+            rt, tenant_id, Registration(phone=f"+44207946{n:04d}"), store_id=store.id)
         ids.append(view.id)
     long_id, short_id = ids[:2]
     till = authenticate(rt, key)

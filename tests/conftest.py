@@ -140,11 +140,11 @@ def make_shop(rt: Runtime, name: str = "Corner Café", *, region: str = "RU",
     created = tenants.create_tenant(rt, name=name, currency=currency, locale=locale,
                                     timezone=timezone, phone_region=region)
     store = tenants.create_store(rt, created.tenant_id, code="main", name="Main street")
-    tills = [tenants.create_terminal(rt, created.tenant_id, store_id=store["id"],
+    tills = [tenants.create_terminal(rt, created.tenant_id, store_id=store.id,
                                      code=f"till-{i}", name=f"Till {i}") for i in (1, 2)]
     return Shop(tenant_id=created.tenant_id, owner_key=created.owner_key,
-                store_id=store["id"], till_keys=[t["key"] for t in tills],
-                terminal_ids=[t["id"] for t in tills])
+                store_id=store.id, till_keys=[t.key for t in tills],
+                terminal_ids=[t.id for t in tills])
 
 
 @pytest.fixture

@@ -76,17 +76,17 @@ def test_revoking_in_this_process_stops_the_key_at_once(rt: Runtime, shop: Shop)
     owner = authenticate(rt, shop.owner_key)
     spare = tenants.create_owner_key(rt, shop.tenant_id, "spare")
     other_spare = tenants.create_owner_key(rt, shop.tenant_id, "other spare")
-    for key in (shop.till_keys[0], shop.till_keys[1], spare["key"], other_spare["key"]):
+    for key in (shop.till_keys[0], shop.till_keys[1], spare.key, other_spare.key):
         authenticate(rt, key)  # remembered now
     tenants.revoke_terminal(rt, shop.tenant_id, shop.terminal_ids[0])
     assert _refused(rt, shop.till_keys[0])
     rotated = tenants.rotate_terminal_key(rt, shop.tenant_id, shop.terminal_ids[1])
     assert _refused(rt, shop.till_keys[1])
-    assert authenticate(rt, rotated["key"]).terminal_id == shop.terminal_ids[1]
-    tenants.revoke_key(rt, shop.tenant_id, spare["id"])
-    assert _refused(rt, spare["key"])
-    settings.revoke_owner_key(rt, shop.tenant_id, other_spare["id"])
-    assert _refused(rt, other_spare["key"])
+    assert authenticate(rt, rotated.key).terminal_id == shop.terminal_ids[1]
+    tenants.revoke_key(rt, shop.tenant_id, spare.id)
+    assert _refused(rt, spare.key)
+    settings.revoke_owner_key(rt, shop.tenant_id, other_spare.id)
+    assert _refused(rt, other_spare.key)
     assert authenticate(rt, shop.owner_key) == owner
 
 
@@ -118,7 +118,7 @@ def test_without_a_time_to_live_every_request_reads_its_key(
 @pytest.mark.usefixtures("monotonic")
 def test_unknown_keys_are_not_remembered(rt: Runtime, other: Runtime, shop: Shop) -> None:
     key = tenants.create_owner_key(rt, shop.tenant_id, "late")
-    tenants.revoke_key(rt, shop.tenant_id, key["id"])
-    assert _refused(other, key["key"])
+    tenants.revoke_key(rt, shop.tenant_id, key.id)
+    assert _refused(other, key.key)
     assert _refused(other, "rgt_not-a-key")
     assert authenticate(other, shop.owner_key).kind == "owner"

@@ -15,6 +15,7 @@ from regulars.errors import RegularsError
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.promotions import budgets, promotions
 from regulars.services.promotions.promotions import Draft
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import make_shop
 from tests.integration.support import Pos, line, run_together
@@ -33,7 +34,7 @@ def offer(pos: Pos, name: str, *, amount_minor: int = 100, points: int = 0,
     effects = (FixedDiscount(amount_minor=amount_minor),) + (
         (BonusPoints(points=points),) if points else ())
     return int(promotions.create(pos.rt, pos.tenant_id, Draft(
-        name=name, effects=effects, limits=Limits(**limits)))["id"])
+        name=name, effects=effects, limits=Limits(**limits))).id)
 
 
 def bodies(results: list[Any]) -> list[dict[str, Any]]:
@@ -56,9 +57,9 @@ def test_twenty_commits_never_overshoot_a_promotion_budget(pos: Pos, rt: Runtime
     assert got(results, money) == 10 and got(results, points) == 7
     for r in results:  # every receipt is priced by what it got
         assert r["discount_minor"] == sum(p["discount_minor"] for p in r["promotions"])
-    view = budgets.promotion_burn(rt, pos.tenant_id, money)["budget"]
+    view = to_json(budgets.promotion_burn(rt, pos.tenant_id, money))["budget"]
     assert (view["spent_minor"], view["remaining_minor"]) == (1000, 0)
-    view = budgets.promotion_burn(rt, pos.tenant_id, points)["budget"]
+    view = to_json(budgets.promotion_burn(rt, pos.tenant_id, points))["budget"]
     assert view["spent_points"] == 70
     assert ledger_admin.check(rt) == []
 
@@ -75,7 +76,7 @@ def test_a_budget_split_over_slots_runs_out_exactly_under_twenty_commits(
         members[i], CUPS, receipt=f"R-{i}", till=i % 2)))
 
     assert got(results, offer_id) == 1300 // 70 == 18
-    view = budgets.promotion_burn(rt, pos.tenant_id, offer_id)["budget"]
+    view = to_json(budgets.promotion_burn(rt, pos.tenant_id, offer_id))["budget"]
     assert (view["spent_minor"], view["remaining_minor"]) == (1260, 40)
     with rt.db.read() as conn:  # what the slots hold agrees with what the receipts got
         assert budget_store.spent_by_slots(conn, pos.tenant_id, [offer_id]) == {
@@ -106,7 +107,7 @@ def test_the_mass_bucket_holds_under_twenty_commits(pos: Pos, rt: Runtime) -> No
     results = bodies(run_together(THREADS, lambda i: pos.commit(
         members[i], CUPS, receipt=f"R-{i}", till=i % 2)))
 
-    spent = budgets.burn(rt, pos.tenant_id)["buckets"]["mass"]["spent_minor"]
+    spent = to_json(budgets.burn(rt, pos.tenant_id))["buckets"]["mass"]["spent_minor"]
     costs = sum(p["discount_minor"] + p["points"] * 100 for r in results
                 for p in r["promotions"])
     assert spent == costs <= 1000

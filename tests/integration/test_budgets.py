@@ -13,6 +13,7 @@ from regulars.domain.promotions.promotions import BonusPoints, Effect, FixedDisc
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.promotions import budgets, promotions
 from regulars.services.promotions.promotions import Draft
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Pos, line
@@ -29,7 +30,7 @@ def make(pos: Pos, *effects: Effect, name: str = "Offer", **limits: Any) -> int:
     made = promotions.create(pos.rt, pos.tenant_id, Draft(
         name=name, effects=effects or (FixedDiscount(amount_minor=100),),
         limits=Limits(**limits)))
-    return int(made["id"])
+    return made.id
 
 
 def applied(body: dict[str, Any]) -> list[int]:
@@ -37,7 +38,7 @@ def applied(body: dict[str, Any]) -> list[int]:
 
 
 def burn(pos: Pos, promotion_id: int) -> dict[str, Any]:
-    return budgets.promotion_burn(pos.rt, pos.tenant_id, promotion_id)
+    return to_json(budgets.promotion_burn(pos.rt, pos.tenant_id, promotion_id))
 
 
 @pytest.mark.usefixtures("backend")
@@ -128,7 +129,7 @@ def test_the_mass_bucket_stops_promotions_and_the_base_bucket_reports(
     member = pos.register(1)["id"]
     bills = [pos.commit(member, base_only, receipt=f"R-{i}") for i in range(3)]
     assert [applied(b) for b in bills] == [[offer], [offer], []]
-    report = budgets.burn(rt, pos.tenant_id)
+    report = to_json(budgets.burn(rt, pos.tenant_id))
     assert report["month"] == "2026-03-01"
     assert report["buckets"]["mass"] == {"cap_minor": 2500, "spent_minor": 2400,
                                          "remaining_minor": 100, "enforced": True}
@@ -138,7 +139,7 @@ def test_the_mass_bucket_stops_promotions_and_the_base_bucket_reports(
     assert report["promotions"] == [{"id": offer, "receipts": 2, "discount_minor": 2000,
                                      "points": 4}]
     pos.refund(bills[0]["receipt"]["id"], key="r-0")
-    report = budgets.burn(rt, pos.tenant_id)
+    report = to_json(budgets.burn(rt, pos.tenant_id))
     assert report["buckets"]["mass"]["spent_minor"] == 1200
     assert report["buckets"]["base"]["spent_minor"] == (29 + 30) * 100
     assert applied(pos.quote(member, base_only)) == [offer]
@@ -160,7 +161,7 @@ def test_a_budget_used_up_under_the_commit_reprices_without_the_promotion(
     assert body["discount_minor"] == 100 and body["paid_minor"] == 1900
     assert burn(pos, kept)["budget"]["spent_minor"] == 100  # counted once, not twice
     assert burn(pos, lost)["budget"]["spent_minor"] == 0
-    assert budgets.burn(rt, pos.tenant_id)["buckets"]["mass"]["spent_minor"] == 100
+    assert to_json(budgets.burn(rt, pos.tenant_id))["buckets"]["mass"]["spent_minor"] == 100
 
 
 def test_a_charge_no_single_slot_holds_is_taken_across_slots_and_never_past_the_cap(

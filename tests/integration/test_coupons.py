@@ -44,13 +44,13 @@ def pos(rt: Runtime) -> Pos:
 def series(pos: Pos, effect: Effect | None = None, **kw: Any) -> int:
     made = coupons.create_series(pos.rt, pos.tenant_id, SeriesDraft(
         name=kw.pop("name", "Spring"), effect=effect or FixedDiscount(amount_minor=1500), **kw))
-    return int(made["id"])
+    return int(made.id)
 
 
 def issue(pos: Pos, series_id: int, count: int = 1, member_id: int | None = None) -> list[str]:
     made = coupons.generate_codes(pos.rt, pos.tenant_id, series_id, count=count,
                                   member_id=member_id)
-    return list(made["codes"])
+    return list(made.codes)
 
 
 def sale(member_id: int | None, *codes: str,

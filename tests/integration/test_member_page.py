@@ -61,7 +61,7 @@ def test_home_history_pages_and_coupon_states(rt: Runtime, shop: Shop,
     later = coupons.create_series(rt, shop.tenant_id, SeriesDraft(
         name="Summer", effect=FixedDiscount(amount_minor=100),
         starts_on=clock.now.date() + timedelta(days=10)))
-    coupons.generate_codes(rt, shop.tenant_id, later["id"], count=1, member_id=member)
+    coupons.generate_codes(rt, shop.tenant_id, later.id, count=1, member_id=member)
     listed = coupons.member_coupons(rt, shop.tenant_id, member)
     assert [c["state"] for c in listed] == ["upcoming"]
     assert member_page.member_coupons(rt, shop.tenant_id, member)["active"] == listed

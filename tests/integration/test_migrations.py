@@ -41,14 +41,14 @@ def test_0014_moves_budget_counters_to_slots_and_back_without_losing_spend(
         pos = Pos(rt, make_shop(rt, "Migrating Café"))
         offer = int(promotions.create(rt, pos.tenant_id, Draft(
             name="Capped", effects=(FixedDiscount(amount_minor=100), BonusPoints(points=3)),
-            limits=Limits(budget_minor=1000)))["id"])
+            limits=Limits(budget_minor=1000))).id)
         budgets.put_split(rt, pos.tenant_id, total_minor=40000, base_bp=5000, mass_bp=2500,
                           targeted_bp=2500)
         member = pos.register(1)["id"]
         for n in range(3):
             pos.commit(member, (line("cup", 1000, 2),), receipt=f"R-{n}")
-        before = (budgets.promotion_burn(rt, pos.tenant_id, offer)["budget"],
-                  budgets.burn(rt, pos.tenant_id)["buckets"])
+        before = (budgets.promotion_burn(rt, pos.tenant_id, offer).budget,
+                  budgets.burn(rt, pos.tenant_id).buckets)
         config = alembic_config()
         with rt.db.engine.connect() as conn:
             conn = conn.execution_options(regulars_write=True)
@@ -63,7 +63,7 @@ def test_0014_moves_budget_counters_to_slots_and_back_without_losing_spend(
         with rt.db.engine.connect() as conn:
             left = conn.exec_driver_sql("SELECT left_minor FROM promotion_budget_slots").all()
         assert sum(n for (n,) in left) == 700 and len(left) == 16
-        assert (budgets.promotion_burn(rt, pos.tenant_id, offer)["budget"],
-                budgets.burn(rt, pos.tenant_id)["buckets"]) == before
+        assert (budgets.promotion_burn(rt, pos.tenant_id, offer).budget,
+                budgets.burn(rt, pos.tenant_id).buckets) == before
     finally:
         rt.close()

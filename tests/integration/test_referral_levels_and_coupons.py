@@ -100,7 +100,7 @@ def test_issued_coupon_once_per_receipt_and_voided_by_a_full_refund(
     series = coupons.create_series(rt, shop.tenant_id, SeriesDraft(
         name="Next", effect=PercentDiscount(rate_bp=1000)))
     promotions.create(rt, shop.tenant_id, Draft(
-        name="Come back", effects=(IssueCoupon(series_id=series["id"]),)))
+        name="Come back", effects=(IssueCoupon(series_id=series.id),)))
     member = pos.register(1)["id"]
     prepared = pos.prepare(member, (line("beans", 10_000),), receipt="C-1")
     first = pos.send(prepared).body

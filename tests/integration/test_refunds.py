@@ -202,7 +202,7 @@ def test_refund_of_spent_points_allow_negative_leaves_debt_that_later_earning_re
     pos.commit(member, (line("kettle", 200_000),), receipt="R-repay-2")
     view = pos.member(member)
     assert (view["balance_points"], view["debt_points"], view["spendable_points"]) == (50, 0, 50)
-    assert [lot["points"] for lot in member_ledger.lots(rt, pos.tenant_id, member)] == [50]
+    assert [lot.points for lot in member_ledger.lots(rt, pos.tenant_id, member)] == [50]
     assert_clean(rt)
 
 
@@ -314,7 +314,8 @@ def test_offline_commit_hours_old_is_accepted_exactly_once(pos: Pos, rt: Runtime
     assert not answer.replayed
     assert answer.body["receipt"]["occurred_at"] == at.isoformat()
     lots = member_ledger.lots(rt, pos.tenant_id, member)
-    assert [(lot["available_at"], lot["expires_at"]) for lot in lots] == [
+    assert [(lot.available_at.isoformat(), lot.expires_at and lot.expires_at.isoformat())
+            for lot in lots] == [
         (at.isoformat(), (at + timedelta(days=365)).isoformat())]
     rows = count_rows(rt, pos.tenant_id)
 
@@ -416,7 +417,7 @@ def test_soonest_expiring_points_are_spent_first(pos: Pos, rt: Runtime,
     pos.grant(member, 100)                                           # D: never expires
 
     def lots() -> list[tuple[int, str | None]]:
-        return [(lot["points"], lot["expires_at"])
+        return [(lot.points, lot.expires_at and lot.expires_at.isoformat())
                 for lot in member_ledger.lots(rt, pos.tenant_id, member)]
 
     def day(n: int) -> str:

@@ -183,7 +183,7 @@ def test_profile_completion_is_rewarded_once(rt: Runtime, shop: Shop) -> None:
 
 
 def _event(rt: Runtime, shop: Shop, event_id: str, member_id: int, type_: str = "review",
-           **data: Any) -> dict[str, Any]:
+           **data: Any) -> rewards.EventOutcome:
     payload = {"event_id": event_id, "member": {"id": member_id}, "type": type_, "data": data}
     return rewards.record_event(rt, shop.tenant_id, event_id=event_id,
                                 member=MemberRef(id=member_id), type_=type_, data=data,
@@ -196,16 +196,16 @@ def test_events_are_idempotent_and_limited_per_period(rt: Runtime, shop: Shop,
                                           period=Period.DAY),))
     member, _ = _register(rt, shop, phone=REFERRER_PHONE)
     first = _event(rt, shop, "e-1", member["id"], stars=5)
-    assert first["rewarded"] and first["points"] == 20
+    assert first.rewarded and first.points == 20
     assert _event(rt, shop, "e-1", member["id"], stars=5) == first
     with pytest.raises(IdempotencyMismatch):
         _event(rt, shop, "e-1", member["id"], stars=4)
-    assert _event(rt, shop, "e-2", member["id"])["used_in_period"] == 2
+    assert _event(rt, shop, "e-2", member["id"]).used_in_period == 2
     third = _event(rt, shop, "e-3", member["id"])
-    assert (third["rewarded"], third["points"], third["reason"]) == (False, 0, "limit_reached")
+    assert (third.rewarded, third.points, third.reason) == (False, 0, "limit_reached")
     assert _balance(rt, shop, member["id"]) == 40
     clock.now = datetime(2026, 3, 2, 21, 1, tzinfo=UTC)  # past midnight in Moscow: a new day
-    assert _event(rt, shop, "e-4", member["id"])["points"] == 20
+    assert _event(rt, shop, "e-4", member["id"]).points == 20
     assert _balance(rt, shop, member["id"]) == 60
     assert _codes(rt, shop, member["id"]).count("event") == 3
     assert ledger_admin.check(rt, shop.tenant_id) == []

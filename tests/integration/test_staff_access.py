@@ -65,18 +65,18 @@ def test_the_link_expires_after_72_hours_and_only_its_hash_is_stored(
 def test_a_new_link_replaces_the_old_and_a_cashier_gets_none(rt: Runtime, shop: Shop) -> None:
     person = tenants.create_staff(rt, shop.tenant_id, name="Bo", email="bo@example.com",
                                   role="marketer", store_id=None)
-    old = staff_access.invite(rt, shop.tenant_id, person["id"])
-    new = staff_access.invite(rt, shop.tenant_id, person["id"])
+    old = staff_access.invite(rt, shop.tenant_id, person.id)
+    new = staff_access.invite(rt, shop.tenant_id, person.id)
     with pytest.raises(NotFound):
         staff_access.pending(rt, old.token)
     assert staff_access.pending(rt, new.token).role == "marketer"
-    staff_access.change_role(rt, shop.tenant_id, person["id"], "cashier")
+    staff_access.change_role(rt, shop.tenant_id, person.id, "cashier")
     with pytest.raises(NotFound):
         staff_access.pending(rt, new.token)
     cashier = tenants.create_staff(rt, shop.tenant_id, name="Cy", email=None, role="cashier",
                                    store_id=None)
     with pytest.raises(InvalidInput) as refused:
-        staff_access.invite(rt, shop.tenant_id, cashier["id"])
+        staff_access.invite(rt, shop.tenant_id, cashier.id)
     assert refused.value.field == "role"
 
 
@@ -114,11 +114,11 @@ def test_roles_change_at_once_and_the_last_owner_stays(rt: Runtime) -> None:
         staff_access.remove(rt, business.tenant_id, owner_id, by_staff_id=None)
     second = tenants.create_staff(rt, business.tenant_id, name="Bo", email="bo@example.com",
                                   role="analyst", store_id=None)
-    staff_access.change_role(rt, business.tenant_id, second["id"], "owner")
+    staff_access.change_role(rt, business.tenant_id, second.id, "owner")
     staff_access.change_role(rt, business.tenant_id, owner_id, "analyst")
     live = web_auth.resolve(rt, session.token)
     assert live is not None and live.staff_role == "analyst"
     staff_access.remove(rt, business.tenant_id, owner_id, by_staff_id=None)
     assert web_auth.resolve(rt, session.token) is None
     with pytest.raises(InvalidInput):
-        staff_access.change_role(rt, business.tenant_id, second["id"], "boss")
+        staff_access.change_role(rt, business.tenant_id, second.id, "boss")

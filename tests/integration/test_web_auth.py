@@ -18,9 +18,9 @@ from tests.integration.support import run_together
 def _owner(rt: Runtime, shop: Shop) -> int:
     staff = tenants.create_staff(rt, shop.tenant_id, name="Ann", email="ann@example.com",
                                  role="owner", store_id=None)
-    web_auth.set_password(rt, shop.tenant_id, staff["id"], "right password")
-    web_auth.set_pin(rt, shop.tenant_id, staff["id"], "2468")
-    return int(staff["id"])
+    web_auth.set_password(rt, shop.tenant_id, staff.id, "right password")
+    web_auth.set_pin(rt, shop.tenant_id, staff.id, "2468")
+    return int(staff.id)
 
 
 def test_wrong_passwords_make_the_next_attempt_wait_longer_each_time(

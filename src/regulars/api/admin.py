@@ -8,12 +8,29 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from regulars import errors
+from regulars.api.admin_schemas import (
+    ApiKeyOut,
+    LedgerCheckOut,
+    LotOut,
+    NewOwnerKeyOut,
+    NewStaffOut,
+    NewStoreOut,
+    NewTerminalOut,
+    ProgramOut,
+    ProgramVersionOut,
+    ReceiptSummaryOut,
+    RotatedKeyOut,
+    StaffOut,
+    StoreOut,
+    TenantOut,
+    TerminalOut,
+)
 from regulars.api.deps import IdempotencyKey, Offset, Owner, PathId, QueryId, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.member_schemas import HistoryEntryOut, MemberOut, ReferralInfoOut
 from regulars.api.openapi import NEW_MEMBER
 from regulars.api.pos_schemas import ReceiptOut
-from regulars.api.reward_schemas import RewardSettingsIn
+from regulars.api.reward_schemas import RewardSettingsIn, RewardSettingsOut
 from regulars.api.schemas import (
     AdjustIn,
     CardIn,
@@ -25,6 +42,7 @@ from regulars.api.schemas import (
     StoreIn,
     TerminalIn,
 )
+from regulars.domain.rewards.rewards import RewardSettings
 from regulars.services.checkout.results import ReceiptView
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.ledger import member_ledger
@@ -35,42 +53,54 @@ from regulars.services.program import programs
 from regulars.services.rewards import referrals, rewards
 from regulars.services.rewards.referrals import ReferralInfo
 from regulars.services.tenancy import tenants
+from regulars.services.tenancy.results import (
+    ApiKey,
+    NewOwnerKey,
+    NewStaff,
+    NewStore,
+    NewTerminal,
+    RotatedKey,
+    StaffMember,
+    Store,
+    TenantInfo,
+    Terminal,
+)
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 NF = responses(errors.NotFound)
 
 
-@router.get("/tenant")
-def tenant(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.get("/tenant", response_model=TenantOut)
+def tenant(owner: Owner, rt: RuntimeDep) -> TenantInfo:
     return tenants.tenant_info(rt, owner.tenant_id)
 
 
-@router.post("/stores", status_code=201, responses=responses(errors.InvalidInput,
-                                                             errors.Conflict))
-def create_store(body: StoreIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.post("/stores", response_model=NewStoreOut, status_code=201,
+             responses=responses(errors.InvalidInput, errors.Conflict))
+def create_store(body: StoreIn, owner: Owner, rt: RuntimeDep) -> NewStore:
     return tenants.create_store(rt, owner.tenant_id, code=body.code, name=body.name)
 
 
-@router.get("/stores")
-def list_stores(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+@router.get("/stores", response_model=list[StoreOut])
+def list_stores(owner: Owner, rt: RuntimeDep) -> list[Store]:
     return tenants.list_stores(rt, owner.tenant_id)
 
 
-@router.post("/terminals", status_code=201, responses=responses(
+@router.post("/terminals", response_model=NewTerminalOut, status_code=201, responses=responses(
     errors.InvalidInput, errors.NotFound, errors.Conflict))
-def create_terminal(body: TerminalIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def create_terminal(body: TerminalIn, owner: Owner, rt: RuntimeDep) -> NewTerminal:
     """A till and its API key. The key is shown in this answer only; it is stored hashed."""
     return tenants.create_terminal(rt, owner.tenant_id, store_id=body.store_id,
                                    code=body.code, name=body.name)
 
 
-@router.get("/terminals")
-def list_terminals(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+@router.get("/terminals", response_model=list[TerminalOut])
+def list_terminals(owner: Owner, rt: RuntimeDep) -> list[Terminal]:
     return tenants.list_terminals(rt, owner.tenant_id)
 
 
-@router.post("/terminals/{terminal_id}/rotate-key", responses=NF)
-def rotate_terminal_key(terminal_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.post("/terminals/{terminal_id}/rotate-key", response_model=RotatedKeyOut, responses=NF)
+def rotate_terminal_key(terminal_id: PathId, owner: Owner, rt: RuntimeDep) -> RotatedKey:
     return tenants.rotate_terminal_key(rt, owner.tenant_id, terminal_id)
 
 
@@ -80,31 +110,31 @@ def revoke_terminal(terminal_id: PathId, owner: Owner, rt: RuntimeDep) -> Respon
     return Response(status_code=204)
 
 
-@router.post("/staff", status_code=201, responses=responses(
+@router.post("/staff", response_model=NewStaffOut, status_code=201, responses=responses(
     errors.InvalidInput, errors.NotFound, errors.Conflict))
-def create_staff(body: StaffIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def create_staff(body: StaffIn, owner: Owner, rt: RuntimeDep) -> NewStaff:
     return tenants.create_staff(rt, owner.tenant_id, name=body.name, email=body.email,
                                 role=body.role, store_id=body.store_id)
 
 
-@router.get("/staff")
-def list_staff(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+@router.get("/staff", response_model=list[StaffOut])
+def list_staff(owner: Owner, rt: RuntimeDep) -> list[StaffMember]:
     return tenants.list_staff(rt, owner.tenant_id)
 
 
-@router.get("/staff/{staff_id}", responses=NF)
-def get_staff(staff_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.get("/staff/{staff_id}", response_model=StaffOut, responses=NF)
+def get_staff(staff_id: PathId, owner: Owner, rt: RuntimeDep) -> StaffMember:
     return tenants.get_staff(rt, owner.tenant_id, staff_id)
 
 
-@router.post("/keys", status_code=201)
-def create_key(body: KeyIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.post("/keys", response_model=NewOwnerKeyOut, status_code=201)
+def create_key(body: KeyIn, owner: Owner, rt: RuntimeDep) -> NewOwnerKey:
     """Another owner key (shown once)."""
     return tenants.create_owner_key(rt, owner.tenant_id, body.label)
 
 
-@router.get("/keys")
-def list_keys(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+@router.get("/keys", response_model=list[ApiKeyOut])
+def list_keys(owner: Owner, rt: RuntimeDep) -> list[ApiKey]:
     return tenants.list_keys(rt, owner.tenant_id)
 
 
@@ -114,24 +144,25 @@ def revoke_key(key_id: PathId, owner: Owner, rt: RuntimeDep) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/program")
-def get_program(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.get("/program", response_model=ProgramOut)
+def get_program(owner: Owner, rt: RuntimeDep) -> programs.ProgramVersion:
     """The current program version and its rules."""
     return programs.current(rt, owner.tenant_id)
 
 
-@router.put("/program", responses=responses(errors.InvalidInput))
-async def put_program(request: Request, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.put("/program", response_model=ProgramOut, responses=responses(errors.InvalidInput))
+async def put_program(request: Request, owner: Owner,
+                      rt: RuntimeDep) -> programs.ProgramVersion:
     """Save new rules as the next program version (the full rules object, strictly typed).
     Earlier accruals keep the version that produced them."""
     raw = await request.body()
     program = programs.parse_rules(None, strict_json=raw)
     version = programs.save(rt, owner.tenant_id, program)
-    return {"version": version, "rules": programs.rules_of(program)}
+    return programs.ProgramVersion(version=version, rules=program)
 
 
-@router.get("/program/versions")
-def program_versions(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+@router.get("/program/versions", response_model=list[ProgramVersionOut])
+def program_versions(owner: Owner, rt: RuntimeDep) -> list[programs.VersionNote]:
     return programs.history(rt, owner.tenant_id)
 
 
@@ -205,27 +236,28 @@ def referral(member_id: PathId, owner: Owner, rt: RuntimeDep) -> ReferralInfo:
     return referrals.referral_info(rt, owner.tenant_id, member_id)
 
 
-@router.get("/rewards")
-def get_rewards(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.get("/rewards", response_model=RewardSettingsOut)
+def get_rewards(owner: Owner, rt: RuntimeDep) -> RewardSettings:
     """Referral, birthday, profile and event-type rewards."""
     return rewards.get_settings(rt, owner.tenant_id)
 
 
-@router.put("/rewards", responses=responses(errors.InvalidInput))
-def put_rewards(body: RewardSettingsIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.put("/rewards", response_model=RewardSettingsOut,
+            responses=responses(errors.InvalidInput))
+def put_rewards(body: RewardSettingsIn, owner: Owner, rt: RuntimeDep) -> RewardSettings:
     """Replace the reward settings (the whole object; what is left out is off). Referrals
     already linked keep the terms they were linked with."""
     return rewards.put_settings(rt, owner.tenant_id, body.to_settings())
 
 
-@router.get("/members/{member_id}/lots", responses=NF)
-def lots(member_id: PathId, owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+@router.get("/members/{member_id}/lots", response_model=list[LotOut], responses=NF)
+def lots(member_id: PathId, owner: Owner, rt: RuntimeDep) -> list[member_ledger.OpenLot]:
     return member_ledger.lots(rt, owner.tenant_id, member_id)
 
 
-@router.get("/receipts")
+@router.get("/receipts", response_model=list[ReceiptSummaryOut])
 def list_receipts(owner: Owner, rt: RuntimeDep, member_id: QueryId = None, limit: int = 50,
-                  before_id: QueryId = None) -> list[dict[str, Any]]:
+                  before_id: QueryId = None) -> list[ledger_admin.ReceiptSummary]:
     return ledger_admin.receipts_list(rt, owner.tenant_id, member_id=member_id, limit=limit,
                                  before_id=before_id)
 
@@ -235,8 +267,7 @@ def get_receipt(receipt_id: PathId, owner: Owner, rt: RuntimeDep) -> ReceiptView
     return ledger_admin.receipt(rt, owner.tenant_id, receipt_id)
 
 
-@router.get("/ledger/check")
-def ledger_check(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.get("/ledger/check", response_model=LedgerCheckOut)
+def ledger_check(owner: Owner, rt: RuntimeDep) -> ledger_admin.LedgerCheck:
     """Reconcile cached balances with postings and open lots for this tenant."""
-    problems = ledger_admin.check(rt, owner.tenant_id)
-    return {"ok": not problems, "problems": problems}
+    return ledger_admin.check_tenant(rt, owner.tenant_id)

@@ -23,7 +23,7 @@ from regulars.api import (
     segments,
     staff_access,
 )
-from regulars.api.admin_schemas import ReadinessOut
+from regulars.api.admin_schemas import HealthOut, ReadinessOut
 from regulars.api.body_limit import BodyLimit, Scope
 from regulars.errors import InvalidInput, RegularsError, TooManyAttempts, Unavailable
 from regulars.services import readiness
@@ -76,10 +76,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 _meta = APIRouter(tags=["meta"])
 
 
-@_meta.get("/v1/health")
-def health() -> dict[str, str]:
+@_meta.get("/v1/health", response_model=HealthOut)
+def health() -> HealthOut:
     """A trivial endpoint: no database, no auth (the benchmark's baseline)."""
-    return {"status": "ok"}
+    return HealthOut(status="ok")
 
 
 @_meta.get("/v1/ready", response_model=ReadinessOut, responses={

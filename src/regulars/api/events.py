@@ -4,22 +4,21 @@ Authenticated by an owner key."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from regulars import errors
 from regulars.api.deps import Owner, RuntimeDep
 from regulars.api.errors_doc import responses
-from regulars.api.reward_schemas import EventIn
+from regulars.api.reward_schemas import EventIn, EventOut
 from regulars.services.rewards import rewards
+from regulars.services.rewards.rewards import EventOutcome
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
 
-@router.post("/events", responses=responses(errors.InvalidInput, errors.NotFound,
-                                            errors.IdempotencyMismatch))
-def post_event(body: EventIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+@router.post("/events", response_model=EventOut, responses=responses(
+    errors.InvalidInput, errors.NotFound, errors.IdempotencyMismatch))
+def post_event(body: EventIn, owner: Owner, rt: RuntimeDep) -> EventOutcome:
     """Reward one event, once per ``event_id``. Over the type's limit for the period the
     event is recorded with 0 points and ``reason: limit_reached``."""
     return rewards.record_event(rt, owner.tenant_id, event_id=body.event_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
@@ -25,7 +27,13 @@ from regulars.services.checkout import commit as checkout_commit
 from regulars.services.checkout.commit import CommitRequest
 from regulars.services.checkout.idempotency import Outcome
 from regulars.services.checkout.pricing import Sale
-from regulars.services.checkout.results import CodeSent, QuoteResult, ReceiptView
+from regulars.services.checkout.results import (
+    CodeSent,
+    CommitResult,
+    QuoteResult,
+    ReceiptView,
+    RefundResult,
+)
 from regulars.services.ledger import member_ledger
 from regulars.services.members import members
 from regulars.services.members import registration as member_registration
@@ -50,6 +58,15 @@ def _stored(outcome: Outcome) -> Response:
     and the first call get the same bytes); the route's response model documents it."""
     return JSONResponse(outcome.body,
                         headers={"Idempotent-Replayed": "true"} if outcome.replayed else None)
+
+
+def _commit_json(result: CommitResult) -> dict[str, Any]:
+    """A commit's answer as its model serialises it: what is stored and sent."""
+    return CommitOut.model_validate(result).model_dump(mode="json")
+
+
+def _refund_json(result: RefundResult) -> dict[str, Any]:
+    return RefundOut.model_validate(result).model_dump(mode="json")
 
 
 def _quote(result: QuoteResult) -> Response:
@@ -82,7 +99,8 @@ def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey) -> R
                         occurred_at=body.occurred_at, hold_id=body.hold_id,
                         staff_id=body.staff_id, otp_code=body.otp_code)
     return _stored(checkout_commit.commit(
-        rt, till, req, key=key, payload=body.model_dump(mode="json", exclude={"otp_code"})))
+        rt, till, req, key=key, payload=body.model_dump(mode="json", exclude={"otp_code"}),
+        encode=_commit_json))
 
 
 @router.post("/otp", response_model=CodeSentOut, responses=responses(
@@ -101,7 +119,8 @@ def refund(receipt_id: PathId, body: RefundIn, till: Till, rt: RuntimeDep,
     """Refund some lines and quantities, or (no ``lines``) everything left on the receipt."""
     lines = None if body.lines is None else [(ln.line_no, ln.milli()) for ln in body.lines]
     outcome = checkout.refund(rt, till, receipt_id, lines, key=key,
-                              payload={"receipt": receipt_id, **body.model_dump(mode="json")})
+                              payload={"receipt": receipt_id, **body.model_dump(mode="json")},
+                              encode=_refund_json)
     return _stored(outcome)
 
 
@@ -110,7 +129,8 @@ def refund(receipt_id: PathId, body: RefundIn, till: Till, rt: RuntimeDep,
 def void(receipt_id: PathId, till: Till, rt: RuntimeDep, key: IdempotencyKey) -> Response:
     """Cancel a receipt within the program's void window: every point it moved goes back."""
     outcome = checkout.refund(rt, till, receipt_id, None, key=key,
-                              payload={"receipt": receipt_id, "void": True}, void=True)
+                              payload={"receipt": receipt_id, "void": True}, void=True,
+                              encode=_refund_json)
     return _stored(outcome)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
+from regulars.api.pos_schemas import Out, examples
 from regulars.api.schemas import MemberRefIn, SmallJson, Strict
 from regulars.domain.rewards.rewards import (
     EventRule,
@@ -92,3 +93,43 @@ class EventIn(Strict):
     member: MemberRefIn
     type: Annotated[str, Field(min_length=1, max_length=64)]
     data: SmallJson = {}
+
+
+# Answers --------------------------------------------------------------------------------------
+
+class RewardSettingsOut(Out):
+    """The tenant's reward settings, whole (what ``PUT /v1/admin/rewards`` takes)."""
+
+    model_config = examples({
+        "referral": {"enabled": True, "referrer_points": 200, "referred_points": 100,
+                     "trigger": "first_purchase", "link_base": None,
+                     "upper_level_points": []},
+        "birthday": {"enabled": True, "points": 300}, "profile": {"enabled": False, "points": 0},
+        "events": [{"type": "review", "points": 50, "limit": 1, "period": "month"}]})
+
+    referral: ReferralRule
+    birthday: FixedReward
+    profile: FixedReward
+    events: list[EventRule]
+
+
+class EventOut(Out):
+    """What the event earned (``points`` 0 with a ``reason``: ``limit_reached``,
+    ``no_consent`` or ``no_points``), the type's limit and period, the member's rewarded events
+    of the period so far and their balance after. A replay answers the same."""
+
+    model_config = examples({
+        "event_id": "review-311", "type": "review", "member_id": 7, "points": 50,
+        "rewarded": True, "reason": None, "limit": 1, "period": "month", "used_in_period": 1,
+        "balance_points": 550})
+
+    event_id: str
+    type: str
+    member_id: int
+    points: int
+    rewarded: bool
+    reason: str | None
+    limit: int | None
+    period: str
+    used_in_period: int
+    balance_points: int

@@ -49,14 +49,14 @@ def test_set_up_a_business_edit_the_program_and_look_at_home(live_server: LiveSe
     expect(page.locator("#preview [data-field=redeem_share_max]")).to_contain_text("percentage")
     page.click("#program-form button[type=submit]")
     expect(page.locator("#e-redeem_share_max")).to_contain_text("percentage")
-    assert programs.current(rt, tenant_id)["version"] == 1
+    assert programs.current(rt, tenant_id).version == 1
 
     page.fill("#f-redeem_share_max", "50")
     page.fill("#f-note", "10 % back, a Gold level, no expiry")
     page.click("#program-form button[type=submit]")
     expect(page.locator(".notice.ok")).to_contain_text("Saved as version 2.")
     expect(page.locator("#versions")).to_contain_text("a Gold level")
-    rules = programs.current(rt, tenant_id)["rules"]
+    rules = programs.rules_of(programs.current(rt, tenant_id).rules)
     assert [lv["rate_bp"] for lv in rules["levels"]] == [1000, 1500]
     assert rules["levels"][1]["threshold_minor"] == 50_000
     assert rules["expire_after_days"] is None and rules["redeem_share_max_bp"] == 5000

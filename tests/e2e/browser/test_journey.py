@@ -40,7 +40,7 @@ def test_set_up_sell_with_points_and_a_code_see_it_and_refund_it(
     page.fill("#f-redeem_share_max", "thirty")
     page.click("#program-form button[type=submit]")
     expect(page.locator("#e-redeem_share_max")).to_be_visible()
-    assert programs.current(rt, tenant_id)["version"] == 1  # nothing saved
+    assert programs.current(rt, tenant_id).version == 1  # nothing saved
     page.fill("#f-redeem_share_max", "30")
     page.fill("#f-note", "10 % back, 500 to start, a code above 50 points")
     page.click("#program-form button[type=submit]")

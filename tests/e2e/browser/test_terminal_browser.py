@@ -51,7 +51,7 @@ def test_a_cashier_sells_and_refunds_on_a_phone(live_server: LiveServer,
         {"otp_above_points": 100, "welcome_bonus_points": 50}))
     staff = tenants.create_staff(rt, shop.tenant_id, name="Vera", email=None, role="cashier",
                                  store_id=shop.store_id)
-    web_auth.set_pin(rt, shop.tenant_id, int(staff["id"]), "2468")
+    web_auth.set_pin(rt, shop.tenant_id, int(staff.id), "2468")
     view, _ = member_registration.register(rt, shop.tenant_id,
                                            Registration(phone=PHONE, first_name="Olga"))
     member_ledger.adjust(rt, shop.tenant_id, int(view.id), points=1_000, reason="test",

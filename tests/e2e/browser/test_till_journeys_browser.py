@@ -37,7 +37,7 @@ def till(live_server: LiveServer, page: Any) -> Iterator[tuple[Shop, int]]:
     shop = make_shop(rt)
     staff = tenants.create_staff(rt, shop.tenant_id, name="Vera", email=None, role="cashier",
                                  store_id=shop.store_id)
-    web_auth.set_pin(rt, shop.tenant_id, int(staff["id"]), "2468")
+    web_auth.set_pin(rt, shop.tenant_id, int(staff.id), "2468")
     olga, _ = member_registration.register(rt, shop.tenant_id,
                                            Registration(phone=OLGA, first_name="Olga"))
     pair_and_sign_in(page, url, shop.till_keys[0], "Vera", "2468")
@@ -109,7 +109,7 @@ def test_a_coupon_is_redeemed_on_a_sale_at_the_till(live_server: LiveServer, pag
     rt, url = live_server.runtime, live_server.url
     series = coupons.create_series(rt, shop.tenant_id, SeriesDraft(
         name="Spring", effect=FixedDiscount(amount_minor=15_000)))
-    code = coupons.generate_codes(rt, shop.tenant_id, int(series["id"]), count=1)["codes"][0]
+    code = coupons.generate_codes(rt, shop.tenant_id, int(series.id), count=1).codes[0]
 
     page.goto(f"{url}/terminal/sale?member={olga}")
     page.fill("#f-price-0", "1000")

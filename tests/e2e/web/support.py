@@ -24,12 +24,12 @@ def add_staff(rt: Runtime, tenant_id: int, *, role: str, email: str,
               store_id: int | None = None, language: str | None = "en") -> int:
     staff = tenants.create_staff(rt, tenant_id, name=f"{role.title()} Person", email=email,
                                  role=role, store_id=store_id)
-    web_auth.set_password(rt, tenant_id, int(staff["id"]), password)
+    web_auth.set_password(rt, tenant_id, int(staff.id), password)
     if pin is not None:
-        web_auth.set_pin(rt, tenant_id, int(staff["id"]), pin)
+        web_auth.set_pin(rt, tenant_id, int(staff.id), pin)
     # The test shops speak Russian; tests read English unless they choose otherwise.
-    web_auth.set_staff_locale(rt, tenant_id, int(staff["id"]), language)
-    return int(staff["id"])
+    web_auth.set_staff_locale(rt, tenant_id, int(staff.id), language)
+    return int(staff.id)
 
 
 def sign_in(client: TestClient, email: str, password: str = "correct horse") -> None:

@@ -36,8 +36,8 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
 
     for url in (f"/console/members/{ann['id']}", f"/console/members/{ann['id']}/edit",
                 f"/console/members/{ann['id']}/merge", f"/console/receipts/{receipt_id}",
-                f"/console/promotions/{promotion['id']}", f"/console/coupons/{series['id']}",
-                f"/console/segments/{segment['id']}"):
+                f"/console/promotions/{promotion.id}", f"/console/coupons/{series.id}",
+                f"/console/segments/{segment.id}"):
         assert client.get(url).status_code == 404, url
     merge_preview = client.get(f"/console/members/{own['id']}/merge",
                                params={"source": str(ann["id"])})
@@ -52,8 +52,8 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
         f"/console/members/{ann['id']}/merge": {"source_id": str(own["id"]), "key": "k2"},
         f"/console/members/{own['id']}/merge": {"source_id": str(ann["id"]), "key": "k3"},
         f"/console/receipts/{receipt_id}/refund": {"mode": "all", "key": "k4"},
-        f"/console/promotions/{promotion['id']}/archive": {},
-        f"/console/coupons/{series['id']}/codes": {"count": "3"},
+        f"/console/promotions/{promotion.id}/archive": {},
+        f"/console/coupons/{series.id}/codes": {"count": "3"},
     }
     for url, data in posts.items():
         assert client.post(url, data={"csrf": csrf, **data}).status_code == 404, url
@@ -65,8 +65,8 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
     from regulars.services.ledger import admin as ledger_admin
 
     assert ledger_admin.receipt(rt, shop.tenant_id, receipt_id).status == "committed"
-    assert promotions.get(rt, shop.tenant_id, promotion["id"])["status"] == "active"
-    assert coupons.get_series(rt, shop.tenant_id, series["id"])["codes_issued"] == 0
+    assert promotions.get(rt, shop.tenant_id, promotion.id).status == "active"
+    assert coupons.get_series(rt, shop.tenant_id, series.id).codes_issued == 0
     # The other tenant's lists show none of it.
     for url, text in (("/console/members", "+78007750111"), ("/console/receipts", "R-1"),
                       ("/console/promotions", "A only"), ("/console/coupons", "A coupons"),

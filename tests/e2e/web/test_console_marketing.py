@@ -41,17 +41,17 @@ def test_create_a_promotion_with_errors_next_to_fields(client: TestClient, rt: R
     done = client.post(url, data={**form_of(page.text), **PROMOTION}, follow_redirects=False)
     assert done.status_code == 303
     [created] = promotions.list_all(rt, shop.tenant_id)
-    assert created["effects"][0] == {"kind": "percent_discount", "rate_bp": 1250,
+    assert created.effects[0] == {"kind": "percent_discount", "rate_bp": 1250,
                                      "categories": ["food"], "skus": []}
-    assert created["limits"]["budget_minor"] == 50000
+    assert created.limits["budget_minor"] == 50000
     shown = client.get(done.headers["location"])
     assert shown.status_code == 200 and 'id="versions"' in shown.text and "v1" in shown.text
     listed = client.get("/console/promotions")
     assert "Cake week" in listed.text
-    archive = client.post(f"/console/promotions/{created['id']}/archive",
+    archive = client.post(f"/console/promotions/{created.id}/archive",
                           data=form_of(shown.text), follow_redirects=False)
     assert archive.status_code == 303
-    assert promotions.get(rt, shop.tenant_id, created["id"])["status"] == "archived"
+    assert promotions.get(rt, shop.tenant_id, created.id).status == "archived"
 
 
 def test_other_effects_build_the_same_drafts_as_the_api(client: TestClient, rt: Runtime,
@@ -65,7 +65,7 @@ def test_other_effects_build_the_same_drafts_as_the_api(client: TestClient, rt: 
             **form_of(page.text), **PROMOTION, "name": kind, "effect": kind, "categories": "",
             "rate": "", field: value}, follow_redirects=False)
         assert response.status_code == 303, response.text
-    saved = {p["name"]: p["effects"][0] for p in promotions.list_all(rt, shop.tenant_id)}
+    saved = {p.name: p.effects[0] for p in promotions.list_all(rt, shop.tenant_id)}
     assert saved["fixed_discount"]["amount_minor"] == 150
     assert saved["bonus_points"]["points"] == 25
     assert saved["points_multiplier"]["factor_percent"] == 200
@@ -87,18 +87,18 @@ def test_coupon_series_codes_shown_once_and_as_csv(client: TestClient, rt: Runti
     assert done.status_code == 303
     [series] = coupons.list_series(rt, shop.tenant_id)
     shown = client.get(done.headers["location"])
-    codes = client.post(f"/console/coupons/{series['id']}/codes",
+    codes = client.post(f"/console/coupons/{series.id}/codes",
                         data={**form_of(shown.text), "count": "3", "format": "page"})
     assert codes.status_code == 200 and 'id="codes"' in codes.text
     assert "3 new codes" in codes.text
     again = client.get(done.headers["location"])
     assert 'id="codes"' not in again.text  # never shown a second time
-    csv_file = client.post(f"/console/coupons/{series['id']}/codes",
+    csv_file = client.post(f"/console/coupons/{series.id}/codes",
                            data={**form_of(shown.text), "count": "2", "format": "csv"})
     assert csv_file.headers["content-type"].startswith("text/csv")
     assert len(csv_file.text.strip().splitlines()) == 3
-    assert coupons.get_series(rt, shop.tenant_id, series["id"])["codes_issued"] == 5
-    zero = client.post(f"/console/coupons/{series['id']}/codes",
+    assert coupons.get_series(rt, shop.tenant_id, series.id).codes_issued == 5
+    zero = client.post(f"/console/coupons/{series.id}/codes",
                        data={**form_of(shown.text), "count": "0"})
     assert zero.status_code == 422 and 'id="e-count"' in zero.text
     assert "Welcome back" in client.get("/console/coupons").text

@@ -67,7 +67,7 @@ def test_preview_speaks_the_edited_rules_and_prices_an_example(client: TestClien
     # Gold 10 % = 344; the tobacco line (2,400) cannot be paid with points: 50 % of 1,040.
     assert '<td class="num">120</td>' in text and '<td class="num">344</td>' in text
     assert "520 <span" in text
-    assert programs.current(rt, shop.tenant_id)["version"] == 1  # nothing saved
+    assert programs.current(rt, shop.tenant_id).version == 1  # nothing saved
 
 
 def test_a_bad_value_shows_its_error_in_the_preview_and_the_form(client: TestClient,
@@ -88,7 +88,7 @@ def test_a_bad_value_shows_its_error_in_the_preview_and_the_form(client: TestCli
     assert 'id="e-pending_days"' in saved.text
     assert "pending_days must be shorter than expire_after_days" in saved.text
     assert 'value="gold level"' in saved.text  # what was typed stays
-    assert programs.current(rt, shop.tenant_id)["version"] == 1
+    assert programs.current(rt, shop.tenant_id).version == 1
 
 
 def test_save_makes_a_new_version_parsed_exactly(client: TestClient, rt: Runtime,
@@ -96,7 +96,7 @@ def test_save_makes_a_new_version_parsed_exactly(client: TestClient, rt: Runtime
     csrf = owner(client, rt, shop, role="marketer")
     done = post(client, "/console/program", csrf)
     assert done.status_code == 303 and done.headers["location"] == "/console/program?saved=2"
-    rules = programs.current(rt, shop.tenant_id)["rules"]
+    rules = programs.rules_of(programs.current(rt, shop.tenant_id).rules)
     assert [(lv["code"], lv["threshold_minor"], lv["rate_bp"]) for lv in rules["levels"]] == [
         ("base", 0, 350), ("gold", 1_000_000, 1000)]
     assert rules["redeem_share_max_bp"] == 5000 and rules["welcome_bonus_points"] == 100
@@ -109,7 +109,7 @@ def test_save_makes_a_new_version_parsed_exactly(client: TestClient, rt: Runtime
 def test_an_analyst_cannot_save(client: TestClient, rt: Runtime, shop: Shop) -> None:
     csrf = owner(client, rt, shop, role="analyst")
     assert post(client, "/console/program", csrf).status_code == 403
-    assert programs.current(rt, shop.tenant_id)["version"] == 1
+    assert programs.current(rt, shop.tenant_id).version == 1
 
 
 def test_percentages_are_parsed_exactly_into_basis_points() -> None:

@@ -41,11 +41,11 @@ def test_stores_and_tills_with_the_key_shown_once(client: TestClient, rt: Runtim
     added = post(client, "/console/settings/stores", csrf, store_code="north",
                  store_name="North mall")
     assert added.status_code == 303
-    store = [s for s in tenants.list_stores(rt, shop.tenant_id) if s["code"] == "north"][0]
-    empty = post(client, "/console/settings/tills", csrf, till_store=str(store["id"]),
+    store = [s for s in tenants.list_stores(rt, shop.tenant_id) if s.code == "north"][0]
+    empty = post(client, "/console/settings/tills", csrf, till_store=str(store.id),
                  till_code="", till_name="")
     assert empty.status_code == 422 and 'id="e-till_code"' in empty.text
-    made = post(client, "/console/settings/tills", csrf, till_store=str(store["id"]),
+    made = post(client, "/console/settings/tills", csrf, till_store=str(store.id),
                 till_code="n-1", till_name="North 1")
     assert made.status_code == 200 and "will not be shown again" in made.text
     found = SECRET.search(made.text)
@@ -54,13 +54,13 @@ def test_stores_and_tills_with_the_key_shown_once(client: TestClient, rt: Runtim
     assert authenticate(rt, key).kind == "till"
     assert key not in client.get("/console/settings").text
     # Rotate: a new key works, the old one no longer does; revoke: none works.
-    till = [t for t in tenants.list_terminals(rt, shop.tenant_id) if t["code"] == "n-1"][0]
-    rotated = post(client, f"/console/settings/tills/{till['id']}/rotate", csrf)
+    till = [t for t in tenants.list_terminals(rt, shop.tenant_id) if t.code == "n-1"][0]
+    rotated = post(client, f"/console/settings/tills/{till.id}/rotate", csrf)
     found = SECRET.search(rotated.text)
     assert found
     new_key = found.group(1)
-    assert new_key != key and authenticate(rt, new_key).terminal_id == till["id"]
-    assert post(client, f"/console/settings/tills/{till['id']}/revoke",
+    assert new_key != key and authenticate(rt, new_key).terminal_id == till.id
+    assert post(client, f"/console/settings/tills/{till.id}/revoke",
                 csrf).status_code == 303
     assert "revoked" in client.get("/console/settings").text
     # Another tenant's till or store: 404.
@@ -87,7 +87,7 @@ def test_staff_with_password_and_pin_and_errors_by_field(client: TestClient, rt:
                     **{**form, "staff_role": "marketer", "staff_email": "m@example.com",
                        "staff_pin": "", "staff_password": "short"})
     assert short_pw.status_code == 422 and 'id="e-staff_password"' in short_pw.text
-    assert [p["name"] for p in tenants.list_staff(rt, shop.tenant_id)] == ["Owner Person"]
+    assert [p.name for p in tenants.list_staff(rt, shop.tenant_id)] == ["Owner Person"]
     assert post(client, "/console/settings/staff", csrf,
                 **{**form, "staff_pin": "4321"}).status_code == 303
     ivan = [p for p in settings.overview(rt, shop.tenant_id)["staff"] if p["name"] == "Ivan"][0]

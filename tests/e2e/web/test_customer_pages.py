@@ -4,7 +4,7 @@ soon, the QR card, history, coupons, referral, profile and the data download."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -75,12 +75,12 @@ def test_points_expiring_within_30_days_are_listed_with_their_dates(
     sign_in_member(client, rt, shop.tenant_id, phone(2))  # the 30-day session has ended
     lots = member_ledger.lots(rt, shop.tenant_id, member_id)
     soon = [lot for lot in lots
-            if datetime.fromisoformat(lot["expires_at"]) <= clock.now + timedelta(days=30)]
-    assert [lot["points"] for lot in soon] == [30]
+            if lot.expires_at and lot.expires_at <= clock.now + timedelta(days=30)]
+    assert [lot.points for lot in soon] == [30]
     home = client.get(f"/c/{shop.tenant_id}").text
     assert 'id="expiring"' in home
     assert "30 points expire in the next 30 days" in home
-    when = datetime.fromisoformat(soon[0]["expires_at"]).astimezone(
+    when = soon[0].expires_at.astimezone(
         ZoneInfo("Europe/Moscow")).date()
     assert f"30 points on {format_date(when, 'medium', locale='en_GB')}" in home
     assert 'id="balance">90<' in home
@@ -123,9 +123,9 @@ def test_coupons_bound_to_the_member_are_listed_by_state(client: TestClient, rt:
     short = coupons.create_series(rt, shop.tenant_id, SeriesDraft(
         name="Spring week", effect=FixedDiscount(amount_minor=500), ends_on=today
         + timedelta(days=3)))
-    coupons.generate_codes(rt, shop.tenant_id, lasting["id"], count=1, member_id=member_id)
-    coupons.generate_codes(rt, shop.tenant_id, short["id"], count=1, member_id=member_id)
-    coupons.generate_codes(rt, shop.tenant_id, lasting["id"], count=1, member_id=other)
+    coupons.generate_codes(rt, shop.tenant_id, lasting.id, count=1, member_id=member_id)
+    coupons.generate_codes(rt, shop.tenant_id, short.id, count=1, member_id=member_id)
+    coupons.generate_codes(rt, shop.tenant_id, lasting.id, count=1, member_id=other)
     sign_in_member(client, rt, shop.tenant_id, phone(4))
     page = client.get(f"/c/{shop.tenant_id}/coupons").text
     active = page.split('id="coupons-active"')[1].split('id="coupons-used"')[0]
@@ -213,7 +213,7 @@ def test_the_data_download_holds_profile_history_receipts_and_coupons(
     pos.grant(member_id, 7)
     series = coupons.create_series(rt, shop.tenant_id, SeriesDraft(
         name="Free croissant", effect=FixedDiscount(amount_minor=1500)))
-    coupons.generate_codes(rt, shop.tenant_id, series["id"], count=1, member_id=member_id)
+    coupons.generate_codes(rt, shop.tenant_id, series.id, count=1, member_id=member_id)
     sign_in_member(client, rt, shop.tenant_id, phone(9))
     response = client.get(f"/c/{shop.tenant_id}/data.json")
     assert response.status_code == 200

@@ -33,8 +33,8 @@ def add_cashier(rt: Runtime, tenant_id: int, name: str, *, store_id: int | None,
                 pin: str = PIN) -> int:
     staff = tenants.create_staff(rt, tenant_id, name=name, email=None, role="cashier",
                                  store_id=store_id)
-    web_auth.set_pin(rt, tenant_id, int(staff["id"]), pin)
-    return int(staff["id"])
+    web_auth.set_pin(rt, tenant_id, int(staff.id), pin)
+    return int(staff.id)
 
 
 def pair(client: TestClient, key: str) -> None:
@@ -109,7 +109,7 @@ def test_pairing_with_a_wrong_key_says_so_next_to_the_field(client: TestClient,
 def test_sign_in_lists_this_stores_cashiers_and_refuses_a_wrong_pin(
         client: TestClient, rt: Runtime, shop: Shop, cashier: int) -> None:
     other_store = tenants.create_store(rt, shop.tenant_id, code="north", name="North")
-    add_cashier(rt, shop.tenant_id, "Boris", store_id=other_store["id"])
+    add_cashier(rt, shop.tenant_id, "Boris", store_id=other_store.id)
     other = make_shop(rt, "Elsewhere")
     add_cashier(rt, other.tenant_id, "Zoya", store_id=other.store_id)
     pair(client, shop.till_keys[0])

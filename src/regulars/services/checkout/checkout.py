@@ -12,6 +12,7 @@ effects apply after promotions and before the program's discount.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -31,8 +32,10 @@ from regulars.services.checkout.results import (
     ReceiptRefund,
     ReceiptView,
     RefundedLine,
+    RefundResult,
 )
 from regulars.services.promotions import coupons
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.api_keys import Principal
 from regulars.services.tenancy.tenants import get_tenant
@@ -89,9 +92,11 @@ def release_hold(rt: Runtime, principal: Principal, hold_id: int) -> None:
 
 def refund(rt: Runtime, principal: Principal, receipt_id: int,
            lines: list[tuple[int, int]] | None, *, key: str, payload: dict[str, Any],
-           void: bool = False) -> Outcome:
+           void: bool = False,
+           encode: Callable[[RefundResult], dict[str, Any]] = to_json) -> Outcome:
     """Refund some lines (``(line_no, quantity_milli)``) or, with ``None``, all that is left;
-    ``void`` cancels the whole receipt within the program's void window. See
+    ``void`` cancels the whole receipt within the program's void window; ``encode`` makes the
+    stored answer (see :func:`~regulars.services.checkout.idempotency.run_once`). See
     :func:`regulars.services.checkout.refunds.refund_receipt` for the failure modes."""
     principal.require("till")
     assert principal.terminal_id is not None
@@ -102,6 +107,7 @@ def refund(rt: Runtime, principal: Principal, receipt_id: int,
     with rt.db.write() as conn:
         return run_once(conn, tenant_id=principal.tenant_id, scope="void" if void else "refund",
                         terminal_id=principal.terminal_id, key=key, payload=payload, now=now,
+                        encode=encode,
                         work=lambda: refund_receipt(conn, principal, receipt_id, lines,
                                                     key=entry_key, now=now, void=void))
 

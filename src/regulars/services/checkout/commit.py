@@ -14,6 +14,7 @@ it unused); a replay of a commit already answered needs no code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NoReturn
@@ -123,8 +124,10 @@ def _require_code(program: Program, member: MemberRow | None) -> NoReturn:
 
 
 def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
-           payload: dict[str, Any]) -> Outcome:
+           payload: dict[str, Any],
+           encode: Callable[[CommitResult], dict[str, Any]] = to_json) -> Outcome:
     """Post a paid receipt: spend and earn entries, the receipt and its lines, once.
+    ``encode`` makes the answer stored for replays (the API passes its ``…Out`` model's).
 
     Raises :class:`IdempotencyMismatch`, :class:`ReceiptConflict`,
     :class:`RedemptionRefused` (a spend above the limit), :class:`InsufficientPoints` (the
@@ -158,7 +161,7 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
             at = _occurred_at(req.occurred_at, now)
             result = _commit(conn, principal, tenant, req, digest=digest, now=now, at=at,
                              code_id=code_id)
-            body = to_json(result)
+            body = encode(result)
             idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
                                              terminal_id=principal.terminal_id, key=key,
                                              receipt_id=result.receipt.id, response=body)

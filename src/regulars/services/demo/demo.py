@@ -114,19 +114,18 @@ def issue_keys(rt: Runtime) -> dict[str, Any]:
         receipt_count = int(conn.execute(
             select(func.count()).select_from(receipt_table)
             .where(receipt_table.c.tenant_id == tenant.id)).scalar_one())
-    for key in tenants.list_keys(rt, tenant.id):
-        if key["kind"] == "owner" and key["label"] == OWNER_KEY_LABEL \
-                and key["revoked_at"] is None:
-            tenants.revoke_key(rt, tenant.id, key["id"])
+    for old in tenants.list_keys(rt, tenant.id):
+        if old.kind == "owner" and old.label == OWNER_KEY_LABEL and old.revoked_at is None:
+            tenants.revoke_key(rt, tenant.id, old.id)
     owner = tenants.create_owner_key(rt, tenant.id, OWNER_KEY_LABEL)
-    store_names = {s["id"]: s["name"] for s in tenants.list_stores(rt, tenant.id)}
+    store_names = {s.id: s.name for s in tenants.list_stores(rt, tenant.id)}
     tills = []
     for till in tenants.list_terminals(rt, tenant.id):
-        if till["revoked_at"] is None:
-            key = tenants.rotate_terminal_key(rt, tenant.id, till["id"])["key"]
-            tills.append({"code": till["code"], "store": store_names[till["store_id"]],
+        if till.revoked_at is None:
+            key = tenants.rotate_terminal_key(rt, tenant.id, till.id).key
+            tills.append({"code": till.code, "store": store_names[till.store_id],
                           "key": key})
     return {"tenant_id": tenant.id, "tenant_name": tenant.name, "members": member_count,
-            "receipts": receipt_count, "owner_key": owner["key"], "tills": tills,
+            "receipts": receipt_count, "owner_key": owner.key, "tills": tills,
             "web": demo_web.web_access(rt, tenant.id)}
 

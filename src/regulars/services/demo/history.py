@@ -136,18 +136,18 @@ class Simulation:
         for index, (code, name, cashiers) in enumerate(STORES):
             store = tenants.create_store(self.rt, self.tenant_id, code=code, name=name)
             for n in (1, 2):
-                till = tenants.create_terminal(self.rt, self.tenant_id, store_id=store["id"],
+                till = tenants.create_terminal(self.rt, self.tenant_id, store_id=store.id,
                                                code=f"{code}-{n}", name=f"{name} till {n}")
-                self.tills.append(_Till(authenticate(self.rt, till["key"]), till["code"], index))
-            self.cashiers.append([self._staff(person, "cashier", store["id"])
+                self.tills.append(_Till(authenticate(self.rt, till.key), till.code, index))
+            self.cashiers.append([self._staff(person, "cashier", store.id)
                                   for person in cashiers])
         for person, role in BACK_OFFICE:
             self._staff(person, role, None)
 
     def _staff(self, person: str, role: str, store_id: int | None) -> int:
         email = person.lower().replace(" ", ".").replace("'", "") + "@beanandleaf.example"
-        return int(tenants.create_staff(self.rt, self.tenant_id, name=person, email=email,
-                                        role=role, store_id=store_id)["id"])
+        return tenants.create_staff(self.rt, self.tenant_id, name=person, email=email,
+                                    role=role, store_id=store_id).id
 
     # Planning: who comes when ---------------------------------------------------------------
 

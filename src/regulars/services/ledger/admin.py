@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -140,14 +140,49 @@ def check(rt: Runtime, tenant_id: int | None = None) -> list[dict[str, Any]]:
         return problems
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LedgerCheck:
+    """What :func:`check` found for a tenant: ``ok`` when nothing disagrees; each problem
+    names its ``kind`` and what disagrees (see :func:`regulars.db.ledger.ops.reconcile`)."""
+
+    ok: bool
+    problems: tuple[Mapping[str, int | str | None], ...]
+
+
+def check_tenant(rt: Runtime, tenant_id: int) -> LedgerCheck:
+    """:func:`check` for one tenant, as a report."""
+    problems = check(rt, tenant_id)
+    return LedgerCheck(ok=not problems, problems=tuple(problems))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReceiptSummary:
+    """A receipt in a listing (its lines and refunds: :func:`receipt`); ``receipt_no`` is the
+    till's number."""
+
+    id: int
+    receipt_no: str
+    terminal_id: int
+    store_id: int
+    member_id: int | None
+    status: str
+    gross_minor: int
+    discount_minor: int
+    paid_minor: int
+    points_spent: int
+    points_earned: int
+    refunded_paid_minor: int
+    occurred_at: datetime
+
+
 def receipts_list(rt: Runtime, tenant_id: int, *, member_id: int | None, limit: int,
-                  before_id: int | None) -> list[dict[str, Any]]:
+                  before_id: int | None) -> list[ReceiptSummary]:
     if not 1 <= limit <= 500:
         raise InvalidInput("limit must lie between 1 and 500", field="limit")
     with rt.db.read() as conn:
         rows = receipts.list_receipts(conn, tenant_id, member_id=member_id, limit=limit,
                                       before_id=before_id)
-    return [{**r, "occurred_at": r["occurred_at"].isoformat()} for r in rows]
+    return [ReceiptSummary(**r) for r in rows]
 
 
 def receipt(rt: Runtime, tenant_id: int, receipt_id: int) -> ReceiptView:

@@ -4,6 +4,7 @@ ledger entry, and the member's entry history and open lots.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,17 @@ from regulars.services.members.members import HistoryEntry, MemberView, view
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OpenLot:
+    """Points of a member not yet spent or expired: spendable from ``available_at``, expiring
+    at ``expires_at`` (``None``: never)."""
+
+    id: int
+    points: int
+    available_at: datetime
+    expires_at: datetime | None
 
 
 def adjust(rt: Runtime, tenant_id: int, member_id: int, *, points: int, reason: str,
@@ -35,7 +47,8 @@ def adjust(rt: Runtime, tenant_id: int, member_id: int, *, points: int, reason: 
     now = rt.now()
     payload = {"member_id": member_id, "points": points, "reason": reason.strip()}
     with rt.db.write() as conn:
-        return idempotency.once(conn, tenant_id=tenant_id, scope="adjust", key=key,
+        return idempotency.once(conn, tenant_id=tenant_id, scope="adjust",
+                                terminal_id=idempotency.NO_TILL, key=key,
                                 payload=payload, now=now,
                                 work=lambda: _adjust(conn, rt, tenant_id, member_id,
                                                      points=points, reason=reason.strip(),
@@ -73,7 +86,8 @@ def merge(rt: Runtime, tenant_id: int, *, source_id: int, target_id: int,
     now = rt.now()
     payload = {"source_id": source_id, "target_id": target_id}
     with rt.db.write() as conn:
-        return idempotency.once(conn, tenant_id=tenant_id, scope="merge", key=key,
+        return idempotency.once(conn, tenant_id=tenant_id, scope="merge",
+                                terminal_id=idempotency.NO_TILL, key=key,
                                 payload=payload, now=now,
                                 work=lambda: _merge(conn, rt, tenant_id, source_id, target_id,
                                                     key=key, now=now))
@@ -128,7 +142,7 @@ def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
     ) for r in rows]
 
 
-def lots(rt: Runtime, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
+def lots(rt: Runtime, tenant_id: int, member_id: int) -> list[OpenLot]:
     """Open lots, soonest to expire first: how many points, spendable from, expiring when."""
     with rt.db.read() as conn:
         row = members.get_member(conn, tenant_id, member_id)
@@ -136,7 +150,6 @@ def lots(rt: Runtime, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
             raise NotFound("member not found")
         found = ledger_spendable.open_lots(conn, tenant_id, row.account_id)
     found.sort(key=lambda lot: (lot.expires_at is None, lot.expires_at or lot.available_at))
-    return [{"id": lot.id, "points": lot.remaining,
-             "available_at": lot.available_at.isoformat(),
-             "expires_at": lot.expires_at.isoformat() if lot.expires_at else None}
+    return [OpenLot(id=lot.id, points=lot.remaining, available_at=lot.available_at,
+                    expires_at=lot.expires_at)
             for lot in found]

@@ -102,10 +102,9 @@ def home(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
     now = rt.now()
     horizon = now + timedelta(days=EXPIRING_DAYS)
     expiring = [lot for lot in member_ledger.lots(rt, tenant_id, member_id)
-                if lot["expires_at"] is not None
-                and datetime.fromisoformat(lot["expires_at"]) <= horizon]
+                if lot.expires_at is not None and lot.expires_at <= horizon]
     return {**view, "progress_percent": progress, "expiring": expiring,
-            "expiring_points": sum(lot["points"] for lot in expiring),
+            "expiring_points": sum(lot.points for lot in expiring),
             "expiring_days": EXPIRING_DAYS, "card": view["qr_token"]}
 
 
@@ -156,7 +155,7 @@ def member_coupons(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, lis
 def referral(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
     """The member's referral code, how many they invited, and the program's referral rule."""
     info: dict[str, Any] = to_json(referrals.referral_info(rt, tenant_id, member_id))
-    return {**info, "rule": rewards.get_settings(rt, tenant_id)["referral"]}
+    return {**info, "rule": rewards.get_settings(rt, tenant_id).referral}
 
 
 def join_info(rt: Runtime, tenant_id: int, code: str | None) -> dict[str, Any]:
@@ -167,7 +166,7 @@ def join_info(rt: Runtime, tenant_id: int, code: str | None) -> dict[str, Any]:
     with rt.db.read() as conn:
         known = normal is not None and reward_rows.code_owner(conn, tenant_id, normal) is not None
     return {"business": tenant.name, "code": normal if known else None,
-            "rule": rewards.get_settings(rt, tenant_id)["referral"]}
+            "rule": rewards.get_settings(rt, tenant_id).referral}
 
 
 # Profile ------------------------------------------------------------------------------------
@@ -262,7 +261,7 @@ def export(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
         "balance": {k: view[k] for k in ("balance_points", "spendable_points", "held_points",
                                          "debt_points")},
         "level": view["level"],
-        "lots": member_ledger.lots(rt, tenant_id, member_id),
+        "lots": to_json(member_ledger.lots(rt, tenant_id, member_id)),
         "history": history,
         "receipts": receipt_list,
         "coupons": coupons.member_coupons(rt, tenant_id, member_id),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
 
 from babel.numbers import get_currency_precision
@@ -119,16 +120,32 @@ def save(rt: Runtime, tenant_id: int, program: Program, *, note: str = "") -> in
     return version
 
 
-def current(rt: Runtime, tenant_id: int) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ProgramVersion:
+    """A version of the program and its rules (:func:`rules_of` gives their JSON form)."""
+
+    version: int
+    rules: Program
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class VersionNote:
+    """A saved version: when, and what its author said changed."""
+
+    version: int
+    note: str
+    created_at: datetime
+
+
+def current(rt: Runtime, tenant_id: int) -> ProgramVersion:
     with rt.db.read() as conn:
         version, program = load_current(conn, tenant_id)
-    return {"version": version, "rules": rules_of(program)}
+    return ProgramVersion(version=version, rules=program)
 
 
-def history(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
+def history(rt: Runtime, tenant_id: int) -> list[VersionNote]:
     with rt.db.read() as conn:
-        return [{"version": r["version"], "note": r["note"],
-                 "created_at": r["created_at"].isoformat()}
+        return [VersionNote(version=r["version"], note=r["note"], created_at=r["created_at"])
                 for r in tenancy.list_programs(conn, tenant_id)]
 
 

@@ -18,7 +18,8 @@ refund gives back to the bucket that was charged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -294,19 +295,84 @@ def give_back(conn: Connection, tenant_id: int, receipt_id: int, member_id: int 
 
 # The admin API ---------------------------------------------------------------------------------
 
-def _split_view(split: Split) -> dict[str, Any]:
-    return {"total_minor": split.total_minor, "base_bp": split.base_bp,
-            "mass_bp": split.mass_bp, "targeted_bp": split.targeted_bp,
-            "caps_minor": {b.value: split.cap_minor(b) for b in Bucket}}
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SplitView:
+    """The monthly loyalty budget (``None``: none), its shares and each bucket's cap."""
+
+    total_minor: int | None
+    base_bp: int
+    mass_bp: int
+    targeted_bp: int
+    caps_minor: Mapping[str, int | None]
 
 
-def get_split(rt: Runtime, tenant_id: int) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BucketBurn:
+    cap_minor: int | None
+    spent_minor: int
+    remaining_minor: int | None
+    enforced: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MonthFigures:
+    """What receipts of a month got from a promotion, net of refunds, and how many."""
+
+    receipts: int
+    discount_minor: int
+    points: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PromotionMonth:
+    id: int
+    receipts: int
+    discount_minor: int
+    points: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BudgetBurn:
+    """A local month's spend per bucket and per promotion."""
+
+    month: date
+    buckets: Mapping[str, BucketBurn]
+    promotions: tuple[PromotionMonth, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PromotionBudget:
+    """A promotion's caps over its life (``None``: none), its spend and what is left."""
+
+    budget_minor: int | None
+    spent_minor: int
+    remaining_minor: int | None
+    budget_points: int | None
+    spent_points: int
+    remaining_points: int | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PromotionBurn:
+    id: int
+    month: date
+    budget: PromotionBudget
+    this_month: MonthFigures
+
+
+def _split_view(split: Split) -> SplitView:
+    return SplitView(total_minor=split.total_minor, base_bp=split.base_bp,
+                     mass_bp=split.mass_bp, targeted_bp=split.targeted_bp,
+                     caps_minor={b.value: split.cap_minor(b) for b in Bucket})
+
+
+def get_split(rt: Runtime, tenant_id: int) -> SplitView:
     with rt.db.read() as conn:
         return _split_view(load_split(conn, tenant_id))
 
 
 def put_split(rt: Runtime, tenant_id: int, *, total_minor: int | None, base_bp: int,
-              mass_bp: int, targeted_bp: int) -> dict[str, Any]:
+              mass_bp: int, targeted_bp: int) -> SplitView:
     """Replace the tenant's monthly loyalty budget. Raises :class:`InvalidInput` when the
     shares do not add up to 10000."""
     try:
@@ -335,7 +401,7 @@ def _month(conn: Connection, rt: Runtime, tenant_id: int) -> date:
     return local_day(tenant, rt.now()).replace(day=1)
 
 
-def burn(rt: Runtime, tenant_id: int) -> dict[str, Any]:
+def burn(rt: Runtime, tenant_id: int) -> BudgetBurn:
     """This local month's spend per bucket, and per promotion (net of refunds)."""
     with rt.db.read() as conn:
         month = _month(conn, rt, tenant_id)
@@ -345,17 +411,17 @@ def burn(rt: Runtime, tenant_id: int) -> dict[str, Any]:
         for bucket in Bucket:
             cap = split.cap_minor(bucket)
             used = spent.get(bucket.value, 0)
-            buckets[bucket.value] = {
-                "cap_minor": cap, "spent_minor": used,
-                "remaining_minor": None if cap is None else max(0, cap - used),
-                "enforced": bucket is not Bucket.BASE}
-        promotions = [{"id": pid, **figures}
-                      for pid, figures in sorted(store.month_burn(conn, tenant_id,
-                                                                  month).items())]
-        return {"month": month.isoformat(), "buckets": buckets, "promotions": promotions}
+            buckets[bucket.value] = BucketBurn(
+                cap_minor=cap, spent_minor=used,
+                remaining_minor=None if cap is None else max(0, cap - used),
+                enforced=bucket is not Bucket.BASE)
+        promotions = tuple(PromotionMonth(id=pid, **figures)
+                           for pid, figures in sorted(store.month_burn(conn, tenant_id,
+                                                                       month).items()))
+        return BudgetBurn(month=month, buckets=buckets, promotions=promotions)
 
 
-def promotion_burn(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, Any]:
+def promotion_burn(rt: Runtime, tenant_id: int, promotion_id: int) -> PromotionBurn:
     """A promotion's budget over its life and its spend this local month. Raises
     :class:`NotFound`."""
     with rt.db.read() as conn:
@@ -369,14 +435,13 @@ def promotion_burn(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, 
             promotion_id, (0, 0))
         this_month = store.month_burn(conn, tenant_id, month, promotion_id).get(
             promotion_id, {"receipts": 0, "discount_minor": 0, "points": 0})
-        return {
-            "id": promotion_id, "month": month.isoformat(),
-            "budget": {
-                "budget_minor": minor_cap, "spent_minor": spent_minor,
-                "remaining_minor": None if minor_cap is None
+        return PromotionBurn(
+            id=promotion_id, month=month,
+            budget=PromotionBudget(
+                budget_minor=minor_cap, spent_minor=spent_minor,
+                remaining_minor=None if minor_cap is None
                 else max(0, minor_cap - spent_minor),
-                "budget_points": points_cap, "spent_points": spent_points,
-                "remaining_points": None if points_cap is None
-                else max(0, points_cap - spent_points)},
-            "this_month": this_month,
-        }
+                budget_points=points_cap, spent_points=spent_points,
+                remaining_points=None if points_cap is None
+                else max(0, points_cap - spent_points)),
+            this_month=MonthFigures(**this_month))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -100,12 +101,37 @@ def _domain(row: store.SeriesRow) -> Series:
                   max_uses=row.max_uses, starts_on=row.starts_on, ends_on=row.ends_on)
 
 
-def _view(conn: Connection, tenant_id: int, row: store.SeriesRow) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SeriesView:
+    """A coupon series: its effect in storage form (with its ``kind``), uses per code,
+    validity (local dates, inclusive), and how many codes it issued and uses they took."""
+
+    id: int
+    name: str
+    effect: Mapping[str, Any]
+    max_uses: int
+    starts_on: date | None
+    ends_on: date | None
+    codes_issued: int
+    uses: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class IssuedCodes:
+    """Codes just issued, grouped for reading: shown this once (only digests are kept)."""
+
+    series_id: int
+    member_id: int | None
+    count: int
+    codes: tuple[str, ...]
+
+
+def _view(conn: Connection, tenant_id: int, row: store.SeriesRow) -> SeriesView:
     issued, used = store.code_counts(conn, tenant_id, row.id)
-    return {"id": row.id, "name": row.name, "effect": row.effect, "max_uses": row.max_uses,
-            "starts_on": row.starts_on.isoformat() if row.starts_on else None,
-            "ends_on": row.ends_on.isoformat() if row.ends_on else None,
-            "codes_issued": issued, "uses": used, "created_at": row.created_at.isoformat()}
+    return SeriesView(id=row.id, name=row.name, effect=row.effect, max_uses=row.max_uses,
+                      starts_on=row.starts_on, ends_on=row.ends_on, codes_issued=issued,
+                      uses=used, created_at=row.created_at)
 
 
 def _require(conn: Connection, tenant_id: int, series_id: int) -> store.SeriesRow:
@@ -131,7 +157,7 @@ def secret_key(conn: Connection, tenant_id: int, now: datetime) -> bytes:
 
 # Owner use cases ------------------------------------------------------------------------------
 
-def create_series(rt: Runtime, tenant_id: int, draft: SeriesDraft) -> dict[str, Any]:
+def create_series(rt: Runtime, tenant_id: int, draft: SeriesDraft) -> SeriesView:
     """A new series. Raises :class:`InvalidInput` naming the field."""
     try:
         Series(id=0, name=draft.name, effect=draft.effect, max_uses=draft.max_uses,
@@ -148,18 +174,18 @@ def create_series(rt: Runtime, tenant_id: int, draft: SeriesDraft) -> dict[str, 
         return _view(conn, tenant_id, _require(conn, tenant_id, series_id))
 
 
-def get_series(rt: Runtime, tenant_id: int, series_id: int) -> dict[str, Any]:
+def get_series(rt: Runtime, tenant_id: int, series_id: int) -> SeriesView:
     with rt.db.read() as conn:
         return _view(conn, tenant_id, _require(conn, tenant_id, series_id))
 
 
-def list_series(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
+def list_series(rt: Runtime, tenant_id: int) -> list[SeriesView]:
     with rt.db.read() as conn:
         return [_view(conn, tenant_id, r) for r in store.list_series(conn, tenant_id)]
 
 
 def generate_codes(rt: Runtime, tenant_id: int, series_id: int, *, count: int,
-                   member_id: int | None = None) -> dict[str, Any]:
+                   member_id: int | None = None) -> IssuedCodes:
     """Issue ``count`` new codes of the series (bound to ``member_id`` when given) and return
     them grouped for reading; this is the only time they are shown.
 
@@ -182,8 +208,8 @@ def generate_codes(rt: Runtime, tenant_id: int, series_id: int, *, count: int,
         store.insert_codes(conn, tenant_id=tenant_id, series_id=series_id,
                            digests=[codes.digest(key, c) for c in issued],
                            member_id=member_id, max_uses=row.max_uses, now=now)
-        return {"series_id": series_id, "member_id": member_id, "count": count,
-                "codes": [codes.grouped(c) for c in issued]}
+        return IssuedCodes(series_id=series_id, member_id=member_id, count=count,
+                           codes=tuple(codes.grouped(c) for c in issued))
 
 
 # Checkout -------------------------------------------------------------------------------------

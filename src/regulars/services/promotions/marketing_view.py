@@ -3,12 +3,15 @@ pages of one of each, assembled from the same services the admin API calls."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from regulars.db.promotions import marketing_view as store
 from regulars.errors import NotFound
 from regulars.services.promotions import budgets, coupons, promotions, segments
+from regulars.services.promotions.budgets import PromotionBurn
+from regulars.services.promotions.promotions import PromotionView
 from regulars.services.runtime import Runtime
 
 USES_SHOWN = 50
@@ -18,11 +21,19 @@ def _iso(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
 
 
-def promotions_overview(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PromotionLine:
+    """A promotion in the console's list, with its budget and burn."""
+
+    promotion: PromotionView
+    burn: PromotionBurn
+
+
+def promotions_overview(rt: Runtime, tenant_id: int) -> list[PromotionLine]:
     """Every promotion with its budget and what it cost over its life and this month."""
     found = promotions.list_all(rt, tenant_id)
-    return [{**p, "burn": budgets.promotion_burn(rt, tenant_id, p["id"])}
-            for p in sorted(found, key=lambda p: (p["status"] != "active", -p["id"]))]
+    return [PromotionLine(promotion=p, burn=budgets.promotion_burn(rt, tenant_id, p.id))
+            for p in sorted(found, key=lambda p: (p.status != "active", -p.id))]
 
 
 def promotion_page(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, Any]:
@@ -51,8 +62,8 @@ def segment_page(rt: Runtime, tenant_id: int, segment_id: int, *, limit: int,
     segment = segments.get(rt, tenant_id, segment_id)
     page = segments.members(rt, tenant_id, segment_id, limit=limit, offset=offset)
     with rt.db.read() as conn:
-        people = store.members_brief(conn, tenant_id, list(page["member_ids"]))
-    if segment["id"] != segment_id:
+        people = store.members_brief(conn, tenant_id, list(page.member_ids))
+    if segment.id != segment_id:
         raise NotFound("segment not found")
-    return {"segment": segment, "members": people, "total": page["total"],
-            "has_more": offset + limit < page["total"]}
+    return {"segment": segment, "members": people, "total": page.total,
+            "has_more": offset + limit < page.total}

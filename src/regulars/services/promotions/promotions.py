@@ -9,7 +9,7 @@ promotion version and process.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -136,9 +136,49 @@ def _validate(conn: Connection, tenant_id: int, draft: Draft) -> None:
                                f"{effect.series_id}", field=f"effects.{index}.series_id")
 
 
-def _view(row: store.PromotionRow) -> dict[str, Any]:
-    return {"id": row.id, "version": row.version, "status": row.status, **row.definition,
-            "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat()}
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PromotionView:
+    """A promotion at its current version: its definition in storage form
+    (:func:`definition_of`: effects, schedule and limits as sent), status and times."""
+
+    id: int
+    version: int
+    status: str
+    name: str
+    condition: str
+    stacking: str
+    priority: int
+    schedule: Mapping[str, Any]
+    store_ids: tuple[int, ...] | None
+    effects: tuple[Mapping[str, Any], ...]
+    limits: Mapping[str, Any]
+    segment_id: int | None
+    control_share_bp: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Groups:
+    """Members recorded at commit in a promotion's test and control groups."""
+
+    test: int
+    control: int
+    control_share_bp: int
+
+
+def _view(row: store.PromotionRow) -> PromotionView:
+    # A version saved before limits, segments or control groups existed reads with their
+    # defaults, as checkout reads it (:func:`draft_of`).
+    d = definition_of(draft_of(row.definition))
+    ids = d["store_ids"]
+    return PromotionView(
+        id=row.id, version=row.version, status=row.status, name=d["name"],
+        condition=d["condition"], stacking=d["stacking"], priority=d["priority"],
+        schedule=d["schedule"], store_ids=None if ids is None else tuple(ids),
+        effects=tuple(d["effects"]), limits=d["limits"], segment_id=d["segment_id"],
+        control_share_bp=d["control_share_bp"], created_at=row.created_at,
+        updated_at=row.updated_at)
 
 
 def _require(conn: Connection, tenant_id: int, promotion_id: int, *,
@@ -149,7 +189,7 @@ def _require(conn: Connection, tenant_id: int, promotion_id: int, *,
     return row
 
 
-def create(rt: Runtime, tenant_id: int, draft: Draft) -> dict[str, Any]:
+def create(rt: Runtime, tenant_id: int, draft: Draft) -> PromotionView:
     """Save a new promotion as version 1. Raises :class:`InvalidInput` naming the field."""
     now = rt.now()
     with rt.db.write() as conn:
@@ -163,7 +203,7 @@ def create(rt: Runtime, tenant_id: int, draft: Draft) -> dict[str, Any]:
         return _view(_require(conn, tenant_id, promotion_id))
 
 
-def update(rt: Runtime, tenant_id: int, promotion_id: int, draft: Draft) -> dict[str, Any]:
+def update(rt: Runtime, tenant_id: int, promotion_id: int, draft: Draft) -> PromotionView:
     """Save ``draft`` as the promotion's next version. Raises :class:`NotFound`,
     :class:`InvalidInput`, and :class:`Conflict` for an archived promotion."""
     now = rt.now()
@@ -183,7 +223,7 @@ def update(rt: Runtime, tenant_id: int, promotion_id: int, draft: Draft) -> dict
         return _view(_require(conn, tenant_id, promotion_id))
 
 
-def archive(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, Any]:
+def archive(rt: Runtime, tenant_id: int, promotion_id: int) -> PromotionView:
     """Stop a promotion for good (archiving it again changes nothing)."""
     now = rt.now()
     with rt.db.write() as conn:
@@ -193,23 +233,23 @@ def archive(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, Any]:
         return _view(_require(conn, tenant_id, promotion_id))
 
 
-def get(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, Any]:
+def get(rt: Runtime, tenant_id: int, promotion_id: int) -> PromotionView:
     with rt.db.read() as conn:
         return _view(_require(conn, tenant_id, promotion_id))
 
 
-def groups(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, Any]:
+def groups(rt: Runtime, tenant_id: int, promotion_id: int) -> Groups:
     """How many members commits have recorded in the promotion's test and control groups,
     and the current version's control share. Raises :class:`NotFound`."""
     with rt.db.read() as conn:
         row = _require(conn, tenant_id, promotion_id)
         counts = store.count_groups(conn, tenant_id, promotion_id)
-    return {"test": counts.get(Group.TEST.value, 0),
-            "control": counts.get(Group.CONTROL.value, 0),
-            "control_share_bp": draft_of(row.definition).control_share_bp}
+    return Groups(test=counts.get(Group.TEST.value, 0),
+                  control=counts.get(Group.CONTROL.value, 0),
+                  control_share_bp=draft_of(row.definition).control_share_bp)
 
 
-def list_all(rt: Runtime, tenant_id: int, *, status: str | None = None) -> list[dict[str, Any]]:
+def list_all(rt: Runtime, tenant_id: int, *, status: str | None = None) -> list[PromotionView]:
     if status not in (None, "active", "archived"):
         raise InvalidInput("status must be active or archived", field="status")
     with rt.db.read() as conn:

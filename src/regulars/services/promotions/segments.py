@@ -10,7 +10,7 @@ for, never stored.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, time
 from typing import Any
@@ -121,16 +121,39 @@ def _require(conn: Connection, tenant_id: int, segment_id: int) -> store.Segment
     return row
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SegmentView:
+    """A saved segment, its rules in storage form (each with its ``kind``) and how many members
+    it holds at the moment asked."""
+
+    id: int
+    name: str
+    rules: tuple[Mapping[str, Any], ...]
+    members_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SegmentMembers:
+    """A page of a segment's member ids, by id, and how many it holds in all."""
+
+    total: int
+    member_ids: tuple[int, ...]
+    limit: int
+    offset: int
+
+
 def _view(conn: Connection, tenant_id: int, row: store.SegmentRow, at: datetime
-          ) -> dict[str, Any]:
+          ) -> SegmentView:
     rules = _loaded(row).rules
     count = store.count_members(conn, tenant_id, rules, at,
                                 basis=_basis(conn, tenant_id, rules, at))
-    return {"id": row.id, "name": row.name, "rules": row.rules, "members_count": count,
-            "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat()}
+    return SegmentView(id=row.id, name=row.name, rules=tuple(row.rules), members_count=count,
+                       created_at=row.created_at, updated_at=row.updated_at)
 
 
-def create(rt: Runtime, tenant_id: int, draft: Draft) -> dict[str, Any]:
+def create(rt: Runtime, tenant_id: int, draft: Draft) -> SegmentView:
     """Save a new segment. Raises :class:`InvalidInput` naming the field."""
     now = rt.now()
     with rt.db.write() as conn:
@@ -140,7 +163,7 @@ def create(rt: Runtime, tenant_id: int, draft: Draft) -> dict[str, Any]:
         return _view(conn, tenant_id, _require(conn, tenant_id, segment_id), now)
 
 
-def update(rt: Runtime, tenant_id: int, segment_id: int, draft: Draft) -> dict[str, Any]:
+def update(rt: Runtime, tenant_id: int, segment_id: int, draft: Draft) -> SegmentView:
     """Replace a segment's name and rules; promotions naming it follow at once. Raises
     :class:`NotFound` and :class:`InvalidInput`."""
     now = rt.now()
@@ -152,21 +175,21 @@ def update(rt: Runtime, tenant_id: int, segment_id: int, draft: Draft) -> dict[s
         return _view(conn, tenant_id, _require(conn, tenant_id, segment_id), now)
 
 
-def get(rt: Runtime, tenant_id: int, segment_id: int) -> dict[str, Any]:
+def get(rt: Runtime, tenant_id: int, segment_id: int) -> SegmentView:
     """The segment with its member count at the clock's now. Raises :class:`NotFound`."""
     now = rt.now()
     with rt.db.read() as conn:
         return _view(conn, tenant_id, _require(conn, tenant_id, segment_id), now)
 
 
-def list_all(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
+def list_all(rt: Runtime, tenant_id: int) -> list[SegmentView]:
     now = rt.now()
     with rt.db.read() as conn:
         return [_view(conn, tenant_id, r, now) for r in store.list_segments(conn, tenant_id)]
 
 
 def members(rt: Runtime, tenant_id: int, segment_id: int, *, limit: int,
-            offset: int) -> dict[str, Any]:
+            offset: int) -> SegmentMembers:
     """A page of the segment's member ids at the clock's now, by id. Raises
     :class:`NotFound` and :class:`InvalidInput` for a page out of range."""
     if not 1 <= limit <= MAX_PAGE:
@@ -177,10 +200,11 @@ def members(rt: Runtime, tenant_id: int, segment_id: int, *, limit: int,
     with rt.db.read() as conn:
         rules = _loaded(_require(conn, tenant_id, segment_id)).rules
         basis = _basis(conn, tenant_id, rules, now)
-        return {"total": store.count_members(conn, tenant_id, rules, now, basis=basis),
-                "member_ids": store.member_ids(conn, tenant_id, rules, now, limit=limit,
-                                               offset=offset, basis=basis),
-                "limit": limit, "offset": offset}
+        return SegmentMembers(
+            total=store.count_members(conn, tenant_id, rules, now, basis=basis),
+            member_ids=tuple(store.member_ids(conn, tenant_id, rules, now, limit=limit,
+                                              offset=offset, basis=basis)),
+            limit=limit, offset=offset)
 
 
 # For promotions -------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ reused with another body.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -63,6 +64,24 @@ from regulars.services.tenancy.tenants import get_tenant
 _SETTINGS: TypeAdapter[RewardSettings] = TypeAdapter(RewardSettings)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EventOutcome:
+    """What a posted event earned: ``points`` (0 with a ``reason``: ``limit_reached``,
+    ``no_consent``, ``no_points``), the type's limit and period, the rewarded events of the
+    member in the period so far, and the member's balance after. A replay answers the same."""
+
+    event_id: str
+    type: str
+    member_id: int
+    points: int
+    rewarded: bool
+    reason: str | None
+    limit: int | None
+    period: str
+    used_in_period: int
+    balance_points: int
+
+
 # Settings -------------------------------------------------------------------------------------
 
 def settings_of(settings: RewardSettings) -> dict[str, Any]:
@@ -75,12 +94,12 @@ def load_settings(conn: Connection, tenant_id: int) -> RewardSettings:
     return RewardSettings() if stored is None else _SETTINGS.validate_python(stored)
 
 
-def get_settings(rt: Runtime, tenant_id: int) -> dict[str, Any]:
+def get_settings(rt: Runtime, tenant_id: int) -> RewardSettings:
     with rt.db.read() as conn:
-        return settings_of(load_settings(conn, tenant_id))
+        return load_settings(conn, tenant_id)
 
 
-def put_settings(rt: Runtime, tenant_id: int, settings: RewardSettings) -> dict[str, Any]:
+def put_settings(rt: Runtime, tenant_id: int, settings: RewardSettings) -> RewardSettings:
     """Replace the tenant's reward settings. Referrals already linked keep the terms they were
     linked with."""
     body = settings_of(settings)
@@ -92,7 +111,7 @@ def put_settings(rt: Runtime, tenant_id: int, settings: RewardSettings) -> dict[
         except UniqueViolation:  # a concurrent first save inserted the row: update it
             if attempt == 2:
                 raise
-    return body
+    return settings
 
 
 # Ledger ---------------------------------------------------------------------------------------
@@ -164,7 +183,7 @@ def pay_birthday(rt: Runtime, tenant_id: int, member_id: int) -> bool:
 # Events ---------------------------------------------------------------------------------------
 
 def record_event(rt: Runtime, tenant_id: int, *, event_id: str, member: MemberRef, type_: str,
-                 data: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+                 data: dict[str, Any], payload: dict[str, Any]) -> EventOutcome:
     """Reward an event the business reports, once per ``event_id``: the same id and body
     return the first answer; the id with another body raises :class:`IdempotencyMismatch`.
 
@@ -174,14 +193,16 @@ def record_event(rt: Runtime, tenant_id: int, *, event_id: str, member: MemberRe
     tenant = get_tenant(rt, tenant_id)
     now = rt.now()
     with rt.db.write() as conn:
-        return idempotency.once(
-            conn, tenant_id=tenant_id, scope="event", key=event_id, payload=payload, now=now,
+        answer = idempotency.once(
+            conn, tenant_id=tenant_id, scope="event", terminal_id=idempotency.NO_TILL,
+            key=event_id, payload=payload, now=now,
             work=lambda: _record(conn, tenant, event_id=event_id, ref=member, type_=type_,
                                  data=data, now=now))
+    return EventOutcome(**answer)
 
 
 def _record(conn: Connection, tenant: tenancy.TenantRow, *, event_id: str, ref: MemberRef,
-            type_: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+            type_: str, data: dict[str, Any], now: datetime) -> EventOutcome:
     rule = load_settings(conn, tenant.id).event(type_)
     member = find_member(conn, tenant.id, tenant.phone_region, ref)
     if member is None or member.status != "active":
@@ -211,8 +232,7 @@ def _record(conn: Connection, tenant: tenancy.TenantRow, *, event_id: str, ref: 
                        occurred_at=now)
     after = member_rows.get_member(conn, tenant.id, member.id)
     assert after is not None
-    return {"event_id": event_id, "type": rule.type, "member_id": member.id,
-            "points": points, "rewarded": points > 0, "reason": reason,
-            "limit": rule.limit, "period": rule.period.value,
-            "used_in_period": used + (1 if points else 0),
-            "balance_points": after.balance}
+    return EventOutcome(event_id=event_id, type=rule.type, member_id=member.id, points=points,
+                        rewarded=points > 0, reason=reason, limit=rule.limit,
+                        period=rule.period.value, used_in_period=used + (1 if points else 0),
+                        balance_points=after.balance)

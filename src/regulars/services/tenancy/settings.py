@@ -17,6 +17,7 @@ from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 from regulars.services.tenancy.api_keys import forget_keys
+from regulars.services.tenancy.results import NewStaff, NewTerminal
 from regulars.services.web_sessions import sessions as web_auth
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -71,7 +72,7 @@ def person(rt: Runtime, tenant_id: int, staff_id: int) -> dict[str, Any]:
 
 
 def add_till(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
-             name: str) -> dict[str, Any]:
+             name: str) -> NewTerminal:
     """A till with its key (returned only here)."""
     if not code.strip():
         raise InvalidInput("enter a code for the till", field="code")
@@ -79,7 +80,7 @@ def add_till(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
 
 
 def add_staff(rt: Runtime, tenant_id: int, *, name: str, email: str, role: str,
-              store_id: int | None, password: str = "", pin: str = "") -> dict[str, Any]:
+              store_id: int | None, password: str = "", pin: str = "") -> NewStaff:
     """A staff member, with a console password and a till PIN when given. Everything is
     checked before anything is written; raises :class:`InvalidInput` naming the field."""
     email = email.strip()
@@ -104,9 +105,9 @@ def add_staff(rt: Runtime, tenant_id: int, *, name: str, email: str, role: str,
     created = tenants.create_staff(rt, tenant_id, name=name, email=email or None, role=role,
                                    store_id=store_id)
     if password:
-        web_auth.set_password(rt, tenant_id, int(created["id"]), password)
+        web_auth.set_password(rt, tenant_id, created.id, password)
     if pin:
-        web_auth.set_pin(rt, tenant_id, int(created["id"]), pin)
+        web_auth.set_pin(rt, tenant_id, created.id, pin)
     return created
 
 

@@ -47,6 +47,6 @@ def first_run(rt: Runtime, form: FirstRun) -> NewSession:
                                     phone_region=form.phone_region)
     owner = tenants.create_staff(rt, created.tenant_id, name=form.owner_name.strip(),
                                  email=form.email.strip(), role="owner", store_id=None)
-    web_auth.set_password(rt, created.tenant_id, int(owner["id"]), form.password)
+    web_auth.set_password(rt, created.tenant_id, owner.id, form.password)
     return web_auth.staff_sign_in(rt, email=form.email, password=form.password,
                                   tenant_id=created.tenant_id)

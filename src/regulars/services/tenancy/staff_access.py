@@ -97,7 +97,7 @@ def create_business(rt: Runtime, *, name: str, currency: str, locale: str, timez
     owner = tenants.create_staff(rt, created.tenant_id, name=owner_name.strip() or "Owner",
                                  email=email or None, role="owner", store_id=None)
     return NewBusiness(tenant_id=created.tenant_id, owner_key=created.owner_key,
-                       owner=invite(rt, created.tenant_id, int(owner["id"])))
+                       owner=invite(rt, created.tenant_id, owner.id))
 
 
 def pending(rt: Runtime, token: str) -> PendingInvitation:

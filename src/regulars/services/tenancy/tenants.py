@@ -18,6 +18,18 @@ from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.api_keys import forget_keys, new_key
+from regulars.services.tenancy.results import (
+    ApiKey,
+    NewOwnerKey,
+    NewStaff,
+    NewStore,
+    NewTerminal,
+    RotatedKey,
+    StaffMember,
+    Store,
+    TenantInfo,
+    Terminal,
+)
 
 ROLES = ("owner", "marketer", "analyst", "cashier")
 # ISO 4217 codes that are not money a shop takes: no currency, testing, metals, fund units.
@@ -92,18 +104,18 @@ def get_tenant(rt: Runtime, tenant_id: int) -> tenancy.TenantRow:
     return row
 
 
-def tenant_info(rt: Runtime, tenant_id: int) -> dict[str, Any]:
+def tenant_info(rt: Runtime, tenant_id: int) -> TenantInfo:
     row = get_tenant(rt, tenant_id)
-    return {"id": row.id, "name": row.name, "currency": row.currency, "locale": row.locale,
-            "timezone": row.timezone, "phone_region": row.phone_region}
+    return TenantInfo(id=row.id, name=row.name, currency=row.currency, locale=row.locale,
+                      timezone=row.timezone, phone_region=row.phone_region)
 
 
-def create_owner_key(rt: Runtime, tenant_id: int, label: str) -> dict[str, Any]:
+def create_owner_key(rt: Runtime, tenant_id: int, label: str) -> NewOwnerKey:
     plain, key_hash = new_key("owner")
     with rt.db.write() as conn:
         key_id = tenancy.insert_key(conn, tenant_id=tenant_id, kind="owner", key_hash=key_hash,
                                     label=label or "owner key", terminal_id=None, now=rt.now())
-    return {"id": key_id, "key": plain, "label": label}
+    return NewOwnerKey(id=key_id, key=plain, label=label)
 
 
 def revoke_key(rt: Runtime, tenant_id: int, key_id: int) -> None:
@@ -113,12 +125,12 @@ def revoke_key(rt: Runtime, tenant_id: int, key_id: int) -> None:
     forget_keys(rt)
 
 
-def list_keys(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
+def list_keys(rt: Runtime, tenant_id: int) -> list[ApiKey]:
     with rt.db.read() as conn:
-        return [_jsonable(k) for k in tenancy.list_keys(conn, tenant_id)]
+        return [ApiKey(**k) for k in tenancy.list_keys(conn, tenant_id)]
 
 
-def create_store(rt: Runtime, tenant_id: int, *, code: str, name: str) -> dict[str, Any]:
+def create_store(rt: Runtime, tenant_id: int, *, code: str, name: str) -> NewStore:
     if not code.strip() or not name.strip():
         raise InvalidInput("code and name must not be empty",
                            field="code" if not code.strip() else "name")
@@ -129,16 +141,17 @@ def create_store(rt: Runtime, tenant_id: int, *, code: str, name: str) -> dict[s
     except UniqueViolation as exc:
         raise Conflict("a store with code %(code)s exists", field="code",
                        params={"code": repr(code)}) from exc
-    return {"id": store_id, "code": code.strip(), "name": name.strip()}
+    return NewStore(id=store_id, code=code.strip(), name=name.strip())
 
 
-def list_stores(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
+def list_stores(rt: Runtime, tenant_id: int) -> list[Store]:
     with rt.db.read() as conn:
-        return [_jsonable(s) for s in tenancy.list_stores(conn, tenant_id)]
+        return [Store(id=s["id"], code=s["code"], name=s["name"], created_at=s["created_at"])
+                for s in tenancy.list_stores(conn, tenant_id)]
 
 
 def create_terminal(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
-                    name: str) -> dict[str, Any]:
+                    name: str) -> NewTerminal:
     """A till in one of the tenant's stores, with its API key (returned only here)."""
     plain, key_hash = new_key("till")
     now = rt.now()
@@ -154,10 +167,10 @@ def create_terminal(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
     except UniqueViolation as exc:
         raise Conflict("a till with code %(code)s exists", field="code",
                        params={"code": repr(code)}) from exc
-    return {"id": terminal_id, "store_id": store_id, "code": code.strip(), "key": plain}
+    return NewTerminal(id=terminal_id, store_id=store_id, code=code.strip(), key=plain)
 
 
-def rotate_terminal_key(rt: Runtime, tenant_id: int, terminal_id: int) -> dict[str, Any]:
+def rotate_terminal_key(rt: Runtime, tenant_id: int, terminal_id: int) -> RotatedKey:
     plain, key_hash = new_key("till")
     now = rt.now()
     with rt.db.write() as conn:
@@ -168,7 +181,7 @@ def rotate_terminal_key(rt: Runtime, tenant_id: int, terminal_id: int) -> dict[s
         tenancy.insert_key(conn, tenant_id=tenant_id, kind="till", key_hash=key_hash,
                            label=f"till {terminal['code']}", terminal_id=terminal_id, now=now)
     forget_keys(rt)
-    return {"id": terminal_id, "key": plain}
+    return RotatedKey(id=terminal_id, key=plain)
 
 
 def revoke_terminal(rt: Runtime, tenant_id: int, terminal_id: int) -> None:
@@ -181,13 +194,15 @@ def revoke_terminal(rt: Runtime, tenant_id: int, terminal_id: int) -> None:
     forget_keys(rt)
 
 
-def list_terminals(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
+def list_terminals(rt: Runtime, tenant_id: int) -> list[Terminal]:
     with rt.db.read() as conn:
-        return [_jsonable(t) for t in tenancy.list_terminals(conn, tenant_id)]
+        return [Terminal(id=t["id"], store_id=t["store_id"], code=t["code"], name=t["name"],
+                         created_at=t["created_at"], revoked_at=t["revoked_at"])
+                for t in tenancy.list_terminals(conn, tenant_id)]
 
 
 def create_staff(rt: Runtime, tenant_id: int, *, name: str, email: str | None, role: str,
-                 store_id: int | None) -> dict[str, Any]:
+                 store_id: int | None) -> NewStaff:
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
     if not name.strip():
@@ -201,17 +216,16 @@ def create_staff(rt: Runtime, tenant_id: int, *, name: str, email: str | None, r
                                             now=rt.now())
     except UniqueViolation as exc:
         raise Conflict("a staff member with this e-mail exists", field="email") from exc
-    return {"id": staff_id, "name": name.strip(), "email": email, "role": role,
-            "store_id": store_id}
+    return NewStaff(id=staff_id, name=name.strip(), email=email, role=role, store_id=store_id)
 
 
-def list_staff(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
+def list_staff(rt: Runtime, tenant_id: int) -> list[StaffMember]:
     """The tenant's staff, without secrets (see :func:`_public_staff`)."""
     with rt.db.read() as conn:
         return [_public_staff(s) for s in tenancy.list_staff(conn, tenant_id)]
 
 
-def get_staff(rt: Runtime, tenant_id: int, staff_id: int) -> dict[str, Any]:
+def get_staff(rt: Runtime, tenant_id: int, staff_id: int) -> StaffMember:
     """One staff member without secrets; :class:`NotFound` for another tenant's."""
     with rt.db.read() as conn:
         row = tenancy.get_staff(conn, tenant_id, staff_id)
@@ -220,19 +234,11 @@ def get_staff(rt: Runtime, tenant_id: int, staff_id: int) -> dict[str, Any]:
     return _public_staff(row)
 
 
-_PUBLIC_STAFF = ("id", "name", "email", "role", "store_id", "active", "locale", "created_at")
-
-
-def _public_staff(row: dict[str, Any]) -> dict[str, Any]:
+def _public_staff(row: dict[str, Any]) -> StaffMember:
     """A staff row as the API shows it: named fields only, so a column added later (like the
     password and PIN hashes and the sign-in counters) never leaves the server by default."""
-    public = _jsonable({k: row[k] for k in _PUBLIC_STAFF})
-    public["active"] = bool(row["active"])
-    public["has_password"] = row["password_hash"] is not None
-    public["has_pin"] = row["pin_hash"] is not None
-    return public
-
-
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()
-            if k != "tenant_id"}
+    return StaffMember(id=row["id"], name=row["name"], email=row["email"], role=row["role"],
+                       store_id=row["store_id"], active=bool(row["active"]),
+                       locale=row["locale"], created_at=row["created_at"],
+                       has_password=row["password_hash"] is not None,
+                       has_pin=row["pin_hash"] is not None)

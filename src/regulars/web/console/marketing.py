@@ -71,7 +71,7 @@ def promotion_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
     except RegularsError as exc:
         return _promotion_form(request, reader, runtime, values=values,
                                errors=form_errors(exc, reader), status_code=422)
-    return RedirectResponse(f"/console/promotions/{created['id']}", status_code=303)
+    return RedirectResponse(f"/console/promotions/{created.id}", status_code=303)
 
 
 @router.get("/promotions/{promotion_id}", dependencies=[needs(Permission.VIEW)])
@@ -120,7 +120,7 @@ def series_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
     except RegularsError as exc:
         return _series_form(request, reader, values=values, errors=form_errors(exc, reader),
                             status_code=422)
-    return RedirectResponse(f"/console/coupons/{created['id']}", status_code=303)
+    return RedirectResponse(f"/console/coupons/{created.id}", status_code=303)
 
 
 def _series_page(request: Request, reader: Reader, runtime: RuntimeDep, series_id: int, *,
@@ -154,11 +154,11 @@ def series_codes(request: Request, reader: StaffReader, runtime: RuntimeDep, ser
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["series_id", "code"])
-        writer.writerows([series_id, code] for code in issued["codes"])
+        writer.writerows([series_id, code] for code in issued.codes)
         return Response(out.getvalue(), media_type="text/csv", headers={
             "Content-Disposition": f'attachment; filename="coupons-{series_id}.csv"',
             "Cache-Control": "no-store"})
-    return _series_page(request, reader, runtime, series_id, codes=list(issued["codes"]))
+    return _series_page(request, reader, runtime, series_id, codes=list(issued.codes))
 
 
 # Segments -------------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def segment_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
     except RegularsError as exc:
         return _segment_form(request, reader, name=name, values=values,
                              errors=form_errors(exc, reader), status_code=422)
-    return RedirectResponse(f"/console/segments/{created['id']}", status_code=303)
+    return RedirectResponse(f"/console/segments/{created.id}", status_code=303)
 
 
 @router.get("/segments/{segment_id}", dependencies=[needs(Permission.VIEW)])

@@ -183,7 +183,7 @@ def _page(request: Request, runtime: Runtime, reader: Reader, *, values: dict[st
     tenant_id = _tenant(reader)
     return render(request, "console/program.html", reader, status_code=status_code,
                   values=values, errors=errors, preview=preview,
-                  current=programs.current(runtime, tenant_id)["version"],
+                  current=programs.current(runtime, tenant_id).version,
                   history=list(reversed(programs.history(runtime, tenant_id))), saved=saved,
                   step=_decimal(1, reader.minor_digits()))
 
@@ -198,7 +198,8 @@ def program_page(request: Request, runtime: RuntimeDep, reader: StaffReader,
                  saved: int | None = None) -> Response:
     current = programs.current(runtime, _tenant(reader))
     return _page(request, runtime, reader,
-                 values=values_of(current["rules"], digits=reader.minor_digits()),
+                 values=values_of(programs.rules_of(current.rules),
+                                   digits=reader.minor_digits()),
                  errors={}, preview=_preview(runtime, reader, _tenant(reader), None),
                  saved=saved)
 

@@ -79,8 +79,8 @@ def add_till(request: Request, runtime: RuntimeDep, reader: StaffReader,
         return _page(request, runtime, reader, status_code=422, values=values,
                      errors=_errors(exc, reader, "till_"))
     return _page(request, runtime, reader, secret={
-        "title": reader.gettext("Key of till %(code)s", code=till["code"]),
-        "value": str(till["key"])})
+        "title": reader.gettext("Key of till %(code)s", code=till.code),
+        "value": str(till.key)})
 
 
 @router.post("/settings/tills/{terminal_id}/rotate", dependencies=SETUP)
@@ -88,7 +88,7 @@ def rotate_till_key(request: Request, runtime: RuntimeDep, reader: StaffReader,
                     terminal_id: int) -> Response:
     rotated = tenants.rotate_terminal_key(runtime, _tenant(reader), terminal_id)
     return _page(request, runtime, reader, secret={
-        "title": reader.gettext("New key of the till"), "value": str(rotated["key"])})
+        "title": reader.gettext("New key of the till"), "value": str(rotated.key)})
 
 
 @router.post("/settings/tills/{terminal_id}/revoke", dependencies=SETUP)
@@ -116,7 +116,7 @@ def add_staff(request: Request, runtime: RuntimeDep, reader: StaffReader,
     if password or values["staff_role"] not in settings.CONSOLE_ROLES:
         return RedirectResponse("/console/settings?done=staff", status_code=303)
     # No password given: the new person chooses one through a link the owner passes on.
-    made = staff_access.invite(runtime, _tenant(reader), int(created["id"]))
+    made = staff_access.invite(runtime, _tenant(reader), created.id)
     return _page(request, runtime, reader, done="staff", secret={
         "title": reader.gettext("Invitation link for %(name)s (works once, for 72 hours)",
                                 name=values["staff_name"]),
@@ -184,7 +184,7 @@ def create_key(request: Request, runtime: RuntimeDep, reader: StaffReader,
     created = tenants.create_owner_key(runtime, _tenant(reader), label[:200])
     return _page(request, runtime, reader, secret={
         "title": reader.gettext("Owner key “%(label)s”", label=label[:200]),
-        "value": str(created["key"])})
+        "value": str(created.key)})
 
 
 @router.post("/settings/keys/{key_id}/revoke", dependencies=SETUP)
