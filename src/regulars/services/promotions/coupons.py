@@ -40,7 +40,7 @@ from regulars.db.promotions import coupons as store
 from regulars.db.tenancy import tenancy
 from regulars.domain import codes
 from regulars.domain.checkout.quote import Quote
-from regulars.domain.promotions.coupons import CodeState, CouponOffer, Refusal, Series
+from regulars.domain.promotions.coupons import CodeState, CouponOffer, Refusal, Series, refusal
 from regulars.domain.promotions.promotions import STRATEGIES, Effect, kind_of
 from regulars.errors import (
     CouponExpired,
@@ -253,7 +253,7 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, texts: tuple[str, ..
                           held_by_others=store.held_by_others(conn, tenant.id, row.id,
                                                               terminal_id, now),
                           max_uses=row.max_uses)
-        why = codes.refusal(state, member_id=member_id, day=day)
+        why = refusal(state, member_id=member_id, day=day)
         if why is not None:
             error, detail = _REFUSALS[why]
             raise error(f"{detail} ({series.name})", field=f"coupons.{index}")
