@@ -77,7 +77,7 @@ def _check_stores(conn: Connection, tenant_id: int, store_ids: tuple[int, ...]) 
     known = {int(s["id"]) for s in tenancy.list_stores(conn, tenant_id)}
     for index, store_id in enumerate(store_ids):
         if store_id not in known:
-            raise NotFound("store not found", field=f"store_ids.{index}")
+            raise InvalidInput("no such store", field=f"store_ids.{index}")
 
 
 def _values(terms: SeriesTerms) -> dict[str, Any]:
@@ -89,7 +89,7 @@ def _values(terms: SeriesTerms) -> dict[str, Any]:
 
 
 def create_series(rt: Runtime, tenant_id: int, terms: SeriesTerms) -> SeriesView:
-    """A new series. Raises :class:`NotFound` naming a store that is not the tenant's."""
+    """A new series. Raises :class:`InvalidInput` naming a store that is not the tenant's."""
     now = rt.now()
     with rt.db.write() as conn:
         _check_stores(conn, tenant_id, terms.store_ids)
