@@ -8,7 +8,10 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
+from regulars.db.ledger.tables import accounts
+from regulars.db.stored_value.tables import certificates as certificate_rows
 from regulars.domain.stored_value.certificates import SeriesTerms, Tender, TenderKind
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.checkout import checkout
@@ -193,3 +196,25 @@ def test_twenty_tills_spending_one_certificate_never_take_more_than_it_holds(
     assert all(isinstance(e, InvalidInput) and e.field == "tenders.0.amount" for e in losses)
     assert balance(rt, pos, code) == 1000
     assert ledger_admin.check(rt) == []
+
+
+def test_the_ledger_check_reconciles_certificate_accounts(rt: Runtime, pos: Pos) -> None:
+    """A certificate's account is checked like a member's: its cached balance against its
+    postings and its lots (here made to disagree by hand)."""
+    code = issue(rt, pos, series(rt, pos))[0]
+    pos.send(paying(pos, "R-1", [card(code, 1000)]))
+    assert ledger_admin.check(rt) == []
+    account_id = certificate_account(rt, pos, code)
+    with rt.db.write() as conn:
+        conn.execute(update(accounts).where(accounts.c.id == account_id)
+                     .values(balance=accounts.c.balance + 1))
+    problems = ledger_admin.check(rt)
+    assert [(p["kind"], p["account_id"], p["asset"]) for p in problems] == [
+        ("account", account_id, "money:RUB")]
+
+
+def certificate_account(rt: Runtime, pos: Pos, code: str) -> int:
+    certificate_id = certificates.look_up(rt, pos.tenant_id, code).id
+    with rt.db.read() as conn:
+        return int(conn.execute(select(certificate_rows.c.account_id).where(
+            certificate_rows.c.id == certificate_id)).scalar_one())
