@@ -391,6 +391,12 @@ def _invalid_series(_world: World, response: httpx.Response) -> None:  # a Probe
 
 
 C = "/v1/admin/coupon-series"
+
+
+def _a_identifier(w: World, name: str) -> Any:
+    return {"id": w.ids["a_member"], "phone": A_PHONE, "card": A_CARD, "qr": w.ids["a_qr"]}[name]
+
+
 PROBES: list[Probe] = [
     # POS: members
     Probe("POST", "/v1/pos/members/lookup", "id",
@@ -567,6 +573,17 @@ PROBES: list[Probe] = [
           lambda w: w.client.get(f"{P}/{w.ids['a_promotion']}/burn", headers=w.b.owner)),
     Probe("GET", P + "/{promotion_id}/groups", "promotion_id",
           lambda w: w.client.get(f"{P}/{w.ids['a_promotion']}/groups", headers=w.b.owner)),
+    # Wallets
+    *[Probe("POST", "/v1/pos/wallet/top-up", f"member.{name}",
+            lambda w, name=name: _pos(w, "/v1/pos/wallet/top-up", {
+                "member": {name: _a_identifier(w, name)}, "amount_minor": 100,
+                "paid_by": "cash"}, key=f"top-{name}"))
+      for name in ("id", "phone", "card", "qr")],
+    Probe("GET", "/v1/pos/members/{member_id}/wallet", "member_id",
+          lambda w: w.client.get(f"/v1/pos/members/{w.ids['a_member']}/wallet",
+                                 headers=w.b.till())),
+    Probe("GET", M + "/{member_id}/wallet", "member_id",
+          lambda w: w.client.get(f"{M}/{w.ids['a_member']}/wallet", headers=w.b.owner)),
     # Admin: gift certificates
     Probe("GET", GS + "/{series_id}", "series_id",
           lambda w: w.client.get(f"{GS}/{w.ids['a_gift_series']}", headers=w.b.owner)),

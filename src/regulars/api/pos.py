@@ -46,7 +46,7 @@ def _sale(body: SaleIn) -> Sale:
                 tenders=tuple(t.to_tender() for t in body.tenders))
 
 
-def _stored(outcome: Outcome) -> Response:
+def stored_answer(outcome: Outcome) -> Response:
     """A keyed write's answer: the JSON stored for its replays, sent as it is (so that a replay
     and the first call get the same bytes); the route's response model documents it."""
     return JSONResponse(outcome.body,
@@ -82,7 +82,7 @@ def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey) -> R
     req = CommitRequest(sale=_sale(body), receipt_id=body.receipt_id,
                         occurred_at=body.occurred_at, hold_id=body.hold_id,
                         staff_id=body.staff_id, otp_code=body.otp_code)
-    return _stored(checkout_commit.commit(
+    return stored_answer(checkout_commit.commit(
         rt, till, req, key=key, payload=body.model_dump(mode="json", exclude={"otp_code"})))
 
 
@@ -103,7 +103,7 @@ def refund(receipt_id: PathId, body: RefundIn, till: Till, rt: RuntimeDep,
     lines = None if body.lines is None else [(ln.line_no, ln.milli()) for ln in body.lines]
     outcome = checkout.refund(rt, till, receipt_id, lines, key=key,
                               payload={"receipt": receipt_id, **body.model_dump(mode="json")})
-    return _stored(outcome)
+    return stored_answer(outcome)
 
 
 @router.post("/receipts/{receipt_id}/void", response_model=RefundOut, responses=responses(
@@ -112,7 +112,7 @@ def void(receipt_id: PathId, till: Till, rt: RuntimeDep, key: IdempotencyKey) ->
     """Cancel a receipt within the program's void window: every point it moved goes back."""
     outcome = checkout.refund(rt, till, receipt_id, None, key=key,
                               payload={"receipt": receipt_id, "void": True}, void=True)
-    return _stored(outcome)
+    return stored_answer(outcome)
 
 
 @router.get("/receipts/{receipt_id}", response_model=ReceiptOut,

@@ -5,11 +5,12 @@ balance."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from regulars import errors
-from regulars.api.deps import Owner, PathId, QueryId, RuntimeDep, Till
+from regulars.api.deps import IdempotencyKey, Owner, PathId, QueryId, RuntimeDep, Till
 from regulars.api.errors_doc import responses
+from regulars.api.pos import stored_answer
 from regulars.api.stored_value_schemas import (
     CertificateCodeIn,
     CertificateOut,
@@ -19,8 +20,11 @@ from regulars.api.stored_value_schemas import (
     CertificatesIssueIn,
     IssuedCertificatesOut,
     StoredValueReportOut,
+    WalletOut,
+    WalletTopUpIn,
+    WalletTopUpOut,
 )
-from regulars.services.stored_value import certificates
+from regulars.services.stored_value import certificates, wallets
 from regulars.services.stored_value.certificates import IssueOrder
 from regulars.services.stored_value.results import (
     CertificateView,
@@ -28,6 +32,7 @@ from regulars.services.stored_value.results import (
     SeriesView,
     StoredValueReport,
 )
+from regulars.services.stored_value.wallets import PaidBy, WalletStatement
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 pos_router = APIRouter(prefix="/v1/pos", tags=["pos"])
@@ -120,3 +125,27 @@ def report(owner: Owner, rt: RuntimeDep) -> StoredValueReport:
 def check_balance(body: CertificateCodeIn, till: Till, rt: RuntimeDep) -> CertificateView:
     """A certificate's balance, status and expiry, by its printed code."""
     return certificates.look_up(rt, till.tenant_id, body.code)
+
+
+@pos_router.post("/wallet/top-up", response_model=WalletTopUpOut, responses=responses(
+    errors.InvalidInput, errors.NotFound, errors.IdempotencyMismatch))
+def top_up(body: WalletTopUpIn, till: Till, rt: RuntimeDep, key: IdempotencyKey) -> Response:
+    """Put money the customer paid (cash or card) into their wallet, once per
+    Idempotency-Key. The wallet then pays receipts as a tender (``kind: wallet``)."""
+    return stored_answer(wallets.top_up(
+        rt, till, body.member.to_ref(), amount_minor=body.amount_minor,
+        paid_by=PaidBy(body.paid_by), key=key, payload=body.model_dump(mode="json")))
+
+
+@pos_router.get("/members/{member_id}/wallet", response_model=WalletOut,
+                responses=responses(errors.NotFound))
+def till_wallet(member_id: PathId, till: Till, rt: RuntimeDep) -> WalletStatement:
+    """A member's wallet balance and latest movements."""
+    return wallets.statement(rt, till.tenant_id, member_id)
+
+
+@router.get("/members/{member_id}/wallet", response_model=WalletOut,
+            responses=responses(errors.NotFound))
+def wallet(member_id: PathId, owner: Owner, rt: RuntimeDep) -> WalletStatement:
+    """A member's wallet balance and statement."""
+    return wallets.statement(rt, owner.tenant_id, member_id)

@@ -3,12 +3,12 @@ report (see :mod:`regulars.api.pos_schemas` for the conventions of the ``…Out`
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from regulars.api.pos_schemas import Instant, Out, examples
-from regulars.api.schemas import Id, Strict
+from regulars.api.schemas import Id, MemberRefIn, Strict
 from regulars.domain.stored_value.certificates import (
     MAX_AMOUNT_MINOR,
     MAX_NOMINAL_VALUES,
@@ -142,3 +142,48 @@ class StoredValueReportOut(Out):
     series: list[SeriesReportOut]
     certificates_liability_minor: int
     wallets_liability_minor: int
+
+
+class WalletTopUpIn(Strict):
+    """Money the customer paid at the till (``paid_by`` cash or card) into their wallet."""
+
+    model_config = examples({"member": {"phone": "+7 916 123-45-67"}, "amount_minor": 100000,
+                             "paid_by": "cash"})
+
+    member: MemberRefIn
+    amount_minor: Amount
+    paid_by: Literal["cash", "card"]
+
+
+class WalletTopUpOut(Out):
+    model_config = examples({"member_id": 7, "amount_minor": 100000, "paid_by": "cash",
+                             "balance_minor": 150000, "entry_id": 91})
+
+    member_id: int
+    amount_minor: int
+    paid_by: str
+    balance_minor: int
+    entry_id: int
+
+
+class WalletLineOut(Out):
+    entry_id: int
+    code: str
+    amount_minor: int
+    receipt_id: int | None
+    occurred_at: Instant
+
+
+class WalletOut(Out):
+    """A member's wallet: balance and latest movements (top-ups, tenders, refunds), newest
+    first."""
+
+    model_config = examples({"member_id": 7, "asset": "money:RUB", "balance_minor": 150000,
+                             "lines": [{"entry_id": 91, "code": "top_up",
+                                        "amount_minor": 100000, "receipt_id": None,
+                                        "occurred_at": "2026-03-01T12:00:00+00:00"}]})
+
+    member_id: int
+    asset: str
+    balance_minor: int
+    lines: list[WalletLineOut]
