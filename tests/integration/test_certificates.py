@@ -22,6 +22,7 @@ from regulars.services.runtime import Runtime
 from regulars.services.stored_value import certificates
 from regulars.services.stored_value import expiry as stored_value_expiry
 from regulars.services.stored_value.certificates import IssueOrder
+from regulars.services.stored_value.sales import CertificateSale
 from regulars.services.tenancy import tenants
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Commit, Pos, count_rows, line, run_together
@@ -218,3 +219,56 @@ def certificate_account(rt: Runtime, pos: Pos, code: str) -> int:
     with rt.db.read() as conn:
         return int(conn.execute(select(certificate_rows.c.account_id).where(
             certificate_rows.c.id == certificate_id)).scalar_one())
+
+
+def selling(pos: Pos, receipt: str, code: str, amount: int, *, member_id: int | None = None
+            ) -> Commit:
+    prepared = pos.prepare(member_id, BASKET, receipt=receipt)
+    sold = (CertificateSale(code=code, amount_minor=amount),)
+    return replace(prepared, request=replace(prepared.request, certificates_sold=sold),
+                   payload={**prepared.payload,
+                            "certificates_sold": [{"code": code, "amount": amount}]})
+
+
+def for_sale(rt: Runtime, pos: Pos, series_id: int) -> str:
+    return certificates.issue(rt, pos.tenant_id, IssueOrder(
+        series_id=series_id, count=1, amount_minor=5000, for_sale=True)).codes[0]
+
+
+def test_a_card_sold_at_the_till_is_activated_by_its_commit_and_earns_nothing(
+        rt: Runtime, pos: Pos) -> None:
+    code = for_sale(rt, pos, series(rt, pos, nominal_values_minor=(), min_minor=1000,
+                                    max_minor=20000))
+    assert certificates.look_up(rt, pos.tenant_id, code).status == "pending"
+    with pytest.raises(InvalidInput, match="not active"):
+        pos.send(paying(pos, "R-0", [card(code, 100)]))
+    member = pos.register(1)["id"]
+    plain = pos.commit(member, BASKET, receipt="R-plain")
+    body = pos.send(selling(pos, "R-1", code, 7000, member_id=member)).body
+    assert body["certificates_sold"][0]["amount_minor"] == 7000
+    assert body["points_earned"] == plain["points_earned"]  # the card earns nothing
+    assert body["paid_minor"] == plain["paid_minor"]
+    assert balance(rt, pos, code) == 7000
+    with pytest.raises(InvalidInput) as again:
+        pos.send(selling(pos, "R-2", code, 7000))
+    assert again.value.field == "certificates_sold.0.code"
+    with pytest.raises(InvalidInput) as wrong:
+        pos.send(selling(pos, "R-3", for_sale(rt, pos, series(rt, pos)), 7000))
+    assert wrong.value.field == "certificates_sold.0.amount"
+
+
+def test_refunding_the_sale_deactivates_an_unused_card_and_refuses_a_used_one(
+        rt: Runtime, pos: Pos) -> None:
+    series_id = series(rt, pos)
+    unused, used = for_sale(rt, pos, series_id), for_sale(rt, pos, series_id)
+    first = pos.send(selling(pos, "R-1", unused, 5000)).body["receipt"]["id"]
+    second = pos.send(selling(pos, "R-2", used, 5000)).body["receipt"]["id"]
+    pos.send(paying(pos, "R-3", [card(used, 100)]))
+    refunded = pos.refund(first, None, key="refund-1")
+    assert refunded["certificates_voided"] == 1
+    assert certificates.look_up(rt, pos.tenant_id, unused).status == "void"
+    assert balance(rt, pos, unused) == 0
+    with pytest.raises(RegularsError, match="used already"):
+        pos.refund(second, None, key="refund-2")
+    assert balance(rt, pos, used) == 4900
+    assert ledger_admin.check(rt) == []

@@ -81,7 +81,8 @@ def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey) -> R
         tenants.get_staff(rt, till.tenant_id, body.staff_id)
     req = CommitRequest(sale=_sale(body), receipt_id=body.receipt_id,
                         occurred_at=body.occurred_at, hold_id=body.hold_id,
-                        staff_id=body.staff_id, otp_code=body.otp_code)
+                        staff_id=body.staff_id, otp_code=body.otp_code,
+                        certificates_sold=tuple(c.to_sale() for c in body.certificates_sold))
     return stored_answer(checkout_commit.commit(
         rt, till, req, key=key, payload=body.model_dump(mode="json", exclude={"otp_code"})))
 

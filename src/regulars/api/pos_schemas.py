@@ -205,6 +205,15 @@ class TenderReturnedOut(Out):
     balance_minor: int
 
 
+class CertificateSoldOut(Out):
+    """A gift card the commit sold and activated."""
+
+    certificate_id: int
+    code_ending: str
+    amount_minor: int
+    expires_at: Instant
+
+
 class ReceiptStampOut(Out):
     id: int
     receipt_id: str
@@ -224,12 +233,13 @@ class CommitOut(PricedSaleOut):
                     "recorded_at": "2026-03-01T12:00:00+00:00"},
         "entries": {"spend": 31, "earn": 32}})
 
-    absent_when_empty = frozenset({"issued_coupons", "tenders"})
+    absent_when_empty = frozenset({"issued_coupons", "tenders", "certificates_sold"})
 
     receipt: ReceiptStampOut
     entries: dict[str, int]
     issued_coupons: list[IssuedCouponOut] = []
     tenders: list[TenderTakenOut] = []
+    certificates_sold: list[CertificateSoldOut] = []
 
 
 class RefundedLineOut(Out):
@@ -264,12 +274,13 @@ class RefundOut(Out):
 
     refund: RefundDoneOut
     entries: dict[str, int]
-    absent_when_empty = frozenset({"issued_coupons_voided", "tenders"})
+    absent_when_empty = frozenset({"issued_coupons_voided", "tenders", "certificates_voided"})
 
     member_id: int | None
     balance_points: int | None
     issued_coupons_voided: int = 0
     tenders: list[TenderReturnedOut] = []
+    certificates_voided: int = 0
 
 
 class CodeSentOut(Out):

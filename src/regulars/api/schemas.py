@@ -12,6 +12,7 @@ from regulars.domain.checkout.quote import QUANTITY_SCALE, BasketLine
 from regulars.domain.stored_value.certificates import Tender, TenderKind
 from regulars.services.members.members import MemberRef
 from regulars.services.members.registration import Registration
+from regulars.services.stored_value.sales import CertificateSale
 
 Text64 = Annotated[str, Field(min_length=1, max_length=64)]
 NonNegative = Annotated[int, Field(ge=0, le=10**15)]
@@ -127,6 +128,17 @@ class TenderIn(Strict):
                       code=self.code)
 
 
+class CertificateSaleIn(Strict):
+    """A gift card for sale (issued with ``for_sale``) sold on this receipt for ``amount``:
+    the commit activates it; it earns no points and takes no discount."""
+
+    code: Annotated[str, Field(min_length=1, max_length=40)]
+    amount: Annotated[int, Field(ge=1, le=10**12)]
+
+    def to_sale(self) -> CertificateSale:
+        return CertificateSale(code=self.code, amount_minor=self.amount)
+
+
 class SaleIn(Strict):
     member: MemberRefIn | None = None
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
@@ -151,6 +163,8 @@ class CommitIn(SaleIn):
         default=None, description="when the sale happened, for a till that was offline")
     hold_id: Id | None = None
     staff_id: Id | None = None
+    certificates_sold: Annotated[list[CertificateSaleIn], Field(max_length=20)] = Field(
+        default=[], description="gift cards sold on this receipt, paid apart from the lines")
     otp_code: Annotated[str, Field(max_length=12)] | None = Field(
         default=None, description="the one-time code sent to the member's phone (POST "
                                   "/v1/pos/otp), needed when points_to_spend is above the "

@@ -76,7 +76,7 @@ def issue(series_id: PathId, body: CertificatesIssueIn, owner: Owner,
     credited with ``amount_minor``. The codes are in this answer only."""
     return certificates.issue(rt, owner.tenant_id, IssueOrder(
         series_id=series_id, count=body.count, amount_minor=body.amount_minor,
-        order_ref=body.order_ref))
+        order_ref=body.order_ref, for_sale=body.for_sale))
 
 
 @router.get("/certificates", response_model=list[CertificateOut],

@@ -57,6 +57,8 @@ class CertificatesIssueIn(Strict):
     count: Annotated[int, Field(ge=1, le=1000)]
     amount_minor: Amount
     order_ref: Annotated[str, Field(max_length=64)] | None = None
+    for_sale: bool = Field(default=False, description="cards for the tills to sell: pending, "
+                                                      "with no value until a commit sells one")
 
 
 class CertificateCodeIn(Strict):

@@ -246,3 +246,19 @@ def wallet_account(conn: Connection, tenant_id: int, member_id: int, asset: str)
         accounts.c.tenant_id == tenant_id, accounts.c.member_id == member_id,
         accounts.c.asset == asset)).scalar_one_or_none()
     return None if found is None else int(found)
+
+
+def activate(conn: Connection, tenant_id: int, certificate_id: int, *, nominal_minor: int,
+             receipt_id: int, expires_at: datetime) -> bool:
+    """Mark a pending card sold on ``receipt_id``; whether it was still pending (of two
+    tills selling one card at once, one wins)."""
+    return conn.execute(update(certificates).where(
+        certificates.c.tenant_id == tenant_id, certificates.c.id == certificate_id,
+        certificates.c.status == "pending").values(
+        status="active", nominal_minor=nominal_minor, sale_receipt_id=receipt_id,
+        expires_at=expires_at)).rowcount == 1
+
+
+def sold_on(conn: Connection, tenant_id: int, receipt_id: int) -> list[CertificateRow]:
+    return [_certificate(r) for r in conn.execute(_certificate_query(tenant_id).where(
+        certificates.c.sale_receipt_id == receipt_id).order_by(certificates.c.id))]

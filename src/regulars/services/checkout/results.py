@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from regulars.services.results import absent_when_empty
-from regulars.services.stored_value.results import TenderOption, TenderReturned, TenderTaken
+from regulars.services.stored_value.results import (
+    CertificateSold,
+    TenderOption,
+    TenderReturned,
+    TenderTaken,
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -153,6 +158,7 @@ class CommitResult(PricedSale):
     entries: Mapping[str, int]
     issued_coupons: tuple[IssuedCoupon, ...] = absent_when_empty(())
     tenders: tuple[TenderTaken, ...] = absent_when_empty(())
+    certificates_sold: tuple[CertificateSold, ...] = absent_when_empty(())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -189,6 +195,7 @@ class RefundResult:
     balance_points: int | None
     issued_coupons_voided: int = absent_when_empty(0)
     tenders: tuple[TenderReturned, ...] = absent_when_empty(())
+    certificates_voided: int = absent_when_empty(0)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -140,15 +140,17 @@ class IssueOrder:
     count: int
     amount_minor: int
     order_ref: str | None = None
+    for_sale: bool = False  # pending cards for the tills: activated by the commit that sells
 
 
 def issue_in(conn: Connection, tenant: tenancy.TenantRow, series: store.SeriesRow, *,
              count: int, amount_minor: int, now: datetime, order_ref: str | None = None,
-             sale_receipt_id: int | None = None, ctx: EntryContext | None = None
-             ) -> tuple[list[str], list[int]]:
+             pending: bool = False) -> tuple[list[str], list[int]]:
     """Issue ``count`` active certificates worth ``amount_minor`` in the caller's
     transaction: for each, a money account and an ``issue`` entry from the asset's
-    ``issued`` account, whose lot expires with the certificate. Returns the plain codes
+    ``issued`` account, whose lot expires with the certificate. ``pending``: cards for
+    sale at the tills, with an empty account, activated (and valued) by the commit that
+    sells one (:mod:`regulars.services.stored_value.sales`). Returns the plain codes
     (grouped for reading) and the certificates' ids.
 
     Raises :class:`InvalidInput` (field ``amount_minor``) for an amount the series does not
@@ -167,18 +169,28 @@ def issue_in(conn: Connection, tenant: tenancy.TenantRow, series: store.SeriesRo
     ids = store.insert_certificates(conn, [
         {"tenant_id": tenant.id, "series_id": series.id, "code_hash": codes.digest(key, code),
          "code_hint": code[-4:], "account_id": account_id, "nominal_minor": amount_minor,
-         "status": Status.ACTIVE.value, "uses": 0, "order_ref": order_ref,
-         "sale_receipt_id": sale_receipt_id, "issued_at": now, "expires_at": expires_at}
+         "status": (Status.PENDING if pending else Status.ACTIVE).value, "uses": 0,
+         "order_ref": order_ref, "sale_receipt_id": None, "issued_at": now,
+         "expires_at": expires_at}
         for code, account_id in zip(plain, account_ids, strict=True)])
-    entry_ctx = ctx or EntryContext(tenant_id=tenant.id, occurred_at=now, recorded_at=now)
-    for certificate_id, account_id in zip(ids, account_ids, strict=True):
-        ledger_ops.earn(conn, entry_ctx, key=f"certificate:{certificate_id}:issue",
-                        account_id=account_id, amount=amount_minor, available_at=now,
-                        expires_at=expires_at, code=EntryCode.ISSUE,
-                        source=SystemAccount.ISSUED, asset=asset,
-                        memo={"certificate_id": certificate_id, "why": [
-                            {"code": "certificate_issued", "params": {"amount": amount_minor}}]})
+    if not pending:
+        ctx = EntryContext(tenant_id=tenant.id, occurred_at=now, recorded_at=now)
+        for certificate_id, account_id in zip(ids, account_ids, strict=True):
+            credit(conn, ctx, certificate_id=certificate_id, account_id=account_id,
+                   amount_minor=amount_minor, expires_at=expires_at, asset=asset)
     return [codes.grouped(c) for c in plain], ids
+
+
+def credit(conn: Connection, ctx: EntryContext, *, certificate_id: int, account_id: int,
+           amount_minor: int, expires_at: datetime, asset: Asset) -> int:
+    """The ``issue`` entry that puts a certificate's value on it; its id."""
+    return ledger_ops.earn(conn, ctx, key=f"certificate:{certificate_id}:issue",
+                           account_id=account_id, amount=amount_minor,
+                           available_at=ctx.recorded_at, expires_at=expires_at,
+                           code=EntryCode.ISSUE, source=SystemAccount.ISSUED, asset=asset,
+                           memo={"certificate_id": certificate_id, "why": [
+                               {"code": "certificate_issued",
+                                "params": {"amount": amount_minor}}]})
 
 
 def issue(rt: Runtime, tenant_id: int, order: IssueOrder) -> IssuedCertificates:
@@ -194,7 +206,7 @@ def issue(rt: Runtime, tenant_id: int, order: IssueOrder) -> IssuedCertificates:
         series = require_series(conn, tenant_id, order.series_id)
         plain, ids = issue_in(conn, tenant, series, count=order.count,
                               amount_minor=order.amount_minor, now=now,
-                              order_ref=order.order_ref)
+                              order_ref=order.order_ref, pending=order.for_sale)
         return IssuedCertificates(series_id=series.id, amount_minor=order.amount_minor,
                                   expires_at=now + timedelta(days=series.valid_days),
                                   certificate_ids=tuple(ids), codes=tuple(plain))

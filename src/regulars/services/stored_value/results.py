@@ -107,3 +107,13 @@ class TenderOption:
     could_pay_minor: int
     code_ending: str | None = absent_when_none()
     refusal: str | None = absent_when_none()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CertificateSold:
+    """A gift card a commit sold and activated."""
+
+    certificate_id: int
+    code_ending: str
+    amount_minor: int
+    expires_at: datetime
