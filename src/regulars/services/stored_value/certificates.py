@@ -218,10 +218,11 @@ def find_by_code(conn: Connection, tenant_id: int, text: str, *,
     ``field`` for a mistyped code (wrong length, characters or check character) and for a
     code that is not one of the tenant's."""
     parsed = codes.parse(text)
+    if parsed is codes.Problem.CHECK:
+        raise InvalidInput("the check character does not match: a character is mistyped",
+                           field=field)
     if isinstance(parsed, codes.Problem):
-        raise InvalidInput("the check character does not match: a character is mistyped"
-                           if parsed is codes.Problem.CHECK else
-                           "a certificate code has 16 characters of 0-9 and A-Z without U",
+        raise InvalidInput("a certificate code has 16 characters of 0-9 and A-Z without U",
                            field=field)
     key = coupon_store.secret(conn, tenant_id)
     row = None if key is None else store.certificate_by_digest(

@@ -41,8 +41,18 @@ from regulars.domain.stored_value.certificates import (
 from regulars.errors import InvalidInput
 from regulars.services.stored_value.certificates import asset_of, find_by_code, terms_of
 from regulars.services.stored_value.results import TenderOption, TenderReturned, TenderTaken
+from regulars.text.i18n import N_
 
 MAX_TENDERS = 10
+
+# What :func:`~regulars.domain.stored_value.certificates.tender_refusal` and
+# :meth:`SeriesTerms.amount_refusal` may answer, for the catalogs (the pages translate them).
+REFUSALS = (N_("this certificate is blocked"), N_("this certificate is not active"),
+            N_("this certificate has expired"),
+            N_("this certificate is not accepted in this store"),
+            N_("this single-use certificate was used already"),
+            N_("the amount is not one of the series' nominal values"),
+            N_("the amount lies outside the series' open amount"))
 
 
 def _wallet_account(conn: Connection, tenant_id: int, member_id: int | None, asset: Asset,
@@ -138,9 +148,13 @@ def _spend(conn: Connection, ctx: EntryContext, tender: Tender, index: int, acco
             memo={"tender": tender.kind.value, "why": [
                 {"code": "tender_paid", "params": {"amount": tender.amount_minor}}]})
     except Shortfall as exc:
-        raise InvalidInput("the %(kind)s holds less than %(amount)s",
-                           field=f"tenders.{index}.amount", params={"kind": tender.kind.value,
-                                   "amount": tender.amount_minor}) from exc
+        if certificate is None:
+            raise InvalidInput("the wallet holds less than %(amount)s",
+                               field=f"tenders.{index}.amount",
+                               params={"amount": tender.amount_minor}) from exc
+        raise InvalidInput("the certificate holds less than %(amount)s",
+                           field=f"tenders.{index}.amount",
+                           params={"amount": tender.amount_minor}) from exc
     assert entry_id is not None
     return entry_id
 
