@@ -95,6 +95,10 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
         "effect": {"kind": "percent_discount", "rate_bp": 1000}}))
     ok(client.post(f"/v1/admin/coupon-series/{series['id']}/codes", headers=shop.owner,
                    json={"count": 3}))
+    gifts = ok(client.post("/v1/admin/certificate-series", headers=shop.owner, json={
+        "name": "Gift card", "nominal_values_minor": [5_000], "valid_days": 365}))
+    ok(client.post(f"/v1/admin/certificate-series/{gifts['id']}/certificates",
+                   headers=shop.owner, json={"count": 2, "amount_minor": 5_000}))
     ok(client.post("/v1/admin/staff", headers=shop.owner,
                    json={"name": "Mia", "email": "mia@example.com", "role": "marketer"}))
     # An owner works in the console (a password) and at a till (a PIN): both hashes exist.

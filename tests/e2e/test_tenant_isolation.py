@@ -50,6 +50,10 @@ COUPON_SERIES = {"name": "Ten off", "effect": {"kind": "fixed_discount", "amount
 PROMOTION = {"name": "Never", "condition": "false",
              "effects": [{"kind": "bonus_points", "points": 10}]}
 
+GIFT_SERIES = {"name": "Gift card", "nominal_values_minor": [5000], "valid_days": 365}
+GS = "/v1/admin/certificate-series"
+CT = "/v1/admin/certificates"
+
 SEGMENT = {"name": "Everyone", "rules": [{"kind": "consent", "values": ["full"]}]}
 
 A_PHONE, A_PHONE_E164 = "+7 800 775-01-11", "+78007750111"
@@ -178,6 +182,10 @@ def build_world(client: TestClient, rt: Runtime) -> World:
     a_series = _ok(w.post("/v1/admin/coupon-series", a.owner, COUPON_SERIES))
     _ok(w.post(f"/v1/admin/coupon-series/{a_series['id']}/codes", a.owner, {"count": 2}))
     b_series = _ok(w.post("/v1/admin/coupon-series", b.owner, COUPON_SERIES))
+    a_gift = _ok(w.post(GS, a.owner, GIFT_SERIES))
+    a_gift_codes = _ok(w.post(f"{GS}/{a_gift['id']}/certificates", a.owner,
+                              {"count": 1, "amount_minor": 5000}))
+    b_gift = _ok(w.post(GS, b.owner, GIFT_SERIES))
     _ok(w.post("/v1/events", a.owner, {"event_id": "ev-a-1", "member": {"id": a1["id"]},
                                         "type": "review"}))
     history = client.get(f"/v1/admin/members/{a1['id']}/history", headers=a.owner).json()
@@ -195,6 +203,9 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "a_promotion": promotion["id"], "a_segment": segment["id"],
         "a_referral_code": a1["referral"]["code"],
         "a_series": a_series["id"], "b_series": b_series["id"],
+        "a_gift_series": a_gift["id"], "b_gift_series": b_gift["id"],
+        "a_certificate": a_gift_codes["certificate_ids"][0],
+        "a_certificate_code": a_gift_codes["codes"][0],
         "b_member": b1["id"], "b_receipt": b_receipt["receipt"]["id"],
     }
     return w
@@ -380,6 +391,12 @@ def _invalid_series(_world: World, response: httpx.Response) -> None:  # a Probe
 
 
 C = "/v1/admin/coupon-series"
+
+
+def _a_identifier(w: World, name: str) -> Any:
+    return {"id": w.ids["a_member"], "phone": A_PHONE, "card": A_CARD, "qr": w.ids["a_qr"]}[name]
+
+
 PROBES: list[Probe] = [
     # POS: members
     Probe("POST", "/v1/pos/members/lookup", "id",
@@ -556,6 +573,35 @@ PROBES: list[Probe] = [
           lambda w: w.client.get(f"{P}/{w.ids['a_promotion']}/burn", headers=w.b.owner)),
     Probe("GET", P + "/{promotion_id}/groups", "promotion_id",
           lambda w: w.client.get(f"{P}/{w.ids['a_promotion']}/groups", headers=w.b.owner)),
+    # Wallets
+    *[Probe("POST", "/v1/pos/wallet/top-up", f"member.{name}",
+            lambda w, name=name: _pos(w, "/v1/pos/wallet/top-up", {
+                "member": {name: _a_identifier(w, name)}, "amount_minor": 100,
+                "paid_by": "cash"}, key=f"top-{name}"))
+      for name in ("id", "phone", "card", "qr")],
+    Probe("GET", "/v1/pos/members/{member_id}/wallet", "member_id",
+          lambda w: w.client.get(f"/v1/pos/members/{w.ids['a_member']}/wallet",
+                                 headers=w.b.till())),
+    Probe("GET", M + "/{member_id}/wallet", "member_id",
+          lambda w: w.client.get(f"{M}/{w.ids['a_member']}/wallet", headers=w.b.owner)),
+    # Admin: gift certificates
+    Probe("GET", GS + "/{series_id}", "series_id",
+          lambda w: w.client.get(f"{GS}/{w.ids['a_gift_series']}", headers=w.b.owner)),
+    Probe("PUT", GS + "/{series_id}", "series_id",
+          lambda w: w.client.put(f"{GS}/{w.ids['a_gift_series']}", headers=w.b.owner,
+                                 json=GIFT_SERIES)),
+    Probe("POST", GS + "/{series_id}/certificates", "series_id",
+          lambda w: _admin(w, f"{GS}/{w.ids['a_gift_series']}/certificates",
+                           {"count": 1, "amount_minor": 5000})),
+    Probe("GET", CT, "series_id",
+          lambda w: w.client.get(CT, params={"series_id": w.ids["a_gift_series"]},
+                                 headers=w.b.owner), _empty),
+    Probe("GET", CT + "/{certificate_id}", "certificate_id",
+          lambda w: w.client.get(f"{CT}/{w.ids['a_certificate']}", headers=w.b.owner)),
+    Probe("POST", CT + "/{certificate_id}/block", "certificate_id",
+          lambda w: _admin(w, f"{CT}/{w.ids['a_certificate']}/block", None)),
+    Probe("POST", CT + "/{certificate_id}/unblock", "certificate_id",
+          lambda w: _admin(w, f"{CT}/{w.ids['a_certificate']}/unblock", None)),
     # Admin: coupon series
     Probe("GET", C + "/{series_id}", "series_id",
           lambda w: w.client.get(f"{C}/{w.ids['a_series']}", headers=w.b.owner)),
@@ -646,6 +692,21 @@ def test_foreign_hold_id_never_touches_the_hold(world: World, rt: Runtime) -> No
     assert released.status_code == 204
 
 
+def test_a_certificate_code_of_another_tenant_is_unknown(world: World, rt: Runtime) -> None:
+    """A's certificate code typed at B's till or console is no certificate there (422), and
+    a commit tendering it writes nothing."""
+    code = world.ids["a_certificate_code"]
+    before = stored_rows(rt)
+    for path, headers in (("/v1/pos/certificates/lookup", world.b.till()),
+                          ("/v1/admin/certificate-lookup", world.b.owner)):
+        refused = world.client.post(path, headers=headers, json={"code": code})
+        assert refused.status_code == 422 and refused.json()["field"] == "code"
+    paid = _pos(world, "/v1/pos/commit", {"receipt_id": "R-B-X", "lines": BASKET, "tenders": [
+        {"kind": "certificate", "code": code, "amount": 100}]}, key="b-x")
+    assert paid.status_code == 422 and paid.json()["field"] == "tenders.0.code"
+    assert stored_rows(rt) == before
+
+
 def test_every_id_parameter_is_probed() -> None:
     """A route that takes an id needs a probe above for each id it takes."""
     routes = api_routes(create_app())
@@ -669,7 +730,7 @@ def _fill(path: str, w: World) -> str:
              "hold_id": w.ids["a_hold"], "terminal_id": w.ids["a_terminal"],
              "staff_id": w.ids["a_staff"], "key_id": w.ids["a_key"],
              "promotion_id": w.ids["a_promotion"], "series_id": w.ids["a_series"],
-             "segment_id": w.ids["a_segment"]}
+             "segment_id": w.ids["a_segment"], "certificate_id": w.ids["a_certificate"]}
     for name, value in names.items():
         path = path.replace("{" + name + "}", str(value))
     assert "{" not in path, f"no id to fill into {path}"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from regulars.db.promotions.tables import coupon_codes
 from regulars.domain.checkout.quote import BasketLine
-from regulars.domain.promotions.coupons import grouped, new_code
+from regulars.domain.codes import grouped, new_code
 from regulars.domain.promotions.promotions import BonusPoints, Effect, FixedDiscount
 from regulars.errors import (
     CouponExpired,

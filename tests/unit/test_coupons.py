@@ -7,20 +7,15 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
+from regulars.domain import codes as coupons
 from regulars.domain.checkout.engine import evaluate
 from regulars.domain.checkout.quote import BasketLine
-from regulars.domain.promotions import coupons
+from regulars.domain.codes import ALPHABET, Problem, grouped, new_code, normalise, parse
 from regulars.domain.promotions.coupons import (
-    ALPHABET,
     CodeState,
     CouponOffer,
-    Problem,
     Refusal,
     Series,
-    grouped,
-    new_code,
-    normalise,
-    parse,
     refusal,
 )
 from regulars.domain.promotions.promotions import BonusPoints, FixedDiscount, PercentDiscount

@@ -22,6 +22,7 @@ from regulars.api import (
     promotions,
     segments,
     staff_access,
+    stored_value,
 )
 from regulars.api.admin_schemas import HealthOut, ReadinessOut
 from regulars.api.body_limit import BodyLimit, Scope
@@ -46,6 +47,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(coupons.router)
     app.include_router(segments.router)
     app.include_router(events.router)
+    app.include_router(stored_value.router)
+    app.include_router(stored_value.pos_router)
 
     pages.mount(app)
     app.include_router(_meta)

@@ -50,10 +50,11 @@ COUPON_ERRORS = (errors.InvalidCoupon, errors.CouponUsed, errors.CouponExpired,
 def _sale(body: SaleIn) -> Sale:
     return Sale(member=body.member.to_ref() if body.member else None,
                 lines=tuple(line.to_line() for line in body.lines),
-                points_to_spend=body.points_to_spend, coupons=tuple(body.coupons))
+                points_to_spend=body.points_to_spend, coupons=tuple(body.coupons),
+                tenders=tuple(t.to_tender() for t in body.tenders))
 
 
-def _stored(outcome: Outcome) -> Response:
+def stored_answer(outcome: Outcome) -> Response:
     """A keyed write's answer: the JSON stored for its replays, sent as it is (so that a replay
     and the first call get the same bytes); the route's response model documents it."""
     return JSONResponse(outcome.body,
@@ -97,8 +98,9 @@ def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey) -> R
         tenants.get_staff(rt, till.tenant_id, body.staff_id)
     req = CommitRequest(sale=_sale(body), receipt_id=body.receipt_id,
                         occurred_at=body.occurred_at, hold_id=body.hold_id,
-                        staff_id=body.staff_id, otp_code=body.otp_code)
-    return _stored(checkout_commit.commit(
+                        staff_id=body.staff_id, otp_code=body.otp_code,
+                        certificates_sold=tuple(c.to_sale() for c in body.certificates_sold))
+    return stored_answer(checkout_commit.commit(
         rt, till, req, key=key, payload=body.model_dump(mode="json", exclude={"otp_code"}),
         encode=_commit_json))
 
@@ -121,7 +123,7 @@ def refund(receipt_id: PathId, body: RefundIn, till: Till, rt: RuntimeDep,
     outcome = checkout.refund(rt, till, receipt_id, lines, key=key,
                               payload={"receipt": receipt_id, **body.model_dump(mode="json")},
                               encode=_refund_json)
-    return _stored(outcome)
+    return stored_answer(outcome)
 
 
 @router.post("/receipts/{receipt_id}/void", response_model=RefundOut, responses=responses(
@@ -131,7 +133,7 @@ def void(receipt_id: PathId, till: Till, rt: RuntimeDep, key: IdempotencyKey) ->
     outcome = checkout.refund(rt, till, receipt_id, None, key=key,
                               payload={"receipt": receipt_id, "void": True}, void=True,
                               encode=_refund_json)
-    return _stored(outcome)
+    return stored_answer(outcome)
 
 
 @router.get("/receipts/{receipt_id}", response_model=ReceiptOut,

@@ -164,9 +164,54 @@ class QuoteOut(PricedSaleOut):
         "id": 3, "points": 10, "expires_at": "2026-03-01T12:05:00+00:00"}})
 
     absent_when_none = frozenset({"coupon_holds", "hold"})
+    absent_when_empty = frozenset({"tenders"})
 
     coupon_holds: list[CouponHoldOut] | None = None
     hold: PointsHoldOut | None = None
+    tenders: list[TenderOptionOut] = []
+
+
+class TenderOptionOut(Out):
+    """What a tender presented at quote time holds and could pay of this receipt."""
+
+    absent_when_none = frozenset({"code_ending", "refusal"})
+
+    tender_no: int
+    kind: str
+    balance_minor: int
+    could_pay_minor: int
+    code_ending: str | None = None
+    refusal: str | None = None
+
+
+class TenderTakenOut(Out):
+    """What a tender paid of the receipt, and the balance it has left."""
+
+    absent_when_none = frozenset({"code_ending"})
+
+    tender_no: int
+    kind: str
+    amount_minor: int
+    balance_minor: int
+    code_ending: str | None = None
+
+
+class TenderReturnedOut(Out):
+    """What a refund or void gave back to a tender, and its balance after."""
+
+    tender_no: int
+    kind: str
+    amount_minor: int
+    balance_minor: int
+
+
+class CertificateSoldOut(Out):
+    """A gift card the commit sold and activated."""
+
+    certificate_id: int
+    code_ending: str
+    amount_minor: int
+    expires_at: Instant
 
 
 class ReceiptStampOut(Out):
@@ -188,11 +233,13 @@ class CommitOut(PricedSaleOut):
                     "recorded_at": "2026-03-01T12:00:00+00:00"},
         "entries": {"spend": 31, "earn": 32}})
 
-    absent_when_empty = frozenset({"issued_coupons"})
+    absent_when_empty = frozenset({"issued_coupons", "tenders", "certificates_sold"})
 
     receipt: ReceiptStampOut
     entries: dict[str, int]
     issued_coupons: list[IssuedCouponOut] = []
+    tenders: list[TenderTakenOut] = []
+    certificates_sold: list[CertificateSoldOut] = []
 
 
 class RefundedLineOut(Out):
@@ -227,11 +274,13 @@ class RefundOut(Out):
 
     refund: RefundDoneOut
     entries: dict[str, int]
-    absent_when_empty = frozenset({"issued_coupons_voided"})
+    absent_when_empty = frozenset({"issued_coupons_voided", "tenders", "certificates_voided"})
 
     member_id: int | None
     balance_points: int | None
     issued_coupons_voided: int = 0
+    tenders: list[TenderReturnedOut] = []
+    certificates_voided: int = 0
 
 
 class CodeSentOut(Out):

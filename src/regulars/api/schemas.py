@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from regulars.domain.checkout.quote import QUANTITY_SCALE, BasketLine
+from regulars.domain.stored_value.certificates import Tender, TenderKind
 from regulars.services.members.members import MemberRef
 from regulars.services.members.registration import Registration
+from regulars.services.stored_value.sales import CertificateSale
 
 Text64 = Annotated[str, Field(min_length=1, max_length=64)]
 NonNegative = Annotated[int, Field(ge=0, le=10**15)]
@@ -106,6 +108,37 @@ class LineIn(Strict):
                           discount_minor=self.discount_minor)
 
 
+class TenderIn(Strict):
+    """A certificate (by its printed ``code``) or the member's wallet (``kind: wallet``, for a
+    sale that names a member) paying ``amount`` minor units of the receipt's money. At quote
+    time ``amount`` is optional: the answer says what the tender could pay."""
+
+    kind: Literal["certificate", "wallet"]
+    code: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    amount: Annotated[int, Field(ge=1, le=10**12)] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> TenderIn:
+        if (self.kind == "certificate") != (self.code is not None):
+            raise ValueError("a certificate tender gives its code, a wallet tender none")
+        return self
+
+    def to_tender(self) -> Tender:
+        return Tender(kind=TenderKind(self.kind), amount_minor=self.amount or 0,
+                      code=self.code)
+
+
+class CertificateSaleIn(Strict):
+    """A gift card for sale (issued with ``for_sale``) sold on this receipt for ``amount``:
+    the commit activates it; it earns no points and takes no discount."""
+
+    code: Annotated[str, Field(min_length=1, max_length=40)]
+    amount: Annotated[int, Field(ge=1, le=10**12)]
+
+    def to_sale(self) -> CertificateSale:
+        return CertificateSale(code=self.code, amount_minor=self.amount)
+
+
 class SaleIn(Strict):
     member: MemberRefIn | None = None
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
@@ -114,6 +147,9 @@ class SaleIn(Strict):
         default=[], description="coupon codes as printed (case, dashes and spaces do not "
                                 "matter); applied after promotions, before the program's "
                                 "discount")
+    tenders: Annotated[list[TenderIn], Field(max_length=10)] = Field(
+        default=[], description="gift certificates and the member's wallet paying part of the "
+                                "money (commit: each with its amount)")
 
 
 class QuoteIn(SaleIn):
@@ -127,6 +163,8 @@ class CommitIn(SaleIn):
         default=None, description="when the sale happened, for a till that was offline")
     hold_id: Id | None = None
     staff_id: Id | None = None
+    certificates_sold: Annotated[list[CertificateSaleIn], Field(max_length=20)] = Field(
+        default=[], description="gift cards sold on this receipt, paid apart from the lines")
     otp_code: Annotated[str, Field(max_length=12)] | None = Field(
         default=None, description="the one-time code sent to the member's phone (POST "
                                   "/v1/pos/otp), needed when points_to_spend is above the "

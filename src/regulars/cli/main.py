@@ -17,6 +17,7 @@ from regulars.errors import RegularsError, Unavailable
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.rewards import job as rewards_job
 from regulars.services.runtime import open_existing_runtime, open_runtime, upgrade_schema
+from regulars.services.stored_value import expiry as stored_value_expiry
 from regulars.services.tenancy import staff_access
 
 app = typer.Typer(help="Regulars: an open-source loyalty platform.", no_args_is_help=True,
@@ -108,15 +109,19 @@ def expire(database_url: DatabaseOpt = None,
                min=1, max=8, help="connections expiring batches at once (PostgreSQL)")] = 2,
            ) -> None:
     """Expire every lot that is due now, as ledger entries: one entry per member for all of
-    its due lots (a second run writes nothing)."""
+    its due lots, and what is left on expired gift certificates (breakage); a second run
+    writes nothing."""
     with open_runtime(_settings(database_url), migrate=True) as rt:
         due = ledger_admin.count_due(rt)
         with progress_bar() as bar:
             task = bar.add_task("expiring lots", total=due)
             report = ledger_admin.expire(rt, batch_size=batch_size, workers=workers,
                                          progress=lambda n: bar.advance(task, n))
+        breakage = stored_value_expiry.expire(rt)
     console.print(f"expired {report.points} points in {report.lots} lots "
                   f"({report.entries} entries)")
+    console.print(f"expired {breakage.amount_minor} minor units left on "
+                  f"{breakage.certificates} gift certificates (breakage)")
 
 
 @rewards_app.command("run")

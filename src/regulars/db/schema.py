@@ -15,6 +15,7 @@ from regulars.db.messaging import tables as messaging
 from regulars.db.program import tables as program
 from regulars.db.promotions import tables as promotions
 from regulars.db.rewards import tables as rewards
+from regulars.db.stored_value import tables as stored_value
 from regulars.db.tenancy import tables as tenancy
 from regulars.db.web_sessions import tables as web_sessions
 
@@ -26,6 +27,7 @@ AREAS = (
     program,
     promotions,
     rewards,
+    stored_value,
     tenancy,
     web_sessions,
 )

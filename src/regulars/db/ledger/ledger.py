@@ -114,6 +114,13 @@ def create_member_account(conn: Connection, tenant_id: int, member_id: int,
     ).scalar_one())
 
 
+def create_bearer_account(conn: Connection, tenant_id: int, asset: Asset) -> int:
+    return int(conn.execute(
+        insert(accounts).values(tenant_id=tenant_id, member_id=None, asset=asset.code)
+        .returning(accounts.c.id)
+    ).scalar_one())
+
+
 def account_state(conn: Connection, tenant_id: int, member_id: int,
                   asset: Asset = POINTS) -> AccountState:
     row = conn.execute(
@@ -268,7 +275,8 @@ def _account_problems(conn: Connection, tenant_id: int | None) -> list[dict[str,
                func.coalesce(in_lots.c.total, 0).label("in_lots"))
         .outerjoin(posted, posted.c.account_id == accounts.c.id)
         .outerjoin(in_lots, in_lots.c.account_id == accounts.c.id)
-        .where(accounts.c.member_id.is_not(None))
+        # Every account but the system ones: members' and bearer accounts (certificates).
+        .where(accounts.c.system_code.is_(None))
         .where(case(
             (accounts.c.balance != func.coalesce(posted.c.total, 0), 1),
             (accounts.c.balance != func.coalesce(in_lots.c.total, 0) - accounts.c.debt, 1),

@@ -40,7 +40,8 @@ __all__ = [
     "POINTS", "AccountState", "Asset", "EntryContext", "MixedAssets", "Reversal", "Shortfall",
     "account_state", "adjust", "any_due", "capture_hold", "count_due_lots", "earn",
     "entry_memos", "expire", "expiry_batches", "hold", "hold_account", "lock_accounts",
-    "lot_gone", "moves_of", "open_account", "open_system_accounts", "receipt_entries",
+    "lot_gone", "moves_of", "open_account", "open_bearer_account", "open_system_accounts",
+    "receipt_entries",
     "reconcile",
     "release_hold", "restore", "reverse", "spend", "transfer",
 ]
@@ -78,6 +79,13 @@ def open_account(conn: Connection, tenant_id: int, member_id: int, *,
     """Create a member's account of ``asset`` (balance zero); its id. Raises the database's
     unique violation if the member has one already."""
     return ledger.create_member_account(conn, tenant_id, member_id, asset)
+
+
+def open_bearer_account(conn: Connection, tenant_id: int, *, asset: Asset) -> int:
+    """Create an account of ``asset`` that belongs to no member (a gift certificate, a bearer
+    card), balance zero; its id. The other operations treat it as a member account (lots,
+    debits guarded by the balance), with no member on its entries."""
+    return ledger.create_bearer_account(conn, tenant_id, asset)
 
 
 # Into a member's account ---------------------------------------------------------------------

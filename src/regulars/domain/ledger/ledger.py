@@ -32,6 +32,13 @@ class EntryCode(StrEnum):
     BIRTHDAY = "birthday"
     PROFILE = "profile"
     EVENT = "event"
+    # Stored value (money): a certificate issued or a wallet topped up, a tender paid with
+    # either, a tender returned by a refund, a certificate deactivated.
+    ISSUE = "issue"
+    TOP_UP = "top_up"
+    TENDER = "tender"
+    REFUND_TENDER = "refund_tender"
+    DEACTIVATE = "deactivate"
 
 
 class SystemAccount(StrEnum):

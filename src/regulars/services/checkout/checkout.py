@@ -13,7 +13,7 @@ effects apply after promotions and before the program's discount.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -21,9 +21,10 @@ from sqlalchemy import Connection
 from regulars.db.checkout import receipts
 from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger.ops import Shortfall
+from regulars.db.tenancy.tenancy import TenantRow
 from regulars.errors import InsufficientPoints, NotFound
 from regulars.services.checkout.idempotency import Outcome, run_once
-from regulars.services.checkout.pricing import Sale, answer, check_spend, price
+from regulars.services.checkout.pricing import Priced, Sale, answer, check_spend, price
 from regulars.services.checkout.refunds import refund_receipt
 from regulars.services.checkout.results import (
     PointsHold,
@@ -37,8 +38,21 @@ from regulars.services.checkout.results import (
 from regulars.services.promotions import coupons
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
+from regulars.services.stored_value import tenders as stored_value_tenders
+from regulars.services.stored_value.results import TenderOption
 from regulars.services.tenancy.api_keys import Principal
 from regulars.services.tenancy.tenants import get_tenant
+
+
+def _tender_options(conn: Connection, principal: Principal, tenant: TenantRow, sale: Sale,
+                    priced: Priced, *, now: datetime) -> tuple[TenderOption, ...]:
+    """What each tender the customer presents could pay (nothing is read without any)."""
+    if not sale.tenders:
+        return ()
+    assert principal.store_id is not None
+    return stored_value_tenders.options(
+        conn, tenant, sale.tenders, member_id=priced.member.id if priced.member else None,
+        store_id=principal.store_id, paid_minor=priced.quote.paid_minor, now=now)
 
 
 def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
@@ -55,7 +69,9 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
             priced = price(conn, tenant, sale, at=now, now=now,
                            store_id=principal.store_id, terminal_id=principal.terminal_id)
             check_spend(sale, priced.member, priced.quote)
-            return QuoteResult(**answer(conn, tenant, priced, now=now))
+            return QuoteResult(**answer(conn, tenant, priced, now=now),
+                               tenders=_tender_options(conn, principal, tenant, sale, priced,
+                                                       now=now))
     assert principal.terminal_id is not None
     with rt.db.write() as conn:
         priced = price(conn, tenant, sale, at=now, now=now,
@@ -64,6 +80,7 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
         check_spend(sale, member, priced.quote)
         expires_at = now + timedelta(seconds=program.hold_ttl_seconds)
         figures = answer(conn, tenant, priced, now=now)
+        figures["tenders"] = _tender_options(conn, principal, tenant, sale, priced, now=now)
         coupon_holds = None
         if priced.coupons:
             coupon_holds = coupons.hold(

@@ -15,7 +15,7 @@ it unused); a replay of a commit already answered needs no code.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, NoReturn
 
@@ -55,6 +55,10 @@ from regulars.services.program import levels, programs
 from regulars.services.promotions import budgets, coupon_issue, coupons, promotions
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
+from regulars.services.stored_value import sales as stored_value_sales
+from regulars.services.stored_value import tenders as stored_value_tenders
+from regulars.services.stored_value.results import CertificateSold, TenderTaken
+from regulars.services.stored_value.sales import CertificateSale
 from regulars.services.tenancy.api_keys import Principal
 from regulars.services.tenancy.tenants import get_tenant
 
@@ -70,6 +74,7 @@ class CommitRequest:
     hold_id: int | None = None
     staff_id: int | None = None
     otp_code: str | None = None
+    certificates_sold: tuple[CertificateSale, ...] = ()
 
 
 def send_spend_code(rt: Runtime, principal: Principal, ref: MemberRef) -> CodeSent:
@@ -195,12 +200,32 @@ def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
                                         now=now, at=at, day=day)
     entry_ids = _post_points(conn, principal, tenant, req, priced, receipt_id, held=held,
                              now=now, at=at)
-    result = _commit_body(conn, tenant, req, priced, receipt_id, entry_ids, issued, now=now,
-                          at=at)
+    taken, sold = _stored_value(conn, principal, tenant, req, priced, receipt_id, now=now,
+                                at=at)
+    result = replace(_commit_body(conn, tenant, req, priced, receipt_id, entry_ids, issued,
+                                  now=now, at=at), tenders=taken, certificates_sold=sold)
     assert principal.terminal_id is not None
     coupons.count_uses(conn, tenant.id, priced.quote, terminal_id=principal.terminal_id,
                        now=now)
     return result
+
+
+def _stored_value(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
+                  req: CommitRequest, priced: Priced, receipt_id: int, *, now: datetime,
+                  at: datetime) -> tuple[tuple[TenderTaken, ...], tuple[CertificateSold, ...]]:
+    """Pay part of the receipt's money with the certificates and wallet the till names, and
+    activate the gift cards it sells (nothing is read without either). Raises
+    :class:`InvalidInput` naming the tender or card."""
+    if not (req.sale.tenders or req.certificates_sold):
+        return (), ()
+    ctx = EntryContext(tenant_id=tenant.id,
+                       member_id=priced.member.id if priced.member else None,
+                       receipt_id=receipt_id, terminal_id=principal.terminal_id,
+                       store_id=principal.store_id, staff_id=req.staff_id,
+                       program_version=priced.version, occurred_at=at, recorded_at=now)
+    return (stored_value_tenders.take(conn, tenant, ctx, req.sale.tenders,
+                                      paid_minor=priced.quote.paid_minor, now=now),
+            stored_value_sales.sell(conn, tenant, ctx, req.certificates_sold, now=now))
 
 
 def _use_code(conn: Connection, tenant_id: int, code_id: int, now: datetime) -> None:

@@ -25,6 +25,7 @@ from regulars.domain.checkout.quote import BasketLine, Explanation, MemberContex
 from regulars.domain.program.program import Program
 from regulars.domain.promotions.coupons import CouponOffer
 from regulars.domain.promotions.promotions import Offers
+from regulars.domain.stored_value.certificates import Tender
 from regulars.errors import InvalidInput, RedemptionRefused
 from regulars.services.checkout import pricing_inputs as pricing
 from regulars.services.checkout.results import (
@@ -48,6 +49,7 @@ class Sale:
     lines: tuple[BasketLine, ...]
     points_to_spend: int = 0
     coupons: tuple[str, ...] = ()
+    tenders: tuple[Tender, ...] = ()  # certificates and the wallet paying part of the money
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ void that leaves nothing of the receipt also gives back its coupon uses (see
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +31,8 @@ from regulars.services.checkout.results import RefundDone, RefundedLine, RefundR
 from regulars.services.program import programs
 from regulars.services.promotions import budgets, coupon_issue, coupons
 from regulars.services.rewards import referral_chain
+from regulars.services.stored_value import sales as stored_value_sales
+from regulars.services.stored_value import tenders as stored_value_tenders
 from regulars.services.tenancy.api_keys import Principal
 
 
@@ -66,6 +69,15 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
         _count_spend(conn, receipt, status=plan.status, paid_back=plan.paid_back_minor)
     entry_ids, debt = _post_points(conn, principal, receipt, plan, by_code, origin,
                                    key=key, now=now, program=program)
+    ctx = EntryContext(tenant_id=tenant_id, member_id=receipt["member_id"],
+                       receipt_id=receipt_id, terminal_id=principal.terminal_id,
+                       store_id=principal.store_id, program_version=receipt["program_version"],
+                       occurred_at=now, recorded_at=now)
+    returned = stored_value_tenders.give_back(
+        conn, ctx, receipt, paid_back_minor=plan.paid_back_minor, kind=plan.kind, key=key,
+        now=now)
+    cards_voided = (stored_value_sales.deactivate_sold(conn, ctx, key=key, now=now)
+                    if plan.status in ("voided", "refunded") else 0)
     voided_coupons = _close_receipt(conn, principal, receipt, plan, program=program, now=now)
     receipts.update_receipt(
         conn, tenant_id, receipt_id, status=plan.status,
@@ -78,8 +90,9 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
     balance = None
     if receipt["member_id"] is not None:
         balance = ledger_ops.account_state(conn, tenant_id, receipt["member_id"]).balance
-    return _refund_body(receipt, plan, refund_id=refund_id, entry_ids=entry_ids, debt=debt,
-                        balance=balance, voided_coupons=voided_coupons, now=now)
+    return replace(_refund_body(receipt, plan, refund_id=refund_id, entry_ids=entry_ids,
+                                debt=debt, balance=balance, voided_coupons=voided_coupons,
+                                now=now), tenders=returned, certificates_voided=cards_voided)
 
 
 def _receipt_of(conn: Connection, receipt: dict[str, Any], origin: int | None,

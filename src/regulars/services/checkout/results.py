@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from regulars.services.results import absent_when_empty
+from regulars.services.stored_value.results import (
+    CertificateSold,
+    TenderOption,
+    TenderReturned,
+    TenderTaken,
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -129,6 +135,7 @@ class QuoteResult(PricedSale):
 
     coupon_holds: tuple[CouponHold, ...] | None = absent_when_empty()
     hold: PointsHold | None = absent_when_empty()
+    tenders: tuple[TenderOption, ...] = absent_when_empty(())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -150,6 +157,8 @@ class CommitResult(PricedSale):
     receipt: ReceiptStamp
     entries: Mapping[str, int]
     issued_coupons: tuple[IssuedCoupon, ...] = absent_when_empty(())
+    tenders: tuple[TenderTaken, ...] = absent_when_empty(())
+    certificates_sold: tuple[CertificateSold, ...] = absent_when_empty(())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -185,6 +194,8 @@ class RefundResult:
     member_id: int | None
     balance_points: int | None
     issued_coupons_voided: int = absent_when_empty(0)
+    tenders: tuple[TenderReturned, ...] = absent_when_empty(())
+    certificates_voided: int = absent_when_empty(0)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -26,8 +26,8 @@ from sqlalchemy import Connection
 
 from regulars.db.promotions import coupons as store
 from regulars.db.tenancy import tenancy
+from regulars.domain import codes
 from regulars.domain.checkout.quote import Quote
-from regulars.domain.promotions import coupons as codes
 from regulars.errors import NotFound
 from regulars.services.checkout.results import IssuedCoupon
 from regulars.services.promotions.coupons import secret_key

@@ -39,9 +39,9 @@ from sqlalchemy.exc import IntegrityError
 from regulars.db.members import members as member_store
 from regulars.db.promotions import coupons as store
 from regulars.db.tenancy import tenancy
+from regulars.domain import codes
 from regulars.domain.checkout.quote import Quote
-from regulars.domain.promotions import coupons as codes
-from regulars.domain.promotions.coupons import CodeState, CouponOffer, Refusal, Series
+from regulars.domain.promotions.coupons import CodeState, CouponOffer, Refusal, Series, refusal
 from regulars.domain.promotions.promotions import STRATEGIES, Effect, kind_of
 from regulars.errors import (
     CouponExpired,
@@ -199,12 +199,7 @@ def generate_codes(rt: Runtime, tenant_id: int, series_id: int, *, count: int,
         if member_id is not None and member_store.get_member(conn, tenant_id, member_id) is None:
             raise NotFound("member not found", field="member_id")
         key = secret_key(conn, tenant_id, now)
-        # 75 random bits: a collision among even billions of codes is not to be expected;
-        # the unique index would refuse one rather than issue a shared code.
-        fresh = {codes.new_code() for _ in range(count)}
-        while len(fresh) < count:
-            fresh.add(codes.new_code())
-        issued = sorted(fresh)
+        issued = codes.fresh_codes(count)
         store.insert_codes(conn, tenant_id=tenant_id, series_id=series_id,
                            digests=[codes.digest(key, c) for c in issued],
                            member_id=member_id, max_uses=row.max_uses, now=now)
@@ -284,7 +279,7 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, texts: tuple[str, ..
                           held_by_others=store.held_by_others(conn, tenant.id, row.id,
                                                               terminal_id, now),
                           max_uses=row.max_uses)
-        why = codes.refusal(state, member_id=member_id, day=day)
+        why = refusal(state, member_id=member_id, day=day)
         if why is not None:
             error, detail = _REFUSALS[why]
             raise error(f"{detail} ({series.name})", field=f"coupons.{index}")

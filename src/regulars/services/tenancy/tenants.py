@@ -13,6 +13,7 @@ from babel.numbers import get_currency_precision, list_currencies
 from regulars.db.engine import UniqueViolation, cache_for
 from regulars.db.ledger import ops as ledger_ops
 from regulars.db.tenancy import tenancy
+from regulars.domain.ledger.assets import money
 from regulars.domain.program.program import Program
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.program import programs
@@ -84,6 +85,7 @@ def create_tenant(rt: Runtime, *, name: str, currency: str, locale: str, timezon
                                           locale=locale, timezone=timezone,
                                           phone_region=phone_region, now=now)
         ledger_ops.open_system_accounts(conn, tenant_id)
+        ledger_ops.open_system_accounts(conn, tenant_id, asset=money(currency))
         tenancy.insert_program(conn, tenant_id=tenant_id, version=1,
                                rules=programs.rules_of(program), note="initial", now=now)
         tenancy.insert_key(conn, tenant_id=tenant_id, kind="owner", key_hash=key_hash,

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from regulars.errors import InvalidInput
 from regulars.services.members import customer_page as member_page
 from regulars.services.members.customer_page import ProfileForm
+from regulars.services.stored_value import wallets
 from regulars.web.customer.common import MemberReader, member_id_of, qr_svg
 from regulars.web.deps import Form, RuntimeDep, public_base
 from regulars.web.forms import errors_of
@@ -52,6 +53,14 @@ def coupons(request: Request, runtime: RuntimeDep, reader: MemberReader,
     groups = member_page.member_coupons(runtime, tenant_id, member_id_of(reader))
     return render(request, "customer/coupons.html", reader, tenant_id=tenant_id,
                   page="coupons", groups=groups)
+
+
+@router.get("/{tenant_id}/wallet")
+def wallet(request: Request, runtime: RuntimeDep, reader: MemberReader,
+           tenant_id: int) -> Response:
+    statement = wallets.statement(runtime, tenant_id, member_id_of(reader))
+    return render(request, "customer/wallet.html", reader, tenant_id=tenant_id,
+                  page="wallet", wallet=statement)
 
 
 @router.get("/{tenant_id}/invite")

@@ -1,0 +1,264 @@
+"""Certificate series, certificates and receipt tenders: reads and writes of this area's
+tables (the ledger's are written through :mod:`regulars.db.ledger.ops` only; balances are
+read from the accounts here). Every query is scoped by ``tenant_id``; another tenant's row is
+not found. Nothing here commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, case, func, insert, select, update
+
+from regulars.db.ledger.tables import accounts, entries, postings
+from regulars.db.stored_value.tables import certificate_series, certificates, receipt_tenders
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesRow:
+    id: int
+    name: str
+    nominal_values_minor: tuple[int, ...]
+    min_minor: int | None
+    max_minor: int | None
+    valid_days: int
+    store_ids: tuple[int, ...]
+    multi_use: bool
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertificateRow:
+    id: int
+    series_id: int
+    code_hint: str
+    account_id: int
+    nominal_minor: int
+    status: str
+    uses: int
+    order_ref: str | None
+    sale_receipt_id: int | None
+    issued_at: datetime
+    expires_at: datetime
+    balance_minor: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TenderRow:
+    id: int
+    tender_no: int
+    kind: str
+    account_id: int
+    certificate_id: int | None
+    amount_minor: int
+    returned_minor: int
+    entry_id: int
+
+
+def _series(row: Any) -> SeriesRow:
+    return SeriesRow(id=row.id, name=row.name,
+                     nominal_values_minor=tuple(int(v) for v in row.nominal_values_minor),
+                     min_minor=row.min_minor, max_minor=row.max_minor,
+                     valid_days=row.valid_days,
+                     store_ids=tuple(int(v) for v in row.store_ids),
+                     multi_use=bool(row.multi_use), active=bool(row.active),
+                     created_at=row.created_at)
+
+
+def insert_series(conn: Connection, *, tenant_id: int, values: dict[str, Any],
+                  now: datetime) -> int:
+    return int(conn.execute(insert(certificate_series).values(
+        tenant_id=tenant_id, created_at=now, active=True, **values)
+        .returning(certificate_series.c.id)).scalar_one())
+
+
+def update_series(conn: Connection, tenant_id: int, series_id: int,
+                  values: dict[str, Any]) -> bool:
+    return conn.execute(update(certificate_series).where(
+        certificate_series.c.tenant_id == tenant_id, certificate_series.c.id == series_id)
+        .values(**values)).rowcount == 1
+
+
+def get_series(conn: Connection, tenant_id: int, series_id: int) -> SeriesRow | None:
+    row = conn.execute(select(certificate_series).where(
+        certificate_series.c.tenant_id == tenant_id,
+        certificate_series.c.id == series_id)).one_or_none()
+    return None if row is None else _series(row)
+
+
+def list_series(conn: Connection, tenant_id: int) -> list[SeriesRow]:
+    return [_series(r) for r in conn.execute(select(certificate_series).where(
+        certificate_series.c.tenant_id == tenant_id).order_by(certificate_series.c.id))]
+
+
+def insert_certificates(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Raises :class:`~regulars.db.engine.UniqueViolation` if a digest exists already."""
+    return [int(i) for i in conn.execute(
+        insert(certificates).returning(certificates.c.id, sort_by_parameter_order=True),
+        list(rows)).scalars()]
+
+
+_CERTIFICATE_COLUMNS = (
+    certificates.c.id, certificates.c.series_id, certificates.c.code_hint,
+    certificates.c.account_id, certificates.c.nominal_minor, certificates.c.status,
+    certificates.c.uses, certificates.c.order_ref, certificates.c.sale_receipt_id,
+    certificates.c.issued_at, certificates.c.expires_at,
+    accounts.c.balance.label("balance_minor"))
+
+
+def _certificate(row: Any) -> CertificateRow:
+    return CertificateRow(**row._mapping)
+
+
+def _certificate_query(tenant_id: int) -> Any:
+    return (select(*_CERTIFICATE_COLUMNS)
+            .join(accounts, accounts.c.id == certificates.c.account_id)
+            .where(certificates.c.tenant_id == tenant_id))
+
+
+def certificate_by_digest(conn: Connection, tenant_id: int,
+                          digest: str) -> CertificateRow | None:
+    row = conn.execute(_certificate_query(tenant_id).where(
+        certificates.c.code_hash == digest)).one_or_none()
+    return None if row is None else _certificate(row)
+
+
+def get_certificate(conn: Connection, tenant_id: int,
+                    certificate_id: int) -> CertificateRow | None:
+    row = conn.execute(_certificate_query(tenant_id).where(
+        certificates.c.id == certificate_id)).one_or_none()
+    return None if row is None else _certificate(row)
+
+
+def list_certificates(conn: Connection, tenant_id: int, *, series_id: int | None,
+                      limit: int) -> list[CertificateRow]:
+    query = _certificate_query(tenant_id)
+    if series_id is not None:
+        query = query.where(certificates.c.series_id == series_id)
+    return [_certificate(r) for r in conn.execute(
+        query.order_by(certificates.c.id.desc()).limit(limit))]
+
+
+def set_status(conn: Connection, tenant_id: int, certificate_id: int, status: str, *,
+               only_from: Sequence[str]) -> bool:
+    """Move a certificate to ``status`` if it is in one of ``only_from``; whether it did."""
+    return conn.execute(update(certificates).where(
+        certificates.c.tenant_id == tenant_id, certificates.c.id == certificate_id,
+        certificates.c.status.in_(list(only_from))).values(status=status)).rowcount == 1
+
+
+def take_use(conn: Connection, tenant_id: int, certificate_id: int, *,
+             single_use: bool) -> bool:
+    """Count a receipt paid by the certificate; a single-use one only if it has none yet
+    (one conditional update: of two concurrent commits one wins)."""
+    query = update(certificates).where(certificates.c.tenant_id == tenant_id,
+                                       certificates.c.id == certificate_id)
+    if single_use:
+        query = query.where(certificates.c.uses == 0)
+    return conn.execute(query.values(uses=certificates.c.uses + 1)).rowcount == 1
+
+
+def give_use_back(conn: Connection, tenant_id: int, certificate_id: int) -> None:
+    conn.execute(update(certificates).where(
+        certificates.c.tenant_id == tenant_id, certificates.c.id == certificate_id,
+        certificates.c.uses > 0).values(uses=certificates.c.uses - 1))
+
+
+def insert_tenders(conn: Connection, tenant_id: int, receipt_id: int,
+                   rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(receipt_tenders), [
+            {"tenant_id": tenant_id, "receipt_id": receipt_id, **row} for row in rows])
+
+
+def tenders_of(conn: Connection, tenant_id: int, receipt_id: int) -> list[TenderRow]:
+    return [TenderRow(**r._mapping) for r in conn.execute(
+        select(receipt_tenders.c.id, receipt_tenders.c.tender_no, receipt_tenders.c.kind,
+               receipt_tenders.c.account_id, receipt_tenders.c.certificate_id,
+               receipt_tenders.c.amount_minor, receipt_tenders.c.returned_minor,
+               receipt_tenders.c.entry_id)
+        .where(receipt_tenders.c.tenant_id == tenant_id,
+               receipt_tenders.c.receipt_id == receipt_id)
+        .order_by(receipt_tenders.c.tender_no))]
+
+
+def add_returned(conn: Connection, tenant_id: int, tender_id: int, amount_minor: int) -> None:
+    conn.execute(update(receipt_tenders).where(
+        receipt_tenders.c.tenant_id == tenant_id, receipt_tenders.c.id == tender_id)
+        .values(returned_minor=receipt_tenders.c.returned_minor + amount_minor))
+
+
+def balance_of(conn: Connection, tenant_id: int, account_id: int) -> int:
+    return int(conn.execute(select(accounts.c.balance).where(
+        accounts.c.tenant_id == tenant_id, accounts.c.id == account_id)).scalar_one())
+
+
+def series_report(conn: Connection, tenant_id: int) -> list[dict[str, int]]:
+    """Per series: certificates and their nominal sum, the balance outstanding on active
+    ones, and counts by status."""
+    query = (select(
+        certificates.c.series_id,
+        func.count().label("issued"),
+        func.coalesce(func.sum(certificates.c.nominal_minor), 0).label("issued_minor"),
+        func.coalesce(func.sum(case((certificates.c.status == "active", accounts.c.balance),
+                                    else_=0)), 0).label("outstanding_minor"),
+        func.coalesce(func.sum(case((certificates.c.status == "blocked", 1), else_=0)),
+                      0).label("blocked"),
+        func.coalesce(func.sum(case((certificates.c.status == "void", 1), else_=0)),
+                      0).label("void"))
+        .join(accounts, accounts.c.id == certificates.c.account_id)
+        .where(certificates.c.tenant_id == tenant_id)
+        .group_by(certificates.c.series_id).order_by(certificates.c.series_id))
+    return [{k: int(v) for k, v in r._mapping.items()} for r in conn.execute(query)]
+
+
+def moved_by_series(conn: Connection, tenant_id: int) -> dict[tuple[int, str], int]:
+    """Money moved out of (positive) or back into (negative) the certificates of each series,
+    by entry code: ``tender``, ``refund_tender``, ``void``, ``expire``, ``deactivate``."""
+    query = (select(certificates.c.series_id, entries.c.code,
+                    func.sum(-postings.c.amount).label("amount"))
+             .join(postings, postings.c.account_id == certificates.c.account_id)
+             .join(entries, entries.c.id == postings.c.entry_id)
+             .where(certificates.c.tenant_id == tenant_id, postings.c.tenant_id == tenant_id,
+                    entries.c.code != "issue")
+             .group_by(certificates.c.series_id, entries.c.code))
+    return {(int(r.series_id), str(r.code)): abs(int(r.amount)) for r in conn.execute(query)}
+
+
+def liability(conn: Connection, tenant_id: int, asset: str) -> tuple[int, int]:
+    """(money held on certificates, money held in members' wallets) of ``asset``."""
+    on_certificates = conn.execute(
+        select(func.coalesce(func.sum(accounts.c.balance), 0))
+        .join(certificates, certificates.c.account_id == accounts.c.id)
+        .where(accounts.c.tenant_id == tenant_id, accounts.c.asset == asset)).scalar_one()
+    in_wallets = conn.execute(
+        select(func.coalesce(func.sum(accounts.c.balance), 0))
+        .where(accounts.c.tenant_id == tenant_id, accounts.c.asset == asset,
+               accounts.c.member_id.is_not(None))).scalar_one()
+    return int(on_certificates), int(in_wallets)
+
+
+def wallet_account(conn: Connection, tenant_id: int, member_id: int, asset: str) -> int | None:
+    found = conn.execute(select(accounts.c.id).where(
+        accounts.c.tenant_id == tenant_id, accounts.c.member_id == member_id,
+        accounts.c.asset == asset)).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def activate(conn: Connection, tenant_id: int, certificate_id: int, *, nominal_minor: int,
+             receipt_id: int, expires_at: datetime) -> bool:
+    """Mark a pending card sold on ``receipt_id``; whether it was still pending (of two
+    tills selling one card at once, one wins)."""
+    return conn.execute(update(certificates).where(
+        certificates.c.tenant_id == tenant_id, certificates.c.id == certificate_id,
+        certificates.c.status == "pending").values(
+        status="active", nominal_minor=nominal_minor, sale_receipt_id=receipt_id,
+        expires_at=expires_at)).rowcount == 1
+
+
+def sold_on(conn: Connection, tenant_id: int, receipt_id: int) -> list[CertificateRow]:
+    return [_certificate(r) for r in conn.execute(_certificate_query(tenant_id).where(
+        certificates.c.sale_receipt_id == receipt_id).order_by(certificates.c.id))]

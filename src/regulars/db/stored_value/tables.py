@@ -1,0 +1,85 @@
+"""Tables of the stored-value area.
+
+Gift certificate series, certificates (each a money account on the ledger, its code kept only
+as a keyed digest) and the tenders that paid receipts.
+
+Defined on :data:`regulars.db.base.metadata`; every table carries ``tenant_id``
+and every index leads with it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from regulars.db.base import Id, metadata, tenant_column, timestamp
+
+certificate_series = Table(
+    "certificate_series", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("name", String(120), nullable=False),
+    Column("nominal_values_minor", JSON, nullable=False),  # [] for an open amount
+    Column("min_minor", BigInteger, nullable=True),
+    Column("max_minor", BigInteger, nullable=True),
+    Column("valid_days", Integer, nullable=False),
+    Column("store_ids", JSON, nullable=False),  # [] for every store
+    Column("multi_use", Boolean, nullable=False),
+    Column("active", Boolean, nullable=False),
+    timestamp("created_at"),
+    Index(None, "tenant_id", "id"),
+)
+
+
+certificates = Table(
+    "certificates", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("series_id", Id, ForeignKey("certificate_series.id"), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("code_hint", String(4), nullable=False),  # the last four characters, as printed
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("nominal_minor", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),
+    # Receipts it paid, less those whose tender a refund returned whole (single-use limit).
+    Column("uses", Integer, nullable=False, server_default="0"),
+    Column("order_ref", String(64), nullable=True),  # a corporate order's reference
+    Column("sale_receipt_id", Id, ForeignKey("receipts.id"), nullable=True),
+    timestamp("issued_at"),
+    timestamp("expires_at"),
+    UniqueConstraint("tenant_id", "code_hash"),
+    UniqueConstraint("tenant_id", "account_id"),
+    Index(None, "tenant_id", "series_id"),
+    CheckConstraint("status in ('active', 'pending', 'blocked', 'void')", name="status"),
+    CheckConstraint("uses >= 0", name="uses_nonneg"),
+)
+
+
+receipt_tenders = Table(
+    "receipt_tenders", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=False),
+    Column("tender_no", Integer, nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("certificate_id", Id, ForeignKey("certificates.id"), nullable=True),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("returned_minor", BigInteger, nullable=False, server_default="0"),
+    Column("entry_id", Id, ForeignKey("entries.id"), nullable=False),
+    UniqueConstraint("tenant_id", "receipt_id", "tender_no"),
+    CheckConstraint("amount_minor > 0", name="positive"),
+    CheckConstraint("returned_minor >= 0 and returned_minor <= amount_minor",
+                    name="returned_range"),
+)

@@ -1,0 +1,1 @@
+"""Stored value: gift certificates and prepaid wallets as tenders."""

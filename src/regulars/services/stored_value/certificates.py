@@ -1,0 +1,293 @@
+"""Gift certificates for the owner: series, bulk issue (a corporate order), look-up by code,
+blocking a lost one, and the report of what was sold, used, expired and is outstanding.
+
+Each certificate is a money account of the tenant's currency on the ledger, with no member;
+issuing one is an ``issue`` entry from the asset's ``issued`` account into it, whose lot
+expires with the certificate (the expiry run moves what is left to ``expired``: breakage).
+Codes are those of coupons (:mod:`regulars.domain.codes`), under the same tenant key, shown
+once in the answer that issues them; only their keyed digests and last four characters are
+kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from regulars.db.ledger import ops as ledger_ops
+from regulars.db.ledger.ops import EntryContext
+from regulars.db.promotions import coupons as coupon_store
+from regulars.db.stored_value import certificates as store
+from regulars.db.tenancy import tenancy
+from regulars.domain import codes
+from regulars.domain.ledger.assets import Asset, money
+from regulars.domain.ledger.ledger import EntryCode, SystemAccount
+from regulars.domain.stored_value.certificates import SeriesTerms, Status
+from regulars.errors import InvalidInput, NotFound
+from regulars.services.promotions.coupons import secret_key
+from regulars.services.runtime import Runtime
+from regulars.services.stored_value.results import (
+    CertificateView,
+    IssuedCertificates,
+    SeriesReport,
+    SeriesView,
+    StoredValueReport,
+)
+
+MAX_ISSUE_PER_CALL = 1000
+MAX_LISTED = 500
+
+
+def asset_of(tenant: tenancy.TenantRow) -> Asset:
+    return money(tenant.currency)
+
+
+def _tenant(conn: Connection, tenant_id: int) -> tenancy.TenantRow:
+    tenant = tenancy.get_tenant(conn, tenant_id)
+    if tenant is None:
+        raise NotFound("tenant not found")
+    return tenant
+
+
+def terms_of(row: store.SeriesRow) -> SeriesTerms:
+    return SeriesTerms(name=row.name, nominal_values_minor=row.nominal_values_minor,
+                       min_minor=row.min_minor, max_minor=row.max_minor,
+                       valid_days=row.valid_days, store_ids=row.store_ids,
+                       multi_use=row.multi_use)
+
+
+def _series_view(row: store.SeriesRow) -> SeriesView:
+    return SeriesView(id=row.id, name=row.name, nominal_values_minor=row.nominal_values_minor,
+                      min_minor=row.min_minor, max_minor=row.max_minor,
+                      valid_days=row.valid_days, store_ids=row.store_ids,
+                      multi_use=row.multi_use, active=row.active, created_at=row.created_at)
+
+
+def certificate_view(row: store.CertificateRow) -> CertificateView:
+    return CertificateView(id=row.id, series_id=row.series_id, code_ending=row.code_hint,
+                           nominal_minor=row.nominal_minor, balance_minor=row.balance_minor,
+                           status=row.status, uses=row.uses, order_ref=row.order_ref,
+                           issued_at=row.issued_at, expires_at=row.expires_at)
+
+
+def _check_stores(conn: Connection, tenant_id: int, store_ids: tuple[int, ...]) -> None:
+    known = {int(s["id"]) for s in tenancy.list_stores(conn, tenant_id)}
+    for index, store_id in enumerate(store_ids):
+        if store_id not in known:
+            raise InvalidInput("no such store", field=f"store_ids.{index}")
+
+
+def _values(terms: SeriesTerms) -> dict[str, Any]:
+    return {"name": terms.name.strip(),
+            "nominal_values_minor": sorted(terms.nominal_values_minor),
+            "min_minor": terms.min_minor, "max_minor": terms.max_minor,
+            "valid_days": terms.valid_days, "store_ids": sorted(set(terms.store_ids)),
+            "multi_use": terms.multi_use}
+
+
+def create_series(rt: Runtime, tenant_id: int, terms: SeriesTerms) -> SeriesView:
+    """A new series. Raises :class:`InvalidInput` naming a store that is not the tenant's."""
+    now = rt.now()
+    with rt.db.write() as conn:
+        _check_stores(conn, tenant_id, terms.store_ids)
+        series_id = store.insert_series(conn, tenant_id=tenant_id, values=_values(terms),
+                                        now=now)
+        secret_key(conn, tenant_id, now)
+        row = store.get_series(conn, tenant_id, series_id)
+        assert row is not None
+        return _series_view(row)
+
+
+def update_series(rt: Runtime, tenant_id: int, series_id: int, terms: SeriesTerms, *,
+                  active: bool) -> SeriesView:
+    """Change a series' terms for certificates issued from now on (issued ones keep their
+    amount and expiry; store limits and single use apply to all). Raises :class:`NotFound`."""
+    with rt.db.write() as conn:
+        _check_stores(conn, tenant_id, terms.store_ids)
+        if not store.update_series(conn, tenant_id, series_id,
+                                   {**_values(terms), "active": active}):
+            raise NotFound("certificate series not found")
+        row = store.get_series(conn, tenant_id, series_id)
+        assert row is not None
+        return _series_view(row)
+
+
+def require_series(conn: Connection, tenant_id: int, series_id: int) -> store.SeriesRow:
+    row = store.get_series(conn, tenant_id, series_id)
+    if row is None:
+        raise NotFound("certificate series not found", field="series_id")
+    return row
+
+
+def get_series(rt: Runtime, tenant_id: int, series_id: int) -> SeriesView:
+    with rt.db.read() as conn:
+        return _series_view(require_series(conn, tenant_id, series_id))
+
+
+def list_series(rt: Runtime, tenant_id: int) -> tuple[SeriesView, ...]:
+    with rt.db.read() as conn:
+        return tuple(_series_view(r) for r in store.list_series(conn, tenant_id))
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueOrder:
+    """Certificates to issue: ``count`` of ``amount_minor`` each, from a series."""
+
+    series_id: int
+    count: int
+    amount_minor: int
+    order_ref: str | None = None
+    for_sale: bool = False  # pending cards for the tills: activated by the commit that sells
+
+
+def issue_in(conn: Connection, tenant: tenancy.TenantRow, series: store.SeriesRow, *,
+             count: int, amount_minor: int, now: datetime, order_ref: str | None = None,
+             pending: bool = False) -> tuple[list[str], list[int]]:
+    """Issue ``count`` active certificates worth ``amount_minor`` in the caller's
+    transaction: for each, a money account and an ``issue`` entry from the asset's
+    ``issued`` account, whose lot expires with the certificate. ``pending``: cards for
+    sale at the tills, with an empty account, activated (and valued) by the commit that
+    sells one (:mod:`regulars.services.stored_value.sales`). Returns the plain codes
+    (grouped for reading) and the certificates' ids.
+
+    Raises :class:`InvalidInput` (field ``amount_minor``) for an amount the series does not
+    allow, and (field ``series_id``) for a series that is no longer sold.
+    """
+    if not series.active:
+        raise InvalidInput("this certificate series is no longer sold", field="series_id")
+    refused = terms_of(series).amount_refusal(amount_minor)
+    if refused is not None:
+        raise InvalidInput(refused, field="amount_minor")
+    asset, key = asset_of(tenant), secret_key(conn, tenant.id, now)
+    expires_at = now + timedelta(days=series.valid_days)
+    plain = codes.fresh_codes(count)
+    account_ids = [ledger_ops.open_bearer_account(conn, tenant.id, asset=asset)
+                   for _ in plain]
+    ids = store.insert_certificates(conn, [
+        {"tenant_id": tenant.id, "series_id": series.id, "code_hash": codes.digest(key, code),
+         "code_hint": code[-4:], "account_id": account_id, "nominal_minor": amount_minor,
+         "status": (Status.PENDING if pending else Status.ACTIVE).value, "uses": 0,
+         "order_ref": order_ref, "sale_receipt_id": None, "issued_at": now,
+         "expires_at": expires_at}
+        for code, account_id in zip(plain, account_ids, strict=True)])
+    if not pending:
+        ctx = EntryContext(tenant_id=tenant.id, occurred_at=now, recorded_at=now)
+        for certificate_id, account_id in zip(ids, account_ids, strict=True):
+            credit(conn, ctx, certificate_id=certificate_id, account_id=account_id,
+                   amount_minor=amount_minor, expires_at=expires_at, asset=asset)
+    return [codes.grouped(c) for c in plain], ids
+
+
+def credit(conn: Connection, ctx: EntryContext, *, certificate_id: int, account_id: int,
+           amount_minor: int, expires_at: datetime, asset: Asset) -> int:
+    """The ``issue`` entry that puts a certificate's value on it; its id."""
+    return ledger_ops.earn(conn, ctx, key=f"certificate:{certificate_id}:issue",
+                           account_id=account_id, amount=amount_minor,
+                           available_at=ctx.recorded_at, expires_at=expires_at,
+                           code=EntryCode.ISSUE, source=SystemAccount.ISSUED, asset=asset,
+                           memo={"certificate_id": certificate_id, "why": [
+                               {"code": "certificate_issued",
+                                "params": {"amount": amount_minor}}]})
+
+
+def issue(rt: Runtime, tenant_id: int, order: IssueOrder) -> IssuedCertificates:
+    """Issue certificates in bulk (a corporate order) and show their codes, this once.
+
+    Raises :class:`InvalidInput` naming the field (count, amount), :class:`NotFound` (series).
+    """
+    if not 1 <= order.count <= MAX_ISSUE_PER_CALL:
+        raise InvalidInput(f"count lies between 1 and {MAX_ISSUE_PER_CALL}", field="count")
+    now = rt.now()
+    with rt.db.write() as conn:
+        tenant = _tenant(conn, tenant_id)
+        series = require_series(conn, tenant_id, order.series_id)
+        plain, ids = issue_in(conn, tenant, series, count=order.count,
+                              amount_minor=order.amount_minor, now=now,
+                              order_ref=order.order_ref, pending=order.for_sale)
+        return IssuedCertificates(series_id=series.id, amount_minor=order.amount_minor,
+                                  expires_at=now + timedelta(days=series.valid_days),
+                                  certificate_ids=tuple(ids), codes=tuple(plain))
+
+
+def find_by_code(conn: Connection, tenant_id: int, text: str, *,
+                 field: str = "code") -> store.CertificateRow:
+    """The certificate a printed code stands for. Raises :class:`InvalidInput` naming
+    ``field`` for a mistyped code (wrong length, characters or check character) and for a
+    code that is not one of the tenant's."""
+    parsed = codes.parse(text)
+    if parsed is codes.Problem.CHECK:
+        raise InvalidInput("the check character does not match: a character is mistyped",
+                           field=field)
+    if isinstance(parsed, codes.Problem):
+        raise InvalidInput("a certificate code has 16 characters of 0-9 and A-Z without U",
+                           field=field)
+    key = coupon_store.secret(conn, tenant_id)
+    row = None if key is None else store.certificate_by_digest(
+        conn, tenant_id, codes.digest(bytes.fromhex(key), parsed))
+    if row is None:
+        raise InvalidInput("no such certificate", field=field)
+    return row
+
+
+def look_up(rt: Runtime, tenant_id: int, code: str) -> CertificateView:
+    with rt.db.read() as conn:
+        return certificate_view(find_by_code(conn, tenant_id, code))
+
+
+def get_certificate(rt: Runtime, tenant_id: int, certificate_id: int) -> CertificateView:
+    with rt.db.read() as conn:
+        row = store.get_certificate(conn, tenant_id, certificate_id)
+    if row is None:
+        raise NotFound("certificate not found")
+    return certificate_view(row)
+
+
+def list_certificates(rt: Runtime, tenant_id: int, *,
+                      series_id: int | None = None) -> tuple[CertificateView, ...]:
+    """The latest certificates (at most :data:`MAX_LISTED`), newest first."""
+    with rt.db.read() as conn:
+        return tuple(certificate_view(r) for r in store.list_certificates(
+            conn, tenant_id, series_id=series_id, limit=MAX_LISTED))
+
+
+def set_blocked(rt: Runtime, tenant_id: int, certificate_id: int, *,
+                blocked: bool) -> CertificateView:
+    """Block a lost certificate (refused as a tender from now on) or unblock it. A void one
+    stays void. Raises :class:`NotFound`."""
+    with rt.db.write() as conn:
+        row = store.get_certificate(conn, tenant_id, certificate_id)
+        if row is None:
+            raise NotFound("certificate not found")
+        if blocked:
+            store.set_status(conn, tenant_id, certificate_id, Status.BLOCKED.value,
+                             only_from=[Status.ACTIVE.value])
+        else:
+            store.set_status(conn, tenant_id, certificate_id, Status.ACTIVE.value,
+                             only_from=[Status.BLOCKED.value])
+        found = store.get_certificate(conn, tenant_id, certificate_id)
+        assert found is not None
+        return certificate_view(found)
+
+
+def report(rt: Runtime, tenant_id: int) -> StoredValueReport:
+    """Per series: certificates sold or issued and their nominal sum, what was used, expired
+    and is outstanding; and the liability of the money asset (certificates and wallets)."""
+    with rt.db.read() as conn:
+        tenant = _tenant(conn, tenant_id)
+        asset = asset_of(tenant)
+        moved = store.moved_by_series(conn, tenant_id)
+        series = tuple(SeriesReport(
+            series_id=r["series_id"], issued=r["issued"], issued_minor=r["issued_minor"],
+            used_minor=moved.get((r["series_id"], EntryCode.TENDER.value), 0)
+            - moved.get((r["series_id"], EntryCode.REFUND_TENDER.value), 0)
+            - moved.get((r["series_id"], EntryCode.VOID.value), 0),
+            expired_minor=moved.get((r["series_id"], EntryCode.EXPIRE.value), 0),
+            outstanding_minor=r["outstanding_minor"], blocked=r["blocked"], void=r["void"])
+            for r in store.series_report(conn, tenant_id))
+        certificates_minor, wallets_minor = store.liability(conn, tenant_id, asset.code)
+    return StoredValueReport(asset=asset.code, series=series,
+                             certificates_liability_minor=certificates_minor,
+                             wallets_liability_minor=wallets_minor)

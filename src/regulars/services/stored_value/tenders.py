@@ -1,0 +1,244 @@
+"""Certificates and wallets as tenders at checkout, inside the quote's, commit's or refund's
+unit of work.
+
+A commit that names tenders pays part of the receipt's money from each: one ``tender``
+entry per tender, a conditional debit of its account (``balance - held >= amount``: twenty
+tills spending one certificate at once never take more than it holds), and a
+``receipt_tenders`` row that a refund reads. Any tender refused (unknown or foreign code,
+blocked, expired, not accepted in this store, a single-use certificate used already, more
+than the balance) raises :class:`InvalidInput` naming the field as the request spelled it
+(``tenders.N.code``, ``tenders.N.amount``) and the whole commit rolls back. A commit
+without tenders costs no query here.
+
+A refund or void gives back to each tender its share of the money refunded (see
+:func:`~regulars.domain.stored_value.certificates.tender_returns`), once: the refund's own
+key names the entry, and the row's ``returned_minor`` grows in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from regulars.db.ledger import ops as ledger_ops
+from regulars.db.ledger.ops import EntryContext, Shortfall
+from regulars.db.stored_value import certificates as store
+from regulars.db.tenancy import tenancy
+from regulars.domain.ledger.assets import Asset
+from regulars.domain.ledger.ledger import EntryCode, SystemAccount
+from regulars.domain.stored_value.certificates import (
+    CertificateState,
+    Status,
+    Tender,
+    TenderKind,
+    check_tenders_cover,
+    tender_refusal,
+    tender_returns,
+)
+from regulars.errors import InvalidInput
+from regulars.services.stored_value.certificates import asset_of, find_by_code, terms_of
+from regulars.services.stored_value.results import TenderOption, TenderReturned, TenderTaken
+from regulars.text.i18n import N_
+
+MAX_TENDERS = 10
+
+# What :func:`~regulars.domain.stored_value.certificates.tender_refusal` and
+# :meth:`SeriesTerms.amount_refusal` may answer, for the catalogs (the pages translate them).
+REFUSALS = (N_("this certificate is blocked"), N_("this certificate is not active"),
+            N_("this certificate has expired"),
+            N_("this certificate is not accepted in this store"),
+            N_("this single-use certificate was used already"),
+            N_("the amount is not one of the series' nominal values"),
+            N_("the amount lies outside the series' open amount"))
+
+
+def _wallet_account(conn: Connection, tenant_id: int, member_id: int | None, asset: Asset,
+                    index: int) -> int:
+    if member_id is None:
+        raise InvalidInput("a wallet belongs to a member: name the member",
+                           field=f"tenders.{index}.kind")
+    account_id = store.wallet_account(conn, tenant_id, member_id, asset.code)
+    if account_id is None:
+        raise InvalidInput("this member has no wallet", field=f"tenders.{index}.kind")
+    return account_id
+
+
+def _refusal(conn: Connection, tenant_id: int, row: store.CertificateRow, *, store_id: int,
+             now: datetime) -> str | None:
+    """Why this certificate cannot pay a receipt in this store now, if so."""
+    series = store.get_series(conn, tenant_id, row.series_id)
+    assert series is not None
+    return tender_refusal(CertificateState(
+        status=Status(row.status), expires_at=row.expires_at, uses=row.uses,
+        multi_use=series.multi_use, accepted_here=terms_of(series).accepted_at(store_id)),
+        now=now)
+
+
+def _certificate(conn: Connection, tenant_id: int, tender: Tender, index: int, *,
+                 store_id: int, now: datetime) -> store.CertificateRow:
+    """The certificate a tender names, if it may pay a receipt in this store now."""
+    row = find_by_code(conn, tenant_id, tender.code or "", field=f"tenders.{index}.code")
+    refused = _refusal(conn, tenant_id, row, store_id=store_id, now=now)
+    if refused is not None:
+        raise InvalidInput(refused, field=f"tenders.{index}.code")
+    return row
+
+
+def _check_shape(tenders: Sequence[Tender], paid_minor: int) -> None:
+    if len(tenders) > MAX_TENDERS:
+        raise InvalidInput(f"at most {MAX_TENDERS} tenders per receipt", field="tenders")
+    for index, tender in enumerate(tenders):
+        if tender.amount_minor <= 0:
+            raise InvalidInput("an amount is positive", field=f"tenders.{index}.amount")
+    check_tenders_cover(sum(t.amount_minor for t in tenders), paid_minor)
+
+
+def take(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
+         tenders: Sequence[Tender], *, paid_minor: int, now: datetime
+         ) -> tuple[TenderTaken, ...]:
+    """Pay ``paid_minor`` of receipt ``ctx.receipt_id`` in part with ``tenders``; what each
+    paid and the balance it has left. Raises :class:`InvalidInput` naming the field."""
+    if not tenders:
+        return ()
+    _check_shape(tenders, paid_minor)
+    assert ctx.receipt_id is not None and ctx.store_id is not None
+    asset, seen = asset_of(tenant), set[int]()
+    rows: list[dict[str, Any]] = []
+    taken: list[TenderTaken] = []
+    for index, tender in enumerate(tenders):
+        certificate = None
+        if tender.kind is TenderKind.CERTIFICATE:
+            certificate = _certificate(conn, tenant.id, tender, index,
+                                       store_id=ctx.store_id, now=now)
+            account_id = certificate.account_id
+        else:
+            account_id = _wallet_account(conn, tenant.id, ctx.member_id, asset, index)
+        if account_id in seen:
+            raise InvalidInput("the same tender is given twice", field=f"tenders.{index}")
+        seen.add(account_id)
+        entry_id = _spend(conn, ctx, tender, index, account_id, certificate, asset, now)
+        rows.append({"tender_no": index, "kind": tender.kind.value, "account_id": account_id,
+                     "certificate_id": certificate.id if certificate else None,
+                     "amount_minor": tender.amount_minor, "entry_id": entry_id})
+        taken.append(TenderTaken(
+            tender_no=index, kind=tender.kind.value, amount_minor=tender.amount_minor,
+            balance_minor=store.balance_of(conn, tenant.id, account_id),
+            code_ending=certificate.code_hint if certificate else None))
+    store.insert_tenders(conn, tenant.id, ctx.receipt_id, rows)
+    return tuple(taken)
+
+
+def _spend(conn: Connection, ctx: EntryContext, tender: Tender, index: int, account_id: int,
+           certificate: store.CertificateRow | None, asset: Asset, now: datetime) -> int:
+    if certificate is not None:
+        series = store.get_series(conn, ctx.tenant_id, certificate.series_id)
+        assert series is not None
+        if not store.take_use(conn, ctx.tenant_id, certificate.id,
+                              single_use=not series.multi_use):
+            raise InvalidInput("this single-use certificate was used already",
+                               field=f"tenders.{index}.code")
+    try:
+        entry_id = ledger_ops.spend(
+            conn, ctx, key=f"receipt:{ctx.receipt_id}:tender:{index}", account_id=account_id,
+            amount=tender.amount_minor, now=now, code=EntryCode.TENDER,
+            sink=SystemAccount.REDEEMED, asset=asset,
+            memo={"tender": tender.kind.value, "why": [
+                {"code": "tender_paid", "params": {"amount": tender.amount_minor}}]})
+    except Shortfall as exc:
+        if certificate is None:
+            raise InvalidInput("the wallet holds less than %(amount)s",
+                               field=f"tenders.{index}.amount",
+                               params={"amount": tender.amount_minor}) from exc
+        raise InvalidInput("the certificate holds less than %(amount)s",
+                           field=f"tenders.{index}.amount",
+                           params={"amount": tender.amount_minor}) from exc
+    assert entry_id is not None
+    return entry_id
+
+
+def give_back(conn: Connection, ctx: EntryContext, receipt: dict[str, Any], *,
+              paid_back_minor: int, kind: str, key: str, now: datetime
+              ) -> tuple[TenderReturned, ...]:
+    """Return to each tender of the receipt its share of ``paid_back_minor`` (the money this
+    refund or void gives back, of the receipt's ``paid_minor``, after the
+    ``refunded_paid_minor`` of earlier refunds). ``kind`` is ``refund`` or ``void``."""
+    rows = store.tenders_of(conn, ctx.tenant_id, receipt["id"])
+    if not rows or not paid_back_minor:
+        return ()
+    tenant = tenancy.get_tenant(conn, ctx.tenant_id)
+    assert tenant is not None
+    before = receipt["refunded_paid_minor"]
+    shares = tender_returns([r.amount_minor for r in rows], paid_minor=receipt["paid_minor"],
+                            refunded_before=before, refunded_after=before + paid_back_minor)
+    returned: list[TenderReturned] = []
+    for row, share in zip(rows, shares, strict=True):
+        share = min(share, row.amount_minor - row.returned_minor)
+        if share <= 0:
+            continue
+        _restore(conn, ctx, row, share, asset=asset_of(tenant), kind=kind, key=key, now=now)
+        returned.append(TenderReturned(
+            tender_no=row.tender_no, kind=row.kind, amount_minor=share,
+            balance_minor=store.balance_of(conn, ctx.tenant_id, row.account_id)))
+    return tuple(returned)
+
+
+def _restore(conn: Connection, ctx: EntryContext, row: store.TenderRow, amount: int, *,
+             asset: Asset, kind: str, key: str, now: datetime) -> None:
+    """Refill the lots the tender took from, latest first, past what earlier refunds
+    refilled; a certificate paid back whole counts one use less."""
+    taken = [(lot_id, -part) for lot_id, part in ledger_ops.moves_of(conn, ctx.tenant_id,
+                                                                     row.entry_id) if part < 0]
+    skip, need, moves = row.returned_minor, amount, []
+    for lot_id, part in reversed(taken):
+        usable = max(0, part - skip)
+        skip = max(0, skip - part)
+        if usable and need:
+            moves.append((lot_id, min(usable, need)))
+            need -= min(usable, need)
+    expires_at = None
+    if row.certificate_id is not None:
+        certificate = store.get_certificate(conn, ctx.tenant_id, row.certificate_id)
+        assert certificate is not None
+        expires_at = certificate.expires_at
+    ledger_ops.restore(
+        conn, ctx, key=f"receipt:{ctx.receipt_id}:{kind}:{key}:tender:{row.tender_no}",
+        account_id=row.account_id, moves=moves, now=now, fresh_expires_at=expires_at,
+        code=EntryCode.VOID if kind == "void" else EntryCode.REFUND_TENDER,
+        source=SystemAccount.REDEEMED, asset=asset,
+        memo={"tender": row.kind, "why": [{"code": f"{kind}_tender_returned",
+                                            "params": {"amount": amount}}]})
+    store.add_returned(conn, ctx.tenant_id, row.id, amount)
+    if row.certificate_id is not None and row.returned_minor + amount == row.amount_minor:
+        store.give_use_back(conn, ctx.tenant_id, row.certificate_id)
+
+
+def options(conn: Connection, tenant: tenancy.TenantRow, tenders: Sequence[Tender], *,
+            member_id: int | None, store_id: int, paid_minor: int,
+            now: datetime) -> tuple[TenderOption, ...]:
+    """At quote time: what each tender presented holds and could pay of ``paid_minor``, in
+    the order given (each pays from what the ones before it left). Raises
+    :class:`InvalidInput` for an unknown code or a wallet without a member; a certificate
+    that cannot pay here says why in ``refusal``."""
+    if len(tenders) > MAX_TENDERS:
+        raise InvalidInput(f"at most {MAX_TENDERS} tenders per receipt", field="tenders")
+    asset, left = asset_of(tenant), paid_minor
+    found: list[TenderOption] = []
+    for index, tender in enumerate(tenders):
+        refusal, ending = None, None
+        if tender.kind is TenderKind.CERTIFICATE:
+            row = find_by_code(conn, tenant.id, tender.code or "",
+                               field=f"tenders.{index}.code")
+            refusal = _refusal(conn, tenant.id, row, store_id=store_id, now=now)
+            balance, ending = row.balance_minor, row.code_hint
+        else:
+            balance = store.balance_of(conn, tenant.id, _wallet_account(
+                conn, tenant.id, member_id, asset, index))
+        could = 0 if refusal else min(balance, left, tender.amount_minor or balance)
+        left -= could
+        found.append(TenderOption(tender_no=index, kind=tender.kind.value,
+                                  balance_minor=balance, could_pay_minor=could,
+                                  code_ending=ending, refusal=refusal))
+    return tuple(found)

@@ -1,0 +1,87 @@
+"""Gift certificates over HTTP: an owner creates a series and issues a corporate order, a
+till checks a balance and takes a certificate as a tender at commit, the owner blocks it, and
+the report shows what was used and what is owed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import Shop
+
+BASKET = [{"sku": "cake", "quantity": 1, "unit_price_minor": 4000}]
+
+
+def _issue(client: TestClient, shop: Shop, **series: Any) -> str:
+    created = client.post("/v1/admin/certificate-series", headers=shop.owner, json={
+        "name": "Gift card", "nominal_values_minor": [5000], "valid_days": 365, **series})
+    assert created.status_code == 201, created.text
+    issued = client.post(f"/v1/admin/certificate-series/{created.json()['id']}/certificates",
+                         headers=shop.owner, json={"count": 2, "amount_minor": 5000,
+                                                   "order_ref": "PO-1"})
+    assert issued.status_code == 201, issued.text
+    assert len(issued.json()["codes"]) == 2
+    return str(issued.json()["codes"][0])
+
+
+def _commit(client: TestClient, shop: Shop, receipt: str, tenders: list[dict[str, Any]]
+            ) -> Any:
+    return client.post("/v1/pos/commit", headers={**shop.till(), "Idempotency-Key": receipt},
+                       json={"receipt_id": receipt, "lines": BASKET, "tenders": tenders})
+
+
+def test_a_certificate_issued_in_bulk_pays_at_the_till(client: TestClient, shop: Shop) -> None:
+    code = _issue(client, shop)
+    checked = client.post("/v1/pos/certificates/lookup", headers=shop.till(),
+                          json={"code": code.lower().replace("-", " ")})
+    assert checked.json()["balance_minor"] == 5000
+    assert "code" not in checked.json() and checked.json()["code_ending"] == code[-4:]
+    quoted = client.post("/v1/pos/quote", headers=shop.till(), json={
+        "lines": BASKET, "tenders": [{"kind": "certificate", "code": code}]})
+    assert quoted.json()["tenders"][0]["could_pay_minor"] == 4000
+    paid = _commit(client, shop, "R-1", [{"kind": "certificate", "code": code,
+                                          "amount": 2500}])
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["tenders"][0]["balance_minor"] == 2500
+    report = client.get("/v1/admin/stored-value/report", headers=shop.owner).json()
+    assert report["asset"] == "money:RUB"
+    assert report["series"][0]["used_minor"] == 2500
+    assert report["certificates_liability_minor"] == 7500
+    check = client.get("/v1/admin/ledger/check", headers=shop.owner).json()
+    assert check == {"ok": True, "problems": []}
+
+
+def test_bad_tenders_are_a_422_naming_the_field(client: TestClient, shop: Shop) -> None:
+    code = _issue(client, shop)
+    certificate = client.post("/v1/admin/certificate-lookup", headers=shop.owner,
+                              json={"code": code}).json()
+    blocked = client.post(f"/v1/admin/certificates/{certificate['id']}/block",
+                          headers=shop.owner)
+    assert blocked.json()["status"] == "blocked"
+    for tenders, field in [
+        ([{"kind": "certificate", "code": code, "amount": 100}], "tenders.0.code"),
+        ([{"kind": "certificate", "code": "AAAA-AAAA-AAAA-AAAA", "amount": 1}],
+         "tenders.0.code"),
+        ([{"kind": "certificate", "amount": 1}], "tenders.0"),
+        ([{"kind": "wallet", "amount": 1}], "tenders.0.kind"),
+    ]:
+        refused = _commit(client, shop, f"R-{field}-{len(tenders)}", tenders)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["field"].startswith(field), refused.json()
+    client.post(f"/v1/admin/certificates/{certificate['id']}/unblock", headers=shop.owner)
+    over = _commit(client, shop, "R-over", [{"kind": "certificate", "code": code,
+                                             "amount": 4001}])
+    assert over.status_code == 422 and over.json()["field"] == "tenders"
+
+
+def test_series_terms_are_checked_naming_the_field(client: TestClient, shop: Shop) -> None:
+    for body, field in [
+        ({"name": "Open", "valid_days": 30}, "nominal_values_minor"),
+        ({"name": "Open", "valid_days": 30, "min_minor": 500, "max_minor": 100}, "min_minor"),
+        ({"name": "Far", "valid_days": 30, "nominal_values_minor": [100],
+          "store_ids": [987654]}, "store_ids.0"),
+    ]:
+        refused = client.post("/v1/admin/certificate-series", headers=shop.owner, json=body)
+        assert refused.status_code in (404, 422), refused.text
+        assert refused.json()["field"] == field
