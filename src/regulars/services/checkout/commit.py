@@ -37,6 +37,7 @@ from regulars.errors import (
     NotFound,
     ReceiptConflict,
 )
+from regulars.services.checkout import outbound
 from regulars.services.checkout.idempotency import Outcome, request_hash
 from regulars.services.checkout.pricing import (
     Priced,
@@ -158,6 +159,7 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
             at = _occurred_at(req.occurred_at, now)
             result = _commit(conn, principal, tenant, req, digest=digest, now=now, at=at,
                              code_id=code_id)
+            outbound.record_commit(conn, principal, result)
             body = to_json(result)
             idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
                                              terminal_id=principal.terminal_id, key=key,
