@@ -34,7 +34,7 @@ class EventOut(Out):
 
     id: str
     type: str
-    timestamp: datetime
+    timestamp: str = Field(description="when it happened, ISO 8601 in UTC")
     data: dict[str, Any]
 
 

@@ -50,7 +50,8 @@ def emit(conn: Connection, tenant_id: int, pending: list[Pending], now: datetime
 class Event:
     id: str
     type: str
-    timestamp: datetime
+    timestamp: str
+    """When it happened, ISO 8601 in UTC (``2026-03-02T10:00:00Z``)."""
     data: dict[str, Any]
 
 
@@ -63,8 +64,9 @@ class EventPage:
 
 
 def event_of(row: dict[str, Any]) -> Event:
-    return Event(id=f"evt_{row['id']}", type=row["type"], timestamp=row["occurred_at"],
-                 data=row["data"])
+    at: datetime = row["occurred_at"]
+    return Event(id=f"evt_{row['id']}", type=row["type"],
+                 timestamp=at.isoformat().replace("+00:00", "Z"), data=row["data"])
 
 
 def parse_cursor(value: str | None) -> int:

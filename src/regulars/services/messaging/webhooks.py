@@ -105,8 +105,8 @@ def _endpoint(row: dict[str, Any]) -> Endpoint:
 
 def create(rt: Runtime, tenant_id: int, *, url: str, event_types: list[str],
            description: str = "") -> EndpointWithSecret:
-    check_url(rt, url)
     chosen = _types(event_types)
+    check_url(rt, url)
     secret = signing.new_secret()
     with rt.db.write() as conn:
         endpoint_id = store.create(conn, tenant_id, url=url, description=description,
@@ -133,11 +133,11 @@ def update(rt: Runtime, tenant_id: int, endpoint_id: int, *, url: str | None = N
            event_types: list[str] | None = None, active: bool | None = None,
            description: str | None = None) -> Endpoint:
     values: dict[str, Any] = {}
+    if event_types is not None:
+        values["event_types"] = _types(event_types)
     if url is not None:
         check_url(rt, url)
         values["url"] = url
-    if event_types is not None:
-        values["event_types"] = _types(event_types)
     if active is not None:
         values["active"] = active
     if description is not None:
