@@ -232,3 +232,15 @@ def test_killing_the_worker_mid_send_loses_nothing(
     assert webhooks.run(rt).delivered == 1
     assert len(receiver.ids()) == 2 and len(set(receiver.ids())) == 1
     assert all(r["verified_by"] == receiver.secrets for r in receiver.received)
+
+
+def test_a_profile_change_is_an_event_naming_the_fields_not_their_values(
+        client: TestClient, shop: Shop) -> None:
+    member = client.post("/v1/pos/members", headers=shop.till(), json={"phone": "+79161234567"})
+    changed = client.patch(f"/v1/admin/members/{member.json()['id']}", headers=shop.owner,
+                           json={"first_name": "Anna", "email": "anna@example.com"})
+    assert changed.status_code == 200, changed.text
+    last = all_events(client, shop)[-1]
+    assert last["type"] == "member.changed"
+    assert last["data"] == {"member_id": member.json()["id"], "fields": ["email", "first_name"]}
+    assert "anna" not in json.dumps(last).lower()

@@ -192,4 +192,8 @@ def update_profile(rt: Runtime, tenant_id: int, member_id: int, changes: dict[st
             from regulars.services.rewards.rewards import on_profile_changed
 
             on_profile_changed(conn, tenant_id, member_id, rt.now())
+            # The names of the fields, not their values: no personal data in an event.
+            events.emit(conn, tenant_id, [events.Pending(
+                key=f"member:{member_id}:changed:{secrets.token_hex(8)}", type="member.changed",
+                data={"member_id": member_id, "fields": sorted(changes)})], rt.now())
         return view(conn, tenant_id, member_id, rt)
