@@ -47,5 +47,27 @@ class Settings(BaseSettings):
     them to ``sms_http_url``."""
     sms_http_url: str | None = None
     sms_http_token: str | None = None
+    sms_log_allowed: bool = False
+    """Let ``regulars serve`` and ``regulars worker`` start with ``sms_sender=log``, which
+    writes codes and phone numbers to the log (the demo and tests allow it; production
+    should not)."""
+    smtp_host: str | None = None
+    """The SMTP server e-mail messages go through (unset: e-mail is not sent)."""
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "regulars@localhost"
+    scheduler: bool = True
+    """Run the scheduled jobs (expiry, rewards, messages, webhooks) inside ``regulars serve``
+    and ``demo``. Set ``REGULARS_SCHEDULER=false`` when a ``regulars worker`` runs them."""
+    scheduler_poll_seconds: float = 5.0
+    webhook_private_addresses_allowed: bool = False
+    """Let webhooks go to loopback, link-local and private addresses (a test receiver, or
+    systems on the operator's own network)."""
+    otp_per_tenant_per_minute: int = 120
+    """One-time codes a tenant's customer page and tills may ask for per minute, in all."""
+    otp_per_client_per_hour: int = 10
+    """One-time codes one client address may ask for per hour (sign-in page)."""
     secure_cookies: bool = False
     """Mark session cookies ``Secure`` (set it when Regulars is served over HTTPS)."""

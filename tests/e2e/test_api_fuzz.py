@@ -9,7 +9,8 @@ refunds, voids, edits and merges.
 No answer carries a secret or a hash (:func:`no_secrets`). The one exception, by design: the
 answer that creates an API key shows it once — ``POST /v1/admin/keys`` (an owner key),
 ``POST /v1/admin/terminals`` and ``POST /v1/admin/terminals/{terminal_id}/rotate-key`` (a till
-key); every other answer, including the lists of keys and tills, shows none."""
+key), and so does the answer that makes or rotates a webhook's signing secret; every other
+answer, including the lists of keys, tills and webhooks, shows none."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
 from regulars.api.app import create_app
+from regulars.services.messaging import webhooks
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import settings as staff_settings
 from tests.conftest import Shop
@@ -30,9 +32,12 @@ SCHEMA = schemathesis.openapi.from_dict(create_app().openapi())
 
 # An argon2 hash, an API key with its secret part, or a bare SHA-256 digest (keys, session
 # tokens and coupon codes are stored as such digests).
-SECRET = re.compile(r"\$argon2|\brg[ot]_[A-Za-z0-9_-]{8,}|\b[0-9a-f]{64}\b")
+SECRET = re.compile(r"\$argon2|\brg[ot]_[A-Za-z0-9_-]{8,}|\b[0-9a-f]{64}\b"
+                    r"|whsec_[A-Za-z0-9+/]{8,}")
 SHOWS_NEW_KEY_ONCE = {("POST", "/v1/admin/keys"), ("POST", "/v1/admin/terminals"),
-                      ("POST", "/v1/admin/terminals/{terminal_id}/rotate-key")}
+                      ("POST", "/v1/admin/terminals/{terminal_id}/rotate-key"),
+                      ("POST", "/v1/admin/webhooks"),
+                      ("POST", "/v1/admin/webhooks/{endpoint_id}/rotate-secret")}
 
 
 def no_secrets(ctx: Any, response: Any, case: Any) -> bool | None:  # noqa: ARG001
@@ -106,3 +111,8 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
                             json={"name": "Vera", "email": "vera@example.com", "role": "owner"}))
     staff_settings.set_password(rt, shop.tenant_id, person["id"], "correct horse battery")
     staff_settings.set_pin(rt, shop.tenant_id, person["id"], "4821")
+    # A webhook with a delivery (to a local address: the fuzz resolves no generated host).
+    rt.settings = rt.settings.model_copy(update={"webhook_private_addresses_allowed": True})
+    ok(client.post("/v1/admin/webhooks", headers=shop.owner,
+                   json={"url": "http://127.0.0.1:9/hook", "event_types": ["*"]}))
+    webhooks.fan_out(rt, shop.tenant_id)

@@ -31,6 +31,7 @@ from regulars.api.app import create_app
 from regulars.config import Settings
 from regulars.db.engine import Database
 from regulars.db.schema import metadata
+from regulars.services.messaging import webhooks
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop, make_shop
 from tests.conftest import _truncate_pg as truncate_pg
@@ -189,6 +190,15 @@ def build_world(client: TestClient, rt: Runtime) -> World:
     _ok(w.post("/v1/events", a.owner, {"event_id": "ev-a-1", "member": {"id": a1["id"]},
                                         "type": "review"}))
     history = client.get(f"/v1/admin/members/{a1['id']}/history", headers=a.owner).json()
+    hooks = {shop.tenant_id: _ok(w.post("/v1/admin/webhooks", shop.owner, {
+        "url": "http://127.0.0.1:9/hook", "event_types": ["*"]}))["endpoint"]["id"]
+        for shop in (a, b)}
+    for shop in (a, b):
+        webhooks.fan_out(rt, shop.tenant_id)
+    a_delivery = client.get(f"/v1/admin/webhooks/{hooks[a.tenant_id]}/deliveries",
+                            headers=a.owner).json()[0]["id"]
+    _ok(w.post("/v1/pos/otp", a.till(), {"member": {"id": a1["id"]}}))
+    a_message = client.get("/v1/admin/messages", headers=a.owner).json()[0]["id"]
 
     _ok(w.post(f"/v1/admin/members/{b1['id']}/adjust", b.owner,
                {"points": 40, "reason": "goodwill"}, key="b-adj"))
@@ -207,6 +217,8 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "a_certificate": a_gift_codes["certificate_ids"][0],
         "a_certificate_code": a_gift_codes["codes"][0],
         "b_member": b1["id"], "b_receipt": b_receipt["receipt"]["id"],
+        "a_webhook": hooks[a.tenant_id], "b_webhook": hooks[b.tenant_id],
+        "a_delivery": a_delivery, "a_message": a_message,
     }
     return w
 
@@ -218,7 +230,8 @@ def sqlite_world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
     path = tmp_path_factory.mktemp("isolation") / "world.db"
     shutil.copyfile(sqlite_template, path)
     url = f"sqlite:///{path}"
-    rt = Runtime(db=Database.from_url(url), clock=FakeClock(), settings=Settings(database_url=url))
+    rt = Runtime(db=Database.from_url(url), clock=FakeClock(),
+                 settings=Settings(database_url=url, webhook_private_addresses_allowed=True))
     try:
         with TestClient(create_app(rt)) as client:
             built = build_world(client, rt)
@@ -246,7 +259,8 @@ def world(backend: str, client: TestClient, rt: Runtime, clock: FakeClock,
           request: pytest.FixtureRequest) -> World:
     # These tests send every route wrong keys from one client: the throttle of wrong keys
     # (tests/e2e/test_api_key_throttle.py) would answer 429 before the 401 they look for.
-    rt.settings = rt.settings.model_copy(update={"api_auth_failures_free": 10**9})
+    rt.settings = rt.settings.model_copy(update={"api_auth_failures_free": 10**9,
+                                                 "webhook_private_addresses_allowed": True})
     if backend == "postgres":
         return build_world(client, rt)
     _, built = request.getfixturevalue("sqlite_world")
@@ -391,6 +405,7 @@ def _invalid_series(_world: World, response: httpx.Response) -> None:  # a Probe
 
 
 C = "/v1/admin/coupon-series"
+WH = "/v1/admin/webhooks"
 
 
 def _a_identifier(w: World, name: str) -> Any:
@@ -646,7 +661,47 @@ PROBES: list[Probe] = [
           lambda w: w.client.get("/v1/admin/receipts", headers=w.b.owner,
                                  params={"before_id": w.ids["a_receipt"]}),
           lambda w, r: _only_b_receipts(w, r)),
+    Probe("GET", WH + "/{endpoint_id}", "endpoint_id",
+          lambda w: w.client.get(f"{WH}/{w.ids['a_webhook']}", headers=w.b.owner)),
+    Probe("PATCH", WH + "/{endpoint_id}", "endpoint_id",
+          lambda w: w.client.patch(f"{WH}/{w.ids['a_webhook']}", headers=w.b.owner,
+                                   json={"active": False})),
+    Probe("POST", WH + "/{endpoint_id}/rotate-secret", "endpoint_id",
+          lambda w: _admin(w, f"{WH}/{w.ids['a_webhook']}/rotate-secret", None)),
+    Probe("GET", WH + "/{endpoint_id}/deliveries", "endpoint_id",
+          lambda w: w.client.get(f"{WH}/{w.ids['a_webhook']}/deliveries", headers=w.b.owner)),
+    Probe("GET", WH + "/{endpoint_id}/deliveries", "before_id",
+          lambda w: w.client.get(f"{WH}/{w.ids['b_webhook']}/deliveries", headers=w.b.owner,
+                                 params={"before_id": w.ids["a_delivery"] + 1}),
+          lambda w, r: _only_b_deliveries(w, r)),
+    Probe("POST", WH + "/{endpoint_id}/deliveries/{delivery_id}/redeliver", "endpoint_id",
+          lambda w: _admin(w, f"{WH}/{w.ids['a_webhook']}/deliveries/{w.ids['a_delivery']}"
+                              "/redeliver", None)),
+    Probe("POST", WH + "/{endpoint_id}/deliveries/{delivery_id}/redeliver", "delivery_id",
+          lambda w: _admin(w, f"{WH}/{w.ids['b_webhook']}/deliveries/{w.ids['a_delivery']}"
+                              "/redeliver", None)),
+    Probe("GET", "/v1/admin/messages", "before_id",
+          lambda w: w.client.get("/v1/admin/messages", headers=w.b.owner,
+                                 params={"before_id": w.ids["a_message"] + 1}), _empty),
 ]
+
+
+def _only_b_deliveries(w: World, response: httpx.Response) -> None:
+    """A's delivery id as a cursor pages through B's deliveries only."""
+    assert response.status_code == 200, response.text
+    own = w.client.get(f"{WH}/{w.ids['b_webhook']}/deliveries", headers=w.b.owner).json()
+    assert own and response.json() == [d for d in own if d["id"] <= w.ids["a_delivery"]]
+
+
+def test_events_show_only_the_tenants_own(world: World) -> None:
+    """B's events, from the start or after A's last event id, are B's alone."""
+    a_events = world.client.get("/v1/admin/events", headers=world.a.owner).json()["events"]
+    b_events = world.client.get("/v1/admin/events", headers=world.b.owner).json()["events"]
+    assert a_events and b_events and not {e["id"] for e in a_events} & \
+        {e["id"] for e in b_events}
+    after = world.client.get("/v1/admin/events", headers=world.b.owner,
+                             params={"after": a_events[0]["id"]}).json()["events"]
+    assert after and {e["id"] for e in after} <= {e["id"] for e in b_events}
 
 
 def _only_b_receipts(w: World, response: httpx.Response) -> None:
@@ -730,7 +785,9 @@ def _fill(path: str, w: World) -> str:
              "hold_id": w.ids["a_hold"], "terminal_id": w.ids["a_terminal"],
              "staff_id": w.ids["a_staff"], "key_id": w.ids["a_key"],
              "promotion_id": w.ids["a_promotion"], "series_id": w.ids["a_series"],
-             "segment_id": w.ids["a_segment"], "certificate_id": w.ids["a_certificate"]}
+             "segment_id": w.ids["a_segment"], "certificate_id": w.ids["a_certificate"],
+             "endpoint_id": w.ids["a_webhook"], "delivery_id": w.ids["a_delivery"],
+             "name": "expiry"}
     for name, value in names.items():
         path = path.replace("{" + name + "}", str(value))
     assert "{" not in path, f"no id to fill into {path}"

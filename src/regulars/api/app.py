@@ -17,6 +17,7 @@ from regulars.api import (
     admin,
     coupons,
     events,
+    messaging,
     openapi,
     pos,
     promotions,
@@ -28,6 +29,7 @@ from regulars.api.admin_schemas import HealthOut, ReadinessOut
 from regulars.api.body_limit import BodyLimit, Scope
 from regulars.errors import InvalidInput, RegularsError, TooManyAttempts, Unavailable
 from regulars.services import readiness
+from regulars.services.jobs.scheduler import Scheduler
 from regulars.services.runtime import Runtime, open_runtime
 from regulars.web import pages
 from regulars.web.deps import SignInRequired
@@ -49,6 +51,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(stored_value.router)
     app.include_router(stored_value.pos_router)
+    app.include_router(messaging.router)
 
     pages.mount(app)
     app.include_router(_meta)
@@ -66,12 +69,19 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     opened = getattr(app.state, "runtime", None) is None  # a server process of its own
+    jobs: Scheduler | None = None
     if opened:
         app.state.runtime = open_runtime()
-        if app.state.runtime.settings.gc_freeze:
+        settings = app.state.runtime.settings
+        if settings.scheduler:  # each process may run one: the jobs' locks keep runs single
+            jobs = Scheduler(app.state.runtime, poll_seconds=settings.scheduler_poll_seconds)
+            jobs.start()
+        if settings.gc_freeze:
             gc.collect()
             gc.freeze()
     yield
+    if jobs is not None:
+        jobs.stop()
     if opened:  # the connections it opened close with it
         app.state.runtime.close()
 

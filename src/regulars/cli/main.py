@@ -14,6 +14,7 @@ from rich.text import Text
 
 from regulars.config import Settings
 from regulars.errors import RegularsError, Unavailable
+from regulars.services.jobs import scheduler
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.rewards import job as rewards_job
 from regulars.services.runtime import open_existing_runtime, open_runtime, upgrade_schema
@@ -166,6 +167,7 @@ def serve(
     settings = _settings(database_url)
     os.environ["REGULARS_DATABASE_URL"] = settings.database_url
     upgrade_schema(settings)
+    _refuse_log_sender(settings)
     logging.getLogger("regulars.db.engine").setLevel(logging.NOTSET)  # the server logs outages
     console.print(f"Regulars API on http://{host}:{port} (docs at /docs), database "
                   f"{_redact(settings.database_url)}")
@@ -175,6 +177,38 @@ def serve(
     uvicorn.run("regulars.api.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", access_log=False,
                 timeout_worker_healthcheck=WORKER_PING_S)
+
+
+def _refuse_log_sender(settings: Settings) -> None:
+    """The ``log`` sender writes codes and phone numbers to the log: fine for the demo and
+    a developer's machine, not for members' data, so a server says so unless allowed."""
+    if settings.sms_sender == "log" and not settings.sms_log_allowed:
+        raise fail("REGULARS_SMS_SENDER is log, which writes one-time codes and phone numbers "
+                   "to the log: set REGULARS_SMS_SENDER=http (and REGULARS_SMS_HTTP_URL), or "
+                   "REGULARS_SMS_LOG_ALLOWED=true on a development machine")
+
+
+@app.command()
+def worker(database_url: DatabaseOpt = None,
+           once: Annotated[bool, typer.Option(
+               "--once", help="run the jobs that are due, then exit")] = False,
+           poll_seconds: Annotated[float, typer.Option(min=0.1, max=3600)] = 5.0) -> None:
+    """Run the scheduled jobs (expiry, rewards, messages, webhooks) in a process of their
+    own. Any number of workers and servers may run: each job runs once at a time. Set
+    REGULARS_SCHEDULER=false on the servers when workers run the jobs."""
+    settings = _settings(database_url)
+    with open_runtime(settings, migrate=True) as rt:
+        _refuse_log_sender(settings)
+        if once:
+            for run in scheduler.run_due(rt):
+                console.print(f"{run.name}: {run.outcome}, {run.detail}")
+            return
+        console.print(f"Regulars worker on {_redact(settings.database_url)}: Ctrl-C stops it")
+        jobs = scheduler.Scheduler(rt, poll_seconds=poll_seconds)
+        try:
+            jobs.run_forever()
+        except KeyboardInterrupt:
+            console.print("stopped")
 
 
 @app.command()
@@ -198,6 +232,7 @@ def demo(
     _print_demo(info, base=f"http://{host}:{port}")
     if no_serve:
         return
+    os.environ["REGULARS_SMS_LOG_ALLOWED"] = "true"  # the demo's codes show on its terminal
     serve(database_url=url, host=host, port=port, workers=1)
 
 

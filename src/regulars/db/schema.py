@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from regulars.db.base import metadata
 from regulars.db.checkout import tables as checkout
+from regulars.db.jobs import tables as jobs
 from regulars.db.ledger import tables as ledger
 from regulars.db.members import tables as members
 from regulars.db.messaging import tables as messaging
@@ -21,6 +22,7 @@ from regulars.db.web_sessions import tables as web_sessions
 
 AREAS = (
     checkout,
+    jobs,
     ledger,
     members,
     messaging,

@@ -15,7 +15,13 @@ from regulars.config import Settings
 from regulars.db.engine import Database, sqlite_path, unavailable_on_error
 from regulars.db.migrate import head, revision_on, upgrade
 from regulars.errors import InvalidInput
-from regulars.services.messaging.messaging import Sender, sender_from
+from regulars.services.messaging.messaging import (
+    ChannelSender,
+    DeliveryFailed,
+    Sender,
+    channels_from,
+    sender_from,
+)
 from regulars.services.tenancy.throttle import Throttle
 
 Clock = Callable[[], datetime]
@@ -39,6 +45,14 @@ class Runtime:
         if self.sender is None:
             self.sender = sender_from(self.settings)
         return self.sender
+
+    def channel(self, name: str) -> ChannelSender:
+        """The sender of a channel (``sms``, ``email``); raises :class:`DeliveryFailed` for
+        a channel the settings do not configure."""
+        found = channels_from(self.settings, self.sms()).get(name)
+        if found is None:
+            raise DeliveryFailed(f"the {name} channel is not configured")
+        return found
 
     def now(self) -> datetime:
         value = self.clock()

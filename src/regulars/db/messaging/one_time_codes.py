@@ -25,22 +25,25 @@ def lock_terminal(conn: Connection, tenant_id: int, terminal_id: int) -> None:
 
 
 def count_codes(conn: Connection, tenant_id: int, *, since: datetime, phone: str | None = None,
-                terminal_id: int | None = None) -> int:
+                terminal_id: int | None = None, client_key: str | None = None) -> int:
     query = select(func.count()).select_from(otp_codes).where(
         otp_codes.c.tenant_id == tenant_id, otp_codes.c.created_at > since)
     if phone is not None:
         query = query.where(otp_codes.c.phone == phone)
     if terminal_id is not None:
         query = query.where(otp_codes.c.terminal_id == terminal_id)
+    if client_key is not None:
+        query = query.where(otp_codes.c.client_key == client_key)
     return int(conn.execute(query).scalar_one())
 
 
 def insert_code(conn: Connection, *, tenant_id: int, phone: str, purpose: str, salt: str,
                 code_hash: str, terminal_id: int | None, expires_at: datetime,
-                now: datetime) -> int:
+                now: datetime, client_key: str | None = None) -> int:
     return int(conn.execute(insert(otp_codes).values(
         tenant_id=tenant_id, phone=phone, purpose=purpose, salt=salt, code_hash=code_hash,
-        terminal_id=terminal_id, attempts=0, created_at=now, expires_at=expires_at)
+        terminal_id=terminal_id, client_key=client_key, attempts=0, created_at=now,
+        expires_at=expires_at)
         .returning(otp_codes.c.id)).scalar_one())
 
 

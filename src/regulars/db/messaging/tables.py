@@ -8,7 +8,18 @@ and every index leads with it.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from regulars.db.base import Id, metadata, tenant_column, timestamp
 
@@ -23,9 +34,90 @@ otp_codes = Table(
     Column("code_hash", String(64), nullable=False),
     Column("terminal_id", Id, ForeignKey("terminals.id"), nullable=True),
     Column("attempts", Integer, nullable=False),
+    # A digest of the asking client's address, for the cap per client.
+    Column("client_key", String(32), nullable=True),
     timestamp("created_at"),
     timestamp("expires_at"),
     timestamp("used_at", nullable=True),
     Index(None, "tenant_id", "phone", "created_at"),
     Index(None, "tenant_id", "terminal_id", "created_at"),
+    Index(None, "tenant_id", "created_at"),
+    Index(None, "tenant_id", "client_key", "created_at"),
+)
+
+
+# The outbox ----------------------------------------------------------------------------------
+# A message is queued in the transaction of what causes it (one insert) and sent afterwards by
+# the messages job, with retries and backoff; the row is its delivery log.
+
+outbox_messages = Table(
+    "outbox_messages", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("key", String(200), nullable=False),  # one message per cause
+    Column("channel", String(10), nullable=False),  # sms | email | webhook
+    Column("recipient", String(320), nullable=False),
+    Column("subject", String(200), nullable=True),
+    Column("body", Text, nullable=False),
+    # A one-time code's text is blanked once sent: the code lives only as a hash.
+    Column("erase_after_send", Boolean, nullable=False),
+    Column("status", String(10), nullable=False),  # queued | sent | failed
+    Column("attempts", Integer, nullable=False),
+    timestamp("next_attempt_at"),
+    Column("last_error", String(300), nullable=True),
+    timestamp("created_at"),
+    timestamp("sent_at", nullable=True),
+    UniqueConstraint("tenant_id", "key"),
+    Index(None, "tenant_id", "status", "next_attempt_at"),
+)
+
+
+# Events and webhooks -------------------------------------------------------------------------
+
+events = Table(
+    "events", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("key", String(200), nullable=False),  # one event per cause
+    Column("type", String(40), nullable=False),
+    timestamp("occurred_at"),
+    Column("data", JSON, nullable=False),
+    # Set when the webhooks job has made its deliveries (null: still to fan out).
+    timestamp("dispatched_at", nullable=True),
+    UniqueConstraint("tenant_id", "key"),
+    Index(None, "tenant_id", "id"),
+    Index(None, "tenant_id", "dispatched_at"),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("url", String(500), nullable=False),
+    Column("description", String(200), nullable=False),
+    Column("event_types", JSON, nullable=False),  # a list of event types, or ["*"]
+    # Needed in the clear to sign; never shown after creation or rotation.
+    Column("secret", String(100), nullable=False),
+    Column("previous_secret", String(100), nullable=True),
+    timestamp("previous_secret_until", nullable=True),
+    Column("active", Boolean, nullable=False),
+    timestamp("created_at"),
+    Index(None, "tenant_id", "active"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("endpoint_id", Id, ForeignKey("webhook_endpoints.id"), nullable=False),
+    Column("event_id", Id, ForeignKey("events.id"), nullable=False),
+    Column("status", String(10), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False),
+    timestamp("next_attempt_at"),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", String(300), nullable=True),
+    timestamp("created_at"),
+    timestamp("delivered_at", nullable=True),
+    UniqueConstraint("tenant_id", "endpoint_id", "event_id"),
+    Index(None, "tenant_id", "status", "next_attempt_at"),
 )

@@ -38,6 +38,7 @@ from regulars.errors import (
     NotFound,
     ReceiptConflict,
 )
+from regulars.services.checkout import outbound
 from regulars.services.checkout.idempotency import Outcome, request_hash
 from regulars.services.checkout.pricing import (
     Priced,
@@ -166,6 +167,7 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
             at = _occurred_at(req.occurred_at, now)
             result = _commit(conn, principal, tenant, req, digest=digest, now=now, at=at,
                              code_id=code_id)
+            outbound.record_commit(conn, principal, result)
             body = encode(result)
             idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
                                              terminal_id=principal.terminal_id, key=key,

@@ -27,6 +27,7 @@ from regulars.domain.checkout.refunds import Receipt, ReceiptLine, RefundPlan, p
 from regulars.domain.ledger.ledger import EntryCode
 from regulars.domain.program.program import Program
 from regulars.errors import NotFound, RefundRefused
+from regulars.services.checkout import outbound
 from regulars.services.checkout.results import RefundDone, RefundedLine, RefundResult
 from regulars.services.program import programs
 from regulars.services.promotions import budgets, coupon_issue, coupons
@@ -90,9 +91,12 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
     balance = None
     if receipt["member_id"] is not None:
         balance = ledger_ops.account_state(conn, tenant_id, receipt["member_id"]).balance
-    return replace(_refund_body(receipt, plan, refund_id=refund_id, entry_ids=entry_ids,
-                                debt=debt, balance=balance, voided_coupons=voided_coupons,
-                                now=now), tenders=returned, certificates_voided=cards_voided)
+    result = replace(_refund_body(receipt, plan, refund_id=refund_id, entry_ids=entry_ids,
+                                  debt=debt, balance=balance, voided_coupons=voided_coupons,
+                                  now=now), tenders=returned,
+                     certificates_voided=cards_voided)
+    outbound.record_refund(conn, principal, result)
+    return result
 
 
 def _receipt_of(conn: Connection, receipt: dict[str, Any], origin: int | None,

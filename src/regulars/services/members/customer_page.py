@@ -46,7 +46,7 @@ _NAME_MAX = 100
 
 # Signing in -----------------------------------------------------------------------------------
 
-def request_code(rt: Runtime, tenant_id: int, phone: str) -> str:
+def request_code(rt: Runtime, tenant_id: int, phone: str, *, client: str | None = None) -> str:
     """Send a sign-in code to ``phone`` if it is a member's; return the number (E.164).
 
     Raises :class:`InvalidPhone` (field ``phone``) and :class:`TooManyAttempts`, the latter
@@ -56,8 +56,9 @@ def request_code(rt: Runtime, tenant_id: int, phone: str) -> str:
     with rt.db.read() as conn:
         member = members.find(conn, tenant_id, tenant.phone_region, MemberRef(phone=e164))
     if member is not None and member.phone is not None:
-        return otp.send_code(rt, tenant_id, MemberRef(phone=e164), purpose="sign_in")
-    otp.send_decoy(rt, tenant_id, e164)
+        return otp.send_code(rt, tenant_id, MemberRef(phone=e164), purpose="sign_in",
+                             client=client)
+    otp.send_decoy(rt, tenant_id, e164, client=client)
     return e164
 
 

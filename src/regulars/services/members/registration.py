@@ -25,6 +25,7 @@ from regulars.services.members.members import (
     normalize_phone,
     view,
 )
+from regulars.services.messaging import events
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
@@ -107,6 +108,10 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
             referral = referrals.after_register(conn, tenant_id, member_id=member_id, plan=plan,
                                                 now=now, store_id=store_id,
                                                 terminal_id=terminal_id)
+            events.emit(conn, tenant_id, [events.Pending(
+                key=f"member:{member_id}:created", type="member.created",
+                data={"member_id": member_id, "store_id": store_id,
+                      "referrer_id": plan.linked_referrer_id})], now)
             return replace(view(conn, tenant_id, member_id, rt), referral=referral), True
     except UniqueViolation as exc:
         # Another request registered the same phone a moment ago: answer with that member.
@@ -187,4 +192,8 @@ def update_profile(rt: Runtime, tenant_id: int, member_id: int, changes: dict[st
             from regulars.services.rewards.rewards import on_profile_changed
 
             on_profile_changed(conn, tenant_id, member_id, rt.now())
+            # The names of the fields, not their values: no personal data in an event.
+            events.emit(conn, tenant_id, [events.Pending(
+                key=f"member:{member_id}:changed:{secrets.token_hex(8)}", type="member.changed",
+                data={"member_id": member_id, "fields": sorted(changes)})], rt.now())
         return view(conn, tenant_id, member_id, rt)

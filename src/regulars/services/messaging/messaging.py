@@ -1,4 +1,6 @@
-"""Text messages to members' phones, through a pluggable sender.
+"""Messages to members, through a sender per channel (``sms``, ``email``).
+
+Text messages go through a pluggable sender:
 
 ``log`` (the default) writes each message to the server's log, which is what a demo or a
 development machine needs; ``http`` posts it as JSON to an SMS provider's endpoint, set with
@@ -9,7 +11,9 @@ a sender of their own that keeps what it was given.
 from __future__ import annotations
 
 import logging
+import smtplib
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Protocol
 
 import httpx
@@ -86,3 +90,72 @@ def sender_from(settings: Settings) -> Sender:
             raise ValueError("REGULARS_SMS_HTTP_URL is required with REGULARS_SMS_SENDER=http")
         return HttpSender(url=settings.sms_http_url, token=settings.sms_http_token)
     return LogSender()
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutgoingMessage:
+    """A message from the outbox, on its way out through its channel's sender."""
+
+    tenant_id: int
+    channel: str
+    recipient: str
+    subject: str | None
+    body: str
+
+
+class ChannelSender(Protocol):
+    def deliver(self, message: OutgoingMessage) -> None:
+        """Deliver ``message`` or raise :class:`DeliveryFailed`."""
+
+
+@dataclass
+class SmsChannel:
+    """The ``sms`` channel: the text message sender (log, HTTP or a test's)."""
+
+    sender: Sender
+
+    def deliver(self, message: OutgoingMessage) -> None:
+        self.sender.send(TextMessage(tenant_id=message.tenant_id, phone=message.recipient,
+                                     text=message.body))
+
+
+@dataclass
+class SmtpChannel:
+    """The ``email`` channel: plain-text mail through an SMTP server."""
+
+    host: str
+    port: int
+    sender_address: str
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    timeout_seconds: float = 10.0
+
+    def deliver(self, message: OutgoingMessage) -> None:
+        mail = EmailMessage()
+        mail["From"] = self.sender_address
+        mail["To"] = message.recipient
+        mail["Subject"] = message.subject or ""
+        mail.set_content(message.body)
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout_seconds) as smtp:
+                if self.starttls:
+                    smtp.starttls()
+                if self.username:
+                    smtp.login(self.username, self.password or "")
+                smtp.send_message(mail)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryFailed(f"the SMTP server refused or could not be reached: "
+                                 f"{type(exc).__name__}") from exc
+
+
+def channels_from(settings: Settings, sms: Sender) -> dict[str, ChannelSender]:
+    """The channel senders the settings configure (``email`` only with an SMTP host)."""
+    found: dict[str, ChannelSender] = {"sms": SmsChannel(sms)}
+    if settings.smtp_host:
+        found["email"] = SmtpChannel(host=settings.smtp_host, port=settings.smtp_port,
+                                     sender_address=settings.smtp_from,
+                                     username=settings.smtp_username,
+                                     password=settings.smtp_password,
+                                     starttls=settings.smtp_starttls)
+    return found

@@ -2,14 +2,20 @@
 spending points above the program's threshold at a till.
 
 A code has 6 digits, lives 5 minutes and takes at most 5 attempts. Asking for codes is
-limited per phone number (3 in 10 minutes, 10 a day) and per till (60 an hour). A new code
+limited per phone number (3 in 10 minutes, 10 a day), per till (60 an hour), per client
+address (``otp_per_client_per_hour``) and per tenant (``otp_per_tenant_per_minute``), members
+and other numbers alike.
+
+The text goes through the outbox: queued in the transaction that stores the code, then sent
+at once outside it. A provider that fails or stalls holds no transaction and changes no
+answer (the message is tried again by the ``messages`` job), so the answer never tells a
+member's number from another. A new code
 replaces the previous one for the same number and purpose. Each attempt is counted by a
 conditional update before the code is compared, and a right code is used by another, so
 parallel guesses cannot exceed the cap and a code works once.
 
 Failure modes: :class:`CodeRefused` (wrong, expired, used up, or never sent),
-:class:`TooManyAttempts` (rate limit, with the seconds to wait), :class:`DeliveryFailed`
-(the sender could not deliver; no code is stored then).
+:class:`TooManyAttempts` (rate limit, with the seconds to wait).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from regulars.db.web_sessions import sessions as web
 from regulars.errors import CodeRefused, NotFound, TooManyAttempts
 from regulars.services.members import members
 from regulars.services.members.members import MemberRef
-from regulars.services.messaging.messaging import TextMessage
+from regulars.services.messaging import outbox
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
 from regulars.text import i18n
@@ -44,18 +50,26 @@ def _hash(salt: str, code: str) -> str:
     return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
 
 
-def _lock_phone(conn: Connection, tenant_id: int, phone: str) -> None:
-    """Serialise issuing per number (PostgreSQL; SQLite already serialises writers)."""
+def _lock(conn: Connection, name: str) -> None:
+    """Serialise issuing per ``name`` (PostgreSQL; SQLite already serialises writers)."""
     if conn.dialect.name == "postgresql":
-        digest = hashlib.sha256(f"otp:{tenant_id}:{phone}".encode()).digest()
+        digest = hashlib.sha256(name.encode()).digest()
         conn.execute(text("select pg_advisory_xact_lock(:k)"),
                      {"k": int.from_bytes(digest[:8], "big", signed=True)})
 
 
+def client_key(address: str | None) -> str | None:
+    """What is stored of a client's address for its cap: a digest, not the address."""
+    if not address:
+        return None
+    return hashlib.sha256(f"otp-client:{address}".encode()).hexdigest()[:32]
+
+
 def send_code(rt: Runtime, tenant_id: int, ref: MemberRef, *, purpose: str,
-              terminal_id: int | None = None) -> str:
+              terminal_id: int | None = None, client: str | None = None) -> str:
     """Send a new code to the member's phone; return the number it went to (E.164).
-    Raises :class:`NotFound` when no active member has that identifier or it has no phone."""
+    Raises :class:`NotFound` when no active member has that identifier or it has no phone,
+    :class:`TooManyAttempts` over a cap. ``client`` is the asking address (sign-in page)."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")
     tenant = get_tenant(rt, tenant_id)
@@ -67,7 +81,7 @@ def send_code(rt: Runtime, tenant_id: int, ref: MemberRef, *, purpose: str,
         if member is None or member.phone is None:
             raise NotFound("no member with this phone number", field="phone")
         phone = member.phone
-        _take_phone_quota(conn, tenant_id, phone, now)
+        _take_quotas(rt, conn, tenant_id, phone, client, now)
         if terminal_id is not None:
             codes.lock_terminal(conn, tenant_id, terminal_id)
             for window, cap in PER_TILL:
@@ -75,23 +89,37 @@ def send_code(rt: Runtime, tenant_id: int, ref: MemberRef, *, purpose: str,
                                      since=now - window) >= cap:
                     raise TooManyAttempts("too many codes asked at this till; try later",
                                           retry_after_seconds=int(window.total_seconds()))
-        codes.insert_code(conn, tenant_id=tenant_id, phone=phone, purpose=purpose, salt=salt,
-                          code_hash=_hash(salt, code), terminal_id=terminal_id,
-                          expires_at=now + LIFETIME, now=now)
+        code_id = codes.insert_code(conn, tenant_id=tenant_id, phone=phone, purpose=purpose,
+                                    salt=salt, code_hash=_hash(salt, code),
+                                    terminal_id=terminal_id, client_key=client_key(client),
+                                    expires_at=now + LIFETIME, now=now)
         language, _ = i18n.choose(own=web.member_locale(conn, tenant_id, member.id),
                                   tenant_locale=tenant.locale)
         body = i18n.translate(language, "%(business)s: your code is %(code)s. It is valid for "
                                       "5 minutes. Do not tell it to anyone.",
                             business=tenant.name, code=code)
-        # Sent inside the transaction: if delivery fails, no code is stored.
-        rt.sms().send(TextMessage(tenant_id=tenant_id, phone=phone, text=body))
+        message_id = outbox.queue(conn, tenant_id, key=f"otp:{code_id}", channel="sms",
+                                  recipient=phone, body=body, now=now, erase_after_send=True)
+    outbox.deliver(rt, tenant_id, message_id)  # at once, outside the transaction
     return phone
 
 
-def _take_phone_quota(conn: Connection, tenant_id: int, phone: str, now: datetime) -> None:
-    """Refuse a code for ``phone`` over its limits (with the number locked, so parallel asks
-    cannot both pass the last place)."""
-    _lock_phone(conn, tenant_id, phone)
+def _take_quotas(rt: Runtime, conn: Connection, tenant_id: int, phone: str,
+                 client: str | None, now: datetime) -> None:
+    """Refuse a code over the tenant's, the client's or the number's limits (with the tenant
+    locked, so parallel asks cannot both pass the last place)."""
+    _lock(conn, f"otp:{tenant_id}")
+    minute = timedelta(minutes=1)
+    if codes.count_codes(conn, tenant_id, since=now - minute) >= \
+            rt.settings.otp_per_tenant_per_minute:
+        raise TooManyAttempts("too many codes asked just now; try again in a minute",
+                              retry_after_seconds=60)
+    key = client_key(client)
+    if key is not None and codes.count_codes(conn, tenant_id, client_key=key,
+                                             since=now - timedelta(hours=1)) >= \
+            rt.settings.otp_per_client_per_hour:
+        raise TooManyAttempts("too many codes asked from here; try later",
+                              retry_after_seconds=3600)
     for window, cap in PER_PHONE:
         if codes.count_codes(conn, tenant_id, phone=phone, since=now - window) >= cap:
             raise TooManyAttempts("too many codes asked for this number; try later",
@@ -99,16 +127,17 @@ def _take_phone_quota(conn: Connection, tenant_id: int, phone: str, now: datetim
                                   field="phone")
 
 
-def send_decoy(rt: Runtime, tenant_id: int, phone: str) -> None:
+def send_decoy(rt: Runtime, tenant_id: int, phone: str, *, client: str | None = None) -> None:
     """Answer a sign-in request for a number that is no member's as if a code was sent: it
     counts against the number's limits and stores a code no input can match, so neither the
     limits nor a wrong-code answer tell members from other numbers. Nothing is sent."""
     now = rt.now()
     with rt.db.write() as conn:
-        _take_phone_quota(conn, tenant_id, phone, now)
+        _take_quotas(rt, conn, tenant_id, phone, client, now)
         codes.insert_code(conn, tenant_id=tenant_id, phone=phone, purpose="sign_in",
                           salt=secrets.token_hex(8), code_hash=secrets.token_hex(32),
-                          terminal_id=None, expires_at=now + LIFETIME, now=now)
+                          terminal_id=None, client_key=client_key(client),
+                          expires_at=now + LIFETIME, now=now)
 
 
 def verify(rt: Runtime, tenant_id: int, phone: str, code: str, *, purpose: str) -> int:

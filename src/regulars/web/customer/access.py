@@ -58,7 +58,8 @@ def ask_for_code(request: Request, runtime: RuntimeDep, tenant_id: int,
     reader = _anonymous_reader(request, runtime, tenant_id)
     phone = str(form.get("phone") or "")
     try:
-        e164 = member_page.request_code(runtime, tenant_id, phone)
+        e164 = member_page.request_code(runtime, tenant_id, phone,
+                                        client=request.client.host if request.client else None)
     except InvalidInput as exc:
         return render(request, "customer/sign_in.html", reader, status_code=422,
                       tenant_id=tenant_id, step="phone", phone=phone,

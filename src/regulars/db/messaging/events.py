@@ -1,0 +1,53 @@
+"""Events: what happened in a tenant (a receipt committed, points earned, a member
+created...), recorded in the transaction of the change (one insert, once per key), then
+fanned out to webhooks and read by ``GET /v1/admin/events``. Scoped by ``tenant_id``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from regulars.db.messaging.tables import events as t
+
+
+def record(conn: Connection, tenant_id: int, rows: list[dict[str, Any]],
+           now: datetime) -> None:
+    """Insert ``rows`` (each with ``key``, ``type``, ``data``) in one statement; a key
+    already recorded is skipped."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(t).values(
+        [{"tenant_id": tenant_id, "key": r["key"], "type": r["type"], "data": r["data"],
+          "occurred_at": now} for r in rows])
+        .on_conflict_do_nothing(index_elements=["tenant_id", "key"]))
+
+
+def page(conn: Connection, tenant_id: int, *, after_id: int, limit: int,
+         types: list[str] | None) -> list[dict[str, Any]]:
+    query = select(t.c.id, t.c.type, t.c.occurred_at, t.c.data).where(
+        t.c.tenant_id == tenant_id, t.c.id > after_id)
+    if types:
+        query = query.where(t.c.type.in_(types))
+    return [dict(r._mapping) for r in conn.execute(query.order_by(t.c.id).limit(limit))]
+
+
+def get(conn: Connection, tenant_id: int, event_id: int) -> dict[str, Any] | None:
+    row = conn.execute(select(t.c.id, t.c.type, t.c.occurred_at, t.c.data).where(
+        t.c.tenant_id == tenant_id, t.c.id == event_id)).one_or_none()
+    return dict(row._mapping) if row else None
+
+
+def undispatched(conn: Connection, tenant_id: int, limit: int) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(
+        select(t.c.id, t.c.type).where(t.c.tenant_id == tenant_id, t.c.dispatched_at.is_(None))
+        .order_by(t.c.id).limit(limit))]
+
+
+def mark_dispatched(conn: Connection, tenant_id: int, ids: list[int], now: datetime) -> None:
+    conn.execute(update(t).where(t.c.tenant_id == tenant_id, t.c.id.in_(ids))
+                 .values(dispatched_at=now))

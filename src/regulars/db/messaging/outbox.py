@@ -1,0 +1,80 @@
+"""The outbox of messages: queued in the transaction of their cause (one insert, one row per
+cause), claimed before sending so that two senders never send the same message at once,
+marked sent or given another attempt after. Every query is scoped by ``tenant_id``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from regulars.db.messaging.tables import outbox_messages as t
+
+
+def queue(conn: Connection, tenant_id: int, *, key: str, channel: str, recipient: str,
+          body: str, subject: str | None, erase_after_send: bool, now: datetime) -> int:
+    """Queue a message, once per ``key``: a second call with the key returns the first id."""
+    values = dict(tenant_id=tenant_id, key=key, channel=channel, recipient=recipient,
+                  subject=subject, body=body, erase_after_send=erase_after_send,
+                  status="queued", attempts=0, next_attempt_at=now, created_at=now)
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    found = conn.execute(dialect.insert(t).values(**values)
+                         .on_conflict_do_nothing(index_elements=["tenant_id", "key"])
+                         .returning(t.c.id)).scalar_one_or_none()
+    if found is not None:
+        return int(found)
+    return int(conn.execute(select(t.c.id).where(t.c.tenant_id == tenant_id, t.c.key == key))
+               .scalar_one())
+
+
+def due_ids(conn: Connection, tenant_id: int, now: datetime, limit: int) -> list[int]:
+    return [int(i) for i in conn.execute(
+        select(t.c.id).where(t.c.tenant_id == tenant_id, t.c.status == "queued",
+                             t.c.next_attempt_at <= now)
+        .order_by(t.c.next_attempt_at, t.c.id).limit(limit)).scalars()]
+
+
+def claim(conn: Connection, tenant_id: int, message_id: int, *, now: datetime,
+          until: datetime) -> dict[str, Any] | None:
+    """Take a queued, due message for sending until ``until`` (one conditional update: of two
+    senders one gets it); None when it is not there to take."""
+    taken = conn.execute(update(t).where(
+        t.c.tenant_id == tenant_id, t.c.id == message_id, t.c.status == "queued",
+        t.c.next_attempt_at <= now).values(next_attempt_at=until, attempts=t.c.attempts + 1)
+        .returning(*t.c)).one_or_none()
+    return dict(taken._mapping) if taken else None
+
+
+def mark_sent(conn: Connection, tenant_id: int, message_id: int, *, erase: bool,
+              now: datetime) -> None:
+    values: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
+    if erase:
+        values["body"] = ""
+    conn.execute(update(t).where(t.c.tenant_id == tenant_id, t.c.id == message_id)
+                 .values(**values))
+
+
+def mark_failed(conn: Connection, tenant_id: int, message_id: int, *, error: str,
+                retry_at: datetime | None) -> None:
+    """Another attempt at ``retry_at``, or none (``failed``) when it is None."""
+    values: dict[str, Any] = {"last_error": error[:300]}
+    if retry_at is None:
+        values["status"] = "failed"
+    else:
+        values["next_attempt_at"] = retry_at
+    conn.execute(update(t).where(t.c.tenant_id == tenant_id, t.c.id == message_id)
+                 .values(**values))
+
+
+def log(conn: Connection, tenant_id: int, *, limit: int, before_id: int | None
+        ) -> list[dict[str, Any]]:
+    """The delivery log, newest first (without the messages' text)."""
+    query = select(t.c.id, t.c.channel, t.c.status, t.c.attempts, t.c.last_error,
+                   t.c.created_at, t.c.sent_at, t.c.next_attempt_at).where(
+        t.c.tenant_id == tenant_id)
+    if before_id is not None:
+        query = query.where(t.c.id < before_id)
+    return [dict(r._mapping) for r in conn.execute(query.order_by(t.c.id.desc()).limit(limit))]

@@ -1,0 +1,1 @@
+"""Pure rules of outbound messages and webhooks: retry schedules, signatures, addresses."""

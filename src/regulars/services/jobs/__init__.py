@@ -1,0 +1,1 @@
+"""Scheduled jobs run by Regulars itself (in ``serve`` or ``regulars worker``)."""
