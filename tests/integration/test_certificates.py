@@ -107,7 +107,7 @@ def test_overdraft_blocked_foreign_and_wrong_store_are_refused_with_nothing_writ
     other = Pos(rt, make_shop(rt, "Other Café"))
     foreign = issue(rt, other, series(rt, other))[0]
     elsewhere = tenants.create_store(rt, pos.tenant_id, code="north", name="North")
-    limited = issue(rt, pos, series(rt, pos, store_ids=(elsewhere["id"],)))[0]
+    limited = issue(rt, pos, series(rt, pos, store_ids=(elsewhere.id,)))[0]
     before = count_rows(rt, pos.tenant_id)
     for tenders, field, words in [
         ([card(code, 4001)], "tenders", "more than"),
