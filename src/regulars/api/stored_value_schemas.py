@@ -111,13 +111,15 @@ class IssuedCertificatesOut(Out):
 
     model_config = examples({"series_id": 1, "amount_minor": 300000,
                              "expires_at": "2027-03-01T12:00:00+00:00",
-                             "certificate_ids": [3], "codes": ["7Q2D-M0XA-4HBT-7K2M"]})
+                             "certificate_ids": [3], "codes": ["7Q2D-M0XA-4HBT-7K2M"],
+                             "links": ["/c/1/gift/q1w2e3r4t5y6u7i8o9p0a1s2"]})
 
     series_id: int
     amount_minor: int
     expires_at: Instant
     certificate_ids: list[int]
     codes: list[str]
+    links: list[str]
 
 
 class SeriesReportOut(Out):

@@ -126,6 +126,13 @@ def certificate_by_digest(conn: Connection, tenant_id: int,
     return None if row is None else _certificate(row)
 
 
+def certificate_by_link(conn: Connection, tenant_id: int,
+                        link_hash: str) -> CertificateRow | None:
+    row = conn.execute(_certificate_query(tenant_id).where(
+        certificates.c.link_hash == link_hash)).one_or_none()
+    return None if row is None else _certificate(row)
+
+
 def get_certificate(conn: Connection, tenant_id: int,
                     certificate_id: int) -> CertificateRow | None:
     row = conn.execute(_certificate_query(tenant_id).where(

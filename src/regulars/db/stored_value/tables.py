@@ -49,6 +49,8 @@ certificates = Table(
     Column("series_id", Id, ForeignKey("certificate_series.id"), nullable=False),
     Column("code_hash", String(64), nullable=False),
     Column("code_hint", String(4), nullable=False),  # the last four characters, as printed
+    # SHA-256 of the token of the public link that shows the balance (the token is shown once).
+    Column("link_hash", String(64), nullable=False),
     Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
     Column("nominal_minor", BigInteger, nullable=False),
     Column("status", String(10), nullable=False),
@@ -59,6 +61,7 @@ certificates = Table(
     timestamp("issued_at"),
     timestamp("expires_at"),
     UniqueConstraint("tenant_id", "code_hash"),
+    UniqueConstraint("tenant_id", "link_hash"),
     UniqueConstraint("tenant_id", "account_id"),
     Index(None, "tenant_id", "series_id"),
     CheckConstraint("status in ('active', 'pending', 'blocked', 'void')", name="status"),

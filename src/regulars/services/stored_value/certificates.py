@@ -11,6 +11,8 @@ kept.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -145,13 +147,14 @@ class IssueOrder:
 
 def issue_in(conn: Connection, tenant: tenancy.TenantRow, series: store.SeriesRow, *,
              count: int, amount_minor: int, now: datetime, order_ref: str | None = None,
-             pending: bool = False) -> tuple[list[str], list[int]]:
+             pending: bool = False) -> tuple[list[str], list[int], list[str]]:
     """Issue ``count`` active certificates worth ``amount_minor`` in the caller's
     transaction: for each, a money account and an ``issue`` entry from the asset's
     ``issued`` account, whose lot expires with the certificate. ``pending``: cards for
     sale at the tills, with an empty account, activated (and valued) by the commit that
     sells one (:mod:`regulars.services.stored_value.sales`). Returns the plain codes
-    (grouped for reading) and the certificates' ids.
+    (grouped for reading), the certificates' ids and the paths of their public balance
+    pages (``/c/<tenant>/gift/<token>``; only the token's SHA-256 is kept).
 
     Raises :class:`InvalidInput` (field ``amount_minor``) for an amount the series does not
     allow, and (field ``series_id``) for a series that is no longer sold.
@@ -164,21 +167,39 @@ def issue_in(conn: Connection, tenant: tenancy.TenantRow, series: store.SeriesRo
     asset, key = asset_of(tenant), secret_key(conn, tenant.id, now)
     expires_at = now + timedelta(days=series.valid_days)
     plain = codes.fresh_codes(count)
+    tokens = [secrets.token_urlsafe(18) for _ in plain]
     account_ids = [ledger_ops.open_bearer_account(conn, tenant.id, asset=asset)
                    for _ in plain]
     ids = store.insert_certificates(conn, [
         {"tenant_id": tenant.id, "series_id": series.id, "code_hash": codes.digest(key, code),
-         "code_hint": code[-4:], "account_id": account_id, "nominal_minor": amount_minor,
+         "code_hint": code[-4:], "link_hash": link_digest(token), "account_id": account_id,
+         "nominal_minor": amount_minor,
          "status": (Status.PENDING if pending else Status.ACTIVE).value, "uses": 0,
          "order_ref": order_ref, "sale_receipt_id": None, "issued_at": now,
          "expires_at": expires_at}
-        for code, account_id in zip(plain, account_ids, strict=True)])
+        for code, token, account_id in zip(plain, tokens, account_ids, strict=True)])
     if not pending:
         ctx = EntryContext(tenant_id=tenant.id, occurred_at=now, recorded_at=now)
         for certificate_id, account_id in zip(ids, account_ids, strict=True):
             credit(conn, ctx, certificate_id=certificate_id, account_id=account_id,
                    amount_minor=amount_minor, expires_at=expires_at, asset=asset)
-    return [codes.grouped(c) for c in plain], ids
+    return ([codes.grouped(c) for c in plain], ids,
+            [f"/c/{tenant.id}/gift/{token}" for token in tokens])
+
+
+def link_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def by_link(rt: Runtime, tenant_id: int, token: str) -> CertificateView:
+    """The certificate a public balance link names. Raises :class:`NotFound`."""
+    if not 16 <= len(token) <= 64:
+        raise NotFound("certificate not found")
+    with rt.db.read() as conn:
+        row = store.certificate_by_link(conn, tenant_id, link_digest(token))
+    if row is None or row.status in (Status.PENDING.value, Status.VOID.value):
+        raise NotFound("certificate not found")
+    return certificate_view(row)
 
 
 def credit(conn: Connection, ctx: EntryContext, *, certificate_id: int, account_id: int,
@@ -204,12 +225,13 @@ def issue(rt: Runtime, tenant_id: int, order: IssueOrder) -> IssuedCertificates:
     with rt.db.write() as conn:
         tenant = _tenant(conn, tenant_id)
         series = require_series(conn, tenant_id, order.series_id)
-        plain, ids = issue_in(conn, tenant, series, count=order.count,
+        plain, ids, links = issue_in(conn, tenant, series, count=order.count,
                               amount_minor=order.amount_minor, now=now,
                               order_ref=order.order_ref, pending=order.for_sale)
         return IssuedCertificates(series_id=series.id, amount_minor=order.amount_minor,
                                   expires_at=now + timedelta(days=series.valid_days),
-                                  certificate_ids=tuple(ids), codes=tuple(plain))
+                                  certificate_ids=tuple(ids), codes=tuple(plain),
+                                  links=tuple(links))
 
 
 def find_by_code(conn: Connection, tenant_id: int, text: str, *,

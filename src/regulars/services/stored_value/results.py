@@ -49,6 +49,7 @@ class IssuedCertificates:
     expires_at: datetime
     certificate_ids: tuple[int, ...]
     codes: tuple[str, ...]
+    links: tuple[str, ...]  # paths of the public pages that show each one's balance
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,15 +2,17 @@
 
 ``access`` signs members in with a one-time code (and out), switches the language and shows
 the referral join page; ``account`` shows the signed-in member's own data: home with the QR
-card, history, receipts, coupons, referral, profile and the data download.
+card, history, receipts, coupons, wallet, referral, profile and the data download;
+``gift`` the public balance page of a gift certificate.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from regulars.web.customer import access, account
+from regulars.web.customer import access, account, gift
 
 router = APIRouter(prefix="/c", include_in_schema=False)
 router.include_router(access.router)
 router.include_router(account.router)
+router.include_router(gift.router)

@@ -58,6 +58,7 @@ def _certificates() -> None:
         sa.Column('series_id', Id, nullable=False),
         sa.Column('code_hash', sa.String(length=64), nullable=False),
         sa.Column('code_hint', sa.String(length=4), nullable=False),
+        sa.Column('link_hash', sa.String(length=64), nullable=False),
         sa.Column('account_id', Id, nullable=False),
         sa.Column('nominal_minor', sa.BigInteger(), nullable=False),
         sa.Column('status', sa.String(length=10), nullable=False),
@@ -81,6 +82,8 @@ def _certificates() -> None:
                             name=op.f('uq_certificates_tenant_id_account_id')),
         sa.UniqueConstraint('tenant_id', 'code_hash',
                             name=op.f('uq_certificates_tenant_id_code_hash')),
+        sa.UniqueConstraint('tenant_id', 'link_hash',
+                            name=op.f('uq_certificates_tenant_id_link_hash')),
     )
     with op.batch_alter_table('certificates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_certificates_tenant_id_series_id'),

@@ -1,0 +1,69 @@
+"""Console pages: gift certificates. Anyone in the console sees the series, the report
+(used, expired, outstanding) and the liability, and finds a certificate by its code;
+blocking a lost one needs ``refund`` (owners). Series and bulk issue are in the admin API."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+
+from regulars.errors import RegularsError
+from regulars.services.stored_value import certificates
+from regulars.services.stored_value.results import CertificateView
+from regulars.services.web_sessions.sessions import Permission
+from regulars.text.i18n import N_
+from regulars.web.console import router
+from regulars.web.console.pagekit import form_errors, text
+from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
+from regulars.web.templating import Reader, render
+
+# A certificate's status as the page shows it (translated in the template).
+STATUS_WORDS = (N_("active"), N_("pending"), N_("blocked"), N_("void"))
+
+
+def _tenant(reader: Reader) -> int:
+    assert reader.session is not None
+    return reader.session.tenant_id
+
+
+def _page(request: Request, reader: Reader, runtime: RuntimeDep, *,
+          found: CertificateView | None = None, code: str = "",
+          errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    tenant_id = _tenant(reader)
+    series = {s.id: s for s in certificates.list_series(runtime, tenant_id)}
+    return render(request, "console/certificates.html", reader, status_code=status_code,
+                  series=series, report=certificates.report(runtime, tenant_id),
+                  found=found, code=code, errors=errors or {})
+
+
+@router.get("/certificates", dependencies=[needs(Permission.VIEW)])
+def certificates_page(request: Request, reader: StaffReader, runtime: RuntimeDep) -> Response:
+    return _page(request, reader, runtime)
+
+
+@router.post("/certificates/lookup", dependencies=[needs(Permission.VIEW)])
+def look_up(request: Request, reader: StaffReader, runtime: RuntimeDep,
+            form: Form) -> Response:
+    code = text(form, "code", 40)
+    try:
+        found = certificates.look_up(runtime, _tenant(reader), code)
+    except RegularsError as exc:
+        return _page(request, reader, runtime, code=code, errors=form_errors(exc, reader),
+                     status_code=422)
+    return _page(request, reader, runtime, found=found, code=code)
+
+
+@router.post("/certificates/{certificate_id}/block", dependencies=[needs(Permission.REFUND)])
+def block(reader: StaffReader, runtime: RuntimeDep,
+          certificate_id: int, form: Form) -> Response:
+    blocked = text(form, "blocked") != "no"
+    certificates.set_blocked(runtime, _tenant(reader), certificate_id, blocked=blocked)
+    return RedirectResponse(f"/console/certificates/{certificate_id}", status_code=303)
+
+
+@router.get("/certificates/{certificate_id}", dependencies=[needs(Permission.VIEW)])
+def certificate_page(request: Request, reader: StaffReader, runtime: RuntimeDep,
+                     certificate_id: int) -> Response:
+    found = certificates.get_certificate(runtime, _tenant(reader), certificate_id)
+    return _page(request, reader, runtime, found=found)
+

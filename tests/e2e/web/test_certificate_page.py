@@ -1,0 +1,52 @@
+"""A gift certificate's public page: its link (from the answer that issued it) shows the
+balance and expiry, never the code; a PNG QR code of the address prints on the certificate;
+an unknown token, another tenant's and a card not yet sold are not found."""
+
+from __future__ import annotations
+
+import pytest
+from babel.numbers import format_currency
+from fastapi.testclient import TestClient
+
+from regulars.domain.stored_value.certificates import SeriesTerms
+from regulars.services.runtime import Runtime
+from regulars.services.stored_value import certificates
+from regulars.services.stored_value.certificates import IssueOrder
+from tests.conftest import Shop, make_shop
+
+
+@pytest.fixture(autouse=True)
+def english(client: TestClient) -> None:
+    client.cookies.set("rg_lang", "en")
+
+
+def _issue(rt: Runtime, tenant_id: int, *, for_sale: bool = False) -> tuple[str, str]:
+    series = certificates.create_series(rt, tenant_id, SeriesTerms(
+        name="Gift card", nominal_values_minor=(250_000,), valid_days=365))
+    done = certificates.issue(rt, tenant_id, IssueOrder(
+        series_id=series.id, count=1, amount_minor=250_000, for_sale=for_sale))
+    return done.codes[0], done.links[0]
+
+
+def test_the_link_shows_the_balance_and_a_qr_code_but_never_the_code(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    code, link = _issue(rt, shop.tenant_id)
+    page = client.get(link)
+    assert page.status_code == 200, page.text
+    amount = format_currency(2500, "RUB", locale="en_GB")
+    assert f'id="certificate-balance">{amount}<' in page.text
+    assert code not in page.text and code[-4:] in page.text
+    png = client.get(f"{link}/qr.png")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+
+
+def test_unknown_foreign_and_unsold_links_are_not_found(client: TestClient, rt: Runtime,
+                                                        shop: Shop) -> None:
+    _, link = _issue(rt, shop.tenant_id)
+    other = make_shop(rt, "Other Café")
+    token = link.rsplit("/", 1)[1]
+    assert client.get(f"/c/{other.tenant_id}/gift/{token}").status_code == 404
+    assert client.get(f"/c/{shop.tenant_id}/gift/{'x' * 24}").status_code == 404
+    _, pending = _issue(rt, shop.tenant_id, for_sale=True)
+    assert client.get(pending).status_code == 404
+    assert client.get(f"{pending}/qr.png").status_code == 404
