@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from regulars.config import Settings
 from regulars.db.engine import Database
 from regulars.db.jobs import jobs as store
+from regulars.db.messaging.tables import events
 from regulars.services.jobs import scheduler
 from regulars.services.jobs.scheduler import Job
 from regulars.services.runtime import Runtime
@@ -85,7 +87,7 @@ def test_a_run_that_died_halfway_is_resumed_and_writes_nothing_twice(
     set_program(rt, shop.tenant_id, expire_after_days=30)
     pos = Pos(rt, shop)
     member = int(pos.register(1)["id"])
-    pos.commit(member, (line("cup", 100_000),), receipt="R-1")
+    earned = pos.commit(member, (line("cup", 100_000),), receipt="R-1")["points_earned"]
     clock.advance(days=40)
     with rt.db.write() as conn:
         store.ensure(conn, ["expiry"], clock())
@@ -95,6 +97,11 @@ def test_a_run_that_died_halfway_is_resumed_and_writes_nothing_twice(
     assert [r.outcome for r in first] == ["ok"] and "expired 0 points" not in first[0].detail
     assert scheduler.run_one(rt, expiry, force=True) is not None
     assert pos.balance(member) == 0
+    with rt.db.read() as conn:
+        expired = [dict(r._mapping) for r in conn.execute(
+            select(events.c.type, events.c.data).where(events.c.type == "points.expired"))]
+    assert expired == [{"type": "points.expired",
+                        "data": {"member_id": member, "points": earned}}]  # once
     [state] = [s for s in scheduler.states(rt) if s.name == "expiry"]
     assert state.last_outcome == "ok" and state.runs == 2
     assert state.next_run_at == clock() + expiry.every

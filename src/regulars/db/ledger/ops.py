@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from regulars.db.ledger import expiry, ledger
 from regulars.db.ledger import holds as ledger_holds
 from regulars.db.ledger import lots as ledger_lots
 from regulars.db.ledger.ledger import AccountState, EntryContext, Shortfall
+from regulars.db.ledger.tables import entries
 from regulars.domain.ledger.assets import POINTS, Asset, MixedAssets
 from regulars.domain.ledger.ledger import EntryCode, Posting, SystemAccount
 
@@ -286,3 +287,23 @@ def release_hold(conn: Connection, tenant_id: int, hold_id: int,
     ``False`` when the hold is unknown to the tenant or another till's; a hold already
     captured, released or expired is left as it is."""
     return ledger_holds.release_hold(conn, tenant_id, hold_id, terminal_id)
+
+
+# Reads for the events of a run ----------------------------------------------------------------
+
+def last_entry_id(conn: Connection, tenant_id: int) -> int:
+    """The tenant's newest entry id (0 for none): where a run's own entries start after."""
+    return int(conn.execute(select(func.coalesce(func.max(entries.c.id), 0))
+                            .where(entries.c.tenant_id == tenant_id)).scalar_one())
+
+
+def expired_since(conn: Connection, tenant_id: int, *, after_entry_id: int,
+                  now: datetime) -> list[tuple[int, int, int]]:
+    """(entry id, member id, points) of the expiry entries written at ``now`` after
+    ``after_entry_id``: what an expiry batch took from each member."""
+    e = entries
+    rows = conn.execute(select(e.c.id, e.c.member_id, e.c.points).where(
+        e.c.tenant_id == tenant_id, e.c.id > after_entry_id,
+        e.c.code == EntryCode.EXPIRE.value, e.c.recorded_at == now,
+        e.c.member_id.is_not(None)).order_by(e.c.id))
+    return [(int(i), int(m), abs(int(p))) for i, m, p in rows]

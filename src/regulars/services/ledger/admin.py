@@ -10,12 +10,15 @@ from threading import Lock
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Connection
+
 from regulars.db.checkout import receipts
 from regulars.db.ledger import ops as ledger_ops
 from regulars.db.tenancy import tenancy
 from regulars.errors import InvalidInput, NotFound, Unavailable
 from regulars.services.checkout.checkout import receipt_view
 from regulars.services.checkout.results import ReceiptView
+from regulars.services.messaging import events
 from regulars.services.runtime import Runtime
 
 Progress = Callable[[int], None]
@@ -107,6 +110,16 @@ class _Totals:
 _BATCH_ATTEMPTS = 3
 
 
+def _expired_events(conn: Connection, tenant_id: int, before: int, now: datetime) -> None:
+    """A ``points.expired`` event per member the batch took points from (one insert, in the
+    batch's transaction, keyed by the entry)."""
+    events.emit(conn, tenant_id, [
+        events.Pending(key=f"entry:{entry_id}:expired", type="points.expired",
+                       data={"member_id": member_id, "points": points})
+        for entry_id, member_id, points in ledger_ops.expired_since(
+            conn, tenant_id, after_entry_id=before, now=now)], now)
+
+
 def _work(rt: Runtime, tenant_id: int, now: datetime, batches: _Batches,
           totals: _Totals) -> None:
     """Expire batches until none is left, one transaction each."""
@@ -116,8 +129,10 @@ def _work(rt: Runtime, tenant_id: int, now: datetime, batches: _Batches,
                 try:
                     with rt.db.write() as conn:
                         after, upto = batch
+                        before = ledger_ops.last_entry_id(conn, tenant_id)
                         done = ledger_ops.expire(conn, tenant_id, after=after, upto=upto,
                                                  now=now)
+                        _expired_events(conn, tenant_id, before, now)
                     break
                 except Unavailable:
                     if attempt == _BATCH_ATTEMPTS:
