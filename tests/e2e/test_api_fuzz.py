@@ -95,6 +95,8 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
         "effect": {"kind": "percent_discount", "rate_bp": 1000}}))
     ok(client.post(f"/v1/admin/coupon-series/{series['id']}/codes", headers=shop.owner,
                    json={"count": 3}))
+    ok(client.post("/v1/admin/products", headers=shop.owner,
+                   json={"sku": "CAP-M", "name": "Cappuccino", "price_minor": 350}))
     ok(client.post("/v1/admin/staff", headers=shop.owner,
                    json={"name": "Mia", "email": "mia@example.com", "role": "marketer"}))
     # An owner works in the console (a password) and at a till (a PIN): both hashes exist.

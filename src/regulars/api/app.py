@@ -19,6 +19,7 @@ from regulars.api import (
     events,
     openapi,
     pos,
+    products,
     promotions,
     segments,
     staff_access,
@@ -45,6 +46,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(promotions.budget_router)
     app.include_router(coupons.router)
     app.include_router(segments.router)
+    app.include_router(products.router)
     app.include_router(events.router)
 
     pages.mount(app)

@@ -31,3 +31,11 @@ def parse_int(text: str, *, field: str, minimum: int = 0, maximum: int = 10 ** 1
         raise InvalidInput("enter a whole number from %(minimum)s to %(maximum)s", field=field,
                            params={"minimum": minimum, "maximum": maximum})
     return int(cleaned)
+
+
+def amount_text(amount_minor: int, digits: int) -> str:
+    """``350`` as ``"3.50"``: an amount for a form's field, as :func:`parse_money` reads it."""
+    if not digits:
+        return str(amount_minor)
+    whole, fraction = divmod(amount_minor, 10 ** digits)
+    return f"{whole}.{fraction:0{digits}d}"
