@@ -17,4 +17,5 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     program,
     receipts,
     settings,
+    till_policy,
 )
