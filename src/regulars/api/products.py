@@ -117,24 +117,24 @@ def import_products(body: ProductImportIn, owner: Owner, rt: RuntimeDep) -> Impo
     return products.import_csv(rt, owner.tenant_id, body.csv)
 
 
-@router.get("/{product_id}", response_model=ProductOut, responses=NF)
+@router.get("/{product_id:int}", response_model=ProductOut, responses=NF)
 def get_product(product_id: PathId, owner: Owner, rt: RuntimeDep) -> Product:
     return products.get(rt, owner.tenant_id, product_id)
 
 
-@router.put("/{product_id}", response_model=ProductOut, responses=responses(
+@router.put("/{product_id:int}", response_model=ProductOut, responses=responses(
     errors.NotFound, errors.InvalidInput, errors.Conflict))
 def put_product(product_id: PathId, body: ProductIn, owner: Owner, rt: RuntimeDep) -> Product:
     """Replace the product's fields (receipts keep the price they were sold at)."""
     return products.update(rt, owner.tenant_id, product_id, body.to_draft())
 
 
-@router.post("/{product_id}/deactivate", response_model=ProductOut, responses=NF)
+@router.post("/{product_id:int}/deactivate", response_model=ProductOut, responses=NF)
 def deactivate_product(product_id: PathId, owner: Owner, rt: RuntimeDep) -> Product:
     """Take the product off the till; it stays in the list, and can come back."""
     return products.set_active(rt, owner.tenant_id, product_id, active=False)
 
 
-@router.post("/{product_id}/activate", response_model=ProductOut, responses=NF)
+@router.post("/{product_id:int}/activate", response_model=ProductOut, responses=NF)
 def activate_product(product_id: PathId, owner: Owner, rt: RuntimeDep) -> Product:
     return products.set_active(rt, owner.tenant_id, product_id, active=True)

@@ -17,7 +17,7 @@ MAX_SKU_CHARS = 64
 MAX_NAME_CHARS = 200
 MAX_CATEGORY_CHARS = 64
 MAX_PRICE_MINOR = 10 ** 12
-MAX_IMPORT_ROWS = 5000
+MAX_IMPORT_ROWS = 2000
 COLUMNS = ("sku", "name", "price", "category", "favourite")
 REQUIRED_COLUMNS = ("sku", "name", "price")
 
