@@ -104,6 +104,8 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
         "name": "Gift card", "nominal_values_minor": [5_000], "valid_days": 365}))
     ok(client.post(f"/v1/admin/certificate-series/{gifts['id']}/certificates",
                    headers=shop.owner, json={"count": 2, "amount_minor": 5_000}))
+    ok(client.post("/v1/admin/products", headers=shop.owner,
+                   json={"sku": "CAP-M", "name": "Cappuccino", "price_minor": 350}))
     ok(client.post("/v1/admin/staff", headers=shop.owner,
                    json={"name": "Mia", "email": "mia@example.com", "role": "marketer"}))
     # An owner works in the console (a password) and at a till (a PIN): both hashes exist.

@@ -56,6 +56,8 @@ GS = "/v1/admin/certificate-series"
 CT = "/v1/admin/certificates"
 
 SEGMENT = {"name": "Everyone", "rules": [{"kind": "consent", "values": ["full"]}]}
+PRODUCT = {"sku": "CAP-M", "name": "Cappuccino", "price_minor": 350, "category": "coffee",
+           "favourite": True}
 
 A_PHONE, A_PHONE_E164 = "+7 800 775-01-11", "+78007750111"
 A_CARD = "CARDA0001"
@@ -180,6 +182,7 @@ def build_world(client: TestClient, rt: Runtime) -> World:
     spare_key = _ok(w.post("/v1/admin/keys", a.owner, {"label": "spare"}))
     promotion = _ok(w.post("/v1/admin/promotions", a.owner, PROMOTION))
     segment = _ok(w.post("/v1/admin/segments", a.owner, SEGMENT))
+    product = _ok(w.post("/v1/admin/products", a.owner, PRODUCT))
     a_series = _ok(w.post("/v1/admin/coupon-series", a.owner, COUPON_SERIES))
     _ok(w.post(f"/v1/admin/coupon-series/{a_series['id']}/codes", a.owner, {"count": 2}))
     b_series = _ok(w.post("/v1/admin/coupon-series", b.owner, COUPON_SERIES))
@@ -211,7 +214,7 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "a_store": a.store_id,
         "a_terminal": a.terminal_ids[0], "a_entry": max(e["id"] for e in history),
         "a_promotion": promotion["id"], "a_segment": segment["id"],
-        "a_referral_code": a1["referral"]["code"],
+        "a_product": product["id"], "a_referral_code": a1["referral"]["code"],
         "a_series": a_series["id"], "b_series": b_series["id"],
         "a_gift_series": a_gift["id"], "b_gift_series": b_gift["id"],
         "a_certificate": a_gift_codes["certificate_ids"][0],
@@ -385,6 +388,7 @@ def _own_history_page(w: World, response: httpx.Response) -> None:
 M = "/v1/admin/members"
 P = "/v1/admin/promotions"
 SG = "/v1/admin/segments"
+PR = "/v1/admin/products"
 
 
 def _b_promotion(w: World) -> int:
@@ -650,6 +654,16 @@ PROBES: list[Probe] = [
                                  json=SEGMENT)),
     Probe("GET", SG + "/{segment_id}/members", "segment_id",
           lambda w: w.client.get(f"{SG}/{w.ids['a_segment']}/members", headers=w.b.owner)),
+    # Admin: products
+    Probe("GET", PR + "/{product_id}", "product_id",
+          lambda w: w.client.get(f"{PR}/{w.ids['a_product']}", headers=w.b.owner)),
+    Probe("PUT", PR + "/{product_id}", "product_id",
+          lambda w: w.client.put(f"{PR}/{w.ids['a_product']}", headers=w.b.owner,
+                                 json=PRODUCT)),
+    Probe("POST", PR + "/{product_id}/deactivate", "product_id",
+          lambda w: _admin(w, f"{PR}/{w.ids['a_product']}/deactivate", None)),
+    Probe("POST", PR + "/{product_id}/activate", "product_id",
+          lambda w: _admin(w, f"{PR}/{w.ids['a_product']}/activate", None)),
     # Admin: receipts
     Probe("GET", "/v1/admin/receipts/{receipt_id}", "receipt_id",
           lambda w: w.client.get(f"/v1/admin/receipts/{w.ids['a_receipt']}",
@@ -787,7 +801,7 @@ def _fill(path: str, w: World) -> str:
              "promotion_id": w.ids["a_promotion"], "series_id": w.ids["a_series"],
              "segment_id": w.ids["a_segment"], "certificate_id": w.ids["a_certificate"],
              "endpoint_id": w.ids["a_webhook"], "delivery_id": w.ids["a_delivery"],
-             "name": "expiry"}
+             "name": "expiry", "product_id": w.ids["a_product"]}
     for name, value in names.items():
         path = path.replace("{" + name + "}", str(value))
     assert "{" not in path, f"no id to fill into {path}"

@@ -24,6 +24,12 @@ def test_bad_amounts_name_the_field(text: str) -> None:
     assert caught.value.field == "amount"
 
 
+def test_a_negative_amount_says_so() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_money("-5", digits=2, field="amount")
+    assert caught.value.detail == "must be 0 or more"
+
+
 def test_whole_numbers_have_bounds() -> None:
     assert parse_int(" 40 ", field="points") == 40
     with pytest.raises(InvalidInput):

@@ -20,6 +20,7 @@ from regulars.api import (
     messaging,
     openapi,
     pos,
+    products,
     promotions,
     segments,
     staff_access,
@@ -48,6 +49,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(promotions.budget_router)
     app.include_router(coupons.router)
     app.include_router(segments.router)
+    app.include_router(products.router)
     app.include_router(events.router)
     app.include_router(stored_value.router)
     app.include_router(stored_value.pos_router)

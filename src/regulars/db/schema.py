@@ -8,6 +8,7 @@ empty every table.
 from __future__ import annotations
 
 from regulars.db.base import metadata
+from regulars.db.catalog import tables as catalog
 from regulars.db.checkout import tables as checkout
 from regulars.db.jobs import tables as jobs
 from regulars.db.ledger import tables as ledger
@@ -21,6 +22,7 @@ from regulars.db.tenancy import tables as tenancy
 from regulars.db.web_sessions import tables as web_sessions
 
 AREAS = (
+    catalog,
     checkout,
     jobs,
     ledger,

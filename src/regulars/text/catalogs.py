@@ -117,10 +117,13 @@ def _texts(value: object) -> list[str]:
 
 
 def check() -> list[str]:
-    """Problems: messages missing from a catalog or untranslated, and placeholders that do
-    not match their source."""
+    """Problems: codes a page can show with no label (:mod:`regulars.text.labels`), messages
+    missing from a catalog or untranslated, and placeholders that do not match their
+    source."""
+    from regulars.text import labels
+
     template = extract()
-    problems = []
+    problems = [f"no label for the code {code}" for code in labels.missing()]
     for language in i18n.LANGUAGES:
         if language == "en":
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from regulars.domain.catalog.products import parse_price
 from regulars.errors import InvalidInput, RegularsError
 from regulars.web.templating import Reader
 
@@ -13,16 +14,12 @@ def errors_of(exc: RegularsError, reader: Reader) -> dict[str, str]:
 
 def parse_money(text: str, *, digits: int, field: str) -> int:
     """Minor units from what a person typed (``"12.50"``, ``"12,5"``, ``"1 234.00"``), exact:
-    no float is involved. Raises :class:`InvalidInput` naming ``field``."""
-    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
-    if cleaned.count(",") == 1 and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    whole, _, fraction = cleaned.partition(".")
-    if not whole.isdigit() or (fraction and not fraction.isdigit()) or len(fraction) > digits:
-        raise InvalidInput("enter an amount with at most %(digits)s decimals", field=field,
-                           params={"digits": digits})
-    scale: int = 10 ** digits
-    return int(whole) * scale + int(fraction.ljust(digits, "0") or 0)
+    no float is involved. Raises :class:`InvalidInput` naming ``field`` with the actual
+    problem: ``"must be 0 or more"`` for ``"-5"``, not a word about decimals."""
+    try:
+        return parse_price(text, digits=digits)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field=field, params={"digits": digits}) from exc
 
 
 def parse_int(text: str, *, field: str, minimum: int = 0, maximum: int = 10 ** 12) -> int:
@@ -31,3 +28,11 @@ def parse_int(text: str, *, field: str, minimum: int = 0, maximum: int = 10 ** 1
         raise InvalidInput("enter a whole number from %(minimum)s to %(maximum)s", field=field,
                            params={"minimum": minimum, "maximum": maximum})
     return int(cleaned)
+
+
+def amount_text(amount_minor: int, digits: int) -> str:
+    """``350`` as ``"3.50"``: an amount for a form's field, as :func:`parse_money` reads it."""
+    if not digits:
+        return str(amount_minor)
+    whole, fraction = divmod(amount_minor, 10 ** digits)
+    return f"{whole}.{fraction:0{digits}d}"

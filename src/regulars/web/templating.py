@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from regulars.services.checkout.results import Explained
 from regulars.services.web_sessions.sessions import Permission, WebSession, allowed
-from regulars.text import i18n
+from regulars.text import i18n, labels
 from regulars.text.wording import render_code
 
 ANONYMOUS_CSRF = "rg_csrf"
@@ -96,6 +96,10 @@ class Reader:
             return str(why.get("text", ""))
         return render_code(str(why["code"]), params, locale=self.locale, currency=self.currency)
 
+    def label(self, group: str, code: object) -> str:
+        """The words for a code (a status, a kind) in the reader's language."""
+        return labels.label(self.language, group, code)
+
     def minor_digits(self) -> int:
         return int(get_currency_precision(self.currency))
 
@@ -119,6 +123,7 @@ def render(request: Request, template: str, reader: Reader, status_code: int = 2
         _=reader.gettext, ngettext=reader.ngettext, money=reader.money,
         number=reader.number, percent=reader.percent_bp, fmt_date=reader.date,
         fmt_datetime=reader.datetime, can=reader.can, explain=reader.explain,
+        label=reader.label,
         languages=i18n.LANGUAGES,
         **context)
     response = HTMLResponse(html, status_code=status_code, headers=headers)

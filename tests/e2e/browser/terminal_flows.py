@@ -80,5 +80,7 @@ def refund(page: Any, url: str, receipt_no: str) -> None:
     """Refund a receipt of today whole; ends on the receipt with its refund."""
     page.goto(url + "/terminal/receipts")
     page.get_by_role("link", name=receipt_no, exact=True).click()
+    page.fill("#f-reason", "returned by the customer")
     page.click("#refund")
+    page.click("#confirm-refund")
     expect(page.locator("#refunds")).to_be_visible()

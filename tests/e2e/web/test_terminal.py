@@ -255,13 +255,18 @@ def test_refund_a_receipt_of_today(till: TestClient, rt: Runtime, shop: Shop) ->
     listing = till.get("/terminal/receipts")
     assert location in listing.text
     receipt = till.get(location)
-    form = sale_form(receipt.text)
+    asked = till.post(f"{location}/refund", data={**sale_form(receipt.text),
+                                                  "reason": "changed her mind"})
+    assert asked.status_code == 200 and 'id="confirm-refund"' in asked.text
+    form = sale_form(asked.text)
+    assert form["confirm"] == "1" and form["reason"] == "changed her mind"
     refunded = till.post(f"{location}/refund", data=form, follow_redirects=False)
     assert refunded.status_code == 303
     again = till.post(f"{location}/refund", data=form, follow_redirects=False)
     assert again.status_code == 303  # the same form twice refunds once
     after = till.get(refunded.headers["location"])
     assert 'id="refunds"' in after.text and 'id="refund"' not in after.text
+    assert "Reason: changed her mind" in after.text
     assert "100 points returned" in after.text and "27 earned points taken back" in after.text
     assert members.get(rt, shop.tenant_id, MemberRef(id=member_id)).balance_points == 1_000
     # Another till of the business sees neither the receipt nor its refund.

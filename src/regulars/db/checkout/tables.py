@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     UniqueConstraint,
@@ -105,4 +106,29 @@ idempotency = Table(
     # each on their own, so a key is one till's (0013): never another till's answer.
     Column("terminal_id", Id, nullable=False, server_default="0"),
     UniqueConstraint("tenant_id", "scope", "terminal_id", "key"),
+)
+
+
+refund_notes = Table(
+    "refund_notes", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("refund_id", Id, ForeignKey("refunds.id"), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("staff_id", Id, ForeignKey("staff.id"), nullable=True),
+    Column("approved_by_staff_id", Id, ForeignKey("staff.id"), nullable=True),
+    timestamp("created_at"),
+    UniqueConstraint("tenant_id", "refund_id"),
+)
+"""Why a refund at the built-in till was made, by whom, and the manager whose PIN allowed it."""
+
+
+till_policies = Table(
+    "till_policies", metadata,
+    tenant_column(),
+    # A refund at the built-in till returning more than this needs a manager's PIN
+    # (NULL: never).
+    Column("manager_pin_above_minor", BigInteger, nullable=True),
+    timestamp("updated_at"),
+    PrimaryKeyConstraint("tenant_id"),
 )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from regulars.db.ledger.tables import accounts, entries
 from regulars.db.members.tables import member_identifiers, members
@@ -164,3 +164,25 @@ def history(conn: Connection, tenant_id: int, member_id: int, *, limit: int,
         query = query.where(entries.c.id < before_id)
     return [dict(r._mapping) for r in conn.execute(query.order_by(entries.c.id.desc())
                                                    .limit(limit))]
+
+
+def remove_identifier(conn: Connection, tenant_id: int, member_id: int, kind: str,
+                      value: str) -> bool:
+    """Take an identifier (a lost card) from its member; False when the member has no such
+    identifier."""
+    return conn.execute(delete(member_identifiers).where(
+        member_identifiers.c.tenant_id == tenant_id,
+        member_identifiers.c.member_id == member_id, member_identifiers.c.kind == kind,
+        member_identifiers.c.value == value)).rowcount == 1
+
+
+def set_phone(conn: Connection, tenant_id: int, member_id: int, phone: str,
+              now: datetime) -> None:
+    """The member's phone number becomes ``phone`` (E.164), as their identifier too; a number
+    that is another member's raises the database's unique violation."""
+    conn.execute(delete(member_identifiers).where(
+        member_identifiers.c.tenant_id == tenant_id,
+        member_identifiers.c.member_id == member_id, member_identifiers.c.kind == "phone"))
+    add_identifier(conn, tenant_id=tenant_id, member_id=member_id, kind="phone", value=phone,
+                   now=now)
+    update_member(conn, tenant_id, member_id, phone=phone)

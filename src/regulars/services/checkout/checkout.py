@@ -13,12 +13,13 @@ effects apply after promotions and before the program's discount.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
-from regulars.db.checkout import receipts
+from regulars.db.checkout import receipts, refund_notes
 from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger.ops import Shortfall
 from regulars.db.tenancy.tenancy import TenantRow
@@ -107,13 +108,23 @@ def release_hold(rt: Runtime, principal: Principal, hold_id: int) -> None:
             raise NotFound("hold not found")
 
 
+@dataclass(frozen=True, kw_only=True)
+class RefundNote:
+    """Why a refund is made, by which staff member, and the manager who allowed it."""
+
+    reason: str
+    staff_id: int | None
+    approved_by_staff_id: int | None = None
+
+
 def refund(rt: Runtime, principal: Principal, receipt_id: int,
            lines: list[tuple[int, int]] | None, *, key: str, payload: dict[str, Any],
-           void: bool = False,
+           void: bool = False, note: RefundNote | None = None,
            encode: Callable[[RefundResult], dict[str, Any]] = to_json) -> Outcome:
     """Refund some lines (``(line_no, quantity_milli)``) or, with ``None``, all that is left;
-    ``void`` cancels the whole receipt within the program's void window; ``encode`` makes the
-    stored answer (see :func:`~regulars.services.checkout.idempotency.run_once`). See
+    ``void`` cancels the whole receipt within the program's void window; ``note`` is kept
+    with the refund, in its transaction; ``encode`` makes the stored answer (see
+    :func:`~regulars.services.checkout.idempotency.run_once`). See
     :func:`regulars.services.checkout.refunds.refund_receipt` for the failure modes."""
     principal.require("till")
     assert principal.terminal_id is not None
@@ -121,12 +132,21 @@ def refund(rt: Runtime, principal: Principal, receipt_id: int,
     # The ledger's entry keys name the till too: two tills refunding one receipt with the
     # same Idempotency-Key are two refunds.
     entry_key = f"t{principal.terminal_id}:{key}"
+
+    def work(conn: Connection) -> RefundResult:
+        done = refund_receipt(conn, principal, receipt_id, lines, key=entry_key, now=now,
+                              void=void)
+        if note is not None:
+            refund_notes.insert_note(conn, tenant_id=principal.tenant_id,
+                                     refund_id=done.refund.id, reason=note.reason,
+                                     staff_id=note.staff_id,
+                                     approved_by_staff_id=note.approved_by_staff_id, now=now)
+        return done
+
     with rt.db.write() as conn:
         return run_once(conn, tenant_id=principal.tenant_id, scope="void" if void else "refund",
                         terminal_id=principal.terminal_id, key=key, payload=payload, now=now,
-                        encode=encode,
-                        work=lambda: refund_receipt(conn, principal, receipt_id, lines,
-                                                    key=entry_key, now=now, void=void))
+                        encode=encode, work=lambda: work(conn))
 
 
 def receipt(rt: Runtime, principal: Principal, receipt_id: int) -> ReceiptView:

@@ -70,6 +70,12 @@ FOOD = _pool("food", ("toastie", "Ham & cheese toastie", 750, 4),
 EXTRAS = _pool("extras", ("oat-milk", "Oat milk", 40, 3), ("extra-shot", "Extra shot", 60, 2))
 RETAIL = _pool("retail", ("beans-250", "House beans 250 g", 1250, 4),
                ("beans-1k", "House beans 1 kg", 3800, 1), ("keepcup", "KeepCup", 1600, 1))
+MENU = tuple({item.sku: item for item in
+               COFFEE + TEA + BAKERY + FOOD + EXTRAS + RETAIL}.values())
+"""Every item once: the product list cashiers pick from."""
+FAVOURITES = frozenset({"flat-white", "latte", "cappuccino", "americano", "breakfast-tea",
+                        "croissant", "toastie", "oat-milk"})
+"""The till's quick keys."""
 # What each kind of visit buys: (from which items, fewest, most, chance of buying any).
 BASKETS = {
     "coffee": ((DRINKS, 1, 1, 1.0), (BAKERY, 1, 1, 0.25), (EXTRAS, 1, 1, 0.15),

@@ -36,8 +36,17 @@ from regulars.db.engine import Database
 from regulars.db.members import members as member_rows
 from regulars.db.tenancy import tenancy
 from regulars.errors import Conflict, InvalidInput, NotFound
+from regulars.services.catalog import products
+from regulars.services.catalog.products import ProductDraft
 from regulars.services.demo import web_accounts as demo_web
-from regulars.services.demo.catalog import DAYS, OWNER_KEY_LABEL, SEED, TIMEZONE
+from regulars.services.demo.catalog import (
+    DAYS,
+    FAVOURITES,
+    MENU,
+    OWNER_KEY_LABEL,
+    SEED,
+    TIMEZONE,
+)
 from regulars.services.demo.history import Progress, SettableClock, Simulation
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.runtime import Runtime
@@ -88,6 +97,7 @@ def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None)
         sim = Simulation(rt=Runtime(db=db, clock=clock, settings=rt.settings), clock=clock,
                           rng=random.Random(SEED), first_day=first_day, end=end, zone=zone)
         sim.open_business()
+        _stock(sim.rt, sim.tenant_id)
         sim.plan(members)
         done = sim.run(progress)
         clock.now = end
@@ -97,6 +107,14 @@ def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None)
         raise RuntimeError(f"the demo ledger does not reconcile: {problems[:5]}")
     if progress:
         progress(done, done)
+
+
+def _stock(rt: Runtime, tenant_id: int) -> None:
+    """The café's menu as its product list, the most sold items as the till's quick keys."""
+    for item in MENU:
+        products.create(rt, tenant_id, ProductDraft(
+            sku=item.sku, name=item.name, price_minor=item.price_minor, category=item.category,
+            favourite=item.sku in FAVOURITES))
 
 
 def issue_keys(rt: Runtime) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, text
 
 from regulars.db.messaging import one_time_codes as codes
+from regulars.db.tenancy.tenancy import TenantRow
 from regulars.db.web_sessions import sessions as web
 from regulars.errors import CodeRefused, NotFound, TooManyAttempts
 from regulars.services.members import members
@@ -43,7 +44,7 @@ LIFETIME = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 PER_PHONE = ((timedelta(minutes=10), 3), (timedelta(days=1), 10))
 PER_TILL = ((timedelta(hours=1), 60),)
-PURPOSES = ("sign_in", "spend")
+PURPOSES = ("sign_in", "spend", "phone_change")
 
 
 def _hash(salt: str, code: str) -> str:
@@ -75,33 +76,61 @@ def send_code(rt: Runtime, tenant_id: int, ref: MemberRef, *, purpose: str,
     tenant = get_tenant(rt, tenant_id)
     now = rt.now()
     code = f"{secrets.randbelow(10 ** DIGITS):0{DIGITS}d}"
-    salt = secrets.token_hex(8)
     with rt.db.write() as conn:
         member = members.find(conn, tenant_id, tenant.phone_region, ref)
         if member is None or member.phone is None:
             raise NotFound("no member with this phone number", field="phone")
         phone = member.phone
-        _take_quotas(rt, conn, tenant_id, phone, client, now)
-        if terminal_id is not None:
-            codes.lock_terminal(conn, tenant_id, terminal_id)
-            for window, cap in PER_TILL:
-                if codes.count_codes(conn, tenant_id, terminal_id=terminal_id,
-                                     since=now - window) >= cap:
-                    raise TooManyAttempts("too many codes asked at this till; try later",
-                                          retry_after_seconds=int(window.total_seconds()))
-        code_id = codes.insert_code(conn, tenant_id=tenant_id, phone=phone, purpose=purpose,
-                                    salt=salt, code_hash=_hash(salt, code),
-                                    terminal_id=terminal_id, client_key=client_key(client),
-                                    expires_at=now + LIFETIME, now=now)
-        language, _ = i18n.choose(own=web.member_locale(conn, tenant_id, member.id),
-                                  tenant_locale=tenant.locale)
-        body = i18n.translate(language, "%(business)s: your code is %(code)s. It is valid for "
-                                      "5 minutes. Do not tell it to anyone.",
-                            business=tenant.name, code=code)
-        message_id = outbox.queue(conn, tenant_id, key=f"otp:{code_id}", channel="sms",
-                                  recipient=phone, body=body, now=now, erase_after_send=True)
+        message_id = _issue(rt, conn, tenant, member.id, phone, purpose=purpose,
+                            terminal_id=terminal_id, client=client, code=code, now=now)
     outbox.deliver(rt, tenant_id, message_id)  # at once, outside the transaction
     return phone
+
+
+def send_code_to_number(rt: Runtime, tenant_id: int, member_id: int, phone: str, *,
+                        purpose: str, client: str | None = None) -> None:
+    """Send a new code to ``phone`` (E.164), a number the member does not have yet (to
+    confirm it is theirs before it replaces their own), in the member's language; the same
+    limits as :func:`send_code`. Raises :class:`NotFound` for an unknown member."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    tenant = get_tenant(rt, tenant_id)
+    now = rt.now()
+    code = f"{secrets.randbelow(10 ** DIGITS):0{DIGITS}d}"
+    with rt.db.write() as conn:
+        if members.find(conn, tenant_id, tenant.phone_region, MemberRef(id=member_id)) is None:
+            raise NotFound("member not found")
+        message_id = _issue(rt, conn, tenant, member_id, phone, purpose=purpose,
+                            terminal_id=None, client=client, code=code, now=now)
+    outbox.deliver(rt, tenant_id, message_id)  # at once, outside the transaction
+
+
+def _issue(rt: Runtime, conn: Connection, tenant: TenantRow, member_id: int, phone: str, *,
+           purpose: str, terminal_id: int | None, client: str | None, code: str,
+           now: datetime) -> int:
+    """Store ``code`` for ``phone`` within its limits and queue its text, in the caller's
+    transaction; the queued message's id (delivered at once once that commits)."""
+    tenant_id = tenant.id
+    salt = secrets.token_hex(8)
+    _take_quotas(rt, conn, tenant_id, phone, client, now)
+    if terminal_id is not None:
+        codes.lock_terminal(conn, tenant_id, terminal_id)
+        for window, cap in PER_TILL:
+            if codes.count_codes(conn, tenant_id, terminal_id=terminal_id,
+                                 since=now - window) >= cap:
+                raise TooManyAttempts("too many codes asked at this till; try later",
+                                      retry_after_seconds=int(window.total_seconds()))
+    code_id = codes.insert_code(conn, tenant_id=tenant_id, phone=phone, purpose=purpose,
+                                salt=salt, code_hash=_hash(salt, code),
+                                terminal_id=terminal_id, client_key=client_key(client),
+                                expires_at=now + LIFETIME, now=now)
+    language, _ = i18n.choose(own=web.member_locale(conn, tenant_id, member_id),
+                              tenant_locale=tenant.locale)
+    body = i18n.translate(language, "%(business)s: your code is %(code)s. It is valid for "
+                                  "5 minutes. Do not tell it to anyone.",
+                        business=tenant.name, code=code)
+    return outbox.queue(conn, tenant_id, key=f"otp:{code_id}", channel="sms",
+                        recipient=phone, body=body, now=now, erase_after_send=True)
 
 
 def _take_quotas(rt: Runtime, conn: Connection, tenant_id: int, phone: str,

@@ -251,6 +251,35 @@ def cashier_sign_in(rt: Runtime, till: SessionRow, *, staff_id: int, pin: str,
                  terminal_id=till.terminal_id)
 
 
+def till_managers(rt: Runtime, session: SessionRow) -> list[dict[str, object]]:
+    """Who may allow a refund at this till with their PIN: the owners who work at it (id
+    and name, never the PIN hash)."""
+    if session.store_id is None:
+        return []
+    with rt.db.read() as conn:
+        rows = web.till_cashiers(conn, session.tenant_id, session.store_id)
+    return [{"id": r["id"], "name": r["name"]} for r in rows if r["role"] == "owner"]
+
+
+def manager_approval(rt: Runtime, session: SessionRow, *, staff_id: int, pin: str,
+                     client: str = "") -> int:
+    """``staff_id`` once their PIN proves an owner who works at this till allows what the
+    cashier asks. Raises :class:`Unauthorized` ("wrong PIN", field ``manager_pin``) and
+    :class:`TooManyAttempts`, throttled like a sign-in."""
+    if session.store_id is None:
+        raise Forbidden("pair this browser with a till first")
+    keys = _attempt(rt, client=client, account=f"staff:{session.tenant_id}:{staff_id}",
+                    field="manager_pin")
+    with rt.db.read() as conn:
+        rows = {r["id"]: r for r in web.till_cashiers(conn, session.tenant_id,
+                                                       session.store_id)}
+    row = rows.get(staff_id)
+    if row is None or row["role"] != "owner" or not _matches(row["pin_hash"], pin.strip()):
+        raise Unauthorized("wrong PIN", field="manager_pin")
+    _signed_in(rt, keys)
+    return staff_id
+
+
 def member_sign_in(rt: Runtime, tenant_id: int, *, phone: str, code: str) -> NewSession:
     """A customer-page session for the member whose phone got ``code``."""
     tenant = get_tenant(rt, tenant_id)

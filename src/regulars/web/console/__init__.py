@@ -12,10 +12,13 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     home,
     invitations,
     marketing,
+    member_identifiers,
     members,
     outbound,
+    products,
     program,
     receipts,
     settings,
     stored_value,
+    till_policy,
 )

@@ -56,13 +56,15 @@ def member_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
     try:
         if not values["phone"]:
             raise InvalidInput("enter the member's phone number", field="phone")
-        member, _ = member_registration.register(runtime, reader.session.tenant_id, Registration(
-            phone=values["phone"], first_name=values["first_name"] or None,
-            last_name=values["last_name"] or None, consent=values["consent"]))
+        member, created = member_registration.register(
+            runtime, reader.session.tenant_id, Registration(
+                phone=values["phone"], first_name=values["first_name"] or None,
+                last_name=values["last_name"] or None, consent=values["consent"]))
     except RegularsError as exc:
         return _new_form(request, reader, values=values, errors=form_errors(exc, reader),
                          status_code=422)
-    return RedirectResponse(f"/console/members/{member.id}", status_code=303)
+    known = "" if created else "?done=known"
+    return RedirectResponse(f"/console/members/{member.id}{known}", status_code=303)
 
 
 def _member_page(request: Request, reader: Reader, runtime: RuntimeDep, member_id: int, *,
@@ -87,7 +89,13 @@ def member_page(request: Request, reader: StaffReader, runtime: RuntimeDep, memb
                 done: str = "") -> Response:
     notices = {"adjusted": reader.gettext("The points were adjusted."),
                "saved": reader.gettext("The profile was saved."),
-               "merged": reader.gettext("The members were merged.")}
+               "merged": reader.gettext("The members were merged."),
+               "known": reader.gettext("This phone number already belongs to a member: "
+                                       "here they are."),
+               "phone": reader.gettext("The phone number was changed."),
+               "card_blocked": reader.gettext("The card was blocked: it no longer finds "
+                                              "the member."),
+               "card_issued": reader.gettext("The new card was issued.")}
     return _member_page(request, reader, runtime, member_id, notice=notices.get(done, ""))
 
 

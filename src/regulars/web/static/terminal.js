@@ -28,6 +28,48 @@
     });
   }
 
+  // Picking a product: the first empty line (or a new one) takes its price, name, category
+  // and SKU; picking a product already in the basket adds one more of it.
+  function fill(line, pick) {
+    var set = function (name, value) {
+      var input = line.querySelector("[name=" + name + "]");
+      if (input) { input.value = value; }
+    };
+    set("sku", pick.dataset.sku);
+    set("name", pick.dataset.name);
+    set("category", pick.dataset.category);
+    set("qty", "1");
+    set("price", pick.dataset.price);
+    var details = line.querySelector("details");
+    if (details) { details.open = true; }
+    changed(line.querySelector("[name=price]"));
+  }
+  document.body.addEventListener("click", function (event) {
+    var pick = event.target.closest ? event.target.closest(".pick") : null;
+    if (!pick || !$("lines") || !template) { return; }
+    var lines = Array.prototype.slice.call($("lines").querySelectorAll("fieldset.line"));
+    var same = lines.filter(function (line) {
+      return line.querySelector("[name=sku]").value === pick.dataset.sku;
+    })[0];
+    var qty = same ? same.querySelector("[name=qty]") : null;
+    if (qty && /^\d+$/.test(qty.value.trim())) {
+      qty.value = String(parseInt(qty.value, 10) + 1);
+      var details = same.querySelector("details");
+      if (details) { details.open = true; }
+      changed(qty);
+      return;
+    }
+    var empty = lines.filter(function (line) {
+      return !line.querySelector("[name=price]").value.trim() &&
+        !line.querySelector("[name=name]").value.trim();
+    })[0];
+    if (!empty) {
+      $("lines").appendChild(template.content.cloneNode(true));
+      empty = $("lines").lastElementChild;
+    }
+    fill(empty, pick);
+  });
+
   // One tap records one sale: the server answers a repeat with the same receipt anyway.
   var saleForm = $("sale-form");
   if (saleForm) {

@@ -22,4 +22,9 @@ def reader_of(runtime: Runtime, request: Request, session: WebSession) -> Reader
     return reader_for(runtime, request, session, session.tenant_id)
 
 
-from regulars.web.terminal import access, receipts, sale  # noqa: E402,F401  (routes register)
+from regulars.web.terminal import (  # noqa: E402,F401  (routes register)
+    access,
+    products,
+    receipts,
+    sale,
+)

@@ -28,6 +28,7 @@ from regulars.web.templating import Reader, render
 from regulars.web.terminal import reader_of, router
 
 MAX_LINES = 50
+EMPTY_ROW = {"price": "", "name": "", "category": "", "qty": "1", "sku": ""}
 
 
 @dataclass
@@ -59,14 +60,14 @@ def _basket(form: FormData | None, reader: Reader) -> Basket:
     def one(name: str) -> str:
         return str(form.get(name) or "").strip() if form is not None else ""
 
-    prices, names, categories, quantities = many("price"), many("name"), many("category"), \
-        many("qty")
-    rows = [{"price": price,
-             "name": names[i] if i < len(names) else "",
-             "category": categories[i] if i < len(categories) else "",
-             "qty": quantities[i] if i < len(quantities) else "1"}
-            for i, price in enumerate(prices[:MAX_LINES])] or [
-        {"price": "", "name": "", "category": "", "qty": "1"}]
+    columns = {name: many(name) for name in ("name", "category", "qty", "sku")}
+
+    def cell(name: str, i: int, default: str = "") -> str:
+        return columns[name][i] if i < len(columns[name]) else default
+
+    rows = [{"price": price, "name": cell("name", i), "category": cell("category", i),
+             "qty": cell("qty", i, "1"), "sku": cell("sku", i)}
+            for i, price in enumerate(many("price")[:MAX_LINES])] or [dict(EMPTY_ROW)]
     member_text = one("member_id")
     receipt_no, key = one("receipt_no"), one("key")
     if not (receipt_no and key):
@@ -88,7 +89,9 @@ def _basket(form: FormData | None, reader: Reader) -> Basket:
             basket.errors.update(errors_of(exc, reader))
             continue
         name = row["name"].strip()[:200] or reader.gettext("Sale")
-        lines.append(BasketLine(sku=f"L{i + 1}", name=name,
+        # A line picked from the product list carries its SKU; a typed one is numbered.
+        sku = "".join(row["sku"].split())[:64] or f"L{i + 1}"
+        lines.append(BasketLine(sku=sku, name=name,
                                 category=row["category"].strip()[:64], quantity_milli=milli,
                                 unit_price_minor=price))
     if not lines and not basket.errors:
@@ -222,7 +225,7 @@ def sale_page(request: Request, runtime: RuntimeDep, cashier: CashierSession,
               member: int | None = None, registered: int = 0, known: int = 0,
               referral: str = "") -> Response:
     receipt_no, key = _new_ids()
-    basket = Basket(rows=[{"price": "", "name": "", "category": "", "qty": "1"}],
+    basket = Basket(rows=[dict(EMPTY_ROW)],
                     member_id=member, points_text="0", otp_code="", receipt_no=receipt_no,
                     key=key)
     notice = "registered" if registered else "known" if known else ""

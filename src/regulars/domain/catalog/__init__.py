@@ -1,0 +1,1 @@
+"""Catalog: the products a business sells (SKU, name, price, category), picked at the till."""

@@ -1,0 +1,77 @@
+"""Words for the codes the pages show: a receipt's status, an effect's kind and options, a
+segment rule's kind, stacking, a promotion's status, consent, a role. A page shows
+``label(group, code)``, never the code itself.
+
+:data:`CODES` lists every code each group can hold, taken from the domain's registries where
+it has one, so that ``regulars i18n check`` (and the catalog test) fails when a code that can
+reach a page has no label here (:func:`missing`); the labels themselves are gettext messages,
+translated in the catalogs like any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from regulars.domain.promotions.effects import STRATEGIES
+from regulars.domain.promotions.promotions import Stacking
+from regulars.domain.promotions.segments import RULES
+from regulars.text import i18n
+from regulars.text.i18n import N_
+
+CODES: dict[str, tuple[str, ...]] = {
+    "receipt_status": ("committed", "partially_refunded", "refunded", "voided"),
+    "refund_kind": ("refund", "void"),
+    "promotion_status": ("active", "archived"),
+    "stacking": tuple(s.value for s in Stacking),
+    "effect": tuple(STRATEGIES),
+    "effect_option": tuple(sorted({f.name for cls, _ in STRATEGIES.values()
+                                   for f in fields(cls)})),
+    "segment_rule": tuple(RULES),
+    "consent": ("full", "earn_only", "none"),
+    "role": ("owner", "marketer", "analyst", "cashier"),
+}
+
+LABELS: dict[str, dict[str, str]] = {
+    "receipt_status": {"committed": N_("paid"), "partially_refunded": N_("partly refunded"),
+                       "refunded": N_("refunded"), "voided": N_("voided")},
+    "refund_kind": {"refund": N_("refund"), "void": N_("void")},
+    "promotion_status": {"active": N_("running"), "archived": N_("archived")},
+    "stacking": {"stackable": N_("stacks with others"),
+                 "best_of": N_("best of the competing ones"), "exclusive": N_("exclusive")},
+    "effect": {
+        "percent_discount": N_("percent off"), "fixed_discount": N_("fixed amount off"),
+        "set_price": N_("a set unit price"), "bonus_points": N_("bonus points"),
+        "points_percent": N_("points as a percent of the amount"),
+        "points_multiplier": N_("multiplied points"),
+        "cheapest_free": N_("every n-th item free"), "volume_steps": N_("volume discount"),
+        "gift_with_purchase": N_("a gift with a purchase"),
+        "issue_coupon": N_("a coupon for the next visit")},
+    "effect_option": {
+        "amount_minor": N_("amount"), "buy_milli": N_("quantity to buy"),
+        "categories": N_("categories"), "every_n": N_("every n-th"),
+        "factor_percent": N_("factor"), "gift_sku": N_("gift"), "max_gifts": N_("most gifts"),
+        "points": N_("points"), "rate_bp": N_("rate"), "series_id": N_("coupon series"),
+        "skus": N_("products"), "steps": N_("steps"), "unit_price_minor": N_("unit price")},
+    "segment_rule": {
+        "recency": N_("last visit"), "frequency": N_("number of visits"),
+        "spend": N_("amount spent"), "store_share": N_("share of one store"),
+        "tags": N_("tags"), "profile": N_("profile field"), "birthday": N_("birthday known"),
+        "consent": N_("consent"), "level": N_("level")},
+    "consent": {"full": N_("earns points and gets offers"), "earn_only": N_("earns points only"),
+                "none": N_("no consent")},
+    "role": {"owner": N_("owner"), "marketer": N_("marketer"), "analyst": N_("analyst"),
+             "cashier": N_("cashier")},
+}
+
+
+def label(language: str, group: str, code: object) -> str:
+    """The words for ``code`` of ``group`` in ``language``; a code with no label shows as
+    itself (and :func:`missing` reports it)."""
+    english = LABELS.get(group, {}).get(str(code))
+    return i18n.translate(language, english) if english else str(code)
+
+
+def missing() -> list[str]:
+    """Every code that can reach a page and has no label: ``"group: code"``."""
+    return [f"{group}: {code}" for group, codes in CODES.items() for code in codes
+            if code not in LABELS.get(group, {})]
