@@ -380,6 +380,7 @@ def _invalid_series(_world: World, response: httpx.Response) -> None:  # a Probe
 
 
 C = "/v1/admin/coupon-series"
+AN = "/v1/admin/analytics"
 PROBES: list[Probe] = [
     # POS: members
     Probe("POST", "/v1/pos/members/lookup", "id",
@@ -600,6 +601,13 @@ PROBES: list[Probe] = [
           lambda w: w.client.get("/v1/admin/receipts", headers=w.b.owner,
                                  params={"before_id": w.ids["a_receipt"]}),
           lambda w, r: _only_b_receipts(w, r)),
+    # Admin: analytics
+    Probe("GET", AN + "/overview", "store_id",
+          lambda w: w.client.get(f"{AN}/overview", headers=w.b.owner,
+                                 params={"store_id": w.ids["a_store"]})),
+    Probe("GET", AN + "/overview", "staff_id",
+          lambda w: w.client.get(f"{AN}/overview", headers=w.b.owner,
+                                 params={"staff_id": w.ids["a_staff"]})),
 ]
 
 

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from regulars.api import (
     admin,
+    analytics,
     coupons,
     events,
     openapi,
@@ -46,6 +47,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(coupons.router)
     app.include_router(segments.router)
     app.include_router(events.router)
+    app.include_router(analytics.router)
 
     pages.mount(app)
     app.include_router(_meta)
