@@ -33,7 +33,8 @@ def _day(text: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise errors.InvalidInput(f"{field}: not a day (YYYY-MM-DD)", field=field) from exc
+        raise errors.InvalidInput("%(field)s: not a day (YYYY-MM-DD)", field=field,
+                                  params={"field": field}) from exc
 
 
 def period_request(

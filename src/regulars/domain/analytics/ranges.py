@@ -25,10 +25,12 @@ class Preset(StrEnum):
 
 
 class RangeError(ValueError):
-    """A period that cannot be reported on; ``field`` names the offending input."""
+    """A period that cannot be reported on: ``reason`` is one of ``no_first_day``,
+    ``no_last_day``, ``ends_before_start``, ``too_long``; ``field`` names the input."""
 
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
+    def __init__(self, reason: str, field: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
         self.field = field
 
 
@@ -63,14 +65,14 @@ def resolve(preset: Preset, today: date, *, first_day: date | None = None,
     """
     if preset is Preset.CUSTOM:
         if first_day is None:
-            raise RangeError("a custom range needs its first day", "from")
+            raise RangeError("no_first_day", "from")
         if last_day is None:
-            raise RangeError("a custom range needs its last day", "to")
+            raise RangeError("no_last_day", "to")
         if last_day < first_day:
-            raise RangeError("the range ends before it starts", "to")
+            raise RangeError("ends_before_start", "to")
         period = Period(first_day=first_day, last_day=last_day)
         if period.days > MAX_DAYS:
-            raise RangeError(f"a range covers at most {MAX_DAYS} days", "to")
+            raise RangeError("too_long", "to")
         return period
     if preset is Preset.THIS_MONTH:
         return Period(first_day=today.replace(day=1), last_day=today)

@@ -23,8 +23,13 @@ from regulars.domain.analytics.ranges import Period, Preset, RangeError
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
+from regulars.text.i18n import N_
 
 MAX_WINDOW_DAYS = 730
+RANGE_ERRORS = {"no_first_day": N_("a custom range needs its first day"),
+                "no_last_day": N_("a custom range needs its last day"),
+                "ends_before_start": N_("the range ends before it starts"),
+                "too_long": N_("a range covers at most %(max_days)s days")}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,7 +45,8 @@ class Windows:
     def check(self) -> None:
         for name in ("active_days", "repeat_days", "at_risk_days", "churn_days"):
             if not 1 <= getattr(self, name) <= MAX_WINDOW_DAYS:
-                raise InvalidInput(f"{name} must be from 1 to {MAX_WINDOW_DAYS}", field=name)
+                raise InvalidInput("%(name)s must be from 1 to %(max_days)s days", field=name,
+                                   params={"name": name, "max_days": MAX_WINDOW_DAYS})
         if self.churn_days <= self.at_risk_days:
             raise InvalidInput("churn_days must be more than at_risk_days", field="churn_days")
 
@@ -116,7 +122,8 @@ def period_for(rt: Runtime, tenant_id: int, request: Request) -> tuple[Period, Z
         return ranges.resolve(request.preset, today, first_day=request.first_day,
                               last_day=request.last_day), zone
     except RangeError as exc:
-        raise InvalidInput(str(exc), field=exc.field) from exc
+        raise InvalidInput(RANGE_ERRORS[exc.reason], field=exc.field,
+                           params={"max_days": ranges.MAX_DAYS}) from exc
 
 
 def _scope(tenant_id: int, request: Request, start: datetime, end: datetime) -> Scope:
