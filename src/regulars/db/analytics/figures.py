@@ -147,19 +147,19 @@ def first_two_purchases(conn: Connection, scope: Scope
     return [(r[0], r[1]) for r in conn.execute(select(first.c.first_at, second))]
 
 
-def _bucket_of(column: Any, starts: Sequence[datetime]) -> Any:
+def bucket_of(column: Any, starts: Sequence[datetime], *, after: int = -1) -> Any:
     """The index of the bucket (``starts[i] <= column < starts[i + 1]``) a timestamp falls
-    in; ``starts`` has one more item than there are buckets. Time zones are the caller's: a
-    ``CASE`` over instants is exact across daylight-saving changes and the same on both
-    databases."""
+    in; ``starts`` has one more item than there are buckets; before ``starts[0]``: -1; from
+    ``starts[-1]`` on: ``after``. Time zones are the caller's: a ``CASE`` over instants is
+    exact across daylight-saving changes and the same on both databases."""
     return case(*[(column < start, literal(index - 1))
-                  for index, start in enumerate(starts[1:], start=1)], else_=literal(-1))
+                  for index, start in enumerate(starts)], else_=literal(after))
 
 
 def sales_by_bucket(conn: Connection, scope: Scope, starts: Sequence[datetime]
                     ) -> dict[int, tuple[int, int, int]]:
     """Per bucket of ``starts``: (receipts with a member, anonymous receipts, net revenue)."""
-    bucket = _bucket_of(receipts.c.occurred_at, starts).label("bucket")
+    bucket = bucket_of(receipts.c.occurred_at, starts).label("bucket")
     known = receipts.c.member_id.is_not(None)
     query = (select(bucket, func.sum(case((known, 1), else_=0)),
                     func.sum(case((known, 0), else_=1)),
