@@ -169,3 +169,23 @@ def sales_by_bucket(conn: Connection, scope: Scope, starts: Sequence[datetime]
              .group_by(bucket))
     return {int(r[0]): (int(r[1] or 0), int(r[2] or 0), int(r[3] or 0))
             for r in conn.execute(query)}
+
+
+def joined_and_bought(conn: Connection, scope: Scope, starts: Sequence[datetime]
+                      ) -> tuple[dict[int, int], list[tuple[int, int]]]:
+    """({member: bucket of ``starts`` joined}, [(member, bucket of a net receipt)]) for the
+    members who joined in ``[start, end)`` (merged duplicates left out) and their receipts
+    up to ``end``."""
+    joined_bucket = bucket_of(members.c.created_at, starts)
+    joined = {int(r[0]): int(r[1]) for r in conn.execute(
+        select(members.c.id, joined_bucket)
+        .where(members.c.tenant_id == scope.tenant_id, members.c.status == "active",
+               members.c.created_at >= scope.start, members.c.created_at < scope.end))}
+    bought_bucket = bucket_of(receipts.c.occurred_at, starts).label("bucket")
+    rows = conn.execute(
+        select(receipts.c.member_id, bought_bucket).distinct()
+        .select_from(receipts.join(members, and_(members.c.id == receipts.c.member_id,
+                                                 members.c.tenant_id == receipts.c.tenant_id)))
+        .where(*sold(scope), members.c.created_at >= scope.start,
+               members.c.created_at < scope.end, members.c.status == "active"))
+    return joined, [(int(r[0]), int(r[1])) for r in rows]
