@@ -58,3 +58,38 @@ def test_bad_ranges_name_the_field(client: TestClient, shop: Shop) -> None:
 def test_a_till_key_may_not_read_figures(client: TestClient, shop: Shop) -> None:
     assert client.get(OVERVIEW, headers=shop.till()).status_code == 403
     assert client.get(OVERVIEW).status_code == 401
+
+
+def test_every_report_answers_for_its_own_business(client: TestClient, shop: Shop) -> None:
+    _sell(client, shop)
+    other = client.post("/v1/admin/stores", headers=shop.owner,
+                        json={"code": "north", "name": "North"})
+    assert other.status_code == 201
+    got = {path: client.get(f"/v1/admin/analytics/{path}", headers=shop.owner,
+                            params={"range": "this_month"})
+           for path in ("points", "members/cohorts", "liability", "ifrs15/journal", "stores",
+                        "cashiers")}
+    assert all(r.status_code == 200 for r in got.values()), {p: r.text for p, r in got.items()}
+    points = got["points"].json()
+    assert points["current"]["issued"] > 0 and points["previous"]["issued"] == 0
+    assert got["members/cohorts"].json()["cohorts"][0]["members"] == 1
+    owed = got["liability"].json()
+    assert owed["outstanding_points"] == points["current"]["issued"]
+    assert owed["outstanding_minor"] == owed["outstanding_points"] * owed["point_value_minor"]
+    journal = got["ifrs15/journal"].json()
+    assert sum(ln["debit_minor"] for ln in journal) == sum(ln["credit_minor"] for ln in journal)
+    assert journal[0]["account"] == "Revenue" and journal[0]["debit_minor"] == \
+        owed["outstanding_minor"]
+    stores = got["stores"].json()
+    assert [(r["name"], r["figures"]["counts"]["receipts"]) for r in stores["rows"]] == [
+        ("Main street", 2)]
+    assert stores["chain"]["identified_share_bp"] == 5000
+    assert got["cashiers"].json()["rows"] == []  # the tills sent no cashier
+
+
+def test_reports_refuse_a_bad_range(client: TestClient, shop: Shop) -> None:
+    for path in ("points", "members/cohorts", "liability", "ifrs15/journal", "stores",
+                 "cashiers"):
+        answer = client.get(f"/v1/admin/analytics/{path}", headers=shop.owner,
+                            params={"range": "custom", "from": "2026-03-02"})
+        assert answer.status_code == 422 and answer.json()["field"] == "to", path

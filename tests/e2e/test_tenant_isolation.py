@@ -608,6 +608,12 @@ PROBES: list[Probe] = [
     Probe("GET", AN + "/overview", "staff_id",
           lambda w: w.client.get(f"{AN}/overview", headers=w.b.owner,
                                  params={"staff_id": w.ids["a_staff"]})),
+    Probe("GET", AN + "/points", "store_id",
+          lambda w: w.client.get(f"{AN}/points", headers=w.b.owner,
+                                 params={"store_id": w.ids["a_store"]})),
+    Probe("GET", AN + "/points", "staff_id",
+          lambda w: w.client.get(f"{AN}/points", headers=w.b.owner,
+                                 params={"staff_id": w.ids["a_staff"]})),
 ]
 
 

@@ -201,3 +201,46 @@ def overview(rt: Runtime, tenant_id: int, request: Request) -> Overview:
     return Overview(currency=tenant.currency, timezone=tenant.timezone, windows=request.windows,
                     store_id=request.store_id, staff_id=request.staff_id, current=current,
                     previous=previous, series=series)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PeriodPoints:
+    first_day: date
+    last_day: date
+    issued: int
+    redeemed: int
+    expired: int
+    redemption_rate_bp: int | None
+    reward_cost_share_bp: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PointsReport:
+    currency: str
+    current: PeriodPoints
+    previous: PeriodPoints
+
+
+def _period_points(conn: Connection, tenant_id: int, request: Request, period: Period,
+                   zone: ZoneInfo) -> PeriodPoints:
+    scope = _scope(tenant_id, request, local_start(period.first_day, zone),
+                   local_start(period.last_day + timedelta(days=1), zone))
+    sales = figures.sales(*queries.sales_totals(conn, scope))
+    found = figures.points(queries.points_totals(conn, scope),
+                           reward_cost_minor=sales.reward_cost_minor,
+                           revenue_minor=sales.revenue_minor)
+    return PeriodPoints(first_day=period.first_day, last_day=period.last_day,
+                        issued=found.issued, redeemed=found.redeemed, expired=found.expired,
+                        redemption_rate_bp=found.redemption_rate_bp,
+                        reward_cost_share_bp=found.reward_cost_share_bp)
+
+
+def points(rt: Runtime, tenant_id: int, request: Request) -> PointsReport:
+    """Points of ``request``'s period and of the one before it."""
+    tenant = get_tenant(rt, tenant_id)
+    period, zone = period_for(rt, tenant_id, request)
+    with rt.db.read() as conn:
+        check_filters(conn, tenant_id, request)
+        current = _period_points(conn, tenant_id, request, period, zone)
+        previous = _period_points(conn, tenant_id, request, period.previous(), zone)
+    return PointsReport(currency=tenant.currency, current=current, previous=previous)
