@@ -119,14 +119,19 @@ def buyers(conn: Connection, scope: Scope) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def last_purchases(conn: Connection, scope: Scope) -> list[datetime]:
-    """Each member's last net receipt before ``end`` (one instant per member who ever
-    bought)."""
-    last = func.max(receipts.c.occurred_at)
-    conditions = [receipts.c.tenant_id == scope.tenant_id, receipts.c.status.in_(SOLD),
-                  receipts.c.occurred_at < scope.end, receipts.c.member_id.is_not(None)]
-    return [r[0] for r in conn.execute(select(last).where(*conditions)
-                                       .group_by(receipts.c.member_id))]
+def lapsed(conn: Connection, scope: Scope, *, risk_line: datetime,
+           churn_line: datetime) -> tuple[int, int]:
+    """(members whose last net receipt before ``end`` is in ``[churn_line, risk_line)``,
+    members whose last one is before ``churn_line``), counted in the database."""
+    last = (select(func.max(receipts.c.occurred_at).label("last_at"))
+            .where(receipts.c.tenant_id == scope.tenant_id, receipts.c.status.in_(SOLD),
+                   receipts.c.occurred_at < scope.end, receipts.c.member_id.is_not(None))
+            .group_by(receipts.c.member_id).subquery())
+    row = conn.execute(select(
+        func.sum(case(((last.c.last_at >= churn_line) & (last.c.last_at < risk_line), 1),
+                      else_=0)),
+        func.sum(case((last.c.last_at < churn_line, 1), else_=0)))).one()
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 def first_two_purchases(conn: Connection, scope: Scope

@@ -139,15 +139,14 @@ def _members(conn: Connection, scope: Scope, windows: Windows) -> MemberFigures:
     pairs = queries.first_two_purchases(conn, scope)
     repeat = timedelta(days=windows.repeat_days)
     repeated = sum(1 for first, second in pairs if second is not None and second - first <= repeat)
-    lasts = queries.last_purchases(conn, scope)
-    risk_line = end - timedelta(days=windows.at_risk_days)
-    churn_line = end - timedelta(days=windows.churn_days)
+    at_risk, churned = queries.lapsed(
+        conn, scope, risk_line=end - timedelta(days=windows.at_risk_days),
+        churn_line=end - timedelta(days=windows.churn_days))
     return MemberFigures(
         new=queries.new_members(conn, scope), active=active,
         visits_per_active_milli=figures.average(active_receipts * 1000, active),
         first_time_buyers=len(pairs), repeat_rate_bp=share_bp(repeated, len(pairs)),
-        at_risk=sum(1 for last in lasts if churn_line <= last < risk_line),
-        churned=sum(1 for last in lasts if last < churn_line))
+        at_risk=at_risk, churned=churned)
 
 
 def _figures(conn: Connection, tenant_id: int, request: Request, period: Period,
