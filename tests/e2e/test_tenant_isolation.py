@@ -410,6 +410,7 @@ def _invalid_series(_world: World, response: httpx.Response) -> None:  # a Probe
 
 C = "/v1/admin/coupon-series"
 WH = "/v1/admin/webhooks"
+AN = "/v1/admin/analytics"
 
 
 def _a_identifier(w: World, name: str) -> Any:
@@ -697,6 +698,19 @@ PROBES: list[Probe] = [
     Probe("GET", "/v1/admin/messages", "before_id",
           lambda w: w.client.get("/v1/admin/messages", headers=w.b.owner,
                                  params={"before_id": w.ids["a_message"] + 1}), _empty),
+    # Admin: analytics
+    Probe("GET", AN + "/overview", "store_id",
+          lambda w: w.client.get(f"{AN}/overview", headers=w.b.owner,
+                                 params={"store_id": w.ids["a_store"]})),
+    Probe("GET", AN + "/overview", "staff_id",
+          lambda w: w.client.get(f"{AN}/overview", headers=w.b.owner,
+                                 params={"staff_id": w.ids["a_staff"]})),
+    Probe("GET", AN + "/points", "store_id",
+          lambda w: w.client.get(f"{AN}/points", headers=w.b.owner,
+                                 params={"store_id": w.ids["a_store"]})),
+    Probe("GET", AN + "/points", "staff_id",
+          lambda w: w.client.get(f"{AN}/points", headers=w.b.owner,
+                                 params={"staff_id": w.ids["a_staff"]})),
 ]
 
 

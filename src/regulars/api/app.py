@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from regulars.api import (
     admin,
+    analytics,
     coupons,
     events,
     messaging,
@@ -54,6 +55,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(stored_value.router)
     app.include_router(stored_value.pos_router)
     app.include_router(messaging.router)
+    app.include_router(analytics.router)
 
     pages.mount(app)
     app.include_router(_meta)

@@ -1,5 +1,5 @@
-"""Home: the last 30 days computed in SQL, checked against a shop built through the real
-services (registrations, checkout commits, expiry), on SQLite and PostgreSQL."""
+"""Home ("Is it paying?"): the figures computed in SQL, checked against a shop built through
+the real services (registrations, checkout commits, expiry), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
-from regulars.services.analytics import dashboard
+from regulars.domain.analytics.ranges import Preset
+from regulars.services.analytics import figures
+from regulars.services.analytics.figures import Request, local_start
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop
@@ -43,32 +45,31 @@ def build(rt: Runtime, shop: Shop, clock: FakeClock) -> None:
 
 def test_the_figures_of_the_last_30_days(rt: Runtime, shop: Shop, clock: FakeClock) -> None:
     build(rt, shop, clock)
-    board = dashboard.last_30_days(rt, shop.tenant_id)
-    assert (board.first_day, board.last_day) == (date(2026, 2, 1), date(2026, 3, 2))
-    assert len(board.days) == 30
-    assert (board.members_total, board.members_new) == (2, 1)
-    assert (board.receipts_total, board.member_receipts) == (4, 2)
-    assert board.identified_share_bp == 5000
-    assert board.member_average_minor == 25_000  # (200.00 + 300.00) / 2, before points
-    assert board.anonymous_average_minor == 5_000  # (30.00 + 70.00) / 2
-    assert (board.points_issued, board.points_spent, board.points_expired) == (54, 10, 15)
-    assert board.outstanding_points == 44  # 5 + 20 - 10 + 29; the old member has none
-    assert board.outstanding_minor == 4_400
-    first, expiry, last = board.days[0], board.days[24], board.days[29]
-    assert (first.day, first.member_receipts, first.anonymous_receipts) == (
+    board = figures.overview(rt, shop.tenant_id, Request(preset=Preset.LAST_30_DAYS))
+    now = board.current
+    assert (now.first_day, now.last_day) == (date(2026, 2, 1), date(2026, 3, 2))
+    assert len(board.series) == 30
+    assert now.members.new == 1
+    assert (now.sales.receipts, now.sales.member_receipts) == (4, 2)
+    assert now.sales.identified_share_bp == 5000
+    assert now.sales.member_average_minor == 24_500  # (200.00 + 290.00 paid) / 2
+    assert now.sales.anonymous_average_minor == 5_000  # (30.00 + 70.00) / 2
+    assert (now.points.issued, now.points.redeemed, now.points.expired) == (54, 10, 15)
+    assert now.sales.reward_cost_minor == 1_000
+    first, last = board.series[0], board.series[29]
+    assert (first.first_day, first.member_receipts, first.anonymous_receipts) == (
         date(2026, 2, 1), 1, 1)
-    assert (first.points_issued, first.points_spent) == (25, 0)
-    assert (expiry.day, expiry.points_expired) == (date(2026, 2, 25), 15)
-    assert (last.member_receipts, last.anonymous_receipts, last.points_issued,
-            last.points_spent, last.member_gross_minor, last.anonymous_gross_minor) == (
-        1, 1, 29, 10, 30_000, 7_000)
-    assert sum(d.member_receipts + d.anonymous_receipts for d in board.days[1:29]) == 0
+    assert (last.member_receipts, last.anonymous_receipts, last.revenue_minor) == (
+        1, 1, 36_000)
+    assert sum(b.member_receipts + b.anonymous_receipts for b in board.series[1:29]) == 0
+    before = board.previous  # 2 to 31 January: r1 and r2 (23:30 on 31 January in Moscow)
+    assert (before.sales.receipts, before.sales.revenue_minor) == (2, 15_000)
 
 
 def test_an_empty_business_has_no_averages(rt: Runtime, shop: Shop) -> None:
-    board = dashboard.last_30_days(rt, shop.tenant_id)
-    assert board.receipts_total == 0 and board.identified_share_bp is None
-    assert board.member_average_minor is None and board.outstanding_points == 0
+    board = figures.overview(rt, shop.tenant_id, Request())
+    assert board.current.sales.receipts == 0 and board.current.sales.identified_share_bp is None
+    assert board.current.sales.member_average_minor is None
 
 
 def test_the_page_shows_the_figures_and_charts(client: TestClient, rt: Runtime, shop: Shop,
@@ -80,15 +81,36 @@ def test_the_page_shows_the_figures_and_charts(client: TestClient, rt: Runtime, 
     assert page.status_code == 200
     text = page.text
     assert 'id="kpi-identified"' in text and "50\xa0%" in text
-    assert "250,00\xa0₽" in text and "50,00\xa0₽" in text  # averages, ru_RU
-    assert "44,00\xa0₽" in text  # 44 points worth 1 ₽ each
-    assert text.count('<rect class="bar') >= 6  # receipts on two days, points on three
-    assert "<svg" in text and "<script" not in text.split("<main")[1].split("</main>")[0]
+    assert "245,00\xa0₽" in text and "50,00\xa0₽" in text  # averages, ru_RU
+    assert text.count('<rect class="bar') >= 4  # receipts and revenue on two days
+    main = text.split("<main")[1].split("</main>")[0]
+    assert "<svg" in main and "<script" not in main and "style=" not in main
+
+
+def test_the_page_takes_a_range_and_names_a_bad_one(client: TestClient, rt: Runtime,
+                                                    shop: Shop, clock: FakeClock) -> None:
+    build(rt, shop, clock)
+    add_staff(rt, shop.tenant_id, role="analyst", email="a@example.com", language="en")
+    sign_in(client, "a@example.com")
+    page = client.get("/console", params={"range": "custom", "date_from": "2026-01-31",
+                                          "date_to": "2026-01-31"})
+    assert page.status_code == 200
+    assert '<tr id="figure-receipts"><td>Receipts</td><td class="num">1</td>' in page.text
+    bad = client.get("/console", params={"range": "custom", "date_from": "2026-02-02",
+                                         "date_to": "2026-02-01"})
+    assert bad.status_code == 422
+    assert "the range ends before it starts" in bad.text
+    csv = client.get("/console/analytics/overview.csv",
+                     params={"range": "custom", "date_from": "2026-01-31",
+                             "date_to": "2026-01-31"})
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.splitlines()
+    assert lines[0] == "figure,2026-01-31..2026-01-31,2026-01-30..2026-01-30"
+    assert "receipts,1,0" in lines and "revenue_minor,5000,0" in lines
 
 
 def test_days_are_local_across_a_clock_change() -> None:
-    starts = dashboard.day_starts(date(2026, 3, 30), ZoneInfo("Europe/London"), days=3)
-    assert starts == [datetime(2026, 3, 28, 0, 0, tzinfo=UTC),
-                      datetime(2026, 3, 29, 0, 0, tzinfo=UTC),
-                      datetime(2026, 3, 29, 23, 0, tzinfo=UTC),  # BST from 29 March
-                      datetime(2026, 3, 30, 23, 0, tzinfo=UTC)]
+    zone = ZoneInfo("Europe/London")
+    assert [local_start(date(2026, 3, d), zone) for d in (28, 29, 30)] == [
+        datetime(2026, 3, 28, 0, 0, tzinfo=UTC), datetime(2026, 3, 29, 0, 0, tzinfo=UTC),
+        datetime(2026, 3, 29, 23, 0, tzinfo=UTC)]  # BST from 29 March

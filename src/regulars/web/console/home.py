@@ -1,84 +1,184 @@
-"""The console's home page: the last 30 days at a glance, with charts drawn on the server as
-inline SVG (no JavaScript)."""
+"""The console's home page, "Is it paying?": the figures of a period beside the period before
+it, with a range picker, charts drawn on the server as SVG, and the table as a CSV file."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+import io
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 
-from regulars.services.analytics import dashboard
+from regulars.domain.analytics.ranges import Preset
+from regulars.errors import InvalidInput, RegularsError
+from regulars.services.analytics import figures
+from regulars.services.analytics.figures import Overview
 from regulars.services.web_sessions.sessions import Permission
+from regulars.text.i18n import N_
 from regulars.web.console import router
+from regulars.web.console.charts import HEIGHT, WIDTH, single, stacked
+from regulars.web.console.pagekit import form_errors
 from regulars.web.deps import RuntimeDep, StaffReader, needs
-from regulars.web.templating import render
+from regulars.web.templating import Reader, render
 
-WIDTH, HEIGHT, TOP = 600, 150, 12
+PRESETS = [(Preset.THIS_MONTH, N_("This month")), (Preset.LAST_30_DAYS, N_("Last 30 days")),
+           (Preset.LAST_90_DAYS, N_("Last 90 days")), (Preset.LAST_365_DAYS, N_("Last 365 days")),
+           (Preset.YEAR_TO_DATE, N_("Year to date")), (Preset.CUSTOM, N_("Custom"))]
 
 
 @dataclass(frozen=True)
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    css: str
-    title: str
+class Figure:
+    key: str
+    """The column name in the CSV file (units in the name)."""
+    label: str
+    path: str
+    kind: str
+    """``number``, ``money``, ``percent`` (basis points) or ``milli`` (thousandths)."""
 
 
-def _scale(top: int) -> float:
-    return (HEIGHT - TOP) / top if top else 0.0
+FIGURES = [
+    Figure("receipts", N_("Receipts"), "sales.receipts", "number"),
+    Figure("revenue_minor", N_("Revenue"), "sales.revenue_minor", "money"),
+    Figure("average_minor", N_("Average receipt"), "sales.average_minor", "money"),
+    Figure("member_average_minor", N_("Average receipt, members"),
+           "sales.member_average_minor", "money"),
+    Figure("anonymous_average_minor", N_("Average receipt, anonymous"),
+           "sales.anonymous_average_minor", "money"),
+    Figure("member_uplift_minor", N_("Members' average receipt less anonymous"),
+           "sales.member_uplift_minor", "money"),
+    Figure("identified_share_bp", N_("Receipts with a member"), "sales.identified_share_bp",
+           "percent"),
+    Figure("items_per_receipt_milli", N_("Items per receipt"),
+           "sales.items_per_receipt_milli", "milli"),
+    Figure("discount_minor", N_("Discounts"), "sales.discount_minor", "money"),
+    Figure("reward_cost_minor", N_("Reward cost (points spent)"), "sales.reward_cost_minor",
+           "money"),
+    Figure("reward_cost_share_bp", N_("Reward cost, share of revenue"),
+           "points.reward_cost_share_bp", "percent"),
+    Figure("members_new", N_("New members"), "members.new", "number"),
+    Figure("members_active", N_("Active members"), "members.active", "number"),
+    Figure("visits_per_active_milli", N_("Visits per active member"),
+           "members.visits_per_active_milli", "milli"),
+    Figure("repeat_rate_bp", N_("Repeat rate of first-time buyers"), "members.repeat_rate_bp",
+           "percent"),
+    Figure("members_at_risk", N_("Members at risk"), "members.at_risk", "number"),
+    Figure("members_churned", N_("Members churned"), "members.churned", "number"),
+    Figure("points_issued", N_("Points issued"), "points.issued", "number"),
+    Figure("points_redeemed", N_("Points redeemed"), "points.redeemed", "number"),
+    Figure("points_expired", N_("Points expired"), "points.expired", "number"),
+    Figure("redemption_rate_bp", N_("Redemption rate"), "points.redemption_rate_bp",
+           "percent"),
+]
 
 
-def stacked(days: Sequence[str], lower: Sequence[int], upper: Sequence[int],
-            titles: Sequence[str]) -> tuple[list[Bar], int]:
-    """One bar per day, ``lower`` under ``upper``; and the tallest total (the axis top)."""
-    top = max((a + b for a, b in zip(lower, upper, strict=True)), default=0)
-    k, slot = _scale(top), WIDTH / max(len(days), 1)
-    bars = []
-    for i, (a, b, title) in enumerate(zip(lower, upper, titles, strict=True)):
-        x = round(i * slot + slot * 0.15, 2)
-        w = round(slot * 0.7, 2)
-        bars.append(Bar(x, round(HEIGHT - a * k, 2), w, round(a * k, 2), "bar", title))
-        bars.append(Bar(x, round(HEIGHT - (a + b) * k, 2), w, round(b * k, 2), "bar alt",
-                        title))
-    return bars, top
+def value_of(figures_: Any, path: str) -> int | None:
+    found = figures_
+    for part in path.split("."):
+        found = getattr(found, part)
+    return None if found is None else int(found)
 
 
-def paired(days: Sequence[str], left: Sequence[int], right: Sequence[int],
-           titles: Sequence[str]) -> tuple[list[Bar], int]:
-    """Two bars side by side per day; and the tallest (the axis top)."""
-    top = max([*left, *right, 0])
-    k, slot = _scale(top), WIDTH / max(len(days), 1)
-    bars = []
-    for i, (a, b, title) in enumerate(zip(left, right, titles, strict=True)):
-        w = round(slot * 0.38, 2)
-        x = round(i * slot + slot * 0.1, 2)
-        bars.append(Bar(x, round(HEIGHT - a * k, 2), w, round(a * k, 2), "bar", title))
-        bars.append(Bar(round(x + w, 2), round(HEIGHT - b * k, 2), w, round(b * k, 2),
-                        "bar alt", title))
-    return bars, top
+def shown(reader: Reader, kind: str, value: int | None, *, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    sign = "+" if signed and value > 0 else ""
+    if kind == "money":
+        return sign + reader.money(value)
+    if kind == "percent":
+        return sign + reader.percent_bp(value)
+    if kind == "milli":
+        return sign + reader.number(round(value / 1000, 2))
+    return sign + reader.number(value)
+
+
+def table(reader: Reader, board: Overview) -> list[dict[str, str]]:
+    rows = []
+    for figure in FIGURES:
+        now, before = value_of(board.current, figure.path), value_of(board.previous, figure.path)
+        change = None if now is None or before is None else now - before
+        rows.append({"key": figure.key, "label": reader.gettext(figure.label),
+                     "current": shown(reader, figure.kind, now),
+                     "previous": shown(reader, figure.kind, before),
+                     "change": shown(reader, figure.kind, change, signed=True),
+                     "trend": "" if not change else ("up" if change > 0 else "down")})
+    return rows
+
+
+def _day(raw: str, field: str) -> date | None:
+    if not raw.strip():
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise InvalidInput("enter a date like 2026-04-25", field=field) from exc
+
+
+def parse(range_: str, date_from: str, date_to: str) -> figures.Request:
+    try:
+        preset = Preset(range_ or Preset.LAST_30_DAYS)
+    except ValueError as exc:
+        raise InvalidInput("choose a range from the list", field="range") from exc
+    return figures.Request(preset=preset, first_day=_day(date_from, "from"),
+                           last_day=_day(date_to, "to"))
+
+
+def charts(reader: Reader, board: Overview) -> dict[str, Any]:
+    labels = [reader.date(b.first_day) for b in board.series]
+    receipts = stacked(labels, [b.member_receipts for b in board.series],
+                       [b.anonymous_receipts for b in board.series],
+                       [reader.gettext("%(day)s: %(members)s with a member, %(anonymous)s "
+                                       "anonymous", day=label, members=b.member_receipts,
+                                       anonymous=b.anonymous_receipts)
+                        for label, b in zip(labels, board.series, strict=True)])
+    revenue = single(labels, [b.revenue_minor for b in board.series],
+                     [reader.gettext("%(day)s: %(amount)s", day=label,
+                                     amount=reader.money(b.revenue_minor))
+                      for label, b in zip(labels, board.series, strict=True)])
+    return {"receipts_chart": receipts, "revenue_chart": revenue, "chart_size": (WIDTH, HEIGHT)}
 
 
 @router.get("", dependencies=[needs(Permission.VIEW)])
-def home(request: Request, runtime: RuntimeDep, reader: StaffReader) -> Response:
+def home(request: Request, runtime: RuntimeDep, reader: StaffReader, range: str = "",
+         date_from: str = "", date_to: str = "") -> Response:
     assert reader.session is not None
-    board = dashboard.last_30_days(runtime, reader.session.tenant_id)
-    labels = [reader.date(d.day) for d in board.days]
-    receipts_chart = stacked(
-        labels, [d.member_receipts for d in board.days],
-        [d.anonymous_receipts for d in board.days],
-        [reader.gettext("%(day)s: %(members)s with a member, %(anonymous)s anonymous",
-                        day=label, members=d.member_receipts, anonymous=d.anonymous_receipts)
-         for label, d in zip(labels, board.days, strict=True)])
-    points_chart = paired(
-        labels, [d.points_issued for d in board.days], [d.points_spent for d in board.days],
-        [reader.gettext("%(day)s: %(issued)s issued, %(spent)s spent", day=label,
-                        issued=reader.number(d.points_issued),
-                        spent=reader.number(d.points_spent))
-         for label, d in zip(labels, board.days, strict=True)])
-    return render(request, "console/home.html", reader, board=board,
-                  receipts_chart=receipts_chart, points_chart=points_chart,
-                  chart_size=(WIDTH, HEIGHT), first_label=labels[0], last_label=labels[-1])
+    values = {"range": range[:20] or Preset.LAST_30_DAYS.value, "date_from": date_from[:10],
+              "date_to": date_to[:10]}
+    errors: dict[str, str] = {}
+    try:
+        board = figures.overview(runtime, reader.session.tenant_id,
+                                 parse(values["range"], values["date_from"], values["date_to"]))
+    except RegularsError as exc:
+        errors = {("date_from" if k == "from" else "date_to" if k == "to" else k): v
+                  for k, v in form_errors(exc, reader).items()}
+        board = figures.overview(runtime, reader.session.tenant_id, figures.Request())
+    query = "&".join(f"{k}={v}" for k, v in values.items() if v)
+    return render(request, "console/home.html", reader, status_code=422 if errors else 200,
+                  board=board, rows=table(reader, board), values=values, errors=errors,
+                  presets=[(p.value, reader.gettext(label)) for p, label in PRESETS],
+                  query=query, **charts(reader, board))
+
+
+@router.get("/analytics/overview.csv", dependencies=[needs(Permission.VIEW)])
+def overview_csv(runtime: RuntimeDep, reader: StaffReader, range: str = "",
+                 date_from: str = "", date_to: str = "") -> Response:
+    """The home page's table: one row per figure, raw integers (minor units, basis points,
+    thousandths, as the column name says)."""
+    assert reader.session is not None
+    board = figures.overview(runtime, reader.session.tenant_id,
+                             parse(range[:20], date_from[:10], date_to[:10]))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["figure", f"{board.current.first_day}..{board.current.last_day}",
+                     f"{board.previous.first_day}..{board.previous.last_day}"])
+    for figure in FIGURES:
+        writer.writerow([figure.key, value_of(board.current, figure.path),
+                         value_of(board.previous, figure.path)])
+    return csv_response(out.getvalue(), "overview")
+
+
+def csv_response(body: str, name: str) -> Response:
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})

@@ -1,0 +1,157 @@
+"""Benchmark: the analytics overview (``figures.overview``) on a large tenant, on PostgreSQL.
+
+Target (from the issue): the overview for any range p95 ≤ 300 ms (on a tenant of 10M receipts
+and 1M members). The baseline, timed in the same run, is the one query every report needs at
+least: count and sum the tenant's receipts of the same period.
+
+    uv run python bench/analytics.py                        # 1M receipts, 100k members
+    uv run python bench/analytics.py --receipts 10000000 --members 1000000
+
+The script (re)creates its own database (``bench_analytics`` by default, never ``test``),
+builds the schema and a tenant through the services, then bulk-loads members, receipts over
+two years (a third anonymous, 3 % refunded, 2 % partly refunded, 1 % voided), one line per
+receipt and one earn entry per member receipt with ``INSERT ... SELECT generate_series``.
+It then calls the overview for each preset (and a custom year) ``--repeat`` times each and
+prints p50/p95 beside the baseline's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime
+
+import psycopg
+from rich.table import Table
+
+from _common import analyze, libpq_url, machine, make_console, recreate_database, server_version
+from regulars.config import Settings
+from regulars.domain.analytics.ranges import Preset
+from regulars.services.analytics import figures
+from regulars.services.analytics.figures import Request, local_start, period_for
+from regulars.services.runtime import Runtime, open_runtime
+from regulars.services.tenancy import tenants
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_analytics"
+TARGET_MS = 300.0
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+console = make_console()
+
+
+def build(url: str, *, members: int, receipts: int) -> int:
+    recreate_database(url)
+    rt = open_runtime(Settings(database_url=url), migrate=True)
+    try:
+        created = tenants.create_tenant(rt, name="Bench Analytics Ltd", currency="EUR",
+                                        locale="en_IE", timezone="Europe/Dublin",
+                                        phone_region="IE")
+        store = tenants.create_store(rt, created.tenant_id, code="main", name="Main")
+        till = tenants.create_terminal(rt, created.tenant_id, store_id=store["id"],
+                                       code="t1", name="Till 1")
+    finally:
+        rt.close()
+    p = {"t": created.tenant_id, "s": store["id"], "term": till["id"], "now": NOW}
+    member = f"(CASE WHEN n %% 3 = 0 THEN NULL ELSE 1 + (n * 7919) %% {members} END)"
+    steps = [
+        ("members", f"""INSERT INTO members (id, tenant_id, phone, consent, profile, status,
+                        qr_token, store_id, created_at)
+            SELECT n, %(t)s, '+353' || lpad(n::text, 9, '0'), 'full', '{{}}', 'active',
+                   'Qbench' || n, %(s)s, %(now)s - (n %% 730) * interval '1 day'
+            FROM generate_series(1, {members}) AS n"""),
+        ("receipts", f"""INSERT INTO receipts (id, tenant_id, terminal_id, store_id,
+                        receipt_no, member_id, status, program_version, gross_minor,
+                        discount_minor, points_spent, points_discount_minor, paid_minor,
+                        points_earned, refunded_paid_minor, request_hash, response,
+                        occurred_at, recorded_at)
+            SELECT n, %(t)s, %(term)s, %(s)s, 'R' || n, {member},
+                   CASE WHEN n %% 100 < 3 THEN 'refunded' WHEN n %% 100 < 5
+                        THEN 'partially_refunded' WHEN n %% 100 = 5 THEN 'voided'
+                        ELSE 'committed' END, 1, 1000 + n %% 9000, 0, 0, 0, 1000 + n %% 9000,
+                   (1000 + n %% 9000) / 100,
+                   CASE WHEN n %% 100 < 3 THEN 1000 + n %% 9000
+                        WHEN n %% 100 < 5 THEN 500 ELSE 0 END, '', '{{}}',
+                   %(now)s - (n::float / {receipts}) * interval '730 days',
+                   %(now)s - (n::float / {receipts}) * interval '730 days'
+            FROM generate_series(1, {receipts}) AS n"""),
+        ("lines", """INSERT INTO receipt_lines (id, tenant_id, receipt_id, line_no, sku, name,
+                        category, quantity_milli, unit_price_minor, gross_minor,
+                        discount_minor, points_spent, paid_minor, points_earned,
+                        refunded_quantity_milli)
+            SELECT id, tenant_id, id, 1, 'sku', 'Item', '', 1000, gross_minor, gross_minor,
+                   0, 0, paid_minor, points_earned, 0 FROM receipts"""),
+        ("entries", """INSERT INTO entries (id, tenant_id, code, idempotency_key, member_id,
+                        receipt_id, store_id, program_version, points, memo, occurred_at,
+                        recorded_at)
+            SELECT 1000000000 + id, tenant_id, 'earn', 'earn-' || id, member_id, id,
+                   store_id, 1, points_earned, '{}', occurred_at, occurred_at
+            FROM receipts WHERE member_id IS NOT NULL"""),
+    ]
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        for name, statement in steps:
+            started = time.perf_counter()
+            conn.execute(statement, p)  # type: ignore[arg-type]
+            console.print(f"  {name}: {time.perf_counter() - started:.1f} s")
+    analyze(url)
+    return created.tenant_id
+
+
+def baseline(rt: Runtime, tenant_id: int, request: Request) -> None:
+    period, zone = period_for(rt, tenant_id, request)
+    with psycopg.connect(libpq_url(str(rt.settings.database_url))) as conn:
+        conn.execute("SELECT count(*), sum(paid_minor) FROM receipts WHERE tenant_id = %s "
+                     "AND occurred_at >= %s AND occurred_at < %s",
+                     (tenant_id, local_start(period.first_day, zone),
+                      local_start(period.last_day, zone))).fetchone()
+
+
+def timed(call: object, repeat: int) -> list[float]:
+    found = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()  # type: ignore[operator]
+        found.append((time.perf_counter() - started) * 1000)
+    return found
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[18] if len(values) >= 2 else values[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", default=DEFAULT_URL)
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--receipts", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    console.print(f"{machine()}; {server_version(args.url.replace('bench_analytics', 'test'))}")
+    tenant_id = build(args.url, members=args.members, receipts=args.receipts)
+    rt = open_runtime(Settings(database_url=args.url), migrate=False)
+    rt.clock = lambda: NOW  # type: ignore[method-assign]
+    requests = [(p.value, Request(preset=p)) for p in Preset if p is not Preset.CUSTOM]
+    requests.append(("custom 2025", Request(preset=Preset.CUSTOM, first_day=date(2025, 1, 1),
+                                            last_day=date(2025, 12, 31))))
+    table = Table(title=f"overview, {args.receipts:,} receipts, {args.members:,} members")
+    for column in ("range", "overview p50 ms", "overview p95 ms", "baseline p95 ms", "target"):
+        table.add_column(column, justify="right")
+    worst = 0.0
+    try:
+        for name, request in requests:
+            figures.overview(rt, tenant_id, request)  # warm the caches once
+            spent = timed(lambda r=request: figures.overview(rt, tenant_id, r), args.repeat)
+            base = timed(lambda r=request: baseline(rt, tenant_id, r), args.repeat)
+            worst = max(worst, p95(spent))
+            table.add_row(name, f"{statistics.median(spent):.0f}", f"{p95(spent):.0f}",
+                          f"{p95(base):.1f}", f"{TARGET_MS:.0f}")
+    finally:
+        rt.close()
+    console.print(table)
+    console.print(f"worst p95 {worst:.0f} ms: {'within' if worst <= TARGET_MS else 'over'} "
+                  f"the {TARGET_MS:.0f} ms target")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""Aggregates per store and per cashier: net receipts, those with a member, revenue,
+redemptions, refunds, manual adjustments and enrolments, grouped by the receipt's (or
+entry's, or member's) store or staff member. Scoped by ``tenant_id`` and a span of instants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, func, select
+
+from regulars.db.analytics.figures import Scope, sold
+from regulars.db.checkout.tables import receipts, refunds
+from regulars.db.ledger.tables import entries
+from regulars.db.members.tables import members
+from regulars.db.tenancy.tables import staff, stores
+from regulars.domain.analytics.branches import Counts
+
+
+def _sales(conn: Connection, scope: Scope, key: Any) -> dict[int, dict[str, int]]:
+    known = receipts.c.member_id.is_not(None)
+    net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
+    rows = conn.execute(select(key, func.count(), func.sum(case((known, 1), else_=0)),
+                               func.sum(net), func.sum(case((known, net), else_=0)),
+                               func.sum(case((receipts.c.points_spent > 0, 1), else_=0)))
+                        .where(*sold(scope), key.is_not(None)).group_by(key)).all()
+    return {int(r[0]): {"receipts": int(r[1]), "member_receipts": int(r[2] or 0),
+                        "revenue_minor": int(r[3] or 0), "member_revenue_minor": int(r[4] or 0),
+                        "redemptions": int(r[5] or 0)} for r in rows}
+
+
+def _refunds(conn: Connection, scope: Scope, key: Any) -> dict[int, dict[str, int]]:
+    rows = conn.execute(
+        select(key, func.count(), func.sum(refunds.c.paid_minor))
+        .select_from(refunds.join(receipts, and_(receipts.c.id == refunds.c.receipt_id,
+                                                 receipts.c.tenant_id == refunds.c.tenant_id)))
+        .where(refunds.c.tenant_id == scope.tenant_id, refunds.c.occurred_at >= scope.start,
+               refunds.c.occurred_at < scope.end, key.is_not(None))
+        .group_by(key)).all()
+    return {int(r[0]): {"refunds": int(r[1]), "refunded_minor": int(r[2] or 0)} for r in rows}
+
+
+def _adjustments(conn: Connection, scope: Scope, key: Any) -> dict[int, dict[str, int]]:
+    rows = conn.execute(
+        select(key, func.count(), func.sum(entries.c.points))
+        .where(entries.c.tenant_id == scope.tenant_id, entries.c.code == "adjust",
+               entries.c.occurred_at >= scope.start, entries.c.occurred_at < scope.end,
+               key.is_not(None))
+        .group_by(key)).all()
+    return {int(r[0]): {"adjustments": int(r[1]), "adjusted_points": int(r[2] or 0)}
+            for r in rows}
+
+
+def _enrolments(conn: Connection, scope: Scope) -> dict[int, dict[str, int]]:
+    rows = conn.execute(
+        select(members.c.store_id, func.count())
+        .where(members.c.tenant_id == scope.tenant_id, members.c.status == "active",
+               members.c.created_at >= scope.start, members.c.created_at < scope.end,
+               members.c.store_id.is_not(None))
+        .group_by(members.c.store_id)).all()
+    return {int(r[0]): {"enrolments": int(r[1])} for r in rows}
+
+
+def _merge(*parts: dict[int, dict[str, int]]) -> dict[int, Counts]:
+    found: dict[int, dict[str, int]] = {}
+    for part in parts:
+        for key, values in part.items():
+            found.setdefault(key, {}).update(values)
+    return {key: Counts(**values) for key, values in found.items()}
+
+
+def by_store(conn: Connection, scope: Scope) -> dict[int, Counts]:
+    """Per store id, every store of the tenant with something in the span."""
+    return _merge(_sales(conn, scope, receipts.c.store_id),
+                  _refunds(conn, scope, receipts.c.store_id),
+                  _adjustments(conn, scope, entries.c.store_id), _enrolments(conn, scope))
+
+
+def by_staff(conn: Connection, scope: Scope) -> dict[int, Counts]:
+    """Per staff id (enrolments are not recorded per cashier: 0)."""
+    return _merge(_sales(conn, scope, receipts.c.staff_id),
+                  _refunds(conn, scope, receipts.c.staff_id),
+                  _adjustments(conn, scope, entries.c.staff_id))
+
+
+def store_names(conn: Connection, tenant_id: int) -> dict[int, str]:
+    return {int(r[0]): str(r[1]) for r in conn.execute(
+        select(stores.c.id, stores.c.name).where(stores.c.tenant_id == tenant_id))}
+
+
+def staff_members(conn: Connection, tenant_id: int) -> dict[int, tuple[str, int | None]]:
+    """{staff id: (name, their store's id)}."""
+    return {int(r[0]): (str(r[1]), None if r[2] is None else int(r[2])) for r in conn.execute(
+        select(staff.c.id, staff.c.name, staff.c.store_id).where(staff.c.tenant_id == tenant_id))}

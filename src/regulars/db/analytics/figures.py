@@ -1,0 +1,196 @@
+"""Aggregates behind the figures: net sales, points moved, members new, active, repeating,
+churned. Every query is scoped by ``tenant_id``, reads a half-open span of instants
+``[start, end)`` (the caller turns the tenant's local days into instants) and aggregates in the
+database.
+
+Net of refunds and voids: a voided or fully refunded receipt counts nowhere; a partly refunded
+one counts once, on the day of the sale, with the money kept (paid less refunded), its
+discounts and reward cost in the same proportion (rounded down per receipt), and the items
+not returned. Points count on the day they moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, func, literal, select
+
+from regulars.db.checkout.tables import receipt_lines, receipts
+from regulars.db.ledger.tables import entries
+from regulars.db.members.tables import members
+from regulars.domain.analytics.figures import PointsTotals, SalesTotals
+
+SOLD = ("committed", "partially_refunded")
+ACCRUALS = ("earn", "welcome", "referral", "birthday", "profile", "event")
+TAKE_BACK_ACCRUALS = ("refund_earn", "referral_reversal")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scope:
+    """Which receipts a figure covers: one tenant's, in ``[start, end)``, optionally one
+    store's or one cashier's."""
+
+    tenant_id: int
+    start: datetime
+    end: datetime
+    store_id: int | None = None
+    staff_id: int | None = None
+
+
+def sold(scope: Scope) -> list[Any]:
+    """The conditions for the net receipts of ``scope``."""
+    conditions = [receipts.c.tenant_id == scope.tenant_id, receipts.c.status.in_(SOLD),
+                  receipts.c.occurred_at >= scope.start, receipts.c.occurred_at < scope.end]
+    if scope.store_id is not None:
+        conditions.append(receipts.c.store_id == scope.store_id)
+    if scope.staff_id is not None:
+        conditions.append(receipts.c.staff_id == scope.staff_id)
+    return conditions
+
+
+def _kept(column: Any) -> Any:
+    """``column`` in the proportion of the money the receipt kept."""
+    paid, refunded = receipts.c.paid_minor, receipts.c.refunded_paid_minor
+    return case((paid > 0, column * (paid - refunded) / paid), else_=column)
+
+
+def sales_totals(conn: Connection, scope: Scope) -> tuple[SalesTotals, SalesTotals]:
+    """(receipts with a member, anonymous receipts), net."""
+    known = receipts.c.member_id.is_not(None).label("known")
+    money = conn.execute(
+        select(known, func.count(),
+               func.sum(receipts.c.paid_minor - receipts.c.refunded_paid_minor),
+               func.sum(_kept(receipts.c.discount_minor)),
+               func.sum(_kept(receipts.c.points_discount_minor)))
+        .where(*sold(scope)).group_by(known)).all()
+    items: dict[Any, Any] = dict(conn.execute(
+        select(known, func.sum(receipt_lines.c.quantity_milli
+                               - receipt_lines.c.refunded_quantity_milli))
+        .select_from(receipts.join(receipt_lines, and_(
+            receipt_lines.c.receipt_id == receipts.c.id,
+            receipt_lines.c.tenant_id == receipts.c.tenant_id)))
+        .where(*sold(scope)).group_by(known)).all())
+    found = {bool(row[0]): SalesTotals(
+        receipts=int(row[1]), revenue_minor=int(row[2] or 0), discount_minor=int(row[3] or 0),
+        reward_cost_minor=int(row[4] or 0), items_milli=int(items.get(row[0]) or 0))
+        for row in money}
+    return found.get(True, SalesTotals()), found.get(False, SalesTotals())
+
+
+def points_totals(conn: Connection, scope: Scope) -> PointsTotals:
+    """Points issued, redeemed and expired in ``[start, end)``, net of what refunds and voids
+    took back or returned. A store or cashier scope counts the entries made at it."""
+    code, points = entries.c.code, entries.c.points
+    conditions = [entries.c.tenant_id == scope.tenant_id, entries.c.occurred_at >= scope.start,
+                  entries.c.occurred_at < scope.end]
+    if scope.store_id is not None:
+        conditions.append(entries.c.store_id == scope.store_id)
+    if scope.staff_id is not None:
+        conditions.append(entries.c.staff_id == scope.staff_id)
+    take_back = code.in_(TAKE_BACK_ACCRUALS) | ((code == "void") & (points < 0))
+    give_back = (code == "refund_spend") | ((code == "void") & (points > 0))
+    row = conn.execute(select(
+        func.sum(case((code.in_(ACCRUALS) & (points > 0), points),
+                      (take_back, points), else_=0)),
+        func.sum(case((code == "spend", -points), (give_back, -points), else_=0)),
+        func.sum(case((code == "expire", -points), else_=0)))
+        .where(*conditions)).one()
+    return PointsTotals(issued=int(row[0] or 0), redeemed=int(row[1] or 0),
+                        expired=int(row[2] or 0))
+
+
+def new_members(conn: Connection, scope: Scope) -> int:
+    """Members who joined in ``[start, end)`` (at the scope's store, if it has one); merged
+    duplicates left out."""
+    conditions = [members.c.tenant_id == scope.tenant_id, members.c.status == "active",
+                  members.c.created_at >= scope.start, members.c.created_at < scope.end]
+    if scope.store_id is not None:
+        conditions.append(members.c.store_id == scope.store_id)
+    return int(conn.execute(select(func.count()).where(*conditions)).scalar_one())
+
+
+def buyers(conn: Connection, scope: Scope) -> tuple[int, int]:
+    """(members with a net receipt in ``[start, end)``, their net receipts)."""
+    row = conn.execute(select(func.count(func.distinct(receipts.c.member_id)), func.count())
+                       .where(*sold(scope), receipts.c.member_id.is_not(None))).one()
+    return int(row[0]), int(row[1])
+
+
+def lapsed(conn: Connection, scope: Scope, *, risk_line: datetime,
+           churn_line: datetime) -> tuple[int, int]:
+    """(members whose last net receipt before ``end`` is in ``[churn_line, risk_line)``,
+    members whose last one is before ``churn_line``), counted in the database."""
+    last = (select(func.max(receipts.c.occurred_at).label("last_at"))
+            .where(receipts.c.tenant_id == scope.tenant_id, receipts.c.status.in_(SOLD),
+                   receipts.c.occurred_at < scope.end, receipts.c.member_id.is_not(None))
+            .group_by(receipts.c.member_id).subquery())
+    row = conn.execute(select(
+        func.sum(case(((last.c.last_at >= churn_line) & (last.c.last_at < risk_line), 1),
+                      else_=0)),
+        func.sum(case((last.c.last_at < churn_line, 1), else_=0)))).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def first_two_purchases(conn: Connection, scope: Scope
+                        ) -> list[tuple[datetime, datetime | None]]:
+    """For each member whose first net receipt ever is in ``[start, end)``: that receipt's
+    instant and the next one's (None if none yet)."""
+    first = (select(receipts.c.member_id, func.min(receipts.c.occurred_at).label("first_at"))
+             .where(receipts.c.tenant_id == scope.tenant_id, receipts.c.status.in_(SOLD),
+                    receipts.c.member_id.is_not(None))
+             .group_by(receipts.c.member_id)
+             .having(func.min(receipts.c.occurred_at) >= scope.start)
+             .having(func.min(receipts.c.occurred_at) < scope.end)).subquery()
+    later = receipts.alias("later")
+    second = (select(func.min(later.c.occurred_at))
+              .where(later.c.tenant_id == scope.tenant_id, later.c.member_id == first.c.member_id,
+                     later.c.status.in_(SOLD), later.c.occurred_at > first.c.first_at)
+              .scalar_subquery())
+    return [(r[0], r[1]) for r in conn.execute(select(first.c.first_at, second))]
+
+
+def bucket_of(column: Any, starts: Sequence[datetime], *, after: int = -1) -> Any:
+    """The index of the bucket (``starts[i] <= column < starts[i + 1]``) a timestamp falls
+    in; ``starts`` has one more item than there are buckets; before ``starts[0]``: -1; from
+    ``starts[-1]`` on: ``after``. Time zones are the caller's: a ``CASE`` over instants is
+    exact across daylight-saving changes and the same on both databases."""
+    return case(*[(column < start, literal(index - 1))
+                  for index, start in enumerate(starts)], else_=literal(after))
+
+
+def sales_by_bucket(conn: Connection, scope: Scope, starts: Sequence[datetime]
+                    ) -> dict[int, tuple[int, int, int]]:
+    """Per bucket of ``starts``: (receipts with a member, anonymous receipts, net revenue)."""
+    bucket = bucket_of(receipts.c.occurred_at, starts).label("bucket")
+    known = receipts.c.member_id.is_not(None)
+    query = (select(bucket, func.sum(case((known, 1), else_=0)),
+                    func.sum(case((known, 0), else_=1)),
+                    func.sum(receipts.c.paid_minor - receipts.c.refunded_paid_minor))
+             .where(*sold(scope), receipts.c.occurred_at >= starts[0],
+                    receipts.c.occurred_at < starts[-1])
+             .group_by(bucket))
+    return {int(r[0]): (int(r[1] or 0), int(r[2] or 0), int(r[3] or 0))
+            for r in conn.execute(query)}
+
+
+def joined_and_bought(conn: Connection, scope: Scope, starts: Sequence[datetime]
+                      ) -> tuple[dict[int, int], list[tuple[int, int]]]:
+    """({member: bucket of ``starts`` joined}, [(member, bucket of a net receipt)]) for the
+    members who joined in ``[start, end)`` (merged duplicates left out) and their receipts
+    up to ``end``."""
+    joined_bucket = bucket_of(members.c.created_at, starts)
+    joined = {int(r[0]): int(r[1]) for r in conn.execute(
+        select(members.c.id, joined_bucket)
+        .where(members.c.tenant_id == scope.tenant_id, members.c.status == "active",
+               members.c.created_at >= scope.start, members.c.created_at < scope.end))}
+    bought_bucket = bucket_of(receipts.c.occurred_at, starts).label("bucket")
+    rows = conn.execute(
+        select(receipts.c.member_id, bought_bucket).distinct()
+        .select_from(receipts.join(members, and_(members.c.id == receipts.c.member_id,
+                                                 members.c.tenant_id == receipts.c.tenant_id)))
+        .where(*sold(scope), members.c.created_at >= scope.start,
+               members.c.created_at < scope.end, members.c.status == "active"))
+    return joined, [(int(r[0]), int(r[1])) for r in rows]

@@ -1,0 +1,245 @@
+"""The figures of a business for a period, compared with the period before it: sales net of
+refunds and voids, members (new, active, repeating, at risk, churned) and points, in the
+tenant's time zone and currency, for the whole chain or one store or cashier.
+
+One read transaction; days are the tenant's local days (``Period``), turned into the UTC
+instants at which they start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from regulars.db.analytics import figures as queries
+from regulars.db.analytics.figures import Scope
+from regulars.db.tenancy import tenancy
+from regulars.domain.analytics import figures, ranges
+from regulars.domain.analytics.figures import Points, Sales, share_bp
+from regulars.domain.analytics.ranges import Period, Preset, RangeError
+from regulars.errors import InvalidInput, NotFound
+from regulars.services.runtime import Runtime
+from regulars.services.tenancy.tenants import get_tenant
+from regulars.text.i18n import N_
+
+MAX_WINDOW_DAYS = 730
+RANGE_ERRORS = {"no_first_day": N_("a custom range needs its first day"),
+                "no_last_day": N_("a custom range needs its last day"),
+                "ends_before_start": N_("the range ends before it starts"),
+                "too_long": N_("a range covers at most %(max_days)s days")}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Windows:
+    """The spans, in days, that define an active member, a repeat purchase, a member at
+    risk and a churned one."""
+
+    active_days: int = 90
+    repeat_days: int = 90
+    at_risk_days: int = 90
+    churn_days: int = 180
+
+    def check(self) -> None:
+        for name in ("active_days", "repeat_days", "at_risk_days", "churn_days"):
+            if not 1 <= getattr(self, name) <= MAX_WINDOW_DAYS:
+                raise InvalidInput("%(name)s must be from 1 to %(max_days)s days", field=name,
+                                   params={"name": name, "max_days": MAX_WINDOW_DAYS})
+        if self.churn_days <= self.at_risk_days:
+            raise InvalidInput("churn_days must be more than at_risk_days", field="churn_days")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Request:
+    preset: Preset = Preset.LAST_30_DAYS
+    first_day: date | None = None
+    last_day: date | None = None
+    store_id: int | None = None
+    staff_id: int | None = None
+    windows: Windows = Windows()
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberFigures:
+    new: int
+    active: int
+    """Members with a net receipt in the ``active_days`` ending with the period."""
+    visits_per_active_milli: int | None
+    """Their receipts in those days per active member, in thousandths."""
+    first_time_buyers: int
+    """Members whose first net receipt ever falls in the period."""
+    repeat_rate_bp: int | None
+    """Share of first-time buyers who bought again within ``repeat_days`` of the first."""
+    at_risk: int
+    """Members whose last receipt is more than ``at_risk_days`` but at most ``churn_days``
+    before the period's end."""
+    churned: int
+    """Members whose last receipt is more than ``churn_days`` before the period's end."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Figures:
+    first_day: date
+    last_day: date
+    sales: Sales
+    members: MemberFigures
+    points: Points
+
+
+@dataclass(frozen=True, kw_only=True)
+class Bucket:
+    first_day: date
+    member_receipts: int
+    anonymous_receipts: int
+    revenue_minor: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Overview:
+    currency: str
+    timezone: str
+    windows: Windows
+    store_id: int | None
+    staff_id: int | None
+    current: Figures
+    previous: Figures
+    series: list[Bucket]
+    """The current period in bars (days, weeks or months)."""
+
+
+def local_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+def period_for(rt: Runtime, tenant_id: int, request: Request) -> tuple[Period, ZoneInfo]:
+    """The period ``request`` names, on the tenant's local today; 422 naming ``from``/``to``
+    for a bad custom range."""
+    zone = ZoneInfo(get_tenant(rt, tenant_id).timezone)
+    today = rt.now().astimezone(zone).date()
+    try:
+        return ranges.resolve(request.preset, today, first_day=request.first_day,
+                              last_day=request.last_day), zone
+    except RangeError as exc:
+        raise InvalidInput(RANGE_ERRORS[exc.reason], field=exc.field,
+                           params={"max_days": ranges.MAX_DAYS}) from exc
+
+
+def _scope(tenant_id: int, request: Request, start: datetime, end: datetime) -> Scope:
+    return Scope(tenant_id=tenant_id, start=start, end=end, store_id=request.store_id,
+                 staff_id=request.staff_id)
+
+
+def _members(conn: Connection, scope: Scope, windows: Windows) -> MemberFigures:
+    end = scope.end
+    active_scope = Scope(tenant_id=scope.tenant_id, start=end - timedelta(days=windows.active_days),
+                         end=end, store_id=scope.store_id, staff_id=scope.staff_id)
+    active, active_receipts = queries.buyers(conn, active_scope)
+    pairs = queries.first_two_purchases(conn, scope)
+    repeat = timedelta(days=windows.repeat_days)
+    repeated = sum(1 for first, second in pairs if second is not None and second - first <= repeat)
+    at_risk, churned = queries.lapsed(
+        conn, scope, risk_line=end - timedelta(days=windows.at_risk_days),
+        churn_line=end - timedelta(days=windows.churn_days))
+    return MemberFigures(
+        new=queries.new_members(conn, scope), active=active,
+        visits_per_active_milli=figures.average(active_receipts * 1000, active),
+        first_time_buyers=len(pairs), repeat_rate_bp=share_bp(repeated, len(pairs)),
+        at_risk=at_risk, churned=churned)
+
+
+def _figures(conn: Connection, tenant_id: int, request: Request, period: Period,
+             zone: ZoneInfo) -> Figures:
+    scope = _scope(tenant_id, request, local_start(period.first_day, zone),
+                   local_start(period.last_day + timedelta(days=1), zone))
+    with_member, anonymous = queries.sales_totals(conn, scope)
+    sales = figures.sales(with_member, anonymous)
+    return Figures(
+        first_day=period.first_day, last_day=period.last_day, sales=sales,
+        members=_members(conn, scope, request.windows),
+        points=figures.points(queries.points_totals(conn, scope),
+                              reward_cost_minor=sales.reward_cost_minor,
+                              revenue_minor=sales.revenue_minor))
+
+
+def _series(conn: Connection, tenant_id: int, request: Request, period: Period,
+            zone: ZoneInfo) -> list[Bucket]:
+    firsts = ranges.buckets(period)
+    starts = [local_start(max(day, period.first_day), zone) for day in firsts]
+    starts.append(local_start(period.last_day + timedelta(days=1), zone))
+    found = queries.sales_by_bucket(conn, _scope(tenant_id, request, starts[0], starts[-1]),
+                                    starts)
+    return [Bucket(first_day=day, member_receipts=found.get(i, (0, 0, 0))[0],
+                   anonymous_receipts=found.get(i, (0, 0, 0))[1],
+                   revenue_minor=found.get(i, (0, 0, 0))[2])
+            for i, day in enumerate(firsts)]
+
+
+def check_filters(conn: Connection, tenant_id: int, request: Request) -> None:
+    """404 for a store or cashier that is not the tenant's."""
+    if request.store_id is not None and tenancy.get_store(conn, tenant_id,
+                                                          request.store_id) is None:
+        raise NotFound("store not found")
+    if request.staff_id is not None and tenancy.get_staff(conn, tenant_id,
+                                                          request.staff_id) is None:
+        raise NotFound("staff member not found")
+
+
+def overview(rt: Runtime, tenant_id: int, request: Request) -> Overview:
+    """The figures of ``request``'s period and of the period before it, and the current
+    period's sales in bars. Raises :class:`InvalidInput` for a bad range or window."""
+    request.windows.check()
+    tenant = get_tenant(rt, tenant_id)
+    period, zone = period_for(rt, tenant_id, request)
+    with rt.db.read() as conn:
+        check_filters(conn, tenant_id, request)
+        current = _figures(conn, tenant_id, request, period, zone)
+        previous = _figures(conn, tenant_id, request, period.previous(), zone)
+        series = _series(conn, tenant_id, request, period, zone)
+    return Overview(currency=tenant.currency, timezone=tenant.timezone, windows=request.windows,
+                    store_id=request.store_id, staff_id=request.staff_id, current=current,
+                    previous=previous, series=series)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PeriodPoints:
+    first_day: date
+    last_day: date
+    issued: int
+    redeemed: int
+    expired: int
+    redemption_rate_bp: int | None
+    reward_cost_share_bp: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PointsReport:
+    currency: str
+    current: PeriodPoints
+    previous: PeriodPoints
+
+
+def _period_points(conn: Connection, tenant_id: int, request: Request, period: Period,
+                   zone: ZoneInfo) -> PeriodPoints:
+    scope = _scope(tenant_id, request, local_start(period.first_day, zone),
+                   local_start(period.last_day + timedelta(days=1), zone))
+    sales = figures.sales(*queries.sales_totals(conn, scope))
+    found = figures.points(queries.points_totals(conn, scope),
+                           reward_cost_minor=sales.reward_cost_minor,
+                           revenue_minor=sales.revenue_minor)
+    return PeriodPoints(first_day=period.first_day, last_day=period.last_day,
+                        issued=found.issued, redeemed=found.redeemed, expired=found.expired,
+                        redemption_rate_bp=found.redemption_rate_bp,
+                        reward_cost_share_bp=found.reward_cost_share_bp)
+
+
+def points(rt: Runtime, tenant_id: int, request: Request) -> PointsReport:
+    """Points of ``request``'s period and of the one before it."""
+    tenant = get_tenant(rt, tenant_id)
+    period, zone = period_for(rt, tenant_id, request)
+    with rt.db.read() as conn:
+        check_filters(conn, tenant_id, request)
+        current = _period_points(conn, tenant_id, request, period, zone)
+        previous = _period_points(conn, tenant_id, request, period.previous(), zone)
+    return PointsReport(currency=tenant.currency, current=current, previous=previous)

@@ -1,0 +1,71 @@
+"""The figures pages beyond home (retention, stores and cashiers, liability) and their CSV
+files, on the shop of the home page's tests."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from regulars.services.runtime import Runtime
+from tests.conftest import FakeClock, Shop
+from tests.e2e.web.support import add_staff, sign_in
+from tests.e2e.web.test_console_home import build
+
+PAGES = ["/console/analytics/retention", "/console/analytics/stores",
+         "/console/analytics/liability"]
+FILES = ["/console/analytics/overview.csv", "/console/analytics/cohorts.csv",
+         "/console/analytics/stores.csv", "/console/analytics/cashiers.csv",
+         "/console/analytics/liability.csv", "/console/analytics/expiry.csv",
+         "/console/analytics/journal.csv"]
+
+
+@pytest.fixture
+def analyst(client: TestClient, rt: Runtime, shop: Shop, clock: FakeClock) -> TestClient:
+    build(rt, shop, clock)
+    add_staff(rt, shop.tenant_id, role="analyst", email="a@example.com", language="en")
+    sign_in(client, "a@example.com")
+    return client
+
+
+def test_pages_show_figures_and_charts_without_inline_code(analyst: TestClient) -> None:
+    for path in PAGES:
+        page = analyst.get(path)
+        assert page.status_code == 200, path
+        main = page.text.split("<main")[1].split("</main>")[0]
+        assert "<svg" in main and "<script" not in main and "style=" not in main, path
+        assert " on" + "click=" not in main
+    retention = analyst.get(PAGES[0], params={"range": "custom", "date_from": "2026-01-01",
+                                              "date_to": "2026-03-02"}).text
+    # Joined in January (the old member, who bought then), February (the new one).
+    assert retention.count('<td class="num heat-10"') >= 2
+    stores = analyst.get(PAGES[1]).text
+    assert "Main street" in stores and 'id="kpi-chain-identified"' in stores
+    liability = analyst.get(PAGES[2]).text
+    assert ">44<" in liability  # 5 + 20 - 10 + 29 points outstanding
+
+
+def test_a_bad_range_is_shown_beside_its_field(analyst: TestClient) -> None:
+    for path in PAGES:
+        page = analyst.get(path, params={"range": "custom", "date_from": "2026-03-02"})
+        assert page.status_code == 422, path
+        assert 'id="e-date_to"' in page.text and "needs its last day" in page.text
+
+
+def test_every_table_downloads_as_csv(analyst: TestClient) -> None:
+    for path in FILES:
+        answer = analyst.get(path, params={"range": "year_to_date"})
+        assert answer.status_code == 200, path
+        assert answer.headers["content-type"].startswith("text/csv"), path
+        assert "attachment" in answer.headers["content-disposition"]
+    journal = analyst.get(FILES[-1], params={"range": "year_to_date"}).text.splitlines()
+    assert journal[0] == "date,account,debit_minor,credit_minor,memo"
+    stores = analyst.get(FILES[2]).text.splitlines()
+    assert stores[1].startswith("1,") and "Main street" in stores[1]
+
+
+@pytest.mark.usefixtures("shop")
+def test_without_a_session_nothing_is_shown(client: TestClient) -> None:
+    """(A cashier cannot sign in to the console at all; the roles test checks each role.)"""
+    for path in ["/console", *PAGES, *FILES]:
+        answer = client.get(path, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"] == "/console/login"

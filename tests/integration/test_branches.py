@@ -1,0 +1,95 @@
+"""Stores and cashiers compared, against values computed by hand (SQLite, and PostgreSQL for
+tests marked ``postgres``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from regulars.domain.analytics.ranges import Preset
+from regulars.services.analytics import branches
+from regulars.services.analytics.figures import Request
+from regulars.services.ledger import member_ledger
+from regulars.services.runtime import Runtime
+from regulars.services.tenancy import tenants
+from tests.conftest import Shop, make_shop
+from tests.integration.support import Pos, line
+
+TODAY = Request(preset=Preset.THIS_MONTH)
+
+
+def sell(pos: Pos, member: int | None, amount: int, receipt: str, staff: int) -> int:
+    prepared = pos.prepare(member, (line("tea", amount),), receipt=receipt)
+    prepared = replace(prepared, request=replace(prepared.request, staff_id=staff),
+                       payload={**prepared.payload, "staff_id": staff})
+    return int(pos.send(prepared).body["receipt"]["id"])
+
+
+@pytest.fixture
+def chain(rt: Runtime) -> dict[str, int]:
+    """Main street: Alice sells to members twice; Bob sells twice anonymously, and one
+    member's receipt he refunds in full, and gives a member 50 points by hand. North: Carol
+    sells once to a member, once anonymously. Two members join at Main street, one at North.
+    """
+    shop = make_shop(rt, "Chain")
+    north = tenants.create_store(rt, shop.tenant_id, code="north", name="North")
+    till = tenants.create_terminal(rt, shop.tenant_id, store_id=north["id"], code="n-1",
+                                   name="North 1")
+    main, far = Pos(rt, shop), Pos(rt, Shop(tenant_id=shop.tenant_id, owner_key=shop.owner_key,
+                                            store_id=north["id"], till_keys=[till["key"]],
+                                            terminal_ids=[till["id"]]))
+    people = {name: int(tenants.create_staff(rt, shop.tenant_id, name=name, email=None,
+                                             role="cashier", store_id=store)["id"])
+              for name, store in (("Alice", shop.store_id), ("Bob", shop.store_id),
+                                  ("Carol", north["id"]))}
+    m1, m2, m3 = main.register(1)["id"], main.register(2)["id"], far.register(3)["id"]
+    sell(main, m1, 10_000, "r1", people["Alice"])
+    sell(main, m2, 20_000, "r2", people["Alice"])
+    sell(main, None, 5_000, "r3", people["Bob"])
+    refunded = sell(main, m1, 10_000, "r4", people["Bob"])
+    main.refund(refunded, key="refund-r4")
+    sell(main, None, 3_000, "r5", people["Bob"])
+    sell(far, m3, 8_000, "r6", people["Carol"])
+    sell(far, None, 2_000, "r7", people["Carol"])
+    member_ledger.adjust(rt, shop.tenant_id, m2, points=50, reason="apology", key="adj-1",
+                         staff_id=people["Bob"])
+    return {"tenant": shop.tenant_id, "main": shop.store_id, "north": north["id"], **people}
+
+
+def test_stores_ranked_beside_the_chain(rt: Runtime, chain: dict[str, int]) -> None:
+    found = branches.branches(rt, chain["tenant"], TODAY)
+    assert (found.chain.counts.receipts, found.chain.identified_share_bp,
+            found.chain.average_minor) == (6, 5000, 8000)
+    main, north = found.stores
+    assert (main.id, main.rank, main.figures.counts.receipts, main.figures.identified_share_bp,
+            main.figures.average_minor) == (chain["main"], 1, 4, 5000, 9500)
+    assert (main.figures.counts.enrolments, main.figures.counts.refunds,
+            main.figures.counts.refunded_minor) == (2, 1, 10_000)
+    assert (north.id, north.rank, north.figures.counts.receipts,
+            north.figures.identified_share_bp, north.figures.average_minor,
+            north.figures.counts.enrolments) == (chain["north"], 2, 2, 5000, 5000, 1)
+
+
+def test_cashiers_ranked_beside_their_store(rt: Runtime, chain: dict[str, int]) -> None:
+    alice, carol, bob = branches.branches(rt, chain["tenant"], TODAY).cashiers
+    assert [(c.name, c.rank) for c in (alice, carol, bob)] == [
+        ("Alice", 1), ("Carol", 2), ("Bob", 3)]
+    assert (alice.figures.identified_share_bp, alice.figures.average_minor,
+            alice.figures.member_average_minor) == (10000, 15_000, 15_000)
+    assert (bob.figures.counts.receipts, bob.figures.identified_share_bp,
+            bob.figures.average_minor) == (2, 0, 4_000)
+    assert (bob.figures.counts.refunds, bob.figures.counts.refunded_minor,
+            bob.figures.counts.adjustments, bob.figures.counts.adjusted_points) == (
+        1, 10_000, 1, 50)
+    assert (bob.store_name, bob.store_identified_share_bp, bob.store_average_minor) == (
+        "Main street", 5000, 9500)
+    assert (carol.store_id, carol.store_identified_share_bp) == (chain["north"], 5000)
+
+
+def test_another_period_has_nobody(rt: Runtime, chain: dict[str, int]) -> None:
+    found = branches.branches(rt, chain["tenant"], Request(
+        preset=Preset.CUSTOM, first_day=date(2025, 1, 1), last_day=date(2025, 1, 31)))
+    assert found.stores == [] and found.cashiers == []
+    assert found.chain.identified_share_bp is None

@@ -1,0 +1,76 @@
+"""The pure rules of the figures: periods and their comparison, chart buckets, shares,
+expected cost and the liability's journal."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from regulars.domain.analytics.figures import average, share_bp
+from regulars.domain.analytics.liability import (
+    ValuedMonth,
+    expected_cost,
+    journal,
+    month_end,
+)
+from regulars.domain.analytics.ranges import MAX_DAYS, Period, Preset, RangeError, buckets, resolve
+
+TODAY = date(2026, 3, 2)
+
+
+@pytest.mark.parametrize(("preset", "first"), [
+    (Preset.THIS_MONTH, date(2026, 3, 1)), (Preset.LAST_30_DAYS, date(2026, 2, 1)),
+    (Preset.LAST_90_DAYS, date(2025, 12, 3)), (Preset.LAST_365_DAYS, date(2025, 3, 3)),
+    (Preset.YEAR_TO_DATE, date(2026, 1, 1))])
+def test_presets_end_today(preset: Preset, first: date) -> None:
+    assert resolve(preset, TODAY) == Period(first_day=first, last_day=TODAY)
+
+
+def test_the_previous_period_has_the_same_length_and_ends_the_day_before() -> None:
+    period = resolve(Preset.YEAR_TO_DATE, TODAY)  # 61 days
+    assert period.previous() == Period(first_day=date(2025, 11, 1),
+                                       last_day=date(2025, 12, 31))
+    assert period.previous().days == period.days == 61
+
+
+def test_custom_ranges_are_checked() -> None:
+    day = date(2026, 1, 1)
+    assert resolve(Preset.CUSTOM, TODAY, first_day=day, last_day=day).days == 1
+    for first, last, reason in [(None, day, "no_first_day"), (day, None, "no_last_day"),
+                                (day, date(2025, 12, 31), "ends_before_start"),
+                                (date(2000, 1, 1), day, "too_long")]:
+        with pytest.raises(RangeError) as caught:
+            resolve(Preset.CUSTOM, TODAY, first_day=first, last_day=last)
+        assert caught.value.reason == reason
+    longest = date.fromordinal(day.toordinal() + MAX_DAYS - 1)
+    assert resolve(Preset.CUSTOM, TODAY, first_day=day, last_day=longest).days == MAX_DAYS
+
+
+def test_buckets_are_days_then_weeks_then_months() -> None:
+    def period(days: int) -> Period:
+        return Period(first_day=date.fromordinal(TODAY.toordinal() - days + 1), last_day=TODAY)
+
+    assert len(buckets(period(62))) == 62
+    weeks = buckets(period(90))
+    assert len(weeks) == 13 and weeks[1].toordinal() - weeks[0].toordinal() == 7
+    months = buckets(period(400))
+    assert months[0] == date(2025, 1, 1) and months[-1] == date(2026, 3, 1)
+
+
+def test_shares_and_averages_round_half_up_and_have_no_value_over_nothing() -> None:
+    assert share_bp(2, 3) == 6667 and share_bp(1, 0) is None
+    assert average(5, 2) == 3 and average(1, 0) is None
+
+
+def test_expected_cost_and_a_balanced_journal() -> None:
+    assert expected_cost(2900, 8718) == 372 and expected_cost(2900, None) == 2900
+    assert month_end(date(2024, 2, 1)) == date(2024, 2, 29)
+    month = ValuedMonth(month=date(2026, 1, 1), opening_minor=0, deferred_minor=3900,
+                        released_redeemed_minor=500, released_expired_minor=0,
+                        other_minor=-100, closing_minor=3300)
+    lines = journal([month])
+    assert len(lines) == 6  # nothing for the expired points; a negative adjustment reversed
+    assert sum(ln.debit_minor for ln in lines) == sum(ln.credit_minor for ln in lines) == 4500
+    assert (lines[-2].account, lines[-2].debit_minor) == (
+        "Contract liability: loyalty points", 100)
