@@ -1,0 +1,1 @@
+"""Analytics rules that need no database: scoring cashiers' own-card fraud."""
