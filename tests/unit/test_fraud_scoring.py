@@ -202,3 +202,11 @@ def test_thresholds_out_of_bounds_are_named() -> None:
     assert check_thresholds(Thresholds()) == []
     assert check_thresholds(Thresholds(flag_score=0, burst_receipts=5000)) == [
         ("flag_score", 1, 100), ("burst_receipts", 1, 1000)]
+
+
+def test_the_api_bounds_are_the_domain_bounds() -> None:
+    from regulars.api.fraud import FraudSettingsIn
+    from regulars.domain.analytics.fraud import LIMITS
+
+    schema = FraudSettingsIn.model_json_schema()["properties"]
+    assert {name: (schema[name]["minimum"], schema[name]["maximum"]) for name in LIMITS} == LIMITS

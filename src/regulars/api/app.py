@@ -17,6 +17,7 @@ from regulars.api import (
     admin,
     coupons,
     events,
+    fraud,
     openapi,
     pos,
     promotions,
@@ -46,6 +47,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(coupons.router)
     app.include_router(segments.router)
     app.include_router(events.router)
+    app.include_router(fraud.router)
 
     pages.mount(app)
     app.include_router(_meta)

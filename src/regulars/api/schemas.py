@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -127,6 +127,10 @@ class CommitIn(SaleIn):
         default=None, description="when the sale happened, for a till that was offline")
     hold_id: Id | None = None
     staff_id: Id | None = None
+    identified_by: Literal["scanned", "typed", "unknown"] = Field(
+        default="unknown", description="how the cashier identified the member: a card or QR "
+                                       "code scanned, or a number typed in (the fraud scan "
+                                       "counts typed ones)")
     otp_code: Annotated[str, Field(max_length=12)] | None = Field(
         default=None, description="the one-time code sent to the member's phone (POST "
                                   "/v1/pos/otp), needed when points_to_spend is above the "

@@ -220,7 +220,8 @@ def get_staff(rt: Runtime, tenant_id: int, staff_id: int) -> dict[str, Any]:
     return _public_staff(row)
 
 
-_PUBLIC_STAFF = ("id", "name", "email", "role", "store_id", "active", "locale", "created_at")
+_PUBLIC_STAFF = ("id", "name", "email", "phone", "role", "store_id", "active", "locale",
+                 "created_at")
 
 
 def _public_staff(row: dict[str, Any]) -> dict[str, Any]:
