@@ -387,7 +387,6 @@ def _invalid_series(_world: World, response: httpx.Response) -> None:  # a Probe
     assert response.json()["field"] == "effects.0.series_id"
 
 
-C = "/v1/admin/coupon-series"
 def _b_staff_takes_a_phone(w: World) -> httpx.Response:
     """B's own cashier given A's member's phone: only B's staff changes."""
     staff = _ok(_admin(w, "/v1/admin/staff", {"name": "Bea", "role": "cashier"}))
@@ -402,6 +401,7 @@ def _phone_is_b_own(w: World, response: httpx.Response) -> None:
     assert staff["phone"] == A_PHONE_E164
 
 
+C = "/v1/admin/coupon-series"
 PROBES: list[Probe] = [
     # POS: members
     Probe("POST", "/v1/pos/members/lookup", "id",
