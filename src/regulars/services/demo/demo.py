@@ -36,8 +36,10 @@ from regulars.db.engine import Database
 from regulars.db.members import members as member_rows
 from regulars.db.tenancy import tenancy
 from regulars.errors import Conflict, InvalidInput, NotFound
+from regulars.services.analytics import fraud
 from regulars.services.demo import web_accounts as demo_web
 from regulars.services.demo.catalog import DAYS, OWNER_KEY_LABEL, SEED, TIMEZONE
+from regulars.services.demo.dishonest import dishonest_cashier
 from regulars.services.demo.history import Progress, SettableClock, Simulation
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.runtime import Runtime
@@ -88,10 +90,12 @@ def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None)
         sim = Simulation(rt=Runtime(db=db, clock=clock, settings=rt.settings), clock=clock,
                           rng=random.Random(SEED), first_day=first_day, end=end, zone=zone)
         sim.open_business()
+        sim.dishonest = dishonest_cashier(sim.staff, end, SEED)
         sim.plan(members)
         done = sim.run(progress)
         clock.now = end
         ledger_admin.expire(sim.rt)
+        fraud.scan(sim.rt, sim.tenant_id)
         problems = ledger_admin.check(sim.rt)
     if problems:
         raise RuntimeError(f"the demo ledger does not reconcile: {problems[:5]}")
