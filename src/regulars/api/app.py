@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from regulars.api import (
     admin,
+    clv,
     coupons,
     events,
     fraud,
@@ -48,6 +49,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(segments.router)
     app.include_router(events.router)
     app.include_router(fraud.router)
+    app.include_router(clv.router)
 
     pages.mount(app)
     app.include_router(_meta)
