@@ -79,8 +79,10 @@ class ClvOut(Out):
 @router.get("", response_model=ClvOut, responses=responses(errors.InvalidInput))
 def lifetime_value(
         owner: Owner, rt: RuntimeDep,
-        calibration_end: Annotated[date | None, Query(
-            description="last day the models learn from (default: yesterday)")] = None,
+        calibration_end: Annotated[str | None, Query(
+            pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"},
+            description="last day the models learn from, YYYY-MM-DD (default: yesterday)")
+        ] = None,
         unit: Literal["days", "weeks"] = "weeks",
         margin_bp: Annotated[int, Query(ge=0, le=10_000)] = 3000,
         discount_monthly_bp: Annotated[int, Query(ge=0, le=10_000)] = 100,
@@ -93,6 +95,13 @@ def lifetime_value(
     ``months`` with the margin and monthly discount rate; RFM scores and groups. Members are
     paged by lifetime value. With too little history ``fit`` is null and
     ``not_fitted_because`` says why; RFM is still given."""
+    end = None
+    if calibration_end is not None:
+        try:
+            end = date.fromisoformat(calibration_end)
+        except ValueError as exc:
+            raise errors.InvalidInput("enter a date like 2026-04-25",
+                                      field="calibration_end") from exc
     return clv.report(rt, owner.tenant_id, ClvQuery(
-        calibration_end=calibration_end, unit=unit, margin_bp=margin_bp,
+        calibration_end=end, unit=unit, margin_bp=margin_bp,
         discount_monthly_bp=discount_monthly_bp, months=months, limit=limit, offset=offset))
