@@ -322,10 +322,14 @@ class Simulation:
         till.receipts += 1
         number = f"{till.code}-{till.receipts:06d}"
         staff_id, how = rng.choice(self.cashiers[till.store]), _identified_by(ref)
+        friend = None
         if customer is None and self.dishonest and self.dishonest.takes(event.store,
                                                                         self.clock.now):
-            ref = self.dishonest.friend(self.rt, self.tenant_id, till.principal)
-            staff_id, how = self.dishonest.staff_id, "typed"
+            friend = self.dishonest.friend_of(
+                [c.phones[1] for c in self.customers if c.member_id is not None
+                 and c.home_store == event.store and c.persona is not OFFICE])
+        if friend is not None and self.dishonest is not None:
+            ref, staff_id, how = friend, self.dishonest.staff_id, "typed"
         request = CommitRequest(sale=Sale(member=ref, lines=lines, points_to_spend=spend),
                                 receipt_id=number, occurred_at=self.clock.now,
                                 staff_id=staff_id, identified_by=how)
