@@ -335,6 +335,9 @@ class Simulation:
                                 staff_id=staff_id, identified_by=how)
         body = checkout_commit.commit(self.rt, till.principal, request, key=f"demo-{number}",
                                       payload=_payload(request)).body
+        if friend is not None and self.dishonest is not None:
+            self.dishonest.after_sale(self.rt, self.tenant_id, int(body["member"]["id"]),
+                                      number)
         if customer is not None:
             customer.balance_points = int(body["member"]["balance_points"])
         sold = _Sold(int(body["receipt"]["id"]), self.tills.index(till), event.customer,
