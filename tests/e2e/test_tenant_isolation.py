@@ -203,6 +203,14 @@ def build_world(client: TestClient, rt: Runtime) -> World:
     _ok(w.post("/v1/pos/otp", a.till(), {"member": {"id": a1["id"]}}))
     a_message = client.get("/v1/admin/messages", headers=a.owner).json()[0]["id"]
 
+    # A fraud flag of A's: its cashier shares a1's phone, and A flags on that alone.
+    assert client.put(f"/v1/admin/staff/{staff['id']}/phone", headers=a.owner,
+                      json={"phone": A_PHONE}).status_code == 204
+    assert client.put("/v1/admin/analytics/fraud/settings", headers=a.owner,
+                      json={"flag_score": 30}).status_code == 200
+    assert _ok(w.post("/v1/admin/analytics/fraud/scan", a.owner, {}))["flagged"] == 1
+    flag = client.get("/v1/admin/analytics/fraud/flags", headers=a.owner).json()["items"][0]
+
     _ok(w.post(f"/v1/admin/members/{b1['id']}/adjust", b.owner,
                {"points": 40, "reason": "goodwill"}, key="b-adj"))
     _ok(w.post("/v1/pos/commit", b.till(), {
@@ -219,7 +227,7 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "a_gift_series": a_gift["id"], "b_gift_series": b_gift["id"],
         "a_certificate": a_gift_codes["certificate_ids"][0],
         "a_certificate_code": a_gift_codes["codes"][0],
-        "b_member": b1["id"], "b_receipt": b_receipt["receipt"]["id"],
+        "b_member": b1["id"], "b_receipt": b_receipt["receipt"]["id"], "a_flag": flag["id"],
         "a_webhook": hooks[a.tenant_id], "b_webhook": hooks[b.tenant_id],
         "a_delivery": a_delivery, "a_message": a_message,
     }
@@ -408,6 +416,20 @@ def _invalid_series(_world: World, response: httpx.Response) -> None:  # a Probe
     assert response.json()["field"] == "effects.0.series_id"
 
 
+def _b_staff_takes_a_phone(w: World) -> httpx.Response:
+    """B's own cashier given A's member's phone: only B's staff changes."""
+    staff = _ok(_admin(w, "/v1/admin/staff", {"name": "Bea", "role": "cashier"}))
+    w.ids["b_staff"] = staff["id"]
+    return w.client.put(f"/v1/admin/staff/{staff['id']}/phone", headers=w.b.owner,
+                        json={"phone": A_PHONE})
+
+
+def _phone_is_b_own(w: World, response: httpx.Response) -> None:
+    assert response.status_code == 204, response.text
+    staff = w.client.get(f"/v1/admin/staff/{w.ids['b_staff']}", headers=w.b.owner).json()
+    assert staff["phone"] == A_PHONE_E164
+
+
 C = "/v1/admin/coupon-series"
 WH = "/v1/admin/webhooks"
 AN = "/v1/admin/analytics"
@@ -525,6 +547,18 @@ PROBES: list[Probe] = [
     Probe("PATCH", "/v1/admin/staff/{staff_id}", "staff_id",
           lambda w: w.client.patch(f"/v1/admin/staff/{w.ids['a_staff']}", headers=w.b.owner,
                                    json={"role": "owner"})),
+    Probe("PUT", "/v1/admin/staff/{staff_id}/phone", "staff_id",
+          lambda w: w.client.put(f"/v1/admin/staff/{w.ids['a_staff']}/phone",
+                                 headers=w.b.owner, json={"phone": B_NEW_PHONE})),
+    Probe("PUT", "/v1/admin/staff/{staff_id}/phone", "phone", _b_staff_takes_a_phone,
+          _phone_is_b_own),
+    # Analytics: fraud flags
+    Probe("GET", "/v1/admin/analytics/fraud/flags/{flag_id}", "flag_id",
+          lambda w: w.client.get(f"/v1/admin/analytics/fraud/flags/{w.ids['a_flag']}",
+                                 headers=w.b.owner)),
+    Probe("POST", "/v1/admin/analytics/fraud/flags/{flag_id}/decision", "flag_id",
+          lambda w: _admin(w, f"/v1/admin/analytics/fraud/flags/{w.ids['a_flag']}/decision",
+                           {"decision": "dismissed"})),
     Probe("DELETE", "/v1/admin/staff/{staff_id}", "staff_id",
           lambda w: w.client.delete(f"/v1/admin/staff/{w.ids['a_staff']}",
                                     headers=w.b.owner)),
@@ -790,6 +824,17 @@ def test_a_certificate_code_of_another_tenant_is_unknown(world: World, rt: Runti
     assert stored_rows(rt) == before
 
 
+def test_a_business_sees_and_scans_only_its_own_fraud_flags(world: World, rt: Runtime) -> None:
+    a_rows = stored_rows(rt, world.a.tenant_id)
+    assert world.post("/v1/admin/analytics/fraud/scan", world.b.owner,
+                      {}).json()["flagged"] == 0
+    seen = world.client.get("/v1/admin/analytics/fraud/flags", headers=world.b.owner).json()
+    assert (seen["items"], seen["total"]) == ([], 0)
+    assert world.client.get("/v1/admin/analytics/fraud/settings",
+                            headers=world.b.owner).json()["flag_score"] == 50
+    assert stored_rows(rt, world.a.tenant_id) == a_rows
+
+
 def test_every_id_parameter_is_probed() -> None:
     """A route that takes an id needs a probe above for each id it takes."""
     routes = api_routes(create_app())
@@ -815,7 +860,8 @@ def _fill(path: str, w: World) -> str:
              "promotion_id": w.ids["a_promotion"], "series_id": w.ids["a_series"],
              "segment_id": w.ids["a_segment"], "certificate_id": w.ids["a_certificate"],
              "endpoint_id": w.ids["a_webhook"], "delivery_id": w.ids["a_delivery"],
-             "name": "expiry", "product_id": w.ids["a_product"]}
+             "name": "expiry", "product_id": w.ids["a_product"],
+             "flag_id": w.ids["a_flag"]}
     for name, value in names.items():
         path = path.replace("{" + name + "}", str(value))
     assert "{" not in path, f"no id to fill into {path}"

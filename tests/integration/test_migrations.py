@@ -67,3 +67,25 @@ def test_0014_moves_budget_counters_to_slots_and_back_without_losing_spend(
                 budgets.burn(rt, pos.tenant_id).buckets) == before
     finally:
         rt.close()
+
+
+def test_0018_goes_down_to_0014_and_up_again(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        config = alembic_config()
+        with engine.connect() as conn:
+            conn = conn.execution_options(regulars_write=True)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0014")
+            conn.commit()
+            names = set(conn.dialect.get_table_names(conn))
+            assert not {"fraud_flags", "fraud_settings"} & names
+            columns = {c["name"] for c in conn.dialect.get_columns(conn, "receipts")}
+            assert "identified_by" not in columns
+        upgrade(engine)
+        assert current(engine) is not None
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()

@@ -94,7 +94,7 @@ class RotatedKeyOut(Out):
 
 class NewStaffOut(Out):
     model_config = examples({"id": 3, "name": "Mia", "email": "mia@example.com",
-                             "role": "marketer", "store_id": None})
+                             "phone": None, "role": "marketer", "store_id": None})
 
     id: int
     name: str
@@ -107,13 +107,14 @@ class StaffOut(Out):
     """A staff member: whether a console password or a till PIN is set, never either."""
 
     model_config = examples({"id": 3, "name": "Mia", "email": "mia@example.com",
-                             "role": "marketer", "store_id": None, "active": True,
+                             "phone": None, "role": "marketer", "store_id": None, "active": True,
                              "locale": None, "created_at": _AT, "has_password": True,
                              "has_pin": False})
 
     id: int
     name: str
     email: str | None
+    phone: str | None = None
     role: str
     store_id: int | None
     active: bool

@@ -16,8 +16,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from regulars.api import (
     admin,
     analytics,
+    clv,
     coupons,
     events,
+    fraud,
     messaging,
     openapi,
     pos,
@@ -56,6 +58,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(stored_value.pos_router)
     app.include_router(messaging.router)
     app.include_router(analytics.router)
+    app.include_router(fraud.router)
+    app.include_router(clv.router)
 
     pages.mount(app)
     app.include_router(_meta)

@@ -99,9 +99,14 @@ def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey) -> R
     req = CommitRequest(sale=_sale(body), receipt_id=body.receipt_id,
                         occurred_at=body.occurred_at, hold_id=body.hold_id,
                         staff_id=body.staff_id, otp_code=body.otp_code,
-                        certificates_sold=tuple(c.to_sale() for c in body.certificates_sold))
+                        certificates_sold=tuple(c.to_sale() for c in body.certificates_sold),
+                        identified_by=None if body.identified_by == "unknown"
+                        else body.identified_by)
+    # Left out of the hashed body while unknown, so a replay of a commit sent before the
+    # field existed still matches its first answer.
+    leave_out = {"otp_code"} | ({"identified_by"} if body.identified_by == "unknown" else set())
     return stored_answer(checkout_commit.commit(
-        rt, till, req, key=key, payload=body.model_dump(mode="json", exclude={"otp_code"}),
+        rt, till, req, key=key, payload=body.model_dump(mode="json", exclude=leave_out),
         encode=_commit_json))
 
 

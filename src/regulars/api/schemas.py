@@ -165,6 +165,10 @@ class CommitIn(SaleIn):
     staff_id: Id | None = None
     certificates_sold: Annotated[list[CertificateSaleIn], Field(max_length=20)] = Field(
         default=[], description="gift cards sold on this receipt, paid apart from the lines")
+    identified_by: Literal["scanned", "typed", "unknown"] = Field(
+        default="unknown", description="how the cashier identified the member: a card or QR "
+                                       "code scanned, or a number typed in (the fraud scan "
+                                       "counts typed ones)")
     otp_code: Annotated[str, Field(max_length=12)] | None = Field(
         default=None, description="the one-time code sent to the member's phone (POST "
                                   "/v1/pos/otp), needed when points_to_spend is above the "

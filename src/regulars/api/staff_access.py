@@ -3,10 +3,10 @@ that answer only), changes their role, or removes them."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from regulars import errors
 from regulars.api.deps import Owner, PathId, RuntimeDep
@@ -52,6 +52,20 @@ def change_role(staff_id: PathId, body: RolePatch, owner: Owner,
     """Give the staff member another role (at once, in their open sessions too). The
     business's last active owner stays an owner (409 on ``role``)."""
     staff_access.change_role(rt, owner.tenant_id, staff_id, body.role)
+    return Response(status_code=204)
+
+
+class PhoneIn(Strict):
+    phone: Annotated[str, Field(max_length=40)] | None = Field(
+        description="the staff member's own phone (any usual format); null clears it")
+
+
+@router.put("/{staff_id}/phone", status_code=204, responses=responses(
+    errors.NotFound, errors.InvalidInput))
+def set_phone(staff_id: PathId, body: PhoneIn, owner: Owner, rt: RuntimeDep) -> Response:
+    """The staff member's own phone, kept so that the fraud scan flags members who share it
+    (``/v1/admin/analytics/fraud``)."""
+    staff_access.set_phone(rt, owner.tenant_id, staff_id, body.phone)
     return Response(status_code=204)
 
 

@@ -7,6 +7,7 @@ empty every table.
 
 from __future__ import annotations
 
+from regulars.db.analytics import tables as analytics
 from regulars.db.base import metadata
 from regulars.db.catalog import tables as catalog
 from regulars.db.checkout import tables as checkout
@@ -22,6 +23,7 @@ from regulars.db.tenancy import tables as tenancy
 from regulars.db.web_sessions import tables as web_sessions
 
 AREAS = (
+    analytics,
     catalog,
     checkout,
     jobs,

@@ -38,12 +38,13 @@ def insert_lines(conn: Connection, rows: list[dict[str, Any]]) -> None:
 _RECEIPT_COLUMNS = ("tenant_id", "terminal_id", "store_id", "staff_id", "receipt_no",
                     "member_id", "status", "program_version", "gross_minor", "discount_minor",
                     "points_spent", "points_discount_minor", "paid_minor", "points_earned",
-                    "request_hash", "response", "occurred_at", "recorded_at")
+                    "request_hash", "response", "occurred_at", "recorded_at", "identified_by")
 _LINE_COLUMNS = {"line_no": "integer", "sku": "text", "name": "text", "category": "text",
                  "quantity_milli": "bigint", "unit_price_minor": "bigint",
                  "gross_minor": "bigint", "discount_minor": "bigint", "points_spent": "bigint",
                  "paid_minor": "bigint", "points_earned": "bigint"}
-_RECEIPT_CASTS = {"staff_id": "bigint", "member_id": "bigint", "response": "json"}
+_RECEIPT_CASTS = {"staff_id": "bigint", "member_id": "bigint", "response": "json",
+                  "identified_by": "varchar"}
 
 # On PostgreSQL a receipt and its lines are one statement; lines take ids in the order given.
 _INSERT_RECEIPT_PG = text(f"""
@@ -83,6 +84,7 @@ def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]], *, 
     """:func:`insert_receipt`, then :func:`insert_lines` for ``lines`` (rows without
     ``tenant_id`` and ``receipt_id``, which come from the receipt); one round trip on
     PostgreSQL. Raises the database's unique violation as :func:`insert_receipt` does."""
+    values.setdefault("identified_by", None)
     if conn.dialect.name != "postgresql" or set(values) != set(_RECEIPT_COLUMNS) or any(
             set(line) != set(_LINE_COLUMNS) for line in lines):
         receipt_id = insert_receipt(conn, day=day, **values)

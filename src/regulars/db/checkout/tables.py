@@ -46,11 +46,15 @@ receipts = Table(
     Column("response", JSON, nullable=False),
     timestamp("occurred_at"),
     timestamp("recorded_at"),
+    # Fraud scan (0018): how the till identified the member, "scanned" or "typed"; null when
+    # it did not say.
+    Column("identified_by", String(10), nullable=True),
     UniqueConstraint("tenant_id", "terminal_id", "receipt_no"),
     Index(None, "tenant_id", "member_id", "occurred_at"),
     Index(None, "tenant_id", "occurred_at"),
     CheckConstraint("status in ('committed', 'partially_refunded', 'refunded', 'voided')",
                     name="status"),
+    CheckConstraint("identified_by in ('scanned', 'typed')", name="identified_by"),
 )
 
 

@@ -79,6 +79,8 @@ staff = Table(
     # account (services.throttle); kept until a migration drops them.
     Column("sign_in_attempts", Integer, nullable=False, server_default="0"),
     timestamp("locked_since", nullable=True),
+    # Fraud scan (0018): the staff member's own phone (E.164), to find members who share it.
+    Column("phone", String(20), nullable=True),
     UniqueConstraint("tenant_id", "email"),
     CheckConstraint("role in ('owner', 'marketer', 'analyst', 'cashier')", name="role"),
 )

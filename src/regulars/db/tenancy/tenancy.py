@@ -195,6 +195,14 @@ def get_staff(conn: Connection, tenant_id: int, staff_id: int) -> dict[str, Any]
     return dict(row._mapping) if row else None
 
 
+def set_staff_phone(conn: Connection, tenant_id: int, staff_id: int,
+                    phone: str | None) -> bool:
+    """Set (or clear) a staff member's own phone; False when the tenant has no such staff."""
+    return conn.execute(update(staff).where(staff.c.tenant_id == tenant_id,
+                                            staff.c.id == staff_id)
+                        .values(phone=phone)).rowcount == 1
+
+
 def list_staff(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(
         select(staff).where(staff.c.tenant_id == tenant_id).order_by(staff.c.id))]

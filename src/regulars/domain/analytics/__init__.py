@@ -1,2 +1,3 @@
-"""Analytics rules: the date ranges reports are asked for and the figures derived from
-aggregated totals (shares, averages, rates). Pure: no clock, database or settings."""
+"""Analytics rules: the date ranges reports are asked for, the figures derived from
+aggregated totals (shares, averages, rates), and scoring cashiers' own-card fraud. Pure: no
+clock, database or settings."""

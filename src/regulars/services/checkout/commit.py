@@ -76,6 +76,8 @@ class CommitRequest:
     staff_id: int | None = None
     otp_code: str | None = None
     certificates_sold: tuple[CertificateSale, ...] = ()
+    identified_by: str | None = None
+    """"scanned" or "typed"; None when the till did not say."""
 
 
 def send_spend_code(rt: Runtime, principal: Principal, ref: MemberRef) -> CodeSent:
@@ -297,7 +299,8 @@ def _store_receipt(conn: Connection, principal: Principal, tenant: tenancy.Tenan
         gross_minor=q.gross_minor, discount_minor=q.discount_minor,
         points_spent=q.points_spent, points_discount_minor=q.points_discount_minor,
         paid_minor=q.paid_minor, points_earned=q.points_earned, request_hash=digest,
-        response={}, occurred_at=at, recorded_at=now, day=day)
+        response={}, occurred_at=at, recorded_at=now, day=day,
+        identified_by=req.identified_by)
     promotions.record(conn, tenant.id, receipt_id, q, day=day, member_id=member_id,
                       offers=priced.offers, at=at,
                       point_value_minor=priced.program.point_value_minor)

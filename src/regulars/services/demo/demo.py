@@ -36,6 +36,7 @@ from regulars.db.engine import Database
 from regulars.db.members import members as member_rows
 from regulars.db.tenancy import tenancy
 from regulars.errors import Conflict, InvalidInput, NotFound
+from regulars.services.analytics import fraud
 from regulars.services.catalog import products
 from regulars.services.catalog.products import ProductDraft
 from regulars.services.demo import web_accounts as demo_web
@@ -47,6 +48,7 @@ from regulars.services.demo.catalog import (
     SEED,
     TIMEZONE,
 )
+from regulars.services.demo.dishonest import dishonest_cashier
 from regulars.services.demo.history import Progress, SettableClock, Simulation
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.runtime import Runtime
@@ -98,10 +100,12 @@ def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None)
                           rng=random.Random(SEED), first_day=first_day, end=end, zone=zone)
         sim.open_business()
         _stock(sim.rt, sim.tenant_id)
+        sim.dishonest = dishonest_cashier(sim.staff, end, SEED)
         sim.plan(members)
         done = sim.run(progress)
         clock.now = end
         ledger_admin.expire(sim.rt)
+        fraud.scan(sim.rt, sim.tenant_id)
         problems = ledger_admin.check(sim.rt)
     if problems:
         raise RuntimeError(f"the demo ledger does not reconcile: {problems[:5]}")

@@ -48,6 +48,7 @@ from regulars.services.demo.catalog import (
     Item,
     Persona,
 )
+from regulars.services.demo.dishonest import DishonestCashier
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.members import members as member_service
 from regulars.services.members import registration as member_registration
@@ -123,6 +124,8 @@ class Simulation:
     queue: list[tuple[datetime, int, _Event]] = field(default_factory=list)
     planned: int = 0
     pushed: int = 0
+    staff: dict[str, int] = field(default_factory=dict)
+    dishonest: DishonestCashier | None = None
 
     def open_business(self) -> None:
         """Tenant, stores, two tills each, staff. The first owner key is never shown, so it is
@@ -146,8 +149,10 @@ class Simulation:
 
     def _staff(self, person: str, role: str, store_id: int | None) -> int:
         email = person.lower().replace(" ", ".").replace("'", "") + "@beanandleaf.example"
-        return tenants.create_staff(self.rt, self.tenant_id, name=person, email=email,
-                                    role=role, store_id=store_id).id
+        self.staff[person] = tenants.create_staff(
+            self.rt, self.tenant_id, name=person, email=email, role=role,
+            store_id=store_id).id
+        return self.staff[person]
 
     # Planning: who comes when ---------------------------------------------------------------
 
@@ -316,11 +321,23 @@ class Simulation:
             spend = most if rng.random() < 0.7 else most // 2
         till.receipts += 1
         number = f"{till.code}-{till.receipts:06d}"
+        staff_id, how = rng.choice(self.cashiers[till.store]), _identified_by(ref)
+        friend = None
+        if customer is None and self.dishonest and self.dishonest.takes(event.store,
+                                                                        self.clock.now):
+            friend = self.dishonest.friend_of(
+                [c.phones[1] for c in self.customers if c.member_id is not None
+                 and c.home_store == event.store and c.persona is not OFFICE])
+        if friend is not None and self.dishonest is not None:
+            ref, staff_id, how = friend, self.dishonest.staff_id, "typed"
         request = CommitRequest(sale=Sale(member=ref, lines=lines, points_to_spend=spend),
                                 receipt_id=number, occurred_at=self.clock.now,
-                                staff_id=rng.choice(self.cashiers[till.store]))
+                                staff_id=staff_id, identified_by=how)
         body = checkout_commit.commit(self.rt, till.principal, request, key=f"demo-{number}",
                                       payload=_payload(request)).body
+        if friend is not None and self.dishonest is not None:
+            self.dishonest.after_sale(self.rt, self.tenant_id, int(body["member"]["id"]),
+                                      number)
         if customer is not None:
             customer.balance_points = int(body["member"]["balance_points"])
         sold = _Sold(int(body["receipt"]["id"]), self.tills.index(till), event.customer,
@@ -380,7 +397,15 @@ def _payload(request: CommitRequest) -> dict[str, Any]:
                        "unit_price_minor": ln.unit_price_minor} for ln in request.sale.lines],
             "points_to_spend": request.sale.points_to_spend,
             "occurred_at": request.occurred_at.isoformat() if request.occurred_at else None,
-            "staff_id": request.staff_id}
+            "staff_id": request.staff_id,
+            **({"identified_by": request.identified_by} if request.identified_by else {})}
+
+
+def _identified_by(ref: MemberRef | None) -> str | None:
+    """A card or QR code is scanned; a phone number is said and typed in."""
+    if ref is None:
+        return None
+    return "typed" if ref.phone else "scanned"
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

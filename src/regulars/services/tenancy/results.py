@@ -78,6 +78,7 @@ class StaffMember:
     id: int
     name: str
     email: str | None
+    phone: str | None = None
     role: str
     store_id: int | None
     active: bool

@@ -22,6 +22,7 @@ from regulars.db.tenancy import staff_invitations as invitations
 from regulars.db.tenancy import tenancy
 from regulars.db.web_sessions import sessions as web
 from regulars.errors import Conflict, InvalidInput, NotFound
+from regulars.services.members.members import normalize_phone
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import settings, tenants
 from regulars.services.web_sessions import sessions as web_auth
@@ -170,6 +171,17 @@ def change_role(rt: Runtime, tenant_id: int, staff_id: int, role: str) -> None:
             # A cashier has no console: the sessions a password opened end now.
             web.revoke_staff_sessions(conn, tenant_id, staff_id, rt.now())
         invitations.set_role(conn, tenant_id, staff_id, role)
+
+
+def set_phone(rt: Runtime, tenant_id: int, staff_id: int, phone: str | None) -> None:
+    """Set (None: clear) the staff member's own phone, in E.164 form, so the fraud scan finds
+    members who share it. Raises :class:`InvalidPhone` and :class:`NotFound`."""
+    number = None
+    if phone is not None:
+        number = normalize_phone(phone, tenants.get_tenant(rt, tenant_id).phone_region)
+    with rt.db.write() as conn:
+        if not tenancy.set_staff_phone(conn, tenant_id, staff_id, number):
+            raise NotFound("staff member not found")
 
 
 def remove(rt: Runtime, tenant_id: int, staff_id: int, *, by_staff_id: int | None) -> None:

@@ -239,7 +239,8 @@ def get_staff(rt: Runtime, tenant_id: int, staff_id: int) -> StaffMember:
 def _public_staff(row: dict[str, Any]) -> StaffMember:
     """A staff row as the API shows it: named fields only, so a column added later (like the
     password and PIN hashes and the sign-in counters) never leaves the server by default."""
-    return StaffMember(id=row["id"], name=row["name"], email=row["email"], role=row["role"],
+    return StaffMember(id=row["id"], name=row["name"], email=row["email"],
+                       phone=row.get("phone"), role=row["role"],
                        store_id=row["store_id"], active=bool(row["active"]),
                        locale=row["locale"], created_at=row["created_at"],
                        has_password=row["password_hash"] is not None,

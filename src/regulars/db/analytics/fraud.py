@@ -1,0 +1,207 @@
+"""Reads for the own-card fraud scan (receipts with a cashier and a member, hand adjustments,
+members who share a staff member's phone or e-mail) and the scan's own rows: each business's
+thresholds and the flags with their evidence. Every query is scoped by ``tenant_id``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from regulars.db.analytics.tables import fraud_flags, fraud_settings
+from regulars.db.checkout.tables import receipts
+from regulars.db.ledger.tables import entries
+from regulars.db.members.tables import members
+from regulars.db.promotions.tables import receipt_promotions
+from regulars.db.tenancy.tables import staff
+from regulars.domain.analytics.fraud import Adjustment, PairScore, ReceiptFact, Thresholds
+
+FLAG_STATUSES = ("open", "dismissed", "confirmed")
+
+
+def receipt_facts(conn: Connection, tenant_id: int, *, start: datetime,
+                  end: datetime) -> list[ReceiptFact]:
+    """The receipts made in ``(start, end]`` with both a member and a cashier (voided ones
+    left out); ``bonus`` when a promotion gave points on it."""
+    bonus = (select(receipt_promotions.c.receipt_id)
+             .where(receipt_promotions.c.tenant_id == tenant_id,
+                    receipt_promotions.c.points > 0)
+             .group_by(receipt_promotions.c.receipt_id).subquery())
+    query = (select(receipts.c.staff_id, receipts.c.member_id, receipts.c.store_id,
+                    receipts.c.occurred_at, receipts.c.identified_by,
+                    bonus.c.receipt_id.is_not(None).label("bonus"))
+             .outerjoin(bonus, bonus.c.receipt_id == receipts.c.id)
+             .where(receipts.c.tenant_id == tenant_id, receipts.c.status != "voided",
+                    receipts.c.member_id.is_not(None), receipts.c.staff_id.is_not(None),
+                    receipts.c.occurred_at > start, receipts.c.occurred_at <= end))
+    return [ReceiptFact(staff_id=r.staff_id, member_id=r.member_id, store_id=r.store_id,
+                        occurred_at=r.occurred_at,
+                        typed=None if r.identified_by is None else r.identified_by == "typed",
+                        bonus=bool(r.bonus))
+            for r in conn.execute(query)]
+
+
+def adjustments(conn: Connection, tenant_id: int, *, start: datetime,
+                end: datetime) -> list[Adjustment]:
+    """Hand adjustments made by a staff member in ``(start, end]``."""
+    query = (select(entries.c.staff_id, entries.c.member_id, entries.c.points)
+             .where(entries.c.tenant_id == tenant_id, entries.c.code == "adjust",
+                    entries.c.staff_id.is_not(None), entries.c.member_id.is_not(None),
+                    entries.c.occurred_at > start, entries.c.occurred_at <= end))
+    return [Adjustment(staff_id=r.staff_id, member_id=r.member_id, points=int(r.points))
+            for r in conn.execute(query)]
+
+
+def staff_contacts(conn: Connection, tenant_id: int) -> frozenset[tuple[int, int]]:
+    """(staff id, member id) of every active member whose phone or e-mail is a staff
+    member's (e-mails compared without case)."""
+    same_phone = and_(staff.c.phone.is_not(None), members.c.phone == staff.c.phone)
+    same_email = and_(staff.c.email.is_not(None),
+                      func.lower(members.c.email) == func.lower(staff.c.email))
+    query = (select(staff.c.id, members.c.id)
+             .join(members, and_(members.c.tenant_id == staff.c.tenant_id,
+                                 or_(same_phone, same_email)))
+             .where(staff.c.tenant_id == tenant_id, members.c.status == "active"))
+    return frozenset((int(s), int(m)) for s, m in conn.execute(query))
+
+
+# Settings ----------------------------------------------------------------------------------------
+
+SETTING_NAMES = tuple(Thresholds.__dataclass_fields__)
+
+
+def get_thresholds(conn: Connection, tenant_id: int) -> tuple[Thresholds, datetime | None]:
+    """The business's thresholds (the defaults when it never changed them) and when they
+    were last changed."""
+    row = conn.execute(select(fraud_settings)
+                       .where(fraud_settings.c.tenant_id == tenant_id)).one_or_none()
+    if row is None:
+        return Thresholds(), None
+    return Thresholds(**{n: int(row._mapping[n]) for n in SETTING_NAMES}), row.updated_at
+
+
+def put_thresholds(conn: Connection, tenant_id: int, thresholds: Thresholds, *,
+                   now: datetime) -> None:
+    values = {"tenant_id": tenant_id, **asdict(thresholds), "updated_at": now}
+    changes = {**asdict(thresholds), "updated_at": now}
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(fraud_settings).values(values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=[fraud_settings.c.tenant_id],
+                                            set_=changes))
+
+
+# Flags -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class FlagRow:
+    id: int
+    staff_id: int
+    staff_name: str
+    member_id: int
+    member_phone: str | None
+    member_name: str
+    score: int
+    receipts: int
+    signals: list[dict[str, Any]]
+    period_start: datetime
+    period_end: datetime
+    status: str
+    decided_by_staff_id: int | None
+    decided_at: datetime | None
+    note: str | None
+    scanned_at: datetime
+
+
+def _signals_json(pair: PairScore) -> list[dict[str, Any]]:
+    return [{"code": s.code, "points": s.points, "params": dict(s.params)}
+            for s in pair.signals]
+
+
+def save_flags(conn: Connection, tenant_id: int, pairs: list[PairScore], *, start: datetime,
+               end: datetime, now: datetime) -> tuple[int, int]:
+    """Record ``pairs`` as flags: a new pair is inserted open; an open flag takes the new
+    score and evidence; a decided flag is left as the manager decided it. Concurrent scans
+    meet on the (tenant, staff, member) key and the later one's evidence stays. Returns
+    (flags opened, open flags updated)."""
+    known = {(r.staff_id, r.member_id) for r in conn.execute(
+        select(fraud_flags.c.staff_id, fraud_flags.c.member_id)
+        .where(fraud_flags.c.tenant_id == tenant_id))}
+    opened = updated = 0
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    for pair in pairs:
+        values = {"tenant_id": tenant_id, "staff_id": pair.staff_id,
+                  "member_id": pair.member_id, "score": pair.score, "receipts": pair.receipts,
+                  "signals": _signals_json(pair), "period_start": start, "period_end": end,
+                  "status": "open", "created_at": now, "scanned_at": now}
+        stmt = dialect.insert(fraud_flags).values(values)
+        changes = {k: stmt.excluded[k] for k in ("score", "receipts", "signals", "period_start",
+                                                 "period_end", "scanned_at")}
+        row = conn.execute(stmt.on_conflict_do_update(
+            index_elements=[fraud_flags.c.tenant_id, fraud_flags.c.staff_id,
+                            fraud_flags.c.member_id],
+            set_=changes, where=fraud_flags.c.status == "open")
+            .returning(fraud_flags.c.id)).one_or_none()
+        if row is not None and (pair.staff_id, pair.member_id) in known:
+            updated += 1
+        elif row is not None:
+            opened += 1
+    return opened, updated
+
+
+def _flag_select() -> Any:
+    return (select(fraud_flags, staff.c.name.label("staff_name"),
+                   members.c.phone.label("member_phone"),
+                   func.coalesce(members.c.first_name, "").label("first_name"),
+                   func.coalesce(members.c.last_name, "").label("last_name"))
+            .join(staff, and_(staff.c.id == fraud_flags.c.staff_id,
+                              staff.c.tenant_id == fraud_flags.c.tenant_id))
+            .join(members, and_(members.c.id == fraud_flags.c.member_id,
+                                members.c.tenant_id == fraud_flags.c.tenant_id)))
+
+
+def _flag_row(row: Any) -> FlagRow:
+    m = row._mapping
+    return FlagRow(
+        id=m["id"], staff_id=m["staff_id"], staff_name=m["staff_name"],
+        member_id=m["member_id"], member_phone=m["member_phone"],
+        member_name=f"{m['first_name']} {m['last_name']}".strip(), score=m["score"],
+        receipts=m["receipts"], signals=list(m["signals"]), period_start=m["period_start"],
+        period_end=m["period_end"], status=m["status"],
+        decided_by_staff_id=m["decided_by_staff_id"], decided_at=m["decided_at"],
+        note=m["note"], scanned_at=m["scanned_at"])
+
+
+def list_flags(conn: Connection, tenant_id: int, *, status: str | None, limit: int,
+               offset: int) -> tuple[list[FlagRow], int]:
+    """A page of the flags (of one status, or all), highest score first, and how many
+    there are."""
+    where = [fraud_flags.c.tenant_id == tenant_id]
+    if status is not None:
+        where.append(fraud_flags.c.status == status)
+    total = int(conn.execute(select(func.count()).select_from(fraud_flags)
+                             .where(*where)).scalar_one())
+    rows = conn.execute(_flag_select().where(*where)
+                        .order_by(fraud_flags.c.score.desc(), fraud_flags.c.id)
+                        .limit(limit).offset(offset))
+    return [_flag_row(r) for r in rows], total
+
+
+def get_flag(conn: Connection, tenant_id: int, flag_id: int) -> FlagRow | None:
+    row = conn.execute(_flag_select().where(fraud_flags.c.tenant_id == tenant_id,
+                                            fraud_flags.c.id == flag_id)).one_or_none()
+    return _flag_row(row) if row else None
+
+
+def decide_flag(conn: Connection, tenant_id: int, flag_id: int, *, status: str,
+                staff_id: int | None, note: str | None, now: datetime) -> bool:
+    """Set a flag's decision; False when the tenant has no such flag."""
+    done = conn.execute(update(fraud_flags)
+                        .where(fraud_flags.c.tenant_id == tenant_id,
+                               fraud_flags.c.id == flag_id)
+                        .values(status=status, decided_by_staff_id=staff_id, decided_at=now,
+                                note=note))
+    return done.rowcount == 1

@@ -1,0 +1,192 @@
+"""The own-card fraud scan over real receipts, on both databases: what a till records (the
+cashier, scanned or typed), a staff member's phone, adjustments by hand; flags kept with
+their evidence, rescans that refresh open flags and leave decided ones, and thresholds."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from regulars.domain.analytics.fraud import Thresholds
+from regulars.errors import InvalidInput, InvalidPhone, NotFound
+from regulars.services.analytics import fraud
+from regulars.services.checkout import commit as checkout_commit
+from regulars.services.checkout.commit import CommitRequest
+from regulars.services.checkout.pricing import Sale
+from regulars.services.ledger import member_ledger
+from regulars.services.members.members import MemberRef
+from regulars.services.runtime import Runtime
+from regulars.services.tenancy import staff_access, tenants
+from tests.conftest import FakeClock, Shop, make_shop
+from tests.integration.support import Pos, line, phone
+
+RECEIPTS = itertools.count(1)
+
+
+def sell(pos: Pos, member_id: int, staff_id: int, *, typed: bool = False,
+         till: int = 0) -> int:
+    """Commit a receipt for the member by the cashier; its id."""
+    n = next(RECEIPTS)
+    request = CommitRequest(sale=Sale(member=MemberRef(id=member_id),
+                                      lines=(line("cup", 30000),)),
+                            receipt_id=f"F-{n}", staff_id=staff_id,
+                            identified_by="typed" if typed else "scanned")
+    outcome = checkout_commit.commit(pos.rt, pos.till(till), request, key=f"fraud-{n}",
+                                     payload={"receipt_id": f"F-{n}", "member": member_id,
+                                              "staff_id": staff_id, "typed": typed})
+    return int(outcome.body["receipt"]["id"])
+
+
+def cashiers(rt: Runtime, shop: Shop, count: int) -> list[int]:
+    return [int(tenants.create_staff(rt, shop.tenant_id, name=f"Cashier {i}", email=None,
+                                     role="cashier", store_id=shop.store_id)["id"])
+            for i in range(count)]
+
+
+def honest_month(pos: Pos, clock: FakeClock, staff: list[int], members: list[int]) -> None:
+    """Each member buys on several days, from the cashiers in turn."""
+    turn = itertools.cycle(staff)
+    for day in range(12):
+        for member in members[day % 3::3]:
+            sell(pos, member, next(turn))
+        clock.advance(days=1)
+
+
+@pytest.fixture
+def pos(rt: Runtime) -> Pos:
+    return Pos(rt, make_shop(rt))
+
+
+def test_a_cashier_who_puts_strangers_receipts_on_a_friends_card_is_flagged(
+        rt: Runtime, pos: Pos, clock: FakeClock) -> None:
+    staff = cashiers(rt, pos.shop, 4)
+    members = [pos.register(n)["id"] for n in range(1, 31)]
+    friend = pos.register(99)["id"]
+    honest_month(pos, clock, staff, members)
+    for _ in range(7):  # a rush of strangers, all on the friend's card, typed
+        sell(pos, friend, staff[2], typed=True)
+        clock.advance(minutes=6)
+
+    result = fraud.scan(rt, pos.tenant_id, days=30)
+
+    assert (result.flagged, result.opened, result.updated) == (1, 1, 0)
+    assert result.receipts == 12 * 10 + 7
+    [flag] = fraud.list_flags(rt, pos.tenant_id).items
+    assert (flag.staff_id, flag.member_id, flag.receipts, flag.status) == (
+        staff[2], friend, 7, "open")
+    codes = {s.code: s.params for s in flag.signals}
+    assert set(codes) == {"concentration", "burst", "typed"}
+    assert codes["burst"] == {"receipts": 7, "minutes": 120}
+    assert codes["typed"] == {"typed": 7, "told": 7, "store_percent": 6}
+    assert codes["concentration"]["share_percent"] == 100
+    assert flag.score == sum(s.points for s in flag.signals) >= Thresholds().flag_score
+
+
+def test_a_rescan_refreshes_open_flags_and_leaves_decided_ones(
+        rt: Runtime, pos: Pos, clock: FakeClock) -> None:
+    staff = cashiers(rt, pos.shop, 3)
+    members = [pos.register(n)["id"] for n in range(1, 16)]
+    friend = pos.register(99)["id"]
+    honest_month(pos, clock, staff, members)
+    for _ in range(5):
+        sell(pos, friend, staff[0], typed=True)
+        clock.advance(minutes=10)
+    first = fraud.scan(rt, pos.tenant_id)
+    [flag] = fraud.list_flags(rt, pos.tenant_id).items
+    sell(pos, friend, staff[0], typed=True)
+    clock.advance(minutes=1)
+
+    again = fraud.scan(rt, pos.tenant_id)
+    assert (first.opened, again.opened, again.updated) == (1, 0, 1)
+    assert fraud.get_flag(rt, pos.tenant_id, flag.id).receipts == 6
+
+    manager = cashiers(rt, pos.shop, 1)[0]
+    dismissed = fraud.decide(rt, pos.tenant_id, flag.id, decision="dismissed",
+                             staff_id=manager, note="her own shopping")
+    assert (dismissed.status, dismissed.decided_by_staff_id, dismissed.note) == (
+        "dismissed", manager, "her own shopping")
+    sell(pos, friend, staff[0], typed=True)
+    clock.advance(minutes=1)
+    third = fraud.scan(rt, pos.tenant_id)
+    assert (third.flagged, third.opened, third.updated) == (1, 0, 0)
+    kept = fraud.get_flag(rt, pos.tenant_id, flag.id)
+    assert (kept.status, kept.receipts) == ("dismissed", 6)
+    assert fraud.list_flags(rt, pos.tenant_id, status="open").total == 0
+    assert fraud.list_flags(rt, pos.tenant_id, status="dismissed").total == 1
+
+
+def test_a_staff_phone_on_a_card_and_adjustments_by_hand_add_up(
+        rt: Runtime, pos: Pos, clock: FakeClock) -> None:
+    staff = cashiers(rt, pos.shop, 3)
+    members = [pos.register(n)["id"] for n in range(1, 16)]
+    own = pos.register(77)["id"]
+    staff_access.set_phone(rt, pos.tenant_id, staff[1], f"8 916 {77:07d}")
+    assert tenants.get_staff(rt, pos.tenant_id, staff[1])["phone"] == phone(77)
+    honest_month(pos, clock, staff, members)
+    sell(pos, own, staff[1])
+    for n in range(2):
+        member_ledger.adjust(rt, pos.tenant_id, own, points=500, reason="goodwill",
+                             key=f"adj-{n}", staff_id=staff[1])
+
+    fraud.scan(rt, pos.tenant_id)
+
+    [flag] = fraud.list_flags(rt, pos.tenant_id).items
+    assert (flag.staff_id, flag.member_id) == (staff[1], own)
+    assert [(s.code, s.points, s.params) for s in flag.signals] == [
+        ("staff_contact", 35, {}), ("adjustment", 35, {"adjustments": 2, "points": 1000})]
+
+
+def test_voided_receipts_other_tenants_and_old_receipts_are_left_out(
+        rt: Runtime, pos: Pos, clock: FakeClock) -> None:
+    staff = cashiers(rt, pos.shop, 3)
+    members = [pos.register(n)["id"] for n in range(1, 10)]
+    friend = pos.register(99)["id"]
+    honest_month(pos, clock, staff, members)
+    rush = []
+    for _ in range(6):
+        rush.append(sell(pos, friend, staff[0], typed=True))
+        clock.advance(minutes=5)
+    for n, receipt in enumerate(rush):
+        pos.void(receipt, key=f"void-{n}")
+    other = Pos(rt, make_shop(rt, "Other Café"))
+
+    assert fraud.scan(rt, pos.tenant_id).flagged == 0
+    assert fraud.scan(rt, other.tenant_id).receipts == 0
+    clock.advance(days=40)
+    assert fraud.scan(rt, pos.tenant_id).receipts == 0
+    with pytest.raises(NotFound):
+        fraud.get_flag(rt, other.tenant_id, 1)
+
+
+def test_thresholds_are_kept_per_business_and_checked(rt: Runtime, pos: Pos) -> None:
+    other = Pos(rt, make_shop(rt, "Other Café"))
+    assert fraud.get_settings(rt, pos.tenant_id).updated_at is None
+    saved = fraud.put_settings(rt, pos.tenant_id, Thresholds(flag_score=70, burst_receipts=4))
+    assert (saved.flag_score, saved.burst_receipts, saved.min_pair_receipts) == (70, 4, 4)
+    again = fraud.put_settings(rt, pos.tenant_id, Thresholds(flag_score=60))
+    assert fraud.get_settings(rt, pos.tenant_id) == again
+    assert fraud.get_settings(rt, other.tenant_id).flag_score == 50
+    with pytest.raises(InvalidInput) as caught:
+        fraud.put_settings(rt, pos.tenant_id, Thresholds(typed_share_percent=0))
+    assert caught.value.field == "typed_share_percent"
+    with pytest.raises(InvalidInput) as scan_days:
+        fraud.scan(rt, pos.tenant_id, days=0)
+    assert scan_days.value.field == "days"
+    with pytest.raises(InvalidPhone):
+        staff_access.set_phone(rt, pos.tenant_id, cashiers(rt, pos.shop, 1)[0], "12")
+
+
+def test_a_raised_flag_score_spares_a_pair_the_default_flags(
+        rt: Runtime, pos: Pos, clock: FakeClock) -> None:
+    staff = cashiers(rt, pos.shop, 4)
+    members = [pos.register(n)["id"] for n in range(1, 31)]
+    friend = pos.register(99)["id"]
+    honest_month(pos, clock, staff, members)
+    for _ in range(5):
+        sell(pos, friend, staff[3], typed=True)
+        clock.advance(minutes=7)
+    fraud.put_settings(rt, pos.tenant_id, Thresholds(flag_score=100))
+    assert fraud.scan(rt, pos.tenant_id).flagged == 0
+    fraud.put_settings(rt, pos.tenant_id, Thresholds())
+    assert fraud.scan(rt, pos.tenant_id).flagged == 1
