@@ -90,19 +90,19 @@ def test_staff_with_password_and_pin_and_errors_by_field(client: TestClient, rt:
     assert [p.name for p in tenants.list_staff(rt, shop.tenant_id)] == ["Owner Person"]
     assert post(client, "/console/settings/staff", csrf,
                 **{**form, "staff_pin": "4321"}).status_code == 303
-    ivan = [p for p in settings.overview(rt, shop.tenant_id)["staff"] if p["name"] == "Ivan"][0]
-    assert ivan["has_pin"] and not ivan["has_password"] and ivan["store"] == "Main street"
+    ivan = [p for p in settings.overview(rt, shop.tenant_id).staff if p.name == "Ivan"][0]
+    assert ivan.has_pin and not ivan.has_password and ivan.store == "Main street"
     dup = post(client, "/console/settings/staff", csrf,
                **{**form, "staff_name": "Ann", "staff_role": "analyst",
                   "staff_email": "owner@example.com", "staff_pin": ""})
     assert dup.status_code == 422 and 'id="e-staff_email"' in dup.text
     # The person's page: PIN and password.
-    page = client.get(f"/console/settings/staff/{ivan['id']}")
+    page = client.get(f"/console/settings/staff/{ivan.id}")
     assert page.status_code == 200 and "Till PIN" in page.text
     assert "Console password" not in page.text
-    bad = post(client, f"/console/settings/staff/{ivan['id']}/pin", csrf, pin="12a4")
+    bad = post(client, f"/console/settings/staff/{ivan.id}/pin", csrf, pin="12a4")
     assert bad.status_code == 422 and 'id="e-pin"' in bad.text
-    assert post(client, f"/console/settings/staff/{ivan['id']}/pin", csrf,
+    assert post(client, f"/console/settings/staff/{ivan.id}/pin", csrf,
                 pin="987654").status_code == 303
 
 
@@ -123,9 +123,9 @@ def test_deactivation_ends_the_sessions(client: TestClient, rt: Runtime, shop: S
     page = client.get("/console/settings")
     assert "deactivated" in page.text
     # Nobody deactivates themselves.
-    me = [p for p in settings.overview(rt, shop.tenant_id)["staff"]
-          if p["email"] == "owner@example.com"][0]
-    assert post(client, f"/console/settings/staff/{me['id']}/deactivate",
+    me = [p for p in settings.overview(rt, shop.tenant_id).staff
+          if p.email == "owner@example.com"][0]
+    assert post(client, f"/console/settings/staff/{me.id}/deactivate",
                 csrf).status_code == 409
     assert client.get("/console/settings").status_code == 200
 
@@ -137,10 +137,10 @@ def test_owner_keys_are_shown_once_and_revoked(client: TestClient, rt: Runtime,
     made = post(client, "/console/settings/keys", csrf, key_label="accounting")
     found = SECRET.search(made.text)
     assert found and authenticate(rt, found.group(1)).kind == "owner"
-    key = [k for k in settings.overview(rt, shop.tenant_id)["keys"]
-           if k["label"] == "accounting"][0]
-    assert post(client, f"/console/settings/keys/{key['id']}/revoke", csrf).status_code == 303
-    assert post(client, f"/console/settings/keys/{key['id']}/revoke", csrf).status_code == 404
+    key = [k for k in settings.overview(rt, shop.tenant_id).keys
+           if k.label == "accounting"][0]
+    assert post(client, f"/console/settings/keys/{key.id}/revoke", csrf).status_code == 303
+    assert post(client, f"/console/settings/keys/{key.id}/revoke", csrf).status_code == 404
 
 
 def test_only_owners_see_settings(client: TestClient, rt: Runtime, shop: Shop) -> None:

@@ -9,6 +9,8 @@ that made it; password and PIN hashes are never returned at all.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from regulars.db.tenancy import tenancy
@@ -17,7 +19,7 @@ from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 from regulars.services.tenancy.api_keys import forget_keys
-from regulars.services.tenancy.results import NewStaff, NewTerminal
+from regulars.services.tenancy.results import NewStaff, NewTerminal, TenantInfo
 from regulars.services.web_sessions import sessions as web_auth
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -25,7 +27,58 @@ CONSOLE_ROLES = ("owner", "marketer", "analyst")
 PIN_ROLES = ("owner", "cashier")
 
 
-def overview(rt: Runtime, tenant_id: int) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Till:
+    id: int
+    code: str
+    name: str
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StoreTills:
+    """A store and its tills."""
+
+    id: int
+    code: str
+    name: str
+    tills: tuple[Till, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Person:
+    """A staff member as the console shows them: their store's name, whether a password or
+    PIN is set (never either)."""
+
+    id: int
+    name: str
+    email: str | None
+    role: str
+    store: str | None
+    active: bool
+    has_password: bool
+    has_pin: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OwnerKey:
+    id: int
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Overview:
+    """The business, its stores with their tills, its staff and its owner keys."""
+
+    business: TenantInfo
+    stores: tuple[StoreTills, ...]
+    staff: tuple[Person, ...]
+    keys: tuple[OwnerKey, ...]
+
+
+def overview(rt: Runtime, tenant_id: int) -> Overview:
     """The business, its stores with their tills, its staff and its owner keys."""
     with rt.db.read() as conn:
         tenant = tenancy.get_tenant(conn, tenant_id)
@@ -36,32 +89,31 @@ def overview(rt: Runtime, tenant_id: int) -> dict[str, Any]:
         people = tenancy.list_staff(conn, tenant_id)
         keys = tenancy.list_keys(conn, tenant_id)
     names = {s["id"]: s["name"] for s in stores}
-    return {
-        "business": {"name": tenant.name, "currency": tenant.currency,
-                     "locale": tenant.locale, "timezone": tenant.timezone,
-                     "phone_region": tenant.phone_region},
-        "stores": [{"id": s["id"], "code": s["code"], "name": s["name"],
-                    "tills": [_till(t) for t in tills if t["store_id"] == s["id"]]}
-                   for s in stores],
-        "staff": [_person(p, names) for p in people],
-        "keys": [{"id": k["id"], "label": k["label"], "created_at": k["created_at"],
-                  "revoked_at": k["revoked_at"]} for k in keys if k["kind"] == "owner"],
-    }
+    return Overview(
+        business=TenantInfo(id=tenant.id, name=tenant.name, currency=tenant.currency,
+                            locale=tenant.locale, timezone=tenant.timezone,
+                            phone_region=tenant.phone_region),
+        stores=tuple(StoreTills(id=s["id"], code=s["code"], name=s["name"],
+                                tills=tuple(_till(t) for t in tills
+                                            if t["store_id"] == s["id"]))
+                     for s in stores),
+        staff=tuple(_person(p, names) for p in people),
+        keys=tuple(OwnerKey(id=k["id"], label=k["label"], created_at=k["created_at"],
+                            revoked_at=k["revoked_at"]) for k in keys if k["kind"] == "owner"))
 
 
-def _till(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": row["id"], "code": row["code"], "name": row["name"],
-            "revoked_at": row["revoked_at"]}
+def _till(row: dict[str, Any]) -> Till:
+    return Till(id=row["id"], code=row["code"], name=row["name"], revoked_at=row["revoked_at"])
 
 
-def _person(row: dict[str, Any], store_names: dict[int, str]) -> dict[str, Any]:
-    return {"id": row["id"], "name": row["name"], "email": row["email"], "role": row["role"],
-            "store": store_names.get(row["store_id"]) if row["store_id"] else None,
-            "active": bool(row["active"]), "has_password": bool(row["password_hash"]),
-            "has_pin": bool(row["pin_hash"])}
+def _person(row: dict[str, Any], store_names: dict[int, str]) -> Person:
+    return Person(id=row["id"], name=row["name"], email=row["email"], role=row["role"],
+                  store=store_names.get(row["store_id"]) if row["store_id"] else None,
+                  active=bool(row["active"]), has_password=bool(row["password_hash"]),
+                  has_pin=bool(row["pin_hash"]))
 
 
-def person(rt: Runtime, tenant_id: int, staff_id: int) -> dict[str, Any]:
+def person(rt: Runtime, tenant_id: int, staff_id: int) -> Person:
     """One staff member (no secrets); :class:`NotFound` for another tenant's."""
     with rt.db.read() as conn:
         row = tenancy.get_staff(conn, tenant_id, staff_id)
@@ -113,14 +165,14 @@ def add_staff(rt: Runtime, tenant_id: int, *, name: str, email: str, role: str,
 
 def set_pin(rt: Runtime, tenant_id: int, staff_id: int, pin: str) -> None:
     """Set the PIN of a cashier or owner (the roles that work at a till)."""
-    if person(rt, tenant_id, staff_id)["role"] not in PIN_ROLES:
+    if person(rt, tenant_id, staff_id).role not in PIN_ROLES:
         raise InvalidInput("only cashiers and owners work at a till", field="pin")
     web_auth.set_pin(rt, tenant_id, staff_id, pin)
 
 
 def set_password(rt: Runtime, tenant_id: int, staff_id: int, password: str) -> None:
     """Set the console password of an owner, marketer or analyst; their sessions end."""
-    if person(rt, tenant_id, staff_id)["role"] not in CONSOLE_ROLES:
+    if person(rt, tenant_id, staff_id).role not in CONSOLE_ROLES:
         raise InvalidInput("cashiers sign in at a till with a PIN, not a password",
                            field="password")
     web_auth.set_password(rt, tenant_id, staff_id, password)

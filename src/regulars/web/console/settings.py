@@ -39,7 +39,7 @@ def _page(request: Request, runtime: Runtime, reader: Reader, *, status_code: in
           secret: dict[str, str] | None = None, done: str = "") -> Response:
     view = settings.overview(runtime, _tenant(reader))
     return render(request, "console/settings.html", reader, status_code=status_code,
-                  view=view, store_options=[(s["id"], s["name"]) for s in view["stores"]],
+                  view=view, store_options=[(s.id, s.name) for s in view.stores],
                   errors=errors or {},
                   values=values or {}, secret=secret, done=done, roles=tenants.ROLES)
 
