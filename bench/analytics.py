@@ -48,11 +48,11 @@ def build(url: str, *, members: int, receipts: int) -> int:
                                         locale="en_IE", timezone="Europe/Dublin",
                                         phone_region="IE")
         store = tenants.create_store(rt, created.tenant_id, code="main", name="Main")
-        till = tenants.create_terminal(rt, created.tenant_id, store_id=store["id"],
+        till = tenants.create_terminal(rt, created.tenant_id, store_id=store.id,
                                        code="t1", name="Till 1")
     finally:
         rt.close()
-    p = {"t": created.tenant_id, "s": store["id"], "term": till["id"], "now": NOW}
+    p = {"t": created.tenant_id, "s": store.id, "term": till.id, "now": NOW}
     member = f"(CASE WHEN n %% 3 = 0 THEN NULL ELSE 1 + (n * 7919) %% {members} END)"
     steps = [
         ("members", f"""INSERT INTO members (id, tenant_id, phone, consent, profile, status,

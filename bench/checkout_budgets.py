@@ -87,8 +87,8 @@ def _shared_code(url: str, tenant_id: int) -> str:
         series = coupons.create_series(rt, tenant_id, coupons.SeriesDraft(
             name="5 % off, shared", effect=PercentDiscount(rate_bp=500),
             max_uses=SHARED_CODE_USES))
-        issued = coupons.generate_codes(rt, tenant_id, int(series["id"]), count=1)
-        return str(issued["codes"][0])
+        issued = coupons.generate_codes(rt, tenant_id, series.id, count=1)
+        return str(issued.codes[0])
     finally:
         rt.close()
 

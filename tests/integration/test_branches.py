@@ -35,15 +35,15 @@ def chain(rt: Runtime) -> dict[str, int]:
     """
     shop = make_shop(rt, "Chain")
     north = tenants.create_store(rt, shop.tenant_id, code="north", name="North")
-    till = tenants.create_terminal(rt, shop.tenant_id, store_id=north["id"], code="n-1",
+    till = tenants.create_terminal(rt, shop.tenant_id, store_id=north.id, code="n-1",
                                    name="North 1")
     main, far = Pos(rt, shop), Pos(rt, Shop(tenant_id=shop.tenant_id, owner_key=shop.owner_key,
-                                            store_id=north["id"], till_keys=[till["key"]],
-                                            terminal_ids=[till["id"]]))
+                                            store_id=north.id, till_keys=[till.key],
+                                            terminal_ids=[till.id]))
     people = {name: int(tenants.create_staff(rt, shop.tenant_id, name=name, email=None,
-                                             role="cashier", store_id=store)["id"])
+                                             role="cashier", store_id=store).id)
               for name, store in (("Alice", shop.store_id), ("Bob", shop.store_id),
-                                  ("Carol", north["id"]))}
+                                  ("Carol", north.id))}
     m1, m2, m3 = main.register(1)["id"], main.register(2)["id"], far.register(3)["id"]
     sell(main, m1, 10_000, "r1", people["Alice"])
     sell(main, m2, 20_000, "r2", people["Alice"])
@@ -55,7 +55,7 @@ def chain(rt: Runtime) -> dict[str, int]:
     sell(far, None, 2_000, "r7", people["Carol"])
     member_ledger.adjust(rt, shop.tenant_id, m2, points=50, reason="apology", key="adj-1",
                          staff_id=people["Bob"])
-    return {"tenant": shop.tenant_id, "main": shop.store_id, "north": north["id"], **people}
+    return {"tenant": shop.tenant_id, "main": shop.store_id, "north": north.id, **people}
 
 
 def test_stores_ranked_beside_the_chain(rt: Runtime, chain: dict[str, int]) -> None:

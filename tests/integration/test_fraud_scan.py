@@ -40,7 +40,7 @@ def sell(pos: Pos, member_id: int, staff_id: int, *, typed: bool = False,
 
 def cashiers(rt: Runtime, shop: Shop, count: int) -> list[int]:
     return [int(tenants.create_staff(rt, shop.tenant_id, name=f"Cashier {i}", email=None,
-                                     role="cashier", store_id=shop.store_id)["id"])
+                                     role="cashier", store_id=shop.store_id).id)
             for i in range(count)]
 
 
@@ -122,7 +122,7 @@ def test_a_staff_phone_on_a_card_and_adjustments_by_hand_add_up(
     members = [pos.register(n)["id"] for n in range(1, 16)]
     own = pos.register(77)["id"]
     staff_access.set_phone(rt, pos.tenant_id, staff[1], f"8 916 {77:07d}")
-    assert tenants.get_staff(rt, pos.tenant_id, staff[1])["phone"] == phone(77)
+    assert tenants.get_staff(rt, pos.tenant_id, staff[1]).phone == phone(77)
     honest_month(pos, clock, staff, members)
     sell(pos, own, staff[1])
     for n in range(2):

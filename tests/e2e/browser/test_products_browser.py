@@ -59,7 +59,7 @@ def test_the_owner_builds_the_list_and_the_cashier_picks_from_it(
 
     staff = tenants.create_staff(rt, shop.tenant_id, name="Vera", email=None, role="cashier",
                                  store_id=shop.store_id)
-    web_auth.set_pin(rt, shop.tenant_id, int(staff["id"]), "2468")
+    web_auth.set_pin(rt, shop.tenant_id, staff.id, "2468")
     phone = browser.new_context(viewport=PHONE_VIEWPORT, locale="en-GB",
                                 has_touch=True).new_page()
     try:

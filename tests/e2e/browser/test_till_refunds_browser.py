@@ -31,7 +31,7 @@ def test_one_line_refunded_with_the_managers_pin(live_server: LiveServer,
     for name, role, pin in (("Vera", "cashier", "2468"), ("Boss", "owner", "9753")):
         person = tenants.create_staff(rt, shop.tenant_id, name=name, email=None, role=role,
                                       store_id=shop.store_id)
-        web_auth.set_pin(rt, shop.tenant_id, int(person["id"]), pin)
+        web_auth.set_pin(rt, shop.tenant_id, person.id, pin)
     till_refunds.set_manager_pin_above(rt, shop.tenant_id, 5_000)  # 50.00
     page = browser.new_context(viewport=PHONE_VIEWPORT, locale="en-GB",
                                has_touch=True).new_page()

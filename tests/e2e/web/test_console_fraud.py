@@ -18,7 +18,7 @@ def flagged_pair(rt: Runtime, shop: Shop) -> int:
     the cashier's id."""
     member(rt, shop)
     cashier = int(tenants.create_staff(rt, shop.tenant_id, name="Olga", email=None,
-                                       role="cashier", store_id=shop.store_id)["id"])
+                                       role="cashier", store_id=shop.store_id).id)
     staff_access.set_phone(rt, shop.tenant_id, cashier, PHONE)
     fraud.put_settings(rt, shop.tenant_id, Thresholds(flag_score=30))
     return cashier
