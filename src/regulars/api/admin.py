@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from regulars import errors
-from regulars.api.deps import IdempotencyKey, Offset, Owner, PathId, QueryId, RuntimeDep
+from regulars.api.deps import IdempotencyKey, Offset, Owner, PathId, QueryId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.member_schemas import HistoryEntryOut, MemberOut, ReferralInfoOut
 from regulars.api.openapi import NEW_MEMBER
@@ -41,7 +41,7 @@ NF = responses(errors.NotFound)
 
 
 @router.get("/tenant")
-def tenant(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def tenant(owner: Reader, rt: RuntimeDep) -> dict[str, Any]:
     return tenants.tenant_info(rt, owner.tenant_id)
 
 
@@ -52,7 +52,7 @@ def create_store(body: StoreIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
 
 
 @router.get("/stores")
-def list_stores(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+def list_stores(owner: Reader, rt: RuntimeDep) -> list[dict[str, Any]]:
     return tenants.list_stores(rt, owner.tenant_id)
 
 
@@ -65,7 +65,7 @@ def create_terminal(body: TerminalIn, owner: Owner, rt: RuntimeDep) -> dict[str,
 
 
 @router.get("/terminals")
-def list_terminals(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+def list_terminals(owner: Reader, rt: RuntimeDep) -> list[dict[str, Any]]:
     return tenants.list_terminals(rt, owner.tenant_id)
 
 
@@ -100,7 +100,7 @@ def get_staff(staff_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
 @router.post("/keys", status_code=201)
 def create_key(body: KeyIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     """Another owner key (shown once)."""
-    return tenants.create_owner_key(rt, owner.tenant_id, body.label)
+    return tenants.create_owner_key(rt, owner.tenant_id, body.label, body.scopes)
 
 
 @router.get("/keys")
@@ -115,7 +115,7 @@ def revoke_key(key_id: PathId, owner: Owner, rt: RuntimeDep) -> Response:
 
 
 @router.get("/program")
-def get_program(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def get_program(owner: Reader, rt: RuntimeDep) -> dict[str, Any]:
     """The current program version and its rules."""
     return programs.current(rt, owner.tenant_id)
 
@@ -131,7 +131,7 @@ async def put_program(request: Request, owner: Owner, rt: RuntimeDep) -> dict[st
 
 
 @router.get("/program/versions")
-def program_versions(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+def program_versions(owner: Reader, rt: RuntimeDep) -> list[dict[str, Any]]:
     return programs.history(rt, owner.tenant_id)
 
 
@@ -144,7 +144,7 @@ def register(body: MemberIn, owner: Owner, rt: RuntimeDep, response: Response) -
 
 
 @router.get("/members", response_model=list[MemberOut])
-def search_members(owner: Owner, rt: RuntimeDep,
+def search_members(owner: Reader, rt: RuntimeDep,
                    q: Annotated[str | None, Query(max_length=200)] = None, limit: int = 50,
                    offset: Offset = 0) -> list[MemberView]:
     """Search by phone (any format), card, or part of a name (``%`` and ``_`` are letters,
@@ -155,7 +155,7 @@ def search_members(owner: Owner, rt: RuntimeDep,
 
 
 @router.get("/members/{member_id:int}", response_model=MemberOut, responses=NF)
-def get_member(member_id: PathId, owner: Owner, rt: RuntimeDep) -> MemberView:
+def get_member(member_id: PathId, owner: Reader, rt: RuntimeDep) -> MemberView:
     return members.get(rt, owner.tenant_id, MemberRef(id=member_id))
 
 
@@ -194,19 +194,19 @@ def merge(body: MergeIn, owner: Owner, rt: RuntimeDep, key: IdempotencyKey) -> d
 
 @router.get("/members/{member_id}/history", response_model=list[HistoryEntryOut],
             responses=NF)
-def history(member_id: PathId, owner: Owner, rt: RuntimeDep, limit: int = 50,
+def history(member_id: PathId, owner: Reader, rt: RuntimeDep, limit: int = 50,
             before_id: QueryId = None) -> list[HistoryEntry]:
     return member_ledger.history(rt, owner.tenant_id, member_id, limit=limit, before_id=before_id)
 
 
 @router.get("/members/{member_id}/referral", response_model=ReferralInfoOut, responses=NF)
-def referral(member_id: PathId, owner: Owner, rt: RuntimeDep) -> ReferralInfo:
+def referral(member_id: PathId, owner: Reader, rt: RuntimeDep) -> ReferralInfo:
     """The member's referral code and link, who invited them and how many they invited."""
     return referrals.referral_info(rt, owner.tenant_id, member_id)
 
 
 @router.get("/rewards")
-def get_rewards(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def get_rewards(owner: Reader, rt: RuntimeDep) -> dict[str, Any]:
     """Referral, birthday, profile and event-type rewards."""
     return rewards.get_settings(rt, owner.tenant_id)
 
@@ -219,24 +219,24 @@ def put_rewards(body: RewardSettingsIn, owner: Owner, rt: RuntimeDep) -> dict[st
 
 
 @router.get("/members/{member_id}/lots", responses=NF)
-def lots(member_id: PathId, owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+def lots(member_id: PathId, owner: Reader, rt: RuntimeDep) -> list[dict[str, Any]]:
     return member_ledger.lots(rt, owner.tenant_id, member_id)
 
 
 @router.get("/receipts")
-def list_receipts(owner: Owner, rt: RuntimeDep, member_id: QueryId = None, limit: int = 50,
+def list_receipts(owner: Reader, rt: RuntimeDep, member_id: QueryId = None, limit: int = 50,
                   before_id: QueryId = None) -> list[dict[str, Any]]:
     return ledger_admin.receipts_list(rt, owner.tenant_id, member_id=member_id, limit=limit,
                                  before_id=before_id)
 
 
 @router.get("/receipts/{receipt_id}", response_model=ReceiptOut, responses=NF)
-def get_receipt(receipt_id: PathId, owner: Owner, rt: RuntimeDep) -> ReceiptView:
+def get_receipt(receipt_id: PathId, owner: Reader, rt: RuntimeDep) -> ReceiptView:
     return ledger_admin.receipt(rt, owner.tenant_id, receipt_id)
 
 
 @router.get("/ledger/check")
-def ledger_check(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def ledger_check(owner: Reader, rt: RuntimeDep) -> dict[str, Any]:
     """Reconcile cached balances with postings and open lots for this tenant."""
     problems = ledger_admin.check(rt, owner.tenant_id)
     return {"ok": not problems, "problems": problems}

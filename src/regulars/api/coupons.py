@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from regulars import errors
-from regulars.api.deps import Owner, PathId, RuntimeDep
+from regulars.api.deps import Owner, PathId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.promotion_schemas import CouponCodesIn, CouponSeriesIn
 from regulars.services.promotions import coupons
@@ -23,12 +23,12 @@ def create_series(body: CouponSeriesIn, owner: Owner, rt: RuntimeDep) -> dict[st
 
 
 @router.get("")
-def list_series(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+def list_series(owner: Reader, rt: RuntimeDep) -> list[dict[str, Any]]:
     return coupons.list_series(rt, owner.tenant_id)
 
 
 @router.get("/{series_id}", responses=responses(errors.NotFound))
-def get_series(series_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def get_series(series_id: PathId, owner: Reader, rt: RuntimeDep) -> dict[str, Any]:
     """The series with how many codes it issued and how many uses they took."""
     return coupons.get_series(rt, owner.tenant_id, series_id)
 

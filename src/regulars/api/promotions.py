@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 
 from regulars import errors
-from regulars.api.deps import Owner, PathId, RuntimeDep
+from regulars.api.deps import Owner, PathId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.promotion_schemas import BudgetIn, PromotionIn
 from regulars.services.promotions import budgets, promotions
@@ -26,14 +26,14 @@ def create_promotion(body: PromotionIn, owner: Owner, rt: RuntimeDep) -> dict[st
 
 
 @router.get("")
-def list_promotions(owner: Owner, rt: RuntimeDep,
+def list_promotions(owner: Reader, rt: RuntimeDep,
                     status: Literal["active", "archived"] | None = None
                     ) -> list[dict[str, Any]]:
     return promotions.list_all(rt, owner.tenant_id, status=status)
 
 
 @router.get("/{promotion_id}", responses=NF)
-def get_promotion(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def get_promotion(promotion_id: PathId, owner: Reader, rt: RuntimeDep) -> dict[str, Any]:
     return promotions.get(rt, owner.tenant_id, promotion_id)
 
 
@@ -52,21 +52,21 @@ def archive_promotion(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> dic
 
 
 @router.get("/{promotion_id}/burn", responses=NF)
-def promotion_burn(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def promotion_burn(promotion_id: PathId, owner: Reader, rt: RuntimeDep) -> dict[str, Any]:
     """The promotion's budget over its life (cap, spent, remaining) and what receipts of the
     current local month got from it, net of refunds."""
     return budgets.promotion_burn(rt, owner.tenant_id, promotion_id)
 
 
 @router.get("/{promotion_id}/groups", responses=NF)
-def promotion_groups(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def promotion_groups(promotion_id: PathId, owner: Reader, rt: RuntimeDep) -> dict[str, Any]:
     """Members recorded at commit in the promotion's ``test`` and ``control`` groups, and its
     current ``control_share_bp``."""
     return promotions.groups(rt, owner.tenant_id, promotion_id)
 
 
 @budget_router.get("")
-def get_budget(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def get_budget(owner: Reader, rt: RuntimeDep) -> dict[str, Any]:
     """The monthly loyalty budget and its split (50/25/25 until set), with each bucket's
     cap."""
     return budgets.get_split(rt, owner.tenant_id)
@@ -81,7 +81,7 @@ def put_budget(body: BudgetIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
 
 
 @budget_router.get("/burn")
-def budget_burn(owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def budget_burn(owner: Reader, rt: RuntimeDep) -> dict[str, Any]:
     """This local month's spend per bucket (base reports only; mass and targeted are
     enforced) and per promotion."""
     return budgets.burn(rt, owner.tenant_id)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from regulars import errors
-from regulars.api.deps import Offset, Owner, PathId, RuntimeDep
+from regulars.api.deps import Offset, Owner, PathId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.promotion_schemas import SegmentIn
 from regulars.services.promotions import segments
@@ -23,12 +23,12 @@ def create_segment(body: SegmentIn, owner: Owner, rt: RuntimeDep) -> dict[str, A
 
 
 @router.get("")
-def list_segments(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
+def list_segments(owner: Reader, rt: RuntimeDep) -> list[dict[str, Any]]:
     return segments.list_all(rt, owner.tenant_id)
 
 
 @router.get("/{segment_id}", responses=NF)
-def get_segment(segment_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
+def get_segment(segment_id: PathId, owner: Reader, rt: RuntimeDep) -> dict[str, Any]:
     return segments.get(rt, owner.tenant_id, segment_id)
 
 
@@ -41,7 +41,7 @@ def put_segment(segment_id: PathId, body: SegmentIn, owner: Owner,
 
 @router.get("/{segment_id}/members", responses=responses(errors.NotFound,
                                                          errors.InvalidInput))
-def segment_members(segment_id: PathId, owner: Owner, rt: RuntimeDep, limit: int = 100,
+def segment_members(segment_id: PathId, owner: Reader, rt: RuntimeDep, limit: int = 100,
                     offset: Offset = 0) -> dict[str, Any]:
     """A page of the member ids in the segment now, by id, and the total."""
     return segments.members(rt, owner.tenant_id, segment_id, limit=limit, offset=offset)

@@ -7,6 +7,7 @@ empty every table.
 
 from __future__ import annotations
 
+from regulars.db.audit import tables as audit
 from regulars.db.base import metadata
 from regulars.db.checkout import tables as checkout
 from regulars.db.ledger import tables as ledger
@@ -19,6 +20,7 @@ from regulars.db.tenancy import tables as tenancy
 from regulars.db.web_sessions import tables as web_sessions
 
 AREAS = (
+    audit,
     checkout,
     ledger,
     members,

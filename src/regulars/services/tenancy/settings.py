@@ -44,7 +44,8 @@ def overview(rt: Runtime, tenant_id: int) -> dict[str, Any]:
                    for s in stores],
         "staff": [_person(p, names) for p in people],
         "keys": [{"id": k["id"], "label": k["label"], "created_at": k["created_at"],
-                  "revoked_at": k["revoked_at"]} for k in keys if k["kind"] == "owner"],
+                  "revoked_at": k["revoked_at"], "scopes": k["scopes"].split()}
+                 for k in keys if k["kind"] == "owner"],
     }
 
 

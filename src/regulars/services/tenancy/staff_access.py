@@ -146,7 +146,7 @@ def accept(rt: Runtime, token: str, *, email: str, password: str) -> NewSession:
                 raise NotFound("this link has expired or was already used; ask the owner for "
                                "a new one")
             web.set_staff_secret(conn, row["tenant_id"], row["staff_id"], email=email,
-                                 password_hash=hashed, sign_in_attempts=0, locked_since=None)
+                                 password_hash=hashed)
             web.revoke_staff_sessions(conn, row["tenant_id"], row["staff_id"], now)
     except UniqueViolation as exc:
         raise Conflict("a staff member with this e-mail exists", field="email") from exc

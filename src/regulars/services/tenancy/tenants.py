@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,7 +18,7 @@ from regulars.domain.program.program import Program
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
-from regulars.services.tenancy.api_keys import forget_keys, new_key
+from regulars.services.tenancy.api_keys import forget_keys, new_key, parse_scopes
 
 ROLES = ("owner", "marketer", "analyst", "cashier")
 # ISO 4217 codes that are not money a shop takes: no currency, testing, metals, fund units.
@@ -98,12 +99,17 @@ def tenant_info(rt: Runtime, tenant_id: int) -> dict[str, Any]:
             "timezone": row.timezone, "phone_region": row.phone_region}
 
 
-def create_owner_key(rt: Runtime, tenant_id: int, label: str) -> dict[str, Any]:
+def create_owner_key(rt: Runtime, tenant_id: int, label: str,
+                     scopes: Sequence[str] | None = None) -> dict[str, Any]:
+    """A new owner key with ``scopes`` (default: events only, see
+    :mod:`regulars.services.tenancy.api_keys`), shown only here."""
+    stored = parse_scopes(scopes)
     plain, key_hash = new_key("owner")
     with rt.db.write() as conn:
         key_id = tenancy.insert_key(conn, tenant_id=tenant_id, kind="owner", key_hash=key_hash,
-                                    label=label or "owner key", terminal_id=None, now=rt.now())
-    return {"id": key_id, "key": plain, "label": label}
+                                    label=label or "owner key", terminal_id=None, now=rt.now(),
+                                    scopes=stored)
+    return {"id": key_id, "key": plain, "label": label, "scopes": stored.split()}
 
 
 def revoke_key(rt: Runtime, tenant_id: int, key_id: int) -> None:
@@ -115,7 +121,8 @@ def revoke_key(rt: Runtime, tenant_id: int, key_id: int) -> None:
 
 def list_keys(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
     with rt.db.read() as conn:
-        return [_jsonable(k) for k in tenancy.list_keys(conn, tenant_id)]
+        return [_jsonable({**k, "scopes": k["scopes"].split()})
+                for k in tenancy.list_keys(conn, tenant_id)]
 
 
 def create_store(rt: Runtime, tenant_id: int, *, code: str, name: str) -> dict[str, Any]:
@@ -150,7 +157,8 @@ def create_terminal(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
                                                   code=code.strip(), name=name.strip() or code,
                                                   now=now)
             tenancy.insert_key(conn, tenant_id=tenant_id, kind="till", key_hash=key_hash,
-                               label=f"till {code}", terminal_id=terminal_id, now=now)
+                               label=f"till {code}", terminal_id=terminal_id, now=now,
+                               scopes="pos")
     except UniqueViolation as exc:
         raise Conflict("a till with code %(code)s exists", field="code",
                        params={"code": repr(code)}) from exc
@@ -166,7 +174,8 @@ def rotate_terminal_key(rt: Runtime, tenant_id: int, terminal_id: int) -> dict[s
             raise NotFound("till not found")
         tenancy.revoke_keys(conn, tenant_id, terminal_id=terminal_id, now=now)
         tenancy.insert_key(conn, tenant_id=tenant_id, kind="till", key_hash=key_hash,
-                           label=f"till {terminal['code']}", terminal_id=terminal_id, now=now)
+                           label=f"till {terminal['code']}", terminal_id=terminal_id, now=now,
+                           scopes="pos")
     forget_keys(rt)
     return {"id": terminal_id, "key": plain}
 

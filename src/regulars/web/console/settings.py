@@ -181,7 +181,12 @@ def create_key(request: Request, runtime: RuntimeDep, reader: StaffReader,
     if not label:
         return _page(request, runtime, reader, status_code=422,
                      errors={"key_label": reader.gettext("enter what the key is for")})
-    created = tenants.create_owner_key(runtime, _tenant(reader), label[:200])
+    scopes = [str(v) for v in form.getlist("scopes")][:3]
+    try:
+        created = tenants.create_owner_key(runtime, _tenant(reader), label[:200], scopes)
+    except FORM_ERRORS as exc:
+        return _page(request, runtime, reader, status_code=422,
+                     errors=_errors(exc, reader, ""))
     return _page(request, runtime, reader, secret={
         "title": reader.gettext("Owner key “%(label)s”", label=label[:200]),
         "value": str(created["key"])})
