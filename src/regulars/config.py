@@ -48,4 +48,8 @@ class Settings(BaseSettings):
     sms_http_url: str | None = None
     sms_http_token: str | None = None
     secure_cookies: bool = False
-    """Mark session cookies ``Secure`` (set it when Regulars is served over HTTPS)."""
+    """Mark session cookies ``Secure`` (set it when Regulars is served over HTTPS). A
+    request that came over HTTPS gets every cookie ``Secure`` and an HSTS header anyway."""
+    trust_forwarded_proto: bool = False
+    """Believe the ``X-Forwarded-Proto`` header on whether a request came over HTTPS: set it
+    only behind a proxy that ends TLS and sets the header itself (a client could send it)."""

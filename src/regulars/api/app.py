@@ -25,6 +25,7 @@ from regulars.api import (
 )
 from regulars.api.admin_schemas import ReadinessOut
 from regulars.api.body_limit import BodyLimit, Scope
+from regulars.api.security_headers import SecurityHeaders
 from regulars.errors import InvalidInput, RegularsError, TooManyAttempts, Unavailable
 from regulars.services import readiness
 from regulars.services.runtime import Runtime, open_runtime
@@ -50,6 +51,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     pages.mount(app)
     app.include_router(_meta)
     app.add_middleware(BodyLimit, limit_of=_max_body_bytes)
+    app.add_middleware(SecurityHeaders, trusted_of=_trust_forwarded_proto)
 
     app.add_exception_handler(RegularsError, _regulars_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
@@ -139,6 +141,10 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
     return JSONResponse({"error": "invalid_input",
                          "detail": f"{first['field']}: {first['reason']}",
                          "field": first["field"], "errors": errors}, status_code=422)
+
+
+def _trust_forwarded_proto(scope: Scope) -> bool:
+    return bool(scope["app"].state.runtime.settings.trust_forwarded_proto)
 
 
 def _max_body_bytes(scope: Scope) -> int:
