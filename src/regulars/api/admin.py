@@ -25,6 +25,7 @@ from regulars.api.schemas import (
     StoreIn,
     TerminalIn,
 )
+from regulars.services.audit import audit
 from regulars.services.checkout.results import ReceiptView
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.ledger import member_ledger
@@ -100,7 +101,8 @@ def get_staff(staff_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
 @router.post("/keys", status_code=201)
 def create_key(body: KeyIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     """Another owner key (shown once)."""
-    return tenants.create_owner_key(rt, owner.tenant_id, body.label, body.scopes)
+    return tenants.create_owner_key(rt, owner.tenant_id, body.label, body.scopes,
+                                    audit.key(owner.key_id))
 
 
 @router.get("/keys")
@@ -110,7 +112,7 @@ def list_keys(owner: Owner, rt: RuntimeDep) -> list[dict[str, Any]]:
 
 @router.delete("/keys/{key_id}", status_code=204, responses=NF)
 def revoke_key(key_id: PathId, owner: Owner, rt: RuntimeDep) -> Response:
-    tenants.revoke_key(rt, owner.tenant_id, key_id)
+    tenants.revoke_key(rt, owner.tenant_id, key_id, audit.key(owner.key_id))
     return Response(status_code=204)
 
 
@@ -126,7 +128,7 @@ async def put_program(request: Request, owner: Owner, rt: RuntimeDep) -> dict[st
     Earlier accruals keep the version that produced them."""
     raw = await request.body()
     program = programs.parse_rules(None, strict_json=raw)
-    version = programs.save(rt, owner.tenant_id, program)
+    version = programs.save(rt, owner.tenant_id, program, actor=audit.key(owner.key_id))
     return {"version": version, "rules": programs.rules_of(program)}
 
 
@@ -180,7 +182,7 @@ def adjust(member_id: PathId, body: AdjustIn, owner: Owner, rt: RuntimeDep,
            key: IdempotencyKey) -> dict[str, Any]:
     """Add or take away points by hand; a reason is required and kept in the history."""
     return member_ledger.adjust(rt, owner.tenant_id, member_id, points=body.points,
-                                reason=body.reason, key=key)
+                                reason=body.reason, key=key, actor=audit.key(owner.key_id))
 
 
 @router.post("/members/merge", response_model=MemberOut, responses=responses(

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from regulars.api import (
     admin,
+    audit,
     coupons,
     events,
     openapi,
@@ -47,6 +48,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(coupons.router)
     app.include_router(segments.router)
     app.include_router(events.router)
+    app.include_router(audit.router)
 
     pages.mount(app)
     app.include_router(_meta)

@@ -11,6 +11,7 @@ from regulars import errors
 from regulars.api.deps import Owner, PathId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.promotion_schemas import BudgetIn, PromotionIn
+from regulars.services.audit import audit
 from regulars.services.promotions import budgets, promotions
 
 router = APIRouter(prefix="/v1/admin/promotions", tags=["admin"])
@@ -22,7 +23,7 @@ NF = responses(errors.NotFound)
 def create_promotion(body: PromotionIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     """A new promotion (version 1). A condition that does not compile, reads an unknown
     variable or does not give a boolean answers 422 with ``field`` ``condition``."""
-    return promotions.create(rt, owner.tenant_id, body.to_draft())
+    return promotions.create(rt, owner.tenant_id, body.to_draft(), audit.key(owner.key_id))
 
 
 @router.get("")
@@ -42,13 +43,14 @@ def get_promotion(promotion_id: PathId, owner: Reader, rt: RuntimeDep) -> dict[s
 def put_promotion(promotion_id: PathId, body: PromotionIn, owner: Owner,
                   rt: RuntimeDep) -> dict[str, Any]:
     """Replace the promotion's definition: saves the next version."""
-    return promotions.update(rt, owner.tenant_id, promotion_id, body.to_draft())
+    return promotions.update(rt, owner.tenant_id, promotion_id, body.to_draft(),
+                             audit.key(owner.key_id))
 
 
 @router.post("/{promotion_id}/archive", responses=NF)
 def archive_promotion(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     """Stop the promotion for good; archiving it twice is harmless."""
-    return promotions.archive(rt, owner.tenant_id, promotion_id)
+    return promotions.archive(rt, owner.tenant_id, promotion_id, audit.key(owner.key_id))
 
 
 @router.get("/{promotion_id}/burn", responses=NF)

@@ -14,6 +14,7 @@ from typing import Any
 from regulars.db.tenancy import tenancy
 from regulars.db.web_sessions import sessions as web
 from regulars.errors import Conflict, InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 from regulars.services.tenancy.api_keys import forget_keys
@@ -138,7 +139,8 @@ def deactivate(rt: Runtime, tenant_id: int, staff_id: int, *, by_staff_id: int |
         web.revoke_staff_sessions(conn, tenant_id, staff_id, rt.now())
 
 
-def revoke_owner_key(rt: Runtime, tenant_id: int, key_id: int) -> None:
+def revoke_owner_key(rt: Runtime, tenant_id: int, key_id: int,
+                     actor: audit.Actor = audit.SYSTEM) -> None:
     """Revoke an owner key (a till's key is rotated or revoked with its till)."""
     with rt.db.write() as conn:
         owner_keys = {k["id"] for k in tenancy.list_keys(conn, tenant_id)
@@ -146,4 +148,5 @@ def revoke_owner_key(rt: Runtime, tenant_id: int, key_id: int) -> None:
         if key_id not in owner_keys:
             raise NotFound("key not found or already revoked")
         tenancy.revoke_keys(conn, tenant_id, key_id=key_id, now=rt.now())
+        audit.record(conn, tenant_id, actor, "key.revoke", f"key {key_id}", at=rt.now())
     forget_keys(rt)

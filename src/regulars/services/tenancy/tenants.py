@@ -16,6 +16,7 @@ from regulars.db.ledger import ops as ledger_ops
 from regulars.db.tenancy import tenancy
 from regulars.domain.program.program import Program
 from regulars.errors import Conflict, InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.api_keys import forget_keys, new_key, parse_scopes
@@ -100,7 +101,8 @@ def tenant_info(rt: Runtime, tenant_id: int) -> dict[str, Any]:
 
 
 def create_owner_key(rt: Runtime, tenant_id: int, label: str,
-                     scopes: Sequence[str] | None = None) -> dict[str, Any]:
+                     scopes: Sequence[str] | None = None,
+                     actor: audit.Actor = audit.SYSTEM) -> dict[str, Any]:
     """A new owner key with ``scopes`` (default: events only, see
     :mod:`regulars.services.tenancy.api_keys`), shown only here."""
     stored = parse_scopes(scopes)
@@ -109,13 +111,17 @@ def create_owner_key(rt: Runtime, tenant_id: int, label: str,
         key_id = tenancy.insert_key(conn, tenant_id=tenant_id, kind="owner", key_hash=key_hash,
                                     label=label or "owner key", terminal_id=None, now=rt.now(),
                                     scopes=stored)
+        audit.record(conn, tenant_id, actor, "key.create", f"key {key_id}", at=rt.now(),
+                     scopes=stored)
     return {"id": key_id, "key": plain, "label": label, "scopes": stored.split()}
 
 
-def revoke_key(rt: Runtime, tenant_id: int, key_id: int) -> None:
+def revoke_key(rt: Runtime, tenant_id: int, key_id: int,
+               actor: audit.Actor = audit.SYSTEM) -> None:
     with rt.db.write() as conn:
         if tenancy.revoke_keys(conn, tenant_id, key_id=key_id, now=rt.now()) != 1:
             raise NotFound("key not found or already revoked")
+        audit.record(conn, tenant_id, actor, "key.revoke", f"key {key_id}", at=rt.now())
     forget_keys(rt)
 
 

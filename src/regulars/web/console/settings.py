@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import Conflict, InvalidInput
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import settings, staff_access, tenants
 from regulars.services.web_sessions.sessions import Permission
@@ -23,6 +24,11 @@ from regulars.web.templating import Reader, render
 
 SETUP = [needs(Permission.SETUP)]
 FORM_ERRORS = (InvalidInput, Conflict)
+
+
+def _actor(reader: Reader) -> audit.Actor:
+    """The signed-in staff member, as the audit trail names them."""
+    return audit.staff(reader.session.staff_id if reader.session else None)
 
 
 def _tenant(reader: Reader) -> int:
@@ -183,7 +189,8 @@ def create_key(request: Request, runtime: RuntimeDep, reader: StaffReader,
                      errors={"key_label": reader.gettext("enter what the key is for")})
     scopes = [str(v) for v in form.getlist("scopes")][:3]
     try:
-        created = tenants.create_owner_key(runtime, _tenant(reader), label[:200], scopes)
+        created = tenants.create_owner_key(runtime, _tenant(reader), label[:200], scopes,
+                                           _actor(reader))
     except FORM_ERRORS as exc:
         return _page(request, runtime, reader, status_code=422,
                      errors=_errors(exc, reader, ""))
@@ -194,5 +201,5 @@ def create_key(request: Request, runtime: RuntimeDep, reader: StaffReader,
 
 @router.post("/settings/keys/{key_id}/revoke", dependencies=SETUP)
 def revoke_key(runtime: RuntimeDep, reader: StaffReader, key_id: int) -> Response:
-    settings.revoke_owner_key(runtime, _tenant(reader), key_id)
+    settings.revoke_owner_key(runtime, _tenant(reader), key_id, _actor(reader))
     return RedirectResponse("/console/settings?done=key_revoked", status_code=303)
