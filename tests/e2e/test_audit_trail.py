@@ -114,3 +114,32 @@ def test_concurrent_writers_keep_one_exact_chain(rt: Runtime, shop: Shop) -> Non
     found = audit.entries(rt, shop.tenant_id, Filters(action="test"), limit=500)
     assert sorted(e.seq for e in found) == list(range(1, writers * each + 1))
     assert audit.verify(rt, shop.tenant_id).problems == ()
+
+
+def test_staff_changes_refunds_and_voids_are_recorded(client: TestClient, rt: Runtime,
+                                                      shop: Shop) -> None:
+    staff = client.post("/v1/admin/staff", headers=shop.owner, json={
+        "name": "Mia", "email": "mia@example.com", "role": "marketer"}).json()
+    assert client.patch(f"/v1/admin/staff/{staff['id']}", headers=shop.owner,
+                        json={"role": "analyst"}).status_code in (200, 204)
+    assert client.delete(f"/v1/admin/staff/{staff['id']}",
+                         headers=shop.owner).status_code == 204
+    sale = {"lines": [{"sku": "tea", "category": "drinks", "quantity": 1,
+                       "unit_price_minor": 500}]}
+    done = []
+    for n in (1, 2):
+        committed = client.post("/v1/pos/commit", headers={**shop.till(), "Idempotency-Key":
+                                                           f"c{n}"},
+                                json={**sale, "receipt_id": f"R-{n}"})
+        assert committed.status_code == 200, committed.text
+        done.append(committed.json()["receipt"]["id"])
+    assert client.post(f"/v1/pos/receipts/{done[0]}/refund", headers={
+        **shop.till(), "Idempotency-Key": "r1"}, json={}).status_code == 200
+    assert client.post(f"/v1/pos/receipts/{done[1]}/void", headers={
+        **shop.till(), "Idempotency-Key": "v1"}, json={}).status_code == 200
+    found = list(reversed(audit.entries(rt, shop.tenant_id, Filters())))
+    assert [e.action for e in found] == ["staff.create", "staff.role", "staff.deactivate",
+                                         "receipt.refund", "receipt.void"]
+    assert found[1].detail == '{"after":"analyst","before":"marketer"}'
+    assert found[3].actor == found[4].actor and found[3].actor.startswith("key ")
+    assert audit.verify(rt).problems == ()

@@ -85,7 +85,8 @@ def revoke_terminal(terminal_id: PathId, owner: Owner, rt: RuntimeDep) -> Respon
     errors.InvalidInput, errors.NotFound, errors.Conflict))
 def create_staff(body: StaffIn, owner: Owner, rt: RuntimeDep) -> dict[str, Any]:
     return tenants.create_staff(rt, owner.tenant_id, name=body.name, email=body.email,
-                                role=body.role, store_id=body.store_id)
+                                role=body.role, store_id=body.store_id,
+                                actor=audit.key(owner.key_id))
 
 
 @router.get("/staff")

@@ -81,7 +81,8 @@ def add_till(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
 
 
 def add_staff(rt: Runtime, tenant_id: int, *, name: str, email: str, role: str,
-              store_id: int | None, password: str = "", pin: str = "") -> dict[str, Any]:
+              store_id: int | None, password: str = "", pin: str = "",
+              actor: audit.Actor = audit.SYSTEM) -> dict[str, Any]:
     """A staff member, with a console password and a till PIN when given. Everything is
     checked before anything is written; raises :class:`InvalidInput` naming the field."""
     email = email.strip()
@@ -104,7 +105,7 @@ def add_staff(rt: Runtime, tenant_id: int, *, name: str, email: str, role: str,
             raise InvalidInput("only cashiers and owners work at a till", field="pin")
         web_auth.check_pin(pin)
     created = tenants.create_staff(rt, tenant_id, name=name, email=email or None, role=role,
-                                   store_id=store_id)
+                                   store_id=store_id, actor=actor)
     if password:
         web_auth.set_password(rt, tenant_id, int(created["id"]), password)
     if pin:
@@ -127,7 +128,8 @@ def set_password(rt: Runtime, tenant_id: int, staff_id: int, password: str) -> N
     web_auth.set_password(rt, tenant_id, staff_id, password)
 
 
-def deactivate(rt: Runtime, tenant_id: int, staff_id: int, *, by_staff_id: int | None) -> None:
+def deactivate(rt: Runtime, tenant_id: int, staff_id: int, *, by_staff_id: int | None,
+               actor: audit.Actor | None = None) -> None:
     """Take a staff member's access away: they can no longer sign in, and every session they
     have (console or till) ends now. Nobody deactivates themselves (a business must keep an
     owner who can sign in)."""
@@ -137,6 +139,8 @@ def deactivate(rt: Runtime, tenant_id: int, staff_id: int, *, by_staff_id: int |
         if web.set_staff_secret(conn, tenant_id, staff_id, active=False) != 1:
             raise NotFound("staff member not found")
         web.revoke_staff_sessions(conn, tenant_id, staff_id, rt.now())
+        audit.record(conn, tenant_id, actor or audit.staff(by_staff_id), "staff.deactivate",
+                     f"staff {staff_id}", at=rt.now())
 
 
 def revoke_owner_key(rt: Runtime, tenant_id: int, key_id: int,

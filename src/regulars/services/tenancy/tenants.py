@@ -202,7 +202,7 @@ def list_terminals(rt: Runtime, tenant_id: int) -> list[dict[str, Any]]:
 
 
 def create_staff(rt: Runtime, tenant_id: int, *, name: str, email: str | None, role: str,
-                 store_id: int | None) -> dict[str, Any]:
+                 store_id: int | None, actor: audit.Actor = audit.SYSTEM) -> dict[str, Any]:
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
     if not name.strip():
@@ -214,6 +214,8 @@ def create_staff(rt: Runtime, tenant_id: int, *, name: str, email: str | None, r
             staff_id = tenancy.insert_staff(conn, tenant_id=tenant_id, name=name.strip(),
                                             email=email, role=role, store_id=store_id,
                                             now=rt.now())
+            audit.record(conn, tenant_id, actor, "staff.create", f"staff {staff_id}",
+                         at=rt.now(), role=role, store_id=store_id)
     except UniqueViolation as exc:
         raise Conflict("a staff member with this e-mail exists", field="email") from exc
     return {"id": staff_id, "name": name.strip(), "email": email, "role": role,

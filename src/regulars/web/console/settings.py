@@ -115,7 +115,7 @@ def add_staff(request: Request, runtime: RuntimeDep, reader: StaffReader,
         created = settings.add_staff(runtime, _tenant(reader), name=values["staff_name"],
                                      email=values["staff_email"], role=values["staff_role"],
                                      store_id=store_id, password=password,
-                                     pin=_text(form, "staff_pin"))
+                                     pin=_text(form, "staff_pin"), actor=_actor(reader))
     except FORM_ERRORS as exc:
         return _page(request, runtime, reader, status_code=422, values=values,
                      errors=_errors(exc, reader, "staff_"))
