@@ -70,4 +70,8 @@ class Settings(BaseSettings):
     otp_per_client_per_hour: int = 10
     """One-time codes one client address may ask for per hour (sign-in page)."""
     secure_cookies: bool = False
-    """Mark session cookies ``Secure`` (set it when Regulars is served over HTTPS)."""
+    """Mark session cookies ``Secure`` (set it when Regulars is served over HTTPS). A
+    request that came over HTTPS gets every cookie ``Secure`` and an HSTS header anyway."""
+    trust_forwarded_proto: bool = False
+    """Believe the ``X-Forwarded-Proto`` header on whether a request came over HTTPS: set it
+    only behind a proxy that ends TLS and sets the header itself (a client could send it)."""

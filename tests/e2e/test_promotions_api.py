@@ -132,3 +132,30 @@ def test_quote_commit_and_refund_with_promotions(client: TestClient, shop: Shop)
     assert rest.json()["refund"]["points_reversed"] == line_points[1]
     check = client.get("/v1/admin/ledger/check", headers=shop.owner).json()
     assert check == {"ok": True, "problems": []}
+
+
+def test_costly_conditions_are_refused_on_save_and_bounded_at_the_till(
+        client: TestClient, shop: Shop) -> None:
+    nested = ("basket.lines.exists(a, basket.lines.exists(b, a.sku == b.sku "
+              "&& a.amount_minor > b.amount_minor))")
+    response = client.post(P, headers=shop.owner, json={
+        "name": "Slow", "condition": nested, "effects": [{"kind": "bonus_points", "points": 5}]})
+    assert response.status_code == 422 and response.json()["field"] == "condition"
+    assert "may not be nested" in response.json()["detail"]
+    # Within the budget on an ordinary basket; on the largest one it would take more than
+    # the quote's budget, so it is not run and does not hold, and the till still gets its quote.
+    promo = create(client, shop, {
+        "name": "Promo sku", "condition": ("basket.lines.exists(l, l.sku.startsWith('promo') && "
+                                      "l.amount_minor > 1 && l.category != 'fuel')"),
+        "effects": [{"kind": "percent_discount", "rate_bp": 1000}]})
+
+    def basket(size: int) -> list[dict[str, Any]]:
+        return [{"sku": f"promo{i}" if i == size - 1 else f"s{i}", "category": "goods",
+                 "quantity": 1, "unit_price_minor": 100} for i in range(size)]
+
+    small = client.post("/v1/pos/quote", headers=shop.till(), json={"lines": basket(20)})
+    assert small.status_code == 200, small.text
+    assert [p["id"] for p in small.json()["promotions"]] == [promo["id"]]
+    huge = client.post("/v1/pos/quote", headers=shop.till(), json={"lines": basket(500)})
+    assert huge.status_code == 200, huge.text
+    assert huge.json()["promotions"] == []

@@ -926,7 +926,7 @@ def test_missing_and_bad_keys_are_unauthorized(world: World, rt: Runtime) -> Non
 
 
 def test_revoked_owner_key_is_unauthorized(world: World) -> None:
-    spare = _ok(world.post("/v1/admin/keys", world.a.owner, {"label": "temp"}))
+    spare = _ok(world.post("/v1/admin/keys", world.a.owner, {"label": "temp", "scopes": ["admin"]}))
     headers = {"Authorization": f"Bearer {spare['key']}"}
     assert world.client.get("/v1/admin/tenant", headers=headers).status_code == 200
     revoked = world.client.delete(f"/v1/admin/keys/{spare['id']}", headers=world.a.owner)

@@ -25,7 +25,7 @@ from regulars.api.admin_schemas import (
     TenantOut,
     TerminalOut,
 )
-from regulars.api.deps import IdempotencyKey, Offset, Owner, PathId, QueryId, RuntimeDep
+from regulars.api.deps import IdempotencyKey, Offset, Owner, PathId, QueryId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.member_schemas import HistoryEntryOut, MemberOut, ReferralInfoOut
 from regulars.api.openapi import NEW_MEMBER
@@ -43,6 +43,7 @@ from regulars.api.schemas import (
     TerminalIn,
 )
 from regulars.domain.rewards.rewards import RewardSettings
+from regulars.services.audit import audit
 from regulars.services.checkout.results import ReceiptView
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.ledger import member_ledger
@@ -71,7 +72,7 @@ NF = responses(errors.NotFound)
 
 
 @router.get("/tenant", response_model=TenantOut)
-def tenant(owner: Owner, rt: RuntimeDep) -> TenantInfo:
+def tenant(owner: Reader, rt: RuntimeDep) -> TenantInfo:
     return tenants.tenant_info(rt, owner.tenant_id)
 
 
@@ -82,7 +83,7 @@ def create_store(body: StoreIn, owner: Owner, rt: RuntimeDep) -> NewStore:
 
 
 @router.get("/stores", response_model=list[StoreOut])
-def list_stores(owner: Owner, rt: RuntimeDep) -> list[Store]:
+def list_stores(owner: Reader, rt: RuntimeDep) -> list[Store]:
     return tenants.list_stores(rt, owner.tenant_id)
 
 
@@ -95,7 +96,7 @@ def create_terminal(body: TerminalIn, owner: Owner, rt: RuntimeDep) -> NewTermin
 
 
 @router.get("/terminals", response_model=list[TerminalOut])
-def list_terminals(owner: Owner, rt: RuntimeDep) -> list[Terminal]:
+def list_terminals(owner: Reader, rt: RuntimeDep) -> list[Terminal]:
     return tenants.list_terminals(rt, owner.tenant_id)
 
 
@@ -114,7 +115,8 @@ def revoke_terminal(terminal_id: PathId, owner: Owner, rt: RuntimeDep) -> Respon
     errors.InvalidInput, errors.NotFound, errors.Conflict))
 def create_staff(body: StaffIn, owner: Owner, rt: RuntimeDep) -> NewStaff:
     return tenants.create_staff(rt, owner.tenant_id, name=body.name, email=body.email,
-                                role=body.role, store_id=body.store_id)
+                                role=body.role, store_id=body.store_id,
+                                actor=audit.key(owner.key_id))
 
 
 @router.get("/staff", response_model=list[StaffOut])
@@ -130,7 +132,8 @@ def get_staff(staff_id: PathId, owner: Owner, rt: RuntimeDep) -> StaffMember:
 @router.post("/keys", response_model=NewOwnerKeyOut, status_code=201)
 def create_key(body: KeyIn, owner: Owner, rt: RuntimeDep) -> NewOwnerKey:
     """Another owner key (shown once)."""
-    return tenants.create_owner_key(rt, owner.tenant_id, body.label)
+    return tenants.create_owner_key(rt, owner.tenant_id, body.label, body.scopes,
+                                    audit.key(owner.key_id))
 
 
 @router.get("/keys", response_model=list[ApiKeyOut])
@@ -140,12 +143,12 @@ def list_keys(owner: Owner, rt: RuntimeDep) -> list[ApiKey]:
 
 @router.delete("/keys/{key_id}", status_code=204, responses=NF)
 def revoke_key(key_id: PathId, owner: Owner, rt: RuntimeDep) -> Response:
-    tenants.revoke_key(rt, owner.tenant_id, key_id)
+    tenants.revoke_key(rt, owner.tenant_id, key_id, audit.key(owner.key_id))
     return Response(status_code=204)
 
 
 @router.get("/program", response_model=ProgramOut)
-def get_program(owner: Owner, rt: RuntimeDep) -> programs.ProgramVersion:
+def get_program(owner: Reader, rt: RuntimeDep) -> programs.ProgramVersion:
     """The current program version and its rules."""
     return programs.current(rt, owner.tenant_id)
 
@@ -157,12 +160,12 @@ async def put_program(request: Request, owner: Owner,
     Earlier accruals keep the version that produced them."""
     raw = await request.body()
     program = programs.parse_rules(None, strict_json=raw)
-    version = programs.save(rt, owner.tenant_id, program)
+    version = programs.save(rt, owner.tenant_id, program, actor=audit.key(owner.key_id))
     return programs.ProgramVersion(version=version, rules=program)
 
 
 @router.get("/program/versions", response_model=list[ProgramVersionOut])
-def program_versions(owner: Owner, rt: RuntimeDep) -> list[programs.VersionNote]:
+def program_versions(owner: Reader, rt: RuntimeDep) -> list[programs.VersionNote]:
     return programs.history(rt, owner.tenant_id)
 
 
@@ -175,7 +178,7 @@ def register(body: MemberIn, owner: Owner, rt: RuntimeDep, response: Response) -
 
 
 @router.get("/members", response_model=list[MemberOut])
-def search_members(owner: Owner, rt: RuntimeDep,
+def search_members(owner: Reader, rt: RuntimeDep,
                    q: Annotated[str | None, Query(max_length=200)] = None, limit: int = 50,
                    offset: Offset = 0) -> list[MemberView]:
     """Search by phone (any format), card, or part of a name (``%`` and ``_`` are letters,
@@ -186,7 +189,7 @@ def search_members(owner: Owner, rt: RuntimeDep,
 
 
 @router.get("/members/{member_id:int}", response_model=MemberOut, responses=NF)
-def get_member(member_id: PathId, owner: Owner, rt: RuntimeDep) -> MemberView:
+def get_member(member_id: PathId, owner: Reader, rt: RuntimeDep) -> MemberView:
     return members.get(rt, owner.tenant_id, MemberRef(id=member_id))
 
 
@@ -211,7 +214,7 @@ def adjust(member_id: PathId, body: AdjustIn, owner: Owner, rt: RuntimeDep,
            key: IdempotencyKey) -> dict[str, Any]:
     """Add or take away points by hand; a reason is required and kept in the history."""
     return member_ledger.adjust(rt, owner.tenant_id, member_id, points=body.points,
-                                reason=body.reason, key=key)
+                                reason=body.reason, key=key, actor=audit.key(owner.key_id))
 
 
 @router.post("/members/merge", response_model=MemberOut, responses=responses(
@@ -225,19 +228,19 @@ def merge(body: MergeIn, owner: Owner, rt: RuntimeDep, key: IdempotencyKey) -> d
 
 @router.get("/members/{member_id}/history", response_model=list[HistoryEntryOut],
             responses=NF)
-def history(member_id: PathId, owner: Owner, rt: RuntimeDep, limit: int = 50,
+def history(member_id: PathId, owner: Reader, rt: RuntimeDep, limit: int = 50,
             before_id: QueryId = None) -> list[HistoryEntry]:
     return member_ledger.history(rt, owner.tenant_id, member_id, limit=limit, before_id=before_id)
 
 
 @router.get("/members/{member_id}/referral", response_model=ReferralInfoOut, responses=NF)
-def referral(member_id: PathId, owner: Owner, rt: RuntimeDep) -> ReferralInfo:
+def referral(member_id: PathId, owner: Reader, rt: RuntimeDep) -> ReferralInfo:
     """The member's referral code and link, who invited them and how many they invited."""
     return referrals.referral_info(rt, owner.tenant_id, member_id)
 
 
 @router.get("/rewards", response_model=RewardSettingsOut)
-def get_rewards(owner: Owner, rt: RuntimeDep) -> RewardSettings:
+def get_rewards(owner: Reader, rt: RuntimeDep) -> RewardSettings:
     """Referral, birthday, profile and event-type rewards."""
     return rewards.get_settings(rt, owner.tenant_id)
 
@@ -251,23 +254,23 @@ def put_rewards(body: RewardSettingsIn, owner: Owner, rt: RuntimeDep) -> RewardS
 
 
 @router.get("/members/{member_id}/lots", response_model=list[LotOut], responses=NF)
-def lots(member_id: PathId, owner: Owner, rt: RuntimeDep) -> list[member_ledger.OpenLot]:
+def lots(member_id: PathId, owner: Reader, rt: RuntimeDep) -> list[member_ledger.OpenLot]:
     return member_ledger.lots(rt, owner.tenant_id, member_id)
 
 
 @router.get("/receipts", response_model=list[ReceiptSummaryOut])
-def list_receipts(owner: Owner, rt: RuntimeDep, member_id: QueryId = None, limit: int = 50,
+def list_receipts(owner: Reader, rt: RuntimeDep, member_id: QueryId = None, limit: int = 50,
                   before_id: QueryId = None) -> list[ledger_admin.ReceiptSummary]:
     return ledger_admin.receipts_list(rt, owner.tenant_id, member_id=member_id, limit=limit,
                                  before_id=before_id)
 
 
 @router.get("/receipts/{receipt_id}", response_model=ReceiptOut, responses=NF)
-def get_receipt(receipt_id: PathId, owner: Owner, rt: RuntimeDep) -> ReceiptView:
+def get_receipt(receipt_id: PathId, owner: Reader, rt: RuntimeDep) -> ReceiptView:
     return ledger_admin.receipt(rt, owner.tenant_id, receipt_id)
 
 
 @router.get("/ledger/check", response_model=LedgerCheckOut)
-def ledger_check(owner: Owner, rt: RuntimeDep) -> ledger_admin.LedgerCheck:
+def ledger_check(owner: Reader, rt: RuntimeDep) -> ledger_admin.LedgerCheck:
     """Reconcile cached balances with postings and open lots for this tenant."""
     return ledger_admin.check_tenant(rt, owner.tenant_id)

@@ -128,18 +128,20 @@ class NewOwnerKeyOut(Out):
     """An owner key, shown in this answer only (only its hash is stored)."""
 
     model_config = examples({"id": 2, "key": "rgo_example-only-shown-once",
-                             "label": "accounting"})
+                             "label": "accounting", "scopes": ["analytics", "events"]})
 
     id: int
     key: str
     label: str
+    scopes: list[str]
 
 
 class ApiKeyOut(Out):
     """An owner's or a till's key, without the key itself."""
 
     model_config = examples({"id": 2, "kind": "owner", "label": "accounting",
-                             "terminal_id": None, "created_at": _AT, "revoked_at": None})
+                             "terminal_id": None, "created_at": _AT, "revoked_at": None,
+                             "scopes": ["analytics", "events"]})
 
     id: int
     kind: str
@@ -147,6 +149,7 @@ class ApiKeyOut(Out):
     terminal_id: int | None
     created_at: Instant
     revoked_at: Instant | None
+    scopes: list[str]
 
 
 class HealthOut(Out):

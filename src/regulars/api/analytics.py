@@ -23,7 +23,7 @@ from regulars.api.analytics_schemas import (
     OverviewOut,
     PointsOut,
 )
-from regulars.api.deps import Owner, QueryId, RuntimeDep
+from regulars.api.deps import QueryId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.domain.analytics.ranges import Preset
 from regulars.services.analytics import branches, cohorts, figures, liability
@@ -70,7 +70,7 @@ PeriodRequest = Annotated[Request, Depends(period_request)]
 
 @router.get("/overview", response_model=OverviewOut,
             responses=responses(errors.InvalidInput, errors.NotFound))
-def overview(request: PeriodRequest, owner: Owner, rt: RuntimeDep) -> OverviewOut:
+def overview(request: PeriodRequest, owner: Reader, rt: RuntimeDep) -> OverviewOut:
     """Sales net of refunds and voids, members and points for the period and the period
     before it, for the chain or one store (``store_id``) or cashier (``staff_id``)."""
     return OverviewOut.model_validate(figures.overview(rt, owner.tenant_id, request))
@@ -81,26 +81,26 @@ RANGE_ERRORS = responses(errors.InvalidInput)
 
 @router.get("/points", response_model=PointsOut,
             responses=responses(errors.InvalidInput, errors.NotFound))
-def points(request: PeriodRequest, owner: Owner, rt: RuntimeDep) -> PointsOut:
+def points(request: PeriodRequest, owner: Reader, rt: RuntimeDep) -> PointsOut:
     """Points issued (net of accruals taken back by refunds), redeemed (net of points
     returned), expired; the redemption rate and reward cost as a share of revenue."""
     return PointsOut.model_validate(figures.points(rt, owner.tenant_id, request))
 
 
 @router.get("/members/cohorts", response_model=CohortsOut, responses=RANGE_ERRORS)
-def member_cohorts(request: PeriodOnly, owner: Owner, rt: RuntimeDep) -> CohortsOut:
+def member_cohorts(request: PeriodOnly, owner: Reader, rt: RuntimeDep) -> CohortsOut:
     """Monthly cohorts of the members who joined in the period, and the retention curve."""
     return CohortsOut.model_validate(cohorts.cohorts(rt, owner.tenant_id, request))
 
 
 @router.get("/liability", response_model=LiabilityOut, responses=RANGE_ERRORS)
-def points_liability(request: PeriodOnly, owner: Owner, rt: RuntimeDep) -> LiabilityOut:
+def points_liability(request: PeriodOnly, owner: Reader, rt: RuntimeDep) -> LiabilityOut:
     """The points liability now, breakage and expected cost; its months over the period."""
     return LiabilityOut.model_validate(liability.liability(rt, owner.tenant_id, request))
 
 
 @router.get("/ifrs15/journal", response_model=list[JournalLineOut], responses=RANGE_ERRORS)
-def ifrs15_journal(request: PeriodOnly, owner: Owner,
+def ifrs15_journal(request: PeriodOnly, owner: Reader,
                    rt: RuntimeDep) -> list[JournalLineOut]:
     """Balanced journal lines, one set per month of the period, dated its last day."""
     return [JournalLineOut.model_validate(line)
@@ -108,14 +108,14 @@ def ifrs15_journal(request: PeriodOnly, owner: Owner,
 
 
 @router.get("/stores", response_model=BranchesOut, responses=RANGE_ERRORS)
-def stores(request: PeriodOnly, owner: Owner, rt: RuntimeDep) -> BranchesOut:
+def stores(request: PeriodOnly, owner: Reader, rt: RuntimeDep) -> BranchesOut:
     """Every store with activity in the period, ranked, beside the chain."""
     found = branches.branches(rt, owner.tenant_id, request)
     return BranchesOut.model_validate({**_common(found), "rows": found.stores})
 
 
 @router.get("/cashiers", response_model=BranchesOut, responses=RANGE_ERRORS)
-def cashiers(request: PeriodOnly, owner: Owner, rt: RuntimeDep) -> BranchesOut:
+def cashiers(request: PeriodOnly, owner: Reader, rt: RuntimeDep) -> BranchesOut:
     """Every cashier with activity in the period, ranked, beside their store and the chain."""
     found = branches.branches(rt, owner.tenant_id, request)
     return BranchesOut.model_validate({**_common(found), "rows": found.cashiers})

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from regulars.api import (
     admin,
     analytics,
+    audit,
     clv,
     coupons,
     events,
@@ -31,6 +32,7 @@ from regulars.api import (
 )
 from regulars.api.admin_schemas import HealthOut, ReadinessOut
 from regulars.api.body_limit import BodyLimit, Scope
+from regulars.api.security_headers import SecurityHeaders
 from regulars.errors import InvalidInput, RegularsError, TooManyAttempts, Unavailable
 from regulars.services import readiness
 from regulars.services.jobs.scheduler import Scheduler
@@ -60,10 +62,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(analytics.router)
     app.include_router(fraud.router)
     app.include_router(clv.router)
+    app.include_router(audit.router)
 
     pages.mount(app)
     app.include_router(_meta)
     app.add_middleware(BodyLimit, limit_of=_max_body_bytes)
+    app.add_middleware(SecurityHeaders, trusted_of=_trust_forwarded_proto)
 
     app.add_exception_handler(RegularsError, _regulars_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
@@ -160,6 +164,10 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
     return JSONResponse({"error": "invalid_input",
                          "detail": f"{first['field']}: {first['reason']}",
                          "field": first["field"], "errors": errors}, status_code=422)
+
+
+def _trust_forwarded_proto(scope: Scope) -> bool:
+    return bool(scope["app"].state.runtime.settings.trust_forwarded_proto)
 
 
 def _max_body_bytes(scope: Scope) -> int:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from regulars import errors
-from regulars.api.deps import Offset, Owner, RuntimeDep
+from regulars.api.deps import Offset, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.pos_schemas import Day, Out, examples
 from regulars.services.analytics import clv
@@ -78,7 +78,7 @@ class ClvOut(Out):
 
 @router.get("", response_model=ClvOut, responses=responses(errors.InvalidInput))
 def lifetime_value(
-        owner: Owner, rt: RuntimeDep,
+        owner: Reader, rt: RuntimeDep,
         calibration_end: Annotated[str | None, Query(
             pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"},
             description="last day the models learn from, YYYY-MM-DD (default: yesterday)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from regulars import errors
-from regulars.api.deps import Owner, PathId, RuntimeDep
+from regulars.api.deps import Owner, PathId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.promotion_answers import CouponCodesOut, CouponSeriesOut
 from regulars.api.promotion_schemas import CouponCodesIn, CouponSeriesIn
@@ -24,12 +24,12 @@ def create_series(body: CouponSeriesIn, owner: Owner, rt: RuntimeDep) -> SeriesV
 
 
 @router.get("", response_model=list[CouponSeriesOut])
-def list_series(owner: Owner, rt: RuntimeDep) -> list[SeriesView]:
+def list_series(owner: Reader, rt: RuntimeDep) -> list[SeriesView]:
     return coupons.list_series(rt, owner.tenant_id)
 
 
 @router.get("/{series_id}", response_model=CouponSeriesOut, responses=responses(errors.NotFound))
-def get_series(series_id: PathId, owner: Owner, rt: RuntimeDep) -> SeriesView:
+def get_series(series_id: PathId, owner: Reader, rt: RuntimeDep) -> SeriesView:
     """The series with how many codes it issued and how many uses they took."""
     return coupons.get_series(rt, owner.tenant_id, series_id)
 

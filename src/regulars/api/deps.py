@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from starlette.concurrency import run_in_threadpool
 
 from regulars.api.schemas import MAX_ID
-from regulars.errors import Forbidden, InvalidInput, TooManyAttempts, Unauthorized
+from regulars.errors import InvalidInput, TooManyAttempts, Unauthorized
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import throttle
 from regulars.services.tenancy.api_keys import Principal, authenticate, remembered
@@ -28,13 +29,20 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def get_principal(request: Request, runtime: RuntimeDep,
-                        authorization: Annotated[str | None, Header()] = None) -> Principal:
+bearer = HTTPBearer(
+    scheme_name="apiKey", auto_error=False,
+    description="An API key: `Authorization: Bearer <key>`. Each operation lists the scopes "
+                "that may call it; a key needs one of them (owner keys: admin, analytics, "
+                "events; till keys: pos).")
+
+
+async def get_principal(
+        request: Request, runtime: RuntimeDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
+) -> Principal:
     """The key's principal. A client whose keys failed too often gets 429 (Retry-After)
     without its key being looked at, until its delay has run (services.throttle)."""
-    token = None
-    if authorization and authorization.lower().startswith("bearer "):
-        token = authorization[7:].strip()
+    token = credentials.credentials.strip() if credentials is not None else None
     found = remembered(runtime, token)
     if found is not None:
         return found
@@ -51,15 +59,10 @@ async def get_principal(request: Request, runtime: RuntimeDep,
         raise
 
 
-async def get_till(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-    if principal.kind != "till":
-        raise Forbidden("this call needs a till key")
-    return principal
-
-
-async def get_owner(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-    if principal.kind != "owner":
-        raise Forbidden("this call needs an owner key")
+async def get_scoped(security_scopes: SecurityScopes,
+                     principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    """The key's principal if it has one of the route's scopes, else 403."""
+    principal.require_scope(security_scopes.scopes)
     return principal
 
 
@@ -71,8 +74,14 @@ async def get_idempotency_key(
     return idempotency_key
 
 
-Till = Annotated[Principal, Depends(get_till)]
-Owner = Annotated[Principal, Depends(get_owner)]
+Till = Annotated[Principal, Security(get_scoped, scopes=["pos"])]
+"""A till key (scope ``pos``)."""
+Owner = Annotated[Principal, Security(get_scoped, scopes=["admin"])]
+"""An owner key with the scope ``admin``."""
+Reader = Annotated[Principal, Security(get_scoped, scopes=["admin", "analytics"])]
+"""An owner key that may read: ``admin`` or ``analytics``."""
+EventSender = Annotated[Principal, Security(get_scoped, scopes=["admin", "events"])]
+"""An owner key that may post events: ``admin`` or ``events``."""
 IdempotencyKey = Annotated[str, Depends(get_idempotency_key)]
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from regulars import errors
-from regulars.api.deps import Owner, RuntimeDep
+from regulars.api.deps import EventSender, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.reward_schemas import EventIn, EventOut
 from regulars.services.rewards import rewards
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1", tags=["events"])
 
 @router.post("/events", response_model=EventOut, responses=responses(
     errors.InvalidInput, errors.NotFound, errors.IdempotencyMismatch))
-def post_event(body: EventIn, owner: Owner, rt: RuntimeDep) -> EventOutcome:
+def post_event(body: EventIn, owner: EventSender, rt: RuntimeDep) -> EventOutcome:
     """Reward one event, once per ``event_id``. Over the type's limit for the period the
     event is recorded with 0 points and ``reason: limit_reached``."""
     return rewards.record_event(rt, owner.tenant_id, event_id=body.event_id,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from regulars import errors
-from regulars.api.deps import Offset, Owner, PathId, RuntimeDep
+from regulars.api.deps import Offset, Owner, PathId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.pos_schemas import Instant, Out, examples
 from regulars.api.schemas import Strict
@@ -130,7 +130,7 @@ def scan(body: ScanIn, owner: Owner, rt: RuntimeDep) -> ScanResult:
 
 
 @router.get("/flags", response_model=FlagPageOut, responses=responses(errors.InvalidInput))
-def list_flags(owner: Owner, rt: RuntimeDep,
+def list_flags(owner: Reader, rt: RuntimeDep,
                status: Literal["open", "dismissed", "confirmed"] | None = None,
                limit: Annotated[int, Query(ge=1, le=fraud.MAX_PAGE)] = 50,
                offset: Offset = 0) -> FlagPage:
@@ -139,7 +139,7 @@ def list_flags(owner: Owner, rt: RuntimeDep,
 
 
 @router.get("/flags/{flag_id}", response_model=FlagOut, responses=responses(errors.NotFound))
-def get_flag(flag_id: PathId, owner: Owner, rt: RuntimeDep) -> FlagView:
+def get_flag(flag_id: PathId, owner: Reader, rt: RuntimeDep) -> FlagView:
     return fraud.get_flag(rt, owner.tenant_id, flag_id)
 
 
@@ -152,7 +152,7 @@ def decide(flag_id: PathId, body: DecisionIn, owner: Owner, rt: RuntimeDep) -> F
 
 
 @router.get("/settings", response_model=FraudSettingsOut)
-def get_settings(owner: Owner, rt: RuntimeDep) -> FraudSettings:
+def get_settings(owner: Reader, rt: RuntimeDep) -> FraudSettings:
     return fraud.get_settings(rt, owner.tenant_id)
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import ConfigDict, Field
 
 from regulars import errors
-from regulars.api.deps import Offset, Owner, PathId, RuntimeDep
+from regulars.api.deps import Offset, Owner, PathId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.pos_schemas import Out, examples
 from regulars.api.schemas import Strict
@@ -100,7 +100,7 @@ def create_product(body: ProductIn, owner: Owner, rt: RuntimeDep) -> Product:
 
 
 @router.get("", response_model=ProductPageOut, responses=responses(errors.InvalidInput))
-def list_products(owner: Owner, rt: RuntimeDep,
+def list_products(owner: Reader, rt: RuntimeDep,
                   q: Annotated[str | None, Query(max_length=200)] = None,
                   limit: Annotated[int, Query(ge=1, le=products.MAX_PAGE)] = 50,
                   offset: Offset = 0) -> ProductPage:
@@ -118,7 +118,7 @@ def import_products(body: ProductImportIn, owner: Owner, rt: RuntimeDep) -> Impo
 
 
 @router.get("/{product_id:int}", response_model=ProductOut, responses=NF)
-def get_product(product_id: PathId, owner: Owner, rt: RuntimeDep) -> Product:
+def get_product(product_id: PathId, owner: Reader, rt: RuntimeDep) -> Product:
     return products.get(rt, owner.tenant_id, product_id)
 
 

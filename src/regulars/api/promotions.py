@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter
 
 from regulars import errors
-from regulars.api.deps import Owner, PathId, RuntimeDep
+from regulars.api.deps import Owner, PathId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.promotion_answers import (
     BudgetBurnOut,
@@ -18,6 +18,7 @@ from regulars.api.promotion_answers import (
     PromotionOut,
 )
 from regulars.api.promotion_schemas import BudgetIn, PromotionIn
+from regulars.services.audit import audit
 from regulars.services.promotions import budgets, promotions
 from regulars.services.promotions.promotions import PromotionView
 
@@ -31,18 +32,18 @@ NF = responses(errors.NotFound)
 def create_promotion(body: PromotionIn, owner: Owner, rt: RuntimeDep) -> PromotionView:
     """A new promotion (version 1). A condition that does not compile, reads an unknown
     variable or does not give a boolean answers 422 with ``field`` ``condition``."""
-    return promotions.create(rt, owner.tenant_id, body.to_draft())
+    return promotions.create(rt, owner.tenant_id, body.to_draft(), audit.key(owner.key_id))
 
 
 @router.get("", response_model=list[PromotionOut])
-def list_promotions(owner: Owner, rt: RuntimeDep,
+def list_promotions(owner: Reader, rt: RuntimeDep,
                     status: Literal["active", "archived"] | None = None
                     ) -> list[PromotionView]:
     return promotions.list_all(rt, owner.tenant_id, status=status)
 
 
 @router.get("/{promotion_id}", response_model=PromotionOut, responses=NF)
-def get_promotion(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> PromotionView:
+def get_promotion(promotion_id: PathId, owner: Reader, rt: RuntimeDep) -> PromotionView:
     return promotions.get(rt, owner.tenant_id, promotion_id)
 
 
@@ -51,31 +52,32 @@ def get_promotion(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> Promoti
 def put_promotion(promotion_id: PathId, body: PromotionIn, owner: Owner,
                   rt: RuntimeDep) -> PromotionView:
     """Replace the promotion's definition: saves the next version."""
-    return promotions.update(rt, owner.tenant_id, promotion_id, body.to_draft())
+    return promotions.update(rt, owner.tenant_id, promotion_id, body.to_draft(),
+                             audit.key(owner.key_id))
 
 
 @router.post("/{promotion_id}/archive", response_model=PromotionOut, responses=NF)
 def archive_promotion(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> PromotionView:
     """Stop the promotion for good; archiving it twice is harmless."""
-    return promotions.archive(rt, owner.tenant_id, promotion_id)
+    return promotions.archive(rt, owner.tenant_id, promotion_id, audit.key(owner.key_id))
 
 
 @router.get("/{promotion_id}/burn", response_model=PromotionBurnOut, responses=NF)
-def promotion_burn(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> budgets.PromotionBurn:
+def promotion_burn(promotion_id: PathId, owner: Reader, rt: RuntimeDep) -> budgets.PromotionBurn:
     """The promotion's budget over its life (cap, spent, remaining) and what receipts of the
     current local month got from it, net of refunds."""
     return budgets.promotion_burn(rt, owner.tenant_id, promotion_id)
 
 
 @router.get("/{promotion_id}/groups", response_model=GroupsOut, responses=NF)
-def promotion_groups(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> promotions.Groups:
+def promotion_groups(promotion_id: PathId, owner: Reader, rt: RuntimeDep) -> promotions.Groups:
     """Members recorded at commit in the promotion's ``test`` and ``control`` groups, and its
     current ``control_share_bp``."""
     return promotions.groups(rt, owner.tenant_id, promotion_id)
 
 
 @budget_router.get("", response_model=BudgetSplitOut)
-def get_budget(owner: Owner, rt: RuntimeDep) -> budgets.SplitView:
+def get_budget(owner: Reader, rt: RuntimeDep) -> budgets.SplitView:
     """The monthly loyalty budget and its split (50/25/25 until set), with each bucket's
     cap."""
     return budgets.get_split(rt, owner.tenant_id)
@@ -90,7 +92,7 @@ def put_budget(body: BudgetIn, owner: Owner, rt: RuntimeDep) -> budgets.SplitVie
 
 
 @budget_router.get("/burn", response_model=BudgetBurnOut)
-def budget_burn(owner: Owner, rt: RuntimeDep) -> budgets.BudgetBurn:
+def budget_burn(owner: Reader, rt: RuntimeDep) -> budgets.BudgetBurn:
     """This local month's spend per bucket (base reports only; mass and targeted are
     enforced) and per promotion."""
     return budgets.burn(rt, owner.tenant_id)

@@ -267,3 +267,8 @@ class StaffIn(Strict):
 
 class KeyIn(Strict):
     label: Annotated[str, Field(max_length=200)] = ""
+    scopes: Annotated[list[Literal["admin", "analytics", "events"]] | None, Field(
+        min_length=1, max_length=3,
+        description="what the key may do: admin (everything), analytics (read-only reports "
+                    "and reads), events (POST /v1/events); default events only",
+        examples=[["analytics"]])] = None

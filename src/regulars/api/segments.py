@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from regulars import errors
-from regulars.api.deps import Offset, Owner, PathId, RuntimeDep
+from regulars.api.deps import Offset, Owner, PathId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.promotion_answers import SegmentMembersOut, SegmentOut
 from regulars.api.promotion_schemas import SegmentIn
@@ -24,12 +24,12 @@ def create_segment(body: SegmentIn, owner: Owner, rt: RuntimeDep) -> SegmentView
 
 
 @router.get("", response_model=list[SegmentOut])
-def list_segments(owner: Owner, rt: RuntimeDep) -> list[SegmentView]:
+def list_segments(owner: Reader, rt: RuntimeDep) -> list[SegmentView]:
     return segments.list_all(rt, owner.tenant_id)
 
 
 @router.get("/{segment_id}", response_model=SegmentOut, responses=NF)
-def get_segment(segment_id: PathId, owner: Owner, rt: RuntimeDep) -> SegmentView:
+def get_segment(segment_id: PathId, owner: Reader, rt: RuntimeDep) -> SegmentView:
     return segments.get(rt, owner.tenant_id, segment_id)
 
 
@@ -43,7 +43,7 @@ def put_segment(segment_id: PathId, body: SegmentIn, owner: Owner,
 
 @router.get("/{segment_id}/members", response_model=SegmentMembersOut,
             responses=responses(errors.NotFound, errors.InvalidInput))
-def segment_members(segment_id: PathId, owner: Owner, rt: RuntimeDep, limit: int = 100,
+def segment_members(segment_id: PathId, owner: Reader, rt: RuntimeDep, limit: int = 100,
                     offset: Offset = 0) -> SegmentMembers:
     """A page of the member ids in the segment now, by id, and the total."""
     return segments.members(rt, owner.tenant_id, segment_id, limit=limit, offset=offset)

@@ -12,6 +12,7 @@ from regulars import errors
 from regulars.api.deps import Owner, PathId, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.schemas import Strict
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import staff_access
 
@@ -51,7 +52,8 @@ def change_role(staff_id: PathId, body: RolePatch, owner: Owner,
                 rt: RuntimeDep) -> Response:
     """Give the staff member another role (at once, in their open sessions too). The
     business's last active owner stays an owner (409 on ``role``)."""
-    staff_access.change_role(rt, owner.tenant_id, staff_id, body.role)
+    staff_access.change_role(rt, owner.tenant_id, staff_id, body.role,
+                             audit.key(owner.key_id))
     return Response(status_code=204)
 
 
@@ -74,6 +76,7 @@ def set_phone(staff_id: PathId, body: PhoneIn, owner: Owner, rt: RuntimeDep) -> 
 def remove(staff_id: PathId, owner: Owner, rt: RuntimeDep) -> Response:
     """Take the staff member's access away: no more sign-in, every session ends now. The
     business's last active owner stays (409)."""
-    staff_access.remove(rt, owner.tenant_id, staff_id, by_staff_id=None)
+    staff_access.remove(rt, owner.tenant_id, staff_id, by_staff_id=None,
+                        actor=audit.key(owner.key_id))
     return Response(status_code=204)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from regulars import errors
-from regulars.api.deps import IdempotencyKey, Owner, PathId, QueryId, RuntimeDep, Till
+from regulars.api.deps import IdempotencyKey, Owner, PathId, QueryId, Reader, RuntimeDep, Till
 from regulars.api.errors_doc import responses
 from regulars.api.pos import stored_answer
 from regulars.api.stored_value_schemas import (
@@ -47,13 +47,13 @@ def create_series(body: CertificateSeriesIn, owner: Owner, rt: RuntimeDep) -> Se
 
 
 @router.get(S, response_model=list[CertificateSeriesOut])
-def list_series(owner: Owner, rt: RuntimeDep) -> tuple[SeriesView, ...]:
+def list_series(owner: Reader, rt: RuntimeDep) -> tuple[SeriesView, ...]:
     return certificates.list_series(rt, owner.tenant_id)
 
 
 @router.get(S + "/{series_id}", response_model=CertificateSeriesOut,
             responses=responses(errors.NotFound))
-def get_series(series_id: PathId, owner: Owner, rt: RuntimeDep) -> SeriesView:
+def get_series(series_id: PathId, owner: Reader, rt: RuntimeDep) -> SeriesView:
     return certificates.get_series(rt, owner.tenant_id, series_id)
 
 
@@ -81,7 +81,7 @@ def issue(series_id: PathId, body: CertificatesIssueIn, owner: Owner,
 
 @router.get("/certificates", response_model=list[CertificateOut],
             responses=responses(errors.NotFound))
-def list_certificates(owner: Owner, rt: RuntimeDep,
+def list_certificates(owner: Reader, rt: RuntimeDep,
                       series_id: QueryId = None) -> tuple[CertificateView, ...]:
     """The latest 500 certificates (of one series when ``series_id`` is given)."""
     return certificates.list_certificates(rt, owner.tenant_id, series_id=series_id)
@@ -96,7 +96,7 @@ def look_up(body: CertificateCodeIn, owner: Owner, rt: RuntimeDep) -> Certificat
 
 @router.get("/certificates/{certificate_id}", response_model=CertificateOut,
             responses=responses(errors.NotFound))
-def get_certificate(certificate_id: PathId, owner: Owner, rt: RuntimeDep) -> CertificateView:
+def get_certificate(certificate_id: PathId, owner: Reader, rt: RuntimeDep) -> CertificateView:
     return certificates.get_certificate(rt, owner.tenant_id, certificate_id)
 
 
@@ -114,7 +114,7 @@ def unblock(certificate_id: PathId, owner: Owner, rt: RuntimeDep) -> Certificate
 
 
 @router.get("/stored-value/report", response_model=StoredValueReportOut)
-def report(owner: Owner, rt: RuntimeDep) -> StoredValueReport:
+def report(owner: Reader, rt: RuntimeDep) -> StoredValueReport:
     """Certificates sold or issued, used, expired (breakage) and outstanding per series; the
     liability of the money asset on certificates and in wallets."""
     return certificates.report(rt, owner.tenant_id)
@@ -146,6 +146,6 @@ def till_wallet(member_id: PathId, till: Till, rt: RuntimeDep) -> WalletStatemen
 
 @router.get("/members/{member_id}/wallet", response_model=WalletOut,
             responses=responses(errors.NotFound))
-def wallet(member_id: PathId, owner: Owner, rt: RuntimeDep) -> WalletStatement:
+def wallet(member_id: PathId, owner: Reader, rt: RuntimeDep) -> WalletStatement:
     """A member's wallet balance and statement."""
     return wallets.statement(rt, owner.tenant_id, member_id)

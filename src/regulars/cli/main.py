@@ -35,6 +35,9 @@ app.add_typer(rewards_app, name="rewards")
 i18n_app = typer.Typer(help="Translations: the gettext catalogs of the pages and messages.",
                        no_args_is_help=True)
 app.add_typer(i18n_app, name="i18n")
+audit_app = typer.Typer(help="The audit trail of changes by staff and API keys.",
+                        no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 console = Console()
 WORKER_PING_S = 60
@@ -152,6 +155,22 @@ def ledger_check(database_url: DatabaseOpt = None) -> None:
         raise typer.Exit(code=1)
     console.print("ledger is consistent: every entry balances, balance = postings = open "
                   "lots − debt for every member, spend per day = receipts")
+
+
+@audit_app.command("verify")
+def audit_verify(database_url: DatabaseOpt = None) -> None:
+    """Check every tenant's audit chain: exit 1 naming each altered, removed or reordered
+    row. Like ``ledger check``, an absent or outdated database is refused (exit 2)."""
+    from regulars.services.audit import audit
+
+    with open_existing_runtime(_settings(database_url)) as rt:
+        report = audit.verify(rt)
+    if report.problems:
+        for problem in report.problems[:50]:
+            err.print(problem, soft_wrap=True)
+        err.print(f"[red]{len(report.problems)} problems[/red]")
+        raise typer.Exit(code=1)
+    console.print(f"audit trail intact: {report.rows} rows in {report.tenants} chains")
 
 
 @app.command()

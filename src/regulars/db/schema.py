@@ -8,6 +8,7 @@ empty every table.
 from __future__ import annotations
 
 from regulars.db.analytics import tables as analytics
+from regulars.db.audit import tables as audit
 from regulars.db.base import metadata
 from regulars.db.catalog import tables as catalog
 from regulars.db.checkout import tables as checkout
@@ -24,6 +25,7 @@ from regulars.db.web_sessions import tables as web_sessions
 
 AREAS = (
     analytics,
+    audit,
     catalog,
     checkout,
     jobs,

@@ -134,9 +134,14 @@ def test_owner_keys_are_shown_once_and_revoked(client: TestClient, rt: Runtime,
                                                shop: Shop) -> None:
     csrf = as_owner(client, rt, shop)
     assert post(client, "/console/settings/keys", csrf, key_label="").status_code == 422
-    made = post(client, "/console/settings/keys", csrf, key_label="accounting")
+    unscoped = post(client, "/console/settings/keys", csrf, key_label="accounting")
+    assert unscoped.status_code == 422 and "choose one or more" in unscoped.text
+    made = post(client, "/console/settings/keys", csrf, key_label="accounting",
+                scopes=["analytics", "events"])
     found = SECRET.search(made.text)
     assert found and authenticate(rt, found.group(1)).kind == "owner"
+    assert authenticate(rt, found.group(1)).scopes == {"analytics", "events"}
+    assert "read reports and data" in client.get("/console/settings").text
     key = [k for k in settings.overview(rt, shop.tenant_id).keys
            if k.label == "accounting"][0]
     assert post(client, f"/console/settings/keys/{key.id}/revoke", csrf).status_code == 303

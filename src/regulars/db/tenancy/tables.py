@@ -14,7 +14,6 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
-    Integer,
     String,
     Table,
     UniqueConstraint,
@@ -77,8 +76,6 @@ staff = Table(
     Column("locale", String(20), nullable=True),
     # Unused since sign-ins are throttled by client and account instead of locking the
     # account (services.throttle); kept until a migration drops them.
-    Column("sign_in_attempts", Integer, nullable=False, server_default="0"),
-    timestamp("locked_since", nullable=True),
     # Fraud scan (0018): the staff member's own phone (E.164), to find members who share it.
     Column("phone", String(20), nullable=True),
     UniqueConstraint("tenant_id", "email"),
@@ -96,6 +93,9 @@ api_keys = Table(
     Column("terminal_id", Id, ForeignKey("terminals.id"), nullable=True),
     timestamp("created_at"),
     timestamp("revoked_at", nullable=True),
+    # What an owner key may do, space-separated (regulars.services.tenancy.api_keys.SCOPES);
+    # a till key's is "pos".
+    Column("scopes", String(100), nullable=False, server_default="admin"),
     CheckConstraint("kind in ('owner', 'till')", name="kind"),
     Index(None, "tenant_id", "terminal_id"),
 )

@@ -31,6 +31,7 @@ class KeyRow:
     kind: str
     terminal_id: int | None
     store_id: int | None
+    scopes: str = "admin"  # space-separated
 
 
 def insert_tenant(conn: Connection, *, name: str, currency: str, locale: str, timezone: str,
@@ -62,15 +63,16 @@ def list_tenants(conn: Connection) -> list[TenantRow]:
 
 
 def insert_key(conn: Connection, *, tenant_id: int, kind: str, key_hash: str, label: str,
-               terminal_id: int | None, now: datetime) -> int:
+               terminal_id: int | None, now: datetime, scopes: str = "admin") -> int:
     return int(conn.execute(insert(api_keys).values(
         tenant_id=tenant_id, kind=kind, key_hash=key_hash, label=label,
-        terminal_id=terminal_id, created_at=now).returning(api_keys.c.id)).scalar_one())
+        terminal_id=terminal_id, created_at=now, scopes=scopes)
+        .returning(api_keys.c.id)).scalar_one())
 
 
 _KEY_BY_HASH = (  # built once: it runs on every request
     select(api_keys.c.id, api_keys.c.tenant_id, api_keys.c.kind, api_keys.c.terminal_id,
-           terminals.c.store_id)
+           terminals.c.store_id, api_keys.c.scopes)
     .outerjoin(terminals, terminals.c.id == api_keys.c.terminal_id)
     .where(api_keys.c.key_hash == bindparam("key_hash"), api_keys.c.revoked_at.is_(None),
            terminals.c.revoked_at.is_(None)))
@@ -82,7 +84,7 @@ def key_by_hash(conn: Connection, key_hash: str) -> KeyRow | None:
     if row is None:
         return None
     return KeyRow(id=row.id, tenant_id=row.tenant_id, kind=row.kind,
-                  terminal_id=row.terminal_id, store_id=row.store_id)
+                  terminal_id=row.terminal_id, store_id=row.store_id, scopes=row.scopes)
 
 
 # Keys looked up lately, per engine: {key hash: (row, monotonic deadline)}. The service that
@@ -135,7 +137,7 @@ def revoke_keys(conn: Connection, tenant_id: int, *, key_id: int | None = None,
 def list_keys(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(select(api_keys.c.id, api_keys.c.kind, api_keys.c.label,
                                api_keys.c.terminal_id, api_keys.c.created_at,
-                               api_keys.c.revoked_at)
+                               api_keys.c.revoked_at, api_keys.c.scopes)
                         .where(api_keys.c.tenant_id == tenant_id).order_by(api_keys.c.id))
     return [dict(r._mapping) for r in rows]
 

@@ -27,6 +27,7 @@ from regulars.domain.checkout.refunds import Receipt, ReceiptLine, RefundPlan, p
 from regulars.domain.ledger.ledger import EntryCode
 from regulars.domain.program.program import Program
 from regulars.errors import NotFound, RefundRefused
+from regulars.services.audit import audit
 from regulars.services.checkout import outbound
 from regulars.services.checkout.results import RefundDone, RefundedLine, RefundResult
 from regulars.services.program import programs
@@ -88,6 +89,10 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
         kind=plan.kind, paid_minor=plan.paid_back_minor, points_reversed=plan.reverse,
         points_returned=plan.spent_back, points_forgiven=plan.forgiven, debt_points=debt,
         lines=_done_lines(plan), occurred_at=now)
+    audit.record(conn, tenant_id, audit.key(principal.key_id) if principal.key_id
+                 else audit.Actor(kind="till", id=principal.terminal_id),
+                 "receipt.void" if void else "receipt.refund", f"receipt {receipt_id}", at=now,
+                 refund_id=refund_id, paid_minor=plan.paid_back_minor)
     balance = None
     if receipt["member_id"] is not None:
         balance = ledger_ops.account_state(conn, tenant_id, receipt["member_id"]).balance

@@ -139,7 +139,7 @@ def issue_keys(rt: Runtime) -> dict[str, Any]:
     for old in tenants.list_keys(rt, tenant.id):
         if old.kind == "owner" and old.label == OWNER_KEY_LABEL and old.revoked_at is None:
             tenants.revoke_key(rt, tenant.id, old.id)
-    owner = tenants.create_owner_key(rt, tenant.id, OWNER_KEY_LABEL)
+    owner = tenants.create_owner_key(rt, tenant.id, OWNER_KEY_LABEL, ["admin"])
     store_names = {s.id: s.name for s in tenants.list_stores(rt, tenant.id)}
     tills = []
     for till in tenants.list_terminals(rt, tenant.id):

@@ -14,6 +14,7 @@ from regulars.db.ledger import spendable as ledger_spendable
 from regulars.db.ledger.ops import EntryContext, Shortfall
 from regulars.db.members import members
 from regulars.errors import Conflict, InsufficientPoints, InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.checkout import idempotency
 from regulars.services.members.members import HistoryEntry, MemberView, view
 from regulars.services.program import programs
@@ -33,7 +34,8 @@ class OpenLot:
 
 
 def adjust(rt: Runtime, tenant_id: int, member_id: int, *, points: int, reason: str,
-           key: str, staff_id: int | None = None) -> dict[str, Any]:
+           key: str, staff_id: int | None = None,
+           actor: audit.Actor | None = None) -> dict[str, Any]:
     """Add (``points`` > 0) or take away (< 0) points by hand, with a required reason.
 
     Idempotent by ``key``: a repeat returns the first answer, the key with other values
@@ -52,16 +54,19 @@ def adjust(rt: Runtime, tenant_id: int, member_id: int, *, points: int, reason: 
                                 payload=payload, now=now,
                                 work=lambda: _adjust(conn, rt, tenant_id, member_id,
                                                      points=points, reason=reason.strip(),
-                                                     key=key, staff_id=staff_id))
+                                                     key=key, staff_id=staff_id,
+                                                     actor=actor or audit.staff(staff_id)))
 
 
 def _adjust(conn: Any, rt: Runtime, tenant_id: int, member_id: int, *, points: int,
-            reason: str, key: str, staff_id: int | None) -> MemberView:
+            reason: str, key: str, staff_id: int | None, actor: audit.Actor) -> MemberView:
     now = rt.now()
     row = members.get_member(conn, tenant_id, member_id)
     if row is None or row.status != "active":
         raise NotFound("member not found")
     version, program = programs.load_current(conn, tenant_id)
+    audit.record(conn, tenant_id, actor, "points.adjust", f"member {member_id}", at=now,
+                 points=points, reason=reason[:200])
     ctx = EntryContext(tenant_id=tenant_id, member_id=member_id, staff_id=staff_id,
                        program_version=version, occurred_at=now, recorded_at=now)
     try:

@@ -22,6 +22,7 @@ from regulars.domain.checkout.engine import evaluate
 from regulars.domain.checkout.quote import QUANTITY_SCALE, BasketLine, MemberContext
 from regulars.domain.program.program import Level, LevelStatus, Program
 from regulars.errors import InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.program import terms
 from regulars.services.runtime import Runtime
 
@@ -111,12 +112,16 @@ def load_version(conn: Connection, tenant_id: int, version: int) -> Program:
     return program
 
 
-def save(rt: Runtime, tenant_id: int, program: Program, *, note: str = "") -> int:
+def save(rt: Runtime, tenant_id: int, program: Program, *, note: str = "",
+         actor: audit.Actor = audit.SYSTEM) -> int:
     """Save ``program`` as the tenant's next version; return the version number."""
+    now = rt.now()
     with rt.db.write() as conn:
         version = tenancy.max_program_version(conn, tenant_id) + 1
         tenancy.insert_program(conn, tenant_id=tenant_id, version=version,
-                               rules=rules_of(program), note=note, now=rt.now())
+                               rules=rules_of(program), note=note, now=now)
+        audit.record(conn, tenant_id, actor, "program.version", f"program version {version}",
+                     at=now, version=version)
     return version
 
 
@@ -244,9 +249,10 @@ def preview(rt: Runtime, tenant_id: int, changes: dict[str, Any], *, language: s
                    basket=basket, examples=examples(program, basket))
 
 
-def save_edit(rt: Runtime, tenant_id: int, changes: dict[str, Any], *, note: str) -> int:
+def save_edit(rt: Runtime, tenant_id: int, changes: dict[str, Any], *, note: str,
+              actor: audit.Actor = audit.SYSTEM) -> int:
     """Save the current program with ``changes`` as the next version; the version number."""
     if len(note) > 500:
         raise InvalidInput("the note is longer than 500 characters", field="note")
     program, _ = edited(rt, tenant_id, changes)
-    return save(rt, tenant_id, program, note=note.strip())
+    return save(rt, tenant_id, program, note=note.strip(), actor=actor)

@@ -1,7 +1,9 @@
 """Promotion conditions: CEL expressions over plain data only (see :func:`cel_context`):
 ``basket``, ``member`` (``null`` on an anonymous receipt), ``store`` and ``time`` (local to the
-tenant). Checked on save against sample receipts; at checkout a condition that fails to
-evaluate (say ``member.level`` on an anonymous receipt) counts as false.
+tenant). Checked on save against sample receipts and a cost budget (see
+:mod:`regulars.domain.promotions.condition_cost`); at checkout a condition that fails to
+evaluate (say ``member.level`` on an anonymous receipt) counts as false, and so does one whose
+cost on the receipt's basket is past what is left of the quote's budget (it is not run).
 """
 
 from __future__ import annotations
@@ -13,9 +15,19 @@ from typing import Any
 import cel
 
 from regulars.domain.checkout.quote import BasketLine
+from regulars.domain.promotions.condition_cost import (
+    Shape,
+    analyse,
+    check_shape,
+    cost,
+)
 from regulars.errors import InvalidInput
 
 MAX_CONDITION_CHARS = 2000
+# The work (see condition_cost.cost) a condition may take on a basket of REFERENCE_LINES lines
+# to be saved, and all the conditions of one quote together at checkout: a few milliseconds.
+COST_BUDGET = 5000
+REFERENCE_LINES = 100
 VARIABLES = frozenset({"basket", "member", "store", "time"})
 # Names bound by CEL's comprehension macros (``lines.exists(l, ...)``) show up among an
 # expression's variables; they are not free variables.
@@ -53,11 +65,37 @@ def compile_condition(text: str) -> cel.Program:
     return program
 
 
+def shape_of(text: str) -> Shape | None:
+    """The shape of a compiled condition, ``None`` when it is nested too deep to measure
+    (such a condition is never run)."""
+    try:
+        return analyse(text)
+    except InvalidInput:
+        return None
+
+
+def check_cost(text: str) -> Shape:
+    """Raise :class:`InvalidInput` (field ``condition``) when the compiled ``text`` is past a
+    structural limit or costs more than :data:`COST_BUDGET` on a basket of
+    :data:`REFERENCE_LINES` lines."""
+    shape = analyse(text)
+    check_shape(shape)
+    work = cost(shape, REFERENCE_LINES)
+    if work > COST_BUDGET:
+        raise InvalidInput(
+            "condition: too costly: %(work)s units of work on a basket of %(lines)s lines, "
+            "at most %(budget)s (map and filter cost the square of the basket's lines; "
+            "exists and all cost far less)", field="condition",
+            params={"work": work, "lines": REFERENCE_LINES, "budget": COST_BUDGET})
+    return shape
+
+
 def check_condition(text: str) -> cel.Program:
-    """Compile ``text`` and run it on sample receipts (a member's and an anonymous one);
-    raises :class:`InvalidInput` when it fails on the member's or gives anything but a
-    boolean."""
+    """Compile ``text``, check its cost (:func:`check_cost`) and run it on sample receipts
+    (a member's and an anonymous one); raises :class:`InvalidInput` when it fails on the
+    member's or gives anything but a boolean."""
     program = compile_condition(text)
+    check_cost(text)
     for member in (_SAMPLE_MEMBER, None):
         context = {"basket": _SAMPLE_BASKET, "member": member, "store": {"id": 1},
                    "time": _SAMPLE_TIME}
@@ -72,6 +110,24 @@ def check_condition(text: str) -> cel.Program:
             raise InvalidInput(f"condition: must give true or false, not "
                                f"{type(result).__name__} ({result!r})", field="condition")
     return program
+
+
+class Budget:
+    """The work the conditions of one quote may still take (see :data:`COST_BUDGET`)."""
+
+    def __init__(self, lines: int, left: int = COST_BUDGET) -> None:
+        self.lines = lines
+        self.left = left
+
+    def take(self, shape: Shape | None) -> bool:
+        """Whether a condition of ``shape`` fits in what is left, which it then uses up."""
+        if shape is None:
+            return False
+        work = cost(shape, self.lines)
+        if work > self.left:
+            return False
+        self.left -= work
+        return True
 
 
 def holds(program: cel.Program, context: dict[str, Any] | cel.Context) -> bool:

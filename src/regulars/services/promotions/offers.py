@@ -14,6 +14,7 @@ process, with no message between processes and no time bound.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,18 +31,23 @@ from regulars.db.promotions import segments as segment_store
 from regulars.db.tenancy import tenancy
 from regulars.domain.checkout.quote import BasketLine
 from regulars.domain.promotions.budgets import NOTHING, UNLIMITED, Bucket, Split
+from regulars.domain.promotions.condition_cost import Shape
 from regulars.domain.promotions.control_groups import Group
 from regulars.domain.promotions.promotions import Candidate, Offers, Promotion
 from regulars.services.program import programs
 from regulars.services.promotions import budgets, segments
 from regulars.services.promotions.condition_subset import compile_subset, fits
 from regulars.services.promotions.conditions import (
+    Budget,
     birthday_today,
     cel_context,
     compile_condition,
     holds,
+    shape_of,
     variables_of,
 )
+
+log = logging.getLogger(__name__)
 
 # A stored definition, its promotion id, version and seed -> the promotion and its condition.
 Parse = Callable[[dict[str, Any], int, int, str], tuple[Promotion, str]]
@@ -56,6 +62,7 @@ class _Loaded:
     promotion: Promotion
     program: cel.Program | None
     python: Callable[[dict[str, Any]], bool] | None  # the condition without CEL, if it can
+    shape: Shape | None  # what its cost is worked out from (None: too deep, never run)
     variables: frozenset[str]
     reads: frozenset[str]
 
@@ -77,6 +84,7 @@ def _loaded(conn: Connection, tenant_id: int, row: store.ActiveRow, parse: Parse
     constant = condition.strip() == "true"
     loaded = _Loaded(promotion=promotion, program=None if constant else program,
                      python=None if constant else compile_subset(condition),
+                     shape=None if constant else shape_of(condition),
                      variables=frozenset() if constant else variables_of(program),
                      reads=frozenset(f for f in _COSTLY_FACTS if f in condition))
     cache[key] = loaded
@@ -176,7 +184,7 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
     # The receipt's variables, only those some condition names.
     variables = cel_context(lines, facts, store_id, local, names=lineup.variables)
     met = _conditions_met(lineup, variables, member, store_id=store_id, local=local,
-                          in_segment=in_segment)
+                          in_segment=in_segment, budget=Budget(len(lines)))
     return _offers(conn, tenant.id, lineup, met, member, store_id=store_id, local=local,
                    excluded=excluded)
 
@@ -200,7 +208,8 @@ def _member_facts(conn: Connection, tenant_id: int, lineup: _Lineup, member: Mem
 
 def _conditions_met(lineup: _Lineup, variables: dict[str, Any], member: MemberRow | None, *,
                     store_id: int | None, local: datetime,
-                    in_segment: Callable[[int, int], bool]) -> list[tuple[Promotion, bool]]:
+                    in_segment: Callable[[int, int], bool],
+                    budget: Budget) -> list[tuple[Promotion, bool]]:
     """Each promotion of the lineup with whether its condition holds for this receipt.
 
     Conditions in the subset of :mod:`regulars.services.promotions.condition_subset` read the
@@ -209,7 +218,8 @@ def _conditions_met(lineup: _Lineup, variables: dict[str, Any], member: MemberRo
     and only if one needs it. A targeted promotion is for its segment's members only: one
     query for this member, and only for promotions that could otherwise apply. Members of
     its control group are left out like non-members, so that nothing tells them apart
-    (recorded by ``record``)."""
+    (recorded by ``record``). A CEL condition whose cost on this basket is past what is
+    left of the quote's ``budget`` is not run and does not hold (and says so in the log)."""
     in_python = fits(variables)
     context: cel.Context | None = None
     met: list[tuple[Promotion, bool]] = []
@@ -219,6 +229,10 @@ def _conditions_met(lineup: _Lineup, variables: dict[str, Any], member: MemberRo
             ok = True
         elif item.python is not None and in_python:
             ok = item.python(variables)
+        elif not budget.take(item.shape):
+            log.warning("promotion %s version %s: condition too costly for a basket of %s "
+                        "lines, left out", p.id, p.version, budget.lines)
+            ok = False
         else:
             if context is None:
                 context = cel.Context(variables=variables)

@@ -36,6 +36,7 @@ from regulars.domain.promotions.promotions import (
     kind_of,
 )
 from regulars.errors import Conflict, InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.promotions import offers as promotion_offers
 from regulars.services.promotions import segments
 from regulars.services.promotions.conditions import check_condition
@@ -189,7 +190,8 @@ def _require(conn: Connection, tenant_id: int, promotion_id: int, *,
     return row
 
 
-def create(rt: Runtime, tenant_id: int, draft: Draft) -> PromotionView:
+def create(rt: Runtime, tenant_id: int, draft: Draft,
+           actor: audit.Actor = audit.SYSTEM) -> PromotionView:
     """Save a new promotion as version 1. Raises :class:`InvalidInput` naming the field."""
     now = rt.now()
     with rt.db.write() as conn:
@@ -200,10 +202,13 @@ def create(rt: Runtime, tenant_id: int, draft: Draft) -> PromotionView:
         budget_store.set_caps(conn, tenant_id, promotion_id,
                               budget_minor=draft.limits.budget_minor,
                               budget_points=draft.limits.budget_points)
+        audit.record(conn, tenant_id, actor, "promotion.create", f"promotion {promotion_id}",
+                     at=now, version=1)
         return _view(_require(conn, tenant_id, promotion_id))
 
 
-def update(rt: Runtime, tenant_id: int, promotion_id: int, draft: Draft) -> PromotionView:
+def update(rt: Runtime, tenant_id: int, promotion_id: int, draft: Draft,
+           actor: audit.Actor = audit.SYSTEM) -> PromotionView:
     """Save ``draft`` as the promotion's next version. Raises :class:`NotFound`,
     :class:`InvalidInput`, and :class:`Conflict` for an archived promotion."""
     now = rt.now()
@@ -220,16 +225,21 @@ def update(rt: Runtime, tenant_id: int, promotion_id: int, draft: Draft) -> Prom
         budget_store.set_caps(conn, tenant_id, promotion_id,
                               budget_minor=draft.limits.budget_minor,
                               budget_points=draft.limits.budget_points)
+        audit.record(conn, tenant_id, actor, "promotion.version", f"promotion {promotion_id}",
+                     at=now, version=row.version + 1)
         return _view(_require(conn, tenant_id, promotion_id))
 
 
-def archive(rt: Runtime, tenant_id: int, promotion_id: int) -> PromotionView:
+def archive(rt: Runtime, tenant_id: int, promotion_id: int,
+            actor: audit.Actor = audit.SYSTEM) -> PromotionView:
     """Stop a promotion for good (archiving it again changes nothing)."""
     now = rt.now()
     with rt.db.write() as conn:
         row = _require(conn, tenant_id, promotion_id, for_update=True)
         if row.status != "archived":
             store.set_status(conn, tenant_id, promotion_id, "archived", now)
+            audit.record(conn, tenant_id, actor, "promotion.archive",
+                         f"promotion {promotion_id}", at=now)
         return _view(_require(conn, tenant_id, promotion_id))
 
 

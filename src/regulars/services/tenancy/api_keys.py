@@ -4,6 +4,13 @@ Keys carry 160 bits from :mod:`secrets`, so a fast hash is enough (no password s
 needed for a secret nobody chose). A key names its kind in its prefix: ``rgo_`` for an owner,
 ``rgt_`` for a till.
 
+Scopes: what a key may do. An owner key has one or more of ``admin`` (everything the admin
+API offers), ``analytics`` (read-only: the admin API's reports and reads, never a change, nor
+keys or staff) and ``events`` (``POST /v1/events`` only); a new key gets ``events`` unless
+told otherwise, the least that is useful to an integration. A till key has ``pos`` (the
+checkout API), always and only. Every route names the scopes that may call it (listed in the
+OpenAPI document); a key with none of them gets 403.
+
 A key found valid is remembered by the process for ``settings.principal_cache_seconds``
 (5 s by default; 0 turns it off), so that a till's quote and commit do not each open a unit
 of work only to read their key. Revoking a key or a till in a process forgets every
@@ -18,13 +25,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from regulars.db.tenancy import tenancy
-from regulars.errors import Forbidden, Unauthorized
+from regulars.errors import Forbidden, InvalidInput, Unauthorized
 from regulars.services.runtime import Runtime
 
 PREFIX = {"owner": "rgo_", "till": "rgt_"}
+OWNER_SCOPES = ("admin", "analytics", "events")
+DEFAULT_SCOPES = ("events",)
+TILL_SCOPES = ("pos",)
 # Monotonic, not the runtime's clock: it bounds how stale a remembered key may be, which is
 # the machine's business, not the tenant's time (a module attribute so tests can move it).
 _monotonic = time.monotonic
@@ -39,10 +50,33 @@ class Principal:
     key_id: int
     terminal_id: int | None = None
     store_id: int | None = None
+    scopes: frozenset[str] = frozenset({"admin"})
 
     def require(self, kind: str) -> None:
         if self.kind != kind:
             raise Forbidden(f"this call needs a {kind} key")
+
+    def require_scope(self, allowed: list[str]) -> None:
+        """Raise :class:`Forbidden` unless the key has one of the ``allowed`` scopes."""
+        if self.scopes.intersection(allowed):
+            return
+        if allowed == ["pos"]:
+            raise Forbidden("this call needs a till key")
+        if self.kind == "till":
+            raise Forbidden("this call needs an owner key")
+        raise Forbidden("this key may not make this call: it needs the scope %(scopes)s",
+                        params={"scopes": " or ".join(allowed)})
+
+
+def parse_scopes(scopes: Sequence[str] | None) -> str:
+    """The stored form of an owner key's ``scopes`` (``None``: the default); raises
+    :class:`InvalidInput` (field ``scopes``) for none or an unknown one."""
+    chosen = DEFAULT_SCOPES if scopes is None else tuple(scopes)
+    unknown = [s for s in chosen if s not in OWNER_SCOPES]
+    if unknown or not chosen:
+        raise InvalidInput("scopes: choose one or more of admin, analytics and events",
+                           field="scopes")
+    return " ".join([s for s in OWNER_SCOPES if s in chosen])
 
 
 def new_key(kind: str) -> tuple[str, str]:
@@ -86,7 +120,8 @@ def authenticate(rt: Runtime, plain: str | None) -> Principal:
 
 def _principal(row: tenancy.KeyRow) -> Principal:
     return Principal(tenant_id=row.tenant_id, kind=row.kind, key_id=row.id,
-                     terminal_id=row.terminal_id, store_id=row.store_id)
+                     terminal_id=row.terminal_id, store_id=row.store_id,
+                     scopes=frozenset(row.scopes.split()))
 
 
 def forget_keys(rt: Runtime) -> None:

@@ -95,6 +95,7 @@ class NewOwnerKey:
     id: int
     key: str
     label: str
+    scopes: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -107,3 +108,4 @@ class ApiKey:
     terminal_id: int | None
     created_at: datetime
     revoked_at: datetime | None
+    scopes: tuple[str, ...] = ()

@@ -16,6 +16,7 @@ from typing import Any
 from regulars.db.tenancy import tenancy
 from regulars.db.web_sessions import sessions as web
 from regulars.errors import Conflict, InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 from regulars.services.tenancy.api_keys import forget_keys
@@ -66,6 +67,7 @@ class OwnerKey:
     label: str
     created_at: datetime
     revoked_at: datetime | None
+    scopes: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -99,7 +101,8 @@ def overview(rt: Runtime, tenant_id: int) -> Overview:
                      for s in stores),
         staff=tuple(_person(p, names) for p in people),
         keys=tuple(OwnerKey(id=k["id"], label=k["label"], created_at=k["created_at"],
-                            revoked_at=k["revoked_at"]) for k in keys if k["kind"] == "owner"))
+                            revoked_at=k["revoked_at"], scopes=tuple(k["scopes"].split()))
+                    for k in keys if k["kind"] == "owner"))
 
 
 def _till(row: dict[str, Any]) -> Till:
@@ -132,7 +135,8 @@ def add_till(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
 
 
 def add_staff(rt: Runtime, tenant_id: int, *, name: str, email: str, role: str,
-              store_id: int | None, password: str = "", pin: str = "") -> NewStaff:
+              store_id: int | None, password: str = "", pin: str = "",
+              actor: audit.Actor = audit.SYSTEM) -> NewStaff:
     """A staff member, with a console password and a till PIN when given. Everything is
     checked before anything is written; raises :class:`InvalidInput` naming the field."""
     email = email.strip()
@@ -155,7 +159,7 @@ def add_staff(rt: Runtime, tenant_id: int, *, name: str, email: str, role: str,
             raise InvalidInput("only cashiers and owners work at a till", field="pin")
         web_auth.check_pin(pin)
     created = tenants.create_staff(rt, tenant_id, name=name, email=email or None, role=role,
-                                   store_id=store_id)
+                                   store_id=store_id, actor=actor)
     if password:
         web_auth.set_password(rt, tenant_id, created.id, password)
     if pin:
@@ -178,7 +182,8 @@ def set_password(rt: Runtime, tenant_id: int, staff_id: int, password: str) -> N
     web_auth.set_password(rt, tenant_id, staff_id, password)
 
 
-def deactivate(rt: Runtime, tenant_id: int, staff_id: int, *, by_staff_id: int | None) -> None:
+def deactivate(rt: Runtime, tenant_id: int, staff_id: int, *, by_staff_id: int | None,
+               actor: audit.Actor | None = None) -> None:
     """Take a staff member's access away: they can no longer sign in, and every session they
     have (console or till) ends now. Nobody deactivates themselves (a business must keep an
     owner who can sign in)."""
@@ -188,9 +193,12 @@ def deactivate(rt: Runtime, tenant_id: int, staff_id: int, *, by_staff_id: int |
         if web.set_staff_secret(conn, tenant_id, staff_id, active=False) != 1:
             raise NotFound("staff member not found")
         web.revoke_staff_sessions(conn, tenant_id, staff_id, rt.now())
+        audit.record(conn, tenant_id, actor or audit.staff(by_staff_id), "staff.deactivate",
+                     f"staff {staff_id}", at=rt.now())
 
 
-def revoke_owner_key(rt: Runtime, tenant_id: int, key_id: int) -> None:
+def revoke_owner_key(rt: Runtime, tenant_id: int, key_id: int,
+                     actor: audit.Actor = audit.SYSTEM) -> None:
     """Revoke an owner key (a till's key is rotated or revoked with its till)."""
     with rt.db.write() as conn:
         owner_keys = {k["id"] for k in tenancy.list_keys(conn, tenant_id)
@@ -198,4 +206,5 @@ def revoke_owner_key(rt: Runtime, tenant_id: int, key_id: int) -> None:
         if key_id not in owner_keys:
             raise NotFound("key not found or already revoked")
         tenancy.revoke_keys(conn, tenant_id, key_id=key_id, now=rt.now())
+        audit.record(conn, tenant_id, actor, "key.revoke", f"key {key_id}", at=rt.now())
     forget_keys(rt)

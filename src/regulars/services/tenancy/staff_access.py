@@ -22,6 +22,7 @@ from regulars.db.tenancy import staff_invitations as invitations
 from regulars.db.tenancy import tenancy
 from regulars.db.web_sessions import sessions as web
 from regulars.errors import Conflict, InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.members.members import normalize_phone
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import settings, tenants
@@ -147,7 +148,7 @@ def accept(rt: Runtime, token: str, *, email: str, password: str) -> NewSession:
                 raise NotFound("this link has expired or was already used; ask the owner for "
                                "a new one")
             web.set_staff_secret(conn, row["tenant_id"], row["staff_id"], email=email,
-                                 password_hash=hashed, sign_in_attempts=0, locked_since=None)
+                                 password_hash=hashed)
             web.revoke_staff_sessions(conn, row["tenant_id"], row["staff_id"], now)
     except UniqueViolation as exc:
         raise Conflict("a staff member with this e-mail exists", field="email") from exc
@@ -155,7 +156,8 @@ def accept(rt: Runtime, token: str, *, email: str, password: str) -> NewSession:
                                   tenant_id=found.tenant_id)
 
 
-def change_role(rt: Runtime, tenant_id: int, staff_id: int, role: str) -> None:
+def change_role(rt: Runtime, tenant_id: int, staff_id: int, role: str,
+                actor: audit.Actor = audit.SYSTEM) -> None:
     """Give a staff member another role; it applies to their open sessions at once. The last
     active owner keeps the owner role (:class:`Conflict`)."""
     if role not in tenants.ROLES:
@@ -171,6 +173,8 @@ def change_role(rt: Runtime, tenant_id: int, staff_id: int, role: str) -> None:
             # A cashier has no console: the sessions a password opened end now.
             web.revoke_staff_sessions(conn, tenant_id, staff_id, rt.now())
         invitations.set_role(conn, tenant_id, staff_id, role)
+        audit.record(conn, tenant_id, actor, "staff.role", f"staff {staff_id}", at=rt.now(),
+                     before=row["role"], after=role)
 
 
 def set_phone(rt: Runtime, tenant_id: int, staff_id: int, phone: str | None) -> None:
@@ -184,7 +188,8 @@ def set_phone(rt: Runtime, tenant_id: int, staff_id: int, phone: str | None) -> 
             raise NotFound("staff member not found")
 
 
-def remove(rt: Runtime, tenant_id: int, staff_id: int, *, by_staff_id: int | None) -> None:
+def remove(rt: Runtime, tenant_id: int, staff_id: int, *, by_staff_id: int | None,
+           actor: audit.Actor | None = None) -> None:
     """Take a staff member's access away (see :func:`settings.deactivate`); the last active
     owner stays (:class:`Conflict`)."""
     with rt.db.read() as conn:
@@ -194,4 +199,4 @@ def remove(rt: Runtime, tenant_id: int, staff_id: int, *, by_staff_id: int | Non
         raise NotFound("staff member not found")
     if row["role"] == "owner" and row["active"] and owners <= 1:
         raise Conflict("a business keeps at least one owner")
-    settings.deactivate(rt, tenant_id, staff_id, by_staff_id=by_staff_id)
+    settings.deactivate(rt, tenant_id, staff_id, by_staff_id=by_staff_id, actor=actor)

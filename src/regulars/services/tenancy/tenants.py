@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,9 +17,10 @@ from regulars.db.tenancy import tenancy
 from regulars.domain.ledger.assets import money
 from regulars.domain.program.program import Program
 from regulars.errors import Conflict, InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
-from regulars.services.tenancy.api_keys import forget_keys, new_key
+from regulars.services.tenancy.api_keys import forget_keys, new_key, parse_scopes
 from regulars.services.tenancy.results import (
     ApiKey,
     NewOwnerKey,
@@ -112,24 +114,35 @@ def tenant_info(rt: Runtime, tenant_id: int) -> TenantInfo:
                       timezone=row.timezone, phone_region=row.phone_region)
 
 
-def create_owner_key(rt: Runtime, tenant_id: int, label: str) -> NewOwnerKey:
+def create_owner_key(rt: Runtime, tenant_id: int, label: str,
+                     scopes: Sequence[str] | None = None,
+                     actor: audit.Actor = audit.SYSTEM) -> NewOwnerKey:
+    """A new owner key with ``scopes`` (default: events only, see
+    :mod:`regulars.services.tenancy.api_keys`), shown only here."""
+    stored = parse_scopes(scopes)
     plain, key_hash = new_key("owner")
     with rt.db.write() as conn:
         key_id = tenancy.insert_key(conn, tenant_id=tenant_id, kind="owner", key_hash=key_hash,
-                                    label=label or "owner key", terminal_id=None, now=rt.now())
-    return NewOwnerKey(id=key_id, key=plain, label=label)
+                                    label=label or "owner key", terminal_id=None, now=rt.now(),
+                                    scopes=stored)
+        audit.record(conn, tenant_id, actor, "key.create", f"key {key_id}", at=rt.now(),
+                     scopes=stored)
+    return NewOwnerKey(id=key_id, key=plain, label=label, scopes=tuple(stored.split()))
 
 
-def revoke_key(rt: Runtime, tenant_id: int, key_id: int) -> None:
+def revoke_key(rt: Runtime, tenant_id: int, key_id: int,
+               actor: audit.Actor = audit.SYSTEM) -> None:
     with rt.db.write() as conn:
         if tenancy.revoke_keys(conn, tenant_id, key_id=key_id, now=rt.now()) != 1:
             raise NotFound("key not found or already revoked")
+        audit.record(conn, tenant_id, actor, "key.revoke", f"key {key_id}", at=rt.now())
     forget_keys(rt)
 
 
 def list_keys(rt: Runtime, tenant_id: int) -> list[ApiKey]:
     with rt.db.read() as conn:
-        return [ApiKey(**k) for k in tenancy.list_keys(conn, tenant_id)]
+        return [ApiKey(**{**k, "scopes": tuple(k["scopes"].split())})
+                for k in tenancy.list_keys(conn, tenant_id)]
 
 
 def create_store(rt: Runtime, tenant_id: int, *, code: str, name: str) -> NewStore:
@@ -165,7 +178,8 @@ def create_terminal(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
                                                   code=code.strip(), name=name.strip() or code,
                                                   now=now)
             tenancy.insert_key(conn, tenant_id=tenant_id, kind="till", key_hash=key_hash,
-                               label=f"till {code}", terminal_id=terminal_id, now=now)
+                               label=f"till {code}", terminal_id=terminal_id, now=now,
+                               scopes="pos")
     except UniqueViolation as exc:
         raise Conflict("a till with code %(code)s exists", field="code",
                        params={"code": repr(code)}) from exc
@@ -181,7 +195,8 @@ def rotate_terminal_key(rt: Runtime, tenant_id: int, terminal_id: int) -> Rotate
             raise NotFound("till not found")
         tenancy.revoke_keys(conn, tenant_id, terminal_id=terminal_id, now=now)
         tenancy.insert_key(conn, tenant_id=tenant_id, kind="till", key_hash=key_hash,
-                           label=f"till {terminal['code']}", terminal_id=terminal_id, now=now)
+                           label=f"till {terminal['code']}", terminal_id=terminal_id, now=now,
+                           scopes="pos")
     forget_keys(rt)
     return RotatedKey(id=terminal_id, key=plain)
 
@@ -204,7 +219,7 @@ def list_terminals(rt: Runtime, tenant_id: int) -> list[Terminal]:
 
 
 def create_staff(rt: Runtime, tenant_id: int, *, name: str, email: str | None, role: str,
-                 store_id: int | None) -> NewStaff:
+                 store_id: int | None, actor: audit.Actor = audit.SYSTEM) -> NewStaff:
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
     if not name.strip():
@@ -216,6 +231,8 @@ def create_staff(rt: Runtime, tenant_id: int, *, name: str, email: str | None, r
             staff_id = tenancy.insert_staff(conn, tenant_id=tenant_id, name=name.strip(),
                                             email=email, role=role, store_id=store_id,
                                             now=rt.now())
+            audit.record(conn, tenant_id, actor, "staff.create", f"staff {staff_id}",
+                         at=rt.now(), role=role, store_id=store_id)
     except UniqueViolation as exc:
         raise Conflict("a staff member with this e-mail exists", field="email") from exc
     return NewStaff(id=staff_id, name=name.strip(), email=email, role=role, store_id=store_id)

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import Conflict, InvalidInput, NotFound, RegularsError
+from regulars.services.audit import audit
 from regulars.services.tenancy import staff_access
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
@@ -90,7 +91,9 @@ def change_role(request: Request, runtime: RuntimeDep, reader: StaffReader, staf
                 form: Form) -> Response:
     try:
         staff_access.change_role(runtime, _tenant(reader), staff_id,
-                                 str(form.get("role") or ""))
+                                 str(form.get("role") or ""),
+                                 audit.staff(reader.session.staff_id if reader.session
+                                             else None))
     except (InvalidInput, Conflict) as exc:
         return _person_page(request, runtime, reader, staff_id, status_code=exc.status,
                             errors=errors_of(exc, reader))

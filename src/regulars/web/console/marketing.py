@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import RegularsError
+from regulars.services.audit import audit
 from regulars.services.promotions import coupons, marketing_view, promotions, segments
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
@@ -31,6 +32,11 @@ from regulars.web.forms import parse_int
 from regulars.web.templating import Reader, render
 
 SEGMENT_PAGE = 50
+
+
+def _actor(reader: Reader) -> audit.Actor:
+    """The signed-in staff member, as the audit trail names them."""
+    return audit.staff(reader.session.staff_id if reader.session else None)
 
 
 def _tenant(reader: Reader) -> int:
@@ -67,7 +73,8 @@ def promotion_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
     values = values_of(form, PROMOTION_FIELDS)
     try:
         created = promotions.create(runtime, _tenant(reader),
-                                    promotion_draft(values, reader.minor_digits()))
+                                    promotion_draft(values, reader.minor_digits()),
+                                    _actor(reader))
     except RegularsError as exc:
         return _promotion_form(request, reader, runtime, values=values,
                                errors=form_errors(exc, reader), status_code=422)
@@ -85,7 +92,7 @@ def promotion_page(request: Request, reader: StaffReader, runtime: RuntimeDep,
              dependencies=[needs(Permission.MARKETING_EDIT)])
 def promotion_archive(reader: StaffReader, runtime: RuntimeDep,
                       promotion_id: int) -> Response:
-    promotions.archive(runtime, _tenant(reader), promotion_id)
+    promotions.archive(runtime, _tenant(reader), promotion_id, _actor(reader))
     return RedirectResponse(f"/console/promotions/{promotion_id}", status_code=303)
 
 

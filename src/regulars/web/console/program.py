@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from regulars.errors import InvalidInput, RegularsError
+from regulars.services.audit import audit
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 from regulars.services.web_sessions.sessions import Permission
@@ -224,7 +225,9 @@ def program_save(request: Request, runtime: RuntimeDep, reader: StaffReader,
     try:
         changes = changes_of(form, digits=reader.minor_digits())
         version = programs.save_edit(runtime, _tenant(reader), changes,
-                                     note=str(form.get("note") or ""))
+                                     note=str(form.get("note") or ""),
+                                     actor=audit.staff(reader.session.staff_id
+                                                       if reader.session else None))
     except RegularsError as exc:
         return _page(request, runtime, reader, values=posted_values(form),
                      errors=errors_for(exc, reader, rows), preview=None, status_code=422)

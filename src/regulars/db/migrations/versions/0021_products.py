@@ -1,7 +1,7 @@
 """products, refund notes, till policies: the product list and the built-in till's refunds
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-06 06:00:00
 Each business keeps its products (SKU, name, price in minor units, category), marks some as
 favourites for the till's quick keys, and deactivates those it no longer sells (receipts keep
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0021'
-down_revision = '0019'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
