@@ -35,6 +35,7 @@ from regulars.services.promotions import budgets, coupon_issue, coupons
 from regulars.services.rewards import referral_chain
 from regulars.services.stored_value import sales as stored_value_sales
 from regulars.services.stored_value import tenders as stored_value_tenders
+from regulars.services.stored_value.results import TenderReturned
 from regulars.services.tenancy.api_keys import Principal
 
 
@@ -71,15 +72,8 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
         _count_spend(conn, receipt, status=plan.status, paid_back=plan.paid_back_minor)
     entry_ids, debt = _post_points(conn, principal, receipt, plan, by_code, origin,
                                    key=key, now=now, program=program)
-    ctx = EntryContext(tenant_id=tenant_id, member_id=receipt["member_id"],
-                       receipt_id=receipt_id, terminal_id=principal.terminal_id,
-                       store_id=principal.store_id, program_version=receipt["program_version"],
-                       occurred_at=now, recorded_at=now)
-    returned = stored_value_tenders.give_back(
-        conn, ctx, receipt, paid_back_minor=plan.paid_back_minor, kind=plan.kind, key=key,
-        now=now)
-    cards_voided = (stored_value_sales.deactivate_sold(conn, ctx, key=key, now=now)
-                    if plan.status in ("voided", "refunded") else 0)
+    returned, cards_voided = _give_back_stored_value(conn, principal, receipt, plan, key=key,
+                                                     now=now)
     voided_coupons = _close_receipt(conn, principal, receipt, plan, program=program, now=now)
     receipts.update_receipt(
         conn, tenant_id, receipt_id, status=plan.status,
@@ -89,10 +83,7 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
         kind=plan.kind, paid_minor=plan.paid_back_minor, points_reversed=plan.reverse,
         points_returned=plan.spent_back, points_forgiven=plan.forgiven, debt_points=debt,
         lines=_done_lines(plan), occurred_at=now)
-    audit.record(conn, tenant_id, audit.key(principal.key_id) if principal.key_id
-                 else audit.Actor(kind="till", id=principal.terminal_id),
-                 "receipt.void" if void else "receipt.refund", f"receipt {receipt_id}", at=now,
-                 refund_id=refund_id, paid_minor=plan.paid_back_minor)
+    _audit(conn, principal, receipt_id, refund_id, plan, void=void, now=now)
     balance = None
     if receipt["member_id"] is not None:
         balance = ledger_ops.account_state(conn, tenant_id, receipt["member_id"]).balance
@@ -102,6 +93,33 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                      certificates_voided=cards_voided)
     outbound.record_refund(conn, principal, result)
     return result
+
+
+def _give_back_stored_value(conn: Connection, principal: Principal, receipt: dict[str, Any],
+                            plan: RefundPlan, *, key: str, now: datetime
+                            ) -> tuple[tuple[TenderReturned, ...], int]:
+    """The certificates and wallet that paid the receipt, refunded in proportion, and the
+    gift cards it sold deactivated when the whole receipt goes back."""
+    ctx = EntryContext(tenant_id=principal.tenant_id, member_id=receipt["member_id"],
+                       receipt_id=receipt["id"], terminal_id=principal.terminal_id,
+                       store_id=principal.store_id, program_version=receipt["program_version"],
+                       occurred_at=now, recorded_at=now)
+    returned = stored_value_tenders.give_back(
+        conn, ctx, receipt, paid_back_minor=plan.paid_back_minor, kind=plan.kind, key=key,
+        now=now)
+    cards_voided = (stored_value_sales.deactivate_sold(conn, ctx, key=key, now=now)
+                    if plan.status in ("voided", "refunded") else 0)
+    return returned, cards_voided
+
+
+def _audit(conn: Connection, principal: Principal, receipt_id: int, refund_id: int,
+           plan: RefundPlan, *, void: bool, now: datetime) -> None:
+    """The refund or void on the audit trail, by the key or till that made it."""
+    actor = (audit.key(principal.key_id) if principal.key_id
+             else audit.Actor(kind="till", id=principal.terminal_id))
+    audit.record(conn, principal.tenant_id, actor,
+                 "receipt.void" if void else "receipt.refund", f"receipt {receipt_id}", at=now,
+                 refund_id=refund_id, paid_minor=plan.paid_back_minor)
 
 
 def _receipt_of(conn: Connection, receipt: dict[str, Any], origin: int | None,
