@@ -73,3 +73,26 @@ def test_bad_options_exit_2_with_one_line(tmp_path: Path) -> None:
                                 "--database-url", url, *extra)
         assert code == 2, (extra, out, err)
         assert words in " ".join(err.split()), (extra, err)
+
+
+def test_export_writes_the_file_whole_or_exits_2(tmp_path: Path) -> None:
+    url, tenant = shop_db(tmp_path)
+    path = tmp_path / "sales.txt"
+    path.write_text(" 00001 19970101  1   11.77\n 00002 19970112  2   12.00\n", "ascii")
+    assert invoke("import", "receipts", str(path), "--tenant", str(tenant), "--preset",
+                  "cdnow", "--database-url", url)[0] == 0
+    out = tmp_path / "receipts.csv"
+    code, stdout, _ = invoke("export", "receipts", "--tenant", str(tenant), "--out", str(out),
+                             "--database-url", url)
+    assert code == 0 and "receipts written to" in stdout
+    with out.open(encoding="utf-8-sig") as handle:
+        found = list(csv.DictReader(handle))
+    assert [(r["paid_minor"], r["quantity_milli"]) for r in found] == [("1177", "1000"),
+                                                                       ("1200", "2000")]
+    code, _, err = invoke("export", "ledger", "--tenant", "99", "--out",
+                          str(tmp_path / "none.csv"), "--database-url", url)
+    assert code == 2 and "tenant not found" in err
+    assert not (tmp_path / "none.csv").exists() and not (tmp_path / "none.csv.part").exists()
+    code, _, err = invoke("export", "everything", "--tenant", str(tenant), "--out",
+                          str(tmp_path / "x.csv"), "--database-url", url)
+    assert code == 2

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from regulars.cli.exports import export
 from regulars.cli.imports import import_app
 from regulars.config import Settings
 from regulars.errors import RegularsError, Unavailable
@@ -35,6 +36,7 @@ i18n_app = typer.Typer(help="Translations: the gettext catalogs of the pages and
                        no_args_is_help=True)
 app.add_typer(i18n_app, name="i18n")
 app.add_typer(import_app, name="import")
+app.command("export")(export)
 
 console = Console()
 err = Console(stderr=True)
