@@ -96,8 +96,10 @@ def _success_schemas(doc: dict[str, Any]) -> list[tuple[str, str, str, dict[str,
         for method, operation in item.items():
             for status, response in operation["responses"].items():
                 if status.startswith("2") and status != "204":
-                    schema = response.get("content", {}).get("application/json", {}) \
-                        .get("schema", {})
+                    # JSON, or a file (an export) documented as its media types
+                    content = response.get("content", {})
+                    schema = content.get("application/json",
+                                         next(iter(content.values()), {})).get("schema", {})
                     found.append((method, path, status, schema))
     return found
 

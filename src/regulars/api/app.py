@@ -17,6 +17,7 @@ from regulars.api import (
     admin,
     coupons,
     events,
+    imports,
     openapi,
     pos,
     promotions,
@@ -25,7 +26,13 @@ from regulars.api import (
 )
 from regulars.api.admin_schemas import ReadinessOut
 from regulars.api.body_limit import BodyLimit, Scope
-from regulars.errors import InvalidInput, RegularsError, TooManyAttempts, Unavailable
+from regulars.errors import (
+    InvalidInput,
+    InvalidRows,
+    RegularsError,
+    TooManyAttempts,
+    Unavailable,
+)
 from regulars.services import readiness
 from regulars.services.runtime import Runtime, open_runtime
 from regulars.web import pages
@@ -46,6 +53,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(coupons.router)
     app.include_router(segments.router)
     app.include_router(events.router)
+    app.include_router(imports.router)
 
     pages.mount(app)
     app.include_router(_meta)
@@ -100,6 +108,9 @@ async def _regulars_error(request: Request, exc: RegularsError) -> Response:
     body: dict[str, Any] = {"error": exc.code, "detail": exc.detail}
     if exc.field:
         body["field"] = exc.field
+    if isinstance(exc, InvalidRows):  # each bad row of an import file
+        body["rows"] = [{"row": row, "column": column, "reason": reason}
+                        for row, column, reason in exc.problems[:1000]]
     headers = None
     if isinstance(exc, TooManyAttempts | Unavailable):
         headers = {"Retry-After": str(exc.retry_after_seconds)}
@@ -141,6 +152,13 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
                          "field": first["field"], "errors": errors}, status_code=422)
 
 
+IMPORT_PATHS = ("/v1/admin/imports/", "/console/imports")
+
+
 def _max_body_bytes(scope: Scope) -> int:
-    """The runtime's cap (read per request: a server process opens its runtime at start-up)."""
-    return int(scope["app"].state.runtime.settings.max_body_bytes)
+    """The runtime's cap (read per request: a server process opens its runtime at start-up);
+    uploads of files to import have their own."""
+    settings = scope["app"].state.runtime.settings
+    if str(scope.get("path", "")).startswith(IMPORT_PATHS):
+        return int(settings.max_import_bytes)
+    return int(settings.max_body_bytes)

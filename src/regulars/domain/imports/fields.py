@@ -66,6 +66,21 @@ class ColumnMap:
         return self.columns.get(field)
 
 
+def guess_fields(header: Sequence[str], kind: Kind, *,
+                 overrides: Mapping[str, str] | None = None) -> list[str | None]:
+    """The field each column of ``header`` would be read as (``None``: ignored), with the
+    overrides that name a column and a field of ``kind`` applied: for a preview, which
+    shows a mapping still being made."""
+    told = {column_key(column): field for column, field in (overrides or {}).items()}
+    allowed = FIELDS[kind]
+    found: list[str | None] = []
+    for cell in header:
+        key = column_key(cell)
+        field = told[key] if key in told else _NAMES.get(key)
+        found.append(field if field in allowed and field not in found else None)
+    return found
+
+
 def map_columns(header: Sequence[str], kind: Kind, *,
                 overrides: Mapping[str, str] | None = None) -> ColumnMap:
     """The fields of ``kind`` found in ``header``. Raises :class:`InvalidInput` (field
