@@ -20,9 +20,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _common import recreate_database
 from sqlalchemy import insert
 
+from _common import recreate_database
 from regulars.config import Settings
 from regulars.db.checkout.tables import receipts
 from regulars.domain.imports.fields import Kind
