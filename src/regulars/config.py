@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     """The largest request body a process reads (larger ones answer 413 before they are
     read); every free-text field has its own, smaller limit besides."""
+    max_import_bytes: int = 256 * 1_048_576
+    """The largest file upload to import (API and console) a process takes; it is spooled
+    to a temporary file, never held in memory whole."""
     api_auth_failures_free: int = 10
     """Wrong API keys one client may send before each further one waits, twice as long as
     the last (1 s up to 5 minutes; 429 with Retry-After meanwhile)."""

@@ -7,7 +7,9 @@ translates each family to one HTTP status in one place, the CLI to exit code 2.
     ├── InvalidInput            422  bad value in a field (``field`` says which)
     │   ├── InvalidPhone        422  a phone number that does not parse or is not valid
     │   ├── InvalidCoupon       422  a coupon code with a wrong check character, or unknown
-    │   └── CodeRefused         422  a one-time code that is wrong, used, expired or missing
+    │   ├── CodeRefused         422  a one-time code that is wrong, used, expired or missing
+    │   └── InvalidRows         422  an import file with bad rows (``problems`` lists each
+    │                                row's number, column and reason; nothing was written)
     ├── NotFound                404  unknown id, or an id of another tenant
     ├── Unauthorized            401  missing, unknown or revoked key
     ├── Forbidden               403  a key or role that may not do this
@@ -65,6 +67,16 @@ class InvalidPhone(InvalidInput):
 
 class CodeRefused(InvalidInput):
     code = "code_refused"
+
+
+class InvalidRows(InvalidInput):
+    code = "invalid_rows"
+
+    def __init__(self, detail: str, *, problems: list[tuple[int, str, str]],
+                 field: str | None = "file", params: dict[str, object] | None = None) -> None:
+        super().__init__(detail, field=field, params=params)
+        self.problems = problems
+        """(row number, column, reason) of each bad row's cells, in file order."""
 
 
 class NotFound(RegularsError):

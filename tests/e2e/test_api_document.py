@@ -96,7 +96,8 @@ def _success_schemas(doc: dict[str, Any]) -> list[tuple[str, str, str, dict[str,
         for method, operation in item.items():
             for status, response in operation["responses"].items():
                 if status.startswith("2") and status != "204":
-                    content = response.get("content", {})  # JSON, or e.g. text/csv
+                    # JSON, or a file (an export) documented as its media types
+                    content = response.get("content", {})
                     schema = content.get("application/json",
                                          next(iter(content.values()), {})).get("schema", {})
                     found.append((method, path, status, schema))

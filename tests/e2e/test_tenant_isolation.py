@@ -13,6 +13,8 @@ revoked owner key and the key of a revoked or re-keyed till are refused with 401
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -861,7 +863,7 @@ def _fill(path: str, w: World) -> str:
              "segment_id": w.ids["a_segment"], "certificate_id": w.ids["a_certificate"],
              "endpoint_id": w.ids["a_webhook"], "delivery_id": w.ids["a_delivery"],
              "name": "expiry", "product_id": w.ids["a_product"],
-             "flag_id": w.ids["a_flag"]}
+             "flag_id": w.ids["a_flag"], "kind": "receipts"}
     for name, value in names.items():
         path = path.replace("{" + name + "}", str(value))
     assert "{" not in path, f"no id to fill into {path}"
@@ -956,3 +958,26 @@ def test_revoked_and_rotated_tills_are_unauthorized(world: World) -> None:
     _assert_unauthorized(world, _routes("/v1/pos"), world.a.till(0))
     check = world.client.get("/v1/admin/ledger/check", headers=world.a.owner).json()
     assert check == {"ok": True, "problems": []}
+
+
+def test_imports_and_exports_stay_within_the_tenant(world: World, rt: Runtime) -> None:
+    """B's import that names A's member (by phone and card) makes B a member of its own and
+    leaves A's rows alone; B's exports carry none of A's rows."""
+    a_rows = stored_rows(rt, world.a.tenant_id)
+    file = f"phone,card,date,amount\n{A_PHONE},{A_CARD},2025-01-01,10.00\n".encode()
+    done = world.client.post("/v1/admin/imports/receipts", headers=world.b.owner,
+                             files={"file": ("a.csv", file, "text/csv")})
+    assert done.status_code == 200, done.text
+    assert (done.json()["members_created"], done.json()["members_matched"]) == (1, 0)
+    assert stored_rows(rt, world.a.tenant_id) == a_rows
+    a_members = {str(world.ids["a_member"]), str(world.ids["a_member_2"])}
+    for kind in ("members", "receipts", "ledger"):
+        answer = world.client.get(f"/v1/admin/exports/{kind}", headers=world.b.owner)
+        assert answer.status_code == 200
+        rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+        assert rows
+        owners = {r.get("member_id") or r.get("id") for r in rows}
+        assert not owners & a_members or kind == "ledger" and not {
+            r["member_id"] for r in rows} & a_members
+        if kind == "receipts":
+            assert str(world.ids["a_receipt"]) not in {r["receipt_id"] for r in rows}

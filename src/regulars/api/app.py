@@ -21,6 +21,7 @@ from regulars.api import (
     coupons,
     events,
     fraud,
+    imports,
     messaging,
     openapi,
     pos,
@@ -33,7 +34,13 @@ from regulars.api import (
 from regulars.api.admin_schemas import HealthOut, ReadinessOut
 from regulars.api.body_limit import BodyLimit, Scope
 from regulars.api.security_headers import SecurityHeaders
-from regulars.errors import InvalidInput, RegularsError, TooManyAttempts, Unavailable
+from regulars.errors import (
+    InvalidInput,
+    InvalidRows,
+    RegularsError,
+    TooManyAttempts,
+    Unavailable,
+)
 from regulars.services import readiness
 from regulars.services.jobs.scheduler import Scheduler
 from regulars.services.runtime import Runtime, open_runtime
@@ -63,6 +70,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(fraud.router)
     app.include_router(clv.router)
     app.include_router(audit.router)
+    app.include_router(imports.router)
 
     pages.mount(app)
     app.include_router(_meta)
@@ -125,6 +133,9 @@ async def _regulars_error(request: Request, exc: RegularsError) -> Response:
     body: dict[str, Any] = {"error": exc.code, "detail": exc.detail}
     if exc.field:
         body["field"] = exc.field
+    if isinstance(exc, InvalidRows):  # each bad row of an import file
+        body["rows"] = [{"row": row, "column": column, "reason": reason}
+                        for row, column, reason in exc.problems[:1000]]
     headers = None
     if isinstance(exc, TooManyAttempts | Unavailable):
         headers = {"Retry-After": str(exc.retry_after_seconds)}
@@ -170,6 +181,13 @@ def _trust_forwarded_proto(scope: Scope) -> bool:
     return bool(scope["app"].state.runtime.settings.trust_forwarded_proto)
 
 
+IMPORT_PATHS = ("/v1/admin/imports/", "/console/imports")
+
+
 def _max_body_bytes(scope: Scope) -> int:
-    """The runtime's cap (read per request: a server process opens its runtime at start-up)."""
-    return int(scope["app"].state.runtime.settings.max_body_bytes)
+    """The runtime's cap (read per request: a server process opens its runtime at start-up);
+    uploads of files to import have their own."""
+    settings = scope["app"].state.runtime.settings
+    if str(scope.get("path", "")).startswith(IMPORT_PATHS):
+        return int(settings.max_import_bytes)
+    return int(settings.max_body_bytes)

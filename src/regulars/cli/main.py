@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from regulars.cli.exports import export
+from regulars.cli.imports import import_app
 from regulars.config import Settings
 from regulars.errors import RegularsError, Unavailable
 from regulars.services.jobs import scheduler
@@ -38,6 +40,8 @@ app.add_typer(i18n_app, name="i18n")
 audit_app = typer.Typer(help="The audit trail of changes by staff and API keys.",
                         no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+app.add_typer(import_app, name="import")
+app.command("export")(export)
 
 console = Console()
 WORKER_PING_S = 60

@@ -41,9 +41,8 @@ __all__ = [
     "POINTS", "AccountState", "Asset", "EntryContext", "MixedAssets", "Reversal", "Shortfall",
     "account_state", "adjust", "any_due", "capture_hold", "count_due_lots", "earn",
     "entry_memos", "expire", "expiry_batches", "hold", "hold_account", "lock_accounts",
-    "lot_gone", "moves_of", "open_account", "open_bearer_account", "open_system_accounts",
-    "receipt_entries",
-    "reconcile",
+    "lot_gone", "moves_of", "open_account", "open_accounts", "open_bearer_account",
+    "open_system_accounts", "receipt_entries", "reconcile",
     "release_hold", "restore", "reverse", "spend", "transfer",
 ]
 
@@ -87,6 +86,12 @@ def open_bearer_account(conn: Connection, tenant_id: int, *, asset: Asset) -> in
     card), balance zero; its id. The other operations treat it as a member account (lots,
     debits guarded by the balance), with no member on its entries."""
     return ledger.create_bearer_account(conn, tenant_id, asset)
+
+
+def open_accounts(conn: Connection, tenant_id: int, member_ids: list[int], *,
+                  asset: Asset = POINTS) -> list[int]:
+    """:func:`open_account` for many members in one batch (an import's); the ids in order."""
+    return ledger.create_member_accounts(conn, tenant_id, member_ids, asset)
 
 
 # Into a member's account ---------------------------------------------------------------------

@@ -46,11 +46,14 @@ members = Table(
     Column("device_hash", String(64), nullable=True),
     # Web (0008): the member's own language for the customer page and messages.
     Column("locale", String(20), nullable=True),
+    # Imports (0016): the id the business's own systems give this customer.
+    Column("external_id", String(64), nullable=True),
     CheckConstraint("consent in ('full', 'earn_only', 'none')", name="consent"),
     CheckConstraint("status in ('active', 'merged')", name="status"),
     Index(None, "tenant_id", "phone"),
     Index(None, "tenant_id", "referral_code", unique=True),
     Index(None, "tenant_id", "device_hash"),
+    Index(None, "tenant_id", "external_id", unique=True),
 )
 
 

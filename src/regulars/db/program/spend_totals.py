@@ -54,6 +54,27 @@ def add_spend(conn: Connection, *, tenant_id: int, member_id: int, day: date, ne
               "last_at": func.max(spend_days.c.last_at, lite.excluded.last_at)}))
 
 
+def add_spend_many(conn: Connection, values: list[dict[str, Any]]) -> None:
+    """Add each row's ``net_minor`` to the ``spend_days`` row of its (tenant, member, day),
+    creating it if missing, and keep the later ``last_at``: :func:`add_spend` for many rows
+    at once (an import's batch gives each key once, with its lifetime rows)."""
+    if not values:
+        return
+    if conn.dialect.name == "postgresql":
+        pg = postgresql.insert(spend_days)
+        conn.execute(pg.on_conflict_do_update(
+            index_elements=[spend_days.c.tenant_id, spend_days.c.member_id, spend_days.c.day],
+            set_={"net_minor": spend_days.c.net_minor + pg.excluded.net_minor,
+                  "last_at": func.greatest(spend_days.c.last_at, pg.excluded.last_at)}),
+            values)
+        return
+    lite = sqlite.insert(spend_days)
+    conn.execute(lite.on_conflict_do_update(
+        index_elements=[spend_days.c.tenant_id, spend_days.c.member_id, spend_days.c.day],
+        set_={"net_minor": spend_days.c.net_minor + lite.excluded.net_minor,
+              "last_at": func.max(spend_days.c.last_at, lite.excluded.last_at)}), values)
+
+
 def spend_windows_params(until: datetime, zone: tzinfo) -> dict[str, Any]:
     """The bind parameters of :func:`spend_sums_query` for spend up to ``until`` inclusive,
     windows starting at local midnight in ``zone``: the one definition of the level windows

@@ -1,7 +1,7 @@
 """fraud flags: how a receipt's member was identified, staff phones, scan settings and flags
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-06 06:00:00
 The own-card fraud scan scores (cashier, member) pairs. Receipts record whether the till
 scanned or typed the member's identifier (null: not said, as for every receipt before);
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0018'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

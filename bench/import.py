@@ -1,0 +1,98 @@
+"""Importing receipts: rows per second of ``regulars import receipts`` (the service: parse,
+check, match or create members, insert receipts with their line and spend per day, in one
+unit of work) against a baseline measured in the same run: a plain SQLAlchemy
+``executemany`` of the same receipt rows (no parsing, no members, no lines), into a fresh
+tenant of the same database.
+
+    uv run python bench/import.py --database-url postgresql://postgres@127.0.0.1:5432/bench_import \
+        --rows 200000
+
+The file is CDNOW-shaped (``customer date quantity amount``, whitespace-separated) with
+``--rows`` lines over ``rows // 3`` customers. The database named is dropped and made anew.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from _common import recreate_database
+from regulars.config import Settings
+from regulars.db.checkout.tables import receipts
+from regulars.domain.imports.fields import Kind
+from regulars.services.imports.imports import ImportRequest, import_file
+from regulars.services.runtime import open_runtime
+from regulars.services.tenancy import tenants
+
+
+def _write_file(path: Path, rows: int) -> None:
+    rng = random.Random(7)
+    start = datetime(1997, 1, 1)
+    with path.open("w", encoding="ascii") as out:
+        for _ in range(rows):
+            day = start + timedelta(days=rng.randrange(540))
+            out.write(f" {rng.randrange(max(1, rows // 3)):07d} {day:%Y%m%d} "
+                      f"{rng.randrange(1, 6):2d} {rng.randrange(100, 30000) / 100:8.2f}\n")
+
+
+def _baseline(url: str, rows: int) -> float:
+    """Seconds for a plain executemany of ``rows`` receipt rows into a fresh tenant."""
+    with open_runtime(Settings(database_url=url), migrate=True) as rt:
+        shop = tenants.create_tenant(rt, name="Baseline", currency="USD", locale="en_US",
+                                     timezone="UTC", phone_region="US")
+        store = tenants.create_store(rt, shop.tenant_id, code="main", name="Main")
+        till = tenants.create_terminal(rt, shop.tenant_id, store_id=store["id"], code="t",
+                                       name="T")
+        now = datetime.now(UTC)
+        values = [{"tenant_id": shop.tenant_id, "terminal_id": till["id"],
+                   "store_id": store["id"], "staff_id": None, "receipt_no": f"B{n}",
+                   "member_id": None, "status": "committed", "program_version": 1,
+                   "gross_minor": 1000, "discount_minor": 0, "points_spent": 0,
+                   "points_discount_minor": 0, "paid_minor": 1000, "points_earned": 0,
+                   "request_hash": "x", "response": {}, "occurred_at": now,
+                   "recorded_at": now} for n in range(rows)]
+        began = time.perf_counter()
+        with rt.db.write() as conn:
+            for start in range(0, rows, 2000):
+                conn.execute(insert(receipts), values[start:start + 2000])
+        return time.perf_counter() - began
+
+
+def _import(url: str, path: Path) -> tuple[float, int]:
+    with open_runtime(Settings(database_url=url), migrate=True) as rt:
+        shop = tenants.create_tenant(rt, name="Imported", currency="USD", locale="en_US",
+                                     timezone="UTC", phone_region="US")
+        tenants.create_store(rt, shop.tenant_id, code="main", name="Main")
+        began = time.perf_counter()
+        report = import_file(rt, shop.tenant_id, ImportRequest(
+            kind=Kind.RECEIPTS, path=path, preset="cdnow"))
+        return time.perf_counter() - began, report.imported
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--rows", type=int, default=200_000)
+    args = parser.parse_args()
+    if args.database_url.startswith("postgresql"):
+        recreate_database(args.database_url)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "receipts.txt"
+        _write_file(path, args.rows)
+        base = _baseline(args.database_url, args.rows)
+        seconds, imported = _import(args.database_url, path)
+    print(f"baseline executemany of receipt rows: {args.rows / base:10,.0f} rows/s "
+          f"({base:.1f} s)")
+    print(f"regulars import receipts:             {imported / seconds:10,.0f} rows/s "
+          f"({seconds:.1f} s for {imported:,} receipts, {seconds / base:.1f}x the baseline)")
+    print(f"1M receipts at this rate: {1_000_000 * seconds / imported:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

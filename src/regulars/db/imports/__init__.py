@@ -1,0 +1,1 @@
+"""Imports: the reads and batched writes that bring a business's history in."""

@@ -1,0 +1,156 @@
+"""Batched reads and writes of imported history: the till reserved for imported receipts,
+members found by their identifiers or created in batches, and receipts with their line.
+
+Imported receipts are ordinary receipts of a till of the business's that no key can use
+(created revoked, code :data:`IMPORT_TILL_CODE`); their receipt number is the row's identity,
+so the till's unique receipt numbers make a second import of a row impossible. Inserting
+them counts their spend per member and day as a till's receipt does
+(:func:`regulars.db.program.spend_totals.add_spend_many`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, insert, select, update
+
+from regulars.db.checkout.tables import receipt_lines, receipts
+from regulars.db.members.tables import member_identifiers, members
+from regulars.db.program.spend_totals import LIFETIME_DAY, add_spend_many
+from regulars.db.tenancy.tables import stores, terminals
+
+IMPORT_TILL_CODE = "imported-history"
+_IN_CHUNK = 500
+
+
+def import_till(conn: Connection, tenant_id: int, *, store_id: int, now: datetime) -> int:
+    """The tenant's till for imported receipts, made (revoked: no key works for it) on first
+    use at ``store_id``."""
+    found = conn.execute(select(terminals.c.id).where(
+        terminals.c.tenant_id == tenant_id, terminals.c.code == IMPORT_TILL_CODE)).scalar()
+    if found is not None:
+        return int(found)
+    return int(conn.execute(insert(terminals).values(
+        tenant_id=tenant_id, store_id=store_id, code=IMPORT_TILL_CODE, name="Imported history",
+        created_at=now, revoked_at=now).returning(terminals.c.id)).scalar_one())
+
+
+IMPORT_STORE_CODE = "history"
+
+
+def add_history_store(conn: Connection, tenant_id: int, *, now: datetime) -> int:
+    """A store for imported receipts, for a business that has none yet."""
+    return int(conn.execute(insert(stores).values(
+        tenant_id=tenant_id, code=IMPORT_STORE_CODE, name="Imported history", created_at=now)
+        .returning(stores.c.id)).scalar_one())
+
+
+def store_ids(conn: Connection, tenant_id: int) -> dict[str, int]:
+    """The tenant's stores by code, the first made first."""
+    return {r.code: int(r.id) for r in conn.execute(
+        select(stores.c.code, stores.c.id).where(stores.c.tenant_id == tenant_id)
+        .order_by(stores.c.id))}
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start:start + _IN_CHUNK]
+
+
+def members_by(conn: Connection, tenant_id: int, kind: str, values: Sequence[str]
+               ) -> dict[str, int]:
+    """Which member (following merges) each of ``values`` names: ``kind`` is
+    ``external_id``, ``phone`` or ``card``."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(values):
+        if kind == "external_id":
+            query = select(members.c.external_id, members.c.id, members.c.merged_into_id) \
+                .where(members.c.tenant_id == tenant_id, members.c.external_id.in_(chunk))
+        else:
+            query = select(member_identifiers.c.value, members.c.id,
+                           members.c.merged_into_id).join(
+                members, members.c.id == member_identifiers.c.member_id).where(
+                member_identifiers.c.tenant_id == tenant_id,
+                member_identifiers.c.kind == kind, member_identifiers.c.value.in_(chunk))
+        for value, member_id, merged_into in conn.execute(query):
+            found[value] = int(merged_into or member_id)
+    return found
+
+
+def insert_returning_ids(conn: Connection, table: Table, rows: list[dict[str, Any]]
+                         ) -> list[int]:
+    """Insert ``rows`` into ``table`` (its primary key ``id``); their ids in order.
+
+    PostgreSQL: batched multi-row inserts returning the ids in order. SQLite: one
+    ``executemany`` (RETURNING would send the rows one at a time); an integer primary key
+    takes the largest id so far plus one, and the write transaction keeps every other
+    writer out, so the ids are the next ``len(rows)``, which is checked."""
+    if not rows:
+        return []
+    if conn.dialect.name == "postgresql":
+        return [int(r.id) for r in conn.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)]
+    last = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
+    conn.execute(insert(table), rows)
+    ids = list(range(last + 1, last + 1 + len(rows)))
+    if conn.execute(select(func.count()).where(table.c.id > last)).scalar_one() != len(rows):
+        raise RuntimeError(f"{table.name}: rows took other ids than the next {len(rows)}")
+    return ids
+
+
+def insert_members(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert members; their ids in the rows' order."""
+    return insert_returning_ids(conn, members, rows)
+
+
+def add_identifiers(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(member_identifiers), rows)
+
+
+def set_external_ids(conn: Connection, tenant_id: int, pairs: Iterable[tuple[int, str]]
+                     ) -> None:
+    """Give members without one the business's id for them."""
+    for member_id, external_id in pairs:
+        conn.execute(update(members).where(
+            members.c.tenant_id == tenant_id, members.c.id == member_id,
+            members.c.external_id.is_(None)).values(external_id=external_id))
+
+
+def receipts_present(conn: Connection, tenant_id: int, terminal_id: int,
+                     numbers: Sequence[str]) -> set[str]:
+    """Which of ``numbers`` the till has a receipt for already."""
+    found: set[str] = set()
+    for chunk in _chunks(numbers):
+        found.update(conn.execute(select(receipts.c.receipt_no).where(
+            receipts.c.tenant_id == tenant_id, receipts.c.terminal_id == terminal_id,
+            receipts.c.receipt_no.in_(chunk))).scalars())
+    return found
+
+
+def insert_receipts(conn: Connection, rows: list[dict[str, Any]],
+                    lines: list[dict[str, Any]], days: Sequence[date]) -> list[int]:
+    """Insert receipts (rows with every column but ``id``), each with its one line (``lines``
+    in the same order, without ``tenant_id`` and ``receipt_id``), and count each member's
+    spend on the local day in ``days``. Returns the receipts' ids in order. Raises the
+    database's unique violation for a receipt number the till has already."""
+    if not rows:
+        return []
+    ids = insert_returning_ids(conn, receipts, rows)
+    conn.execute(insert(receipt_lines), [
+        {"tenant_id": row["tenant_id"], "receipt_id": receipt_id, **line}
+        for row, receipt_id, line in zip(rows, ids, lines, strict=True)])
+    spend: dict[tuple[int, date], tuple[int, datetime]] = {}
+    for row, day in zip(rows, days, strict=True):
+        if row["member_id"] is None:
+            continue
+        for key in ((row["member_id"], day), (row["member_id"], LIFETIME_DAY)):
+            net, last = spend.get(key, (0, row["occurred_at"]))
+            spend[key] = (net + row["paid_minor"], max(last, row["occurred_at"]))
+    tenant_id = rows[0]["tenant_id"]
+    add_spend_many(conn, [{"tenant_id": tenant_id, "member_id": member_id, "day": day,
+                           "net_minor": net, "last_at": last}
+                          for (member_id, day), (net, last) in spend.items()])
+    return ids

@@ -1,0 +1,1 @@
+"""Imports: the rows of a file read as receipts or members, each cell checked (pure)."""

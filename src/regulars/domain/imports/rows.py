@@ -1,0 +1,147 @@
+"""A file's rows as receipts or members to import, or the problems that keep each out.
+
+Every row is read whole: all of its bad cells are reported, each with the row's number (as a
+spreadsheet shows it: the header is row 1), the column as the file names it, and the reason.
+A receipt row's identity (:func:`receipt_key`) is the receipt number the file gives or, when
+it gives none, a digest of what the row says plus how many identical rows came before it in
+the file: importing the same file again, or a longer one that starts with it, adds nothing
+twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypeVar
+
+from regulars.domain.imports import cells
+from regulars.domain.imports.fields import ColumnMap
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem:
+    row: int
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Who:
+    """How a row names its member (raw, as the file gives them); all empty: nobody."""
+
+    external_id: str = ""
+    phone: str = ""
+    card: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.external_id or self.phone or self.card)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiptRow:
+    row: int
+    who: Who
+    local_at: datetime
+    amount_minor: int
+    quantity_milli: int
+    receipt: str
+    store: str
+
+    def digest(self) -> str:
+        said = "|".join((self.who.external_id, self.who.phone, self.who.card,
+                         self.local_at.isoformat(), str(self.amount_minor),
+                         str(self.quantity_milli), self.store))
+        return hashlib.sha256(said.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberImportRow:
+    row: int
+    who: Who
+    first_name: str
+    last_name: str
+    email: str
+    birthday: date | None
+
+
+T = TypeVar("T")
+
+
+class _Reader:
+    """Reads the mapped cells of one row, collecting a problem per bad cell."""
+
+    def __init__(self, number: int, values: Sequence[object], mapping: ColumnMap,
+                 header: Sequence[str]) -> None:
+        self.number, self.values, self.mapping, self.header = number, values, mapping, header
+        self.problems: list[Problem] = []
+
+    def raw(self, field: str) -> object:
+        index = self.mapping.get(field)
+        if index is None or index >= len(self.values):
+            return None
+        return self.values[index]
+
+    def read(self, field: str, parse: Callable[[object], T], default: T) -> T:
+        try:
+            return parse(self.raw(field))
+        except ValueError as exc:
+            index = self.mapping.get(field)
+            column = self.header[index] if index is not None else field
+            self.problems.append(Problem(row=self.number, column=column, reason=str(exc)))
+            return default
+
+    def who(self) -> Who:
+        return Who(external_id=self.read("external_id", cells.text, ""),
+                   phone=self.read("phone", cells.text, ""),
+                   card=self.read("card", cells.text, ""))
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def receipt_row(number: int, values: Sequence[object], mapping: ColumnMap,
+                header: Sequence[str], *, exponent: int = 2
+                ) -> ReceiptRow | list[Problem]:
+    reader = _Reader(number, values, mapping, header)
+    row = ReceiptRow(
+        row=number, who=reader.who(),
+        local_at=reader.read("date", cells.local_datetime, _EPOCH),
+        amount_minor=reader.read("amount", lambda c: cells.amount_minor(c, exponent=exponent),
+                                 0),
+        quantity_milli=reader.read("quantity", cells.quantity_milli, 0),
+        receipt=reader.read("receipt", cells.text, ""),
+        store=reader.read("store", cells.text, ""))
+    return reader.problems or row
+
+
+def member_row(number: int, values: Sequence[object], mapping: ColumnMap,
+               header: Sequence[str]) -> MemberImportRow | list[Problem]:
+    reader = _Reader(number, values, mapping, header)
+    row = MemberImportRow(
+        row=number, who=reader.who(),
+        first_name=reader.read("first_name", lambda c: cells.text(c, limit=100), ""),
+        last_name=reader.read("last_name", lambda c: cells.text(c, limit=100), ""),
+        email=reader.read("email", lambda c: cells.text(c, limit=254), ""),
+        birthday=reader.read("birthday", cells.birthday, None))
+    if not reader.problems and not row.who:
+        reader.problems.append(Problem(row=number, column="external_id / phone / card",
+                                       reason="no customer id, phone or card"))
+    return reader.problems or row
+
+
+class ReceiptKeys:
+    """The identity of each receipt row of one file, in file order (see the module
+    docstring): ``R:<receipt number>`` or ``D:<digest>:<n>``, at most 64 characters."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def key(self, row: ReceiptRow) -> str:
+        if row.receipt:
+            return f"R:{row.receipt}"[:64]
+        digest = row.digest()
+        count = self._seen.get(digest, 0)
+        self._seen[digest] = count + 1
+        return f"D:{digest}:{count}"

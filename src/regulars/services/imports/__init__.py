@@ -1,0 +1,1 @@
+"""Imports: receipts and members from CSV, XLSX or whitespace-separated text files."""

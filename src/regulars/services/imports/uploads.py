@@ -1,0 +1,127 @@
+"""Imports of uploaded files (API and console): the upload kept in a temporary file for
+the length of the call, a preview of its first rows with the mapping as it stands, and the
+import itself with the rejects as CSV text."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import BinaryIO
+
+from regulars.domain.imports.fields import FIELDS, Kind, guess_fields, map_columns
+from regulars.domain.imports.rows import Problem, member_row, receipt_row
+from regulars.errors import InvalidInput
+from regulars.services.imports import files
+from regulars.services.imports.imports import (
+    ImportReport,
+    ImportRequest,
+    import_file,
+    reject_rows,
+)
+from regulars.services.runtime import Runtime
+from regulars.services.tenancy.tenants import get_tenant, minor_digits
+
+PREVIEW_ROWS = 10
+
+
+@contextmanager
+def saved(upload: BinaryIO, *, suffix: str = "") -> Iterator[Path]:
+    """``upload`` copied to a temporary file, removed afterwards."""
+    handle, name = tempfile.mkstemp(suffix=suffix)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            shutil.copyfileobj(upload, out, 1 << 20)
+        yield Path(name)
+    finally:
+        os.remove(name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PreviewColumn:
+    name: str
+    field: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PreviewRow:
+    row: int
+    cells: tuple[str, ...]
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Preview:
+    kind: str
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    columns: tuple[PreviewColumn, ...]
+    fields: tuple[str, ...]
+    """Every field this kind of import takes."""
+    mapping_problem: str | None
+    """Why the mapping cannot be used yet (a required field with no column...), or None."""
+    rows: tuple[PreviewRow, ...]
+
+
+def preview(rt: Runtime, tenant_id: int, req: ImportRequest, upload: BinaryIO) -> Preview:
+    """The file's columns with the field each maps to and its first rows, each with its
+    problems (checked as the import would, but for members' identifiers). Raises
+    :class:`InvalidInput` for a file or preset that cannot be read."""
+    tenant = get_tenant(rt, tenant_id)
+    with saved(upload) as path:
+        table = files.open_table(path, preset=req.preset)
+        guessed = guess_fields(table.header, req.kind, overrides=req.mapping)
+        problem, mapping = None, None
+        try:
+            mapping = map_columns(table.header, req.kind, overrides=req.mapping)
+        except InvalidInput as exc:
+            problem = exc.detail
+        shown: list[PreviewRow] = []
+        for number, values in table.rows():
+            if len(shown) >= PREVIEW_ROWS:
+                break
+            found: object = ()
+            if mapping is not None and req.kind is Kind.RECEIPTS:
+                found = receipt_row(number, values, mapping, table.header,
+                                    exponent=minor_digits(tenant.currency))
+            elif mapping is not None:
+                found = member_row(number, values, mapping, table.header)
+            shown.append(PreviewRow(
+                row=number, cells=tuple("" if v is None else str(v)[:100] for v in values),
+                problems=tuple(found) if isinstance(found, list) else ()))
+    return Preview(kind=req.kind.value, format=table.format, encoding=table.encoding,
+                   delimiter=table.delimiter,
+                   columns=tuple(PreviewColumn(name=n, field=f)
+                                 for n, f in zip(table.header, guessed, strict=True)),
+                   fields=FIELDS[req.kind], mapping_problem=problem, rows=tuple(shown))
+
+
+@dataclass(frozen=True, kw_only=True)
+class UploadReport:
+    report: ImportReport
+    rejects_csv: str
+    """The rejected rows as the file had them, each with its problems ('' when none)."""
+
+
+def import_upload(rt: Runtime, tenant_id: int, req: ImportRequest, upload: BinaryIO
+                  ) -> UploadReport:
+    """:func:`~regulars.services.imports.imports.import_file` over an upload (``req.path``
+    is ignored); raises as it does."""
+    with saved(upload) as path:
+        ready = replace(req, path=path)
+        report = import_file(rt, tenant_id, ready)
+        text = ""
+        if report.rejected:
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(reject_rows(path, ready, report.problems))
+            text = buffer.getvalue()
+    return UploadReport(report=report, rejects_csv=text)
+
+
