@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import insert
 
 from regulars.db.ledger import ops as ledger_ops
+from regulars.db.ledger.ledger import KEY_LENGTH, stored_key
 from regulars.db.ledger.ops import EntryContext, MixedAssets, Shortfall
 from regulars.db.ledger.tables import entries, postings
 from regulars.domain.ledger.assets import POINTS, AssetKind, money, units
@@ -126,3 +127,12 @@ def test_assets_describe_their_kind_unit_and_system_accounts() -> None:
         money("euro")
     with pytest.raises(ValueError):
         units("", "cup")
+
+
+def test_a_key_longer_than_the_column_is_stored_as_its_head_and_a_digest() -> None:
+    short = "receipt:1:void:t1:abc:returned"
+    assert stored_key(short) == short
+    long_a = "receipt:1:void:t1:" + "0" * 200 + ":returned"
+    long_b = "receipt:1:void:t1:" + "0" * 200 + ":reversed"
+    assert len(stored_key(long_a)) == KEY_LENGTH
+    assert stored_key(long_a) == stored_key(long_a) != stored_key(long_b)

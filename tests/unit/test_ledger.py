@@ -280,3 +280,4 @@ def test_expiry_keys_are_unique_per_lot_and_state() -> None:
 def test_expiry_memo_lists_each_lot_lowest_id_first_and_the_total() -> None:
     assert expiry_memo([(9, 30), (4, 10)]) == {
         "lots": [[4, 10], [9, 30]], "why": [{"code": "expire", "params": {"points": 40}}]}
+

@@ -22,6 +22,12 @@ def test_a_product_with_everything_wrong_names_every_field_at_once() -> None:
     assert [p.message for p in found if p.field == "price_minor"] == ["must be 0 or more"]
 
 
+def test_a_control_character_in_a_text_is_refused_on_its_field() -> None:
+    found = problems(ProductDraft(sku="CAP", name="Cap\x00puccino", price_minor=1,
+                                  category="hot\ndrinks"))
+    assert [p.field for p in found] == ["name", "category"]
+
+
 def test_a_sku_has_no_spaces() -> None:
     assert [p.field for p in problems(ProductDraft(sku="CAP M", name="C", price_minor=1))] \
         == ["sku"]

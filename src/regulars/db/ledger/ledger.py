@@ -14,6 +14,7 @@ half-written, because the caller's unit of work rolls back on any exception.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -185,6 +186,18 @@ WHERE a.id = :account_id AND a.tenant_id = :tenant_id AND a.asset = :asset
 """)
 
 
+KEY_LENGTH = 200  # entries.idempotency_key
+
+
+def stored_key(key: str) -> str:
+    """``key`` as the entry keeps it: a key longer than the column (an operation's prefix
+    around a till's 200-character Idempotency-Key) keeps its head and a digest of the whole,
+    so the same key always maps to the same stored one and two different keys never meet."""
+    if len(key) <= KEY_LENGTH:
+        return key
+    return key[:KEY_LENGTH - 65] + "#" + hashlib.sha256(key.encode()).hexdigest()
+
+
 def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: str,
                 postings_: Sequence[Posting], member_points: int, memo: dict[str, Any],
                 reverses_entry_id: int | None = None, asset: Asset = POINTS) -> int:
@@ -196,6 +209,7 @@ def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: st
     (:mod:`regulars.db.ledger.ops` moves them in the same transaction).
     """
     check_balanced(postings_)
+    key = stored_key(key)
     if conn.dialect.name == "postgresql":
         row = conn.execute(_WRITE_ENTRY_PG, {
             "tenant_id": ctx.tenant_id, "code": code.value, "key": key,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
@@ -75,7 +76,18 @@ def problems(draft: ProductDraft) -> list[Problem]:
     if len(draft.category) > MAX_CATEGORY_CHARS:
         found.append(Problem(field="category", message=N_("at most %(limit)s characters"),
                              params={"limit": MAX_CATEGORY_CHARS}))
+    taken = {p.field for p in found}
+    found.extend(Problem(field=name, message=N_("no control characters, please"))
+                 for name, text in (("sku", draft.sku), ("name", draft.name),
+                                    ("category", draft.category))
+                 if name not in taken and _has_control(text))
     return found
+
+
+def _has_control(text: str) -> bool:
+    """Whether ``text`` holds a control character (a NUL, a line break…): a product's texts
+    are one line, and PostgreSQL refuses a NUL in any text."""
+    return any(unicodedata.category(c) == "Cc" for c in text)
 
 
 def cleaned(draft: ProductDraft) -> ProductDraft:
