@@ -131,7 +131,7 @@ def main() -> int:
                         "after": setup(urls["after"])}
                 for url in urls.values():
                     analyze(url)
-            console.print(f"machine: {machine()}; {server_version(base)}")
+            console.print(f"machine: {machine()}; {server_version(urls['after'])}")
             targets = {side: Target(host="127.0.0.1", port=free_port(), till_keys=made[side][0],
                                     phones=made[side][1], lines=BASKET,
                                     spend_points=args.spend_points, run_tag=tag)
