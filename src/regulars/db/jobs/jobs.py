@@ -9,7 +9,6 @@ exclusive ``flock`` on a file beside the database (the kernel drops it with the 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import threading
 from collections.abc import Iterator
@@ -21,13 +20,13 @@ from sqlalchemy import Connection, insert, select, text, update
 
 from regulars.db.engine import Database
 from regulars.db.jobs.tables import jobs
+from regulars.db.locks import lock_key
 
 _MEMORY_LOCKS: dict[str, threading.Lock] = {}
 
 
 def _advisory_key(name: str) -> int:
-    digest = hashlib.sha256(f"regulars-job:{name}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+    return lock_key(f"regulars-job:{name}")
 
 
 @contextmanager

@@ -18,7 +18,6 @@ An owner is given as its table and the values of the columns naming it (``tenant
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,10 +30,12 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+
+from regulars.db.locks import share_locks as share_locks
+from regulars.db.locks import sole_lock as sole_lock
 
 SLOTS = 16
 
@@ -48,26 +49,6 @@ class Owner:
 
     def where(self) -> list[ColumnElement[bool]]:
         return [self.table.c[name] == value for name, value in self.key.items()]
-
-
-def share_locks(conn: Connection, names: list[str]) -> None:
-    """Hold shared locks on ``names`` until the transaction ends, in one statement
-    (PostgreSQL only; SQLite serialises writers): commits share them, :func:`sole_lock` waits
-    until none holds them."""
-    if conn.dialect.name == "postgresql" and names:
-        calls = ", ".join(f"pg_advisory_xact_lock_shared(:k{n})" for n in range(len(names)))
-        conn.execute(text(f"select {calls}"),
-                     {f"k{n}": _key(name) for n, name in enumerate(names)})
-
-
-def sole_lock(conn: Connection, name: str) -> None:
-    """Hold ``name`` alone until the transaction ends (PostgreSQL only)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("select pg_advisory_xact_lock(:k)"), {"k": _key(name)})
-
-
-def _key(name: str) -> int:
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 def clear(conn: Connection, owner: Owner) -> None:

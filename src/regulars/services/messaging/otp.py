@@ -25,8 +25,9 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from regulars.db import locks
 from regulars.db.messaging import one_time_codes as codes
 from regulars.db.tenancy.tenancy import TenantRow
 from regulars.db.web_sessions import sessions as web
@@ -49,14 +50,6 @@ PURPOSES = ("sign_in", "spend", "phone_change")
 
 def _hash(salt: str, code: str) -> str:
     return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
-
-
-def _lock(conn: Connection, name: str) -> None:
-    """Serialise issuing per ``name`` (PostgreSQL; SQLite already serialises writers)."""
-    if conn.dialect.name == "postgresql":
-        digest = hashlib.sha256(name.encode()).digest()
-        conn.execute(text("select pg_advisory_xact_lock(:k)"),
-                     {"k": int.from_bytes(digest[:8], "big", signed=True)})
 
 
 def client_key(address: str | None) -> str | None:
@@ -137,7 +130,7 @@ def _take_quotas(rt: Runtime, conn: Connection, tenant_id: int, phone: str,
                  client: str | None, now: datetime) -> None:
     """Refuse a code over the tenant's, the client's or the number's limits (with the tenant
     locked, so parallel asks cannot both pass the last place)."""
-    _lock(conn, f"otp:{tenant_id}")
+    locks.sole_lock(conn, f"otp:{tenant_id}")
     minute = timedelta(minutes=1)
     if codes.count_codes(conn, tenant_id, since=now - minute) >= \
             rt.settings.otp_per_tenant_per_minute:
