@@ -61,13 +61,6 @@ def terms_of(row: store.SeriesRow) -> SeriesTerms:
                        multi_use=row.multi_use)
 
 
-def _series_view(row: store.SeriesRow) -> SeriesView:
-    return SeriesView(id=row.id, name=row.name, nominal_values_minor=row.nominal_values_minor,
-                      min_minor=row.min_minor, max_minor=row.max_minor,
-                      valid_days=row.valid_days, store_ids=row.store_ids,
-                      multi_use=row.multi_use, active=row.active, created_at=row.created_at)
-
-
 def certificate_view(row: store.CertificateRow) -> CertificateView:
     return CertificateView(id=row.id, series_id=row.series_id, code_ending=row.code_hint,
                            nominal_minor=row.nominal_minor, balance_minor=row.balance_minor,
@@ -100,7 +93,7 @@ def create_series(rt: Runtime, tenant_id: int, terms: SeriesTerms) -> SeriesView
         secret_key(conn, tenant_id, now)
         row = store.get_series(conn, tenant_id, series_id)
         assert row is not None
-        return _series_view(row)
+        return row
 
 
 def update_series(rt: Runtime, tenant_id: int, series_id: int, terms: SeriesTerms, *,
@@ -114,7 +107,7 @@ def update_series(rt: Runtime, tenant_id: int, series_id: int, terms: SeriesTerm
             raise NotFound("certificate series not found")
         row = store.get_series(conn, tenant_id, series_id)
         assert row is not None
-        return _series_view(row)
+        return row
 
 
 def require_series(conn: Connection, tenant_id: int, series_id: int) -> store.SeriesRow:
@@ -126,12 +119,12 @@ def require_series(conn: Connection, tenant_id: int, series_id: int) -> store.Se
 
 def get_series(rt: Runtime, tenant_id: int, series_id: int) -> SeriesView:
     with rt.db.read() as conn:
-        return _series_view(require_series(conn, tenant_id, series_id))
+        return require_series(conn, tenant_id, series_id)
 
 
 def list_series(rt: Runtime, tenant_id: int) -> tuple[SeriesView, ...]:
     with rt.db.read() as conn:
-        return tuple(_series_view(r) for r in store.list_series(conn, tenant_id))
+        return tuple(store.list_series(conn, tenant_id))
 
 
 @dataclass(frozen=True, kw_only=True)

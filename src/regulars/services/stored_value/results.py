@@ -6,21 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from regulars.db.stored_value.certificates import SeriesRow
 from regulars.services.results import absent_when_none
 
-
-@dataclass(frozen=True, kw_only=True)
-class SeriesView:
-    id: int
-    name: str
-    nominal_values_minor: tuple[int, ...]
-    min_minor: int | None
-    max_minor: int | None
-    valid_days: int
-    store_ids: tuple[int, ...]
-    multi_use: bool
-    active: bool
-    created_at: datetime
+# A series is shown as it is stored: every column is for the console and the API to see.
+SeriesView = SeriesRow
 
 
 @dataclass(frozen=True, kw_only=True)
