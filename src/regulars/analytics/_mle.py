@@ -16,12 +16,16 @@ LOG_BOUND = 15.0
 
 
 def maximise(mean_negative_ll: Callable[[FloatArray], float], start: FloatArray, *,
-             model: str) -> FloatArray:
+             model: str, edge: float = LOG_BOUND) -> FloatArray:
     """The positive parameters that minimise ``mean_negative_ll`` (a function of their logs),
     found by L-BFGS-B from ``start`` (positive values).
 
     Raises :class:`FitFailed` when the search does not converge, ends on a non-finite
-    likelihood, or ends at the edge of the search box.
+    likelihood, or ends beyond ``edge`` (a log; the search box's edge unless the model's
+    parameters have a narrower plausible range). On a likelihood that keeps rising along a
+    ridge (a model at a limit) the search stops wherever its progress gets too small, which
+    depends on the machine's floating point: a model that knows its plausible range says so
+    with ``edge``, so that such a fit fails on every machine.
     """
     result = minimize(mean_negative_ll, np.log(start), method="L-BFGS-B",
                       bounds=[(-LOG_BOUND, LOG_BOUND)] * len(start),
@@ -29,7 +33,7 @@ def maximise(mean_negative_ll: Callable[[FloatArray], float], start: FloatArray,
     logs = np.asarray(result.x, dtype=np.float64)
     if not result.success or not np.isfinite(result.fun):
         raise FitFailed(f"the {model} likelihood did not converge: {result.message}")
-    if np.any(np.abs(logs) > LOG_BOUND - 1e-3):
+    if np.any(np.abs(logs) > min(edge, LOG_BOUND - 1e-3)):
         raise FitFailed(f"the {model} fit ran to the edge of its parameter range: the data "
                         "does not determine the model")
     return np.exp(logs)

@@ -30,6 +30,10 @@ from regulars.analytics.summary import CalibrationSummary, FloatArray, TimeUnit,
 
 MIN_MEMBERS = 20
 MIN_REPEAT_BUYERS = 5
+# r, a and b have no unit and α is in the time unit (days at the finest): no real buyers'
+# parameters lie beyond e^±10 (≈ 22,000). A fit out there sits on the ridge of a model at its
+# limit (nobody drops out: r and α grow together, a shrinks), not at a maximum.
+PLAUSIBLE_LOG = 10.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,7 +109,8 @@ def fit_bgnbd(summary: CalibrationSummary) -> BgNbdFit:
         return -float(np.sum(histories.weight * histories.log_likelihood(np.exp(logs)))) / members
 
     start = np.array([1.0, float(np.mean(summary.age)) or 1.0, 1.0, 1.0])
-    r, alpha, a, b = maximise(mean_negative_ll, start, model="purchase (BG/NBD)")
+    r, alpha, a, b = maximise(mean_negative_ll, start, model="purchase (BG/NBD)",
+                              edge=PLAUSIBLE_LOG)
     total = float(np.sum(histories.weight * histories.log_likelihood(np.array([r, alpha, a, b]))))
     return BgNbdFit(r=float(r), alpha=float(alpha), a=float(a), b=float(b),
                     unit=summary.unit, members=members, log_likelihood=total)
