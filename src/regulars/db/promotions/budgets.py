@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, and_, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.promotions import budget_slots as slots
@@ -112,6 +112,30 @@ def budgets(conn: Connection, tenant_id: int,
     return {r.promotion_id: BudgetRow(promotion_id=r.promotion_id, budget_minor=r.budget_minor,
                                       budget_points=r.budget_points)
             for r in rows}
+
+
+def caps_and_split(conn: Connection, tenant_id: int, promotion_ids: Iterable[int]
+                   ) -> tuple[dict[int, BudgetRow], dict[str, Any] | None]:
+    """The promotions' caps and the tenant's split (as :func:`budgets` and :func:`split`),
+    read by one statement: a commit reads both after taking its locks."""
+    ids = list(promotion_ids)
+    one = select(literal(1).label("one")).subquery()
+    b, s = promotion_budgets.c, loyalty_budgets.c
+    rows = conn.execute(select(
+        b.promotion_id, b.budget_minor, b.budget_points, s.tenant_id.label("split_tenant"),
+        s.total_minor, s.base_bp, s.mass_bp, s.targeted_bp).select_from(
+        one.outerjoin(loyalty_budgets, s.tenant_id == tenant_id).outerjoin(
+            promotion_budgets, and_(b.tenant_id == tenant_id, b.promotion_id.in_(ids))))
+    ).all()
+    caps = {r.promotion_id: BudgetRow(promotion_id=r.promotion_id,
+                                      budget_minor=r.budget_minor,
+                                      budget_points=r.budget_points)
+            for r in rows if r.promotion_id is not None}
+    first = rows[0]
+    split = None if first.split_tenant is None else {
+        "total_minor": first.total_minor, "base_bp": first.base_bp, "mass_bp": first.mass_bp,
+        "targeted_bp": first.targeted_bp}
+    return caps, split
 
 
 def promotion_spent(conn: Connection, tenant_id: int,

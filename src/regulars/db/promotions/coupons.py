@@ -151,15 +151,22 @@ def take_use(conn: Connection, tenant_id: int, code_id: int, terminal_id: int,
     """Count one use, atomically: ``uses + 1`` only while ``uses`` plus the live holds of other
     tills stays below ``max_uses``; the till's own hold on the code is consumed. Returns
     ``False`` (nothing changed) when no use is left."""
-    changed = conn.execute(update(coupon_codes).where(
+    counted = update(coupon_codes).where(
         coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id,
         coupon_codes.c.uses + _live_holds_of_others(coupon_codes.c.id, terminal_id, now)
-        < coupon_codes.c.max_uses).values(uses=coupon_codes.c.uses + 1)).rowcount
-    if changed != 1:
+        < coupon_codes.c.max_uses).values(uses=coupon_codes.c.uses + 1)
+    own_hold = delete(coupon_holds).where(coupon_holds.c.tenant_id == tenant_id,
+                                          coupon_holds.c.code_id == code_id,
+                                          coupon_holds.c.terminal_id == terminal_id)
+    if conn.dialect.name == "postgresql":
+        # One round trip: the code's row, locked by the update, waits for nothing more.
+        used = counted.returning(coupon_codes.c.id).cte("used")
+        gone = own_hold.where(select(used.c.id).exists()).cte("gone")
+        return bool(conn.execute(select(func.count()).select_from(used).add_cte(gone))
+                    .scalar_one())
+    if conn.execute(counted).rowcount != 1:
         return False
-    conn.execute(delete(coupon_holds).where(coupon_holds.c.tenant_id == tenant_id,
-                                            coupon_holds.c.code_id == code_id,
-                                            coupon_holds.c.terminal_id == terminal_id))
+    conn.execute(own_hold)
     return True
 
 

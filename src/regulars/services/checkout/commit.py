@@ -167,13 +167,16 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
             # Only a new receipt is held to the time limits: a replay answers as the first
             # call did, however old its occurred_at has grown since.
             at = _occurred_at(req.occurred_at, now)
-            result = _commit(conn, principal, tenant, req, digest=digest, now=now, at=at,
-                             code_id=code_id)
+            result, quote = _commit(conn, principal, tenant, req, digest=digest, now=now,
+                                    at=at, code_id=code_id)
             outbound.record_commit(conn, principal, result)
             body = encode(result)
             idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
                                              terminal_id=principal.terminal_id, key=key,
                                              receipt_id=result.receipt.id, response=body)
+            # Last of all: a shared code's row is then locked only until COMMIT.
+            coupons.count_uses(conn, tenant.id, quote, terminal_id=principal.terminal_id,
+                               now=now)
             return Outcome(body)
     except UniqueViolation:
         # A concurrent request with the same receipt id won the race: answer as it did.
@@ -187,10 +190,11 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
 
 def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
             req: CommitRequest, *, digest: str, now: datetime, at: datetime,
-            code_id: int | None = None) -> CommitResult:
+            code_id: int | None = None) -> tuple[CommitResult, Quote]:
     """A new receipt, step by step as the protocol goes: use the one-time code, capture the
-    hold, price within the promotion budgets, store the receipt, post the points, answer, and
-    last count the coupon uses (a shared code's row is then locked only until COMMIT)."""
+    hold, price within the promotion budgets, store the receipt, post the points, answer.
+    The caller counts the coupon uses of the quote returned beside the answer, as the
+    transaction's last statement (a shared code's row is then locked only until COMMIT)."""
     if code_id is not None:
         # First, so that of two commits racing with one code the second waits here and fails.
         _use_code(conn, tenant.id, code_id, now)
@@ -208,10 +212,7 @@ def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
                                 at=at)
     result = replace(_commit_body(conn, tenant, req, priced, receipt_id, entry_ids, issued,
                                   now=now, at=at), tenders=taken, certificates_sold=sold)
-    assert principal.terminal_id is not None
-    coupons.count_uses(conn, tenant.id, priced.quote, terminal_id=principal.terminal_id,
-                       now=now)
-    return result
+    return result, priced.quote
 
 
 def _stored_value(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,

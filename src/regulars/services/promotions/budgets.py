@@ -156,11 +156,11 @@ def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int,
     """
     ids = sorted(p.id for p in quote.promotions)
     store.share_locks(conn, tenant_id, ids)
-    caps = store.budgets(conn, tenant_id, ids)
+    caps, split_row = store.caps_and_split(conn, tenant_id, ids)
     missing = [pid for pid in ids if pid not in caps]
     if missing:
         return missing[0]
-    split = load_split(conn, tenant_id)
+    split = split_of(split_row)
     if not any(c.budget_minor is not None or c.budget_points is not None
                for c in caps.values()) and not any(
             promotions[pid].limits.per_member for pid in ids) and (

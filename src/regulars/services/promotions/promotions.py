@@ -289,8 +289,7 @@ def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
     segment holds the member and whose schedule and stores hold, whether or not its condition
     did. A member keeps the
     group first recorded."""
-    targeted = store.targeted_versions(conn, tenant_id,
-                                       [(p.id, p.version) for p in quote.promotions])
+    targeted = _targeted(conn, tenant_id, quote, offers)
     store.insert_applied(conn, [
         {"tenant_id": tenant_id, "receipt_id": receipt_id, "promotion_id": p.id,
          "version": p.version, "discount_minor": p.discount_minor, "points": p.points,
@@ -308,6 +307,18 @@ def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
         if p.segment_id is not None and p.control_share_bp
         and p.runs(store_id=offers.store_id, local=offers.local_now)
         and segments.holds(conn, tenant_id, p.segment_id, member_id, at)])
+
+
+def _targeted(conn: Connection, tenant_id: int, quote: Quote,
+              offers: Offers | None) -> set[tuple[int, int]]:
+    """The (promotion, version) pairs of the quote that name a segment: known from the offers
+    the receipt was priced with, read only for a promotion they do not hold."""
+    known = {} if offers is None else {
+        (c.promotion.id, c.promotion.version): c.promotion.segment_id is not None
+        for c in offers.candidates}
+    missing = [(p.id, p.version) for p in quote.promotions if (p.id, p.version) not in known]
+    return ({pair for pair, named in known.items() if named}
+            | store.targeted_versions(conn, tenant_id, missing))
 
 
 def applied_view(quote: Quote) -> list[dict[str, Any]]:
