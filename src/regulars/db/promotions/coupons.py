@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from regulars.db.engine import cache_for
 from regulars.db.promotions.tables import (
     coupon_attempts,
     coupon_codes,
@@ -42,9 +43,19 @@ class CodeRow:
 
 
 def secret(conn: Connection, tenant_id: int) -> str | None:
+    """The tenant's key for code digests, None before its first code; read once per engine
+    (a tenant's key is made once and never changes)."""
+    cache = cache_for(conn)
+    key = ("coupon_secret", tenant_id)
+    cached = cache.get(key)
+    if isinstance(cached, str):
+        return cached
     found = conn.execute(select(coupon_secrets.c.secret).where(
         coupon_secrets.c.tenant_id == tenant_id)).scalar_one_or_none()
-    return None if found is None else str(found)
+    if found is None:
+        return None
+    cache[key] = str(found)
+    return str(found)
 
 
 def insert_secret(conn: Connection, tenant_id: int, value: str, now: datetime) -> None:

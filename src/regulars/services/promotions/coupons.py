@@ -145,13 +145,15 @@ def secret_key(conn: Connection, tenant_id: int, now: datetime) -> bytes:
     """The tenant's key for code digests, made on first use."""
     found = store.secret(conn, tenant_id)
     if found is None:
+        made = secrets.token_hex(32)
         try:
             with conn.begin_nested():
-                store.insert_secret(conn, tenant_id, secrets.token_hex(32), now)
-        except IntegrityError:
-            pass  # a concurrent call made it first: use theirs
-        found = store.secret(conn, tenant_id)
-        assert found is not None
+                store.insert_secret(conn, tenant_id, made, now)
+            found = made  # not read back: a key is cached once read, and this one is not
+            # committed yet (the transaction may still roll back)
+        except IntegrityError:  # a concurrent call made it first: use theirs
+            found = store.secret(conn, tenant_id)
+            assert found is not None
     return bytes.fromhex(found)
 
 
