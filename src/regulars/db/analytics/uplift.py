@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, case, func, select
 
 from regulars.db.checkout.tables import receipts
+from regulars.db.members.tables import members
 from regulars.db.promotions.tables import promotion_groups, receipt_promotions
 
 
@@ -72,3 +73,20 @@ def promotion_given(conn: Connection, tenant_id: int, promotion_id: int, *,
     discount, given_points, value = conn.execute(query).one()
     return Given(discount_minor=int(discount), points=int(given_points),
                  points_value_minor=int(value))
+
+
+def member_outcomes(conn: Connection, tenant_id: int, *, since: datetime,
+                    until: datetime) -> list[tuple[int, int, int]]:
+    """(member id, net spend, visits) in ``[since, until)`` of every member who joined before
+    ``until`` (zeros for those who did not come), in member order: everyone an experiment or
+    the holdout assigned, whether or not they came (intention to treat)."""
+    on = and_(receipts.c.tenant_id == tenant_id, receipts.c.member_id == members.c.id,
+              receipts.c.status != "voided",
+              receipts.c.occurred_at >= since, receipts.c.occurred_at < until)
+    net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
+    query = (select(members.c.id, func.coalesce(func.sum(net), 0),
+                    func.count(case((receipts.c.status != "refunded", receipts.c.id))))
+             .select_from(members.outerjoin(receipts, on))
+             .where(members.c.tenant_id == tenant_id, members.c.created_at < until)
+             .group_by(members.c.id).order_by(members.c.id))
+    return [(int(m), max(0, int(p)), int(v)) for m, p, v in conn.execute(query)]
