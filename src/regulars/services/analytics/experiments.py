@@ -12,13 +12,16 @@ the uplift of the whole marketing effort.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
 from regulars.analytics import uplift as stats
 from regulars.db.analytics import uplift as queries
+from regulars.domain.money import BASIS_POINTS
 from regulars.domain.promotions.experiments import variant_of
+from regulars.errors import InvalidInput
+from regulars.services.analytics.figures import Request, local_start, period_for
 from regulars.services.analytics.uplift import MoneyEstimate, RateEstimate, money, rate
 from regulars.services.promotions import experiments
 from regulars.services.promotions.experiments import ExperimentView
@@ -133,3 +136,48 @@ def holdout_results(rt: Runtime, tenant_id: int, *, since: datetime,
         until=until, held_out=int(held.sum()), rest=int(rest.sum()),
         spend=money(stats.mean_difference(paid[rest], paid[held])),
         visits=rate(stats.mean_difference(came[rest], came[held])), bought=rate(bought))
+
+
+def holdout_for_period(rt: Runtime, tenant_id: int, request: Request) -> HoldoutResults:
+    """:func:`holdout_results` over the local days ``request`` names. Raises
+    :class:`InvalidInput` naming ``from``/``to`` for a bad range."""
+    period, zone = period_for(rt, tenant_id, request)
+    return holdout_results(rt, tenant_id, since=local_start(period.first_day, zone),
+                           until=local_start(period.last_day + timedelta(days=1), zone))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SampleSize:
+    per_arm: int | None
+    total: int | None
+    effect_minor: int
+    sd_minor: int
+    power_bp: int
+    variants: int
+
+
+SD_HISTORY_DAYS = 28
+
+
+def sample_size(rt: Runtime, tenant_id: int, *, effect_minor: int, sd_minor: int | None,
+                power_bp: int = 8000, variants: int = 2) -> SampleSize:
+    """Members per variant to find a difference of ``effect_minor`` in spend per member with
+    ``power_bp`` power, each variant against the first at ``5 % / (variants − 1)``. Without
+    ``sd_minor`` the spread is the members' spend over the last 28 days."""
+    if sd_minor is None:
+        until = rt.now()
+        with rt.db.read() as conn:
+            rows = queries.member_outcomes(conn, tenant_id,
+                                           since=until - timedelta(days=SD_HISTORY_DAYS),
+                                           until=until)
+        paid = np.array([p for _, p, _ in rows], dtype=np.float64)
+        sd_minor = stats.round_minor(float(paid.std(ddof=1))) if paid.size > 1 else 0
+    if sd_minor <= 0:
+        raise InvalidInput("sd_minor: no spread to size for (give one, or wait for sales)",
+                           field="sd_minor")
+    alpha = (1 - stats.LEVEL) / max(1, variants - 1)
+    per_arm = stats.sample_size(effect=effect_minor, sd=sd_minor, alpha=alpha,
+                                power_wanted=power_bp / BASIS_POINTS)
+    return SampleSize(per_arm=per_arm, total=None if per_arm is None else per_arm * variants,
+                      effect_minor=effect_minor, sd_minor=sd_minor, power_bp=power_bp,
+                      variants=variants)
