@@ -306,10 +306,3 @@ def _return(gain: Difference, test_members: int, given: queries.Given) -> Campai
         return_high_minor=None if high is None else high - cost,
         verdict=verdict.value)
 
-
-def check_days(value: int, *, field: str) -> int:
-    """A count of extra days (follow-up or pre-period) within bounds, or a 422 naming
-    ``field``."""
-    if not 0 <= value <= MAX_EXTRA_DAYS:
-        raise InvalidInput(f"{field}: between 0 and {MAX_EXTRA_DAYS} days", field=field)
-    return value

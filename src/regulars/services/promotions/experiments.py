@@ -89,16 +89,16 @@ def _forget(conn: Connection, tenant_id: int) -> None:
 
 def _check(conn: Connection, tenant_id: int, draft: ExperimentDraft) -> None:
     if not MIN_VARIANTS <= len(draft.variants) <= MAX_VARIANTS:
-        raise InvalidInput(f"variants: between {MIN_VARIANTS} and {MAX_VARIANTS}",
-                           field="variants")
+        raise InvalidInput("variants: between %(least)s and %(most)s", field="variants",
+                           params={"least": MIN_VARIANTS, "most": MAX_VARIANTS})
     ids = [v.promotion_id for v in draft.variants]
     if len(set(ids)) != len(ids):
         raise InvalidInput("variants: each promotion once", field="variants")
     for variant in draft.variants:
         row = promotion_store.get_promotion(conn, tenant_id, variant.promotion_id)
         if row is None or row.status != "active":
-            raise InvalidInput(f"variants: no active promotion {variant.promotion_id}",
-                               field="variants")
+            raise InvalidInput("variants: no active promotion %(id)s", field="variants",
+                               params={"id": variant.promotion_id})
 
 
 def create(rt: Runtime, tenant_id: int, draft: ExperimentDraft,
@@ -164,7 +164,8 @@ def set_holdout(rt: Runtime, tenant_id: int, share_bp: int,
     """Hold back ``share_bp`` of members from every promotion and marketing message. Raises
     :class:`InvalidInput` naming ``share_bp`` outside ``0..5000``."""
     if not 0 <= share_bp <= MAX_HOLDOUT_BP:
-        raise InvalidInput(f"share_bp: between 0 and {MAX_HOLDOUT_BP}", field="share_bp")
+        raise InvalidInput("share_bp: between 0 and %(most)s", field="share_bp",
+                           params={"most": MAX_HOLDOUT_BP})
     now = rt.now()
     with rt.db.write() as conn:
         secret_key(conn, tenant_id, now)
