@@ -143,6 +143,8 @@ def test_results_sample_size_and_uplift_answer_analytics_keys(
                      params={"from": "2026-03-05", "to": "2026-03-01"})
     assert bad.status_code == 422 and bad.json()["field"] == "to"
     assert client.get(f"{UP}/promotions/999999", headers=reader).status_code == 404
+    ancient = client.get(f"{UP}/promotions/{a}", headers=reader, params={"from": "0001-01-01"})
+    assert ancient.status_code == 422 and ancient.json()["field"] == "from"
     refused = client.post(EX, headers=reader, json={"name": "x", "variants": []})
     assert refused.status_code == 403
     assert client.put(f"{EX}/holdout", headers=reader, json={"share_bp": 1}).status_code == 403

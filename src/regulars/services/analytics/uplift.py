@@ -35,6 +35,7 @@ from regulars.services.tenancy.tenants import get_tenant
 FOLLOW_UP_DAYS = 28
 PRE_DAYS = 28
 MAX_EXTRA_DAYS = 365
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,6 +207,10 @@ def windows_for(*, first_day: date, last_day: date, today: date, follow_up_days:
     """The periods around a campaign of ``first_day..last_day``; the follow-up is cut at
     ``today`` and left out if it has not begun. Raises :class:`InvalidInput` naming ``to``
     for a campaign that ends before it starts or is past the longest window."""
+    for day, field in ((first_day, "from"), (last_day, "to")):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise InvalidInput("%(field)s: a day between 2000 and 2100", field=field,
+                               params={"field": field})
     if last_day < first_day:
         raise InvalidInput("to: the campaign ends before it starts", field="to")
     if (last_day - first_day).days + 1 > MAX_WINDOW_DAYS:
