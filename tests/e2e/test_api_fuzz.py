@@ -117,9 +117,15 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
     ok(client.post("/v1/pos/commit", headers={**shop.till(), "Idempotency-Key": "seed-1"},
                    json={"receipt_id": "S-1", "member": {"id": member["id"]}, "lines": lines,
                          "points_to_spend": 10}))
-    ok(client.post("/v1/admin/promotions", headers=shop.owner, json={
+    coffee = ok(client.post("/v1/admin/promotions", headers=shop.owner, json={
         "name": "Coffee week", "condition": "basket.total_minor >= 1000",
         "effects": [{"kind": "percent_discount", "rate_bp": 1000, "categories": ["coffee"]}]}))
+    bonus = ok(client.post("/v1/admin/promotions", headers=shop.owner, json={
+        "name": "Bonus", "effects": [{"kind": "bonus_points", "points": 10}]}))
+    ok(client.post("/v1/admin/experiments", headers=shop.owner, json={
+        "name": "Coffee or bonus", "variants": [
+            {"name": "coffee", "promotion_id": coffee["id"]},
+            {"name": "bonus", "promotion_id": bonus["id"]}]}))
     ok(client.post("/v1/admin/segments", headers=shop.owner,
                    json={"name": "Recent", "rules": [{"kind": "recency", "compare": "le",
                                                       "days": 30}]}))

@@ -183,6 +183,10 @@ def build_world(client: TestClient, rt: Runtime) -> World:
                           {"name": "Mia", "email": "mia@example.com", "role": "marketer"}))
     spare_key = _ok(w.post("/v1/admin/keys", a.owner, {"label": "spare"}))
     promotion = _ok(w.post("/v1/admin/promotions", a.owner, PROMOTION))
+    other_promotion = _ok(w.post("/v1/admin/promotions", a.owner, PROMOTION))
+    experiment = _ok(w.post("/v1/admin/experiments", a.owner, {
+        "name": "A or B", "variants": [{"name": "A", "promotion_id": promotion["id"]},
+                                       {"name": "B", "promotion_id": other_promotion["id"]}]}))
     segment = _ok(w.post("/v1/admin/segments", a.owner, SEGMENT))
     product = _ok(w.post("/v1/admin/products", a.owner, PRODUCT))
     a_series = _ok(w.post("/v1/admin/coupon-series", a.owner, COUPON_SERIES))
@@ -224,6 +228,7 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "a_store": a.store_id,
         "a_terminal": a.terminal_ids[0], "a_entry": max(e["id"] for e in history),
         "a_promotion": promotion["id"], "a_segment": segment["id"],
+        "a_experiment": experiment["id"],
         "a_product": product["id"], "a_referral_code": a1["referral"]["code"],
         "a_series": a_series["id"], "b_series": b_series["id"],
         "a_gift_series": a_gift["id"], "b_gift_series": b_gift["id"],
@@ -398,6 +403,8 @@ def _own_history_page(w: World, response: httpx.Response) -> None:
 M = "/v1/admin/members"
 P = "/v1/admin/promotions"
 SG = "/v1/admin/segments"
+UP = "/v1/admin/analytics/uplift"
+EX = "/v1/admin/experiments"
 PR = "/v1/admin/products"
 
 
@@ -410,6 +417,12 @@ def _invalid_segment(_world: World, response: httpx.Response) -> None:  # a Prob
     """A's segment named in B's promotion is not found: refused, nothing saved."""
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "segment_id"
+
+
+def _invalid_variants(_world: World, response: httpx.Response) -> None:  # a Probe check
+    """A's promotions named as variants of B's experiment are not found: refused."""
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "variants"
 
 
 def _invalid_series(_world: World, response: httpx.Response) -> None:  # a Probe check
@@ -629,6 +642,21 @@ PROBES: list[Probe] = [
           lambda w: w.client.get(f"{P}/{w.ids['a_promotion']}/burn", headers=w.b.owner)),
     Probe("GET", P + "/{promotion_id}/groups", "promotion_id",
           lambda w: w.client.get(f"{P}/{w.ids['a_promotion']}/groups", headers=w.b.owner)),
+    # Uplift and experiments
+    Probe("GET", UP + "/promotions/{promotion_id}", "promotion_id",
+          lambda w: w.client.get(f"{UP}/promotions/{w.ids['a_promotion']}",
+                                 headers=w.b.owner)),
+    Probe("POST", EX, "variants.promotion_id",
+          lambda w: _admin(w, EX, {"name": "Theirs", "variants": [
+              {"name": "A", "promotion_id": w.ids["a_promotion"]},
+              {"name": "B", "promotion_id": _b_promotion(w)}]}), _invalid_variants),
+    Probe("GET", EX + "/{experiment_id}", "experiment_id",
+          lambda w: w.client.get(f"{EX}/{w.ids['a_experiment']}", headers=w.b.owner)),
+    Probe("POST", EX + "/{experiment_id}/stop", "experiment_id",
+          lambda w: _admin(w, f"{EX}/{w.ids['a_experiment']}/stop", None)),
+    Probe("GET", EX + "/{experiment_id}/results", "experiment_id",
+          lambda w: w.client.get(f"{EX}/{w.ids['a_experiment']}/results",
+                                 headers=w.b.owner)),
     # Wallets
     *[Probe("POST", "/v1/pos/wallet/top-up", f"member.{name}",
             lambda w, name=name: _pos(w, "/v1/pos/wallet/top-up", {
@@ -863,7 +891,8 @@ def _fill(path: str, w: World) -> str:
              "segment_id": w.ids["a_segment"], "certificate_id": w.ids["a_certificate"],
              "endpoint_id": w.ids["a_webhook"], "delivery_id": w.ids["a_delivery"],
              "name": "expiry", "product_id": w.ids["a_product"],
-             "flag_id": w.ids["a_flag"], "kind": "receipts"}
+             "flag_id": w.ids["a_flag"], "kind": "receipts",
+             "experiment_id": w.ids["a_experiment"]}
     for name, value in names.items():
         path = path.replace("{" + name + "}", str(value))
     assert "{" not in path, f"no id to fill into {path}"

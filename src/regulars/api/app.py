@@ -30,6 +30,7 @@ from regulars.api import (
     segments,
     staff_access,
     stored_value,
+    uplift,
 )
 from regulars.api.admin_schemas import HealthOut, ReadinessOut
 from regulars.api.body_limit import BodyLimit, Scope
@@ -67,6 +68,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(stored_value.pos_router)
     app.include_router(messaging.router)
     app.include_router(analytics.router)
+    app.include_router(uplift.router)
+    app.include_router(uplift.experiments_router)
     app.include_router(fraud.router)
     app.include_router(clv.router)
     app.include_router(audit.router)

@@ -29,6 +29,10 @@ CODES: dict[str, tuple[str, ...]] = {
     "segment_rule": tuple(RULES),
     "consent": ("full", "earn_only", "none"),
     "role": ("owner", "marketer", "analyst", "cashier"),
+    "uplift_verdict": ("too_small", "unclear", "up", "down"),
+    "uplift_window": ("campaign", "follow_up"),
+    "experiment_status": ("running", "stopped"),
+    "experiment_verdict": ("winner", "no_winner_yet", "too_small"),
 }
 
 LABELS: dict[str, dict[str, str]] = {
@@ -59,6 +63,15 @@ LABELS: dict[str, dict[str, str]] = {
         "consent": N_("consent"), "level": N_("level")},
     "consent": {"full": N_("earns points and gets offers"), "earn_only": N_("earns points only"),
                 "none": N_("no consent")},
+    "uplift_verdict": {"too_small": N_("too few members to tell"),
+                       "unclear": N_("no clear difference"), "up": N_("higher, clearly"),
+                       "down": N_("lower, clearly")},
+    "uplift_window": {"campaign": N_("during the campaign"),
+                      "follow_up": N_("after the campaign")},
+    "experiment_status": {"running": N_("running"), "stopped": N_("stopped")},
+    "experiment_verdict": {"winner": N_("a winner is clear"),
+                           "no_winner_yet": N_("no winner yet"),
+                           "too_small": N_("too few members to tell")},
     "role": {"owner": N_("owner"), "marketer": N_("marketer"), "analyst": N_("analyst"),
              "cashier": N_("cashier")},
 }

@@ -303,3 +303,47 @@ issued_coupons = Table(
     UniqueConstraint("tenant_id", "receipt_id", "promotion_id", "series_id"),
     Index(None, "tenant_id", "member_id"),
 )
+
+
+# Experiments and the programme holdout (migration 0024) ---------------------------------------
+# Members are assigned by HMAC under the tenant's secret (coupon_secrets), never stored.
+
+experiments = Table(
+    # An A/B test between two or more promotions (its variants): each member gets only the
+    # variant their hash picks.
+    "experiments", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("name", String(200), nullable=False),
+    Column("status", String(10), nullable=False),
+    timestamp("started_at"),
+    timestamp("stopped_at", nullable=True),
+    CheckConstraint("status in ('running', 'stopped')", name="status"),
+    Index(None, "tenant_id", "status"),
+)
+
+
+experiment_variants = Table(
+    "experiment_variants", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("experiment_id", Id, ForeignKey("experiments.id"), nullable=False),
+    Column("position", Integer, nullable=False),  # 0 is the baseline the others are read against
+    Column("name", String(100), nullable=False),
+    Column("promotion_id", Id, ForeignKey("promotions.id"), nullable=False),
+    UniqueConstraint("tenant_id", "experiment_id", "position"),
+    # A promotion is a variant of one experiment at most.
+    UniqueConstraint("tenant_id", "promotion_id"),
+)
+
+
+holdouts = Table(
+    # The share of members (basis points) who get no marketing promotions or messages.
+    "holdouts", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("share_bp", Integer, nullable=False),
+    timestamp("updated_at"),
+    CheckConstraint("share_bp >= 0 AND share_bp <= 5000", name="share_bp"),
+    UniqueConstraint("tenant_id"),
+)

@@ -39,6 +39,7 @@ from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.analytics import fraud
 from regulars.services.catalog import products
 from regulars.services.catalog.products import ProductDraft
+from regulars.services.demo import uplift as demo_uplift
 from regulars.services.demo import web_accounts as demo_web
 from regulars.services.demo.catalog import (
     DAYS,
@@ -103,6 +104,8 @@ def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None)
         sim.dishonest = dishonest_cashier(sim.staff, end, SEED)
         sim.plan(members)
         done = sim.run(progress)
+        demo_uplift.add(sim.rt, sim.tenant_id, clock, end=end,
+                        today=end.astimezone(zone).date())
         clock.now = end
         ledger_admin.expire(sim.rt)
         fraud.scan(sim.rt, sim.tenant_id)

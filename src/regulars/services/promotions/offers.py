@@ -35,7 +35,7 @@ from regulars.domain.promotions.condition_cost import Shape
 from regulars.domain.promotions.control_groups import Group
 from regulars.domain.promotions.promotions import Candidate, Offers, Promotion
 from regulars.services.program import programs
-from regulars.services.promotions import budgets, segments
+from regulars.services.promotions import budgets, experiments, segments
 from regulars.services.promotions.condition_subset import compile_subset, fits
 from regulars.services.promotions.conditions import (
     Budget,
@@ -167,6 +167,10 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
     if not active.versions:
         return None
     lineup = _lineup(conn, tenant.id, active, parse)
+    plan = experiments.plan_for(conn, tenant.id)
+    member_id = None if member is None else member.id
+    if not plan.empty and plan.held_out(member_id):
+        return None  # the programme holdout: no promotion at all
     if lineup.rules != known:
         cache[seen_key] = lineup.rules  # replaced whole: readers in other threads see either
 
@@ -185,6 +189,8 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
     variables = cel_context(lines, facts, store_id, local, names=lineup.variables)
     met = _conditions_met(lineup, variables, member, store_id=store_id, local=local,
                           in_segment=in_segment, budget=Budget(len(lines)))
+    if plan.arms:  # an experiment's other variants are not this member's
+        met = [(p, ok and plan.allows(p.id, member_id)) for p, ok in met]
     return _offers(conn, tenant.id, lineup, met, member, store_id=store_id, local=local,
                    excluded=excluded)
 

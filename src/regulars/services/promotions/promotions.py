@@ -37,8 +37,8 @@ from regulars.domain.promotions.promotions import (
 )
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.audit import audit
+from regulars.services.promotions import experiments, segments
 from regulars.services.promotions import offers as promotion_offers
-from regulars.services.promotions import segments
 from regulars.services.promotions.conditions import check_condition
 from regulars.services.runtime import Runtime
 
@@ -300,11 +300,12 @@ def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
         for p in quote.promotions])
     if member_id is None or offers is None:
         return
+    plan = experiments.plan_for(conn, tenant_id)
     store.insert_groups(conn, [
         {"tenant_id": tenant_id, "promotion_id": p.id, "member_id": member_id,
          "group": p.group_of(member_id).value, "first_seen_at": at}
         for p in (c.promotion for c in offers.candidates)
-        if p.segment_id is not None and p.control_share_bp
+        if p.segment_id is not None and p.control_share_bp and plan.allows(p.id, member_id)
         and p.runs(store_id=offers.store_id, local=offers.local_now)
         and segments.holds(conn, tenant_id, p.segment_id, member_id, at)])
 

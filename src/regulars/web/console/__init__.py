@@ -24,4 +24,5 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     settings,
     stored_value,
     till_policy,
+    uplift,
 )

@@ -65,3 +65,57 @@ def paired(labels: Sequence[str], left: Sequence[int], right: Sequence[int],
 def single(labels: Sequence[str], values: Sequence[int], titles: Sequence[str]) -> Chart:
     """One bar per label."""
     return stacked(labels, values, [0] * len(values), titles)
+
+
+ROW_HEIGHT = 28
+
+
+@dataclass(frozen=True)
+class Whisker:
+    """One interval: a line from ``x_low`` to ``x_high`` through a dot at ``x_mid``, on the
+    row at ``y``; an unbounded end runs to the edge (``open_low``/``open_high``)."""
+
+    y: float
+    x_low: float
+    x_mid: float
+    x_high: float
+    open_low: bool
+    open_high: bool
+    css: str
+    label: str
+    title: str
+
+
+@dataclass(frozen=True)
+class IntervalChart:
+    rows: list[Whisker]
+    zero_x: float
+    height: int
+    span: float
+    """The largest distance from zero drawn: the chart runs from ``-span`` to ``span``."""
+
+
+def intervals(labels: Sequence[str], estimates: Sequence[float], lows: Sequence[float | None],
+              highs: Sequence[float | None], titles: Sequence[str]) -> IntervalChart:
+    """One row per estimate with its interval, around a zero line in the middle: an interval
+    that does not cross the line is a difference the data shows (``css`` ``up``/``down``)."""
+    finite = [abs(v) for v in (*estimates, *lows, *highs) if v is not None]
+    span = max(finite, default=0.0) or 1.0
+    half = WIDTH / 2
+    margin = 8.0
+
+    def x(value: float) -> float:
+        return round(half + value / span * (half - margin), 2)
+
+    rows = []
+    for i, (label, mid, low, high, title) in enumerate(
+            zip(labels, estimates, lows, highs, titles, strict=True)):
+        css = ("up" if low is not None and low > 0 else
+               "down" if high is not None and high < 0 else "unclear")
+        rows.append(Whisker(y=i * ROW_HEIGHT + ROW_HEIGHT / 2,
+                            x_low=margin if low is None else x(low), x_mid=x(mid),
+                            x_high=WIDTH - margin if high is None else x(high),
+                            open_low=low is None, open_high=high is None, css=css,
+                            label=label, title=title))
+    return IntervalChart(rows=rows, zero_x=half, height=max(1, len(rows)) * ROW_HEIGHT,
+                         span=span)
