@@ -17,8 +17,8 @@ from sqlalchemy import func, insert, select
 
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.ledger.tables import entries
-from regulars.db.program.tables import spend_days
 from regulars.db.program.spend_totals import add_spend, local_day
+from regulars.db.program.tables import spend_days
 from regulars.domain.analytics.payback import Assumptions
 from regulars.domain.analytics.simulator import ReplayReceipt, SpendTracker, price_receipt
 from regulars.domain.checkout.quote import BasketLine

@@ -27,6 +27,7 @@ from regulars.api import (
     pos,
     products,
     promotions,
+    scenarios,
     segments,
     staff_access,
     stored_value,
@@ -69,6 +70,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(analytics.router)
     app.include_router(fraud.router)
     app.include_router(clv.router)
+    app.include_router(scenarios.router)
     app.include_router(audit.router)
     app.include_router(imports.router)
 

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import Connection
 
 from regulars.db.analytics import scenarios as store
 from regulars.domain.analytics.payback import Assumptions
@@ -23,7 +24,6 @@ from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
 from regulars.services.program import programs
 from regulars.services.promotions import promotions
-from regulars.services.promotions.conditions import check_condition
 from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
 
@@ -135,11 +135,6 @@ def _values(draft: ScenarioDraft) -> dict[str, Any]:
         if promotion.segment_id is not None:
             raise InvalidInput(f"{where}.segment_id: a draft promotion is for everyone",
                                field=f"{where}.segment_id")
-        try:
-            check_condition(promotion.condition)
-        except InvalidInput as exc:
-            raise InvalidInput(f"{where}.condition: {exc.detail.removeprefix('condition: ')}",
-                               field=f"{where}.condition") from exc
     return {"name": name,
             "program": None if draft.program is None else programs.rules_of(draft.program),
             "promotions": [promotions.definition_of(p) for p in draft.promotions],
@@ -147,11 +142,24 @@ def _values(draft: ScenarioDraft) -> dict[str, Any]:
             "assumptions": _ASSUMPTIONS.dump_python(draft.assumptions, mode="json")}
 
 
+def _check_promotions(conn: Connection, tenant_id: int, draft: ScenarioDraft) -> None:
+    """Each draft promotion checked as a new promotion is (its stores and coupon series are
+    the tenant's own); errors name ``promotions.<index>.<field>``."""
+    for index, promotion in enumerate(draft.promotions):
+        try:
+            promotions.validate_draft(conn, tenant_id, promotion)
+        except InvalidInput as exc:
+            where = f"promotions.{index}.{exc.field or 'condition'}"
+            reason = exc.detail.split(": ", 1)[-1]
+            raise InvalidInput(f"{where}: {reason}", field=where) from exc
+
+
 def create(rt: Runtime, tenant_id: int, draft: ScenarioDraft, *,
            actor: audit.Actor = audit.SYSTEM) -> Scenario:
     values = _values(draft)
     now = rt.now()
     with rt.db.write() as conn:
+        _check_promotions(conn, tenant_id, draft)
         scenario_id = store.insert_scenario(conn, tenant_id, values, now=now)
         audit.record(conn, tenant_id, actor, "scenario.create", f"scenario {scenario_id}",
                      at=now, scenario_id=scenario_id)
@@ -165,6 +173,7 @@ def update(rt: Runtime, tenant_id: int, scenario_id: int, draft: ScenarioDraft, 
     values = _values(draft)
     now = rt.now()
     with rt.db.write() as conn:
+        _check_promotions(conn, tenant_id, draft)
         if not store.update_scenario(conn, tenant_id, scenario_id, values, now=now):
             raise NotFound("scenario not found")
         audit.record(conn, tenant_id, actor, "scenario.update", f"scenario {scenario_id}",

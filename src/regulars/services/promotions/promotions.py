@@ -128,6 +128,12 @@ def _parsed(definition: dict[str, Any], promotion_id: int, version: int,
 
 # Use cases ------------------------------------------------------------------------------------
 
+def validate_draft(conn: Connection, tenant_id: int, draft: Draft) -> None:
+    """Check ``draft`` as :func:`create` does (its stores, segment and coupon series are the
+    tenant's own); raises :class:`InvalidInput` naming the field."""
+    _validate(conn, tenant_id, draft)
+
+
 def _validate(conn: Connection, tenant_id: int, draft: Draft) -> None:
     _build(0, 1, draft)
     check_condition(draft.condition)
