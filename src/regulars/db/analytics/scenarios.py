@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, literal, select, tuple_, update
 
 from regulars.db.analytics.tables import scenario_runs, scenarios
 from regulars.db.checkout.tables import receipt_lines, receipts
@@ -154,9 +154,9 @@ def receipt_batches(conn: Connection, tenant_id: int, part: Slice, *, size: int
     while True:
         query = select(*head).where(*_where(tenant_id, part))
         if after is not None:
-            query = query.where(or_(receipts.c.occurred_at > after[0],
-                                    and_(receipts.c.occurred_at == after[0],
-                                         receipts.c.id > after[1])))
+            query = query.where(tuple_(receipts.c.occurred_at, receipts.c.id)
+                                > tuple_(literal(after[0], receipts.c.occurred_at.type),
+                                         literal(after[1], receipts.c.id.type)))
         rows = conn.execute(query.order_by(receipts.c.occurred_at, receipts.c.id)
                             .limit(size)).all()
         if not rows:

@@ -50,6 +50,9 @@ class ReplayReceipt:
     local: datetime
     lines: tuple[BasketLine, ...]
     qualifying_minor: int
+    basket_key: tuple[object, ...] = ()
+    """The lines' (sku, category, quantity, unit price), for remembering what the engine
+    gave the same basket at the same level (empty: never remembered)."""
 
 
 @dataclass(slots=True)
@@ -192,9 +195,18 @@ OffersFor = Callable[["ReplayReceipt", LevelStatus | None], Offers | None]
 """The draft promotions a receipt is offered, given the level its member holds."""
 
 
+MAX_REMEMBERED = 100_000
+"""Quotes a replay remembers per program before it starts afresh (bounded memory)."""
+
+
 class Replay:
     """Both programs over the same receipts: ``draft`` (with its draft promotions) and
-    ``current``. Feed receipts in time order with :meth:`add`."""
+    ``current``. Feed receipts in time order with :meth:`add`.
+
+    The engine is pure and nobody spends points in a replay, so the same basket at the same
+    level gets the same figures: each program's quotes are remembered by (level, basket)
+    (not the draft's when it has promotions, whose conditions read the store and the time).
+    """
 
     def __init__(self, draft: Program, current: Program, *,
                  draft_offers: OffersFor | None = None) -> None:
@@ -202,18 +214,34 @@ class Replay:
         self.draft_spend, self.current_spend = SpendTracker(draft), SpendTracker(current)
         self._programs = (draft, current)
         self._offers = draft_offers
+        self._remembered: tuple[dict[tuple[object, ...], Quote], ...] = ({}, {})
+        self.remembered_hits = 0
+
+    def _price(self, which: int, receipt: ReplayReceipt, status: LevelStatus | None,
+               offers: Offers | None) -> Quote:
+        if offers is not None or not receipt.basket_key:
+            return price_receipt(self._programs[which], receipt, status, offers)
+        known = self._remembered[which]
+        key = (None if status is None else status.level.code, receipt.basket_key)
+        found = known.get(key)
+        if found is not None:
+            self.remembered_hits += 1
+            return found
+        if len(known) >= MAX_REMEMBERED:
+            known.clear()
+        found = known[key] = price_receipt(self._programs[which], receipt, status)
+        return found
 
     def add(self, receipt: ReplayReceipt) -> tuple[Quote, Quote]:
         """Price ``receipt`` under both programs; the draft's quote and the current one's."""
-        draft_program, current_program = self._programs
         member_id = receipt.member_id
         draft_status = current_status = None
         if member_id is not None:
             draft_status = self.draft_spend.status(member_id, receipt.day)
             current_status = self.current_spend.status(member_id, receipt.day)
         offers = None if self._offers is None else self._offers(receipt, draft_status)
-        draft = price_receipt(draft_program, receipt, draft_status, offers)
-        current = price_receipt(current_program, receipt, current_status)
+        draft = self._price(0, receipt, draft_status, offers)
+        current = self._price(1, receipt, current_status, None)
         self.draft.add(receipt, draft)
         self.current.add(receipt, current)
         if member_id is not None and receipt.qualifying_minor:

@@ -189,21 +189,33 @@ def _period(scenario: Scenario, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-def replay_receipts(batch: store.ReceiptBatch, zone: ZoneInfo) -> Iterator[ReplayReceipt]:
+def replay_receipts(batch: store.ReceiptBatch, zone: ZoneInfo,
+                    known: dict[tuple[str, str, int, int], BasketLine] | None = None
+                    ) -> Iterator[ReplayReceipt]:
     """The batch's receipts as the replay prices them (a receipt refunded whole is left
-    out: nothing of it was sold)."""
+    out: nothing of it was sold). ``known`` keeps the lines made so far, to reuse them."""
+    known = {} if known is None else known
     for row, rows in batch:
-        lines = tuple([BasketLine(sku=ln.sku, category=ln.category,
-                                  quantity_milli=int(ln.quantity_milli),
-                                  unit_price_minor=int(ln.unit_price_minor))
-                       for ln in rows if ln.quantity_milli > 0])
-        if not lines:
+        key = tuple([(ln.sku, ln.category, int(ln.quantity_milli), int(ln.unit_price_minor))
+                     for ln in rows if ln.quantity_milli > 0])
+        if not key:
             continue
+        lines = tuple([known.get(k) or _line(known, k) for k in key])
         local = row.occurred_at.astimezone(zone).replace(tzinfo=None)
         yield ReplayReceipt(receipt_id=int(row.id), member_id=row.member_id,
                             store_id=int(row.store_id), day=local.date(), local=local,
-                            lines=lines,
+                            lines=lines, basket_key=key,
                             qualifying_minor=int(row.paid_minor) - int(row.refunded_paid_minor))
+
+
+def _line(known: dict[tuple[str, str, int, int], BasketLine],
+          key: tuple[str, str, int, int]) -> BasketLine:
+    if len(known) >= 100_000:
+        known.clear()
+    sku, category, quantity_milli, unit_price_minor = key
+    made = known[key] = BasketLine(sku=sku, category=category, quantity_milli=quantity_milli,
+                                   unit_price_minor=unit_price_minor)
+    return made
 
 
 def start_spend(conn: Any, tenant_id: int, first_day: date,
@@ -279,9 +291,10 @@ def replay(rt: Runtime, tenant_id: int, setup: Setup, *,
                     (run.draft_spend, run.current_spend))
         model = fitted_model(conn, tenant_id, rt.now())
     done = 0
+    known: dict[tuple[str, str, int, int], BasketLine] = {}
     with rt.db.read() as conn:
         for batch in store.receipt_batches(conn, tenant_id, setup.part, size=BATCH_RECEIPTS):
-            for receipt in replay_receipts(batch, setup.zone):
+            for receipt in replay_receipts(batch, setup.zone, known):
                 run.add(receipt)
             done += len(batch)
             if progress is not None:
