@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import FakeClock, Shop
+from tests.conftest import Shop
 
 S = "/v1/admin/scenarios"
 BODY: dict[str, Any] = {
@@ -30,8 +30,7 @@ def _commit(client: TestClient, shop: Shop, member_id: int, receipt: str) -> Non
     assert answer.status_code in (200, 201), answer.text
 
 
-def test_a_scenario_is_saved_run_and_read_back(client: TestClient, shop: Shop,
-                                               clock: FakeClock) -> None:
+def test_a_scenario_is_saved_run_and_read_back(client: TestClient, shop: Shop) -> None:
     member = client.post("/v1/pos/members", headers=shop.till(),
                          json={"phone": "+7 916 000-00-01"}).json()
     for n in range(3):
