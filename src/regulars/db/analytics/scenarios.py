@@ -154,7 +154,9 @@ def receipt_batches(conn: Connection, tenant_id: int, part: Slice, *, size: int
     while True:
         query = select(*head).where(*_where(tenant_id, part))
         if after is not None:
-            query = query.where(tuple_(receipts.c.occurred_at, receipts.c.id)
+            # The plain bound lets the (tenant_id, occurred_at) index start at the page.
+            query = query.where(receipts.c.occurred_at >= after[0],
+                                tuple_(receipts.c.occurred_at, receipts.c.id)
                                 > tuple_(literal(after[0], receipts.c.occurred_at.type),
                                          literal(after[1], receipts.c.id.type)))
         rows = conn.execute(query.order_by(receipts.c.occurred_at, receipts.c.id)
