@@ -417,3 +417,26 @@ def latest_result(rt: Runtime, tenant_id: int, scenario_id: int) -> Result | Non
             raise NotFound("scenario not found")
         row = store.latest_done(conn, tenant_id, scenario_id)
     return None if row is None else result_of(row["result"])
+
+
+FIGURE_NAMES = ("receipts", "gross_minor", "discount_minor", "paid_minor", "points_issued",
+                "points_redeemed", "points_expired", "points_outstanding", "breakage_points",
+                "liability_minor", "reward_cost_minor", "reward_cost_share_bp")
+EXPORT_HEADER = ("section", "key", "figure", "draft", "current")
+
+
+def export_rows(result: Result) -> Iterator[tuple[str, str, str, int, int]]:
+    """A finished run as rows (section, key, figure, draft, current): the totals, each store
+    and level, and members per level at the end."""
+    for name in FIGURE_NAMES:
+        yield "total", "", name, getattr(result.draft, name), getattr(result.current, name)
+    for section in ("by_store", "by_level"):
+        drafts = {g.key: g for g in getattr(result.draft, section)}
+        currents = {g.key: g for g in getattr(result.current, section)}
+        for key in sorted(drafts.keys() | currents.keys()):
+            for name in ("receipts", "discount_minor", "paid_minor", "points_issued"):
+                yield (section, key, name, getattr(drafts.get(key), name, 0),
+                       getattr(currents.get(key), name, 0))
+    current_levels = {c.code: c.members for c in result.current.levels}
+    for level in result.draft.levels:
+        yield "members", level.code, "members", level.members, current_levels.get(level.code, 0)
