@@ -20,8 +20,8 @@ from regulars.db.ledger.tables import entries
 from regulars.db.program.spend_totals import add_spend, local_day
 from regulars.db.program.tables import spend_days
 from regulars.domain.analytics.payback import Assumptions
-from regulars.domain.analytics.simulator import ReplayReceipt, SpendTracker, price_receipt
 from regulars.domain.checkout.quote import BasketLine
+from regulars.domain.checkout.replay import ReplayReceipt, SpendTracker, price_receipt
 from regulars.domain.promotions.effects import PercentDiscount
 from regulars.errors import InvalidInput
 from regulars.services.analytics import scenarios, simulator

@@ -69,7 +69,7 @@ def test_bad_values_are_shown_beside_their_fields_and_kept(client: TestClient, r
                          ("first_day", "yesterday"), ("name", "")):
         refused = save(client, csrf, **{field: value})
         assert refused.status_code == 422, field
-        assert f'class="field invalid"' in refused.text
+        assert 'class="field invalid"' in refused.text
         assert f'id="f-{field}" name="{field}" type=' in refused.text
     kept = save(client, csrf, **{"level-0-rate": "abc", "name": "Kept name"}).text
     assert 'value="Kept name"' in kept

@@ -4,7 +4,7 @@ figures of both side by side with the payback of the draft. Writes nothing but t
 row (its progress, then its figures).
 
 How the redemption model is fitted is said in
-:func:`regulars.domain.analytics.simulator.fit_redemption`; what a replay leaves out:
+:func:`regulars.domain.checkout.replay.fit_redemption`; what a replay leaves out:
 the till's own line discounts (receipts keep one discount per line, whatever gave it), points
 spent (the model stands in for them), and the budgets and limits of draft promotions.
 """
@@ -25,7 +25,8 @@ from regulars.db.analytics import scenarios as store
 from regulars.db.analytics.scenarios import Slice
 from regulars.db.program.spend_totals import LIFETIME_DAY
 from regulars.domain.analytics.payback import Payback, Sensitivity, payback, sensitivity
-from regulars.domain.analytics.simulator import (
+from regulars.domain.checkout.quote import BasketLine
+from regulars.domain.checkout.replay import (
     ANONYMOUS,
     Projection,
     RedemptionModel,
@@ -38,7 +39,6 @@ from regulars.domain.analytics.simulator import (
     project,
     reward_cost_minor,
 )
-from regulars.domain.checkout.quote import BasketLine
 from regulars.domain.money import BASIS_POINTS, Rounding, divide
 from regulars.domain.program.program import LevelStatus, Program
 from regulars.domain.promotions.promotions import Candidate, Offers, Promotion

@@ -49,8 +49,8 @@ from regulars.services.demo.catalog import (
     TIMEZONE,
 )
 from regulars.services.demo.dishonest import dishonest_cashier
-from regulars.services.demo.scenarios import save_scenarios
 from regulars.services.demo.history import Progress, SettableClock, Simulation
+from regulars.services.demo.scenarios import save_scenarios
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
