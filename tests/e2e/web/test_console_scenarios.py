@@ -8,8 +8,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from regulars.services.analytics import scenarios
 from regulars.services.runtime import Runtime
-from tests.conftest import Shop
+from tests.conftest import Shop, make_shop
 from tests.e2e.web.support import add_staff, csrf_of, sign_in
 
 FORM = {"name": "Five percent", "first_day": "2026-01-01", "last_day": "2026-03-31",
@@ -74,3 +75,19 @@ def test_bad_values_are_shown_beside_their_fields_and_kept(client: TestClient, r
     kept = save(client, csrf, **{"level-0-rate": "abc", "name": "Kept name"}).text
     assert 'value="Kept name"' in kept
     assert "No scenarios yet." in client.get("/console/scenarios").text
+
+
+def test_another_tenants_scenario_answers_404_and_is_not_run(client: TestClient, rt: Runtime,
+                                                             shop: Shop) -> None:
+    csrf = owner(client, rt, shop)
+    theirs = save(client, csrf).headers["location"]
+    other = make_shop(rt, "Other Shop")
+    client.cookies.clear()
+    add_staff(rt, other.tenant_id, role="owner", email="other@example.com")
+    sign_in(client, "other@example.com")
+    mine = csrf_of(client.get("/console/scenarios").text)
+    for path in ("", "/run", "/export?format=csv"):
+        assert client.get(theirs + path).status_code == 404, path
+    assert client.get("/console/scenarios/compare?a=1&b=1").status_code == 404
+    assert client.post(f"{theirs}/run", data={"csrf": mine}).status_code == 404
+    assert scenarios.get(rt, shop.tenant_id, int(theirs.rsplit("/", 1)[1])).last_run is None
