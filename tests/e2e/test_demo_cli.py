@@ -72,6 +72,12 @@ def test_demo_builds_a_year_prints_working_keys_and_reconciles(
             receipts = client.get("/v1/admin/receipts", headers=bearer(owner[1])).json()
             assert receipts and any(r["member_id"] is not None for r in receipts)
 
+            saved = client.get("/v1/admin/scenarios", headers=bearer(owner[1])).json()
+            assert len(saved) == 2 and saved[0]["promotions"][0]["name"] == "Weekend bakery"
+            run = client.post(f"/v1/admin/scenarios/{saved[0]['id']}/runs",
+                              headers=bearer(owner[1]))
+            assert run.status_code == 202 and run.json()["receipts_total"] > 0
+
             lookup = client.post("/v1/pos/members/lookup", headers=bearer(tills[0][0]),
                                  json={"id": members[0]["id"]})
             assert lookup.status_code == 200, lookup.text

@@ -150,7 +150,7 @@ class World:
 
 
 def _ok(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code in (200, 201), response.text
+    assert response.status_code in (200, 201, 202), response.text
     body: dict[str, Any] = response.json()
     return body
 
@@ -189,6 +189,9 @@ def build_world(client: TestClient, rt: Runtime) -> World:
                                        {"name": "B", "promotion_id": other_promotion["id"]}]}))
     segment = _ok(w.post("/v1/admin/segments", a.owner, SEGMENT))
     product = _ok(w.post("/v1/admin/products", a.owner, PRODUCT))
+    scenario = _ok(w.post(SC, a.owner, SCENARIO))
+    scenario_run = _ok(w.post(f"{SC}/{scenario['id']}/runs", a.owner))
+    b_scenario = _ok(w.post(SC, b.owner, SCENARIO))
     a_series = _ok(w.post("/v1/admin/coupon-series", a.owner, COUPON_SERIES))
     _ok(w.post(f"/v1/admin/coupon-series/{a_series['id']}/codes", a.owner, {"count": 2}))
     b_series = _ok(w.post("/v1/admin/coupon-series", b.owner, COUPON_SERIES))
@@ -229,7 +232,9 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "a_terminal": a.terminal_ids[0], "a_entry": max(e["id"] for e in history),
         "a_promotion": promotion["id"], "a_segment": segment["id"],
         "a_experiment": experiment["id"],
-        "a_product": product["id"], "a_referral_code": a1["referral"]["code"],
+        "a_product": product["id"], "a_scenario": scenario["id"],
+        "a_scenario_run": scenario_run["id"], "b_scenario": b_scenario["id"],
+        "a_referral_code": a1["referral"]["code"],
         "a_series": a_series["id"], "b_series": b_series["id"],
         "a_gift_series": a_gift["id"], "b_gift_series": b_gift["id"],
         "a_certificate": a_gift_codes["certificate_ids"][0],
@@ -411,6 +416,30 @@ PR = "/v1/admin/products"
 def _b_promotion(w: World) -> int:
     """A promotion of B's own, for probing the body of a change."""
     return int(_ok(_admin(w, P, PROMOTION))["id"])
+
+
+SC = "/v1/admin/scenarios"
+SCENARIO = {"name": "Draft", "first_day": "2026-01-01", "last_day": "2026-03-31",
+            "promotions": [PROMOTION]}
+
+
+def _b_scenario(w: World) -> int:
+    return int(w.ids["b_scenario"])
+
+
+def _b_scenario_write(w: World, method: str, promotion: dict[str, Any]) -> httpx.Response:
+    body = {**SCENARIO, "promotions": [{**PROMOTION, **promotion}]}
+    if method == "POST":
+        return _admin(w, SC, body)
+    return w.client.put(f"{SC}/{_b_scenario(w)}", headers=w.b.owner, json=body)
+
+
+def _invalid_draft(field: str) -> Callable[[World, httpx.Response], None]:
+    def check(_world: World, response: httpx.Response) -> None:
+        """A's segment or series named in B's draft promotion: refused, nothing saved."""
+        assert response.status_code == 422, response.text
+        assert response.json()["field"] == field
+    return check
 
 
 def _invalid_segment(_world: World, response: httpx.Response) -> None:  # a Probe check
@@ -719,6 +748,32 @@ PROBES: list[Probe] = [
                                  json=SEGMENT)),
     Probe("GET", SG + "/{segment_id}/members", "segment_id",
           lambda w: w.client.get(f"{SG}/{w.ids['a_segment']}/members", headers=w.b.owner)),
+    # Admin: scenarios
+    *[Probe(method, SC + path, "scenario_id", call) for method, path, call in (
+        ("GET", "/{scenario_id}",
+         lambda w: w.client.get(f"{SC}/{w.ids['a_scenario']}", headers=w.b.owner)),
+        ("PUT", "/{scenario_id}",
+         lambda w: w.client.put(f"{SC}/{w.ids['a_scenario']}", headers=w.b.owner,
+                                json=SCENARIO)),
+        ("DELETE", "/{scenario_id}",
+         lambda w: w.client.delete(f"{SC}/{w.ids['a_scenario']}", headers=w.b.owner)),
+        ("POST", "/{scenario_id}/runs",
+         lambda w: _admin(w, f"{SC}/{w.ids['a_scenario']}/runs", None)),
+        ("GET", "/{scenario_id}/runs/{run_id}",
+         lambda w: w.client.get(f"{SC}/{w.ids['a_scenario']}/runs/"
+                                f"{w.ids['a_scenario_run']}", headers=w.b.owner)))],
+    Probe("GET", SC + "/{scenario_id}/runs/{run_id}", "run_id",
+          lambda w: w.client.get(f"{SC}/{_b_scenario(w)}/runs/{w.ids['a_scenario_run']}",
+                                 headers=w.b.owner)),
+    *[Probe(method, path, param, call, check) for method, path in (
+        ("POST", SC), ("PUT", SC + "/{scenario_id}")) for param, call, check in (
+        ("promotions.segment_id",
+         lambda w, m=method: _b_scenario_write(w, m, {"segment_id": w.ids["a_segment"]}),
+         _invalid_draft("promotions.0.segment_id")),
+        ("promotions.effects.series_id",
+         lambda w, m=method: _b_scenario_write(w, m, {"effects": [
+             {"kind": "issue_coupon", "series_id": w.ids["a_series"]}]}),
+         _invalid_draft("promotions.0.effects.0.series_id")))],
     # Admin: products
     Probe("GET", PR + "/{product_id}", "product_id",
           lambda w: w.client.get(f"{PR}/{w.ids['a_product']}", headers=w.b.owner)),
@@ -892,7 +947,8 @@ def _fill(path: str, w: World) -> str:
              "endpoint_id": w.ids["a_webhook"], "delivery_id": w.ids["a_delivery"],
              "name": "expiry", "product_id": w.ids["a_product"],
              "flag_id": w.ids["a_flag"], "kind": "receipts",
-             "experiment_id": w.ids["a_experiment"]}
+             "experiment_id": w.ids["a_experiment"],
+             "scenario_id": w.ids["a_scenario"], "run_id": w.ids["a_scenario_run"]}
     for name, value in names.items():
         path = path.replace("{" + name + "}", str(value))
     assert "{" not in path, f"no id to fill into {path}"

@@ -27,6 +27,7 @@ from regulars.api import (
     pos,
     products,
     promotions,
+    scenarios,
     segments,
     staff_access,
     stored_value,
@@ -72,6 +73,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(uplift.experiments_router)
     app.include_router(fraud.router)
     app.include_router(clv.router)
+    app.include_router(scenarios.router)
     app.include_router(audit.router)
     app.include_router(imports.router)
 

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from regulars.cli.exports import export
 from regulars.cli.imports import import_app
+from regulars.cli.simulate import simulate
 from regulars.config import Settings
 from regulars.errors import RegularsError, Unavailable
 from regulars.services.jobs import scheduler
@@ -42,6 +43,7 @@ audit_app = typer.Typer(help="The audit trail of changes by staff and API keys."
 app.add_typer(audit_app, name="audit")
 app.add_typer(import_app, name="import")
 app.command("export")(export)
+app.command("simulate")(simulate)
 
 console = Console()
 WORKER_PING_S = 60

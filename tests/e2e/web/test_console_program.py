@@ -119,3 +119,18 @@ def test_percentages_are_parsed_exactly_into_basis_points() -> None:
         with pytest.raises(InvalidInput) as caught:
             parse_percent(bad, field="rate")
         assert caught.value.field == "rate"
+
+
+def test_the_preview_tells_how_the_terms_read_in_each_language(client: TestClient,
+                                                                rt: Runtime, shop: Shop) -> None:
+    csrf = owner(client, rt, shop)
+    text = post(client, "/console/program/preview", csrf).text
+    for language in ("en", "ru", "uk", "bg"):
+        assert f'data-language="{language}"' in text
+    assert 'id="core-rule-warning"' not in text  # two levels read in a few seconds
+    many = {f"level-{i}-{field}": value for i in range(2, 12) for field, value in (
+        ("name", f"Very distinguished customer loyalty tier number {i}"), ("code", ""),
+        ("threshold", str(10_000 * i)), ("rate", str(10 + i)))}
+    crowded = post(client, "/console/program/preview", csrf, **many).text
+    assert 'id="core-rule-warning"' in crowded
+    assert "The core rule takes more than 15 seconds to read in: English" in crowded

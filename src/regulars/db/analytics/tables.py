@@ -1,7 +1,8 @@
 """Tables of the analytics area.
 
 Analytics: what the reports keep between runs: each business's fraud-scan settings and the
-(cashier, member) pairs the scan flagged, with their evidence and a manager's decision.
+(cashier, member) pairs the scan flagged, with their evidence and a manager's decision; the
+simulator's saved scenarios and their runs.
 
 Defined on :data:`regulars.db.base.metadata`; every table carries ``tenant_id``
 and every index leads with it.
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -60,4 +63,43 @@ fraud_flags = Table(
     UniqueConstraint("tenant_id", "staff_id", "member_id"),
     Index(None, "tenant_id", "status", "score"),
     CheckConstraint("status in ('open', 'dismissed', 'confirmed')", name="status"),
+)
+
+
+scenarios = Table(
+    # A saved what-if: a draft base program (its rules as program versions store them; null:
+    # the current program) and draft promotions (definitions as promotion versions store
+    # them, never offered at a till), the period of past receipts to replay and the payback
+    # assumptions.
+    "scenarios", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("name", String(100), nullable=False),
+    Column("program", JSON, nullable=True),
+    Column("promotions", JSON, nullable=False),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("assumptions", JSON, nullable=False),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    Index(None, "tenant_id", "id"),
+)
+
+
+scenario_runs = Table(
+    # One replay of a scenario: its progress while it runs (receipts done of the total) and
+    # its figures once done, as they were then (a later edit of the scenario runs anew).
+    "scenario_runs", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("scenario_id", Id, ForeignKey("scenarios.id"), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("receipts_total", BigInteger, nullable=False),
+    Column("receipts_done", BigInteger, nullable=False),
+    Column("result", JSON, nullable=True),
+    Column("detail", String(500), nullable=True),
+    timestamp("created_at"),
+    timestamp("finished_at", nullable=True),
+    Index(None, "tenant_id", "scenario_id", "id"),
+    CheckConstraint("status in ('running', 'done', 'failed')", name="status"),
 )

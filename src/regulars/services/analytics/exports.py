@@ -93,6 +93,14 @@ def chunks(rt: Runtime, tenant_id: int, kind: ExportKind, fmt: ExportFormat
     return _xlsx(kind.value, columns(kind), found)
 
 
+def table_chunks(sheet_name: str, header: Sequence[str], found: Iterator[Sequence[Any]],
+                 fmt: ExportFormat) -> Iterator[bytes]:
+    """Any table (a report's rows) as CSV or XLSX pieces, written as the exports are."""
+    if fmt is ExportFormat.XLSX:
+        return _xlsx(sheet_name, header, found)
+    return _csv(header, found)
+
+
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()

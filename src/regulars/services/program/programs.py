@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from regulars.db.tenancy import tenancy
 from regulars.domain.checkout.engine import evaluate
 from regulars.domain.checkout.quote import QUANTITY_SCALE, BasketLine, MemberContext
 from regulars.domain.program.program import Level, LevelStatus, Program
+from regulars.domain.program.readability import Readability
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
 from regulars.services.program import terms
@@ -188,6 +189,8 @@ class Preview:
     currency: str
     basket: tuple[BasketLine, ...]
     examples: list[ExampleReceipt]
+    readability: list[Readability] = field(default_factory=list)
+    """How the terms read in each language (see :mod:`regulars.domain.program.readability`)."""
 
 
 def sample_basket(currency: str, program: Program) -> tuple[BasketLine, ...]:
@@ -246,7 +249,8 @@ def preview(rt: Runtime, tenant_id: int, changes: dict[str, Any], *, language: s
     return Preview(program=program, currency=currency,
                    terms=terms.sentences(program, language=language, locale=locale,
                                          currency=currency),
-                   basket=basket, examples=examples(program, basket))
+                   basket=basket, examples=examples(program, basket),
+                   readability=terms.readability_by_language(program, currency=currency))
 
 
 def save_edit(rt: Runtime, tenant_id: int, changes: dict[str, Any], *, note: str,

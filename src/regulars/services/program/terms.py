@@ -10,6 +10,7 @@ from __future__ import annotations
 from babel.numbers import format_decimal
 
 from regulars.domain.program.program import Program
+from regulars.domain.program.readability import Readability, readability
 from regulars.domain.program.terms import Money, Param, Percent, Term, terms
 from regulars.text import i18n
 from regulars.text.wording import money, percent
@@ -39,3 +40,12 @@ def sentences(program: Program, *, language: str, locale: str, currency: str) ->
     """The terms of ``program`` in ``language``, values formatted for ``locale``."""
     return [sentence(term, language=language, locale=locale, currency=currency)
             for term in terms(program)]
+
+
+def readability_by_language(program: Program, *, currency: str) -> list[Readability]:
+    """How the terms of ``program`` read in each language the pages speak (values formatted
+    for the language itself); the core rule is the sentence of each level."""
+    return [readability(sentences(program, language=language, locale=language,
+                                  currency=currency),
+                        language=language, core_sentences=len(program.levels))
+            for language in i18n.LANGUAGES]

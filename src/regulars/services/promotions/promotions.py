@@ -114,6 +114,12 @@ def _build(promotion_id: int, version: int, draft: Draft, *,
         raise InvalidInput(str(exc), field=field) from exc
 
 
+def parsed_draft(draft: Draft, *, promotion_id: int) -> Promotion:
+    """``draft`` as the engine takes it, as version 1 of ``promotion_id`` (the simulator's
+    draft promotions, which are never stored as promotions)."""
+    return _build(promotion_id, 1, draft)
+
+
 def _parsed(definition: dict[str, Any], promotion_id: int, version: int,
             control_seed: str) -> tuple[Promotion, str]:
     draft = draft_of(definition)
@@ -121,6 +127,12 @@ def _parsed(definition: dict[str, Any], promotion_id: int, version: int,
 
 
 # Use cases ------------------------------------------------------------------------------------
+
+def validate_draft(conn: Connection, tenant_id: int, draft: Draft) -> None:
+    """Check ``draft`` as :func:`create` does (its stores, segment and coupon series are the
+    tenant's own); raises :class:`InvalidInput` naming the field."""
+    _validate(conn, tenant_id, draft)
+
 
 def _validate(conn: Connection, tenant_id: int, draft: Draft) -> None:
     _build(0, 1, draft)

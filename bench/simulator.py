@@ -1,0 +1,135 @@
+"""How fast the simulator replays past receipts: ``--receipts`` receipts (1,000,000 by
+default) of 1–4 lines for ``--members`` members (a tenth anonymous) over a year, written
+straight into a scratch SQLite database, then timed:
+
+- the baseline: the plain read of the same receipts with their lines, in the replay's
+  batches (what no replay can go below);
+- the replay: every receipt priced by the till's engine under a draft and under the current
+  program (levels tracked per member), the redemption model fitted and the payback worked
+  out, as ``regulars simulate`` does.
+
+    uv run python bench/simulator.py [--receipts 1000000] [--members 50000] [--seed 7]
+
+Prints receipts/s of both, their ratio, and the time 1M receipts would take at the measured
+rate. Target: 1M receipts in <= 30 s on the two-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from _common import code_version, machine, make_console
+from regulars.config import Settings
+from regulars.db.analytics import scenarios as store
+from regulars.db.checkout.tables import receipt_lines, receipts
+from regulars.db.engine import Database
+from regulars.db.members.tables import members
+from regulars.db.migrate import upgrade
+from regulars.domain.analytics.payback import Assumptions
+from regulars.services.analytics import scenarios, simulator
+from regulars.services.analytics.scenarios import ScenarioDraft
+from regulars.services.program import programs
+from regulars.services.runtime import Runtime
+from regulars.services.tenancy import tenants
+
+console = make_console()
+START = datetime(2025, 1, 1, 6, 0, tzinfo=UTC)
+MENU = [("espresso", "coffee", 250), ("cappuccino", "coffee", 350), ("croissant", "food", 290),
+        ("sandwich", "food", 690), ("beans", "goods", 2400), ("water", "drinks", 150)]
+LEVELS = [{"code": "base", "name": "Base", "threshold_minor": 0, "rate_bp": 300},
+          {"code": "silver", "name": "Silver", "threshold_minor": 30_000, "rate_bp": 500},
+          {"code": "gold", "name": "Gold", "threshold_minor": 100_000, "rate_bp": 700}]
+
+
+def generate(rt: Runtime, tenant_id: int, store_id: int, terminal_id: int, *, count: int,
+             member_count: int, seed: int) -> None:
+    rng = random.Random(seed)
+    with rt.db.write() as conn:
+        conn.execute(insert(members), [
+            {"tenant_id": tenant_id, "status": "active", "consent": "full", "profile": {},
+             "qr_token": f"q{n}", "created_at": START} for n in range(member_count)])
+    receipt_rows, line_rows = [], []
+    for n in range(1, count + 1):
+        chosen = [MENU[rng.randrange(len(MENU))] for _ in range(rng.randint(1, 4))]
+        paid = sum(p for _, _, p in chosen)
+        at = START + timedelta(seconds=n * 365 * 86_400 // count)
+        member_id = None if rng.random() < 0.1 else rng.randint(1, member_count)
+        receipt_rows.append({
+            "id": n, "tenant_id": tenant_id, "terminal_id": terminal_id, "store_id": store_id,
+            "receipt_no": f"b-{n}", "member_id": member_id, "status": "committed",
+            "program_version": 1, "gross_minor": paid, "discount_minor": 0,
+            "points_spent": 0, "points_discount_minor": 0, "paid_minor": paid,
+            "points_earned": paid * 3 // 10_000, "request_hash": "-", "response": {},
+            "occurred_at": at, "recorded_at": at})
+        line_rows += [{"tenant_id": tenant_id, "receipt_id": n, "line_no": i + 1, "sku": sku,
+                       "name": sku, "category": category, "quantity_milli": 1000,
+                       "unit_price_minor": price, "gross_minor": price, "discount_minor": 0,
+                       "points_spent": 0, "paid_minor": price, "points_earned": 0}
+                      for i, (sku, category, price) in enumerate(chosen)]
+        if n % 50_000 == 0 or n == count:
+            with rt.db.write() as conn:
+                conn.execute(insert(receipts), receipt_rows)
+                conn.execute(insert(receipt_lines), line_rows)
+            receipt_rows, line_rows = [], []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--receipts", type=int, default=1_000_000)
+    parser.add_argument("--members", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    console.print(f"{machine()}; code {code_version()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        db = Database.from_url(url)
+        upgrade(db.engine)
+        rt = Runtime(db=db, clock=lambda: datetime(2026, 1, 15, tzinfo=UTC),
+                     settings=Settings(database_url=url))
+        created = tenants.create_tenant(rt, name="Bench Café", currency="EUR",
+                                        locale="en_GB", timezone="UTC", phone_region="GB")
+        tenant_id = created.tenant_id
+        shop = tenants.create_store(rt, tenant_id, code="main", name="Main")
+        till = tenants.create_terminal(rt, tenant_id, store_id=shop.id, code="t", name="T")
+        programs.save(rt, tenant_id, programs.parse_rules({"levels": LEVELS}))
+        began = time.perf_counter()
+        generate(rt, tenant_id, shop.id, till.id, count=args.receipts,
+                 member_count=args.members, seed=args.seed)
+        console.print(f"generated {args.receipts:,} receipts in "
+                      f"{time.perf_counter() - began:.1f} s")
+        scenario = scenarios.create(rt, tenant_id, ScenarioDraft(
+            name="Bench", program=programs.parse_rules(
+                {"levels": [{**lv, "rate_bp": lv["rate_bp"] + 200} for lv in LEVELS]}),
+            first_day=date(2025, 1, 1), last_day=date(2025, 12, 31),
+            assumptions=Assumptions(average_check_change_bp=200)))
+        setup = simulator.prepare(rt, tenant_id, scenario.id)
+        began = time.perf_counter()
+        read = 0
+        with rt.db.read() as conn:
+            for batch in store.receipt_batches(conn, tenant_id, setup.part,
+                                               size=simulator.BATCH_RECEIPTS):
+                read += len(batch)
+        baseline = time.perf_counter() - began
+        began = time.perf_counter()
+        result = simulator.replay(rt, tenant_id, setup)
+        replay = time.perf_counter() - began
+        rt.close()
+    assert read == result.draft.receipts == setup.total
+    rate, base_rate = read / replay, read / baseline
+    console.print(f"plain read: {base_rate:,.0f} receipts/s ({baseline:.1f} s)")
+    console.print(f"replay:     {rate:,.0f} receipts/s ({replay:.1f} s), "
+                  f"{replay / baseline:.1f}× the plain read")
+    at_million = 1_000_000 / rate
+    verdict = "PASS" if at_million <= 30 else "FAIL"
+    console.print(f"1M receipts at this rate: {at_million:.0f} s (target <= 30 s): {verdict}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""The simulator's rows and reads: saved scenarios and their runs; the past receipts of a
+period with their lines, in batches (the replay never holds more than one); the members'
+qualifying spend before the period; and the point sums the redemption model is fitted on.
+Every query is scoped by ``tenant_id``; nothing here writes outside the two scenario tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, literal, select, tuple_, update
+
+from regulars.db.analytics.tables import scenario_runs, scenarios
+from regulars.db.checkout.tables import receipt_lines, receipts
+from regulars.db.program.tables import spend_days
+
+RUN_COLUMNS = (scenario_runs.c.id, scenario_runs.c.scenario_id, scenario_runs.c.status,
+               scenario_runs.c.receipts_total, scenario_runs.c.receipts_done,
+               scenario_runs.c.detail, scenario_runs.c.created_at,
+               scenario_runs.c.finished_at)
+
+
+# Scenarios -----------------------------------------------------------------------------------
+
+def insert_scenario(conn: Connection, tenant_id: int, values: dict[str, Any], *,
+                    now: datetime) -> int:
+    found = conn.execute(insert(scenarios).values(tenant_id=tenant_id, created_at=now,
+                                                  updated_at=now, **values)
+                         .returning(scenarios.c.id)).scalar_one()
+    return int(found)
+
+
+def update_scenario(conn: Connection, tenant_id: int, scenario_id: int,
+                    values: dict[str, Any], *, now: datetime) -> bool:
+    done = conn.execute(update(scenarios).where(scenarios.c.tenant_id == tenant_id,
+                                                scenarios.c.id == scenario_id)
+                        .values(updated_at=now, **values))
+    return done.rowcount == 1
+
+
+def delete_scenario(conn: Connection, tenant_id: int, scenario_id: int) -> bool:
+    conn.execute(delete(scenario_runs).where(scenario_runs.c.tenant_id == tenant_id,
+                                             scenario_runs.c.scenario_id == scenario_id))
+    done = conn.execute(delete(scenarios).where(scenarios.c.tenant_id == tenant_id,
+                                                scenarios.c.id == scenario_id))
+    return done.rowcount == 1
+
+
+def get_scenario(conn: Connection, tenant_id: int, scenario_id: int) -> dict[str, Any] | None:
+    row = conn.execute(select(scenarios).where(scenarios.c.tenant_id == tenant_id,
+                                               scenarios.c.id == scenario_id)).one_or_none()
+    return None if row is None else dict(row._mapping)
+
+
+def list_scenarios(conn: Connection, tenant_id: int, *, limit: int = 200
+                   ) -> list[dict[str, Any]]:
+    rows = conn.execute(select(scenarios).where(scenarios.c.tenant_id == tenant_id)
+                        .order_by(scenarios.c.id.desc()).limit(limit)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+# Runs ----------------------------------------------------------------------------------------
+
+def insert_run(conn: Connection, tenant_id: int, scenario_id: int, *, total: int,
+               now: datetime) -> int:
+    found = conn.execute(insert(scenario_runs).values(
+        tenant_id=tenant_id, scenario_id=scenario_id, status="running", receipts_total=total,
+        receipts_done=0, created_at=now).returning(scenario_runs.c.id)).scalar_one()
+    return int(found)
+
+
+def set_progress(conn: Connection, tenant_id: int, run_id: int, done: int) -> None:
+    conn.execute(update(scenario_runs).where(scenario_runs.c.tenant_id == tenant_id,
+                                             scenario_runs.c.id == run_id)
+                 .values(receipts_done=done))
+
+
+def finish_run(conn: Connection, tenant_id: int, run_id: int, *, status: str,
+               result: dict[str, Any] | None, detail: str | None, done: int,
+               now: datetime) -> None:
+    conn.execute(update(scenario_runs).where(scenario_runs.c.tenant_id == tenant_id,
+                                             scenario_runs.c.id == run_id)
+                 .values(status=status, result=result, detail=detail, receipts_done=done,
+                         finished_at=now))
+
+
+def get_run(conn: Connection, tenant_id: int, run_id: int, *, with_result: bool = True
+            ) -> dict[str, Any] | None:
+    columns = (*RUN_COLUMNS, scenario_runs.c.result) if with_result else RUN_COLUMNS
+    row = conn.execute(select(*columns).where(scenario_runs.c.tenant_id == tenant_id,
+                                              scenario_runs.c.id == run_id)).one_or_none()
+    return None if row is None else dict(row._mapping)
+
+
+def latest_runs(conn: Connection, tenant_id: int) -> dict[int, dict[str, Any]]:
+    """The latest run of each scenario (without its figures), by scenario id."""
+    latest = (select(func.max(scenario_runs.c.id))
+              .where(scenario_runs.c.tenant_id == tenant_id)
+              .group_by(scenario_runs.c.scenario_id).scalar_subquery())
+    rows = conn.execute(select(*RUN_COLUMNS).where(scenario_runs.c.tenant_id == tenant_id,
+                                                   scenario_runs.c.id.in_(latest))).all()
+    return {int(r.scenario_id): dict(r._mapping) for r in rows}
+
+
+def latest_done(conn: Connection, tenant_id: int, scenario_id: int) -> dict[str, Any] | None:
+    row = conn.execute(select(*RUN_COLUMNS, scenario_runs.c.result)
+                       .where(scenario_runs.c.tenant_id == tenant_id,
+                              scenario_runs.c.scenario_id == scenario_id,
+                              scenario_runs.c.status == "done")
+                       .order_by(scenario_runs.c.id.desc()).limit(1)).one_or_none()
+    return None if row is None else dict(row._mapping)
+
+
+# Past receipts -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Slice:
+    """Which receipts a replay reads: made in ``[start, end)``; with ``members_modulo``
+    (m, r), only those of members whose id is r modulo m."""
+
+    start: datetime
+    end: datetime
+    members_modulo: tuple[int, int] | None = None
+
+
+def _where(tenant_id: int, part: Slice) -> list[Any]:
+    where = [receipts.c.tenant_id == tenant_id, receipts.c.status != "voided",
+             receipts.c.occurred_at >= part.start, receipts.c.occurred_at < part.end]
+    if part.members_modulo is not None:
+        modulus, remainder = part.members_modulo
+        where += [receipts.c.member_id.is_not(None), receipts.c.member_id % modulus == remainder]
+    return where
+
+
+def count_receipts(conn: Connection, tenant_id: int, part: Slice) -> int:
+    return int(conn.execute(select(func.count()).select_from(receipts)
+                            .where(*_where(tenant_id, part))).scalar_one())
+
+
+ReceiptBatch = list[tuple[Any, list[Any]]]
+
+
+def receipt_batches(conn: Connection, tenant_id: int, part: Slice, *, size: int
+                    ) -> Iterator[ReceiptBatch]:
+    """The receipts of ``part`` in time order, ``size`` at a time, each with its lines
+    (rows with ``sku``, ``category``, ``quantity_milli`` less what was refunded,
+    ``unit_price_minor``). Keyset paging on (occurred_at, id): a batch is two statements."""
+    after: tuple[datetime, int] | None = None
+    head = (receipts.c.id, receipts.c.member_id, receipts.c.store_id, receipts.c.occurred_at,
+            receipts.c.paid_minor, receipts.c.refunded_paid_minor)
+    while True:
+        query = select(*head).where(*_where(tenant_id, part))
+        if after is not None:
+            # The plain bound lets the (tenant_id, occurred_at) index start at the page.
+            query = query.where(receipts.c.occurred_at >= after[0],
+                                tuple_(receipts.c.occurred_at, receipts.c.id)
+                                > tuple_(literal(after[0], receipts.c.occurred_at.type),
+                                         literal(after[1], receipts.c.id.type)))
+        rows = conn.execute(query.order_by(receipts.c.occurred_at, receipts.c.id)
+                            .limit(size)).all()
+        if not rows:
+            return
+        lines: dict[int, list[Any]] = {int(r.id): [] for r in rows}
+        for ln in conn.execute(
+                select(receipt_lines.c.receipt_id, receipt_lines.c.sku,
+                       receipt_lines.c.category,
+                       (receipt_lines.c.quantity_milli
+                        - receipt_lines.c.refunded_quantity_milli).label("quantity_milli"),
+                       receipt_lines.c.unit_price_minor)
+                .where(receipt_lines.c.tenant_id == tenant_id,
+                       receipt_lines.c.receipt_id.in_(list(lines)))
+                .order_by(receipt_lines.c.receipt_id, receipt_lines.c.line_no)):
+            lines[int(ln.receipt_id)].append(ln)
+        yield [(r, lines[int(r.id)]) for r in rows]
+        after = (rows[-1].occurred_at, int(rows[-1].id))
+
+
+def spend_before(conn: Connection, tenant_id: int, since: date) -> Iterator[Any]:
+    """Members' ``spend_days`` rows from ``since`` on, the lifetime rows included (their
+    ``day`` is :data:`regulars.db.program.spend_totals.LIFETIME_DAY`), by member."""
+    yield from conn.execute(select(spend_days.c.member_id, spend_days.c.day,
+                                   spend_days.c.net_minor)
+                            .where(spend_days.c.tenant_id == tenant_id,
+                                   spend_days.c.day >= since)
+                            .order_by(spend_days.c.member_id))
+
+
+@dataclass(frozen=True, kw_only=True)
+class PointSums:
+    """Points earned and spent on receipts (voided ones left out), all history and, for
+    spent, since an instant."""
+
+    issued: int
+    redeemed: int
+    redeemed_since: int
+
+
+def point_sums(conn: Connection, tenant_id: int, *, since: datetime) -> PointSums:
+    row = conn.execute(select(
+        func.coalesce(func.sum(receipts.c.points_earned), 0),
+        func.coalesce(func.sum(receipts.c.points_spent), 0),
+        func.coalesce(func.sum(receipts.c.points_spent).filter(receipts.c.occurred_at >= since),
+                      0))
+        .where(receipts.c.tenant_id == tenant_id, receipts.c.status != "voided")).one()
+    return PointSums(issued=int(row[0]), redeemed=int(row[1]), redeemed_since=int(row[2]))

@@ -1,0 +1,209 @@
+"""Saved scenarios of the simulator: a draft base program and draft promotions, the period of
+past receipts to replay and the payback assumptions. Drafts are validated as the real ones
+are (the program's rules as ``PUT /v1/admin/program`` takes them, promotions as a new
+promotion) and stored beside them, never offered at a till.
+
+Draft promotions are for everyone (a segment's membership at past moments is not kept, so a
+targeted draft is refused, naming ``segment_id``); their budgets and limits are not
+simulated. Their conditions read the basket, the store, the time and the member's level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import Connection
+
+from regulars.db.analytics import scenarios as store
+from regulars.domain.analytics.payback import Assumptions
+from regulars.domain.program.program import Program
+from regulars.errors import InvalidInput, NotFound
+from regulars.services.audit import audit
+from regulars.services.program import programs
+from regulars.services.promotions import promotions
+from regulars.services.promotions.promotions import Draft
+from regulars.services.runtime import Runtime
+
+MAX_PERIOD_DAYS = 3_660
+MAX_DRAFT_PROMOTIONS = 20
+_ASSUMPTIONS: TypeAdapter[Assumptions] = TypeAdapter(Assumptions)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScenarioDraft:
+    """What an owner sends to save a scenario; ``program`` ``None`` keeps the current
+    program (to try promotions alone)."""
+
+    name: str
+    program: Program | None
+    promotions: tuple[Draft, ...] = ()
+    first_day: date
+    last_day: date
+    assumptions: Assumptions = Assumptions()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunState:
+    """A run's progress; ``status`` is ``running``, ``done`` or ``failed``."""
+
+    id: int
+    scenario_id: int
+    status: str
+    receipts_total: int
+    receipts_done: int
+    detail: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+    @property
+    def percent(self) -> int:
+        if self.status == "done" or not self.receipts_total:
+            return 100 if self.status == "done" else 0
+        return min(100, self.receipts_done * 100 // self.receipts_total)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    id: int
+    name: str
+    program: Program | None
+    promotions: tuple[Draft, ...]
+    first_day: date
+    last_day: date
+    assumptions: Assumptions
+    created_at: datetime
+    updated_at: datetime
+    last_run: RunState | None = None
+
+
+def run_state(row: dict[str, Any]) -> RunState:
+    return RunState(id=row["id"], scenario_id=row["scenario_id"], status=row["status"],
+                    receipts_total=row["receipts_total"], receipts_done=row["receipts_done"],
+                    detail=row["detail"], created_at=row["created_at"],
+                    finished_at=row["finished_at"])
+
+
+def _scenario(row: dict[str, Any], last_run: dict[str, Any] | None) -> Scenario:
+    return Scenario(
+        id=row["id"], name=row["name"],
+        program=None if row["program"] is None else programs.parse_rules(row["program"]),
+        promotions=tuple(promotions.draft_of(d) for d in row["promotions"]),
+        first_day=row["first_day"], last_day=row["last_day"],
+        assumptions=_ASSUMPTIONS.validate_python(row["assumptions"]),
+        created_at=row["created_at"], updated_at=row["updated_at"],
+        last_run=None if last_run is None else run_state(last_run))
+
+
+def parse_program(data: Any) -> Program | None:
+    """Draft rules (``None``: the current program); errors name ``program.<field>``."""
+    if data is None:
+        return None
+    try:
+        return programs.parse_rules(data)
+    except InvalidInput as exc:
+        where = f"program.{exc.field}" if exc.field else "program"
+        raise InvalidInput(f"program.{exc.detail}", field=where) from exc
+
+
+def parse_assumptions(data: dict[str, Any]) -> Assumptions:
+    """Assumptions from their JSON form; errors name ``assumptions.<field>``."""
+    try:
+        return _ASSUMPTIONS.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        name = reason.split(" ", 1)[0] if not first["loc"] else str(first["loc"][0])
+        raise InvalidInput(f"assumptions.{name}: {reason}", field=f"assumptions.{name}") from exc
+
+
+def _values(draft: ScenarioDraft) -> dict[str, Any]:
+    name = draft.name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("name: 1 to 100 characters", field="name")
+    if draft.last_day < draft.first_day:
+        raise InvalidInput("last_day: before first_day", field="last_day")
+    if (draft.last_day - draft.first_day).days >= MAX_PERIOD_DAYS:
+        raise InvalidInput(f"last_day: the period is longer than {MAX_PERIOD_DAYS} days",
+                           field="last_day")
+    if len(draft.promotions) > MAX_DRAFT_PROMOTIONS:
+        raise InvalidInput(f"promotions: at most {MAX_DRAFT_PROMOTIONS}", field="promotions")
+    for index, promotion in enumerate(draft.promotions):
+        where = f"promotions.{index}"
+        if promotion.segment_id is not None:
+            raise InvalidInput(f"{where}.segment_id: a draft promotion is for everyone",
+                               field=f"{where}.segment_id")
+    return {"name": name,
+            "program": None if draft.program is None else programs.rules_of(draft.program),
+            "promotions": [promotions.definition_of(p) for p in draft.promotions],
+            "first_day": draft.first_day, "last_day": draft.last_day,
+            "assumptions": _ASSUMPTIONS.dump_python(draft.assumptions, mode="json")}
+
+
+def _check_promotions(conn: Connection, tenant_id: int, draft: ScenarioDraft) -> None:
+    """Each draft promotion checked as a new promotion is (its stores and coupon series are
+    the tenant's own); errors name ``promotions.<index>.<field>``."""
+    for index, promotion in enumerate(draft.promotions):
+        try:
+            promotions.validate_draft(conn, tenant_id, promotion)
+        except InvalidInput as exc:
+            where = f"promotions.{index}.{exc.field or 'condition'}"
+            reason = exc.detail.split(": ", 1)[-1]
+            raise InvalidInput(f"{where}: {reason}", field=where) from exc
+
+
+def create(rt: Runtime, tenant_id: int, draft: ScenarioDraft, *,
+           actor: audit.Actor = audit.SYSTEM) -> Scenario:
+    values = _values(draft)
+    now = rt.now()
+    with rt.db.write() as conn:
+        _check_promotions(conn, tenant_id, draft)
+        scenario_id = store.insert_scenario(conn, tenant_id, values, now=now)
+        audit.record(conn, tenant_id, actor, "scenario.create", f"scenario {scenario_id}",
+                     at=now, scenario_id=scenario_id)
+        row = store.get_scenario(conn, tenant_id, scenario_id)
+    assert row is not None
+    return _scenario(row, None)
+
+
+def update(rt: Runtime, tenant_id: int, scenario_id: int, draft: ScenarioDraft, *,
+           actor: audit.Actor = audit.SYSTEM) -> Scenario:
+    values = _values(draft)
+    now = rt.now()
+    with rt.db.write() as conn:
+        _check_promotions(conn, tenant_id, draft)
+        if not store.update_scenario(conn, tenant_id, scenario_id, values, now=now):
+            raise NotFound("scenario not found")
+        audit.record(conn, tenant_id, actor, "scenario.update", f"scenario {scenario_id}",
+                     at=now, scenario_id=scenario_id)
+        row = store.get_scenario(conn, tenant_id, scenario_id)
+        last = store.latest_runs(conn, tenant_id).get(scenario_id)
+    assert row is not None
+    return _scenario(row, last)
+
+
+def delete(rt: Runtime, tenant_id: int, scenario_id: int, *,
+           actor: audit.Actor = audit.SYSTEM) -> None:
+    now = rt.now()
+    with rt.db.write() as conn:
+        if not store.delete_scenario(conn, tenant_id, scenario_id):
+            raise NotFound("scenario not found")
+        audit.record(conn, tenant_id, actor, "scenario.delete", f"scenario {scenario_id}",
+                     at=now, scenario_id=scenario_id)
+
+
+def get(rt: Runtime, tenant_id: int, scenario_id: int) -> Scenario:
+    with rt.db.read() as conn:
+        row = store.get_scenario(conn, tenant_id, scenario_id)
+        if row is None:
+            raise NotFound("scenario not found")
+        return _scenario(row, store.latest_runs(conn, tenant_id).get(scenario_id))
+
+
+def list_all(rt: Runtime, tenant_id: int) -> list[Scenario]:
+    with rt.db.read() as conn:
+        rows = store.list_scenarios(conn, tenant_id)
+        runs = store.latest_runs(conn, tenant_id)
+    return [_scenario(r, runs.get(r["id"])) for r in rows]

@@ -1,0 +1,93 @@
+"""The simulator's console pages: save a scenario from the form (errors beside the fields,
+values kept), run it (the run card polls while it runs), read the figures beside the current
+program, compare two scenarios, export the figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from regulars.services.analytics import scenarios
+from regulars.services.runtime import Runtime
+from tests.conftest import Shop, make_shop
+from tests.e2e.web.support import add_staff, csrf_of, sign_in
+
+FORM = {"name": "Five percent", "first_day": "2026-01-01", "last_day": "2026-03-31",
+        "level-0-rate": "5", "expire_after_days": "365", "average_check_change": "2",
+        "visit_frequency_change": "-1", "retention_change": "0", "gross_margin": "40",
+        "launch_cost": "1000"}
+
+
+def owner(client: TestClient, rt: Runtime, shop: Shop) -> str:
+    add_staff(rt, shop.tenant_id, role="owner", email="owner@example.com")
+    sign_in(client, "owner@example.com")
+    page = client.get("/console/scenarios")
+    assert page.status_code == 200
+    return csrf_of(page.text)
+
+
+def save(client: TestClient, csrf: str, **changes: Any) -> Any:
+    return client.post("/console/scenarios", data={**FORM, **changes, "csrf": csrf},
+                       follow_redirects=False)
+
+
+def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    member = client.post("/v1/pos/members", headers=shop.till(),
+                         json={"phone": "+7 916 000-00-02"}).json()
+    client.post("/v1/pos/commit", headers={**shop.till(), "Idempotency-Key": "c1"},
+                json={"receipt_id": "c1", "member": {"id": member["id"]}, "lines": [
+                    {"sku": "tea", "name": "Tea", "quantity": 1, "unit_price_minor": 10000}]})
+    csrf = owner(client, rt, shop)
+    saved = save(client, csrf)
+    assert saved.status_code == 303, saved.text
+    page_url = saved.headers["location"]
+    assert "Not run yet." in client.get(page_url).text
+    assert client.post(f"{page_url}/run", data={"csrf": csrf},
+                       follow_redirects=False).status_code == 303
+    page = client.get(page_url).text
+    assert 'id="scenario-figures"' in page and 'id="sensitivity"' in page
+    assert 'data-figure="points_issued"><td>Points issued</td><td class="num">5</td>' \
+           '<td class="num">3</td>' in page
+    card = client.get(f"{page_url}/run").text
+    assert "hx-trigger" not in card  # done: no more polling
+    exported = client.get(f"{page_url}/export?format=csv")
+    assert exported.status_code == 200 and "total,,points_issued,5,3" in exported.text
+    xlsx = client.get(f"{page_url}/export?format=xlsx")
+    assert xlsx.content[:2] == b"PK"
+
+    other = save(client, csrf, name="Ten percent", **{"level-0-rate": "10"})
+    a, b = page_url.rsplit("/", 1)[1], other.headers["location"].rsplit("/", 1)[1]
+    compared = client.get(f"/console/scenarios/compare?a={a}&b={b}")
+    assert compared.status_code == 200 and "Ten percent" in compared.text
+
+
+def test_bad_values_are_shown_beside_their_fields_and_kept(client: TestClient, rt: Runtime,
+                                                            shop: Shop) -> None:
+    csrf = owner(client, rt, shop)
+    for field, value in (("level-0-rate", "abc"), ("average_check_change", "70"),
+                         ("first_day", "yesterday"), ("name", "")):
+        refused = save(client, csrf, **{field: value})
+        assert refused.status_code == 422, field
+        assert 'class="field invalid"' in refused.text
+        assert f'id="f-{field}" name="{field}" type=' in refused.text
+    kept = save(client, csrf, **{"level-0-rate": "abc", "name": "Kept name"}).text
+    assert 'value="Kept name"' in kept
+    assert "No scenarios yet." in client.get("/console/scenarios").text
+
+
+def test_another_tenants_scenario_answers_404_and_is_not_run(client: TestClient, rt: Runtime,
+                                                             shop: Shop) -> None:
+    csrf = owner(client, rt, shop)
+    theirs = save(client, csrf).headers["location"]
+    other = make_shop(rt, "Other Shop")
+    client.cookies.clear()
+    add_staff(rt, other.tenant_id, role="owner", email="other@example.com")
+    sign_in(client, "other@example.com")
+    mine = csrf_of(client.get("/console/scenarios").text)
+    for path in ("", "/run", "/export?format=csv"):
+        assert client.get(theirs + path).status_code == 404, path
+    assert client.get("/console/scenarios/compare?a=1&b=1").status_code == 404
+    assert client.post(f"{theirs}/run", data={"csrf": mine}).status_code == 404
+    assert scenarios.get(rt, shop.tenant_id, int(theirs.rsplit("/", 1)[1])).last_run is None
