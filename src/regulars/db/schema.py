@@ -19,8 +19,10 @@ from regulars.db.messaging import tables as messaging
 from regulars.db.program import tables as program
 from regulars.db.promotions import tables as promotions
 from regulars.db.rewards import tables as rewards
+from regulars.db.stamps import tables as stamps
 from regulars.db.stored_value import tables as stored_value
 from regulars.db.tenancy import tables as tenancy
+from regulars.db.wallet import tables as wallet
 from regulars.db.web_sessions import tables as web_sessions
 
 AREAS = (
@@ -35,8 +37,10 @@ AREAS = (
     program,
     promotions,
     rewards,
+    stamps,
     stored_value,
     tenancy,
+    wallet,
     web_sessions,
 )
 """Each area's tables module; importing it registers its tables on ``metadata``."""
