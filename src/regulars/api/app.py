@@ -29,6 +29,7 @@ from regulars.api import (
     promotions,
     segments,
     staff_access,
+    stamps,
     stored_value,
 )
 from regulars.api.admin_schemas import HealthOut, ReadinessOut
@@ -71,6 +72,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(clv.router)
     app.include_router(audit.router)
     app.include_router(imports.router)
+    app.include_router(stamps.router)
 
     pages.mount(app)
     app.include_router(_meta)

@@ -7,8 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from regulars.db.members import members
 from regulars.db.stamps import stamps as store
 from regulars.domain.stamps.cards import GrantAt, Reward
+from regulars.errors import NotFound
 from regulars.services.runtime import Runtime
 from regulars.services.stamps.cards import active_cards
 
@@ -49,6 +51,9 @@ def cards_in(conn: Connection, tenant_id: int, member_id: int, *, language: str,
 
 def cards_of(rt: Runtime, tenant_id: int, member_id: int, *,
              language: str) -> tuple[MemberStampCard, ...]:
-    """Every active card of the tenant with the member's stamps on it (none: 0 of N)."""
+    """Every active card of the tenant with the member's stamps on it (none: 0 of N).
+    Raises :class:`NotFound` for a member of another tenant or none."""
     with rt.db.read() as conn:
+        if members.get_member(conn, tenant_id, member_id) is None:
+            raise NotFound("member not found")
         return cards_in(conn, tenant_id, member_id, language=language, now=rt.now())
