@@ -16,13 +16,13 @@ from regulars.db.jobs import tables as jobs
 from regulars.db.ledger import tables as ledger
 from regulars.db.members import tables as members
 from regulars.db.messaging import tables as messaging
+from regulars.db.passes import tables as passes
 from regulars.db.program import tables as program
 from regulars.db.promotions import tables as promotions
 from regulars.db.rewards import tables as rewards
 from regulars.db.stamps import tables as stamps
 from regulars.db.stored_value import tables as stored_value
 from regulars.db.tenancy import tables as tenancy
-from regulars.db.wallet import tables as wallet
 from regulars.db.web_sessions import tables as web_sessions
 
 AREAS = (
@@ -34,13 +34,13 @@ AREAS = (
     ledger,
     members,
     messaging,
+    passes,
     program,
     promotions,
     rewards,
     stamps,
     stored_value,
     tenancy,
-    wallet,
     web_sessions,
 )
 """Each area's tables module; importing it registers its tables on ``metadata``."""

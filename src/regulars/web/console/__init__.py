@@ -22,6 +22,7 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     program,
     receipts,
     settings,
+    stamps,
     stored_value,
     till_policy,
 )

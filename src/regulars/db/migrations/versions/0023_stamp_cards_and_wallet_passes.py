@@ -7,7 +7,7 @@ Each business may run stamp cards ("buy 9, the 10th is free"): their definitions
 (stamp_cards; the stamps themselves are the ledger asset stamps:<card id>, whose system
 accounts are opened with the card) and what each receipt did to each card (receipt_stamps),
 so that refunds take back the stamps they added. Wallet passes: each business's pass
-credentials (wallet_settings, never returned by any answer) and the pass issued to each member
+credentials (pass_settings, never returned by any answer) and the pass issued to each member
 (wallet_passes: serial and the digest of its web service token).
 """
 
@@ -50,7 +50,7 @@ def upgrade() -> None:
     with op.batch_alter_table('stamp_cards', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stamp_cards_tenant_id_active'), ['tenant_id', 'active'], unique=False)
 
-    op.create_table('wallet_settings',
+    op.create_table('pass_settings',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('apple_pass_type_id', sa.String(length=200), nullable=True),
@@ -62,9 +62,9 @@ def upgrade() -> None:
     sa.Column('google_service_email', sa.String(length=200), nullable=True),
     sa.Column('google_key_pem', sa.Text(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_wallet_settings_tenant_id_tenants')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_wallet_settings')),
-    sa.UniqueConstraint('tenant_id', name=op.f('uq_wallet_settings_tenant_id'))
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_pass_settings_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pass_settings')),
+    sa.UniqueConstraint('tenant_id', name=op.f('uq_pass_settings_tenant_id'))
     )
     op.create_table('wallet_passes',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -104,7 +104,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('receipt_stamps')
     op.drop_table('wallet_passes')
-    op.drop_table('wallet_settings')
+    op.drop_table('pass_settings')
     with op.batch_alter_table('stamp_cards', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stamp_cards_tenant_id_active'))
 

@@ -1,6 +1,6 @@
-"""Tables of the wallet area.
+"""Tables of the passes area.
 
-A business's wallet pass credentials (``wallet_settings``: the Apple pass type, team,
+A business's wallet pass credentials (``pass_settings``: the Apple pass type, team,
 certificate, key and WWDR intermediate; the Google issuer and service account key), which no
 answer ever returns, and the pass each member was given (``wallet_passes``: its serial and
 the digest of the token Apple's web service will present).
@@ -12,8 +12,8 @@ from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 
 from regulars.db.base import Id, metadata, tenant_column, timestamp
 
-wallet_settings = Table(
-    "wallet_settings", metadata,
+pass_settings = Table(
+    "pass_settings", metadata,
     Column("id", Id, primary_key=True),
     tenant_column(),
     Column("apple_pass_type_id", String(200), nullable=True),

@@ -1,1 +1,0 @@
-"""Wallet passes: each business's pass credentials and the passes issued to members."""
