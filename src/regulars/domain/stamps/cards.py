@@ -76,7 +76,7 @@ def card_problems(card: StampCard) -> list[tuple[str, str]]:
     """What is wrong with a card's definition, as (field, problem); empty: nothing."""
     problems = []
     if not 2 <= card.per_card <= MAX_PER_CARD:
-        problems.append(("per_card", f"a card holds 2 to {MAX_PER_CARD} stamps"))
+        problems.append(("per_card", "a card holds 2 to 100 stamps"))
     if not card.per_visit and not (card.skus or card.categories):
         problems.append(("skus", "a card needs SKUs or categories that qualify, or per visit"))
     if card.reward is Reward.DISCOUNT and card.discount_minor <= 0:
@@ -84,7 +84,7 @@ def card_problems(card: StampCard) -> list[tuple[str, str]]:
     if card.reward is Reward.FREE_ITEM and card.discount_minor:
         problems.append(("discount_minor", "a free item reward has no discount amount"))
     if card.expiry_days is not None and not 1 <= card.expiry_days <= MAX_EXPIRY_DAYS:
-        problems.append(("expiry_days", f"stamps expire after 1 to {MAX_EXPIRY_DAYS} days"))
+        problems.append(("expiry_days", "stamps expire after 1 to 3650 days"))
     return problems
 
 

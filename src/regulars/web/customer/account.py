@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from regulars.errors import InvalidInput
 from regulars.services.members import customer_page as member_page
 from regulars.services.members.customer_page import ProfileForm
+from regulars.services.stamps import members_cards
 from regulars.services.stored_value import wallets
 from regulars.web.customer.common import MemberReader, member_id_of, qr_svg
 from regulars.web.deps import Form, RuntimeDep, public_base
@@ -26,8 +27,10 @@ PROFILE_FIELDS = ("first_name", "last_name", "email", "birthday", "consent")
 def home(request: Request, runtime: RuntimeDep, reader: MemberReader,
          tenant_id: int) -> Response:
     figures = member_page.home(runtime, tenant_id, member_id_of(reader))
+    stamp_cards = members_cards.cards_of(runtime, tenant_id, member_id_of(reader),
+                                         language=reader.language)
     return render(request, "customer/home.html", reader, tenant_id=tenant_id, page="home",
-                  m=figures, qr=qr_svg(figures["card"]))
+                  m=figures, qr=qr_svg(figures["card"]), stamp_cards=stamp_cards)
 
 
 @router.get("/{tenant_id}/history")
