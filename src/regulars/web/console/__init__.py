@@ -25,4 +25,5 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     stamps,
     stored_value,
     till_policy,
+    wallet_passes,
 )
