@@ -35,7 +35,13 @@ from regulars.db.stamps import stamps as store
 from regulars.domain.checkout.quote import BasketLine, Explanation
 from regulars.domain.ledger.assets import stamps as stamps_asset
 from regulars.domain.ledger.ledger import EntryCode
-from regulars.domain.stamps.cards import StampLine, StampPlan, plan, reversed_by_refund
+from regulars.domain.stamps.cards import (
+    StampLine,
+    StampPlan,
+    plan,
+    reversed_by_refund,
+    stamps_by_line,
+)
 from regulars.errors import InsufficientPoints
 from regulars.services.stamps.cards import active_cards
 
@@ -76,14 +82,19 @@ def plan_sale(conn: Connection, tenant_id: int, member_id: int,
     if not cards:
         return None
     open_minor = [ln.gross_minor - ln.discount_minor for ln in lines]
-    if lock:
-        for card in cards:
-            if any(card.qualifies(ln.sku, ln.category) and ln.quantity_milli >= 1000
-                   for ln in lines) or (card.per_visit and lines):
-                ledger_ops.ensure_account(conn, tenant_id, member_id,
-                                          asset=stamps_asset(card.id))
-    found = store.stamp_accounts(conn, tenant_id, member_id, [c.id for c in cards], now=now,
-                                 lock=lock)
+    lines_of = [StampLine(line_no=i, sku=ln.sku, category=ln.category,
+                          quantity_milli=ln.quantity_milli, unit_price_minor=ln.unit_price_minor,
+                          open_minor=left)
+                for i, (ln, left) in enumerate(zip(lines, open_minor, strict=True), start=1)]
+    card_ids = [c.id for c in cards]
+    found = store.stamp_accounts(conn, tenant_id, member_id, card_ids, now=now, lock=lock)
+    missing = [c for c in cards if c.id not in found and any(stamps_by_line(c, lines_of))]
+    if lock and missing:
+        # Opened after the existing accounts are locked: of two commits of the member, the
+        # second waits on those locks (or on the first's new row) before it gets here.
+        for card in missing:
+            ledger_ops.ensure_account(conn, tenant_id, member_id, asset=stamps_asset(card.id))
+        found = store.stamp_accounts(conn, tenant_id, member_id, card_ids, now=now, lock=True)
     plans = []
     for card in cards:
         stamp_lines = [StampLine(line_no=i, sku=ln.sku, category=ln.category,
