@@ -58,6 +58,8 @@ GS = "/v1/admin/certificate-series"
 CT = "/v1/admin/certificates"
 
 SEGMENT = {"name": "Everyone", "rules": [{"kind": "consent", "values": ["full"]}]}
+STAMP_CARD = {"name": "Coffee", "categories": ["coffee"], "per_card": 10,
+              "reward": "free_item"}
 PRODUCT = {"sku": "CAP-M", "name": "Cappuccino", "price_minor": 350, "category": "coffee",
            "favourite": True}
 
@@ -192,6 +194,7 @@ def build_world(client: TestClient, rt: Runtime) -> World:
     scenario = _ok(w.post(SC, a.owner, SCENARIO))
     scenario_run = _ok(w.post(f"{SC}/{scenario['id']}/runs", a.owner))
     b_scenario = _ok(w.post(SC, b.owner, SCENARIO))
+    stamp_card = _ok(w.post("/v1/admin/stamp-cards", a.owner, STAMP_CARD))
     a_series = _ok(w.post("/v1/admin/coupon-series", a.owner, COUPON_SERIES))
     _ok(w.post(f"/v1/admin/coupon-series/{a_series['id']}/codes", a.owner, {"count": 2}))
     b_series = _ok(w.post("/v1/admin/coupon-series", b.owner, COUPON_SERIES))
@@ -234,6 +237,7 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "a_experiment": experiment["id"],
         "a_product": product["id"], "a_scenario": scenario["id"],
         "a_scenario_run": scenario_run["id"], "b_scenario": b_scenario["id"],
+        "a_stamp_card": stamp_card["id"],
         "a_referral_code": a1["referral"]["code"],
         "a_series": a_series["id"], "b_series": b_series["id"],
         "a_gift_series": a_gift["id"], "b_gift_series": b_gift["id"],
@@ -784,6 +788,16 @@ PROBES: list[Probe] = [
           lambda w: _admin(w, f"{PR}/{w.ids['a_product']}/deactivate", None)),
     Probe("POST", PR + "/{product_id}/activate", "product_id",
           lambda w: _admin(w, f"{PR}/{w.ids['a_product']}/activate", None)),
+    # Admin: stamp cards
+    Probe("GET", "/v1/admin/stamp-cards/{card_id}", "card_id",
+          lambda w: w.client.get(f"/v1/admin/stamp-cards/{w.ids['a_stamp_card']}",
+                                 headers=w.b.owner)),
+    Probe("PUT", "/v1/admin/stamp-cards/{card_id}", "card_id",
+          lambda w: w.client.put(f"/v1/admin/stamp-cards/{w.ids['a_stamp_card']}",
+                                 headers=w.b.owner, json=STAMP_CARD)),
+    Probe("GET", "/v1/admin/members/{member_id}/stamp-cards", "member_id",
+          lambda w: w.client.get(f"/v1/admin/members/{w.ids['a_member']}/stamp-cards",
+                                 headers=w.b.owner)),
     # Admin: receipts
     Probe("GET", "/v1/admin/receipts/{receipt_id}", "receipt_id",
           lambda w: w.client.get(f"/v1/admin/receipts/{w.ids['a_receipt']}",
@@ -946,6 +960,7 @@ def _fill(path: str, w: World) -> str:
              "segment_id": w.ids["a_segment"], "certificate_id": w.ids["a_certificate"],
              "endpoint_id": w.ids["a_webhook"], "delivery_id": w.ids["a_delivery"],
              "name": "expiry", "product_id": w.ids["a_product"],
+             "card_id": w.ids["a_stamp_card"],
              "flag_id": w.ids["a_flag"], "kind": "receipts",
              "experiment_id": w.ids["a_experiment"],
              "scenario_id": w.ids["a_scenario"], "run_id": w.ids["a_scenario_run"]}

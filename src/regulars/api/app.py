@@ -30,6 +30,7 @@ from regulars.api import (
     scenarios,
     segments,
     staff_access,
+    stamps,
     stored_value,
     uplift,
 )
@@ -76,6 +77,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(scenarios.router)
     app.include_router(audit.router)
     app.include_router(imports.router)
+    app.include_router(stamps.router)
 
     pages.mount(app)
     app.include_router(_meta)

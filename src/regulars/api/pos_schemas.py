@@ -138,7 +138,30 @@ _PRICED: dict[str, Any] = {
                       "text": "5% of the amount paid comes back as points"}]}
 
 
+class StampProgressOut(Out):
+    """A stamp card after the receipt: ``stamps`` of ``per_card`` on the card being filled
+    ("7 of 10"), ``added`` by the receipt, ``completed`` cards whose reward it took
+    (``discount_minor`` in all, on the lines), ``ready`` rewards waiting for the next
+    purchase."""
+
+    model_config = examples({"card_id": 3, "name": "Coffee", "stamps": 7, "per_card": 10,
+                             "added": 1, "completed": 0, "discount_minor": 0, "ready": 0})
+
+    card_id: int
+    name: str
+    stamps: int
+    per_card: int
+    added: int
+    completed: int
+    discount_minor: int
+    ready: int
+
+
 class PricedSaleOut(Out):
+    """``stamp_cards`` only when the member has stamps or the receipt adds some."""
+
+    absent_when_empty = frozenset({"stamp_cards"})
+
     program_version: int
     currency: str
     member: PricedMemberOut | None
@@ -155,6 +178,7 @@ class PricedSaleOut(Out):
     promotions: list[PromotionAppliedOut]
     coupons: list[CouponAppliedOut]
     explanations: list[ExplainedOut]
+    stamp_cards: list[StampProgressOut] = []
 
 
 class QuoteOut(PricedSaleOut):
@@ -164,7 +188,7 @@ class QuoteOut(PricedSaleOut):
         "id": 3, "points": 10, "expires_at": "2026-03-01T12:05:00+00:00"}})
 
     absent_when_none = frozenset({"coupon_holds", "hold"})
-    absent_when_empty = frozenset({"tenders"})
+    absent_when_empty = frozenset({"tenders", "stamp_cards"})
 
     coupon_holds: list[CouponHoldOut] | None = None
     hold: PointsHoldOut | None = None
@@ -233,7 +257,8 @@ class CommitOut(PricedSaleOut):
                     "recorded_at": "2026-03-01T12:00:00+00:00"},
         "entries": {"spend": 31, "earn": 32}})
 
-    absent_when_empty = frozenset({"issued_coupons", "tenders", "certificates_sold"})
+    absent_when_empty = frozenset({"issued_coupons", "tenders", "certificates_sold",
+                                   "stamp_cards"})
 
     receipt: ReceiptStampOut
     entries: dict[str, int]
@@ -274,13 +299,15 @@ class RefundOut(Out):
 
     refund: RefundDoneOut
     entries: dict[str, int]
-    absent_when_empty = frozenset({"issued_coupons_voided", "tenders", "certificates_voided"})
+    absent_when_empty = frozenset({"issued_coupons_voided", "tenders", "certificates_voided",
+                                   "stamps_taken_back"})
 
     member_id: int | None
     balance_points: int | None
     issued_coupons_voided: int = 0
     tenders: list[TenderReturnedOut] = []
     certificates_voided: int = 0
+    stamps_taken_back: int = 0
 
 
 class CodeSentOut(Out):

@@ -21,6 +21,7 @@ from regulars.services.jobs import scheduler
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.rewards import job as rewards_job
 from regulars.services.runtime import open_existing_runtime, open_runtime, upgrade_schema
+from regulars.services.stamps import expiry as stamp_expiry
 from regulars.services.stored_value import expiry as stored_value_expiry
 from regulars.services.tenancy import staff_access
 
@@ -119,8 +120,8 @@ def expire(database_url: DatabaseOpt = None,
                min=1, max=8, help="connections expiring batches at once (PostgreSQL)")] = 2,
            ) -> None:
     """Expire every lot that is due now, as ledger entries: one entry per member for all of
-    its due lots, and what is left on expired gift certificates (breakage); a second run
-    writes nothing."""
+    its due lots, what is left on expired gift certificates (breakage) and stamps past their
+    card's days; a second run writes nothing."""
     with open_runtime(_settings(database_url), migrate=True) as rt:
         due = ledger_admin.count_due(rt)
         with progress_bar() as bar:
@@ -128,8 +129,10 @@ def expire(database_url: DatabaseOpt = None,
             report = ledger_admin.expire(rt, batch_size=batch_size, workers=workers,
                                          progress=lambda n: bar.advance(task, n))
         breakage = stored_value_expiry.expire(rt)
+        stamps = stamp_expiry.expire(rt)
     console.print(f"expired {report.points} points in {report.lots} lots "
                   f"({report.entries} entries)")
+    console.print(f"expired {stamps.stamps} stamps ({stamps.entries} entries)")
     console.print(f"expired {breakage.amount_minor} minor units left on "
                   f"{breakage.certificates} gift certificates (breakage)")
 

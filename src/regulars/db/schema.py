@@ -16,9 +16,11 @@ from regulars.db.jobs import tables as jobs
 from regulars.db.ledger import tables as ledger
 from regulars.db.members import tables as members
 from regulars.db.messaging import tables as messaging
+from regulars.db.passes import tables as passes
 from regulars.db.program import tables as program
 from regulars.db.promotions import tables as promotions
 from regulars.db.rewards import tables as rewards
+from regulars.db.stamps import tables as stamps
 from regulars.db.stored_value import tables as stored_value
 from regulars.db.tenancy import tables as tenancy
 from regulars.db.web_sessions import tables as web_sessions
@@ -32,9 +34,11 @@ AREAS = (
     ledger,
     members,
     messaging,
+    passes,
     program,
     promotions,
     rewards,
+    stamps,
     stored_value,
     tenancy,
     web_sessions,

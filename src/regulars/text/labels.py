@@ -15,6 +15,7 @@ from dataclasses import fields
 from regulars.domain.promotions.effects import STRATEGIES
 from regulars.domain.promotions.promotions import Stacking
 from regulars.domain.promotions.segments import RULES
+from regulars.domain.stamps.cards import GrantAt, Reward
 from regulars.text import i18n
 from regulars.text.i18n import N_
 
@@ -33,6 +34,8 @@ CODES: dict[str, tuple[str, ...]] = {
     "uplift_window": ("campaign", "follow_up"),
     "experiment_status": ("running", "stopped"),
     "experiment_verdict": ("winner", "no_winner_yet", "too_small"),
+    "stamp_reward": tuple(r.value for r in Reward),
+    "stamp_grant": tuple(g.value for g in GrantAt),
 }
 
 LABELS: dict[str, dict[str, str]] = {
@@ -74,6 +77,10 @@ LABELS: dict[str, dict[str, str]] = {
                            "too_small": N_("too few members to tell")},
     "role": {"owner": N_("owner"), "marketer": N_("marketer"), "analyst": N_("analyst"),
              "cashier": N_("cashier")},
+    "stamp_reward": {"free_item": N_("the cheapest qualifying item free"),
+                     "discount": N_("a fixed discount")},
+    "stamp_grant": {"completing": N_("at the purchase that completes the card"),
+                    "next": N_("at the next purchase")},
 }
 
 

@@ -81,6 +81,12 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "birthday": "Happy birthday! {points} bonus points.",
         "profile_reward": "{points} points for completing the profile.",
         "reward_event": "{points} points for \u201c{event_type}\u201d.",
+        "stamp_reward": "Stamp card \u201c{card}\u201d complete ({per_card} stamps): "
+                        "{discount} off.",
+        "stamp_progress": "Stamp card \u201c{card}\u201d: {added} stamps added, {stamps} of "
+                          "{per_card} now, {ready} rewards waiting for the next visit.",
+        "stamp_refund": "Stamp card \u201c{card}\u201d: {stamps} stamps of the returned "
+                        "goods taken back.",
     },
 }
 

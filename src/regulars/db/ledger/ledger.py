@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.engine import cache_for
 from regulars.db.ledger.tables import accounts, entries, lots, postings
@@ -113,6 +114,20 @@ def create_member_account(conn: Connection, tenant_id: int, member_id: int,
         insert(accounts).values(tenant_id=tenant_id, member_id=member_id, asset=asset.code)
         .returning(accounts.c.id)
     ).scalar_one())
+
+
+def ensure_member_account(conn: Connection, tenant_id: int, member_id: int,
+                          asset: Asset) -> int:
+    """The member's account of ``asset``, created when missing (``ON CONFLICT DO NOTHING``:
+    of two transactions creating it at once, the second waits for the first and finds its
+    row). Its id."""
+    values = {"tenant_id": tenant_id, "member_id": member_id, "asset": asset.code}
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(accounts).values(values).on_conflict_do_nothing(
+        index_elements=[accounts.c.tenant_id, accounts.c.member_id, accounts.c.asset]))
+    return int(conn.execute(select(accounts.c.id).where(
+        accounts.c.tenant_id == tenant_id, accounts.c.member_id == member_id,
+        accounts.c.asset == asset.code)).scalar_one())
 
 
 def create_bearer_account(conn: Connection, tenant_id: int, asset: Asset) -> int:

@@ -40,6 +40,7 @@ from regulars.domain.ledger.ledger import EntryCode, Posting, SystemAccount
 __all__ = [
     "POINTS", "AccountState", "Asset", "EntryContext", "MixedAssets", "Reversal", "Shortfall",
     "account_state", "adjust", "any_due", "capture_hold", "count_due_lots", "earn",
+    "ensure_account",
     "entry_memos", "expire", "expiry_batches", "hold", "hold_account", "lock_accounts",
     "lot_gone", "moves_of", "open_account", "open_accounts", "open_bearer_account",
     "open_system_accounts", "receipt_entries", "reconcile",
@@ -79,6 +80,13 @@ def open_account(conn: Connection, tenant_id: int, member_id: int, *,
     """Create a member's account of ``asset`` (balance zero); its id. Raises the database's
     unique violation if the member has one already."""
     return ledger.create_member_account(conn, tenant_id, member_id, asset)
+
+
+def ensure_account(conn: Connection, tenant_id: int, member_id: int, *, asset: Asset) -> int:
+    """The member's account of ``asset``, opened (balance zero) when the member has none;
+    its id. Safe against a concurrent opening of the same account: the second waits for the
+    first and finds its row. Raises nothing of its own."""
+    return ledger.ensure_member_account(conn, tenant_id, member_id, asset)
 
 
 def open_bearer_account(conn: Connection, tenant_id: int, *, asset: Asset) -> int:

@@ -1,10 +1,11 @@
 """What the ledger counts: assets.
 
 An asset has a kind (points; money in the tenant's currency; units of a product, such as
-litres or cups of a prepaid wallet), the unit its integer amounts are in, and its own system
-accounts per tenant. Every amount is an integer of the asset's unit (points, minor units of
-the currency, thousandths of a litre). Assets never mix: an entry's postings are all of one
-asset, and each (tenant, asset) sums to zero on its own.
+litres or cups of a prepaid wallet; the stamps of one stamp card), the unit its integer
+amounts are in, and its own system accounts per tenant. Every amount is an integer of the
+asset's unit (points, minor units of the currency, thousandths of a litre, stamps). Assets
+never mix: an entry's postings are all of one asset, and each (tenant, asset) sums to zero
+on its own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class AssetKind(StrEnum):
     POINTS = "points"
     MONEY = "money"
     UNITS = "units"
+    STAMPS = "stamps"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,6 +55,13 @@ def units(product: str, unit: str) -> Asset:
     if not product or not unit:
         raise ValueError("units need a product and a unit")
     return Asset(code=f"units:{product}", kind=AssetKind.UNITS, unit=unit)
+
+
+def stamps(card_id: int) -> Asset:
+    """The stamps of one stamp card (``stamps:12``), counted in whole stamps."""
+    if card_id <= 0:
+        raise ValueError("a stamp card id is positive")
+    return Asset(code=f"stamps:{card_id}", kind=AssetKind.STAMPS, unit="stamp")
 
 
 class MixedAssets(ValueError):

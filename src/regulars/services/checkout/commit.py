@@ -56,6 +56,7 @@ from regulars.services.program import levels, programs
 from regulars.services.promotions import budgets, coupon_issue, coupons, promotions
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
+from regulars.services.stamps import till as stamp_till
 from regulars.services.stored_value import sales as stored_value_sales
 from regulars.services.stored_value import tenders as stored_value_tenders
 from regulars.services.stored_value.results import CertificateSold, TenderTaken
@@ -269,7 +270,7 @@ def _price_within_budgets(conn: Connection, principal: Principal,
     while True:
         priced = price(conn, tenant, sale, at=at, now=now, store_id=principal.store_id,
                        terminal_id=principal.terminal_id, extra_spendable=held,
-                       excluded=excluded)
+                       excluded=excluded, lock_stamps=True)
         check_spend(sale, priced.member, priced.quote)
         if not priced.quote.promotions:
             return priced
@@ -358,6 +359,7 @@ def _post_points(conn: Connection, principal: Principal, tenant: tenancy.TenantR
             conn, ctx, key=f"receipt:{receipt_id}:earn", account_id=member.account_id,
             amount=q.points_earned, available_at=available_at, expires_at=expires_at,
             memo=memo)
+    entry_ids.update(stamp_till.post(conn, ctx, priced.stamps, now=now))
     levels.raise_floor(conn, tenant, program, member, now)
     return entry_ids
 

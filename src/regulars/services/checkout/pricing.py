@@ -10,7 +10,7 @@ recur on every receipt).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -38,6 +38,7 @@ from regulars.services.checkout.results import (
 from regulars.services.members.members import MemberRef
 from regulars.services.program import levels
 from regulars.services.promotions import coupons, promotions
+from regulars.services.stamps import till as stamp_till
 from regulars.text.wording import render
 
 
@@ -65,18 +66,28 @@ class Priced:
     spendable: int
     offers: Offers | None = None
     coupons: tuple[CouponOffer, ...] = ()
+    stamps: stamp_till.StampPricing | None = None
 
 
 def price(conn: Connection, tenant: tenancy.TenantRow, sale: Sale, *,
           at: datetime, now: datetime, store_id: int | None, terminal_id: int | None,
-          extra_spendable: int = 0, excluded: frozenset[int] = frozenset()) -> Priced:
-    """Load what pricing needs (active promotions and what their budgets leave included)
-    and run the engine, leaving out the ``excluded`` promotions; no writes."""
+          extra_spendable: int = 0, excluded: frozenset[int] = frozenset(),
+          lock_stamps: bool = False) -> Priced:
+    """Load what pricing needs (active promotions and what their budgets leave included,
+    the member's stamp cards with their rewards taken off the lines) and run the engine,
+    leaving out the ``excluded`` promotions. No writes, except that ``lock_stamps`` (a
+    commit) opens and locks the member's stamp accounts
+    (:func:`regulars.services.stamps.till.plan_sale`)."""
     facts = pricing.load(conn, tenant, sale.member, at=at, now=now)
     version, program, member = facts.version, facts.program, facts.member
     context = None
     spendable = 0
+    stamped = None
+    basket = sale.lines
     if member is not None:
+        stamped = stamp_till.plan_sale(conn, tenant.id, member.id, sale.lines, now=now,
+                                   lock=lock_stamps)
+        basket = stamped.lines if stamped is not None else basket
         assert facts.level is not None
         spendable = facts.spendable_points + extra_spendable
         context = MemberContext(level=facts.level, spendable_points=spendable,
@@ -97,11 +108,14 @@ def price(conn: Connection, tenant: tenancy.TenantRow, sale: Sale, *,
                                       member_id=member.id if member else None,
                                       terminal_id=terminal_id, at=at, now=now)
     try:
-        quote = evaluate(program, sale.lines, context, points_to_spend=sale.points_to_spend,
+        quote = evaluate(program, basket, context, points_to_spend=sale.points_to_spend,
                          offers=offers, coupons=accepted)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="lines") from exc
-    return Priced(version, program, member, quote, spendable, offers, accepted)
+    if stamped is not None:
+        quote = replace(quote,
+                        explanations=quote.explanations + stamp_till.explanations(stamped))
+    return Priced(version, program, member, quote, spendable, offers, accepted, stamped)
 
 
 def check_spend(sale: Sale, member: MemberRow | None, quote: Quote) -> None:
@@ -165,6 +179,7 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
         "explanations": tuple(Explained(code=e.code, params=dict(e.params),
                                         text=_text(e, tenant.locale, tenant.currency))
                               for e in q.explanations),
+        "stamp_cards": stamp_till.progress(priced.stamps),
     }
 
 

@@ -33,6 +33,7 @@ from regulars.services.checkout.results import RefundDone, RefundedLine, RefundR
 from regulars.services.program import programs
 from regulars.services.promotions import budgets, coupon_issue, coupons
 from regulars.services.rewards import referral_chain
+from regulars.services.stamps import till as stamp_till
 from regulars.services.stored_value import sales as stored_value_sales
 from regulars.services.stored_value import tenders as stored_value_tenders
 from regulars.services.stored_value.results import TenderReturned
@@ -56,6 +57,8 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
     receipt = receipts.get_receipt(conn, tenant_id, receipt_id, for_update=True)
     if receipt is None:
         raise NotFound("receipt not found")
+    # The stamp accounts next, as a commit takes them before the rows below.
+    stamp_till.lock_for_refund(conn, tenant_id, receipt, now)
     program = programs.load_version(conn, tenant_id, receipt["program_version"])
     by_code = _entries_of(conn, tenant_id, receipt_id)
     origin = _origin_lot(conn, tenant_id, by_code)
@@ -72,6 +75,8 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
         _count_spend(conn, receipt, status=plan.status, paid_back=plan.paid_back_minor)
     entry_ids, debt = _post_points(conn, principal, receipt, plan, by_code, origin,
                                    key=key, now=now, program=program)
+    stamps_back = stamp_till.refund(conn, _context(principal, receipt, now), key=key,
+                                    void=void, now=now)
     returned, cards_voided = _give_back_stored_value(conn, principal, receipt, plan, key=key,
                                                      now=now)
     voided_coupons = _close_receipt(conn, principal, receipt, plan, program=program, now=now)
@@ -90,9 +95,17 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
     result = replace(_refund_body(receipt, plan, refund_id=refund_id, entry_ids=entry_ids,
                                   debt=debt, balance=balance, voided_coupons=voided_coupons,
                                   now=now), tenders=returned,
-                     certificates_voided=cards_voided)
+                     certificates_voided=cards_voided, stamps_taken_back=stamps_back)
     outbound.record_refund(conn, principal, result)
     return result
+
+
+def _context(principal: Principal, receipt: dict[str, Any], now: datetime) -> EntryContext:
+    return EntryContext(tenant_id=principal.tenant_id, member_id=receipt["member_id"],
+                        receipt_id=receipt["id"], terminal_id=principal.terminal_id,
+                        store_id=principal.store_id,
+                        program_version=receipt["program_version"], occurred_at=now,
+                        recorded_at=now)
 
 
 def _give_back_stored_value(conn: Connection, principal: Principal, receipt: dict[str, Any],

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from regulars.services.results import absent_when_empty
+from regulars.services.stamps.till import StampProgress
 from regulars.services.stored_value.results import (
     CertificateSold,
     TenderOption,
@@ -127,6 +128,7 @@ class PricedSale:
     promotions: tuple[PromotionApplied, ...]
     coupons: tuple[CouponApplied, ...]
     explanations: tuple[Explained, ...]
+    stamp_cards: tuple[StampProgress, ...] = absent_when_empty(())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,6 +198,7 @@ class RefundResult:
     issued_coupons_voided: int = absent_when_empty(0)
     tenders: tuple[TenderReturned, ...] = absent_when_empty(())
     certificates_voided: int = absent_when_empty(0)
+    stamps_taken_back: int = absent_when_empty(0)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

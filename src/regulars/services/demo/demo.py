@@ -35,8 +35,10 @@ from regulars.db.checkout.tables import receipts as receipt_table
 from regulars.db.engine import Database
 from regulars.db.members import members as member_rows
 from regulars.db.tenancy import tenancy
+from regulars.domain.stamps.cards import GrantAt, Reward, StampCard
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.analytics import fraud
+from regulars.services.audit import audit
 from regulars.services.catalog import products
 from regulars.services.catalog.products import ProductDraft
 from regulars.services.demo import uplift as demo_uplift
@@ -54,6 +56,7 @@ from regulars.services.demo.history import Progress, SettableClock, Simulation
 from regulars.services.demo.scenarios import save_scenarios
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.runtime import Runtime
+from regulars.services.stamps import cards as stamp_cards
 from regulars.services.tenancy import tenants
 
 
@@ -108,6 +111,7 @@ def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None)
         demo_uplift.add(sim.rt, sim.tenant_id, clock, end=end,
                         today=end.astimezone(zone).date())
         clock.now = end
+        _stamp_card(sim.rt, sim.tenant_id)
         ledger_admin.expire(sim.rt)
         fraud.scan(sim.rt, sim.tenant_id)
         save_scenarios(sim.rt, sim.tenant_id, end=end, zone=zone)
@@ -124,6 +128,18 @@ def _stock(rt: Runtime, tenant_id: int) -> None:
         products.create(rt, tenant_id, ProductDraft(
             sku=item.sku, name=item.name, price_minor=item.price_minor, category=item.category,
             favourite=item.sku in FAVOURITES))
+
+
+def _stamp_card(rt: Runtime, tenant_id: int) -> None:
+    """The coffee stamp card: buy 9, the 10th is free. Opened at the end of the year of
+    history (the receipts before it add no stamps, and the simulation stays as fast), so the
+    till and the customer page show it from the first coffee sold."""
+    stamp_cards.create(rt, tenant_id, StampCard(
+        id=0, name="Coffee", categories=frozenset({"coffee"}), per_card=10,
+        reward=Reward.FREE_ITEM, grant_at=GrantAt.COMPLETING, expiry_days=180,
+        titles={"en": "Coffee card: the 10th is free", "ru": "Кофейная карта: 10-й бесплатно",
+                "uk": "Кавова картка: 10-та безкоштовно",
+                "bg": "Кафе карта: 10-тото е безплатно"}), audit.staff(None))
 
 
 def issue_keys(rt: Runtime) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from regulars.services.ledger import admin as ledger_admin
 from regulars.services.messaging import outbox, webhooks
 from regulars.services.rewards import job as rewards_job
 from regulars.services.runtime import Runtime
+from regulars.services.stamps import expiry as stamp_expiry
 
 log = logging.getLogger("regulars.jobs")
 
@@ -39,7 +40,8 @@ class Job:
 
 def _expiry(rt: Runtime) -> str:
     report = ledger_admin.expire(rt)
-    return f"expired {report.points} points in {report.lots} lots"
+    stamps = stamp_expiry.expire(rt)
+    return f"expired {report.points} points in {report.lots} lots, {stamps.stamps} stamps"
 
 
 def _rewards(rt: Runtime) -> str:

@@ -23,7 +23,9 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     receipts,
     scenarios,
     settings,
+    stamps,
     stored_value,
     till_policy,
     uplift,
+    wallet_passes,
 )

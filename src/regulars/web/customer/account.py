@@ -12,6 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from regulars.errors import InvalidInput
 from regulars.services.members import customer_page as member_page
 from regulars.services.members.customer_page import ProfileForm
+from regulars.services.passes import passes
+from regulars.services.stamps import members_cards
 from regulars.services.stored_value import wallets
 from regulars.web.customer.common import MemberReader, member_id_of, qr_svg
 from regulars.web.deps import Form, RuntimeDep, public_base
@@ -26,8 +28,28 @@ PROFILE_FIELDS = ("first_name", "last_name", "email", "birthday", "consent")
 def home(request: Request, runtime: RuntimeDep, reader: MemberReader,
          tenant_id: int) -> Response:
     figures = member_page.home(runtime, tenant_id, member_id_of(reader))
+    stamp_cards = members_cards.cards_of(runtime, tenant_id, member_id_of(reader),
+                                         language=reader.language)
     return render(request, "customer/home.html", reader, tenant_id=tenant_id, page="home",
-                  m=figures, qr=qr_svg(figures["card"]))
+                  m=figures, qr=qr_svg(figures["card"]), stamp_cards=stamp_cards,
+                  wallets=passes.settings_view(runtime, tenant_id))
+
+
+@router.get("/{tenant_id}/pass.pkpass")
+def apple_pass(request: Request, runtime: RuntimeDep, reader: MemberReader,
+               tenant_id: int) -> Response:
+    """The member's card as an Apple Wallet pass (404 when the business has none)."""
+    made = passes.apple_pass(runtime, tenant_id, member_id_of(reader),
+                             base_url=public_base(request, runtime))
+    return Response(made.content, media_type="application/vnd.apple.pkpass", headers={
+        "Content-Disposition": f'attachment; filename="card-{tenant_id}.pkpass"'})
+
+
+@router.get("/{tenant_id}/google-wallet")
+def google_wallet(runtime: RuntimeDep, reader: MemberReader, tenant_id: int) -> Response:
+    """On to Google Wallet with the member's card (404 when the business has none)."""
+    return RedirectResponse(passes.google_link(runtime, tenant_id, member_id_of(reader)),
+                            status_code=303)
 
 
 @router.get("/{tenant_id}/history")

@@ -1,7 +1,7 @@
 """experiments and the programme holdout
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 Create Date: 2026-12-06 10:00:00
 
 An experiment tests two or more promotions (its variants) against each other: each member is
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0024'
-down_revision = '0021'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Stamp cards: their definitions, what each receipt did to them, the stamp accounts' reads."""

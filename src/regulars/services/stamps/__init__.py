@@ -1,0 +1,2 @@
+"""Stamp cards: their definitions, stamps at the till (earned, completed, refunded), expiry
+and the member's cards."""
