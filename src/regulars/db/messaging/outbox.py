@@ -51,8 +51,9 @@ def claim(conn: Connection, tenant_id: int, message_id: int, *, now: datetime,
 def mark_sent(conn: Connection, tenant_id: int, message_id: int, *, erase: bool,
               now: datetime) -> None:
     values: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
-    if erase:
+    if erase:  # a one-time code's text, and the number it went to
         values["body"] = ""
+        values["recipient"] = ""
     conn.execute(update(t).where(t.c.tenant_id == tenant_id, t.c.id == message_id)
                  .values(**values))
 
