@@ -27,7 +27,13 @@ from regulars.api.admin_schemas import (
 )
 from regulars.api.deps import IdempotencyKey, Offset, Owner, PathId, QueryId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
-from regulars.api.member_schemas import HistoryEntryOut, MemberOut, ReferralInfoOut
+from regulars.api.member_schemas import (
+    ErasureOut,
+    HistoryEntryOut,
+    MemberExportOut,
+    MemberOut,
+    ReferralInfoOut,
+)
 from regulars.api.openapi import NEW_MEMBER
 from regulars.api.pos_schemas import ReceiptOut
 from regulars.api.reward_schemas import RewardSettingsIn, RewardSettingsOut
@@ -48,6 +54,7 @@ from regulars.services.checkout.results import ReceiptView
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.ledger import member_ledger
 from regulars.services.members import members
+from regulars.services.members import privacy
 from regulars.services.members import registration as member_registration
 from regulars.services.members.members import HistoryEntry, MemberRef, MemberView
 from regulars.services.program import programs
@@ -224,6 +231,20 @@ def merge(body: MergeIn, owner: Owner, rt: RuntimeDep, key: IdempotencyKey) -> d
     dates move through the ledger."""
     return member_ledger.merge(rt, owner.tenant_id, source_id=body.source_id,
                                target_id=body.target_id, key=key)
+
+
+@router.post("/members/{member_id}/erase", response_model=ErasureOut, responses=NF)
+def erase_member(member_id: PathId, owner: Owner, rt: RuntimeDep) -> privacy.Erasure:
+    """Erase the member's personal data (GDPR Art. 17): identifiers and profile are cleared,
+    the row stays as an anonymous shell that keeps its points, ledger entries and receipts
+    so the books stay whole. Erasing again answers the same, with ``already_erased``."""
+    return privacy.erase(rt, owner.tenant_id, member_id, actor=audit.key(owner.key_id))
+
+
+@router.get("/members/{member_id}/export", response_model=MemberExportOut, responses=NF)
+def export_member(member_id: PathId, owner: Owner, rt: RuntimeDep) -> privacy.MemberExport:
+    """Everything held about the member (GDPR Art. 15); the export is on the audit trail."""
+    return privacy.export(rt, owner.tenant_id, member_id, actor=audit.key(owner.key_id))
 
 
 @router.get("/members/{member_id}/history", response_model=list[HistoryEntryOut],

@@ -113,6 +113,12 @@ def get_member(conn: Connection, tenant_id: int, member_id: int) -> MemberRow | 
     return _row(row) if row else None
 
 
+def live_member(conn: Connection, tenant_id: int, member_id: int) -> MemberRow | None:
+    """:func:`get_member`, except that an erased member is ``None``: nothing changes a shell."""
+    row = get_member(conn, tenant_id, member_id)
+    return row if row is None or row.erased_at is None else None
+
+
 def identifiers_of(conn: Connection, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(
         select(member_identifiers.c.kind, member_identifiers.c.value,
@@ -216,3 +222,11 @@ def member_record(conn: Connection, tenant_id: int, member_id: int) -> dict[str,
     row = conn.execute(select(members).where(members.c.tenant_id == tenant_id,
                                              members.c.id == member_id)).one_or_none()
     return dict(row._mapping) if row else None
+
+
+def member_accounts(conn: Connection, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
+    """The member's accounts (points and each wallet): asset, balance, held and debt."""
+    return [dict(r._mapping) for r in conn.execute(
+        select(accounts.c.asset, accounts.c.balance, accounts.c.held, accounts.c.debt)
+        .where(accounts.c.tenant_id == tenant_id, accounts.c.member_id == member_id)
+        .order_by(accounts.c.id))]

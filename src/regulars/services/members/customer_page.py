@@ -77,7 +77,7 @@ def card_content(rt: Runtime, tenant_id: int, member_id: int) -> str:
     """The text the member's QR card encodes: its QR token, which a till names the member by
     (``MemberRef(qr=...)``, as ``/v1/pos/members/lookup`` with ``qr`` does)."""
     with rt.db.read() as conn:
-        row = member_rows.get_member(conn, tenant_id, member_id)
+        row = member_rows.live_member(conn, tenant_id, member_id)
     if row is None:
         raise NotFound("member not found")
     return row.qr_token
