@@ -53,8 +53,7 @@ from regulars.services.audit import audit
 from regulars.services.checkout.results import ReceiptView
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.ledger import member_ledger
-from regulars.services.members import members
-from regulars.services.members import privacy
+from regulars.services.members import members, privacy
 from regulars.services.members import registration as member_registration
 from regulars.services.members.members import HistoryEntry, MemberRef, MemberView
 from regulars.services.program import programs

@@ -21,8 +21,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 
 from regulars.db.checkout import idempotency_keys
-from regulars.db.members import members
 from regulars.db.checkout.idempotency_keys import NO_TILL as NO_TILL
+from regulars.db.members import members
 from regulars.errors import IdempotencyMismatch
 from regulars.services.results import to_json
 
