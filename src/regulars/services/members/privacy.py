@@ -19,8 +19,12 @@ Failure modes: :class:`NotFound` (no such member in this tenant).
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import secrets
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -33,6 +37,7 @@ from regulars.errors import NotFound
 from regulars.services.audit import audit
 from regulars.services.checkout.idempotency import withhold_personal
 from regulars.services.messaging.otp import phone_digest
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 
 EXPORT_ROWS_MAX = 100_000
@@ -180,3 +185,27 @@ def export(rt: Runtime, tenant_id: int, member_id: int, *, actor: audit.Actor) -
         audit.record(conn, tenant_id, actor, "member.export", f"member {member_id}", at=now,
                      entries=len(found.entries), receipts=len(found.receipts))
     return found
+
+
+def export_json(found: MemberExport) -> str:
+    """The export as one JSON document (what the API answers)."""
+    return json.dumps(to_json(found), ensure_ascii=False, indent=2)
+
+
+def export_archive(found: MemberExport) -> bytes:
+    """The export as a zip: ``member.json`` (everything) and one CSV per list (identifiers,
+    accounts, entries, receipts) for a spreadsheet."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("member.json", export_json(found))
+        for name, rows, cls in (("identifiers", found.identifiers, ExportedIdentifier),
+                                ("accounts", found.accounts, ExportedAccount),
+                                ("entries", found.entries, ExportedEntry),
+                                ("receipts", found.receipts, ExportedReceipt)):
+            text = io.StringIO()
+            writer = csv.writer(text)
+            writer.writerow([f.name for f in fields(cls)])
+            for row in rows:
+                writer.writerow(to_json(row).values())
+            archive.writestr(f"{name}.csv", text.getvalue())
+    return out.getvalue()
