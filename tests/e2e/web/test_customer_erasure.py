@@ -22,7 +22,7 @@ def test_a_member_erases_their_own_data_after_typing_their_number(
     buy(Pos(rt, shop), member_id, 100_000, "R-1")
     sign_in_member(client, rt, shop.tenant_id, phone(1))
     page = client.get(f"/c/{shop.tenant_id}/profile")
-    assert 'action="/c/%s/erase"' % shop.tenant_id in page.text
+    assert f'action="/c/{shop.tenant_id}/erase"' in page.text
     wrong = client.post(f"/c/{shop.tenant_id}/erase",
                         data={"csrf": csrf_of(page.text), "confirm": phone(2)})
     assert wrong.status_code == 422 and 'id="e-confirm"' in wrong.text
