@@ -19,6 +19,7 @@ from regulars.api.admin_schemas import (
     ProgramOut,
     ProgramVersionOut,
     ReceiptSummaryOut,
+    RetentionOut,
     RotatedKeyOut,
     StaffOut,
     StoreOut,
@@ -44,6 +45,7 @@ from regulars.api.schemas import (
     MemberIn,
     MemberPatch,
     MergeIn,
+    RetentionIn,
     StaffIn,
     StoreIn,
     TerminalIn,
@@ -59,7 +61,7 @@ from regulars.services.members.members import HistoryEntry, MemberRef, MemberVie
 from regulars.services.program import programs
 from regulars.services.rewards import referrals, rewards
 from regulars.services.rewards.referrals import ReferralInfo
-from regulars.services.tenancy import tenants
+from regulars.services.tenancy import retention, tenants
 from regulars.services.tenancy.results import (
     ApiKey,
     NewOwnerKey,
@@ -270,7 +272,23 @@ def get_rewards(owner: Reader, rt: RuntimeDep) -> RewardSettings:
 def put_rewards(body: RewardSettingsIn, owner: Owner, rt: RuntimeDep) -> RewardSettings:
     """Replace the reward settings (the whole object; what is left out is off). Referrals
     already linked keep the terms they were linked with."""
-    return rewards.put_settings(rt, owner.tenant_id, body.to_settings())
+    return rewards.put_settings(rt, owner.tenant_id, body.to_settings(),
+                                actor=audit.key(owner.key_id))
+
+
+@router.get("/retention", response_model=RetentionOut)
+def get_retention(owner: Reader, rt: RuntimeDep) -> retention.Retention:
+    """How long one-time-code rows and stored answers are kept, in days."""
+    return retention.get(rt, owner.tenant_id)
+
+
+@router.put("/retention", response_model=RetentionOut,
+            responses=responses(errors.InvalidInput))
+def put_retention(body: RetentionIn, owner: Owner, rt: RuntimeDep) -> retention.Retention:
+    """Set the retention periods (on the audit trail); the ``retention`` job purges older
+    rows."""
+    return retention.put(rt, owner.tenant_id, otp_days=body.otp_days,
+                         idempotency_days=body.idempotency_days, actor=audit.key(owner.key_id))
 
 
 @router.get("/members/{member_id}/lots", response_model=list[LotOut], responses=NF)
