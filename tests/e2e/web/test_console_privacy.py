@@ -71,3 +71,25 @@ def test_a_marketer_may_neither_erase_nor_export(client: TestClient, rt: Runtime
         assert client.get(f"/console/members/{ann['id']}/{path}").status_code == 403
     assert client.post(f"/console/members/{ann['id']}/erase",
                        data={"confirm": str(ann["id"])}).status_code in (403, 400)
+
+
+def test_an_owner_sets_the_retention_periods_and_sees_errors_beside_fields(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    signed_in(client, rt, shop, "owner")
+    page = client.get("/console/settings/retention")
+    assert page.status_code == 200 and 'value="30"' in page.text and 'value="90"' in page.text
+    bad = client.post("/console/settings/retention",
+                      data={**form_of(page.text), "otp_days": "1", "idempotency_days": "x"})
+    assert bad.status_code == 422
+    assert 'id="e-idempotency_days"' in bad.text and 'value="x"' in bad.text
+    bad = client.post("/console/settings/retention",
+                      data={**form_of(page.text), "otp_days": "1", "idempotency_days": "60"})
+    assert bad.status_code == 422 and 'id="e-otp_days"' in bad.text
+    saved = client.post("/console/settings/retention", follow_redirects=False,
+                        data={**form_of(page.text), "otp_days": "7", "idempotency_days": "60"})
+    assert saved.status_code == 303
+    shown = client.get("/console/settings/retention?done=saved").text
+    assert 'value="7"' in shown and 'value="60"' in shown and 'id="done"' in shown
+    assert [e.action for e in audit.entries(rt, shop.tenant_id,
+                                            Filters(action="settings"))] == [
+        "settings.retention"]
