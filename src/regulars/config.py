@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     """One-time codes a tenant's customer page and tills may ask for per minute, in all."""
     otp_per_client_per_hour: int = 10
     """One-time codes one client address may ask for per hour (sign-in page)."""
+    personal_data_key: str = ""
+    """The secret of the keyed hashes kept in place of phone numbers (one-time-code rows):
+    set a long random value in production and keep it out of the database's backups. Unset:
+    a built-in development key, which protects nothing."""
     secure_cookies: bool = False
     """Mark session cookies ``Secure`` (set it when Regulars is served over HTTPS). A
     request that came over HTTPS gets every cookie ``Secure`` and an HSTS header anyway."""

@@ -42,6 +42,9 @@ def test_demo_builds_a_year_prints_working_keys_and_reconciles(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "demo.db"
     first = demo(path)
+    assert {p.name: p.stat().st_mode & 0o777 for p in tmp_path.glob("demo.db*")}["demo.db"] \
+        == 0o600
+    assert all(p.stat().st_mode & 0o077 == 0 for p in tmp_path.glob("demo.db*"))
 
     summary = SUMMARY.search(first)
     assert summary is not None, first

@@ -19,6 +19,7 @@ from regulars.api.admin_schemas import (
     ProgramOut,
     ProgramVersionOut,
     ReceiptSummaryOut,
+    RetentionOut,
     RotatedKeyOut,
     StaffOut,
     StoreOut,
@@ -27,7 +28,13 @@ from regulars.api.admin_schemas import (
 )
 from regulars.api.deps import IdempotencyKey, Offset, Owner, PathId, QueryId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
-from regulars.api.member_schemas import HistoryEntryOut, MemberOut, ReferralInfoOut
+from regulars.api.member_schemas import (
+    ErasureOut,
+    HistoryEntryOut,
+    MemberExportOut,
+    MemberOut,
+    ReferralInfoOut,
+)
 from regulars.api.openapi import NEW_MEMBER
 from regulars.api.pos_schemas import ReceiptOut
 from regulars.api.reward_schemas import RewardSettingsIn, RewardSettingsOut
@@ -38,6 +45,7 @@ from regulars.api.schemas import (
     MemberIn,
     MemberPatch,
     MergeIn,
+    RetentionIn,
     StaffIn,
     StoreIn,
     TerminalIn,
@@ -47,13 +55,13 @@ from regulars.services.audit import audit
 from regulars.services.checkout.results import ReceiptView
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.ledger import member_ledger
-from regulars.services.members import members
+from regulars.services.members import members, privacy
 from regulars.services.members import registration as member_registration
 from regulars.services.members.members import HistoryEntry, MemberRef, MemberView
 from regulars.services.program import programs
 from regulars.services.rewards import referrals, rewards
 from regulars.services.rewards.referrals import ReferralInfo
-from regulars.services.tenancy import tenants
+from regulars.services.tenancy import retention, tenants
 from regulars.services.tenancy.results import (
     ApiKey,
     NewOwnerKey,
@@ -226,6 +234,20 @@ def merge(body: MergeIn, owner: Owner, rt: RuntimeDep, key: IdempotencyKey) -> d
                                target_id=body.target_id, key=key)
 
 
+@router.post("/members/{member_id}/erase", response_model=ErasureOut, responses=NF)
+def erase_member(member_id: PathId, owner: Owner, rt: RuntimeDep) -> privacy.Erasure:
+    """Erase the member's personal data (GDPR Art. 17): identifiers and profile are cleared,
+    the row stays as an anonymous shell that keeps its points, ledger entries and receipts
+    so the books stay whole. Erasing again answers the same, with ``already_erased``."""
+    return privacy.erase(rt, owner.tenant_id, member_id, actor=audit.key(owner.key_id))
+
+
+@router.get("/members/{member_id}/export", response_model=MemberExportOut, responses=NF)
+def export_member(member_id: PathId, owner: Owner, rt: RuntimeDep) -> privacy.MemberExport:
+    """Everything held about the member (GDPR Art. 15); the export is on the audit trail."""
+    return privacy.export(rt, owner.tenant_id, member_id, actor=audit.key(owner.key_id))
+
+
 @router.get("/members/{member_id}/history", response_model=list[HistoryEntryOut],
             responses=NF)
 def history(member_id: PathId, owner: Reader, rt: RuntimeDep, limit: int = 50,
@@ -250,7 +272,23 @@ def get_rewards(owner: Reader, rt: RuntimeDep) -> RewardSettings:
 def put_rewards(body: RewardSettingsIn, owner: Owner, rt: RuntimeDep) -> RewardSettings:
     """Replace the reward settings (the whole object; what is left out is off). Referrals
     already linked keep the terms they were linked with."""
-    return rewards.put_settings(rt, owner.tenant_id, body.to_settings())
+    return rewards.put_settings(rt, owner.tenant_id, body.to_settings(),
+                                actor=audit.key(owner.key_id))
+
+
+@router.get("/retention", response_model=RetentionOut)
+def get_retention(owner: Reader, rt: RuntimeDep) -> retention.Retention:
+    """How long one-time-code rows and stored answers are kept, in days."""
+    return retention.get(rt, owner.tenant_id)
+
+
+@router.put("/retention", response_model=RetentionOut,
+            responses=responses(errors.InvalidInput))
+def put_retention(body: RetentionIn, owner: Owner, rt: RuntimeDep) -> retention.Retention:
+    """Set the retention periods (on the audit trail); the ``retention`` job purges older
+    rows."""
+    return retention.put(rt, owner.tenant_id, otp_days=body.otp_days,
+                         idempotency_days=body.idempotency_days, actor=audit.key(owner.key_id))
 
 
 @router.get("/members/{member_id}/lots", response_model=list[LotOut], responses=NF)

@@ -240,3 +240,15 @@ class LedgerCheckOut(Out):
 
     ok: bool
     problems: list[LedgerProblemOut]
+
+
+class RetentionOut(Out):
+    """How long one-time-code rows and stored answers to keyed requests are kept (days);
+    ``updated_at`` null: the defaults are in use."""
+
+    model_config = examples({"otp_days": 30, "idempotency_days": 90,
+                             "updated_at": "2026-12-06T10:00:00Z"})
+
+    otp_days: int
+    idempotency_days: int
+    updated_at: Instant | None

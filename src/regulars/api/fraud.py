@@ -16,6 +16,7 @@ from regulars.api.schemas import Strict
 from regulars.domain.analytics.fraud import Thresholds
 from regulars.services.analytics import fraud
 from regulars.services.analytics.fraud import FlagPage, FlagView, FraudSettings, ScanResult
+from regulars.services.audit import audit
 
 router = APIRouter(prefix="/v1/admin/analytics/fraud", tags=["analytics"])
 
@@ -160,4 +161,5 @@ def get_settings(owner: Reader, rt: RuntimeDep) -> FraudSettings:
             responses=responses(errors.InvalidInput))
 def put_settings(body: FraudSettingsIn, owner: Owner, rt: RuntimeDep) -> FraudSettings:
     """Replace the thresholds (``updated_at`` null: the defaults are in use)."""
-    return fraud.put_settings(rt, owner.tenant_id, Thresholds(**body.model_dump()))
+    return fraud.put_settings(rt, owner.tenant_id, Thresholds(**body.model_dump()),
+                              actor=audit.key(owner.key_id))

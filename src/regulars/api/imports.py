@@ -17,6 +17,7 @@ from regulars.api.pos_schemas import Out, examples
 from regulars.domain.imports.fields import Kind
 from regulars.services.analytics import exports
 from regulars.services.analytics.exports import ExportFormat, ExportKind
+from regulars.services.audit import audit
 from regulars.services.imports import uploads
 from regulars.services.imports.imports import ImportRequest
 
@@ -166,7 +167,7 @@ def export(kind: ExportKind, owner: Owner, rt: RuntimeDep,
            format: ExportFormat = ExportFormat.CSV) -> StreamingResponse:  # noqa: A002
     """Members, receipts (one row per line) or ledger entries as CSV (UTF-8) or XLSX,
     streamed; amounts in minor units and points, times in UTC."""
-    body = exports.chunks(rt, owner.tenant_id, kind, format)
+    body = exports.chunks(rt, owner.tenant_id, kind, format, actor=audit.key(owner.key_id))
     name = exports.file_name(kind, format)
     return StreamingResponse(body, media_type=exports.MEDIA_TYPES[format], headers={
         "Content-Disposition": f'attachment; filename="{name}"'})

@@ -122,3 +122,104 @@ class ReferralInfoOut(Out):
     referrer_id: int | None
     invited_members: int
     referral: ReferralStatusOut | None
+
+
+class ErasureOut(Out):
+    """What an erasure did. The member's row stays as an anonymous shell that keeps
+    ``balance_points`` (left to expire, never spendable by anyone) and ``receipts_kept``
+    receipts for accounting; ``already_erased`` when an earlier call had erased it."""
+
+    model_config = examples({"member_id": 7, "erased_at": "2026-12-06T10:00:00Z",
+                             "already_erased": False, "balance_points": 120,
+                             "receipts_kept": 14})
+
+    member_id: int
+    erased_at: Instant
+    already_erased: bool
+    balance_points: int
+    receipts_kept: int
+
+
+class ExportedProfileOut(Out):
+    phone: str | None
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    birthday: Day | None
+    consent: str
+    profile: dict[str, Any]
+    locale: str | None
+    external_id: str | None
+    referral_code: str | None
+    referrer_id: int | None
+    store_id: int | None
+    status: str
+    created_at: Instant
+    erased_at: Instant | None
+
+
+class ExportedIdentifierOut(Out):
+    kind: str
+    value: str
+    created_at: Instant
+
+
+class ExportedAccountOut(Out):
+    asset: str
+    balance: int
+    held: int
+    debt: int
+
+
+class ExportedEntryOut(Out):
+    id: int
+    code: str
+    points: int
+    receipt_id: int | None
+    store_id: int | None
+    occurred_at: Instant
+
+
+class ExportedReceiptOut(Out):
+    id: int
+    receipt_no: str
+    store_id: int
+    status: str
+    gross_minor: int
+    discount_minor: int
+    paid_minor: int
+    points_spent: int
+    points_earned: int
+    refunded_paid_minor: int
+    occurred_at: Instant
+
+
+class MemberExportOut(Out):
+    """Everything held about one member (GDPR Art. 15): profile, identifiers, accounts (points
+    and wallets), every ledger entry and every receipt."""
+
+    model_config = examples({
+        "member_id": 7, "exported_at": "2026-12-06T10:00:00Z",
+        "profile": {"phone": "+78007750111", "first_name": "Anna", "last_name": None,
+                    "email": None, "birthday": "1990-04-25", "consent": "full",
+                    "profile": {}, "locale": None, "external_id": None,
+                    "referral_code": "K7Q2M4", "referrer_id": None, "store_id": 1,
+                    "status": "active", "created_at": "2026-01-10T09:00:00Z",
+                    "erased_at": None},
+        "identifiers": [{"kind": "phone", "value": "+78007750111",
+                         "created_at": "2026-01-10T09:00:00Z"}],
+        "accounts": [{"asset": "points", "balance": 120, "held": 0, "debt": 0}],
+        "entries": [{"id": 31, "code": "earn", "points": 120, "receipt_id": 12,
+                     "store_id": 1, "occurred_at": "2026-02-01T12:00:00Z"}],
+        "receipts": [{"id": 12, "receipt_no": "R-1", "store_id": 1, "status": "committed",
+                      "gross_minor": 240000, "discount_minor": 0, "paid_minor": 240000,
+                      "points_spent": 0, "points_earned": 120, "refunded_paid_minor": 0,
+                      "occurred_at": "2026-02-01T12:00:00Z"}]})
+
+    member_id: int
+    exported_at: Instant
+    profile: ExportedProfileOut
+    identifiers: list[ExportedIdentifierOut]
+    accounts: list[ExportedAccountOut]
+    entries: list[ExportedEntryOut]
+    receipts: list[ExportedReceiptOut]

@@ -272,3 +272,12 @@ class KeyIn(Strict):
         description="what the key may do: admin (everything), analytics (read-only reports "
                     "and reads), events (POST /v1/events); default events only",
         examples=[["analytics"]])] = None
+
+
+class RetentionIn(Strict):
+    """Retention periods in days; older rows are purged by the ``retention`` job."""
+
+    otp_days: Annotated[int, Field(ge=2, le=3650, description=(
+        "one-time-code rows (and the messages that carried the codes)"))]
+    idempotency_days: Annotated[int, Field(ge=31, le=3650, description=(
+        "stored answers to keyed requests (commits, refunds, adjustments)"))]

@@ -255,6 +255,7 @@ def demo(
     url = f"sqlite:///{path}"
     if reset or not os.path.exists(path):
         _build_demo(path, members=members)
+    _owner_only(path)  # also a demo built before its files were made private
     with open_runtime(_settings(url), migrate=True) as rt:
         info = demo_service.issue_keys(rt)
     _print_demo(info, base=f"http://{host}:{port}")
@@ -271,6 +272,10 @@ def _build_demo(path: str, *, members: int) -> None:
 
     building = path + ".building"
     _remove_sqlite(building)
+    # Created readable by its owner only before SQLite writes a byte: the demo holds phone
+    # numbers and names (its WAL and shared-memory files take the database file's mode).
+    os.makedirs(os.path.dirname(building) or ".", exist_ok=True)
+    os.close(os.open(building, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     try:
         with open_runtime(_settings(f"sqlite:///{building}"), migrate=True) as rt, \
                 progress_bar() as bar:
@@ -287,6 +292,13 @@ def _build_demo(path: str, *, members: int) -> None:
     for suffix in ("-wal", "-shm", ""):  # a WAL left behind belongs with its database
         if os.path.exists(building + suffix):
             os.replace(building + suffix, path + suffix)
+
+
+def _owner_only(path: str) -> None:
+    """Make the demo database and its WAL files readable and writable by their owner only."""
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.chmod(path + suffix, 0o600)
 
 
 def _print_demo(info: dict[str, Any], *, base: str) -> None:

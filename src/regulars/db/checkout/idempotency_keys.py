@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, bindparam, select, text, update
+from sqlalchemy import Connection, Integer, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.checkout.receipts import receipt_by_number, set_receipt_response
@@ -141,3 +141,14 @@ def store_responses(conn: Connection, *, tenant_id: int, scope: str, terminal_id
                                        "terminal_id": terminal_id, "key": key,
                                        "receipt_id": receipt_id,
                                        "response": json.dumps(response)})
+
+
+def purge_keys(conn: Connection, tenant_id: int, *, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` of the tenant's stored keys and answers claimed before
+    ``before`` (oldest first); how many. A commit sent again after its key is gone is still
+    answered from its receipt (:func:`claim_commit`)."""
+    ids = select(idempotency.c.id).where(
+        idempotency.c.tenant_id == tenant_id, idempotency.c.created_at < before
+    ).order_by(idempotency.c.created_at).limit(limit).scalar_subquery()
+    return int(conn.execute(delete(idempotency).where(idempotency.c.tenant_id == tenant_id,
+                                                      idempotency.c.id.in_(ids))).rowcount)

@@ -190,6 +190,18 @@ def list_receipts(conn: Connection, tenant_id: int, *, member_id: int | None, li
                                                    .limit(limit))]
 
 
+def member_receipts(conn: Connection, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
+    """Every receipt of a member, oldest first, with its stored answer (``response``)."""
+    return [dict(r._mapping) for r in conn.execute(
+        select(receipts.c.id, receipts.c.receipt_no, receipts.c.terminal_id,
+               receipts.c.store_id, receipts.c.status, receipts.c.gross_minor,
+               receipts.c.discount_minor, receipts.c.paid_minor, receipts.c.points_spent,
+               receipts.c.points_earned, receipts.c.refunded_paid_minor,
+               receipts.c.occurred_at, receipts.c.response)
+        .where(receipts.c.tenant_id == tenant_id, receipts.c.member_id == member_id)
+        .order_by(receipts.c.id))]
+
+
 def expected_spend_days(conn: Connection, tenant_id: int, zone: tzinfo
                         ) -> dict[tuple[int, date], tuple[int, datetime]]:
     """The ``spend_days`` rows a tenant's receipts make in ``zone``, read from the receipts

@@ -110,6 +110,8 @@ idempotency = Table(
     # each on their own, so a key is one till's (0013): never another till's answer.
     Column("terminal_id", Id, nullable=False, server_default="0"),
     UniqueConstraint("tenant_id", "scope", "terminal_id", "key"),
+    # The retention job (0027) deletes the oldest first.
+    Index(None, "tenant_id", "created_at"),
 )
 
 

@@ -29,6 +29,7 @@ class MemberRow:
     level_floor_code: str | None
     qr_token: str
     created_at: datetime
+    erased_at: datetime | None
     account_id: int
     balance: int
     held: int
@@ -39,7 +40,8 @@ _MEMBER_COLUMNS = (
     members.c.id, members.c.tenant_id, members.c.phone, members.c.first_name,
     members.c.last_name, members.c.email, members.c.birthday, members.c.consent,
     members.c.profile, members.c.status, members.c.merged_into_id, members.c.level_floor_code,
-    members.c.qr_token, members.c.created_at, accounts.c.id.label("account_id"),
+    members.c.qr_token, members.c.created_at, members.c.erased_at,
+    accounts.c.id.label("account_id"),
     accounts.c.balance, accounts.c.held, accounts.c.debt,
 )
 
@@ -111,6 +113,12 @@ def get_member(conn: Connection, tenant_id: int, member_id: int) -> MemberRow | 
     return _row(row) if row else None
 
 
+def live_member(conn: Connection, tenant_id: int, member_id: int) -> MemberRow | None:
+    """:func:`get_member`, except that an erased member is ``None``: nothing changes a shell."""
+    row = get_member(conn, tenant_id, member_id)
+    return row if row is None or row.erased_at is None else None
+
+
 def identifiers_of(conn: Connection, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(
         select(member_identifiers.c.kind, member_identifiers.c.value,
@@ -134,7 +142,7 @@ def update_member(conn: Connection, tenant_id: int, member_id: int, **values: An
 def search_members(conn: Connection, tenant_id: int, *, text: str | None, limit: int,
                    offset: int) -> list[MemberRow]:
     query = _member_select().where(members.c.tenant_id == tenant_id,
-                                   members.c.status == "active")
+                                   members.c.status == "active", members.c.erased_at.is_(None))
     if text:
         pattern = f"%{_like_literal(text.lower())}%"
         query = query.where(or_(func.lower(members.c.first_name).like(pattern, escape="\\"),
@@ -151,7 +159,8 @@ def _like_literal(text: str) -> str:
 
 def count_members(conn: Connection, tenant_id: int) -> int:
     return int(conn.execute(select(func.count()).select_from(members).where(
-        members.c.tenant_id == tenant_id, members.c.status == "active")).scalar_one())
+        members.c.tenant_id == tenant_id, members.c.status == "active",
+        members.c.erased_at.is_(None))).scalar_one())
 
 
 def history(conn: Connection, tenant_id: int, member_id: int, *, limit: int,
@@ -186,3 +195,38 @@ def set_phone(conn: Connection, tenant_id: int, member_id: int, phone: str,
     add_identifier(conn, tenant_id=tenant_id, member_id=member_id, kind="phone", value=phone,
                    now=now)
     update_member(conn, tenant_id, member_id, phone=phone)
+
+
+def erase_member(conn: Connection, tenant_id: int, member_id: int, *, qr_token: str,
+                 now: datetime) -> bool:
+    """Erase a member's identifiers and profile, keeping the row as an anonymous shell (its
+    accounts, receipts and entries refer to it): phone, names, e-mail, birthday, profile,
+    referral code, device hash, language and external id are cleared, the QR token replaced
+    by ``qr_token`` (a random one nobody holds), consent withdrawn, and every identifier row
+    deleted. False when the member was erased already (nothing changes then)."""
+    done = conn.execute(update(members).where(
+        members.c.tenant_id == tenant_id, members.c.id == member_id,
+        members.c.erased_at.is_(None)).values(
+        phone=None, first_name=None, last_name=None, email=None, birthday=None,
+        consent="none", profile={}, referral_code=None, device_hash=None, locale=None,
+        external_id=None, qr_token=qr_token, erased_at=now)).rowcount == 1
+    if done:
+        conn.execute(delete(member_identifiers).where(
+            member_identifiers.c.tenant_id == tenant_id,
+            member_identifiers.c.member_id == member_id))
+    return done
+
+
+def member_record(conn: Connection, tenant_id: int, member_id: int) -> dict[str, Any] | None:
+    """Every column of the member's row (for an export of what is held about them)."""
+    row = conn.execute(select(members).where(members.c.tenant_id == tenant_id,
+                                             members.c.id == member_id)).one_or_none()
+    return dict(row._mapping) if row else None
+
+
+def member_accounts(conn: Connection, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
+    """The member's accounts (points and each wallet): asset, balance, held and debt."""
+    return [dict(r._mapping) for r in conn.execute(
+        select(accounts.c.asset, accounts.c.balance, accounts.c.held, accounts.c.debt)
+        .where(accounts.c.tenant_id == tenant_id, accounts.c.member_id == member_id)
+        .order_by(accounts.c.id))]

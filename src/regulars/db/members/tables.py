@@ -48,6 +48,9 @@ members = Table(
     Column("locale", String(20), nullable=True),
     # Imports (0016): the id the business's own systems give this customer.
     Column("external_id", String(64), nullable=True),
+    # Privacy (0027): when the member's personal data was erased (GDPR Art. 17); the row stays
+    # as an anonymous shell that keeps the ledger and receipts whole.
+    timestamp("erased_at", nullable=True),
     CheckConstraint("consent in ('full', 'earn_only', 'none')", name="consent"),
     CheckConstraint("status in ('active', 'merged')", name="status"),
     Index(None, "tenant_id", "phone"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.messaging.tables import outbox_messages as t
@@ -51,8 +51,9 @@ def claim(conn: Connection, tenant_id: int, message_id: int, *, now: datetime,
 def mark_sent(conn: Connection, tenant_id: int, message_id: int, *, erase: bool,
               now: datetime) -> None:
     values: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
-    if erase:
+    if erase:  # a one-time code's text, and the number it went to
         values["body"] = ""
+        values["recipient"] = ""
     conn.execute(update(t).where(t.c.tenant_id == tenant_id, t.c.id == message_id)
                  .values(**values))
 
@@ -78,3 +79,23 @@ def log(conn: Connection, tenant_id: int, *, limit: int, before_id: int | None
     if before_id is not None:
         query = query.where(t.c.id < before_id)
     return [dict(r._mapping) for r in conn.execute(query.order_by(t.c.id.desc()).limit(limit))]
+
+
+def forget_recipients(conn: Connection, tenant_id: int, recipients: list[str]) -> int:
+    """Delete every message to these addresses (an erased member's phone and e-mail), sent or
+    not; how many."""
+    if not recipients:
+        return 0
+    return int(conn.execute(delete(t).where(t.c.tenant_id == tenant_id,
+                                            t.c.channel.in_(("sms", "email")),
+                                            t.c.recipient.in_(recipients))).rowcount)
+
+
+def purge_sent_codes(conn: Connection, tenant_id: int, *, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` one-time-code messages (sent or given up) queued before
+    ``before``; how many."""
+    ids = select(t.c.id).where(
+        t.c.tenant_id == tenant_id, t.c.erase_after_send.is_(True), t.c.status != "queued",
+        t.c.created_at < before).order_by(t.c.created_at).limit(limit).scalar_subquery()
+    return int(conn.execute(delete(t).where(t.c.tenant_id == tenant_id,
+                                            t.c.id.in_(ids))).rowcount)

@@ -27,7 +27,9 @@ otp_codes = Table(
     "otp_codes", metadata,
     Column("id", Id, primary_key=True),
     tenant_column(),
-    Column("phone", String(20), nullable=False),
+    # A keyed hash of the phone number (0027): the caps and the newest code are found by it,
+    # and no number is kept in the clear (services.messaging.otp.phone_digest).
+    Column("phone_hash", String(64), nullable=False),
     Column("purpose", String(20), nullable=False),
     # SHA-256 of salt + code; six digits are few, so the attempt cap is what protects them.
     Column("salt", String(32), nullable=False),
@@ -39,7 +41,7 @@ otp_codes = Table(
     timestamp("created_at"),
     timestamp("expires_at"),
     timestamp("used_at", nullable=True),
-    Index(None, "tenant_id", "phone", "created_at"),
+    Index(None, "tenant_id", "phone_hash", "created_at"),
     Index(None, "tenant_id", "terminal_id", "created_at"),
     Index(None, "tenant_id", "created_at"),
     Index(None, "tenant_id", "client_key", "created_at"),

@@ -14,6 +14,8 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     UniqueConstraint,
@@ -115,4 +117,19 @@ staff_invitations = Table(
     timestamp("expires_at"),
     timestamp("used_at", nullable=True),
     Index(None, "tenant_id", "staff_id"),
+)
+
+
+# Data retention (0027) ----------------------------------------------------------------------
+
+data_retention = Table(
+    # How long the business keeps one-time-code rows and the stored answers to keyed requests
+    # (days); the retention job purges older rows. No row: the defaults
+    # (regulars.services.tenancy.retention).
+    "data_retention", metadata,
+    tenant_column(),
+    Column("otp_days", Integer, nullable=False),
+    Column("idempotency_days", Integer, nullable=False),
+    timestamp("updated_at"),
+    PrimaryKeyConstraint("tenant_id"),
 )

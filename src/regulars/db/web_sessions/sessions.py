@@ -97,6 +97,14 @@ def revoke_staff_sessions(conn: Connection, tenant_id: int, staff_id: int,
                  .values(revoked_at=now))
 
 
+def revoke_member_sessions(conn: Connection, tenant_id: int, member_id: int,
+                           now: datetime) -> None:
+    conn.execute(update(web_sessions).where(web_sessions.c.tenant_id == tenant_id,
+                                            web_sessions.c.member_id == member_id,
+                                            web_sessions.c.revoked_at.is_(None))
+                 .values(revoked_at=now))
+
+
 def staff_by_email(conn: Connection, email: str) -> list[dict[str, Any]]:
     """Active staff with this e-mail in every tenant (sign-in finds the tenant from it)."""
     return [dict(r._mapping) for r in conn.execute(

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from regulars.db.analytics import exports as reads
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
 
@@ -83,10 +84,15 @@ def _paged(rt: Runtime, tenant_id: int, page: Page, page_rows: int
         after = int(found[-1][0])
 
 
-def chunks(rt: Runtime, tenant_id: int, kind: ExportKind, fmt: ExportFormat
-           ) -> Iterator[bytes]:
+def chunks(rt: Runtime, tenant_id: int, kind: ExportKind, fmt: ExportFormat, *,
+           actor: audit.Actor = audit.SYSTEM) -> Iterator[bytes]:
     """The export file's bytes, a piece at a time (raises :class:`NotFound` for an unknown
-    tenant before the first piece)."""
+    tenant before the first piece). The export is on the audit trail, recorded before the
+    first piece is read."""
+    get_tenant(rt, tenant_id)
+    with rt.db.write() as conn:
+        audit.record(conn, tenant_id, actor, f"export.{kind.value}", f"{kind.value} export",
+                     at=rt.now(), format=fmt.value)
     found = rows(rt, tenant_id, kind)
     if fmt is ExportFormat.CSV:
         return _csv(columns(kind), found)

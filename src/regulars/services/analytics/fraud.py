@@ -7,6 +7,7 @@ one read, scores outside any transaction, and writes the flags in one short writ
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
@@ -19,6 +20,7 @@ from regulars.domain.analytics.fraud import (
     score_pairs,
 )
 from regulars.errors import InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 
 DEFAULT_DAYS = 30
@@ -179,13 +181,16 @@ def get_settings(rt: Runtime, tenant_id: int) -> FraudSettings:
     return _settings_view(thresholds, updated_at)
 
 
-def put_settings(rt: Runtime, tenant_id: int, thresholds: Thresholds) -> FraudSettings:
-    """Replace the business's thresholds. Raises :class:`InvalidInput` naming the first
-    setting out of its bounds."""
+def put_settings(rt: Runtime, tenant_id: int, thresholds: Thresholds, *,
+                 actor: audit.Actor = audit.SYSTEM) -> FraudSettings:
+    """Replace the business's thresholds, on the audit trail. Raises :class:`InvalidInput`
+    naming the first setting out of its bounds."""
     for name, low, high in check_thresholds(thresholds):
         raise InvalidInput("%(name)s must be from %(low)s to %(high)s", field=name,
                            params={"name": name, "low": low, "high": high})
     now = rt.now()
     with rt.db.write() as conn:
         fraud_db.put_thresholds(conn, tenant_id, thresholds, now=now)
+        audit.record(conn, tenant_id, actor, "settings.fraud", "fraud thresholds", at=now,
+                     **dataclasses.asdict(thresholds))
     return _settings_view(thresholds, now)

@@ -39,7 +39,12 @@ from regulars.errors import (
     ReceiptConflict,
 )
 from regulars.services.checkout import outbound
-from regulars.services.checkout.idempotency import Outcome, request_hash
+from regulars.services.checkout.idempotency import (
+    Outcome,
+    request_hash,
+    restore_personal,
+    withhold_personal,
+)
 from regulars.services.checkout.pricing import (
     Priced,
     Sale,
@@ -143,6 +148,17 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
     balance went away under a concurrent spend), :class:`InvalidInput` (a timestamp in the
     future or too old), :class:`NotFound` (unknown member).
     """
+    outcome = _commit_once(rt, principal, req, key=key, payload=payload, encode=encode)
+    if not outcome.replayed:
+        return outcome
+    # The stored answer withholds the member's personal data: filled in from the member now.
+    with rt.db.read() as conn:
+        return Outcome(restore_personal(conn, principal.tenant_id, outcome.body), replayed=True)
+
+
+def _commit_once(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
+                 payload: dict[str, Any],
+                 encode: Callable[[CommitResult], dict[str, Any]]) -> Outcome:
     principal.require("till")
     assert principal.terminal_id is not None and principal.store_id is not None
     digest = request_hash(payload)
@@ -174,7 +190,8 @@ def commit(rt: Runtime, principal: Principal, req: CommitRequest, *, key: str,
             body = encode(result)
             idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
                                              terminal_id=principal.terminal_id, key=key,
-                                             receipt_id=result.receipt.id, response=body)
+                                             receipt_id=result.receipt.id,
+                                             response=withhold_personal(body))
             # Last of all: a shared code's row is then locked only until COMMIT.
             coupons.count_uses(conn, tenant.id, quote, terminal_id=principal.terminal_id,
                                now=now)

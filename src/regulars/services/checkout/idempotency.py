@@ -3,7 +3,11 @@ with the same body gets that answer back; the same key with another body is refu
 its sender's: a till's keys never meet another till's (``terminal_id``).
 
 The answer is stored as JSON (:func:`regulars.services.results.to_json` of the work's result)
-and a replay returns that JSON, so the first call's caller gets the very same JSON as well."""
+and a replay returns that JSON, so the first call's caller gets the very same JSON as well.
+What identifies a member (phone, names, e-mail, birthday, QR token, cards, profile) is
+withheld from the stored copy (:func:`withhold_personal`) and filled in again from the member's
+row on a replay (:func:`restore_personal`): stored answers hold no phone number, and an erased
+member's replays answer with the anonymous shell."""
 
 from __future__ import annotations
 
@@ -18,10 +22,53 @@ from sqlalchemy import Connection
 
 from regulars.db.checkout import idempotency_keys
 from regulars.db.checkout.idempotency_keys import NO_TILL as NO_TILL
+from regulars.db.members import members
 from regulars.errors import IdempotencyMismatch
 from regulars.services.results import to_json
 
 R = TypeVar("R")
+
+PERSONAL_FIELDS = ("phone", "first_name", "last_name", "email", "birthday", "qr_token", "cards",
+                   "profile")
+_WITHHELD = "personal_withheld"
+
+
+def withhold_personal(body: Any) -> Any:
+    """``body`` with every member in it (an object with an ``id`` and a ``phone``) stripped of
+    what identifies the person, and marked for :func:`restore_personal`."""
+    if isinstance(body, list):
+        return [withhold_personal(v) for v in body]
+    if not isinstance(body, dict):
+        return body
+    out = {k: withhold_personal(v) for k, v in body.items()}
+    if "id" in out and "phone" in out:
+        for name in PERSONAL_FIELDS:
+            if name in out:
+                out[name] = [] if name == "cards" else None
+        out[_WITHHELD] = True
+    return out
+
+
+def restore_personal(conn: Connection, tenant_id: int, body: Any) -> Any:
+    """``body`` as first answered: each member :func:`withhold_personal` marked gets its
+    fields back from the member's row as it is now (an erased member's are empty)."""
+    if isinstance(body, list):
+        return [restore_personal(conn, tenant_id, v) for v in body]
+    if not isinstance(body, dict):
+        return body
+    out = {k: restore_personal(conn, tenant_id, v) for k, v in body.items()}
+    if out.pop(_WITHHELD, False) and isinstance(out.get("id"), int):
+        row = members.member_record(conn, tenant_id, out["id"]) or {}
+        for name in PERSONAL_FIELDS:
+            if name == "cards" and "cards" in out:
+                out["cards"] = [i["value"] for i in members.identifiers_of(
+                    conn, tenant_id, out["id"]) if i["kind"] == "card"]
+            elif name == "birthday" and "birthday" in out:
+                born = row.get("birthday")
+                out["birthday"] = born.isoformat() if born is not None else None
+            elif name in out:
+                out[name] = row.get(name)
+    return out
 
 
 def request_hash(payload: dict[str, Any]) -> str:
@@ -57,10 +104,11 @@ def run_once(conn: Connection, *, tenant_id: int, scope: str, key: str,
     if not claim.fresh:
         if claim.request_hash != digest or not isinstance(claim.response, dict):
             raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
-        return Outcome(claim.response, replayed=True)
+        return Outcome(restore_personal(conn, tenant_id, claim.response), replayed=True)
     body = encode(work())
     idempotency_keys.store_response(conn, tenant_id=tenant_id, scope=scope,
-                                    terminal_id=terminal_id, key=key, response=body)
+                                    terminal_id=terminal_id, key=key,
+                                    response=withhold_personal(body))
     return Outcome(body)
 
 

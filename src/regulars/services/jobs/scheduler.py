@@ -26,6 +26,7 @@ from regulars.services.messaging import outbox, webhooks
 from regulars.services.rewards import job as rewards_job
 from regulars.services.runtime import Runtime
 from regulars.services.stamps import expiry as stamp_expiry
+from regulars.services.tenancy import retention
 
 log = logging.getLogger("regulars.jobs")
 
@@ -61,6 +62,12 @@ def _webhooks(rt: Runtime) -> str:
             f"{report.retrying} to retry, {report.failed} given up")
 
 
+def _retention(rt: Runtime) -> str:
+    report = retention.purge(rt)
+    return (f"purged {report.codes} one-time codes, {report.messages} code messages and "
+            f"{report.answers} stored answers")
+
+
 JOBS: tuple[Job, ...] = (
     Job(name="expiry", every=timedelta(hours=1), run=_expiry, title="Points expiry"),
     Job(name="rewards", every=timedelta(hours=1), run=_rewards,
@@ -68,6 +75,7 @@ JOBS: tuple[Job, ...] = (
     Job(name="messages", every=timedelta(seconds=15), run=_messages, title="Messages"),
     Job(name="webhooks", every=timedelta(seconds=15), run=_webhooks,
         title="Webhook deliveries"),
+    Job(name="retention", every=timedelta(hours=6), run=_retention, title="Data retention"),
 )
 BY_NAME = {job.name: job for job in JOBS}
 

@@ -61,7 +61,7 @@ def adjust(rt: Runtime, tenant_id: int, member_id: int, *, points: int, reason: 
 def _adjust(conn: Any, rt: Runtime, tenant_id: int, member_id: int, *, points: int,
             reason: str, key: str, staff_id: int | None, actor: audit.Actor) -> MemberView:
     now = rt.now()
-    row = members.get_member(conn, tenant_id, member_id)
+    row = members.live_member(conn, tenant_id, member_id)
     if row is None or row.status != "active":
         raise NotFound("member not found")
     version, program = programs.load_current(conn, tenant_id)
@@ -100,8 +100,8 @@ def merge(rt: Runtime, tenant_id: int, *, source_id: int, target_id: int,
 
 def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: int, *,
            key: str, now: datetime) -> MemberView:
-    source = members.get_member(conn, tenant_id, source_id)
-    target = members.get_member(conn, tenant_id, target_id)
+    source = members.live_member(conn, tenant_id, source_id)
+    target = members.live_member(conn, tenant_id, target_id)
     if source is None or target is None:
         raise NotFound("member not found")
     if source.status != "active" or target.status != "active":

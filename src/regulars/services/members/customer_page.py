@@ -77,7 +77,7 @@ def card_content(rt: Runtime, tenant_id: int, member_id: int) -> str:
     """The text the member's QR card encodes: its QR token, which a till names the member by
     (``MemberRef(qr=...)``, as ``/v1/pos/members/lookup`` with ``qr`` does)."""
     with rt.db.read() as conn:
-        row = member_rows.get_member(conn, tenant_id, member_id)
+        row = member_rows.live_member(conn, tenant_id, member_id)
     if row is None:
         raise NotFound("member not found")
     return row.qr_token
@@ -267,3 +267,24 @@ def export(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
         "receipts": receipt_list,
         "coupons": coupons.member_coupons(rt, tenant_id, member_id),
     }
+
+
+def erase_self(rt: Runtime, tenant_id: int, member_id: int, *, typed_phone: str) -> None:
+    """The signed-in member erases their own personal data (see
+    :mod:`regulars.services.members.privacy`), confirming by typing their phone number
+    again. Raises :class:`InvalidInput` (``confirm``) when it is not their number."""
+    from regulars.services.audit.audit import Actor
+    from regulars.services.members import privacy
+
+    region = get_tenant(rt, tenant_id).phone_region
+    with rt.db.read() as conn:
+        row = member_rows.live_member(conn, tenant_id, member_id)
+    if row is None:
+        raise NotFound("member not found")
+    try:
+        typed = members.normalize_phone(typed_phone, region, field="confirm")
+    except InvalidInput:
+        typed = None
+    if row.phone is None or typed != row.phone:
+        raise InvalidInput("type your phone number to confirm", field="confirm")
+    privacy.erase(rt, tenant_id, member_id, actor=Actor(kind="member", id=member_id))

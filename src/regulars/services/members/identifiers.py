@@ -27,7 +27,7 @@ def _new_phone(rt: Runtime, tenant_id: int, member_id: int, raw: str) -> str:
     ``new_phone``)."""
     phone = normalize_phone(raw, get_tenant(rt, tenant_id).phone_region, field="new_phone")
     with rt.db.read() as conn:
-        if rows.get_member(conn, tenant_id, member_id) is None:
+        if rows.live_member(conn, tenant_id, member_id) is None:
             raise NotFound("member not found")
         owner = rows.identifier_owner(conn, tenant_id, "phone", phone)
     if owner is not None and owner != member_id:
@@ -68,7 +68,7 @@ def block_card(rt: Runtime, tenant_id: int, member_id: int, card: str) -> Member
     member has no such card."""
     value = normalize_card(card)
     with rt.db.write() as conn:
-        if rows.get_member(conn, tenant_id, member_id) is None:
+        if rows.live_member(conn, tenant_id, member_id) is None:
             raise NotFound("member not found")
         if not rows.remove_identifier(conn, tenant_id, member_id, "card", value):
             raise NotFound("the member has no such card", field="card")

@@ -105,7 +105,8 @@ def _normalized_phone(raw: str, region: str) -> str:
 
 
 def find(conn: Any, tenant_id: int, region: str, ref: MemberRef) -> MemberRow | None:
-    """The active member ``ref`` names (following merges), or ``None``."""
+    """The active member ``ref`` names (following merges), or ``None`` (also for an erased
+    member)."""
     identifier = identifier_of(ref, region)
     if identifier is None:
         assert ref.id is not None
@@ -116,7 +117,8 @@ def find(conn: Any, tenant_id: int, region: str, ref: MemberRef) -> MemberRow | 
     while row is not None and row.status == "merged" and row.merged_into_id and hops < 10:
         row = members.get_member(conn, tenant_id, row.merged_into_id)
         hops += 1
-    return row
+    # An erased member is an anonymous shell: found by nothing, not even its id.
+    return row if row is None or row.erased_at is None else None
 
 
 def require(conn: Any, tenant_id: int, region: str, ref: MemberRef) -> MemberRow:

@@ -161,7 +161,7 @@ def add_card(rt: Runtime, tenant_id: int, member_id: int, card: str) -> MemberVi
     value = normalize_card(card)
     try:
         with rt.db.write() as conn:
-            if members.get_member(conn, tenant_id, member_id) is None:
+            if members.live_member(conn, tenant_id, member_id) is None:
                 raise NotFound("member not found")
             owner = members.identifier_owner(conn, tenant_id, "card", value)
             if owner == member_id:
@@ -185,7 +185,7 @@ def update_profile(rt: Runtime, tenant_id: int, member_id: int, changes: dict[st
         raise InvalidInput(f"consent must be one of {', '.join(CONSENTS)}", field="consent")
     check_birthday(rt, tenant_id, changes.get("birthday"))
     with rt.db.write() as conn:
-        if members.get_member(conn, tenant_id, member_id) is None:
+        if members.live_member(conn, tenant_id, member_id) is None:
             raise NotFound("member not found")
         if changes:
             members.update_member(conn, tenant_id, member_id, **changes)

@@ -48,6 +48,17 @@ PER_TILL = ((timedelta(hours=1), 60),)
 PURPOSES = ("sign_in", "spend", "phone_change")
 
 
+_DEVELOPMENT_KEY = "regulars-development-personal-data-key"
+
+
+def phone_digest(rt: Runtime, tenant_id: int, phone: str) -> str:
+    """What a one-time-code row keeps of a phone number (E.164): an HMAC-SHA-256 keyed by the
+    ``personal_data_key`` setting, so a copy of the database alone does not give the numbers
+    back (ten billion candidates are quick to hash, but not without the key)."""
+    key = (rt.settings.personal_data_key or _DEVELOPMENT_KEY).encode()
+    return hmac.new(key, f"{tenant_id}:{phone}".encode(), hashlib.sha256).hexdigest()
+
+
 def _hash(salt: str, code: str) -> str:
     return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
 
@@ -113,7 +124,8 @@ def _issue(rt: Runtime, conn: Connection, tenant: TenantRow, member_id: int, pho
                                  since=now - window) >= cap:
                 raise TooManyAttempts("too many codes asked at this till; try later",
                                       retry_after_seconds=int(window.total_seconds()))
-    code_id = codes.insert_code(conn, tenant_id=tenant_id, phone=phone, purpose=purpose,
+    code_id = codes.insert_code(conn, tenant_id=tenant_id,
+                                phone_hash=phone_digest(rt, tenant_id, phone), purpose=purpose,
                                 salt=salt, code_hash=_hash(salt, code),
                                 terminal_id=terminal_id, client_key=client_key(client),
                                 expires_at=now + LIFETIME, now=now)
@@ -143,7 +155,8 @@ def _take_quotas(rt: Runtime, conn: Connection, tenant_id: int, phone: str,
         raise TooManyAttempts("too many codes asked from here; try later",
                               retry_after_seconds=3600)
     for window, cap in PER_PHONE:
-        if codes.count_codes(conn, tenant_id, phone=phone, since=now - window) >= cap:
+        if codes.count_codes(conn, tenant_id, phone_hash=phone_digest(rt, tenant_id, phone),
+                             since=now - window) >= cap:
             raise TooManyAttempts("too many codes asked for this number; try later",
                                   retry_after_seconds=int(window.total_seconds()),
                                   field="phone")
@@ -156,7 +169,8 @@ def send_decoy(rt: Runtime, tenant_id: int, phone: str, *, client: str | None = 
     now = rt.now()
     with rt.db.write() as conn:
         _take_quotas(rt, conn, tenant_id, phone, client, now)
-        codes.insert_code(conn, tenant_id=tenant_id, phone=phone, purpose="sign_in",
+        codes.insert_code(conn, tenant_id=tenant_id,
+                          phone_hash=phone_digest(rt, tenant_id, phone), purpose="sign_in",
                           salt=secrets.token_hex(8), code_hash=secrets.token_hex(32),
                           terminal_id=None, client_key=client_key(client),
                           expires_at=now + LIFETIME, now=now)
@@ -171,7 +185,7 @@ def verify(rt: Runtime, tenant_id: int, phone: str, code: str, *, purpose: str) 
     refusal: str | None = None
     params: dict[str, object] = {}
     with rt.db.write() as conn:
-        found = codes.newest_code(conn, tenant_id, phone, purpose)
+        found = codes.newest_code(conn, tenant_id, phone_digest(rt, tenant_id, phone), purpose)
         if found is None:
             refusal = N_("no code was sent to this number; ask for one")
         elif found["used_at"] is not None:

@@ -53,6 +53,7 @@ class Permission(StrEnum):
     MARKETING_EDIT = "marketing_edit"  # promotions, coupons, segments
     REFUND = "refund"
     SETUP = "setup"                  # business, stores, tills, staff
+    PRIVACY = "privacy"              # erase a member's personal data, export it
 
 
 PERMISSIONS: dict[str, frozenset[Permission]] = {

@@ -15,6 +15,7 @@ from regulars.db.checkout import refund_notes
 from regulars.db.engine import UniqueViolation
 from regulars.domain.money import prorate
 from regulars.errors import InvalidInput
+from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.checkout.checkout import RefundNote
 from regulars.services.checkout.idempotency import Outcome
@@ -135,14 +136,18 @@ def manager_pin_above(rt: Runtime, tenant_id: int) -> int | None:
         return refund_notes.manager_pin_above(conn, tenant_id)
 
 
-def set_manager_pin_above(rt: Runtime, tenant_id: int, amount_minor: int | None) -> None:
-    """Set (``None``: clear) the amount above which a till refund needs a manager's PIN."""
+def set_manager_pin_above(rt: Runtime, tenant_id: int, amount_minor: int | None, *,
+                          actor: audit.Actor = audit.SYSTEM) -> None:
+    """Set (``None``: clear) the amount above which a till refund needs a manager's PIN; the
+    change is on the audit trail."""
     if amount_minor is not None and not 0 <= amount_minor <= MAX_LIMIT_MINOR:
         raise InvalidInput("must be 0 or more", field="manager_pin_above")
     for _ in range(2):  # two first saves at once: the second finds the row and updates it
         try:
             with rt.db.write() as conn:
                 refund_notes.set_manager_pin_above(conn, tenant_id, amount_minor, rt.now())
+                audit.record(conn, tenant_id, actor, "settings.till_policy", "till policy",
+                             at=rt.now(), manager_pin_above_minor=amount_minor)
             return
         except UniqueViolation:
             continue

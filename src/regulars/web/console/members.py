@@ -26,14 +26,16 @@ CONSENTS = ("full", "earn_only", "none")
 
 @router.get("/members", dependencies=[needs(Permission.VIEW)])
 def members_list(request: Request, reader: StaffReader, runtime: RuntimeDep,
-                 q: str = "", page: str = "1") -> Response:
+                 q: str = "", page: str = "1", done: str = "") -> Response:
     number = page_number(page)
+    notice = (reader.gettext("The member's personal data was erased.") if done == "erased"
+              else "")
     assert reader.session is not None
     found = members_view.search(runtime, reader.session.tenant_id, text=q[:100],
                                 limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     template = ("console/members_results.html" if request.headers.get("HX-Request")
                 and request.headers.get("HX-Target") == "results" else "console/members.html")
-    return render(request, template, reader, q=q[:100], page=number, **found)
+    return render(request, template, reader, q=q[:100], page=number, notice=notice, **found)
 
 
 def _new_form(request: Request, reader: Reader, *, values: dict[str, str],

@@ -7,6 +7,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.domain.catalog.products import parse_price
+from regulars.services.audit import audit
 from regulars.services.web_sessions import till_refunds
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
@@ -43,5 +44,7 @@ def save_refunds(request: Request, runtime: RuntimeDep, reader: StaffReader,
         return render(request, "console/settings_refunds.html", reader, status_code=422,
                       values={"manager_pin_above": raw},
                       errors={"manager_pin_above": message}, done="")
-    till_refunds.set_manager_pin_above(runtime, _tenant(reader), limit)
+    assert reader.session is not None
+    till_refunds.set_manager_pin_above(runtime, _tenant(reader), limit,
+                                       actor=audit.staff(reader.session.staff_id))
     return RedirectResponse("/console/settings/refunds?done=saved", status_code=303)

@@ -41,13 +41,14 @@ def _rate_limited(runtime: RuntimeDep, reader: Reader, exc: TooManyAttempts) -> 
 
 
 @router.get("/{tenant_id}/sign-in")
-def sign_in_page(request: Request, runtime: RuntimeDep, tenant_id: int) -> Response:
+def sign_in_page(request: Request, runtime: RuntimeDep, tenant_id: int,
+                 erased: Annotated[int, Query()] = 0) -> Response:
     session = session_from(request, runtime, "member")
     if session is not None and session.tenant_id == tenant_id:
         return RedirectResponse(f"/c/{tenant_id}", status_code=303)
     reader = _anonymous_reader(request, runtime, tenant_id)
     return render(request, "customer/sign_in.html", reader, tenant_id=tenant_id, step="phone",
-                  phone="", errors={}, sent=False)
+                  phone="", errors={}, sent=False, erased=bool(erased))
 
 
 @router.post("/{tenant_id}/sign-in")

@@ -16,7 +16,7 @@ from regulars.services.passes import passes
 from regulars.services.stamps import members_cards
 from regulars.services.stored_value import wallets
 from regulars.web.customer.common import MemberReader, member_id_of, qr_svg
-from regulars.web.deps import Form, RuntimeDep, public_base
+from regulars.web.deps import Form, RuntimeDep, clear_session_cookie, public_base
 from regulars.web.forms import errors_of
 from regulars.web.templating import render
 
@@ -98,13 +98,13 @@ def invite(request: Request, runtime: RuntimeDep, reader: MemberReader,
 
 def _profile(request: Request, runtime: RuntimeDep, reader: MemberReader, tenant_id: int, *,
              values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-             saved: bool = False, status_code: int = 200) -> Response:
+             saved: bool = False, status_code: int = 200, confirm: str = "") -> Response:
     member = member_page.home(runtime, tenant_id, member_id_of(reader))
     shown = values if values is not None else {
         name: "" if member[name] is None else str(member[name]) for name in PROFILE_FIELDS}
     return render(request, "customer/profile.html", reader, status_code=status_code,
                   tenant_id=tenant_id, page="profile", m=member, values=shown,
-                  errors=errors or {}, saved=saved)
+                  errors=errors or {}, saved=saved, confirm=confirm)
 
 
 @router.get("/{tenant_id}/profile")
@@ -124,6 +124,22 @@ def save_profile(request: Request, runtime: RuntimeDep, reader: MemberReader,
         return _profile(request, runtime, reader, tenant_id, values=values,
                         errors=errors_of(exc, reader), status_code=422)
     return RedirectResponse(f"/c/{tenant_id}/profile?saved=1", status_code=303)
+
+
+@router.post("/{tenant_id}/erase")
+def erase(request: Request, runtime: RuntimeDep, reader: MemberReader, tenant_id: int,
+          form: Form) -> Response:
+    """Erase the member's own personal data once they typed their phone number again; the
+    session ends with it."""
+    typed = str(form.get("confirm") or "")[:40]
+    try:
+        member_page.erase_self(runtime, tenant_id, member_id_of(reader), typed_phone=typed)
+    except InvalidInput as exc:
+        return _profile(request, runtime, reader, tenant_id, errors=errors_of(exc, reader),
+                        status_code=422, confirm=typed)
+    response = RedirectResponse(f"/c/{tenant_id}/sign-in?erased=1", status_code=303)
+    clear_session_cookie(response, "member")
+    return response
 
 
 @router.get("/{tenant_id}/data.json")
