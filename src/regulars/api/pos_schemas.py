@@ -174,35 +174,47 @@ class QuoteOut(PricedSaleOut):
 class TenderOptionOut(Out):
     """What a tender presented at quote time holds and could pay of this receipt."""
 
-    absent_when_none = frozenset({"code_ending", "refusal"})
+    absent_when_none = frozenset({"balance_minor", "code_ending", "refusal", "balance_milli",
+                                  "could_take_milli", "unit"})
 
     tender_no: int
     kind: str
-    balance_minor: int
     could_pay_minor: int
+    balance_minor: int | None = None
     code_ending: str | None = None
     refusal: str | None = None
+    balance_milli: int | None = None
+    could_take_milli: int | None = None
+    unit: str | None = None
 
 
 class TenderTakenOut(Out):
     """What a tender paid of the receipt, and the balance it has left."""
 
-    absent_when_none = frozenset({"code_ending"})
+    absent_when_none = frozenset({"balance_minor", "code_ending", "quantity_milli",
+                                  "balance_milli", "unit"})
 
     tender_no: int
     kind: str
     amount_minor: int
-    balance_minor: int
+    balance_minor: int | None = None
     code_ending: str | None = None
+    quantity_milli: int | None = None
+    balance_milli: int | None = None
+    unit: str | None = None
 
 
 class TenderReturnedOut(Out):
     """What a refund or void gave back to a tender, and its balance after."""
 
+    absent_when_none = frozenset({"balance_minor", "quantity_milli", "balance_milli"})
+
     tender_no: int
     kind: str
     amount_minor: int
-    balance_minor: int
+    balance_minor: int | None = None
+    quantity_milli: int | None = None
+    balance_milli: int | None = None
 
 
 class CertificateSoldOut(Out):

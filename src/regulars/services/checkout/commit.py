@@ -228,7 +228,8 @@ def _stored_value(conn: Connection, principal: Principal, tenant: tenancy.Tenant
                        store_id=principal.store_id, staff_id=req.staff_id,
                        program_version=priced.version, occurred_at=at, recorded_at=now)
     return (stored_value_tenders.take(conn, tenant, ctx, req.sale.tenders,
-                                      paid_minor=priced.quote.paid_minor, now=now),
+                                      paid_minor=priced.quote.paid_minor,
+                                      lines=priced.quote.lines, now=now),
             stored_value_sales.sell(conn, tenant, ctx, req.certificates_sold, now=now))
 
 

@@ -105,8 +105,9 @@ def _give_back_stored_value(conn: Connection, principal: Principal, receipt: dic
                        store_id=principal.store_id, program_version=receipt["program_version"],
                        occurred_at=now, recorded_at=now)
     returned = stored_value_tenders.give_back(
-        conn, ctx, receipt, paid_back_minor=plan.paid_back_minor, kind=plan.kind, key=key,
-        now=now)
+        conn, ctx, receipt, paid_back_minor=plan.paid_back_minor,
+        refunded={s.line_no: (s.before, s.after) for s in plan.shares}, kind=plan.kind,
+        key=key, now=now)
     cards_voided = (stored_value_sales.deactivate_sold(conn, ctx, key=key, now=now)
                     if plan.status in ("voided", "refunded") else 0)
     return returned, cards_voided
