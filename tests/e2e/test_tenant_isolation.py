@@ -865,12 +865,12 @@ def test_a_goods_account_or_card_of_another_tenant_pays_nothing(world: World,
     refused = world.client.post("/v1/pos/goods-cards/lookup", headers=world.b.till(),
                                 json={"code": world.ids["a_goods_card"]})
     assert refused.status_code == 422 and refused.json()["field"] == "code"
-    for tender, field in (({"account": world.ids["a_goods"]}, "tenders.0.account"),
+    for tender, named in (({"account": world.ids["a_goods"]}, "tenders.0.account"),
                           ({"code": world.ids["a_goods_card"]}, "tenders.0.code")):
         paid = _pos(world, "/v1/pos/commit", {
             "receipt_id": "R-B-G", "lines": BASKET,
-            "tenders": [{"kind": "goods", "quantity_milli": 1000, **tender}]}, key=field)
-        assert paid.status_code == 422 and paid.json()["field"] == field
+            "tenders": [{"kind": "goods", "quantity_milli": 1000, **tender}]}, key=named)
+        assert paid.status_code == 422 and paid.json()["field"] == named
     assert stored_rows(rt) == before
 
 

@@ -55,7 +55,8 @@ def top_up(rt: Runtime, pos: Pos, account_id: int, milli: int, *, key: str | Non
            paid: int = 0, lock: bool = False) -> dict[str, Any]:
     terms = PurchaseTerms(quantity_milli=milli, paid_minor=paid or milli * 55 // 10,
                           lock_price=lock)
-    return goods.top_up(rt, pos.till(), account_id, terms, key=key or f"top-{account_id}-{milli}-{paid}",
+    return goods.top_up(rt, pos.till(), account_id, terms,
+                        key=key or f"top-{account_id}-{milli}-{paid}",
                         payload={"quantity_milli": milli, "paid": paid, "lock": lock}).body
 
 
