@@ -155,6 +155,7 @@ class PricedSaleOut(Out):
     promotions: list[PromotionAppliedOut]
     coupons: list[CouponAppliedOut]
     explanations: list[ExplainedOut]
+    cashback_minor: int = 0
 
 
 class QuoteOut(PricedSaleOut):
@@ -164,7 +165,7 @@ class QuoteOut(PricedSaleOut):
         "id": 3, "points": 10, "expires_at": "2026-03-01T12:05:00+00:00"}})
 
     absent_when_none = frozenset({"coupon_holds", "hold"})
-    absent_when_empty = frozenset({"tenders"})
+    absent_when_empty = frozenset({"tenders", "cashback_minor"})
 
     coupon_holds: list[CouponHoldOut] | None = None
     hold: PointsHoldOut | None = None
@@ -245,7 +246,8 @@ class CommitOut(PricedSaleOut):
                     "recorded_at": "2026-03-01T12:00:00+00:00"},
         "entries": {"spend": 31, "earn": 32}})
 
-    absent_when_empty = frozenset({"issued_coupons", "tenders", "certificates_sold"})
+    absent_when_empty = frozenset({"issued_coupons", "tenders", "certificates_sold",
+                                   "cashback_minor"})
 
     receipt: ReceiptStampOut
     entries: dict[str, int]

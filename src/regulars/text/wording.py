@@ -81,6 +81,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "birthday": "Happy birthday! {points} bonus points.",
         "profile_reward": "{points} points for completing the profile.",
         "reward_event": "{points} points for \u201c{event_type}\u201d.",
+        "cashback": "Cashback: {rate} of {basis} = {amount} into the wallet.",
+        "cashback_reversed": "{amount} of cashback on the returned goods was taken back "
+                             "from the wallet.",
     },
 }
 
@@ -127,7 +130,7 @@ def render_code(code: str, params: Mapping[str, int | str], *, locale: str,
     aliases = {"rate": "rate_bp", "basis": "basis_minor", "discount": "discount_minor",
                "share": "share_bp", "point_value": "point_value_minor", "money": "money_minor",
                "to_next": "to_next_minor", "next_rate": "next_rate_bp",
-               "spendable": "spendable_points"}
+               "spendable": "spendable_points", "amount": "amount_minor"}
     for alias, source in aliases.items():
         if source in values:
             values[alias] = values[source]

@@ -33,6 +33,7 @@ from regulars.services.checkout.results import RefundDone, RefundedLine, RefundR
 from regulars.services.program import programs
 from regulars.services.promotions import budgets, coupon_issue, coupons
 from regulars.services.rewards import referral_chain
+from regulars.services.stored_value import cashback as stored_value_cashback
 from regulars.services.stored_value import sales as stored_value_sales
 from regulars.services.stored_value import tenders as stored_value_tenders
 from regulars.services.stored_value.results import TenderReturned
@@ -72,8 +73,9 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
         _count_spend(conn, receipt, status=plan.status, paid_back=plan.paid_back_minor)
     entry_ids, debt = _post_points(conn, principal, receipt, plan, by_code, origin,
                                    key=key, now=now, program=program)
-    returned, cards_voided = _give_back_stored_value(conn, principal, receipt, plan, key=key,
-                                                     now=now)
+    returned, cards_voided, cashback = _give_back_stored_value(conn, principal, receipt, plan,
+                                                               key=key, now=now)
+    entry_ids = {**entry_ids, **cashback}
     voided_coupons = _close_receipt(conn, principal, receipt, plan, program=program, now=now)
     receipts.update_receipt(
         conn, tenant_id, receipt_id, status=plan.status,
@@ -97,9 +99,10 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
 
 def _give_back_stored_value(conn: Connection, principal: Principal, receipt: dict[str, Any],
                             plan: RefundPlan, *, key: str, now: datetime
-                            ) -> tuple[tuple[TenderReturned, ...], int]:
-    """The certificates and wallet that paid the receipt, refunded in proportion, and the
-    gift cards it sold deactivated when the whole receipt goes back."""
+                            ) -> tuple[tuple[TenderReturned, ...], int, dict[str, int]]:
+    """The certificates, wallet and goods accounts that paid the receipt, refunded in
+    proportion, the gift cards it sold deactivated when the whole receipt goes back, and its
+    cashback taken back in proportion (the entries written)."""
     ctx = EntryContext(tenant_id=principal.tenant_id, member_id=receipt["member_id"],
                        receipt_id=receipt["id"], terminal_id=principal.terminal_id,
                        store_id=principal.store_id, program_version=receipt["program_version"],
@@ -110,7 +113,10 @@ def _give_back_stored_value(conn: Connection, principal: Principal, receipt: dic
         key=key, now=now)
     cards_voided = (stored_value_sales.deactivate_sold(conn, ctx, key=key, now=now)
                     if plan.status in ("voided", "refunded") else 0)
-    return returned, cards_voided
+    cashback = stored_value_cashback.take_back(
+        conn, ctx, receipt, paid_back_minor=plan.paid_back_minor, allow_debt=plan.allow_debt,
+        kind=plan.kind, key=key, now=now)
+    return returned, cards_voided, cashback
 
 
 def _audit(conn: Connection, principal: Principal, receipt_id: int, refund_id: int,

@@ -127,6 +127,8 @@ class PricedSale:
     promotions: tuple[PromotionApplied, ...]
     coupons: tuple[CouponApplied, ...]
     explanations: tuple[Explained, ...]
+    # Money the program returns into the member's wallet (see the ``cashback`` explanation).
+    cashback_minor: int = absent_when_empty(0)
 
 
 @dataclass(frozen=True, kw_only=True)
