@@ -29,6 +29,8 @@ CODES: dict[str, tuple[str, ...]] = {
     "segment_rule": tuple(RULES),
     "consent": ("full", "earn_only", "none"),
     "role": ("owner", "marketer", "analyst", "cashier"),
+    "goods_entry": ("top_up", "tender", "refund_tender", "void"),
+    "goods_status": ("active", "blocked"),
 }
 
 LABELS: dict[str, dict[str, str]] = {
@@ -61,6 +63,10 @@ LABELS: dict[str, dict[str, str]] = {
                 "none": N_("no consent")},
     "role": {"owner": N_("owner"), "marketer": N_("marketer"), "analyst": N_("analyst"),
              "cashier": N_("cashier")},
+    "goods_entry": {"top_up": N_("bought in advance"), "tender": N_("taken at the till"),
+                    "refund_tender": N_("given back by a refund"),
+                    "void": N_("given back by a void")},
+    "goods_status": {"active": N_("active"), "blocked": N_("blocked")},
 }
 
 

@@ -254,6 +254,13 @@ def history(rt: Runtime, tenant_id: int, goods_account_id: int) -> GoodsHistory:
         return GoodsHistory(account=view(row), lines=lines)
 
 
+def member_accounts(rt: Runtime, tenant_id: int, member_id: int) -> tuple[GoodsHistory, ...]:
+    """A member's goods accounts, each with its latest movements (the customer page)."""
+    with rt.db.read() as conn:
+        rows = store.list_accounts(conn, tenant_id, member_id=member_id, limit=MAX_LISTED)
+    return tuple(history(rt, tenant_id, row.id) for row in rows)
+
+
 def liability(rt: Runtime, tenant_id: int) -> tuple[GoodsLiability, ...]:
     """Per goods asset: the accounts, the units they hold and their value at the average
     price paid for the units bought (rounded half up)."""
