@@ -15,7 +15,7 @@ from regulars.services.members.members import MemberRef
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value import goods
 from regulars.services.stored_value.goods import Opening
-from tests.conftest import Shop
+from tests.conftest import Shop, make_shop
 from tests.e2e.web.console_data import form_of, signed_in
 from tests.e2e.web.customer_support import register, sign_in_member
 from tests.e2e.web.support import csrf_of
@@ -103,3 +103,16 @@ def test_the_terminal_tops_up_a_card_and_takes_it_as_payment(
     paid = client.post("/terminal/commit", data=form, follow_redirects=False)
     assert paid.status_code == 303, paid.text
     assert goods.get_account(rt, shop.tenant_id, account_id).balance_milli == 0
+
+
+def test_another_businesss_goods_account_is_not_found_in_the_console(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    account_id, _ = _card(rt, shop)
+    other = make_shop(rt, "Other Station")
+    signed_in(client, rt, other, "owner")
+    page = client.get("/console/goods")
+    assert client.get(f"/console/goods/{account_id}").status_code == 404
+    blocked = client.post(f"/console/goods/{account_id}/block",
+                          data={**form_of(page.text), "blocked": "yes"})
+    assert blocked.status_code == 404
+    assert goods.get_account(rt, shop.tenant_id, account_id).status == "active"
