@@ -89,6 +89,9 @@ def test_a_lost_card_is_blocked_and_found_by_its_number(client: TestClient,
     listed = client.get(GA, headers=shop.owner).json()
     assert [(a["id"], a["status"]) for a in listed] == [(account_id, "blocked")]
     assert "card_hash" not in str(listed) and card not in str(listed)
+    trail = client.get("/v1/admin/audit", headers=shop.owner, params={"action": "goods"})
+    assert [e["action"] for e in trail.json()] == [
+        "goods.block", "goods.top_up", "goods.open"]
 
 
 def test_bad_input_names_the_field(client: TestClient, shop: Shop) -> None:

@@ -21,6 +21,7 @@ from regulars.api.goods_schemas import (
     GoodsTopUpOut,
 )
 from regulars.api.pos import stored_answer
+from regulars.services.audit import audit
 from regulars.services.stored_value import goods
 from regulars.services.stored_value.goods import Opening
 from regulars.services.stored_value.results import (
@@ -42,7 +43,7 @@ def open_account(body: GoodsAccountIn, owner: Owner, rt: RuntimeDep) -> GoodsOpe
     only)."""
     return goods.open_account(rt, owner.tenant_id, Opening(
         product_id=body.product_id, unit=body.unit,
-        member=body.member.to_ref() if body.member else None))
+        member=body.member.to_ref() if body.member else None), actor=audit.key(owner.key_id))
 
 
 @router.get(G, response_model=list[GoodsAccountOut], responses=responses(errors.NotFound))
@@ -86,13 +87,15 @@ def top_up(account_id: PathId, body: GoodsTopUpIn, owner: Owner, rt: RuntimeDep,
              responses=responses(errors.NotFound))
 def block(account_id: PathId, owner: Owner, rt: RuntimeDep) -> GoodsAccountView:
     """Block a lost card: refused as a tender and for top-ups until unblocked."""
-    return goods.set_blocked(rt, owner.tenant_id, account_id, blocked=True)
+    return goods.set_blocked(rt, owner.tenant_id, account_id, blocked=True,
+                             actor=audit.key(owner.key_id))
 
 
 @router.post(G + "/{account_id}/unblock", response_model=GoodsAccountOut,
              responses=responses(errors.NotFound))
 def unblock(account_id: PathId, owner: Owner, rt: RuntimeDep) -> GoodsAccountView:
-    return goods.set_blocked(rt, owner.tenant_id, account_id, blocked=False)
+    return goods.set_blocked(rt, owner.tenant_id, account_id, blocked=False,
+                             actor=audit.key(owner.key_id))
 
 
 @pos_router.post(G + "/{account_id}/top-ups", response_model=GoodsTopUpOut,

@@ -37,6 +37,7 @@ from regulars.domain.stored_value.goods import (
     refusal,
 )
 from regulars.errors import InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.checkout.idempotency import NO_TILL, Outcome, run_once
 from regulars.services.members import members
 from regulars.services.members.members import MemberRef
@@ -104,10 +105,11 @@ class Opening:
     member: MemberRef | None = None
 
 
-def open_account(rt: Runtime, tenant_id: int, opening: Opening) -> GoodsOpened:
-    """Open a goods account. A bearer card's number is in this answer only. Raises
-    :class:`NotFound` (product, member), :class:`InvalidInput` (unit; a member who holds an
-    account of this product already, field ``member``)."""
+def open_account(rt: Runtime, tenant_id: int, opening: Opening, *,
+                 actor: audit.Actor = audit.SYSTEM) -> GoodsOpened:
+    """Open a goods account (on the audit trail by ``actor``). A bearer card's number is in
+    this answer only. Raises :class:`NotFound` (product, member), :class:`InvalidInput`
+    (unit; a member who holds an account of this product already, field ``member``)."""
     now = rt.now()
     with rt.db.write() as conn:
         tenant = tenancy.get_tenant(conn, tenant_id)
@@ -133,6 +135,8 @@ def open_account(rt: Runtime, tenant_id: int, opening: Opening) -> GoodsOpened:
             card_hint=None if card is None else card[-4:], now=now)
         row = store.get_account(conn, tenant_id, goods_id)
         assert row is not None
+        audit.record(conn, tenant_id, actor, "goods.open", f"goods account {goods_id}", at=now,
+                     product_id=product.product_id, member_id=member_id)
         return GoodsOpened(account=view(row),
                            card_number=None if card is None else codes.grouped(card))
 
@@ -200,8 +204,14 @@ def top_up(rt: Runtime, principal: Principal, goods_account_id: int, terms: Purc
             ctx = EntryContext(tenant_id=principal.tenant_id, member_id=row.member_id,
                                terminal_id=principal.terminal_id,
                                store_id=principal.store_id, occurred_at=now, recorded_at=now)
-            return top_up_in(conn, ctx, row, terms,
+            done = top_up_in(conn, ctx, row, terms,
                              key=f"goods:{row.id}:top_up:{sender}:{key}")
+            actor = (audit.Actor(kind="till", id=principal.terminal_id)
+                     if principal.terminal_id is not None else audit.key(principal.key_id))
+            audit.record(conn, principal.tenant_id, actor, "goods.top_up",
+                         f"goods account {row.id}", at=now,
+                         quantity_milli=terms.quantity_milli, paid_minor=terms.paid_minor)
+            return done
 
         return run_once(conn, tenant_id=principal.tenant_id, scope="goods_top_up", key=key,
                         payload={"account": goods_account_id, **payload}, now=now,
@@ -227,14 +237,16 @@ def list_accounts(rt: Runtime, tenant_id: int, *,
                                                           limit=MAX_LISTED))
 
 
-def set_blocked(rt: Runtime, tenant_id: int, goods_account_id: int, *,
-                blocked: bool) -> GoodsAccountView:
-    """Block a lost card (refused as a tender and for top-ups) or unblock it. Raises
-    :class:`NotFound`."""
+def set_blocked(rt: Runtime, tenant_id: int, goods_account_id: int, *, blocked: bool,
+                actor: audit.Actor = audit.SYSTEM) -> GoodsAccountView:
+    """Block a lost card (refused as a tender and for top-ups) or unblock it, on the audit
+    trail by ``actor``. Raises :class:`NotFound`."""
     status = GoodsStatus.BLOCKED if blocked else GoodsStatus.ACTIVE
     with rt.db.write() as conn:
         if not store.set_status(conn, tenant_id, goods_account_id, status.value):
             raise NotFound("goods account not found")
+        audit.record(conn, tenant_id, actor, "goods.block" if blocked else "goods.unblock",
+                     f"goods account {goods_account_id}", at=rt.now())
         return view(require(conn, tenant_id, goods_account_id))
 
 

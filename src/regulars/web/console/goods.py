@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import RegularsError
+from regulars.services.audit import audit
 from regulars.services.stored_value import goods
 from regulars.services.stored_value.results import GoodsHistory
 from regulars.services.web_sessions.sessions import Permission
@@ -53,7 +54,9 @@ def look_up(request: Request, reader: StaffReader, runtime: RuntimeDep,
 @router.post("/goods/{account_id}/block", dependencies=[needs(Permission.REFUND)])
 def block(reader: StaffReader, runtime: RuntimeDep, account_id: int, form: Form) -> Response:
     blocked = text(form, "blocked") != "no"
-    goods.set_blocked(runtime, _tenant(reader), account_id, blocked=blocked)
+    assert reader.session is not None
+    goods.set_blocked(runtime, _tenant(reader), account_id, blocked=blocked,
+                      actor=audit.staff(reader.session.staff_id))
     return RedirectResponse(f"/console/goods/{account_id}", status_code=303)
 
 
