@@ -5,6 +5,7 @@ tills at once; on both databases."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 
 from regulars.domain.catalog.products import ProductDraft
 from regulars.domain.stored_value.certificates import Tender, TenderKind
-from regulars.domain.stored_value.goods import PurchaseTerms
+from regulars.domain.stored_value.goods import PurchaseTerms, units_back
 from regulars.errors import InvalidInput, NotFound, RegularsError
 from regulars.services.catalog import products
 from regulars.services.checkout import checkout
@@ -21,8 +22,9 @@ from regulars.services.ledger import admin as ledger_admin
 from regulars.services.members.members import MemberRef
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
-from regulars.services.stored_value import goods
+from regulars.services.stored_value import goods, wallets
 from regulars.services.stored_value.goods import Opening
+from regulars.services.stored_value.wallets import PaidBy
 from tests.conftest import make_shop
 from tests.integration.support import Commit, Pos, count_rows, line, run_together
 
@@ -187,4 +189,47 @@ def test_twenty_tills_spending_one_goods_account_never_take_more_than_it_holds(
     assert all(isinstance(e, InvalidInput) and e.field == "tenders.0.quantity"
                for e in losses)
     assert balance(rt, pos, account_id) == 1000
+    assert ledger_admin.check(rt) == []
+
+
+def test_a_random_run_of_goods_payments_refunds_and_voids_keeps_every_balance(
+        rt: Runtime, pos: Pos, fuel: int) -> None:
+    """A seeded run of commits paying fuel partly from a card and partly from a wallet,
+    partial refunds and voids: after every step the card holds what the model says, and the
+    ledger reconciles for every asset at the end."""
+    rng = random.Random(12)
+    member_id = pos.register(1)["id"]
+    account_id, _ = open_card(rt, pos, fuel, litres=200, member=MemberRef(id=member_id))
+    wallets.top_up(rt, pos.till(), MemberRef(id=member_id), amount_minor=1_000_000,
+                   paid_by=PaidBy.CASH, key="wallet", payload={"w": 1})
+    expected, open_receipts = 200_000, list[tuple[int, int, int]]()  # (id, taken, refunded)
+    done: dict[str, int] = {"void": 0, "refund": 0, "commit": 0}
+    for step in range(14):
+        if open_receipts and rng.random() < 0.4:
+            receipt_id, taken, refunded = open_receipts.pop(rng.randrange(len(open_receipts)))
+            if rng.random() < 0.5 and not refunded:
+                pos.void(receipt_id, key=f"v{step}")
+                expected += taken
+                done["void"] += 1
+                assert balance(rt, pos, account_id) == expected, step
+                continue
+            part = rng.randint(1, 40_000 - refunded)
+            pos.refund(receipt_id, [(1, part)], key=f"r{step}")
+            back = units_back(taken, line_quantity_milli=40_000, before_milli=refunded,
+                              after_milli=refunded + part)
+            expected += back
+            done["refund"] += 1
+            if refunded + part < 40_000:
+                open_receipts.append((receipt_id, taken, refunded + part))
+        else:
+            taken = rng.randint(1, min(40_000, expected))
+            body = pos.send(paying(pos, f"R-{step}", [
+                goods_tender(taken, account=account_id),
+                Tender(kind=TenderKind.WALLET, amount_minor=rng.randint(1, 300))],
+                member_id=member_id)).body
+            expected -= taken
+            done["commit"] += 1
+            open_receipts.append((body["receipt"]["id"], taken, 0))
+        assert balance(rt, pos, account_id) == expected, step
+    assert all(done.values()), done
     assert ledger_admin.check(rt) == []
