@@ -138,8 +138,13 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
         "name": "Gift card", "nominal_values_minor": [5_000], "valid_days": 365}))
     ok(client.post(f"/v1/admin/certificate-series/{gifts['id']}/certificates",
                    headers=shop.owner, json={"count": 2, "amount_minor": 5_000}))
-    ok(client.post("/v1/admin/products", headers=shop.owner,
-                   json={"sku": "CAP-M", "name": "Cappuccino", "price_minor": 350}))
+    product = ok(client.post("/v1/admin/products", headers=shop.owner,
+                             json={"sku": "CAP-M", "name": "Cappuccino", "price_minor": 350}))
+    cups = ok(client.post("/v1/admin/goods-accounts", headers=shop.owner,
+                          json={"product_id": product["id"], "unit": "cup"}))["account"]
+    ok(client.post(f"/v1/admin/goods-accounts/{cups['id']}/top-ups",
+                   headers={**shop.owner, "Idempotency-Key": "seed-cups"},
+                   json={"quantity_milli": 10_000, "paid_minor": 3_000, "lock_price": True}))
     ok(client.post("/v1/admin/staff", headers=shop.owner,
                    json={"name": "Mia", "email": "mia@example.com", "role": "marketer"}))
     # An owner works in the console (a password) and at a till (a PIN): both hashes exist.

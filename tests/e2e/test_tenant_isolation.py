@@ -56,6 +56,7 @@ PROMOTION = {"name": "Never", "condition": "false",
 GIFT_SERIES = {"name": "Gift card", "nominal_values_minor": [5000], "valid_days": 365}
 GS = "/v1/admin/certificate-series"
 CT = "/v1/admin/certificates"
+GA = "/v1/admin/goods-accounts"
 
 SEGMENT = {"name": "Everyone", "rules": [{"kind": "consent", "values": ["full"]}]}
 STAMP_CARD = {"name": "Coffee", "categories": ["coffee"], "per_card": 10,
@@ -195,6 +196,12 @@ def build_world(client: TestClient, rt: Runtime) -> World:
     scenario_run = _ok(w.post(f"{SC}/{scenario['id']}/runs", a.owner))
     b_scenario = _ok(w.post(SC, b.owner, SCENARIO))
     stamp_card = _ok(w.post("/v1/admin/stamp-cards", a.owner, STAMP_CARD))
+    b_product = _ok(w.post("/v1/admin/products", b.owner, PRODUCT))
+    a_goods = _ok(w.post(GA, a.owner, {"product_id": product["id"], "unit": "cup",
+                                       "member": {"id": a1["id"]}}))["account"]
+    _ok(w.post(f"{GA}/{a_goods['id']}/top-ups", a.owner,
+               {"quantity_milli": 5000, "paid_minor": 1750}, key="a-goods"))
+    a_goods_card = _ok(w.post(GA, a.owner, {"product_id": product["id"]}))
     a_series = _ok(w.post("/v1/admin/coupon-series", a.owner, COUPON_SERIES))
     _ok(w.post(f"/v1/admin/coupon-series/{a_series['id']}/codes", a.owner, {"count": 2}))
     b_series = _ok(w.post("/v1/admin/coupon-series", b.owner, COUPON_SERIES))
@@ -237,8 +244,8 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "a_experiment": experiment["id"],
         "a_product": product["id"], "a_scenario": scenario["id"],
         "a_scenario_run": scenario_run["id"], "b_scenario": b_scenario["id"],
-        "a_stamp_card": stamp_card["id"],
-        "a_referral_code": a1["referral"]["code"],
+        "a_stamp_card": stamp_card["id"], "b_product": b_product["id"], "a_goods": a_goods["id"],
+        "a_goods_card": a_goods_card["card_number"], "a_referral_code": a1["referral"]["code"],
         "a_series": a_series["id"], "b_series": b_series["id"],
         "a_gift_series": a_gift["id"], "b_gift_series": b_gift["id"],
         "a_certificate": a_gift_codes["certificate_ids"][0],
@@ -723,6 +730,29 @@ PROBES: list[Probe] = [
           lambda w: _admin(w, f"{CT}/{w.ids['a_certificate']}/block", None)),
     Probe("POST", CT + "/{certificate_id}/unblock", "certificate_id",
           lambda w: _admin(w, f"{CT}/{w.ids['a_certificate']}/unblock", None)),
+    # Prepaid goods accounts
+    Probe("POST", GA, "product_id",
+          lambda w: _admin(w, GA, {"product_id": w.ids["a_product"], "unit": "cup"})),
+    *[Probe("POST", GA, f"member.{name}",
+            lambda w, name=name: _admin(w, GA, {
+                "product_id": w.ids["b_product"], "unit": "cup",
+                "member": {name: _a_identifier(w, name)}}))
+      for name in ("id", "phone", "card", "qr")],
+    Probe("GET", GA, "member_id",
+          lambda w: w.client.get(GA, params={"member_id": w.ids["a_member"]},
+                                 headers=w.b.owner), _empty),
+    Probe("GET", GA + "/{account_id}", "account_id",
+          lambda w: w.client.get(f"{GA}/{w.ids['a_goods']}", headers=w.b.owner)),
+    Probe("POST", GA + "/{account_id}/top-ups", "account_id",
+          lambda w: _admin(w, f"{GA}/{w.ids['a_goods']}/top-ups",
+                           {"quantity_milli": 1000, "paid_minor": 350}, key="goods-x")),
+    Probe("POST", GA + "/{account_id}/block", "account_id",
+          lambda w: _admin(w, f"{GA}/{w.ids['a_goods']}/block", None)),
+    Probe("POST", GA + "/{account_id}/unblock", "account_id",
+          lambda w: _admin(w, f"{GA}/{w.ids['a_goods']}/unblock", None)),
+    Probe("POST", "/v1/pos/goods-accounts/{account_id}/top-ups", "account_id",
+          lambda w: _pos(w, f"/v1/pos/goods-accounts/{w.ids['a_goods']}/top-ups",
+                         {"quantity_milli": 1000, "paid_minor": 350}, key="goods-y")),
     # Admin: coupon series
     Probe("GET", C + "/{series_id}", "series_id",
           lambda w: w.client.get(f"{C}/{w.ids['a_series']}", headers=w.b.owner)),
@@ -927,6 +957,23 @@ def test_a_certificate_code_of_another_tenant_is_unknown(world: World, rt: Runti
     assert stored_rows(rt) == before
 
 
+def test_a_goods_account_or_card_of_another_tenant_pays_nothing(world: World,
+                                                                 rt: Runtime) -> None:
+    """A's goods account id or bearer card number given at B's till is no goods account
+    there (422 naming the field), and nothing is written."""
+    before = stored_rows(rt)
+    refused = world.client.post("/v1/pos/goods-cards/lookup", headers=world.b.till(),
+                                json={"code": world.ids["a_goods_card"]})
+    assert refused.status_code == 422 and refused.json()["field"] == "code"
+    for tender, named in (({"account": world.ids["a_goods"]}, "tenders.0.account"),
+                          ({"code": world.ids["a_goods_card"]}, "tenders.0.code")):
+        paid = _pos(world, "/v1/pos/commit", {
+            "receipt_id": "R-B-G", "lines": BASKET,
+            "tenders": [{"kind": "goods", "quantity_milli": 1000, **tender}]}, key=named)
+        assert paid.status_code == 422 and paid.json()["field"] == named
+    assert stored_rows(rt) == before
+
+
 def test_a_business_sees_and_scans_only_its_own_fraud_flags(world: World, rt: Runtime) -> None:
     a_rows = stored_rows(rt, world.a.tenant_id)
     assert world.post("/v1/admin/analytics/fraud/scan", world.b.owner,
@@ -967,7 +1014,8 @@ def _fill(path: str, w: World) -> str:
              "card_id": w.ids["a_stamp_card"],
              "flag_id": w.ids["a_flag"], "kind": "receipts",
              "experiment_id": w.ids["a_experiment"],
-             "scenario_id": w.ids["a_scenario"], "run_id": w.ids["a_scenario_run"]}
+             "scenario_id": w.ids["a_scenario"], "run_id": w.ids["a_scenario_run"],
+             "account_id": w.ids["a_goods"]}
     for name, value in names.items():
         path = path.replace("{" + name + "}", str(value))
     assert "{" not in path, f"no id to fill into {path}"

@@ -13,14 +13,14 @@ from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger.ledger import KEY_LENGTH, stored_key
 from regulars.db.ledger.ops import EntryContext, MixedAssets, Shortfall
 from regulars.db.ledger.tables import entries, postings
-from regulars.domain.ledger.assets import POINTS, AssetKind, money, units
+from regulars.domain.ledger.assets import POINTS, AssetKind, goods, money
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.runtime import Runtime
 from tests.conftest import make_shop
 from tests.integration.support import Pos
 
 EUR = money("EUR")
-COFFEE = units("coffee", "cup")
+COFFEE = goods("coffee", "cup")
 
 
 def context(tenant_id: int, member_id: int, now: datetime) -> EntryContext:
@@ -119,14 +119,14 @@ def test_the_check_sums_each_tenant_and_asset_on_its_own(
 
 def test_assets_describe_their_kind_unit_and_system_accounts() -> None:
     assert (POINTS.kind, EUR.kind, COFFEE.kind) == (
-        AssetKind.POINTS, AssetKind.MONEY, AssetKind.UNITS)
+        AssetKind.POINTS, AssetKind.MONEY, AssetKind.GOODS)
     assert (EUR.code, EUR.unit, COFFEE.code, COFFEE.unit) == (
-        "money:EUR", "EUR minor", "units:coffee", "cup")
+        "money:EUR", "EUR minor", "goods:coffee", "cup")
     assert POINTS.system_accounts == EUR.system_accounts
     with pytest.raises(ValueError):
         money("euro")
     with pytest.raises(ValueError):
-        units("", "cup")
+        goods("", "cup")
 
 
 def test_a_key_longer_than_the_column_is_stored_as_its_head_and_a_digest() -> None:

@@ -21,6 +21,7 @@ from regulars.api import (
     coupons,
     events,
     fraud,
+    goods,
     imports,
     messaging,
     openapi,
@@ -68,6 +69,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(stored_value.router)
     app.include_router(stored_value.pos_router)
+    app.include_router(goods.router)
+    app.include_router(goods.pos_router)
     app.include_router(messaging.router)
     app.include_router(analytics.router)
     app.include_router(uplift.router)

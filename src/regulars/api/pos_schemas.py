@@ -179,6 +179,7 @@ class PricedSaleOut(Out):
     coupons: list[CouponAppliedOut]
     explanations: list[ExplainedOut]
     stamp_cards: list[StampProgressOut] = []
+    cashback_minor: int = 0
 
 
 class QuoteOut(PricedSaleOut):
@@ -188,7 +189,7 @@ class QuoteOut(PricedSaleOut):
         "id": 3, "points": 10, "expires_at": "2026-03-01T12:05:00+00:00"}})
 
     absent_when_none = frozenset({"coupon_holds", "hold"})
-    absent_when_empty = frozenset({"tenders", "stamp_cards"})
+    absent_when_empty = frozenset({"tenders", "stamp_cards", "cashback_minor"})
 
     coupon_holds: list[CouponHoldOut] | None = None
     hold: PointsHoldOut | None = None
@@ -198,35 +199,47 @@ class QuoteOut(PricedSaleOut):
 class TenderOptionOut(Out):
     """What a tender presented at quote time holds and could pay of this receipt."""
 
-    absent_when_none = frozenset({"code_ending", "refusal"})
+    absent_when_none = frozenset({"balance_minor", "code_ending", "refusal", "balance_milli",
+                                  "could_take_milli", "unit"})
 
     tender_no: int
     kind: str
-    balance_minor: int
     could_pay_minor: int
+    balance_minor: int | None = None
     code_ending: str | None = None
     refusal: str | None = None
+    balance_milli: int | None = None
+    could_take_milli: int | None = None
+    unit: str | None = None
 
 
 class TenderTakenOut(Out):
     """What a tender paid of the receipt, and the balance it has left."""
 
-    absent_when_none = frozenset({"code_ending"})
+    absent_when_none = frozenset({"balance_minor", "code_ending", "quantity_milli",
+                                  "balance_milli", "unit"})
 
     tender_no: int
     kind: str
     amount_minor: int
-    balance_minor: int
+    balance_minor: int | None = None
     code_ending: str | None = None
+    quantity_milli: int | None = None
+    balance_milli: int | None = None
+    unit: str | None = None
 
 
 class TenderReturnedOut(Out):
     """What a refund or void gave back to a tender, and its balance after."""
 
+    absent_when_none = frozenset({"balance_minor", "quantity_milli", "balance_milli"})
+
     tender_no: int
     kind: str
     amount_minor: int
-    balance_minor: int
+    balance_minor: int | None = None
+    quantity_milli: int | None = None
+    balance_milli: int | None = None
 
 
 class CertificateSoldOut(Out):
@@ -258,7 +271,7 @@ class CommitOut(PricedSaleOut):
         "entries": {"spend": 31, "earn": 32}})
 
     absent_when_empty = frozenset({"issued_coupons", "tenders", "certificates_sold",
-                                   "stamp_cards"})
+                                   "stamp_cards", "cashback_minor"})
 
     receipt: ReceiptStampOut
     entries: dict[str, int]

@@ -110,22 +110,34 @@ class LineIn(Strict):
 
 class TenderIn(Strict):
     """A certificate (by its printed ``code``) or the member's wallet (``kind: wallet``, for a
-    sale that names a member) paying ``amount`` minor units of the receipt's money. At quote
-    time ``amount`` is optional: the answer says what the tender could pay."""
+    sale that names a member) paying ``amount`` minor units of the receipt's money; or a
+    prepaid goods account (``kind: goods``, by its ``account`` id or a bearer card's printed
+    ``code``) paying ``quantity_milli`` of the lines of its product. At quote time ``amount``
+    and ``quantity_milli`` are optional: the answer says what the tender could pay."""
 
-    kind: Literal["certificate", "wallet"]
+    kind: Literal["certificate", "wallet", "goods"]
     code: Annotated[str, Field(min_length=1, max_length=40)] | None = None
     amount: Annotated[int, Field(ge=1, le=10**12)] | None = None
+    account: Id | None = None
+    quantity_milli: Annotated[int, Field(ge=1, le=10**9)] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> TenderIn:
+        if self.kind == "goods":
+            if (self.account is None) == (self.code is None) or self.amount is not None:
+                raise ValueError("a goods tender gives its account or its card's code, and "
+                                 "quantity_milli rather than amount")
+            return self
+        if self.account is not None or self.quantity_milli is not None:
+            raise ValueError("only a goods tender gives account and quantity_milli")
         if (self.kind == "certificate") != (self.code is not None):
             raise ValueError("a certificate tender gives its code, a wallet tender none")
         return self
 
     def to_tender(self) -> Tender:
         return Tender(kind=TenderKind(self.kind), amount_minor=self.amount or 0,
-                      code=self.code)
+                      code=self.code, account=self.account,
+                      quantity_milli=self.quantity_milli or 0)
 
 
 class CertificateSaleIn(Strict):

@@ -36,6 +36,8 @@ CODES: dict[str, tuple[str, ...]] = {
     "experiment_verdict": ("winner", "no_winner_yet", "too_small"),
     "stamp_reward": tuple(r.value for r in Reward),
     "stamp_grant": tuple(g.value for g in GrantAt),
+    "goods_entry": ("top_up", "tender", "refund_tender", "void"),
+    "goods_status": ("active", "blocked"),
 }
 
 LABELS: dict[str, dict[str, str]] = {
@@ -81,6 +83,10 @@ LABELS: dict[str, dict[str, str]] = {
                      "discount": N_("a fixed discount")},
     "stamp_grant": {"completing": N_("at the purchase that completes the card"),
                     "next": N_("at the next purchase")},
+    "goods_entry": {"top_up": N_("bought in advance"), "tender": N_("taken at the till"),
+                    "refund_tender": N_("given back by a refund"),
+                    "void": N_("given back by a void")},
+    "goods_status": {"active": N_("active"), "blocked": N_("blocked")},
 }
 
 

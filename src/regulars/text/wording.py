@@ -87,6 +87,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
                           "{per_card} now, {ready} rewards waiting for the next visit.",
         "stamp_refund": "Stamp card \u201c{card}\u201d: {stamps} stamps of the returned "
                         "goods taken back.",
+        "cashback": "Cashback: {rate} of {basis} = {amount} into the wallet.",
+        "cashback_reversed": "{amount} of cashback on the returned goods was taken back "
+                             "from the wallet.",
     },
 }
 
@@ -133,7 +136,7 @@ def render_code(code: str, params: Mapping[str, int | str], *, locale: str,
     aliases = {"rate": "rate_bp", "basis": "basis_minor", "discount": "discount_minor",
                "share": "share_bp", "point_value": "point_value_minor", "money": "money_minor",
                "to_next": "to_next_minor", "next_rate": "next_rate_bp",
-               "spendable": "spendable_points"}
+               "spendable": "spendable_points", "amount": "amount_minor"}
     for alias, source in aliases.items():
         if source in values:
             values[alias] = values[source]

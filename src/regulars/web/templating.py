@@ -109,6 +109,11 @@ class Reader:
                 and allowed(session.staff_role, Permission(permission)))
 
 
+def units(reader: Reader, milli: int) -> str:
+    """Thousandths of a unit as the reader writes numbers (``25``, ``12,5``)."""
+    return reader.number(Decimal(milli).scaleb(-3).normalize())
+
+
 def render(request: Request, template: str, reader: Reader, status_code: int = 200,
            headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
     """``template`` rendered for ``reader`` with ``context``. Pages before sign-in get a

@@ -74,9 +74,9 @@ def test_roles_are_refused_what_they_may_not_do(client: TestClient, rt: Runtime,
 
 
 def test_an_analyst_may_write_nothing_and_a_marketer_neither_refund_nor_set_up() -> None:
-    # The program preview and a certificate's look-up by code are posted (the form keeps
-    # the code out of the address) but write nothing: anyone may look.
-    reads = {"/console/program/preview", "/console/certificates/lookup"}
+    # The program preview and a certificate's or goods card's look-up by code are posted
+    # (the form keeps the code out of the address) but write nothing: anyone may look.
+    reads = {"/console/program/preview", "/console/certificates/lookup", "/console/goods/lookup"}
     writes = [p for route, m, p in _routes() if m == "POST" and route.path not in reads]
     assert writes and not any(allowed("analyst", p) for p in writes)
     assert not allowed("marketer", Permission.REFUND)

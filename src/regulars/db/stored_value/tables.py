@@ -86,3 +86,80 @@ receipt_tenders = Table(
     CheckConstraint("returned_minor >= 0 and returned_minor <= amount_minor",
                     name="returned_range"),
 )
+
+
+# Prepaid goods ---------------------------------------------------------------------------------
+# A product sold as prepaid goods: its unit and the ledger asset its accounts are of.
+goods_products = Table(
+    "goods_products", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False),
+    Column("unit", String(12), nullable=False),
+    Column("asset", String(20), nullable=False),
+    timestamp("created_at"),
+    UniqueConstraint("tenant_id", "product_id"),
+    UniqueConstraint("tenant_id", "asset"),
+)
+
+
+# A goods account: a ledger account of the product's asset, held by a member or by a bearer
+# card (its number kept only as a keyed digest and its last four characters).
+goods_accounts = Table(
+    "goods_accounts", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("goods_product_id", Id, ForeignKey("goods_products.id"), nullable=False),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=True),
+    Column("card_hash", String(64), nullable=True),
+    Column("card_hint", String(4), nullable=True),
+    Column("status", String(10), nullable=False),
+    timestamp("created_at"),
+    UniqueConstraint("tenant_id", "account_id"),
+    UniqueConstraint("tenant_id", "card_hash"),
+    UniqueConstraint("tenant_id", "member_id", "goods_product_id"),
+    CheckConstraint("status in ('active', 'blocked')", name="status"),
+    CheckConstraint("(member_id is null) <> (card_hash is null)", name="holder"),
+)
+
+
+# Each top-up (a purchase lot): the quantity bought, what was paid and, when locked, the price
+# of one unit on the day of purchase.
+goods_purchases = Table(
+    "goods_purchases", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("goods_account_id", Id, ForeignKey("goods_accounts.id"), nullable=False),
+    Column("entry_id", Id, ForeignKey("entries.id"), nullable=False),
+    Column("quantity_milli", BigInteger, nullable=False),
+    Column("paid_minor", BigInteger, nullable=False),
+    Column("unit_price_minor", BigInteger, nullable=True),
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=True),
+    timestamp("purchased_at"),
+    UniqueConstraint("tenant_id", "entry_id"),
+    Index(None, "tenant_id", "goods_account_id"),
+    CheckConstraint("quantity_milli > 0", name="positive"),
+)
+
+
+# What a goods tender took of each line of a receipt, and what refunds gave back of it.
+goods_tenders = Table(
+    "goods_tenders", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=False),
+    Column("tender_no", Integer, nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("goods_account_id", Id, ForeignKey("goods_accounts.id"), nullable=False),
+    Column("line_quantity_milli", BigInteger, nullable=False),
+    Column("quantity_milli", BigInteger, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("returned_milli", BigInteger, nullable=False, server_default="0"),
+    Column("returned_minor", BigInteger, nullable=False, server_default="0"),
+    Column("entry_id", Id, ForeignKey("entries.id"), nullable=False),
+    UniqueConstraint("tenant_id", "receipt_id", "tender_no", "line_no"),
+    CheckConstraint("quantity_milli > 0", name="positive"),
+    CheckConstraint("returned_milli >= 0 and returned_milli <= quantity_milli",
+                    name="returned_range"),
+)

@@ -1,11 +1,11 @@
 """What the ledger counts: assets.
 
-An asset has a kind (points; money in the tenant's currency; units of a product, such as
-litres or cups of a prepaid wallet; the stamps of one stamp card), the unit its integer
-amounts are in, and its own system accounts per tenant. Every amount is an integer of the
-asset's unit (points, minor units of the currency, thousandths of a litre, stamps). Assets
-never mix: an entry's postings are all of one asset, and each (tenant, asset) sums to zero
-on its own.
+An asset has a kind (points; money in the tenant's currency; goods: units of a product, such
+as litres or cups of a prepaid goods account; the stamps of one stamp card), the unit its
+integer amounts are in, and its own system accounts per tenant. Every amount is an integer of
+the asset's unit (points, minor units of the currency, thousandths of a litre, stamps). Assets
+never mix: an entry's postings are all of one asset, and each (tenant, asset) sums to zero on
+its own.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from regulars.domain.ledger.ledger import SystemAccount
 class AssetKind(StrEnum):
     POINTS = "points"
     MONEY = "money"
-    UNITS = "units"
+    GOODS = "goods"
     STAMPS = "stamps"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Asset:
     """An asset as the ledger stores it: ``code`` is the value of the accounts' ``asset``
-    column, unique per tenant (``points``, ``money:EUR``, ``units:coffee``)."""
+    column, unique per tenant (``points``, ``money:EUR``, ``goods:17``)."""
 
     code: str
     kind: AssetKind
@@ -50,11 +50,13 @@ def money(currency: str) -> Asset:
     return Asset(code=f"money:{currency}", kind=AssetKind.MONEY, unit=f"{currency} minor")
 
 
-def units(product: str, unit: str) -> Asset:
-    """Units of a product (``units("coffee", "cup")``, ``units("fuel", "millilitre")``)."""
+def goods(product: str, unit: str) -> Asset:
+    """Units of a product, counted in thousandths as basket lines are (``goods("17", "l")``
+    for the product of id 17 sold by the litre: 1 000 is one litre). The code names the
+    product by its id, which stays short and never changes."""
     if not product or not unit:
-        raise ValueError("units need a product and a unit")
-    return Asset(code=f"units:{product}", kind=AssetKind.UNITS, unit=unit)
+        raise ValueError("goods need a product and a unit")
+    return Asset(code=f"goods:{product}", kind=AssetKind.GOODS, unit=unit)
 
 
 def stamps(card_id: int) -> Asset:

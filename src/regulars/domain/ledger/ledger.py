@@ -39,6 +39,9 @@ class EntryCode(StrEnum):
     TENDER = "tender"
     REFUND_TENDER = "refund_tender"
     DEACTIVATE = "deactivate"
+    # Cashback: money a purchase returns into the member's wallet, and its refund.
+    CASHBACK = "cashback"
+    REFUND_CASHBACK = "refund_cashback"
 
 
 class SystemAccount(StrEnum):

@@ -52,6 +52,15 @@ class DebtPolicy(StrEnum):
     REFUSE = "refuse"
 
 
+class CashbackBasis(StrEnum):
+    """What cashback is a share of: the money paid on the lines, after every discount and
+    points (``paid``), or the program's earning basis (``earn_basis``: the lines that earn
+    points, after discounts)."""
+
+    PAID = "paid"
+    EARN_BASIS = "earn_basis"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Level:
     """A level reached once qualifying spend over the window is at least ``threshold_minor``."""
@@ -97,6 +106,13 @@ class Program:
     otp_above_points: int | None = None
     """Spending more points than this on one receipt needs a one-time code sent to the
     member's phone; ``None`` never asks for one."""
+    cashback_rate_bp: int = 0
+    """A share of each member's purchase returned as money into their wallet (0: none),
+    beside the points; of ``cashback_basis`` less ``cashback_excluded_categories``, rounded
+    by ``cashback_rounding`` once per receipt."""
+    cashback_basis: CashbackBasis = CashbackBasis.PAID
+    cashback_rounding: Rounding = Rounding.FLOOR
+    cashback_excluded_categories: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if not self.levels:
@@ -123,6 +139,8 @@ class Program:
             raise ValueError("otp_above_points must not be negative, or null for never")
         if self.hold_ttl_seconds <= 0:
             raise ValueError("hold_ttl_seconds must be positive")
+        if not 0 <= self.cashback_rate_bp <= BASIS_POINTS:
+            raise ValueError("cashback_rate_bp must lie between 0 and 10000")
         if self.expire_after_days is not None and self.pending_days >= self.expire_after_days:
             raise ValueError("pending_days must be shorter than expire_after_days")
 

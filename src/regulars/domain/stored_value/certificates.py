@@ -31,6 +31,7 @@ MAX_VALID_DAYS = 3660
 class TenderKind(StrEnum):
     CERTIFICATE = "certificate"
     WALLET = "wallet"
+    GOODS = "goods"  # a prepaid goods account, paying units of the lines of its product
 
 
 class Status(StrEnum):
@@ -147,12 +148,20 @@ def check_tenders_cover(total_minor: int, paid_minor: int) -> None:
 @dataclass(frozen=True, kw_only=True)
 class Tender:
     """A tender a till presents: a certificate by its printed ``code``, or the wallet of the
-    receipt's member; ``amount_minor`` to pay with it (at quote time: at most)."""
+    receipt's member; ``amount_minor`` to pay with it (at quote time: at most). A goods
+    account (by its ``account`` id, or a bearer card by its printed ``code``) pays
+    ``quantity_milli`` of the lines of its product instead (at quote time: at most; zero:
+    as much as it can)."""
 
     kind: TenderKind
-    amount_minor: int
+    amount_minor: int = 0
     code: str | None = None
+    account: int | None = None
+    quantity_milli: int = 0
 
     def __post_init__(self) -> None:
         if self.kind is TenderKind.CERTIFICATE and not self.code:
             raise InvalidInput("a certificate tender needs its code", field="code")
+        if self.kind is TenderKind.GOODS and (self.account is None) == (self.code is None):
+            raise InvalidInput("a goods tender names its account or its card's code",
+                               field="account")

@@ -53,7 +53,8 @@ def _tender_options(conn: Connection, principal: Principal, tenant: TenantRow, s
     assert principal.store_id is not None
     return stored_value_tenders.options(
         conn, tenant, sale.tenders, member_id=priced.member.id if priced.member else None,
-        store_id=principal.store_id, paid_minor=priced.quote.paid_minor, now=now)
+        store_id=principal.store_id, paid_minor=priced.quote.paid_minor,
+        lines=priced.quote.lines, now=now)
 
 
 def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False

@@ -62,6 +62,7 @@ from regulars.services.promotions import budgets, coupon_issue, coupons, promoti
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from regulars.services.stamps import till as stamp_till
+from regulars.services.stored_value import cashback as stored_value_cashback
 from regulars.services.stored_value import sales as stored_value_sales
 from regulars.services.stored_value import tenders as stored_value_tenders
 from regulars.services.stored_value.results import CertificateSold, TenderTaken
@@ -228,6 +229,7 @@ def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
                              now=now, at=at)
     taken, sold = _stored_value(conn, principal, tenant, req, priced, receipt_id, now=now,
                                 at=at)
+    entry_ids |= _cashback(conn, principal, tenant, req, priced, receipt_id, now=now, at=at)
     result = replace(_commit_body(conn, tenant, req, priced, receipt_id, entry_ids, issued,
                                   now=now, at=at), tenders=taken, certificates_sold=sold)
     return result, priced.quote
@@ -247,8 +249,25 @@ def _stored_value(conn: Connection, principal: Principal, tenant: tenancy.Tenant
                        store_id=principal.store_id, staff_id=req.staff_id,
                        program_version=priced.version, occurred_at=at, recorded_at=now)
     return (stored_value_tenders.take(conn, tenant, ctx, req.sale.tenders,
-                                      paid_minor=priced.quote.paid_minor, now=now),
+                                      paid_minor=priced.quote.paid_minor,
+                                      lines=priced.quote.lines, now=now),
             stored_value_sales.sell(conn, tenant, ctx, req.certificates_sold, now=now))
+
+
+def _cashback(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
+              req: CommitRequest, priced: Priced, receipt_id: int, *, now: datetime,
+              at: datetime) -> dict[str, int]:
+    """The program's cashback into the member's wallet (nothing without a cashback rule)."""
+    cashback = stored_value_cashback.of_sale(priced.program, priced.quote,
+                                             member=priced.member is not None)
+    if cashback is None:
+        return {}
+    assert priced.member is not None
+    ctx = EntryContext(tenant_id=tenant.id, member_id=priced.member.id, receipt_id=receipt_id,
+                       terminal_id=principal.terminal_id, store_id=principal.store_id,
+                       staff_id=req.staff_id, program_version=priced.version,
+                       occurred_at=at, recorded_at=now)
+    return stored_value_cashback.credit(conn, tenant, ctx, cashback)
 
 
 def _use_code(conn: Connection, tenant_id: int, code_id: int, now: datetime) -> None:

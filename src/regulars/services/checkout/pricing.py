@@ -39,6 +39,7 @@ from regulars.services.members.members import MemberRef
 from regulars.services.program import levels
 from regulars.services.promotions import coupons, promotions
 from regulars.services.stamps import till as stamp_till
+from regulars.services.stored_value import cashback as stored_value_cashback
 from regulars.text.wording import render
 
 
@@ -139,6 +140,8 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
     balance then: the keyword arguments of :class:`PricedSale` for :class:`QuoteResult` or
     :class:`CommitResult`."""
     version, member, q = priced.version, priced.member, priced.quote
+    cashback = stored_value_cashback.of_sale(priced.program, q, member=member is not None)
+    explanations = q.explanations + ((cashback.explanation(),) if cashback else ())
     priced_member = None
     if member is not None:
         if after:
@@ -178,8 +181,9 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
                          for c in q.coupons),
         "explanations": tuple(Explained(code=e.code, params=dict(e.params),
                                         text=_text(e, tenant.locale, tenant.currency))
-                              for e in q.explanations),
+                              for e in explanations),
         "stamp_cards": stamp_till.progress(priced.stamps),
+        "cashback_minor": cashback.amount_minor if cashback else 0,
     }
 
 

@@ -34,6 +34,7 @@ from regulars.services.program import programs
 from regulars.services.promotions import budgets, coupon_issue, coupons
 from regulars.services.rewards import referral_chain
 from regulars.services.stamps import till as stamp_till
+from regulars.services.stored_value import cashback as stored_value_cashback
 from regulars.services.stored_value import sales as stored_value_sales
 from regulars.services.stored_value import tenders as stored_value_tenders
 from regulars.services.stored_value.results import TenderReturned
@@ -77,8 +78,9 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                                    key=key, now=now, program=program)
     stamps_back = stamp_till.refund(conn, _context(principal, receipt, now), key=key,
                                     void=void, now=now)
-    returned, cards_voided = _give_back_stored_value(conn, principal, receipt, plan, key=key,
-                                                     now=now)
+    returned, cards_voided, cashback = _give_back_stored_value(conn, principal, receipt, plan,
+                                                               key=key, now=now)
+    entry_ids = {**entry_ids, **cashback}
     voided_coupons = _close_receipt(conn, principal, receipt, plan, program=program, now=now)
     receipts.update_receipt(
         conn, tenant_id, receipt_id, status=plan.status,
@@ -110,19 +112,24 @@ def _context(principal: Principal, receipt: dict[str, Any], now: datetime) -> En
 
 def _give_back_stored_value(conn: Connection, principal: Principal, receipt: dict[str, Any],
                             plan: RefundPlan, *, key: str, now: datetime
-                            ) -> tuple[tuple[TenderReturned, ...], int]:
-    """The certificates and wallet that paid the receipt, refunded in proportion, and the
-    gift cards it sold deactivated when the whole receipt goes back."""
+                            ) -> tuple[tuple[TenderReturned, ...], int, dict[str, int]]:
+    """The certificates, wallet and goods accounts that paid the receipt, refunded in
+    proportion, the gift cards it sold deactivated when the whole receipt goes back, and its
+    cashback taken back in proportion (the entries written)."""
     ctx = EntryContext(tenant_id=principal.tenant_id, member_id=receipt["member_id"],
                        receipt_id=receipt["id"], terminal_id=principal.terminal_id,
                        store_id=principal.store_id, program_version=receipt["program_version"],
                        occurred_at=now, recorded_at=now)
     returned = stored_value_tenders.give_back(
-        conn, ctx, receipt, paid_back_minor=plan.paid_back_minor, kind=plan.kind, key=key,
-        now=now)
+        conn, ctx, receipt, paid_back_minor=plan.paid_back_minor,
+        refunded={s.line_no: (s.before, s.after) for s in plan.shares}, kind=plan.kind,
+        key=key, now=now)
     cards_voided = (stored_value_sales.deactivate_sold(conn, ctx, key=key, now=now)
                     if plan.status in ("voided", "refunded") else 0)
-    return returned, cards_voided
+    cashback = stored_value_cashback.take_back(
+        conn, ctx, receipt, paid_back_minor=plan.paid_back_minor, allow_debt=plan.allow_debt,
+        kind=plan.kind, key=key, now=now)
+    return returned, cards_voided, cashback
 
 
 def _audit(conn: Connection, principal: Principal, receipt_id: int, refund_id: int,

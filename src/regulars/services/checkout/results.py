@@ -129,6 +129,8 @@ class PricedSale:
     coupons: tuple[CouponApplied, ...]
     explanations: tuple[Explained, ...]
     stamp_cards: tuple[StampProgress, ...] = absent_when_empty(())
+    # Money the program returns into the member's wallet (see the ``cashback`` explanation).
+    cashback_minor: int = absent_when_empty(0)
 
 
 @dataclass(frozen=True, kw_only=True)

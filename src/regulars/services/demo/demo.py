@@ -31,11 +31,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, func, select
 
+from regulars.db.catalog import products as product_rows
 from regulars.db.checkout.tables import receipts as receipt_table
 from regulars.db.engine import Database
 from regulars.db.members import members as member_rows
 from regulars.db.tenancy import tenancy
 from regulars.domain.stamps.cards import GrantAt, Reward, StampCard
+from regulars.domain.stored_value.goods import PurchaseTerms
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.analytics import fraud
 from regulars.services.audit import audit
@@ -55,9 +57,12 @@ from regulars.services.demo.dishonest import dishonest_cashier
 from regulars.services.demo.history import Progress, SettableClock, Simulation
 from regulars.services.demo.scenarios import save_scenarios
 from regulars.services.ledger import admin as ledger_admin
+from regulars.services.members.members import MemberRef
 from regulars.services.runtime import Runtime
 from regulars.services.stamps import cards as stamp_cards
+from regulars.services.stored_value import goods
 from regulars.services.tenancy import tenants
+from regulars.services.tenancy.api_keys import Principal
 
 
 @contextmanager
@@ -112,6 +117,7 @@ def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None)
                         today=end.astimezone(zone).date())
         clock.now = end
         _stamp_card(sim.rt, sim.tenant_id)
+        _coffee_cards(sim.rt, sim.tenant_id, sim.tills[0].principal)
         ledger_admin.expire(sim.rt)
         fraud.scan(sim.rt, sim.tenant_id)
         save_scenarios(sim.rt, sim.tenant_id, end=end, zone=zone)
@@ -140,6 +146,24 @@ def _stamp_card(rt: Runtime, tenant_id: int) -> None:
         titles={"en": "Coffee card: the 10th is free", "ru": "Кофейная карта: 10-й бесплатно",
                 "uk": "Кавова картка: 10-та безкоштовно",
                 "bg": "Кафе карта: 10-тото е безплатно"}), audit.staff(None))
+
+
+def _coffee_cards(rt: Runtime, tenant_id: int, till: Principal) -> None:
+    """Prepaid goods, a few rows' worth: ten flat whites bought in advance on a bearer card
+    (the price locked), and the first member's own card of five."""
+    with rt.db.read() as conn:
+        product_id = product_rows.ids_by_sku(conn, tenant_id, ["flat-white"])["flat-white"]
+        first = [m.id for m in member_rows.search_members(conn, tenant_id, text=None, limit=1,
+                                                          offset=0)]
+    for n, member in enumerate([None, *first]):
+        opened = goods.open_account(rt, tenant_id, goods.Opening(
+            product_id=product_id, unit="cup",
+            member=MemberRef(id=member) if member is not None else None))
+        cups = 10 - 5 * n
+        goods.top_up(rt, till, opened.account.id,
+                     PurchaseTerms(quantity_milli=cups * 1000, paid_minor=cups * 340,
+                                   lock_price=True),
+                     key=f"demo-cups-{n}", payload={"cups": cups})
 
 
 def issue_keys(rt: Runtime) -> dict[str, Any]:

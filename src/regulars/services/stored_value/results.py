@@ -68,36 +68,48 @@ class StoredValueReport:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TenderTaken:
     """What a tender paid of a receipt and the balance left on it; ``code_ending`` for a
-    certificate, ``account`` (the member's wallet) otherwise."""
+    certificate or a goods card. A goods tender took ``quantity_milli`` of its ``unit``
+    (settling ``amount_minor`` of the receipt's money) and has ``balance_milli`` left."""
 
     tender_no: int
     kind: str
     amount_minor: int
-    balance_minor: int
+    balance_minor: int | None = absent_when_none()
     code_ending: str | None = absent_when_none()
+    quantity_milli: int | None = absent_when_none()
+    balance_milli: int | None = absent_when_none()
+    unit: str | None = absent_when_none()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TenderReturned:
-    """What a refund or void gave back to a tender, and its balance after."""
+    """What a refund or void gave back to a tender, and its balance after (a goods tender:
+    ``quantity_milli`` units worth ``amount_minor``, and ``balance_milli``)."""
 
     tender_no: int
     kind: str
     amount_minor: int
-    balance_minor: int
+    balance_minor: int | None = absent_when_none()
+    quantity_milli: int | None = absent_when_none()
+    balance_milli: int | None = absent_when_none()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TenderOption:
     """At quote time: what a tender the customer presents holds and could pay of this
-    receipt (``refusal`` says why it cannot, if so)."""
+    receipt (``refusal`` says why it cannot, if so). A goods account holds
+    ``balance_milli`` of its ``unit`` and could take ``could_take_milli`` of the lines of
+    its product, settling ``could_pay_minor``."""
 
     tender_no: int
     kind: str
-    balance_minor: int
     could_pay_minor: int
+    balance_minor: int | None = absent_when_none()
     code_ending: str | None = absent_when_none()
     refusal: str | None = absent_when_none()
+    balance_milli: int | None = absent_when_none()
+    could_take_milli: int | None = absent_when_none()
+    unit: str | None = absent_when_none()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -108,3 +120,73 @@ class CertificateSold:
     code_ending: str
     amount_minor: int
     expires_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoodsAccountView:
+    """A prepaid goods account: its product, unit and balance in thousandths of the unit;
+    a member's (``member_id``) or a bearer card's (``card_ending``: the last four characters
+    of its number, never the number)."""
+
+    id: int
+    product_id: int
+    sku: str
+    product_name: str
+    unit: str
+    asset: str
+    member_id: int | None
+    card_ending: str | None
+    status: str
+    balance_milli: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoodsOpened:
+    """A goods account just opened; a bearer card's number, shown this once."""
+
+    account: GoodsAccountView
+    card_number: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoodsTopUp:
+    """A top-up as stored for its replays: the units bought, what was paid, the unit price
+    locked (if so), and the balance after."""
+
+    account_id: int
+    quantity_milli: int
+    paid_minor: int
+    unit_price_minor: int | None
+    balance_milli: int
+    entry_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoodsLine:
+    entry_id: int
+    code: str
+    quantity_milli: int
+    receipt_id: int | None
+    occurred_at: datetime
+    paid_minor: int | None
+    unit_price_minor: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoodsHistory:
+    account: GoodsAccountView
+    lines: tuple[GoodsLine, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoodsLiability:
+    """What the tenant owes in one goods asset: units held and their value at the average
+    price paid."""
+
+    asset: str
+    sku: str
+    unit: str
+    accounts: int
+    balance_milli: int
+    value_minor: int

@@ -27,6 +27,7 @@ from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger.ops import EntryContext, Shortfall
 from regulars.db.stored_value import certificates as store
 from regulars.db.tenancy import tenancy
+from regulars.domain.checkout.quote import QuoteLine
 from regulars.domain.ledger.assets import Asset
 from regulars.domain.ledger.ledger import EntryCode, SystemAccount
 from regulars.domain.stored_value.certificates import (
@@ -39,6 +40,7 @@ from regulars.domain.stored_value.certificates import (
     tender_returns,
 )
 from regulars.errors import InvalidInput
+from regulars.services.stored_value import goods_tenders
 from regulars.services.stored_value.certificates import asset_of, find_by_code, terms_of
 from regulars.services.stored_value.results import TenderOption, TenderReturned, TenderTaken
 from regulars.text.i18n import N_
@@ -87,28 +89,50 @@ def _certificate(conn: Connection, tenant_id: int, tender: Tender, index: int, *
     return row
 
 
-def _check_shape(tenders: Sequence[Tender], paid_minor: int) -> None:
-    if len(tenders) > MAX_TENDERS:
-        raise InvalidInput(f"at most {MAX_TENDERS} tenders per receipt", field="tenders")
-    for index, tender in enumerate(tenders):
+def _check_shape(tenders: Sequence[tuple[int, Tender]], paid_minor: int) -> None:
+    for index, tender in tenders:
         if tender.amount_minor <= 0:
             raise InvalidInput("an amount is positive", field=f"tenders.{index}.amount")
-    check_tenders_cover(sum(t.amount_minor for t in tenders), paid_minor)
+    check_tenders_cover(sum(t.amount_minor for _, t in tenders), paid_minor)
+
+
+def _split(tenders: Sequence[Tender]
+           ) -> tuple[list[tuple[int, Tender]], list[tuple[int, Tender]]]:
+    """The goods tenders and the money tenders, each with its place in the request."""
+    if len(tenders) > MAX_TENDERS:
+        raise InvalidInput(f"at most {MAX_TENDERS} tenders per receipt", field="tenders")
+    goods = [(i, t) for i, t in enumerate(tenders) if t.kind is TenderKind.GOODS]
+    return goods, [(i, t) for i, t in enumerate(tenders) if t.kind is not TenderKind.GOODS]
 
 
 def take(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
-         tenders: Sequence[Tender], *, paid_minor: int, now: datetime
-         ) -> tuple[TenderTaken, ...]:
-    """Pay ``paid_minor`` of receipt ``ctx.receipt_id`` in part with ``tenders``; what each
-    paid and the balance it has left. Raises :class:`InvalidInput` naming the field."""
+         tenders: Sequence[Tender], *, paid_minor: int, lines: Sequence[QuoteLine],
+         now: datetime) -> tuple[TenderTaken, ...]:
+    """Pay ``paid_minor`` of receipt ``ctx.receipt_id`` in part with ``tenders``: the goods
+    tenders first (units of the ``lines`` of their products), then certificates and the
+    wallet from the money left; what each paid and the balance it has left, in the order
+    given. Raises :class:`InvalidInput` naming the field."""
     if not tenders:
         return ()
-    _check_shape(tenders, paid_minor)
+    goods, money = _split(tenders)
+    taken: list[TenderTaken] = []
+    covered = 0
+    if goods:
+        taken, covered = goods_tenders.take(conn, ctx, goods, lines=lines, now=now)
+    _check_shape(money, paid_minor - covered)
+    taken.extend(_take_money(conn, tenant, ctx, money, now=now))
+    return tuple(sorted(taken, key=lambda t: t.tender_no))
+
+
+def _take_money(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
+                tenders: Sequence[tuple[int, Tender]], *, now: datetime) -> list[TenderTaken]:
+    if not tenders:
+        return []
     assert ctx.receipt_id is not None and ctx.store_id is not None
     asset, seen = asset_of(tenant), set[int]()
     rows: list[dict[str, Any]] = []
     taken: list[TenderTaken] = []
-    for index, tender in enumerate(tenders):
+    for index, tender in tenders:
         certificate = None
         if tender.kind is TenderKind.CERTIFICATE:
             certificate = _certificate(conn, tenant.id, tender, index,
@@ -128,7 +152,7 @@ def take(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
             balance_minor=store.balance_of(conn, tenant.id, account_id),
             code_ending=certificate.code_hint if certificate else None))
     store.insert_tenders(conn, tenant.id, ctx.receipt_id, rows)
-    return tuple(taken)
+    return taken
 
 
 def _spend(conn: Connection, ctx: EntryContext, tender: Tender, index: int, account_id: int,
@@ -160,19 +184,36 @@ def _spend(conn: Connection, ctx: EntryContext, tender: Tender, index: int, acco
 
 
 def give_back(conn: Connection, ctx: EntryContext, receipt: dict[str, Any], *,
-              paid_back_minor: int, kind: str, key: str, now: datetime
-              ) -> tuple[TenderReturned, ...]:
-    """Return to each tender of the receipt its share of ``paid_back_minor`` (the money this
-    refund or void gives back, of the receipt's ``paid_minor``, after the
-    ``refunded_paid_minor`` of earlier refunds). ``kind`` is ``refund`` or ``void``."""
+              paid_back_minor: int, refunded: dict[int, tuple[int, int]], kind: str,
+              key: str, now: datetime) -> tuple[TenderReturned, ...]:
+    """Return to each tender of the receipt its share: to a goods tender the units of the
+    lines refunded (``refunded``: line number → refunded quantity before and after this
+    refund), to a certificate or the wallet its share of the money this refund or void
+    gives back (``paid_back_minor`` of the receipt's ``paid_minor``, after the
+    ``refunded_paid_minor`` of earlier refunds), both less what the goods tenders settled.
+    ``kind`` is ``refund`` or ``void``."""
+    goods = goods_tenders.give_back(conn, ctx, refunded=refunded, kind=kind, key=key,
+                                    now=now)
+    money = _give_back_money(conn, ctx, receipt, goods, paid_back_minor=paid_back_minor,
+                             kind=kind, key=key, now=now)
+    return tuple(sorted(goods.returned + money, key=lambda t: t.tender_no))
+
+
+def _give_back_money(conn: Connection, ctx: EntryContext, receipt: dict[str, Any],
+                     goods: goods_tenders.GoodsGiven, *, paid_back_minor: int, kind: str,
+                     key: str, now: datetime) -> tuple[TenderReturned, ...]:
     rows = store.tenders_of(conn, ctx.tenant_id, receipt["id"])
     if not rows or not paid_back_minor:
         return ()
     tenant = tenancy.get_tenant(conn, ctx.tenant_id)
     assert tenant is not None
-    before = receipt["refunded_paid_minor"]
-    shares = tender_returns([r.amount_minor for r in rows], paid_minor=receipt["paid_minor"],
-                            refunded_before=before, refunded_after=before + paid_back_minor)
+    # The money tenders paid the money the goods tenders left: they share its refunds only.
+    paid = receipt["paid_minor"] - goods.total_minor
+    before = min(paid, max(0, receipt["refunded_paid_minor"] - goods.before_minor))
+    after = min(paid, max(before, receipt["refunded_paid_minor"] + paid_back_minor
+                          - goods.after_minor))
+    shares = tender_returns([r.amount_minor for r in rows], paid_minor=paid,
+                            refunded_before=before, refunded_after=after)
     returned: list[TenderReturned] = []
     for row, share in zip(rows, shares, strict=True):
         share = min(share, row.amount_minor - row.returned_minor)
@@ -217,16 +258,16 @@ def _restore(conn: Connection, ctx: EntryContext, row: store.TenderRow, amount: 
 
 def options(conn: Connection, tenant: tenancy.TenantRow, tenders: Sequence[Tender], *,
             member_id: int | None, store_id: int, paid_minor: int,
-            now: datetime) -> tuple[TenderOption, ...]:
+            lines: Sequence[QuoteLine], now: datetime) -> tuple[TenderOption, ...]:
     """At quote time: what each tender presented holds and could pay of ``paid_minor``, in
     the order given (each pays from what the ones before it left). Raises
     :class:`InvalidInput` for an unknown code or a wallet without a member; a certificate
     that cannot pay here says why in ``refusal``."""
-    if len(tenders) > MAX_TENDERS:
-        raise InvalidInput(f"at most {MAX_TENDERS} tenders per receipt", field="tenders")
-    asset, left = asset_of(tenant), paid_minor
-    found: list[TenderOption] = []
-    for index, tender in enumerate(tenders):
+    goods, money = _split(tenders)
+    found = goods_tenders.options(conn, tenant.id, goods, member_id=member_id,
+                                  lines=lines) if goods else []
+    asset, left = asset_of(tenant), paid_minor - sum(o.could_pay_minor for o in found)
+    for index, tender in money:
         refusal, ending = None, None
         if tender.kind is TenderKind.CERTIFICATE:
             row = find_by_code(conn, tenant.id, tender.code or "",
@@ -241,4 +282,4 @@ def options(conn: Connection, tenant: tenancy.TenantRow, tenders: Sequence[Tende
         found.append(TenderOption(tender_no=index, kind=tender.kind.value,
                                   balance_minor=balance, could_pay_minor=could,
                                   code_ending=ending, refusal=refusal))
-    return tuple(found)
+    return tuple(sorted(found, key=lambda o: o.tender_no))

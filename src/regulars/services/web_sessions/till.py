@@ -24,6 +24,8 @@ from regulars.services.members.members import MemberRef
 from regulars.services.results import to_json
 from regulars.services.rewards import referrals
 from regulars.services.runtime import Runtime
+from regulars.services.stored_value import goods as stored_value_goods
+from regulars.services.stored_value.results import GoodsAccountView
 from regulars.services.tenancy.api_keys import Principal
 from regulars.services.tenancy.tenants import get_tenant
 from regulars.services.web_sessions.sessions import WebSession
@@ -90,6 +92,13 @@ def referral_code_owner(rt: Runtime, tenant_id: int, code: str) -> int | None:
 
 def member(rt: Runtime, session: WebSession, member_id: int) -> members.MemberView:
     return members.get(rt, principal_for(session).tenant_id, MemberRef(id=member_id))
+
+
+def goods_accounts(rt: Runtime, session: WebSession,
+                   member_id: int) -> tuple[GoodsAccountView, ...]:
+    """The member's prepaid goods accounts, for the cashier to take as payment."""
+    return stored_value_goods.list_accounts(rt, principal_for(session).tenant_id,
+                                            member_id=member_id)
 
 
 def receipts_today(rt: Runtime, session: WebSession) -> list[dict[str, Any]]:

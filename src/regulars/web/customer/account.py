@@ -14,11 +14,11 @@ from regulars.services.members import customer_page as member_page
 from regulars.services.members.customer_page import ProfileForm
 from regulars.services.passes import passes
 from regulars.services.stamps import members_cards
-from regulars.services.stored_value import wallets
+from regulars.services.stored_value import goods, wallets
 from regulars.web.customer.common import MemberReader, member_id_of, qr_svg
 from regulars.web.deps import Form, RuntimeDep, clear_session_cookie, public_base
 from regulars.web.forms import errors_of
-from regulars.web.templating import render
+from regulars.web.templating import render, units
 
 router = APIRouter(include_in_schema=False)
 PROFILE_FIELDS = ("first_name", "last_name", "email", "birthday", "consent")
@@ -80,9 +80,12 @@ def coupons(request: Request, runtime: RuntimeDep, reader: MemberReader,
 @router.get("/{tenant_id}/wallet")
 def wallet(request: Request, runtime: RuntimeDep, reader: MemberReader,
            tenant_id: int) -> Response:
-    statement = wallets.statement(runtime, tenant_id, member_id_of(reader))
+    member_id = member_id_of(reader)
+    statement = wallets.statement(runtime, tenant_id, member_id)
     return render(request, "customer/wallet.html", reader, tenant_id=tenant_id,
-                  page="wallet", wallet=statement)
+                  page="wallet", wallet=statement,
+                  goods=goods.member_accounts(runtime, tenant_id, member_id),
+                  units=lambda milli: units(reader, milli))
 
 
 @router.get("/{tenant_id}/invite")

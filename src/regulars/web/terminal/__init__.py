@@ -24,6 +24,7 @@ def reader_of(runtime: Runtime, request: Request, session: WebSession) -> Reader
 
 from regulars.web.terminal import (  # noqa: E402,F401  (routes register)
     access,
+    goods,
     products,
     receipts,
     sale,

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from regulars.domain.checkout.quote import BasketLine
+from regulars.domain.stored_value.certificates import Tender, TenderKind
 from regulars.errors import InvalidInput, NotFound, RegularsError
 from regulars.services.checkout import checkout
 from regulars.services.checkout import commit as checkout_commit
@@ -24,7 +25,7 @@ from regulars.services.web_sessions import till as till_service
 from regulars.services.web_sessions.sessions import WebSession
 from regulars.web.deps import CashierSession, Form, RuntimeDep
 from regulars.web.forms import errors_of, parse_int, parse_money
-from regulars.web.templating import Reader, render
+from regulars.web.templating import Reader, render, units
 from regulars.web.terminal import reader_of, router
 
 MAX_LINES = 50
@@ -42,8 +43,12 @@ class Basket:
     receipt_no: str
     key: str
     coupon: str = ""
+    goods_code: str = ""  # a prepaid goods card's number, or
+    goods_account: int | None = None  # one of the member's goods accounts
+    goods_qty: str = ""
     lines: tuple[BasketLine, ...] = ()
     points: int = 0
+    goods_milli: int = 0
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -72,9 +77,13 @@ def _basket(form: FormData | None, reader: Reader) -> Basket:
     receipt_no, key = one("receipt_no"), one("key")
     if not (receipt_no and key):
         receipt_no, key = _new_ids()
+    account_text = one("goods_account")
     basket = Basket(rows=rows, member_id=int(member_text) if member_text.isdigit() else None,
                     points_text=one("points_to_spend") or "0", otp_code=one("otp_code"),
-                    receipt_no=receipt_no[:64], key=key[:200], coupon=one("coupon")[:40])
+                    receipt_no=receipt_no[:64], key=key[:200], coupon=one("coupon")[:40],
+                    goods_code=one("goods_code")[:40],
+                    goods_account=int(account_text) if account_text.isdigit() else None,
+                    goods_qty=one("goods_qty")[:20])
     lines = []
     digits = reader.minor_digits()
     for i, row in enumerate(rows):
@@ -102,19 +111,47 @@ def _basket(form: FormData | None, reader: Reader) -> Basket:
     except InvalidInput as exc:
         basket.errors.update(errors_of(exc, reader))
     basket.lines = tuple(lines)
+    _goods_quantity(basket, reader)
     return basket
+
+
+def _goods_quantity(basket: Basket, reader: Reader) -> None:
+    """The quantity of prepaid goods to take, in thousandths (none typed: 0)."""
+    if not basket.goods_qty:
+        return
+    try:
+        basket.goods_milli = parse_money(basket.goods_qty, digits=3, field="goods_qty")
+    except InvalidInput as exc:
+        basket.errors.update(errors_of(exc, reader))
+
+
+def _tenders(basket: Basket) -> tuple[Tender, ...]:
+    """The prepaid goods the customer pays with: a card by its number, or a member's
+    account; at quote time without a quantity (the answer says what it could take)."""
+    if basket.goods_code:
+        return (Tender(kind=TenderKind.GOODS, code=basket.goods_code,
+                       quantity_milli=basket.goods_milli),)
+    if basket.goods_account is not None:
+        return (Tender(kind=TenderKind.GOODS, account=basket.goods_account,
+                       quantity_milli=basket.goods_milli),)
+    return ()
 
 
 def _sale(basket: Basket) -> Sale:
     ref = MemberRef(id=basket.member_id) if basket.member_id is not None else None
     return Sale(member=ref, lines=basket.lines, points_to_spend=basket.points,
-                coupons=(basket.coupon,) if basket.coupon else ())
+                coupons=(basket.coupon,) if basket.coupon else (), tenders=_tenders(basket))
+
+
+# The sale form's names for the fields a service's error names.
+_FIELDS = {"tenders.0.code": "goods_code", "tenders.0.account": "goods_account",
+           "tenders.0.quantity": "goods_qty", "tenders.0": "goods_code"}
 
 
 def _form_errors(exc: RegularsError, reader: Reader) -> dict[str, str]:
     """A service's error by the sale form's field names (the one coupon box is
-    ``coupon``; the service speaks of ``coupons.0``)."""
-    return {("coupon" if name.startswith("coupons") else name): message
+    ``coupon``; the service speaks of ``coupons.0``; the goods boxes of ``tenders.0``)."""
+    return {("coupon" if name.startswith("coupons") else _FIELDS.get(name, name)): message
             for name, message in errors_of(exc, reader).items()}
 
 
@@ -123,6 +160,7 @@ def _payload(basket: Basket) -> dict[str, Any]:
     return {"receipt_id": basket.receipt_no, "member": basket.member_id,
             "points_to_spend": basket.points,
             "coupons": [basket.coupon] if basket.coupon else [],
+            "goods": [basket.goods_code, basket.goods_account, basket.goods_milli],
             "lines": [{"sku": ln.sku, "name": ln.name, "category": ln.category,
                        "quantity_milli": ln.quantity_milli,
                        "unit_price_minor": ln.unit_price_minor} for ln in basket.lines]}
@@ -215,9 +253,13 @@ def _sale_page(request: Request, runtime: RuntimeDep, cashier: WebSession, baske
                *, notice: str = "", referral: str = "", status_code: int = 200) -> Response:
     member = (till_service.member(runtime, cashier, basket.member_id)
               if basket.member_id is not None else None)
-    return render(request, "terminal/sale.html", reader_of(runtime, request, cashier),
+    reader = reader_of(runtime, request, cashier)
+    accounts = (till_service.goods_accounts(runtime, cashier, basket.member_id)
+                if basket.member_id is not None else ())
+    return render(request, "terminal/sale.html", reader,
                   status_code=status_code, member=member, basket=basket,
-                  errors=basket.errors, notice=notice, referral=referral)
+                  errors=basket.errors, notice=notice, referral=referral,
+                  goods_accounts=accounts, units=lambda milli: units(reader, milli))
 
 
 @router.get("/sale")
@@ -247,7 +289,8 @@ def quote(request: Request, runtime: RuntimeDep, cashier: CashierSession,
                                     _sale(basket))
         except RegularsError as exc:
             errors = _form_errors(exc, reader)
-    return render(request, "terminal/_quote.html", reader, quote=answer, errors=errors)
+    return render(request, "terminal/_quote.html", reader, quote=answer, errors=errors,
+                  units=lambda milli: units(reader, milli))
 
 
 @router.post("/otp")

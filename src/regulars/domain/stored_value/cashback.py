@@ -1,0 +1,53 @@
+"""Cashback: a share of a member's purchase returned as money into their wallet, by the
+program's rule (:attr:`~regulars.domain.program.program.Program.cashback_rate_bp`); pure.
+
+The basis is the money paid on the receipt's lines after every discount and points, or the
+program's earning basis, less the excluded categories; the amount is ``basis × rate / 10 000``
+rounded once per receipt by the program's cashback rounding. A refund takes back the share of
+the money it pays back, cumulatively (``prorate(cashback, refunded after, paid) -
+prorate(cashback, refunded before, paid)``), so refunds that end with the whole receipt take
+back exactly the cashback, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from regulars.domain.checkout.quote import Explanation, QuoteLine
+from regulars.domain.money import apply_rate, prorate
+from regulars.domain.program.program import CashbackBasis, Program
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cashback:
+    rate_bp: int
+    basis_minor: int
+    amount_minor: int
+
+    def explanation(self) -> Explanation:
+        return Explanation(code="cashback", params=(
+            ("rate_bp", self.rate_bp), ("basis_minor", self.basis_minor),
+            ("amount_minor", self.amount_minor)))
+
+
+def cashback_of(program: Program, lines: Sequence[QuoteLine]) -> Cashback | None:
+    """The cashback a member gets on these priced lines (``None``: the program gives none)."""
+    if not program.cashback_rate_bp:
+        return None
+    basis = sum(line.earn_basis_minor if program.cashback_basis is CashbackBasis.EARN_BASIS
+                else line.paid_minor
+                for line in lines if line.category not in program.cashback_excluded_categories)
+    return Cashback(rate_bp=program.cashback_rate_bp, basis_minor=basis,
+                    amount_minor=apply_rate(basis, program.cashback_rate_bp,
+                                            program.cashback_rounding))
+
+
+def cashback_back(amount_minor: int, *, paid_minor: int, refunded_before: int,
+                  refunded_after: int) -> int:
+    """What a refund taking the receipt's refunded money from ``refunded_before`` to
+    ``refunded_after`` (of ``paid_minor``) takes back of ``amount_minor`` cashback."""
+    if paid_minor <= 0:
+        return 0
+    return (prorate(amount_minor, min(refunded_after, paid_minor), paid_minor)
+            - prorate(amount_minor, min(refunded_before, paid_minor), paid_minor))

@@ -1,0 +1,82 @@
+"""Cashback at commit and refund, inside their units of work: the program's share of a
+member's purchase (:mod:`regulars.domain.stored_value.cashback`) credited as money into the
+member's wallet with one ``cashback`` entry keyed by the receipt, and taken back in proportion
+to the money each refund pays back (``refund_cashback``, keyed by the refund), so a replay or a
+second refund never takes it twice. The wallet is opened at the first cashback."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from regulars.db.ledger import ops as ledger_ops
+from regulars.db.ledger.ops import EntryContext, Shortfall
+from regulars.db.stored_value import certificates as wallet_store
+from regulars.db.tenancy import tenancy
+from regulars.domain.checkout.quote import Quote
+from regulars.domain.ledger.ledger import EntryCode, SystemAccount
+from regulars.domain.program.program import Program
+from regulars.domain.stored_value.cashback import Cashback, cashback_back, cashback_of
+from regulars.errors import RefundRefused
+from regulars.services.stored_value.certificates import asset_of
+from regulars.services.stored_value.wallets import open_wallet
+
+
+def of_sale(program: Program, quote: Quote, *, member: bool) -> Cashback | None:
+    """The cashback a priced sale gives (none without a member or a cashback rule)."""
+    if not member:
+        return None
+    found = cashback_of(program, quote.lines)
+    return found if found is not None and found.amount_minor > 0 else None
+
+
+def credit(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
+           cashback: Cashback | None) -> dict[str, int]:
+    """Credit the receipt's cashback to its member's wallet; the entry written, by code."""
+    if cashback is None or ctx.member_id is None:
+        return {}
+    asset = asset_of(tenant)
+    account_id = open_wallet(conn, tenant.id, ctx.member_id, asset)
+    entry_id = ledger_ops.earn(
+        conn, ctx, key=f"receipt:{ctx.receipt_id}:cashback", account_id=account_id,
+        amount=cashback.amount_minor, available_at=ctx.recorded_at, expires_at=None,
+        code=EntryCode.CASHBACK, source=SystemAccount.ISSUED, asset=asset,
+        memo={"amount_minor": cashback.amount_minor, "why": [
+            {"code": "cashback", "params": dict(cashback.explanation().params)}]})
+    return {EntryCode.CASHBACK.value: entry_id}
+
+
+def take_back(conn: Connection, ctx: EntryContext, receipt: dict[str, Any], *,
+              paid_back_minor: int, allow_debt: bool, kind: str, key: str,
+              now: datetime) -> dict[str, int]:
+    """Take back from the member's wallet the cashback's share of the money this refund
+    pays back; the entry written, by code. Raises :class:`RefundRefused` when the wallet
+    holds less and the program allows no debt."""
+    found = [e for e, code in ledger_ops.receipt_entries(conn, ctx.tenant_id, receipt["id"])
+             if code == EntryCode.CASHBACK.value]
+    if not found or not paid_back_minor or ctx.member_id is None:
+        return {}
+    amount = int(ledger_ops.entry_memos(conn, ctx.tenant_id, found)[found[0]]["amount_minor"])
+    before = receipt["refunded_paid_minor"]
+    share = cashback_back(amount, paid_minor=receipt["paid_minor"], refunded_before=before,
+                          refunded_after=before + paid_back_minor)
+    if share <= 0:
+        return {}
+    tenant = tenancy.get_tenant(conn, ctx.tenant_id)
+    assert tenant is not None
+    asset = asset_of(tenant)
+    account_id = wallet_store.wallet_account(conn, ctx.tenant_id, ctx.member_id, asset.code)
+    assert account_id is not None
+    try:
+        done = ledger_ops.reverse(
+            conn, ctx, key=f"receipt:{receipt['id']}:{kind}:{key}:cashback",
+            account_id=account_id, amount=share, now=now, origin_lot_id=None,
+            allow_debt=allow_debt, code=EntryCode.REFUND_CASHBACK, asset=asset,
+            reverses_entry_id=found[0],
+            memo={"why": [{"code": "cashback_reversed", "params": {"amount_minor": share}}]})
+    except Shortfall as exc:
+        raise RefundRefused("the cashback of this receipt was spent from the wallet "
+                            "already") from exc
+    return {EntryCode.REFUND_CASHBACK.value: done.entry_id}

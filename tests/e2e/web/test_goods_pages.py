@@ -1,0 +1,118 @@
+"""The pages of prepaid goods: the console lists goods accounts and their liability, finds a
+card by its number (a mistyped one is an error beside the field) and blocks it; the customer
+page shows a member's goods and their history; the terminal tops a card up and takes it as
+payment for part of a line."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from regulars.domain.catalog.products import ProductDraft
+from regulars.domain.stored_value.goods import PurchaseTerms
+from regulars.services.catalog import products
+from regulars.services.members.members import MemberRef
+from regulars.services.runtime import Runtime
+from regulars.services.stored_value import goods
+from regulars.services.stored_value.goods import Opening
+from tests.conftest import Shop, make_shop
+from tests.e2e.web.console_data import form_of, signed_in
+from tests.e2e.web.customer_support import register, sign_in_member
+from tests.e2e.web.support import csrf_of
+from tests.e2e.web.test_terminal import add_cashier, pair, sign_in
+from tests.integration.support import Pos, phone
+
+
+@pytest.fixture(autouse=True)
+def english(client: TestClient) -> None:
+    client.cookies.set("rg_lang", "en")
+
+
+def _card(rt: Runtime, shop: Shop, *, member_id: int | None = None,
+          milli: int = 25_000) -> tuple[int, str | None]:
+    product = products.create(rt, shop.tenant_id, ProductDraft(
+        sku="A95", name="Petrol A-95", price_minor=5500))
+    opened = goods.open_account(rt, shop.tenant_id, Opening(
+        product_id=product.id, unit="l",
+        member=MemberRef(id=member_id) if member_id is not None else None))
+    goods.top_up(rt, Pos(rt, shop).till(), opened.account.id,
+                 PurchaseTerms(quantity_milli=milli, paid_minor=milli * 55 // 10,
+                               lock_price=True),
+                 key=f"seed-{opened.account.id}", payload={"milli": milli})
+    return opened.account.id, opened.card_number
+
+
+def test_the_console_finds_blocks_and_reports_goods(client: TestClient, rt: Runtime,
+                                                    shop: Shop) -> None:
+    account_id, number = _card(rt, shop)
+    assert number is not None
+    signed_in(client, rt, shop, "owner")
+    page = client.get("/console/goods")
+    assert page.status_code == 200
+    assert 'id="goods-liability"' in page.text and "25 l" in page.text
+    wrong = client.post("/console/goods/lookup",
+                        data={**form_of(page.text), "code": number[:-1] + "?"})
+    assert wrong.status_code == 422 and 'id="code-error"' in wrong.text
+    found = client.post("/console/goods/lookup",
+                        data={**form_of(page.text), "code": number.lower()})
+    assert found.status_code == 200 and number[-4:] in found.text and number not in found.text
+    assert "bought in advance" in found.text
+    blocked = client.post(f"/console/goods/{account_id}/block",
+                          data={**form_of(found.text), "blocked": "yes"})
+    assert blocked.status_code == 200 and 'id="found-status">blocked<' in blocked.text
+
+
+def test_the_customer_page_shows_the_members_goods(client: TestClient, rt: Runtime,
+                                                   shop: Shop) -> None:
+    member_id = register(rt, shop.tenant_id, 1)
+    _card(rt, shop, member_id=member_id, milli=12_500)
+    sign_in_member(client, rt, shop.tenant_id, phone(1))
+    page = client.get(f"/c/{shop.tenant_id}/wallet")
+    assert page.status_code == 200
+    assert "Petrol A-95" in page.text and "12.5 l" in page.text
+    assert "bought in advance" in page.text
+
+
+def test_the_terminal_tops_up_a_card_and_takes_it_as_payment(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    account_id, number = _card(rt, shop, milli=10_000)
+    assert number is not None
+    pair(client, shop.till_keys[0])
+    sign_in(client, add_cashier(rt, shop.tenant_id, "Vera", store_id=shop.store_id))
+    page = client.get("/terminal/goods")
+    missing = client.post("/terminal/goods", data={
+        "csrf": csrf_of(page.text), "key": "k-0", "account": number, "quantity": "",
+        "paid": "100"})
+    assert missing.status_code == 422 and 'id="e-quantity"' in missing.text
+    assert f'value="{number}"' in missing.text  # the entered values are kept
+    done = client.post("/terminal/goods", data={
+        "csrf": csrf_of(page.text), "key": "k-1", "account": number, "quantity": "15",
+        "paid": "825", "lock_price": "1"})
+    assert done.status_code == 200 and 'id="goods-done"' in done.text
+    assert goods.get_account(rt, shop.tenant_id, account_id).balance_milli == 25_000
+
+    sale = client.get("/terminal/sale")
+    form = {"csrf": csrf_of(sale.text), "receipt_no": "T-1", "key": "c-1",
+            "price": "55", "qty": "40", "sku": "A95", "name": "A-95", "category": "",
+            "goods_code": number, "goods_qty": "25", "points_to_spend": "0"}
+    quoted = client.post("/terminal/quote", data={**form, "goods_qty": ""})
+    assert 'id="goods-option"' in quoted.text
+    over = client.post("/terminal/commit", data={**form, "goods_qty": "26", "key": "c-0"},
+                       follow_redirects=False)
+    assert over.status_code == 422 and 'id="e-goods_qty"' in over.text
+    paid = client.post("/terminal/commit", data=form, follow_redirects=False)
+    assert paid.status_code == 303, paid.text
+    assert goods.get_account(rt, shop.tenant_id, account_id).balance_milli == 0
+
+
+def test_another_businesss_goods_account_is_not_found_in_the_console(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    account_id, _ = _card(rt, shop)
+    other = make_shop(rt, "Other Station")
+    signed_in(client, rt, other, "owner")
+    page = client.get("/console/goods")
+    assert client.get(f"/console/goods/{account_id}").status_code == 404
+    blocked = client.post(f"/console/goods/{account_id}/block",
+                          data={**form_of(page.text), "blocked": "yes"})
+    assert blocked.status_code == 404
+    assert goods.get_account(rt, shop.tenant_id, account_id).status == "active"
