@@ -32,7 +32,7 @@ from regulars.services.checkout import outbound
 from regulars.services.checkout.results import RefundDone, RefundedLine, RefundResult
 from regulars.services.program import programs
 from regulars.services.promotions import budgets, coupon_issue, coupons
-from regulars.services.rewards import referral_chain
+from regulars.services.rewards import claims, referral_chain
 from regulars.services.stored_value import sales as stored_value_sales
 from regulars.services.stored_value import tenders as stored_value_tenders
 from regulars.services.stored_value.results import TenderReturned
@@ -72,6 +72,9 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
         _count_spend(conn, receipt, status=plan.status, paid_back=plan.paid_back_minor)
     entry_ids, debt = _post_points(conn, principal, receipt, plan, by_code, origin,
                                    key=key, now=now, program=program)
+    claims.on_refund(conn, tenant_id, receipt_id,
+                     refunded_lines={s.line_no for s in plan.shares if s.quantity_milli},
+                     whole=plan.status in ("voided", "refunded"), now=now)
     returned, cards_voided = _give_back_stored_value(conn, principal, receipt, plan, key=key,
                                                      now=now)
     voided_coupons = _close_receipt(conn, principal, receipt, plan, program=program, now=now)

@@ -68,6 +68,32 @@ class CouponApplied:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class RewardApplied:
+    """The catalogue reward a receipt uses: its points (zero for a code claimed in advance)
+    are part of ``points_spent``, its discount of ``points_discount_minor``."""
+
+    id: int
+    title: str
+    points: int
+    discount_minor: int
+    line_nos: tuple[int, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RewardOption:
+    """A catalogue reward the member can afford on this basket now, and what it would take
+    off it (zero for a perk, which has no basket line)."""
+
+    id: int
+    title: str
+    description: str
+    kind: str
+    points_cost: int
+    discount_minor: int
+    picture_url: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Explained:
     """A reason behind a figure: the text in the business's language, and the code with its
     values so that a page can say it again in its reader's language."""
@@ -127,6 +153,7 @@ class PricedSale:
     promotions: tuple[PromotionApplied, ...]
     coupons: tuple[CouponApplied, ...]
     explanations: tuple[Explained, ...]
+    reward: RewardApplied | None = absent_when_empty()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,6 +163,7 @@ class QuoteResult(PricedSale):
     coupon_holds: tuple[CouponHold, ...] | None = absent_when_empty()
     hold: PointsHold | None = absent_when_empty()
     tenders: tuple[TenderOption, ...] = absent_when_empty(())
+    rewards: tuple[RewardOption, ...] = absent_when_empty(())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
