@@ -27,6 +27,7 @@ from regulars.api import (
     pos,
     products,
     promotions,
+    reward_catalog,
     segments,
     staff_access,
     stored_value,
@@ -62,6 +63,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(coupons.router)
     app.include_router(segments.router)
     app.include_router(products.router)
+    app.include_router(reward_catalog.router)
     app.include_router(events.router)
     app.include_router(stored_value.router)
     app.include_router(stored_value.pos_router)

@@ -168,7 +168,11 @@ def problems(draft: RewardDraft) -> list[Problem]:
     if draft.picture_url and not draft.picture_url.startswith(("https://", "http://")):
         found.append(Problem(field="picture_url", message=N_("an address starting with "
                                                              "https://")))
-    if (draft.valid_from and draft.valid_until
+    naive = [name for name, value in (("valid_from", draft.valid_from),
+                                      ("valid_until", draft.valid_until))
+             if value is not None and value.tzinfo is None]
+    found.extend(Problem(field=name, message=N_("needs a UTC offset")) for name in naive)
+    if (not naive and draft.valid_from and draft.valid_until
             and draft.valid_until <= draft.valid_from):
         found.append(Problem(field="valid_until", message=N_("must come after the start")))
     if not 1 <= draft.claim_days <= MAX_CLAIM_DAYS:
