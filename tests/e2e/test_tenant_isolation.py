@@ -60,6 +60,7 @@ CT = "/v1/admin/certificates"
 SEGMENT = {"name": "Everyone", "rules": [{"kind": "consent", "values": ["full"]}]}
 PRODUCT = {"sku": "CAP-M", "name": "Cappuccino", "price_minor": 350, "category": "coffee",
            "favourite": True}
+REWARD = {"kind": "product", "points_cost": 100, "sku": "beans", "titles": {"en": "Beans"}}
 
 A_PHONE, A_PHONE_E164 = "+7 800 775-01-11", "+78007750111"
 A_CARD = "CARDA0001"
@@ -185,6 +186,9 @@ def build_world(client: TestClient, rt: Runtime) -> World:
     promotion = _ok(w.post("/v1/admin/promotions", a.owner, PROMOTION))
     segment = _ok(w.post("/v1/admin/segments", a.owner, SEGMENT))
     product = _ok(w.post("/v1/admin/products", a.owner, PRODUCT))
+    a_reward = _ok(w.post(RC, a.owner, REWARD))
+    b_reward = _ok(w.post(RC, b.owner, REWARD))
+    _ok(w.post(f"{RC}/{a_reward['id']}/claim", a.owner, {"member_id": a1["id"]}))
     a_series = _ok(w.post("/v1/admin/coupon-series", a.owner, COUPON_SERIES))
     _ok(w.post(f"/v1/admin/coupon-series/{a_series['id']}/codes", a.owner, {"count": 2}))
     b_series = _ok(w.post("/v1/admin/coupon-series", b.owner, COUPON_SERIES))
@@ -232,6 +236,7 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "b_member": b1["id"], "b_receipt": b_receipt["receipt"]["id"], "a_flag": flag["id"],
         "a_webhook": hooks[a.tenant_id], "b_webhook": hooks[b.tenant_id],
         "a_delivery": a_delivery, "a_message": a_message,
+        "a_reward": a_reward["id"], "b_reward": b_reward["id"],
     }
     return w
 
@@ -399,6 +404,12 @@ M = "/v1/admin/members"
 P = "/v1/admin/promotions"
 SG = "/v1/admin/segments"
 PR = "/v1/admin/products"
+RC = "/v1/admin/rewards/catalog"
+
+
+def _no_claims(_: World, response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+    assert response.json() == {"items": []}
 
 
 def _b_promotion(w: World) -> int:
@@ -701,6 +712,35 @@ PROBES: list[Probe] = [
           lambda w: _admin(w, f"{PR}/{w.ids['a_product']}/deactivate", None)),
     Probe("POST", PR + "/{product_id}/activate", "product_id",
           lambda w: _admin(w, f"{PR}/{w.ids['a_product']}/activate", None)),
+    # Admin: the rewards catalogue
+    Probe("GET", RC + "/{reward_id}", "reward_id",
+          lambda w: w.client.get(f"{RC}/{w.ids['a_reward']}", headers=w.b.owner)),
+    Probe("PUT", RC + "/{reward_id}", "reward_id",
+          lambda w: w.client.put(f"{RC}/{w.ids['a_reward']}", headers=w.b.owner,
+                                 json=REWARD)),
+    Probe("POST", RC + "/{reward_id}/deactivate", "reward_id",
+          lambda w: _admin(w, f"{RC}/{w.ids['a_reward']}/deactivate", None)),
+    Probe("POST", RC + "/{reward_id}/activate", "reward_id",
+          lambda w: _admin(w, f"{RC}/{w.ids['a_reward']}/activate", None)),
+    Probe("POST", RC + "/{reward_id}/claim", "reward_id",
+          lambda w: _admin(w, f"{RC}/{w.ids['a_reward']}/claim",
+                           {"member_id": w.ids["b_member"]})),
+    Probe("POST", RC + "/{reward_id}/claim", "member_id",
+          lambda w: _admin(w, f"{RC}/{w.ids['b_reward']}/claim",
+                           {"member_id": w.ids["a_member"]})),
+    Probe("GET", RC + "/claims", "member_id",
+          lambda w: w.client.get(f"{RC}/claims", headers=w.b.owner,
+                                 params={"member_id": w.ids["a_member"]}), _no_claims),
+    Probe("GET", RC + "/claims", "reward_id",
+          lambda w: w.client.get(f"{RC}/claims", headers=w.b.owner,
+                                 params={"reward_id": w.ids["a_reward"]}), _no_claims),
+    Probe("POST", "/v1/pos/quote", "reward_id",
+          lambda w: _pos(w, "/v1/pos/quote", _sale({"id": w.ids["b_member"]},
+                                                   reward_id=w.ids["a_reward"]))),
+    Probe("POST", "/v1/pos/commit", "reward_id",
+          lambda w: _pos(w, "/v1/pos/commit", _sale(
+              {"id": w.ids["b_member"]}, receipt_id="X-7", reward_id=w.ids["a_reward"]),
+              key="x-7")),
     # Admin: receipts
     Probe("GET", "/v1/admin/receipts/{receipt_id}", "receipt_id",
           lambda w: w.client.get(f"/v1/admin/receipts/{w.ids['a_receipt']}",
@@ -863,6 +903,7 @@ def _fill(path: str, w: World) -> str:
              "segment_id": w.ids["a_segment"], "certificate_id": w.ids["a_certificate"],
              "endpoint_id": w.ids["a_webhook"], "delivery_id": w.ids["a_delivery"],
              "name": "expiry", "product_id": w.ids["a_product"],
+             "reward_id": w.ids["a_reward"],
              "flag_id": w.ids["a_flag"], "kind": "receipts"}
     for name, value in names.items():
         path = path.replace("{" + name + "}", str(value))

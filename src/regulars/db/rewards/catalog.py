@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.rewards.tables import catalog_reward_days, catalog_rewards, reward_claims
@@ -163,7 +163,8 @@ def claims_of_receipt(conn: Connection, tenant_id: int,
 def lapsed_claims(conn: Connection, *, now: datetime, limit: int) -> list[dict[str, Any]]:
     """Claimed codes past their expiry, of every tenant, oldest first (the expiry job's)."""
     rows = conn.execute(select(reward_claims, _REWARD.refund_on_expiry)
-                        .join(catalog_rewards, _REWARD.id == _CLAIM.reward_id)
+                        .join(catalog_rewards, and_(_REWARD.tenant_id == _CLAIM.tenant_id,
+                                                    _REWARD.id == _CLAIM.reward_id))
                         .where(_CLAIM.status == "claimed", _CLAIM.expires_at <= now)
                         .order_by(_CLAIM.expires_at, _CLAIM.id).limit(limit))
     return [dict(r._mapping) for r in rows]
@@ -174,7 +175,8 @@ def list_claims(conn: Connection, tenant_id: int, *, member_id: int | None = Non
                 offset: int = 0) -> list[dict[str, Any]]:
     """Claims, newest first, with their reward's English or first title."""
     query = (select(reward_claims, _REWARD.titles)
-             .join(catalog_rewards, _REWARD.id == _CLAIM.reward_id)
+             .join(catalog_rewards, and_(_REWARD.tenant_id == _CLAIM.tenant_id,
+                                         _REWARD.id == _CLAIM.reward_id))
              .where(_CLAIM.tenant_id == tenant_id))
     if member_id is not None:
         query = query.where(_CLAIM.member_id == member_id)
