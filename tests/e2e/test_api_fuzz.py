@@ -134,6 +134,11 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
                    headers=shop.owner, json={"count": 2, "amount_minor": 5_000}))
     ok(client.post("/v1/admin/products", headers=shop.owner,
                    json={"sku": "CAP-M", "name": "Cappuccino", "price_minor": 350}))
+    reward = ok(client.post("/v1/admin/rewards/catalog", headers=shop.owner, json={
+        "kind": "product", "points_cost": 100, "sku": "beans", "titles": {"en": "Free beans"},
+        "stock_total": 50}))
+    ok(client.post(f"/v1/admin/rewards/catalog/{reward['id']}/claim", headers=shop.owner,
+                   json={"member_id": member["id"]}))
     ok(client.post("/v1/admin/staff", headers=shop.owner,
                    json={"name": "Mia", "email": "mia@example.com", "role": "marketer"}))
     # An owner works in the console (a password) and at a till (a PIN): both hashes exist.
