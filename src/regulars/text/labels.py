@@ -15,6 +15,7 @@ from dataclasses import fields
 from regulars.domain.promotions.effects import STRATEGIES
 from regulars.domain.promotions.promotions import Stacking
 from regulars.domain.promotions.segments import RULES
+from regulars.domain.rewards.catalog import RewardKind
 from regulars.text import i18n
 from regulars.text.i18n import N_
 
@@ -29,6 +30,8 @@ CODES: dict[str, tuple[str, ...]] = {
     "segment_rule": tuple(RULES),
     "consent": ("full", "earn_only", "none"),
     "role": ("owner", "marketer", "analyst", "cashier"),
+    "reward_kind": tuple(k.value for k in RewardKind),
+    "claim_status": ("claimed", "used", "expired", "refunded"),
 }
 
 LABELS: dict[str, dict[str, str]] = {
@@ -61,6 +64,10 @@ LABELS: dict[str, dict[str, str]] = {
                 "none": N_("no consent")},
     "role": {"owner": N_("owner"), "marketer": N_("marketer"), "analyst": N_("analyst"),
              "cashier": N_("cashier")},
+    "reward_kind": {"product": N_("a product free"), "fixed": N_("an amount off"),
+                    "percent": N_("a percentage off"), "perk": N_("a perk (no basket line)")},
+    "claim_status": {"claimed": N_("claimed, not used yet"), "used": N_("used"),
+                     "expired": N_("expired"), "refunded": N_("refunded")},
 }
 
 

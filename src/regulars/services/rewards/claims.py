@@ -38,19 +38,19 @@ from regulars.services.program import levels, programs
 from regulars.services.promotions.coupons import secret_key
 from regulars.services.rewards.catalog import Reward, reward_of
 from regulars.services.runtime import Runtime
-from regulars.text.i18n import gettext
+from regulars.text.i18n import N_, gettext
 
 MAX_CHOICES = 20
 
 _REFUSED = {
-    "inactive": "this reward is not offered any more",
-    "not_yet": "this reward is not offered yet",
-    "ended": "this reward is no longer offered",
-    "store": "this reward is not offered in this store",
-    "level": "this reward is for other levels",
-    "points": "the member has too few points for this reward",
-    "no_line": "no line of this basket matches this reward",
-    "stock": "this reward is out of stock",
+    "inactive": N_("this reward is not offered any more"),
+    "not_yet": N_("this reward is not offered yet"),
+    "ended": N_("this reward is no longer offered"),
+    "store": N_("this reward is not offered in this store"),
+    "level": N_("this reward is for other levels"),
+    "points": N_("the member has too few points for this reward"),
+    "no_line": N_("no line of this basket matches this reward"),
+    "stock": N_("this reward is out of stock"),
 }
 
 

@@ -21,6 +21,7 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     products,
     program,
     receipts,
+    rewards,
     settings,
     stored_value,
     till_policy,
