@@ -36,13 +36,13 @@ from regulars.errors import CodeRefused, InsufficientPoints, NotFound, RewardRef
 from regulars.services.checkout.results import RewardOption
 from regulars.services.program import levels, programs
 from regulars.services.promotions.coupons import secret_key
-from regulars.services.rewards.catalog import Reward, reward_of
+from regulars.services.rewards.catalog import Claim, Reward, claim_of, reward_of
 from regulars.services.runtime import Runtime
-from regulars.text.i18n import N_, gettext
+from regulars.text.i18n import N_
 
 MAX_CHOICES = 20
 
-_REFUSED = {
+REFUSED = {
     "inactive": N_("this reward is not offered any more"),
     "not_yet": N_("this reward is not offered yet"),
     "ended": N_("this reward is no longer offered"),
@@ -87,7 +87,7 @@ def local_day(tenant: tenancy.TenantRow, at: datetime) -> date:
 
 
 def _refused(reason: str, field: str) -> RewardRefused:
-    return RewardRefused(_REFUSED[reason], field=field)
+    return RewardRefused(REFUSED[reason], field=field)
 
 
 def _facts(basket: Sequence[BasketLine], quote: Quote) -> list[LineFacts]:
@@ -335,6 +335,48 @@ def on_refund(conn: Connection, tenant_id: int, receipt_id: int, *,
     return returned
 
 
-def refusal_text(reason: str, language: str) -> str:
-    """A refusal reason's label in ``language``."""
-    return gettext(language, _REFUSED.get(reason, reason))
+# The member's own page ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class MemberCatalogue:
+    """What a member sees of the catalogue: their spendable points, the rewards offered now
+    (each with why it cannot be claimed, if it cannot), and their codes not used yet."""
+
+    spendable_points: int
+    rewards: tuple[tuple[Reward, str | None], ...]
+    open_claims: tuple[Claim, ...]
+
+
+def member_catalogue(rt: Runtime, tenant_id: int, member_id: int) -> MemberCatalogue:
+    """The catalogue as the member sees it now (active rewards, cheapest first)."""
+    now = rt.now()
+    with rt.db.read() as conn:
+        tenant = tenancy.get_tenant(conn, tenant_id)
+        member = member_store.get_member(conn, tenant_id, member_id)
+        if tenant is None or member is None:
+            raise NotFound("member not found")
+        _, program = programs.load_current(conn, tenant_id)
+        level = levels.status_for(conn, tenant, program, member, now).level.code
+        _, spendable = ledger_spendable.state_and_spendable(conn, tenant_id, member_id, now)
+        rows = store.list_rewards(conn, tenant_id, active_only=True, limit=MAX_CHOICES * 5)
+        claimed = store.list_claims(conn, tenant_id, member_id=member_id, status="claimed",
+                                    limit=50)
+    rewards = []
+    for row in rows:
+        reward = reward_of(row)
+        reason = refusal(reward.claimable, now=now, store_id=None, level_code=level,
+                         spendable_points=spendable)
+        if reason is not None and reason.value in ("not_yet", "ended", "level"):
+            continue
+        rewards.append((reward, reason.value if reason else None))
+    return MemberCatalogue(spendable_points=spendable, rewards=tuple(rewards),
+                           open_claims=tuple(claim_of(r) for r in claimed))
+
+
+def member_reward(rt: Runtime, tenant_id: int, reward_id: int) -> Reward:
+    """An active reward of the catalogue, as a member may see it; :class:`NotFound` else."""
+    with rt.db.read() as conn:
+        row = store.get_reward(conn, tenant_id, reward_id)
+    if row is None or not row["active"]:
+        raise NotFound("reward not found")
+    return reward_of(row)
