@@ -37,6 +37,7 @@ from regulars.db.members import members as member_rows
 from regulars.db.tenancy import tenancy
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.analytics import fraud
+from regulars.services.audit import audit
 from regulars.services.catalog import products
 from regulars.services.catalog.products import ProductDraft
 from regulars.services.demo import web_accounts as demo_web
@@ -45,12 +46,14 @@ from regulars.services.demo.catalog import (
     FAVOURITES,
     MENU,
     OWNER_KEY_LABEL,
+    REWARDS,
     SEED,
     TIMEZONE,
 )
 from regulars.services.demo.dishonest import dishonest_cashier
 from regulars.services.demo.history import Progress, SettableClock, Simulation
 from regulars.services.ledger import admin as ledger_admin
+from regulars.services.rewards import catalog as reward_catalog
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 
@@ -106,6 +109,7 @@ def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None)
         clock.now = end
         ledger_admin.expire(sim.rt)
         fraud.scan(sim.rt, sim.tenant_id)
+        _rewards(sim.rt, sim.tenant_id)
         problems = ledger_admin.check(sim.rt)
     if problems:
         raise RuntimeError(f"the demo ledger does not reconcile: {problems[:5]}")
@@ -119,6 +123,12 @@ def _stock(rt: Runtime, tenant_id: int) -> None:
         products.create(rt, tenant_id, ProductDraft(
             sku=item.sku, name=item.name, price_minor=item.price_minor, category=item.category,
             favourite=item.sku in FAVOURITES))
+
+
+def _rewards(rt: Runtime, tenant_id: int) -> None:
+    """A small rewards catalogue: a coffee, a pastry and 10 % off a visit, bought with points."""
+    for draft in REWARDS:
+        reward_catalog.create(rt, tenant_id, draft, actor=audit.SYSTEM)
 
 
 def issue_keys(rt: Runtime) -> dict[str, Any]:
