@@ -42,6 +42,8 @@ class Basket:
     receipt_no: str
     key: str
     coupon: str = ""
+    reward_id: int | None = None
+    reward_code: str = ""
     lines: tuple[BasketLine, ...] = ()
     points: int = 0
     errors: dict[str, str] = field(default_factory=dict)
@@ -74,7 +76,9 @@ def _basket(form: FormData | None, reader: Reader) -> Basket:
         receipt_no, key = _new_ids()
     basket = Basket(rows=rows, member_id=int(member_text) if member_text.isdigit() else None,
                     points_text=one("points_to_spend") or "0", otp_code=one("otp_code"),
-                    receipt_no=receipt_no[:64], key=key[:200], coupon=one("coupon")[:40])
+                    receipt_no=receipt_no[:64], key=key[:200], coupon=one("coupon")[:40],
+                    reward_id=_reward_id(one("reward_id")),
+                    reward_code=one("reward_code")[:24])
     lines = []
     digits = reader.minor_digits()
     for i, row in enumerate(rows):
@@ -105,10 +109,16 @@ def _basket(form: FormData | None, reader: Reader) -> Basket:
     return basket
 
 
+def _reward_id(text: str) -> int | None:
+    """The catalogue reward picked at the till (none: empty, or not an id)."""
+    return int(text) if text.isdigit() and 0 < int(text) < 2 ** 63 else None
+
+
 def _sale(basket: Basket) -> Sale:
     ref = MemberRef(id=basket.member_id) if basket.member_id is not None else None
     return Sale(member=ref, lines=basket.lines, points_to_spend=basket.points,
-                coupons=(basket.coupon,) if basket.coupon else ())
+                coupons=(basket.coupon,) if basket.coupon else (),
+                reward_id=basket.reward_id, reward_code=basket.reward_code or None)
 
 
 def _form_errors(exc: RegularsError, reader: Reader) -> dict[str, str]:
@@ -123,6 +133,7 @@ def _payload(basket: Basket) -> dict[str, Any]:
     return {"receipt_id": basket.receipt_no, "member": basket.member_id,
             "points_to_spend": basket.points,
             "coupons": [basket.coupon] if basket.coupon else [],
+            "reward_id": basket.reward_id, "reward_code": basket.reward_code,
             "lines": [{"sku": ln.sku, "name": ln.name, "category": ln.category,
                        "quantity_milli": ln.quantity_milli,
                        "unit_price_minor": ln.unit_price_minor} for ln in basket.lines]}
@@ -247,7 +258,8 @@ def quote(request: Request, runtime: RuntimeDep, cashier: CashierSession,
                                     _sale(basket))
         except RegularsError as exc:
             errors = _form_errors(exc, reader)
-    return render(request, "terminal/_quote.html", reader, quote=answer, errors=errors)
+    return render(request, "terminal/_quote.html", reader, quote=answer, errors=errors,
+                  basket=basket)
 
 
 @router.post("/otp")
