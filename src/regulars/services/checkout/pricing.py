@@ -169,7 +169,9 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
         "paid_minor": q.paid_minor,
         "points_earned": q.points_earned,
         "max_spendable_points": q.max_spendable_points,
-        "otp_required": spend_needs_code(priced.program, q.points_spent),
+        # A catalogue reward's points are not the points the customer chose to spend.
+        "otp_required": spend_needs_code(
+            priced.program, q.points_spent - (q.reward.points if q.reward else 0)),
         "rate_bp": q.rate_bp,
         "lines": tuple(PricedLine(
             line_no=ln.line_no, sku=ln.sku, gross_minor=ln.gross_minor,
