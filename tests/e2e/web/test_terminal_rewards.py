@@ -46,7 +46,7 @@ def test_the_cashier_picks_an_affordable_reward_and_the_sale_spends_its_points(
     quoted = till.post("/terminal/quote", data=form)
     assert f'data-reward="{coffee}"' in quoted.text and "Free coffee" in quoted.text
     picked = till.post("/terminal/quote", data={**form, "reward_id": str(coffee)})
-    assert 'name="reward_id" value="%d" checked' % coffee in picked.text
+    assert f'name="reward_id" value="{coffee}" checked' in picked.text
     assert "Paid with 200 points" in picked.text
 
     done = till.post("/terminal/commit", data={**form, "reward_id": str(coffee)},
