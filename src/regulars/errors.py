@@ -27,6 +27,8 @@ translates each family to one HTTP status in one place, the CLI to exit code 2.
         ├── RefundRefused            a refund beyond what the receipt has left
         ├── VoidRefused              a void outside its window or of a refunded receipt
         ├── DuplicateIdentifier      a phone or card that already belongs to a member
+        ├── RewardRefused            a catalogue reward this member cannot claim now (its
+        │                            stock, validity, store, level, points or basket)
         └── CouponRefused            a real coupon code that cannot be used on this receipt
             ├── CouponUsed               every use of the code is taken (or held by a till)
             ├── CouponExpired            past the series' last valid day
@@ -125,6 +127,10 @@ class VoidRefused(Conflict):
 
 class DuplicateIdentifier(Conflict):
     code = "duplicate_identifier"
+
+
+class RewardRefused(Conflict):
+    code = "reward_refused"
 
 
 class InvalidCoupon(InvalidInput):

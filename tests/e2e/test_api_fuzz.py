@@ -145,6 +145,11 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
     ok(client.post(f"/v1/admin/goods-accounts/{cups['id']}/top-ups",
                    headers={**shop.owner, "Idempotency-Key": "seed-cups"},
                    json={"quantity_milli": 10_000, "paid_minor": 3_000, "lock_price": True}))
+    reward = ok(client.post("/v1/admin/rewards/catalog", headers=shop.owner, json={
+        "kind": "product", "points_cost": 100, "sku": "beans", "titles": {"en": "Free beans"},
+        "stock_total": 50}))
+    ok(client.post(f"/v1/admin/rewards/catalog/{reward['id']}/claim", headers=shop.owner,
+                   json={"member_id": member["id"]}))
     ok(client.post("/v1/admin/staff", headers=shop.owner,
                    json={"name": "Mia", "email": "mia@example.com", "role": "marketer"}))
     # An owner works in the console (a password) and at a till (a PIN): both hashes exist.

@@ -74,6 +74,8 @@ def test_demo_builds_a_year_prints_working_keys_and_reconciles(
             assert all(m["phone"].startswith("+353") for m in members)
             receipts = client.get("/v1/admin/receipts", headers=bearer(owner[1])).json()
             assert receipts and any(r["member_id"] is not None for r in receipts)
+            catalogue = client.get("/v1/admin/rewards/catalog", headers=bearer(owner[1]))
+            assert [r["points_cost"] for r in catalogue.json()["items"]] == [150, 200, 300]
 
             saved = client.get("/v1/admin/scenarios", headers=bearer(owner[1])).json()
             assert len(saved) == 2 and saved[0]["promotions"][0]["name"] == "Weekend bakery"

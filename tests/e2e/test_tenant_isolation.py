@@ -63,6 +63,7 @@ STAMP_CARD = {"name": "Coffee", "categories": ["coffee"], "per_card": 10,
               "reward": "free_item"}
 PRODUCT = {"sku": "CAP-M", "name": "Cappuccino", "price_minor": 350, "category": "coffee",
            "favourite": True}
+REWARD = {"kind": "product", "points_cost": 100, "sku": "beans", "titles": {"en": "Beans"}}
 
 A_PHONE, A_PHONE_E164 = "+7 800 775-01-11", "+78007750111"
 A_CARD = "CARDA0001"
@@ -202,6 +203,9 @@ def build_world(client: TestClient, rt: Runtime) -> World:
     _ok(w.post(f"{GA}/{a_goods['id']}/top-ups", a.owner,
                {"quantity_milli": 5000, "paid_minor": 1750}, key="a-goods"))
     a_goods_card = _ok(w.post(GA, a.owner, {"product_id": product["id"]}))
+    a_reward = _ok(w.post(RC, a.owner, REWARD))
+    b_reward = _ok(w.post(RC, b.owner, REWARD))
+    _ok(w.post(f"{RC}/{a_reward['id']}/claim", a.owner, {"member_id": a1["id"]}))
     a_series = _ok(w.post("/v1/admin/coupon-series", a.owner, COUPON_SERIES))
     _ok(w.post(f"/v1/admin/coupon-series/{a_series['id']}/codes", a.owner, {"count": 2}))
     b_series = _ok(w.post("/v1/admin/coupon-series", b.owner, COUPON_SERIES))
@@ -253,6 +257,7 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "b_member": b1["id"], "b_receipt": b_receipt["receipt"]["id"], "a_flag": flag["id"],
         "a_webhook": hooks[a.tenant_id], "b_webhook": hooks[b.tenant_id],
         "a_delivery": a_delivery, "a_message": a_message,
+        "a_reward": a_reward["id"], "b_reward": b_reward["id"],
     }
     return w
 
@@ -422,6 +427,12 @@ SG = "/v1/admin/segments"
 UP = "/v1/admin/analytics/uplift"
 EX = "/v1/admin/experiments"
 PR = "/v1/admin/products"
+RC = "/v1/admin/rewards/catalog"
+
+
+def _no_claims(_: World, response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+    assert response.json() == {"items": []}
 
 
 def _b_promotion(w: World) -> int:
@@ -832,6 +843,35 @@ PROBES: list[Probe] = [
     Probe("GET", "/v1/admin/members/{member_id}/stamp-cards", "member_id",
           lambda w: w.client.get(f"/v1/admin/members/{w.ids['a_member']}/stamp-cards",
                                  headers=w.b.owner)),
+    # Admin: the rewards catalogue
+    Probe("GET", RC + "/{reward_id}", "reward_id",
+          lambda w: w.client.get(f"{RC}/{w.ids['a_reward']}", headers=w.b.owner)),
+    Probe("PUT", RC + "/{reward_id}", "reward_id",
+          lambda w: w.client.put(f"{RC}/{w.ids['a_reward']}", headers=w.b.owner,
+                                 json=REWARD)),
+    Probe("POST", RC + "/{reward_id}/deactivate", "reward_id",
+          lambda w: _admin(w, f"{RC}/{w.ids['a_reward']}/deactivate", None)),
+    Probe("POST", RC + "/{reward_id}/activate", "reward_id",
+          lambda w: _admin(w, f"{RC}/{w.ids['a_reward']}/activate", None)),
+    Probe("POST", RC + "/{reward_id}/claim", "reward_id",
+          lambda w: _admin(w, f"{RC}/{w.ids['a_reward']}/claim",
+                           {"member_id": w.ids["b_member"]})),
+    Probe("POST", RC + "/{reward_id}/claim", "member_id",
+          lambda w: _admin(w, f"{RC}/{w.ids['b_reward']}/claim",
+                           {"member_id": w.ids["a_member"]})),
+    Probe("GET", RC + "/claims", "member_id",
+          lambda w: w.client.get(f"{RC}/claims", headers=w.b.owner,
+                                 params={"member_id": w.ids["a_member"]}), _no_claims),
+    Probe("GET", RC + "/claims", "reward_id",
+          lambda w: w.client.get(f"{RC}/claims", headers=w.b.owner,
+                                 params={"reward_id": w.ids["a_reward"]}), _no_claims),
+    Probe("POST", "/v1/pos/quote", "reward_id",
+          lambda w: _pos(w, "/v1/pos/quote", _sale({"id": w.ids["b_member"]},
+                                                   reward_id=w.ids["a_reward"]))),
+    Probe("POST", "/v1/pos/commit", "reward_id",
+          lambda w: _pos(w, "/v1/pos/commit", _sale(
+              {"id": w.ids["b_member"]}, receipt_id="X-7", reward_id=w.ids["a_reward"]),
+              key="x-7")),
     # Admin: receipts
     Probe("GET", "/v1/admin/receipts/{receipt_id}", "receipt_id",
           lambda w: w.client.get(f"/v1/admin/receipts/{w.ids['a_receipt']}",
@@ -1015,7 +1055,8 @@ def _fill(path: str, w: World) -> str:
              "flag_id": w.ids["a_flag"], "kind": "receipts",
              "experiment_id": w.ids["a_experiment"],
              "scenario_id": w.ids["a_scenario"], "run_id": w.ids["a_scenario_run"],
-             "account_id": w.ids["a_goods"]}
+             "account_id": w.ids["a_goods"],
+             "reward_id": w.ids["a_reward"]}
     for name, value in names.items():
         path = path.replace("{" + name + "}", str(value))
     assert "{" not in path, f"no id to fill into {path}"

@@ -28,6 +28,7 @@ from regulars.api import (
     pos,
     products,
     promotions,
+    reward_catalog,
     scenarios,
     segments,
     staff_access,
@@ -66,6 +67,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(coupons.router)
     app.include_router(segments.router)
     app.include_router(products.router)
+    app.include_router(reward_catalog.router)
     app.include_router(events.router)
     app.include_router(stored_value.router)
     app.include_router(stored_value.pos_router)

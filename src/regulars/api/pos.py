@@ -51,7 +51,8 @@ def _sale(body: SaleIn) -> Sale:
     return Sale(member=body.member.to_ref() if body.member else None,
                 lines=tuple(line.to_line() for line in body.lines),
                 points_to_spend=body.points_to_spend, coupons=tuple(body.coupons),
-                tenders=tuple(t.to_tender() for t in body.tenders))
+                tenders=tuple(t.to_tender() for t in body.tenders),
+                reward_id=body.reward_id, reward_code=body.reward_code or None)
 
 
 def stored_answer(outcome: Outcome) -> Response:
@@ -79,16 +80,18 @@ def _quote(result: QuoteResult) -> Response:
 
 @router.post("/quote", response_model=QuoteOut, responses=responses(
     errors.InvalidInput, errors.NotFound, errors.RedemptionRefused, errors.InsufficientPoints,
-    *COUPON_ERRORS))
+    errors.RewardRefused, errors.CodeRefused, *COUPON_ERRORS))
 def quote(body: QuoteIn, till: Till, rt: RuntimeDep) -> Response:
     """Price a basket: discounts per line, points to earn, most points spendable, the level
-    and progress, and why. Writes nothing unless ``hold`` reserves the points to spend."""
+    and progress, the catalogue rewards the member could claim on it (``rewards``), and why.
+    Writes nothing unless ``hold`` reserves the points to spend."""
     return _quote(checkout.quote(rt, till, _sale(body), hold=body.hold))
 
 
 @router.post("/commit", response_model=CommitOut, responses=responses(
     errors.InvalidInput, errors.NotFound, errors.IdempotencyMismatch, errors.ReceiptConflict,
-    errors.RedemptionRefused, errors.InsufficientPoints, errors.CodeRefused, *COUPON_ERRORS))
+    errors.RedemptionRefused, errors.InsufficientPoints, errors.CodeRefused,
+    errors.RewardRefused, *COUPON_ERRORS))
 def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey) -> Response:
     """Post a paid receipt once. A replay with the same key and body returns the first answer
     (header ``Idempotent-Replayed: true``). Spending more than the program's

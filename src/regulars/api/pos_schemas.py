@@ -96,6 +96,32 @@ class CouponAppliedOut(Out):
     points: int
 
 
+class RewardAppliedOut(Out):
+    """The catalogue reward the receipt uses: its ``points`` (zero for a code claimed in
+    advance) are part of ``points_spent``, its discount of ``points_discount_minor``, on the
+    lines ``line_nos``."""
+
+    id: int
+    title: str
+    points: int
+    discount_minor: int
+    line_nos: list[int]
+
+
+class RewardOptionOut(Out):
+    """A catalogue reward the member can afford on this basket now: send its ``id`` as
+    ``reward_id`` to claim it; ``discount_minor`` is what it would take off (zero for a
+    perk, which has no basket line)."""
+
+    id: int
+    title: str
+    description: str
+    kind: str
+    points_cost: int
+    discount_minor: int
+    picture_url: str
+
+
 class ExplainedOut(Out):
     code: str
     params: dict[str, int | str]
@@ -180,20 +206,26 @@ class PricedSaleOut(Out):
     explanations: list[ExplainedOut]
     stamp_cards: list[StampProgressOut] = []
     cashback_minor: int = 0
+    reward: RewardAppliedOut | None = None
 
 
 class QuoteOut(PricedSaleOut):
-    """A priced basket; ``coupon_holds`` and ``hold`` only when the quote reserved them."""
+    """A priced basket; ``coupon_holds`` and ``hold`` only when the quote reserved them;
+    ``rewards`` the catalogue rewards the member could claim on it (absent when none)."""
 
     model_config = examples(_PRICED, {**_PRICED, "hold": {
-        "id": 3, "points": 10, "expires_at": "2026-03-01T12:05:00+00:00"}})
+        "id": 3, "points": 10, "expires_at": "2026-03-01T12:05:00+00:00"}}, {
+        **_PRICED, "rewards": [{"id": 4, "title": "Free coffee", "description": "",
+                                "kind": "product", "points_cost": 200,
+                                "discount_minor": 350, "picture_url": ""}]})
 
-    absent_when_none = frozenset({"coupon_holds", "hold"})
-    absent_when_empty = frozenset({"tenders", "stamp_cards", "cashback_minor"})
+    absent_when_none = frozenset({"coupon_holds", "hold", "reward"})
+    absent_when_empty = frozenset({"tenders", "stamp_cards", "cashback_minor", "rewards"})
 
     coupon_holds: list[CouponHoldOut] | None = None
     hold: PointsHoldOut | None = None
     tenders: list[TenderOptionOut] = []
+    rewards: list[RewardOptionOut] = []
 
 
 class TenderOptionOut(Out):
@@ -270,6 +302,7 @@ class CommitOut(PricedSaleOut):
                     "recorded_at": "2026-03-01T12:00:00+00:00"},
         "entries": {"spend": 31, "earn": 32}})
 
+    absent_when_none = frozenset({"reward"})
     absent_when_empty = frozenset({"issued_coupons", "tenders", "certificates_sold",
                                    "stamp_cards", "cashback_minor"})
 

@@ -162,6 +162,14 @@ class SaleIn(Strict):
     tenders: Annotated[list[TenderIn], Field(max_length=10)] = Field(
         default=[], description="gift certificates and the member's wallet paying part of the "
                                 "money (commit: each with its amount)")
+    reward_id: Id | None = Field(
+        default=None, description="a catalogue reward the member claims now, from the quote's "
+                                  "``rewards``: its points are spent (soonest-expiring first) "
+                                  "and it comes off its line (answered in ``reward``)")
+    reward_code: Annotated[str, Field(max_length=24)] | None = Field(
+        default=None, description="the code of a reward the member claimed in advance on the "
+                                  "customer page (shown as a QR code): already paid, it comes "
+                                  "off its line")
 
 
 class QuoteIn(SaleIn):

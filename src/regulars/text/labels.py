@@ -15,6 +15,7 @@ from dataclasses import fields
 from regulars.domain.promotions.effects import STRATEGIES
 from regulars.domain.promotions.promotions import Stacking
 from regulars.domain.promotions.segments import RULES
+from regulars.domain.rewards.catalog import RewardKind
 from regulars.domain.stamps.cards import GrantAt, Reward
 from regulars.text import i18n
 from regulars.text.i18n import N_
@@ -38,6 +39,8 @@ CODES: dict[str, tuple[str, ...]] = {
     "stamp_grant": tuple(g.value for g in GrantAt),
     "goods_entry": ("top_up", "tender", "refund_tender", "void"),
     "goods_status": ("active", "blocked"),
+    "reward_kind": tuple(k.value for k in RewardKind),
+    "claim_status": ("claimed", "used", "expired", "refunded"),
 }
 
 LABELS: dict[str, dict[str, str]] = {
@@ -87,6 +90,10 @@ LABELS: dict[str, dict[str, str]] = {
                     "refund_tender": N_("given back by a refund"),
                     "void": N_("given back by a void")},
     "goods_status": {"active": N_("active"), "blocked": N_("blocked")},
+    "reward_kind": {"product": N_("a product free"), "fixed": N_("an amount off"),
+                    "percent": N_("a percentage off"), "perk": N_("a perk (no basket line)")},
+    "claim_status": {"claimed": N_("claimed, not used yet"), "used": N_("used"),
+                     "expired": N_("expired"), "refunded": N_("refunded")},
 }
 
 

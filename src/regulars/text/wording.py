@@ -71,6 +71,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "coupon_discount": "Coupon \u201c{series}\u201d (series #{series_id}): {discount} off.",
         "coupon_points": "Coupon \u201c{series}\u201d (series #{series_id}): {points} extra "
                          "points.",
+        "reward_claimed": "Reward \u201c{reward}\u201d (#{reward_id}) for {points} points: "
+                          "{discount} off.",
         "referral_referrer": "Referral bonus: {points} points for inviting member "
                              "#{member_id}.",
         "referral_referred": "Referral bonus: {points} points for joining by invitation.",

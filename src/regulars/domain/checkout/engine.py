@@ -14,6 +14,8 @@ its own that returns its amounts per line, in basket order, and its explanations
    what promotions left;
 2. program discount (``discount`` earn mode), :func:`program_discount_step`, at the level's
    rate, on lines not excluded from earning;
+2a. a catalogue reward (``reward``), :func:`reward_step`: what it takes off the lines, paid
+   with its points (spread over the lines it discounts, so a refund of a line returns them);
 3. points spent, :func:`spend_step`, as money, over lines that may be paid with points, capped
    by the share of the bill payable with points and by the spendable balance;
 4. points earned, :func:`earn_step`, (``points`` earn mode) on what is left to pay, excluding
@@ -25,22 +27,26 @@ its own that returns its amounts per line, in basket order, and its explanations
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 from regulars.domain.checkout.quote import (
     AppliedCoupon,
     AppliedPromotion,
+    AppliedReward,
     BasketLine,
     Explanation,
     MemberContext,
     Quote,
     QuoteLine,
+    RewardUse,
 )
 from regulars.domain.money import BASIS_POINTS, Rounding, allocate, apply_rate, divide
 from regulars.domain.program.program import EarnMode, Level, Program, RoundingScope
 from regulars.domain.promotions.coupons import CouponOffer
 from regulars.domain.promotions.promotions import EffectInput, LineView, Offers, apply_effect
 from regulars.domain.promotions.walk import Applied, Pricing, Skipped, choose_explained, points_of
+from regulars.domain.rewards.catalog import LineFacts, discount_by_line
 
 Why = tuple[Explanation, ...]
 
@@ -84,6 +90,14 @@ class ProgramDiscountStep(NamedTuple):
     why: Why
 
 
+class RewardStep(NamedTuple):
+    """Step 2a: a catalogue reward's discount and points per line (zeros without one)."""
+
+    discount_minor: tuple[int, ...]
+    points: tuple[int, ...]
+    why: Why
+
+
 class SpendStep(NamedTuple):
     """Step 3: points spent per line and their money value; ``limit`` is the most the member
     may spend on this basket, ``points`` what is spent (the request, capped by the limit)."""
@@ -117,9 +131,11 @@ def evaluate(
     points_to_spend: int = 0,
     offers: Offers | None = None,
     coupons: tuple[CouponOffer, ...] = (),
+    reward: RewardUse | None = None,
 ) -> Quote:
     """Price ``basket`` for ``member`` (``None`` for an anonymous receipt), with the
-    promotions in ``offers`` (none when not given) and the accepted ``coupons``.
+    promotions in ``offers`` (none when not given), the accepted ``coupons`` and the
+    catalogue ``reward`` (its points are not spendable for ``points_to_spend``).
 
     Raises ``ValueError`` for an empty basket or negative points. Never raises for a spend
     above the limit: the caller compares ``points_to_spend`` with ``max_spendable_points`` and
@@ -147,15 +163,21 @@ def evaluate(
     net = _less(net, coupon.discount_minor)
     program_discount = program_discount_step(program, level, net, earnable)
     left = _less(net, program_discount.discount_minor)
+    rewarded = reward_step(basket, left, reward)
+    left = _less(left, rewarded.discount_minor)
+    if reward is not None and member is not None:
+        member = MemberContext(level=member.level, may_earn=member.may_earn,
+                               spendable_points=max(0, member.spendable_points - reward.points))
     spend = spend_step(program, basket, left, member, points_to_spend)
     paid = _less(left, spend.money_minor)
     earn = earn_step(program, basket, paid, member, promotions.applied, coupons,
                      pricing=pricing, spent=spend.points)
-    why = (*promotions.why, *coupon.why, *program_discount.why, *spend.why, *earn.why,
-           *_level_why(member))
-    return _quote(basket, coupons, paid=paid, level=level, promotions=promotions,
-                  coupon=coupon, program_discount=program_discount, spend=spend, earn=earn,
-                  why=why)
+    why = (*promotions.why, *coupon.why, *program_discount.why, *rewarded.why, *spend.why,
+           *earn.why, *_level_why(member))
+    quote = _quote(basket, coupons, paid=paid, level=level, promotions=promotions,
+                   coupon=coupon, program_discount=program_discount, spend=spend, earn=earn,
+                   why=why)
+    return _with_reward(quote, reward, rewarded) if reward is not None else quote
 
 
 def promotion_step(basket: tuple[BasketLine, ...], net_minor: Sequence[int],
@@ -226,6 +248,42 @@ def program_discount_step(program: Program, level: Level | None, net_minor: Sequ
         code="program_discount", params=(
             ("level", level.name), ("rate_bp", rate_bp), ("basis_minor", sum(base)),
             ("discount_minor", sum(discount)))),))
+
+
+def reward_step(basket: tuple[BasketLine, ...], left_minor: Sequence[int],
+                reward: RewardUse | None) -> RewardStep:
+    """Step 2a: what ``reward`` takes off what is left on each line, and its points spread
+    over the lines it discounts (over every line by what is left, for a perk)."""
+    zeros = (0,) * len(basket)
+    if reward is None:
+        return RewardStep(discount_minor=zeros, points=zeros, why=())
+    discount = discount_by_line(reward.terms, [
+        LineFacts(line.sku, line.category, line.unit_price_minor, a)
+        for line, a in zip(basket, left_minor, strict=True)])
+    weights = list(discount) if sum(discount) else [max(a, 0) for a in left_minor]
+    if not sum(weights):
+        weights = [1] * len(basket)
+    points = tuple(allocate(reward.points, weights))
+    return RewardStep(discount_minor=discount, points=points, why=(Explanation(
+        code="reward_claimed", params=(
+            ("reward", reward.title), ("reward_id", reward.id), ("points", reward.points),
+            ("discount_minor", sum(discount)))),))
+
+
+def _with_reward(quote: Quote, reward: RewardUse, step: RewardStep) -> Quote:
+    """``quote`` with the reward's points and discount counted as paid with points."""
+    lines = tuple([replace(
+        line, points_spent=line.points_spent + p,
+        points_discount_minor=line.points_discount_minor + d, reward_points=p,
+        reward_discount_minor=d) for line, p, d in zip(
+        quote.lines, step.points, step.discount_minor, strict=True)])
+    return replace(
+        quote, lines=lines, points_spent=quote.points_spent + reward.points,
+        points_discount_minor=quote.points_discount_minor + sum(step.discount_minor),
+        reward=AppliedReward(id=reward.id, title=reward.title, points=reward.points,
+                             discount_minor=sum(step.discount_minor),
+                             points_by_line=step.points,
+                             discount_by_line=step.discount_minor))
 
 
 def spend_step(program: Program, basket: tuple[BasketLine, ...], left_minor: Sequence[int],

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from regulars.domain.money import Rounding, divide
 from regulars.domain.program.program import LevelStatus
+from regulars.domain.rewards.catalog import RewardTerms
 
 QUANTITY_SCALE = 1000  # quantities are held in thousandths (litres, kilograms, pieces)
 
@@ -78,6 +79,32 @@ class QuoteLine:
     promotion_discount_minor: int = 0
     promotion_points: int = 0
     coupon_discount_minor: int = 0
+    # A catalogue reward's part of ``points_spent`` and ``points_discount_minor``.
+    reward_points: int = 0
+    reward_discount_minor: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class RewardUse:
+    """A catalogue reward a receipt uses: ``points`` are spent at this receipt (zero for a
+    code claimed in advance, whose points were spent then)."""
+
+    id: int
+    title: str
+    terms: RewardTerms
+    points: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppliedReward:
+    """A catalogue reward's part in a quote, in total and per line."""
+
+    id: int
+    title: str
+    points: int
+    discount_minor: int
+    points_by_line: tuple[int, ...]
+    discount_by_line: tuple[int, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,3 +150,4 @@ class Quote:
     explanations: tuple[Explanation, ...]
     promotions: tuple[AppliedPromotion, ...] = ()
     coupons: tuple[AppliedCoupon, ...] = ()
+    reward: AppliedReward | None = None

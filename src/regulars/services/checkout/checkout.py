@@ -25,7 +25,14 @@ from regulars.db.ledger.ops import Shortfall
 from regulars.db.tenancy.tenancy import TenantRow
 from regulars.errors import InsufficientPoints, NotFound
 from regulars.services.checkout.idempotency import Outcome, run_once
-from regulars.services.checkout.pricing import Priced, Sale, answer, check_spend, price
+from regulars.services.checkout.pricing import (
+    Priced,
+    Sale,
+    answer,
+    check_spend,
+    price,
+    reward_options,
+)
 from regulars.services.checkout.refunds import refund_receipt
 from regulars.services.checkout.results import (
     PointsHold,
@@ -73,7 +80,9 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
             check_spend(sale, priced.member, priced.quote)
             return QuoteResult(**answer(conn, tenant, priced, now=now),
                                tenders=_tender_options(conn, principal, tenant, sale, priced,
-                                                       now=now))
+                                                       now=now),
+                               rewards=reward_options(conn, tenant, sale, priced,
+                                                      store_id=principal.store_id, at=now))
     assert principal.terminal_id is not None
     with rt.db.write() as conn:
         priced = price(conn, tenant, sale, at=now, now=now,
@@ -83,6 +92,8 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
         expires_at = now + timedelta(seconds=program.hold_ttl_seconds)
         figures = answer(conn, tenant, priced, now=now)
         figures["tenders"] = _tender_options(conn, principal, tenant, sale, priced, now=now)
+        figures["rewards"] = reward_options(conn, tenant, sale, priced,
+                                            store_id=principal.store_id, at=now)
         coupon_holds = None
         if priced.coupons:
             coupon_holds = coupons.hold(

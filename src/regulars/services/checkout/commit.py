@@ -60,6 +60,7 @@ from regulars.services.messaging import otp
 from regulars.services.program import levels, programs
 from regulars.services.promotions import budgets, coupon_issue, coupons, promotions
 from regulars.services.results import to_json
+from regulars.services.rewards import claims
 from regulars.services.runtime import Runtime
 from regulars.services.stamps import till as stamp_till
 from regulars.services.stored_value import cashback as stored_value_cashback
@@ -225,6 +226,10 @@ def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
         _require_code(priced.program, priced.member)
     receipt_id, issued = _store_receipt(conn, principal, tenant, req, priced, digest=digest,
                                         now=now, at=at, day=day)
+    if priced.reward is not None:
+        assert priced.member is not None
+        claims.record(conn, tenant, priced.reward, priced.quote, receipt_id=receipt_id,
+                      member_id=priced.member.id, at=at, now=now)
     entry_ids = _post_points(conn, principal, tenant, req, priced, receipt_id, held=held,
                              now=now, at=at)
     taken, sold = _stored_value(conn, principal, tenant, req, priced, receipt_id, now=now,

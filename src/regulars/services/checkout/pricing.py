@@ -34,10 +34,13 @@ from regulars.services.checkout.results import (
     PricedLine,
     PricedMember,
     PromotionApplied,
+    RewardApplied,
+    RewardOption,
 )
 from regulars.services.members.members import MemberRef
 from regulars.services.program import levels
 from regulars.services.promotions import coupons, promotions
+from regulars.services.rewards import claims
 from regulars.services.stamps import till as stamp_till
 from regulars.services.stored_value import cashback as stored_value_cashback
 from regulars.text.wording import render
@@ -52,6 +55,8 @@ class Sale:
     points_to_spend: int = 0
     coupons: tuple[str, ...] = ()
     tenders: tuple[Tender, ...] = ()  # certificates and the wallet paying part of the money
+    reward_id: int | None = None  # a catalogue reward claimed at the till, for its points
+    reward_code: str | None = None  # the code of a reward claimed in advance
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class Priced:
     offers: Offers | None = None
     coupons: tuple[CouponOffer, ...] = ()
     stamps: stamp_till.StampPricing | None = None
+    reward: claims.RewardTicket | None = None
 
 
 def price(conn: Connection, tenant: tenancy.TenantRow, sale: Sale, *,
@@ -108,15 +114,34 @@ def price(conn: Connection, tenant: tenancy.TenantRow, sale: Sale, *,
         accepted = coupons.offers_for(conn, tenant, sale.coupons,
                                       member_id=member.id if member else None,
                                       terminal_id=terminal_id, at=at, now=now)
+    found = claims.for_sale(
+        conn, tenant, reward_id=sale.reward_id, code=sale.reward_code, member=member,
+        level_code=context.level.level.code if context else None, spendable_points=spendable,
+        store_id=store_id, at=at, now=now)
     try:
         quote = evaluate(program, basket, context, points_to_spend=sale.points_to_spend,
-                         offers=offers, coupons=accepted)
+                         offers=offers, coupons=accepted,
+                         reward=found[0] if found else None)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="lines") from exc
     if stamped is not None:
         quote = replace(quote,
                         explanations=quote.explanations + stamp_till.explanations(stamped))
-    return Priced(version, program, member, quote, spendable, offers, accepted, stamped)
+    ticket = found[1] if found else None
+    claims.check_basket(ticket, quote)
+    return Priced(version, program, member, quote, spendable, offers, accepted, stamped,
+                  ticket)
+
+
+def reward_options(conn: Connection, tenant: tenancy.TenantRow, sale: Sale, priced: Priced,
+                   *, store_id: int | None, at: datetime) -> tuple[RewardOption, ...]:
+    """The catalogue rewards the quote's member could claim on this basket (none for an
+    anonymous sale, or one that already uses a reward)."""
+    if priced.member is None or priced.reward is not None:
+        return ()
+    return claims.choices(conn, tenant, sale.lines, priced.quote,
+                          spendable_points=priced.spendable, store_id=store_id, at=at,
+                          language=tenant.locale)
 
 
 def check_spend(sale: Sale, member: MemberRow | None, quote: Quote) -> None:
@@ -162,7 +187,9 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
         "paid_minor": q.paid_minor,
         "points_earned": q.points_earned,
         "max_spendable_points": q.max_spendable_points,
-        "otp_required": spend_needs_code(priced.program, q.points_spent),
+        # A catalogue reward's points are not the points the customer chose to spend.
+        "otp_required": spend_needs_code(
+            priced.program, q.points_spent - (q.reward.points if q.reward else 0)),
         "rate_bp": q.rate_bp,
         "lines": tuple(PricedLine(
             line_no=ln.line_no, sku=ln.sku, gross_minor=ln.gross_minor,
@@ -184,6 +211,10 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
                               for e in explanations),
         "stamp_cards": stamp_till.progress(priced.stamps),
         "cashback_minor": cashback.amount_minor if cashback else 0,
+        "reward": None if q.reward is None else RewardApplied(
+            id=q.reward.id, title=q.reward.title, points=q.reward.points,
+            discount_minor=q.reward.discount_minor,
+            line_nos=tuple(i for i, d in enumerate(q.reward.discount_by_line, start=1) if d)),
     }
 
 

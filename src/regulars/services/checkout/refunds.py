@@ -32,7 +32,7 @@ from regulars.services.checkout import outbound
 from regulars.services.checkout.results import RefundDone, RefundedLine, RefundResult
 from regulars.services.program import programs
 from regulars.services.promotions import budgets, coupon_issue, coupons
-from regulars.services.rewards import referral_chain
+from regulars.services.rewards import claims, referral_chain
 from regulars.services.stamps import till as stamp_till
 from regulars.services.stored_value import cashback as stored_value_cashback
 from regulars.services.stored_value import sales as stored_value_sales
@@ -78,6 +78,9 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                                    key=key, now=now, program=program)
     stamps_back = stamp_till.refund(conn, _context(principal, receipt, now), key=key,
                                     void=void, now=now)
+    claims.on_refund(conn, tenant_id, receipt_id,
+                     refunded_lines={s.line_no for s in plan.shares if s.quantity_milli},
+                     whole=plan.status in ("voided", "refunded"), now=now)
     returned, cards_voided, cashback = _give_back_stored_value(conn, principal, receipt, plan,
                                                                key=key, now=now)
     entry_ids = {**entry_ids, **cashback}

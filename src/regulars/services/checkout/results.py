@@ -69,6 +69,32 @@ class CouponApplied:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class RewardApplied:
+    """The catalogue reward a receipt uses: its points (zero for a code claimed in advance)
+    are part of ``points_spent``, its discount of ``points_discount_minor``."""
+
+    id: int
+    title: str
+    points: int
+    discount_minor: int
+    line_nos: tuple[int, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RewardOption:
+    """A catalogue reward the member can afford on this basket now, and what it would take
+    off it (zero for a perk, which has no basket line)."""
+
+    id: int
+    title: str
+    description: str
+    kind: str
+    points_cost: int
+    discount_minor: int
+    picture_url: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Explained:
     """A reason behind a figure: the text in the business's language, and the code with its
     values so that a page can say it again in its reader's language."""
@@ -131,6 +157,7 @@ class PricedSale:
     stamp_cards: tuple[StampProgress, ...] = absent_when_empty(())
     # Money the program returns into the member's wallet (see the ``cashback`` explanation).
     cashback_minor: int = absent_when_empty(0)
+    reward: RewardApplied | None = absent_when_empty()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,6 +167,7 @@ class QuoteResult(PricedSale):
     coupon_holds: tuple[CouponHold, ...] | None = absent_when_empty()
     hold: PointsHold | None = absent_when_empty()
     tenders: tuple[TenderOption, ...] = absent_when_empty(())
+    rewards: tuple[RewardOption, ...] = absent_when_empty(())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

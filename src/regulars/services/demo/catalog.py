@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from regulars.domain.program.program import Level, LevelWindow, Program
+from regulars.domain.rewards.catalog import RewardDraft
 
 SEED = 20240917
 DAYS = 365
@@ -130,3 +131,20 @@ SEASON = {1: 0.85, 2: 0.9, 3: 0.95, 4: 1.0, 5: 1.0, 6: 0.95, 7: 0.85, 8: 0.85, 9
           10: 1.05, 11: 1.05, 12: 1.15}
 ANONYMOUS_PER_STORE_DAY = 2.2 / 1000  # per member in the programme
 VOID_SHARE, REFUND_SHARE = 0.004, 0.008
+
+
+REWARDS = (
+    RewardDraft(kind="product", category="coffee", max_price_minor=420, points_cost=200,
+                cost_minor=90, stock_per_day=40,
+                titles={"en": "A coffee on us", "ru": "Кофе в подарок", "uk": "Кава в подарунок",
+                        "bg": "Кафе подарък"},
+                descriptions={"en": "Any coffee up to 4.20.", "ru": "Любой кофе до 4,20.",
+                              "uk": "Будь-яка кава до 4,20.", "bg": "Всяко кафе до 4,20."}),
+    RewardDraft(kind="product", category="bakery", points_cost=150, cost_minor=60,
+                titles={"en": "A pastry", "ru": "Выпечка", "uk": "Випічка", "bg": "Тестено"},
+                descriptions={"en": "Any pastry from the counter."}),
+    RewardDraft(kind="percent", rate_bp=1000, points_cost=300, claim_days=14,
+                titles={"en": "10 % off your visit", "ru": "Скидка 10 % на визит",
+                        "uk": "Знижка 10 % на візит", "bg": "10 % отстъпка"},
+                descriptions={}),
+)

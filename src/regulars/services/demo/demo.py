@@ -50,6 +50,7 @@ from regulars.services.demo.catalog import (
     FAVOURITES,
     MENU,
     OWNER_KEY_LABEL,
+    REWARDS,
     SEED,
     TIMEZONE,
 )
@@ -58,6 +59,7 @@ from regulars.services.demo.history import Progress, SettableClock, Simulation
 from regulars.services.demo.scenarios import save_scenarios
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.members.members import MemberRef
+from regulars.services.rewards import catalog as reward_catalog
 from regulars.services.runtime import Runtime
 from regulars.services.stamps import cards as stamp_cards
 from regulars.services.stored_value import goods
@@ -121,6 +123,7 @@ def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None)
         ledger_admin.expire(sim.rt)
         fraud.scan(sim.rt, sim.tenant_id)
         save_scenarios(sim.rt, sim.tenant_id, end=end, zone=zone)
+        _rewards(sim.rt, sim.tenant_id)
         problems = ledger_admin.check(sim.rt)
     if problems:
         raise RuntimeError(f"the demo ledger does not reconcile: {problems[:5]}")
@@ -164,6 +167,12 @@ def _coffee_cards(rt: Runtime, tenant_id: int, till: Principal) -> None:
                      PurchaseTerms(quantity_milli=cups * 1000, paid_minor=cups * 340,
                                    lock_price=True),
                      key=f"demo-cups-{n}", payload={"cups": cups})
+
+
+def _rewards(rt: Runtime, tenant_id: int) -> None:
+    """A small rewards catalogue: a coffee, a pastry and 10 % off a visit, bought with points."""
+    for draft in REWARDS:
+        reward_catalog.create(rt, tenant_id, draft, actor=audit.SYSTEM)
 
 
 def issue_keys(rt: Runtime) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from regulars.db.jobs import jobs as store
 from regulars.errors import NotFound, RegularsError
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.messaging import outbox, webhooks
+from regulars.services.rewards import claims as reward_claims
 from regulars.services.rewards import job as rewards_job
 from regulars.services.runtime import Runtime
 from regulars.services.stamps import expiry as stamp_expiry
@@ -51,6 +52,12 @@ def _rewards(rt: Runtime) -> str:
             f"bonuses")
 
 
+def _reward_codes(rt: Runtime) -> str:
+    report = reward_claims.expire_claims(rt)
+    return (f"expired {report.expired} reward codes, {report.points_returned} points "
+            f"returned")
+
+
 def _messages(rt: Runtime) -> str:
     report = outbox.send_due(rt)
     return f"sent {report.sent}, {report.retrying} to retry, {report.failed} given up"
@@ -72,6 +79,8 @@ JOBS: tuple[Job, ...] = (
     Job(name="expiry", every=timedelta(hours=1), run=_expiry, title="Points expiry"),
     Job(name="rewards", every=timedelta(hours=1), run=_rewards,
         title="Birthday and referral rewards"),
+    Job(name="reward_codes", every=timedelta(hours=1), run=_reward_codes,
+        title="Expiry of claimed reward codes"),
     Job(name="messages", every=timedelta(seconds=15), run=_messages, title="Messages"),
     Job(name="webhooks", every=timedelta(seconds=15), run=_webhooks,
         title="Webhook deliveries"),

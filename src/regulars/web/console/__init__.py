@@ -23,6 +23,7 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     products,
     program,
     receipts,
+    rewards,
     scenarios,
     settings,
     stamps,

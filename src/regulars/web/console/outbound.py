@@ -19,7 +19,8 @@ from regulars.web.templating import Reader, render
 
 SETUP = [needs(Permission.SETUP)]
 # Words the pages translate from data: job titles, outcomes and delivery statuses.
-SHOWN_WORDS = (N_("Points expiry"), N_("Birthday and referral rewards"), N_("Messages"),
+SHOWN_WORDS = (N_("Points expiry"), N_("Birthday and referral rewards"),
+               N_("Expiry of claimed reward codes"), N_("Messages"),
                N_("Webhook deliveries"), N_("Data retention"), N_("ok"), N_("failed"),
                N_("running"), N_("queued"), N_("sent"), N_("pending"), N_("delivered"))
 

@@ -46,6 +46,8 @@ class Basket:
     goods_code: str = ""  # a prepaid goods card's number, or
     goods_account: int | None = None  # one of the member's goods accounts
     goods_qty: str = ""
+    reward_id: int | None = None
+    reward_code: str = ""
     lines: tuple[BasketLine, ...] = ()
     points: int = 0
     goods_milli: int = 0
@@ -83,7 +85,9 @@ def _basket(form: FormData | None, reader: Reader) -> Basket:
                     receipt_no=receipt_no[:64], key=key[:200], coupon=one("coupon")[:40],
                     goods_code=one("goods_code")[:40],
                     goods_account=int(account_text) if account_text.isdigit() else None,
-                    goods_qty=one("goods_qty")[:20])
+                    goods_qty=one("goods_qty")[:20],
+                    reward_id=_reward_id(one("reward_id")),
+                    reward_code=one("reward_code")[:24])
     lines = []
     digits = reader.minor_digits()
     for i, row in enumerate(rows):
@@ -137,10 +141,16 @@ def _tenders(basket: Basket) -> tuple[Tender, ...]:
     return ()
 
 
+def _reward_id(text: str) -> int | None:
+    """The catalogue reward picked at the till (none: empty, or not an id)."""
+    return int(text) if text.isdigit() and 0 < int(text) < 2 ** 63 else None
+
+
 def _sale(basket: Basket) -> Sale:
     ref = MemberRef(id=basket.member_id) if basket.member_id is not None else None
     return Sale(member=ref, lines=basket.lines, points_to_spend=basket.points,
-                coupons=(basket.coupon,) if basket.coupon else (), tenders=_tenders(basket))
+                coupons=(basket.coupon,) if basket.coupon else (), tenders=_tenders(basket),
+                reward_id=basket.reward_id, reward_code=basket.reward_code or None)
 
 
 # The sale form's names for the fields a service's error names.
@@ -161,6 +171,7 @@ def _payload(basket: Basket) -> dict[str, Any]:
             "points_to_spend": basket.points,
             "coupons": [basket.coupon] if basket.coupon else [],
             "goods": [basket.goods_code, basket.goods_account, basket.goods_milli],
+            "reward_id": basket.reward_id, "reward_code": basket.reward_code,
             "lines": [{"sku": ln.sku, "name": ln.name, "category": ln.category,
                        "quantity_milli": ln.quantity_milli,
                        "unit_price_minor": ln.unit_price_minor} for ln in basket.lines]}
@@ -290,7 +301,7 @@ def quote(request: Request, runtime: RuntimeDep, cashier: CashierSession,
         except RegularsError as exc:
             errors = _form_errors(exc, reader)
     return render(request, "terminal/_quote.html", reader, quote=answer, errors=errors,
-                  units=lambda milli: units(reader, milli))
+                  units=lambda milli: units(reader, milli), basket=basket)
 
 
 @router.post("/otp")

@@ -1,7 +1,7 @@
 """stamp cards, receipt stamps, wallet settings and passes
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-06 09:31:24
 Each business may run stamp cards ("buy 9, the 10th is free"): their definitions
 (stamp_cards; the stamps themselves are the ledger asset stamps:<card id>, whose system
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0023'
-down_revision = '0021'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

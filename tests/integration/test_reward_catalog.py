@@ -1,0 +1,210 @@
+"""The rewards catalogue on both databases: a reward claimed at the till or in advance, its
+points spent once and returned once by the refund of its line, an unused code expiring back to
+points (or not), and stock limits exact under 20 concurrent claims."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from regulars.domain.rewards.catalog import RewardDraft
+from regulars.errors import CodeRefused, InsufficientPoints, RegularsError, RewardRefused
+from regulars.services.audit import audit
+from regulars.services.checkout import commit as checkout_commit
+from regulars.services.checkout.commit import CommitRequest
+from regulars.services.checkout.pricing import Sale
+from regulars.services.ledger import admin as ledger_admin
+from regulars.services.members.members import MemberRef
+from regulars.services.rewards import catalog, claims
+from regulars.services.runtime import Runtime
+from tests.conftest import FakeClock, make_shop
+from tests.integration.support import Pos, line, run_together
+
+THREADS = 20
+BASKET = (line("CAP-M", 350, category="coffee"), line("BUN", 200, category="bakery"))
+ACTOR = audit.SYSTEM
+
+
+@pytest.fixture
+def pos(rt: Runtime) -> Pos:
+    return Pos(rt, make_shop(rt, "Reward Café"))
+
+
+def reward(rt: Runtime, pos: Pos, **terms: Any) -> int:
+    values: dict[str, Any] = {"kind": "product", "points_cost": 200, "sku": "CAP-M",
+                              "titles": {"en": "Free coffee"}, "descriptions": {}, **terms}
+    return catalog.create(rt, pos.tenant_id, RewardDraft(**values), actor=ACTOR).id
+
+
+def commit(pos: Pos, member_id: int, receipt: str, *, reward_id: int | None = None,
+           code: str | None = None, till: int = 0) -> dict[str, Any]:
+    sale = Sale(member=MemberRef(id=member_id), lines=BASKET, reward_id=reward_id,
+                reward_code=code)
+    body = checkout_commit.commit(
+        pos.rt, pos.till(till), CommitRequest(sale=sale, receipt_id=receipt),
+        key=f"key-{receipt}", payload={"receipt": receipt, "reward_id": reward_id,
+                                       "reward_code": code}).body
+    return body
+
+
+def assert_clean(rt: Runtime) -> None:
+    assert ledger_admin.check(rt) == []
+
+
+def test_a_reward_claimed_at_the_till_spends_its_points_and_comes_off_its_line(
+        pos: Pos, rt: Runtime) -> None:
+    member = pos.register(1)["id"]
+    pos.grant(member, 500)
+    coffee = reward(rt, pos)
+    reward(rt, pos, points_cost=900, titles={"en": "Too dear"})
+    offered = pos.quote(member, BASKET)["rewards"]
+    assert [(r["id"], r["discount_minor"]) for r in offered] == [(coffee, 350)]
+
+    body = commit(pos, member, "R-1", reward_id=coffee)
+
+    assert body["reward"] == {"id": coffee, "title": "Free coffee", "points": 200,
+                              "discount_minor": 350, "line_nos": [1]}
+    assert body["points_spent"] == 200 and body["points_discount_minor"] == 350
+    assert body["paid_minor"] == 200
+    assert body["lines"][0]["points_spent"] == 200 and body["lines"][0]["paid_minor"] == 0
+    assert any(e["code"] == "reward_claimed" for e in body["explanations"])
+    assert pos.balance(member) == 500 - 200 + body["points_earned"]
+    used = catalog.list_claims(rt, pos.tenant_id, member_id=member).items
+    assert [(c.status, c.receipt_id, c.line_no, c.cost_minor) for c in used] == [
+        ("used", body["receipt"]["id"], 1, 350)]
+    assert catalog.get(rt, pos.tenant_id, coffee).issued == 1
+    assert_clean(rt)
+
+
+def test_a_reward_with_no_matching_line_or_too_few_points_is_refused(
+        pos: Pos, rt: Runtime) -> None:
+    member = pos.register(1)["id"]
+    pos.grant(member, 150)
+    coffee = reward(rt, pos)
+    tea = reward(rt, pos, sku="TEA", points_cost=100)
+    with pytest.raises(RewardRefused) as dear:
+        commit(pos, member, "R-1", reward_id=coffee)
+    assert dear.value.field == "reward_id"
+    with pytest.raises(RewardRefused, match="no line"):
+        commit(pos, member, "R-2", reward_id=tea)
+    assert pos.balance(member) == 150
+    assert catalog.list_claims(rt, pos.tenant_id).items == ()
+
+
+def test_refunding_the_rewarded_line_returns_its_points_once(pos: Pos, rt: Runtime) -> None:
+    member = pos.register(1)["id"]
+    pos.grant(member, 500)
+    coffee = reward(rt, pos)
+    body = commit(pos, member, "R-1", reward_id=coffee)
+    receipt = body["receipt"]["id"]
+    after_sale = pos.balance(member)
+
+    refunded = pos.refund(receipt, [(1, 1000)], key="refund-1")
+
+    assert refunded["refund"]["points_returned"] == 200
+    assert pos.balance(member) == after_sale + 200
+    again = pos.refund(receipt, [(2, 1000)], key="refund-2")
+    assert again["refund"]["points_returned"] == 0
+    assert pos.balance(member) == after_sale + 200 - body["points_earned"]
+    assert [c.status for c in catalog.list_claims(rt, pos.tenant_id).items] == ["refunded"]
+    assert_clean(rt)
+
+
+def test_a_code_claimed_in_advance_is_used_once_and_its_refund_returns_the_points_once(
+        pos: Pos, rt: Runtime) -> None:
+    member = pos.register(1)["id"]
+    pos.grant(member, 500)
+    coffee = reward(rt, pos, claim_days=7)
+    claimed = claims.claim_in_advance(rt, pos.tenant_id, member, coffee)
+    assert pos.balance(member) == 300
+
+    body = commit(pos, member, "R-1", code=claimed.code.lower())
+
+    assert body["reward"]["points"] == 0 and body["reward"]["discount_minor"] == 350
+    assert body["points_spent"] == 0
+    with pytest.raises(CodeRefused):
+        commit(pos, member, "R-2", code=claimed.code)
+    before = pos.balance(member)
+    pos.refund(body["receipt"]["id"], [(1, 1000)], key="refund-1")
+    pos.refund(body["receipt"]["id"], None, key="refund-2")
+    assert pos.balance(member) == before + 200 - body["points_earned"]
+    assert [c.status for c in catalog.list_claims(rt, pos.tenant_id).items] == ["refunded"]
+    assert_clean(rt)
+
+
+def test_an_unused_code_expires_back_to_points_or_not_as_the_reward_says(
+        pos: Pos, rt: Runtime, clock: FakeClock) -> None:
+    member = pos.register(1)["id"]
+    pos.grant(member, 500)
+    back = reward(rt, pos, claim_days=3)
+    kept = reward(rt, pos, claim_days=3, refund_on_expiry=False, titles={"en": "Gift"},
+                  kind="perk", sku="", points_cost=100)
+    code = claims.claim_in_advance(rt, pos.tenant_id, member, back).code
+    claims.claim_in_advance(rt, pos.tenant_id, member, kept)
+    assert pos.balance(member) == 200
+    clock.advance(days=2)
+    assert claims.expire_claims(rt) == claims.ExpiryReport(expired=0, points_returned=0)
+
+    clock.advance(days=2)
+    assert claims.expire_claims(rt) == claims.ExpiryReport(expired=2, points_returned=200)
+    assert claims.expire_claims(rt) == claims.ExpiryReport(expired=0, points_returned=0)
+
+    assert pos.balance(member) == 400
+    with pytest.raises(CodeRefused):
+        commit(pos, member, "R-1", code=code)
+    assert {c.status for c in catalog.list_claims(rt, pos.tenant_id).items} == {"expired"}
+    assert_clean(rt)
+
+
+def test_a_claim_in_advance_without_the_points_is_refused_and_writes_nothing(
+        pos: Pos, rt: Runtime) -> None:
+    member = pos.register(1)["id"]
+    pos.grant(member, 100)
+    coffee = reward(rt, pos, stock_total=1)
+    with pytest.raises(RewardRefused):
+        claims.claim_in_advance(rt, pos.tenant_id, member, coffee)
+    assert catalog.get(rt, pos.tenant_id, coffee).issued == 0
+    assert pos.balance(member) == 100
+
+
+def _split(results: list[Any]) -> tuple[list[Any], list[RegularsError]]:
+    return ([r for r in results if not isinstance(r, RegularsError)],
+            [r for r in results if isinstance(r, RegularsError)])
+
+
+def test_twenty_concurrent_till_claims_never_pass_the_total_stock(
+        pos: Pos, rt: Runtime) -> None:
+    members = [pos.register(i)["id"] for i in range(THREADS)]
+    for member in members:
+        pos.grant(member, 300)
+    coffee = reward(rt, pos, stock_total=5)
+
+    results = run_together(THREADS, lambda i: commit(pos, members[i], f"R-{i}",
+                                                     reward_id=coffee, till=i % 2))
+
+    wins, losses = _split(results)
+    assert len(wins) == 5, losses
+    assert all(isinstance(e, RewardRefused) for e in losses), losses
+    assert catalog.get(rt, pos.tenant_id, coffee).issued == 5
+    assert len(catalog.list_claims(rt, pos.tenant_id).items) == 5
+    assert sum(pos.balance(m) for m in members) == (
+        300 * THREADS - 200 * 5 + sum(w["points_earned"] for w in wins))
+    assert_clean(rt)
+
+
+def test_twenty_concurrent_claims_in_advance_never_pass_the_days_stock(
+        pos: Pos, rt: Runtime) -> None:
+    member = pos.register(1)["id"]
+    pos.grant(member, 100 * THREADS)
+    bun = reward(rt, pos, sku="BUN", points_cost=100, stock_per_day=3)
+
+    results = run_together(THREADS, lambda _: claims.claim_in_advance(
+        rt, pos.tenant_id, member, bun))
+
+    wins, losses = _split(results)
+    assert len(wins) == 3, losses
+    assert all(isinstance(e, RewardRefused | InsufficientPoints) for e in losses), losses
+    assert len({w.code for w in wins}) == 3
+    assert pos.balance(member) == 100 * THREADS - 300
+    assert_clean(rt)
