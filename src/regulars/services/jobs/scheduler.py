@@ -24,6 +24,7 @@ from regulars.errors import NotFound, RegularsError
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.messaging import outbox, webhooks
 from regulars.services.rewards import job as rewards_job
+from regulars.services.rewards import notices
 from regulars.services.runtime import Runtime
 
 log = logging.getLogger("regulars.jobs")
@@ -48,6 +49,11 @@ def _rewards(rt: Runtime) -> str:
             f"bonuses")
 
 
+def _notices(rt: Runtime) -> str:
+    report = notices.run(rt)
+    return f"queued {report.expiring} expiry reminders and {report.winback} win-back messages"
+
+
 def _messages(rt: Runtime) -> str:
     report = outbox.send_due(rt)
     return f"sent {report.sent}, {report.retrying} to retry, {report.failed} given up"
@@ -63,6 +69,8 @@ JOBS: tuple[Job, ...] = (
     Job(name="expiry", every=timedelta(hours=1), run=_expiry, title="Points expiry"),
     Job(name="rewards", every=timedelta(hours=1), run=_rewards,
         title="Birthday and referral rewards"),
+    Job(name="notices", every=timedelta(hours=1), run=_notices,
+        title="Expiry reminders and win-back"),
     Job(name="messages", every=timedelta(seconds=15), run=_messages, title="Messages"),
     Job(name="webhooks", every=timedelta(seconds=15), run=_webhooks,
         title="Webhook deliveries"),

@@ -25,7 +25,7 @@ from regulars.services.members.members import (
     normalize_phone,
     view,
 )
-from regulars.services.messaging import events
+from regulars.services.messaging import events, notify
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
@@ -112,6 +112,8 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
                 key=f"member:{member_id}:created", type="member.created",
                 data={"member_id": member_id, "store_id": store_id,
                       "referrer_id": plan.linked_referrer_id})], now)
+            notify.queue_one(conn, rt, tenant_id, event="welcome", member_id=member_id,
+                             key=f"member:{member_id}:welcome", now=now)
             return replace(view(conn, tenant_id, member_id, rt), referral=referral), True
     except UniqueViolation as exc:
         # Another request registered the same phone a moment ago: answer with that member.
