@@ -320,7 +320,7 @@ campaigns = Table(
     Column("control_percent", Integer, nullable=False),
     Column("seed", String(32), nullable=False),
     Column("repeat_days", Integer, nullable=True),  # null: once
-    Column("status", String(10), nullable=False),  # scheduled | done | cancelled
+    Column("status", String(10), nullable=False),  # scheduled | running | done | cancelled
     timestamp("next_run_at", nullable=True),
     Column("runs", Integer, nullable=False),
     timestamp("created_at"),
