@@ -22,6 +22,7 @@ from regulars.api import (
     events,
     fraud,
     imports,
+    member_messages,
     messaging,
     openapi,
     pos,
@@ -66,6 +67,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(stored_value.router)
     app.include_router(stored_value.pos_router)
     app.include_router(messaging.router)
+    app.include_router(member_messages.router)
     app.include_router(analytics.router)
     app.include_router(fraud.router)
     app.include_router(clv.router)

@@ -76,7 +76,7 @@ def settings(conn: Connection, tenant_id: int, now: datetime) -> dict[str, Any]:
     if conn.execute(select(s.c.tenant_id).where(s.c.tenant_id == tenant_id)).first() is None:
         conn.execute(_insert(conn)(s).values(
             tenant_id=tenant_id, **DEFAULT_SETTINGS, link_secret=secrets.token_hex(32),
-            inbound_secret=secrets.token_hex(32), updated_at=now
+            updated_at=now
         ).on_conflict_do_nothing(index_elements=["tenant_id"]))
     row = conn.execute(select(s, tenants.c.timezone, tenants.c.name.label("program"),
                               tenants.c.locale.label("tenant_language"))

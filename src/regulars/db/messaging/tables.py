@@ -158,9 +158,8 @@ message_settings = Table(
     Column("points_earned", Boolean, nullable=False),  # the opt-in "points earned" message
     Column("expiring_days", Integer, nullable=False),
     Column("winback_days", Integer, nullable=False),
-    # Signs unsubscribe links; authenticates the SMS provider's STOP replies.
+    # Signs unsubscribe links (never leaves the server).
     Column("link_secret", String(64), nullable=False),
-    Column("inbound_secret", String(64), nullable=False),
     timestamp("updated_at"),
     PrimaryKeyConstraint("tenant_id"),
 )

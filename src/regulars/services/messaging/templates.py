@@ -196,12 +196,3 @@ def update_settings(rt: Runtime, tenant_id: int, changes: dict[str, Any]) -> Mes
         if changes:
             store.change_settings(conn, tenant_id, changes, rt.now())
         return _view(store.settings(conn, tenant_id, rt.now()))
-
-
-def rotate_inbound_secret(rt: Runtime, tenant_id: int) -> str:
-    """A new secret for the SMS provider's STOP replies, returned this once."""
-    secret = secrets.token_hex(32)
-    with rt.db.write() as conn:
-        store.settings(conn, tenant_id, rt.now())
-        store.change_settings(conn, tenant_id, {"inbound_secret": secret}, rt.now())
-    return secret

@@ -1,11 +1,11 @@
 """Opting out of marketing messages at once: a signed one-click link in each marketing
-message, and a STOP reply the SMS provider forwards (authenticated by the tenant's inbound
-secret). Either sets the member's consent to ``earn_only`` and withdraws the marketing
-messages still queued for them, in one transaction; transactional messages still go."""
+message, and a STOP reply the SMS provider forwards (with an API key of the tenant's, of the
+``events`` scope: revocable, and never stored in the clear). Either sets the member's
+consent to ``earn_only`` and withdraws the marketing messages still queued for them, in one
+transaction; transactional messages still go."""
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -14,7 +14,8 @@ from sqlalchemy import Connection
 from regulars.db.messaging import member_messages as store
 from regulars.db.tenancy import tenancy
 from regulars.domain.messaging.rules import is_stop, parse_unsubscribe, signature_holds
-from regulars.errors import NotFound, Unauthorized
+from regulars.errors import NotFound
+from regulars.services.members.members import normalize_phone
 from regulars.services.messaging import events
 from regulars.services.runtime import Runtime
 
@@ -59,19 +60,17 @@ class InboundResult:
     """How many members (with that phone number) were unsubscribed."""
 
 
-def inbound_sms(rt: Runtime, tenant_id: int, *, secret: str, phone: str,
-                text: str) -> InboundResult:
-    """A text message a member sent the tenant's number, forwarded by the SMS provider.
-    Raises :class:`Unauthorized` when ``secret`` is not the tenant's inbound secret."""
+def inbound_sms(rt: Runtime, tenant_id: int, *, phone: str, text: str) -> InboundResult:
+    """A text message a member sent the tenant's number (``phone`` in E.164), forwarded by
+    the SMS provider: a STOP word unsubscribes every member with that number. Raises
+    :class:`InvalidInput` (field ``phone``) for a number that is none."""
     with rt.db.write() as conn:
-        if tenancy.get_tenant(conn, tenant_id) is None:
-            raise Unauthorized("unknown tenant or secret")
-        cfg = store.settings(conn, tenant_id, rt.now())
-        if not hmac.compare_digest(cfg["inbound_secret"].encode(), secret.encode()):
-            raise Unauthorized("unknown tenant or secret")
+        tenant = tenancy.get_tenant(conn, tenant_id)
+        assert tenant is not None
+        e164 = normalize_phone(phone, tenant.phone_region, field="phone")
         if not is_stop(text):
             return InboundResult(stopped=0)
-        found = store.members_by_phone(conn, tenant_id, phone)
+        found = store.members_by_phone(conn, tenant_id, e164)
         for member_id in found:
             _opt_out(conn, rt, tenant_id, member_id)
         return InboundResult(stopped=len(found))

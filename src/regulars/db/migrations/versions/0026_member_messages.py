@@ -4,8 +4,7 @@ Revision ID: 0026
 Revises: 0021
 Create Date: 2026-12-06 09:45:00
 Templates per event and language with the tenant's own wording; a tenant's message settings
-(channel, quiet hours, frequency cap, the signing secrets of unsubscribe links and STOP
-replies); each member's count of marketing messages per cap period; the level last told to
+(channel, quiet hours, frequency cap, the secret that signs unsubscribe links); each member's count of marketing messages per cap period; the level last told to
 each member; campaigns to a segment with their recipients (control group included). The
 outbox's rows name their member, event, kind and campaign (new nullable columns, no rebuild).
 """
@@ -35,7 +34,6 @@ def upgrade() -> None:
     sa.Column('expiring_days', sa.Integer(), nullable=False),
     sa.Column('winback_days', sa.Integer(), nullable=False),
     sa.Column('link_secret', sa.String(length=64), nullable=False),
-    sa.Column('inbound_secret', sa.String(length=64), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_message_settings_tenant_id_tenants')),
     sa.PrimaryKeyConstraint('tenant_id', name=op.f('pk_message_settings'))
