@@ -172,6 +172,9 @@ def get_settings(rt: Runtime, tenant_id: int) -> MessageSettings:
 
 
 def _check_settings(changes: dict[str, Any]) -> None:
+    for name, value in changes.items():
+        if value is None and name not in ("quiet_from_minute", "quiet_until_minute"):
+            raise InvalidInput(f"{name} may not be null", field=name)
     if "channel" in changes and changes["channel"] not in CHANNELS:
         raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
     for name in ("quiet_from_minute", "quiet_until_minute"):
