@@ -54,7 +54,7 @@ class Queued:
 def unsubscribe_url(rt: Runtime, secret: str, tenant_id: int, member_id: int) -> str:
     base = (rt.settings.public_url or "").rstrip("/")
     token = unsubscribe_token(secret, tenant_id=tenant_id, member_id=member_id)
-    return f"{base}/c/unsubscribe/{token}"
+    return f"{base}/c/{tenant_id}/unsubscribe/{token}"
 
 
 class _Wordings:

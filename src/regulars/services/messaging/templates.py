@@ -57,9 +57,9 @@ def _check_text(event: str, *, subject: str, body: str) -> None:
         raise InvalidInput(f"the subject is longer than {MAX_SUBJECT} characters",
                            field="subject")
     for name, text in (("subject", subject), ("body", body)):
-        found = problems(event, text)
+        found = "; ".join(problems(event, text))
         if found:
-            raise InvalidInput("; ".join(found), field=name)
+            raise InvalidInput(found, field=name)
 
 
 def _template(event: str, language: str, row: dict[str, Any] | None) -> Template:

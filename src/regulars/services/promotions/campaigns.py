@@ -82,9 +82,9 @@ def _check(draft: Draft) -> None:
         if not body.strip() or len(body) > MAX_BODY or len(subject) > MAX_SUBJECT:
             raise InvalidInput(f"the {language} text is empty or too long", field="texts")
         for part in (subject, body):
-            found = problems("campaign", part)
+            found = "; ".join(problems("campaign", part))
             if found:
-                raise InvalidInput(f"{language}: {'; '.join(found)}", field="texts")
+                raise InvalidInput(f"{language}: {found}", field="texts")
     if not 0 <= draft.control_percent <= MAX_CONTROL_PERCENT:
         raise InvalidInput(f"control_percent must lie between 0 and {MAX_CONTROL_PERCENT}",
                            field="control_percent")

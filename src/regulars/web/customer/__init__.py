@@ -3,16 +3,18 @@
 ``access`` signs members in with a one-time code (and out), switches the language and shows
 the referral join page; ``account`` shows the signed-in member's own data: home with the QR
 card, history, receipts, coupons, wallet, referral, profile and the data download;
-``gift`` the public balance page of a gift certificate.
+``gift`` the public balance page of a gift certificate; ``messages`` the one-click
+unsubscribe page of marketing messages.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from regulars.web.customer import access, account, gift
+from regulars.web.customer import access, account, gift, messages
 
 router = APIRouter(prefix="/c", include_in_schema=False)
+router.include_router(messages.router)
 router.include_router(access.router)
 router.include_router(account.router)
 router.include_router(gift.router)
