@@ -17,6 +17,7 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     marketing,
     member_identifiers,
     members,
+    messages,
     outbound,
     products,
     program,
