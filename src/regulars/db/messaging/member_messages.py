@@ -126,6 +126,15 @@ def skip_marketing(conn: Connection, tenant_id: int, member_id: int) -> int:
         o.c.kind == "marketing").values(status="skipped", last_error="unsubscribed")).rowcount
 
 
+def retire_queued(conn: Connection, tenant_id: int, *, before: datetime, reason: str) -> int:
+    """Mark the members' messages still queued from before ``before`` as skipped (one
+    statement)."""
+    o = outbox_messages
+    return conn.execute(update(o).where(
+        o.c.tenant_id == tenant_id, o.c.status == "queued", o.c.member_id.is_not(None),
+        o.c.created_at < before).values(status="skipped", last_error=reason[:300])).rowcount
+
+
 # The frequency cap ---------------------------------------------------------------------------
 
 def take_cap(conn: Connection, tenant_id: int, member_ids: Sequence[int], *,

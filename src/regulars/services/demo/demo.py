@@ -51,6 +51,7 @@ from regulars.services.demo.catalog import (
 from regulars.services.demo.dishonest import dishonest_cashier
 from regulars.services.demo.history import Progress, SettableClock, Simulation
 from regulars.services.ledger import admin as ledger_admin
+from regulars.services.messaging import notify
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 
@@ -106,6 +107,7 @@ def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None)
         clock.now = end
         ledger_admin.expire(sim.rt)
         fraud.scan(sim.rt, sim.tenant_id)
+        notify.retire_history(sim.rt, sim.tenant_id, before=end - timedelta(hours=1))
         problems = ledger_admin.check(sim.rt)
     if problems:
         raise RuntimeError(f"the demo ledger does not reconcile: {problems[:5]}")

@@ -158,3 +158,10 @@ def swap_level(conn: Connection, tenant_id: int, member_id: int, level_code: str
                now: datetime) -> str | None:
     """Record the member's level as told; return the level told before (None: first seen)."""
     return store.swap_level(conn, tenant_id, member_id, level_code, now)
+
+
+def retire_history(rt: Runtime, tenant_id: int, *, before: datetime) -> int:
+    """Skip the members' messages still queued from before ``before``: a replayed history
+    (the demo's year) must not text its members a year of greetings when the server starts."""
+    with rt.db.write() as conn:
+        return store.retire_queued(conn, tenant_id, before=before, reason="history")
