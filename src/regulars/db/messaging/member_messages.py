@@ -179,9 +179,11 @@ def swap_level(conn: Connection, tenant_id: int, member_id: int, level_code: str
     before = conn.execute(select(s.c.level_code).where(
         s.c.tenant_id == tenant_id, s.c.member_id == member_id)).scalar_one()
     if before != level_code:
-        conn.execute(update(s).where(s.c.tenant_id == tenant_id, s.c.member_id == member_id,
-                                     s.c.level_code == before)
-                     .values(level_code=level_code, changed_at=now))
+        moved = conn.execute(update(s).where(
+            s.c.tenant_id == tenant_id, s.c.member_id == member_id, s.c.level_code == before)
+            .values(level_code=level_code, changed_at=now)).rowcount
+        if not moved:  # a concurrent commit told the member first
+            return level_code
     return str(before)
 
 

@@ -171,7 +171,7 @@ class WebhookChannel:
             raise DeliveryFailed("a webhook message needs the time it was queued")
         with self.db.write() as conn:
             event_store.record(conn, message.tenant_id, [{
-                "key": f"message:{message.key}", "type": "message.requested",
+                "key": f"message:{message.key}"[:200], "type": "message.requested",
                 "data": {"member_id": int(member) if member.isdigit() else None,
                          "event": message.event, "subject": message.subject,
                          "body": message.body}}], message.queued_at)
