@@ -225,6 +225,9 @@ def build_world(client: TestClient, rt: Runtime) -> World:
                             headers=a.owner).json()[0]["id"]
     _ok(w.post("/v1/pos/otp", a.till(), {"member": {"id": a1["id"]}}))
     a_message = client.get("/v1/admin/messages", headers=a.owner).json()[0]["id"]
+    a_campaign = _ok(w.post("/v1/admin/campaigns", a.owner, {
+        "name": "Spring", "segment_id": segment["id"],
+        "texts": {"en": {"body": "{first_name}, spring! {unsubscribe_url}"}}}))
 
     # A fraud flag of A's: its cashier shares a1's phone, and A flags on that alone.
     assert client.put(f"/v1/admin/staff/{staff['id']}/phone", headers=a.owner,
@@ -256,7 +259,7 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "a_certificate_code": a_gift_codes["codes"][0],
         "b_member": b1["id"], "b_receipt": b_receipt["receipt"]["id"], "a_flag": flag["id"],
         "a_webhook": hooks[a.tenant_id], "b_webhook": hooks[b.tenant_id],
-        "a_delivery": a_delivery, "a_message": a_message,
+        "a_delivery": a_delivery, "a_message": a_message, "a_campaign": a_campaign["id"],
         "a_reward": a_reward["id"], "b_reward": b_reward["id"],
     }
     return w
@@ -499,6 +502,7 @@ def _phone_is_b_own(w: World, response: httpx.Response) -> None:
 C = "/v1/admin/coupon-series"
 WH = "/v1/admin/webhooks"
 AN = "/v1/admin/analytics"
+CA = "/v1/admin/campaigns"
 
 
 def _a_identifier(w: World, name: str) -> Any:
@@ -904,7 +908,19 @@ PROBES: list[Probe] = [
                               "/redeliver", None)),
     Probe("GET", "/v1/admin/messages", "before_id",
           lambda w: w.client.get("/v1/admin/messages", headers=w.b.owner,
-                                 params={"before_id": w.ids["a_message"] + 1}), _empty),
+                                 params={"before_id": w.ids["a_message"] + 1}),
+          lambda w, r: _only_b_messages(w, r)),
+    Probe("POST", "/v1/admin/inbound-sms", "phone",
+          lambda w: _admin(w, "/v1/admin/inbound-sms", {"phone": A_PHONE, "text": "STOP"}),
+          lambda w, r: _nobody_stopped(w, r)),
+    # Admin: campaigns
+    Probe("GET", CA + "/{campaign_id}", "campaign_id",
+          lambda w: w.client.get(f"{CA}/{w.ids['a_campaign']}", headers=w.b.owner)),
+    Probe("POST", CA + "/{campaign_id}/cancel", "campaign_id",
+          lambda w: _admin(w, f"{CA}/{w.ids['a_campaign']}/cancel", None)),
+    Probe("POST", CA, "segment_id",
+          lambda w: _admin(w, CA, {"name": "x", "segment_id": w.ids["a_segment"],
+                                   "texts": {"en": {"body": "hello"}}})),
     # Admin: analytics
     Probe("GET", AN + "/overview", "store_id",
           lambda w: w.client.get(f"{AN}/overview", headers=w.b.owner,
@@ -926,6 +942,19 @@ def _only_b_deliveries(w: World, response: httpx.Response) -> None:
     assert response.status_code == 200, response.text
     own = w.client.get(f"{WH}/{w.ids['b_webhook']}/deliveries", headers=w.b.owner).json()
     assert own and response.json() == [d for d in own if d["id"] <= w.ids["a_delivery"]]
+
+
+def _nobody_stopped(_: World, response: httpx.Response) -> None:
+    """A STOP from A's member's number, sent with B's key, unsubscribes nobody."""
+    assert response.status_code == 200, response.text
+    assert response.json() == {"stopped": 0}
+
+
+def _only_b_messages(w: World, response: httpx.Response) -> None:
+    """A's message id as a cursor pages through B's messages only (B's member's welcome)."""
+    assert response.status_code == 200, response.text
+    own = w.client.get("/v1/admin/messages", headers=w.b.owner).json()
+    assert own and response.json() == [m for m in own if m["id"] <= w.ids["a_message"]]
 
 
 def test_events_show_only_the_tenants_own(world: World) -> None:
@@ -1025,6 +1054,25 @@ def test_a_business_sees_and_scans_only_its_own_fraud_flags(world: World, rt: Ru
     assert stored_rows(rt, world.a.tenant_id) == a_rows
 
 
+def test_messages_stay_within_the_tenant(world: World, rt: Runtime) -> None:
+    """B's wording, settings and STOP replies change only B's: a STOP from A's member's
+    number sent with B's key unsubscribes nobody of A's."""
+    before = stored_rows(rt, world.a.tenant_id)
+    client, b = world.client, world.b
+    assert client.put("/v1/admin/message-templates/welcome/en", headers=b.owner,
+                      json={"subject": "Hi", "body": "Hi {first_name}"}).status_code == 200
+    assert client.patch("/v1/admin/message-settings", headers=b.owner,
+                        json={"cap_messages": 1}).status_code == 200
+    stop = client.post("/v1/admin/inbound-sms", headers=b.owner,
+                       json={"phone": A_PHONE, "text": "STOP"})
+    assert stop.status_code == 200 and stop.json() == {"stopped": 0}
+    listed = client.get("/v1/admin/campaigns", headers=b.owner).json()
+    assert listed == []
+    a_view = client.get("/v1/admin/message-templates/welcome/en", headers=world.a.owner)
+    assert a_view.json()["custom"] is False
+    assert stored_rows(rt, world.a.tenant_id) == before
+
+
 def test_every_id_parameter_is_probed() -> None:
     """A route that takes an id needs a probe above for each id it takes."""
     routes = api_routes(create_app())
@@ -1056,7 +1104,8 @@ def _fill(path: str, w: World) -> str:
              "experiment_id": w.ids["a_experiment"],
              "scenario_id": w.ids["a_scenario"], "run_id": w.ids["a_scenario_run"],
              "account_id": w.ids["a_goods"],
-             "reward_id": w.ids["a_reward"]}
+             "reward_id": w.ids["a_reward"],
+             "campaign_id": w.ids["a_campaign"], "event": "welcome", "language": "en"}
     for name, value in names.items():
         path = path.replace("{" + name + "}", str(value))
     assert "{" not in path, f"no id to fill into {path}"

@@ -23,6 +23,7 @@ from regulars.api import (
     fraud,
     goods,
     imports,
+    member_messages,
     messaging,
     openapi,
     pos,
@@ -74,6 +75,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(goods.router)
     app.include_router(goods.pos_router)
     app.include_router(messaging.router)
+    app.include_router(member_messages.router)
     app.include_router(analytics.router)
     app.include_router(uplift.router)
     app.include_router(uplift.experiments_router)

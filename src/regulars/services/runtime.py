@@ -49,7 +49,7 @@ class Runtime:
     def channel(self, name: str) -> ChannelSender:
         """The sender of a channel (``sms``, ``email``); raises :class:`DeliveryFailed` for
         a channel the settings do not configure."""
-        found = channels_from(self.settings, self.sms()).get(name)
+        found = channels_from(self.settings, self.sms(), self.db).get(name)
         if found is None:
             raise DeliveryFailed(f"the {name} channel is not configured")
         return found

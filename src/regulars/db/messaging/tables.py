@@ -12,9 +12,11 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -69,8 +71,15 @@ outbox_messages = Table(
     Column("last_error", String(300), nullable=True),
     timestamp("created_at"),
     timestamp("sent_at", nullable=True),
+    # Messages (0026): whom a message to a member is for, what sent it, and whether it is
+    # marketing (checked against the member's consent again when it is sent).
+    Column("member_id", Id, nullable=True),
+    Column("event", String(20), nullable=True),
+    Column("kind", String(15), nullable=True),  # transactional | marketing
+    Column("campaign_id", Id, nullable=True),
     UniqueConstraint("tenant_id", "key"),
     Index(None, "tenant_id", "status", "next_attempt_at"),
+    Index(None, "tenant_id", "campaign_id", "status"),
 )
 
 
@@ -122,4 +131,55 @@ webhook_deliveries = Table(
     timestamp("delivered_at", nullable=True),
     UniqueConstraint("tenant_id", "endpoint_id", "event_id"),
     Index(None, "tenant_id", "status", "next_attempt_at"),
+)
+
+
+# Messages to members (0026) ------------------------------------------------------------------
+
+message_templates = Table(
+    "message_templates", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("event", String(20), nullable=False),
+    Column("language", String(10), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    timestamp("updated_at"),
+    UniqueConstraint("tenant_id", "event", "language"),
+)
+
+message_settings = Table(
+    "message_settings", metadata,
+    tenant_column(),
+    Column("channel", String(10), nullable=False),  # sms | email | webhook
+    # Local minutes after midnight; no quiet hours when null.
+    Column("quiet_from_minute", Integer, nullable=True),
+    Column("quiet_until_minute", Integer, nullable=True),
+    Column("cap_messages", Integer, nullable=False),  # marketing messages per member ...
+    Column("cap_period_days", Integer, nullable=False),  # ... per this many days
+    Column("points_earned", Boolean, nullable=False),  # the opt-in "points earned" message
+    Column("expiring_days", Integer, nullable=False),
+    Column("winback_days", Integer, nullable=False),
+    # Signs unsubscribe links (never leaves the server).
+    Column("link_secret", String(64), nullable=False),
+    timestamp("updated_at"),
+    PrimaryKeyConstraint("tenant_id"),
+)
+
+message_caps = Table(
+    "message_caps", metadata,
+    tenant_column(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("sent", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "member_id", "period_start"),
+)
+
+member_levels_seen = Table(
+    "member_levels_seen", metadata,
+    tenant_column(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("level_code", String(64), nullable=False),
+    timestamp("changed_at"),
+    PrimaryKeyConstraint("tenant_id", "member_id"),
 )

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     UniqueConstraint,
@@ -346,4 +347,37 @@ holdouts = Table(
     timestamp("updated_at"),
     CheckConstraint("share_bp >= 0 AND share_bp <= 5000", name="share_bp"),
     UniqueConstraint("tenant_id"),
+)
+
+
+# Campaigns (0026): a message to a segment, once or recurring, with an optional control
+# group kept out of it and recorded so that uplift can be measured.
+
+campaigns = Table(
+    "campaigns", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("name", String(200), nullable=False),
+    Column("segment_id", Id, ForeignKey("segments.id"), nullable=False),
+    # {language: {"subject": ..., "body": ...}}: the tenant's wording per language.
+    Column("texts", JSON, nullable=False),
+    Column("control_percent", Integer, nullable=False),
+    Column("seed", String(32), nullable=False),
+    Column("repeat_days", Integer, nullable=True),  # null: once
+    Column("status", String(10), nullable=False),  # scheduled | running | done | cancelled
+    timestamp("next_run_at", nullable=True),
+    Column("runs", Integer, nullable=False),
+    timestamp("created_at"),
+    Index(None, "tenant_id", "status", "next_run_at"),
+)
+
+campaign_recipients = Table(
+    "campaign_recipients", metadata,
+    tenant_column(),
+    Column("campaign_id", Id, ForeignKey("campaigns.id"), nullable=False),
+    Column("run", Integer, nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    # queued | control | no_consent | capped | no_address
+    Column("outcome", String(12), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "campaign_id", "run", "member_id"),
 )

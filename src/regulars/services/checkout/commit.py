@@ -189,6 +189,7 @@ def _commit_once(rt: Runtime, principal: Principal, req: CommitRequest, *, key: 
             result, quote = _commit(conn, principal, tenant, req, digest=digest, now=now,
                                     at=at, code_id=code_id)
             outbound.record_commit(conn, principal, result)
+            outbound.message_commit(conn, rt, principal, result)
             body = encode(result)
             idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
                                              terminal_id=principal.terminal_id, key=key,

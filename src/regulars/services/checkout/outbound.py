@@ -4,13 +4,19 @@ other personal data goes in an event: members are named by id."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
+from regulars.db.members import members
+from regulars.db.tenancy import tenancy
+from regulars.domain.program.program import Program
 from regulars.services.checkout.results import CommitResult, RefundResult
-from regulars.services.messaging import events
+from regulars.services.messaging import events, notify
 from regulars.services.messaging.events import Pending
+from regulars.services.program import levels, programs
+from regulars.services.runtime import Runtime
 from regulars.services.tenancy.api_keys import Principal
 
 
@@ -52,3 +58,48 @@ def record_refund(conn: Connection, principal: Principal, result: RefundResult) 
               "paid_minor": refund.paid_minor, "points_reversed": refund.points_reversed,
               "points_returned": refund.points_returned,
               "balance_points": result.balance_points})], refund.occurred_at)
+
+
+def message_commit(conn: Connection, rt: Runtime, principal: Principal,
+                   result: CommitResult) -> None:
+    """The member's messages a receipt causes, queued in its transaction: points earned
+    (when the tenant opted in) and a level reached or lost since the member was last told
+    (with a ``level.changed`` event). Keyed by the receipt: a retried commit queues nothing
+    more."""
+    member, receipt = result.member, result.receipt
+    if member is None:
+        return
+    tenant_id, now = principal.tenant_id, receipt.recorded_at
+    if result.points_earned and notify.points_earned_enabled(conn, tenant_id, now):
+        notify.queue_one(conn, rt, tenant_id, event="points_earned", member_id=member.id,
+                         key=f"receipt:{receipt.id}:points_earned", now=now,
+                         values={"points": str(result.points_earned),
+                                 "balance_points": str(member.balance_points)})
+    _, program = programs.load_current(conn, tenant_id)
+    if len(program.levels) > 1:
+        level_change(conn, rt, tenant_id, member.id, program, cause=f"receipt:{receipt.id}",
+                     now=now)
+
+
+def level_change(conn: Connection, rt: Runtime, tenant_id: int, member_id: int,
+                 program: Program, *, cause: str, now: datetime) -> None:
+    """Tell the member (and the webhooks) of a level other than the one last told, as it
+    stands after ``cause``; the first level seen is recorded silently."""
+    tenant, member = tenancy.get_tenant(conn, tenant_id), members.get_member(conn, tenant_id,
+                                                                              member_id)
+    if tenant is None or member is None:
+        return
+    level_code = levels.status_for(conn, tenant, program, member, now).level.code
+    before = notify.swap_level(conn, tenant_id, member_id, level_code, now)
+    if before is None or before == level_code:
+        return
+    old, new = program.level_by_code(before), program.level_by_code(level_code)
+    up = old is None or (new is not None and new.threshold_minor > old.threshold_minor)
+    events.emit(conn, tenant_id, [Pending(
+        key=f"{cause}:level:{member_id}", type="level.changed",
+        data={"member_id": member_id, "from": before, "to": level_code,
+              "direction": "up" if up else "down"})], now)
+    notify.queue_one(conn, rt, tenant_id, event="level_reached" if up else "level_lost",
+                     member_id=member_id, key=f"{cause}:level:{member_id}", now=now,
+                     values={"level": new.name if new else level_code,
+                             "previous_level": old.name if old else before})

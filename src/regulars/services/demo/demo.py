@@ -59,6 +59,7 @@ from regulars.services.demo.history import Progress, SettableClock, Simulation
 from regulars.services.demo.scenarios import save_scenarios
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.members.members import MemberRef
+from regulars.services.messaging import notify
 from regulars.services.rewards import catalog as reward_catalog
 from regulars.services.runtime import Runtime
 from regulars.services.stamps import cards as stamp_cards
@@ -124,6 +125,7 @@ def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None)
         fraud.scan(sim.rt, sim.tenant_id)
         save_scenarios(sim.rt, sim.tenant_id, end=end, zone=zone)
         _rewards(sim.rt, sim.tenant_id)
+        notify.retire_history(sim.rt, sim.tenant_id, before=end - timedelta(hours=1))
         problems = ledger_admin.check(sim.rt)
     if problems:
         raise RuntimeError(f"the demo ledger does not reconcile: {problems[:5]}")

@@ -23,8 +23,10 @@ from regulars.db.jobs import jobs as store
 from regulars.errors import NotFound, RegularsError
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.messaging import outbox, webhooks
+from regulars.services.promotions import campaigns
 from regulars.services.rewards import claims as reward_claims
 from regulars.services.rewards import job as rewards_job
+from regulars.services.rewards import notices
 from regulars.services.runtime import Runtime
 from regulars.services.stamps import expiry as stamp_expiry
 from regulars.services.tenancy import retention
@@ -58,6 +60,17 @@ def _reward_codes(rt: Runtime) -> str:
             f"returned")
 
 
+def _notices(rt: Runtime) -> str:
+    report = notices.run(rt)
+    return f"queued {report.expiring} expiry reminders and {report.winback} win-back messages"
+
+
+def _campaigns(rt: Runtime) -> str:
+    report = campaigns.run_due(rt)
+    return (f"{report.runs} campaign runs: {report.queued} messages queued, "
+            f"{report.control} members in control groups")
+
+
 def _messages(rt: Runtime) -> str:
     report = outbox.send_due(rt)
     return f"sent {report.sent}, {report.retrying} to retry, {report.failed} given up"
@@ -81,6 +94,9 @@ JOBS: tuple[Job, ...] = (
         title="Birthday and referral rewards"),
     Job(name="reward_codes", every=timedelta(hours=1), run=_reward_codes,
         title="Expiry of claimed reward codes"),
+    Job(name="notices", every=timedelta(hours=1), run=_notices,
+        title="Expiry reminders and win-back"),
+    Job(name="campaigns", every=timedelta(minutes=1), run=_campaigns, title="Campaigns"),
     Job(name="messages", every=timedelta(seconds=15), run=_messages, title="Messages"),
     Job(name="webhooks", every=timedelta(seconds=15), run=_webhooks,
         title="Webhook deliveries"),

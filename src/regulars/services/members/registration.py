@@ -25,7 +25,7 @@ from regulars.services.members.members import (
     normalize_phone,
     view,
 )
-from regulars.services.messaging import events
+from regulars.services.messaging import events, notify
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
@@ -108,10 +108,8 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
             referral = referrals.after_register(conn, tenant_id, member_id=member_id, plan=plan,
                                                 now=now, store_id=store_id,
                                                 terminal_id=terminal_id)
-            events.emit(conn, tenant_id, [events.Pending(
-                key=f"member:{member_id}:created", type="member.created",
-                data={"member_id": member_id, "store_id": store_id,
-                      "referrer_id": plan.linked_referrer_id})], now)
+            _announce(conn, rt, tenant_id, member_id, store_id=store_id,
+                      referrer_id=plan.linked_referrer_id, now=now)
             return replace(view(conn, tenant_id, member_id, rt), referral=referral), True
     except UniqueViolation as exc:
         # Another request registered the same phone a moment ago: answer with that member.
@@ -119,6 +117,18 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
             if phone and (existing := members.identifier_owner(conn, tenant_id, "phone", phone)):
                 return view(conn, tenant_id, existing, rt), False
         raise DuplicateIdentifier("an identifier belongs to another member") from exc
+
+
+def _announce(conn: Connection, rt: Runtime, tenant_id: int, member_id: int, *,
+              store_id: int | None, referrer_id: int | None, now: datetime) -> None:
+    """The ``member.created`` event and the member's welcome, in the registration's
+    transaction."""
+    events.emit(conn, tenant_id, [events.Pending(
+        key=f"member:{member_id}:created", type="member.created",
+        data={"member_id": member_id, "store_id": store_id, "referrer_id": referrer_id})],
+        now)
+    notify.queue_one(conn, rt, tenant_id, event="welcome", member_id=member_id,
+                     key=f"member:{member_id}:welcome", now=now)
 
 
 def _new_member(conn: Connection, tenant_id: int, reg: Registration, *, phone: str | None,

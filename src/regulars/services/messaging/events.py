@@ -22,7 +22,7 @@ TYPES = (
     "member.created", "member.changed",
     "receipt.committed", "receipt.refunded", "receipt.voided",
     "points.earned", "points.spent", "points.expired",
-    "level.changed", "coupon.redeemed",
+    "level.changed", "coupon.redeemed", "message.requested",
 )
 MAX_PAGE = 500
 

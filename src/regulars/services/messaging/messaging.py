@@ -1,4 +1,5 @@
-"""Messages to members, through a sender per channel (``sms``, ``email``).
+"""Messages to members, through a sender per channel (``sms``, ``email``, ``webhook``, and
+any a plug-in registers with :func:`register_channel`).
 
 Text messages go through a pluggable sender:
 
@@ -12,13 +13,17 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Protocol
 
 import httpx
 
 from regulars.config import Settings
+from regulars.db.engine import Database
+from regulars.db.messaging import events as event_store
 from regulars.errors import RegularsError
 
 log = logging.getLogger("regulars.sms")
@@ -101,6 +106,9 @@ class OutgoingMessage:
     recipient: str
     subject: str | None
     body: str
+    key: str = ""
+    event: str | None = None
+    queued_at: datetime | None = None
 
 
 class ChannelSender(Protocol):
@@ -149,8 +157,43 @@ class SmtpChannel:
                                  f"{type(exc).__name__}") from exc
 
 
-def channels_from(settings: Settings, sms: Sender) -> dict[str, ChannelSender]:
-    """The channel senders the settings configure (``email`` only with an SMTP host)."""
+@dataclass
+class WebhookChannel:
+    """The ``webhook`` channel: the message becomes a ``message.requested`` event, which the
+    webhooks job delivers to the tenant's endpoints (signed, retried for up to three days),
+    so the business's own system sends it. ``recipient`` is ``member:<id>``."""
+
+    db: Database
+
+    def deliver(self, message: OutgoingMessage) -> None:
+        member = message.recipient.removeprefix("member:")
+        if message.queued_at is None:
+            raise DeliveryFailed("a webhook message needs the time it was queued")
+        with self.db.write() as conn:
+            event_store.record(conn, message.tenant_id, [{
+                "key": f"message:{message.key}"[:200], "type": "message.requested",
+                "data": {"member_id": int(member) if member.isdigit() else None,
+                         "event": message.event, "subject": message.subject,
+                         "body": message.body}}], message.queued_at)
+
+
+ChannelFactory = Callable[[Settings, Database], ChannelSender]
+PLUGINS: dict[str, ChannelFactory] = {}
+"""Channels added by plug-ins, by name: a factory of the channel's sender."""
+
+
+def register_channel(name: str, factory: ChannelFactory) -> None:
+    """Add a channel (a plug-in's sender): messages queued to ``name`` go through the sender
+    ``factory`` builds. The built-in channels cannot be replaced."""
+    if name in ("sms", "email", "webhook") or not name.isidentifier() or len(name) > 10:
+        raise ValueError(f"a channel may not be named {name!r}")
+    PLUGINS[name] = factory
+
+
+def channels_from(settings: Settings, sms: Sender, db: Database | None = None
+                  ) -> dict[str, ChannelSender]:
+    """The channel senders the settings configure (``email`` only with an SMTP host,
+    ``webhook`` with a database), and the plug-ins'."""
     found: dict[str, ChannelSender] = {"sms": SmsChannel(sms)}
     if settings.smtp_host:
         found["email"] = SmtpChannel(host=settings.smtp_host, port=settings.smtp_port,
@@ -158,4 +201,8 @@ def channels_from(settings: Settings, sms: Sender) -> dict[str, ChannelSender]:
                                      username=settings.smtp_username,
                                      password=settings.smtp_password,
                                      starttls=settings.smtp_starttls)
+    if db is not None:
+        found["webhook"] = WebhookChannel(db)
+        for name, factory in PLUGINS.items():
+            found[name] = factory(settings, db)
     return found

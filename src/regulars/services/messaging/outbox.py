@@ -20,12 +20,12 @@ from regulars.db.messaging import outbox as store
 from regulars.db.tenancy import tenancy
 from regulars.domain.messaging.delivery import MESSAGES
 from regulars.errors import InvalidInput, RegularsError
-from regulars.services.messaging.messaging import OutgoingMessage
+from regulars.services.messaging.messaging import PLUGINS, OutgoingMessage
 from regulars.services.runtime import Runtime
 
 log = logging.getLogger("regulars.outbox")
 
-CHANNELS = ("sms", "email")
+CHANNELS = ("sms", "email", "webhook")
 CLAIM = timedelta(minutes=2)
 """How long a sender holds a message it is sending before another may try it."""
 
@@ -35,7 +35,7 @@ def queue(conn: Connection, tenant_id: int, *, key: str, channel: str, recipient
           erase_after_send: bool = False) -> int:
     """Queue a message in the caller's transaction, once per ``key`` (the same key returns
     the first message's id)."""
-    if channel not in CHANNELS:
+    if channel not in CHANNELS and channel not in PLUGINS:
         raise InvalidInput(f"unknown channel {channel!r}", field="channel")
     return store.queue(conn, tenant_id, key=key, channel=channel, recipient=recipient,
                        body=body, subject=subject, erase_after_send=erase_after_send,
@@ -53,7 +53,8 @@ def deliver(rt: Runtime, tenant_id: int, message_id: int) -> str:
         return "busy"
     message = OutgoingMessage(tenant_id=tenant_id, channel=row["channel"],
                               recipient=row["recipient"], subject=row["subject"],
-                              body=row["body"])
+                              body=row["body"], key=row["key"], event=row["event"],
+                              queued_at=row["created_at"])
     try:
         rt.channel(message.channel).deliver(message)
     except RegularsError as exc:

@@ -251,3 +251,11 @@ def holds(conn: Connection, tenant_id: int, segment_id: int, member_id: int,
     rules = _loaded(row).rules
     return store.holds_member(conn, tenant_id, rules, member_id, at,
                               basis=_basis(conn, tenant_id, rules, at))
+
+
+def member_ids_at(conn: Connection, tenant_id: int, segment_id: int, at: datetime
+                  ) -> list[int]:
+    """Every member of the segment at ``at``, by id (one statement; a campaign's audience)."""
+    rules = _loaded(_require(conn, tenant_id, segment_id)).rules
+    return store.member_ids(conn, tenant_id, rules, at, limit=10_000_000, offset=0,
+                            basis=_basis(conn, tenant_id, rules, at))

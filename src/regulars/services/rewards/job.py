@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from regulars.db.rewards import rewards as store
 from regulars.db.tenancy import tenancy
 from regulars.domain.rewards.rewards import birthday_in
+from regulars.services.messaging import notify
 from regulars.services.rewards.referrals import new_code, settle_first_purchase
 from regulars.services.rewards.rewards import load_settings, pay_birthday
 from regulars.services.runtime import Runtime
@@ -50,10 +51,11 @@ def run(rt: Runtime, *, batch_size: int = 500) -> RunReport:
         tenant = get_tenant(rt, tenant_id)
         local_today = rt.now().astimezone(ZoneInfo(tenant.timezone)).date()
         with rt.db.read() as conn:
-            if not load_settings(conn, tenant_id).birthday.pays:
-                continue
+            pays = load_settings(conn, tenant_id).birthday.pays
             born = _birthdays_due(conn, tenant_id, local_today)
-        birthdays += sum(pay_birthday(rt, tenant_id, m) for m in born)
+        _greet(rt, tenant_id, born, local_today.year)
+        if pays:
+            birthdays += sum(pay_birthday(rt, tenant_id, m) for m in born)
     return RunReport(codes_assigned=codes, referrals_paid=referrals_paid,
                      birthdays_paid=birthdays)
 
@@ -77,3 +79,13 @@ def _birthdays_due(conn: Connection, tenant_id: int, local_today: date) -> list[
     return store.birthday_members(conn, tenant_id, month=local_today.month,
                                   day=local_today.day, also_feb_29=feb_28_only,
                                   year=local_today.year)
+
+
+def _greet(rt: Runtime, tenant_id: int, member_ids: list[int], year: int) -> None:
+    """Queue the birthday message (marketing: full consent, capped), once a year each."""
+    if not member_ids:
+        return
+    with rt.db.write() as conn:
+        notify.queue(conn, rt, tenant_id, notify.Batch(
+            event="birthday", member_ids=member_ids,
+            key=lambda m: f"birthday:{m}:{year}"), rt.now())

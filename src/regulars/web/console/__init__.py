@@ -18,6 +18,7 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     marketing,
     member_identifiers,
     members,
+    messages,
     outbound,
     privacy,
     products,

@@ -1,7 +1,7 @@
 """privacy: erased members, one-time codes by a keyed phone hash, data retention settings
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-06 10:00:00
 A member whose personal data was erased keeps their row as an anonymous shell
 (``members.erased_at``). One-time-code rows keep a keyed hash of the phone number instead of
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0027'
-down_revision = '0025'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 

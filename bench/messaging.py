@@ -1,0 +1,105 @@
+"""Benchmark: a campaign to 100k members queued, then messages sent to a local sink.
+
+Targets (from the issue): a campaign to 100k members is queued in 10 s or less, and messages
+are sent at 500 a second or more to a local sink.
+
+    uv run python bench/messaging.py                                   # SQLite, 100k members
+    uv run python bench/messaging.py --database-url postgresql://postgres@127.0.0.1:5432/bench_msg
+    uv run python bench/messaging.py --members 10000 --send 2000       # a quick run
+
+The script builds the schema and a tenant through the services (a PostgreSQL database must
+exist and is emptied first; a SQLite file is made afresh), bulk-loads the members with one
+executemany (the services would take minutes), makes a segment of everyone with full consent
+and a campaign with a 10 % control group, then times one run of the campaign (what the
+``campaigns`` job does) and the sending of ``--send`` of its messages through the outbox (a
+claim, the sender, the mark: what the ``messages`` job does) to an in-process sink.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import insert, select, text
+
+from regulars.config import Settings
+from regulars.db.members.tables import members
+from regulars.db.messaging.tables import outbox_messages
+from regulars.db.schema import metadata
+from regulars.services.messaging import outbox
+from regulars.services.messaging.messaging import MemorySender
+from regulars.services.promotions import campaigns, segments
+from regulars.services.runtime import open_runtime
+from regulars.services.tenancy import tenants
+
+
+def _empty_postgres(url: str) -> None:
+    rt = open_runtime(Settings(database_url=url), migrate=True)
+    with rt.db.write() as conn:
+        names = ", ".join(t.name for t in metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    rt.close()
+
+
+def _load(conn_url: str, n: int) -> tuple[object, int]:
+    rt = open_runtime(Settings(database_url=conn_url), migrate=True)
+    tenant = tenants.create_tenant(rt, name="Bench Café", currency="RUB", locale="ru_RU",
+                                   timezone="Europe/Moscow", phone_region="RU")
+    now = datetime.now(UTC)
+    rows = [{"tenant_id": tenant.tenant_id, "phone": f"+7916{i:07d}", "first_name": "Anna",
+             "consent": "full", "profile": {}, "status": "active",
+             "qr_token": secrets.token_hex(8) + str(i), "created_at": now}
+            for i in range(n)]
+    with rt.db.write() as conn:
+        for start in range(0, n, 10_000):
+            conn.execute(insert(members), rows[start:start + 10_000])
+    return rt, tenant.tenant_id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--send", type=int, default=5_000)
+    args = parser.parse_args()
+    url = args.database_url
+    if url is None:
+        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench_messaging.db'}"
+    elif url.startswith("postgresql"):
+        _empty_postgres(url)
+    rt, tenant_id = _load(url, args.members)
+    assert hasattr(rt, "db")
+    segment = segments.create(rt, tenant_id, segments.Draft(
+        name="Everyone", rules=(segments.rule_of({"kind": "consent", "values": ["full"]}),)))
+    made = campaigns.create(rt, tenant_id, campaigns.Draft(
+        name="Spring", segment_id=segment.id, control_percent=10,
+        texts={"ru": {"subject": "Весна", "body": "{first_name}, весеннее меню! "
+                                                  "{unsubscribe_url}"}}))
+    started = time.perf_counter()
+    found = campaigns.run(rt, tenant_id, made.id)
+    queue_seconds = time.perf_counter() - started
+    assert found is not None
+    queued, control = found
+    rt.sender = sink = MemorySender()
+    with rt.db.read() as conn:
+        ids = list(conn.execute(select(outbox_messages.c.id).where(
+            outbox_messages.c.tenant_id == tenant_id).order_by(outbox_messages.c.id)
+            .limit(args.send)).scalars())
+    started = time.perf_counter()
+    for message_id in ids:
+        outbox.deliver(rt, tenant_id, message_id)
+    send_seconds = time.perf_counter() - started
+    backend = url.split(":", 1)[0]
+    print(f"{backend}: {args.members} members, {queued} queued, {control} in the control "
+          f"group, queued in {queue_seconds:.2f} s (target 10 s)")
+    print(f"{backend}: {len(sink.sent)} messages sent in {send_seconds:.2f} s = "
+          f"{len(sink.sent) / send_seconds:.0f} a second (target 500)")
+    rt.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Message templates: the events that send a member a message, the placeholders each may use,
+a tiny safe formatter, and the default wording in the four languages.
+
+A template is plain text with ``{name}`` placeholders; ``{{`` and ``}}`` stand for literal
+braces. Nothing in a template is evaluated: :func:`problems` refuses any placeholder the
+event does not know (so a mistyped one is caught on save, not in a member's inbox), and
+:func:`render` only substitutes the given values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """Transactional messages tell a member about their own account and go with any consent;
+    marketing messages need full consent and count against the frequency cap."""
+
+    TRANSACTIONAL = "transactional"
+    MARKETING = "marketing"
+
+
+COMMON = ("first_name", "program", "unsubscribe_url")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventSpec:
+    kind: Kind
+    placeholders: tuple[str, ...]
+
+
+EVENTS: dict[str, EventSpec] = {
+    "welcome": EventSpec(kind=Kind.TRANSACTIONAL, placeholders=COMMON),
+    "points_earned": EventSpec(kind=Kind.TRANSACTIONAL,
+                               placeholders=(*COMMON, "points", "balance_points")),
+    "points_expiring": EventSpec(kind=Kind.TRANSACTIONAL,
+                                 placeholders=(*COMMON, "points", "days", "expires_on")),
+    "level_reached": EventSpec(kind=Kind.TRANSACTIONAL,
+                               placeholders=(*COMMON, "level", "previous_level")),
+    "level_kept": EventSpec(kind=Kind.TRANSACTIONAL, placeholders=(*COMMON, "level")),
+    "level_lost": EventSpec(kind=Kind.TRANSACTIONAL,
+                            placeholders=(*COMMON, "level", "previous_level")),
+    "birthday": EventSpec(kind=Kind.MARKETING, placeholders=COMMON),
+    "winback": EventSpec(kind=Kind.MARKETING, placeholders=(*COMMON, "days")),
+    "balance": EventSpec(kind=Kind.TRANSACTIONAL, placeholders=(*COMMON, "balance")),
+    "campaign": EventSpec(kind=Kind.MARKETING, placeholders=COMMON),
+}
+LANGUAGES = ("en", "ru", "uk", "bg")
+MAX_BODY = 2000
+MAX_SUBJECT = 200
+
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+def placeholders_in(text: str) -> tuple[list[str], bool]:
+    """The placeholders ``text`` uses, in order, and whether its braces are well formed."""
+    names: list[str] = []
+    well_formed = True
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            continue
+        if match.group(1) is None:
+            well_formed = False
+        else:
+            names.append(match.group(1).strip())
+    return names, well_formed
+
+
+def problems(event: str, text: str) -> list[str]:
+    """What is wrong with ``text`` as a template of ``event``: each unknown placeholder by
+    name (``{name}``), and a stray brace; empty when it may be saved."""
+    spec = EVENTS.get(event)
+    if spec is None:
+        return [f"unknown event {event}"]
+    names, well_formed = placeholders_in(text)
+    found = [f"unknown placeholder {{{n}}}" for n in dict.fromkeys(names)
+             if n not in spec.placeholders]
+    if not well_formed:
+        found.append("a brace without its pair (write {{ or }} for a brace itself)")
+    return found
+
+
+def render(text: str, values: dict[str, str]) -> str:
+    """``text`` with each placeholder replaced by its value (an absent one by nothing)."""
+
+    def one(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token == "{{":
+            return "{"
+        if token == "}}":
+            return "}"
+        if match.group(1) is None:
+            return token
+        return values.get(match.group(1).strip(), "")
+
+    return _TOKEN.sub(one, text)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wording:
+    subject: str
+    body: str
+
+
+def default(event: str, language: str) -> Wording:
+    """The built-in wording of ``event`` in ``language`` (English for another language)."""
+    return DEFAULTS[event].get(language) or DEFAULTS[event]["en"]
+
+
+def _w(subject: str, body: str) -> Wording:
+    return Wording(subject=subject, body=body)
+
+
+_STOP = {"en": "Unsubscribe: {unsubscribe_url}", "ru": "Отписаться: {unsubscribe_url}",
+         "uk": "Відписатися: {unsubscribe_url}", "bg": "Отписване: {unsubscribe_url}"}
+
+DEFAULTS: dict[str, dict[str, Wording]] = {
+    "welcome": {
+        "en": _w("Welcome to {program}", "Welcome to {program}, {first_name}!"),
+        "ru": _w("Добро пожаловать в {program}", "Добро пожаловать в {program}, {first_name}!"),
+        "uk": _w("Ласкаво просимо до {program}", "Ласкаво просимо до {program}, {first_name}!"),
+        "bg": _w("Добре дошли в {program}", "Добре дошли в {program}, {first_name}!"),
+    },
+    "points_earned": {
+        "en": _w("You earned {points} points", "+{points} points. Balance: {balance_points}."),
+        "ru": _w("Начислено {points} баллов", "+{points} баллов. Баланс: {balance_points}."),
+        "uk": _w("Нараховано {points} балів", "+{points} балів. Баланс: {balance_points}."),
+        "bg": _w("Получихте {points} точки", "+{points} точки. Баланс: {balance_points}."),
+    },
+    "points_expiring": {
+        "en": _w("Points expire soon", "{points} of your points expire in {days} days "
+                 "({expires_on})."),
+        "ru": _w("Баллы скоро сгорят", "{points} ваших баллов сгорят через {days} дн. "
+                 "({expires_on})."),
+        "uk": _w("Бали скоро згорять", "{points} ваших балів згорять через {days} дн. "
+                 "({expires_on})."),
+        "bg": _w("Точките изтичат скоро", "{points} от вашите точки изтичат след {days} дни "
+                 "({expires_on})."),
+    },
+    "level_reached": {
+        "en": _w("New level: {level}", "Congratulations, {first_name}: your level is now "
+                 "{level}."),
+        "ru": _w("Новый уровень: {level}", "Поздравляем, {first_name}: ваш уровень теперь "
+                 "{level}."),
+        "uk": _w("Новий рівень: {level}", "Вітаємо, {first_name}: ваш рівень тепер {level}."),
+        "bg": _w("Ново ниво: {level}", "Поздравления, {first_name}: вашето ниво вече е "
+                 "{level}."),
+    },
+    "level_kept": {
+        "en": _w("You keep {level}", "{first_name}, you keep your level {level}."),
+        "ru": _w("Уровень {level} сохранён", "{first_name}, ваш уровень {level} сохранён."),
+        "uk": _w("Рівень {level} збережено", "{first_name}, ваш рівень {level} збережено."),
+        "bg": _w("Запазвате {level}", "{first_name}, запазвате нивото си {level}."),
+    },
+    "level_lost": {
+        "en": _w("Your level is now {level}", "{first_name}, your level went from "
+                 "{previous_level} to {level}."),
+        "ru": _w("Ваш уровень теперь {level}", "{first_name}, ваш уровень изменился с "
+                 "{previous_level} на {level}."),
+        "uk": _w("Ваш рівень тепер {level}", "{first_name}, ваш рівень змінився з "
+                 "{previous_level} на {level}."),
+        "bg": _w("Вашето ниво вече е {level}", "{first_name}, нивото ви се промени от "
+                 "{previous_level} на {level}."),
+    },
+    "birthday": {
+        "en": _w("Happy birthday!", "Happy birthday, {first_name}! " + _STOP["en"]),
+        "ru": _w("С днём рождения!", "С днём рождения, {first_name}! " + _STOP["ru"]),
+        "uk": _w("З днем народження!", "З днем народження, {first_name}! " + _STOP["uk"]),
+        "bg": _w("Честит рожден ден!", "Честит рожден ден, {first_name}! " + _STOP["bg"]),
+    },
+    "winback": {
+        "en": _w("We miss you", "{first_name}, we have not seen you for {days} days. "
+                 + _STOP["en"]),
+        "ru": _w("Мы скучаем", "{first_name}, мы не виделись {days} дн. " + _STOP["ru"]),
+        "uk": _w("Ми сумуємо", "{first_name}, ми не бачились {days} дн. " + _STOP["uk"]),
+        "bg": _w("Липсвате ни", "{first_name}, не сме се виждали {days} дни. "
+                 + _STOP["bg"]),
+    },
+    "balance": {
+        "en": _w("Your balance", "Your balance: {balance}."),
+        "ru": _w("Ваш баланс", "Ваш баланс: {balance}."),
+        "uk": _w("Ваш баланс", "Ваш баланс: {balance}."),
+        "bg": _w("Вашият баланс", "Вашият баланс: {balance}."),
+    },
+    "campaign": {
+        "en": _w("News from {program}", "{first_name}, news from {program}. " + _STOP["en"]),
+        "ru": _w("Новости {program}", "{first_name}, новости {program}. " + _STOP["ru"]),
+        "uk": _w("Новини {program}", "{first_name}, новини {program}. " + _STOP["uk"]),
+        "bg": _w("Новини от {program}", "{first_name}, новини от {program}. " + _STOP["bg"]),
+    },
+}
+
+SAMPLE: dict[str, str] = {
+    "first_name": "Anna", "program": "Coffee Club", "balance_points": "1250",
+    "unsubscribe_url": "https://example.com/c/unsubscribe/…", "points": "120", "days": "7",
+    "expires_on": "2026-12-31", "level": "Gold", "previous_level": "Silver",
+    "balance": "25.00",
+}
+"""The sample member a preview shows."""

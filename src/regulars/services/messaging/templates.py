@@ -1,0 +1,201 @@
+"""The tenant's wording of each message, per event and language; the message settings
+(channel, quiet hours, frequency cap, which optional messages go); a preview with a sample
+member and a test send through the real channel."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from regulars.db.messaging import member_messages as store
+from regulars.domain.messaging.templates import (
+    EVENTS,
+    LANGUAGES,
+    MAX_BODY,
+    MAX_SUBJECT,
+    SAMPLE,
+    default,
+    problems,
+    render,
+)
+from regulars.errors import InvalidInput, NotFound
+from regulars.services.messaging import outbox
+from regulars.services.runtime import Runtime
+
+CHANNELS = ("sms", "email", "webhook")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Template:
+    event: str
+    language: str
+    kind: str
+    """``transactional`` (any consent) or ``marketing`` (full consent, capped)."""
+    subject: str
+    body: str
+    custom: bool
+    """False while the built-in wording is used."""
+    placeholders: list[str]
+    updated_at: datetime | None
+
+
+def _check_names(event: str, language: str) -> None:
+    if event not in EVENTS:
+        raise NotFound("no such message event", field="event")
+    if language not in LANGUAGES:
+        raise NotFound("no such language", field="language")
+
+
+def _check_text(event: str, *, subject: str, body: str) -> None:
+    if not body.strip():
+        raise InvalidInput("the text is empty", field="body")
+    if len(body) > MAX_BODY:
+        raise InvalidInput(f"the text is longer than {MAX_BODY} characters", field="body")
+    if len(subject) > MAX_SUBJECT:
+        raise InvalidInput(f"the subject is longer than {MAX_SUBJECT} characters",
+                           field="subject")
+    for name, text in (("subject", subject), ("body", body)):
+        found = "; ".join(problems(event, text))
+        if found:
+            raise InvalidInput(found, field=name)
+
+
+def _template(event: str, language: str, row: dict[str, Any] | None) -> Template:
+    wording = default(event, language)
+    return Template(event=event, language=language, kind=EVENTS[event].kind.value,
+                    subject=row["subject"] if row else wording.subject,
+                    body=row["body"] if row else wording.body, custom=row is not None,
+                    placeholders=list(EVENTS[event].placeholders),
+                    updated_at=row["updated_at"] if row else None)
+
+
+def list_templates(rt: Runtime, tenant_id: int) -> list[Template]:
+    """Every event in every language: the tenant's wording, or the built-in one."""
+    with rt.db.read() as conn:
+        own = {(r["event"], r["language"]): r for r in store.templates(conn, tenant_id)}
+    return [_template(e, lang, own.get((e, lang))) for e in EVENTS for lang in LANGUAGES]
+
+
+def get(rt: Runtime, tenant_id: int, event: str, language: str) -> Template:
+    _check_names(event, language)
+    with rt.db.read() as conn:
+        own = {(r["event"], r["language"]): r for r in store.templates(conn, tenant_id)}
+    return _template(event, language, own.get((event, language)))
+
+
+def save(rt: Runtime, tenant_id: int, event: str, language: str, *, subject: str,
+         body: str) -> Template:
+    """Keep the tenant's wording. Raises :class:`InvalidInput` naming an unknown placeholder
+    (field ``subject`` or ``body``); :class:`NotFound` for an unknown event or language."""
+    _check_names(event, language)
+    _check_text(event, subject=subject, body=body)
+    with rt.db.write() as conn:
+        store.save_template(conn, tenant_id, event=event, language=language, subject=subject,
+                            body=body, now=rt.now())
+    return get(rt, tenant_id, event, language)
+
+
+def reset(rt: Runtime, tenant_id: int, event: str, language: str) -> Template:
+    """Go back to the built-in wording."""
+    _check_names(event, language)
+    with rt.db.write() as conn:
+        store.delete_template(conn, tenant_id, event, language)
+    return get(rt, tenant_id, event, language)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Preview:
+    subject: str
+    body: str
+
+
+def preview(rt: Runtime, tenant_id: int, event: str, language: str, *,
+            subject: str | None = None, body: str | None = None) -> Preview:
+    """The message a sample member would get: of the given text (checked as on save), or of
+    the saved wording."""
+    current = get(rt, tenant_id, event, language)
+    subject = current.subject if subject is None else subject
+    body = current.body if body is None else body
+    _check_text(event, subject=subject, body=body)
+    with rt.db.write() as conn:
+        program = store.settings(conn, tenant_id, rt.now())["program"]
+    values = {**SAMPLE, "program": program}
+    return Preview(subject=render(subject, values), body=render(body, values))
+
+
+@dataclass(frozen=True, kw_only=True)
+class TestSend:
+    message_id: int
+    status: str
+    """``sent``, ``queued`` (to be tried again) or ``failed``."""
+
+
+def test_send(rt: Runtime, tenant_id: int, event: str, language: str, *, channel: str,
+              recipient: str) -> TestSend:
+    """Send the sample member's message to ``recipient`` now, through ``channel``."""
+    if channel not in CHANNELS:
+        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
+    shown = preview(rt, tenant_id, event, language)
+    with rt.db.write() as conn:
+        message_id = outbox.queue(conn, tenant_id, key=f"test:{secrets.token_hex(12)}",
+                                  channel=channel, recipient=recipient, body=shown.body,
+                                  subject=shown.subject, now=rt.now())
+    return TestSend(message_id=message_id, status=outbox.deliver(rt, tenant_id, message_id))
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageSettings:
+    channel: str
+    quiet_from_minute: int | None
+    quiet_until_minute: int | None
+    cap_messages: int
+    cap_period_days: int
+    points_earned: bool
+    expiring_days: int
+    winback_days: int
+    timezone: str
+
+
+SETTING_FIELDS = ("channel", "quiet_from_minute", "quiet_until_minute", "cap_messages",
+                  "cap_period_days", "points_earned", "expiring_days", "winback_days")
+
+
+def _view(row: dict[str, Any]) -> MessageSettings:
+    return MessageSettings(timezone=row["timezone"], **{k: row[k] for k in SETTING_FIELDS})
+
+
+def get_settings(rt: Runtime, tenant_id: int) -> MessageSettings:
+    with rt.db.write() as conn:
+        return _view(store.settings(conn, tenant_id, rt.now()))
+
+
+def _check_settings(changes: dict[str, Any]) -> None:
+    for name, value in changes.items():
+        if value is None and name not in ("quiet_from_minute", "quiet_until_minute"):
+            raise InvalidInput(f"{name} may not be null", field=name)
+    if "channel" in changes and changes["channel"] not in CHANNELS:
+        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
+    for name in ("quiet_from_minute", "quiet_until_minute"):
+        value = changes.get(name)
+        if value is not None and not 0 <= value < 1440:
+            raise InvalidInput("a minute of the day lies between 0 and 1439", field=name)
+    limits = {"cap_messages": (0, 100), "cap_period_days": (1, 365),
+              "expiring_days": (1, 365), "winback_days": (1, 3650)}
+    for name, (low, high) in limits.items():
+        if name in changes and not low <= changes[name] <= high:
+            raise InvalidInput(f"{name} must lie between {low} and {high}", field=name)
+
+
+def update_settings(rt: Runtime, tenant_id: int, changes: dict[str, Any]) -> MessageSettings:
+    """Change some settings (the others stay). Raises :class:`InvalidInput` naming the field."""
+    unknown = sorted(set(changes) - set(SETTING_FIELDS))
+    if unknown:
+        raise InvalidInput(f"unknown setting {unknown[0]}", field=unknown[0])
+    _check_settings(changes)
+    with rt.db.write() as conn:
+        store.settings(conn, tenant_id, rt.now())
+        if changes:
+            store.change_settings(conn, tenant_id, changes, rt.now())
+        return _view(store.settings(conn, tenant_id, rt.now()))

@@ -1,0 +1,115 @@
+"""Messages to members over HTTP: the tenant's wording refused with an unknown placeholder
+(422 naming it), previewed with a sample member, test-sent through a real SMTP server
+(aiosmtpd, started here); a member with an e-mail address welcomed by e-mail; an unsubscribe
+link followed on the customer app; the webhook channel hands a message to the tenant's
+systems as a ``message.requested`` event."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+
+from regulars.services.messaging import outbox
+from regulars.services.runtime import Runtime
+from tests.conftest import Shop
+
+T = "/v1/admin/message-templates"
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.mails: list[Any] = []
+        self.received = threading.Event()
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+        self.mails.append(message_from_bytes(envelope.content, policy=policy.default))
+        self.received.set()
+        return "250 OK"
+
+
+@pytest.fixture
+def inbox(rt: Runtime) -> Iterator[Inbox]:
+    found = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(found, hostname="127.0.0.1", port=port)
+    controller.start()
+    rt.settings = rt.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port,
+                                                 "smtp_from": "club@example.com",
+                                                 "public_url": "https://club.example.com"})
+    try:
+        yield found
+    finally:
+        controller.stop()
+
+
+def test_an_unknown_placeholder_is_refused_naming_it(client: TestClient, shop: Shop) -> None:
+    refused = client.put(f"{T}/welcome/en", headers=shop.owner,
+                         json={"subject": "Hi", "body": "Hi {frist_name}"})
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "body" and "{frist_name}" in refused.json()["detail"]
+    assert client.put(f"{T}/welcome/xx", headers=shop.owner,
+                      json={"body": "Hi"}).status_code == 404
+    listed = client.get(T, headers=shop.owner).json()
+    assert len(listed) == 10 * 4 and not any(t["custom"] for t in listed)
+
+
+def test_preview_and_test_send_by_e_mail(client: TestClient, shop: Shop,
+                                         inbox: Inbox) -> None:
+    saved = client.put(f"{T}/points_earned/en", headers=shop.owner, json={
+        "subject": "+{points} at {program}", "body": "{first_name}: {balance_points} in all"})
+    assert saved.status_code == 200 and saved.json()["custom"] is True
+    shown = client.post(f"{T}/points_earned/en/preview", headers=shop.owner, json={})
+    assert shown.json() == {"subject": "+120 at Corner Café", "body": "Anna: 1250 in all"}
+    sent = client.post(f"{T}/points_earned/en/test", headers=shop.owner,
+                       json={"channel": "email", "recipient": "owner@example.com"})
+    assert sent.status_code == 200 and sent.json()["status"] == "sent"
+    assert inbox.received.wait(10)
+    [mail] = inbox.mails
+    assert (mail["To"], mail["Subject"]) == ("owner@example.com", "+120 at Corner Café")
+    assert mail.get_content().strip() == "Anna: 1250 in all"
+
+
+def test_a_member_is_welcomed_by_e_mail_and_unsubscribes_in_one_click(
+        client: TestClient, shop: Shop, rt: Runtime, inbox: Inbox) -> None:
+    assert client.patch("/v1/admin/message-settings", headers=shop.owner,
+                        json={"channel": "email"}).json()["channel"] == "email"
+    client.put(f"{T}/welcome/ru", headers=shop.owner,
+               json={"subject": "Привет", "body": "Привет, {first_name}! {unsubscribe_url}"})
+    member = client.post("/v1/admin/members", headers=shop.owner, json={
+        "phone": "+7 916 000-00-01", "email": "anna@example.com", "first_name": "Anna"})
+    assert member.status_code == 201, member.text
+    assert outbox.send_due(rt).sent == 1
+    assert inbox.received.wait(10)
+    [mail] = inbox.mails
+    assert mail["To"] == "anna@example.com"
+    link = mail.get_content().strip().rsplit(" ", 1)[1]
+    assert link.startswith(f"https://club.example.com/c/{shop.tenant_id}/unsubscribe/")
+    page = client.get(link.removeprefix("https://club.example.com"))
+    assert page.status_code == 200 and "Corner Café" in page.text
+    shown = client.get(f"/v1/admin/members/{member.json()['id']}", headers=shop.owner)
+    assert shown.json()["consent"] == "earn_only"
+    assert client.get(f"/c/{shop.tenant_id}/unsubscribe/{shop.tenant_id}.1.00ab"
+                      ).status_code == 404
+
+
+def test_the_webhook_channel_hands_the_message_to_the_tenants_systems(
+        client: TestClient, shop: Shop, rt: Runtime) -> None:
+    client.patch("/v1/admin/message-settings", headers=shop.owner, json={"channel": "webhook"})
+    member = client.post("/v1/admin/members", headers=shop.owner,
+                         json={"phone": "+7 916 000-00-02", "first_name": "Boris"}).json()
+    assert outbox.send_due(rt).sent == 1
+    found = client.get("/v1/admin/events", headers=shop.owner,
+                       params={"type": "message.requested"}).json()["events"]
+    [event] = found
+    assert event["data"]["member_id"] == member["id"]
+    assert event["data"]["event"] == "welcome"
+    assert event["data"]["body"].startswith("Добро пожаловать в Corner Café, Boris")
