@@ -9,9 +9,10 @@ members are queued in batches, each a few executemany statements in its own tran
 till never waits behind a campaign of 100 000); a run a crash interrupts is resumed by the
 next, and its keys (``campaign:<id>:<run>:<member>``) queue nothing twice.
 
-A programme-wide holdout (members kept out of all marketing) is the ``holdout`` parameter of
-:func:`run`: a function of the connection, the tenant and a batch of member ids that returns
-those held out; they are recorded as ``holdout`` and get nothing.
+The tenant's programme holdout (members kept out of all marketing,
+:mod:`regulars.services.promotions.experiments`) is left out of every run: its members are
+recorded as ``holdout`` and get nothing. The ``holdout`` parameter of :func:`run` replaces it
+with another function of the connection, the tenant and a batch of member ids.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from regulars.domain.messaging.rules import in_control
 from regulars.domain.messaging.templates import LANGUAGES, MAX_BODY, MAX_SUBJECT, Wording, problems
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.messaging import notify
-from regulars.services.promotions import segments
+from regulars.services.promotions import experiments, segments
 from regulars.services.runtime import Runtime
 
 BATCH = 5000
@@ -154,7 +155,7 @@ class RunReport:
     control: int
 
 
-def run_due(rt: Runtime, *, holdout: Holdout | None = None) -> RunReport:
+def run_due(rt: Runtime, *, holdout: Holdout = experiments.held_out) -> RunReport:
     """Run every campaign that is due, in every tenant (the ``campaigns`` job)."""
     with rt.db.read() as conn:
         tenant_ids = [t.id for t in tenancy.list_tenants(conn)]
@@ -169,7 +170,7 @@ def run_due(rt: Runtime, *, holdout: Holdout | None = None) -> RunReport:
     return RunReport(runs=runs, queued=queued, control=control)
 
 
-def run(rt: Runtime, tenant_id: int, campaign_id: int, *, holdout: Holdout | None = None
+def run(rt: Runtime, tenant_id: int, campaign_id: int, *, holdout: Holdout = experiments.held_out
         ) -> tuple[int, int] | None:
     """One run of a due campaign: (members queued, members in the control group), or None
     when it was not due (or another scheduler took it)."""

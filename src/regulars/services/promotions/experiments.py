@@ -14,6 +14,7 @@ dictionary look-up.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -200,6 +201,12 @@ def assignment_key(conn: Connection, tenant_id: int) -> bytes:
     holdout made it)."""
     found = coupon_store.secret(conn, tenant_id)
     return b"" if found is None else bytes.fromhex(found)
+
+
+def held_out(conn: Connection, tenant_id: int, member_ids: Sequence[int]) -> set[int]:
+    """Those of ``member_ids`` in the tenant's programme holdout (campaigns leave them out)."""
+    plan = plan_for(conn, tenant_id)
+    return {m for m in member_ids if plan.held_out(m)}
 
 
 def in_holdout(rt: Runtime, tenant_id: int, member_id: int) -> bool:
