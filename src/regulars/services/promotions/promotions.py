@@ -100,6 +100,13 @@ def draft_of(definition: dict[str, Any]) -> Draft:
                  control_share_bp=definition.get("control_share_bp", 0))
 
 
+def effects_of(view: PromotionView) -> tuple[Effect, ...]:
+    """The effects of a promotion as saved (storage form, as :class:`PromotionView` holds
+    them)."""
+    return tuple(_EFFECTS[e["kind"]].validate_python({k: v for k, v in e.items()
+                                                      if k != "kind"}) for e in view.effects)
+
+
 def _build(promotion_id: int, version: int, draft: Draft, *,
            control_seed: str = "") -> Promotion:
     try:

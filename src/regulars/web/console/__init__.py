@@ -20,6 +20,7 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     outbound,
     products,
     program,
+    promotion_pages,
     receipts,
     settings,
     stored_value,

@@ -1,5 +1,6 @@
-"""Console pages: promotions, coupon series and segments. Anyone in the console sees them;
-changing them needs ``marketing_edit``. Forms build the same drafts the admin API does."""
+"""Console pages: coupon series and segments (promotions: :mod:`.promotion_pages`). Anyone
+in the console sees them; changing them needs ``marketing_edit``. Forms build the same
+drafts the admin API does."""
 
 from __future__ import annotations
 
@@ -11,16 +12,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import RegularsError
 from regulars.services.audit import audit
-from regulars.services.promotions import coupons, marketing_view, promotions, segments
+from regulars.services.promotions import coupons, marketing_view, segments
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.marketing_forms import (
     EFFECT_FIELDS,
-    PROMOTION_FIELDS,
     RULE_KINDS,
     RULE_ROWS,
     SERIES_FIELDS,
-    promotion_draft,
     rule_values,
     segment_draft,
     series_draft,
@@ -42,58 +41,6 @@ def _actor(reader: Reader) -> audit.Actor:
 def _tenant(reader: Reader) -> int:
     assert reader.session is not None
     return reader.session.tenant_id
-
-
-# Promotions -----------------------------------------------------------------------------------
-
-@router.get("/promotions", dependencies=[needs(Permission.VIEW)])
-def promotions_list(request: Request, reader: StaffReader, runtime: RuntimeDep) -> Response:
-    return render(request, "console/promotions.html", reader,
-                  promotions=marketing_view.promotions_overview(runtime, _tenant(reader)))
-
-
-def _promotion_form(request: Request, reader: Reader, runtime: RuntimeDep, *,
-                    values: dict[str, str], errors: dict[str, str],
-                    status_code: int = 200) -> Response:
-    return render(request, "console/promotions_new.html", reader, status_code=status_code,
-                  values=values, errors=errors, effects=list(EFFECT_FIELDS),
-                  segments=segments.list_all(runtime, _tenant(reader)))
-
-
-@router.get("/promotions/new", dependencies=[needs(Permission.MARKETING_EDIT)])
-def promotion_new(request: Request, reader: StaffReader, runtime: RuntimeDep) -> Response:
-    values = dict.fromkeys(PROMOTION_FIELDS, "")
-    values.update(condition="true", effect="percent_discount", stacking="stackable")
-    return _promotion_form(request, reader, runtime, values=values, errors={})
-
-
-@router.post("/promotions/new", dependencies=[needs(Permission.MARKETING_EDIT)])
-def promotion_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
-                     form: Form) -> Response:
-    values = values_of(form, PROMOTION_FIELDS)
-    try:
-        created = promotions.create(runtime, _tenant(reader),
-                                    promotion_draft(values, reader.minor_digits()),
-                                    _actor(reader))
-    except RegularsError as exc:
-        return _promotion_form(request, reader, runtime, values=values,
-                               errors=form_errors(exc, reader), status_code=422)
-    return RedirectResponse(f"/console/promotions/{created.id}", status_code=303)
-
-
-@router.get("/promotions/{promotion_id}", dependencies=[needs(Permission.VIEW)])
-def promotion_page(request: Request, reader: StaffReader, runtime: RuntimeDep,
-                   promotion_id: int) -> Response:
-    return render(request, "console/promotions_page.html", reader,
-                  **marketing_view.promotion_page(runtime, _tenant(reader), promotion_id))
-
-
-@router.post("/promotions/{promotion_id}/archive",
-             dependencies=[needs(Permission.MARKETING_EDIT)])
-def promotion_archive(reader: StaffReader, runtime: RuntimeDep,
-                      promotion_id: int) -> Response:
-    promotions.archive(runtime, _tenant(reader), promotion_id, _actor(reader))
-    return RedirectResponse(f"/console/promotions/{promotion_id}", status_code=303)
 
 
 # Coupons --------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Reading the promotion, coupon series and segment forms into the drafts the services take
+"""Reading the coupon series and segment forms into the drafts the services take
 (the same drafts the admin API builds from JSON). Every refusal names the form field."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from regulars.domain.promotions.budgets import Limits
 from regulars.domain.promotions.promotions import (
     BonusPoints,
     CheapestFree,
@@ -17,13 +16,10 @@ from regulars.domain.promotions.promotions import (
     PercentDiscount,
     PointsMultiplier,
     PointsPercent,
-    Schedule,
     SetPrice,
-    Stacking,
 )
 from regulars.errors import InvalidInput
 from regulars.services.promotions.coupons import SeriesDraft
-from regulars.services.promotions.promotions import Draft
 from regulars.services.promotions.segments import Draft as SegmentDraft
 from regulars.services.promotions.segments import rule_of
 from regulars.web.console.pagekit import text
@@ -33,9 +29,6 @@ from regulars.web.forms import parse_int, parse_money
 EFFECT_FIELDS = {"percent_discount": "rate", "fixed_discount": "amount", "set_price": "amount",
                  "bonus_points": "points", "points_percent": "rate",
                  "points_multiplier": "factor", "cheapest_free": "every_n"}
-PROMOTION_FIELDS = ("name", "condition", "effect", "rate", "amount", "points", "factor",
-                    "every_n", "categories", "skus", "stacking", "starts_on", "ends_on",
-                    "budget", "budget_points", "segment_id")
 SERIES_FIELDS = ("name", "effect", "rate", "amount", "points", "factor", "every_n",
                  "categories", "skus", "max_uses", "starts_on", "ends_on")
 RULE_KINDS = ("recency", "frequency", "spend", "tags", "consent", "birthday")
@@ -91,35 +84,6 @@ def effect_of(values: dict[str, str], digits: int) -> Effect:
         message = str(exc)
         where = "skus" if message.startswith("skus") else field
         raise InvalidInput(message, field=where) from exc
-
-
-def _optional(raw: str, field: str, *, money_digits: int | None = None) -> int | None:
-    if not raw:
-        return None
-    if money_digits is not None:
-        return parse_money(raw, digits=money_digits, field=field)
-    return parse_int(raw, field=field, minimum=1, maximum=10**15)
-
-
-def promotion_draft(values: dict[str, str], digits: int) -> Draft:
-    if not values["name"]:
-        raise InvalidInput("enter a name", field="name")
-    effect = effect_of(values, digits)
-    try:
-        schedule = Schedule(starts_on=_day(values["starts_on"], "starts_on"),
-                            ends_on=_day(values["ends_on"], "ends_on"))
-        limits = Limits(budget_minor=_optional(values["budget"], "budget", money_digits=digits)
-                        or None,
-                        budget_points=_optional(values["budget_points"], "budget_points"))
-        stacking = Stacking(values["stacking"] or "stackable")
-    except ValueError as exc:
-        field = str(exc).split(" ", 1)[0]
-        raise InvalidInput(str(exc), field="budget" if field == "budget_minor"
-                           else ("stacking" if "Stacking" in str(exc) else field)) from exc
-    segment = values["segment_id"]
-    return Draft(name=values["name"][:200], condition=values["condition"] or "true",
-                 effects=(effect,), stacking=stacking, schedule=schedule, limits=limits,
-                 segment_id=int(segment) if segment.isdigit() else None)
 
 
 def series_draft(values: dict[str, str], digits: int) -> SeriesDraft:
