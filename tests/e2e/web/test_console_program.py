@@ -119,3 +119,13 @@ def test_percentages_are_parsed_exactly_into_basis_points() -> None:
         with pytest.raises(InvalidInput) as caught:
             parse_percent(bad, field="rate")
         assert caught.value.field == "rate"
+
+
+def test_the_preview_warns_when_a_higher_level_earns_less(client: TestClient, rt: Runtime,
+                                                          shop: Shop) -> None:
+    csrf = owner(client, rt, shop)
+    fine = post(client, "/console/program/preview", csrf)
+    assert "level-warning" not in fine.text
+    inverted = post(client, "/console/program/preview", csrf, **{"level-1-rate": "2"})
+    assert inverted.status_code == 200
+    assert "Gold earns 2\xa0%, less than Base (3.5\xa0%), a level below it" in inverted.text

@@ -170,55 +170,73 @@ def _needed(r: _Reading, name: str, found: T | None) -> T | None:
     return found
 
 
-def _effect(r: _Reading, series_ids: frozenset[int]) -> Effect | None:  # noqa: C901
-    v = r.values
-    kind = v["effect"]
-    match = {"categories": _codes(v["categories"]), "skus": _codes(v["skus"])}
-    if kind == "percent_discount":
-        rate = _needed(r, "rate", r.percent("rate"))
-        return None if rate is None else PercentDiscount(rate_bp=rate, **match)
-    if kind == "points_percent":
-        rate = _needed(r, "rate", r.percent("rate"))
-        return None if rate is None else PointsPercent(rate_bp=rate)
-    if kind in ("fixed_discount", "set_price"):
-        amount = _needed(r, "amount", r.money("amount"))
-        if amount is None:
-            return None
-        if kind == "set_price":
-            if not match["categories"] and not match["skus"]:
-                r.refuse("skus", "name the products or categories that get this price")
-                return None
-            return SetPrice(unit_price_minor=amount, **match)
-        if amount == 0:
-            r.refuse("amount", "enter an amount above 0")
-            return None
-        return FixedDiscount(amount_minor=amount, **match)
-    if kind == "bonus_points":
-        points = _needed(r, "points", r.whole("points", maximum=10**9))
-        return None if points is None else BonusPoints(points=points)
-    if kind == "points_multiplier":
-        factor = _needed(r, "factor", r.scaled("factor", 2, 101, 10_000,
-                                               "enter a multiplier above 1 and at most 100"))
-        return None if factor is None else PointsMultiplier(factor_percent=factor)
-    if kind == "cheapest_free":
-        every = _needed(r, "every_n", r.whole("every_n", minimum=2, maximum=1000))
-        return None if every is None else CheapestFree(every_n=every, **match)
-    if kind == "volume_steps":
-        steps = _steps(r)
-        return VolumeSteps(steps=steps, **match) if steps else None
-    if kind == "gift_with_purchase":
-        return _gift(r, match)
+Match = dict[str, frozenset[str]]
+
+
+def _percent_off(r: _Reading, match: Match) -> Effect | None:
+    rate = _needed(r, "rate", r.percent("rate"))
+    return None if rate is None else PercentDiscount(rate_bp=rate, **match)
+
+
+def _points_percent(r: _Reading, _match: Match) -> Effect | None:
+    rate = _needed(r, "rate", r.percent("rate"))
+    return None if rate is None else PointsPercent(rate_bp=rate)
+
+
+def _amount_off(r: _Reading, match: Match) -> Effect | None:
+    amount = _needed(r, "amount", r.money("amount"))
+    if amount == 0:
+        r.refuse("amount", "enter an amount above 0")
+    return None if not amount else FixedDiscount(amount_minor=amount, **match)
+
+
+def _set_price(r: _Reading, match: Match) -> Effect | None:
+    amount = _needed(r, "amount", r.money("amount"))
+    if not match["categories"] and not match["skus"]:
+        r.refuse("skus", "name the products or categories that get this price")
+        return None
+    return None if amount is None else SetPrice(unit_price_minor=amount, **match)
+
+
+def _bonus(r: _Reading, _match: Match) -> Effect | None:
+    points = _needed(r, "points", r.whole("points", maximum=10**9))
+    return None if points is None else BonusPoints(points=points)
+
+
+def _multiplier(r: _Reading, _match: Match) -> Effect | None:
+    factor = _needed(r, "factor", r.scaled("factor", 2, 101, 10_000,
+                                           "enter a multiplier above 1 and at most 100"))
+    return None if factor is None else PointsMultiplier(factor_percent=factor)
+
+
+def _cheapest(r: _Reading, match: Match) -> Effect | None:
+    every = _needed(r, "every_n", r.whole("every_n", minimum=2, maximum=1000))
+    return None if every is None else CheapestFree(every_n=every, **match)
+
+
+def _volume(r: _Reading, match: Match) -> Effect | None:
+    steps = _steps(r)
+    return VolumeSteps(steps=steps, **match) if steps else None
+
+
+def _effect(r: _Reading, series_ids: frozenset[int]) -> Effect | None:
+    """The offer the form describes, or ``None`` with its problems noted."""
+    kind = r.values["effect"]
+    match = {"categories": _codes(r.values["categories"]), "skus": _codes(r.values["skus"])}
     if kind == "issue_coupon":
         series = _needed(r, "series_id", r.whole("series_id"))
         if series is not None and series not in series_ids:
             r.refuse("series_id", "choose a coupon series")
             return None
         return None if series is None else IssueCoupon(series_id=series)
-    r.refuse("effect", "choose what the offer gives")
-    return None
+    read = _READERS.get(kind)
+    if read is None:
+        r.refuse("effect", "choose what the offer gives")
+        return None
+    return read(r, match)
 
 
-def _gift(r: _Reading, match: dict[str, frozenset[str]]) -> Effect | None:
+def _gift(r: _Reading, match: Match) -> Effect | None:
     gift = str(r.values["gift_sku"])[:64]
     if not gift:
         r.refuse("gift_sku", "enter the SKU of the gift")
@@ -227,6 +245,13 @@ def _gift(r: _Reading, match: dict[str, frozenset[str]]) -> Effect | None:
     if not gift or buy is None:
         return None
     return GiftWithPurchase(gift_sku=gift, buy_milli=buy, max_gifts=most, **match)
+
+
+_READERS: dict[str, Callable[[_Reading, Match], Effect | None]] = {
+    "percent_discount": _percent_off, "points_percent": _points_percent,
+    "fixed_discount": _amount_off, "set_price": _set_price, "bonus_points": _bonus,
+    "points_multiplier": _multiplier, "cheapest_free": _cheapest, "volume_steps": _volume,
+    "gift_with_purchase": _gift}
 
 
 def _day(r: _Reading, name: str) -> date | None:
