@@ -37,6 +37,7 @@ from regulars.domain.promotions.promotions import (
 )
 from regulars.errors import InvalidInput
 from regulars.services.promotions.promotions import Draft, PromotionView
+from regulars.text.i18n import N_
 from regulars.web.forms import amount_text, parse_int, parse_money
 
 KINDS = ("percent_discount", "fixed_discount", "set_price", "bonus_points", "points_percent",
@@ -113,10 +114,10 @@ class _Reading:
         return found
 
     def percent(self, name: str) -> int | None:
-        return self.scaled(name, 2, 1, 10_000, "enter a percent from 0.01 to 100")
+        return self.scaled(name, 2, 1, 10_000, N_("enter a percent from 0.01 to 100"))
 
     def items(self, name: str) -> int | None:
-        return self.scaled(name, 3, 1, 10**12, "enter a quantity above 0")
+        return self.scaled(name, 3, 1, 10**12, N_("enter a quantity above 0"))
 
 
 def _codes(raw: str) -> frozenset[str]:
@@ -127,12 +128,12 @@ def _conditions(r: _Reading) -> str:
     v = r.values
     if v["mode"] == "expert":
         if not v["condition"]:
-            r.refuse("condition", "enter a condition (true: every receipt)")
+            r.refuse("condition", N_("enter a condition (true: every receipt)"))
         return str(v["condition"]) or "true"
     if v["c_category_qty"] and not v["c_category"]:
-        r.refuse("c_category", "enter the category the quantity counts")
+        r.refuse("c_category", N_("enter the category the quantity counts"))
     if v["c_sku_qty"] and not v["c_sku"]:
-        r.refuse("c_sku", "enter the product the quantity counts")
+        r.refuse("c_sku", N_("enter the product the quantity counts"))
     try:
         picked = Conditions(
             min_total_minor=r.money("c_total"), min_quantity_milli=r.items("c_items"),
@@ -153,20 +154,20 @@ def _steps(r: _Reading) -> tuple[VolumeStep, ...]:
         if (start is None) != (rate is None) and f"step{n}_from" not in r.errors \
                 and f"step{n}_rate" not in r.errors:
             r.refuse(f"step{n}_rate" if rate is None else f"step{n}_from",
-                     "enter both the quantity and the percent")
+                     N_("enter both the quantity and the percent"))
         if start is not None and rate is not None:
             if steps and start <= steps[-1].from_milli:
-                r.refuse(f"step{n}_from", "each step must start above the one before")
+                r.refuse(f"step{n}_from", N_("each step must start above the one before"))
             steps.append(VolumeStep(from_milli=start, rate_bp=rate))
     if not steps and not any(f"step{n}_{p}" in r.errors for n in STEPS
                              for p in ("from", "rate")):
-        r.refuse("step1_from", "enter at least one step")
+        r.refuse("step1_from", N_("enter at least one step"))
     return tuple(steps)
 
 
 def _needed(r: _Reading, name: str, found: T | None) -> T | None:
     if found is None and name not in r.errors:
-        r.refuse(name, "enter a value for this offer")
+        r.refuse(name, N_("enter a value for this offer"))
     return found
 
 
@@ -186,14 +187,14 @@ def _points_percent(r: _Reading, _match: Match) -> Effect | None:
 def _amount_off(r: _Reading, match: Match) -> Effect | None:
     amount = _needed(r, "amount", r.money("amount"))
     if amount == 0:
-        r.refuse("amount", "enter an amount above 0")
+        r.refuse("amount", N_("enter an amount above 0"))
     return None if not amount else FixedDiscount(amount_minor=amount, **match)
 
 
 def _set_price(r: _Reading, match: Match) -> Effect | None:
     amount = _needed(r, "amount", r.money("amount"))
     if not match["categories"] and not match["skus"]:
-        r.refuse("skus", "name the products or categories that get this price")
+        r.refuse("skus", N_("name the products or categories that get this price"))
         return None
     return None if amount is None else SetPrice(unit_price_minor=amount, **match)
 
@@ -205,7 +206,7 @@ def _bonus(r: _Reading, _match: Match) -> Effect | None:
 
 def _multiplier(r: _Reading, _match: Match) -> Effect | None:
     factor = _needed(r, "factor", r.scaled("factor", 2, 101, 10_000,
-                                           "enter a multiplier above 1 and at most 100"))
+                                           N_("enter a multiplier above 1 and at most 100")))
     return None if factor is None else PointsMultiplier(factor_percent=factor)
 
 
@@ -226,12 +227,12 @@ def _effect(r: _Reading, series_ids: frozenset[int]) -> Effect | None:
     if kind == "issue_coupon":
         series = _needed(r, "series_id", r.whole("series_id"))
         if series is not None and series not in series_ids:
-            r.refuse("series_id", "choose a coupon series")
+            r.refuse("series_id", N_("choose a coupon series"))
             return None
         return None if series is None else IssueCoupon(series_id=series)
     read = _READERS.get(kind)
     if read is None:
-        r.refuse("effect", "choose what the offer gives")
+        r.refuse("effect", N_("choose what the offer gives"))
         return None
     return read(r, match)
 
@@ -239,7 +240,7 @@ def _effect(r: _Reading, series_ids: frozenset[int]) -> Effect | None:
 def _gift(r: _Reading, match: Match) -> Effect | None:
     gift = str(r.values["gift_sku"])[:64]
     if not gift:
-        r.refuse("gift_sku", "enter the SKU of the gift")
+        r.refuse("gift_sku", N_("enter the SKU of the gift"))
     buy = _needed(r, "buy", r.items("buy"))
     most = r.whole("max_gifts", maximum=1000)
     if not gift or buy is None:
@@ -266,13 +267,13 @@ def _day(r: _Reading, name: str) -> date | None:
 def _schedule(r: _Reading) -> Schedule:
     starts, ends = _day(r, "starts_on"), _day(r, "ends_on")
     if starts and ends and ends < starts:
-        r.refuse("ends_on", "the last day lies before the first")
+        r.refuse("ends_on", N_("the last day lies before the first"))
         ends = None
     days = frozenset(int(d) for d in r.values["weekday"] if d in "1234567" and len(d) == 1)
     hour_from = r.whole("hour_from", minimum=0, maximum=23)
     hour_to = r.whole("hour_to", minimum=1, maximum=24)
     if hour_from is not None and hour_from == hour_to:
-        r.refuse("hour_to", "the hours must differ")
+        r.refuse("hour_to", N_("the hours must differ"))
         hour_to = None
     return Schedule(starts_on=starts, ends_on=ends, weekdays=days,
                     hour_from=hour_from or 0, hour_to=hour_to or 24)
@@ -282,7 +283,7 @@ def _limits(r: _Reading) -> Limits:
     def positive_money(name: str) -> int | None:
         found = r.money(name)
         if found == 0:
-            r.refuse(name, "enter an amount above 0, or leave it empty for no cap")
+            r.refuse(name, N_("enter an amount above 0, or leave it empty for no cap"))
             return None
         return found
     return Limits(budget_minor=positive_money("budget"),
@@ -308,10 +309,10 @@ def _target(r: _Reading, choices: Choices) -> tuple[frozenset[int] | None, int |
     raw = str(r.values["segment_id"])
     segment = int(raw) if raw.isdigit() and int(raw) in choices.segment_ids else None
     if raw and segment is None:
-        r.refuse("segment_id", "choose a segment")
-    share = r.scaled("control_share", 2, 0, 5000, "enter a percent from 0 to 50") or 0
+        r.refuse("segment_id", N_("choose a segment"))
+    share = r.scaled("control_share", 2, 0, 5000, N_("enter a percent from 0 to 50")) or 0
     if share and segment is None and "segment_id" not in r.errors:
-        r.refuse("control_share", "a control group needs a segment")
+        r.refuse("control_share", N_("a control group needs a segment"))
     return stores or None, segment, share
 
 
@@ -322,7 +323,7 @@ def draft_of(values: Mapping[str, Any], *, digits: int, choices: Choices,
     saving keeps."""
     r = _Reading(values, digits)
     if not values["name"]:
-        r.refuse("name", "enter a name")
+        r.refuse("name", N_("enter a name"))
     condition = _conditions(r)
     effect = _effect(r, choices.series_ids)
     schedule, limits = _schedule(r), _limits(r)
