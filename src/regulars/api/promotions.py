@@ -102,7 +102,7 @@ def put_budget(body: BudgetIn, owner: Owner, rt: RuntimeDep) -> budgets.SplitVie
     """Replace the monthly loyalty budget; shares that do not add up to 10000 answer 422."""
     return budgets.put_split(rt, owner.tenant_id, total_minor=body.total_minor,
                              base_bp=body.base_bp, mass_bp=body.mass_bp,
-                             targeted_bp=body.targeted_bp)
+                             targeted_bp=body.targeted_bp, actor=audit.key(owner.key_id))
 
 
 @budget_router.get("/burn", response_model=BudgetBurnOut)

@@ -76,6 +76,13 @@ def promotion_choices(rt: Runtime, tenant_id: int) -> PromotionChoices:
         levels=tuple((level.code, level.name) for level in program.levels))
 
 
+def budget_page(rt: Runtime, tenant_id: int) -> dict[str, Any]:
+    """The monthly loyalty budget, its split, this month's burn per bucket and per
+    promotion, and the promotions' names."""
+    return {"split": budgets.get_split(rt, tenant_id), "burn": budgets.burn(rt, tenant_id),
+            "names": {p.id: p.name for p in promotions.list_all(rt, tenant_id)}}
+
+
 def series_page(rt: Runtime, tenant_id: int, series_id: int) -> dict[str, Any]:
     """A coupon series with its counts and its latest uses. Raises :class:`NotFound`."""
     series = coupons.get_series(rt, tenant_id, series_id)

@@ -11,6 +11,7 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     access,
     analytics,
     audit,
+    budget,
     fraud,
     home,
     invitations,
