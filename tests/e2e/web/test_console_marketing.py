@@ -128,3 +128,25 @@ def test_segments_from_rules_with_their_members(client: TestClient, rt: Runtime,
         **form, "name": "VIP", "kind-1": "tags", "tags-1": "vip", "match-1": "any"},
         follow_redirects=False)
     assert tagged.status_code == 303
+
+
+def test_segments_take_every_rule_kind(client: TestClient, rt: Runtime, shop: Shop) -> None:
+    signed_in(client, rt, shop, "marketer")
+    member(rt, shop, first_name="Ann")
+    sale(rt, shop, "R-1")
+    page = client.get("/console/segments/new")
+    assert 'name="store-3"' in page.text and "Is at one of the levels" in page.text
+    form = {**form_of(page.text), "name": "Locals", "kind-1": "store_share",
+            "store-1": str(shop.store_id), "days-1": "90", "percent-1": "60",
+            "kind-2": "profile", "field-2": "city", "value-2": "Sofia",
+            "kind-3": "level", "levels-3": "base"}
+    bad = client.post("/console/segments/new", data={**form, "percent-1": "0"})
+    assert bad.status_code == 422 and 'id="e-percent-1"' in bad.text
+    assert 'value="Sofia"' in bad.text
+    bad_field = client.post("/console/segments/new", data={**form, "field-2": "two words"})
+    assert bad_field.status_code == 422 and 'id="e-field-2"' in bad_field.text
+    done = client.post("/console/segments/new", data=form, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    [made] = segments.list_all(rt, shop.tenant_id)
+    assert [rule["kind"] for rule in segments.get(rt, shop.tenant_id, made.id).rules] == [
+        "store_share", "profile", "level"]

@@ -18,6 +18,7 @@ from regulars.web.console import router
 from regulars.web.console.marketing_forms import (
     EFFECT_FIELDS,
     RULE_KINDS,
+    RULE_PARTS,
     RULE_ROWS,
     SERIES_FIELDS,
     rule_values,
@@ -123,19 +124,19 @@ def segments_list(request: Request, reader: StaffReader, runtime: RuntimeDep) ->
                   segments=segments.list_all(runtime, _tenant(reader)))
 
 
-def _segment_form(request: Request, reader: Reader, *, name: str, values: dict[str, str],
-                  errors: dict[str, str], status_code: int = 200) -> Response:
+def _segment_form(request: Request, reader: Reader, runtime: RuntimeDep, *, name: str,
+                  values: dict[str, str], errors: dict[str, str],
+                  status_code: int = 200) -> Response:
     return render(request, "console/segments_new.html", reader, status_code=status_code,
-                  name=name, values=values, errors=errors, kinds=RULE_KINDS, rows=RULE_ROWS)
+                  name=name, values=values, errors=errors, kinds=RULE_KINDS, rows=RULE_ROWS,
+                  choices=marketing_view.promotion_choices(runtime, _tenant(reader)))
 
 
 @router.get("/segments/new", dependencies=[needs(Permission.MARKETING_EDIT)])
-def segment_new(request: Request, reader: StaffReader) -> Response:
-    values = {f"{part}-{row}": "" for row in RULE_ROWS
-              for part in ("kind", "compare", "days", "count", "amount", "tags", "match",
-                           "consent")}
+def segment_new(request: Request, reader: StaffReader, runtime: RuntimeDep) -> Response:
+    values = {f"{part}-{row}": "" for row in RULE_ROWS for part in RULE_PARTS}
     values.update({"kind-1": "recency", "compare-1": "le", "days-1": "30"})
-    return _segment_form(request, reader, name="", values=values, errors={})
+    return _segment_form(request, reader, runtime, name="", values=values, errors={})
 
 
 @router.post("/segments/new", dependencies=[needs(Permission.MARKETING_EDIT)])
@@ -146,7 +147,7 @@ def segment_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
         created = segments.create(runtime, _tenant(reader),
                                   segment_draft(name, values, reader.minor_digits()))
     except RegularsError as exc:
-        return _segment_form(request, reader, name=name, values=values,
+        return _segment_form(request, reader, runtime, name=name, values=values,
                              errors=form_errors(exc, reader), status_code=422)
     return RedirectResponse(f"/console/segments/{created.id}", status_code=303)
 

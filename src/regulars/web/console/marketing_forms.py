@@ -31,9 +31,14 @@ EFFECT_FIELDS = {"percent_discount": "rate", "fixed_discount": "amount", "set_pr
                  "points_multiplier": "factor", "cheapest_free": "every_n"}
 SERIES_FIELDS = ("name", "effect", "rate", "amount", "points", "factor", "every_n",
                  "categories", "skus", "max_uses", "starts_on", "ends_on")
-RULE_KINDS = ("recency", "frequency", "spend", "tags", "consent", "birthday")
-RULE_ROWS = (1, 2)
-RULE_PARTS = ("kind", "compare", "days", "count", "amount", "tags", "match", "consent")
+RULE_KINDS = ("recency", "frequency", "spend", "store_share", "tags", "profile", "consent",
+              "level", "birthday")
+RULE_ROWS = (1, 2, 3)
+RULE_PARTS = ("kind", "compare", "days", "count", "amount", "tags", "match", "consent",
+              "store", "percent", "field", "value", "levels")
+# A rule's field, as the form names it (without the row).
+_RULE_FIELD = {"amount_minor": "amount", "values": "consent", "store_id": "store",
+               "min_percent": "percent"}
 
 
 def values_of(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
@@ -104,8 +109,40 @@ def rule_values(form: FormData) -> dict[str, str]:
             for row in RULE_ROWS for part in RULE_PARTS}
 
 
+def _rule_data(kind: str, row: int, values: dict[str, str], digits: int) -> dict[str, Any]:
+    """A rule row's fields in the stored form ``rule_of`` reads."""
+    def number(part: str, *, minimum: int = 0) -> int:
+        return parse_int(values[f"{part}-{row}"], field=f"{part}-{row}", minimum=minimum,
+                         maximum=10**9)
+
+    data: dict[str, Any] = {"kind": kind}
+    if kind in ("recency", "frequency", "spend", "store_share"):
+        data["days"] = number("days", minimum=1)
+    if kind in ("recency", "frequency", "spend"):
+        data["compare"] = values[f"compare-{row}"] or "ge"
+    if kind == "frequency":
+        data["count"] = number("count")
+    if kind == "spend":
+        data["amount_minor"] = parse_money(values[f"amount-{row}"], digits=digits,
+                                           field=f"amount-{row}")
+    if kind == "store_share":
+        data.update(store_id=number("store", minimum=1),
+                    min_percent=number("percent", minimum=1))
+    if kind == "tags":
+        data["match"] = values[f"match-{row}"] or "any"
+        data["tags"] = sorted(_codes(values[f"tags-{row}"]))
+    if kind == "profile":
+        data.update(field=values[f"field-{row}"], value=values[f"value-{row}"])
+    if kind == "consent":
+        data["values"] = sorted(_codes(values[f"consent-{row}"]))
+    if kind == "level":
+        data["levels"] = sorted(_codes(values[f"levels-{row}"]))
+    return data
+
+
 def segment_draft(name: str, values: dict[str, str], digits: int) -> SegmentDraft:
-    """A segment from its name and up to two rule rows (a row without a kind is unused)."""
+    """A segment from its name and up to three rule rows (a row without a kind is unused).
+    Raises :class:`InvalidInput` naming the row's field."""
     if not name:
         raise InvalidInput("enter a name", field="name")
     rules = []
@@ -113,30 +150,12 @@ def segment_draft(name: str, values: dict[str, str], digits: int) -> SegmentDraf
         kind = values[f"kind-{row}"]
         if not kind:
             continue
-
-        def number(part: str, *, minimum: int = 0, row: int = row) -> int:
-            return parse_int(values[f"{part}-{row}"], field=f"{part}-{row}", minimum=minimum,
-                             maximum=10**9)
-
-        data: dict[str, Any] = {"kind": kind}
-        if kind in ("recency", "frequency", "spend"):
-            data["compare"] = values[f"compare-{row}"] or "ge"
-            data["days"] = number("days", minimum=1)
-        if kind == "frequency":
-            data["count"] = number("count")
-        if kind == "spend":
-            data["amount_minor"] = parse_money(values[f"amount-{row}"], digits=digits,
-                                               field=f"amount-{row}")
-        if kind == "tags":
-            data["match"] = values[f"match-{row}"] or "any"
-            data["tags"] = sorted(_codes(values[f"tags-{row}"]))
-        if kind == "consent":
-            data["values"] = sorted(_codes(values[f"consent-{row}"]))
+        data = _rule_data(kind, row, values, digits)
         try:
             rules.append(rule_of(data))
         except ValueError as exc:
             part = str(exc).split(":", 1)[0].split(".")[0]
-            known = {"amount_minor": "amount", "values": "consent"}.get(part, part)
+            known = "field" if kind == "profile" else _RULE_FIELD.get(part, part)
             field = f"{known}-{row}" if known in RULE_PARTS else f"kind-{row}"
             raise InvalidInput(str(exc), field=field) from exc
     if not rules:
