@@ -150,3 +150,25 @@ def test_segments_take_every_rule_kind(client: TestClient, rt: Runtime, shop: Sh
     [made] = segments.list_all(rt, shop.tenant_id)
     assert [rule["kind"] for rule in segments.get(rt, shop.tenant_id, made.id).rules] == [
         "store_share", "profile", "level"]
+
+
+def test_a_coupon_series_takes_any_offer_but_another_coupon(client: TestClient, rt: Runtime,
+                                                             shop: Shop) -> None:
+    signed_in(client, rt, shop, "marketer")
+    page = client.get("/console/coupons/new")
+    assert 'value="volume_steps"' in page.text and 'value="issue_coupon"' not in page.text
+    form = {**form_of(page.text), "name": "Two cakes", "effect": "gift_with_purchase",
+            "gift_sku": "CAKE", "buy": "2", "max_uses": "3", "starts_on": "2026-03-01",
+            "ends_on": "2026-02-01"}
+    bad = client.post("/console/coupons/new", data={**form, "buy": "0", "name": ""})
+    assert bad.status_code == 422
+    for name in ("name", "buy", "ends_on"):
+        assert f'id="e-{name}"' in bad.text, name
+    refused = client.post("/console/coupons/new", data={**form, "effect": "issue_coupon",
+                                                        "ends_on": ""})
+    assert refused.status_code == 422 and 'id="e-effect"' in refused.text
+    done = client.post("/console/coupons/new", data={**form, "ends_on": ""},
+                       follow_redirects=False)
+    assert done.status_code == 303, done.text
+    [series] = coupons.list_series(rt, shop.tenant_id)
+    assert series.max_uses == 3

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -16,22 +17,21 @@ from regulars.services.promotions import coupons, marketing_view, segments
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.marketing_forms import (
-    EFFECT_FIELDS,
     RULE_KINDS,
     RULE_PARTS,
     RULE_ROWS,
-    SERIES_FIELDS,
     rule_values,
     segment_draft,
-    series_draft,
-    values_of,
 )
 from regulars.web.console.pagekit import form_errors, page_number, text
+from regulars.web.console.promotion_form import KINDS, blank, series_draft_of
+from regulars.web.console.promotion_form import values_of as offer_values
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
-from regulars.web.forms import parse_int
+from regulars.web.forms import errors_of, parse_int
 from regulars.web.templating import Reader, render
 
 SEGMENT_PAGE = 50
+COUPON_KINDS = tuple(kind for kind in KINDS if kind != "issue_coupon")
 
 
 def _actor(reader: Reader) -> audit.Actor:
@@ -52,15 +52,15 @@ def coupons_list(request: Request, reader: StaffReader, runtime: RuntimeDep) -> 
                   series=coupons.list_series(runtime, _tenant(reader)))
 
 
-def _series_form(request: Request, reader: Reader, *, values: dict[str, str],
+def _series_form(request: Request, reader: Reader, *, values: dict[str, Any],
                  errors: dict[str, str], status_code: int = 200) -> Response:
     return render(request, "console/coupons_new.html", reader, status_code=status_code,
-                  values=values, errors=errors, effects=list(EFFECT_FIELDS))
+                  values=values, errors=errors, kinds=COUPON_KINDS)
 
 
 @router.get("/coupons/new", dependencies=[needs(Permission.MARKETING_EDIT)])
 def series_new(request: Request, reader: StaffReader) -> Response:
-    values = dict.fromkeys(SERIES_FIELDS, "")
+    values = blank()
     values.update(effect="fixed_discount", max_uses="1")
     return _series_form(request, reader, values=values, errors={})
 
@@ -68,14 +68,18 @@ def series_new(request: Request, reader: StaffReader) -> Response:
 @router.post("/coupons/new", dependencies=[needs(Permission.MARKETING_EDIT)])
 def series_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
                   form: Form) -> Response:
-    values = values_of(form, SERIES_FIELDS)
-    try:
-        created = coupons.create_series(runtime, _tenant(reader),
-                                        series_draft(values, reader.minor_digits()))
-    except RegularsError as exc:
-        return _series_form(request, reader, values=values, errors=form_errors(exc, reader),
-                            status_code=422)
-    return RedirectResponse(f"/console/coupons/{created.id}", status_code=303)
+    values = offer_values(form)
+    draft, problems = series_draft_of(values, digits=reader.minor_digits())
+    errors = {name: errors_of(exc, reader)[exc.field or "_form"]
+              for name, exc in problems.items()}
+    if draft is not None:
+        try:
+            created = coupons.create_series(runtime, _tenant(reader), draft)
+        except RegularsError as exc:
+            errors = form_errors(exc, reader)
+        else:
+            return RedirectResponse(f"/console/coupons/{created.id}", status_code=303)
+    return _series_form(request, reader, values=values, errors=errors, status_code=422)
 
 
 def _series_page(request: Request, reader: Reader, runtime: RuntimeDep, series_id: int, *,

@@ -1,36 +1,18 @@
-"""Reading the coupon series and segment forms into the drafts the services take
+"""Reading the segment form into the drafts the services take
 (the same drafts the admin API builds from JSON). Every refusal names the form field."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from starlette.datastructures import FormData
 
-from regulars.domain.promotions.promotions import (
-    BonusPoints,
-    CheapestFree,
-    Effect,
-    FixedDiscount,
-    PercentDiscount,
-    PointsMultiplier,
-    PointsPercent,
-    SetPrice,
-)
 from regulars.errors import InvalidInput
-from regulars.services.promotions.coupons import SeriesDraft
 from regulars.services.promotions.segments import Draft as SegmentDraft
 from regulars.services.promotions.segments import rule_of
 from regulars.web.console.pagekit import text
 from regulars.web.forms import parse_int, parse_money
 
-# Effect kinds a form offers, and the one parameter field each reads.
-EFFECT_FIELDS = {"percent_discount": "rate", "fixed_discount": "amount", "set_price": "amount",
-                 "bonus_points": "points", "points_percent": "rate",
-                 "points_multiplier": "factor", "cheapest_free": "every_n"}
-SERIES_FIELDS = ("name", "effect", "rate", "amount", "points", "factor", "every_n",
-                 "categories", "skus", "max_uses", "starts_on", "ends_on")
 RULE_KINDS = ("recency", "frequency", "spend", "store_share", "tags", "profile", "consent",
               "level", "birthday")
 RULE_ROWS = (1, 2, 3)
@@ -41,67 +23,8 @@ _RULE_FIELD = {"amount_minor": "amount", "values": "consent", "store_id": "store
                "min_percent": "percent"}
 
 
-def values_of(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
-    return {name: text(form, name).strip() for name in names}
-
-
 def _codes(raw: str) -> frozenset[str]:
     return frozenset(c.strip() for c in raw.split(",") if c.strip())
-
-
-def _day(raw: str, field: str) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise InvalidInput("enter a date like 2026-04-25", field=field) from exc
-
-
-def effect_of(values: dict[str, str], digits: int) -> Effect:
-    """The effect the form describes; raises :class:`InvalidInput` naming its field."""
-    kind = values["effect"]
-    if kind not in EFFECT_FIELDS:
-        raise InvalidInput("choose what the offer gives", field="effect")
-    field = EFFECT_FIELDS[kind]
-    raw = values[field]
-    if not raw:
-        raise InvalidInput("enter a value for this offer", field=field)
-    match = {"categories": _codes(values["categories"]), "skus": _codes(values["skus"])}
-    try:
-        if kind in ("percent_discount", "points_percent"):
-            rate_bp = parse_money(raw, digits=2, field=field)
-            if kind == "points_percent":
-                return PointsPercent(rate_bp=rate_bp)
-            return PercentDiscount(rate_bp=rate_bp, **match)
-        if kind in ("fixed_discount", "set_price"):
-            amount = parse_money(raw, digits=digits, field=field)
-            if kind == "fixed_discount":
-                return FixedDiscount(amount_minor=amount, **match)
-            return SetPrice(unit_price_minor=amount, **match)
-        number = parse_int(raw, field=field, minimum=1, maximum=10**9)
-        if kind == "bonus_points":
-            return BonusPoints(points=number)
-        if kind == "points_multiplier":
-            return PointsMultiplier(factor_percent=number)
-        return CheapestFree(every_n=number, **match)
-    except ValueError as exc:
-        message = str(exc)
-        where = "skus" if message.startswith("skus") else field
-        raise InvalidInput(message, field=where) from exc
-
-
-def series_draft(values: dict[str, str], digits: int) -> SeriesDraft:
-    if not values["name"]:
-        raise InvalidInput("enter a name", field="name")
-    effect = effect_of(values, digits)
-    starts, ends = _day(values["starts_on"], "starts_on"), _day(values["ends_on"], "ends_on")
-    if starts and ends and ends < starts:
-        raise InvalidInput("the last day lies before the first", field="ends_on")
-    return SeriesDraft(name=values["name"][:200], effect=effect,
-                       max_uses=parse_int(values["max_uses"] or "1", field="max_uses",
-                                          minimum=1, maximum=10**6),
-                       starts_on=starts, ends_on=ends)
 
 
 def rule_values(form: FormData) -> dict[str, str]:

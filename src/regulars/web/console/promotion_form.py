@@ -36,6 +36,7 @@ from regulars.domain.promotions.promotions import (
     VolumeSteps,
 )
 from regulars.errors import InvalidInput
+from regulars.services.promotions.coupons import SeriesDraft
 from regulars.services.promotions.promotions import Draft, PromotionView
 from regulars.text.i18n import N_
 from regulars.web.forms import amount_text, parse_int, parse_money
@@ -51,7 +52,7 @@ TEXT = ("name", "mode", "condition", "c_total", "c_items", "c_category", "c_cate
         "control_share", "effect", "rate", "amount", "points", "factor", "every_n",
         "categories", "skus", "gift_sku", "buy", "max_gifts", "series_id", "stacking",
         "priority", "starts_on", "ends_on", "budget", "budget_points", "member_budget",
-        "member_points", "uses_per_day", "uses_per_period", "period",
+        "member_points", "uses_per_day", "uses_per_period", "period", "max_uses",
         *(f"step{n}_{part}" for n in STEPS for part in ("from", "rate")))
 LIMIT = 10**15
 T = TypeVar("T")
@@ -336,6 +337,26 @@ def draft_of(values: Mapping[str, Any], *, digits: int, choices: Choices,
                  stacking=Stacking(stacking), priority=priority, schedule=schedule,
                  store_ids=stores, limits=limits, segment_id=segment,
                  control_share_bp=share), {}
+
+
+def series_draft_of(values: Mapping[str, Any], *,
+                    digits: int) -> tuple[SeriesDraft | None, dict[str, InvalidInput]]:
+    """The coupon series the form describes (its offer: any but issuing a coupon), or
+    ``None`` and every problem found, by field."""
+    r = _Reading(values, digits)
+    if not values["name"]:
+        r.refuse("name", N_("enter a name"))
+    effect = None
+    if values["effect"] == "issue_coupon":
+        r.refuse("effect", N_("choose what the offer gives"))
+    else:
+        effect = _effect(r, frozenset())
+    schedule = _schedule(r)
+    uses = r.whole("max_uses", maximum=10**6) or 1
+    if r.errors or effect is None:
+        return None, r.errors
+    return SeriesDraft(name=str(values["name"])[:200], effect=effect, max_uses=uses,
+                       starts_on=schedule.starts_on, ends_on=schedule.ends_on), {}
 
 
 # A saved promotion, back into the form ---------------------------------------------------------
