@@ -250,7 +250,8 @@ def get_rewards(owner: Reader, rt: RuntimeDep) -> RewardSettings:
 def put_rewards(body: RewardSettingsIn, owner: Owner, rt: RuntimeDep) -> RewardSettings:
     """Replace the reward settings (the whole object; what is left out is off). Referrals
     already linked keep the terms they were linked with."""
-    return rewards.put_settings(rt, owner.tenant_id, body.to_settings())
+    return rewards.put_settings(rt, owner.tenant_id, body.to_settings(),
+                                audit.key(owner.key_id))
 
 
 @router.get("/members/{member_id}/lots", response_model=list[LotOut], responses=NF)

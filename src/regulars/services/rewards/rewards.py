@@ -54,6 +54,7 @@ from regulars.domain.rewards.rewards import (
     profile_complete,
 )
 from regulars.errors import InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.checkout import idempotency
 from regulars.services.members.members import MemberRef
 from regulars.services.members.members import find as find_member
@@ -99,14 +100,17 @@ def get_settings(rt: Runtime, tenant_id: int) -> RewardSettings:
         return load_settings(conn, tenant_id)
 
 
-def put_settings(rt: Runtime, tenant_id: int, settings: RewardSettings) -> RewardSettings:
-    """Replace the tenant's reward settings. Referrals already linked keep the terms they were
-    linked with."""
+def put_settings(rt: Runtime, tenant_id: int, settings: RewardSettings,
+                 actor: audit.Actor = audit.SYSTEM) -> RewardSettings:
+    """Replace the tenant's reward settings (on the audit trail as ``actor``'s). Referrals
+    already linked keep the terms they were linked with."""
     body = settings_of(settings)
     for attempt in (1, 2):
         try:
             with rt.db.write() as conn:
                 store.put_settings(conn, tenant_id, body, rt.now())
+                audit.record(conn, tenant_id, actor, "rewards.settings", "rewards",
+                             at=rt.now())
             break
         except UniqueViolation:  # a concurrent first save inserted the row: update it
             if attempt == 2:

@@ -23,6 +23,7 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     program,
     promotion_pages,
     receipts,
+    rewards,
     settings,
     stored_value,
     till_policy,
