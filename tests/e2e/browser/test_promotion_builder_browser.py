@@ -172,3 +172,45 @@ def test_no_till_or_customer_page_scrolls_sideways_on_a_phone(
             _narrow(page, path)
     finally:
         page.context.close()
+
+
+def test_rewards_budget_and_segment_pages_save_from_the_menu(live_server: LiveServer,
+                                                             page: Any) -> None:
+    rt, url = live_server.runtime, live_server.url
+    shop = make_shop(rt)
+    _owner(page, url, rt, shop)
+    page.locator("#menu-marketing summary").click()
+    page.get_by_role("link", name="Rewards").click()
+    page.check("#f-referral")
+    page.fill("#f-referrer_points", "-3")
+    page.fill("#f-event1_type", "review")
+    page.fill("#f-event1_points", "50")
+    page.click("#rewards-form button[type=submit]")
+    expect(page.locator("#e-referrer_points")).to_be_visible()
+    expect(page.locator("#f-event1_type")).to_have_value("review")
+    expect(page.locator("#f-referral")).to_be_checked()
+    page.fill("#f-referrer_points", "200")
+    page.click("#rewards-form button[type=submit]")
+    expect(page.locator("#saved")).to_be_visible()
+
+    page.locator("#menu-marketing summary").click()
+    page.get_by_role("link", name="Loyalty budget").click()
+    page.fill("#f-total", "5000")
+    page.fill("#f-base", "50")
+    page.fill("#f-mass", "30")
+    page.fill("#f-targeted", "30")
+    page.click("#budget-form button[type=submit]")
+    expect(page.locator("#budget-form .notice.bad")).to_contain_text("add up to 100")
+    page.fill("#f-targeted", "20")
+    page.click("#budget-form button[type=submit]")
+    expect(page.locator("#saved")).to_be_visible()
+    expect(page.locator("#bucket-mass")).to_contain_text("30")
+
+    page.goto(url + "/console/segments/new")
+    page.fill("#f-name", "Regulars of the first shop")
+    page.select_option("#f-kind-1", "store_share")
+    page.select_option("#f-store-1", str(shop.store_id))
+    page.fill("#f-days-1", "90")
+    page.fill("#f-percent-1", "60")
+    page.click("form.card button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Regulars of the first shop")
