@@ -129,3 +129,12 @@ def test_edit_duplicate_pause_and_resume(client: TestClient, rt: Runtime, shop: 
     assert "paused" in client.get(f"/console/promotions/{made.id}").text
     client.post(f"/console/promotions/{made.id}/resume", data=form_of(shown.text))
     assert promotions.get(rt, shop.tenant_id, made.id).status == "active"
+
+
+def test_the_condition_shows_even_while_other_fields_are_wrong(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    signed_in(client, rt, shop, "marketer")
+    page = client.get(URL)
+    broken = client.post(URL, data={**form_of(page.text), **PICKED, "name": "", "amount": ""})
+    assert broken.status_code == 422
+    assert "basket.total_minor &gt;= 2500" in broken.text.split('id="cel-text"')[1][:300]

@@ -317,6 +317,15 @@ def _target(r: _Reading, choices: Choices) -> tuple[frozenset[int] | None, int |
     return stores or None, segment, share
 
 
+def condition_of(values: Mapping[str, Any], *,
+                 digits: int) -> tuple[str | None, dict[str, InvalidInput]]:
+    """The CEL condition of the form's conditions (picked or typed), or ``None`` and the
+    problems of those fields."""
+    r = _Reading(values, digits)
+    condition = _conditions(r)
+    return (None, r.errors) if r.errors else (condition, {})
+
+
 def draft_of(values: Mapping[str, Any], *, digits: int, choices: Choices,
              kept: tuple[Effect, ...] = ()) -> tuple[Draft | None, dict[str, InvalidInput]]:
     """The draft the form describes and ``None`` problems, or ``None`` and every problem

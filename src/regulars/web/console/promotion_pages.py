@@ -21,6 +21,7 @@ from regulars.web.console.promotion_form import (
     KINDS,
     Choices,
     blank,
+    condition_of,
     draft_of,
     values_of,
     view_values,
@@ -64,21 +65,17 @@ def _field(name: str) -> str:
         name.rsplit(".", 1)[-1], name.rsplit(".", 1)[-1])
 
 
-def _preview(values: dict[str, Any], reader: Reader, choices: Choices) -> dict[str, Any]:
+def _preview(values: dict[str, Any], reader: Reader) -> dict[str, Any]:
     """The CEL the form's conditions make and, when it is refused, why."""
-    draft, errors = draft_of(values, digits=reader.minor_digits(), choices=choices)
-    condition = draft.condition if draft else None
-    problem = ""
-    if condition is None:
-        condition = values["condition"] if values["mode"] == "expert" else ""
-        wrong = {k: e for k, e in errors.items() if k == "condition" or k.startswith("c_")}
-        problem = "; ".join(errors_of(e, reader)[e.field or "_form"] for e in wrong.values())
-    if condition and not problem:
+    condition, errors = condition_of(values, digits=reader.minor_digits())
+    problem = "; ".join(errors_of(e, reader)[e.field or "_form"] for e in errors.values())
+    if condition is not None:
         try:
             conditions.check_condition(condition)
         except InvalidInput as exc:
             problem = errors_of(exc, reader)["condition"]
-    return {"cel": condition, "problem": problem}
+    return {"cel": condition if condition is not None else values["condition"]
+            if values["mode"] == "expert" else "", "problem": problem}
 
 
 def _form(request: Request, reader: Reader, found: PromotionChoices, *,
@@ -88,7 +85,7 @@ def _form(request: Request, reader: Reader, found: PromotionChoices, *,
     return render(request, "console/promotion_form.html", reader, status_code=status_code,
                   values=values, errors=errors, action=action, promotion=promotion,
                   choices=found, kinds=KINDS, variables=VARIABLES,
-                  preview=preview or _preview(values, reader, _choices(found)))
+                  preview=preview or _preview(values, reader))
 
 
 def _save(request: Request, reader: Reader, runtime: RuntimeDep, form: Form, *,
@@ -144,12 +141,10 @@ def promotion_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
 
 
 @router.post("/promotions/preview", dependencies=EDIT)
-def promotion_preview(request: Request, reader: StaffReader, runtime: RuntimeDep,
-                      form: Form) -> Response:
+def promotion_preview(request: Request, reader: StaffReader, form: Form) -> Response:
     """The CEL of the builder's conditions as they stand (htmx swaps it into the form)."""
-    found = marketing_view.promotion_choices(runtime, _tenant(reader))
     return render(request, "console/promotion_cel.html", reader,
-                  preview=_preview(values_of(form), reader, _choices(found)))
+                  preview=_preview(values_of(form), reader))
 
 
 @router.get("/promotions/{promotion_id}", dependencies=VIEW)
