@@ -107,3 +107,23 @@ def test_segment_rules_and_the_budget_split_show_on_the_next_quote(
     client.put(B, headers=shop.owner, json={"total_minor": 100_000, "base_bp": 5000,
                                             "mass_bp": 2500, "targeted_bp": 2500})
     assert applied(client, shop, someone) == {made["id"]: 900}
+
+
+def test_a_paused_promotion_leaves_the_quote_until_resumed_and_an_archived_one_stays_out(
+        client: TestClient, shop: Shop) -> None:
+    made = client.post(P, headers=shop.owner, json={
+        "name": "Ten off", "effects": [{"kind": "percent_discount", "rate_bp": 1000}]}).json()
+    assert applied(client, shop) == {made["id"]: 4000}
+    for _ in range(2):  # pausing twice is harmless
+        paused = client.post(f"{P}/{made['id']}/pause", headers=shop.owner)
+        assert paused.status_code == 200 and paused.json()["status"] == "paused"
+    assert applied(client, shop) == {}
+    listed = client.get(P, params={"status": "paused"}, headers=shop.owner).json()
+    assert [p["id"] for p in listed] == [made["id"]]
+    assert client.post(f"{P}/{made['id']}/resume", headers=shop.owner).json()["status"] \
+        == "active"
+    assert applied(client, shop) == {made["id"]: 4000}
+    client.post(f"{P}/{made['id']}/archive", headers=shop.owner)
+    refused = client.post(f"{P}/{made['id']}/resume", headers=shop.owner)
+    assert refused.status_code == 409
+    assert applied(client, shop) == {}

@@ -697,6 +697,9 @@ PROBES: list[Probe] = [
                                  json={**PROMOTION, "condition": "true"})),
     Probe("POST", P + "/{promotion_id}/archive", "promotion_id",
           lambda w: _admin(w, f"{P}/{w.ids['a_promotion']}/archive", None)),
+    *[Probe("POST", P + "/{promotion_id}/" + step, "promotion_id",
+            lambda w, step=step: _admin(w, f"{P}/{w.ids['a_promotion']}/{step}", None))
+      for step in ("pause", "resume")],
     Probe("GET", P + "/{promotion_id}/burn", "promotion_id",
           lambda w: w.client.get(f"{P}/{w.ids['a_promotion']}/burn", headers=w.b.owner)),
     Probe("GET", P + "/{promotion_id}/groups", "promotion_id",

@@ -369,3 +369,13 @@ def test_level_status_invariants(
 )
 def test_window_starts(today: date, expected: tuple[date, date, date]) -> None:
     assert window_starts(today) == expected
+
+
+def test_a_level_earning_less_than_the_best_below_it_is_an_inversion() -> None:
+    levels = (Level(code="a", name="A", threshold_minor=0, rate_bp=500),
+              Level(code="b", name="B", threshold_minor=100, rate_bp=300),
+              Level(code="c", name="C", threshold_minor=200, rate_bp=400),
+              Level(code="d", name="D", threshold_minor=300, rate_bp=600))
+    assert [(h.code, lo.code) for h, lo in Program(levels=levels).earning_inversions()] == [
+        ("b", "a"), ("c", "a")]
+    assert Program().earning_inversions() == ()

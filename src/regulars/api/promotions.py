@@ -37,7 +37,7 @@ def create_promotion(body: PromotionIn, owner: Owner, rt: RuntimeDep) -> Promoti
 
 @router.get("", response_model=list[PromotionOut])
 def list_promotions(owner: Reader, rt: RuntimeDep,
-                    status: Literal["active", "archived"] | None = None
+                    status: Literal["active", "paused", "archived"] | None = None
                     ) -> list[PromotionView]:
     return promotions.list_all(rt, owner.tenant_id, status=status)
 
@@ -60,6 +60,20 @@ def put_promotion(promotion_id: PathId, body: PromotionIn, owner: Owner,
 def archive_promotion(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> PromotionView:
     """Stop the promotion for good; archiving it twice is harmless."""
     return promotions.archive(rt, owner.tenant_id, promotion_id, audit.key(owner.key_id))
+
+
+@router.post("/{promotion_id}/pause", response_model=PromotionOut,
+             responses=responses(errors.NotFound, errors.Conflict))
+def pause_promotion(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> PromotionView:
+    """Stop offering the promotion until it is resumed; an archived one answers 409."""
+    return promotions.pause(rt, owner.tenant_id, promotion_id, audit.key(owner.key_id))
+
+
+@router.post("/{promotion_id}/resume", response_model=PromotionOut,
+             responses=responses(errors.NotFound, errors.Conflict))
+def resume_promotion(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> PromotionView:
+    """Offer a paused promotion again; an archived one answers 409."""
+    return promotions.resume(rt, owner.tenant_id, promotion_id, audit.key(owner.key_id))
 
 
 @router.get("/{promotion_id}/burn", response_model=PromotionBurnOut, responses=NF)
@@ -88,7 +102,7 @@ def put_budget(body: BudgetIn, owner: Owner, rt: RuntimeDep) -> budgets.SplitVie
     """Replace the monthly loyalty budget; shares that do not add up to 10000 answer 422."""
     return budgets.put_split(rt, owner.tenant_id, total_minor=body.total_minor,
                              base_bp=body.base_bp, mass_bp=body.mass_bp,
-                             targeted_bp=body.targeted_bp)
+                             targeted_bp=body.targeted_bp, actor=audit.key(owner.key_id))
 
 
 @budget_router.get("/burn", response_model=BudgetBurnOut)

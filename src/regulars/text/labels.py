@@ -23,7 +23,7 @@ from regulars.text.i18n import N_
 CODES: dict[str, tuple[str, ...]] = {
     "receipt_status": ("committed", "partially_refunded", "refunded", "voided"),
     "refund_kind": ("refund", "void"),
-    "promotion_status": ("active", "archived"),
+    "promotion_status": ("active", "paused", "archived"),
     "stacking": tuple(s.value for s in Stacking),
     "effect": tuple(STRATEGIES),
     "effect_option": tuple(sorted({f.name for cls, _ in STRATEGIES.values()
@@ -47,7 +47,8 @@ LABELS: dict[str, dict[str, str]] = {
     "receipt_status": {"committed": N_("paid"), "partially_refunded": N_("partly refunded"),
                        "refunded": N_("refunded"), "voided": N_("voided")},
     "refund_kind": {"refund": N_("refund"), "void": N_("void")},
-    "promotion_status": {"active": N_("running"), "archived": N_("archived")},
+    "promotion_status": {"active": N_("running"), "paused": N_("paused"),
+                         "archived": N_("archived")},
     "stacking": {"stackable": N_("stacks with others"),
                  "best_of": N_("best of the competing ones"), "exclusive": N_("exclusive")},
     "effect": {

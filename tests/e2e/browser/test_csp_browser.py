@@ -54,7 +54,7 @@ def test_every_page_kind_runs_under_the_policy(live_server: LiveServer, page: An
         visit(page, url + path, problems)
     for path in ("", "/members", "/members/new", "/program", "/promotions", "/promotions/new",
                  "/segments", "/segments/new", "/coupons", "/coupons/new", "/receipts",
-                 "/settings", "/audit"):
+                 "/settings", "/audit", "/rewards", "/budget"):
         visit(page, url + "/console" + path, problems)
     page.goto(url + "/console/members")
     page.locator("#results a").first.click()

@@ -36,7 +36,8 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
 
     for url in (f"/console/members/{ann['id']}", f"/console/members/{ann['id']}/edit",
                 f"/console/members/{ann['id']}/merge", f"/console/receipts/{receipt_id}",
-                f"/console/promotions/{promotion.id}", f"/console/coupons/{series.id}",
+                f"/console/promotions/{promotion.id}", f"/console/promotions/{promotion.id}/edit",
+                f"/console/promotions/new?copy={promotion.id}", f"/console/coupons/{series.id}",
                 f"/console/segments/{segment.id}"):
         assert client.get(url).status_code == 404, url
     merge_preview = client.get(f"/console/members/{own['id']}/merge",
@@ -53,6 +54,10 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
         f"/console/members/{own['id']}/merge": {"source_id": str(ann["id"]), "key": "k3"},
         f"/console/receipts/{receipt_id}/refund": {"mode": "all", "key": "k4"},
         f"/console/promotions/{promotion.id}/archive": {},
+        f"/console/promotions/{promotion.id}/pause": {},
+        f"/console/promotions/{promotion.id}/resume": {},
+        f"/console/promotions/{promotion.id}/edit": {"name": "Stolen", "effect": "bonus_points",
+                                                     "points": "1"},
         f"/console/coupons/{series.id}/codes": {"count": "3"},
     }
     for url, data in posts.items():

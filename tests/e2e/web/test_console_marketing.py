@@ -12,7 +12,7 @@ from regulars.services.runtime import Runtime
 from tests.conftest import Shop
 from tests.e2e.web.console_data import form_of, member, sale, signed_in
 
-PROMOTION = {"name": "Cake week", "condition": "basket.total_minor >= 100",
+PROMOTION = {"name": "Cake week", "mode": "expert", "condition": "basket.total_minor >= 100",
              "effect": "percent_discount", "rate": "12.5", "amount": "", "points": "",
              "factor": "", "every_n": "", "categories": "food", "skus": "",
              "stacking": "stackable", "starts_on": "2026-01-01", "ends_on": "2026-12-31",
@@ -60,7 +60,7 @@ def test_other_effects_build_the_same_drafts_as_the_api(client: TestClient, rt: 
     page = client.get("/console/promotions/new")
     for kind, field, value in (("fixed_discount", "amount", "1.50"),
                                ("bonus_points", "points", "25"),
-                               ("points_multiplier", "factor", "200")):
+                               ("points_multiplier", "factor", "2")):
         response = client.post("/console/promotions/new", data={
             **form_of(page.text), **PROMOTION, "name": kind, "effect": kind, "categories": "",
             "rate": "", field: value}, follow_redirects=False)
@@ -70,7 +70,7 @@ def test_other_effects_build_the_same_drafts_as_the_api(client: TestClient, rt: 
     assert saved["bonus_points"]["points"] == 25
     assert saved["points_multiplier"]["factor_percent"] == 200
     low = client.post("/console/promotions/new", data={
-        **form_of(page.text), **PROMOTION, "effect": "points_multiplier", "factor": "50"})
+        **form_of(page.text), **PROMOTION, "effect": "points_multiplier", "factor": "0.5"})
     assert low.status_code == 422 and 'id="e-factor"' in low.text
 
 
@@ -128,3 +128,47 @@ def test_segments_from_rules_with_their_members(client: TestClient, rt: Runtime,
         **form, "name": "VIP", "kind-1": "tags", "tags-1": "vip", "match-1": "any"},
         follow_redirects=False)
     assert tagged.status_code == 303
+
+
+def test_segments_take_every_rule_kind(client: TestClient, rt: Runtime, shop: Shop) -> None:
+    signed_in(client, rt, shop, "marketer")
+    member(rt, shop, first_name="Ann")
+    sale(rt, shop, "R-1")
+    page = client.get("/console/segments/new")
+    assert 'name="store-3"' in page.text and "Is at one of the levels" in page.text
+    form = {**form_of(page.text), "name": "Locals", "kind-1": "store_share",
+            "store-1": str(shop.store_id), "days-1": "90", "percent-1": "60",
+            "kind-2": "profile", "field-2": "city", "value-2": "Sofia",
+            "kind-3": "level", "levels-3": "base"}
+    bad = client.post("/console/segments/new", data={**form, "percent-1": "0"})
+    assert bad.status_code == 422 and 'id="e-percent-1"' in bad.text
+    assert 'value="Sofia"' in bad.text
+    bad_field = client.post("/console/segments/new", data={**form, "field-2": "two words"})
+    assert bad_field.status_code == 422 and 'id="e-field-2"' in bad_field.text
+    done = client.post("/console/segments/new", data=form, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    [made] = segments.list_all(rt, shop.tenant_id)
+    assert [rule["kind"] for rule in segments.get(rt, shop.tenant_id, made.id).rules] == [
+        "store_share", "profile", "level"]
+
+
+def test_a_coupon_series_takes_any_offer_but_another_coupon(client: TestClient, rt: Runtime,
+                                                             shop: Shop) -> None:
+    signed_in(client, rt, shop, "marketer")
+    page = client.get("/console/coupons/new")
+    assert 'value="volume_steps"' in page.text and 'value="issue_coupon"' not in page.text
+    form = {**form_of(page.text), "name": "Two cakes", "effect": "gift_with_purchase",
+            "gift_sku": "CAKE", "buy": "2", "max_uses": "3", "starts_on": "2026-03-01",
+            "ends_on": "2026-02-01"}
+    bad = client.post("/console/coupons/new", data={**form, "buy": "0", "name": ""})
+    assert bad.status_code == 422
+    for name in ("name", "buy", "ends_on"):
+        assert f'id="e-{name}"' in bad.text, name
+    refused = client.post("/console/coupons/new", data={**form, "effect": "issue_coupon",
+                                                        "ends_on": ""})
+    assert refused.status_code == 422 and 'id="e-effect"' in refused.text
+    done = client.post("/console/coupons/new", data={**form, "ends_on": ""},
+                       follow_redirects=False)
+    assert done.status_code == 303, done.text
+    [series] = coupons.list_series(rt, shop.tenant_id)
+    assert series.max_uses == 3

@@ -134,3 +134,13 @@ def test_the_preview_tells_how_the_terms_read_in_each_language(client: TestClien
     crowded = post(client, "/console/program/preview", csrf, **many).text
     assert 'id="core-rule-warning"' in crowded
     assert "The core rule takes more than 15 seconds to read in: English" in crowded
+
+
+def test_the_preview_warns_when_a_higher_level_earns_less(client: TestClient, rt: Runtime,
+                                                          shop: Shop) -> None:
+    csrf = owner(client, rt, shop)
+    fine = post(client, "/console/program/preview", csrf)
+    assert "level-warning" not in fine.text
+    inverted = post(client, "/console/program/preview", csrf, **{"level-1-rate": "2"})
+    assert inverted.status_code == 200
+    assert "Gold earns 2\xa0%, less than Base (3.5\xa0%), a level below it" in inverted.text

@@ -35,7 +35,7 @@ promotions = Table(
     timestamp("updated_at"),
     # Control groups (migration 0007): the HMAC key that assigns members, hex, never shown.
     Column("control_seed", String(64), nullable=False),
-    CheckConstraint("status in ('active', 'archived')", name="status"),
+    CheckConstraint("status in ('active', 'paused', 'archived')", name="status"),
     Index(None, "tenant_id", "status"),
 )
 

@@ -162,6 +162,19 @@ class Program:
         index = self.levels.index(level)
         return self.levels[index + 1] if index + 1 < len(self.levels) else None
 
+    def earning_inversions(self) -> tuple[tuple[Level, Level], ...]:
+        """``(higher, lower)`` for each level that earns a smaller rate than a level below
+        it (the lower one: the best-earning level below): allowed, but most likely a typo,
+        since reaching the higher level would cost members."""
+        found = []
+        best = self.levels[0]
+        for level in self.levels[1:]:
+            if level.rate_bp < best.rate_bp:
+                found.append((level, best))
+            elif level.rate_bp > best.rate_bp:
+                best = level
+        return tuple(found)
+
     def lot_dates(self, earned_at: datetime) -> tuple[datetime, datetime | None]:
         """When points earned at ``earned_at`` become spendable, and when they expire."""
         available_at = earned_at + timedelta(days=self.pending_days)

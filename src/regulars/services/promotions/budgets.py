@@ -45,6 +45,7 @@ from regulars.domain.promotions.budgets import (
 )
 from regulars.domain.promotions.promotions import Promotion
 from regulars.errors import InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 
 
@@ -372,9 +373,10 @@ def get_split(rt: Runtime, tenant_id: int) -> SplitView:
 
 
 def put_split(rt: Runtime, tenant_id: int, *, total_minor: int | None, base_bp: int,
-              mass_bp: int, targeted_bp: int) -> SplitView:
-    """Replace the tenant's monthly loyalty budget. Raises :class:`InvalidInput` when the
-    shares do not add up to 10000."""
+              mass_bp: int, targeted_bp: int,
+              actor: audit.Actor = audit.SYSTEM) -> SplitView:
+    """Replace the tenant's monthly loyalty budget (on the audit trail as ``actor``'s).
+    Raises :class:`InvalidInput` when the shares do not add up to 10000."""
     try:
         split = Split(total_minor=total_minor, base_bp=base_bp, mass_bp=mass_bp,
                       targeted_bp=targeted_bp)
@@ -386,6 +388,9 @@ def put_split(rt: Runtime, tenant_id: int, *, total_minor: int | None, base_bp: 
         slots.sole_lock(conn, store.split_lock(tenant_id))
         store.save_split(conn, tenant_id, total_minor=total_minor, base_bp=base_bp,
                          mass_bp=mass_bp, targeted_bp=targeted_bp, now=rt.now())
+        audit.record(conn, tenant_id, actor, "budget.split", "budget", at=rt.now(),
+                     total_minor=total_minor, base_bp=base_bp, mass_bp=mass_bp,
+                     targeted_bp=targeted_bp)
         this_month = _month(conn, rt, tenant_id)
         # Offline tills commit up to 30 days late: the previous month still takes charges.
         since = (this_month - timedelta(days=1)).replace(day=1)

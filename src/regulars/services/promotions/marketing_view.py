@@ -9,10 +9,12 @@ from typing import Any
 
 from regulars.db.promotions import marketing_view as store
 from regulars.errors import NotFound
+from regulars.services.program import programs
 from regulars.services.promotions import budgets, coupons, promotions, segments
 from regulars.services.promotions.budgets import PromotionBurn
 from regulars.services.promotions.promotions import PromotionView
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy import tenants
 
 USES_SHOWN = 50
 
@@ -45,6 +47,40 @@ def promotion_page(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, 
     return {"promotion": promotion, "versions": versions,
             "burn": budgets.promotion_burn(rt, tenant_id, promotion_id),
             "groups": promotions.groups(rt, tenant_id, promotion_id)}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Choice:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PromotionChoices:
+    """What the promotion builder offers to pick: stores, segments, coupon series (by id
+    and name) and the program's levels (by code and name)."""
+
+    stores: tuple[Choice, ...]
+    segments: tuple[Choice, ...]
+    series: tuple[Choice, ...]
+    levels: tuple[tuple[str, str], ...]
+
+
+def promotion_choices(rt: Runtime, tenant_id: int) -> PromotionChoices:
+    program = programs.current(rt, tenant_id).rules
+    return PromotionChoices(
+        stores=tuple(Choice(id=s.id, name=s.name) for s in tenants.list_stores(rt, tenant_id)),
+        segments=tuple(Choice(id=s.id, name=s.name)
+                       for s in segments.list_all(rt, tenant_id)),
+        series=tuple(Choice(id=s.id, name=s.name) for s in coupons.list_series(rt, tenant_id)),
+        levels=tuple((level.code, level.name) for level in program.levels))
+
+
+def budget_page(rt: Runtime, tenant_id: int) -> dict[str, Any]:
+    """The monthly loyalty budget, its split, this month's burn per bucket and per
+    promotion, and the promotions' names."""
+    return {"split": budgets.get_split(rt, tenant_id), "burn": budgets.burn(rt, tenant_id),
+            "names": {p.id: p.name for p in promotions.list_all(rt, tenant_id)}}
 
 
 def series_page(rt: Runtime, tenant_id: int, series_id: int) -> dict[str, Any]:

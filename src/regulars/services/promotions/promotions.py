@@ -100,6 +100,13 @@ def draft_of(definition: dict[str, Any]) -> Draft:
                  control_share_bp=definition.get("control_share_bp", 0))
 
 
+def effects_of(view: PromotionView) -> tuple[Effect, ...]:
+    """The effects of a promotion as saved (storage form, as :class:`PromotionView` holds
+    them)."""
+    return tuple(_EFFECTS[e["kind"]].validate_python({k: v for k, v in e.items()
+                                                      if k != "kind"}) for e in view.effects)
+
+
 def _build(promotion_id: int, version: int, draft: Draft, *,
            control_seed: str = "") -> Promotion:
     try:
@@ -255,6 +262,37 @@ def archive(rt: Runtime, tenant_id: int, promotion_id: int,
         return _view(_require(conn, tenant_id, promotion_id))
 
 
+def _set_running(rt: Runtime, tenant_id: int, promotion_id: int, actor: audit.Actor, *,
+                 running: bool) -> PromotionView:
+    now = rt.now()
+    before, after = ("paused", "active") if running else ("active", "paused")
+    with rt.db.write() as conn:
+        row = _require(conn, tenant_id, promotion_id, for_update=True)
+        if row.status == "archived":
+            raise Conflict("an archived promotion cannot be changed")
+        if row.status == before:
+            store.set_status(conn, tenant_id, promotion_id, after, now)
+            audit.record(conn, tenant_id, actor,
+                         "promotion.resume" if running else "promotion.pause",
+                         f"promotion {promotion_id}", at=now)
+        return _view(_require(conn, tenant_id, promotion_id))
+
+
+def pause(rt: Runtime, tenant_id: int, promotion_id: int,
+          actor: audit.Actor = audit.SYSTEM) -> PromotionView:
+    """Stop offering the promotion to receipts until :func:`resume` (pausing it again changes
+    nothing; its budget, versions and groups stay). Raises :class:`NotFound`, and
+    :class:`Conflict` for an archived promotion."""
+    return _set_running(rt, tenant_id, promotion_id, actor, running=False)
+
+
+def resume(rt: Runtime, tenant_id: int, promotion_id: int,
+           actor: audit.Actor = audit.SYSTEM) -> PromotionView:
+    """Offer a paused promotion again (resuming a running one changes nothing). Raises
+    :class:`NotFound`, and :class:`Conflict` for an archived promotion."""
+    return _set_running(rt, tenant_id, promotion_id, actor, running=True)
+
+
 def get(rt: Runtime, tenant_id: int, promotion_id: int) -> PromotionView:
     with rt.db.read() as conn:
         return _view(_require(conn, tenant_id, promotion_id))
@@ -272,8 +310,8 @@ def groups(rt: Runtime, tenant_id: int, promotion_id: int) -> Groups:
 
 
 def list_all(rt: Runtime, tenant_id: int, *, status: str | None = None) -> list[PromotionView]:
-    if status not in (None, "active", "archived"):
-        raise InvalidInput("status must be active or archived", field="status")
+    if status not in (None, "active", "paused", "archived"):
+        raise InvalidInput("status must be active, paused or archived", field="status")
     with rt.db.read() as conn:
         return [_view(r) for r in store.list_promotions(conn, tenant_id, status=status)]
 

@@ -1,37 +1,37 @@
-"""Console pages: promotions, coupon series and segments. Anyone in the console sees them;
-changing them needs ``marketing_edit``. Forms build the same drafts the admin API does."""
+"""Console pages: coupon series and segments (promotions: :mod:`.promotion_pages`). Anyone
+in the console sees them; changing them needs ``marketing_edit``. Forms build the same
+drafts the admin API does."""
 
 from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import RegularsError
 from regulars.services.audit import audit
-from regulars.services.promotions import coupons, marketing_view, promotions, segments
+from regulars.services.promotions import coupons, marketing_view, segments
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.marketing_forms import (
-    EFFECT_FIELDS,
-    PROMOTION_FIELDS,
     RULE_KINDS,
+    RULE_PARTS,
     RULE_ROWS,
-    SERIES_FIELDS,
-    promotion_draft,
     rule_values,
     segment_draft,
-    series_draft,
-    values_of,
 )
 from regulars.web.console.pagekit import form_errors, page_number, text
+from regulars.web.console.promotion_form import KINDS, blank, series_draft_of
+from regulars.web.console.promotion_form import values_of as offer_values
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
-from regulars.web.forms import parse_int
+from regulars.web.forms import errors_of, parse_int
 from regulars.web.templating import Reader, render
 
 SEGMENT_PAGE = 50
+COUPON_KINDS = tuple(kind for kind in KINDS if kind != "issue_coupon")
 
 
 def _actor(reader: Reader) -> audit.Actor:
@@ -44,58 +44,6 @@ def _tenant(reader: Reader) -> int:
     return reader.session.tenant_id
 
 
-# Promotions -----------------------------------------------------------------------------------
-
-@router.get("/promotions", dependencies=[needs(Permission.VIEW)])
-def promotions_list(request: Request, reader: StaffReader, runtime: RuntimeDep) -> Response:
-    return render(request, "console/promotions.html", reader,
-                  promotions=marketing_view.promotions_overview(runtime, _tenant(reader)))
-
-
-def _promotion_form(request: Request, reader: Reader, runtime: RuntimeDep, *,
-                    values: dict[str, str], errors: dict[str, str],
-                    status_code: int = 200) -> Response:
-    return render(request, "console/promotions_new.html", reader, status_code=status_code,
-                  values=values, errors=errors, effects=list(EFFECT_FIELDS),
-                  segments=segments.list_all(runtime, _tenant(reader)))
-
-
-@router.get("/promotions/new", dependencies=[needs(Permission.MARKETING_EDIT)])
-def promotion_new(request: Request, reader: StaffReader, runtime: RuntimeDep) -> Response:
-    values = dict.fromkeys(PROMOTION_FIELDS, "")
-    values.update(condition="true", effect="percent_discount", stacking="stackable")
-    return _promotion_form(request, reader, runtime, values=values, errors={})
-
-
-@router.post("/promotions/new", dependencies=[needs(Permission.MARKETING_EDIT)])
-def promotion_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
-                     form: Form) -> Response:
-    values = values_of(form, PROMOTION_FIELDS)
-    try:
-        created = promotions.create(runtime, _tenant(reader),
-                                    promotion_draft(values, reader.minor_digits()),
-                                    _actor(reader))
-    except RegularsError as exc:
-        return _promotion_form(request, reader, runtime, values=values,
-                               errors=form_errors(exc, reader), status_code=422)
-    return RedirectResponse(f"/console/promotions/{created.id}", status_code=303)
-
-
-@router.get("/promotions/{promotion_id}", dependencies=[needs(Permission.VIEW)])
-def promotion_page(request: Request, reader: StaffReader, runtime: RuntimeDep,
-                   promotion_id: int) -> Response:
-    return render(request, "console/promotions_page.html", reader,
-                  **marketing_view.promotion_page(runtime, _tenant(reader), promotion_id))
-
-
-@router.post("/promotions/{promotion_id}/archive",
-             dependencies=[needs(Permission.MARKETING_EDIT)])
-def promotion_archive(reader: StaffReader, runtime: RuntimeDep,
-                      promotion_id: int) -> Response:
-    promotions.archive(runtime, _tenant(reader), promotion_id, _actor(reader))
-    return RedirectResponse(f"/console/promotions/{promotion_id}", status_code=303)
-
-
 # Coupons --------------------------------------------------------------------------------------
 
 @router.get("/coupons", dependencies=[needs(Permission.VIEW)])
@@ -104,15 +52,15 @@ def coupons_list(request: Request, reader: StaffReader, runtime: RuntimeDep) -> 
                   series=coupons.list_series(runtime, _tenant(reader)))
 
 
-def _series_form(request: Request, reader: Reader, *, values: dict[str, str],
+def _series_form(request: Request, reader: Reader, *, values: dict[str, Any],
                  errors: dict[str, str], status_code: int = 200) -> Response:
     return render(request, "console/coupons_new.html", reader, status_code=status_code,
-                  values=values, errors=errors, effects=list(EFFECT_FIELDS))
+                  values=values, errors=errors, kinds=COUPON_KINDS)
 
 
 @router.get("/coupons/new", dependencies=[needs(Permission.MARKETING_EDIT)])
 def series_new(request: Request, reader: StaffReader) -> Response:
-    values = dict.fromkeys(SERIES_FIELDS, "")
+    values = blank()
     values.update(effect="fixed_discount", max_uses="1")
     return _series_form(request, reader, values=values, errors={})
 
@@ -120,14 +68,18 @@ def series_new(request: Request, reader: StaffReader) -> Response:
 @router.post("/coupons/new", dependencies=[needs(Permission.MARKETING_EDIT)])
 def series_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
                   form: Form) -> Response:
-    values = values_of(form, SERIES_FIELDS)
-    try:
-        created = coupons.create_series(runtime, _tenant(reader),
-                                        series_draft(values, reader.minor_digits()))
-    except RegularsError as exc:
-        return _series_form(request, reader, values=values, errors=form_errors(exc, reader),
-                            status_code=422)
-    return RedirectResponse(f"/console/coupons/{created.id}", status_code=303)
+    values = offer_values(form)
+    draft, problems = series_draft_of(values, digits=reader.minor_digits())
+    errors = {name: errors_of(exc, reader)[exc.field or "_form"]
+              for name, exc in problems.items()}
+    if draft is not None:
+        try:
+            created = coupons.create_series(runtime, _tenant(reader), draft)
+        except RegularsError as exc:
+            errors = form_errors(exc, reader)
+        else:
+            return RedirectResponse(f"/console/coupons/{created.id}", status_code=303)
+    return _series_form(request, reader, values=values, errors=errors, status_code=422)
 
 
 def _series_page(request: Request, reader: Reader, runtime: RuntimeDep, series_id: int, *,
@@ -176,19 +128,19 @@ def segments_list(request: Request, reader: StaffReader, runtime: RuntimeDep) ->
                   segments=segments.list_all(runtime, _tenant(reader)))
 
 
-def _segment_form(request: Request, reader: Reader, *, name: str, values: dict[str, str],
-                  errors: dict[str, str], status_code: int = 200) -> Response:
+def _segment_form(request: Request, reader: Reader, runtime: RuntimeDep, *, name: str,
+                  values: dict[str, str], errors: dict[str, str],
+                  status_code: int = 200) -> Response:
     return render(request, "console/segments_new.html", reader, status_code=status_code,
-                  name=name, values=values, errors=errors, kinds=RULE_KINDS, rows=RULE_ROWS)
+                  name=name, values=values, errors=errors, kinds=RULE_KINDS, rows=RULE_ROWS,
+                  choices=marketing_view.promotion_choices(runtime, _tenant(reader)))
 
 
 @router.get("/segments/new", dependencies=[needs(Permission.MARKETING_EDIT)])
-def segment_new(request: Request, reader: StaffReader) -> Response:
-    values = {f"{part}-{row}": "" for row in RULE_ROWS
-              for part in ("kind", "compare", "days", "count", "amount", "tags", "match",
-                           "consent")}
+def segment_new(request: Request, reader: StaffReader, runtime: RuntimeDep) -> Response:
+    values = {f"{part}-{row}": "" for row in RULE_ROWS for part in RULE_PARTS}
     values.update({"kind-1": "recency", "compare-1": "le", "days-1": "30"})
-    return _segment_form(request, reader, name="", values=values, errors={})
+    return _segment_form(request, reader, runtime, name="", values=values, errors={})
 
 
 @router.post("/segments/new", dependencies=[needs(Permission.MARKETING_EDIT)])
@@ -199,7 +151,7 @@ def segment_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
         created = segments.create(runtime, _tenant(reader),
                                   segment_draft(name, values, reader.minor_digits()))
     except RegularsError as exc:
-        return _segment_form(request, reader, name=name, values=values,
+        return _segment_form(request, reader, runtime, name=name, values=values,
                              errors=form_errors(exc, reader), status_code=422)
     return RedirectResponse(f"/console/segments/{created.id}", status_code=303)
 

@@ -1,138 +1,30 @@
-"""Reading the promotion, coupon series and segment forms into the drafts the services take
+"""Reading the segment form into the drafts the services take
 (the same drafts the admin API builds from JSON). Every refusal names the form field."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from starlette.datastructures import FormData
 
-from regulars.domain.promotions.budgets import Limits
-from regulars.domain.promotions.promotions import (
-    BonusPoints,
-    CheapestFree,
-    Effect,
-    FixedDiscount,
-    PercentDiscount,
-    PointsMultiplier,
-    PointsPercent,
-    Schedule,
-    SetPrice,
-    Stacking,
-)
 from regulars.errors import InvalidInput
-from regulars.services.promotions.coupons import SeriesDraft
-from regulars.services.promotions.promotions import Draft
 from regulars.services.promotions.segments import Draft as SegmentDraft
 from regulars.services.promotions.segments import rule_of
 from regulars.web.console.pagekit import text
 from regulars.web.forms import parse_int, parse_money
 
-# Effect kinds a form offers, and the one parameter field each reads.
-EFFECT_FIELDS = {"percent_discount": "rate", "fixed_discount": "amount", "set_price": "amount",
-                 "bonus_points": "points", "points_percent": "rate",
-                 "points_multiplier": "factor", "cheapest_free": "every_n"}
-PROMOTION_FIELDS = ("name", "condition", "effect", "rate", "amount", "points", "factor",
-                    "every_n", "categories", "skus", "stacking", "starts_on", "ends_on",
-                    "budget", "budget_points", "segment_id")
-SERIES_FIELDS = ("name", "effect", "rate", "amount", "points", "factor", "every_n",
-                 "categories", "skus", "max_uses", "starts_on", "ends_on")
-RULE_KINDS = ("recency", "frequency", "spend", "tags", "consent", "birthday")
-RULE_ROWS = (1, 2)
-RULE_PARTS = ("kind", "compare", "days", "count", "amount", "tags", "match", "consent")
-
-
-def values_of(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
-    return {name: text(form, name).strip() for name in names}
+RULE_KINDS = ("recency", "frequency", "spend", "store_share", "tags", "profile", "consent",
+              "level", "birthday")
+RULE_ROWS = (1, 2, 3)
+RULE_PARTS = ("kind", "compare", "days", "count", "amount", "tags", "match", "consent",
+              "store", "percent", "field", "value", "levels")
+# A rule's field, as the form names it (without the row).
+_RULE_FIELD = {"amount_minor": "amount", "values": "consent", "store_id": "store",
+               "min_percent": "percent"}
 
 
 def _codes(raw: str) -> frozenset[str]:
     return frozenset(c.strip() for c in raw.split(",") if c.strip())
-
-
-def _day(raw: str, field: str) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise InvalidInput("enter a date like 2026-04-25", field=field) from exc
-
-
-def effect_of(values: dict[str, str], digits: int) -> Effect:
-    """The effect the form describes; raises :class:`InvalidInput` naming its field."""
-    kind = values["effect"]
-    if kind not in EFFECT_FIELDS:
-        raise InvalidInput("choose what the offer gives", field="effect")
-    field = EFFECT_FIELDS[kind]
-    raw = values[field]
-    if not raw:
-        raise InvalidInput("enter a value for this offer", field=field)
-    match = {"categories": _codes(values["categories"]), "skus": _codes(values["skus"])}
-    try:
-        if kind in ("percent_discount", "points_percent"):
-            rate_bp = parse_money(raw, digits=2, field=field)
-            if kind == "points_percent":
-                return PointsPercent(rate_bp=rate_bp)
-            return PercentDiscount(rate_bp=rate_bp, **match)
-        if kind in ("fixed_discount", "set_price"):
-            amount = parse_money(raw, digits=digits, field=field)
-            if kind == "fixed_discount":
-                return FixedDiscount(amount_minor=amount, **match)
-            return SetPrice(unit_price_minor=amount, **match)
-        number = parse_int(raw, field=field, minimum=1, maximum=10**9)
-        if kind == "bonus_points":
-            return BonusPoints(points=number)
-        if kind == "points_multiplier":
-            return PointsMultiplier(factor_percent=number)
-        return CheapestFree(every_n=number, **match)
-    except ValueError as exc:
-        message = str(exc)
-        where = "skus" if message.startswith("skus") else field
-        raise InvalidInput(message, field=where) from exc
-
-
-def _optional(raw: str, field: str, *, money_digits: int | None = None) -> int | None:
-    if not raw:
-        return None
-    if money_digits is not None:
-        return parse_money(raw, digits=money_digits, field=field)
-    return parse_int(raw, field=field, minimum=1, maximum=10**15)
-
-
-def promotion_draft(values: dict[str, str], digits: int) -> Draft:
-    if not values["name"]:
-        raise InvalidInput("enter a name", field="name")
-    effect = effect_of(values, digits)
-    try:
-        schedule = Schedule(starts_on=_day(values["starts_on"], "starts_on"),
-                            ends_on=_day(values["ends_on"], "ends_on"))
-        limits = Limits(budget_minor=_optional(values["budget"], "budget", money_digits=digits)
-                        or None,
-                        budget_points=_optional(values["budget_points"], "budget_points"))
-        stacking = Stacking(values["stacking"] or "stackable")
-    except ValueError as exc:
-        field = str(exc).split(" ", 1)[0]
-        raise InvalidInput(str(exc), field="budget" if field == "budget_minor"
-                           else ("stacking" if "Stacking" in str(exc) else field)) from exc
-    segment = values["segment_id"]
-    return Draft(name=values["name"][:200], condition=values["condition"] or "true",
-                 effects=(effect,), stacking=stacking, schedule=schedule, limits=limits,
-                 segment_id=int(segment) if segment.isdigit() else None)
-
-
-def series_draft(values: dict[str, str], digits: int) -> SeriesDraft:
-    if not values["name"]:
-        raise InvalidInput("enter a name", field="name")
-    effect = effect_of(values, digits)
-    starts, ends = _day(values["starts_on"], "starts_on"), _day(values["ends_on"], "ends_on")
-    if starts and ends and ends < starts:
-        raise InvalidInput("the last day lies before the first", field="ends_on")
-    return SeriesDraft(name=values["name"][:200], effect=effect,
-                       max_uses=parse_int(values["max_uses"] or "1", field="max_uses",
-                                          minimum=1, maximum=10**6),
-                       starts_on=starts, ends_on=ends)
 
 
 def rule_values(form: FormData) -> dict[str, str]:
@@ -140,8 +32,40 @@ def rule_values(form: FormData) -> dict[str, str]:
             for row in RULE_ROWS for part in RULE_PARTS}
 
 
+def _rule_data(kind: str, row: int, values: dict[str, str], digits: int) -> dict[str, Any]:
+    """A rule row's fields in the stored form ``rule_of`` reads."""
+    def number(part: str, *, minimum: int = 0) -> int:
+        return parse_int(values[f"{part}-{row}"], field=f"{part}-{row}", minimum=minimum,
+                         maximum=10**9)
+
+    data: dict[str, Any] = {"kind": kind}
+    if kind in ("recency", "frequency", "spend", "store_share"):
+        data["days"] = number("days", minimum=1)
+    if kind in ("recency", "frequency", "spend"):
+        data["compare"] = values[f"compare-{row}"] or "ge"
+    if kind == "frequency":
+        data["count"] = number("count")
+    if kind == "spend":
+        data["amount_minor"] = parse_money(values[f"amount-{row}"], digits=digits,
+                                           field=f"amount-{row}")
+    if kind == "store_share":
+        data.update(store_id=number("store", minimum=1),
+                    min_percent=number("percent", minimum=1))
+    if kind == "tags":
+        data["match"] = values[f"match-{row}"] or "any"
+        data["tags"] = sorted(_codes(values[f"tags-{row}"]))
+    if kind == "profile":
+        data.update(field=values[f"field-{row}"], value=values[f"value-{row}"])
+    if kind == "consent":
+        data["values"] = sorted(_codes(values[f"consent-{row}"]))
+    if kind == "level":
+        data["levels"] = sorted(_codes(values[f"levels-{row}"]))
+    return data
+
+
 def segment_draft(name: str, values: dict[str, str], digits: int) -> SegmentDraft:
-    """A segment from its name and up to two rule rows (a row without a kind is unused)."""
+    """A segment from its name and up to three rule rows (a row without a kind is unused).
+    Raises :class:`InvalidInput` naming the row's field."""
     if not name:
         raise InvalidInput("enter a name", field="name")
     rules = []
@@ -149,30 +73,12 @@ def segment_draft(name: str, values: dict[str, str], digits: int) -> SegmentDraf
         kind = values[f"kind-{row}"]
         if not kind:
             continue
-
-        def number(part: str, *, minimum: int = 0, row: int = row) -> int:
-            return parse_int(values[f"{part}-{row}"], field=f"{part}-{row}", minimum=minimum,
-                             maximum=10**9)
-
-        data: dict[str, Any] = {"kind": kind}
-        if kind in ("recency", "frequency", "spend"):
-            data["compare"] = values[f"compare-{row}"] or "ge"
-            data["days"] = number("days", minimum=1)
-        if kind == "frequency":
-            data["count"] = number("count")
-        if kind == "spend":
-            data["amount_minor"] = parse_money(values[f"amount-{row}"], digits=digits,
-                                               field=f"amount-{row}")
-        if kind == "tags":
-            data["match"] = values[f"match-{row}"] or "any"
-            data["tags"] = sorted(_codes(values[f"tags-{row}"]))
-        if kind == "consent":
-            data["values"] = sorted(_codes(values[f"consent-{row}"]))
+        data = _rule_data(kind, row, values, digits)
         try:
             rules.append(rule_of(data))
         except ValueError as exc:
             part = str(exc).split(":", 1)[0].split(".")[0]
-            known = {"amount_minor": "amount", "values": "consent"}.get(part, part)
+            known = "field" if kind == "profile" else _RULE_FIELD.get(part, part)
             field = f"{known}-{row}" if known in RULE_PARTS else f"kind-{row}"
             raise InvalidInput(str(exc), field=field) from exc
     if not rules:
