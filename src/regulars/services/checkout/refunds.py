@@ -76,11 +76,8 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
         _count_spend(conn, receipt, status=plan.status, paid_back=plan.paid_back_minor)
     entry_ids, debt = _post_points(conn, principal, receipt, plan, by_code, origin,
                                    key=key, now=now, program=program)
-    stamps_back = stamp_till.refund(conn, _context(principal, receipt, now), key=key,
-                                    void=void, now=now)
-    claims.on_refund(conn, tenant_id, receipt_id,
-                     refunded_lines={s.line_no for s in plan.shares if s.quantity_milli},
-                     whole=plan.status in ("voided", "refunded"), now=now)
+    stamps_back = _give_back_rewards(conn, principal, receipt, plan, key=key, void=void,
+                                     now=now)
     returned, cards_voided, cashback = _give_back_stored_value(conn, principal, receipt, plan,
                                                                key=key, now=now)
     entry_ids = {**entry_ids, **cashback}
@@ -94,15 +91,27 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
         points_returned=plan.spent_back, points_forgiven=plan.forgiven, debt_points=debt,
         lines=_done_lines(plan), occurred_at=now)
     _audit(conn, principal, receipt_id, refund_id, plan, void=void, now=now)
-    balance = None
-    if receipt["member_id"] is not None:
-        balance = ledger_ops.account_state(conn, tenant_id, receipt["member_id"]).balance
+    balance = (None if receipt["member_id"] is None else
+               ledger_ops.account_state(conn, tenant_id, receipt["member_id"]).balance)
     result = replace(_refund_body(receipt, plan, refund_id=refund_id, entry_ids=entry_ids,
                                   debt=debt, balance=balance, voided_coupons=voided_coupons,
                                   now=now), tenders=returned,
                      certificates_voided=cards_voided, stamps_taken_back=stamps_back)
     outbound.record_refund(conn, principal, result)
     return result
+
+
+def _give_back_rewards(conn: Connection, principal: Principal, receipt: dict[str, Any],
+                       plan: RefundPlan, *, key: str, void: bool,
+                       now: datetime) -> int:
+    """The stamps the refunded goods added (see :func:`stamp_till.refund`), and the catalogue
+    rewards claimed on the refunded lines (their points come back once)."""
+    stamps_back = stamp_till.refund(conn, _context(principal, receipt, now), key=key,
+                                    void=void, now=now)
+    claims.on_refund(conn, principal.tenant_id, receipt["id"],
+                     refunded_lines={s.line_no for s in plan.shares if s.quantity_milli},
+                     whole=plan.status in ("voided", "refunded"), now=now)
+    return stamps_back
 
 
 def _context(principal: Principal, receipt: dict[str, Any], now: datetime) -> EntryContext:
