@@ -32,6 +32,7 @@ def test_the_owner_adds_a_reward_and_the_cashier_gives_it_for_points(
     page.fill("#f-email", "owner@example.com")
     page.fill("#f-password", "correct horse")
     page.click("button[type=submit]")
+    page.locator("#menu-marketing summary").click()
     page.get_by_role("link", name="Rewards catalogue").click()
 
     page.fill("#f-points_cost", "lots")
