@@ -73,15 +73,16 @@ def settings(conn: Connection, tenant_id: int, now: datetime) -> dict[str, Any]:
     """The tenant's message settings, created with the defaults (and fresh secrets) on first
     use."""
     s = message_settings
-    if conn.execute(select(s.c.tenant_id).where(s.c.tenant_id == tenant_id)).first() is None:
+    query = (select(s, tenants.c.timezone, tenants.c.name.label("program"),
+                    tenants.c.locale.label("tenant_language"))
+             .join(tenants, tenants.c.id == s.c.tenant_id).where(s.c.tenant_id == tenant_id))
+    row = conn.execute(query).one_or_none()
+    if row is None:
         conn.execute(_insert(conn)(s).values(
             tenant_id=tenant_id, **DEFAULT_SETTINGS, link_secret=secrets.token_hex(32),
             updated_at=now
         ).on_conflict_do_nothing(index_elements=["tenant_id"]))
-    row = conn.execute(select(s, tenants.c.timezone, tenants.c.name.label("program"),
-                              tenants.c.locale.label("tenant_language"))
-                       .join(tenants, tenants.c.id == s.c.tenant_id)
-                       .where(s.c.tenant_id == tenant_id)).one()
+        row = conn.execute(query).one()
     return dict(row._mapping)
 
 

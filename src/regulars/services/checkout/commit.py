@@ -186,17 +186,17 @@ def _commit_once(rt: Runtime, principal: Principal, req: CommitRequest, *, key: 
             # Only a new receipt is held to the time limits: a replay answers as the first
             # call did, however old its occurred_at has grown since.
             at = _occurred_at(req.occurred_at, now)
-            result, quote = _commit(conn, principal, tenant, req, digest=digest, now=now,
-                                    at=at, code_id=code_id)
+            result, priced = _commit(conn, principal, tenant, req, digest=digest, now=now,
+                                     at=at, code_id=code_id)
             outbound.record_commit(conn, principal, result)
-            outbound.message_commit(conn, rt, principal, result)
+            outbound.message_commit(conn, rt, principal, result, priced.program)
             body = encode(result)
             idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
                                              terminal_id=principal.terminal_id, key=key,
                                              receipt_id=result.receipt.id,
                                              response=withhold_personal(body))
             # Last of all: a shared code's row is then locked only until COMMIT.
-            coupons.count_uses(conn, tenant.id, quote, terminal_id=principal.terminal_id,
+            coupons.count_uses(conn, tenant.id, priced.quote, terminal_id=principal.terminal_id,
                                now=now)
             return Outcome(body)
     except UniqueViolation:
@@ -211,10 +211,10 @@ def _commit_once(rt: Runtime, principal: Principal, req: CommitRequest, *, key: 
 
 def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
             req: CommitRequest, *, digest: str, now: datetime, at: datetime,
-            code_id: int | None = None) -> tuple[CommitResult, Quote]:
+            code_id: int | None = None) -> tuple[CommitResult, Priced]:
     """A new receipt, step by step as the protocol goes: use the one-time code, capture the
     hold, price within the promotion budgets, store the receipt, post the points, answer.
-    The caller counts the coupon uses of the quote returned beside the answer, as the
+    The caller counts the coupon uses of the receipt as priced (returned beside the answer) as the
     transaction's last statement (a shared code's row is then locked only until COMMIT)."""
     if code_id is not None:
         # First, so that of two commits racing with one code the second waits here and fails.
@@ -238,7 +238,7 @@ def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
     entry_ids |= _cashback(conn, principal, tenant, req, priced, receipt_id, now=now, at=at)
     result = replace(_commit_body(conn, tenant, req, priced, receipt_id, entry_ids, issued,
                                   now=now, at=at), tenders=taken, certificates_sold=sold)
-    return result, priced.quote
+    return result, priced
 
 
 def _stored_value(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,

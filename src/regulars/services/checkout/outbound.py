@@ -15,7 +15,7 @@ from regulars.domain.program.program import Program
 from regulars.services.checkout.results import CommitResult, RefundResult
 from regulars.services.messaging import events, notify
 from regulars.services.messaging.events import Pending
-from regulars.services.program import levels, programs
+from regulars.services.program import levels
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.api_keys import Principal
 
@@ -61,11 +61,11 @@ def record_refund(conn: Connection, principal: Principal, result: RefundResult) 
 
 
 def message_commit(conn: Connection, rt: Runtime, principal: Principal,
-                   result: CommitResult) -> None:
+                   result: CommitResult, program: Program) -> None:
     """The member's messages a receipt causes, queued in its transaction: points earned
     (when the tenant opted in) and a level reached or lost since the member was last told
-    (with a ``level.changed`` event). Keyed by the receipt: a retried commit queues nothing
-    more."""
+    (with a ``level.changed`` event) under ``program`` (the one the receipt was priced
+    with). Keyed by the receipt: a retried commit queues nothing more."""
     member, receipt = result.member, result.receipt
     if member is None:
         return
@@ -75,7 +75,6 @@ def message_commit(conn: Connection, rt: Runtime, principal: Principal,
                          key=f"receipt:{receipt.id}:points_earned", now=now,
                          values={"points": str(result.points_earned),
                                  "balance_points": str(member.balance_points)})
-    _, program = programs.load_current(conn, tenant_id)
     if len(program.levels) > 1:
         level_change(conn, rt, tenant_id, member.id, program, cause=f"receipt:{receipt.id}",
                      now=now)
