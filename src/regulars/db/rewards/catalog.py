@@ -9,12 +9,14 @@ refused, and the caller's unit of work rolls back whatever it wrote before.
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Table, and_, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from regulars.db.engine import cache_for
 from regulars.db.rewards.tables import catalog_reward_days, catalog_rewards, reward_claims
 
 _REWARD = catalog_rewards.c
@@ -68,6 +70,31 @@ def list_rewards(conn: Connection, tenant_id: int, *, active_only: bool, limit: 
 def count_rewards(conn: Connection, tenant_id: int) -> int:
     return int(conn.execute(select(func.count()).select_from(catalog_rewards)
                             .where(_REWARD.tenant_id == tenant_id)).scalar_one())
+
+
+# How long a process trusts what it read of whether a tenant offers any reward: a quote for
+# a business without a catalogue then reads nothing. The process that changes the catalogue
+# forgets at once (forget_offers); another sees the change within this time.
+OFFERS_TTL_SECONDS = 5.0
+
+
+def offers_rewards(conn: Connection, tenant_id: int) -> bool:
+    """Whether the tenant has any active catalogue reward (remembered for a few seconds)."""
+    cache = cache_for(conn)
+    key = ("catalogue offers", tenant_id)
+    found = cache.get(key)
+    now = time.monotonic()
+    if isinstance(found, tuple) and found[1] > now:
+        return bool(found[0])
+    offered = conn.execute(select(exists().where(
+        _REWARD.tenant_id == tenant_id, _REWARD.active.is_(True)))).scalar_one()
+    cache[key] = (bool(offered), now + OFFERS_TTL_SECONDS)
+    return bool(offered)
+
+
+def forget_offers(engine: Engine, tenant_id: int) -> None:
+    """After a change to the tenant's catalogue has committed: read it afresh next time."""
+    cache_for(engine).pop(("catalogue offers", tenant_id), None)
 
 
 def affordable(conn: Connection, tenant_id: int, *, points: int, now: datetime,

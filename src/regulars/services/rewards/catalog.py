@@ -178,6 +178,7 @@ def create(rt: Runtime, tenant_id: int, draft: RewardDraft,
         audit.record(conn, tenant_id, actor, "reward.create", f"reward {reward_id}", at=now,
                      points_cost=values["points_cost"], kind=values["kind"])
         row = store.get_reward(conn, tenant_id, reward_id)
+    store.forget_offers(rt.db.engine, tenant_id)
     assert row is not None
     return reward_of(row)
 
@@ -200,6 +201,7 @@ def update(rt: Runtime, tenant_id: int, reward_id: int, draft: RewardDraft,
         audit.record(conn, tenant_id, actor, "reward.update", f"reward {reward_id}", at=now,
                      points_cost=values["points_cost"], kind=values["kind"])
         row = store.get_reward(conn, tenant_id, reward_id)
+    store.forget_offers(rt.db.engine, tenant_id)
     assert row is not None
     return reward_of(row)
 
@@ -216,6 +218,7 @@ def set_active(rt: Runtime, tenant_id: int, reward_id: int, *, active: bool,
                      "reward.activate" if active else "reward.deactivate",
                      f"reward {reward_id}", at=now)
         row = store.get_reward(conn, tenant_id, reward_id)
+    store.forget_offers(rt.db.engine, tenant_id)
     assert row is not None
     return reward_of(row)
 

@@ -107,6 +107,8 @@ def choices(conn: Connection, tenant: tenancy.TenantRow, basket: Sequence[Basket
     """The rewards the member on ``quote`` can afford on this basket now (their points, level,
     this store, the stock left, a matching line for a product or discount): one query, which
     finds nothing for a business without a catalogue."""
+    if not store.offers_rewards(conn, tenant.id):
+        return ()
     rows = store.affordable(conn, tenant.id, points=spendable_points, now=at,
                             limit=MAX_CHOICES * 2)
     if not rows:
