@@ -17,17 +17,21 @@ from __future__ import annotations
 import logging
 import select
 import sqlite3
+import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from regulars.errors import InvalidInput, Unavailable
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,32 @@ def cache_for(conn_or_engine: Connection | Engine) -> dict[object, object]:
     if found is None:
         found = _CACHES[engine] = {}
     return found
+
+
+def remembered(conn_or_engine: Connection | Engine, key: object, seconds: float,
+               read: Callable[[], T]) -> T:
+    """``read()``, kept in :func:`cache_for` for ``seconds`` of the process clock: for facts
+    that do change but that a hot path may see a few seconds late (a process that changes
+    one calls :func:`forget` so that it sees the change at once)."""
+    cache = cache_for(conn_or_engine)
+    found = cache.get(key)
+    now = time.monotonic()
+    if isinstance(found, _Remembered) and found.until > now:
+        return cast(T, found.value)
+    value = read()
+    cache[key] = _Remembered(value=value, until=now + seconds)
+    return value
+
+
+def forget(conn_or_engine: Connection | Engine, key: object) -> None:
+    """Drop what :func:`remembered` keeps under ``key``."""
+    cache_for(conn_or_engine).pop(key, None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Remembered:
+    value: object
+    until: float
 
 
 class UniqueViolation(Exception):

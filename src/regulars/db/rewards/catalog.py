@@ -9,14 +9,13 @@ refused, and the caller's unit of work rolls back whatever it wrote before.
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, and_, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from regulars.db.engine import cache_for
+from regulars.db.engine import forget, remembered
 from regulars.db.rewards.tables import catalog_reward_days, catalog_rewards, reward_claims
 
 _REWARD = catalog_rewards.c
@@ -80,21 +79,15 @@ OFFERS_TTL_SECONDS = 5.0
 
 def offers_rewards(conn: Connection, tenant_id: int) -> bool:
     """Whether the tenant has any active catalogue reward (remembered for a few seconds)."""
-    cache = cache_for(conn)
-    key = ("catalogue offers", tenant_id)
-    found = cache.get(key)
-    now = time.monotonic()
-    if isinstance(found, tuple) and found[1] > now:
-        return bool(found[0])
-    offered = conn.execute(select(exists().where(
-        _REWARD.tenant_id == tenant_id, _REWARD.active.is_(True)))).scalar_one()
-    cache[key] = (bool(offered), now + OFFERS_TTL_SECONDS)
-    return bool(offered)
+    return remembered(conn, ("catalogue offers", tenant_id), OFFERS_TTL_SECONDS,
+                      lambda: bool(conn.execute(select(exists().where(
+                          _REWARD.tenant_id == tenant_id, _REWARD.active.is_(True))))
+                          .scalar_one()))
 
 
 def forget_offers(engine: Engine, tenant_id: int) -> None:
     """After a change to the tenant's catalogue has committed: read it afresh next time."""
-    cache_for(engine).pop(("catalogue offers", tenant_id), None)
+    forget(engine, ("catalogue offers", tenant_id))
 
 
 def affordable(conn: Connection, tenant_id: int, *, points: int, now: datetime,

@@ -13,7 +13,6 @@ dictionary look-up.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from regulars.db.engine import cache_for
+from regulars.db.engine import forget, remembered
 from regulars.db.promotions import coupons as coupon_store
 from regulars.db.promotions import experiments as store
 from regulars.db.promotions import promotions as promotion_store
@@ -39,7 +38,6 @@ from regulars.services.promotions.coupons import secret_key
 from regulars.services.runtime import Runtime
 
 PLAN_TTL_SECONDS = 5.0
-_monotonic = time.monotonic
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,7 +83,7 @@ def _view(row: store.ExperimentRow) -> ExperimentView:
 
 
 def _forget(conn: Connection, tenant_id: int) -> None:
-    cache_for(conn).pop(("experiment plan", tenant_id), None)
+    forget(conn, ("experiment plan", tenant_id))
 
 
 def _check(conn: Connection, tenant_id: int, draft: ExperimentDraft) -> None:
@@ -179,21 +177,17 @@ def set_holdout(rt: Runtime, tenant_id: int, share_bp: int,
 
 def plan_for(conn: Connection, tenant_id: int) -> Plan:
     """What checkout must honour for the tenant (cached, see the module docstring)."""
-    cache = cache_for(conn)
-    key = ("experiment plan", tenant_id)
-    found = cache.get(key)
-    now = _monotonic()
-    if isinstance(found, tuple) and found[1] > now:
-        plan: Plan = found[0]
-        return plan
+    return remembered(conn, ("experiment plan", tenant_id), PLAN_TTL_SECONDS,
+                      lambda: _read_plan(conn, tenant_id))
+
+
+def _read_plan(conn: Connection, tenant_id: int) -> Plan:
     share = store.holdout_bp(conn, tenant_id)
     arms = store.running_arms(conn, tenant_id)
     secret = coupon_store.secret(conn, tenant_id) if share or arms else None
-    plan = NO_PLAN if secret is None else Plan(
+    return NO_PLAN if secret is None else Plan(
         key=bytes.fromhex(secret), holdout_bp=share,
         arms={p: Arm(experiment_id=e, position=pos, variants=n) for p, e, pos, n in arms})
-    cache[key] = (plan, now + PLAN_TTL_SECONDS)
-    return plan
 
 
 def assignment_key(conn: Connection, tenant_id: int) -> bytes:

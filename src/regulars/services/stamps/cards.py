@@ -9,12 +9,11 @@ in another process within that time.
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 from sqlalchemy import Connection
 
-from regulars.db.engine import UniqueViolation, cache_for
+from regulars.db.engine import UniqueViolation, forget, remembered
 from regulars.db.ledger import ops as ledger_ops
 from regulars.db.stamps import stamps as store
 from regulars.domain.ledger.assets import stamps as stamps_asset
@@ -36,7 +35,7 @@ def _checked(card: StampCard) -> StampCard:
 
 
 def _forget(rt: Runtime, tenant_id: int) -> None:
-    cache_for(rt.db.engine).pop(("stamp_cards", tenant_id), None)
+    forget(rt.db.engine, ("stamp_cards", tenant_id))
 
 
 def create(rt: Runtime, tenant_id: int, card: StampCard, actor: audit.Actor) -> StampCard:
@@ -93,13 +92,5 @@ def list_all(rt: Runtime, tenant_id: int) -> tuple[StampCard, ...]:
 def active_cards(conn: Connection, tenant_id: int) -> tuple[StampCard, ...]:
     """The tenant's active cards, remembered for :data:`CACHE_SECONDS` (a process clock:
     how long a list may be reused, not a business time)."""
-    cache = cache_for(conn)
-    key = ("stamp_cards", tenant_id)
-    found = cache.get(key)
-    moment = time.monotonic()
-    if isinstance(found, tuple) and moment - found[0] < CACHE_SECONDS:
-        cards: tuple[StampCard, ...] = found[1]
-        return cards
-    cards = tuple(store.list_cards(conn, tenant_id, active_only=True))
-    cache[key] = (moment, cards)
-    return cards
+    return remembered(conn, ("stamp_cards", tenant_id), CACHE_SECONDS,
+                      lambda: tuple(store.list_cards(conn, tenant_id, active_only=True)))
