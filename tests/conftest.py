@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 from regulars.api.app import create_app
 from regulars.config import Settings
@@ -54,13 +54,40 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _worker_database(url: str) -> str:
+    """The database this test process uses: the given one, or under pytest-xdist one per worker
+    (``<name>_gw0``, ``<name>_gw1``…), created beside it, so that workers never share tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = make_engine(url)
+    try:
+        with admin.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                  {"n": name}).first()
+            if exists is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def pg_migrated() -> str:
     if not PG_URL:
         if REQUIRE_PG:
             pytest.fail("REGULARS_REQUIRE_POSTGRES=1 but REGULARS_TEST_POSTGRES_URL is unset")
         pytest.skip("PostgreSQL tests need REGULARS_TEST_POSTGRES_URL")
-    engine = make_engine(PG_URL)
+    try:
+        url = _worker_database(PG_URL)
+    except Exception as exc:  # the server is not there or not usable
+        if REQUIRE_PG:
+            raise
+        pytest.skip(f"PostgreSQL not usable: {exc}")
+    engine = make_engine(url)
     try:
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -72,7 +99,7 @@ def pg_migrated() -> str:
         pytest.skip(f"PostgreSQL not usable: {exc}")
     finally:
         engine.dispose()
-    return PG_URL
+    return url
 
 
 def _truncate_pg(url: str) -> None:
