@@ -205,3 +205,35 @@ def _counts(rt: Runtime) -> tuple[int, ...]:
     with rt.db.read() as conn:
         return tuple(int(conn.execute(select(func.count()).select_from(t)).scalar_one())
                      for t in (receipts, receipt_lines, entries, spend_days))
+
+
+def test_two_workers_give_what_one_gives(pos: Pos, rt: Runtime) -> None:
+    _generate(rt, pos, members=60, receipts_each=3, seed=7)
+    for n in range(5):
+        pos.commit(None, (line("tea", 1_000 + n, category="food"),), receipt=f"anon-{n}")
+    scenario_id = _scenario(rt, pos.tenant_id, first_day=date(2026, 1, 1))
+    setup = simulator.prepare(rt, pos.tenant_id, scenario_id)
+    one = simulator.replay(rt, pos.tenant_id, setup)
+    seen: list[tuple[int, int]] = []
+    two = simulator.replay(rt, pos.tenant_id, setup, workers=2,
+                           progress=lambda d, t: seen.append((d, t)))
+    assert one == two
+    assert one.draft.receipts == setup.total > 60
+    assert seen[-1] == (setup.total, setup.total)
+    assert [g.key for g in one.draft.by_level][-1] == "-"
+
+
+def test_a_run_that_stopped_showing_progress_is_failed(pos: Pos, rt: Runtime,
+                                                        clock: FakeClock) -> None:
+    scenario_id = _scenario(rt, pos.tenant_id)
+    state, _ = simulator.start_run(rt, pos.tenant_id, scenario_id)  # never executed
+    clock.now += scenarios.RUN_LEASE
+    running, _ = simulator.get_run(rt, pos.tenant_id, scenario_id, state.id)
+    assert running.status == "running"
+    clock.now += timedelta(seconds=1)
+    stopped, _ = simulator.get_run(rt, pos.tenant_id, scenario_id, state.id)
+    assert (stopped.status, stopped.detail is not None) == ("failed", True)
+    assert "run the scenario again" in (stopped.detail or "")
+    assert scenarios.get(rt, pos.tenant_id, scenario_id).last_run == stopped
+    done, result = simulator.run(rt, pos.tenant_id, scenario_id)
+    assert done.status == "done" and result.draft.receipts == 0
