@@ -96,7 +96,6 @@ def _cpu() -> float:
 
 def setup_data(rt: Runtime, args: argparse.Namespace) -> int:
     """The bench tenant (the first), its receipts and the scenario (its id)."""
-    upgrade(rt.db.engine)
     created = tenants.create_tenant(rt, name="Bench Café", currency="EUR",
                                     locale="en_GB", timezone="UTC", phone_region="GB")
     tenant_id = created.tenant_id
@@ -130,6 +129,7 @@ def main() -> None:
         url = f"sqlite:///{path}"
         rt = Runtime(db=Database.from_url(url), clock=lambda: datetime(2026, 1, 15, tzinfo=UTC),
                      settings=Settings(database_url=url))
+        upgrade(rt.db.engine)
         scenario_id = setup_data(rt, args) if fresh else 1
         setup = simulator.prepare(rt, 1, scenario_id)
         began = time.perf_counter()

@@ -28,13 +28,14 @@ from regulars.domain.checkout.replay import (
     price_receipt,
 )
 from regulars.domain.promotions.effects import PercentDiscount
-from regulars.errors import InvalidInput
+from regulars.domain.promotions.segments import LevelIn
 from regulars.services.analytics import scenarios, simulator
 from regulars.services.analytics.scenarios import ScenarioDraft
 from regulars.services.checkout import checkout
 from regulars.services.checkout.pricing import Sale, price
 from regulars.services.members.members import MemberRef
 from regulars.services.program import programs
+from regulars.services.promotions import segments
 from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
@@ -236,12 +237,25 @@ def test_a_run_replays_the_period_under_both_programs(pos: Pos, rt: Runtime,
     assert simulator.latest_result(rt, pos.tenant_id, scenario_id) == result
 
 
-def test_a_draft_promotion_for_a_segment_is_refused(pos: Pos, rt: Runtime) -> None:
-    with pytest.raises(InvalidInput) as refused:
-        _scenario(rt, pos.tenant_id, promotions=(Draft(
-            name="Gold only", segment_id=1,
-            effects=(PercentDiscount(rate_bp=1000),)),))
-    assert refused.value.field == "promotions.0.segment_id"
+def test_a_draft_for_a_segment_reaches_its_members_and_figures_come_per_segment(
+        pos: Pos, rt: Runtime, clock: FakeClock) -> None:
+    silver = segments.create(rt, pos.tenant_id, segments.Draft(
+        name="Silver", rules=(LevelIn(levels=frozenset({"silver"})),)))
+    two = pos.register(2)["id"]  # base: not in the segment
+    pos.commit(1, (line("tea", 10_000, category="food"),), receipt="feb-1")
+    pos.commit(two, (line("tea", 10_000, category="food"),), receipt="feb-2")
+    pos.commit(None, (line("tea", 10_000, category="food"),), receipt="feb-3")
+    clock.now = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
+    scenario_id = _scenario(rt, pos.tenant_id, program=None, promotions=(Draft(
+        name="Silver week", segment_id=silver.id,
+        effects=(PercentDiscount(rate_bp=1000),)),))
+    _, result = simulator.run(rt, pos.tenant_id, scenario_id)
+    assert (result.draft.discount_minor, result.current.discount_minor) == (1_000, 0)
+    assert [(g.key, g.name, g.receipts, g.discount_minor) for g in result.draft.by_segment
+            ] == [(str(silver.id), "Silver", 1, 1_000)]
+    assert [(g.key, g.receipts) for g in result.current.by_segment] == [(str(silver.id), 1)]
+    assert ("by_segment", str(silver.id), "discount_minor", 1_000, 0) in list(
+        simulator.export_rows(result))
 
 
 # Honesty -------------------------------------------------------------------------------------

@@ -188,9 +188,14 @@ class Tally:
     by_store: dict[int, Totals] = field(default_factory=dict)
     by_level: dict[str, Totals] = field(default_factory=dict)
     issued_by_day: dict[date, int] = field(default_factory=dict)
+    by_segment: dict[int, Totals] = field(default_factory=dict)
+    """Per segment the member was in (a receipt counts in each of its member's)."""
 
-    def add(self, receipt: ReplayReceipt, quote: Quote) -> None:
+    def add(self, receipt: ReplayReceipt, quote: Quote, segments: tuple[int, ...] = ()
+            ) -> None:
         self.total.add(quote)
+        for segment_id in segments:
+            self.by_segment.setdefault(segment_id, Totals()).add(quote)
         store = self.by_store.get(receipt.store_id)
         if store is None:
             store = self.by_store[receipt.store_id] = Totals()
@@ -213,6 +218,8 @@ class Tally:
             self.by_level.setdefault(code, Totals()).merge(totals)
         for day, points in other.issued_by_day.items():
             self.issued_by_day[day] = self.issued_by_day.get(day, 0) + points
+        for segment_id, totals in other.by_segment.items():
+            self.by_segment.setdefault(segment_id, Totals()).merge(totals)
 
 
 OffersFor = Callable[["ReplayReceipt", LevelStatus | None], Offers | None]
@@ -255,14 +262,26 @@ class Replay:
     receipt by receipt: its conditions read the store and the time.)"""
 
     def __init__(self, draft: Program, current: Program, *,
-                 draft_offers: OffersFor | None = None) -> None:
+                 draft_offers: OffersFor | None = None,
+                 segments: dict[int, frozenset[int]] | None = None) -> None:
         self.draft, self.current = Tally(), Tally()
+        # Each member's segments as one number: a receipt is counted per (store, segments,
+        # basket), 0 being none (and anonymous).
+        self._groups: list[tuple[int, ...]] = [()]
+        self._group_of: dict[int, int] = {}
+        numbered: dict[tuple[int, ...], int] = {(): 0}
+        for member_id, ids in _segments_by_member(segments or {}).items():
+            found = numbered.get(ids)
+            if found is None:
+                found = numbered[ids] = len(self._groups)
+                self._groups.append(ids)
+            self._group_of[member_id] = found
         self.draft_spend, self.current_spend = SpendTracker(draft), SpendTracker(current)
         self.offers = draft_offers
         self._numbers: dict[tuple[str | None, str | None, Basket], int] = {}
         self._figures: list[tuple[QuoteFigures | None, QuoteFigures]] = []
         self._points: list[tuple[int, int]] = []
-        self._counts: dict[tuple[int, int], int] = {}
+        self._counts: dict[tuple[int, int, int], int] = {}
         self._day: date | None = None
         self._draft_points = self._current_points = 0
 
@@ -298,10 +317,12 @@ class Replay:
                    qualifying_minor: int) -> int:
         """One receipt of ``day`` (the day begun last), without draft promotions; the
         number its figures have (see :meth:`priced`)."""
+        group = 0
         if member_id is None:
             key: tuple[str | None, str | None, Basket] = (None, None, basket)
             statuses: tuple[LevelStatus | None, LevelStatus | None] = (None, None)
         else:
+            group = self._group_of.get(member_id, 0)
             statuses = (self.draft_spend.status(member_id, day),
                         self.current_spend.status(member_id, day))
             key = (statuses[0].level.code, statuses[1].level.code, basket)
@@ -311,7 +332,7 @@ class Replay:
         number = self._numbers.get(key)
         if number is None:
             number = self._number(key, statuses)
-        counted = (store_id, number)
+        counted = (store_id, group, number)
         self._counts[counted] = self._counts.get(counted, 0) + 1
         draft_points, current_points = self._points[number]
         self._draft_points += draft_points
@@ -329,14 +350,16 @@ class Replay:
         if member_id is not None:
             statuses = (self.draft_spend.status(member_id, receipt.day),
                         self.current_spend.status(member_id, receipt.day))
+        group = 0 if member_id is None else self._group_of.get(member_id, 0)
         self.draft.add(receipt, price_receipt(self.draft_spend.program, receipt, statuses[0],
-                                              self.offers(receipt, statuses[0])))
+                                              self.offers(receipt, statuses[0])),
+                       self._groups[group])
         current = statuses[1]
         key = ("?", None if current is None else current.level.code, receipt.basket_key)
         number = self._numbers.get(key)
         if number is None:
             number = self._number(key, statuses)
-        counted = (receipt.store_id, number)
+        counted = (receipt.store_id, group, number)
         self._counts[counted] = self._counts.get(counted, 0) + 1
         self._current_points += self._points[number][1]
         if member_id is not None and receipt.qualifying_minor:
@@ -345,20 +368,30 @@ class Replay:
 
     def settle(self) -> None:
         """Add what was counted into ``draft`` and ``current`` and forget the baskets."""
-        for (store_id, number), count in self._counts.items():
+        for (store_id, group, number), count in self._counts.items():
             for figures, tally in zip(self._figures[number], (self.draft, self.current),
                                       strict=True):
                 if figures is not None:
-                    _count(tally, store_id, figures, count)
+                    _count(tally, store_id, self._groups[group], figures, count)
         self._numbers, self._figures, self._points, self._counts = {}, [], [], {}
         if self._day is not None:
             self.begin_day(self._day)
 
 
-def _count(tally: Tally, store_id: int, figures: QuoteFigures, count: int) -> None:
+def _segments_by_member(segments: dict[int, frozenset[int]]) -> dict[int, tuple[int, ...]]:
+    found: dict[int, list[int]] = {}
+    for segment_id in sorted(segments):
+        for member_id in segments[segment_id]:
+            found.setdefault(member_id, []).append(segment_id)
+    return {member_id: tuple(ids) for member_id, ids in found.items()}
+
+
+def _count(tally: Tally, store_id: int, segments: tuple[int, ...], figures: QuoteFigures,
+           count: int) -> None:
     gross, discount, paid, points, level = figures
     for totals in (tally.total, tally.by_store.setdefault(store_id, Totals()),
-                   tally.by_level.setdefault(level, Totals())):
+                   tally.by_level.setdefault(level, Totals()),
+                   *[tally.by_segment.setdefault(s, Totals()) for s in segments]):
         totals.receipts += count
         totals.gross_minor += gross * count
         totals.discount_minor += discount * count

@@ -3,9 +3,10 @@ past receipts to replay and the payback assumptions. Drafts are validated as the
 are (the program's rules as ``PUT /v1/admin/program`` takes them, promotions as a new
 promotion) and stored beside them, never offered at a till.
 
-Draft promotions are for everyone (a segment's membership at past moments is not kept, so a
-targeted draft is refused, naming ``segment_id``); their budgets and limits are not
-simulated. Their conditions read the basket, the store, the time and the member's level.
+A draft promotion may target a segment: a segment's membership at past moments is not kept,
+so the replay takes its members as they were when the period began; its control group, its
+budgets and limits are not simulated. Conditions read the basket, the store, the time and
+the member's level.
 """
 
 from __future__ import annotations
@@ -142,11 +143,6 @@ def _values(draft: ScenarioDraft) -> dict[str, Any]:
                            field="last_day")
     if len(draft.promotions) > MAX_DRAFT_PROMOTIONS:
         raise InvalidInput(f"promotions: at most {MAX_DRAFT_PROMOTIONS}", field="promotions")
-    for index, promotion in enumerate(draft.promotions):
-        where = f"promotions.{index}"
-        if promotion.segment_id is not None:
-            raise InvalidInput(f"{where}.segment_id: a draft promotion is for everyone",
-                               field=f"{where}.segment_id")
     return {"name": name,
             "program": None if draft.program is None else programs.rules_of(draft.program),
             "promotions": [promotions.definition_of(p) for p in draft.promotions],

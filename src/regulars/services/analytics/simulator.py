@@ -26,6 +26,7 @@ from regulars.db.analytics import liability as liability_queries
 from regulars.db.analytics import scenarios as store
 from regulars.db.analytics.scenarios import Slice
 from regulars.db.program.spend_totals import LIFETIME_DAY
+from regulars.db.promotions import segments as segment_store
 from regulars.domain.analytics.payback import Payback, Sensitivity, payback, sensitivity
 from regulars.domain.checkout.replay import (
     ANONYMOUS,
@@ -48,7 +49,7 @@ from regulars.domain.promotions.promotions import Candidate, Offers, Promotion
 from regulars.errors import NotFound
 from regulars.services.analytics.scenarios import RunState, Scenario, get, run_state
 from regulars.services.program import programs
-from regulars.services.promotions import promotions
+from regulars.services.promotions import promotions, segments
 from regulars.services.promotions.condition_subset import compile_subset, fits
 from regulars.services.promotions.conditions import (
     cel_context,
@@ -59,6 +60,8 @@ from regulars.services.promotions.conditions import (
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
 
+MAX_SEGMENTS = 50
+"""Segments a replay counts receipts for (the business's first fifty)."""
 PAGE_ROWS = 20_000
 """Receipt lines read at a time."""
 Progress = Callable[[int, int], None]
@@ -70,6 +73,8 @@ class Group:
     """One store's or level's receipts under one program."""
 
     key: str
+    name: str = ""
+    """A segment's name (its ``key`` is its id)."""
     receipts: int
     gross_minor: int
     discount_minor: int
@@ -105,6 +110,9 @@ class Figures:
     by_level: tuple[Group, ...]
     levels: tuple[LevelCount, ...]
     """Members per level on the period's last day."""
+    by_segment: tuple[Group, ...] = ()
+    """Per segment of the business, its members as they were when the period began (a
+    receipt counts in each of its member's segments)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,9 +150,12 @@ class _DraftPromotion:
     program: cel.Program | None
     python: Callable[[dict[str, Any]], bool] | None
     variables: frozenset[str]
+    members: frozenset[int] | None = None
+    """A targeted draft's segment (its members when the period began)."""
 
 
-def _draft_promotions(scenario: Scenario) -> tuple[_DraftPromotion, ...]:
+def _draft_promotions(scenario: Scenario, segments: dict[int, frozenset[int]]
+                      ) -> tuple[_DraftPromotion, ...]:
     out = []
     for index, draft in enumerate(scenario.promotions):
         # Draft ids are negative so that they never meet a real promotion's.
@@ -154,7 +165,9 @@ def _draft_promotions(scenario: Scenario) -> tuple[_DraftPromotion, ...]:
         out.append(_DraftPromotion(
             promotion=promotion, program=compiled,
             python=None if constant else compile_subset(draft.condition),
-            variables=frozenset() if compiled is None else variables_of(compiled)))
+            variables=frozenset() if compiled is None else variables_of(compiled),
+            members=None if draft.segment_id is None
+            else segments.get(draft.segment_id, frozenset())))
     return tuple(out)
 
 
@@ -173,6 +186,8 @@ def offers_for(drafts: tuple[_DraftPromotion, ...]
         in_python = fits(variables)
         candidates = []
         for d in drafts:
+            if d.members is not None and receipt.member_id not in d.members:
+                continue  # targeted at a segment this member was not in
             if d.program is None:
                 ok = True
             elif d.python is not None and in_python:
@@ -312,6 +327,9 @@ class Setup:
     currency: str
     part: Slice
     total: int
+    segments: dict[int, frozenset[int]]
+    """Each segment's members when the period began, by segment id."""
+    segment_names: dict[int, str]
 
 
 def prepare(rt: Runtime, tenant_id: int, scenario_id: int, *,
@@ -324,8 +342,12 @@ def prepare(rt: Runtime, tenant_id: int, scenario_id: int, *,
     with rt.db.read() as conn:
         _, current = programs.load_current(conn, tenant_id)
         total = store.count_receipts(conn, tenant_id, part)
+        rows = segment_store.list_segments(conn, tenant_id)[:MAX_SEGMENTS]
+        members = {row.id: frozenset(segments.member_ids_at(conn, tenant_id, row.id, start))
+                   for row in rows}
     return Setup(scenario=scenario, draft=scenario.program or current, current=current,
-                 zone=zone, currency=tenant.currency, part=part, total=total)
+                 zone=zone, currency=tenant.currency, part=part, total=total,
+                 segments=members, segment_names={row.id: row.name for row in rows})
 
 
 def replay(rt: Runtime, tenant_id: int, setup: Setup, *,
@@ -356,7 +378,8 @@ def replay_part(rt: Runtime, tenant_id: int, setup: Setup, part: Slice,
                 told: Callable[[int], None] | None = None, seen: Seen | None = None) -> Part:
     scenario = setup.scenario
     run = Replay(setup.draft, setup.current,
-                 draft_offers=offers_for(_draft_promotions(scenario)))
+                 draft_offers=offers_for(_draft_promotions(scenario, setup.segments)),
+                 segments=setup.segments)
     with rt.db.read() as conn:
         start_spend(conn, tenant_id, scenario.first_day,
                     (run.draft_spend, run.current_spend), part.members_modulo)
@@ -437,8 +460,9 @@ def summarise(setup: Setup, draft: Tally, current: Tally, model: RedemptionModel
     last = scenario.last_day
     draft_projection = project(draft.issued_by_day, model, setup.draft, last)
     current_projection = project(current.issued_by_day, model, setup.current, last)
-    draft_figures = _figures(draft, draft_projection, setup.draft, levels[0])
-    current_figures = _figures(current, current_projection, setup.current, levels[1])
+    names = setup.segment_names
+    draft_figures = _figures(draft, draft_projection, setup.draft, levels[0], names)
+    current_figures = _figures(current, current_projection, setup.current, levels[1], names)
     days = (last - scenario.first_day).days + 1
     money = {"days": days, "revenue_minor": current_figures.paid_minor,
              "current_cost_minor": current_figures.reward_cost_minor,
@@ -449,14 +473,14 @@ def summarise(setup: Setup, draft: Tally, current: Tally, model: RedemptionModel
                   sensitivity=sensitivity(scenario.assumptions, **money))
 
 
-def _group(key: str, t: Totals) -> Group:
-    return Group(key=key, receipts=t.receipts, gross_minor=t.gross_minor,
+def _group(key: str, t: Totals, name: str = "") -> Group:
+    return Group(key=key, name=name, receipts=t.receipts, gross_minor=t.gross_minor,
                  discount_minor=t.discount_minor, paid_minor=t.paid_minor,
                  points_issued=t.points_issued)
 
 
 def _figures(tally: Tally, projection: Projection, program: Program,
-             levels: dict[str, int]) -> Figures:
+             levels: dict[str, int], segment_names: dict[int, str]) -> Figures:
     total = tally.total
     cost = reward_cost_minor(total, projection)
     share = divide(cost * BASIS_POINTS, total.paid_minor, Rounding.HALF_UP) \
@@ -475,7 +499,9 @@ def _figures(tally: Tally, projection: Projection, program: Program,
             tally.by_level.items(), key=lambda kv: (kv[0] == ANONYMOUS,
                                                     order.get(kv[0], len(order))))),
         levels=tuple(LevelCount(code=lv.code, name=lv.name, members=levels.get(lv.code, 0))
-                     for lv in program.levels))
+                     for lv in program.levels),
+        by_segment=tuple(_group(str(k), tally.by_segment.get(k, Totals()), name)
+                         for k, name in sorted(segment_names.items())))
 
 
 # Runs ----------------------------------------------------------------------------------------
@@ -556,7 +582,7 @@ def export_rows(result: Result) -> Iterator[tuple[str, str, str, int, int]]:
     and level, and members per level at the end."""
     for name in FIGURE_NAMES:
         yield "total", "", name, getattr(result.draft, name), getattr(result.current, name)
-    for section in ("by_store", "by_level"):
+    for section in ("by_store", "by_level", "by_segment"):
         drafts = {g.key: g for g in getattr(result.draft, section)}
         currents = {g.key: g for g in getattr(result.current, section)}
         for key in sorted(drafts.keys() | currents.keys()):
