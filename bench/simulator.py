@@ -134,7 +134,7 @@ def main() -> None:
         setup = simulator.prepare(rt, 1, scenario_id)
         began = time.perf_counter()
         read = 0
-        with rt.db.read() as conn:
+        with rt.db.snapshot() as conn:
             for page in store.receipt_rows(conn, 1, setup.part, size=simulator.PAGE_ROWS):
                 read += len({row[0] for row in page})
         baseline = time.perf_counter() - began

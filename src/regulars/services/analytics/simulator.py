@@ -380,7 +380,7 @@ def replay_part(rt: Runtime, tenant_id: int, setup: Setup, part: Slice,
     run = Replay(setup.draft, setup.current,
                  draft_offers=offers_for(_draft_promotions(scenario, setup.segments)),
                  segments=setup.segments)
-    with rt.db.read() as conn:
+    with rt.db.snapshot() as conn:
         start_spend(conn, tenant_id, scenario.first_day,
                     (run.draft_spend, run.current_spend), part.members_modulo)
         feed(run, store.receipt_rows(conn, tenant_id, part, size=PAGE_ROWS), setup.zone,
