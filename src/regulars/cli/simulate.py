@@ -26,6 +26,9 @@ def simulate(
     scenario: Annotated[int, typer.Option("--scenario", min=1, help="the scenario's id")],
     database_url: Annotated[str | None, typer.Option(
         "--database-url", envvar="REGULARS_DATABASE_URL")] = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=16,
+        help="processes replaying a share of the members each")] = 2,
 ) -> None:
     """Replay the scenario's period under its draft and under the current program (nothing
     is written but the run's row) and print both, side by side, with the payback."""
@@ -38,7 +41,8 @@ def simulate(
             def tell(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            state, result = simulator.run(rt, tenant, scenario, progress=tell)
+            state, result = simulator.run(rt, tenant, scenario, progress=tell,
+                                          workers=workers)
     except RegularsError as exc:
         raise fail(_message(exc)) from exc
     console.print(_table(result))

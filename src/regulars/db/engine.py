@@ -230,6 +230,27 @@ class Database:
                 raise
             raise _unavailable(exc) from exc
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only unit of work inside a transaction on every backend (rolled back at
+        the end): for a long read through a server-side cursor, which PostgreSQL declares
+        only in a transaction, all of its statements seeing one snapshot (REPEATABLE READ
+        there)."""
+        try:
+            with self.engine.connect() as conn:
+                if self.dialect == "postgresql":
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ",
+                                                  regulars_write=False)
+                else:
+                    conn = conn.execution_options(regulars_write=False)
+                with conn.begin() as txn:
+                    yield conn
+                    txn.rollback()
+        except OperationalError as exc:
+            if not _transient(exc):
+                raise
+            raise _unavailable(exc) from exc
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -8,7 +8,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from regulars.domain.promotions.segments import ConsentIn
 from regulars.services.analytics import scenarios
+from regulars.services.promotions import segments
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop, make_shop
 from tests.e2e.web.support import add_staff, csrf_of, sign_in
@@ -39,6 +41,8 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
     client.post("/v1/pos/commit", headers={**shop.till(), "Idempotency-Key": "c1"},
                 json={"receipt_id": "c1", "member": {"id": member["id"]}, "lines": [
                     {"sku": "tea", "name": "Tea", "quantity": 1, "unit_price_minor": 10000}]})
+    everyone = segments.create(rt, shop.tenant_id, segments.Draft(
+        name="Everyone", rules=(ConsentIn(values=frozenset({"full", "earn_only"})),)))
     csrf = owner(client, rt, shop)
     saved = save(client, csrf)
     assert saved.status_code == 303, saved.text
@@ -50,6 +54,7 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
     assert 'id="scenario-figures"' in page and 'id="sensitivity"' in page
     assert 'data-figure="points_issued"><td>Points issued</td><td class="num">5</td>' \
            '<td class="num">3</td>' in page
+    assert f'<tr data-segment="{everyone.id}"><td>Everyone</td><td class="num">1</td>' in page
     card = client.get(f"{page_url}/run").text
     assert "hx-trigger" not in card  # done: no more polling
     exported = client.get(f"{page_url}/export?format=csv")

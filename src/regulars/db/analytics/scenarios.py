@@ -6,12 +6,23 @@ Every query is scoped by ``tenant_id``; nothing here writes outside the two scen
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, literal, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    String,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 
 from regulars.db.analytics.tables import scenario_runs, scenarios
 from regulars.db.checkout.tables import receipt_lines, receipts
@@ -20,7 +31,7 @@ from regulars.db.program.tables import spend_days
 RUN_COLUMNS = (scenario_runs.c.id, scenario_runs.c.scenario_id, scenario_runs.c.status,
                scenario_runs.c.receipts_total, scenario_runs.c.receipts_done,
                scenario_runs.c.detail, scenario_runs.c.created_at,
-               scenario_runs.c.finished_at)
+               scenario_runs.c.finished_at, scenario_runs.c.heartbeat_at)
 
 
 # Scenarios -----------------------------------------------------------------------------------
@@ -68,14 +79,18 @@ def insert_run(conn: Connection, tenant_id: int, scenario_id: int, *, total: int
                now: datetime) -> int:
     found = conn.execute(insert(scenario_runs).values(
         tenant_id=tenant_id, scenario_id=scenario_id, status="running", receipts_total=total,
-        receipts_done=0, created_at=now).returning(scenario_runs.c.id)).scalar_one()
+        receipts_done=0, created_at=now, heartbeat_at=now)
+        .returning(scenario_runs.c.id)).scalar_one()
     return int(found)
 
 
-def set_progress(conn: Connection, tenant_id: int, run_id: int, done: int) -> None:
+def set_progress(conn: Connection, tenant_id: int, run_id: int, done: int, *,
+                 now: datetime) -> None:
+    """The run's progress and heartbeat (while it is running)."""
     conn.execute(update(scenario_runs).where(scenario_runs.c.tenant_id == tenant_id,
-                                             scenario_runs.c.id == run_id)
-                 .values(receipts_done=done))
+                                             scenario_runs.c.id == run_id,
+                                             scenario_runs.c.status == "running")
+                 .values(receipts_done=done, heartbeat_at=now))
 
 
 def finish_run(conn: Connection, tenant_id: int, run_id: int, *, status: str,
@@ -124,6 +139,8 @@ class Slice:
     start: datetime
     end: datetime
     members_modulo: tuple[int, int] | None = None
+    anonymous: bool = False
+    """With ``members_modulo``: the receipts without a member too."""
 
 
 def _where(tenant_id: int, part: Slice) -> list[Any]:
@@ -131,7 +148,9 @@ def _where(tenant_id: int, part: Slice) -> list[Any]:
              receipts.c.occurred_at >= part.start, receipts.c.occurred_at < part.end]
     if part.members_modulo is not None:
         modulus, remainder = part.members_modulo
-        where += [receipts.c.member_id.is_not(None), receipts.c.member_id % modulus == remainder]
+        ours = receipts.c.member_id % modulus == remainder
+        where.append(or_(receipts.c.member_id.is_(None), ours) if part.anonymous
+                     else and_(receipts.c.member_id.is_not(None), ours))
     return where
 
 
@@ -140,52 +159,54 @@ def count_receipts(conn: Connection, tenant_id: int, part: Slice) -> int:
                             .where(*_where(tenant_id, part))).scalar_one())
 
 
-ReceiptBatch = list[tuple[Any, list[Any]]]
+ReceiptRow = tuple[int, int | None, int, Any, int, str, str, int, int]
+"""(receipt id, member id, store id, occurred_at as the driver gives it, what was paid
+less refunds, sku, category, quantity less refunds, unit price): one line of a receipt."""
 
 
-def receipt_batches(conn: Connection, tenant_id: int, part: Slice, *, size: int
-                    ) -> Iterator[ReceiptBatch]:
-    """The receipts of ``part`` in time order, ``size`` at a time, each with its lines
-    (rows with ``sku``, ``category``, ``quantity_milli`` less what was refunded,
-    ``unit_price_minor``). Keyset paging on (occurred_at, id): a batch is two statements."""
-    after: tuple[datetime, int] | None = None
-    head = (receipts.c.id, receipts.c.member_id, receipts.c.store_id, receipts.c.occurred_at,
-            receipts.c.paid_minor, receipts.c.refunded_paid_minor)
-    while True:
-        query = select(*head).where(*_where(tenant_id, part))
-        if after is not None:
-            # The plain bound lets the (tenant_id, occurred_at) index start at the page.
-            query = query.where(receipts.c.occurred_at >= after[0],
-                                tuple_(receipts.c.occurred_at, receipts.c.id)
-                                > tuple_(literal(after[0], receipts.c.occurred_at.type),
-                                         literal(after[1], receipts.c.id.type)))
-        rows = conn.execute(query.order_by(receipts.c.occurred_at, receipts.c.id)
-                            .limit(size)).all()
-        if not rows:
+def receipt_rows(conn: Connection, tenant_id: int, part: Slice, *, size: int
+                 ) -> Iterator[Sequence[ReceiptRow]]:
+    """The lines of ``part``'s receipts still sold (quantity less refunds above zero), in
+    time order (receipt by receipt, line by line), ``size`` rows at a time as the DBAPI
+    driver gives them: plain tuples, ``occurred_at`` untouched (a string on SQLite, an
+    aware datetime on PostgreSQL). One statement, read through a server-side cursor where the
+    database has them."""
+    quantity = receipt_lines.c.quantity_milli - receipt_lines.c.refunded_quantity_milli
+    query = (select(receipts.c.id, receipts.c.member_id, receipts.c.store_id,
+                    # As the driver gives it: no conversion per row.
+                    type_coerce(receipts.c.occurred_at, String),
+                    receipts.c.paid_minor - receipts.c.refunded_paid_minor,
+                    receipt_lines.c.sku, receipt_lines.c.category, quantity,
+                    receipt_lines.c.unit_price_minor)
+             .join(receipt_lines, and_(receipt_lines.c.tenant_id == receipts.c.tenant_id,
+                                       receipt_lines.c.receipt_id == receipts.c.id))
+             .where(*_where(tenant_id, part), quantity > 0)
+             .order_by(receipts.c.occurred_at, receipts.c.id, receipt_lines.c.line_no))
+    result = conn.execution_options(stream_results=True).execute(query)
+    with result:
+        # The first row through the result (whatever it buffered on opening), the rest
+        # straight from the DBAPI cursor: plain tuples, no row objects.
+        first = result.fetchone()
+        if first is None:
             return
-        lines: dict[int, list[Any]] = {int(r.id): [] for r in rows}
-        for ln in conn.execute(
-                select(receipt_lines.c.receipt_id, receipt_lines.c.sku,
-                       receipt_lines.c.category,
-                       (receipt_lines.c.quantity_milli
-                        - receipt_lines.c.refunded_quantity_milli).label("quantity_milli"),
-                       receipt_lines.c.unit_price_minor)
-                .where(receipt_lines.c.tenant_id == tenant_id,
-                       receipt_lines.c.receipt_id.in_(list(lines)))
-                .order_by(receipt_lines.c.receipt_id, receipt_lines.c.line_no)):
-            lines[int(ln.receipt_id)].append(ln)
-        yield [(r, lines[int(r.id)]) for r in rows]
-        after = (rows[-1].occurred_at, int(rows[-1].id))
+        cursor = result.cursor
+        page: Sequence[Any] = [tuple(first), *cursor.fetchmany(size - 1)]
+        while page:
+            yield page
+            page = cursor.fetchmany(size)
 
 
-def spend_before(conn: Connection, tenant_id: int, since: date) -> Iterator[Any]:
+def spend_before(conn: Connection, tenant_id: int, since: date,
+                 members_modulo: tuple[int, int] | None = None) -> Iterator[Any]:
     """Members' ``spend_days`` rows from ``since`` on, the lifetime rows included (their
-    ``day`` is :data:`regulars.db.program.spend_totals.LIFETIME_DAY`), by member."""
+    ``day`` is :data:`regulars.db.program.spend_totals.LIFETIME_DAY`), by member; with
+    ``members_modulo`` (m, r), only those of members whose id is r modulo m."""
+    where = [spend_days.c.tenant_id == tenant_id, spend_days.c.day >= since]
+    if members_modulo is not None:
+        where.append(spend_days.c.member_id % members_modulo[0] == members_modulo[1])
     yield from conn.execute(select(spend_days.c.member_id, spend_days.c.day,
                                    spend_days.c.net_minor)
-                            .where(spend_days.c.tenant_id == tenant_id,
-                                   spend_days.c.day >= since)
-                            .order_by(spend_days.c.member_id))
+                            .where(*where).order_by(spend_days.c.member_id))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -100,6 +100,9 @@ scenario_runs = Table(
     Column("detail", String(500), nullable=True),
     timestamp("created_at"),
     timestamp("finished_at", nullable=True),
+    # Written with every page of progress: a running run whose heartbeat is older than
+    # ``services.analytics.scenarios.RUN_LEASE`` has stopped (its process died).
+    timestamp("heartbeat_at", nullable=True),
     Index(None, "tenant_id", "scenario_id", "id"),
     CheckConstraint("status in ('running', 'done', 'failed')", name="status"),
 )

@@ -35,6 +35,9 @@ from regulars.domain.promotions.promotions import Offers
 ANONYMOUS = "-"
 """The level key of receipts without a member."""
 
+UNREACHABLE = 1 << 62
+"""A spend no member reaches."""
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ReplayReceipt:
@@ -50,9 +53,8 @@ class ReplayReceipt:
     local: datetime
     lines: tuple[BasketLine, ...]
     qualifying_minor: int
-    basket_key: tuple[object, ...] = ()
-    """The lines' (sku, category, quantity, unit price), for remembering what the engine
-    gave the same basket at the same level (empty: never remembered)."""
+    basket_key: tuple[tuple[str, str, int, int], ...] = ()
+    """The lines' (sku, category, quantity, unit price)."""
 
 
 @dataclass(slots=True)
@@ -62,6 +64,11 @@ class _MemberSpend:
     rolling_minor: int = 0
     by_year: dict[int, int] = field(default_factory=dict)
     floor_code: str | None = None
+    known: LevelStatus | None = None
+    """The status last found, under a lifetime window: it holds while the lifetime spend
+    stays in ``[known_from, known_until)``."""
+    known_from: int = 0
+    known_until: int = 0
 
 
 class SpendTracker:
@@ -73,6 +80,7 @@ class SpendTracker:
     def __init__(self, program: Program) -> None:
         self.program = program
         self._members: dict[int, _MemberSpend] = {}
+        self._lifetime = program.level_window is LevelWindow.LIFETIME
 
     def start(self, member_id: int, *, lifetime_minor: int,
               days: list[tuple[date, int]]) -> None:
@@ -86,10 +94,18 @@ class SpendTracker:
         self._members[member_id] = spend
 
     def status(self, member_id: int, day: date) -> LevelStatus:
-        """The level ``member_id`` holds on ``day`` under the program, before the receipt."""
+        """The level ``member_id`` holds on ``day`` under the program, before the receipt.
+
+        Under a lifetime window the level moves only when the spend crosses a threshold, so
+        the status found last is given again while the spend stays between the level's
+        threshold and the next one (its ``to_next_minor`` then tells of that moment: the
+        engine's figures read only the level)."""
         spend = self._members.get(member_id)
         if spend is None:
             spend = self._members[member_id] = _MemberSpend()
+        elif (spend.known is not None
+              and spend.known_from <= spend.lifetime_minor < spend.known_until):
+            return spend.known
         rolling_day, _, _ = window_starts(day)
         while spend.rolling and spend.rolling[0][0] < rolling_day:
             spend.rolling_minor -= spend.rolling.popleft()[1]
@@ -101,11 +117,19 @@ class SpendTracker:
         floor = self.program.level_by_code(spend.floor_code)
         if floor is None or status.level.threshold_minor > floor.threshold_minor:
             spend.floor_code = status.level.code
+        if self._lifetime:
+            nxt = status.next_level
+            spend.known, spend.known_from = status, status.level.threshold_minor
+            spend.known_until = UNREACHABLE if nxt is None else nxt.threshold_minor
         return status
 
     def add(self, member_id: int, day: date, amount_minor: int) -> None:
-        spend = self._members.setdefault(member_id, _MemberSpend())
+        spend = self._members.get(member_id)
+        if spend is None:
+            spend = self._members[member_id] = _MemberSpend()
         spend.lifetime_minor += amount_minor
+        if self._lifetime:
+            return
         if self.program.level_window is LevelWindow.ROLLING_12_MONTHS:
             spend.rolling.append((day, amount_minor))
             spend.rolling_minor += amount_minor
@@ -164,9 +188,14 @@ class Tally:
     by_store: dict[int, Totals] = field(default_factory=dict)
     by_level: dict[str, Totals] = field(default_factory=dict)
     issued_by_day: dict[date, int] = field(default_factory=dict)
+    by_segment: dict[int, Totals] = field(default_factory=dict)
+    """Per segment the member was in (a receipt counts in each of its member's)."""
 
-    def add(self, receipt: ReplayReceipt, quote: Quote) -> None:
+    def add(self, receipt: ReplayReceipt, quote: Quote, segments: tuple[int, ...] = ()
+            ) -> None:
         self.total.add(quote)
+        for segment_id in segments:
+            self.by_segment.setdefault(segment_id, Totals()).add(quote)
         store = self.by_store.get(receipt.store_id)
         if store is None:
             store = self.by_store[receipt.store_id] = Totals()
@@ -189,6 +218,8 @@ class Tally:
             self.by_level.setdefault(code, Totals()).merge(totals)
         for day, points in other.issued_by_day.items():
             self.issued_by_day[day] = self.issued_by_day.get(day, 0) + points
+        for segment_id, totals in other.by_segment.items():
+            self.by_segment.setdefault(segment_id, Totals()).merge(totals)
 
 
 OffersFor = Callable[["ReplayReceipt", LevelStatus | None], Offers | None]
@@ -196,58 +227,176 @@ OffersFor = Callable[["ReplayReceipt", LevelStatus | None], Offers | None]
 
 
 MAX_REMEMBERED = 100_000
-"""Quotes a replay remembers per program before it starts afresh (bounded memory)."""
+"""Baskets a replay remembers before it sums up and starts afresh (bounded memory)."""
+
+Basket = tuple[tuple[str, str, int, int], ...]
+"""A receipt's lines as (sku, category, quantity in thousandths, unit price)."""
+
+QuoteFigures = tuple[int, int, int, int, str]
+"""What a quote gave a receipt: gross, discount, paid, points earned, and the level key."""
+
+
+def basket_lines(basket: Basket) -> tuple[BasketLine, ...]:
+    return tuple([BasketLine(sku=sku, category=category, quantity_milli=quantity,
+                             unit_price_minor=price)
+                  for sku, category, quantity, price in basket])
+
+
+def _figures(program: Program, basket: Basket, status: LevelStatus | None) -> QuoteFigures:
+    member = None if status is None else MemberContext(level=status, spendable_points=0)
+    quote = evaluate(program, basket_lines(basket), member)
+    return (quote.gross_minor, quote.discount_minor, quote.paid_minor, quote.points_earned,
+            quote.level_code or ANONYMOUS)
 
 
 class Replay:
     """Both programs over the same receipts: ``draft`` (with its draft promotions) and
-    ``current``. Feed receipts in time order with :meth:`add`.
+    ``current``. Feed receipts in time order, each day begun with :meth:`begin_day`, with
+    :meth:`add_basket` (when the draft has no promotions) or :meth:`add`; then
+    :meth:`settle` and read the tallies ``draft`` and ``current``.
 
     The engine is pure and nobody spends points in a replay, so the same basket at the same
-    level gets the same figures: each program's quotes are remembered by (level, basket)
-    (not the draft's when it has promotions, whose conditions read the store and the time).
-    """
+    levels gets the same figures: each (draft level, current level, basket) is priced once
+    under both programs and numbered, and receipts are counted per (store, number); the
+    points of the day being replayed are summed apart. (A draft with promotions is priced
+    receipt by receipt: its conditions read the store and the time.)"""
 
     def __init__(self, draft: Program, current: Program, *,
-                 draft_offers: OffersFor | None = None) -> None:
+                 draft_offers: OffersFor | None = None,
+                 segments: dict[int, frozenset[int]] | None = None) -> None:
         self.draft, self.current = Tally(), Tally()
+        # Each member's segments as one number: a receipt is counted per (store, segments,
+        # basket), 0 being none (and anonymous).
+        self._groups: list[tuple[int, ...]] = [()]
+        self._group_of: dict[int, int] = {}
+        numbered: dict[tuple[int, ...], int] = {(): 0}
+        for member_id, ids in _segments_by_member(segments or {}).items():
+            found = numbered.get(ids)
+            if found is None:
+                found = numbered[ids] = len(self._groups)
+                self._groups.append(ids)
+            self._group_of[member_id] = found
         self.draft_spend, self.current_spend = SpendTracker(draft), SpendTracker(current)
-        self._programs = (draft, current)
-        self._offers = draft_offers
-        self._remembered: tuple[dict[tuple[object, ...], Quote], ...] = ({}, {})
-        self.remembered_hits = 0
+        self.offers = draft_offers
+        self._numbers: dict[tuple[str | None, str | None, Basket], int] = {}
+        self._figures: list[tuple[QuoteFigures | None, QuoteFigures]] = []
+        self._points: list[tuple[int, int]] = []
+        self._counts: dict[tuple[int, int, int], int] = {}
+        self._day: date | None = None
+        self._draft_points = self._current_points = 0
 
-    def _price(self, which: int, receipt: ReplayReceipt, status: LevelStatus | None,
-               offers: Offers | None) -> Quote:
-        if offers is not None or not receipt.basket_key:
-            return price_receipt(self._programs[which], receipt, status, offers)
-        known = self._remembered[which]
-        key = (None if status is None else status.level.code, receipt.basket_key)
-        found = known.get(key)
-        if found is not None:
-            self.remembered_hits += 1
-            return found
-        if len(known) >= MAX_REMEMBERED:
-            known.clear()
-        found = known[key] = price_receipt(self._programs[which], receipt, status)
+    def begin_day(self, day: date) -> None:
+        for points, tally in ((self._draft_points, self.draft),
+                              (self._current_points, self.current)):
+            if points:
+                assert self._day is not None
+                tally.issued_by_day[self._day] = tally.issued_by_day.get(self._day, 0) + points
+        self._day, self._draft_points, self._current_points = day, 0, 0
+
+    def _number(self, key: tuple[str | None, str | None, Basket],
+                statuses: tuple[LevelStatus | None, LevelStatus | None]) -> int:
+        """The number of ``key`` (the draft's level code, or ``"?"`` for a draft priced
+        apart; the current one's; the basket), priced first if it is new."""
+        if len(self._numbers) >= MAX_REMEMBERED:
+            self.settle()
+        draft = None if key[0] == "?" else _figures(self.draft_spend.program, key[2],
+                                                   statuses[0])
+        current = _figures(self.current_spend.program, key[2], statuses[1])
+        found = self._numbers[key] = len(self._figures)
+        self._figures.append((draft, current))
+        self._points.append((0 if draft is None else draft[3], current[3]))
         return found
 
-    def add(self, receipt: ReplayReceipt) -> tuple[Quote, Quote]:
-        """Price ``receipt`` under both programs; the draft's quote and the current one's."""
+    def priced(self, number: int) -> tuple[QuoteFigures | None, QuoteFigures]:
+        """The draft's figures (``None``: priced apart) and the current program's of the
+        basket numbered ``number`` (as :meth:`add_basket` gave it, before any
+        :meth:`settle`)."""
+        return self._figures[number]
+
+    def add_basket(self, member_id: int | None, store_id: int, day: date, basket: Basket,
+                   qualifying_minor: int) -> int:
+        """One receipt of ``day`` (the day begun last), without draft promotions; the
+        number its figures have (see :meth:`priced`)."""
+        group = 0
+        if member_id is None:
+            key: tuple[str | None, str | None, Basket] = (None, None, basket)
+            statuses: tuple[LevelStatus | None, LevelStatus | None] = (None, None)
+        else:
+            group = self._group_of.get(member_id, 0)
+            statuses = (self.draft_spend.status(member_id, day),
+                        self.current_spend.status(member_id, day))
+            key = (statuses[0].level.code, statuses[1].level.code, basket)
+            if qualifying_minor:
+                self.draft_spend.add(member_id, day, qualifying_minor)
+                self.current_spend.add(member_id, day, qualifying_minor)
+        number = self._numbers.get(key)
+        if number is None:
+            number = self._number(key, statuses)
+        counted = (store_id, group, number)
+        self._counts[counted] = self._counts.get(counted, 0) + 1
+        draft_points, current_points = self._points[number]
+        self._draft_points += draft_points
+        self._current_points += current_points
+        return number
+
+    def add(self, receipt: ReplayReceipt) -> None:
+        """One receipt of the day begun last, the draft's offers asked for it."""
         member_id = receipt.member_id
-        draft_status = current_status = None
+        if self.offers is None:
+            self.add_basket(member_id, receipt.store_id, receipt.day,
+                            receipt.basket_key, receipt.qualifying_minor)
+            return
+        statuses: tuple[LevelStatus | None, LevelStatus | None] = (None, None)
         if member_id is not None:
-            draft_status = self.draft_spend.status(member_id, receipt.day)
-            current_status = self.current_spend.status(member_id, receipt.day)
-        offers = None if self._offers is None else self._offers(receipt, draft_status)
-        draft = self._price(0, receipt, draft_status, offers)
-        current = self._price(1, receipt, current_status, None)
-        self.draft.add(receipt, draft)
-        self.current.add(receipt, current)
+            statuses = (self.draft_spend.status(member_id, receipt.day),
+                        self.current_spend.status(member_id, receipt.day))
+        group = 0 if member_id is None else self._group_of.get(member_id, 0)
+        self.draft.add(receipt, price_receipt(self.draft_spend.program, receipt, statuses[0],
+                                              self.offers(receipt, statuses[0])),
+                       self._groups[group])
+        current = statuses[1]
+        key = ("?", None if current is None else current.level.code, receipt.basket_key)
+        number = self._numbers.get(key)
+        if number is None:
+            number = self._number(key, statuses)
+        counted = (receipt.store_id, group, number)
+        self._counts[counted] = self._counts.get(counted, 0) + 1
+        self._current_points += self._points[number][1]
         if member_id is not None and receipt.qualifying_minor:
             self.draft_spend.add(member_id, receipt.day, receipt.qualifying_minor)
             self.current_spend.add(member_id, receipt.day, receipt.qualifying_minor)
-        return draft, current
+
+    def settle(self) -> None:
+        """Add what was counted into ``draft`` and ``current`` and forget the baskets."""
+        for (store_id, group, number), count in self._counts.items():
+            for figures, tally in zip(self._figures[number], (self.draft, self.current),
+                                      strict=True):
+                if figures is not None:
+                    _count(tally, store_id, self._groups[group], figures, count)
+        self._numbers, self._figures, self._points, self._counts = {}, [], [], {}
+        if self._day is not None:
+            self.begin_day(self._day)
+
+
+def _segments_by_member(segments: dict[int, frozenset[int]]) -> dict[int, tuple[int, ...]]:
+    found: dict[int, list[int]] = {}
+    for segment_id in sorted(segments):
+        for member_id in segments[segment_id]:
+            found.setdefault(member_id, []).append(segment_id)
+    return {member_id: tuple(ids) for member_id, ids in found.items()}
+
+
+def _count(tally: Tally, store_id: int, segments: tuple[int, ...], figures: QuoteFigures,
+           count: int) -> None:
+    gross, discount, paid, points, level = figures
+    for totals in (tally.total, tally.by_store.setdefault(store_id, Totals()),
+                   tally.by_level.setdefault(level, Totals()),
+                   *[tally.by_segment.setdefault(s, Totals()) for s in segments]):
+        totals.receipts += count
+        totals.gross_minor += gross * count
+        totals.discount_minor += discount * count
+        totals.paid_minor += paid * count
+        totals.points_issued += points * count
 
 
 # What the points issued become ---------------------------------------------------------------

@@ -3,15 +3,16 @@ past receipts to replay and the payback assumptions. Drafts are validated as the
 are (the program's rules as ``PUT /v1/admin/program`` takes them, promotions as a new
 promotion) and stored beside them, never offered at a till.
 
-Draft promotions are for everyone (a segment's membership at past moments is not kept, so a
-targeted draft is refused, naming ``segment_id``); their budgets and limits are not
-simulated. Their conditions read the basket, the store, the time and the member's level.
+A draft promotion may target a segment: a segment's membership at past moments is not kept,
+so the replay takes its members as they were when the period began; its control group, its
+budgets and limits are not simulated. Conditions read the basket, the store, the time and
+the member's level.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -28,6 +29,8 @@ from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
 
 MAX_PERIOD_DAYS = 3_660
+RUN_LEASE = timedelta(minutes=5)
+"""How long a running run may show no progress before it counts as stopped."""
 MAX_DRAFT_PROMOTIONS = 20
 _ASSUMPTIONS: TypeAdapter[Assumptions] = TypeAdapter(Assumptions)
 
@@ -79,14 +82,24 @@ class Scenario:
     last_run: RunState | None = None
 
 
-def run_state(row: dict[str, Any]) -> RunState:
-    return RunState(id=row["id"], scenario_id=row["scenario_id"], status=row["status"],
+def run_state(row: dict[str, Any], now: datetime) -> RunState:
+    """The run as it stands at ``now``: a run still ``running`` whose heartbeat (written
+    with every page of progress) is older than :data:`RUN_LEASE` has stopped — its process
+    died — and is ``failed``, saying so; running the scenario again starts afresh."""
+    status, detail = row["status"], row["detail"]
+    beat = row.get("heartbeat_at") or row["created_at"]
+    if status == "running" and now - beat > RUN_LEASE:
+        status = "failed"
+        detail = (f"stopped: no progress since {beat:%Y-%m-%d %H:%M} UTC "
+                  "(the process running it ended); run the scenario again")
+    return RunState(id=row["id"], scenario_id=row["scenario_id"], status=status,
                     receipts_total=row["receipts_total"], receipts_done=row["receipts_done"],
-                    detail=row["detail"], created_at=row["created_at"],
+                    detail=detail, created_at=row["created_at"],
                     finished_at=row["finished_at"])
 
 
-def _scenario(row: dict[str, Any], last_run: dict[str, Any] | None) -> Scenario:
+def _scenario(row: dict[str, Any], last_run: dict[str, Any] | None, now: datetime
+              ) -> Scenario:
     return Scenario(
         id=row["id"], name=row["name"],
         program=None if row["program"] is None else programs.parse_rules(row["program"]),
@@ -94,7 +107,7 @@ def _scenario(row: dict[str, Any], last_run: dict[str, Any] | None) -> Scenario:
         first_day=row["first_day"], last_day=row["last_day"],
         assumptions=_ASSUMPTIONS.validate_python(row["assumptions"]),
         created_at=row["created_at"], updated_at=row["updated_at"],
-        last_run=None if last_run is None else run_state(last_run))
+        last_run=None if last_run is None else run_state(last_run, now))
 
 
 def parse_program(data: Any) -> Program | None:
@@ -130,11 +143,6 @@ def _values(draft: ScenarioDraft) -> dict[str, Any]:
                            field="last_day")
     if len(draft.promotions) > MAX_DRAFT_PROMOTIONS:
         raise InvalidInput(f"promotions: at most {MAX_DRAFT_PROMOTIONS}", field="promotions")
-    for index, promotion in enumerate(draft.promotions):
-        where = f"promotions.{index}"
-        if promotion.segment_id is not None:
-            raise InvalidInput(f"{where}.segment_id: a draft promotion is for everyone",
-                               field=f"{where}.segment_id")
     return {"name": name,
             "program": None if draft.program is None else programs.rules_of(draft.program),
             "promotions": [promotions.definition_of(p) for p in draft.promotions],
@@ -165,7 +173,7 @@ def create(rt: Runtime, tenant_id: int, draft: ScenarioDraft, *,
                      at=now, scenario_id=scenario_id)
         row = store.get_scenario(conn, tenant_id, scenario_id)
     assert row is not None
-    return _scenario(row, None)
+    return _scenario(row, None, now)
 
 
 def update(rt: Runtime, tenant_id: int, scenario_id: int, draft: ScenarioDraft, *,
@@ -181,7 +189,7 @@ def update(rt: Runtime, tenant_id: int, scenario_id: int, draft: ScenarioDraft, 
         row = store.get_scenario(conn, tenant_id, scenario_id)
         last = store.latest_runs(conn, tenant_id).get(scenario_id)
     assert row is not None
-    return _scenario(row, last)
+    return _scenario(row, last, now)
 
 
 def delete(rt: Runtime, tenant_id: int, scenario_id: int, *,
@@ -199,11 +207,13 @@ def get(rt: Runtime, tenant_id: int, scenario_id: int) -> Scenario:
         row = store.get_scenario(conn, tenant_id, scenario_id)
         if row is None:
             raise NotFound("scenario not found")
-        return _scenario(row, store.latest_runs(conn, tenant_id).get(scenario_id))
+        return _scenario(row, store.latest_runs(conn, tenant_id).get(scenario_id),
+                         rt.now())
 
 
 def list_all(rt: Runtime, tenant_id: int) -> list[Scenario]:
     with rt.db.read() as conn:
         rows = store.list_scenarios(conn, tenant_id)
         runs = store.latest_runs(conn, tenant_id)
-    return [_scenario(r, runs.get(r["id"])) for r in rows]
+    now = rt.now()
+    return [_scenario(r, runs.get(r["id"]), now) for r in rows]

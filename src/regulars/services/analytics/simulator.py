@@ -11,9 +11,11 @@ spent (the model stands in for them), and the budgets and limits of draft promot
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from queue import Empty
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,17 +26,19 @@ from regulars.db.analytics import liability as liability_queries
 from regulars.db.analytics import scenarios as store
 from regulars.db.analytics.scenarios import Slice
 from regulars.db.program.spend_totals import LIFETIME_DAY
+from regulars.db.promotions import segments as segment_store
 from regulars.domain.analytics.payback import Payback, Sensitivity, payback, sensitivity
-from regulars.domain.checkout.quote import BasketLine
 from regulars.domain.checkout.replay import (
     ANONYMOUS,
     Projection,
+    QuoteFigures,
     RedemptionModel,
     Replay,
     ReplayReceipt,
     SpendTracker,
     Tally,
     Totals,
+    basket_lines,
     fit_redemption,
     project,
     reward_cost_minor,
@@ -45,7 +49,7 @@ from regulars.domain.promotions.promotions import Candidate, Offers, Promotion
 from regulars.errors import NotFound
 from regulars.services.analytics.scenarios import RunState, Scenario, get, run_state
 from regulars.services.program import programs
-from regulars.services.promotions import promotions
+from regulars.services.promotions import promotions, segments
 from regulars.services.promotions.condition_subset import compile_subset, fits
 from regulars.services.promotions.conditions import (
     cel_context,
@@ -56,9 +60,12 @@ from regulars.services.promotions.conditions import (
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
 
-BATCH_RECEIPTS = 2_000
+MAX_SEGMENTS = 50
+"""Segments a replay counts receipts for (the business's first fifty)."""
+PAGE_ROWS = 20_000
+"""Receipt lines read at a time."""
 Progress = Callable[[int, int], None]
-"""Told (receipts done, receipts in all) after each batch."""
+"""Told (receipts done, receipts in all) after each page."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +73,8 @@ class Group:
     """One store's or level's receipts under one program."""
 
     key: str
+    name: str = ""
+    """A segment's name (its ``key`` is its id)."""
     receipts: int
     gross_minor: int
     discount_minor: int
@@ -101,6 +110,9 @@ class Figures:
     by_level: tuple[Group, ...]
     levels: tuple[LevelCount, ...]
     """Members per level on the period's last day."""
+    by_segment: tuple[Group, ...] = ()
+    """Per segment of the business, its members as they were when the period began (a
+    receipt counts in each of its member's segments)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,9 +150,12 @@ class _DraftPromotion:
     program: cel.Program | None
     python: Callable[[dict[str, Any]], bool] | None
     variables: frozenset[str]
+    members: frozenset[int] | None = None
+    """A targeted draft's segment (its members when the period began)."""
 
 
-def _draft_promotions(scenario: Scenario) -> tuple[_DraftPromotion, ...]:
+def _draft_promotions(scenario: Scenario, segments: dict[int, frozenset[int]]
+                      ) -> tuple[_DraftPromotion, ...]:
     out = []
     for index, draft in enumerate(scenario.promotions):
         # Draft ids are negative so that they never meet a real promotion's.
@@ -150,7 +165,9 @@ def _draft_promotions(scenario: Scenario) -> tuple[_DraftPromotion, ...]:
         out.append(_DraftPromotion(
             promotion=promotion, program=compiled,
             python=None if constant else compile_subset(draft.condition),
-            variables=frozenset() if compiled is None else variables_of(compiled)))
+            variables=frozenset() if compiled is None else variables_of(compiled),
+            members=None if draft.segment_id is None
+            else segments.get(draft.segment_id, frozenset())))
     return tuple(out)
 
 
@@ -169,6 +186,8 @@ def offers_for(drafts: tuple[_DraftPromotion, ...]
         in_python = fits(variables)
         candidates = []
         for d in drafts:
+            if d.members is not None and receipt.member_id not in d.members:
+                continue  # targeted at a segment this member was not in
             if d.program is None:
                 ok = True
             elif d.python is not None and in_python:
@@ -189,38 +208,83 @@ def _period(scenario: Scenario, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-def replay_receipts(batch: store.ReceiptBatch, zone: ZoneInfo,
-                    known: dict[tuple[str, str, int, int], BasketLine] | None = None
-                    ) -> Iterator[ReplayReceipt]:
-    """The batch's receipts as the replay prices them (a receipt refunded whole is left
-    out: nothing of it was sold). ``known`` keeps the lines made so far, to reuse them."""
-    known = {} if known is None else known
-    for row, rows in batch:
-        key = tuple([(ln.sku, ln.category, int(ln.quantity_milli), int(ln.unit_price_minor))
-                     for ln in rows if ln.quantity_milli > 0])
-        if not key:
-            continue
-        lines = tuple([known.get(k) or _line(known, k) for k in key])
-        local = row.occurred_at.astimezone(zone).replace(tzinfo=None)
-        yield ReplayReceipt(receipt_id=int(row.id), member_id=row.member_id,
-                            store_id=int(row.store_id), day=local.date(), local=local,
-                            lines=lines, basket_key=key,
-                            qualifying_minor=int(row.paid_minor) - int(row.refunded_paid_minor))
+Seen = Callable[[int, tuple[QuoteFigures | None, QuoteFigures]], None]
+"""Told each receipt's id and figures under the draft and the current program."""
 
 
-def _line(known: dict[tuple[str, str, int, int], BasketLine],
-          key: tuple[str, str, int, int]) -> BasketLine:
-    if len(known) >= 100_000:
-        known.clear()
-    sku, category, quantity_milli, unit_price_minor = key
-    made = known[key] = BasketLine(sku=sku, category=category, quantity_milli=quantity_milli,
-                                   unit_price_minor=unit_price_minor)
-    return made
+class _Days:
+    """The tenant's local day of each receipt, read in time order: the day's bounds are
+    worked out when a receipt falls outside the last day's, so most receipts cost a
+    comparison. ``occurred_at`` as the driver gives it: an ISO string of UTC (SQLite) or an
+    aware datetime."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.day = date.min
+        self.start = self.end = datetime.min.replace(tzinfo=UTC)
+
+    def instant(self, value: Any) -> datetime:
+        at: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+    def move(self, at: datetime) -> date:
+        """Make the day ``at`` falls on the current one, and give it."""
+        day = at.astimezone(self.zone).date()
+        self.day = day
+        self.start = datetime.combine(day, time(), self.zone).astimezone(UTC)
+        self.end = datetime.combine(day + timedelta(days=1), time(), self.zone).astimezone(UTC)
+        return day
+
+
+def feed(run: Replay, pages: Iterable[Sequence[store.ReceiptRow]], zone: ZoneInfo,
+         told: Callable[[int], None] | None = None, seen: Seen | None = None) -> int:
+    """Give ``run`` every receipt of ``pages`` (rows of :func:`store.receipt_rows`), each
+    day begun in turn; ``told`` gets the receipts done after each page, ``seen`` each
+    receipt's figures (without draft promotions). How many receipts there were."""
+    days = _Days(zone)
+    done = 0
+    current: tuple[int, int | None, int, datetime, int] | None = None
+    basket: list[tuple[str, str, int, int]] = []
+
+    def finish(head: tuple[int, int | None, int, datetime, int]) -> None:
+        receipt_id, member_id, store_id, at, qualifying = head
+        if not days.start <= at < days.end:
+            run.begin_day(days.move(at))
+        if run.offers is None:
+            number = run.add_basket(member_id, store_id, days.day, tuple(basket), qualifying)
+            if seen is not None:
+                seen(receipt_id, run.priced(number))
+        else:
+            key = tuple(basket)
+            run.add(ReplayReceipt(
+                receipt_id=receipt_id, member_id=member_id, store_id=store_id, day=days.day,
+                local=at.astimezone(zone).replace(tzinfo=None), lines=basket_lines(key),
+                basket_key=key, qualifying_minor=qualifying))
+
+    for page in pages:
+        for row in page:
+            if current is None or row[0] != current[0]:
+                if current is not None:
+                    finish(current)
+                    done += 1
+                current = (row[0], row[1], row[2], days.instant(row[3]), row[4])
+                basket = []
+            basket.append((row[5], row[6], row[7], row[8]))
+        if told is not None:
+            told(done)
+    if current is not None:
+        finish(current)
+        done += 1
+        if told is not None:
+            told(done)
+    return done
 
 
 def start_spend(conn: Any, tenant_id: int, first_day: date,
-                trackers: tuple[SpendTracker, ...]) -> None:
-    """Each member's qualifying spend before ``first_day``, into every tracker."""
+                trackers: tuple[SpendTracker, ...],
+                members_modulo: tuple[int, int] | None = None) -> None:
+    """Each member's qualifying spend before ``first_day``, into every tracker (with
+    ``members_modulo`` (m, r): only the members whose id is r modulo m)."""
     since = date(first_day.year - 2, 1, 1)
 
     def flush(member_id: int | None, lifetime: int, days: list[tuple[date, int]]) -> None:
@@ -234,7 +298,7 @@ def start_spend(conn: Any, tenant_id: int, first_day: date,
     current: int | None = None
     lifetime = 0
     days: list[tuple[date, int]] = []
-    for row in store.spend_before(conn, tenant_id, since):
+    for row in store.spend_before(conn, tenant_id, since, members_modulo):
         if row.member_id != current:
             flush(current, lifetime, days)
             current, lifetime, days = int(row.member_id), 0, []
@@ -263,6 +327,9 @@ class Setup:
     currency: str
     part: Slice
     total: int
+    segments: dict[int, frozenset[int]]
+    """Each segment's members when the period began, by segment id."""
+    segment_names: dict[int, str]
 
 
 def prepare(rt: Runtime, tenant_id: int, scenario_id: int, *,
@@ -275,33 +342,115 @@ def prepare(rt: Runtime, tenant_id: int, scenario_id: int, *,
     with rt.db.read() as conn:
         _, current = programs.load_current(conn, tenant_id)
         total = store.count_receipts(conn, tenant_id, part)
+        rows = segment_store.list_segments(conn, tenant_id)[:MAX_SEGMENTS]
+        members = {row.id: frozenset(segments.member_ids_at(conn, tenant_id, row.id, start))
+                   for row in rows}
     return Setup(scenario=scenario, draft=scenario.program or current, current=current,
-                 zone=zone, currency=tenant.currency, part=part, total=total)
+                 zone=zone, currency=tenant.currency, part=part, total=total,
+                 segments=members, segment_names={row.id: row.name for row in rows})
 
 
 def replay(rt: Runtime, tenant_id: int, setup: Setup, *,
-           progress: Progress | None = None) -> Result:
-    """Replay ``setup``'s receipts, batch by batch, each batch in a read transaction of its
-    own; ``progress`` is told after each batch."""
-    scenario = setup.scenario
-    run = Replay(setup.draft, setup.current,
-                 draft_offers=offers_for(_draft_promotions(scenario)))
+           progress: Progress | None = None, workers: int = 1) -> Result:
+    """Replay ``setup``'s receipts in one read transaction, streamed; ``progress`` is told
+    after each page. With ``workers`` above 1 (and ``setup`` not a slice of the members
+    already), as many forked processes replay a share of the members each (by member id
+    modulo ``workers``; the first one the anonymous receipts too) and their sums are added
+    up: members are independent, each one's receipts stay in one process, in time order."""
     with rt.db.read() as conn:
-        start_spend(conn, tenant_id, scenario.first_day,
-                    (run.draft_spend, run.current_spend))
         model = fitted_model(conn, tenant_id, rt.now())
-    done = 0
-    known: dict[tuple[str, str, int, int], BasketLine] = {}
-    with rt.db.read() as conn:
-        for batch in store.receipt_batches(conn, tenant_id, setup.part, size=BATCH_RECEIPTS):
-            for receipt in replay_receipts(batch, setup.zone, known):
-                run.add(receipt)
-            done += len(batch)
+    if workers > 1 and setup.part.members_modulo is None:
+        draft, current, levels = _replay_apart(rt, tenant_id, setup, workers, progress)
+    else:
+        def told(done: int) -> None:
             if progress is not None:
                 progress(done, setup.total)
-    return summarise(setup, run.draft, run.current, model,
-                     levels=(run.draft_spend.levels(scenario.last_day),
-                             run.current_spend.levels(scenario.last_day)))
+        draft, current, levels = replay_part(rt, tenant_id, setup, setup.part, told)
+    return summarise(setup, draft, current, model, levels=levels)
+
+
+Part = tuple[Tally, Tally, tuple[dict[str, int], dict[str, int]]]
+"""What a replay of some members gives: the draft's and the current program's tallies and
+members per level at the end under each."""
+
+
+def replay_part(rt: Runtime, tenant_id: int, setup: Setup, part: Slice,
+                told: Callable[[int], None] | None = None, seen: Seen | None = None) -> Part:
+    scenario = setup.scenario
+    run = Replay(setup.draft, setup.current,
+                 draft_offers=offers_for(_draft_promotions(scenario, setup.segments)),
+                 segments=setup.segments)
+    with rt.db.snapshot() as conn:
+        start_spend(conn, tenant_id, scenario.first_day,
+                    (run.draft_spend, run.current_spend), part.members_modulo)
+        feed(run, store.receipt_rows(conn, tenant_id, part, size=PAGE_ROWS), setup.zone,
+             told, seen)
+    run.settle()
+    return run.draft, run.current, (run.draft_spend.levels(scenario.last_day),
+                                    run.current_spend.levels(scenario.last_day))
+
+
+def _work(rt: Runtime, tenant_id: int, setup: Setup, part: Slice, index: int,
+          queue: Any) -> None:
+    """A forked worker: its share of the replay, its progress and its sums on ``queue``."""
+    rt.db.engine.dispose(close=False)  # the parent's connections are not ours to use
+    try:
+        found = replay_part(rt, tenant_id, setup, part,
+                            lambda done: queue.put(("progress", index, done)))
+    except Exception as exc:  # noqa: BLE001 - the parent raises it
+        queue.put(("failed", index, f"{type(exc).__name__}: {exc}"))
+        return
+    queue.put(("done", index, found))
+
+
+def _replay_apart(rt: Runtime, tenant_id: int, setup: Setup, workers: int,
+                  progress: Progress | None) -> Part:
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    processes = [context.Process(target=_work, daemon=True, args=(
+        rt, tenant_id, setup, replace(setup.part, members_modulo=(workers, index),
+                                      anonymous=index == 0), index, queue))
+        for index in range(workers)]
+    for process in processes:
+        process.start()
+    try:
+        parts = _collect(processes, queue, setup.total, progress)
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+    draft, current = Tally(), Tally()
+    levels: tuple[dict[str, int], dict[str, int]] = ({}, {})
+    for part_draft, part_current, part_levels in parts:
+        draft.merge(part_draft)
+        current.merge(part_current)
+        for mine, theirs in zip(levels, part_levels, strict=True):
+            for code, count in theirs.items():
+                mine[code] = mine.get(code, 0) + count
+    return draft, current, levels
+
+
+def _collect(processes: list[Any], queue: Any, total: int,
+             progress: Progress | None) -> list[Part]:
+    done = [0] * len(processes)
+    parts: dict[int, Part] = {}
+    while len(parts) < len(processes):
+        try:
+            kind, index, value = queue.get(timeout=1.0)
+        except Empty:
+            if any(p.exitcode not in (None, 0) for p in processes):
+                raise RuntimeError("a replay worker died") from None
+            continue
+        if kind == "failed":
+            raise RuntimeError(value)
+        if kind == "done":
+            parts[index] = value
+        else:
+            done[index] = value
+            if progress is not None:
+                progress(sum(done), total)
+    return [parts[index] for index in range(len(processes))]
 
 
 def summarise(setup: Setup, draft: Tally, current: Tally, model: RedemptionModel, *,
@@ -311,8 +460,9 @@ def summarise(setup: Setup, draft: Tally, current: Tally, model: RedemptionModel
     last = scenario.last_day
     draft_projection = project(draft.issued_by_day, model, setup.draft, last)
     current_projection = project(current.issued_by_day, model, setup.current, last)
-    draft_figures = _figures(draft, draft_projection, setup.draft, levels[0])
-    current_figures = _figures(current, current_projection, setup.current, levels[1])
+    names = setup.segment_names
+    draft_figures = _figures(draft, draft_projection, setup.draft, levels[0], names)
+    current_figures = _figures(current, current_projection, setup.current, levels[1], names)
     days = (last - scenario.first_day).days + 1
     money = {"days": days, "revenue_minor": current_figures.paid_minor,
              "current_cost_minor": current_figures.reward_cost_minor,
@@ -323,14 +473,14 @@ def summarise(setup: Setup, draft: Tally, current: Tally, model: RedemptionModel
                   sensitivity=sensitivity(scenario.assumptions, **money))
 
 
-def _group(key: str, t: Totals) -> Group:
-    return Group(key=key, receipts=t.receipts, gross_minor=t.gross_minor,
+def _group(key: str, t: Totals, name: str = "") -> Group:
+    return Group(key=key, name=name, receipts=t.receipts, gross_minor=t.gross_minor,
                  discount_minor=t.discount_minor, paid_minor=t.paid_minor,
                  points_issued=t.points_issued)
 
 
 def _figures(tally: Tally, projection: Projection, program: Program,
-             levels: dict[str, int]) -> Figures:
+             levels: dict[str, int], segment_names: dict[int, str]) -> Figures:
     total = tally.total
     cost = reward_cost_minor(total, projection)
     share = divide(cost * BASIS_POINTS, total.paid_minor, Rounding.HALF_UP) \
@@ -349,7 +499,9 @@ def _figures(tally: Tally, projection: Projection, program: Program,
             tally.by_level.items(), key=lambda kv: (kv[0] == ANONYMOUS,
                                                     order.get(kv[0], len(order))))),
         levels=tuple(LevelCount(code=lv.code, name=lv.name, members=levels.get(lv.code, 0))
-                     for lv in program.levels))
+                     for lv in program.levels),
+        by_segment=tuple(_group(str(k), tally.by_segment.get(k, Totals()), name)
+                         for k, name in sorted(segment_names.items())))
 
 
 # Runs ----------------------------------------------------------------------------------------
@@ -363,21 +515,21 @@ def start_run(rt: Runtime, tenant_id: int, scenario_id: int) -> tuple[RunState, 
                                   now=rt.now())
         row = store.get_run(conn, tenant_id, run_id, with_result=False)
     assert row is not None
-    return run_state(row), setup
+    return run_state(row, rt.now()), setup
 
 
 def execute(rt: Runtime, tenant_id: int, run_id: int, setup: Setup, *,
-            progress: Progress | None = None) -> RunState:
+            progress: Progress | None = None, workers: int = 1) -> RunState:
     """Replay ``setup`` for the run ``run_id``, writing its progress every batch and its
     figures at the end (or ``failed`` with the reason)."""
     def tell(done: int, total: int) -> None:
         with rt.db.write() as conn:
-            store.set_progress(conn, tenant_id, run_id, done)
+            store.set_progress(conn, tenant_id, run_id, done, now=rt.now())
         if progress is not None:
             progress(done, total)
 
     try:
-        result = replay(rt, tenant_id, setup, progress=tell)
+        result = replay(rt, tenant_id, setup, progress=tell, workers=workers)
     except Exception as exc:
         with rt.db.write() as conn:
             store.finish_run(conn, tenant_id, run_id, status="failed", result=None,
@@ -388,14 +540,14 @@ def execute(rt: Runtime, tenant_id: int, run_id: int, setup: Setup, *,
                          detail=None, done=setup.total, now=rt.now())
         row = store.get_run(conn, tenant_id, run_id, with_result=False)
     assert row is not None
-    return run_state(row)
+    return run_state(row, rt.now())
 
 
 def run(rt: Runtime, tenant_id: int, scenario_id: int, *,
-        progress: Progress | None = None) -> tuple[RunState, Result]:
+        progress: Progress | None = None, workers: int = 1) -> tuple[RunState, Result]:
     """Start and execute a run here and now (the CLI's way)."""
     state, setup = start_run(rt, tenant_id, scenario_id)
-    execute(rt, tenant_id, state.id, setup, progress=progress)
+    execute(rt, tenant_id, state.id, setup, progress=progress, workers=workers)
     done, result = get_run(rt, tenant_id, scenario_id, state.id)
     assert result is not None
     return done, result
@@ -407,7 +559,7 @@ def get_run(rt: Runtime, tenant_id: int, scenario_id: int, run_id: int
         row = store.get_run(conn, tenant_id, run_id)
     if row is None or row["scenario_id"] != scenario_id:
         raise NotFound("run not found")
-    return run_state(row), None if row["result"] is None else result_of(row["result"])
+    return run_state(row, rt.now()), None if row["result"] is None else result_of(row["result"])
 
 
 def latest_result(rt: Runtime, tenant_id: int, scenario_id: int) -> Result | None:
@@ -430,7 +582,7 @@ def export_rows(result: Result) -> Iterator[tuple[str, str, str, int, int]]:
     and level, and members per level at the end."""
     for name in FIGURE_NAMES:
         yield "total", "", name, getattr(result.draft, name), getattr(result.current, name)
-    for section in ("by_store", "by_level"):
+    for section in ("by_store", "by_level", "by_segment"):
         drafts = {g.key: g for g in getattr(result.draft, section)}
         currents = {g.key: g for g in getattr(result.current, section)}
         for key in sorted(drafts.keys() | currents.keys()):

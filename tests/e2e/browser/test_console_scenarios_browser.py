@@ -1,0 +1,111 @@
+"""The simulator and the uplift pages in a browser: an owner saves a scenario from the form,
+runs it and reads its figures beside the current program (the run card polls until done),
+saves a second one and compares the two; the uplift page lists a targeted promotion's
+report, and an experiment is started from its form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from playwright.sync_api import expect
+
+from regulars.domain.promotions.promotions import BonusPoints
+from regulars.domain.promotions.segments import ConsentIn
+from regulars.services.promotions import promotions, segments
+from regulars.services.promotions.promotions import Draft
+from tests.conftest import make_shop
+from tests.e2e.browser.conftest import LiveServer, screenshot
+from tests.e2e.web.support import add_staff
+from tests.integration.support import Pos, line
+
+
+def _sign_in(page: Any, live_server: LiveServer) -> None:
+    page.goto(live_server.url + "/console/login")
+    page.fill("#f-email", "owner@example.com")
+    page.fill("#f-password", "correct horse")
+    page.click("button[type=submit]")
+
+
+def _save(page: Any, name: str, rate: str, first: str, last: str) -> None:
+    page.fill("#f-name", name)
+    page.fill("#f-first_day", first)
+    page.fill("#f-last_day", last)
+    page.fill("#f-level-0-rate", rate)
+    page.fill("#f-average_check_change", "2")
+    page.click("#scenario-form button[type=submit]")
+
+
+def test_save_run_read_and_compare_scenarios(live_server: LiveServer, page: Any) -> None:
+    rt = live_server.runtime
+    shop = make_shop(rt)
+    add_staff(rt, shop.tenant_id, role="owner", email="owner@example.com")
+    segments.create(rt, shop.tenant_id, segments.Draft(
+        name="Everyone", rules=(ConsentIn(values=frozenset({"full", "earn_only"})),)))
+    pos = Pos(rt, shop)
+    for n in range(1, 4):
+        member = pos.register(n)["id"]
+        pos.commit(member, (line("tea", 10_000 * n),), receipt=f"r-{n}")
+    pos.commit(None, (line("cake", 4_500),), receipt="r-anon")
+    today = datetime.now(UTC).date()
+    first, last = (today - timedelta(days=30)).isoformat(), (today + timedelta(days=1)).isoformat()
+
+    _sign_in(page, live_server)
+    page.locator("#menu-measure summary").click()
+    page.get_by_role("link", name="Simulator").click()
+    expect(page.locator("#scenarios")).to_contain_text("No scenarios yet.")
+    _save(page, "Five percent", "5", first, last)
+    expect(page.locator("#scenario-run")).to_contain_text("Not run yet.")
+    page.click("#run-scenario")
+    expect(page.locator("#scenario-figures")).to_be_visible()
+    figures = page.locator("#scenario-figures tr[data-figure=points_issued]")
+    expect(figures).to_contain_text("30")  # 5 % of 600.00 beside the current 3 %
+    expect(page.locator("#scenario-segments")).to_contain_text("Everyone")
+    expect(page.locator("#sensitivity")).to_be_visible()
+    screenshot(page, "console-scenario")
+
+    page.goto(live_server.url + "/console/scenarios")
+    _save(page, "Ten percent", "10", first, last)
+    page.click("#run-scenario")
+    expect(page.locator("#scenario-figures")).to_be_visible()
+    page.goto(live_server.url + "/console/scenarios")
+    expect(page.locator("#scenarios")).to_contain_text("done")
+    page.select_option("#compare-a", label="Five percent")
+    page.select_option("#compare-b", label="Ten percent")
+    page.get_by_role("button", name="Compare").click()
+    expect(page.locator("main")).to_contain_text("Five percent")
+    expect(page.locator("main")).to_contain_text("Ten percent")
+
+
+def test_uplift_report_and_an_experiment(live_server: LiveServer, page: Any) -> None:
+    rt = live_server.runtime
+    shop = make_shop(rt)
+    add_staff(rt, shop.tenant_id, role="owner", email="owner@example.com")
+    everyone = segments.create(rt, shop.tenant_id, segments.Draft(
+        name="Everyone", rules=(ConsentIn(values=frozenset({"full", "earn_only"})),)))
+    promotions.create(rt, shop.tenant_id, Draft(
+        name="Welcome back", effects=(BonusPoints(points=5),), segment_id=everyone.id,
+        control_share_bp=1000))
+    promotions.create(rt, shop.tenant_id, Draft(name="Five", effects=(BonusPoints(points=5),)))
+    promotions.create(rt, shop.tenant_id, Draft(name="Ten", effects=(BonusPoints(points=10),)))
+
+    _sign_in(page, live_server)
+    page.locator("#menu-measure summary").click()
+    page.get_by_role("link", name="Uplift").click()
+    expect(page.locator("main")).to_contain_text("Welcome back")
+    page.get_by_role("link", name="Welcome back").click()
+    expect(page.locator("#too-small")).to_be_visible()
+    screenshot(page, "console-uplift")
+
+    page.goto(live_server.url + "/console/uplift")
+    page.click("#new-experiment")
+    page.fill("#f-name", "Five or ten")
+    page.fill("#f-variant_0", "five")
+    page.select_option("#f-promotion_0", label="Five")
+    page.fill("#f-variant_1", "ten")
+    page.select_option("#f-promotion_1", label="Ten")
+    page.get_by_role("button", name="Start").click()
+    expect(page.locator("#variants")).to_contain_text("five")
+    expect(page.locator("#experiment-verdict")).to_be_visible()
+    page.goto(live_server.url + "/console/uplift")
+    expect(page.locator("#experiments")).to_contain_text("Five or ten")
