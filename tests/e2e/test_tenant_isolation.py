@@ -1226,3 +1226,15 @@ def test_imports_and_exports_stay_within_the_tenant(world: World, rt: Runtime) -
             r["member_id"] for r in rows} & a_members
         if kind == "receipts":
             assert str(world.ids["a_receipt"]) not in {r["receipt_id"] for r in rows}
+
+
+def test_a_business_changes_only_its_own_settings(world: World) -> None:
+    """B's key renames and rebrands B; A's name, time zone and colours stay."""
+    a_before = world.client.get("/v1/admin/business", headers=world.a.owner).json()
+    changed = world.client.patch("/v1/admin/business", headers=world.b.owner,
+                                 json={"name": "B renamed", "timezone": "Asia/Tokyo",
+                                       "brand_colour": "#123456"})
+    assert changed.status_code == 200 and changed.json()["id"] == world.b.tenant_id
+    assert world.client.get("/v1/admin/business", headers=world.a.owner).json() == a_before
+    a_css = world.client.get(f"/c/{world.a.tenant_id}/brand.css").text
+    assert "#123456" not in a_css

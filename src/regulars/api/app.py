@@ -17,6 +17,7 @@ from regulars.api import (
     admin,
     analytics,
     audit,
+    business,
     clv,
     coupons,
     events,
@@ -62,6 +63,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.include_router(pos.router)
     app.include_router(admin.router)
+    app.include_router(business.router)
     app.include_router(staff_access.router)
     app.include_router(promotions.router)
     app.include_router(promotions.budget_router)

@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 
 from regulars.errors import Forbidden
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy import business
 from regulars.services.tenancy.tenants import get_tenant
 from regulars.services.web_sessions import sessions as web_auth
 from regulars.services.web_sessions.sessions import Permission, WebSession
@@ -101,8 +102,12 @@ def reader_for(runtime: Runtime, request: Request, session: WebSession | None,
                       session=session)
     tenant = get_tenant(runtime, tenant_id)
     language, locale = i18n.choose(own=own, tenant_locale=tenant.locale)
+    brand = business.brand(runtime, tenant_id)
     return Reader(language=language, locale=locale, currency=tenant.currency,
-                  timezone=tenant.timezone, session=session, tenant_name=tenant.name)
+                  timezone=tenant.timezone, session=session, tenant_name=tenant.name,
+                  brand_css=f"/c/{tenant_id}/brand.css?v={brand.colours_version}",
+                  logo_url=(f"/c/{tenant_id}/logo?v={brand.logo_version}"
+                            if brand.logo_version else ""))
 
 
 # Console ---------------------------------------------------------------------------------

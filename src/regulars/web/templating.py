@@ -42,6 +42,9 @@ class Reader:
     timezone: str
     session: WebSession | None = None
     tenant_name: str = ""
+    brand_css: str = ""
+    """The business's stylesheet of colours (customer pages link it), with its version."""
+    logo_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def gettext(self, message: str, /, **params: object) -> str:

@@ -18,7 +18,7 @@ from regulars.services.tenancy import tenants
 from regulars.services.tenancy.api_keys import authenticate
 from regulars.services.web_sessions import sessions as web_auth
 from tests.conftest import Shop, make_shop
-from tests.e2e.browser.conftest import LiveServer
+from tests.e2e.browser.conftest import LiveServer, screenshot
 from tests.e2e.browser.customer_flows import member_sign_in
 from tests.e2e.browser.terminal_flows import pair_and_sign_in, register_member
 from tests.e2e.web.support import add_staff
@@ -76,6 +76,7 @@ def test_a_promotion_built_from_the_list_prices_the_next_sale(
     page.fill("#f-c_sku", "")
     page.locator("#f-c_sku").dispatch_event("change")
     expect(page.locator("#cel-text")).to_have_text("basket.total_minor >= 2000")
+    screenshot(page, "console-promotion-builder")
     page.locator("#promotion-form button[type=submit]:not([value])").click()
     expect(page.locator("h1")).to_contain_text("Big basket")
     expect(page.locator("#promotion-actions")).to_contain_text("Pause")

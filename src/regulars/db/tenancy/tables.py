@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -130,6 +131,24 @@ data_retention = Table(
     tenant_column(),
     Column("otp_days", Integer, nullable=False),
     Column("idempotency_days", Integer, nullable=False),
+    timestamp("updated_at"),
+    PrimaryKeyConstraint("tenant_id"),
+)
+
+
+# Business brand (0035) ----------------------------------------------------------------------
+
+business_brands = Table(
+    # The logo and colours of the customer page. ``logo`` is the image itself (bounded by
+    # regulars.services.tenancy.business), ``logo_sha256`` names its version in URLs so that
+    # browsers may keep it. No row, or nulls: Regulars' own look.
+    "business_brands", metadata,
+    tenant_column(),
+    Column("brand_colour", String(7), nullable=True),
+    Column("header_colour", String(7), nullable=True),
+    Column("logo_type", String(20), nullable=True),
+    Column("logo", LargeBinary, nullable=True),
+    Column("logo_sha256", String(64), nullable=True),
     timestamp("updated_at"),
     PrimaryKeyConstraint("tenant_id"),
 )

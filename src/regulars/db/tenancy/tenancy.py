@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
-from regulars.db.engine import cache_for
+from regulars.db.engine import cache_for, forget, remembered
 from regulars.db.program.tables import programs
 from regulars.db.tenancy.tables import api_keys, staff, stores, tenants, terminals
 
@@ -41,19 +41,36 @@ def insert_tenant(conn: Connection, *, name: str, currency: str, locale: str, ti
         phone_region=phone_region, created_at=now).returning(tenants.c.id)).scalar_one())
 
 
+TENANT_SECONDS = 5.0
+"""How late another process may see a business's changed name, language or time zone."""
+
+
 def get_tenant(conn: Connection, tenant_id: int) -> TenantRow | None:
-    """A tenant's settings (read once per engine: nothing changes them after creation)."""
-    cache = cache_for(conn)
-    found = cache.get(("tenant", tenant_id))
-    if isinstance(found, TenantRow):
-        return found
+    """A tenant's settings, kept for :data:`TENANT_SECONDS` (every request reads them; the
+    process that changes them forgets at once, see :func:`update_tenant`)."""
+    key = ("tenant", tenant_id)
+    found = remembered(conn, key, TENANT_SECONDS, lambda: read_tenant(conn, tenant_id))
+    if found is None:
+        forget(conn, key)  # a business made a moment later is seen at once
+    return found
+
+
+def read_tenant(conn: Connection, tenant_id: int) -> TenantRow | None:
     row = conn.execute(select(tenants).where(tenants.c.id == tenant_id)).one_or_none()
     if row is None:
         return None
-    tenant = TenantRow(id=row.id, name=row.name, currency=row.currency, locale=row.locale,
-                       timezone=row.timezone, phone_region=row.phone_region)
-    cache[("tenant", tenant_id)] = tenant
-    return tenant
+    return TenantRow(id=row.id, name=row.name, currency=row.currency, locale=row.locale,
+                     timezone=row.timezone, phone_region=row.phone_region)
+
+
+def update_tenant(conn: Connection, tenant_id: int, *, name: str, locale: str,
+                  timezone: str) -> int:
+    """Change what a business may change about itself (its currency never changes: the
+    ledger's assets are in it); rows changed (0 for an unknown id)."""
+    changed = conn.execute(update(tenants).where(tenants.c.id == tenant_id).values(
+        name=name, locale=locale, timezone=timezone)).rowcount
+    forget(conn, ("tenant", tenant_id))
+    return int(changed)
 
 
 def list_tenants(conn: Connection) -> list[TenantRow]:

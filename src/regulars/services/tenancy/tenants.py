@@ -11,7 +11,7 @@ import phonenumbers
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_precision, list_currencies
 
-from regulars.db.engine import UniqueViolation, cache_for
+from regulars.db.engine import UniqueViolation, forget, remembered
 from regulars.db.ledger import ops as ledger_ops
 from regulars.db.tenancy import tenancy
 from regulars.domain.ledger.assets import money
@@ -96,14 +96,18 @@ def create_tenant(rt: Runtime, *, name: str, currency: str, locale: str, timezon
 
 
 def get_tenant(rt: Runtime, tenant_id: int) -> tenancy.TenantRow:
-    """A tenant's settings; raises :class:`NotFound` for an unknown id. Cached per engine,
-    so the hot path pays no query for it."""
-    cached = cache_for(rt.db.engine).get(("tenant", tenant_id))
-    if isinstance(cached, tenancy.TenantRow):
-        return cached
-    with rt.db.read() as conn:
-        row = tenancy.get_tenant(conn, tenant_id)
+    """A tenant's settings; raises :class:`NotFound` for an unknown id. Kept for a few
+    seconds (:data:`regulars.db.tenancy.tenancy.TENANT_SECONDS`), so the hot path pays no
+    query, nor even a connection, for it."""
+
+    def read() -> tenancy.TenantRow | None:
+        with rt.db.read() as conn:
+            return tenancy.read_tenant(conn, tenant_id)
+
+    key = ("tenant", tenant_id)
+    row = remembered(rt.db.engine, key, tenancy.TENANT_SECONDS, read)
     if row is None:
+        forget(rt.db.engine, key)
         raise NotFound("tenant not found")
     return row
 

@@ -16,6 +16,7 @@ from regulars.domain.analytics.ranges import Preset
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.analytics import figures
 from regulars.services.analytics.figures import Overview
+from regulars.services.tenancy import checklist
 from regulars.services.web_sessions.sessions import Permission
 from regulars.text.i18n import N_
 from regulars.web.console import router
@@ -27,6 +28,11 @@ from regulars.web.templating import Reader, render
 PRESETS = [(Preset.THIS_MONTH, N_("This month")), (Preset.LAST_30_DAYS, N_("Last 30 days")),
            (Preset.LAST_90_DAYS, N_("Last 90 days")), (Preset.LAST_365_DAYS, N_("Last 365 days")),
            (Preset.YEAR_TO_DATE, N_("Year to date")), (Preset.CUSTOM, N_("Custom"))]
+
+STEP_LABELS = {"business": N_("Name the business, its language, time zone, logo and colours"),
+               "store": N_("Add a store"), "till": N_("Add a till and pair it"),
+               "cashier": N_("Add a cashier with a PIN"),
+               "program": N_("Set the program: what members earn and spend")}
 
 
 @dataclass(frozen=True)
@@ -155,7 +161,11 @@ def home(request: Request, runtime: RuntimeDep, reader: StaffReader, range: str 
                   for k, v in form_errors(exc, reader).items()}
         board = figures.overview(runtime, reader.session.tenant_id, figures.Request())
     query = "&".join(f"{k}={v}" for k, v in values.items() if v)
+    steps = (checklist.next_steps(runtime, reader.session.tenant_id)
+             if reader.can(Permission.SETUP) else None)
     return render(request, "console/home.html", reader, status_code=422 if errors else 200,
+                  steps=None if steps is None or steps.finished else steps,
+                  step_labels={k: reader.gettext(v) for k, v in STEP_LABELS.items()},
                   board=board, rows=table(reader, board), values=values, errors=errors,
                   presets=[(p.value, reader.gettext(label)) for p, label in PRESETS],
                   query=query, **charts(reader, board))

@@ -1,0 +1,1 @@
+"""The business itself: its brand."""
