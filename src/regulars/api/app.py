@@ -20,6 +20,7 @@ from regulars.api import (
     clv,
     coupons,
     events,
+    feedback,
     fraud,
     goods,
     imports,
@@ -85,6 +86,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(imports.router)
     app.include_router(stamps.router)
+    app.include_router(feedback.router)
 
     pages.mount(app)
     app.include_router(_meta)

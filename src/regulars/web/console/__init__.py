@@ -12,6 +12,7 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     analytics,
     audit,
     budget,
+    feedback,
     fraud,
     goods,
     home,

@@ -4,14 +4,15 @@
 the referral join page; ``account`` shows the signed-in member's own data: home with the QR
 card, history, receipts, coupons, wallet, referral, profile and the data download;
 ``gift`` the public balance page of a gift certificate; ``rewards`` the rewards catalogue
-and claims in advance; ``messages`` the one-click unsubscribe page of marketing messages.
+and claims in advance; ``feedback`` rating a visit and the questions and answers;
+``messages`` the one-click unsubscribe page of marketing messages.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from regulars.web.customer import access, account, gift, messages, rewards
+from regulars.web.customer import access, account, feedback, gift, messages, rewards
 
 router = APIRouter(prefix="/c", include_in_schema=False)
 router.include_router(messages.router)
@@ -19,3 +20,4 @@ router.include_router(access.router)
 router.include_router(account.router)
 router.include_router(gift.router)
 router.include_router(rewards.router)
+router.include_router(feedback.router)
