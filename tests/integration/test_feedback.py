@@ -44,7 +44,7 @@ def events_of(rt: Runtime, type_: str) -> list[dict[str, Any]]:
             event_rows.c.type == type_).order_by(event_rows.c.id))]
 
 
-def link_token(rt: Runtime, body: str) -> str:
+def link_token(body: str) -> str:
     url = next(w for w in body.split() if "/rate/" in w)
     return url.rsplit("/", 1)[1]
 
@@ -58,7 +58,7 @@ def test_the_points_message_links_to_rating_the_visit_once_paid_for_by_the_event
     member_id = pos.register(1)["id"]
     sale = pos.commit(member_id, (line("tea", 10_000),), receipt="r1")
     [message] = messages(rt, "points_earned")
-    token = link_token(rt, message["body"])
+    token = link_token(message["body"])
     seen = ratings.by_token(rt, token)
     assert (seen.receipt_id, seen.rating, seen.editable) == (sale["receipt"]["id"], None, True)
     before = pos.balance(member_id)
