@@ -120,3 +120,15 @@ def comments(conn: Connection, tenant_id: int, *, since: datetime, until: dateti
         .where(*cond).order_by(feedback.c.created_at.desc(), feedback.c.id.desc())
         .limit(limit).offset(offset))
     return [dict(r._mapping) for r in rows]
+
+
+def recent_member_receipts(conn: Connection, tenant_id: int, *, limit: int
+                           ) -> list[dict[str, Any]]:
+    """The latest committed receipts of members, newest first (the demo rates some)."""
+    rows = conn.execute(select(
+        receipts.c.id.label("receipt_id"), receipts.c.member_id, receipts.c.store_id,
+        receipts.c.staff_id, receipts.c.occurred_at)
+        .where(receipts.c.tenant_id == tenant_id, receipts.c.member_id.is_not(None),
+               receipts.c.status == "committed")
+        .order_by(receipts.c.occurred_at.desc(), receipts.c.id.desc()).limit(limit))
+    return [dict(r._mapping) for r in rows]
