@@ -28,7 +28,7 @@ from regulars.services.runtime import Runtime
 from regulars.services.stored_value import wallets
 from regulars.services.stored_value.wallets import PaidBy
 from tests.conftest import FakeClock, Shop, make_shop
-from tests.integration.support import Pos, line, set_program
+from tests.integration.support import Pos, line, run_together, set_program
 
 
 def messages(rt: Runtime, event: str) -> list[dict[str, Any]]:
@@ -209,3 +209,19 @@ def test_the_level_review_tells_who_keeps_their_level_once(
     assert review.run(rt).changed == 1
     [lost] = messages(rt, "level_lost")
     assert lost["member_id"] == keeper
+
+
+def test_first_ratings_sent_at_once_keep_one_rating_and_pay_once(rt: Runtime,
+                                                                 shop: Shop) -> None:
+    rewards.put_settings(rt, shop.tenant_id, RewardSettings(
+        events=(EventRule(type="feedback", points=30),)))
+    pos = Pos(rt, shop)
+    member_id = pos.register(1)["id"]
+    receipt_id = pos.commit(member_id, (line("tea", 10_000),), receipt="r1")["receipt"]["id"]
+    before = pos.balance(member_id)
+    outcomes = run_together(4, lambda i: ratings.rate_own(
+        rt, shop.tenant_id, member_id, receipt_id, rating=i + 1, comment=None))
+    assert all(isinstance(o, ratings.Rating) for o in outcomes), outcomes
+    assert pos.balance(member_id) == before + 30
+    assert len(events_of(rt, "feedback.received")) == 4  # one first, three changes
+    assert ratings.of_receipt(rt, shop.tenant_id, member_id, receipt_id).rating in {1, 2, 3, 4}

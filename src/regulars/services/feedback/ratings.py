@@ -19,6 +19,7 @@ receipt.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -194,7 +195,8 @@ def _rate_in(conn: Connection, receipt: dict[str, Any], *, rating: int, comment:
 
 def _emit(conn: Connection, tenant_id: int, receipt: dict[str, Any], *, rating: int,
           comment: str | None, changed: bool, now: datetime) -> None:
-    key = f"feedback:{receipt['id']}" + (f":{now.isoformat()}" if changed else "")
+    # The first rating's event is keyed by the receipt; each change is an event of its own.
+    key = f"feedback:{receipt['id']}" + (f":changed:{secrets.token_hex(8)}" if changed else "")
     events.emit(conn, tenant_id, [events.Pending(key=key, type="feedback.received", data={
         "receipt_id": receipt["id"], "member_id": receipt["member_id"],
         "store_id": receipt["store_id"], "staff_id": receipt["staff_id"], "rating": rating,
