@@ -34,6 +34,7 @@ from regulars.api.app import create_app
 from regulars.config import Settings
 from regulars.db.engine import Database, make_engine
 from regulars.db.migrate import upgrade
+from regulars.services.feedback import ratings
 from regulars.services.messaging import webhooks
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import settings as staff_settings
@@ -229,9 +230,13 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
                    json={"points": 500, "reason": "welcome"}))
     lines = [{"sku": "beans", "category": "coffee", "quantity": 2, "unit_price_minor": 5_000},
              {"sku": "milk", "category": "dairy", "quantity": 1, "unit_price_minor": 1_000}]
-    ok(client.post("/v1/pos/commit", headers={**shop.till(), "Idempotency-Key": "seed-1"},
-                   json={"receipt_id": "S-1", "member": {"id": member["id"]}, "lines": lines,
-                         "points_to_spend": 10}))
+    sale = ok(client.post("/v1/pos/commit", headers={**shop.till(), "Idempotency-Key": "seed-1"},
+                          json={"receipt_id": "S-1", "member": {"id": member["id"]},
+                                "lines": lines, "points_to_spend": 10}))
+    ratings.rate_own(rt, shop.tenant_id, member["id"], sale["receipt"]["id"], rating=4,
+                     comment="Good")
+    ok(client.post("/v1/admin/faq", headers=shop.owner, json={
+        "language": "en", "question": "Do points expire?", "answer": "After a year."}))
     coffee = ok(client.post("/v1/admin/promotions", headers=shop.owner, json={
         "name": "Coffee week", "condition": "basket.total_minor >= 1000",
         "effects": [{"kind": "percent_discount", "rate_bp": 1000, "categories": ["coffee"]}]}))

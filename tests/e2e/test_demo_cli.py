@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,13 @@ def test_demo_builds_a_year_prints_working_keys_and_reconciles(
             assert receipts and any(r["member_id"] is not None for r in receipts)
             catalogue = client.get("/v1/admin/rewards/catalog", headers=bearer(owner[1]))
             assert [r["points_cost"] for r in catalogue.json()["items"]] == [150, 200, 300]
+            year_ago = (date.today() - timedelta(days=365)).isoformat()
+            rated = client.get("/v1/admin/feedback/summary", headers=bearer(owner[1]),
+                               params={"from": year_ago}).json()
+            assert rated["total"]["count"] >= 5, rated  # a few with comments, and more
+            faq = client.get("/v1/admin/faq", headers=bearer(owner[1])).json()
+            assert {e["language"] for e in faq} == {"en", "ru", "uk", "bg"}
+            assert len([e for e in faq if e["language"] == "en"]) == 4
 
             saved = client.get("/v1/admin/scenarios", headers=bearer(owner[1])).json()
             assert len(saved) == 2 and saved[0]["promotions"][0]["name"] == "Weekend bakery"

@@ -33,6 +33,7 @@ from regulars.api.app import create_app
 from regulars.config import Settings
 from regulars.db.engine import Database
 from regulars.db.schema import metadata
+from regulars.services.feedback import ratings
 from regulars.services.messaging import webhooks
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop, make_shop
@@ -63,6 +64,7 @@ STAMP_CARD = {"name": "Coffee", "categories": ["coffee"], "per_card": 10,
               "reward": "free_item"}
 PRODUCT = {"sku": "CAP-M", "name": "Cappuccino", "price_minor": 350, "category": "coffee",
            "favourite": True}
+FAQ_ENTRY = {"language": "en", "question": "Do points expire?", "answer": "After a year."}
 REWARD = {"kind": "product", "points_cost": 100, "sku": "beans", "titles": {"en": "Beans"}}
 
 A_PHONE, A_PHONE_E164 = "+7 800 775-01-11", "+78007750111"
@@ -237,6 +239,11 @@ def build_world(client: TestClient, rt: Runtime) -> World:
     assert _ok(w.post("/v1/admin/analytics/fraud/scan", a.owner, {}))["flagged"] == 1
     flag = client.get("/v1/admin/analytics/fraud/flags", headers=a.owner).json()["items"][0]
 
+    ratings.rate_own(rt, a.tenant_id, a1["id"], receipt["receipt"]["id"], rating=2,
+                     comment="Cold")
+    [a_feedback] = client.get("/v1/admin/feedback", headers=a.owner).json()
+    a_faq = _ok(w.post("/v1/admin/faq", a.owner, FAQ_ENTRY))
+
     _ok(w.post(f"/v1/admin/members/{b1['id']}/adjust", b.owner,
                {"points": 40, "reason": "goodwill"}, key="b-adj"))
     _ok(w.post("/v1/pos/commit", b.till(), {
@@ -261,6 +268,7 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "a_webhook": hooks[a.tenant_id], "b_webhook": hooks[b.tenant_id],
         "a_delivery": a_delivery, "a_message": a_message, "a_campaign": a_campaign["id"],
         "a_reward": a_reward["id"], "b_reward": b_reward["id"],
+        "a_feedback": a_feedback["id"], "a_faq": a_faq["id"],
     }
     return w
 
@@ -840,6 +848,19 @@ PROBES: list[Probe] = [
           lambda w: _admin(w, f"{PR}/{w.ids['a_product']}/deactivate", None)),
     Probe("POST", PR + "/{product_id}/activate", "product_id",
           lambda w: _admin(w, f"{PR}/{w.ids['a_product']}/activate", None)),
+    # Admin: feedback and the FAQ
+    Probe("POST", "/v1/admin/feedback/{feedback_id}/answer", "feedback_id",
+          lambda w: _admin(w, f"/v1/admin/feedback/{w.ids['a_feedback']}/answer",
+                           {"reply": "stolen"})),
+    Probe("GET", "/v1/admin/faq/{entry_id}", "entry_id",
+          lambda w: w.client.get(f"/v1/admin/faq/{w.ids['a_faq']}", headers=w.b.owner)),
+    Probe("PUT", "/v1/admin/faq/{entry_id}", "entry_id",
+          lambda w: w.client.put(f"/v1/admin/faq/{w.ids['a_faq']}", headers=w.b.owner,
+                                 json={"question": "Stolen?", "answer": "Yes."})),
+    Probe("POST", "/v1/admin/faq/{entry_id}/move", "entry_id",
+          lambda w: _admin(w, f"/v1/admin/faq/{w.ids['a_faq']}/move", {"direction": "up"})),
+    Probe("DELETE", "/v1/admin/faq/{entry_id}", "entry_id",
+          lambda w: w.client.delete(f"/v1/admin/faq/{w.ids['a_faq']}", headers=w.b.owner)),
     # Admin: stamp cards
     Probe("GET", "/v1/admin/stamp-cards/{card_id}", "card_id",
           lambda w: w.client.get(f"/v1/admin/stamp-cards/{w.ids['a_stamp_card']}",
@@ -969,6 +990,15 @@ def test_events_show_only_the_tenants_own(world: World) -> None:
     after = world.client.get("/v1/admin/events", headers=world.b.owner,
                              params={"after": a_events[0]["id"]}).json()["events"]
     assert after and {e["id"] for e in after} <= {e["id"] for e in b_events}
+
+
+def test_feedback_and_faq_lists_show_only_the_tenants_own(world: World) -> None:
+    """A's rating and FAQ entry appear in A's lists and figures, never in B's."""
+    for path, a_len in (("/v1/admin/feedback", 1), ("/v1/admin/faq", 1)):
+        assert len(world.client.get(path, headers=world.a.owner).json()) == a_len, path
+        assert world.client.get(path, headers=world.b.owner).json() == [], path
+    summary = world.client.get("/v1/admin/feedback/summary", headers=world.b.owner).json()
+    assert summary["total"]["count"] == 0 and summary["stores"] == []
 
 
 def _only_b_receipts(w: World, response: httpx.Response) -> None:

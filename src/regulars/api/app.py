@@ -21,6 +21,7 @@ from regulars.api import (
     clv,
     coupons,
     events,
+    feedback,
     fraud,
     goods,
     imports,
@@ -87,6 +88,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(imports.router)
     app.include_router(stamps.router)
+    app.include_router(feedback.router)
 
     pages.mount(app)
     app.include_router(_meta)

@@ -12,6 +12,7 @@ from regulars.db.audit import tables as audit
 from regulars.db.base import metadata
 from regulars.db.catalog import tables as catalog
 from regulars.db.checkout import tables as checkout
+from regulars.db.feedback import tables as feedback
 from regulars.db.jobs import tables as jobs
 from regulars.db.ledger import tables as ledger
 from regulars.db.members import tables as members
@@ -30,6 +31,7 @@ AREAS = (
     audit,
     catalog,
     checkout,
+    feedback,
     jobs,
     ledger,
     members,

@@ -54,7 +54,7 @@ def test_every_page_kind_runs_under_the_policy(live_server: LiveServer, page: An
         visit(page, url + path, problems)
     for path in ("", "/members", "/members/new", "/program", "/promotions", "/promotions/new",
                  "/segments", "/segments/new", "/coupons", "/coupons/new", "/receipts",
-                 "/settings", "/audit", "/rewards", "/budget"):
+                 "/settings", "/audit", "/rewards", "/budget", "/feedback", "/faq"):
         visit(page, url + "/console" + path, problems)
     page.goto(url + "/console/members")
     page.locator("#results a").first.click()
@@ -69,7 +69,7 @@ def test_every_page_kind_runs_under_the_policy(live_server: LiveServer, page: An
     assert missing is not None and missing.status == 404
     problems += [f"error page: {v}" for v in page.evaluate("window.__violations || []")]
     customer_flows.member_sign_in(page, url, tenant_id, PHONE, live_server)
-    for section in ("", "/history", "/coupons", "/invite", "/profile"):
+    for section in ("", "/history", "/coupons", "/invite", "/profile", "/faq"):
         visit(page, f"{url}/c/{tenant_id}{section}", problems)
     assert receipt_no
     assert problems == [], "\n".join(problems)

@@ -199,6 +199,12 @@ def rewarded_events(conn: Connection, tenant_id: int, member_id: int, type_: str
     return int(conn.execute(query).scalar_one())
 
 
+def event_recorded(conn: Connection, tenant_id: int, event_id: str) -> bool:
+    return conn.execute(select(reward_events.c.id).where(
+        reward_events.c.tenant_id == tenant_id, reward_events.c.event_id == event_id)
+    ).first() is not None
+
+
 def insert_event(conn: Connection, **values: Any) -> int:
     return int(conn.execute(insert(reward_events).values(**values)
                             .returning(reward_events.c.id)).scalar_one())

@@ -34,7 +34,8 @@ class EventSpec:
 EVENTS: dict[str, EventSpec] = {
     "welcome": EventSpec(kind=Kind.TRANSACTIONAL, placeholders=COMMON),
     "points_earned": EventSpec(kind=Kind.TRANSACTIONAL,
-                               placeholders=(*COMMON, "points", "balance_points")),
+                               placeholders=(*COMMON, "points", "balance_points",
+                                             "feedback_url")),
     "points_expiring": EventSpec(kind=Kind.TRANSACTIONAL,
                                  placeholders=(*COMMON, "points", "days", "expires_on")),
     "level_reached": EventSpec(kind=Kind.TRANSACTIONAL,
@@ -44,7 +45,8 @@ EVENTS: dict[str, EventSpec] = {
                             placeholders=(*COMMON, "level", "previous_level")),
     "birthday": EventSpec(kind=Kind.MARKETING, placeholders=COMMON),
     "winback": EventSpec(kind=Kind.MARKETING, placeholders=(*COMMON, "days")),
-    "balance": EventSpec(kind=Kind.TRANSACTIONAL, placeholders=(*COMMON, "balance")),
+    "balance": EventSpec(kind=Kind.TRANSACTIONAL,
+                         placeholders=(*COMMON, "balance", "change")),
     "campaign": EventSpec(kind=Kind.MARKETING, placeholders=COMMON),
 }
 LANGUAGES = ("en", "ru", "uk", "bg")
@@ -125,10 +127,14 @@ DEFAULTS: dict[str, dict[str, Wording]] = {
         "bg": _w("Добре дошли в {program}", "Добре дошли в {program}, {first_name}!"),
     },
     "points_earned": {
-        "en": _w("You earned {points} points", "+{points} points. Balance: {balance_points}."),
-        "ru": _w("Начислено {points} баллов", "+{points} баллов. Баланс: {balance_points}."),
-        "uk": _w("Нараховано {points} балів", "+{points} балів. Баланс: {balance_points}."),
-        "bg": _w("Получихте {points} точки", "+{points} точки. Баланс: {balance_points}."),
+        "en": _w("You earned {points} points", "+{points} points. Balance: {balance_points}. "
+                 "Rate your visit: {feedback_url}"),
+        "ru": _w("Начислено {points} баллов", "+{points} баллов. Баланс: {balance_points}. "
+                 "Оцените визит: {feedback_url}"),
+        "uk": _w("Нараховано {points} балів", "+{points} балів. Баланс: {balance_points}. "
+                 "Оцініть візит: {feedback_url}"),
+        "bg": _w("Получихте {points} точки", "+{points} точки. Баланс: {balance_points}. "
+                 "Оценете посещението: {feedback_url}"),
     },
     "points_expiring": {
         "en": _w("Points expire soon", "{points} of your points expire in {days} days "
@@ -180,10 +186,10 @@ DEFAULTS: dict[str, dict[str, Wording]] = {
                  + _STOP["bg"]),
     },
     "balance": {
-        "en": _w("Your balance", "Your balance: {balance}."),
-        "ru": _w("Ваш баланс", "Ваш баланс: {balance}."),
-        "uk": _w("Ваш баланс", "Ваш баланс: {balance}."),
-        "bg": _w("Вашият баланс", "Вашият баланс: {balance}."),
+        "en": _w("Your balance", "Change: {change}. Your balance: {balance}."),
+        "ru": _w("Ваш баланс", "Изменение: {change}. Ваш баланс: {balance}."),
+        "uk": _w("Ваш баланс", "Зміна: {change}. Ваш баланс: {balance}."),
+        "bg": _w("Вашият баланс", "Промяна: {change}. Вашият баланс: {balance}."),
     },
     "campaign": {
         "en": _w("News from {program}", "{first_name}, news from {program}. " + _STOP["en"]),
@@ -197,6 +203,7 @@ SAMPLE: dict[str, str] = {
     "first_name": "Anna", "program": "Coffee Club", "balance_points": "1250",
     "unsubscribe_url": "https://example.com/c/unsubscribe/…", "points": "120", "days": "7",
     "expires_on": "2026-12-31", "level": "Gold", "previous_level": "Silver",
-    "balance": "25.00",
+    "balance": "25.00", "change": "+10.00",
+    "feedback_url": "https://example.com/c/rate/…",
 }
 """The sample member a preview shows."""

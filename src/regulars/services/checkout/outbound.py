@@ -13,10 +13,12 @@ from regulars.db.members import members
 from regulars.db.tenancy import tenancy
 from regulars.domain.program.program import Program
 from regulars.services.checkout.results import CommitResult, RefundResult
+from regulars.services.feedback import ratings
 from regulars.services.messaging import events, notify
 from regulars.services.messaging.events import Pending
 from regulars.services.program import levels
 from regulars.services.runtime import Runtime
+from regulars.services.stored_value import balance_messages
 from regulars.services.tenancy.api_keys import Principal
 
 
@@ -63,9 +65,10 @@ def record_refund(conn: Connection, principal: Principal, result: RefundResult) 
 def message_commit(conn: Connection, rt: Runtime, principal: Principal,
                    result: CommitResult, program: Program) -> None:
     """The member's messages a receipt causes, queued in its transaction: points earned
-    (when the tenant opted in) and a level reached or lost since the member was last told
-    (with a ``level.changed`` event) under ``program`` (the one the receipt was priced
-    with). Keyed by the receipt: a retried commit queues nothing more."""
+    (when the tenant opted in, with the signed link to rate the visit), the balance of each
+    wallet or certificate it used or gift card it sold, and a level reached or lost since the
+    member was last told (with a ``level.changed`` event) under ``program`` (the one the
+    receipt was priced with). Keyed by the receipt: a retried commit queues nothing more."""
     member, receipt = result.member, result.receipt
     if member is None:
         return
@@ -74,7 +77,13 @@ def message_commit(conn: Connection, rt: Runtime, principal: Principal,
         notify.queue_one(conn, rt, tenant_id, event="points_earned", member_id=member.id,
                          key=f"receipt:{receipt.id}:points_earned", now=now,
                          values={"points": str(result.points_earned),
-                                 "balance_points": str(member.balance_points)})
+                                 "balance_points": str(member.balance_points),
+                                 "feedback_url": ratings.link_for(conn, rt, tenant_id,
+                                                                  receipt.id, now)})
+    if result.tenders or result.certificates_sold:
+        balance_messages.queue_receipt(conn, rt, tenant_id, member.id, receipt_id=receipt.id,
+                                       currency=result.currency, tenders=result.tenders,
+                                       sold=result.certificates_sold, now=now)
     if len(program.levels) > 1:
         level_change(conn, rt, tenant_id, member.id, program, cause=f"receipt:{receipt.id}",
                      now=now)

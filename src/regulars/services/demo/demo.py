@@ -43,6 +43,7 @@ from regulars.services.analytics import fraud
 from regulars.services.audit import audit
 from regulars.services.catalog import products
 from regulars.services.catalog.products import ProductDraft
+from regulars.services.demo import feedback as demo_feedback
 from regulars.services.demo import uplift as demo_uplift
 from regulars.services.demo import web_accounts as demo_web
 from regulars.services.demo.catalog import (
@@ -125,6 +126,7 @@ def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None)
         fraud.scan(sim.rt, sim.tenant_id)
         save_scenarios(sim.rt, sim.tenant_id, end=end, zone=zone)
         _rewards(sim.rt, sim.tenant_id)
+        demo_feedback.add(sim.rt, sim.tenant_id, seed=SEED)
         notify.retire_history(sim.rt, sim.tenant_id, before=end - timedelta(hours=1))
         problems = ledger_admin.check(sim.rt)
     if problems:

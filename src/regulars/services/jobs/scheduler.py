@@ -23,6 +23,7 @@ from regulars.db.jobs import jobs as store
 from regulars.errors import NotFound, RegularsError
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.messaging import outbox, webhooks
+from regulars.services.program import review as level_review
 from regulars.services.promotions import campaigns
 from regulars.services.rewards import claims as reward_claims
 from regulars.services.rewards import job as rewards_job
@@ -65,6 +66,11 @@ def _notices(rt: Runtime) -> str:
     return f"queued {report.expiring} expiry reminders and {report.winback} win-back messages"
 
 
+def _levels(rt: Runtime) -> str:
+    report = level_review.run(rt)
+    return f"level review: {report.kept} kept, {report.changed} changed"
+
+
 def _campaigns(rt: Runtime) -> str:
     report = campaigns.run_due(rt)
     return (f"{report.runs} campaign runs: {report.queued} messages queued, "
@@ -96,6 +102,7 @@ JOBS: tuple[Job, ...] = (
         title="Expiry of claimed reward codes"),
     Job(name="notices", every=timedelta(hours=1), run=_notices,
         title="Expiry reminders and win-back"),
+    Job(name="levels", every=timedelta(hours=6), run=_levels, title="Level review"),
     Job(name="campaigns", every=timedelta(minutes=1), run=_campaigns, title="Campaigns"),
     Job(name="messages", every=timedelta(seconds=15), run=_messages, title="Messages"),
     Job(name="webhooks", every=timedelta(seconds=15), run=_webhooks,

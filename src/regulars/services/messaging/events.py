@@ -22,7 +22,7 @@ TYPES = (
     "member.created", "member.changed",
     "receipt.committed", "receipt.refunded", "receipt.voided",
     "points.earned", "points.spent", "points.expired",
-    "level.changed", "coupon.redeemed", "message.requested",
+    "level.changed", "coupon.redeemed", "message.requested", "feedback.received",
 )
 MAX_PAGE = 500
 

@@ -22,7 +22,9 @@ rewards; referrals are in :mod:`regulars.services.rewards.referrals` and the hou
   :func:`~regulars.services.rewards.referrals.settle_first_purchase` is the same step for one
   member,
   safe to call right after a commit as well;
-- an event: when posted (:func:`record_event`), once per ``event_id``.
+- an event: when posted (:func:`record_event`), once per ``event_id``; an action Regulars
+  sees itself (a rating of a visit, type ``feedback``, keyed ``feedback:<receipt id>``): in
+  its own transaction (:func:`reward_action`).
 
 Failure modes: :class:`NotFound` for an unknown member or referrer id, :class:`InvalidInput`
 for an unknown event type or bad settings, :class:`IdempotencyMismatch` for an ``event_id``
@@ -48,6 +50,7 @@ from regulars.db.rewards import rewards as store
 from regulars.db.tenancy import tenancy
 from regulars.domain.ledger.ledger import EntryCode
 from regulars.domain.rewards.rewards import (
+    EventRule,
     RewardSettings,
     birthday_in,
     period_start,
@@ -213,6 +216,29 @@ def _record(conn: Connection, tenant: tenancy.TenantRow, *, event_id: str, ref: 
         raise NotFound("member not found")
     if rule is None:
         raise InvalidInput(f"no event type {type_!r} is configured", field="type")
+    return _reward_event(conn, tenant, member, rule, event_id=event_id, data=data, now=now)
+
+
+def reward_action(conn: Connection, tenant_id: int, member_id: int, *, type_: str,
+                  event_id: str, data: dict[str, Any], now: datetime) -> int:
+    """Reward an action of a member that Regulars itself sees (a rating of a visit: type
+    ``feedback``) under the business's event rule of ``type_``, in the caller's transaction
+    and once per ``event_id`` (a second call pays nothing); the points paid (0 without a
+    rule of that type, over its limit, or for a member who does not earn)."""
+    rule = load_settings(conn, tenant_id).event(type_)
+    tenant = tenancy.get_tenant(conn, tenant_id)
+    member = member_rows.get_member(conn, tenant_id, member_id)
+    if (rule is None or tenant is None or member is None or member.status != "active"
+            or store.entry_exists(conn, tenant_id, f"event:{event_id}")
+            or store.event_recorded(conn, tenant_id, event_id)):
+        return 0
+    return _reward_event(conn, tenant, member, rule, event_id=event_id, data=data,
+                         now=now).points
+
+
+def _reward_event(conn: Connection, tenant: tenancy.TenantRow, member: MemberRow,
+                  rule: EventRule, *, event_id: str, data: dict[str, Any],
+                  now: datetime) -> EventOutcome:
     # Per-member limits are checked and written by one transaction at a time.
     ledger_ops.lock_accounts(conn, (member.account_id,))
     since = period_start(rule.period, now.astimezone(ZoneInfo(tenant.timezone)))

@@ -27,6 +27,7 @@ from regulars.services.checkout.idempotency import Outcome, run_once
 from regulars.services.members import members
 from regulars.services.members.members import MemberRef
 from regulars.services.runtime import Runtime
+from regulars.services.stored_value import balance_messages
 from regulars.services.stored_value.certificates import asset_of
 from regulars.services.tenancy.api_keys import Principal
 
@@ -86,7 +87,8 @@ def open_wallet(conn: Connection, tenant_id: int, member_id: int, asset: Asset) 
 def top_up(rt: Runtime, principal: Principal, ref: MemberRef, *, amount_minor: int,
            paid_by: PaidBy, key: str, payload: dict[str, Any]) -> Outcome:
     """Add money the customer paid at the till to their wallet, once per ``key`` (a replay
-    answers the same). Raises :class:`InvalidInput` (amount), :class:`NotFound` (member),
+    answers the same), with the member's balance message queued in the same transaction.
+    Raises :class:`InvalidInput` (amount), :class:`NotFound` (member),
     :class:`IdempotencyMismatch`."""
     principal.require("till")
     assert principal.terminal_id is not None
@@ -110,9 +112,13 @@ def top_up(rt: Runtime, principal: Principal, ref: MemberRef, *, amount_minor: i
                 source=SystemAccount.ISSUED, asset=asset,
                 memo={"paid_by": paid_by.value, "why": [
                     {"code": "wallet_top_up", "params": {"amount": amount_minor}}]})
+            balance_minor = certificate_store.balance_of(conn, tenant.id, account_id)
+            balance_messages.queue_change(
+                conn, rt, tenant.id, member.id, currency=tenant.currency,
+                change_minor=amount_minor, balance_minor=balance_minor,
+                key=f"wallet:{principal.terminal_id}:{key}:balance", now=now)
             return TopUp(member_id=member.id, amount_minor=amount_minor, paid_by=paid_by.value,
-                         balance_minor=certificate_store.balance_of(conn, tenant.id, account_id),
-                         entry_id=entry_id)
+                         balance_minor=balance_minor, entry_id=entry_id)
 
         return run_once(conn, tenant_id=tenant.id, scope="wallet_top_up", key=key,
                         payload=payload, now=now, work=work, terminal_id=principal.terminal_id)

@@ -13,6 +13,7 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     audit,
     budget,
     business,
+    feedback,
     fraud,
     goods,
     home,

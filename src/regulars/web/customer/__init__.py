@@ -5,6 +5,7 @@ the referral join page; ``account`` shows the signed-in member's own data: home 
 card, history, receipts, coupons, wallet, referral, profile and the data download;
 ``gift`` the public balance page of a gift certificate; ``rewards`` the rewards catalogue
 and claims in advance; ``brand`` the business's stylesheet of colours and its logo;
+``feedback`` rating a visit and the questions and answers;
 ``messages`` the one-click unsubscribe page of marketing messages.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from regulars.web.customer import access, account, brand, gift, messages, rewards
+from regulars.web.customer import access, account, brand, feedback, gift, messages, rewards
 
 router = APIRouter(prefix="/c", include_in_schema=False)
 router.include_router(messages.router)
@@ -21,3 +22,4 @@ router.include_router(access.router)
 router.include_router(account.router)
 router.include_router(gift.router)
 router.include_router(rewards.router)
+router.include_router(feedback.router)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import InvalidInput
+from regulars.services.feedback import ratings
 from regulars.services.members import customer_page as member_page
 from regulars.services.members.customer_page import ProfileForm
 from regulars.services.passes import passes
@@ -18,7 +19,7 @@ from regulars.services.stored_value import goods, wallets
 from regulars.web.customer.common import MemberReader, member_id_of, qr_svg
 from regulars.web.deps import Form, RuntimeDep, clear_session_cookie, public_base
 from regulars.web.forms import errors_of
-from regulars.web.templating import render, units
+from regulars.web.templating import Reader, render, units
 
 router = APIRouter(include_in_schema=False)
 PROFILE_FIELDS = ("first_name", "last_name", "email", "birthday", "consent")
@@ -57,16 +58,29 @@ def history(request: Request, runtime: RuntimeDep, reader: MemberReader, tenant_
             before: Annotated[int | None, Query(ge=1)] = None) -> Response:
     found = member_page.history_page(runtime, tenant_id, member_id_of(reader),
                                      before_id=before, locale=reader.locale)
+    rated = ratings.ratings_of(runtime, tenant_id, [
+        e.receipt_id for e in found["entries"] if e.receipt_id is not None])
     return render(request, "customer/history.html", reader, tenant_id=tenant_id,
-                  page="history", history=found, first_page=before is None)
+                  page="history", history=found, first_page=before is None, rated=rated)
 
 
 @router.get("/{tenant_id}/receipts/{receipt_id}")
 def receipt(request: Request, runtime: RuntimeDep, reader: MemberReader, tenant_id: int,
-            receipt_id: int) -> Response:
-    found = member_page.receipt(runtime, tenant_id, member_id_of(reader), receipt_id)
-    return render(request, "customer/receipt.html", reader, tenant_id=tenant_id,
-                  page="history", receipt=found)
+            receipt_id: int, saved: Annotated[int, Query()] = 0) -> Response:
+    return receipt_page(request, runtime, reader, tenant_id, receipt_id, saved=bool(saved))
+
+
+def receipt_page(request: Request, runtime: RuntimeDep, reader: Reader, tenant_id: int,
+                 receipt_id: int, *, values: dict[str, str] | None = None,
+                 errors: dict[str, str] | None = None, saved: bool = False,
+                 status_code: int = 200) -> Response:
+    """The receipt with the member's rating of the visit (its form while it may change)."""
+    member_id = member_id_of(reader)
+    found = member_page.receipt(runtime, tenant_id, member_id, receipt_id)
+    rating = ratings.of_receipt(runtime, tenant_id, member_id, receipt_id)
+    return render(request, "customer/receipt.html", reader, status_code=status_code,
+                  tenant_id=tenant_id, page="history", receipt=found, r=rating,
+                  values=values or {}, errors=errors or {}, saved=saved, max_comment=1000)
 
 
 @router.get("/{tenant_id}/coupons")

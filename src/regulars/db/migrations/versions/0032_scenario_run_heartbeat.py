@@ -2,7 +2,7 @@
 process died) is shown as failed, to be run again
 
 Revision ID: 0032
-Revises: 0029
+Revises: 0031
 Create Date: 2026-12-06 14:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0032'
-down_revision = '0029'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 

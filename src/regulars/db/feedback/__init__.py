@@ -1,0 +1,1 @@
+"""Feedback and questions: ratings of visits (one per receipt) and the FAQ entries."""
