@@ -37,6 +37,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "welcome": "Welcome bonus: {points} points.",
         "adjust": "Manual adjustment of {points} points: {reason}.",
         "merge": "{points} points moved in from member #{source_id}.",
+        "merge_wallet": "{amount} in the wallet moved in from member #{source_id}.",
+        "merge_goods": "The {product} account of member #{source_id} moved in.",
+        "merge_stamps": "{stamps} stamps of the card \u201c{card}\u201d moved in from member "
+                        "#{source_id}.",
         "expire": "{points} points expired.",
         "refund_returned": "{points} points spent on the returned goods came back.",
         "refund_reversed": "{points} points earned on the returned goods were taken back.",

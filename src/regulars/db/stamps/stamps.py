@@ -140,3 +140,11 @@ def account_ids_of(conn: Connection, tenant_id: int, member_id: int,
     return [int(i) for i in conn.execute(select(accounts.c.id).where(
         accounts.c.tenant_id == tenant_id, accounts.c.member_id == member_id,
         accounts.c.asset.in_(codes)))]
+
+
+def move_receipt_stamps(conn: Connection, tenant_id: int, from_member: int,
+                        to_member: int) -> None:
+    """Give one member's receipt stamps to another (a merge, with the receipts)."""
+    conn.execute(update(receipt_stamps).where(receipt_stamps.c.tenant_id == tenant_id,
+                                              receipt_stamps.c.member_id == from_member)
+                 .values(member_id=to_member))
