@@ -93,6 +93,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
                           "{per_card} now, {ready} rewards waiting for the next visit.",
         "stamp_refund": "Stamp card \u201c{card}\u201d: {stamps} stamps of the returned "
                         "goods taken back.",
+        "stamp_reward_undone": "Stamp card \u201c{card}\u201d: the free item came back, so "
+                               "the {stamps} stamps it used are on the card again.",
         "cashback": "Cashback: {rate} of {basis} = {amount} into the wallet.",
         "cashback_reversed": "{amount} of cashback on the returned goods was taken back "
                              "from the wallet.",

@@ -134,6 +134,12 @@ def add_reversed(conn: Connection, row_id: int, *, reversed_: int, forgiven: int
         forgiven=receipt_stamps.c.forgiven + forgiven))
 
 
+def set_restored(conn: Connection, row_id: int, stamps: int) -> None:
+    """Record that a refund gave back the ``stamps`` a receipt's reward consumed."""
+    conn.execute(update(receipt_stamps).where(receipt_stamps.c.id == row_id)
+                 .values(restored=stamps))
+
+
 def account_ids_of(conn: Connection, tenant_id: int, member_id: int,
                    card_ids: Sequence[int]) -> list[int]:
     codes = [stamps_asset(c).code for c in card_ids]
