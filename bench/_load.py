@@ -38,6 +38,8 @@ class Target:
     spend_points: int
     run_tag: str
     coupons: tuple[str, ...] = ()  # codes every sale presents (a shared multi-use code)
+    # Per member (by index): the tenders each of its sales presents (a certificate, ...).
+    tenders: tuple[tuple[dict[str, Any], ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,14 +167,16 @@ class Requests:
 
     def __init__(self, target: Target) -> None:
         self.target = target
-        self.quote_bodies = [self._sale(phone) for phone in target.phones]
+        self.quote_bodies = [self._sale(n, phone) for n, phone in enumerate(target.phones)]
         self.commit_tails = [body[1:] for body in self.quote_bodies]  # after the "{"
 
-    def _sale(self, phone: str) -> bytes:
+    def _sale(self, member: int, phone: str) -> bytes:
         sale: dict[str, Any] = {"member": {"phone": phone}, "lines": self.target.lines,
                                 "points_to_spend": self.target.spend_points}
         if self.target.coupons:
             sale["coupons"] = list(self.target.coupons)
+        if self.target.tenders and self.target.tenders[member]:
+            sale["tenders"] = list(self.target.tenders[member])
         return json.dumps(sale, separators=(",", ":")).encode()
 
     def quote(self, member: int) -> bytes:

@@ -5,6 +5,7 @@
                                     [--seconds 10] [--client raw|httpx] [--json results.json]
                                     [--promotions N]   # quote with N promotions vs none
                                     [--promotions 1 --budgets]  # pairs: budgets vs none
+                                    [--tenders]  # pairs paying part by certificate vs not
 
 The issue's requirement: a 5-line basket (unit prices 10.00, 25.50, 40.00, 99.99, 5.25;
 quantities 1, 2, 1, 1, 3) for 50 members, quote then commit, at 1, 8 and 32 concurrent
@@ -498,7 +499,16 @@ def main() -> int:
                         help="with --promotions 1: quote+commit pairs with one promotion "
                              "without a cap, with one, and with one that runs out, to none "
                              "(see checkout_budgets.py)")
+    parser.add_argument("--tenders", action="store_true",
+                        help="only compare pairs paying 10.00 by certificate to pairs without, "
+                             "and quotes of members without stored value (see "
+                             "checkout_tenders.py)")
+    parser.add_argument("--port", type=int, default=0,
+                        help="the server's port with --tenders (0: any free port)")
     args = parser.parse_args()
+    if args.tenders:
+        from checkout_tenders import run_mode as run_tenders
+        return run_tenders(args)
     if args.budgets:
         from checkout_budgets import run_mode as run_budgets
         return run_budgets(args)

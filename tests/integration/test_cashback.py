@@ -11,8 +11,10 @@ import pytest
 from regulars.domain.stored_value.certificates import Tender, TenderKind
 from regulars.errors import RefundRefused
 from regulars.services.ledger import admin as ledger_admin
+from regulars.services.members.members import MemberRef
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value import wallets
+from regulars.services.stored_value.wallets import PaidBy
 from tests.conftest import make_shop
 from tests.integration.support import Pos, line, set_program
 
@@ -77,4 +79,21 @@ def test_cashback_spent_already_refuses_the_refund_when_the_program_allows_no_de
     pos.send(paying)
     with pytest.raises(RefundRefused):
         pos.refund(receipt_id, None, key="r1")
+    assert ledger_admin.check(rt) == []
+
+
+def test_money_paid_from_the_wallet_earns_no_cashback(rt: Runtime, pos: Pos) -> None:
+    member_id = pos.register(1)["id"]
+    wallets.top_up(rt, pos.till(), MemberRef(id=member_id), amount_minor=2000,
+                   paid_by=PaidBy.CASH, key="w-1", payload={})
+    prepared = pos.prepare(member_id, (line("cake", 10000),), receipt="R-1")
+    paying = replace(prepared, request=replace(prepared.request, sale=replace(
+        prepared.request.sale, tenders=(Tender(kind=TenderKind.WALLET, amount_minor=2000),))),
+        payload={**prepared.payload, "tenders": [{"kind": "wallet", "amount": 2000}]})
+    body = pos.send(paying).body
+    [said] = [e for e in body["explanations"] if e["code"] == "cashback"]
+    # 100.00 to pay, 20.00 of it from the wallet: 3 % of the 80.00 paid otherwise.
+    assert said["params"] == {"rate_bp": 300, "basis_minor": 8000, "amount_minor": 240}
+    assert body["cashback_minor"] == 240
+    assert wallet_minor(rt, pos, member_id) == 240
     assert ledger_admin.check(rt) == []

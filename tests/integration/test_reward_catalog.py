@@ -208,3 +208,24 @@ def test_twenty_concurrent_claims_in_advance_never_pass_the_days_stock(
     assert len({w.code for w in wins}) == 3
     assert pos.balance(member) == 100 * THREADS - 300
     assert_clean(rt)
+
+
+def test_a_refunded_or_expired_claim_gives_its_stock_back_once(
+        pos: Pos, rt: Runtime, clock: FakeClock) -> None:
+    member = pos.register(1)["id"]
+    pos.grant(member, 1000)
+    coffee = reward(rt, pos, stock_total=1, stock_per_day=1, claim_days=1)
+    body = commit(pos, member, "R-1", reward_id=coffee)
+    assert catalog.get(rt, pos.tenant_id, coffee).issued == 1
+    with pytest.raises(RewardRefused):  # out of stock, in total and for the day
+        claims.claim_in_advance(rt, pos.tenant_id, member, coffee)
+    pos.refund(body["receipt"]["id"], [(1, 1000)], key="r-1")
+    pos.refund(body["receipt"]["id"], [(1, 1000)], key="r-1")  # a replay gives nothing more
+    assert catalog.get(rt, pos.tenant_id, coffee).issued == 0
+    claims.claim_in_advance(rt, pos.tenant_id, member, coffee)  # the unit is back today
+    assert catalog.get(rt, pos.tenant_id, coffee).issued == 1
+    clock.advance(days=2)
+    assert claims.expire_claims(rt).expired == 1
+    assert claims.expire_claims(rt).expired == 0
+    assert catalog.get(rt, pos.tenant_id, coffee).issued == 0
+    assert_clean(rt)

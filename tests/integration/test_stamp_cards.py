@@ -112,14 +112,45 @@ def test_a_refund_takes_back_the_stamps_of_the_items_returned(pos: Pos, rt: Runt
     assert ledger_admin.check(rt) == []
 
 
-def test_a_refund_forgives_stamps_already_spent_on_a_reward(pos: Pos, rt: Runtime) -> None:
+def test_a_refund_of_the_free_item_gives_its_stamps_back_before_taking_the_added_ones(
+        pos: Pos, rt: Runtime) -> None:
     card = coffee_card(rt, pos.tenant_id, per_card=2)
     member = pos.register(1)["id"]
     done = pos.commit(member, (line("CAP-M", 350, 2, category="coffee"),), receipt="R-1")
     assert done["lines"][0]["discount_minor"] == 350
     refunded = pos.refund(done["receipt"]["id"], None, key="r-1")
-    assert "stamps_taken_back" not in refunded
+    assert refunded["stamps_taken_back"] == 2  # from the two the reward gave back
     assert balance(rt, pos.tenant_id, member, card.id) == 0
+    assert ledger_admin.check(rt) == []
+
+
+def test_a_refunded_free_item_puts_the_card_back_as_it_was(pos: Pos, rt: Runtime) -> None:
+    card = coffee_card(rt, pos.tenant_id)
+    member = pos.register(1)["id"]
+    for i in range(8):
+        pos.commit(member, (COFFEE,), receipt=f"R-{i}")
+    done = pos.commit(member, (line("CAP-M", 350, 3, category="coffee"),), receipt="R-9")
+    assert done["lines"][0]["discount_minor"] == 350  # 8 + 3 = 11: one card, one free
+    assert balance(rt, pos.tenant_id, member, card.id) == 1
+    receipt = done["receipt"]["id"]
+    pos.refund(receipt, [(1, 1000)], key="r-1")  # a paid coffee: its stamp only
+    assert balance(rt, pos.tenant_id, member, card.id) == 0
+    rest = pos.refund(receipt, None, key="r-2")  # the free one too: its 10 stamps come back
+    assert balance(rt, pos.tenant_id, member, card.id) == 8
+    assert pos.refund(receipt, None, key="r-2") == rest  # a replay gives nothing twice
+    assert balance(rt, pos.tenant_id, member, card.id) == 8
+    assert ledger_admin.check(rt) == []
+
+
+def test_a_void_of_the_completing_receipt_restores_the_card(pos: Pos, rt: Runtime) -> None:
+    card = coffee_card(rt, pos.tenant_id)
+    member = pos.register(1)["id"]
+    for i in range(9):
+        pos.commit(member, (COFFEE,), receipt=f"R-{i}")
+    done = pos.commit(member, (COFFEE, CAKE), receipt="R-10")
+    assert balance(rt, pos.tenant_id, member, card.id) == 0
+    pos.void(done["receipt"]["id"], key="v-1")
+    assert balance(rt, pos.tenant_id, member, card.id) == 9
     assert ledger_admin.check(rt) == []
 
 

@@ -37,6 +37,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "welcome": "Welcome bonus: {points} points.",
         "adjust": "Manual adjustment of {points} points: {reason}.",
         "merge": "{points} points moved in from member #{source_id}.",
+        "merge_wallet": "{amount} in the wallet moved in from member #{source_id}.",
+        "merge_goods": "The {product} account of member #{source_id} moved in.",
+        "merge_stamps": "{stamps} stamps of the card \u201c{card}\u201d moved in from member "
+                        "#{source_id}.",
         "expire": "{points} points expired.",
         "refund_returned": "{points} points spent on the returned goods came back.",
         "refund_reversed": "{points} points earned on the returned goods were taken back.",
@@ -89,6 +93,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
                           "{per_card} now, {ready} rewards waiting for the next visit.",
         "stamp_refund": "Stamp card \u201c{card}\u201d: {stamps} stamps of the returned "
                         "goods taken back.",
+        "stamp_reward_undone": "Stamp card \u201c{card}\u201d: the free item came back, so "
+                               "the {stamps} stamps it used are on the card again.",
         "cashback": "Cashback: {rate} of {basis} = {amount} into the wallet.",
         "cashback_reversed": "{amount} of cashback on the returned goods was taken back "
                              "from the wallet.",

@@ -138,6 +138,18 @@ def take_stock(conn: Connection, tenant_id: int, reward: dict[str, Any], day: da
         days.issued < per_day).values(issued=days.issued + 1)).rowcount == 1
 
 
+def give_stock_back(conn: Connection, tenant_id: int, reward_id: int, day: date) -> None:
+    """Count one fewer of ``reward_id`` issued, in total and on ``day`` (a claim refunded or
+    expired; the claim's own status change, made first, guards against twice)."""
+    conn.execute(update(catalog_rewards).where(
+        _REWARD.tenant_id == tenant_id, _REWARD.id == reward_id, _REWARD.issued > 0)
+        .values(issued=_REWARD.issued - 1))
+    days = catalog_reward_days.c
+    conn.execute(update(catalog_reward_days).where(
+        days.tenant_id == tenant_id, days.reward_id == reward_id, days.day == day,
+        days.issued > 0).values(issued=days.issued - 1))
+
+
 # Claims ------------------------------------------------------------------------------------------
 
 def insert_claim(conn: Connection, tenant_id: int, values: dict[str, Any]) -> int:

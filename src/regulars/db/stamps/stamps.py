@@ -134,9 +134,23 @@ def add_reversed(conn: Connection, row_id: int, *, reversed_: int, forgiven: int
         forgiven=receipt_stamps.c.forgiven + forgiven))
 
 
+def set_restored(conn: Connection, row_id: int, stamps: int) -> None:
+    """Record that a refund gave back the ``stamps`` a receipt's reward consumed."""
+    conn.execute(update(receipt_stamps).where(receipt_stamps.c.id == row_id)
+                 .values(restored=stamps))
+
+
 def account_ids_of(conn: Connection, tenant_id: int, member_id: int,
                    card_ids: Sequence[int]) -> list[int]:
     codes = [stamps_asset(c).code for c in card_ids]
     return [int(i) for i in conn.execute(select(accounts.c.id).where(
         accounts.c.tenant_id == tenant_id, accounts.c.member_id == member_id,
         accounts.c.asset.in_(codes)))]
+
+
+def move_receipt_stamps(conn: Connection, tenant_id: int, from_member: int,
+                        to_member: int) -> None:
+    """Give one member's receipt stamps to another (a merge, with the receipts)."""
+    conn.execute(update(receipt_stamps).where(receipt_stamps.c.tenant_id == tenant_id,
+                                              receipt_stamps.c.member_id == from_member)
+                 .values(member_id=to_member))

@@ -65,5 +65,10 @@ receipt_stamps = Table(
     # Stamps refunds have taken back so far, and of them those the card no longer held.
     Column("reversed", Integer, nullable=False, server_default="0"),
     Column("forgiven", Integer, nullable=False, server_default="0"),
+    # The lines (numbers) the completed cards' reward went to, the entry that spent their
+    # stamps, and the stamps given back once those lines were refunded in full.
+    Column("rewarded_lines", JSON, nullable=True),
+    Column("spend_entry_id", Id, nullable=True),
+    Column("restored", Integer, nullable=False, server_default="0"),
     UniqueConstraint("tenant_id", "receipt_id", "card_id"),
 )

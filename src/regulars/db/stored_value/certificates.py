@@ -269,3 +269,12 @@ def activate(conn: Connection, tenant_id: int, certificate_id: int, *, nominal_m
 def sold_on(conn: Connection, tenant_id: int, receipt_id: int) -> list[CertificateRow]:
     return [_certificate(r) for r in conn.execute(_certificate_query(tenant_id).where(
         certificates.c.sale_receipt_id == receipt_id).order_by(certificates.c.id))]
+
+
+def move_tenders(conn: Connection, tenant_id: int, from_account_id: int,
+                 to_account_id: int) -> None:
+    """Point the tenders paid from one wallet at another (a merge moved its lots there), so
+    that a later refund restores into the wallet that now holds them."""
+    conn.execute(update(receipt_tenders).where(
+        receipt_tenders.c.tenant_id == tenant_id,
+        receipt_tenders.c.account_id == from_account_id).values(account_id=to_account_id))

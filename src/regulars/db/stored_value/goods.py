@@ -225,3 +225,21 @@ def liability(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
              "balance_milli": int(r.balance_milli or 0),
              "bought_milli": int(r.bought_milli or 0), "paid_minor": int(r.paid_minor or 0)}
             for r in rows]
+
+
+def reassign(conn: Connection, tenant_id: int, goods_account_id: int, *, member_id: int,
+             account_id: int) -> None:
+    """Give a goods account to another member, whose ledger account of the product now
+    holds its units (a merge)."""
+    conn.execute(update(goods_accounts).where(
+        goods_accounts.c.tenant_id == tenant_id, goods_accounts.c.id == goods_account_id)
+        .values(member_id=member_id, account_id=account_id))
+
+
+def move_history(conn: Connection, tenant_id: int, from_id: int, to_id: int) -> None:
+    """Point one goods account's purchases and tenders at another (a merge moved its lots
+    there): later refunds and expiry find them in the account that holds them."""
+    for table in (goods_purchases, goods_tenders):
+        conn.execute(update(table).where(table.c.tenant_id == tenant_id,
+                                         table.c.goods_account_id == from_id)
+                     .values(goods_account_id=to_id))

@@ -2,11 +2,13 @@
 program's rule (:attr:`~regulars.domain.program.program.Program.cashback_rate_bp`); pure.
 
 The basis is the money paid on the receipt's lines after every discount and points, or the
-program's earning basis, less the excluded categories; the amount is ``basis × rate / 10 000``
-rounded once per receipt by the program's cashback rounding. A refund takes back the share of
-the money it pays back, cumulatively (``prorate(cashback, refunded after, paid) -
-prorate(cashback, refunded before, paid)``), so refunds that end with the whole receipt take
-back exactly the cashback, once.
+program's earning basis, less the excluded categories, less the money the receipt took from
+the member's wallet or settled with prepaid goods (that money was paid before: cashback on it
+would return a share of the same money twice, and a wallet would feed itself); the amount is
+``basis × rate / 10 000`` rounded once per receipt by the program's cashback rounding. A
+refund takes back the share of the money it pays back, cumulatively
+(``prorate(cashback, refunded after, paid) - prorate(cashback, refunded before, paid)``), so
+refunds that end with the whole receipt take back exactly the cashback, once.
 """
 
 from __future__ import annotations
@@ -31,13 +33,16 @@ class Cashback:
             ("amount_minor", self.amount_minor)))
 
 
-def cashback_of(program: Program, lines: Sequence[QuoteLine]) -> Cashback | None:
-    """The cashback a member gets on these priced lines (``None``: the program gives none)."""
+def cashback_of(program: Program, lines: Sequence[QuoteLine], *,
+                prepaid_minor: int = 0) -> Cashback | None:
+    """The cashback a member gets on these priced lines, of which ``prepaid_minor`` was paid
+    from the wallet or by goods accounts (``None``: the program gives none)."""
     if not program.cashback_rate_bp:
         return None
     basis = sum(line.earn_basis_minor if program.cashback_basis is CashbackBasis.EARN_BASIS
                 else line.paid_minor
                 for line in lines if line.category not in program.cashback_excluded_categories)
+    basis = max(0, basis - prepaid_minor)
     return Cashback(rate_bp=program.cashback_rate_bp, basis_minor=basis,
                     amount_minor=apply_rate(basis, program.cashback_rate_bp,
                                             program.cashback_rounding))

@@ -235,9 +235,12 @@ def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
                              now=now, at=at)
     taken, sold = _stored_value(conn, principal, tenant, req, priced, receipt_id, now=now,
                                 at=at)
-    entry_ids |= _cashback(conn, principal, tenant, req, priced, receipt_id, now=now, at=at)
+    prepaid = stored_value_tenders.prepaid_minor(taken)
+    entry_ids |= _cashback(conn, principal, tenant, req, priced, receipt_id, now=now, at=at,
+                           prepaid_minor=prepaid)
     result = replace(_commit_body(conn, tenant, req, priced, receipt_id, entry_ids, issued,
-                                  now=now, at=at), tenders=taken, certificates_sold=sold)
+                                  now=now, at=at, prepaid_minor=prepaid),
+                     tenders=taken, certificates_sold=sold)
     return result, priced
 
 
@@ -262,10 +265,12 @@ def _stored_value(conn: Connection, principal: Principal, tenant: tenancy.Tenant
 
 def _cashback(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
               req: CommitRequest, priced: Priced, receipt_id: int, *, now: datetime,
-              at: datetime) -> dict[str, int]:
-    """The program's cashback into the member's wallet (nothing without a cashback rule)."""
+              at: datetime, prepaid_minor: int) -> dict[str, int]:
+    """The program's cashback into the member's wallet (nothing without a cashback rule),
+    on the money not paid from the wallet or by goods accounts."""
     cashback = stored_value_cashback.of_sale(priced.program, priced.quote,
-                                             member=priced.member is not None)
+                                             member=priced.member is not None,
+                                             prepaid_minor=prepaid_minor)
     if cashback is None:
         return {}
     assert priced.member is not None
@@ -408,10 +413,11 @@ def _post_points(conn: Connection, principal: Principal, tenant: tenancy.TenantR
 
 def _commit_body(conn: Connection, tenant: tenancy.TenantRow, req: CommitRequest,
                  priced: Priced, receipt_id: int, entry_ids: dict[str, int],
-                 issued: tuple[IssuedCoupon, ...], *, now: datetime, at: datetime) -> CommitResult:
+                 issued: tuple[IssuedCoupon, ...], *, now: datetime, at: datetime,
+                 prepaid_minor: int = 0) -> CommitResult:
     """The commit's answer (what a replay of it returns)."""
     return CommitResult(
-        **answer(conn, tenant, priced, now=now, after=True),
+        **answer(conn, tenant, priced, now=now, after=True, prepaid_minor=prepaid_minor),
         receipt=ReceiptStamp(id=receipt_id, receipt_id=req.receipt_id, status="committed",
                              occurred_at=at, recorded_at=now),
         entries=entry_ids, issued_coupons=issued)

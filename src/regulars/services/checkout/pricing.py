@@ -160,12 +160,13 @@ def spend_needs_code(program: Program, points: int) -> bool:
 
 
 def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
-           now: datetime, after: bool = False) -> dict[str, Any]:
+           now: datetime, after: bool = False, prepaid_minor: int = 0) -> dict[str, Any]:
     """The figures a quote's and (``after``) a commit's answer share, with the member's
     balance then: the keyword arguments of :class:`PricedSale` for :class:`QuoteResult` or
     :class:`CommitResult`."""
     version, member, q = priced.version, priced.member, priced.quote
-    cashback = stored_value_cashback.of_sale(priced.program, q, member=member is not None)
+    cashback = stored_value_cashback.of_sale(priced.program, q, member=member is not None,
+                                             prepaid_minor=prepaid_minor)
     explanations = q.explanations + ((cashback.explanation(),) if cashback else ())
     priced_member = None
     if member is not None:

@@ -13,12 +13,14 @@ from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger import spendable as ledger_spendable
 from regulars.db.ledger.ops import EntryContext, Shortfall
 from regulars.db.members import members
+from regulars.db.tenancy import tenancy
 from regulars.errors import Conflict, InsufficientPoints, InvalidInput, NotFound
 from regulars.services.audit import audit
 from regulars.services.checkout import idempotency
 from regulars.services.members.members import HistoryEntry, MemberView, view
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
+from regulars.services.stored_value import merge as stored_value_merge
 from regulars.services.tenancy.tenants import get_tenant
 
 
@@ -115,6 +117,12 @@ def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: in
         target_account_id=target.account_id,
         memo=lambda moved: {"source_id": source_id, "why": [
             {"code": "merge", "params": {"points": moved, "source_id": source_id}}]})
+    tenant = tenancy.get_tenant(conn, tenant_id)
+    assert tenant is not None
+    stored_value_merge.move_holdings(
+        conn, tenant, EntryContext(tenant_id=tenant_id, member_id=target_id, occurred_at=now,
+                                   recorded_at=now),
+        source_id=source_id, target_id=target_id, key=key)
     members.move_identifiers(conn, tenant_id, source_id, target_id)
     members.update_member(conn, tenant_id, source_id, status="merged",
                           merged_into_id=target_id, phone=None)

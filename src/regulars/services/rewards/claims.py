@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -317,6 +318,7 @@ def expire_claims(rt: Runtime, *, batch_size: int = 200) -> ExpiryReport:
                                          before="claimed", now=now):
                     continue
                 expired += 1
+                _stock_back(conn, tenant_id, claim)
                 if claim["refund_on_expiry"]:
                     returned += _give_back(conn, tenant_id, claim, why="expired", now=now)
         if len(due) < batch_size:
@@ -337,8 +339,20 @@ def on_refund(conn: Connection, tenant_id: int, receipt_id: int, *,
             continue
         if store.close_claim(conn, tenant_id, int(claim["id"]), status="refunded",
                              before="used", now=now):
+            _stock_back(conn, tenant_id, claim)
             returned += _give_back(conn, tenant_id, claim, why="refunded", now=now)
     return returned
+
+
+def _stock_back(conn: Connection, tenant_id: int, claim: dict[str, Any]) -> None:
+    """A claim closed by a refund or expiry gives its unit of stock back: to the total, and
+    to the day it was claimed (in the tenant's time zone)."""
+    tenant = tenancy.get_tenant(conn, tenant_id)
+    assert tenant is not None
+    claimed_at = claim["claimed_at"]
+    assert isinstance(claimed_at, datetime)
+    store.give_stock_back(conn, tenant_id, int(claim["reward_id"]),
+                          local_day(tenant, claimed_at))
 
 
 # The member's own page ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ commit takes them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -169,6 +169,7 @@ def post(conn: Connection, ctx: EntryContext, pricing: StampPricing | None, *,
                 conn, ctx, key=f"{key}:earn", account_id=account_id, amount=p.added,
                 available_at=min(ctx.occurred_at, now), expires_at=expires_at, memo=memo,
                 asset=asset)
+        spent: int | None = None
         if p.spent:
             try:
                 spent = ledger_ops.spend(
@@ -184,7 +185,8 @@ def post(conn: Connection, ctx: EntryContext, pricing: StampPricing | None, *,
                      "card_id": card.id, "member_id": ctx.member_id,
                      "added_by_line": list(p.added_by_line), "added": p.added,
                      "spent": p.spent, "completed": p.completed,
-                     "discount_minor": p.discount_minor})
+                     "discount_minor": p.discount_minor, "spend_entry_id": spent,
+                     "rewarded_lines": [n for n, d in enumerate(p.discount_by_line, 1) if d]})
     store.insert_receipt_stamps(conn, rows)
     return entry_ids
 
@@ -215,6 +217,10 @@ def refund(conn: Connection, ctx: EntryContext, *, key: str, void: bool,
     lines = receipts.lines_of(conn, ctx.tenant_id, ctx.receipt_id)
     quantities = [ln["quantity_milli"] for ln in lines]
     refunded = [ln["refunded_quantity_milli"] for ln in lines]
+    # The reward's stamps come back first, so that the stamps the receipt added are then
+    # taken back from them, as if the receipt had never been.
+    for row in rows:
+        _undo_reward(conn, ctx, row, quantities, refunded, key=key, void=void, now=now)
     found = store.stamp_accounts(conn, ctx.tenant_id, ctx.member_id,
                                  [r.card_id for r in rows], now=now)
     taken = 0
@@ -238,3 +244,29 @@ def refund(conn: Connection, ctx: EntryContext, *, key: str, void: bool,
         store.add_reversed(conn, row.id, reversed_=due, forgiven=due - take)
         taken += take
     return taken
+
+
+def _undo_reward(conn: Connection, ctx: EntryContext, row: Any, quantities: Sequence[int],
+                 refunded: Sequence[int], *, key: str, void: bool, now: datetime) -> None:
+    """Give back the stamps a completed card consumed once every line its reward went to
+    (the free item) has been refunded in full, once, into the lots they were spent from (a
+    lot expired since: a fresh one with the card's days from now)."""
+    lines = row.rewarded_lines or []
+    if row.restored or not row.spent or row.spend_entry_id is None or not lines:
+        return
+    if any(refunded[n - 1] < quantities[n - 1] for n in lines):
+        return
+    card = store.get_card(conn, ctx.tenant_id, row.card_id)
+    assert card is not None
+    moves = [(lot_id, -part) for lot_id, part in reversed(
+        ledger_ops.moves_of(conn, ctx.tenant_id, row.spend_entry_id)) if part < 0]
+    account_id = store.stamp_accounts(conn, ctx.tenant_id, ctx.member_id or 0, [card.id],
+                                      now=now)[card.id].account_id
+    ledger_ops.restore(
+        conn, ctx, key=f"receipt:{ctx.receipt_id}:{key}:stamps:{card.id}:reward",
+        account_id=account_id, moves=moves, now=now,
+        fresh_expires_at=now + timedelta(days=card.expiry_days) if card.expiry_days else None,
+        code=EntryCode.VOID if void else EntryCode.REFUND_SPEND, asset=stamps_asset(card.id),
+        memo={"why": [{"code": "stamp_reward_undone", "params": {
+            "card": card.name, "stamps": row.spent}}]})
+    store.set_restored(conn, row.id, row.spent)

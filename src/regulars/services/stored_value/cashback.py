@@ -24,11 +24,13 @@ from regulars.services.stored_value.certificates import asset_of
 from regulars.services.stored_value.wallets import open_wallet
 
 
-def of_sale(program: Program, quote: Quote, *, member: bool) -> Cashback | None:
-    """The cashback a priced sale gives (none without a member or a cashback rule)."""
+def of_sale(program: Program, quote: Quote, *, member: bool,
+            prepaid_minor: int = 0) -> Cashback | None:
+    """The cashback a priced sale gives (none without a member or a cashback rule), less
+    the share of ``prepaid_minor`` paid from the wallet or by goods accounts."""
     if not member:
         return None
-    found = cashback_of(program, quote.lines)
+    found = cashback_of(program, quote.lines, prepaid_minor=prepaid_minor)
     return found if found is not None and found.amount_minor > 0 else None
 
 

@@ -183,6 +183,13 @@ def _spend(conn: Connection, ctx: EntryContext, tender: Tender, index: int, acco
     return entry_id
 
 
+def prepaid_minor(taken: Sequence[TenderTaken]) -> int:
+    """The receipt's money paid from the member's wallet or settled by goods accounts:
+    what the cashback basis leaves out."""
+    return sum(t.amount_minor for t in taken
+               if t.kind in (TenderKind.WALLET.value, TenderKind.GOODS.value))
+
+
 def give_back(conn: Connection, ctx: EntryContext, receipt: dict[str, Any], *,
               paid_back_minor: int, refunded: dict[int, tuple[int, int]], kind: str,
               key: str, now: datetime) -> tuple[TenderReturned, ...]:
