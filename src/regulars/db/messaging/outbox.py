@@ -60,9 +60,14 @@ def claim_due(conn: Connection, tenant_id: int, *, now: datetime, until: datetim
                                 t.c.next_attempt_at <= now)
            .order_by(t.c.next_attempt_at, t.c.id).limit(limit))
     if conn.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+        # Materialized: run once. As a plain subquery the planner may run it again for each
+        # row updated, and each run, seeing the rows just claimed no longer due, takes more.
+        found = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+        ids: Any = select(found.c.id).scalar_subquery()
+    else:
+        ids = due.scalar_subquery()
     taken = conn.execute(update(t).where(
-        t.c.tenant_id == tenant_id, t.c.id.in_(due.scalar_subquery()), t.c.status == "queued",
+        t.c.tenant_id == tenant_id, t.c.id.in_(ids), t.c.status == "queued",
         t.c.next_attempt_at <= now).values(next_attempt_at=until, attempts=t.c.attempts + 1)
         .returning(*t.c))
     return sorted((dict(r._mapping) for r in taken), key=lambda r: r["id"])

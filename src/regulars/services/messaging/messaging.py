@@ -120,6 +120,9 @@ class OutgoingMessage:
     key: str = ""
     event: str | None = None
     queued_at: datetime | None = None
+    unsubscribe_url: str | None = None
+    """The member's unsubscribe link (an e-mail carries it as ``List-Unsubscribe``, with
+    one-click ``List-Unsubscribe-Post``, RFC 8058)."""
 
 
 class ChannelSender(Protocol):
@@ -161,6 +164,9 @@ class SmtpChannel:
         mail["From"] = self.sender_address
         mail["To"] = message.recipient
         mail["Subject"] = message.subject or ""
+        if message.unsubscribe_url:
+            mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+            mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         mail.set_content(message.body)
         return mail
 

@@ -18,10 +18,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from regulars.db.messaging import member_messages
 from regulars.db.messaging import outbox as store
 from regulars.db.tenancy import tenancy
 from regulars.domain.messaging.delivery import MESSAGES
 from regulars.errors import InvalidInput, RegularsError
+from regulars.services.messaging import notify
 from regulars.services.messaging.messaging import PLUGINS, OutgoingMessage, deliver_each
 from regulars.services.runtime import Runtime
 
@@ -70,15 +72,28 @@ def send_batch(rt: Runtime, tenant_id: int, *, limit: int = BATCH) -> list[str]:
     return _send(rt, tenant_id, rows) if rows else []
 
 
-def _message(row: dict[str, Any]) -> OutgoingMessage:
-    return OutgoingMessage(tenant_id=row["tenant_id"], channel=row["channel"],
-                           recipient=row["recipient"], subject=row["subject"],
-                           body=row["body"], key=row["key"], event=row["event"],
-                           queued_at=row["created_at"])
+def _message(rt: Runtime, row: dict[str, Any], link_secret: str | None) -> OutgoingMessage:
+    member_id = row["member_id"]
+    return OutgoingMessage(
+        tenant_id=row["tenant_id"], channel=row["channel"], recipient=row["recipient"],
+        subject=row["subject"], body=row["body"], key=row["key"], event=row["event"],
+        queued_at=row["created_at"],
+        unsubscribe_url=None if member_id is None or link_secret is None else
+        notify.unsubscribe_url(rt, link_secret, int(row["tenant_id"]), int(member_id)))
+
+
+def _link_secret(rt: Runtime, tenant_id: int, rows: list[dict[str, Any]]) -> str | None:
+    """The secret that signs unsubscribe links, when an e-mail to a member is among ``rows``
+    (its ``List-Unsubscribe`` header)."""
+    if not any(r["channel"] == "email" and r["member_id"] is not None for r in rows):
+        return None
+    with rt.db.write() as conn:  # created with the defaults on first use
+        return str(member_messages.settings(conn, tenant_id, rt.now())["link_secret"])
 
 
 def _send(rt: Runtime, tenant_id: int, rows: list[dict[str, Any]]) -> list[str]:
     """Deliver claimed rows, channel by channel, then record what became of each."""
+    secret = _link_secret(rt, tenant_id, rows)
     errors: dict[int, str | None] = {}
     for channel in dict.fromkeys(row["channel"] for row in rows):
         mine = [row for row in rows if row["channel"] == channel]
@@ -87,7 +102,8 @@ def _send(rt: Runtime, tenant_id: int, rows: list[dict[str, Any]]) -> list[str]:
         except RegularsError as exc:  # a channel the settings no longer configure
             errors.update({row["id"]: exc.detail for row in mine})
             continue
-        found = deliver_each(sender, [_message(row) for row in mine])
+        found = deliver_each(sender, [_message(rt, row, secret if channel == "email" else None)
+                                      for row in mine])
         errors.update({row["id"]: error for row, error in zip(mine, found, strict=True)})
     return _record(rt, tenant_id, rows, errors)
 
