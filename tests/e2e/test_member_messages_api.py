@@ -141,3 +141,34 @@ def test_the_webhook_channel_hands_the_message_to_the_tenants_systems(
     assert event["data"]["member_id"] == member["id"]
     assert event["data"]["event"] == "welcome"
     assert event["data"]["body"].startswith("Добро пожаловать в Corner Café, Boris")
+
+
+def test_wording_settings_and_campaign_changes_are_on_the_audit_trail(
+        client: TestClient, shop: Shop) -> None:
+    assert client.put(f"{T}/welcome/en", headers=shop.owner,
+                      json={"subject": "Hi", "body": "Hi {first_name}"}).status_code == 200
+    assert client.delete(f"{T}/welcome/en", headers=shop.owner).status_code == 200
+    assert client.patch("/v1/admin/message-settings", headers=shop.owner,
+                        json={"cap_messages": 2}).status_code == 200
+    segment = client.post("/v1/admin/segments", headers=shop.owner, json={
+        "name": "All", "rules": [{"kind": "consent", "values": ["full"]}]})
+    assert segment.status_code == 201, segment.text
+    made = client.post("/v1/admin/campaigns", headers=shop.owner, json={
+        "name": "Spring", "segment_id": segment.json()["id"],
+        "texts": {"en": {"subject": "Spring", "body": "{first_name}, spring!"}}})
+    assert made.status_code == 201, made.text
+    campaign_id = made.json()["id"]
+    assert client.post(f"/v1/admin/campaigns/{campaign_id}/cancel",
+                       headers=shop.owner).status_code == 200
+    trail = client.get("/v1/admin/audit", headers=shop.owner).json()
+    mine = [(e["action"], e["subject"]) for e in reversed(trail)
+            if e["action"].startswith(("template", "settings.messages", "campaign"))]
+    assert mine == [("template.save", "template welcome en"),
+                    ("template.reset", "template welcome en"),
+                    ("settings.messages", "message settings"),
+                    ("campaign.create", f"campaign {campaign_id}"),
+                    ("campaign.cancel", f"campaign {campaign_id}")]
+    assert all(e["actor"].startswith("key ") for e in trail)
+    settings = next(e for e in trail if e["action"] == "settings.messages")
+    assert '"cap_messages":2' in settings["detail"] and '"was":{"cap_messages":4}' \
+        in settings["detail"]
