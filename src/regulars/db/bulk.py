@@ -53,8 +53,16 @@ def insert_ignoring(conn: Connection, table: Table, rows: Sequence[dict[str, Any
     """Insert ``rows`` (dicts with the same keys, the table's column names) in one statement a
     ``chunk``, skipping those that collide on the unique ``conflict`` columns; how many were
     inserted."""
+    return len(insert_returning(conn, table, rows, conflict=conflict, chunk=chunk))
+
+
+def insert_returning(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
+                     conflict: Sequence[str], returning: str | None = None,
+                     chunk: int = 5000) -> list[Any]:
+    """As :func:`insert_ignoring`; the ``returning`` column of each row inserted (a None
+    each without it)."""
     if not rows:
-        return 0
+        return []
     columns = list(rows[0])
     sqlite = conn.dialect.name == "sqlite"
     quote = conn.dialect.identifier_preparer.quote
@@ -66,15 +74,19 @@ def insert_ignoring(conn: Connection, table: Table, rows: Sequence[dict[str, Any
     else:
         source = (f"SELECT {names} FROM json_populate_recordset("
                   f"NULL::{quote(table.name)}, CAST(:rows AS json))")
+    back = f" RETURNING {quote(returning)}" if returning else ""
     statement = text(f"INSERT INTO {quote(table.name)} ({names}) {source} "
-                     f"ON CONFLICT ({target}) DO NOTHING")
-    inserted = 0
+                     f"ON CONFLICT ({target}) DO NOTHING{back}")
+    inserted: list[Any] = []
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
         if any(list(row) != columns for row in part):
             raise ValueError("every row of a bulk insert has the same columns, in order")
         found = conn.execute(statement, {"rows": _payload(part, sqlite)})
-        inserted += max(int(found.rowcount), 0)
+        if returning:
+            inserted += list(found.scalars())
+        else:
+            inserted += [None] * max(int(found.rowcount), 0)
     return inserted
 
 

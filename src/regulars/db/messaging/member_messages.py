@@ -105,7 +105,9 @@ def recipients(conn: Connection, tenant_id: int, member_ids: Sequence[int]
     if not member_ids:
         return []
     return [dict(r._mapping) for r in conn.execute(select(*RECIPIENT_COLUMNS).where(
-        members.c.tenant_id == tenant_id, bulk.one_of(conn, members.c.id, member_ids))
+        # A plain IN: the ids are primary keys (a JSON list here made SQLite scan the
+        # tenant's members instead).
+        members.c.tenant_id == tenant_id, members.c.id.in_(list(member_ids)))
         .order_by(members.c.id))]
 
 
@@ -199,10 +201,11 @@ def queued_keys(conn: Connection, tenant_id: int, keys: Sequence[str]) -> set[st
         o.c.tenant_id == tenant_id, bulk.one_of(conn, o.c.key, keys))).scalars())
 
 
-def queue_many(conn: Connection, rows: list[dict[str, Any]]) -> int:
+def queue_many(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
     """Insert outbox rows (each with every column but ``id``) in one ``INSERT … SELECT`` a
-    few thousand; a key already queued is skipped. How many were inserted."""
-    return bulk.insert_ignoring(conn, outbox_messages, rows, conflict=["tenant_id", "key"])
+    few thousand; a key already queued is skipped. The keys inserted."""
+    return set(bulk.insert_returning(conn, outbox_messages, rows,
+                                     conflict=["tenant_id", "key"], returning="key"))
 
 
 def campaign_counts(conn: Connection, tenant_id: int, campaign_ids: Sequence[int]

@@ -69,19 +69,19 @@ class HttpSender:
     timeout_seconds: float = 5.0
     concurrency: int = 8
     """Messages of a batch in flight at once (over kept-alive connections)."""
-    _client: httpx.Client | None = field(default=None, init=False, repr=False)
+    _client: httpx.Client = field(init=False, repr=False)
 
-    def _session(self) -> httpx.Client:
-        if self._client is None:
-            limits = httpx.Limits(max_connections=self.concurrency,
-                                  max_keepalive_connections=self.concurrency)
-            self._client = httpx.Client(timeout=self.timeout_seconds, limits=limits)
-        return self._client
+    def __post_init__(self) -> None:
+        # One client for the sender's life: its connections are kept alive between messages,
+        # and it is safe to share between the threads of a batch.
+        limits = httpx.Limits(max_connections=self.concurrency,
+                              max_keepalive_connections=self.concurrency)
+        self._client = httpx.Client(timeout=self.timeout_seconds, limits=limits)
 
     def send(self, message: TextMessage) -> None:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
-            response = self._session().post(
+            response = self._client.post(
                 self.url, json={"to": message.phone, "text": message.text,
                                 "tenant_id": message.tenant_id}, headers=headers)
         except httpx.HTTPError as exc:
