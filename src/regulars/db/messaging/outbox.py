@@ -56,20 +56,23 @@ def claim_due(conn: Connection, tenant_id: int, *, now: datetime, until: datetim
     (``FOR UPDATE SKIP LOCKED``), on SQLite the write lock orders the senders; either way a
     message goes to one sender, and back to the queue when ``until`` passes unmarked (a sender
     that died mid-batch)."""
+    # Ordered by the index alone (tenant, status, due time): the scan stops at ``limit``
+    # instead of sorting every due message.
     due = (select(t.c.id).where(t.c.tenant_id == tenant_id, t.c.status == "queued",
                                 t.c.next_attempt_at <= now)
-           .order_by(t.c.next_attempt_at, t.c.id).limit(limit))
+           .order_by(t.c.next_attempt_at).limit(limit))
+    claim = update(t).values(next_attempt_at=until, attempts=t.c.attempts + 1)
     if conn.dialect.name == "postgresql":
-        # Materialized: run once. As a plain subquery the planner may run it again for each
-        # row updated, and each run, seeing the rows just claimed no longer due, takes more.
+        # Materialized and joined: the due rows are found and locked once (as a plain IN
+        # subquery the planner may run it again for each row updated, each run taking more),
+        # then each is updated through its primary key. The lock re-checks that a row is
+        # still queued and due, so the update needs no second test.
         found = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
-        ids: Any = select(found.c.id).scalar_subquery()
+        claim = claim.where(t.c.tenant_id == tenant_id, t.c.id == found.c.id)
     else:
-        ids = due.scalar_subquery()
-    taken = conn.execute(update(t).where(
-        t.c.tenant_id == tenant_id, t.c.id.in_(ids), t.c.status == "queued",
-        t.c.next_attempt_at <= now).values(next_attempt_at=until, attempts=t.c.attempts + 1)
-        .returning(*t.c))
+        claim = claim.where(t.c.tenant_id == tenant_id, t.c.id.in_(due.scalar_subquery()),
+                            t.c.status == "queued", t.c.next_attempt_at <= now)
+    taken = conn.execute(claim.returning(*t.c))
     return sorted((dict(r._mapping) for r in taken), key=lambda r: r["id"])
 
 
