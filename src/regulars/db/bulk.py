@@ -9,6 +9,7 @@ in C by :mod:`json`.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
@@ -20,6 +21,8 @@ from sqlalchemy import column as sql_column
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
+# The rows of a batch mostly share their times (queued now, due now): each is formatted once.
+@functools.lru_cache(maxsize=1024)
 def _sqlite_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return _utc(value).replace(tzinfo=None).strftime(_SQLITE_TIME)
@@ -28,6 +31,7 @@ def _sqlite_value(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} does not go into a bulk insert")
 
 
+@functools.lru_cache(maxsize=1024)
 def _postgres_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return _utc(value).isoformat()
