@@ -12,7 +12,11 @@ exist and is emptied first; a SQLite file is made afresh), bulk-loads the member
 executemany (the services would take minutes), makes a segment of everyone with full consent
 and a campaign with a 10 % control group, then times one run of the campaign (what the
 ``campaigns`` job does) and the sending of ``--send`` of its messages through the outbox (a
-claim, the sender, the mark: what the ``messages`` job does) to an in-process sink.
+batch claimed in one statement, the sender, the batch marked in one transaction: what the
+``messages`` job does) to an in-process sink. Last, in another tenant set up as
+``bench/checkout.py`` sets one up, ``--rounds`` alternating rounds of ``--commits`` receipts
+with the "points earned" message off and on: what queueing a message in the receipt's
+transaction costs a commit (target: at most 1.1 times one without).
 """
 
 from __future__ import annotations
@@ -24,17 +28,24 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 
+from checkout import BASKET, add_tenant
 from regulars.config import Settings
 from regulars.db.members.tables import members
 from regulars.db.messaging.tables import outbox_messages
 from regulars.db.schema import metadata
-from regulars.services.messaging import outbox
+from regulars.domain.checkout.quote import BasketLine
+from regulars.services.checkout import commit as checkout_commit
+from regulars.services.checkout.commit import CommitRequest
+from regulars.services.checkout.pricing import Sale
+from regulars.services.members.members import MemberRef
+from regulars.services.messaging import outbox, templates
 from regulars.services.messaging.messaging import MemorySender
 from regulars.services.promotions import campaigns, segments
 from regulars.services.runtime import open_runtime
 from regulars.services.tenancy import tenants
+from regulars.services.tenancy.api_keys import authenticate
 
 
 def _empty_postgres(url: str) -> None:
@@ -60,11 +71,52 @@ def _load(conn_url: str, n: int) -> tuple[object, int]:
     return rt, tenant.tenant_id
 
 
+def commit_cost(url: str, rounds: int, commits: int) -> tuple[float, float, int]:
+    """Seconds of ``rounds`` × ``commits`` receipts with the tenant's "points earned" message
+    off and on (alternating, the order swapped each round), and the messages queued."""
+    keys, phones = add_tenant(url, name="Bench Messages Till")
+    rt = open_runtime(Settings(database_url=url))
+    principal = authenticate(rt, keys[0])
+    lines = tuple(BasketLine(sku=ln["sku"], name=ln["name"], category=ln["category"],
+                             quantity_milli=ln["quantity"] * 1000,
+                             unit_price_minor=ln["unit_price_minor"]) for ln in BASKET)
+    tag = f"{time.time():.0f}"
+    spent = {False: 0.0, True: 0.0}
+    n = 0
+
+    def commit() -> None:
+        nonlocal n
+        n += 1
+        request = CommitRequest(sale=Sale(member=MemberRef(phone=phones[n % len(phones)]),
+                                          lines=lines), receipt_id=f"{tag}-{n}")
+        checkout_commit.commit(rt, authenticate(rt, keys[0]), request, key=f"k-{tag}-{n}",
+                               payload={"receipt_id": request.receipt_id, "n": n})
+
+    for _ in range(commits):  # warm the caches and the pool
+        commit()
+    for round_number in range(rounds):
+        for message in (False, True) if round_number % 2 == 0 else (True, False):
+            templates.update_settings(rt, principal.tenant_id, {"points_earned": message})
+            started = time.perf_counter()
+            for _ in range(commits):
+                commit()
+            spent[message] += time.perf_counter() - started
+    with rt.db.read() as conn:
+        queued = conn.execute(select(func.count()).where(
+            outbox_messages.c.tenant_id == principal.tenant_id,
+            outbox_messages.c.event == "points_earned")).scalar_one()
+    rt.close()
+    return spent[False], spent[True], int(queued)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--send", type=int, default=5_000)
+    parser.add_argument("--rounds", type=int, default=6,
+                        help="alternating rounds of receipts without and with a message")
+    parser.add_argument("--commits", type=int, default=100, help="receipts a round")
     args = parser.parse_args()
     url = args.database_url
     if url is None:
@@ -85,13 +137,11 @@ def main() -> None:
     assert found is not None
     queued, control = found
     rt.sender = sink = MemorySender()
-    with rt.db.read() as conn:
-        ids = list(conn.execute(select(outbox_messages.c.id).where(
-            outbox_messages.c.tenant_id == tenant_id).order_by(outbox_messages.c.id)
-            .limit(args.send)).scalars())
     started = time.perf_counter()
-    for message_id in ids:
-        outbox.deliver(rt, tenant_id, message_id)
+    while len(sink.sent) < args.send:
+        if not outbox.send_batch(rt, tenant_id, limit=min(outbox.BATCH,
+                                                          args.send - len(sink.sent))):
+            break
     send_seconds = time.perf_counter() - started
     backend = url.split(":", 1)[0]
     print(f"{backend}: {args.members} members, {queued} queued, {control} in the control "
@@ -99,6 +149,12 @@ def main() -> None:
     print(f"{backend}: {len(sink.sent)} messages sent in {send_seconds:.2f} s = "
           f"{len(sink.sent) / send_seconds:.0f} a second (target 500)")
     rt.close()
+    if args.rounds:
+        without, with_message, queued = commit_cost(url, args.rounds, args.commits)
+        count = args.rounds * args.commits
+        print(f"{backend}: {count} receipts without a message {without / count * 1000:.2f} ms, "
+              f"{count} with one {with_message / count * 1000:.2f} ms each ({queued} queued): "
+              f"{with_message / without:.3f}× (target 1.1×)")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Messages to members over HTTP: the tenant's wording refused with an unknown placeholder
 (422 naming it), previewed with a sample member, test-sent through a real SMTP server
 (aiosmtpd, started here); a member with an e-mail address welcomed by e-mail; an unsubscribe
-link followed on the customer app; the webhook channel hands a message to the tenant's
-systems as a ``message.requested`` event."""
+link confirmed on the customer app (a GET only asks) or POSTed in one click (RFC 8058); the
+webhook channel hands a message to the tenant's systems as a ``message.requested`` event."""
 
 from __future__ import annotations
 
@@ -93,12 +93,40 @@ def test_a_member_is_welcomed_by_e_mail_and_unsubscribes_in_one_click(
     assert mail["To"] == "anna@example.com"
     link = mail.get_content().strip().rsplit(" ", 1)[1]
     assert link.startswith(f"https://club.example.com/c/{shop.tenant_id}/unsubscribe/")
-    page = client.get(link.removeprefix("https://club.example.com"))
+    # A mail client may unsubscribe in one click (RFC 8058): the link is in the headers.
+    assert mail["List-Unsubscribe"] == f"<{link}>"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    path = link.removeprefix("https://club.example.com")
+    shown = f"/v1/admin/members/{member.json()['id']}"
+    # Opening the link (a person, or a mail scanner) only asks.
+    page = client.get(path)
     assert page.status_code == 200 and "Corner Café" in page.text
+    assert f'method="post" action="{path}"' in page.text
+    assert client.get(shown, headers=shop.owner).json()["consent"] == "full"
+    done = client.post(path)  # the page's button: no session, the signed link suffices
+    assert done.status_code == 200 and 'id="unsubscribed"' in done.text
+    assert client.get(shown, headers=shop.owner).json()["consent"] == "earn_only"
+    bad = f"/c/{shop.tenant_id}/unsubscribe/{shop.tenant_id}.1.00ab"
+    assert client.get(bad).status_code == 404 and client.post(bad).status_code == 404
+
+
+def test_an_e_mail_client_unsubscribes_in_one_click(client: TestClient, shop: Shop,
+                                                    rt: Runtime, inbox: Inbox) -> None:
+    client.patch("/v1/admin/message-settings", headers=shop.owner, json={"channel": "email"})
+    member = client.post("/v1/admin/members", headers=shop.owner, json={
+        "phone": "+7 916 000-00-03", "email": "vera@example.com", "first_name": "Vera"})
+    assert outbox.send_due(rt).sent == 1 and inbox.received.wait(10)
+    [mail] = inbox.mails
+    link = mail["List-Unsubscribe"].strip("<>")
+    token = link.rsplit("/", 1)[1]
+    # The token names its tenant: under another tenant's address it is no link at all.
+    assert client.post(f"/c/{shop.tenant_id + 1}/unsubscribe/{token}").status_code == 404
+    # What RFC 8058 has the mail provider send: a POST, no cookies, this one field.
+    done = client.post(link.removeprefix("https://club.example.com"),
+                       data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
     shown = client.get(f"/v1/admin/members/{member.json()['id']}", headers=shop.owner)
     assert shown.json()["consent"] == "earn_only"
-    assert client.get(f"/c/{shop.tenant_id}/unsubscribe/{shop.tenant_id}.1.00ab"
-                      ).status_code == 404
 
 
 def test_the_webhook_channel_hands_the_message_to_the_tenants_systems(
@@ -113,3 +141,34 @@ def test_the_webhook_channel_hands_the_message_to_the_tenants_systems(
     assert event["data"]["member_id"] == member["id"]
     assert event["data"]["event"] == "welcome"
     assert event["data"]["body"].startswith("Добро пожаловать в Corner Café, Boris")
+
+
+def test_wording_settings_and_campaign_changes_are_on_the_audit_trail(
+        client: TestClient, shop: Shop) -> None:
+    assert client.put(f"{T}/welcome/en", headers=shop.owner,
+                      json={"subject": "Hi", "body": "Hi {first_name}"}).status_code == 200
+    assert client.delete(f"{T}/welcome/en", headers=shop.owner).status_code == 200
+    assert client.patch("/v1/admin/message-settings", headers=shop.owner,
+                        json={"cap_messages": 2}).status_code == 200
+    segment = client.post("/v1/admin/segments", headers=shop.owner, json={
+        "name": "All", "rules": [{"kind": "consent", "values": ["full"]}]})
+    assert segment.status_code == 201, segment.text
+    made = client.post("/v1/admin/campaigns", headers=shop.owner, json={
+        "name": "Spring", "segment_id": segment.json()["id"],
+        "texts": {"en": {"subject": "Spring", "body": "{first_name}, spring!"}}})
+    assert made.status_code == 201, made.text
+    campaign_id = made.json()["id"]
+    assert client.post(f"/v1/admin/campaigns/{campaign_id}/cancel",
+                       headers=shop.owner).status_code == 200
+    trail = client.get("/v1/admin/audit", headers=shop.owner).json()
+    mine = [(e["action"], e["subject"]) for e in reversed(trail)
+            if e["action"].startswith(("template", "settings.messages", "campaign"))]
+    assert mine == [("template.save", "template welcome en"),
+                    ("template.reset", "template welcome en"),
+                    ("settings.messages", "message settings"),
+                    ("campaign.create", f"campaign {campaign_id}"),
+                    ("campaign.cancel", f"campaign {campaign_id}")]
+    assert all(e["actor"].startswith("key ") for e in trail)
+    settings = next(e for e in trail if e["action"] == "settings.messages")
+    assert '"cap_messages":2' in settings["detail"] and '"was":{"cap_messages":4}' \
+        in settings["detail"]

@@ -190,3 +190,19 @@ def test_e_mail_without_a_server_is_retried_not_lost(rt: Runtime, shop: Shop,
     assert outbox.send_due(rt).retrying == 1
     [row] = messages(rt)
     assert row["status"] == "queued" and "not configured" in row["last_error"]
+
+
+def test_a_batch_of_e_mails_goes_out_whole(rt: Runtime, shop: Shop, clock: FakeClock,
+                                                 smtp_server: tuple[int, _Inbox]) -> None:
+    port, inbox = smtp_server
+    rt.settings = rt.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port,
+                                                 "smtp_from": "shop@example.com"})
+    with rt.db.write() as conn:
+        for n in range(9):
+            outbox.queue(conn, shop.tenant_id, key=f"news:{n}", channel="email",
+                         recipient=f"member{n}@example.com", subject="News", body=f"n{n}",
+                         now=clock())
+    assert outbox.send_due(rt).sent == 9
+    assert sorted(m["To"] for m in inbox.mails) == sorted(
+        f"member{n}@example.com" for n in range(9))
+    assert {m.get_payload().strip() for m in inbox.mails} == {f"n{n}" for n in range(9)}

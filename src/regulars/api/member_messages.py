@@ -24,6 +24,7 @@ from regulars.api.member_message_schemas import (
     TestSendIn,
     TestSendOut,
 )
+from regulars.services.audit import audit
 from regulars.services.messaging import templates, unsubscribe
 from regulars.services.promotions import campaigns
 
@@ -53,14 +54,14 @@ def save_template(event: Event, language: Lang, body: TemplateIn, owner: Owner,
     """Keep the tenant's wording; a placeholder the event does not know is refused (422,
     naming it, field ``subject`` or ``body``)."""
     return templates.save(rt, owner.tenant_id, event, language, subject=body.subject,
-                          body=body.body)
+                          body=body.body, actor=audit.key(owner.key_id))
 
 
 @router.delete(T, response_model=TemplateOut, responses=NF)
 def reset_template(event: Event, language: Lang, owner: Owner, rt: RuntimeDep
                    ) -> templates.Template:
     """Go back to the built-in wording."""
-    return templates.reset(rt, owner.tenant_id, event, language)
+    return templates.reset(rt, owner.tenant_id, event, language, actor=audit.key(owner.key_id))
 
 
 @router.post(T + "/preview", response_model=PreviewOut, responses=BAD)
@@ -89,7 +90,8 @@ def get_message_settings(owner: Owner, rt: RuntimeDep) -> templates.MessageSetti
 def change_message_settings(body: MessageSettingsPatch, owner: Owner, rt: RuntimeDep
                             ) -> templates.MessageSettings:
     """Change some settings; quiet hours are cleared by sending both ends as null."""
-    return templates.update_settings(rt, owner.tenant_id, body.model_dump(exclude_unset=True))
+    return templates.update_settings(rt, owner.tenant_id, body.model_dump(exclude_unset=True),
+                                     actor=audit.key(owner.key_id))
 
 
 @router.post("/inbound-sms", response_model=InboundSmsOut,
@@ -117,7 +119,7 @@ def create_campaign(body: CampaignIn, owner: Owner, rt: RuntimeDep) -> campaigns
         name=body.name, segment_id=body.segment_id,
         texts={lang: t.model_dump() for lang, t in body.texts.items()},
         control_percent=body.control_percent, starts_at=body.starts_at,
-        repeat_days=body.repeat_days))
+        repeat_days=body.repeat_days), actor=audit.key(owner.key_id))
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignOut, responses=NF)
@@ -128,4 +130,4 @@ def get_campaign(campaign_id: PathId, owner: Owner, rt: RuntimeDep) -> campaigns
 @router.post("/campaigns/{campaign_id}/cancel", response_model=CampaignOut, responses=NF)
 def cancel_campaign(campaign_id: PathId, owner: Owner, rt: RuntimeDep) -> campaigns.Campaign:
     """Stop a scheduled campaign (a finished one stays as it is)."""
-    return campaigns.cancel(rt, owner.tenant_id, campaign_id)
+    return campaigns.cancel(rt, owner.tenant_id, campaign_id, actor=audit.key(owner.key_id))

@@ -9,7 +9,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from regulars.services.jobs import scheduler
-from regulars.services.messaging import webhooks
+from regulars.services.messaging import outbox, webhooks
+from regulars.services.messaging.messaging import MemorySender
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop, make_shop
 from tests.e2e.web.support import add_staff, csrf_of, sign_in
@@ -93,3 +94,25 @@ def test_only_owners_see_these_pages_and_only_their_own_webhooks(
         assert post(client, path, csrf).status_code == 404, path
     assert webhooks.get(rt, other.tenant_id, theirs_id) == theirs.endpoint
     assert webhooks.deliveries(rt, other.tenant_id, theirs_id) == [delivery]
+
+
+def test_a_tenant_sees_the_installations_jobs_but_nothing_of_another_tenants_work(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    other = make_shop(rt, "Other Bakery")
+    with rt.db.write() as conn:
+        for n in range(3):
+            outbox.queue(conn, other.tenant_id, key=f"other:{n}", channel="sms",
+                         recipient=f"+7916555000{n}", body="Secret offer", now=rt.now())
+    rt.sender = MemorySender()
+    [run] = [r for r in scheduler.run_due(rt) if r.name == "messages"]
+    assert run.detail.startswith("sent 3")  # the job's summary counts every tenant's work
+    as_owner(client, rt, shop)
+    page = client.get("/console/jobs").text
+    api = client.get("/v1/admin/jobs", headers=shop.owner)
+    assert api.status_code == 200
+    messages_job = next(j for j in api.json() if j["name"] == "messages")
+    assert messages_job["last_outcome"] == "ok" and "last_detail" not in messages_job
+    for shown in (page, api.text):  # the schedule and outcome only, never the counts
+        assert "sent 3" not in shown and run.detail not in shown
+    assert "Secret offer" not in page and "+7916555000" not in page
+    assert "No messages yet." in page  # the message log is the tenant's own

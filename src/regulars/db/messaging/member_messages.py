@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from regulars.db import bulk
 from regulars.db.members.tables import members
 from regulars.db.messaging.tables import (
     member_levels_seen,
@@ -104,6 +105,8 @@ def recipients(conn: Connection, tenant_id: int, member_ids: Sequence[int]
     if not member_ids:
         return []
     return [dict(r._mapping) for r in conn.execute(select(*RECIPIENT_COLUMNS).where(
+        # A plain IN: the ids are primary keys (a JSON list here made SQLite scan the
+        # tenant's members instead).
         members.c.tenant_id == tenant_id, members.c.id.in_(list(member_ids)))
         .order_by(members.c.id))]
 
@@ -145,13 +148,12 @@ def take_cap(conn: Connection, tenant_id: int, member_ids: Sequence[int], *,
     if not member_ids:
         return set()
     c = message_caps
-    conn.execute(_insert(conn)(c).on_conflict_do_nothing(
-        index_elements=["tenant_id", "member_id", "period_start"]),
-        [{"tenant_id": tenant_id, "member_id": m, "period_start": period_start, "sent": 0}
-         for m in member_ids])
+    bulk.insert_ignoring(conn, c, [
+        {"tenant_id": tenant_id, "member_id": m, "period_start": period_start, "sent": 0}
+        for m in member_ids], conflict=["tenant_id", "member_id", "period_start"])
     taken = conn.execute(update(c).where(
         c.c.tenant_id == tenant_id, c.c.period_start == period_start,
-        c.c.member_id.in_(list(member_ids)), c.c.sent < cap)
+        bulk.one_of(conn, c.c.member_id, member_ids), c.c.sent < cap)
         .values(sent=c.c.sent + 1).returning(c.c.member_id)).scalars()
     return {int(m) for m in taken}
 
@@ -193,20 +195,17 @@ def swap_level(conn: Connection, tenant_id: int, member_id: int, level_code: str
 def queued_keys(conn: Connection, tenant_id: int, keys: Sequence[str]) -> set[str]:
     """Which of ``keys`` the outbox already holds."""
     o = outbox_messages
-    found: set[str] = set()
-    for start in range(0, len(keys), 1000):
-        found.update(conn.execute(select(o.c.key).where(
-            o.c.tenant_id == tenant_id, o.c.key.in_(list(keys[start:start + 1000])))).scalars())
-    return found
+    if not keys:
+        return set()
+    return set(conn.execute(select(o.c.key).where(
+        o.c.tenant_id == tenant_id, bulk.one_of(conn, o.c.key, keys))).scalars())
 
 
-def queue_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert outbox rows (each with every column but ``id``) in one executemany; a key
-    already queued is skipped."""
-    if not rows:
-        return
-    conn.execute(_insert(conn)(outbox_messages).on_conflict_do_nothing(
-        index_elements=["tenant_id", "key"]), rows)
+def queue_many(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert outbox rows (each with every column but ``id``) in one ``INSERT … SELECT`` a
+    few thousand; a key already queued is skipped. The keys inserted."""
+    return set(bulk.insert_returning(conn, outbox_messages, rows,
+                                     conflict=["tenant_id", "key"], returning="key"))
 
 
 def campaign_counts(conn: Connection, tenant_id: int, campaign_ids: Sequence[int]

@@ -5,10 +5,11 @@ marked sent or given another attempt after. Every query is scoped by ``tenant_id
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.messaging.tables import outbox_messages as t
@@ -48,14 +49,43 @@ def claim(conn: Connection, tenant_id: int, message_id: int, *, now: datetime,
     return dict(taken._mapping) if taken else None
 
 
-def mark_sent(conn: Connection, tenant_id: int, message_id: int, *, erase: bool,
-              now: datetime) -> None:
-    values: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
-    if erase:  # a one-time code's text, and the number it went to
-        values["body"] = ""
-        values["recipient"] = ""
-    conn.execute(update(t).where(t.c.tenant_id == tenant_id, t.c.id == message_id)
-                 .values(**values))
+def claim_due(conn: Connection, tenant_id: int, *, now: datetime, until: datetime,
+              limit: int) -> list[dict[str, Any]]:
+    """Take up to ``limit`` queued, due messages for sending until ``until``, oldest due
+    first, in one statement. On PostgreSQL the rows another sender is claiming are skipped
+    (``FOR UPDATE SKIP LOCKED``), on SQLite the write lock orders the senders; either way a
+    message goes to one sender, and back to the queue when ``until`` passes unmarked (a sender
+    that died mid-batch)."""
+    # Ordered by the index alone (tenant, status, due time): the scan stops at ``limit``
+    # instead of sorting every due message.
+    due = (select(t.c.id).where(t.c.tenant_id == tenant_id, t.c.status == "queued",
+                                t.c.next_attempt_at <= now)
+           .order_by(t.c.next_attempt_at).limit(limit))
+    claim = update(t).values(next_attempt_at=until, attempts=t.c.attempts + 1)
+    if conn.dialect.name == "postgresql":
+        # Materialized and joined: the due rows are found and locked once (as a plain IN
+        # subquery the planner may run it again for each row updated, each run taking more),
+        # then each is updated through its primary key. The lock re-checks that a row is
+        # still queued and due, so the update needs no second test.
+        found = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+        claim = claim.where(t.c.tenant_id == tenant_id, t.c.id == found.c.id)
+    else:
+        claim = claim.where(t.c.tenant_id == tenant_id, t.c.id.in_(due.scalar_subquery()),
+                            t.c.status == "queued", t.c.next_attempt_at <= now)
+    taken = conn.execute(claim.returning(*t.c))
+    return sorted((dict(r._mapping) for r in taken), key=lambda r: r["id"])
+
+
+def mark_sent_many(conn: Connection, tenant_id: int, message_ids: Sequence[int], *,
+                   now: datetime) -> None:
+    """Mark messages sent (one statement); a one-time code's text and number are blanked."""
+    if not message_ids:
+        return
+    conn.execute(update(t).where(t.c.tenant_id == tenant_id, t.c.id.in_(list(message_ids)))
+                 .values(status="sent", sent_at=now, last_error=None,
+                         body=case((t.c.erase_after_send.is_(True), ""), else_=t.c.body),
+                         recipient=case((t.c.erase_after_send.is_(True), ""),
+                                        else_=t.c.recipient)))
 
 
 def mark_failed(conn: Connection, tenant_id: int, message_id: int, *, error: str,

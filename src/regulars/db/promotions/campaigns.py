@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from regulars.db import bulk
 from regulars.db.promotions.tables import campaign_recipients as r
 from regulars.db.promotions.tables import campaigns as c
 
@@ -74,12 +74,9 @@ def cancel(conn: Connection, tenant_id: int, campaign_id: int) -> bool:
 
 def record_recipients(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert recipients (``tenant_id, campaign_id, run, member_id, outcome``) in one
-    executemany; a member already recorded for the run is kept as it was."""
-    if not rows:
-        return
-    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
-    conn.execute(insert(r).on_conflict_do_nothing(
-        index_elements=["tenant_id", "campaign_id", "run", "member_id"]), list(rows))
+    statement; a member already recorded for the run is kept as it was."""
+    bulk.insert_ignoring(conn, r, rows,
+                         conflict=["tenant_id", "campaign_id", "run", "member_id"])
 
 
 def outcome_counts(conn: Connection, tenant_id: int, campaign_ids: Sequence[int]

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -66,13 +67,23 @@ class HttpSender:
     url: str
     token: str | None = None
     timeout_seconds: float = 5.0
+    concurrency: int = 8
+    """Messages of a batch in flight at once (over kept-alive connections)."""
+    _client: httpx.Client = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # One client for the sender's life: its connections are kept alive between messages,
+        # and it is safe to share between the threads of a batch.
+        limits = httpx.Limits(max_connections=self.concurrency,
+                              max_keepalive_connections=self.concurrency)
+        self._client = httpx.Client(timeout=self.timeout_seconds, limits=limits)
 
     def send(self, message: TextMessage) -> None:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
-            response = httpx.post(self.url, json={"to": message.phone, "text": message.text,
-                                                  "tenant_id": message.tenant_id},
-                                  headers=headers, timeout=self.timeout_seconds)
+            response = self._client.post(
+                self.url, json={"to": message.phone, "text": message.text,
+                                "tenant_id": message.tenant_id}, headers=headers)
         except httpx.HTTPError as exc:
             raise DeliveryFailed(f"the SMS provider could not be reached: {exc}") from exc
         if not response.is_success:
@@ -109,6 +120,9 @@ class OutgoingMessage:
     key: str = ""
     event: str | None = None
     queued_at: datetime | None = None
+    unsubscribe_url: str | None = None
+    """The member's unsubscribe link (an e-mail carries it as ``List-Unsubscribe``, with
+    one-click ``List-Unsubscribe-Post``, RFC 8058)."""
 
 
 class ChannelSender(Protocol):
@@ -121,6 +135,10 @@ class SmsChannel:
     """The ``sms`` channel: the text message sender (log, HTTP or a test's)."""
 
     sender: Sender
+
+    @property
+    def concurrency(self) -> int:
+        return int(getattr(self.sender, "concurrency", 1))
 
     def deliver(self, message: OutgoingMessage) -> None:
         self.sender.send(TextMessage(tenant_id=message.tenant_id, phone=message.recipient,
@@ -138,23 +156,70 @@ class SmtpChannel:
     password: str | None = None
     starttls: bool = False
     timeout_seconds: float = 10.0
+    sessions: int = 4
+    """SMTP sessions a batch is shared among (each sends its part one mail after another)."""
 
-    def deliver(self, message: OutgoingMessage) -> None:
+    def _mail(self, message: OutgoingMessage) -> EmailMessage:
         mail = EmailMessage()
         mail["From"] = self.sender_address
         mail["To"] = message.recipient
         mail["Subject"] = message.subject or ""
+        if message.unsubscribe_url:
+            mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+            mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         mail.set_content(message.body)
+        return mail
+
+    def _open(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout_seconds)
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout_seconds) as smtp:
-                if self.starttls:
-                    smtp.starttls()
-                if self.username:
-                    smtp.login(self.username, self.password or "")
-                smtp.send_message(mail)
-        except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryFailed(f"the SMTP server refused or could not be reached: "
-                                 f"{type(exc).__name__}") from exc
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def deliver(self, message: OutgoingMessage) -> None:
+        [error] = self._session([message])
+        if error is not None:
+            raise DeliveryFailed(error)
+
+    def deliver_many(self, messages: Sequence[OutgoingMessage]) -> list[str | None]:
+        """Send a batch over up to :attr:`sessions` SMTP sessions at once; per message, None
+        when the server took it or why not."""
+        parts = max(1, min(self.sessions, len(messages)))
+        slices = [list(messages[i::parts]) for i in range(parts)]
+        with ThreadPoolExecutor(max_workers=parts) as pool:
+            answers = list(pool.map(self._session, slices))
+        found: list[str | None] = [None] * len(messages)
+        for i, answer in enumerate(answers):
+            found[i::parts] = answer
+        return found
+
+    def _session(self, messages: Sequence[OutgoingMessage]) -> list[str | None]:
+        """One SMTP session for ``messages`` (opened again after a dropped connection)."""
+        found: list[str | None] = []
+        smtp: smtplib.SMTP | None = None
+        for message in messages:
+            try:
+                smtp = smtp or self._open()
+                smtp.send_message(self._mail(message))
+                found.append(None)
+            except (OSError, smtplib.SMTPException) as exc:
+                found.append(f"the SMTP server refused or could not be reached: "
+                             f"{type(exc).__name__}")
+                if not isinstance(exc, smtplib.SMTPRecipientsRefused) and smtp is not None:
+                    smtp.close()
+                    smtp = None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+        return found
 
 
 @dataclass
@@ -166,15 +231,60 @@ class WebhookChannel:
     db: Database
 
     def deliver(self, message: OutgoingMessage) -> None:
-        member = message.recipient.removeprefix("member:")
-        if message.queued_at is None:
-            raise DeliveryFailed("a webhook message needs the time it was queued")
+        [error] = self.deliver_many([message])
+        if error is not None:
+            raise DeliveryFailed(error)
+
+    def deliver_many(self, messages: Sequence[OutgoingMessage]) -> list[str | None]:
+        """Record a batch's events in one transaction."""
+        found: list[str | None] = []
         with self.db.write() as conn:
-            event_store.record(conn, message.tenant_id, [{
-                "key": f"message:{message.key}"[:200], "type": "message.requested",
-                "data": {"member_id": int(member) if member.isdigit() else None,
-                         "event": message.event, "subject": message.subject,
-                         "body": message.body}}], message.queued_at)
+            for message in messages:
+                if message.queued_at is None:
+                    found.append("a webhook message needs the time it was queued")
+                    continue
+                member = message.recipient.removeprefix("member:")
+                event_store.record(conn, message.tenant_id, [{
+                    "key": f"message:{message.key}"[:200], "type": "message.requested",
+                    "data": {"member_id": int(member) if member.isdigit() else None,
+                             "event": message.event, "subject": message.subject,
+                             "body": message.body}}], message.queued_at)
+                found.append(None)
+        return found
+
+
+def attempt(sender: ChannelSender, message: OutgoingMessage) -> str | None:
+    """Deliver one message; None when it went, else why not (never raises: a sender's own
+    bug must not lose the message)."""
+    try:
+        sender.deliver(message)
+    except RegularsError as exc:
+        return exc.detail
+    except Exception as exc:
+        log.exception("a message through the %s sender failed", message.channel)
+        return type(exc).__name__
+    return None
+
+
+def deliver_each(sender: ChannelSender, messages: Sequence[OutgoingMessage]
+                 ) -> list[str | None]:
+    """Deliver a batch through one channel: with the sender's own ``deliver_many`` when it
+    has one (an SMTP session, one transaction), else ``concurrency`` at once (a sender that
+    declares it, e.g. over HTTP keep-alive) or one after another. Per message, None when it
+    went, else why not."""
+    many = getattr(sender, "deliver_many", None)
+    if many is not None:
+        try:
+            return list(many(messages))
+        except Exception as exc:  # the whole batch is tried again later
+            log.exception("a batch through the %s sender failed", messages[0].channel)
+            why = exc.detail if isinstance(exc, RegularsError) else type(exc).__name__
+            return [why] * len(messages)
+    workers = min(int(getattr(sender, "concurrency", 1)), len(messages))
+    if workers <= 1:
+        return [attempt(sender, m) for m in messages]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda m: attempt(sender, m), messages))
 
 
 ChannelFactory = Callable[[Settings, Database], ChannelSender]

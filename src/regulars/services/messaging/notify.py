@@ -102,12 +102,16 @@ def queue(conn: Connection, rt: Runtime, tenant_id: int, batch: Batch, now: date
     cfg = store.settings(conn, tenant_id, now)
     outcomes: dict[int, str] = {}
     channel = str(cfg["channel"])
-    # A cause queued before (a retried commit, the job's next run) counts nothing again.
-    done = store.queued_keys(conn, tenant_id, [batch.key(m) for m in batch.member_ids])
+    # A cause queued before (a retried commit, the job's next run) counts nothing again: a
+    # marketing message is looked for first (the cap must not count it twice); any other is
+    # known by the insert that skips it.
+    marketing = spec.kind is Kind.MARKETING
+    done = store.queued_keys(conn, tenant_id, [batch.key(m) for m in batch.member_ids]) \
+        if marketing else set()
     fresh = [m for m in batch.member_ids if batch.key(m) not in done]
     outcomes.update({m: "already" for m in batch.member_ids if batch.key(m) in done})
     ready = _screen(store.recipients(conn, tenant_id, fresh), spec.kind, channel, outcomes)
-    if spec.kind is Kind.MARKETING and ready:
+    if marketing and ready:
         start = period_start(now, timezone=cfg["timezone"], period_days=cfg["cap_period_days"])
         taken = store.take_cap(conn, tenant_id, [r["id"] for r in ready], period_start=start,
                                cap=cfg["cap_messages"])
@@ -137,7 +141,10 @@ def queue(conn: Connection, rt: Runtime, tenant_id: int, batch: Batch, now: date
             "member_id": member["id"], "event": batch.event, "kind": spec.kind.value,
             "campaign_id": batch.campaign_id})
         outcomes[member["id"]] = "queued"
-    store.queue_many(conn, rows)
+    inserted = store.queue_many(conn, rows)
+    for row in rows:
+        if row["key"] not in inserted:
+            outcomes[row["member_id"]] = "already"
     return Queued(outcomes=outcomes)
 
 

@@ -21,6 +21,7 @@ from regulars.domain.messaging.templates import (
     render,
 )
 from regulars.errors import InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.messaging import outbox
 from regulars.services.runtime import Runtime
 
@@ -86,22 +87,30 @@ def get(rt: Runtime, tenant_id: int, event: str, language: str) -> Template:
 
 
 def save(rt: Runtime, tenant_id: int, event: str, language: str, *, subject: str,
-         body: str) -> Template:
-    """Keep the tenant's wording. Raises :class:`InvalidInput` naming an unknown placeholder
-    (field ``subject`` or ``body``); :class:`NotFound` for an unknown event or language."""
+         body: str, actor: audit.Actor = audit.SYSTEM) -> Template:
+    """Keep the tenant's wording (on the audit trail). Raises :class:`InvalidInput` naming an
+    unknown placeholder (field ``subject`` or ``body``); :class:`NotFound` for an unknown event
+    or language."""
     _check_names(event, language)
     _check_text(event, subject=subject, body=body)
+    now = rt.now()
     with rt.db.write() as conn:
         store.save_template(conn, tenant_id, event=event, language=language, subject=subject,
-                            body=body, now=rt.now())
+                            body=body, now=now)
+        audit.record(conn, tenant_id, actor, "template.save", f"template {event} {language}",
+                     at=now, subject_chars=len(subject), body_chars=len(body))
     return get(rt, tenant_id, event, language)
 
 
-def reset(rt: Runtime, tenant_id: int, event: str, language: str) -> Template:
-    """Go back to the built-in wording."""
+def reset(rt: Runtime, tenant_id: int, event: str, language: str, *,
+          actor: audit.Actor = audit.SYSTEM) -> Template:
+    """Go back to the built-in wording (on the audit trail when there was wording of the
+    tenant's)."""
     _check_names(event, language)
     with rt.db.write() as conn:
-        store.delete_template(conn, tenant_id, event, language)
+        if store.delete_template(conn, tenant_id, event, language):
+            audit.record(conn, tenant_id, actor, "template.reset",
+                         f"template {event} {language}", at=rt.now())
     return get(rt, tenant_id, event, language)
 
 
@@ -188,14 +197,20 @@ def _check_settings(changes: dict[str, Any]) -> None:
             raise InvalidInput(f"{name} must lie between {low} and {high}", field=name)
 
 
-def update_settings(rt: Runtime, tenant_id: int, changes: dict[str, Any]) -> MessageSettings:
-    """Change some settings (the others stay). Raises :class:`InvalidInput` naming the field."""
+def update_settings(rt: Runtime, tenant_id: int, changes: dict[str, Any], *,
+                    actor: audit.Actor = audit.SYSTEM) -> MessageSettings:
+    """Change some settings (the others stay; the change is on the audit trail, with the
+    values before). Raises :class:`InvalidInput` naming the field."""
     unknown = sorted(set(changes) - set(SETTING_FIELDS))
     if unknown:
         raise InvalidInput(f"unknown setting {unknown[0]}", field=unknown[0])
     _check_settings(changes)
+    now = rt.now()
     with rt.db.write() as conn:
-        store.settings(conn, tenant_id, rt.now())
-        if changes:
-            store.change_settings(conn, tenant_id, changes, rt.now())
-        return _view(store.settings(conn, tenant_id, rt.now()))
+        before = store.settings(conn, tenant_id, now)
+        changed = {k: v for k, v in changes.items() if before[k] != v}
+        if changed:
+            store.change_settings(conn, tenant_id, changed, now)
+            audit.record(conn, tenant_id, actor, "settings.messages", "message settings",
+                         at=now, **changed, was={k: before[k] for k in changed})
+        return _view(store.settings(conn, tenant_id, now))

@@ -1,8 +1,9 @@
-"""Opting out of marketing messages at once: a signed one-click link in each marketing
-message, and a STOP reply the SMS provider forwards (with an API key of the tenant's, of the
-``events`` scope: revocable, and never stored in the clear). Either sets the member's
-consent to ``earn_only`` and withdraws the marketing messages still queued for them, in one
-transaction; transactional messages still go."""
+"""Opting out of marketing messages at once: a signed link in each marketing message (its
+page asks for a confirmation; e-mail clients may POST to it in one click, RFC 8058), and a
+STOP reply the SMS provider forwards (with an API key of the tenant's, of the ``events``
+scope: revocable, and never stored in the clear). Either sets the member's consent to
+``earn_only`` and withdraws the marketing messages still queued for them, in one transaction;
+transactional messages still go."""
 
 from __future__ import annotations
 
@@ -36,22 +37,36 @@ def _opt_out(conn: Connection, rt: Runtime, tenant_id: int, member_id: int) -> N
     store.skip_marketing(conn, tenant_id, member_id)
 
 
-def unsubscribe(rt: Runtime, token: str) -> Unsubscribed:
-    """Follow an unsubscribe link. Raises :class:`NotFound` for a token that is not one
-    (whatever is wrong with it: nothing tells a guesser which part)."""
+def _checked(conn: Connection, rt: Runtime, token: str) -> tuple[Unsubscribed, int]:
     named = parse_unsubscribe(token[:100])
     if named is None:
         raise NotFound("this link is not valid")
     tenant_id, member_id = named
+    if tenancy.get_tenant(conn, tenant_id) is None:
+        raise NotFound("this link is not valid")
+    cfg = store.settings(conn, tenant_id, rt.now())
+    if not signature_holds(cfg["link_secret"], token) or not store.recipients(
+            conn, tenant_id, [member_id]):
+        raise NotFound("this link is not valid")
+    return Unsubscribed(tenant_id=tenant_id, program=cfg["program"]), member_id
+
+
+def confirm(rt: Runtime, token: str) -> Unsubscribed:
+    """What an unsubscribe link would do, changing nothing (the page a GET shows: a mail
+    scanner that opens every link must not unsubscribe anyone). Raises :class:`NotFound` as
+    :func:`unsubscribe` does."""
+    with rt.db.write() as conn:  # the settings may be created on first use
+        return _checked(conn, rt, token)[0]
+
+
+def unsubscribe(rt: Runtime, token: str) -> Unsubscribed:
+    """Follow an unsubscribe link (the confirmation's POST, or a mail client's one-click
+    POST, RFC 8058). Raises :class:`NotFound` for a token that is not one (whatever is wrong
+    with it: nothing tells a guesser which part)."""
     with rt.db.write() as conn:
-        if tenancy.get_tenant(conn, tenant_id) is None:
-            raise NotFound("this link is not valid")
-        cfg = store.settings(conn, tenant_id, rt.now())
-        if not signature_holds(cfg["link_secret"], token) or not store.recipients(
-                conn, tenant_id, [member_id]):
-            raise NotFound("this link is not valid")
-        _opt_out(conn, rt, tenant_id, member_id)
-        return Unsubscribed(tenant_id=tenant_id, program=cfg["program"])
+        found, member_id = _checked(conn, rt, token)
+        _opt_out(conn, rt, found.tenant_id, member_id)
+        return found
 
 
 @dataclass(frozen=True, kw_only=True)

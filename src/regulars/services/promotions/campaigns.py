@@ -31,6 +31,7 @@ from regulars.db.tenancy import tenancy
 from regulars.domain.messaging.rules import in_control
 from regulars.domain.messaging.templates import LANGUAGES, MAX_BODY, MAX_SUBJECT, Wording, problems
 from regulars.errors import InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.messaging import notify
 from regulars.services.promotions import experiments, segments
 from regulars.services.runtime import Runtime
@@ -103,10 +104,11 @@ def _view(row: dict[str, Any], recipients: dict[str, int] | None = None,
                     messages=messages or {})
 
 
-def create(rt: Runtime, tenant_id: int, draft: Draft) -> Campaign:
-    """Schedule a campaign (its first run at ``starts_at``, or at the job's next run).
-    Raises :class:`InvalidInput` naming the field, :class:`NotFound` for another tenant's or
-    a missing segment (field ``segment_id``)."""
+def create(rt: Runtime, tenant_id: int, draft: Draft, *,
+           actor: audit.Actor = audit.SYSTEM) -> Campaign:
+    """Schedule a campaign (its first run at ``starts_at``, or at the job's next run; on the
+    audit trail). Raises :class:`InvalidInput` naming the field, :class:`NotFound` for another
+    tenant's or a missing segment (field ``segment_id``)."""
     _check(draft)
     now = rt.now()
     with rt.db.write() as conn:
@@ -117,6 +119,9 @@ def create(rt: Runtime, tenant_id: int, draft: Draft) -> Campaign:
             texts=draft.texts, control_percent=draft.control_percent,
             seed=secrets.token_hex(16), repeat_days=draft.repeat_days,
             starts_at=max(draft.starts_at or now, now), now=now)
+        audit.record(conn, tenant_id, actor, "campaign.create", f"campaign {campaign_id}",
+                     at=now, segment_id=draft.segment_id, control_percent=draft.control_percent,
+                     repeat_days=draft.repeat_days, languages=sorted(draft.texts))
     return get(rt, tenant_id, campaign_id)
 
 
@@ -139,12 +144,16 @@ def list_all(rt: Runtime, tenant_id: int, *, limit: int = 100) -> list[Campaign]
     return [_view(r, outcomes.get(r["id"]), statuses.get(r["id"])) for r in rows]
 
 
-def cancel(rt: Runtime, tenant_id: int, campaign_id: int) -> Campaign:
-    """Stop a scheduled campaign (a running or finished one is as it is)."""
+def cancel(rt: Runtime, tenant_id: int, campaign_id: int, *,
+           actor: audit.Actor = audit.SYSTEM) -> Campaign:
+    """Stop a scheduled campaign (a running or finished one is as it is; a cancellation is
+    on the audit trail)."""
     with rt.db.write() as conn:
         if store.get(conn, tenant_id, campaign_id) is None:
             raise NotFound("campaign not found")
-        store.cancel(conn, tenant_id, campaign_id)
+        if store.cancel(conn, tenant_id, campaign_id):
+            audit.record(conn, tenant_id, actor, "campaign.cancel", f"campaign {campaign_id}",
+                         at=rt.now())
     return get(rt, tenant_id, campaign_id)
 
 
