@@ -4,7 +4,8 @@ an existing history (SQLite, and PostgreSQL for tests marked ``postgres``)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import random
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,8 @@ from alembic import command
 from sqlalchemy import event, func, select
 
 from regulars.db.analytics import days
+from regulars.db.analytics import figures as queries
+from regulars.db.analytics.figures import Scope
 from regulars.db.analytics.tables import member_purchases, sales_days
 from regulars.db.migrate import alembic_config
 from regulars.domain.analytics.ranges import Preset
@@ -94,7 +97,7 @@ def test_migration_0034_backfills_an_existing_history(rt: Runtime, clock: FakeCl
     with rt.db.engine.connect() as conn:
         conn = conn.execution_options(regulars_write=True)
         config.attributes["connection"] = conn
-        command.downgrade(config, "0029")
+        command.downgrade(config, "0034-1")
         conn.commit()
         command.upgrade(config, "head")
         conn.commit()
@@ -128,3 +131,40 @@ def test_a_commit_adds_no_statement_on_postgresql(rt: Runtime) -> None:
         rows = conn.execute(select(func.count()).select_from(sales_days)
                             .where(sales_days.c.tenant_id == pos.tenant_id)).scalar_one()
     assert rows == 1                  # one till, one day, no cashier: one row
+
+
+def _plain_lapsed(history: list[tuple[int, datetime, bool]], end: datetime,
+                  risk_line: datetime, churn_line: datetime) -> tuple[int, int]:
+    last: dict[int, datetime] = {}
+    for member, at, sold in history:
+        if sold and at < end:
+            last[member] = max(last.get(member, at), at)
+    return (sum(1 for at in last.values() if churn_line <= at < risk_line),
+            sum(1 for at in last.values() if at < churn_line))
+
+
+def test_at_risk_and_churned_match_each_members_last_purchase(rt: Runtime,
+                                                             clock: FakeClock) -> None:
+    """Over 300 days of random purchases, refunds and voids by 8 members, at risk and
+    churned from the first purchases and the recent receipts equal a plain count of each
+    member's last net receipt before the period's end, for ends across the history."""
+    pos = Pos(rt, make_shop(rt))
+    people = [pos.register(n)["id"] for n in range(8)]
+    chance = random.Random(19)
+    history: list[tuple[int, datetime, int]] = []
+    for n in range(60):
+        clock.advance(days=chance.randint(1, 9))
+        member = chance.choice(people[:1 + n // 8])
+        done = pos.commit(member, (line("tea", 1000),), receipt=f"r{n}")
+        history.append((member, clock.now, done["receipt"]["id"]))
+        if chance.random() < 0.15:
+            pos.refund(done["receipt"]["id"], key=f"refund-{n}")
+            history[-1] = (member, clock.now, 0)
+    sold = [(member, at, receipt != 0) for member, at, receipt in history]
+    for back in (0, 40, 95, 200, 290):
+        end = clock.now - timedelta(days=back)
+        risk_line, churn_line = end - timedelta(days=30), end - timedelta(days=60)
+        scope = Scope(tenant_id=pos.tenant_id, start=end - timedelta(days=7), end=end)
+        with rt.db.read() as conn:
+            found = queries.lapsed(conn, scope, risk_line=risk_line, churn_line=churn_line)
+        assert found == _plain_lapsed(sold, end, risk_line, churn_line), back
