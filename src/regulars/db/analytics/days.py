@@ -1,0 +1,434 @@
+"""The daily aggregates the figures read, kept current in the transaction of every change
+they count: a receipt committed or imported, refunded or voided; a ledger entry written; a
+batch of points expired; members merged. The only module that writes ``sales_days`` and
+``member_purchases``.
+
+Every write is an upsert by increments (``counter = counter + excluded.counter``), never a
+read followed by a write, so concurrent tills add up; a ``sales_days`` row belongs to one
+till and day, so tills never queue for one. On PostgreSQL the receipt's and the entry's
+upserts ride in the statements that insert them (:data:`RECEIPT_CTES_PG`,
+:data:`ENTRY_CTE_PG`): a commit costs no extra round trip.
+
+:func:`expected` recomputes the rows from the receipts and the entries; :func:`problems`
+lists where the stored rows disagree (``regulars ledger check``). Migration 0034 back-fills
+both tables by the same rules.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, bindparam, delete, func, literal, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from regulars.db.analytics.tables import DAY_COUNTS, DAY_KEY, member_purchases, sales_days
+from regulars.db.checkout.tables import receipt_lines, receipts
+from regulars.db.ledger.tables import entries
+from regulars.db.tenancy.tables import tenants
+from regulars.domain.analytics.days import (
+    SOLD,
+    PointsMoved,
+    ReceiptState,
+    entry_points,
+    receipt_change,
+    receipt_totals,
+)
+from regulars.domain.analytics.figures import PointsTotals, SalesTotals
+
+Key = tuple[date, int, int, int]
+"""(day, till, store, cashier) of a ``sales_days`` row; 0: none."""
+
+
+NO_SALES = SalesTotals()
+NO_POINTS = PointsMoved()
+
+
+def counts(*, known: bool, sales: SalesTotals = NO_SALES,
+           points: PointsMoved = NO_POINTS) -> dict[str, int]:
+    """The ``sales_days`` counters for ``sales`` of a receipt with a member (``known``) or
+    without, and ``points`` moved."""
+    kind = "member" if known else "anonymous"
+    return {f"{kind}_receipts": sales.receipts, f"{kind}_revenue_minor": sales.revenue_minor,
+            f"{kind}_discount_minor": sales.discount_minor,
+            f"{kind}_reward_cost_minor": sales.reward_cost_minor,
+            f"{kind}_items_milli": sales.items_milli, "points_issued": points.issued,
+            "points_redeemed": points.redeemed, "points_expired": points.expired}
+
+
+def _insert(conn: Connection) -> Any:
+    return (postgresql.insert(sales_days) if conn.dialect.name == "postgresql"
+            else sqlite.insert(sales_days))
+
+
+def add(conn: Connection, tenant_id: int, key: Key, values: Mapping[str, int]) -> None:
+    """Add ``values`` (counters) to the row of ``key``, creating it if need be."""
+    if not any(values.values()):
+        return
+    day, terminal_id, store_id, staff_id = key
+    statement = _insert(conn).values(tenant_id=tenant_id, day=day, terminal_id=terminal_id,
+                                     store_id=store_id, staff_id=staff_id, **values)
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=list(DAY_KEY),
+        set_={name: sales_days.c[name] + statement.excluded[name] for name in values}))
+
+
+def _zone(conn: Connection, tenant_id: int) -> ZoneInfo:
+    return ZoneInfo(conn.execute(select(tenants.c.timezone)
+                                 .where(tenants.c.id == tenant_id)).scalar_one())
+
+
+# Receipts --------------------------------------------------------------------------------------
+
+def _state(values: Mapping[str, Any], items_milli: int) -> ReceiptState:
+    return ReceiptState(status=values["status"], paid_minor=values["paid_minor"],
+                        refunded_paid_minor=values.get("refunded_paid_minor") or 0,
+                        discount_minor=values["discount_minor"],
+                        points_discount_minor=values["points_discount_minor"],
+                        items_milli=items_milli)
+
+
+def receipt_params(values: Mapping[str, Any], items_milli: int) -> dict[str, int]:
+    """The parameters of :data:`RECEIPT_CTES_PG` for a new receipt of ``values``."""
+    found = counts(known=values["member_id"] is not None,
+                   sales=receipt_totals(_state(values, items_milli)))
+    return {f"day_{name}": found.get(name, 0) for name in DAY_COUNTS}
+
+
+_PURCHASE_SET = """
+    first_at = CASE WHEN member_purchases.first_at IS NULL
+                         OR excluded.first_at < member_purchases.first_at
+                    THEN excluded.first_at ELSE member_purchases.first_at END,
+    second_at = CASE WHEN member_purchases.first_at IS NULL THEN NULL
+                     WHEN excluded.first_at < member_purchases.first_at
+                     THEN member_purchases.first_at
+                     WHEN excluded.first_at > member_purchases.first_at
+                          AND (member_purchases.second_at IS NULL
+                               OR excluded.first_at < member_purchases.second_at)
+                     THEN excluded.first_at
+                     ELSE member_purchases.second_at END,
+    last_at = CASE WHEN member_purchases.last_at IS NULL
+                        OR excluded.last_at > member_purchases.last_at
+                   THEN excluded.last_at ELSE member_purchases.last_at END,
+    receipts = member_purchases.receipts + 1"""
+
+# The CTEs a receipt's insert (``new_receipt``, returning ``member_id``) adds on PostgreSQL;
+# the statement binds ``spend_day`` (the local day), ``occurred_at``, the till, store and
+# cashier, and :func:`receipt_params`.
+RECEIPT_CTES_PG = f"""
+day_totals AS (
+    INSERT INTO sales_days ({", ".join(DAY_KEY)}, {", ".join(DAY_COUNTS)})
+    VALUES (:tenant_id, :spend_day, :terminal_id, :store_id, COALESCE(CAST(:staff_id AS bigint), 0),
+            {", ".join(f"CAST(:day_{name} AS bigint)" for name in DAY_COUNTS)})
+    ON CONFLICT ({", ".join(DAY_KEY)}) DO UPDATE SET
+    {", ".join(f"{name} = sales_days.{name} + excluded.{name}" for name in DAY_COUNTS)}
+    RETURNING 1
+), purchase AS (
+    INSERT INTO member_purchases (tenant_id, member_id, first_at, second_at, last_at, receipts)
+    SELECT :tenant_id, r.member_id, :occurred_at, NULL, :occurred_at, 1
+    FROM new_receipt r
+    WHERE r.member_id IS NOT NULL AND :status IN ('committed', 'partially_refunded')
+    ON CONFLICT (tenant_id, member_id) DO UPDATE SET {_PURCHASE_SET}
+    RETURNING 1
+)"""
+
+_PURCHASE = text(f"""
+INSERT INTO member_purchases (tenant_id, member_id, first_at, second_at, last_at, receipts)
+VALUES (:tenant_id, :member_id, :at, NULL, :at, 1)
+ON CONFLICT (tenant_id, member_id) DO UPDATE SET {_PURCHASE_SET}
+""").bindparams(bindparam("at", type_=member_purchases.c.first_at.type))
+
+
+def add_receipt(conn: Connection, values: Mapping[str, Any], *, items_milli: int,
+                day: date) -> None:
+    """Count a new receipt of ``values`` (its columns) with ``items_milli`` in its lines on
+    its local ``day``, and as its member's purchase (statement by statement: SQLite, and
+    PostgreSQL inserts that do not use :data:`RECEIPT_CTES_PG`)."""
+    state = _state(values, items_milli)
+    add(conn, values["tenant_id"],
+        (day, values["terminal_id"], values["store_id"], values.get("staff_id") or 0),
+        counts(known=values["member_id"] is not None, sales=receipt_totals(state)))
+    if values["member_id"] is not None and state.status in SOLD:
+        add_purchase(conn, values["tenant_id"], values["member_id"], values["occurred_at"])
+
+
+def add_purchase(conn: Connection, tenant_id: int, member_id: int, at: datetime) -> None:
+    """Count a net receipt at ``at`` as ``member_id``'s purchase."""
+    conn.execute(_PURCHASE, {"tenant_id": tenant_id, "member_id": member_id, "at": at})
+
+
+def add_receipts(conn: Connection, rows: Sequence[Mapping[str, Any]],
+                 items_milli: Sequence[int], days: Sequence[date]) -> None:
+    """:func:`add_receipt` for a batch (an import): one upsert per (day, till, store, cashier)
+    and the members' purchases recomputed once."""
+    totals: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row, items, day in zip(rows, items_milli, days, strict=True):
+        key = (day, row["terminal_id"], row["store_id"], row.get("staff_id") or 0)
+        for name, value in counts(known=row["member_id"] is not None,
+                                  sales=receipt_totals(_state(row, items))).items():
+            totals[key][name] += value
+    for key, values in totals.items():
+        add(conn, rows[0]["tenant_id"], key, values)
+    buyers = {row["member_id"] for row in rows if row["member_id"] is not None}
+    if rows and buyers:
+        refresh_members(conn, rows[0]["tenant_id"], buyers)
+
+
+def _items(conn: Connection, tenant_id: int, receipt_id: int) -> int:
+    return int(conn.execute(
+        select(func.coalesce(func.sum(receipt_lines.c.quantity_milli
+                                      - receipt_lines.c.refunded_quantity_milli), 0))
+        .where(receipt_lines.c.tenant_id == tenant_id,
+               receipt_lines.c.receipt_id == receipt_id)).scalar_one())
+
+
+def change_receipt(conn: Connection, receipt: Mapping[str, Any], *, status: str,
+                   paid_back_minor: int, returned_milli: int) -> None:
+    """Count a refund or void of ``receipt`` (its row before the change; its lines already
+    record the quantities returned) that leaves it in ``status``, pays back
+    ``paid_back_minor`` more and took back ``returned_milli`` of its items: the difference
+    goes to the sale's day; a receipt that stops being a sale is no longer its member's
+    purchase."""
+    tenant_id = int(receipt["tenant_id"])
+    left_milli = _items(conn, tenant_id, int(receipt["id"]))
+    before = _state(receipt, left_milli + returned_milli)
+    after = ReceiptState(status=status, paid_minor=before.paid_minor,
+                         refunded_paid_minor=before.refunded_paid_minor + paid_back_minor,
+                         discount_minor=before.discount_minor,
+                         points_discount_minor=before.points_discount_minor,
+                         items_milli=left_milli)
+    day = receipt["occurred_at"].astimezone(_zone(conn, tenant_id)).date()
+    add(conn, tenant_id,
+        (day, receipt["terminal_id"], receipt["store_id"], receipt["staff_id"] or 0),
+        counts(known=receipt["member_id"] is not None, sales=receipt_change(before, after)))
+    if receipt["member_id"] is not None and before.status in SOLD and status not in SOLD:
+        refresh_members(conn, tenant_id, [int(receipt["member_id"])],
+                        leaving_receipt_id=int(receipt["id"]))
+
+
+# Members -------------------------------------------------------------------------------------
+
+def _first_two(tenant_id: int, member_ids: Iterable[int] | None,
+               leaving_receipt_id: int | None = None) -> Any:
+    """Per member (of ``member_ids``; None: all): the first net receipt, the next strictly
+    later, the last, and the number of net receipts (``leaving_receipt_id`` left out: it is
+    being refunded or voided)."""
+    mine = [receipts.c.tenant_id == tenant_id, receipts.c.status.in_(SOLD),
+            receipts.c.member_id.is_not(None), receipts.c.id != (leaving_receipt_id or 0)]
+    if member_ids is not None:
+        mine.append(receipts.c.member_id.in_(sorted(member_ids)))
+    first = (select(receipts.c.member_id, func.min(receipts.c.occurred_at).label("first_at"),
+                    func.max(receipts.c.occurred_at).label("last_at"),
+                    func.count().label("receipts"))
+             .where(*mine).group_by(receipts.c.member_id).subquery())
+    later = receipts.alias("later")
+    second = (select(func.min(later.c.occurred_at))
+              .where(later.c.tenant_id == tenant_id, later.c.member_id == first.c.member_id,
+                     later.c.status.in_(SOLD), later.c.occurred_at > first.c.first_at,
+                     later.c.id != (leaving_receipt_id or 0))
+              .scalar_subquery())
+    return select(literal(tenant_id).label("tenant_id"), first.c.member_id, first.c.first_at,
+                  second.label("second_at"), first.c.last_at, first.c.receipts)
+
+
+def refresh_members(conn: Connection, tenant_id: int, member_ids: Iterable[int], *,
+                    leaving_receipt_id: int | None = None) -> None:
+    """Recompute the purchases of ``member_ids`` from their receipts (a receipt that goes
+    back, ``leaving_receipt_id``, not counted; receipts moved by a merge; an import). Their
+    rows are locked first, so that a
+    commit for one of them waits and then adds to what this wrote."""
+    ids = sorted(set(member_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        mine = and_(member_purchases.c.tenant_id == tenant_id,
+                    member_purchases.c.member_id.in_(chunk))
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(member_purchases.c.id).where(mine)
+                         .order_by(member_purchases.c.member_id).with_for_update())
+        conn.execute(delete(member_purchases).where(mine))
+        rows = [{"tenant_id": tenant_id, "member_id": r.member_id, "first_at": r.first_at,
+                 "second_at": r.second_at, "last_at": r.last_at, "receipts": r.receipts}
+                for r in conn.execute(_first_two(tenant_id, chunk, leaving_receipt_id))]
+        if rows:
+            conn.execute(member_purchases.insert(), rows)
+
+
+# Ledger entries ------------------------------------------------------------------------------
+
+# The CTE an entry's insert (``new_entry``) adds on PostgreSQL: its points on the entry's
+# local day (the tenant's time zone, read in the statement). Binds the entry's parameters and
+# ``day_issued``, ``day_redeemed``, ``day_expired`` and ``day_counts`` (whether any is not 0).
+ENTRY_CTE_PG = f"""
+day_points AS (
+    INSERT INTO sales_days ({", ".join(DAY_KEY)}, points_issued, points_redeemed,
+                            points_expired)
+    SELECT :tenant_id, CAST((CAST(:occurred_at AS timestamptz) AT TIME ZONE t.timezone) AS date),
+           COALESCE(CAST(:terminal_id AS bigint), 0), COALESCE(CAST(:store_id AS bigint), 0),
+           COALESCE(CAST(:staff_id AS bigint), 0), CAST(:day_issued AS bigint),
+           CAST(:day_redeemed AS bigint), CAST(:day_expired AS bigint)
+    FROM tenants t WHERE t.id = :tenant_id AND CAST(:day_counts AS boolean)
+    ON CONFLICT ({", ".join(DAY_KEY)}) DO UPDATE SET
+    points_issued = sales_days.points_issued + excluded.points_issued,
+    points_redeemed = sales_days.points_redeemed + excluded.points_redeemed,
+    points_expired = sales_days.points_expired + excluded.points_expired
+    RETURNING 1
+)"""
+
+
+def entry_params(code: str, points: int) -> dict[str, Any]:
+    """The parameters of :data:`ENTRY_CTE_PG` for an entry of ``code`` moving ``points``."""
+    moved = entry_points(code, points)
+    return {"day_issued": moved.issued, "day_redeemed": moved.redeemed,
+            "day_expired": moved.expired, "day_counts": bool(moved)}
+
+
+def add_entry(conn: Connection, tenant_id: int, *, code: str, points: int, at: datetime,
+              terminal_id: int | None, store_id: int | None, staff_id: int | None) -> None:
+    """Count an entry's points on its local day (SQLite; PostgreSQL uses
+    :data:`ENTRY_CTE_PG`)."""
+    moved = entry_points(code, points)
+    if moved:
+        add(conn, tenant_id, (at.astimezone(_zone(conn, tenant_id)).date(), terminal_id or 0,
+                              store_id or 0, staff_id or 0),
+            counts(known=True, points=moved))
+
+
+def add_expired(conn: Connection, tenant_id: int, *, at: datetime, points: int) -> None:
+    """Count ``points`` expired at ``at`` (a batch of the expiry run: no till)."""
+    add(conn, tenant_id, (at.astimezone(_zone(conn, tenant_id)).date(), 0, 0, 0),
+        {"points_expired": points})
+
+
+# Reads ---------------------------------------------------------------------------------------
+
+def _where(tenant_id: int, first_day: date, last_day: date, store_id: int | None,
+           staff_id: int | None) -> list[Any]:
+    found = [sales_days.c.tenant_id == tenant_id, sales_days.c.day >= first_day,
+             sales_days.c.day <= last_day]
+    if store_id is not None:
+        found.append(sales_days.c.store_id == store_id)
+    if staff_id is not None:
+        found.append(sales_days.c.staff_id == staff_id)
+    return found
+
+
+def totals(conn: Connection, tenant_id: int, first_day: date, last_day: date, *,
+           store_id: int | None = None, staff_id: int | None = None
+           ) -> tuple[SalesTotals, SalesTotals, PointsTotals]:
+    """(receipts with a member, anonymous receipts, points) of the local days
+    ``first_day`` to ``last_day``, one store's or cashier's if given."""
+    row = conn.execute(select(*(func.coalesce(func.sum(sales_days.c[name]), 0)
+                                for name in DAY_COUNTS))
+                       .where(*_where(tenant_id, first_day, last_day, store_id,
+                                      staff_id))).one()
+    found = dict(zip(DAY_COUNTS, (int(v) for v in row), strict=True))
+
+    def kind(prefix: str) -> SalesTotals:
+        return SalesTotals(receipts=found[f"{prefix}_receipts"],
+                           revenue_minor=found[f"{prefix}_revenue_minor"],
+                           discount_minor=found[f"{prefix}_discount_minor"],
+                           reward_cost_minor=found[f"{prefix}_reward_cost_minor"],
+                           items_milli=found[f"{prefix}_items_milli"])
+
+    return kind("member"), kind("anonymous"), PointsTotals(
+        issued=found["points_issued"], redeemed=found["points_redeemed"],
+        expired=found["points_expired"])
+
+
+def by_day(conn: Connection, tenant_id: int, first_day: date, last_day: date, *,
+           store_id: int | None = None, staff_id: int | None = None
+           ) -> dict[date, tuple[int, int, int]]:
+    """Per local day with receipts: (receipts with a member, anonymous receipts, revenue)."""
+    c = sales_days.c
+    rows = conn.execute(
+        select(c.day, func.sum(c.member_receipts), func.sum(c.anonymous_receipts),
+               func.sum(c.member_revenue_minor + c.anonymous_revenue_minor))
+        .where(*_where(tenant_id, first_day, last_day, store_id, staff_id))
+        .group_by(c.day))
+    return {r[0]: (int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in rows}
+
+
+def first_two_purchases(conn: Connection, tenant_id: int, start: datetime, end: datetime
+                        ) -> list[tuple[datetime, datetime | None]]:
+    """For each member whose first net receipt ever is in ``[start, end)``: its instant and
+    the next one's (None if none yet)."""
+    c = member_purchases.c
+    return [(r[0], r[1]) for r in conn.execute(
+        select(c.first_at, c.second_at).where(c.tenant_id == tenant_id, c.first_at >= start,
+                                              c.first_at < end))]
+
+
+# Checks and rebuilds -------------------------------------------------------------------------
+
+def expected(conn: Connection, tenant_id: int, zone: tzinfo) -> dict[Key, dict[str, int]]:
+    """The ``sales_days`` rows the tenant's receipts and entries make in ``zone`` (rows of
+    counters all 0 left out)."""
+    found: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    items = {int(r[0]): int(r[1] or 0) for r in conn.execute(
+        select(receipt_lines.c.receipt_id,
+               func.sum(receipt_lines.c.quantity_milli
+                        - receipt_lines.c.refunded_quantity_milli))
+        .where(receipt_lines.c.tenant_id == tenant_id).group_by(receipt_lines.c.receipt_id))}
+    for r in conn.execute(select(receipts).where(receipts.c.tenant_id == tenant_id,
+                                                 receipts.c.status.in_(SOLD))).mappings():
+        key = (r["occurred_at"].astimezone(zone).date(), r["terminal_id"], r["store_id"],
+               r["staff_id"] or 0)
+        for name, value in counts(known=r["member_id"] is not None, sales=receipt_totals(
+                _state(dict(r), items.get(r["id"], 0)))).items():
+            found[key][name] += value
+    for e in conn.execute(select(entries.c.code, entries.c.points, entries.c.occurred_at,
+                                 entries.c.terminal_id, entries.c.store_id,
+                                 entries.c.staff_id).where(entries.c.tenant_id == tenant_id)):
+        moved = entry_points(e.code, int(e.points))
+        if moved:
+            key = (e.occurred_at.astimezone(zone).date(), e.terminal_id or 0, e.store_id or 0,
+                   e.staff_id or 0)
+            for name, value in counts(known=True, points=moved).items():
+                found[key][name] += value
+    return {key: dict(values) for key, values in found.items() if any(values.values())}
+
+
+def _stored(conn: Connection, tenant_id: int) -> dict[Key, dict[str, int]]:
+    c = sales_days.c
+    return {(r.day, int(r.terminal_id), int(r.store_id), int(r.staff_id)):
+            {name: int(r._mapping[name]) for name in DAY_COUNTS}
+            for r in conn.execute(select(sales_days).where(c.tenant_id == tenant_id))
+            if any(r._mapping[name] for name in DAY_COUNTS)}
+
+
+def problems(conn: Connection, tenant_id: int, zone: tzinfo) -> list[dict[str, Any]]:
+    """The rows of ``sales_days`` and ``member_purchases`` that disagree with the receipts
+    and entries (empty when they agree)."""
+    want, have = expected(conn, tenant_id, zone), _stored(conn, tenant_id)
+    found: list[dict[str, Any]] = []
+    for key in sorted(set(want) | set(have)):
+        wanted = {name: want.get(key, {}).get(name, 0) for name in DAY_COUNTS}
+        stored = {name: have.get(key, {}).get(name, 0) for name in DAY_COUNTS}
+        for name in DAY_COUNTS:
+            if wanted[name] != stored[name]:
+                found.append({"kind": "sales_day", "tenant_id": tenant_id,
+                              "day": key[0].isoformat(), "terminal_id": key[1],
+                              "store_id": key[2], "staff_id": key[3], "counter": name,
+                              "expected": wanted[name], "stored": stored[name]})
+    return found + _purchase_problems(conn, tenant_id)
+
+
+def _purchase_problems(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
+    buyers = select(receipts.c.member_id).where(
+        receipts.c.tenant_id == tenant_id, receipts.c.member_id.is_not(None)).distinct()
+    ids = [int(m) for m in conn.execute(buyers).scalars()]
+    want = {int(r.member_id): (r.first_at, r.second_at, r.last_at, int(r.receipts))
+            for start in range(0, len(ids), 500)
+            for r in conn.execute(_first_two(tenant_id, ids[start:start + 500]))}
+    c = member_purchases.c
+    have = {int(r.member_id): (r.first_at, r.second_at, r.last_at, int(r.receipts))
+            for r in conn.execute(select(c.member_id, c.first_at, c.second_at, c.last_at,
+                                         c.receipts).where(c.tenant_id == tenant_id))
+            if r.receipts}
+    return [{"kind": "member_purchases", "tenant_id": tenant_id, "member_id": member_id,
+             "expected": str(want.get(member_id)), "stored": str(have.get(member_id))}
+            for member_id in sorted(set(want) | set(have))
+            if want.get(member_id) != have.get(member_id)]
