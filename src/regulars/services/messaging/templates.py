@@ -21,7 +21,7 @@ from regulars.domain.messaging.templates import (
     render,
 )
 from regulars.errors import InvalidInput, NotFound
-from regulars.services.messaging import outbox
+from regulars.services.messaging import notify, outbox
 from regulars.services.runtime import Runtime
 
 CHANNELS = ("sms", "email", "webhook")
@@ -198,4 +198,6 @@ def update_settings(rt: Runtime, tenant_id: int, changes: dict[str, Any]) -> Mes
         store.settings(conn, tenant_id, rt.now())
         if changes:
             store.change_settings(conn, tenant_id, changes, rt.now())
-        return _view(store.settings(conn, tenant_id, rt.now()))
+        changed = _view(store.settings(conn, tenant_id, rt.now()))
+    notify.forget_settings(rt.db.engine, tenant_id)
+    return changed
