@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from regulars.api.pos_schemas import Day, Instant, Out, examples
+from regulars.api.pos_schemas import Day, Instant, Out, SparseOut, examples
 
 
 class LevelProgressOut(Out):
@@ -20,7 +20,7 @@ class LevelProgressOut(Out):
     to_next_minor: int | None
 
 
-class ReferralOutcomeOut(Out):
+class ReferralOutcomeOut(SparseOut):
     """What a registration did with a referral: ``trigger`` and the points only when a
     referrer was linked."""
 
@@ -48,7 +48,7 @@ _MEMBER: dict[str, Any] = {
     "program_version": 1}
 
 
-class MemberOut(Out):
+class MemberOut(SparseOut):
     """A member: identifiers, profile, balance, held and spendable points, debt, level and
     progress. After a registration, ``referral`` says what it did with a referral code."""
 

@@ -26,7 +26,8 @@ Day = Annotated[date, PlainSerializer(date.isoformat, return_type=str),
                 WithJsonSchema({"type": "string", "format": "date"})]
 
 
-def _leave_out_absent(self: Out, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+def _leave_out_absent(self: SparseOut, handler: SerializerFunctionWrapHandler
+                      ) -> dict[str, Any]:
     data: dict[str, Any] = handler(self)
     for name in self.absent_when_none:
         if data.get(name) is None:
@@ -46,11 +47,25 @@ class Out(BaseModel):
     """An answer built from a service's result (attributes) or a stored answer (a dict).
     The fields named in ``absent_when_none`` are left out of the JSON while ``None``, those
     in ``absent_when_empty`` while ``None``, zero or empty, as the result's own JSON form
-    leaves them out (:func:`regulars.services.results.to_json`)."""
+    leaves them out (:func:`regulars.services.results.to_json`); a model that names any
+    derives from :class:`SparseOut`."""
 
     model_config = ConfigDict(from_attributes=True, frozen=True)
     absent_when_none: ClassVar[frozenset[str]] = frozenset()
     absent_when_empty: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if (cls.absent_when_none or cls.absent_when_empty) and not issubclass(cls, SparseOut):
+            raise TypeError(f"{cls.__name__} leaves fields out: derive it from SparseOut")
+
+
+class SparseOut(Out):
+    """An answer with fields to leave out (see :class:`Out`). Only these models carry the
+    serializer that leaves them out, a Python call per object serialised: a quote's lines
+    and explanations do not pay for it."""
+
     _leave_out = model_serializer(mode="wrap")(_leave_out_absent)
 
 
@@ -183,7 +198,7 @@ class StampProgressOut(Out):
     ready: int
 
 
-class PricedSaleOut(Out):
+class PricedSaleOut(SparseOut):
     """``stamp_cards`` only when the member has stamps or the receipt adds some."""
 
     absent_when_empty = frozenset({"stamp_cards"})
@@ -228,7 +243,7 @@ class QuoteOut(PricedSaleOut):
     rewards: list[RewardOptionOut] = []
 
 
-class TenderOptionOut(Out):
+class TenderOptionOut(SparseOut):
     """What a tender presented at quote time holds and could pay of this receipt."""
 
     absent_when_none = frozenset({"balance_minor", "code_ending", "refusal", "balance_milli",
@@ -245,7 +260,7 @@ class TenderOptionOut(Out):
     unit: str | None = None
 
 
-class TenderTakenOut(Out):
+class TenderTakenOut(SparseOut):
     """What a tender paid of the receipt, and the balance it has left."""
 
     absent_when_none = frozenset({"balance_minor", "code_ending", "quantity_milli",
@@ -261,7 +276,7 @@ class TenderTakenOut(Out):
     unit: str | None = None
 
 
-class TenderReturnedOut(Out):
+class TenderReturnedOut(SparseOut):
     """What a refund or void gave back to a tender, and its balance after."""
 
     absent_when_none = frozenset({"balance_minor", "quantity_milli", "balance_milli"})
@@ -332,7 +347,7 @@ class RefundDoneOut(Out):
     occurred_at: Instant
 
 
-class RefundOut(Out):
+class RefundOut(SparseOut):
     """A refund or void (a replay answers the same)."""
 
     model_config = examples({

@@ -38,6 +38,7 @@ def omitted_fields(cls: type) -> frozenset[str]:
 
 
 _FIELDS: dict[type, tuple[tuple[str, str | None], ...]] = {}
+_SCALARS = frozenset({str, int, float, bool})
 
 
 def _fields_of(cls: type) -> tuple[tuple[str, str | None], ...]:
@@ -53,19 +54,21 @@ def to_json(value: Any) -> Any:
     order (fields marked :func:`absent_when_empty` or :func:`absent_when_none` left out as they
     say), tuples and lists
     arrays, mappings objects, dates and datetimes ISO 8601 text, enums their values."""
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
     cls = type(value)
-    if dataclasses.is_dataclass(value):
+    if cls in _SCALARS or value is None or isinstance(value, str | int | float | bool):
+        return value
+    fields = _FIELDS.get(cls)
+    if fields is not None or dataclasses.is_dataclass(value):
         out: dict[str, Any] = {}
-        for name, omit in _fields_of(cls):
+        for name, omit in fields or _fields_of(cls):
             item = getattr(value, name)
             if omit is not None and (item is None or (omit == "empty" and not item)):
                 continue
-            out[name] = to_json(item)
+            # Scalars as they are, without a call each: most fields of an answer are.
+            out[name] = item if item is None or type(item) in _SCALARS else to_json(item)
         return out
     if isinstance(value, tuple | list):
-        return [to_json(v) for v in value]
+        return [v if type(v) in _SCALARS else to_json(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, date):  # datetime included

@@ -37,10 +37,11 @@ def withhold_personal(body: Any) -> Any:
     """``body`` with every member in it (an object with an ``id`` and a ``phone``) stripped of
     what identifies the person, and marked for :func:`restore_personal`."""
     if isinstance(body, list):
-        return [withhold_personal(v) for v in body]
+        return [withhold_personal(v) if isinstance(v, dict | list) else v for v in body]
     if not isinstance(body, dict):
         return body
-    out = {k: withhold_personal(v) for k, v in body.items()}
+    out = {k: withhold_personal(v) if isinstance(v, dict | list) else v
+           for k, v in body.items()}
     if "id" in out and "phone" in out:
         for name in PERSONAL_FIELDS:
             if name in out:

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
+from regulars.db.engine import forget, remembered
 from regulars.db.messaging import member_messages as store
 from regulars.domain.messaging.rules import allowed, period_start, release_at, unsubscribe_token
 from regulars.domain.messaging.templates import EVENTS, Kind, Wording, default, render
@@ -157,8 +158,22 @@ def queue_one(conn: Connection, rt: Runtime, tenant_id: int, *, event: str, memb
     return found.outcomes.get(member_id, "no_consent")
 
 
+# How long a process trusts what it read of whether a tenant texts members their points: a
+# commit of a business that does not then reads nothing for it. The process that changes the
+# settings forgets at once (forget_settings); another sees the change within this time.
+SETTINGS_TTL_SECONDS = 5.0
+
+
 def points_earned_enabled(conn: Connection, tenant_id: int, now: datetime) -> bool:
-    return bool(store.settings(conn, tenant_id, now)["points_earned"])
+    """Whether the tenant tells members the points a receipt earned (remembered for a few
+    seconds; the settings' row is made with the defaults on first use)."""
+    return remembered(conn, ("points earned message", tenant_id), SETTINGS_TTL_SECONDS,
+                      lambda: bool(store.settings(conn, tenant_id, now)["points_earned"]))
+
+
+def forget_settings(engine: Engine, tenant_id: int) -> None:
+    """After a change to the tenant's message settings has committed: read them afresh."""
+    forget(engine, ("points earned message", tenant_id))
 
 
 def swap_level(conn: Connection, tenant_id: int, member_id: int, level_code: str,

@@ -22,7 +22,7 @@ from regulars.domain.messaging.templates import (
 )
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
-from regulars.services.messaging import outbox
+from regulars.services.messaging import notify, outbox
 from regulars.services.runtime import Runtime
 
 CHANNELS = ("sms", "email", "webhook")
@@ -213,4 +213,6 @@ def update_settings(rt: Runtime, tenant_id: int, changes: dict[str, Any], *,
             store.change_settings(conn, tenant_id, changed, now)
             audit.record(conn, tenant_id, actor, "settings.messages", "message settings",
                          at=now, **changed, was={k: before[k] for k in changed})
-        return _view(store.settings(conn, tenant_id, now))
+        answer = _view(store.settings(conn, tenant_id, now))
+    notify.forget_settings(rt.db.engine, tenant_id)
+    return answer
