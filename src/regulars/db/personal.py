@@ -35,7 +35,6 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 DEVELOPMENT_SECRET = "regulars-development-personal-data-key"
 NONCE_BYTES = 12
-KINDS = ("phone", "card", "qr")
 
 
 class UnknownKey(Exception):
