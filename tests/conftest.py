@@ -23,6 +23,9 @@ from regulars.db.schema import metadata
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 
+# The tests' made-up members may be sealed under the built-in development key, in the servers
+# and workers they start too (tests/e2e/test_worker_cli.py checks the refusal itself).
+os.environ.setdefault("REGULARS_PERSONAL_DATA_DEVELOPMENT_KEY_ALLOWED", "true")
 PG_URL = os.environ.get("REGULARS_TEST_POSTGRES_URL")
 REQUIRE_PG = os.environ.get("REGULARS_REQUIRE_POSTGRES") == "1"
 

@@ -73,9 +73,23 @@ class Settings(BaseSettings):
     otp_per_client_per_hour: int = 10
     """One-time codes one client address may ask for per hour (sign-in page)."""
     personal_data_key: str = ""
-    """The secret of the keyed hashes kept in place of phone numbers (one-time-code rows):
-    set a long random value in production and keep it out of the database's backups. Unset:
-    a built-in development key, which protects nothing."""
+    """The secret personal identifiers are protected with: phone numbers, card numbers and QR
+    tokens are stored encrypted (AES-256-GCM) under a key derived from it and found through a
+    keyed blind index, and one-time-code rows keep a keyed hash of the number. Set a long
+    random value in production and keep it out of the database's backups. Unset: a built-in
+    development key, which protects nothing (``serve`` and ``worker`` refuse it unless
+    ``personal_data_development_key_allowed``)."""
+    personal_data_old_keys: str = ""
+    """Earlier values of ``personal_data_key`` (separated by commas), kept so that values
+    encrypted under them are still read while ``regulars keys rotate`` re-encrypts them under
+    the current one; drop them once it has finished."""
+    personal_index_key: str = ""
+    """The secret the blind index of identifiers is keyed from (unset: ``personal_data_key``).
+    Set it to the old ``personal_data_key`` when rotating the encryption key alone; changing
+    it needs a re-index (``regulars keys rotate --reindex``)."""
+    personal_data_development_key_allowed: bool = False
+    """Let ``regulars serve`` and ``regulars worker`` start without ``personal_data_key`` (the
+    demo and tests allow it; production should not)."""
     secure_cookies: bool = False
     """Mark session cookies ``Secure`` (set it when Regulars is served over HTTPS). A
     request that came over HTTPS gets every cookie ``Secure`` and an HSTS header anyway."""

@@ -13,6 +13,7 @@ import xlsxwriter
 from sqlalchemy import func, select
 
 from regulars.analytics.text_receipts import read_receipt_file
+from regulars.db import personal
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.ledger.tables import entries
 from regulars.db.members.tables import member_identifiers, members
@@ -60,13 +61,14 @@ def test_a_cp1251_semicolon_file_imports_members_and_history_that_earns_nothing(
     assert member.balance_points == 0
     with rt.db.read() as conn:
         rows = conn.execute(select(receipts.c.paid_minor, receipts.c.occurred_at,
-                                   members.c.external_id, members.c.phone)
+                                   members.c.external_id, members.c.phone_sealed)
                             .join(members, members.c.id == receipts.c.member_id)
                             .where(receipts.c.tenant_id == shop.tenant_id)
                             .order_by(receipts.c.occurred_at)).all()
         quantities = sorted(conn.execute(select(receipt_lines.c.quantity_milli).where(
             receipt_lines.c.tenant_id == shop.tenant_id)).scalars())
-    assert [(r.paid_minor, r.external_id, r.phone) for r in rows] == [
+    assert [(r.paid_minor, r.external_id, personal.unseal_optional(r.phone_sealed))
+            for r in rows] == [
         (123450, "A-1", "+79161234567"), (9990, "A-2", None), (1000, "A-1", "+79161234567")]
     assert rows[0].occurred_at.hour == 10  # 13:45 in Moscow is 10:45 UTC
     assert quantities == [1000, 1000, 2000]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from regulars.db import personal
 from regulars.db.messaging.tables import events as event_rows
 from regulars.db.messaging.tables import outbox_messages
 from regulars.errors import InvalidInput, NotFound
@@ -30,7 +31,11 @@ def member_messages(rt: Runtime, event: str | None = None) -> list[dict[str, Any
     if event is not None:
         query = query.where(o.c.event == event)
     with rt.db.read() as conn:
-        return [dict(r._mapping) for r in conn.execute(query)]
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+    for row in rows:  # a text message's or e-mail's recipient is stored sealed
+        if row["channel"] in ("sms", "email") and row["recipient"]:
+            row["recipient"] = personal.unseal(row["recipient"])
+    return rows
 
 
 def consent(rt: Runtime, tenant_id: int, member_id: int) -> str:

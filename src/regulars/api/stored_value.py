@@ -24,6 +24,7 @@ from regulars.api.stored_value_schemas import (
     WalletTopUpIn,
     WalletTopUpOut,
 )
+from regulars.services.audit import audit
 from regulars.services.stored_value import certificates, wallets
 from regulars.services.stored_value.certificates import IssueOrder
 from regulars.services.stored_value.results import (
@@ -43,7 +44,8 @@ S = "/certificate-series"
              responses=responses(errors.InvalidInput, errors.NotFound))
 def create_series(body: CertificateSeriesIn, owner: Owner, rt: RuntimeDep) -> SeriesView:
     """A new certificate series."""
-    return certificates.create_series(rt, owner.tenant_id, body.to_terms())
+    return certificates.create_series(rt, owner.tenant_id, body.to_terms(),
+                                      actor=audit.key(owner.key_id))
 
 
 @router.get(S, response_model=list[CertificateSeriesOut])
@@ -64,7 +66,7 @@ def change_series(series_id: PathId, body: CertificateSeriesChangeIn, owner: Own
     """Change a series for the certificates issued from now on; ``active: false`` stops
     issuing and selling it (issued certificates stay valid)."""
     return certificates.update_series(rt, owner.tenant_id, series_id, body.to_terms(),
-                                      active=body.active)
+                                      active=body.active, actor=audit.key(owner.key_id))
 
 
 @router.post(S + "/{series_id}/certificates", status_code=201,
@@ -76,7 +78,7 @@ def issue(series_id: PathId, body: CertificatesIssueIn, owner: Owner,
     credited with ``amount_minor``. The codes are in this answer only."""
     return certificates.issue(rt, owner.tenant_id, IssueOrder(
         series_id=series_id, count=body.count, amount_minor=body.amount_minor,
-        order_ref=body.order_ref, for_sale=body.for_sale))
+        order_ref=body.order_ref, for_sale=body.for_sale), actor=audit.key(owner.key_id))
 
 
 @router.get("/certificates", response_model=list[CertificateOut],
@@ -104,13 +106,15 @@ def get_certificate(certificate_id: PathId, owner: Reader, rt: RuntimeDep) -> Ce
              responses=responses(errors.NotFound))
 def block(certificate_id: PathId, owner: Owner, rt: RuntimeDep) -> CertificateView:
     """Block a lost or stolen certificate: every till refuses it until it is unblocked."""
-    return certificates.set_blocked(rt, owner.tenant_id, certificate_id, blocked=True)
+    return certificates.set_blocked(rt, owner.tenant_id, certificate_id, blocked=True,
+                                    actor=audit.key(owner.key_id))
 
 
 @router.post("/certificates/{certificate_id}/unblock", response_model=CertificateOut,
              responses=responses(errors.NotFound))
 def unblock(certificate_id: PathId, owner: Owner, rt: RuntimeDep) -> CertificateView:
-    return certificates.set_blocked(rt, owner.tenant_id, certificate_id, blocked=False)
+    return certificates.set_blocked(rt, owner.tenant_id, certificate_id, blocked=False,
+                                    actor=audit.key(owner.key_id))
 
 
 @router.get("/stored-value/report", response_model=StoredValueReportOut)

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from regulars.cli.exports import export
 from regulars.cli.imports import import_app
+from regulars.cli.keys import keys_app
 from regulars.cli.simulate import simulate
 from regulars.config import Settings
 from regulars.errors import RegularsError, Unavailable
@@ -43,6 +44,7 @@ audit_app = typer.Typer(help="The audit trail of changes by staff and API keys."
                         no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(import_app, name="import")
+app.add_typer(keys_app, name="keys")
 app.command("export")(export)
 app.command("simulate")(simulate)
 
@@ -193,6 +195,7 @@ def serve(
     import uvicorn
 
     settings = _settings(database_url)
+    _refuse_development_key(settings)
     os.environ["REGULARS_DATABASE_URL"] = settings.database_url
     upgrade_schema(settings)
     _refuse_log_sender(settings)
@@ -205,6 +208,18 @@ def serve(
     uvicorn.run("regulars.api.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", access_log=False,
                 timeout_worker_healthcheck=WORKER_PING_S)
+
+
+def _refuse_development_key(settings: Settings) -> None:
+    """Without ``personal_data_key`` members' phone and card numbers would be sealed under
+    the built-in development key, which anyone can read in the source; a server says so
+    before it migrates or serves anything, unless allowed (the demo, a developer's machine).
+    """
+    if not settings.personal_data_key and not settings.personal_data_development_key_allowed:
+        raise fail("REGULARS_PERSONAL_DATA_KEY is not set, so personal data would be encrypted "
+                   "under the built-in development key: set it to a long random secret, or "
+                   "REGULARS_PERSONAL_DATA_DEVELOPMENT_KEY_ALLOWED=true on a development "
+                   "machine")
 
 
 def _refuse_log_sender(settings: Settings) -> None:
@@ -225,6 +240,7 @@ def worker(database_url: DatabaseOpt = None,
     own. Any number of workers and servers may run: each job runs once at a time. Set
     REGULARS_SCHEDULER=false on the servers when workers run the jobs."""
     settings = _settings(database_url)
+    _refuse_development_key(settings)
     with open_runtime(settings, migrate=True) as rt:
         _refuse_log_sender(settings)
         if once:
@@ -262,6 +278,7 @@ def demo(
     if no_serve:
         return
     os.environ["REGULARS_SMS_LOG_ALLOWED"] = "true"  # the demo's codes show on its terminal
+    os.environ["REGULARS_PERSONAL_DATA_DEVELOPMENT_KEY_ALLOWED"] = "true"  # made-up people
     serve(database_url=url, host=host, port=port, workers=1)
 
 

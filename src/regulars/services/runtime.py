@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from regulars.config import Settings
+from regulars.db import personal
 from regulars.db.engine import Database, sqlite_path, unavailable_on_error
 from regulars.db.migrate import head, revision_on, upgrade
 from regulars.errors import InvalidInput
@@ -39,6 +40,9 @@ class Runtime:
     sender: Sender | None = None
     throttle: Throttle = field(default_factory=Throttle)
     """Failed sign-ins and API keys counted in this process (see services.throttle)."""
+
+    def __post_init__(self) -> None:
+        use_personal_keys(self.settings)
 
     def sms(self) -> Sender:
         """The sender of text messages (built from the settings on first use)."""
@@ -78,6 +82,7 @@ def open_runtime(settings: Settings | None = None, *, clock: Clock = system_cloc
     :class:`Unavailable` for a database it cannot reach or that stayed locked past the busy
     timeout (nothing is migrated then)."""
     settings = settings or Settings()
+    use_personal_keys(settings)  # a migration may seal values
     db = _database(settings)
     if migrate:
         try:
@@ -127,6 +132,13 @@ def upgrade_schema(settings: Settings | None = None) -> str:
     settings = settings or Settings()
     with open_runtime(settings, migrate=True):
         return settings.database_url
+
+
+def use_personal_keys(settings: Settings) -> None:
+    """Make the settings' personal data keys the process's (see :mod:`regulars.db.personal`)."""
+    old = [s.strip() for s in settings.personal_data_old_keys.split(",") if s.strip()]
+    personal.use(personal.Keyring.from_secrets(settings.personal_data_key, old,
+                                               index_secret=settings.personal_index_key or None))
 
 
 def _database(settings: Settings) -> Database:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
+from regulars.db import personal
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.ledger.tables import accounts, entries
 from regulars.db.members.tables import members
@@ -30,13 +31,13 @@ def member_page(conn: Connection, tenant_id: int, *, after_id: int, limit: int
                 ) -> list[Sequence[Any]]:
     """Up to ``limit`` members with an id above ``after_id``, as :data:`MEMBER_COLUMNS`."""
     m = members.c
-    query = select(m.id, m.external_id, m.phone, m.first_name, m.last_name, m.email,
+    query = select(m.id, m.external_id, m.phone_sealed, m.first_name, m.last_name, m.email,
                    m.birthday, m.consent, m.status, m.merged_into_id, m.level_floor_code,
                    m.created_at, accounts.c.balance, accounts.c.debt).outerjoin(
         accounts, and_(accounts.c.tenant_id == tenant_id, accounts.c.member_id == m.id,
                        accounts.c.asset == "points")
     ).where(m.tenant_id == tenant_id, m.id > after_id).order_by(m.id).limit(limit)
-    return [tuple(r) for r in conn.execute(query)]
+    return [(r[0], r[1], personal.unseal_optional(r[2]), *r[3:]) for r in conn.execute(query)]
 
 
 def receipt_page(conn: Connection, tenant_id: int, *, after_id: int, limit: int

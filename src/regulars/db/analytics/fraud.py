@@ -9,9 +9,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from regulars.db import personal
 from regulars.db.analytics.tables import fraud_flags, fraud_settings
 from regulars.db.checkout.tables import receipts
 from regulars.db.ledger.tables import entries
@@ -58,15 +59,24 @@ def adjustments(conn: Connection, tenant_id: int, *, start: datetime,
 
 def staff_contacts(conn: Connection, tenant_id: int) -> frozenset[tuple[int, int]]:
     """(staff id, member id) of every active member whose phone or e-mail is a staff
-    member's (e-mails compared without case)."""
-    same_phone = and_(staff.c.phone.is_not(None), members.c.phone == staff.c.phone)
+    member's (e-mails compared without case; phone numbers through their blind index)."""
     same_email = and_(staff.c.email.is_not(None),
                       func.lower(members.c.email) == func.lower(staff.c.email))
     query = (select(staff.c.id, members.c.id)
-             .join(members, and_(members.c.tenant_id == staff.c.tenant_id,
-                                 or_(same_phone, same_email)))
+             .join(members, and_(members.c.tenant_id == staff.c.tenant_id, same_email))
              .where(staff.c.tenant_id == tenant_id, members.c.status == "active"))
-    return frozenset((int(s), int(m)) for s, m in conn.execute(query))
+    pairs = {(int(s), int(m)) for s, m in conn.execute(query)}
+    staff_by_index: dict[str, list[int]] = {}
+    for staff_id, phone in conn.execute(select(staff.c.id, staff.c.phone).where(
+            staff.c.tenant_id == tenant_id, staff.c.phone.is_not(None))):
+        index = personal.blind_index(tenant_id, "phone", phone)
+        staff_by_index.setdefault(index, []).append(int(staff_id))
+    if staff_by_index:
+        for member_id, index in conn.execute(select(members.c.id, members.c.phone_index).where(
+                members.c.tenant_id == tenant_id, members.c.status == "active",
+                members.c.phone_index.in_(list(staff_by_index)))):
+            pairs.update((s, int(member_id)) for s in staff_by_index[index])
+    return frozenset(pairs)
 
 
 # Settings ----------------------------------------------------------------------------------------
@@ -154,7 +164,7 @@ def save_flags(conn: Connection, tenant_id: int, pairs: list[PairScore], *, star
 
 def _flag_select() -> Any:
     return (select(fraud_flags, staff.c.name.label("staff_name"),
-                   members.c.phone.label("member_phone"),
+                   members.c.phone_sealed,
                    func.coalesce(members.c.first_name, "").label("first_name"),
                    func.coalesce(members.c.last_name, "").label("last_name"))
             .join(staff, and_(staff.c.id == fraud_flags.c.staff_id,
@@ -167,7 +177,7 @@ def _flag_row(row: Any) -> FlagRow:
     m = row._mapping
     return FlagRow(
         id=m["id"], staff_id=m["staff_id"], staff_name=m["staff_name"],
-        member_id=m["member_id"], member_phone=m["member_phone"],
+        member_id=m["member_id"], member_phone=personal.unseal_optional(m["phone_sealed"]),
         member_name=f"{m['first_name']} {m['last_name']}".strip(), score=m["score"],
         receipts=m["receipts"], signals=list(m["signals"]), period_start=m["period_start"],
         period_end=m["period_end"], status=m["status"],

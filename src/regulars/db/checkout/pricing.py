@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, select
 
+from regulars.db import personal
 from regulars.db.ledger.spendable import spendable_of, unspendable_lots
 from regulars.db.ledger.tables import accounts, holds
 from regulars.db.members.members import MemberRow, member_columns, row_to_member
@@ -57,7 +58,8 @@ def _statement(*, by_identifier: bool) -> Any:
         member_id: Any = (select(member_identifiers.c.member_id)
                           .where(member_identifiers.c.tenant_id == bindparam("tenant_id"),
                                  member_identifiers.c.kind == bindparam("kind"),
-                                 member_identifiers.c.value == bindparam("value"))
+                                 member_identifiers.c.value_index
+                                 == bindparam("value_index"))
                           .scalar_subquery())
     else:
         member_id = bindparam("member_id")
@@ -96,7 +98,9 @@ def pricing_reads(conn: Connection, tenant_id: int, *, identifier: tuple[str, st
     params: dict[str, Any] = {"tenant_id": tenant_id, "now": now,
                               **spend_windows_params(until, zone)}
     if identifier is not None:
-        params["kind"], params["value"] = identifier
+        kind, value = identifier
+        params["kind"] = kind
+        params["value_index"] = personal.blind_index(tenant_id, kind, value)
         statement = _BY_IDENTIFIER
     else:
         params["member_id"] = member_id

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
+from regulars.db import personal
 from regulars.db.checkout.tables import receipts
 from regulars.db.members.tables import members
 from regulars.db.promotions.tables import (
@@ -30,7 +31,7 @@ def list_receipts(conn: Connection, tenant_id: int, *, store_id: int | None,
                     receipts.c.points_spent, receipts.c.points_earned,
                     receipts.c.refunded_paid_minor, receipts.c.occurred_at,
                     stores.c.name.label("store_name"), terminals.c.name.label("till_name"),
-                    members.c.phone.label("member_phone"))
+                    members.c.phone_sealed)
              .join(stores, and_(stores.c.id == receipts.c.store_id,
                                 stores.c.tenant_id == tenant_id))
              .join(terminals, and_(terminals.c.id == receipts.c.terminal_id,
@@ -49,7 +50,8 @@ def list_receipts(conn: Connection, tenant_id: int, *, store_id: int | None,
     if until is not None:
         query = query.where(receipts.c.occurred_at < until)
     query = query.order_by(receipts.c.occurred_at.desc(), receipts.c.id.desc())
-    return [dict(r._mapping) for r in conn.execute(query.limit(limit).offset(offset))]
+    return [personal.opened(dict(r._mapping), "phone_sealed", "member_phone")
+            for r in conn.execute(query.limit(limit).offset(offset))]
 
 
 def places(conn: Connection, tenant_id: int, receipt_id: int) -> dict[str, Any] | None:

@@ -16,8 +16,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, update
 
+from regulars.db import personal
 from regulars.db.analytics import days as day_totals
 from regulars.db.checkout.tables import receipt_lines, receipts
+from regulars.db.members.members import identifier_columns, phone_columns
 from regulars.db.members.tables import member_identifiers, members
 from regulars.db.program.spend_totals import LIFETIME_DAY, add_spend_many
 from regulars.db.tenancy.tables import stores, terminals
@@ -63,20 +65,23 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
 def members_by(conn: Connection, tenant_id: int, kind: str, values: Sequence[str]
                ) -> dict[str, int]:
     """Which member (following merges) each of ``values`` names: ``kind`` is
-    ``external_id``, ``phone`` or ``card``."""
+    ``external_id``, ``phone`` or ``card`` (the last two found by their blind index)."""
     found: dict[str, int] = {}
     for chunk in _chunks(values):
         if kind == "external_id":
             query = select(members.c.external_id, members.c.id, members.c.merged_into_id) \
                 .where(members.c.tenant_id == tenant_id, members.c.external_id.in_(chunk))
-        else:
-            query = select(member_identifiers.c.value, members.c.id,
-                           members.c.merged_into_id).join(
-                members, members.c.id == member_identifiers.c.member_id).where(
-                member_identifiers.c.tenant_id == tenant_id,
-                member_identifiers.c.kind == kind, member_identifiers.c.value.in_(chunk))
-        for value, member_id, merged_into in conn.execute(query):
-            found[value] = int(merged_into or member_id)
+            for value, member_id, merged_into in conn.execute(query):
+                found[value] = int(merged_into or member_id)
+            continue
+        by_index = {personal.blind_index(tenant_id, kind, v): v for v in chunk}
+        query = select(member_identifiers.c.value_index, members.c.id,
+                       members.c.merged_into_id).join(
+            members, members.c.id == member_identifiers.c.member_id).where(
+            member_identifiers.c.tenant_id == tenant_id, member_identifiers.c.kind == kind,
+            member_identifiers.c.value_index.in_(list(by_index)))
+        for index, member_id, merged_into in conn.execute(query):
+            found[by_index[index]] = int(merged_into or member_id)
     return found
 
 
@@ -102,13 +107,21 @@ def insert_returning_ids(conn: Connection, table: Table, rows: list[dict[str, An
 
 
 def insert_members(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert members; their ids in the rows' order."""
-    return insert_returning_ids(conn, members, rows)
+    """Insert members (each row's ``phone`` and ``qr_token`` in the clear: they are sealed
+    here); their ids in the rows' order."""
+    sealed = [{**{k: v for k, v in row.items() if k not in ("phone", "qr_token")},
+               **phone_columns(row["tenant_id"], row["phone"]),
+               "qr_sealed": personal.seal(row["qr_token"])} for row in rows]
+    return insert_returning_ids(conn, members, sealed)
 
 
 def add_identifiers(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert identifier rows (each ``value`` in the clear: it is sealed and indexed here)."""
     if rows:
-        conn.execute(insert(member_identifiers), rows)
+        conn.execute(insert(member_identifiers), [
+            {**{k: v for k, v in row.items() if k != "value"},
+             **identifier_columns(row["tenant_id"], row["kind"], row["value"])}
+            for row in rows])
 
 
 def set_external_ids(conn: Connection, tenant_id: int, pairs: Iterable[tuple[int, str]]

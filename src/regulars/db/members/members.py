@@ -1,14 +1,20 @@
 """Members and their identifiers (phone, card, QR token). Identifiers are unique per tenant,
-which is what keeps one customer from holding two cards."""
+which is what keeps one customer from holding two cards.
+
+Identifiers are stored sealed and found by their blind index (:mod:`regulars.db.personal`):
+every function here takes and returns them in the clear, and a member row opens its phone
+number and QR token only when they are read."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
+from regulars.db import personal
 from regulars.db.ledger.tables import accounts, entries
 from regulars.db.members.tables import member_identifiers, members
 
@@ -17,7 +23,7 @@ from regulars.db.members.tables import member_identifiers, members
 class MemberRow:
     id: int
     tenant_id: int
-    phone: str | None
+    phone_sealed: str | None
     first_name: str | None
     last_name: str | None
     email: str | None
@@ -27,7 +33,7 @@ class MemberRow:
     status: str
     merged_into_id: int | None
     level_floor_code: str | None
-    qr_token: str
+    qr_sealed: str
     created_at: datetime
     erased_at: datetime | None
     account_id: int
@@ -35,12 +41,22 @@ class MemberRow:
     held: int
     debt: int
 
+    @cached_property
+    def phone(self) -> str | None:
+        """The phone number (E.164), opened on first read: a quote that shows no phone
+        decrypts nothing."""
+        return personal.unseal_optional(self.phone_sealed)
+
+    @cached_property
+    def qr_token(self) -> str:
+        return personal.unseal(self.qr_sealed)
+
 
 _MEMBER_COLUMNS = (
-    members.c.id, members.c.tenant_id, members.c.phone, members.c.first_name,
+    members.c.id, members.c.tenant_id, members.c.phone_sealed, members.c.first_name,
     members.c.last_name, members.c.email, members.c.birthday, members.c.consent,
     members.c.profile, members.c.status, members.c.merged_into_id, members.c.level_floor_code,
-    members.c.qr_token, members.c.created_at, members.c.erased_at,
+    members.c.qr_sealed, members.c.created_at, members.c.erased_at,
     accounts.c.id.label("account_id"),
     accounts.c.balance, accounts.c.held, accounts.c.debt,
 )
@@ -69,23 +85,37 @@ def insert_member(conn: Connection, *, tenant_id: int, phone: str | None,
                   referrer_id: int | None, qr_token: str, store_id: int | None,
                   now: datetime) -> int:
     return int(conn.execute(insert(members).values(
-        tenant_id=tenant_id, phone=phone, first_name=first_name, last_name=last_name,
-        email=email, birthday=birthday, consent=consent, profile=profile,
-        referrer_id=referrer_id, status="active", qr_token=qr_token, store_id=store_id,
-        created_at=now).returning(members.c.id)).scalar_one())
+        tenant_id=tenant_id, **phone_columns(tenant_id, phone), first_name=first_name,
+        last_name=last_name, email=email, birthday=birthday, consent=consent, profile=profile,
+        referrer_id=referrer_id, status="active", qr_sealed=personal.seal(qr_token),
+        store_id=store_id, created_at=now).returning(members.c.id)).scalar_one())
+
+
+def phone_columns(tenant_id: int, phone: str | None) -> dict[str, str | None]:
+    """The ``members`` columns that hold ``phone`` (E.164 or ``None``): sealed and indexed."""
+    return {"phone_sealed": personal.seal_optional(phone),
+            "phone_index": personal.blind_index_optional(tenant_id, "phone", phone)}
+
+
+def identifier_columns(tenant_id: int, kind: str, value: str) -> dict[str, str]:
+    """The ``member_identifiers`` columns that hold ``value``: its blind index and sealed."""
+    return {"value_index": personal.blind_index(tenant_id, kind, value),
+            "value_sealed": personal.seal(value)}
 
 
 def add_identifier(conn: Connection, *, tenant_id: int, member_id: int, kind: str, value: str,
                    now: datetime) -> None:
     """Raises the database's unique violation if the identifier belongs to anyone already."""
     conn.execute(insert(member_identifiers).values(
-        tenant_id=tenant_id, member_id=member_id, kind=kind, value=value, created_at=now))
+        tenant_id=tenant_id, member_id=member_id, kind=kind,
+        **identifier_columns(tenant_id, kind, value), created_at=now))
 
 
 def identifier_owner(conn: Connection, tenant_id: int, kind: str, value: str) -> int | None:
     return conn.execute(select(member_identifiers.c.member_id).where(
         member_identifiers.c.tenant_id == tenant_id, member_identifiers.c.kind == kind,
-        member_identifiers.c.value == value)).scalar_one_or_none()
+        member_identifiers.c.value_index == personal.blind_index(tenant_id, kind, value))
+    ).scalar_one_or_none()
 
 
 # Built once: on the hot path of every quote and commit, and building a Core statement costs
@@ -95,15 +125,16 @@ _FIND_MEMBER = (
     .join(member_identifiers, member_identifiers.c.member_id == members.c.id)
     .where(member_identifiers.c.tenant_id == bindparam("tenant_id"),
            member_identifiers.c.kind == bindparam("kind"),
-           member_identifiers.c.value == bindparam("value")))
+           member_identifiers.c.value_index == bindparam("value_index")))
 _GET_MEMBER = _member_select().where(members.c.tenant_id == bindparam("tenant_id"),
                                      members.c.id == bindparam("member_id"))
 
 
 def find_member(conn: Connection, tenant_id: int, kind: str, value: str) -> MemberRow | None:
-    """The member an identifier belongs to, in one indexed query."""
-    row = conn.execute(_FIND_MEMBER, {"tenant_id": tenant_id, "kind": kind,
-                                      "value": value}).one_or_none()
+    """The member an identifier belongs to, in one indexed query (one HMAC, no decryption)."""
+    row = conn.execute(_FIND_MEMBER, {
+        "tenant_id": tenant_id, "kind": kind,
+        "value_index": personal.blind_index(tenant_id, kind, value)}).one_or_none()
     return _row(row) if row else None
 
 
@@ -120,8 +151,10 @@ def live_member(conn: Connection, tenant_id: int, member_id: int) -> MemberRow |
 
 
 def identifiers_of(conn: Connection, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
-    return [dict(r._mapping) for r in conn.execute(
-        select(member_identifiers.c.kind, member_identifiers.c.value,
+    """The member's identifiers in the clear (kind, value, created_at), oldest first."""
+    return [{"kind": r.kind, "value": personal.unseal(r.value_sealed),
+             "created_at": r.created_at} for r in conn.execute(
+        select(member_identifiers.c.kind, member_identifiers.c.value_sealed,
                member_identifiers.c.created_at)
         .where(member_identifiers.c.tenant_id == tenant_id,
                member_identifiers.c.member_id == member_id)
@@ -135,19 +168,23 @@ def move_identifiers(conn: Connection, tenant_id: int, from_id: int, to_id: int)
 
 
 def update_member(conn: Connection, tenant_id: int, member_id: int, **values: Any) -> None:
+    """Set columns of the member's row; ``phone`` (E.164 or ``None``) is sealed and indexed."""
+    if "phone" in values:
+        values.update(phone_columns(tenant_id, values.pop("phone")))
     conn.execute(update(members).where(members.c.tenant_id == tenant_id,
                                        members.c.id == member_id).values(**values))
 
 
 def search_members(conn: Connection, tenant_id: int, *, text: str | None, limit: int,
                    offset: int) -> list[MemberRow]:
+    """Active members whose first or last name contains ``text``. A phone number is sealed,
+    so no part of it matches: the caller finds a whole number through its blind index."""
     query = _member_select().where(members.c.tenant_id == tenant_id,
                                    members.c.status == "active", members.c.erased_at.is_(None))
     if text:
         pattern = f"%{_like_literal(text.lower())}%"
         query = query.where(or_(func.lower(members.c.first_name).like(pattern, escape="\\"),
-                                func.lower(members.c.last_name).like(pattern, escape="\\"),
-                                members.c.phone.like(f"%{_like_literal(text)}%", escape="\\")))
+                                func.lower(members.c.last_name).like(pattern, escape="\\")))
     rows = conn.execute(query.order_by(members.c.id).limit(limit).offset(offset))
     return [_row(r) for r in rows]
 
@@ -182,7 +219,8 @@ def remove_identifier(conn: Connection, tenant_id: int, member_id: int, kind: st
     return conn.execute(delete(member_identifiers).where(
         member_identifiers.c.tenant_id == tenant_id,
         member_identifiers.c.member_id == member_id, member_identifiers.c.kind == kind,
-        member_identifiers.c.value == value)).rowcount == 1
+        member_identifiers.c.value_index == personal.blind_index(tenant_id, kind, value))
+    ).rowcount == 1
 
 
 def set_phone(conn: Connection, tenant_id: int, member_id: int, phone: str,
@@ -207,9 +245,10 @@ def erase_member(conn: Connection, tenant_id: int, member_id: int, *, qr_token: 
     done = conn.execute(update(members).where(
         members.c.tenant_id == tenant_id, members.c.id == member_id,
         members.c.erased_at.is_(None)).values(
-        phone=None, first_name=None, last_name=None, email=None, birthday=None,
-        consent="none", profile={}, referral_code=None, device_hash=None, locale=None,
-        external_id=None, qr_token=qr_token, erased_at=now)).rowcount == 1
+        phone_sealed=None, phone_index=None, first_name=None, last_name=None, email=None,
+        birthday=None, consent="none", profile={}, referral_code=None, device_hash=None,
+        locale=None, external_id=None, qr_sealed=personal.seal(qr_token),
+        erased_at=now)).rowcount == 1
     if done:
         conn.execute(delete(member_identifiers).where(
             member_identifiers.c.tenant_id == tenant_id,
@@ -218,10 +257,17 @@ def erase_member(conn: Connection, tenant_id: int, member_id: int, *, qr_token: 
 
 
 def member_record(conn: Connection, tenant_id: int, member_id: int) -> dict[str, Any] | None:
-    """Every column of the member's row (for an export of what is held about them)."""
+    """Every column of the member's row (for an export of what is held about them), the
+    phone number and QR token opened in place of their sealed and indexed columns."""
     row = conn.execute(select(members).where(members.c.tenant_id == tenant_id,
                                              members.c.id == member_id)).one_or_none()
-    return dict(row._mapping) if row else None
+    if row is None:
+        return None
+    record = dict(row._mapping)
+    record["phone"] = personal.unseal_optional(record.pop("phone_sealed"))
+    record["qr_token"] = personal.unseal(record.pop("qr_sealed"))
+    del record["phone_index"]
+    return record
 
 
 def member_accounts(conn: Connection, tenant_id: int, member_id: int) -> list[dict[str, Any]]:

@@ -26,7 +26,9 @@ members = Table(
     "members", metadata,
     Column("id", Id, primary_key=True),
     tenant_column(),
-    Column("phone", String(20), nullable=True),
+    # Personal data (0033): the phone number sealed and its blind index (db/personal.py).
+    Column("phone_sealed", String(120), nullable=True),
+    Column("phone_index", String(64), nullable=True),
     Column("first_name", String(100), nullable=True),
     Column("last_name", String(100), nullable=True),
     Column("email", String(254), nullable=True),
@@ -37,7 +39,7 @@ members = Table(
     Column("status", String(10), nullable=False),
     Column("merged_into_id", Id, ForeignKey("members.id"), nullable=True),
     Column("level_floor_code", String(64), nullable=True),
-    Column("qr_token", String(64), nullable=False),
+    Column("qr_sealed", String(160), nullable=False),
     Column("store_id", Id, ForeignKey("stores.id"), nullable=True),
     timestamp("created_at"),
     # Rewards (0003): the member's own invitation code, and the hash of the device token it
@@ -53,7 +55,7 @@ members = Table(
     timestamp("erased_at", nullable=True),
     CheckConstraint("consent in ('full', 'earn_only', 'none')", name="consent"),
     CheckConstraint("status in ('active', 'merged')", name="status"),
-    Index(None, "tenant_id", "phone"),
+    Index(None, "tenant_id", "phone_index"),
     Index(None, "tenant_id", "referral_code", unique=True),
     Index(None, "tenant_id", "device_hash"),
     Index(None, "tenant_id", "external_id", unique=True),
@@ -66,9 +68,11 @@ member_identifiers = Table(
     tenant_column(),
     Column("member_id", Id, ForeignKey("members.id"), nullable=False),
     Column("kind", String(10), nullable=False),
-    Column("value", String(64), nullable=False),
+    # Personal data (0033): the value sealed, found by its blind index (db/personal.py).
+    Column("value_index", String(64), nullable=False),
+    Column("value_sealed", String(160), nullable=False),
     timestamp("created_at"),
-    UniqueConstraint("tenant_id", "kind", "value"),
+    UniqueConstraint("tenant_id", "kind", "value_index"),
     Index(None, "tenant_id", "member_id"),
     CheckConstraint("kind in ('phone', 'card', 'qr')", name="kind"),
 )

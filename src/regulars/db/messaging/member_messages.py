@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from regulars.db import bulk
+from regulars.db import bulk, personal
 from regulars.db.members.tables import members
+from regulars.db.messaging.outbox import recipient_columns
 from regulars.db.messaging.tables import (
     member_levels_seen,
     message_caps,
@@ -95,16 +96,19 @@ def change_settings(conn: Connection, tenant_id: int, changes: dict[str, Any],
 
 # Members -------------------------------------------------------------------------------------
 
-RECIPIENT_COLUMNS = (members.c.id, members.c.first_name, members.c.phone, members.c.email,
+RECIPIENT_COLUMNS = (members.c.id, members.c.first_name, members.c.phone_sealed,
+                     members.c.email,
                      members.c.consent, members.c.locale, members.c.status)
 
 
 def recipients(conn: Connection, tenant_id: int, member_ids: Sequence[int]
                ) -> list[dict[str, Any]]:
-    """What a message needs of each member (address, name, consent, language)."""
+    """What a message needs of each member (address, name, consent, language); the phone
+    number opened."""
     if not member_ids:
         return []
-    return [dict(r._mapping) for r in conn.execute(select(*RECIPIENT_COLUMNS).where(
+    return [personal.opened(dict(r._mapping), "phone_sealed", "phone")
+            for r in conn.execute(select(*RECIPIENT_COLUMNS).where(
         # A plain IN: the ids are primary keys (a JSON list here made SQLite scan the
         # tenant's members instead).
         members.c.tenant_id == tenant_id, members.c.id.in_(list(member_ids)))
@@ -119,7 +123,8 @@ def set_consent(conn: Connection, tenant_id: int, member_id: int, consent: str) 
 
 def members_by_phone(conn: Connection, tenant_id: int, phone: str) -> list[int]:
     return [int(i) for i in conn.execute(select(members.c.id).where(
-        members.c.tenant_id == tenant_id, members.c.phone == phone)).scalars()]
+        members.c.tenant_id == tenant_id,
+        members.c.phone_index == personal.blind_index(tenant_id, "phone", phone))).scalars()]
 
 
 def skip_marketing(conn: Connection, tenant_id: int, member_id: int) -> int:
@@ -202,9 +207,12 @@ def queued_keys(conn: Connection, tenant_id: int, keys: Sequence[str]) -> set[st
 
 
 def queue_many(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert outbox rows (each with every column but ``id``) in one ``INSERT … SELECT`` a
-    few thousand; a key already queued is skipped. The keys inserted."""
-    return set(bulk.insert_returning(conn, outbox_messages, rows,
+    """Insert outbox rows (each with every column but ``id`` and ``recipient_index``, the
+    recipient in the clear: it is sealed here) in one ``INSERT … SELECT`` a few thousand; a
+    key already queued is skipped. The keys inserted."""
+    sealed = [{**row, **recipient_columns(row["tenant_id"], row["channel"], row["recipient"])}
+              for row in rows]
+    return set(bulk.insert_returning(conn, outbox_messages, sealed,
                                      conflict=["tenant_id", "key"], returning="key"))
 
 

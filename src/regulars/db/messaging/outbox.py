@@ -1,6 +1,10 @@
 """The outbox of messages: queued in the transaction of their cause (one insert, one row per
 cause), claimed before sending so that two senders never send the same message at once,
 marked sent or given another attempt after. Every query is scoped by ``tenant_id``.
+
+A text message's or e-mail's recipient (a phone number, an address) is stored sealed, with its
+blind index, and opened only when the message is claimed for sending
+(:mod:`regulars.db.personal`).
 """
 
 from __future__ import annotations
@@ -12,14 +16,18 @@ from typing import Any
 from sqlalchemy import Connection, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from regulars.db import personal
 from regulars.db.messaging.tables import outbox_messages as t
+
+SEALED_CHANNELS = ("sms", "email")
 
 
 def queue(conn: Connection, tenant_id: int, *, key: str, channel: str, recipient: str,
           body: str, subject: str | None, erase_after_send: bool, now: datetime) -> int:
     """Queue a message, once per ``key``: a second call with the key returns the first id."""
-    values = dict(tenant_id=tenant_id, key=key, channel=channel, recipient=recipient,
-                  subject=subject, body=body, erase_after_send=erase_after_send,
+    values = dict(tenant_id=tenant_id, key=key, channel=channel,
+                  **recipient_columns(tenant_id, channel, recipient), subject=subject,
+                  body=body, erase_after_send=erase_after_send,
                   status="queued", attempts=0, next_attempt_at=now, created_at=now)
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     found = conn.execute(dialect.insert(t).values(**values)
@@ -29,6 +37,15 @@ def queue(conn: Connection, tenant_id: int, *, key: str, channel: str, recipient
         return int(found)
     return int(conn.execute(select(t.c.id).where(t.c.tenant_id == tenant_id, t.c.key == key))
                .scalar_one())
+
+
+def recipient_columns(tenant_id: int, channel: str, recipient: str) -> dict[str, str | None]:
+    """The outbox columns that hold ``recipient``: sealed and indexed for a text message or an
+    e-mail, as itself for a webhook."""
+    if channel not in SEALED_CHANNELS:
+        return {"recipient": recipient, "recipient_index": None}
+    return {"recipient": personal.seal(recipient),
+            "recipient_index": personal.blind_index(tenant_id, channel, recipient)}
 
 
 def due_ids(conn: Connection, tenant_id: int, now: datetime, limit: int) -> list[int]:
@@ -41,12 +58,17 @@ def due_ids(conn: Connection, tenant_id: int, now: datetime, limit: int) -> list
 def claim(conn: Connection, tenant_id: int, message_id: int, *, now: datetime,
           until: datetime) -> dict[str, Any] | None:
     """Take a queued, due message for sending until ``until`` (one conditional update: of two
-    senders one gets it); None when it is not there to take."""
+    senders one gets it), its recipient opened; None when it is not there to take."""
     taken = conn.execute(update(t).where(
         t.c.tenant_id == tenant_id, t.c.id == message_id, t.c.status == "queued",
         t.c.next_attempt_at <= now).values(next_attempt_at=until, attempts=t.c.attempts + 1)
         .returning(*t.c)).one_or_none()
-    return dict(taken._mapping) if taken else None
+    if taken is None:
+        return None
+    message = dict(taken._mapping)
+    if message["channel"] in SEALED_CHANNELS and message["recipient"]:
+        message["recipient"] = personal.unseal(message["recipient"])
+    return message
 
 
 def claim_due(conn: Connection, tenant_id: int, *, now: datetime, until: datetime,
@@ -73,7 +95,11 @@ def claim_due(conn: Connection, tenant_id: int, *, now: datetime, until: datetim
         claim = claim.where(t.c.tenant_id == tenant_id, t.c.id.in_(due.scalar_subquery()),
                             t.c.status == "queued", t.c.next_attempt_at <= now)
     taken = conn.execute(claim.returning(*t.c))
-    return sorted((dict(r._mapping) for r in taken), key=lambda r: r["id"])
+    messages = sorted((dict(r._mapping) for r in taken), key=lambda r: r["id"])
+    for message in messages:
+        if message["channel"] in SEALED_CHANNELS and message["recipient"]:
+            message["recipient"] = personal.unseal(message["recipient"])
+    return messages
 
 
 def mark_sent_many(conn: Connection, tenant_id: int, message_ids: Sequence[int], *,
@@ -85,7 +111,9 @@ def mark_sent_many(conn: Connection, tenant_id: int, message_ids: Sequence[int],
                  .values(status="sent", sent_at=now, last_error=None,
                          body=case((t.c.erase_after_send.is_(True), ""), else_=t.c.body),
                          recipient=case((t.c.erase_after_send.is_(True), ""),
-                                        else_=t.c.recipient)))
+                                        else_=t.c.recipient),
+                         recipient_index=case((t.c.erase_after_send.is_(True), None),
+                                              else_=t.c.recipient_index)))
 
 
 def mark_failed(conn: Connection, tenant_id: int, message_id: int, *, error: str,
@@ -113,12 +141,14 @@ def log(conn: Connection, tenant_id: int, *, limit: int, before_id: int | None
 
 def forget_recipients(conn: Connection, tenant_id: int, recipients: list[str]) -> int:
     """Delete every message to these addresses (an erased member's phone and e-mail), sent or
-    not; how many."""
+    not, found by their blind index; how many."""
     if not recipients:
         return 0
+    indexes = [personal.blind_index(tenant_id, channel, r)
+               for r in recipients for channel in SEALED_CHANNELS]
     return int(conn.execute(delete(t).where(t.c.tenant_id == tenant_id,
-                                            t.c.channel.in_(("sms", "email")),
-                                            t.c.recipient.in_(recipients))).rowcount)
+                                            t.c.channel.in_(SEALED_CHANNELS),
+                                            t.c.recipient_index.in_(indexes))).rowcount)
 
 
 def purge_sent_codes(conn: Connection, tenant_id: int, *, before: datetime, limit: int) -> int:

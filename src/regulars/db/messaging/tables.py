@@ -60,7 +60,10 @@ outbox_messages = Table(
     tenant_column(),
     Column("key", String(200), nullable=False),  # one message per cause
     Column("channel", String(10), nullable=False),  # sms | email | webhook
-    Column("recipient", String(320), nullable=False),
+    # A phone number or e-mail address is kept sealed, with its blind index (to forget an
+    # erased member's messages); a webhook's ``member:<id>`` as itself (0033).
+    Column("recipient", String(600), nullable=False),
+    Column("recipient_index", String(64), nullable=True),
     Column("subject", String(200), nullable=True),
     Column("body", Text, nullable=False),
     # A one-time code's text is blanked once sent: the code lives only as a hash.

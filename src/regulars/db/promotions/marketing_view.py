@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
+from regulars.db import personal
 from regulars.db.checkout.tables import receipts
 from regulars.db.members.tables import members
 from regulars.db.promotions.tables import coupon_uses, promotion_versions
@@ -39,7 +40,9 @@ def series_uses(conn: Connection, tenant_id: int, series_id: int, *,
 def members_brief(conn: Connection, tenant_id: int, ids: list[int]) -> list[dict[str, Any]]:
     if not ids:
         return []
-    query = (select(members.c.id, members.c.phone, members.c.first_name, members.c.last_name)
+    query = (select(members.c.id, members.c.phone_sealed, members.c.first_name,
+                    members.c.last_name)
              .where(members.c.tenant_id == tenant_id, members.c.id.in_(ids))
              .order_by(members.c.id))
-    return [dict(r._mapping) for r in conn.execute(query)]
+    return [personal.opened(dict(r._mapping), "phone_sealed", "phone")
+            for r in conn.execute(query)]

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from regulars.db import locks
+from regulars.db import locks, personal
 from regulars.db.messaging import one_time_codes as codes
 from regulars.db.tenancy.tenancy import TenantRow
 from regulars.db.web_sessions import sessions as web
@@ -48,7 +48,7 @@ PER_TILL = ((timedelta(hours=1), 60),)
 PURPOSES = ("sign_in", "spend", "phone_change")
 
 
-_DEVELOPMENT_KEY = "regulars-development-personal-data-key"
+_DEVELOPMENT_KEY = personal.DEVELOPMENT_SECRET
 
 
 def phone_digest(rt: Runtime, tenant_id: int, phone: str) -> str:

@@ -29,6 +29,7 @@ from regulars.domain.ledger.assets import Asset, money
 from regulars.domain.ledger.ledger import EntryCode, SystemAccount
 from regulars.domain.stored_value.certificates import SeriesTerms, Status
 from regulars.errors import InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.promotions.coupons import secret_key
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value.results import (
@@ -83,28 +84,39 @@ def _values(terms: SeriesTerms) -> dict[str, Any]:
             "multi_use": terms.multi_use}
 
 
-def create_series(rt: Runtime, tenant_id: int, terms: SeriesTerms) -> SeriesView:
-    """A new series. Raises :class:`InvalidInput` naming a store that is not the tenant's."""
+def create_series(rt: Runtime, tenant_id: int, terms: SeriesTerms, *,
+                  actor: audit.Actor = audit.SYSTEM) -> SeriesView:
+    """A new series, on the audit trail. Raises :class:`InvalidInput` naming a store that is
+    not the tenant's."""
     now = rt.now()
     with rt.db.write() as conn:
         _check_stores(conn, tenant_id, terms.store_ids)
         series_id = store.insert_series(conn, tenant_id=tenant_id, values=_values(terms),
                                         now=now)
         secret_key(conn, tenant_id, now)
+        audit.record(conn, tenant_id, actor, "certificate_series.open",
+                     f"certificate series {series_id}", at=now, name=terms.name,
+                     nominal_values_minor=list(terms.nominal_values_minor),
+                     valid_days=terms.valid_days)
         row = store.get_series(conn, tenant_id, series_id)
         assert row is not None
         return row
 
 
 def update_series(rt: Runtime, tenant_id: int, series_id: int, terms: SeriesTerms, *,
-                  active: bool) -> SeriesView:
+                  active: bool, actor: audit.Actor = audit.SYSTEM) -> SeriesView:
     """Change a series' terms for certificates issued from now on (issued ones keep their
-    amount and expiry; store limits and single use apply to all). Raises :class:`NotFound`."""
+    amount and expiry; store limits and single use apply to all), on the audit trail.
+    Raises :class:`NotFound`."""
     with rt.db.write() as conn:
         _check_stores(conn, tenant_id, terms.store_ids)
         if not store.update_series(conn, tenant_id, series_id,
                                    {**_values(terms), "active": active}):
             raise NotFound("certificate series not found")
+        audit.record(conn, tenant_id, actor, "certificate_series.change",
+                     f"certificate series {series_id}", at=rt.now(), name=terms.name,
+                     nominal_values_minor=list(terms.nominal_values_minor),
+                     valid_days=terms.valid_days, active=active)
         row = store.get_series(conn, tenant_id, series_id)
         assert row is not None
         return row
@@ -207,8 +219,10 @@ def credit(conn: Connection, ctx: EntryContext, *, certificate_id: int, account_
                                 "params": {"amount": amount_minor}}]})
 
 
-def issue(rt: Runtime, tenant_id: int, order: IssueOrder) -> IssuedCertificates:
-    """Issue certificates in bulk (a corporate order) and show their codes, this once.
+def issue(rt: Runtime, tenant_id: int, order: IssueOrder, *,
+          actor: audit.Actor = audit.SYSTEM) -> IssuedCertificates:
+    """Issue certificates in bulk (a corporate order) and show their codes, this once; the
+    issue is on the audit trail (without the codes).
 
     Raises :class:`InvalidInput` naming the field (count, amount), :class:`NotFound` (series).
     """
@@ -221,6 +235,10 @@ def issue(rt: Runtime, tenant_id: int, order: IssueOrder) -> IssuedCertificates:
         plain, ids, links = issue_in(conn, tenant, series, count=order.count,
                               amount_minor=order.amount_minor, now=now,
                               order_ref=order.order_ref, pending=order.for_sale)
+        audit.record(conn, tenant_id, actor, "certificate.issue",
+                     f"certificate series {series.id}", at=now, count=order.count,
+                     amount_minor=order.amount_minor, for_sale=order.for_sale,
+                     first_id=ids[0], last_id=ids[-1])
         return IssuedCertificates(series_id=series.id, amount_minor=order.amount_minor,
                                   expires_at=now + timedelta(days=series.valid_days),
                                   certificate_ids=tuple(ids), codes=tuple(plain),
@@ -268,10 +286,10 @@ def list_certificates(rt: Runtime, tenant_id: int, *,
             conn, tenant_id, series_id=series_id, limit=MAX_LISTED))
 
 
-def set_blocked(rt: Runtime, tenant_id: int, certificate_id: int, *,
-                blocked: bool) -> CertificateView:
-    """Block a lost certificate (refused as a tender from now on) or unblock it. A void one
-    stays void. Raises :class:`NotFound`."""
+def set_blocked(rt: Runtime, tenant_id: int, certificate_id: int, *, blocked: bool,
+                actor: audit.Actor = audit.SYSTEM) -> CertificateView:
+    """Block a lost certificate (refused as a tender from now on) or unblock it, on the audit
+    trail when its status changed. A void one stays void. Raises :class:`NotFound`."""
     with rt.db.write() as conn:
         row = store.get_certificate(conn, tenant_id, certificate_id)
         if row is None:
@@ -284,6 +302,10 @@ def set_blocked(rt: Runtime, tenant_id: int, certificate_id: int, *,
                              only_from=[Status.BLOCKED.value])
         found = store.get_certificate(conn, tenant_id, certificate_id)
         assert found is not None
+        if found.status != row.status:
+            audit.record(conn, tenant_id, actor,
+                         "certificate.block" if blocked else "certificate.unblock",
+                         f"certificate {certificate_id}", at=rt.now())
         return certificate_view(found)
 
 

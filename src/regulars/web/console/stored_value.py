@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import RegularsError
+from regulars.services.audit import audit
 from regulars.services.stored_value import certificates
 from regulars.services.stored_value.results import CertificateView
 from regulars.services.web_sessions.sessions import Permission
@@ -57,7 +58,8 @@ def look_up(request: Request, reader: StaffReader, runtime: RuntimeDep,
 def block(reader: StaffReader, runtime: RuntimeDep,
           certificate_id: int, form: Form) -> Response:
     blocked = text(form, "blocked") != "no"
-    certificates.set_blocked(runtime, _tenant(reader), certificate_id, blocked=blocked)
+    certificates.set_blocked(runtime, _tenant(reader), certificate_id, blocked=blocked,
+                             actor=audit.staff(reader.session.staff_id if reader.session else None))
     return RedirectResponse(f"/console/certificates/{certificate_id}", status_code=303)
 
 

@@ -1,7 +1,7 @@
 """daily aggregates: sales and points per local day and till, and each member's purchases
 
 Revision ID: 0034
-Revises: 0032
+Revises: 0033
 Create Date: 2026-12-06 13:30:00
 The figures read sums of ``sales_days`` (one row per tenant, local day, till, store and
 cashier) and ``member_purchases`` (each member's first, second and last net receipt) instead
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0034'
-down_revision = '0032'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 

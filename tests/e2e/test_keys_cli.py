@@ -1,0 +1,70 @@
+"""``regulars keys`` and the personal data key: a server or worker refuses to start with the
+built-in development key unless told it may; ``keys rotate`` re-encrypts under a new key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from regulars.config import Settings
+from regulars.db import personal
+from regulars.services.members.members import MemberRef
+from regulars.services.members.members import get as get_member
+from regulars.services.runtime import open_runtime
+from tests.conftest import make_shop
+from tests.e2e.test_worker_cli import run
+from tests.integration.support import Pos, phone
+
+
+@pytest.mark.parametrize("command", [("serve", "--port", "8615"), ("worker", "--once")])
+def test_the_development_key_is_refused_unless_allowed(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        command: tuple[str, ...]) -> None:
+    database = tmp_path / "r.db"
+    monkeypatch.setenv("REGULARS_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("REGULARS_SMS_LOG_ALLOWED", "true")
+    monkeypatch.delenv("REGULARS_PERSONAL_DATA_KEY", raising=False)
+    monkeypatch.delenv("REGULARS_PERSONAL_DATA_DEVELOPMENT_KEY_ALLOWED", raising=False)
+    code, _, err = run(monkeypatch, capsys, *command)
+    assert code == 2
+    assert "REGULARS_PERSONAL_DATA_KEY" in err and "Traceback" not in err
+    assert not database.exists()  # refused before anything was migrated
+
+
+@pytest.fixture
+def keys_restored() -> Iterator[None]:
+    before = personal.keys()
+    yield
+    personal.use(before)
+
+
+@pytest.mark.usefixtures("keys_restored")
+def test_keys_rotate_reencrypts_under_the_new_key_and_status_says_when_done(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    monkeypatch.setenv("REGULARS_DATABASE_URL", url)
+    monkeypatch.setenv("REGULARS_PERSONAL_DATA_KEY", "first-secret")
+    with open_runtime(Settings(), migrate=True) as rt:
+        shop = make_shop(rt)
+        member_id = int(Pos(rt, shop).register(1)["id"])
+
+    monkeypatch.setenv("REGULARS_PERSONAL_DATA_KEY", "second-secret")
+    monkeypatch.setenv("REGULARS_PERSONAL_INDEX_KEY", "first-secret")
+    code, out, err = run(monkeypatch, capsys, "keys", "rotate")
+    assert code == 2 and "REGULARS_PERSONAL_DATA_OLD_KEYS" in err  # the old key is needed
+
+    monkeypatch.setenv("REGULARS_PERSONAL_DATA_OLD_KEYS", "first-secret")
+    assert run(monkeypatch, capsys, "keys", "status")[0] == 1
+    code, out, _ = run(monkeypatch, capsys, "keys", "rotate", "--batch-rows", "1")
+    assert code == 0 and "members: 1 re-encrypted, 0 left" in out
+    assert "first-secret" not in out and "second-secret" not in out
+    code, out, _ = run(monkeypatch, capsys, "keys", "status")
+    assert code == 0 and "members: 0 under an older key" in out
+
+    monkeypatch.delenv("REGULARS_PERSONAL_DATA_OLD_KEYS")
+    with open_runtime(Settings()) as rt:
+        found = get_member(rt, shop.tenant_id, MemberRef(phone=phone(1)))
+    assert found.id == member_id and found.phone == phone(1)
