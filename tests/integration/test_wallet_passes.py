@@ -24,7 +24,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
+from sqlalchemy import select
 
+from regulars.db.messaging.tables import outbox_messages
 from regulars.db.passes import passes as pass_rows
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
@@ -186,3 +188,29 @@ def test_another_business_member_gets_no_pass(pos: Pos, rt: Runtime,
     _save_apple(rt, pos.tenant_id, apple)
     with pytest.raises(NotFound):
         passes.apple_pass(rt, pos.tenant_id, theirs["id"], base_url="https://loyal.test")
+
+
+def _welcome_of(rt: Runtime, member_id: int) -> str:
+    o = outbox_messages
+    with rt.db.read() as conn:
+        return str(conn.execute(select(o.c.body).where(o.c.member_id == member_id,
+                                                       o.c.event == "welcome")).scalar_one())
+
+
+def test_the_welcome_carries_the_wallet_link_only_once_passes_are_set_up(
+        pos: Pos, rt: Runtime, apple: dict[str, Any]) -> None:
+    before = pos.register(1)["id"]
+    passes.save_google(rt, pos.tenant_id, issuer_id="3388000000012345678",
+                       service_email="wallet@test.iam.gserviceaccount.com",
+                       key_pem=_pem(_key()), actor=ACTOR)
+    google = pos.register(2)["id"]
+    _save_apple(rt, pos.tenant_id, apple)
+    both = pos.register(3)["id"]
+
+    # The tenant speaks Russian: the line without a link is left out, not sent empty.
+    assert _welcome_of(rt, before).startswith("Добро пожаловать в Pass Café")
+    assert "\n" not in _welcome_of(rt, before) and "телефон" not in _welcome_of(rt, before)
+    assert _welcome_of(rt, google).endswith(
+        f"\nДобавьте карту в телефон: /c/{pos.tenant_id}/google-wallet")
+    assert _welcome_of(rt, both).endswith(
+        f"\nДобавьте карту в телефон: /c/{pos.tenant_id}/pass.pkpass")

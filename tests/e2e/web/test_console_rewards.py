@@ -1,7 +1,10 @@
 """The console's rewards catalogue over HTTP: every problem of a reward beside its field with
-what was typed kept, edits and withdrawal, and another business's reward not found."""
+what was typed kept, edits (the days offered and the stores too) and withdrawal, and another
+business's reward not found."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
@@ -9,6 +12,7 @@ from regulars.domain.rewards.catalog import RewardDraft
 from regulars.services.audit import audit
 from regulars.services.rewards import catalog
 from regulars.services.runtime import Runtime
+from regulars.services.tenancy import tenants
 from tests.conftest import Shop, make_shop
 from tests.e2e.web.console_data import form_of, signed_in
 
@@ -75,3 +79,49 @@ def test_another_businesss_reward_is_not_found(client: TestClient, rt: Runtime,
     edit = client.post(f"/console/rewards/{theirs.id}", data={**form_of(page.text), **COFFEE})
     assert edit.status_code == 404
     assert catalog.get(rt, other.tenant_id, theirs.id).points_cost == 50
+
+
+def test_the_days_offered_and_the_stores_are_edited_with_problems_beside_them(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    second = tenants.create_store(rt, shop.tenant_id, code="station", name="Station kiosk")
+    theirs = make_shop(rt, "Other Café").store_id
+    made = catalog.create(rt, shop.tenant_id, RewardDraft(
+        kind="perk", points_cost=100, titles={"en": "Upgrade"}, descriptions={}),
+        actor=audit.SYSTEM)
+    signed_in(client, rt, shop, "owner")
+    page = client.get(f"/console/rewards/{made.id}")
+    assert 'name="valid_from"' in page.text and "Station kiosk" in page.text
+    base = {**form_of(page.text), "kind": "perk", "points_cost": "100", "claim_days": "30",
+            "title_en": "Upgrade"}
+
+    wrong = client.post(f"/console/rewards/{made.id}", data={
+        **base, "valid_from": "2026-04-31", "valid_until": "", "store": [str(theirs)]})
+    assert wrong.status_code == 422
+    assert 'id="e-valid_from"' in wrong.text and 'id="e-store"' in wrong.text
+    assert 'value="2026-04-31"' in wrong.text
+    backwards = client.post(f"/console/rewards/{made.id}", data={
+        **base, "valid_from": "2026-05-10", "valid_until": "2026-05-01"})
+    assert backwards.status_code == 422 and 'id="e-valid_until"' in backwards.text
+    unchanged = catalog.get(rt, shop.tenant_id, made.id)
+    assert (unchanged.valid_from, unchanged.valid_until, unchanged.store_ids) == (None, None, ())
+
+    saved = client.post(f"/console/rewards/{made.id}", data={
+        **base, "valid_from": "2026-05-01", "valid_until": "2026-05-31",
+        "store": [str(shop.store_id), str(second.id)]}, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    changed = catalog.get(rt, shop.tenant_id, made.id)
+    # Moscow's days (UTC+3): from the first day's start to the last day's end.
+    assert changed.valid_from == datetime(2026, 4, 30, 21, 0, tzinfo=UTC)
+    assert changed.valid_until == datetime(2026, 5, 31, 21, 0, tzinfo=UTC)
+    assert changed.store_ids == tuple(sorted((shop.store_id, second.id)))
+    shown = client.get(f"/console/rewards/{made.id}").text
+    assert 'value="2026-05-01"' in shown and 'value="2026-05-31"' in shown
+    for store_id in (shop.store_id, second.id):
+        assert f'name="store" value="{store_id}" checked' in shown
+
+    cleared = client.post(f"/console/rewards/{made.id}", data={
+        **base, "valid_from": "", "valid_until": "2026-05-31"}, follow_redirects=False)
+    assert cleared.status_code == 303
+    again = catalog.get(rt, shop.tenant_id, made.id)
+    assert (again.valid_from, again.valid_until, again.store_ids) == (
+        None, changed.valid_until, ())

@@ -2,8 +2,10 @@
 a tiny safe formatter, and the default wording in the four languages.
 
 A template is plain text with ``{name}`` placeholders; ``{{`` and ``}}`` stand for literal
-braces. Nothing in a template is evaluated: :func:`problems` refuses any placeholder the
-event does not know (so a mistyped one is caught on save, not in a member's inbox), and
+braces. A line that uses an optional placeholder (:data:`OPTIONAL`) with no value is left
+out, so "Add your card to your phone: {wallet_pass_url}" shows only when there is a link.
+Nothing in a template is evaluated: :func:`problems` refuses any placeholder the event does
+not know (so a mistyped one is caught on save, not in a member's inbox), and
 :func:`render` only substitutes the given values.
 """
 
@@ -32,7 +34,7 @@ class EventSpec:
 
 
 EVENTS: dict[str, EventSpec] = {
-    "welcome": EventSpec(kind=Kind.TRANSACTIONAL, placeholders=COMMON),
+    "welcome": EventSpec(kind=Kind.TRANSACTIONAL, placeholders=(*COMMON, "wallet_pass_url")),
     "points_earned": EventSpec(kind=Kind.TRANSACTIONAL,
                                placeholders=(*COMMON, "points", "balance_points",
                                              "feedback_url")),
@@ -49,6 +51,8 @@ EVENTS: dict[str, EventSpec] = {
                          placeholders=(*COMMON, "balance", "change")),
     "campaign": EventSpec(kind=Kind.MARKETING, placeholders=COMMON),
 }
+# A line using one of these with no value is left out of the message.
+OPTIONAL = frozenset({"wallet_pass_url"})
 LANGUAGES = ("en", "ru", "uk", "bg")
 MAX_BODY = 2000
 MAX_SUBJECT = 200
@@ -86,7 +90,15 @@ def problems(event: str, text: str) -> list[str]:
 
 
 def render(text: str, values: dict[str, str]) -> str:
-    """``text`` with each placeholder replaced by its value (an absent one by nothing)."""
+    """``text`` with each placeholder replaced by its value (an absent one by nothing),
+    without the lines that use an optional placeholder with no value."""
+    lines = text.split("\n")
+    kept = [line for line in lines
+            if not any(n in OPTIONAL and not values.get(n) for n in placeholders_in(line)[0])]
+    return _substitute("\n".join(kept), values)
+
+
+def _substitute(text: str, values: dict[str, str]) -> str:
 
     def one(match: re.Match[str]) -> str:
         token = match.group(0)
@@ -121,10 +133,14 @@ _STOP = {"en": "Unsubscribe: {unsubscribe_url}", "ru": "Отписаться: {u
 
 DEFAULTS: dict[str, dict[str, Wording]] = {
     "welcome": {
-        "en": _w("Welcome to {program}", "Welcome to {program}, {first_name}!"),
-        "ru": _w("Добро пожаловать в {program}", "Добро пожаловать в {program}, {first_name}!"),
-        "uk": _w("Ласкаво просимо до {program}", "Ласкаво просимо до {program}, {first_name}!"),
-        "bg": _w("Добре дошли в {program}", "Добре дошли в {program}, {first_name}!"),
+        "en": _w("Welcome to {program}", "Welcome to {program}, {first_name}!\n"
+                 "Add your card to your phone: {wallet_pass_url}"),
+        "ru": _w("Добро пожаловать в {program}", "Добро пожаловать в {program}, {first_name}!\n"
+                 "Добавьте карту в телефон: {wallet_pass_url}"),
+        "uk": _w("Ласкаво просимо до {program}", "Ласкаво просимо до {program}, {first_name}!\n"
+                 "Додайте картку в телефон: {wallet_pass_url}"),
+        "bg": _w("Добре дошли в {program}", "Добре дошли в {program}, {first_name}!\n"
+                 "Добавете картата в телефона си: {wallet_pass_url}"),
     },
     "points_earned": {
         "en": _w("You earned {points} points", "+{points} points. Balance: {balance_points}. "

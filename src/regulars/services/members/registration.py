@@ -26,6 +26,7 @@ from regulars.services.members.members import (
     view,
 )
 from regulars.services.messaging import events, notify
+from regulars.services.passes import passes
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
@@ -128,7 +129,8 @@ def _announce(conn: Connection, rt: Runtime, tenant_id: int, member_id: int, *,
         data={"member_id": member_id, "store_id": store_id, "referrer_id": referrer_id})],
         now)
     notify.queue_one(conn, rt, tenant_id, event="welcome", member_id=member_id,
-                     key=f"member:{member_id}:welcome", now=now)
+                     key=f"member:{member_id}:welcome", now=now,
+                     values={"wallet_pass_url": passes.offer_url(conn, rt, tenant_id)})
 
 
 def _new_member(conn: Connection, tenant_id: int, reg: Registration, *, phone: str | None,

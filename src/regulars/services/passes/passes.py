@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection
+
 from regulars.db.passes import passes as store
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
@@ -66,6 +68,19 @@ def settings_view(rt: Runtime, tenant_id: int) -> PassSettingsView:
         apple_subject=subject, apple_expires_at=expires,
         google_configured=bool(row.get("google_key_pem")),
         google_issuer_id=row.get("google_issuer_id"))
+
+
+def offer_url(conn: Connection, rt: Runtime, tenant_id: int) -> str:
+    """The link a message offers the member's card in a phone wallet by, in the caller's
+    transaction: the Apple Wallet pass when the business has one set up, else Google
+    Wallet's; empty when neither is (the customer page asks the member to sign in first)."""
+    row = store.settings_of(conn, tenant_id) or {}
+    base = f"{(rt.settings.public_url or '').rstrip('/')}/c/{tenant_id}"
+    if row.get("apple_certificate_pem") and row.get("apple_key_pem"):
+        return f"{base}/pass.pkpass"
+    if row.get("google_key_pem"):
+        return f"{base}/google-wallet"
+    return ""
 
 
 def _text(value: str, field: str, limit: int) -> str:
