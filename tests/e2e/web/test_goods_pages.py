@@ -85,9 +85,13 @@ def test_the_terminal_tops_up_a_card_and_takes_it_as_payment(
         "paid": "100"})
     assert missing.status_code == 422 and 'id="e-quantity"' in missing.text
     assert f'value="{number}"' in missing.text  # the entered values are kept
+    no_days = client.post("/terminal/goods", data={
+        "csrf": csrf_of(page.text), "key": "k-0", "account": number, "quantity": "1",
+        "paid": "100", "valid_days": "ten"})
+    assert no_days.status_code == 422 and 'id="e-valid_days"' in no_days.text
     done = client.post("/terminal/goods", data={
         "csrf": csrf_of(page.text), "key": "k-1", "account": number, "quantity": "15",
-        "paid": "825", "lock_price": "1"})
+        "paid": "825", "lock_price": "1", "valid_days": "365"})
     assert done.status_code == 200 and 'id="goods-done"' in done.text
     assert goods.get_account(rt, shop.tenant_id, account_id).balance_milli == 25_000
 

@@ -182,7 +182,7 @@ class GoodsHistory:
 @dataclass(frozen=True, kw_only=True)
 class GoodsLiability:
     """What the tenant owes in one goods asset: units held and their value at the average
-    price paid."""
+    price paid; units expired unused (breakage) and their value at the same price."""
 
     asset: str
     sku: str
@@ -190,3 +190,5 @@ class GoodsLiability:
     accounts: int
     balance_milli: int
     value_minor: int
+    expired_milli: int = 0
+    expired_minor: int = 0
