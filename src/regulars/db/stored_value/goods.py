@@ -146,6 +146,15 @@ def member_account(conn: Connection, tenant_id: int, member_id: int,
     return None if row is None else _account(row)
 
 
+def member_accounts_of(conn: Connection, tenant_id: int, member_id: int,
+                       goods_product_ids: Sequence[int]) -> list[GoodsAccountRow]:
+    """The member's goods accounts of these products, in the order they were opened."""
+    return [_account(row) for row in conn.execute(_account_query(tenant_id).where(
+        goods_accounts.c.member_id == member_id,
+        goods_accounts.c.goods_product_id.in_(list(goods_product_ids)))
+        .order_by(goods_accounts.c.id))]
+
+
 def list_accounts(conn: Connection, tenant_id: int, *, member_id: int | None = None,
                   limit: int) -> list[GoodsAccountRow]:
     query = _account_query(tenant_id)

@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from regulars.db.catalog import products as product_store
+from regulars.db.engine import forget, remembered
 from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger.ops import EntryContext
 from regulars.db.promotions import coupons as coupon_store
@@ -57,6 +58,16 @@ from regulars.services.tenancy.api_keys import Principal
 
 MAX_LISTED = 500
 HISTORY_LINES = 100
+# How long a process keeps the SKUs a tenant sells as goods (a product registered as goods
+# in another process shows in this one's quotes at most this much later).
+CACHE_SECONDS = 30.0
+
+
+def sold_as_goods(conn: Connection, tenant_id: int) -> dict[str, int]:
+    """The SKUs the tenant sells as goods and their goods product ids, remembered for
+    :data:`CACHE_SECONDS`: a quote of a basket with none of them reads no goods account."""
+    return remembered(conn, ("goods skus", tenant_id), CACHE_SECONDS,
+                      lambda: {r.sku: r.id for r in store.goods_products_of(conn, tenant_id)})
 
 
 def asset_of(row: store.GoodsProductRow | store.GoodsAccountRow) -> Asset:
@@ -92,6 +103,7 @@ def _goods_product(conn: Connection, tenant_id: int, product_id: int, unit: str 
             ledger_ops.open_system_accounts(conn, tenant_id, asset=asset)
     except IntegrityError:
         pass  # a concurrent first account registered it
+    forget(conn, ("goods skus", tenant_id))
     registered = store.goods_product_of(conn, tenant_id, product_id)
     assert registered is not None
     return registered
