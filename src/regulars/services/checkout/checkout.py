@@ -12,7 +12,7 @@ effects apply after promotions and before the program's discount.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -143,9 +143,12 @@ class RefundNote:
 def refund(rt: Runtime, principal: Principal, receipt_id: int,
            lines: list[tuple[int, int]] | None, *, key: str, payload: dict[str, Any],
            void: bool = False, note: RefundNote | None = None,
-           encode: Callable[[RefundResult], dict[str, Any]] = to_json) -> Outcome:
+           encode: Callable[[RefundResult], dict[str, Any]] = to_json,
+           split: Sequence[tuple[int, int]] | None = None) -> Outcome:
     """Refund some lines (``(line_no, quantity_milli)``) or, with ``None``, all that is left;
-    ``void`` cancels the whole receipt within the program's void window; ``note`` is kept
+    ``void`` cancels the whole receipt within the program's void window; ``split``
+    (``(tender_no, amount_minor)``) says how much of the money goes back to each certificate
+    or wallet tender (default: in proportion to what each paid); ``note`` is kept
     with the refund, in its transaction; ``encode`` makes the stored answer (see
     :func:`~regulars.services.checkout.idempotency.run_once`). See
     :func:`regulars.services.checkout.refunds.refund_receipt` for the failure modes."""
@@ -158,7 +161,7 @@ def refund(rt: Runtime, principal: Principal, receipt_id: int,
 
     def work(conn: Connection) -> RefundResult:
         done = refund_receipt(conn, principal, receipt_id, lines, key=entry_key, now=now,
-                              void=void)
+                              void=void, split=split)
         if note is not None:
             refund_notes.insert_note(conn, tenant_id=principal.tenant_id,
                                      refund_id=done.refund.id, reason=note.reason,
