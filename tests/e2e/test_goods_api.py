@@ -112,3 +112,34 @@ def test_bad_input_names_the_field(client: TestClient, shop: Shop) -> None:
     zero = _post(client, f"{GA}/{opened['account']['id']}/top-ups", shop.owner,
                  {"quantity_milli": 0, "paid_minor": 0}, key="t-0")
     assert zero.status_code == 422 and zero.json()["field"] == "quantity_milli"
+
+
+def test_a_top_up_with_a_validity_and_the_breakage_in_the_report(
+        client: TestClient, shop: Shop) -> None:
+    opened = _fleet_card(client, shop)
+    path = f"{GA}/{opened['account']['id']}/top-ups"
+    too_long = _post(client, path, shop.owner,
+                     {"quantity_milli": 1_000, "paid_minor": 0, "valid_days": 0}, key="v-0")
+    assert too_long.status_code == 422 and too_long.json()["field"] == "valid_days"
+    kept = _post(client, path, shop.owner,
+                 {"quantity_milli": 10_000, "paid_minor": 55_000, "valid_days": 90}, key="v-1")
+    assert kept.status_code == 200, kept.text
+    [row] = client.get(f"{GA}/liability", headers=shop.owner).json()
+    assert (row["balance_milli"], row["expired_milli"], row["expired_minor"]) == (10_000, 0, 0)
+
+
+def test_the_quote_offers_the_members_goods_account_unasked(
+        client: TestClient, shop: Shop) -> None:
+    member = _post(client, "/v1/pos/members", shop.till(), {"phone": "+79161234567"}).json()
+    product = _post(client, "/v1/admin/products", shop.owner, FUEL).json()
+    opened = _post(client, GA, shop.owner, {"product_id": product["id"], "unit": "l",
+                                            "member": {"id": member["id"]}}).json()
+    account_id = opened["account"]["id"]
+    _post(client, f"{GA}/{account_id}/top-ups", shop.owner,
+          {"quantity_milli": 10_000, "paid_minor": 55_000}, key="t-1")
+    quoted = _post(client, "/v1/pos/quote", shop.till(), {
+        "member": {"id": member["id"]}, "lines": BASKET})
+    assert quoted.status_code == 200, quoted.text
+    assert quoted.json()["goods_accounts"] == [{
+        "account_id": account_id, "sku": "A95", "unit": "l", "balance_milli": 10_000,
+        "could_take_milli": 10_000, "could_pay_minor": 55_000}]

@@ -9,7 +9,12 @@ from pydantic import Field
 
 from regulars.api.pos_schemas import Instant, Out, examples
 from regulars.api.schemas import Id, MemberRefIn, Strict
-from regulars.domain.stored_value.goods import MAX_QUANTITY_MILLI, MAX_UNIT_CHARS, PurchaseTerms
+from regulars.domain.stored_value.goods import (
+    MAX_QUANTITY_MILLI,
+    MAX_UNIT_CHARS,
+    MAX_VALID_DAYS,
+    PurchaseTerms,
+)
 
 Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY_MILLI)]
 
@@ -34,18 +39,22 @@ class GoodsAccountIn(Strict):
 
 class GoodsTopUpIn(Strict):
     """Units bought in advance: ``quantity_milli`` (thousandths: 100 000 is 100 l) for
-    ``paid_minor``; ``lock_price`` keeps the unit price of the day with the purchase."""
+    ``paid_minor``; ``lock_price`` keeps the unit price of the day with the purchase;
+    ``valid_days``: the units bought expire that many days later (left out: never)."""
 
     model_config = examples({"quantity_milli": 100000, "paid_minor": 550000,
-                             "lock_price": True})
+                             "lock_price": True},
+                            {"quantity_milli": 10000, "paid_minor": 3400,
+                             "valid_days": 90})
 
     quantity_milli: Quantity
     paid_minor: Annotated[int, Field(ge=0, le=10 ** 12)]
     lock_price: bool = False
+    valid_days: Annotated[int, Field(ge=1, le=MAX_VALID_DAYS)] | None = None
 
     def to_terms(self) -> PurchaseTerms:
         return PurchaseTerms(quantity_milli=self.quantity_milli, paid_minor=self.paid_minor,
-                             lock_price=self.lock_price)
+                             lock_price=self.lock_price, valid_days=self.valid_days)
 
 
 class GoodsCardIn(Strict):
@@ -119,10 +128,12 @@ class GoodsHistoryOut(Out):
 
 class GoodsLiabilityOut(Out):
     """What the business owes in one goods asset: the units held and their value at the
-    average price paid."""
+    average price paid; the units expired unused (breakage, income) and their value at the
+    same price."""
 
     model_config = examples({"asset": "goods:12", "sku": "A95", "unit": "l", "accounts": 3,
-                             "balance_milli": 240000, "value_minor": 1320000})
+                             "balance_milli": 240000, "value_minor": 1320000,
+                             "expired_milli": 5000, "expired_minor": 27500})
 
     asset: str
     sku: str
@@ -130,3 +141,5 @@ class GoodsLiabilityOut(Out):
     accounts: int
     balance_milli: int
     value_minor: int
+    expired_milli: int
+    expired_minor: int

@@ -129,8 +129,9 @@ def refund(receipt_id: PathId, body: RefundIn, till: Till, rt: RuntimeDep,
     """Refund some lines and quantities, or (no ``lines``) everything left on the receipt."""
     lines = None if body.lines is None else [(ln.line_no, ln.milli()) for ln in body.lines]
     outcome = checkout.refund(rt, till, receipt_id, lines, key=key,
-                              payload={"receipt": receipt_id, **body.model_dump(mode="json")},
-                              encode=_refund_json)
+                              payload={"receipt": receipt_id,
+                                       **body.model_dump(mode="json", exclude_none=True)},
+                              encode=_refund_json, split=body.split())
     return stored_answer(outcome)
 
 

@@ -226,7 +226,9 @@ class PricedSaleOut(SparseOut):
 
 class QuoteOut(PricedSaleOut):
     """A priced basket; ``coupon_holds`` and ``hold`` only when the quote reserved them;
-    ``rewards`` the catalogue rewards the member could claim on it (absent when none)."""
+    ``rewards`` the catalogue rewards the member could claim on it (absent when none);
+    ``goods_accounts`` the member's goods accounts that could pay lines of the basket (of
+    their product), listed without being asked (absent when none)."""
 
     model_config = examples(_PRICED, {**_PRICED, "hold": {
         "id": 3, "points": 10, "expires_at": "2026-03-01T12:05:00+00:00"}}, {
@@ -235,12 +237,31 @@ class QuoteOut(PricedSaleOut):
                                 "discount_minor": 350, "picture_url": ""}]})
 
     absent_when_none = frozenset({"coupon_holds", "hold", "reward"})
-    absent_when_empty = frozenset({"tenders", "stamp_cards", "cashback_minor", "rewards"})
+    absent_when_empty = frozenset({"tenders", "stamp_cards", "cashback_minor", "rewards",
+                                   "goods_accounts"})
 
     coupon_holds: list[CouponHoldOut] | None = None
     hold: PointsHoldOut | None = None
     tenders: list[TenderOptionOut] = []
     rewards: list[RewardOptionOut] = []
+    goods_accounts: list[GoodsOfferOut] = []
+
+
+class GoodsOfferOut(Out):
+    """A goods account of the member that covers lines of the basket: what it holds and
+    the quantity it could pay of them (thousandths of its unit), settling
+    ``could_pay_minor``; to use it, send it as a tender ``{kind: goods, account}``."""
+
+    model_config = examples({"account_id": 4, "sku": "A95", "unit": "l",
+                             "balance_milli": 25000, "could_take_milli": 25000,
+                             "could_pay_minor": 137500})
+
+    account_id: int
+    sku: str
+    unit: str
+    balance_milli: int
+    could_take_milli: int
+    could_pay_minor: int
 
 
 class TenderOptionOut(SparseOut):

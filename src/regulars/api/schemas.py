@@ -218,10 +218,27 @@ class RefundLineIn(Strict):
             int(self.quantity_milli or 0)
 
 
+class RefundTenderIn(Strict):
+    """How much of the money refunded goes back to one certificate or wallet tender of the
+    receipt (its ``tender_no`` as the commit answered)."""
+
+    tender_no: Annotated[int, Field(ge=0, le=1000)]
+    amount_minor: Annotated[int, Field(ge=0, le=10 ** 12)]
+
+
 class RefundIn(Strict):
-    """Lines and quantities to refund; leave ``lines`` out to refund everything left."""
+    """Lines and quantities to refund; leave ``lines`` out to refund everything left.
+    ``tenders`` says how much of the money goes back to each certificate or wallet tender
+    (each at most what it paid less what came back to it; those not named get nothing, the
+    other payments the rest); left out, each gets its share in proportion to what it
+    paid."""
 
     lines: list[RefundLineIn] | None = None
+    tenders: Annotated[list[RefundTenderIn], Field(max_length=20)] | None = None
+
+    def split(self) -> list[tuple[int, int]] | None:
+        return (None if self.tenders is None
+                else [(t.tender_no, t.amount_minor) for t in self.tenders])
 
 
 class MemberIn(Strict):

@@ -122,8 +122,8 @@ def expire(database_url: DatabaseOpt = None,
                min=1, max=8, help="connections expiring batches at once (PostgreSQL)")] = 2,
            ) -> None:
     """Expire every lot that is due now, as ledger entries: one entry per member for all of
-    its due lots, what is left on expired gift certificates (breakage) and stamps past their
-    card's days; a second run writes nothing."""
+    its due lots, what is left on expired gift certificates and goods purchases (breakage) and
+    stamps past their card's days; a second run writes nothing."""
     with open_runtime(_settings(database_url), migrate=True) as rt:
         due = ledger_admin.count_due(rt)
         with progress_bar() as bar:
@@ -137,6 +137,8 @@ def expire(database_url: DatabaseOpt = None,
     console.print(f"expired {stamps.stamps} stamps ({stamps.entries} entries)")
     console.print(f"expired {breakage.amount_minor} minor units left on "
                   f"{breakage.certificates} gift certificates (breakage)")
+    console.print(f"expired {breakage.goods_milli / 1000:g} units of goods on "
+                  f"{breakage.goods_accounts} goods accounts (breakage)")
 
 
 @rewards_app.command("run")

@@ -85,9 +85,13 @@ def test_the_terminal_tops_up_a_card_and_takes_it_as_payment(
         "paid": "100"})
     assert missing.status_code == 422 and 'id="e-quantity"' in missing.text
     assert f'value="{number}"' in missing.text  # the entered values are kept
+    no_days = client.post("/terminal/goods", data={
+        "csrf": csrf_of(page.text), "key": "k-0", "account": number, "quantity": "1",
+        "paid": "100", "valid_days": "ten"})
+    assert no_days.status_code == 422 and 'id="e-valid_days"' in no_days.text
     done = client.post("/terminal/goods", data={
         "csrf": csrf_of(page.text), "key": "k-1", "account": number, "quantity": "15",
-        "paid": "825", "lock_price": "1"})
+        "paid": "825", "lock_price": "1", "valid_days": "365"})
     assert done.status_code == 200 and 'id="goods-done"' in done.text
     assert goods.get_account(rt, shop.tenant_id, account_id).balance_milli == 25_000
 
@@ -116,3 +120,18 @@ def test_another_businesss_goods_account_is_not_found_in_the_console(
                           data={**form_of(page.text), "blocked": "yes"})
     assert blocked.status_code == 404
     assert goods.get_account(rt, shop.tenant_id, account_id).status == "active"
+
+
+def test_the_terminal_quote_shows_the_members_goods_account_unasked(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    member_id = register(rt, shop.tenant_id, 1)
+    account_id, _ = _card(rt, shop, member_id=member_id, milli=12_500)
+    pair(client, shop.till_keys[0])
+    sign_in(client, add_cashier(rt, shop.tenant_id, "Vera", store_id=shop.store_id))
+    sale = client.get("/terminal/sale")
+    quoted = client.post("/terminal/quote", data={
+        "csrf": csrf_of(sale.text), "receipt_no": "T-1", "key": "q-1", "price": "55",
+        "qty": "40", "sku": "A95", "name": "A-95", "category": "",
+        "member_id": str(member_id), "points_to_spend": "0"})
+    assert f'data-account="{account_id}"' in quoted.text
+    assert "could pay 12.5 l of 12.5" in quoted.text

@@ -13,13 +13,14 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from regulars.db.catalog.tables import products
-from regulars.db.ledger.tables import accounts
+from regulars.db.ledger.tables import accounts, postings
 from regulars.db.stored_value.tables import (
     goods_accounts,
     goods_products,
     goods_purchases,
     goods_tenders,
 )
+from regulars.domain.ledger.ledger import SystemAccount
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +85,12 @@ def goods_product_of(conn: Connection, tenant_id: int,
     return None if row is None else _product(row)
 
 
+def goods_products_of(conn: Connection, tenant_id: int) -> list[GoodsProductRow]:
+    """Every product the tenant sells as goods, in the order they were registered."""
+    return [_product(row) for row in conn.execute(
+        _product_query(tenant_id).order_by(goods_products.c.id))]
+
+
 def insert_goods_product(conn: Connection, tenant_id: int, *, product_id: int, unit: str,
                          asset: str, now: datetime) -> int:
     return int(conn.execute(insert(goods_products).values(
@@ -137,6 +144,15 @@ def member_account(conn: Connection, tenant_id: int, member_id: int,
         goods_accounts.c.member_id == member_id,
         goods_accounts.c.goods_product_id == goods_product_id)).first()
     return None if row is None else _account(row)
+
+
+def member_accounts_of(conn: Connection, tenant_id: int, member_id: int,
+                       goods_product_ids: Sequence[int]) -> list[GoodsAccountRow]:
+    """The member's goods accounts of these products, in the order they were opened."""
+    return [_account(row) for row in conn.execute(_account_query(tenant_id).where(
+        goods_accounts.c.member_id == member_id,
+        goods_accounts.c.goods_product_id.in_(list(goods_product_ids)))
+        .order_by(goods_accounts.c.id))]
 
 
 def list_accounts(conn: Connection, tenant_id: int, *, member_id: int | None = None,
@@ -202,9 +218,17 @@ def add_returned(conn: Connection, tenant_id: int, row_id: int, *, milli: int,
 
 
 def liability(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
-    """Per product sold as goods: its asset, unit, the accounts and the units they hold, and
-    what was paid for how many units bought (for the average price paid)."""
+    """Per product sold as goods: its asset, unit, the accounts and the units they hold, what
+    was paid for how many units bought (for the average price paid), and the units the
+    asset's ``expired`` system account holds (expired unused: breakage)."""
     g, a, p = goods_products, goods_accounts, goods_purchases
+    expired = (select(accounts.c.asset,
+                      func.coalesce(func.sum(postings.c.amount), 0).label("expired_milli"))
+               .join(postings, postings.c.account_id == accounts.c.id)
+               .where(accounts.c.tenant_id == tenant_id, postings.c.tenant_id == tenant_id,
+                      accounts.c.system_code == SystemAccount.EXPIRED.value,
+                      accounts.c.asset.like("goods:%"))
+               .group_by(accounts.c.asset)).subquery()
     held = (select(a.c.goods_product_id, func.count().label("accounts"),
                    func.coalesce(func.sum(accounts.c.balance), 0).label("balance_milli"))
             .join(accounts, accounts.c.id == a.c.account_id)
@@ -216,14 +240,16 @@ def liability(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
               .where(p.c.tenant_id == tenant_id).group_by(a.c.goods_product_id)).subquery()
     rows = conn.execute(
         select(g.c.asset, g.c.unit, products.c.sku, held.c.accounts, held.c.balance_milli,
-               bought.c.bought_milli, bought.c.paid_minor)
+               bought.c.bought_milli, bought.c.paid_minor, expired.c.expired_milli)
         .join(products, products.c.id == g.c.product_id)
         .outerjoin(held, held.c.goods_product_id == g.c.id)
         .outerjoin(bought, bought.c.goods_product_id == g.c.id)
+        .outerjoin(expired, expired.c.asset == g.c.asset)
         .where(g.c.tenant_id == tenant_id).order_by(g.c.id)).all()
     return [{"asset": r.asset, "unit": r.unit, "sku": r.sku, "accounts": int(r.accounts or 0),
              "balance_milli": int(r.balance_milli or 0),
-             "bought_milli": int(r.bought_milli or 0), "paid_minor": int(r.paid_minor or 0)}
+             "bought_milli": int(r.bought_milli or 0), "paid_minor": int(r.paid_minor or 0),
+             "expired_milli": int(r.expired_milli or 0)}
             for r in rows]
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from regulars.domain.money import prorate
@@ -31,6 +32,7 @@ from regulars.errors import InvalidInput
 MAX_QUANTITY_MILLI = 10 ** 9  # a million units
 MAX_UNIT_CHARS = 12
 MAX_NAME_CHARS = 120
+MAX_VALID_DAYS = 3660  # ten years
 
 
 def N_(message: str) -> str:
@@ -122,11 +124,14 @@ def refusal(status: GoodsStatus) -> str | None:
 @dataclass(frozen=True, kw_only=True)
 class PurchaseTerms:
     """A top-up: ``quantity_milli`` bought for ``paid_minor``; with ``lock_price`` the price
-    of one unit that day (``paid_minor`` per 1 000) is kept with the purchase lot."""
+    of one unit that day (``paid_minor`` per 1 000) is kept with the purchase lot; with
+    ``valid_days`` the units bought expire that many days after the purchase (``None``:
+    never), what is left of them then leaving through the ledger's expiry (breakage)."""
 
     quantity_milli: int
     paid_minor: int
     lock_price: bool = False
+    valid_days: int | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.quantity_milli <= MAX_QUANTITY_MILLI:
@@ -134,6 +139,13 @@ class PurchaseTerms:
                                field="quantity_milli")
         if not 0 <= self.paid_minor <= 10 ** 12:
             raise InvalidInput("an amount paid is not negative", field="paid_minor")
+        if self.valid_days is not None and not 0 < self.valid_days <= MAX_VALID_DAYS:
+            raise InvalidInput("a validity is 1 to %(most)s days", field="valid_days",
+                               params={"most": MAX_VALID_DAYS})
+
+    def expires_at(self, bought_at: datetime) -> datetime | None:
+        """When the units bought at ``bought_at`` expire (``None``: never)."""
+        return None if self.valid_days is None else bought_at + timedelta(days=self.valid_days)
 
     @property
     def unit_price_minor(self) -> int | None:

@@ -12,7 +12,7 @@ effects apply after promotions and before the program's discount.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,8 +46,9 @@ from regulars.services.checkout.results import (
 from regulars.services.promotions import coupons
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
+from regulars.services.stored_value import goods_tenders
 from regulars.services.stored_value import tenders as stored_value_tenders
-from regulars.services.stored_value.results import TenderOption
+from regulars.services.stored_value.results import GoodsOffer, TenderOption
 from regulars.services.tenancy.api_keys import Principal
 from regulars.services.tenancy.tenants import get_tenant
 
@@ -62,6 +63,14 @@ def _tender_options(conn: Connection, principal: Principal, tenant: TenantRow, s
         conn, tenant, sale.tenders, member_id=priced.member.id if priced.member else None,
         store_id=principal.store_id, paid_minor=priced.quote.paid_minor,
         lines=priced.quote.lines, now=now)
+
+
+def _goods_offers(conn: Connection, tenant: TenantRow, sale: Sale,
+                  priced: Priced) -> tuple[GoodsOffer, ...]:
+    """The member's goods accounts that could pay lines of the basket, unasked."""
+    return goods_tenders.offers(conn, tenant.id,
+                                member_id=priced.member.id if priced.member else None,
+                                lines=priced.quote.lines, presented=sale.tenders)
 
 
 def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
@@ -82,7 +91,8 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
                                tenders=_tender_options(conn, principal, tenant, sale, priced,
                                                        now=now),
                                rewards=reward_options(conn, tenant, sale, priced,
-                                                      store_id=principal.store_id, at=now))
+                                                      store_id=principal.store_id, at=now),
+                               goods_accounts=_goods_offers(conn, tenant, sale, priced))
     assert principal.terminal_id is not None
     with rt.db.write() as conn:
         priced = price(conn, tenant, sale, at=now, now=now,
@@ -94,6 +104,7 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
         figures["tenders"] = _tender_options(conn, principal, tenant, sale, priced, now=now)
         figures["rewards"] = reward_options(conn, tenant, sale, priced,
                                             store_id=principal.store_id, at=now)
+        figures["goods_accounts"] = _goods_offers(conn, tenant, sale, priced)
         coupon_holds = None
         if priced.coupons:
             coupon_holds = coupons.hold(
@@ -132,9 +143,12 @@ class RefundNote:
 def refund(rt: Runtime, principal: Principal, receipt_id: int,
            lines: list[tuple[int, int]] | None, *, key: str, payload: dict[str, Any],
            void: bool = False, note: RefundNote | None = None,
-           encode: Callable[[RefundResult], dict[str, Any]] = to_json) -> Outcome:
+           encode: Callable[[RefundResult], dict[str, Any]] = to_json,
+           split: Sequence[tuple[int, int]] | None = None) -> Outcome:
     """Refund some lines (``(line_no, quantity_milli)``) or, with ``None``, all that is left;
-    ``void`` cancels the whole receipt within the program's void window; ``note`` is kept
+    ``void`` cancels the whole receipt within the program's void window; ``split``
+    (``(tender_no, amount_minor)``) says how much of the money goes back to each certificate
+    or wallet tender (default: in proportion to what each paid); ``note`` is kept
     with the refund, in its transaction; ``encode`` makes the stored answer (see
     :func:`~regulars.services.checkout.idempotency.run_once`). See
     :func:`regulars.services.checkout.refunds.refund_receipt` for the failure modes."""
@@ -147,7 +161,7 @@ def refund(rt: Runtime, principal: Principal, receipt_id: int,
 
     def work(conn: Connection) -> RefundResult:
         done = refund_receipt(conn, principal, receipt_id, lines, key=entry_key, now=now,
-                              void=void)
+                              void=void, split=split)
         if note is not None:
             refund_notes.insert_note(conn, tenant_id=principal.tenant_id,
                                      refund_id=done.refund.id, reason=note.reason,

@@ -10,6 +10,7 @@ void that leaves nothing of the receipt also gives back its coupon uses (see
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -44,7 +45,8 @@ from regulars.services.tenancy.api_keys import Principal
 
 def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                    lines: list[tuple[int, int]] | None, *, key: str, now: datetime,
-                   void: bool) -> RefundResult:
+                   void: bool, split: Sequence[tuple[int, int]] | None = None
+                   ) -> RefundResult:
     """Refund ``lines`` (``(line_no, quantity_milli)``; ``None``: everything left) of a
     receipt, or void it: lock the receipt, plan
     (:func:`~regulars.domain.checkout.refunds.plan_refund`),
@@ -83,7 +85,7 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
     stamps_back = _give_back_rewards(conn, principal, receipt, plan, key=key, void=void,
                                      now=now)
     returned, cards_voided, cashback = _give_back_stored_value(conn, principal, receipt, plan,
-                                                               key=key, now=now)
+                                                               key=key, now=now, split=split)
     entry_ids = {**entry_ids, **cashback}
     voided_coupons = _close_receipt(conn, principal, receipt, plan, program=program, now=now)
     receipts.update_receipt(
@@ -127,11 +129,13 @@ def _context(principal: Principal, receipt: dict[str, Any], now: datetime) -> En
 
 
 def _give_back_stored_value(conn: Connection, principal: Principal, receipt: dict[str, Any],
-                            plan: RefundPlan, *, key: str, now: datetime
+                            plan: RefundPlan, *, key: str, now: datetime,
+                            split: Sequence[tuple[int, int]] | None = None
                             ) -> tuple[tuple[TenderReturned, ...], int, dict[str, int]]:
     """The certificates, wallet and goods accounts that paid the receipt, refunded in
-    proportion, the gift cards it sold deactivated when the whole receipt goes back, and its
-    cashback taken back in proportion (the entries written)."""
+    proportion (the certificates and wallet as ``split`` says, when the till says), the
+    gift cards it sold deactivated when the whole receipt goes back, and its cashback taken
+    back in proportion (the entries written)."""
     ctx = EntryContext(tenant_id=principal.tenant_id, member_id=receipt["member_id"],
                        receipt_id=receipt["id"], terminal_id=principal.terminal_id,
                        store_id=principal.store_id, program_version=receipt["program_version"],
@@ -139,7 +143,7 @@ def _give_back_stored_value(conn: Connection, principal: Principal, receipt: dic
     returned = stored_value_tenders.give_back(
         conn, ctx, receipt, paid_back_minor=plan.paid_back_minor,
         refunded={s.line_no: (s.before, s.after) for s in plan.shares}, kind=plan.kind,
-        key=key, now=now)
+        key=key, now=now, split=split)
     cards_voided = (stored_value_sales.deactivate_sold(conn, ctx, key=key, now=now)
                     if plan.status in ("voided", "refunded") else 0)
     cashback = stored_value_cashback.take_back(

@@ -16,6 +16,7 @@ from regulars.services.results import absent_when_empty
 from regulars.services.stamps.till import StampProgress
 from regulars.services.stored_value.results import (
     CertificateSold,
+    GoodsOffer,
     TenderOption,
     TenderReturned,
     TenderTaken,
@@ -168,6 +169,7 @@ class QuoteResult(PricedSale):
     hold: PointsHold | None = absent_when_empty()
     tenders: tuple[TenderOption, ...] = absent_when_empty(())
     rewards: tuple[RewardOption, ...] = absent_when_empty(())
+    goods_accounts: tuple[GoodsOffer, ...] = absent_when_empty(())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -30,6 +30,7 @@ from regulars.services.rewards import job as rewards_job
 from regulars.services.rewards import notices
 from regulars.services.runtime import Runtime
 from regulars.services.stamps import expiry as stamp_expiry
+from regulars.services.stored_value import expiry as stored_value_expiry
 from regulars.services.tenancy import retention
 
 log = logging.getLogger("regulars.jobs")
@@ -46,7 +47,10 @@ class Job:
 def _expiry(rt: Runtime) -> str:
     report = ledger_admin.expire(rt)
     stamps = stamp_expiry.expire(rt)
-    return f"expired {report.points} points in {report.lots} lots, {stamps.stamps} stamps"
+    breakage = stored_value_expiry.expire(rt)
+    return (f"expired {report.points} points in {report.lots} lots, {stamps.stamps} stamps, "
+            f"{breakage.certificates} gift certificates, {breakage.goods_accounts} goods "
+            f"accounts")
 
 
 def _rewards(rt: Runtime) -> str:

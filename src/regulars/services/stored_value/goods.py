@@ -7,7 +7,9 @@ its unit, registered with its four system accounts at the first account opened f
 account is a ledger account of that asset: a member's, or a bearer account whose printed
 number (a code of :mod:`regulars.domain.codes`, shown once) is kept only as a keyed digest
 and its last four characters. A top-up is a ``top_up`` entry from the asset's ``issued``
-account, in a lot that never expires, with its purchase lot row (what was paid, and the unit
+account, in a lot that never expires unless the purchase carries a validity (then the
+expiry run moves what is left of it to the asset's ``expired`` account), with its purchase
+lot row (what was paid, and the unit
 price of the day when locked). Goods are taken as tenders in
 :mod:`regulars.services.stored_value.goods_tenders`.
 """
@@ -21,6 +23,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from regulars.db.catalog import products as product_store
+from regulars.db.engine import forget, remembered
 from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger.ops import EntryContext
 from regulars.db.promotions import coupons as coupon_store
@@ -55,6 +58,16 @@ from regulars.services.tenancy.api_keys import Principal
 
 MAX_LISTED = 500
 HISTORY_LINES = 100
+# How long a process keeps the SKUs a tenant sells as goods (a product registered as goods
+# in another process shows in this one's quotes at most this much later).
+CACHE_SECONDS = 30.0
+
+
+def sold_as_goods(conn: Connection, tenant_id: int) -> dict[str, int]:
+    """The SKUs the tenant sells as goods and their goods product ids, remembered for
+    :data:`CACHE_SECONDS`: a quote of a basket with none of them reads no goods account."""
+    return remembered(conn, ("goods skus", tenant_id), CACHE_SECONDS,
+                      lambda: {r.sku: r.id for r in store.goods_products_of(conn, tenant_id)})
 
 
 def asset_of(row: store.GoodsProductRow | store.GoodsAccountRow) -> Asset:
@@ -90,6 +103,7 @@ def _goods_product(conn: Connection, tenant_id: int, product_id: int, unit: str 
             ledger_ops.open_system_accounts(conn, tenant_id, asset=asset)
     except IntegrityError:
         pass  # a concurrent first account registered it
+    forget(conn, ("goods skus", tenant_id))
     registered = store.goods_product_of(conn, tenant_id, product_id)
     assert registered is not None
     return registered
@@ -177,7 +191,8 @@ def top_up_in(conn: Connection, ctx: EntryContext, row: store.GoodsAccountRow,
         raise InvalidInput(refused, field="account")
     entry_id = ledger_ops.earn(
         conn, ctx, key=key, account_id=row.account_id, amount=terms.quantity_milli,
-        available_at=ctx.recorded_at, expires_at=None, code=EntryCode.TOP_UP,
+        available_at=ctx.recorded_at, expires_at=terms.expires_at(ctx.recorded_at),
+        code=EntryCode.TOP_UP,
         source=SystemAccount.ISSUED, asset=asset_of(row),
         memo={"goods_account_id": row.id, "paid_minor": terms.paid_minor, "why": [
             {"code": "goods_top_up", "params": {"quantity_milli": terms.quantity_milli}}]})
@@ -273,15 +288,20 @@ def member_accounts(rt: Runtime, tenant_id: int, member_id: int) -> tuple[GoodsH
     return tuple(history(rt, tenant_id, row.id) for row in rows)
 
 
+def _at_average(units_milli: int, row: dict[str, Any]) -> int:
+    """``units_milli`` at the average price paid for the units bought (rounded half up)."""
+    bought, paid = int(row["bought_milli"]), int(row["paid_minor"])
+    return 0 if not bought else (2 * paid * units_milli + bought) // (2 * bought)
+
+
 def liability(rt: Runtime, tenant_id: int) -> tuple[GoodsLiability, ...]:
     """Per goods asset: the accounts, the units they hold and their value at the average
-    price paid for the units bought (rounded half up)."""
+    price paid for the units bought (rounded half up); the units expired unused (breakage)
+    and their value at the same price."""
     with rt.db.read() as conn:
         rows = store.liability(conn, tenant_id)
     return tuple(GoodsLiability(
         asset=r["asset"], sku=r["sku"], unit=r["unit"], accounts=r["accounts"],
-        balance_milli=r["balance_milli"],
-        value_minor=(0 if not r["bought_milli"] else
-                     (2 * r["paid_minor"] * r["balance_milli"] + r["bought_milli"])
-                     // (2 * r["bought_milli"])))
+        balance_milli=r["balance_milli"], value_minor=_at_average(r["balance_milli"], r),
+        expired_milli=r["expired_milli"], expired_minor=_at_average(r["expired_milli"], r))
         for r in rows)

@@ -43,8 +43,18 @@ from regulars.domain.stored_value.goods import (
     units_back,
 )
 from regulars.errors import InvalidInput
-from regulars.services.stored_value.goods import asset_of, find_by_card, require
-from regulars.services.stored_value.results import TenderOption, TenderReturned, TenderTaken
+from regulars.services.stored_value.goods import (
+    asset_of,
+    find_by_card,
+    require,
+    sold_as_goods,
+)
+from regulars.services.stored_value.results import (
+    GoodsOffer,
+    TenderOption,
+    TenderReturned,
+    TenderTaken,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,6 +111,35 @@ def options(conn: Connection, tenant_id: int, tenders: Sequence[tuple[int, Tende
             refusal=refused, balance_milli=row.balance_milli, could_take_milli=could,
             unit=row.unit))
     return found
+
+
+def offers(conn: Connection, tenant_id: int, *, member_id: int | None,
+           lines: Sequence[QuoteLine], presented: Sequence[Tender]) -> tuple[GoodsOffer, ...]:
+    """At quote time, unasked: the member's active goods accounts of the products of the
+    basket's lines (not presented as tenders already), each with what it could pay of them
+    on its own. Reads nothing without a member or without a line of a product the tenant
+    sells as goods (a remembered set of SKUs)."""
+    if member_id is None:
+        return ()
+    sold = sold_as_goods(conn, tenant_id)
+    wanted = {sold[line.sku] for line in lines if line.sku in sold}
+    if not wanted:
+        return ()
+    named = {t.account for t in presented if t.account is not None}
+    basket, found = coverable(lines), list[GoodsOffer]()
+    for row in store.member_accounts_of(conn, tenant_id, member_id, sorted(wanted)):
+        if row.id in named or refusal(GoodsStatus(row.status)) is not None:
+            continue
+        could = could_take_milli(balance_milli=row.balance_milli,
+                                 coverable=coverable_milli(basket, row.sku, {}),
+                                 asked_milli=None)
+        if could <= 0:
+            continue
+        found.append(GoodsOffer(
+            account_id=row.id, sku=row.sku, unit=row.unit, balance_milli=row.balance_milli,
+            could_take_milli=could,
+            could_pay_minor=sum(c.amount_minor for c in cover(basket, row.sku, could, {}))))
+    return tuple(found)
 
 
 def _covers(basket: Sequence[CoverableLine], row: store.GoodsAccountRow, tender: Tender,

@@ -113,6 +113,20 @@ class TenderOption:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class GoodsOffer:
+    """At quote time, unasked: a goods account of the member that covers lines of the
+    basket (its product's), what it holds and the quantity it could pay of them, settling
+    ``could_pay_minor``."""
+
+    account_id: int
+    sku: str
+    unit: str
+    balance_milli: int
+    could_take_milli: int
+    could_pay_minor: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class CertificateSold:
     """A gift card a commit sold and activated."""
 
@@ -182,7 +196,7 @@ class GoodsHistory:
 @dataclass(frozen=True, kw_only=True)
 class GoodsLiability:
     """What the tenant owes in one goods asset: units held and their value at the average
-    price paid."""
+    price paid; units expired unused (breakage) and their value at the same price."""
 
     asset: str
     sku: str
@@ -190,3 +204,5 @@ class GoodsLiability:
     accounts: int
     balance_milli: int
     value_minor: int
+    expired_milli: int = 0
+    expired_minor: int = 0

@@ -192,24 +192,63 @@ def prepaid_minor(taken: Sequence[TenderTaken]) -> int:
 
 def give_back(conn: Connection, ctx: EntryContext, receipt: dict[str, Any], *,
               paid_back_minor: int, refunded: dict[int, tuple[int, int]], kind: str,
-              key: str, now: datetime) -> tuple[TenderReturned, ...]:
+              key: str, now: datetime,
+              split: Sequence[tuple[int, int]] | None = None) -> tuple[TenderReturned, ...]:
     """Return to each tender of the receipt its share: to a goods tender the units of the
     lines refunded (``refunded``: line number → refunded quantity before and after this
     refund), to a certificate or the wallet its share of the money this refund or void
     gives back (``paid_back_minor`` of the receipt's ``paid_minor``, after the
     ``refunded_paid_minor`` of earlier refunds), both less what the goods tenders settled.
+    ``split`` (``(tender_no, amount)``, as the till says) gives the certificates and the
+    wallet those amounts instead, the other payments the rest (see :func:`_told`).
     ``kind`` is ``refund`` or ``void``."""
     goods = goods_tenders.give_back(conn, ctx, refunded=refunded, kind=kind, key=key,
                                     now=now)
     money = _give_back_money(conn, ctx, receipt, goods, paid_back_minor=paid_back_minor,
-                             kind=kind, key=key, now=now)
+                             kind=kind, key=key, now=now, split=split)
     return tuple(sorted(goods.returned + money, key=lambda t: t.tender_no))
+
+
+def _told(rows: Sequence[store.TenderRow], split: Sequence[tuple[int, int]], *,
+          paid: int, before: int, after: int) -> list[int]:
+    """What each money tender gets back as the till says: each named tender at most what it
+    paid less what came back to it before; the tenders not named nothing; and what is left
+    for the other payments (cash, a bank card) neither more than they still hold nor less
+    than nothing. Raises :class:`InvalidInput` naming ``tenders.<i>.tender_no`` (not a
+    certificate or wallet tender of the receipt, or named twice) or
+    ``tenders.<i>.amount_minor`` / ``tenders`` (over a bound)."""
+    by_no = {row.tender_no: n for n, row in enumerate(rows)}
+    shares = [0] * len(rows)
+    seen: set[int] = set()
+    for index, (tender_no, amount) in enumerate(split):
+        n = by_no.get(tender_no)
+        if n is None or tender_no in seen:
+            raise InvalidInput("name each certificate or wallet tender of the receipt once",
+                               field=f"tenders.{index}.tender_no")
+        seen.add(tender_no)
+        left = rows[n].amount_minor - rows[n].returned_minor
+        if not 0 <= amount <= left:
+            raise InvalidInput("this tender has %(left)s left to give back",
+                               field=f"tenders.{index}.amount_minor", params={"left": left})
+        shares[n] = amount
+    money_back = after - before
+    others_left = (paid - sum(r.amount_minor for r in rows)) - (
+        before - sum(r.returned_minor for r in rows))
+    if not 0 <= money_back - sum(shares) <= others_left:
+        raise InvalidInput("the tenders get back %(most)s at most and %(least)s at least",
+                           field="tenders", params={
+                               "most": money_back, "least": max(0, money_back - others_left)})
+    return shares
 
 
 def _give_back_money(conn: Connection, ctx: EntryContext, receipt: dict[str, Any],
                      goods: goods_tenders.GoodsGiven, *, paid_back_minor: int, kind: str,
-                     key: str, now: datetime) -> tuple[TenderReturned, ...]:
+                     key: str, now: datetime,
+                     split: Sequence[tuple[int, int]] | None) -> tuple[TenderReturned, ...]:
     rows = store.tenders_of(conn, ctx.tenant_id, receipt["id"])
+    if split and not rows:
+        raise InvalidInput("this receipt was paid by no certificate or wallet",
+                           field="tenders")
     if not rows or not paid_back_minor:
         return ()
     tenant = tenancy.get_tenant(conn, ctx.tenant_id)
@@ -219,8 +258,13 @@ def _give_back_money(conn: Connection, ctx: EntryContext, receipt: dict[str, Any
     before = min(paid, max(0, receipt["refunded_paid_minor"] - goods.before_minor))
     after = min(paid, max(before, receipt["refunded_paid_minor"] + paid_back_minor
                           - goods.after_minor))
-    shares = tender_returns([r.amount_minor for r in rows], paid_minor=paid,
-                            refunded_before=before, refunded_after=after)
+    if split:
+        shares = _told(rows, split, paid=paid, before=before, after=after)
+    elif after >= paid:  # the last of it: each tender whatever it has not had back yet
+        shares = [row.amount_minor - row.returned_minor for row in rows]
+    else:
+        shares = tender_returns([r.amount_minor for r in rows], paid_minor=paid,
+                                refunded_before=before, refunded_after=after)
     returned: list[TenderReturned] = []
     for row, share in zip(rows, shares, strict=True):
         share = min(share, row.amount_minor - row.returned_minor)

@@ -9,7 +9,7 @@ import secrets
 from fastapi import Request
 from fastapi.responses import Response
 
-from regulars.domain.stored_value.goods import PurchaseTerms
+from regulars.domain.stored_value.goods import MAX_VALID_DAYS, PurchaseTerms
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.stored_value import goods
 from regulars.services.stored_value.results import GoodsAccountView
@@ -19,7 +19,7 @@ from regulars.web.forms import errors_of, parse_money
 from regulars.web.templating import render, units
 from regulars.web.terminal import reader_of, router
 
-FIELDS = ("account", "quantity", "paid", "lock_price", "key")
+FIELDS = ("account", "quantity", "paid", "lock_price", "valid_days", "key")
 
 
 def _page(request: Request, runtime: RuntimeDep, cashier: CashierSession, *,
@@ -45,6 +45,16 @@ def _account_id(runtime: RuntimeDep, tenant_id: int, text: str) -> int:
     return goods.look_up(runtime, tenant_id, text).id
 
 
+def _days(text: str) -> int | None:
+    """The validity typed in days (empty: never expires). Raises :class:`InvalidInput`."""
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InvalidInput("a validity is 1 to %(most)s days", field="valid_days",
+                           params={"most": MAX_VALID_DAYS})
+    return int(text)
+
+
 @router.post("/goods")
 def top_up(request: Request, runtime: RuntimeDep, cashier: CashierSession,
            form: Form) -> Response:
@@ -58,7 +68,7 @@ def top_up(request: Request, runtime: RuntimeDep, cashier: CashierSession,
             quantity_milli=parse_money(values["quantity"], digits=3, field="quantity_milli"),
             paid_minor=parse_money(values["paid"], digits=reader.minor_digits(),
                                    field="paid_minor"),
-            lock_price=bool(values["lock_price"]))
+            lock_price=bool(values["lock_price"]), valid_days=_days(values["valid_days"]))
     except InvalidInput as exc:
         errors.update(errors_of(exc, reader))
     try:
@@ -67,7 +77,8 @@ def top_up(request: Request, runtime: RuntimeDep, cashier: CashierSession,
         if terms is not None and not errors:
             goods.top_up(runtime, principal, account_id, terms, key=values["key"] or "none",
                          payload={"quantity": values["quantity"], "paid": values["paid"],
-                                  "lock_price": terms.lock_price})
+                                  "lock_price": terms.lock_price,
+                                  "valid_days": terms.valid_days})
     except RegularsError as exc:
         errors.update({("account" if name == "code" else name): message
                        for name, message in errors_of(exc, reader).items()})
