@@ -215,20 +215,8 @@ class Database:
         statement takes a snapshot of its own anyway, so a transaction around reads adds
         nothing but two round trips (``BEGIN`` and ``ROLLBACK``) to each unit of work.
         """
-        try:
-            with self.engine.connect() as conn:
-                if self.dialect == "postgresql":
-                    conn = conn.execution_options(isolation_level="AUTOCOMMIT",
-                                                  regulars_write=False)
-                else:
-                    conn = conn.execution_options(regulars_write=False)
-                with conn.begin() as txn:
-                    yield conn
-                    txn.rollback()
-        except OperationalError as exc:
-            if not _transient(exc):
-                raise
-            raise _unavailable(exc) from exc
+        with self._read_only("AUTOCOMMIT") as conn:
+            yield conn
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:
@@ -236,10 +224,16 @@ class Database:
         the end): for a long read through a server-side cursor, which PostgreSQL declares
         only in a transaction, all of its statements seeing one snapshot (REPEATABLE READ
         there)."""
+        with self._read_only("REPEATABLE READ") as conn:
+            yield conn
+
+    @contextmanager
+    def _read_only(self, postgres_isolation: str) -> Iterator[Connection]:
+        """A transaction rolled back at the end, at ``postgres_isolation`` on PostgreSQL."""
         try:
             with self.engine.connect() as conn:
                 if self.dialect == "postgresql":
-                    conn = conn.execution_options(isolation_level="REPEATABLE READ",
+                    conn = conn.execution_options(isolation_level=postgres_isolation,
                                                   regulars_write=False)
                 else:
                     conn = conn.execution_options(regulars_write=False)
