@@ -391,6 +391,21 @@ def expected(conn: Connection, tenant_id: int, zone: tzinfo) -> dict[Key, dict[s
     return {key: dict(values) for key, values in found.items() if any(values.values())}
 
 
+def rebuild(conn: Connection, tenant_id: int, zone: tzinfo) -> int:
+    """Make the tenant's ``sales_days`` anew from its receipts and entries in ``zone`` (a new
+    time zone moves receipts between local days); the rows written. On PostgreSQL the table is
+    locked against other writers first (commits wait for the few moments this takes; a time
+    zone changes rarely), so that no commit adds to a row between the reading of the history
+    and the writing of the rows; on SQLite the write transaction already excludes them."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE sales_days IN EXCLUSIVE MODE"))
+    rows = expected(conn, tenant_id, zone)
+    conn.execute(delete(sales_days).where(sales_days.c.tenant_id == tenant_id))
+    for key, values in rows.items():
+        add(conn, tenant_id, key, values)
+    return len(rows)
+
+
 def _stored(conn: Connection, tenant_id: int) -> dict[Key, dict[str, int]]:
     c = sales_days.c
     return {(r.day, int(r.terminal_id), int(r.store_id), int(r.staff_id)):

@@ -230,7 +230,10 @@ def expected_spend_days(conn: Connection, tenant_id: int, zone: tzinfo
 def rebuild_spend_days(conn: Connection, tenant_id: int, zone: tzinfo) -> int:
     """Write a tenant's ``spend_days`` afresh from its receipts, with days in ``zone``: after
     a change of the tenant's time zone its receipts fall on other local days. Returns the
-    number of rows written."""
+    number of rows written. On PostgreSQL the table is locked against other writers first, so
+    that no commit adds to a row between the reading of the receipts and the writing."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE spend_days IN EXCLUSIVE MODE"))
     conn.execute(delete(spend_days).where(spend_days.c.tenant_id == tenant_id))
     rows = [{"tenant_id": tenant_id, "member_id": member_id, "day": day, "net_minor": net,
              "last_at": last}
