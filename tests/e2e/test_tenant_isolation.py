@@ -1138,7 +1138,8 @@ def _fill(path: str, w: World) -> str:
              "scenario_id": w.ids["a_scenario"], "run_id": w.ids["a_scenario_run"],
              "account_id": w.ids["a_goods"],
              "reward_id": w.ids["a_reward"],
-             "campaign_id": w.ids["a_campaign"], "event": "welcome", "language": "en"}
+             "campaign_id": w.ids["a_campaign"], "event": "welcome", "language": "en",
+             "feedback_id": w.ids["a_feedback"], "entry_id": w.ids["a_faq"]}
     for name, value in names.items():
         path = path.replace("{" + name + "}", str(value))
     assert "{" not in path, f"no id to fill into {path}"

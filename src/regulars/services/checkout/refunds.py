@@ -43,6 +43,20 @@ from regulars.services.stored_value.results import TenderReturned
 from regulars.services.tenancy.api_keys import Principal
 
 
+def _store_refund(conn: Connection, principal: Principal, receipt: dict[str, Any],
+                  plan: RefundPlan, *, debt: int, now: datetime) -> int:
+    """The receipt's new status and the refund's own row; the refund's id."""
+    receipts.update_receipt(
+        conn, principal.tenant_id, receipt["id"], status=plan.status,
+        refunded_paid_minor=receipt["refunded_paid_minor"] + plan.paid_back_minor)
+    return receipts.insert_refund(
+        conn, tenant_id=principal.tenant_id, receipt_id=receipt["id"],
+        terminal_id=principal.terminal_id, kind=plan.kind, paid_minor=plan.paid_back_minor,
+        points_reversed=plan.reverse, points_returned=plan.spent_back,
+        points_forgiven=plan.forgiven, debt_points=debt, lines=_done_lines(plan),
+        occurred_at=now)
+
+
 def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                    lines: list[tuple[int, int]] | None, *, key: str, now: datetime,
                    void: bool, split: Sequence[tuple[int, int]] | None = None
@@ -88,14 +102,7 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                                                                key=key, now=now, split=split)
     entry_ids = {**entry_ids, **cashback}
     voided_coupons = _close_receipt(conn, principal, receipt, plan, program=program, now=now)
-    receipts.update_receipt(
-        conn, tenant_id, receipt_id, status=plan.status,
-        refunded_paid_minor=receipt["refunded_paid_minor"] + plan.paid_back_minor)
-    refund_id = receipts.insert_refund(
-        conn, tenant_id=tenant_id, receipt_id=receipt_id, terminal_id=principal.terminal_id,
-        kind=plan.kind, paid_minor=plan.paid_back_minor, points_reversed=plan.reverse,
-        points_returned=plan.spent_back, points_forgiven=plan.forgiven, debt_points=debt,
-        lines=_done_lines(plan), occurred_at=now)
+    refund_id = _store_refund(conn, principal, receipt, plan, debt=debt, now=now)
     _audit(conn, principal, receipt_id, refund_id, plan, void=void, now=now)
     balance = (None if receipt["member_id"] is None else
                ledger_ops.account_state(conn, tenant_id, receipt["member_id"]).balance)
