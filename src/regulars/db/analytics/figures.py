@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, func, literal, select
 
 from regulars.db.analytics.tables import member_purchases
-from regulars.db.checkout.tables import receipts
+from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.ledger.tables import entries
 from regulars.db.members.tables import members
-from regulars.domain.analytics.figures import PointsTotals
+from regulars.domain.analytics.figures import PointsTotals, SalesTotals
 
 SOLD = ("committed", "partially_refunded")
 ACCRUALS = ("earn", "welcome", "referral", "birthday", "profile", "event")
@@ -50,6 +50,35 @@ def sold(scope: Scope) -> list[Any]:
     if scope.staff_id is not None:
         conditions.append(receipts.c.staff_id == scope.staff_id)
     return conditions
+
+
+def _kept(column: Any) -> Any:
+    """``column`` in the proportion of the money the receipt kept."""
+    paid, refunded = receipts.c.paid_minor, receipts.c.refunded_paid_minor
+    return case((paid > 0, column * (paid - refunded) / paid), else_=column)
+
+
+def sales_totals(conn: Connection, scope: Scope) -> tuple[SalesTotals, SalesTotals]:
+    """(receipts with a member, anonymous receipts), net."""
+    known = receipts.c.member_id.is_not(None).label("known")
+    money = conn.execute(
+        select(known, func.count(),
+               func.sum(receipts.c.paid_minor - receipts.c.refunded_paid_minor),
+               func.sum(_kept(receipts.c.discount_minor)),
+               func.sum(_kept(receipts.c.points_discount_minor)))
+        .where(*sold(scope)).group_by(known)).all()
+    items: dict[Any, Any] = dict(conn.execute(
+        select(known, func.sum(receipt_lines.c.quantity_milli
+                               - receipt_lines.c.refunded_quantity_milli))
+        .select_from(receipts.join(receipt_lines, and_(
+            receipt_lines.c.receipt_id == receipts.c.id,
+            receipt_lines.c.tenant_id == receipts.c.tenant_id)))
+        .where(*sold(scope)).group_by(known)).all())
+    found = {bool(row[0]): SalesTotals(
+        receipts=int(row[1]), revenue_minor=int(row[2] or 0), discount_minor=int(row[3] or 0),
+        reward_cost_minor=int(row[4] or 0), items_milli=int(items.get(row[0]) or 0))
+        for row in money}
+    return found.get(True, SalesTotals()), found.get(False, SalesTotals())
 
 
 def points_totals(conn: Connection, scope: Scope) -> PointsTotals:
@@ -148,6 +177,21 @@ def bucket_of(column: Any, starts: Sequence[datetime], *, after: int = -1) -> An
     exact across daylight-saving changes and the same on both databases."""
     return case(*[(column < start, literal(index - 1))
                   for index, start in enumerate(starts)], else_=literal(after))
+
+
+def sales_by_bucket(conn: Connection, scope: Scope, starts: Sequence[datetime]
+                    ) -> dict[int, tuple[int, int, int]]:
+    """Per bucket of ``starts``: (receipts with a member, anonymous receipts, net revenue)."""
+    bucket = bucket_of(receipts.c.occurred_at, starts).label("bucket")
+    known = receipts.c.member_id.is_not(None)
+    query = (select(bucket, func.sum(case((known, 1), else_=0)),
+                    func.sum(case((known, 0), else_=1)),
+                    func.sum(receipts.c.paid_minor - receipts.c.refunded_paid_minor))
+             .where(*sold(scope), receipts.c.occurred_at >= starts[0],
+                    receipts.c.occurred_at < starts[-1])
+             .group_by(bucket))
+    return {int(r[0]): (int(r[1] or 0), int(r[2] or 0), int(r[3] or 0))
+            for r in conn.execute(query)}
 
 
 def joined_and_bought(conn: Connection, scope: Scope, starts: Sequence[datetime]
