@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from regulars.domain.analytics.ranges import Preset
 from regulars.domain.rewards.catalog import RewardDraft
 from regulars.errors import CodeRefused, InsufficientPoints, RegularsError, RewardRefused
+from regulars.services.analytics import figures
 from regulars.services.audit import audit
 from regulars.services.checkout import commit as checkout_commit
 from regulars.services.checkout.commit import CommitRequest
@@ -229,3 +231,39 @@ def test_a_refunded_or_expired_claim_gives_its_stock_back_once(
     assert claims.expire_claims(rt).expired == 0
     assert catalog.get(rt, pos.tenant_id, coffee).issued == 0
     assert_clean(rt)
+
+
+def test_the_reports_count_a_catalogue_reward_at_its_stated_cost(pos: Pos, rt: Runtime) -> None:
+    """Five receipts with a member, each on BASKET (coffee 3.50, bun 2.00), by hand:
+
+    - R-1 free coffee, stated cost 0.90, at the till          reward cost 0.90 (not 3.50)
+    - R-2 a gift at the counter (a perk), stated cost 5.00    reward cost 5.00 (took off 0)
+    - R-3 free coffee with no stated cost                     reward cost 3.50 (what it took off)
+    - R-4 free coffee (cost 0.90) by a code claimed before    reward cost 0.90
+    - R-5 free coffee (cost 0.90), its coffee refunded        reward cost 0 (claim closed)
+    Total 0.90 + 5.00 + 3.50 + 0.90 = 10.30; the discounts alone would make 14.00.
+    """
+    member = pos.register(1)["id"]
+    pos.grant(member, 5000)
+    stated = reward(rt, pos, cost_minor=90, claim_days=7)
+    gift = reward(rt, pos, kind="perk", sku="", cost_minor=500, titles={"en": "Mug"})
+    plain = reward(rt, pos, titles={"en": "Coffee on us"})
+    bodies = [commit(pos, member, "R-1", reward_id=stated),
+              commit(pos, member, "R-2", reward_id=gift),
+              commit(pos, member, "R-3", reward_id=plain)]
+    code = claims.claim_in_advance(rt, pos.tenant_id, member, stated).code
+    bodies.append(commit(pos, member, "R-4", code=code))
+    bodies.append(commit(pos, member, "R-5", reward_id=stated))
+    pos.refund(bodies[-1]["receipt"]["id"], [(1, 1000)], key="refund-coffee")
+    assert [b["points_discount_minor"] for b in bodies] == [350, 0, 350, 350, 350]
+    receipt_of = {b["receipt"]["id"]: n for n, b in enumerate(bodies, start=1)}
+    assert sorted((receipt_of[c.receipt_id or 0], c.discount_minor, c.cost_minor, c.status)
+                  for c in catalog.list_claims(rt, pos.tenant_id).items) == [
+        (1, 350, 90, "used"), (2, 0, 500, "used"), (3, 350, 350, "used"), (4, 350, 90, "used"),
+        (5, 350, 90, "refunded")]
+
+    sales = figures.overview(rt, pos.tenant_id,
+                             figures.Request(preset=Preset.THIS_MONTH)).current.sales
+
+    assert sales.revenue_minor == 200 + 550 + 200 + 200 + 200
+    assert sales.reward_cost_minor == 90 + 500 + 350 + 90 + 0

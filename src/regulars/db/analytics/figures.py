@@ -7,6 +7,11 @@ Net of refunds and voids: a voided or fully refunded receipt counts nowhere; a p
 one counts once, on the day of the sale, with the money kept (paid less refunded), its
 discounts and reward cost in the same proportion (rounded down per receipt), and the items
 not returned. Points count on the day they moved.
+
+The reward cost is what the points spent took off the bills, except for catalogue rewards: a
+receipt's catalogue reward costs its stated cost (stored on its claim, the discount when the
+reward states none) in place of what it took off, in full while the claim stands and nothing
+once a refund of its line closed it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from regulars.db.analytics.tables import member_purchases
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.ledger.tables import entries
 from regulars.db.members.tables import members
+from regulars.db.rewards.tables import reward_claims
 from regulars.domain.analytics.figures import PointsTotals, SalesTotals
 
 SOLD = ("committed", "partially_refunded")
@@ -58,14 +64,30 @@ def _kept(column: Any) -> Any:
     return case((paid > 0, column * (paid - refunded) / paid), else_=column)
 
 
+def _claimed(tenant_id: int) -> Any:
+    """Per receipt, the discount its catalogue rewards took off and the stated cost of those
+    whose claim still stands (a claim closed by a refund costs nothing)."""
+    c = reward_claims.c
+    return (select(c.receipt_id.label("receipt_id"),
+                   func.sum(c.discount_minor).label("discount_minor"),
+                   func.sum(case((c.status == "used", c.cost_minor), else_=0)).label("cost_minor"))
+            .where(c.tenant_id == tenant_id, c.receipt_id.is_not(None),
+                   c.status.in_(("used", "refunded")))
+            .group_by(c.receipt_id).subquery("claimed"))
+
+
 def sales_totals(conn: Connection, scope: Scope) -> tuple[SalesTotals, SalesTotals]:
     """(receipts with a member, anonymous receipts), net."""
     known = receipts.c.member_id.is_not(None).label("known")
+    claimed = _claimed(scope.tenant_id)
+    points_off = _kept(receipts.c.points_discount_minor
+                       - func.coalesce(claimed.c.discount_minor, 0))
     money = conn.execute(
         select(known, func.count(),
                func.sum(receipts.c.paid_minor - receipts.c.refunded_paid_minor),
                func.sum(_kept(receipts.c.discount_minor)),
-               func.sum(_kept(receipts.c.points_discount_minor)))
+               func.sum(points_off + func.coalesce(claimed.c.cost_minor, 0)))
+        .select_from(receipts.outerjoin(claimed, claimed.c.receipt_id == receipts.c.id))
         .where(*sold(scope)).group_by(known)).all()
     items: dict[Any, Any] = dict(conn.execute(
         select(known, func.sum(receipt_lines.c.quantity_milli

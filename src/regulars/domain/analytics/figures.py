@@ -31,7 +31,7 @@ class SalesTotals:
     """Money paid, less money refunded."""
     discount_minor: int = 0
     reward_cost_minor: int = 0
-    """What the points spent took off the bills."""
+    """What the points spent took off the bills; a catalogue reward at its stated cost."""
     items_milli: int = 0
 
     def __add__(self, other: SalesTotals) -> SalesTotals:
