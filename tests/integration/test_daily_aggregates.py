@@ -20,11 +20,9 @@ from regulars.db.migrate import alembic_config
 from regulars.domain.analytics.ranges import Preset
 from regulars.services.analytics import figures
 from regulars.services.analytics.figures import Request
-from regulars.services.audit import audit
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.ledger import member_ledger
 from regulars.services.runtime import Runtime
-from regulars.services.tenancy import business
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Pos, line, set_program
 
@@ -170,31 +168,3 @@ def test_at_risk_and_churned_match_each_members_last_purchase(rt: Runtime,
         with rt.db.read() as conn:
             found = queries.lapsed(conn, scope, risk_line=risk_line, churn_line=churn_line)
         assert found == _plain_lapsed(sold, end, risk_line, churn_line), back
-
-
-def test_a_new_time_zone_moves_receipts_to_their_new_local_days(rt: Runtime,
-                                                                clock: FakeClock) -> None:
-    """The business moves from Moscow to Los Angeles: a receipt of 23:00 UTC on 1 March was on
-    2 March in Moscow (02:00), beside the morning's, and is on 1 March in Los Angeles (15:00);
-    the aggregates follow at once."""
-    pos = Pos(rt, make_shop(rt))
-    member = pos.register(1)["id"]
-    pos.commit(member, (line("tea", 4000),), receipt="late",
-               occurred_at=clock.now - timedelta(hours=11))
-    pos.commit(None, (line("cake", 6000),), receipt="morning")
-
-    def days_held() -> dict[Any, int]:
-        with rt.db.read() as conn:
-            return {r.day: int(r.revenue) for r in conn.execute(
-                select(sales_days.c.day, func.sum(sales_days.c.member_revenue_minor
-                                                  + sales_days.c.anonymous_revenue_minor)
-                       .label("revenue"))
-                .where(sales_days.c.tenant_id == pos.tenant_id).group_by(sales_days.c.day))}
-
-    assert days_held() == {clock.now.date(): 10000}
-    business.update(rt, pos.tenant_id, business.Changes(timezone="America/Los_Angeles"),
-                    actor=audit.SYSTEM)
-    assert days_held() == {clock.now.date() - timedelta(days=1): 4000, clock.now.date(): 6000}
-    assert ledger_admin.check(rt, pos.tenant_id) == []
-    with rt.db.read() as conn:
-        assert days.problems(conn, pos.tenant_id, ZoneInfo("America/Los_Angeles")) == []
