@@ -24,7 +24,6 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from regulars.db.analytics import days
 from regulars.db.engine import cache_for
 from regulars.db.ledger.tables import accounts, entries, lots, postings
 from regulars.domain.ledger.assets import POINTS, Asset, MixedAssets
@@ -167,7 +166,7 @@ def account_state(conn: Connection, tenant_id: int, member_id: int,
 # On PostgreSQL the entry and its postings are one statement (one round trip): the postings
 # take their ids from the sequence in the order given, as the two statements did. A posting
 # whose account is of another asset or tenant is not written, and the count comes back short.
-_WRITE_ENTRY_PG = text(f"""
+_WRITE_ENTRY_PG = text("""
 WITH new_entry AS (
     INSERT INTO entries (tenant_id, code, idempotency_key, member_id, receipt_id, terminal_id,
                          store_id, staff_id, program_version, reverses_entry_id, points, memo,
@@ -187,7 +186,7 @@ WITH new_entry AS (
                        AND a.asset = :asset
     ORDER BY leg.ord
     RETURNING 1
-), {days.ENTRY_CTE_PG}
+)
 SELECT e.id, (SELECT count(*) FROM new_postings) AS postings FROM new_entry e
 """).bindparams(bindparam("occurred_at", type_=entries.c.occurred_at.type),
                 bindparam("recorded_at", type_=entries.c.recorded_at.type))
@@ -217,8 +216,7 @@ def stored_key(key: str) -> str:
 def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: str,
                 postings_: Sequence[Posting], member_points: int, memo: dict[str, Any],
                 reverses_entry_id: int | None = None, asset: Asset = POINTS) -> int:
-    """Insert one balanced entry of ``asset`` and its postings, and count its points in the
-    day's aggregates (:mod:`regulars.db.analytics.days`); return the entry id.
+    """Insert one balanced entry of ``asset`` and its postings; return the entry id.
 
     Raises ``ValueError`` if the postings do not balance, :class:`MixedAssets` if a posting
     names an account of another asset or tenant, and the database's unique violation if
@@ -236,8 +234,7 @@ def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: st
             "reverses_entry_id": reverses_entry_id, "points": member_points,
             "memo": json.dumps(memo), "occurred_at": ctx.occurred_at,
             "recorded_at": ctx.recorded_at, "accounts": [p.account for p in postings_],
-            "amounts": [p.amount for p in postings_], "asset": asset.code,
-            **days.entry_params(code.value, member_points)}).one()
+            "amounts": [p.amount for p in postings_], "asset": asset.code}).one()
         _check_written(row.postings, postings_, asset)
         return int(row.id)
     entry_id = int(conn.execute(
@@ -254,9 +251,6 @@ def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: st
          "amount": p.amount, "asset": asset.code} for p in postings_
     ]).rowcount
     _check_written(written, postings_, asset)
-    days.add_entry(conn, ctx.tenant_id, code=code.value, points=member_points,
-                   at=ctx.occurred_at, terminal_id=ctx.terminal_id, store_id=ctx.store_id,
-                   staff_id=ctx.staff_id)
     return entry_id
 
 

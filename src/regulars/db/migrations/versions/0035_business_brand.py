@@ -1,7 +1,7 @@
 """business brand: the logo and colours the customer page shows
 
 Revision ID: 0035
-Revises: 0034
+Revises: 0033
 Create Date: 2026-12-06 13:30:00
 Each business may set a logo (a bounded image kept in the database, served by Regulars with
 its own content type) and two colours (``#rrggbb``) that a generated stylesheet applies to the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0035'
-down_revision = '0034'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 
