@@ -18,6 +18,7 @@ LOGO_MAX_BYTES = 256 * 1024
 INK = "#1d2330"
 """The page's own text colour (``--ink`` in regulars.css)."""
 PAPER = "#ffffff"
+BLACK = "#000000"
 READABLE = 4.5
 _HEX = re.compile(r"#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
 _SIGNATURES = (
@@ -67,8 +68,12 @@ def contrast(first: str, second: str) -> float:
 
 
 def ink_on(colour: str) -> str:
-    """Black-ish or white text on ``colour``: whichever contrasts more."""
-    return INK if contrast(INK, colour) >= contrast(PAPER, colour) else PAPER
+    """Black-ish or white text on ``colour``: whichever contrasts more, and pure black where
+    neither reaches 4.5:1 (a mid green, say): black or white always does on any colour."""
+    best = INK if contrast(INK, colour) >= contrast(PAPER, colour) else PAPER
+    if contrast(best, colour) >= READABLE:
+        return best
+    return BLACK if contrast(BLACK, colour) >= contrast(PAPER, colour) else PAPER
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
