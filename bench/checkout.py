@@ -184,9 +184,10 @@ class Server:
              "--database-url", url],
             cwd=cwd, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True,
             # The bench's own codes may go to the log; scheduled jobs would run in the
-            # measured server (they run in a worker of their own in production set-ups).
+            # measured server (they run in a worker of their own in production set-ups); its
+            # made-up members' numbers may be sealed under the development key.
             env={**os.environ, "REGULARS_SMS_LOG_ALLOWED": "true", "REGULARS_SCHEDULER": "false",
-                 **(env or {})})
+                 "REGULARS_PERSONAL_DATA_DEVELOPMENT_KEY_ALLOWED": "true", **(env or {})})
 
     def wait_ready(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
