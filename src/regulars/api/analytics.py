@@ -9,7 +9,6 @@ naming ``range``, ``from`` or ``to``.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -23,7 +22,7 @@ from regulars.api.analytics_schemas import (
     OverviewOut,
     PointsOut,
 )
-from regulars.api.deps import QueryId, Reader, RuntimeDep
+from regulars.api.deps import ISO_DAY, QueryId, Reader, RuntimeDep, query_day
 from regulars.api.errors_doc import responses
 from regulars.domain.analytics.ranges import Preset
 from regulars.services.analytics import branches, cohorts, figures, liability
@@ -31,26 +30,14 @@ from regulars.services.analytics.figures import MAX_WINDOW_DAYS, Request, Window
 
 router = APIRouter(prefix="/v1/admin/analytics", tags=["analytics"])
 Days = Annotated[int, Query(ge=1, le=MAX_WINDOW_DAYS)]
-ISO_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-
-
-def _day(text: str | None, field: str) -> date | None:
-    """A calendar day written ``YYYY-MM-DD`` (a number is no day: 422 naming ``field``)."""
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise errors.InvalidInput("%(field)s: not a day (YYYY-MM-DD)", field=field,
-                                  params={"field": field}) from exc
 
 
 def period_only(
         range_: Annotated[Preset, Query(alias="range")] = Preset.LAST_30_DAYS,
         first_day: Annotated[str | None, Query(alias="from", pattern=ISO_DAY)] = None,
         last_day: Annotated[str | None, Query(alias="to", pattern=ISO_DAY)] = None) -> Request:
-    return Request(preset=range_, first_day=_day(first_day, "from"),
-                   last_day=_day(last_day, "to"))
+    return Request(preset=range_, first_day=query_day(first_day, "from"),
+                   last_day=query_day(last_day, "to"))
 
 
 PeriodOnly = Annotated[Request, Depends(period_only)]

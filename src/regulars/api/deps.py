@@ -8,6 +8,7 @@ remember yet, which goes to the thread pool as a sync endpoint would.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request, Security
@@ -88,3 +89,18 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 """An id in a path: a positive 64-bit integer, else 422 before the database is asked."""
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
+
+
+ISO_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+"""The pattern of a calendar day in a query (``from``, ``to``)."""
+
+
+def query_day(text: str | None, field: str) -> date | None:
+    """A calendar day written ``YYYY-MM-DD`` (a number is no day: 422 naming ``field``)."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput("%(field)s: not a day (YYYY-MM-DD)", field=field,
+                           params={"field": field}) from exc

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import ConfigDict, Field
 
 from regulars import errors
-from regulars.api.deps import Offset, Owner, PathId, Reader, RuntimeDep
+from regulars.api.deps import ISO_DAY, Offset, Owner, PathId, Reader, RuntimeDep, query_day
 from regulars.api.errors_doc import responses
 from regulars.api.pos_schemas import Out, examples
 from regulars.api.schemas import Strict
@@ -23,24 +23,13 @@ from regulars.services.feedback.report import GroupFigures
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 NF = responses(errors.NotFound)
 BAD = responses(errors.InvalidInput)
-ISO_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 Language = Literal["en", "ru", "uk", "bg"]
 FIGURES: dict[str, Any] = {"count": 12, "average": 4.3, "distribution": [0, 1, 1, 3, 7]}
 
 
-def _day(text: str | None, field: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise errors.InvalidInput("%(field)s: not a day (YYYY-MM-DD)", field=field,
-                                  params={"field": field}) from exc
-
-
 def _range(rt: Any, first: str | None, last: str | None) -> tuple[date, date]:
     since, until = report.default_range(rt)
-    return _day(first, "from") or since, _day(last, "to") or until
+    return query_day(first, "from") or since, query_day(last, "to") or until
 
 
 From = Annotated[str | None, Query(alias="from", pattern=ISO_DAY)]

@@ -14,8 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from regulars import errors
-from regulars.api.analytics import ISO_DAY, PeriodOnly, _day
-from regulars.api.deps import Owner, PathId, Reader, RuntimeDep
+from regulars.api.analytics import PeriodOnly
+from regulars.api.deps import ISO_DAY, Owner, PathId, Reader, RuntimeDep, query_day
 from regulars.api.errors_doc import responses
 from regulars.api.uplift_schemas import (
     ExperimentIn,
@@ -50,9 +50,9 @@ def promotion_uplift(promotion_id: PathId, owner: Reader, rt: RuntimeDep,
     ``follow_up_days`` after it: spend, visits and the share who bought per member, with
     the pre-period (``pre_days`` before) as balance check and CUPED covariate, and the
     campaign's return."""
-    first: date | None = _day(first_day, "from")
+    first: date | None = query_day(first_day, "from")
     return uplift.promotion_uplift(rt, owner.tenant_id, promotion_id, first_day=first,
-                                   last_day=_day(last_day, "to"),
+                                   last_day=query_day(last_day, "to"),
                                    follow_up_days=follow_up_days, pre_days=pre_days)
 
 
