@@ -57,25 +57,34 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def database_beside(url: str, name: str, *, template: str | None = None,
+                    fresh: bool = False) -> str:
+    """The address of PostgreSQL database ``name`` on the server of ``url``, created if it is
+    not there (``fresh``: dropped and created anew; ``template``: as a copy of that one)."""
+    base = make_url(url)
+    admin = make_engine(url)
+    try:
+        with admin.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            if fresh:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                  {"n": name}).first()
+            if exists is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'
+                                  + (f' TEMPLATE "{template}"' if template else "")))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def _worker_database(url: str) -> str:
     """The database this test process uses: the given one, or under pytest-xdist one per worker
     (``<name>_gw0``, ``<name>_gw1``…), created beside it, so that workers never share tables."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return url
-    base = make_url(url)
-    name = f"{base.database}_{worker}"
-    admin = make_engine(url)
-    try:
-        with admin.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT")
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                  {"n": name}).first()
-            if exists is None:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    return database_beside(url, f"{make_url(url).database}_{worker}")
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url
 
 from regulars.api.app import create_app
 from regulars.config import Settings
@@ -38,7 +38,7 @@ from regulars.services.feedback import ratings
 from regulars.services.messaging import webhooks
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import settings as staff_settings
-from tests.conftest import FakeClock, Shop, make_shop
+from tests.conftest import FakeClock, Shop, database_beside, make_shop
 
 
 def _without_security(document: dict[str, Any]) -> dict[str, Any]:
@@ -142,22 +142,16 @@ def _sqlite_seeded(request: pytest.FixtureRequest) -> Seeded:
 def _pg_seeded(request: pytest.FixtureRequest) -> Seeded:
     base = make_url(request.getfixturevalue("pg_migrated"))
     seeded, case = f"{base.database}_fuzz_seed", f"{base.database}_fuzz_case"
-    admin = make_engine(base.render_as_string(hide_password=False))
+    address = base.render_as_string(hide_password=False)
 
     def recreate(name: str, template: str | None = None) -> str:
-        with admin.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT")
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'
-                              + (f' TEMPLATE "{template}"' if template else "")))
-        return base.set(database=name).render_as_string(hide_password=False)
+        return database_beside(address, name, template=template, fresh=True)
 
     url = recreate(seeded)
     migrated = make_engine(url)
     upgrade(migrated)
     migrated.dispose()
     roles = _seed_database(url)
-    request.addfinalizer(admin.dispose)
     return Seeded(lambda: recreate(case, template=seeded), roles)
 
 
