@@ -65,10 +65,7 @@ def claim(conn: Connection, tenant_id: int, message_id: int, *, now: datetime,
         .returning(*t.c)).one_or_none()
     if taken is None:
         return None
-    message = dict(taken._mapping)
-    if message["channel"] in SEALED_CHANNELS and message["recipient"]:
-        message["recipient"] = personal.unseal(message["recipient"])
-    return message
+    return _opened(dict(taken._mapping))
 
 
 def claim_due(conn: Connection, tenant_id: int, *, now: datetime, until: datetime,
@@ -95,11 +92,14 @@ def claim_due(conn: Connection, tenant_id: int, *, now: datetime, until: datetim
         claim = claim.where(t.c.tenant_id == tenant_id, t.c.id.in_(due.scalar_subquery()),
                             t.c.status == "queued", t.c.next_attempt_at <= now)
     taken = conn.execute(claim.returning(*t.c))
-    messages = sorted((dict(r._mapping) for r in taken), key=lambda r: r["id"])
-    for message in messages:
-        if message["channel"] in SEALED_CHANNELS and message["recipient"]:
-            message["recipient"] = personal.unseal(message["recipient"])
-    return messages
+    return sorted((_opened(dict(r._mapping)) for r in taken), key=lambda r: r["id"])
+
+
+def _opened(message: dict[str, Any]) -> dict[str, Any]:
+    """A claimed message with its recipient in the clear, to send to."""
+    if message["channel"] in SEALED_CHANNELS and message["recipient"]:
+        message["recipient"] = personal.unseal(message["recipient"])
+    return message
 
 
 def mark_sent_many(conn: Connection, tenant_id: int, message_ids: Sequence[int], *,
