@@ -141,8 +141,10 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 
 
 @pytest.fixture
-def rt(database_url: str, clock: FakeClock) -> Iterator[Runtime]:
-    settings = Settings(database_url=database_url)
+def rt(database_url: str, clock: FakeClock,
+       tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    settings = Settings(database_url=database_url,
+                        import_staging_dir=str(tmp_path_factory.mktemp("imports")))
     runtime = Runtime(db=Database.from_url(database_url, pool_size=30), clock=clock,
                       settings=settings)
     yield runtime

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     max_import_bytes: int = 256 * 1_048_576
     """The largest file upload to import (API and console) a process takes; it is spooled
     to a temporary file, never held in memory whole."""
+    import_staging_dir: str | None = None
+    """Where the console keeps an uploaded import file between its preview and its import
+    (readable by the server's user only; a file is removed once imported, or after a day).
+    Unset: ``regulars-imports`` in the system's temporary directory. Processes serving one
+    business must share it (one machine, or a shared directory)."""
     api_auth_failures_free: int = 10
     """Wrong API keys one client may send before each further one waits, twice as long as
     the last (1 s up to 5 minutes; 429 with Retry-After meanwhile)."""

@@ -1257,6 +1257,11 @@ def test_imports_and_exports_stay_within_the_tenant(world: World, rt: Runtime) -
             r["member_id"] for r in rows} & a_members
         if kind == "receipts":
             assert str(world.ids["a_receipt"]) not in {r["receipt_id"] for r in rows}
+    for table, a_id in (("stores", world.a.store_id), ("cashiers", world.ids["a_staff"])):
+        answer = world.client.get(f"/v1/admin/analytics/tables/{table}",
+                                  headers=world.b.owner, params={"range": "last_365_days"})
+        assert answer.status_code == 200
+        assert str(a_id) not in {r["id"] for r in csv.DictReader(io.StringIO(answer.text))}
 
 
 def test_a_business_changes_only_its_own_settings(world: World) -> None:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
 
 from regulars import errors
 from regulars.api.analytics_schemas import (
@@ -25,8 +26,10 @@ from regulars.api.analytics_schemas import (
 from regulars.api.deps import ISO_DAY, QueryId, Reader, RuntimeDep, query_day
 from regulars.api.errors_doc import responses
 from regulars.domain.analytics.ranges import Preset
-from regulars.services.analytics import branches, cohorts, figures, liability
+from regulars.services.analytics import branches, cohorts, figures, liability, tables
+from regulars.services.analytics.exports import MEDIA_TYPES, ExportFormat, table_chunks
 from regulars.services.analytics.figures import MAX_WINDOW_DAYS, Request, Windows
+from regulars.services.analytics.tables import TableName
 
 router = APIRouter(prefix="/v1/admin/analytics", tags=["analytics"])
 Days = Annotated[int, Query(ge=1, le=MAX_WINDOW_DAYS)]
@@ -111,3 +114,22 @@ def cashiers(request: PeriodOnly, owner: Reader, rt: RuntimeDep) -> BranchesOut:
 def _common(found: branches.Branches) -> dict[str, object]:
     return {"currency": found.currency, "first_day": found.first_day,
             "last_day": found.last_day, "chain": found.chain}
+
+
+_FILE_CONTENT = {media: {"schema": {"type": "string", "format": "binary"}}
+                 for media in MEDIA_TYPES.values()}
+
+
+@router.get("/tables/{name}", response_class=StreamingResponse, responses={
+    200: {"description": "the table as a file", "content": _FILE_CONTENT}, **RANGE_ERRORS})
+def table_file(name: TableName, request: PeriodOnly, owner: Reader, rt: RuntimeDep,
+               format: ExportFormat = ExportFormat.CSV) -> StreamingResponse:  # noqa: A002
+    """A report's table as a CSV (UTF-8) or XLSX file, as the console offers it: raw
+    integers with the unit in each column's name (``_minor``, ``_bp``, ``_milli``), days in
+    the business's time zone. ``overview``: each figure for the period and the one before;
+    ``cohorts``; ``stores`` and ``cashiers`` ranked; ``liability`` by month; ``expiry``: the
+    points outstanding now by the month they expire; ``journal``: the IFRS 15 journal."""
+    found = tables.table(rt, owner.tenant_id, name, request)
+    body = table_chunks(found.name, found.header, iter(found.rows), format, bom=False)
+    return StreamingResponse(body, media_type=MEDIA_TYPES[format], headers={
+        "Content-Disposition": f'attachment; filename="{found.name}.{format.value}"'})

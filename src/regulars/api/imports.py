@@ -145,7 +145,8 @@ def run_import(kind: Kind, file: UploadForm, owner: Owner, rt: RuntimeDep,
     ``skip_invalid``) not at all: 422 ``invalid_rows``, whose ``rows`` list each bad row's
     number, column and reason. The same rows imported again add nothing."""
     req = _request(kind, map, preset, store=store, earn=earn, skip_invalid=skip_invalid)
-    done = uploads.import_upload(rt, owner.tenant_id, req, file.file)
+    done = uploads.import_upload(rt, owner.tenant_id, req, file.file,
+                                 actor=audit.key(owner.key_id))
     report = done.report
     return ImportOut(
         kind=report.kind, rows=report.rows, imported=report.imported, already=report.already,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from regulars.domain.imports.fields import FIELDS, Kind
 from regulars.domain.promotions.effects import STRATEGIES
 from regulars.domain.promotions.promotions import Stacking
 from regulars.domain.promotions.segments import RULES
@@ -41,6 +42,8 @@ CODES: dict[str, tuple[str, ...]] = {
     "goods_status": ("active", "blocked"),
     "reward_kind": tuple(k.value for k in RewardKind),
     "claim_status": ("claimed", "used", "expired", "refunded"),
+    "import_kind": tuple(k.value for k in Kind),
+    "import_field": tuple(dict.fromkeys(f for kind in Kind for f in FIELDS[kind])),
 }
 
 LABELS: dict[str, dict[str, str]] = {
@@ -95,6 +98,13 @@ LABELS: dict[str, dict[str, str]] = {
                     "percent": N_("a percentage off"), "perk": N_("a perk (no basket line)")},
     "claim_status": {"claimed": N_("claimed, not used yet"), "used": N_("used"),
                      "expired": N_("expired"), "refunded": N_("refunded")},
+    "import_kind": {"receipts": N_("receipts"), "members": N_("members")},
+    "import_field": {
+        "external_id": N_("your customer number"), "phone": N_("phone number"),
+        "card": N_("card number"), "date": N_("date"), "amount": N_("amount"),
+        "quantity": N_("number of items"), "receipt": N_("receipt number"),
+        "store": N_("store code"), "first_name": N_("first name"),
+        "last_name": N_("last name"), "email": N_("e-mail"), "birthday": N_("birthday")},
 }
 
 

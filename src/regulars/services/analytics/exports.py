@@ -100,11 +100,12 @@ def chunks(rt: Runtime, tenant_id: int, kind: ExportKind, fmt: ExportFormat, *,
 
 
 def table_chunks(sheet_name: str, header: Sequence[str], found: Iterator[Sequence[Any]],
-                 fmt: ExportFormat) -> Iterator[bytes]:
-    """Any table (a report's rows) as CSV or XLSX pieces, written as the exports are."""
+                 fmt: ExportFormat, *, bom: bool = True) -> Iterator[bytes]:
+    """Any table (a report's rows) as CSV or XLSX pieces, written as the exports are
+    (``bom``: a CSV file starts with the byte-order mark spreadsheets look for)."""
     if fmt is ExportFormat.XLSX:
         return _xlsx(sheet_name, header, found)
-    return _csv(header, found)
+    return _csv(header, found, bom=bom)
 
 
 def _csv_cell(value: Any) -> Any:
@@ -113,10 +114,12 @@ def _csv_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _csv(header: Sequence[str], found: Iterator[Sequence[Any]]) -> Iterator[bytes]:
+def _csv(header: Sequence[str], found: Iterator[Sequence[Any]], *, bom: bool = True
+         ) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    buffer.write("\ufeff")
+    if bom:
+        buffer.write("\ufeff")
     writer.writerow(header)
     for row in found:
         writer.writerow([_csv_cell(v) for v in row])

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Connection
+
 from regulars.domain.imports.fields import ColumnMap, Kind, map_columns
 from regulars.domain.imports.rows import (
     MemberImportRow,
@@ -26,6 +28,7 @@ from regulars.domain.imports.rows import (
     receipt_row,
 )
 from regulars.errors import InvalidRows
+from regulars.services.audit import audit
 from regulars.services.imports import files, writing
 from regulars.services.imports.people import Ids, canonical
 from regulars.services.runtime import Runtime
@@ -79,23 +82,29 @@ class Setting:
 
 def import_file(rt: Runtime, tenant_id: int, req: ImportRequest, *,
                 progress: Progress | None = None,
-                expect: Callable[[int], None] | None = None) -> ImportReport:
-    """Import the file in one unit of work, reading it once. Raises :class:`InvalidInput`
-    for a file, preset, mapping or store that cannot be used, :class:`InvalidRows` for bad
-    rows (unless ``skip_invalid``), :class:`NotFound` for an unknown tenant; nothing is
-    written then (after a first bad row, rows are only checked). ``expect`` is told about
-    how many rows there are before they are read, ``progress`` how many more were."""
+                expect: Callable[[int], None] | None = None,
+                actor: audit.Actor = audit.SYSTEM) -> ImportReport:
+    """Import the file in one unit of work, reading it once, on the audit trail as
+    ``actor``'s in the same transaction. Raises :class:`InvalidInput` for a file, preset,
+    mapping or store that cannot be used, :class:`InvalidRows` for bad rows (unless
+    ``skip_invalid``), :class:`NotFound` for an unknown tenant; nothing is written then
+    (after a first bad row, rows are only checked). ``expect`` is told about how many rows
+    there are before they are read, ``progress`` how many more were."""
     setting = _setting(rt, tenant_id, req)
     if expect is not None:
         expect(files.count_rows(setting.table))
     rows = _Rows(setting, req, writing.store_codes(rt, tenant_id))
 
-    def refuse_bad_rows() -> None:
+    def refuse_bad_rows(conn: Connection, written: writing.Written) -> None:
         if rows.problems and not req.skip_invalid:
             raise InvalidRows(
                 "%(rows)s rows of the file are not valid; nothing was imported",
                 params={"rows": rows.rejected},
                 problems=[(p.row, p.column, p.reason) for p in rows.problems])
+        audit.record(conn, tenant_id, actor, f"import.{req.kind.value}",
+                     f"{req.kind.value} import", at=rt.now(), rows=rows.count,
+                     imported=written.imported, already=written.already,
+                     rejected=rows.rejected, earn=req.earn)
 
     written = writing.write(rt, setting.tenant_id, rows, kind=req.kind, zone=setting.zone,
                             store=req.store, earn=req.earn, batch_rows=BATCH_ROWS,

@@ -1,6 +1,6 @@
 """Imports of uploaded files (API and console): the upload kept in a temporary file for
-the length of the call, a preview of its first rows with the mapping as it stands, and the
-import itself with the rejects as CSV text."""
+the length of the call (the console keeps it longer: :mod:`.staging`), a preview of its first
+rows with the mapping as it stands, and the import itself with the rejects as CSV text."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from typing import BinaryIO
 from regulars.domain.imports.fields import FIELDS, Kind, guess_fields, map_columns
 from regulars.domain.imports.rows import Problem, member_row, receipt_row
 from regulars.errors import InvalidInput
+from regulars.services.audit import audit
 from regulars.services.imports import files
 from regulars.services.imports.imports import (
     ImportReport,
@@ -71,31 +72,36 @@ class Preview:
 
 
 def preview(rt: Runtime, tenant_id: int, req: ImportRequest, upload: BinaryIO) -> Preview:
+    """:func:`preview_path` over an upload."""
+    with saved(upload) as path:
+        return preview_path(rt, tenant_id, req, path)
+
+
+def preview_path(rt: Runtime, tenant_id: int, req: ImportRequest, path: Path) -> Preview:
     """The file's columns with the field each maps to and its first rows, each with its
     problems (checked as the import would, but for members' identifiers). Raises
     :class:`InvalidInput` for a file or preset that cannot be read."""
     tenant = get_tenant(rt, tenant_id)
-    with saved(upload) as path:
-        table = files.open_table(path, preset=req.preset)
-        guessed = guess_fields(table.header, req.kind, overrides=req.mapping)
-        problem, mapping = None, None
-        try:
-            mapping = map_columns(table.header, req.kind, overrides=req.mapping)
-        except InvalidInput as exc:
-            problem = exc.detail
-        shown: list[PreviewRow] = []
-        for number, values in table.rows():
-            if len(shown) >= PREVIEW_ROWS:
-                break
-            found: object = ()
-            if mapping is not None and req.kind is Kind.RECEIPTS:
-                found = receipt_row(number, values, mapping, table.header,
-                                    exponent=minor_digits(tenant.currency))
-            elif mapping is not None:
-                found = member_row(number, values, mapping, table.header)
-            shown.append(PreviewRow(
-                row=number, cells=tuple("" if v is None else str(v)[:100] for v in values),
-                problems=tuple(found) if isinstance(found, list) else ()))
+    table = files.open_table(path, preset=req.preset)
+    guessed = guess_fields(table.header, req.kind, overrides=req.mapping)
+    problem, mapping = None, None
+    try:
+        mapping = map_columns(table.header, req.kind, overrides=req.mapping)
+    except InvalidInput as exc:
+        problem = exc.detail
+    shown: list[PreviewRow] = []
+    for number, values in table.rows():
+        if len(shown) >= PREVIEW_ROWS:
+            break
+        found: object = ()
+        if mapping is not None and req.kind is Kind.RECEIPTS:
+            found = receipt_row(number, values, mapping, table.header,
+                                exponent=minor_digits(tenant.currency))
+        elif mapping is not None:
+            found = member_row(number, values, mapping, table.header)
+        shown.append(PreviewRow(
+            row=number, cells=tuple("" if v is None else str(v)[:100] for v in values),
+            problems=tuple(found) if isinstance(found, list) else ()))
     return Preview(kind=req.kind.value, format=table.format, encoding=table.encoding,
                    delimiter=table.delimiter,
                    columns=tuple(PreviewColumn(name=n, field=f)
@@ -110,18 +116,21 @@ class UploadReport:
     """The rejected rows as the file had them, each with its problems ('' when none)."""
 
 
-def import_upload(rt: Runtime, tenant_id: int, req: ImportRequest, upload: BinaryIO
-                  ) -> UploadReport:
-    """:func:`~regulars.services.imports.imports.import_file` over an upload (``req.path``
-    is ignored); raises as it does."""
+def import_upload(rt: Runtime, tenant_id: int, req: ImportRequest, upload: BinaryIO, *,
+                  actor: audit.Actor) -> UploadReport:
+    """:func:`import_path` over an upload (``req.path`` is ignored)."""
     with saved(upload) as path:
-        ready = replace(req, path=path)
-        report = import_file(rt, tenant_id, ready)
-        text = ""
-        if report.rejected:
-            buffer = io.StringIO()
-            csv.writer(buffer).writerows(reject_rows(path, ready, report.problems))
-            text = buffer.getvalue()
+        return import_path(rt, tenant_id, replace(req, path=path), actor=actor)
+
+
+def import_path(rt: Runtime, tenant_id: int, req: ImportRequest, *, actor: audit.Actor
+                ) -> UploadReport:
+    """:func:`~regulars.services.imports.imports.import_file` of ``req.path``, on the audit
+    trail as ``actor``'s; raises as it does."""
+    report = import_file(rt, tenant_id, req, actor=actor)
+    text = ""
+    if report.rejected:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(reject_rows(req.path, req, report.problems))
+        text = buffer.getvalue()
     return UploadReport(report=report, rejects_csv=text)
-
-

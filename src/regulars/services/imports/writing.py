@@ -73,9 +73,11 @@ class _Batch:
 
 def write(rt: Runtime, tenant_id: int, rows: Iterable[Row], *, kind: Kind, zone: ZoneInfo,
           store: str | None, earn: bool, batch_rows: int,
-          progress: Callable[[int], None] | None, before_commit: Callable[[], None]) -> Written:
+          progress: Callable[[int], None] | None,
+          before_commit: Callable[[Connection, Written], None]) -> Written:
     """Write ``rows`` in batches of ``batch_rows`` in one unit of work, calling
-    ``before_commit`` last (whatever it raises rolls everything back)."""
+    ``before_commit`` last with the unit's connection and what was written (whatever it
+    raises rolls everything back)."""
     now = rt.now()
     with rt.db.write() as conn:
         stores = history.store_ids(conn, tenant_id) or {
@@ -94,12 +96,14 @@ def write(rt: Runtime, tenant_id: int, rows: Iterable[Row], *, kind: Kind, zone:
                 _members(conn, batch, chunk)
             if progress is not None:
                 progress(len(chunk))
-        before_commit()
-    people = batch.people
-    return Written(imported=batch.imported if kind is Kind.RECEIPTS else people.created,
-                   already=batch.already if kind is Kind.RECEIPTS else len(people.matched),
-                   members_created=people.created, members_matched=len(people.matched),
-                   amount_minor=batch.amount_minor, points_earned=batch.points_earned)
+        people = batch.people
+        written = Written(
+            imported=batch.imported if kind is Kind.RECEIPTS else people.created,
+            already=batch.already if kind is Kind.RECEIPTS else len(people.matched),
+            members_created=people.created, members_matched=len(people.matched),
+            amount_minor=batch.amount_minor, points_earned=batch.points_earned)
+        before_commit(conn, written)
+    return written
 
 
 def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:

@@ -17,6 +17,7 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     fraud,
     goods,
     home,
+    imports,
     invitations,
     marketing,
     member_identifiers,

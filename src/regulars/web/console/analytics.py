@@ -1,28 +1,31 @@
 """Console pages of the figures beyond the home page: retention and cohorts, stores and
 cashiers, the points liability. Each takes the home page's range, draws its charts on the
-server, and offers each table as a CSV file (raw integers, units in the column names)."""
+server, and offers each table as a CSV or XLSX file (raw integers, units in the column
+names: :mod:`regulars.services.analytics.tables`)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
-from regulars.errors import RegularsError
-from regulars.services.analytics import branches, cohorts, figures, liability
+from regulars.errors import NotFound, RegularsError
+from regulars.services.analytics import branches, cohorts, figures, liability, tables
+from regulars.services.analytics.exports import MEDIA_TYPES, ExportFormat, table_chunks
+from regulars.services.analytics.tables import TableName
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.charts import HEIGHT, WIDTH, paired, single
-from regulars.web.console.home import PRESETS, csv_response, parse
+from regulars.web.console.home import PRESETS, parse
 from regulars.web.console.pagekit import form_errors
 from regulars.web.deps import RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
 
 VIEW = [needs(Permission.VIEW)]
+DEFAULT_RANGE = {TableName.COHORTS: "last_365_days", TableName.LIABILITY: "year_to_date",
+                 TableName.JOURNAL: "year_to_date"}
+"""The range a table's page opens with, where it is not the last 30 days."""
 
 
 def picked(reader: Reader, range_: str, date_from: str, date_to: str
@@ -54,14 +57,6 @@ def _checked(run: Any, reader: Reader, request: figures.Request, page: dict[str,
         return run(figures.Request())
 
 
-def to_csv(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return csv_response(out.getvalue(), name)
-
-
 def _tenant(reader: Reader) -> int:
     assert reader.session is not None
     return reader.session.tenant_id
@@ -90,16 +85,6 @@ def range_of(n: int) -> list[int]:
     return list(range(n))
 
 
-@router.get("/analytics/cohorts.csv", dependencies=VIEW)
-def cohorts_csv(runtime: RuntimeDep, reader: StaffReader, range: str = "last_365_days",
-                date_from: str = "", date_to: str = "") -> Response:
-    found = cohorts.cohorts(runtime, _tenant(reader), parse(range[:20], date_from[:10],
-                                                             date_to[:10]))
-    ages = range_of(len(found.months))
-    return to_csv("cohorts", ["joined_month", "members", *[f"month_{a}_active" for a in ages]],
-                  [[row.month.isoformat(), row.members, *row.active] for row in found.cohorts])
-
-
 # Stores and cashiers -------------------------------------------------------------------------
 
 @router.get("/analytics/stores", dependencies=VIEW)
@@ -118,38 +103,6 @@ def stores_page(request: Request, runtime: RuntimeDep, reader: StaffReader, rang
     return render(request, "console/analytics_stores.html", reader,
                   status_code=422 if page["errors"] else 200, found=found,
                   shares_chart=shares, **page)
-
-
-BRANCH_HEADER = ["rank", "id", "name", "receipts", "member_receipts", "identified_share_bp",
-                 "average_minor", "member_average_minor", "enrolments", "redemptions",
-                 "refunds", "refunded_minor", "adjustments", "adjusted_points",
-                 "store_identified_share_bp", "store_average_minor"]
-
-
-def _branch_rows(rows: list[branches.Branch]) -> list[list[object]]:
-    return [[b.rank, b.id, b.name, b.figures.counts.receipts, b.figures.counts.member_receipts,
-             b.figures.identified_share_bp, b.figures.average_minor,
-             b.figures.member_average_minor, b.figures.counts.enrolments,
-             b.figures.counts.redemptions, b.figures.counts.refunds,
-             b.figures.counts.refunded_minor, b.figures.counts.adjustments,
-             b.figures.counts.adjusted_points, b.store_identified_share_bp,
-             b.store_average_minor] for b in rows]
-
-
-@router.get("/analytics/stores.csv", dependencies=VIEW)
-def stores_csv(runtime: RuntimeDep, reader: StaffReader, range: str = "", date_from: str = "",
-               date_to: str = "") -> Response:
-    found = branches.branches(runtime, _tenant(reader),
-                              parse(range[:20], date_from[:10], date_to[:10]))
-    return to_csv("stores", BRANCH_HEADER, _branch_rows(found.stores))
-
-
-@router.get("/analytics/cashiers.csv", dependencies=VIEW)
-def cashiers_csv(runtime: RuntimeDep, reader: StaffReader, range: str = "",
-                 date_from: str = "", date_to: str = "") -> Response:
-    found = branches.branches(runtime, _tenant(reader),
-                              parse(range[:20], date_from[:10], date_to[:10]))
-    return to_csv("cashiers", BRANCH_HEADER, _branch_rows(found.cashiers))
 
 
 # Liability -----------------------------------------------------------------------------------
@@ -173,36 +126,20 @@ def liability_page(request: Request, runtime: RuntimeDep, reader: StaffReader,
                   expiry_chart=expiry, **page)
 
 
-@router.get("/analytics/liability.csv", dependencies=VIEW)
-def liability_csv(runtime: RuntimeDep, reader: StaffReader, range: str = "year_to_date",
-                  date_from: str = "", date_to: str = "") -> Response:
-    found = liability.liability(runtime, _tenant(reader),
-                                parse(range[:20], date_from[:10], date_to[:10]))
-    return to_csv("liability", [
-        "month", "opening_points", "issued_points", "redeemed_points", "expired_points",
-        "other_points", "closing_points", "opening_minor", "deferred_minor",
-        "released_redeemed_minor", "released_expired_minor", "other_minor", "closing_minor"],
-        [[m.points.month.isoformat(), m.points.opening_points, m.points.issued_points,
-          m.points.redeemed_points, m.points.expired_points, m.points.other_points,
-          m.points.closing_points, m.money.opening_minor, m.money.deferred_minor,
-          m.money.released_redeemed_minor, m.money.released_expired_minor,
-          m.money.other_minor, m.money.closing_minor] for m in found.months])
+# Files --------------------------------------------------------------------------------------
 
-
-@router.get("/analytics/expiry.csv", dependencies=VIEW)
-def expiry_csv(runtime: RuntimeDep, reader: StaffReader) -> Response:
-    found = liability.liability(runtime, _tenant(reader), figures.Request())
-    return to_csv("expiry", ["expires", "points", "value_minor"],
-                  [[b.month.isoformat() if b.month else b.kind, b.points, b.value_minor]
-                   for b in found.by_expiry])
-
-
-@router.get("/analytics/journal.csv", dependencies=VIEW)
-def journal_csv(runtime: RuntimeDep, reader: StaffReader, range: str = "year_to_date",
-                date_from: str = "", date_to: str = "") -> Response:
-    """The IFRS 15 journal of the period's months, for an accounting system to import."""
-    lines = liability.journal(runtime, _tenant(reader),
-                              parse(range[:20], date_from[:10], date_to[:10]))
-    return to_csv("journal", ["date", "account", "debit_minor", "credit_minor", "memo"],
-                  [[ln.day.isoformat(), ln.account, ln.debit_minor, ln.credit_minor, ln.memo]
-                   for ln in lines])
+@router.get("/analytics/{name}.{extension}", dependencies=VIEW)
+def table_file(runtime: RuntimeDep, reader: StaffReader, name: str, extension: str,
+               range: str = "", date_from: str = "", date_to: str = "") -> Response:
+    """A report's table as CSV or XLSX (raw integers, units in the column names): the
+    overview, cohorts, stores, cashiers, liability, expiry and the IFRS 15 journal."""
+    try:
+        which, fmt = TableName(name), ExportFormat(extension)
+    except ValueError as exc:
+        raise NotFound("no such table") from exc
+    found = tables.table(runtime, _tenant(reader), which,
+                         parse(range[:20] or DEFAULT_RANGE.get(which, ""), date_from[:10],
+                               date_to[:10]))
+    body = table_chunks(found.name, found.header, iter(found.rows), fmt, bom=False)
+    return StreamingResponse(body, media_type=MEDIA_TYPES[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{found.name}.{fmt.value}"'})

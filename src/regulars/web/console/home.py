@@ -3,8 +3,6 @@ it, with a range picker, charts drawn on the server as SVG, and the table as a C
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,6 +14,7 @@ from regulars.domain.analytics.ranges import Preset
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.analytics import figures
 from regulars.services.analytics.figures import Overview
+from regulars.services.analytics.tables import OVERVIEW_PATHS, value_of
 from regulars.services.tenancy import checklist
 from regulars.services.web_sessions.sessions import Permission
 from regulars.text.i18n import N_
@@ -40,51 +39,37 @@ class Figure:
     key: str
     """The column name in the CSV file (units in the name)."""
     label: str
-    path: str
     kind: str
     """``number``, ``money``, ``percent`` (basis points) or ``milli`` (thousandths)."""
 
+    @property
+    def path(self) -> str:
+        return OVERVIEW_PATHS[self.key]
+
 
 FIGURES = [
-    Figure("receipts", N_("Receipts"), "sales.receipts", "number"),
-    Figure("revenue_minor", N_("Revenue"), "sales.revenue_minor", "money"),
-    Figure("average_minor", N_("Average receipt"), "sales.average_minor", "money"),
-    Figure("member_average_minor", N_("Average receipt, members"),
-           "sales.member_average_minor", "money"),
-    Figure("anonymous_average_minor", N_("Average receipt, anonymous"),
-           "sales.anonymous_average_minor", "money"),
-    Figure("member_uplift_minor", N_("Members' average receipt less anonymous"),
-           "sales.member_uplift_minor", "money"),
-    Figure("identified_share_bp", N_("Receipts with a member"), "sales.identified_share_bp",
-           "percent"),
-    Figure("items_per_receipt_milli", N_("Items per receipt"),
-           "sales.items_per_receipt_milli", "milli"),
-    Figure("discount_minor", N_("Discounts"), "sales.discount_minor", "money"),
-    Figure("reward_cost_minor", N_("Reward cost (points spent)"), "sales.reward_cost_minor",
-           "money"),
-    Figure("reward_cost_share_bp", N_("Reward cost, share of revenue"),
-           "points.reward_cost_share_bp", "percent"),
-    Figure("members_new", N_("New members"), "members.new", "number"),
-    Figure("members_active", N_("Active members"), "members.active", "number"),
-    Figure("visits_per_active_milli", N_("Visits per active member"),
-           "members.visits_per_active_milli", "milli"),
-    Figure("repeat_rate_bp", N_("Repeat rate of first-time buyers"), "members.repeat_rate_bp",
-           "percent"),
-    Figure("members_at_risk", N_("Members at risk"), "members.at_risk", "number"),
-    Figure("members_churned", N_("Members churned"), "members.churned", "number"),
-    Figure("points_issued", N_("Points issued"), "points.issued", "number"),
-    Figure("points_redeemed", N_("Points redeemed"), "points.redeemed", "number"),
-    Figure("points_expired", N_("Points expired"), "points.expired", "number"),
-    Figure("redemption_rate_bp", N_("Redemption rate"), "points.redemption_rate_bp",
-           "percent"),
+    Figure("receipts", N_("Receipts"), "number"),
+    Figure("revenue_minor", N_("Revenue"), "money"),
+    Figure("average_minor", N_("Average receipt"), "money"),
+    Figure("member_average_minor", N_("Average receipt, members"), "money"),
+    Figure("anonymous_average_minor", N_("Average receipt, anonymous"), "money"),
+    Figure("member_uplift_minor", N_("Members' average receipt less anonymous"), "money"),
+    Figure("identified_share_bp", N_("Receipts with a member"), "percent"),
+    Figure("items_per_receipt_milli", N_("Items per receipt"), "milli"),
+    Figure("discount_minor", N_("Discounts"), "money"),
+    Figure("reward_cost_minor", N_("Reward cost (points spent)"), "money"),
+    Figure("reward_cost_share_bp", N_("Reward cost, share of revenue"), "percent"),
+    Figure("members_new", N_("New members"), "number"),
+    Figure("members_active", N_("Active members"), "number"),
+    Figure("visits_per_active_milli", N_("Visits per active member"), "milli"),
+    Figure("repeat_rate_bp", N_("Repeat rate of first-time buyers"), "percent"),
+    Figure("members_at_risk", N_("Members at risk"), "number"),
+    Figure("members_churned", N_("Members churned"), "number"),
+    Figure("points_issued", N_("Points issued"), "number"),
+    Figure("points_redeemed", N_("Points redeemed"), "number"),
+    Figure("points_expired", N_("Points expired"), "number"),
+    Figure("redemption_rate_bp", N_("Redemption rate"), "percent"),
 ]
-
-
-def value_of(figures_: Any, path: str) -> int | None:
-    found = figures_
-    for part in path.split("."):
-        found = getattr(found, part)
-    return None if found is None else int(found)
 
 
 def shown(reader: Reader, kind: str, value: int | None, *, signed: bool = False) -> str:
@@ -169,24 +154,6 @@ def home(request: Request, runtime: RuntimeDep, reader: StaffReader, range: str 
                   board=board, rows=table(reader, board), values=values, errors=errors,
                   presets=[(p.value, reader.gettext(label)) for p, label in PRESETS],
                   query=query, **charts(reader, board))
-
-
-@router.get("/analytics/overview.csv", dependencies=[needs(Permission.VIEW)])
-def overview_csv(runtime: RuntimeDep, reader: StaffReader, range: str = "",
-                 date_from: str = "", date_to: str = "") -> Response:
-    """The home page's table: one row per figure, raw integers (minor units, basis points,
-    thousandths, as the column name says)."""
-    assert reader.session is not None
-    board = figures.overview(runtime, reader.session.tenant_id,
-                             parse(range[:20], date_from[:10], date_to[:10]))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["figure", f"{board.current.first_day}..{board.current.last_day}",
-                     f"{board.previous.first_day}..{board.previous.last_day}"])
-    for figure in FIGURES:
-        writer.writerow([figure.key, value_of(board.current, figure.path),
-                         value_of(board.previous, figure.path)])
-    return csv_response(out.getvalue(), "overview")
 
 
 def csv_response(body: str, name: str) -> Response:
