@@ -96,3 +96,32 @@ def test_export_writes_the_file_whole_or_exits_2(tmp_path: Path) -> None:
     code, _, err = invoke("export", "everything", "--tenant", str(tenant), "--out",
                           str(tmp_path / "x.csv"), "--database-url", url)
     assert code == 2
+
+
+def test_a_report_table_is_exported_for_a_period(tmp_path: Path) -> None:
+    url, tenant = shop_db(tmp_path)
+    path = tmp_path / "sales.txt"
+    path.write_text(" 00001 19970101  1   11.77\n 00002 19970112  2   12.00\n", "ascii")
+    assert invoke("import", "receipts", str(path), "--tenant", str(tenant), "--preset",
+                  "cdnow", "--database-url", url)[0] == 0
+    out = tmp_path / "overview.csv"
+    code, stdout, err = invoke("export", "overview", "--tenant", str(tenant), "--out", str(out),
+                               "--range", "custom", "--from", "1997-01-01", "--to",
+                               "1997-01-31", "--database-url", url)
+    assert code == 0, err
+    with out.open(encoding="utf-8") as handle:
+        rows = {r[0]: r[1:] for r in csv.reader(handle)}
+    assert rows["figure"][0] == "1997-01-01..1997-01-31"
+    assert rows["receipts"][0] == "2" and rows["revenue_minor"][0] == "2377"
+    book = tmp_path / "stores.xlsx"
+    assert invoke("export", "stores", "--tenant", str(tenant), "--out", str(book), "--format",
+                  "xlsx", "--range", "custom", "--from", "1997-01-01", "--to", "1997-01-31",
+                  "--database-url", url)[0] == 0
+    assert book.read_bytes()[:2] == b"PK"
+    for bad in (["--from", "1997-13-01", "--to", "1997-01-31"],
+                ["--from", "1997-02-01", "--to", "1997-01-31"]):
+        code, _, err = invoke("export", "overview", "--tenant", str(tenant), "--out",
+                              str(tmp_path / "bad.csv"), "--range", "custom", *bad,
+                              "--database-url", url)
+        assert code == 2 and "Traceback" not in err, err
+        assert not (tmp_path / "bad.csv").exists()

@@ -1,36 +1,65 @@
-"""``regulars export members|receipts|ledger``: a business's data as CSV or XLSX."""
+"""``regulars export WHAT``: a business's data, or one of its report tables, as CSV or XLSX."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from regulars.domain.analytics.ranges import Preset
 from regulars.errors import RegularsError
-from regulars.services.analytics.exports import ExportFormat, ExportKind, chunks
-from regulars.services.runtime import open_existing_runtime
+from regulars.services.analytics import tables
+from regulars.services.analytics.exports import ExportFormat, ExportKind, chunks, table_chunks
+from regulars.services.analytics.figures import Request
+from regulars.services.analytics.tables import TableName
+from regulars.services.runtime import Runtime, open_existing_runtime
+
+CHOICES = [k.value for k in ExportKind] + [t.value for t in TableName]
+
+
+def _pieces(rt: Runtime, tenant: int, what: str, fmt: ExportFormat,
+            period: Request) -> Iterator[bytes]:
+    if what in {k.value for k in ExportKind}:
+        return chunks(rt, tenant, ExportKind(what), fmt)
+    found = tables.table(rt, tenant, TableName(what), period)
+    return table_chunks(found.name, found.header, iter(found.rows), fmt, bom=False)
 
 
 def export(
-    what: Annotated[ExportKind, typer.Argument(
-        help="members, receipts (one row per line) or ledger (entries)")],
+    what: Annotated[str, typer.Argument(
+        help="members, receipts (one row per line), ledger (entries), or a report table: "
+             "overview, cohorts, stores, cashiers, liability, expiry, journal")],
     tenant: Annotated[int, typer.Option("--tenant", min=1, help="the business's id")],
     out: Annotated[Path, typer.Option(dir_okay=False, help="the file to write")],
     format: Annotated[ExportFormat, typer.Option(  # noqa: A002
         "--format", help="csv (UTF-8) or xlsx")] = ExportFormat.CSV,
+    range_: Annotated[Preset, typer.Option(
+        "--range", help="a report table's period, in the business's local days")]
+    = Preset.LAST_30_DAYS,
+    first_day: Annotated[str | None, typer.Option(
+        "--from", help="with --range custom: the first day, YYYY-MM-DD")] = None,
+    last_day: Annotated[str | None, typer.Option(
+        "--to", help="with --range custom: the last day, YYYY-MM-DD")] = None,
     database_url: Annotated[str | None, typer.Option(
         "--database-url", envvar="REGULARS_DATABASE_URL")] = None,
 ) -> None:
-    """Write members, receipts or ledger entries to a file, streamed (amounts in minor units,
-    times in UTC). The file appears whole or not at all."""
+    """Write members, receipts, ledger entries or a report table to a file, streamed
+    (amounts in minor units, times in UTC, report days local). The file appears whole or not
+    at all."""
     from regulars.cli.main import _message, _settings, console, fail
 
+    if what not in CHOICES:
+        raise fail(f"cannot export {what!r}: choose one of {', '.join(CHOICES)}")
+    period = Request(preset=range_, first_day=_day(first_day, "--from"),
+                     last_day=_day(last_day, "--to"))
     partial = out.with_name(out.name + ".part")
     try:
         with open_existing_runtime(_settings(database_url)) as rt, partial.open("wb") as file:
-            for piece in chunks(rt, tenant, what, format):
+            for piece in _pieces(rt, tenant, what, format, period):
                 file.write(piece)
     except RegularsError as exc:
         partial.unlink(missing_ok=True)
@@ -39,4 +68,15 @@ def export(
         partial.unlink(missing_ok=True)
         raise
     os.replace(partial, out)
-    console.print(f"{what.value} written to {out}")
+    console.print(f"{what} written to {out}")
+
+
+def _day(text: str | None, option: str) -> date | None:
+    from regulars.cli.main import fail
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise fail(f"{option}: {text!r} is not a day like 2026-03-01") from exc
