@@ -28,7 +28,7 @@ from regulars.services.passes import passes, web_service
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
 from tests.integration.pass_credentials import apple_credentials, verify_signature
-from tests.integration.support import Pos, line
+from tests.integration.support import Pos, line, run_together
 
 PASS_TYPE = "pass.test.regulars"
 DEVICE = "0123456789abcdef0123456789abcdef"
@@ -228,3 +228,23 @@ def test_the_pass_service_is_the_only_api_left_out_of_the_document() -> None:
         ("GET", f"{service}/devices/{{device}}/registrations/{{pass_type}}"),
         ("GET", f"{service}/passes/{{pass_type}}/{{serial}}"),
         ("POST", f"{service}/log")}
+
+
+def test_concurrent_registrations_keep_the_bound_and_one_row_per_device(
+        pos: Pos, rt: Runtime) -> None:
+    """Thirty devices register at once, the first five twice: the pass keeps exactly
+    :data:`MAX_DEVICES_PER_PASS` registrations, no device twice."""
+    card = _installed(rt, pos, pos.register(1)["id"])
+
+    def register(n: int) -> bool:
+        return web_service.register(rt, pos.tenant_id, device=f"device{n % 30}",
+                                    pass_type_id=PASS_TYPE, serial=card["serial"],
+                                    token=card["token"], push_token=f"t{n}")
+
+    results = run_together(35, register)
+    assert all(isinstance(r, bool) for r in results)
+    r = wallet_pass_registrations.c
+    with rt.db.read() as conn:
+        devices = conn.execute(select(r.device).where(r.tenant_id == pos.tenant_id)
+                               ).scalars().all()
+    assert len(devices) == web_service.MAX_DEVICES_PER_PASS == len(set(devices))
