@@ -4,6 +4,7 @@ points (or not), and stock limits exact under 20 concurrent claims."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,6 +19,8 @@ from regulars.services.checkout.commit import CommitRequest
 from regulars.services.checkout.pricing import Sale
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.members.members import MemberRef
+from regulars.services.promotions import budgets
+from regulars.services.results import to_json
 from regulars.services.rewards import catalog, claims
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
@@ -40,11 +43,13 @@ def reward(rt: Runtime, pos: Pos, **terms: Any) -> int:
 
 
 def commit(pos: Pos, member_id: int, receipt: str, *, reward_id: int | None = None,
-           code: str | None = None, till: int = 0) -> dict[str, Any]:
+           code: str | None = None, till: int = 0,
+           occurred_at: datetime | None = None) -> dict[str, Any]:
     sale = Sale(member=MemberRef(id=member_id), lines=BASKET, reward_id=reward_id,
                 reward_code=code)
     body = checkout_commit.commit(
-        pos.rt, pos.till(till), CommitRequest(sale=sale, receipt_id=receipt),
+        pos.rt, pos.till(till),
+        CommitRequest(sale=sale, receipt_id=receipt, occurred_at=occurred_at),
         key=f"key-{receipt}", payload={"receipt": receipt, "reward_id": reward_id,
                                        "reward_code": code}).body
     return body
@@ -267,3 +272,50 @@ def test_the_reports_count_a_catalogue_reward_at_its_stated_cost(pos: Pos, rt: R
 
     assert sales.revenue_minor == 200 + 550 + 200 + 200 + 200
     assert sales.reward_cost_minor == 90 + 500 + 350 + 90 + 0
+
+
+def test_the_budget_counts_a_catalogue_reward_in_the_base_bucket_of_its_receipts_month(
+        pos: Pos, rt: Runtime) -> None:
+    """Seven receipts with a member, each on BASKET (coffee 3.50, bun 2.00), the business in
+    Moscow (UTC+3), today 2 March; by hand, the March burn's base bucket counts:
+
+    - R-1 free coffee, stated cost 0.90, at the till                0.90
+    - R-2 a gift at the counter (a perk), stated cost 5.00          5.00
+    - R-3 free coffee with no stated cost                           3.50 (its discount)
+    - R-4 free coffee (cost 0.90) by a code claimed before          0.90
+    - R-5 free coffee (cost 0.90), its coffee refunded              0    (claim closed)
+    - R-6 free coffee (cost 0.90), offline, 28 Feb 23:59 in Moscow  0    (February's)
+    - R-7 free coffee (cost 0.90), offline, 1 March 00:00 in Moscow 0.90
+    No receipt earns a base point (3 % of at most 5.50 is under one point), so the base
+    bucket is the rewards alone: 11.20 from 5 claims; the promotion buckets get nothing.
+    """
+    member = pos.register(1)["id"]
+    pos.grant(member, 5000)
+    stated = reward(rt, pos, cost_minor=90, claim_days=7)
+    gift = reward(rt, pos, kind="perk", sku="", cost_minor=500, titles={"en": "Mug"})
+    plain = reward(rt, pos, titles={"en": "Coffee on us"})
+    bodies = [commit(pos, member, "R-1", reward_id=stated),
+              commit(pos, member, "R-2", reward_id=gift),
+              commit(pos, member, "R-3", reward_id=plain)]
+    code = claims.claim_in_advance(rt, pos.tenant_id, member, stated).code
+    bodies.append(commit(pos, member, "R-4", code=code))
+    bodies.append(commit(pos, member, "R-5", reward_id=stated))
+    pos.refund(bodies[-1]["receipt"]["id"], [(1, 1000)], key="refund-coffee")
+    bodies.append(commit(pos, member, "R-6", reward_id=stated,
+                         occurred_at=datetime(2026, 2, 28, 20, 59, tzinfo=UTC)))
+    bodies.append(commit(pos, member, "R-7", reward_id=stated,
+                         occurred_at=datetime(2026, 2, 28, 21, 0, tzinfo=UTC)))
+    assert [b["points_earned"] for b in bodies] == [0] * 7
+
+    report = to_json(budgets.burn(rt, pos.tenant_id))
+
+    assert report["month"] == "2026-03-01"
+    assert report["catalog_rewards"] == {"claims": 5, "cost_minor": 90 + 500 + 350 + 90 + 90}
+    assert report["buckets"]["base"]["spent_minor"] == 1120
+    assert report["buckets"]["mass"]["spent_minor"] == 0
+    assert report["buckets"]["targeted"]["spent_minor"] == 0
+
+    pos.refund(bodies[1]["receipt"]["id"], key="refund-gift")  # the whole receipt: claim closed
+    after = to_json(budgets.burn(rt, pos.tenant_id))
+    assert after["catalog_rewards"] == {"claims": 4, "cost_minor": 620}
+    assert after["buckets"]["base"]["spent_minor"] == 620

@@ -11,19 +11,14 @@ import base64
 import hashlib
 import io
 import json
-import shutil
-import subprocess
 import zipfile
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from sqlalchemy import select
 
 from regulars.db.messaging.tables import outbox_messages
@@ -33,42 +28,20 @@ from regulars.services.audit import audit
 from regulars.services.passes import passes
 from regulars.services.runtime import Runtime
 from tests.conftest import make_shop
+from tests.integration.pass_credentials import (
+    apple_credentials,
+    key_pem,
+    new_key,
+    verify_signature,
+)
 from tests.integration.support import Pos
 
 ACTOR = audit.staff(None)
 
 
-def _key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def _pem(key: rsa.RSAPrivateKey) -> str:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
-
-
-def _certificate(subject: str, key: rsa.RSAPrivateKey, *, issuer: str,
-                 issuer_key: rsa.RSAPrivateKey, ca: bool) -> x509.Certificate:
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    return (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(start).not_valid_after(start + timedelta(days=365))
-            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-            .sign(issuer_key, hashes.SHA256()))
-
-
 @pytest.fixture(scope="module")
 def apple() -> dict[str, Any]:
-    wwdr_key, pass_key = _key(), _key()
-    wwdr = _certificate("Test WWDR", wwdr_key, issuer="Test WWDR", issuer_key=wwdr_key,
-                        ca=True)
-    certificate = _certificate("Pass Type ID: pass.test.regulars", pass_key,
-                               issuer="Test WWDR", issuer_key=wwdr_key, ca=False)
-    pem = serialization.Encoding.PEM
-    return {"certificate_pem": certificate.public_bytes(pem).decode(),
-            "key_pem": _pem(pass_key), "wwdr_pem": wwdr.public_bytes(pem).decode()}
+    return apple_credentials()
 
 
 @pytest.fixture
@@ -103,43 +76,22 @@ def test_an_apple_pass_is_signed_and_carries_the_card(pos: Pos, rt: Runtime,
     assert body["barcodes"][0]["message"] == member["qr_token"]
     assert body["storeCard"]["primaryFields"][0]["value"] == pos.balance(member["id"])
     assert body["storeCard"]["secondaryFields"][0]["value"] == member["level"]["name"]
-    assert body["webServiceURL"] == "https://loyal.test/v1/passes/apple"
+    assert body["webServiceURL"] == f"https://loyal.test/v1/passes/apple/{pos.tenant_id}"
     assert (body["serialNumber"], body["teamIdentifier"]) == (made.serial, "ABCDE12345")
     with rt.db.read() as conn:
         stored = pass_rows.token_digest_of(conn, pos.tenant_id, made.serial)
     assert stored == hashlib.sha256(body["authenticationToken"].encode()).hexdigest()
-    _verify_signature(files, apple, tmp_path)
+    verify_signature(files, apple, tmp_path)
 
     again = passes.apple_pass(rt, pos.tenant_id, member["id"], base_url="https://loyal.test")
     assert again.serial == made.serial  # one pass per member, a fresh token
 
 
-def _verify_signature(files: dict[str, bytes], apple: dict[str, Any], tmp_path: Path) -> None:
-    """The detached signature verifies over the manifest with the pass certificate chained
-    to the WWDR certificate, and fails over any other content."""
-    openssl = shutil.which("openssl")
-    assert openssl, "the signature check needs the openssl command"
-    (tmp_path / "signature").write_bytes(files["signature"])
-    (tmp_path / "manifest.json").write_bytes(files["manifest.json"])
-    (tmp_path / "tampered.json").write_bytes(files["manifest.json"] + b" ")
-    (tmp_path / "wwdr.pem").write_text(apple["wwdr_pem"])
-
-    def verify(content: str) -> int:
-        return subprocess.run(  # noqa: S603
-            [openssl, "cms", "-verify", "-inform", "DER", "-binary", "-purpose", "any",
-             "-in", str(tmp_path / "signature"), "-content", str(tmp_path / content),
-             "-CAfile", str(tmp_path / "wwdr.pem"), "-out", "/dev/null"],
-            capture_output=True, check=False).returncode
-
-    assert verify("manifest.json") == 0
-    assert verify("tampered.json") != 0
-
-
 def test_a_google_link_carries_a_jwt_signed_with_the_service_key(pos: Pos,
                                                                  rt: Runtime) -> None:
-    key = _key()
+    key = new_key()
     passes.save_google(rt, pos.tenant_id, issuer_id="3388000000012345678",
-                       service_email="wallet@test.iam.gserviceaccount.com", key_pem=_pem(key),
+                       service_email="wallet@test.iam.gserviceaccount.com", key_pem=key_pem(key),
                        actor=ACTOR)
     member = pos.register(1)
     link = passes.google_link(rt, pos.tenant_id, member["id"])
@@ -162,6 +114,11 @@ def test_a_google_link_carries_a_jwt_signed_with_the_service_key(pos: Pos,
     assert card["loyaltyPoints"]["balance"] == {"int": pos.balance(member["id"])}
     assert card["textModulesData"][0]["body"] == member["level"]["name"]
     assert card["classId"] == f"3388000000012345678.regulars-{pos.tenant_id}"
+    # What a later update through Google's API needs: the object's id, made again from
+    # the issuer, business and member.
+    assert card["id"] == passes.google_object_id("3388000000012345678", pos.tenant_id,
+                                                 member["id"])
+    assert card["id"] == f"3388000000012345678.regulars-{pos.tenant_id}-{member['id']}"
 
 
 def test_passes_need_credentials_and_refuse_wrong_ones(pos: Pos, rt: Runtime,
@@ -172,7 +129,7 @@ def test_passes_need_credentials_and_refuse_wrong_ones(pos: Pos, rt: Runtime,
     with pytest.raises(NotFound):
         passes.google_link(rt, pos.tenant_id, member["id"])
     with pytest.raises(InvalidInput) as wrong:
-        _save_apple(rt, pos.tenant_id, {**apple, "key_pem": _pem(_key())})
+        _save_apple(rt, pos.tenant_id, {**apple, "key_pem": key_pem(new_key())})
     assert wrong.value.field == "certificate_pem"
     with pytest.raises(InvalidInput) as garbage:
         passes.save_google(rt, pos.tenant_id, issuer_id="1", service_email="a@b",
@@ -202,7 +159,7 @@ def test_the_welcome_carries_the_wallet_link_only_once_passes_are_set_up(
     before = pos.register(1)["id"]
     passes.save_google(rt, pos.tenant_id, issuer_id="3388000000012345678",
                        service_email="wallet@test.iam.gserviceaccount.com",
-                       key_pem=_pem(_key()), actor=ACTOR)
+                       key_pem=key_pem(new_key()), actor=ACTOR)
     google = pos.register(2)["id"]
     _save_apple(rt, pos.tenant_id, apple)
     both = pos.register(3)["id"]

@@ -28,6 +28,7 @@ from regulars.api import (
     member_messages,
     messaging,
     openapi,
+    passes,
     pos,
     products,
     promotions,
@@ -89,6 +90,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(stamps.router)
     app.include_router(feedback.router)
+    app.include_router(passes.router)
 
     pages.mount(app)
     app.include_router(_meta)

@@ -114,9 +114,18 @@ class PromotionMonthOut(MonthFiguresOut):
     id: int
 
 
+class CatalogRewardsMonthOut(Out):
+    """The catalogue rewards redeemed on the month's receipts and still standing, and their
+    cost: each reward's stated cost, else the discount it gave (counted in ``base``)."""
+
+    claims: int
+    cost_minor: int
+
+
 class BudgetBurnOut(Out):
     """This local month's spend per bucket (``base``, ``mass``, ``targeted``) and per
-    promotion."""
+    promotion. The base bucket includes the catalogue rewards' cost, also shown apart in
+    ``catalog_rewards``."""
 
     model_config = examples({
         "month": "2026-03-01",
@@ -126,11 +135,13 @@ class BudgetBurnOut(Out):
                              "remaining_minor": 23800, "enforced": True},
                     "targeted": {"cap_minor": 25000, "spent_minor": 0,
                                  "remaining_minor": 25000, "enforced": True}},
-        "promotions": [{"id": 3, "receipts": 4, "discount_minor": 1200, "points": 0}]})
+        "promotions": [{"id": 3, "receipts": 4, "discount_minor": 1200, "points": 0}],
+        "catalog_rewards": {"claims": 2, "cost_minor": 180}})
 
     month: Day
     buckets: dict[str, BucketBurnOut]
     promotions: list[PromotionMonthOut]
+    catalog_rewards: CatalogRewardsMonthOut
 
 
 class CouponSeriesOut(Out):

@@ -6,11 +6,18 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from regulars.domain.audit.chain import Filters
+from regulars.domain.rewards.catalog import RewardDraft
 from regulars.services.audit import audit
+from regulars.services.checkout import commit as checkout_commit
+from regulars.services.checkout.commit import CommitRequest
+from regulars.services.checkout.pricing import Sale
+from regulars.services.members.members import MemberRef
 from regulars.services.promotions import budgets
+from regulars.services.rewards import catalog
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop
 from tests.e2e.web.console_data import form_of, signed_in
+from tests.integration.support import Pos, line
 
 
 def test_the_split_is_saved_in_money_and_percent(client: TestClient, rt: Runtime,
@@ -50,3 +57,21 @@ def test_an_analyst_sees_the_budget_but_cannot_change_it(client: TestClient, rt:
                                                    "base": "100", "mass": "0",
                                                    "targeted": "0"})
     assert refused.status_code == 403
+
+
+def test_the_base_bucket_shows_the_catalogue_rewards_it_counts(client: TestClient, rt: Runtime,
+                                                              shop: Shop) -> None:
+    pos = Pos(rt, shop)
+    member = pos.register(1)["id"]
+    pos.grant(member, 500)
+    coffee = catalog.create(rt, shop.tenant_id, RewardDraft(
+        kind="product", points_cost=200, sku="CAP-M", titles={"en": "Free coffee"},
+        descriptions={}, cost_minor=90), actor=audit.SYSTEM).id
+    signed_in(client, rt, shop, "analyst")
+    assert 'id="catalog-rewards"' not in client.get("/console/budget").text
+    sale = Sale(member=MemberRef(id=member), lines=(line("CAP-M", 350),), reward_id=coffee)
+    checkout_commit.commit(rt, pos.till(), CommitRequest(sale=sale, receipt_id="R-1"),
+                           key="key-R-1", payload={"receipt": "R-1", "reward_id": coffee})
+    page = client.get("/console/budget")
+    shown = page.text.split('id="catalog-rewards">', 1)[1].split("</div>", 1)[0]
+    assert shown == "of which catalogue rewards: RUB0.90, 1 redeemed"

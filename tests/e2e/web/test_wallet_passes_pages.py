@@ -20,8 +20,8 @@ from regulars.services.stamps import cards
 from tests.conftest import Shop
 from tests.e2e.web.console_data import form_of, signed_in
 from tests.e2e.web.customer_support import register, sign_in_member
+from tests.integration.pass_credentials import key_pem, new_key
 from tests.integration.support import Pos, line, phone
-from tests.integration.test_wallet_passes import _key, _pem
 from tests.integration.test_wallet_passes import apple as apple  # noqa: F401  (fixture)
 
 
@@ -38,7 +38,7 @@ def test_the_owner_uploads_credentials_that_never_show_again(
     wrong = client.post("/console/settings/passes/apple", data={
         **form_of(page.text), "apple_pass_type_id": "pass.test.regulars",
         "apple_team_id": "ABCDE12345", "apple_certificate_pem": apple["certificate_pem"],
-        "apple_key_pem": _pem(_key()), "apple_wwdr_pem": apple["wwdr_pem"]})
+        "apple_key_pem": key_pem(new_key()), "apple_wwdr_pem": apple["wwdr_pem"]})
     assert wrong.status_code == 422 and 'id="e-apple_certificate_pem"' in wrong.text
     assert 'value="pass.test.regulars"' in wrong.text
     done = client.post("/console/settings/passes/apple", data={
@@ -68,16 +68,16 @@ def test_the_member_page_offers_passes_and_shows_the_stamp_card(
 
     passes.save_apple(rt, shop.tenant_id, pass_type_id="pass.test.regulars",
                       team_id="ABCDE12345", actor=audit.staff(None), **apple)
-    key = _key()
+    key = new_key()
     passes.save_google(rt, shop.tenant_id, issuer_id="3388000000012345678",
-                       service_email="w@test.iam.gserviceaccount.com", key_pem=_pem(key),
+                       service_email="w@test.iam.gserviceaccount.com", key_pem=key_pem(key),
                        actor=audit.staff(None))
     home = client.get(f"/c/{shop.tenant_id}")
     assert 'id="apple-wallet"' in home.text and 'id="google-wallet"' in home.text
     got = client.get(f"/c/{shop.tenant_id}/pass.pkpass")
     assert got.headers["content-type"] == "application/vnd.apple.pkpass"
     body = json.loads(zipfile.ZipFile(io.BytesIO(got.content)).read("pass.json"))
-    assert body["webServiceURL"].endswith("/v1/passes/apple")
+    assert body["webServiceURL"].endswith(f"/v1/passes/apple/{shop.tenant_id}")
     google = client.get(f"/c/{shop.tenant_id}/google-wallet", follow_redirects=False)
     assert google.status_code == 303
     assert google.headers["location"].startswith("https://pay.google.com/gp/v/save/")

@@ -3,12 +3,14 @@
 A business's wallet pass credentials (``pass_settings``: the Apple pass type, team,
 certificate, key and WWDR intermediate; the Google issuer and service account key), which no
 answer ever returns, and the pass each member was given (``wallet_passes``: its serial and
-the digest of the token Apple's web service will present).
+the digest of the token Apple's web service will present), and the devices registered for
+each pass's updates (``wallet_pass_registrations``: Apple's device library identifier and
+push token).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 
 from regulars.db.base import Id, metadata, tenant_column, timestamp
 
@@ -39,4 +41,17 @@ wallet_passes = Table(
     timestamp("created_at"),
     UniqueConstraint("tenant_id", "member_id"),
     UniqueConstraint("tenant_id", "serial"),
+)
+
+
+wallet_pass_registrations = Table(
+    "wallet_pass_registrations", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("pass_id", Id, ForeignKey("wallet_passes.id"), nullable=False),
+    Column("device", String(64), nullable=False),
+    Column("push_token", String(200), nullable=False),
+    timestamp("created_at"),
+    UniqueConstraint("tenant_id", "device", "pass_id"),
+    Index(None, "tenant_id", "pass_id"),
 )

@@ -1,8 +1,9 @@
 """The member's card in the phone's wallet, made offline from the business's credentials.
 
 - **Apple Wallet** (:func:`apple_pass`): a signed ``.pkpass`` store card with the member's QR
-  token, points balance and level, and the ``webServiceURL`` and ``authenticationToken`` a
-  later push service needs. The token is random and stored only as its SHA-256 digest; each
+  token, points balance and level, and the ``webServiceURL`` (served by
+  :mod:`regulars.services.passes.web_service`) and ``authenticationToken`` a later push
+  service needs. The token is random and stored only as its SHA-256 digest; each
   pass made gives the member's pass (one serial per member) a new token, so the pass last
   downloaded is the one a push service will accept.
 - **Google Wallet** (:func:`google_link`): ``https://pay.google.com/gp/v/save/<JWT>``, the JWT
@@ -138,14 +139,14 @@ def save_google(rt: Runtime, tenant_id: int, *, issuer_id: str, service_email: s
     return settings_view(rt, tenant_id)
 
 
-def _member(rt: Runtime, tenant_id: int, member_id: int) -> MemberView:
+def member_card(rt: Runtime, tenant_id: int, member_id: int) -> MemberView:
     view = members.get(rt, tenant_id, MemberRef(id=member_id))
     if view.id != member_id:
         raise NotFound("member not found")
     return view
 
 
-def _settings(rt: Runtime, tenant_id: int, needed: str) -> dict[str, Any]:
+def configured_settings(rt: Runtime, tenant_id: int, needed: str) -> dict[str, Any]:
     with rt.db.read() as conn:
         row = store.settings_of(conn, tenant_id)
     if row is None or not row.get(needed):
@@ -170,40 +171,64 @@ def pass_json(*, organization: str, pass_type_id: str, team_id: str, serial: str
                                  "value": view.level.name}]}}
 
 
+def web_service_url(base_url: str, tenant_id: int) -> str:
+    """Where the business's passes find their web service (:mod:`.web_service`): Apple's
+    paths (``/v1/devices/…``, ``/v1/passes/…``, ``/v1/log``) follow it."""
+    return f"{base_url.rstrip('/')}/v1/passes/apple/{tenant_id}"
+
+
+def signed_pass(rt: Runtime, tenant_id: int, row: dict[str, Any], view: MemberView, *,
+                serial: str, token: str, base_url: str) -> bytes:
+    """The ``.pkpass`` of ``view``'s card under ``serial`` and ``token``, signed with the
+    credentials in the settings ``row``."""
+    credentials = signing.load_apple(row["apple_certificate_pem"], row["apple_key_pem"],
+                                     row["apple_wwdr_pem"])
+    body = pass_json(organization=get_tenant(rt, tenant_id).name,
+                     pass_type_id=row["apple_pass_type_id"], team_id=row["apple_team_id"],
+                     serial=serial, web_service_url=web_service_url(base_url, tenant_id),
+                     token=token, view=view)
+    files = {"pass.json": json.dumps(body, ensure_ascii=False).encode(),
+             "icon.png": ICON, "icon@2x.png": ICON}
+    return signing.pkpass(files, credentials)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def apple_pass(rt: Runtime, tenant_id: int, member_id: int, *, base_url: str) -> ApplePass:
     """The member's signed ``.pkpass``. Raises :class:`NotFound` for an unknown member or
     when Apple Wallet is not configured."""
-    row = _settings(rt, tenant_id, "apple_key_pem")
-    view = _member(rt, tenant_id, member_id)
-    credentials = signing.load_apple(row["apple_certificate_pem"], row["apple_key_pem"],
-                                     row["apple_wwdr_pem"])
+    row = configured_settings(rt, tenant_id, "apple_key_pem")
+    view = member_card(rt, tenant_id, member_id)
     token = secrets.token_urlsafe(24)
     with rt.db.write() as conn:
         serial = store.issue_pass(conn, tenant_id, member_id,
                                   serial=secrets.token_hex(16),
-                                  token_digest=hashlib.sha256(token.encode()).hexdigest(),
-                                  now=rt.now())
-    body = pass_json(organization=get_tenant(rt, tenant_id).name,
-                     pass_type_id=row["apple_pass_type_id"], team_id=row["apple_team_id"],
-                     serial=serial, web_service_url=f"{base_url.rstrip('/')}/v1/passes/apple",
-                     token=token, view=view)
-    files = {"pass.json": json.dumps(body, ensure_ascii=False).encode(),
-             "icon.png": ICON, "icon@2x.png": ICON}
-    return ApplePass(serial=serial, content=signing.pkpass(files, credentials))
+                                  token_digest=token_digest(token), now=rt.now())
+    return ApplePass(serial=serial, content=signed_pass(
+        rt, tenant_id, row, view, serial=serial, token=token, base_url=base_url))
+
+
+def google_object_id(issuer_id: str, tenant_id: int, member_id: int) -> str:
+    """The id of the member's loyalty object in Google Wallet: fixed by the issuer, business
+    and member, so a later update (Google's ``loyaltyobject`` PATCH, which needs their
+    network) finds the object the saved link made without anything stored for it."""
+    return f"{issuer_id}.regulars-{tenant_id}-{member_id}"
 
 
 def google_link(rt: Runtime, tenant_id: int, member_id: int, *, now: datetime | None = None
                 ) -> str:
     """The "Save to Google Wallet" link of the member's card. Raises :class:`NotFound` for
     an unknown member or when Google Wallet is not configured."""
-    row = _settings(rt, tenant_id, "google_key_pem")
-    view = _member(rt, tenant_id, member_id)
+    row = configured_settings(rt, tenant_id, "google_key_pem")
+    view = member_card(rt, tenant_id, member_id)
     issuer = row["google_issuer_id"]
     claims = {
         "iss": row["google_service_email"], "aud": "google", "typ": "savetowallet",
         "iat": int((now or rt.now()).timestamp()), "origins": [],
         "payload": {"loyaltyObjects": [{
-            "id": f"{issuer}.regulars-{tenant_id}-{member_id}",
+            "id": google_object_id(issuer, tenant_id, member_id),
             "classId": f"{issuer}.regulars-{tenant_id}", "state": "ACTIVE",
             "accountId": str(member_id), "accountName": view.first_name or f"#{member_id}",
             "barcode": {"type": "QR_CODE", "value": view.qr_token},

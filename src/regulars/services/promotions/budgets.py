@@ -29,6 +29,7 @@ from sqlalchemy import Connection
 from regulars.db.promotions import budget_slots as slots
 from regulars.db.promotions import budgets as store
 from regulars.db.promotions import promotions as promotion_store
+from regulars.db.rewards import costs as reward_costs
 from regulars.db.tenancy import tenancy
 from regulars.domain.checkout.quote import Quote
 from regulars.domain.money import prorate
@@ -333,12 +334,23 @@ class PromotionMonth:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class CatalogRewardsMonth:
+    """The catalogue rewards redeemed on a month's receipts and still standing, and their
+    cost (part of the base bucket's spend)."""
+
+    claims: int
+    cost_minor: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class BudgetBurn:
-    """A local month's spend per bucket and per promotion."""
+    """A local month's spend per bucket and per promotion; the base bucket's includes the
+    catalogue rewards' cost, shown apart as well."""
 
     month: date
     buckets: Mapping[str, BucketBurn]
     promotions: tuple[PromotionMonth, ...]
+    catalog_rewards: CatalogRewardsMonth
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -407,11 +419,19 @@ def _month(conn: Connection, rt: Runtime, tenant_id: int) -> date:
 
 
 def burn(rt: Runtime, tenant_id: int) -> BudgetBurn:
-    """This local month's spend per bucket, and per promotion (net of refunds)."""
+    """This local month's spend per bucket, and per promotion (net of refunds). The base
+    bucket counts the catalogue rewards redeemed on the month's receipts at their stated
+    cost (else the discount they gave), nothing for a claim a refund closed; summed from
+    the claims' rows here, never counted at commit."""
     with rt.db.read() as conn:
-        month = _month(conn, rt, tenant_id)
+        tenant = tenancy.get_tenant(conn, tenant_id)
+        assert tenant is not None
+        month = local_day(tenant, rt.now()).replace(day=1)
         split = load_split(conn, tenant_id)
         spent = store.bucket_spent(conn, tenant_id, month)
+        claims, reward_cost = reward_costs.redeemed_cost(
+            conn, tenant_id, **_month_bounds(month, ZoneInfo(tenant.timezone)))
+        spent["base"] = spent.get("base", 0) + reward_cost
         buckets = {}
         for bucket in Bucket:
             cap = split.cap_minor(bucket)
@@ -423,7 +443,16 @@ def burn(rt: Runtime, tenant_id: int) -> BudgetBurn:
         promotions = tuple(PromotionMonth(id=pid, **figures)
                            for pid, figures in sorted(store.month_burn(conn, tenant_id,
                                                                        month).items()))
-        return BudgetBurn(month=month, buckets=buckets, promotions=promotions)
+        return BudgetBurn(month=month, buckets=buckets, promotions=promotions,
+                          catalog_rewards=CatalogRewardsMonth(claims=claims,
+                                                              cost_minor=reward_cost))
+
+
+def _month_bounds(month: date, zone: ZoneInfo) -> dict[str, datetime]:
+    """The instants a local month starts and ends at (the end is the next one's start)."""
+    following = (month + timedelta(days=32)).replace(day=1)
+    return {"start": datetime(month.year, month.month, 1, tzinfo=zone),
+            "end": datetime(following.year, following.month, 1, tzinfo=zone)}
 
 
 def promotion_burn(rt: Runtime, tenant_id: int, promotion_id: int) -> PromotionBurn:
