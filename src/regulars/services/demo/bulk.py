@@ -104,7 +104,7 @@ class BulkReceipts:
     spend: dict[int, dict[date, int]] = field(default_factory=dict)
     levels: dict[int, str] = field(default_factory=dict)
     told: dict[int, str] = field(default_factory=dict)
-    accounts: dict[int, int] = field(default_factory=dict)
+    account_ids: dict[int, int] = field(default_factory=dict)
     written: int = 0
 
     def open(self) -> None:
@@ -210,9 +210,9 @@ class BulkReceipts:
         earning = [(w, r) for w, r in zip(waiting, receipt_ids, strict=True)
                    if w.sale.member_id is not None and w.quote.points_earned > 0]
         wanted = [w.sale.member_id for w, _ in earning
-                  if w.sale.member_id not in self.accounts]
+                  if w.sale.member_id not in self.account_ids]
         if wanted:
-            self.accounts.update(ledger_ops.member_account_ids(
+            self.account_ids.update(ledger_ops.member_account_ids(
                 conn, self.tenant_id, [m for m in wanted if m is not None]))
         budgets.record_base_many(conn, [
             {"tenant_id": self.tenant_id, "receipt_id": r, "month": w.day.replace(day=1),
@@ -231,7 +231,7 @@ class BulkReceipts:
                              store_id=sale.store_id, staff_id=sale.staff_id,
                              program_version=self.version, occurred_at=sale.at,
                              recorded_at=sale.at),
-            key=f"receipt:{receipt_id}:earn", account_id=self.accounts[member_id],
+            key=f"receipt:{receipt_id}:earn", account_id=self.account_ids[member_id],
             amount=w.quote.points_earned, available_at=available_at, expires_at=expires_at,
             memo={"why": w.why})
 
