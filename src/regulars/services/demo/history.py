@@ -1,9 +1,10 @@
-"""A year of the demo café's trade, played event by event through the real services.
+"""A year of the demo café's trade, played event by event.
 
 :class:`Simulation` registers customers, commits receipts (quoting first when points are
 spent), voids and refunds a few, and runs the expiry job at each month boundary, all at the
-times a settable clock says. Its randomness comes from one seeded generator, so a build is
-reproducible."""
+times a settable clock says. Receipts that nothing later needs an answer from are handed to
+:class:`~regulars.services.demo.bulk.BulkReceipts`; the rest go through the services. Its
+randomness comes from one seeded generator, so a build is reproducible."""
 
 from __future__ import annotations
 
@@ -128,6 +129,9 @@ class Simulation:
     pushed: int = 0
     staff: dict[str, int] = field(default_factory=dict)
     dishonest: DishonestCashier | None = None
+    in_bulk: bool = True
+    """Whether plain receipts are written in bulk (False: every one through the till's
+    commit, as a comparison for the benchmark)."""
     bulk: BulkReceipts = field(init=False)
 
     def open_business(self) -> None:
@@ -336,7 +340,7 @@ class Simulation:
                                 receipt_id=number, occurred_at=self.clock.now,
                                 staff_id=staff_id, identified_by=how)
         roll = rng.random()  # below VOID_SHARE: voided at once; then up to REFUND_SHARE more
-        if not spend and friend is None and roll >= VOID_SHARE + REFUND_SHARE:
+        if self.in_bulk and not spend and friend is None and roll >= VOID_SHARE + REFUND_SHARE:
             self._plain(customer, till, request)
             return
         self._commit(event, customer, till, request, roll=roll, friend=friend is not None)
