@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, bindparam, text
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, func, insert, select, text
 from sqlalchemy import column as sql_column
 
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
@@ -108,3 +108,24 @@ def one_of(conn: Connection, column: ColumnElement[Any], values: Iterable[int | 
         sql = f"SELECT value FROM json_array_elements_text(CAST(:{name} AS json))"
     listed = text(sql).bindparams(bindparam(name, json.dumps(found, ensure_ascii=False)))
     return column.in_(listed.columns(sql_column("value")))
+
+
+def insert_returning_ids(conn: Connection, table: Table, rows: list[dict[str, Any]]
+                         ) -> list[int]:
+    """Insert ``rows`` into ``table`` (its primary key ``id``); their ids in order.
+
+    PostgreSQL: batched multi-row inserts returning the ids in order. SQLite: one
+    ``executemany`` (RETURNING would send the rows one at a time); an integer primary key
+    takes the largest id so far plus one, and the write transaction keeps every other
+    writer out, so the ids are the next ``len(rows)``, which is checked."""
+    if not rows:
+        return []
+    if conn.dialect.name == "postgresql":
+        return [int(r.id) for r in conn.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)]
+    last = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
+    conn.execute(insert(table), rows)
+    ids = list(range(last + 1, last + 1 + len(rows)))
+    if conn.execute(select(func.count()).where(table.c.id > last)).scalar_one() != len(rows):
+        raise RuntimeError(f"{table.name}: rows took other ids than the next {len(rows)}")
+    return ids

@@ -14,9 +14,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from regulars.db import personal
+from regulars.db.bulk import insert_returning_ids
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.members.members import identifier_columns, phone_columns
 from regulars.db.members.tables import member_identifiers, members
@@ -84,27 +85,6 @@ def members_by(conn: Connection, tenant_id: int, kind: str, values: Sequence[str
     return found
 
 
-def insert_returning_ids(conn: Connection, table: Table, rows: list[dict[str, Any]]
-                         ) -> list[int]:
-    """Insert ``rows`` into ``table`` (its primary key ``id``); their ids in order.
-
-    PostgreSQL: batched multi-row inserts returning the ids in order. SQLite: one
-    ``executemany`` (RETURNING would send the rows one at a time); an integer primary key
-    takes the largest id so far plus one, and the write transaction keeps every other
-    writer out, so the ids are the next ``len(rows)``, which is checked."""
-    if not rows:
-        return []
-    if conn.dialect.name == "postgresql":
-        return [int(r.id) for r in conn.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)]
-    last = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
-    conn.execute(insert(table), rows)
-    ids = list(range(last + 1, last + 1 + len(rows)))
-    if conn.execute(select(func.count()).where(table.c.id > last)).scalar_one() != len(rows):
-        raise RuntimeError(f"{table.name}: rows took other ids than the next {len(rows)}")
-    return ids
-
-
 def insert_members(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     """Insert members (each row's ``phone`` and ``qr_token`` in the clear: they are sealed
     here); their ids in the rows' order."""
@@ -149,12 +129,20 @@ def insert_receipts(conn: Connection, rows: list[dict[str, Any]],
     in the same order, without ``tenant_id`` and ``receipt_id``), and count each member's
     spend on the local day in ``days``. Returns the receipts' ids in order. Raises the
     database's unique violation for a receipt number the till has already."""
+    return insert_receipts_with_lines(conn, rows, [[line] for line in lines], days)
+
+
+def insert_receipts_with_lines(conn: Connection, rows: list[dict[str, Any]],
+                               lines: list[list[dict[str, Any]]], days: Sequence[date]
+                               ) -> list[int]:
+    """:func:`insert_receipts` for receipts of any number of lines: ``lines[i]`` are the
+    lines of ``rows[i]`` (each without ``tenant_id`` and ``receipt_id``)."""
     if not rows:
         return []
     ids = insert_returning_ids(conn, receipts, rows)
     conn.execute(insert(receipt_lines), [
         {"tenant_id": row["tenant_id"], "receipt_id": receipt_id, **line}
-        for row, receipt_id, line in zip(rows, ids, lines, strict=True)])
+        for row, receipt_id, own in zip(rows, ids, lines, strict=True) for line in own])
     spend: dict[tuple[int, date], tuple[int, datetime]] = {}
     for row, day in zip(rows, days, strict=True):
         if row["member_id"] is None:

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from regulars.db.bulk import insert_returning_ids
 from regulars.db.engine import cache_for
 from regulars.db.ledger.tables import accounts, entries, lots, postings
 from regulars.domain.ledger.assets import POINTS, Asset, MixedAssets
@@ -258,6 +259,78 @@ def _check_written(written: int, postings_: Sequence[Posting], asset: Asset) -> 
     if written != len(postings_):
         raise MixedAssets(f"{len(postings_) - written} of the postings name an account that "
                           f"is not of asset {asset.code!r} in this tenant")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewEntry:
+    """One entry of :func:`write_entries`: what :func:`write_entry` takes."""
+
+    ctx: EntryContext
+    code: EntryCode
+    key: str
+    postings: tuple[Posting, ...]
+    member_points: int
+    memo: dict[str, Any]
+
+
+def write_entries(conn: Connection, tenant_id: int, new: Sequence[NewEntry]) -> list[int]:
+    """Insert many balanced entries of one tenant and their postings in a few statements
+    (:func:`write_entry` for a batch); their ids in order. The caller has checked that every
+    posting's account is of the entries' asset in this tenant (:func:`check_accounts`).
+
+    Raises ``ValueError`` if an entry does not balance or is of another tenant, and the
+    database's unique violation if a key was used before in this tenant (or twice here).
+    """
+    for entry in new:
+        check_balanced(entry.postings)
+        if entry.ctx.tenant_id != tenant_id:
+            raise ValueError("every entry of a batch belongs to its tenant")
+    ids = insert_returning_ids(conn, entries, [
+        {"tenant_id": tenant_id, "code": e.code.value, "idempotency_key": stored_key(e.key),
+         "member_id": e.ctx.member_id, "receipt_id": e.ctx.receipt_id,
+         "terminal_id": e.ctx.terminal_id, "store_id": e.ctx.store_id,
+         "staff_id": e.ctx.staff_id, "program_version": e.ctx.program_version,
+         "reverses_entry_id": None, "points": e.member_points, "memo": e.memo,
+         "occurred_at": e.ctx.occurred_at, "recorded_at": e.ctx.recorded_at} for e in new])
+    if new:
+        conn.execute(insert(postings), [
+            {"tenant_id": tenant_id, "entry_id": entry_id, "account_id": p.account,
+             "amount": p.amount}
+            for entry_id, entry in zip(ids, new, strict=True) for p in entry.postings])
+    return ids
+
+
+def account_debts(conn: Connection, tenant_id: int, account_ids: Sequence[int],
+                  asset: Asset) -> dict[int, int]:
+    """The debt of each account, locked in id order (:func:`lock_accounts`). Raises
+    :class:`MixedAssets` unless every one is a member's or bearer account of ``asset`` in
+    this tenant."""
+    wanted = sorted(set(account_ids))
+    found: dict[int, int] = {}
+    for start in range(0, len(wanted), 500):
+        found.update((int(i), int(d)) for i, d in conn.execute(
+            select(accounts.c.id, accounts.c.debt).where(
+                accounts.c.tenant_id == tenant_id, accounts.c.asset == asset.code,
+                accounts.c.system_code.is_(None),
+                accounts.c.id.in_(wanted[start:start + 500]))
+            .order_by(accounts.c.id).with_for_update(key_share=True)))
+    if len(found) != len(wanted):
+        raise MixedAssets(f"the accounts are not all member accounts of asset {asset.code!r} "
+                          "in this tenant")
+    return found
+
+
+def member_account_ids(conn: Connection, tenant_id: int, member_ids: Sequence[int],
+                       asset: Asset = POINTS) -> dict[int, int]:
+    """The account of ``asset`` of each of these members that has one, by member id."""
+    wanted = sorted(set(member_ids))
+    found: dict[int, int] = {}
+    for start in range(0, len(wanted), 500):
+        found.update((int(m), int(a)) for m, a in conn.execute(
+            select(accounts.c.member_id, accounts.c.id).where(
+                accounts.c.tenant_id == tenant_id, accounts.c.asset == asset.code,
+                accounts.c.member_id.in_(wanted[start:start + 500]))))
+    return found
 
 
 def entry_memos(conn: Connection, tenant_id: int, entry_ids: Sequence[int]

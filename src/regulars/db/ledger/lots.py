@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, text, update
 
+from regulars.db.bulk import insert_returning_ids
 from regulars.db.ledger.holds import release_expired_holds
 from regulars.db.ledger.ledger import Shortfall, lock_accounts
 from regulars.db.ledger.spendable import open_lots
@@ -72,6 +73,35 @@ def credit(conn: Connection, tenant_id: int, account_id: int, entry_id: int, poi
         return None
     return _new_lot(conn, tenant_id, account_id, entry_id, rest, available_at=available_at,
                     expires_at=expires_at)
+
+
+def credit_many(conn: Connection, tenant_id: int,
+                credits: Sequence[tuple[int, int, int, datetime, datetime | None]]) -> list[int]:
+    """:func:`credit` for many ``(account id, entry id, points, available_at, expires_at)``
+    at once, into accounts without debt (the caller has locked them and seen no debt): one
+    lot and lot move each, and each account's balance moved once by the sum of its credits.
+    Returns the lots' ids in order."""
+    lot_ids = insert_returning_ids(conn, lots, [
+        {"tenant_id": tenant_id, "account_id": account_id, "entry_id": entry_id,
+         "amount": points, "remaining": points, "available_at": available_at,
+         "expires_at": expires_at}
+        for account_id, entry_id, points, available_at, expires_at in credits])
+    if not credits:
+        return lot_ids
+    conn.execute(insert(lot_moves), [
+        {"tenant_id": tenant_id, "entry_id": entry_id, "lot_id": lot_id, "amount": points}
+        for (_, entry_id, points, _, _), lot_id in zip(credits, lot_ids, strict=True)])
+    by_account: dict[int, int] = {}
+    for account_id, _, points, _, _ in credits:
+        by_account[account_id] = by_account.get(account_id, 0) + points
+    moved = conn.execute(
+        update(accounts).where(accounts.c.id == bindparam("account"),
+                               accounts.c.tenant_id == tenant_id, accounts.c.debt == 0)
+        .values(balance=accounts.c.balance + bindparam("points")),
+        [{"account": a, "points": p} for a, p in sorted(by_account.items())]).rowcount
+    if conn.dialect.supports_sane_multi_rowcount and moved != len(by_account):
+        raise RuntimeError(f"credited {moved} accounts of {len(by_account)}: one fell into debt")
+    return lot_ids
 
 
 def _new_lot(conn: Connection, tenant_id: int, account_id: int, entry_id: int, points: int, *,

@@ -54,6 +54,15 @@ def add_spend(conn: Connection, *, tenant_id: int, member_id: int, day: date, ne
               "last_at": func.max(spend_days.c.last_at, lite.excluded.last_at)}))
 
 
+def daily_spend(conn: Connection, tenant_id: int, member_id: int) -> dict[date, int]:
+    """A member's qualifying spend per local day (every ``spend_days`` row but the lifetime
+    one)."""
+    rows = conn.execute(select(spend_days.c.day, spend_days.c.net_minor).where(
+        spend_days.c.tenant_id == tenant_id, spend_days.c.member_id == member_id,
+        spend_days.c.day != LIFETIME_DAY))
+    return {day: int(net) for day, net in rows}
+
+
 def add_spend_many(conn: Connection, values: list[dict[str, Any]]) -> None:
     """Add each row's ``net_minor`` to the ``spend_days`` row of its (tenant, member, day),
     creating it if missing, and keep the later ``last_at``: :func:`add_spend` for many rows

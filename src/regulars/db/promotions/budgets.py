@@ -378,6 +378,13 @@ def record_base(conn: Connection, tenant_id: int, receipt_id: int, *, month: dat
         point_value_minor=point_value_minor))
 
 
+def record_base_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """:func:`record_base` for many receipts: rows of ``tenant_id``, ``receipt_id``,
+    ``month``, ``base_points`` and ``point_value_minor``."""
+    if rows:
+        conn.execute(insert(receipt_budgets), rows)
+
+
 def give_back_base(conn: Connection, tenant_id: int, receipt_id: int, points: int) -> None:
     t = receipt_budgets.c
     conn.execute(update(receipt_budgets).where(t.tenant_id == tenant_id,

@@ -1,11 +1,15 @@
-"""A demo business with a year of history, built only through the real services.
+"""A demo business with a year of history, built through the real services and the till's
+pricing engine.
 
 :func:`build` opens "Bean & Leaf Coffee" (three Dublin cafés, two tills each) on an empty
 database and replays twelve months of trade up to the runtime's ``now``. A settable clock moves
 forward event by event: customers register at a till on their first visit, tills commit
 receipts (asking for a quote first when the customer pays with points), a few receipts are
 voided minutes later or refunded days later, and the expiry job runs at every month boundary.
-Every write goes through ``tenants``, ``members``, ``checkout`` and ``ledger_admin``, so the
+Registrations, quotes, refunds, expiry and every receipt a later step needs an answer from go
+through ``tenants``, ``members``, ``checkout`` and ``ledger_admin``; the plain receipts (no
+points spent, never brought back) are priced by the same engine and written in bulk
+(:mod:`regulars.services.demo.bulk`), before any use case looks at their member. So the
 ledger, levels and receipts are what real traffic would have produced. A fixed seed makes the
 history reproducible; only its dates move with the day it is built.
 
@@ -13,7 +17,7 @@ Customers are drawn from a few personas, so that visit frequency is as uneven as
 most come once or twice, a few come every working day, some families come for brunch at the
 weekend, and a handful of offices order for their teams (the only ones who reach Gold). About
 two receipts in five have no member on them. With 2,000 members that is some 12,500 receipts,
-about a minute of CPU on SQLite: each receipt is a real commit through the services.
+of which about one in twelve goes through the till's commit.
 
 :func:`issue_keys` mints the keys the CLI prints: keys are stored hashed, so every start
 creates a fresh owner key and rotates the tills' keys, retiring the ones printed before.
@@ -93,8 +97,10 @@ def _synchronous_normal(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.execute("PRAGMA synchronous=NORMAL")
 
 
-def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None) -> None:
-    """Create the demo business and a year of its trade, ending at ``rt.now()``.
+def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None,
+          in_bulk: bool = True) -> None:
+    """Create the demo business and a year of its trade, ending at ``rt.now()``. With
+    ``in_bulk`` false every receipt goes through the till's commit (the benchmark's baseline).
 
     Raises :class:`InvalidInput` for fewer than one member, :class:`Conflict` when the database
     already holds a tenant, and ``RuntimeError`` if the finished ledger does not reconcile
@@ -111,7 +117,8 @@ def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None)
     clock = SettableClock(datetime.combine(first_day, time(6), zone).astimezone(UTC))
     with _unsynced(rt.db) as db:
         sim = Simulation(rt=Runtime(db=db, clock=clock, settings=rt.settings), clock=clock,
-                          rng=random.Random(SEED), first_day=first_day, end=end, zone=zone)
+                          rng=random.Random(SEED), first_day=first_day, end=end, zone=zone,
+                          in_bulk=in_bulk)
         sim.open_business()
         _stock(sim.rt, sim.tenant_id)
         sim.dishonest = dishonest_cashier(sim.staff, end, SEED)

@@ -1,9 +1,10 @@
-"""A year of the demo café's trade, played event by event through the real services.
+"""A year of the demo café's trade, played event by event.
 
 :class:`Simulation` registers customers, commits receipts (quoting first when points are
 spent), voids and refunds a few, and runs the expiry job at each month boundary, all at the
-times a settable clock says. Its randomness comes from one seeded generator, so a build is
-reproducible."""
+times a settable clock says. Receipts that nothing later needs an answer from are handed to
+:class:`~regulars.services.demo.bulk.BulkReceipts`; the rest go through the services. Its
+randomness comes from one seeded generator, so a build is reproducible."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from regulars.services.checkout import checkout
 from regulars.services.checkout import commit as checkout_commit
 from regulars.services.checkout.commit import CommitRequest
 from regulars.services.checkout.pricing import Sale
+from regulars.services.demo import bulk
+from regulars.services.demo.bulk import BulkReceipts
 from regulars.services.demo.catalog import (
     ANONYMOUS_PER_STORE_DAY,
     BACK_OFFICE,
@@ -126,6 +129,10 @@ class Simulation:
     pushed: int = 0
     staff: dict[str, int] = field(default_factory=dict)
     dishonest: DishonestCashier | None = None
+    in_bulk: bool = True
+    """Whether plain receipts are written in bulk (False: every one through the till's
+    commit, as a comparison for the benchmark)."""
+    bulk: BulkReceipts = field(init=False)
 
     def open_business(self) -> None:
         """Tenant, stores, two tills each, staff. The first owner key is never shown, so it is
@@ -146,6 +153,8 @@ class Simulation:
                                   for person in cashiers])
         for person, role in BACK_OFFICE:
             self._staff(person, role, None)
+        self.bulk = BulkReceipts(self.rt, self.tenant_id, self.zone)
+        self.bulk.open()
 
     def _staff(self, person: str, role: str, store_id: int | None) -> int:
         email = person.lower().replace(" ", ".").replace("'", "") + "@beanandleaf.example"
@@ -270,12 +279,14 @@ class Simulation:
                 assert event.customer is not None
                 self._register(self.customers[event.customer], self._till(event.store))
             elif event.kind == "expire":
+                self.bulk.flush()
                 ledger_admin.expire(self.rt)
             else:
                 self._take_back(event)
             done += 1
             if progress and done % 200 == 0:
                 progress(done, max(self.planned, done + len(self.queue)))
+        self.bulk.flush()
         return done
 
     def _till(self, store: int) -> _Till:
@@ -285,6 +296,7 @@ class Simulation:
         reg = customer.registration
         if self.registered and self.rng.random() < 0.05:
             reg = replace(reg, referrer_id=self.rng.choice(self.registered))
+            self.bulk.settle(reg.referrer_id)  # a referral may pay the referrer
         view, created = member_registration.register(
             self.rt, self.tenant_id, reg, store_id=till.principal.store_id,
             terminal_id=till.principal.terminal_id)
@@ -293,6 +305,7 @@ class Simulation:
         customer.member_id, customer.qr = view.id, view.qr_token
         customer.balance_points = view.balance_points
         self.registered.append(customer.member_id)
+        self.bulk.joined(customer.member_id)
 
     def _ref(self, customer: _Customer) -> MemberRef:
         roll = self.rng.random()
@@ -311,14 +324,7 @@ class Simulation:
         style = customer.persona.style if customer else rng.choice(("coffee", "leisure"))
         lines = self._basket(style)
         ref = None if customer is None else self._ref(customer)
-        spend = 0
-        if (customer is not None and ref is not None and customer.redeemer and not joining
-                and customer.balance_points >= PROGRAM.redeem_min_balance_points
-                and rng.random() < 0.5):
-            # The till asks what may be spent; the customer takes all of it or half.
-            quote = checkout.quote(self.rt, till.principal, Sale(member=ref, lines=lines))
-            most = quote.max_spendable_points
-            spend = most if rng.random() < 0.7 else most // 2
+        spend = self._points_to_spend(customer, ref, till, lines, joining=joining)
         till.receipts += 1
         number = f"{till.code}-{till.receipts:06d}"
         staff_id, how = rng.choice(self.cashiers[till.store]), _identified_by(ref)
@@ -333,16 +339,62 @@ class Simulation:
         request = CommitRequest(sale=Sale(member=ref, lines=lines, points_to_spend=spend),
                                 receipt_id=number, occurred_at=self.clock.now,
                                 staff_id=staff_id, identified_by=how)
-        body = checkout_commit.commit(self.rt, till.principal, request, key=f"demo-{number}",
+        roll = rng.random()  # below VOID_SHARE: voided at once; then up to REFUND_SHARE more
+        if self.in_bulk and not spend and friend is None and roll >= VOID_SHARE + REFUND_SHARE:
+            self._plain(customer, till, request)
+            return
+        self._commit(event, customer, till, request, roll=roll, friend=friend is not None)
+
+    def _points_to_spend(self, customer: _Customer | None, ref: MemberRef | None,
+                         till: _Till, lines: tuple[BasketLine, ...], *, joining: bool) -> int:
+        """The points a redeeming customer spends: the till asks what may be spent, and the
+        customer takes all of it or half."""
+        if not (customer is not None and ref is not None and customer.redeemer
+                and not joining
+                and customer.balance_points >= PROGRAM.redeem_min_balance_points
+                and self.rng.random() < 0.5):
+            return 0
+        self.bulk.settle(customer.member_id)
+        quote = checkout.quote(self.rt, till.principal, Sale(member=ref, lines=lines))
+        if quote.member is not None:
+            customer.balance_points = quote.member.balance_points
+        most = quote.max_spendable_points
+        return most if self.rng.random() < 0.7 else most // 2
+
+    def _plain(self, customer: _Customer | None, till: _Till, request: CommitRequest) -> None:
+        """A receipt no later step needs an answer from: priced and written in bulk."""
+        principal = till.principal
+        assert principal.terminal_id is not None and principal.store_id is not None
+        points = self.bulk.add(bulk.Sale(
+            terminal_id=principal.terminal_id, store_id=principal.store_id,
+            staff_id=request.staff_id, receipt_no=request.receipt_id,
+            member_id=customer.member_id if customer else None,
+            may_earn=customer is not None and customer.registration.consent != "none",
+            lines=request.sale.lines, at=self.clock.now, identified_by=request.identified_by,
+            payload=_payload(request)))
+        if customer is not None:
+            customer.balance_points += points
+
+    def _commit(self, event: _Event, customer: _Customer | None, till: _Till,
+                request: CommitRequest, *, roll: float, friend: bool) -> None:
+        """A receipt through the till's commit: one that spends points, goes on the dishonest
+        cashier's friend, or is voided or refunded later."""
+        rng = self.rng
+        if friend:  # the friend's receipts waiting in bulk come first (whoever they are)
+            self.bulk.flush()
+        elif customer is not None:
+            self.bulk.settle(customer.member_id)
+        body = checkout_commit.commit(self.rt, till.principal, request,
+                                      key=f"demo-{request.receipt_id}",
                                       payload=_payload(request)).body
-        if friend is not None and self.dishonest is not None:
-            self.dishonest.after_sale(self.rt, self.tenant_id, int(body["member"]["id"]),
-                                      number)
+        member_id = int(body["member"]["id"]) if body["member"] else None
+        self.bulk.forget(member_id)
+        if friend and self.dishonest is not None and member_id is not None:
+            self.dishonest.after_sale(self.rt, self.tenant_id, member_id, request.receipt_id)
         if customer is not None:
             customer.balance_points = int(body["member"]["balance_points"])
         sold = _Sold(int(body["receipt"]["id"]), self.tills.index(till), event.customer,
-                     lines, int(body["points_spent"]))
-        roll = rng.random()
+                     request.sale.lines, int(body["points_spent"]))
         if roll < VOID_SHARE:  # keyed wrongly, voided at once, within the void window
             self._push(self.clock.now + timedelta(minutes=rng.randint(1, 8)),
                        _Event("void", sold=sold))
@@ -365,10 +417,13 @@ class Simulation:
             line_no = self.rng.randrange(len(sold.lines)) + 1
             lines = [(line_no, QUANTITY_SCALE)]
         void = event.kind == "void"
+        member_id = None if sold.customer is None else self.customers[sold.customer].member_id
+        self.bulk.settle(member_id)
         body = checkout.refund(
             self.rt, till.principal, sold.receipt_id, lines,
             key=f"demo-{event.kind}-{sold.receipt_id}",
             payload={"receipt": sold.receipt_id, "void": void, "lines": lines}, void=void).body
+        self.bulk.forget(member_id)
         if sold.customer is not None and body["balance_points"] is not None:
             self.customers[sold.customer].balance_points = int(body["balance_points"])
 
