@@ -63,8 +63,9 @@ def balance(rt: Runtime, pos: Pos, account_id: int) -> int:
     return goods.get_account(rt, pos.tenant_id, account_id).balance_milli
 
 
+@pytest.mark.usefixtures("fuel")
 def test_the_quote_shows_the_sale_and_the_commit_opens_the_members_account_at_the_locked_price(
-        rt: Runtime, pos: Pos, fuel: int) -> None:
+        rt: Runtime, pos: Pos) -> None:
     member = pos.register(1)["id"]
     quoted = to_json(checkout.quote(rt, pos.till(), Sale(member=MemberRef(id=member),
                                                          lines=BASKET),
@@ -128,8 +129,9 @@ def test_bad_sales_are_422s_naming_the_field_and_write_nothing(
     assert count_rows(rt, pos.tenant_id) == before
 
 
+@pytest.mark.usefixtures("fuel")
 def test_refunding_the_receipt_takes_back_unused_units_once_and_refuses_used_ones(
-        rt: Runtime, pos: Pos, fuel: int) -> None:
+        rt: Runtime, pos: Pos) -> None:
     member = pos.register(1)["id"]
     first = pos.send(selling(pos, "R-1", [HUNDRED_LITRES], member_id=member)).body
     account_id = first["goods_sold"][0]["account_id"]
