@@ -271,8 +271,8 @@ def _stored_value(conn: Connection, principal: Principal, tenant: tenancy.Tenant
 def _cashback(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
               req: CommitRequest, priced: Priced, receipt_id: int, *, now: datetime,
               at: datetime, prepaid_minor: int) -> dict[str, int]:
-    """The program's cashback into the member's wallet (nothing without a cashback rule),
-    on the money not paid from the wallet or by goods accounts."""
+    """The program's and the promotions' cashback into the member's wallet (nothing when
+    neither gives any), on the money not paid from the wallet or by goods accounts."""
     cashback = stored_value_cashback.of_sale(priced.program, priced.quote,
                                              member=priced.member is not None,
                                              prepaid_minor=prepaid_minor)
@@ -283,7 +283,7 @@ def _cashback(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
                        terminal_id=principal.terminal_id, store_id=principal.store_id,
                        staff_id=req.staff_id, program_version=priced.version,
                        occurred_at=at, recorded_at=now)
-    return stored_value_cashback.credit(conn, tenant, ctx, cashback)
+    return stored_value_cashback.credit(conn, tenant, ctx, cashback, quote=priced.quote)
 
 
 def _use_code(conn: Connection, tenant_id: int, code_id: int, now: datetime) -> None:
