@@ -25,7 +25,7 @@ from regulars.services.stored_value import goods
 from regulars.services.stored_value.goods import Opening
 from regulars.services.stored_value.goods_sales import GoodsSale
 from tests.conftest import make_shop
-from tests.integration.support import Commit, Pos, count_rows, line
+from tests.integration.support import Commit, Pos, count_rows, line, run_together
 from tests.integration.test_goods_accounts import goods_tender, paying
 
 BASKET = (line("coffee", 300), line("cake", 450))
@@ -165,4 +165,17 @@ def test_a_void_undoes_the_sale(rt: Runtime, pos: Pos, fuel: int) -> None:
     voided = pos.void(body["receipt"]["id"], key="void")
     assert voided["goods_taken_back"] == 2
     assert balance(rt, pos, opened.account.id) == 0
+    assert ledger_admin.check(rt) == []
+
+
+@pytest.mark.usefixtures("fuel")
+def test_tills_selling_to_a_member_at_once_open_one_account_and_add_every_sale(
+        rt: Runtime, pos: Pos) -> None:
+    member = pos.register(1)["id"]
+    sale = replace(HUNDRED_LITRES, quantity_milli=10_000, amount_minor=55_000)
+    results = run_together(6, lambda n: pos.send(selling(pos, f"R-{n}", [sale],
+                                                         member_id=member)).body)
+    assert not [r for r in results if isinstance(r, RegularsError)], results
+    [account] = goods.list_accounts(rt, pos.tenant_id, member_id=member)
+    assert account.balance_milli == 60_000
     assert ledger_admin.check(rt) == []
