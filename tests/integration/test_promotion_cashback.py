@@ -52,6 +52,8 @@ def test_the_offer_returns_its_share_into_a_new_wallet_explained_once(pos: Pos) 
     member = pos.register(1)["id"]
     quoted = pos.quote(member, BASKET)
     assert quoted["cashback_minor"] == 100 and quoted["discount_minor"] == 0
+    assert quoted["promotions"] == [{"id": promotion_id, "version": 1, "name": "Cups back",
+                                     "discount_minor": 0, "points": 0, "cashback_minor": 100}]
     [why] = said(quoted, "promotion_cashback")
     assert (why["promotion_id"], why["rate_bp"], why["basis_minor"], why["amount_minor"]) \
         == (promotion_id, 500, 2000, 100)

@@ -96,12 +96,19 @@ class PricedLineOut(Out):
     points_earned: int
 
 
-class PromotionAppliedOut(Out):
+class PromotionAppliedOut(SparseOut):
+    """A promotion's part in the receipt; ``cashback_minor`` (absent when none): the money
+    its cashback puts into the member's wallet at commit, before the share paid from the
+    wallet or with prepaid goods."""
+
+    absent_when_empty = frozenset({"cashback_minor"})
+
     id: int
     version: int
     name: str
     discount_minor: int
     points: int
+    cashback_minor: int = 0
 
 
 class CouponAppliedOut(Out):

@@ -202,7 +202,8 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
             points_discount_minor=ln.points_discount_minor, paid_minor=ln.paid_minor,
             points_earned=ln.points_earned) for ln in q.lines),
         "promotions": tuple(PromotionApplied(id=p.id, version=p.version, name=p.name,
-                                             discount_minor=p.discount_minor, points=p.points)
+                                             discount_minor=p.discount_minor, points=p.points,
+                                             cashback_minor=p.cashback_minor)
                             for p in q.promotions),
         "coupons": tuple(CouponApplied(series_id=c.series_id, name=c.name,
                                        discount_minor=c.discount_minor, points=c.points)

@@ -61,6 +61,8 @@ class PromotionApplied:
     name: str
     discount_minor: int
     points: int
+    # Money the promotion puts into the member's wallet at commit (its ``cashback`` effect).
+    cashback_minor: int = absent_when_empty(0)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
