@@ -259,6 +259,16 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
     ok(client.post(f"/v1/admin/goods-accounts/{cups['id']}/top-ups",
                    headers={**shop.owner, "Idempotency-Key": "seed-cups"},
                    json={"quantity_milli": 10_000, "paid_minor": 3_000, "lock_price": True}))
+    # Cashback as a promotion, and a receipt that sells cups into the member's account
+    # (opened by it): refunds and voids of it take them back.
+    ok(client.post("/v1/admin/promotions", headers=shop.owner, json={
+        "name": "Cups back", "effects": [{"kind": "cashback", "rate_bp": 300,
+                                          "skus": ["CAP-M"], "max_minor": 500}]}))
+    ok(client.post("/v1/pos/commit", headers={**shop.till(), "Idempotency-Key": "seed-cups"},
+                   json={"receipt_id": "S-CUPS", "member": {"id": member["id"]},
+                         "lines": [{"sku": "CAP-M", "quantity": 1, "unit_price_minor": 350}],
+                         "goods_sold": [{"sku": "CAP-M", "quantity_milli": 5_000,
+                                         "amount": 1_500}]}))
     reward = ok(client.post("/v1/admin/rewards/catalog", headers=shop.owner, json={
         "kind": "product", "points_cost": 100, "sku": "beans", "titles": {"en": "Free beans"},
         "stock_total": 50}))

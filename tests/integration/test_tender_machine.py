@@ -2,8 +2,11 @@
 
 :mod:`tests.integration.test_ledger_machine` follows every point through lots, holds and
 debt. This machine drives receipts paid at once with points, a gift certificate, the
-member's wallet and a prepaid goods account (litres of fuel), then full and partial refunds
-(and their replays), voids, top-ups, certificate and points expiry and steps of the clock.
+member's wallet and a prepaid goods account (litres of fuel), some of them selling litres
+into the member's goods account as well, then full and partial refunds (and their replays),
+voids, top-ups, certificate and points expiry and steps of the clock. The refund or void
+that leaves nothing of a receipt takes back the litres it sold, or is refused when the
+account no longer holds them.
 
 The model keeps the balance of every certificate, wallet and goods account, and for each
 receipt what each tender took and what refunds gave back. Each step predicts its answer
@@ -53,6 +56,7 @@ from regulars.services.stored_value import certificates, goods, wallets
 from regulars.services.stored_value import expiry as stored_value_expiry
 from regulars.services.stored_value.certificates import IssueOrder
 from regulars.services.stored_value.goods import Opening
+from regulars.services.stored_value.goods_sales import GoodsSale
 from regulars.services.stored_value.wallets import PaidBy
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Commit, FreshDatabases, Pos, line, set_program
@@ -104,6 +108,8 @@ class Receipt:
     quantity: list[int]
     tenders: dict[int, Taken]
     fuel_taken_milli: int
+    member_id: int = 0
+    sold_milli: int = 0  # litres the receipt sold into the member's goods account
     refunded: list[int] = field(default_factory=list)
     status: str = "committed"
 
@@ -219,9 +225,10 @@ class TenderMachine(RuleBasedStateMachine):
     # Commits with mixed tenders
 
     @rule(data=st.data(), fuel_milli=st.integers(0, 40_000), extras=extra_lines,
-          kinds=st.sets(st.sampled_from(["certificate", "wallet", "goods"])))
+          kinds=st.sets(st.sampled_from(["certificate", "wallet", "goods"])),
+          sell_milli=st.one_of(st.just(0), st.integers(1, 20_000)))
     def commit(self, data: st.DataObject, fuel_milli: int, extras: tuple[BasketLine, ...],
-               kinds: set[str]) -> None:
+               kinds: set[str], sell_milli: int) -> None:
         lines = ((line("A95", FUEL_PRICE_MINOR, quantity_milli=fuel_milli),) if fuel_milli
                  else ()) + extras
         if not lines:
@@ -248,7 +255,7 @@ class TenderMachine(RuleBasedStateMachine):
             tenders.append((tender, taken))
         if left < 0:
             problem = problem or "more than the receipt's money"
-        self.send(member, lines, spend, tenders, problem)
+        self.send(member, lines, spend, tenders, problem, sell_milli=sell_milli)
 
     def draw_goods(self, data: st.DataObject, member: Member, lines: tuple[BasketLine, ...],
                    spend: int, fuel_milli: int) -> tuple[Tender, Taken, int, str | None]:
@@ -294,15 +301,21 @@ class TenderMachine(RuleBasedStateMachine):
         return tender, Taken(kind=kind, key=key, paid=amount), why
 
     def send(self, member: Member, lines: tuple[BasketLine, ...], spend: int,
-             tenders: list[tuple[Tender, Taken]], problem: str | None) -> None:
+             tenders: list[tuple[Tender, Taken]], problem: str | None, *,
+             sell_milli: int = 0) -> None:
         number = next(self.numbers)
         prepared = self.pos.prepare(member.id, lines, receipt=f"R-{number}", spend=spend)
         request = [t for t, _ in tenders]
+        sold = (GoodsSale(sku="A95", quantity_milli=sell_milli,
+                          amount_minor=sell_milli * FUEL_PRICE_MINOR // 1000),) \
+            if sell_milli else ()
         payload = {**prepared.payload, "tenders": [
             {"kind": t.kind.value, "code": t.code, "account": t.account,
-             "amount": t.amount_minor, "quantity_milli": t.quantity_milli} for t in request]}
+             "amount": t.amount_minor, "quantity_milli": t.quantity_milli} for t in request],
+            "goods_sold": [[g.sku, g.quantity_milli, g.amount_minor] for g in sold]}
         commit = Commit(till=0, key=prepared.key, payload=payload, request=replace(
-            prepared.request, sale=replace(prepared.request.sale, tenders=tuple(request))))
+            prepared.request, goods_sold=sold,
+            sale=replace(prepared.request.sale, tenders=tuple(request))))
         if problem is not None:
             with pytest.raises(InvalidInput):
                 self.pos.send(commit)
@@ -318,14 +331,20 @@ class TenderMachine(RuleBasedStateMachine):
             else:
                 assert answered["amount_minor"] == taken.paid
                 assert answered["balance_minor"] == self.balance_of(taken.key)
+        if sell_milli:  # after the tenders: the commit takes them first
+            member.goods_milli += sell_milli
+            [answered] = body["goods_sold"]
+            assert answered["balance_milli"] == member.goods_milli
+            assert answered["account_id"] == member.goods_account
         self.receipts.append(Receipt(
-            pk=body["receipt"]["id"], recorded_at=self.now,
+            pk=body["receipt"]["id"], recorded_at=self.now, member_id=member.id,
+            sold_milli=sell_milli,
             quantity=[ln.quantity_milli for ln in lines],
             refunded=[0 for _ in lines], fuel_taken_milli=next(
                 (t.paid for _, t in tenders if t.kind == "goods"), 0),
             tenders={n: t for n, (_, t) in enumerate(tenders)}))
         event(f"commit: {'+'.join(sorted(t.kind for _, t in tenders)) or 'no tender'}"
-              + (" and points" if spend else ""))
+              + (" and points" if spend else "") + (" selling litres" if sell_milli else ""))
 
     # Refunds and voids
 
@@ -385,6 +404,9 @@ class TenderMachine(RuleBasedStateMachine):
                                      before_milli=before, after_milli=before + quantity)
         status = ("voided" if void else
                   "refunded" if refunded == receipt.quantity else "partially_refunded")
+        if status in ("voided", "refunded") and receipt.sold_milli and \
+                self.members[receipt.member_id].goods_milli + litres < receipt.sold_milli:
+            raise Expected(RefundRefused, "the litres sold were used")
         return refunded, status, litres
 
     def apply_refund(self, receipt: Receipt, expected: tuple[list[int], str, int],
@@ -408,6 +430,11 @@ class TenderMachine(RuleBasedStateMachine):
         if status in ("refunded", "voided"):
             for taken in receipt.tenders.values():
                 assert taken.returned == taken.paid, taken
+            if receipt.sold_milli:
+                assert body["goods_taken_back"] == 1
+                self.members[receipt.member_id].goods_milli -= receipt.sold_milli
+        else:
+            assert "goods_taken_back" not in body
         event(f"{status}: {len(body.get('tenders', []))} tenders back")
 
     @precondition(lambda self: self.refunds)

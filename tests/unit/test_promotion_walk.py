@@ -15,6 +15,8 @@ from regulars.domain.promotions.effects import GIVES_POINTS, STRATEGIES, EffectI
 from regulars.domain.promotions.promotions import (
     BonusPoints,
     Candidate,
+    Cashback,
+    CashbackOn,
     CheapestFree,
     Effect,
     FixedDiscount,
@@ -61,6 +63,10 @@ effects: st.SearchStrategy[Effect] = st.one_of(
     st.builds(GiftWithPurchase, gift_sku=st.just("c"), buy_milli=st.integers(1000, 3000),
               max_gifts=st.one_of(st.none(), st.integers(1, 3))),
     st.builds(IssueCoupon, series_id=st.integers(1, 3)),
+    st.builds(Cashback, rate_bp=st.integers(1, 10_000), basis=st.sampled_from(list(CashbackOn)),
+              rounding=st.sampled_from(list(Rounding)),
+              max_minor=st.one_of(st.none(), st.integers(1, 2_000)), skus=skus,
+              categories=categories),
 )
 
 
@@ -106,23 +112,29 @@ def test_every_effect_is_monotone_in_what_is_left_to_pay(data: st.DataObject, ef
     assert sum(reduced.discount_minor) <= sum(full.discount_minor)
     assert reduced.points <= full.points
     assert len(reduced.coupon_series_ids) <= len(full.coupon_series_ids)
+    assert reduced.cashback_minor <= full.cashback_minor
+    if not isinstance(effect, Cashback):
+        assert full.cashback_minor == 0
     if not isinstance(effect, GIVES_POINTS):
         assert full.points == 0 and reduced.points == 0
 
 
 def test_every_registered_effect_is_generated_above() -> None:
     drawn = {PercentDiscount, FixedDiscount, SetPrice, BonusPoints, PointsPercent,
-             PointsMultiplier, CheapestFree, VolumeSteps, GiftWithPurchase, IssueCoupon}
+             PointsMultiplier, CheapestFree, VolumeSteps, GiftWithPurchase, IssueCoupon,
+             Cashback}
     assert drawn == {cls for cls, _ in STRATEGIES.values()}
 
 
 # The walk as it was written before its shortcuts: every promotion measured on the till's
 # basket first, every outcome computed afresh.
 
-def _run(promotion: Promotion, lines: tuple[LineView, ...], pricing: Pricing
-         ) -> tuple[tuple[int, ...], int, tuple[object, ...], tuple[int, ...]]:
+Outcome = tuple[tuple[int, ...], int, tuple[object, ...], tuple[int, ...], int]
+
+
+def _run(promotion: Promotion, lines: tuple[LineView, ...], pricing: Pricing) -> Outcome:
     discounts = [0] * len(lines)
-    points = 0
+    points = cashback = 0
     notes: list[object] = []
     coupons: list[int] = []
     for effect in promotion.effects:
@@ -130,12 +142,14 @@ def _run(promotion: Promotion, lines: tuple[LineView, ...], pricing: Pricing
         points += result.points if pricing.may_earn else 0
         if pricing.has_member:
             coupons.extend(result.coupon_series_ids)
+            cashback += result.cashback_minor
             notes.extend(result.notes)
         else:
-            notes.extend(n for n in result.notes if n.code != "promotion_coupon")
+            notes.extend(n for n in result.notes
+                         if n.code not in ("promotion_coupon", "promotion_cashback"))
         discounts = [d + r for d, r in zip(discounts, result.discount_minor, strict=True)]
         lines = _less(lines, result.discount_minor)
-    return tuple(discounts), points, tuple(notes), tuple(coupons)
+    return tuple(discounts), points, tuple(notes), tuple(coupons), cashback
 
 
 def _less(lines: tuple[LineView, ...], discounts: tuple[int, ...]) -> tuple[LineView, ...]:
@@ -151,15 +165,14 @@ def reference(offers: Offers, lines: tuple[LineView, ...], pricing: Pricing) -> 
                      key=lambda p: (-p.priority, p.id))
     pools = {False: offers.pool_minor, True: offers.targeted_pool_minor}
 
-    def gives(o: tuple[tuple[int, ...], int, tuple[object, ...], tuple[int, ...]]) -> bool:
-        return bool(sum(o[0]) or o[1] or o[3])
+    def gives(o: Outcome) -> bool:
+        return bool(sum(o[0]) or o[1] or o[3] or o[4])
 
-    def cost(o: tuple[tuple[int, ...], int, tuple[object, ...], tuple[int, ...]]) -> int:
-        return sum(o[0]) + o[1] * pricing.point_value_minor
+    def cost(o: Outcome) -> int:
+        return sum(o[0]) + o[4] + o[1] * pricing.point_value_minor
 
-    def refusal(p: Promotion, o: tuple[tuple[int, ...], int, tuple[object, ...],
-                                       tuple[int, ...]], left: int | None) -> str | None:
-        why = allowances[p.id].refusal(discount_minor=sum(o[0]), points=o[1],
+    def refusal(p: Promotion, o: Outcome, left: int | None) -> str | None:
+        why = allowances[p.id].refusal(discount_minor=sum(o[0]) + o[4], points=o[1],
                                        issues_coupon=bool(o[3]))
         if why is None and left is not None and cost(o) > left:
             why = "bucket"
@@ -190,7 +203,7 @@ def reference(offers: Offers, lines: tuple[LineView, ...], pricing: Pricing) -> 
         applied.append(Applied(promotion=p, discount_minor=o[0],
                                points_cap=o[1] if limited else None,
                                notes=o[2],  # type: ignore[arg-type]
-                               coupon_series_ids=o[3]))
+                               coupon_series_ids=o[3], cashback_minor=o[4]))
         lines = _less(lines, o[0])
         if p.stacking is Stacking.EXCLUSIVE:
             break

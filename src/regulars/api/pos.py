@@ -85,7 +85,8 @@ def quote(body: QuoteIn, till: Till, rt: RuntimeDep) -> Response:
     """Price a basket: discounts per line, points to earn, most points spendable, the level
     and progress, the catalogue rewards the member could claim on it (``rewards``), and why.
     Writes nothing unless ``hold`` reserves the points to spend."""
-    return _quote(checkout.quote(rt, till, _sale(body), hold=body.hold))
+    return _quote(checkout.quote(rt, till, _sale(body), hold=body.hold,
+                                 goods_sold=tuple(g.to_sale() for g in body.goods_sold)))
 
 
 @router.post("/commit", response_model=CommitOut, responses=responses(
@@ -103,11 +104,13 @@ def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey) -> R
                         occurred_at=body.occurred_at, hold_id=body.hold_id,
                         staff_id=body.staff_id, otp_code=body.otp_code,
                         certificates_sold=tuple(c.to_sale() for c in body.certificates_sold),
+                        goods_sold=tuple(g.to_sale() for g in body.goods_sold),
                         identified_by=None if body.identified_by == "unknown"
                         else body.identified_by)
     # Left out of the hashed body while unknown, so a replay of a commit sent before the
     # field existed still matches its first answer.
-    leave_out = {"otp_code"} | ({"identified_by"} if body.identified_by == "unknown" else set())
+    leave_out = ({"otp_code"} | ({"identified_by"} if body.identified_by == "unknown" else set())
+                 | ({"goods_sold"} if not body.goods_sold else set()))
     return stored_answer(checkout_commit.commit(
         rt, till, req, key=key, payload=body.model_dump(mode="json", exclude=leave_out),
         encode=_commit_json))

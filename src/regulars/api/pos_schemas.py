@@ -96,12 +96,19 @@ class PricedLineOut(Out):
     points_earned: int
 
 
-class PromotionAppliedOut(Out):
+class PromotionAppliedOut(SparseOut):
+    """A promotion's part in the receipt; ``cashback_minor`` (absent when none): the money
+    its cashback puts into the member's wallet at commit, before the share paid from the
+    wallet or with prepaid goods."""
+
+    absent_when_empty = frozenset({"cashback_minor"})
+
     id: int
     version: int
     name: str
     discount_minor: int
     points: int
+    cashback_minor: int = 0
 
 
 class CouponAppliedOut(Out):
@@ -238,13 +245,51 @@ class QuoteOut(PricedSaleOut):
 
     absent_when_none = frozenset({"coupon_holds", "hold", "reward"})
     absent_when_empty = frozenset({"tenders", "stamp_cards", "cashback_minor", "rewards",
-                                   "goods_accounts"})
+                                   "goods_accounts", "goods_sold"})
 
     coupon_holds: list[CouponHoldOut] | None = None
     hold: PointsHoldOut | None = None
     tenders: list[TenderOptionOut] = []
     rewards: list[RewardOptionOut] = []
     goods_accounts: list[GoodsOfferOut] = []
+    goods_sold: list[GoodsSaleQuotedOut] = []
+
+
+class GoodsSaleQuotedOut(Out):
+    """Goods the receipt would sell: into which account (``null``: the member's first
+    account of the product, which the commit opens), at the unit price locked on the day
+    (minor units per unit), and the account's balance after the commit."""
+
+    model_config = examples({"sku": "A95", "unit": "l", "account_id": 4,
+                             "quantity_milli": 100000, "amount_minor": 550000,
+                             "unit_price_minor": 5500, "balance_after_milli": 125000})
+
+    sku: str
+    unit: str
+    account_id: int | None
+    quantity_milli: int
+    amount_minor: int
+    unit_price_minor: int
+    balance_after_milli: int
+
+
+class GoodsSoldOut(Out):
+    """Goods the commit sold into a goods account, at the unit price locked on the day, and
+    the account's balance after it."""
+
+    model_config = examples({"account_id": 4, "sku": "A95", "unit": "l",
+                             "quantity_milli": 100000, "amount_minor": 550000,
+                             "unit_price_minor": 5500, "balance_milli": 125000,
+                             "entry_id": 57})
+
+    account_id: int
+    sku: str
+    unit: str
+    quantity_milli: int
+    amount_minor: int
+    unit_price_minor: int
+    balance_milli: int
+    entry_id: int
 
 
 class GoodsOfferOut(Out):
@@ -340,13 +385,14 @@ class CommitOut(PricedSaleOut):
 
     absent_when_none = frozenset({"reward"})
     absent_when_empty = frozenset({"issued_coupons", "tenders", "certificates_sold",
-                                   "stamp_cards", "cashback_minor"})
+                                   "stamp_cards", "cashback_minor", "goods_sold"})
 
     receipt: ReceiptStampOut
     entries: dict[str, int]
     issued_coupons: list[IssuedCouponOut] = []
     tenders: list[TenderTakenOut] = []
     certificates_sold: list[CertificateSoldOut] = []
+    goods_sold: list[GoodsSoldOut] = []
 
 
 class RefundedLineOut(Out):
@@ -382,13 +428,14 @@ class RefundOut(SparseOut):
     refund: RefundDoneOut
     entries: dict[str, int]
     absent_when_empty = frozenset({"issued_coupons_voided", "tenders", "certificates_voided",
-                                   "stamps_taken_back"})
+                                   "stamps_taken_back", "goods_taken_back"})
 
     member_id: int | None
     balance_points: int | None
     issued_coupons_voided: int = 0
     tenders: list[TenderReturnedOut] = []
     certificates_voided: int = 0
+    goods_taken_back: int = 0
     stamps_taken_back: int = 0
 
 

@@ -8,10 +8,13 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from regulars.api.schemas import Id, IsoDate, NonNegative, Strict, Text64
+from regulars.domain.money import Rounding
 from regulars.domain.promotions.budgets import Limits
 from regulars.domain.promotions.budgets import Period as UsePeriod
 from regulars.domain.promotions.promotions import (
     BonusPoints,
+    Cashback,
+    CashbackOn,
     CheapestFree,
     Effect,
     FixedDiscount,
@@ -142,10 +145,30 @@ class IssueCouponIn(Strict):
         return IssueCoupon(series_id=self.series_id)
 
 
+class CashbackIn(_Match):
+    """``rate_bp`` of the matching lines (``basis``: what is left to pay on them at the
+    promotion's turn, or its part that earns points) returned as money into the member's
+    wallet at commit, rounded once per receipt by ``rounding``, at most ``max_minor`` per
+    receipt (null: no cap). Members only (the wallet is opened by the first cashback); less
+    the share of the receipt paid from the wallet or with prepaid goods; counted against the
+    promotion's money budget and caps; taken back in proportion by refunds."""
+
+    kind: Literal["cashback"]
+    rate_bp: RateBp
+    basis: Literal["paid", "earn_basis"] = "paid"
+    rounding: Literal["floor", "half_up", "half_even", "ceiling"] = "floor"
+    max_minor: Annotated[int, Field(ge=1, le=10**12)] | None = None
+
+    def to_effect(self) -> Effect:
+        return Cashback(rate_bp=self.rate_bp, basis=CashbackOn(self.basis),
+                        rounding=Rounding(self.rounding), max_minor=self.max_minor,
+                        categories=frozenset(self.categories), skus=frozenset(self.skus))
+
+
 EffectIn = Annotated[
     PercentDiscountIn | FixedDiscountIn | SetPriceIn | BonusPointsIn | PointsPercentIn
     | PointsMultiplierIn | CheapestFreeIn | VolumeStepsIn | GiftWithPurchaseIn
-    | IssueCouponIn,
+    | IssueCouponIn | CashbackIn,
     Field(discriminator="kind")]
 # A coupon's own effect: any but issuing another coupon.
 CouponEffectIn = Annotated[

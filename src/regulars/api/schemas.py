@@ -12,6 +12,7 @@ from regulars.domain.checkout.quote import QUANTITY_SCALE, BasketLine
 from regulars.domain.stored_value.certificates import Tender, TenderKind
 from regulars.services.members.members import MemberRef
 from regulars.services.members.registration import Registration
+from regulars.services.stored_value.goods_sales import GoodsSale
 from regulars.services.stored_value.sales import CertificateSale
 
 Text64 = Annotated[str, Field(min_length=1, max_length=64)]
@@ -151,6 +152,33 @@ class CertificateSaleIn(Strict):
         return CertificateSale(code=self.code, amount_minor=self.amount)
 
 
+class GoodsSaleIn(Strict):
+    """Prepaid goods sold on this receipt: ``quantity_milli`` (thousandths of the product's
+    unit) of the product ``sku`` for ``amount`` minor units, at the unit price of the day,
+    locked with the purchase. Into the goods account ``account`` or the bearer card
+    ``code``; naming neither, into the receipt's member's account of the product (opened by
+    the first purchase). Paid apart from the lines: it earns no points and takes no
+    discount; ``valid_days`` makes the units expire (left out: never)."""
+
+    sku: Text64
+    quantity_milli: Annotated[int, Field(ge=1, le=10**9)]
+    amount: Annotated[int, Field(ge=0, le=10**12)]
+    account: Id | None = None
+    code: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    valid_days: Annotated[int, Field(ge=1, le=3660)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> GoodsSaleIn:
+        if self.account is not None and self.code is not None:
+            raise ValueError("give the account or the card's code, not both")
+        return self
+
+    def to_sale(self) -> GoodsSale:
+        return GoodsSale(sku=self.sku, quantity_milli=self.quantity_milli,
+                         amount_minor=self.amount, account=self.account, code=self.code,
+                         valid_days=self.valid_days)
+
+
 class SaleIn(Strict):
     member: MemberRefIn | None = None
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
@@ -172,9 +200,14 @@ class SaleIn(Strict):
                                   "off its line")
 
 
+GOODS_SOLD = "prepaid goods sold on this receipt into goods accounts, paid apart from the lines"
+
+
 class QuoteIn(SaleIn):
     hold: bool = Field(default=False, description="reserve points_to_spend and a use of each "
                                                    "coupon for this till until commit")
+    goods_sold: Annotated[list[GoodsSaleIn], Field(max_length=20)] = Field(
+        default=[], description=GOODS_SOLD)
 
 
 class CommitIn(SaleIn):
@@ -185,6 +218,8 @@ class CommitIn(SaleIn):
     staff_id: Id | None = None
     certificates_sold: Annotated[list[CertificateSaleIn], Field(max_length=20)] = Field(
         default=[], description="gift cards sold on this receipt, paid apart from the lines")
+    goods_sold: Annotated[list[GoodsSaleIn], Field(max_length=20)] = Field(
+        default=[], description=GOODS_SOLD)
     identified_by: Literal["scanned", "typed", "unknown"] = Field(
         default="unknown", description="how the cashier identified the member: a card or QR "
                                        "code scanned, or a number typed in (the fraud scan "

@@ -61,9 +61,11 @@ LABELS: dict[str, dict[str, str]] = {
         "points_multiplier": N_("multiplied points"),
         "cheapest_free": N_("every n-th item free"), "volume_steps": N_("volume discount"),
         "gift_with_purchase": N_("a gift with a purchase"),
-        "issue_coupon": N_("a coupon for the next visit")},
+        "issue_coupon": N_("a coupon for the next visit"),
+        "cashback": N_("cashback into the wallet")},
     "effect_option": {
-        "amount_minor": N_("amount"), "buy_milli": N_("quantity to buy"),
+        "amount_minor": N_("amount"), "basis": N_("basis"), "buy_milli": N_("quantity to buy"),
+        "max_minor": N_("most per receipt"), "rounding": N_("rounding"),
         "categories": N_("categories"), "every_n": N_("every n-th"),
         "factor_percent": N_("factor"), "gift_sku": N_("gift"), "max_gifts": N_("most gifts"),
         "points": N_("points"), "rate_bp": N_("rate"), "series_id": N_("coupon series"),

@@ -57,6 +57,12 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "promotion_coupon": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
                             "{version}): you will receive a coupon (series #{series_id}) for "
                             "your next visit.",
+        "promotion_cashback": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
+                              "{version}): cashback {rate} of {basis} = {amount} into the "
+                              "wallet.",
+        "promotion_cashback_prepaid": "Promotions' cashback of {priced}, less the share of "
+                                      "the money paid from the wallet or with prepaid goods: "
+                                      "{amount} into the wallet.",
         "promotion_skipped_budget": "Promotion \u201c{promotion}\u201d (#{promotion_id}) did "
                                     "not apply: its budget is used up.",
         "promotion_skipped_member_cap": "Promotion \u201c{promotion}\u201d (#{promotion_id}) "
@@ -144,7 +150,8 @@ def render_code(code: str, params: Mapping[str, int | str], *, locale: str,
     aliases = {"rate": "rate_bp", "basis": "basis_minor", "discount": "discount_minor",
                "share": "share_bp", "point_value": "point_value_minor", "money": "money_minor",
                "to_next": "to_next_minor", "next_rate": "next_rate_bp",
-               "spendable": "spendable_points", "amount": "amount_minor"}
+               "spendable": "spendable_points", "amount": "amount_minor",
+               "priced": "priced_minor"}
     for alias, source in aliases.items():
         if source in values:
             values[alias] = values[source]

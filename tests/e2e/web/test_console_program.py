@@ -144,3 +144,38 @@ def test_the_preview_warns_when_a_higher_level_earns_less(client: TestClient, rt
     inverted = post(client, "/console/program/preview", csrf, **{"level-1-rate": "2"})
     assert inverted.status_code == 200
     assert "Gold earns 2\xa0%, less than Base (3.5\xa0%), a level below it" in inverted.text
+
+
+CASHBACK = {"cashback_rate": "2.5", "cashback_basis": "earn_basis",
+            "cashback_rounding": "half_up", "cashback_excluded_categories": "tobacco, alcohol"}
+
+
+def test_the_cashback_settings_are_shown_edited_and_refused_beside_their_fields(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    csrf = owner(client, rt, shop)
+    page = client.get("/console/program")
+    assert 'id="f-cashback_rate"' in page.text and 'id="f-cashback_basis"' in page.text
+    for wrong, field in (({"cashback_rate": "abc"}, "cashback_rate"),
+                         ({"cashback_rate": "150"}, "cashback_rate"),
+                         ({"cashback_basis": "profit"}, "cashback_basis"),
+                         ({"cashback_rounding": "sideways"}, "cashback_rounding")):
+        refused = post(client, "/console/program", csrf, **{**CASHBACK, **wrong})
+        assert refused.status_code == 422
+        assert f'id="e-{field}"' in refused.text, field
+        assert 'value="tobacco, alcohol"' in refused.text  # what was typed stays
+        preview = post(client, "/console/program/preview", csrf, **{**CASHBACK, **wrong})
+        assert f'data-field="{field}"' in preview.text, field
+    assert programs.current(rt, shop.tenant_id).version == 1
+    assert post(client, "/console/program", csrf, **CASHBACK).status_code == 303
+    rules = programs.rules_of(programs.current(rt, shop.tenant_id).rules)
+    assert (rules["cashback_rate_bp"], rules["cashback_basis"], rules["cashback_rounding"]) \
+        == (250, "earn_basis", "half_up")
+    assert sorted(rules["cashback_excluded_categories"]) == ["alcohol", "tobacco"]
+    shown = client.get("/console/program").text
+    assert 'name="cashback_rate" type="text" value="2.5"' in shown
+    assert '<option value="earn_basis" selected' in shown
+    assert 'value="alcohol, tobacco"' in shown
+    # A form posted without the cashback boxes changes none of the settings.
+    assert post(client, "/console/program", csrf).status_code == 303
+    kept = programs.rules_of(programs.current(rt, shop.tenant_id).rules)
+    assert kept["cashback_rate_bp"] == 250 and kept["cashback_rounding"] == "half_up"

@@ -77,7 +77,7 @@ def test_expert_mode_names_the_problem_and_lists_the_variables(
     assert "unknown variable customer" in unknown.text
 
 
-def test_all_ten_offers_save_from_the_form(client: TestClient, rt: Runtime,
+def test_every_offer_saves_from_the_form(client: TestClient, rt: Runtime,
                                            shop: Shop) -> None:
     series = coupons.create_series(rt, shop.tenant_id, coupons.SeriesDraft(
         name="Next visit", effect=BonusPoints(points=5)))
@@ -90,7 +90,8 @@ def test_all_ten_offers_save_from_the_form(client: TestClient, rt: Runtime,
               "volume_steps": {"step1_from": "2", "step1_rate": "5", "step2_from": "5",
                                "step2_rate": "10"},
               "gift_with_purchase": {"gift_sku": "COOKIE", "buy": "3", "max_gifts": "1"},
-              "issue_coupon": {"series_id": str(series.id)}}
+              "issue_coupon": {"series_id": str(series.id)},
+              "cashback": {"rate": "3"}}
     for kind, fields in offers.items():
         response = client.post(URL, data={**form_of(page.text), "name": kind, "mode": "builder",
                                           "effect": kind, **fields}, follow_redirects=False)
@@ -102,6 +103,34 @@ def test_all_ten_offers_save_from_the_form(client: TestClient, rt: Runtime,
     assert saved["gift_with_purchase"]["buy_milli"] == 3000
     assert saved["issue_coupon"]["series_id"] == series.id
     assert saved["set_price"]["unit_price_minor"] == 99
+    assert saved["cashback"]["rate_bp"] == 300 and saved["cashback"]["basis"] == "paid"
+
+
+def test_cashback_is_offered_with_its_options_in_money_and_edited_back(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    signed_in(client, rt, shop, "marketer")
+    page = client.get(URL)
+    assert '<option value="cashback"' in page.text and 'id="f-cashback_cap"' in page.text
+    offer = {"name": "Cups back", "mode": "builder", "effect": "cashback", "rate": "5",
+             "skus": "CUP", "cashback_basis": "earn_basis", "cashback_rounding": "half_up",
+             "cashback_cap": "2.50"}
+    wrong = client.post(URL, data={**form_of(page.text), **offer, "rate": "",
+                                   "cashback_cap": "0", "cashback_rounding": "sideways"})
+    assert wrong.status_code == 422
+    for name in ("rate", "cashback_cap", "cashback_rounding"):
+        assert f'id="e-{name}"' in wrong.text, name
+    assert promotions.list_all(rt, shop.tenant_id) == []
+    done = client.post(URL, data={**form_of(page.text), **offer}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    [made] = promotions.list_all(rt, shop.tenant_id)
+    assert made.effects == ({"kind": "cashback", "rate_bp": 500, "basis": "earn_basis",
+                             "rounding": "half_up", "max_minor": 250, "categories": [],
+                             "skus": ["CUP"]},)
+    edit = client.get(f"/console/promotions/{made.id}/edit")
+    assert 'value="2.50"' in edit.text and '<option value="earn_basis" selected' in edit.text
+    assert '<option value="half_up" selected' in edit.text
+    coupon_page = client.get("/console/coupons/new")
+    assert '<option value="cashback"' not in coupon_page.text  # a coupon gives no cashback
 
 
 def test_edit_duplicate_pause_and_resume(client: TestClient, rt: Runtime, shop: Shop) -> None:

@@ -135,3 +135,29 @@ def test_the_terminal_quote_shows_the_members_goods_account_unasked(
         "member_id": str(member_id), "points_to_spend": "0"})
     assert f'data-account="{account_id}"' in quoted.text
     assert "could pay 12.5 l of 12.5" in quoted.text
+
+
+def test_the_terminal_sells_goods_into_the_members_account_beside_the_bill(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    member_id = register(rt, shop.tenant_id, 1)
+    _card(rt, shop)  # registers A-95 as goods, by the litre
+    pair(client, shop.till_keys[0])
+    sign_in(client, add_cashier(rt, shop.tenant_id, "Vera", store_id=shop.store_id))
+    sale = client.get(f"/terminal/sale?member={member_id}")
+    assert 'id="f-sell_sku"' in sale.text
+    form = {"csrf": csrf_of(sale.text), "receipt_no": "T-1", "key": "s-1", "price": "3",
+            "qty": "1", "sku": "coffee", "name": "Coffee", "category": "",
+            "member_id": str(member_id), "points_to_spend": "0", "sell_sku": "A95",
+            "sell_qty": "100", "sell_paid": "5500"}
+    quoted = client.post("/terminal/quote", data=form)
+    assert 'class="goods-sold"' in quoted.text and "55.00 a unit" in quoted.text
+    wrong = client.post("/terminal/commit", data={**form, "sell_sku": "tea", "key": "s-0"},
+                        follow_redirects=False)
+    assert wrong.status_code == 422 and 'id="e-sell_sku"' in wrong.text
+    empty = client.post("/terminal/commit", data={**form, "sell_paid": "", "key": "s-2"},
+                        follow_redirects=False)
+    assert empty.status_code == 422 and 'id="e-sell_paid"' in empty.text
+    done = client.post("/terminal/commit", data=form, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    [account] = goods.list_accounts(rt, shop.tenant_id, member_id=member_id)
+    assert account.balance_milli == 100_000

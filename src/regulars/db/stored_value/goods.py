@@ -180,6 +180,34 @@ def insert_purchase(conn: Connection, tenant_id: int, *, goods_account_id: int,
         unit_price_minor=unit_price_minor, receipt_id=receipt_id, purchased_at=now))
 
 
+@dataclass(frozen=True, kw_only=True)
+class GoodsPurchaseRow:
+    """A purchase lot a receipt sold: into which goods account (and its ledger account), of
+    which asset, by which entry."""
+
+    id: int
+    goods_account_id: int
+    account_id: int
+    product_id: int
+    asset: str
+    unit: str
+    entry_id: int
+    quantity_milli: int
+
+
+def purchases_on(conn: Connection, tenant_id: int, receipt_id: int) -> list[GoodsPurchaseRow]:
+    """The goods a receipt sold (its purchase lots), in the order they were written."""
+    p, a, g = goods_purchases, goods_accounts, goods_products
+    rows = conn.execute(
+        select(p.c.id, p.c.goods_account_id, a.c.account_id, g.c.product_id, g.c.asset,
+               g.c.unit,
+               p.c.entry_id, p.c.quantity_milli)
+        .join(a, a.c.id == p.c.goods_account_id).join(g, g.c.id == a.c.goods_product_id)
+        .where(p.c.tenant_id == tenant_id, p.c.receipt_id == receipt_id)
+        .order_by(p.c.id)).all()
+    return [GoodsPurchaseRow(**dict(r._mapping)) for r in rows]
+
+
 def purchases_of(conn: Connection, tenant_id: int,
                  goods_account_id: int) -> dict[int, tuple[int, int | None]]:
     """Per entry id of a top-up: (paid_minor, unit_price_minor)."""

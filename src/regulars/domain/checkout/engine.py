@@ -468,7 +468,7 @@ def _quote(basket: tuple[BasketLine, ...], coupons: tuple[CouponOffer, ...], *,
                 id=a.promotion.id, version=a.promotion.version, name=a.promotion.name,
                 discount_minor=sum(a.discount_minor), points=sum(spread),
                 discount_by_line=a.discount_minor, points_by_line=spread,
-                coupon_series_ids=a.coupon_series_ids)
+                coupon_series_ids=a.coupon_series_ids, cashback_minor=a.cashback_minor)
             for a in promotions.applied
             for spread in (earn.by_promotion.get(a.promotion.id, no_points),)]),
         coupons=tuple([

@@ -120,6 +120,7 @@ class AppliedPromotion:
     discount_by_line: tuple[int, ...] = ()
     points_by_line: tuple[int, ...] = ()
     coupon_series_ids: tuple[int, ...] = ()  # a code of each is issued to the member at commit
+    cashback_minor: int = 0  # money into the member's wallet at commit (counted as spent)
 
 
 @dataclass(frozen=True, kw_only=True)

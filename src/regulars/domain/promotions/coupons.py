@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from regulars.domain.promotions.effects import Effect, IssueCoupon
+from regulars.domain.promotions.effects import Cashback, Effect, IssueCoupon
 
 # Using a code ---------------------------------------------------------------------------------
 
@@ -33,6 +33,8 @@ class Series:
             raise ValueError("ends_on must not be before starts_on")
         if isinstance(self.effect, IssueCoupon):
             raise ValueError("effect: a coupon cannot issue another coupon")
+        if isinstance(self.effect, Cashback):
+            raise ValueError("effect: cashback is a promotion's effect, not a coupon's")
 
     def valid_on(self, day: date) -> bool:
         return ((self.starts_on is None or self.starts_on <= day)

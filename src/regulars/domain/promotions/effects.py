@@ -2,8 +2,9 @@
 
 Each effect type is registered in :data:`STRATEGIES` with a pure function that reads an
 :class:`EffectInput` (the lines and what is left to pay on each) and returns an
-:class:`EffectResult`: a discount per line, points, and what it says about itself (notes the
-engine turns into explanations, coupon series to issue at commit). No strategy changes its
+:class:`EffectResult`: a discount per line, points, cashback (money into the member's wallet
+at commit) and what it says about itself (notes the engine turns into explanations, coupon
+series to issue at commit). No strategy changes its
 input: a gift is a discount on a gift line already in the basket, never a line added.
 
 Every strategy is *monotone*: on the same lines with less (or as much) left to pay on each,
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from regulars.domain.money import BASIS_POINTS, Rounding, allocate, apply_rate, divide
@@ -168,8 +170,38 @@ class IssueCoupon:
             raise ValueError("series_id must be positive")
 
 
+class CashbackOn(StrEnum):
+    """What a cashback effect is a share of: what is left to pay on the matching lines at
+    the promotion's turn, or the part of it that earns points (the program's earning basis:
+    excluded categories left out)."""
+
+    PAID = "paid"
+    EARN_BASIS = "earn_basis"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cashback(_Matching):
+    """``rate_bp`` of the matching lines' ``basis`` returned as money into the member's
+    wallet at commit (the wallet opened by the first cashback; an anonymous receipt gets
+    none), rounded once per receipt by ``rounding``, at most ``max_minor`` per receipt
+    (``None``: no cap). It takes nothing off the receipt and adds no points; its money counts
+    against the promotion's money budget and caps as a discount does."""
+
+    rate_bp: int
+    basis: CashbackOn = CashbackOn.PAID
+    rounding: Rounding = Rounding.FLOOR
+    max_minor: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 < self.rate_bp <= BASIS_POINTS:
+            raise ValueError("rate_bp must lie between 1 and 10000")
+        if self.max_minor is not None and not 1 <= self.max_minor <= 10**12:
+            raise ValueError("max_minor must lie between 1 and 10^12 (or null for no cap)")
+
+
 Effect = (PercentDiscount | FixedDiscount | SetPrice | BonusPoints | PointsPercent
-          | PointsMultiplier | CheapestFree | VolumeSteps | GiftWithPurchase | IssueCoupon)
+          | PointsMultiplier | CheapestFree | VolumeSteps | GiftWithPurchase | IssueCoupon
+          | Cashback)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,11 +238,14 @@ class EffectResult:
     points: int = 0
     notes: tuple[Note, ...] = ()
     coupon_series_ids: tuple[int, ...] = ()  # series to issue one code of at commit
+    cashback_minor: int = 0  # money into the member's wallet at commit
 
     @property
     def gives(self) -> bool:
-        """Whether the effect gives the customer anything: money off, points, a coupon."""
-        return bool(sum(self.discount_minor) or self.points or self.coupon_series_ids)
+        """Whether the effect gives the customer anything: money off, points, a coupon,
+        cashback."""
+        return bool(sum(self.discount_minor) or self.points or self.coupon_series_ids
+                    or self.cashback_minor)
 
 
 def _none(inp: EffectInput) -> tuple[int, ...]:
@@ -314,6 +349,21 @@ def issue_coupon(effect: IssueCoupon, inp: EffectInput) -> EffectResult:
                                     params=(("series_id", effect.series_id),)),))
 
 
+def cashback(effect: Cashback, inp: EffectInput) -> EffectResult:
+    on_paid = effect.basis is CashbackOn.PAID
+    basis = sum([ln.amount_minor if on_paid else earnable
+                 for ln, earnable in zip(inp.lines, inp.earn_basis_minor, strict=True)
+                 if effect.matches(ln)])
+    amount = apply_rate(basis, effect.rate_bp, effect.rounding)
+    if effect.max_minor is not None:
+        amount = min(amount, effect.max_minor)
+    if amount <= 0:
+        return EffectResult(discount_minor=_none(inp))
+    return EffectResult(discount_minor=_none(inp), cashback_minor=amount, notes=(Note(
+        code="promotion_cashback", params=(("rate_bp", effect.rate_bp),
+                                           ("basis_minor", basis), ("amount_minor", amount))),))
+
+
 Strategy = Callable[[Any, EffectInput], EffectResult]
 
 STRATEGIES: Mapping[str, tuple[type[Effect], Strategy]] = {
@@ -327,6 +377,7 @@ STRATEGIES: Mapping[str, tuple[type[Effect], Strategy]] = {
     "volume_steps": (VolumeSteps, volume_steps),
     "gift_with_purchase": (GiftWithPurchase, gift_with_purchase),
     "issue_coupon": (IssueCoupon, issue_coupon),
+    "cashback": (Cashback, cashback),
 }
 _KIND_OF: Mapping[type[Effect], str] = {cls: kind for kind, (cls, _) in STRATEGIES.items()}
 # The effects whose strategy can give points; every other one gives money off, a gift or a

@@ -24,6 +24,8 @@ from regulars.domain.promotions.effects import (
     QUANTITY_SCALE,
     STRATEGIES,
     BonusPoints,
+    Cashback,
+    CashbackOn,
     CheapestFree,
     Effect,
     EffectInput,
@@ -47,7 +49,8 @@ from regulars.domain.promotions.effects import (
 # The effects live in regulars.domain.promotions.effects; they are named here too, where promotions
 # are put together.
 __all__ = [
-    "QUANTITY_SCALE", "STRATEGIES", "BonusPoints", "Candidate", "CheapestFree", "Effect",
+    "QUANTITY_SCALE", "STRATEGIES", "BonusPoints", "Candidate", "Cashback", "CashbackOn",
+    "CheapestFree", "Effect",
     "EffectInput", "EffectResult", "FixedDiscount", "GiftWithPurchase", "IssueCoupon",
     "LineView", "Note", "Offers", "PercentDiscount", "PointsMultiplier", "PointsPercent",
     "Promotion", "Schedule", "SetPrice", "Stacking", "Strategy", "VolumeStep", "VolumeSteps",

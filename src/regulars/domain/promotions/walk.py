@@ -6,22 +6,23 @@ Stacking (deterministic):
 1. A promotion is *eligible* when its condition holds, its schedule covers the local time and
    its stores include the receipt's store (and, for a targeted one, the member is in its
    segment and not in its control group, see :mod:`regulars.domain.promotions.control_groups`); it
-   *applies* only if it gives the customer something (money off, points, or a coupon for a
-   member) on the basket as the till's own discounts left it.
+   *applies* only if it gives the customer something (money off, points, or a coupon or
+   cashback for a member) on the basket as the till's own discounts left it.
 2. Candidates are ordered by ``priority`` (higher first), then by ``id``.
 3. ``best_of``: among all applying ``best_of`` promotions only the one worth most to the
-   customer (discount money + points × point value, valued on the basket as the till left
-   it) stays in the order; ties go to the earlier one in the order.
+   customer (discount money + cashback + points × point value, valued on the basket as
+   the till left it) stays in the order; ties go to the earlier one in the order.
 4. The order is walked: an ``exclusive`` promotion met first applies alone and ends the walk;
    an ``exclusive`` one met after any other has applied is skipped; ``stackable`` ones (and the
    ``best_of`` winner) apply on top, each working on what earlier ones left to pay. A
    promotion whose effects give nothing at its turn is left out.
-5. Budgets: a promotion whose discount or points at its turn exceed its
-   :class:`~regulars.domain.promotions.budgets.Allowance`, or whose cost (discount + points × point
-   value) exceeds what is left of its bucket's shared pool (``Offers.pool_minor``, the mass
-   bucket, for promotions for everyone; ``Offers.targeted_pool_minor`` for promotions
-   targeted at a segment), is left out, and the walk goes on; a ``best_of`` promotion that
-   does not fit on the till's basket cannot win. A limited promotion's points are then
+5. Budgets: a promotion whose money (discount and cashback) or points at its turn exceed its
+   :class:`~regulars.domain.promotions.budgets.Allowance`, or whose cost (discount + cashback +
+   points × point value) exceeds what is left of its bucket's shared pool
+   (``Offers.pool_minor``, the mass bucket, for promotions for everyone;
+   ``Offers.targeted_pool_minor`` for promotions targeted at a segment), is left out, and
+   the walk goes on; a ``best_of`` promotion that does not fit on the till's basket cannot
+   win. A limited promotion's points are then
    capped at what the walk counted, so the final settlement never exceeds what was checked.
    A promotion that issues a coupon is left out once any of its caps is at zero (a coupon's
    value is not known when it is issued). Each promotion left out by a limit is reported
@@ -52,6 +53,7 @@ class Applied:
     points_cap: int | None = None  # a limited promotion's points as the walk counted them
     notes: tuple[Note, ...] = ()
     coupon_series_ids: tuple[int, ...] = ()
+    cashback_minor: int = 0  # money into the member's wallet at commit
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,13 +102,19 @@ class _Outcome:  # never changed once made
     notes: tuple[Note, ...]
     coupons: tuple[int, ...]
     left: tuple[LineView, ...]  # what is left to pay after the promotion's discounts
+    cashback: int = 0
 
     @property
     def gives(self) -> bool:
-        return bool(self.discount_minor or self.points or self.coupons)
+        return bool(self.discount_minor or self.points or self.coupons or self.cashback)
+
+    @property
+    def money_minor(self) -> int:
+        """The money the promotion gives: its discount and its cashback."""
+        return self.discount_minor + self.cashback
 
     def cost(self, point_value_minor: int) -> int:
-        return self.discount_minor + self.points * point_value_minor
+        return self.money_minor + self.points * point_value_minor
 
 
 class _Runs:
@@ -138,7 +146,7 @@ class _Runs:
         pricing = self.pricing
         start = lines
         discounts: tuple[int, ...] | None = None
-        points = 0
+        points = cashback = 0
         notes: tuple[Note, ...] = ()
         coupons: tuple[int, ...] = ()
         for effect in promotion.effects:
@@ -147,9 +155,10 @@ class _Runs:
                 points += result.points
             if pricing.has_member:
                 coupons += result.coupon_series_ids
+                cashback += result.cashback_minor
                 notes += result.notes
             elif result.notes:  # an anonymous receipt is told of no coupon it will not get
-                notes += tuple([n for n in result.notes if n.code != "promotion_coupon"])
+                notes += tuple([n for n in result.notes if n.code not in _MEMBERS_ONLY])
             off = result.discount_minor
             if any(off):
                 discounts = (off if discounts is None else
@@ -157,10 +166,15 @@ class _Runs:
                 lines = _less(lines, off)
         outcome = _Outcome(discounts=(0,) * len(lines) if discounts is None else discounts,
                            discount_minor=0 if discounts is None else sum(discounts),
-                           points=points, notes=notes, coupons=coupons, left=lines)
+                           points=points, notes=notes, coupons=coupons, left=lines,
+                           cashback=cashback)
         if start is self.original:
             self._first[promotion.id] = outcome
         return outcome
+
+
+# What only a member gets (a coupon, cashback into a wallet): not told to an anonymous receipt.
+_MEMBERS_ONLY = frozenset({"promotion_coupon", "promotion_cashback"})
 
 
 def _less(lines: tuple[LineView, ...], discounts: tuple[int, ...]) -> tuple[LineView, ...]:
@@ -201,7 +215,7 @@ def _refusal(allowance: Allowance, outcome: _Outcome, left: int | None,
     """Why ``outcome`` may not apply: what its allowance refuses, else ``"bucket"`` when it
     costs more than the ``left`` of its pool (``None``: no pool), else ``None``."""
     why = None if allowance is UNLIMITED else allowance.refusal(
-        discount_minor=outcome.discount_minor, points=outcome.points,
+        discount_minor=outcome.money_minor, points=outcome.points,
         issues_coupon=bool(outcome.coupons))
     if why is None and left is not None and outcome.cost(point_value_minor) > left:
         why = "bucket"
@@ -263,7 +277,8 @@ def _walk(walk: list[Promotion], runs: _Runs, allowances: dict[int, Allowance],
             pools[targeted] = pool - outcome.cost(point_value_minor)
         applied.append(Applied(promotion=promotion, discount_minor=outcome.discounts,
                                points_cap=outcome.points if limited else None,
-                               notes=outcome.notes, coupon_series_ids=outcome.coupons))
+                               notes=outcome.notes, coupon_series_ids=outcome.coupons,
+                               cashback_minor=outcome.cashback))
         lines = outcome.left
         if promotion.stacking is Stacking.EXCLUSIVE:
             break

@@ -9,6 +9,12 @@ would return a share of the same money twice, and a wallet would feed itself); t
 refund takes back the share of the money it pays back, cumulatively
 (``prorate(cashback, refunded after, paid) - prorate(cashback, refunded before, paid)``), so
 refunds that end with the whole receipt take back exactly the cashback, once.
+
+A promotion may give cashback too (the ``cashback`` effect of
+:mod:`regulars.domain.promotions.effects`, priced with the promotion): it joins the program's
+in the same wallet entry, less its share of the money taken from the wallet or settled with
+prepaid goods (``prorate(promotions, paid - prepaid, paid)``, for the same reason), and is taken
+back in proportion with it.
 """
 
 from __future__ import annotations
@@ -23,20 +29,47 @@ from regulars.domain.program.program import CashbackBasis, Program
 
 @dataclass(frozen=True, kw_only=True)
 class Cashback:
+    """A receipt's cashback: the program's (``amount_minor``, ``rate_bp`` of
+    ``basis_minor``) and the promotions' (``promotion_minor``, after the prepaid share)."""
+
     rate_bp: int
     basis_minor: int
     amount_minor: int
+    promotion_minor: int = 0
+    promotion_priced_minor: int = 0  # the promotions' cashback before the prepaid share
 
-    def explanation(self) -> Explanation:
-        return Explanation(code="cashback", params=(
-            ("rate_bp", self.rate_bp), ("basis_minor", self.basis_minor),
-            ("amount_minor", self.amount_minor)))
+    @property
+    def total_minor(self) -> int:
+        return self.amount_minor + self.promotion_minor
+
+    def explanations(self) -> tuple[Explanation, ...]:
+        """The program's rule, if it gave any, and what the prepaid money took off the
+        promotions' cashback, if anything (each promotion explains its own)."""
+        found: list[Explanation] = []
+        if self.rate_bp:
+            found.append(Explanation(code="cashback", params=(
+                ("rate_bp", self.rate_bp), ("basis_minor", self.basis_minor),
+                ("amount_minor", self.amount_minor))))
+        if self.promotion_minor != self.promotion_priced_minor:
+            found.append(Explanation(code="promotion_cashback_prepaid", params=(
+                ("priced_minor", self.promotion_priced_minor),
+                ("amount_minor", self.promotion_minor))))
+        return tuple(found)
+
+
+def promotion_share(priced_minor: int, *, paid_minor: int, prepaid_minor: int) -> int:
+    """What the promotions' ``priced_minor`` cashback leaves after its share of the
+    ``prepaid_minor`` of the receipt's ``paid_minor`` (nothing when nothing was paid)."""
+    if priced_minor <= 0 or paid_minor <= 0:
+        return 0
+    return prorate(priced_minor, max(0, paid_minor - prepaid_minor), paid_minor)
 
 
 def cashback_of(program: Program, lines: Sequence[QuoteLine], *,
                 prepaid_minor: int = 0) -> Cashback | None:
-    """The cashback a member gets on these priced lines, of which ``prepaid_minor`` was paid
-    from the wallet or by goods accounts (``None``: the program gives none)."""
+    """The cashback a member gets on these priced lines by the program's rule, of which
+    ``prepaid_minor`` was paid from the wallet or by goods accounts (``None``: the program
+    gives none)."""
     if not program.cashback_rate_bp:
         return None
     basis = sum(line.earn_basis_minor if program.cashback_basis is CashbackBasis.EARN_BASIS

@@ -46,9 +46,10 @@ from regulars.services.checkout.results import (
 from regulars.services.promotions import coupons
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
-from regulars.services.stored_value import goods_tenders
+from regulars.services.stored_value import goods_sales, goods_tenders
 from regulars.services.stored_value import tenders as stored_value_tenders
-from regulars.services.stored_value.results import GoodsOffer, TenderOption
+from regulars.services.stored_value.goods_sales import GoodsSale
+from regulars.services.stored_value.results import GoodsOffer, GoodsSaleQuoted, TenderOption
 from regulars.services.tenancy.api_keys import Principal
 from regulars.services.tenancy.tenants import get_tenant
 
@@ -73,10 +74,20 @@ def _goods_offers(conn: Connection, tenant: TenantRow, sale: Sale,
                                 lines=priced.quote.lines, presented=sale.tenders)
 
 
-def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
-          ) -> QuoteResult:
-    """Price a basket. Writes nothing, unless ``hold`` reserves the points to spend and a use
-    of each coupon (or a coupon code is wrong: that is counted against the till)."""
+def _goods_sold(conn: Connection, tenant: TenantRow, sales: Sequence[GoodsSale],
+                priced: Priced) -> tuple[GoodsSaleQuoted, ...]:
+    """What the goods the receipt sells would put where (nothing is read without any)."""
+    if not sales:
+        return ()
+    return goods_sales.preview(conn, tenant.id, sales,
+                               member_id=priced.member.id if priced.member else None)
+
+
+def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False,
+          goods_sold: Sequence[GoodsSale] = ()) -> QuoteResult:
+    """Price a basket, and show the goods it sells (``goods_sold``, paid apart from the
+    lines). Writes nothing, unless ``hold`` reserves the points to spend and a use of each
+    coupon (or a coupon code is wrong: that is counted against the till)."""
     principal.require("till")
     tenant = get_tenant(rt, principal.tenant_id)
     if sale.coupons:
@@ -92,7 +103,8 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
                                                        now=now),
                                rewards=reward_options(conn, tenant, sale, priced,
                                                       store_id=principal.store_id, at=now),
-                               goods_accounts=_goods_offers(conn, tenant, sale, priced))
+                               goods_accounts=_goods_offers(conn, tenant, sale, priced),
+                               goods_sold=_goods_sold(conn, tenant, goods_sold, priced))
     assert principal.terminal_id is not None
     with rt.db.write() as conn:
         priced = price(conn, tenant, sale, at=now, now=now,
@@ -105,6 +117,7 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False
         figures["rewards"] = reward_options(conn, tenant, sale, priced,
                                             store_id=principal.store_id, at=now)
         figures["goods_accounts"] = _goods_offers(conn, tenant, sale, priced)
+        figures["goods_sold"] = _goods_sold(conn, tenant, goods_sold, priced)
         coupon_holds = None
         if priced.coupons:
             coupon_holds = coupons.hold(

@@ -64,9 +64,11 @@ from regulars.services.rewards import claims
 from regulars.services.runtime import Runtime
 from regulars.services.stamps import till as stamp_till
 from regulars.services.stored_value import cashback as stored_value_cashback
+from regulars.services.stored_value import goods_sales
 from regulars.services.stored_value import sales as stored_value_sales
 from regulars.services.stored_value import tenders as stored_value_tenders
-from regulars.services.stored_value.results import CertificateSold, TenderTaken
+from regulars.services.stored_value.goods_sales import GoodsSale
+from regulars.services.stored_value.results import CertificateSold, GoodsSold, TenderTaken
 from regulars.services.stored_value.sales import CertificateSale
 from regulars.services.tenancy.api_keys import Principal
 from regulars.services.tenancy.tenants import get_tenant
@@ -84,6 +86,7 @@ class CommitRequest:
     staff_id: int | None = None
     otp_code: str | None = None
     certificates_sold: tuple[CertificateSale, ...] = ()
+    goods_sold: tuple[GoodsSale, ...] = ()
     identified_by: str | None = None
     """"scanned" or "typed"; None when the till did not say."""
 
@@ -233,25 +236,26 @@ def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
                       member_id=priced.member.id, at=at, now=now)
     entry_ids = _post_points(conn, principal, tenant, req, priced, receipt_id, held=held,
                              now=now, at=at)
-    taken, sold = _stored_value(conn, principal, tenant, req, priced, receipt_id, now=now,
-                                at=at)
+    taken, sold, goods_sold = _stored_value(conn, principal, tenant, req, priced, receipt_id,
+                                            now=now, at=at)
     prepaid = stored_value_tenders.prepaid_minor(taken)
     entry_ids |= _cashback(conn, principal, tenant, req, priced, receipt_id, now=now, at=at,
                            prepaid_minor=prepaid)
     result = replace(_commit_body(conn, tenant, req, priced, receipt_id, entry_ids, issued,
                                   now=now, at=at, prepaid_minor=prepaid),
-                     tenders=taken, certificates_sold=sold)
+                     tenders=taken, certificates_sold=sold, goods_sold=goods_sold)
     return result, priced
 
 
 def _stored_value(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
                   req: CommitRequest, priced: Priced, receipt_id: int, *, now: datetime,
-                  at: datetime) -> tuple[tuple[TenderTaken, ...], tuple[CertificateSold, ...]]:
-    """Pay part of the receipt's money with the certificates and wallet the till names, and
-    activate the gift cards it sells (nothing is read without either). Raises
-    :class:`InvalidInput` naming the tender or card."""
-    if not (req.sale.tenders or req.certificates_sold):
-        return (), ()
+                  at: datetime) -> tuple[tuple[TenderTaken, ...], tuple[CertificateSold, ...],
+                                         tuple[GoodsSold, ...]]:
+    """Pay part of the receipt's money with the certificates and wallet the till names,
+    activate the gift cards it sells and put the goods it sells into their accounts (nothing
+    is read without any). Raises :class:`InvalidInput` naming the tender, card or sale."""
+    if not (req.sale.tenders or req.certificates_sold or req.goods_sold):
+        return (), (), ()
     ctx = EntryContext(tenant_id=tenant.id,
                        member_id=priced.member.id if priced.member else None,
                        receipt_id=receipt_id, terminal_id=principal.terminal_id,
@@ -260,14 +264,15 @@ def _stored_value(conn: Connection, principal: Principal, tenant: tenancy.Tenant
     return (stored_value_tenders.take(conn, tenant, ctx, req.sale.tenders,
                                       paid_minor=priced.quote.paid_minor,
                                       lines=priced.quote.lines, now=now),
-            stored_value_sales.sell(conn, tenant, ctx, req.certificates_sold, now=now))
+            stored_value_sales.sell(conn, tenant, ctx, req.certificates_sold, now=now),
+            goods_sales.sell(conn, tenant.id, ctx, req.goods_sold, now=now))
 
 
 def _cashback(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
               req: CommitRequest, priced: Priced, receipt_id: int, *, now: datetime,
               at: datetime, prepaid_minor: int) -> dict[str, int]:
-    """The program's cashback into the member's wallet (nothing without a cashback rule),
-    on the money not paid from the wallet or by goods accounts."""
+    """The program's and the promotions' cashback into the member's wallet (nothing when
+    neither gives any), on the money not paid from the wallet or by goods accounts."""
     cashback = stored_value_cashback.of_sale(priced.program, priced.quote,
                                              member=priced.member is not None,
                                              prepaid_minor=prepaid_minor)
@@ -278,7 +283,7 @@ def _cashback(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
                        terminal_id=principal.terminal_id, store_id=principal.store_id,
                        staff_id=req.staff_id, program_version=priced.version,
                        occurred_at=at, recorded_at=now)
-    return stored_value_cashback.credit(conn, tenant, ctx, cashback)
+    return stored_value_cashback.credit(conn, tenant, ctx, cashback, quote=priced.quote)
 
 
 def _use_code(conn: Connection, tenant_id: int, code_id: int, now: datetime) -> None:

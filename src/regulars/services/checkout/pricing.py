@@ -167,7 +167,7 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
     version, member, q = priced.version, priced.member, priced.quote
     cashback = stored_value_cashback.of_sale(priced.program, q, member=member is not None,
                                              prepaid_minor=prepaid_minor)
-    explanations = q.explanations + ((cashback.explanation(),) if cashback else ())
+    explanations = q.explanations + (cashback.explanations() if cashback else ())
     priced_member = None
     if member is not None:
         if after:
@@ -202,7 +202,8 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
             points_discount_minor=ln.points_discount_minor, paid_minor=ln.paid_minor,
             points_earned=ln.points_earned) for ln in q.lines),
         "promotions": tuple(PromotionApplied(id=p.id, version=p.version, name=p.name,
-                                             discount_minor=p.discount_minor, points=p.points)
+                                             discount_minor=p.discount_minor, points=p.points,
+                                             cashback_minor=p.cashback_minor)
                             for p in q.promotions),
         "coupons": tuple(CouponApplied(series_id=c.series_id, name=c.name,
                                        discount_minor=c.discount_minor, points=c.points)
@@ -211,7 +212,7 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
                                         text=_text(e, tenant.locale, tenant.currency))
                               for e in explanations),
         "stamp_cards": stamp_till.progress(priced.stamps),
-        "cashback_minor": cashback.amount_minor if cashback else 0,
+        "cashback_minor": cashback.total_minor if cashback else 0,
         "reward": None if q.reward is None else RewardApplied(
             id=q.reward.id, title=q.reward.title, points=q.reward.points,
             discount_minor=q.reward.discount_minor,

@@ -36,6 +36,7 @@ from regulars.services.promotions import budgets, coupon_issue, coupons
 from regulars.services.rewards import claims, referral_chain
 from regulars.services.stamps import till as stamp_till
 from regulars.services.stored_value import cashback as stored_value_cashback
+from regulars.services.stored_value import goods_sales
 from regulars.services.stored_value import sales as stored_value_sales
 from regulars.services.stored_value import tenders as stored_value_tenders
 from regulars.services.stored_value.results import TenderReturned
@@ -94,8 +95,8 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                                    key=key, now=now, program=program)
     stamps_back = _give_back_rewards(conn, principal, receipt, plan, key=key, void=void,
                                      now=now)
-    returned, cards_voided, cashback = _give_back_stored_value(conn, principal, receipt, plan,
-                                                               key=key, now=now, split=split)
+    returned, (cards_voided, goods_back), cashback = _give_back_stored_value(
+        conn, principal, receipt, plan, key=key, now=now, split=split)
     entry_ids = {**entry_ids, **cashback}
     voided_coupons = _close_receipt(conn, principal, receipt, plan, program=program, now=now)
     refund_id = _store_refund(conn, principal, receipt, plan, debt=debt, now=now)
@@ -105,7 +106,8 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
     result = replace(_refund_body(receipt, plan, refund_id=refund_id, entry_ids=entry_ids,
                                   debt=debt, balance=balance, voided_coupons=voided_coupons,
                                   now=now), tenders=returned,
-                     certificates_voided=cards_voided, stamps_taken_back=stamps_back)
+                     certificates_voided=cards_voided, goods_taken_back=goods_back,
+                     stamps_taken_back=stamps_back)
     outbound.record_refund(conn, principal, result)
     return result
 
@@ -134,11 +136,13 @@ def _context(principal: Principal, receipt: dict[str, Any], now: datetime) -> En
 def _give_back_stored_value(conn: Connection, principal: Principal, receipt: dict[str, Any],
                             plan: RefundPlan, *, key: str, now: datetime,
                             split: Sequence[tuple[int, int]] | None = None
-                            ) -> tuple[tuple[TenderReturned, ...], int, dict[str, int]]:
+                            ) -> tuple[tuple[TenderReturned, ...], tuple[int, int],
+                                       dict[str, int]]:
     """The certificates, wallet and goods accounts that paid the receipt, refunded in
     proportion (the certificates and wallet as ``split`` says, when the till says), the
-    gift cards it sold deactivated when the whole receipt goes back, and its cashback taken
-    back in proportion (the entries written)."""
+    gift cards it sold deactivated and the goods it sold taken back when the whole receipt
+    goes back (how many of each), and its cashback taken back in proportion (the entries
+    written)."""
     ctx = EntryContext(tenant_id=principal.tenant_id, member_id=receipt["member_id"],
                        receipt_id=receipt["id"], terminal_id=principal.terminal_id,
                        store_id=principal.store_id, program_version=receipt["program_version"],
@@ -147,12 +151,14 @@ def _give_back_stored_value(conn: Connection, principal: Principal, receipt: dic
         conn, ctx, receipt, paid_back_minor=plan.paid_back_minor,
         refunded={s.line_no: (s.before, s.after) for s in plan.shares}, kind=plan.kind,
         key=key, now=now, split=split)
+    whole = plan.status in ("voided", "refunded")
     cards_voided = (stored_value_sales.deactivate_sold(conn, ctx, key=key, now=now)
-                    if plan.status in ("voided", "refunded") else 0)
+                    if whole else 0)
+    goods_back = goods_sales.take_back_sold(conn, ctx, now=now) if whole else 0
     cashback = stored_value_cashback.take_back(
         conn, ctx, receipt, paid_back_minor=plan.paid_back_minor, allow_debt=plan.allow_debt,
         kind=plan.kind, key=key, now=now)
-    return returned, cards_voided, cashback
+    return returned, (cards_voided, goods_back), cashback
 
 
 def _audit(conn: Connection, principal: Principal, receipt_id: int, refund_id: int,

@@ -17,6 +17,8 @@ from regulars.services.stamps.till import StampProgress
 from regulars.services.stored_value.results import (
     CertificateSold,
     GoodsOffer,
+    GoodsSaleQuoted,
+    GoodsSold,
     TenderOption,
     TenderReturned,
     TenderTaken,
@@ -59,6 +61,8 @@ class PromotionApplied:
     name: str
     discount_minor: int
     points: int
+    # Money the promotion puts into the member's wallet at commit (its ``cashback`` effect).
+    cashback_minor: int = absent_when_empty(0)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -170,6 +174,7 @@ class QuoteResult(PricedSale):
     tenders: tuple[TenderOption, ...] = absent_when_empty(())
     rewards: tuple[RewardOption, ...] = absent_when_empty(())
     goods_accounts: tuple[GoodsOffer, ...] = absent_when_empty(())
+    goods_sold: tuple[GoodsSaleQuoted, ...] = absent_when_empty(())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -193,6 +198,7 @@ class CommitResult(PricedSale):
     issued_coupons: tuple[IssuedCoupon, ...] = absent_when_empty(())
     tenders: tuple[TenderTaken, ...] = absent_when_empty(())
     certificates_sold: tuple[CertificateSold, ...] = absent_when_empty(())
+    goods_sold: tuple[GoodsSold, ...] = absent_when_empty(())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -230,6 +236,7 @@ class RefundResult:
     issued_coupons_voided: int = absent_when_empty(0)
     tenders: tuple[TenderReturned, ...] = absent_when_empty(())
     certificates_voided: int = absent_when_empty(0)
+    goods_taken_back: int = absent_when_empty(0)
     stamps_taken_back: int = absent_when_empty(0)
 
 

@@ -183,7 +183,9 @@ def _charge_all(conn: Connection, tenant_id: int, quote: Quote,
                 split: Split, *, member_id: int | None, day: date, point_value_minor: int,
                 spread: int) -> int | None:
     for applied in sorted(quote.promotions, key=lambda p: p.id):
-        pid, minor, points = applied.id, applied.discount_minor, applied.points
+        # Cashback is money the promotion gives, counted as its discount is.
+        pid, points = applied.id, applied.points
+        minor = applied.discount_minor + applied.cashback_minor
         if not store.charge_promotion(conn, caps[pid], tenant_id=tenant_id,
                                       discount_minor=minor, points=points, spread=spread):
             return pid
@@ -196,7 +198,8 @@ def _charge_all(conn: Connection, tenant_id: int, quote: Quote,
                    if promotions[p.id].targeted == (bucket is Bucket.TARGETED)]
         if not counted:
             continue
-        cost = sum(p.discount_minor + p.points * point_value_minor for p in counted)
+        cost = sum(p.discount_minor + p.cashback_minor + p.points * point_value_minor
+                   for p in counted)
         if not store.charge_bucket(conn, tenant_id, month, bucket.value, amount_minor=cost,
                                    cap_minor=split.cap_minor(bucket), spread=spread):
             return counted[-1].id

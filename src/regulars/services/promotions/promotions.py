@@ -22,7 +22,8 @@ from regulars.db.promotions import budgets as budget_store
 from regulars.db.promotions import coupons as coupon_store
 from regulars.db.promotions import promotions as store
 from regulars.db.tenancy import tenancy
-from regulars.domain.checkout.quote import BasketLine, Quote
+from regulars.domain.checkout.quote import AppliedPromotion, BasketLine, Quote
+from regulars.domain.money import allocate
 from regulars.domain.promotions.budgets import NO_LIMITS, Bucket, Limits
 from regulars.domain.promotions.control_groups import Group
 from regulars.domain.promotions.promotions import (
@@ -340,12 +341,14 @@ def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
     did. A member keeps the
     group first recorded."""
     targeted = _targeted(conn, tenant_id, quote, offers)
+    paid = [line.paid_minor for line in quote.lines]
     store.insert_applied(conn, [
         {"tenant_id": tenant_id, "receipt_id": receipt_id, "promotion_id": p.id,
-         "version": p.version, "discount_minor": p.discount_minor, "points": p.points,
-         "month": day.replace(day=1), "point_value_minor": point_value_minor,
+         "version": p.version, "discount_minor": p.discount_minor + p.cashback_minor,
+         "points": p.points, "month": day.replace(day=1),
+         "point_value_minor": point_value_minor,
          "bucket": (Bucket.TARGETED if (p.id, p.version) in targeted else Bucket.MASS).value,
-         "lines": [[d, n] for d, n in zip(p.discount_by_line, p.points_by_line,
+         "lines": [[d, n] for d, n in zip(_money_by_line(p, paid), p.points_by_line,
                                           strict=True)]}
         for p in quote.promotions])
     if member_id is None or offers is None:
@@ -358,6 +361,15 @@ def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
         if p.segment_id is not None and p.control_share_bp and plan.allows(p.id, member_id)
         and p.runs(store_id=offers.store_id, local=offers.local_now)
         and segments.holds(conn, tenant_id, p.segment_id, member_id, at)])
+
+
+def _money_by_line(applied: AppliedPromotion, paid: list[int]) -> tuple[int, ...]:
+    """The money a promotion gave per line: its discount, and its cashback spread over the
+    lines by what was paid on each (so a refund of a line gives back its share of both)."""
+    if not applied.cashback_minor:
+        return applied.discount_by_line
+    return tuple([d + c for d, c in zip(applied.discount_by_line,
+                                        allocate(applied.cashback_minor, paid), strict=True)])
 
 
 def _targeted(conn: Connection, tenant_id: int, quote: Quote,
@@ -374,5 +386,6 @@ def _targeted(conn: Connection, tenant_id: int, quote: Quote,
 
 def applied_view(quote: Quote) -> list[dict[str, Any]]:
     return [{"id": p.id, "version": p.version, "name": p.name,
-             "discount_minor": p.discount_minor, "points": p.points}
+             "discount_minor": p.discount_minor, "points": p.points,
+             **({"cashback_minor": p.cashback_minor} if p.cashback_minor else {})}
             for p in quote.promotions]

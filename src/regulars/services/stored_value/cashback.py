@@ -2,10 +2,13 @@
 member's purchase (:mod:`regulars.domain.stored_value.cashback`) credited as money into the
 member's wallet with one ``cashback`` entry keyed by the receipt, and taken back in proportion
 to the money each refund pays back (``refund_cashback``, keyed by the refund), so a replay or a
-second refund never takes it twice. The wallet is opened at the first cashback."""
+second refund never takes it twice. The promotions' cashback joins the program's in the same
+entry (see :mod:`regulars.domain.stored_value.cashback`). The wallet is opened at the first
+cashback."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -15,10 +18,15 @@ from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger.ops import EntryContext, Shortfall
 from regulars.db.stored_value import certificates as wallet_store
 from regulars.db.tenancy import tenancy
-from regulars.domain.checkout.quote import Quote
+from regulars.domain.checkout.quote import Explanation, Quote
 from regulars.domain.ledger.ledger import EntryCode, SystemAccount
 from regulars.domain.program.program import Program
-from regulars.domain.stored_value.cashback import Cashback, cashback_back, cashback_of
+from regulars.domain.stored_value.cashback import (
+    Cashback,
+    cashback_back,
+    cashback_of,
+    promotion_share,
+)
 from regulars.errors import RefundRefused
 from regulars.services.stored_value.certificates import asset_of
 from regulars.services.stored_value.wallets import open_wallet
@@ -26,28 +34,44 @@ from regulars.services.stored_value.wallets import open_wallet
 
 def of_sale(program: Program, quote: Quote, *, member: bool,
             prepaid_minor: int = 0) -> Cashback | None:
-    """The cashback a priced sale gives (none without a member or a cashback rule), less
-    the share of ``prepaid_minor`` paid from the wallet or by goods accounts."""
+    """The cashback a priced sale gives by the program's rule and its promotions (none
+    without a member, or when neither gives any), less the share of ``prepaid_minor`` paid
+    from the wallet or by goods accounts."""
     if not member:
         return None
     found = cashback_of(program, quote.lines, prepaid_minor=prepaid_minor)
-    return found if found is not None and found.amount_minor > 0 else None
+    priced = sum(p.cashback_minor for p in quote.promotions)
+    if priced:
+        found = replace(found or Cashback(rate_bp=0, basis_minor=0, amount_minor=0),
+                        promotion_priced_minor=priced,
+                        promotion_minor=promotion_share(priced, paid_minor=quote.paid_minor,
+                                                        prepaid_minor=prepaid_minor))
+    return found if found is not None and found.total_minor > 0 else None
 
 
 def credit(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
-           cashback: Cashback | None) -> dict[str, int]:
-    """Credit the receipt's cashback to its member's wallet; the entry written, by code."""
+           cashback: Cashback | None, quote: Quote | None = None) -> dict[str, int]:
+    """Credit the receipt's cashback to its member's wallet (the memo explains it: the
+    program's rule and each promotion of ``quote`` that gave some); the entry written, by
+    code."""
     if cashback is None or ctx.member_id is None:
         return {}
     asset = asset_of(tenant)
     account_id = open_wallet(conn, tenant.id, ctx.member_id, asset)
     entry_id = ledger_ops.earn(
         conn, ctx, key=f"receipt:{ctx.receipt_id}:cashback", account_id=account_id,
-        amount=cashback.amount_minor, available_at=ctx.recorded_at, expires_at=None,
+        amount=cashback.total_minor, available_at=ctx.recorded_at, expires_at=None,
         code=EntryCode.CASHBACK, source=SystemAccount.ISSUED, asset=asset,
-        memo={"amount_minor": cashback.amount_minor, "why": [
-            {"code": "cashback", "params": dict(cashback.explanation().params)}]})
+        memo={"amount_minor": cashback.total_minor, "why": [
+            {"code": e.code, "params": dict(e.params)}
+            for e in (*_promotions_explained(quote), *cashback.explanations())]})
     return {EntryCode.CASHBACK.value: entry_id}
+
+
+def _promotions_explained(quote: Quote | None) -> tuple[Explanation, ...]:
+    if quote is None or not quote.promotions:
+        return ()
+    return tuple(e for e in quote.explanations if e.code == "promotion_cashback")
 
 
 def take_back(conn: Connection, ctx: EntryContext, receipt: dict[str, Any], *,

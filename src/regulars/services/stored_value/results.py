@@ -127,6 +127,36 @@ class GoodsOffer:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class GoodsSaleQuoted:
+    """At quote time: units of a product the receipt would sell into a goods account (``None``
+    when the commit opens the member's first account of the product), at the unit price
+    locked on the day, and the account's balance after the commit."""
+
+    sku: str
+    unit: str
+    account_id: int | None
+    quantity_milli: int
+    amount_minor: int
+    unit_price_minor: int
+    balance_after_milli: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GoodsSold:
+    """Units of a product a commit sold into a goods account, at the unit price locked on
+    the day, and the account's balance after it."""
+
+    account_id: int
+    sku: str
+    unit: str
+    quantity_milli: int
+    amount_minor: int
+    unit_price_minor: int
+    balance_milli: int
+    entry_id: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class CertificateSold:
     """A gift card a commit sold and activated."""
 

@@ -31,7 +31,7 @@ from regulars.web.forms import errors_of, parse_int
 from regulars.web.templating import Reader, render
 
 SEGMENT_PAGE = 50
-COUPON_KINDS = tuple(kind for kind in KINDS if kind != "issue_coupon")
+COUPON_KINDS = tuple(kind for kind in KINDS if kind not in ("issue_coupon", "cashback"))
 
 
 def _actor(reader: Reader) -> audit.Actor:

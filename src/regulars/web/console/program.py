@@ -10,6 +10,7 @@ input it came from.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +28,10 @@ from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import parse_int, parse_money
 from regulars.web.templating import Reader, render
 
-SIMPLE = {"point_value_minor": "point_value", "redeem_share_max_bp": "redeem_share_max"}
+SIMPLE = {"point_value_minor": "point_value", "redeem_share_max_bp": "redeem_share_max",
+          "cashback_rate_bp": "cashback_rate"}
+CASHBACK_BASES = ("paid", "earn_basis")
+ROUNDINGS = ("floor", "half_up", "half_even", "ceiling")
 LEVEL_PARTS = {"name": "name", "code": "code", "threshold_minor": "threshold",
                "rate_bp": "rate"}
 LEVEL_ROW = re.compile(r"level-(\d+)-name")
@@ -101,7 +105,24 @@ def changes_of(form: FormData, *, digits: int) -> dict[str, Any]:
         "welcome_bonus_points": parse_int(text("welcome_bonus_points") or "0",
                                           field="welcome_bonus_points"),
         "otp_above_points": _optional_int(text("otp_above_points"), field="otp_above_points"),
+        **_cashback_changes(text),
     }
+
+
+def _cashback_changes(text: Callable[[str], str]) -> dict[str, Any]:
+    """The cashback rule's fields of a posted form (a form without them, as posted before
+    they were shown, changes none). Raises :class:`InvalidInput` naming the input."""
+    if not any(text(name) for name in ("cashback_rate", "cashback_basis", "cashback_rounding")):
+        return {}
+    basis, rounding = text("cashback_basis") or "paid", text("cashback_rounding") or "floor"
+    if basis not in CASHBACK_BASES:
+        raise InvalidInput("choose what the cashback is a share of", field="cashback_basis")
+    if rounding not in ROUNDINGS:
+        raise InvalidInput("choose how the cashback is rounded", field="cashback_rounding")
+    return {"cashback_rate_bp": parse_percent(text("cashback_rate") or "0",
+                                              field="cashback_rate"),
+            "cashback_basis": basis, "cashback_rounding": rounding,
+            "cashback_excluded_categories": _categories(text("cashback_excluded_categories"))}
 
 
 def field_of(rule_field: str | None, detail: str, rows: list[int]) -> str:
@@ -159,6 +180,9 @@ def values_of(rules: dict[str, Any], *, digits: int) -> dict[str, Any]:
         "rounding_scope": rules["rounding_scope"],
         "welcome_bonus_points": str(rules["welcome_bonus_points"]),
         "otp_above_points": optional(rules["otp_above_points"]), "note": "",
+        "cashback_rate": _percent_text(rules["cashback_rate_bp"]),
+        "cashback_basis": rules["cashback_basis"], "cashback_rounding": rules["cashback_rounding"],
+        "cashback_excluded_categories": ", ".join(sorted(rules["cashback_excluded_categories"])),
     }
 
 

@@ -17,10 +17,13 @@ from typing import Any, TypeVar
 
 from starlette.datastructures import FormData
 
+from regulars.domain.money import Rounding
 from regulars.domain.promotions.budgets import Limits, Period
 from regulars.domain.promotions.condition_builder import Conditions, from_cel, to_cel
 from regulars.domain.promotions.promotions import (
     BonusPoints,
+    Cashback,
+    CashbackOn,
     CheapestFree,
     Effect,
     FixedDiscount,
@@ -43,7 +46,9 @@ from regulars.web.forms import amount_text, parse_int, parse_money
 
 KINDS = ("percent_discount", "fixed_discount", "set_price", "bonus_points", "points_percent",
          "points_multiplier", "cheapest_free", "volume_steps", "gift_with_purchase",
-         "issue_coupon")
+         "issue_coupon", "cashback")
+CASHBACK_BASES = tuple(b.value for b in CashbackOn)
+ROUNDINGS = tuple(r.value for r in Rounding)
 STEPS = (1, 2, 3)
 MULTI = ("c_level", "weekday", "store")
 FLAGS = ("c_members", "c_first", "c_birthday")
@@ -51,6 +56,7 @@ TEXT = ("name", "mode", "condition", "c_total", "c_items", "c_category", "c_cate
         "c_sku", "c_sku_qty", "c_visits", "hour_from", "hour_to", "segment_id",
         "control_share", "effect", "rate", "amount", "points", "factor", "every_n",
         "categories", "skus", "gift_sku", "buy", "max_gifts", "series_id", "stacking",
+        "cashback_basis", "cashback_rounding", "cashback_cap",
         "priority", "starts_on", "ends_on", "budget", "budget_points", "member_budget",
         "member_points", "uses_per_day", "uses_per_period", "period", "max_uses",
         *(f"step{n}_{part}" for n in STEPS for part in ("from", "rate")))
@@ -63,7 +69,8 @@ def blank() -> dict[str, Any]:
     values: dict[str, Any] = dict.fromkeys(TEXT, "")
     values.update({name: [] for name in MULTI}, **dict.fromkeys(FLAGS, ""))
     values.update(mode="builder", condition="true", effect="percent_discount",
-                  stacking="stackable", priority="0", period="month")
+                  stacking="stackable", priority="0", period="month",
+                  cashback_basis="paid", cashback_rounding="floor")
     return values
 
 
@@ -238,6 +245,23 @@ def _effect(r: _Reading, series_ids: frozenset[int]) -> Effect | None:
     return read(r, match)
 
 
+def _cashback(r: _Reading, match: Match) -> Effect | None:
+    rate = _needed(r, "rate", r.percent("rate"))
+    basis, rounding = r.values["cashback_basis"] or "paid", r.values["cashback_rounding"] or "floor"
+    if basis not in CASHBACK_BASES:
+        r.refuse("cashback_basis", N_("choose what the cashback is a share of"))
+    if rounding not in ROUNDINGS:
+        r.refuse("cashback_rounding", N_("choose how the cashback is rounded"))
+    cap = r.money("cashback_cap")
+    if cap == 0:
+        r.refuse("cashback_cap", N_("enter an amount above 0, or leave it empty for no cap"))
+    if rate is None or "cashback_basis" in r.errors or "cashback_rounding" in r.errors \
+            or "cashback_cap" in r.errors:
+        return None
+    return Cashback(rate_bp=rate, basis=CashbackOn(basis), rounding=Rounding(rounding),
+                    max_minor=cap, **match)
+
+
 def _gift(r: _Reading, match: Match) -> Effect | None:
     gift = str(r.values["gift_sku"])[:64]
     if not gift:
@@ -253,7 +277,7 @@ _READERS: dict[str, Callable[[_Reading, Match], Effect | None]] = {
     "percent_discount": _percent_off, "points_percent": _points_percent,
     "fixed_discount": _amount_off, "set_price": _set_price, "bonus_points": _bonus,
     "points_multiplier": _multiplier, "cheapest_free": _cheapest, "volume_steps": _volume,
-    "gift_with_purchase": _gift}
+    "gift_with_purchase": _gift, "cashback": _cashback}
 
 
 def _day(r: _Reading, name: str) -> date | None:
@@ -406,6 +430,10 @@ def _effect_values(effect: Mapping[str, Any], digits: int) -> dict[str, Any]:
             found[name] = str(effect[key])
     if "factor_percent" in effect:
         found["factor"] = amount_text(effect["factor_percent"], 2)
+    if kind == "cashback":
+        found.update(cashback_basis=effect.get("basis", "paid"),
+                     cashback_rounding=effect.get("rounding", "floor"),
+                     cashback_cap=_text(effect.get("max_minor"), digits))
     if "buy_milli" in effect:
         found.update(gift_sku=effect["gift_sku"], buy=amount_text(effect["buy_milli"], 3))
     for n, step in zip(STEPS, effect.get("steps", ()), strict=False):

@@ -21,6 +21,7 @@ from regulars.services.checkout.pricing import Sale
 from regulars.services.members import registration as member_registration
 from regulars.services.members.members import MemberRef
 from regulars.services.members.registration import Registration
+from regulars.services.stored_value.goods_sales import GoodsSale
 from regulars.services.web_sessions import till as till_service
 from regulars.services.web_sessions.sessions import WebSession
 from regulars.web.deps import CashierSession, Form, RuntimeDep
@@ -46,11 +47,15 @@ class Basket:
     goods_code: str = ""  # a prepaid goods card's number, or
     goods_account: int | None = None  # one of the member's goods accounts
     goods_qty: str = ""
+    # Prepaid goods sold on the receipt: the product's SKU, the quantity and the amount paid,
+    # into a goods card by its number or (none) the member's account of the product.
+    sell: dict[str, str] = field(default_factory=dict)
     reward_id: int | None = None
     reward_code: str = ""
     lines: tuple[BasketLine, ...] = ()
     points: int = 0
     goods_milli: int = 0
+    goods_sold: tuple[GoodsSale, ...] = ()
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -115,18 +120,39 @@ def _basket(form: FormData | None, reader: Reader) -> Basket:
     except InvalidInput as exc:
         basket.errors.update(errors_of(exc, reader))
     basket.lines = tuple(lines)
-    _goods_quantity(basket, reader)
+    _goods(basket, form, reader)
     return basket
 
 
-def _goods_quantity(basket: Basket, reader: Reader) -> None:
-    """The quantity of prepaid goods to take, in thousandths (none typed: 0)."""
-    if not basket.goods_qty:
-        return
+SELL_FIELDS = ("sell_sku", "sell_qty", "sell_paid", "sell_code")
+
+
+def _goods(basket: Basket, form: FormData | None, reader: Reader) -> None:
+    """The quantity of prepaid goods to take, in thousandths (none typed: 0), and the goods
+    sold on the receipt (none typed: none)."""
+    basket.sell = {name: str(form.get(name) or "").strip()[:64] if form is not None else ""
+                   for name in SELL_FIELDS}
     try:
-        basket.goods_milli = parse_money(basket.goods_qty, digits=3, field="goods_qty")
+        if basket.goods_qty:
+            basket.goods_milli = parse_money(basket.goods_qty, digits=3, field="goods_qty")
+        basket.goods_sold = _goods_sold(basket.sell, reader)
     except InvalidInput as exc:
         basket.errors.update(errors_of(exc, reader))
+
+
+def _goods_sold(sell: dict[str, str], reader: Reader) -> tuple[GoodsSale, ...]:
+    """The goods sale typed in the form (none when its boxes are empty). Raises
+    :class:`InvalidInput` naming the box."""
+    if not (sell["sell_sku"] or sell["sell_qty"] or sell["sell_paid"]):
+        return ()
+    if not sell["sell_sku"]:
+        raise InvalidInput("enter the product's SKU", field="sell_sku")
+    milli = parse_money(sell["sell_qty"], digits=3, field="sell_qty")
+    if milli <= 0:
+        raise InvalidInput("the quantity must be more than 0", field="sell_qty")
+    paid = parse_money(sell["sell_paid"], digits=reader.minor_digits(), field="sell_paid")
+    return (GoodsSale(sku=sell["sell_sku"], quantity_milli=milli, amount_minor=paid,
+                      code=sell["sell_code"] or None),)
 
 
 def _tenders(basket: Basket) -> tuple[Tender, ...]:
@@ -155,7 +181,11 @@ def _sale(basket: Basket) -> Sale:
 
 # The sale form's names for the fields a service's error names.
 _FIELDS = {"tenders.0.code": "goods_code", "tenders.0.account": "goods_account",
-           "tenders.0.quantity": "goods_qty", "tenders.0": "goods_code"}
+           "tenders.0.quantity": "goods_qty", "tenders.0": "goods_code",
+           "goods_sold.0.sku": "sell_sku", "goods_sold.0": "sell_sku",
+           "goods_sold.0.quantity_milli": "sell_qty", "goods_sold.0.amount": "sell_paid",
+           "goods_sold.0.valid_days": "sell_qty", "goods_sold.0.code": "sell_code",
+           "goods_sold.0.account": "sell_code"}
 
 
 def _form_errors(exc: RegularsError, reader: Reader) -> dict[str, str]:
@@ -172,6 +202,8 @@ def _payload(basket: Basket) -> dict[str, Any]:
             "coupons": [basket.coupon] if basket.coupon else [],
             "goods": [basket.goods_code, basket.goods_account, basket.goods_milli],
             "reward_id": basket.reward_id, "reward_code": basket.reward_code,
+            **({"goods_sold": [[g.sku, g.quantity_milli, g.amount_minor, g.code]
+                               for g in basket.goods_sold]} if basket.goods_sold else {}),
             "lines": [{"sku": ln.sku, "name": ln.name, "category": ln.category,
                        "quantity_milli": ln.quantity_milli,
                        "unit_price_minor": ln.unit_price_minor} for ln in basket.lines]}
@@ -297,7 +329,7 @@ def quote(request: Request, runtime: RuntimeDep, cashier: CashierSession,
     if basket.lines and not errors:
         try:
             answer = checkout.quote(runtime, till_service.principal_for(cashier),
-                                    _sale(basket))
+                                    _sale(basket), goods_sold=basket.goods_sold)
         except RegularsError as exc:
             errors = _form_errors(exc, reader)
     return render(request, "terminal/_quote.html", reader, quote=answer, errors=errors,
@@ -330,7 +362,8 @@ def commit(request: Request, runtime: RuntimeDep, cashier: CashierSession,
     if basket.errors:
         return _sale_page(request, runtime, cashier, basket, status_code=422)
     request_ = CommitRequest(sale=_sale(basket), receipt_id=basket.receipt_no,
-                             staff_id=cashier.staff_id, otp_code=basket.otp_code or None)
+                             staff_id=cashier.staff_id, otp_code=basket.otp_code or None,
+                             goods_sold=basket.goods_sold)
     try:
         outcome = checkout_commit.commit(runtime, till_service.principal_for(cashier), request_,
                                          key=basket.key, payload=_payload(basket))

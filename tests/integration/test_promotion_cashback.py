@@ -1,0 +1,115 @@
+"""Cashback as a promotion effect: a share of the matching lines returned as money into the
+member's wallet (opened by the first cashback), explained on the receipt, counted in the
+promotion's money budget like a discount, joined with the program's cashback in one wallet
+entry, reduced by the share paid from the wallet, and taken back in proportion by refunds;
+on both databases."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from regulars.domain.money import Rounding
+from regulars.domain.promotions.budgets import Limits
+from regulars.domain.promotions.promotions import Cashback, CashbackOn
+from regulars.domain.stored_value.certificates import Tender, TenderKind
+from regulars.services.ledger import admin as ledger_admin
+from regulars.services.promotions import budgets, promotions
+from regulars.services.promotions.promotions import Draft
+from regulars.services.results import to_json
+from regulars.services.runtime import Runtime
+from regulars.services.stored_value import wallets
+from tests.conftest import make_shop
+from tests.integration.support import Pos, line, set_program
+
+# Two cups (20.00) and a cake (33.33): the offer pays back 5% of the cups.
+BASKET = (line("cup", 1000, 2), line("cake", 3333, category="bakery"))
+FIVE_PERCENT_OF_CUPS = Cashback(rate_bp=500, skus=frozenset({"cup"}))
+
+
+@pytest.fixture
+def pos(rt: Runtime) -> Pos:
+    return Pos(rt, make_shop(rt, "Cashback Café"))
+
+
+def offer(pos: Pos, effect: Cashback = FIVE_PERCENT_OF_CUPS, **limits: Any) -> int:
+    return promotions.create(pos.rt, pos.tenant_id, Draft(
+        name="Cups back", effects=(effect,), limits=Limits(**limits))).id
+
+
+def wallet_minor(pos: Pos, member_id: int) -> int:
+    return wallets.statement(pos.rt, pos.tenant_id, member_id).balance_minor
+
+
+def said(body: dict[str, Any], code: str) -> list[dict[str, Any]]:
+    return [e["params"] for e in body["explanations"] if e["code"] == code]
+
+
+def test_the_offer_returns_its_share_into_a_new_wallet_explained_once(pos: Pos) -> None:
+    promotion_id = offer(pos)
+    member = pos.register(1)["id"]
+    quoted = pos.quote(member, BASKET)
+    assert quoted["cashback_minor"] == 100 and quoted["discount_minor"] == 0
+    assert quoted["promotions"] == [{"id": promotion_id, "version": 1, "name": "Cups back",
+                                     "discount_minor": 0, "points": 0, "cashback_minor": 100}]
+    [why] = said(quoted, "promotion_cashback")
+    assert (why["promotion_id"], why["rate_bp"], why["basis_minor"], why["amount_minor"]) \
+        == (promotion_id, 500, 2000, 100)
+    body = pos.commit(member, BASKET, receipt="R-1")
+    assert body["cashback_minor"] == 100 and "cashback" in body["entries"]
+    assert wallet_minor(pos, member) == 100  # the wallet was opened by this cashback
+    assert pos.commit(member, BASKET, receipt="R-1") == body  # a replay
+    assert wallet_minor(pos, member) == 100
+    anonymous = pos.commit(None, BASKET, receipt="R-2")
+    assert "cashback_minor" not in anonymous and not said(anonymous, "promotion_cashback")
+    assert ledger_admin.check(pos.rt) == []
+
+
+def test_the_cashback_counts_in_the_budget_and_comes_back_with_refunds(pos: Pos) -> None:
+    promotion_id = offer(pos, budget_minor=250)
+    member = pos.register(1)["id"]
+    first = pos.commit(member, BASKET, receipt="R-1")
+    pos.commit(member, BASKET, receipt="R-2")
+    third = pos.commit(member, BASKET, receipt="R-3")  # 50 left: 100 of cashback does not fit
+    assert "cashback_minor" not in third
+    assert said(third, "promotion_skipped_budget")
+    assert wallet_minor(pos, member) == 200
+    burn = to_json(budgets.promotion_burn(pos.rt, pos.tenant_id, promotion_id))
+    assert burn["budget"]["spent_minor"] == 200
+    # The cups back (20.00 of 53.33): that share of the cashback leaves the wallet (37 of
+    # 100, rounded down), and the budget gets back the cups' line share of it (38: the
+    # cashback is spread over the lines by the money paid, the remainder to the largest).
+    pos.refund(first["receipt"]["id"], [(1, 2000)], key="cups")
+    assert wallet_minor(pos, member) == 163
+    burn = to_json(budgets.promotion_burn(pos.rt, pos.tenant_id, promotion_id))
+    assert burn["budget"]["spent_minor"] == 162
+    pos.refund(first["receipt"]["id"], None, key="rest")  # the rest, exactly the whole
+    assert wallet_minor(pos, member) == 100
+    burn = to_json(budgets.promotion_burn(pos.rt, pos.tenant_id, promotion_id))
+    assert burn["budget"]["spent_minor"] == 100
+    assert ledger_admin.check(pos.rt) == []
+
+
+def test_it_joins_the_programs_cashback_and_a_wallet_payment_reduces_it(pos: Pos) -> None:
+    set_program(pos.rt, pos.tenant_id, cashback_rate_bp=100)
+    offer(pos, Cashback(rate_bp=1000, basis=CashbackOn.EARN_BASIS, rounding=Rounding.HALF_UP,
+                        max_minor=300))
+    member = pos.register(1)["id"]
+    body = pos.commit(member, BASKET, receipt="R-1")
+    # Program: 1% of 53.33 = 53; offer: 10% of 53.33 = 533, capped at 300.
+    assert body["cashback_minor"] == 353 and wallet_minor(pos, member) == 353
+    # 3.00 of the next bill paid from the wallet: the offer's cashback loses that share.
+    prepared = pos.prepare(member, BASKET, receipt="R-2")
+    paying = replace(prepared, request=replace(prepared.request, sale=replace(
+        prepared.request.sale, tenders=(Tender(kind=TenderKind.WALLET, amount_minor=300),))),
+        payload={**prepared.payload, "tenders": [{"kind": "wallet", "amount": 300}]})
+    second = pos.send(paying).body
+    [less] = said(second, "promotion_cashback_prepaid")
+    assert less == {"priced_minor": 300, "amount_minor": 283}  # 300 × 5033 / 5333
+    assert second["cashback_minor"] == 50 + 283  # the program's on 50.33, and the offer's
+    assert wallet_minor(pos, member) == 353 - 300 + 333
+    pos.refund(body["receipt"]["id"], None, key="all")  # the first receipt's 353 go back
+    assert wallet_minor(pos, member) == 353 - 300 + 333 - 353
+    assert ledger_admin.check(pos.rt) == []
