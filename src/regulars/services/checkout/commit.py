@@ -43,7 +43,7 @@ from regulars.services.checkout.idempotency import (
     Outcome,
     request_hash,
     restore_personal,
-    withhold_personal,
+    withhold_member,
 )
 from regulars.services.checkout.pricing import (
     Priced,
@@ -194,7 +194,7 @@ def _commit_once(rt: Runtime, principal: Principal, req: CommitRequest, *, key: 
             idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
                                              terminal_id=principal.terminal_id, key=key,
                                              receipt_id=result.receipt.id,
-                                             response=withhold_personal(body))
+                                             response=withhold_member(body))
             # Last of all: a shared code's row is then locked only until COMMIT.
             coupons.count_uses(conn, tenant.id, priced.quote, terminal_id=principal.terminal_id,
                                now=now)
