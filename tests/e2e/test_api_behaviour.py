@@ -539,6 +539,27 @@ def test_merge_moves_points_lots_cards_and_phone(client: TestClient, shop: Shop,
     ledger_is_clean(client, shop)
 
 
+def test_adjust_and_merge_replay_the_first_answer_byte_for_byte(client: TestClient,
+                                                                   shop: Shop) -> None:
+    created = client.post("/v1/admin/members", headers=shop.owner, json={
+        "phone": PHONE, "birthday": "1990-12-31", "first_name": "Ann", "card": "CARD-0042"})
+    assert created.status_code == 201, created.text
+    source = register(client, shop, OTHER_PHONE)
+    target = created.json()["id"]
+    calls = [(f"/v1/admin/members/{target}/adjust", {"points": 25, "reason": "goodwill"},
+              "adj-bytes"),
+             ("/v1/admin/members/merge", {"source_id": source, "target_id": target},
+              "merge-bytes")]
+    for path, body, key in calls:
+        first = client.post(path, json=body, headers={**shop.owner, "Idempotency-Key": key})
+        again = client.post(path, json=body, headers={**shop.owner, "Idempotency-Key": key})
+        assert first.status_code == again.status_code == 200, first.text
+        assert again.content == first.content
+        view = first.json()
+        assert view["birthday"] == "1990-12-31" and view["cards"] == ["CARD0042"]
+        assert view["phone"] == created.json()["phone"] and view["balance_points"] == 25
+
+
 def test_profile_dates_are_iso_8601(client: TestClient, shop: Shop) -> None:
     created = client.post("/v1/admin/members", headers=shop.owner,
                           json={"phone": PHONE, "birthday": "1990-12-31", "first_name": "Ann"})

@@ -43,7 +43,7 @@ def test_merge_retry_returns_the_first_answer(rt: Runtime, shop: Shop) -> None:
     member_ledger.adjust(rt, shop.tenant_id, dup, points=70, reason="old card", key="a")
     first = member_ledger.merge(rt, shop.tenant_id, source_id=dup, target_id=keep, key="m-1")
     again = member_ledger.merge(rt, shop.tenant_id, source_id=dup, target_id=keep, key="m-1")
-    assert again == first and first["balance_points"] == 70
+    assert again == first and first.balance_points == 70
     found = members.get(rt, shop.tenant_id, MemberRef(phone="+79161234568"))
     assert found.id == keep
 

@@ -16,6 +16,7 @@ from regulars.db.messaging.tables import otp_codes, outbox_messages
 from regulars.domain.audit.chain import Filters
 from regulars.errors import NotFound
 from regulars.services.audit import audit
+from regulars.services.checkout.idempotency import withhold_personal
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.members import members as member_service
 from regulars.services.members import privacy
@@ -118,6 +119,19 @@ def test_a_replay_after_erasure_answers_with_the_anonymous_shell(
     replay = pos.commit(member_id, (line("cup", 50_000),), receipt="R-9")
     assert replay["member"]["phone"] is None
     assert replay["receipt"] == first["receipt"]
+
+
+def test_a_commit_stores_its_answer_withheld_as_the_whole_answer_walked_would_be(
+        rt: Runtime, shop: Shop) -> None:
+    pos, member_id, _ = _rich_member(rt, shop)
+    first = pos.commit(member_id, (line("cup", 40_000), line("tea", 9_000)), receipt="R-2",
+                       spend=100)
+    with rt.db.read() as conn:
+        stored = conn.execute(select(idempotency.c.response).where(
+            idempotency.c.tenant_id == shop.tenant_id, idempotency.c.scope == "commit",
+            idempotency.c.response.is_not(None))).scalars().all()
+    assert withhold_personal(first) in stored
+    assert all(answer["member"]["phone"] is None for answer in stored)
 
 
 def test_the_export_holds_everything_and_is_on_record(rt: Runtime, shop: Shop) -> None:

@@ -3,7 +3,7 @@ program, members and receipts."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -219,7 +219,7 @@ def add_card(member_id: PathId, body: CardIn, owner: Owner, rt: RuntimeDep) -> M
     errors.NotFound, errors.InvalidInput, errors.InsufficientPoints,
     errors.IdempotencyMismatch))
 def adjust(member_id: PathId, body: AdjustIn, owner: Owner, rt: RuntimeDep,
-           key: IdempotencyKey) -> dict[str, Any]:
+           key: IdempotencyKey) -> MemberView:
     """Add or take away points by hand; a reason is required and kept in the history."""
     return member_ledger.adjust(rt, owner.tenant_id, member_id, points=body.points,
                                 reason=body.reason, key=key, actor=audit.key(owner.key_id))
@@ -227,7 +227,7 @@ def adjust(member_id: PathId, body: AdjustIn, owner: Owner, rt: RuntimeDep,
 
 @router.post("/members/merge", response_model=MemberOut, responses=responses(
     errors.NotFound, errors.Conflict, errors.InvalidInput, errors.IdempotencyMismatch))
-def merge(body: MergeIn, owner: Owner, rt: RuntimeDep, key: IdempotencyKey) -> dict[str, Any]:
+def merge(body: MergeIn, owner: Owner, rt: RuntimeDep, key: IdempotencyKey) -> MemberView:
     """Merge a duplicate member into another: identifiers, receipts, points and their expiry
     dates move through the ledger."""
     return member_ledger.merge(rt, owner.tenant_id, source_id=body.source_id,

@@ -15,7 +15,7 @@ it unused); a replay of a commit already answered needs no code.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NoReturn
 
@@ -43,7 +43,7 @@ from regulars.services.checkout.idempotency import (
     Outcome,
     request_hash,
     restore_personal,
-    withhold_personal,
+    withhold_member,
 )
 from regulars.services.checkout.pricing import (
     Priced,
@@ -197,7 +197,7 @@ def _commit_once(rt: Runtime, principal: Principal, req: CommitRequest, *, key: 
             idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
                                              terminal_id=principal.terminal_id, key=key,
                                              receipt_id=result.receipt.id,
-                                             response=withhold_personal(body))
+                                             response=withhold_member(body))
             # Last of all: a shared code's row is then locked only until COMMIT.
             coupons.count_uses(conn, tenant.id, priced.quote, terminal_id=principal.terminal_id,
                                now=now)
@@ -241,10 +241,9 @@ def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
     prepaid = stored_value_tenders.prepaid_minor(taken)
     entry_ids |= _cashback(conn, principal, tenant, req, priced, receipt_id, now=now, at=at,
                            prepaid_minor=prepaid)
-    result = replace(_commit_body(conn, tenant, req, priced, receipt_id, entry_ids, issued,
-                                  now=now, at=at, prepaid_minor=prepaid),
-                     tenders=taken, certificates_sold=sold, goods_sold=goods_sold)
-    return result, priced
+    return _commit_body(conn, tenant, req, priced, receipt_id, entry_ids, issued, now=now,
+                        at=at, prepaid_minor=prepaid, tenders=taken, sold=sold,
+                        goods_sold=goods_sold), priced
 
 
 def _stored_value(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
@@ -419,13 +418,16 @@ def _post_points(conn: Connection, principal: Principal, tenant: tenancy.TenantR
 def _commit_body(conn: Connection, tenant: tenancy.TenantRow, req: CommitRequest,
                  priced: Priced, receipt_id: int, entry_ids: dict[str, int],
                  issued: tuple[IssuedCoupon, ...], *, now: datetime, at: datetime,
-                 prepaid_minor: int = 0) -> CommitResult:
+                 prepaid_minor: int = 0, tenders: tuple[TenderTaken, ...] = (),
+                 sold: tuple[CertificateSold, ...] = (),
+                 goods_sold: tuple[GoodsSold, ...] = ()) -> CommitResult:
     """The commit's answer (what a replay of it returns)."""
     return CommitResult(
         **answer(conn, tenant, priced, now=now, after=True, prepaid_minor=prepaid_minor),
         receipt=ReceiptStamp(id=receipt_id, receipt_id=req.receipt_id, status="committed",
                              occurred_at=at, recorded_at=now),
-        entries=entry_ids, issued_coupons=issued)
+        entries=entry_ids, issued_coupons=issued, tenders=tenders, certificates_sold=sold,
+        goods_sold=goods_sold)
 
 
 def _replayed(stored_hash: str | None, response: Any, digest: str, *,

@@ -50,6 +50,15 @@ def withhold_personal(body: Any) -> Any:
     return out
 
 
+def withhold_member(body: dict[str, Any]) -> dict[str, Any]:
+    """:func:`withhold_personal` for an answer whose only person is its top-level ``member``
+    (a commit's: its lines, promotions and tenders name nobody), without walking the rest."""
+    member = body.get("member")
+    if not isinstance(member, dict):
+        return body
+    return {**body, "member": withhold_personal(member)}
+
+
 def restore_personal(conn: Connection, tenant_id: int, body: Any) -> Any:
     """``body`` as first answered: each member :func:`withhold_personal` marked gets its
     fields back from the member's row as it is now (an erased member's are empty)."""

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from regulars.db.checkout import receipts
 from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger import spendable as ledger_spendable
@@ -35,10 +37,21 @@ class OpenLot:
     expires_at: datetime | None
 
 
+_MEMBER_VIEW = TypeAdapter(MemberView)
+
+
+def _answered(body: dict[str, Any]) -> MemberView:
+    """The member a keyed write answered with, read back from the JSON stored for its
+    replays (:func:`~regulars.services.results.to_json` of a :class:`MemberView`): the first
+    call and every replay return the same value, so the edges serialise the same bytes."""
+    return _MEMBER_VIEW.validate_python(body)
+
+
 def adjust(rt: Runtime, tenant_id: int, member_id: int, *, points: int, reason: str,
            key: str, staff_id: int | None = None,
-           actor: audit.Actor | None = None) -> dict[str, Any]:
-    """Add (``points`` > 0) or take away (< 0) points by hand, with a required reason.
+           actor: audit.Actor | None = None) -> MemberView:
+    """Add (``points`` > 0) or take away (< 0) points by hand, with a required reason; the
+    member after it.
 
     Idempotent by ``key``: a repeat returns the first answer, the key with other values
     raises :class:`IdempotencyMismatch`. Raises :class:`InsufficientPoints` when taking more
@@ -51,13 +64,14 @@ def adjust(rt: Runtime, tenant_id: int, member_id: int, *, points: int, reason: 
     now = rt.now()
     payload = {"member_id": member_id, "points": points, "reason": reason.strip()}
     with rt.db.write() as conn:
-        return idempotency.once(conn, tenant_id=tenant_id, scope="adjust",
+        body = idempotency.once(conn, tenant_id=tenant_id, scope="adjust",
                                 terminal_id=idempotency.NO_TILL, key=key,
                                 payload=payload, now=now,
                                 work=lambda: _adjust(conn, rt, tenant_id, member_id,
                                                      points=points, reason=reason.strip(),
                                                      key=key, staff_id=staff_id,
                                                      actor=actor or audit.staff(staff_id)))
+    return _answered(body)
 
 
 def _adjust(conn: Any, rt: Runtime, tenant_id: int, member_id: int, *, points: int,
@@ -84,20 +98,26 @@ def _adjust(conn: Any, rt: Runtime, tenant_id: int, member_id: int, *, points: i
 
 
 def merge(rt: Runtime, tenant_id: int, *, source_id: int, target_id: int,
-          key: str) -> dict[str, Any]:
+          key: str) -> MemberView:
     """Merge ``source`` into ``target``: identifiers, receipts, open lots (with their expiry),
     debt and the balance move to the target through one ``merge`` entry; the source remains
-    as a tombstone that resolves to the target. Idempotent by ``key``."""
+    as a tombstone that resolves to the target. The target after it.
+
+    Idempotent by ``key`` (a repeat returns the first answer; the key with other members
+    raises :class:`IdempotencyMismatch`). Raises :class:`InvalidInput` for a member merged
+    into itself, :class:`NotFound` for an unknown member, :class:`Conflict` for one that is
+    not active."""
     if source_id == target_id:
         raise InvalidInput("a member cannot be merged into itself", field="source_id")
     now = rt.now()
     payload = {"source_id": source_id, "target_id": target_id}
     with rt.db.write() as conn:
-        return idempotency.once(conn, tenant_id=tenant_id, scope="merge",
+        body = idempotency.once(conn, tenant_id=tenant_id, scope="merge",
                                 terminal_id=idempotency.NO_TILL, key=key,
                                 payload=payload, now=now,
                                 work=lambda: _merge(conn, rt, tenant_id, source_id, target_id,
                                                     key=key, now=now))
+    return _answered(body)
 
 
 def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: int, *,
