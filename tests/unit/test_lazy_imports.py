@@ -1,6 +1,6 @@
-"""The server, the worker and the CLI start without the analytics' numerical stack: numpy and
-scipy (and statsmodels, should it come back) are imported by the reports that compute, when
-one is asked for."""
+"""What the server, the worker and the CLI do at start: they import no numerical stack (numpy
+and scipy, and statsmodels should it come back, are imported by the reports that compute,
+when one is asked for) and hash no password."""
 
 from __future__ import annotations
 
@@ -29,3 +29,12 @@ def test_starting_the_app_or_the_cli_imports_no_numerical_library(statement: str
 def test_the_probe_sees_a_numerical_library_once_a_report_needs_it() -> None:
     imported = _imported_after("import regulars.api.app; import regulars.analytics.uplift")
     assert "numpy" in imported and "scipy" in imported
+
+
+def test_the_written_out_dummy_hash_costs_what_a_staff_password_s_does() -> None:
+    """An unknown e-mail verifies against the dummy hash: its parameters must be the ones
+    staff passwords are hashed with, or the time taken would tell unknown e-mails apart."""
+    from regulars.services.web_sessions import sessions
+
+    assert not sessions._HASHER.check_needs_rehash(sessions._DUMMY)
+    assert sessions._DUMMY.startswith("$argon2id$")
