@@ -13,11 +13,12 @@ from sqlalchemy import text
 
 from regulars.config import Settings
 from regulars.db import personal
-from regulars.db.migrate import alembic_config, head
+from regulars.db.migrate import alembic_config, head, revision_on
+from regulars.db.tenancy.tenancy import list_tenants
 from regulars.services.members.members import MemberRef
 from regulars.services.members.members import get as get_member
-from regulars.services.runtime import open_runtime
-from tests.conftest import make_shop
+from regulars.services.runtime import Runtime, open_runtime
+from tests.conftest import Shop, make_shop
 from tests.e2e.test_worker_cli import run
 from tests.integration.support import Pos, phone
 
@@ -154,3 +155,18 @@ def test_tenant_create_needs_a_key_even_on_an_empty_database(
     monkeypatch.setenv("REGULARS_PERSONAL_DATA_KEY", "a-long-random-secret")
     code, out, _ = run(monkeypatch, capsys, "tenant", "create", "--name", "Corner Café")
     assert code == 0 and "created" in out
+
+
+@pytest.mark.usefixtures("keys_restored")
+def test_on_either_database_a_business_s_data_is_not_touched_without_a_key(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], rt: Runtime,
+        shop: Shop, database_url: str) -> None:
+    Pos(rt, shop).register(1)
+    _without_key(monkeypatch, database_url)
+    for command in (("db", "upgrade"), ("tenant", "create", "--name", "Second shop"),
+                    ("expire",)):
+        code, _, err = run(monkeypatch, capsys, *command)
+        assert code == 2 and "REGULARS_PERSONAL_DATA_KEY" in err, command
+    with rt.db.read() as conn:
+        assert len(list_tenants(conn)) == 1
+        assert revision_on(conn) == head()
