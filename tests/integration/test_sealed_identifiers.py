@@ -1,5 +1,6 @@
-"""Phone numbers, card numbers and QR tokens at rest: sealed, found through their blind index,
-never in a copy of the database in plain text, and re-sealed when the keys rotate."""
+"""Phone numbers (members' and staff's), card numbers and QR tokens at rest: sealed, found
+through their blind index, never in a copy of the database in plain text, and re-sealed when
+the keys rotate."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from regulars.config import Settings
 from regulars.db import personal
+from regulars.db.analytics import fraud
 from regulars.db.engine import make_engine
 from regulars.db.members.tables import member_identifiers, members
 from regulars.db.migrate import alembic_config, upgrade
+from regulars.db.tenancy.tables import staff
 from regulars.errors import DuplicateIdentifier
 from regulars.services.imports.imports import ImportRequest, Kind, import_file
 from regulars.services.ledger import member_ledger
@@ -27,6 +30,7 @@ from regulars.services.members import members as member_service
 from regulars.services.members.members import MemberRef
 from regulars.services.messaging import otp
 from regulars.services.runtime import Runtime, use_personal_keys
+from regulars.services.tenancy import staff_access, tenants
 from tests.conftest import Shop
 from tests.integration.support import Pos, line, phone
 from tests.integration.test_privacy import OWNER
@@ -54,11 +58,24 @@ def _quote(client: TestClient, shop: Shop, member: dict[str, str]) -> dict[str, 
     return body
 
 
+STAFF_PHONE = phone(9)
+"""The owner's own number: no member's, until a test registers one with it."""
+
+
+def _owner_id(rt: Runtime, shop: Shop) -> int:
+    """The shop's owner (the first time: made)."""
+    found = [s.id for s in tenants.list_staff(rt, shop.tenant_id) if s.role == "owner"]
+    return found[0] if found else tenants.create_staff(
+        rt, shop.tenant_id, name="Olga", email="olga@example.com", role="owner",
+        store_id=None).id
+
+
 def _people(rt: Runtime, shop: Shop, tmp_path: Path) -> tuple[Pos, list[str], list[str]]:
     """A small shop's worth of members the way the demo makes them (registered at the till,
-    with cards, a code, receipts, an import, a merge and an erasure); their numbers and
-    cards."""
+    with cards, a code, receipts, an import, a merge and an erasure) and the owner's own
+    phone; the numbers (the owner's last) and the cards."""
     pos = Pos(rt, shop)
+    staff_access.set_phone(rt, shop.tenant_id, _owner_id(rt, shop), "8 916 000-00-09")
     ids = [int(pos.register(n)["id"]) for n in range(1, 6)]
     cards = [f"CARD{n:04d}" for n in range(1, 4)]
     for member_id, card in zip(ids, cards, strict=False):
@@ -72,7 +89,7 @@ def _people(rt: Runtime, shop: Shop, tmp_path: Path) -> tuple[Pos, list[str], li
                        ).members_created == 1
     member_ledger.merge(rt, shop.tenant_id, source_id=ids[4], target_id=ids[3], key="m-1")
     privacy.erase(rt, shop.tenant_id, ids[2], actor=OWNER)
-    return pos, [phone(n) for n in range(1, 7)], [*cards, "CARD0006"]
+    return pos, [*(phone(n) for n in range(1, 7)), STAFF_PHONE], [*cards, "CARD0006"]
 
 
 def _stored_text(database_url: str, tmp_path: Path) -> bytes:
@@ -126,7 +143,8 @@ def test_every_look_up_finds_the_member_through_the_index(
 def _sealed_key_ids(rt: Runtime) -> set[str]:
     with rt.db.read() as conn:
         values = [*conn.execute(select(members.c.phone_sealed, members.c.qr_sealed)).all(),
-                  *conn.execute(select(member_identifiers.c.value_sealed)).all()]
+                  *conn.execute(select(member_identifiers.c.value_sealed)).all(),
+                  *conn.execute(select(staff.c.phone_sealed)).all()]
     return {v.partition(".")[0] for row in values for v in row if v}
 
 
@@ -152,6 +170,7 @@ def test_a_rotation_reseals_everything_while_the_tills_keep_finding_members(
     _switch_keys(personal_data_key="second", personal_index_key="first")  # old key dropped
     assert _quote(client, shop, {"phone": phones[1]})["member"]["phone"] == phones[1]  # type: ignore[index]
     assert member_service.get(rt, shop.tenant_id, MemberRef(card=cards[1])).phone == phones[1]
+    assert tenants.get_staff(rt, shop.tenant_id, _owner_id(rt, shop)).phone == STAFF_PHONE
 
 
 @pytest.mark.usefixtures("keys_restored")
@@ -167,10 +186,39 @@ def test_a_new_index_key_finds_members_again_after_a_reindex(
         assert _quote(client, shop, ref)["member"]["phone"] in phones  # type: ignore[index]
 
 
+def _staff_contacts(rt: Runtime, shop: Shop) -> frozenset[tuple[int, int]]:
+    with rt.db.read() as conn:
+        return fraud.staff_contacts(conn, shop.tenant_id)
+
+
+@pytest.mark.usefixtures("keys_restored")
+def test_the_fraud_scan_matches_a_staff_phone_to_a_member_s_by_index_across_a_reindex(
+        rt: Runtime, shop: Shop) -> None:
+    _switch_keys(personal_data_key="first")
+    owner = _owner_id(rt, shop)
+    staff_access.set_phone(rt, shop.tenant_id, owner, "8 916 000-00-01")  # phone(1), said
+    member_id = int(Pos(rt, shop).register(1)["id"])
+    Pos(rt, shop).register(2)
+    assert _staff_contacts(rt, shop) == {(owner, member_id)}
+    with rt.db.read() as conn:
+        stored = conn.execute(select(staff.c.phone_sealed, staff.c.phone_index)
+                              .where(staff.c.id == owner)).one()
+    assert phone(1) not in stored.phone_sealed and phone(1).lstrip("+") not in str(stored)
+
+    _switch_keys(personal_data_key="second", personal_data_old_keys="first")
+    assert _staff_contacts(rt, shop) == {(owner, member_id)}  # stored indexes, no key used
+    keys.rotate(rt, reindex=True)  # both sides re-indexed under the new key
+    assert _staff_contacts(rt, shop) == {(owner, member_id)}
+    staff_access.set_phone(rt, shop.tenant_id, owner, None)
+    assert _staff_contacts(rt, shop) == frozenset()
+
+
 def test_the_migration_seals_what_was_plain_and_opens_it_going_down(
         rt: Runtime, shop: Shop, database_url: str) -> None:
     member = Pos(rt, shop).register(1)
     registration.add_card(rt, shop.tenant_id, int(member["id"]), "CARD7777")
+    owner = _owner_id(rt, shop)
+    staff_access.set_phone(rt, shop.tenant_id, owner, STAFF_PHONE)
     engine = make_engine(database_url)
     try:
         config = alembic_config()
@@ -184,6 +232,8 @@ def test_the_migration_seals_what_was_plain_and_opens_it_going_down(
             assert plain == {("phone", phone(1)), ("card", "CARD7777"),
                              ("qr", member["qr_token"])}
             assert conn.exec_driver_sql("SELECT phone FROM members").scalar_one() == phone(1)
+            assert conn.exec_driver_sql("SELECT phone FROM staff WHERE phone IS NOT NULL"
+                                        ).scalar_one() == STAFF_PHONE
         upgrade(engine)
     finally:
         engine.dispose()
@@ -191,3 +241,7 @@ def test_the_migration_seals_what_was_plain_and_opens_it_going_down(
                 MemberRef(qr=str(member["qr_token"]))):
         assert member_service.get(rt, shop.tenant_id, ref).phone == phone(1)
     assert phone(1) not in str(_sealed_key_ids(rt))
+    assert tenants.get_staff(rt, shop.tenant_id, owner).phone == STAFF_PHONE
+    assert _staff_contacts(rt, shop) == frozenset()  # the owner's number is no member's
+    with rt.db.read() as conn:
+        assert "phone" not in {c["name"] for c in inspect(conn).get_columns("staff")}

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from regulars.services.members import keys
-from regulars.services.runtime import open_existing_runtime
+from regulars.services.runtime import open_existing_runtime, refuse_development_key
 
 keys_app = typer.Typer(help="The keys phone numbers, card numbers and QR tokens are encrypted "
                             "and indexed with (REGULARS_PERSONAL_DATA_KEY).",
@@ -31,7 +31,9 @@ def rotate(
     previous key in REGULARS_PERSONAL_DATA_OLD_KEYS until it reports nothing left."""
     from regulars.cli.main import _settings, console, fail
 
-    with open_existing_runtime(_settings(database_url)) as rt:
+    settings = _settings(database_url)
+    refuse_development_key(settings)  # re-encrypting under it would undo the protection
+    with open_existing_runtime(settings) as rt:
         try:
             done = keys.rotate(rt, reindex=reindex, batch_rows=batch_rows)
         except keys.UnknownKey as exc:

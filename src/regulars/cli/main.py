@@ -21,7 +21,12 @@ from regulars.errors import RegularsError, Unavailable
 from regulars.services.jobs import scheduler
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.rewards import job as rewards_job
-from regulars.services.runtime import open_existing_runtime, open_runtime, upgrade_schema
+from regulars.services.runtime import (
+    open_existing_runtime,
+    open_runtime,
+    refuse_development_key,
+    upgrade_schema,
+)
 from regulars.services.stamps import expiry as stamp_expiry
 from regulars.services.stored_value import expiry as stored_value_expiry
 from regulars.services.tenancy import staff_access
@@ -76,9 +81,16 @@ def progress_bar() -> Progress:
 
 @db_app.command("upgrade")
 def db_upgrade(database_url: DatabaseOpt = None) -> None:
-    """Apply every pending migration (safe to run again)."""
-    url = upgrade_schema(_settings(database_url))
+    """Apply every pending migration (safe to run again). A database that holds a business
+    is refused without REGULARS_PERSONAL_DATA_KEY (a migration may encrypt its members' and
+    staff's numbers); an empty one is not."""
+    settings = _settings(database_url)
+    url = upgrade_schema(settings)
     console.print(f"schema is up to date at {_redact(url)}")
+    if not settings.personal_data_key and not settings.personal_data_development_key_allowed:
+        err.print("note: set REGULARS_PERSONAL_DATA_KEY to a long random secret before "
+                  "`regulars tenant create`, `serve` or `worker`: they refuse to run without "
+                  "it", soft_wrap=True)
 
 
 @tenant_app.command("create")
@@ -97,8 +109,11 @@ def tenant_create(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Create a business with its owner; print the owner's set-password link (it works once,
-    for 72 hours) and the first owner key for integrations (both shown once)."""
+    for 72 hours) and the first owner key for integrations (both shown once). Refused
+    without REGULARS_PERSONAL_DATA_KEY: the business's members and staff will be encrypted
+    under it."""
     settings = _settings(database_url)
+    refuse_development_key(settings)
     with open_runtime(settings, migrate=True) as rt:
         try:
             created = staff_access.create_business(
@@ -197,7 +212,7 @@ def serve(
     import uvicorn
 
     settings = _settings(database_url)
-    _refuse_development_key(settings)
+    refuse_development_key(settings)
     os.environ["REGULARS_DATABASE_URL"] = settings.database_url
     upgrade_schema(settings)
     _refuse_log_sender(settings)
@@ -210,18 +225,6 @@ def serve(
     uvicorn.run("regulars.api.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", access_log=False,
                 timeout_worker_healthcheck=WORKER_PING_S)
-
-
-def _refuse_development_key(settings: Settings) -> None:
-    """Without ``personal_data_key`` members' phone and card numbers would be sealed under
-    the built-in development key, which anyone can read in the source; a server says so
-    before it migrates or serves anything, unless allowed (the demo, a developer's machine).
-    """
-    if not settings.personal_data_key and not settings.personal_data_development_key_allowed:
-        raise fail("REGULARS_PERSONAL_DATA_KEY is not set, so personal data would be encrypted "
-                   "under the built-in development key: set it to a long random secret, or "
-                   "REGULARS_PERSONAL_DATA_DEVELOPMENT_KEY_ALLOWED=true on a development "
-                   "machine")
 
 
 def _refuse_log_sender(settings: Settings) -> None:
@@ -242,7 +245,7 @@ def worker(database_url: DatabaseOpt = None,
     own. Any number of workers and servers may run: each job runs once at a time. Set
     REGULARS_SCHEDULER=false on the servers when workers run the jobs."""
     settings = _settings(database_url)
-    _refuse_development_key(settings)
+    refuse_development_key(settings)
     with open_runtime(settings, migrate=True) as rt:
         _refuse_log_sender(settings)
         if once:

@@ -59,3 +59,11 @@ def revision_on(conn: Connection) -> str | None:
 
 
 _REVISION = text("SELECT version_num FROM alembic_version")
+
+
+def holds_tenants(conn: Connection) -> bool:
+    """Whether the database ``conn`` reads has a business in it (every row of personal data
+    belongs to one); ``False`` before the schema is created."""
+    if not conn.dialect.has_table(conn, "tenants"):
+        return False
+    return conn.execute(text("SELECT 1 FROM tenants LIMIT 1")).first() is not None

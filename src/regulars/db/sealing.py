@@ -30,6 +30,7 @@ from sqlalchemy import (
 from regulars.db import personal
 from regulars.db.members.tables import member_identifiers, members
 from regulars.db.messaging.tables import outbox_messages
+from regulars.db.tenancy.tables import staff
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ SEALED = (
     SealedTable(outbox_messages, (SealedColumn("recipient", "recipient_index", "channel"),),
                 only=lambda: and_(outbox_messages.c.channel.in_(("sms", "email")),
                                   outbox_messages.c.recipient != "")),
+    SealedTable(staff, (SealedColumn("phone_sealed", "phone_index", "phone"),)),
 )
 
 

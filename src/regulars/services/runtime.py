@@ -14,7 +14,7 @@ from pathlib import Path
 from regulars.config import Settings
 from regulars.db import personal
 from regulars.db.engine import Database, sqlite_path, unavailable_on_error
-from regulars.db.migrate import head, revision_on, upgrade
+from regulars.db.migrate import head, holds_tenants, revision_on, upgrade
 from regulars.errors import InvalidInput
 from regulars.services.messaging.messaging import (
     ChannelSender,
@@ -80,13 +80,16 @@ def open_runtime(settings: Settings | None = None, *, clock: Clock = system_cloc
 
     Raises :class:`InvalidInput` for a URL it cannot use and, with ``migrate``,
     :class:`Unavailable` for a database it cannot reach or that stayed locked past the busy
-    timeout (nothing is migrated then)."""
+    timeout, and :class:`InvalidInput` for a database holding a business's data while the
+    keys are the development key (see :func:`refuse_development_key`): nothing is migrated
+    then."""
     settings = settings or Settings()
     use_personal_keys(settings)  # a migration may seal values
     db = _database(settings)
     if migrate:
         try:
             with unavailable_on_error():
+                refuse_development_key(settings, empty_database_allowed=True, db=db)
                 upgrade(db.engine)
         except BaseException:
             db.dispose()
@@ -132,6 +135,44 @@ def upgrade_schema(settings: Settings | None = None) -> str:
     settings = settings or Settings()
     with open_runtime(settings, migrate=True):
         return settings.database_url
+
+
+DEVELOPMENT_KEY_REFUSED = (
+    "REGULARS_PERSONAL_DATA_KEY is not set, so members' and staff's phone and card numbers "
+    "would be encrypted under the built-in development key, which anyone can read in the "
+    "source. Set REGULARS_PERSONAL_DATA_KEY to a long random secret (and keep it: the data "
+    "cannot be read without it), or REGULARS_PERSONAL_DATA_DEVELOPMENT_KEY_ALLOWED=true on a "
+    "development machine. Nothing was written.")
+
+
+def refuse_development_key(settings: Settings, *, empty_database_allowed: bool = False,
+                           db: Database | None = None) -> None:
+    """Refuse to write personal data under the built-in development key unless the settings
+    allow it. With ``empty_database_allowed`` a database without any business (or not yet
+    created: a missing SQLite file is not made) passes, since nothing in it is personal yet.
+
+    Raises :class:`InvalidInput` (no field: the message names the settings), or
+    :class:`Unavailable` when the database must be read and cannot be."""
+    if settings.personal_data_key or settings.personal_data_development_key_allowed:
+        return
+    if empty_database_allowed and not _holds_business(settings, db):
+        return
+    raise InvalidInput(DEVELOPMENT_KEY_REFUSED)
+
+
+def _holds_business(settings: Settings, db: Database | None) -> bool:
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path in ("", ":memory:") or not Path(path).is_file():
+            return False
+    opened = db or _database(settings)
+    try:
+        with unavailable_on_error(), opened.read() as conn:
+            return holds_tenants(conn)
+    finally:
+        if db is None:
+            opened.dispose()
 
 
 def use_personal_keys(settings: Settings) -> None:

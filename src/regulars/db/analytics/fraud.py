@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db import personal
@@ -59,24 +59,17 @@ def adjustments(conn: Connection, tenant_id: int, *, start: datetime,
 
 def staff_contacts(conn: Connection, tenant_id: int) -> frozenset[tuple[int, int]]:
     """(staff id, member id) of every active member whose phone or e-mail is a staff
-    member's (e-mails compared without case; phone numbers through their blind index)."""
+    member's (e-mails compared without case; phone numbers by their blind indexes, which are
+    equal for equal numbers: nothing is opened)."""
     same_email = and_(staff.c.email.is_not(None),
                       func.lower(members.c.email) == func.lower(staff.c.email))
+    same_phone = and_(staff.c.phone_index.is_not(None),
+                      members.c.phone_index == staff.c.phone_index)
     query = (select(staff.c.id, members.c.id)
-             .join(members, and_(members.c.tenant_id == staff.c.tenant_id, same_email))
+             .join(members, and_(members.c.tenant_id == staff.c.tenant_id,
+                                 or_(same_email, same_phone)))
              .where(staff.c.tenant_id == tenant_id, members.c.status == "active"))
-    pairs = {(int(s), int(m)) for s, m in conn.execute(query)}
-    staff_by_index: dict[str, list[int]] = {}
-    for staff_id, phone in conn.execute(select(staff.c.id, staff.c.phone).where(
-            staff.c.tenant_id == tenant_id, staff.c.phone.is_not(None))):
-        index = personal.blind_index(tenant_id, "phone", phone)
-        staff_by_index.setdefault(index, []).append(int(staff_id))
-    if staff_by_index:
-        for member_id, index in conn.execute(select(members.c.id, members.c.phone_index).where(
-                members.c.tenant_id == tenant_id, members.c.status == "active",
-                members.c.phone_index.in_(list(staff_by_index)))):
-            pairs.update((s, int(member_id)) for s in staff_by_index[index])
-    return frozenset(pairs)
+    return frozenset((int(s), int(m)) for s, m in conn.execute(query))
 
 
 # Settings ----------------------------------------------------------------------------------------

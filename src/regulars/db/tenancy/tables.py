@@ -79,8 +79,10 @@ staff = Table(
     Column("locale", String(20), nullable=True),
     # Unused since sign-ins are throttled by client and account instead of locking the
     # account (services.throttle); kept until a migration drops them.
-    # Fraud scan (0018): the staff member's own phone (E.164), to find members who share it.
-    Column("phone", String(20), nullable=True),
+    # Fraud scan (0018): the staff member's own phone (E.164), to find members who share it;
+    # sealed, with its blind index of kind "phone" (0040), like a member's (db.personal).
+    Column("phone_sealed", String(120), nullable=True),
+    Column("phone_index", String(64), nullable=True),
     UniqueConstraint("tenant_id", "email"),
     CheckConstraint("role in ('owner', 'marketer', 'analyst', 'cashier')", name="role"),
 )

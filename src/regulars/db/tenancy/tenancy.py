@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
+from regulars.db import personal
 from regulars.db.engine import cache_for, forget, remembered
 from regulars.db.program.tables import programs
 from regulars.db.tenancy.tables import api_keys, staff, stores, tenants, terminals
@@ -208,22 +209,32 @@ def insert_staff(conn: Connection, *, tenant_id: int, name: str, email: str | No
         created_at=now).returning(staff.c.id)).scalar_one())
 
 
+def _staff_row(row: Any) -> dict[str, Any]:
+    """A staff row with its phone opened (as ``phone``) and no blind index."""
+    record = dict(row._mapping)
+    del record["phone_index"]
+    return personal.opened(record, "phone_sealed", "phone")
+
+
 def get_staff(conn: Connection, tenant_id: int, staff_id: int) -> dict[str, Any] | None:
     row = conn.execute(select(staff).where(staff.c.tenant_id == tenant_id,
                                            staff.c.id == staff_id)).one_or_none()
-    return dict(row._mapping) if row else None
+    return _staff_row(row) if row else None
 
 
 def set_staff_phone(conn: Connection, tenant_id: int, staff_id: int,
                     phone: str | None) -> bool:
-    """Set (or clear) a staff member's own phone; False when the tenant has no such staff."""
+    """Set (or clear) a staff member's own phone (E.164), sealed and with the blind index the
+    fraud scan matches members' phones by; False when the tenant has no such staff."""
     return conn.execute(update(staff).where(staff.c.tenant_id == tenant_id,
                                             staff.c.id == staff_id)
-                        .values(phone=phone)).rowcount == 1
+                        .values(phone_sealed=personal.seal_optional(phone),
+                                phone_index=personal.blind_index_optional(
+                                    tenant_id, "phone", phone))).rowcount == 1
 
 
 def list_staff(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
-    return [dict(r._mapping) for r in conn.execute(
+    return [_staff_row(r) for r in conn.execute(
         select(staff).where(staff.c.tenant_id == tenant_id).order_by(staff.c.id))]
 
 

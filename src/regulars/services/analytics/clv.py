@@ -6,27 +6,31 @@ quintiles and named groups, which need no fit.
 
 A business with too little history gets its RFM groups and a plain reason instead of a fit
 (:class:`regulars.analytics.errors.NotEnoughData`'s message).
+
+The models (numpy, scipy) are imported by the report itself, not with this module: the app,
+the worker and the CLI start without them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from regulars.analytics.bgnbd import fit_bgnbd
-from regulars.analytics.clv import MemberValue, ValuePolicy, member_values
 from regulars.analytics.errors import FitFailed, NotEnoughData
-from regulars.analytics.gamma_gamma import fit_gamma_gamma
-from regulars.analytics.rfm import RfmGroup, RfmScore, rfm_scores
-from regulars.analytics.summary import Receipt, TimeUnit, summarise
 from regulars.db.analytics import purchases
 from regulars.errors import InvalidInput
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
 
+if TYPE_CHECKING:
+    from regulars.analytics.clv import MemberValue
+    from regulars.analytics.rfm import RfmScore
+    from regulars.analytics.summary import CalibrationSummary
+
 MAX_PAGE = 500
-UNITS = {"days": TimeUnit.DAYS, "weeks": TimeUnit.WEEKS}
+UNITS = ("days", "weeks")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,7 +90,7 @@ class ClvReport:
     offset: int
 
 
-def _check(q: ClvQuery, today: date) -> TimeUnit:
+def _check(q: ClvQuery, today: date) -> None:
     problems = [("unit", q.unit not in UNITS, "unit must be days or weeks"),
                 ("margin_bp", not 0 <= q.margin_bp <= 10_000,
                  "margin_bp must be from 0 to 10000"),
@@ -100,7 +104,6 @@ def _check(q: ClvQuery, today: date) -> TimeUnit:
     for field, bad, message in problems:
         if bad:
             raise InvalidInput(message, field=field)
-    return UNITS[q.unit]
 
 
 def _outlook(score: RfmScore, value: MemberValue | None) -> MemberOutlook:
@@ -115,31 +118,49 @@ def _outlook(score: RfmScore, value: MemberValue | None) -> MemberOutlook:
         lifetime_value_minor=None if value is None else value.lifetime_value_minor)
 
 
-def report(rt: Runtime, tenant_id: int, q: ClvQuery) -> ClvReport:
-    """The business's CLV and RFM at ``q.calibration_end``: the fit, totals, the members per
-    RFM group, and a page of members by lifetime value (by RFM code without a fit). Raises
-    :class:`InvalidInput` naming the parameter out of range."""
-    zone = ZoneInfo(get_tenant(rt, tenant_id).timezone)
-    today = rt.now().astimezone(zone).date()
-    unit = _check(q, today)
-    end = q.calibration_end or today - timedelta(days=1)
+def _summary(rt: Runtime, tenant_id: int, zone: ZoneInfo, end: date,
+             unit: str) -> CalibrationSummary:
+    from regulars.analytics.summary import Receipt, TimeUnit, summarise
+
     until = datetime.combine(end + timedelta(days=1), time(), zone).astimezone(UTC)
     with rt.db.read() as conn:
         rows = [Receipt(member_id, at.astimezone(zone).date(), amount)
                 for member_id, at, amount in purchases.member_purchases(conn, tenant_id,
                                                                          until=until)]
-    summary = summarise(rows, calibration_end=end, unit=unit)
-    scores = rfm_scores(summary)
-    values: list[MemberValue] | None = None
-    fit, reason = None, None
+    return summarise(rows, calibration_end=end, unit=TimeUnit[unit.upper()])
+
+
+def _fit(summary: CalibrationSummary,
+         q: ClvQuery) -> tuple[ModelFit | None, list[MemberValue] | None, str | None]:
+    """The fit and each member's value, or why the data gives none."""
+    from regulars.analytics.bgnbd import fit_bgnbd
+    from regulars.analytics.clv import ValuePolicy, member_values
+    from regulars.analytics.gamma_gamma import fit_gamma_gamma
+
     try:
         bg, gg = fit_bgnbd(summary), fit_gamma_gamma(summary)
         values = member_values(bg, gg, summary, ValuePolicy(
             margin_bp=q.margin_bp, discount_monthly_bp=q.discount_monthly_bp, months=q.months))
-        fit = ModelFit(r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b, p=gg.p, q=gg.q,
-                       gamma_minor=gg.gamma, members=bg.members, repeat_buyers=gg.members)
     except (NotEnoughData, FitFailed) as exc:
-        reason = exc.detail
+        return None, None, exc.detail
+    fit = ModelFit(r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b, p=gg.p, q=gg.q,
+                   gamma_minor=gg.gamma, members=bg.members, repeat_buyers=gg.members)
+    return fit, values, None
+
+
+def report(rt: Runtime, tenant_id: int, q: ClvQuery) -> ClvReport:
+    """The business's CLV and RFM at ``q.calibration_end``: the fit, totals, the members per
+    RFM group, and a page of members by lifetime value (by RFM code without a fit). Raises
+    :class:`InvalidInput` naming the parameter out of range."""
+    from regulars.analytics.rfm import RfmGroup, rfm_scores
+
+    zone = ZoneInfo(get_tenant(rt, tenant_id).timezone)
+    today = rt.now().astimezone(zone).date()
+    _check(q, today)
+    end = q.calibration_end or today - timedelta(days=1)
+    summary = _summary(rt, tenant_id, zone, end, q.unit)
+    scores = rfm_scores(summary)
+    fit, values, reason = _fit(summary, q)
     outlooks = [_outlook(s, values[i] if values else None) for i, s in enumerate(scores)]
     outlooks.sort(key=lambda o: (-(o.lifetime_value_minor or 0), -int(o.rfm), o.member_id))
     groups = {g.value: 0 for g in RfmGroup}

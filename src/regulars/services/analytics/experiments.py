@@ -7,16 +7,17 @@ baseline) with a fixed 95 % interval and an always-valid one; the winner is name
 the always-valid intervals, at ``5 % / (variants − 1)`` each, exclude zero, so that looking
 every day does not make false winners. The holdout is read as the rest against the held out:
 the uplift of the whole marketing effort.
+
+The statistics (numpy, scipy) are imported by the functions that compute, not with this
+module: the app, the worker and the CLI start without them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from regulars.analytics import uplift as stats
 from regulars.db.analytics import uplift as queries
 from regulars.domain.money import BASIS_POINTS
 from regulars.domain.promotions.experiments import variant_of
@@ -27,6 +28,11 @@ from regulars.services.promotions import experiments
 from regulars.services.promotions.experiments import ExperimentView
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from regulars.analytics import uplift as stats
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +85,10 @@ def _winner(arms: list[np.ndarray], always: list[stats.Difference | None]) -> in
 def experiment_results(rt: Runtime, tenant_id: int, experiment_id: int) -> ExperimentResults:
     """The experiment's variants from its start to its stop (or now). Raises
     :class:`NotFound`."""
+    import numpy as np
+
+    from regulars.analytics import uplift as stats
+
     found = experiments.get(rt, tenant_id, experiment_id)
     until = found.stopped_at or rt.now()
     with rt.db.read() as conn:
@@ -120,6 +130,10 @@ def experiment_results(rt: Runtime, tenant_id: int, experiment_id: int) -> Exper
 def holdout_results(rt: Runtime, tenant_id: int, *, since: datetime,
                     until: datetime) -> HoldoutResults:
     """Everyone else against the held-out members over ``[since, until)``."""
+    import numpy as np
+
+    from regulars.analytics import uplift as stats
+
     with rt.db.read() as conn:
         rows = queries.member_outcomes(conn, tenant_id, since=since, until=until)
         plan = experiments.plan_for(conn, tenant_id)
@@ -164,6 +178,10 @@ def sample_size(rt: Runtime, tenant_id: int, *, effect_minor: int, sd_minor: int
     """Members per variant to find a difference of ``effect_minor`` in spend per member with
     ``power_bp`` power, each variant against the first at ``5 % / (variants − 1)``. Without
     ``sd_minor`` the spread is the members' spend over the last 28 days."""
+    import numpy as np
+
+    from regulars.analytics import uplift as stats
+
     if sd_minor is None:
         until = rt.now()
         with rt.db.read() as conn:

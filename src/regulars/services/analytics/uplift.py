@@ -11,6 +11,9 @@ The campaign's return is the incremental spend of the test group over the campai
 follow-up together (CUPED difference per member × test members) less the value of the points
 the promotion gave: its discounts already lower what members paid, so they are not taken off
 twice. Money figures are rounded to whole minor units, halves away from zero.
+
+The statistics (numpy, scipy) are imported by the functions that compute, not with this
+module: the app, the worker and the CLI start without them.
 """
 
 from __future__ import annotations
@@ -18,12 +21,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import numpy as np
-
-from regulars.analytics import uplift as stats
-from regulars.analytics.uplift import Difference, Verdict
 from regulars.db.analytics import uplift as queries
 from regulars.db.analytics.uplift import MemberWindow
 from regulars.errors import InvalidInput
@@ -31,6 +31,11 @@ from regulars.services.analytics.figures import MAX_WINDOW_DAYS, local_start
 from regulars.services.promotions import promotions
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from regulars.analytics.uplift import Difference
 
 FOLLOW_UP_DAYS = 28
 PRE_DAYS = 28
@@ -138,6 +143,8 @@ class PromotionUplift:
 
 
 def _bound(value: float) -> int | None:
+    from regulars.analytics import uplift as stats
+
     return stats.round_minor(value) if math.isfinite(value) else None
 
 
@@ -146,6 +153,8 @@ def _float_bound(value: float) -> float | None:
 
 
 def money(d: Difference) -> MoneyEstimate:
+    from regulars.analytics import uplift as stats
+
     return MoneyEstimate(test_mean_minor=stats.round_minor(d.test_mean),
                          control_mean_minor=stats.round_minor(d.control_mean),
                          difference_minor=stats.round_minor(d.estimate),
@@ -154,6 +163,8 @@ def money(d: Difference) -> MoneyEstimate:
 
 
 def rate(d: Difference) -> RateEstimate:
+    from regulars.analytics import uplift as stats
+
     return RateEstimate(test_mean=d.test_mean, control_mean=d.control_mean,
                         difference=d.estimate, low=_float_bound(d.low),
                         high=_float_bound(d.high), p_value=d.p_value,
@@ -177,6 +188,8 @@ class _Arms:
 
 
 def _arms(rows: list[MemberWindow], order: tuple[list[int], list[int]]) -> _Arms:
+    import numpy as np
+
     by_group = _split(rows)
     test = [by_group["test"][m] for m in order[0]]
     control = [by_group["control"][m] for m in order[1]]
@@ -187,6 +200,8 @@ def _arms(rows: list[MemberWindow], order: tuple[list[int], list[int]]) -> _Arms
 
 
 def _window(name: str, days: tuple[date, date], arms: _Arms, pre: _Arms) -> WindowUplift:
+    from regulars.analytics import uplift as stats
+
     (pt, pc), (vt, vc) = arms.paid, arms.visits
     cuped = stats.cuped(pt, pc, test_pre=pre.paid[0], control_pre=pre.paid[1])
     relative = stats.relative_uplift(pt, pc)
@@ -249,6 +264,8 @@ def promotion_uplift(rt: Runtime, tenant_id: int, promotion_id: int, *,
 def _measure(rt: Runtime, tenant_id: int, promotion_id: int, zone: ZoneInfo,
              windows: Windows, *, name: str, currency: str,
              control_share_bp: int) -> PromotionUplift:
+    from regulars.analytics import uplift as stats
+
     def since(days: tuple[date, date]) -> datetime:
         return local_start(days[0], zone)
 
@@ -280,7 +297,7 @@ def _measure(rt: Runtime, tenant_id: int, promotion_id: int, zone: ZoneInfo,
         promotion_id=promotion_id, name=name, currency=currency,
         control_share_bp=control_share_bp, test_members=len(order[0]),
         control_members=len(order[1]),
-        too_small=stats.verdict(gain) is Verdict.TOO_SMALL,
+        too_small=stats.verdict(gain) is stats.Verdict.TOO_SMALL,
         pre=PreBalance(first_day=windows.pre[0], last_day=windows.pre[1],
                        test_mean_minor=stats.round_minor(pre_diff.test_mean),
                        control_mean_minor=stats.round_minor(pre_diff.control_mean),
@@ -289,6 +306,9 @@ def _measure(rt: Runtime, tenant_id: int, promotion_id: int, zone: ZoneInfo,
 
 
 def _return(gain: Difference, test_members: int, given: queries.Given) -> CampaignReturn:
+    from regulars.analytics import uplift as stats
+    from regulars.analytics.uplift import Verdict
+
     def scaled(value: float) -> int | None:
         return _bound(value * test_members)
 

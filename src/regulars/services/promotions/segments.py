@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, time
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +31,13 @@ from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 
 MAX_PAGE = 1000
-_RULES: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(cls) for kind, cls in RULES.items()}
+
+
+@cache
+def _adapter(kind: str) -> TypeAdapter[Any]:
+    """The validator of a rule kind, built on first use (building them all at import costs
+    every process a quarter of a second at start)."""
+    return TypeAdapter(RULES[kind])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,13 +50,13 @@ def rule_of(data: dict[str, Any]) -> Rule:
     """A rule from its stored or sent form ``{"kind": ..., **fields}``. Raises
     ``ValueError``."""
     kind = data.get("kind")
-    if kind not in _RULES:
+    if not isinstance(kind, str) or kind not in RULES:
         raise ValueError(f"kind: unknown rule kind {kind!r}")
     unknown = sorted(set(data) - {"kind"} - {f.name for f in fields(RULES[kind])})
     if unknown:
         raise ValueError(f"{unknown[0]}: unknown field of a {kind} rule")
     try:
-        rule: Rule = _RULES[kind].validate_python(
+        rule: Rule = _adapter(kind).validate_python(
             {k: v for k, v in data.items() if k != "kind"})
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -60,7 +67,7 @@ def rule_of(data: dict[str, Any]) -> Rule:
 
 def _dump(rule: Rule) -> dict[str, Any]:
     kind = kind_of(rule)
-    data: dict[str, Any] = _RULES[kind].dump_python(rule, mode="json")
+    data: dict[str, Any] = _adapter(kind).dump_python(rule, mode="json")
     for name in ("tags", "values", "levels"):
         if name in data:
             data[name] = sorted(data[name])
