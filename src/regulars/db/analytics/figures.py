@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, literal, select
 
+from regulars.db.analytics.tables import member_purchases
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.ledger.tables import entries
 from regulars.db.members.tables import members
@@ -144,16 +145,33 @@ def buyers(conn: Connection, scope: Scope) -> tuple[int, int]:
 def lapsed(conn: Connection, scope: Scope, *, risk_line: datetime,
            churn_line: datetime) -> tuple[int, int]:
     """(members whose last net receipt before ``end`` is in ``[churn_line, risk_line)``,
-    members whose last one is before ``churn_line``), counted in the database."""
-    last = (select(func.max(receipts.c.occurred_at).label("last_at"))
-            .where(receipts.c.tenant_id == scope.tenant_id, receipts.c.status.in_(SOLD),
-                   receipts.c.occurred_at < scope.end, receipts.c.member_id.is_not(None))
-            .group_by(receipts.c.member_id).subquery())
+    members whose last one is before ``churn_line``).
+
+    A member's last receipt before ``end`` is before a line when their first purchase is
+    before it (``member_purchases``) and they bought nothing from the line to ``end``; so each
+    count reads the members' first purchases and the receipts since ``churn_line`` only, not
+    every member's history."""
+    since = (select(receipts.c.member_id,
+                    func.max(case((receipts.c.occurred_at >= risk_line, 1), else_=0))
+                    .label("since_risk"))
+             .where(receipts.c.tenant_id == scope.tenant_id, receipts.c.status.in_(SOLD),
+                    receipts.c.member_id.is_not(None), receipts.c.occurred_at >= churn_line,
+                    receipts.c.occurred_at < scope.end)
+             .group_by(receipts.c.member_id).subquery())
+    bought = conn.execute(select(func.count(), func.coalesce(func.sum(since.c.since_risk), 0))
+                          ).one()
+    c = member_purchases.c
+    mine = c.tenant_id == scope.tenant_id
     row = conn.execute(select(
-        func.sum(case(((last.c.last_at >= churn_line) & (last.c.last_at < risk_line), 1),
-                      else_=0)),
-        func.sum(case((last.c.last_at < churn_line, 1), else_=0)))).one()
-    return int(row[0] or 0), int(row[1] or 0)
+        func.sum(case((c.first_at < churn_line, 1), else_=0)),
+        func.sum(case((c.first_at < risk_line, 1), else_=0)),
+        func.sum(case(((c.first_at >= churn_line) & (c.first_at < scope.end), 1), else_=0)),
+        func.sum(case(((c.first_at >= risk_line) & (c.first_at < scope.end), 1), else_=0)))
+        .where(mine, c.first_at < scope.end)).one()
+    before_churn, before_risk, new_since_churn, new_since_risk = (int(v or 0) for v in row)
+    churned = before_churn - (int(bought[0]) - new_since_churn)
+    quiet_since_risk = before_risk - (int(bought[1]) - new_since_risk)
+    return quiet_since_risk - churned, churned
 
 
 def first_two_purchases(conn: Connection, scope: Scope
