@@ -1,6 +1,7 @@
 """A business that moves to another time zone: its receipts fall on other local days, and
 what is kept per local day (each member's qualifying spend, which levels are reached on, and
-the daily aggregates the figures read) is rebuilt in the same transaction (SQLite, and PostgreSQL for tests marked ``postgres``)."""
+the daily aggregates the figures read) is rebuilt in the same transaction (SQLite, and
+PostgreSQL for tests marked ``postgres``)."""
 
 from __future__ import annotations
 

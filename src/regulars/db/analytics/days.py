@@ -26,16 +26,17 @@ both tables by the same rules.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, literal, select, text
+from sqlalchemy import Connection, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from regulars.db.analytics.tables import DAY_COUNTS, DAY_KEY, member_purchases, sales_days
+from regulars.db.analytics import buyers
+from regulars.db.analytics.tables import DAY_COUNTS, DAY_KEY, sales_days
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.engine import at_commit
 from regulars.db.ledger.tables import entries
@@ -104,6 +105,7 @@ def _zone(conn: Connection, tenant_id: int) -> ZoneInfo:
 
 # What a unit of work adds, written at its end ---------------------------------------------------
 
+_PLACE = ("terminal_id", "store_id", "staff_id")
 Place = tuple[int, datetime, int, int, int]
 """(tenant, instant, till, store, cashier) of a change: its row is the instant's local day."""
 
@@ -134,7 +136,7 @@ class Pending:
         for tenant_id in tenant_ids:
             again = sorted(m for t, m in self.refresh if t == tenant_id)
             if again:
-                refresh_members(conn, tenant_id, again)
+                buyers.refresh(conn, tenant_id, again)
             bought = {m: sorted(times) for (t, m), times in self.purchases.items()
                       if t == tenant_id and m not in again}
             moves = {p: v for p, v in self.moves.items() if p[0] == tenant_id and any(v)}
@@ -149,59 +151,36 @@ def pending(conn: Connection) -> Pending:
     return at_commit(conn, "sales_days", Pending)
 
 
-def _bought(times: Sequence[datetime]) -> tuple[datetime, datetime | None, datetime, int]:
-    """(first, next strictly later or None, last, how many) of ``times`` (sorted)."""
-    later = [t for t in times if t > times[0]]
-    return times[0], (later[0] if later else None), times[-1], len(times)
-
-
-# A stored row (``mp``) merged with new purchases (``excluded``: first, next strictly later,
-# last, how many): the first of both, the earliest strictly after it, the last of both.
-_PURCHASE_SET = """
-    first_at = CASE WHEN member_purchases.first_at IS NULL
-                         OR excluded.first_at < member_purchases.first_at
-                    THEN excluded.first_at ELSE member_purchases.first_at END,
-    second_at = CASE
-        WHEN member_purchases.first_at IS NULL THEN excluded.second_at
-        WHEN excluded.first_at < member_purchases.first_at THEN
-            CASE WHEN excluded.second_at IS NOT NULL
-                      AND excluded.second_at < member_purchases.first_at
-                 THEN excluded.second_at ELSE member_purchases.first_at END
-        WHEN excluded.first_at > member_purchases.first_at THEN
-            CASE WHEN member_purchases.second_at IS NOT NULL
-                      AND member_purchases.second_at < excluded.first_at
-                 THEN member_purchases.second_at ELSE excluded.first_at END
-        WHEN member_purchases.second_at IS NULL THEN excluded.second_at
-        WHEN excluded.second_at IS NOT NULL AND excluded.second_at < member_purchases.second_at
-        THEN excluded.second_at
-        ELSE member_purchases.second_at END,
-    last_at = CASE WHEN member_purchases.last_at IS NULL
-                        OR excluded.last_at > member_purchases.last_at
-                   THEN excluded.last_at ELSE member_purchases.last_at END,
-    receipts = member_purchases.receipts + excluded.receipts"""
-
-_PURCHASE = text(f"""
-INSERT INTO member_purchases (tenant_id, member_id, first_at, second_at, last_at, receipts)
-VALUES (:tenant_id, :member_id, :first_at, :second_at, :last_at, :receipts)
-ON CONFLICT (tenant_id, member_id) DO UPDATE SET {_PURCHASE_SET}
-""").bindparams(*(bindparam(name, type_=member_purchases.c.first_at.type)
-                  for name in ("first_at", "second_at", "last_at")))
-
-_PLACE = ("terminal_id", "store_id", "staff_id")
-
-# The purchases (in member order), then the days (grouped by key, in key order: the days'
-# insert reads the purchases' count first, so it runs after them), each day the local day of
-# its instant in the tenant's time zone as it is when the statement runs.
+# The purchases (in member order), then each member's month of a purchase later than all
+# they had (an older one, or several, is recomputed after: the statement returns those
+# members), then the days (grouped by key, in key order). Each insert reads the one before
+# (their order), and every value a month row takes comes from the member's row as locked.
+# A day is the local day of its instant in the tenant's time zone as it is when this runs.
+_MONTH_START = "CAST(date_trunc('month', i.last_at AT TIME ZONE 'UTC') AS date)"
 _FLUSH_PG = text(f"""
-WITH purchase AS (
-    INSERT INTO member_purchases (tenant_id, member_id, first_at, second_at, last_at, receipts)
-    SELECT :tenant_id, p.member_id, p.first_at, p.second_at, p.last_at, p.receipts
-    FROM unnest(CAST(:p_member AS bigint[]), CAST(:p_first AS timestamptz[]),
-                CAST(:p_second AS timestamptz[]), CAST(:p_last AS timestamptz[]),
-                CAST(:p_receipts AS bigint[]))
-         AS p(member_id, first_at, second_at, last_at, receipts)
-    ORDER BY p.member_id
-    ON CONFLICT (tenant_id, member_id) DO UPDATE SET {_PURCHASE_SET}
+WITH input AS (
+    SELECT * FROM unnest(CAST(:p_member AS bigint[]), CAST(:p_count AS bigint[]),
+                         CAST(:p_first_at AS timestamptz[]), CAST(:p_second_at AS timestamptz[]),
+                         CAST(:p_last_at AS timestamptz[]), CAST(:p_previous_at AS timestamptz[]),
+                         CAST(:p_receipts AS bigint[]))
+         AS p(member_id, n, first_at, second_at, last_at, previous_at, receipts)
+), purchase AS (
+    INSERT INTO member_purchases (tenant_id, member_id, first_at, second_at, last_at,
+                                  previous_at, receipts)
+    SELECT :tenant_id, member_id, first_at, second_at, last_at, previous_at, receipts
+    FROM input ORDER BY member_id
+    ON CONFLICT (tenant_id, member_id) DO UPDATE SET {buyers.PURCHASE_SET}
+    RETURNING member_id, last_at, previous_at
+), month AS (
+    INSERT INTO member_months (tenant_id, member_id, month, first_at, last_at, before_at,
+                               receipts)
+    SELECT :tenant_id, i.member_id, {_MONTH_START}, i.last_at, i.last_at,
+           CASE WHEN p.previous_at < CAST({_MONTH_START} AS timestamp) AT TIME ZONE 'UTC'
+                THEN p.previous_at ELSE TIMESTAMPTZ '1970-01-01 00:00:00+00' END, 1
+    FROM input i JOIN purchase p ON p.member_id = i.member_id
+    WHERE i.n = 1 AND p.last_at = i.last_at
+    ORDER BY i.member_id
+    ON CONFLICT (tenant_id, member_id, month) DO UPDATE SET {buyers.MONTH_SET}
     RETURNING 1
 ), day_totals AS (
     INSERT INTO sales_days ({", ".join(DAY_KEY)}, {", ".join(DAY_COUNTS)})
@@ -212,14 +191,15 @@ WITH purchase AS (
                 {", ".join(f"CAST(:d_{name} AS bigint[])" for name in _PLACE + DAY_COUNTS)})
          AS m(at, {", ".join(_PLACE + DAY_COUNTS)})
     JOIN tenants t ON t.id = :tenant_id
-    WHERE (SELECT count(*) FROM purchase) >= 0
+    WHERE (SELECT count(*) FROM month) >= 0
     GROUP BY 2, {", ".join(f"m.{name}" for name in _PLACE)}
     ORDER BY 2, {", ".join(f"m.{name}" for name in _PLACE)}
     ON CONFLICT ({", ".join(DAY_KEY)}) DO UPDATE SET
     {", ".join(f"{name} = sales_days.{name} + excluded.{name}" for name in DAY_COUNTS)}
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM day_totals)
+SELECT i.member_id FROM input i JOIN purchase p ON p.member_id = i.member_id
+WHERE NOT (i.n = 1 AND p.last_at = i.last_at)
 """)
 
 
@@ -227,29 +207,24 @@ def _flush_pg(conn: Connection, tenant_id: int, bought: Mapping[int, Sequence[da
               moves: Mapping[Place, Sequence[int]]) -> None:
     if not bought and not moves:
         return
-    members = sorted(bought)
-    found = [_bought(bought[m]) for m in members]
     places = list(moves)
-    params: dict[str, Any] = {
-        "tenant_id": tenant_id, "p_member": members, "p_first": [f[0] for f in found],
-        "p_second": [f[1] for f in found], "p_last": [f[2] for f in found],
-        "p_receipts": [f[3] for f in found], "d_at": [p[1] for p in places]}
+    params: dict[str, Any] = {"tenant_id": tenant_id, **buyers.flush_params(bought),
+                              "d_at": [p[1] for p in places]}
     for i, name in enumerate(_PLACE):
         params[f"d_{name}"] = [p[2 + i] for p in places]
     for i, name in enumerate(DAY_COUNTS):
         params[f"d_{name}"] = [moves[p][i] for p in places]
-    conn.execute(_FLUSH_PG, params)
+    again = [int(m) for m in conn.execute(_FLUSH_PG, params).scalars()]
+    if again:
+        buyers.refresh(conn, tenant_id, again)
 
 
 def _flush_sqlite(conn: Connection, tenant_id: int, bought: Mapping[int, Sequence[datetime]],
                   moves: Mapping[Place, Sequence[int]]) -> None:
+    """SQLite (one writer at a time): the buyers recomputed from their receipts, then the
+    days."""
     if bought:
-        rows = []
-        for member_id in sorted(bought):
-            first, second, last, n = _bought(bought[member_id])
-            rows.append({"tenant_id": tenant_id, "member_id": member_id, "first_at": first,
-                         "second_at": second, "last_at": last, "receipts": n})
-        conn.execute(_PURCHASE, rows)
+        buyers.refresh(conn, tenant_id, bought)
     if moves:
         zone = _zone(conn, tenant_id)
         days: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -295,9 +270,9 @@ def add_receipts(conn: Connection, rows: Sequence[Mapping[str, Any]],
     if not rows:
         return
     tenant_id = int(rows[0]["tenant_id"])
-    buyers = {int(row["member_id"]) for row in rows if row["member_id"] is not None}
-    if buyers:
-        refresh_members(conn, tenant_id, buyers)
+    members = {int(row["member_id"]) for row in rows if row["member_id"] is not None}
+    if members:
+        buyers.refresh(conn, tenant_id, members)
     totals: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row, items, day in zip(rows, items_milli, days, strict=True):
         key = (day, row["terminal_id"], row["store_id"], row.get("staff_id") or 0)
@@ -338,46 +313,6 @@ def change_receipt(conn: Connection, receipt: Mapping[str, Any], *, status: str,
 
 
 # Members -------------------------------------------------------------------------------------
-
-def _first_two(tenant_id: int, member_ids: Iterable[int] | None) -> Any:
-    """Per member (of ``member_ids``; None: all): the first net receipt, the next strictly
-    later, the last, and the number of net receipts."""
-    mine = [receipts.c.tenant_id == tenant_id, receipts.c.status.in_(SOLD),
-            receipts.c.member_id.is_not(None)]
-    if member_ids is not None:
-        mine.append(receipts.c.member_id.in_(sorted(member_ids)))
-    first = (select(receipts.c.member_id, func.min(receipts.c.occurred_at).label("first_at"),
-                    func.max(receipts.c.occurred_at).label("last_at"),
-                    func.count().label("receipts"))
-             .where(*mine).group_by(receipts.c.member_id).subquery())
-    later = receipts.alias("later")
-    second = (select(func.min(later.c.occurred_at))
-              .where(later.c.tenant_id == tenant_id, later.c.member_id == first.c.member_id,
-                     later.c.status.in_(SOLD), later.c.occurred_at > first.c.first_at)
-              .scalar_subquery())
-    return select(literal(tenant_id).label("tenant_id"), first.c.member_id, first.c.first_at,
-                  second.label("second_at"), first.c.last_at, first.c.receipts)
-
-
-def refresh_members(conn: Connection, tenant_id: int, member_ids: Iterable[int]) -> None:
-    """Recompute the purchases of ``member_ids`` from their receipts (a receipt that went
-    back, receipts moved by a merge, an import). Their rows are locked first, in member
-    order, so that a commit for one of them waits and then adds to what this wrote."""
-    ids = sorted(set(member_ids))
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        mine = and_(member_purchases.c.tenant_id == tenant_id,
-                    member_purchases.c.member_id.in_(chunk))
-        if conn.dialect.name == "postgresql":
-            conn.execute(select(member_purchases.c.id).where(mine)
-                         .order_by(member_purchases.c.member_id).with_for_update())
-        conn.execute(delete(member_purchases).where(mine))
-        rows = [{"tenant_id": tenant_id, "member_id": r.member_id, "first_at": r.first_at,
-                 "second_at": r.second_at, "last_at": r.last_at, "receipts": r.receipts}
-                for r in conn.execute(_first_two(tenant_id, chunk))]
-        if rows:  # an upsert: a concurrent first purchase adds to what this found
-            conn.execute(_PURCHASE, rows)
-
 
 def move_purchases(conn: Connection, tenant_id: int, from_member: int, to_member: int) -> None:
     """One member's receipts went to another (a merge): both members' purchases are
@@ -450,16 +385,6 @@ def by_day(conn: Connection, tenant_id: int, first_day: date, last_day: date, *,
     return {r[0]: (int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in rows}
 
 
-def first_two_purchases(conn: Connection, tenant_id: int, start: datetime, end: datetime
-                        ) -> list[tuple[datetime, datetime | None]]:
-    """For each member whose first net receipt ever is in ``[start, end)``: its instant and
-    the next one's (None if none yet)."""
-    c = member_purchases.c
-    return [(r[0], r[1]) for r in conn.execute(
-        select(c.first_at, c.second_at).where(c.tenant_id == tenant_id, c.first_at >= start,
-                                              c.first_at < end))]
-
-
 # Checks and rebuilds -------------------------------------------------------------------------
 
 def expected(conn: Connection, tenant_id: int, zone: tzinfo) -> dict[Key, dict[str, int]]:
@@ -526,22 +451,4 @@ def problems(conn: Connection, tenant_id: int, zone: tzinfo) -> list[dict[str, A
                               "day": key[0].isoformat(), "terminal_id": key[1],
                               "store_id": key[2], "staff_id": key[3], "counter": name,
                               "expected": wanted[name], "stored": stored[name]})
-    return found + _purchase_problems(conn, tenant_id)
-
-
-def _purchase_problems(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
-    buyers = select(receipts.c.member_id).where(
-        receipts.c.tenant_id == tenant_id, receipts.c.member_id.is_not(None)).distinct()
-    ids = [int(m) for m in conn.execute(buyers).scalars()]
-    want = {int(r.member_id): (r.first_at, r.second_at, r.last_at, int(r.receipts))
-            for start in range(0, len(ids), 500)
-            for r in conn.execute(_first_two(tenant_id, ids[start:start + 500]))}
-    c = member_purchases.c
-    have = {int(r.member_id): (r.first_at, r.second_at, r.last_at, int(r.receipts))
-            for r in conn.execute(select(c.member_id, c.first_at, c.second_at, c.last_at,
-                                         c.receipts).where(c.tenant_id == tenant_id))
-            if r.receipts}
-    return [{"kind": "member_purchases", "tenant_id": tenant_id, "member_id": member_id,
-             "expected": str(want.get(member_id)), "stored": str(have.get(member_id))}
-            for member_id in sorted(set(want) | set(have))
-            if want.get(member_id) != have.get(member_id)]
+    return found + buyers.problems(conn, tenant_id)

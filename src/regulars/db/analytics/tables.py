@@ -139,8 +139,8 @@ sales_days = Table(
 
 member_purchases = Table(
     # Each member's net receipts (sold: committed or partly refunded): the first, the next one
-    # strictly later, the last, and how many. A member with none (all went back, or merged
-    # into another) has no row.
+    # strictly later, the last, the one before the last (strictly earlier), and how many. A
+    # member with none (all went back, or merged into another) has no row.
     "member_purchases", metadata,
     Column("id", Id, primary_key=True),
     tenant_column(),
@@ -148,7 +148,29 @@ member_purchases = Table(
     timestamp("first_at", nullable=True),
     timestamp("second_at", nullable=True),
     timestamp("last_at", nullable=True),
+    timestamp("previous_at", nullable=True),
     Column("receipts", BigInteger, nullable=False),
     UniqueConstraint("tenant_id", "member_id"),
     Index(None, "tenant_id", "first_at"),
+)
+
+
+member_months = Table(
+    # Each member's net receipts per calendar month (UTC; ``month`` is its first day): the
+    # first and last instant and how many, and ``before_at``, the member's last net receipt
+    # before the month began (NEVER, 1970-01-01, if none). A member bought in ``[a, end)``
+    # exactly when one of their rows there is the first (``before_at < a``), so the members
+    # active in a window are a count of rows, not a count of distinct members over receipts.
+    "member_months", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("month", Date, nullable=False),
+    timestamp("first_at"),
+    timestamp("last_at"),
+    timestamp("before_at"),
+    Column("receipts", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "member_id", "month"),
+    Index(None, "tenant_id", "month", "before_at", postgresql_include=["first_at"]),
+    Index(None, "tenant_id", "month", "last_at"),
 )

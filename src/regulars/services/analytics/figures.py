@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from regulars.db.analytics import days
+from regulars.db.analytics import buyers, days
 from regulars.db.analytics import figures as queries
 from regulars.db.analytics.figures import Scope
 from regulars.db.tenancy import tenancy
@@ -75,7 +75,8 @@ class Request:
 class MemberFigures:
     new: int
     active: int
-    """Members with a net receipt in the ``active_days`` ending with the period."""
+    """Members with a net receipt in the ``active_days`` (local days) ending with the
+    period."""
     visits_per_active_milli: int | None
     """Their receipts in those days per active member, in thousandths."""
     first_time_buyers: int
@@ -83,10 +84,10 @@ class MemberFigures:
     repeat_rate_bp: int | None
     """Share of first-time buyers who bought again within ``repeat_days`` of the first."""
     at_risk: int
-    """Members whose last receipt is more than ``at_risk_days`` but at most ``churn_days``
-    before the period's end."""
+    """Members whose last receipt is before the ``at_risk_days`` (local days) ending with the
+    period but within its ``churn_days``."""
     churned: int
-    """Members whose last receipt is more than ``churn_days`` before the period's end."""
+    """Members whose last receipt is before the ``churn_days`` ending with the period."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,17 +142,36 @@ def _scope(tenant_id: int, request: Request, start: datetime, end: datetime) -> 
                  staff_id=request.staff_id)
 
 
-def _members(conn: Connection, scope: Scope, windows: Windows) -> MemberFigures:
-    end = scope.end
-    active_scope = Scope(tenant_id=scope.tenant_id, start=end - timedelta(days=windows.active_days),
-                         end=end, store_id=scope.store_id, staff_id=scope.staff_id)
-    active, active_receipts = queries.buyers(conn, active_scope)
-    pairs = days.first_two_purchases(conn, scope.tenant_id, scope.start, scope.end)
+def _members(conn: Connection, scope: Scope, windows: Windows, period: Period,
+             zone: ZoneInfo) -> MemberFigures:
+    """The member figures; the windows are whole local days ending with the period's last
+    day. Read from the aggregates: receipts per day, each member's first purchases and
+    months (a store's or cashier's active members are counted over their receipts)."""
+    end_day = period.last_day + timedelta(days=1)
+
+    def since(days_back: int) -> datetime:
+        return local_start(end_day - timedelta(days=days_back), zone)
+
+    whole = scope.store_id is None and scope.staff_id is None
+    if whole:
+        active = queries.members_between(conn, scope.tenant_id, since(windows.active_days),
+                                         scope.end)
+    else:
+        active = queries.buyers(conn, Scope(
+            tenant_id=scope.tenant_id, start=since(windows.active_days), end=scope.end,
+            store_id=scope.store_id, staff_id=scope.staff_id))[0]
+    active_receipts = days.totals(conn, scope.tenant_id,
+                                  end_day - timedelta(days=windows.active_days),
+                                  period.last_day, store_id=scope.store_id,
+                                  staff_id=scope.staff_id)[0].receipts
+    pairs = buyers.first_two(conn, scope.tenant_id, scope.start, scope.end)
     repeat = timedelta(days=windows.repeat_days)
     repeated = sum(1 for first, second in pairs if second is not None and second - first <= repeat)
     at_risk, churned = queries.lapsed(
-        conn, scope, risk_line=end - timedelta(days=windows.at_risk_days),
-        churn_line=end - timedelta(days=windows.churn_days))
+        conn, scope, risk_line=since(windows.at_risk_days),
+        churn_line=since(windows.churn_days),
+        active_since_risk=active if whole and windows.at_risk_days == windows.active_days
+        else None)
     return MemberFigures(
         new=queries.new_members(conn, scope), active=active,
         visits_per_active_milli=figures.average(active_receipts * 1000, active),
@@ -167,7 +187,7 @@ def _figures(conn: Connection, tenant_id: int, request: Request, period: Period,
     sales = figures.sales(with_member, anonymous)
     return Figures(
         first_day=period.first_day, last_day=period.last_day, sales=sales,
-        members=_members(conn, scope, request.windows),
+        members=_members(conn, scope, request.windows, period, zone),
         points=figures.points(moved, reward_cost_minor=sales.reward_cost_minor,
                               revenue_minor=sales.revenue_minor))
 

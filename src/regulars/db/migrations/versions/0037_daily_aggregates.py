@@ -1,18 +1,20 @@
-"""daily aggregates: sales and points per local day and till, and each member's purchases
+"""daily aggregates: sales and points per local day and till, each member's purchases and
+their purchases per month
 
 Revision ID: 0037
 Revises: 0036
 Create Date: 2026-12-06 13:30:00
 The figures read sums of ``sales_days`` (one row per tenant, local day, till, store and
-cashier) and ``member_purchases`` (each member's first, second and last net receipt) instead
-of every receipt; both are back-filled here from the receipts and the ledger entries, then
-kept current by every commit, refund, void, import, expiry and merge.
+cashier), ``member_purchases`` (each member's first, second, previous and last net receipt)
+and ``member_months`` (each member's net receipts per UTC month, with their last one before
+it) instead of every receipt; all are back-filled here from the receipts and the ledger
+entries, then kept current by every commit, refund, void, import, expiry and merge.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +33,7 @@ COUNTS = tuple(f'{kind}_{name}' for kind in KINDS for name in SALES) + (
     'points_issued', 'points_redeemed', 'points_expired')
 KEY = ('tenant_id', 'day', 'terminal_id', 'store_id', 'staff_id')
 SOLD = "('committed', 'partially_refunded')"
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 ACCRUALS = "('earn', 'welcome', 'referral', 'birthday', 'profile', 'event')"
 
 
@@ -77,17 +80,67 @@ HAVING {' OR '.join(f'sum({name}) <> 0' for name in COUNTS)}
 """
 
 _BACKFILL_PURCHASES = f"""
-INSERT INTO member_purchases (tenant_id, member_id, first_at, second_at, last_at, receipts)
+INSERT INTO member_purchases (tenant_id, member_id, first_at, second_at, last_at, previous_at,
+                              receipts)
 SELECT f.tenant_id, f.member_id, f.first_at,
        (SELECT min(later.occurred_at) FROM receipts later
         WHERE later.tenant_id = f.tenant_id AND later.member_id = f.member_id
               AND later.status IN {SOLD} AND later.occurred_at > f.first_at),
-       f.last_at, f.receipts
+       f.last_at,
+       (SELECT max(earlier.occurred_at) FROM receipts earlier
+        WHERE earlier.tenant_id = f.tenant_id AND earlier.member_id = f.member_id
+              AND earlier.status IN {SOLD} AND earlier.occurred_at < f.last_at),
+       f.receipts
 FROM (SELECT tenant_id, member_id, min(occurred_at) AS first_at, max(occurred_at) AS last_at,
              count(*) AS receipts
       FROM receipts WHERE status IN {SOLD} AND member_id IS NOT NULL
       GROUP BY tenant_id, member_id) AS f
 """
+
+
+_BACKFILL_MONTHS_PG = f"""
+INSERT INTO member_months (tenant_id, member_id, month, first_at, last_at, before_at, receipts)
+SELECT tenant_id, member_id, month, first_at, last_at,
+       COALESCE(lag(last_at) OVER (PARTITION BY tenant_id, member_id ORDER BY month),
+                TIMESTAMPTZ '1970-01-01 00:00:00+00'), receipts
+FROM (SELECT tenant_id, member_id,
+             CAST(date_trunc('month', occurred_at AT TIME ZONE 'UTC') AS date) AS month,
+             min(occurred_at) AS first_at, max(occurred_at) AS last_at, count(*) AS receipts
+      FROM receipts WHERE status IN {SOLD} AND member_id IS NOT NULL
+      GROUP BY 1, 2, 3) AS m
+"""
+
+
+def _backfill_months_sqlite() -> None:
+    bind = op.get_bind()
+    rows: list[dict[str, Any]] = []
+    before: dict[tuple[Any, Any], datetime] = {}
+    for r in bind.execute(sa.text(
+            f"""SELECT tenant_id, member_id, occurred_at FROM receipts
+                WHERE status IN {SOLD} AND member_id IS NOT NULL
+                ORDER BY tenant_id, member_id, occurred_at""")).mappings():
+        at = _utc(r['occurred_at'])
+        who = (r['tenant_id'], r['member_id'])
+        month = date(at.year, at.month, 1)
+        if rows and (rows[-1]['tenant_id'], rows[-1]['member_id']) == who \
+                and rows[-1]['month'] == month:
+            rows[-1]['last_at'] = at
+            rows[-1]['receipts'] += 1
+        else:
+            rows.append({'tenant_id': who[0], 'member_id': who[1], 'month': month,
+                         'first_at': at, 'last_at': at, 'receipts': 1,
+                         'before_at': before.get(who, NEVER)})
+        before[who] = at
+    stored = [{**row, **{name: row[name].replace(tzinfo=None)
+                         for name in ('first_at', 'last_at', 'before_at')}} for row in rows]
+    if stored:
+        bind.execute(sa.text(
+            'INSERT INTO member_months (tenant_id, member_id, month, first_at, last_at, '
+            'before_at, receipts) VALUES (:tenant_id, :member_id, :month, :first_at, '
+            ':last_at, :before_at, :receipts)').bindparams(
+                sa.bindparam('month', type_=sa.Date()),
+                *(sa.bindparam(name, type_=sa.DateTime())
+                  for name in ('first_at', 'last_at', 'before_at'))), stored)
 
 
 def _utc(value: Any) -> datetime:
@@ -157,6 +210,7 @@ def upgrade() -> None:
         sa.Column('first_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('second_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('last_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('previous_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('receipts', sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(['member_id'], ['members.id'],
                                 name=op.f('fk_member_purchases_member_id_members')),
@@ -169,14 +223,48 @@ def upgrade() -> None:
     with op.batch_alter_table('member_purchases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_member_purchases_tenant_id_first_at'),
                               ['tenant_id', 'first_at'], unique=False)
+    _create_member_months()
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(_BACKFILL_DAYS_PG)
+        op.execute(_BACKFILL_MONTHS_PG)
     else:
         _backfill_days_sqlite()
+        _backfill_months_sqlite()
     op.execute(_BACKFILL_PURCHASES)
 
 
+def _create_member_months() -> None:
+    op.create_table(
+        'member_months',
+        sa.Column('id', Id, nullable=False),
+        sa.Column('tenant_id', Id, nullable=False),
+        sa.Column('member_id', Id, nullable=False),
+        sa.Column('month', sa.Date(), nullable=False),
+        sa.Column('first_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('last_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('before_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('receipts', sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(['member_id'], ['members.id'],
+                                name=op.f('fk_member_months_member_id_members')),
+        sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'],
+                                name=op.f('fk_member_months_tenant_id_tenants')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_member_months')),
+        sa.UniqueConstraint('tenant_id', 'member_id', 'month',
+                            name=op.f('uq_member_months_tenant_id_member_id_month')),
+    )
+    with op.batch_alter_table('member_months', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_member_months_tenant_id_month_before_at'),
+                              ['tenant_id', 'month', 'before_at'], unique=False,
+                              postgresql_include=['first_at'])
+        batch_op.create_index(batch_op.f('ix_member_months_tenant_id_month_last_at'),
+                              ['tenant_id', 'month', 'last_at'], unique=False)
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('member_months', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_member_months_tenant_id_month_last_at'))
+        batch_op.drop_index(batch_op.f('ix_member_months_tenant_id_month_before_at'))
+    op.drop_table('member_months')
     with op.batch_alter_table('member_purchases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_member_purchases_tenant_id_first_at'))
     op.drop_table('member_purchases')
