@@ -65,9 +65,9 @@ def build(url: str, *, members: int, receipts: int) -> int:
     p = {"t": created.tenant_id, "s": store.id, "term": till.id, "now": NOW}
     member = f"(CASE WHEN n %% 3 = 0 THEN NULL ELSE 1 + (n::bigint * 7919) %% {members} END)"
     steps = [
-        ("members", f"""INSERT INTO members (id, tenant_id, phone, consent, profile, status,
-                        qr_token, store_id, created_at)
-            SELECT n, %(t)s, '+353' || lpad(n::text, 9, '0'), 'full', '{{}}', 'active',
+        ("members", f"""INSERT INTO members (id, tenant_id, phone_index, consent, profile, status,
+                        qr_sealed, store_id, created_at)
+            SELECT n, %(t)s, 'bench' || n, 'full', '{{}}', 'active',
                    'Qbench' || n, %(s)s, %(now)s - (n %% 730) * interval '1 day'
             FROM generate_series(1, {members}) AS n"""),
         ("receipts", f"""INSERT INTO receipts (id, tenant_id, terminal_id, store_id,
