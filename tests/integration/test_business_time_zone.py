@@ -1,14 +1,16 @@
 """A business that moves to another time zone: its receipts fall on other local days, and
-what is kept per local day (each member's qualifying spend, which levels are reached on) is
-rebuilt in the same transaction (SQLite, and PostgreSQL for tests marked ``postgres``)."""
+what is kept per local day (each member's qualifying spend, which levels are reached on, and
+the daily aggregates the figures read) is rebuilt in the same transaction (SQLite, and
+PostgreSQL for tests marked ``postgres``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from regulars.db.analytics.tables import sales_days
 from regulars.db.program.spend_totals import LIFETIME_DAY
 from regulars.db.program.tables import spend_days
 from regulars.services.audit import audit
@@ -36,8 +38,20 @@ def test_a_new_time_zone_moves_receipts_to_their_new_local_days(rt: Runtime,
                 .where(spend_days.c.tenant_id == pos.tenant_id,
                        spend_days.c.day != LIFETIME_DAY))}
 
-    assert days_held() == {clock.now.date(): 10000}
+    def figures_held() -> dict[Any, int]:
+        with rt.db.read() as conn:
+            return {r.day: int(r.revenue) for r in conn.execute(
+                select(sales_days.c.day, func.sum(sales_days.c.member_revenue_minor
+                                                  + sales_days.c.anonymous_revenue_minor)
+                       .label("revenue"))
+                .where(sales_days.c.tenant_id == pos.tenant_id).group_by(sales_days.c.day))}
+
+    assert days_held() == figures_held() == {clock.now.date(): 10000}
     business.update(rt, pos.tenant_id, business.Changes(timezone="America/Los_Angeles"),
                     actor=audit.SYSTEM)
-    assert days_held() == {clock.now.date() - timedelta(days=1): 4000, clock.now.date(): 6000}
+    moved = {clock.now.date() - timedelta(days=1): 4000, clock.now.date(): 6000}
+    assert days_held() == figures_held() == moved
+    assert ledger_admin.check(rt, pos.tenant_id) == []
+    pos.commit(member, (line("tea", 1000),), receipt="after")  # on the new local day
+    assert figures_held() == {**moved, clock.now.date(): 7000}
     assert ledger_admin.check(rt, pos.tenant_id) == []

@@ -20,6 +20,7 @@ from regulars.domain.analytics.ranges import Preset
 from regulars.errors import RegularsError
 from regulars.services.analytics import figures
 from regulars.services.analytics.figures import Request
+from regulars.services.ledger import admin as ledger_admin
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import FreshDatabases, Pos, line
 
@@ -98,6 +99,8 @@ def _check(databases: FreshDatabases, zone_name: str, ops: list[tuple[Any, ...]]
         pos = Pos(rt, make_shop(rt, "Random", timezone=zone_name))
         members = [pos.register(n)["id"] for n in range(3)]
         model = _apply(pos, members, ops)
+        # The daily aggregates the figures read equal the receipts and entries they sum.
+        assert ledger_admin.check(rt, pos.tenant_id) == []
         board = figures.overview(rt, pos.tenant_id, Request(preset=Preset.LAST_30_DAYS))
         zone = ZoneInfo(zone_name)
         for found in (board.current, board.previous):

@@ -6,6 +6,10 @@ failing halfway through. PostgreSQL runs at READ COMMITTED; limits hold there th
 conditional updates (``... WHERE balance - held >= :points``) that lock the row they change.
 
 A unit of work is a ``with`` block: it commits once at the end and rolls back on any exception.
+Work that must come last in it (rows many transactions share, such as the daily aggregates)
+is gathered in memory through :func:`at_commit` and written as the unit's last statements,
+just before ``COMMIT``, so that those rows are locked for the fewest moments and only after
+every row the unit locks otherwise.
 
 PostgreSQL connections are checked before each checkout without a round trip (see
 :func:`_drop_dead_connections`): a ``SELECT 1`` per unit of work (``pool_pre_ping``) would add
@@ -23,7 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, DisconnectionError, IntegrityError, OperationalError
@@ -73,6 +77,41 @@ def forget(conn_or_engine: Connection | Engine, key: object) -> None:
 class _Remembered:
     value: object
     until: float
+
+
+class AtCommit(Protocol):
+    """What a unit of work gathers to write last (see :func:`at_commit`)."""
+
+    def flush(self, conn: Connection) -> None:
+        """Write what was gathered, as the unit of work's last statements."""
+
+
+_AT_COMMIT = "regulars_at_commit"
+A = TypeVar("A", bound=AtCommit)
+
+
+def at_commit(conn: Connection, key: str, make: Callable[[], A]) -> A:
+    """The object kept under ``key`` for the transaction ``conn`` is in (made by ``make`` on
+    first use), whose ``flush`` a writing unit of work (:meth:`Database.write`) calls after
+    its body and before ``COMMIT``, in the order of the keys; a rollback forgets it. Kept
+    with the transaction, so nothing outlives it (the connection goes back to the pool)."""
+    transaction = conn.get_transaction()
+    kept = conn.info.get(_AT_COMMIT)
+    if kept is None or kept[0] is not transaction:
+        kept = conn.info[_AT_COMMIT] = (transaction, {})
+    gathered: dict[str, AtCommit] = kept[1]
+    found = gathered.get(key)
+    if found is None:
+        found = gathered[key] = make()
+    return cast(A, found)
+
+
+def _flush_at_commit(conn: Connection) -> None:
+    kept = conn.info.get(_AT_COMMIT)
+    if kept is None or kept[0] is not conn.get_transaction():
+        return
+    for key in sorted(kept[1]):
+        kept[1].pop(key).flush(conn)
 
 
 class UniqueViolation(Exception):
@@ -195,8 +234,12 @@ class Database:
         """
         try:
             with self.engine.connect() as conn:
-                with conn.begin():
-                    yield conn
+                try:
+                    with conn.begin():
+                        yield conn
+                        _flush_at_commit(conn)
+                finally:
+                    conn.info.pop(_AT_COMMIT, None)
         except IntegrityError as exc:
             if _is_unique_violation(exc):
                 raise UniqueViolation(str(exc.orig)) from exc

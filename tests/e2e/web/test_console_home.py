@@ -83,6 +83,7 @@ def test_the_page_shows_the_figures_and_charts(client: TestClient, rt: Runtime, 
     assert 'id="kpi-identified"' in text and "50\xa0%" in text
     assert "245,00\xa0₽" in text and "50,00\xa0₽" in text  # averages, ru_RU
     assert text.count('<rect class="bar') >= 4  # receipts and revenue on two days
+    assert "Данные актуальны" in text  # how fresh the figures are (the language is ru)
     main = text.split("<main")[1].split("</main>")[0]
     assert "<svg" in main and "<script" not in main and "style=" not in main
 

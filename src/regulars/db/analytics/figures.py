@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, literal, select
 
+from regulars.db.analytics import buyers as buyers_store
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.ledger.tables import entries
 from regulars.db.members.tables import members
@@ -141,19 +142,30 @@ def buyers(conn: Connection, scope: Scope) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
+def members_between(conn: Connection, tenant_id: int, start: datetime, end: datetime) -> int:
+    """Members with a net receipt in ``[start, end)``: from their months
+    (:func:`regulars.db.analytics.buyers.active`), or counted over the receipts when the
+    window lies within one month."""
+    found = buyers_store.active(conn, tenant_id, start, end)
+    if found is not None:
+        return found
+    return buyers(conn, Scope(tenant_id=tenant_id, start=start, end=end))[0]
+
+
 def lapsed(conn: Connection, scope: Scope, *, risk_line: datetime,
-           churn_line: datetime) -> tuple[int, int]:
+           churn_line: datetime, active_since_risk: int | None = None) -> tuple[int, int]:
     """(members whose last net receipt before ``end`` is in ``[churn_line, risk_line)``,
-    members whose last one is before ``churn_line``), counted in the database."""
-    last = (select(func.max(receipts.c.occurred_at).label("last_at"))
-            .where(receipts.c.tenant_id == scope.tenant_id, receipts.c.status.in_(SOLD),
-                   receipts.c.occurred_at < scope.end, receipts.c.member_id.is_not(None))
-            .group_by(receipts.c.member_id).subquery())
-    row = conn.execute(select(
-        func.sum(case(((last.c.last_at >= churn_line) & (last.c.last_at < risk_line), 1),
-                      else_=0)),
-        func.sum(case((last.c.last_at < churn_line, 1), else_=0)))).one()
-    return int(row[0] or 0), int(row[1] or 0)
+    members whose last one is before ``churn_line``), the whole business's.
+
+    Of the members who bought before ``end`` (their first purchase, ``member_purchases``),
+    those who bought nothing from a line to ``end`` have their last receipt before that line;
+    so each count is the buyers before ``end`` less the members active since a line
+    (``active_since_risk`` when the caller has it already)."""
+    ever = buyers_store.buyers_before(conn, scope.tenant_id, scope.end)
+    since_churn = members_between(conn, scope.tenant_id, churn_line, scope.end)
+    since_risk = (active_since_risk if active_since_risk is not None
+                  else members_between(conn, scope.tenant_id, risk_line, scope.end))
+    return since_churn - since_risk, ever - since_churn
 
 
 def first_two_purchases(conn: Connection, scope: Scope

@@ -2,7 +2,9 @@
 
 Analytics: what the reports keep between runs: each business's fraud-scan settings and the
 (cashier, member) pairs the scan flagged, with their evidence and a manager's decision; the
-simulator's saved scenarios and their runs.
+simulator's saved scenarios and their runs; the daily aggregates the figures read (sales
+and points per local day and till, kept by :mod:`regulars.db.analytics.days`) and each
+member's first, second and last purchase.
 
 Defined on :data:`regulars.db.base.metadata`; every table carries ``tenant_id``
 and every index leads with it.
@@ -25,6 +27,15 @@ from sqlalchemy import (
 )
 
 from regulars.db.base import Id, metadata, tenant_column, timestamp
+
+DAY_COUNTS = (
+    "member_receipts", "member_revenue_minor", "member_discount_minor",
+    "member_reward_cost_minor", "member_items_milli",
+    "anonymous_receipts", "anonymous_revenue_minor", "anonymous_discount_minor",
+    "anonymous_reward_cost_minor", "anonymous_items_milli",
+    "points_issued", "points_redeemed", "points_expired")
+"""The counters of a ``sales_days`` row, each only ever moved by an increment."""
+DAY_KEY = ("tenant_id", "day", "terminal_id", "store_id", "staff_id")
 
 fraud_settings = Table(
     # One row per business that changed the defaults of regulars.domain.analytics.fraud.
@@ -105,4 +116,61 @@ scenario_runs = Table(
     timestamp("heartbeat_at", nullable=True),
     Index(None, "tenant_id", "scenario_id", "id"),
     CheckConstraint("status in ('running', 'done', 'failed')", name="status"),
+)
+
+
+sales_days = Table(
+    # Net sales and points moved per local day (the tenant's time zone) and till and cashier:
+    # receipts by the day of the sale (refunds and voids change the sale's day), points by
+    # the day of the entry. 0 stands for no till, store or cashier (expiry, the console), so
+    # that the key is a plain unique constraint for the upserts. One row per till and day,
+    # so that tills never wait for each other on it.
+    "sales_days", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("day", Date, nullable=False),
+    Column("terminal_id", BigInteger, nullable=False),
+    Column("store_id", BigInteger, nullable=False),
+    Column("staff_id", BigInteger, nullable=False),
+    *(Column(name, BigInteger, nullable=False, server_default="0") for name in DAY_COUNTS),
+    UniqueConstraint(*DAY_KEY),
+)
+
+
+member_purchases = Table(
+    # Each member's net receipts (sold: committed or partly refunded): the first, the next one
+    # strictly later, the last, the one before the last (strictly earlier), and how many. A
+    # member with none (all went back, or merged into another) has no row.
+    "member_purchases", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    timestamp("first_at", nullable=True),
+    timestamp("second_at", nullable=True),
+    timestamp("last_at", nullable=True),
+    timestamp("previous_at", nullable=True),
+    Column("receipts", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "member_id"),
+    Index(None, "tenant_id", "first_at"),
+)
+
+
+member_months = Table(
+    # Each member's net receipts per calendar month (UTC; ``month`` is its first day): the
+    # first and last instant and how many, and ``before_at``, the member's last net receipt
+    # before the month began (NEVER, 1970-01-01, if none). A member bought in ``[a, end)``
+    # exactly when one of their rows there is the first (``before_at < a``), so the members
+    # active in a window are a count of rows, not a count of distinct members over receipts.
+    "member_months", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("month", Date, nullable=False),
+    timestamp("first_at"),
+    timestamp("last_at"),
+    timestamp("before_at"),
+    Column("receipts", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "member_id", "month"),
+    Index(None, "tenant_id", "month", "before_at", postgresql_include=["first_at"]),
+    Index(None, "tenant_id", "month", "last_at"),
 )

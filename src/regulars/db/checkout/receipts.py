@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Date, bindparam, delete, insert, select, text, update
 
+from regulars.db.analytics import days
 from regulars.db.checkout.tables import receipt_lines, receipts, refunds
 from regulars.db.program.spend_totals import LIFETIME_DAY, add_spend, local_day, qualifying
 from regulars.db.program.tables import spend_days
@@ -82,15 +83,18 @@ SELECT r.id, (SELECT count(*) FROM new_lines) AS lines FROM new_receipt r
 def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]], *, day: date,
                               **values: Any) -> int:
     """:func:`insert_receipt`, then :func:`insert_lines` for ``lines`` (rows without
-    ``tenant_id`` and ``receipt_id``, which come from the receipt); one round trip on
-    PostgreSQL. Raises the database's unique violation as :func:`insert_receipt` does."""
+    ``tenant_id`` and ``receipt_id``, which come from the receipt), counted in the day's
+    aggregates (:mod:`regulars.db.analytics.days`); one round trip on PostgreSQL. Raises the
+    database's unique violation as :func:`insert_receipt` does."""
     values.setdefault("identified_by", None)
+    items_milli = sum(int(line.get("quantity_milli", 0)) for line in lines)
     if conn.dialect.name != "postgresql" or set(values) != set(_RECEIPT_COLUMNS) or any(
             set(line) != set(_LINE_COLUMNS) for line in lines):
         receipt_id = insert_receipt(conn, day=day, **values)
         if lines:
             insert_lines(conn, [{"tenant_id": values["tenant_id"], "receipt_id": receipt_id,
                                  **line} for line in lines])
+        days.add_receipt(conn, values, items_milli=items_milli)
         return receipt_id
     params = {**values, "response": json.dumps(values["response"]), "spend_day": day,
               "lifetime_day": LIFETIME_DAY, "spend_minor": qualifying(values)}
@@ -99,6 +103,7 @@ def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]], *, 
     row = conn.execute(_INSERT_RECEIPT_PG, params).one()
     if row.lines != len(lines):
         raise RuntimeError(f"a receipt wrote {row.lines} lines of {len(lines)}")
+    days.add_receipt(conn, values, items_milli=items_milli)
     return int(row.id)
 
 
@@ -283,14 +288,16 @@ SET net_minor = spend_days.net_minor + excluded.net_minor,
 
 
 def move_receipts(conn: Connection, tenant_id: int, from_member: int, to_member: int) -> None:
-    """Give one member's receipts, and their qualifying spend per day, to another."""
+    """Give one member's receipts, their qualifying spend per day and their purchases
+    (first, second, last) to another."""
     conn.execute(update(receipts).where(receipts.c.tenant_id == tenant_id,
                                         receipts.c.member_id == from_member)
                  .values(member_id=to_member))
     params = {"tenant_id": tenant_id, "from_member": from_member, "to_member": to_member}
     if conn.dialect.name == "postgresql":
         conn.execute(_MOVE_SPEND_PG, params)
-        return
-    conn.execute(_MOVE_SPEND_SQLITE, params)
-    conn.execute(delete(spend_days).where(spend_days.c.tenant_id == tenant_id,
-                                          spend_days.c.member_id == from_member))
+    else:
+        conn.execute(_MOVE_SPEND_SQLITE, params)
+        conn.execute(delete(spend_days).where(spend_days.c.tenant_id == tenant_id,
+                                              spend_days.c.member_id == from_member))
+    days.move_purchases(conn, tenant_id, from_member, to_member)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from regulars.db import personal
+from regulars.db.analytics import days as day_totals
 from regulars.db.bulk import insert_returning_ids
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.members.members import identifier_columns, phone_columns
@@ -127,8 +128,9 @@ def insert_receipts(conn: Connection, rows: list[dict[str, Any]],
                     lines: list[dict[str, Any]], days: Sequence[date]) -> list[int]:
     """Insert receipts (rows with every column but ``id``), each with its one line (``lines``
     in the same order, without ``tenant_id`` and ``receipt_id``), and count each member's
-    spend on the local day in ``days``. Returns the receipts' ids in order. Raises the
-    database's unique violation for a receipt number the till has already."""
+    spend and the day's aggregates on the local day in ``days``. Returns the receipts' ids
+    in order. Raises the database's unique violation for a receipt number the till has
+    already."""
     return insert_receipts_with_lines(conn, rows, [[line] for line in lines], days)
 
 
@@ -154,4 +156,6 @@ def insert_receipts_with_lines(conn: Connection, rows: list[dict[str, Any]],
     add_spend_many(conn, [{"tenant_id": tenant_id, "member_id": member_id, "day": day,
                            "net_minor": net, "last_at": last}
                           for (member_id, day), (net, last) in spend.items()])
+    day_totals.add_receipts(conn, rows, [sum(int(line["quantity_milli"]) for line in own)
+                                         for own in lines], days)
     return ids

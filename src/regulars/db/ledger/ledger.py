@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from regulars.db.analytics import days
 from regulars.db.bulk import insert_returning_ids
 from regulars.db.engine import cache_for
 from regulars.db.ledger.tables import accounts, entries, lots, postings
@@ -217,7 +218,8 @@ def stored_key(key: str) -> str:
 def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: str,
                 postings_: Sequence[Posting], member_points: int, memo: dict[str, Any],
                 reverses_entry_id: int | None = None, asset: Asset = POINTS) -> int:
-    """Insert one balanced entry of ``asset`` and its postings; return the entry id.
+    """Insert one balanced entry of ``asset`` and its postings, and count its points in the
+    day's aggregates (:mod:`regulars.db.analytics.days`); return the entry id.
 
     Raises ``ValueError`` if the postings do not balance, :class:`MixedAssets` if a posting
     names an account of another asset or tenant, and the database's unique violation if
@@ -237,7 +239,22 @@ def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: st
             "recorded_at": ctx.recorded_at, "accounts": [p.account for p in postings_],
             "amounts": [p.amount for p in postings_], "asset": asset.code}).one()
         _check_written(row.postings, postings_, asset)
-        return int(row.id)
+        entry_id = int(row.id)
+    else:
+        entry_id = _write_entry_statements(conn, ctx, code=code, key=key, postings_=postings_,
+                                           member_points=member_points, memo=memo,
+                                           reverses_entry_id=reverses_entry_id, asset=asset)
+    days.add_entry(conn, ctx.tenant_id, code=code.value, points=member_points,
+                   at=ctx.occurred_at, terminal_id=ctx.terminal_id, store_id=ctx.store_id,
+                   staff_id=ctx.staff_id)
+    return entry_id
+
+
+def _write_entry_statements(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: str,
+                            postings_: Sequence[Posting], member_points: int,
+                            memo: dict[str, Any], reverses_entry_id: int | None,
+                            asset: Asset) -> int:
+    """:func:`write_entry` statement by statement (SQLite): the entry, then its postings."""
     entry_id = int(conn.execute(
         insert(entries).values(
             tenant_id=ctx.tenant_id, code=code.value, idempotency_key=key,
@@ -297,6 +314,10 @@ def write_entries(conn: Connection, tenant_id: int, new: Sequence[NewEntry]) -> 
             {"tenant_id": tenant_id, "entry_id": entry_id, "account_id": p.account,
              "amount": p.amount}
             for entry_id, entry in zip(ids, new, strict=True) for p in entry.postings])
+    for e in new:
+        days.add_entry(conn, tenant_id, code=e.code.value, points=e.member_points,
+                       at=e.ctx.occurred_at, terminal_id=e.ctx.terminal_id,
+                       store_id=e.ctx.store_id, staff_id=e.ctx.staff_id)
     return ids
 
 

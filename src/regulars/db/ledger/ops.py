@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from regulars.db.analytics import days
 from regulars.db.ledger import expiry, ledger
 from regulars.db.ledger import holds as ledger_holds
 from regulars.db.ledger import lots as ledger_lots
@@ -326,8 +327,10 @@ def expire(conn: Connection, tenant_id: int, *, after: int, upto: int, now: date
     planned.
     """
     system_id = ledger.system_account_id(conn, tenant_id, SystemAccount.EXPIRED, asset)
-    return expiry.expire_range(conn, tenant_id, system_id, after, upto, now=now,
+    done = expiry.expire_range(conn, tenant_id, system_id, after, upto, now=now,
                                code=EntryCode.EXPIRE, asset=asset)
+    days.add_expired(conn, tenant_id, at=now, points=done[1])
+    return done
 
 
 # Holds ---------------------------------------------------------------------------------------

@@ -3,22 +3,32 @@ refunds and voids, members (new, active, repeating, at risk, churned) and points
 tenant's time zone and currency, for the whole chain or one store or cashier.
 
 One read transaction; days are the tenant's local days (``Period``), turned into the UTC
-instants at which they start.
+instants at which they start. Sales, points and the series are sums of the daily aggregates
+(:mod:`regulars.db.analytics.days`, current with every commit, refund and expiry); first-time
+buyers come from each member's first and second purchase kept there too.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from regulars.db.analytics import buyers, days
 from regulars.db.analytics import figures as queries
 from regulars.db.analytics.figures import Scope
 from regulars.db.tenancy import tenancy
 from regulars.domain.analytics import figures, ranges
-from regulars.domain.analytics.figures import Points, Sales, share_bp
+from regulars.domain.analytics.figures import (
+    Points,
+    PointsTotals,
+    Sales,
+    SalesTotals,
+    share_bp,
+)
 from regulars.domain.analytics.ranges import Period, Preset, RangeError
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.runtime import Runtime
@@ -65,7 +75,8 @@ class Request:
 class MemberFigures:
     new: int
     active: int
-    """Members with a net receipt in the ``active_days`` ending with the period."""
+    """Members with a net receipt in the ``active_days`` (local days) ending with the
+    period."""
     visits_per_active_milli: int | None
     """Their receipts in those days per active member, in thousandths."""
     first_time_buyers: int
@@ -73,10 +84,10 @@ class MemberFigures:
     repeat_rate_bp: int | None
     """Share of first-time buyers who bought again within ``repeat_days`` of the first."""
     at_risk: int
-    """Members whose last receipt is more than ``at_risk_days`` but at most ``churn_days``
-    before the period's end."""
+    """Members whose last receipt is before the ``at_risk_days`` (local days) ending with the
+    period but within its ``churn_days``."""
     churned: int
-    """Members whose last receipt is more than ``churn_days`` before the period's end."""
+    """Members whose last receipt is before the ``churn_days`` ending with the period."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,17 +142,36 @@ def _scope(tenant_id: int, request: Request, start: datetime, end: datetime) -> 
                  staff_id=request.staff_id)
 
 
-def _members(conn: Connection, scope: Scope, windows: Windows) -> MemberFigures:
-    end = scope.end
-    active_scope = Scope(tenant_id=scope.tenant_id, start=end - timedelta(days=windows.active_days),
-                         end=end, store_id=scope.store_id, staff_id=scope.staff_id)
-    active, active_receipts = queries.buyers(conn, active_scope)
-    pairs = queries.first_two_purchases(conn, scope)
+def _members(conn: Connection, scope: Scope, windows: Windows, period: Period,
+             zone: ZoneInfo) -> MemberFigures:
+    """The member figures; the windows are whole local days ending with the period's last
+    day. Read from the aggregates: receipts per day, each member's first purchases and
+    months (a store's or cashier's active members are counted over their receipts)."""
+    end_day = period.last_day + timedelta(days=1)
+
+    def since(days_back: int) -> datetime:
+        return local_start(end_day - timedelta(days=days_back), zone)
+
+    whole = scope.store_id is None and scope.staff_id is None
+    if whole:
+        active = queries.members_between(conn, scope.tenant_id, since(windows.active_days),
+                                         scope.end)
+    else:
+        active = queries.buyers(conn, Scope(
+            tenant_id=scope.tenant_id, start=since(windows.active_days), end=scope.end,
+            store_id=scope.store_id, staff_id=scope.staff_id))[0]
+    active_receipts = days.totals(conn, scope.tenant_id,
+                                  end_day - timedelta(days=windows.active_days),
+                                  period.last_day, store_id=scope.store_id,
+                                  staff_id=scope.staff_id)[0].receipts
+    pairs = buyers.first_two(conn, scope.tenant_id, scope.start, scope.end)
     repeat = timedelta(days=windows.repeat_days)
     repeated = sum(1 for first, second in pairs if second is not None and second - first <= repeat)
     at_risk, churned = queries.lapsed(
-        conn, scope, risk_line=end - timedelta(days=windows.at_risk_days),
-        churn_line=end - timedelta(days=windows.churn_days))
+        conn, scope, risk_line=since(windows.at_risk_days),
+        churn_line=since(windows.churn_days),
+        active_since_risk=active if whole and windows.at_risk_days == windows.active_days
+        else None)
     return MemberFigures(
         new=queries.new_members(conn, scope), active=active,
         visits_per_active_milli=figures.average(active_receipts * 1000, active),
@@ -153,26 +183,33 @@ def _figures(conn: Connection, tenant_id: int, request: Request, period: Period,
              zone: ZoneInfo) -> Figures:
     scope = _scope(tenant_id, request, local_start(period.first_day, zone),
                    local_start(period.last_day + timedelta(days=1), zone))
-    with_member, anonymous = queries.sales_totals(conn, scope)
+    with_member, anonymous, moved = _totals(conn, tenant_id, request, period)
     sales = figures.sales(with_member, anonymous)
     return Figures(
         first_day=period.first_day, last_day=period.last_day, sales=sales,
-        members=_members(conn, scope, request.windows),
-        points=figures.points(queries.points_totals(conn, scope),
-                              reward_cost_minor=sales.reward_cost_minor,
+        members=_members(conn, scope, request.windows, period, zone),
+        points=figures.points(moved, reward_cost_minor=sales.reward_cost_minor,
                               revenue_minor=sales.revenue_minor))
 
 
-def _series(conn: Connection, tenant_id: int, request: Request, period: Period,
-            zone: ZoneInfo) -> list[Bucket]:
+def _totals(conn: Connection, tenant_id: int, request: Request, period: Period
+            ) -> tuple[SalesTotals, SalesTotals, PointsTotals]:
+    return days.totals(conn, tenant_id, period.first_day, period.last_day,
+                       store_id=request.store_id, staff_id=request.staff_id)
+
+
+def _series(conn: Connection, tenant_id: int, request: Request, period: Period
+            ) -> list[Bucket]:
     firsts = ranges.buckets(period)
-    starts = [local_start(max(day, period.first_day), zone) for day in firsts]
-    starts.append(local_start(period.last_day + timedelta(days=1), zone))
-    found = queries.sales_by_bucket(conn, _scope(tenant_id, request, starts[0], starts[-1]),
-                                    starts)
-    return [Bucket(first_day=day, member_receipts=found.get(i, (0, 0, 0))[0],
-                   anonymous_receipts=found.get(i, (0, 0, 0))[1],
-                   revenue_minor=found.get(i, (0, 0, 0))[2])
+    found = days.by_day(conn, tenant_id, period.first_day, period.last_day,
+                        store_id=request.store_id, staff_id=request.staff_id)
+    sums = [[0, 0, 0] for _ in firsts]
+    for day, values in found.items():
+        index = bisect_right(firsts, day) - 1
+        for column, value in enumerate(values):
+            sums[index][column] += value
+    return [Bucket(first_day=day, member_receipts=sums[i][0], anonymous_receipts=sums[i][1],
+                   revenue_minor=sums[i][2])
             for i, day in enumerate(firsts)]
 
 
@@ -196,7 +233,7 @@ def overview(rt: Runtime, tenant_id: int, request: Request) -> Overview:
         check_filters(conn, tenant_id, request)
         current = _figures(conn, tenant_id, request, period, zone)
         previous = _figures(conn, tenant_id, request, period.previous(), zone)
-        series = _series(conn, tenant_id, request, period, zone)
+        series = _series(conn, tenant_id, request, period)
     return Overview(currency=tenant.currency, timezone=tenant.timezone, windows=request.windows,
                     store_id=request.store_id, staff_id=request.staff_id, current=current,
                     previous=previous, series=series)
@@ -220,13 +257,11 @@ class PointsReport:
     previous: PeriodPoints
 
 
-def _period_points(conn: Connection, tenant_id: int, request: Request, period: Period,
-                   zone: ZoneInfo) -> PeriodPoints:
-    scope = _scope(tenant_id, request, local_start(period.first_day, zone),
-                   local_start(period.last_day + timedelta(days=1), zone))
-    sales = figures.sales(*queries.sales_totals(conn, scope))
-    found = figures.points(queries.points_totals(conn, scope),
-                           reward_cost_minor=sales.reward_cost_minor,
+def _period_points(conn: Connection, tenant_id: int, request: Request, period: Period
+                   ) -> PeriodPoints:
+    with_member, anonymous, moved = _totals(conn, tenant_id, request, period)
+    sales = figures.sales(with_member, anonymous)
+    found = figures.points(moved, reward_cost_minor=sales.reward_cost_minor,
                            revenue_minor=sales.revenue_minor)
     return PeriodPoints(first_day=period.first_day, last_day=period.last_day,
                         issued=found.issued, redeemed=found.redeemed, expired=found.expired,
@@ -240,6 +275,6 @@ def points(rt: Runtime, tenant_id: int, request: Request) -> PointsReport:
     period, zone = period_for(rt, tenant_id, request)
     with rt.db.read() as conn:
         check_filters(conn, tenant_id, request)
-        current = _period_points(conn, tenant_id, request, period, zone)
-        previous = _period_points(conn, tenant_id, request, period.previous(), zone)
+        current = _period_points(conn, tenant_id, request, period)
+        previous = _period_points(conn, tenant_id, request, period.previous())
     return PointsReport(currency=tenant.currency, current=current, previous=previous)

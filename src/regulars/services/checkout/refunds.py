@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from regulars.db.analytics import days as day_totals
 from regulars.db.checkout import receipts
 from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger.ops import EntryContext, Shortfall
@@ -91,6 +92,9 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
     if receipt["member_id"] is not None:
         # Before the account row, in the order a commit takes them (no deadlock between the two).
         _count_spend(conn, receipt, status=plan.status, paid_back=plan.paid_back_minor)
+    day_totals.change_receipt(conn, receipt, status=plan.status,
+                              paid_back_minor=plan.paid_back_minor,
+                              returned_milli=sum(s.quantity_milli for s in plan.shares))
     entry_ids, debt = _post_points(conn, principal, receipt, plan, by_code, origin,
                                    key=key, now=now, program=program)
     stamps_back = _give_back_rewards(conn, principal, receipt, plan, key=key, void=void,

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from regulars.db.analytics import days as day_totals
 from regulars.db.checkout import receipts
 from regulars.db.ledger import ops as ledger_ops
 from regulars.db.tenancy import tenancy
@@ -144,14 +145,16 @@ def _work(rt: Runtime, tenant_id: int, now: datetime, batches: _Batches,
 
 
 def check(rt: Runtime, tenant_id: int | None = None) -> list[dict[str, Any]]:
-    """Every disagreement between cached balances, postings and open lots, and between the
-    qualifying spend per member and day and the receipts it sums (empty: none)."""
+    """Every disagreement between cached balances, postings and open lots, between the
+    qualifying spend per member and day and the receipts it sums, and between the daily
+    aggregates of the figures and the receipts and entries they sum (empty: none)."""
     with rt.db.read() as conn:
         problems = ledger_ops.reconcile(conn, tenant_id)
         for tenant in tenancy.list_tenants(conn):
             if tenant_id is None or tenant.id == tenant_id:
-                problems += receipts.spend_day_problems(conn, tenant.id,
-                                                        ZoneInfo(tenant.timezone))
+                zone = ZoneInfo(tenant.timezone)
+                problems += receipts.spend_day_problems(conn, tenant.id, zone)
+                problems += day_totals.problems(conn, tenant.id, zone)
         return problems
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from regulars.db.analytics import days as day_totals
 from regulars.db.checkout import receipts as receipt_store
 from regulars.db.engine import forget, remembered
 from regulars.db.tenancy import brand as store
@@ -160,8 +161,9 @@ def update(rt: Runtime, tenant_id: int, changes: Changes, *, actor: audit.Actor)
             raise NotFound("tenant not found")
         if colours:
             store.put_brand(conn, tenant_id, now=now, **colours)
-        if zone != before.timezone:  # level spend is kept per member and local day
+        if zone != before.timezone:  # level spend and daily figures are kept per local day
             receipt_store.rebuild_spend_days(conn, tenant_id, ZoneInfo(zone))
+            day_totals.rebuild(conn, tenant_id, ZoneInfo(zone))
         audit.record(conn, tenant_id, actor, "settings.business", "business", at=now,
                      name=name, locale=locale, timezone=zone, **colours,
                      was=[before.name, before.locale, before.timezone, before.brand_colour,

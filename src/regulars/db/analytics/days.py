@@ -1,0 +1,454 @@
+"""The daily aggregates the figures read, kept current in the transaction of every change
+they count: a receipt committed or imported, refunded or voided; a ledger entry written; a
+batch of points expired; members merged. The only module that writes ``sales_days`` and
+``member_purchases``.
+
+A unit of work gathers what it adds in memory (:class:`Pending`, kept by
+:func:`regulars.db.engine.at_commit`) and writes it as its last statements, just before
+``COMMIT``: first the members' purchases (members in id order), then the days (in key
+order). So no aggregate row is locked before the rows a commit, refund or merge locks
+otherwise (accounts, lots, each member's spend), and every transaction takes aggregate rows
+in one order: two transactions can wait for each other's aggregate rows but never in a
+circle. On PostgreSQL both writes are one statement (:data:`_FLUSH_PG`), the local day of
+each change read there from the tenant's time zone at that moment: a commit costs one
+statement more.
+
+Every write is an upsert by increments (``counter = counter + excluded.counter``), never a
+read followed by a write, so concurrent tills add up; a ``sales_days`` row belongs to one
+till and day, so tills never queue for one. Recomputing a member's purchases (a receipt that
+stops being a sale, a merge, an import) locks that member's row first.
+
+:func:`expected` recomputes the rows from the receipts and the entries; :func:`problems`
+lists where the stored rows disagree (``regulars ledger check``). Migration 0037 back-fills
+both tables by the same rules.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, delete, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from regulars.db.analytics import buyers
+from regulars.db.analytics.tables import DAY_COUNTS, DAY_KEY, sales_days
+from regulars.db.checkout.tables import receipt_lines, receipts
+from regulars.db.engine import at_commit
+from regulars.db.ledger.tables import entries
+from regulars.db.tenancy.tables import tenants
+from regulars.domain.analytics.days import (
+    SOLD,
+    PointsMoved,
+    ReceiptState,
+    entry_points,
+    receipt_change,
+    receipt_totals,
+)
+from regulars.domain.analytics.figures import PointsTotals, SalesTotals
+
+Key = tuple[date, int, int, int]
+"""(day, till, store, cashier) of a ``sales_days`` row; 0: none."""
+
+
+NO_SALES = SalesTotals()
+NO_POINTS = PointsMoved()
+
+
+def counts(*, known: bool, sales: SalesTotals = NO_SALES,
+           points: PointsMoved = NO_POINTS) -> dict[str, int]:
+    """The ``sales_days`` counters for ``sales`` of a receipt with a member (``known``) or
+    without, and ``points`` moved."""
+    kind = "member" if known else "anonymous"
+    return {f"{kind}_receipts": sales.receipts, f"{kind}_revenue_minor": sales.revenue_minor,
+            f"{kind}_discount_minor": sales.discount_minor,
+            f"{kind}_reward_cost_minor": sales.reward_cost_minor,
+            f"{kind}_items_milli": sales.items_milli, "points_issued": points.issued,
+            "points_redeemed": points.redeemed, "points_expired": points.expired}
+
+
+def _insert(conn: Connection) -> Any:
+    return (postgresql.insert(sales_days) if conn.dialect.name == "postgresql"
+            else sqlite.insert(sales_days))
+
+
+def _upsert_days(conn: Connection, tenant_id: int,
+                 rows: Mapping[Key, Mapping[str, int]]) -> None:
+    """Add each row's counters to the row of its key, creating it if need be: one statement
+    for them all (many parameter sets), in key order."""
+    found = [{"tenant_id": tenant_id, "day": key[0], "terminal_id": key[1],
+              "store_id": key[2], "staff_id": key[3],
+              **{name: int(values.get(name, 0)) for name in DAY_COUNTS}}
+             for key, values in sorted(rows.items()) if any(values.values())]
+    if not found:
+        return
+    statement = _insert(conn)
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=list(DAY_KEY),
+        set_={name: sales_days.c[name] + statement.excluded[name] for name in DAY_COUNTS}),
+        found)
+
+
+def add(conn: Connection, tenant_id: int, key: Key, values: Mapping[str, int]) -> None:
+    """Add ``values`` (counters) to the row of ``key`` at once, creating it if need be."""
+    _upsert_days(conn, tenant_id, {key: values})
+
+
+def _zone(conn: Connection, tenant_id: int) -> ZoneInfo:
+    return ZoneInfo(conn.execute(select(tenants.c.timezone)
+                                 .where(tenants.c.id == tenant_id)).scalar_one())
+
+
+# What a unit of work adds, written at its end ---------------------------------------------------
+
+_PLACE = ("terminal_id", "store_id", "staff_id")
+Place = tuple[int, datetime, int, int, int]
+"""(tenant, instant, till, store, cashier) of a change: its row is the instant's local day."""
+
+
+@dataclass
+class Pending:
+    """What a unit of work has added to the aggregates so far (see the module's text)."""
+
+    moves: dict[Place, list[int]] = field(default_factory=dict)
+    """Counters (in :data:`DAY_COUNTS` order) per place."""
+    purchases: dict[tuple[int, int], list[datetime]] = field(default_factory=dict)
+    """New net receipts' instants per (tenant, member)."""
+    refresh: set[tuple[int, int]] = field(default_factory=set)
+    """(tenant, member) whose purchases are recomputed from their receipts."""
+
+    def move(self, place: Place, values: Mapping[str, int]) -> None:
+        if not any(values.values()):
+            return
+        found = self.moves.setdefault(place, [0] * len(DAY_COUNTS))
+        for i, name in enumerate(DAY_COUNTS):
+            found[i] += int(values.get(name, 0))
+
+    def flush(self, conn: Connection) -> None:
+        """Write everything, tenant by tenant: recomputed members, new purchases (both in
+        member order), then the days (in key order)."""
+        tenant_ids = sorted({p[0] for p in self.moves} | {p[0] for p in self.purchases}
+                            | {p[0] for p in self.refresh})
+        for tenant_id in tenant_ids:
+            again = sorted(m for t, m in self.refresh if t == tenant_id)
+            if again:
+                buyers.refresh(conn, tenant_id, again)
+            bought = {m: sorted(times) for (t, m), times in self.purchases.items()
+                      if t == tenant_id and m not in again}
+            moves = {p: v for p, v in self.moves.items() if p[0] == tenant_id and any(v)}
+            if conn.dialect.name == "postgresql":
+                _flush_pg(conn, tenant_id, bought, moves)
+            else:
+                _flush_sqlite(conn, tenant_id, bought, moves)
+
+
+def pending(conn: Connection) -> Pending:
+    """The aggregates' changes of ``conn``'s unit of work so far."""
+    return at_commit(conn, "sales_days", Pending)
+
+
+# The purchases (in member order), then each member's month of a purchase later than all
+# they had (an older one, or several, is recomputed after: the statement returns those
+# members), then the days (grouped by key, in key order). Each insert reads the one before
+# (their order), and every value a month row takes comes from the member's row as locked.
+# A day is the local day of its instant in the tenant's time zone as it is when this runs.
+_MONTH_START = "CAST(date_trunc('month', i.last_at AT TIME ZONE 'UTC') AS date)"
+_FLUSH_PG = text(f"""
+WITH input AS (
+    SELECT * FROM unnest(CAST(:p_member AS bigint[]), CAST(:p_count AS bigint[]),
+                         CAST(:p_first_at AS timestamptz[]), CAST(:p_second_at AS timestamptz[]),
+                         CAST(:p_last_at AS timestamptz[]), CAST(:p_previous_at AS timestamptz[]),
+                         CAST(:p_receipts AS bigint[]))
+         AS p(member_id, n, first_at, second_at, last_at, previous_at, receipts)
+), purchase AS (
+    INSERT INTO member_purchases (tenant_id, member_id, first_at, second_at, last_at,
+                                  previous_at, receipts)
+    SELECT :tenant_id, member_id, first_at, second_at, last_at, previous_at, receipts
+    FROM input ORDER BY member_id
+    ON CONFLICT (tenant_id, member_id) DO UPDATE SET {buyers.PURCHASE_SET}
+    RETURNING member_id, last_at, previous_at
+), month AS (
+    INSERT INTO member_months (tenant_id, member_id, month, first_at, last_at, before_at,
+                               receipts)
+    SELECT :tenant_id, i.member_id, {_MONTH_START}, i.last_at, i.last_at,
+           CASE WHEN p.previous_at < CAST({_MONTH_START} AS timestamp) AT TIME ZONE 'UTC'
+                THEN p.previous_at ELSE TIMESTAMPTZ '1970-01-01 00:00:00+00' END, 1
+    FROM input i JOIN purchase p ON p.member_id = i.member_id
+    WHERE i.n = 1 AND p.last_at = i.last_at
+    ORDER BY i.member_id
+    ON CONFLICT (tenant_id, member_id, month) DO UPDATE SET {buyers.MONTH_SET}
+    RETURNING 1
+), day_totals AS (
+    INSERT INTO sales_days ({", ".join(DAY_KEY)}, {", ".join(DAY_COUNTS)})
+    SELECT :tenant_id, CAST(m.at AT TIME ZONE t.timezone AS date) AS day,
+           {", ".join(f"m.{name}" for name in _PLACE)},
+           {", ".join(f"sum(m.{name})" for name in DAY_COUNTS)}
+    FROM unnest(CAST(:d_at AS timestamptz[]),
+                {", ".join(f"CAST(:d_{name} AS bigint[])" for name in _PLACE + DAY_COUNTS)})
+         AS m(at, {", ".join(_PLACE + DAY_COUNTS)})
+    JOIN tenants t ON t.id = :tenant_id
+    WHERE (SELECT count(*) FROM month) >= 0
+    GROUP BY 2, {", ".join(f"m.{name}" for name in _PLACE)}
+    ORDER BY 2, {", ".join(f"m.{name}" for name in _PLACE)}
+    ON CONFLICT ({", ".join(DAY_KEY)}) DO UPDATE SET
+    {", ".join(f"{name} = sales_days.{name} + excluded.{name}" for name in DAY_COUNTS)}
+    RETURNING 1
+)
+SELECT i.member_id FROM input i JOIN purchase p ON p.member_id = i.member_id
+WHERE NOT (i.n = 1 AND p.last_at = i.last_at)
+""")
+
+
+def _flush_pg(conn: Connection, tenant_id: int, bought: Mapping[int, Sequence[datetime]],
+              moves: Mapping[Place, Sequence[int]]) -> None:
+    if not bought and not moves:
+        return
+    places = list(moves)
+    params: dict[str, Any] = {"tenant_id": tenant_id, **buyers.flush_params(bought),
+                              "d_at": [p[1] for p in places]}
+    for i, name in enumerate(_PLACE):
+        params[f"d_{name}"] = [p[2 + i] for p in places]
+    for i, name in enumerate(DAY_COUNTS):
+        params[f"d_{name}"] = [moves[p][i] for p in places]
+    again = [int(m) for m in conn.execute(_FLUSH_PG, params).scalars()]
+    if again:
+        buyers.refresh(conn, tenant_id, again)
+
+
+def _flush_sqlite(conn: Connection, tenant_id: int, bought: Mapping[int, Sequence[datetime]],
+                  moves: Mapping[Place, Sequence[int]]) -> None:
+    """SQLite (one writer at a time): the buyers recomputed from their receipts, then the
+    days."""
+    if bought:
+        buyers.refresh(conn, tenant_id, bought)
+    if moves:
+        zone = _zone(conn, tenant_id)
+        days: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for (_, at, terminal_id, store_id, staff_id), values in moves.items():
+            row = days[(at.astimezone(zone).date(), terminal_id, store_id, staff_id)]
+            for name, value in zip(DAY_COUNTS, values, strict=True):
+                row[name] += value
+        _upsert_days(conn, tenant_id, days)
+
+
+# Receipts --------------------------------------------------------------------------------------
+
+def _state(values: Mapping[str, Any], items_milli: int) -> ReceiptState:
+    return ReceiptState(status=values["status"], paid_minor=values["paid_minor"],
+                        refunded_paid_minor=values.get("refunded_paid_minor") or 0,
+                        discount_minor=values["discount_minor"],
+                        points_discount_minor=values["points_discount_minor"],
+                        items_milli=items_milli)
+
+
+def _place(values: Mapping[str, Any]) -> Place:
+    return (int(values["tenant_id"]), values["occurred_at"], int(values["terminal_id"] or 0),
+            int(values["store_id"] or 0), int(values.get("staff_id") or 0))
+
+
+def add_receipt(conn: Connection, values: Mapping[str, Any], *, items_milli: int) -> None:
+    """Count a new receipt of ``values`` (its columns) with ``items_milli`` in its lines on
+    its local day, and as its member's purchase (written at the end of the unit of work)."""
+    state = _state(values, items_milli)
+    found = pending(conn)
+    found.move(_place(values), counts(known=values["member_id"] is not None,
+                                      sales=receipt_totals(state)))
+    if values["member_id"] is not None and state.status in SOLD:
+        found.purchases.setdefault((int(values["tenant_id"]), int(values["member_id"])),
+                                   []).append(values["occurred_at"])
+
+
+def add_receipts(conn: Connection, rows: Sequence[Mapping[str, Any]],
+                 items_milli: Sequence[int], days: Sequence[date]) -> None:
+    """Count a batch of new receipts (an import) at once, on the local ``days`` given: the
+    members' purchases recomputed (members in id order), then one upsert per (day, till,
+    store, cashier) in key order."""
+    if not rows:
+        return
+    tenant_id = int(rows[0]["tenant_id"])
+    members = {int(row["member_id"]) for row in rows if row["member_id"] is not None}
+    if members:
+        buyers.refresh(conn, tenant_id, members)
+    totals: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row, items, day in zip(rows, items_milli, days, strict=True):
+        key = (day, row["terminal_id"], row["store_id"], row.get("staff_id") or 0)
+        for name, value in counts(known=row["member_id"] is not None,
+                                  sales=receipt_totals(_state(row, items))).items():
+            totals[key][name] += value
+    _upsert_days(conn, tenant_id, totals)
+
+
+def _items(conn: Connection, tenant_id: int, receipt_id: int) -> int:
+    return int(conn.execute(
+        select(func.coalesce(func.sum(receipt_lines.c.quantity_milli
+                                      - receipt_lines.c.refunded_quantity_milli), 0))
+        .where(receipt_lines.c.tenant_id == tenant_id,
+               receipt_lines.c.receipt_id == receipt_id)).scalar_one())
+
+
+def change_receipt(conn: Connection, receipt: Mapping[str, Any], *, status: str,
+                   paid_back_minor: int, returned_milli: int) -> None:
+    """Count a refund or void of ``receipt`` (its row before the change; its lines already
+    record the quantities returned) that leaves it in ``status``, pays back
+    ``paid_back_minor`` more and took back ``returned_milli`` of its items: the difference
+    goes to the sale's day; a receipt that stops being a sale is no longer its member's
+    purchase (both written at the end of the unit of work)."""
+    tenant_id = int(receipt["tenant_id"])
+    left_milli = _items(conn, tenant_id, int(receipt["id"]))
+    before = _state(receipt, left_milli + returned_milli)
+    after = ReceiptState(status=status, paid_minor=before.paid_minor,
+                         refunded_paid_minor=before.refunded_paid_minor + paid_back_minor,
+                         discount_minor=before.discount_minor,
+                         points_discount_minor=before.points_discount_minor,
+                         items_milli=left_milli)
+    found = pending(conn)
+    found.move(_place(receipt), counts(known=receipt["member_id"] is not None,
+                                       sales=receipt_change(before, after)))
+    if receipt["member_id"] is not None and before.status in SOLD and status not in SOLD:
+        found.refresh.add((tenant_id, int(receipt["member_id"])))
+
+
+# Members -------------------------------------------------------------------------------------
+
+def move_purchases(conn: Connection, tenant_id: int, from_member: int, to_member: int) -> None:
+    """One member's receipts went to another (a merge): both members' purchases are
+    recomputed at the end of the unit of work."""
+    pending(conn).refresh.update({(tenant_id, from_member), (tenant_id, to_member)})
+
+
+# Ledger entries ------------------------------------------------------------------------------
+
+def add_entry(conn: Connection, tenant_id: int, *, code: str, points: int, at: datetime,
+              terminal_id: int | None, store_id: int | None, staff_id: int | None) -> None:
+    """Count an entry's points on its local day (written at the end of the unit of work)."""
+    moved = entry_points(code, points)
+    if moved:
+        pending(conn).move((tenant_id, at, terminal_id or 0, store_id or 0, staff_id or 0),
+                           counts(known=True, points=moved))
+
+
+def add_expired(conn: Connection, tenant_id: int, *, at: datetime, points: int) -> None:
+    """Count ``points`` expired at ``at`` (a batch of the expiry run: no till)."""
+    pending(conn).move((tenant_id, at, 0, 0, 0), {"points_expired": points})
+
+
+# Reads ---------------------------------------------------------------------------------------
+
+def _where(tenant_id: int, first_day: date, last_day: date, store_id: int | None,
+           staff_id: int | None) -> list[Any]:
+    found = [sales_days.c.tenant_id == tenant_id, sales_days.c.day >= first_day,
+             sales_days.c.day <= last_day]
+    if store_id is not None:
+        found.append(sales_days.c.store_id == store_id)
+    if staff_id is not None:
+        found.append(sales_days.c.staff_id == staff_id)
+    return found
+
+
+def totals(conn: Connection, tenant_id: int, first_day: date, last_day: date, *,
+           store_id: int | None = None, staff_id: int | None = None
+           ) -> tuple[SalesTotals, SalesTotals, PointsTotals]:
+    """(receipts with a member, anonymous receipts, points) of the local days
+    ``first_day`` to ``last_day``, one store's or cashier's if given."""
+    row = conn.execute(select(*(func.coalesce(func.sum(sales_days.c[name]), 0)
+                                for name in DAY_COUNTS))
+                       .where(*_where(tenant_id, first_day, last_day, store_id,
+                                      staff_id))).one()
+    found = dict(zip(DAY_COUNTS, (int(v) for v in row), strict=True))
+
+    def kind(prefix: str) -> SalesTotals:
+        return SalesTotals(receipts=found[f"{prefix}_receipts"],
+                           revenue_minor=found[f"{prefix}_revenue_minor"],
+                           discount_minor=found[f"{prefix}_discount_minor"],
+                           reward_cost_minor=found[f"{prefix}_reward_cost_minor"],
+                           items_milli=found[f"{prefix}_items_milli"])
+
+    return kind("member"), kind("anonymous"), PointsTotals(
+        issued=found["points_issued"], redeemed=found["points_redeemed"],
+        expired=found["points_expired"])
+
+
+def by_day(conn: Connection, tenant_id: int, first_day: date, last_day: date, *,
+           store_id: int | None = None, staff_id: int | None = None
+           ) -> dict[date, tuple[int, int, int]]:
+    """Per local day with receipts: (receipts with a member, anonymous receipts, revenue)."""
+    c = sales_days.c
+    rows = conn.execute(
+        select(c.day, func.sum(c.member_receipts), func.sum(c.anonymous_receipts),
+               func.sum(c.member_revenue_minor + c.anonymous_revenue_minor))
+        .where(*_where(tenant_id, first_day, last_day, store_id, staff_id))
+        .group_by(c.day))
+    return {r[0]: (int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in rows}
+
+
+# Checks and rebuilds -------------------------------------------------------------------------
+
+def expected(conn: Connection, tenant_id: int, zone: tzinfo) -> dict[Key, dict[str, int]]:
+    """The ``sales_days`` rows the tenant's receipts and entries make in ``zone`` (rows of
+    counters all 0 left out)."""
+    found: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    items = {int(r[0]): int(r[1] or 0) for r in conn.execute(
+        select(receipt_lines.c.receipt_id,
+               func.sum(receipt_lines.c.quantity_milli
+                        - receipt_lines.c.refunded_quantity_milli))
+        .where(receipt_lines.c.tenant_id == tenant_id).group_by(receipt_lines.c.receipt_id))}
+    for r in conn.execute(select(receipts).where(receipts.c.tenant_id == tenant_id,
+                                                 receipts.c.status.in_(SOLD))).mappings():
+        key = (r["occurred_at"].astimezone(zone).date(), r["terminal_id"], r["store_id"],
+               r["staff_id"] or 0)
+        for name, value in counts(known=r["member_id"] is not None, sales=receipt_totals(
+                _state(dict(r), items.get(r["id"], 0)))).items():
+            found[key][name] += value
+    for e in conn.execute(select(entries.c.code, entries.c.points, entries.c.occurred_at,
+                                 entries.c.terminal_id, entries.c.store_id,
+                                 entries.c.staff_id).where(entries.c.tenant_id == tenant_id)):
+        moved = entry_points(e.code, int(e.points))
+        if moved:
+            key = (e.occurred_at.astimezone(zone).date(), e.terminal_id or 0, e.store_id or 0,
+                   e.staff_id or 0)
+            for name, value in counts(known=True, points=moved).items():
+                found[key][name] += value
+    return {key: dict(values) for key, values in found.items() if any(values.values())}
+
+
+def rebuild(conn: Connection, tenant_id: int, zone: tzinfo) -> int:
+    """Make the tenant's ``sales_days`` anew from its receipts and entries in ``zone`` (a new
+    time zone moves receipts between local days); the rows written. On PostgreSQL the table is
+    locked against other writers first (commits wait for the few moments this takes; a time
+    zone changes rarely), so that no commit adds to a row between the reading of the history
+    and the writing of the rows; on SQLite the write transaction already excludes them."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE sales_days IN EXCLUSIVE MODE"))
+    rows = expected(conn, tenant_id, zone)
+    conn.execute(delete(sales_days).where(sales_days.c.tenant_id == tenant_id))
+    _upsert_days(conn, tenant_id, rows)
+    return len(rows)
+
+
+def _stored(conn: Connection, tenant_id: int) -> dict[Key, dict[str, int]]:
+    c = sales_days.c
+    return {(r.day, int(r.terminal_id), int(r.store_id), int(r.staff_id)):
+            {name: int(r._mapping[name]) for name in DAY_COUNTS}
+            for r in conn.execute(select(sales_days).where(c.tenant_id == tenant_id))
+            if any(r._mapping[name] for name in DAY_COUNTS)}
+
+
+def problems(conn: Connection, tenant_id: int, zone: tzinfo) -> list[dict[str, Any]]:
+    """The rows of ``sales_days`` and ``member_purchases`` that disagree with the receipts
+    and entries (empty when they agree)."""
+    want, have = expected(conn, tenant_id, zone), _stored(conn, tenant_id)
+    found: list[dict[str, Any]] = []
+    for key in sorted(set(want) | set(have)):
+        wanted = {name: want.get(key, {}).get(name, 0) for name in DAY_COUNTS}
+        stored = {name: have.get(key, {}).get(name, 0) for name in DAY_COUNTS}
+        for name in DAY_COUNTS:
+            if wanted[name] != stored[name]:
+                found.append({"kind": "sales_day", "tenant_id": tenant_id,
+                              "day": key[0].isoformat(), "terminal_id": key[1],
+                              "store_id": key[2], "staff_id": key[3], "counter": name,
+                              "expected": wanted[name], "stored": stored[name]})
+    return found + buyers.problems(conn, tenant_id)

@@ -1,0 +1,85 @@
+"""What one receipt or one ledger entry adds to a day's aggregates, by the rules of the
+figures (``docs/analytics.md``): a receipt counts while it is sold (committed or partly
+refunded), with the money it kept and its discounts and reward cost in the same proportion,
+rounded down per receipt; an entry counts as points issued, redeemed or expired by its code.
+
+A change of a receipt (a refund, a void) adds the difference between what the receipt counts
+after and what it counted before, so the aggregates only ever grow or shrink by increments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from regulars.domain.analytics.figures import SalesTotals
+
+SOLD = ("committed", "partially_refunded")
+ACCRUALS = ("earn", "welcome", "referral", "birthday", "profile", "event")
+TAKE_BACK_ACCRUALS = ("refund_earn", "referral_reversal")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiptState:
+    """The figures-relevant columns of a receipt at one moment."""
+
+    status: str
+    paid_minor: int
+    refunded_paid_minor: int
+    discount_minor: int
+    points_discount_minor: int
+    items_milli: int
+    """Quantity of its lines not returned."""
+
+
+def kept(amount: int, *, paid_minor: int, refunded_paid_minor: int) -> int:
+    """``amount`` in the proportion of the money the receipt kept, rounded down (as the
+    database's integer division does for these non-negative amounts)."""
+    if paid_minor <= 0:
+        return amount
+    return amount * (paid_minor - refunded_paid_minor) // paid_minor
+
+
+def receipt_totals(state: ReceiptState) -> SalesTotals:
+    """What ``state`` counts in its day's sales (nothing unless sold)."""
+    if state.status not in SOLD:
+        return SalesTotals()
+    share = {"paid_minor": state.paid_minor, "refunded_paid_minor": state.refunded_paid_minor}
+    return SalesTotals(receipts=1, revenue_minor=state.paid_minor - state.refunded_paid_minor,
+                       discount_minor=kept(state.discount_minor, **share),
+                       reward_cost_minor=kept(state.points_discount_minor, **share),
+                       items_milli=state.items_milli)
+
+
+def receipt_change(before: ReceiptState, after: ReceiptState) -> SalesTotals:
+    """What a receipt's day gains (negative: loses) when it goes from ``before`` to
+    ``after``."""
+    old, new = receipt_totals(before), receipt_totals(after)
+    return SalesTotals(receipts=new.receipts - old.receipts,
+                       revenue_minor=new.revenue_minor - old.revenue_minor,
+                       discount_minor=new.discount_minor - old.discount_minor,
+                       reward_cost_minor=new.reward_cost_minor - old.reward_cost_minor,
+                       items_milli=new.items_milli - old.items_milli)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PointsMoved:
+    issued: int = 0
+    redeemed: int = 0
+    expired: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.issued or self.redeemed or self.expired)
+
+
+def entry_points(code: str, points: int) -> PointsMoved:
+    """What an entry of ``code`` moving ``points`` (the member's side: positive in) counts:
+    accruals issue, refunds and voids of accruals take issued points back; spends redeem,
+    refunds and voids of spends give redeemed points back; expiry expires."""
+    if (code in ACCRUALS and points > 0) or code in TAKE_BACK_ACCRUALS or (
+            code == "void" and points < 0):
+        return PointsMoved(issued=points)
+    if code in ("spend", "refund_spend") or (code == "void" and points > 0):
+        return PointsMoved(redeemed=-points)
+    if code == "expire":
+        return PointsMoved(expired=-points)
+    return PointsMoved()
