@@ -89,7 +89,9 @@ def _wordings(conn: Connection, tenant_id: int, batch: Batch) -> dict[str, Wordi
     if batch.texts is not None:
         first = next(iter(batch.texts.values()))
         return {lang: batch.texts.get(lang) or first for lang in LANGUAGES}
-    own = store.event_templates(conn, tenant_id, batch.event)
+    own = remembered(conn, ("message templates", tenant_id, batch.event),
+                     SETTINGS_TTL_SECONDS,
+                     lambda: store.event_templates(conn, tenant_id, batch.event))
     return {lang: Wording(subject=own[lang]["subject"], body=own[lang]["body"])
             if lang in own else default(batch.event, lang) for lang in LANGUAGES}
 
@@ -102,9 +104,6 @@ class _Texts:
         self.wordings, self.program = wordings, program
         self.groups: dict[tuple[tuple[str, str], ...], int] = {}
         self.rows: list[dict[str, Any]] = []
-        # Each member's unsubscribe link is made only when a text has it.
-        self.linked = any(UNSUBSCRIBE_MARK in render_for_members(w.subject + w.body, {})
-                          for w in wordings.values())
 
     def group(self, values: dict[str, str]) -> int:
         found = tuple(sorted(values.items()))
@@ -163,11 +162,12 @@ def _rows(rt: Runtime, tenant_id: int, batch: Batch, member_ids: list[int], text
     """Each member's row for :func:`member_queue.queue` (the link only when a text has it,
     the group only when there are several)."""
     rows = [{"m": m, "k": batch.key(m)} for m in member_ids]
-    if texts.linked:
+    groups = [texts.group(batch.values(m)) for m in member_ids]
+    # Each member's unsubscribe link is made only when a text has it.
+    if any(UNSUBSCRIBE_MARK in t["s"] + t["b"] for t in texts.rows):
         for row, link in zip(rows, unsubscribe_urls(rt, secret, tenant_id, member_ids),
                              strict=True):
             row["u"] = link
-    groups = [texts.group(batch.values(m)) for m in member_ids]
     if len(texts.groups) > 1:
         for row, group in zip(rows, groups, strict=True):
             row["g"] = group
@@ -192,8 +192,9 @@ def queue_one(conn: Connection, rt: Runtime, tenant_id: int, *, event: str, memb
     return found.outcomes.get(member_id, "no_consent")
 
 
-# How long a process trusts what it read of whether a tenant texts members their points: a
-# commit of a business that does not then reads nothing for it. The process that changes the
+# How long a process trusts what it read of whether a tenant texts members their points (a
+# commit of a business that does not then reads nothing for it), of its wording of an event
+# and of its link secret. The process that changes the
 # settings forgets at once (forget_settings); another sees the change within this time.
 SETTINGS_TTL_SECONDS = 5.0
 
@@ -205,9 +206,21 @@ def points_earned_enabled(conn: Connection, tenant_id: int, now: datetime) -> bo
                       lambda: bool(store.settings(conn, tenant_id, now)["points_earned"]))
 
 
+def link_secret(conn: Connection, tenant_id: int, now: datetime) -> str:
+    """The secret that signs the tenant's links in messages (made once, with the settings;
+    remembered as the settings are)."""
+    return remembered(conn, ("message link secret", tenant_id), SETTINGS_TTL_SECONDS,
+                      lambda: str(store.settings(conn, tenant_id, now)["link_secret"]))
+
+
 def forget_settings(engine: Engine, tenant_id: int) -> None:
     """After a change to the tenant's message settings has committed: read them afresh."""
     forget(engine, ("points earned message", tenant_id))
+
+
+def forget_templates(engine: Engine, tenant_id: int, event: str) -> None:
+    """After a change to the tenant's wording of ``event`` has committed: read it afresh."""
+    forget(engine, ("message templates", tenant_id, event))
 
 
 def swap_level(conn: Connection, tenant_id: int, member_id: int, level_code: str,
