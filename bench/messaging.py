@@ -32,6 +32,7 @@ from sqlalchemy import func, insert, select, text
 
 from checkout import BASKET, add_tenant
 from regulars.config import Settings
+from regulars.db import personal
 from regulars.db.members.tables import members
 from regulars.db.messaging.tables import outbox_messages
 from regulars.db.schema import metadata
@@ -61,10 +62,11 @@ def _load(conn_url: str, n: int) -> tuple[object, int]:
     tenant = tenants.create_tenant(rt, name="Bench Café", currency="RUB", locale="ru_RU",
                                    timezone="Europe/Moscow", phone_region="RU")
     now = datetime.now(UTC)
-    rows = [{"tenant_id": tenant.tenant_id, "phone": f"+7916{i:07d}", "first_name": "Anna",
-             "consent": "full", "profile": {}, "status": "active",
-             "qr_token": secrets.token_hex(8) + str(i), "created_at": now}
-            for i in range(n)]
+    rows = [{"tenant_id": tenant.tenant_id, "phone_sealed": personal.seal(phone),
+             "phone_index": personal.blind_index(tenant.tenant_id, "phone", phone),
+             "first_name": "Anna", "consent": "full", "profile": {}, "status": "active",
+             "qr_sealed": personal.seal(secrets.token_hex(8) + str(i)), "created_at": now}
+            for i, phone in ((i, f"+7916{i:07d}") for i in range(n))]
     with rt.db.write() as conn:
         for start in range(0, n, 10_000):
             conn.execute(insert(members), rows[start:start + 10_000])

@@ -19,6 +19,8 @@ from sqlalchemy import ColumnElement, Connection, Table, bindparam, func, insert
 from sqlalchemy import column as sql_column
 
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+CHUNK = 5000
+"""Rows a statement, by default."""
 
 
 # The rows of a batch mostly share their times (queued now, due now): each is formatted once.
@@ -53,7 +55,7 @@ def _payload(rows: Sequence[dict[str, Any]], sqlite: bool) -> str:
 
 
 def insert_ignoring(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
-                    conflict: Sequence[str], chunk: int = 5000) -> int:
+                    conflict: Sequence[str], chunk: int = CHUNK) -> int:
     """Insert ``rows`` (dicts with the same keys, the table's column names) in one statement a
     ``chunk``, skipping those that collide on the unique ``conflict`` columns; how many were
     inserted."""
@@ -62,7 +64,7 @@ def insert_ignoring(conn: Connection, table: Table, rows: Sequence[dict[str, Any
 
 def insert_returning(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
                      conflict: Sequence[str], returning: str | None = None,
-                     chunk: int = 5000) -> list[Any]:
+                     chunk: int = CHUNK) -> list[Any]:
     """As :func:`insert_ignoring`; the ``returning`` column of each row inserted (a None
     each without it)."""
     if not rows:
@@ -129,3 +131,19 @@ def insert_returning_ids(conn: Connection, table: Table, rows: list[dict[str, An
     if conn.execute(select(func.count()).where(table.c.id > last)).scalar_one() != len(rows):
         raise RuntimeError(f"{table.name}: rows took other ids than the next {len(rows)}")
     return ids
+
+
+def payload(conn: Connection, rows: Sequence[dict[str, Any]]) -> str:
+    """``rows`` as the JSON parameter of :func:`rows_of`."""
+    return _payload(rows, conn.dialect.name == "sqlite")
+
+
+def rows_of(dialect: str, param: str, columns: Sequence[tuple[str, str]]) -> str:
+    """SQL of ``dialect`` (``sqlite`` or ``postgresql``) that reads the JSON array bound as
+    ``param`` (see :func:`payload`) as rows with ``columns``, each a (name, PostgreSQL type)
+    pair; to use in a ``WITH`` or a join."""
+    if dialect == "sqlite":
+        picked = ", ".join(f"json_extract(value, '$.{n}') AS {n}" for n, _ in columns)
+        return f"SELECT {picked} FROM json_each(:{param})"
+    typed = ", ".join(f"{n} {sql_type}" for n, sql_type in columns)
+    return f"SELECT * FROM json_to_recordset(CAST(:{param} AS json)) AS x({typed})"

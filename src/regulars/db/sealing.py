@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 from regulars.db import personal
 from regulars.db.members.tables import member_identifiers, members
+from regulars.db.messaging.outbox import INDEX_KINDS
 from regulars.db.messaging.tables import outbox_messages
 from regulars.db.tenancy.tables import staff
 
@@ -41,7 +42,9 @@ class SealedColumn:
     """The kind the blind index is computed for, or the column of the row that names it."""
 
     def kind_of(self, row: Any) -> str:
-        return str(getattr(row, self.kind)) if self.kind in ("kind", "channel") else self.kind
+        if self.kind == "channel":
+            return INDEX_KINDS[str(row.channel)]
+        return str(row.kind) if self.kind == "kind" else self.kind
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Messages to members: templates, the tenant's message settings, the frequency cap's counts,
-the level last told to each member, and the outbox rows of many members at once. Every query
-is scoped by ``tenant_id``."""
+the level last told to each member (the messages of many members at once are queued by
+:mod:`regulars.db.messaging.member_queue`). Every query is scoped by ``tenant_id``."""
 
 from __future__ import annotations
 
@@ -9,12 +9,16 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import (
+    Connection,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db import bulk, personal
 from regulars.db.members.tables import members
-from regulars.db.messaging.outbox import recipient_columns
 from regulars.db.messaging.tables import (
     member_levels_seen,
     message_caps,
@@ -51,6 +55,14 @@ def template(conn: Connection, tenant_id: int, event: str, language: str
         t.c.tenant_id == tenant_id, t.c.event == event, t.c.language == language)
     ).one_or_none()
     return dict(row._mapping) if row else None
+
+
+def event_templates(conn: Connection, tenant_id: int, event: str) -> dict[str, dict[str, Any]]:
+    """The tenant's own wording of ``event`` by language (subject and body)."""
+    t = message_templates
+    return {str(r.language): {"subject": r.subject, "body": r.body} for r in conn.execute(
+        select(t.c.language, t.c.subject, t.c.body).where(
+            t.c.tenant_id == tenant_id, t.c.event == event))}
 
 
 def save_template(conn: Connection, tenant_id: int, *, event: str, language: str,
@@ -146,23 +158,6 @@ def retire_queued(conn: Connection, tenant_id: int, *, before: datetime, reason:
 
 # The frequency cap ---------------------------------------------------------------------------
 
-def take_cap(conn: Connection, tenant_id: int, member_ids: Sequence[int], *,
-             period_start: date, cap: int) -> set[int]:
-    """Count one marketing message for each member still under ``cap`` in the period; return
-    those counted. One conditional update: of concurrent callers past the cap, none gets in."""
-    if not member_ids:
-        return set()
-    c = message_caps
-    bulk.insert_ignoring(conn, c, [
-        {"tenant_id": tenant_id, "member_id": m, "period_start": period_start, "sent": 0}
-        for m in member_ids], conflict=["tenant_id", "member_id", "period_start"])
-    taken = conn.execute(update(c).where(
-        c.c.tenant_id == tenant_id, c.c.period_start == period_start,
-        bulk.one_of(conn, c.c.member_id, member_ids), c.c.sent < cap)
-        .values(sent=c.c.sent + 1).returning(c.c.member_id)).scalars()
-    return {int(m) for m in taken}
-
-
 def cap_count(conn: Connection, tenant_id: int, member_id: int, period_start: date) -> int:
     c = message_caps
     found = conn.execute(select(c.c.sent).where(
@@ -204,16 +199,6 @@ def queued_keys(conn: Connection, tenant_id: int, keys: Sequence[str]) -> set[st
         return set()
     return set(conn.execute(select(o.c.key).where(
         o.c.tenant_id == tenant_id, bulk.one_of(conn, o.c.key, keys))).scalars())
-
-
-def queue_many(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert outbox rows (each with every column but ``id`` and ``recipient_index``, the
-    recipient in the clear: it is sealed here) in one ``INSERT … SELECT`` a few thousand; a
-    key already queued is skipped. The keys inserted."""
-    sealed = [{**row, **recipient_columns(row["tenant_id"], row["channel"], row["recipient"])}
-              for row in rows]
-    return set(bulk.insert_returning(conn, outbox_messages, sealed,
-                                     conflict=["tenant_id", "key"], returning="key"))
 
 
 def campaign_counts(conn: Connection, tenant_id: int, campaign_ids: Sequence[int]

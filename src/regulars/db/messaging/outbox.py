@@ -20,6 +20,12 @@ from regulars.db import personal
 from regulars.db.messaging.tables import outbox_messages as t
 
 SEALED_CHANNELS = ("sms", "email")
+INDEX_KINDS = {"sms": "phone", "email": "email"}
+"""The kind of blind index of each sealed channel's recipient: a text message's is the
+member's phone index itself, so that a message to a member copies the member's sealed number
+and its index (:mod:`regulars.db.messaging.member_messages`) without opening it."""
+_OLD_INDEX_KINDS = ("sms",)
+"""Kinds recipients were indexed under before: still looked for when a member is erased."""
 
 
 def queue(conn: Connection, tenant_id: int, *, key: str, channel: str, recipient: str,
@@ -45,7 +51,7 @@ def recipient_columns(tenant_id: int, channel: str, recipient: str) -> dict[str,
     if channel not in SEALED_CHANNELS:
         return {"recipient": recipient, "recipient_index": None}
     return {"recipient": personal.seal(recipient),
-            "recipient_index": personal.blind_index(tenant_id, channel, recipient)}
+            "recipient_index": personal.blind_index(tenant_id, INDEX_KINDS[channel], recipient)}
 
 
 def due_ids(conn: Connection, tenant_id: int, now: datetime, limit: int) -> list[int]:
@@ -144,8 +150,8 @@ def forget_recipients(conn: Connection, tenant_id: int, recipients: list[str]) -
     not, found by their blind index; how many."""
     if not recipients:
         return 0
-    indexes = [personal.blind_index(tenant_id, channel, r)
-               for r in recipients for channel in SEALED_CHANNELS]
+    kinds = (*INDEX_KINDS.values(), *_OLD_INDEX_KINDS)
+    indexes = [personal.blind_index(tenant_id, kind, r) for r in recipients for kind in kinds]
     return int(conn.execute(delete(t).where(t.c.tenant_id == tenant_id,
                                             t.c.channel.in_(SEALED_CHANNELS),
                                             t.c.recipient_index.in_(indexes))).rowcount)

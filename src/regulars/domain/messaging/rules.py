@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,11 @@ MINUTES_A_DAY = 24 * 60
 def allowed(kind: Kind, consent: str) -> bool:
     """Marketing only with full consent; a transactional message with any consent."""
     return kind is Kind.TRANSACTIONAL or consent == "full"
+
+
+def consents_allowed(kind: Kind) -> tuple[str, ...] | None:
+    """The consents :func:`allowed` lets ``kind`` go with (None: any), for a query."""
+    return None if kind is Kind.TRANSACTIONAL else ("full",)
 
 
 def release_at(now: datetime, *, timezone: str, quiet_from_minute: int | None,
@@ -52,6 +58,19 @@ def period_start(now: datetime, *, timezone: str, period_days: int) -> date:
 def unsubscribe_token(secret: str, *, tenant_id: int, member_id: int) -> str:
     """``<tenant>.<member>.<signature>``: whoever holds it may unsubscribe this member only."""
     return f"{tenant_id}.{member_id}.{_signature(secret, tenant_id, member_id)}"
+
+
+def unsubscribe_tokens(secret: str, *, tenant_id: int, member_ids: Sequence[int]
+                       ) -> list[str]:
+    """:func:`unsubscribe_token` of each member, the key prepared once (a campaign signs a
+    link for each of thousands)."""
+    keyed = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+    found = []
+    for member_id in member_ids:
+        mac = keyed.copy()
+        mac.update(f"unsubscribe:{tenant_id}:{member_id}".encode())
+        found.append(f"{tenant_id}.{member_id}.{mac.hexdigest()[:32]}")
+    return found
 
 
 def parse_unsubscribe(token: str) -> tuple[int, int] | None:

@@ -113,6 +113,34 @@ def _substitute(text: str, values: dict[str, str]) -> str:
     return _TOKEN.sub(one, text)
 
 
+# What stands for the member's first name and unsubscribe link in a text rendered once for
+# many members (:func:`render_for_members`): characters of Unicode's private use area, taken
+# out of the template and the values first, so that only the marks are replaced later.
+FIRST_NAME_MARK = "\ue000"
+UNSUBSCRIBE_MARK = "\ue001"
+MEMBER_MARKS = {"first_name": FIRST_NAME_MARK, "unsubscribe_url": UNSUBSCRIBE_MARK}
+
+
+def render_for_members(text: str, values: dict[str, str]) -> str:
+    """:func:`render` with ``{first_name}`` and ``{unsubscribe_url}`` left as
+    :data:`FIRST_NAME_MARK` and :data:`UNSUBSCRIBE_MARK` (unless ``values`` gives them), to be
+    replaced for each member by :func:`fill_member`; any mark already in ``text`` or
+    ``values`` is dropped."""
+    return render(_unmarked(text), {**MEMBER_MARKS,
+                                    **{k: _unmarked(v) for k, v in values.items()}})
+
+
+def fill_member(text: str, *, first_name: str, unsubscribe_url: str) -> str:
+    """A text of :func:`render_for_members` for one member: what the database does for many
+    (the link first, so that a name is never read as a mark)."""
+    return (text.replace(UNSUBSCRIBE_MARK, unsubscribe_url)
+            .replace(FIRST_NAME_MARK, first_name))
+
+
+def _unmarked(text: str) -> str:
+    return text.replace(FIRST_NAME_MARK, "").replace(UNSUBSCRIBE_MARK, "")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Wording:
     subject: str

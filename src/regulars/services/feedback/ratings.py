@@ -41,7 +41,7 @@ from regulars.domain.feedback.rules import (
     token_holds,
 )
 from regulars.errors import Conflict, InvalidInput, NotFound
-from regulars.services.messaging import events
+from regulars.services.messaging import events, notify
 from regulars.services.rewards import rewards
 from regulars.services.runtime import Runtime
 
@@ -75,8 +75,7 @@ def feedback_url(rt: Runtime, secret: str, tenant_id: int, receipt_id: int) -> s
 def link_for(conn: Connection, rt: Runtime, tenant_id: int, receipt_id: int,
              now: datetime) -> str:
     """:func:`feedback_url` with the tenant's link secret, in the caller's transaction."""
-    secret = member_messages.settings(conn, tenant_id, now)["link_secret"]
-    return feedback_url(rt, str(secret), tenant_id, receipt_id)
+    return feedback_url(rt, notify.link_secret(conn, tenant_id, now), tenant_id, receipt_id)
 
 
 def _view(receipt: dict[str, Any], found: dict[str, Any] | None, tenant_id: int,

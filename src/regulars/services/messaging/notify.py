@@ -1,11 +1,15 @@
 """Messages to members, queued in the transaction of what causes them.
 
-:func:`queue` is the one way a member gets a message from an event or a campaign: inside the
-caller's transaction it renders the tenant's wording (or the default) in each member's
-language, obeys consent (marketing only with full consent), holds a message due in quiet
-hours until they end (in the tenant's time zone), counts marketing messages against the
-frequency cap with one conditional update, and inserts the outbox rows in one executemany,
-keyed so that a retried cause queues nothing more. The ``messages`` job sends them.
+:func:`queue` is the one way a member gets a message from an event or a campaign. Inside the
+caller's transaction it renders the tenant's wording (or the default) once per language, the
+member's name and unsubscribe link left as marks, and leaves the rest to the database
+(:mod:`regulars.db.messaging.member_queue`), a statement a few thousand members: for a
+marketing message, one upsert counts it against the frequency cap of each member who may have
+it (full consent, an address); then one ``INSERT … SELECT`` from the members writes the outbox
+rows of those who may have it, in their language, with their sealed number copied as it is,
+due at once or when the quiet hours end (in the tenant's time zone), keyed so that a retried
+cause queues nothing more. Nothing is sealed or opened per member. The ``messages`` job sends
+them.
 """
 
 from __future__ import annotations
@@ -19,17 +23,30 @@ from sqlalchemy import Connection, Engine
 
 from regulars.db.engine import forget, remembered
 from regulars.db.messaging import member_messages as store
-from regulars.domain.messaging.rules import allowed, period_start, release_at, unsubscribe_token
-from regulars.domain.messaging.templates import EVENTS, Kind, Wording, default, render
+from regulars.db.messaging import member_queue, outbox
+from regulars.domain.messaging.rules import (
+    consents_allowed,
+    period_start,
+    release_at,
+    unsubscribe_token,
+    unsubscribe_tokens,
+)
+from regulars.domain.messaging.templates import (
+    EVENTS,
+    LANGUAGES,
+    UNSUBSCRIBE_MARK,
+    Kind,
+    Wording,
+    default,
+    render_for_members,
+)
 from regulars.services.runtime import Runtime
 from regulars.text.i18n import language_of
-
-ADDRESS = {"sms": "phone", "email": "email"}
 
 
 @dataclass(frozen=True, kw_only=True)
 class Batch:
-    """Messages of one event to some members. ``key`` names each member's message once per
+    """Messages of one event to some member_queue. ``key`` names each member's message once per
     cause (the outbox's key); ``values`` adds each member's own placeholders; ``texts``
     replaces the templates (a campaign's wording, per language)."""
 
@@ -58,41 +75,47 @@ def unsubscribe_url(rt: Runtime, secret: str, tenant_id: int, member_id: int) ->
     return f"{base}/c/{tenant_id}/unsubscribe/{token}"
 
 
-class _Wordings:
-    """The wording per language: the batch's texts, else the tenant's template, else the
-    default (read once per language)."""
-
-    def __init__(self, conn: Connection, tenant_id: int, batch: Batch) -> None:
-        self.conn, self.tenant_id, self.batch = conn, tenant_id, batch
-        self.found: dict[str, Wording] = {}
-
-    def of(self, language: str) -> Wording:
-        if language not in self.found:
-            self.found[language] = self._load(language)
-        return self.found[language]
-
-    def _load(self, language: str) -> Wording:
-        if self.batch.texts is not None:
-            own = self.batch.texts.get(language)
-            return own or next(iter(self.batch.texts.values()))
-        row = store.template(self.conn, self.tenant_id, self.batch.event, language)
-        if row is not None:
-            return Wording(subject=row["subject"], body=row["body"])
-        return default(self.batch.event, language)
+def unsubscribe_urls(rt: Runtime, secret: str, tenant_id: int, member_ids: Sequence[int]
+                     ) -> list[str]:
+    """:func:`unsubscribe_url` of each member."""
+    base = (rt.settings.public_url or "").rstrip("/")
+    return [f"{base}/c/{tenant_id}/unsubscribe/{token}" for token in unsubscribe_tokens(
+        secret, tenant_id=tenant_id, member_ids=member_ids)]
 
 
-def _screen(rows: list[dict[str, Any]], kind: Kind, channel: str,
-            outcomes: dict[int, str]) -> list[dict[str, Any]]:
-    """The members who may get the message; the others' outcomes are set."""
-    ready = []
-    for row in rows:
-        if row["status"] != "active" or not allowed(kind, row["consent"]):
-            outcomes[row["id"]] = "no_consent"
-        elif channel in ADDRESS and not row[ADDRESS[channel]]:
-            outcomes[row["id"]] = "no_address"
-        else:
-            ready.append(row)
-    return ready
+def _wordings(conn: Connection, tenant_id: int, batch: Batch) -> dict[str, Wording]:
+    """The wording in every language: the batch's texts (the first for a language they lack),
+    else the tenant's template, else the default."""
+    if batch.texts is not None:
+        first = next(iter(batch.texts.values()))
+        return {lang: batch.texts.get(lang) or first for lang in LANGUAGES}
+    own = remembered(conn, ("message templates", tenant_id, batch.event),
+                     SETTINGS_TTL_SECONDS,
+                     lambda: store.event_templates(conn, tenant_id, batch.event))
+    return {lang: Wording(subject=own[lang]["subject"], body=own[lang]["body"])
+            if lang in own else default(batch.event, lang) for lang in LANGUAGES}
+
+
+class _Texts:
+    """The batch's texts rendered once per language and distinct member values, the member
+    marks left for the database to fill (:func:`render_for_members`)."""
+
+    def __init__(self, wordings: dict[str, Wording], program: str) -> None:
+        self.wordings, self.program = wordings, program
+        self.groups: dict[tuple[tuple[str, str], ...], int] = {}
+        self.rows: list[dict[str, Any]] = []
+
+    def group(self, values: dict[str, str]) -> int:
+        found = tuple(sorted(values.items()))
+        number = self.groups.get(found)
+        if number is None:
+            number = self.groups[found] = len(self.groups)
+            given = {"program": self.program, **values}
+            self.rows += [{"g": number, "l": lang,
+                           "s": render_for_members(w.subject, given)[:200],
+                           "b": render_for_members(w.body, given)}
+                          for lang, w in self.wordings.items()]
+        return number
 
 
 def queue(conn: Connection, rt: Runtime, tenant_id: int, batch: Batch, now: datetime
@@ -101,52 +124,63 @@ def queue(conn: Connection, rt: Runtime, tenant_id: int, batch: Batch, now: date
     ``KeyError`` for an event :data:`EVENTS` does not know."""
     spec = EVENTS[batch.event]
     cfg = store.settings(conn, tenant_id, now)
+    who = member_queue.Who(channel=str(cfg["channel"]), consents=consents_allowed(spec.kind))
     outcomes: dict[int, str] = {}
-    channel = str(cfg["channel"])
     # A cause queued before (a retried commit, the job's next run) counts nothing again: a
     # marketing message is looked for first (the cap must not count it twice); any other is
     # known by the insert that skips it.
-    marketing = spec.kind is Kind.MARKETING
-    done = store.queued_keys(conn, tenant_id, [batch.key(m) for m in batch.member_ids]) \
-        if marketing else set()
-    fresh = [m for m in batch.member_ids if batch.key(m) not in done]
-    outcomes.update({m: "already" for m in batch.member_ids if batch.key(m) in done})
-    ready = _screen(store.recipients(conn, tenant_id, fresh), spec.kind, channel, outcomes)
-    if marketing and ready:
+    targets = list(dict.fromkeys(batch.member_ids))
+    if spec.kind is Kind.MARKETING:
+        done = store.queued_keys(conn, tenant_id, [batch.key(m) for m in targets])
+        outcomes.update({m: "already" for m in targets if batch.key(m) in done})
         start = period_start(now, timezone=cfg["timezone"], period_days=cfg["cap_period_days"])
-        taken = store.take_cap(conn, tenant_id, [r["id"] for r in ready], period_start=start,
-                               cap=cfg["cap_messages"])
-        for row in ready:
-            if row["id"] not in taken:
-                outcomes[row["id"]] = "capped"
-        ready = [r for r in ready if r["id"] in taken]
-    send_at = release_at(now, timezone=cfg["timezone"],
-                         quiet_from_minute=cfg["quiet_from_minute"],
-                         quiet_until_minute=cfg["quiet_until_minute"])
-    wordings = _Wordings(conn, tenant_id, batch)
-    rows = []
-    for member in ready:
-        language = (language_of(member["locale"]) or language_of(cfg["tenant_language"])
-                    or "en")
-        wording = wordings.of(language)
-        values = {"first_name": member["first_name"] or "", "program": cfg["program"],
-                  "unsubscribe_url": unsubscribe_url(rt, cfg["link_secret"], tenant_id,
-                                                     member["id"]),
-                  **batch.values(member["id"])}
-        address = member[ADDRESS[channel]] if channel in ADDRESS else f"member:{member['id']}"
-        rows.append({
-            "tenant_id": tenant_id, "key": batch.key(member["id"]), "channel": channel,
-            "recipient": address, "subject": render(wording.subject, values)[:200],
-            "body": render(wording.body, values), "erase_after_send": False,
-            "status": "queued", "attempts": 0, "next_attempt_at": send_at, "created_at": now,
-            "member_id": member["id"], "event": batch.event, "kind": spec.kind.value,
-            "campaign_id": batch.campaign_id})
-        outcomes[member["id"]] = "queued"
-    inserted = store.queue_many(conn, rows)
-    for row in rows:
-        if row["key"] not in inserted:
-            outcomes[row["member_id"]] = "already"
+        taken = member_queue.take_cap(conn, tenant_id, [m for m in targets if m not in outcomes],
+                                 who=who, period_start=start, cap=cfg["cap_messages"])
+        targets = [m for m in targets if m in taken]
+    message = member_queue.Message(
+        who=who, event=batch.event, kind=spec.kind.value, campaign_id=batch.campaign_id,
+        now=now, fallback_language=language_of(cfg["tenant_language"]) or "en",
+        send_at=release_at(now, timezone=cfg["timezone"],
+                           quiet_from_minute=cfg["quiet_from_minute"],
+                           quiet_until_minute=cfg["quiet_until_minute"]))
+    texts = _Texts(_wordings(conn, tenant_id, batch), str(cfg["program"]))
+    rows = _rows(rt, tenant_id, batch, targets, texts, str(cfg["link_secret"]))
+    if who.channel == "email":
+        _seal_emails(conn, tenant_id, rows)
+    inserted = member_queue.queue(conn, tenant_id, message, rows, texts.rows)
+    outcomes.update({m: "queued" for m in inserted})
+    # Why the others got nothing: the screen, else under the cap for a marketing message
+    # (capped), else queued before (already).
+    missed = [m for m in batch.member_ids if m not in outcomes]
+    for member_id, why in member_queue.screen(conn, tenant_id, missed, who).items():
+        outcomes[member_id] = why or ("already" if member_id in targets else "capped")
     return Queued(outcomes=outcomes)
+
+
+def _rows(rt: Runtime, tenant_id: int, batch: Batch, member_ids: list[int], texts: _Texts,
+          secret: str) -> list[dict[str, Any]]:
+    """Each member's row for :func:`member_queue.queue` (the link only when a text has it,
+    the group only when there are several)."""
+    rows = [{"m": m, "k": batch.key(m)} for m in member_ids]
+    groups = [texts.group(batch.values(m)) for m in member_ids]
+    # Each member's unsubscribe link is made only when a text has it.
+    if any(UNSUBSCRIBE_MARK in t["s"] + t["b"] for t in texts.rows):
+        for row, link in zip(rows, unsubscribe_urls(rt, secret, tenant_id, member_ids),
+                             strict=True):
+            row["u"] = link
+    if len(texts.groups) > 1:
+        for row, group in zip(rows, groups, strict=True):
+            row["g"] = group
+    return rows
+
+
+def _seal_emails(conn: Connection, tenant_id: int, rows: list[dict[str, Any]]) -> None:
+    """An e-mail's address is sealed here (the member's is kept in the clear)."""
+    found = member_queue.emails(conn, tenant_id, [r["m"] for r in rows])
+    for row in rows:
+        address = found.get(row["m"])
+        sealed = outbox.recipient_columns(tenant_id, "email", address) if address else {}
+        row["a"], row["ai"] = sealed.get("recipient"), sealed.get("recipient_index")
 
 
 def queue_one(conn: Connection, rt: Runtime, tenant_id: int, *, event: str, member_id: int,
@@ -158,8 +192,9 @@ def queue_one(conn: Connection, rt: Runtime, tenant_id: int, *, event: str, memb
     return found.outcomes.get(member_id, "no_consent")
 
 
-# How long a process trusts what it read of whether a tenant texts members their points: a
-# commit of a business that does not then reads nothing for it. The process that changes the
+# How long a process trusts what it read of whether a tenant texts members their points (a
+# commit of a business that does not then reads nothing for it), of its wording of an event
+# and of its link secret. The process that changes the
 # settings forgets at once (forget_settings); another sees the change within this time.
 SETTINGS_TTL_SECONDS = 5.0
 
@@ -171,9 +206,21 @@ def points_earned_enabled(conn: Connection, tenant_id: int, now: datetime) -> bo
                       lambda: bool(store.settings(conn, tenant_id, now)["points_earned"]))
 
 
+def link_secret(conn: Connection, tenant_id: int, now: datetime) -> str:
+    """The secret that signs the tenant's links in messages (made once, with the settings;
+    remembered as the settings are)."""
+    return remembered(conn, ("message link secret", tenant_id), SETTINGS_TTL_SECONDS,
+                      lambda: str(store.settings(conn, tenant_id, now)["link_secret"]))
+
+
 def forget_settings(engine: Engine, tenant_id: int) -> None:
     """After a change to the tenant's message settings has committed: read them afresh."""
     forget(engine, ("points earned message", tenant_id))
+
+
+def forget_templates(engine: Engine, tenant_id: int, event: str) -> None:
+    """After a change to the tenant's wording of ``event`` has committed: read it afresh."""
+    forget(engine, ("message templates", tenant_id, event))
 
 
 def swap_level(conn: Connection, tenant_id: int, member_id: int, level_code: str,

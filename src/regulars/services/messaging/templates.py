@@ -99,6 +99,7 @@ def save(rt: Runtime, tenant_id: int, event: str, language: str, *, subject: str
                             body=body, now=now)
         audit.record(conn, tenant_id, actor, "template.save", f"template {event} {language}",
                      at=now, subject_chars=len(subject), body_chars=len(body))
+    notify.forget_templates(rt.db.engine, tenant_id, event)
     return get(rt, tenant_id, event, language)
 
 
@@ -111,6 +112,7 @@ def reset(rt: Runtime, tenant_id: int, event: str, language: str, *,
         if store.delete_template(conn, tenant_id, event, language):
             audit.record(conn, tenant_id, actor, "template.reset",
                          f"template {event} {language}", at=rt.now())
+    notify.forget_templates(rt.db.engine, tenant_id, event)
     return get(rt, tenant_id, event, language)
 
 

@@ -220,7 +220,6 @@ def _batch(conn: Connection, rt: Runtime, tenant_id: int, row: dict[str, Any], n
         key=lambda m: f"campaign:{campaign_id}:{number}:{m}", texts=texts,
         campaign_id=campaign_id), now)
     outcomes.update(sent.outcomes)
-    store.record_recipients(conn, [
-        {"tenant_id": tenant_id, "campaign_id": campaign_id, "run": number, "member_id": m,
-         "outcome": "queued" if o == "already" else o} for m, o in outcomes.items()])
+    store.record_recipients(conn, tenant_id, campaign_id, number, {
+        m: "queued" if o == "already" else o for m, o in outcomes.items()})
     return sent.count("queued"), sum(1 for o in outcomes.values() if o == "control")

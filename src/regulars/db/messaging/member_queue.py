@@ -1,0 +1,229 @@
+"""Messages to many members at once, decided in the database: who may have one, the
+frequency cap, and the outbox rows themselves, each a statement a few thousand members.
+
+The members travel as one JSON parameter (:mod:`regulars.db.bulk`) joined to ``members``,
+whose row decides: an active member, with a consent the message allows, with an address for
+the channel. A text message's recipient is the member's sealed number and its blind index,
+copied as they are (:data:`regulars.db.messaging.outbox.INDEX_KINDS`): nothing is opened or
+sealed. The texts come rendered once per language with the member marks
+(:func:`regulars.domain.messaging.templates.render_for_members`), which the statement replaces
+with the member's first name and unsubscribe link. Every statement is scoped by
+``tenant_id``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, TextClause, bindparam, select, text
+
+from regulars.db import bulk
+from regulars.db.members.tables import members
+from regulars.db.messaging.tables import message_caps, outbox_messages
+from regulars.domain.messaging.templates import FIRST_NAME_MARK, LANGUAGES, UNSUBSCRIBE_MARK
+
+
+@dataclass(frozen=True)
+class Who:
+    """Which members may have a message: active, with one of ``consents`` (any when None),
+    with an address for ``channel`` (any member for a channel without addresses)."""
+
+    channel: str
+    consents: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Message:
+    """What the messages of one cause to many members share."""
+
+    who: Who
+    event: str
+    kind: str
+    campaign_id: int | None
+    fallback_language: str
+    """The language of a member whose locale names none of the texts' languages."""
+    send_at: datetime
+    now: datetime
+
+
+def _address(channel: str) -> tuple[str, str, str]:
+    """(recipient, its index, whether the member has one) as SQL: the first two over the
+    member ``m`` and its JSON row ``r``, the last over ``m`` alone."""
+    if channel == "sms":
+        return ("m.phone_sealed", "m.phone_index",
+                "m.phone_sealed IS NOT NULL AND m.phone_sealed <> ''")
+    if channel == "email":
+        return "r.a", "r.ai", "m.email IS NOT NULL AND m.email <> ''"
+    return "'member:' || CAST(m.id AS TEXT)", "NULL", "1 = 1"
+
+
+def _listed(values: Sequence[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def _refused(who: Who) -> str:
+    """SQL: the member ``m`` may not have the message whatever its address."""
+    if who.consents is None:
+        return "m.status <> 'active'"
+    return f"(m.status <> 'active' OR m.consent NOT IN ({_listed(who.consents)}))"
+
+
+def _eligible(who: Who) -> str:
+    return f"NOT {_refused(who)} AND {_address(who.channel)[2]}"
+
+
+def _members(dialect: str, columns: Sequence[tuple[str, str]]) -> str:
+    """``WITH r AS (...)``: the JSON rows (``:rows``), and the join of each to its member."""
+    return f"WITH r AS ({bulk.rows_of(dialect, 'rows', columns)}) "
+
+
+def _join(dialect: str, *also: str) -> str:
+    """``FROM`` the JSON rows ``r``, each with its member ``m`` (and ``also``), ``WHERE`` the
+    member is the tenant's: each member is found through its key, row by row, whatever the
+    planner believes of the tables (a member table loaded a moment ago and not yet analysed
+    made PostgreSQL scan it once a row)."""
+    more = "".join(f" CROSS JOIN {t}" for t in also)
+    if dialect == "sqlite":  # a cross join keeps the order written
+        return (f"FROM r CROSS JOIN members m{more} "
+                "WHERE m.tenant_id = :tenant_id AND m.id = r.m")
+    # LIMIT keeps the subquery from being merged into the join (and reordered).
+    return ("FROM r CROSS JOIN LATERAL (SELECT * FROM members WHERE tenant_id = :tenant_id "
+            f"AND id = r.m LIMIT 1) m{more} WHERE true")
+
+
+_IDS = (("m", "bigint"),)
+
+
+def _each(conn: Connection, statement: TextClause, member_ids: Sequence[int],
+          params: dict[str, Any]) -> list[Any]:
+    """``statement``'s rows for ``member_ids``, a chunk of :data:`bulk.CHUNK` at a time."""
+    found: list[Any] = []
+    ids = list(dict.fromkeys(member_ids))  # an upsert touches a row once a statement
+    for start in range(0, len(ids), bulk.CHUNK):
+        part = [{"m": m} for m in ids[start:start + bulk.CHUNK]]
+        found += conn.execute(statement, {**params, "rows": bulk.payload(conn, part)}).all()
+    return found
+
+
+def screen(conn: Connection, tenant_id: int, member_ids: Sequence[int], who: Who
+           ) -> dict[int, str | None]:
+    """Why each member found may not have a message (see :class:`Who`): ``no_consent`` (not
+    active, or without the consent), ``no_address``, or None when they may."""
+    if not member_ids:
+        return {}
+    statement = _screen_statement(conn.dialect.name, who)
+    return {int(i): why for i, why in _each(conn, statement, member_ids,
+                                            {"tenant_id": tenant_id})}
+
+
+@functools.lru_cache(maxsize=32)
+def _screen_statement(dialect: str, who: Who) -> TextClause:
+    return text(f"{_members(dialect, _IDS)}SELECT m.id, CASE WHEN {_refused(who)} "
+                f"THEN 'no_consent' WHEN NOT ({_address(who.channel)[2]}) THEN 'no_address' "
+                f"END {_join(dialect)}")
+
+
+def take_cap(conn: Connection, tenant_id: int, member_ids: Sequence[int], *, who: Who,
+             period_start: date, cap: int) -> set[int]:
+    """Count one marketing message for each member of ``member_ids`` who may have it
+    (``who``) and is still under ``cap`` in the period; return those counted. One upsert a
+    few thousand members: of concurrent callers past the cap, none gets in."""
+    if not member_ids or cap <= 0:
+        return set()
+    statement = _cap_statement(conn.dialect.name, who)
+    return {int(m) for (m,) in _each(conn, statement, member_ids, {
+        "tenant_id": tenant_id, "period": period_start, "cap": cap})}
+
+
+@functools.lru_cache(maxsize=32)
+def _cap_statement(dialect: str, who: Who) -> TextClause:
+    return text(
+        f"{_members(dialect, _IDS)}INSERT INTO message_caps "
+        "(tenant_id, member_id, period_start, sent) "
+        f"SELECT :tenant_id, m.id, :period, 1 {_join(dialect)} AND {_eligible(who)} "
+        "ON CONFLICT (tenant_id, member_id, period_start) DO UPDATE "
+        "SET sent = message_caps.sent + 1 WHERE message_caps.sent < :cap RETURNING member_id"
+    ).bindparams(bindparam("period", type_=message_caps.c.period_start.type))
+
+
+def queue(conn: Connection, tenant_id: int, message: Message,
+          rows: Sequence[dict[str, Any]], texts: Sequence[dict[str, Any]]) -> set[int]:
+    """Queue a message to each member of ``rows`` who may have it (``message.who``), in one
+    ``INSERT … SELECT`` a few thousand; a key already queued is skipped. The members queued.
+
+    ``rows``: ``{"m": member id, "k": key}``, with ``"u"`` (the member's unsubscribe link)
+    when a text has one, ``"g"`` (the texts' group) when there are several, and for an e-mail
+    the sealed address and its index (``"a"``, ``"ai"``). ``texts``: ``{"g": group, "l":
+    language, "s": subject, "b": body}`` for every language of
+    :data:`~regulars.domain.messaging.templates.LANGUAGES`."""
+    inserted: set[int] = set()
+    if not rows:
+        return inserted
+    statement = _queue_statement(conn.dialect.name, message.who, tuple(rows[0]))
+    common = {"tenant_id": tenant_id, "channel": message.who.channel, "event": message.event,
+              "kind": message.kind, "campaign_id": message.campaign_id,
+              "fallback": message.fallback_language, "send_at": message.send_at,
+              "now": message.now, "texts": bulk.payload(conn, texts)}
+    for start in range(0, len(rows), bulk.CHUNK):
+        found = conn.execute(statement, {
+            **common, "rows": bulk.payload(conn, rows[start:start + bulk.CHUNK])})
+        inserted.update(int(m) for m in found.scalars())
+    return inserted
+
+
+def _language() -> str:
+    """The member's language as :func:`regulars.text.i18n.language_of` reads its locale, in
+    SQL (each language has two letters)."""
+    cases = " ".join(
+        f"WHEN lower(substr(m.locale, 1, 2)) = '{lang}' AND (length(m.locale) = 2 "
+        f"OR substr(m.locale, 3, 1) IN ('_', '-')) THEN '{lang}'" for lang in LANGUAGES)
+    return f"CASE {cases} ELSE :fallback END"
+
+
+_ROW_TYPES = {"m": "bigint", "k": "text", "u": "text", "g": "int", "a": "text", "ai": "text"}
+_TEXT_COLUMNS = (("g", "int"), ("l", "text"), ("s", "text"), ("b", "text"))
+
+
+@functools.lru_cache(maxsize=64)
+def _queue_statement(dialect: str, who: Who, given: tuple[str, ...]) -> TextClause:
+    recipient, index, present = _address(who.channel)
+    if who.channel == "email":  # sealed when read: none for an address added since
+        present += " AND r.a IS NOT NULL"
+    link = "r.u" if "u" in given else "''"
+    group = "r.g" if "g" in given else "0"
+    fill = f"replace(replace({{}}, '{UNSUBSCRIBE_MARK}', {link}), '{FIRST_NAME_MARK}', " \
+           "coalesce(m.first_name, ''))"
+    texts = bulk.rows_of(dialect, "texts", _TEXT_COLUMNS)
+    sql = (
+        _members(dialect, [(c, _ROW_TYPES[c]) for c in given])
+        # The texts are read once into a table of their own (else SQLite reads the JSON
+        # again for every member).
+        + f", t AS MATERIALIZED ({texts}) "
+        "INSERT INTO outbox_messages (tenant_id, key, channel, recipient, recipient_index, "
+        "subject, body, erase_after_send, status, attempts, next_attempt_at, created_at, "
+        "member_id, event, kind, campaign_id) "
+        f"SELECT :tenant_id, r.k, :channel, {recipient}, {index}, "
+        f"substr({fill.format('t.s')}, 1, 200), {fill.format('t.b')}, :erase, 'queued', 0, "
+        ":send_at, :now, m.id, :event, :kind, :campaign_id "
+        f"{_join(dialect, 't')} AND t.g = {group} AND t.l = {_language()} "
+        f"AND NOT {_refused(who)} AND {present} "
+        "ON CONFLICT (tenant_id, key) DO NOTHING RETURNING member_id")
+    o = outbox_messages
+    return text(sql).bindparams(
+        bindparam("send_at", type_=o.c.next_attempt_at.type),
+        bindparam("now", type_=o.c.created_at.type),
+        bindparam("erase", False, type_=o.c.erase_after_send.type))
+
+
+def emails(conn: Connection, tenant_id: int, member_ids: Sequence[int]) -> dict[int, str]:
+    """The members' e-mail addresses (those that have one)."""
+    if not member_ids:
+        return {}
+    m = members
+    return {int(i): str(e) for i, e in conn.execute(select(m.c.id, m.c.email).where(
+        m.c.tenant_id == tenant_id, bulk.one_of(conn, m.c.id, member_ids),
+        m.c.email.is_not(None), m.c.email != ""))}
