@@ -1087,6 +1087,19 @@ def test_a_business_sees_and_scans_only_its_own_fraud_flags(world: World, rt: Ru
     assert stored_rows(rt, world.a.tenant_id) == a_rows
 
 
+def test_figures_by_level_and_segment_are_the_tenants_own(world: World) -> None:
+    """A's segment and A's members are in A's breakdowns, never in B's."""
+    a_rows = world.client.get(f"{AN}/segments", headers=world.a.owner).json()["rows"]
+    assert str(world.ids["a_segment"]) in [r["key"] for r in a_rows]
+    b_seen = world.client.get(f"{AN}/segments", headers=world.b.owner).json()
+    assert str(world.ids["a_segment"]) not in [r["key"] for r in b_seen["rows"]]
+    a_all = world.client.get(f"{AN}/levels", headers=world.a.owner).json()["all_members"]
+    b_all = world.client.get(f"{AN}/levels", headers=world.b.owner).json()["all_members"]
+    b_alone = world.client.get(f"{AN}/overview", headers=world.b.owner).json()
+    assert a_all["members"] >= 1
+    assert b_all["receipts"] == b_alone["current"]["sales"]["member_receipts"]
+
+
 def test_messages_stay_within_the_tenant(world: World, rt: Runtime) -> None:
     """B's wording, settings and STOP replies change only B's: a STOP from A's member's
     number sent with B's key unsubscribes nobody of A's."""

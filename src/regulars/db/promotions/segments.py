@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Select,
     and_,
     bindparam,
     case,
@@ -242,6 +243,13 @@ def _where(conn: Connection, tenant_id: int, rules: Sequence[Rule], at: datetime
            basis: LevelBasis | None) -> list[ColumnElement[bool]]:
     return [members.c.tenant_id == tenant_id, members.c.status == "active",
             *(_predicate(conn, tenant_id, r, at, basis) for r in rules)]
+
+
+def member_query(conn: Connection, tenant_id: int, rules: Sequence[Rule], at: datetime, *,
+                 basis: LevelBasis | None = None) -> Select[tuple[int]]:
+    """The ids of the members the rules hold at ``at``, as a select to filter other
+    queries by (a report's figures of one segment or level)."""
+    return select(members.c.id).where(*_where(conn, tenant_id, rules, at, basis))
 
 
 def count_members(conn: Connection, tenant_id: int, rules: Sequence[Rule],

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Select
 from sqlalchemy.sql import ColumnElement
 
 from regulars.db.engine import cache_for
@@ -259,3 +259,37 @@ def member_ids_at(conn: Connection, tenant_id: int, segment_id: int, at: datetim
     rules = _loaded(_require(conn, tenant_id, segment_id)).rules
     return store.member_ids(conn, tenant_id, rules, at, limit=10_000_000, offset=0,
                             basis=_basis(conn, tenant_id, rules, at))
+
+
+# For reports ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class MemberGroup:
+    """A level or a saved segment, and its members at a moment as a select of member ids."""
+
+    key: str
+    """The level's code, or the segment's id as text."""
+    name: str
+    member_ids: Select[tuple[int]]
+
+
+def level_groups(conn: Connection, tenant_id: int, at: datetime) -> list[MemberGroup]:
+    """Each level of the current program, lowest first, with the members holding it at
+    ``at`` (by the ``level`` rule: the program's window, floor and thresholds)."""
+    _, program = programs.load_current(conn, tenant_id)
+    if not program.levels:
+        return []
+    basis = level_basis(conn, tenant_id, at)
+    return [MemberGroup(key=lv.code, name=lv.name, member_ids=store.member_query(
+        conn, tenant_id, (LevelIn(levels=frozenset({lv.code})),), at, basis=basis))
+        for lv in program.levels]
+
+
+def segment_groups(conn: Connection, tenant_id: int, at: datetime) -> list[MemberGroup]:
+    """Each saved segment, by id, with its members at ``at``."""
+    found = []
+    for row in store.list_segments(conn, tenant_id):
+        rules = _loaded(row).rules
+        found.append(MemberGroup(key=str(row.id), name=row.name, member_ids=store.member_query(
+            conn, tenant_id, rules, at, basis=_basis(conn, tenant_id, rules, at))))
+    return found
