@@ -586,6 +586,9 @@ PROBES: list[Probe] = [
           lambda w: _pos(w, "/v1/pos/commit", _sale(
               {"id": w.ids["b_member"]}, receipt_id="X-6", staff_id=w.ids["a_staff"]),
               key="x-6")),
+    Probe("POST", "/v1/pos/members", "staff_id",
+          lambda w: _pos(w, "/v1/pos/members", {"phone": "+7 800 775-04-98",
+                                                "staff_id": w.ids["a_staff"]})),
     # A's receipt number and A's Idempotency-Key, reused by B: a receipt of B's own.
     Probe("POST", "/v1/pos/commit", "receipt_id",
           lambda w: _pos(w, "/v1/pos/commit", _sale({"id": w.ids["b_member"]},

@@ -253,6 +253,8 @@ class BranchOut(Out):
     store_name: str | None
     store_identified_share_bp: int | None
     store_average_minor: int | None
+    store_enrolments: int | None = Field(
+        description="members the cashier's store enrolled in the period (a store: its own)")
 
 
 _COUNTS = {"receipts": 4, "member_receipts": 2, "revenue_minor": 38000,
@@ -264,14 +266,16 @@ _BRANCH_FIGURES = {"counts": _COUNTS, "identified_share_bp": 5000, "average_mino
 
 class BranchesOut(Out):
     """Stores (or cashiers) ranked by the share of receipts with a member, then receipts;
-    each cashier beside their store's figure; ``chain``: the whole business."""
+    each cashier beside their store's figure; ``chain``: the whole business. Enrolments
+    count members by the store, and the cashier, who enrolled them (a cashier's only for
+    members enrolled at a till that said who, or in the console)."""
 
     model_config = examples({
         "currency": "RUB", "first_day": "2026-03-01", "last_day": "2026-03-02",
         "chain": _BRANCH_FIGURES,
         "rows": [{"id": 1, "name": "Main street", "rank": 1, "figures": _BRANCH_FIGURES,
                   "store_id": 1, "store_name": "Main street", "store_identified_share_bp": 5000,
-                  "store_average_minor": 9500}]})
+                  "store_average_minor": 9500, "store_enrolments": 2}]})
     currency: str
     first_day: Day
     last_day: Day

@@ -123,7 +123,7 @@ def stores_page(request: Request, runtime: RuntimeDep, reader: StaffReader, rang
 BRANCH_HEADER = ["rank", "id", "name", "receipts", "member_receipts", "identified_share_bp",
                  "average_minor", "member_average_minor", "enrolments", "redemptions",
                  "refunds", "refunded_minor", "adjustments", "adjusted_points",
-                 "store_identified_share_bp", "store_average_minor"]
+                 "store_identified_share_bp", "store_average_minor", "store_enrolments"]
 
 
 def _branch_rows(rows: list[branches.Branch]) -> list[list[object]]:
@@ -133,7 +133,7 @@ def _branch_rows(rows: list[branches.Branch]) -> list[list[object]]:
              b.figures.counts.redemptions, b.figures.counts.refunds,
              b.figures.counts.refunded_minor, b.figures.counts.adjustments,
              b.figures.counts.adjusted_points, b.store_identified_share_bp,
-             b.store_average_minor] for b in rows]
+             b.store_average_minor, b.store_enrolments] for b in rows]
 
 
 @router.get("/analytics/stores.csv", dependencies=VIEW)
