@@ -64,9 +64,8 @@ def check_birthday(rt: Runtime, tenant_id: int, birthday: date | None) -> None:
 def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | None = None,
              terminal_id: int | None = None, staff_id: int | None = None
              ) -> tuple[MemberView, bool]:
-    """Register a member (phone alone is enough) and credit the welcome bonus; ``staff_id``
-    is who enrolled them (the till's cashier, the console's user), kept for the enrolments
-    per cashier, :class:`NotFound` when it is not the tenant's.
+    """Register a member (phone alone is enough) and credit the welcome bonus; ``staff_id``:
+    who enrolled them (:class:`NotFound` when not the tenant's), for enrolments per cashier.
 
     Returns (member view, created). A phone that already belongs to a member returns that
     member with ``created`` false, so a till that registers twice makes no duplicate and pays
