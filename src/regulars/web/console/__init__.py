@@ -14,6 +14,7 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     audit,
     budget,
     business,
+    clv,
     feedback,
     fraud,
     goods,
