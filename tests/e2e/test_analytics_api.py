@@ -93,3 +93,21 @@ def test_reports_refuse_a_bad_range(client: TestClient, shop: Shop) -> None:
         answer = client.get(f"/v1/admin/analytics/{path}", headers=shop.owner,
                             params={"range": "custom", "from": "2026-03-02"})
         assert answer.status_code == 422 and answer.json()["field"] == "to", path
+
+
+def test_a_till_names_the_cashier_who_enrolled_a_member(client: TestClient, shop: Shop) -> None:
+    anna = client.post("/v1/admin/staff", headers=shop.owner,
+                       json={"name": "Anna", "role": "cashier", "store_id": shop.store_id})
+    assert anna.status_code == 201, anna.text
+    for n, staff in enumerate((anna.json()["id"], None)):
+        made = client.post("/v1/pos/members", headers=shop.till(),
+                           json={"phone": f"+7 800 775-05-0{n}", "staff_id": staff})
+        assert made.status_code == 201, made.text
+    unknown = client.post("/v1/pos/members", headers=shop.till(),
+                          json={"phone": "+7 800 775-05-09", "staff_id": 999_999})
+    assert unknown.status_code == 404
+    rows = client.get("/v1/admin/analytics/cashiers", headers=shop.owner,
+                      params={"range": "this_month"}).json()
+    assert [(r["name"], r["figures"]["counts"]["enrolments"], r["store_enrolments"])
+            for r in rows["rows"]] == [("Anna", 1, 2)]
+    assert rows["chain"]["counts"]["enrolments"] == 2

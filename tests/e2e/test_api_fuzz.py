@@ -243,6 +243,9 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
     ok(client.post("/v1/admin/segments", headers=shop.owner,
                    json={"name": "Recent", "rules": [{"kind": "recency", "compare": "le",
                                                       "days": 30}]}))
+    ok(client.post("/v1/admin/segments", headers=shop.owner,
+                   json={"name": "Champions", "rules": [{"kind": "rfm",
+                                                         "groups": ["champions"]}]}))
     series = ok(client.post("/v1/admin/coupon-series", headers=shop.owner, json={
         "name": "Welcome back", "max_uses": 1,
         "effect": {"kind": "percent_discount", "rate_bp": 1000}}))

@@ -586,6 +586,9 @@ PROBES: list[Probe] = [
           lambda w: _pos(w, "/v1/pos/commit", _sale(
               {"id": w.ids["b_member"]}, receipt_id="X-6", staff_id=w.ids["a_staff"]),
               key="x-6")),
+    Probe("POST", "/v1/pos/members", "staff_id",
+          lambda w: _pos(w, "/v1/pos/members", {"phone": "+7 800 775-04-98",
+                                                "staff_id": w.ids["a_staff"]})),
     # A's receipt number and A's Idempotency-Key, reused by B: a receipt of B's own.
     Probe("POST", "/v1/pos/commit", "receipt_id",
           lambda w: _pos(w, "/v1/pos/commit", _sale({"id": w.ids["b_member"]},
@@ -1085,6 +1088,19 @@ def test_a_business_sees_and_scans_only_its_own_fraud_flags(world: World, rt: Ru
     assert world.client.get("/v1/admin/analytics/fraud/settings",
                             headers=world.b.owner).json()["flag_score"] == 50
     assert stored_rows(rt, world.a.tenant_id) == a_rows
+
+
+def test_figures_by_level_and_segment_are_the_tenants_own(world: World) -> None:
+    """A's segment and A's members are in A's breakdowns, never in B's."""
+    a_rows = world.client.get(f"{AN}/segments", headers=world.a.owner).json()["rows"]
+    assert str(world.ids["a_segment"]) in [r["key"] for r in a_rows]
+    b_seen = world.client.get(f"{AN}/segments", headers=world.b.owner).json()
+    assert str(world.ids["a_segment"]) not in [r["key"] for r in b_seen["rows"]]
+    a_all = world.client.get(f"{AN}/levels", headers=world.a.owner).json()["all_members"]
+    b_all = world.client.get(f"{AN}/levels", headers=world.b.owner).json()["all_members"]
+    b_alone = world.client.get(f"{AN}/overview", headers=world.b.owner).json()
+    assert a_all["members"] >= 1
+    assert b_all["receipts"] == b_alone["current"]["sales"]["member_receipts"]
 
 
 def test_messages_stay_within_the_tenant(world: World, rt: Runtime) -> None:

@@ -9,9 +9,12 @@ from datetime import date
 import pytest
 
 from regulars.domain.analytics.ranges import Preset
+from regulars.errors import NotFound
 from regulars.services.analytics import branches
 from regulars.services.analytics.figures import Request
 from regulars.services.ledger import member_ledger
+from regulars.services.members import registration as member_registration
+from regulars.services.members.registration import Registration
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 from tests.conftest import Shop, make_shop
@@ -93,3 +96,31 @@ def test_another_period_has_nobody(rt: Runtime, chain: dict[str, int]) -> None:
         preset=Preset.CUSTOM, first_day=date(2025, 1, 1), last_day=date(2025, 1, 31)))
     assert found.stores == [] and found.cashiers == []
     assert found.chain.identified_share_bp is None
+
+
+def test_enrolments_per_cashier_beside_their_store_and_the_chain(
+        rt: Runtime, chain: dict[str, int]) -> None:
+    """Alice enrols two members at Main street, Carol one at North; the fixture's three
+    were enrolled by nobody named (two at Main street, one at North)."""
+    tenant = chain["tenant"]
+    for n, (who, store) in enumerate((("Alice", "main"), ("Alice", "main"), ("Carol", "north"))):
+        member_registration.register(rt, tenant, Registration(phone=f"+7800775030{n}"),
+                                     store_id=chain[store], staff_id=chain[who])
+    found = branches.branches(rt, tenant, TODAY)
+    assert found.chain.counts.enrolments == 6
+    by_name = {c.name: c for c in found.cashiers}
+    assert (by_name["Alice"].figures.counts.enrolments, by_name["Alice"].store_enrolments) == (
+        2, 4)
+    assert (by_name["Carol"].figures.counts.enrolments, by_name["Carol"].store_enrolments) == (
+        1, 2)
+    assert by_name["Bob"].figures.counts.enrolments == 0
+    assert [(s.figures.counts.enrolments, s.store_enrolments) for s in found.stores] == [
+        (4, 4), (2, 2)]
+
+
+def test_an_enrolling_cashier_of_another_business_is_not_found(
+        rt: Runtime, chain: dict[str, int]) -> None:
+    other = make_shop(rt, "Other")
+    with pytest.raises(NotFound):
+        member_registration.register(rt, other.tenant_id, Registration(phone="+78007750399"),
+                                     store_id=other.store_id, staff_id=chain["Alice"])

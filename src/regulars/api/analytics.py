@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 from regulars import errors
 from regulars.api.analytics_schemas import (
     BranchesOut,
+    BreakdownOut,
     CohortsOut,
     JournalLineOut,
     LiabilityOut,
@@ -26,7 +27,14 @@ from regulars.api.analytics_schemas import (
 from regulars.api.deps import ISO_DAY, QueryId, Reader, RuntimeDep, query_day
 from regulars.api.errors_doc import responses
 from regulars.domain.analytics.ranges import Preset
-from regulars.services.analytics import branches, cohorts, figures, liability, tables
+from regulars.services.analytics import (
+    branches,
+    breakdowns,
+    cohorts,
+    figures,
+    liability,
+    tables,
+)
 from regulars.services.analytics.exports import MEDIA_TYPES, ExportFormat, table_chunks
 from regulars.services.analytics.figures import MAX_WINDOW_DAYS, Request, Windows
 from regulars.services.analytics.tables import TableName
@@ -114,6 +122,18 @@ def cashiers(request: PeriodOnly, owner: Reader, rt: RuntimeDep) -> BranchesOut:
 def _common(found: branches.Branches) -> dict[str, object]:
     return {"currency": found.currency, "first_day": found.first_day,
             "last_day": found.last_day, "chain": found.chain}
+
+
+@router.get("/levels", response_model=BreakdownOut, responses=RANGE_ERRORS)
+def levels(request: PeriodOnly, owner: Reader, rt: RuntimeDep) -> breakdowns.Breakdown:
+    """The period's figures per level of the current program, beside all members."""
+    return breakdowns.by_level(rt, owner.tenant_id, request)
+
+
+@router.get("/segments", response_model=BreakdownOut, responses=RANGE_ERRORS)
+def segments(request: PeriodOnly, owner: Reader, rt: RuntimeDep) -> breakdowns.Breakdown:
+    """The period's figures per saved segment, beside all members."""
+    return breakdowns.by_segment(rt, owner.tenant_id, request)
 
 
 _FILE_CONTENT = {media: {"schema": {"type": "string", "format": "binary"}}

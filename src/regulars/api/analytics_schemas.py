@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from regulars.api.pos_schemas import Day, Out, examples
 
 _SALES = {"receipts": 4, "member_receipts": 3, "anonymous_receipts": 1,
@@ -251,6 +253,8 @@ class BranchOut(Out):
     store_name: str | None
     store_identified_share_bp: int | None
     store_average_minor: int | None
+    store_enrolments: int | None = Field(
+        description="members the cashier's store enrolled in the period (a store: its own)")
 
 
 _COUNTS = {"receipts": 4, "member_receipts": 2, "revenue_minor": 38000,
@@ -262,16 +266,66 @@ _BRANCH_FIGURES = {"counts": _COUNTS, "identified_share_bp": 5000, "average_mino
 
 class BranchesOut(Out):
     """Stores (or cashiers) ranked by the share of receipts with a member, then receipts;
-    each cashier beside their store's figure; ``chain``: the whole business."""
+    each cashier beside their store's figure; ``chain``: the whole business. Enrolments
+    count members by the store, and the cashier, who enrolled them (a cashier's only for
+    members enrolled at a till that said who, or in the console)."""
 
     model_config = examples({
         "currency": "RUB", "first_day": "2026-03-01", "last_day": "2026-03-02",
         "chain": _BRANCH_FIGURES,
         "rows": [{"id": 1, "name": "Main street", "rank": 1, "figures": _BRANCH_FIGURES,
                   "store_id": 1, "store_name": "Main street", "store_identified_share_bp": 5000,
-                  "store_average_minor": 9500}]})
+                  "store_average_minor": 9500, "store_enrolments": 2}]})
     currency: str
     first_day: Day
     last_day: Day
     chain: BranchFiguresOut
     rows: list[BranchOut]
+
+
+_GROUP = {"members": 2, "buyers": 1, "receipts": 2, "revenue_minor": 30000,
+          "discount_minor": 0, "reward_cost_minor": 0, "average_minor": 15000,
+          "items_per_receipt_milli": 1000, "visits_per_buyer_milli": 2000,
+          "active_share_bp": 5000, "revenue_share_bp": 7500, "points_issued": 900,
+          "points_redeemed": 0}
+
+
+class GroupFiguresOut(Out):
+    model_config = examples(_GROUP)
+    members: int = Field(description="members in the group at the period's end")
+    buyers: int = Field(description="of them, those with a net receipt in the period")
+    receipts: int
+    revenue_minor: int
+    discount_minor: int
+    reward_cost_minor: int
+    average_minor: int | None
+    items_per_receipt_milli: int | None
+    visits_per_buyer_milli: int | None
+    active_share_bp: int | None = Field(description="buyers as a share of members")
+    revenue_share_bp: int | None = Field(
+        description="share of the whole business's revenue, anonymous receipts included")
+    points_issued: int
+    points_redeemed: int
+
+
+class GroupRowOut(Out):
+    key: str = Field(description="the level's code, or the segment's id")
+    name: str
+    figures: GroupFiguresOut
+
+
+class BreakdownOut(Out):
+    """Each level of the current program (lowest first) or each saved segment, with its
+    members' figures for the period, beside all members together. Membership is taken at
+    the end of ``members_at_day`` (or now, for a period that has not ended)."""
+
+    model_config = examples({
+        "currency": "RUB", "first_day": "2026-03-01", "last_day": "2026-03-31",
+        "members_at_day": "2026-03-15", "all_members": _GROUP,
+        "rows": [{"key": "gold", "name": "Gold", "figures": _GROUP}]})
+    currency: str
+    first_day: Day
+    last_day: Day
+    members_at_day: Day
+    all_members: GroupFiguresOut
+    rows: list[GroupRowOut]

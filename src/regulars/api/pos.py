@@ -15,12 +15,12 @@ from regulars.api.openapi import NEW_MEMBER
 from regulars.api.pos_schemas import CodeSentOut, CommitOut, QuoteOut, ReceiptOut, RefundOut
 from regulars.api.schemas import (
     CommitIn,
-    MemberIn,
     MemberRefIn,
     OtpIn,
     QuoteIn,
     RefundIn,
     SaleIn,
+    TillMemberIn,
 )
 from regulars.services.checkout import checkout
 from regulars.services.checkout import commit as checkout_commit
@@ -167,13 +167,16 @@ def release_hold(hold_id: PathId, till: Till, rt: RuntimeDep) -> Response:
 
 
 @router.post("/members", response_model=MemberOut, responses={
-    **responses(errors.InvalidInput, errors.DuplicateIdentifier), **NEW_MEMBER})
-def register(body: MemberIn, till: Till, rt: RuntimeDep, response: Response) -> MemberView:
+    **responses(errors.InvalidInput, errors.DuplicateIdentifier, errors.NotFound),
+    **NEW_MEMBER})
+def register(body: TillMemberIn, till: Till, rt: RuntimeDep,
+             response: Response) -> MemberView:
     """Register a customer at the till (a phone number is enough). 201 when new; 200 with
-    the existing member when the phone is known already."""
+    the existing member when the phone is known already. ``staff_id``: the cashier who
+    enrolled them; another business's staff id is 404."""
     member, created = member_registration.register(
         rt, till.tenant_id, body.to_registration(), store_id=till.store_id,
-        terminal_id=till.terminal_id)
+        terminal_id=till.terminal_id, staff_id=body.staff_id)
     response.status_code = 201 if created else 200
     return member
 

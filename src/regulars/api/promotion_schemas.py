@@ -276,7 +276,10 @@ class SegmentIn(Strict):
     that kind's fields: ``recency`` (compare le|ge, days), ``frequency`` (compare, days,
     count), ``spend`` (compare, days, amount_minor), ``store_share`` (store_id, days,
     min_percent), ``tags`` (match any|all, tags), ``profile`` (field, value), ``birthday``,
-    ``consent`` (values)."""
+    ``consent`` (values), ``level`` (levels: codes or names), ``rfm`` (groups: RFM groups
+    among champions, loyal, potential_loyalist, new, promising, need_attention,
+    about_to_sleep, at_risk, cannot_lose, hibernating, lost; scored as the CLV report does
+    on the purchases up to yesterday)."""
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
     rules: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=20)]

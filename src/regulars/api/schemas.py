@@ -293,7 +293,12 @@ class MemberIn(Strict):
                                   "farming from one device")
 
     def to_registration(self) -> Registration:
-        return Registration(**self.model_dump())
+        return Registration(**self.model_dump(exclude={"staff_id"}))
+
+
+class TillMemberIn(MemberIn):
+    staff_id: Id | None = Field(default=None, description=(
+        "the cashier who enrolled the customer (counted in the enrolments per cashier)"))
 
 
 class MemberPatch(Strict):

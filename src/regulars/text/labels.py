@@ -74,7 +74,7 @@ LABELS: dict[str, dict[str, str]] = {
         "recency": N_("last visit"), "frequency": N_("number of visits"),
         "spend": N_("amount spent"), "store_share": N_("share of one store"),
         "tags": N_("tags"), "profile": N_("profile field"), "birthday": N_("birthday known"),
-        "consent": N_("consent"), "level": N_("level")},
+        "consent": N_("consent"), "level": N_("level"), "rfm": N_("RFM group")},
     "consent": {"full": N_("earns points and gets offers"), "earn_only": N_("earns points only"),
                 "none": N_("no consent")},
     "uplift_verdict": {"too_small": N_("too few members to tell"),

@@ -6,7 +6,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from regulars.domain.analytics.fraud import Thresholds
+from regulars.domain.audit.chain import Filters
 from regulars.services.analytics import fraud
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import staff_access, tenants
 from tests.conftest import Shop, make_shop
@@ -78,3 +80,50 @@ def test_another_businesss_flag_is_not_found(client: TestClient, rt: Runtime,
                           data={"csrf": form_of(page.text)["csrf"], "decision": "dismissed"})
     assert refused.status_code == 404
     assert fraud.get_flag(rt, shop.tenant_id, flag.id).status == "open"
+
+
+def test_an_owner_edits_the_thresholds_on_the_audit_trail(client: TestClient, rt: Runtime,
+                                                          shop: Shop) -> None:
+    signed_in(client, rt, shop, "owner")
+    page = client.get("/console/fraud")
+    assert "The defaults are in use." in page.text and 'name="flag_score"' in page.text
+    form = {**form_of(page.text), "flag_score": "40", "min_pair_receipts": "3",
+            "burst_window_minutes": "60", "burst_receipts": "3", "typed_share_percent": "70"}
+    bad = client.post("/console/fraud/settings", data={
+        **form, "flag_score": "0", "burst_window_minutes": "ten"})
+    assert bad.status_code == 422
+    assert 'id="e-flag_score"' in bad.text and 'id="e-burst_window_minutes"' in bad.text
+    assert 'value="ten"' in bad.text
+    assert fraud.get_settings(rt, shop.tenant_id).updated_at is None
+    saved = client.post("/console/fraud/settings", data=form)
+    assert saved.status_code == 200 and 'id="thresholds-saved"' in saved.text
+    found = fraud.get_settings(rt, shop.tenant_id)
+    assert (found.flag_score, found.min_pair_receipts, found.burst_window_minutes,
+            found.burst_receipts, found.typed_share_percent) == (40, 3, 60, 3, 70)
+    [entry] = audit.entries(rt, shop.tenant_id, Filters(action="settings.fraud"))
+    assert entry.actor.startswith("staff")
+
+
+def test_an_analyst_reads_the_thresholds_and_may_not_change_them(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    fraud.put_settings(rt, shop.tenant_id, Thresholds(flag_score=35))
+    signed_in(client, rt, shop, "analyst")
+    page = client.get("/console/fraud")
+    assert "<dd>35</dd>" in page.text and 'name="flag_score"' not in page.text
+    refused = client.post("/console/fraud/settings", data={
+        "csrf": form_of(page.text)["csrf"], "flag_score": "90", "min_pair_receipts": "4",
+        "burst_window_minutes": "120", "burst_receipts": "2", "typed_share_percent": "50"})
+    assert refused.status_code == 403
+    assert fraud.get_settings(rt, shop.tenant_id).flag_score == 35
+
+
+def test_thresholds_are_each_businesss_own(client: TestClient, rt: Runtime,
+                                           shop: Shop) -> None:
+    other = make_shop(rt, "Other Shop")
+    signed_in(client, rt, other, "owner")
+    page = client.get("/console/fraud")
+    client.post("/console/fraud/settings", data={
+        "csrf": form_of(page.text)["csrf"], "flag_score": "90", "min_pair_receipts": "4",
+        "burst_window_minutes": "120", "burst_receipts": "2", "typed_share_percent": "50"})
+    assert fraud.get_settings(rt, other.tenant_id).flag_score == 90
+    assert fraud.get_settings(rt, shop.tenant_id).updated_at is None

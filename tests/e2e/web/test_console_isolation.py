@@ -77,3 +77,21 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
                       ("/console/promotions", "A only"), ("/console/coupons", "A coupons"),
                       ("/console/segments", "A segment")):
         assert text not in client.get(url).text, url
+
+
+def test_the_figures_by_segment_and_the_clv_page_show_only_the_businesss_own(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    ann = member(rt, shop)
+    sale(rt, shop, "R-1")
+    segments.create(rt, shop.tenant_id, SegmentDraft(name="A segment", rules=(HasBirthday(),)))
+    other = make_shop(rt, "Other Shop")
+    signed_in(client, rt, other, "owner")
+    groups = client.get("/console/analytics/groups")
+    assert groups.status_code == 200 and "A segment" not in groups.text
+    for path in ("/console/analytics/clv", "/console/analytics/clv.csv",
+                 "/console/analytics/segments.csv"):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert f"/console/members/{ann['id']}\"" not in answer.text
+        assert "A segment" not in answer.text
+    assert client.get("/console/analytics/clv.csv").text.lstrip("\ufeff").splitlines()[1:] == []

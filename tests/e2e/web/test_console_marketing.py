@@ -172,3 +172,18 @@ def test_a_coupon_series_takes_any_offer_but_another_coupon(client: TestClient, 
     assert done.status_code == 303, done.text
     [series] = coupons.list_series(rt, shop.tenant_id)
     assert series.max_uses == 3
+
+
+def test_a_segment_of_rfm_groups(client: TestClient, rt: Runtime, shop: Shop) -> None:
+    signed_in(client, rt, shop, "marketer")
+    page = client.get("/console/segments/new")
+    assert "Is in one of the RFM groups" in page.text and 'name="groups-1"' in page.text
+    form = {**form_of(page.text), "name": "Keep them", "kind-1": "rfm",
+            "groups-1": "at_risk, cannot_lose", "kind-2": ""}
+    bad = client.post("/console/segments/new", data={**form, "groups-1": "whales"})
+    assert bad.status_code == 422 and 'id="e-groups-1"' in bad.text
+    assert segments.list_all(rt, shop.tenant_id) == []
+    done = client.post("/console/segments/new", data=form, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    [made] = segments.list_all(rt, shop.tenant_id)
+    assert made.rules == ({"kind": "rfm", "groups": ["at_risk", "cannot_lose"]},)

@@ -51,13 +51,15 @@ def _adjustments(conn: Connection, scope: Scope, key: Any) -> dict[int, dict[str
             for r in rows}
 
 
-def _enrolments(conn: Connection, scope: Scope) -> dict[int, dict[str, int]]:
+def _enrolments(conn: Connection, scope: Scope, key: Any) -> dict[int, dict[str, int]]:
+    """Members who joined in the span, per the store or the staff member that enrolled
+    them (merged duplicates left out)."""
     rows = conn.execute(
-        select(members.c.store_id, func.count())
+        select(key, func.count())
         .where(members.c.tenant_id == scope.tenant_id, members.c.status == "active",
                members.c.created_at >= scope.start, members.c.created_at < scope.end,
-               members.c.store_id.is_not(None))
-        .group_by(members.c.store_id)).all()
+               key.is_not(None))
+        .group_by(key)).all()
     return {int(r[0]): {"enrolments": int(r[1])} for r in rows}
 
 
@@ -73,14 +75,16 @@ def by_store(conn: Connection, scope: Scope) -> dict[int, Counts]:
     """Per store id, every store of the tenant with something in the span."""
     return _merge(_sales(conn, scope, receipts.c.store_id),
                   _refunds(conn, scope, receipts.c.store_id),
-                  _adjustments(conn, scope, entries.c.store_id), _enrolments(conn, scope))
+                  _adjustments(conn, scope, entries.c.store_id),
+                  _enrolments(conn, scope, members.c.store_id))
 
 
 def by_staff(conn: Connection, scope: Scope) -> dict[int, Counts]:
-    """Per staff id (enrolments are not recorded per cashier: 0)."""
+    """Per staff id; enrolments by the staff member who enrolled (known since 0038)."""
     return _merge(_sales(conn, scope, receipts.c.staff_id),
                   _refunds(conn, scope, receipts.c.staff_id),
-                  _adjustments(conn, scope, entries.c.staff_id))
+                  _adjustments(conn, scope, entries.c.staff_id),
+                  _enrolments(conn, scope, members.c.staff_id))
 
 
 def store_names(conn: Connection, tenant_id: int) -> dict[int, str]:

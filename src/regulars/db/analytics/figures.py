@@ -45,6 +45,9 @@ class Scope:
     end: datetime
     store_id: int | None = None
     staff_id: int | None = None
+    members_in: Any = None
+    """A select of member ids (a level's or a segment's members): only their receipts and
+    entries count."""
 
 
 def sold(scope: Scope) -> list[Any]:
@@ -55,6 +58,8 @@ def sold(scope: Scope) -> list[Any]:
         conditions.append(receipts.c.store_id == scope.store_id)
     if scope.staff_id is not None:
         conditions.append(receipts.c.staff_id == scope.staff_id)
+    if scope.members_in is not None:
+        conditions.append(receipts.c.member_id.in_(scope.members_in))
     return conditions
 
 
@@ -113,6 +118,8 @@ def points_totals(conn: Connection, scope: Scope) -> PointsTotals:
         conditions.append(entries.c.store_id == scope.store_id)
     if scope.staff_id is not None:
         conditions.append(entries.c.staff_id == scope.staff_id)
+    if scope.members_in is not None:
+        conditions.append(entries.c.member_id.in_(scope.members_in))
     take_back = code.in_(TAKE_BACK_ACCRUALS) | ((code == "void") & (points < 0))
     give_back = (code == "refund_spend") | ((code == "void") & (points > 0))
     row = conn.execute(select(
@@ -228,3 +235,14 @@ def joined_and_bought(conn: Connection, scope: Scope, starts: Sequence[datetime]
         .where(*sold(scope), members.c.created_at >= scope.start,
                members.c.created_at < scope.end, members.c.status == "active"))
     return joined, [(int(r[0]), int(r[1])) for r in rows]
+
+
+def members_count(conn: Connection, tenant_id: int, member_ids: Any, *,
+                  joined_by: datetime) -> int:
+    """How many of the tenant's members who joined by ``joined_by`` (merged duplicates left
+    out) ``member_ids`` (a select of ids) holds; all of them when it is None."""
+    conditions = [members.c.tenant_id == tenant_id, members.c.status == "active",
+                  members.c.created_at <= joined_by]
+    if member_ids is not None:
+        conditions.append(members.c.id.in_(member_ids))
+    return int(conn.execute(select(func.count()).where(*conditions)).scalar_one())

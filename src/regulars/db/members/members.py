@@ -83,12 +83,13 @@ def insert_member(conn: Connection, *, tenant_id: int, phone: str | None,
                   first_name: str | None, last_name: str | None, email: str | None,
                   birthday: date | None, consent: str, profile: dict[str, Any],
                   referrer_id: int | None, qr_token: str, store_id: int | None,
-                  now: datetime) -> int:
+                  now: datetime, staff_id: int | None = None) -> int:
     return int(conn.execute(insert(members).values(
         tenant_id=tenant_id, **phone_columns(tenant_id, phone), first_name=first_name,
         last_name=last_name, email=email, birthday=birthday, consent=consent, profile=profile,
         referrer_id=referrer_id, status="active", qr_sealed=personal.seal(qr_token),
-        store_id=store_id, created_at=now).returning(members.c.id)).scalar_one())
+        store_id=store_id, staff_id=staff_id, created_at=now).returning(members.c.id)
+        ).scalar_one())
 
 
 def phone_columns(tenant_id: int, phone: str | None) -> dict[str, str | None]:

@@ -53,6 +53,10 @@ members = Table(
     # Privacy (0027): when the member's personal data was erased (GDPR Art. 17); the row stays
     # as an anonymous shell that keeps the ledger and receipts whole.
     timestamp("erased_at", nullable=True),
+    # Analytics (0038): the staff member who enrolled the member (the till's cashier, or
+    # the console's user); null when unknown (self sign-up, imports, API keys). No foreign
+    # key: adding one on SQLite copies this table (the service checks the tenant's staff).
+    Column("staff_id", Id, nullable=True),
     CheckConstraint("consent in ('full', 'earn_only', 'none')", name="consent"),
     CheckConstraint("status in ('active', 'merged')", name="status"),
     Index(None, "tenant_id", "phone_index"),

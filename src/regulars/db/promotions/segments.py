@@ -11,13 +11,14 @@ never downgrades), the same rule as :func:`regulars.domain.program.program.level
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Select,
     and_,
     bindparam,
     case,
@@ -30,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.elements import BindParameter
 
 from regulars.db.checkout.tables import receipts
 from regulars.db.members.tables import members
@@ -44,6 +46,7 @@ from regulars.domain.promotions.segments import (
     Match,
     ProfileField,
     Recency,
+    RfmIn,
     Rule,
     Spend,
     StoreShare,
@@ -60,6 +63,16 @@ class LevelBasis:
     rolling_from: datetime
     year_from: datetime
     last_year_from: datetime
+
+
+RfmLookup = Callable[[frozenset[str], "int | None"], list[int]]
+"""What the ``rfm`` rule needs: the ids of the members in any of the groups, in id order
+(only ``member_id``, if in them, when one is given). RFM scores rank each member among all
+who bought, so they are computed outside SQL (see ``services.analytics.rfm_groups``)."""
+
+
+def _rfm_name(groups: frozenset[str]) -> str:
+    return "seg_rfm__" + "__".join(sorted(groups))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,12 +126,17 @@ LEVEL_WINDOWS = frozenset({"seg_rolling_from", "seg_year_from", "seg_last_year_f
 
 
 def rebind(names: Iterable[str], *, at: datetime, member_id: int | None,
-           basis: LevelBasis | None) -> dict[str, Any]:
+           basis: LevelBasis | None, rfm: RfmLookup | None = None) -> dict[str, Any]:
     """Values of the named parameters of a membership statement for ``at`` and
-    ``member_id`` (``basis``: the level windows at ``at``, when a ``level`` rule is in it)."""
+    ``member_id`` (``basis``: the level windows at ``at``, when a ``level`` rule is in it;
+    ``rfm``: the RFM groups at ``at``, when an ``rfm`` rule is)."""
     values: dict[str, Any] = {}
     for name in names:
-        if name == "seg_at":
+        if name.startswith("seg_rfm__"):
+            assert rfm is not None, "an rfm rule needs its groups"
+            values[name] = rfm(frozenset(name.removeprefix("seg_rfm__").split("__")),
+                               member_id)
+        elif name == "seg_at":
             values[name] = at
         elif name == "seg_member":
             values[name] = member_id
@@ -203,8 +221,29 @@ def _level(tenant_id: int, rule: LevelIn, at: datetime,
     return found
 
 
+@dataclass(frozen=True, kw_only=True)
+class Extras:
+    """What some rules need beyond the moment: the level basis, the RFM groups, and the one
+    member a statement asks about (None: all members)."""
+
+    basis: LevelBasis | None = None
+    rfm: RfmLookup | None = None
+    member_id: int | None = None
+
+
+def _rfm(rule: RfmIn, extras: Extras) -> ColumnElement[bool]:
+    if extras.rfm is None:
+        raise AssertionError("the rfm rule needs the RFM groups")
+    # Rendered as literals when run: a large group is past SQLite's bound-variable limit.
+    ids: BindParameter[Any] = bindparam(
+        _rfm_name(rule.groups), extras.rfm(rule.groups, extras.member_id), expanding=True,
+        literal_execute=True)
+    return members.c.id.in_(ids)
+
+
 def _predicate(conn: Connection, tenant_id: int, rule: Rule, at: datetime,
-               basis: LevelBasis | None = None) -> ColumnElement[bool]:
+               extras: Extras) -> ColumnElement[bool]:
+    basis = extras.basis
     if isinstance(rule, Recency):
         bought = exists().where(*_receipts_of(tenant_id, at, rule.days))
         return bought if rule.compare is Compare.LE else ~bought
@@ -235,44 +274,62 @@ def _predicate(conn: Connection, tenant_id: int, rule: Rule, at: datetime,
         return members.c.consent.in_(sorted(rule.values))
     if isinstance(rule, LevelIn):
         return _level(tenant_id, rule, at, basis)
+    if isinstance(rule, RfmIn):
+        return _rfm(rule, extras)
     raise AssertionError(f"no SQL for {type(rule).__name__}")
 
 
 def _where(conn: Connection, tenant_id: int, rules: Sequence[Rule], at: datetime,
-           basis: LevelBasis | None) -> list[ColumnElement[bool]]:
+           basis: LevelBasis | None, rfm: RfmLookup | None,
+           member_id: int | None = None) -> list[ColumnElement[bool]]:
+    extras = Extras(basis=basis, rfm=rfm, member_id=member_id)
     return [members.c.tenant_id == tenant_id, members.c.status == "active",
-            *(_predicate(conn, tenant_id, r, at, basis) for r in rules)]
+            *(_predicate(conn, tenant_id, r, at, extras) for r in rules)]
+
+
+def member_query(conn: Connection, tenant_id: int, rules: Sequence[Rule], at: datetime, *,
+                 basis: LevelBasis | None = None,
+                 rfm: RfmLookup | None = None) -> Select[tuple[int]]:
+    """The ids of the members the rules hold at ``at``, as a select to filter other
+    queries by (a report's figures of one segment or level)."""
+    return select(members.c.id).where(*_where(conn, tenant_id, rules, at, basis, rfm))
 
 
 def count_members(conn: Connection, tenant_id: int, rules: Sequence[Rule],
-                  at: datetime, *, basis: LevelBasis | None = None) -> int:
-    """How many members the rules hold at ``at`` (``basis``: for a ``level`` rule)."""
+                  at: datetime, *, basis: LevelBasis | None = None,
+                  rfm: RfmLookup | None = None) -> int:
+    """How many members the rules hold at ``at`` (``basis``: for a ``level`` rule;
+    ``rfm``: for an ``rfm`` rule)."""
     return int(conn.execute(select(func.count()).select_from(members).where(
-        *_where(conn, tenant_id, rules, at, basis))).scalar_one())
+        *_where(conn, tenant_id, rules, at, basis, rfm))).scalar_one())
 
 
 def member_ids(conn: Connection, tenant_id: int, rules: Sequence[Rule], at: datetime, *,
-               limit: int, offset: int, basis: LevelBasis | None = None) -> list[int]:
+               limit: int, offset: int, basis: LevelBasis | None = None,
+               rfm: RfmLookup | None = None) -> list[int]:
     """The segment's members at ``at``, by id."""
     return [int(r) for r in conn.execute(select(members.c.id).where(
-        *_where(conn, tenant_id, rules, at, basis)).order_by(members.c.id).limit(limit)
+        *_where(conn, tenant_id, rules, at, basis, rfm)).order_by(members.c.id).limit(limit)
         .offset(offset)).scalars()]
 
 
 def member_in(conn: Connection, tenant_id: int, rules: Sequence[Rule], member_id: int,
-              at: datetime, *, basis: LevelBasis | None = None) -> ColumnElement[bool]:
-    """Whether ``member_id`` is in the segment, as an expression to select with others."""
+              at: datetime, *, basis: LevelBasis | None = None,
+              rfm: RfmLookup | None = None) -> ColumnElement[bool]:
+    """Whether ``member_id`` is in the segment, as an expression to select with others
+    (run it again for another member through :func:`rebind`)."""
     found: ColumnElement[bool] = exists().where(
         members.c.id == bindparam("seg_member", member_id),
-        *_where(conn, tenant_id, rules, at, basis))
+        *_where(conn, tenant_id, rules, at, basis, rfm, member_id))
     return found
 
 
 def holds_member(conn: Connection, tenant_id: int, rules: Sequence[Rule], member_id: int,
-                 at: datetime, *, basis: LevelBasis | None = None) -> bool:
+                 at: datetime, *, basis: LevelBasis | None = None,
+                 rfm: RfmLookup | None = None) -> bool:
     """Whether the one member ``member_id`` is in the segment at ``at`` (one statement)."""
     return conn.execute(select(members.c.id).where(
         members.c.id == member_id,
-        *_where(conn, tenant_id, rules, at, basis))).first() is not None
+        *_where(conn, tenant_id, rules, at, basis, rfm, member_id))).first() is not None
 
 

@@ -18,7 +18,10 @@ clock or a session.
 - ``consent``: the member's consent is one of ``values``;
 - ``level``: the member's current level (by the program's rules: qualifying spend over its
   window, and the floor of a program that never downgrades) is one of ``levels``, each a
-  level's code or name in the current program.
+  level's code or name in the current program;
+- ``rfm``: the member's RFM group is one of ``groups`` (:data:`RFM_GROUPS`), scored as the
+  CLV report scores them: quintiles over the tenant's members who bought, with purchases up
+  to the close of the day before the moment of evaluation (local days).
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ MAX_RULES = 20
 MAX_DAYS = 3660
 MAX_AMOUNT = 10**15
 CONSENTS = frozenset({"full", "earn_only", "none"})
+RFM_GROUPS = frozenset({"champions", "loyal", "potential_loyalist", "new", "promising",
+                        "need_attention", "about_to_sleep", "at_risk", "cannot_lose",
+                        "hibernating", "lost"})
+"""The codes of :class:`regulars.analytics.rfm.RfmGroup` (a test keeps them equal)."""
 
 
 class Compare(StrEnum):
@@ -144,13 +151,23 @@ class LevelIn:
                          if code in self.levels or name in self.levels)
 
 
+@dataclass(frozen=True, kw_only=True)
+class RfmIn:
+    groups: frozenset[str]
+
+    def __post_init__(self) -> None:
+        if not self.groups or not self.groups <= RFM_GROUPS:
+            raise ValueError("groups must name RFM groups among "
+                             + ", ".join(sorted(RFM_GROUPS)))
+
+
 Rule = (Recency | Frequency | Spend | StoreShare | Tags | ProfileField | HasBirthday
-        | ConsentIn | LevelIn)
+        | ConsentIn | LevelIn | RfmIn)
 
 RULES: Mapping[str, type[Rule]] = {
     "recency": Recency, "frequency": Frequency, "spend": Spend, "store_share": StoreShare,
     "tags": Tags, "profile": ProfileField, "birthday": HasBirthday, "consent": ConsentIn,
-    "level": LevelIn,
+    "level": LevelIn, "rfm": RfmIn,
 }
 _KIND_OF: Mapping[type[Rule], str] = {cls: kind for kind, cls in RULES.items()}
 
@@ -174,6 +191,10 @@ class Segment:
     @property
     def needs_levels(self) -> bool:
         return any(isinstance(r, LevelIn) for r in self.rules)
+
+    @property
+    def needs_rfm(self) -> bool:
+        return any(isinstance(r, RfmIn) for r in self.rules)
 
     @property
     def store_ids(self) -> frozenset[int]:

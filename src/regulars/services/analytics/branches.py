@@ -26,6 +26,8 @@ class Branch:
     store_name: str | None
     store_identified_share_bp: int | None
     store_average_minor: int | None
+    store_enrolments: int | None
+    """Members the cashier's store enrolled in the period (for a store: its own)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,7 +51,8 @@ def _ranked(rows: list[tuple[int, str, BranchFigures, int | None]],
             id=key, name=name, rank=rank, figures=figures, store_id=store_id,
             store_name=store_names.get(store_id) if store_id is not None else None,
             store_identified_share_bp=store.identified_share_bp if store else None,
-            store_average_minor=store.average_minor if store else None))
+            store_average_minor=store.average_minor if store else None,
+            store_enrolments=store.counts.enrolments if store else None))
     return found
 
 

@@ -148,10 +148,19 @@ def _fit(summary: CalibrationSummary,
     return fit, values, None
 
 
-def report(rt: Runtime, tenant_id: int, q: ClvQuery) -> ClvReport:
-    """The business's CLV and RFM at ``q.calibration_end``: the fit, totals, the members per
-    RFM group, and a page of members by lifetime value (by RFM code without a fit). Raises
-    :class:`InvalidInput` naming the parameter out of range."""
+@dataclass(frozen=True, kw_only=True)
+class _Computed:
+    end: date
+    members: int
+    fit: ModelFit | None
+    reason: str | None
+    total_minor: int | None
+    groups: dict[str, int]
+    outlooks: list[MemberOutlook]
+    """Every member, by lifetime value (by RFM code without a fit)."""
+
+
+def _compute(rt: Runtime, tenant_id: int, q: ClvQuery) -> _Computed:
     from regulars.analytics.rfm import RfmGroup, rfm_scores
 
     zone = ZoneInfo(get_tenant(rt, tenant_id).timezone)
@@ -166,11 +175,27 @@ def report(rt: Runtime, tenant_id: int, q: ClvQuery) -> ClvReport:
     groups = {g.value: 0 for g in RfmGroup}
     for s in scores:
         groups[s.group.value] += 1
+    return _Computed(end=end, members=len(summary), fit=fit, reason=reason,
+                     total_minor=None if values is None else sum(
+                         v.lifetime_value_minor for v in values),
+                     groups=groups, outlooks=outlooks)
+
+
+def report(rt: Runtime, tenant_id: int, q: ClvQuery) -> ClvReport:
+    """The business's CLV and RFM at ``q.calibration_end``: the fit, totals, the members per
+    RFM group, and a page of members by lifetime value (by RFM code without a fit). Raises
+    :class:`InvalidInput` naming the parameter out of range."""
+    found = _compute(rt, tenant_id, q)
     return ClvReport(
-        calibration_end=end, unit=q.unit, margin_bp=q.margin_bp,
-        discount_monthly_bp=q.discount_monthly_bp, months=q.months, members=len(summary),
-        fit=fit, not_fitted_because=reason,
-        lifetime_value_total_minor=None if values is None else sum(
-            v.lifetime_value_minor for v in values),
-        groups=groups, items=tuple(outlooks[q.offset:q.offset + q.limit]), limit=q.limit,
+        calibration_end=found.end, unit=q.unit, margin_bp=q.margin_bp,
+        discount_monthly_bp=q.discount_monthly_bp, months=q.months, members=found.members,
+        fit=found.fit, not_fitted_because=found.reason,
+        lifetime_value_total_minor=found.total_minor, groups=found.groups,
+        items=tuple(found.outlooks[q.offset:q.offset + q.limit]), limit=q.limit,
         offset=q.offset)
+
+
+def every_member(rt: Runtime, tenant_id: int, q: ClvQuery) -> tuple[MemberOutlook, ...]:
+    """Every member's outlook, in :func:`report`'s order (its page bounds left aside), for
+    a table to download. Raises :class:`InvalidInput` as :func:`report` does."""
+    return tuple(_compute(rt, tenant_id, q).outlooks)

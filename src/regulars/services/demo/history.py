@@ -297,9 +297,13 @@ class Simulation:
         if self.registered and self.rng.random() < 0.05:
             reg = replace(reg, referrer_id=self.rng.choice(self.registered))
             self.bulk.settle(reg.referrer_id)  # a referral may pay the referrer
+        # The store's cashiers enrol in turn (not drawn: the rest of the history keeps its
+        # random sequence).
+        cashiers = self.cashiers[till.store]
         view, created = member_registration.register(
             self.rt, self.tenant_id, reg, store_id=till.principal.store_id,
-            terminal_id=till.principal.terminal_id)
+            terminal_id=till.principal.terminal_id,
+            staff_id=cashiers[len(self.registered) % len(cashiers)] if cashiers else None)
         if not created:
             raise RuntimeError(f"demo phone {reg.phone} was generated twice")
         customer.member_id, customer.qr = view.id, view.qr_token

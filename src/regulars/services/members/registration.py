@@ -16,6 +16,7 @@ from regulars.db.engine import UniqueViolation
 from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger.ops import EntryContext
 from regulars.db.members import members
+from regulars.db.tenancy import tenancy
 from regulars.domain.ledger.ledger import EntryCode
 from regulars.errors import DuplicateIdentifier, InvalidInput, NotFound
 from regulars.services.members.members import (
@@ -61,8 +62,10 @@ def check_birthday(rt: Runtime, tenant_id: int, birthday: date | None) -> None:
 
 
 def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | None = None,
-             terminal_id: int | None = None) -> tuple[MemberView, bool]:
-    """Register a member (phone alone is enough) and credit the welcome bonus.
+             terminal_id: int | None = None, staff_id: int | None = None
+             ) -> tuple[MemberView, bool]:
+    """Register a member (phone alone is enough) and credit the welcome bonus; ``staff_id``:
+    who enrolled them (:class:`NotFound` when not the tenant's), for enrolments per cashier.
 
     Returns (member view, created). A phone that already belongs to a member returns that
     member with ``created`` false, so a till that registers twice makes no duplicate and pays
@@ -103,7 +106,7 @@ def register(rt: Runtime, tenant_id: int, reg: Registration, *, store_id: int | 
                 raise DuplicateIdentifier("this card belongs to another member", field="card")
             member_id, account_id = _new_member(conn, tenant_id, reg, phone=phone, card=card,
                                     referrer_id=plan.linked_referrer_id, store_id=store_id,
-                                    now=now)
+                                    staff_id=staff_id, now=now)
             _welcome(conn, tenant_id, member_id, account_id, store_id=store_id,
                      terminal_id=terminal_id, now=now)
             referral = referrals.after_register(conn, tenant_id, member_id=member_id, plan=plan,
@@ -135,16 +138,19 @@ def _announce(conn: Connection, rt: Runtime, tenant_id: int, member_id: int, *,
 
 def _new_member(conn: Connection, tenant_id: int, reg: Registration, *, phone: str | None,
                 card: str | None, referrer_id: int | None, store_id: int | None,
-                now: datetime) -> tuple[int, int]:
+                staff_id: int | None, now: datetime) -> tuple[int, int]:
     """The member row, its points account and its identifiers (phone, card, a new QR
-    token); the member's and the account's ids. Raises the database's unique violation for
-    an identifier taken meanwhile."""
+    token); the member's and the account's ids. Raises :class:`NotFound` for a staff
+    member not the tenant's, the database's unique violation for an identifier taken
+    meanwhile."""
+    if staff_id is not None and tenancy.get_staff(conn, tenant_id, staff_id) is None:
+        raise NotFound("staff member not found")
     qr = "Q" + secrets.token_urlsafe(15)
     member_id = members.insert_member(
         conn, tenant_id=tenant_id, phone=phone, first_name=reg.first_name,
         last_name=reg.last_name, email=reg.email, birthday=reg.birthday,
         consent=reg.consent, profile=reg.profile or {}, referrer_id=referrer_id,
-        qr_token=qr, store_id=store_id, now=now)
+        qr_token=qr, store_id=store_id, staff_id=staff_id, now=now)
     account_id = ledger_ops.open_account(conn, tenant_id, member_id)
     for kind, value in (("phone", phone), ("card", card), ("qr", qr)):
         if value:

@@ -303,8 +303,10 @@ def _offers_query(conn: Connection, tenant_id: int, known: dict[int, str | None]
         return query, {}
     basis = (segments.level_basis(conn, tenant_id, at)
              if query.parameters & segment_store.LEVEL_WINDOWS else None)
+    rfm = (segments.rfm_lookup(conn, tenant_id, at)
+           if any(n.startswith("seg_rfm__") for n in query.parameters) else None)
     return query, segment_store.rebind(query.parameters, at=at, member_id=member.id,
-                                       basis=basis)
+                                       basis=basis, rfm=rfm)
 
 
 def _known_key(cache: dict[object, object], tenant_id: int, known: dict[int, str | None]

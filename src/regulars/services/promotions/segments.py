@@ -18,15 +18,23 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Select
 from sqlalchemy.sql import ColumnElement
 
 from regulars.db.engine import cache_for
 from regulars.db.promotions import segments as store
 from regulars.db.tenancy import tenancy
 from regulars.domain.program.program import window_starts
-from regulars.domain.promotions.segments import RULES, LevelIn, Rule, Segment, kind_of
+from regulars.domain.promotions.segments import (
+    RULES,
+    LevelIn,
+    RfmIn,
+    Rule,
+    Segment,
+    kind_of,
+)
 from regulars.errors import InvalidInput, NotFound
+from regulars.services.analytics import rfm_groups
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 
@@ -68,7 +76,7 @@ def rule_of(data: dict[str, Any]) -> Rule:
 def _dump(rule: Rule) -> dict[str, Any]:
     kind = kind_of(rule)
     data: dict[str, Any] = _adapter(kind).dump_python(rule, mode="json")
-    for name in ("tags", "values", "levels"):
+    for name in ("tags", "values", "levels", "groups"):
         if name in data:
             data[name] = sorted(data[name])
     return {"kind": kind, **data}
@@ -107,6 +115,19 @@ def _basis(conn: Connection, tenant_id: int, rules: Sequence[Rule],
     if not any(isinstance(r, LevelIn) for r in rules):
         return None
     return level_basis(conn, tenant_id, at)
+
+
+def _rfm(conn: Connection, tenant_id: int, rules: Sequence[Rule],
+         at: datetime) -> store.RfmLookup | None:
+    """The RFM groups at ``at`` an ``rfm`` rule reads (``None`` without one)."""
+    if not any(isinstance(r, RfmIn) for r in rules):
+        return None
+    return rfm_groups.lookup(conn, tenant_id, at)
+
+
+def rfm_lookup(conn: Connection, tenant_id: int, at: datetime) -> store.RfmLookup:
+    """The RFM groups at ``at``, for a statement built with an ``rfm`` rule."""
+    return rfm_groups.lookup(conn, tenant_id, at)
 
 
 def level_basis(conn: Connection, tenant_id: int, at: datetime) -> store.LevelBasis:
@@ -155,7 +176,8 @@ def _view(conn: Connection, tenant_id: int, row: store.SegmentRow, at: datetime
           ) -> SegmentView:
     rules = _loaded(row).rules
     count = store.count_members(conn, tenant_id, rules, at,
-                                basis=_basis(conn, tenant_id, rules, at))
+                                basis=_basis(conn, tenant_id, rules, at),
+                                rfm=_rfm(conn, tenant_id, rules, at))
     return SegmentView(id=row.id, name=row.name, rules=tuple(row.rules), members_count=count,
                        created_at=row.created_at, updated_at=row.updated_at)
 
@@ -206,11 +228,11 @@ def members(rt: Runtime, tenant_id: int, segment_id: int, *, limit: int,
     now = rt.now()
     with rt.db.read() as conn:
         rules = _loaded(_require(conn, tenant_id, segment_id)).rules
-        basis = _basis(conn, tenant_id, rules, now)
+        basis, rfm = _basis(conn, tenant_id, rules, now), _rfm(conn, tenant_id, rules, now)
         return SegmentMembers(
-            total=store.count_members(conn, tenant_id, rules, now, basis=basis),
+            total=store.count_members(conn, tenant_id, rules, now, basis=basis, rfm=rfm),
             member_ids=tuple(store.member_ids(conn, tenant_id, rules, now, limit=limit,
-                                              offset=offset, basis=basis)),
+                                              offset=offset, basis=basis, rfm=rfm)),
             limit=limit, offset=offset)
 
 
@@ -238,7 +260,8 @@ def member_test(conn: Connection, tenant_id: int, stored: list[dict[str, Any]],
     to select together with other things."""
     rules = _parsed(conn, stored)
     return store.member_in(conn, tenant_id, rules, member_id, at,
-                           basis=_basis(conn, tenant_id, rules, at))
+                           basis=_basis(conn, tenant_id, rules, at),
+                           rfm=_rfm(conn, tenant_id, rules, at))
 
 
 def holds_rules(conn: Connection, tenant_id: int, stored: list[dict[str, Any]],
@@ -246,7 +269,8 @@ def holds_rules(conn: Connection, tenant_id: int, stored: list[dict[str, Any]],
     """Whether ``member_id`` is held by a segment's stored rules at ``at`` (one statement)."""
     rules = _parsed(conn, stored)
     return store.holds_member(conn, tenant_id, rules, member_id, at,
-                              basis=_basis(conn, tenant_id, rules, at))
+                              basis=_basis(conn, tenant_id, rules, at),
+                              rfm=_rfm(conn, tenant_id, rules, at))
 
 
 def holds(conn: Connection, tenant_id: int, segment_id: int, member_id: int,
@@ -257,7 +281,8 @@ def holds(conn: Connection, tenant_id: int, segment_id: int, member_id: int,
         return False
     rules = _loaded(row).rules
     return store.holds_member(conn, tenant_id, rules, member_id, at,
-                              basis=_basis(conn, tenant_id, rules, at))
+                              basis=_basis(conn, tenant_id, rules, at),
+                              rfm=_rfm(conn, tenant_id, rules, at))
 
 
 def member_ids_at(conn: Connection, tenant_id: int, segment_id: int, at: datetime
@@ -265,4 +290,40 @@ def member_ids_at(conn: Connection, tenant_id: int, segment_id: int, at: datetim
     """Every member of the segment at ``at``, by id (one statement; a campaign's audience)."""
     rules = _loaded(_require(conn, tenant_id, segment_id)).rules
     return store.member_ids(conn, tenant_id, rules, at, limit=10_000_000, offset=0,
-                            basis=_basis(conn, tenant_id, rules, at))
+                            basis=_basis(conn, tenant_id, rules, at),
+                            rfm=_rfm(conn, tenant_id, rules, at))
+
+
+# For reports ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class MemberGroup:
+    """A level or a saved segment, and its members at a moment as a select of member ids."""
+
+    key: str
+    """The level's code, or the segment's id as text."""
+    name: str
+    member_ids: Select[tuple[int]]
+
+
+def level_groups(conn: Connection, tenant_id: int, at: datetime) -> list[MemberGroup]:
+    """Each level of the current program, lowest first, with the members holding it at
+    ``at`` (by the ``level`` rule: the program's window, floor and thresholds)."""
+    _, program = programs.load_current(conn, tenant_id)
+    if not program.levels:
+        return []
+    basis = level_basis(conn, tenant_id, at)
+    return [MemberGroup(key=lv.code, name=lv.name, member_ids=store.member_query(
+        conn, tenant_id, (LevelIn(levels=frozenset({lv.code})),), at, basis=basis))
+        for lv in program.levels]
+
+
+def segment_groups(conn: Connection, tenant_id: int, at: datetime) -> list[MemberGroup]:
+    """Each saved segment, by id, with its members at ``at``."""
+    found = []
+    for row in store.list_segments(conn, tenant_id):
+        rules = _loaded(row).rules
+        found.append(MemberGroup(key=str(row.id), name=row.name, member_ids=store.member_query(
+            conn, tenant_id, rules, at, basis=_basis(conn, tenant_id, rules, at),
+            rfm=_rfm(conn, tenant_id, rules, at))))
+    return found

@@ -128,18 +128,23 @@ def liability_page(request: Request, runtime: RuntimeDep, reader: StaffReader,
 
 # Files --------------------------------------------------------------------------------------
 
-@router.get("/analytics/{name}.{extension}", dependencies=VIEW)
-def table_file(runtime: RuntimeDep, reader: StaffReader, name: str, extension: str,
-               range: str = "", date_from: str = "", date_to: str = "") -> Response:
-    """A report's table as CSV or XLSX (raw integers, units in the column names): the
-    overview, cohorts, stores, cashiers, liability, expiry and the IFRS 15 journal."""
-    try:
-        which, fmt = TableName(name), ExportFormat(extension)
-    except ValueError as exc:
-        raise NotFound("no such table") from exc
-    found = tables.table(runtime, _tenant(reader), which,
-                         parse(range[:20] or DEFAULT_RANGE.get(which, ""), date_from[:10],
-                               date_to[:10]))
-    body = table_chunks(found.name, found.header, iter(found.rows), fmt, bom=False)
-    return StreamingResponse(body, media_type=MEDIA_TYPES[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{found.name}.{fmt.value}"'})
+def _table_file(which: TableName) -> Any:
+    def table_file(runtime: RuntimeDep, reader: StaffReader, extension: str, range: str = "",
+                   date_from: str = "", date_to: str = "") -> Response:
+        try:
+            fmt = ExportFormat(extension)
+        except ValueError as exc:
+            raise NotFound("no such table") from exc
+        found = tables.table(runtime, _tenant(reader), which,
+                             parse(range[:20] or DEFAULT_RANGE.get(which, ""), date_from[:10],
+                                   date_to[:10]))
+        body = table_chunks(found.name, found.header, iter(found.rows), fmt, bom=False)
+        return StreamingResponse(body, media_type=MEDIA_TYPES[fmt], headers={
+            "Content-Disposition": f'attachment; filename="{found.name}.{fmt.value}"'})
+    return table_file
+
+
+for _which in TableName:
+    # A report's table as CSV or XLSX (raw integers, units in the column names).
+    router.add_api_route(f"/analytics/{_which.value}.{{extension}}", _table_file(_which),
+                         methods=["GET"], dependencies=VIEW)

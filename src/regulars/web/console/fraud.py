@@ -5,18 +5,22 @@ analysts and marketers read."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from regulars.domain.analytics.fraud import LIMITS, Thresholds
 from regulars.errors import RegularsError
 from regulars.services.analytics import fraud
 from regulars.services.analytics.fraud import SignalView
+from regulars.services.audit import audit
 from regulars.services.web_sessions.sessions import Permission
 from regulars.text.i18n import N_
 from regulars.web.console import router
 from regulars.web.console.pagekit import PAGE_SIZE, form_errors, page_number, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
+from regulars.web.forms import parse_int
 from regulars.web.templating import Reader, render
 
 STATUSES = ("open", "dismissed", "confirmed")
@@ -70,18 +74,40 @@ def evidence(reader: Reader, signal: SignalView) -> str:
     return words(reader, signal.params) if words else signal.code
 
 
+THRESHOLD_WORDS = {
+    "flag_score": N_("Flag a pair from this score"),
+    "min_pair_receipts": N_("Receipts together before the patterns count"),
+    "burst_window_minutes": N_("Burst window, minutes"),
+    "burst_receipts": N_("Receipts in the window before it is a burst"),
+    "typed_share_percent": N_("Typed-in share that counts, %"),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThresholdForm:
+    """The thresholds form as shown: the values (saved, or as typed) and errors by field."""
+
+    values: dict[str, str]
+    errors: dict[str, str]
+    saved: bool = False
+
+
 def _page(request: Request, reader: Reader, runtime: RuntimeDep, *, status: str, number: int,
           errors: dict[str, str] | None = None, scanned: fraud.ScanResult | None = None,
-          status_code: int = 200) -> Response:
+          thresholds: ThresholdForm | None = None, status_code: int = 200) -> Response:
     assert reader.session is not None
     page = fraud.list_flags(runtime, reader.session.tenant_id, status=status, limit=PAGE_SIZE,
                             offset=(number - 1) * PAGE_SIZE)
     settings = fraud.get_settings(runtime, reader.session.tenant_id)
+    form = thresholds or ThresholdForm(
+        values={name: str(getattr(settings, name)) for name in LIMITS}, errors={})
     return render(request, "console/fraud.html", reader, status_code=status_code,
                   flags=page.items, total=page.total, status=status, statuses=STATUS_WORDS,
                   page=number, has_more=number * PAGE_SIZE < page.total, settings=settings,
                   evidence=lambda s: evidence(reader, s), errors=errors or {},
-                  scanned=scanned, days=fraud.DEFAULT_DAYS)
+                  scanned=scanned, days=fraud.DEFAULT_DAYS, thresholds=form,
+                  threshold_fields=[(name, THRESHOLD_WORDS[name], low, high)
+                                    for name, (low, high) in LIMITS.items()])
 
 
 @router.get("/fraud", dependencies=[needs(Permission.VIEW)])
@@ -114,3 +140,28 @@ def fraud_decide(reader: StaffReader, runtime: RuntimeDep, flag_id: int,
                  staff_id=reader.session.staff_id, note=text(form, "note", 500) or None)
     back = "open" if decision != "open" else "dismissed"
     return RedirectResponse(f"/console/fraud?status={back}#flag-{flag_id}", status_code=303)
+
+
+@router.post("/fraud/settings", dependencies=[needs(Permission.SETUP)])
+def fraud_settings(request: Request, reader: StaffReader, runtime: RuntimeDep,
+                   form: Form) -> Response:
+    """Replace the scan's thresholds (on the audit trail); each bad value beside its field,
+    nothing saved."""
+    assert reader.session is not None
+    values = {name: text(form, name, 12).strip() for name in LIMITS}
+    parsed: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    for name, (low, high) in LIMITS.items():
+        try:
+            parsed[name] = parse_int(values[name], field=name, minimum=low, maximum=high)
+        except RegularsError as exc:
+            errors.update(form_errors(exc, reader))
+    if not errors:
+        try:
+            fraud.put_settings(runtime, reader.session.tenant_id, Thresholds(**parsed),
+                               actor=audit.staff(reader.session.staff_id))
+        except RegularsError as exc:
+            errors = form_errors(exc, reader)
+    return _page(request, reader, runtime, status="open", number=1,
+                 thresholds=ThresholdForm(values=values, errors=errors, saved=not errors),
+                 status_code=422 if errors else 200)

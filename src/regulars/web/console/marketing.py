@@ -17,6 +17,7 @@ from regulars.services.promotions import coupons, marketing_view, segments
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.marketing_forms import (
+    RFM_GROUP_ORDER,
     RULE_KINDS,
     RULE_PARTS,
     RULE_ROWS,
@@ -133,7 +134,8 @@ def _segment_form(request: Request, reader: Reader, runtime: RuntimeDep, *, name
                   status_code: int = 200) -> Response:
     return render(request, "console/segments_new.html", reader, status_code=status_code,
                   name=name, values=values, errors=errors, kinds=RULE_KINDS, rows=RULE_ROWS,
-                  choices=marketing_view.promotion_choices(runtime, _tenant(reader)))
+                  choices=marketing_view.promotion_choices(runtime, _tenant(reader)),
+                  rfm_groups=RFM_GROUP_ORDER)
 
 
 @router.get("/segments/new", dependencies=[needs(Permission.MARKETING_EDIT)])

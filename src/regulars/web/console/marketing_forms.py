@@ -14,10 +14,14 @@ from regulars.web.console.pagekit import text
 from regulars.web.forms import parse_int, parse_money
 
 RULE_KINDS = ("recency", "frequency", "spend", "store_share", "tags", "profile", "consent",
-              "level", "birthday")
+              "level", "rfm", "birthday")
 RULE_ROWS = (1, 2, 3)
 RULE_PARTS = ("kind", "compare", "days", "count", "amount", "tags", "match", "consent",
-              "store", "percent", "field", "value", "levels")
+              "store", "percent", "field", "value", "levels", "groups")
+RFM_GROUP_ORDER = ("champions", "loyal", "potential_loyalist", "new", "promising",
+                   "need_attention", "about_to_sleep", "at_risk", "cannot_lose", "hibernating",
+                   "lost")
+"""The ``rfm`` rule's group codes, best first, as the form's hint lists them."""
 # A rule's field, as the form names it (without the row).
 _RULE_FIELD = {"amount_minor": "amount", "values": "consent", "store_id": "store",
                "min_percent": "percent"}
@@ -60,6 +64,8 @@ def _rule_data(kind: str, row: int, values: dict[str, str], digits: int) -> dict
         data["values"] = sorted(_codes(values[f"consent-{row}"]))
     if kind == "level":
         data["levels"] = sorted(_codes(values[f"levels-{row}"]))
+    if kind == "rfm":
+        data["groups"] = sorted(_codes(values[f"groups-{row}"]))
     return data
 
 
@@ -78,7 +84,8 @@ def segment_draft(name: str, values: dict[str, str], digits: int) -> SegmentDraf
             rules.append(rule_of(data))
         except ValueError as exc:
             part = str(exc).split(":", 1)[0].split(".")[0]
-            known = "field" if kind == "profile" else _RULE_FIELD.get(part, part)
+            known = ("field" if kind == "profile" else "groups" if kind == "rfm"
+                     else _RULE_FIELD.get(part, part))
             field = f"{known}-{row}" if known in RULE_PARTS else f"kind-{row}"
             raise InvalidInput(str(exc), field=field) from exc
     if not rules:

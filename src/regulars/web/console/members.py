@@ -61,7 +61,8 @@ def member_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
         member, created = member_registration.register(
             runtime, reader.session.tenant_id, Registration(
                 phone=values["phone"], first_name=values["first_name"] or None,
-                last_name=values["last_name"] or None, consent=values["consent"]))
+                last_name=values["last_name"] or None, consent=values["consent"]),
+            staff_id=reader.session.staff_id)
     except RegularsError as exc:
         return _new_form(request, reader, values=values, errors=form_errors(exc, reader),
                          status_code=422)

@@ -258,7 +258,8 @@ def register(request: Request, runtime: RuntimeDep, cashier: CashierSession,
                 runtime, principal.tenant_id,
                 Registration(phone=values["phone"], first_name=values["first_name"] or None,
                              consent=consent, referral_code=values["referral_code"] or None),
-                store_id=principal.store_id, terminal_id=principal.terminal_id)
+                store_id=principal.store_id, terminal_id=principal.terminal_id,
+                staff_id=cashier.staff_id)
         except RegularsError as exc:
             errors = errors_of(exc, reader)
     if errors:
