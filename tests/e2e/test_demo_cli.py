@@ -73,6 +73,10 @@ def test_demo_builds_a_year_prints_working_keys_and_reconciles(
             assert any(m["level"]["code"] != "base" for m in members), \
                 "the demo office should have climbed past Base"
             assert all(m["phone"].startswith("+353") for m in members)
+            stored = b"".join(p.read_bytes() for p in tmp_path.glob("demo.db*"))
+            for m in members:  # phone numbers are sealed at rest, in the file and its WAL
+                e164 = m["phone"].encode()
+                assert e164 not in stored and b"0" + e164[4:] not in stored, m["phone"]
             receipts = client.get("/v1/admin/receipts", headers=bearer(owner[1])).json()
             assert receipts and any(r["member_id"] is not None for r in receipts)
             catalogue = client.get("/v1/admin/rewards/catalog", headers=bearer(owner[1]))
