@@ -23,6 +23,7 @@ from regulars.domain.checkout.engine import evaluate
 from regulars.domain.checkout.quote import BasketLine, MemberContext, Quote
 from regulars.domain.money import BASIS_POINTS, Rounding, divide
 from regulars.domain.program.program import (
+    DowngradePolicy,
     LevelStatus,
     LevelWindow,
     Program,
@@ -65,22 +66,28 @@ class _MemberSpend:
     by_year: dict[int, int] = field(default_factory=dict)
     floor_code: str | None = None
     known: LevelStatus | None = None
-    """The status last found, under a lifetime window: it holds while the lifetime spend
-    stays in ``[known_from, known_until)``."""
+    """The status last found: it holds while the window's spend stays in
+    ``[known_from, known_until)`` (and, under a calendar window, the year stays
+    ``known_year``)."""
     known_from: int = 0
     known_until: int = 0
+    known_year: int = 0
 
 
 class SpendTracker:
     """Each member's qualifying spend as the replay goes by, over the windows ``program``'s
     levels look at (the others stay at zero: :func:`level_status` does not read them).
     Receipts must be added in time order; memory is one running total per member, plus the
-    days of the last year for a rolling window."""
+    days of the last year for a rolling window (summed as they come and go) or the spend per
+    calendar year."""
 
     def __init__(self, program: Program) -> None:
         self.program = program
         self._members: dict[int, _MemberSpend] = {}
-        self._lifetime = program.level_window is LevelWindow.LIFETIME
+        self._window = program.level_window
+        self._never = program.downgrade_policy is DowngradePolicy.NEVER
+        self._rolling_for = (date.min, date.min)
+        """(a day, the first day of the rolling window that ends on it)."""
 
     def start(self, member_id: int, *, lifetime_minor: int,
               days: list[tuple[date, int]]) -> None:
@@ -93,22 +100,35 @@ class SpendTracker:
             spend.by_year[day.year] = spend.by_year.get(day.year, 0) + amount
         self._members[member_id] = spend
 
+    def _window_minor(self, spend: _MemberSpend, day: date) -> int:
+        """The spend over the program's window on ``day`` (the rolling window's days before
+        it dropped)."""
+        if self._window is LevelWindow.LIFETIME:
+            return spend.lifetime_minor
+        if self._window is LevelWindow.CALENDAR_YEAR:
+            return spend.by_year.get(day.year, 0)
+        if self._rolling_for[0] != day:
+            self._rolling_for = (day, window_starts(day)[0])
+        rolling_day = self._rolling_for[1]
+        while spend.rolling and spend.rolling[0][0] < rolling_day:
+            spend.rolling_minor -= spend.rolling.popleft()[1]
+        return spend.rolling_minor
+
     def status(self, member_id: int, day: date) -> LevelStatus:
         """The level ``member_id`` holds on ``day`` under the program, before the receipt.
 
-        Under a lifetime window the level moves only when the spend crosses a threshold, so
-        the status found last is given again while the spend stays between the level's
-        threshold and the next one (its ``to_next_minor`` then tells of that moment: the
-        engine's figures read only the level)."""
+        The level moves only when the window's spend crosses a threshold (or, under a
+        calendar window, the year turns), so the status found last is given again while the
+        spend stays between the bounds it holds for (its ``window_spend_minor`` and
+        ``to_next_minor`` then tell of that moment: the engine's figures read only the
+        level)."""
         spend = self._members.get(member_id)
         if spend is None:
             spend = self._members[member_id] = _MemberSpend()
-        elif (spend.known is not None
-              and spend.known_from <= spend.lifetime_minor < spend.known_until):
+        window = self._window_minor(spend, day)
+        if (spend.known is not None and spend.known_from <= window < spend.known_until
+                and spend.known_year in (0, day.year)):
             return spend.known
-        rolling_day, _, _ = window_starts(day)
-        while spend.rolling and spend.rolling[0][0] < rolling_day:
-            spend.rolling_minor -= spend.rolling.popleft()[1]
         windows = SpendWindows(lifetime_minor=spend.lifetime_minor,
                                rolling_12_months_minor=spend.rolling_minor,
                                this_year_minor=spend.by_year.get(day.year, 0),
@@ -117,23 +137,35 @@ class SpendTracker:
         floor = self.program.level_by_code(spend.floor_code)
         if floor is None or status.level.threshold_minor > floor.threshold_minor:
             spend.floor_code = status.level.code
-        if self._lifetime:
-            nxt = status.next_level
-            spend.known, spend.known_from = status, status.level.threshold_minor
-            spend.known_until = UNREACHABLE if nxt is None else nxt.threshold_minor
+        self._remember(spend, status, windows, day)
         return status
+
+    def _remember(self, spend: _MemberSpend, status: LevelStatus, windows: SpendWindows,
+                  day: date) -> None:
+        """Keep ``status`` with the window's spends it holds for: up to the next level's
+        threshold, and down to the level's own unless something besides the window's spend
+        holds the member there (the floor under ``never``, last year's level under a calendar
+        window) or it is the first level."""
+        program, level, nxt = self.program, status.level, status.next_level
+        held = level is program.levels[0]
+        if self._never and spend.floor_code == level.code:
+            held = True
+        if self._window is LevelWindow.CALENDAR_YEAR:
+            held = held or program.level_for_spend(windows.last_year_minor) is level
+        spend.known = status
+        spend.known_from = -UNREACHABLE if held else level.threshold_minor
+        spend.known_until = UNREACHABLE if nxt is None else nxt.threshold_minor
+        spend.known_year = day.year if self._window is LevelWindow.CALENDAR_YEAR else 0
 
     def add(self, member_id: int, day: date, amount_minor: int) -> None:
         spend = self._members.get(member_id)
         if spend is None:
             spend = self._members[member_id] = _MemberSpend()
         spend.lifetime_minor += amount_minor
-        if self._lifetime:
-            return
-        if self.program.level_window is LevelWindow.ROLLING_12_MONTHS:
+        if self._window is LevelWindow.ROLLING_12_MONTHS:
             spend.rolling.append((day, amount_minor))
             spend.rolling_minor += amount_minor
-        elif self.program.level_window is LevelWindow.CALENDAR_YEAR:
+        elif self._window is LevelWindow.CALENDAR_YEAR:
             spend.by_year[day.year] = spend.by_year.get(day.year, 0) + amount_minor
 
     def levels(self, day: date) -> dict[str, int]:
