@@ -12,6 +12,7 @@ spent (the model stands in for them), and the budgets and limits of draft promot
 from __future__ import annotations
 
 import multiprocessing
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -153,6 +154,19 @@ class _DraftPromotion:
     variables: frozenset[str]
     members: frozenset[int] | None = None
     """A targeted draft's segment (its members when the period began)."""
+    time_fields: tuple[str, ...] = ()
+    """The fields of ``time`` a condition of the Python subset reads (empty: any)."""
+
+
+_TIME_FIELD = re.compile(r"\btime\s*\.\s*([A-Za-z_]\w*)")
+
+
+def _time_fields(condition: str) -> tuple[str, ...]:
+    """The fields of ``time`` that ``condition`` (of the Python subset, where ``time`` is
+    read only as ``time.<field>``) names, or ``()`` when anything else follows ``time.``
+    (say a comprehension's variable of that name): then the whole time counts."""
+    found = tuple(sorted(set(_TIME_FIELD.findall(condition))))
+    return found if set(found) <= {"date", "weekday", "hour", "minute"} else ()
 
 
 def _draft_promotions(scenario: Scenario, segments: dict[int, frozenset[int]]
@@ -163,10 +177,11 @@ def _draft_promotions(scenario: Scenario, segments: dict[int, frozenset[int]]
         promotion = promotions.parsed_draft(draft, promotion_id=-(index + 1))
         constant = draft.condition.strip() == "true"
         compiled = None if constant else compile_condition(draft.condition)
+        python = None if constant else compile_subset(draft.condition)
         out.append(_DraftPromotion(
-            promotion=promotion, program=compiled,
-            python=None if constant else compile_subset(draft.condition),
+            promotion=promotion, program=compiled, python=python,
             variables=frozenset() if compiled is None else variables_of(compiled),
+            time_fields=() if python is None else _time_fields(draft.condition),
             members=None if draft.segment_id is None
             else segments.get(draft.segment_id, frozenset())))
     return tuple(out)
@@ -181,7 +196,8 @@ class _Active:
     segment's, running at the receipt's store and time, their condition met. A condition's
     outcome depends on nothing but the variables it reads, so it is worked out once per
     value of those (the basket; the member and level; the store; the local time to the
-    minute) and remembered, each condition given only the variables it reads."""
+    minute, or the fields of it a condition of the Python subset names) and remembered, each
+    condition given only the variables it reads."""
 
     def __init__(self, drafts: tuple[_DraftPromotion, ...]) -> None:
         self.drafts = drafts
@@ -197,8 +213,8 @@ class _Active:
             if not d.promotion.runs(store_id=store_id, local=local):
                 continue
             if d.program is not None:
-                key = tuple([_part(name, member_id, store_id, local, basket, status)
-                             for name in names])
+                key = tuple([_part(name, member_id, store_id, local, basket, status,
+                                   d.time_fields) for name in names])
                 met = known.get(key)
                 if met is None:
                     if len(known) >= MAX_CONDITIONS_REMEMBERED:
@@ -211,8 +227,9 @@ class _Active:
 
 
 def _part(name: str, member_id: int | None, store_id: int, local: datetime, basket: Basket,
-          status: LevelStatus | None) -> Any:
-    """What of the receipt the variable ``name`` is made of."""
+          status: LevelStatus | None, time_fields: tuple[str, ...]) -> Any:
+    """What of the receipt the variable ``name`` is made of (of ``time``, the
+    ``time_fields`` when there are any)."""
     if name == "basket":
         return basket
     if name == "member":
@@ -221,8 +238,15 @@ def _part(name: str, member_id: int | None, store_id: int, local: datetime, bask
     if name == "store":
         return store_id
     if name == "time":
+        if time_fields:
+            return tuple([_TIME[field](local) for field in time_fields])
         return local.replace(second=0, microsecond=0)
     return None  # a name no receipt gives a value
+
+
+_TIME: dict[str, Callable[[datetime], Any]] = {
+    "date": datetime.date, "weekday": datetime.isoweekday,
+    "hour": lambda at: at.hour, "minute": lambda at: at.minute}
 
 
 def _member(member_id: int | None, status: LevelStatus | None) -> dict[str, Any] | None:
