@@ -10,10 +10,16 @@ straight into a scratch SQLite database, then timed:
   each replaying a share of the members).
 
     uv run python bench/simulator.py [--receipts 1000000] [--members 50000] [--seed 7]
-                                     [--workers 2] [--keep PATH]
+                                     [--workers 2] [--keep PATH] [--promotions 0-3]
+                                     [--window lifetime|rolling|calendar] [--json PATH]
 
 ``--keep PATH`` keeps the generated database at PATH and, when it exists already, times
-it again without generating.
+it again without generating (a kept database holds one scenario per ``--promotions`` and
+``--window``, made the first time they are asked for). ``--promotions N`` gives the draft
+the first N of three draft promotions (a morning coffee discount read from the time, a big
+basket one read from the basket, a gold members' points multiplier read from the member,
+on weekdays); ``--window`` the level window of both programs (lifetime by default).
+``--json PATH`` writes the run's whole result there (to compare two versions of the code).
 
 Prints receipts/s of both, their ratio, and the time 1M receipts would take at the measured
 rate. Target: 1M receipts in <= 30 s on the two-core machine.
@@ -22,6 +28,7 @@ rate. Target: 1M receipts in <= 30 s on the two-core machine.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -40,9 +47,12 @@ from regulars.db.engine import Database
 from regulars.db.members.tables import members
 from regulars.db.migrate import upgrade
 from regulars.domain.analytics.payback import Assumptions
+from regulars.domain.promotions.effects import PercentDiscount, PointsMultiplier
+from regulars.domain.promotions.promotions import Schedule
 from regulars.services.analytics import scenarios, simulator
 from regulars.services.analytics.scenarios import ScenarioDraft
 from regulars.services.program import programs
+from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 
@@ -53,6 +63,16 @@ MENU = [("espresso", "coffee", 250), ("cappuccino", "coffee", 350), ("croissant"
 LEVELS = [{"code": "base", "name": "Base", "threshold_minor": 0, "rate_bp": 300},
           {"code": "silver", "name": "Silver", "threshold_minor": 30_000, "rate_bp": 500},
           {"code": "gold", "name": "Gold", "threshold_minor": 100_000, "rate_bp": 700}]
+WINDOWS = {"lifetime": "lifetime", "rolling": "rolling_12_months",
+           "calendar": "calendar_year"}
+PROMOTIONS = (
+    Draft(name="Coffee morning", condition="time.hour < 10",
+          effects=(PercentDiscount(rate_bp=1000, categories=frozenset({"coffee"})),)),
+    Draft(name="Big basket", condition="basket.total_minor >= 2500",
+          effects=(PercentDiscount(rate_bp=500),)),
+    Draft(name="Gold weekdays", condition='member.level == "gold"',
+          schedule=Schedule(weekdays=frozenset({1, 2, 3, 4, 5})),
+          effects=(PointsMultiplier(factor_percent=200),)))
 
 
 def generate(rt: Runtime, tenant_id: int, store_id: int, terminal_id: int, *, count: int,
@@ -61,7 +81,7 @@ def generate(rt: Runtime, tenant_id: int, store_id: int, terminal_id: int, *, co
     with rt.db.write() as conn:
         conn.execute(insert(members), [
             {"tenant_id": tenant_id, "status": "active", "consent": "full", "profile": {},
-             "qr_token": f"q{n}", "created_at": START} for n in range(member_count)])
+             "qr_sealed": f"q{n}", "created_at": START} for n in range(member_count)])
     receipt_rows, line_rows = [], []
     for n in range(1, count + 1):
         chosen = [MENU[rng.randrange(len(MENU))] for _ in range(rng.randint(1, 4))]
@@ -94,8 +114,8 @@ def _cpu() -> float:
     return mine.ru_utime + mine.ru_stime + theirs.ru_utime + theirs.ru_stime
 
 
-def setup_data(rt: Runtime, args: argparse.Namespace) -> int:
-    """The bench tenant (the first), its receipts and the scenario (its id)."""
+def setup_data(rt: Runtime, args: argparse.Namespace) -> None:
+    """The bench tenant (the first), its program and its receipts."""
     created = tenants.create_tenant(rt, name="Bench Café", currency="EUR",
                                     locale="en_GB", timezone="UTC", phone_region="GB")
     tenant_id = created.tenant_id
@@ -107,9 +127,22 @@ def setup_data(rt: Runtime, args: argparse.Namespace) -> int:
              member_count=args.members, seed=args.seed)
     console.print(f"generated {args.receipts:,} receipts in "
                   f"{time.perf_counter() - began:.1f} s")
-    return scenarios.create(rt, tenant_id, ScenarioDraft(
-        name="Bench", program=programs.parse_rules(
-            {"levels": [{**lv, "rate_bp": lv["rate_bp"] + 200} for lv in LEVELS]}),
+
+
+def scenario_for(rt: Runtime, args: argparse.Namespace) -> int:
+    """The scenario of ``--promotions`` and ``--window`` (made if new; its id): the current
+    program takes the window too, the draft gives 2 % more at each level."""
+    name = f"Bench {args.window} {args.promotions}"
+    window = WINDOWS[args.window]
+    programs.save(rt, 1, programs.parse_rules({"levels": LEVELS, "level_window": window}))
+    found = [s for s in scenarios.list_all(rt, 1) if s.name == name]
+    if found:
+        return found[0].id
+    return scenarios.create(rt, 1, ScenarioDraft(
+        name=name, program=programs.parse_rules(
+            {"levels": [{**lv, "rate_bp": lv["rate_bp"] + 200} for lv in LEVELS],
+             "level_window": window}),
+        promotions=PROMOTIONS[:args.promotions],
         first_day=date(2025, 1, 1), last_day=date(2025, 12, 31),
         assumptions=Assumptions(average_check_change_bp=200))).id
 
@@ -121,6 +154,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", type=Path, default=None)
+    parser.add_argument("--promotions", type=int, choices=range(4), default=0)
+    parser.add_argument("--window", choices=sorted(WINDOWS), default="lifetime")
+    parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     console.print(f"{machine()}; code {code_version()}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,7 +166,9 @@ def main() -> None:
         rt = Runtime(db=Database.from_url(url), clock=lambda: datetime(2026, 1, 15, tzinfo=UTC),
                      settings=Settings(database_url=url))
         upgrade(rt.db.engine)
-        scenario_id = setup_data(rt, args) if fresh else 1
+        if fresh:
+            setup_data(rt, args)
+        scenario_id = scenario_for(rt, args)
         setup = simulator.prepare(rt, 1, scenario_id)
         began = time.perf_counter()
         read = 0
@@ -143,8 +181,12 @@ def main() -> None:
         replay, cpu = time.perf_counter() - began, _cpu() - cpu
         rt.close()
     assert result.draft.receipts == result.current.receipts == setup.total
+    if args.json is not None:
+        args.json.write_text(json.dumps(simulator.result_json(result), indent=1,
+                                        sort_keys=True))
     total = setup.total
     rate, base_rate = total / replay, total / baseline
+    console.print(f"draft: {args.promotions} promotion(s), {args.window} level window")
     console.print(f"plain read (one process): {base_rate:,.0f} receipts/s ({baseline:.1f} s)")
     console.print(f"replay ({args.workers} workers): {rate:,.0f} receipts/s ({replay:.1f} s), "
                   f"{replay / baseline:.2f}× the plain read; {cpu:.1f} CPU s in all "

@@ -27,7 +27,9 @@ from regulars.domain.checkout.replay import (
     SpendTracker,
     price_receipt,
 )
-from regulars.domain.promotions.effects import PercentDiscount
+from regulars.domain.program.program import LevelStatus
+from regulars.domain.promotions.effects import FixedDiscount, PercentDiscount, PointsMultiplier
+from regulars.domain.promotions.promotions import Candidate, Offers, Schedule, Stacking
 from regulars.domain.promotions.segments import LevelIn
 from regulars.services.analytics import scenarios, simulator
 from regulars.services.analytics.scenarios import ScenarioDraft
@@ -35,7 +37,8 @@ from regulars.services.checkout import checkout
 from regulars.services.checkout.pricing import Sale, price
 from regulars.services.members.members import MemberRef
 from regulars.services.program import programs
-from regulars.services.promotions import segments
+from regulars.services.promotions import promotions, segments
+from regulars.services.promotions.conditions import cel_context, compile_condition, holds
 from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
@@ -191,6 +194,76 @@ def test_ten_thousand_replayed_receipts_get_what_quotes_give(pos: Pos, rt: Runti
             member=None if member_id is None else MemberRef(id=member_id), lines=tuple(lines)))
         assert replayed[receipt_id][1][:4] == (answered.gross_minor, answered.discount_minor,
                                                answered.paid_minor, answered.points_earned)
+
+
+DRAFTS = (
+    Draft(name="Morning", condition="time.hour < 10 && time.weekday != 3",
+          effects=(PercentDiscount(rate_bp=1000, categories=frozenset({"food"})),)),
+    Draft(name="Big basket", condition="basket.total_minor >= 250000",
+          effects=(PercentDiscount(rate_bp=500),)),
+    Draft(name="Gold", condition='member != null && member.level == "gold"',
+          schedule=Schedule(weekdays=frozenset({1, 2, 5})),
+          effects=(PointsMultiplier(factor_percent=300),)),
+    Draft(name="Hour and basket", condition=(
+        "time.hour >= 15 && basket.lines.exists(l, l.category == 'goods')"),
+          stacking=Stacking.EXCLUSIVE, priority=5, effects=(FixedDiscount(amount_minor=300),)))
+
+
+def test_draft_promotions_give_each_receipt_what_the_engine_gives(
+        pos: Pos, rt: Runtime, clock: FakeClock) -> None:
+    """Receipt by receipt, the replay's figures under draft promotions (conditions worked
+    out once per value of what they read, baskets priced once per promotions that apply)
+    equal the engine's with every condition evaluated by CEL on the receipt itself."""
+    members: list[int | None] = [None, 1, *[pos.register(10 + n)["id"] for n in range(3)]]
+    with rt.db.write() as conn:
+        add_spend(conn, tenant_id=pos.tenant_id, member_id=members[2], day=date(2026, 1, 15),
+                  net_minor=300_000, at=datetime(2026, 1, 15, 9, 0, tzinfo=UTC))
+    _bulk_receipts(rt, pos, members, count=3_000, seed=7)
+    clock.now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    scenario_id = _scenario(rt, pos.tenant_id, promotions=DRAFTS)
+    setup = simulator.prepare(rt, pos.tenant_id, scenario_id)
+    replayed: dict[int, Any] = {}
+    simulator.replay_part(rt, pos.tenant_id, setup, setup.part,
+                          seen=lambda receipt_id, both: replayed.setdefault(receipt_id, both))
+    compiled = [compile_condition(d.condition) for d in DRAFTS]
+    parsed = [promotions.parsed_draft(d, promotion_id=-(i + 1)) for i, d in enumerate(DRAFTS)]
+    applied = set()
+    with rt.db.read() as conn:
+        rows = conn.execute(select(receipts.c.id, receipts.c.member_id, receipts.c.occurred_at,
+                                   receipt_lines.c.sku, receipt_lines.c.category,
+                                   receipt_lines.c.quantity_milli,
+                                   receipt_lines.c.unit_price_minor)
+                            .join(receipt_lines, receipt_lines.c.receipt_id == receipts.c.id)
+                            .where(receipts.c.tenant_id == pos.tenant_id,
+                                   receipts.c.id > 1_000_000)
+                            .order_by(receipts.c.id, receipt_lines.c.line_no)).all()
+    baskets: dict[int, tuple[int | None, datetime, list[BasketLine]]] = {}
+    for row in rows:
+        baskets.setdefault(row.id, (row.member_id, row.occurred_at, []))[2].append(BasketLine(
+            sku=row.sku, category=row.category, quantity_milli=row.quantity_milli,
+            unit_price_minor=row.unit_price_minor))
+    assert len(baskets) == len(replayed) == 3_000
+    for receipt_id, (member_id, at, lines) in baskets.items():
+        draft, _ = replayed[receipt_id]
+        instant = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+        local = instant.astimezone(setup.zone).replace(tzinfo=None)
+        status = None if member_id is None else LevelStatus(
+            level=setup.draft.level_by_code(draft[4]), window_spend_minor=0, next_level=None,
+            to_next_minor=None)
+        variables = cel_context(tuple(lines), None if status is None else {
+            "id": member_id, "level": status.level.code}, pos.shop.store_id, local)
+        offers = Offers(candidates=tuple(
+            Candidate(promotion=p, condition_met=holds(c, variables))
+            for p, c in zip(parsed, compiled, strict=True)), store_id=pos.shop.store_id,
+            local_now=local)
+        quote = price_receipt(setup.draft, ReplayReceipt(
+            receipt_id=receipt_id, member_id=member_id, store_id=pos.shop.store_id,
+            day=local.date(), local=local, lines=tuple(lines), qualifying_minor=0),
+            status, offers)
+        assert draft == (quote.gross_minor, quote.discount_minor, quote.paid_minor,
+                         quote.points_earned, quote.level_code or ANONYMOUS), receipt_id
+        applied.update(p.name for p in quote.promotions)
+    assert applied == {d.name for d in DRAFTS}
 
 
 def _scenario(rt: Runtime, tenant_id: int, **changes: Any) -> int:

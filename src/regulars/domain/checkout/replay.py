@@ -23,6 +23,7 @@ from regulars.domain.checkout.engine import evaluate
 from regulars.domain.checkout.quote import BasketLine, MemberContext, Quote
 from regulars.domain.money import BASIS_POINTS, Rounding, divide
 from regulars.domain.program.program import (
+    DowngradePolicy,
     LevelStatus,
     LevelWindow,
     Program,
@@ -30,7 +31,7 @@ from regulars.domain.program.program import (
     level_status,
     window_starts,
 )
-from regulars.domain.promotions.promotions import Offers
+from regulars.domain.promotions.promotions import Candidate, Offers, Promotion
 
 ANONYMOUS = "-"
 """The level key of receipts without a member."""
@@ -65,22 +66,28 @@ class _MemberSpend:
     by_year: dict[int, int] = field(default_factory=dict)
     floor_code: str | None = None
     known: LevelStatus | None = None
-    """The status last found, under a lifetime window: it holds while the lifetime spend
-    stays in ``[known_from, known_until)``."""
+    """The status last found: it holds while the window's spend stays in
+    ``[known_from, known_until)`` (and, under a calendar window, the year stays
+    ``known_year``)."""
     known_from: int = 0
     known_until: int = 0
+    known_year: int = 0
 
 
 class SpendTracker:
     """Each member's qualifying spend as the replay goes by, over the windows ``program``'s
     levels look at (the others stay at zero: :func:`level_status` does not read them).
     Receipts must be added in time order; memory is one running total per member, plus the
-    days of the last year for a rolling window."""
+    days of the last year for a rolling window (summed as they come and go) or the spend per
+    calendar year."""
 
     def __init__(self, program: Program) -> None:
         self.program = program
         self._members: dict[int, _MemberSpend] = {}
-        self._lifetime = program.level_window is LevelWindow.LIFETIME
+        self._window = program.level_window
+        self._never = program.downgrade_policy is DowngradePolicy.NEVER
+        self._rolling_for = (date.min, date.min)
+        """(a day, the first day of the rolling window that ends on it)."""
 
     def start(self, member_id: int, *, lifetime_minor: int,
               days: list[tuple[date, int]]) -> None:
@@ -93,22 +100,35 @@ class SpendTracker:
             spend.by_year[day.year] = spend.by_year.get(day.year, 0) + amount
         self._members[member_id] = spend
 
+    def _window_minor(self, spend: _MemberSpend, day: date) -> int:
+        """The spend over the program's window on ``day`` (the rolling window's days before
+        it dropped)."""
+        if self._window is LevelWindow.LIFETIME:
+            return spend.lifetime_minor
+        if self._window is LevelWindow.CALENDAR_YEAR:
+            return spend.by_year.get(day.year, 0)
+        if self._rolling_for[0] != day:
+            self._rolling_for = (day, window_starts(day)[0])
+        rolling_day = self._rolling_for[1]
+        while spend.rolling and spend.rolling[0][0] < rolling_day:
+            spend.rolling_minor -= spend.rolling.popleft()[1]
+        return spend.rolling_minor
+
     def status(self, member_id: int, day: date) -> LevelStatus:
         """The level ``member_id`` holds on ``day`` under the program, before the receipt.
 
-        Under a lifetime window the level moves only when the spend crosses a threshold, so
-        the status found last is given again while the spend stays between the level's
-        threshold and the next one (its ``to_next_minor`` then tells of that moment: the
-        engine's figures read only the level)."""
+        The level moves only when the window's spend crosses a threshold (or, under a
+        calendar window, the year turns), so the status found last is given again while the
+        spend stays between the bounds it holds for (its ``window_spend_minor`` and
+        ``to_next_minor`` then tell of that moment: the engine's figures read only the
+        level)."""
         spend = self._members.get(member_id)
         if spend is None:
             spend = self._members[member_id] = _MemberSpend()
-        elif (spend.known is not None
-              and spend.known_from <= spend.lifetime_minor < spend.known_until):
+        window = self._window_minor(spend, day)
+        if (spend.known is not None and spend.known_from <= window < spend.known_until
+                and spend.known_year in (0, day.year)):
             return spend.known
-        rolling_day, _, _ = window_starts(day)
-        while spend.rolling and spend.rolling[0][0] < rolling_day:
-            spend.rolling_minor -= spend.rolling.popleft()[1]
         windows = SpendWindows(lifetime_minor=spend.lifetime_minor,
                                rolling_12_months_minor=spend.rolling_minor,
                                this_year_minor=spend.by_year.get(day.year, 0),
@@ -117,23 +137,35 @@ class SpendTracker:
         floor = self.program.level_by_code(spend.floor_code)
         if floor is None or status.level.threshold_minor > floor.threshold_minor:
             spend.floor_code = status.level.code
-        if self._lifetime:
-            nxt = status.next_level
-            spend.known, spend.known_from = status, status.level.threshold_minor
-            spend.known_until = UNREACHABLE if nxt is None else nxt.threshold_minor
+        self._remember(spend, status, windows, day)
         return status
+
+    def _remember(self, spend: _MemberSpend, status: LevelStatus, windows: SpendWindows,
+                  day: date) -> None:
+        """Keep ``status`` with the window's spends it holds for: up to the next level's
+        threshold, and down to the level's own unless something besides the window's spend
+        holds the member there (the floor under ``never``, last year's level under a calendar
+        window) or it is the first level."""
+        program, level, nxt = self.program, status.level, status.next_level
+        held = level is program.levels[0]
+        if self._never and spend.floor_code == level.code:
+            held = True
+        if self._window is LevelWindow.CALENDAR_YEAR:
+            held = held or program.level_for_spend(windows.last_year_minor) is level
+        spend.known = status
+        spend.known_from = -UNREACHABLE if held else level.threshold_minor
+        spend.known_until = UNREACHABLE if nxt is None else nxt.threshold_minor
+        spend.known_year = day.year if self._window is LevelWindow.CALENDAR_YEAR else 0
 
     def add(self, member_id: int, day: date, amount_minor: int) -> None:
         spend = self._members.get(member_id)
         if spend is None:
             spend = self._members[member_id] = _MemberSpend()
         spend.lifetime_minor += amount_minor
-        if self._lifetime:
-            return
-        if self.program.level_window is LevelWindow.ROLLING_12_MONTHS:
+        if self._window is LevelWindow.ROLLING_12_MONTHS:
             spend.rolling.append((day, amount_minor))
             spend.rolling_minor += amount_minor
-        elif self.program.level_window is LevelWindow.CALENDAR_YEAR:
+        elif self._window is LevelWindow.CALENDAR_YEAR:
             spend.by_year[day.year] = spend.by_year.get(day.year, 0) + amount_minor
 
     def levels(self, day: date) -> dict[str, int]:
@@ -222,8 +254,11 @@ class Tally:
             self.by_segment.setdefault(segment_id, Totals()).merge(totals)
 
 
-OffersFor = Callable[["ReplayReceipt", LevelStatus | None], Offers | None]
-"""The draft promotions a receipt is offered, given the level its member holds."""
+ActiveFor = Callable[[int | None, int, datetime, "Basket", LevelStatus | None],
+                    tuple[Promotion, ...]]
+"""The draft promotions that apply to a receipt (their condition met, running at its store
+and local time), given its member (``None``: anonymous), store, local time, basket and the
+level its member holds under the draft (``None``: anonymous)."""
 
 
 MAX_REMEMBERED = 100_000
@@ -235,6 +270,10 @@ Basket = tuple[tuple[str, str, int, int], ...]
 QuoteFigures = tuple[int, int, int, int, str]
 """What a quote gave a receipt: gross, discount, paid, points earned, and the level key."""
 
+DraftKey = str | None | tuple[str | None, tuple[int, ...]]
+"""What the draft's figures of a basket depend on: the level code (``None``: anonymous), and
+the ids of the draft promotions that apply when there are any."""
+
 
 def basket_lines(basket: Basket) -> tuple[BasketLine, ...]:
     return tuple([BasketLine(sku=sku, category=category, quantity_milli=quantity,
@@ -242,27 +281,30 @@ def basket_lines(basket: Basket) -> tuple[BasketLine, ...]:
                   for sku, category, quantity, price in basket])
 
 
-def _figures(program: Program, basket: Basket, status: LevelStatus | None) -> QuoteFigures:
+def _figures(program: Program, basket: Basket, status: LevelStatus | None,
+             offers: Offers | None = None) -> QuoteFigures:
     member = None if status is None else MemberContext(level=status, spendable_points=0)
-    quote = evaluate(program, basket_lines(basket), member)
+    quote = evaluate(program, basket_lines(basket), member, offers=offers)
     return (quote.gross_minor, quote.discount_minor, quote.paid_minor, quote.points_earned,
             quote.level_code or ANONYMOUS)
 
 
 class Replay:
-    """Both programs over the same receipts: ``draft`` (with its draft promotions) and
-    ``current``. Feed receipts in time order, each day begun with :meth:`begin_day`, with
-    :meth:`add_basket` (when the draft has no promotions) or :meth:`add`; then
+    """Both programs over the same receipts: ``draft`` (with its draft promotions, those
+    ``draft_active`` says apply to each receipt) and ``current``. Feed receipts in time
+    order, each day begun with :meth:`begin_day`, with :meth:`add_basket`; then
     :meth:`settle` and read the tallies ``draft`` and ``current``.
 
-    The engine is pure and nobody spends points in a replay, so the same basket at the same
-    levels gets the same figures: each (draft level, current level, basket) is priced once
-    under both programs and numbered, and receipts are counted per (store, number); the
-    points of the day being replayed are summed apart. (A draft with promotions is priced
-    receipt by receipt: its conditions read the store and the time.)"""
+    The engine is pure, nobody spends points in a replay and draft promotions have no
+    budgets or limits here, so the same basket at the same levels with the same draft
+    promotions applying gets the same figures (the engine reads a receipt's store and time
+    only to know which promotions run, and that is in the key): each (draft level and
+    promotions, current level, basket) is priced once under both programs and numbered, and
+    receipts are counted per (store, segments, number); the points of the day being
+    replayed are summed apart."""
 
     def __init__(self, draft: Program, current: Program, *,
-                 draft_offers: OffersFor | None = None,
+                 draft_active: ActiveFor | None = None,
                  segments: dict[int, frozenset[int]] | None = None) -> None:
         self.draft, self.current = Tally(), Tally()
         # Each member's segments as one number: a receipt is counted per (store, segments,
@@ -277,9 +319,9 @@ class Replay:
                 self._groups.append(ids)
             self._group_of[member_id] = found
         self.draft_spend, self.current_spend = SpendTracker(draft), SpendTracker(current)
-        self.offers = draft_offers
-        self._numbers: dict[tuple[str | None, str | None, Basket], int] = {}
-        self._figures: list[tuple[QuoteFigures | None, QuoteFigures]] = []
+        self.active = draft_active
+        self._numbers: dict[tuple[DraftKey, str | None, Basket], int] = {}
+        self._figures: list[tuple[QuoteFigures, QuoteFigures]] = []
         self._points: list[tuple[int, int]] = []
         self._counts: dict[tuple[int, int, int], int] = {}
         self._day: date | None = None
@@ -293,45 +335,53 @@ class Replay:
                 tally.issued_by_day[self._day] = tally.issued_by_day.get(self._day, 0) + points
         self._day, self._draft_points, self._current_points = day, 0, 0
 
-    def _number(self, key: tuple[str | None, str | None, Basket],
-                statuses: tuple[LevelStatus | None, LevelStatus | None]) -> int:
-        """The number of ``key`` (the draft's level code, or ``"?"`` for a draft priced
-        apart; the current one's; the basket), priced first if it is new."""
+    def _number(self, key: tuple[DraftKey, str | None, Basket],
+                statuses: tuple[LevelStatus | None, LevelStatus | None],
+                offers: Offers | None) -> int:
+        """The number of ``key``, priced first (the draft with ``offers``)."""
         if len(self._numbers) >= MAX_REMEMBERED:
             self.settle()
-        draft = None if key[0] == "?" else _figures(self.draft_spend.program, key[2],
-                                                   statuses[0])
+        draft = _figures(self.draft_spend.program, key[2], statuses[0], offers)
         current = _figures(self.current_spend.program, key[2], statuses[1])
         found = self._numbers[key] = len(self._figures)
         self._figures.append((draft, current))
-        self._points.append((0 if draft is None else draft[3], current[3]))
+        self._points.append((draft[3], current[3]))
         return found
 
-    def priced(self, number: int) -> tuple[QuoteFigures | None, QuoteFigures]:
-        """The draft's figures (``None``: priced apart) and the current program's of the
-        basket numbered ``number`` (as :meth:`add_basket` gave it, before any
-        :meth:`settle`)."""
+    def priced(self, number: int) -> tuple[QuoteFigures, QuoteFigures]:
+        """The draft's figures and the current program's of the basket numbered ``number``
+        (as :meth:`add_basket` gave it, before any :meth:`settle`)."""
         return self._figures[number]
 
     def add_basket(self, member_id: int | None, store_id: int, day: date, basket: Basket,
-                   qualifying_minor: int) -> int:
-        """One receipt of ``day`` (the day begun last), without draft promotions; the
-        number its figures have (see :meth:`priced`)."""
+                   qualifying_minor: int, local: datetime | None = None) -> int:
+        """One receipt of ``day`` (the day begun last; ``local``: its local time, needed
+        with draft promotions); the number its figures have (see :meth:`priced`)."""
         group = 0
-        if member_id is None:
-            key: tuple[str | None, str | None, Basket] = (None, None, basket)
-            statuses: tuple[LevelStatus | None, LevelStatus | None] = (None, None)
-        else:
+        draft_code = current_code = None
+        statuses: tuple[LevelStatus | None, LevelStatus | None] = (None, None)
+        if member_id is not None:
             group = self._group_of.get(member_id, 0)
             statuses = (self.draft_spend.status(member_id, day),
                         self.current_spend.status(member_id, day))
-            key = (statuses[0].level.code, statuses[1].level.code, basket)
+            draft_code, current_code = statuses[0].level.code, statuses[1].level.code
             if qualifying_minor:
                 self.draft_spend.add(member_id, day, qualifying_minor)
                 self.current_spend.add(member_id, day, qualifying_minor)
+        draft_key: DraftKey = draft_code
+        chosen: tuple[Promotion, ...] = ()
+        if self.active is not None:
+            assert local is not None, "draft promotions need the receipt's local time"
+            chosen = self.active(member_id, store_id, local, basket, statuses[0])
+            if chosen:
+                draft_key = (draft_code, tuple([p.id for p in chosen]))
+        key = (draft_key, current_code, basket)
         number = self._numbers.get(key)
         if number is None:
-            number = self._number(key, statuses)
+            offers = None if not chosen else Offers(
+                candidates=tuple([Candidate(promotion=p, condition_met=True) for p in chosen]),
+                store_id=store_id, local_now=local or datetime.min)
+            number = self._number(key, statuses, offers)
         counted = (store_id, group, number)
         self._counts[counted] = self._counts.get(counted, 0) + 1
         draft_points, current_points = self._points[number]
@@ -339,40 +389,12 @@ class Replay:
         self._current_points += current_points
         return number
 
-    def add(self, receipt: ReplayReceipt) -> None:
-        """One receipt of the day begun last, the draft's offers asked for it."""
-        member_id = receipt.member_id
-        if self.offers is None:
-            self.add_basket(member_id, receipt.store_id, receipt.day,
-                            receipt.basket_key, receipt.qualifying_minor)
-            return
-        statuses: tuple[LevelStatus | None, LevelStatus | None] = (None, None)
-        if member_id is not None:
-            statuses = (self.draft_spend.status(member_id, receipt.day),
-                        self.current_spend.status(member_id, receipt.day))
-        group = 0 if member_id is None else self._group_of.get(member_id, 0)
-        self.draft.add(receipt, price_receipt(self.draft_spend.program, receipt, statuses[0],
-                                              self.offers(receipt, statuses[0])),
-                       self._groups[group])
-        current = statuses[1]
-        key = ("?", None if current is None else current.level.code, receipt.basket_key)
-        number = self._numbers.get(key)
-        if number is None:
-            number = self._number(key, statuses)
-        counted = (receipt.store_id, group, number)
-        self._counts[counted] = self._counts.get(counted, 0) + 1
-        self._current_points += self._points[number][1]
-        if member_id is not None and receipt.qualifying_minor:
-            self.draft_spend.add(member_id, receipt.day, receipt.qualifying_minor)
-            self.current_spend.add(member_id, receipt.day, receipt.qualifying_minor)
-
     def settle(self) -> None:
         """Add what was counted into ``draft`` and ``current`` and forget the baskets."""
         for (store_id, group, number), count in self._counts.items():
             for figures, tally in zip(self._figures[number], (self.draft, self.current),
                                       strict=True):
-                if figures is not None:
-                    _count(tally, store_id, self._groups[group], figures, count)
+                _count(tally, store_id, self._groups[group], figures, count)
         self._numbers, self._figures, self._points, self._counts = {}, [], [], {}
         if self._day is not None:
             self.begin_day(self._day)

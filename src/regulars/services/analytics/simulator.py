@@ -12,6 +12,7 @@ spent (the model stands in for them), and the budgets and limits of draft promot
 from __future__ import annotations
 
 import multiprocessing
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -30,11 +31,12 @@ from regulars.db.promotions import segments as segment_store
 from regulars.domain.analytics.payback import Payback, Sensitivity, payback, sensitivity
 from regulars.domain.checkout.replay import (
     ANONYMOUS,
+    ActiveFor,
+    Basket,
     Projection,
     QuoteFigures,
     RedemptionModel,
     Replay,
-    ReplayReceipt,
     SpendTracker,
     Tally,
     Totals,
@@ -45,7 +47,7 @@ from regulars.domain.checkout.replay import (
 )
 from regulars.domain.money import BASIS_POINTS, Rounding, divide
 from regulars.domain.program.program import LevelStatus, Program
-from regulars.domain.promotions.promotions import Candidate, Offers, Promotion
+from regulars.domain.promotions.promotions import Promotion
 from regulars.errors import NotFound
 from regulars.services.analytics.scenarios import RunState, Scenario, get, run_state
 from regulars.services.program import programs
@@ -152,6 +154,19 @@ class _DraftPromotion:
     variables: frozenset[str]
     members: frozenset[int] | None = None
     """A targeted draft's segment (its members when the period began)."""
+    time_fields: tuple[str, ...] = ()
+    """The fields of ``time`` a condition of the Python subset reads (empty: any)."""
+
+
+_TIME_FIELD = re.compile(r"\btime\s*\.\s*([A-Za-z_]\w*)")
+
+
+def _time_fields(condition: str) -> tuple[str, ...]:
+    """The fields of ``time`` that ``condition`` (of the Python subset, where ``time`` is
+    read only as ``time.<field>``) names, or ``()`` when anything else follows ``time.``
+    (say a comprehension's variable of that name): then the whole time counts."""
+    found = tuple(sorted(set(_TIME_FIELD.findall(condition))))
+    return found if set(found) <= {"date", "weekday", "hour", "minute"} else ()
 
 
 def _draft_promotions(scenario: Scenario, segments: dict[int, frozenset[int]]
@@ -162,42 +177,97 @@ def _draft_promotions(scenario: Scenario, segments: dict[int, frozenset[int]]
         promotion = promotions.parsed_draft(draft, promotion_id=-(index + 1))
         constant = draft.condition.strip() == "true"
         compiled = None if constant else compile_condition(draft.condition)
+        python = None if constant else compile_subset(draft.condition)
         out.append(_DraftPromotion(
-            promotion=promotion, program=compiled,
-            python=None if constant else compile_subset(draft.condition),
+            promotion=promotion, program=compiled, python=python,
             variables=frozenset() if compiled is None else variables_of(compiled),
+            time_fields=() if python is None else _time_fields(draft.condition),
             members=None if draft.segment_id is None
             else segments.get(draft.segment_id, frozenset())))
     return tuple(out)
 
 
-def offers_for(drafts: tuple[_DraftPromotion, ...]
-               ) -> Callable[[ReplayReceipt, LevelStatus | None], Offers | None] | None:
-    """What each replayed receipt is offered of the draft promotions (``None``: none)."""
-    if not drafts:
-        return None
-    names = frozenset().union(*(d.variables for d in drafts))
+MAX_CONDITIONS_REMEMBERED = 200_000
+"""Outcomes a draft promotion's condition keeps before it forgets them (bounded memory)."""
 
-    def offers(receipt: ReplayReceipt, status: LevelStatus | None) -> Offers:
-        member = None if receipt.member_id is None or status is None else {
-            "id": receipt.member_id, "level": status.level.code}
-        variables = cel_context(receipt.lines, member, receipt.store_id, receipt.local,
-                                names=names) if names else {}
-        in_python = fits(variables)
-        candidates = []
-        for d in drafts:
-            if d.members is not None and receipt.member_id not in d.members:
+
+class _Active:
+    """Which draft promotions apply to a replayed receipt (a :data:`ActiveFor`): the
+    segment's, running at the receipt's store and time, their condition met. A condition's
+    outcome depends on nothing but the variables it reads, so it is worked out once per
+    value of those (the basket; the member and level; the store; the local time to the
+    minute, or the fields of it a condition of the Python subset names) and remembered, each
+    condition given only the variables it reads."""
+
+    def __init__(self, drafts: tuple[_DraftPromotion, ...]) -> None:
+        self.drafts = drafts
+        self.names = tuple(tuple(sorted(d.variables)) for d in drafts)
+        self.known: tuple[dict[tuple[Any, ...], bool], ...] = tuple({} for _ in drafts)
+
+    def __call__(self, member_id: int | None, store_id: int, local: datetime,
+                 basket: Basket, status: LevelStatus | None) -> tuple[Promotion, ...]:
+        chosen = []
+        for d, names, known in zip(self.drafts, self.names, self.known, strict=True):
+            if d.members is not None and member_id not in d.members:
                 continue  # targeted at a segment this member was not in
-            if d.program is None:
-                ok = True
-            elif d.python is not None and in_python:
-                ok = d.python(variables)
-            else:
-                ok = holds(d.program, cel.Context(variables=variables))
-            candidates.append(Candidate(promotion=d.promotion, condition_met=ok))
-        return Offers(candidates=tuple(candidates), store_id=receipt.store_id,
-                      local_now=receipt.local)
-    return offers
+            if not d.promotion.runs(store_id=store_id, local=local):
+                continue
+            if d.program is not None:
+                key = tuple([_part(name, member_id, store_id, local, basket, status,
+                                   d.time_fields) for name in names])
+                met = known.get(key)
+                if met is None:
+                    if len(known) >= MAX_CONDITIONS_REMEMBERED:
+                        known.clear()
+                    met = known[key] = _holds(d, member_id, store_id, local, basket, status)
+                if not met:
+                    continue
+            chosen.append(d.promotion)
+        return tuple(chosen)
+
+
+def _part(name: str, member_id: int | None, store_id: int, local: datetime, basket: Basket,
+          status: LevelStatus | None, time_fields: tuple[str, ...]) -> Any:
+    """What of the receipt the variable ``name`` is made of (of ``time``, the
+    ``time_fields`` when there are any)."""
+    if name == "basket":
+        return basket
+    if name == "member":
+        return None if member_id is None or status is None else (member_id,
+                                                                 status.level.code)
+    if name == "store":
+        return store_id
+    if name == "time":
+        if time_fields:
+            return tuple([_TIME[field](local) for field in time_fields])
+        return local.replace(second=0, microsecond=0)
+    return None  # a name no receipt gives a value
+
+
+_TIME: dict[str, Callable[[datetime], Any]] = {
+    "date": datetime.date, "weekday": datetime.isoweekday,
+    "hour": lambda at: at.hour, "minute": lambda at: at.minute}
+
+
+def _member(member_id: int | None, status: LevelStatus | None) -> dict[str, Any] | None:
+    if member_id is None or status is None:
+        return None
+    return {"id": member_id, "level": status.level.code}
+
+
+def _holds(d: _DraftPromotion, member_id: int | None, store_id: int, local: datetime,
+           basket: Basket, status: LevelStatus | None) -> bool:
+    assert d.program is not None
+    variables = cel_context(basket_lines(basket), _member(member_id, status), store_id, local,
+                            names=d.variables)
+    if d.python is not None and fits(variables):
+        return bool(d.python(variables))
+    return holds(d.program, cel.Context(variables=variables))
+
+
+def active_for(drafts: tuple[_DraftPromotion, ...]) -> ActiveFor | None:
+    """Which of the draft promotions apply to each replayed receipt (``None``: none)."""
+    return _Active(drafts) if drafts else None
 
 
 # The run -------------------------------------------------------------------------------------
@@ -208,7 +278,7 @@ def _period(scenario: Scenario, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-Seen = Callable[[int, tuple[QuoteFigures | None, QuoteFigures]], None]
+Seen = Callable[[int, tuple[QuoteFigures, QuoteFigures]], None]
 """Told each receipt's id and figures under the draft and the current program."""
 
 
@@ -240,7 +310,7 @@ def feed(run: Replay, pages: Iterable[Sequence[store.ReceiptRow]], zone: ZoneInf
          told: Callable[[int], None] | None = None, seen: Seen | None = None) -> int:
     """Give ``run`` every receipt of ``pages`` (rows of :func:`store.receipt_rows`), each
     day begun in turn; ``told`` gets the receipts done after each page, ``seen`` each
-    receipt's figures (without draft promotions). How many receipts there were."""
+    receipt's figures. How many receipts there were."""
     days = _Days(zone)
     done = 0
     current: tuple[int, int | None, int, datetime, int] | None = None
@@ -250,16 +320,11 @@ def feed(run: Replay, pages: Iterable[Sequence[store.ReceiptRow]], zone: ZoneInf
         receipt_id, member_id, store_id, at, qualifying = head
         if not days.start <= at < days.end:
             run.begin_day(days.move(at))
-        if run.offers is None:
-            number = run.add_basket(member_id, store_id, days.day, tuple(basket), qualifying)
-            if seen is not None:
-                seen(receipt_id, run.priced(number))
-        else:
-            key = tuple(basket)
-            run.add(ReplayReceipt(
-                receipt_id=receipt_id, member_id=member_id, store_id=store_id, day=days.day,
-                local=at.astimezone(zone).replace(tzinfo=None), lines=basket_lines(key),
-                basket_key=key, qualifying_minor=qualifying))
+        local = None if run.active is None else at.astimezone(zone).replace(tzinfo=None)
+        number = run.add_basket(member_id, store_id, days.day, tuple(basket), qualifying,
+                                local)
+        if seen is not None:
+            seen(receipt_id, run.priced(number))
 
     for page in pages:
         for row in page:
@@ -378,7 +443,7 @@ def replay_part(rt: Runtime, tenant_id: int, setup: Setup, part: Slice,
                 told: Callable[[int], None] | None = None, seen: Seen | None = None) -> Part:
     scenario = setup.scenario
     run = Replay(setup.draft, setup.current,
-                 draft_offers=offers_for(_draft_promotions(scenario, setup.segments)),
+                 draft_active=active_for(_draft_promotions(scenario, setup.segments)),
                  segments=setup.segments)
     with rt.db.snapshot() as conn:
         start_spend(conn, tenant_id, scenario.first_day,
