@@ -81,6 +81,19 @@ def _claimed(tenant_id: int) -> Any:
             .group_by(c.receipt_id).subquery("claimed"))
 
 
+def catalogue_cost_changes(conn: Connection, scope: Scope) -> tuple[int, int]:
+    """What catalogue rewards change in the reward cost of the day aggregates (which count
+    what points took off): per receipt with claims, its claims' stated cost less the share
+    of their discount the receipt kept — (receipts with a member, anonymous receipts)."""
+    known = receipts.c.member_id.is_not(None).label("known")
+    claimed = _claimed(scope.tenant_id)
+    found: dict[Any, Any] = dict(conn.execute(
+        select(known, func.sum(claimed.c.cost_minor - _kept(claimed.c.discount_minor)))
+        .select_from(receipts.join(claimed, claimed.c.receipt_id == receipts.c.id))
+        .where(*sold(scope)).group_by(known)).all())
+    return int(found.get(True) or 0), int(found.get(False) or 0)
+
+
 def sales_totals(conn: Connection, scope: Scope) -> tuple[SalesTotals, SalesTotals]:
     """(receipts with a member, anonymous receipts), net."""
     known = receipts.c.member_id.is_not(None).label("known")
