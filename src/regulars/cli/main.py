@@ -277,7 +277,9 @@ def demo(
     if reset or not os.path.exists(path):
         _build_demo(path, members=members)
     _owner_only(path)  # also a demo built before its files were made private
-    with open_runtime(_settings(url), migrate=True) as rt:
+    made_up = _settings(url).model_copy(  # the demo's people are made up
+        update={"personal_data_development_key_allowed": True})
+    with open_runtime(made_up, migrate=True) as rt:
         info = demo_service.issue_keys(rt)
     _print_demo(info, base=f"http://{host}:{port}")
     if no_serve:
