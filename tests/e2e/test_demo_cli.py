@@ -89,6 +89,10 @@ def test_demo_builds_a_year_prints_working_keys_and_reconciles(
             rated = client.get("/v1/admin/feedback/summary", headers=bearer(owner[1]),
                                params={"from": year_ago}).json()
             assert rated["total"]["count"] >= 5, rated  # a few with comments, and more
+            cards = client.get("/v1/admin/certificates", headers=bearer(owner[1])).json()
+            assert sorted(c["nominal_minor"] for c in cards) == [2500] * 10 + [5000] * 5, cards
+            [sent] = client.get("/v1/admin/campaigns", headers=bearer(owner[1])).json()
+            assert sent["status"] == "done" and sent["recipients"].get("control", 0) > 0, sent
             faq = client.get("/v1/admin/faq", headers=bearer(owner[1])).json()
             assert {e["language"] for e in faq} == {"en", "ru", "uk", "bg"}
             assert len([e for e in faq if e["language"] == "en"]) == 4

@@ -48,6 +48,7 @@ from regulars.services.audit import audit
 from regulars.services.catalog import products
 from regulars.services.catalog.products import ProductDraft
 from regulars.services.demo import feedback as demo_feedback
+from regulars.services.demo import reach as demo_reach
 from regulars.services.demo import uplift as demo_uplift
 from regulars.services.demo import web_accounts as demo_web
 from regulars.services.demo.catalog import (
@@ -126,7 +127,9 @@ def build(rt: Runtime, *, members: int = 2000, progress: Progress | None = None,
         done = sim.run(progress)
         demo_uplift.add(sim.rt, sim.tenant_id, clock, end=end,
                         today=end.astimezone(zone).date())
+        demo_reach.newsletter(sim.rt, sim.tenant_id, clock, end=end)
         clock.now = end
+        demo_reach.gift_cards(sim.rt, sim.tenant_id)
         _stamp_card(sim.rt, sim.tenant_id)
         _coffee_cards(sim.rt, sim.tenant_id, sim.tills[0].principal)
         ledger_admin.expire(sim.rt)
