@@ -209,7 +209,7 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
                                        discount_minor=c.discount_minor, points=c.points)
                          for c in q.coupons),
         "explanations": tuple(Explained(code=e.code, params=dict(e.params),
-                                        text=_text(e, tenant.locale, tenant.currency))
+                                        text=explanation_text(e, tenant.locale, tenant.currency))
                               for e in explanations),
         "stamp_cards": stamp_till.progress(priced.stamps),
         "cashback_minor": cashback.total_minor if cashback else 0,
@@ -220,7 +220,8 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
     }
 
 
-def _text(explanation: Explanation, locale: str, currency: str) -> str:
+def explanation_text(explanation: Explanation, locale: str, currency: str) -> str:
+    """An explanation's sentence in ``locale`` (remembered, see :func:`_rendered`)."""
     try:
         return _rendered(explanation, locale, currency)
     except TypeError:  # parameters that cannot be hashed: rendered afresh

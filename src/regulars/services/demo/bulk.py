@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,11 +51,11 @@ from regulars.domain.program.program import (
     window_starts,
 )
 from regulars.services.checkout.idempotency import request_hash
+from regulars.services.checkout.pricing import explanation_text
 from regulars.services.messaging import notify
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
-from regulars.text.wording import render
 
 LEFT_OUT = frozenset({"spend_limit"})
 """Explanations of a figure the bulk path does not know (the points that could be spent)."""
@@ -253,7 +252,7 @@ class BulkReceipts:
                        "paid_minor": ln.paid_minor, "points_earned": ln.points_earned}
                       for ln in q.lines],
             "explanations": [{"code": e.code, "params": dict(e.params),
-                              "text": _text(e, self.locale, self.currency)}
+                              "text": explanation_text(e, self.locale, self.currency)}
                              for e in explained]}
 
 
@@ -268,15 +267,3 @@ def _line(line: BasketLine, priced: QuoteLine) -> dict[str, Any]:
             "unit_price_minor": line.unit_price_minor, "gross_minor": priced.gross_minor,
             "discount_minor": _discount(priced), "points_spent": priced.points_spent,
             "paid_minor": priced.paid_minor, "points_earned": priced.points_earned}
-
-
-def _text(explanation: Explanation, locale: str, currency: str) -> str:
-    try:
-        return _rendered(explanation, locale, currency)
-    except TypeError:  # parameters that cannot be hashed: rendered afresh
-        return render(explanation, locale=locale, currency=currency)
-
-
-@lru_cache(maxsize=4096)
-def _rendered(explanation: Explanation, locale: str, currency: str) -> str:
-    return render(explanation, locale=locale, currency=currency)
