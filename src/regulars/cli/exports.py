@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from regulars.api.deps import query_day
 from regulars.domain.analytics.ranges import Preset
 from regulars.errors import RegularsError
 from regulars.services.analytics import tables
@@ -54,10 +54,10 @@ def export(
 
     if what not in CHOICES:
         raise fail(f"cannot export {what!r}: choose one of {', '.join(CHOICES)}")
-    period = Request(preset=range_, first_day=_day(first_day, "--from"),
-                     last_day=_day(last_day, "--to"))
     partial = out.with_name(out.name + ".part")
     try:
+        period = Request(preset=range_, first_day=query_day(first_day, "--from"),
+                         last_day=query_day(last_day, "--to"))
         with open_existing_runtime(_settings(database_url)) as rt, partial.open("wb") as file:
             for piece in _pieces(rt, tenant, what, format, period):
                 file.write(piece)
@@ -70,13 +70,3 @@ def export(
     os.replace(partial, out)
     console.print(f"{what} written to {out}")
 
-
-def _day(text: str | None, option: str) -> date | None:
-    from regulars.cli.main import fail
-
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise fail(f"{option}: {text!r} is not a day like 2026-03-01") from exc
