@@ -8,17 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
 from regulars.errors import NotFound, RegularsError
 from regulars.services.analytics import branches, cohorts, figures, liability, tables
-from regulars.services.analytics.exports import MEDIA_TYPES, ExportFormat, table_chunks
+from regulars.services.analytics.exports import ExportFormat, table_chunks
 from regulars.services.analytics.tables import TableName
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.charts import HEIGHT, WIDTH, paired, single
 from regulars.web.console.home import PRESETS, parse
-from regulars.web.console.pagekit import form_errors
+from regulars.web.console.pagekit import file_response, form_errors
 from regulars.web.deps import RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
 
@@ -139,8 +139,7 @@ def _table_file(which: TableName) -> Any:
                              parse(range[:20] or DEFAULT_RANGE.get(which, ""), date_from[:10],
                                    date_to[:10]))
         body = table_chunks(found.name, found.header, iter(found.rows), fmt, bom=False)
-        return StreamingResponse(body, media_type=MEDIA_TYPES[fmt], headers={
-            "Content-Disposition": f'attachment; filename="{found.name}.{fmt.value}"'})
+        return file_response(body, f"{found.name}.{fmt.value}", fmt)
     return table_file
 
 

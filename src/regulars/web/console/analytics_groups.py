@@ -7,26 +7,23 @@ from collections.abc import Iterator, Sequence
 from typing import Literal
 
 from fastapi import Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
 from regulars.services.analytics import breakdowns
 from regulars.services.analytics.exports import ExportFormat, table_chunks
 from regulars.web.console import router
 from regulars.web.console.analytics import VIEW, _checked, _tenant, picked
 from regulars.web.console.home import parse
+from regulars.web.console.pagekit import file_response
 from regulars.web.deps import RuntimeDep, StaffReader
 from regulars.web.templating import Reader, render
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def table_response(name: str, header: Sequence[str], rows: Iterator[Sequence[object]],
                    format: str) -> Response:
     """A report table as a file: XLSX when ``format`` says so, else CSV; streamed."""
     fmt = ExportFormat.XLSX if format == "xlsx" else ExportFormat.CSV
-    kind = XLSX if fmt is ExportFormat.XLSX else "text/csv; charset=utf-8"
-    return StreamingResponse(table_chunks(name, header, rows, fmt), media_type=kind, headers={
-        "Content-Disposition": f'attachment; filename="{name}.{fmt.value}"'})
+    return file_response(table_chunks(name, header, rows, fmt), f"{name}.{fmt.value}", fmt)
 
 
 @router.get("/analytics/groups", dependencies=VIEW)

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from regulars.domain.imports.fields import FIELDS, IGNORE, Kind
@@ -35,7 +35,7 @@ from regulars.services.tenancy.tenants import list_stores
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.home import csv_response
-from regulars.web.console.pagekit import form_errors, text
+from regulars.web.console.pagekit import file_response, form_errors, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
 
@@ -179,5 +179,4 @@ def export_file(runtime: RuntimeDep, reader: StaffReader, kind: str,
         raise InvalidInput("no such export", field="kind") from exc
     body: Iterator[bytes] = exports.chunks(runtime, _tenant(reader), what, fmt,
                                            actor=_actor(reader))
-    return StreamingResponse(body, media_type=exports.MEDIA_TYPES[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{exports.file_name(what, fmt)}"'})
+    return file_response(body, exports.file_name(what, fmt), fmt)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 
+from fastapi.responses import StreamingResponse
 from starlette.datastructures import FormData
 
 from regulars.errors import RegularsError
+from regulars.services.analytics.exports import MEDIA_TYPES, ExportFormat
 from regulars.web.forms import errors_of
 from regulars.web.templating import Reader
 
@@ -32,3 +35,10 @@ def form_errors(exc: RegularsError, reader: Reader) -> dict[str, str]:
 
 def page_number(raw: str | None) -> int:
     return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+def file_response(body: Iterator[bytes], file_name: str, fmt: ExportFormat
+                  ) -> StreamingResponse:
+    """A CSV or XLSX file streamed as a download named ``file_name``."""
+    return StreamingResponse(body, media_type=MEDIA_TYPES[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{file_name}"'})

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from fastapi import BackgroundTasks, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response
 
 from regulars.domain.analytics.payback import MAX_CHANGE_BP, Assumptions
 from regulars.errors import InvalidInput, RegularsError
@@ -20,7 +20,7 @@ from regulars.services.program import programs
 from regulars.services.tenancy.tenants import get_tenant, minor_digits
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
-from regulars.web.console.pagekit import form_errors, text
+from regulars.web.console.pagekit import file_response, form_errors, text
 from regulars.web.console.program import parse_percent
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import parse_money
@@ -170,9 +170,6 @@ def scenario_export(reader: StaffReader, runtime: RuntimeDep, scenario_id: int,
     if result is None:
         return RedirectResponse(f"/console/scenarios/{scenario_id}", status_code=303)
     fmt = ExportFormat.XLSX if format == "xlsx" else ExportFormat.CSV
-    kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            if fmt is ExportFormat.XLSX else "text/csv; charset=utf-8")
-    name = f"scenario-{scenario_id}.{fmt.value}"
-    return StreamingResponse(
+    return file_response(
         table_chunks("scenario", simulator.EXPORT_HEADER, simulator.export_rows(result), fmt),
-        media_type=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        f"scenario-{scenario_id}.{fmt.value}", fmt)
