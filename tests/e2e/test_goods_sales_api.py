@@ -5,30 +5,12 @@ naming the field, with nothing written."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi.testclient import TestClient
 
 from tests.conftest import Shop
+from tests.e2e.test_goods_api import GA, _fleet_card, _post
 
-FUEL = {"sku": "A95", "name": "Petrol A-95", "price_minor": 5500}
 BASKET = [{"sku": "coffee", "quantity": 1, "unit_price_minor": 300}]
-GA = "/v1/admin/goods-accounts"
-
-
-def _post(client: TestClient, path: str, headers: dict[str, str], body: Any,
-          key: str | None = None) -> Any:
-    if key:
-        headers = {**headers, "Idempotency-Key": key}
-    return client.post(path, headers=headers, json=body)
-
-
-def _fleet_card(client: TestClient, shop: Shop) -> dict[str, Any]:
-    product = _post(client, "/v1/admin/products", shop.owner, FUEL).json()
-    opened = _post(client, GA, shop.owner, {"product_id": product["id"], "unit": "l"})
-    assert opened.status_code == 201, opened.text
-    body: dict[str, Any] = opened.json()
-    return body
 
 
 def test_goods_sold_on_a_commit_are_quoted_put_on_the_card_once_and_voided(
