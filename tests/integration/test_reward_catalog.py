@@ -238,16 +238,9 @@ def test_a_refunded_or_expired_claim_gives_its_stock_back_once(
     assert_clean(rt)
 
 
-def test_the_reports_count_a_catalogue_reward_at_its_stated_cost(pos: Pos, rt: Runtime) -> None:
-    """Five receipts with a member, each on BASKET (coffee 3.50, bun 2.00), by hand:
-
-    - R-1 free coffee, stated cost 0.90, at the till          reward cost 0.90 (not 3.50)
-    - R-2 a gift at the counter (a perk), stated cost 5.00    reward cost 5.00 (took off 0)
-    - R-3 free coffee with no stated cost                     reward cost 3.50 (what it took off)
-    - R-4 free coffee (cost 0.90) by a code claimed before    reward cost 0.90
-    - R-5 free coffee (cost 0.90), its coffee refunded        reward cost 0 (claim closed)
-    Total 0.90 + 5.00 + 3.50 + 0.90 = 10.30; the discounts alone would make 14.00.
-    """
+def _five_rewarded_receipts(pos: Pos, rt: Runtime) -> tuple[int, int, list[Any]]:
+    """R-1 to R-5 of the two tests below (R-5's coffee refunded): the member, the reward with
+    a stated cost of 0.90, and the commits' answers."""
     member = pos.register(1)["id"]
     pos.grant(member, 5000)
     stated = reward(rt, pos, cost_minor=90, claim_days=7)
@@ -260,6 +253,20 @@ def test_the_reports_count_a_catalogue_reward_at_its_stated_cost(pos: Pos, rt: R
     bodies.append(commit(pos, member, "R-4", code=code))
     bodies.append(commit(pos, member, "R-5", reward_id=stated))
     pos.refund(bodies[-1]["receipt"]["id"], [(1, 1000)], key="refund-coffee")
+    return member, stated, bodies
+
+
+def test_the_reports_count_a_catalogue_reward_at_its_stated_cost(pos: Pos, rt: Runtime) -> None:
+    """Five receipts with a member, each on BASKET (coffee 3.50, bun 2.00), by hand:
+
+    - R-1 free coffee, stated cost 0.90, at the till          reward cost 0.90 (not 3.50)
+    - R-2 a gift at the counter (a perk), stated cost 5.00    reward cost 5.00 (took off 0)
+    - R-3 free coffee with no stated cost                     reward cost 3.50 (what it took off)
+    - R-4 free coffee (cost 0.90) by a code claimed before    reward cost 0.90
+    - R-5 free coffee (cost 0.90), its coffee refunded        reward cost 0 (claim closed)
+    Total 0.90 + 5.00 + 3.50 + 0.90 = 10.30; the discounts alone would make 14.00.
+    """
+    member, stated, bodies = _five_rewarded_receipts(pos, rt)
     assert [b["points_discount_minor"] for b in bodies] == [350, 0, 350, 350, 350]
     receipt_of = {b["receipt"]["id"]: n for n, b in enumerate(bodies, start=1)}
     assert sorted((receipt_of[c.receipt_id or 0], c.discount_minor, c.cost_minor, c.status)
@@ -289,18 +296,7 @@ def test_the_budget_counts_a_catalogue_reward_in_the_base_bucket_of_its_receipts
     No receipt earns a base point (3 % of at most 5.50 is under one point), so the base
     bucket is the rewards alone: 11.20 from 5 claims; the promotion buckets get nothing.
     """
-    member = pos.register(1)["id"]
-    pos.grant(member, 5000)
-    stated = reward(rt, pos, cost_minor=90, claim_days=7)
-    gift = reward(rt, pos, kind="perk", sku="", cost_minor=500, titles={"en": "Mug"})
-    plain = reward(rt, pos, titles={"en": "Coffee on us"})
-    bodies = [commit(pos, member, "R-1", reward_id=stated),
-              commit(pos, member, "R-2", reward_id=gift),
-              commit(pos, member, "R-3", reward_id=plain)]
-    code = claims.claim_in_advance(rt, pos.tenant_id, member, stated).code
-    bodies.append(commit(pos, member, "R-4", code=code))
-    bodies.append(commit(pos, member, "R-5", reward_id=stated))
-    pos.refund(bodies[-1]["receipt"]["id"], [(1, 1000)], key="refund-coffee")
+    member, stated, bodies = _five_rewarded_receipts(pos, rt)
     bodies.append(commit(pos, member, "R-6", reward_id=stated,
                          occurred_at=datetime(2026, 2, 28, 20, 59, tzinfo=UTC)))
     bodies.append(commit(pos, member, "R-7", reward_id=stated,
