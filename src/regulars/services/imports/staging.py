@@ -24,6 +24,7 @@ from typing import BinaryIO
 
 from regulars.errors import InvalidInput, NotFound, PayloadTooLarge
 from regulars.services.audit import audit
+from regulars.services.imports import files
 from regulars.services.imports.imports import ImportRequest
 from regulars.services.imports.uploads import (
     Preview,
@@ -126,6 +127,11 @@ def _data(rt: Runtime, tenant_id: int, token: str) -> Path:
     if not data.is_file():
         raise NotFound("this file was imported already; upload it again to import it again")
     return data
+
+
+def header(rt: Runtime, tenant_id: int, token: str, preset: str | None) -> tuple[str, ...]:
+    """The kept file's column names (a preset's, for a file without a header)."""
+    return tuple(files.open_table(_data(rt, tenant_id, token), preset=preset).header)
 
 
 def preview(rt: Runtime, tenant_id: int, token: str, req: ImportRequest) -> Preview:

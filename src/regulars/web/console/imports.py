@@ -93,12 +93,10 @@ async def upload(request: Request, runtime: RuntimeDep, reader: StaffReader,
     return RedirectResponse(f"/console/imports/{kept.token}?{query}", status_code=303)
 
 
-def _mapping(form: FormData | None, names: list[str], kind: Kind) -> dict[str, str]:
+def _mapping(form: FormData, names: list[str], kind: Kind) -> dict[str, str]:
     """The form's ``map-<i>`` choices as the import takes them: the i-th column's name →
     its field (``-``: ignore the column); choices that are not a field of ``kind`` are left
     out."""
-    if form is None:
-        return {}
     chosen = {i: text(form, f"map-{i}", 40) for i in range(len(names))}
     return {names[i]: f for i, f in chosen.items() if f == IGNORE or f in FIELDS[kind]}
 
@@ -108,14 +106,12 @@ def _request(runtime: Runtime, reader: Reader, token: str, *, kind: Kind, preset
     """The preview as the file reads with the columns mapped as the form chose (as the file
     names them, when no form), and the import that makes."""
     req = ImportRequest(kind=kind, path=Path(), preset=preset)
-    shown = staging.preview(runtime, _tenant(reader), token, req)
-    mapping = _mapping(form, [c.name for c in shown.columns], kind)
     if form is not None:
-        req = replace(req, mapping=mapping, store=text(form, "store", 40) or None,
-                      earn=bool(form.get("earn")), skip_invalid=bool(form.get("skip_invalid")))
-    if mapping:
-        shown = staging.preview(runtime, _tenant(reader), token, req)
-    return shown, req
+        names = list(staging.header(runtime, _tenant(reader), token, preset))
+        req = replace(req, mapping=_mapping(form, names, kind),
+                      store=text(form, "store", 40) or None, earn=bool(form.get("earn")),
+                      skip_invalid=bool(form.get("skip_invalid")))
+    return staging.preview(runtime, _tenant(reader), token, req), req
 
 
 @router.get("/imports/{token}", dependencies=SETUP)
