@@ -19,6 +19,7 @@ from regulars.services.checkout.commit import CommitRequest
 from regulars.services.checkout.pricing import Sale
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.members.members import MemberRef
+from regulars.services.program import programs
 from regulars.services.promotions import budgets
 from regulars.services.results import to_json
 from regulars.services.rewards import catalog, claims
@@ -284,17 +285,22 @@ def test_the_reports_count_a_catalogue_reward_at_its_stated_cost(pos: Pos, rt: R
 def test_the_budget_counts_a_catalogue_reward_in_the_base_bucket_of_its_receipts_month(
         pos: Pos, rt: Runtime) -> None:
     """Seven receipts with a member, each on BASKET (coffee 3.50, bun 2.00), the business in
-    Moscow (UTC+3), today 2 March; by hand, the March burn's base bucket counts:
+    Moscow (UTC+3), today 2 March, a point worth 1.00 (the default for RUB); each reward
+    takes 200 points, worth 200.00. By hand, the March burn counts, per reward, its stated
+    cost less its points' value:
 
-    - R-1 free coffee, stated cost 0.90, at the till                0.90
-    - R-2 a gift at the counter (a perk), stated cost 5.00          5.00
-    - R-3 free coffee with no stated cost                           3.50 (its discount)
-    - R-4 free coffee (cost 0.90) by a code claimed before          0.90
+    - R-1 free coffee, stated cost 0.90, at the till                0.90 - 200.00 = -199.10
+    - R-2 a gift at the counter (a perk), stated cost 5.00          5.00 - 200.00 = -195.00
+    - R-3 free coffee with no stated cost                           3.50 - 200.00 = -196.50
+    - R-4 free coffee (cost 0.90) by a code claimed before          0.90 - 200.00 = -199.10
     - R-5 free coffee (cost 0.90), its coffee refunded              0    (claim closed)
     - R-6 free coffee (cost 0.90), offline, 28 Feb 23:59 in Moscow  0    (February's)
-    - R-7 free coffee (cost 0.90), offline, 1 March 00:00 in Moscow 0.90
+    - R-7 free coffee (cost 0.90), offline, 1 March 00:00 in Moscow 0.90 - 200.00 = -199.10
+    5 claims, stated cost 11.20, points worth 5 x 200.00 = 1000.00, difference -988.80.
     No receipt earns a base point (3 % of at most 5.50 is under one point), so the base
-    bucket is the rewards alone: 11.20 from 5 claims; the promotion buckets get nothing.
+    bucket is the rewards' difference alone: -988.80 (the member's points were granted by
+    hand, which the base bucket never counted, so here the rewards look cheaper than
+    nothing); the promotion buckets get nothing.
     """
     member, stated, bodies = _five_rewarded_receipts(pos, rt)
     bodies.append(commit(pos, member, "R-6", reward_id=stated,
@@ -306,12 +312,42 @@ def test_the_budget_counts_a_catalogue_reward_in_the_base_bucket_of_its_receipts
     report = to_json(budgets.burn(rt, pos.tenant_id))
 
     assert report["month"] == "2026-03-01"
-    assert report["catalog_rewards"] == {"claims": 5, "cost_minor": 90 + 500 + 350 + 90 + 90}
-    assert report["buckets"]["base"]["spent_minor"] == 1120
+    assert report["catalog_rewards"] == {
+        "claims": 5, "cost_minor": 90 + 500 + 350 + 90 + 90, "points_value_minor": 100_000,
+        "difference_minor": 1120 - 100_000}
+    assert report["buckets"]["base"]["spent_minor"] == -98_880
     assert report["buckets"]["mass"]["spent_minor"] == 0
     assert report["buckets"]["targeted"]["spent_minor"] == 0
 
     pos.refund(bodies[1]["receipt"]["id"], key="refund-gift")  # the whole receipt: claim closed
     after = to_json(budgets.burn(rt, pos.tenant_id))
-    assert after["catalog_rewards"] == {"claims": 4, "cost_minor": 620}
-    assert after["buckets"]["base"]["spent_minor"] == 620
+    assert after["catalog_rewards"] == {"claims": 4, "cost_minor": 620,
+                                        "points_value_minor": 80_000,
+                                        "difference_minor": 620 - 80_000}
+    assert after["buckets"]["base"]["spent_minor"] == -79_380
+
+
+def test_a_point_earned_and_spent_on_a_reward_counts_once_in_the_base_bucket(
+        pos: Pos, rt: Runtime) -> None:
+    """A point worth 0.01, the base level earning 3 % of what is paid, rounded down; today
+    2 March. By hand:
+
+    - E-1 BASKET, paid 5.50: earns 16 points (16.5), counted at 0.16
+    - R-2 BASKET with a free coffee for 16 points, stated cost 0.90: pays the bun 2.00 and
+      earns 6 points, counted at 0.06; the reward counts 0.90 - 16 x 0.01 = 0.74
+    The base bucket: 0.16 + 0.06 + 0.74 = 0.96, which is the reward's cost 0.90 plus the 6
+    points the member still holds (0.06): the 16 points spent are counted once, as the
+    reward. Counted at the reward's cost instead, it would be 1.12.
+    """
+    programs.save_edit(rt, pos.tenant_id, {"point_value_minor": 1}, note="a point is 0.01")
+    member = pos.register(1)["id"]
+    coffee = reward(rt, pos, points_cost=16, cost_minor=90)
+    assert commit(pos, member, "E-1")["points_earned"] == 16
+    rewarded = commit(pos, member, "R-2", reward_id=coffee)
+    assert (rewarded["points_spent"], rewarded["points_earned"]) == (16, 6)
+
+    report = to_json(budgets.burn(rt, pos.tenant_id))
+
+    assert report["catalog_rewards"] == {"claims": 1, "cost_minor": 90,
+                                         "points_value_minor": 16, "difference_minor": 74}
+    assert report["buckets"]["base"]["spent_minor"] == 16 + 6 + 74

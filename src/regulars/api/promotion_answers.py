@@ -115,17 +115,22 @@ class PromotionMonthOut(MonthFiguresOut):
 
 
 class CatalogRewardsMonthOut(Out):
-    """The catalogue rewards redeemed on the month's receipts and still standing, and their
-    cost: each reward's stated cost, else the discount it gave (counted in ``base``)."""
+    """The catalogue rewards redeemed on the month's receipts and still standing: their cost
+    (each reward's stated cost, else the discount it gave), the value of the points spent
+    for them, and the difference, which is what ``base`` counts for them (it counted the
+    points when the base scheme issued them); negative when the rewards cost less than
+    their points."""
 
     claims: int
     cost_minor: int
+    points_value_minor: int
+    difference_minor: int
 
 
 class BudgetBurnOut(Out):
     """This local month's spend per bucket (``base``, ``mass``, ``targeted``) and per
-    promotion. The base bucket includes the catalogue rewards' cost, also shown apart in
-    ``catalog_rewards``."""
+    promotion. The base bucket includes what the catalogue rewards cost beyond the value of
+    their points, also shown apart in ``catalog_rewards``."""
 
     model_config = examples({
         "month": "2026-03-01",
@@ -136,7 +141,8 @@ class BudgetBurnOut(Out):
                     "targeted": {"cap_minor": 25000, "spent_minor": 0,
                                  "remaining_minor": 25000, "enforced": True}},
         "promotions": [{"id": 3, "receipts": 4, "discount_minor": 1200, "points": 0}],
-        "catalog_rewards": {"claims": 2, "cost_minor": 180}})
+        "catalog_rewards": {"claims": 2, "cost_minor": 180, "points_value_minor": 400,
+                            "difference_minor": -220}})
 
     month: Day
     buckets: dict[str, BucketBurnOut]

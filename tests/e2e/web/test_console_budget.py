@@ -74,4 +74,7 @@ def test_the_base_bucket_shows_the_catalogue_rewards_it_counts(client: TestClien
                            key="key-R-1", payload={"receipt": "R-1", "reward_id": coffee})
     page = client.get("/console/budget")
     shown = page.text.split('id="catalog-rewards">', 1)[1].split("</div>", 1)[0]
-    assert shown == "of which catalogue rewards: RUB0.90, 1 redeemed"
+    # A point is worth 1.00 (RUB's default): the reward's 200 points are worth 200.00 and the
+    # base bucket counts 0.90 - 200.00 for it.
+    assert shown == ("catalogue rewards: 1 redeemed, costing RUB0.90 for points worth "
+                     "RUB200.00; counted here: -RUB199.10")

@@ -3,6 +3,7 @@ burn: nothing is counted at commit, so no commit waits on a shared row for it.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, func, select
@@ -11,17 +12,30 @@ from regulars.db.checkout.tables import receipts
 from regulars.db.rewards.tables import reward_claims
 
 
-def redeemed_cost(conn: Connection, tenant_id: int, *, start: datetime,
-                  end: datetime) -> tuple[int, int]:
-    """How many catalogue rewards were redeemed on receipts that occurred in ``[start,
-    end)`` and still stand (a refund of the rewarded line, or of the receipt, closed the
-    claim), and their cost in minor units: each claim's ``cost_minor`` (the reward's stated
-    cost, else the discount it gave), as recorded when it was redeemed."""
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Redeemed:
+    """The standing claims redeemed on receipts of one program version."""
+
+    program_version: int
+    claims: int
+    cost_minor: int
+    points: int
+
+
+def redeemed(conn: Connection, tenant_id: int, *, start: datetime,
+             end: datetime) -> list[Redeemed]:
+    """The catalogue rewards redeemed on receipts that occurred in ``[start, end)`` and still
+    stand (a refund of the rewarded line, or of the receipt, closed the claim), per program
+    version of those receipts (which fixes the point value the points are worth): how many,
+    their cost in minor units (each claim's ``cost_minor``, the reward's stated cost, else
+    the discount it gave, as recorded when it was redeemed) and the points spent for them."""
     c, r = reward_claims.c, receipts.c
-    count, cost = conn.execute(
-        select(func.count(), func.coalesce(func.sum(c.cost_minor), 0))
+    rows = conn.execute(
+        select(r.program_version, func.count(), func.sum(c.cost_minor), func.sum(c.points))
         .select_from(reward_claims.join(receipts, (r.tenant_id == c.tenant_id)
                                         & (r.id == c.receipt_id)))
         .where(c.tenant_id == tenant_id, c.status == "used", r.occurred_at >= start,
-               r.occurred_at < end)).one()
-    return int(count), int(cost)
+               r.occurred_at < end)
+        .group_by(r.program_version).order_by(r.program_version))
+    return [Redeemed(program_version=int(row[0]), claims=int(row[1]),
+                     cost_minor=int(row[2] or 0), points=int(row[3] or 0)) for row in rows]

@@ -47,6 +47,7 @@ from regulars.domain.promotions.budgets import (
 from regulars.domain.promotions.promotions import Promotion
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
+from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 
 
@@ -338,17 +339,21 @@ class PromotionMonth:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class CatalogRewardsMonth:
-    """The catalogue rewards redeemed on a month's receipts and still standing, and their
-    cost (part of the base bucket's spend)."""
+    """The catalogue rewards redeemed on a month's receipts and still standing: their stated
+    cost, the value of the points spent for them (at the point value of the program their
+    receipts were priced by) and the difference, which is what they add to the base bucket
+    (the points were counted there at their value when the base scheme issued them)."""
 
     claims: int
     cost_minor: int
+    points_value_minor: int
+    difference_minor: int
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class BudgetBurn:
-    """A local month's spend per bucket and per promotion; the base bucket's includes the
-    catalogue rewards' cost, shown apart as well."""
+    """A local month's spend per bucket and per promotion; the base bucket's includes what
+    the catalogue rewards cost beyond their points' value, shown apart as well."""
 
     month: date
     buckets: Mapping[str, BucketBurn]
@@ -421,20 +426,35 @@ def _month(conn: Connection, rt: Runtime, tenant_id: int) -> date:
     return local_day(tenant, rt.now()).replace(day=1)
 
 
+def _catalog_rewards(conn: Connection, tenant_id: int, *, start: datetime,
+                     end: datetime) -> CatalogRewardsMonth:
+    """The standing catalogue rewards redeemed on the receipts of ``[start, end)``, their
+    points valued at the point value of each receipt's program version."""
+    found = reward_costs.redeemed(conn, tenant_id, start=start, end=end)
+    cost = sum(r.cost_minor for r in found)
+    value = sum(r.points * programs.load_version(conn, tenant_id,
+                                                 r.program_version).point_value_minor
+                for r in found)
+    return CatalogRewardsMonth(claims=sum(r.claims for r in found), cost_minor=cost,
+                               points_value_minor=value, difference_minor=cost - value)
+
+
 def burn(rt: Runtime, tenant_id: int) -> BudgetBurn:
     """This local month's spend per bucket, and per promotion (net of refunds). The base
-    bucket counts the catalogue rewards redeemed on the month's receipts at their stated
-    cost (else the discount they gave), nothing for a claim a refund closed; summed from
-    the claims' rows here, never counted at commit."""
+    bucket counts the points the base scheme issued at their value, and of the catalogue
+    rewards redeemed on the month's receipts (nothing for a claim a refund closed) only
+    their stated cost (else the discount they gave) less the value of the points spent for
+    them, which it counted already when they were issued: negative when a reward costs less
+    than its points. Summed from the claims' rows here, never counted at commit."""
     with rt.db.read() as conn:
         tenant = tenancy.get_tenant(conn, tenant_id)
         assert tenant is not None
         month = local_day(tenant, rt.now()).replace(day=1)
         split = load_split(conn, tenant_id)
         spent = store.bucket_spent(conn, tenant_id, month)
-        claims, reward_cost = reward_costs.redeemed_cost(
-            conn, tenant_id, **_month_bounds(month, ZoneInfo(tenant.timezone)))
-        spent["base"] = spent.get("base", 0) + reward_cost
+        rewards = _catalog_rewards(conn, tenant_id,
+                                   **_month_bounds(month, ZoneInfo(tenant.timezone)))
+        spent["base"] = spent.get("base", 0) + rewards.difference_minor
         buckets = {}
         for bucket in Bucket:
             cap = split.cap_minor(bucket)
@@ -447,8 +467,7 @@ def burn(rt: Runtime, tenant_id: int) -> BudgetBurn:
                            for pid, figures in sorted(store.month_burn(conn, tenant_id,
                                                                        month).items()))
         return BudgetBurn(month=month, buckets=buckets, promotions=promotions,
-                          catalog_rewards=CatalogRewardsMonth(claims=claims,
-                                                              cost_minor=reward_cost))
+                          catalog_rewards=rewards)
 
 
 def _month_bounds(month: date, zone: ZoneInfo) -> dict[str, datetime]:
