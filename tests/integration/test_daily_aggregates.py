@@ -17,6 +17,7 @@ from regulars.db.analytics import figures as queries
 from regulars.db.analytics.figures import Scope
 from regulars.db.analytics.tables import member_purchases, sales_days
 from regulars.db.migrate import alembic_config
+from regulars.db.rewards.costs import rewards_by_receipt
 from regulars.domain.analytics.ranges import Preset
 from regulars.services.analytics import figures
 from regulars.services.analytics.figures import Request
@@ -91,7 +92,7 @@ def test_migration_0037_backfills_an_existing_history(rt: Runtime, clock: FakeCl
     set_program(rt, pos.tenant_id, expire_after_days=30, redeem_share_max_bp=10_000)
     _history(pos, clock)
     with rt.db.read() as conn:
-        before = days.expected(conn, pos.tenant_id, ZONE)
+        before = days.expected(conn, pos.tenant_id, ZONE, rewards_by_receipt(conn, pos.tenant_id))
     purchases = _purchases(rt, pos.tenant_id)
     config = alembic_config()
     with rt.db.engine.connect() as conn:
@@ -102,8 +103,9 @@ def test_migration_0037_backfills_an_existing_history(rt: Runtime, clock: FakeCl
         command.upgrade(config, "head")
         conn.commit()
     with rt.db.read() as conn:
-        assert days.problems(conn, pos.tenant_id, ZONE) == []
-        assert days.expected(conn, pos.tenant_id, ZONE) == before
+        rewards = rewards_by_receipt(conn, pos.tenant_id)
+        assert days.problems(conn, pos.tenant_id, ZONE, rewards) == []
+        assert days.expected(conn, pos.tenant_id, ZONE, rewards) == before
     assert {k: v for k, v in _purchases(rt, pos.tenant_id).items() if v[2]} == \
         {k: v for k, v in purchases.items() if v[2]}
 

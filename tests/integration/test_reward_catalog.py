@@ -8,7 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from alembic import command
+from sqlalchemy import func, select
 
+from regulars.db.analytics.tables import sales_days
+from regulars.db.migrate import alembic_config
 from regulars.domain.analytics.ranges import Preset
 from regulars.domain.rewards.catalog import RewardDraft
 from regulars.errors import CodeRefused, InsufficientPoints, RegularsError, RewardRefused
@@ -351,3 +355,59 @@ def test_a_point_earned_and_spent_on_a_reward_counts_once_in_the_base_bucket(
     assert report["catalog_rewards"] == {"claims": 1, "cost_minor": 90,
                                          "points_value_minor": 16, "difference_minor": 74}
     assert report["buckets"]["base"]["spent_minor"] == 16 + 6 + 74
+
+
+def _reward_cost(rt: Runtime, pos: Pos) -> int:
+    """This month's reward cost as the reports read it (the day aggregates alone)."""
+    return figures.overview(rt, pos.tenant_id, figures.Request(
+        preset=Preset.THIS_MONTH)).current.sales.reward_cost_minor
+
+
+def test_a_refund_of_the_rewarded_line_and_a_void_take_the_stated_cost_back_once(
+        pos: Pos, rt: Runtime) -> None:
+    """Three receipts on BASKET (coffee 3.50, bun 2.00), each with a free coffee whose stated
+    cost is 0.90 (it takes 3.50 off); by hand, the month's reward cost:
+
+    - A-1, A-2, A-3 committed                          0.90 x 3 = 2.70 (the discounts: 10.50)
+    - A-1's coffee refunded: its claim closes          0.90 x 2 = 1.80
+    - A-2's bun refunded: the claim stands, the money kept is 0, the coffee's 0.90 stays 1.80
+    - A-3 voided                                       0.90     = 0.90
+    - A-1's bun refunded too (the receipt is gone)     0.90
+    The aggregates agree with the receipts and claims at every step.
+    """
+    member = pos.register(1)["id"]
+    pos.grant(member, 5000)
+    coffee = reward(rt, pos, cost_minor=90)
+    ids = [commit(pos, member, f"A-{n}", reward_id=coffee)["receipt"]["id"] for n in (1, 2, 3)]
+    assert _reward_cost(rt, pos) == 270
+    steps = [(lambda: pos.refund(ids[0], [(1, 1000)], key="a1-coffee"), 180),
+             (lambda: pos.refund(ids[1], [(2, 1000)], key="a2-bun"), 180),
+             (lambda: pos.void(ids[2], key="a3-void"), 90),
+             (lambda: pos.refund(ids[0], [(2, 1000)], key="a1-bun"), 90)]
+    for step, expected in steps:
+        step()
+        assert _reward_cost(rt, pos) == expected
+        assert_clean(rt)
+    assert [c.status for c in sorted(catalog.list_claims(rt, pos.tenant_id).items,
+                                     key=lambda c: c.id)] == ["refunded", "used", "refunded"]
+
+
+def test_migration_0041_moves_the_stated_cost_into_the_day_aggregates(
+        pos: Pos, rt: Runtime) -> None:
+    """The five receipts of the reports test, aggregated as before 0041 (what points took
+    off: 3.50 + 0 + 3.50 + 3.50 + 3.50 = 14.00, R-5 keeping all its money), then as 0041
+    leaves them: 0.90 + 5.00 + 3.50 + 0.90 + 0 = 10.30, equal to the receipts and claims."""
+    _five_rewarded_receipts(pos, rt)
+    assert _reward_cost(rt, pos) == 1030
+    config = alembic_config()
+    with rt.db.engine.connect() as conn:
+        conn = conn.execution_options(regulars_write=True)
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0040")
+        conn.commit()
+        assert conn.execute(select(func.sum(sales_days.c.member_reward_cost_minor)).where(
+            sales_days.c.tenant_id == pos.tenant_id)).scalar_one() == 1400
+        command.upgrade(config, "head")
+        conn.commit()
+    assert _reward_cost(rt, pos) == 1030
+    assert_clean(rt)

@@ -20,7 +20,8 @@ stops being a sale, a merge, an import) locks that member's row first.
 
 :func:`expected` recomputes the rows from the receipts and the entries; :func:`problems`
 lists where the stored rows disagree (``regulars ledger check``). Migration 0037 back-fills
-both tables by the same rules.
+both tables by the same rules (migration 0041 moved the catalogue rewards' stated cost into
+the rows).
 """
 
 from __future__ import annotations
@@ -42,9 +43,11 @@ from regulars.db.engine import at_commit
 from regulars.db.ledger.tables import entries
 from regulars.db.tenancy.tables import tenants
 from regulars.domain.analytics.days import (
+    NO_REWARDS,
     SOLD,
     PointsMoved,
     ReceiptState,
+    Rewards,
     entry_points,
     receipt_change,
     receipt_totals,
@@ -237,12 +240,13 @@ def _flush_sqlite(conn: Connection, tenant_id: int, bought: Mapping[int, Sequenc
 
 # Receipts --------------------------------------------------------------------------------------
 
-def _state(values: Mapping[str, Any], items_milli: int) -> ReceiptState:
+def _state(values: Mapping[str, Any], items_milli: int,
+           rewards: Rewards = NO_REWARDS) -> ReceiptState:
     return ReceiptState(status=values["status"], paid_minor=values["paid_minor"],
                         refunded_paid_minor=values.get("refunded_paid_minor") or 0,
                         discount_minor=values["discount_minor"],
                         points_discount_minor=values["points_discount_minor"],
-                        items_milli=items_milli)
+                        items_milli=items_milli, rewards=rewards)
 
 
 def _place(values: Mapping[str, Any]) -> Place:
@@ -250,10 +254,12 @@ def _place(values: Mapping[str, Any]) -> Place:
             int(values["store_id"] or 0), int(values.get("staff_id") or 0))
 
 
-def add_receipt(conn: Connection, values: Mapping[str, Any], *, items_milli: int) -> None:
-    """Count a new receipt of ``values`` (its columns) with ``items_milli`` in its lines on
-    its local day, and as its member's purchase (written at the end of the unit of work)."""
-    state = _state(values, items_milli)
+def add_receipt(conn: Connection, values: Mapping[str, Any], *, items_milli: int,
+                rewards: Rewards = NO_REWARDS) -> None:
+    """Count a new receipt of ``values`` (its columns) with ``items_milli`` in its lines and
+    the catalogue ``rewards`` it applies (at their stated cost) on its local day, and as its
+    member's purchase (written at the end of the unit of work)."""
+    state = _state(values, items_milli, rewards)
     found = pending(conn)
     found.move(_place(values), counts(known=values["member_id"] is not None,
                                       sales=receipt_totals(state)))
@@ -291,20 +297,22 @@ def _items(conn: Connection, tenant_id: int, receipt_id: int) -> int:
 
 
 def change_receipt(conn: Connection, receipt: Mapping[str, Any], *, status: str,
-                   paid_back_minor: int, returned_milli: int) -> None:
+                   paid_back_minor: int, returned_milli: int,
+                   rewards: tuple[Rewards, Rewards] = (NO_REWARDS, NO_REWARDS)) -> None:
     """Count a refund or void of ``receipt`` (its row before the change; its lines already
     record the quantities returned) that leaves it in ``status``, pays back
-    ``paid_back_minor`` more and took back ``returned_milli`` of its items: the difference
-    goes to the sale's day; a receipt that stops being a sale is no longer its member's
-    purchase (both written at the end of the unit of work)."""
+    ``paid_back_minor`` more and took back ``returned_milli`` of its items, its catalogue
+    rewards going from ``rewards[0]`` to ``rewards[1]`` (a claim it closed costs nothing
+    after): the difference goes to the sale's day; a receipt that stops being a sale is no
+    longer its member's purchase (both written at the end of the unit of work)."""
     tenant_id = int(receipt["tenant_id"])
     left_milli = _items(conn, tenant_id, int(receipt["id"]))
-    before = _state(receipt, left_milli + returned_milli)
+    before = _state(receipt, left_milli + returned_milli, rewards[0])
     after = ReceiptState(status=status, paid_minor=before.paid_minor,
                          refunded_paid_minor=before.refunded_paid_minor + paid_back_minor,
                          discount_minor=before.discount_minor,
                          points_discount_minor=before.points_discount_minor,
-                         items_milli=left_milli)
+                         items_milli=left_milli, rewards=rewards[1])
     found = pending(conn)
     found.move(_place(receipt), counts(known=receipt["member_id"] is not None,
                                        sales=receipt_change(before, after)))
@@ -387,9 +395,12 @@ def by_day(conn: Connection, tenant_id: int, first_day: date, last_day: date, *,
 
 # Checks and rebuilds -------------------------------------------------------------------------
 
-def expected(conn: Connection, tenant_id: int, zone: tzinfo) -> dict[Key, dict[str, int]]:
-    """The ``sales_days`` rows the tenant's receipts and entries make in ``zone`` (rows of
-    counters all 0 left out)."""
+def expected(conn: Connection, tenant_id: int, zone: tzinfo,
+             rewards: Mapping[int, Rewards]) -> dict[Key, dict[str, int]]:
+    """The ``sales_days`` rows the tenant's receipts and entries make in ``zone``, with the
+    catalogue ``rewards`` of each receipt (by id; read by
+    :func:`regulars.db.rewards.costs.by_receipt`, which the ledger's side may not import);
+    rows of counters all 0 left out."""
     found: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     items = {int(r[0]): int(r[1] or 0) for r in conn.execute(
         select(receipt_lines.c.receipt_id,
@@ -401,7 +412,8 @@ def expected(conn: Connection, tenant_id: int, zone: tzinfo) -> dict[Key, dict[s
         key = (r["occurred_at"].astimezone(zone).date(), r["terminal_id"], r["store_id"],
                r["staff_id"] or 0)
         for name, value in counts(known=r["member_id"] is not None, sales=receipt_totals(
-                _state(dict(r), items.get(r["id"], 0)))).items():
+                _state(dict(r), items.get(r["id"], 0),
+                       rewards.get(r["id"], NO_REWARDS)))).items():
             found[key][name] += value
     for e in conn.execute(select(entries.c.code, entries.c.points, entries.c.occurred_at,
                                  entries.c.terminal_id, entries.c.store_id,
@@ -415,15 +427,17 @@ def expected(conn: Connection, tenant_id: int, zone: tzinfo) -> dict[Key, dict[s
     return {key: dict(values) for key, values in found.items() if any(values.values())}
 
 
-def rebuild(conn: Connection, tenant_id: int, zone: tzinfo) -> int:
-    """Make the tenant's ``sales_days`` anew from its receipts and entries in ``zone`` (a new
-    time zone moves receipts between local days); the rows written. On PostgreSQL the table is
+def rebuild(conn: Connection, tenant_id: int, zone: tzinfo,
+            rewards: Mapping[int, Rewards]) -> int:
+    """Make the tenant's ``sales_days`` anew from its receipts (with their catalogue
+    ``rewards``, see :func:`expected`) and entries in ``zone`` (a new time zone moves
+    receipts between local days); the rows written. On PostgreSQL the table is
     locked against other writers first (commits wait for the few moments this takes; a time
     zone changes rarely), so that no commit adds to a row between the reading of the history
     and the writing of the rows; on SQLite the write transaction already excludes them."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("LOCK TABLE sales_days IN EXCLUSIVE MODE"))
-    rows = expected(conn, tenant_id, zone)
+    rows = expected(conn, tenant_id, zone, rewards)
     conn.execute(delete(sales_days).where(sales_days.c.tenant_id == tenant_id))
     _upsert_days(conn, tenant_id, rows)
     return len(rows)
@@ -437,10 +451,12 @@ def _stored(conn: Connection, tenant_id: int) -> dict[Key, dict[str, int]]:
             if any(r._mapping[name] for name in DAY_COUNTS)}
 
 
-def problems(conn: Connection, tenant_id: int, zone: tzinfo) -> list[dict[str, Any]]:
+def problems(conn: Connection, tenant_id: int, zone: tzinfo,
+             rewards: Mapping[int, Rewards]) -> list[dict[str, Any]]:
     """The rows of ``sales_days`` and ``member_purchases`` that disagree with the receipts
-    and entries (empty when they agree)."""
-    want, have = expected(conn, tenant_id, zone), _stored(conn, tenant_id)
+    (with their catalogue ``rewards``, see :func:`expected`) and entries (empty when they
+    agree)."""
+    want, have = expected(conn, tenant_id, zone, rewards), _stored(conn, tenant_id)
     found: list[dict[str, Any]] = []
     for key in sorted(set(want) | set(have)):
         wanted = {name: want.get(key, {}).get(name, 0) for name in DAY_COUNTS}

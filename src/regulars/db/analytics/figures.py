@@ -11,7 +11,9 @@ not returned. Points count on the day they moved.
 The reward cost is what the points spent took off the bills, except for catalogue rewards: a
 receipt's catalogue reward costs its stated cost (stored on its claim, the discount when the
 reward states none) in place of what it took off, in full while the claim stands and nothing
-once a refund of its line closed it.
+once a refund of its line closed it. The daily aggregates count it so themselves
+(:mod:`regulars.db.analytics.days`); :func:`sales_totals`, which reads the receipts, reads the
+claims beside them.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from regulars.db.analytics import buyers as buyers_store
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.ledger.tables import entries
 from regulars.db.members.tables import members
-from regulars.db.rewards.tables import reward_claims
+from regulars.db.rewards import costs as reward_costs
 from regulars.domain.analytics.figures import PointsTotals, SalesTotals
 
 SOLD = ("committed", "partially_refunded")
@@ -69,35 +71,10 @@ def _kept(column: Any) -> Any:
     return case((paid > 0, column * (paid - refunded) / paid), else_=column)
 
 
-def _claimed(tenant_id: int) -> Any:
-    """Per receipt, the discount its catalogue rewards took off and the stated cost of those
-    whose claim still stands (a claim closed by a refund costs nothing)."""
-    c = reward_claims.c
-    return (select(c.receipt_id.label("receipt_id"),
-                   func.sum(c.discount_minor).label("discount_minor"),
-                   func.sum(case((c.status == "used", c.cost_minor), else_=0)).label("cost_minor"))
-            .where(c.tenant_id == tenant_id, c.receipt_id.is_not(None),
-                   c.status.in_(("used", "refunded")))
-            .group_by(c.receipt_id).subquery("claimed"))
-
-
-def catalogue_cost_changes(conn: Connection, scope: Scope) -> tuple[int, int]:
-    """What catalogue rewards change in the reward cost of the day aggregates (which count
-    what points took off): per receipt with claims, its claims' stated cost less the share
-    of their discount the receipt kept — (receipts with a member, anonymous receipts)."""
-    known = receipts.c.member_id.is_not(None).label("known")
-    claimed = _claimed(scope.tenant_id)
-    found: dict[Any, Any] = dict(conn.execute(
-        select(known, func.sum(claimed.c.cost_minor - _kept(claimed.c.discount_minor)))
-        .select_from(receipts.join(claimed, claimed.c.receipt_id == receipts.c.id))
-        .where(*sold(scope)).group_by(known)).all())
-    return int(found.get(True) or 0), int(found.get(False) or 0)
-
-
 def sales_totals(conn: Connection, scope: Scope) -> tuple[SalesTotals, SalesTotals]:
     """(receipts with a member, anonymous receipts), net."""
     known = receipts.c.member_id.is_not(None).label("known")
-    claimed = _claimed(scope.tenant_id)
+    claimed = reward_costs.by_receipt(scope.tenant_id)
     points_off = _kept(receipts.c.points_discount_minor
                        - func.coalesce(claimed.c.discount_minor, 0))
     money = conn.execute(

@@ -18,6 +18,7 @@ from regulars.db.analytics import days
 from regulars.db.checkout.tables import receipt_lines, receipts, refunds
 from regulars.db.program.spend_totals import LIFETIME_DAY, add_spend, local_day, qualifying
 from regulars.db.program.tables import spend_days
+from regulars.domain.analytics.days import NO_REWARDS, Rewards
 
 
 def insert_receipt(conn: Connection, *, day: date, **values: Any) -> int:
@@ -81,11 +82,12 @@ SELECT r.id, (SELECT count(*) FROM new_lines) AS lines FROM new_receipt r
 
 
 def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]], *, day: date,
-                              **values: Any) -> int:
+                              rewards: Rewards = NO_REWARDS, **values: Any) -> int:
     """:func:`insert_receipt`, then :func:`insert_lines` for ``lines`` (rows without
     ``tenant_id`` and ``receipt_id``, which come from the receipt), counted in the day's
-    aggregates (:mod:`regulars.db.analytics.days`); one round trip on PostgreSQL. Raises the
-    database's unique violation as :func:`insert_receipt` does."""
+    aggregates (:mod:`regulars.db.analytics.days`) with the catalogue ``rewards`` it applies;
+    one round trip on PostgreSQL. Raises the database's unique violation as
+    :func:`insert_receipt` does."""
     values.setdefault("identified_by", None)
     items_milli = sum(int(line.get("quantity_milli", 0)) for line in lines)
     if conn.dialect.name != "postgresql" or set(values) != set(_RECEIPT_COLUMNS) or any(
@@ -94,7 +96,7 @@ def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]], *, 
         if lines:
             insert_lines(conn, [{"tenant_id": values["tenant_id"], "receipt_id": receipt_id,
                                  **line} for line in lines])
-        days.add_receipt(conn, values, items_milli=items_milli)
+        days.add_receipt(conn, values, items_milli=items_milli, rewards=rewards)
         return receipt_id
     params = {**values, "response": json.dumps(values["response"]), "spend_day": day,
               "lifetime_day": LIFETIME_DAY, "spend_minor": qualifying(values)}
@@ -103,7 +105,7 @@ def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]], *, 
     row = conn.execute(_INSERT_RECEIPT_PG, params).one()
     if row.lines != len(lines):
         raise RuntimeError(f"a receipt wrote {row.lines} lines of {len(lines)}")
-    days.add_receipt(conn, values, items_milli=items_milli)
+    days.add_receipt(conn, values, items_milli=items_milli, rewards=rewards)
     return int(row.id)
 
 

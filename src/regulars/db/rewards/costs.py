@@ -1,15 +1,18 @@
-"""What catalogue rewards cost the business, read from the claims' own rows for the budget's
-burn: nothing is counted at commit, so no commit waits on a shared row for it."""
+"""What catalogue rewards cost the business, read from the claims' own rows: for the budget's
+burn (nothing is counted at commit, so no commit waits on a shared row for it), and per
+receipt for the figures read over receipts and the check of the daily aggregates."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, select
 
 from regulars.db.checkout.tables import receipts
 from regulars.db.rewards.tables import reward_claims
+from regulars.domain.analytics.days import Rewards
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -39,3 +42,25 @@ def redeemed(conn: Connection, tenant_id: int, *, start: datetime,
         .group_by(r.program_version).order_by(r.program_version))
     return [Redeemed(program_version=int(row[0]), claims=int(row[1]),
                      cost_minor=int(row[2] or 0), points=int(row[3] or 0)) for row in rows]
+
+
+def by_receipt(tenant_id: int) -> Any:
+    """A subquery: per receipt with catalogue rewards (``receipt_id``), what they took off
+    (``discount_minor``, claims standing or closed by a refund) and the stated cost of those
+    whose claim stands (``cost_minor``; a claim a refund closed costs nothing)."""
+    c = reward_claims.c
+    return (select(c.receipt_id.label("receipt_id"),
+                   func.sum(c.discount_minor).label("discount_minor"),
+                   func.sum(case((c.status == "used", c.cost_minor), else_=0)).label("cost_minor"))
+            .where(c.tenant_id == tenant_id, c.receipt_id.is_not(None),
+                   c.status.in_(("used", "refunded")))
+            .group_by(c.receipt_id).subquery("claimed"))
+
+
+def rewards_by_receipt(conn: Connection, tenant_id: int) -> dict[int, Rewards]:
+    """Every receipt with catalogue rewards, by id: :func:`by_receipt` as the daily
+    aggregates count it."""
+    claimed = by_receipt(tenant_id)
+    return {int(r[0]): Rewards(discount_minor=int(r[1]), cost_minor=int(r[2]))
+            for r in conn.execute(select(claimed.c.receipt_id, claimed.c.discount_minor,
+                                         claimed.c.cost_minor))}

@@ -3,6 +3,10 @@ figures (``docs/analytics.md``): a receipt counts while it is sold (committed or
 refunded), with the money it kept and its discounts and reward cost in the same proportion,
 rounded down per receipt; an entry counts as points issued, redeemed or expired by its code.
 
+The reward cost is what the points spent took off the bill, except for catalogue rewards: a
+receipt's catalogue rewards count at their stated cost in place of what they took off, in
+full while their claim stands and nothing once a refund closed it (:class:`Rewards`).
+
 A change of a receipt (a refund, a void) adds the difference between what the receipt counts
 after and what it counted before, so the aggregates only ever grow or shrink by increments.
 """
@@ -19,6 +23,20 @@ TAKE_BACK_ACCRUALS = ("refund_earn", "referral_reversal")
 
 
 @dataclass(frozen=True, kw_only=True)
+class Rewards:
+    """A receipt's catalogue rewards, as its reward cost counts them."""
+
+    discount_minor: int = 0
+    """What they took off the bill (part of the receipt's points discount), claims standing
+    or closed."""
+    cost_minor: int = 0
+    """The stated cost of those whose claim stands."""
+
+
+NO_REWARDS = Rewards()
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReceiptState:
     """The figures-relevant columns of a receipt at one moment."""
 
@@ -29,6 +47,7 @@ class ReceiptState:
     points_discount_minor: int
     items_milli: int
     """Quantity of its lines not returned."""
+    rewards: Rewards = NO_REWARDS
 
 
 def kept(amount: int, *, paid_minor: int, refunded_paid_minor: int) -> int:
@@ -46,7 +65,9 @@ def receipt_totals(state: ReceiptState) -> SalesTotals:
     share = {"paid_minor": state.paid_minor, "refunded_paid_minor": state.refunded_paid_minor}
     return SalesTotals(receipts=1, revenue_minor=state.paid_minor - state.refunded_paid_minor,
                        discount_minor=kept(state.discount_minor, **share),
-                       reward_cost_minor=kept(state.points_discount_minor, **share),
+                       reward_cost_minor=kept(state.points_discount_minor
+                                              - state.rewards.discount_minor, **share)
+                       + state.rewards.cost_minor,
                        items_milli=state.items_milli)
 
 

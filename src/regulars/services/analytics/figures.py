@@ -11,7 +11,7 @@ buyers come from each member's first and second purchase kept there too.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -182,7 +182,7 @@ def _figures(conn: Connection, tenant_id: int, request: Request, period: Period,
              zone: ZoneInfo) -> Figures:
     scope = _scope(tenant_id, request, local_start(period.first_day, zone),
                    local_start(period.last_day + timedelta(days=1), zone))
-    sales, moved = _sales(conn, scope, request, period)
+    sales, moved = _sales(conn, tenant_id, request, period)
     return Figures(
         first_day=period.first_day, last_day=period.last_day, sales=sales,
         members=_members(conn, scope, request.windows, period, zone),
@@ -190,18 +190,14 @@ def _figures(conn: Connection, tenant_id: int, request: Request, period: Period,
                               revenue_minor=sales.revenue_minor))
 
 
-def _sales(conn: Connection, scope: Scope, request: Request, period: Period
+def _sales(conn: Connection, tenant_id: int, request: Request, period: Period
            ) -> tuple[Sales, PointsTotals]:
-    """The period's sales from the day aggregates, catalogue rewards at their stated cost
-    (:func:`~regulars.db.analytics.figures.catalogue_cost_changes`), and the points moved."""
+    """The period's sales from the day aggregates (catalogue rewards at their stated cost,
+    counted so at commit and refund), and the points moved."""
     with_member, anonymous, moved = days.totals(
-        conn, scope.tenant_id, period.first_day, period.last_day, store_id=request.store_id,
-        staff_id=request.staff_id)
-    known_change, anonymous_change = queries.catalogue_cost_changes(conn, scope)
-    return figures.sales(
-        replace(with_member, reward_cost_minor=with_member.reward_cost_minor + known_change),
-        replace(anonymous, reward_cost_minor=anonymous.reward_cost_minor + anonymous_change),
-    ), moved
+        conn, tenant_id, period.first_day, period.last_day,
+        store_id=request.store_id, staff_id=request.staff_id)
+    return figures.sales(with_member, anonymous), moved
 
 
 def _series(conn: Connection, tenant_id: int, request: Request, period: Period
@@ -263,11 +259,9 @@ class PointsReport:
     previous: PeriodPoints
 
 
-def _period_points(conn: Connection, tenant_id: int, request: Request, period: Period,
-                   zone: ZoneInfo) -> PeriodPoints:
-    scope = _scope(tenant_id, request, local_start(period.first_day, zone),
-                   local_start(period.last_day + timedelta(days=1), zone))
-    sales, moved = _sales(conn, scope, request, period)
+def _period_points(conn: Connection, tenant_id: int, request: Request,
+                   period: Period) -> PeriodPoints:
+    sales, moved = _sales(conn, tenant_id, request, period)
     found = figures.points(moved, reward_cost_minor=sales.reward_cost_minor,
                            revenue_minor=sales.revenue_minor)
     return PeriodPoints(first_day=period.first_day, last_day=period.last_day,
@@ -279,9 +273,9 @@ def _period_points(conn: Connection, tenant_id: int, request: Request, period: P
 def points(rt: Runtime, tenant_id: int, request: Request) -> PointsReport:
     """Points of ``request``'s period and of the one before it."""
     tenant = get_tenant(rt, tenant_id)
-    period, zone = period_for(rt, tenant_id, request)
+    period, _ = period_for(rt, tenant_id, request)
     with rt.db.read() as conn:
         check_filters(conn, tenant_id, request)
-        current = _period_points(conn, tenant_id, request, period, zone)
-        previous = _period_points(conn, tenant_id, request, period.previous(), zone)
+        current = _period_points(conn, tenant_id, request, period)
+        previous = _period_points(conn, tenant_id, request, period.previous())
     return PointsReport(currency=tenant.currency, current=current, previous=previous)

@@ -353,7 +353,7 @@ def _store_receipt(conn: Connection, principal: Principal, tenant: tenancy.Tenan
         points_spent=q.points_spent, points_discount_minor=q.points_discount_minor,
         paid_minor=q.paid_minor, points_earned=q.points_earned, request_hash=digest,
         response={}, occurred_at=at, recorded_at=now, day=day,
-        identified_by=req.identified_by)
+        identified_by=req.identified_by, rewards=claims.counted(priced.reward, q))
     promotions.record(conn, tenant.id, receipt_id, q, day=day, member_id=member_id,
                       offers=priced.offers, at=at,
                       point_value_minor=priced.program.point_value_minor)

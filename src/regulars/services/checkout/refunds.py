@@ -92,13 +92,14 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
     if receipt["member_id"] is not None:
         # Before the account row, in the order a commit takes them (no deadlock between the two).
         _count_spend(conn, receipt, status=plan.status, paid_back=plan.paid_back_minor)
-    day_totals.change_receipt(conn, receipt, status=plan.status,
-                              paid_back_minor=plan.paid_back_minor,
-                              returned_milli=sum(s.quantity_milli for s in plan.shares))
     entry_ids, debt = _post_points(conn, principal, receipt, plan, by_code, origin,
                                    key=key, now=now, program=program)
-    stamps_back = _give_back_rewards(conn, principal, receipt, plan, key=key, void=void,
-                                     now=now)
+    stamps_back, rewarded = _give_back_rewards(conn, principal, receipt, plan, key=key,
+                                               void=void, now=now)
+    day_totals.change_receipt(conn, receipt, status=plan.status,
+                              paid_back_minor=plan.paid_back_minor,
+                              returned_milli=sum(s.quantity_milli for s in plan.shares),
+                              rewards=(rewarded.before, rewarded.after))
     returned, (cards_voided, goods_back), cashback = _give_back_stored_value(
         conn, principal, receipt, plan, key=key, now=now, split=split)
     entry_ids = {**entry_ids, **cashback}
@@ -118,15 +119,17 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
 
 def _give_back_rewards(conn: Connection, principal: Principal, receipt: dict[str, Any],
                        plan: RefundPlan, *, key: str, void: bool,
-                       now: datetime) -> int:
+                       now: datetime) -> tuple[int, claims.RefundedClaims]:
     """The stamps the refunded goods added (see :func:`stamp_till.refund`), and the catalogue
-    rewards claimed on the refunded lines (their points come back once)."""
+    rewards claimed on the refunded lines (their points come back once): the stamps taken
+    back, and the claims before and after."""
     stamps_back = stamp_till.refund(conn, _context(principal, receipt, now), key=key,
                                     void=void, now=now)
-    claims.on_refund(conn, principal.tenant_id, receipt["id"],
-                     refunded_lines={s.line_no for s in plan.shares if s.quantity_milli},
-                     whole=plan.status in ("voided", "refunded"), now=now)
-    return stamps_back
+    rewarded = claims.on_refund(conn, principal.tenant_id, receipt["id"],
+                                refunded_lines={s.line_no for s in plan.shares
+                                                if s.quantity_milli},
+                                whole=plan.status in ("voided", "refunded"), now=now)
+    return stamps_back, rewarded
 
 
 def _context(principal: Principal, receipt: dict[str, Any], now: datetime) -> EntryContext:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from regulars.db.analytics import days as day_totals
 from regulars.db.checkout import receipts
 from regulars.db.ledger import ops as ledger_ops
+from regulars.db.rewards import costs as reward_costs
 from regulars.db.tenancy import tenancy
 from regulars.errors import InvalidInput, NotFound, Unavailable
 from regulars.services.checkout.checkout import receipt_view
@@ -154,7 +155,8 @@ def check(rt: Runtime, tenant_id: int | None = None) -> list[dict[str, Any]]:
             if tenant_id is None or tenant.id == tenant_id:
                 zone = ZoneInfo(tenant.timezone)
                 problems += receipts.spend_day_problems(conn, tenant.id, zone)
-                problems += day_totals.problems(conn, tenant.id, zone)
+                problems += day_totals.problems(
+                    conn, tenant.id, zone, reward_costs.rewards_by_receipt(conn, tenant.id))
         return problems
 
 

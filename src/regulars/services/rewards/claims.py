@@ -31,6 +31,7 @@ from regulars.db.promotions import coupons as coupon_store
 from regulars.db.rewards import catalog as store
 from regulars.db.tenancy import tenancy
 from regulars.domain import codes
+from regulars.domain.analytics.days import NO_REWARDS, Rewards
 from regulars.domain.checkout.quote import BasketLine, Quote, RewardUse
 from regulars.domain.ledger.ledger import EntryCode
 from regulars.domain.rewards.catalog import LineFacts, RewardKind, discount_by_line, refusal
@@ -196,6 +197,20 @@ def check_basket(ticket: RewardTicket | None, quote: Quote) -> None:
         raise _refused("no_line", "reward_id" if ticket.claim_id is None else "reward_code")
 
 
+def _stated_cost(reward: Reward, discount_minor: int) -> int:
+    """What a reward costs the business: its stated cost, else the discount it gave."""
+    return reward.cost_minor if reward.cost_minor is not None else discount_minor
+
+
+def counted(ticket: RewardTicket | None, quote: Quote) -> Rewards:
+    """The catalogue reward a receipt applies, as its reward cost counts it: what it takes
+    off and its stated cost (nothing without one)."""
+    if ticket is None or quote.reward is None:
+        return NO_REWARDS
+    discount = quote.reward.discount_minor
+    return Rewards(discount_minor=discount, cost_minor=_stated_cost(ticket.reward, discount))
+
+
 def record(conn: Connection, tenant: tenancy.TenantRow, ticket: RewardTicket, quote: Quote, *,
            receipt_id: int, member_id: int, at: datetime, now: datetime) -> int:
     """The claim of the reward a commit used: stock taken and a ``used`` claim for a reward
@@ -206,7 +221,7 @@ def record(conn: Connection, tenant: tenancy.TenantRow, ticket: RewardTicket, qu
     lines = [i + 1 for i, d in enumerate(applied.discount_by_line) if d]
     line_no = lines[0] if len(lines) == 1 else None
     reward = ticket.reward
-    cost = reward.cost_minor if reward.cost_minor is not None else applied.discount_minor
+    cost = _stated_cost(reward, applied.discount_minor)
     if ticket.claim_id is not None:
         if not store.use_claim(conn, tenant.id, ticket.claim_id, receipt_id=receipt_id,
                                line_no=line_no, discount_minor=applied.discount_minor,
@@ -325,23 +340,42 @@ def expire_claims(rt: Runtime, *, batch_size: int = 200) -> ExpiryReport:
             return ExpiryReport(expired=expired, points_returned=returned)
 
 
+@dataclass(frozen=True, kw_only=True)
+class RefundedClaims:
+    """What a refund did to the catalogue rewards of its receipt: the points given back to
+    claims in advance, and the receipt's rewards as its reward cost counts them before and
+    after (a claim it closed costs nothing after)."""
+
+    points_returned: int
+    before: Rewards
+    after: Rewards
+
+
 def on_refund(conn: Connection, tenant_id: int, receipt_id: int, *,
-              refunded_lines: set[int], whole: bool, now: datetime) -> int:
+              refunded_lines: set[int], whole: bool, now: datetime) -> RefundedClaims:
     """Close the claims used on a receipt whose rewarded line a refund returned (any part of
     it; a reward over several lines when the whole receipt goes back): a claim in advance
     gets its points back here, once; a till claim's points were part of the receipt's spend
-    and come back with the line. Returns the points given back here."""
-    returned = 0
+    and come back with the line."""
+    returned = discount = cost = closed_cost = 0
     for claim in store.claims_of_receipt(conn, tenant_id, receipt_id):
+        if claim["status"] not in ("used", "refunded"):
+            continue
+        discount += int(claim["discount_minor"])
+        if claim["status"] != "used":
+            continue
+        cost += int(claim["cost_minor"])
         line_no = claim["line_no"]
-        hit = whole or (line_no is not None and line_no in refunded_lines)
-        if claim["status"] != "used" or not hit:
+        if not (whole or (line_no is not None and line_no in refunded_lines)):
             continue
         if store.close_claim(conn, tenant_id, int(claim["id"]), status="refunded",
                              before="used", now=now):
+            closed_cost += int(claim["cost_minor"])
             _stock_back(conn, tenant_id, claim)
             returned += _give_back(conn, tenant_id, claim, why="refunded", now=now)
-    return returned
+    return RefundedClaims(
+        points_returned=returned, before=Rewards(discount_minor=discount, cost_minor=cost),
+        after=Rewards(discount_minor=discount, cost_minor=cost - closed_cost))
 
 
 def _stock_back(conn: Connection, tenant_id: int, claim: dict[str, Any]) -> None:

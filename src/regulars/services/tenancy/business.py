@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from regulars.db.analytics import days as day_totals
 from regulars.db.checkout import receipts as receipt_store
 from regulars.db.engine import forget, remembered
+from regulars.db.rewards import costs as reward_costs
 from regulars.db.tenancy import brand as store
 from regulars.db.tenancy import tenancy
 from regulars.domain.tenancy import brand as rules
@@ -163,7 +164,8 @@ def update(rt: Runtime, tenant_id: int, changes: Changes, *, actor: audit.Actor)
             store.put_brand(conn, tenant_id, now=now, **colours)
         if zone != before.timezone:  # level spend and daily figures are kept per local day
             receipt_store.rebuild_spend_days(conn, tenant_id, ZoneInfo(zone))
-            day_totals.rebuild(conn, tenant_id, ZoneInfo(zone))
+            day_totals.rebuild(conn, tenant_id, ZoneInfo(zone),
+                               reward_costs.rewards_by_receipt(conn, tenant_id))
         audit.record(conn, tenant_id, actor, "settings.business", "business", at=now,
                      name=name, locale=locale, timezone=zone, **colours,
                      was=[before.name, before.locale, before.timezone, before.brand_colour,
