@@ -3,10 +3,11 @@ business's own receipts."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
 from regulars import errors
@@ -76,9 +77,7 @@ class ClvOut(Out):
     offset: int
 
 
-@router.get("", response_model=ClvOut, responses=responses(errors.InvalidInput))
-def lifetime_value(
-        owner: Reader, rt: RuntimeDep,
+def outlook_query(
         calibration_end: Annotated[str | None, Query(
             pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"},
             description="last day the models learn from, YYYY-MM-DD (default: yesterday)")
@@ -86,7 +85,25 @@ def lifetime_value(
         unit: Literal["days", "weeks"] = "weeks",
         margin_bp: Annotated[int, Query(ge=0, le=10_000)] = 3000,
         discount_monthly_bp: Annotated[int, Query(ge=0, le=10_000)] = 100,
-        months: Annotated[int, Query(ge=1, le=120)] = 12,
+        months: Annotated[int, Query(ge=1, le=120)] = 12) -> ClvQuery:
+    """The outlook's parameters (its page bounds left at their defaults)."""
+    end = None
+    if calibration_end is not None:
+        try:
+            end = date.fromisoformat(calibration_end)
+        except ValueError as exc:
+            raise errors.InvalidInput("enter a date like 2026-04-25",
+                                      field="calibration_end") from exc
+    return ClvQuery(calibration_end=end, unit=unit, margin_bp=margin_bp,
+                    discount_monthly_bp=discount_monthly_bp, months=months)
+
+
+OutlookQuery = Annotated[ClvQuery, Depends(outlook_query)]
+
+
+@router.get("", response_model=ClvOut, responses=responses(errors.InvalidInput))
+def lifetime_value(
+        owner: Reader, rt: RuntimeDep, outlook: OutlookQuery,
         limit: Annotated[int, Query(ge=1, le=clv.MAX_PAGE)] = 50,
         offset: Offset = 0) -> ClvReport:
     """BG/NBD and Gamma-Gamma fitted on the business's receipts up to ``calibration_end``
@@ -95,13 +112,4 @@ def lifetime_value(
     ``months`` with the margin and monthly discount rate; RFM scores and groups. Members are
     paged by lifetime value. With too little history ``fit`` is null and
     ``not_fitted_because`` says why; RFM is still given."""
-    end = None
-    if calibration_end is not None:
-        try:
-            end = date.fromisoformat(calibration_end)
-        except ValueError as exc:
-            raise errors.InvalidInput("enter a date like 2026-04-25",
-                                      field="calibration_end") from exc
-    return clv.report(rt, owner.tenant_id, ClvQuery(
-        calibration_end=end, unit=unit, margin_bp=margin_bp,
-        discount_monthly_bp=discount_monthly_bp, months=months, limit=limit, offset=offset))
+    return clv.report(rt, owner.tenant_id, replace(outlook, limit=limit, offset=offset))
