@@ -52,6 +52,7 @@ class ClvOut(Out):
     model_config = examples({
         "calibration_end": "2026-03-01", "unit": "weeks", "margin_bp": 3000,
         "discount_monthly_bp": 100, "months": 12, "members": 2, "fit": None,
+        "not_fitted_code": "too_few_members",
         "not_fitted_because": "the purchase model needs at least 20 members, 5 of them with a "
                               "repeat purchase; there are 2, 1 with one",
         "lifetime_value_total_minor": None, "groups": {"champions": 1, "lost": 1},
@@ -68,6 +69,10 @@ class ClvOut(Out):
     months: int
     members: int
     fit: ModelFitOut | None
+    not_fitted_code: str | None = Field(
+        description="why there is no fit, a stable code: too_few_members, "
+                    "too_few_repeat_spenders, did_not_converge, no_usable_maximum or "
+                    "unbounded_spend")
     not_fitted_because: str | None = Field(
         description="why there is no fit (too little history), in plain words")
     lifetime_value_total_minor: int | None

@@ -86,8 +86,10 @@ def clv_page(request: Request, runtime: RuntimeDep, reader: StaffReader,
         errors, number = _errors(exc, reader), 1
         found = clv.report(runtime, _tenant(reader), ClvQuery(limit=PAGE_SIZE))
     query = "&".join(f"{k}={v}" for k, v in values.items() if v)
+    why = None if found.no_fit is None else reader.gettext(found.no_fit.template,
+                                                            **found.no_fit.params)
     return render(request, "console/analytics_clv.html", reader,
-                  status_code=422 if errors else 200, found=found, values=values,
+                  status_code=422 if errors else 200, found=found, why=why, values=values,
                   errors=errors, query=query, page=number,
                   has_more=number * PAGE_SIZE < found.members, group_words=GROUP_WORDS,
                   groups_chart=_groups_chart(reader, found.groups),
