@@ -23,6 +23,7 @@ def test_a_young_business_gets_rfm_and_the_reason_for_no_fit(
         clock.advance(days=2)
     body = client.get("/v1/admin/analytics/clv", headers=shop.owner).json()
     assert body["fit"] is None and "at least 20 members" in body["not_fitted_because"]
+    assert body["not_fitted_code"] == "too_few_members"
     assert body["members"] == 1 and sum(body["groups"].values()) == 1
     [item] = body["items"]
     assert (item["member_id"], item["purchases"], item["lifetime_value_minor"]) == (

@@ -1278,6 +1278,9 @@ def test_imports_and_exports_stay_within_the_tenant(world: World, rt: Runtime) -
                                   headers=world.b.owner, params={"range": "last_365_days"})
         assert answer.status_code == 200
         assert str(a_id) not in {r["id"] for r in csv.DictReader(io.StringIO(answer.text))}
+    outlook = world.client.get("/v1/admin/analytics/tables/clv", headers=world.b.owner)
+    assert outlook.status_code == 200
+    assert not {r["member_id"] for r in csv.DictReader(io.StringIO(outlook.text))} & a_members
 
 
 def test_a_business_changes_only_its_own_settings(world: World) -> None:

@@ -143,8 +143,12 @@ def test_the_fits_refuse_too_little_data_with_a_clear_error() -> None:
     with pytest.raises(NotEnoughData, match="there are 50, 0 with one") as refused:
         fit_bgnbd(one_timers)
     assert refused.value.code == "not_enough_data"
-    with pytest.raises(NotEnoughData, match="spend model"):
+    assert refused.value.reason == "too_few_members"
+    assert refused.value.params == {"members": 20, "repeat_buyers": 5, "found": 50,
+                                    "found_repeat": 0}
+    with pytest.raises(NotEnoughData, match="spend model") as spend:
         fit_gamma_gamma(few)
+    assert spend.value.reason == "too_few_repeat_spenders"
 
 
 def test_a_purchase_fit_without_drop_outs_or_spread_fails_rather_than_answer() -> None:
@@ -156,6 +160,7 @@ def test_a_purchase_fit_without_drop_outs_or_spread_fails_rather_than_answer() -
     with pytest.raises(FitFailed, match="purchase \\(BG/NBD\\)") as failed:
         fit_bgnbd(summary)
     assert failed.value.code == "fit_failed" and failed.value.status == 409
+    assert failed.value.reason in {"did_not_converge", "no_usable_maximum"}
 
 
 def test_a_member_without_repeats_is_alive_and_no_horizon_means_no_purchases() -> None:

@@ -18,11 +18,16 @@ Nothing here reads a database, a clock or the environment: a service (a later
 Errors (both are :class:`regulars.errors.Conflict`: the request is valid, the data refuses it):
 
     Conflict
-    ├── NotEnoughData   not_enough_data   too few members or repeat buyers to fit a model
-    └── FitFailed       fit_failed        the likelihood's maximum was not found, or lies
-                                          where the model's expectations are undefined
+    └── ModelRefused                      (``reason``: a stable code for each message)
+        ├── NotEnoughData   not_enough_data   too few members or repeat buyers to fit a
+        │                                     model (too_few_members,
+        │                                     too_few_repeat_spenders)
+        └── FitFailed       fit_failed        the likelihood's maximum was not found, or
+                                              lies where the model's expectations are
+                                              undefined (did_not_converge,
+                                              no_usable_maximum, unbounded_spend)
 """
 
-from regulars.analytics.errors import FitFailed, NotEnoughData
+from regulars.analytics.errors import FitFailed, ModelRefused, NotEnoughData
 
-__all__ = ["FitFailed", "NotEnoughData"]
+__all__ = ["FitFailed", "ModelRefused", "NotEnoughData"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 import numpy as np
 from scipy.optimize import minimize
@@ -16,7 +17,7 @@ LOG_BOUND = 15.0
 
 
 def maximise(mean_negative_ll: Callable[[FloatArray], float], start: FloatArray, *,
-             model: str, edge: float = LOG_BOUND) -> FloatArray:
+             model: Literal["purchase", "spend"], edge: float = LOG_BOUND) -> FloatArray:
     """The positive parameters that minimise ``mean_negative_ll`` (a function of their logs),
     found by L-BFGS-B from ``start`` (positive values).
 
@@ -32,8 +33,22 @@ def maximise(mean_negative_ll: Callable[[FloatArray], float], start: FloatArray,
                       options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000})
     logs = np.asarray(result.x, dtype=np.float64)
     if not result.success or not np.isfinite(result.fun):
-        raise FitFailed(f"the {model} likelihood did not converge: {result.message}")
+        raise _refusal(model, converged=False)
     if np.any(np.abs(logs) > min(edge, LOG_BOUND - 1e-3)):
-        raise FitFailed(f"the {model} fit ran to the edge of its parameter range: the data "
-                        "does not determine the model")
+        raise _refusal(model, converged=True)
     return np.exp(logs)
+
+
+def _refusal(model: Literal["purchase", "spend"], *, converged: bool) -> FitFailed:
+    """Each model's own sentences, whole, so that each translates as one message."""
+    if model == "purchase" and not converged:
+        return FitFailed("the purchase (BG/NBD) model's likelihood did not converge",
+                         reason="did_not_converge")
+    if model == "purchase":
+        return FitFailed("the purchase (BG/NBD) fit ran to the edge of its parameter range: "
+                         "the data does not determine the model", reason="no_usable_maximum")
+    if not converged:
+        return FitFailed("the spend (Gamma-Gamma) model's likelihood did not converge",
+                         reason="did_not_converge")
+    return FitFailed("the spend (Gamma-Gamma) fit ran to the edge of its parameter range: "
+                     "the data does not determine the model", reason="no_usable_maximum")

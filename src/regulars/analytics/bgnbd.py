@@ -101,15 +101,18 @@ def fit_bgnbd(summary: CalibrationSummary) -> BgNbdFit:
     repeaters = int(np.count_nonzero(summary.frequency))
     if members < MIN_MEMBERS or repeaters < MIN_REPEAT_BUYERS:
         raise NotEnoughData(
-            f"the purchase model needs at least {MIN_MEMBERS} members, {MIN_REPEAT_BUYERS} of "
-            f"them with a repeat purchase; there are {members}, {repeaters} with one")
+            "the purchase model needs at least %(members)s members, %(repeat_buyers)s of "
+            "them with a repeat purchase; there are %(found)s, %(found_repeat)s with one",
+            reason="too_few_members",
+            params={"members": MIN_MEMBERS, "repeat_buyers": MIN_REPEAT_BUYERS,
+                    "found": members, "found_repeat": repeaters})
     histories = _Histories.of(summary)
 
     def mean_negative_ll(logs: FloatArray) -> float:
         return -float(np.sum(histories.weight * histories.log_likelihood(np.exp(logs)))) / members
 
     start = np.array([1.0, float(np.mean(summary.age)) or 1.0, 1.0, 1.0])
-    r, alpha, a, b = maximise(mean_negative_ll, start, model="purchase (BG/NBD)",
+    r, alpha, a, b = maximise(mean_negative_ll, start, model="purchase",
                               edge=PLAUSIBLE_LOG)
     total = float(np.sum(histories.weight * histories.log_likelihood(np.array([r, alpha, a, b]))))
     return BgNbdFit(r=float(r), alpha=float(alpha), a=float(a), b=float(b),

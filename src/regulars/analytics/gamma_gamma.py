@@ -80,8 +80,9 @@ def fit_gamma_gamma(summary: CalibrationSummary) -> GammaGammaFit:
     members = int(np.count_nonzero(chosen))
     if members < MIN_REPEAT_BUYERS:
         raise NotEnoughData(
-            f"the spend model needs at least {MIN_REPEAT_BUYERS} members with a paid repeat "
-            f"purchase; there are {members}")
+            "the spend model needs at least %(repeat_buyers)s members with a paid repeat "
+            "purchase; there are %(found)s", reason="too_few_repeat_spenders",
+            params={"repeat_buyers": MIN_REPEAT_BUYERS, "found": members})
     x = summary.frequency[chosen].astype(np.float64)
     mean = mean_repeat_spend(summary)[chosen]
     x_values, x_index = np.unique(x, return_inverse=True)
@@ -91,9 +92,10 @@ def fit_gamma_gamma(summary: CalibrationSummary) -> GammaGammaFit:
                                              x_index))) / members
 
     start = np.array([1.0, 2.0, float(np.mean(mean))])
-    p, q, gamma = maximise(mean_negative_ll, start, model="spend (Gamma-Gamma)")
+    p, q, gamma = maximise(mean_negative_ll, start, model="spend")
     if q <= 1.0:
-        raise FitFailed(f"the spend model's q is {q:.3f} <= 1: the mean spend is unbounded")
+        raise FitFailed("the spend model's q is %(q)s, not above 1: the mean spend is "
+                        "unbounded", reason="unbounded_spend", params={"q": f"{q:.3f}"})
     total = float(np.sum(_log_likelihood(np.array([p, q, gamma]), x, mean, x_values,
                                          x_index)))
     return GammaGammaFit(p=float(p), q=float(q), gamma=float(gamma), members=members,

@@ -24,6 +24,7 @@ from regulars.api.analytics_schemas import (
     OverviewOut,
     PointsOut,
 )
+from regulars.api.clv import OutlookQuery
 from regulars.api.deps import ISO_DAY, QueryId, Reader, RuntimeDep, query_day
 from regulars.api.errors_doc import responses
 from regulars.domain.analytics.ranges import Preset
@@ -37,7 +38,7 @@ from regulars.services.analytics import (
 )
 from regulars.services.analytics.exports import MEDIA_TYPES, ExportFormat, table_chunks
 from regulars.services.analytics.figures import MAX_WINDOW_DAYS, Request, Windows
-from regulars.services.analytics.tables import TableName
+from regulars.services.analytics.tables import TableName, TableRequest
 
 router = APIRouter(prefix="/v1/admin/analytics", tags=["analytics"])
 Days = Annotated[int, Query(ge=1, le=MAX_WINDOW_DAYS)]
@@ -142,14 +143,20 @@ _FILE_CONTENT = {media: {"schema": {"type": "string", "format": "binary"}}
 
 @router.get("/tables/{name}", response_class=StreamingResponse, responses={
     200: {"description": "the table as a file", "content": _FILE_CONTENT}, **RANGE_ERRORS})
-def table_file(name: TableName, request: PeriodOnly, owner: Reader, rt: RuntimeDep,
+def table_file(name: TableName, request: PeriodOnly, outlook: OutlookQuery, owner: Reader,
+               rt: RuntimeDep,
                format: ExportFormat = ExportFormat.CSV) -> StreamingResponse:  # noqa: A002
     """A report's table as a CSV (UTF-8) or XLSX file, as the console offers it: raw
     integers with the unit in each column's name (``_minor``, ``_bp``, ``_milli``), days in
     the business's time zone. ``overview``: each figure for the period and the one before;
     ``cohorts``; ``stores`` and ``cashiers`` ranked; ``liability`` by month; ``expiry``: the
-    points outstanding now by the month they expire; ``journal``: the IFRS 15 journal."""
-    found = tables.table(rt, owner.tenant_id, name, request)
+    points outstanding now by the month they expire; ``journal``: the IFRS 15 journal;
+    ``levels`` and ``segments``: the figures per level and per saved segment, then all
+    members; ``clv``: every member's outlook and RFM group with the CLV report's parameters
+    (``calibration_end``, ``unit``, ``margin_bp``, ``discount_monthly_bp``, ``months``; the
+    period plays no part)."""
+    found = tables.table(rt, owner.tenant_id, name,
+                         TableRequest(period=request, outlook=outlook))
     body = table_chunks(found.name, found.header, iter(found.rows), format, bom=False)
     return StreamingResponse(body, media_type=MEDIA_TYPES[format], headers={
         "Content-Disposition": f'attachment; filename="{found.name}.{format.value}"'})

@@ -3,10 +3,11 @@ business's own receipts."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
 from regulars import errors
@@ -51,6 +52,7 @@ class ClvOut(Out):
     model_config = examples({
         "calibration_end": "2026-03-01", "unit": "weeks", "margin_bp": 3000,
         "discount_monthly_bp": 100, "months": 12, "members": 2, "fit": None,
+        "not_fitted_code": "too_few_members",
         "not_fitted_because": "the purchase model needs at least 20 members, 5 of them with a "
                               "repeat purchase; there are 2, 1 with one",
         "lifetime_value_total_minor": None, "groups": {"champions": 1, "lost": 1},
@@ -67,6 +69,10 @@ class ClvOut(Out):
     months: int
     members: int
     fit: ModelFitOut | None
+    not_fitted_code: str | None = Field(
+        description="why there is no fit, a stable code: too_few_members, "
+                    "too_few_repeat_spenders, did_not_converge, no_usable_maximum or "
+                    "unbounded_spend")
     not_fitted_because: str | None = Field(
         description="why there is no fit (too little history), in plain words")
     lifetime_value_total_minor: int | None
@@ -76,9 +82,7 @@ class ClvOut(Out):
     offset: int
 
 
-@router.get("", response_model=ClvOut, responses=responses(errors.InvalidInput))
-def lifetime_value(
-        owner: Reader, rt: RuntimeDep,
+def outlook_query(
         calibration_end: Annotated[str | None, Query(
             pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"},
             description="last day the models learn from, YYYY-MM-DD (default: yesterday)")
@@ -86,7 +90,25 @@ def lifetime_value(
         unit: Literal["days", "weeks"] = "weeks",
         margin_bp: Annotated[int, Query(ge=0, le=10_000)] = 3000,
         discount_monthly_bp: Annotated[int, Query(ge=0, le=10_000)] = 100,
-        months: Annotated[int, Query(ge=1, le=120)] = 12,
+        months: Annotated[int, Query(ge=1, le=120)] = 12) -> ClvQuery:
+    """The outlook's parameters (its page bounds left at their defaults)."""
+    end = None
+    if calibration_end is not None:
+        try:
+            end = date.fromisoformat(calibration_end)
+        except ValueError as exc:
+            raise errors.InvalidInput("enter a date like 2026-04-25",
+                                      field="calibration_end") from exc
+    return ClvQuery(calibration_end=end, unit=unit, margin_bp=margin_bp,
+                    discount_monthly_bp=discount_monthly_bp, months=months)
+
+
+OutlookQuery = Annotated[ClvQuery, Depends(outlook_query)]
+
+
+@router.get("", response_model=ClvOut, responses=responses(errors.InvalidInput))
+def lifetime_value(
+        owner: Reader, rt: RuntimeDep, outlook: OutlookQuery,
         limit: Annotated[int, Query(ge=1, le=clv.MAX_PAGE)] = 50,
         offset: Offset = 0) -> ClvReport:
     """BG/NBD and Gamma-Gamma fitted on the business's receipts up to ``calibration_end``
@@ -95,13 +117,4 @@ def lifetime_value(
     ``months`` with the margin and monthly discount rate; RFM scores and groups. Members are
     paged by lifetime value. With too little history ``fit`` is null and
     ``not_fitted_because`` says why; RFM is still given."""
-    end = None
-    if calibration_end is not None:
-        try:
-            end = date.fromisoformat(calibration_end)
-        except ValueError as exc:
-            raise errors.InvalidInput("enter a date like 2026-04-25",
-                                      field="calibration_end") from exc
-    return clv.report(rt, owner.tenant_id, ClvQuery(
-        calibration_end=end, unit=unit, margin_bp=margin_bp,
-        discount_monthly_bp=discount_monthly_bp, months=months, limit=limit, offset=offset))
+    return clv.report(rt, owner.tenant_id, replace(outlook, limit=limit, offset=offset))

@@ -30,15 +30,18 @@ KEYWORDS: dict[str, Any] = {"_": None, "gettext": None, "ngettext": (1, 2), "N_"
 
 
 def _error_keywords() -> dict[str, Any]:
-    """Every error class: its first argument, when a plain string, is a message the pages
-    show next to a field (:func:`regulars.web.forms.errors_of` translates it)."""
+    """Every error class (the models' refusals too): its first argument, when a plain
+    string, is a message the pages show next to a field or in place of a fit
+    (:func:`regulars.web.forms.errors_of` translates it)."""
     from regulars import errors
+    from regulars.analytics import errors as model_errors
 
     found: dict[str, Any] = {}
-    for name in dir(errors):
-        kind = getattr(errors, name)
-        if isinstance(kind, type) and issubclass(kind, errors.RegularsError):
-            found[name] = None
+    for module in (errors, model_errors):
+        for name in dir(module):
+            kind = getattr(module, name)
+            if isinstance(kind, type) and issubclass(kind, errors.RegularsError):
+                found[name] = None
     return found
 
 

@@ -59,6 +59,18 @@ def test_without_a_fit_the_reason_and_the_groups_show(analyst: TestClient, rt: R
     assert 'id="chart-rfm"' in page and "#1<" in page
 
 
+def test_the_reason_for_no_fit_is_in_the_readers_language(
+        client: TestClient, rt: Runtime, shop: Shop, clock: FakeClock) -> None:
+    history(Pos(rt, shop), clock, members=3, days=10)
+    add_staff(rt, shop.tenant_id, role="analyst", email="ru@example.com", language="ru")
+    sign_in(client, "ru@example.com")
+    page = client.get(PAGE).text
+    reason = page.split('id="not-fitted">')[1].split("</p>")[0]
+    assert "Модели пока не подобраны: модели покупок нужно не меньше 20 участников, из них " \
+           "5 с повторной покупкой; сейчас их " in reason
+    assert "needs" not in reason
+
+
 def test_a_bad_parameter_is_shown_beside_its_field(analyst: TestClient) -> None:
     for params, field in (({"margin": "abc"}, "margin"), ({"discount": "101"}, "discount"),
                           ({"months": "0"}, "months"), ({"unit": "years"}, "unit"),

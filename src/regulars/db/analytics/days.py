@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -249,8 +249,9 @@ def _state(values: Mapping[str, Any], items_milli: int,
                         items_milli=items_milli, rewards=rewards)
 
 
-def _place(values: Mapping[str, Any]) -> Place:
-    return (int(values["tenant_id"]), values["occurred_at"], int(values["terminal_id"] or 0),
+def _place(values: Mapping[str, Any], at: datetime | None = None) -> Place:
+    return (int(values["tenant_id"]), at or values["occurred_at"],
+            int(values["terminal_id"] or 0),
             int(values["store_id"] or 0), int(values.get("staff_id") or 0))
 
 
@@ -270,22 +271,22 @@ def add_receipt(conn: Connection, values: Mapping[str, Any], *, items_milli: int
 
 def add_receipts(conn: Connection, rows: Sequence[Mapping[str, Any]],
                  items_milli: Sequence[int], days: Sequence[date]) -> None:
-    """Count a batch of new receipts (an import) at once, on the local ``days`` given: the
-    members' purchases recomputed (members in id order), then one upsert per (day, till,
-    store, cashier) in key order."""
+    """Count a batch of new receipts (an import) on the local ``days`` given (in the
+    tenant's time zone), written with the rest at the end of the unit of work
+    (:func:`pending`): the members' purchases recomputed, the days' counters added. An
+    import of many batches so locks no member's or day's row until just before its
+    ``COMMIT``; its days are held in memory one entry per (day, till, store, cashier)."""
     if not rows:
         return
     tenant_id = int(rows[0]["tenant_id"])
-    members = {int(row["member_id"]) for row in rows if row["member_id"] is not None}
-    if members:
-        buyers.refresh(conn, tenant_id, members)
-    totals: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    zone = _zone(conn, tenant_id)
+    found = pending(conn)
     for row, items, day in zip(rows, items_milli, days, strict=True):
-        key = (day, row["terminal_id"], row["store_id"], row.get("staff_id") or 0)
-        for name, value in counts(known=row["member_id"] is not None,
-                                  sales=receipt_totals(_state(row, items))).items():
-            totals[key][name] += value
-    _upsert_days(conn, tenant_id, totals)
+        if row["member_id"] is not None:
+            found.refresh.add((tenant_id, int(row["member_id"])))
+        # Noon stands for the day: the flush reads the day back in the same zone.
+        found.move(_place(row, datetime.combine(day, time(12), zone)), counts(
+            known=row["member_id"] is not None, sales=receipt_totals(_state(row, items))))
 
 
 def _items(conn: Connection, tenant_id: int, receipt_id: int) -> int:

@@ -4,8 +4,11 @@ members found by their identifiers or created in batches, and receipts with thei
 Imported receipts are ordinary receipts of a till of the business's that no key can use
 (created revoked, code :data:`IMPORT_TILL_CODE`); their receipt number is the row's identity,
 so the till's unique receipt numbers make a second import of a row impossible. Inserting
-them counts their spend per member and day as a till's receipt does
-(:func:`regulars.db.program.spend_totals.add_spend_many`).
+them counts their spend per member and day and the daily aggregates as a till's receipt
+does, but written at the end of the unit of work
+(:class:`regulars.db.program.spend_totals.PendingSpend`,
+:func:`regulars.db.analytics.days.add_receipts`): an import of many batches locks no
+member's spend or day's row until just before its ``COMMIT``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from regulars.db.bulk import insert_returning_ids
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.members.members import identifier_columns, phone_columns
 from regulars.db.members.tables import member_identifiers, members
-from regulars.db.program.spend_totals import LIFETIME_DAY, add_spend_many
+from regulars.db.program.spend_totals import pending_spend
 from regulars.db.tenancy.tables import stores, terminals
 
 IMPORT_TILL_CODE = "imported-history"
@@ -145,17 +148,11 @@ def insert_receipts_with_lines(conn: Connection, rows: list[dict[str, Any]],
     conn.execute(insert(receipt_lines), [
         {"tenant_id": row["tenant_id"], "receipt_id": receipt_id, **line}
         for row, receipt_id, own in zip(rows, ids, lines, strict=True) for line in own])
-    spend: dict[tuple[int, date], tuple[int, datetime]] = {}
+    spend = pending_spend(conn)
     for row, day in zip(rows, days, strict=True):
-        if row["member_id"] is None:
-            continue
-        for key in ((row["member_id"], day), (row["member_id"], LIFETIME_DAY)):
-            net, last = spend.get(key, (0, row["occurred_at"]))
-            spend[key] = (net + row["paid_minor"], max(last, row["occurred_at"]))
-    tenant_id = rows[0]["tenant_id"]
-    add_spend_many(conn, [{"tenant_id": tenant_id, "member_id": member_id, "day": day,
-                           "net_minor": net, "last_at": last}
-                          for (member_id, day), (net, last) in spend.items()])
+        if row["member_id"] is not None:
+            spend.add(tenant_id=int(row["tenant_id"]), member_id=int(row["member_id"]),
+                      day=day, net_minor=int(row["paid_minor"]), at=row["occurred_at"])
     day_totals.add_receipts(conn, rows, [sum(int(line["quantity_milli"]) for line in own)
                                          for own in lines], days)
     return ids

@@ -5,6 +5,7 @@ sums over the level windows that every quote and commit read.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import Connection, Date, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.checkout.tables import receipts
+from regulars.db.engine import at_commit
 from regulars.db.program.tables import spend_days
 from regulars.domain.program.program import window_starts
 
@@ -82,6 +84,35 @@ def add_spend_many(conn: Connection, values: list[dict[str, Any]]) -> None:
         index_elements=[spend_days.c.tenant_id, spend_days.c.member_id, spend_days.c.day],
         set_={"net_minor": spend_days.c.net_minor + lite.excluded.net_minor,
               "last_at": func.max(spend_days.c.last_at, lite.excluded.last_at)}), values)
+
+
+@dataclass
+class PendingSpend:
+    """Spend a unit of work adds in bulk (an import), written as its last statements but the
+    daily aggregates' (:func:`regulars.db.engine.at_commit` key ``member_spend``, which sorts
+    before ``sales_days``): so a till's commit for the same member, which adds its spend at
+    once and the aggregates at its end, takes the rows in the same order and never waits for
+    the whole import."""
+
+    rows: dict[tuple[int, int, date], tuple[int, datetime]] = field(default_factory=dict)
+    """(tenant, member, day or :data:`LIFETIME_DAY`) → (net spend added, latest receipt)."""
+
+    def add(self, *, tenant_id: int, member_id: int, day: date, net_minor: int,
+            at: datetime) -> None:
+        for key in ((tenant_id, member_id, day), (tenant_id, member_id, LIFETIME_DAY)):
+            net, last = self.rows.get(key, (0, at))
+            self.rows[key] = (net + net_minor, max(last, at))
+
+    def flush(self, conn: Connection) -> None:
+        """One upsert for every row, in key order (members in id order)."""
+        add_spend_many(conn, [{"tenant_id": t, "member_id": m, "day": d, "net_minor": net,
+                               "last_at": last}
+                              for (t, m, d), (net, last) in sorted(self.rows.items())])
+
+
+def pending_spend(conn: Connection) -> PendingSpend:
+    """The spend ``conn``'s unit of work adds at its end."""
+    return at_commit(conn, "member_spend", PendingSpend)
 
 
 def spend_windows_params(until: datetime, zone: tzinfo) -> dict[str, Any]:

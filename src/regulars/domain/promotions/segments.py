@@ -1,7 +1,9 @@
 """Segments: a saved, typed set of rules over members' purchases and profiles.
 
 Rules are data, one class per kind in :data:`RULES`; a segment holds the members for whom
-every rule holds (AND). Windows are in whole days back from the moment of evaluation. The
+every rule holds (AND). Windows are in whole days back from the moment of evaluation.
+Purchases are net receipts, as the figures count them: a voided or fully refunded receipt
+is no visit and no spend, a partly refunded one is a visit with its net spend. The
 database layer (:mod:`regulars.db.promotions.segments`) turns each rule into SQL; nothing here reads
 a
 clock or a session.

@@ -5,7 +5,7 @@ expected spend per purchase, and CLV with a margin and a monthly discount rate; 
 quintiles and named groups, which need no fit.
 
 A business with too little history gets its RFM groups and a plain reason instead of a fit
-(:class:`regulars.analytics.errors.NotEnoughData`'s message).
+(:class:`NoFit`: the refusal's stable reason and its message, to be shown translated).
 
 The models (numpy, scipy) are imported by the report itself, not with this module: the app,
 the worker and the CLI start without them.
@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from regulars.analytics.errors import FitFailed, NotEnoughData
+from regulars.analytics.errors import ModelRefused
 from regulars.db.analytics import purchases
 from regulars.errors import InvalidInput
 from regulars.services.runtime import Runtime
@@ -59,6 +59,20 @@ class ModelFit:
 
 
 @dataclass(frozen=True, kw_only=True)
+class NoFit:
+    """Why there is no fit: a stable ``code`` and the message, a gettext ``template`` filled
+    with ``params``."""
+    code: str
+    template: str
+    params: dict[str, object]
+
+    @property
+    def text(self) -> str:
+        """The message in English."""
+        return self.template % self.params if self.params else self.template
+
+
+@dataclass(frozen=True, kw_only=True)
 class MemberOutlook:
     member_id: int
     days_since_last: int
@@ -82,12 +96,20 @@ class ClvReport:
     months: int
     members: int
     fit: ModelFit | None
-    not_fitted_because: str | None
+    no_fit: NoFit | None
     lifetime_value_total_minor: int | None
     groups: dict[str, int]
     items: tuple[MemberOutlook, ...]
     limit: int
     offset: int
+
+    @property
+    def not_fitted_because(self) -> str | None:
+        return None if self.no_fit is None else self.no_fit.text
+
+    @property
+    def not_fitted_code(self) -> str | None:
+        return None if self.no_fit is None else self.no_fit.code
 
 
 def _check(q: ClvQuery, today: date) -> None:
@@ -131,7 +153,7 @@ def _summary(rt: Runtime, tenant_id: int, zone: ZoneInfo, end: date,
 
 
 def _fit(summary: CalibrationSummary,
-         q: ClvQuery) -> tuple[ModelFit | None, list[MemberValue] | None, str | None]:
+         q: ClvQuery) -> tuple[ModelFit | None, list[MemberValue] | None, NoFit | None]:
     """The fit and each member's value, or why the data gives none."""
     from regulars.analytics.bgnbd import fit_bgnbd
     from regulars.analytics.clv import ValuePolicy, member_values
@@ -141,8 +163,8 @@ def _fit(summary: CalibrationSummary,
         bg, gg = fit_bgnbd(summary), fit_gamma_gamma(summary)
         values = member_values(bg, gg, summary, ValuePolicy(
             margin_bp=q.margin_bp, discount_monthly_bp=q.discount_monthly_bp, months=q.months))
-    except (NotEnoughData, FitFailed) as exc:
-        return None, None, exc.detail
+    except ModelRefused as exc:
+        return None, None, NoFit(code=exc.reason, template=exc.template, params=exc.params)
     fit = ModelFit(r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b, p=gg.p, q=gg.q,
                    gamma_minor=gg.gamma, members=bg.members, repeat_buyers=gg.members)
     return fit, values, None
@@ -153,7 +175,7 @@ class _Computed:
     end: date
     members: int
     fit: ModelFit | None
-    reason: str | None
+    reason: NoFit | None
     total_minor: int | None
     groups: dict[str, int]
     outlooks: list[MemberOutlook]
@@ -189,7 +211,7 @@ def report(rt: Runtime, tenant_id: int, q: ClvQuery) -> ClvReport:
     return ClvReport(
         calibration_end=found.end, unit=q.unit, margin_bp=q.margin_bp,
         discount_monthly_bp=q.discount_monthly_bp, months=q.months, members=found.members,
-        fit=found.fit, not_fitted_because=found.reason,
+        fit=found.fit, no_fit=found.reason,
         lifetime_value_total_minor=found.total_minor, groups=found.groups,
         items=tuple(found.outlooks[q.offset:q.offset + q.limit]), limit=q.limit,
         offset=q.offset)

@@ -1,5 +1,6 @@
-"""Every report's table as rows of raw integers, for a file: the console's downloads and the
-admin API's ``/v1/admin/analytics/tables/{name}`` give the same table as CSV or XLSX.
+"""Every report's table as rows of raw integers, for a file: the console's downloads, the
+admin API's ``/v1/admin/analytics/tables/{name}`` and ``regulars export`` give the same table
+as CSV or XLSX, each from this one registry.
 
 Units are in the column names (``_minor`` for money in minor units, ``_bp`` for basis points,
 ``_milli`` for thousandths, ``_points``); days are ISO dates in the business's time zone.
@@ -8,11 +9,11 @@ Units are in the column names (``_minor`` for money in minor units, ``_bp`` for 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from regulars.services.analytics import branches, cohorts, figures, liability
+from regulars.services.analytics import branches, breakdowns, clv, cohorts, figures, liability
 from regulars.services.runtime import Runtime
 
 
@@ -24,6 +25,18 @@ class TableName(StrEnum):
     LIABILITY = "liability"
     EXPIRY = "expiry"
     JOURNAL = "journal"
+    LEVELS = "levels"
+    SEGMENTS = "segments"
+    CLV = "clv"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TableRequest:
+    period: figures.Request = field(default_factory=figures.Request)
+    """The period of every table but ``clv`` (and ``expiry``, which is taken now)."""
+    outlook: clv.ClvQuery = field(default_factory=clv.ClvQuery)
+    """The ``clv`` table's calibration end, unit, margin, discount and horizon (its page
+    bounds play no part: the table has every member)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,8 +85,8 @@ def value_of(found: Any, path: str) -> int | None:
     return None if found is None else int(found)
 
 
-def _overview(rt: Runtime, tenant_id: int, request: figures.Request) -> Table:
-    board = figures.overview(rt, tenant_id, request)
+def _overview(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
+    board = figures.overview(rt, tenant_id, asked.period)
     header = ("figure", f"{board.current.first_day}..{board.current.last_day}",
               f"{board.previous.first_day}..{board.previous.last_day}")
     return Table(name="overview", header=header, rows=[
@@ -81,8 +94,8 @@ def _overview(rt: Runtime, tenant_id: int, request: figures.Request) -> Table:
         for key, path in OVERVIEW_PATHS.items()])
 
 
-def _cohorts(rt: Runtime, tenant_id: int, request: figures.Request) -> Table:
-    found = cohorts.cohorts(rt, tenant_id, request)
+def _cohorts(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
+    found = cohorts.cohorts(rt, tenant_id, asked.period)
     ages = range(len(found.months))
     return Table(name="cohorts",
                  header=("joined_month", "members", *[f"month_{a}_active" for a in ages]),
@@ -100,18 +113,18 @@ def branch_rows(rows: list[branches.Branch]) -> list[Sequence[Any]]:
              b.store_average_minor, b.store_enrolments] for b in rows]
 
 
-def _stores(rt: Runtime, tenant_id: int, request: figures.Request) -> Table:
-    found = branches.branches(rt, tenant_id, request)
+def _stores(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
+    found = branches.branches(rt, tenant_id, asked.period)
     return Table(name="stores", header=BRANCH_HEADER, rows=branch_rows(found.stores))
 
 
-def _cashiers(rt: Runtime, tenant_id: int, request: figures.Request) -> Table:
-    found = branches.branches(rt, tenant_id, request)
+def _cashiers(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
+    found = branches.branches(rt, tenant_id, asked.period)
     return Table(name="cashiers", header=BRANCH_HEADER, rows=branch_rows(found.cashiers))
 
 
-def _liability(rt: Runtime, tenant_id: int, request: figures.Request) -> Table:
-    found = liability.liability(rt, tenant_id, request)
+def _liability(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
+    found = liability.liability(rt, tenant_id, asked.period)
     return Table(name="liability", header=(
         "month", "opening_points", "issued_points", "redeemed_points", "expired_points",
         "other_points", "closing_points", "opening_minor", "deferred_minor",
@@ -123,24 +136,62 @@ def _liability(rt: Runtime, tenant_id: int, request: figures.Request) -> Table:
                m.money.other_minor, m.money.closing_minor] for m in found.months])
 
 
-def _expiry(rt: Runtime, tenant_id: int, request: figures.Request) -> Table:
+def _expiry(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
     """The points outstanding now by the month they expire (the period plays no part)."""
-    del request
+    del asked
     found = liability.liability(rt, tenant_id, figures.Request())
     return Table(name="expiry", header=("expires", "points", "value_minor"),
                  rows=[[b.month.isoformat() if b.month else b.kind, b.points, b.value_minor]
                        for b in found.by_expiry])
 
 
-def _journal(rt: Runtime, tenant_id: int, request: figures.Request) -> Table:
-    lines = liability.journal(rt, tenant_id, request)
+def _journal(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
+    lines = liability.journal(rt, tenant_id, asked.period)
     return Table(name="journal",
                  header=("date", "account", "debit_minor", "credit_minor", "memo"),
                  rows=[[ln.day.isoformat(), ln.account, ln.debit_minor, ln.credit_minor,
                         ln.memo] for ln in lines])
 
 
-TABLES: dict[TableName, Callable[[Runtime, int, figures.Request], Table]] = {
+GROUP_HEADER = ("key", "name", "members", "buyers", "receipts", "revenue_minor",
+                "discount_minor", "reward_cost_minor", "average_minor",
+                "items_per_receipt_milli", "visits_per_buyer_milli", "active_share_bp",
+                "revenue_share_bp", "points_issued", "points_redeemed")
+
+
+def _group_rows(found: breakdowns.Breakdown) -> list[Sequence[Any]]:
+    """Each level's or segment's row (key, name, figures), then all members' (no key)."""
+    return [[key, name, f.members, f.buyers, f.receipts, f.revenue_minor, f.discount_minor,
+             f.reward_cost_minor, f.average_minor, f.items_per_receipt_milli,
+             f.visits_per_buyer_milli, f.active_share_bp, f.revenue_share_bp,
+             f.points_issued, f.points_redeemed]
+            for key, name, f in [*((r.key, r.name, r.figures) for r in found.rows),
+                                 ("", "all members", found.all_members)]]
+
+
+def _levels(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
+    return Table(name="levels", header=GROUP_HEADER,
+                 rows=_group_rows(breakdowns.by_level(rt, tenant_id, asked.period)))
+
+
+def _segments(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
+    return Table(name="segments", header=GROUP_HEADER,
+                 rows=_group_rows(breakdowns.by_segment(rt, tenant_id, asked.period)))
+
+
+def _clv(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
+    """Every member's outlook and RFM group, by lifetime value (the period plays no part)."""
+    return Table(name="clv", header=(
+        "member_id", "days_since_last", "purchases", "spend_minor", "rfm", "group",
+        "probability_alive", "purchases_90_days", "purchases_365_days",
+        "spend_per_purchase_minor", "lifetime_value_minor"),
+        rows=[[o.member_id, o.days_since_last, o.purchases, o.spend_minor, o.rfm, o.group,
+               o.probability_alive, o.purchases_90_days, o.purchases_365_days,
+               o.spend_per_purchase_minor, o.lifetime_value_minor]
+              for o in clv.every_member(rt, tenant_id, asked.outlook)])
+
+
+TABLES: dict[TableName, Callable[[Runtime, int, TableRequest], Table]] = {
     TableName.OVERVIEW: _overview,
     TableName.COHORTS: _cohorts,
     TableName.STORES: _stores,
@@ -148,10 +199,14 @@ TABLES: dict[TableName, Callable[[Runtime, int, figures.Request], Table]] = {
     TableName.LIABILITY: _liability,
     TableName.EXPIRY: _expiry,
     TableName.JOURNAL: _journal,
+    TableName.LEVELS: _levels,
+    TableName.SEGMENTS: _segments,
+    TableName.CLV: _clv,
 }
 
 
-def table(rt: Runtime, tenant_id: int, name: TableName, request: figures.Request) -> Table:
-    """The report table ``name`` for the period ``request`` names; raises as the report
-    does (:class:`InvalidInput` for a bad range, :class:`NotFound` for an unknown tenant)."""
-    return TABLES[name](rt, tenant_id, request)
+def table(rt: Runtime, tenant_id: int, name: TableName, asked: TableRequest) -> Table:
+    """The report table ``name`` for the period (and, for ``clv``, the outlook) ``asked``
+    names; raises as the report does (:class:`InvalidInput` naming the bad parameter,
+    :class:`NotFound` for an unknown tenant)."""
+    return TABLES[name](rt, tenant_id, asked)

@@ -10,6 +10,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 from regulars.web.console import (  # noqa: E402,F401  (routes register on import)
     access,
     analytics,
+    analytics_files,
     analytics_groups,
     audit,
     budget,

@@ -1,7 +1,7 @@
 """Console pages of the figures beyond the home page: retention and cohorts, stores and
 cashiers, the points liability. Each takes the home page's range, draws its charts on the
 server, and offers each table as a CSV or XLSX file (raw integers, units in the column
-names: :mod:`regulars.services.analytics.tables`)."""
+names: :mod:`regulars.web.console.analytics_files`)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,14 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from regulars.errors import NotFound, RegularsError
-from regulars.services.analytics import branches, cohorts, figures, liability, tables
-from regulars.services.analytics.exports import ExportFormat, table_chunks
+from regulars.errors import RegularsError
+from regulars.services.analytics import branches, cohorts, figures, liability
 from regulars.services.analytics.tables import TableName
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.charts import HEIGHT, WIDTH, paired, single
 from regulars.web.console.home import PRESETS, parse
-from regulars.web.console.pagekit import file_response, form_errors
+from regulars.web.console.pagekit import form_errors
 from regulars.web.deps import RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
 
@@ -124,26 +123,3 @@ def liability_page(request: Request, runtime: RuntimeDep, reader: StaffReader,
     return render(request, "console/analytics_liability.html", reader,
                   status_code=422 if page["errors"] else 200, found=found,
                   expiry_chart=expiry, **page)
-
-
-# Files --------------------------------------------------------------------------------------
-
-def _table_file(which: TableName) -> Any:
-    def table_file(runtime: RuntimeDep, reader: StaffReader, extension: str, range: str = "",
-                   date_from: str = "", date_to: str = "") -> Response:
-        try:
-            fmt = ExportFormat(extension)
-        except ValueError as exc:
-            raise NotFound("no such table") from exc
-        found = tables.table(runtime, _tenant(reader), which,
-                             parse(range[:20] or DEFAULT_RANGE.get(which, ""), date_from[:10],
-                                   date_to[:10]))
-        body = table_chunks(found.name, found.header, iter(found.rows), fmt, bom=False)
-        return file_response(body, f"{found.name}.{fmt.value}", fmt)
-    return table_file
-
-
-for _which in TableName:
-    # A report's table as CSV or XLSX (raw integers, units in the column names).
-    router.add_api_route(f"/analytics/{_which.value}.{{extension}}", _table_file(_which),
-                         methods=["GET"], dependencies=VIEW)

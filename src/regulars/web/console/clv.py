@@ -1,13 +1,13 @@
 """Console page of customer lifetime value and RFM: the fitted parameters (or why there is
 no fit), the members per RFM group, and per member the probability of being alive, expected
 purchases in the next 90 and 365 days, expected spend and CLV with the margin and discount
-rate chosen in the form; the whole table downloadable as CSV or XLSX."""
+rate chosen in the form; the whole table downloadable as CSV or XLSX
+(:mod:`regulars.web.console.analytics_files`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -18,7 +18,6 @@ from regulars.services.analytics.clv import ClvQuery
 from regulars.text.i18n import N_
 from regulars.web.console import router
 from regulars.web.console.analytics import VIEW, _tenant
-from regulars.web.console.analytics_groups import table_response
 from regulars.web.console.charts import HEIGHT, WIDTH, single
 from regulars.web.console.pagekit import PAGE_SIZE, form_errors, page_number
 from regulars.web.console.program import parse_percent
@@ -87,32 +86,11 @@ def clv_page(request: Request, runtime: RuntimeDep, reader: StaffReader,
         errors, number = _errors(exc, reader), 1
         found = clv.report(runtime, _tenant(reader), ClvQuery(limit=PAGE_SIZE))
     query = "&".join(f"{k}={v}" for k, v in values.items() if v)
+    why = None if found.no_fit is None else reader.gettext(found.no_fit.template,
+                                                            **found.no_fit.params)
     return render(request, "console/analytics_clv.html", reader,
-                  status_code=422 if errors else 200, found=found, values=values,
+                  status_code=422 if errors else 200, found=found, why=why, values=values,
                   errors=errors, query=query, page=number,
                   has_more=number * PAGE_SIZE < found.members, group_words=GROUP_WORDS,
                   groups_chart=_groups_chart(reader, found.groups),
                   chart_size=(WIDTH, HEIGHT))
-
-
-CLV_HEADER = ["member_id", "days_since_last", "purchases", "spend_minor", "rfm", "group",
-              "probability_alive", "purchases_90_days", "purchases_365_days",
-              "spend_per_purchase_minor", "lifetime_value_minor"]
-
-
-def _rows(items: tuple[clv.MemberOutlook, ...]) -> Iterator[list[object]]:
-    for o in items:
-        yield [o.member_id, o.days_since_last, o.purchases, o.spend_minor, o.rfm, o.group,
-               o.probability_alive, o.purchases_90_days, o.purchases_365_days,
-               o.spend_per_purchase_minor, o.lifetime_value_minor]
-
-
-@router.get("/analytics/clv.{format}", dependencies=VIEW)
-def clv_file(runtime: RuntimeDep, reader: StaffReader, format: Literal["csv", "xlsx"],
-             calibration_end: str = "", unit: str = "", margin: str = "", discount: str = "",
-             months: str = "") -> Response:
-    """Every member's row of the page's table, with the page's parameters."""
-    query = _query(_values(calibration_end, unit, margin, discount, months), limit=1,
-                   offset=0)
-    return table_response("clv", CLV_HEADER, _rows(clv.every_member(
-        runtime, _tenant(reader), query)), format)
