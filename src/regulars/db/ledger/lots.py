@@ -135,13 +135,14 @@ SET balance = accounts.balance - :points,
 FROM lapsed
 WHERE accounts.id = :account_id AND accounts.tenant_id = :tenant_id
   AND accounts.balance - (accounts.held - lapsed.points - :release_held) >= :points
-RETURNING accounts.held, accounts.debt
+RETURNING accounts.held, accounts.debt, accounts.balance
 """).bindparams(bindparam("now", type_=holds.c.expires_at.type))
 
 
 def debit(conn: Connection, tenant_id: int, account_id: int, entry_id: int, points: int,
-          now: datetime, *, release_held: int = 0) -> None:
-    """Spend ``points`` from a member account, soonest-expiring spendable lots first.
+          now: datetime, *, release_held: int = 0) -> int:
+    """Spend ``points`` from a member account, soonest-expiring spendable lots first; the
+    account's balance after it.
 
     ``release_held`` is the part of a captured hold this spend consumes (it is already counted
     in ``held``); holds past their expiry are released first. Raises :class:`Shortfall` when
@@ -159,7 +160,7 @@ def debit(conn: Connection, tenant_id: int, account_id: int, entry_id: int, poin
         changed = conn.execute(
             update(accounts).where(accounts.c.id == account_id, guard)
             .values(balance=accounts.c.balance - points, held=accounts.c.held - release_held)
-            .returning(accounts.c.held, accounts.c.debt)
+            .returning(accounts.c.held, accounts.c.debt, accounts.c.balance)
         ).one_or_none()
     if changed is None:
         raise Shortfall("not enough points")
@@ -174,6 +175,7 @@ def debit(conn: Connection, tenant_id: int, account_id: int, entry_id: int, poin
     except ValueError as exc:
         raise Shortfall(str(exc)) from exc
     _take_from_lots(conn, tenant_id, entry_id, taken)
+    return int(changed.balance)
 
 
 def restore(conn: Connection, tenant_id: int, account_id: int, entry_id: int,
