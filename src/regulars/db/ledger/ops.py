@@ -247,14 +247,14 @@ def pay(conn: Connection, ctx: EntryContext, *, key: str, account_id: int, amoun
     Raises :class:`Shortfall` as :func:`spend` does; and the common failures.
     """
     _positive(amount)
-    entry_id = ledger.write_entry(
+    debit = ledger_lots.debit(conn, ctx.tenant_id, account_id, amount, now,
+                              release_held=held)
+    entry_id = ledger_lots.write_spend(
         conn, ctx, code=code, key=key, member_points=-amount, memo=memo, asset=asset,
         postings_=[Posting(account_id, -amount),
                    Posting(ledger.system_account_id(conn, ctx.tenant_id, sink, asset),
-                           amount)])
-    balance = ledger_lots.debit(conn, ctx.tenant_id, account_id, entry_id, amount, now,
-                                release_held=held)
-    return Paid(entry_id=entry_id, balance=balance)
+                           amount)], debit_=debit)
+    return Paid(entry_id=entry_id, balance=debit.balance)
 
 
 @dataclass(frozen=True, kw_only=True)
