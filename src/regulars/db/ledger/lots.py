@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Connection, bindparam, insert, select, text, update
 
@@ -32,7 +32,7 @@ from regulars.db.ledger.ledger import (
 )
 from regulars.db.ledger.spendable import open_lots
 from regulars.db.ledger.tables import accounts, holds, lot_moves, lots
-from regulars.domain.ledger.assets import Asset
+from regulars.domain.ledger.assets import Asset, MixedAssets
 from regulars.domain.ledger.ledger import (
     EntryCode,
     Posting,
@@ -154,6 +154,7 @@ SET balance = accounts.balance - :points,
     held = accounts.held - lapsed.points - :release_held
 FROM lapsed
 WHERE accounts.id = :account_id AND accounts.tenant_id = :tenant_id
+  AND accounts.asset = :asset
   AND accounts.balance - (accounts.held - lapsed.points - :release_held) >= :points
 RETURNING accounts.held, accounts.debt, accounts.balance
 """).bindparams(bindparam("now", type_=holds.c.expires_at.type))
@@ -169,31 +170,33 @@ class Debit:
 
 
 def debit(conn: Connection, tenant_id: int, account_id: int, points: int, now: datetime, *,
-          release_held: int = 0) -> Debit:
+          asset: Asset, release_held: int = 0) -> Debit:
     """Take ``points`` off a member account's balance, guarded, and choose the lots they
     come from (soonest-expiring spendable lots first); the lots themselves change when the
     spend's entry is written (:func:`write_spend`), in the same transaction.
 
     ``release_held`` is the part of a captured hold this spend consumes (it is already counted
-    in ``held``); holds past their expiry are released first. Raises :class:`Shortfall` when
-    the balance less other holds, or the spendable lots less other holds and debt, cannot
-    cover ``points``.
+    in ``held``); holds past their expiry are released first. Raises :class:`MixedAssets` for
+    an account of another asset or tenant, and :class:`Shortfall` when the balance less other
+    holds, or the spendable lots less other holds and debt, cannot cover ``points``.
     """
     changed: Any
     if conn.dialect.name == "postgresql":
         changed = conn.execute(_DEBIT_PG, {
             "tenant_id": tenant_id, "account_id": account_id, "points": points,
-            "release_held": release_held, "now": now}).one_or_none()
+            "release_held": release_held, "now": now, "asset": asset.code}).one_or_none()
     else:
         release_expired_holds(conn, tenant_id, account_id, now)
         guard = accounts.c.balance - (accounts.c.held - release_held) >= points
         changed = conn.execute(
-            update(accounts).where(accounts.c.id == account_id, guard)
+            update(accounts).where(accounts.c.id == account_id,
+                                   accounts.c.tenant_id == tenant_id,
+                                   accounts.c.asset == asset.code, guard)
             .values(balance=accounts.c.balance - points, held=accounts.c.held - release_held)
             .returning(accounts.c.held, accounts.c.debt, accounts.c.balance)
         ).one_or_none()
     if changed is None:
-        raise Shortfall("not enough points")
+        _refuse(conn, tenant_id, account_id, asset)
     # The row lock taken above serialises the lot bookkeeping for this member.
     usable = spendable_lots(open_lots(conn, tenant_id, account_id), now)
     # The balance the guard checked counts pending and expired lots too: a spend that a
@@ -205,6 +208,16 @@ def debit(conn: Connection, tenant_id: int, account_id: int, points: int, now: d
     except ValueError as exc:
         raise Shortfall(str(exc)) from exc
     return Debit(balance=int(changed.balance), taken=tuple(taken))
+
+
+def _refuse(conn: Connection, tenant_id: int, account_id: int, asset: Asset) -> NoReturn:
+    """Why a guarded debit changed nothing: the account is not of ``asset`` in this tenant
+    (:class:`MixedAssets`), else it holds too little (:class:`Shortfall`)."""
+    found = conn.execute(select(accounts.c.asset).where(
+        accounts.c.tenant_id == tenant_id, accounts.c.id == account_id)).scalar_one_or_none()
+    if found != asset.code:
+        raise MixedAssets(f"account {account_id} is not of asset {asset.code!r} in this tenant")
+    raise Shortfall("not enough points")
 
 
 def write_spend(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: str,

@@ -247,7 +247,7 @@ def pay(conn: Connection, ctx: EntryContext, *, key: str, account_id: int, amoun
     Raises :class:`Shortfall` as :func:`spend` does; and the common failures.
     """
     _positive(amount)
-    debit = ledger_lots.debit(conn, ctx.tenant_id, account_id, amount, now,
+    debit = ledger_lots.debit(conn, ctx.tenant_id, account_id, amount, now, asset=asset,
                               release_held=held)
     entry_id = ledger_lots.write_spend(
         conn, ctx, code=code, key=key, member_points=-amount, memo=memo, asset=asset,
