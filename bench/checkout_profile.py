@@ -2,7 +2,7 @@
 every SQL statement counted and timed, and a cProfile of the commits.
 
     uv run python bench/checkout_profile.py [--database-url .../bench_checkout_profile] [-n 500]
-                                            [--promotions N]
+                                            [--promotions N] [--tender]
 
 Uses its own database (``bench_checkout_profile`` by default) set up like
 ``bench/checkout.py``: the same basket, 50 members with points, a spend of 10 points each.
@@ -14,6 +14,10 @@ member's receipt history does to it.
 With ``PSYCOPG_IMPL=python`` (psycopg's pure-Python libpq wrapper) it also counts the round
 trips to the server per call: statements, ``BEGIN``/``COMMIT``, pool pings and prepares
 (slower, so use that run for the counts, not the times).
+
+``--tender`` gives each member a gift certificate and has every quote and commit present it,
+paying 10.00 of the receipt with it (as ``checkout.py --tenders`` does over HTTP): run it
+beside a run without to see what a certificate tender adds to a quote and a commit.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from _common import REPO, _cpu_and_comm, analyze, libpq_url, make_console
 from checkout import BASKET, setup
 from regulars.config import Settings
 from regulars.domain.checkout.quote import BasketLine
+from regulars.domain.stored_value.certificates import Tender, TenderKind
 from regulars.services.checkout import checkout
 from regulars.services.checkout import commit as checkout_commit
 from regulars.services.checkout.commit import CommitRequest
@@ -179,7 +184,7 @@ def measure(label: str, calls: int, fn: Callable[[int], None], log: StatementLog
     table.add_column("statement")
     table.add_column("per call", justify="right")
     table.add_column("ms per call", justify="right")
-    for key in sorted(log.seconds, key=log.seconds.__getitem__, reverse=True)[:14]:
+    for key in sorted(log.seconds, key=log.seconds.__getitem__, reverse=True)[:30]:
         table.add_row(key, f"{log.count[key] / calls:.1f}",
                       f"{1000 * log.seconds[key] / calls:.3f}")
     console.print(table)
@@ -209,6 +214,14 @@ def show(title: str, stats: pstats.Stats, key: str, pattern: str | None, limit: 
                   highlight=False)
 
 
+def _tenders(url: str, phones: list[str]) -> dict[str, tuple[Tender, ...]]:
+    """A certificate for each member's phone, presented for 10.00 of every sale."""
+    from checkout_tenders import CERTIFICATE_MINOR, TENDER_MINOR, _certificates
+    codes = _certificates(url, len(phones), CERTIFICATE_MINOR)
+    return {phone: (Tender(kind=TenderKind.CERTIFICATE, code=code, amount_minor=TENDER_MINOR),)
+            for phone, code in zip(phones, codes, strict=True)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url",
@@ -219,6 +232,8 @@ def main() -> int:
                         help="the timed passes only, without the cProfile passes")
     parser.add_argument("--promotions", type=int, default=0, choices=range(5), metavar="N",
                         help="with N (0-4) active promotions, as checkout.py --promotions")
+    parser.add_argument("--tender", action="store_true",
+                        help="every sale pays 10.00 by the member's own gift certificate")
     args = parser.parse_args()
     url = libpq_url(args.database_url)
     with console.status("setting up"):
@@ -226,6 +241,7 @@ def main() -> int:
         if args.promotions:
             from checkout_promotions import create_promotions
             create_promotions(url, args.promotions)
+        tenders = _tenders(url, phones) if args.tender else {}
         analyze(url)
     ROUND_TRIPS.attach()
     rt = open_runtime(Settings(database_url=url))
@@ -238,8 +254,9 @@ def main() -> int:
     tag = f"{time.time():.0f}"
 
     def sale() -> Sale:
-        return Sale(member=MemberRef(phone=rng.choice(phones)), lines=lines,
-                    points_to_spend=args.spend_points)
+        phone = rng.choice(phones)
+        return Sale(member=MemberRef(phone=phone), lines=lines,
+                    points_to_spend=args.spend_points, tenders=tenders.get(phone, ()))
 
     def auth(_: int) -> None:
         authenticate(rt, keys[0])

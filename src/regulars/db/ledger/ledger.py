@@ -168,7 +168,7 @@ def account_state(conn: Connection, tenant_id: int, member_id: int,
 # On PostgreSQL the entry and its postings are one statement (one round trip): the postings
 # take their ids from the sequence in the order given, as the two statements did. A posting
 # whose account is of another asset or tenant is not written, and the count comes back short.
-_WRITE_ENTRY_PG = text("""
+_ENTRY_CTES_PG = """
 WITH new_entry AS (
     INSERT INTO entries (tenant_id, code, idempotency_key, member_id, receipt_id, terminal_id,
                          store_id, staff_id, program_version, reverses_entry_id, points, memo,
@@ -188,10 +188,35 @@ WITH new_entry AS (
                        AND a.asset = :asset
     ORDER BY leg.ord
     RETURNING 1
-)
-SELECT e.id, (SELECT count(*) FROM new_postings) AS postings FROM new_entry e
+)"""
+
+
+def entry_statement_pg(more_ctes: str = "", more_columns: str = "") -> Any:
+    """The PostgreSQL statement that writes an entry and its postings (``new_entry``,
+    ``new_postings``), with ``more_ctes`` after them (which may read ``new_entry``) and
+    ``more_columns`` in its answer beside the entry id and the postings written."""
+    return text(_ENTRY_CTES_PG + more_ctes + f"""
+SELECT e.id, (SELECT count(*) FROM new_postings) AS postings{more_columns} FROM new_entry e
 """).bindparams(bindparam("occurred_at", type_=entries.c.occurred_at.type),
                 bindparam("recorded_at", type_=entries.c.recorded_at.type))
+
+
+_WRITE_ENTRY_PG = entry_statement_pg()
+
+
+def entry_params_pg(ctx: EntryContext, *, code: EntryCode, key: str,
+                    postings_: Sequence[Posting], member_points: int, memo: dict[str, Any],
+                    reverses_entry_id: int | None, asset: Asset) -> dict[str, Any]:
+    """The parameters of :func:`entry_statement_pg` (``key`` as stored)."""
+    return {
+        "tenant_id": ctx.tenant_id, "code": code.value, "key": key,
+        "member_id": ctx.member_id, "receipt_id": ctx.receipt_id,
+        "terminal_id": ctx.terminal_id, "store_id": ctx.store_id,
+        "staff_id": ctx.staff_id, "program_version": ctx.program_version,
+        "reverses_entry_id": reverses_entry_id, "points": member_points,
+        "memo": json.dumps(memo), "occurred_at": ctx.occurred_at,
+        "recorded_at": ctx.recorded_at, "accounts": [p.account for p in postings_],
+        "amounts": [p.amount for p in postings_], "asset": asset.code}
 
 
 # On SQLite one executemany: each posting is written only if its account is of the entry's
@@ -229,25 +254,25 @@ def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: st
     check_balanced(postings_)
     key = stored_key(key)
     if conn.dialect.name == "postgresql":
-        row = conn.execute(_WRITE_ENTRY_PG, {
-            "tenant_id": ctx.tenant_id, "code": code.value, "key": key,
-            "member_id": ctx.member_id, "receipt_id": ctx.receipt_id,
-            "terminal_id": ctx.terminal_id, "store_id": ctx.store_id,
-            "staff_id": ctx.staff_id, "program_version": ctx.program_version,
-            "reverses_entry_id": reverses_entry_id, "points": member_points,
-            "memo": json.dumps(memo), "occurred_at": ctx.occurred_at,
-            "recorded_at": ctx.recorded_at, "accounts": [p.account for p in postings_],
-            "amounts": [p.amount for p in postings_], "asset": asset.code}).one()
-        _check_written(row.postings, postings_, asset)
+        row = conn.execute(_WRITE_ENTRY_PG, entry_params_pg(
+            ctx, code=code, key=key, postings_=postings_, member_points=member_points,
+            memo=memo, reverses_entry_id=reverses_entry_id, asset=asset)).one()
+        check_written(row.postings, postings_, asset)
         entry_id = int(row.id)
     else:
         entry_id = _write_entry_statements(conn, ctx, code=code, key=key, postings_=postings_,
                                            member_points=member_points, memo=memo,
                                            reverses_entry_id=reverses_entry_id, asset=asset)
+    count_entry(conn, ctx, code=code, member_points=member_points)
+    return entry_id
+
+
+def count_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode,
+                member_points: int) -> None:
+    """Count a written entry's points in the day's aggregates."""
     days.add_entry(conn, ctx.tenant_id, code=code.value, points=member_points,
                    at=ctx.occurred_at, terminal_id=ctx.terminal_id, store_id=ctx.store_id,
                    staff_id=ctx.staff_id)
-    return entry_id
 
 
 def _write_entry_statements(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: str,
@@ -268,11 +293,11 @@ def _write_entry_statements(conn: Connection, ctx: EntryContext, *, code: EntryC
         {"tenant_id": ctx.tenant_id, "entry_id": entry_id, "account_id": p.account,
          "amount": p.amount, "asset": asset.code} for p in postings_
     ]).rowcount
-    _check_written(written, postings_, asset)
+    check_written(written, postings_, asset)
     return entry_id
 
 
-def _check_written(written: int, postings_: Sequence[Posting], asset: Asset) -> None:
+def check_written(written: int, postings_: Sequence[Posting], asset: Asset) -> None:
     if written != len(postings_):
         raise MixedAssets(f"{len(postings_) - written} of the postings name an account that "
                           f"is not of asset {asset.code!r} in this tenant")

@@ -11,17 +11,37 @@ docstring, and all raise before anything is left half-written.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Connection, bindparam, insert, select, text, update
 
 from regulars.db.bulk import insert_returning_ids
 from regulars.db.ledger.holds import release_expired_holds
-from regulars.db.ledger.ledger import Shortfall, lock_accounts
+from regulars.db.ledger.ledger import (
+    EntryContext,
+    Shortfall,
+    check_written,
+    count_entry,
+    entry_params_pg,
+    entry_statement_pg,
+    lock_accounts,
+    stored_key,
+    write_entry,
+)
 from regulars.db.ledger.spendable import open_lots
 from regulars.db.ledger.tables import accounts, holds, lot_moves, lots
-from regulars.domain.ledger.ledger import plan_reversal, settle_debt, spendable_lots, take_fefo
+from regulars.domain.ledger.assets import Asset, MixedAssets
+from regulars.domain.ledger.ledger import (
+    EntryCode,
+    Posting,
+    check_balanced,
+    plan_reversal,
+    settle_debt,
+    spendable_lots,
+    take_fefo,
+)
 
 _CREDIT_PG = text("""
 WITH credited AS (
@@ -134,35 +154,49 @@ SET balance = accounts.balance - :points,
     held = accounts.held - lapsed.points - :release_held
 FROM lapsed
 WHERE accounts.id = :account_id AND accounts.tenant_id = :tenant_id
+  AND accounts.asset = :asset
   AND accounts.balance - (accounts.held - lapsed.points - :release_held) >= :points
-RETURNING accounts.held, accounts.debt
+RETURNING accounts.held, accounts.debt, accounts.balance
 """).bindparams(bindparam("now", type_=holds.c.expires_at.type))
 
 
-def debit(conn: Connection, tenant_id: int, account_id: int, entry_id: int, points: int,
-          now: datetime, *, release_held: int = 0) -> None:
-    """Spend ``points`` from a member account, soonest-expiring spendable lots first.
+@dataclass(frozen=True, kw_only=True)
+class Debit:
+    """A debit made: the account's balance after it, and the (lot id, points) to take from
+    its lots, soonest-expiring first (:func:`write_spend` takes them)."""
+
+    balance: int
+    taken: tuple[tuple[int, int], ...]
+
+
+def debit(conn: Connection, tenant_id: int, account_id: int, points: int, now: datetime, *,
+          asset: Asset, release_held: int = 0) -> Debit:
+    """Take ``points`` off a member account's balance, guarded, and choose the lots they
+    come from (soonest-expiring spendable lots first); the lots themselves change when the
+    spend's entry is written (:func:`write_spend`), in the same transaction.
 
     ``release_held`` is the part of a captured hold this spend consumes (it is already counted
-    in ``held``); holds past their expiry are released first. Raises :class:`Shortfall` when
-    the balance less other holds, or the spendable lots less other holds and debt, cannot
-    cover ``points``.
+    in ``held``); holds past their expiry are released first. Raises :class:`MixedAssets` for
+    an account of another asset or tenant, and :class:`Shortfall` when the balance less other
+    holds, or the spendable lots less other holds and debt, cannot cover ``points``.
     """
     changed: Any
     if conn.dialect.name == "postgresql":
         changed = conn.execute(_DEBIT_PG, {
             "tenant_id": tenant_id, "account_id": account_id, "points": points,
-            "release_held": release_held, "now": now}).one_or_none()
+            "release_held": release_held, "now": now, "asset": asset.code}).one_or_none()
     else:
         release_expired_holds(conn, tenant_id, account_id, now)
         guard = accounts.c.balance - (accounts.c.held - release_held) >= points
         changed = conn.execute(
-            update(accounts).where(accounts.c.id == account_id, guard)
+            update(accounts).where(accounts.c.id == account_id,
+                                   accounts.c.tenant_id == tenant_id,
+                                   accounts.c.asset == asset.code, guard)
             .values(balance=accounts.c.balance - points, held=accounts.c.held - release_held)
-            .returning(accounts.c.held, accounts.c.debt)
+            .returning(accounts.c.held, accounts.c.debt, accounts.c.balance)
         ).one_or_none()
     if changed is None:
-        raise Shortfall("not enough points")
+        _refuse(conn, tenant_id, account_id, asset)
     # The row lock taken above serialises the lot bookkeeping for this member.
     usable = spendable_lots(open_lots(conn, tenant_id, account_id), now)
     # The balance the guard checked counts pending and expired lots too: a spend that a
@@ -173,7 +207,46 @@ def debit(conn: Connection, tenant_id: int, account_id: int, entry_id: int, poin
         taken = take_fefo(usable, points, now)
     except ValueError as exc:
         raise Shortfall(str(exc)) from exc
-    _take_from_lots(conn, tenant_id, entry_id, taken)
+    return Debit(balance=int(changed.balance), taken=tuple(taken))
+
+
+def _refuse(conn: Connection, tenant_id: int, account_id: int, asset: Asset) -> NoReturn:
+    """Why a guarded debit changed nothing: the account is not of ``asset`` in this tenant
+    (:class:`MixedAssets`), else it holds too little (:class:`Shortfall`)."""
+    found = conn.execute(select(accounts.c.asset).where(
+        accounts.c.tenant_id == tenant_id, accounts.c.id == account_id)).scalar_one_or_none()
+    if found != asset.code:
+        raise MixedAssets(f"account {account_id} is not of asset {asset.code!r} in this tenant")
+    raise Shortfall("not enough points")
+
+
+def write_spend(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: str,
+                postings_: Sequence[Posting], member_points: int, memo: dict[str, Any],
+                asset: Asset, debit_: Debit) -> int:
+    """Write a spend's entry (as :func:`~regulars.db.ledger.ledger.write_entry` does) and
+    take ``debit_``'s points from its lots; the entry id. Raises as ``write_entry`` does, and
+    :class:`Shortfall` if a lot no longer holds its part."""
+    taken = debit_.taken
+    if (conn.dialect.name != "postgresql" or not taken
+            or len({lot_id for lot_id, _ in taken}) != len(taken)):
+        entry_id = write_entry(conn, ctx, code=code, key=key, postings_=postings_,
+                               member_points=member_points, memo=memo, asset=asset)
+        _take_from_lots(conn, ctx.tenant_id, entry_id, taken)
+        return entry_id
+    check_balanced(postings_)
+    row = conn.execute(_SPEND_PG, {
+        **entry_params_pg(ctx, code=code, key=stored_key(key), postings_=postings_,
+                          member_points=member_points, memo=memo, reverses_entry_id=None,
+                          asset=asset),
+        "lot_ids": [lot_id for lot_id, _ in taken],
+        "parts": [part for _, part in taken]}).one()
+    check_written(row.postings, postings_, asset)
+    if row.taken != len(taken):
+        raise Shortfall("a lot changed underneath")
+    if row.moves != len(taken):
+        raise RuntimeError(f"{row.moves} lot moves written of {len(taken)}")
+    count_entry(conn, ctx, code=code, member_points=member_points)
+    return int(row.id)
 
 
 def restore(conn: Connection, tenant_id: int, account_id: int, entry_id: int,
@@ -250,8 +323,8 @@ def take_back(conn: Connection, tenant_id: int, account_id: int, entry_id: int, 
 # On PostgreSQL the takes from the lots and their moves are one statement. A lot that no
 # longer holds its part is not changed and the count comes back short: the caller raises and
 # the transaction rolls back whole, the moves with it. Moves take ids in the order given.
-_TAKE_PG = text("""
-WITH taken AS (
+# ``{entry}`` is the entry's id: a parameter, or the entry the same statement writes.
+_TAKES_CTES = """taken AS (
     SELECT * FROM unnest(CAST(:lot_ids AS bigint[]), CAST(:parts AS bigint[]))
          WITH ORDINALITY AS t(lot_id, part, ord)
 ), changed AS (
@@ -261,11 +334,15 @@ WITH taken AS (
     RETURNING 1
 ), moves AS (
     INSERT INTO lot_moves (tenant_id, entry_id, lot_id, amount)
-    SELECT :tenant_id, :entry_id, t.lot_id, -t.part FROM taken t ORDER BY t.ord
+    SELECT :tenant_id, {entry}, t.lot_id, -t.part FROM taken t ORDER BY t.ord
     RETURNING 1
-)
-SELECT (SELECT count(*) FROM changed) AS taken, (SELECT count(*) FROM moves) AS moves
-""")
+)"""
+_TAKES_COUNTS = "(SELECT count(*) FROM changed) AS taken, (SELECT count(*) FROM moves) AS moves"
+_TAKE_PG = text("WITH " + _TAKES_CTES.format(entry=":entry_id") + " SELECT " + _TAKES_COUNTS)
+# A spend's entry, its postings, the takes from the lots and their moves, in one statement.
+_SPEND_PG = entry_statement_pg(
+    more_ctes=", " + _TAKES_CTES.format(entry="(SELECT id FROM new_entry)"),
+    more_columns=", " + _TAKES_COUNTS)
 
 
 def _take_from_lots(conn: Connection, tenant_id: int, entry_id: int,

@@ -44,7 +44,7 @@ __all__ = [
     "earn_many", "ensure_account", "member_account_ids",
     "entry_memos", "expire", "expiry_batches", "hold", "hold_account", "lock_accounts",
     "lot_gone", "moves_of", "open_account", "open_accounts", "open_bearer_account",
-    "open_system_accounts", "receipt_entries", "reconcile",
+    "open_system_accounts", "Paid", "pay", "receipt_entries", "reconcile",
     "release_hold", "restore", "reverse", "spend", "transfer",
 ]
 
@@ -220,17 +220,41 @@ def spend(conn: Connection, ctx: EntryContext, *, key: str, account_id: int, amo
     """
     entry_id = None
     if amount:
-        _positive(amount)
-        entry_id = ledger.write_entry(
-            conn, ctx, code=code, key=key, member_points=-amount, memo=memo, asset=asset,
-            postings_=[Posting(account_id, -amount),
-                       Posting(ledger.system_account_id(conn, ctx.tenant_id, sink, asset),
-                               amount)])
-        ledger_lots.debit(conn, ctx.tenant_id, account_id, entry_id, amount, now,
-                          release_held=min(held, amount))
+        entry_id = pay(conn, ctx, key=key, account_id=account_id, amount=amount, now=now,
+                       memo=memo, held=min(held, amount), code=code, sink=sink,
+                       asset=asset).entry_id
     if held > amount:
         ledger_holds.unhold(conn, account_id, held - amount)
     return entry_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class Paid:
+    """What :func:`pay` wrote: its entry, and the account's balance after it."""
+
+    entry_id: int
+    balance: int
+
+
+def pay(conn: Connection, ctx: EntryContext, *, key: str, account_id: int, amount: int,
+        now: datetime, memo: dict[str, Any], held: int = 0,
+        code: EntryCode = EntryCode.SPEND, sink: SystemAccount = SystemAccount.REDEEMED,
+        asset: Asset = POINTS) -> Paid:
+    """:func:`spend` of a positive ``amount`` (``held``: the part of a captured hold it uses
+    up, at most ``amount``) that also tells the balance it left, read by the debit itself
+    (a tender's answer shows what the certificate or wallet has left).
+
+    Raises :class:`Shortfall` as :func:`spend` does; and the common failures.
+    """
+    _positive(amount)
+    debit = ledger_lots.debit(conn, ctx.tenant_id, account_id, amount, now, asset=asset,
+                              release_held=held)
+    entry_id = ledger_lots.write_spend(
+        conn, ctx, code=code, key=key, member_points=-amount, memo=memo, asset=asset,
+        postings_=[Posting(account_id, -amount),
+                   Posting(ledger.system_account_id(conn, ctx.tenant_id, sink, asset),
+                           amount)], debit_=debit)
+    return Paid(entry_id=entry_id, balance=debit.balance)
 
 
 @dataclass(frozen=True, kw_only=True)

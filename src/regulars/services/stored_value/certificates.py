@@ -245,11 +245,9 @@ def issue(rt: Runtime, tenant_id: int, order: IssueOrder, *,
                                   links=tuple(links))
 
 
-def find_by_code(conn: Connection, tenant_id: int, text: str, *,
-                 field: str = "code") -> store.CertificateRow:
-    """The certificate a printed code stands for. Raises :class:`InvalidInput` naming
-    ``field`` for a mistyped code (wrong length, characters or check character) and for a
-    code that is not one of the tenant's."""
+def _digest(conn: Connection, tenant_id: int, text: str, field: str) -> str | None:
+    """The keyed digest a printed code is stored by (``None``: the tenant has no codes yet).
+    Raises :class:`InvalidInput` naming ``field`` for a mistyped code."""
     parsed = codes.parse(text)
     if parsed is codes.Problem.CHECK:
         raise InvalidInput("the check character does not match: a character is mistyped",
@@ -258,11 +256,30 @@ def find_by_code(conn: Connection, tenant_id: int, text: str, *,
         raise InvalidInput("a certificate code has 16 characters of 0-9 and A-Z without U",
                            field=field)
     key = coupon_store.secret(conn, tenant_id)
-    row = None if key is None else store.certificate_by_digest(
-        conn, tenant_id, codes.digest(bytes.fromhex(key), parsed))
+    return None if key is None else codes.digest(bytes.fromhex(key), parsed)
+
+
+def find_by_code(conn: Connection, tenant_id: int, text: str, *,
+                 field: str = "code") -> store.CertificateRow:
+    """The certificate a printed code stands for. Raises :class:`InvalidInput` naming
+    ``field`` for a mistyped code (wrong length, characters or check character) and for a
+    code that is not one of the tenant's."""
+    digest = _digest(conn, tenant_id, text, field)
+    row = None if digest is None else store.certificate_by_digest(conn, tenant_id, digest)
     if row is None:
         raise InvalidInput("no such certificate", field=field)
     return row
+
+
+def find_with_series(conn: Connection, tenant_id: int, text: str, *,
+                     field: str = "code") -> tuple[store.CertificateRow, store.SeriesRow]:
+    """:func:`find_by_code` and the certificate's series, in one read. Raises as it does."""
+    digest = _digest(conn, tenant_id, text, field)
+    found = None if digest is None else store.certificate_with_series_by_digest(
+        conn, tenant_id, digest)
+    if found is None:
+        raise InvalidInput("no such certificate", field=field)
+    return found
 
 
 def look_up(rt: Runtime, tenant_id: int, code: str) -> CertificateView:

@@ -23,7 +23,7 @@ from regulars.errors import InvalidInput, RefundRefused
 from regulars.services.stored_value.certificates import (
     asset_of,
     credit,
-    find_by_code,
+    find_with_series,
     terms_of,
 )
 from regulars.services.stored_value.results import CertificateSold
@@ -51,9 +51,7 @@ def sell(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
     sold: list[CertificateSold] = []
     for index, sale in enumerate(sales):
         field = f"certificates_sold.{index}"
-        row = find_by_code(conn, tenant.id, sale.code, field=f"{field}.code")
-        series = store.get_series(conn, tenant.id, row.series_id)
-        assert series is not None
+        row, series = find_with_series(conn, tenant.id, sale.code, field=f"{field}.code")
         if not series.active:
             raise InvalidInput("this certificate series is no longer sold", field=f"{field}.code")
         refused = terms_of(series).amount_refusal(sale.amount_minor)

@@ -41,7 +41,7 @@ from regulars.domain.stored_value.certificates import (
 )
 from regulars.errors import InvalidInput
 from regulars.services.stored_value import goods_tenders
-from regulars.services.stored_value.certificates import asset_of, find_by_code, terms_of
+from regulars.services.stored_value.certificates import asset_of, find_with_series, terms_of
 from regulars.services.stored_value.results import TenderOption, TenderReturned, TenderTaken
 from regulars.text.i18n import N_
 
@@ -68,11 +68,9 @@ def _wallet_account(conn: Connection, tenant_id: int, member_id: int | None, ass
     return account_id
 
 
-def _refusal(conn: Connection, tenant_id: int, row: store.CertificateRow, *, store_id: int,
+def _refusal(row: store.CertificateRow, series: store.SeriesRow, *, store_id: int,
              now: datetime) -> str | None:
     """Why this certificate cannot pay a receipt in this store now, if so."""
-    series = store.get_series(conn, tenant_id, row.series_id)
-    assert series is not None
     return tender_refusal(CertificateState(
         status=Status(row.status), expires_at=row.expires_at, uses=row.uses,
         multi_use=series.multi_use, accepted_here=terms_of(series).accepted_at(store_id)),
@@ -80,13 +78,16 @@ def _refusal(conn: Connection, tenant_id: int, row: store.CertificateRow, *, sto
 
 
 def _certificate(conn: Connection, tenant_id: int, tender: Tender, index: int, *,
-                 store_id: int, now: datetime) -> store.CertificateRow:
-    """The certificate a tender names, if it may pay a receipt in this store now."""
-    row = find_by_code(conn, tenant_id, tender.code or "", field=f"tenders.{index}.code")
-    refused = _refusal(conn, tenant_id, row, store_id=store_id, now=now)
+                 store_id: int, now: datetime
+                 ) -> tuple[store.CertificateRow, store.SeriesRow]:
+    """The certificate a tender names and its series, if it may pay a receipt in this store
+    now."""
+    row, series = find_with_series(conn, tenant_id, tender.code or "",
+                                   field=f"tenders.{index}.code")
+    refused = _refusal(row, series, store_id=store_id, now=now)
     if refused is not None:
         raise InvalidInput(refused, field=f"tenders.{index}.code")
-    return row
+    return row, series
 
 
 def _check_shape(tenders: Sequence[tuple[int, Tender]], paid_minor: int) -> None:
@@ -133,39 +134,37 @@ def _take_money(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
     rows: list[dict[str, Any]] = []
     taken: list[TenderTaken] = []
     for index, tender in tenders:
-        certificate = None
+        certificate = series = None
         if tender.kind is TenderKind.CERTIFICATE:
-            certificate = _certificate(conn, tenant.id, tender, index,
-                                       store_id=ctx.store_id, now=now)
+            certificate, series = _certificate(conn, tenant.id, tender, index,
+                                               store_id=ctx.store_id, now=now)
             account_id = certificate.account_id
         else:
             account_id = _wallet_account(conn, tenant.id, ctx.member_id, asset, index)
         if account_id in seen:
             raise InvalidInput("the same tender is given twice", field=f"tenders.{index}")
         seen.add(account_id)
-        entry_id = _spend(conn, ctx, tender, index, account_id, certificate, asset, now)
+        paid = _spend(conn, ctx, tender, index, account_id, certificate, series, asset, now)
         rows.append({"tender_no": index, "kind": tender.kind.value, "account_id": account_id,
                      "certificate_id": certificate.id if certificate else None,
-                     "amount_minor": tender.amount_minor, "entry_id": entry_id})
+                     "amount_minor": tender.amount_minor, "entry_id": paid.entry_id})
         taken.append(TenderTaken(
             tender_no=index, kind=tender.kind.value, amount_minor=tender.amount_minor,
-            balance_minor=store.balance_of(conn, tenant.id, account_id),
+            balance_minor=paid.balance,
             code_ending=certificate.code_hint if certificate else None))
     store.insert_tenders(conn, tenant.id, ctx.receipt_id, rows)
     return taken
 
 
 def _spend(conn: Connection, ctx: EntryContext, tender: Tender, index: int, account_id: int,
-           certificate: store.CertificateRow | None, asset: Asset, now: datetime) -> int:
-    if certificate is not None:
-        series = store.get_series(conn, ctx.tenant_id, certificate.series_id)
-        assert series is not None
-        if not store.take_use(conn, ctx.tenant_id, certificate.id,
-                              single_use=not series.multi_use):
-            raise InvalidInput("this single-use certificate was used already",
-                               field=f"tenders.{index}.code")
+           certificate: store.CertificateRow | None, series: store.SeriesRow | None,
+           asset: Asset, now: datetime) -> ledger_ops.Paid:
+    if certificate is not None and series is not None and not store.take_use(
+            conn, ctx.tenant_id, certificate.id, single_use=not series.multi_use):
+        raise InvalidInput("this single-use certificate was used already",
+                           field=f"tenders.{index}.code")
     try:
-        entry_id = ledger_ops.spend(
+        return ledger_ops.pay(
             conn, ctx, key=f"receipt:{ctx.receipt_id}:tender:{index}", account_id=account_id,
             amount=tender.amount_minor, now=now, code=EntryCode.TENDER,
             sink=SystemAccount.REDEEMED, asset=asset,
@@ -179,8 +178,6 @@ def _spend(conn: Connection, ctx: EntryContext, tender: Tender, index: int, acco
         raise InvalidInput("the certificate holds less than %(amount)s",
                            field=f"tenders.{index}.amount",
                            params={"amount": tender.amount_minor}) from exc
-    assert entry_id is not None
-    return entry_id
 
 
 def prepaid_minor(taken: Sequence[TenderTaken]) -> int:
@@ -321,9 +318,9 @@ def options(conn: Connection, tenant: tenancy.TenantRow, tenders: Sequence[Tende
     for index, tender in money:
         refusal, ending = None, None
         if tender.kind is TenderKind.CERTIFICATE:
-            row = find_by_code(conn, tenant.id, tender.code or "",
-                               field=f"tenders.{index}.code")
-            refusal = _refusal(conn, tenant.id, row, store_id=store_id, now=now)
+            row, series = find_with_series(conn, tenant.id, tender.code or "",
+                                           field=f"tenders.{index}.code")
+            refusal = _refusal(row, series, store_id=store_id, now=now)
             balance, ending = row.balance_minor, row.code_hint
         else:
             balance = store.balance_of(conn, tenant.id, _wallet_account(
