@@ -4,6 +4,7 @@ program, compare two scenarios, export the figures."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -66,6 +67,11 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
     a, b = page_url.rsplit("/", 1)[1], other.headers["location"].rsplit("/", 1)[1]
     compared = client.get(f"/console/scenarios/compare?a={a}&b={b}")
     assert compared.status_code == 200 and "Ten percent" in compared.text
+    # The scenario never run first: the current program still shows, from the other's run.
+    row = re.search(r'data-figure="points_issued">(.*?)</tr>',
+                    client.get(f"/console/scenarios/compare?a={b}&b={a}").text, re.S)
+    assert row is not None
+    assert re.findall(r'<td class="num">(.*?)</td>', row.group(1)) == ["—", "5", "3"]
 
 
 def test_bad_values_are_shown_beside_their_fields_and_kept(client: TestClient, rt: Runtime,

@@ -124,8 +124,11 @@ def scenarios_compare(request: Request, reader: StaffReader, runtime: RuntimeDep
     tenant_id = _tenant(reader)
     pair = [(scenarios.get(runtime, tenant_id, i), simulator.latest_result(runtime, tenant_id, i))
             for i in (a, b)]
+    # The current program as the first scenario with a finished run saw it: a pair whose
+    # first scenario was never run still shows the current program beside the other.
+    current = next((result.current for _, result in pair if result is not None), None)
     return render(request, "console/scenarios_compare.html", reader, pair=pair,
-                  names=simulator.FIGURE_NAMES)
+                  current=current, names=simulator.FIGURE_NAMES)
 
 
 def _run_context(runtime: RuntimeDep, tenant_id: int, scenario_id: int) -> dict[str, Any]:
