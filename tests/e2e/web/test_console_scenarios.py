@@ -35,6 +35,13 @@ def save(client: TestClient, csrf: str, **changes: Any) -> Any:
                        follow_redirects=False)
 
 
+def _cells(page: str, marker: str) -> list[str]:
+    """The cells of the first table row whose tag holds ``marker``."""
+    row = re.search(r"<tr [^>]*" + re.escape(marker) + r"[^>]*>(.*?)</tr>", page, re.S)
+    assert row is not None, marker
+    return [cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+
+
 def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
         client: TestClient, rt: Runtime, shop: Shop) -> None:
     member = client.post("/v1/pos/members", headers=shop.till(),
@@ -56,6 +63,11 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
     assert 'data-figure="points_issued"><td>Points issued</td><td class="num">5</td>' \
            '<td class="num">3</td>' in page
     assert f'<tr data-segment="{everyone.id}"><td>Everyone</td><td class="num">1</td>' in page
+    # Per store and per level too: the store by its name, the member's level under each program.
+    store = _cells(page, f'data-store="{shop.store_id}"')
+    assert (store[0], store[1], store[4], store[5]) == ("Main street", "1", "5", "3")
+    level = _cells(page, 'data-level="')
+    assert (level[5], level[6]) == ("5", "3")
     card = client.get(f"{page_url}/run").text
     assert "hx-trigger" not in card  # done: no more polling
     exported = client.get(f"{page_url}/export?format=csv")
