@@ -5,12 +5,15 @@ program, compare two scenarios, export the figures."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from regulars.domain.promotions.segments import ConsentIn
 from regulars.services.analytics import scenarios
+from regulars.services.analytics.scenarios import ScenarioDraft
+from regulars.services.program import programs
 from regulars.services.promotions import segments
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop, make_shop
@@ -114,3 +117,17 @@ def test_another_tenants_scenario_answers_404_and_is_not_run(client: TestClient,
     assert client.get("/console/scenarios/compare?a=1&b=1").status_code == 404
     assert client.post(f"{theirs}/run", data={"csrf": mine}).status_code == 404
     assert scenarios.get(rt, shop.tenant_id, int(theirs.rsplit("/", 1)[1])).last_run is None
+
+
+def test_a_draft_with_a_level_the_current_program_lacks_shows_it_with_no_members_now(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    rules = programs.rules_of(programs.current(rt, shop.tenant_id).rules)
+    level = {**rules["levels"][0], "code": "club", "name": "Club"}
+    saved = scenarios.create(rt, shop.tenant_id, ScenarioDraft(
+        name="Club", program=programs.parse_rules({**rules, "levels": [level]}),
+        first_day=date(2026, 1, 1), last_day=date(2026, 3, 31)))
+    csrf = owner(client, rt, shop)
+    client.post(f"/console/scenarios/{saved.id}/run", data={"csrf": csrf})
+    page = client.get(f"/console/scenarios/{saved.id}")
+    assert page.status_code == 200
+    assert _cells(page.text, 'data-level="club"')[:3] == ["Club", "0", "0"]
