@@ -136,3 +136,14 @@ def test_every_answer_names_its_fields(client: TestClient) -> None:
     assert {"lines", "points_earned", "explanations", "hold"} <= set(quote["properties"])
     assert "hold" not in quote["required"] and quote["examples"]
 
+
+def test_every_keyed_route_lists_the_errors_a_key_can_meet(client: TestClient) -> None:
+    doc = _document(client)
+    keyed = [(method, path, operation) for path, item in doc["paths"].items()
+             for method, operation in item.items() if "security" in operation]
+    assert ("get", "/v1/admin/scenarios") in {(m, p) for m, p, _ in keyed}
+    bare = [(method, path) for method, path, operation in keyed
+            if not {"401", "403", "429", "503"} <= set(operation["responses"])]
+    assert bare == []
+    assert "unauthorized" in doc["paths"]["/v1/admin/stamp-cards"]["get"][
+        "responses"]["401"]["description"]

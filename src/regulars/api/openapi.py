@@ -54,7 +54,12 @@ def document(app: FastAPI) -> dict[str, Any]:
         doc = get_openapi(title=app.title, version=app.version, description=app.description,
                           routes=app.routes)
         doc.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        from regulars.api.errors_doc import responses  # it imports this module
+
         for operation in _operations(doc):
+            if "security" in operation:  # a keyed route declaring no errors still has these
+                for status, answer in responses().items():
+                    operation.setdefault("responses", {}).setdefault(str(status), answer)
             if "requestBody" in operation:  # api.body_limit answers before the route
                 operation.setdefault("responses", {})["413"] = {
                     "description": "error: payload_too_large", "content": ERROR_CONTENT}

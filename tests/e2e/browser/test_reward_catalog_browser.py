@@ -1,6 +1,7 @@
 """The rewards catalogue in a real browser: the owner adds a reward (every problem beside its
 field first); at a phone-sized till the cashier sees it offered for a member's basket, picks
-it, and the sale is paid in part with its points."""
+it, and the sale is paid in part with its points. A member claims one in advance on their
+page and gets its code as a QR."""
 
 from __future__ import annotations
 
@@ -8,15 +9,19 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.ledger import member_ledger
 from regulars.services.members import registration as member_registration
 from regulars.services.members.registration import Registration
+from regulars.services.rewards import catalog
+from regulars.services.rewards.catalog import RewardDraft
 from regulars.services.tenancy import tenants
 from regulars.services.tenancy.api_keys import authenticate
 from regulars.services.web_sessions import sessions as web_auth
 from tests.conftest import make_shop
 from tests.e2e.browser.conftest import LiveServer
+from tests.e2e.browser.customer_flows import member_sign_in
 from tests.e2e.browser.terminal_flows import pair_and_sign_in
 from tests.e2e.web.support import add_staff
 
@@ -74,3 +79,32 @@ def test_the_owner_adds_a_reward_and_the_cashier_gives_it_for_points(
         phone.context.close()
     stored = checkout.receipt(rt, authenticate(rt, shop.till_keys[0]), receipt_pk)
     assert (stored.points_spent, stored.paid_minor) == (200, 250)
+
+
+def test_a_member_claims_a_reward_in_advance_from_a_readable_button(
+        live_server: LiveServer, page: Any) -> None:
+    rt, url = live_server.runtime, live_server.url
+    shop = make_shop(rt)
+    catalog.create(rt, shop.tenant_id, RewardDraft(
+        kind="perk", points_cost=150, titles={"en": "A gift at the counter"},
+        descriptions={"en": "Ask for it at the counter."}), actor=audit.SYSTEM)
+    member, _ = member_registration.register(rt, shop.tenant_id,
+                                             Registration(phone="+79161234568"))
+    member_ledger.adjust(rt, shop.tenant_id, member.id, points=500, reason="test",
+                         key="grant-claim")
+    page.set_viewport_size(PHONE_VIEWPORT)
+    page.context.add_cookies([{"name": "rg_lang", "value": "en", "url": url}])
+    member_sign_in(page, url, shop.tenant_id, "+79161234568", live_server)
+    page.goto(f"{url}/c/{shop.tenant_id}/rewards")
+    claim = page.get_by_role("link", name="Claim")
+    # The button's text must not take the button's own colour (a link rule once outranked it).
+    ink, ground = claim.evaluate(
+        "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+    assert ink != ground
+    claim.click()
+    page.get_by_role("button", name="Claim for 150 points").click()
+    expect(page.locator("#claimed .qr svg")).to_be_visible()
+    expect(page.locator("#reward-code")).not_to_be_empty()
+    expect(page.locator("#claimed")).to_contain_text("150 points spent")
+    page.goto(f"{url}/c/{shop.tenant_id}/rewards")
+    expect(page.locator("#spendable")).to_contain_text("350")

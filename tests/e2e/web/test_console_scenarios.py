@@ -4,12 +4,16 @@ program, compare two scenarios, export the figures."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from regulars.domain.promotions.segments import ConsentIn
 from regulars.services.analytics import scenarios
+from regulars.services.analytics.scenarios import ScenarioDraft
+from regulars.services.program import programs
 from regulars.services.promotions import segments
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop, make_shop
@@ -34,6 +38,13 @@ def save(client: TestClient, csrf: str, **changes: Any) -> Any:
                        follow_redirects=False)
 
 
+def _cells(page: str, marker: str) -> list[str]:
+    """The cells of the first table row whose tag holds ``marker``."""
+    row = re.search(r"<tr [^>]*" + re.escape(marker) + r"[^>]*>(.*?)</tr>", page, re.S)
+    assert row is not None, marker
+    return [cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+
+
 def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
         client: TestClient, rt: Runtime, shop: Shop) -> None:
     member = client.post("/v1/pos/members", headers=shop.till(),
@@ -55,6 +66,11 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
     assert 'data-figure="points_issued"><td>Points issued</td><td class="num">5</td>' \
            '<td class="num">3</td>' in page
     assert f'<tr data-segment="{everyone.id}"><td>Everyone</td><td class="num">1</td>' in page
+    # Per store and per level too: the store by its name, the member's level under each program.
+    store = _cells(page, f'data-store="{shop.store_id}"')
+    assert (store[0], store[1], store[4], store[5]) == ("Main street", "1", "5", "3")
+    level = _cells(page, 'data-level="')
+    assert (level[5], level[6]) == ("5", "3")
     card = client.get(f"{page_url}/run").text
     assert "hx-trigger" not in card  # done: no more polling
     exported = client.get(f"{page_url}/export?format=csv")
@@ -66,6 +82,11 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
     a, b = page_url.rsplit("/", 1)[1], other.headers["location"].rsplit("/", 1)[1]
     compared = client.get(f"/console/scenarios/compare?a={a}&b={b}")
     assert compared.status_code == 200 and "Ten percent" in compared.text
+    # The scenario never run first: the current program still shows, from the other's run.
+    row = re.search(r'data-figure="points_issued">(.*?)</tr>',
+                    client.get(f"/console/scenarios/compare?a={b}&b={a}").text, re.S)
+    assert row is not None
+    assert re.findall(r'<td class="num">(.*?)</td>', row.group(1)) == ["—", "5", "3"]
 
 
 def test_bad_values_are_shown_beside_their_fields_and_kept(client: TestClient, rt: Runtime,
@@ -96,3 +117,17 @@ def test_another_tenants_scenario_answers_404_and_is_not_run(client: TestClient,
     assert client.get("/console/scenarios/compare?a=1&b=1").status_code == 404
     assert client.post(f"{theirs}/run", data={"csrf": mine}).status_code == 404
     assert scenarios.get(rt, shop.tenant_id, int(theirs.rsplit("/", 1)[1])).last_run is None
+
+
+def test_a_draft_with_a_level_the_current_program_lacks_shows_it_with_no_members_now(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    rules = programs.rules_of(programs.current(rt, shop.tenant_id).rules)
+    level = {**rules["levels"][0], "code": "club", "name": "Club"}
+    saved = scenarios.create(rt, shop.tenant_id, ScenarioDraft(
+        name="Club", program=programs.parse_rules({**rules, "levels": [level]}),
+        first_day=date(2026, 1, 1), last_day=date(2026, 3, 31)))
+    csrf = owner(client, rt, shop)
+    client.post(f"/console/scenarios/{saved.id}/run", data={"csrf": csrf})
+    page = client.get(f"/console/scenarios/{saved.id}")
+    assert page.status_code == 200
+    assert _cells(page.text, 'data-level="club"')[:3] == ["Club", "0", "0"]

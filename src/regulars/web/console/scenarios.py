@@ -17,7 +17,7 @@ from regulars.services.analytics import scenarios, simulator
 from regulars.services.analytics.exports import ExportFormat, table_chunks
 from regulars.services.analytics.scenarios import ScenarioDraft
 from regulars.services.program import programs
-from regulars.services.tenancy.tenants import get_tenant, minor_digits
+from regulars.services.tenancy.tenants import get_tenant, list_stores, minor_digits
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.pagekit import file_response, form_errors, text
@@ -124,8 +124,11 @@ def scenarios_compare(request: Request, reader: StaffReader, runtime: RuntimeDep
     tenant_id = _tenant(reader)
     pair = [(scenarios.get(runtime, tenant_id, i), simulator.latest_result(runtime, tenant_id, i))
             for i in (a, b)]
+    # The current program as the first scenario with a finished run saw it: a pair whose
+    # first scenario was never run still shows the current program beside the other.
+    current = next((result.current for _, result in pair if result is not None), None)
     return render(request, "console/scenarios_compare.html", reader, pair=pair,
-                  names=simulator.FIGURE_NAMES)
+                  current=current, names=simulator.FIGURE_NAMES)
 
 
 def _run_context(runtime: RuntimeDep, tenant_id: int, scenario_id: int) -> dict[str, Any]:
@@ -135,7 +138,8 @@ def _run_context(runtime: RuntimeDep, tenant_id: int, scenario_id: int) -> dict[
     if run is not None and run.status == "done":
         _, result = simulator.get_run(runtime, tenant_id, scenario_id, run.id)
     return {"scenario": scenario, "run": run, "result": result,
-            "names": simulator.FIGURE_NAMES}
+            "names": simulator.FIGURE_NAMES,
+            "store_names": {str(s.id): s.name for s in list_stores(runtime, tenant_id)}}
 
 
 @router.get("/scenarios/{scenario_id}", dependencies=[needs(Permission.VIEW)])
