@@ -111,6 +111,19 @@ def _uses(tenant_id: int, code_id: Any, *, besides: int | None = None) -> Any:
     return query.scalar_subquery()
 
 
+def _uses_now(tenant_id: int) -> Any:
+    """A code's uses as a checkout needs them: once it has slots, ``max_uses`` less what they
+    hold and its holds (a few rows, however many receipts used it), else :func:`_uses`."""
+    code = coupon_codes.c
+    left = select(func.sum(coupon_code_slots.c.left_uses)).where(
+        coupon_code_slots.c.tenant_id == tenant_id,
+        coupon_code_slots.c.code_id == code.id).scalar_subquery()
+    holds = select(func.count()).select_from(coupon_holds).where(
+        coupon_holds.c.tenant_id == tenant_id, coupon_holds.c.code_id == code.id
+    ).scalar_subquery()
+    return func.coalesce(code.max_uses - left - holds, _uses(tenant_id, code.id))
+
+
 def code_counts(conn: Connection, tenant_id: int, series_id: int) -> tuple[int, int]:
     """(codes issued, uses taken) of a series."""
     issued = select(func.count()).where(coupon_codes.c.tenant_id == tenant_id,
@@ -134,7 +147,7 @@ def insert_codes(conn: Connection, *, tenant_id: int, series_id: int, digests: l
 def code_by_digest(conn: Connection, tenant_id: int, digest: str) -> CodeRow | None:
     row = conn.execute(select(coupon_codes.c.id, coupon_codes.c.series_id,
                               coupon_codes.c.member_id,
-                              _uses(tenant_id, coupon_codes.c.id).label("uses"),
+                              _uses_now(tenant_id).label("uses"),
                               coupon_codes.c.max_uses).where(
         coupon_codes.c.tenant_id == tenant_id,
         coupon_codes.c.code_hash == digest)).one_or_none()
