@@ -67,9 +67,11 @@ RUNS_OUT_CAP_MINOR = RUNS_OUT_RECEIPTS * DISCOUNT_MINOR + 1000  # the 10.00 neve
 TARGETS = {"unlimited": 0.9, "capped": 0.8, "after": 0.9, "coupon": 0.9}
 SIDES = ("none", "unlimited", "capped", "coupon")
 SHARED_CODE_USES = 1_000_000
+CAPPED_MINOR = 10**12  # the capped side's budget, never reached
 
 
-def _promotion(url: str, tenant_id: int, budget_minor: int | None) -> int:
+def ten_percent_off(url: str, tenant_id: int, budget_minor: int | None) -> int:
+    """The benchmark's promotion (10 % off a receipt of at least 100.00), capped or not."""
     rt = open_runtime(Settings(database_url=url))
     try:
         made = promotions.create(rt, tenant_id, Draft(
@@ -102,7 +104,7 @@ def _burn(url: str, tenant_id: int, promotion_id: int) -> dict[str, Any]:
         rt.close()
 
 
-def _last_tenant(url: str) -> int:
+def last_tenant(url: str) -> int:
     rt = open_runtime(Settings(database_url=url))
     try:
         with rt.db.read() as conn:
@@ -115,14 +117,14 @@ def _tenants(url: str, tag: str, args: argparse.Namespace) -> dict[str, tuple[Ta
     """Target, tenant id and promotion id (0 for none) of every side."""
     found = {}
     keys, phones = setup(url)
-    found["none"] = (keys, phones, _last_tenant(url), 0)
-    for side, cap in (("unlimited", None), ("capped", 10**12),
+    found["none"] = (keys, phones, last_tenant(url), 0)
+    for side, cap in (("unlimited", None), ("capped", CAPPED_MINOR),
                       ("runs-out", RUNS_OUT_CAP_MINOR)):
         keys, phones = add_tenant(url, name=f"Bench {side}")
-        tenant_id = _last_tenant(url)
-        found[side] = (keys, phones, tenant_id, _promotion(url, tenant_id, cap))
+        tenant_id = last_tenant(url)
+        found[side] = (keys, phones, tenant_id, ten_percent_off(url, tenant_id, cap))
     keys, phones = add_tenant(url, name="Bench coupon")
-    tenant_id = _last_tenant(url)
+    tenant_id = last_tenant(url)
     found["coupon"] = (keys, phones, tenant_id, 0)
     codes = {"coupon": (_shared_code(url, tenant_id),)}
     return {side: (Target(host="127.0.0.1", port=args.port, till_keys=keys, phones=phones,

@@ -2,7 +2,7 @@
 every SQL statement counted and timed, and a cProfile of the commits.
 
     uv run python bench/checkout_profile.py [--database-url .../bench_checkout_profile] [-n 500]
-                                            [--promotions N] [--tender]
+                                            [--promotions N | --budget] [--tender]
 
 Uses its own database (``bench_checkout_profile`` by default) set up like
 ``bench/checkout.py``: the same basket, 50 members with points, a spend of 10 points each.
@@ -18,6 +18,9 @@ trips to the server per call: statements, ``BEGIN``/``COMMIT``, pool pings and p
 ``--tender`` gives each member a gift certificate and has every quote and commit present it,
 paying 10.00 of the receipt with it (as ``checkout.py --tenders`` does over HTTP): run it
 beside a run without to see what a certificate tender adds to a quote and a commit.
+``--budget``: instead of the promotions, the budgets benchmark's one promotion with the cap it
+never reaches (``bench/checkout.py --budgets``, side "capped"), to profile what a capped
+budget adds (compare with ``--promotions 1``, the same promotion without a cap).
 """
 
 from __future__ import annotations
@@ -234,11 +237,16 @@ def main() -> int:
                         help="with N (0-4) active promotions, as checkout.py --promotions")
     parser.add_argument("--tender", action="store_true",
                         help="every sale pays 10.00 by the member's own gift certificate")
+    parser.add_argument("--budget", action="store_true",
+                        help="one promotion capped at 10**12 minor units (never reached)")
     args = parser.parse_args()
     url = libpq_url(args.database_url)
     with console.status("setting up"):
         keys, phones = setup(url)
-        if args.promotions:
+        if args.budget:
+            from checkout_budgets import CAPPED_MINOR, last_tenant, ten_percent_off
+            ten_percent_off(url, last_tenant(url), CAPPED_MINOR)
+        elif args.promotions:
             from checkout_promotions import create_promotions
             create_promotions(url, args.promotions)
         tenders = _tenders(url, phones) if args.tender else {}

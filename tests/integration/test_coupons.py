@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from regulars.db.promotions.tables import coupon_codes
+from regulars.db.promotions.tables import coupon_code_slots, coupon_codes, coupon_uses
 from regulars.domain.checkout.quote import BasketLine
 from regulars.domain.codes import grouped, new_code
 from regulars.domain.promotions.promotions import BonusPoints, Effect, FixedDiscount
@@ -75,9 +75,20 @@ def commit(pos: Pos, member_id: int | None, *codes: str, receipt: str,
 
 
 def uses(rt: Runtime) -> list[int]:
+    """Each code's uses, counted from the receipts' use rows not given back."""
+    counted = select(func.count()).select_from(coupon_uses).where(
+        coupon_uses.c.code_id == coupon_codes.c.id,
+        coupon_uses.c.returned_at.is_(None)).scalar_subquery()
     with rt.db.read() as conn:
-        return [int(u) for u in conn.execute(select(coupon_codes.c.uses)
+        return [int(u) for u in conn.execute(select(counted).select_from(coupon_codes)
                                              .order_by(coupon_codes.c.id)).scalars()]
+
+
+def left(rt: Runtime) -> int:
+    """What the codes' slots hold together."""
+    with rt.db.read() as conn:
+        return int(conn.execute(select(func.coalesce(func.sum(
+            coupon_code_slots.c.left_uses), 0))).scalar_one())
 
 
 def test_a_code_takes_its_series_effect_and_is_named(pos: Pos) -> None:
@@ -236,3 +247,21 @@ def test_concurrent_commits_of_one_single_use_code_one_wins(pos: Pos) -> None:
     assert len(wins) == 1, losses
     assert all(isinstance(e, CouponUsed) and e.status == 409 for e in losses), losses
     assert uses(pos.rt) == [1]
+
+
+@pytest.mark.usefixtures("backend")
+@pytest.mark.parametrize("max_uses", [7, 18])
+def test_concurrent_commits_using_up_a_shared_code_get_exactly_its_uses(
+        pos: Pos, max_uses: int) -> None:
+    # 7 uses lie in 7 slots of one use each, 18 in all 16 slots (two of them hold two): either
+    # way the last uses are taken from slots other tills were charging at the same time.
+    code = issue(pos, series(pos, max_uses=max_uses))[0]
+
+    results = run_together(THREADS, lambda i: commit(pos, None, code, receipt=f"R-{i}",
+                                                     till=i % 2))
+
+    wins = [r for r in results if not isinstance(r, RegularsError)]
+    losses = [r for r in results if isinstance(r, RegularsError)]
+    assert len(wins) == max_uses, losses
+    assert all(isinstance(e, CouponUsed) for e in losses), losses
+    assert uses(pos.rt) == [max_uses] and left(pos.rt) == 0

@@ -55,16 +55,20 @@ def clear(conn: Connection, owner: Owner) -> None:
     conn.execute(delete(owner.table).where(*owner.where()))
 
 
-def fill(conn: Connection, owner: Owner, left: Mapping[str, int | None]) -> None:
-    """Give an owner without slots :data:`SLOTS` rows sharing ``left`` (per column; ``None``
-    for no cap) as evenly as integers allow. Of concurrent fills the first wins, the others
-    change nothing (``ON CONFLICT DO NOTHING``)."""
+def fill(conn: Connection, owner: Owner, left: Mapping[str, int | None], *,
+         count: int | None = SLOTS) -> None:
+    """Give an owner without slots ``count`` rows sharing ``left`` (per column; ``None``
+    for no cap) as evenly as integers allow; ``count=None``: :data:`SLOTS`, or fewer when
+    fewer units are left (at least one row), for owners whose caps are often tiny. Of
+    concurrent fills the first wins, the others change nothing (``ON CONFLICT DO NOTHING``)."""
+    if count is None:
+        count = max(1, min([SLOTS, *(a for a in left.values() if a is not None)]))
     rows = []
-    for slot in range(SLOTS):
+    for slot in range(count):
         row: dict[str, Any] = {**owner.key, "slot": slot}
         for column, amount in left.items():
             row[column] = None if amount is None else (
-                amount // SLOTS + (1 if slot < amount % SLOTS else 0))
+                amount // count + (1 if slot < amount % count else 0))
         rows.append(row)
     conn.execute(_insert_missing(conn, owner.table), rows)
 
@@ -87,13 +91,13 @@ def left(conn: Connection, owner: Owner, columns: list[str]) -> dict[str, int | 
 
 
 def take(conn: Connection, owner: Owner, amounts: Mapping[str, int], *, spread: int,
-         start: Callable[[], Mapping[str, int | None]]) -> bool:
+         start: Callable[[], Mapping[str, int | None]], count: int | None = SLOTS) -> bool:
     """Charge ``amounts`` (per column, none negative) to the owner's slots; ``False`` when
     the slots do not hold enough (nothing changed). An owner without slots is first given
-    them, holding what ``start()`` says is left."""
+    them (``count`` as for :func:`fill`), holding what ``start()`` says is left."""
     taken = _take(conn, owner, amounts, spread=spread)
     if taken is None:
-        fill(conn, owner, start())
+        fill(conn, owner, start(), count=count)
         taken = _take(conn, owner, amounts, spread=spread)
     return bool(taken)
 

@@ -1,6 +1,16 @@
 """Coupon series, their codes (as keyed digests only), holds, uses and wrong-code attempts.
 Every query is scoped by ``tenant_id``; another tenant's row is not found. Nothing here
-commits."""
+commits.
+
+A code's uses are its ``coupon_uses`` rows not given back, counted when asked for. What it has
+left is split over slot rows (``coupon_code_slots``, charged as budgets are, see
+:mod:`regulars.db.promotions.budget_slots`), so that the tills taking one shared code do not
+all wait on one row; they are made at the code's first use or hold, from its uses and holds.
+A hold takes its use off the slots when placed and keeps it: its till's commit consumes the
+hold instead of charging a slot; an expired hold's use goes back to the slots when another
+till finds none left. So a use is granted only while ``uses + holds < max_uses`` and
+the uses never exceed ``max_uses`` under any interleaving.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +21,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from regulars.db.engine import cache_for
+from regulars.db.promotions import budget_slots as slots
 from regulars.db.promotions.tables import (
     coupon_attempts,
+    coupon_code_slots,
     coupon_codes,
     coupon_holds,
     coupon_secrets,
@@ -89,11 +101,37 @@ def list_series(conn: Connection, tenant_id: int) -> list[SeriesRow]:
         coupon_series.c.tenant_id == tenant_id).order_by(coupon_series.c.id))]
 
 
+def _uses(tenant_id: int, code_id: Any, *, besides: int | None = None) -> Any:
+    """A code's uses: its receipts' uses not given back (but that of receipt ``besides``)."""
+    u = coupon_uses.c
+    query = select(func.count()).select_from(coupon_uses).where(
+        u.tenant_id == tenant_id, u.code_id == code_id, u.returned_at.is_(None))
+    if besides is not None:
+        query = query.where(u.receipt_id != besides)
+    return query.scalar_subquery()
+
+
+def _uses_now(tenant_id: int) -> Any:
+    """A code's uses as a checkout needs them: once it has slots, ``max_uses`` less what they
+    hold and its holds (a few rows, however many receipts used it), else :func:`_uses`."""
+    code = coupon_codes.c
+    left = select(func.sum(coupon_code_slots.c.left_uses)).where(
+        coupon_code_slots.c.tenant_id == tenant_id,
+        coupon_code_slots.c.code_id == code.id).scalar_subquery()
+    holds = select(func.count()).select_from(coupon_holds).where(
+        coupon_holds.c.tenant_id == tenant_id, coupon_holds.c.code_id == code.id
+    ).scalar_subquery()
+    return func.coalesce(code.max_uses - left - holds, _uses(tenant_id, code.id))
+
+
 def code_counts(conn: Connection, tenant_id: int, series_id: int) -> tuple[int, int]:
     """(codes issued, uses taken) of a series."""
-    row = conn.execute(select(func.count(), func.coalesce(func.sum(coupon_codes.c.uses), 0))
-                       .where(coupon_codes.c.tenant_id == tenant_id,
-                              coupon_codes.c.series_id == series_id)).one()
+    issued = select(func.count()).where(coupon_codes.c.tenant_id == tenant_id,
+                                        coupon_codes.c.series_id == series_id)
+    used = select(func.count()).select_from(coupon_uses).where(
+        coupon_uses.c.tenant_id == tenant_id, coupon_uses.c.series_id == series_id,
+        coupon_uses.c.returned_at.is_(None))
+    row = conn.execute(select(issued.scalar_subquery(), used.scalar_subquery())).one()
     return int(row[0]), int(row[1])
 
 
@@ -108,24 +146,14 @@ def insert_codes(conn: Connection, *, tenant_id: int, series_id: int, digests: l
 
 def code_by_digest(conn: Connection, tenant_id: int, digest: str) -> CodeRow | None:
     row = conn.execute(select(coupon_codes.c.id, coupon_codes.c.series_id,
-                              coupon_codes.c.member_id, coupon_codes.c.uses,
+                              coupon_codes.c.member_id,
+                              _uses_now(tenant_id).label("uses"),
                               coupon_codes.c.max_uses).where(
         coupon_codes.c.tenant_id == tenant_id,
         coupon_codes.c.code_hash == digest)).one_or_none()
     return None if row is None else CodeRow(id=row.id, series_id=row.series_id,
                                             member_id=row.member_id, uses=row.uses,
                                             max_uses=row.max_uses)
-
-
-def _live_holds_of_others(code_id: Any, terminal_id: int, now: datetime) -> Any:
-    return select(func.count()).select_from(coupon_holds).where(
-        coupon_holds.c.code_id == code_id, coupon_holds.c.terminal_id != terminal_id,
-        coupon_holds.c.expires_at > now).scalar_subquery()
-
-
-def code_uses(conn: Connection, tenant_id: int, code_id: int) -> int:
-    return int(conn.execute(select(coupon_codes.c.uses).where(
-        coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id)).scalar_one())
 
 
 def held_by_others(conn: Connection, tenant_id: int, code_id: int, terminal_id: int,
@@ -138,47 +166,91 @@ def held_by_others(conn: Connection, tenant_id: int, code_id: int, terminal_id: 
 
 
 def lock_code(conn: Connection, tenant_id: int, code_id: int) -> None:
-    """Hold the code's row until the transaction ends (PostgreSQL; SQLite's writers queue)."""
+    """Hold the code's row until the transaction ends, so that one till's holds on it are
+    placed one at a time (PostgreSQL; SQLite's writers queue). ``FOR NO KEY UPDATE``: the
+    receipts' use rows referring to the code (a key-share lock) do not wait for it."""
     if conn.dialect.name == "postgresql":
         conn.execute(select(coupon_codes.c.id).where(
             coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id)
-            .with_for_update())
+            .with_for_update(key_share=True))
+
+
+def _slots(tenant_id: int, code_id: int) -> slots.Owner:
+    return slots.Owner(coupon_code_slots, {"tenant_id": tenant_id, "code_id": code_id})
+
+
+def _left(conn: Connection, tenant_id: int, code_id: int,
+          receipt_id: int | None) -> dict[str, int | None]:
+    """What a code without slots has left: its uses and holds off its ``max_uses``; the use
+    of ``receipt_id`` (the one being counted, recorded already) is not one of them."""
+    h = coupon_holds.c
+    holds = select(func.count()).select_from(coupon_holds).where(
+        h.tenant_id == tenant_id, h.code_id == code_id).scalar_subquery()
+    row = conn.execute(select(coupon_codes.c.max_uses,
+                              _uses(tenant_id, code_id, besides=receipt_id), holds).where(
+        coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id)).one()
+    return {"left_uses": max(0, row[0] - row[1] - row[2])}
+
+
+def _take(conn: Connection, tenant_id: int, code_id: int, *, uses: int, spread: int,
+          now: datetime, receipt_id: int | None = None) -> bool:
+    """Take ``uses`` off the code's slots (made first if it has none); when they do not hold
+    them, the uses of expired holds go back to the slots and the charge is tried again."""
+    owner = _slots(tenant_id, code_id)
+
+    def charge() -> bool:
+        return slots.take(conn, owner, {"left_uses": uses}, spread=spread,
+                          start=lambda: _left(conn, tenant_id, code_id, receipt_id),
+                          count=None)
+
+    return charge() or (_reclaim_expired(conn, tenant_id, code_id, spread=spread, now=now)
+                        and charge())
+
+
+def _reclaim_expired(conn: Connection, tenant_id: int, code_id: int, *, spread: int,
+                     now: datetime) -> bool:
+    """Delete the code's expired holds and give their uses back to a slot; of two callers
+    each hold is deleted, and given back, by one."""
+    h = coupon_holds.c
+    gone = len(conn.execute(delete(coupon_holds).where(
+        h.tenant_id == tenant_id, h.code_id == code_id, h.expires_at <= now)
+        .returning(h.id)).all())
+    if gone:
+        slots.give(conn, _slots(tenant_id, code_id), {"left_uses": gone}, slot=spread)
+    return gone > 0
 
 
 def place_hold(conn: Connection, tenant_id: int, code_id: int, terminal_id: int, *,
-               expires_at: datetime) -> int:
-    """Reserve one use for ``terminal_id``; replaces that till's earlier hold on the code.
-    The caller has locked the code and checked that a use is free."""
-    conn.execute(delete(coupon_holds).where(coupon_holds.c.tenant_id == tenant_id,
-                                            coupon_holds.c.code_id == code_id,
-                                            coupon_holds.c.terminal_id == terminal_id))
+               expires_at: datetime, now: datetime) -> int | None:
+    """Reserve one use for ``terminal_id`` until ``expires_at``: the till's earlier hold on the
+    code is extended (it has its use), or one use is taken off the slots. ``None`` (nothing
+    changed) when no use is left. The caller has locked the code (:func:`lock_code`)."""
+    h = coupon_holds.c
+    renewed = conn.execute(update(coupon_holds).where(
+        h.tenant_id == tenant_id, h.code_id == code_id, h.terminal_id == terminal_id)
+        .values(expires_at=expires_at).returning(h.id)).scalars().first()
+    if renewed is not None:
+        return int(renewed)
+    if not _take(conn, tenant_id, code_id, uses=1, spread=terminal_id, now=now):
+        return None
     return int(conn.execute(insert(coupon_holds).values(
         tenant_id=tenant_id, code_id=code_id, terminal_id=terminal_id, expires_at=expires_at
-    ).returning(coupon_holds.c.id)).scalar_one())
+    ).returning(h.id)).scalar_one())
 
 
-def take_use(conn: Connection, tenant_id: int, code_id: int, terminal_id: int,
-             now: datetime) -> bool:
-    """Count one use, atomically: ``uses + 1`` only while ``uses`` plus the live holds of other
-    tills stays below ``max_uses``; the till's own hold on the code is consumed. Returns
-    ``False`` (nothing changed) when no use is left."""
-    counted = update(coupon_codes).where(
-        coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id,
-        coupon_codes.c.uses + _live_holds_of_others(coupon_codes.c.id, terminal_id, now)
-        < coupon_codes.c.max_uses).values(uses=coupon_codes.c.uses + 1)
-    own_hold = delete(coupon_holds).where(coupon_holds.c.tenant_id == tenant_id,
-                                          coupon_holds.c.code_id == code_id,
-                                          coupon_holds.c.terminal_id == terminal_id)
-    if conn.dialect.name == "postgresql":
-        # One round trip: the code's row, locked by the update, waits for nothing more.
-        used = counted.returning(coupon_codes.c.id).cte("used")
-        gone = own_hold.where(select(used.c.id).exists()).cte("gone")
-        return bool(conn.execute(select(func.count()).select_from(used).add_cte(gone))
-                    .scalar_one())
-    if conn.execute(counted).rowcount != 1:
-        return False
-    conn.execute(own_hold)
-    return True
+def take_use(conn: Connection, tenant_id: int, code_id: int, terminal_id: int, *,
+             receipt_id: int, now: datetime) -> bool:
+    """Count the use of receipt ``receipt_id`` (its row recorded) for the till: its own hold
+    on the code is consumed (the hold has the use, expired or not, unless another till took
+    it back), else one use is taken off the slots. Returns ``False`` (nothing changed) when
+    no use is left."""
+    h = coupon_holds.c
+    if conn.execute(delete(coupon_holds).where(
+            h.tenant_id == tenant_id, h.code_id == code_id, h.terminal_id == terminal_id)
+            .returning(h.id)).first() is not None:
+        return True
+    return _take(conn, tenant_id, code_id, uses=1, spread=terminal_id, now=now,
+                 receipt_id=receipt_id)
 
 
 def record_uses(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -203,9 +275,7 @@ def give_back_use(conn: Connection, tenant_id: int, use_id: int, code_id: int,
         coupon_uses.c.returned_at.is_(None)).values(returned_at=now)).rowcount
     if changed != 1:
         return False
-    conn.execute(update(coupon_codes).where(
-        coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id,
-        coupon_codes.c.uses > 0).values(uses=coupon_codes.c.uses - 1))
+    slots.give(conn, _slots(tenant_id, code_id), {"left_uses": 1}, slot=use_id)
     return True
 
 
@@ -225,7 +295,8 @@ def attempts_since(conn: Connection, tenant_id: int, terminal_id: int,
 def member_codes(conn: Connection, tenant_id: int, member_id: int) -> list[dict[str, Any]]:
     """The codes bound to a member (never their text: only digests are kept) with their
     series, newest first."""
-    query = (select(coupon_codes.c.id, coupon_codes.c.series_id, coupon_codes.c.uses,
+    query = (select(coupon_codes.c.id, coupon_codes.c.series_id,
+                    _uses(tenant_id, coupon_codes.c.id).label("uses"),
                     coupon_codes.c.max_uses, coupon_codes.c.created_at,
                     coupon_series.c.name, coupon_series.c.effect, coupon_series.c.starts_on,
                     coupon_series.c.ends_on)
@@ -259,14 +330,16 @@ def issued_of(conn: Connection, tenant_id: int, receipt_id: int) -> list[dict[st
 
 def void_issued(conn: Connection, tenant_id: int, issued_id: int, code_id: int,
                 now: datetime) -> bool:
-    """Void an issued code that was never used: no use is left on it from then on (a
-    conditional update, so a concurrent commit of the code and the void cannot both win).
-    ``False`` when it was used, or voided already."""
-    if conn.execute(update(coupon_codes).where(
-            coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id,
-            coupon_codes.c.uses == 0, coupon_codes.c.max_uses > 0).values(max_uses=0)
-    ).rowcount != 1:
+    """Void an issued code that was never used nor is held: all its uses are taken off its
+    slots at once (so a concurrent commit of the code and the void cannot both win) and no
+    use is left on it from then on. ``False`` when it was used or held, or voided already."""
+    most = conn.execute(select(coupon_codes.c.max_uses).where(
+        coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id)).scalar_one()
+    if not most or not _take(conn, tenant_id, code_id, uses=most, spread=0, now=now):
         return False
+    conn.execute(update(coupon_codes).where(
+        coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id)
+        .values(max_uses=0))
     conn.execute(update(issued_coupons).where(
         issued_coupons.c.tenant_id == tenant_id, issued_coupons.c.id == issued_id,
         issued_coupons.c.voided_at.is_(None)).values(voided_at=now))

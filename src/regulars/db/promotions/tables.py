@@ -242,6 +242,8 @@ coupon_codes = Table(
     Column("series_id", Id, ForeignKey("coupon_series.id"), nullable=False),
     Column("code_hash", String(64), nullable=False),
     Column("member_id", Id, ForeignKey("members.id"), nullable=True),
+    # 0 since migration 0046: a code's uses are its coupon_uses rows not given back, and what
+    # it has left is in coupon_code_slots (the shared code's one row every till waited on).
     Column("uses", Integer, nullable=False),
     Column("max_uses", Integer, nullable=False),
     timestamp("created_at"),
@@ -263,6 +265,22 @@ coupon_holds = Table(
 )
 
 
+coupon_code_slots = Table(
+    # The uses a code has left, split over slots (migration 0046), so that the tills taking one
+    # shared code do not all wait on one row; made at the code's first use or hold. A hold
+    # keeps the use it took until its till commits (the hold is consumed) or, expired, another
+    # till needs it (see db/promotions/coupons.py).
+    "coupon_code_slots", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("code_id", Id, ForeignKey("coupon_codes.id"), nullable=False),
+    Column("slot", Integer, nullable=False),
+    Column("left_uses", Integer, nullable=False),
+    CheckConstraint("left_uses >= 0", name="left_uses"),
+    UniqueConstraint("tenant_id", "code_id", "slot"),
+)
+
+
 coupon_uses = Table(
     "coupon_uses", metadata,
     Column("id", Id, primary_key=True),
@@ -274,6 +292,7 @@ coupon_uses = Table(
     Column("points", BigInteger, nullable=False),
     timestamp("returned_at", nullable=True),  # a full refund within validity gave the use back
     UniqueConstraint("tenant_id", "receipt_id", "code_id"),
+    Index(None, "tenant_id", "code_id"),  # a code's uses are counted from these rows
 )
 
 

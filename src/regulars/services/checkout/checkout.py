@@ -121,8 +121,8 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False,
         coupon_holds = None
         if priced.coupons:
             coupon_holds = coupons.hold(
-                conn, tenant, priced.coupons, member_id=member.id if member else None,
-                terminal_id=principal.terminal_id, now=now, expires_at=expires_at)
+                conn, tenant, priced.coupons, terminal_id=principal.terminal_id, now=now,
+                expires_at=expires_at)
         if not sale.points_to_spend:
             return QuoteResult(**figures, coupon_holds=coupon_holds)
         assert member is not None

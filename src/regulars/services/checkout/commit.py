@@ -199,8 +199,8 @@ def _commit_once(rt: Runtime, principal: Principal, req: CommitRequest, *, key: 
                                              receipt_id=result.receipt.id,
                                              response=withhold_member(body))
             # Last of all: a shared code's row is then locked only until COMMIT.
-            coupons.count_uses(conn, tenant.id, priced.quote, terminal_id=principal.terminal_id,
-                               now=now)
+            coupons.count_uses(conn, tenant.id, result.receipt.id, priced.quote,
+                               terminal_id=principal.terminal_id, now=now)
             return Outcome(body)
     except UniqueViolation:
         # A concurrent request with the same receipt id won the race: answer as it did.

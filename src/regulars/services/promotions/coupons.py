@@ -290,23 +290,19 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, texts: tuple[str, ..
 
 
 def hold(conn: Connection, tenant: tenancy.TenantRow, offers: tuple[CouponOffer, ...], *,
-         member_id: int | None, terminal_id: int, now: datetime,
-         expires_at: datetime) -> tuple[CouponHold, ...]:
-    """Reserve one use of each code for the till until ``expires_at``. Raises
-    :class:`CouponUsed` when a concurrent call took the last free use."""
+         terminal_id: int, now: datetime, expires_at: datetime) -> tuple[CouponHold, ...]:
+    """Reserve one use of each code for the till until ``expires_at`` (the hold takes the use
+    off the code's slots; the till's commit then consumes it). Raises :class:`CouponUsed`
+    when a concurrent call took the last free use (the check in :func:`offers_for` is not
+    held)."""
     held: list[CouponHold] = []
     for index, offer in enumerate(offers):
         store.lock_code(conn, tenant.id, offer.code_id)
-        # Read again under the lock: the check in offers_for may be stale.
-        state = CodeState(id=offer.code_id, series=offer.series, member_id=member_id,
-                          uses=store.code_uses(conn, tenant.id, offer.code_id),
-                          held_by_others=store.held_by_others(conn, tenant.id, offer.code_id,
-                                                              terminal_id, now))
-        if state.uses + state.held_by_others >= offer.series.max_uses:
+        hold_id = store.place_hold(conn, tenant.id, offer.code_id, terminal_id,
+                                   expires_at=expires_at, now=now)
+        if hold_id is None:
             raise CouponUsed(f"the coupon has been used ({offer.series.name})",
                              field=f"coupons.{index}")
-        hold_id = store.place_hold(conn, tenant.id, offer.code_id, terminal_id,
-                                   expires_at=expires_at)
         held.append(CouponHold(id=hold_id, series_id=offer.series.id, expires_at=expires_at))
     return tuple(held)
 
@@ -320,17 +316,19 @@ def record_uses(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote)
         for c in quote.coupons])
 
 
-def count_uses(conn: Connection, tenant_id: int, quote: Quote, *, terminal_id: int,
-               now: datetime) -> None:
-    """Count one use of each code the quote applied, in the commit's transaction. The commit
-    calls this last: a multi-use code's row is shared by every till taking that code, and the
-    conditional update locks it until COMMIT, so the lock is held for the shortest time.
+def count_uses(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
+               terminal_id: int, now: datetime) -> None:
+    """Count one use of each code the quote applied, in the commit's transaction: the till's
+    hold on the code is consumed, or one use is taken off one of the code's slots (a slot
+    another till holds is passed over). The commit calls this last, so that a slot it locked
+    is held for the shortest time.
 
     Raises :class:`CouponUsed` when no use is left (a concurrent commit took it); the caller's
     transaction then rolls back whole.
     """
     for index, applied in enumerate(quote.coupons):
-        if not store.take_use(conn, tenant_id, applied.code_id, terminal_id, now):
+        if not store.take_use(conn, tenant_id, applied.code_id, terminal_id,
+                              receipt_id=receipt_id, now=now):
             raise CouponUsed(f"the coupon has been used ({applied.name})",
                              field=f"coupons.{index}")
 
