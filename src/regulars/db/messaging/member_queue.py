@@ -141,13 +141,18 @@ def take_cap(conn: Connection, tenant_id: int, member_ids: Sequence[int], *, who
 
 @functools.lru_cache(maxsize=32)
 def _cap_statement(dialect: str, who: Who) -> TextClause:
-    return text(
-        f"{_members(dialect, _IDS)}INSERT INTO message_caps "
-        "(tenant_id, member_id, period_start, sent) "
-        f"SELECT :tenant_id, m.id, :period, 1 {_join(dialect)} AND {_eligible(who)} "
-        "ON CONFLICT (tenant_id, member_id, period_start) DO UPDATE "
-        "SET sent = message_caps.sent + 1 WHERE message_caps.sent < :cap RETURNING member_id"
-    ).bindparams(bindparam("period", type_=message_caps.c.period_start.type))
+    return text(_members(dialect, _IDS) + _count_cap(
+        f"SELECT :tenant_id, m.id, :period, 1 {_join(dialect)} AND {_eligible(who)}"
+    )).bindparams(bindparam("period", type_=message_caps.c.period_start.type))
+
+
+def _count_cap(members_sql: str) -> str:
+    """The upsert that counts a message against the cap of each member ``members_sql``
+    selects (tenant, member, period, 1), returning those still under it."""
+    return ("INSERT INTO message_caps (tenant_id, member_id, period_start, sent) "
+            f"{members_sql} ON CONFLICT (tenant_id, member_id, period_start) DO UPDATE "
+            "SET sent = message_caps.sent + 1 WHERE message_caps.sent < :cap "
+            "RETURNING member_id")
 
 
 def queue(conn: Connection, tenant_id: int, message: Message,
@@ -164,15 +169,21 @@ def queue(conn: Connection, tenant_id: int, message: Message,
     if not rows:
         return inserted
     statement = _queue_statement(conn.dialect.name, message.who, tuple(rows[0]))
-    common = {"tenant_id": tenant_id, "channel": message.who.channel, "event": message.event,
-              "kind": message.kind, "campaign_id": message.campaign_id,
-              "fallback": message.fallback_language, "send_at": message.send_at,
-              "now": message.now, "texts": bulk.payload(conn, texts)}
+    common = _params(conn, tenant_id, message, texts)
     for start in range(0, len(rows), bulk.CHUNK):
         found = conn.execute(statement, {
             **common, "rows": bulk.payload(conn, rows[start:start + bulk.CHUNK])})
         inserted.update(int(m) for m in found.scalars())
     return inserted
+
+
+def _params(conn: Connection, tenant_id: int, message: Message,
+            texts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The parameters the statements that queue ``message`` share."""
+    return {"tenant_id": tenant_id, "channel": message.who.channel, "event": message.event,
+            "kind": message.kind, "campaign_id": message.campaign_id,
+            "fallback": message.fallback_language, "send_at": message.send_at,
+            "now": message.now, "texts": bulk.payload(conn, texts)}
 
 
 def _language() -> str:
@@ -193,27 +204,38 @@ def _queue_statement(dialect: str, who: Who, given: tuple[str, ...]) -> TextClau
     recipient, index, present = _address(who.channel)
     if who.channel == "email":  # sealed when read: none for an address added since
         present += " AND r.a IS NOT NULL"
-    link = "r.u" if "u" in given else "''"
     group = "r.g" if "g" in given else "0"
-    fill = f"replace(replace({{}}, '{UNSUBSCRIBE_MARK}', {link}), '{FIRST_NAME_MARK}', " \
-           "coalesce(m.first_name, ''))"
     texts = bulk.rows_of(dialect, "texts", _TEXT_COLUMNS)
     sql = (
         _members(dialect, [(c, _ROW_TYPES[c]) for c in given])
         # The texts are read once into a table of their own (else SQLite reads the JSON
         # again for every member).
         + f", t AS MATERIALIZED ({texts}) "
-        "INSERT INTO outbox_messages (tenant_id, key, channel, recipient, recipient_index, "
-        "subject, body, erase_after_send, status, attempts, next_attempt_at, created_at, "
-        "member_id, event, kind, campaign_id) "
-        f"SELECT :tenant_id, r.k, :channel, {recipient}, {index}, "
-        f"substr({fill.format('t.s')}, 1, 200), {fill.format('t.b')}, :erase, 'queued', 0, "
-        ":send_at, :now, m.id, :event, :kind, :campaign_id "
-        f"{_join(dialect, 'CROSS JOIN t')} AND t.g = {group} AND t.l = {_language()} "
+        + _insert_outbox(key="r.k", recipient=recipient, index=index, member="m.id",
+                         link="r.u" if "u" in given else "''", first_name="m.first_name")
+        + f"{_join(dialect, 'CROSS JOIN t')} AND t.g = {group} AND t.l = {_language()} "
         f"AND NOT {_refused(who)} AND {present} "
         "ON CONFLICT (tenant_id, key) DO NOTHING RETURNING member_id")
+    return _typed(text(sql))
+
+
+def _insert_outbox(*, key: str, recipient: str, index: str, member: str, link: str,
+                   first_name: str) -> str:
+    """``INSERT … SELECT`` of a member's outbox row (the texts ``t`` filled with ``link``
+    and ``first_name``), up to its ``FROM``."""
+    fill = f"replace(replace({{}}, '{UNSUBSCRIBE_MARK}', {link}), '{FIRST_NAME_MARK}', " \
+           f"coalesce({first_name}, ''))"
+    return ("INSERT INTO outbox_messages (tenant_id, key, channel, recipient, recipient_index, "
+            "subject, body, erase_after_send, status, attempts, next_attempt_at, created_at, "
+            "member_id, event, kind, campaign_id) "
+            f"SELECT :tenant_id, {key}, :channel, {recipient}, {index}, "
+            f"substr({fill.format('t.s')}, 1, 200), {fill.format('t.b')}, :erase, 'queued', "
+            f"0, :send_at, :now, {member}, :event, :kind, :campaign_id ")
+
+
+def _typed(statement: TextClause) -> TextClause:
     o = outbox_messages
-    return text(sql).bindparams(
+    return statement.bindparams(
         bindparam("send_at", type_=o.c.next_attempt_at.type),
         bindparam("now", type_=o.c.created_at.type),
         bindparam("erase", False, type_=o.c.erase_after_send.type))
@@ -247,10 +269,7 @@ def queue_screened(conn: Connection, tenant_id: int, message: Message,
     if not rows:
         return outcomes
     statement = _screened_statement(message.who, tuple(rows[0]), cap is not None)
-    common = {"tenant_id": tenant_id, "channel": message.who.channel, "event": message.event,
-              "kind": message.kind, "campaign_id": message.campaign_id,
-              "fallback": message.fallback_language, "send_at": message.send_at,
-              "now": message.now, "texts": bulk.payload(conn, texts)}
+    common = _params(conn, tenant_id, message, texts)
     if cap is not None:
         common.update(period=cap.period_start, cap=cap.messages)
     taken: set[int] = set()
@@ -285,20 +304,13 @@ def _screened_statement(who: Who, given: tuple[str, ...], capped: bool) -> TextC
          f"{'o.found IS NOT NULL' if capped else 'false'} AS done "
          f"{_join('postgresql', *done)})")
     eligible = "FROM j WHERE j.why IS NULL AND NOT j.done"
-    c = ("c AS (INSERT INTO message_caps (tenant_id, member_id, period_start, sent) "
-         f"SELECT :tenant_id, j.m, :period, 1 {eligible} AND :cap > 0 "
-         "ON CONFLICT (tenant_id, member_id, period_start) DO UPDATE "
-         "SET sent = message_caps.sent + 1 WHERE message_caps.sent < :cap "
-         "RETURNING member_id), ") if capped else ""
-    link = "j.u" if "u" in given else "''"
-    fill = f"replace(replace({{}}, '{UNSUBSCRIBE_MARK}', {link}), '{FIRST_NAME_MARK}', " \
-           "coalesce(j.first_name, ''))"
-    q = ("q AS (INSERT INTO outbox_messages (tenant_id, key, channel, recipient, "
-         "recipient_index, subject, body, erase_after_send, status, attempts, "
-         "next_attempt_at, created_at, member_id, event, kind, campaign_id) "
-         f"SELECT :tenant_id, j.k, :channel, j.recipient, j.recipient_index, "
-         f"substr({fill.format('t.s')}, 1, 200), {fill.format('t.b')}, :erase, 'queued', 0, "
-         f":send_at, :now, j.m, :event, :kind, :campaign_id FROM j JOIN t ON "
+    c = ("c AS (" + _count_cap(f"SELECT :tenant_id, j.m, :period, 1 {eligible} AND :cap > 0")
+         + "), ") if capped else ""
+    q = ("q AS (" + _insert_outbox(key="j.k", recipient="j.recipient",
+                                   index="j.recipient_index", member="j.m",
+                                   link="j.u" if "u" in given else "''",
+                                   first_name="j.first_name")
+         + "FROM j JOIN t ON "
          f"t.g = {'j.g' if 'g' in given else '0'} AND t.l = j.l "
          "WHERE j.why IS NULL AND NOT j.done "
          # Under OR the look-up stays a hashed subplan: as a join, the planner (who
@@ -312,11 +324,7 @@ def _screened_statement(who: Who, given: tuple[str, ...], capped: bool) -> TextC
            + f"UNION ALL SELECT j.m, 'eligible' {eligible} "
            + ("UNION ALL SELECT member_id, 'taken' FROM c " if capped else "")
            + "UNION ALL SELECT member_id, 'queued' FROM q")
-    o = outbox_messages
-    statement = text(sql).bindparams(
-        bindparam("send_at", type_=o.c.next_attempt_at.type),
-        bindparam("now", type_=o.c.created_at.type),
-        bindparam("erase", False, type_=o.c.erase_after_send.type))
+    statement = _typed(text(sql))
     if capped:
         statement = statement.bindparams(bindparam("period",
                                                    type_=message_caps.c.period_start.type))
