@@ -8,8 +8,9 @@ marketing message, one upsert counts it against the frequency cap of each member
 it (full consent, an address); then one ``INSERT … SELECT`` from the members writes the outbox
 rows of those who may have it, in their language, with their sealed number copied as it is,
 due at once or when the quiet hours end (in the tenant's time zone), keyed so that a retried
-cause queues nothing more. Nothing is sealed or opened per member. The ``messages`` job sends
-them.
+cause queues nothing more. On PostgreSQL the two, and the reasons the others got nothing, are
+one statement. Nothing is sealed or opened per member but an e-mail address, which the member
+keeps in the clear. The ``messages`` job sends them.
 """
 
 from __future__ import annotations
