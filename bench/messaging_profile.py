@@ -27,17 +27,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 import messaging as bench
-from checkout import BASKET, add_tenant
-from regulars.config import Settings
-from regulars.domain.checkout.quote import BasketLine
-from regulars.services.checkout import commit as checkout_commit
-from regulars.services.checkout.commit import CommitRequest
-from regulars.services.checkout.pricing import Sale
-from regulars.services.members.members import MemberRef
 from regulars.services.messaging import templates
 from regulars.services.promotions import campaigns, segments
-from regulars.services.runtime import open_runtime
-from regulars.services.tenancy.api_keys import authenticate
 
 
 class Statements:
@@ -107,22 +98,7 @@ def campaign(url: str, members: int, seen: Statements, explain: bool) -> None:
 
 
 def receipts(url: str, commits: int, seen: Statements) -> None:
-    keys, phones = add_tenant(url, name="Bench Messages Profile")
-    rt = open_runtime(Settings(database_url=url))
-    tenant_id = authenticate(rt, keys[0]).tenant_id
-    lines = tuple(BasketLine(sku=ln["sku"], name=ln["name"], category=ln["category"],
-                             quantity_milli=ln["quantity"] * 1000,
-                             unit_price_minor=ln["unit_price_minor"]) for ln in BASKET)
-    n = 0
-
-    def commit() -> None:
-        nonlocal n
-        n += 1
-        request = CommitRequest(sale=Sale(member=MemberRef(phone=phones[n % len(phones)]),
-                                          lines=lines), receipt_id=f"profile-{n}")
-        checkout_commit.commit(rt, authenticate(rt, keys[0]), request, key=f"profile-{n}",
-                               payload={"receipt_id": request.receipt_id, "n": n})
-
+    rt, tenant_id, commit = bench.till(url, "Bench Messages Profile")
     for _ in range(20):  # warm the caches and the pool
         commit()
     spent = {False: 0.0, True: 0.0}
