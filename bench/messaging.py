@@ -58,7 +58,7 @@ def _empty_postgres(url: str) -> None:
     rt.close()
 
 
-def _load(conn_url: str, n: int) -> tuple[object, int]:
+def _load(conn_url: str, n: int) -> tuple[Runtime, int]:
     rt = open_runtime(Settings(database_url=conn_url), migrate=True)
     tenant = tenants.create_tenant(rt, name="Bench Café", currency="RUB", locale="ru_RU",
                                    timezone="Europe/Moscow", phone_region="RU")
@@ -72,6 +72,17 @@ def _load(conn_url: str, n: int) -> tuple[object, int]:
         for start in range(0, n, 10_000):
             conn.execute(insert(members), rows[start:start + 10_000])
     return rt, tenant.tenant_id
+
+
+def spring_campaign(rt: Runtime, tenant_id: int) -> int:
+    """A campaign to a segment of everyone with full consent, a 10 % control group; its id."""
+    segment = segments.create(rt, tenant_id, segments.Draft(
+        name="Everyone", rules=(segments.rule_of({"kind": "consent", "values": ["full"]}),)))
+    made = campaigns.create(rt, tenant_id, campaigns.Draft(
+        name="Spring", segment_id=segment.id, control_percent=10,
+        texts={"ru": {"subject": "Весна", "body": "{first_name}, весеннее меню! "
+                                                  "{unsubscribe_url}"}}))
+    return made.id
 
 
 def till(url: str, name: str) -> tuple[Runtime, int, Callable[[], None]]:
@@ -134,15 +145,9 @@ def main() -> None:
     elif url.startswith("postgresql"):
         _empty_postgres(url)
     rt, tenant_id = _load(url, args.members)
-    assert hasattr(rt, "db")
-    segment = segments.create(rt, tenant_id, segments.Draft(
-        name="Everyone", rules=(segments.rule_of({"kind": "consent", "values": ["full"]}),)))
-    made = campaigns.create(rt, tenant_id, campaigns.Draft(
-        name="Spring", segment_id=segment.id, control_percent=10,
-        texts={"ru": {"subject": "Весна", "body": "{first_name}, весеннее меню! "
-                                                  "{unsubscribe_url}"}}))
+    made_id = spring_campaign(rt, tenant_id)
     started = time.perf_counter()
-    found = campaigns.run(rt, tenant_id, made.id)
+    found = campaigns.run(rt, tenant_id, made_id)
     queue_seconds = time.perf_counter() - started
     assert found is not None
     queued, control = found

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 import messaging as bench
 from regulars.services.messaging import templates
-from regulars.services.promotions import campaigns, segments
+from regulars.services.promotions import campaigns
 
 
 class Statements:
@@ -73,20 +73,14 @@ class Statements:
 
 def campaign(url: str, members: int, seen: Statements, explain: bool) -> None:
     rt, tenant_id = bench._load(url, members)
-    assert hasattr(rt, "db")
     if url.startswith("postgresql"):
         with rt.db.write() as conn:
             conn.execute(text("ANALYZE members"))
-    segment = segments.create(rt, tenant_id, segments.Draft(
-        name="Everyone", rules=(segments.rule_of({"kind": "consent", "values": ["full"]}),)))
-    made = campaigns.create(rt, tenant_id, campaigns.Draft(
-        name="Spring", segment_id=segment.id, control_percent=10,
-        texts={"ru": {"subject": "Весна", "body": "{first_name}, весеннее меню! "
-                                                  "{unsubscribe_url}"}}))
+    made_id = bench.spring_campaign(rt, tenant_id)
     seen.clear()
     seen.explain = explain and url.startswith("postgresql")
     started = time.perf_counter()
-    found = campaigns.run(rt, tenant_id, made.id)
+    found = campaigns.run(rt, tenant_id, made_id)
     total = time.perf_counter() - started
     seen.explain = False
     database = sum(seen.seconds.values())
