@@ -58,6 +58,15 @@ def _empty_postgres(url: str) -> None:
     rt.close()
 
 
+def fresh_database(url: str | None, sqlite_name: str) -> str:
+    """``url`` emptied (PostgreSQL), or a new SQLite file ``sqlite_name`` when None."""
+    if url is None:
+        return f"sqlite:///{Path(tempfile.mkdtemp()) / sqlite_name}"
+    if url.startswith("postgresql"):
+        _empty_postgres(url)
+    return url
+
+
 def _load(conn_url: str, n: int) -> tuple[Runtime, int]:
     rt = open_runtime(Settings(database_url=conn_url), migrate=True)
     tenant = tenants.create_tenant(rt, name="Bench Café", currency="RUB", locale="ru_RU",
@@ -139,11 +148,7 @@ def main() -> None:
                         help="alternating rounds of receipts without and with a message")
     parser.add_argument("--commits", type=int, default=100, help="receipts a round")
     args = parser.parse_args()
-    url = args.database_url
-    if url is None:
-        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench_messaging.db'}"
-    elif url.startswith("postgresql"):
-        _empty_postgres(url)
+    url = fresh_database(args.database_url, "bench_messaging.db")
     rt, tenant_id = _load(url, args.members)
     made_id = spring_campaign(rt, tenant_id)
     started = time.perf_counter()

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import collections
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -124,11 +122,7 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--commits", type=int, default=0, help="receipts a round")
     args = parser.parse_args()
-    url = args.database_url
-    if url is None:
-        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench_messaging_profile.db'}"
-    elif url.startswith("postgresql"):
-        bench._empty_postgres(url)
+    url = bench.fresh_database(args.database_url, "bench_messaging_profile.db")
     seen = Statements()
     if args.members:
         campaign(url, args.members, seen, args.explain)
