@@ -25,6 +25,7 @@ import argparse
 import secrets
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,7 +45,7 @@ from regulars.services.members.members import MemberRef
 from regulars.services.messaging import outbox, templates
 from regulars.services.messaging.messaging import MemorySender
 from regulars.services.promotions import campaigns, segments
-from regulars.services.runtime import open_runtime
+from regulars.services.runtime import Runtime, open_runtime
 from regulars.services.tenancy import tenants
 from regulars.services.tenancy.api_keys import authenticate
 
@@ -57,7 +58,16 @@ def _empty_postgres(url: str) -> None:
     rt.close()
 
 
-def _load(conn_url: str, n: int) -> tuple[object, int]:
+def fresh_database(url: str | None, sqlite_name: str) -> str:
+    """``url`` emptied (PostgreSQL), or a new SQLite file ``sqlite_name`` when None."""
+    if url is None:
+        return f"sqlite:///{Path(tempfile.mkdtemp()) / sqlite_name}"
+    if url.startswith("postgresql"):
+        _empty_postgres(url)
+    return url
+
+
+def _load(conn_url: str, n: int) -> tuple[Runtime, int]:
     rt = open_runtime(Settings(database_url=conn_url), migrate=True)
     tenant = tenants.create_tenant(rt, name="Bench Café", currency="RUB", locale="ru_RU",
                                    timezone="Europe/Moscow", phone_region="RU")
@@ -73,17 +83,27 @@ def _load(conn_url: str, n: int) -> tuple[object, int]:
     return rt, tenant.tenant_id
 
 
-def commit_cost(url: str, rounds: int, commits: int) -> tuple[float, float, int]:
-    """Seconds of ``rounds`` × ``commits`` receipts with the tenant's "points earned" message
-    off and on (alternating, the order swapped each round), and the messages queued."""
-    keys, phones = add_tenant(url, name="Bench Messages Till")
+def spring_campaign(rt: Runtime, tenant_id: int) -> int:
+    """A campaign to a segment of everyone with full consent, a 10 % control group; its id."""
+    segment = segments.create(rt, tenant_id, segments.Draft(
+        name="Everyone", rules=(segments.rule_of({"kind": "consent", "values": ["full"]}),)))
+    made = campaigns.create(rt, tenant_id, campaigns.Draft(
+        name="Spring", segment_id=segment.id, control_percent=10,
+        texts={"ru": {"subject": "Весна", "body": "{first_name}, весеннее меню! "
+                                                  "{unsubscribe_url}"}}))
+    return made.id
+
+
+def till(url: str, name: str) -> tuple[Runtime, int, Callable[[], None]]:
+    """A tenant set up as ``bench/checkout.py`` sets one up: its runtime, its id, and a
+    function that commits the next receipt (the basket of ``bench/checkout.py``, each to the
+    next of its members)."""
+    keys, phones = add_tenant(url, name=name)
     rt = open_runtime(Settings(database_url=url))
-    principal = authenticate(rt, keys[0])
     lines = tuple(BasketLine(sku=ln["sku"], name=ln["name"], category=ln["category"],
                              quantity_milli=ln["quantity"] * 1000,
                              unit_price_minor=ln["unit_price_minor"]) for ln in BASKET)
     tag = f"{time.time():.0f}"
-    spent = {False: 0.0, True: 0.0}
     n = 0
 
     def commit() -> None:
@@ -94,18 +114,26 @@ def commit_cost(url: str, rounds: int, commits: int) -> tuple[float, float, int]
         checkout_commit.commit(rt, authenticate(rt, keys[0]), request, key=f"k-{tag}-{n}",
                                payload={"receipt_id": request.receipt_id, "n": n})
 
+    return rt, authenticate(rt, keys[0]).tenant_id, commit
+
+
+def commit_cost(url: str, rounds: int, commits: int) -> tuple[float, float, int]:
+    """Seconds of ``rounds`` × ``commits`` receipts with the tenant's "points earned" message
+    off and on (alternating, the order swapped each round), and the messages queued."""
+    rt, tenant_id, commit = till(url, "Bench Messages Till")
+    spent = {False: 0.0, True: 0.0}
     for _ in range(commits):  # warm the caches and the pool
         commit()
     for round_number in range(rounds):
         for message in (False, True) if round_number % 2 == 0 else (True, False):
-            templates.update_settings(rt, principal.tenant_id, {"points_earned": message})
+            templates.update_settings(rt, tenant_id, {"points_earned": message})
             started = time.perf_counter()
             for _ in range(commits):
                 commit()
             spent[message] += time.perf_counter() - started
     with rt.db.read() as conn:
         queued = conn.execute(select(func.count()).where(
-            outbox_messages.c.tenant_id == principal.tenant_id,
+            outbox_messages.c.tenant_id == tenant_id,
             outbox_messages.c.event == "points_earned")).scalar_one()
     rt.close()
     return spent[False], spent[True], int(queued)
@@ -120,21 +148,11 @@ def main() -> None:
                         help="alternating rounds of receipts without and with a message")
     parser.add_argument("--commits", type=int, default=100, help="receipts a round")
     args = parser.parse_args()
-    url = args.database_url
-    if url is None:
-        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench_messaging.db'}"
-    elif url.startswith("postgresql"):
-        _empty_postgres(url)
+    url = fresh_database(args.database_url, "bench_messaging.db")
     rt, tenant_id = _load(url, args.members)
-    assert hasattr(rt, "db")
-    segment = segments.create(rt, tenant_id, segments.Draft(
-        name="Everyone", rules=(segments.rule_of({"kind": "consent", "values": ["full"]}),)))
-    made = campaigns.create(rt, tenant_id, campaigns.Draft(
-        name="Spring", segment_id=segment.id, control_percent=10,
-        texts={"ru": {"subject": "Весна", "body": "{first_name}, весеннее меню! "
-                                                  "{unsubscribe_url}"}}))
+    made_id = spring_campaign(rt, tenant_id)
     started = time.perf_counter()
-    found = campaigns.run(rt, tenant_id, made.id)
+    found = campaigns.run(rt, tenant_id, made_id)
     queue_seconds = time.perf_counter() - started
     assert found is not None
     queued, control = found

@@ -82,11 +82,11 @@ def _members(dialect: str, columns: Sequence[tuple[str, str]]) -> str:
 
 
 def _join(dialect: str, *also: str) -> str:
-    """``FROM`` the JSON rows ``r``, each with its member ``m`` (and ``also``), ``WHERE`` the
-    member is the tenant's: each member is found through its key, row by row, whatever the
-    planner believes of the tables (a member table loaded a moment ago and not yet analysed
-    made PostgreSQL scan it once a row)."""
-    more = "".join(f" CROSS JOIN {t}" for t in also)
+    """``FROM`` the JSON rows ``r``, each with its member ``m`` (then the joins ``also``),
+    ``WHERE`` the member is the tenant's: each member is found through its key, row by row,
+    whatever the planner believes of the tables (a member table loaded a moment ago and not
+    yet analysed made PostgreSQL scan it once a row)."""
+    more = "".join(f" {join}" for join in also)
     if dialect == "sqlite":  # a cross join keeps the order written
         return (f"FROM r CROSS JOIN members m{more} "
                 "WHERE m.tenant_id = :tenant_id AND m.id = r.m")
@@ -141,13 +141,18 @@ def take_cap(conn: Connection, tenant_id: int, member_ids: Sequence[int], *, who
 
 @functools.lru_cache(maxsize=32)
 def _cap_statement(dialect: str, who: Who) -> TextClause:
-    return text(
-        f"{_members(dialect, _IDS)}INSERT INTO message_caps "
-        "(tenant_id, member_id, period_start, sent) "
-        f"SELECT :tenant_id, m.id, :period, 1 {_join(dialect)} AND {_eligible(who)} "
-        "ON CONFLICT (tenant_id, member_id, period_start) DO UPDATE "
-        "SET sent = message_caps.sent + 1 WHERE message_caps.sent < :cap RETURNING member_id"
-    ).bindparams(bindparam("period", type_=message_caps.c.period_start.type))
+    return text(_members(dialect, _IDS) + _count_cap(
+        f"SELECT :tenant_id, m.id, :period, 1 {_join(dialect)} AND {_eligible(who)}"
+    )).bindparams(bindparam("period", type_=message_caps.c.period_start.type))
+
+
+def _count_cap(members_sql: str) -> str:
+    """The upsert that counts a message against the cap of each member ``members_sql``
+    selects (tenant, member, period, 1), returning those still under it."""
+    return ("INSERT INTO message_caps (tenant_id, member_id, period_start, sent) "
+            f"{members_sql} ON CONFLICT (tenant_id, member_id, period_start) DO UPDATE "
+            "SET sent = message_caps.sent + 1 WHERE message_caps.sent < :cap "
+            "RETURNING member_id")
 
 
 def queue(conn: Connection, tenant_id: int, message: Message,
@@ -164,15 +169,21 @@ def queue(conn: Connection, tenant_id: int, message: Message,
     if not rows:
         return inserted
     statement = _queue_statement(conn.dialect.name, message.who, tuple(rows[0]))
-    common = {"tenant_id": tenant_id, "channel": message.who.channel, "event": message.event,
-              "kind": message.kind, "campaign_id": message.campaign_id,
-              "fallback": message.fallback_language, "send_at": message.send_at,
-              "now": message.now, "texts": bulk.payload(conn, texts)}
+    common = _params(conn, tenant_id, message, texts)
     for start in range(0, len(rows), bulk.CHUNK):
         found = conn.execute(statement, {
             **common, "rows": bulk.payload(conn, rows[start:start + bulk.CHUNK])})
         inserted.update(int(m) for m in found.scalars())
     return inserted
+
+
+def _params(conn: Connection, tenant_id: int, message: Message,
+            texts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The parameters the statements that queue ``message`` share."""
+    return {"tenant_id": tenant_id, "channel": message.who.channel, "event": message.event,
+            "kind": message.kind, "campaign_id": message.campaign_id,
+            "fallback": message.fallback_language, "send_at": message.send_at,
+            "now": message.now, "texts": bulk.payload(conn, texts)}
 
 
 def _language() -> str:
@@ -193,30 +204,131 @@ def _queue_statement(dialect: str, who: Who, given: tuple[str, ...]) -> TextClau
     recipient, index, present = _address(who.channel)
     if who.channel == "email":  # sealed when read: none for an address added since
         present += " AND r.a IS NOT NULL"
-    link = "r.u" if "u" in given else "''"
     group = "r.g" if "g" in given else "0"
-    fill = f"replace(replace({{}}, '{UNSUBSCRIBE_MARK}', {link}), '{FIRST_NAME_MARK}', " \
-           "coalesce(m.first_name, ''))"
     texts = bulk.rows_of(dialect, "texts", _TEXT_COLUMNS)
     sql = (
         _members(dialect, [(c, _ROW_TYPES[c]) for c in given])
         # The texts are read once into a table of their own (else SQLite reads the JSON
         # again for every member).
         + f", t AS MATERIALIZED ({texts}) "
-        "INSERT INTO outbox_messages (tenant_id, key, channel, recipient, recipient_index, "
-        "subject, body, erase_after_send, status, attempts, next_attempt_at, created_at, "
-        "member_id, event, kind, campaign_id) "
-        f"SELECT :tenant_id, r.k, :channel, {recipient}, {index}, "
-        f"substr({fill.format('t.s')}, 1, 200), {fill.format('t.b')}, :erase, 'queued', 0, "
-        ":send_at, :now, m.id, :event, :kind, :campaign_id "
-        f"{_join(dialect, 't')} AND t.g = {group} AND t.l = {_language()} "
+        + _insert_outbox(key="r.k", recipient=recipient, index=index, member="m.id",
+                         link="r.u" if "u" in given else "''", first_name="m.first_name")
+        + f"{_join(dialect, 'CROSS JOIN t')} AND t.g = {group} AND t.l = {_language()} "
         f"AND NOT {_refused(who)} AND {present} "
         "ON CONFLICT (tenant_id, key) DO NOTHING RETURNING member_id")
+    return _typed(text(sql))
+
+
+def _insert_outbox(*, key: str, recipient: str, index: str, member: str, link: str,
+                   first_name: str) -> str:
+    """``INSERT … SELECT`` of a member's outbox row (the texts ``t`` filled with ``link``
+    and ``first_name``), up to its ``FROM``."""
+    fill = f"replace(replace({{}}, '{UNSUBSCRIBE_MARK}', {link}), '{FIRST_NAME_MARK}', " \
+           f"coalesce({first_name}, ''))"
+    return ("INSERT INTO outbox_messages (tenant_id, key, channel, recipient, recipient_index, "
+            "subject, body, erase_after_send, status, attempts, next_attempt_at, created_at, "
+            "member_id, event, kind, campaign_id) "
+            f"SELECT :tenant_id, {key}, :channel, {recipient}, {index}, "
+            f"substr({fill.format('t.s')}, 1, 200), {fill.format('t.b')}, :erase, 'queued', "
+            f"0, :send_at, :now, {member}, :event, :kind, :campaign_id ")
+
+
+def _typed(statement: TextClause) -> TextClause:
     o = outbox_messages
-    return text(sql).bindparams(
+    return statement.bindparams(
         bindparam("send_at", type_=o.c.next_attempt_at.type),
         bindparam("now", type_=o.c.created_at.type),
         bindparam("erase", False, type_=o.c.erase_after_send.type))
+
+
+@dataclass(frozen=True)
+class Cap:
+    """A marketing message counts against the member's frequency cap: ``messages`` a period
+    starting ``period_start``."""
+
+    period_start: date
+    messages: int
+
+
+def in_one_statement(conn: Connection) -> bool:
+    """Whether :func:`queue_screened` decides and queues in one statement a chunk (PostgreSQL,
+    with data-modifying ``WITH``); elsewhere :func:`take_cap`, :func:`queue` and
+    :func:`screen` do it a step a statement."""
+    return conn.dialect.name == "postgresql"
+
+
+def queue_screened(conn: Connection, tenant_id: int, message: Message,
+                   rows: Sequence[dict[str, Any]], texts: Sequence[dict[str, Any]], *,
+                   cap: Cap | None) -> dict[int, str]:
+    """As :func:`take_cap` (when ``cap``), then :func:`queue`, then :func:`screen` of those
+    not queued, in one statement a chunk (see :func:`in_one_statement`): what became of each
+    member found, ``queued``, ``already`` (its key was queued before), ``capped``,
+    ``no_consent`` or ``no_address``. A marketing message whose key is already queued counts
+    nothing against the cap. ``rows`` and ``texts`` as for :func:`queue`, a row a member."""
+    outcomes: dict[int, str] = {}
+    if not rows:
+        return outcomes
+    statement = _screened_statement(message.who, tuple(rows[0]), cap is not None)
+    common = _params(conn, tenant_id, message, texts)
+    if cap is not None:
+        common.update(period=cap.period_start, cap=cap.messages)
+    taken: set[int] = set()
+    for start in range(0, len(rows), bulk.CHUNK):
+        for member_id, what in conn.execute(statement, {
+                **common, "rows": bulk.payload(conn, rows[start:start + bulk.CHUNK])}):
+            if what == "taken":
+                taken.add(int(member_id))
+            elif what == "eligible":  # not queued: over the cap, else its key came in
+                outcomes.setdefault(int(member_id), "capped" if cap else "already")
+            else:
+                outcomes[int(member_id)] = what
+    # Under the cap but not queued: its key came in meanwhile.
+    return {m: "already" if o == "capped" and m in taken else o for m, o in outcomes.items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _screened_statement(who: Who, given: tuple[str, ...], capped: bool) -> TextClause:
+    """Each member's row (``j``: why it may not have the message, whether its key is queued)
+    is read once; the cap (``c``) and the outbox (``q``) are written from it. The answer tags
+    each member: why not, ``already``, ``eligible``, ``taken`` (under the cap), ``queued``."""
+    recipient, index, present = _address(who.channel)
+    if who.channel == "email":  # sealed when read: none for an address added since
+        present += " AND r.a IS NOT NULL"
+    # Each key is looked up in the outbox's unique index (LIMIT keeps it a look-up: as a
+    # hashed subplan the tenant's whole outbox was read once a batch).
+    done = ("LEFT JOIN LATERAL (SELECT true AS found FROM outbox_messages WHERE tenant_id = "
+            ":tenant_id AND key = r.k LIMIT 1) o ON true",) if capped else ()
+    j = (f"j AS MATERIALIZED (SELECT r.*, m.first_name, {recipient} AS recipient, "
+         f"{index} AS recipient_index, {_language()} AS l, CASE WHEN {_refused(who)} "
+         f"THEN 'no_consent' WHEN NOT ({present}) THEN 'no_address' END AS why, "
+         f"{'o.found IS NOT NULL' if capped else 'false'} AS done "
+         f"{_join('postgresql', *done)})")
+    eligible = "FROM j WHERE j.why IS NULL AND NOT j.done"
+    c = ("c AS (" + _count_cap(f"SELECT :tenant_id, j.m, :period, 1 {eligible} AND :cap > 0")
+         + "), ") if capped else ""
+    q = ("q AS (" + _insert_outbox(key="j.k", recipient="j.recipient",
+                                   index="j.recipient_index", member="j.m",
+                                   link="j.u" if "u" in given else "''",
+                                   first_name="j.first_name")
+         + "FROM j JOIN t ON "
+         f"t.g = {'j.g' if 'g' in given else '0'} AND t.l = j.l "
+         "WHERE j.why IS NULL AND NOT j.done "
+         # Under OR the look-up stays a hashed subplan: as a join, the planner (who
+         # believes j and c hold a row each) walks c once a member.
+         + ("AND (j.m IN (SELECT member_id FROM c) OR j.m IS NULL) " if capped else "")
+         + "ON CONFLICT (tenant_id, key) DO NOTHING RETURNING member_id) ")
+    sql = (_members("postgresql", [(c_, _ROW_TYPES[c_]) for c_ in given])
+           + f", t AS MATERIALIZED ({bulk.rows_of('postgresql', 'texts', _TEXT_COLUMNS)}), "
+           + j + ", " + c + q
+           + "SELECT j.m, coalesce(j.why, 'already') FROM j WHERE j.why IS NOT NULL OR j.done "
+           + f"UNION ALL SELECT j.m, 'eligible' {eligible} "
+           + ("UNION ALL SELECT member_id, 'taken' FROM c " if capped else "")
+           + "UNION ALL SELECT member_id, 'queued' FROM q")
+    statement = _typed(text(sql))
+    if capped:
+        statement = statement.bindparams(bindparam("period",
+                                                   type_=message_caps.c.period_start.type))
+    return statement
 
 
 def emails(conn: Connection, tenant_id: int, member_ids: Sequence[int]) -> dict[int, str]:

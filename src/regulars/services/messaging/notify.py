@@ -8,8 +8,9 @@ marketing message, one upsert counts it against the frequency cap of each member
 it (full consent, an address); then one ``INSERT … SELECT`` from the members writes the outbox
 rows of those who may have it, in their language, with their sealed number copied as it is,
 due at once or when the quiet hours end (in the tenant's time zone), keyed so that a retried
-cause queues nothing more. Nothing is sealed or opened per member. The ``messages`` job sends
-them.
+cause queues nothing more. On PostgreSQL the two, and the reasons the others got nothing, are
+one statement. Nothing is sealed or opened per member but an e-mail address, which the member
+keeps in the clear. The ``messages`` job sends them.
 """
 
 from __future__ import annotations
@@ -123,20 +124,12 @@ def queue(conn: Connection, rt: Runtime, tenant_id: int, batch: Batch, now: date
     """Queue ``batch`` in the caller's transaction (see the module's docstring). Raises
     ``KeyError`` for an event :data:`EVENTS` does not know."""
     spec = EVENTS[batch.event]
-    cfg = store.settings(conn, tenant_id, now)
+    cfg = settings(conn, tenant_id, now)
     who = member_queue.Who(channel=str(cfg["channel"]), consents=consents_allowed(spec.kind))
-    outcomes: dict[int, str] = {}
-    # A cause queued before (a retried commit, the job's next run) counts nothing again: a
-    # marketing message is looked for first (the cap must not count it twice); any other is
-    # known by the insert that skips it.
-    targets = list(dict.fromkeys(batch.member_ids))
-    if spec.kind is Kind.MARKETING:
-        done = store.queued_keys(conn, tenant_id, [batch.key(m) for m in targets])
-        outcomes.update({m: "already" for m in targets if batch.key(m) in done})
-        start = period_start(now, timezone=cfg["timezone"], period_days=cfg["cap_period_days"])
-        taken = member_queue.take_cap(conn, tenant_id, [m for m in targets if m not in outcomes],
-                                 who=who, period_start=start, cap=cfg["cap_messages"])
-        targets = [m for m in targets if m in taken]
+    cap = member_queue.Cap(
+        period_start=period_start(now, timezone=cfg["timezone"],
+                                  period_days=cfg["cap_period_days"]),
+        messages=cfg["cap_messages"]) if spec.kind is Kind.MARKETING else None
     message = member_queue.Message(
         who=who, event=batch.event, kind=spec.kind.value, campaign_id=batch.campaign_id,
         now=now, fallback_language=language_of(cfg["tenant_language"]) or "en",
@@ -144,6 +137,23 @@ def queue(conn: Connection, rt: Runtime, tenant_id: int, batch: Batch, now: date
                            quiet_from_minute=cfg["quiet_from_minute"],
                            quiet_until_minute=cfg["quiet_until_minute"]))
     texts = _Texts(_wordings(conn, tenant_id, batch), str(cfg["program"]))
+    targets = list(dict.fromkeys(batch.member_ids))
+    if member_queue.in_one_statement(conn):
+        rows = _rows(rt, tenant_id, batch, targets, texts, str(cfg["link_secret"]))
+        if who.channel == "email":
+            _seal_emails(conn, tenant_id, rows)
+        return Queued(outcomes=member_queue.queue_screened(conn, tenant_id, message, rows,
+                                                           texts.rows, cap=cap))
+    outcomes: dict[int, str] = {}
+    # A cause queued before (a retried commit, the job's next run) counts nothing again: a
+    # marketing message is looked for first (the cap must not count it twice); any other is
+    # known by the insert that skips it.
+    if cap is not None:
+        done = store.queued_keys(conn, tenant_id, [batch.key(m) for m in targets])
+        outcomes.update({m: "already" for m in targets if batch.key(m) in done})
+        taken = member_queue.take_cap(conn, tenant_id, [m for m in targets if m not in outcomes],
+                                      who=who, period_start=cap.period_start, cap=cap.messages)
+        targets = [m for m in targets if m in taken]
     rows = _rows(rt, tenant_id, batch, targets, texts, str(cfg["link_secret"]))
     if who.channel == "email":
         _seal_emails(conn, tenant_id, rows)
@@ -192,30 +202,36 @@ def queue_one(conn: Connection, rt: Runtime, tenant_id: int, *, event: str, memb
     return found.outcomes.get(member_id, "no_consent")
 
 
-# How long a process trusts what it read of whether a tenant texts members their points (a
-# commit of a business that does not then reads nothing for it), of its wording of an event
-# and of its link secret. The process that changes the
-# settings forgets at once (forget_settings); another sees the change within this time.
+# How long a process trusts what it read of the tenant's message settings (whether it texts
+# members their points: a commit of a business that does not then reads nothing for it; the
+# channel, cap and quiet hours; the link secret) and of its wording of an event. The process
+# that changes them forgets at once (forget_settings, forget_templates); another sees the
+# change within this time.
 SETTINGS_TTL_SECONDS = 5.0
+
+
+def settings(conn: Connection, tenant_id: int, now: datetime) -> dict[str, Any]:
+    """The tenant's message settings (:func:`regulars.db.messaging.member_messages.settings`),
+    remembered for a few seconds: a receipt that queues a message reads none of them."""
+    return remembered(conn, ("message settings", tenant_id), SETTINGS_TTL_SECONDS,
+                      lambda: store.settings(conn, tenant_id, now))
 
 
 def points_earned_enabled(conn: Connection, tenant_id: int, now: datetime) -> bool:
     """Whether the tenant tells members the points a receipt earned (remembered for a few
     seconds; the settings' row is made with the defaults on first use)."""
-    return remembered(conn, ("points earned message", tenant_id), SETTINGS_TTL_SECONDS,
-                      lambda: bool(store.settings(conn, tenant_id, now)["points_earned"]))
+    return bool(settings(conn, tenant_id, now)["points_earned"])
 
 
 def link_secret(conn: Connection, tenant_id: int, now: datetime) -> str:
     """The secret that signs the tenant's links in messages (made once, with the settings;
     remembered as the settings are)."""
-    return remembered(conn, ("message link secret", tenant_id), SETTINGS_TTL_SECONDS,
-                      lambda: str(store.settings(conn, tenant_id, now)["link_secret"]))
+    return str(settings(conn, tenant_id, now)["link_secret"])
 
 
 def forget_settings(engine: Engine, tenant_id: int) -> None:
     """After a change to the tenant's message settings has committed: read them afresh."""
-    forget(engine, ("points earned message", tenant_id))
+    forget(engine, ("message settings", tenant_id))
 
 
 def forget_templates(engine: Engine, tenant_id: int, event: str) -> None:
