@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.checkout.receipts import receipt_by_number, set_receipt_response
 from regulars.db.checkout.tables import idempotency, receipts
+from regulars.db.messaging import events as events_store
 
 NO_TILL = 0  # the terminal_id of keys sent by an owner key or the console
 
@@ -117,30 +118,44 @@ def store_response(conn: Connection, *, tenant_id: int, scope: str, terminal_id:
         idempotency.c.key == key).values(response=response))
 
 
-_STORE_RESPONSES_PG = text("""
-WITH on_receipt AS (
+_ANSWER_STORED_PG = """
+on_receipt AS (
     UPDATE receipts SET response = CAST(:response AS json)
     WHERE tenant_id = :tenant_id AND id = :receipt_id
     RETURNING 1
 )
 UPDATE idempotency SET response = CAST(:response AS json)
 WHERE tenant_id = :tenant_id AND scope = :scope AND terminal_id = :terminal_id AND key = :key
-""")
+"""
+_STORE_RESPONSES_PG = text("WITH " + _ANSWER_STORED_PG)
+# The events of the change first, in the same round trip (ids in the order given).
+_STORE_RESPONSES_AND_EVENTS_PG = text(
+    f"WITH recorded AS ({events_store.INSERT_PG}), {_ANSWER_STORED_PG}")
 
 
 def store_responses(conn: Connection, *, tenant_id: int, scope: str, terminal_id: int,
-                    key: str, receipt_id: int, response: dict[str, Any]) -> None:
-    """:func:`set_receipt_response` and :func:`store_response` with the same answer; one
-    round trip on PostgreSQL."""
+                    key: str, receipt_id: int, response: dict[str, Any],
+                    events: list[dict[str, Any]] | None = None,
+                    events_at: datetime | None = None) -> None:
+    """:func:`set_receipt_response` and :func:`store_response` with the same answer, after
+    recording ``events`` (rows as :func:`regulars.db.messaging.events.record` takes them) at
+    ``events_at``; one round trip on PostgreSQL."""
     if conn.dialect.name != "postgresql":
+        if events:
+            assert events_at is not None
+            events_store.record(conn, tenant_id, events, events_at)
         set_receipt_response(conn, tenant_id, receipt_id, response)
         store_response(conn, tenant_id=tenant_id, scope=scope, terminal_id=terminal_id,
                        key=key, response=response)
         return
-    conn.execute(_STORE_RESPONSES_PG, {"tenant_id": tenant_id, "scope": scope,
-                                       "terminal_id": terminal_id, "key": key,
-                                       "receipt_id": receipt_id,
-                                       "response": json.dumps(response)})
+    params = {"tenant_id": tenant_id, "scope": scope, "terminal_id": terminal_id, "key": key,
+              "receipt_id": receipt_id, "response": json.dumps(response)}
+    if not events:
+        conn.execute(_STORE_RESPONSES_PG, params)
+        return
+    assert events_at is not None
+    conn.execute(_STORE_RESPONSES_AND_EVENTS_PG,
+                 {**params, "occurred_at": events_at, "rows": events_store.rows_param(events)})
 
 
 def purge_keys(conn: Connection, tenant_id: int, *, before: datetime, limit: int) -> int:

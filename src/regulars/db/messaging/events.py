@@ -27,20 +27,29 @@ def record(conn: Connection, tenant_id: int, rows: list[dict[str, Any]],
         # to four): an executemany would go through psycopg's pipeline, several times the
         # Python work of a single execute (and text arrays would be escaped item by item).
         conn.execute(_INSERT_PG, {"tenant_id": tenant_id, "occurred_at": now,
-                                  "rows": json.dumps(rows)})
+                                  "rows": rows_param(rows)})
         return
     conn.execute(_insert_once(conn.dialect.name),
                  [{"tenant_id": tenant_id, "key": r["key"], "type": r["type"],
                    "data": r["data"], "occurred_at": now} for r in rows])
 
 
-_INSERT_PG = text("""
+INSERT_PG = """
 INSERT INTO events (tenant_id, key, type, occurred_at, data)
 SELECT :tenant_id, e.item ->> 'key', e.item ->> 'type', :occurred_at, e.item -> 'data'
 FROM json_array_elements(CAST(:rows AS json)) WITH ORDINALITY AS e(item, ord)
 ORDER BY e.ord
 ON CONFLICT (tenant_id, key) DO NOTHING
-""")
+"""
+"""The PostgreSQL insert of :func:`record` (parameters ``tenant_id``, ``occurred_at`` and
+``rows``, :func:`rows_param` of the rows), for a statement that records events beside
+another write in one round trip."""
+_INSERT_PG = text(INSERT_PG)
+
+
+def rows_param(rows: list[dict[str, Any]]) -> str:
+    """``rows`` as :data:`INSERT_PG`'s ``rows`` parameter."""
+    return json.dumps(rows)
 
 
 @lru_cache(maxsize=2)

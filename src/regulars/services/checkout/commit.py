@@ -191,13 +191,15 @@ def _commit_once(rt: Runtime, principal: Principal, req: CommitRequest, *, key: 
             at = _occurred_at(req.occurred_at, now)
             result, priced = _commit(conn, principal, tenant, req, digest=digest, now=now,
                                      at=at, code_id=code_id)
-            outbound.record_commit(conn, principal, result)
-            outbound.message_commit(conn, rt, principal, result, priced.program)
             body = encode(result)
             idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
                                              terminal_id=principal.terminal_id, key=key,
                                              receipt_id=result.receipt.id,
-                                             response=withhold_member(body))
+                                             response=withhold_member(body),
+                                             events=outbound.commit_events(principal, result),
+                                             events_at=result.receipt.recorded_at)
+            # After the receipt's events: a level reached records one of its own.
+            outbound.message_commit(conn, rt, principal, result, priced.program)
             # Last of all: a shared code's row is then locked only until COMMIT.
             coupons.count_uses(conn, tenant.id, result.receipt.id, priced.quote,
                                terminal_id=principal.terminal_id, now=now)

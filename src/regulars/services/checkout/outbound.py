@@ -22,7 +22,10 @@ from regulars.services.stored_value import balance_messages
 from regulars.services.tenancy.api_keys import Principal
 
 
-def record_commit(conn: Connection, principal: Principal, result: CommitResult) -> None:
+def commit_events(principal: Principal, result: CommitResult) -> list[dict[str, Any]]:
+    """The events of a new receipt, as rows to record in the transaction of the commit (with
+    its stored answer: :func:`regulars.db.checkout.idempotency_keys.store_responses`), at the
+    receipt's ``recorded_at``."""
     receipt = result.receipt
     member_id = result.member.id if result.member else None
     base: dict[str, Any] = {"receipt_id": receipt.id, "receipt_number": receipt.receipt_id,
@@ -47,7 +50,7 @@ def record_commit(conn: Connection, principal: Principal, result: CommitResult) 
     found += [Pending(key=f"receipt:{receipt.id}:coupon:{c.series_id}", type="coupon.redeemed",
                       data={**base, "series_id": c.series_id, "name": c.name})
               for c in result.coupons]
-    events.emit(conn, principal.tenant_id, found, receipt.recorded_at)
+    return events.rows(found)
 
 
 def record_refund(conn: Connection, principal: Principal, result: RefundResult) -> None:

@@ -39,11 +39,16 @@ class Pending:
 def emit(conn: Connection, tenant_id: int, pending: list[Pending], now: datetime) -> None:
     """Record ``pending`` in the caller's transaction (one insert); a key already recorded
     (a retried change) records nothing more."""
+    store.record(conn, tenant_id, rows(pending), now)
+
+
+def rows(pending: list[Pending]) -> list[dict[str, Any]]:
+    """``pending`` as the rows the store records (for a statement that records them beside
+    another write); raises ``ValueError`` for an unknown type."""
     for event in pending:
         if event.type not in TYPES:
             raise ValueError(f"unknown event type {event.type!r}")
-    store.record(conn, tenant_id, [{"key": p.key, "type": p.type, "data": p.data}
-                                   for p in pending], now)
+    return [{"key": p.key, "type": p.type, "data": p.data} for p in pending]
 
 
 @dataclass(frozen=True, kw_only=True)
