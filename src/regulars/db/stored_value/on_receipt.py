@@ -6,8 +6,9 @@ characters."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, Table, and_, select
 
 from regulars.db.catalog.tables import products
 from regulars.db.stored_value.tables import (
@@ -78,17 +79,28 @@ def certificates_sold(conn: Connection, tenant_id: int,
     return [SoldCertificateRow(**dict(r._mapping)) for r in rows]
 
 
-def goods_sold(conn: Connection, tenant_id: int, receipt_id: int) -> list[SoldGoodsRow]:
-    p, a, g = goods_purchases.c, goods_accounts.c, goods_products.c
+def _goods_rows(conn: Connection, tenant_id: int, table: Table, receipt_id: int,
+                columns: list[Any], order: list[Any]) -> list[dict[str, Any]]:
+    """Rows of ``table`` (goods purchases or goods tenders) of a receipt with ``columns``
+    and the product and holder of their goods account: sku, product name, unit, member,
+    card ending."""
+    a, g, t = goods_accounts.c, goods_products.c, table.c
     rows = conn.execute(
-        select(p.goods_account_id, products.c.sku, products.c.name.label("product_name"),
-               g.unit, p.quantity_milli, p.paid_minor, a.member_id, a.card_hint)
-        .join(goods_accounts, and_(a.tenant_id == tenant_id, a.id == p.goods_account_id))
+        select(*columns, products.c.sku, products.c.name.label("product_name"), g.unit,
+               a.member_id, a.card_hint)
+        .join(goods_accounts, and_(a.tenant_id == tenant_id, a.id == t.goods_account_id))
         .join(goods_products, and_(g.tenant_id == tenant_id, g.id == a.goods_product_id))
         .join(products, and_(products.c.tenant_id == tenant_id,
                              products.c.id == g.product_id))
-        .where(p.tenant_id == tenant_id, p.receipt_id == receipt_id).order_by(p.id))
-    return [SoldGoodsRow(**dict(r._mapping)) for r in rows]
+        .where(t.tenant_id == tenant_id, t.receipt_id == receipt_id).order_by(*order))
+    return [dict(r._mapping) for r in rows]
+
+
+def goods_sold(conn: Connection, tenant_id: int, receipt_id: int) -> list[SoldGoodsRow]:
+    p = goods_purchases.c
+    return [SoldGoodsRow(**r) for r in _goods_rows(
+        conn, tenant_id, goods_purchases, receipt_id,
+        [p.goods_account_id, p.quantity_milli, p.paid_minor], [p.id])]
 
 
 def money_tenders(conn: Connection, tenant_id: int, receipt_id: int) -> list[MoneyTenderRow]:
@@ -102,15 +114,8 @@ def money_tenders(conn: Connection, tenant_id: int, receipt_id: int) -> list[Mon
 
 
 def goods_tenders_of(conn: Connection, tenant_id: int, receipt_id: int) -> list[GoodsTenderRow]:
-    t, a, g = goods_tenders.c, goods_accounts.c, goods_products.c
-    rows = conn.execute(
-        select(t.tender_no, t.line_no, products.c.sku,
-               products.c.name.label("product_name"), g.unit, t.quantity_milli,
-               t.amount_minor, t.returned_milli, t.returned_minor, a.member_id, a.card_hint)
-        .join(goods_accounts, and_(a.tenant_id == tenant_id, a.id == t.goods_account_id))
-        .join(goods_products, and_(g.tenant_id == tenant_id, g.id == a.goods_product_id))
-        .join(products, and_(products.c.tenant_id == tenant_id,
-                             products.c.id == g.product_id))
-        .where(t.tenant_id == tenant_id, t.receipt_id == receipt_id)
-        .order_by(t.tender_no, t.line_no))
-    return [GoodsTenderRow(**dict(r._mapping)) for r in rows]
+    t = goods_tenders.c
+    return [GoodsTenderRow(**r) for r in _goods_rows(
+        conn, tenant_id, goods_tenders, receipt_id,
+        [t.tender_no, t.line_no, t.quantity_milli, t.amount_minor, t.returned_milli,
+         t.returned_minor], [t.tender_no, t.line_no])]
