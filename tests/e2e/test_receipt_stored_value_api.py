@@ -73,6 +73,11 @@ def test_a_receipt_lists_what_it_sold_and_credited_and_what_a_void_took_back(
     assert sold["code"] not in text and sold["card"] not in text
     till = client.get(f"/v1/pos/receipts/{sold['receipt']}", headers=shop.till()).json()
     assert till["stored_value"] == value
+    # The month's burn names the promotion's 5.00 as cashback, not as discount.
+    burn = client.get("/v1/admin/budget/burn", headers=shop.owner).json()
+    assert [(p["discount_minor"], p["cashback_minor"]) for p in burn["promotions"]] == [
+        (0, 500)]
+    assert burn["buckets"]["mass"]["spent_minor"] == 500
 
     # Two litres and a coffee paid by the corporate card, the wallet and the fleet card.
     paid = _post(client, "/v1/pos/commit", shop.till(), {
