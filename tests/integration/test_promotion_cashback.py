@@ -2,18 +2,22 @@
 member's wallet (opened by the first cashback), explained on the receipt, counted in the
 promotion's money budget like a discount, joined with the program's cashback in one wallet
 entry, reduced by the share paid from the wallet, and taken back in proportion by refunds;
-on both databases."""
+reported apart from the discount in the month's burn (migration 0042 moved it out of the
+stored discount); on both databases."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from alembic import command
 
+from regulars.db.migrate import alembic_config, upgrade
 from regulars.domain.money import Rounding
 from regulars.domain.promotions.budgets import Limits
-from regulars.domain.promotions.promotions import Cashback, CashbackOn
+from regulars.domain.promotions.promotions import Cashback, CashbackOn, FixedDiscount
 from regulars.domain.stored_value.certificates import Tender, TenderKind
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.promotions import budgets, promotions
@@ -113,3 +117,81 @@ def test_it_joins_the_programs_cashback_and_a_wallet_payment_reduces_it(pos: Pos
     pos.refund(body["receipt"]["id"], None, key="all")  # the first receipt's 353 go back
     assert wallet_minor(pos, member) == 353 - 300 + 333 - 353
     assert ledger_admin.check(pos.rt) == []
+
+
+def test_the_burn_shows_the_cashback_apart_and_counts_it_in_the_bucket(pos: Pos) -> None:
+    cups_back = offer(pos)
+    cake_off = promotions.create(pos.rt, pos.tenant_id, Draft(
+        name="Cake off", effects=(FixedDiscount(amount_minor=333, skus=frozenset({"cake"})),),
+        limits=Limits())).id
+    budgets.put_split(pos.rt, pos.tenant_id, total_minor=100_000, base_bp=5000, mass_bp=5000,
+                      targeted_bp=0)
+    member = pos.register(1)["id"]
+    first = pos.commit(member, BASKET, receipt="R-1")
+    pos.commit(member, BASKET, receipt="R-2")
+    burn = to_json(budgets.burn(pos.rt, pos.tenant_id))
+    # Two receipts: 2 × 100 of cashback (5% of 20.00) and 2 × 3.33 off the cake.
+    assert burn["promotions"] == [
+        {"id": cups_back, "receipts": 2, "discount_minor": 0, "points": 0,
+         "cashback_minor": 200},
+        {"id": cake_off, "receipts": 2, "discount_minor": 666, "points": 0}]
+    assert burn["buckets"]["mass"]["spent_minor"] == 200 + 666  # both counted, as before
+    assert burn["buckets"]["mass"]["remaining_minor"] == 50_000 - 866
+    # The cups back: their share of the cashback returns (40: the cashback is spread by the
+    # money paid on the lines, 2000 and 3000 after the cake's discount).
+    pos.refund(first["receipt"]["id"], [(1, 2000)], key="cups")
+    burn = to_json(budgets.burn(pos.rt, pos.tenant_id))
+    assert [p.get("cashback_minor") for p in burn["promotions"]] == [160, None]
+    assert burn["buckets"]["mass"]["spent_minor"] == 160 + 666
+    month = to_json(budgets.promotion_burn(pos.rt, pos.tenant_id, cups_back))
+    assert month["this_month"] == {"receipts": 2, "discount_minor": 0, "points": 0,
+                                   "cashback_minor": 160}
+    assert month["budget"]["spent_minor"] == 160
+    assert ledger_admin.check(pos.rt) == []
+
+
+def test_0042_moves_stored_cashback_out_of_the_discount_and_back(pos: Pos) -> None:
+    only_cashback = offer(pos)
+    both = promotions.create(pos.rt, pos.tenant_id, Draft(
+        name="Cake off and back", effects=(
+            FixedDiscount(amount_minor=333, skus=frozenset({"cake"})),
+            Cashback(rate_bp=1000, skus=frozenset({"cake"}))), limits=Limits())).id
+    member = pos.register(1)["id"]
+    first = pos.commit(member, BASKET, receipt="R-1")
+    pos.refund(first["receipt"]["id"], [(1, 2000)], key="cups")
+    now = _rows(pos)
+    assert now[only_cashback][:4] == (0, 100, 0, 40)  # as above
+    assert now[both][:2] == (333, 300)  # 10% of the cake's 30.00 after its 3.33 off
+    before = (to_json(budgets.burn(pos.rt, pos.tenant_id)),
+              to_json(budgets.promotion_burn(pos.rt, pos.tenant_id, only_cashback)))
+    config = alembic_config()
+    try:
+        with pos.rt.db.engine.connect() as conn:
+            conn = conn.execution_options(regulars_write=True)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0040")
+            conn.commit()
+            old = {r[0]: (r[1], r[2], json.loads(r[3]) if isinstance(r[3], str) else r[3])
+                   for r in conn.exec_driver_sql(
+                       "SELECT promotion_id, discount_minor, refunded_discount_minor, lines "
+                       "FROM receipt_promotions")}
+        assert old[only_cashback] == (100, 40, [[40, 0], [60, 0]])
+        # The cashback was spread over the lines by what was paid (120 on the cups, 180 on the
+        # cake), so the cups' refund gave 120 of it back.
+        assert old[both] == (633, 120, [[120, 0], [513, 0]])
+    finally:
+        upgrade(pos.rt.db.engine)
+    assert _rows(pos) == now
+    assert (to_json(budgets.burn(pos.rt, pos.tenant_id)),
+            to_json(budgets.promotion_burn(pos.rt, pos.tenant_id, only_cashback))) == before
+
+
+def _rows(pos: Pos) -> dict[int, tuple[Any, ...]]:
+    """Each promotion's row of the receipt: discount, cashback, refunded discount, refunded
+    cashback and the lines' shares."""
+    with pos.rt.db.read() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT promotion_id, discount_minor, cashback_minor, refunded_discount_minor, "
+            "refunded_cashback_minor, lines FROM receipt_promotions").all()
+    return {r[0]: (r[1], r[2], r[3], r[4], json.loads(r[5]) if isinstance(r[5], str) else r[5])
+            for r in rows}

@@ -17,9 +17,9 @@ from regulars.api.pos_schemas import (
     CommitOut,
     Out,
     QuoteOut,
-    ReceiptOut,
     RefundOut,
 )
+from regulars.api.receipt_schemas import ReceiptOut
 from regulars.services.checkout.results import (
     CodeSent,
     CommitResult,
@@ -41,6 +41,13 @@ from regulars.services.checkout.results import (
     RefundResult,
 )
 from regulars.services.results import omitted_fields, to_json
+from regulars.services.stored_value.on_receipt import (
+    CashbackOnReceipt,
+    CertificateOnReceipt,
+    PromotionCashback,
+    ReceiptStoredValue,
+    TenderOnReceipt,
+)
 
 AT = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 MOSCOW = timezone(timedelta(hours=3))
@@ -104,6 +111,24 @@ RESULTS: list[tuple[type[BaseModel], object]] = [
                                lines=(RefundedLine(line_no=1, quantity_milli=1_000),),
                                occurred_at=AT),))),
     (CodeSentOut, CodeSent(phone_ending="0111", expires_in_seconds=300)),
+    (ReceiptOut, ReceiptView(
+        id=13, receipt_id="S-2", terminal_id=1, store_id=1, member_id=7, status="voided",
+        program_version=1, gross_minor=1, discount_minor=0, points_spent=0,
+        points_discount_minor=0, paid_minor=1, points_earned=0, refunded_paid_minor=1,
+        occurred_at=AT, lines=(), refunds=(), stored_value=ReceiptStoredValue(
+            certificates_sold=(CertificateOnReceipt(
+                certificate_id=3, series_id=1, series_name="Gift", code_ending="WXYZ",
+                amount_minor=3000, taken_back=True),),
+            goods_sold=(),
+            tenders=(TenderOnReceipt(tender_no=0, kind="wallet", amount_minor=600,
+                                     returned_minor=600),
+                     TenderOnReceipt(tender_no=1, kind="goods", amount_minor=11_000,
+                                     returned_minor=0, line_no=1, sku="A95",
+                                     product_name="Petrol", unit="l", quantity_milli=2_000,
+                                     returned_milli=0, member_id=7)),
+            cashback=CashbackOnReceipt(total_minor=600, program_minor=100, promotions=(
+                PromotionCashback(promotion_id=2, name="Back", amount_minor=500),),
+                taken_back_minor=600)))),
 ]
 
 

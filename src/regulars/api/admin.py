@@ -36,7 +36,7 @@ from regulars.api.member_schemas import (
     ReferralInfoOut,
 )
 from regulars.api.openapi import NEW_MEMBER
-from regulars.api.pos_schemas import ReceiptOut
+from regulars.api.receipt_schemas import ReceiptOut
 from regulars.api.reward_schemas import RewardSettingsIn, RewardSettingsOut
 from regulars.api.schemas import (
     AdjustIn,

@@ -12,7 +12,8 @@ from regulars.api.deps import IdempotencyKey, PathId, QueryId, RuntimeDep, Till
 from regulars.api.errors_doc import responses
 from regulars.api.member_schemas import HistoryEntryOut, MemberOut, ReferralInfoOut
 from regulars.api.openapi import NEW_MEMBER
-from regulars.api.pos_schemas import CodeSentOut, CommitOut, QuoteOut, ReceiptOut, RefundOut
+from regulars.api.pos_schemas import CodeSentOut, CommitOut, QuoteOut, RefundOut
+from regulars.api.receipt_schemas import ReceiptOut
 from regulars.api.schemas import (
     CommitIn,
     MemberRefIn,

@@ -57,11 +57,14 @@ class PromotionBudgetOut(Out):
 
 
 class MonthFiguresOut(Out):
-    """What receipts got from a promotion in a month, net of refunds, and how many."""
+    """What receipts got from a promotion in a month, net of refunds, and how many:
+    ``discount_minor`` off the receipts, ``points`` and ``cashback_minor`` credited to the
+    members' wallets (counted in budgets and caps as a discount is, shown apart)."""
 
     receipts: int
     discount_minor: int
     points: int
+    cashback_minor: int
 
 
 class PromotionBurnOut(Out):
@@ -71,7 +74,8 @@ class PromotionBurnOut(Out):
         "id": 3, "month": "2026-03-01",
         "budget": {"budget_minor": 500000, "spent_minor": 1200, "remaining_minor": 498800,
                    "budget_points": None, "spent_points": 0, "remaining_points": None},
-        "this_month": {"receipts": 4, "discount_minor": 1200, "points": 0}})
+        "this_month": {"receipts": 4, "discount_minor": 1200, "points": 0,
+                       "cashback_minor": 0}})
 
     id: int
     month: Day
@@ -140,7 +144,8 @@ class BudgetBurnOut(Out):
                              "remaining_minor": 23800, "enforced": True},
                     "targeted": {"cap_minor": 25000, "spent_minor": 0,
                                  "remaining_minor": 25000, "enforced": True}},
-        "promotions": [{"id": 3, "receipts": 4, "discount_minor": 1200, "points": 0}],
+        "promotions": [{"id": 3, "receipts": 4, "discount_minor": 1000, "points": 0,
+                        "cashback_minor": 200}],
         "catalog_rewards": {"claims": 2, "cost_minor": 180, "points_value_minor": 400,
                             "difference_minor": -220}})
 

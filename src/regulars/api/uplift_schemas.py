@@ -76,7 +76,8 @@ _PRE = {"first_day": "2026-02-10", "last_day": "2026-03-09", "test_mean_minor": 
         "control_mean_minor": 9100, "smd": -0.01, "p_value": 0.9, "balanced": True}
 _RETURN = {"incremental_revenue_minor": 540000, "incremental_low_minor": 144000,
            "incremental_high_minor": 936000, "discount_minor": 90000, "points": 9000,
-           "points_value_minor": 90000, "return_minor": 450000, "return_low_minor": 54000,
+           "points_value_minor": 90000, "cashback_minor": 0, "return_minor": 450000,
+           "return_low_minor": 54000,
            "return_high_minor": 846000, "verdict": "up"}
 
 
@@ -93,7 +94,7 @@ class PreBalanceOut(Out):
 
 class CampaignReturnOut(Out):
     """Incremental spend of the test group less the value of the points the promotion gave
-    (its discounts already lower what members paid)."""
+    and the cashback it credited (its discounts already lower what members paid)."""
 
     model_config = examples(_RETURN)
     incremental_revenue_minor: int
@@ -102,6 +103,7 @@ class CampaignReturnOut(Out):
     discount_minor: int
     points: int
     points_value_minor: int
+    cashback_minor: int
     return_minor: int
     return_low_minor: int | None
     return_high_minor: int | None

@@ -18,6 +18,7 @@ from regulars.domain.promotions.promotions import Stacking
 from regulars.domain.promotions.segments import RULES
 from regulars.domain.rewards.catalog import RewardKind
 from regulars.domain.stamps.cards import GrantAt, Reward
+from regulars.domain.stored_value.certificates import TenderKind
 from regulars.text import i18n
 from regulars.text.i18n import N_
 
@@ -40,6 +41,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "stamp_grant": tuple(g.value for g in GrantAt),
     "goods_entry": ("top_up", "tender", "refund_tender", "void"),
     "goods_status": ("active", "blocked"),
+    "tender_kind": tuple(k.value for k in TenderKind),
     "reward_kind": tuple(k.value for k in RewardKind),
     "claim_status": ("claimed", "used", "expired", "refunded"),
     "import_kind": tuple(k.value for k in Kind),
@@ -96,6 +98,8 @@ LABELS: dict[str, dict[str, str]] = {
                     "refund_tender": N_("given back by a refund"),
                     "void": N_("given back by a void")},
     "goods_status": {"active": N_("active"), "blocked": N_("blocked")},
+    "tender_kind": {"certificate": N_("gift card"), "wallet": N_("wallet"),
+                    "goods": N_("prepaid goods")},
     "reward_kind": {"product": N_("a product free"), "fixed": N_("an amount off"),
                     "percent": N_("a percentage off"), "perk": N_("a perk (no basket line)")},
     "claim_status": {"claimed": N_("claimed, not used yet"), "used": N_("used"),

@@ -133,7 +133,7 @@ def render(request: Request, template: str, reader: Reader, status_code: int = 2
         fmt_datetime=reader.datetime, can=reader.can, explain=reader.explain,
         label=reader.label,
         languages=i18n.LANGUAGES,
-        **context)
+        **{"units": lambda milli: units(reader, milli), **context})
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     if anonymous_token is not None and ANONYMOUS_CSRF not in request.cookies:
         response.set_cookie(ANONYMOUS_CSRF, anonymous_token, httponly=True, samesite="lax")

@@ -50,12 +50,13 @@ def group_members(conn: Connection, tenant_id: int, promotion_id: int, *,
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Given:
-    """What a promotion gave in a window, net of refunds: discounts, points and the points'
-    value at the point value each receipt counted them at."""
+    """What a promotion gave in a window, net of refunds: discounts, points, the points'
+    value at the point value each receipt counted them at, and cashback to wallets."""
 
     discount_minor: int
     points: int
     points_value_minor: int
+    cashback_minor: int = 0
 
 
 def promotion_given(conn: Connection, tenant_id: int, promotion_id: int, *,
@@ -64,15 +65,16 @@ def promotion_given(conn: Connection, tenant_id: int, promotion_id: int, *,
     points = t.c.points - t.c.refunded_points
     query = (select(func.coalesce(func.sum(t.c.discount_minor - t.c.refunded_discount_minor), 0),
                     func.coalesce(func.sum(points), 0),
-                    func.coalesce(func.sum(points * func.coalesce(t.c.point_value_minor, 0)), 0))
+                    func.coalesce(func.sum(points * func.coalesce(t.c.point_value_minor, 0)), 0),
+                    func.coalesce(func.sum(t.c.cashback_minor - t.c.refunded_cashback_minor), 0))
              .select_from(t.join(receipts, and_(receipts.c.tenant_id == tenant_id,
                                                 receipts.c.id == t.c.receipt_id)))
              .where(t.c.tenant_id == tenant_id, t.c.promotion_id == promotion_id,
                     receipts.c.status != "voided",
                     receipts.c.occurred_at >= since, receipts.c.occurred_at < until))
-    discount, given_points, value = conn.execute(query).one()
+    discount, given_points, value, cashback = conn.execute(query).one()
     return Given(discount_minor=int(discount), points=int(given_points),
-                 points_value_minor=int(value))
+                 points_value_minor=int(value), cashback_minor=int(cashback))
 
 
 def member_outcomes(conn: Connection, tenant_id: int, *, since: datetime,

@@ -75,7 +75,9 @@ def promotions_applied(conn: Connection, tenant_id: int,
     query = (select(receipt_promotions.c.promotion_id, receipt_promotions.c.version,
                     receipt_promotions.c.discount_minor, receipt_promotions.c.points,
                     receipt_promotions.c.refunded_discount_minor,
-                    receipt_promotions.c.refunded_points, promotion_versions.c.definition)
+                    receipt_promotions.c.refunded_points, receipt_promotions.c.cashback_minor,
+                    receipt_promotions.c.refunded_cashback_minor,
+                    promotion_versions.c.definition)
              .join(promotion_versions, and_(
                  promotion_versions.c.tenant_id == tenant_id,
                  promotion_versions.c.promotion_id == receipt_promotions.c.promotion_id,

@@ -140,11 +140,12 @@ def caps_and_split(conn: Connection, tenant_id: int, promotion_ids: Iterable[int
 
 def promotion_spent(conn: Connection, tenant_id: int,
                     promotion_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """(money off, points) each promotion gave over its life net of refunds, summed from the
-    receipts (those committed before budgets existed count nowhere)."""
+    """(money, points) each promotion gave over its life net of refunds (the money: its
+    discounts and its cashback), summed from the receipts (those committed before budgets
+    existed count nowhere)."""
     t = receipt_promotions.c
     rows = conn.execute(select(
-        t.promotion_id, func.sum(t.discount_minor - t.refunded_discount_minor),
+        t.promotion_id, func.sum(_money_given(t)),
         func.sum(t.points - t.refunded_points)).where(
         t.tenant_id == tenant_id, t.promotion_id.in_(list(promotion_ids)),
         t.month.is_not(None)).group_by(t.promotion_id))
@@ -279,6 +280,13 @@ def uncount_use(conn: Connection, tenant_id: int, promotion_id: int, member_id: 
 
 # The tenant's loyalty budget -------------------------------------------------------------------
 
+def _money_given(t: Any) -> Any:
+    """The money a receipt_promotions row counts in budgets, net of refunds: the discount and
+    the cashback (kept apart since migration 0042, counted together as before)."""
+    return (t.discount_minor - t.refunded_discount_minor
+            + t.cashback_minor - t.refunded_cashback_minor)
+
+
 def split(conn: Connection, tenant_id: int) -> dict[str, Any] | None:
     row = conn.execute(select(loyalty_budgets).where(
         loyalty_budgets.c.tenant_id == tenant_id)).one_or_none()
@@ -296,11 +304,11 @@ def save_split(conn: Connection, tenant_id: int, *, total_minor: int | None, bas
 
 def bucket_spent(conn: Connection, tenant_id: int, month: date) -> dict[str, int]:
     """Each bucket's spend in a month net of refunds, summed from the receipts' own rows: the
-    promotions' discounts plus their points at the point value of the receipt, and the
-    base-scheme points the same way."""
+    promotions' discounts and cashback plus their points at the point value of the receipt,
+    and the base-scheme points the same way."""
     t = receipt_promotions.c
     rows = conn.execute(select(t.bucket, func.sum(
-        t.discount_minor - t.refunded_discount_minor
+        _money_given(t)
         + (t.points - t.refunded_points) * func.coalesce(t.point_value_minor, 0))).where(
         t.tenant_id == tenant_id, t.month == month).group_by(t.bucket))
     spent = {r[0]: int(r[1]) for r in rows}
@@ -403,28 +411,34 @@ def applied_rows(conn: Connection, tenant_id: int, receipt_id: int) -> list[dict
     t = receipt_promotions.c
     return [dict(r._mapping) for r in conn.execute(select(
         t.id, t.promotion_id, t.month, t.bucket, t.lines, t.discount_minor, t.points,
-        t.refunded_discount_minor, t.refunded_points, t.point_value_minor).where(
+        t.cashback_minor, t.refunded_discount_minor, t.refunded_points,
+        t.refunded_cashback_minor, t.point_value_minor).where(
         t.tenant_id == tenant_id, t.receipt_id == receipt_id).order_by(t.id))]
 
 
-def add_refunded(conn: Connection, row_id: int, *, discount_minor: int, points: int) -> None:
+def add_refunded(conn: Connection, row_id: int, *, discount_minor: int, points: int,
+                 cashback_minor: int = 0) -> None:
     t = receipt_promotions.c
     conn.execute(update(receipt_promotions).where(t.id == row_id).values(
         refunded_discount_minor=t.refunded_discount_minor + discount_minor,
-        refunded_points=t.refunded_points + points))
+        refunded_points=t.refunded_points + points,
+        refunded_cashback_minor=t.refunded_cashback_minor + cashback_minor))
 
 
 def month_burn(conn: Connection, tenant_id: int, month: date,
                promotion_id: int | None = None) -> dict[int, dict[str, int]]:
-    """Per promotion, what receipts of ``month`` got from it net of refunds, and how many."""
+    """Per promotion, what receipts of ``month`` got from it net of refunds (discount,
+    points and cashback apart), and how many."""
     t = receipt_promotions.c
     query = select(t.promotion_id,
                    func.count().label("receipts"),
                    func.sum(t.discount_minor - t.refunded_discount_minor).label("discount"),
-                   func.sum(t.points - t.refunded_points).label("points")).where(
+                   func.sum(t.points - t.refunded_points).label("points"),
+                   func.sum(t.cashback_minor - t.refunded_cashback_minor).label("cashback")
+                   ).where(
         t.tenant_id == tenant_id, t.month == month).group_by(t.promotion_id)
     if promotion_id is not None:
         query = query.where(t.promotion_id == promotion_id)
     return {r.promotion_id: {"receipts": int(r.receipts), "discount_minor": int(r.discount),
-                             "points": int(r.points)}
+                             "points": int(r.points), "cashback_minor": int(r.cashback)}
             for r in conn.execute(query)}

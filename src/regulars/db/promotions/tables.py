@@ -72,6 +72,11 @@ receipt_promotions = Table(
     # Budget slots (migration 0014): the program's point value the receipt's points count at
     # in the bucket (the bucket's spend is summed from these rows when reported).
     Column("point_value_minor", BigInteger, nullable=True),
+    # Promotion cashback apart (migration 0042): the money the promotion credited to the
+    # member's wallet as priced (before 0042 it was counted in ``discount_minor``), and what
+    # refunds gave back of it; ``lines`` then holds [discount_minor, points, cashback_minor].
+    Column("cashback_minor", BigInteger, nullable=False, server_default="0"),
+    Column("refunded_cashback_minor", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("tenant_id", "receipt_id", "promotion_id"),
     Index(None, "tenant_id", "promotion_id"),
     Index(None, "tenant_id", "month"),

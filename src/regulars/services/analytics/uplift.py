@@ -9,8 +9,9 @@ were alike before.
 
 The campaign's return is the incremental spend of the test group over the campaign and the
 follow-up together (CUPED difference per member × test members) less the value of the points
-the promotion gave: its discounts already lower what members paid, so they are not taken off
-twice. Money figures are rounded to whole minor units, halves away from zero.
+the promotion gave and the cashback it credited to wallets: its discounts already lower what
+members paid, so they are not taken off twice. Money figures are rounded to whole minor
+units, halves away from zero.
 
 The statistics (numpy, scipy) are imported by the functions that compute, not with this
 module: the app, the worker and the CLI start without them.
@@ -121,6 +122,7 @@ class CampaignReturn:
     discount_minor: int
     points: int
     points_value_minor: int
+    cashback_minor: int
     return_minor: int
     return_low_minor: int | None
     return_high_minor: int | None
@@ -314,7 +316,7 @@ def _return(gain: Difference, test_members: int, given: queries.Given) -> Campai
 
     incremental = stats.round_minor(gain.estimate * test_members)
     low, high = scaled(gain.low), scaled(gain.high)
-    cost = given.points_value_minor
+    cost = given.points_value_minor + given.cashback_minor
     if stats.verdict(gain) is Verdict.TOO_SMALL:
         verdict = Verdict.TOO_SMALL
     elif low is not None and low - cost > 0:
@@ -326,7 +328,8 @@ def _return(gain: Difference, test_members: int, given: queries.Given) -> Campai
     return CampaignReturn(
         incremental_revenue_minor=incremental, incremental_low_minor=low,
         incremental_high_minor=high, discount_minor=given.discount_minor, points=given.points,
-        points_value_minor=cost, return_minor=incremental - cost,
+        points_value_minor=given.points_value_minor, cashback_minor=given.cashback_minor,
+        return_minor=incremental - cost,
         return_low_minor=None if low is None else low - cost,
         return_high_minor=None if high is None else high - cost,
         verdict=verdict.value)

@@ -46,7 +46,7 @@ from regulars.services.checkout.results import (
 from regulars.services.promotions import coupons
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
-from regulars.services.stored_value import goods_sales, goods_tenders
+from regulars.services.stored_value import goods_sales, goods_tenders, on_receipt
 from regulars.services.stored_value import tenders as stored_value_tenders
 from regulars.services.stored_value.goods_sales import GoodsSale
 from regulars.services.stored_value.results import GoodsOffer, GoodsSaleQuoted, TenderOption
@@ -225,4 +225,5 @@ def receipt_view(conn: Connection, tenant_id: int, row: dict[str, Any]) -> Recei
             points_reversed=r["points_reversed"], points_returned=r["points_returned"],
             debt_points=r["debt_points"],
             lines=tuple(RefundedLine(**ln) for ln in r["lines"]), occurred_at=r["occurred_at"])
-            for r in receipts.refunds_of(conn, tenant_id, row["id"])))
+            for r in receipts.refunds_of(conn, tenant_id, row["id"])),
+        stored_value=on_receipt.of_receipt(conn, tenant_id, row))

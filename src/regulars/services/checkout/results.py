@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from regulars.services.results import absent_when_empty
+from regulars.services.results import absent_when_empty, absent_when_none
 from regulars.services.stamps.till import StampProgress
+from regulars.services.stored_value.on_receipt import ReceiptStoredValue
 from regulars.services.stored_value.results import (
     CertificateSold,
     GoodsOffer,
@@ -302,3 +303,5 @@ class ReceiptView:
     occurred_at: datetime
     lines: tuple[ReceiptLine, ...]
     refunds: tuple[ReceiptRefund, ...]
+    # Gift cards and goods sold, tenders taken and cashback credited (absent: none).
+    stored_value: ReceiptStoredValue | None = absent_when_none()

@@ -35,6 +35,7 @@ from regulars.services.promotions import coupons
 from regulars.services.results import to_json
 from regulars.services.rewards import referrals, rewards
 from regulars.services.runtime import Runtime
+from regulars.services.stored_value import on_receipt
 from regulars.services.tenancy.tenants import get_tenant
 from regulars.services.web_sessions import sessions as web_auth
 
@@ -123,13 +124,16 @@ def history_page(rt: Runtime, tenant_id: int, member_id: int, *, before_id: int 
 
 
 def receipt(rt: Runtime, tenant_id: int, member_id: int, receipt_id: int) -> dict[str, Any]:
-    """One of the member's receipts with its lines; another member's is not found."""
+    """One of the member's receipts with its lines and the stored value it moved (gift cards
+    and goods sold, tenders, cashback; absent when none); another member's is not found."""
     with rt.db.read() as conn:
         found = receipts.get_receipt(conn, tenant_id, receipt_id)
         if found is None or found["member_id"] != member_id:
             raise NotFound("receipt not found")
         lines = receipts.lines_of(conn, tenant_id, receipt_id)
-    return _receipt_view(found, lines)
+        stored_value = on_receipt.of_receipt(conn, tenant_id, found)
+    view = _receipt_view(found, lines)
+    return view if stored_value is None else {**view, "stored_value": to_json(stored_value)}
 
 
 def _receipt_view(row: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:

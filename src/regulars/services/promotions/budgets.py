@@ -48,6 +48,7 @@ from regulars.domain.promotions.promotions import Promotion
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
 from regulars.services.program import programs
+from regulars.services.results import absent_when_empty
 from regulars.services.runtime import Runtime
 
 
@@ -254,6 +255,17 @@ def _share(total: int, before: int, after: int, whole: int) -> int:
     return prorate(total, after, whole) - prorate(total, before, whole)
 
 
+def _line_shares(lines: list[list[int]],
+                 refunded: list[tuple[int, int, int, int]]) -> tuple[int, int, int]:
+    """(discount, points, cashback) the refunded quantities take back of a row's per-line
+    shares (``[discount, points]`` before migration 0042 kept cashback apart)."""
+    found = [0, 0, 0]
+    for line_no, before, after, whole in refunded:
+        for i, amount in enumerate(lines[line_no - 1]):
+            found[i] += _share(amount, before, after, whole)
+    return found[0], found[1], found[2]
+
+
 def give_back(conn: Connection, tenant_id: int, receipt_id: int, member_id: int | None, *,
               point_value_minor: int, refunded: Iterable[tuple[int, int, int, int]],
               earned_back: int) -> None:
@@ -269,21 +281,18 @@ def give_back(conn: Connection, tenant_id: int, receipt_id: int, member_id: int 
     for row in rows:
         if row["month"] is None or row["lines"] is None:
             continue
-        minor = points = 0
-        for line_no, before, after, whole in refunded:
-            line_minor, line_points = row["lines"][line_no - 1]
-            minor += _share(line_minor, before, after, whole)
-            points += _share(line_points, before, after, whole)
+        discount, points, cashback = _line_shares(row["lines"], refunded)
         promo_points_back += points
-        if not minor and not points:
+        if not discount and not points and not cashback:
             continue
-        pid = row["promotion_id"]
+        pid, minor = row["promotion_id"], discount + cashback  # counted together, as charged
         store.give_back_promotion(conn, tenant_id, pid, discount_minor=minor, points=points,
                                   spread=receipt_id)
         if member_id is not None:
             store.give_back_member(conn, tenant_id, pid, member_id, discount_minor=minor,
                                    points=points)
-        store.add_refunded(conn, row["id"], discount_minor=minor, points=points)
+        store.add_refunded(conn, row["id"], discount_minor=discount, points=points,
+                           cashback_minor=cashback)
         where = (row["month"], row["bucket"])
         # At the point value the bucket counted the receipt's points at.
         value_minor = row["point_value_minor"] or point_value_minor
@@ -327,6 +336,8 @@ class MonthFigures:
     receipts: int
     discount_minor: int
     points: int
+    # Credited to members' wallets, not part of the discount (absent when none).
+    cashback_minor: int = absent_when_empty(0)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -335,6 +346,7 @@ class PromotionMonth:
     receipts: int
     discount_minor: int
     points: int
+    cashback_minor: int = absent_when_empty(0)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -490,7 +502,8 @@ def promotion_burn(rt: Runtime, tenant_id: int, promotion_id: int) -> PromotionB
         spent_minor, spent_points = store.promotion_spent(conn, tenant_id, [promotion_id]).get(
             promotion_id, (0, 0))
         this_month = store.month_burn(conn, tenant_id, month, promotion_id).get(
-            promotion_id, {"receipts": 0, "discount_minor": 0, "points": 0})
+            promotion_id, {"receipts": 0, "discount_minor": 0, "points": 0,
+                           "cashback_minor": 0})
         return PromotionBurn(
             id=promotion_id, month=month,
             budget=PromotionBudget(

@@ -344,12 +344,12 @@ def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
     paid = [line.paid_minor for line in quote.lines]
     store.insert_applied(conn, [
         {"tenant_id": tenant_id, "receipt_id": receipt_id, "promotion_id": p.id,
-         "version": p.version, "discount_minor": p.discount_minor + p.cashback_minor,
-         "points": p.points, "month": day.replace(day=1),
+         "version": p.version, "discount_minor": p.discount_minor,
+         "cashback_minor": p.cashback_minor, "points": p.points, "month": day.replace(day=1),
          "point_value_minor": point_value_minor,
          "bucket": (Bucket.TARGETED if (p.id, p.version) in targeted else Bucket.MASS).value,
-         "lines": [[d, n] for d, n in zip(_money_by_line(p, paid), p.points_by_line,
-                                          strict=True)]}
+         "lines": [[d, n, c] for d, n, c in zip(p.discount_by_line, p.points_by_line,
+                                                _cashback_by_line(p, paid), strict=True)]}
         for p in quote.promotions])
     if member_id is None or offers is None:
         return
@@ -363,13 +363,12 @@ def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
         and segments.holds(conn, tenant_id, p.segment_id, member_id, at)])
 
 
-def _money_by_line(applied: AppliedPromotion, paid: list[int]) -> tuple[int, ...]:
-    """The money a promotion gave per line: its discount, and its cashback spread over the
-    lines by what was paid on each (so a refund of a line gives back its share of both)."""
+def _cashback_by_line(applied: AppliedPromotion, paid: list[int]) -> list[int]:
+    """A promotion's cashback spread over the lines by what was paid on each (so a refund of
+    a line gives back its share)."""
     if not applied.cashback_minor:
-        return applied.discount_by_line
-    return tuple([d + c for d, c in zip(applied.discount_by_line,
-                                        allocate(applied.cashback_minor, paid), strict=True)])
+        return [0] * len(paid)
+    return allocate(applied.cashback_minor, paid)
 
 
 def _targeted(conn: Connection, tenant_id: int, quote: Quote,

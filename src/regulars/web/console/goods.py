@@ -16,7 +16,7 @@ from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.pagekit import form_errors, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
-from regulars.web.templating import Reader, render, units
+from regulars.web.templating import Reader, render
 
 
 def _tenant(reader: Reader) -> int:
@@ -31,7 +31,7 @@ def _page(request: Request, reader: Reader, runtime: RuntimeDep, *,
     return render(request, "console/goods.html", reader, status_code=status_code,
                   accounts=goods.list_accounts(runtime, tenant_id),
                   liability=goods.liability(runtime, tenant_id), found=found, code=code,
-                  errors=errors or {}, units=lambda milli: units(reader, milli))
+                  errors=errors or {})
 
 
 @router.get("/goods", dependencies=[needs(Permission.VIEW)])

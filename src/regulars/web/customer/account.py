@@ -19,7 +19,7 @@ from regulars.services.stored_value import goods, wallets
 from regulars.web.customer.common import MemberReader, member_id_of, qr_svg
 from regulars.web.deps import Form, RuntimeDep, clear_session_cookie, public_base
 from regulars.web.forms import errors_of
-from regulars.web.templating import Reader, render, units
+from regulars.web.templating import Reader, render
 
 router = APIRouter(include_in_schema=False)
 PROFILE_FIELDS = ("first_name", "last_name", "email", "birthday", "consent")
@@ -98,8 +98,7 @@ def wallet(request: Request, runtime: RuntimeDep, reader: MemberReader,
     statement = wallets.statement(runtime, tenant_id, member_id)
     return render(request, "customer/wallet.html", reader, tenant_id=tenant_id,
                   page="wallet", wallet=statement,
-                  goods=goods.member_accounts(runtime, tenant_id, member_id),
-                  units=lambda milli: units(reader, milli))
+                  goods=goods.member_accounts(runtime, tenant_id, member_id))
 
 
 @router.get("/{tenant_id}/invite")

@@ -16,7 +16,7 @@ from regulars.services.stored_value.results import GoodsAccountView
 from regulars.services.web_sessions import till as till_service
 from regulars.web.deps import CashierSession, Form, RuntimeDep
 from regulars.web.forms import errors_of, parse_money
-from regulars.web.templating import render, units
+from regulars.web.templating import render
 from regulars.web.terminal import reader_of, router
 
 FIELDS = ("account", "quantity", "paid", "lock_price", "valid_days", "key")
@@ -27,8 +27,7 @@ def _page(request: Request, runtime: RuntimeDep, cashier: CashierSession, *,
           done: GoodsAccountView | None = None, status_code: int = 200) -> Response:
     reader = reader_of(runtime, request, cashier)
     return render(request, "terminal/goods.html", reader, status_code=status_code,
-                  values=values, errors=errors or {}, done=done,
-                  units=lambda milli: units(reader, milli))
+                  values=values, errors=errors or {}, done=done)
 
 
 @router.get("/goods")

@@ -26,7 +26,7 @@ from regulars.services.web_sessions import till as till_service
 from regulars.services.web_sessions.sessions import WebSession
 from regulars.web.deps import CashierSession, Form, RuntimeDep
 from regulars.web.forms import errors_of, parse_int, parse_money
-from regulars.web.templating import Reader, render, units
+from regulars.web.templating import Reader, render
 from regulars.web.terminal import reader_of, router
 
 MAX_LINES = 50
@@ -303,7 +303,7 @@ def _sale_page(request: Request, runtime: RuntimeDep, cashier: WebSession, baske
     return render(request, "terminal/sale.html", reader,
                   status_code=status_code, member=member, basket=basket,
                   errors=basket.errors, notice=notice, referral=referral,
-                  goods_accounts=accounts, units=lambda milli: units(reader, milli))
+                  goods_accounts=accounts)
 
 
 @router.get("/sale")
@@ -334,7 +334,7 @@ def quote(request: Request, runtime: RuntimeDep, cashier: CashierSession,
         except RegularsError as exc:
             errors = _form_errors(exc, reader)
     return render(request, "terminal/_quote.html", reader, quote=answer, errors=errors,
-                  units=lambda milli: units(reader, milli), basket=basket)
+                  basket=basket)
 
 
 @router.post("/otp")
