@@ -24,7 +24,7 @@ from alembic import op
 from regulars.domain.money import allocate, prorate
 
 revision = '0042'
-down_revision = '0040'
+down_revision = '0041'
 branch_labels = None
 depends_on = None
 
