@@ -58,10 +58,53 @@ def test_relative_uplift_by_the_delta_method() -> None:
 def test_proportion_difference_by_hand() -> None:
     d = proportion_difference(test_yes=60, test_n=200, control_yes=40, control_n=200)
     assert d.estimate == pytest.approx(0.1)
+    # The score interval is close to Wald's when no share is near 0 or 1.
     se = math.sqrt(0.3 * 0.7 / 200 + 0.2 * 0.8 / 200)
-    assert d.high - d.estimate == pytest.approx(stats.norm.ppf(0.975) * se)
+    assert d.high - d.estimate == pytest.approx(stats.norm.ppf(0.975) * se, rel=0.02)
     z0 = 0.1 / math.sqrt(0.25 * 0.75 * (2 / 200))
     assert d.p_value == pytest.approx(2 * stats.norm.sf(z0))
+
+
+# Newcombe (1998), "Interval estimation for the difference between independent proportions:
+# comparison of eleven methods", Statistics in Medicine 17, table II, method 5 (Mee's score).
+NEWCOMBE_MEE = [((56, 70, 48, 80), (0.0533, 0.3377)), ((9, 10, 3, 10), (0.1821, 0.8370)),
+                ((6, 7, 2, 7), (0.0544, 0.8478)), ((5, 56, 0, 29), (-0.0313, 0.1926)),
+                ((0, 10, 0, 20), (-0.1611, 0.2775)), ((0, 10, 0, 10), (-0.2775, 0.2775)),
+                ((10, 10, 0, 20), (0.7225, 1.0)), ((10, 10, 0, 10), (0.6777, 1.0))]
+
+
+@pytest.mark.parametrize(("counts", "published"), NEWCOMBE_MEE)
+def test_proportion_interval_is_mee_s_score_interval_as_published(
+        counts: tuple[int, int, int, int], published: tuple[float, float]) -> None:
+    test_yes, test_n, control_yes, control_n = counts
+    d = proportion_difference(test_yes=test_yes, test_n=test_n, control_yes=control_yes,
+                              control_n=control_n)
+    assert (d.low, d.high) == pytest.approx(published, abs=5e-5)
+
+
+def test_a_group_of_all_buyers_leaves_the_interval_a_width_and_the_verdict_with_the_p_value(
+        ) -> None:
+    # The campaign page's case: every control member bought, 277 of 300 test members did.
+    # Wald's interval had no control variance and read "lower, clearly" at p = 0.116.
+    d = proportion_difference(test_yes=277, test_n=300, control_yes=30, control_n=30)
+    assert d.control_mean == 1 and d.p_value == pytest.approx(0.1159, abs=1e-4)
+    assert d.low < 0 < d.high and verdict(d) is Verdict.UNCLEAR
+    none = proportion_difference(test_yes=0, test_n=40, control_yes=0, control_n=40)
+    assert none.low < 0 < none.high and none.p_value == 1 and verdict(none) is Verdict.UNCLEAR
+    every = proportion_difference(test_yes=40, test_n=40, control_yes=0, control_n=40)
+    assert 0 < every.low < every.high == 1 and verdict(every) is Verdict.UP
+
+
+@pytest.mark.parametrize(("test_n", "control_n"), [(30, 30), (45, 31)])
+def test_proportion_verdict_says_clearly_exactly_when_p_is_below_five_percent(
+        test_n: int, control_n: int) -> None:
+    for test_yes in range(test_n + 1):
+        for control_yes in range(control_n + 1):
+            d = proportion_difference(test_yes=test_yes, test_n=test_n,
+                                      control_yes=control_yes, control_n=control_n)
+            assert -1 <= d.low <= d.estimate <= d.high <= 1 and d.high - d.low > 0.01
+            clear = verdict(d) in (Verdict.UP, Verdict.DOWN)
+            assert clear == d.excludes_zero == (d.p_value < 0.05), (test_yes, control_yes)
 
 
 def test_cuped_theta_is_the_pooled_regression_slope_and_narrows_the_interval() -> None:

@@ -7,7 +7,8 @@ arrays and returns frozen results in floats; callers that report money round it 
 - :func:`mean_difference`: difference of means, Welch's t interval and two-sided p-value
   (unequal variances, Welch–Satterthwaite degrees of freedom).
 - :func:`relative_uplift`: ``mean_test / mean_control − 1`` with a delta-method interval.
-- :func:`proportion_difference`: difference of shares (unpooled Wald interval, pooled z test).
+- :func:`proportion_difference`: difference of shares, Mee's score interval and the score test
+  it inverts (at no difference, the pooled z test), so the two always agree.
 - :func:`cuped`: the same difference after removing what a pre-period covariate explains,
   ``y − θ·(x − x̄)`` with ``θ = cov(y, x) / var(x)`` over both groups pooled.
 - :func:`balance`: were the groups alike before (standardised mean difference and a test).
@@ -25,7 +26,7 @@ from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import optimize, stats
 
 FloatArray = npt.NDArray[np.float64]
 Outcomes = npt.ArrayLike
@@ -154,21 +155,53 @@ def relative_uplift(test: Outcomes, control: Outcomes, *, level: float = LEVEL) 
     return Relative(estimate=ratio - 1, low=ratio - 1 - z * se, high=ratio - 1 + z * se)
 
 
+def _restricted_shares(delta: float, *, test_share: float, control_share: float,
+                       ratio: float) -> tuple[float, float]:
+    """The shares of greatest likelihood under ``test − control = delta``, in closed form
+    (the cubic of Miettinen & Nurminen 1985 / Farrington & Manning 1990); ``ratio`` is
+    ``control_n / test_n``."""
+    a = 1 + ratio
+    b = -(1 + ratio + test_share + ratio * control_share + delta * (ratio + 2))
+    c = delta ** 2 + delta * (2 * test_share + ratio + 1) + test_share + ratio * control_share
+    d = -test_share * delta * (1 + delta)
+    v = b ** 3 / (3 * a) ** 3 - b * c / (6 * a ** 2) + d / (2 * a)
+    u = math.copysign(math.sqrt(max(0.0, b ** 2 / (3 * a) ** 2 - c / (3 * a))), v)
+    # Where u is 0 the three roots coincide at −b/3a (cos of any angle times 0).
+    w = (math.pi + math.acos(min(1.0, max(-1.0, v / u ** 3)))) / 3 if u else 0.0
+    test = min(1.0, max(0.0, 2 * u * math.cos(w) - b / (3 * a)))
+    return test, min(1.0, max(0.0, test - delta))
+
+
 def proportion_difference(*, test_yes: int, test_n: int, control_yes: int, control_n: int,
                           level: float = LEVEL) -> Difference:
-    """Difference of shares: unpooled Wald interval, p-value of the pooled two-sample z test."""
+    """Difference of shares with Mee's (1984) score interval: the differences ``δ`` whose
+    score statistic ``(p̂_t − p̂_c − δ) / √(p̃_t(1−p̃_t)/n_t + p̃_c(1−p̃_c)/n_c)`` (``p̃`` the
+    shares of greatest likelihood under ``δ``) stays within the critical value. The p-value is
+    that statistic's at ``δ = 0``, the pooled two-sample z test, so the interval excludes zero
+    exactly when ``p < 1 − level``. Unlike Wald's, the interval keeps a width when a group's
+    share is 0 or 1 and stays within −1..1. Raises ``ValueError`` for an empty group."""
     if test_n < 1 or control_n < 1:
         raise ValueError("each group needs at least one member")
     pt, pc = test_yes / test_n, control_yes / control_n
     estimate = pt - pc
-    se = math.sqrt(pt * (1 - pt) / test_n + pc * (1 - pc) / control_n)
-    pooled = (test_yes + control_yes) / (test_n + control_n)
-    se0 = math.sqrt(pooled * (1 - pooled) * (1 / test_n + 1 / control_n))
-    p = 1.0 if se0 == 0 else float(2 * stats.norm.sf(abs(estimate) / se0))
+
+    def spread(delta: float) -> float:
+        st, sc = _restricted_shares(delta, test_share=pt, control_share=pc,
+                                    ratio=control_n / test_n)
+        return math.sqrt(st * (1 - st) / test_n + sc * (1 - sc) / control_n)
+
     z = float(stats.norm.ppf(0.5 + level / 2))
+    # Past the estimate by a hair: with both shares at 0 or 1 the spread there is 0.
+    step = 0.0 if spread(estimate) > 0 else 1e-12
+    low, high = -1.0, 1.0
+    if estimate - step > -1:
+        low = optimize.brentq(lambda d: estimate - d - z * spread(d), -1.0, estimate - step)
+    if estimate + step < 1:
+        high = optimize.brentq(lambda d: d - estimate - z * spread(d), estimate + step, 1.0)
+    se0 = spread(0.0)
+    p = 1.0 if se0 == 0 else float(2 * stats.norm.sf(abs(estimate) / se0))
     return Difference(test_mean=pt, control_mean=pc, test_n=test_n, control_n=control_n,
-                      estimate=estimate, level=level, low=estimate - z * se,
-                      high=estimate + z * se, p_value=p)
+                      estimate=estimate, level=level, low=low, high=high, p_value=p)
 
 
 def cuped(test: Outcomes, control: Outcomes, *, test_pre: Outcomes, control_pre: Outcomes,
@@ -263,10 +296,11 @@ def sample_size(*, effect: float, sd: float, alpha: float = 1 - LEVEL,
 
 def verdict(difference: Difference, *, least_per_arm: int = MIN_MEMBERS_PER_ARM) -> Verdict:
     """Too small when an arm has fewer than ``least_per_arm`` members; unclear when the
-    interval crosses zero; otherwise the direction."""
+    interval crosses zero or the p-value is not below ``1 − level`` (the two agree for every
+    difference here; the p-value guards the rounding at the edge); otherwise the direction."""
     if min(difference.test_n, difference.control_n) < least_per_arm:
         return Verdict.TOO_SMALL
-    if not difference.excludes_zero:
+    if not difference.excludes_zero or difference.p_value >= 1 - difference.level:
         return Verdict.UNCLEAR
     return Verdict.UP if difference.low > 0 else Verdict.DOWN
 

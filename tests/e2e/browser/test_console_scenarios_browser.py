@@ -19,6 +19,10 @@ from tests.e2e.browser.conftest import LiveServer, screenshot
 from tests.e2e.web.support import add_staff
 from tests.integration.support import Pos, line
 
+# The first uplift report in a process imports numpy and scipy (kept out of the app's start),
+# which takes seconds on a loaded machine: that navigation alone gets longer than the default.
+FIRST_REPORT_MS = 60_000
+
 
 def _sign_in(page: Any, live_server: LiveServer) -> None:
     page.goto(live_server.url + "/console/login")
@@ -93,8 +97,8 @@ def test_uplift_report_and_an_experiment(live_server: LiveServer, page: Any) -> 
     page.locator("#menu-measure summary").click()
     page.get_by_role("link", name="Uplift").click()
     expect(page.locator("main")).to_contain_text("Welcome back")
-    page.get_by_role("link", name="Welcome back").click()
-    expect(page.locator("#too-small")).to_be_visible()
+    page.get_by_role("link", name="Welcome back").click(timeout=FIRST_REPORT_MS)
+    expect(page.locator("#too-small")).to_be_visible(timeout=FIRST_REPORT_MS)
     screenshot(page, "console-uplift")
 
     page.goto(live_server.url + "/console/uplift")
