@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from alembic import command
 from sqlalchemy import event, func, select
 
-from regulars.db.analytics import days
+from regulars.db.analytics import buyers, days
 from regulars.db.analytics import figures as queries
 from regulars.db.analytics.figures import Scope
 from regulars.db.analytics.tables import member_purchases, sales_days
@@ -192,3 +192,26 @@ def test_at_risk_and_churned_match_each_members_last_purchase(rt: Runtime,
                 assert queries.members_between(conn, pos.tenant_id, start, end) == len(plain)
         assert found == _plain_lapsed(sold, end, risk_line, churn_line), back
     assert ledger_admin.check(rt, pos.tenant_id) == []
+
+
+def test_the_repeat_rate_counts_a_next_purchase_up_to_the_last_microsecond(
+        rt: Runtime, clock: FakeClock) -> None:
+    """Of three first-time buyers, one buys again exactly 90 days later, one a microsecond
+    after that, one never: the count in the database (date arithmetic on either dialect)
+    keeps only the first, and none with a window of 89 days."""
+    pos = Pos(rt, make_shop(rt))
+    inside, outside, once = (pos.register(n)["id"] for n in range(3))
+    start = clock.now - timedelta(minutes=5, microseconds=250_001)
+    for member in (inside, outside, once):
+        pos.commit(member, (line("tea", 1000),), receipt=f"first-{member}", occurred_at=start)
+    clock.advance(days=90)
+    again = {inside: timedelta(days=90), outside: timedelta(days=90, microseconds=1)}
+    for member, after in again.items():
+        pos.commit(member, (line("tea", 1000),), receipt=f"again-{member}",
+                   occurred_at=start + after)
+    end = start + timedelta(seconds=1)
+    with rt.db.read() as conn:
+        assert buyers.first_buyers(conn, pos.tenant_id, start, end, repeat_days=90) == (3, 1)
+        assert buyers.first_buyers(conn, pos.tenant_id, start, end, repeat_days=89) == (3, 0)
+        assert buyers.first_buyers(conn, pos.tenant_id, end, clock.now,
+                                   repeat_days=90) == (0, 0)

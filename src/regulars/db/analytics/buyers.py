@@ -198,14 +198,26 @@ def buyers_before(conn: Connection, tenant_id: int, end: datetime) -> int:
                                                        c.first_at < end)).scalar_one())
 
 
-def first_two(conn: Connection, tenant_id: int, start: datetime, end: datetime
-              ) -> list[tuple[datetime, datetime | None]]:
-    """For each member whose first net receipt ever is in ``[start, end)``: its instant and
-    the next one's (None if none yet)."""
+def _within(conn: Connection, later: Any, earlier: Any, days: int) -> Any:
+    """SQL: ``later`` is at most ``days`` whole days (of 86,400 s) after ``earlier``, to the
+    microsecond. SQLite keeps UTC instants as text with six decimals: the sum is spelled the
+    same way, so that the two compare as text."""
+    if conn.dialect.name == "postgresql":
+        return later <= earlier + func.make_interval(0, 0, 0, days)
+    shifted = func.strftime("%Y-%m-%d %H:%M:%S", earlier, f"+{days} days")
+    return later <= shifted.op("||")(func.substr(earlier, 20))
+
+
+def first_buyers(conn: Connection, tenant_id: int, start: datetime, end: datetime, *,
+                 repeat_days: int) -> tuple[int, int]:
+    """(members whose first net receipt ever is in ``[start, end)``, those of them whose next
+    one came within ``repeat_days`` of it), counted in the database."""
     c = member_purchases.c
-    return [(r[0], r[1]) for r in conn.execute(
-        select(c.first_at, c.second_at).where(c.tenant_id == tenant_id, c.first_at >= start,
-                                              c.first_at < end))]
+    again = and_(c.second_at.is_not(None), _within(conn, c.second_at, c.first_at, repeat_days))
+    row = conn.execute(
+        select(func.count(), func.count().filter(again))
+        .where(c.tenant_id == tenant_id, c.first_at >= start, c.first_at < end)).one()
+    return int(row[0]), int(row[1])
 
 
 # Checks --------------------------------------------------------------------------------------

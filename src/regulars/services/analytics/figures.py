@@ -163,9 +163,8 @@ def _members(conn: Connection, scope: Scope, windows: Windows, period: Period,
                                   end_day - timedelta(days=windows.active_days),
                                   period.last_day, store_id=scope.store_id,
                                   staff_id=scope.staff_id)[0].receipts
-    pairs = buyers.first_two(conn, scope.tenant_id, scope.start, scope.end)
-    repeat = timedelta(days=windows.repeat_days)
-    repeated = sum(1 for first, second in pairs if second is not None and second - first <= repeat)
+    first_time, repeated = buyers.first_buyers(conn, scope.tenant_id, scope.start, scope.end,
+                                               repeat_days=windows.repeat_days)
     at_risk, churned = queries.lapsed(
         conn, scope, risk_line=since(windows.at_risk_days),
         churn_line=since(windows.churn_days),
@@ -174,7 +173,7 @@ def _members(conn: Connection, scope: Scope, windows: Windows, period: Period,
     return MemberFigures(
         new=queries.new_members(conn, scope), active=active,
         visits_per_active_milli=figures.average(active_receipts * 1000, active),
-        first_time_buyers=len(pairs), repeat_rate_bp=share_bp(repeated, len(pairs)),
+        first_time_buyers=first_time, repeat_rate_bp=share_bp(repeated, first_time),
         at_risk=at_risk, churned=churned)
 
 
