@@ -27,6 +27,7 @@ import statistics
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import psycopg
 from alembic import command
@@ -34,6 +35,7 @@ from rich.table import Table
 
 from _common import analyze, libpq_url, machine, make_console, recreate_database, server_version
 from regulars.config import Settings
+from regulars.db.analytics import buyers, days
 from regulars.db.analytics import figures as queries
 from regulars.db.analytics.figures import Scope
 from regulars.db.engine import make_engine
@@ -180,6 +182,41 @@ def _member_rows(rt: Runtime, tenant_id: int, end: datetime, repeat: int) -> lis
     return found
 
 
+def _reads(conn: Any, tenant_id: int, period: Any, zone: Any) -> dict[str, Any]:
+    """The overview's reads of the current period of ``period`` (members' windows of 90 and
+    180 days), each as a call."""
+    start = local_start(period.first_day, zone)
+    end = local_start(period.last_day + timedelta(days=1), zone)
+    risk, churn = end - timedelta(days=90), end - timedelta(days=180)
+    scope = Scope(tenant_id=tenant_id, start=start, end=end)
+    return {
+        "sales days": lambda: days.totals(conn, tenant_id, period.first_day, period.last_day),
+        "catalogue costs": lambda: queries.catalogue_cost_changes(conn, scope),
+        "series": lambda: days.by_day(conn, tenant_id, period.first_day, period.last_day),
+        "new members": lambda: queries.new_members(conn, scope),
+        "active 90 d": lambda: queries.members_between(conn, tenant_id, risk, end),
+        "first-time buyers": lambda: buyers.first_buyers(conn, tenant_id, start, end,
+                                                         repeat_days=90),
+        "buyers before end": lambda: buyers.buyers_before(conn, tenant_id, end),
+        "active since churn": lambda: queries.members_between(conn, tenant_id, churn, end)}
+
+
+def pieces(rt: Runtime, tenant_id: int, repeat: int) -> Table:
+    """Each read of the overview's current period alone, for a short and a long range: where
+    its time goes."""
+    table = Table(title="the overview's reads, one by one (current period)")
+    for column in ("range", "read", "p50 ms", "p95 ms"):
+        table.add_column(column, justify="right")
+    for preset in (Preset.LAST_30_DAYS, Preset.LAST_365_DAYS):
+        period, zone = period_for(rt, tenant_id, Request(preset=preset))
+        with rt.db.read() as conn:
+            for name, call in _reads(conn, tenant_id, period, zone).items():
+                spent = timed(call, repeat)
+                table.add_row(preset.value, name, f"{statistics.median(spent):.0f}",
+                              f"{p95(spent):.0f}")
+    return table
+
+
 def _plain_lapsed(url: str, tenant_id: int, end: datetime, risk: datetime,
                   churn: datetime) -> tuple[int, int]:
     with psycopg.connect(libpq_url(url)) as conn:
@@ -211,14 +248,23 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--receipts", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--pieces", action="store_true",
+                        help="time each read of the overview alone, then stop")
     parser.add_argument("--reuse", action="store_true",
                         help="time the database a previous run built (its first tenant)")
     args = parser.parse_args()
-    console.print(f"{machine()}; {server_version(args.url.replace('bench_analytics', 'test'))}")
+    server = args.url.rsplit("/", 1)[0] + "/postgres"
+    console.print(f"{machine()}; {server_version(server)}")
     tenant_id = (1 if args.reuse else
                  build(args.url, members=args.members, receipts=args.receipts))
     rt = open_runtime(Settings(database_url=args.url), migrate=False)
     rt.clock = lambda: NOW  # type: ignore[method-assign]
+    if args.pieces:
+        try:
+            console.print(pieces(rt, tenant_id, args.repeat))
+        finally:
+            rt.close()
+        return 0
     requests = [(p.value, Request(preset=p)) for p in Preset if p is not Preset.CUSTOM]
     requests.append(("custom 2025", Request(preset=Preset.CUSTOM, first_day=date(2025, 1, 1),
                                             last_day=date(2025, 12, 31))))
