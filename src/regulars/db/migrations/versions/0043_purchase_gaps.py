@@ -8,7 +8,8 @@ The members active in a span of days, at risk, churned and the buyers before a d
 over ``purchase_gaps`` (one row per tenant, local day and previous purchase day: at most
 days² / 2 rows, however many members) instead of counts over every member's months. Back-filled
 here from the receipts in each tenant's time zone, then kept current by every commit, refund,
-void, import and merge.
+void, import and merge. The new members of a period are counted along an index of the
+members by the instant they joined.
 """
 
 from __future__ import annotations
@@ -89,6 +90,10 @@ def upgrade() -> None:
         sa.UniqueConstraint('tenant_id', 'day', 'previous_day',
                             name=op.f('uq_purchase_gaps_tenant_id_day_previous_day')),
     )
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_members_tenant_id_created_at'),
+                              ['tenant_id', 'created_at'], unique=False,
+                              postgresql_include=['status', 'store_id'])
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(_BACKFILL_PG)
     else:
@@ -96,4 +101,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_members_tenant_id_created_at'))
     op.drop_table('purchase_gaps')
