@@ -86,6 +86,18 @@ def test_a_tampered_aggregate_is_reported_by_the_ledger_check(rt: Runtime) -> No
         ("sales_day", "anonymous_revenue_minor", 4000, 4001)]
 
 
+def _down_and_up(rt: Runtime, revision: str) -> None:
+    """Migrate down to ``revision`` and up again: the back-fills run over what is there."""
+    config = alembic_config()
+    with rt.db.engine.connect() as conn:
+        conn = conn.execution_options(regulars_write=True)
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+        conn.commit()
+        command.upgrade(config, "head")
+        conn.commit()
+
+
 def test_migration_0037_backfills_an_existing_history(rt: Runtime, clock: FakeClock) -> None:
     pos = Pos(rt, make_shop(rt, "Old Café"))
     set_program(rt, pos.tenant_id, expire_after_days=30, redeem_share_max_bp=10_000)
@@ -93,14 +105,7 @@ def test_migration_0037_backfills_an_existing_history(rt: Runtime, clock: FakeCl
     with rt.db.read() as conn:
         before = days.expected(conn, pos.tenant_id, ZONE)
     purchases = _purchases(rt, pos.tenant_id)
-    config = alembic_config()
-    with rt.db.engine.connect() as conn:
-        conn = conn.execution_options(regulars_write=True)
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0037-1")
-        conn.commit()
-        command.upgrade(config, "head")
-        conn.commit()
+    _down_and_up(rt, "0037-1")
     with rt.db.read() as conn:
         assert days.problems(conn, pos.tenant_id, ZONE) == []
         assert days.expected(conn, pos.tenant_id, ZONE) == before
@@ -241,14 +246,7 @@ def test_migration_0043_backfills_the_purchase_gaps(rt: Runtime, clock: FakeCloc
                               .where(c.tenant_id == pos.tenant_id, c.members != 0)
                               .order_by(c.day, c.previous_day)).all()
     assert sum(row.members for row in before) == 3   # keep: two days (d1 and k1), the late one
-    config = alembic_config()
-    with rt.db.engine.connect() as conn:
-        conn = conn.execution_options(regulars_write=True)
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0043-1")
-        conn.commit()
-        command.upgrade(config, "head")
-        conn.commit()
+    _down_and_up(rt, "0043-1")
     with rt.db.read() as conn:
         assert conn.execute(select(c.day, c.previous_day, c.members)
                             .where(c.tenant_id == pos.tenant_id)
