@@ -189,4 +189,5 @@ purchase_gaps = Table(
     Column("previous_day", Date, nullable=False),
     Column("members", BigInteger, nullable=False),
     UniqueConstraint("tenant_id", "day", "previous_day"),
+    Index(None, "tenant_id", "previous_day", "day"),
 )

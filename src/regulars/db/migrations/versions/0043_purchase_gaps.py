@@ -90,6 +90,9 @@ def upgrade() -> None:
         sa.UniqueConstraint('tenant_id', 'day', 'previous_day',
                             name=op.f('uq_purchase_gaps_tenant_id_day_previous_day')),
     )
+    with op.batch_alter_table('purchase_gaps', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_purchase_gaps_tenant_id_previous_day_day'),
+                              ['tenant_id', 'previous_day', 'day'], unique=False)
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_members_tenant_id_created_at'),
                               ['tenant_id', 'created_at'], unique=False,
