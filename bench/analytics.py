@@ -11,7 +11,7 @@ The script (re)creates its own database (``bench_analytics`` by default, never `
 builds the schema and a tenant through the services, then bulk-loads members, receipts over
 two years (a third anonymous, 3 % refunded, 2 % partly refunded, 1 % voided), one line per
 receipt and one earn entry per member receipt with ``INSERT ... SELECT generate_series``,
-and back-fills the daily aggregates by migration 0037 (timed). ``--reuse`` skips all that
+and back-fills the daily aggregates by migrations 0037 and 0043 (timed). ``--reuse`` skips all that
 and times the database a previous run left. It then calls the overview for each preset (and
 a custom year) ``--repeat`` times each and prints p50/p95 beside the baseline's; then the
 member figures alone (members active in the 90 days before the end, at risk and churned,
@@ -27,6 +27,7 @@ import statistics
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import psycopg
 from alembic import command
@@ -34,6 +35,7 @@ from rich.table import Table
 
 from _common import analyze, libpq_url, machine, make_console, recreate_database, server_version
 from regulars.config import Settings
+from regulars.db.analytics import buyers, days, gaps
 from regulars.db.analytics import figures as queries
 from regulars.db.analytics.figures import Scope
 from regulars.db.engine import make_engine
@@ -121,7 +123,7 @@ def backfill(url: str) -> None:
             started = time.perf_counter()
             command.upgrade(config, "head")
             conn.commit()
-            console.print(f"  back-fill of the daily aggregates (migration 0037): "
+            console.print(f"  back-fill of the daily aggregates (migrations 0037, 0043): "
                           f"{time.perf_counter() - started:.1f} s")
     finally:
         engine.dispose()
@@ -147,30 +149,38 @@ def _distinct_buyers(url: str, tenant_id: int, start: datetime, end: datetime) -
 
 def member_figures(rt: Runtime, tenant_id: int, repeat: int) -> Table:
     """Active (90 days), at risk (90) and churned (180) at the current and the previous
-    30 days' end: from the aggregates, and as distinct counts over the receipts."""
-    table = Table(title="member figures (aggregates against distinct counts over receipts)")
+    30 days' end: from ``purchase_gaps``, and as distinct counts over the receipts."""
+    table = Table(title="member figures (purchase_gaps against distinct counts over receipts)")
     for column in ("window end", "figure", "aggregates p95 ms", "receipts p95 ms", "ratio",
                    "same answer"):
         table.add_column(column, justify="right")
     period, zone = period_for(rt, tenant_id, Request(preset=Preset.LAST_30_DAYS))
     for label, last_day in (("current", period.last_day), ("previous", period.first_day)):
-        end = local_start(last_day, zone) + timedelta(days=1)
-        for row in _member_rows(rt, tenant_id, end, repeat):
+        for row in _member_rows(rt, tenant_id, last_day + timedelta(days=1), zone, repeat):
             table.add_row(label, *row)
     return table
 
 
-def _member_rows(rt: Runtime, tenant_id: int, end: datetime, repeat: int) -> list[list[str]]:
+def _lapsed(conn: Any, tenant_id: int, end_day: date) -> tuple[int, int]:
+    since_churn = gaps.active(conn, tenant_id, end_day - timedelta(days=180), end_day)
+    since_risk = gaps.active(conn, tenant_id, end_day - timedelta(days=90), end_day)
+    return (since_churn - since_risk,
+            gaps.buyers_before(conn, tenant_id, end_day) - since_churn)
+
+
+def _member_rows(rt: Runtime, tenant_id: int, end_day: date, zone: Any,
+                 repeat: int) -> list[list[str]]:
     url = str(rt.settings.database_url)
-    risk, churn = end - timedelta(days=90), end - timedelta(days=180)
-    scope = Scope(tenant_id=tenant_id, start=end - timedelta(days=30), end=end)
+    end = local_start(end_day, zone)
+    risk = local_start(end_day - timedelta(days=90), zone)
+    churn = local_start(end_day - timedelta(days=180), zone)
     found = []
     with rt.db.read() as conn:
         cases = [
-            ("active 90 d", lambda: queries.members_between(conn, tenant_id, risk, end),
+            ("active 90 d",
+             lambda: gaps.active(conn, tenant_id, end_day - timedelta(days=90), end_day),
              lambda: _distinct_buyers(url, tenant_id, risk, end)),
-            ("at risk + churned",
-             lambda: queries.lapsed(conn, scope, risk_line=risk, churn_line=churn),
+            ("at risk + churned", lambda: _lapsed(conn, tenant_id, end_day),
              lambda: _plain_lapsed(url, tenant_id, end, risk, churn))]
         for name, fast, plain in cases:
             spent, base = timed(fast, repeat), timed(plain, max(3, repeat // 4))
@@ -178,6 +188,43 @@ def _member_rows(rt: Runtime, tenant_id: int, end: datetime, repeat: int) -> lis
                           f"{p95(base) / max(p95(spent), 0.001):.1f}×",
                           str(fast() == plain())])
     return found
+
+
+def _reads(conn: Any, tenant_id: int, period: Any, zone: Any) -> dict[str, Any]:
+    """The overview's reads of the current period of ``period`` (members' windows of 90 and
+    180 days), each as a call."""
+    start = local_start(period.first_day, zone)
+    end = local_start(period.last_day + timedelta(days=1), zone)
+    end_day = period.last_day + timedelta(days=1)
+    scope = Scope(tenant_id=tenant_id, start=start, end=end)
+    return {
+        "sales days": lambda: days.totals(conn, tenant_id, period.first_day, period.last_day),
+        "catalogue costs": lambda: queries.catalogue_cost_changes(conn, scope),
+        "series": lambda: days.by_day(conn, tenant_id, period.first_day, period.last_day),
+        "new members": lambda: queries.new_members(conn, scope),
+        "active 90 d": lambda: gaps.active(conn, tenant_id, end_day - timedelta(days=90),
+                                           end_day),
+        "first-time buyers": lambda: buyers.first_buyers(conn, tenant_id, start, end,
+                                                         repeat_days=90),
+        "buyers before end": lambda: gaps.buyers_before(conn, tenant_id, end_day),
+        "active since churn": lambda: gaps.active(conn, tenant_id,
+                                                  end_day - timedelta(days=180), end_day)}
+
+
+def pieces(rt: Runtime, tenant_id: int, repeat: int) -> Table:
+    """Each read of the overview's current period alone, for a short and a long range: where
+    its time goes."""
+    table = Table(title="the overview's reads, one by one (current period)")
+    for column in ("range", "read", "p50 ms", "p95 ms"):
+        table.add_column(column, justify="right")
+    for preset in (Preset.LAST_30_DAYS, Preset.LAST_365_DAYS):
+        period, zone = period_for(rt, tenant_id, Request(preset=preset))
+        with rt.db.read() as conn:
+            for name, call in _reads(conn, tenant_id, period, zone).items():
+                spent = timed(call, repeat)
+                table.add_row(preset.value, name, f"{statistics.median(spent):.0f}",
+                              f"{p95(spent):.0f}")
+    return table
 
 
 def _plain_lapsed(url: str, tenant_id: int, end: datetime, risk: datetime,
@@ -211,14 +258,23 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--receipts", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--pieces", action="store_true",
+                        help="time each read of the overview alone, then stop")
     parser.add_argument("--reuse", action="store_true",
                         help="time the database a previous run built (its first tenant)")
     args = parser.parse_args()
-    console.print(f"{machine()}; {server_version(args.url.replace('bench_analytics', 'test'))}")
+    server = args.url.rsplit("/", 1)[0] + "/postgres"
+    console.print(f"{machine()}; {server_version(server)}")
     tenant_id = (1 if args.reuse else
                  build(args.url, members=args.members, receipts=args.receipts))
     rt = open_runtime(Settings(database_url=args.url), migrate=False)
     rt.clock = lambda: NOW  # type: ignore[method-assign]
+    if args.pieces:
+        try:
+            console.print(pieces(rt, tenant_id, args.repeat))
+        finally:
+            rt.close()
+        return 0
     requests = [(p.value, Request(preset=p)) for p in Preset if p is not Preset.CUSTOM]
     requests.append(("custom 2025", Request(preset=Preset.CUSTOM, first_day=date(2025, 1, 1),
                                             last_day=date(2025, 12, 31))))

@@ -5,17 +5,17 @@ an existing history (SQLite, and PostgreSQL for tests marked ``postgres``)."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from alembic import command
 from sqlalchemy import event, func, select
 
-from regulars.db.analytics import days
+from regulars.db.analytics import buyers, days, gaps
 from regulars.db.analytics import figures as queries
 from regulars.db.analytics.figures import Scope
-from regulars.db.analytics.tables import member_purchases, sales_days
+from regulars.db.analytics.tables import member_purchases, purchase_gaps, sales_days
 from regulars.db.migrate import alembic_config
 from regulars.db.rewards.costs import rewards_by_receipt
 from regulars.domain.analytics.ranges import Preset
@@ -87,6 +87,18 @@ def test_a_tampered_aggregate_is_reported_by_the_ledger_check(rt: Runtime) -> No
         ("sales_day", "anonymous_revenue_minor", 4000, 4001)]
 
 
+def _down_and_up(rt: Runtime, revision: str) -> None:
+    """Migrate down to ``revision`` and up again: the back-fills run over what is there."""
+    config = alembic_config()
+    with rt.db.engine.connect() as conn:
+        conn = conn.execution_options(regulars_write=True)
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+        conn.commit()
+        command.upgrade(config, "head")
+        conn.commit()
+
+
 def test_migration_0037_backfills_an_existing_history(rt: Runtime, clock: FakeClock) -> None:
     pos = Pos(rt, make_shop(rt, "Old Café"))
     set_program(rt, pos.tenant_id, expire_after_days=30, redeem_share_max_bp=10_000)
@@ -94,14 +106,7 @@ def test_migration_0037_backfills_an_existing_history(rt: Runtime, clock: FakeCl
     with rt.db.read() as conn:
         before = days.expected(conn, pos.tenant_id, ZONE, rewards_by_receipt(conn, pos.tenant_id))
     purchases = _purchases(rt, pos.tenant_id)
-    config = alembic_config()
-    with rt.db.engine.connect() as conn:
-        conn = conn.execution_options(regulars_write=True)
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0037-1")
-        conn.commit()
-        command.upgrade(config, "head")
-        conn.commit()
+    _down_and_up(rt, "0037-1")
     with rt.db.read() as conn:
         rewards = rewards_by_receipt(conn, pos.tenant_id)
         assert days.problems(conn, pos.tenant_id, ZONE, rewards) == []
@@ -193,4 +198,98 @@ def test_at_risk_and_churned_match_each_members_last_purchase(rt: Runtime,
                 plain = {m for m, at, ok in sold if ok and start <= at < end}
                 assert queries.members_between(conn, pos.tenant_id, start, end) == len(plain)
         assert found == _plain_lapsed(sold, end, risk_line, churn_line), back
+    assert ledger_admin.check(rt, pos.tenant_id) == []
+
+
+def test_the_repeat_rate_counts_a_next_purchase_up_to_the_last_microsecond(
+        rt: Runtime, clock: FakeClock) -> None:
+    """Of three first-time buyers, one buys again exactly 90 days later, one a microsecond
+    after that, one never: the count in the database (date arithmetic on either dialect)
+    keeps only the first, and none with a window of 89 days."""
+    pos = Pos(rt, make_shop(rt))
+    inside, outside, once = (pos.register(n)["id"] for n in range(3))
+    start = clock.now - timedelta(minutes=5, microseconds=250_001)
+    for member in (inside, outside, once):
+        pos.commit(member, (line("tea", 1000),), receipt=f"first-{member}", occurred_at=start)
+    clock.advance(days=90)
+    again = {inside: timedelta(days=90), outside: timedelta(days=90, microseconds=1)}
+    for member, after in again.items():
+        pos.commit(member, (line("tea", 1000),), receipt=f"again-{member}",
+                   occurred_at=start + after)
+    end = start + timedelta(seconds=1)
+    with rt.db.read() as conn:
+        assert buyers.first_buyers(conn, pos.tenant_id, start, end, repeat_days=90) == (3, 1)
+        assert buyers.first_buyers(conn, pos.tenant_id, start, end, repeat_days=89) == (3, 0)
+        assert buyers.first_buyers(conn, pos.tenant_id, end, clock.now,
+                                   repeat_days=90) == (0, 0)
+
+
+def test_a_tampered_purchase_gap_is_reported_by_the_ledger_check(rt: Runtime) -> None:
+    pos = Pos(rt, make_shop(rt))
+    member = pos.register(1)["id"]
+    at = pos.commit(member, (line("tea", 4000),), receipt="r1")["receipt"]["occurred_at"]
+    day = datetime.fromisoformat(at).astimezone(ZONE).date()
+    with rt.db.write() as conn:
+        conn.execute(purchase_gaps.update().where(purchase_gaps.c.tenant_id == pos.tenant_id)
+                     .values(members=purchase_gaps.c.members + 1))
+    problems = ledger_admin.check(rt, pos.tenant_id)
+    assert [(p["kind"], p["day"], p["previous_day"], p["expected"], p["stored"])
+            for p in problems] == [("purchase_gap", day.isoformat(), "1970-01-01", 1, 2)]
+
+
+def test_migration_0043_backfills_the_purchase_gaps(rt: Runtime, clock: FakeClock) -> None:
+    pos = Pos(rt, make_shop(rt, "Old Café"))
+    set_program(rt, pos.tenant_id, expire_after_days=30, redeem_share_max_bp=10_000)
+    _history(pos, clock)
+    pos.commit(pos.register(7)["id"], (line("tea", 1000),), receipt="late")
+    c = purchase_gaps.c
+    with rt.db.read() as conn:
+        before = conn.execute(select(c.day, c.previous_day, c.members)
+                              .where(c.tenant_id == pos.tenant_id, c.members != 0)
+                              .order_by(c.day, c.previous_day)).all()
+    assert sum(row.members for row in before) == 3   # keep: two days (d1 and k1), the late one
+    _down_and_up(rt, "0043-1")
+    with rt.db.read() as conn:
+        assert conn.execute(select(c.day, c.previous_day, c.members)
+                            .where(c.tenant_id == pos.tenant_id)
+                            .order_by(c.day, c.previous_day)).all() == before
+        assert days.problems(conn, pos.tenant_id, ZONE) == []
+
+
+def test_members_active_and_buyers_before_a_day_match_each_members_local_days(
+        rt: Runtime, clock: FakeClock) -> None:
+    """Over 120 days of random purchases (some sent late by an offline till, several on one
+    day or at one instant), refunds, voids and a merge by 6 members, the members active in
+    spans of local days and the buyers before a day, from ``purchase_gaps``, equal a plain
+    count over each member's net receipts' local days."""
+    pos = Pos(rt, make_shop(rt))
+    people = [pos.register(n)["id"] for n in range(6)]
+    chance = random.Random(43)
+    history: dict[int, tuple[int, datetime]] = {}
+    for n in range(60):
+        clock.advance(days=chance.choice((0, 0, 1, 2, 4)), hours=chance.randint(0, 23))
+        member = chance.choice(people)
+        at = clock.now - timedelta(days=chance.choice((0, 0, 0, 1, 6)))
+        done = pos.commit(member, (line("tea", 1000),), receipt=f"r{n}", occurred_at=at)
+        history[done["receipt"]["id"]] = (member, at)
+        if chance.random() < 0.15:
+            pos.refund(done["receipt"]["id"], key=f"refund-{n}")
+            del history[done["receipt"]["id"]]
+        elif chance.random() < 0.05:
+            pos.void(done["receipt"]["id"], key=f"void-{n}")
+            del history[done["receipt"]["id"]]
+    member_ledger.merge(rt, pos.tenant_id, source_id=people[1], target_id=people[0],
+                        key="merge-1")
+    sold = [(people[0] if m == people[1] else m, at.astimezone(ZONE).date())
+            for m, at in history.values()]
+    today = clock.now.astimezone(ZONE).date()
+    with rt.db.read() as conn:
+        for back in range(0, 130, 3):
+            end = today + timedelta(days=1) - timedelta(days=back)
+            assert gaps.buyers_before(conn, pos.tenant_id, end) == len(
+                {m for m, day in sold if day < end})
+            for span in (1, 2, 7, 30, 90):
+                first: date = end - timedelta(days=span)
+                assert gaps.active(conn, pos.tenant_id, first, end) == len(
+                    {m for m, day in sold if first <= day < end}), (back, span)
     assert ledger_admin.check(rt, pos.tenant_id) == []

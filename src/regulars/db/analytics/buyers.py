@@ -13,15 +13,19 @@ receipt of the window; members whose first purchase is before an instant come fr
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, select, text
 
+from regulars.db.analytics import gaps
 from regulars.db.analytics.tables import member_months, member_purchases
 from regulars.db.checkout.tables import receipts
+from regulars.db.tenancy.tables import tenants
 from regulars.domain.analytics.days import SOLD
 
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
@@ -140,13 +144,30 @@ def sold_times(conn: Connection, tenant_id: int, member_ids: Sequence[int] | Non
     return found
 
 
-def refresh(conn: Connection, tenant_id: int, member_ids: Iterable[int]) -> None:
+def _before(now: Sequence[datetime], came: Sequence[datetime], gone: Sequence[datetime]
+            ) -> list[datetime]:
+    """A member's net receipts before the unit of work: those there now less the ``came``
+    ones, plus the ``gone`` ones."""
+    left = Counter(now)
+    left.subtract(came)
+    left.update(gone)
+    return list(left.elements())
+
+
+def refresh(conn: Connection, tenant_id: int, member_ids: Iterable[int], *,
+            came: Mapping[int, Sequence[datetime]] | None = None,
+            gone: Mapping[int, Sequence[datetime]] | None = None) -> None:
     """Recompute the rows of ``member_ids`` from their receipts (a receipt that went back,
-    receipts moved by a merge, an import, a receipt older than the member's last). Their
-    ``member_purchases`` rows are locked first, in member order, so that a commit for one of
-    them waits and then adds to what this wrote; the writes are upserts, so that a concurrent
-    first purchase adds to them too."""
+    receipts moved by a merge, an import, a receipt older than the member's last), and move
+    their ``purchase_gaps`` by the difference between their receipts now and before the unit
+    of work (now less ``came``, plus ``gone``: the instants of net receipts it added or took
+    away per member). Their ``member_purchases`` rows are locked first, in member order, so
+    that a commit for one of them waits and then adds to what this wrote; the writes are
+    upserts, so that a concurrent first purchase adds to them too."""
     ids = sorted(set(member_ids))
+    zone = ZoneInfo(conn.execute(select(tenants.c.timezone)
+                                 .where(tenants.c.id == tenant_id)).scalar_one())
+    moved: Counter[gaps.Pair] = Counter()
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         mine = and_(member_purchases.c.tenant_id == tenant_id,
@@ -157,13 +178,19 @@ def refresh(conn: Connection, tenant_id: int, member_ids: Iterable[int]) -> None
         conn.execute(delete(member_purchases).where(mine))
         conn.execute(delete(member_months).where(member_months.c.tenant_id == tenant_id,
                                                  member_months.c.member_id.in_(chunk)))
-        made = {m: history(times) for m, times in
-                sorted(sold_times(conn, tenant_id, chunk).items())}
+        times = sold_times(conn, tenant_id, chunk)
+        for m in chunk:
+            now = times.get(m, [])
+            moved.update(gaps.pairs(now, zone))
+            moved.subtract(gaps.pairs(_before(now, (came or {}).get(m, ()),
+                                              (gone or {}).get(m, ())), zone))
+        made = {m: history(found) for m, found in sorted(times.items())}
         if made:
             conn.execute(_PURCHASE, [{"tenant_id": tenant_id, "member_id": m, **h.purchases}
                                      for m, h in made.items()])
             conn.execute(_MONTH, [{"tenant_id": tenant_id, "member_id": m, **row}
                                   for m, h in made.items() for row in h.months])
+    gaps.add(conn, tenant_id, moved)
 
 
 # Reads ---------------------------------------------------------------------------------------
@@ -198,14 +225,26 @@ def buyers_before(conn: Connection, tenant_id: int, end: datetime) -> int:
                                                        c.first_at < end)).scalar_one())
 
 
-def first_two(conn: Connection, tenant_id: int, start: datetime, end: datetime
-              ) -> list[tuple[datetime, datetime | None]]:
-    """For each member whose first net receipt ever is in ``[start, end)``: its instant and
-    the next one's (None if none yet)."""
+def _within(conn: Connection, later: Any, earlier: Any, days: int) -> Any:
+    """SQL: ``later`` is at most ``days`` whole days (of 86,400 s) after ``earlier``, to the
+    microsecond. SQLite keeps UTC instants as text with six decimals: the sum is spelled the
+    same way, so that the two compare as text."""
+    if conn.dialect.name == "postgresql":
+        return later <= earlier + func.make_interval(0, 0, 0, days)
+    shifted = func.strftime("%Y-%m-%d %H:%M:%S", earlier, f"+{days} days")
+    return later <= shifted.op("||")(func.substr(earlier, 20))
+
+
+def first_buyers(conn: Connection, tenant_id: int, start: datetime, end: datetime, *,
+                 repeat_days: int) -> tuple[int, int]:
+    """(members whose first net receipt ever is in ``[start, end)``, those of them whose next
+    one came within ``repeat_days`` of it), counted in the database."""
     c = member_purchases.c
-    return [(r[0], r[1]) for r in conn.execute(
-        select(c.first_at, c.second_at).where(c.tenant_id == tenant_id, c.first_at >= start,
-                                              c.first_at < end))]
+    again = and_(c.second_at.is_not(None), _within(conn, c.second_at, c.first_at, repeat_days))
+    row = conn.execute(
+        select(func.count(), func.count().filter(again))
+        .where(c.tenant_id == tenant_id, c.first_at >= start, c.first_at < end)).one()
+    return int(row[0]), int(row[1])
 
 
 # Checks --------------------------------------------------------------------------------------

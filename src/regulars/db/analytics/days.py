@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from regulars.db.analytics import buyers
+from regulars.db.analytics import buyers, gaps
 from regulars.db.analytics.tables import DAY_COUNTS, DAY_KEY, sales_days
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.engine import at_commit
@@ -123,6 +123,10 @@ class Pending:
     """New net receipts' instants per (tenant, member)."""
     refresh: set[tuple[int, int]] = field(default_factory=set)
     """(tenant, member) whose purchases are recomputed from their receipts."""
+    came: dict[tuple[int, int], list[datetime]] = field(default_factory=dict)
+    gone: dict[tuple[int, int], list[datetime]] = field(default_factory=dict)
+    """Instants of net receipts a member gained (besides new purchases) or lost: a merge, a
+    receipt that went back (its ``purchase_gaps`` move by the difference)."""
 
     def move(self, place: Place, values: Mapping[str, int]) -> None:
         if not any(values.values()):
@@ -139,7 +143,10 @@ class Pending:
         for tenant_id in tenant_ids:
             again = sorted(m for t, m in self.refresh if t == tenant_id)
             if again:
-                buyers.refresh(conn, tenant_id, again)
+                buyers.refresh(conn, tenant_id, again, gone={
+                    m: self.gone.get((tenant_id, m), []) for m in again}, came={
+                    m: self.purchases.get((tenant_id, m), []) + self.came.get((tenant_id, m), [])
+                    for m in again})
             bought = {m: sorted(times) for (t, m), times in self.purchases.items()
                       if t == tenant_id and m not in again}
             moves = {p: v for p, v in self.moves.items() if p[0] == tenant_id and any(v)}
@@ -156,8 +163,11 @@ def pending(conn: Connection) -> Pending:
 
 # The purchases (in member order), then each member's month of a purchase later than all
 # they had (an older one, or several, is recomputed after: the statement returns those
-# members), then the days (grouped by key, in key order). Each insert reads the one before
-# (their order), and every value a month row takes comes from the member's row as locked.
+# members), the pair of days a purchase later than all they had adds to ``purchase_gaps``
+# (when the member's row as this statement's snapshot saw it is the one it updated: anything
+# else is recomputed after too), then the days (grouped by key, in key order). Each insert
+# reads the one before (their order), and every value a month row takes comes from the
+# member's row as locked.
 # A day is the local day of its instant in the tenant's time zone as it is when this runs.
 _MONTH_START = "CAST(date_trunc('month', i.last_at AT TIME ZONE 'UTC') AS date)"
 _FLUSH_PG = text(f"""
@@ -167,13 +177,35 @@ WITH input AS (
                          CAST(:p_last_at AS timestamptz[]), CAST(:p_previous_at AS timestamptz[]),
                          CAST(:p_receipts AS bigint[]))
          AS p(member_id, n, first_at, second_at, last_at, previous_at, receipts)
+), old AS (
+    SELECT member_id, last_at, receipts FROM member_purchases
+    WHERE tenant_id = :tenant_id AND member_id = ANY(CAST(:p_member AS bigint[]))
 ), purchase AS (
     INSERT INTO member_purchases (tenant_id, member_id, first_at, second_at, last_at,
                                   previous_at, receipts)
     SELECT :tenant_id, member_id, first_at, second_at, last_at, previous_at, receipts
     FROM input ORDER BY member_id
     ON CONFLICT (tenant_id, member_id) DO UPDATE SET {buyers.PURCHASE_SET}
-    RETURNING member_id, last_at, previous_at
+    RETURNING member_id, last_at, previous_at, receipts
+), later AS (
+    SELECT i.member_id, i.last_at, p.previous_at,
+           o.last_at IS NULL OR o.last_at < i.last_at AS new_day
+    FROM input i
+    JOIN purchase p ON p.member_id = i.member_id LEFT JOIN old o ON o.member_id = i.member_id
+    WHERE i.n = 1 AND p.last_at = i.last_at AND p.receipts = COALESCE(o.receipts, 0) + 1
+          AND (o.last_at = i.last_at OR p.previous_at IS NOT DISTINCT FROM o.last_at)
+), gap AS (
+    INSERT INTO purchase_gaps (tenant_id, day, previous_day, members)
+    SELECT :tenant_id, g.day, g.previous_day, count(*)
+    FROM (SELECT CAST(l.last_at AT TIME ZONE t.timezone AS date) AS day,
+                 COALESCE(CAST(l.previous_at AT TIME ZONE t.timezone AS date),
+                          DATE '1970-01-01') AS previous_day
+          FROM later l JOIN tenants t ON t.id = :tenant_id WHERE l.new_day) AS g
+    WHERE g.previous_day < g.day
+    GROUP BY g.day, g.previous_day ORDER BY g.day, g.previous_day
+    ON CONFLICT (tenant_id, day, previous_day) DO UPDATE
+    SET members = purchase_gaps.members + excluded.members
+    RETURNING 1
 ), month AS (
     INSERT INTO member_months (tenant_id, member_id, month, first_at, last_at, before_at,
                                receipts)
@@ -194,15 +226,14 @@ WITH input AS (
                 {", ".join(f"CAST(:d_{name} AS bigint[])" for name in _PLACE + DAY_COUNTS)})
          AS m(at, {", ".join(_PLACE + DAY_COUNTS)})
     JOIN tenants t ON t.id = :tenant_id
-    WHERE (SELECT count(*) FROM month) >= 0
+    WHERE (SELECT count(*) FROM month) >= 0 AND (SELECT count(*) FROM gap) >= 0
     GROUP BY 2, {", ".join(f"m.{name}" for name in _PLACE)}
     ORDER BY 2, {", ".join(f"m.{name}" for name in _PLACE)}
     ON CONFLICT ({", ".join(DAY_KEY)}) DO UPDATE SET
     {", ".join(f"{name} = sales_days.{name} + excluded.{name}" for name in DAY_COUNTS)}
     RETURNING 1
 )
-SELECT i.member_id FROM input i JOIN purchase p ON p.member_id = i.member_id
-WHERE NOT (i.n = 1 AND p.last_at = i.last_at)
+SELECT i.member_id FROM input i WHERE i.member_id NOT IN (SELECT member_id FROM later)
 """)
 
 
@@ -219,7 +250,7 @@ def _flush_pg(conn: Connection, tenant_id: int, bought: Mapping[int, Sequence[da
         params[f"d_{name}"] = [moves[p][i] for p in places]
     again = [int(m) for m in conn.execute(_FLUSH_PG, params).scalars()]
     if again:
-        buyers.refresh(conn, tenant_id, again)
+        buyers.refresh(conn, tenant_id, again, came={m: bought[m] for m in again})
 
 
 def _flush_sqlite(conn: Connection, tenant_id: int, bought: Mapping[int, Sequence[datetime]],
@@ -227,7 +258,7 @@ def _flush_sqlite(conn: Connection, tenant_id: int, bought: Mapping[int, Sequenc
     """SQLite (one writer at a time): the buyers recomputed from their receipts, then the
     days."""
     if bought:
-        buyers.refresh(conn, tenant_id, bought)
+        buyers.refresh(conn, tenant_id, bought, came=bought)
     if moves:
         zone = _zone(conn, tenant_id)
         days: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -283,7 +314,10 @@ def add_receipts(conn: Connection, rows: Sequence[Mapping[str, Any]],
     found = pending(conn)
     for row, items, day in zip(rows, items_milli, days, strict=True):
         if row["member_id"] is not None:
-            found.refresh.add((tenant_id, int(row["member_id"])))
+            member = (tenant_id, int(row["member_id"]))
+            found.refresh.add(member)
+            if row["status"] in SOLD:  # its purchase_gaps move by what the import added
+                found.came.setdefault(member, []).append(row["occurred_at"])
         # Noon stands for the day: the flush reads the day back in the same zone.
         found.move(_place(row, datetime.combine(day, time(12), zone)), counts(
             known=row["member_id"] is not None, sales=receipt_totals(_state(row, items))))
@@ -318,15 +352,21 @@ def change_receipt(conn: Connection, receipt: Mapping[str, Any], *, status: str,
     found.move(_place(receipt), counts(known=receipt["member_id"] is not None,
                                        sales=receipt_change(before, after)))
     if receipt["member_id"] is not None and before.status in SOLD and status not in SOLD:
-        found.refresh.add((tenant_id, int(receipt["member_id"])))
+        who = (tenant_id, int(receipt["member_id"]))
+        found.refresh.add(who)
+        found.gone.setdefault(who, []).append(receipt["occurred_at"])
 
 
 # Members -------------------------------------------------------------------------------------
 
-def move_purchases(conn: Connection, tenant_id: int, from_member: int, to_member: int) -> None:
-    """One member's receipts went to another (a merge): both members' purchases are
-    recomputed at the end of the unit of work."""
-    pending(conn).refresh.update({(tenant_id, from_member), (tenant_id, to_member)})
+def move_purchases(conn: Connection, tenant_id: int, from_member: int, to_member: int,
+                   moved: Sequence[datetime]) -> None:
+    """One member's receipts went to another (a merge; ``moved``: the instants of the net
+    ones): both members' purchases are recomputed at the end of the unit of work."""
+    found = pending(conn)
+    found.refresh.update({(tenant_id, from_member), (tenant_id, to_member)})
+    found.gone.setdefault((tenant_id, from_member), []).extend(moved)
+    found.came.setdefault((tenant_id, to_member), []).extend(moved)
 
 
 # Ledger entries ------------------------------------------------------------------------------
@@ -437,10 +477,12 @@ def rebuild(conn: Connection, tenant_id: int, zone: tzinfo,
     zone changes rarely), so that no commit adds to a row between the reading of the history
     and the writing of the rows; on SQLite the write transaction already excludes them."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("LOCK TABLE sales_days IN EXCLUSIVE MODE"))
+        conn.execute(text("LOCK TABLE sales_days, purchase_gaps IN EXCLUSIVE MODE"))
     rows = expected(conn, tenant_id, zone, rewards)
     conn.execute(delete(sales_days).where(sales_days.c.tenant_id == tenant_id))
     _upsert_days(conn, tenant_id, rows)
+    gaps.rebuild(conn, tenant_id, gaps.expected(buyers.sold_times(conn, tenant_id, None),
+                                                zone))
     return len(rows)
 
 
@@ -468,4 +510,6 @@ def problems(conn: Connection, tenant_id: int, zone: tzinfo,
                               "day": key[0].isoformat(), "terminal_id": key[1],
                               "store_id": key[2], "staff_id": key[3], "counter": name,
                               "expected": wanted[name], "stored": stored[name]})
-    return found + buyers.problems(conn, tenant_id)
+    return (found + buyers.problems(conn, tenant_id)
+            + gaps.problems(conn, tenant_id,
+                            gaps.expected(buyers.sold_times(conn, tenant_id, None), zone)))

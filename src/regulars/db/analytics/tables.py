@@ -174,3 +174,20 @@ member_months = Table(
     Index(None, "tenant_id", "month", "before_at", postgresql_include=["first_at"]),
     Index(None, "tenant_id", "month", "last_at"),
 )
+
+
+purchase_gaps = Table(
+    # How many members made a net purchase on local ``day`` (the tenant's time zone) whose
+    # previous net purchase was on ``previous_day`` (1970-01-01 for a first purchase): each
+    # member adds 1 per day they bought on. Members who bought in the days ``[a, b)`` are the
+    # rows of those days with ``previous_day < a``: a sum over at most days² / 2 rows, however
+    # many members there are. Kept by :mod:`regulars.db.analytics.gaps`.
+    "purchase_gaps", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("day", Date, nullable=False),
+    Column("previous_day", Date, nullable=False),
+    Column("members", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "day", "previous_day"),
+    Index(None, "tenant_id", "previous_day", "day"),
+)

@@ -18,7 +18,7 @@ from regulars.db.analytics import days
 from regulars.db.checkout.tables import receipt_lines, receipts, refunds
 from regulars.db.program.spend_totals import LIFETIME_DAY, add_spend, local_day, qualifying
 from regulars.db.program.tables import spend_days
-from regulars.domain.analytics.days import NO_REWARDS, Rewards
+from regulars.domain.analytics.days import NO_REWARDS, SOLD, Rewards
 
 
 def insert_receipt(conn: Connection, *, day: date, **values: Any) -> int:
@@ -292,9 +292,11 @@ SET net_minor = spend_days.net_minor + excluded.net_minor,
 def move_receipts(conn: Connection, tenant_id: int, from_member: int, to_member: int) -> None:
     """Give one member's receipts, their qualifying spend per day and their purchases
     (first, second, last) to another."""
-    conn.execute(update(receipts).where(receipts.c.tenant_id == tenant_id,
-                                        receipts.c.member_id == from_member)
-                 .values(member_id=to_member))
+    moved = [at for at, status in conn.execute(
+        update(receipts).where(receipts.c.tenant_id == tenant_id,
+                               receipts.c.member_id == from_member)
+        .values(member_id=to_member).returning(receipts.c.occurred_at, receipts.c.status))
+        if status in SOLD]
     params = {"tenant_id": tenant_id, "from_member": from_member, "to_member": to_member}
     if conn.dialect.name == "postgresql":
         conn.execute(_MOVE_SPEND_PG, params)
@@ -302,4 +304,4 @@ def move_receipts(conn: Connection, tenant_id: int, from_member: int, to_member:
         conn.execute(_MOVE_SPEND_SQLITE, params)
         conn.execute(delete(spend_days).where(spend_days.c.tenant_id == tenant_id,
                                               spend_days.c.member_id == from_member))
-    days.move_purchases(conn, tenant_id, from_member, to_member)
+    days.move_purchases(conn, tenant_id, from_member, to_member, moved)

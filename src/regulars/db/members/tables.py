@@ -62,6 +62,7 @@ members = Table(
     Index(None, "tenant_id", "phone_index"),
     Index(None, "tenant_id", "referral_code", unique=True),
     Index(None, "tenant_id", "device_hash"),
+    Index(None, "tenant_id", "created_at", postgresql_include=["status", "store_id"]),
     Index(None, "tenant_id", "external_id", unique=True),
 )
 

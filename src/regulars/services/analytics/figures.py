@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from regulars.db.analytics import buyers, days
+from regulars.db.analytics import buyers, days, gaps
 from regulars.db.analytics import figures as queries
 from regulars.db.analytics.figures import Scope
 from regulars.db.tenancy import tenancy
@@ -144,38 +144,36 @@ def _scope(tenant_id: int, request: Request, start: datetime, end: datetime) -> 
 def _members(conn: Connection, scope: Scope, windows: Windows, period: Period,
              zone: ZoneInfo) -> MemberFigures:
     """The member figures; the windows are whole local days ending with the period's last
-    day. Read from the aggregates: receipts per day, each member's first purchases and
-    months (a store's or cashier's active members are counted over their receipts)."""
+    day. Read from the aggregates: receipts per day, the members' purchase days
+    (``purchase_gaps``: active, at risk and churned are the whole business's sums over days)
+    and their first two purchases (a store's or cashier's active members are counted over
+    their receipts)."""
     end_day = period.last_day + timedelta(days=1)
 
-    def since(days_back: int) -> datetime:
-        return local_start(end_day - timedelta(days=days_back), zone)
+    def since(days_back: int) -> int:
+        return gaps.active(conn, scope.tenant_id, end_day - timedelta(days=days_back), end_day)
 
     whole = scope.store_id is None and scope.staff_id is None
     if whole:
-        active = queries.members_between(conn, scope.tenant_id, since(windows.active_days),
-                                         scope.end)
+        active = since(windows.active_days)
     else:
-        active = queries.buyers(conn, Scope(
-            tenant_id=scope.tenant_id, start=since(windows.active_days), end=scope.end,
-            store_id=scope.store_id, staff_id=scope.staff_id))[0]
+        active = queries.buyers(conn, replace(
+            scope, start=local_start(end_day - timedelta(days=windows.active_days), zone)))[0]
     active_receipts = days.totals(conn, scope.tenant_id,
                                   end_day - timedelta(days=windows.active_days),
                                   period.last_day, store_id=scope.store_id,
                                   staff_id=scope.staff_id)[0].receipts
-    pairs = buyers.first_two(conn, scope.tenant_id, scope.start, scope.end)
-    repeat = timedelta(days=windows.repeat_days)
-    repeated = sum(1 for first, second in pairs if second is not None and second - first <= repeat)
-    at_risk, churned = queries.lapsed(
-        conn, scope, risk_line=since(windows.at_risk_days),
-        churn_line=since(windows.churn_days),
-        active_since_risk=active if whole and windows.at_risk_days == windows.active_days
-        else None)
+    first_time, repeated = buyers.first_buyers(conn, scope.tenant_id, scope.start, scope.end,
+                                               repeat_days=windows.repeat_days)
+    since_churn = since(windows.churn_days)
+    since_risk = (active if whole and windows.at_risk_days == windows.active_days
+                  else since(windows.at_risk_days))
     return MemberFigures(
         new=queries.new_members(conn, scope), active=active,
         visits_per_active_milli=figures.average(active_receipts * 1000, active),
-        first_time_buyers=len(pairs), repeat_rate_bp=share_bp(repeated, len(pairs)),
-        at_risk=at_risk, churned=churned)
+        first_time_buyers=first_time, repeat_rate_bp=share_bp(repeated, first_time),
+        at_risk=since_churn - since_risk,
+        churned=gaps.buyers_before(conn, scope.tenant_id, end_day) - since_churn)
 
 
 def _figures(conn: Connection, tenant_id: int, request: Request, period: Period,
