@@ -169,5 +169,14 @@ def test_the_welcome_carries_the_wallet_link_only_once_passes_are_set_up(
     assert "\n" not in _welcome_of(rt, before) and "телефон" not in _welcome_of(rt, before)
     assert _welcome_of(rt, google).endswith(
         f"\nДобавьте карту в телефон: /c/{pos.tenant_id}/google-wallet")
+    # Both wallets: the member page, whose buttons give each phone its own.
     assert _welcome_of(rt, both).endswith(
+        f"\nДобавьте карту в телефон: /c/{pos.tenant_id}#wallet-passes")
+
+
+def test_with_apple_wallet_alone_the_welcome_links_the_pass_itself(
+        pos: Pos, rt: Runtime, apple: dict[str, Any]) -> None:
+    _save_apple(rt, pos.tenant_id, apple)
+    member = pos.register(4)["id"]
+    assert _welcome_of(rt, member).endswith(
         f"\nДобавьте карту в телефон: /c/{pos.tenant_id}/pass.pkpass")

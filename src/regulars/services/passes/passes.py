@@ -73,15 +73,19 @@ def settings_view(rt: Runtime, tenant_id: int) -> PassSettingsView:
 
 def offer_url(conn: Connection, rt: Runtime, tenant_id: int) -> str:
     """The link a message offers the member's card in a phone wallet by, in the caller's
-    transaction: the Apple Wallet pass when the business has one set up, else Google
-    Wallet's; empty when neither is (the customer page asks the member to sign in first)."""
+    transaction: the Apple Wallet pass or Google Wallet's, whichever the business has set
+    up; the member page's wallet buttons when it has both (an iPhone and an Android phone
+    each take their own); empty when it has neither. The customer page asks the member to
+    sign in first."""
     row = store.settings_of(conn, tenant_id) or {}
     base = f"{(rt.settings.public_url or '').rstrip('/')}/c/{tenant_id}"
-    if row.get("apple_certificate_pem") and row.get("apple_key_pem"):
+    apple = bool(row.get("apple_certificate_pem") and row.get("apple_key_pem"))
+    google = bool(row.get("google_key_pem"))
+    if apple and google:
+        return f"{base}#wallet-passes"
+    if apple:
         return f"{base}/pass.pkpass"
-    if row.get("google_key_pem"):
-        return f"{base}/google-wallet"
-    return ""
+    return f"{base}/google-wallet" if google else ""
 
 
 def _text(value: str, field: str, limit: int) -> str:
