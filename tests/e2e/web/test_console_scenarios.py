@@ -4,6 +4,7 @@ program, compare two scenarios, export the figures."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -12,6 +13,7 @@ from regulars.domain.promotions.segments import ConsentIn
 from regulars.services.analytics import scenarios
 from regulars.services.promotions import segments
 from regulars.services.runtime import Runtime
+from regulars.web.console.charts import HEIGHT, TOP
 from tests.conftest import Shop, make_shop
 from tests.e2e.web.support import add_staff, csrf_of, sign_in
 
@@ -32,6 +34,21 @@ def owner(client: TestClient, rt: Runtime, shop: Shop) -> str:
 def save(client: TestClient, csrf: str, **changes: Any) -> Any:
     return client.post("/console/scenarios", data={**FORM, **changes, "csrf": csrf},
                        follow_redirects=False)
+
+
+def bars(page: str, chart_id: str) -> list[tuple[str, float, str]]:
+    """The bars of the chart ``chart_id`` on ``page``: (class, height, title) each."""
+    figure = re.search(rf'<figure class="card chart" id="{chart_id}">(.*?)</figure>', page,
+                       re.S)
+    assert figure is not None, chart_id
+    return [(css, float(height), title) for css, height, title in re.findall(
+        r'<rect class="([^"]+)" x="[^"]+" y="[^"]+" width="[^"]+" height="([^"]+)">'
+        r"<title>([^<]*)</title></rect>", figure.group(1))]
+
+
+def heights(*values: int) -> list[float]:
+    """The bars' heights for ``values`` on a chart whose top is the largest of them."""
+    return [round(v * (HEIGHT - TOP) / max(values), 2) for v in values]
 
 
 def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
@@ -55,6 +72,19 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
     assert 'data-figure="points_issued"><td>Points issued</td><td class="num">5</td>' \
            '<td class="num">3</td>' in page
     assert f'<tr data-segment="{everyone.id}"><td>Everyone</td><td class="num">1</td>' in page
+    # The figures drawn beside the table, from the same numbers: draft 5 points, current 3.
+    draft, current = map(int, re.findall(
+        r'data-figure="points_issued"><td>Points issued</td><td class="num">(\d+)</td>'
+        r'<td class="num">(\d+)</td>', page)[0])
+    assert (draft, current) == (5, 3)
+    tall, short = heights(draft, current)
+    title = f"Draft {draft}, current program {current}"
+    assert bars(page, "chart-points_issued") == [("bar", tall, title),
+                                                 ("bar alt", short, title)]
+    assert 'id="chart-discount_minor"' in page and 'id="chart-reward_cost_share_bp"' in page
+    assert bars(page, "chart-levels") == [
+        ("bar", 138.0, "Base: Draft 1, Current program 1"),
+        ("bar alt", 138.0, "Base: Draft 1, Current program 1")]
     card = client.get(f"{page_url}/run").text
     assert "hx-trigger" not in card  # done: no more polling
     exported = client.get(f"{page_url}/export?format=csv")
@@ -66,6 +96,18 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
     a, b = page_url.rsplit("/", 1)[1], other.headers["location"].rsplit("/", 1)[1]
     compared = client.get(f"/console/scenarios/compare?a={a}&b={b}")
     assert compared.status_code == 200 and "Ten percent" in compared.text
+    assert client.post(f"{other.headers['location']}/run", data={"csrf": csrf},
+                       follow_redirects=False).status_code == 303
+    compared = client.get(f"/console/scenarios/compare?a={a}&b={b}")
+    # Each draft beside the current program its run saw: 5 and 10 points against 3.
+    five = "Five percent: Draft 5, current program 3"
+    ten = "Ten percent: Draft 10, current program 3"
+    assert bars(compared.text, "chart-points_issued") == [
+        (css, h, title) for css, h, title in zip(
+            ["bar", "bar alt"] * 2, heights(5, 3, 10, 3), [five, five, ten, ten], strict=True)]
+    assert bars(compared.text, "chart-levels") == [
+        ("bar", 138.0, "Base: Five percent 1, Ten percent 1"),
+        ("bar alt", 138.0, "Base: Five percent 1, Ten percent 1")]
 
 
 def test_bad_values_are_shown_beside_their_fields_and_kept(client: TestClient, rt: Runtime,
