@@ -412,6 +412,32 @@ def test_two_workers_give_what_one_gives(pos: Pos, rt: Runtime) -> None:
     assert [g.key for g in one.draft.by_level][-1] == "-"
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_reaches_the_receipts_the_run_replays(pos: Pos, rt: Runtime,
+                                                       clock: FakeClock, workers: int) -> None:
+    kept = pos.commit(1, (line("tea", 10_000, category="food"),), receipt="feb-1")
+    gone = pos.commit(1, (line("cake", 20_000, category="food"),), receipt="feb-2")
+    pos.commit(None, (line("tea", 5_000, category="food"),), receipt="feb-3")
+    half = pos.commit(None, (line("tea", 5_000, category="food"),
+                             line("cake", 4_000, category="food")), receipt="feb-4")
+    pos.refund(_receipt_id(gone), None, key="all-of-feb-2")  # nothing left to replay
+    pos.refund(_receipt_id(half), [(1, 1000)], key="tea-of-feb-4")  # the cake is left
+    assert _receipt_id(kept) != _receipt_id(gone)
+    clock.now = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
+    seen: list[tuple[int, int]] = []
+    state, result = simulator.run(rt, pos.tenant_id, _scenario(rt, pos.tenant_id),
+                                  progress=lambda d, t: seen.append((d, t)),
+                                  workers=workers)
+    assert result.draft.receipts == 3
+    assert (state.receipts_total, state.receipts_done) == (3, 3)
+    assert seen and {total for _, total in seen} == {3}
+    assert seen[-1] == (3, 3)
+
+
+def _receipt_id(body: dict[str, Any]) -> int:
+    return int(body["receipt"]["id"] if "receipt" in body else body["receipt_id"])
+
+
 def test_a_run_that_stopped_showing_progress_is_failed(pos: Pos, rt: Runtime,
                                                         clock: FakeClock) -> None:
     scenario_id = _scenario(rt, pos.tenant_id)

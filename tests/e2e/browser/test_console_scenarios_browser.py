@@ -64,6 +64,15 @@ def test_save_run_read_and_compare_scenarios(live_server: LiveServer, page: Any)
     expect(page.locator("#scenario-figures")).to_be_visible()
     figures = page.locator("#scenario-figures tr[data-figure=points_issued]")
     expect(figures).to_contain_text("30")  # 5 % of 600.00 beside the current 3 %
+    points = page.locator("#chart-points_issued svg[role=img]")
+    expect(points).to_be_visible()  # the figure drawn beside the table, draft then current
+    expect(points.locator("rect.bar")).to_have_count(2)
+    expect(points.locator("rect.bar:not(.alt) title")).to_have_text("Draft 30, current program 18")
+    draft_bar, current_bar = (points.locator(f"rect.{css}").bounding_box()
+                              for css in ("bar:not(.alt)", "alt"))
+    assert draft_bar and current_bar
+    assert abs(current_bar["height"] / draft_bar["height"] - 18 / 30) < 0.01
+    expect(page.locator("#chart-levels rect.bar")).to_have_count(2)
     expect(page.locator("#scenario-segments")).to_contain_text("Everyone")
     expect(page.locator("#sensitivity")).to_be_visible()
     screenshot(page, "console-scenario")
@@ -79,6 +88,8 @@ def test_save_run_read_and_compare_scenarios(live_server: LiveServer, page: Any)
     page.get_by_role("button", name="Compare").click()
     expect(page.locator("main")).to_contain_text("Five percent")
     expect(page.locator("main")).to_contain_text("Ten percent")
+    expect(page.locator("#compare-charts #chart-points_issued rect.bar")).to_have_count(4)
+    expect(page.locator("#chart-levels")).to_contain_text("Five percent")
 
 
 def test_uplift_report_and_an_experiment(live_server: LiveServer, page: Any) -> None:

@@ -16,6 +16,7 @@ from regulars.services.analytics.scenarios import ScenarioDraft
 from regulars.services.program import programs
 from regulars.services.promotions import segments
 from regulars.services.runtime import Runtime
+from regulars.web.console.charts import HEIGHT, TOP
 from tests.conftest import Shop, make_shop
 from tests.e2e.web.support import add_staff, csrf_of, sign_in
 
@@ -45,6 +46,21 @@ def _cells(page: str, marker: str) -> list[str]:
     return [cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
 
 
+def bars(page: str, chart_id: str) -> list[tuple[str, float, str]]:
+    """The bars of the chart ``chart_id`` on ``page``: (class, height, title) each."""
+    figure = re.search(rf'<figure class="card chart" id="{chart_id}">(.*?)</figure>', page,
+                       re.S)
+    assert figure is not None, chart_id
+    return [(css, float(height), title) for css, height, title in re.findall(
+        r'<rect class="([^"]+)" x="[^"]+" y="[^"]+" width="[^"]+" height="([^"]+)">'
+        r"<title>([^<]*)</title></rect>", figure.group(1))]
+
+
+def heights(*values: int) -> list[float]:
+    """The bars' heights for ``values`` on a chart whose top is the largest of them."""
+    return [round(v * (HEIGHT - TOP) / max(values), 2) for v in values]
+
+
 def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
         client: TestClient, rt: Runtime, shop: Shop) -> None:
     member = client.post("/v1/pos/members", headers=shop.till(),
@@ -71,6 +87,19 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
     assert (store[0], store[1], store[4], store[5]) == ("Main street", "1", "5", "3")
     level = _cells(page, 'data-level="')
     assert (level[5], level[6]) == ("5", "3")
+    # The figures drawn beside the table, from the same numbers: draft 5 points, current 3.
+    draft, current = map(int, re.findall(
+        r'data-figure="points_issued"><td>Points issued</td><td class="num">(\d+)</td>'
+        r'<td class="num">(\d+)</td>', page)[0])
+    assert (draft, current) == (5, 3)
+    tall, short = heights(draft, current)
+    title = f"Draft {draft}, current program {current}"
+    assert bars(page, "chart-points_issued") == [("bar", tall, title),
+                                                 ("bar alt", short, title)]
+    assert 'id="chart-discount_minor"' in page and 'id="chart-reward_cost_share_bp"' in page
+    assert bars(page, "chart-levels") == [
+        ("bar", 138.0, "Base: Draft 1, Current program 1"),
+        ("bar alt", 138.0, "Base: Draft 1, Current program 1")]
     card = client.get(f"{page_url}/run").text
     assert "hx-trigger" not in card  # done: no more polling
     exported = client.get(f"{page_url}/export?format=csv")
@@ -87,6 +116,18 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
                     client.get(f"/console/scenarios/compare?a={b}&b={a}").text, re.S)
     assert row is not None
     assert re.findall(r'<td class="num">(.*?)</td>', row.group(1)) == ["—", "5", "3"]
+    assert client.post(f"{other.headers['location']}/run", data={"csrf": csrf},
+                       follow_redirects=False).status_code == 303
+    compared = client.get(f"/console/scenarios/compare?a={a}&b={b}")
+    # Each draft beside the current program its run saw: 5 and 10 points against 3.
+    five = "Five percent: Draft 5, current program 3"
+    ten = "Ten percent: Draft 10, current program 3"
+    assert bars(compared.text, "chart-points_issued") == [
+        (css, h, title) for css, h, title in zip(
+            ["bar", "bar alt"] * 2, heights(5, 3, 10, 3), [five, five, ten, ten], strict=True)]
+    assert bars(compared.text, "chart-levels") == [
+        ("bar", 138.0, "Base: Five percent 1, Ten percent 1"),
+        ("bar alt", 138.0, "Base: Five percent 1, Ten percent 1")]
 
 
 def test_bad_values_are_shown_beside_their_fields_and_kept(client: TestClient, rt: Runtime,

@@ -154,9 +154,20 @@ def _where(tenant_id: int, part: Slice) -> list[Any]:
     return where
 
 
+def _left_milli() -> Any:
+    """A line's quantity still sold: bought less refunded."""
+    return receipt_lines.c.quantity_milli - receipt_lines.c.refunded_quantity_milli
+
+
 def count_receipts(conn: Connection, tenant_id: int, part: Slice) -> int:
+    """The receipts :func:`receipt_rows` gives lines of: ``part``'s, with a line still sold
+    (a receipt refunded in full has nothing left to replay)."""
+    sold = (select(receipt_lines.c.receipt_id)
+            .where(receipt_lines.c.tenant_id == receipts.c.tenant_id,
+                   receipt_lines.c.receipt_id == receipts.c.id, _left_milli() > 0)
+            .exists())
     return int(conn.execute(select(func.count()).select_from(receipts)
-                            .where(*_where(tenant_id, part))).scalar_one())
+                            .where(*_where(tenant_id, part), sold)).scalar_one())
 
 
 ReceiptRow = tuple[int, int | None, int, Any, int, str, str, int, int]
@@ -171,7 +182,7 @@ def receipt_rows(conn: Connection, tenant_id: int, part: Slice, *, size: int
     driver gives them: plain tuples, ``occurred_at`` untouched (a string on SQLite, an
     aware datetime on PostgreSQL). One statement, read through a server-side cursor where the
     database has them."""
-    quantity = receipt_lines.c.quantity_milli - receipt_lines.c.refunded_quantity_milli
+    quantity = _left_milli()
     query = (select(receipts.c.id, receipts.c.member_id, receipts.c.store_id,
                     # As the driver gives it: no conversion per row.
                     type_coerce(receipts.c.occurred_at, String),

@@ -1,10 +1,11 @@
 """Console pages: the simulator. Saved scenarios (a draft of the program's level rates and
 expiry, a period of past receipts, the payback assumptions), a run in the background with its
-progress polled by htmx, the figures beside the current program's, two scenarios compared,
-and the figures as CSV or XLSX."""
+progress polled by htmx, the figures beside the current program's (the telling ones drawn as
+bars on the server), two scenarios compared, and the figures as CSV or XLSX."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,10 +17,12 @@ from regulars.errors import InvalidInput, RegularsError
 from regulars.services.analytics import scenarios, simulator
 from regulars.services.analytics.exports import ExportFormat, table_chunks
 from regulars.services.analytics.scenarios import ScenarioDraft
+from regulars.services.analytics.simulator import Result
 from regulars.services.program import programs
 from regulars.services.tenancy.tenants import get_tenant, list_stores, minor_digits
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
+from regulars.web.console.charts import HEIGHT, WIDTH, Chart, paired
 from regulars.web.console.pagekit import file_response, form_errors, text
 from regulars.web.console.program import parse_percent
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
@@ -27,6 +30,9 @@ from regulars.web.forms import parse_money
 from regulars.web.templating import Reader, render
 
 CHANGES = ("average_check_change", "visit_frequency_change", "retention_change")
+CHARTED = ("points_issued", "discount_minor", "reward_cost_share_bp")
+"""The figures drawn as bars, each draft's beside its current program's: what a draft is
+weighed by (what it gives, what it costs as a share of what was paid)."""
 
 
 def _tenant(reader: Reader) -> int:
@@ -118,6 +124,48 @@ def scenarios_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
     return RedirectResponse(f"/console/scenarios/{created.id}", status_code=303)
 
 
+# Charts --------------------------------------------------------------------------------------
+
+def _shown(reader: Reader, name: str, value: int) -> str:
+    """A figure as the tables show it: money, a percentage or a count, by its name's unit."""
+    if name.endswith("_minor"):
+        return reader.money(value)
+    if name.endswith("_bp"):
+        return reader.percent_bp(value)
+    return reader.number(value)
+
+
+def figure_charts(reader: Reader, runs: Sequence[tuple[str, Result]]) -> dict[str, Chart]:
+    """Per figure of :data:`CHARTED`, one pair of bars per run (labelled by its name, empty
+    for a scenario's own page): its draft's figure beside its current program's."""
+    charts = {}
+    for name in CHARTED:
+        drafts = [getattr(result.draft, name) for _, result in runs]
+        currents = [getattr(result.current, name) for _, result in runs]
+        titles = [(f"{label}: " if label else "") + reader.gettext(
+            "Draft %(draft)s, current program %(current)s", draft=_shown(reader, name, d),
+            current=_shown(reader, name, c))
+            for (label, _), d, c in zip(runs, drafts, currents, strict=True)]
+        charts[name] = paired([label for label, _ in runs], drafts, currents, titles)
+    return charts
+
+
+def level_chart(reader: Reader, first: Result, second: Result | None, *,
+                names: tuple[str, str]) -> Chart:
+    """Members per level at the period's end, by ``first``'s draft levels: its draft's beside
+    its current program's, or beside ``second``'s draft's; ``names`` say whose are which."""
+    other = first.current if second is None else second.draft
+    theirs = {level.code: level.members for level in other.levels}
+    levels = first.draft.levels
+    left = [level.members for level in levels]
+    right = [theirs.get(level.code, 0) for level in levels]
+    return paired([level.name for level in levels], left, right,
+                  [reader.gettext("%(level)s: %(a)s %(left)s, %(b)s %(right)s",
+                                  level=level.name, a=names[0], left=reader.number(m),
+                                  b=names[1], right=reader.number(n))
+                   for level, m, n in zip(levels, left, right, strict=True)])
+
+
 @router.get("/scenarios/compare", dependencies=[needs(Permission.VIEW)])
 def scenarios_compare(request: Request, reader: StaffReader, runtime: RuntimeDep,
                       a: int = 0, b: int = 0) -> Response:
@@ -127,18 +175,29 @@ def scenarios_compare(request: Request, reader: StaffReader, runtime: RuntimeDep
     # The current program as the first scenario with a finished run saw it: a pair whose
     # first scenario was never run still shows the current program beside the other.
     current = next((result.current for _, result in pair if result is not None), None)
+    runs = [(s.name, r) for s, r in pair if r is not None]
+    (_, first), (_, second) = pair
     return render(request, "console/scenarios_compare.html", reader, pair=pair,
-                  current=current, names=simulator.FIGURE_NAMES)
+                  current=current, names=simulator.FIGURE_NAMES,
+                  figure_charts=figure_charts(reader, runs) if runs else {},
+                  levels_chart=level_chart(reader, first, second, names=(
+                      pair[0][0].name, pair[1][0].name)) if first and second else None,
+                  chart_size=(WIDTH, HEIGHT))
 
 
-def _run_context(runtime: RuntimeDep, tenant_id: int, scenario_id: int) -> dict[str, Any]:
+def _run_context(runtime: RuntimeDep, reader: Reader, scenario_id: int) -> dict[str, Any]:
+    tenant_id = _tenant(reader)
     scenario = scenarios.get(runtime, tenant_id, scenario_id)
     run = scenario.last_run
     result = None
     if run is not None and run.status == "done":
         _, result = simulator.get_run(runtime, tenant_id, scenario_id, run.id)
+    charts: dict[str, Any] = {} if result is None else {
+        "figure_charts": figure_charts(reader, [("", result)]),
+        "levels_chart": level_chart(reader, result, None, names=(
+            reader.gettext("Draft"), reader.gettext("Current program")))}
     return {"scenario": scenario, "run": run, "result": result,
-            "names": simulator.FIGURE_NAMES,
+            "names": simulator.FIGURE_NAMES, "chart_size": (WIDTH, HEIGHT), **charts,
             "store_names": {str(s.id): s.name for s in list_stores(runtime, tenant_id)}}
 
 
@@ -146,7 +205,7 @@ def _run_context(runtime: RuntimeDep, tenant_id: int, scenario_id: int) -> dict[
 def scenario_page(request: Request, reader: StaffReader, runtime: RuntimeDep,
                   scenario_id: int) -> Response:
     return render(request, "console/scenario.html", reader,
-                  **_run_context(runtime, _tenant(reader), scenario_id))
+                  **_run_context(runtime, reader, scenario_id))
 
 
 @router.get("/scenarios/{scenario_id}/run", dependencies=[needs(Permission.VIEW)])
@@ -154,7 +213,7 @@ def scenario_run_fragment(request: Request, reader: StaffReader, runtime: Runtim
                           scenario_id: int) -> Response:
     """The run's card alone: what the page polls while the run goes on."""
     return render(request, "console/_scenario_run.html", reader,
-                  **_run_context(runtime, _tenant(reader), scenario_id))
+                  **_run_context(runtime, reader, scenario_id))
 
 
 @router.post("/scenarios/{scenario_id}/run", dependencies=[needs(Permission.PROGRAM_EDIT)])
