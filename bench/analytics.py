@@ -199,7 +199,6 @@ def _reads(conn: Any, tenant_id: int, period: Any, zone: Any) -> dict[str, Any]:
     scope = Scope(tenant_id=tenant_id, start=start, end=end)
     return {
         "sales days": lambda: days.totals(conn, tenant_id, period.first_day, period.last_day),
-        "catalogue costs": lambda: queries.catalogue_cost_changes(conn, scope),
         "series": lambda: days.by_day(conn, tenant_id, period.first_day, period.last_day),
         "new members": lambda: queries.new_members(conn, scope),
         "active 90 d": lambda: gaps.active(conn, tenant_id, end_day - timedelta(days=90),

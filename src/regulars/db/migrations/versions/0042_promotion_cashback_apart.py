@@ -1,7 +1,7 @@
 """promotion cashback apart: a promotion's cashback no longer counted in its discount
 
 Revision ID: 0042
-Revises: 0040
+Revises: 0041
 Create Date: 2026-12-06 20:10:00
 ``receipt_promotions`` gains ``cashback_minor`` and ``refunded_cashback_minor``, and each
 line's share in ``lines`` becomes ``[discount_minor, points, cashback_minor]``. Until now the

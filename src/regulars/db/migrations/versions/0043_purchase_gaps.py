@@ -2,7 +2,7 @@
 previous one
 
 Revision ID: 0043
-Revises: 0040
+Revises: 0042
 Create Date: 2026-12-06 20:20:00
 The members active in a span of days, at risk, churned and the buyers before a day are sums
 over ``purchase_gaps`` (one row per tenant, local day and previous purchase day: at most

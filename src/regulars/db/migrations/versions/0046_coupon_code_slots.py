@@ -1,7 +1,7 @@
 """coupon code slots: what a code has left, split over rows, instead of its one uses counter
 
 Revision ID: 0046
-Revises: 0045
+Revises: 0043
 Create Date: 2026-12-06 20:00:00
 
 A shared multi-use code counted each use with ``uses + 1`` on its row, and every till taking
