@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from regulars.db.analytics import gaps
 from regulars.db.analytics.tables import member_months, member_purchases
@@ -173,6 +174,12 @@ def refresh(conn: Connection, tenant_id: int, member_ids: Iterable[int], *,
         mine = and_(member_purchases.c.tenant_id == tenant_id,
                     member_purchases.c.member_id.in_(chunk))
         if conn.dialect.name == "postgresql":
+            # A member without a row yet gets a placeholder first (never seen outside this
+            # transaction: it is deleted below), so that a till's first purchase for them,
+            # not committed yet, is waited for and then read, not counted beside ours.
+            conn.execute(pg_insert(member_purchases).values([
+                {"tenant_id": tenant_id, "member_id": m, "receipts": 0} for m in chunk])
+                .on_conflict_do_nothing(index_elements=["tenant_id", "member_id"]))
             conn.execute(select(member_purchases.c.id).where(mine)
                          .order_by(member_purchases.c.member_id).with_for_update())
         conn.execute(delete(member_purchases).where(mine))

@@ -332,7 +332,10 @@ def void_issued(conn: Connection, tenant_id: int, issued_id: int, code_id: int,
                 now: datetime) -> bool:
     """Void an issued code that was never used nor is held: all its uses are taken off its
     slots at once (so a concurrent commit of the code and the void cannot both win) and no
-    use is left on it from then on. ``False`` when it was used or held, or voided already."""
+    use is left on it from then on. ``False`` when it was used or held, or voided already.
+    The code's row is locked before its slots, as a till placing a hold on it does, so the
+    two never wait for each other in a circle."""
+    lock_code(conn, tenant_id, code_id)
     most = conn.execute(select(coupon_codes.c.max_uses).where(
         coupon_codes.c.tenant_id == tenant_id, coupon_codes.c.id == code_id)).scalar_one()
     if not most or not _take(conn, tenant_id, code_id, uses=most, spread=0, now=now):
