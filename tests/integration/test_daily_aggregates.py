@@ -253,7 +253,8 @@ def test_migration_0043_backfills_the_purchase_gaps(rt: Runtime, clock: FakeCloc
         assert conn.execute(select(c.day, c.previous_day, c.members)
                             .where(c.tenant_id == pos.tenant_id)
                             .order_by(c.day, c.previous_day)).all() == before
-        assert days.problems(conn, pos.tenant_id, ZONE) == []
+        assert days.problems(conn, pos.tenant_id, ZONE,
+                             rewards_by_receipt(conn, pos.tenant_id)) == []
 
 
 def test_members_active_and_buyers_before_a_day_match_each_members_local_days(
