@@ -60,7 +60,8 @@ def test_limits_on_a_promotion_and_the_burn_reports(client: TestClient, shop: Sh
     burn = client.get(f"{P}/{promotion['id']}/burn", headers=shop.owner)
     assert burn.status_code == 200, burn.text
     assert burn.json()["budget"]["remaining_minor"] == 400
-    assert burn.json()["this_month"] == {"receipts": 2, "discount_minor": 600, "points": 0}
+    assert burn.json()["this_month"] == {"receipts": 2, "discount_minor": 600, "points": 0,
+                                         "cashback_minor": 0}
 
     # Raising the daily limit and lowering the budget takes effect on the next receipt.
     changed = client.put(f"{P}/{promotion['id']}", headers=shop.owner, json={
@@ -76,5 +77,5 @@ def test_limits_on_a_promotion_and_the_burn_reports(client: TestClient, shop: Sh
     assert report["buckets"]["targeted"] == {"cap_minor": None, "spent_minor": 0,
                                              "remaining_minor": None, "enforced": True}
     assert report["promotions"] == [{"id": promotion["id"], "receipts": 2,
-                                     "discount_minor": 600, "points": 0}]
+                                     "discount_minor": 600, "points": 0, "cashback_minor": 0}]
     assert client.get(f"{P}/999999/burn", headers=shop.owner).status_code == 404

@@ -144,6 +144,21 @@ def test_an_answered_rating_stands_and_the_figures_are_per_store_and_cashier(
     assert backwards.value.field == "to"
 
 
+def test_the_default_period_ends_today_in_the_business_time_zone(
+        rt: Runtime, shop: Shop, clock: FakeClock) -> None:
+    # 22:30 UTC on 6 December is 01:30 on 7 December in Moscow, the shop's time zone: a
+    # rating given now is today's there, and the default 30 days must hold it.
+    clock.advance(seconds=(datetime(2026, 12, 6, 22, 30, tzinfo=UTC) - clock.now)
+                  .total_seconds())
+    pos = Pos(rt, shop)
+    member_id = pos.register(1)["id"]
+    receipt_id = pos.commit(member_id, (line("tea", 10_000),), receipt="late")["receipt"]["id"]
+    ratings.rate_own(rt, shop.tenant_id, member_id, receipt_id, rating=4, comment=None)
+    since, until = report.default_range(rt, shop.tenant_id)
+    assert (since, until) == (datetime(2026, 11, 8).date(), datetime(2026, 12, 7).date())
+    assert report.summary(rt, shop.tenant_id, since=since, until=until).total.count == 1
+
+
 def test_the_faq_is_ordered_per_language_and_falls_back_to_the_business_language(
         rt: Runtime, shop: Shop) -> None:
     add = lambda language, q: faq.add(rt, shop.tenant_id, language=language,  # noqa: E731

@@ -27,8 +27,9 @@ Language = Literal["en", "ru", "uk", "bg"]
 FIGURES: dict[str, Any] = {"count": 12, "average": 4.3, "distribution": [0, 1, 1, 3, 7]}
 
 
-def _range(rt: Any, first: str | None, last: str | None) -> tuple[date, date]:
-    since, until = report.default_range(rt)
+def _range(rt: Any, tenant_id: int, first: str | None, last: str | None
+           ) -> tuple[date, date]:
+    since, until = report.default_range(rt, tenant_id)
     return query_day(first, "from") or since, query_day(last, "to") or until
 
 
@@ -155,7 +156,7 @@ def _group(g: GroupFigures) -> GroupOut:
 @router.get("/feedback/summary", response_model=FeedbackSummaryOut, responses=BAD)
 def feedback_summary(owner: Reader, rt: RuntimeDep, first: From = None,
                      last: To = None) -> FeedbackSummaryOut:
-    since, until = _range(rt, first, last)
+    since, until = _range(rt, owner.tenant_id, first, last)
     found = report.summary(rt, owner.tenant_id, since=since, until=until)
     return FeedbackSummaryOut.model_validate({
         "from": found.since, "to": found.until, "total": _figures(found.total),
@@ -169,7 +170,7 @@ def list_feedback(owner: Reader, rt: RuntimeDep, first: From = None, last: To = 
                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
                   offset: Offset = 0) -> list[FeedbackCommentOut]:
     """The ratings with a comment, newest first; ``answered`` picks answered or not."""
-    since, until = _range(rt, first, last)
+    since, until = _range(rt, owner.tenant_id, first, last)
     return [FeedbackCommentOut.model_validate(c) for c in report.comments(
         rt, owner.tenant_id, since=since, until=until, answered=answered, limit=limit,
         offset=min(offset, 1_000_000))]

@@ -72,9 +72,14 @@ def _bounds(rt: Runtime, tenant_id: int, since: date, until: date
             datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone))
 
 
-def default_range(rt: Runtime) -> tuple[date, date]:
-    """The last 30 days up to today."""
-    today = rt.now().date()
+def default_range(rt: Runtime, tenant_id: int) -> tuple[date, date]:
+    """The last 30 days up to today in the business's time zone (a rating given late in the
+    evening west of it, or just after local midnight east of it, is today's there)."""
+    with rt.db.read() as conn:
+        tenant = tenancy.get_tenant(conn, tenant_id)
+    if tenant is None:
+        raise NotFound("business not found")
+    today = rt.now().astimezone(ZoneInfo(tenant.timezone)).date()
     return today - timedelta(days=29), today
 
 

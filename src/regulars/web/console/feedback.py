@@ -46,7 +46,7 @@ def _day(raw: str | None, fallback: date) -> date:
 
 @router.get("/feedback", dependencies=VIEW)
 def feedback_page(request: Request, runtime: RuntimeDep, reader: StaffReader) -> Response:
-    since, until = report.default_range(runtime)
+    since, until = report.default_range(runtime, _tenant(reader))
     q = request.query_params
     since, until = _day(q.get("from"), since), _day(q.get("to"), until)
     show = str(q.get("show") or "open")
@@ -57,7 +57,7 @@ def feedback_page(request: Request, runtime: RuntimeDep, reader: StaffReader) ->
         summary = report.summary(runtime, _tenant(reader), since=since, until=until)
     except InvalidInput as exc:
         errors = form_errors(exc, reader)
-        since, until = report.default_range(runtime)
+        since, until = report.default_range(runtime, _tenant(reader))
         summary = report.summary(runtime, _tenant(reader), since=since, until=until)
     comments = report.comments(
         runtime, _tenant(reader), since=since, until=until,
