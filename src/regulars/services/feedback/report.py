@@ -78,7 +78,7 @@ def default_range(rt: Runtime, tenant_id: int) -> tuple[date, date]:
     with rt.db.read() as conn:
         tenant = tenancy.get_tenant(conn, tenant_id)
     if tenant is None:
-        raise NotFound("business not found")
+        raise NotFound("tenant not found")
     today = rt.now().astimezone(ZoneInfo(tenant.timezone)).date()
     return today - timedelta(days=29), today
 
