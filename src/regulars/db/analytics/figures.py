@@ -165,24 +165,6 @@ def lapsed(conn: Connection, scope: Scope, *, risk_line: datetime,
     return since_churn - since_risk, ever - since_churn
 
 
-def first_two_purchases(conn: Connection, scope: Scope
-                        ) -> list[tuple[datetime, datetime | None]]:
-    """For each member whose first net receipt ever is in ``[start, end)``: that receipt's
-    instant and the next one's (None if none yet)."""
-    first = (select(receipts.c.member_id, func.min(receipts.c.occurred_at).label("first_at"))
-             .where(receipts.c.tenant_id == scope.tenant_id, receipts.c.status.in_(SOLD),
-                    receipts.c.member_id.is_not(None))
-             .group_by(receipts.c.member_id)
-             .having(func.min(receipts.c.occurred_at) >= scope.start)
-             .having(func.min(receipts.c.occurred_at) < scope.end)).subquery()
-    later = receipts.alias("later")
-    second = (select(func.min(later.c.occurred_at))
-              .where(later.c.tenant_id == scope.tenant_id, later.c.member_id == first.c.member_id,
-                     later.c.status.in_(SOLD), later.c.occurred_at > first.c.first_at)
-              .scalar_subquery())
-    return [(r[0], r[1]) for r in conn.execute(select(first.c.first_at, second))]
-
-
 def bucket_of(column: Any, starts: Sequence[datetime], *, after: int = -1) -> Any:
     """The index of the bucket (``starts[i] <= column < starts[i + 1]``) a timestamp falls
     in; ``starts`` has one more item than there are buckets; before ``starts[0]``: -1; from
