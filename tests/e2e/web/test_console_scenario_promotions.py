@@ -132,11 +132,13 @@ def test_a_draft_promotion_is_added_listed_edited_run_and_removed(
     assert _post(client, f"{page_url}/promotions/0/remove", csrf).status_code == 303
     page = client.get(page_url).text
     assert 'id="stale-run"' in page and 'id="no-draft-promotions"' in page
+    assert "(the scenario changed since)" in client.get("/console/scenarios").text
     assert scenarios.get(rt, shop.tenant_id, scenario_id).promotions == ()
     clock.advance(minutes=1)
     _post(client, f"{page_url}/run", csrf)
     page = client.get(page_url).text
     assert 'id="stale-run"' not in page and re.sub(r"\D", "", _discounts(page)[0]) == "000"
+    assert "(the scenario changed since)" not in client.get("/console/scenarios").text
 
 
 def test_what_a_replay_cannot_count_is_refused_beside_its_field(
