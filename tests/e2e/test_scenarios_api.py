@@ -72,6 +72,9 @@ def test_bad_input_names_the_field(client: TestClient, shop: Shop) -> None:
          "promotions.0.store_ids"),
         ({**BODY, "promotions": [{**BODY["promotions"][0], "condition": "basket.nope > 1"}]},
          "promotions.0.condition"),
+        # A replay knows a member's level, not their visits: such a draft would never apply.
+        ({**BODY, "promotions": [{**BODY["promotions"][0], "condition": "member.visits > 1"}]},
+         "promotions.0.condition"),
     ]
     for body, field in cases:
         answer = client.post(S, headers=shop.owner, json=body)

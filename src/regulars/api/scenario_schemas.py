@@ -39,8 +39,9 @@ class AssumptionsIn(Strict):
 class ScenarioIn(Strict):
     """A scenario, whole. ``program``: the draft's full rules, as ``PUT /v1/admin/program``
     takes them (``null``: the current program, to try promotions alone); ``promotions``:
-    draft promotions as ``POST /v1/admin/promotions`` takes them, for everyone (no
-    ``segment_id``), never offered at a till."""
+    draft promotions as ``POST /v1/admin/promotions`` takes them, never offered at a till
+    (a ``segment_id``: its members when the period began; control groups, budgets and
+    limits are not replayed; a condition reads of the member its ``level`` only)."""
 
     name: Annotated[str, Field(min_length=1, max_length=100)]
     program: dict[str, Any] | None = None

@@ -1,6 +1,7 @@
 """The simulator and the uplift pages in a browser: an owner saves a scenario from the form,
 runs it and reads its figures beside the current program (the run card polls until done),
-saves a second one and compares the two; the uplift page lists a targeted promotion's
+saves a second one and compares the two; adds a draft promotion to a scenario with the
+promotion builder and sees its discount in the run; the uplift page lists a targeted promotion's
 report, and an experiment is started from its form."""
 
 from __future__ import annotations
@@ -90,6 +91,46 @@ def test_save_run_read_and_compare_scenarios(live_server: LiveServer, page: Any)
     expect(page.locator("main")).to_contain_text("Ten percent")
     expect(page.locator("#compare-charts #chart-points_issued rect.bar")).to_have_count(4)
     expect(page.locator("#chart-levels")).to_contain_text("Five percent")
+
+
+def test_a_draft_promotion_added_from_the_page_gives_its_discount_in_the_run(
+        live_server: LiveServer, page: Any) -> None:
+    rt = live_server.runtime
+    shop = make_shop(rt)
+    add_staff(rt, shop.tenant_id, role="owner", email="owner@example.com")
+    pos = Pos(rt, shop)
+    member = pos.register(1)["id"]
+    pos.commit(member, (line("tea", 15_000),), receipt="r-big")  # over 100: 10 % off
+    pos.commit(member, (line("tea", 5_000),), receipt="r-small")
+    today = datetime.now(UTC).date()
+    first, last = (today - timedelta(days=30)).isoformat(), (today + timedelta(days=1)).isoformat()
+
+    _sign_in(page, live_server)
+    page.goto(live_server.url + "/console/scenarios")
+    expect(page.locator("#drafts-later")).to_be_visible()
+    _save(page, "Ten off big baskets", "3", first, last)
+    expect(page.locator("#no-draft-promotions")).to_be_visible()
+    page.click("#add-draft-promotion")
+    expect(page.locator("#draft-limits")).to_be_visible()
+    page.fill("#f-name", "10 % off baskets over 100")
+    page.fill("#f-c_total", "100")
+    page.select_option("#f-effect", "percent_discount")
+    page.fill("#f-rate", "ten")
+    page.click("#promotion-form button[type=submit]:not([name])")
+    expect(page.locator("#e-rate")).to_be_visible()  # refused beside its field, kept
+    expect(page.locator("#f-c_total")).to_have_value("100")
+    page.fill("#f-rate", "10")
+    page.click("#promotion-form button[type=submit]:not([name])")
+    row = page.locator("#draft-promotion-list tr[data-draft='0']")
+    expect(row).to_contain_text("10 % off baskets over 100")
+    expect(row).to_contain_text("Basket total at least")
+    page.click("#run-scenario")
+    discounts = page.locator("#scenario-figures tr[data-figure=discount_minor] td.num")
+    expect(discounts.first).to_contain_text("15")  # 10 % of 150.00; the small one gets none
+    expect(discounts.nth(1)).to_contain_text("0")
+    bars = page.locator("#chart-discount_minor rect.bar:not(.alt) title")
+    expect(bars).to_contain_text("Draft")
+    screenshot(page, "console-scenario-drafts")
 
 
 def test_uplift_report_and_an_experiment(live_server: LiveServer, page: Any) -> None:

@@ -1,12 +1,17 @@
-"""Staff of one business never reach another's members, receipts, promotions, coupon series
-or segments: every id of another tenant answers 404 and changes nothing."""
+"""Staff of one business never reach another's members, receipts, promotions, coupon series,
+segments or scenarios' draft promotions: every id of another tenant answers 404 and changes
+nothing."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from fastapi.testclient import TestClient
 
 from regulars.domain.promotions.promotions import BonusPoints
 from regulars.domain.promotions.segments import HasBirthday
+from regulars.services.analytics import scenarios
+from regulars.services.analytics.scenarios import ScenarioDraft
 from regulars.services.members import members
 from regulars.services.members.members import MemberRef
 from regulars.services.promotions import coupons, promotions, segments
@@ -28,6 +33,11 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
         name="A coupons", effect=BonusPoints(points=5)))
     segment = segments.create(rt, shop.tenant_id, SegmentDraft(name="A segment",
                                                                rules=(HasBirthday(),)))
+    scenario = scenarios.create(rt, shop.tenant_id, ScenarioDraft(
+        name="A scenario", program=None, first_day=date(2026, 1, 1),
+        last_day=date(2026, 1, 31),
+        promotions=(Draft(name="A draft", effects=(BonusPoints(points=5),)),)))
+    drafts = f"/console/scenarios/{scenario.id}/promotions"
     other = make_shop(rt, "Other Shop")
     own = member(rt, other, "+78007750199")
     signed_in(client, rt, other, "owner")
@@ -38,7 +48,7 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
                 f"/console/members/{ann['id']}/merge", f"/console/receipts/{receipt_id}",
                 f"/console/promotions/{promotion.id}", f"/console/promotions/{promotion.id}/edit",
                 f"/console/promotions/new?copy={promotion.id}", f"/console/coupons/{series.id}",
-                f"/console/segments/{segment.id}"):
+                f"/console/segments/{segment.id}", f"{drafts}/new", f"{drafts}/0/edit"):
         assert client.get(url).status_code == 404, url
     merge_preview = client.get(f"/console/members/{own['id']}/merge",
                                params={"source": str(ann["id"])})
@@ -59,6 +69,9 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
         f"/console/promotions/{promotion.id}/edit": {"name": "Stolen", "effect": "bonus_points",
                                                      "points": "1"},
         f"/console/coupons/{series.id}/codes": {"count": "3"},
+        f"{drafts}/new": {"name": "Stolen", "effect": "bonus_points", "points": "1"},
+        f"{drafts}/0/edit": {"name": "Stolen", "effect": "bonus_points", "points": "1"},
+        f"{drafts}/0/remove": {},
     }
     for url, data in posts.items():
         assert client.post(url, data={"csrf": csrf, **data}).status_code == 404, url
@@ -72,6 +85,8 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
     assert ledger_admin.receipt(rt, shop.tenant_id, receipt_id).status == "committed"
     assert promotions.get(rt, shop.tenant_id, promotion.id).status == "active"
     assert coupons.get_series(rt, shop.tenant_id, series.id).codes_issued == 0
+    assert [p.name for p in scenarios.get(rt, shop.tenant_id, scenario.id).promotions] == [
+        "A draft"]
     # The other tenant's lists show none of it.
     for url, text in (("/console/members", "+78007750111"), ("/console/receipts", "R-1"),
                       ("/console/promotions", "A only"), ("/console/coupons", "A coupons"),

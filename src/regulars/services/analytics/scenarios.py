@@ -11,6 +11,7 @@ the member's level.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -150,12 +151,31 @@ def _values(draft: ScenarioDraft) -> dict[str, Any]:
             "assumptions": _ASSUMPTIONS.dump_python(draft.assumptions, mode="json")}
 
 
+REPLAYED_MEMBER_FIELDS = frozenset({"id", "level"})
+"""What a replay knows of a receipt's member (its visits, spend, consent, birthday and first
+purchase then are not kept)."""
+_MEMBER_FIELD = re.compile(r"\bmember\s*\.\s*([A-Za-z_]\w*)")
+
+
+def check_replayable(promotion: Draft) -> None:
+    """Refuse a draft promotion whose condition reads of the member anything but
+    :data:`REPLAYED_MEMBER_FIELDS`: in a replay such a condition would never hold. Raises
+    :class:`InvalidInput` naming ``condition``."""
+    unknown = sorted(set(_MEMBER_FIELD.findall(promotion.condition)) - REPLAYED_MEMBER_FIELDS)
+    if unknown:
+        raise InvalidInput("a replay knows the member's level only, not %(names)s",
+                           field="condition",
+                           params={"names": ", ".join(f"member.{n}" for n in unknown)})
+
+
 def _check_promotions(conn: Connection, tenant_id: int, draft: ScenarioDraft) -> None:
-    """Each draft promotion checked as a new promotion is (its stores and coupon series are
-    the tenant's own); errors name ``promotions.<index>.<field>``."""
+    """Each draft promotion checked as a new promotion is (its stores, segment and coupon
+    series are the tenant's own) and as a replay can run it
+    (:func:`check_replayable`); errors name ``promotions.<index>.<field>``."""
     for index, promotion in enumerate(draft.promotions):
         try:
             promotions.validate_draft(conn, tenant_id, promotion)
+            check_replayable(promotion)
         except InvalidInput as exc:
             where = f"promotions.{index}.{exc.field or 'condition'}"
             reason = exc.detail.split(": ", 1)[-1]
@@ -178,18 +198,56 @@ def create(rt: Runtime, tenant_id: int, draft: ScenarioDraft, *,
 
 def update(rt: Runtime, tenant_id: int, scenario_id: int, draft: ScenarioDraft, *,
            actor: audit.Actor = audit.SYSTEM) -> Scenario:
+    """Replace the scenario whole; its runs keep the figures they had (the scenario's
+    ``updated_at`` after a run's ``created_at`` tells that run saw an older draft). Raises
+    :class:`NotFound`, or :class:`InvalidInput` naming the field."""
     values = _values(draft)
     now = rt.now()
     with rt.db.write() as conn:
-        _check_promotions(conn, tenant_id, draft)
-        if not store.update_scenario(conn, tenant_id, scenario_id, values, now=now):
-            raise NotFound("scenario not found")
-        audit.record(conn, tenant_id, actor, "scenario.update", f"scenario {scenario_id}",
-                     at=now, scenario_id=scenario_id)
-        row = store.get_scenario(conn, tenant_id, scenario_id)
-        last = store.latest_runs(conn, tenant_id).get(scenario_id)
+        return _save(conn, tenant_id, scenario_id, draft, values, actor=actor, now=now)
+
+
+def _save(conn: Connection, tenant_id: int, scenario_id: int, draft: ScenarioDraft,
+          values: dict[str, Any], *, actor: audit.Actor, now: datetime) -> Scenario:
+    _check_promotions(conn, tenant_id, draft)
+    if not store.update_scenario(conn, tenant_id, scenario_id, values, now=now):
+        raise NotFound("scenario not found")
+    audit.record(conn, tenant_id, actor, "scenario.update", f"scenario {scenario_id}",
+                 at=now, scenario_id=scenario_id)
+    row = store.get_scenario(conn, tenant_id, scenario_id)
+    last = store.latest_runs(conn, tenant_id).get(scenario_id)
     assert row is not None
     return _scenario(row, last, now)
+
+
+def change_promotion(rt: Runtime, tenant_id: int, scenario_id: int, index: int | None,
+                     promotion: Draft | None, *,
+                     actor: audit.Actor = audit.SYSTEM) -> Scenario:
+    """Add ``promotion`` to the scenario's draft promotions (``index`` ``None``), put it in
+    the place of the one at ``index``, or (``promotion`` ``None``) remove that one; the rest
+    of the scenario stays, saved as :func:`update` saves it, in one transaction. Raises
+    :class:`NotFound` for another business's scenario or no draft promotion at ``index``,
+    :class:`InvalidInput` naming ``promotions.<index>.<field>`` (or ``promotions`` when
+    there would be more than :data:`MAX_DRAFT_PROMOTIONS`)."""
+    now = rt.now()
+    with rt.db.write() as conn:
+        row = store.get_scenario(conn, tenant_id, scenario_id)
+        if row is None:
+            raise NotFound("scenario not found")
+        scenario = _scenario(row, None, now)
+        drafts = list(scenario.promotions)
+        if index is not None and not 0 <= index < len(drafts):
+            raise NotFound("draft promotion not found")
+        if index is None and promotion is not None:
+            drafts.append(promotion)
+        elif index is not None and promotion is not None:
+            drafts[index] = promotion
+        elif index is not None:
+            del drafts[index]
+        draft = ScenarioDraft(name=scenario.name, program=scenario.program,
+                              promotions=tuple(drafts), first_day=scenario.first_day,
+                              last_day=scenario.last_day, assumptions=scenario.assumptions)
+        return _save(conn, tenant_id, scenario_id, draft, _values(draft), actor=actor, now=now)
 
 
 def delete(rt: Runtime, tenant_id: int, scenario_id: int, *,

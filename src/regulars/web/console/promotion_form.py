@@ -11,7 +11,7 @@ schedule and store list; the segment is its target.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -444,19 +444,27 @@ def _effect_values(effect: Mapping[str, Any], digits: int) -> dict[str, Any]:
 
 def view_values(view: PromotionView, *, digits: int) -> dict[str, Any]:
     """The form's values for ``view`` (its first effect: the form shows one)."""
+    return definition_values(asdict(view), digits=digits)
+
+
+def definition_values(definition: Mapping[str, Any], *, digits: int) -> dict[str, Any]:
+    """The form's values for a promotion in storage form (as
+    :func:`~regulars.services.promotions.promotions.definition_of` gives it, or a saved one's
+    fields): its first effect, as the form shows one."""
+    d = definition
     values = blank()
-    values.update(_condition_values(view.condition, digits))
-    values.update(_effect_values(view.effects[0], digits))
-    schedule, limits = view.schedule, view.limits
+    values.update(_condition_values(d["condition"], digits))
+    values.update(_effect_values(d["effects"][0], digits))
+    schedule, limits = d["schedule"], d["limits"]
     values.update(
-        name=view.name, stacking=view.stacking, priority=str(view.priority),
+        name=d["name"], stacking=d["stacking"], priority=str(d["priority"]),
         starts_on=schedule.get("starts_on") or "", ends_on=schedule.get("ends_on") or "",
-        weekday=[str(d) for d in schedule.get("weekdays", ())],
+        weekday=[str(day) for day in schedule.get("weekdays", ())],
         hour_from="" if schedule.get("hour_from", 0) == 0 else str(schedule["hour_from"]),
         hour_to="" if schedule.get("hour_to", 24) == 24 else str(schedule["hour_to"]),
-        store=[str(s) for s in view.store_ids or ()],
-        segment_id="" if view.segment_id is None else str(view.segment_id),
-        control_share=amount_text(view.control_share_bp, 2) if view.control_share_bp else "",
+        store=[str(s) for s in d["store_ids"] or ()],
+        segment_id="" if d["segment_id"] is None else str(d["segment_id"]),
+        control_share=amount_text(d["control_share_bp"], 2) if d["control_share_bp"] else "",
         budget=_text(limits.get("budget_minor"), digits),
         budget_points=str(limits.get("budget_points") or ""),
         member_budget=_text(limits.get("member_minor"), digits),

@@ -9,11 +9,14 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
+from regulars.domain.promotions.promotions import Effect
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.audit import audit
 from regulars.services.promotions import conditions, marketing_view, promotions
 from regulars.services.promotions.marketing_view import PromotionChoices
+from regulars.services.promotions.promotions import Draft
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.pagekit import form_errors
@@ -65,6 +68,11 @@ def _field(name: str) -> str:
         name.rsplit(".", 1)[-1], name.rsplit(".", 1)[-1])
 
 
+def saving_errors(exc: RegularsError, reader: Reader) -> dict[str, str]:
+    """A service's refusal of a builder's draft, beside the form's field it names."""
+    return {_field(k): v for k, v in form_errors(exc, reader).items()}
+
+
 def _preview(values: dict[str, Any], reader: Reader) -> dict[str, Any]:
     """The CEL the form's conditions make and, when it is refused, why."""
     condition, errors = condition_of(values, digits=reader.minor_digits())
@@ -78,14 +86,36 @@ def _preview(values: dict[str, Any], reader: Reader) -> dict[str, Any]:
             if values["mode"] == "expert" else "", "problem": problem}
 
 
-def _form(request: Request, reader: Reader, found: PromotionChoices, *,
-          values: dict[str, Any], errors: dict[str, str], action: str,
-          promotion: promotions.PromotionView | None = None, status_code: int = 200,
-          preview: dict[str, Any] | None = None) -> Response:
+def builder_page(request: Request, reader: Reader, found: PromotionChoices, *,
+                 values: dict[str, Any], errors: dict[str, str], action: str,
+                 promotion: promotions.PromotionView | None = None, status_code: int = 200,
+                 preview: dict[str, Any] | None = None, **draft: Any) -> Response:
+    """The builder. ``draft``, for a scenario's draft promotion: ``scenario`` (whose draft
+    it is), ``kinds`` and ``variables`` (the offers and the condition variables a replay
+    counts), ``draft_index`` (which one is edited), ``hidden`` (fields the form carries
+    unseen, as they are) and ``also`` (its effects after the first, which saving keeps)."""
+    context = {"scenario": None, "kinds": KINDS, "variables": VARIABLES, "draft_index": None,
+               "hidden": (), "also": promotion.effects[1:] if promotion else (), **draft}
     return render(request, "console/promotion_form.html", reader, status_code=status_code,
                   values=values, errors=errors, action=action, promotion=promotion,
-                  choices=found, kinds=KINDS, variables=VARIABLES,
-                  preview=preview or _preview(values, reader))
+                  choices=found, preview=preview or _preview(values, reader), **context)
+
+
+def read_builder(form: FormData, reader: Reader, found: PromotionChoices, *,
+                 kept: tuple[Effect, ...] = ()
+                 ) -> tuple[dict[str, Any], Draft | None, dict[str, str]]:
+    """The builder's values as typed, the draft they describe (or ``None``) and every
+    problem, as the message beside its field."""
+    values = values_of(form)
+    draft, problems = draft_of(values, digits=reader.minor_digits(), choices=_choices(found),
+                               kept=kept)
+    return values, draft, {name: errors_of(exc, reader)[exc.field or "_form"]
+                           for name, exc in problems.items()}
+
+
+def previewing(form: FormData) -> bool:
+    """Whether the builder asked to see its condition rather than to save."""
+    return str(form.get("step") or "") == "preview"
 
 
 def _save(request: Request, reader: Reader, runtime: RuntimeDep, form: Form, *,
@@ -94,23 +124,19 @@ def _save(request: Request, reader: Reader, runtime: RuntimeDep, form: Form, *,
     with every error beside its field and the values as typed."""
     tenant_id = _tenant(reader)
     found = marketing_view.promotion_choices(runtime, tenant_id)
-    values = values_of(form)
     kept = promotions.effects_of(promotion)[1:] if promotion else ()
-    draft, problems = draft_of(values, digits=reader.minor_digits(), choices=_choices(found),
-                               kept=kept)
-    errors = {name: errors_of(exc, reader)[exc.field or "_form"]
-              for name, exc in problems.items()}
-    if draft is not None and str(form.get("step") or "") != "preview":
+    values, draft, errors = read_builder(form, reader, found, kept=kept)
+    if draft is not None and not previewing(form):
         try:
             saved = (promotions.update(runtime, tenant_id, promotion.id, draft, _actor(reader))
                      if promotion else
                      promotions.create(runtime, tenant_id, draft, _actor(reader)))
         except RegularsError as exc:
-            errors = {_field(k): v for k, v in form_errors(exc, reader).items()}
+            errors = saving_errors(exc, reader)
         else:
             return RedirectResponse(f"/console/promotions/{saved.id}", status_code=303)
-    return _form(request, reader, found, values=values, errors=errors, action=action,
-                 promotion=promotion, status_code=422 if errors else 200)
+    return builder_page(request, reader, found, values=values, errors=errors, action=action,
+                        promotion=promotion, status_code=422 if errors else 200)
 
 
 @router.get("/promotions", dependencies=VIEW)
@@ -129,8 +155,9 @@ def promotion_new(request: Request, reader: StaffReader, runtime: RuntimeDep,
         source = promotions.get(runtime, _tenant(reader), int(copy))
         values = view_values(source, digits=reader.minor_digits())
         values["name"] = reader.gettext("%(name)s (copy)", name=source.name)[:200]
-    return _form(request, reader, marketing_view.promotion_choices(runtime, _tenant(reader)),
-                 values=values, errors={}, action="/console/promotions/new")
+    return builder_page(request, reader,
+                        marketing_view.promotion_choices(runtime, _tenant(reader)),
+                        values=values, errors={}, action="/console/promotions/new")
 
 
 @router.post("/promotions/new", dependencies=EDIT)
@@ -158,9 +185,10 @@ def promotion_page(request: Request, reader: StaffReader, runtime: RuntimeDep,
 def promotion_edit(request: Request, reader: StaffReader, runtime: RuntimeDep,
                    promotion_id: int) -> Response:
     promotion = promotions.get(runtime, _tenant(reader), promotion_id)
-    return _form(request, reader, marketing_view.promotion_choices(runtime, _tenant(reader)),
-                 values=view_values(promotion, digits=reader.minor_digits()), errors={},
-                 action=f"/console/promotions/{promotion_id}/edit", promotion=promotion)
+    return builder_page(request, reader,
+                        marketing_view.promotion_choices(runtime, _tenant(reader)),
+                        values=view_values(promotion, digits=reader.minor_digits()), errors={},
+                        action=f"/console/promotions/{promotion_id}/edit", promotion=promotion)
 
 
 @router.post("/promotions/{promotion_id}/edit", dependencies=EDIT)

@@ -25,6 +25,7 @@ from regulars.web.console import router
 from regulars.web.console.charts import HEIGHT, WIDTH, Chart, paired
 from regulars.web.console.pagekit import file_response, form_errors, text
 from regulars.web.console.program import parse_percent
+from regulars.web.console.scenario_promotions import choices_for, draft_lines
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import parse_money
 from regulars.web.templating import Reader, render
@@ -196,7 +197,10 @@ def _run_context(runtime: RuntimeDep, reader: Reader, scenario_id: int) -> dict[
         "figure_charts": figure_charts(reader, [("", result)]),
         "levels_chart": level_chart(reader, result, None, names=(
             reader.gettext("Draft"), reader.gettext("Current program")))}
-    return {"scenario": scenario, "run": run, "result": result,
+    # Runs keep the figures they had when the scenario changes after them (as the admin
+    # API's PUT keeps them): the page says so rather than show them as the draft's.
+    stale = run is not None and scenario.updated_at > run.created_at
+    return {"scenario": scenario, "run": run, "result": result, "stale": stale,
             "names": simulator.FIGURE_NAMES, "chart_size": (WIDTH, HEIGHT), **charts,
             "store_names": {str(s.id): s.name for s in list_stores(runtime, tenant_id)}}
 
@@ -204,8 +208,11 @@ def _run_context(runtime: RuntimeDep, reader: Reader, scenario_id: int) -> dict[
 @router.get("/scenarios/{scenario_id}", dependencies=[needs(Permission.VIEW)])
 def scenario_page(request: Request, reader: StaffReader, runtime: RuntimeDep,
                   scenario_id: int) -> Response:
+    context = _run_context(runtime, reader, scenario_id)
+    found = choices_for(runtime, _tenant(reader), context["scenario"])
     return render(request, "console/scenario.html", reader,
-                  **_run_context(runtime, reader, scenario_id))
+                  drafts=draft_lines(context["scenario"], found, reader),
+                  max_drafts=scenarios.MAX_DRAFT_PROMOTIONS, **context)
 
 
 @router.get("/scenarios/{scenario_id}/run", dependencies=[needs(Permission.VIEW)])
