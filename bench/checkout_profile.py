@@ -3,6 +3,7 @@ every SQL statement counted and timed, and a cProfile of the commits.
 
     uv run python bench/checkout_profile.py [--database-url .../bench_checkout_profile] [-n 500]
                                             [--promotions N | --budget] [--tender]
+                                            [--cashback]
 
 Uses its own database (``bench_checkout_profile`` by default) set up like
 ``bench/checkout.py``: the same basket, 50 members with points, a spend of 10 points each.
@@ -21,6 +22,8 @@ beside a run without to see what a certificate tender adds to a quote and a comm
 ``--budget``: instead of the promotions, the budgets benchmark's one promotion with the cap it
 never reaches (``bench/checkout.py --budgets``, side "capped"), to profile what a capped
 budget adds (compare with ``--promotions 1``, the same promotion without a cap).
+``--cashback``: the program returns 5 % of what is paid into the member's wallet, so every
+commit credits cashback (and counts it in its day's reward cost).
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from regulars.services.checkout import commit as checkout_commit
 from regulars.services.checkout.commit import CommitRequest
 from regulars.services.checkout.pricing import Sale
 from regulars.services.members.members import MemberRef
+from regulars.services.program import programs
 from regulars.services.runtime import open_runtime
 from regulars.services.tenancy.api_keys import authenticate
 
@@ -239,6 +243,8 @@ def main() -> int:
                         help="every sale pays 10.00 by the member's own gift certificate")
     parser.add_argument("--budget", action="store_true",
                         help="one promotion capped at 10**12 minor units (never reached)")
+    parser.add_argument("--cashback", action="store_true",
+                        help="the program returns 5 %% of what is paid into the wallet")
     args = parser.parse_args()
     url = libpq_url(args.database_url)
     with console.status("setting up"):
@@ -253,6 +259,9 @@ def main() -> int:
         analyze(url)
     ROUND_TRIPS.attach()
     rt = open_runtime(Settings(database_url=url))
+    if args.cashback:
+        programs.save_edit(rt, authenticate(rt, keys[0]).tenant_id, {"cashback_rate_bp": 500},
+                           note="cashback for the profile")
     log = StatementLog()
     log.attach(rt.db.engine)
     lines = tuple(BasketLine(sku=ln["sku"], name=ln["name"], category=ln["category"],

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from alembic import command
 from sqlalchemy import event, func, select
 
@@ -115,11 +116,16 @@ def test_migration_0037_backfills_an_existing_history(rt: Runtime, clock: FakeCl
         {k: v for k, v in purchases.items() if v[2]}
 
 
-def test_a_commit_writes_its_aggregates_last_in_one_statement_on_postgresql(rt: Runtime) -> None:
+@pytest.mark.parametrize("cashback_bp", [0, 500])
+def test_a_commit_writes_its_aggregates_last_in_one_statement_on_postgresql(
+        rt: Runtime, cashback_bp: int) -> None:
     """The day's and the member's upserts wait in memory until the end of the unit of work:
     no statement before touches an aggregate row, and on PostgreSQL one statement writes both
-    (SQLite: the member's rows recomputed from the receipts, then the day)."""
+    (SQLite: the member's rows recomputed from the receipts, then the day); the cashback a
+    commit credits joins its receipt's day row there."""
     pos = Pos(rt, make_shop(rt))
+    if cashback_bp:
+        set_program(rt, pos.tenant_id, cashback_rate_bp=cashback_bp)
     member = pos.register(1)["id"]
     pos.commit(member, (line("tea", 4000),), receipt="warm-up")
     statements: list[str] = []
@@ -151,6 +157,8 @@ def test_a_commit_writes_its_aggregates_last_in_one_statement_on_postgresql(rt: 
                                      member_purchases.c.member_id == member)).scalar_one()
     assert rows == 1                  # one till, one day, no cashier: one row
     assert bought == 2
+    assert figures.overview(rt, pos.tenant_id, Request(preset=Preset.THIS_MONTH)) \
+        .current.sales.reward_cost_minor == 2 * 4000 * cashback_bp // 10_000
 
 
 def _plain_lapsed(history: list[tuple[int, datetime, bool]], end: datetime,

@@ -1,7 +1,9 @@
 """The sales figures against a plain-Python computation over random histories: members and
 anonymous receipts, offline receipts up to four weeks old, full and partial refunds, voids,
-in time zones far from UTC and across a daylight-saving change (SQLite, and PostgreSQL for
-the test marked ``postgres``). The model follows the service answers, not the database."""
+with or without the program's cashback (a cost in the reward cost, taken back by refunds in
+proportion to the money paid back), in time zones far from UTC and across a daylight-saving
+change (SQLite, and PostgreSQL for the test marked ``postgres``). The model follows the
+service answers, not the database."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from regulars.services.analytics import figures
 from regulars.services.analytics.figures import Request
 from regulars.services.ledger import admin as ledger_admin
 from tests.conftest import FakeClock, make_shop
-from tests.integration.support import FreshDatabases, Pos, line
+from tests.integration.support import FreshDatabases, Pos, line, set_program
 
 ZONES = ["Europe/Moscow", "America/New_York", "Asia/Kathmandu", "Pacific/Chatham"]
 NOW = datetime(2026, 3, 30, 9, 30, tzinfo=UTC)  # a day after Europe's clocks went forward
@@ -49,6 +51,7 @@ def _apply(pos: Pos, members: list[int], ops: list[tuple[Any, ...]]) -> dict[int
                 model[receipt] = {"member": member, "paid": body["paid_minor"],
                                   "discount": body["discount_minor"],
                                   "reward": body["points_discount_minor"],
+                                  "cashback": body.get("cashback_minor", 0),
                                   "items": quantity * 1000, "refunded": 0, "returned": 0,
                                   "status": "committed",
                                   "at": NOW - timedelta(hours=hours_back)}
@@ -74,6 +77,14 @@ def _kept(amount: int, paid: int, refunded: int) -> int:
     return amount * (paid - refunded) // paid if paid > 0 else amount
 
 
+def _cashback_left(cashback: int, paid: int, refunded: int) -> int:
+    """What refunds of ``refunded`` of ``paid`` left of the cashback: each took back its share
+    of the money, cumulatively, rounded down (so all of it with the last of the money)."""
+    if paid <= 0:
+        return cashback
+    return cashback - cashback * min(refunded, paid) // paid
+
+
 def plain(model: dict[int, dict[str, Any]], zone: ZoneInfo, first: date, last: date
           ) -> tuple[SalesTotals, SalesTotals, dict[date, int]]:
     totals = {True: SalesTotals(), False: SalesTotals()}
@@ -86,17 +97,21 @@ def plain(model: dict[int, dict[str, Any]], zone: ZoneInfo, first: date, last: d
         totals[known] = totals[known] + SalesTotals(
             receipts=1, revenue_minor=r["paid"] - r["refunded"],
             discount_minor=_kept(r["discount"], r["paid"], r["refunded"]),
-            reward_cost_minor=_kept(r["reward"], r["paid"], r["refunded"]),
+            reward_cost_minor=_kept(r["reward"], r["paid"], r["refunded"])
+            + _cashback_left(r["cashback"], r["paid"], r["refunded"]),
             items_milli=r["items"] - r["returned"])
         per_day[day] += r["paid"] - r["refunded"]
     return totals[True], totals[False], per_day
 
 
-def _check(databases: FreshDatabases, zone_name: str, ops: list[tuple[Any, ...]]) -> None:
+def _check(databases: FreshDatabases, zone_name: str, ops: list[tuple[Any, ...]],
+           cashback_bp: int = 0) -> None:
     clock = FakeClock(now=NOW)
     rt = databases.open(clock)
     try:
         pos = Pos(rt, make_shop(rt, "Random", timezone=zone_name))
+        if cashback_bp:
+            set_program(rt, pos.tenant_id, cashback_rate_bp=cashback_bp)
         members = [pos.register(n)["id"] for n in range(3)]
         model = _apply(pos, members, ops)
         # The daily aggregates the figures read equal the receipts and entries they sum.
@@ -120,9 +135,9 @@ RANDOM = settings(deadline=None, suppress_health_check=[HealthCheck.function_sco
 
 def _random(databases: FreshDatabases, examples: int) -> None:
     @settings(RANDOM, max_examples=examples)
-    @given(zone=st.sampled_from(ZONES), ops=operations)
-    def run(zone: str, ops: list[tuple[Any, ...]]) -> None:
-        _check(databases, zone, ops)
+    @given(zone=st.sampled_from(ZONES), ops=operations, cashback_bp=st.sampled_from([0, 500]))
+    def run(zone: str, ops: list[tuple[Any, ...]], cashback_bp: int) -> None:
+        _check(databases, zone, ops, cashback_bp)
 
     run()
 

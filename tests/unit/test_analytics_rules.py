@@ -3,10 +3,12 @@ expected cost and the liability's journal."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
+from regulars.domain.analytics.days import ReceiptState, receipt_change, receipt_totals
 from regulars.domain.analytics.figures import average, share_bp
 from regulars.domain.analytics.liability import (
     ValuedMonth,
@@ -74,3 +76,17 @@ def test_expected_cost_and_a_balanced_journal() -> None:
     assert sum(ln.debit_minor for ln in lines) == sum(ln.credit_minor for ln in lines) == 4500
     assert (lines[-2].account, lines[-2].debit_minor) == (
         "Contract liability: loyalty points", 100)
+
+
+def test_a_receipts_cashback_counts_in_its_reward_cost_while_it_is_sold() -> None:
+    """50.00 paid, 1.00 of points off, 3.50 of cashback: a refund of 20.00 takes back 1.40
+    of the cashback (and the points' share of the money), a void the rest."""
+    sold = ReceiptState(status="committed", paid_minor=5000, refunded_paid_minor=0,
+                        discount_minor=0, points_discount_minor=100, items_milli=3000,
+                        cashback_minor=350)
+    assert receipt_totals(sold).reward_cost_minor == 100 + 350
+    refunded = replace(sold, status="partially_refunded", refunded_paid_minor=2000,
+                       items_milli=1000, cashback_minor=210)
+    assert receipt_change(sold, refunded).reward_cost_minor == (60 - 100) + (210 - 350)
+    voided = replace(sold, status="voided", cashback_minor=0)
+    assert receipt_change(sold, voided).reward_cost_minor == -(100 + 350)

@@ -21,7 +21,7 @@ stops being a sale, a merge, an import) locks that member's row first.
 :func:`expected` recomputes the rows from the receipts and the entries; :func:`problems`
 lists where the stored rows disagree (``regulars ledger check``). Migration 0037 back-fills
 both tables by the same rules (migration 0041 moved the catalogue rewards' stated cost into
-the rows).
+the rows, 0048 the cashback receipts credit).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from regulars.db.analytics import buyers, gaps
+from regulars.db.analytics import buyers, cashback, gaps
 from regulars.db.analytics.tables import DAY_COUNTS, DAY_KEY, sales_days
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.engine import at_commit
@@ -271,13 +271,13 @@ def _flush_sqlite(conn: Connection, tenant_id: int, bought: Mapping[int, Sequenc
 
 # Receipts --------------------------------------------------------------------------------------
 
-def _state(values: Mapping[str, Any], items_milli: int,
-           rewards: Rewards = NO_REWARDS) -> ReceiptState:
+def _state(values: Mapping[str, Any], items_milli: int, rewards: Rewards = NO_REWARDS,
+           cashback_minor: int = 0) -> ReceiptState:
     return ReceiptState(status=values["status"], paid_minor=values["paid_minor"],
                         refunded_paid_minor=values.get("refunded_paid_minor") or 0,
                         discount_minor=values["discount_minor"],
                         points_discount_minor=values["points_discount_minor"],
-                        items_milli=items_milli, rewards=rewards)
+                        items_milli=items_milli, rewards=rewards, cashback_minor=cashback_minor)
 
 
 def _place(values: Mapping[str, Any], at: datetime | None = None) -> Place:
@@ -298,6 +298,15 @@ def add_receipt(conn: Connection, values: Mapping[str, Any], *, items_milli: int
     if values["member_id"] is not None and state.status in SOLD:
         found.purchases.setdefault((int(values["tenant_id"]), int(values["member_id"])),
                                    []).append(values["occurred_at"])
+
+
+def add_cashback(conn: Connection, tenant_id: int, *, at: datetime, terminal_id: int | None,
+                 store_id: int | None, staff_id: int | None, amount_minor: int) -> None:
+    """Count ``amount_minor`` of cashback credited by the receipt counted at this place
+    (:func:`add_receipt`; ``at`` its instant) in its reward cost, once its money is known (a
+    receipt with cashback has a member): it joins the receipt's row in the same write."""
+    pending(conn).move((tenant_id, at, terminal_id or 0, store_id or 0, staff_id or 0),
+                       counts(known=True, sales=SalesTotals(reward_cost_minor=amount_minor)))
 
 
 def add_receipts(conn: Connection, rows: Sequence[Mapping[str, Any]],
@@ -333,21 +342,24 @@ def _items(conn: Connection, tenant_id: int, receipt_id: int) -> int:
 
 def change_receipt(conn: Connection, receipt: Mapping[str, Any], *, status: str,
                    paid_back_minor: int, returned_milli: int,
-                   rewards: tuple[Rewards, Rewards] = (NO_REWARDS, NO_REWARDS)) -> None:
+                   rewards: tuple[Rewards, Rewards] = (NO_REWARDS, NO_REWARDS),
+                   cashback_minor: tuple[int, int] = (0, 0)) -> None:
     """Count a refund or void of ``receipt`` (its row before the change; its lines already
     record the quantities returned) that leaves it in ``status``, pays back
     ``paid_back_minor`` more and took back ``returned_milli`` of its items, its catalogue
     rewards going from ``rewards[0]`` to ``rewards[1]`` (a claim it closed costs nothing
-    after): the difference goes to the sale's day; a receipt that stops being a sale is no
-    longer its member's purchase (both written at the end of the unit of work)."""
+    after) and the cashback it credits from ``cashback_minor[0]`` to ``cashback_minor[1]``:
+    the difference goes to the sale's day; a receipt that stops being a sale is no longer
+    its member's purchase (both written at the end of the unit of work)."""
     tenant_id = int(receipt["tenant_id"])
     left_milli = _items(conn, tenant_id, int(receipt["id"]))
-    before = _state(receipt, left_milli + returned_milli, rewards[0])
+    before = _state(receipt, left_milli + returned_milli, rewards[0], cashback_minor[0])
     after = ReceiptState(status=status, paid_minor=before.paid_minor,
                          refunded_paid_minor=before.refunded_paid_minor + paid_back_minor,
                          discount_minor=before.discount_minor,
                          points_discount_minor=before.points_discount_minor,
-                         items_milli=left_milli, rewards=rewards[1])
+                         items_milli=left_milli, rewards=rewards[1],
+                         cashback_minor=cashback_minor[1])
     found = pending(conn)
     found.move(_place(receipt), counts(known=receipt["member_id"] is not None,
                                        sales=receipt_change(before, after)))
@@ -440,7 +452,8 @@ def expected(conn: Connection, tenant_id: int, zone: tzinfo,
              rewards: Mapping[int, Rewards]) -> dict[Key, dict[str, int]]:
     """The ``sales_days`` rows the tenant's receipts and entries make in ``zone``, with the
     catalogue ``rewards`` of each receipt (by id; read by
-    :func:`regulars.db.rewards.costs.by_receipt`, which the ledger's side may not import);
+    :func:`regulars.db.rewards.costs.by_receipt`, which the ledger's side may not import)
+    and the cashback each still credits (:func:`regulars.db.analytics.cashback.by_receipt`);
     rows of counters all 0 left out."""
     found: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     items = {int(r[0]): int(r[1] or 0) for r in conn.execute(
@@ -448,13 +461,14 @@ def expected(conn: Connection, tenant_id: int, zone: tzinfo,
                func.sum(receipt_lines.c.quantity_milli
                         - receipt_lines.c.refunded_quantity_milli))
         .where(receipt_lines.c.tenant_id == tenant_id).group_by(receipt_lines.c.receipt_id))}
+    credited = cashback.by_receipt(conn, tenant_id)
     for r in conn.execute(select(receipts).where(receipts.c.tenant_id == tenant_id,
                                                  receipts.c.status.in_(SOLD))).mappings():
         key = (r["occurred_at"].astimezone(zone).date(), r["terminal_id"], r["store_id"],
                r["staff_id"] or 0)
         for name, value in counts(known=r["member_id"] is not None, sales=receipt_totals(
-                _state(dict(r), items.get(r["id"], 0),
-                       rewards.get(r["id"], NO_REWARDS)))).items():
+                _state(dict(r), items.get(r["id"], 0), rewards.get(r["id"], NO_REWARDS),
+                       credited.get(r["id"], 0)))).items():
             found[key][name] += value
     for e in conn.execute(select(entries.c.code, entries.c.points, entries.c.occurred_at,
                                  entries.c.terminal_id, entries.c.store_id,

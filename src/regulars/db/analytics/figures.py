@@ -11,9 +11,10 @@ not returned. Points count on the day they moved.
 The reward cost is what the points spent took off the bills, except for catalogue rewards: a
 receipt's catalogue reward costs its stated cost (stored on its claim, the discount when the
 reward states none) in place of what it took off, in full while the claim stands and nothing
-once a refund of its line closed it. The daily aggregates count it so themselves
-(:mod:`regulars.db.analytics.days`); :func:`sales_totals`, which reads the receipts, reads the
-claims beside them.
+once a refund of its line closed it; and the cashback a receipt credited to the member's
+wallet, as much of it as refunds have not taken back. The daily aggregates count both so
+themselves (:mod:`regulars.db.analytics.days`); :func:`sales_totals`, which reads the
+receipts, reads the claims and the cashback entries beside them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, func, literal, select
 
 from regulars.db.analytics import buyers as buyers_store
+from regulars.db.analytics import cashback
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.ledger.tables import entries
 from regulars.db.members.tables import members
@@ -81,7 +83,8 @@ def sales_totals(conn: Connection, scope: Scope) -> tuple[SalesTotals, SalesTota
         select(known, func.count(),
                func.sum(receipts.c.paid_minor - receipts.c.refunded_paid_minor),
                func.sum(_kept(receipts.c.discount_minor)),
-               func.sum(points_off + func.coalesce(claimed.c.cost_minor, 0)))
+               func.sum(points_off + func.coalesce(claimed.c.cost_minor, 0)
+                        + cashback.standing()))
         .select_from(receipts.outerjoin(claimed, claimed.c.receipt_id == receipts.c.id))
         .where(*sold(scope)).group_by(known)).all()
     items: dict[Any, Any] = dict(conn.execute(

@@ -5,7 +5,10 @@ rounded down per receipt; an entry counts as points issued, redeemed or expired 
 
 The reward cost is what the points spent took off the bill, except for catalogue rewards: a
 receipt's catalogue rewards count at their stated cost in place of what they took off, in
-full while their claim stands and nothing once a refund closed it (:class:`Rewards`).
+full while their claim stands and nothing once a refund closed it (:class:`Rewards`). Money
+credited to the member's wallet as cashback (the program's and the promotions') counts too, as
+much of it as refunds have not taken back (:attr:`ReceiptState.cashback_minor`; the ledger's
+``cashback`` entry less its ``refund_cashback`` entries, :data:`CASHBACK_CODES`).
 
 A change of a receipt (a refund, a void) adds the difference between what the receipt counts
 after and what it counted before, so the aggregates only ever grow or shrink by increments.
@@ -20,6 +23,9 @@ from regulars.domain.analytics.figures import SalesTotals
 SOLD = ("committed", "partially_refunded")
 ACCRUALS = ("earn", "welcome", "referral", "birthday", "profile", "event")
 TAKE_BACK_ACCRUALS = ("refund_earn", "referral_reversal")
+CASHBACK_CODES = ("cashback", "refund_cashback")
+"""The entries of a receipt's cashback: their member-side amounts sum to what it still
+credits."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +54,8 @@ class ReceiptState:
     items_milli: int
     """Quantity of its lines not returned."""
     rewards: Rewards = NO_REWARDS
+    cashback_minor: int = 0
+    """The cashback it credited to the member's wallet less what refunds took back."""
 
 
 def kept(amount: int, *, paid_minor: int, refunded_paid_minor: int) -> int:
@@ -67,7 +75,7 @@ def receipt_totals(state: ReceiptState) -> SalesTotals:
                        discount_minor=kept(state.discount_minor, **share),
                        reward_cost_minor=kept(state.points_discount_minor
                                               - state.rewards.discount_minor, **share)
-                       + state.rewards.cost_minor,
+                       + state.rewards.cost_minor + state.cashback_minor,
                        items_milli=state.items_milli)
 
 

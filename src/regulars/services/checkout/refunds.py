@@ -96,13 +96,14 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                                    key=key, now=now, program=program)
     stamps_back, rewarded = _give_back_rewards(conn, principal, receipt, plan, key=key,
                                                void=void, now=now)
+    returned, (cards_voided, goods_back), cashback = _give_back_stored_value(
+        conn, principal, receipt, plan, key=key, now=now, split=split)
     day_totals.change_receipt(conn, receipt, status=plan.status,
                               paid_back_minor=plan.paid_back_minor,
                               returned_milli=sum(s.quantity_milli for s in plan.shares),
-                              rewards=(rewarded.before, rewarded.after))
-    returned, (cards_voided, goods_back), cashback = _give_back_stored_value(
-        conn, principal, receipt, plan, key=key, now=now, split=split)
-    entry_ids = {**entry_ids, **cashback}
+                              rewards=(rewarded.before, rewarded.after),
+                              cashback_minor=(cashback.before_minor, cashback.after_minor))
+    entry_ids = {**entry_ids, **cashback.entries}
     voided_coupons = _close_receipt(conn, principal, receipt, plan, program=program, now=now)
     refund_id = _store_refund(conn, principal, receipt, plan, debt=debt, now=now)
     _audit(conn, principal, receipt_id, refund_id, plan, void=void, now=now)
@@ -144,12 +145,11 @@ def _give_back_stored_value(conn: Connection, principal: Principal, receipt: dic
                             plan: RefundPlan, *, key: str, now: datetime,
                             split: Sequence[tuple[int, int]] | None = None
                             ) -> tuple[tuple[TenderReturned, ...], tuple[int, int],
-                                       dict[str, int]]:
+                                       stored_value_cashback.TakenBack]:
     """The certificates, wallet and goods accounts that paid the receipt, refunded in
     proportion (the certificates and wallet as ``split`` says, when the till says), the
     gift cards it sold deactivated and the goods it sold taken back when the whole receipt
-    goes back (how many of each), and its cashback taken back in proportion (the entries
-    written)."""
+    goes back (how many of each), and its cashback taken back in proportion."""
     ctx = EntryContext(tenant_id=principal.tenant_id, member_id=receipt["member_id"],
                        receipt_id=receipt["id"], terminal_id=principal.terminal_id,
                        store_id=principal.store_id, program_version=receipt["program_version"],

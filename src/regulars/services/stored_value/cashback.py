@@ -4,16 +4,18 @@ member's wallet with one ``cashback`` entry keyed by the receipt, and taken back
 to the money each refund pays back (``refund_cashback``, keyed by the refund), so a replay or a
 second refund never takes it twice. The promotions' cashback joins the program's in the same
 entry (see :mod:`regulars.domain.stored_value.cashback`). The wallet is opened at the first
-cashback."""
+cashback. What a receipt's cashback credits, net of refunds, counts in its day's reward cost
+(:mod:`regulars.db.analytics.days`), in the aggregates' write at the end of the unit of work."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
+from regulars.db.analytics import days as day_totals
 from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger.ops import EntryContext, Shortfall
 from regulars.db.stored_value import certificates as wallet_store
@@ -53,7 +55,7 @@ def credit(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
            cashback: Cashback | None, quote: Quote | None = None) -> dict[str, int]:
     """Credit the receipt's cashback to its member's wallet (the memo explains it: the
     program's rule and each promotion of ``quote`` that gave some); the entry written, by
-    code."""
+    code; counted in the reward cost of the receipt's day (its place is ``ctx``'s)."""
     if cashback is None or ctx.member_id is None:
         return {}
     asset = asset_of(tenant)
@@ -65,6 +67,9 @@ def credit(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
         memo={"amount_minor": cashback.total_minor, "why": [
             {"code": e.code, "params": dict(e.params)}
             for e in (*_promotions_explained(quote), *cashback.explanations())]})
+    day_totals.add_cashback(conn, ctx.tenant_id, at=ctx.occurred_at,
+                            terminal_id=ctx.terminal_id, store_id=ctx.store_id,
+                            staff_id=ctx.staff_id, amount_minor=cashback.total_minor)
     return {EntryCode.CASHBACK.value: entry_id}
 
 
@@ -74,22 +79,35 @@ def _promotions_explained(quote: Quote | None) -> tuple[Explanation, ...]:
     return tuple(e for e in quote.explanations if e.code == "promotion_cashback")
 
 
+@dataclass(frozen=True, kw_only=True)
+class TakenBack:
+    """What a refund did to a receipt's cashback: the entry written, by code, and what the
+    receipt credits before and after it (its ``cashback`` entry less its refunds')."""
+
+    entries: dict[str, int] = field(default_factory=dict)
+    before_minor: int = 0
+    after_minor: int = 0
+
+
 def take_back(conn: Connection, ctx: EntryContext, receipt: dict[str, Any], *,
               paid_back_minor: int, allow_debt: bool, kind: str, key: str,
-              now: datetime) -> dict[str, int]:
+              now: datetime) -> TakenBack:
     """Take back from the member's wallet the cashback's share of the money this refund
-    pays back; the entry written, by code. Raises :class:`RefundRefused` when the wallet
-    holds less and the program allows no debt."""
+    pays back (``receipt``: its row before the refund). Raises :class:`RefundRefused` when
+    the wallet holds less and the program allows no debt."""
     found = [e for e, code in ledger_ops.receipt_entries(conn, ctx.tenant_id, receipt["id"])
              if code == EntryCode.CASHBACK.value]
-    if not found or not paid_back_minor or ctx.member_id is None:
-        return {}
+    if not found or ctx.member_id is None:
+        return TakenBack()
     amount = int(ledger_ops.entry_memos(conn, ctx.tenant_id, found)[found[0]]["amount_minor"])
     before = receipt["refunded_paid_minor"]
+    # Earlier refunds took back their shares, cumulatively: all of it up to ``before``.
+    left = amount - cashback_back(amount, paid_minor=receipt["paid_minor"], refunded_before=0,
+                                  refunded_after=before)
     share = cashback_back(amount, paid_minor=receipt["paid_minor"], refunded_before=before,
                           refunded_after=before + paid_back_minor)
     if share <= 0:
-        return {}
+        return TakenBack(before_minor=left, after_minor=left)
     tenant = tenancy.get_tenant(conn, ctx.tenant_id)
     assert tenant is not None
     asset = asset_of(tenant)
@@ -105,4 +123,5 @@ def take_back(conn: Connection, ctx: EntryContext, receipt: dict[str, Any], *,
     except Shortfall as exc:
         raise RefundRefused("the cashback of this receipt was spent from the wallet "
                             "already") from exc
-    return {EntryCode.REFUND_CASHBACK.value: done.entry_id}
+    return TakenBack(entries={EntryCode.REFUND_CASHBACK.value: done.entry_id},
+                     before_minor=left, after_minor=left - share)

@@ -57,7 +57,7 @@ FIGURES = [
     Figure("identified_share_bp", N_("Receipts with a member"), "percent"),
     Figure("items_per_receipt_milli", N_("Items per receipt"), "milli"),
     Figure("discount_minor", N_("Discounts"), "money"),
-    Figure("reward_cost_minor", N_("Reward cost (points spent)"), "money"),
+    Figure("reward_cost_minor", N_("Reward cost (points, rewards, cashback)"), "money"),
     Figure("reward_cost_share_bp", N_("Reward cost, share of revenue"), "percent"),
     Figure("members_new", N_("New members"), "number"),
     Figure("members_active", N_("Active members"), "number"),
