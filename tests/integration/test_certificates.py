@@ -4,11 +4,13 @@ as breakage, and never overdrawn by twenty tills at once; on both databases."""
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from regulars.db.ledger.tables import accounts
 from regulars.db.stored_value.tables import certificates as certificate_rows
@@ -271,4 +273,37 @@ def test_refunding_the_sale_deactivates_an_unused_card_and_refuses_a_used_one(
     with pytest.raises(RegularsError, match="used already"):
         pos.refund(second, None, key="refund-2")
     assert balance(rt, pos, used) == 4900
+    assert ledger_admin.check(rt) == []
+
+
+def _waiting_on_locks(rt: Runtime) -> int:
+    with rt.db.read() as conn:
+        return int(conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'")).scalar_one())
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_two_receipts_paying_with_two_certificates_in_opposite_orders_both_go_through(
+        rt: Runtime, pos: Pos) -> None:
+    """Each receipt takes the certificates in the order of their codes and debits their
+    accounts in id order, whatever order the till names them in: taken in the order given,
+    the first would hold one certificate and wait for the other's, the second the reverse,
+    and PostgreSQL would end one of them as a deadlock. The accounts are held by another
+    transaction until both commits wait on a lock, so the two always overlap."""
+    first, second = issue(rt, pos, series(rt, pos), count=2)
+    account_ids = [certificate_account(rt, pos, code) for code in (first, second)]
+    orders = ([card(first, 1000), card(second, 1000)], [card(second, 1000), card(first, 1000)])
+    with ThreadPoolExecutor(max_workers=2) as pool, rt.db.engine.connect() as blocker:
+        with blocker.begin():
+            blocker.execute(select(accounts.c.id).where(accounts.c.id.in_(account_ids))
+                            .with_for_update(key_share=True)).all()
+            sent = [pool.submit(lambda i=i: pos.send(paying(pos, f"R-{i}", orders[i])))
+                    for i in range(2)]
+            deadline = time.monotonic() + 30
+            while _waiting_on_locks(rt) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        results = [future.result(timeout=60) for future in sent]
+    assert [len(r.body["tenders"]) for r in results] == [2, 2]
+    assert balance(rt, pos, first) == balance(rt, pos, second) == 3000
     assert ledger_admin.check(rt) == []

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, text
+from sqlalchemy import Connection, Table, and_, bindparam, case, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.analytics import days
@@ -59,6 +59,15 @@ class EntryContext:
     program_version: int | None = None
     occurred_at: datetime
     recorded_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class EntryRecord:
+    """A row of the caller's own table that records an entry (a receipt's tender), written
+    with it: ``values`` for its columns, and its ``entry_id`` column set to the entry's id."""
+
+    table: Table
+    values: dict[str, Any]
 
 
 def create_system_accounts(conn: Connection, tenant_id: int, asset: Asset = POINTS) -> None:

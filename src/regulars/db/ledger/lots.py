@@ -10,6 +10,7 @@ docstring, and all raise before anything is left half-written.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from regulars.db.bulk import insert_returning_ids
 from regulars.db.ledger.holds import release_expired_holds
 from regulars.db.ledger.ledger import (
     EntryContext,
+    EntryRecord,
     Shortfall,
     check_written,
     count_entry,
@@ -222,29 +224,36 @@ def _refuse(conn: Connection, tenant_id: int, account_id: int, asset: Asset) -> 
 
 def write_spend(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: str,
                 postings_: Sequence[Posting], member_points: int, memo: dict[str, Any],
-                asset: Asset, debit_: Debit) -> int:
-    """Write a spend's entry (as :func:`~regulars.db.ledger.ledger.write_entry` does) and
-    take ``debit_``'s points from its lots; the entry id. Raises as ``write_entry`` does, and
-    :class:`Shortfall` if a lot no longer holds its part."""
+                asset: Asset, debit_: Debit, record: EntryRecord | None = None) -> int:
+    """Write a spend's entry (as :func:`~regulars.db.ledger.ledger.write_entry` does), take
+    ``debit_``'s points from its lots and write ``record`` naming the entry; the entry id.
+    Raises as ``write_entry`` does, and :class:`Shortfall` if a lot no longer holds its
+    part."""
     taken = debit_.taken
     if (conn.dialect.name != "postgresql" or not taken
             or len({lot_id for lot_id, _ in taken}) != len(taken)):
         entry_id = write_entry(conn, ctx, code=code, key=key, postings_=postings_,
                                member_points=member_points, memo=memo, asset=asset)
         _take_from_lots(conn, ctx.tenant_id, entry_id, taken)
+        if record is not None:
+            conn.execute(insert(record.table).values(**record.values, entry_id=entry_id))
         return entry_id
     check_balanced(postings_)
-    row = conn.execute(_SPEND_PG, {
+    shape = None if record is None else (record.table.name, tuple(record.values))
+    row = conn.execute(_spend_statement_pg(shape), {
         **entry_params_pg(ctx, code=code, key=stored_key(key), postings_=postings_,
                           member_points=member_points, memo=memo, reverses_entry_id=None,
                           asset=asset),
         "lot_ids": [lot_id for lot_id, _ in taken],
-        "parts": [part for _, part in taken]}).one()
+        "parts": [part for _, part in taken],
+        **({} if record is None else {
+            f"record_{name}": value for name, value in record.values.items()})}).one()
     check_written(row.postings, postings_, asset)
     if row.taken != len(taken):
         raise Shortfall("a lot changed underneath")
-    if row.moves != len(taken):
-        raise RuntimeError(f"{row.moves} lot moves written of {len(taken)}")
+    if row.moves != len(taken) or row.recorded != int(record is not None):
+        raise RuntimeError(f"{row.moves} lot moves written of {len(taken)}, "
+                           f"{row.recorded} records")
     count_entry(conn, ctx, code=code, member_points=member_points)
     return int(row.id)
 
@@ -339,10 +348,23 @@ _TAKES_CTES = """taken AS (
 )"""
 _TAKES_COUNTS = "(SELECT count(*) FROM changed) AS taken, (SELECT count(*) FROM moves) AS moves"
 _TAKE_PG = text("WITH " + _TAKES_CTES.format(entry=":entry_id") + " SELECT " + _TAKES_COUNTS)
-# A spend's entry, its postings, the takes from the lots and their moves, in one statement.
-_SPEND_PG = entry_statement_pg(
-    more_ctes=", " + _TAKES_CTES.format(entry="(SELECT id FROM new_entry)"),
-    more_columns=", " + _TAKES_COUNTS)
+
+
+@functools.lru_cache(maxsize=16)
+def _spend_statement_pg(record: tuple[str, tuple[str, ...]] | None) -> Any:
+    """A spend's entry, its postings, the takes from the lots, their moves and the caller's
+    record of the entry (``record``: its table and columns, the values bound as
+    ``record_<column>``), in one statement."""
+    more_ctes = ", " + _TAKES_CTES.format(entry="(SELECT id FROM new_entry)")
+    more_columns = ", " + _TAKES_COUNTS
+    if record is None:
+        return entry_statement_pg(more_ctes, more_columns + ", 0 AS recorded")
+    table, columns = record
+    return entry_statement_pg(
+        more_ctes + f", recorded AS (INSERT INTO {table} ({', '.join(columns)}, entry_id) "
+        f"VALUES ({''.join(f':record_{column}, ' for column in columns)}"
+        "(SELECT id FROM new_entry)) RETURNING 1)",
+        more_columns + ", (SELECT count(*) FROM recorded) AS recorded")
 
 
 def _take_from_lots(conn: Connection, tenant_id: int, entry_id: int,

@@ -33,13 +33,14 @@ from regulars.db.analytics import days
 from regulars.db.ledger import expiry, ledger
 from regulars.db.ledger import holds as ledger_holds
 from regulars.db.ledger import lots as ledger_lots
-from regulars.db.ledger.ledger import AccountState, EntryContext, Shortfall
+from regulars.db.ledger.ledger import AccountState, EntryContext, EntryRecord, Shortfall
 from regulars.db.ledger.tables import entries
 from regulars.domain.ledger.assets import POINTS, Asset, MixedAssets
 from regulars.domain.ledger.ledger import EntryCode, Posting, SystemAccount
 
 __all__ = [
-    "POINTS", "AccountState", "Asset", "EntryContext", "MixedAssets", "Reversal", "Shortfall",
+    "POINTS", "AccountState", "Asset", "EntryContext", "EntryRecord", "MixedAssets",
+    "Reversal", "Shortfall",
     "Earning", "account_state", "adjust", "any_due", "capture_hold", "count_due_lots", "earn",
     "earn_many", "ensure_account", "member_account_ids",
     "entry_memos", "expire", "expiry_batches", "hold", "hold_account", "lock_accounts",
@@ -239,12 +240,15 @@ class Paid:
 def pay(conn: Connection, ctx: EntryContext, *, key: str, account_id: int, amount: int,
         now: datetime, memo: dict[str, Any], held: int = 0,
         code: EntryCode = EntryCode.SPEND, sink: SystemAccount = SystemAccount.REDEEMED,
-        asset: Asset = POINTS) -> Paid:
+        asset: Asset = POINTS, record: EntryRecord | None = None) -> Paid:
     """:func:`spend` of a positive ``amount`` (``held``: the part of a captured hold it uses
     up, at most ``amount``) that also tells the balance it left, read by the debit itself
-    (a tender's answer shows what the certificate or wallet has left).
+    (a tender's answer shows what the certificate or wallet has left), and writes
+    ``record`` (the caller's row naming the entry, a receipt's tender) with the entry: on
+    PostgreSQL in the entry's own statement.
 
-    Raises :class:`Shortfall` as :func:`spend` does; and the common failures.
+    Raises :class:`Shortfall` as :func:`spend` does; and the common failures, with the
+    record's own (its table's constraints).
     """
     _positive(amount)
     debit = ledger_lots.debit(conn, ctx.tenant_id, account_id, amount, now, asset=asset,
@@ -253,7 +257,7 @@ def pay(conn: Connection, ctx: EntryContext, *, key: str, account_id: int, amoun
         conn, ctx, code=code, key=key, member_points=-amount, memo=memo, asset=asset,
         postings_=[Posting(account_id, -amount),
                    Posting(ledger.system_account_id(conn, ctx.tenant_id, sink, asset),
-                           amount)], debit_=debit)
+                           amount)], debit_=debit, record=record)
     return Paid(entry_id=entry_id, balance=debit.balance)
 
 

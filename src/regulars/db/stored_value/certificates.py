@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
+from regulars.db.ledger.ops import EntryRecord
 from regulars.db.ledger.tables import accounts, entries, postings
 from regulars.db.stored_value.tables import certificate_series, certificates, receipt_tenders
 
@@ -56,6 +57,7 @@ class TenderRow:
     amount_minor: int
     returned_minor: int
     entry_id: int
+    certificate_digest: str | None
 
 
 def _series(row: Mapping[Any, Any]) -> SeriesRow:
@@ -143,12 +145,45 @@ def certificate_with_series_by_digest(conn: Connection, tenant_id: int, digest: 
         .join(certificate_series, certificate_series.c.id == certificates.c.series_id)
         .where(certificates.c.tenant_id == tenant_id, certificates.c.code_hash == digest)
     ).one_or_none()
-    if row is None:
-        return None
-    found = row._mapping
+    return None if row is None else _with_series(row._mapping)
+
+
+def _with_series(found: Mapping[Any, Any]) -> tuple[CertificateRow, SeriesRow]:
     prefix = len("of_series_")
     return (CertificateRow(**{c.name: found[c.name] for c in _CERTIFICATE_COLUMNS}),
             _series({c.name[prefix:]: found[c.name] for c in _SERIES_COLUMNS}))
+
+
+def take_for_tender(conn: Connection, tenant_id: int, digest: str
+                    ) -> tuple[CertificateRow, SeriesRow] | None:
+    """The certificate of a code's digest and its series, with one use counted on it: its
+    row stays locked until the transaction ends, and ``uses`` is the count before this
+    one. The caller refuses a certificate that may not pay (a single-use one with a use
+    before this) and its transaction rolls back, the use with it. On PostgreSQL one
+    ``UPDATE … RETURNING``: of two commits counting a use at once the second waits and sees
+    the first's. On SQLite a read and the count, in a write transaction that already
+    excludes every other writer."""
+    if conn.dialect.name != "postgresql":
+        found = certificate_with_series_by_digest(conn, tenant_id, digest)
+        if found is not None:
+            conn.execute(update(certificates).where(certificates.c.id == found[0].id)
+                         .values(uses=certificates.c.uses + 1))
+        return found
+    row = conn.execute(_TAKE_FOR_TENDER_PG, {"of_tenant": tenant_id, "of_digest": digest}
+                       ).one_or_none()
+    return None if row is None else _with_series(row._mapping)
+
+
+# Built once: a till's commit only binds the tenant and the digest.
+_TAKE_FOR_TENDER_PG = (
+    update(certificates)
+    .where(certificates.c.tenant_id == bindparam("of_tenant"),
+           certificates.c.code_hash == bindparam("of_digest"),
+           accounts.c.id == certificates.c.account_id,
+           certificate_series.c.id == certificates.c.series_id)
+    .values(uses=certificates.c.uses + 1)
+    .returning(*((certificates.c.uses - 1).label("uses") if column is certificates.c.uses
+                 else column for column in _CERTIFICATE_COLUMNS), *_SERIES_COLUMNS))
 
 
 def certificate_by_link(conn: Connection, tenant_id: int,
@@ -199,22 +234,26 @@ def give_use_back(conn: Connection, tenant_id: int, certificate_id: int) -> None
         certificates.c.uses > 0).values(uses=certificates.c.uses - 1))
 
 
-def insert_tenders(conn: Connection, tenant_id: int, receipt_id: int,
-                   rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(receipt_tenders), [
-            {"tenant_id": tenant_id, "receipt_id": receipt_id, **row} for row in rows])
+def tender_record(tenant_id: int, receipt_id: int, *, tender_no: int, kind: str,
+                  account_id: int, certificate_id: int | None,
+                  amount_minor: int) -> EntryRecord:
+    """A receipt's tender row, written with the entry that pays it (see
+    :func:`regulars.db.ledger.ops.pay`)."""
+    return EntryRecord(table=receipt_tenders, values={
+        "tenant_id": tenant_id, "receipt_id": receipt_id, "tender_no": tender_no,
+        "kind": kind, "account_id": account_id, "certificate_id": certificate_id,
+        "amount_minor": amount_minor})
 
 
 def tenders_of(conn: Connection, tenant_id: int, receipt_id: int) -> list[TenderRow]:
+    t = receipt_tenders
     return [TenderRow(**r._mapping) for r in conn.execute(
-        select(receipt_tenders.c.id, receipt_tenders.c.tender_no, receipt_tenders.c.kind,
-               receipt_tenders.c.account_id, receipt_tenders.c.certificate_id,
-               receipt_tenders.c.amount_minor, receipt_tenders.c.returned_minor,
-               receipt_tenders.c.entry_id)
-        .where(receipt_tenders.c.tenant_id == tenant_id,
-               receipt_tenders.c.receipt_id == receipt_id)
-        .order_by(receipt_tenders.c.tender_no))]
+        select(t.c.id, t.c.tender_no, t.c.kind, t.c.account_id, t.c.certificate_id,
+               t.c.amount_minor, t.c.returned_minor, t.c.entry_id,
+               certificates.c.code_hash.label("certificate_digest"))
+        .outerjoin(certificates, certificates.c.id == t.c.certificate_id)
+        .where(t.c.tenant_id == tenant_id, t.c.receipt_id == receipt_id)
+        .order_by(t.c.tender_no))]
 
 
 def add_returned(conn: Connection, tenant_id: int, tender_id: int, amount_minor: int) -> None:

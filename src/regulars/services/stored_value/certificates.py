@@ -282,6 +282,26 @@ def find_with_series(conn: Connection, tenant_id: int, text: str, *,
     return found
 
 
+def tender_digest(conn: Connection, tenant_id: int, text: str, *, field: str) -> str:
+    """The digest of a code presented as a tender. Raises as :func:`find_by_code` does for
+    a mistyped code, and for any code of a tenant that has no codes yet."""
+    digest = _digest(conn, tenant_id, text, field)
+    if digest is None:
+        raise InvalidInput("no such certificate", field=field)
+    return digest
+
+
+def take_for_tender(conn: Connection, tenant_id: int, digest: str, *,
+                    field: str) -> tuple[store.CertificateRow, store.SeriesRow]:
+    """The certificate of a tender's digest and its series, locked and with a use counted
+    (see :func:`regulars.db.stored_value.certificates.take_for_tender`). Raises
+    :class:`InvalidInput` naming ``field`` for a code that is not one of the tenant's."""
+    found = store.take_for_tender(conn, tenant_id, digest)
+    if found is None:
+        raise InvalidInput("no such certificate", field=field)
+    return found
+
+
 def look_up(rt: Runtime, tenant_id: int, code: str) -> CertificateView:
     with rt.db.read() as conn:
         return certificate_view(find_by_code(conn, tenant_id, code))

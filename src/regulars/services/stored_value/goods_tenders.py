@@ -165,15 +165,18 @@ def take(conn: Connection, ctx: EntryContext, tenders: Sequence[tuple[int, Tende
     took and has left, and the money they settled together. Raises :class:`InvalidInput`
     naming the field."""
     assert ctx.receipt_id is not None
-    basket, taken, seen = coverable(lines), dict[int, int](), set[int]()
-    rows: list[dict[str, int]] = []
-    done: list[TenderTaken] = []
+    basket, taken = coverable(lines), dict[int, int]()
+    planned: dict[int, tuple[int, Tender, store.GoodsAccountRow, tuple[Cover, ...]]] = {}
     for index, tender in tenders:
         row = _account(conn, ctx.tenant_id, tender, index, ctx.member_id)
-        if row.id in seen:
+        if row.id in planned:
             raise InvalidInput("the same tender is given twice", field=f"tenders.{index}")
-        seen.add(row.id)
-        covers = _covers(basket, row, tender, index, taken)
+        planned[row.id] = (index, tender, row, _covers(basket, row, tender, index, taken))
+    rows: list[dict[str, int]] = []
+    done: list[TenderTaken] = []
+    # Debited in account order, as every writer that debits several accounts does: two
+    # receipts naming the same cards in another order wait for each other.
+    for index, tender, row, covers in sorted(planned.values(), key=lambda p: p[2].account_id):
         entry_id = _spend(conn, ctx, row, tender, index, now)
         rows.extend({"tender_no": index, "line_no": c.line_no, "goods_account_id": row.id,
                      "line_quantity_milli": c.line_quantity_milli,

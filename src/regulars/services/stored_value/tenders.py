@@ -18,6 +18,7 @@ key names the entry, and the row's ``returned_minor`` grows in the same transact
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -41,7 +42,13 @@ from regulars.domain.stored_value.certificates import (
 )
 from regulars.errors import InvalidInput
 from regulars.services.stored_value import goods_tenders
-from regulars.services.stored_value.certificates import asset_of, find_with_series, terms_of
+from regulars.services.stored_value.certificates import (
+    asset_of,
+    find_with_series,
+    take_for_tender,
+    tender_digest,
+    terms_of,
+)
 from regulars.services.stored_value.results import TenderOption, TenderReturned, TenderTaken
 from regulars.text.i18n import N_
 
@@ -77,17 +84,15 @@ def _refusal(row: store.CertificateRow, series: store.SeriesRow, *, store_id: in
         now=now)
 
 
-def _certificate(conn: Connection, tenant_id: int, tender: Tender, index: int, *,
-                 store_id: int, now: datetime
-                 ) -> tuple[store.CertificateRow, store.SeriesRow]:
-    """The certificate a tender names and its series, if it may pay a receipt in this store
-    now."""
-    row, series = find_with_series(conn, tenant_id, tender.code or "",
-                                   field=f"tenders.{index}.code")
+def _certificate(conn: Connection, tenant_id: int, digest: str, index: int, *,
+                 store_id: int, now: datetime) -> store.CertificateRow:
+    """The certificate of a tender's digest, locked and with this receipt's use counted, if
+    it may pay a receipt in this store now."""
+    row, series = take_for_tender(conn, tenant_id, digest, field=f"tenders.{index}.code")
     refused = _refusal(row, series, store_id=store_id, now=now)
     if refused is not None:
         raise InvalidInput(refused, field=f"tenders.{index}.code")
-    return row, series
+    return row
 
 
 def _check_shape(tenders: Sequence[tuple[int, Tender]], paid_minor: int) -> None:
@@ -125,53 +130,81 @@ def take(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
     return tuple(sorted(taken, key=lambda t: t.tender_no))
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Payer:
+    """A money tender and the account it pays from (a certificate's, or the wallet)."""
+
+    index: int
+    tender: Tender
+    account_id: int
+    certificate: store.CertificateRow | None = None
+
+
+def _payers(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
+            tenders: Sequence[tuple[int, Tender]], *, now: datetime) -> list[_Payer]:
+    """The account each money tender pays from. Codes are checked and the wallet found in
+    the order given; then the certificates are locked, each with its use counted, in the
+    order of their digests, so that two receipts presenting the same certificates in
+    another order wait for each other instead of deadlocking."""
+    assert ctx.store_id is not None
+    payers: list[_Payer] = []
+    digests: dict[str, tuple[int, Tender]] = {}
+    for index, tender in tenders:
+        if tender.kind is TenderKind.CERTIFICATE:
+            digest = tender_digest(conn, tenant.id, tender.code or "",
+                                   field=f"tenders.{index}.code")
+            if digest in digests:
+                raise InvalidInput("the same tender is given twice", field=f"tenders.{index}")
+            digests[digest] = (index, tender)
+            continue
+        account_id = _wallet_account(conn, tenant.id, ctx.member_id, asset_of(tenant), index)
+        if any(p.account_id == account_id for p in payers):
+            raise InvalidInput("the same tender is given twice", field=f"tenders.{index}")
+        payers.append(_Payer(index=index, tender=tender, account_id=account_id))
+    for digest, (index, tender) in sorted(digests.items()):
+        row = _certificate(conn, tenant.id, digest, index, store_id=ctx.store_id, now=now)
+        payers.append(_Payer(index=index, tender=tender, account_id=row.account_id,
+                             certificate=row))
+    return payers
+
+
 def _take_money(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
                 tenders: Sequence[tuple[int, Tender]], *, now: datetime) -> list[TenderTaken]:
+    """Each money tender's debit, in account order (the order every writer that debits
+    several accounts takes), its tender row written with its entry."""
     if not tenders:
         return []
-    assert ctx.receipt_id is not None and ctx.store_id is not None
-    asset, seen = asset_of(tenant), set[int]()
-    rows: list[dict[str, Any]] = []
+    assert ctx.receipt_id is not None
+    asset = asset_of(tenant)
     taken: list[TenderTaken] = []
-    for index, tender in tenders:
-        certificate = series = None
-        if tender.kind is TenderKind.CERTIFICATE:
-            certificate, series = _certificate(conn, tenant.id, tender, index,
-                                               store_id=ctx.store_id, now=now)
-            account_id = certificate.account_id
-        else:
-            account_id = _wallet_account(conn, tenant.id, ctx.member_id, asset, index)
-        if account_id in seen:
-            raise InvalidInput("the same tender is given twice", field=f"tenders.{index}")
-        seen.add(account_id)
-        paid = _spend(conn, ctx, tender, index, account_id, certificate, series, asset, now)
-        rows.append({"tender_no": index, "kind": tender.kind.value, "account_id": account_id,
-                     "certificate_id": certificate.id if certificate else None,
-                     "amount_minor": tender.amount_minor, "entry_id": paid.entry_id})
+    for payer in sorted(_payers(conn, tenant, ctx, tenders, now=now),
+                        key=lambda p: p.account_id):
+        certificate, tender = payer.certificate, payer.tender
+        record = store.tender_record(
+            tenant.id, ctx.receipt_id, tender_no=payer.index, kind=tender.kind.value,
+            account_id=payer.account_id,
+            certificate_id=certificate.id if certificate else None,
+            amount_minor=tender.amount_minor)
+        paid = _spend(conn, ctx, payer, asset, record, now)
         taken.append(TenderTaken(
-            tender_no=index, kind=tender.kind.value, amount_minor=tender.amount_minor,
+            tender_no=payer.index, kind=tender.kind.value, amount_minor=tender.amount_minor,
             balance_minor=paid.balance,
             code_ending=certificate.code_hint if certificate else None))
-    store.insert_tenders(conn, tenant.id, ctx.receipt_id, rows)
     return taken
 
 
-def _spend(conn: Connection, ctx: EntryContext, tender: Tender, index: int, account_id: int,
-           certificate: store.CertificateRow | None, series: store.SeriesRow | None,
-           asset: Asset, now: datetime) -> ledger_ops.Paid:
-    if certificate is not None and series is not None and not store.take_use(
-            conn, ctx.tenant_id, certificate.id, single_use=not series.multi_use):
-        raise InvalidInput("this single-use certificate was used already",
-                           field=f"tenders.{index}.code")
+def _spend(conn: Connection, ctx: EntryContext, payer: _Payer, asset: Asset,
+           record: ledger_ops.EntryRecord, now: datetime) -> ledger_ops.Paid:
+    tender, index = payer.tender, payer.index
     try:
         return ledger_ops.pay(
-            conn, ctx, key=f"receipt:{ctx.receipt_id}:tender:{index}", account_id=account_id,
-            amount=tender.amount_minor, now=now, code=EntryCode.TENDER,
-            sink=SystemAccount.REDEEMED, asset=asset,
+            conn, ctx, key=f"receipt:{ctx.receipt_id}:tender:{index}",
+            account_id=payer.account_id, amount=tender.amount_minor, now=now,
+            code=EntryCode.TENDER, sink=SystemAccount.REDEEMED, asset=asset, record=record,
             memo={"tender": tender.kind.value, "why": [
                 {"code": "tender_paid", "params": {"amount": tender.amount_minor}}]})
     except Shortfall as exc:
-        if certificate is None:
+        if payer.certificate is None:
             raise InvalidInput("the wallet holds less than %(amount)s",
                                field=f"tenders.{index}.amount",
                                params={"amount": tender.amount_minor}) from exc
@@ -262,22 +295,35 @@ def _give_back_money(conn: Connection, ctx: EntryContext, receipt: dict[str, Any
     else:
         shares = tender_returns([r.amount_minor for r in rows], paid_minor=paid,
                                 refunded_before=before, refunded_after=after)
+    due = [(row, min(share, row.amount_minor - row.returned_minor))
+           for row, share in zip(rows, shares, strict=True)]
+    return _return_each(conn, ctx, [(row, share) for row, share in due if share > 0],
+                        asset=asset_of(tenant), kind=kind, key=key, now=now)
+
+
+def _return_each(conn: Connection, ctx: EntryContext,
+                 due: Sequence[tuple[store.TenderRow, int]], *, asset: Asset, kind: str,
+                 key: str, now: datetime) -> tuple[TenderReturned, ...]:
+    """Give each tender its share, taking the rows in the orders a commit takes them (so
+    that a refund and a commit of the same certificates wait for each other instead of
+    deadlocking): a use back on each certificate paid back whole, by digest, then the
+    accounts refilled, by id."""
+    for row, share in sorted(due, key=lambda d: d[0].certificate_digest or ""):
+        if row.certificate_id is not None and row.returned_minor + share == row.amount_minor:
+            store.give_use_back(conn, ctx.tenant_id, row.certificate_id)
     returned: list[TenderReturned] = []
-    for row, share in zip(rows, shares, strict=True):
-        share = min(share, row.amount_minor - row.returned_minor)
-        if share <= 0:
-            continue
-        _restore(conn, ctx, row, share, asset=asset_of(tenant), kind=kind, key=key, now=now)
+    for row, share in sorted(due, key=lambda d: d[0].account_id):
+        _restore(conn, ctx, row, share, asset=asset, kind=kind, key=key, now=now)
         returned.append(TenderReturned(
             tender_no=row.tender_no, kind=row.kind, amount_minor=share,
             balance_minor=store.balance_of(conn, ctx.tenant_id, row.account_id)))
-    return tuple(returned)
+    return tuple(sorted(returned, key=lambda t: t.tender_no))
 
 
 def _restore(conn: Connection, ctx: EntryContext, row: store.TenderRow, amount: int, *,
              asset: Asset, kind: str, key: str, now: datetime) -> None:
     """Refill the lots the tender took from, latest first, past what earlier refunds
-    refilled; a certificate paid back whole counts one use less."""
+    refilled."""
     taken = [(lot_id, -part) for lot_id, part in ledger_ops.moves_of(conn, ctx.tenant_id,
                                                                      row.entry_id) if part < 0]
     skip, need, moves = row.returned_minor, amount, []
@@ -300,8 +346,6 @@ def _restore(conn: Connection, ctx: EntryContext, row: store.TenderRow, amount: 
         memo={"tender": row.kind, "why": [{"code": f"{kind}_tender_returned",
                                             "params": {"amount": amount}}]})
     store.add_returned(conn, ctx.tenant_id, row.id, amount)
-    if row.certificate_id is not None and row.returned_minor + amount == row.amount_minor:
-        store.give_use_back(conn, ctx.tenant_id, row.certificate_id)
 
 
 def options(conn: Connection, tenant: tenancy.TenantRow, tenders: Sequence[Tender], *,
