@@ -13,10 +13,12 @@ import pytest
 from alembic import command
 from sqlalchemy import event, func, select
 
-from regulars.db.analytics import buyers, days, gaps
-from regulars.db.analytics import figures as queries
-from regulars.db.analytics.figures import Scope
-from regulars.db.analytics.tables import member_purchases, purchase_gaps, sales_days
+from regulars.db.analytics import days, gaps, repeats
+from regulars.db.analytics.tables import (
+    member_purchases,
+    purchase_gaps,
+    sales_days,
+)
 from regulars.db.migrate import alembic_config
 from regulars.db.rewards.costs import rewards_by_receipt
 from regulars.domain.analytics.ranges import Preset
@@ -139,7 +141,8 @@ def test_a_commit_writes_its_aggregates_last_in_one_statement_on_postgresql(
     finally:
         event.remove(rt.db.engine, "before_cursor_execute", count)
     touching = [i for i, s in enumerate(statements)
-                if "sales_days" in s or "member_purchases" in s or "member_months" in s]
+                if any(table in s for table in ("sales_days", "member_purchases", "purchase_gaps",
+                                                "repeat_gaps", "join_days"))]
     if rt.db.engine.dialect.name == "postgresql":
         assert touching == [len(statements) - 1]
     else:
@@ -161,59 +164,12 @@ def test_a_commit_writes_its_aggregates_last_in_one_statement_on_postgresql(
         .current.sales.reward_cost_minor == 2 * 4000 * cashback_bp // 10_000
 
 
-def _plain_lapsed(history: list[tuple[int, datetime, bool]], end: datetime,
-                  risk_line: datetime, churn_line: datetime) -> tuple[int, int]:
-    last: dict[int, datetime] = {}
-    for member, at, sold in history:
-        if sold and at < end:
-            last[member] = max(last.get(member, at), at)
-    return (sum(1 for at in last.values() if churn_line <= at < risk_line),
-            sum(1 for at in last.values() if at < churn_line))
-
-
-def test_at_risk_and_churned_match_each_members_last_purchase(rt: Runtime,
-                                                             clock: FakeClock) -> None:
-    """Over 300 days of random purchases (some sent late by an offline till, some two in
-    the same month or instant), refunds and voids by 8 members, at risk and churned, and the
-    members active in windows of a few days to months (from each member's months), equal a
-    plain count over each member's net receipts, for ends across the history; the stored
-    rows equal the ones the receipts make."""
-    pos = Pos(rt, make_shop(rt))
-    people = [pos.register(n)["id"] for n in range(8)]
-    chance = random.Random(19)
-    history: list[tuple[int, datetime, int]] = []
-    for n in range(80):
-        clock.advance(days=chance.choice((0, 1, 2, 5, 9)), hours=chance.randint(0, 23))
-        member = chance.choice(people[:1 + n // 8])
-        at = clock.now - timedelta(days=chance.choice((0, 0, 0, 3, 20)))
-        done = pos.commit(member, (line("tea", 1000),), receipt=f"r{n}", occurred_at=at)
-        history.append((member, at, done["receipt"]["id"]))
-        if chance.random() < 0.15:
-            pos.refund(done["receipt"]["id"], key=f"refund-{n}")
-            history[-1] = (member, at, 0)
-        elif chance.random() < 0.05:
-            pos.void(done["receipt"]["id"], key=f"void-{n}")
-            history[-1] = (member, at, 0)
-    sold = [(member, at, receipt != 0) for member, at, receipt in history]
-    for back in (0, 3, 40, 95, 200, 290):
-        end = clock.now - timedelta(days=back, hours=back % 7)
-        risk_line, churn_line = end - timedelta(days=30), end - timedelta(days=60)
-        scope = Scope(tenant_id=pos.tenant_id, start=end - timedelta(days=7), end=end)
-        with rt.db.read() as conn:
-            found = queries.lapsed(conn, scope, risk_line=risk_line, churn_line=churn_line)
-            for span in (2, 12, 31, 45, 100):
-                start = end - timedelta(days=span)
-                plain = {m for m, at, ok in sold if ok and start <= at < end}
-                assert queries.members_between(conn, pos.tenant_id, start, end) == len(plain)
-        assert found == _plain_lapsed(sold, end, risk_line, churn_line), back
-    assert ledger_admin.check(rt, pos.tenant_id) == []
-
-
 def test_the_repeat_rate_counts_a_next_purchase_up_to_the_last_microsecond(
         rt: Runtime, clock: FakeClock) -> None:
     """Of three first-time buyers, one buys again exactly 90 days later, one a microsecond
-    after that, one never: the count in the database (date arithmetic on either dialect)
-    keeps only the first, and none with a window of 89 days."""
+    after that, one never: the days to the next purchase, rounded up in the unit of work's
+    last statement (PostgreSQL) or in Python (SQLite), keep only the first within 90 days,
+    and none within 89."""
     pos = Pos(rt, make_shop(rt))
     inside, outside, once = (pos.register(n)["id"] for n in range(3))
     start = clock.now - timedelta(minutes=5, microseconds=250_001)
@@ -224,12 +180,16 @@ def test_the_repeat_rate_counts_a_next_purchase_up_to_the_last_microsecond(
     for member, after in again.items():
         pos.commit(member, (line("tea", 1000),), receipt=f"again-{member}",
                    occurred_at=start + after)
-    end = start + timedelta(seconds=1)
+    day = start.astimezone(ZONE).date()
+    end = day + timedelta(days=1)
+    today = clock.now.astimezone(ZONE).date() + timedelta(days=1)
     with rt.db.read() as conn:
-        assert buyers.first_buyers(conn, pos.tenant_id, start, end, repeat_days=90) == (3, 1)
-        assert buyers.first_buyers(conn, pos.tenant_id, start, end, repeat_days=89) == (3, 0)
-        assert buyers.first_buyers(conn, pos.tenant_id, end, clock.now,
-                                   repeat_days=90) == (0, 0)
+        assert gaps.first_buyers(conn, pos.tenant_id, day, end) == 3
+        assert repeats.within(conn, pos.tenant_id, day, end, days=90) == 1
+        assert repeats.within(conn, pos.tenant_id, day, end, days=89) == 0
+        assert gaps.first_buyers(conn, pos.tenant_id, end, today) == 0
+        assert repeats.within(conn, pos.tenant_id, end, today, days=90) == 0
+    assert ledger_admin.check(rt, pos.tenant_id) == []
 
 
 def test_a_tampered_purchase_gap_is_reported_by_the_ledger_check(rt: Runtime) -> None:

@@ -1,42 +1,28 @@
 """Each member's purchases, kept for the member figures: ``member_purchases`` (first, second,
-previous and last net receipt, how many) and ``member_months`` (per calendar month: first and
-last net receipt, how many, and the last one before the month). Written only through
+previous and last net receipt, how many). Written only through
 :mod:`regulars.db.analytics.days` (a new purchase, at the end of the unit of work) and
-:func:`refresh` (a member's purchases recomputed from their receipts).
-
-The figures read them instead of the receipts: the members who bought in a window
-``[a, end)`` are the rows of the window's months that are each member's first there
-(:func:`active`), a count along an index rather than a count of distinct members over every
-receipt of the window; members whose first purchase is before an instant come from
-``member_purchases`` (:func:`buyers_before`).
+:func:`refresh` (a member's purchases recomputed from their receipts), which also move the
+per-day counts that follow from them (``purchase_gaps``, ``repeat_gaps``) by the same
+change.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, select, text
+from sqlalchemy import Connection, and_, bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from regulars.db.analytics import gaps
-from regulars.db.analytics.tables import member_months, member_purchases
+from regulars.db.analytics import gaps, repeats
+from regulars.db.analytics.tables import member_purchases
 from regulars.db.checkout.tables import receipts
 from regulars.db.tenancy.tables import tenants
 from regulars.domain.analytics.days import SOLD
-
-NEVER = datetime(1970, 1, 1, tzinfo=UTC)
-"""``member_months.before_at`` of a member's first month (no purchase before it)."""
-
-
-def month_of(at: datetime) -> date:
-    """The first day of ``at``'s calendar month in UTC."""
-    found = at.astimezone(UTC)
-    return date(found.year, found.month, 1)
 
 
 def _later(a: str, b: str) -> str:
@@ -74,61 +60,24 @@ PURCHASE_SET = f"""
                    THEN excluded.last_at ELSE {_MP}.last_at END,
     receipts = {_MP}.receipts + excluded.receipts"""
 
-# A stored month merged with new purchases in it (``before_at``: the later of both, each
-# being the last purchase before the month that its writer saw).
-MONTH_SET = """
-    first_at = CASE WHEN excluded.first_at < member_months.first_at
-                    THEN excluded.first_at ELSE member_months.first_at END,
-    last_at = CASE WHEN excluded.last_at > member_months.last_at
-                   THEN excluded.last_at ELSE member_months.last_at END,
-    before_at = CASE WHEN excluded.before_at > member_months.before_at
-                     THEN excluded.before_at ELSE member_months.before_at END,
-    receipts = member_months.receipts + excluded.receipts"""
-
-_AT = ("first_at", "second_at", "last_at", "previous_at", "before_at")
+_AT = ("first_at", "second_at", "last_at", "previous_at")
 _PURCHASE = text(f"""
 INSERT INTO member_purchases (tenant_id, member_id, first_at, second_at, last_at, previous_at,
                               receipts)
 VALUES (:tenant_id, :member_id, :first_at, :second_at, :last_at, :previous_at, :receipts)
 ON CONFLICT (tenant_id, member_id) DO UPDATE SET {PURCHASE_SET}
-""").bindparams(*(bindparam(name, type_=member_purchases.c.first_at.type) for name in _AT[:4]))
-_MONTH = text(f"""
-INSERT INTO member_months (tenant_id, member_id, month, first_at, last_at, before_at, receipts)
-VALUES (:tenant_id, :member_id, :month, :first_at, :last_at, :before_at, :receipts)
-ON CONFLICT (tenant_id, member_id, month) DO UPDATE SET {MONTH_SET}
-""").bindparams(bindparam("month", type_=member_months.c.month.type),
-                *(bindparam(name, type_=member_months.c.first_at.type)
-                  for name in ("first_at", "last_at", "before_at")))
+""").bindparams(*(bindparam(name, type_=member_purchases.c.first_at.type) for name in _AT))
 
 
-@dataclass(frozen=True)
-class History:
-    """What a member's net receipts make: their ``member_purchases`` row (without the ids)
-    and their ``member_months`` rows."""
-
-    purchases: dict[str, Any]
-    months: list[dict[str, Any]]
-
-
-def history(times: Sequence[datetime]) -> History:
-    """The rows the net receipts at ``times`` (at least one) make."""
+def history(times: Sequence[datetime]) -> dict[str, Any]:
+    """The ``member_purchases`` row (without the ids) the net receipts at ``times`` (at
+    least one) make."""
     ordered = sorted(times)
     first, last = ordered[0], ordered[-1]
     later = [t for t in ordered if t > first]
     earlier = [t for t in ordered if t < last]
-    months: list[dict[str, Any]] = []
-    for at in ordered:
-        month = month_of(at)
-        if months and months[-1]["month"] == month:
-            months[-1]["last_at"] = at
-            months[-1]["receipts"] += 1
-        else:
-            months.append({"month": month, "first_at": at, "last_at": at, "receipts": 1,
-                           "before_at": months[-1]["last_at"] if months else NEVER})
-    return History(purchases={"first_at": first, "second_at": later[0] if later else None,
-                              "last_at": last, "previous_at": earlier[-1] if earlier else None,
-                              "receipts": len(ordered)},
-                   months=months)
+    return {"first_at": first, "second_at": later[0] if later else None, "last_at": last,
+            "previous_at": earlier[-1] if earlier else None, "receipts": len(ordered)}
 
 
 def sold_times(conn: Connection, tenant_id: int, member_ids: Sequence[int] | None
@@ -155,20 +104,36 @@ def _before(now: Sequence[datetime], came: Sequence[datetime], gone: Sequence[da
     return list(left.elements())
 
 
+@dataclass
+class _Moves:
+    """How the per-day counts move as members' net receipts change."""
+
+    pairs: Counter[gaps.Pair] = field(default_factory=Counter)
+    """``purchase_gaps``: by (day, previous day)."""
+    firsts: Counter[repeats.Key] = field(default_factory=Counter)
+    """``repeat_gaps``: by (day of the first purchase, days to the second)."""
+
+    def add(self, now: Sequence[datetime], before: Sequence[datetime], zone: tzinfo) -> None:
+        self.pairs.update(gaps.pairs(now, zone))
+        self.pairs.subtract(gaps.pairs(before, zone))
+        self.firsts.update(repeats.moved(now, before, zone))
+
+
 def refresh(conn: Connection, tenant_id: int, member_ids: Iterable[int], *,
             came: Mapping[int, Sequence[datetime]] | None = None,
             gone: Mapping[int, Sequence[datetime]] | None = None) -> None:
     """Recompute the rows of ``member_ids`` from their receipts (a receipt that went back,
     receipts moved by a merge, an import, a receipt older than the member's last), and move
-    their ``purchase_gaps`` by the difference between their receipts now and before the unit
-    of work (now less ``came``, plus ``gone``: the instants of net receipts it added or took
-    away per member). Their ``member_purchases`` rows are locked first, in member order, so
-    that a commit for one of them waits and then adds to what this wrote; the writes are
-    upserts, so that a concurrent first purchase adds to them too."""
+    their ``purchase_gaps`` and ``repeat_gaps`` by the difference between their receipts now
+    and before the unit of work (now less ``came``, plus ``gone``: the instants of net
+    receipts it added or took away per member). Their ``member_purchases`` rows are locked
+    first, in member order, so that a commit for one of them waits and then adds to what
+    this wrote; the writes are upserts, so that a concurrent first purchase adds to them
+    too."""
     ids = sorted(set(member_ids))
     zone = ZoneInfo(conn.execute(select(tenants.c.timezone)
                                  .where(tenants.c.id == tenant_id)).scalar_one())
-    moved: Counter[gaps.Pair] = Counter()
+    moves = _Moves()
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         mine = and_(member_purchases.c.tenant_id == tenant_id,
@@ -183,113 +148,44 @@ def refresh(conn: Connection, tenant_id: int, member_ids: Iterable[int], *,
             conn.execute(select(member_purchases.c.id).where(mine)
                          .order_by(member_purchases.c.member_id).with_for_update())
         conn.execute(delete(member_purchases).where(mine))
-        conn.execute(delete(member_months).where(member_months.c.tenant_id == tenant_id,
-                                                 member_months.c.member_id.in_(chunk)))
         times = sold_times(conn, tenant_id, chunk)
         for m in chunk:
             now = times.get(m, [])
-            moved.update(gaps.pairs(now, zone))
-            moved.subtract(gaps.pairs(_before(now, (came or {}).get(m, ()),
-                                              (gone or {}).get(m, ())), zone))
-        made = {m: history(found) for m, found in sorted(times.items())}
-        if made:
-            conn.execute(_PURCHASE, [{"tenant_id": tenant_id, "member_id": m, **h.purchases}
-                                     for m, h in made.items()])
-            conn.execute(_MONTH, [{"tenant_id": tenant_id, "member_id": m, **row}
-                                  for m, h in made.items() for row in h.months])
-    gaps.add(conn, tenant_id, moved)
-
-
-# Reads ---------------------------------------------------------------------------------------
-
-def active(conn: Connection, tenant_id: int, start: datetime, end: datetime) -> int | None:
-    """Members with a net receipt in ``[start, end)``, from their months: in ``start``'s
-    month those whose last one there is at ``start`` or later; in each later month up to
-    ``end``'s those whose last one before the month is before ``start`` (and, in ``end``'s
-    month, whose first one there is before ``end``). None when the window lies within one
-    month (the caller counts the receipts)."""
-    first, last = month_of(start), month_of(end)
-    if first >= last:
-        return None
-    c = member_months.c
-    parts = [select(func.count()).where(c.tenant_id == tenant_id, c.month == first,
-                                        c.last_at >= start)]
-    month = first
-    while month < last:
-        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-        where = [c.tenant_id == tenant_id, c.month == month, c.before_at < start]
-        if month == last:
-            where.append(c.first_at < end)
-        parts.append(select(func.count()).where(*where))
-    row = conn.execute(select(*(p.scalar_subquery() for p in parts))).one()
-    return sum(int(v or 0) for v in row)
-
-
-def buyers_before(conn: Connection, tenant_id: int, end: datetime) -> int:
-    """Members whose first net receipt is before ``end``."""
-    c = member_purchases.c
-    return int(conn.execute(select(func.count()).where(c.tenant_id == tenant_id,
-                                                       c.first_at < end)).scalar_one())
-
-
-def _within(conn: Connection, later: Any, earlier: Any, days: int) -> Any:
-    """SQL: ``later`` is at most ``days`` whole days (of 86,400 s) after ``earlier``, to the
-    microsecond. SQLite keeps UTC instants as text with six decimals: the sum is spelled the
-    same way, so that the two compare as text."""
-    if conn.dialect.name == "postgresql":
-        return later <= earlier + func.make_interval(0, 0, 0, days)
-    shifted = func.strftime("%Y-%m-%d %H:%M:%S", earlier, f"+{days} days")
-    return later <= shifted.op("||")(func.substr(earlier, 20))
-
-
-def first_buyers(conn: Connection, tenant_id: int, start: datetime, end: datetime, *,
-                 repeat_days: int) -> tuple[int, int]:
-    """(members whose first net receipt ever is in ``[start, end)``, those of them whose next
-    one came within ``repeat_days`` of it), counted in the database."""
-    c = member_purchases.c
-    again = and_(c.second_at.is_not(None), _within(conn, c.second_at, c.first_at, repeat_days))
-    row = conn.execute(
-        select(func.count(), func.count().filter(again))
-        .where(c.tenant_id == tenant_id, c.first_at >= start, c.first_at < end)).one()
-    return int(row[0]), int(row[1])
+            moves.add(now, _before(now, (came or {}).get(m, ()), (gone or {}).get(m, ())),
+                      zone)
+        if times:
+            conn.execute(_PURCHASE, [{"tenant_id": tenant_id, "member_id": m,
+                                      **history(found)} for m, found in sorted(times.items())])
+    gaps.add(conn, tenant_id, moves.pairs)
+    repeats.add(conn, tenant_id, moves.firsts)
 
 
 # Checks --------------------------------------------------------------------------------------
 
-def _stored(conn: Connection, tenant_id: int) -> dict[int, History]:
-    p, m = member_purchases.c, member_months.c
-    found: dict[int, History] = {}
-    for r in conn.execute(select(member_purchases).where(p.tenant_id == tenant_id)).mappings():
-        found[int(r["member_id"])] = History(
-            purchases={name: r[name] for name in ("first_at", "second_at", "last_at",
-                                                  "previous_at", "receipts")}, months=[])
-    for r in conn.execute(select(member_months).where(m.tenant_id == tenant_id)
-                          .order_by(m.member_id, m.month)).mappings():
-        found.setdefault(int(r["member_id"]), History(purchases={}, months=[])).months.append(
-            {name: r[name] for name in ("month", "first_at", "last_at", "receipts",
-                                        "before_at")})
-    return found
+def _stored(conn: Connection, tenant_id: int) -> dict[int, dict[str, Any]]:
+    p = member_purchases.c
+    return {int(r["member_id"]): {name: r[name] for name in (*_AT, "receipts")}
+            for r in conn.execute(select(member_purchases)
+                                  .where(p.tenant_id == tenant_id)).mappings()}
 
 
-def problems(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
-    """The members whose stored rows disagree with their receipts (empty when they agree)."""
-    want = {m: history(times) for m, times in sold_times(conn, tenant_id, None).items()}
+def problems(conn: Connection, tenant_id: int, times: Mapping[int, Sequence[datetime]]
+             ) -> list[dict[str, Any]]:
+    """The members whose stored row disagrees with their net receipts at ``times``
+    (:func:`sold_times`; empty when they agree)."""
+    want = {m: history(found) for m, found in times.items()}
     have = _stored(conn, tenant_id)
-
-    def shown(found: History | None) -> str:
-        return "None" if found is None else str((found.purchases, found.months))
-
     return [{"kind": "member_purchases", "tenant_id": tenant_id, "member_id": member_id,
-             "expected": shown(want.get(member_id)), "stored": shown(have.get(member_id))}
+             "expected": str(want.get(member_id)), "stored": str(have.get(member_id))}
             for member_id in sorted(set(want) | set(have))
-            if shown(want.get(member_id)) != shown(have.get(member_id))]
+            if str(want.get(member_id)) != str(have.get(member_id))]
 
 
 def flush_params(bought: Mapping[int, Sequence[datetime]]) -> dict[str, list[Any]]:
     """The purchases' parameters of the unit of work's last statement on PostgreSQL (members
     in id order)."""
     members = sorted(bought)
-    made = [history(bought[m]).purchases for m in members]
+    made = [history(bought[m]) for m in members]
     return {"p_member": members, "p_count": [len(bought[m]) for m in members],
-            **{f"p_{name}": [h[name] for h in made] for name in _AT[:4]},
+            **{f"p_{name}": [h[name] for h in made] for name in _AT},
             "p_receipts": [h["receipts"] for h in made]}

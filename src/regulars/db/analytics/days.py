@@ -1,17 +1,18 @@
 """The daily aggregates the figures read, kept current in the transaction of every change
 they count: a receipt committed or imported, refunded or voided; a ledger entry written; a
-batch of points expired; members merged. The only module that writes ``sales_days`` and
-``member_purchases``.
+batch of points expired; a member who joined; members merged. The only module that writes
+``sales_days`` and ``member_purchases`` and, with them, the member counts per day
+(``purchase_gaps``, ``repeat_gaps``, ``join_days``).
 
 A unit of work gathers what it adds in memory (:class:`Pending`, kept by
 :func:`regulars.db.engine.at_commit`) and writes it as its last statements, just before
-``COMMIT``: first the members' purchases (members in id order), then the days (in key
-order). So no aggregate row is locked before the rows a commit, refund or merge locks
-otherwise (accounts, lots, each member's spend), and every transaction takes aggregate rows
-in one order: two transactions can wait for each other's aggregate rows but never in a
-circle. On PostgreSQL both writes are one statement (:data:`_FLUSH_PG`), the local day of
-each change read there from the tenant's time zone at that moment: a commit costs one
-statement more.
+``COMMIT``: first the members' purchases (members in id order), then the member counts and
+the days (each in key order). So no aggregate row is locked before the rows a commit, refund
+or merge locks otherwise (accounts, lots, each member's spend), and every transaction takes
+aggregate rows in one order: two transactions can wait for each other's aggregate rows but
+never in a circle. On PostgreSQL all these writes are one statement (:data:`_FLUSH_PG`), the
+local day of each change read there from the tenant's time zone at that moment: a commit
+costs one statement more.
 
 Every write is an upsert by increments (``counter = counter + excluded.counter``), never a
 read followed by a write, so concurrent tills add up; a ``sales_days`` row belongs to one
@@ -21,12 +22,13 @@ stops being a sale, a merge, an import) locks that member's row first.
 :func:`expected` recomputes the rows from the receipts and the entries; :func:`problems`
 lists where the stored rows disagree (``regulars ledger check``). Migration 0037 back-fills
 both tables by the same rules (migration 0041 moved the catalogue rewards' stated cost into
-the rows, 0048 the cashback receipts credit).
+the rows, 0048 the cashback receipts credit; 0043 and 0050 back-fill the member counts per
+day).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
@@ -36,7 +38,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from regulars.db.analytics import buyers, cashback, gaps
+from regulars.db.analytics import buyers, cashback, gaps, repeats
+from regulars.db.analytics import joins as joins_store
 from regulars.db.analytics.tables import DAY_COUNTS, DAY_KEY, sales_days
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.engine import at_commit
@@ -111,6 +114,9 @@ def _zone(conn: Connection, tenant_id: int) -> ZoneInfo:
 _PLACE = ("terminal_id", "store_id", "staff_id")
 Place = tuple[int, datetime, int, int, int]
 """(tenant, instant, till, store, cashier) of a change: its row is the instant's local day."""
+Joined = tuple[int, datetime, int]
+"""(tenant, instant, store; 0: none) members joined at: their row is the instant's local
+day."""
 
 
 @dataclass
@@ -127,6 +133,8 @@ class Pending:
     gone: dict[tuple[int, int], list[datetime]] = field(default_factory=dict)
     """Instants of net receipts a member gained (besides new purchases) or lost: a merge, a
     receipt that went back (its ``purchase_gaps`` move by the difference)."""
+    joins: dict[Joined, int] = field(default_factory=dict)
+    """Members who joined (negative: merged duplicates that left) per place."""
 
     def move(self, place: Place, values: Mapping[str, int]) -> None:
         if not any(values.values()):
@@ -137,9 +145,9 @@ class Pending:
 
     def flush(self, conn: Connection) -> None:
         """Write everything, tenant by tenant: recomputed members, new purchases (both in
-        member order), then the days (in key order)."""
+        member order), then the member counts and the days (each in key order)."""
         tenant_ids = sorted({p[0] for p in self.moves} | {p[0] for p in self.purchases}
-                            | {p[0] for p in self.refresh})
+                            | {p[0] for p in self.refresh} | {p[0] for p in self.joins})
         for tenant_id in tenant_ids:
             again = sorted(m for t, m in self.refresh if t == tenant_id)
             if again:
@@ -150,10 +158,11 @@ class Pending:
             bought = {m: sorted(times) for (t, m), times in self.purchases.items()
                       if t == tenant_id and m not in again}
             moves = {p: v for p, v in self.moves.items() if p[0] == tenant_id and any(v)}
+            joins = {p: n for p, n in self.joins.items() if p[0] == tenant_id and n}
             if conn.dialect.name == "postgresql":
-                _flush_pg(conn, tenant_id, bought, moves)
+                _flush_pg(conn, tenant_id, bought, moves, joins)
             else:
-                _flush_sqlite(conn, tenant_id, bought, moves)
+                _flush_sqlite(conn, tenant_id, bought, moves, joins)
 
 
 def pending(conn: Connection) -> Pending:
@@ -161,15 +170,16 @@ def pending(conn: Connection) -> Pending:
     return at_commit(conn, "sales_days", Pending)
 
 
-# The purchases (in member order), then each member's month of a purchase later than all
-# they had (an older one, or several, is recomputed after: the statement returns those
-# members), the pair of days a purchase later than all they had adds to ``purchase_gaps``
-# (when the member's row as this statement's snapshot saw it is the one it updated: anything
-# else is recomputed after too), then the days (grouped by key, in key order). Each insert
-# reads the one before (their order), and every value a month row takes comes from the
-# member's row as locked.
+# The purchases (in member order), then the pair of days a purchase later than all the
+# member had adds to ``purchase_gaps`` and the row of ``repeat_gaps`` it adds when it is the
+# member's second (when the member's row as this statement's snapshot saw it is the one it
+# updated: anything else, an older purchase or several, is recomputed after: the statement
+# returns those members), then the members who joined or left (``join_days``), then the days
+# (each grouped by key, in key order). Each insert reads the one before (their order).
 # A day is the local day of its instant in the tenant's time zone as it is when this runs.
-_MONTH_START = "CAST(date_trunc('month', i.last_at AT TIME ZONE 'UTC') AS date)"
+_WITHIN_DAYS = ("CAST(EXTRACT(EPOCH FROM {second} - {first}) * 1000000 + 86399999999 AS bigint)"
+                " / 86400000000")
+"""SQL: :func:`regulars.db.analytics.repeats.within_days`, in whole microseconds."""
 _FLUSH_PG = text(f"""
 WITH input AS (
     SELECT * FROM unnest(CAST(:p_member AS bigint[]), CAST(:p_count AS bigint[]),
@@ -178,7 +188,7 @@ WITH input AS (
                          CAST(:p_receipts AS bigint[]))
          AS p(member_id, n, first_at, second_at, last_at, previous_at, receipts)
 ), old AS (
-    SELECT member_id, last_at, receipts FROM member_purchases
+    SELECT member_id, second_at, last_at, receipts FROM member_purchases
     WHERE tenant_id = :tenant_id AND member_id = ANY(CAST(:p_member AS bigint[]))
 ), purchase AS (
     INSERT INTO member_purchases (tenant_id, member_id, first_at, second_at, last_at,
@@ -186,10 +196,12 @@ WITH input AS (
     SELECT :tenant_id, member_id, first_at, second_at, last_at, previous_at, receipts
     FROM input ORDER BY member_id
     ON CONFLICT (tenant_id, member_id) DO UPDATE SET {buyers.PURCHASE_SET}
-    RETURNING member_id, last_at, previous_at, receipts
+    RETURNING member_id, first_at, second_at, last_at, previous_at, receipts
 ), later AS (
-    SELECT i.member_id, i.last_at, p.previous_at,
-           o.last_at IS NULL OR o.last_at < i.last_at AS new_day
+    SELECT i.member_id, i.last_at, p.previous_at, p.first_at, p.second_at,
+           o.last_at IS NULL OR o.last_at < i.last_at AS new_day,
+           o.member_id IS NOT NULL AND o.second_at IS NULL
+           AND p.second_at = i.last_at AS new_second
     FROM input i
     JOIN purchase p ON p.member_id = i.member_id LEFT JOIN old o ON o.member_id = i.member_id
     WHERE i.n = 1 AND p.last_at = i.last_at AND p.receipts = COALESCE(o.receipts, 0) + 1
@@ -206,16 +218,27 @@ WITH input AS (
     ON CONFLICT (tenant_id, day, previous_day) DO UPDATE
     SET members = purchase_gaps.members + excluded.members
     RETURNING 1
-), month AS (
-    INSERT INTO member_months (tenant_id, member_id, month, first_at, last_at, before_at,
-                               receipts)
-    SELECT :tenant_id, i.member_id, {_MONTH_START}, i.last_at, i.last_at,
-           CASE WHEN p.previous_at < CAST({_MONTH_START} AS timestamp) AT TIME ZONE 'UTC'
-                THEN p.previous_at ELSE TIMESTAMPTZ '1970-01-01 00:00:00+00' END, 1
-    FROM input i JOIN purchase p ON p.member_id = i.member_id
-    WHERE i.n = 1 AND p.last_at = i.last_at
-    ORDER BY i.member_id
-    ON CONFLICT (tenant_id, member_id, month) DO UPDATE SET {buyers.MONTH_SET}
+), repeat AS (
+    INSERT INTO repeat_gaps (tenant_id, day, within_days, members)
+    SELECT :tenant_id, r.day, r.within_days, count(*)
+    FROM (SELECT CAST(l.first_at AT TIME ZONE t.timezone AS date) AS day,
+                 {_WITHIN_DAYS.format(first="l.first_at", second="l.second_at")} AS within_days
+          FROM later l JOIN tenants t ON t.id = :tenant_id WHERE l.new_second) AS r
+    WHERE r.within_days <= {repeats.MAX_DAYS} AND (SELECT count(*) FROM gap) >= 0
+    GROUP BY r.day, r.within_days ORDER BY r.day, r.within_days
+    ON CONFLICT (tenant_id, day, within_days) DO UPDATE
+    SET members = repeat_gaps.members + excluded.members
+    RETURNING 1
+), joined AS (
+    INSERT INTO join_days (tenant_id, day, store_id, members)
+    SELECT :tenant_id, CAST(j.at AT TIME ZONE t.timezone AS date) AS day, j.store_id, sum(j.n)
+    FROM unnest(CAST(:j_at AS timestamptz[]), CAST(:j_store_id AS bigint[]),
+                CAST(:j_members AS bigint[])) AS j(at, store_id, n)
+    JOIN tenants t ON t.id = :tenant_id
+    WHERE (SELECT count(*) FROM repeat) >= 0
+    GROUP BY 2, 3 ORDER BY 2, 3
+    ON CONFLICT (tenant_id, day, store_id) DO UPDATE
+    SET members = join_days.members + excluded.members
     RETURNING 1
 ), day_totals AS (
     INSERT INTO sales_days ({", ".join(DAY_KEY)}, {", ".join(DAY_COUNTS)})
@@ -226,7 +249,7 @@ WITH input AS (
                 {", ".join(f"CAST(:d_{name} AS bigint[])" for name in _PLACE + DAY_COUNTS)})
          AS m(at, {", ".join(_PLACE + DAY_COUNTS)})
     JOIN tenants t ON t.id = :tenant_id
-    WHERE (SELECT count(*) FROM month) >= 0 AND (SELECT count(*) FROM gap) >= 0
+    WHERE (SELECT count(*) FROM joined) >= 0
     GROUP BY 2, {", ".join(f"m.{name}" for name in _PLACE)}
     ORDER BY 2, {", ".join(f"m.{name}" for name in _PLACE)}
     ON CONFLICT ({", ".join(DAY_KEY)}) DO UPDATE SET
@@ -238,12 +261,14 @@ SELECT i.member_id FROM input i WHERE i.member_id NOT IN (SELECT member_id FROM 
 
 
 def _flush_pg(conn: Connection, tenant_id: int, bought: Mapping[int, Sequence[datetime]],
-              moves: Mapping[Place, Sequence[int]]) -> None:
-    if not bought and not moves:
+              moves: Mapping[Place, Sequence[int]], joins: Mapping[Joined, int]) -> None:
+    if not bought and not moves and not joins:
         return
     places = list(moves)
     params: dict[str, Any] = {"tenant_id": tenant_id, **buyers.flush_params(bought),
-                              "d_at": [p[1] for p in places]}
+                              "d_at": [p[1] for p in places], "j_at": [p[1] for p in joins],
+                              "j_store_id": [p[2] for p in joins],
+                              "j_members": list(joins.values())}
     for i, name in enumerate(_PLACE):
         params[f"d_{name}"] = [p[2 + i] for p in places]
     for i, name in enumerate(DAY_COUNTS):
@@ -254,13 +279,17 @@ def _flush_pg(conn: Connection, tenant_id: int, bought: Mapping[int, Sequence[da
 
 
 def _flush_sqlite(conn: Connection, tenant_id: int, bought: Mapping[int, Sequence[datetime]],
-                  moves: Mapping[Place, Sequence[int]]) -> None:
+                  moves: Mapping[Place, Sequence[int]], joins: Mapping[Joined, int]) -> None:
     """SQLite (one writer at a time): the buyers recomputed from their receipts, then the
-    days."""
+    members who joined, then the days."""
     if bought:
         buyers.refresh(conn, tenant_id, bought, came=bought)
-    if moves:
+    if joins or moves:
         zone = _zone(conn, tenant_id)
+        joined: Counter[joins_store.Key] = Counter()
+        for (_, at, store_id), n in joins.items():
+            joined[(at.astimezone(zone).date(), store_id)] += n
+        joins_store.add(conn, tenant_id, joined)
         days: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for (_, at, terminal_id, store_id, staff_id), values in moves.items():
             row = days[(at.astimezone(zone).date(), terminal_id, store_id, staff_id)]
@@ -381,6 +410,15 @@ def move_purchases(conn: Connection, tenant_id: int, from_member: int, to_member
     found.came.setdefault((tenant_id, to_member), []).extend(moved)
 
 
+def add_joined(conn: Connection, tenant_id: int, *, at: datetime, store_id: int | None,
+               members: int = 1) -> None:
+    """Count ``members`` who joined at ``at`` at ``store_id`` on its local day (negative:
+    merged duplicates, who leave the figure), written at the end of the unit of work."""
+    found = pending(conn).joins
+    place = (tenant_id, at, store_id or 0)
+    found[place] = found.get(place, 0) + members
+
+
 # Ledger entries ------------------------------------------------------------------------------
 
 def add_entry(conn: Connection, tenant_id: int, *, code: str, points: int, at: datetime,
@@ -486,17 +524,21 @@ def rebuild(conn: Connection, tenant_id: int, zone: tzinfo,
             rewards: Mapping[int, Rewards]) -> int:
     """Make the tenant's ``sales_days`` anew from its receipts (with their catalogue
     ``rewards``, see :func:`expected`) and entries in ``zone`` (a new time zone moves
-    receipts between local days); the rows written. On PostgreSQL the table is
+    receipts between local days), and the member counts per day from the receipts and the
+    members; the ``sales_days`` rows written. On PostgreSQL the table is
     locked against other writers first (commits wait for the few moments this takes; a time
     zone changes rarely), so that no commit adds to a row between the reading of the history
     and the writing of the rows; on SQLite the write transaction already excludes them."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("LOCK TABLE sales_days, purchase_gaps IN EXCLUSIVE MODE"))
+    if conn.dialect.name == "postgresql":  # in the order a unit of work's last statement
+        conn.execute(text("LOCK TABLE purchase_gaps, repeat_gaps, join_days, sales_days "
+                          "IN EXCLUSIVE MODE"))
     rows = expected(conn, tenant_id, zone, rewards)
     conn.execute(delete(sales_days).where(sales_days.c.tenant_id == tenant_id))
     _upsert_days(conn, tenant_id, rows)
-    gaps.rebuild(conn, tenant_id, gaps.expected(buyers.sold_times(conn, tenant_id, None),
-                                                zone))
+    times = buyers.sold_times(conn, tenant_id, None)
+    gaps.rebuild(conn, tenant_id, gaps.expected(times, zone))
+    repeats.rebuild(conn, tenant_id, repeats.expected(times, zone))
+    joins_store.rebuild(conn, tenant_id, joins_store.expected(conn, tenant_id, zone))
     return len(rows)
 
 
@@ -510,9 +552,9 @@ def _stored(conn: Connection, tenant_id: int) -> dict[Key, dict[str, int]]:
 
 def problems(conn: Connection, tenant_id: int, zone: tzinfo,
              rewards: Mapping[int, Rewards]) -> list[dict[str, Any]]:
-    """The rows of ``sales_days`` and ``member_purchases`` that disagree with the receipts
-    (with their catalogue ``rewards``, see :func:`expected`) and entries (empty when they
-    agree)."""
+    """The rows of ``sales_days``, ``member_purchases`` and the member counts per day that
+    disagree with the receipts (with their catalogue ``rewards``, see :func:`expected`),
+    entries and members (empty when they agree)."""
     want, have = expected(conn, tenant_id, zone, rewards), _stored(conn, tenant_id)
     found: list[dict[str, Any]] = []
     for key in sorted(set(want) | set(have)):
@@ -524,6 +566,9 @@ def problems(conn: Connection, tenant_id: int, zone: tzinfo,
                               "day": key[0].isoformat(), "terminal_id": key[1],
                               "store_id": key[2], "staff_id": key[3], "counter": name,
                               "expected": wanted[name], "stored": stored[name]})
-    return (found + buyers.problems(conn, tenant_id)
-            + gaps.problems(conn, tenant_id,
-                            gaps.expected(buyers.sold_times(conn, tenant_id, None), zone)))
+    times = buyers.sold_times(conn, tenant_id, None)
+    return (found + buyers.problems(conn, tenant_id, times)
+            + gaps.problems(conn, tenant_id, gaps.expected(times, zone))
+            + repeats.problems(conn, tenant_id, repeats.expected(times, zone))
+            + joins_store.problems(conn, tenant_id,
+                                   joins_store.expected(conn, tenant_id, zone)))

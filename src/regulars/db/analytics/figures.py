@@ -1,5 +1,6 @@
-"""Aggregates behind the figures: net sales, points moved, members new, active, repeating,
-churned. Every query is scoped by ``tenant_id``, reads a half-open span of instants
+"""Aggregates behind the figures over the receipts, entries and members themselves (the
+overview sums the daily aggregates instead): net sales, points moved, buyers, cohorts. Every
+query is scoped by ``tenant_id``, reads a half-open span of instants
 ``[start, end)`` (the caller turns the tenant's local days into instants) and aggregates in the
 database.
 
@@ -26,7 +27,6 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, literal, select
 
-from regulars.db.analytics import buyers as buyers_store
 from regulars.db.analytics import cashback
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.ledger.tables import entries
@@ -125,47 +125,11 @@ def points_totals(conn: Connection, scope: Scope) -> PointsTotals:
                         expired=int(row[2] or 0))
 
 
-def new_members(conn: Connection, scope: Scope) -> int:
-    """Members who joined in ``[start, end)`` (at the scope's store, if it has one); merged
-    duplicates left out."""
-    conditions = [members.c.tenant_id == scope.tenant_id, members.c.status == "active",
-                  members.c.created_at >= scope.start, members.c.created_at < scope.end]
-    if scope.store_id is not None:
-        conditions.append(members.c.store_id == scope.store_id)
-    return int(conn.execute(select(func.count()).where(*conditions)).scalar_one())
-
-
 def buyers(conn: Connection, scope: Scope) -> tuple[int, int]:
     """(members with a net receipt in ``[start, end)``, their net receipts)."""
     row = conn.execute(select(func.count(func.distinct(receipts.c.member_id)), func.count())
                        .where(*sold(scope), receipts.c.member_id.is_not(None))).one()
     return int(row[0]), int(row[1])
-
-
-def members_between(conn: Connection, tenant_id: int, start: datetime, end: datetime) -> int:
-    """Members with a net receipt in ``[start, end)``: from their months
-    (:func:`regulars.db.analytics.buyers.active`), or counted over the receipts when the
-    window lies within one month."""
-    found = buyers_store.active(conn, tenant_id, start, end)
-    if found is not None:
-        return found
-    return buyers(conn, Scope(tenant_id=tenant_id, start=start, end=end))[0]
-
-
-def lapsed(conn: Connection, scope: Scope, *, risk_line: datetime,
-           churn_line: datetime, active_since_risk: int | None = None) -> tuple[int, int]:
-    """(members whose last net receipt before ``end`` is in ``[churn_line, risk_line)``,
-    members whose last one is before ``churn_line``), the whole business's.
-
-    Of the members who bought before ``end`` (their first purchase, ``member_purchases``),
-    those who bought nothing from a line to ``end`` have their last receipt before that line;
-    so each count is the buyers before ``end`` less the members active since a line
-    (``active_since_risk`` when the caller has it already)."""
-    ever = buyers_store.buyers_before(conn, scope.tenant_id, scope.end)
-    since_churn = members_between(conn, scope.tenant_id, churn_line, scope.end)
-    since_risk = (active_since_risk if active_since_risk is not None
-                  else members_between(conn, scope.tenant_id, risk_line, scope.end))
-    return since_churn - since_risk, ever - since_churn
 
 
 def bucket_of(column: Any, starts: Sequence[datetime], *, after: int = -1) -> Any:

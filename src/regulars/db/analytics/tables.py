@@ -3,8 +3,9 @@
 Analytics: what the reports keep between runs: each business's fraud-scan settings and the
 (cashier, member) pairs the scan flagged, with their evidence and a manager's decision; the
 simulator's saved scenarios and their runs; the daily aggregates the figures read (sales
-and points per local day and till, kept by :mod:`regulars.db.analytics.days`) and each
-member's first, second and last purchase.
+and points per local day and till, kept by :mod:`regulars.db.analytics.days`), each
+member's first, second and last purchase, and the member counts per local day that the
+member figures sum.
 
 Defined on :data:`regulars.db.base.metadata`; every table carries ``tenant_id``
 and every index leads with it.
@@ -155,27 +156,6 @@ member_purchases = Table(
 )
 
 
-member_months = Table(
-    # Each member's net receipts per calendar month (UTC; ``month`` is its first day): the
-    # first and last instant and how many, and ``before_at``, the member's last net receipt
-    # before the month began (NEVER, 1970-01-01, if none). A member bought in ``[a, end)``
-    # exactly when one of their rows there is the first (``before_at < a``), so the members
-    # active in a window are a count of rows, not a count of distinct members over receipts.
-    "member_months", metadata,
-    Column("id", Id, primary_key=True),
-    tenant_column(),
-    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
-    Column("month", Date, nullable=False),
-    timestamp("first_at"),
-    timestamp("last_at"),
-    timestamp("before_at"),
-    Column("receipts", BigInteger, nullable=False),
-    UniqueConstraint("tenant_id", "member_id", "month"),
-    Index(None, "tenant_id", "month", "before_at", postgresql_include=["first_at"]),
-    Index(None, "tenant_id", "month", "last_at"),
-)
-
-
 purchase_gaps = Table(
     # How many members made a net purchase on local ``day`` (the tenant's time zone) whose
     # previous net purchase was on ``previous_day`` (1970-01-01 for a first purchase): each
@@ -190,4 +170,36 @@ purchase_gaps = Table(
     Column("members", BigInteger, nullable=False),
     UniqueConstraint("tenant_id", "day", "previous_day"),
     Index(None, "tenant_id", "previous_day", "day"),
+)
+
+
+join_days = Table(
+    # How many members (merged duplicates left out) joined on local ``day`` (the tenant's
+    # time zone) at ``store_id`` (0: none). The new members of a span of days, the whole
+    # business's or one store's, are a sum over at most days × stores rows, however many
+    # members. Kept by regulars.db.analytics.joins.
+    "join_days", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("day", Date, nullable=False),
+    Column("store_id", BigInteger, nullable=False),
+    Column("members", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "day", "store_id"),
+)
+
+
+repeat_gaps = Table(
+    # How many members whose first net purchase was on local ``day`` made their next one
+    # (strictly later) ``within_days`` whole days after it, rounded up: within ``n`` days
+    # of the first (to the microsecond) exactly when ``within_days <= n``. Only gaps of at
+    # most regulars.db.analytics.repeats.MAX_DAYS (the longest window a figure takes) have
+    # rows: at most days × MAX_DAYS of them, however many members. Kept by
+    # regulars.db.analytics.repeats.
+    "repeat_gaps", metadata,
+    Column("id", Id, primary_key=True),
+    tenant_column(),
+    Column("day", Date, nullable=False),
+    Column("within_days", Integer, nullable=False),
+    Column("members", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "day", "within_days"),
 )

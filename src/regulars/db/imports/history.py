@@ -91,10 +91,15 @@ def members_by(conn: Connection, tenant_id: int, kind: str, values: Sequence[str
 
 def insert_members(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     """Insert members (each row's ``phone`` and ``qr_token`` in the clear: they are sealed
-    here); their ids in the rows' order."""
+    here), counted among the new members of the day they joined; their ids in the rows'
+    order."""
     sealed = [{**{k: v for k, v in row.items() if k not in ("phone", "qr_token")},
                **phone_columns(row["tenant_id"], row["phone"]),
                "qr_sealed": personal.seal(row["qr_token"])} for row in rows]
+    for row in rows:
+        if row["status"] == "active":
+            day_totals.add_joined(conn, int(row["tenant_id"]), at=row["created_at"],
+                                  store_id=row["store_id"])
     return insert_returning_ids(conn, members, sealed)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from regulars.db import personal
+from regulars.db.analytics import days as day_totals
 from regulars.db.ledger.tables import accounts, entries
 from regulars.db.members.tables import member_identifiers, members
 
@@ -84,12 +85,15 @@ def insert_member(conn: Connection, *, tenant_id: int, phone: str | None,
                   birthday: date | None, consent: str, profile: dict[str, Any],
                   referrer_id: int | None, qr_token: str, store_id: int | None,
                   now: datetime, staff_id: int | None = None) -> int:
-    return int(conn.execute(insert(members).values(
+    """A new member who joined at ``now`` (counted among the day's new members); the id."""
+    member_id = int(conn.execute(insert(members).values(
         tenant_id=tenant_id, **phone_columns(tenant_id, phone), first_name=first_name,
         last_name=last_name, email=email, birthday=birthday, consent=consent, profile=profile,
         referrer_id=referrer_id, status="active", qr_sealed=personal.seal(qr_token),
         store_id=store_id, staff_id=staff_id, created_at=now).returning(members.c.id)
         ).scalar_one())
+    day_totals.add_joined(conn, tenant_id, at=now, store_id=store_id)
+    return member_id
 
 
 def phone_columns(tenant_id: int, phone: str | None) -> dict[str, str | None]:
@@ -174,6 +178,19 @@ def update_member(conn: Connection, tenant_id: int, member_id: int, **values: An
         values.update(phone_columns(tenant_id, values.pop("phone")))
     conn.execute(update(members).where(members.c.tenant_id == tenant_id,
                                        members.c.id == member_id).values(**values))
+
+
+def mark_merged(conn: Connection, tenant_id: int, member_id: int, *, into_id: int) -> None:
+    """The active member ``member_id`` becomes a tombstone that resolves to ``into_id``,
+    without a phone number, and leaves the new members of the day they joined."""
+    row = conn.execute(update(members).where(
+        members.c.tenant_id == tenant_id, members.c.id == member_id,
+        members.c.status == "active").values(
+        status="merged", merged_into_id=into_id, **phone_columns(tenant_id, None))
+        .returning(members.c.created_at, members.c.store_id)).one_or_none()
+    if row is not None:
+        day_totals.add_joined(conn, tenant_id, at=row.created_at, store_id=row.store_id,
+                              members=-1)
 
 
 def search_members(conn: Connection, tenant_id: int, *, text: str | None, limit: int,

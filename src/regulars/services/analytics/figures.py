@@ -4,8 +4,9 @@ tenant's time zone and currency, for the whole chain or one store or cashier.
 
 One read transaction; days are the tenant's local days (``Period``), turned into the UTC
 instants at which they start. Sales, points and the series are sums of the daily aggregates
-(:mod:`regulars.db.analytics.days`, current with every commit, refund and expiry); first-time
-buyers come from each member's first and second purchase kept there too.
+(:mod:`regulars.db.analytics.days`, current with every commit, refund and expiry), and so
+are the member figures: sums of member counts per local day (who joined, who bought after
+which day, who bought again how soon after their first purchase).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from regulars.db.analytics import buyers, days, gaps
+from regulars.db.analytics import days, gaps, joins, repeats
 from regulars.db.analytics import figures as queries
 from regulars.db.analytics.figures import Scope
 from regulars.db.tenancy import tenancy
@@ -34,7 +35,8 @@ from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
 from regulars.text.i18n import N_
 
-MAX_WINDOW_DAYS = 730
+MAX_WINDOW_DAYS = repeats.MAX_DAYS
+"""The longest window a member figure takes: the repeat rate's gaps are kept up to it."""
 RANGE_ERRORS = {"no_first_day": N_("a custom range needs its first day"),
                 "no_last_day": N_("a custom range needs its last day"),
                 "ends_before_start": N_("the range ends before it starts"),
@@ -144,10 +146,11 @@ def _scope(tenant_id: int, request: Request, start: datetime, end: datetime) -> 
 def _members(conn: Connection, scope: Scope, windows: Windows, period: Period,
              zone: ZoneInfo) -> MemberFigures:
     """The member figures; the windows are whole local days ending with the period's last
-    day. Read from the aggregates: receipts per day, the members' purchase days
-    (``purchase_gaps``: active, at risk and churned are the whole business's sums over days)
-    and their first two purchases (a store's or cashier's active members are counted over
-    their receipts)."""
+    day. Read from the aggregates, each a sum over rows of days: receipts per day, members
+    who joined (a store's, with its scope), the members' purchase days (``purchase_gaps``:
+    active, at risk, churned and the first-time buyers are the whole business's) and the
+    gap from their first purchase to the next (``repeat_gaps``); a store's or cashier's
+    active members are counted over their receipts."""
     end_day = period.last_day + timedelta(days=1)
 
     def since(days_back: int) -> int:
@@ -163,13 +166,15 @@ def _members(conn: Connection, scope: Scope, windows: Windows, period: Period,
                                   end_day - timedelta(days=windows.active_days),
                                   period.last_day, store_id=scope.store_id,
                                   staff_id=scope.staff_id)[0].receipts
-    first_time, repeated = buyers.first_buyers(conn, scope.tenant_id, scope.start, scope.end,
-                                               repeat_days=windows.repeat_days)
+    first_time = gaps.first_buyers(conn, scope.tenant_id, period.first_day, end_day)
+    repeated = repeats.within(conn, scope.tenant_id, period.first_day, end_day,
+                              days=windows.repeat_days)
     since_churn = since(windows.churn_days)
     since_risk = (active if whole and windows.at_risk_days == windows.active_days
                   else since(windows.at_risk_days))
     return MemberFigures(
-        new=queries.new_members(conn, scope), active=active,
+        new=joins.new(conn, scope.tenant_id, period.first_day, end_day,
+                      store_id=scope.store_id), active=active,
         visits_per_active_milli=figures.average(active_receipts * 1000, active),
         first_time_buyers=first_time, repeat_rate_bp=share_bp(repeated, first_time),
         at_risk=since_churn - since_risk,

@@ -144,8 +144,7 @@ def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: in
                                    recorded_at=now),
         source_id=source_id, target_id=target_id, key=key)
     members.move_identifiers(conn, tenant_id, source_id, target_id)
-    members.update_member(conn, tenant_id, source_id, status="merged",
-                          merged_into_id=target_id, phone=None)
+    members.mark_merged(conn, tenant_id, source_id, into_id=target_id)
     if target.phone is None and source.phone is not None:
         members.update_member(conn, tenant_id, target_id, phone=source.phone)
     return view(conn, tenant_id, target_id, rt)
