@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from regulars.db.checkout.receipts import Children
 from regulars.db.engine import cache_for
 from regulars.db.promotions import budget_slots as slots
 from regulars.db.promotions.tables import (
@@ -253,9 +254,10 @@ def take_use(conn: Connection, tenant_id: int, code_id: int, terminal_id: int, *
                  receipt_id=receipt_id)
 
 
-def record_uses(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(coupon_uses), rows)
+def use_rows(rows: list[dict[str, Any]]) -> Children:
+    """A receipt's uses of codes (``coupon_uses`` rows without the tenant and receipt), to be
+    written with the receipt (:func:`regulars.db.checkout.receipts.insert_receipt_with_lines`)."""
+    return Children(coupon_uses, rows)
 
 
 def uses_of(conn: Connection, tenant_id: int, receipt_id: int) -> list[dict[str, Any]]:

@@ -36,6 +36,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from regulars.db.checkout.receipts import Children
 from regulars.db.members import members as member_store
 from regulars.db.promotions import coupons as store
 from regulars.db.tenancy import tenancy
@@ -307,12 +308,12 @@ def hold(conn: Connection, tenant: tenancy.TenantRow, offers: tuple[CouponOffer,
     return tuple(held)
 
 
-def record_uses(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote) -> None:
+def uses(quote: Quote) -> Children:
     """The receipt's use of each code the quote applied, as rows of its own (what a refund
-    gives back); the codes' counters are :func:`count_uses`'."""
-    store.record_uses(conn, [
-        {"tenant_id": tenant_id, "receipt_id": receipt_id, "code_id": c.code_id,
-         "series_id": c.series_id, "discount_minor": c.discount_minor, "points": c.points}
+    gives back), written with the receipt; the codes' slots are :func:`count_uses`'."""
+    return store.use_rows([
+        {"code_id": c.code_id, "series_id": c.series_id, "discount_minor": c.discount_minor,
+         "points": c.points}
         for c in quote.coupons])
 
 
