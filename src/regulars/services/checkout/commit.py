@@ -176,7 +176,8 @@ def _commit_once(rt: Runtime, principal: Principal, req: CommitRequest, *, key: 
         with rt.db.write() as conn:
             claim, earlier = idempotency_keys.claim_commit(
                 conn, tenant_id=tenant.id, key=key, request_hash=digest, now=now,
-                terminal_id=principal.terminal_id, receipt_no=req.receipt_id)
+                terminal_id=principal.terminal_id, receipt_no=req.receipt_id,
+                lock=budgets.commit_lock(tenant.id))
             if not claim.fresh:
                 return _replayed(claim.request_hash, claim.response, digest)
             if earlier is not None:
@@ -332,7 +333,8 @@ def _price_within_budgets(conn: Connection, principal: Principal,
             conn, tenant.id, priced.quote,
             {c.promotion.id: c.promotion for c in priced.offers.candidates},
             member_id=priced.member.id if priced.member else None, day=day,
-            point_value_minor=priced.program.point_value_minor, spread=principal.terminal_id)
+            split=priced.offers.split, point_value_minor=priced.program.point_value_minor,
+            spread=principal.terminal_id)
         if failed is None:
             return priced
         excluded |= {failed}

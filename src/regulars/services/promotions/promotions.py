@@ -234,7 +234,7 @@ def update(rt: Runtime, tenant_id: int, promotion_id: int, draft: Draft,
     :class:`InvalidInput`, and :class:`Conflict` for an archived promotion."""
     now = rt.now()
     with rt.db.write() as conn:
-        budget_store.lock_caps(conn, tenant_id, promotion_id)
+        budget_store.lock_caps(conn, tenant_id)
         row = _require(conn, tenant_id, promotion_id, for_update=True)
         if row.status == "archived":
             raise Conflict("an archived promotion cannot be changed")
