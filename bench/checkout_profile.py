@@ -4,6 +4,7 @@ every SQL statement counted and timed, and a cProfile of the commits.
     uv run python bench/checkout_profile.py [--database-url .../bench_checkout_profile] [-n 500]
                                             [--promotions N | --budget] [--tender]
                                             [--cashback]
+                                            [--coupon]
 
 Uses its own database (``bench_checkout_profile`` by default) set up like
 ``bench/checkout.py``: the same basket, 50 members with points, a spend of 10 points each.
@@ -24,6 +25,8 @@ never reaches (``bench/checkout.py --budgets``, side "capped"), to profile what 
 budget adds (compare with ``--promotions 1``, the same promotion without a cap).
 ``--cashback``: the program returns 5 % of what is paid into the member's wallet, so every
 commit credits cashback (and counts it in its day's reward cost).
+``--coupon``: every quote and commit presents one shared multi-use code (the budgets
+benchmark's side "coupon": 5 % off, a million uses), to profile what a coupon adds.
 """
 
 from __future__ import annotations
@@ -245,6 +248,8 @@ def main() -> int:
                         help="one promotion capped at 10**12 minor units (never reached)")
     parser.add_argument("--cashback", action="store_true",
                         help="the program returns 5 %% of what is paid into the wallet")
+    parser.add_argument("--coupon", action="store_true",
+                        help="every sale presents one shared multi-use coupon code")
     args = parser.parse_args()
     url = libpq_url(args.database_url)
     with console.status("setting up"):
@@ -256,6 +261,10 @@ def main() -> int:
             from checkout_promotions import create_promotions
             create_promotions(url, args.promotions)
         tenders = _tenders(url, phones) if args.tender else {}
+        shared: tuple[str, ...] = ()
+        if args.coupon:
+            from checkout_budgets import _shared_code, last_tenant
+            shared = (_shared_code(url, last_tenant(url)),)
         analyze(url)
     ROUND_TRIPS.attach()
     rt = open_runtime(Settings(database_url=url))
@@ -273,7 +282,8 @@ def main() -> int:
     def sale() -> Sale:
         phone = rng.choice(phones)
         return Sale(member=MemberRef(phone=phone), lines=lines,
-                    points_to_spend=args.spend_points, tenders=tenders.get(phone, ()))
+                    points_to_spend=args.spend_points, tenders=tenders.get(phone, ()),
+                    coupons=shared)
 
     def auth(_: int) -> None:
         authenticate(rt, keys[0])

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, bindparam, delete, select, text, update
+from sqlalchemy import Boolean, Connection, Integer, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.checkout.receipts import receipt_by_number, set_receipt_response
 from regulars.db.checkout.tables import idempotency, receipts
+from regulars.db.locks import lock_key
 from regulars.db.messaging import events as events_store
 
 NO_TILL = 0  # the terminal_id of keys sent by an owner key or the console
@@ -63,13 +64,14 @@ WITH claimed AS (
     ON CONFLICT DO NOTHING
     RETURNING id
 )
-SELECT (SELECT count(*) FROM claimed) AS fresh, r.request_hash, r.response
+SELECT (SELECT count(*) FROM claimed) AS fresh, r.request_hash, r.response,
+       pg_advisory_xact_lock_shared(:lock) IS NULL AS locked
 FROM (SELECT 1) AS one
 LEFT JOIN receipts r
        ON r.tenant_id = :tenant_id AND r.terminal_id = :terminal_id AND r.receipt_no = :receipt_no
 """).bindparams(bindparam("created_at", type_=idempotency.c.created_at.type)).columns(
     fresh=Integer(), request_hash=receipts.c.request_hash.type,
-    response=receipts.c.response.type)
+    response=receipts.c.response.type, locked=Boolean())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,10 +83,13 @@ class EarlierReceipt:
 
 
 def claim_commit(conn: Connection, *, tenant_id: int, key: str, request_hash: str,
-                 now: datetime, terminal_id: int, receipt_no: str
+                 now: datetime, terminal_id: int, receipt_no: str, lock: str
                  ) -> tuple[Claim, EarlierReceipt | None]:
     """:func:`claim_key` in scope ``commit`` for the till and, for a fresh claim, its receipt with
-    this number if one exists (one round trip on PostgreSQL).
+    this number if one exists (one round trip on PostgreSQL); the same statement takes the
+    named ``lock`` shared until the transaction ends (:func:`regulars.db.locks.share_locks`;
+    nothing on SQLite), so every later statement of the transaction reads what was committed
+    before it was granted.
 
     The receipt is read from the statement's snapshot: one committed by a concurrent request
     after it began is not seen, and the receipt's insert then fails on the unique receipt
@@ -100,7 +105,7 @@ def claim_commit(conn: Connection, *, tenant_id: int, key: str, request_hash: st
                                       response=found["response"]) if found else None)
     row = conn.execute(_CLAIM_COMMIT_PG, {
         "tenant_id": tenant_id, "key": key, "request_hash": request_hash, "created_at": now,
-        "terminal_id": terminal_id, "receipt_no": receipt_no}).one()
+        "terminal_id": terminal_id, "receipt_no": receipt_no, "lock": lock_key(lock)}).one()
     if not row.fresh:
         # The holder's row, read by a statement of its own: this one's snapshot predates it.
         return claim_key(conn, tenant_id=tenant_id, scope="commit", terminal_id=terminal_id,

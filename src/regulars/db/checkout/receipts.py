@@ -9,10 +9,23 @@ idempotency records a receipt's answer is stored with are in
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, Date, bindparam, delete, insert, select, text, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Date,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Dialect
 
 from regulars.db.analytics import days
 from regulars.db.checkout.tables import receipt_lines, receipts, refunds
@@ -48,8 +61,9 @@ _LINE_COLUMNS = {"line_no": "integer", "sku": "text", "name": "text", "category"
 _RECEIPT_CASTS = {"staff_id": "bigint", "member_id": "bigint", "response": "json",
                   "identified_by": "varchar"}
 
-# On PostgreSQL a receipt and its lines are one statement; lines take ids in the order given.
-_INSERT_RECEIPT_PG = text(f"""
+# On PostgreSQL a receipt, its lines and the rows naming it (:class:`Children`) are one
+# statement; lines and rows take ids in the order given.
+_RECEIPT_CTES = f"""
 WITH new_receipt AS (
     INSERT INTO receipts ({", ".join(_RECEIPT_COLUMNS)})
     VALUES ({", ".join(f"CAST(:{c} AS {_RECEIPT_CASTS[c]})" if c in _RECEIPT_CASTS
@@ -74,37 +88,108 @@ WITH new_receipt AS (
         last_at = GREATEST(spend_days.last_at, excluded.last_at)
     RETURNING 1
 )
-SELECT r.id, (SELECT count(*) FROM new_lines) AS lines FROM new_receipt r
-""").bindparams(bindparam("occurred_at", type_=receipts.c.occurred_at.type),
-                bindparam("recorded_at", type_=receipts.c.recorded_at.type),
-                bindparam("spend_day", type_=Date()),
-                bindparam("lifetime_day", type_=Date()))
+"""
+
+
+def _receipt_statement(ctes: list[str], counts: list[str]) -> Any:
+    """The receipt's statement, with more CTEs writing beside it and their counts."""
+    return text(_RECEIPT_CTES.rstrip("\n") + "".join(f", {cte}" for cte in ctes)
+                + "\nSELECT r.id, (SELECT count(*) FROM new_lines) AS lines"
+                + "".join(f", {count}" for count in counts)
+                + " FROM new_receipt r\n").bindparams(
+        bindparam("occurred_at", type_=receipts.c.occurred_at.type),
+        bindparam("recorded_at", type_=receipts.c.recorded_at.type),
+        bindparam("spend_day", type_=Date()),
+        bindparam("lifetime_day", type_=Date()))
+
+
+_INSERT_RECEIPT_PG = _receipt_statement([], [])
+
+
+@dataclass(frozen=True)
+class Children:
+    """Rows of another table that name the receipt (``tenant_id`` and ``receipt_id`` come
+    from it), written with it: ``rows`` all have the same columns, ids follow their order."""
+
+    table: Table
+    rows: list[dict[str, Any]]
+
+
+def _child_cte(n: int, child: Children, columns: tuple[str, ...], dialect: Dialect) -> str:
+    """The CTE inserting ``child``'s rows beside the receipt (its parameters ``c{n}_<col>``,
+    one array per column; JSON values are passed as text)."""
+    types = {c: child.table.c[c].type.compile(dialect=dialect) for c in columns}
+    return f"""child_{n} AS (
+    INSERT INTO {child.table.name} (tenant_id, receipt_id, {", ".join(columns)})
+    SELECT :tenant_id, r.id, {", ".join(f"c.{c}" for c in columns)}
+    FROM new_receipt r
+    CROSS JOIN unnest({", ".join(f"CAST(:c{n}_{c} AS {types[c]}[])" for c in columns)})
+         WITH ORDINALITY AS c({", ".join(columns)}, ord)
+    ORDER BY c.ord
+    RETURNING 1
+)"""
+
+
+_STATEMENTS: dict[tuple[tuple[str, tuple[str, ...]], ...], Any] = {(): _INSERT_RECEIPT_PG}
+
+
+def _insert_statement(children: list[Children], dialect: Dialect) -> Any:
+    """The receipt's statement with ``children``'s inserts, built once per shape."""
+    shape = tuple((c.table.name, tuple(sorted(c.rows[0]))) for c in children)
+    found = _STATEMENTS.get(shape)
+    if found is None:
+        found = _receipt_statement(
+            [_child_cte(n, child, columns, dialect)
+             for n, (child, (_, columns)) in enumerate(zip(children, shape, strict=True))],
+            [f"(SELECT count(*) FROM child_{n}) AS child_{n}" for n in range(len(children))])
+        _STATEMENTS[shape] = found
+    return found
+
+
+def _child_params(n: int, child: Children) -> dict[str, list[Any]]:
+    params = {}
+    for column in child.rows[0]:
+        values = [row[column] for row in child.rows]
+        if isinstance(child.table.c[column].type, JSON):
+            values = [None if v is None else json.dumps(v) for v in values]
+        params[f"c{n}_{column}"] = values
+    return params
 
 
 def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]], *, day: date,
-                              rewards: Rewards = NO_REWARDS, **values: Any) -> int:
-    """:func:`insert_receipt`, then :func:`insert_lines` for ``lines`` (rows without
-    ``tenant_id`` and ``receipt_id``, which come from the receipt), counted in the day's
-    aggregates (:mod:`regulars.db.analytics.days`) with the catalogue ``rewards`` it applies;
-    one round trip on PostgreSQL. Raises the database's unique violation as
-    :func:`insert_receipt` does."""
+                              rewards: Rewards = NO_REWARDS,
+                              children: tuple[Children, ...] = (), **values: Any) -> int:
+    """:func:`insert_receipt`, then :func:`insert_lines` for ``lines`` and the rows of each of
+    ``children`` (rows without ``tenant_id`` and ``receipt_id``, which come from the
+    receipt), counted in the day's aggregates (:mod:`regulars.db.analytics.days`) with the
+    catalogue ``rewards`` it applies; one round trip on PostgreSQL. Raises the database's
+    unique violation as :func:`insert_receipt` does."""
     values.setdefault("identified_by", None)
     items_milli = sum(int(line.get("quantity_milli", 0)) for line in lines)
+    filled = [c for c in children if c.rows]
     if conn.dialect.name != "postgresql" or set(values) != set(_RECEIPT_COLUMNS) or any(
             set(line) != set(_LINE_COLUMNS) for line in lines):
         receipt_id = insert_receipt(conn, day=day, **values)
         if lines:
             insert_lines(conn, [{"tenant_id": values["tenant_id"], "receipt_id": receipt_id,
                                  **line} for line in lines])
+        for child in filled:
+            conn.execute(insert(child.table), [
+                {"tenant_id": values["tenant_id"], "receipt_id": receipt_id, **row}
+                for row in child.rows])
         days.add_receipt(conn, values, items_milli=items_milli, rewards=rewards)
         return receipt_id
     params = {**values, "response": json.dumps(values["response"]), "spend_day": day,
               "lifetime_day": LIFETIME_DAY, "spend_minor": qualifying(values)}
     for column in _LINE_COLUMNS:
         params[f"line_{column}"] = [line[column] for line in lines]
-    row = conn.execute(_INSERT_RECEIPT_PG, params).one()
-    if row.lines != len(lines):
-        raise RuntimeError(f"a receipt wrote {row.lines} lines of {len(lines)}")
+    for n, child in enumerate(filled):
+        params.update(_child_params(n, child))
+    row = conn.execute(_insert_statement(filled, conn.dialect), params).one()
+    written = [row.lines, *(row._mapping[f"child_{n}"] for n in range(len(filled)))]
+    wanted = [len(lines), *(len(c.rows) for c in filled)]
+    if written != wanted:
+        raise RuntimeError(f"a receipt wrote {written} rows of {wanted}")
     days.add_receipt(conn, values, items_milli=items_milli, rewards=rewards)
     return int(row.id)
 

@@ -90,11 +90,27 @@ def left(conn: Connection, owner: Owner, columns: list[str]) -> dict[str, int | 
             for i, c in enumerate(columns)}
 
 
+class Busy(Exception):
+    """A quick :func:`take` charged nothing. It may have left a slot locked (see
+    :func:`_take`), so the caller rolls back to the savepoint it took before and charges
+    again without ``quick``."""
+
+
 def take(conn: Connection, owner: Owner, amounts: Mapping[str, int], *, spread: int,
-         start: Callable[[], Mapping[str, int | None]], count: int | None = SLOTS) -> bool:
+         start: Callable[[], Mapping[str, int | None]], count: int | None = SLOTS,
+         quick: bool = False) -> bool:
     """Charge ``amounts`` (per column, none negative) to the owner's slots; ``False`` when
     the slots do not hold enough (nothing changed). An owner without slots is first given
-    them (``count`` as for :func:`fill`), holding what ``start()`` says is left."""
+    them (``count`` as for :func:`fill`), holding what ``start()`` says is left.
+
+    ``quick``: only the first try of :func:`_take`, without a savepoint of its own (two
+    statements fewer); raises :class:`Busy` when it charged nothing, for whatever reason
+    (no free slot holds the amount, the owner has no slots yet), and the caller, inside a
+    savepoint of its own, rolls back to it and charges again without ``quick``."""
+    if quick:
+        if _try(conn, owner, amounts, spread=spread, wait=False):
+            return True
+        raise Busy
     taken = _take(conn, owner, amounts, spread=spread)
     if taken is None:
         fill(conn, owner, start(), count=count)
@@ -102,27 +118,34 @@ def take(conn: Connection, owner: Owner, amounts: Mapping[str, int], *, spread: 
     return bool(taken)
 
 
-def _take(conn: Connection, owner: Owner, amounts: Mapping[str, int], *,
-          spread: int) -> bool | None:
-    """:func:`take` on the slots there are (``None`` when there are none).
-
-    First a try that never waits: one statement charging the first slot, counted from
-    ``spread``, that holds the amount and that no other transaction has locked (``SKIP
-    LOCKED``). When every such slot is busy, a second try waits for one of them. Last, the
-    slow path across all slots. PostgreSQL keeps the lock of a row it re-checked after waiting
-    or after a concurrent change and found no longer fitting, so each try runs in a savepoint
-    rolled back when it charged nothing: no try holds a slot while it waits for another, and
-    the slow path takes them in slot order only, so charges cannot deadlock."""
+def _try(conn: Connection, owner: Owner, amounts: Mapping[str, int], *, spread: int,
+         wait: bool) -> bool:
+    """One statement charging the first slot, counted from ``spread``, that holds the amount:
+    one that no other transaction has locked (``SKIP LOCKED``), or with ``wait`` one that may
+    be busy (waiting for it). ``True`` when it charged one."""
     t = owner.table.c
     fits = [or_(t[c].is_(None), t[c] >= amount) for c, amount in amounts.items()]
     order = (t.slot + (SLOTS - spread % SLOTS)) % SLOTS
     first = select(t.id).where(*owner.where(), *fits).order_by(order).limit(1)
+    chosen = (first if wait else first.with_for_update(skip_locked=True)).scalar_subquery()
     values = {c: t[c] - amount for c, amount in amounts.items()}
+    return bool(conn.execute(update(owner.table).where(t.id == chosen, *fits)
+                             .values(**values)).rowcount == 1)
+
+
+def _take(conn: Connection, owner: Owner, amounts: Mapping[str, int], *,
+          spread: int) -> bool | None:
+    """:func:`take` on the slots there are (``None`` when there are none).
+
+    First a try that never waits (:func:`_try`). When every slot that holds the amount is
+    busy, a second try waits for one of them. Last, the slow path across all slots.
+    PostgreSQL keeps the lock of a row it re-checked after waiting or after a concurrent
+    change and found no longer fitting, so each try runs in a savepoint rolled back when it
+    charged nothing: no try holds a slot while it waits for another, and the slow path takes
+    them in slot order only, so charges cannot deadlock."""
     for wait in (False, True):
-        chosen = (first if wait else first.with_for_update(skip_locked=True)).scalar_subquery()
         attempt = conn.begin_nested()
-        if conn.execute(update(owner.table).where(t.id == chosen, *fits)
-                        .values(**values)).rowcount == 1:
+        if _try(conn, owner, amounts, spread=spread, wait=wait):
             attempt.commit()
             return True
         attempt.rollback()

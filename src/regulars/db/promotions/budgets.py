@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, Table, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.promotions import budget_slots as slots
@@ -63,8 +63,11 @@ def _promotion(tenant_id: int, promotion_id: int) -> slots.Owner:
                        {"tenant_id": tenant_id, "promotion_id": promotion_id})
 
 
-def _promotion_lock(tenant_id: int, promotion_id: int) -> str:
-    return f"promotion-budget:{tenant_id}:{promotion_id}"
+def budget_lock(tenant_id: int) -> str:
+    """The lock of the tenant's promotion caps and loyalty budget split: held shared by every
+    commit (from its first statement) and by every refund that gives back to a budget or
+    bucket, alone by a change of caps or of the split."""
+    return f"promotion-budgets:{tenant_id}"
 
 
 def _left_of(caps: BudgetRow, spent: tuple[int, int]) -> dict[str, int | None]:
@@ -74,19 +77,19 @@ def _left_of(caps: BudgetRow, spent: tuple[int, int]) -> dict[str, int | None]:
             else max(0, caps.budget_points - spent[1])}
 
 
-def lock_caps(conn: Connection, tenant_id: int, promotion_id: int) -> None:
-    """Wait until no commit or refund that counts the promotion is running and keep others
-    out until this transaction ends (PostgreSQL). Before locking the promotion's row: a
-    commit holding the shared lock goes on to reference that row."""
-    slots.sole_lock(conn, _promotion_lock(tenant_id, promotion_id))
+def lock_caps(conn: Connection, tenant_id: int) -> None:
+    """Wait until no commit or refund of the tenant is running and keep others out until this
+    transaction ends (PostgreSQL). Before locking a promotion's row: a commit holding the
+    shared lock goes on to reference that row."""
+    slots.sole_lock(conn, budget_lock(tenant_id))
 
 
 def set_caps(conn: Connection, tenant_id: int, promotion_id: int, *,
              budget_minor: int | None, budget_points: int | None) -> None:
     """Create the promotion's budget row or change its caps. Waits until no commit or refund
-    that counts the promotion is running (PostgreSQL), then fills the slots with what the caps
-    leave after what the receipts got (no slots without a cap)."""
-    slots.sole_lock(conn, _promotion_lock(tenant_id, promotion_id))
+    of the tenant is running (PostgreSQL), then fills the slots with what the caps leave after
+    what the receipts got (no slots without a cap)."""
+    slots.sole_lock(conn, budget_lock(tenant_id))
     _insert_missing(conn, promotion_budgets, {
         "tenant_id": tenant_id, "promotion_id": promotion_id, "budget_minor": budget_minor,
         "budget_points": budget_points})
@@ -112,30 +115,6 @@ def budgets(conn: Connection, tenant_id: int,
     return {r.promotion_id: BudgetRow(promotion_id=r.promotion_id, budget_minor=r.budget_minor,
                                       budget_points=r.budget_points)
             for r in rows}
-
-
-def caps_and_split(conn: Connection, tenant_id: int, promotion_ids: Iterable[int]
-                   ) -> tuple[dict[int, BudgetRow], dict[str, Any] | None]:
-    """The promotions' caps and the tenant's split (as :func:`budgets` and :func:`split`),
-    read by one statement: a commit reads both after taking its locks."""
-    ids = list(promotion_ids)
-    one = select(literal(1).label("one")).subquery()
-    b, s = promotion_budgets.c, loyalty_budgets.c
-    rows = conn.execute(select(
-        b.promotion_id, b.budget_minor, b.budget_points, s.tenant_id.label("split_tenant"),
-        s.total_minor, s.base_bp, s.mass_bp, s.targeted_bp).select_from(
-        one.outerjoin(loyalty_budgets, s.tenant_id == tenant_id).outerjoin(
-            promotion_budgets, and_(b.tenant_id == tenant_id, b.promotion_id.in_(ids))))
-    ).all()
-    caps = {r.promotion_id: BudgetRow(promotion_id=r.promotion_id,
-                                      budget_minor=r.budget_minor,
-                                      budget_points=r.budget_points)
-            for r in rows if r.promotion_id is not None}
-    first = rows[0]
-    split = None if first.split_tenant is None else {
-        "total_minor": first.total_minor, "base_bp": first.base_bp, "mass_bp": first.mass_bp,
-        "targeted_bp": first.targeted_bp}
-    return caps, split
 
 
 def promotion_spent(conn: Connection, tenant_id: int,
@@ -170,20 +149,21 @@ def spent_by_slots(conn: Connection, tenant_id: int,
             for r in rows}
 
 
-def share_locks(conn: Connection, tenant_id: int, promotion_ids: Iterable[int]) -> None:
-    """Hold, until the transaction ends, the shared locks of these promotions' budgets and of
-    the tenant's split (one statement): a change of their caps waits for this transaction
-    (see :func:`lock_caps`, :func:`split_lock`). Taken before their caps are read."""
-    slots.share_locks(conn, [_promotion_lock(tenant_id, pid) for pid in sorted(promotion_ids)]
-                      + [split_lock(tenant_id)])
+def share_lock(conn: Connection, tenant_id: int) -> None:
+    """Hold :func:`budget_lock` shared until the transaction ends (a refund giving back to a
+    budget or bucket; a commit takes it with its first statement): a change of caps or of
+    the split waits for this transaction."""
+    slots.share_locks(conn, [budget_lock(tenant_id)])
 
 
 def charge_promotion(conn: Connection, caps: BudgetRow, *, tenant_id: int,
-                     discount_minor: int, points: int, spread: int) -> bool:
-    """Count a receipt's spend against the promotion's own budget: ``caps`` as read under
-    :func:`share_locks` (a commit that priced with an older version still meets the current
-    caps); nothing is written without a cap. ``False`` when the budget does not hold it
-    (nothing changed)."""
+                     discount_minor: int, points: int, spread: int,
+                     quick: bool = False) -> bool:
+    """Count a receipt's spend against the promotion's own budget: ``caps`` those of the
+    version the receipt was priced by, read under :func:`budget_lock` (so they are the
+    current ones); nothing is written without a cap. ``False`` when the budget does not hold
+    it (nothing changed). ``quick``: as :func:`~budget_slots.take` (may raise
+    :class:`~budget_slots.Busy`)."""
     if (caps.budget_minor is None and caps.budget_points is None) or not (
             discount_minor or points):
         return True
@@ -195,13 +175,13 @@ def charge_promotion(conn: Connection, caps: BudgetRow, *, tenant_id: int,
 
     return slots.take(conn, _promotion(tenant_id, promotion_id),
                       {"left_minor": discount_minor, "left_points": points},
-                      spread=spread, start=start)
+                      spread=spread, start=start, quick=quick)
 
 
 def give_back_promotion(conn: Connection, tenant_id: int, promotion_id: int, *,
                         discount_minor: int, points: int, spread: int) -> None:
-    """Return a refund's share to the promotion's budget (a slot of it, if capped)."""
-    slots.share_locks(conn, [_promotion_lock(tenant_id, promotion_id)])
+    """Return a refund's share to the promotion's budget (a slot of it, if capped). The
+    caller holds :func:`budget_lock` shared."""
     slots.give(conn, _promotion(tenant_id, promotion_id),
                {"left_minor": discount_minor, "left_points": points}, slot=spread)
 
@@ -324,12 +304,6 @@ def _bucket(tenant_id: int, month: date, bucket: str) -> slots.Owner:
     return slots.Owner(bucket_slots, {"tenant_id": tenant_id, "month": month, "bucket": bucket})
 
 
-def split_lock(tenant_id: int) -> str:
-    """The lock a commit or refund that counts in the tenant's buckets holds shared, and a
-    change of the split alone."""
-    return f"loyalty-split:{tenant_id}"
-
-
 def bucket_left(conn: Connection, tenant_id: int, month: date, bucket: str) -> int | None:
     """What a capped bucket's slots hold for the month (``None``: no slots yet)."""
     found = slots.left(conn, _bucket(tenant_id, month, bucket), ["left_minor"])
@@ -338,11 +312,11 @@ def bucket_left(conn: Connection, tenant_id: int, month: date, bucket: str) -> i
 
 def charge_bucket(conn: Connection, tenant_id: int, month: date, bucket: str, *,
                   amount_minor: int, cap_minor: int | None,
-                  spread: int) -> bool:
+                  spread: int, quick: bool = False) -> bool:
     """Count ``amount_minor`` against a bucket's month (nothing written without a cap: the
     spend is summed from the receipts); ``False`` when the cap does not hold it. The month's
     slots are made at its first charge from what the receipts got. The caller holds
-    :func:`split_lock` shared."""
+    :func:`budget_lock` shared. ``quick``: as :func:`~budget_slots.take`."""
     if cap_minor is None or not amount_minor:
         return True
 
@@ -351,7 +325,7 @@ def charge_bucket(conn: Connection, tenant_id: int, month: date, bucket: str, *,
                                   .get(bucket, 0))}
 
     return slots.take(conn, _bucket(tenant_id, month, bucket), {"left_minor": amount_minor},
-                      spread=spread, start=start)
+                      spread=spread, start=start, quick=quick)
 
 
 def give_back_bucket(conn: Connection, tenant_id: int, month: date, bucket: str, *,
@@ -363,7 +337,7 @@ def give_back_bucket(conn: Connection, tenant_id: int, month: date, bucket: str,
 
 def refill_buckets(conn: Connection, tenant_id: int, caps: dict[str, int | None], *,
                    since: date) -> None:
-    """After a change of the split (under :func:`split_lock` alone): the slots of months from
+    """After a change of the split (under :func:`budget_lock` alone): the slots of months from
     ``since`` on hold what the new caps leave; older months' slots go (no commit counts in
     them any more), as do those of a bucket without a cap."""
     t = bucket_slots.c

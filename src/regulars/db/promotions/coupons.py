@@ -18,8 +18,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
+from regulars.db.checkout.receipts import Children
 from regulars.db.engine import cache_for
 from regulars.db.promotions import budget_slots as slots
 from regulars.db.promotions.tables import (
@@ -101,7 +112,7 @@ def list_series(conn: Connection, tenant_id: int) -> list[SeriesRow]:
         coupon_series.c.tenant_id == tenant_id).order_by(coupon_series.c.id))]
 
 
-def _uses(tenant_id: int, code_id: Any, *, besides: int | None = None) -> Any:
+def _uses(tenant_id: Any, code_id: Any, *, besides: int | None = None) -> Any:
     """A code's uses: its receipts' uses not given back (but that of receipt ``besides``)."""
     u = coupon_uses.c
     query = select(func.count()).select_from(coupon_uses).where(
@@ -111,7 +122,7 @@ def _uses(tenant_id: int, code_id: Any, *, besides: int | None = None) -> Any:
     return query.scalar_subquery()
 
 
-def _uses_now(tenant_id: int) -> Any:
+def _uses_now(tenant_id: Any) -> Any:
     """A code's uses as a checkout needs them: once it has slots, ``max_uses`` less what they
     hold and its holds (a few rows, however many receipts used it), else :func:`_uses`."""
     code = coupon_codes.c
@@ -144,25 +155,75 @@ def insert_codes(conn: Connection, *, tenant_id: int, series_id: int, digests: l
         for d in digests])
 
 
-def code_by_digest(conn: Connection, tenant_id: int, digest: str) -> CodeRow | None:
-    row = conn.execute(select(coupon_codes.c.id, coupon_codes.c.series_id,
-                              coupon_codes.c.member_id,
-                              _uses_now(tenant_id).label("uses"),
-                              coupon_codes.c.max_uses).where(
-        coupon_codes.c.tenant_id == tenant_id,
-        coupon_codes.c.code_hash == digest)).one_or_none()
-    return None if row is None else CodeRow(id=row.id, series_id=row.series_id,
-                                            member_id=row.member_id, uses=row.uses,
-                                            max_uses=row.max_uses)
+@dataclass(frozen=True, kw_only=True)
+class SaleCode:
+    """A code as checkout needs it: the code, its series, and the live holds on it of tills
+    other than the one asking."""
+
+    code: CodeRow
+    series: SeriesRow
+    held_by_others: int
 
 
-def held_by_others(conn: Connection, tenant_id: int, code_id: int, terminal_id: int,
-                   now: datetime) -> int:
-    """Live holds on the code by tills other than ``terminal_id``."""
-    return int(conn.execute(select(func.count()).select_from(coupon_holds).where(
-        coupon_holds.c.tenant_id == tenant_id, coupon_holds.c.code_id == code_id,
-        coupon_holds.c.terminal_id != terminal_id,
-        coupon_holds.c.expires_at > now)).scalar_one())
+def _sale_code_statement() -> Any:
+    tenant_id: Any = bindparam("tenant_id")
+    code, series, h = coupon_codes.c, coupon_series.c, coupon_holds.c
+    others = select(func.count()).select_from(coupon_holds).where(
+        h.tenant_id == tenant_id, h.code_id == code.id,
+        h.terminal_id != bindparam("terminal_id"),
+        h.expires_at > bindparam("now", type_=h.expires_at.type)).scalar_subquery()
+    return (select(code.id, code.series_id, code.member_id, _uses_now(tenant_id).label("uses"),
+                   code.max_uses, series.name, series.effect, series.max_uses.label("s_max"),
+                   series.starts_on, series.ends_on, series.created_at,
+                   others.label("held_by_others"))
+            .join_from(coupon_codes, coupon_series, and_(series.tenant_id == code.tenant_id,
+                                                         series.id == code.series_id))
+            .where(code.tenant_id == tenant_id, code.code_hash == bindparam("digest")))
+
+
+# Built once: it runs for every code of every quote and commit.
+_SALE_CODE = _sale_code_statement()
+
+
+def code_for_sale(conn: Connection, tenant_id: int, digest: str, *, terminal_id: int,
+                  now: datetime) -> SaleCode | None:
+    """The code of ``digest`` with its uses, series and the live holds of tills other than
+    ``terminal_id`` at ``now``, in one statement; ``None`` for no such code."""
+    row = conn.execute(_SALE_CODE, {"tenant_id": tenant_id, "digest": digest,
+                                    "terminal_id": terminal_id, "now": now}).one_or_none()
+    if row is None:
+        return None
+    return SaleCode(
+        code=CodeRow(id=row.id, series_id=row.series_id, member_id=row.member_id,
+                     uses=row.uses, max_uses=row.max_uses),
+        series=SeriesRow(id=row.series_id, name=row.name, effect=row.effect,
+                         max_uses=row.s_max, starts_on=row.starts_on, ends_on=row.ends_on,
+                         created_at=row.created_at),
+        held_by_others=int(row.held_by_others))
+
+
+def _screen_statement() -> Any:
+    tenant_id: Any = bindparam("tenant_id")
+    a, code = coupon_attempts.c, coupon_codes.c
+    wrong = select(func.count()).select_from(coupon_attempts).where(
+        a.tenant_id == tenant_id, a.terminal_id == bindparam("terminal_id"),
+        a.at > bindparam("since", type_=a.at.type)).scalar_subquery()
+    one = select(literal(1).label("one")).subquery()
+    return select(wrong.label("wrong"), code.code_hash).select_from(one.outerjoin(
+        coupon_codes, and_(code.tenant_id == tenant_id,
+                           code.code_hash.in_(bindparam("digests", expanding=True)))))
+
+
+_SCREEN = _screen_statement()
+
+
+def screen_reads(conn: Connection, tenant_id: int, terminal_id: int, *, since: datetime,
+                 digests: list[str]) -> tuple[int, set[str]]:
+    """How many wrong codes the till sent after ``since``, and which of ``digests`` are the
+    tenant's codes, in one statement."""
+    rows = conn.execute(_SCREEN, {"tenant_id": tenant_id, "terminal_id": terminal_id,
+                                  "since": since, "digests": digests or [""]}).all()
+    return int(rows[0].wrong), {r.code_hash for r in rows if r.code_hash is not None}
 
 
 def lock_code(conn: Connection, tenant_id: int, code_id: int) -> None:
@@ -253,9 +314,10 @@ def take_use(conn: Connection, tenant_id: int, code_id: int, terminal_id: int, *
                  receipt_id=receipt_id)
 
 
-def record_uses(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(coupon_uses), rows)
+def use_rows(rows: list[dict[str, Any]]) -> Children:
+    """A receipt's uses of codes (``coupon_uses`` rows without the tenant and receipt), to be
+    written with the receipt (:func:`regulars.db.checkout.receipts.insert_receipt_with_lines`)."""
+    return Children(coupon_uses, rows)
 
 
 def uses_of(conn: Connection, tenant_id: int, receipt_id: int) -> list[dict[str, Any]]:

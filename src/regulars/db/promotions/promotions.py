@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement, visitors
 from sqlalchemy.sql.elements import BindParameter
 
+from regulars.db.checkout.receipts import Children
 from regulars.db.checkout.tables import receipts
 from regulars.db.promotions.tables import (
     loyalty_budgets,
@@ -202,9 +203,11 @@ def version_definition(conn: Connection, tenant_id: int, promotion_id: int,
     return found
 
 
-def insert_applied(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(receipt_promotions), rows)
+def applied_rows(rows: list[dict[str, Any]]) -> Children:
+    """What each promotion gave a receipt (``receipt_promotions`` rows without the tenant and
+    receipt), to be written with the receipt
+    (:func:`regulars.db.checkout.receipts.insert_receipt_with_lines`)."""
+    return Children(receipt_promotions, rows)
 
 
 def applied_to(conn: Connection, tenant_id: int, receipt_id: int) -> list[dict[str, Any]]:

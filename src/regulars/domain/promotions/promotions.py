@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from regulars.domain.promotions.budgets import NO_LIMITS, UNLIMITED, Allowance, Limits
+from regulars.domain.promotions.budgets import NO_LIMITS, UNLIMITED, Allowance, Limits, Split
 from regulars.domain.promotions.control_groups import MAX_CONTROL_SHARE_BP, Group, group_of
 from regulars.domain.promotions.effects import (
     GIVES_POINTS,
@@ -183,3 +183,4 @@ class Offers:
     local_now: datetime
     pool_minor: int | None = None  # money left in the mass bucket; None: no cap
     targeted_pool_minor: int | None = None  # money left in the targeted bucket; None: no cap
+    split: Split = Split()  # the loyalty budget split the pools come from (the buckets' caps)

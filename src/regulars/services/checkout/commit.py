@@ -176,7 +176,8 @@ def _commit_once(rt: Runtime, principal: Principal, req: CommitRequest, *, key: 
         with rt.db.write() as conn:
             claim, earlier = idempotency_keys.claim_commit(
                 conn, tenant_id=tenant.id, key=key, request_hash=digest, now=now,
-                terminal_id=principal.terminal_id, receipt_no=req.receipt_id)
+                terminal_id=principal.terminal_id, receipt_no=req.receipt_id,
+                lock=budgets.commit_lock(tenant.id))
             if not claim.fresh:
                 return _replayed(claim.request_hash, claim.response, digest)
             if earlier is not None:
@@ -332,7 +333,8 @@ def _price_within_budgets(conn: Connection, principal: Principal,
             conn, tenant.id, priced.quote,
             {c.promotion.id: c.promotion for c in priced.offers.candidates},
             member_id=priced.member.id if priced.member else None, day=day,
-            point_value_minor=priced.program.point_value_minor, spread=principal.terminal_id)
+            split=priced.offers.split, point_value_minor=priced.program.point_value_minor,
+            spread=principal.terminal_id)
         if failed is None:
             return priced
         excluded |= {failed}
@@ -346,8 +348,12 @@ def _store_receipt(conn: Connection, principal: Principal, tenant: tenancy.Tenan
     assert principal.terminal_id is not None and principal.store_id is not None
     member, q = priced.member, priced.quote
     member_id = member.id if member else None
+    point_value = priced.program.point_value_minor
     receipt_id = receipts.insert_receipt_with_lines(
         conn, _receipt_lines(req.sale, q),
+        children=(promotions.applied(conn, tenant.id, q, day=day, offers=priced.offers,
+                                     point_value_minor=point_value),
+                  coupons.uses(q)),
         tenant_id=tenant.id, terminal_id=principal.terminal_id,
         store_id=principal.store_id, staff_id=req.staff_id, receipt_no=req.receipt_id,
         member_id=member_id, status="committed", program_version=priced.version,
@@ -356,14 +362,12 @@ def _store_receipt(conn: Connection, principal: Principal, tenant: tenancy.Tenan
         paid_minor=q.paid_minor, points_earned=q.points_earned, request_hash=digest,
         response={}, occurred_at=at, recorded_at=now, day=day,
         identified_by=req.identified_by, rewards=claims.counted(priced.reward, q))
-    promotions.record(conn, tenant.id, receipt_id, q, day=day, member_id=member_id,
-                      offers=priced.offers, at=at,
-                      point_value_minor=priced.program.point_value_minor)
-    coupons.record_uses(conn, tenant.id, receipt_id, q)
+    promotions.record_groups(conn, tenant.id, member_id=member_id, offers=priced.offers,
+                             at=at)
     issued = coupon_issue.issue(conn, tenant, receipt_id, q, member_id=member_id, now=now)
     if member is not None:
         budgets.charge_base(conn, tenant.id, receipt_id, q, day=day,
-                            point_value_minor=priced.program.point_value_minor)
+                            point_value_minor=point_value)
     return receipt_id, issued
 
 

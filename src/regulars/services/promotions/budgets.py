@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from regulars.db.promotions import budget_slots as slots
 from regulars.db.promotions import budgets as store
 from regulars.db.promotions import promotions as promotion_store
+from regulars.db.promotions.budget_slots import Busy
 from regulars.db.rewards import costs as reward_costs
 from regulars.db.tenancy import tenancy
 from regulars.domain.checkout.quote import Quote
@@ -141,8 +141,13 @@ def pool(conn: Connection, tenant_id: int, day: date, *, bucket: Bucket = Bucket
 
 # Commit ----------------------------------------------------------------------------------------
 
+def commit_lock(tenant_id: int) -> str:
+    """The lock a commit holds shared from its first statement on (see :func:`charge`)."""
+    return store.budget_lock(tenant_id)
+
+
 def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int, Promotion],
-           *, member_id: int | None, day: date, point_value_minor: int,
+           *, split: Split, member_id: int | None, day: date, point_value_minor: int,
            spread: int) -> int | None:
     """Count every promotion the quote applied against its budget, its member cap, its use
     limits and its bucket (mass, or targeted for a promotion with a segment). Returns ``None``
@@ -154,25 +159,37 @@ def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int,
     bucket without a cap is not written at all, and without any cap or member limit the
     call writes nothing.
 
+    The caps are those of ``promotions`` (the versions the receipt was priced by) and
+    ``split``, read in the caller's transaction after it took :func:`commit_lock` shared:
+    a change of caps or of the split either committed before (and the pricing read saw it)
+    or waits until this transaction ends.
+
     Rows are taken in one order for every caller (promotions by id, each one's budget slots,
     member cap and uses, then the buckets' slots), so concurrent commits and refunds wait for
     each other instead of deadlocking.
     """
     ids = sorted(p.id for p in quote.promotions)
-    store.share_locks(conn, tenant_id, ids)
-    caps, split_row = store.caps_and_split(conn, tenant_id, ids)
-    missing = [pid for pid in ids if pid not in caps]
-    if missing:
-        return missing[0]
-    split = split_of(split_row)
+    caps = {pid: store.BudgetRow(promotion_id=pid,
+                                 budget_minor=promotions[pid].limits.budget_minor,
+                                 budget_points=promotions[pid].limits.budget_points)
+            for pid in ids}
     if not any(c.budget_minor is not None or c.budget_points is not None
                for c in caps.values()) and not any(
             promotions[pid].limits.per_member for pid in ids) and (
             split.cap_minor(Bucket.MASS) is None and split.cap_minor(Bucket.TARGETED) is None):
         return None
     savepoint = conn.begin_nested()
-    failed = _charge_all(conn, tenant_id, quote, promotions, caps, split, member_id=member_id,
-                         day=day, point_value_minor=point_value_minor, spread=spread)
+    try:
+        # Usually every slot charge succeeds at its first statement: no savepoint each.
+        failed = _charge_all(conn, tenant_id, quote, promotions, caps, split,
+                             member_id=member_id, day=day,
+                             point_value_minor=point_value_minor, spread=spread, quick=True)
+    except Busy:
+        savepoint.rollback()
+        savepoint = conn.begin_nested()
+        failed = _charge_all(conn, tenant_id, quote, promotions, caps, split,
+                             member_id=member_id, day=day,
+                             point_value_minor=point_value_minor, spread=spread)
     if failed is None:
         savepoint.commit()
     else:
@@ -183,13 +200,16 @@ def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int,
 def _charge_all(conn: Connection, tenant_id: int, quote: Quote,
                 promotions: dict[int, Promotion], caps: dict[int, store.BudgetRow],
                 split: Split, *, member_id: int | None, day: date, point_value_minor: int,
-                spread: int) -> int | None:
+                spread: int, quick: bool = False) -> int | None:
+    """:func:`charge`'s walk; ``quick`` charges slots as :func:`budget_slots.take` says
+    (raising :class:`Busy` when a slot charge needs the careful path)."""
     for applied in sorted(quote.promotions, key=lambda p: p.id):
         # Cashback is money the promotion gives, counted as its discount is.
         pid, points = applied.id, applied.points
         minor = applied.discount_minor + applied.cashback_minor
         if not store.charge_promotion(conn, caps[pid], tenant_id=tenant_id,
-                                      discount_minor=minor, points=points, spread=spread):
+                                      discount_minor=minor, points=points, spread=spread,
+                                      quick=quick):
             return pid
         if not _charge_member(conn, tenant_id, promotions[pid], member_id,
                               discount_minor=minor, points=points, day=day):
@@ -203,15 +223,10 @@ def _charge_all(conn: Connection, tenant_id: int, quote: Quote,
         cost = sum(p.discount_minor + p.cashback_minor + p.points * point_value_minor
                    for p in counted)
         if not store.charge_bucket(conn, tenant_id, month, bucket.value, amount_minor=cost,
-                                   cap_minor=split.cap_minor(bucket), spread=spread):
+                                   cap_minor=split.cap_minor(bucket), spread=spread,
+                                   quick=quick):
             return counted[-1].id
     return None
-
-
-def _lock_split(conn: Connection, tenant_id: int) -> None:
-    """Before counting in the buckets outside :func:`charge` (refunds): a change of the split
-    waits for this transaction, and this one for it (see :func:`put_split`)."""
-    slots.share_locks(conn, [store.split_lock(tenant_id)])
 
 
 def _charge_member(conn: Connection, tenant_id: int, promotion: Promotion,
@@ -278,6 +293,9 @@ def give_back(conn: Connection, tenant_id: int, receipt_id: int, member_id: int 
     # Promotion rows first (by id), buckets last: the order charge() locks them in.
     rows = sorted(store.applied_rows(conn, tenant_id, receipt_id),
                   key=lambda r: r["promotion_id"])
+    if any(r["month"] is not None and r["lines"] is not None for r in rows):
+        # A change of caps or of the split waits for this transaction, and this one for it.
+        store.share_lock(conn, tenant_id)
     for row in rows:
         if row["month"] is None or row["lines"] is None:
             continue
@@ -297,8 +315,6 @@ def give_back(conn: Connection, tenant_id: int, receipt_id: int, member_id: int 
         # At the point value the bucket counted the receipt's points at.
         value_minor = row["point_value_minor"] or point_value_minor
         back_by_month[where] = back_by_month.get(where, 0) + minor + points * value_minor
-    if back_by_month:
-        _lock_split(conn, tenant_id)
     for (month, bucket), amount in sorted(back_by_month.items()):
         store.give_back_bucket(conn, tenant_id, month, bucket, amount_minor=amount,
                                spread=receipt_id)
@@ -417,7 +433,7 @@ def put_split(rt: Runtime, tenant_id: int, *, total_minor: int | None, base_bp: 
     with rt.db.write() as conn:
         # Alone: commits and refunds counting in the buckets are done or wait, so the slots
         # are filled from every receipt that counted under the old split.
-        slots.sole_lock(conn, store.split_lock(tenant_id))
+        store.lock_caps(conn, tenant_id)
         store.save_split(conn, tenant_id, total_minor=total_minor, base_bp=base_bp,
                          mass_bp=mass_bp, targeted_bp=targeted_bp, now=rt.now())
         audit.record(conn, tenant_id, actor, "budget.split", "budget", at=rt.now(),

@@ -36,6 +36,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from regulars.db.checkout.receipts import Children
 from regulars.db.members import members as member_store
 from regulars.db.promotions import coupons as store
 from regulars.db.tenancy import tenancy
@@ -223,36 +224,52 @@ def screen(rt: Runtime, principal: Principal, texts: tuple[str, ...]) -> None:
         raise InvalidInput(f"at most {MAX_COUPONS_PER_RECEIPT} coupons per receipt",
                            field="coupons")
     now = rt.now()
-    failure: InvalidCoupon | None = None
-    with rt.db.write() as conn:
-        recent = store.attempts_since(conn, principal.tenant_id, principal.terminal_id,
-                                      now - WINDOW)
-        if len(recent) >= MAX_WRONG:
-            free_at = recent[-MAX_WRONG] + WINDOW
-            raise TooManyAttempts(
-                f"too many wrong coupon codes from this till; try again after "
-                f"{free_at.isoformat()}", field="coupons",
-                retry_after_seconds=max(1, math.ceil((free_at - now).total_seconds())))
-        key = store.secret(conn, principal.tenant_id)
-        seen: set[str] = set()
-        for index, text in enumerate(texts):
-            parsed = codes.parse(text)
-            if isinstance(parsed, codes.Problem):
-                reason = ("the check character does not match: a character is mistyped"
-                          if parsed is codes.Problem.CHECK else
-                          "a coupon code has 16 characters of 0-9 and A-Z without U")
-            elif parsed in seen:
-                raise InvalidInput("the same coupon is given twice", field=f"coupons.{index}")
-            elif key is None or store.code_by_digest(
-                    conn, principal.tenant_id, codes.digest(bytes.fromhex(key), parsed)) is None:
-                reason = "no such coupon"
-            else:
-                seen.add(parsed)
-                continue
-            store.record_attempt(conn, principal.tenant_id, principal.terminal_id, now)
-            failure = failure or InvalidCoupon(reason, field=f"coupons.{index}")
-    if failure is not None:
-        raise failure
+    tenant_id, terminal_id = principal.tenant_id, principal.terminal_id
+    # Read in one statement; written only when a code is wrong.
+    with rt.db.read() as conn:
+        key = store.secret(conn, tenant_id)
+        parsed = [codes.parse(text) for text in texts]
+        digests = ([] if key is None else
+                   [codes.digest(bytes.fromhex(key), p) for p in parsed if isinstance(p, str)])
+        wrong, known = store.screen_reads(conn, tenant_id, terminal_id, since=now - WINDOW,
+                                          digests=digests)
+        recent = (store.attempts_since(conn, tenant_id, terminal_id, now - WINDOW)
+                  if wrong >= MAX_WRONG else [])
+    if recent:
+        free_at = recent[-MAX_WRONG] + WINDOW
+        raise TooManyAttempts(
+            f"too many wrong coupon codes from this till; try again after "
+            f"{free_at.isoformat()}", field="coupons",
+            retry_after_seconds=max(1, math.ceil((free_at - now).total_seconds())))
+    failures = _screened(parsed, key, known)
+    if failures:
+        with rt.db.write() as conn:
+            for _ in failures:
+                store.record_attempt(conn, tenant_id, terminal_id, now)
+        raise failures[0]
+
+
+def _screened(parsed: list[str | codes.Problem], key: str | None,
+              known: set[str]) -> list[InvalidCoupon]:
+    """The refusal of each code that is malformed, has a wrong check character or is not
+    one of ``known`` (digests under ``key``). Raises :class:`InvalidInput` for a code given
+    twice."""
+    seen: set[str] = set()
+    failures = []
+    for index, code in enumerate(parsed):
+        if isinstance(code, codes.Problem):
+            reason = ("the check character does not match: a character is mistyped"
+                      if code is codes.Problem.CHECK else
+                      "a coupon code has 16 characters of 0-9 and A-Z without U")
+        elif code in seen:
+            raise InvalidInput("the same coupon is given twice", field=f"coupons.{index}")
+        elif key is None or codes.digest(bytes.fromhex(key), code) not in known:
+            reason = "no such coupon"
+        else:
+            seen.add(code)
+            continue
+        failures.append(InvalidCoupon(reason, field=f"coupons.{index}"))
+    return failures
 
 
 def offers_for(conn: Connection, tenant: tenancy.TenantRow, texts: tuple[str, ...], *,
@@ -271,16 +288,16 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, texts: tuple[str, ..
     found: list[CouponOffer] = []
     for index, text in enumerate(texts):
         parsed = codes.parse(text)
-        row = None
+        sale_code = None
         if not isinstance(parsed, codes.Problem) and key is not None:
-            row = store.code_by_digest(conn, tenant.id, codes.digest(bytes.fromhex(key), parsed))
-        if row is None:
+            digest = codes.digest(bytes.fromhex(key), parsed)
+            sale_code = store.code_for_sale(conn, tenant.id, digest, terminal_id=terminal_id,
+                                            now=now)
+        if sale_code is None:
             raise InvalidCoupon("no such coupon", field=f"coupons.{index}")
-        series = _domain(_require(conn, tenant.id, row.series_id))
+        row, series = sale_code.code, _domain(sale_code.series)
         state = CodeState(id=row.id, series=series, member_id=row.member_id, uses=row.uses,
-                          held_by_others=store.held_by_others(conn, tenant.id, row.id,
-                                                              terminal_id, now),
-                          max_uses=row.max_uses)
+                          held_by_others=sale_code.held_by_others, max_uses=row.max_uses)
         why = refusal(state, member_id=member_id, day=day)
         if why is not None:
             error, detail = _REFUSALS[why]
@@ -307,12 +324,12 @@ def hold(conn: Connection, tenant: tenancy.TenantRow, offers: tuple[CouponOffer,
     return tuple(held)
 
 
-def record_uses(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote) -> None:
+def uses(quote: Quote) -> Children:
     """The receipt's use of each code the quote applied, as rows of its own (what a refund
-    gives back); the codes' counters are :func:`count_uses`'."""
-    store.record_uses(conn, [
-        {"tenant_id": tenant_id, "receipt_id": receipt_id, "code_id": c.code_id,
-         "series_id": c.series_id, "discount_minor": c.discount_minor, "points": c.points}
+    gives back), written with the receipt; the codes' slots are :func:`count_uses`'."""
+    return store.use_rows([
+        {"code_id": c.code_id, "series_id": c.series_id, "discount_minor": c.discount_minor,
+         "points": c.points}
         for c in quote.coupons])
 
 

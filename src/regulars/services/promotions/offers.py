@@ -276,7 +276,7 @@ def _offers(conn: Connection, tenant_id: int, lineup: _Lineup, met: list[tuple[P
                 else None)
     return Offers(candidates=candidates, store_id=store_id,
                   local_now=local.replace(tzinfo=None), pool_minor=mass,
-                  targeted_pool_minor=targeted)
+                  targeted_pool_minor=targeted, split=split)
 
 
 def _offers_query(conn: Connection, tenant_id: int, known: dict[int, str | None],

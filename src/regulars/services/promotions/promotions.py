@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from sqlalchemy import Connection
 
+from regulars.db.checkout.receipts import Children
 from regulars.db.members.members import MemberRow
 from regulars.db.promotions import budgets as budget_store
 from regulars.db.promotions import coupons as coupon_store
@@ -233,7 +234,7 @@ def update(rt: Runtime, tenant_id: int, promotion_id: int, draft: Draft,
     :class:`InvalidInput`, and :class:`Conflict` for an archived promotion."""
     now = rt.now()
     with rt.db.write() as conn:
-        budget_store.lock_caps(conn, tenant_id, promotion_id)
+        budget_store.lock_caps(conn, tenant_id)
         row = _require(conn, tenant_id, promotion_id, for_update=True)
         if row.status == "archived":
             raise Conflict("an archived promotion cannot be changed")
@@ -331,26 +332,28 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
                                        parse=_parsed, excluded=excluded)
 
 
-def record(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
-           day: date, member_id: int | None, offers: Offers | None, at: datetime,
-           point_value_minor: int) -> None:
+def applied(conn: Connection, tenant_id: int, quote: Quote, *, day: date,
+            offers: Offers | None, point_value_minor: int) -> Children:
     """What each promotion gave the receipt, per line too, in ``day``'s budget month and the
-    bucket it counted in (its points at ``point_value_minor``); and the group of the receipt's
-    member in every promotion of ``offers`` (as priced at ``at``) with a control share whose
-    segment holds the member and whose schedule and stores hold, whether or not its condition
-    did. A member keeps the
-    group first recorded."""
+    bucket it counted in (its points at ``point_value_minor``): rows written with the
+    receipt."""
     targeted = _targeted(conn, tenant_id, quote, offers)
     paid = [line.paid_minor for line in quote.lines]
-    store.insert_applied(conn, [
-        {"tenant_id": tenant_id, "receipt_id": receipt_id, "promotion_id": p.id,
-         "version": p.version, "discount_minor": p.discount_minor,
+    return store.applied_rows([
+        {"promotion_id": p.id, "version": p.version, "discount_minor": p.discount_minor,
          "cashback_minor": p.cashback_minor, "points": p.points, "month": day.replace(day=1),
          "point_value_minor": point_value_minor,
          "bucket": (Bucket.TARGETED if (p.id, p.version) in targeted else Bucket.MASS).value,
          "lines": [[d, n, c] for d, n, c in zip(p.discount_by_line, p.points_by_line,
                                                 _cashback_by_line(p, paid), strict=True)]}
         for p in quote.promotions])
+
+
+def record_groups(conn: Connection, tenant_id: int, *, member_id: int | None,
+                  offers: Offers | None, at: datetime) -> None:
+    """The group of the receipt's member in every promotion of ``offers`` (as priced at
+    ``at``) with a control share whose segment holds the member and whose schedule and stores
+    hold, whether or not its condition did. A member keeps the group first recorded."""
     if member_id is None or offers is None:
         return
     plan = experiments.plan_for(conn, tenant_id)
