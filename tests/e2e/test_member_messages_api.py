@@ -78,6 +78,20 @@ def test_preview_and_test_send_by_e_mail(client: TestClient, shop: Shop,
     assert mail.get_content().strip() == "Anna: 1250 in all"
 
 
+def test_a_test_send_to_an_address_that_is_none_is_refused_naming_it(
+        client: TestClient, shop: Shop) -> None:
+    for channel, recipient in (("email", "not-an-address"), ("email", "a b@example.com"),
+                               ("sms", "12345"), ("sms", "owner@example.com")):
+        refused = client.post(f"{T}/welcome/en/test", headers=shop.owner,
+                              json={"channel": channel, "recipient": recipient})
+        assert refused.status_code == 422, (channel, recipient)
+        assert refused.json()["field"] == "recipient"
+    assert client.get("/v1/admin/messages", headers=shop.owner).json() == []
+    sent = client.post(f"{T}/welcome/en/test", headers=shop.owner,
+                       json={"channel": "sms", "recipient": "8 916 000-00-09"})
+    assert sent.status_code == 200 and sent.json()["status"] == "sent"
+
+
 def test_a_member_is_welcomed_by_e_mail_and_unsubscribes_in_one_click(
         client: TestClient, shop: Shop, rt: Runtime, inbox: Inbox) -> None:
     assert client.patch("/v1/admin/message-settings", headers=shop.owner,

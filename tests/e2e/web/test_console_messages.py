@@ -46,6 +46,11 @@ def test_a_template_is_edited_previewed_and_test_sent(client: TestClient, rt: Ru
     sent = post(client, path + "/test", csrf, channel="sms", recipient="+79160000009")
     assert sent.headers["location"].endswith("sent=sent")
     assert [m.text for m in sender.sent] == ["Hi Anna!"]
+    wrong = post(client, path + "/test", csrf, channel="email", recipient="not-an-address")
+    assert wrong.status_code == 422
+    assert 'id="e-recipient"' in wrong.text and 'value="not-an-address"' in wrong.text
+    assert '<option value="email" selected>' in wrong.text
+    assert len(sender.sent) == 1
 
 
 def test_a_campaign_is_scheduled_and_its_counts_shown(client: TestClient, rt: Runtime,

@@ -4,12 +4,16 @@ member and a test send through the real channel."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection
+
 from regulars.db.messaging import member_messages as store
+from regulars.db.tenancy import tenancy
 from regulars.domain.messaging.templates import (
     EVENTS,
     LANGUAGES,
@@ -22,10 +26,12 @@ from regulars.domain.messaging.templates import (
 )
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
+from regulars.services.members.members import normalize_phone
 from regulars.services.messaging import notify, outbox
 from regulars.services.runtime import Runtime
 
 CHANNELS = ("sms", "email", "webhook")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,10 +156,24 @@ def test_send(rt: Runtime, tenant_id: int, event: str, language: str, *, channel
         raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
     shown = preview(rt, tenant_id, event, language)
     with rt.db.write() as conn:
+        recipient = _recipient(conn, tenant_id, channel, recipient)
         message_id = outbox.queue(conn, tenant_id, key=f"test:{secrets.token_hex(12)}",
                                   channel=channel, recipient=recipient, body=shown.body,
                                   subject=shown.subject, now=rt.now())
     return TestSend(message_id=message_id, status=outbox.deliver(rt, tenant_id, message_id))
+
+
+def _recipient(conn: Connection, tenant_id: int, channel: str, recipient: str) -> str:
+    """``recipient`` as the channel takes it (a phone number in E.164); raises
+    :class:`InvalidInput` (field ``recipient``) for an address the channel cannot reach."""
+    recipient = recipient.strip()
+    if channel == "sms":
+        tenant = tenancy.get_tenant(conn, tenant_id)
+        assert tenant is not None
+        return normalize_phone(recipient, tenant.phone_region, field="recipient")
+    if channel == "email" and not EMAIL.fullmatch(recipient):
+        raise InvalidInput("enter an e-mail address like name@example.com", field="recipient")
+    return recipient
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -59,12 +59,14 @@ def messages_page(request: Request, runtime: RuntimeDep, reader: StaffReader) ->
 def _template_page(request: Request, runtime: Runtime, reader: Reader, event: str,
                    language: str, *, status_code: int = 200, values: dict[str, str] | None = None,
                    errors: dict[str, str] | None = None, preview: Any = None,
-                   sent: str = "") -> Response:
+                   sent: str = "", test_errors: dict[str, str] | None = None,
+                   test_values: dict[str, str] | None = None) -> Response:
     current = templates.get(runtime, _tenant(reader), event, language)
     shown = values or {"subject": current.subject, "body": current.body}
     return render(request, "console/message_template.html", reader, status_code=status_code,
                   message=current, event_label=EVENT_LABELS[event], values=shown,
-                  errors=errors or {}, preview=preview, sent=sent)
+                  errors=errors or {}, preview=preview, sent=sent,
+                  test_errors=test_errors or {}, test_values=test_values or {})
 
 
 @router.get("/messages/{event}/{language}", dependencies=EDIT)
@@ -96,16 +98,21 @@ def save_template(request: Request, runtime: RuntimeDep, reader: StaffReader, ev
 
 
 @router.post("/messages/{event}/{language}/test", dependencies=EDIT)
-def test_template(runtime: RuntimeDep, reader: StaffReader, event: str, language: str,
-                  form: Form) -> Response:
+def test_template(request: Request, runtime: RuntimeDep, reader: StaffReader, event: str,
+                  language: str, form: Form) -> Response:
     event, language = event[:20], language[:10]
+    channel, recipient = _text(form, "channel", 10), _text(form, "recipient", 320).strip()
     try:
         done = templates.test_send(runtime, _tenant(reader), event, language,
-                                   channel=_text(form, "channel", 10),
-                                   recipient=_text(form, "recipient", 320).strip())
-    except (InvalidInput, NotFound):
-        return RedirectResponse(f"/console/messages/{event}/{language}?sent=failed",
-                                status_code=303)
+                                   channel=channel, recipient=recipient)
+    except (InvalidInput, NotFound) as exc:
+        if exc.field != "recipient":
+            return RedirectResponse(f"/console/messages/{event}/{language}?sent=failed",
+                                    status_code=303)
+        return _template_page(request, runtime, reader, event, language, status_code=422,
+                              test_errors={"recipient": reader.gettext(exc.template,
+                                                                       **exc.params)},
+                              test_values={"channel": channel, "recipient": recipient})
     return RedirectResponse(f"/console/messages/{event}/{language}?sent={done.status}",
                             status_code=303)
 
