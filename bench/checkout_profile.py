@@ -3,8 +3,7 @@ every SQL statement counted and timed, and a cProfile of the commits.
 
     uv run python bench/checkout_profile.py [--database-url .../bench_checkout_profile] [-n 500]
                                             [--promotions N | --budget] [--tender]
-                                            [--cashback]
-                                            [--coupon]
+                                            [--cashback] [--coupon]
 
 Uses its own database (``bench_checkout_profile`` by default) set up like
 ``bench/checkout.py``: the same basket, 50 members with points, a spend of 10 points each.
