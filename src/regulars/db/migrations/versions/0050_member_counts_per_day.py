@@ -2,7 +2,7 @@
 member months
 
 Revision ID: 0050
-Revises: 0046
+Revises: 0048
 Create Date: 2026-12-06 23:30:00
 
 The new members of a period and the first-time buyers who bought again within the repeat
@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0050'
-down_revision = '0046'
+down_revision = '0048'
 branch_labels = None
 depends_on = None
 
