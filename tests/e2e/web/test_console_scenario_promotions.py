@@ -1,15 +1,23 @@
 """A scenario's draft promotions in the console: added with the promotion builder (read as a
-real promotion's form is), listed in plain words, refused beside the field, edited, removed;
-the run replays them, and figures from before a change say they are of the earlier draft."""
+real promotion's form is), listed in plain words, refused beside the field, edited (keeping
+what the form does not show), removed; the run replays them, and figures from before a change
+say they are of the earlier draft."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from regulars.domain.promotions.budgets import Limits
+from regulars.domain.promotions.promotions import BonusPoints, PercentDiscount
+from regulars.domain.promotions.segments import ConsentIn
 from regulars.services.analytics import scenarios
+from regulars.services.analytics.scenarios import ScenarioDraft
+from regulars.services.promotions import segments
+from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop
 from tests.e2e.web.support import add_staff, csrf_of, sign_in
@@ -183,3 +191,47 @@ def test_an_analyst_reads_the_drafts_but_changes_none(
     assert client.get(f"{page_url}/promotions/new").status_code == 403
     assert _post(client, f"{page_url}/promotions/0/remove", mine).status_code == 403
     assert len(scenarios.get(rt, shop.tenant_id, int(page_url.rsplit("/", 1)[1])).promotions) == 1
+
+
+def test_editing_a_draft_keeps_what_the_form_does_not_show(
+    client: TestClient, rt: Runtime, shop: Shop
+) -> None:
+    everyone = segments.create(
+        rt,
+        shop.tenant_id,
+        segments.Draft(name="Everyone", rules=(ConsentIn(values=frozenset({"full"})),)),
+    )
+    made = scenarios.create(
+        rt,
+        shop.tenant_id,
+        ScenarioDraft(
+            name="From the API",
+            program=None,
+            first_day=date(2026, 1, 1),
+            last_day=date(2026, 3, 31),
+            promotions=(
+                Draft(
+                    name="Capped",
+                    effects=(PercentDiscount(rate_bp=500), BonusPoints(points=7)),
+                    limits=Limits(budget_minor=90_000, uses_per_day=2),
+                    segment_id=everyone.id,
+                    control_share_bp=1000,
+                ),
+            ),
+        ),
+    )
+    csrf = owner(client, rt, shop)
+    url = f"/console/scenarios/{made.id}/promotions/0/edit"
+    form = client.get(url).text
+    assert "This promotion also gives:" in form and "bonus points" in form
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
+    hidden.pop("csrf")
+    changed = _post(
+        client, url, csrf, **{**TEN_OFF, **hidden, "segment_id": str(everyone.id), "rate": "8"}
+    )
+    assert changed.status_code == 303, changed.text
+    [kept] = scenarios.get(rt, shop.tenant_id, made.id).promotions
+    assert kept.effects == (PercentDiscount(rate_bp=800), BonusPoints(points=7))
+    assert (kept.limits.budget_minor, kept.limits.uses_per_day) == (90_000, 2)
+    assert (kept.segment_id, kept.control_share_bp) == (everyone.id, 1000)
+    assert "Everyone" in _row(client.get(f"/console/scenarios/{made.id}").text, 0)[4]
