@@ -11,9 +11,10 @@ The script (re)creates its own database (``bench_analytics`` by default, never `
 builds the schema and a tenant through the services, then bulk-loads members, receipts over
 two years (a third anonymous, 3 % refunded, 2 % partly refunded, 1 % voided), one line per
 receipt and one earn entry per member receipt with ``INSERT ... SELECT generate_series``,
-and back-fills the daily aggregates by migrations 0037 and 0043 (timed). ``--reuse`` skips all that
-and times the database a previous run left. It then calls the overview for each preset (and
-a custom year) ``--repeat`` times each and prints p50/p95 beside the baseline's; then the
+and back-fills the daily aggregates by migrations 0037, 0043 and 0050 (timed). ``--reuse``
+skips all that and times the database a previous run left. It then calls the overview for
+each preset (and a custom year) ``--repeat`` times each and prints p50/p95 beside the
+baseline's; then the
 member figures alone (members active in the 90 days before the end, at risk and churned,
 for the current and the previous period's end) from the aggregates beside the same counts
 over the receipts (a distinct count of the members who bought in the window), timed in the
@@ -35,9 +36,7 @@ from rich.table import Table
 
 from _common import analyze, libpq_url, machine, make_console, recreate_database, server_version
 from regulars.config import Settings
-from regulars.db.analytics import buyers, days, gaps
-from regulars.db.analytics import figures as queries
-from regulars.db.analytics.figures import Scope
+from regulars.db.analytics import days, gaps, joins, repeats
 from regulars.db.engine import make_engine
 from regulars.db.migrate import alembic_config
 from regulars.domain.analytics.ranges import Preset
@@ -111,8 +110,9 @@ def build(url: str, *, members: int, receipts: int) -> int:
 
 
 def backfill(url: str) -> None:
-    """The rows were loaded behind the services' back: migration 0037 back-fills the daily
-    aggregates from them (down to the revision before it, then up again), timed."""
+    """The rows were loaded behind the services' back: migrations 0037, 0043 and 0050
+    back-fill the daily aggregates from them (down to the revision before 0037, then up
+    again), timed."""
     config = alembic_config()
     engine = make_engine(url)
     try:
@@ -123,7 +123,7 @@ def backfill(url: str) -> None:
             started = time.perf_counter()
             command.upgrade(config, "head")
             conn.commit()
-            console.print(f"  back-fill of the daily aggregates (migrations 0037, 0043): "
+            console.print(f"  back-fill of the daily aggregates (migrations 0037, 0043, 0050): "
                           f"{time.perf_counter() - started:.1f} s")
     finally:
         engine.dispose()
@@ -190,39 +190,39 @@ def _member_rows(rt: Runtime, tenant_id: int, end_day: date, zone: Any,
     return found
 
 
-def _reads(conn: Any, tenant_id: int, period: Any, zone: Any) -> dict[str, Any]:
-    """The overview's reads of the current period of ``period`` (members' windows of 90 and
-    180 days), each as a call."""
-    start = local_start(period.first_day, zone)
-    end = local_start(period.last_day + timedelta(days=1), zone)
+def _reads(conn: Any, tenant_id: int, period: Any) -> dict[str, Any]:
+    """The overview's reads of ``period`` (members' windows of 90 and 180 days), each as a
+    call."""
     end_day = period.last_day + timedelta(days=1)
-    scope = Scope(tenant_id=tenant_id, start=start, end=end)
     return {
         "sales days": lambda: days.totals(conn, tenant_id, period.first_day, period.last_day),
         "series": lambda: days.by_day(conn, tenant_id, period.first_day, period.last_day),
-        "new members": lambda: queries.new_members(conn, scope),
+        "new members": lambda: joins.new(conn, tenant_id, period.first_day, end_day),
         "active 90 d": lambda: gaps.active(conn, tenant_id, end_day - timedelta(days=90),
                                            end_day),
-        "first-time buyers": lambda: buyers.first_buyers(conn, tenant_id, start, end,
-                                                         repeat_days=90),
+        "first-time buyers": lambda: gaps.first_buyers(conn, tenant_id, period.first_day,
+                                                       end_day),
+        "repeated in 90 d": lambda: repeats.within(conn, tenant_id, period.first_day, end_day,
+                                                   days=90),
         "buyers before end": lambda: gaps.buyers_before(conn, tenant_id, end_day),
         "active since churn": lambda: gaps.active(conn, tenant_id,
                                                   end_day - timedelta(days=180), end_day)}
 
 
 def pieces(rt: Runtime, tenant_id: int, repeat: int) -> Table:
-    """Each read of the overview's current period alone, for a short and a long range: where
-    its time goes."""
-    table = Table(title="the overview's reads, one by one (current period)")
-    for column in ("range", "read", "p50 ms", "p95 ms"):
+    """Each read of the overview alone, for a short and the long ranges, of the period and
+    of the one before it (which the overview reads too): where its time goes."""
+    table = Table(title="the overview's reads, one by one")
+    for column in ("range", "period", "read", "p50 ms", "p95 ms"):
         table.add_column(column, justify="right")
-    for preset in (Preset.LAST_30_DAYS, Preset.LAST_365_DAYS):
-        period, zone = period_for(rt, tenant_id, Request(preset=preset))
+    for preset in (Preset.LAST_30_DAYS, Preset.YEAR_TO_DATE, Preset.LAST_365_DAYS):
+        period, _ = period_for(rt, tenant_id, Request(preset=preset))
         with rt.db.read() as conn:
-            for name, call in _reads(conn, tenant_id, period, zone).items():
-                spent = timed(call, repeat)
-                table.add_row(preset.value, name, f"{statistics.median(spent):.0f}",
-                              f"{p95(spent):.0f}")
+            for label, span in (("current", period), ("previous", period.previous())):
+                for name, call in _reads(conn, tenant_id, span).items():
+                    spent = timed(call, repeat)
+                    table.add_row(preset.value, label, name,
+                                  f"{statistics.median(spent):.0f}", f"{p95(spent):.0f}")
     return table
 
 
