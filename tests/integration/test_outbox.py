@@ -206,3 +206,31 @@ def test_a_batch_of_e_mails_goes_out_whole(rt: Runtime, shop: Shop, clock: FakeC
     assert sorted(m["To"] for m in inbox.mails) == sorted(
         f"member{n}@example.com" for n in range(9))
     assert {m.get_payload().strip() for m in inbox.mails} == {f"n{n}" for n in range(9)}
+
+
+@dataclass
+class TillWhileSending:
+    """A provider that, while it holds a message, has a till register a member: a commit
+    that has to wait for the provider (a send inside a transaction) shows as a stall."""
+
+    pos: Pos
+    stalled: list[str] = field(default_factory=list)
+    sent: list[TextMessage] = field(default_factory=list)
+
+    def send(self, message: TextMessage) -> None:
+        n = 10 + len(self.sent)
+        till = threading.Thread(target=self.pos.register, args=(n,))
+        till.start()
+        till.join(timeout=3)
+        if till.is_alive():
+            self.stalled.append(message.text)
+        till.join()
+        self.sent.append(message)
+
+
+def test_a_till_commits_while_the_provider_holds_a_message(rt: Runtime, shop: Shop) -> None:
+    rt.sender = provider = TillWhileSending(Pos(rt, shop))
+    provider.pos.register(1)
+    assert outbox.send_due(rt).sent == 1  # the welcome, by the messages job
+    customer_page.request_code(rt, shop.tenant_id, phone(1))  # a sign-in code, at once
+    assert len(provider.sent) == 2 and provider.stalled == []
