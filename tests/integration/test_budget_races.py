@@ -114,3 +114,26 @@ def test_the_mass_bucket_holds_under_twenty_commits(pos: Pos, rt: Runtime) -> No
     assert spent >= 1000 - 300  # it stops only when no promotion fits any more
     assert got(results, first) + got(results, second) > 0
     assert ledger_admin.check(rt) == []
+
+
+def test_a_cap_set_among_twenty_commits_counts_every_receipt_once(
+        pos: Pos, rt: Runtime) -> None:
+    # The new cap's slots hold the cap less what the receipts got: a commit priced without
+    # the cap must have finished before they are filled, or it prices under the cap.
+    offer_id = offer(pos, "Capped later", amount_minor=100)
+    members = [pos.register(i)["id"] for i in range(THREADS)]
+
+    def step(i: int) -> Any:
+        if i == THREADS:
+            return promotions.update(rt, pos.tenant_id, offer_id, Draft(
+                name="Capped later", effects=(FixedDiscount(amount_minor=100),),
+                limits=Limits(budget_minor=1000)))
+        return pos.commit(members[i], CUPS, receipt=f"R-{i}", till=i % 2)
+
+    results = bodies(run_together(THREADS + 1, step)[:THREADS])
+
+    with rt.db.read() as conn:
+        by_receipts = budget_store.promotion_spent(conn, pos.tenant_id, [offer_id])[offer_id]
+        by_slots = budget_store.spent_by_slots(conn, pos.tenant_id, [offer_id])[offer_id]
+    assert by_receipts == by_slots == (100 * got(results, offer_id), 0)
+    assert ledger_admin.check(rt) == []

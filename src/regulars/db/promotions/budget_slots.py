@@ -18,6 +18,7 @@ An owner is given as its table and the values of the columns naming it (``tenant
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Table,
+    bindparam,
     delete,
     func,
     or_,
@@ -123,14 +125,26 @@ def _try(conn: Connection, owner: Owner, amounts: Mapping[str, int], *, spread: 
     """One statement charging the first slot, counted from ``spread``, that holds the amount:
     one that no other transaction has locked (``SKIP LOCKED``), or with ``wait`` one that may
     be busy (waiting for it). ``True`` when it charged one."""
-    t = owner.table.c
-    fits = [or_(t[c].is_(None), t[c] >= amount) for c, amount in amounts.items()]
-    order = (t.slot + (SLOTS - spread % SLOTS)) % SLOTS
-    first = select(t.id).where(*owner.where(), *fits).order_by(order).limit(1)
+    statement = _try_statement(owner.table, tuple(owner.key), tuple(amounts), wait)
+    params = {**{f"k_{name}": value for name, value in owner.key.items()},
+              **{f"a_{column}": amount for column, amount in amounts.items()},
+              "shift": SLOTS - spread % SLOTS}
+    return bool(conn.execute(statement, params).rowcount == 1)
+
+
+@functools.cache
+def _try_statement(table: Table, key: tuple[str, ...], columns: tuple[str, ...],
+                   wait: bool) -> Any:
+    """:func:`_try`'s statement for an owner table, built once (building it cost more than
+    running it): the owner's key columns as ``k_<name>``, the amounts as ``a_<column>``."""
+    t = table.c
+    owned = [t[name] == bindparam(f"k_{name}") for name in key]
+    fits = [or_(t[c].is_(None), t[c] >= bindparam(f"a_{c}")) for c in columns]
+    order = (t.slot + bindparam("shift")) % SLOTS
+    first = select(t.id).where(*owned, *fits).order_by(order).limit(1)
     chosen = (first if wait else first.with_for_update(skip_locked=True)).scalar_subquery()
-    values = {c: t[c] - amount for c, amount in amounts.items()}
-    return bool(conn.execute(update(owner.table).where(t.id == chosen, *fits)
-                             .values(**values)).rowcount == 1)
+    return update(table).where(t.id == chosen, *fits).values(
+        **{c: t[c] - bindparam(f"a_{c}") for c in columns})
 
 
 def _take(conn: Connection, owner: Owner, amounts: Mapping[str, int], *,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.promotions import budget_slots as slots
@@ -131,19 +131,27 @@ def promotion_spent(conn: Connection, tenant_id: int,
     return {r[0]: (int(r[1]), int(r[2])) for r in rows}
 
 
+def _spent_by_slots_statement() -> Any:
+    s, b = promotion_budget_slots.c, promotion_budgets.c
+    return (select(s.promotion_id, func.min(b.budget_minor), func.min(b.budget_points),
+                   func.sum(s.left_minor), func.sum(s.left_points))
+            .join_from(promotion_budget_slots, promotion_budgets, and_(
+                b.tenant_id == s.tenant_id, b.promotion_id == s.promotion_id))
+            .where(s.tenant_id == bindparam("tenant_id"),
+                   s.promotion_id.in_(bindparam("ids", expanding=True)))
+            .group_by(s.promotion_id))
+
+
+# Built once: it runs in every quote and commit with a capped promotion.
+_SPENT_BY_SLOTS = _spent_by_slots_statement()
+
+
 def spent_by_slots(conn: Connection, tenant_id: int,
                    promotion_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
     """(money off, points) the capped promotions among ``promotion_ids`` gave, as their slots
     tell it: what is left below the caps on the budget row (0 where that cap is not set).
     Promotions without slots are left out."""
-    s, b = promotion_budget_slots.c, promotion_budgets.c
-    rows = conn.execute(select(s.promotion_id, func.min(b.budget_minor),
-                               func.min(b.budget_points), func.sum(s.left_minor),
-                               func.sum(s.left_points))
-                        .join_from(promotion_budget_slots, promotion_budgets, and_(
-                            b.tenant_id == s.tenant_id, b.promotion_id == s.promotion_id))
-                        .where(s.tenant_id == tenant_id, s.promotion_id.in_(list(promotion_ids)))
-                        .group_by(s.promotion_id))
+    rows = conn.execute(_SPENT_BY_SLOTS, {"tenant_id": tenant_id, "ids": list(promotion_ids)})
     return {r[0]: (0 if r[1] is None or r[3] is None else int(r[1]) - int(r[3]),
                    0 if r[2] is None or r[4] is None else int(r[2]) - int(r[4]))
             for r in rows}

@@ -348,12 +348,9 @@ def _store_receipt(conn: Connection, principal: Principal, tenant: tenancy.Tenan
     assert principal.terminal_id is not None and principal.store_id is not None
     member, q = priced.member, priced.quote
     member_id = member.id if member else None
-    point_value = priced.program.point_value_minor
     receipt_id = receipts.insert_receipt_with_lines(
         conn, _receipt_lines(req.sale, q),
-        children=(promotions.applied(conn, tenant.id, q, day=day, offers=priced.offers,
-                                     point_value_minor=point_value),
-                  coupons.uses(q)),
+        children=_children(conn, tenant.id, priced, day=day),
         tenant_id=tenant.id, terminal_id=principal.terminal_id,
         store_id=principal.store_id, staff_id=req.staff_id, receipt_no=req.receipt_id,
         member_id=member_id, status="committed", program_version=priced.version,
@@ -367,8 +364,21 @@ def _store_receipt(conn: Connection, principal: Principal, tenant: tenancy.Tenan
     issued = coupon_issue.issue(conn, tenant, receipt_id, q, member_id=member_id, now=now)
     if member is not None:
         budgets.charge_base(conn, tenant.id, receipt_id, q, day=day,
-                            point_value_minor=point_value)
+                            point_value_minor=priced.program.point_value_minor)
     return receipt_id, issued
+
+
+def _children(conn: Connection, tenant_id: int, priced: Priced, *,
+              day: date) -> tuple[receipts.Children, ...]:
+    """The rows written with the receipt: what each promotion gave it, its coupon uses."""
+    q = priced.quote
+    found = []
+    if q.promotions:
+        found.append(promotions.applied(conn, tenant_id, q, day=day, offers=priced.offers,
+                                        point_value_minor=priced.program.point_value_minor))
+    if q.coupons:
+        found.append(coupons.uses(q))
+    return tuple(found)
 
 
 def _receipt_lines(sale: Sale, q: Quote) -> list[dict[str, Any]]:
