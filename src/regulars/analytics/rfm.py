@@ -83,37 +83,41 @@ def quintile_scores(values: npt.NDArray[np.int64], *, higher_is_better: bool) ->
     return scores
 
 
+SmallArray = npt.NDArray[np.int8]
+
+
 @dataclass(frozen=True, kw_only=True)
 class RfmArrays:
-    """Every member's scores (each 1..5) and group, as arrays in the order of
-    ``summary.member_ids``: what :func:`rfm_scores` gives, without an object per member."""
+    """Every member's scores (each 1..5) and group, as arrays of one byte a member in the
+    order of ``summary.member_ids``: what :func:`rfm_scores` gives, without an object per
+    member."""
 
-    purchases: IntArray
-    recency: IntArray
-    frequency: IntArray
-    monetary: IntArray
-    group: IntArray
+    recency: SmallArray
+    frequency: SmallArray
+    monetary: SmallArray
+    group: SmallArray
     """The index of each member's group in :data:`GROUP_ORDER`."""
 
     @property
-    def code(self) -> IntArray:
+    def code(self) -> npt.NDArray[np.int16]:
         """The three scores as one number, recency first: ``545``."""
-        found: IntArray = self.recency * 100 + self.frequency * 10 + self.monetary
+        wide = self.recency.astype(np.int16)
+        found: npt.NDArray[np.int16] = wide * 100 + self.frequency * 10 + self.monetary
         return found
 
 
 GROUP_ORDER: tuple[RfmGroup, ...] = tuple(RfmGroup)
 _GROUP_INDEX = np.array([[GROUP_ORDER.index(g) for g in row] for row in GROUPS],
-                        dtype=np.int64)
+                        dtype=np.int8)
 
 
 def rfm_arrays(summary: CalibrationSummary) -> RfmArrays:
     """Every member's scores and group as arrays (see :class:`RfmArrays`)."""
-    purchases: IntArray = summary.frequency + 1
-    recency = quintile_scores(summary.days_since_last, higher_is_better=False)
-    frequency = quintile_scores(purchases, higher_is_better=True)
-    return RfmArrays(purchases=purchases, recency=recency, frequency=frequency,
-                     monetary=quintile_scores(summary.spend_minor, higher_is_better=True),
+    recency = quintile_scores(summary.days_since_last, higher_is_better=False).astype(np.int8)
+    frequency = quintile_scores(summary.frequency + 1, higher_is_better=True).astype(np.int8)
+    return RfmArrays(recency=recency, frequency=frequency,
+                     monetary=quintile_scores(summary.spend_minor,
+                                              higher_is_better=True).astype(np.int8),
                      group=_GROUP_INDEX[recency - 1, frequency - 1])
 
 
@@ -122,7 +126,7 @@ def rfm_scores(summary: CalibrationSummary) -> list[RfmScore]:
     found = rfm_arrays(summary)
     return [
         RfmScore(member_id=member_id, days_since_last=int(summary.days_since_last[i]),
-                 purchases=int(found.purchases[i]), spend_minor=int(summary.spend_minor[i]),
+                 purchases=int(summary.frequency[i]) + 1, spend_minor=int(summary.spend_minor[i]),
                  recency_score=int(found.recency[i]), frequency_score=int(found.frequency[i]),
                  monetary_score=int(found.monetary[i]),
                  group=GROUP_ORDER[int(found.group[i])])

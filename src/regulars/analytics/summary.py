@@ -171,20 +171,24 @@ class _Columns:
 
     def summary(self, member_ids: Sequence[Hashable], calibration_end: date,
                 unit: TimeUnit) -> CalibrationSummary:
+        """The summary; the counts and amounts are views of the columns, not copies."""
         end_day = calibration_end.toordinal()
-        first_arr = np.asarray(self.first_day, dtype=np.int64)
-        last_arr = np.asarray(self.last_day, dtype=np.int64)
+        first_arr, last_arr = _ints(self.first_day), _ints(self.last_day)
         per_unit = float(unit.days)
         return CalibrationSummary(
             calibration_end=calibration_end, unit=unit, member_ids=member_ids,
-            frequency=_read_only(np.asarray(self.frequency, dtype=np.int64)),
+            frequency=_read_only(_ints(self.frequency)),
             recency=_read_only((last_arr - first_arr) / per_unit),
             age=_read_only((end_day - first_arr) / per_unit),
             days_since_first=_read_only(end_day - first_arr),
             days_since_last=_read_only(end_day - last_arr),
-            spend_minor=_read_only(np.asarray(self.spend, dtype=np.int64)),
-            repeat_spend_minor=_read_only(np.asarray(self.repeat_spend, dtype=np.int64)),
+            spend_minor=_read_only(_ints(self.spend)),
+            repeat_spend_minor=_read_only(_ints(self.repeat_spend)),
         )
+
+
+def _ints(column: array[int]) -> IntArray:
+    return np.frombuffer(column, dtype=np.int64)
 
 
 class Groups(NamedTuple):

@@ -198,7 +198,7 @@ class _Computed:
 
         rows, r, v = self.order[start:stop], self.rfm, self.values
         columns: list[Any] = [self.member_ids[rows], self.summary.days_since_last[rows],
-                   r.purchases[rows], self.summary.spend_minor[rows], r.code[rows],
+                   self.summary.frequency[rows] + 1, self.summary.spend_minor[rows], r.code[rows],
                    r.group[rows]]
         if v is not None:
             columns += [v.probability_alive[rows], v.purchases_90_days[rows],
