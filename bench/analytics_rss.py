@@ -96,11 +96,16 @@ def ask(client: httpx.Client, base: str, asked: Request) -> float:
     return time.perf_counter() - started
 
 
+def chosen(args: argparse.Namespace) -> list[Request]:
+    """The requests whose label holds one of ``--only`` (all without it)."""
+    return [r for r in requests() if not args.only or any(o in r[0] for o in args.only)]
+
+
 def each(args: argparse.Namespace, client: httpx.Client, base: str) -> float:
-    """A fresh server per request; the highest peak of them all."""
+    """A fresh server per request, a line printed as each is done; the highest peak."""
     table = Table("request", "s", "RSS at start MB", "peak after MB", "peak above start MB")
     top = 0.0
-    for asked in requests():
+    for asked in chosen(args):
         server = start_server(args.url, args.port, client)
         try:
             at_start = memory_mb(server.pid)
@@ -109,8 +114,10 @@ def each(args: argparse.Namespace, client: httpx.Client, base: str) -> float:
         finally:
             stop(server)
         top = max(top, after["VmHWM"])
-        table.add_row(asked[0], f"{seconds:.1f}", f"{at_start['VmRSS']:.0f}",
-                      f"{after['VmHWM']:.0f}", f"{after['VmHWM'] - at_start['VmHWM']:.0f}")
+        row = (asked[0], f"{seconds:.1f}", f"{at_start['VmRSS']:.0f}", f"{after['VmHWM']:.0f}",
+               f"{after['VmHWM'] - at_start['VmHWM']:.0f}")
+        console.print(" | ".join(row))
+        table.add_row(*row)
     console.print(table)
     return top
 
@@ -122,7 +129,7 @@ def rounds(args: argparse.Namespace, client: httpx.Client, base: str) -> float:
         console.print(f"started: {memory_mb(server.pid)}")
         for number in range(args.rounds):
             table = Table("request", "s", "RSS MB", "peak so far MB")
-            for asked in requests():
+            for asked in chosen(args):
                 seconds = ask(client, base, asked)
                 now = memory_mb(server.pid)
                 table.add_row(asked[0], f"{seconds:.1f}", f"{now['VmRSS']:.0f}",
@@ -141,6 +148,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--each", action="store_true",
                         help="a fresh server for every request, one round")
+    parser.add_argument("--only", nargs="*", default=[],
+                        help="only the requests whose label holds one of these words")
     args = parser.parse_args()
     rt = open_runtime(Settings(database_url=args.url), migrate=False)
     try:
