@@ -1,6 +1,7 @@
-"""CLV and RFM for a business, on both databases: the fit reads the business's own receipts
-net of refunds (voids left out) in its time zone, and agrees with the models fitted on the
-same purchases by hand; too little history is said plainly, with RFM still given."""
+"""CLV and RFM for a business, on both databases: the fit reads the business's own net
+receipts (voided and fully refunded ones left out) in its time zone, and agrees with the
+models fitted on the same purchases by hand; too little history is said plainly, with RFM
+still given."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def pos(rt: Runtime, shop: Shop) -> Pos:
 
 def history(pos: Pos, clock: FakeClock, members: int, days: int) -> list[Receipt]:
     """Members who buy on random days at random prices; some receipts refunded or voided.
-    The purchases as the models should see them (local days, net amounts)."""
+    The purchases as the models should see them (local days, net amounts; a voided or fully
+    refunded receipt is none)."""
     rng = random.Random(7)
     ids = [pos.register(n)["id"] for n in range(1, members + 1)]
     rate = {m: rng.uniform(0.03, 0.3) for m in ids}
@@ -48,9 +50,9 @@ def history(pos: Pos, clock: FakeClock, members: int, days: int) -> list[Receipt
             if roll < 0.03:
                 pos.void(receipt_id, key=f"v-{n}")
                 continue
-            if roll < 0.08:
+            if roll < 0.08:  # refunded whole: no purchase
                 pos.refund(receipt_id, key=f"r-{n}")
-                paid = 0
+                continue
             expected.append(Receipt(member, clock().astimezone(ZONE).date(), paid))
         clock.advance(days=1)
     return expected

@@ -13,7 +13,13 @@ from regulars.analytics.bgnbd import BgNbdFit, expected_purchases, fit_bgnbd, pr
 from regulars.analytics.clv import to_minor, to_minor_array
 from regulars.analytics.gamma_gamma import fit_gamma_gamma
 from regulars.analytics.rfm import RfmGroup, quintile_scores, rfm_scores
-from regulars.analytics.summary import Receipt, TimeUnit, group_rows, summarise
+from regulars.analytics.summary import (
+    Receipt,
+    TimeUnit,
+    group_rows,
+    summarise,
+    summarise_by_member,
+)
 from regulars.analytics.text_receipts import parse_amount_minor, parse_receipt_lines
 from regulars.domain.money import Rounding
 
@@ -185,3 +191,16 @@ def test_rows_with_equal_keys_form_one_group_in_key_order() -> None:
     assert groups.counts.tolist() == [1, 1, 1, 1, 2]
     assert [(int(x[i]), int(age[i])) for i in groups.first] == [
         (0, 7), (0, 9), (1, 5), (2, 4), (2, 5)]
+
+
+def test_a_summary_folded_member_by_member_equals_the_summary_of_any_order() -> None:
+    ids = {"ann": 1, "bob": 2, "cid": 3}
+    rows = sorted((ids[str(r.member_id)], r.on.toordinal(), r.amount_minor) for r in RECEIPTS)
+    whole = summarise(RECEIPTS, calibration_end=END, unit=TimeUnit.WEEKS)
+    folded = summarise_by_member(rows, calibration_end=END, unit=TimeUnit.WEEKS)
+    assert list(folded.member_ids) == [1, 2]
+    for name in ("frequency", "recency", "age", "days_since_first", "days_since_last",
+                 "spend_minor", "repeat_spend_minor"):
+        assert getattr(folded, name).tolist() == getattr(whole, name).tolist(), name
+    with pytest.raises(ValueError, match="comes after"):
+        summarise_by_member([(2, 1, 10), (1, 1, 10)], calibration_end=END, unit=TimeUnit.DAYS)

@@ -112,21 +112,44 @@ class MemberValue:
     lifetime_value_minor: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class MemberValueArrays:
+    """Every member's outlook as arrays in the order of ``summary.member_ids``: what
+    :func:`member_values` gives, without an object per member."""
+
+    probability_alive: FloatArray
+    purchases_90_days: FloatArray
+    purchases_365_days: FloatArray
+    spend_per_purchase_minor: IntArray
+    lifetime_value_minor: IntArray
+
+
+def member_value_arrays(purchases: BgNbdFit, spend: GammaGammaFit,
+                        summary: CalibrationSummary, policy: ValuePolicy) -> MemberValueArrays:
+    """Every member's outlook (see :class:`MemberValueArrays`)."""
+    return MemberValueArrays(
+        probability_alive=probability_alive(purchases, summary),
+        purchases_90_days=purchases_in_days(purchases, summary, days=90),
+        purchases_365_days=purchases_in_days(purchases, summary, days=365),
+        spend_per_purchase_minor=to_minor_array(expected_spend(spend, summary),
+                                                policy.rounding),
+        lifetime_value_minor=to_minor_array(lifetime_value(
+            purchases, spend, summary, margin_bp=policy.margin_bp,
+            discount_monthly_bp=policy.discount_monthly_bp, months=policy.months),
+            policy.rounding))
+
+
 def member_values(purchases: BgNbdFit, spend: GammaGammaFit, summary: CalibrationSummary,
                   policy: ValuePolicy) -> list[MemberValue]:
     """Every member's :class:`MemberValue`, in the order of ``summary.member_ids``."""
-    alive_all = probability_alive(purchases, summary)
-    next_90 = purchases_in_days(purchases, summary, days=90)
-    next_365 = purchases_in_days(purchases, summary, days=365)
-    per_purchase = to_minor_array(expected_spend(spend, summary), policy.rounding)
-    clv = to_minor_array(lifetime_value(
-        purchases, spend, summary, margin_bp=policy.margin_bp,
-        discount_monthly_bp=policy.discount_monthly_bp, months=policy.months), policy.rounding)
+    found = member_value_arrays(purchases, spend, summary, policy)
     return [
         MemberValue(member_id=member_id, probability_alive=alive, purchases_90_days=in_90,
                     purchases_365_days=in_365, spend_per_purchase_minor=spend_minor,
                     lifetime_value_minor=value_minor)
         for member_id, alive, in_90, in_365, spend_minor, value_minor in zip(
-            summary.member_ids, alive_all.tolist(), next_90.tolist(), next_365.tolist(),
-            per_purchase.tolist(), clv.tolist(), strict=True)
+            summary.member_ids, found.probability_alive.tolist(),
+            found.purchases_90_days.tolist(), found.purchases_365_days.tolist(),
+            found.spend_per_purchase_minor.tolist(), found.lifetime_value_minor.tolist(),
+            strict=True)
     ]

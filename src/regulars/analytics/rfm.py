@@ -83,17 +83,52 @@ def quintile_scores(values: npt.NDArray[np.int64], *, higher_is_better: bool) ->
     return scores
 
 
+SmallArray = npt.NDArray[np.int8]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RfmArrays:
+    """Every member's scores (each 1..5) and group, as arrays of one byte a member in the
+    order of ``summary.member_ids``: what :func:`rfm_scores` gives, without an object per
+    member."""
+
+    recency: SmallArray
+    frequency: SmallArray
+    monetary: SmallArray
+    group: SmallArray
+    """The index of each member's group in :data:`GROUP_ORDER`."""
+
+    @property
+    def code(self) -> npt.NDArray[np.int16]:
+        """The three scores as one number, recency first: ``545``."""
+        wide = self.recency.astype(np.int16)
+        found: npt.NDArray[np.int16] = wide * 100 + self.frequency * 10 + self.monetary
+        return found
+
+
+GROUP_ORDER: tuple[RfmGroup, ...] = tuple(RfmGroup)
+_GROUP_INDEX = np.array([[GROUP_ORDER.index(g) for g in row] for row in GROUPS],
+                        dtype=np.int8)
+
+
+def rfm_arrays(summary: CalibrationSummary) -> RfmArrays:
+    """Every member's scores and group as arrays (see :class:`RfmArrays`)."""
+    recency = quintile_scores(summary.days_since_last, higher_is_better=False).astype(np.int8)
+    frequency = quintile_scores(summary.frequency + 1, higher_is_better=True).astype(np.int8)
+    return RfmArrays(recency=recency, frequency=frequency,
+                     monetary=quintile_scores(summary.spend_minor,
+                                              higher_is_better=True).astype(np.int8),
+                     group=_GROUP_INDEX[recency - 1, frequency - 1])
+
+
 def rfm_scores(summary: CalibrationSummary) -> list[RfmScore]:
     """Every member's :class:`RfmScore`, in the order of ``summary.member_ids``."""
-    purchases = summary.frequency + 1
-    recency = quintile_scores(summary.days_since_last, higher_is_better=False)
-    frequency = quintile_scores(purchases, higher_is_better=True)
-    monetary = quintile_scores(summary.spend_minor, higher_is_better=True)
+    found = rfm_arrays(summary)
     return [
         RfmScore(member_id=member_id, days_since_last=int(summary.days_since_last[i]),
-                 purchases=int(purchases[i]), spend_minor=int(summary.spend_minor[i]),
-                 recency_score=int(recency[i]), frequency_score=int(frequency[i]),
-                 monetary_score=int(monetary[i]),
-                 group=GROUPS[int(recency[i]) - 1][int(frequency[i]) - 1])
+                 purchases=int(summary.frequency[i]) + 1, spend_minor=int(summary.spend_minor[i]),
+                 recency_score=int(found.recency[i]), frequency_score=int(found.frequency[i]),
+                 monetary_score=int(found.monetary[i]),
+                 group=GROUP_ORDER[int(found.group[i])])
         for i, member_id in enumerate(summary.member_ids)
     ]

@@ -20,7 +20,8 @@ others).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from array import array
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -55,7 +56,8 @@ class Receipt(NamedTuple):
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class CalibrationSummary:
-    """One row per member, in the order of ``member_ids`` (first seen in the receipts).
+    """One row per member, in the order of ``member_ids`` (first seen in the receipts): a
+    tuple, or an array of integer ids (:func:`summarise_by_member`).
 
     The arrays are read-only. ``recency`` and ``age`` are in ``unit``; every other array is an
     integer count of purchases, days or minor units.
@@ -63,7 +65,7 @@ class CalibrationSummary:
 
     calibration_end: date
     unit: TimeUnit
-    member_ids: tuple[Hashable, ...]
+    member_ids: Sequence[Hashable]
     frequency: IntArray
     recency: FloatArray
     age: FloatArray
@@ -96,47 +98,97 @@ def _read_only(array: _Array) -> _Array:
 
 def summarise(receipts: Iterable[Receipt], *, calibration_end: date,
               unit: TimeUnit) -> CalibrationSummary:
-    """The summary of ``receipts`` on or before ``calibration_end`` (inclusive).
+    """The summary of ``receipts`` on or before ``calibration_end`` (inclusive), in any order.
 
     Raises ``ValueError`` for a negative amount.
     """
     end_day = calibration_end.toordinal()
     days_by_member: dict[Hashable, dict[int, int]] = {}
     for receipt in receipts:
-        if receipt.amount_minor < 0:
-            raise ValueError(f"a receipt of member {receipt.member_id!r} has a negative amount")
+        _check_amount(receipt.member_id, receipt.amount_minor)
         day = receipt.on.toordinal()
         if day > end_day:
             continue
         days = days_by_member.setdefault(receipt.member_id, {})
         days[day] = days.get(day, 0) + receipt.amount_minor
-    frequency: list[int] = []
-    first_day: list[int] = []
-    last_day: list[int] = []
-    spend: list[int] = []
-    repeat_spend: list[int] = []
+    columns = _Columns()
     for days in days_by_member.values():
+        columns.add(days)
+    return columns.summary(tuple(days_by_member), calibration_end, unit)
+
+
+def summarise_by_member(receipts: Iterable[tuple[int, int, int]], *, calibration_end: date,
+                        unit: TimeUnit) -> CalibrationSummary:
+    """:func:`summarise` of (member id, day as :meth:`date.toordinal`, amount in minor units)
+    rows in ascending member order (each member's rows together, in any order among them),
+    holding one member's days at a time: its memory grows with the members, not with the
+    receipts. ``member_ids`` is then an array of the ids.
+
+    Raises ``ValueError`` for a negative amount or a member out of order.
+    """
+    end_day = calibration_end.toordinal()
+    ids = array("q")
+    columns = _Columns()
+    days: dict[int, int] = {}
+    for member_id, day, amount_minor in receipts:
+        _check_amount(member_id, amount_minor)
+        if day > end_day:
+            continue
+        if not ids or member_id != ids[-1]:
+            if ids and member_id < ids[-1]:
+                raise ValueError(f"member {member_id} comes after member {ids[-1]}")
+            if days:
+                columns.add(days)
+                days = {}
+            ids.append(member_id)
+        days[day] = days.get(day, 0) + amount_minor
+    if days:
+        columns.add(days)
+    return columns.summary(ids, calibration_end, unit)
+
+
+def _check_amount(member_id: Hashable, amount_minor: int) -> None:
+    if amount_minor < 0:
+        raise ValueError(f"a receipt of member {member_id!r} has a negative amount")
+
+
+class _Columns:
+    """The per-member figures as they are added, eight bytes a figure."""
+
+    def __init__(self) -> None:
+        self.frequency, self.first_day, self.last_day = array("q"), array("q"), array("q")
+        self.spend, self.repeat_spend = array("q"), array("q")
+
+    def add(self, days: dict[int, int]) -> None:
+        """One member's purchase days (day ordinal: amount)."""
         first, last = min(days), max(days)
-        frequency.append(len(days) - 1)
-        first_day.append(first)
-        last_day.append(last)
         total = sum(days.values())
-        spend.append(total)
-        repeat_spend.append(total - days[first])
-    first_arr = np.asarray(first_day, dtype=np.int64)
-    last_arr = np.asarray(last_day, dtype=np.int64)
-    per_unit = float(unit.days)
-    return CalibrationSummary(
-        calibration_end=calibration_end, unit=unit,
-        member_ids=tuple(days_by_member),
-        frequency=_read_only(np.asarray(frequency, dtype=np.int64)),
-        recency=_read_only((last_arr - first_arr) / per_unit),
-        age=_read_only((end_day - first_arr) / per_unit),
-        days_since_first=_read_only(end_day - first_arr),
-        days_since_last=_read_only(end_day - last_arr),
-        spend_minor=_read_only(np.asarray(spend, dtype=np.int64)),
-        repeat_spend_minor=_read_only(np.asarray(repeat_spend, dtype=np.int64)),
-    )
+        self.frequency.append(len(days) - 1)
+        self.first_day.append(first)
+        self.last_day.append(last)
+        self.spend.append(total)
+        self.repeat_spend.append(total - days[first])
+
+    def summary(self, member_ids: Sequence[Hashable], calibration_end: date,
+                unit: TimeUnit) -> CalibrationSummary:
+        """The summary; the counts and amounts are views of the columns, not copies."""
+        end_day = calibration_end.toordinal()
+        first_arr, last_arr = _ints(self.first_day), _ints(self.last_day)
+        per_unit = float(unit.days)
+        return CalibrationSummary(
+            calibration_end=calibration_end, unit=unit, member_ids=member_ids,
+            frequency=_read_only(_ints(self.frequency)),
+            recency=_read_only((last_arr - first_arr) / per_unit),
+            age=_read_only((end_day - first_arr) / per_unit),
+            days_since_first=_read_only(end_day - first_arr),
+            days_since_last=_read_only(end_day - last_arr),
+            spend_minor=_read_only(_ints(self.spend)),
+            repeat_spend_minor=_read_only(_ints(self.repeat_spend)),
+        )
+
+
+def _ints(column: array[int]) -> IntArray:
+    return np.frombuffer(column, dtype=np.int64)
 
 
 class Groups(NamedTuple):

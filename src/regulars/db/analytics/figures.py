@@ -156,24 +156,24 @@ def sales_by_bucket(conn: Connection, scope: Scope, starts: Sequence[datetime]
             for r in conn.execute(query)}
 
 
-def joined_and_bought(conn: Connection, scope: Scope, starts: Sequence[datetime]
-                      ) -> tuple[dict[int, int], list[tuple[int, int]]]:
-    """({member: bucket of ``starts`` joined}, [(member, bucket of a net receipt)]) for the
-    members who joined in ``[start, end)`` (merged duplicates left out) and their receipts
-    up to ``end``."""
-    joined_bucket = bucket_of(members.c.created_at, starts)
-    joined = {int(r[0]): int(r[1]) for r in conn.execute(
-        select(members.c.id, joined_bucket)
-        .where(members.c.tenant_id == scope.tenant_id, members.c.status == "active",
-               members.c.created_at >= scope.start, members.c.created_at < scope.end))}
-    bought_bucket = bucket_of(receipts.c.occurred_at, starts).label("bucket")
+def cohort_counts(conn: Connection, scope: Scope, starts: Sequence[datetime]
+                  ) -> tuple[dict[int, int], dict[tuple[int, int], int]]:
+    """({bucket of ``starts`` joined: members}, {(bucket joined, bucket of a net receipt):
+    members who bought in it}) for the members who joined in ``[start, end)`` (merged
+    duplicates left out) and their receipts up to ``end``, counted in the database: a row per
+    pair of months, whatever the members."""
+    joined_bucket = bucket_of(members.c.created_at, starts).label("joined")
+    newcomers = [members.c.tenant_id == scope.tenant_id, members.c.status == "active",
+                 members.c.created_at >= scope.start, members.c.created_at < scope.end]
+    sizes = {int(r[0]): int(r[1]) for r in conn.execute(
+        select(joined_bucket, func.count()).where(*newcomers).group_by(joined_bucket))}
+    bought_bucket = bucket_of(receipts.c.occurred_at, starts).label("bought")
     rows = conn.execute(
-        select(receipts.c.member_id, bought_bucket).distinct()
+        select(joined_bucket, bought_bucket, func.count(func.distinct(receipts.c.member_id)))
         .select_from(receipts.join(members, and_(members.c.id == receipts.c.member_id,
                                                  members.c.tenant_id == receipts.c.tenant_id)))
-        .where(*sold(scope), members.c.created_at >= scope.start,
-               members.c.created_at < scope.end, members.c.status == "active"))
-    return joined, [(int(r[0]), int(r[1])) for r in rows]
+        .where(*sold(scope), *newcomers).group_by(joined_bucket, bought_bucket))
+    return sizes, {(int(r[0]), int(r[1])): int(r[2]) for r in rows}
 
 
 def members_count(conn: Connection, tenant_id: int, member_ids: Any, *,

@@ -8,8 +8,7 @@ they joined (history brought in from elsewhere) are not retention and are left o
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from regulars.domain.analytics.figures import share_bp
@@ -31,18 +30,13 @@ class Retention:
     """By months since joining: buyers over members, summed over the cohorts that have it."""
 
 
-def retention(joined: Mapping[int, int], bought: Iterable[tuple[int, int]],
-              months: int) -> Retention:
-    """``joined``: {member: month index joined}; ``bought``: (member, month index) pairs
-    (duplicates allowed); ``months``: how many months are shown."""
-    sizes: dict[int, int] = defaultdict(int)
-    for month in joined.values():
-        sizes[month] += 1
-    active: dict[tuple[int, int], int] = defaultdict(int)
-    for member, month in set(bought):
-        start = joined.get(member)
-        if start is not None and start <= month < months:
-            active[(start, month - start)] += 1
+def retention(sizes: Mapping[int, int], buyers: Mapping[tuple[int, int], int],
+                        months: int) -> Retention:
+    """``sizes``: {month index joined: members}; ``buyers``: {(month index joined, month
+    index bought): how many of those members bought in it}, as the database counts them;
+    ``months``: how many months are shown."""
+    active = {(start, month - start): n for (start, month), n in buyers.items()
+              if start <= month < months}
     cohorts = []
     for start in range(months):
         if not sizes.get(start):

@@ -13,10 +13,13 @@ the worker and the CLI start without them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
 
 from regulars.analytics.errors import ModelRefused
 from regulars.db.analytics import purchases
@@ -25,9 +28,9 @@ from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
 
 if TYPE_CHECKING:
-    from regulars.analytics.clv import MemberValue
-    from regulars.analytics.rfm import RfmScore
-    from regulars.analytics.summary import CalibrationSummary
+    from regulars.analytics.clv import MemberValueArrays
+    from regulars.analytics.rfm import RfmArrays
+    from regulars.analytics.summary import CalibrationSummary, IntArray, TimeUnit
 
 MAX_PAGE = 500
 UNITS = ("days", "weeks")
@@ -128,40 +131,30 @@ def _check(q: ClvQuery, today: date) -> None:
             raise InvalidInput(message, field=field)
 
 
-def _outlook(score: RfmScore, value: MemberValue | None) -> MemberOutlook:
-    return MemberOutlook(
-        member_id=int(str(score.member_id)), days_since_last=score.days_since_last,
-        purchases=score.purchases, spend_minor=score.spend_minor, rfm=score.code,
-        group=score.group.value,
-        probability_alive=None if value is None else round(value.probability_alive, 4),
-        purchases_90_days=None if value is None else round(value.purchases_90_days, 3),
-        purchases_365_days=None if value is None else round(value.purchases_365_days, 3),
-        spend_per_purchase_minor=None if value is None else value.spend_per_purchase_minor,
-        lifetime_value_minor=None if value is None else value.lifetime_value_minor)
-
-
-def _summary(rt: Runtime, tenant_id: int, zone: ZoneInfo, end: date,
-             unit: str) -> CalibrationSummary:
-    from regulars.analytics.summary import Receipt, TimeUnit, summarise
+def purchase_summary(conn: Connection, tenant_id: int, zone: ZoneInfo, end: date,
+                     unit: TimeUnit) -> CalibrationSummary:
+    """The summary of the members' net purchases up to the close of ``end`` (local days in
+    ``zone``), folded as they are read, one member's at a time: its memory grows with the
+    members, not with their receipts."""
+    from regulars.analytics.summary import summarise_by_member
 
     until = datetime.combine(end + timedelta(days=1), time(), zone).astimezone(UTC)
-    with rt.db.read() as conn:
-        rows = [Receipt(member_id, at.astimezone(zone).date(), amount)
-                for member_id, at, amount in purchases.member_purchases(conn, tenant_id,
-                                                                         until=until)]
-    return summarise(rows, calibration_end=end, unit=TimeUnit[unit.upper()])
+    return summarise_by_member(
+        ((member_id, at.astimezone(zone).date().toordinal(), amount)
+         for member_id, at, amount in purchases.member_purchases(conn, tenant_id, until=until)),
+        calibration_end=end, unit=unit)
 
 
-def _fit(summary: CalibrationSummary,
-         q: ClvQuery) -> tuple[ModelFit | None, list[MemberValue] | None, NoFit | None]:
+def _fit(summary: CalibrationSummary, q: ClvQuery
+         ) -> tuple[ModelFit | None, MemberValueArrays | None, NoFit | None]:
     """The fit and each member's value, or why the data gives none."""
     from regulars.analytics.bgnbd import fit_bgnbd
-    from regulars.analytics.clv import ValuePolicy, member_values
+    from regulars.analytics.clv import ValuePolicy, member_value_arrays
     from regulars.analytics.gamma_gamma import fit_gamma_gamma
 
     try:
         bg, gg = fit_bgnbd(summary), fit_gamma_gamma(summary)
-        values = member_values(bg, gg, summary, ValuePolicy(
+        values = member_value_arrays(bg, gg, summary, ValuePolicy(
             margin_bp=q.margin_bp, discount_monthly_bp=q.discount_monthly_bp, months=q.months))
     except ModelRefused as exc:
         return None, None, NoFit(code=exc.reason, template=exc.template, params=exc.params)
@@ -172,35 +165,78 @@ def _fit(summary: CalibrationSummary,
 
 @dataclass(frozen=True, kw_only=True)
 class _Computed:
+    """Every member's figures as arrays, and ``order``: their rows by lifetime value (by RFM
+    code without a fit), then by member id. Outlooks are made only for the rows asked for."""
+
     end: date
-    members: int
     fit: ModelFit | None
     reason: NoFit | None
-    total_minor: int | None
-    groups: dict[str, int]
-    outlooks: list[MemberOutlook]
-    """Every member, by lifetime value (by RFM code without a fit)."""
+    summary: CalibrationSummary
+    member_ids: IntArray
+    rfm: RfmArrays
+    values: MemberValueArrays | None
+    order: IntArray
+
+    @property
+    def members(self) -> int:
+        return len(self.summary)
+
+    def groups(self) -> dict[str, int]:
+        import numpy as np
+
+        from regulars.analytics.rfm import GROUP_ORDER
+
+        counts = np.bincount(self.rfm.group, minlength=len(GROUP_ORDER)).tolist()
+        return {g.value: int(n) for g, n in zip(GROUP_ORDER, counts, strict=True)}
+
+    def total_minor(self) -> int | None:
+        return None if self.values is None else sum(self.values.lifetime_value_minor.tolist())
+
+    def outlooks(self, start: int, stop: int) -> list[MemberOutlook]:
+        """The outlooks of ``order[start:stop]``."""
+        from regulars.analytics.rfm import GROUP_ORDER
+
+        rows, r, v = self.order[start:stop], self.rfm, self.values
+        columns: list[Any] = [self.member_ids[rows], self.summary.days_since_last[rows],
+                   self.summary.frequency[rows] + 1, self.summary.spend_minor[rows], r.code[rows],
+                   r.group[rows]]
+        if v is not None:
+            columns += [v.probability_alive[rows], v.purchases_90_days[rows],
+                        v.purchases_365_days[rows], v.spend_per_purchase_minor[rows],
+                        v.lifetime_value_minor[rows]]
+        found = []
+        for row in zip(*(c.tolist() for c in columns), strict=True):
+            value = row[6:] or (None,) * 5
+            found.append(MemberOutlook(
+                member_id=row[0], days_since_last=row[1], purchases=row[2], spend_minor=row[3],
+                rfm=str(row[4]), group=GROUP_ORDER[row[5]].value,
+                probability_alive=None if v is None else round(value[0], 4),
+                purchases_90_days=None if v is None else round(value[1], 3),
+                purchases_365_days=None if v is None else round(value[2], 3),
+                spend_per_purchase_minor=value[3], lifetime_value_minor=value[4]))
+        return found
 
 
 def _compute(rt: Runtime, tenant_id: int, q: ClvQuery) -> _Computed:
-    from regulars.analytics.rfm import RfmGroup, rfm_scores
+    import numpy as np
+
+    from regulars.analytics.rfm import rfm_arrays
+    from regulars.analytics.summary import TimeUnit
 
     zone = ZoneInfo(get_tenant(rt, tenant_id).timezone)
     today = rt.now().astimezone(zone).date()
     _check(q, today)
     end = q.calibration_end or today - timedelta(days=1)
-    summary = _summary(rt, tenant_id, zone, end, q.unit)
-    scores = rfm_scores(summary)
+    with rt.db.snapshot() as conn:
+        summary = purchase_summary(conn, tenant_id, zone, end, TimeUnit[q.unit.upper()])
+    scores = rfm_arrays(summary)
     fit, values, reason = _fit(summary, q)
-    outlooks = [_outlook(s, values[i] if values else None) for i, s in enumerate(scores)]
-    outlooks.sort(key=lambda o: (-(o.lifetime_value_minor or 0), -int(o.rfm), o.member_id))
-    groups = {g.value: 0 for g in RfmGroup}
-    for s in scores:
-        groups[s.group.value] += 1
-    return _Computed(end=end, members=len(summary), fit=fit, reason=reason,
-                     total_minor=None if values is None else sum(
-                         v.lifetime_value_minor for v in values),
-                     groups=groups, outlooks=outlooks)
+    member_ids = np.asarray(summary.member_ids, dtype=np.int64)
+    value = (np.zeros(len(summary), dtype=np.int64) if values is None
+             else values.lifetime_value_minor)
+    order = np.lexsort((member_ids, -scores.code, -value))
+    return _Computed(end=end, fit=fit, reason=reason, summary=summary, member_ids=member_ids,
+                     rfm=scores, values=values, order=order)
 
 
 def report(rt: Runtime, tenant_id: int, q: ClvQuery) -> ClvReport:
@@ -212,12 +248,20 @@ def report(rt: Runtime, tenant_id: int, q: ClvQuery) -> ClvReport:
         calibration_end=found.end, unit=q.unit, margin_bp=q.margin_bp,
         discount_monthly_bp=q.discount_monthly_bp, months=q.months, members=found.members,
         fit=found.fit, no_fit=found.reason,
-        lifetime_value_total_minor=found.total_minor, groups=found.groups,
-        items=tuple(found.outlooks[q.offset:q.offset + q.limit]), limit=q.limit,
+        lifetime_value_total_minor=found.total_minor(), groups=found.groups(),
+        items=tuple(found.outlooks(q.offset, q.offset + q.limit)), limit=q.limit,
         offset=q.offset)
 
 
-def every_member(rt: Runtime, tenant_id: int, q: ClvQuery) -> tuple[MemberOutlook, ...]:
-    """Every member's outlook, in :func:`report`'s order (its page bounds left aside), for
-    a table to download. Raises :class:`InvalidInput` as :func:`report` does."""
-    return tuple(_compute(rt, tenant_id, q).outlooks)
+def every_member(rt: Runtime, tenant_id: int, q: ClvQuery, *,
+                 chunk: int = 10_000) -> Iterator[MemberOutlook]:
+    """Every member's outlook, in :func:`report`'s order (its page bounds left aside), made
+    ``chunk`` at a time as they are read, for a table to download. Computed before it
+    returns: raises :class:`InvalidInput` as :func:`report` does."""
+    found = _compute(rt, tenant_id, q)
+
+    def outlooks() -> Iterator[MemberOutlook]:
+        for start in range(0, found.members, chunk):
+            yield from found.outlooks(start, start + chunk)
+
+    return outlooks()

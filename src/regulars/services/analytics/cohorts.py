@@ -48,8 +48,8 @@ def cohorts(rt: Runtime, tenant_id: int, request: Request) -> Cohorts:
                 [period.first_day, *starts[1:-1], period.last_day + timedelta(days=1)]]
     scope = Scope(tenant_id=tenant_id, start=instants[0], end=instants[-1])
     with rt.db.read() as conn:
-        joined, bought = queries.joined_and_bought(conn, scope, instants)
+        sizes, buyers = queries.cohort_counts(conn, scope, instants)
     months = starts[:-1]
-    found = retention(joined, bought, len(months))
+    found = retention(sizes, buyers, len(months))
     return Cohorts(first_day=period.first_day, last_day=period.last_day, months=months,
                    cohorts=[_row(c, months) for c in found.cohorts], curve_bp=found.curve_bp)

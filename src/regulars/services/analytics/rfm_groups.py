@@ -10,7 +10,7 @@ or the tenant's purchases (:func:`~regulars.db.analytics.purchases.purchases_sta
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from regulars.db.analytics import purchases
 from regulars.db.engine import cache_for
 from regulars.db.promotions.segments import RfmLookup
 from regulars.db.tenancy import tenancy
+from regulars.services.analytics.clv import purchase_summary
 
 if TYPE_CHECKING:
     from regulars.analytics.summary import IntArray
@@ -32,17 +33,14 @@ def groups_at(conn: Connection, tenant_id: int, end: date, zone: ZoneInfo) -> Gr
     (numpy and the scoring are imported here: the app starts without them)."""
     import numpy as np
 
-    from regulars.analytics.rfm import rfm_scores
-    from regulars.analytics.summary import Receipt, TimeUnit, summarise
+    from regulars.analytics.rfm import GROUP_ORDER, rfm_arrays
+    from regulars.analytics.summary import TimeUnit
 
-    until = datetime.combine(end + timedelta(days=1), time(), zone).astimezone(UTC)
-    rows = [Receipt(member_id, at.astimezone(zone).date(), amount)
-            for member_id, at, amount in purchases.member_purchases(conn, tenant_id,
-                                                                     until=until)]
-    found: dict[str, list[int]] = {}
-    for score in rfm_scores(summarise(rows, calibration_end=end, unit=TimeUnit.DAYS)):
-        found.setdefault(score.group.value, []).append(int(str(score.member_id)))
-    return {group: np.sort(np.asarray(ids, dtype=np.int64)) for group, ids in found.items()}
+    summary = purchase_summary(conn, tenant_id, end=end, zone=zone, unit=TimeUnit.DAYS)
+    ids = np.asarray(summary.member_ids, dtype=np.int64)
+    group = rfm_arrays(summary).group
+    return {g.value: np.sort(ids[group == i]) for i, g in enumerate(GROUP_ORDER)
+            if bool(np.any(group == i))}
 
 
 def _holds(ids: IntArray, member_id: int) -> bool:

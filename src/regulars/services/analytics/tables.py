@@ -8,7 +8,7 @@ Units are in the column names (``_minor`` for money in minor units, ``_bp`` for 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -43,7 +43,8 @@ class TableRequest:
 class Table:
     name: str
     header: tuple[str, ...]
-    rows: list[Sequence[Any]]
+    rows: Iterable[Sequence[Any]]
+    """Read once: a long table's rows are made as they are written."""
 
 
 OVERVIEW_PATHS: dict[str, str] = {
@@ -180,15 +181,16 @@ def _segments(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
 
 
 def _clv(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
-    """Every member's outlook and RFM group, by lifetime value (the period plays no part)."""
+    """Every member's outlook and RFM group, by lifetime value (the period plays no part),
+    made as the file is written."""
     return Table(name="clv", header=(
         "member_id", "days_since_last", "purchases", "spend_minor", "rfm", "group",
         "probability_alive", "purchases_90_days", "purchases_365_days",
         "spend_per_purchase_minor", "lifetime_value_minor"),
-        rows=[[o.member_id, o.days_since_last, o.purchases, o.spend_minor, o.rfm, o.group,
+        rows=([o.member_id, o.days_since_last, o.purchases, o.spend_minor, o.rfm, o.group,
                o.probability_alive, o.purchases_90_days, o.purchases_365_days,
                o.spend_per_purchase_minor, o.lifetime_value_minor]
-              for o in clv.every_member(rt, tenant_id, asked.outlook)])
+              for o in clv.every_member(rt, tenant_id, asked.outlook)))
 
 
 TABLES: dict[TableName, Callable[[Runtime, int, TableRequest], Table]] = {
