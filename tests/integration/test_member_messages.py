@@ -88,6 +88,24 @@ def test_points_earned_is_sent_only_when_the_tenant_opts_in_and_once_per_receipt
     assert f"Баланс: {first.body['member']['balance_points']}" in row["body"]
 
 
+def test_quiet_hours_have_both_ends_or_none(rt: Runtime, shop: Shop) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        templates.update_settings(rt, shop.tenant_id, {"quiet_until_minute": 9 * 60})
+    assert refused.value.field == "quiet_from_minute"
+    templates.update_settings(rt, shop.tenant_id, {"quiet_from_minute": 22 * 60,
+                                                   "quiet_until_minute": 9 * 60})
+    with pytest.raises(InvalidInput) as refused:
+        templates.update_settings(rt, shop.tenant_id, {"quiet_from_minute": None,
+                                                       "cap_messages": 1})
+    assert refused.value.field == "quiet_from_minute"
+    kept = templates.get_settings(rt, shop.tenant_id)
+    assert (kept.quiet_from_minute, kept.quiet_until_minute, kept.cap_messages) \
+        == (22 * 60, 9 * 60, 4)
+    cleared = templates.update_settings(rt, shop.tenant_id, {"quiet_from_minute": None,
+                                                             "quiet_until_minute": None})
+    assert (cleared.quiet_from_minute, cleared.quiet_until_minute) == (None, None)
+
+
 def test_a_level_reached_at_a_commit_is_told_once_with_an_event(rt: Runtime,
                                                                   shop: Shop) -> None:
     set_program(rt, shop.tenant_id, levels=[

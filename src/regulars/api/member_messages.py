@@ -89,7 +89,8 @@ def get_message_settings(owner: Owner, rt: RuntimeDep) -> templates.MessageSetti
               responses=responses(errors.InvalidInput))
 def change_message_settings(body: MessageSettingsPatch, owner: Owner, rt: RuntimeDep
                             ) -> templates.MessageSettings:
-    """Change some settings; quiet hours are cleared by sending both ends as null."""
+    """Change some settings; quiet hours are cleared by sending both ends as null, and
+    refused (422) when the change would leave them with one end only."""
     return templates.update_settings(rt, owner.tenant_id, body.model_dump(exclude_unset=True),
                                      actor=audit.key(owner.key_id))
 

@@ -191,6 +191,9 @@ class MessageSettings:
 
 SETTING_FIELDS = ("channel", "quiet_from_minute", "quiet_until_minute", "cap_messages",
                   "cap_period_days", "points_earned", "expiring_days", "winback_days")
+SETTING_LIMITS = {"cap_messages": (0, 100), "cap_period_days": (1, 365),
+                  "expiring_days": (1, 365), "winback_days": (1, 3650)}
+"""The lowest and highest value of each whole-number setting."""
 
 
 def _view(row: dict[str, Any]) -> MessageSettings:
@@ -212,17 +215,25 @@ def _check_settings(changes: dict[str, Any]) -> None:
         value = changes.get(name)
         if value is not None and not 0 <= value < 1440:
             raise InvalidInput("a minute of the day lies between 0 and 1439", field=name)
-    limits = {"cap_messages": (0, 100), "cap_period_days": (1, 365),
-              "expiring_days": (1, 365), "winback_days": (1, 3650)}
-    for name, (low, high) in limits.items():
+    for name, (low, high) in SETTING_LIMITS.items():
         if name in changes and not low <= changes[name] <= high:
             raise InvalidInput(f"{name} must lie between {low} and {high}", field=name)
+
+
+def _check_quiet_hours(settings: dict[str, Any]) -> None:
+    """Quiet hours have both ends or none: one end alone would silently mean none."""
+    ends = ("quiet_from_minute", "quiet_until_minute")
+    missing = [name for name in ends if settings[name] is None]
+    if len(missing) == 1:
+        raise InvalidInput("give both ends of the quiet hours, or leave both empty",
+                           field=missing[0])
 
 
 def update_settings(rt: Runtime, tenant_id: int, changes: dict[str, Any], *,
                     actor: audit.Actor = audit.SYSTEM) -> MessageSettings:
     """Change some settings (the others stay; the change is on the audit trail, with the
-    values before). Raises :class:`InvalidInput` naming the field."""
+    values before). Raises :class:`InvalidInput` naming the field, also when the quiet hours
+    would be left with one end only."""
     unknown = sorted(set(changes) - set(SETTING_FIELDS))
     if unknown:
         raise InvalidInput(f"unknown setting {unknown[0]}", field=unknown[0])
@@ -230,6 +241,7 @@ def update_settings(rt: Runtime, tenant_id: int, changes: dict[str, Any], *,
     now = rt.now()
     with rt.db.write() as conn:
         before = store.settings(conn, tenant_id, now)
+        _check_quiet_hours({**before, **changes})
         changed = {k: v for k, v in changes.items() if before[k] != v}
         if changed:
             store.change_settings(conn, tenant_id, changed, now)

@@ -25,6 +25,7 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     marketing,
     member_identifiers,
     members,
+    message_settings,
     messages,
     outbound,
     privacy,
