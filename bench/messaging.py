@@ -14,8 +14,9 @@ and a campaign with a 10 % control group, then times one run of the campaign (wh
 ``campaigns`` job does) and the sending of its messages (all of them, or ``--send``) through
 the outbox (a batch claimed in one statement, the sender, the batch marked in one
 transaction: what the ``messages`` job does) to an in-process sink. All of them by default:
-on PostgreSQL the first few thousand go about twice as fast as the rest. Last, in another tenant set up as
-``bench/checkout.py`` sets one up, ``--rounds`` alternating rounds of ``--commits`` receipts
+on PostgreSQL the first few thousand go about twice as fast as the rest. Last, in another
+tenant set up as ``bench/checkout.py`` sets one up, ``--rounds`` alternating rounds of
+``--commits`` receipts
 with the "points earned" message off and on: what queueing a message in the receipt's
 transaction costs a commit (target: at most 1.1 times one without).
 """
