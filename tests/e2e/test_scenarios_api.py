@@ -75,6 +75,11 @@ def test_bad_input_names_the_field(client: TestClient, shop: Shop) -> None:
         # A replay knows a member's level, not their visits: such a draft would never apply.
         ({**BODY, "promotions": [{**BODY["promotions"][0], "condition": "member.visits > 1"}]},
          "promotions.0.condition"),
+        # A gift costs only when the till rings it up: past receipts cannot tell its cost.
+        ({**BODY, "promotions": [{**BODY["promotions"][0], "effects": [
+            BODY["promotions"][0]["effects"][0],
+            {"kind": "gift_with_purchase", "gift_sku": "cake", "buy_milli": 2000}]}]},
+         "promotions.0.effects.1"),
     ]
     for body, field in cases:
         answer = client.post(S, headers=shop.owner, json=body)

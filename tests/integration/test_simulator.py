@@ -28,9 +28,17 @@ from regulars.domain.checkout.replay import (
     price_receipt,
 )
 from regulars.domain.program.program import LevelStatus
-from regulars.domain.promotions.effects import FixedDiscount, PercentDiscount, PointsMultiplier
+from regulars.domain.promotions.effects import Cashback as CashbackEffect
+from regulars.domain.promotions.effects import (
+    FixedDiscount,
+    GiftWithPurchase,
+    IssueCoupon,
+    PercentDiscount,
+    PointsMultiplier,
+)
 from regulars.domain.promotions.promotions import Candidate, Offers, Schedule, Stacking
 from regulars.domain.promotions.segments import LevelIn
+from regulars.errors import InvalidInput
 from regulars.services.analytics import scenarios, simulator
 from regulars.services.analytics.scenarios import ScenarioDraft
 from regulars.services.checkout import checkout
@@ -41,6 +49,7 @@ from regulars.services.promotions import promotions, segments
 from regulars.services.promotions.conditions import cel_context, compile_condition, holds
 from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
+from regulars.services.stored_value.cashback import of_sale
 from regulars.services.tenancy.tenants import get_tenant
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Pos, line, set_program
@@ -144,6 +153,10 @@ def test_ten_thousand_replayed_receipts_get_what_quotes_give(pos: Pos, rt: Runti
                                                               clock: FakeClock) -> None:
     """Receipt by receipt, the replay's figures under the current program equal the quote
     service's (in-process) for the same member and basket."""
+    # The program gives 5 % back into the wallet (goods excluded), as the till credits it.
+    set_program(rt, pos.tenant_id, levels=LEVELS, earn_excluded_categories=["tobacco"],
+                rounding_scope="line", expire_after_days=90, cashback_rate_bp=500,
+                cashback_excluded_categories=["goods"])
     spends = [0, 20_000, 70_000, 150_000, 300_000, 1_000_000]
     registered = [pos.register(10 + n)["id"] for n in range(len(spends))]
     members: list[int | None] = [1, None, *registered]
@@ -175,25 +188,33 @@ def test_ten_thousand_replayed_receipts_get_what_quotes_give(pos: Pos, rt: Runti
             sku=row.sku, category=row.category, quantity_milli=row.quantity_milli,
             unit_price_minor=row.unit_price_minor))
     levels = set()
+    cashback_by_level: dict[str, int] = {}
     tenant, till, now = get_tenant(rt, pos.tenant_id), pos.till(), rt.now()
     with rt.db.read() as conn:  # what a quote prices with, one transaction for them all
         for receipt_id, (member_id, lines) in baskets.items():
-            quoted = price(conn, tenant, Sale(
+            priced = price(conn, tenant, Sale(
                 member=None if member_id is None else MemberRef(id=member_id),
                 lines=tuple(lines)), at=now, now=now, store_id=till.store_id,
-                terminal_id=till.terminal_id).quote
+                terminal_id=till.terminal_id)
+            quoted = priced.quote
             level = quoted.level_code or ANONYMOUS
+            cashback = of_sale(priced.program, quoted, member=member_id is not None)
+            back = 0 if cashback is None else cashback.total_minor
             draft, current = replayed[receipt_id]
             assert draft == current == (quoted.gross_minor, quoted.discount_minor,
-                                        quoted.paid_minor, quoted.points_earned, level)
+                                        quoted.paid_minor, quoted.points_earned, level, back)
             levels.add(level)
+            cashback_by_level[level] = cashback_by_level.get(level, 0) + back
     assert levels == {"base", "silver", "gold", ANONYMOUS}
+    assert cashback_by_level[ANONYMOUS] == 0
+    assert all(cashback_by_level[code] > 0 for code in ("base", "silver", "gold"))
     # ... and the quote answered at the till agrees on a sample of them.
     for receipt_id, (member_id, lines) in list(baskets.items())[:: EQUIVALENCE_RECEIPTS // 50]:
         answered = checkout.quote(rt, till, Sale(
             member=None if member_id is None else MemberRef(id=member_id), lines=tuple(lines)))
         assert replayed[receipt_id][1][:4] == (answered.gross_minor, answered.discount_minor,
                                                answered.paid_minor, answered.points_earned)
+        assert replayed[receipt_id][1][5] == answered.cashback_minor
 
 
 DRAFTS = (
@@ -206,7 +227,10 @@ DRAFTS = (
           effects=(PointsMultiplier(factor_percent=300),)),
     Draft(name="Hour and basket", condition=(
         "time.hour >= 15 && basket.lines.exists(l, l.category == 'goods')"),
-          stacking=Stacking.EXCLUSIVE, priority=5, effects=(FixedDiscount(amount_minor=300),)))
+          stacking=Stacking.EXCLUSIVE, priority=5, effects=(FixedDiscount(amount_minor=300),)),
+    Draft(name="Back on food", condition="basket.total_minor >= 100000",
+          effects=(CashbackEffect(rate_bp=700, categories=frozenset({"food"}),
+                                  max_minor=5_000),)))
 
 
 def test_draft_promotions_give_each_receipt_what_the_engine_gives(
@@ -227,7 +251,7 @@ def test_draft_promotions_give_each_receipt_what_the_engine_gives(
                           seen=lambda receipt_id, both: replayed.setdefault(receipt_id, both))
     compiled = [compile_condition(d.condition) for d in DRAFTS]
     parsed = [promotions.parsed_draft(d, promotion_id=-(i + 1)) for i, d in enumerate(DRAFTS)]
-    applied = set()
+    applied, cashback_given = set(), 0
     with rt.db.read() as conn:
         rows = conn.execute(select(receipts.c.id, receipts.c.member_id, receipts.c.occurred_at,
                                    receipt_lines.c.sku, receipt_lines.c.category,
@@ -260,10 +284,14 @@ def test_draft_promotions_give_each_receipt_what_the_engine_gives(
             receipt_id=receipt_id, member_id=member_id, store_id=pos.shop.store_id,
             day=local.date(), local=local, lines=tuple(lines), qualifying_minor=0),
             status, offers)
+        cashback = of_sale(setup.draft, quote, member=member_id is not None)
         assert draft == (quote.gross_minor, quote.discount_minor, quote.paid_minor,
-                         quote.points_earned, quote.level_code or ANONYMOUS), receipt_id
+                         quote.points_earned, quote.level_code or ANONYMOUS,
+                         0 if cashback is None else cashback.total_minor), receipt_id
+        cashback_given += draft[5]
         applied.update(p.name for p in quote.promotions)
     assert applied == {d.name for d in DRAFTS}
+    assert cashback_given > 0
 
 
 def _scenario(rt: Runtime, tenant_id: int, **changes: Any) -> int:
@@ -308,6 +336,51 @@ def test_a_run_replays_the_period_under_both_programs(pos: Pos, rt: Runtime,
     assert result.payback.lift_bp == 500
     assert len(result.sensitivity.net_per_30_days_minor) == 5
     assert simulator.latest_result(rt, pos.tenant_id, scenario_id) == result
+
+
+def test_a_draft_with_cashback_counts_it_in_the_reward_cost(pos: Pos, rt: Runtime,
+                                                            clock: FakeClock) -> None:
+    """5 % back into the wallet, tobacco excluded, by hand: member 1 (silver) 5 % of the
+    tea's 100.00 = 5.00; member 2 (base) 5 % of the cake's 203.33 = 10.16 (rounded down);
+    the anonymous receipt nothing. Cashback is money: it all counts in the cost."""
+    two = pos.register(2)["id"]
+    pos.commit(1, (line("tea", 10_000, category="food"), line("cigs", 5_000,
+                                                              category="tobacco")),
+               receipt="feb-1")
+    pos.commit(two, (line("cake", 20_333, category="food"),), receipt="feb-2")
+    pos.commit(None, (line("tea", 10_000, category="food"),), receipt="feb-3")
+    clock.now = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
+    rules = {"levels": LEVELS, "earn_excluded_categories": ["tobacco"],
+             "rounding_scope": "line", "expire_after_days": 90}
+    scenario_id = _scenario(rt, pos.tenant_id, program=programs.parse_rules(
+        {**rules, "cashback_rate_bp": 500, "cashback_excluded_categories": ["tobacco"]}))
+    _, result = simulator.run(rt, pos.tenant_id, scenario_id)
+    draft, current = result.draft, result.current
+    assert (draft.cashback_minor, current.cashback_minor) == (500 + 1_016, 0)
+    assert draft.points_issued == current.points_issued
+    assert draft.discount_minor == current.discount_minor == 0
+    assert draft.reward_cost_minor == current.reward_cost_minor + 1_516
+    assert current.reward_cost_minor == (current.points_issued - current.breakage_points) * 100
+    assert draft.reward_cost_share_bp == (draft.reward_cost_minor * 10_000 * 2
+                                          + draft.paid_minor) // (2 * draft.paid_minor)
+    assert [(g.key, g.cashback_minor) for g in draft.by_level] == [
+        ("base", 1_016), ("silver", 500), ("-", 0)]
+    assert [(g.key, g.cashback_minor) for g in draft.by_store] == [
+        (str(pos.shop.store_id), 1_516)]
+    rows = list(simulator.export_rows(result))
+    assert ("total", "", "cashback_minor", 1_516, 0) in rows
+    assert ("by_level", "-", "cashback_minor", 0, 0) in rows
+
+
+def test_a_replay_refuses_offers_it_cannot_count() -> None:
+    """A coupon costs when it is used later and a gift when the till rings it up: neither is
+    in past receipts, so a draft with them would show no cost. Cashback is counted."""
+    for effect in (IssueCoupon(series_id=1), GiftWithPurchase(gift_sku="cake", buy_milli=1000)):
+        with pytest.raises(InvalidInput) as refused:
+            scenarios.check_replayable(Draft(name="x", effects=(
+                PercentDiscount(rate_bp=500), effect)))
+        assert refused.value.field == "effects.1"
+    scenarios.check_replayable(Draft(name="x", effects=(CashbackEffect(rate_bp=500),)))
 
 
 def test_a_draft_for_a_segment_reaches_its_members_and_figures_come_per_segment(

@@ -15,6 +15,7 @@ from regulars.services.runtime import open_existing_runtime
 
 ROWS = (("receipts", "receipts"), ("paid_minor", "paid (minor units)"),
         ("discount_minor", "discounts given"), ("points_issued", "points issued"),
+        ("cashback_minor", "cashback (into wallets)"),
         ("points_redeemed", "points redeemed (model)"), ("points_expired", "points expired"),
         ("breakage_points", "breakage (points never redeemed)"),
         ("liability_minor", "liability at the end"), ("reward_cost_minor", "reward cost"),

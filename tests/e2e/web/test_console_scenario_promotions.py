@@ -12,6 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from regulars.domain.promotions.budgets import Limits
+from regulars.domain.promotions.effects import Cashback
 from regulars.domain.promotions.promotions import BonusPoints, PercentDiscount
 from regulars.domain.promotions.segments import ConsentIn
 from regulars.services.analytics import scenarios
@@ -94,11 +95,12 @@ def test_a_draft_promotion_is_added_listed_edited_run_and_removed(
         'name="c_first"',
         'id="f-control_share"',
         'id="f-budget"',
-        'value="cashback"',
+        'value="gift_with_purchase"',
         'value="issue_coupon"',
     ):
         assert absent not in form.text, absent
     assert 'name="segment_id"' in form.text and 'value="percent_discount"' in form.text
+    assert 'value="cashback"' in form.text  # a replay counts it in the reward cost
 
     refused = _post(client, f"{page_url}/promotions/new", csrf, **{**TEN_OFF, "rate": "abc"})
     assert refused.status_code == 422
@@ -159,8 +161,8 @@ def test_what_a_replay_cannot_count_is_refused_beside_its_field(
     )
     assert visits.status_code == 422 and 'id="e-condition"' in visits.text
     assert "member.visits" in visits.text.split('id="e-condition"')[1][:200]
-    cashback = _post(client, url, csrf, **{**TEN_OFF, "effect": "cashback"})
-    assert cashback.status_code == 422 and 'id="e-effect"' in cashback.text
+    gift = _post(client, url, csrf, **{**TEN_OFF, "effect": "gift_with_purchase"})
+    assert gift.status_code == 422 and 'id="e-effect"' in gift.text
     missing = _post(client, url, csrf, **{**TEN_OFF, "name": "", "c_total": "-1"})
     assert missing.status_code == 422
     assert 'id="e-name"' in missing.text and 'id="e-c_total"' in missing.text
@@ -174,6 +176,11 @@ def test_what_a_replay_cannot_count_is_refused_beside_its_field(
     assert "member.level" in draft.condition
     assert client.get(f"{page_url}/promotions/1/edit").status_code == 404
     assert _post(client, f"{page_url}/promotions/1/remove", csrf).status_code == 404
+    # Cashback is money given away: a replay counts it, so a draft may give it.
+    back = _post(client, url, csrf, **{**TEN_OFF, "effect": "cashback", "rate": "5"})
+    assert back.status_code == 303, back.text
+    kept = scenarios.get(rt, shop.tenant_id, scenario_id).promotions[1].effects
+    assert kept == (Cashback(rate_bp=500),)
 
 
 def test_an_analyst_reads_the_drafts_but_changes_none(

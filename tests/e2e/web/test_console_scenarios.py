@@ -82,6 +82,7 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
     assert 'data-figure="points_issued"><td>Points issued</td><td class="num">5</td>' \
            '<td class="num">3</td>' in page
     assert f'<tr data-segment="{everyone.id}"><td>Everyone</td><td class="num">1</td>' in page
+    assert 'data-figure="cashback_minor"><td>Cashback</td>' in page
     # Per store and per level too: the store by its name, the member's level under each program.
     store = _cells(page, f'data-store="{shop.store_id}"')
     assert (store[0], store[1], store[4], store[5]) == ("Main street", "1", "5", "3")
@@ -104,6 +105,7 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
     assert "hx-trigger" not in card  # done: no more polling
     exported = client.get(f"{page_url}/export?format=csv")
     assert exported.status_code == 200 and "total,,points_issued,5,3" in exported.text
+    assert "total,,cashback_minor,0,0" in exported.text
     xlsx = client.get(f"{page_url}/export?format=xlsx")
     assert xlsx.content[:2] == b"PK"
 
@@ -111,6 +113,7 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
     a, b = page_url.rsplit("/", 1)[1], other.headers["location"].rsplit("/", 1)[1]
     compared = client.get(f"/console/scenarios/compare?a={a}&b={b}")
     assert compared.status_code == 200 and "Ten percent" in compared.text
+    assert 'data-figure="cashback_minor"><td>Cashback</td>' in compared.text
     # The scenario never run first: the current program still shows, from the other's run.
     row = re.search(r'data-figure="points_issued">(.*?)</tr>',
                     client.get(f"/console/scenarios/compare?a={b}&b={a}").text, re.S)

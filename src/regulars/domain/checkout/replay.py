@@ -2,7 +2,9 @@
 program, store and level, and what the points issued become (redeemed, expired, still owed).
 
 Pure. Each receipt is priced by :func:`regulars.domain.checkout.engine.evaluate`, the function
-the till's quote and commit run, with the level the member held at that moment under the
+the till's quote and commit run, and a member's receipt gets the cashback the till would credit
+(:func:`regulars.domain.stored_value.cashback.of_member_sale`; nothing is paid from a wallet
+or by goods accounts in a replay), with the level the member held at that moment under the
 replayed program (:class:`SpendTracker` keeps each member's qualifying spend over the
 program's level window as the receipts go by). Nobody spends points in a replay: what members
 would redeem comes from a :class:`RedemptionModel` fitted on the tenant's own history
@@ -32,6 +34,7 @@ from regulars.domain.program.program import (
     window_starts,
 )
 from regulars.domain.promotions.promotions import Candidate, Offers, Promotion
+from regulars.domain.stored_value.cashback import of_member_sale
 
 ANONYMOUS = "-"
 """The level key of receipts without a member."""
@@ -195,13 +198,16 @@ class Totals:
     discount_minor: int = 0
     paid_minor: int = 0
     points_issued: int = 0
+    cashback_minor: int = 0
+    """The money members' receipts would have returned into their wallets."""
 
-    def add(self, quote: Quote) -> None:
+    def add(self, quote: Quote, cashback_minor: int = 0) -> None:
         self.receipts += 1
         self.gross_minor += quote.gross_minor
         self.discount_minor += quote.discount_minor
         self.paid_minor += quote.paid_minor
         self.points_issued += quote.points_earned
+        self.cashback_minor += cashback_minor
 
     def merge(self, other: Totals) -> None:
         self.receipts += other.receipts
@@ -209,6 +215,7 @@ class Totals:
         self.discount_minor += other.discount_minor
         self.paid_minor += other.paid_minor
         self.points_issued += other.points_issued
+        self.cashback_minor += other.cashback_minor
 
 
 @dataclass(slots=True)
@@ -223,20 +230,20 @@ class Tally:
     by_segment: dict[int, Totals] = field(default_factory=dict)
     """Per segment the member was in (a receipt counts in each of its member's)."""
 
-    def add(self, receipt: ReplayReceipt, quote: Quote, segments: tuple[int, ...] = ()
-            ) -> None:
-        self.total.add(quote)
+    def add(self, receipt: ReplayReceipt, quote: Quote, segments: tuple[int, ...] = (),
+            cashback_minor: int = 0) -> None:
+        self.total.add(quote, cashback_minor)
         for segment_id in segments:
-            self.by_segment.setdefault(segment_id, Totals()).add(quote)
+            self.by_segment.setdefault(segment_id, Totals()).add(quote, cashback_minor)
         store = self.by_store.get(receipt.store_id)
         if store is None:
             store = self.by_store[receipt.store_id] = Totals()
-        store.add(quote)
+        store.add(quote, cashback_minor)
         key = quote.level_code or ANONYMOUS
         level = self.by_level.get(key)
         if level is None:
             level = self.by_level[key] = Totals()
-        level.add(quote)
+        level.add(quote, cashback_minor)
         if quote.points_earned:
             self.issued_by_day[receipt.day] = (self.issued_by_day.get(receipt.day, 0)
                                                + quote.points_earned)
@@ -267,8 +274,9 @@ MAX_REMEMBERED = 100_000
 Basket = tuple[tuple[str, str, int, int], ...]
 """A receipt's lines as (sku, category, quantity in thousandths, unit price)."""
 
-QuoteFigures = tuple[int, int, int, int, str]
-"""What a quote gave a receipt: gross, discount, paid, points earned, and the level key."""
+QuoteFigures = tuple[int, int, int, int, str, int]
+"""What a quote gave a receipt: gross, discount, paid, points earned, the level key, and the
+cashback the till would credit (none without a member)."""
 
 DraftKey = str | None | tuple[str | None, tuple[int, ...]]
 """What the draft's figures of a basket depend on: the level code (``None``: anonymous), and
@@ -285,8 +293,9 @@ def _figures(program: Program, basket: Basket, status: LevelStatus | None,
              offers: Offers | None = None) -> QuoteFigures:
     member = None if status is None else MemberContext(level=status, spendable_points=0)
     quote = evaluate(program, basket_lines(basket), member, offers=offers)
+    cashback = None if member is None else of_member_sale(program, quote)
     return (quote.gross_minor, quote.discount_minor, quote.paid_minor, quote.points_earned,
-            quote.level_code or ANONYMOUS)
+            quote.level_code or ANONYMOUS, 0 if cashback is None else cashback.total_minor)
 
 
 class Replay:
@@ -410,7 +419,7 @@ def _segments_by_member(segments: dict[int, frozenset[int]]) -> dict[int, tuple[
 
 def _count(tally: Tally, store_id: int, segments: tuple[int, ...], figures: QuoteFigures,
            count: int) -> None:
-    gross, discount, paid, points, level = figures
+    gross, discount, paid, points, level, cashback = figures
     for totals in (tally.total, tally.by_store.setdefault(store_id, Totals()),
                    tally.by_level.setdefault(level, Totals()),
                    *[tally.by_segment.setdefault(s, Totals()) for s in segments]):
@@ -419,6 +428,7 @@ def _count(tally: Tally, store_id: int, segments: tuple[int, ...], figures: Quot
         totals.discount_minor += discount * count
         totals.paid_minor += paid * count
         totals.points_issued += points * count
+        totals.cashback_minor += cashback * count
 
 
 # What the points issued become ---------------------------------------------------------------
@@ -501,7 +511,9 @@ def project(issued_by_day: dict[date, int], model: RedemptionModel, program: Pro
 
 
 def reward_cost_minor(totals: Totals, projection: Projection) -> int:
-    """What the program gives away on the receipts: its discounts and the points the model
-    says will be redeemed, at the point's value (breakage costs nothing)."""
+    """What the program gives away on the receipts: its discounts, its cashback (money in the
+    wallet: no breakage) and the points the model says will be redeemed, at the point's value
+    (breakage costs nothing)."""
     will_redeem = projection.issued_points - projection.breakage_points
-    return totals.discount_minor + will_redeem * projection.point_value_minor
+    return (totals.discount_minor + totals.cashback_minor
+            + will_redeem * projection.point_value_minor)

@@ -20,9 +20,9 @@ back in proportion with it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from regulars.domain.checkout.quote import Explanation, QuoteLine
+from regulars.domain.checkout.quote import Explanation, Quote, QuoteLine
 from regulars.domain.money import apply_rate, prorate
 from regulars.domain.program.program import CashbackBasis, Program
 
@@ -79,6 +79,21 @@ def cashback_of(program: Program, lines: Sequence[QuoteLine], *,
     return Cashback(rate_bp=program.cashback_rate_bp, basis_minor=basis,
                     amount_minor=apply_rate(basis, program.cashback_rate_bp,
                                             program.cashback_rounding))
+
+
+def of_member_sale(program: Program, quote: Quote, *,
+                   prepaid_minor: int = 0) -> Cashback | None:
+    """The cashback a member's priced sale gives by the program's rule and its promotions
+    (``None`` when neither gives any), less the share of ``prepaid_minor`` paid from the
+    wallet or by goods accounts: what the till credits, and what a replay counts."""
+    found = cashback_of(program, quote.lines, prepaid_minor=prepaid_minor)
+    priced = sum(p.cashback_minor for p in quote.promotions)
+    if priced:
+        found = replace(found or Cashback(rate_bp=0, basis_minor=0, amount_minor=0),
+                        promotion_priced_minor=priced,
+                        promotion_minor=promotion_share(priced, paid_minor=quote.paid_minor,
+                                                        prepaid_minor=prepaid_minor))
+    return found if found is not None and found.total_minor > 0 else None
 
 
 def cashback_back(amount_minor: int, *, paid_minor: int, refunded_before: int,

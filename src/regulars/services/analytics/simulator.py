@@ -82,6 +82,7 @@ class Group:
     discount_minor: int
     paid_minor: int
     points_issued: int
+    cashback_minor: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +107,8 @@ class Figures:
     breakage_points: int
     liability_minor: int
     reward_cost_minor: int
+    """Discounts, cashback, and the points the model says will be redeemed, at their
+    value."""
     reward_cost_share_bp: int
     """Reward cost over what was paid, in basis points."""
     by_store: tuple[Group, ...]
@@ -115,6 +118,9 @@ class Figures:
     by_segment: tuple[Group, ...] = ()
     """Per segment of the business, its members as they were when the period began (a
     receipt counts in each of its member's segments)."""
+    cashback_minor: int = 0
+    """The money members would have got back into their wallets: the program's cashback and
+    the draft promotions'."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -541,7 +547,7 @@ def summarise(setup: Setup, draft: Tally, current: Tally, model: RedemptionModel
 def _group(key: str, t: Totals, name: str = "") -> Group:
     return Group(key=key, name=name, receipts=t.receipts, gross_minor=t.gross_minor,
                  discount_minor=t.discount_minor, paid_minor=t.paid_minor,
-                 points_issued=t.points_issued)
+                 points_issued=t.points_issued, cashback_minor=t.cashback_minor)
 
 
 def _figures(tally: Tally, projection: Projection, program: Program,
@@ -554,7 +560,8 @@ def _figures(tally: Tally, projection: Projection, program: Program,
     return Figures(
         receipts=total.receipts, gross_minor=total.gross_minor,
         discount_minor=total.discount_minor, paid_minor=total.paid_minor,
-        points_issued=total.points_issued, points_redeemed=projection.redeemed_points,
+        points_issued=total.points_issued, cashback_minor=total.cashback_minor,
+        points_redeemed=projection.redeemed_points,
         points_expired=projection.expired_points,
         points_outstanding=projection.outstanding_points,
         breakage_points=projection.breakage_points, liability_minor=projection.liability_minor,
@@ -637,8 +644,11 @@ def latest_result(rt: Runtime, tenant_id: int, scenario_id: int) -> Result | Non
 
 
 FIGURE_NAMES = ("receipts", "gross_minor", "discount_minor", "paid_minor", "points_issued",
-                "points_redeemed", "points_expired", "points_outstanding", "breakage_points",
-                "liability_minor", "reward_cost_minor", "reward_cost_share_bp")
+                "cashback_minor", "points_redeemed", "points_expired", "points_outstanding",
+                "breakage_points", "liability_minor", "reward_cost_minor",
+                "reward_cost_share_bp")
+GROUP_FIGURE_NAMES = ("receipts", "discount_minor", "paid_minor", "points_issued",
+                      "cashback_minor")
 EXPORT_HEADER = ("section", "key", "figure", "draft", "current")
 
 
@@ -651,7 +661,7 @@ def export_rows(result: Result) -> Iterator[tuple[str, str, str, int, int]]:
         drafts = {g.key: g for g in getattr(result.draft, section)}
         currents = {g.key: g for g in getattr(result.current, section)}
         for key in sorted(drafts.keys() | currents.keys()):
-            for name in ("receipts", "discount_minor", "paid_minor", "points_issued"):
+            for name in GROUP_FIGURE_NAMES:
                 yield (section, key, name, getattr(drafts.get(key), name, 0),
                        getattr(currents.get(key), name, 0))
     current_levels = {c.code: c.members for c in result.current.levels}

@@ -9,7 +9,7 @@ cashback. What a receipt's cashback credits, net of refunds, counts in its day's
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +26,7 @@ from regulars.domain.program.program import Program
 from regulars.domain.stored_value.cashback import (
     Cashback,
     cashback_back,
-    cashback_of,
-    promotion_share,
+    of_member_sale,
 )
 from regulars.errors import RefundRefused
 from regulars.services.stored_value.certificates import asset_of
@@ -39,16 +38,7 @@ def of_sale(program: Program, quote: Quote, *, member: bool,
     """The cashback a priced sale gives by the program's rule and its promotions (none
     without a member, or when neither gives any), less the share of ``prepaid_minor`` paid
     from the wallet or by goods accounts."""
-    if not member:
-        return None
-    found = cashback_of(program, quote.lines, prepaid_minor=prepaid_minor)
-    priced = sum(p.cashback_minor for p in quote.promotions)
-    if priced:
-        found = replace(found or Cashback(rate_bp=0, basis_minor=0, amount_minor=0),
-                        promotion_priced_minor=priced,
-                        promotion_minor=promotion_share(priced, paid_minor=quote.paid_minor,
-                                                        prepaid_minor=prepaid_minor))
-    return found if found is not None and found.total_minor > 0 else None
+    return of_member_sale(program, quote, prepaid_minor=prepaid_minor) if member else None
 
 
 def credit(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,

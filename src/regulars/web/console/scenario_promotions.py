@@ -45,8 +45,9 @@ DRAFT_KINDS = (
     "bonus_points",
     "points_percent",
     "points_multiplier",
+    "cashback",
 )
-"""The offers a replay counts (discounts and points): gifts, coupons and cashback are not
+"""The offers a replay counts (discounts, points and cashback): gifts and coupons are not
 part of its figures."""
 DRAFT_VARIABLES = tuple(
     (name, kind)
@@ -147,7 +148,7 @@ def _save(
             errors["_form"] = errors.pop(name)
     if values["effect"] not in DRAFT_KINDS and "effect" not in errors:
         errors["effect"] = reader.gettext(
-            "a replay counts discounts and points: choose one of those offers"
+            "a replay counts discounts, points and cashback: choose one of those offers"
         )
         draft = None
     if draft is not None and not previewing(form):
