@@ -33,14 +33,14 @@ from datetime import date, datetime, time, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, delete, func, select, text
+from sqlalchemy import Connection, delete, exists, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.analytics import buyers, gaps
 from regulars.db.analytics.tables import DAY_COUNTS, DAY_KEY, sales_days
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.engine import at_commit
-from regulars.db.ledger.tables import entries
+from regulars.db.ledger.tables import accounts, entries, postings
 from regulars.db.tenancy.tables import tenants
 from regulars.domain.analytics.days import (
     NO_REWARDS,
@@ -53,6 +53,7 @@ from regulars.domain.analytics.days import (
     receipt_totals,
 )
 from regulars.domain.analytics.figures import PointsTotals, SalesTotals
+from regulars.domain.ledger.assets import POINTS
 
 Key = tuple[date, int, int, int]
 """(day, till, store, cashier) of a ``sales_days`` row; 0: none."""
@@ -380,6 +381,16 @@ def add_entry(conn: Connection, tenant_id: int, *, code: str, points: int, at: d
                            counts(known=True, points=moved))
 
 
+def of_points() -> Any:
+    """Whether an ``entries`` row is an entry of points (money, goods and stamps share
+    codes such as ``void`` and ``expire`` with points, and count nothing): it has a posting
+    on a points account, found by the postings' (tenant, entry) index and the account's key."""
+    return exists().where(postings.c.tenant_id == entries.c.tenant_id,
+                          postings.c.entry_id == entries.c.id,
+                          accounts.c.id == postings.c.account_id,
+                          accounts.c.asset == POINTS.code)
+
+
 def add_expired(conn: Connection, tenant_id: int, *, at: datetime, points: int) -> None:
     """Count ``points`` expired at ``at`` (a batch of the expiry run: no till)."""
     pending(conn).move((tenant_id, at, 0, 0, 0), {"points_expired": points})
@@ -458,7 +469,8 @@ def expected(conn: Connection, tenant_id: int, zone: tzinfo,
             found[key][name] += value
     for e in conn.execute(select(entries.c.code, entries.c.points, entries.c.occurred_at,
                                  entries.c.terminal_id, entries.c.store_id,
-                                 entries.c.staff_id).where(entries.c.tenant_id == tenant_id)):
+                                 entries.c.staff_id).where(entries.c.tenant_id == tenant_id,
+                                                           of_points())):
         moved = entry_points(e.code, int(e.points))
         if moved:
             key = (e.occurred_at.astimezone(zone).date(), e.terminal_id or 0, e.store_id or 0,

@@ -243,8 +243,9 @@ def stored_key(key: str) -> str:
 def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: str,
                 postings_: Sequence[Posting], member_points: int, memo: dict[str, Any],
                 reverses_entry_id: int | None = None, asset: Asset = POINTS) -> int:
-    """Insert one balanced entry of ``asset`` and its postings, and count its points in the
-    day's aggregates (:mod:`regulars.db.analytics.days`); return the entry id.
+    """Insert one balanced entry of ``asset`` and its postings, and count its points (an
+    entry of points only) in the day's aggregates (:mod:`regulars.db.analytics.days`);
+    return the entry id.
 
     Raises ``ValueError`` if the postings do not balance, :class:`MixedAssets` if a posting
     names an account of another asset or tenant, and the database's unique violation if
@@ -263,13 +264,17 @@ def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: st
         entry_id = _write_entry_statements(conn, ctx, code=code, key=key, postings_=postings_,
                                            member_points=member_points, memo=memo,
                                            reverses_entry_id=reverses_entry_id, asset=asset)
-    count_entry(conn, ctx, code=code, member_points=member_points)
+    count_entry(conn, ctx, code=code, member_points=member_points, asset=asset)
     return entry_id
 
 
 def count_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode,
-                member_points: int) -> None:
-    """Count a written entry's points in the day's aggregates."""
+                member_points: int, asset: Asset) -> None:
+    """Count a written entry's points in the day's aggregates: the figures count points
+    only, so an entry of money, goods or stamps (which share codes such as ``void`` and
+    ``expire`` with points) counts nothing."""
+    if asset.code != POINTS.code:
+        return
     days.add_entry(conn, ctx.tenant_id, code=code.value, points=member_points,
                    at=ctx.occurred_at, terminal_id=ctx.terminal_id, store_id=ctx.store_id,
                    staff_id=ctx.staff_id)
@@ -315,10 +320,11 @@ class NewEntry:
     memo: dict[str, Any]
 
 
-def write_entries(conn: Connection, tenant_id: int, new: Sequence[NewEntry]) -> list[int]:
+def write_entries(conn: Connection, tenant_id: int, new: Sequence[NewEntry],
+                  asset: Asset = POINTS) -> list[int]:
     """Insert many balanced entries of one tenant and their postings in a few statements
     (:func:`write_entry` for a batch); their ids in order. The caller has checked that every
-    posting's account is of the entries' asset in this tenant (:func:`check_accounts`).
+    posting's account is of ``asset`` in this tenant (:func:`check_accounts`).
 
     Raises ``ValueError`` if an entry does not balance or is of another tenant, and the
     database's unique violation if a key was used before in this tenant (or twice here).
@@ -340,9 +346,7 @@ def write_entries(conn: Connection, tenant_id: int, new: Sequence[NewEntry]) -> 
              "amount": p.amount}
             for entry_id, entry in zip(ids, new, strict=True) for p in entry.postings])
     for e in new:
-        days.add_entry(conn, tenant_id, code=e.code.value, points=e.member_points,
-                       at=e.ctx.occurred_at, terminal_id=e.ctx.terminal_id,
-                       store_id=e.ctx.store_id, staff_id=e.ctx.staff_id)
+        count_entry(conn, e.ctx, code=e.code, member_points=e.member_points, asset=asset)
     return ids
 
 

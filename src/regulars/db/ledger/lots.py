@@ -245,7 +245,7 @@ def write_spend(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: st
         raise Shortfall("a lot changed underneath")
     if row.moves != len(taken):
         raise RuntimeError(f"{row.moves} lot moves written of {len(taken)}")
-    count_entry(conn, ctx, code=code, member_points=member_points)
+    count_entry(conn, ctx, code=code, member_points=member_points, asset=asset)
     return int(row.id)
 
 
