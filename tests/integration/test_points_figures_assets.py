@@ -17,6 +17,7 @@ from regulars.db.analytics import days
 from regulars.db.analytics import figures as queries
 from regulars.db.analytics.figures import Scope
 from regulars.db.analytics.tables import sales_days
+from regulars.db.ledger.tables import entries
 from regulars.db.migrate import alembic_config
 from regulars.domain.analytics.figures import PointsTotals
 from regulars.domain.analytics.ranges import Preset
@@ -194,6 +195,31 @@ def test_the_ledger_check_reports_a_wallet_void_counted_as_points(rt: Runtime) -
     problems = ledger_admin.check(rt, pos.tenant_id)
     assert [(p["kind"], p["counter"], p["expected"], p["stored"]) for p in problems] == [
         ("sales_day", "points_redeemed", 0, -2000)
+    ]
+
+
+def test_the_ledger_check_reports_an_entry_naming_another_asset(rt: Runtime) -> None:
+    pos = Pos(rt, make_shop(rt, "Wallet Café"))
+    wallet_void(rt, pos)
+    with rt.db.write() as conn:
+        [void_id] = (
+            conn.execute(
+                update(entries)
+                .where(
+                    entries.c.tenant_id == pos.tenant_id,
+                    entries.c.code == "void",
+                    entries.c.asset != "points",
+                )
+                .values(asset="points")
+                .returning(entries.c.id)
+            )
+            .scalars()
+            .all()
+        )
+    problems = ledger_admin.check(rt, pos.tenant_id)
+    assert {"kind": "entry_asset", "entry_id": void_id} in problems
+    assert ("sales_day", "points_redeemed", -2000, 0) in [
+        (p["kind"], p.get("counter"), p.get("expected"), p.get("stored")) for p in problems
     ]
 
 

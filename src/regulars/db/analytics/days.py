@@ -33,14 +33,14 @@ from datetime import date, datetime, time, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, delete, exists, func, select, text
+from sqlalchemy import Connection, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from regulars.db.analytics import buyers, gaps
 from regulars.db.analytics.tables import DAY_COUNTS, DAY_KEY, sales_days
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.engine import at_commit
-from regulars.db.ledger.tables import accounts, entries, postings
+from regulars.db.ledger.tables import entries
 from regulars.db.tenancy.tables import tenants
 from regulars.domain.analytics.days import (
     NO_REWARDS,
@@ -382,13 +382,9 @@ def add_entry(conn: Connection, tenant_id: int, *, code: str, points: int, at: d
 
 
 def of_points() -> Any:
-    """Whether an ``entries`` row is an entry of points (money, goods and stamps share
-    codes such as ``void`` and ``expire`` with points, and count nothing): it has a posting
-    on a points account, found by the postings' (tenant, entry) index and the account's key."""
-    return exists().where(postings.c.tenant_id == entries.c.tenant_id,
-                          postings.c.entry_id == entries.c.id,
-                          accounts.c.id == postings.c.account_id,
-                          accounts.c.asset == POINTS.code)
+    """Whether an ``entries`` row is an entry of points: money, goods and stamps share codes
+    such as ``void`` and ``expire`` with points, and count nothing."""
+    return entries.c.asset == POINTS.code
 
 
 def add_expired(conn: Connection, tenant_id: int, *, at: datetime, points: int) -> None:

@@ -1,4 +1,4 @@
-"""the daily aggregates count entries of points only
+"""entries name their asset; the daily aggregates count entries of points only
 
 Revision ID: 0053
 Revises: 0046
@@ -7,10 +7,11 @@ Create Date: 2026-12-07 00:00:00
 ``sales_days.points_issued``, ``points_redeemed`` and ``points_expired`` counted every ledger
 entry by its code, whatever its asset: a ``void`` giving 20.00 back to a wallet counted as
 2000 points redeemed less, a stamp card's ``earn`` as points issued, a certificate's
-``expire`` as points expired. Entries of money, goods and stamps now count nothing. Here each
-such entry already counted (one without a posting on a points account) has what it counted
-taken off the row of its local day, till, store and cashier, by the rules that counted it;
-the downgrade adds it back.
+``expire`` as points expired. Entries of money, goods and stamps now count nothing, and the
+figures tell them by ``entries.asset`` (new here, ``points`` by default, set from the
+accounts of each entry of another asset's postings). Each such entry already counted has what
+it counted taken off the row of its local day, till, store and cashier, by the rules that
+counted it; the downgrade adds it back and drops the column.
 """
 
 from __future__ import annotations
@@ -51,9 +52,17 @@ SELECT e.tenant_id, e.occurred_at, e.terminal_id, e.store_id, e.staff_id, t.time
 FROM entries e
 JOIN tenants t ON t.id = e.tenant_id
 WHERE e.code IN {COUNTED}
-  AND NOT EXISTS (SELECT 1 FROM postings p JOIN accounts a ON a.id = p.account_id
-                  WHERE p.tenant_id = e.tenant_id AND p.entry_id = e.id
-                        AND a.asset = 'points')
+  AND e.asset <> 'points'
+"""
+
+# Driven by the accounts of other assets (few postings each, by the postings' (tenant,
+# account) index): every posting of an entry is of its asset.
+_SET_ASSET = """
+UPDATE entries SET asset = other.asset
+FROM (SELECT DISTINCT p.tenant_id, p.entry_id, a.asset
+      FROM accounts a JOIN postings p ON p.tenant_id = a.tenant_id AND p.account_id = a.id
+      WHERE a.asset <> 'points') AS other
+WHERE entries.tenant_id = other.tenant_id AND entries.id = other.entry_id
 """
 
 
@@ -103,8 +112,14 @@ def _apply(sign: int) -> None:
 
 
 def upgrade() -> None:
+    op.add_column(
+        "entries", sa.Column("asset", sa.String(20), nullable=False, server_default="points")
+    )
+    op.execute(_SET_ASSET)
     _apply(-1)
 
 
 def downgrade() -> None:
     _apply(1)
+    # Not a batch: on SQLite that copies ``entries``, which other tables' keys refer to.
+    op.execute("ALTER TABLE entries DROP COLUMN asset")
