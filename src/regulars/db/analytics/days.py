@@ -56,6 +56,7 @@ from regulars.domain.analytics.days import (
     receipt_totals,
 )
 from regulars.domain.analytics.figures import PointsTotals, SalesTotals
+from regulars.domain.ledger.assets import POINTS
 
 Key = tuple[date, int, int, int]
 """(day, till, store, cashier) of a ``sales_days`` row; 0: none."""
@@ -430,6 +431,12 @@ def add_entry(conn: Connection, tenant_id: int, *, code: str, points: int, at: d
                            counts(known=True, points=moved))
 
 
+def of_points() -> Any:
+    """Whether an ``entries`` row is an entry of points: money, goods and stamps share codes
+    such as ``void`` and ``expire`` with points, and count nothing."""
+    return entries.c.asset == POINTS.code
+
+
 def add_expired(conn: Connection, tenant_id: int, *, at: datetime, points: int) -> None:
     """Count ``points`` expired at ``at`` (a batch of the expiry run: no till)."""
     pending(conn).move((tenant_id, at, 0, 0, 0), {"points_expired": points})
@@ -510,7 +517,8 @@ def expected(conn: Connection, tenant_id: int, zone: tzinfo,
             found[key][name] += value
     for e in conn.execute(select(entries.c.code, entries.c.points, entries.c.occurred_at,
                                  entries.c.terminal_id, entries.c.store_id,
-                                 entries.c.staff_id).where(entries.c.tenant_id == tenant_id)):
+                                 entries.c.staff_id).where(entries.c.tenant_id == tenant_id,
+                                                           of_points())):
         moved = entry_points(e.code, int(e.points))
         if moved:
             key = (e.occurred_at.astimezone(zone).date(), e.terminal_id or 0, e.store_id or 0,

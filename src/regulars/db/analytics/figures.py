@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, func, literal, select
 
 from regulars.db.analytics import cashback
+from regulars.db.analytics.days import of_points
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.ledger.tables import entries
 from regulars.db.members.tables import members
@@ -103,10 +104,11 @@ def sales_totals(conn: Connection, scope: Scope) -> tuple[SalesTotals, SalesTota
 
 def points_totals(conn: Connection, scope: Scope) -> PointsTotals:
     """Points issued, redeemed and expired in ``[start, end)``, net of what refunds and voids
-    took back or returned. A store or cashier scope counts the entries made at it."""
+    took back or returned (entries of points only). A store or cashier scope counts the
+    entries made at it."""
     code, points = entries.c.code, entries.c.points
     conditions = [entries.c.tenant_id == scope.tenant_id, entries.c.occurred_at >= scope.start,
-                  entries.c.occurred_at < scope.end]
+                  entries.c.occurred_at < scope.end, of_points()]
     if scope.store_id is not None:
         conditions.append(entries.c.store_id == scope.store_id)
     if scope.staff_id is not None:

@@ -113,12 +113,12 @@ WITH locked AS (
           JOIN locked k ON k.id = pa.account_id
           ORDER BY pa.account_id) p
 ), new_entries AS (
-    INSERT INTO entries (id, tenant_id, code, idempotency_key, member_id, points, memo,
+    INSERT INTO entries (id, tenant_id, code, idempotency_key, member_id, points, asset, memo,
                          occurred_at, recorded_at)
     SELECT entry_id, :tenant_id, :code,
            'expire:' || account_id || ':lot:' || first_lot
                || CASE WHEN first_expired > 0 THEN ':after:' || first_expired ELSE '' END,
-           member_id, -points,
+           member_id, -points, :asset,
            CAST('{"lots": [' || lot_list || '], "why": [{"code": "expire", '
                 || '"params": {"points": ' || points || '}}]}' AS json),
            :now, :now
@@ -199,7 +199,8 @@ def _expire_rows(conn: Connection, tenant_id: int, system_id: int, after: int, u
         {"tenant_id": tenant_id, "code": code.value,
          "idempotency_key": expiry_key(account_id, rows[0].id,
                                        expired_before=rows[0].expired),
-         "member_id": member_id, "points": -points, "occurred_at": now, "recorded_at": now,
+         "member_id": member_id, "points": -points, "asset": asset.code, "occurred_at": now,
+         "recorded_at": now,
          "memo": expiry_memo([(r.id, r.remaining) for r in rows])}
         for ((account_id, member_id), rows), points in zip(items, totals, strict=True)]
     ).scalars().all()

@@ -180,12 +180,12 @@ def account_state(conn: Connection, tenant_id: int, member_id: int,
 _ENTRY_CTES_PG = """
 WITH new_entry AS (
     INSERT INTO entries (tenant_id, code, idempotency_key, member_id, receipt_id, terminal_id,
-                         store_id, staff_id, program_version, reverses_entry_id, points, memo,
-                         occurred_at, recorded_at)
+                         store_id, staff_id, program_version, reverses_entry_id, points, asset,
+                         memo, occurred_at, recorded_at)
     VALUES (:tenant_id, :code, :key, CAST(:member_id AS bigint), CAST(:receipt_id AS bigint),
             CAST(:terminal_id AS bigint), CAST(:store_id AS bigint), CAST(:staff_id AS bigint),
             CAST(:program_version AS integer), CAST(:reverses_entry_id AS bigint), :points,
-            CAST(:memo AS json), :occurred_at, :recorded_at)
+            :asset, CAST(:memo AS json), :occurred_at, :recorded_at)
     RETURNING id
 ), new_postings AS (
     INSERT INTO postings (tenant_id, entry_id, account_id, amount)
@@ -252,8 +252,9 @@ def stored_key(key: str) -> str:
 def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: str,
                 postings_: Sequence[Posting], member_points: int, memo: dict[str, Any],
                 reverses_entry_id: int | None = None, asset: Asset = POINTS) -> int:
-    """Insert one balanced entry of ``asset`` and its postings, and count its points in the
-    day's aggregates (:mod:`regulars.db.analytics.days`); return the entry id.
+    """Insert one balanced entry of ``asset`` and its postings, and count its points (an
+    entry of points only) in the day's aggregates (:mod:`regulars.db.analytics.days`);
+    return the entry id.
 
     Raises ``ValueError`` if the postings do not balance, :class:`MixedAssets` if a posting
     names an account of another asset or tenant, and the database's unique violation if
@@ -272,13 +273,17 @@ def write_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: st
         entry_id = _write_entry_statements(conn, ctx, code=code, key=key, postings_=postings_,
                                            member_points=member_points, memo=memo,
                                            reverses_entry_id=reverses_entry_id, asset=asset)
-    count_entry(conn, ctx, code=code, member_points=member_points)
+    count_entry(conn, ctx, code=code, member_points=member_points, asset=asset)
     return entry_id
 
 
 def count_entry(conn: Connection, ctx: EntryContext, *, code: EntryCode,
-                member_points: int) -> None:
-    """Count a written entry's points in the day's aggregates."""
+                member_points: int, asset: Asset) -> None:
+    """Count a written entry's points in the day's aggregates: the figures count points
+    only, so an entry of money, goods or stamps (which share codes such as ``void`` and
+    ``expire`` with points) counts nothing."""
+    if asset.code != POINTS.code:
+        return
     days.add_entry(conn, ctx.tenant_id, code=code.value, points=member_points,
                    at=ctx.occurred_at, terminal_id=ctx.terminal_id, store_id=ctx.store_id,
                    staff_id=ctx.staff_id)
@@ -294,8 +299,8 @@ def _write_entry_statements(conn: Connection, ctx: EntryContext, *, code: EntryC
             tenant_id=ctx.tenant_id, code=code.value, idempotency_key=key,
             member_id=ctx.member_id, receipt_id=ctx.receipt_id, terminal_id=ctx.terminal_id,
             store_id=ctx.store_id, staff_id=ctx.staff_id, program_version=ctx.program_version,
-            reverses_entry_id=reverses_entry_id, points=member_points, memo=memo,
-            occurred_at=ctx.occurred_at, recorded_at=ctx.recorded_at,
+            reverses_entry_id=reverses_entry_id, points=member_points, asset=asset.code,
+            memo=memo, occurred_at=ctx.occurred_at, recorded_at=ctx.recorded_at,
         ).returning(entries.c.id)
     ).scalar_one())
     written = conn.execute(_POSTING_SQLITE, [
@@ -324,10 +329,11 @@ class NewEntry:
     memo: dict[str, Any]
 
 
-def write_entries(conn: Connection, tenant_id: int, new: Sequence[NewEntry]) -> list[int]:
+def write_entries(conn: Connection, tenant_id: int, new: Sequence[NewEntry],
+                  asset: Asset = POINTS) -> list[int]:
     """Insert many balanced entries of one tenant and their postings in a few statements
     (:func:`write_entry` for a batch); their ids in order. The caller has checked that every
-    posting's account is of the entries' asset in this tenant (:func:`check_accounts`).
+    posting's account is of ``asset`` in this tenant (:func:`check_accounts`).
 
     Raises ``ValueError`` if an entry does not balance or is of another tenant, and the
     database's unique violation if a key was used before in this tenant (or twice here).
@@ -341,7 +347,8 @@ def write_entries(conn: Connection, tenant_id: int, new: Sequence[NewEntry]) -> 
          "member_id": e.ctx.member_id, "receipt_id": e.ctx.receipt_id,
          "terminal_id": e.ctx.terminal_id, "store_id": e.ctx.store_id,
          "staff_id": e.ctx.staff_id, "program_version": e.ctx.program_version,
-         "reverses_entry_id": None, "points": e.member_points, "memo": e.memo,
+         "reverses_entry_id": None, "points": e.member_points, "asset": asset.code,
+         "memo": e.memo,
          "occurred_at": e.ctx.occurred_at, "recorded_at": e.ctx.recorded_at} for e in new])
     if new:
         conn.execute(insert(postings), [
@@ -349,9 +356,7 @@ def write_entries(conn: Connection, tenant_id: int, new: Sequence[NewEntry]) -> 
              "amount": p.amount}
             for entry_id, entry in zip(ids, new, strict=True) for p in entry.postings])
     for e in new:
-        days.add_entry(conn, tenant_id, code=e.code.value, points=e.member_points,
-                       at=e.ctx.occurred_at, terminal_id=e.ctx.terminal_id,
-                       store_id=e.ctx.store_id, staff_id=e.ctx.staff_id)
+        count_entry(conn, e.ctx, code=e.code, member_points=e.member_points, asset=asset)
     return ids
 
 
@@ -409,8 +414,9 @@ def receipt_entries(conn: Connection, tenant_id: int, receipt_id: int) -> list[t
 
 def reconcile(conn: Connection, tenant_id: int | None = None) -> list[dict[str, Any]]:
     """Accounts whose cached balance disagrees with their postings or their open lots, each
-    (tenant, asset) whose postings do not sum to zero, and entries that do not balance or
-    whose postings are of more than one asset. Empty when the ledger is consistent."""
+    (tenant, asset) whose postings do not sum to zero, and entries that do not balance, whose
+    postings are of more than one asset or of another asset than the entry names. Empty when
+    the ledger is consistent."""
     problems = _account_problems(conn, tenant_id)
     per_asset = (select(postings.c.tenant_id, accounts.c.asset,
                         func.sum(postings.c.amount).label("total"))
@@ -427,12 +433,19 @@ def reconcile(conn: Connection, tenant_id: int | None = None) -> list[dict[str, 
              .join(accounts, accounts.c.id == postings.c.account_id)
              .group_by(postings.c.entry_id)
              .having(func.count(accounts.c.asset.distinct()) > 1))
+    named = (select(postings.c.entry_id).distinct()
+             .join(accounts, accounts.c.id == postings.c.account_id)
+             .join(entries, entries.c.id == postings.c.entry_id)
+             .where(accounts.c.asset != entries.c.asset))
     if tenant_id is not None:
         unbalanced = unbalanced.where(postings.c.tenant_id == tenant_id)
         mixed = mixed.where(postings.c.tenant_id == tenant_id)
+        named = named.where(postings.c.tenant_id == tenant_id)
     problems += [{"kind": "entry", "entry_id": r.entry_id} for r in conn.execute(unbalanced)]
     problems += [{"kind": "mixed_assets", "entry_id": r.entry_id}
                  for r in conn.execute(mixed)]
+    problems += [{"kind": "entry_asset", "entry_id": r.entry_id}
+                 for r in conn.execute(named.order_by(postings.c.entry_id))]
     return problems
 
 

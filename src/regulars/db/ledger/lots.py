@@ -254,7 +254,7 @@ def write_spend(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: st
     if row.moves != len(taken) or row.recorded != int(record is not None):
         raise RuntimeError(f"{row.moves} lot moves written of {len(taken)}, "
                            f"{row.recorded} records")
-    count_entry(conn, ctx, code=code, member_points=member_points)
+    count_entry(conn, ctx, code=code, member_points=member_points, asset=asset)
     return int(row.id)
 
 

@@ -167,7 +167,7 @@ def earn_many(conn: Connection, tenant_id: int, earnings: Sequence[Earning], *,
     ids = ledger.write_entries(conn, tenant_id, [ledger.NewEntry(
         ctx=e.ctx, code=code, key=e.key, member_points=e.amount, memo=e.memo,
         postings=(Posting(system_id, -e.amount), Posting(e.account_id, e.amount)))
-        for e in plain])
+        for e in plain], asset)
     ledger_lots.credit_many(conn, tenant_id, [
         (e.account_id, entry_id, e.amount, e.available_at, e.expires_at)
         for e, entry_id in zip(plain, ids, strict=True)])
@@ -357,7 +357,8 @@ def expire(conn: Connection, tenant_id: int, *, after: int, upto: int, now: date
     system_id = ledger.system_account_id(conn, tenant_id, SystemAccount.EXPIRED, asset)
     done = expiry.expire_range(conn, tenant_id, system_id, after, upto, now=now,
                                code=EntryCode.EXPIRE, asset=asset)
-    days.add_expired(conn, tenant_id, at=now, points=done[1])
+    if asset.code == POINTS.code:  # the figures count points only
+        days.add_expired(conn, tenant_id, at=now, points=done[1])
     return done
 
 

@@ -57,6 +57,9 @@ entries = Table(
     Column("program_version", Integer, nullable=True),
     Column("reverses_entry_id", Id, ForeignKey("entries.id"), nullable=True),
     Column("points", BigInteger, nullable=False),
+    # The asset of the entry's postings (the figures count entries of points only). Every
+    # write names it; the default is the asset of the entries written before the column.
+    Column("asset", String(20), nullable=False, server_default="points"),
     Column("memo", JSON, nullable=False),
     timestamp("occurred_at"),
     timestamp("recorded_at"),

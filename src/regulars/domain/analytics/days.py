@@ -1,7 +1,8 @@
 """What one receipt or one ledger entry adds to a day's aggregates, by the rules of the
 figures (``docs/analytics.md``): a receipt counts while it is sold (committed or partly
 refunded), with the money it kept and its discounts and reward cost in the same proportion,
-rounded down per receipt; an entry counts as points issued, redeemed or expired by its code.
+rounded down per receipt; an entry of points counts as points issued, redeemed or expired by
+its code (entries of money, goods and stamps count nothing).
 
 The reward cost is what the points spent took off the bill, except for catalogue rewards: a
 receipt's catalogue rewards count at their stated cost in place of what they took off, in
