@@ -141,7 +141,7 @@ def test_migration_0048_adds_the_cashback_the_sold_receipts_still_credit(rt: Run
     with rt.db.engine.connect() as conn:
         conn = conn.execution_options(regulars_write=True)
         config.attributes["connection"] = conn
-        command.downgrade(config, "0046")
+        command.downgrade(config, "0048-1")
         conn.commit()
         assert _stored_cost(rt, pos.tenant_id) == 0
         command.upgrade(config, "head")

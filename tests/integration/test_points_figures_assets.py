@@ -242,7 +242,7 @@ def test_migration_0053_takes_other_assets_off_the_aggregates(
     with rt.db.engine.connect() as conn:
         conn = conn.execution_options(regulars_write=True)
         config.attributes["connection"] = conn
-        command.downgrade(config, "0046")
+        command.downgrade(config, "0053-1")
         conn.commit()
         # As the rows were: the wallet's 20.00 and the certificate's 10.00 given back
         # counted as points redeemed less, its 50.00 of breakage as points expired.
