@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Date, bindparam, delete, insert, select, text, update
 
+from regulars.db import arrays
 from regulars.db.analytics import days
 from regulars.db.checkout.tables import receipt_lines, receipts, refunds
 from regulars.db.program.spend_totals import LIFETIME_DAY, add_spend, local_day, qualifying
@@ -100,8 +101,9 @@ def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]], *, 
         return receipt_id
     params = {**values, "response": json.dumps(values["response"]), "spend_day": day,
               "lifetime_day": LIFETIME_DAY, "spend_minor": qualifying(values)}
-    for column in _LINE_COLUMNS:
-        params[f"line_{column}"] = [line[column] for line in lines]
+    for column, kind in _LINE_COLUMNS.items():
+        values_ = [line[column] for line in lines]
+        params[f"line_{column}"] = values_ if kind == "text" else arrays.ints(values_)
     row = conn.execute(_INSERT_RECEIPT_PG, params).one()
     if row.lines != len(lines):
         raise RuntimeError(f"a receipt wrote {row.lines} lines of {len(lines)}")
