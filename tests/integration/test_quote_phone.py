@@ -33,8 +33,9 @@ def test_a_quote_by_phone_answers_the_number_sent(rt: Runtime) -> None:
 def test_a_number_merged_into_another_member_answers_that_members_own(rt: Runtime) -> None:
     pos = Pos(rt, make_shop(rt))
     gone, kept = pos.register(1), pos.register(2)
-    member_ledger.merge(rt, pos.tenant_id, source_id=gone["id"], target_id=kept["id"],
-                        key="merge-1")
+    member_ledger.merge(
+        rt, pos.tenant_id, source_id=gone["id"], target_id=kept["id"], key="merge-1"
+    )
     assert quoted_phone(pos, MemberRef(phone=gone["phone"])) == (kept["id"], kept["phone"])
 
 
