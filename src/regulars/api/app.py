@@ -41,8 +41,9 @@ from regulars.api import (
     uplift,
 )
 from regulars.api.admin_schemas import HealthOut, ReadinessOut
-from regulars.api.body_limit import BodyLimit, Scope
-from regulars.api.security_headers import SecurityHeaders
+from regulars.api.body_limit import Scope
+from regulars.api.edge import Edge
+from regulars.config import Settings
 from regulars.errors import (
     InvalidInput,
     InvalidRows,
@@ -94,8 +95,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     pages.mount(app)
     app.include_router(_meta)
-    app.add_middleware(BodyLimit, limit_of=_max_body_bytes)
-    app.add_middleware(SecurityHeaders, trusted_of=_trust_forwarded_proto)
+    app.add_middleware(Edge, limits_of=_edge_limits)
 
     app.add_exception_handler(RegularsError, _regulars_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
@@ -197,17 +197,14 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
                          "field": first["field"], "errors": errors}, status_code=422)
 
 
-def _trust_forwarded_proto(scope: Scope) -> bool:
-    return bool(scope["app"].state.runtime.settings.trust_forwarded_proto)
-
-
 IMPORT_PATHS = ("/v1/admin/imports/", "/console/imports")
 
 
-def _max_body_bytes(scope: Scope) -> int:
-    """The runtime's cap (read per request: a server process opens its runtime at start-up);
-    uploads of files to import have their own."""
-    settings = scope["app"].state.runtime.settings
-    if str(scope.get("path", "")).startswith(IMPORT_PATHS):
-        return int(settings.max_import_bytes)
-    return int(settings.max_body_bytes)
+def _edge_limits(scope: Scope) -> tuple[int, bool]:
+    """The runtime's cap on a request body (uploads of files to import have their own) and
+    whether to believe ``X-Forwarded-Proto``; read per request: a server process opens its
+    runtime at start-up."""
+    settings: Settings = scope["app"].state.runtime.settings
+    if scope.get("path", "").startswith(IMPORT_PATHS):
+        return settings.max_import_bytes, settings.trust_forwarded_proto
+    return settings.max_body_bytes, settings.trust_forwarded_proto

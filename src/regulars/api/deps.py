@@ -37,10 +37,20 @@ bearer = HTTPBearer(
                 "events; till keys: pos).")
 
 
-async def get_principal(
-        request: Request, runtime: RuntimeDep,
+async def get_scoped(
+        security_scopes: SecurityScopes, request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
 ) -> Principal:
+    """The key's principal if it has one of the route's scopes, else 403. One dependency
+    (with the bearer scheme under it) rather than a chain of them: FastAPI resolves each
+    dependency of every request anew."""
+    principal = await principal_of(request.app.state.runtime, request, credentials)
+    principal.require_scope(security_scopes.scopes)
+    return principal
+
+
+async def principal_of(runtime: Runtime, request: Request,
+                       credentials: HTTPAuthorizationCredentials | None) -> Principal:
     """The key's principal. A client whose keys failed too often gets 429 (Retry-After)
     without its key being looked at, until its delay has run (services.throttle)."""
     token = credentials.credentials.strip() if credentials is not None else None
@@ -58,13 +68,6 @@ async def get_principal(
     except Unauthorized:
         runtime.throttle.take(keys, runtime.now())
         raise
-
-
-async def get_scoped(security_scopes: SecurityScopes,
-                     principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-    """The key's principal if it has one of the route's scopes, else 403."""
-    principal.require_scope(security_scopes.scopes)
-    return principal
 
 
 async def get_idempotency_key(

@@ -10,13 +10,15 @@
   request came over HTTPS is its own scheme, or, behind a proxy that ends TLS, its
   ``X-Forwarded-Proto`` header, believed only when ``settings.trust_forwarded_proto`` says so
   (a client could send the header itself).
+
+The middleware that adds them is :class:`regulars.api.edge.Edge`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 
-from regulars.api.body_limit import ASGIApp, Message, Receive, Scope, Send
+from regulars.api.body_limit import Scope
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -36,34 +38,31 @@ def is_https(scope: Scope, trust_forwarded_proto: bool) -> bool:
     return scope.get("scheme") == "https"
 
 
-class SecurityHeaders:
-    """ASGI middleware adding the headers above; ``trusted_of(scope)`` reads
-    ``settings.trust_forwarded_proto`` per request."""
+# The headers added, for each (over HTTPS, with the policy), encoded once.
+_ADDED = {(https, policy): tuple(_ALWAYS
+                                 + ([(b"content-security-policy", CSP.encode())] if policy
+                                    else [])
+                                 + ([(b"strict-transport-security", HSTS.encode())] if https
+                                    else []))
+          for https in (False, True) for policy in (False, True)}
 
-    def __init__(self, app: ASGIApp, *, trusted_of: Callable[[Scope], bool]) -> None:
-        self.app = app
-        self.trusted_of = trusted_of
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        https = is_https(scope, self.trusted_of(scope))
-        extra = list(_ALWAYS)
-        if not str(scope.get("path", "")).startswith(_NO_POLICY):
-            extra.append((b"content-security-policy", CSP.encode()))
-        if https:
-            extra.append((b"strict-transport-security", HSTS.encode()))
+def added_headers(path: str, https: bool) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers a response to ``path`` gets (unless the route set them itself)."""
+    return _ADDED[https, not path.startswith(_NO_POLICY)]
 
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(k, _secure(v) if https and k.lower() == b"set-cookie" else v)
-                           for k, v in message.get("headers", [])]
-                present = {k.lower() for k, _ in headers}
-                message["headers"] = headers + [(k, v) for k, v in extra if k not in present]
-            await send(message)
 
-        await self.app(scope, receive, sending)
+def secured(headers: Iterable[tuple[bytes, bytes]], added: tuple[tuple[bytes, bytes], ...],
+            https: bool) -> list[tuple[bytes, bytes]]:
+    """A response's ``headers`` with ``added`` where the route did not set them, and over
+    HTTPS every cookie ``Secure``."""
+    if https:
+        out = [(k, _secure(v) if k.lower() == b"set-cookie" else v) for k, v in headers]
+    else:
+        out = list(headers)
+    present = {k.lower() for k, _ in out}
+    out += [(k, v) for k, v in added if k not in present]
+    return out
 
 
 def _secure(cookie: bytes) -> bytes:

@@ -22,12 +22,11 @@ import logging
 import select
 import sqlite3
 import time
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, DisconnectionError, IntegrityError, OperationalError
@@ -39,17 +38,18 @@ T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
-_CACHES: weakref.WeakKeyDictionary[Engine, dict[object, object]] = weakref.WeakKeyDictionary()
+_CACHE = "_regulars_cache"
 
 
 def cache_for(conn_or_engine: Connection | Engine) -> dict[object, object]:
     """A dictionary that lives as long as the engine: for facts that never change once
-    written (system account ids, tenant settings, parsed program versions). Keyed by engine,
-    so another database never sees this one's ids."""
-    engine = conn_or_engine.engine
-    found = _CACHES.get(engine)
+    written (system account ids, tenant settings, parsed program versions). Kept on the
+    engine object itself (an attribute of ours, read with no call: every quote asks a few
+    times), so another database never sees this one's ids."""
+    kept = conn_or_engine.engine.__dict__
+    found: dict[object, object] | None = kept.get(_CACHE)
     if found is None:
-        found = _CACHES[engine] = {}
+        found = kept[_CACHE] = {}
     return found
 
 
@@ -62,7 +62,8 @@ def remembered(conn_or_engine: Connection | Engine, key: object, seconds: float,
     found = cache.get(key)
     now = time.monotonic()
     if isinstance(found, _Remembered) and found.until > now:
-        return cast(T, found.value)
+        value: T = found.value
+        return value
     value = read()
     cache[key] = _Remembered(value=value, until=now + seconds)
     return value
@@ -74,8 +75,8 @@ def forget(conn_or_engine: Connection | Engine, key: object) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class _Remembered:
-    value: object
+class _Remembered(Generic[T]):
+    value: T
     until: float
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, and_, bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from regulars.db import arrays
 from regulars.db.analytics import gaps, repeats
 from regulars.db.analytics.tables import member_purchases
 from regulars.db.checkout.tables import receipts
@@ -181,11 +182,12 @@ def problems(conn: Connection, tenant_id: int, times: Mapping[int, Sequence[date
             if str(want.get(member_id)) != str(have.get(member_id))]
 
 
-def flush_params(bought: Mapping[int, Sequence[datetime]]) -> dict[str, list[Any]]:
+def flush_params(bought: Mapping[int, Sequence[datetime]]) -> dict[str, str]:
     """The purchases' parameters of the unit of work's last statement on PostgreSQL (members
-    in id order)."""
+    in id order), arrays in their text form (:mod:`regulars.db.arrays`)."""
     members = sorted(bought)
     made = [history(bought[m]) for m in members]
-    return {"p_member": members, "p_count": [len(bought[m]) for m in members],
-            **{f"p_{name}": [h[name] for h in made] for name in _AT},
-            "p_receipts": [h["receipts"] for h in made]}
+    return {"p_member": arrays.ints(members),
+            "p_count": arrays.ints([len(bought[m]) for m in members]),
+            **{f"p_{name}": arrays.instants([h[name] for h in made]) for name in _AT},
+            "p_receipts": arrays.ints([h["receipts"] for h in made])}

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from regulars.db import arrays
 from regulars.db.analytics import buyers, cashback, gaps, repeats
 from regulars.db.analytics import joins as joins_store
 from regulars.db.analytics.tables import DAY_COUNTS, DAY_KEY, sales_days
@@ -267,13 +268,15 @@ def _flush_pg(conn: Connection, tenant_id: int, bought: Mapping[int, Sequence[da
         return
     places = list(moves)
     params: dict[str, Any] = {"tenant_id": tenant_id, **buyers.flush_params(bought),
-                              "d_at": [p[1] for p in places], "j_at": [p[1] for p in joins],
-                              "j_store_id": [p[2] for p in joins],
-                              "j_members": list(joins.values())}
-    for i, name in enumerate(_PLACE):
-        params[f"d_{name}"] = [p[2 + i] for p in places]
+                              "d_at": arrays.instants([p[1] for p in places]),
+                              "j_at": arrays.instants([p[1] for p in joins]),
+                              "j_store_id": arrays.ints([p[2] for p in joins]),
+                              "j_members": arrays.ints(joins.values())}
+    params["d_terminal_id"] = arrays.ints([p[2] for p in places])  # the _PLACE of each
+    params["d_store_id"] = arrays.ints([p[3] for p in places])
+    params["d_staff_id"] = arrays.ints([p[4] for p in places])
     for i, name in enumerate(DAY_COUNTS):
-        params[f"d_{name}"] = [moves[p][i] for p in places]
+        params[f"d_{name}"] = arrays.ints([moves[p][i] for p in places])
     again = [int(m) for m in conn.execute(_FLUSH_PG, params).scalars()]
     if again:
         buyers.refresh(conn, tenant_id, again, came={m: bought[m] for m in again})

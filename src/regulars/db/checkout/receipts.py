@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
+from regulars.db import arrays
 from regulars.db.analytics import days
 from regulars.db.checkout.tables import receipt_lines, receipts, refunds
 from regulars.db.program.spend_totals import LIFETIME_DAY, add_spend, local_day, qualifying
@@ -181,8 +182,9 @@ def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]], *, 
         return receipt_id
     params = {**values, "response": json.dumps(values["response"]), "spend_day": day,
               "lifetime_day": LIFETIME_DAY, "spend_minor": qualifying(values)}
-    for column in _LINE_COLUMNS:
-        params[f"line_{column}"] = [line[column] for line in lines]
+    for column, kind in _LINE_COLUMNS.items():
+        values_ = [line[column] for line in lines]
+        params[f"line_{column}"] = values_ if kind == "text" else arrays.ints(values_)
     for n, child in enumerate(filled):
         params.update(_child_params(n, child))
     row = conn.execute(_insert_statement(filled, conn.dialect), params).one()

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, bindparam, case, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from regulars.db import arrays
 from regulars.db.analytics import days
 from regulars.db.bulk import insert_returning_ids
 from regulars.db.engine import cache_for
@@ -224,8 +225,9 @@ def entry_params_pg(ctx: EntryContext, *, code: EntryCode, key: str,
         "staff_id": ctx.staff_id, "program_version": ctx.program_version,
         "reverses_entry_id": reverses_entry_id, "points": member_points,
         "memo": json.dumps(memo), "occurred_at": ctx.occurred_at,
-        "recorded_at": ctx.recorded_at, "accounts": [p.account for p in postings_],
-        "amounts": [p.amount for p in postings_], "asset": asset.code}
+        "recorded_at": ctx.recorded_at,
+        "accounts": arrays.ints([int(p.account) for p in postings_]),
+        "amounts": arrays.ints([p.amount for p in postings_]), "asset": asset.code}
 
 
 # On SQLite one executemany: each posting is written only if its account is of the entry's

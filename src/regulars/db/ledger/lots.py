@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy import Connection, bindparam, insert, select, text, update
 
+from regulars.db import arrays
 from regulars.db.bulk import insert_returning_ids
 from regulars.db.ledger.holds import release_expired_holds
 from regulars.db.ledger.ledger import (
@@ -244,8 +245,8 @@ def write_spend(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: st
         **entry_params_pg(ctx, code=code, key=stored_key(key), postings_=postings_,
                           member_points=member_points, memo=memo, reverses_entry_id=None,
                           asset=asset),
-        "lot_ids": [lot_id for lot_id, _ in taken],
-        "parts": [part for _, part in taken],
+        "lot_ids": arrays.ints([lot_id for lot_id, _ in taken]),
+        "parts": arrays.ints([part for _, part in taken]),
         **({} if record is None else {
             f"record_{name}": value for name, value in record.values.items()})}).one()
     check_written(row.postings, postings_, asset)
@@ -373,8 +374,8 @@ def _take_from_lots(conn: Connection, tenant_id: int, entry_id: int,
             and len({lot_id for lot_id, _ in taken}) == len(taken)):
         counts = conn.execute(_TAKE_PG, {
             "tenant_id": tenant_id, "entry_id": entry_id,
-            "lot_ids": [lot_id for lot_id, _ in taken],
-            "parts": [part for _, part in taken]}).one()
+            "lot_ids": arrays.ints([lot_id for lot_id, _ in taken]),
+            "parts": arrays.ints([part for _, part in taken])}).one()
         if counts.taken != len(taken):
             raise Shortfall("a lot changed underneath")
         if counts.moves != len(taken):

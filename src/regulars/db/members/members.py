@@ -74,7 +74,8 @@ def member_columns() -> tuple[Any, ...]:
 
 
 def row_to_member(row: Any) -> MemberRow:
-    return MemberRow(**{k: row._mapping[k] for k in MemberRow.__dataclass_fields__})
+    columns = row._mapping  # a property that makes a new mapping each time it is read
+    return MemberRow(**{k: columns[k] for k in MemberRow.__dataclass_fields__})
 
 
 _row = row_to_member
