@@ -26,7 +26,6 @@ import hmac
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -112,41 +111,25 @@ class Keyring:
                            "sha256").hex()
 
 
-# How many opened values and blind indexes a process keeps: the members a few tills see
-# again and again. Opening a sealed phone (base64, AES-GCM) and computing an index (HMAC)
-# are a dozen calls each on every quote and commit; a value kept is one look-up.
-REMEMBERED = 4096
-
-
-class _Keys:
-    """The process's keyring with what it opened and indexed lately (kept with the keyring:
-    other keys start afresh)."""
-
-    def __init__(self, keyring: Keyring) -> None:
-        self.keyring = keyring
-        self.open = lru_cache(maxsize=REMEMBERED)(keyring.open)
-        self.index = lru_cache(maxsize=REMEMBERED)(keyring.index)
-
-
-_keys = _Keys(Keyring.from_secrets(""))
+_keys = Keyring.from_secrets("")
 
 
 def use(keyring: Keyring) -> None:
     """Make ``keyring`` the process's keys (the composition root calls it once)."""
     global _keys
-    _keys = _Keys(keyring)
+    _keys = keyring
 
 
 def keys() -> Keyring:
-    return _keys.keyring
+    return _keys
 
 
 def seal(value: str) -> str:
-    return _keys.keyring.seal(value)
+    return _keys.seal(value)
 
 
 def seal_optional(value: str | None) -> str | None:
-    return None if value is None else _keys.keyring.seal(value)
+    return None if value is None else _keys.seal(value)
 
 
 def unseal(sealed: str) -> str:
