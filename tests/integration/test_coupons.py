@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from regulars.db.promotions.tables import coupon_code_slots, coupon_codes, coupon_uses
+from regulars.db.promotions.tables import (
+    coupon_attempts,
+    coupon_code_slots,
+    coupon_codes,
+    coupon_uses,
+)
 from regulars.domain.checkout.quote import BasketLine
 from regulars.domain.codes import grouped, new_code
 from regulars.domain.promotions.promotions import BonusPoints, Effect, FixedDiscount
@@ -210,6 +215,18 @@ def test_wrong_codes_are_limited_per_till(pos: Pos, clock: FakeClock) -> None:
     assert quote(pos, None, good, till=1)["discount_minor"] == 1500  # other tills go on
     clock.advance(seconds=301)
     assert quote(pos, None, good)["discount_minor"] == 1500
+
+
+def test_wrong_codes_sent_at_once_from_one_till_stop_at_the_limit(pos: Pos) -> None:
+    """Twenty requests at once, each with one unknown code: the till's limit holds (each
+    request counts the till's wrong codes again under its lock before recording its own)."""
+    series(pos)
+    found = run_together(20, lambda _: quote(pos, None, grouped(new_code())))
+    assert sum(isinstance(r, InvalidCoupon) for r in found) == coupons.MAX_WRONG
+    assert sum(isinstance(r, TooManyAttempts) for r in found) == 20 - coupons.MAX_WRONG
+    with pos.rt.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(coupon_attempts)).scalar_one() \
+            == coupons.MAX_WRONG
 
 
 def test_unknown_codes_with_a_right_check_count_too(pos: Pos) -> None:

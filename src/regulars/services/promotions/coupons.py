@@ -36,6 +36,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from regulars.db import locks
 from regulars.db.checkout.receipts import Children
 from regulars.db.members import members as member_store
 from regulars.db.promotions import coupons as store
@@ -233,20 +234,30 @@ def screen(rt: Runtime, principal: Principal, texts: tuple[str, ...]) -> None:
                    [codes.digest(bytes.fromhex(key), p) for p in parsed if isinstance(p, str)])
         wrong, known = store.screen_reads(conn, tenant_id, terminal_id, since=now - WINDOW,
                                           digests=digests)
-        recent = (store.attempts_since(conn, tenant_id, terminal_id, now - WINDOW)
-                  if wrong >= MAX_WRONG else [])
-    if recent:
+        if wrong >= MAX_WRONG:
+            _blocked(conn, tenant_id, terminal_id, now)
+    failures = _screened(parsed, key, known)
+    if failures:
+        # Counted again under the till's lock before the wrong codes are recorded, so that
+        # requests at once from one till never try more codes than the limit allows.
+        with rt.db.write() as conn:
+            locks.sole_lock(conn, f"coupon-attempts:{tenant_id}:{terminal_id}")
+            _blocked(conn, tenant_id, terminal_id, now)
+            for _ in failures:
+                store.record_attempt(conn, tenant_id, terminal_id, now)
+        raise failures[0]
+
+
+def _blocked(conn: Connection, tenant_id: int, terminal_id: int, now: datetime) -> None:
+    """Raise :class:`TooManyAttempts` if the till gave :data:`MAX_WRONG` wrong codes within
+    :data:`WINDOW` before ``now``."""
+    recent = store.attempts_since(conn, tenant_id, terminal_id, now - WINDOW)
+    if len(recent) >= MAX_WRONG:
         free_at = recent[-MAX_WRONG] + WINDOW
         raise TooManyAttempts(
             f"too many wrong coupon codes from this till; try again after "
             f"{free_at.isoformat()}", field="coupons",
             retry_after_seconds=max(1, math.ceil((free_at - now).total_seconds())))
-    failures = _screened(parsed, key, known)
-    if failures:
-        with rt.db.write() as conn:
-            for _ in failures:
-                store.record_attempt(conn, tenant_id, terminal_id, now)
-        raise failures[0]
 
 
 def _screened(parsed: list[str | codes.Problem], key: str | None,
