@@ -52,7 +52,7 @@ from regulars.services.runtime import Runtime
 from regulars.services.stored_value.cashback import of_sale
 from regulars.services.tenancy.tenants import get_tenant
 from tests.conftest import FakeClock, make_shop
-from tests.integration.support import Pos, line, set_program
+from tests.integration.support import Pos, line, run_together, set_program
 
 LEVELS = [{"code": "base", "name": "Base", "threshold_minor": 0, "rate_bp": 300},
           {"code": "silver", "name": "Silver", "threshold_minor": 50_000, "rate_bp": 500},
@@ -525,3 +525,14 @@ def test_a_run_that_stopped_showing_progress_is_failed(pos: Pos, rt: Runtime,
     assert scenarios.get(rt, pos.tenant_id, scenario_id).last_run == stopped
     done, result = simulator.run(rt, pos.tenant_id, scenario_id)
     assert done.status == "done" and result.draft.receipts == 0
+
+
+def test_draft_promotions_added_at_once_are_all_kept(pos: Pos, rt: Runtime) -> None:
+    """Ten people adding a draft promotion to one scenario at once: each change is made on
+    what the one before left (the scenario's row is locked for it), none is lost."""
+    scenario_id = _scenario(rt, pos.tenant_id)
+    run_together(10, lambda n: scenarios.change_promotion(
+        rt, pos.tenant_id, scenario_id, None,
+        Draft(name=f"Draft {n}", effects=(PercentDiscount(rate_bp=100 + n),))))
+    kept = scenarios.get(rt, pos.tenant_id, scenario_id).promotions
+    assert sorted(p.name for p in kept) == sorted(f"Draft {n}" for n in range(10))

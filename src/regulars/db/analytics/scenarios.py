@@ -60,9 +60,13 @@ def delete_scenario(conn: Connection, tenant_id: int, scenario_id: int) -> bool:
     return done.rowcount == 1
 
 
-def get_scenario(conn: Connection, tenant_id: int, scenario_id: int) -> dict[str, Any] | None:
-    row = conn.execute(select(scenarios).where(scenarios.c.tenant_id == tenant_id,
-                                               scenarios.c.id == scenario_id)).one_or_none()
+def get_scenario(conn: Connection, tenant_id: int, scenario_id: int, *,
+                 for_update: bool = False) -> dict[str, Any] | None:
+    """The scenario's row (``for_update``: locked until the transaction ends, for a change
+    made from what it holds)."""
+    query = select(scenarios).where(scenarios.c.tenant_id == tenant_id,
+                                    scenarios.c.id == scenario_id)
+    row = conn.execute(query.with_for_update() if for_update else query).one_or_none()
     return None if row is None else dict(row._mapping)
 
 

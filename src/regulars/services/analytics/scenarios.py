@@ -242,7 +242,8 @@ def change_promotion(rt: Runtime, tenant_id: int, scenario_id: int, index: int |
     there would be more than :data:`MAX_DRAFT_PROMOTIONS`)."""
     now = rt.now()
     with rt.db.write() as conn:
-        row = store.get_scenario(conn, tenant_id, scenario_id)
+        # Locked: two people changing drafts at once each see the other's change.
+        row = store.get_scenario(conn, tenant_id, scenario_id, for_update=True)
         if row is None:
             raise NotFound("scenario not found")
         scenario = _scenario(row, None, now)
