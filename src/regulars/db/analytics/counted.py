@@ -50,6 +50,24 @@ class Counted:
             rows,
         )
 
+    def cte(self, name: str, rows: str, *, members: str = "count(*)", where: str = "TRUE"
+            ) -> str:
+        """:meth:`add` as the CTE ``name`` of a PostgreSQL statement: ``rows`` (a query of
+        columns named as :attr:`key`, aliased ``s`` here, ``:tenant_id`` bound) counted by
+        ``members`` per key where ``where`` holds, upserted in key order."""
+        first, second = self.key
+        table = self.table.name
+        return f"""{name} AS (
+    INSERT INTO {table} (tenant_id, {first}, {second}, members)
+    SELECT :tenant_id, s.{first}, s.{second}, {members}
+    FROM ({rows}) AS s
+    WHERE {where}
+    GROUP BY s.{first}, s.{second} ORDER BY s.{first}, s.{second}
+    ON CONFLICT (tenant_id, {first}, {second}) DO UPDATE
+    SET members = {table}.members + excluded.members
+    RETURNING 1
+)"""
+
     def total(self, conn: Connection, tenant_id: int, *conditions: Any) -> int:
         """The sum of the tenant's rows that meet ``conditions``."""
         c = self.table.c

@@ -182,6 +182,26 @@ def pending(conn: Connection) -> Pending:
 _WITHIN_DAYS = ("CAST(EXTRACT(EPOCH FROM {second} - {first}) * 1000000 + 86399999999 AS bigint)"
                 " / 86400000000")
 """SQL: :func:`regulars.db.analytics.repeats.within_days`, in whole microseconds."""
+_GAP_ROWS = """SELECT CAST(l.last_at AT TIME ZONE t.timezone AS date) AS day,
+           COALESCE(CAST(l.previous_at AT TIME ZONE t.timezone AS date),
+                    DATE '1970-01-01') AS previous_day
+    FROM later l JOIN tenants t ON t.id = :tenant_id WHERE l.new_day"""
+_REPEAT_ROWS = f"""SELECT CAST(l.first_at AT TIME ZONE t.timezone AS date) AS day,
+           {_WITHIN_DAYS.format(first="l.first_at", second="l.second_at")} AS within_days
+    FROM later l JOIN tenants t ON t.id = :tenant_id WHERE l.new_second"""
+_JOIN_ROWS = """SELECT CAST(j.at AT TIME ZONE t.timezone AS date) AS day, j.store_id, j.n
+    FROM unnest(CAST(:j_at AS timestamptz[]), CAST(:j_store_id AS bigint[]),
+                CAST(:j_members AS bigint[])) AS j(at, store_id, n)
+    JOIN tenants t ON t.id = :tenant_id"""
+_COUNTS_PG = ", ".join([
+    gaps.COUNTED.cte("gap", _GAP_ROWS, where="s.previous_day < s.day"),
+    repeats.COUNTED.cte("repeat", _REPEAT_ROWS,
+                        where=f"s.within_days <= {repeats.MAX_DAYS}"
+                              " AND (SELECT count(*) FROM gap) >= 0"),
+    joins_store.COUNTED.cte("joined", _JOIN_ROWS, members="sum(s.n)",
+                            where="(SELECT count(*) FROM repeat) >= 0")])
+"""The unit of work's member counts per day (:mod:`~regulars.db.analytics.counted`), each
+reading the one before: first purchases and returns, repeats, sign-ups."""
 _FLUSH_PG = text(f"""
 WITH input AS (
     SELECT * FROM unnest(CAST(:p_member AS bigint[]), CAST(:p_count AS bigint[]),
@@ -208,41 +228,7 @@ WITH input AS (
     JOIN purchase p ON p.member_id = i.member_id LEFT JOIN old o ON o.member_id = i.member_id
     WHERE i.n = 1 AND p.last_at = i.last_at AND p.receipts = COALESCE(o.receipts, 0) + 1
           AND (o.last_at = i.last_at OR p.previous_at IS NOT DISTINCT FROM o.last_at)
-), gap AS (
-    INSERT INTO purchase_gaps (tenant_id, day, previous_day, members)
-    SELECT :tenant_id, g.day, g.previous_day, count(*)
-    FROM (SELECT CAST(l.last_at AT TIME ZONE t.timezone AS date) AS day,
-                 COALESCE(CAST(l.previous_at AT TIME ZONE t.timezone AS date),
-                          DATE '1970-01-01') AS previous_day
-          FROM later l JOIN tenants t ON t.id = :tenant_id WHERE l.new_day) AS g
-    WHERE g.previous_day < g.day
-    GROUP BY g.day, g.previous_day ORDER BY g.day, g.previous_day
-    ON CONFLICT (tenant_id, day, previous_day) DO UPDATE
-    SET members = purchase_gaps.members + excluded.members
-    RETURNING 1
-), repeat AS (
-    INSERT INTO repeat_gaps (tenant_id, day, within_days, members)
-    SELECT :tenant_id, r.day, r.within_days, count(*)
-    FROM (SELECT CAST(l.first_at AT TIME ZONE t.timezone AS date) AS day,
-                 {_WITHIN_DAYS.format(first="l.first_at", second="l.second_at")} AS within_days
-          FROM later l JOIN tenants t ON t.id = :tenant_id WHERE l.new_second) AS r
-    WHERE r.within_days <= {repeats.MAX_DAYS} AND (SELECT count(*) FROM gap) >= 0
-    GROUP BY r.day, r.within_days ORDER BY r.day, r.within_days
-    ON CONFLICT (tenant_id, day, within_days) DO UPDATE
-    SET members = repeat_gaps.members + excluded.members
-    RETURNING 1
-), joined AS (
-    INSERT INTO join_days (tenant_id, day, store_id, members)
-    SELECT :tenant_id, CAST(j.at AT TIME ZONE t.timezone AS date) AS day, j.store_id, sum(j.n)
-    FROM unnest(CAST(:j_at AS timestamptz[]), CAST(:j_store_id AS bigint[]),
-                CAST(:j_members AS bigint[])) AS j(at, store_id, n)
-    JOIN tenants t ON t.id = :tenant_id
-    WHERE (SELECT count(*) FROM repeat) >= 0
-    GROUP BY 2, 3 ORDER BY 2, 3
-    ON CONFLICT (tenant_id, day, store_id) DO UPDATE
-    SET members = join_days.members + excluded.members
-    RETURNING 1
-), day_totals AS (
+), {_COUNTS_PG}, day_totals AS (
     INSERT INTO sales_days ({", ".join(DAY_KEY)}, {", ".join(DAY_COUNTS)})
     SELECT :tenant_id, CAST(m.at AT TIME ZONE t.timezone AS date) AS day,
            {", ".join(f"m.{name}" for name in _PLACE)},
