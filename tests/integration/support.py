@@ -7,19 +7,22 @@ from __future__ import annotations
 import itertools
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event, func, select
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, event, func, select
 
 from regulars.config import Settings
 from regulars.db.checkout.tables import receipts, refunds
 from regulars.db.engine import Database
 from regulars.db.ledger.tables import entries
+from regulars.db.migrate import alembic_config
 from regulars.domain.checkout.quote import QUANTITY_SCALE, BasketLine
 from regulars.domain.program.program import Program
 from regulars.errors import RegularsError
@@ -254,3 +257,15 @@ class FreshDatabases:
 def _no_fsync(dbapi_conn: Any, _record: Any) -> None:
     # Runs after the engine's own listener (registered first), so it overrides synchronous=FULL.
     dbapi_conn.execute("PRAGMA synchronous=OFF")
+
+
+@contextmanager
+def migrating(engine: Engine) -> Iterator[tuple[Config, Connection]]:
+    """Alembic's configuration bound to a connection of ``engine`` that may write, for a test
+    that migrates down and up again (Alembic runs its own transaction on it: commit after
+    each command)."""
+    config = alembic_config()
+    with engine.connect() as conn:
+        conn = conn.execution_options(regulars_write=True)
+        config.attributes["connection"] = conn
+        yield config, conn

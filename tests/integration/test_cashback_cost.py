@@ -10,7 +10,6 @@ from alembic import command
 from sqlalchemy import func, select
 
 from regulars.db.analytics.tables import sales_days
-from regulars.db.migrate import alembic_config
 from regulars.domain.analytics.ranges import Preset
 from regulars.domain.promotions.budgets import Limits
 from regulars.domain.promotions.promotions import Cashback
@@ -21,7 +20,7 @@ from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value import wallets
 from tests.conftest import make_shop
-from tests.integration.support import Pos, line, set_program
+from tests.integration.support import Pos, line, migrating, set_program
 
 # Two cups (20.00) and a cake (30.00): 50.00 paid, nothing off.
 BASKET = (line("cup", 1000, 2), line("cake", 3000, category="bakery"))
@@ -137,10 +136,7 @@ def test_migration_0048_adds_the_cashback_the_sold_receipts_still_credit(rt: Run
     pos.refund(first["receipt"]["id"], [(1, 2000)], key="cups")
     pos.void(third["receipt"]["id"], key="void")
     assert _stored_cost(rt, pos.tenant_id) == 560
-    config = alembic_config()
-    with rt.db.engine.connect() as conn:
-        conn = conn.execution_options(regulars_write=True)
-        config.attributes["connection"] = conn
+    with migrating(rt.db.engine) as (config, conn):
         command.downgrade(config, "0048-1")
         conn.commit()
         assert _stored_cost(rt, pos.tenant_id) == 0

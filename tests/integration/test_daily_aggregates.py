@@ -19,7 +19,6 @@ from regulars.db.analytics.tables import (
     purchase_gaps,
     sales_days,
 )
-from regulars.db.migrate import alembic_config
 from regulars.db.rewards.costs import rewards_by_receipt
 from regulars.domain.analytics.ranges import Preset
 from regulars.services.analytics import figures
@@ -28,7 +27,7 @@ from regulars.services.ledger import admin as ledger_admin
 from regulars.services.ledger import member_ledger
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
-from tests.integration.support import Pos, line, set_program
+from tests.integration.support import Pos, line, migrating, set_program
 
 ZONE = ZoneInfo("Europe/Moscow")
 
@@ -92,10 +91,7 @@ def test_a_tampered_aggregate_is_reported_by_the_ledger_check(rt: Runtime) -> No
 
 def _down_and_up(rt: Runtime, revision: str) -> None:
     """Migrate down to ``revision`` and up again: the back-fills run over what is there."""
-    config = alembic_config()
-    with rt.db.engine.connect() as conn:
-        conn = conn.execution_options(regulars_write=True)
-        config.attributes["connection"] = conn
+    with migrating(rt.db.engine) as (config, conn):
         command.downgrade(config, revision)
         conn.commit()
         command.upgrade(config, "head")

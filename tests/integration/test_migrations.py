@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 
 from regulars.config import Settings
 from regulars.db.engine import make_engine
-from regulars.db.migrate import alembic_config, current, upgrade
+from regulars.db.migrate import current, upgrade
 from regulars.db.schema import metadata
 from regulars.domain.promotions.budgets import Limits
 from regulars.domain.promotions.promotions import BonusPoints, FixedDiscount
@@ -18,7 +18,7 @@ from regulars.services.promotions import budgets, promotions
 from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import open_runtime
 from tests.conftest import make_shop
-from tests.integration.support import Pos, line
+from tests.integration.support import Pos, line, migrating
 
 
 def test_migrations_match_the_declared_tables(database_url: str) -> None:
@@ -49,10 +49,7 @@ def test_0014_moves_budget_counters_to_slots_and_back_without_losing_spend(
             pos.commit(member, (line("cup", 1000, 2),), receipt=f"R-{n}")
         before = (budgets.promotion_burn(rt, pos.tenant_id, offer).budget,
                   budgets.burn(rt, pos.tenant_id).buckets)
-        config = alembic_config()
-        with rt.db.engine.connect() as conn:
-            conn = conn.execution_options(regulars_write=True)
-            config.attributes["connection"] = conn
+        with migrating(rt.db.engine) as (config, conn):
             command.downgrade(config, "0013")
             conn.commit()
             assert conn.exec_driver_sql(
@@ -72,10 +69,7 @@ def test_0014_moves_budget_counters_to_slots_and_back_without_losing_spend(
 def test_0018_goes_down_to_0014_and_up_again(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        config = alembic_config()
-        with engine.connect() as conn:
-            conn = conn.execution_options(regulars_write=True)
-            config.attributes["connection"] = conn
+        with migrating(engine) as (config, conn):
             command.downgrade(config, "0014")
             conn.commit()
             names = set(conn.dialect.get_table_names(conn))

@@ -8,7 +8,8 @@ from alembic import command
 from sqlalchemy import inspect
 
 from regulars.db.engine import make_engine
-from regulars.db.migrate import alembic_config, current, head, upgrade
+from regulars.db.migrate import current, head, upgrade
+from tests.integration.support import migrating
 
 TABLES = {"jobs", "outbox_messages", "events", "webhook_endpoints", "webhook_deliveries"}
 
@@ -18,10 +19,7 @@ def test_0019_downgrades_and_upgrades_again(tmp_path: Path) -> None:
     try:
         upgrade(engine)
         assert TABLES <= set(inspect(engine).get_table_names())
-        config = alembic_config()
-        with engine.connect() as conn:
-            conn = conn.execution_options(regulars_write=True)
-            config.attributes["connection"] = conn
+        with migrating(engine) as (config, conn):
             command.downgrade(config, "0014")
             conn.commit()
         names = set(inspect(engine).get_table_names())

@@ -18,7 +18,6 @@ from regulars.db.analytics import figures as queries
 from regulars.db.analytics.figures import Scope
 from regulars.db.analytics.tables import sales_days
 from regulars.db.ledger.tables import entries
-from regulars.db.migrate import alembic_config
 from regulars.domain.analytics.figures import PointsTotals
 from regulars.domain.analytics.ranges import Preset
 from regulars.domain.stamps.cards import Reward, StampCard
@@ -35,7 +34,7 @@ from regulars.services.stored_value import expiry as stored_value_expiry
 from regulars.services.stored_value.certificates import IssueOrder
 from regulars.services.stored_value.wallets import PaidBy
 from tests.conftest import FakeClock, make_shop
-from tests.integration.support import Pos, line, set_program
+from tests.integration.support import Pos, line, migrating, set_program
 
 BASKET = (line("cake", 3000), line("tea", 1000))  # 4 000 to pay
 EVER = Scope(
@@ -238,10 +237,7 @@ def test_migration_0053_takes_other_assets_off_the_aggregates(
     clock.advance(days=31)
     stored_value_expiry.expire(rt)
     before = points_figures(rt, pos.tenant_id)[2]
-    config = alembic_config()
-    with rt.db.engine.connect() as conn:
-        conn = conn.execution_options(regulars_write=True)
-        config.attributes["connection"] = conn
+    with migrating(rt.db.engine) as (config, conn):
         command.downgrade(config, "0053-1")
         conn.commit()
         # As the rows were: the wallet's 20.00 and the certificate's 10.00 given back

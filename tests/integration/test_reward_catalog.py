@@ -12,7 +12,6 @@ from alembic import command
 from sqlalchemy import func, select
 
 from regulars.db.analytics.tables import sales_days
-from regulars.db.migrate import alembic_config
 from regulars.domain.analytics.ranges import Preset
 from regulars.domain.rewards.catalog import RewardDraft
 from regulars.errors import CodeRefused, InsufficientPoints, RegularsError, RewardRefused
@@ -29,7 +28,7 @@ from regulars.services.results import to_json
 from regulars.services.rewards import catalog, claims
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
-from tests.integration.support import Pos, line, run_together
+from tests.integration.support import Pos, line, migrating, run_together
 
 THREADS = 20
 BASKET = (line("CAP-M", 350, category="coffee"), line("BUN", 200, category="bakery"))
@@ -399,10 +398,7 @@ def test_migration_0041_moves_the_stated_cost_into_the_day_aggregates(
     leaves them: 0.90 + 5.00 + 3.50 + 0.90 + 0 = 10.30, equal to the receipts and claims."""
     _five_rewarded_receipts(pos, rt)
     assert _reward_cost(rt, pos) == 1030
-    config = alembic_config()
-    with rt.db.engine.connect() as conn:
-        conn = conn.execution_options(regulars_write=True)
-        config.attributes["connection"] = conn
+    with migrating(rt.db.engine) as (config, conn):
         command.downgrade(config, "0040")
         conn.commit()
         assert conn.execute(select(func.sum(sales_days.c.member_reward_cost_minor)).where(
