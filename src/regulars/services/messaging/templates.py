@@ -4,7 +4,6 @@ member and a test send through the real channel."""
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +13,7 @@ from sqlalchemy import Connection
 
 from regulars.db.messaging import member_messages as store
 from regulars.db.tenancy import tenancy
+from regulars.domain.messaging.addresses import EMAIL
 from regulars.domain.messaging.templates import (
     EVENTS,
     LANGUAGES,
@@ -31,7 +31,6 @@ from regulars.services.messaging import notify, outbox
 from regulars.services.runtime import Runtime
 
 CHANNELS = ("sms", "email", "webhook")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True, kw_only=True)

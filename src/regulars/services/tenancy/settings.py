@@ -8,13 +8,13 @@ that made it; password and PIN hashes are never returned at all.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from regulars.db.tenancy import tenancy
 from regulars.db.web_sessions import sessions as web
+from regulars.domain.messaging.addresses import EMAIL
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
@@ -23,7 +23,6 @@ from regulars.services.tenancy.api_keys import forget_keys
 from regulars.services.tenancy.results import NewStaff, NewTerminal, TenantInfo
 from regulars.services.web_sessions import sessions as web_auth
 
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 CONSOLE_ROLES = ("owner", "marketer", "analyst")
 PIN_ROLES = ("owner", "cashier")
 

@@ -21,6 +21,7 @@ from regulars.db.engine import UniqueViolation
 from regulars.db.tenancy import staff_invitations as invitations
 from regulars.db.tenancy import tenancy
 from regulars.db.web_sessions import sessions as web
+from regulars.domain.messaging.addresses import EMAIL
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.audit import audit
 from regulars.services.members.members import normalize_phone
@@ -92,7 +93,7 @@ def create_business(rt: Runtime, *, name: str, currency: str, locale: str, timez
     """A business (as :func:`tenants.create_tenant`) with its owner as a staff member and the
     owner's set-password link. The e-mail may be left for the owner to give on that page."""
     email = owner_email.strip()
-    if email and not settings.EMAIL.fullmatch(email):
+    if email and not EMAIL.fullmatch(email):
         raise InvalidInput("enter an e-mail address like name@example.com", field="owner_email")
     created = tenants.create_tenant(rt, name=name, currency=currency, locale=locale,
                                     timezone=timezone, phone_region=phone_region)
@@ -118,7 +119,7 @@ def form_problems(found: PendingInvitation, *, email: str,
                   password: str) -> list[InvalidInput]:
     """Every wrong field of the set-password form at once (empty when it may be sent)."""
     problems: list[InvalidInput] = []
-    if not settings.EMAIL.fullmatch((found.email or email).strip()):
+    if not EMAIL.fullmatch((found.email or email).strip()):
         problems.append(InvalidInput("enter an e-mail address like name@example.com",
                                      field="email"))
     try:
