@@ -201,14 +201,6 @@ class Totals:
     cashback_minor: int = 0
     """The money members' receipts would have returned into their wallets."""
 
-    def add(self, quote: Quote, cashback_minor: int = 0) -> None:
-        self.receipts += 1
-        self.gross_minor += quote.gross_minor
-        self.discount_minor += quote.discount_minor
-        self.paid_minor += quote.paid_minor
-        self.points_issued += quote.points_earned
-        self.cashback_minor += cashback_minor
-
     def merge(self, other: Totals) -> None:
         self.receipts += other.receipts
         self.gross_minor += other.gross_minor
@@ -229,24 +221,6 @@ class Tally:
     issued_by_day: dict[date, int] = field(default_factory=dict)
     by_segment: dict[int, Totals] = field(default_factory=dict)
     """Per segment the member was in (a receipt counts in each of its member's)."""
-
-    def add(self, receipt: ReplayReceipt, quote: Quote, segments: tuple[int, ...] = (),
-            cashback_minor: int = 0) -> None:
-        self.total.add(quote, cashback_minor)
-        for segment_id in segments:
-            self.by_segment.setdefault(segment_id, Totals()).add(quote, cashback_minor)
-        store = self.by_store.get(receipt.store_id)
-        if store is None:
-            store = self.by_store[receipt.store_id] = Totals()
-        store.add(quote, cashback_minor)
-        key = quote.level_code or ANONYMOUS
-        level = self.by_level.get(key)
-        if level is None:
-            level = self.by_level[key] = Totals()
-        level.add(quote, cashback_minor)
-        if quote.points_earned:
-            self.issued_by_day[receipt.day] = (self.issued_by_day.get(receipt.day, 0)
-                                               + quote.points_earned)
 
     def merge(self, other: Tally) -> None:
         """Add ``other`` (a replay of other receipts) into this one."""
