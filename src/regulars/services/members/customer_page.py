@@ -16,7 +16,6 @@ up), :class:`NotFound`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 from regulars.db.checkout import receipts
 from regulars.db.members import members as member_rows
 from regulars.db.rewards import rewards as reward_rows
+from regulars.domain.messaging import addresses
 from regulars.errors import InvalidInput, NotFound, TooManyAttempts
 from regulars.services.ledger import member_ledger
 from regulars.services.members import members
@@ -41,7 +41,6 @@ from regulars.services.web_sessions import sessions as web_auth
 
 HISTORY_PAGE = 20
 EXPIRING_DAYS = 30
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NAME_MAX = 100
 
 
@@ -213,7 +212,7 @@ def save_profile(rt: Runtime, tenant_id: int, member_id: int,
     changes: dict[str, Any] = {"first_name": _text(form.first_name, "first_name"),
                                "last_name": _text(form.last_name, "last_name")}
     email = _text(form.email, "email")
-    if email is not None and not _EMAIL.match(email):
+    if email is not None and not addresses.EMAIL.fullmatch(email):
         raise InvalidInput("enter an e-mail address like name@example.com", field="email")
     changes["email"] = email
     if form.birthday.strip():
