@@ -139,9 +139,9 @@ def test_levels_take_effect_on_the_receipt_after_the_one_that_reaches_them(
                       "window_spend_minor": 99_999, "next_code": "silver",
                       "next_name": "Silver", "to_next_minor": 1}
     priced = quote(client, shop, [line(10_000)], member=me)
-    assert priced["rate_bp"] == 100 and "level_progress" in codes(priced)
-    progress = next(e["text"] for e in priced["explanations"] if e["code"] == "level_progress")
-    assert "Silver" in progress and "0,01" in progress  # 0.01 ₽ to go, in Russian format
+    assert priced["rate_bp"] == 100 and "level_reached" in codes(priced)
+    reached = next(e["text"] for e in priced["explanations"] if e["code"] == "level_reached")
+    assert "Silver" in reached and "уровень" in reached  # the basket reaches it, in Russian
 
     crossing = commit(client, shop, "R-2", [line(10_000)], member=me)  # 1,099.99 in all
     assert (crossing["rate_bp"], crossing["points_earned"]) == (100, 1)  # still Base here

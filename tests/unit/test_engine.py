@@ -498,12 +498,21 @@ def test_a_member_without_consent_earns_nothing_but_may_spend() -> None:
     assert codes(quote) == ["spend_limit", "points_spent", "no_earn_consent", "level_progress"]
 
 
-def test_level_progress_explains_what_is_left_to_the_next_level() -> None:
+def test_level_progress_explains_what_is_left_to_the_next_level_once_the_basket_is_paid() -> None:
+    prog = program()
+    quote = evaluate(prog, (line("A", 100),), member(prog, lifetime_minor=99_000))
+    why = explanation(quote, "level_progress")
+    assert dict(why.params) == {"level": "Base", "next_level": "Silver", "to_next_minor": 900,
+                                "next_rate_bp": 300}
+    assert "level_reached" not in codes(quote)
+
+
+def test_a_basket_that_reaches_the_next_level_says_so() -> None:
     prog = program()
     quote = evaluate(prog, (line("A", 100),), member(prog, lifetime_minor=99_999))
-    why = explanation(quote, "level_progress")
-    assert dict(why.params) == {"level": "Base", "next_level": "Silver", "to_next_minor": 1,
-                                "next_rate_bp": 300}
+    why = explanation(quote, "level_reached")
+    assert dict(why.params) == {"level": "Base", "next_level": "Silver", "next_rate_bp": 300}
+    assert "level_progress" not in codes(quote)
 
 
 def test_the_top_level_says_so() -> None:

@@ -33,6 +33,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "anonymous": "No member on this receipt, so no points are earned.",
         "level_progress": "Level {level}: {to_next} more to reach {next_level} "
                           "({next_rate} back).",
+        "level_reached": "This purchase reaches {next_level} ({next_rate} back from the next "
+                         "one).",
         "level_top": "Level {level}, the highest.",
         "welcome": "Welcome bonus: {points} points.",
         "adjust": "Manual adjustment of {points} points: {reason}.",

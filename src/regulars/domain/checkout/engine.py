@@ -173,7 +173,7 @@ def evaluate(
     earn = earn_step(program, basket, paid, member, promotions.applied, coupons,
                      pricing=pricing, spent=spend.points)
     why = (*promotions.why, *coupon.why, *program_discount.why, *rewarded.why, *spend.why,
-           *earn.why, *_level_why(member))
+           *earn.why, *_level_why(member, paid))
     quote = _quote(basket, coupons, paid=paid, level=level, promotions=promotions,
                    coupon=coupon, program_discount=program_discount, spend=spend, earn=earn,
                    why=why)
@@ -413,14 +413,18 @@ def _promotion_points(applied: tuple[Applied, ...], final: EffectInput
     return by_promotion, tuple(by_line), tuple(why)
 
 
-def _level_why(member: MemberContext | None) -> Why:
+def _level_why(member: MemberContext | None, paid: list[int]) -> Why:
+    """Where the member stands once this basket is paid: what is then left to the next level
+    (what a receipt counts towards levels is what it pays), or that the basket reaches it."""
     if member is None:
         return ()
     status = member.level
     if status.next_level is not None and status.to_next_minor is not None:
-        return (Explanation(code="level_progress", params=(
+        left = status.to_next_minor - sum(paid)
+        code = "level_progress" if left > 0 else "level_reached"
+        return (Explanation(code=code, params=(
             ("level", status.level.name), ("next_level", status.next_level.name),
-            ("to_next_minor", status.to_next_minor),
+            *((("to_next_minor", left),) if left > 0 else ()),
             ("next_rate_bp", status.next_level.rate_bp))),)
     return (Explanation(code="level_top", params=(("level", status.level.name),)),)
 
