@@ -128,6 +128,28 @@ def test_a_level_reached_at_a_commit_is_told_once_with_an_event(rt: Runtime,
                         "direction": "up"}]
 
 
+def test_a_refund_that_takes_the_level_away_is_told_once_with_an_event(rt: Runtime,
+                                                                        shop: Shop) -> None:
+    set_program(rt, shop.tenant_id, levels=[
+        {"code": "base", "name": "Base", "threshold_minor": 0, "rate_bp": 500},
+        {"code": "gold", "name": "Gold", "threshold_minor": 50_000, "rate_bp": 1000}],
+        point_value_minor=100, redeem_share_max_bp=5000)
+    pos = Pos(rt, shop)
+    member_id = pos.register(1)["id"]
+    pos.commit(member_id, (line("tea", 10_000),), receipt="r1")
+    tv = pos.commit(member_id, (line("tv", 60_000),), receipt="r2")
+    pos.refund(tv["receipt"]["id"], key="back")
+    pos.refund_outcome(tv["receipt"]["id"], key="back")  # a retry tells nothing more
+    [lost] = member_messages(rt, "level_lost")
+    assert "Gold" in lost["body"] and "Base" in lost["body"]
+    with rt.db.read() as conn:
+        changed = [r.data for r in conn.execute(select(event_rows.c.data).where(
+            event_rows.c.type == "level.changed").order_by(event_rows.c.id))]
+    assert changed == [
+        {"member_id": member_id, "from": "base", "to": "gold", "direction": "up"},
+        {"member_id": member_id, "from": "gold", "to": "base", "direction": "down"}]
+
+
 def test_marketing_needs_full_consent_and_transactional_goes_with_any(
         rt: Runtime, shop: Shop) -> None:
     pos = Pos(rt, shop)

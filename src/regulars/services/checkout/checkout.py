@@ -24,6 +24,7 @@ from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger.ops import Shortfall
 from regulars.db.tenancy.tenancy import TenantRow
 from regulars.errors import InsufficientPoints, NotFound
+from regulars.services.checkout import outbound
 from regulars.services.checkout.idempotency import Outcome, run_once
 from regulars.services.checkout.pricing import (
     Priced,
@@ -175,6 +176,7 @@ def refund(rt: Runtime, principal: Principal, receipt_id: int,
     def work(conn: Connection) -> RefundResult:
         done = refund_receipt(conn, principal, receipt_id, lines, key=entry_key, now=now,
                               void=void, split=split)
+        outbound.message_refund(conn, rt, principal, done)
         if note is not None:
             refund_notes.insert_note(conn, tenant_id=principal.tenant_id,
                                      refund_id=done.refund.id, reason=note.reason,

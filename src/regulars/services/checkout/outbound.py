@@ -16,7 +16,7 @@ from regulars.services.checkout.results import CommitResult, RefundResult
 from regulars.services.feedback import ratings
 from regulars.services.messaging import events, notify
 from regulars.services.messaging.events import Pending
-from regulars.services.program import levels
+from regulars.services.program import levels, programs
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value import balance_messages
 from regulars.services.tenancy.api_keys import Principal
@@ -90,6 +90,18 @@ def message_commit(conn: Connection, rt: Runtime, principal: Principal,
     if len(program.levels) > 1:
         level_change(conn, rt, tenant_id, member.id, program, cause=f"receipt:{receipt.id}",
                      now=now)
+
+
+def message_refund(conn: Connection, rt: Runtime, principal: Principal,
+                   result: RefundResult) -> None:
+    """A level the refund or void takes the member below (or, with a floor, keeps), judged
+    under the current program as every later receipt will be: told as a commit tells one."""
+    if result.member_id is None:
+        return
+    program = programs.load_current(conn, principal.tenant_id)[1]
+    if len(program.levels) > 1:
+        level_change(conn, rt, principal.tenant_id, result.member_id, program,
+                     cause=f"refund:{result.refund.id}", now=result.refund.occurred_at)
 
 
 def level_change(conn: Connection, rt: Runtime, tenant_id: int, member_id: int,
