@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     webhook_private_addresses_allowed: bool = False
     """Let webhooks go to loopback, link-local and private addresses (a test receiver, or
     systems on the operator's own network)."""
+    webhook_timeout_seconds: float = 10.0
+    """How long a webhook delivery waits to connect, and then for each part of the answer,
+    before the attempt counts as failed (and is tried again later)."""
     otp_per_tenant_per_minute: int = 120
     """One-time codes a tenant's customer page and tills may ask for per minute, in all."""
     otp_per_client_per_hour: int = 10

@@ -6,6 +6,7 @@ a fake clock. Nothing below this reads the wall clock or the environment.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,10 +27,18 @@ from regulars.services.messaging.messaging import (
 from regulars.services.tenancy.throttle import Throttle
 
 Clock = Callable[[], datetime]
+Resolver = Callable[[str], list[str]]
+"""A host name's IP addresses (raises :class:`OSError` when it has none)."""
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def system_resolver(host: str) -> list[str]:
+    """The addresses the system's resolver gives ``host``, in its order of preference."""
+    infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 @dataclass
@@ -40,6 +49,8 @@ class Runtime:
     sender: Sender | None = None
     throttle: Throttle = field(default_factory=Throttle)
     """Failed sign-ins and API keys counted in this process (see services.throttle)."""
+    resolver: Resolver = system_resolver
+    """Where outbound webhooks look their hosts up (tests pass one of their own)."""
 
     def __post_init__(self) -> None:
         use_personal_keys(self.settings)
