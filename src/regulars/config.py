@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_from: str = "regulars@localhost"
+    channel_plugins: str = ""
+    """Channel plug-ins to load besides the installed ones (entry points of the
+    ``regulars.channels`` group): ``name=module:callable``, separated by commas."""
     scheduler: bool = True
     """Run the scheduled jobs (expiry, rewards, messages, webhooks) inside ``regulars serve``
     and ``demo``. Set ``REGULARS_SCHEDULER=false`` when a ``regulars worker`` runs them."""
