@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_from: str = "regulars@localhost"
+    channel_plugins: str = ""
+    """Channel plug-ins to load besides the installed ones (entry points of the
+    ``regulars.channels`` group): ``name=module:callable``, separated by commas."""
     scheduler: bool = True
     """Run the scheduled jobs (expiry, rewards, messages, webhooks) inside ``regulars serve``
     and ``demo``. Set ``REGULARS_SCHEDULER=false`` when a ``regulars worker`` runs them."""
@@ -73,6 +76,9 @@ class Settings(BaseSettings):
     webhook_private_addresses_allowed: bool = False
     """Let webhooks go to loopback, link-local and private addresses (a test receiver, or
     systems on the operator's own network)."""
+    webhook_timeout_seconds: float = 10.0
+    """How long a webhook delivery waits to connect, and then for each part of the answer,
+    before the attempt counts as failed (and is tried again later)."""
     otp_per_tenant_per_minute: int = 120
     """One-time codes a tenant's customer page and tills may ask for per minute, in all."""
     otp_per_client_per_hour: int = 10

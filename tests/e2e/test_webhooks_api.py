@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import subprocess
 import sys
 import threading
@@ -27,9 +28,11 @@ BASKET = [{"sku": "coffee", "name": "Coffee", "quantity": 2, "unit_price_minor":
 
 class Receiver:
     """An HTTP endpoint that checks each delivery's signature against the secrets it was
-    given and answers the statuses queued in ``answers`` (then 200)."""
+    given and answers the statuses queued in ``answers`` (then 200); on ``address`` (any
+    free port of 127.0.0.1 unless given), over TLS with ``tls``."""
 
-    def __init__(self) -> None:
+    def __init__(self, address: tuple[str, int] = ("127.0.0.1", 0),
+                 tls: ssl.SSLContext | None = None) -> None:
         self.secrets: list[str] = []
         self.received: list[dict[str, Any]] = []
         self.answers: list[int] = []
@@ -45,6 +48,7 @@ class Receiver:
                 header = self.headers["webhook-signature"]
                 receiver.received.append({
                     "id": msg_id, "body": json.loads(body), "signatures": header.split(),
+                    "host": self.headers["host"],
                     "verified_by": [s for s in receiver.secrets if verify(
                         s, msg_id=msg_id, timestamp=stamp, body=body, header=header)]})
                 receiver.got_one.set()
@@ -56,8 +60,19 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(address, Handler)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+
+    def serve(self) -> None:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.hang is not None:
+            self.hang.set()
+        self.server.shutdown()
+        self.server.server_close()
 
     def ids(self) -> list[str]:
         return [r["id"] for r in self.received]
@@ -67,19 +82,15 @@ class Receiver:
 def receiver(rt: Runtime) -> Iterator[Receiver]:
     rt.settings = rt.settings.model_copy(update={"webhook_private_addresses_allowed": True})
     found = Receiver()
-    thread = threading.Thread(target=found.server.serve_forever, daemon=True)
-    thread.start()
+    found.serve()
     yield found
-    if found.hang is not None:
-        found.hang.set()
-    found.server.shutdown()
-    found.server.server_close()
+    found.stop()
 
 
 def subscribe(client: TestClient, shop: Shop, receiver: Receiver,
-              types: list[str] | None = None) -> dict[str, Any]:
+              types: list[str] | None = None, url: str | None = None) -> dict[str, Any]:
     made = client.post("/v1/admin/webhooks", headers=shop.owner,
-                       json={"url": receiver.url, "event_types": types or ["*"]})
+                       json={"url": url or receiver.url, "event_types": types or ["*"]})
     assert made.status_code == 201, made.text
     body: dict[str, Any] = made.json()
     assert body["secret"].startswith("whsec_")

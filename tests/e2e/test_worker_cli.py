@@ -43,3 +43,17 @@ def test_a_worker_runs_the_due_jobs_once(monkeypatch: pytest.MonkeyPatch,
     for name in ("expiry", "rewards", "messages", "webhooks"):
         assert f"{name}: ok" in out
     assert run(monkeypatch, capsys, "worker", "--once")[:2] == (0, "")  # nothing due yet
+
+
+@pytest.mark.parametrize("command", [("serve", "--port", "8112"), ("worker", "--once")])
+def test_a_channel_plugin_that_cannot_be_loaded_stops_the_start_naming_it(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        command: tuple[str, ...]) -> None:
+    monkeypatch.setenv("REGULARS_DATABASE_URL", f"sqlite:///{tmp_path / 'r.db'}")
+    monkeypatch.setenv("REGULARS_SMS_LOG_ALLOWED", "true")
+    monkeypatch.setenv("REGULARS_CHANNEL_PLUGINS", "push=tests.plugins.missing:channel")
+    code, out, err = run(monkeypatch, capsys, *command)
+    assert code == 2 and "Traceback" not in err
+    assert "channel_plugins: the channel plug-in 'push' (tests.plugins.missing:channel) could " \
+           "not be loaded: ModuleNotFoundError" in " ".join(err.split())
+    assert "Regulars" not in out  # neither the server nor the worker started

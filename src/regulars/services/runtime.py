@@ -6,6 +6,7 @@ a fake clock. Nothing below this reads the wall clock or the environment.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,13 +24,22 @@ from regulars.services.messaging.messaging import (
     channels_from,
     sender_from,
 )
+from regulars.services.messaging.plugins import build_channels, load_channels
 from regulars.services.tenancy.throttle import Throttle
 
 Clock = Callable[[], datetime]
+Resolver = Callable[[str], list[str]]
+"""A host name's IP addresses (raises :class:`OSError` when it has none)."""
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def system_resolver(host: str) -> list[str]:
+    """The addresses the system's resolver gives ``host``, in its order of preference."""
+    infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 @dataclass
@@ -40,9 +50,15 @@ class Runtime:
     sender: Sender | None = None
     throttle: Throttle = field(default_factory=Throttle)
     """Failed sign-ins and API keys counted in this process (see services.throttle)."""
+    resolver: Resolver = system_resolver
+    """Where outbound webhooks look their hosts up (tests pass one of their own)."""
+    plugins: dict[str, ChannelSender] = field(init=False, repr=False)
+    """The channel plug-ins' senders, built once (see services.messaging.plugins)."""
 
     def __post_init__(self) -> None:
         use_personal_keys(self.settings)
+        load_channels(self.settings)
+        self.plugins = build_channels(self.settings, self.db)
 
     def sms(self) -> Sender:
         """The sender of text messages (built from the settings on first use)."""
@@ -51,9 +67,10 @@ class Runtime:
         return self.sender
 
     def channel(self, name: str) -> ChannelSender:
-        """The sender of a channel (``sms``, ``email``); raises :class:`DeliveryFailed` for
-        a channel the settings do not configure."""
-        found = channels_from(self.settings, self.sms(), self.db).get(name)
+        """The sender of a channel (``sms``, ``email``, ``webhook`` or a plug-in's); raises
+        :class:`DeliveryFailed` for a channel the settings do not configure."""
+        found = self.plugins[name] if name in self.plugins else channels_from(
+            self.settings, self.sms(), self.db).get(name)
         if found is None:
             raise DeliveryFailed(f"the {name} channel is not configured")
         return found
@@ -94,7 +111,16 @@ def open_runtime(settings: Settings | None = None, *, clock: Clock = system_cloc
         except BaseException:
             db.dispose()
             raise
-    return Runtime(db=db, clock=clock, settings=settings)
+    return _runtime(db, clock=clock, settings=settings)
+
+
+def _runtime(db: Database, *, clock: Clock, settings: Settings) -> Runtime:
+    """A runtime over ``db``, which is let go when a channel plug-in cannot be loaded."""
+    try:
+        return Runtime(db=db, clock=clock, settings=settings)
+    except BaseException:
+        db.dispose()
+        raise
 
 
 def open_existing_runtime(settings: Settings | None = None, *,
@@ -113,7 +139,7 @@ def open_existing_runtime(settings: Settings | None = None, *,
             shown = path or "(no path)"
             raise InvalidInput(f"there is no SQLite database at {shown}; nothing was created",
                                field="database_url")
-    rt = Runtime(db=_database(settings), clock=clock, settings=settings)
+    rt = _runtime(_database(settings), clock=clock, settings=settings)
     try:
         with rt.db.read() as conn:
             schema = revision_on(conn)

@@ -1,5 +1,5 @@
 """Messages to members, through a sender per channel (``sms``, ``email``, ``webhook``, and
-any a plug-in registers with :func:`register_channel`).
+any a plug-in registers with :func:`register_channel`, see :mod:`.plugins`).
 
 Text messages go through a pluggable sender:
 
@@ -302,8 +302,8 @@ def register_channel(name: str, factory: ChannelFactory) -> None:
 
 def channels_from(settings: Settings, sms: Sender, db: Database | None = None
                   ) -> dict[str, ChannelSender]:
-    """The channel senders the settings configure (``email`` only with an SMTP host,
-    ``webhook`` with a database), and the plug-ins'."""
+    """The built-in channels' senders the settings configure (``email`` only with an SMTP
+    host, ``webhook`` with a database); the plug-ins' are built once, by the runtime."""
     found: dict[str, ChannelSender] = {"sms": SmsChannel(sms)}
     if settings.smtp_host:
         found["email"] = SmtpChannel(host=settings.smtp_host, port=settings.smtp_port,
@@ -313,6 +313,4 @@ def channels_from(settings: Settings, sms: Sender, db: Database | None = None
                                      starttls=settings.smtp_starttls)
     if db is not None:
         found["webhook"] = WebhookChannel(db)
-        for name, factory in PLUGINS.items():
-            found[name] = factory(settings, db)
     return found

@@ -9,18 +9,20 @@ lapses, with the same ``webhook-id``, so the receiver can tell a repeat.
 
 Outbound addresses are checked when an endpoint is saved and again before each delivery:
 only ``http``/``https`` to public addresses, unless the operator allows private ones
-(``REGULARS_WEBHOOK_PRIVATE_ADDRESSES_ALLOWED``).
+(``REGULARS_WEBHOOK_PRIVATE_ADDRESSES_ALLOWED``). A delivery looks its host up once, checks
+every address found and connects to a checked one (the ``Host`` header and the TLS server
+name staying the host's), so a name that answers differently a moment later cannot steer it
+to a private address.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
-import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -38,7 +40,6 @@ log = logging.getLogger("regulars.webhooks")
 
 CLAIM = timedelta(minutes=2)
 ROTATION_OVERLAP = timedelta(hours=24)
-TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,19 +75,64 @@ class Delivery:
 
 def check_url(rt: Runtime, url: str, *, field: str = "url") -> None:
     """Refuse an address a webhook may not go to (see the module's docstring)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    parsed = _parsed(url, field=field)
+    if not rt.settings.webhook_private_addresses_allowed:
+        _addresses(rt, parsed, field=field)
+
+
+def _parsed(url: str, *, field: str) -> httpx.URL:
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.raw_host:
         raise InvalidInput("the URL must start with https:// (or http://) and name a host",
                            field=field)
-    if rt.settings.webhook_private_addresses_allowed:
-        return
+    return parsed
+
+
+def _addresses(rt: Runtime, parsed: httpx.URL, *, field: str) -> list[str]:
+    """The host's addresses, looked up once, each of them public unless the operator allows
+    private ones."""
+    host = parsed.raw_host.decode("ascii")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise InvalidInput("the URL's host does not resolve", field=field) from exc
-    if not all(signing.is_public(str(info[4][0])) for info in infos):
+        found = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        try:
+            found = rt.resolver(host)
+        except (OSError, UnicodeError) as exc:
+            raise InvalidInput("the URL's host does not resolve", field=field) from exc
+    if not found:
+        raise InvalidInput("the URL's host does not resolve", field=field)
+    if not rt.settings.webhook_private_addresses_allowed and not all(
+            signing.is_public(address) for address in found):
         raise InvalidInput("the URL's host is a loopback, link-local or private address",
                            field=field)
+    return found
+
+
+def _post(rt: Runtime, url: str, *, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    """POST to an address the check passed, never to one a second lookup gives (a name can
+    answer a public address to the check and a private one a moment later): the connection
+    goes to the checked IP, the ``Host`` header and, over https, the server name sent and
+    verified in the certificate stay the URL's host. The addresses are tried in turn while
+    they cannot be connected to; proxies set in the environment are not used."""
+    parsed = _parsed(url, field="url")
+    addresses = _addresses(rt, parsed, field="url")
+    pinned = {**headers, "host": parsed.netloc.decode("ascii")}
+    extensions = {"sni_hostname": parsed.raw_host.decode("ascii")}
+    # No proxy from the environment: through a proxy's tunnel the certificate would be
+    # checked against the address, not the name. SSL_CERT_FILE and SSL_CERT_DIR still count.
+    with httpx.Client(timeout=rt.settings.webhook_timeout_seconds, follow_redirects=False,
+                      trust_env=False, verify=httpx.create_ssl_context()) as client:
+        for address in addresses[:-1]:
+            try:
+                return client.post(parsed.copy_with(host=address), content=body,
+                                   headers=pinned, extensions=extensions)
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                continue
+        return client.post(parsed.copy_with(host=addresses[-1]), content=body,
+                           headers=pinned, extensions=extensions)
 
 
 def _types(event_types: list[str]) -> list[str]:
@@ -251,12 +297,10 @@ def deliver(rt: Runtime, tenant_id: int, delivery_id: int) -> str:
     try:
         if not claimed["active"]:
             raise _Refused("the endpoint is disabled")
-        check_url(rt, claimed["url"])
-        answer = httpx.post(claimed["url"], content=body, headers=headers,
-                            timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        answer = _post(rt, claimed["url"], body=body, headers=headers)
         status_code = answer.status_code
         error = None if answer.is_success else f"the endpoint answered {status_code}"
-    except (httpx.HTTPError, InvalidInput, _Refused) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, InvalidInput, _Refused) as exc:
         error = getattr(exc, "detail", None) or f"{type(exc).__name__}: could not deliver"
     return _record(rt, tenant_id, claimed, status_code=status_code, error=error)
 
