@@ -37,7 +37,7 @@ def test_during_a_rotation_either_secret_verifies_the_header() -> None:
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1",
                                      "169.254.169.254", "::1", "fe80::1", "fc00::5",
-                                     "::ffff:127.0.0.1", "0.0.0.0", "224.0.0.1"])
+                                     "::ffff:127.0.0.1", "0.0.0.0", "224.0.0.1", "100.64.0.1"])
 def test_loopback_link_local_and_private_addresses_are_not_public(address: str) -> None:
     assert not webhooks.is_public(address)
 

@@ -41,10 +41,11 @@ def verify(secret: str, *, msg_id: str, timestamp: int, body: bytes, header: str
 
 
 def is_public(address: str) -> bool:
-    """Whether ``address`` (an IP address) is a public one: not loopback, link-local,
-    private, reserved, multicast or unspecified (IPv4-mapped IPv6 judged as its IPv4)."""
+    """Whether ``address`` (an IP address) is a public one: globally routable (not loopback,
+    link-local, private, shared carrier-grade NAT space, documentation, reserved), not
+    multicast or unspecified (IPv4-mapped IPv6 judged as its IPv4)."""
     ip = ipaddress.ip_address(address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    return not (ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_reserved
-                or ip.is_multicast or ip.is_unspecified)
+    return ip.is_global and not (ip.is_loopback or ip.is_link_local or ip.is_private
+                                 or ip.is_reserved or ip.is_multicast or ip.is_unspecified)
