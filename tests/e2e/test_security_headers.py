@@ -49,3 +49,11 @@ def test_forwarded_proto_counts_only_when_trusted(rt: Runtime) -> None:
         plain = client.get(LANGUAGE, headers={"X-Forwarded-Proto": "http"},
                            follow_redirects=False)
         assert "strict-transport-security" not in plain.headers
+
+
+def test_the_icon_browsers_ask_for_is_served_from_our_own_files(client: TestClient) -> None:
+    asked = client.get("/favicon.ico", follow_redirects=False)
+    assert (asked.status_code, asked.headers["location"]) == (301, "/static/favicon.svg")
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert 'rel="icon" href="/static/favicon.svg"' in client.get("/console/login").text

@@ -255,3 +255,12 @@ def test_a_profile_change_is_an_event_naming_the_fields_not_their_values(
     assert last["type"] == "member.changed"
     assert last["data"] == {"member_id": member.json()["id"], "fields": ["email", "first_name"]}
     assert "anna" not in json.dumps(last).lower()
+    again = client.patch(f"/v1/admin/members/{member.json()['id']}", headers=shop.owner,
+                         json={"first_name": "Anna", "last_name": "Berg", "consent": "full"})
+    assert again.status_code == 200, again.text
+    last = all_events(client, shop)[-1]  # what was already so is not named as changed
+    assert last["data"] == {"member_id": member.json()["id"], "fields": ["last_name"]}
+    unchanged = client.patch(f"/v1/admin/members/{member.json()['id']}", headers=shop.owner,
+                             json={"first_name": "Anna", "last_name": "Berg"})
+    assert unchanged.status_code == 200 and unchanged.json()["last_name"] == "Berg"
+    assert all_events(client, shop)[-1]["id"] == last["id"]  # nothing changed: no event

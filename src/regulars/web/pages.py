@@ -39,6 +39,11 @@ def mount(app: FastAPI) -> None:
     app.include_router(terminal.router)
     app.include_router(customer.router)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        """Browsers ask for it whatever the page names: the same icon."""
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def landing(request: Request, runtime: RuntimeDep) -> Response:
         if not web_auth.tenant_exists(runtime):

@@ -205,6 +205,9 @@ def update_profile(rt: Runtime, tenant_id: int, member_id: int, changes: dict[st
     with rt.db.write() as conn:
         if members.live_member(conn, tenant_id, member_id) is None:
             raise NotFound("member not found")
+        current = view(conn, tenant_id, member_id, rt)
+        # What differs from the member as they are: a form sent back unchanged changes nothing.
+        changes = {k: v for k, v in changes.items() if getattr(current, k) != v}
         if changes:
             members.update_member(conn, tenant_id, member_id, **changes)
             from regulars.services.rewards.rewards import on_profile_changed
@@ -214,4 +217,5 @@ def update_profile(rt: Runtime, tenant_id: int, member_id: int, changes: dict[st
             events.emit(conn, tenant_id, [events.Pending(
                 key=f"member:{member_id}:changed:{secrets.token_hex(8)}", type="member.changed",
                 data={"member_id": member_id, "fields": sorted(changes)})], rt.now())
-        return view(conn, tenant_id, member_id, rt)
+            return view(conn, tenant_id, member_id, rt)
+        return current
