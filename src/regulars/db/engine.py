@@ -47,8 +47,9 @@ def cache_for(conn_or_engine: Connection | Engine) -> dict[object, object]:
     engine object itself (an attribute of ours, read with no call: every quote asks a few
     times), so another database never sees this one's ids."""
     kept = conn_or_engine.engine.__dict__
-    found: dict[object, object] | None = kept.get(_CACHE)
-    if found is None:
+    try:
+        found: dict[object, object] = kept[_CACHE]  # read with no call (not .get)
+    except KeyError:
         found = kept[_CACHE] = {}
     return found
 
@@ -58,10 +59,13 @@ def remembered(conn_or_engine: Connection | Engine, key: object, seconds: float,
     """``read()``, kept in :func:`cache_for` for ``seconds`` of the process clock: for facts
     that do change but that a hot path may see a few seconds late (a process that changes
     one calls :func:`forget` so that it sees the change at once)."""
-    cache = cache_for(conn_or_engine)
+    try:  # cache_for, written out: a quote asks a few times
+        cache: dict[object, object] = conn_or_engine.engine.__dict__[_CACHE]
+    except KeyError:
+        cache = cache_for(conn_or_engine)
     found = cache.get(key)
     now = time.monotonic()
-    if isinstance(found, _Remembered) and found.until > now:
+    if found.__class__ is _Remembered and found.until > now:
         value: T = found.value
         return value
     value = read()
