@@ -74,3 +74,19 @@ def test_connections_closed_by_the_server_are_replaced(pg_migrated: str) -> None
         assert not set(new) & set(old)
     finally:
         db.dispose()
+
+
+def test_a_unit_of_works_last_statement_is_converted_once(pg_migrated: str) -> None:
+    """psycopg remembers the placeholders' conversion of the daily aggregates' statement (9 KB,
+    run on every commit) instead of parsing it again each time."""
+    from psycopg import _queries
+    from sqlalchemy.dialects import postgresql
+
+    from regulars.db.analytics.days import _FLUSH_PG
+
+    engine = make_engine(pg_migrated, pool_size=1)
+    engine.dispose()
+    compiled = _FLUSH_PG.compile(dialect=postgresql.dialect(paramstyle="pyformat"))
+    assert len(str(compiled).encode()) > 4096  # past psycopg's own limit
+    assert len(str(compiled).encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH
+    assert len(compiled.params) <= _queries.MAX_CACHED_STATEMENT_PARAMS

@@ -86,6 +86,12 @@ def test_line_amount_is_price_times_quantity_rounded_half_up() -> None:
     assert BasketLine(sku="Z", quantity_milli=1, unit_price_minor=0).gross_minor == 0
 
 
+@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=1, max_value=10**9))
+def test_line_amount_rounds_as_divide_half_up(price: int, quantity_milli: int) -> None:
+    line_ = BasketLine(sku="P", quantity_milli=quantity_milli, unit_price_minor=price)
+    assert line_.gross_minor == divide(price * quantity_milli, 1000, Rounding.HALF_UP)
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

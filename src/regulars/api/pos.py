@@ -50,7 +50,7 @@ COUPON_ERRORS = (errors.InvalidCoupon, errors.CouponUsed, errors.CouponExpired,
 
 def _sale(body: SaleIn) -> Sale:
     return Sale(member=body.member.to_ref() if body.member else None,
-                lines=tuple(line.to_line() for line in body.lines),
+                lines=tuple([line.to_line() for line in body.lines]),
                 points_to_spend=body.points_to_spend, coupons=tuple(body.coupons),
                 tenders=tuple(t.to_tender() for t in body.tenders),
                 reward_id=body.reward_id, reward_code=body.reward_code or None)

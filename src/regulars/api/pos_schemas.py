@@ -29,13 +29,9 @@ Day = Annotated[date, PlainSerializer(date.isoformat, return_type=str),
 def _leave_out_absent(self: SparseOut, handler: SerializerFunctionWrapHandler
                       ) -> dict[str, Any]:
     data: dict[str, Any] = handler(self)
-    for name in self.absent_when_none:
-        if data.get(name) is None:
-            data.pop(name, None)
-    for name in self.absent_when_empty:
-        if not data.get(name):
-            data.pop(name, None)
-    return data
+    none, empty = self.absent_when_none, self.absent_when_empty
+    return {name: value for name, value in data.items()
+            if not ((value is None and name in none) or (not value and name in empty))}
 
 
 # A serializer's return annotation stands for the model in the document: without one, the

@@ -47,8 +47,9 @@ def cache_for(conn_or_engine: Connection | Engine) -> dict[object, object]:
     engine object itself (an attribute of ours, read with no call: every quote asks a few
     times), so another database never sees this one's ids."""
     kept = conn_or_engine.engine.__dict__
-    found: dict[object, object] | None = kept.get(_CACHE)
-    if found is None:
+    try:
+        found: dict[object, object] = kept[_CACHE]  # read with no call (not .get)
+    except KeyError:
         found = kept[_CACHE] = {}
     return found
 
@@ -58,10 +59,13 @@ def remembered(conn_or_engine: Connection | Engine, key: object, seconds: float,
     """``read()``, kept in :func:`cache_for` for ``seconds`` of the process clock: for facts
     that do change but that a hot path may see a few seconds late (a process that changes
     one calls :func:`forget` so that it sees the change at once)."""
-    cache = cache_for(conn_or_engine)
+    try:  # cache_for, written out: a quote asks a few times
+        cache: dict[object, object] = conn_or_engine.engine.__dict__[_CACHE]
+    except KeyError:
+        cache = cache_for(conn_or_engine)
     found = cache.get(key)
     now = time.monotonic()
-    if isinstance(found, _Remembered) and found.until > now:
+    if found.__class__ is _Remembered and found.until > now:
         value: T = found.value
         return value
     value = read()
@@ -145,7 +149,30 @@ def make_engine(url: str, *, pool_size: int = 10, busy_timeout_seconds: float = 
                            field="database_url")
     engine = _create(url, pool_size=pool_size, max_overflow=pool_size * 2)
     event.listen(engine, "checkout", _drop_dead_connections)
+    _remember_long_statements()
     return engine
+
+
+LONGEST_REMEMBERED = 16384
+"""Bytes of the longest statement whose placeholders psycopg converts once a process."""
+
+
+def _remember_long_statements() -> None:
+    """Let psycopg remember the conversion of statements up to :data:`LONGEST_REMEMBERED`
+    bytes.
+
+    psycopg turns a statement's ``%(name)s`` placeholders into ``$n`` in Python, a regular
+    expression match and about a dozen calls a placeholder, and remembers the result (128
+    statements a process) only for statements of at most 4,096 bytes, as ORMs write long
+    statements that seldom repeat. This application's statements are fixed texts: the
+    longest, a unit of work's last (:data:`regulars.db.analytics.days._FLUSH_PG`, about 9 KB
+    and 38 placeholders), runs on every commit and was converted anew each time, some 560
+    Python calls a commit. Statements of more than 50 parameters are still converted each
+    time, as before."""
+    from psycopg import _queries  # the limit has no public setting
+
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH,
+                                               LONGEST_REMEMBERED)
 
 
 def sqlite_path(url: str) -> str:

@@ -166,10 +166,10 @@ def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]], *, 
     catalogue ``rewards`` it applies; one round trip on PostgreSQL. Raises the database's
     unique violation as :func:`insert_receipt` does."""
     values.setdefault("identified_by", None)
-    items_milli = sum(int(line.get("quantity_milli", 0)) for line in lines)
+    items_milli = sum([int(line.get("quantity_milli", 0)) for line in lines])
     filled = [c for c in children if c.rows]
-    if conn.dialect.name != "postgresql" or set(values) != set(_RECEIPT_COLUMNS) or any(
-            set(line) != set(_LINE_COLUMNS) for line in lines):
+    if conn.dialect.name != "postgresql" or set(values) != set(_RECEIPT_COLUMNS) or any([
+            set(line) != set(_LINE_COLUMNS) for line in lines]):
         receipt_id = insert_receipt(conn, day=day, **values)
         if lines:
             insert_lines(conn, [{"tenant_id": values["tenant_id"], "receipt_id": receipt_id,

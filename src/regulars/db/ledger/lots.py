@@ -204,7 +204,7 @@ def debit(conn: Connection, tenant_id: int, account_id: int, points: int, now: d
     usable = spendable_lots(open_lots(conn, tenant_id, account_id), now)
     # The balance the guard checked counts pending and expired lots too: a spend that a
     # concurrent hold's quote did not see must still leave that hold's points in place.
-    if sum(lot.remaining for lot in usable) - points < changed.held + changed.debt:
+    if sum([lot.remaining for lot in usable]) - points < changed.held + changed.debt:
         raise Shortfall("the spendable points are reserved by holds")
     try:
         taken = take_fefo(usable, points, now)

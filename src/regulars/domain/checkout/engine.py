@@ -57,7 +57,7 @@ def max_spendable(program: Program, redeemable_minor: tuple[int, ...], spendable
         return 0
     share_minor = apply_rate(sum(redeemable_minor), program.redeem_share_max_bp, Rounding.FLOOR)
     by_share = share_minor // program.point_value_minor
-    by_lines = sum(r // program.point_value_minor for r in redeemable_minor)
+    by_lines = sum([r // program.point_value_minor for r in redeemable_minor])
     return max(0, min(spendable, by_share, by_lines))
 
 
@@ -454,8 +454,8 @@ def _quote(basket: tuple[BasketLine, ...], coupons: tuple[CouponOffer, ...], *,
     no_points = (0,) * len(basket)
     return Quote(
         lines=lines,
-        gross_minor=sum(line.gross_minor for line in basket),
-        discount_minor=(sum(line.discount_minor for line in basket)
+        gross_minor=sum([line.gross_minor for line in basket]),
+        discount_minor=(sum([line.discount_minor for line in basket])
                         + sum(program_discount.discount_minor)
                         + sum(promotions.discount_minor) + sum(coupon.discount_minor)),
         points_spent=spend.points,

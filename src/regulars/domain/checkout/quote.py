@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from regulars.domain.money import Rounding, divide
 from regulars.domain.program.program import LevelStatus
 from regulars.domain.rewards.catalog import RewardTerms
 
@@ -33,8 +32,10 @@ class BasketLine:
             raise ValueError("unit price must not be negative")
         if self.discount_minor < 0:
             raise ValueError("line discount must not be negative")
-        gross = divide(self.unit_price_minor * self.quantity_milli, QUANTITY_SCALE,
-                       Rounding.HALF_UP)
+        # money.divide(price × quantity, QUANTITY_SCALE, HALF_UP) written out (both are at
+        # least 0 here): a quote builds each line twice, and this saves two calls a line.
+        gross = ((2 * self.unit_price_minor * self.quantity_milli + QUANTITY_SCALE)
+                 // (2 * QUANTITY_SCALE))
         if self.discount_minor > gross:
             raise ValueError("line discount must not exceed the line amount")
         object.__setattr__(self, "gross_minor", gross)

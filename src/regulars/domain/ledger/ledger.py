@@ -65,9 +65,9 @@ def check_balanced(postings: Sequence[Posting]) -> None:
     """Raise ``ValueError`` unless the postings are non-empty, non-zero and sum to zero."""
     if not postings:
         raise ValueError("an entry needs postings")
-    if any(p.amount == 0 for p in postings):
+    if 0 in [p.amount for p in postings]:
         raise ValueError("a posting of zero points is not allowed")
-    if sum(p.amount for p in postings) != 0:
+    if sum([p.amount for p in postings]) != 0:
         raise ValueError("postings do not balance")
 
 

@@ -87,7 +87,7 @@ def of_member_sale(program: Program, quote: Quote, *,
     (``None`` when neither gives any), less the share of ``prepaid_minor`` paid from the
     wallet or by goods accounts: what the till credits, and what a replay counts."""
     found = cashback_of(program, quote.lines, prepaid_minor=prepaid_minor)
-    priced = sum(p.cashback_minor for p in quote.promotions)
+    priced = sum([p.cashback_minor for p in quote.promotions])
     if priced:
         found = replace(found or Cashback(rate_bp=0, basis_minor=0, amount_minor=0),
                         promotion_priced_minor=priced,

@@ -192,7 +192,7 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
         "otp_required": spend_needs_code(
             priced.program, q.points_spent - (q.reward.points if q.reward else 0)),
         "rate_bp": q.rate_bp,
-        "lines": tuple(PricedLine(
+        "lines": tuple([PricedLine(
             line_no=ln.line_no, sku=ln.sku, gross_minor=ln.gross_minor,
             discount_minor=(ln.till_discount_minor + ln.program_discount_minor
                             + ln.promotion_discount_minor + ln.coupon_discount_minor),
@@ -200,7 +200,7 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
             promotion_discount_minor=ln.promotion_discount_minor,
             coupon_discount_minor=ln.coupon_discount_minor, points_spent=ln.points_spent,
             points_discount_minor=ln.points_discount_minor, paid_minor=ln.paid_minor,
-            points_earned=ln.points_earned) for ln in q.lines),
+            points_earned=ln.points_earned) for ln in q.lines]),
         "promotions": tuple(PromotionApplied(id=p.id, version=p.version, name=p.name,
                                              discount_minor=p.discount_minor, points=p.points,
                                              cashback_minor=p.cashback_minor)
@@ -208,9 +208,10 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
         "coupons": tuple(CouponApplied(series_id=c.series_id, name=c.name,
                                        discount_minor=c.discount_minor, points=c.points)
                          for c in q.coupons),
-        "explanations": tuple(Explained(code=e.code, params=dict(e.params),
-                                        text=explanation_text(e, tenant.locale, tenant.currency))
-                              for e in explanations),
+        "explanations": tuple([Explained(code=e.code, params=dict(e.params),
+                                         text=explanation_text(e, tenant.locale,
+                                                               tenant.currency))
+                               for e in explanations]),
         "stamp_cards": stamp_till.progress(priced.stamps),
         "cashback_minor": cashback.total_minor if cashback else 0,
         "reward": None if q.reward is None else RewardApplied(
