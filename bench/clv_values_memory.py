@@ -26,8 +26,9 @@ from regulars.analytics.gamma_gamma import GammaGammaFit
 from regulars.analytics.summary import CalibrationSummary, TimeUnit
 
 console = make_console()
-BGNBD = BgNbdFit(r=0.243, alpha=4.414, a=0.793, b=2.426, unit=TimeUnit.WEEKS, members=0,
-                 log_likelihood=0.0)
+BGNBD = BgNbdFit(
+    r=0.243, alpha=4.414, a=0.793, b=2.426, unit=TimeUnit.WEEKS, members=0, log_likelihood=0.0
+)
 SPEND = GammaGammaFit(p=6.25, q=3.74, gamma=1500.0, members=0, log_likelihood=0.0)
 POLICY = ValuePolicy(margin_bp=3000, discount_monthly_bp=100)
 
@@ -41,11 +42,17 @@ def summary_of(members: int, seed: int) -> CalibrationSummary:
     age = days_since_first / 7.0
     spend = rng.integers(500, 20_000, members) * (frequency + 1)
     return CalibrationSummary(
-        calibration_end=date(2026, 12, 6), unit=TimeUnit.WEEKS,
-        member_ids=np.arange(1, members + 1), frequency=frequency,
-        recency=(days_since_first - days_since_last) / 7.0, age=age,
-        days_since_first=days_since_first, days_since_last=days_since_last,
-        spend_minor=spend, repeat_spend_minor=spend * frequency // (frequency + 1))
+        calibration_end=date(2026, 12, 6),
+        unit=TimeUnit.WEEKS,
+        member_ids=np.arange(1, members + 1),
+        frequency=frequency,
+        recency=(days_since_first - days_since_last) / 7.0,
+        age=age,
+        days_since_first=days_since_first,
+        days_since_last=days_since_last,
+        spend_minor=spend,
+        repeat_spend_minor=spend * frequency // (frequency + 1),
+    )
 
 
 def measured(summary: CalibrationSummary, rows: int) -> tuple[float, float, MemberValueArrays]:
@@ -70,13 +77,17 @@ def main() -> None:
     summary.purchase_age_groups  # noqa: B018 (the summary's own, made before either run)
     whole_mb, whole_s, whole = measured(summary, len(summary))
     part_mb, part_s, part = measured(summary, args.rows)
-    same = all(np.array_equal(getattr(whole, n), getattr(part, n))
-               for n in MemberValueArrays.__dataclass_fields__)
+    same = all(
+        np.array_equal(getattr(whole, n), getattr(part, n))
+        for n in MemberValueArrays.__dataclass_fields__
+    )
     outputs = sum(getattr(part, n).nbytes for n in MemberValueArrays.__dataclass_fields__)
-    console.print(f"{args.members:,} members: all at once peak {whole_mb:.0f} MB in "
-                  f"{whole_s:.1f} s; {args.rows:,} at a time peak {part_mb:.0f} MB in "
-                  f"{part_s:.1f} s (the five result arrays: {outputs / 2**20:.0f} MB); "
-                  f"ratio {whole_mb / part_mb:.2f}x; same values: {same}")
+    console.print(
+        f"{args.members:,} members: all at once peak {whole_mb:.0f} MB in "
+        f"{whole_s:.1f} s; {args.rows:,} at a time peak {part_mb:.0f} MB in "
+        f"{part_s:.1f} s (the five result arrays: {outputs / 2**20:.0f} MB); "
+        f"ratio {whole_mb / part_mb:.2f}x; same values: {same}"
+    )
 
 
 if __name__ == "__main__":
