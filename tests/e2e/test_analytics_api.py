@@ -111,3 +111,7 @@ def test_a_till_names_the_cashier_who_enrolled_a_member(client: TestClient, shop
     assert [(r["name"], r["figures"]["counts"]["enrolments"], r["store_enrolments"])
             for r in rows["rows"]] == [("Anna", 1, 2)]
     assert rows["chain"]["counts"]["enrolments"] == 2
+    # Nobody has bought yet: no active members, the cashier's, their store's or the chain's.
+    assert [(r["figures"]["counts"]["active_members"], r["store_active_members"])
+            for r in rows["rows"]] == [(0, 0)]
+    assert rows["chain"]["counts"]["active_members"] == 0

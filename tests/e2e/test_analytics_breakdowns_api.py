@@ -114,3 +114,27 @@ def test_readers_only_and_a_bad_range(client: TestClient, shop: Shop) -> None:
         assert bad.status_code == 422 and bad.json()["field"] == "to"
         assert client.get(f"{A}/{path}", headers=shop.owner,
                           params={"range": "someday"}).status_code == 422
+
+
+@pytest.mark.parametrize(("window", "downgrade"), [
+    ("lifetime", "window_end"), ("rolling_12_months", "never"),
+    ("calendar_year", "window_end"), ("calendar_year", "never")])
+def test_each_level_row_is_the_segment_of_its_level_rule(
+        client: TestClient, shop: Shop, earned: dict[str, int], clock: FakeClock,
+        window: str, downgrade: str) -> None:
+    """The levels are worked out for every member at once; a segment's ``level`` rule looks
+    each member's up alone: the same members, so the same figures. A year on, Silver's and
+    Gold's spend has left a rolling window but not the floor a program that never downgrades
+    keeps, and last year's level still holds in a calendar year."""
+    assert earned
+    set_program(client, shop, levels=LEVELS, level_window=window, downgrade_policy=downgrade)
+    for level in LEVELS:
+        made = client.post("/v1/admin/segments", headers=shop.owner, json={
+            "name": level["name"], "rules": [{"kind": "level", "levels": [level["code"]]}]})
+        assert made.status_code == 201, made.text
+    for days in (0, 200, 400):
+        clock.advance(days=days)
+        levels = client.get(f"{A}/levels", headers=shop.owner, params=MONTH).json()
+        segments = client.get(f"{A}/segments", headers=shop.owner, params=MONTH).json()
+        assert [r["figures"] for r in levels["rows"]] == [
+            r["figures"] for r in segments["rows"] if r["name"] in {lv["name"] for lv in LEVELS}]

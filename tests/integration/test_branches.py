@@ -58,7 +58,8 @@ def chain(rt: Runtime) -> dict[str, int]:
     sell(far, None, 2_000, "r7", people["Carol"])
     member_ledger.adjust(rt, shop.tenant_id, m2, points=50, reason="apology", key="adj-1",
                          staff_id=people["Bob"])
-    return {"tenant": shop.tenant_id, "main": shop.store_id, "north": north.id, **people}
+    return {"tenant": shop.tenant_id, "main": shop.store_id, "north": north.id, "m1": m1,
+            **people}
 
 
 def test_stores_ranked_beside_the_chain(rt: Runtime, chain: dict[str, int]) -> None:
@@ -124,3 +125,29 @@ def test_an_enrolling_cashier_of_another_business_is_not_found(
     with pytest.raises(NotFound):
         member_registration.register(rt, other.tenant_id, Registration(phone="+78007750399"),
                                      store_id=other.store_id, staff_id=chain["Alice"])
+
+
+def test_active_members_per_store_and_cashier_and_the_chain_once(
+        rt: Runtime, chain: dict[str, int]) -> None:
+    """Main street: members 1 and 2 bought from Alice (member 1's receipt from Bob went back
+    in full); North: member 3 from Carol. Member 1 then buys at North too, from Carol: active
+    at both stores, once in the chain."""
+    found = branches.branches(rt, chain["tenant"], TODAY)
+    assert [(s.name, s.figures.counts.active_members, s.store_active_members)
+            for s in found.stores] == [("Main street", 2, 2), ("North", 1, 1)]
+    assert [(c.name, c.figures.counts.active_members, c.store_active_members)
+            for c in found.cashiers] == [("Alice", 2, 2), ("Carol", 1, 1), ("Bob", 0, 2)]
+    assert found.chain.counts.active_members == 3
+    tenant = chain["tenant"]
+    till = tenants.create_terminal(rt, tenant, store_id=chain["north"], code="n-2",
+                                   name="North 2")
+    far = Pos(rt, Shop(tenant_id=tenant, owner_key="", store_id=chain["north"],
+                       till_keys=[till.key], terminal_ids=[till.id]))
+    sell(far, chain["m1"], 4_000, "r8", chain["Carol"])
+    member_registration.register(rt, tenant, Registration(phone="+78007750398"))
+    found = branches.branches(rt, tenant, TODAY)
+    assert {s.name: (s.figures.counts.active_members, s.figures.counts.enrolments)
+            for s in found.stores} == {"Main street": (2, 2), "North": (2, 1)}
+    assert {c.name: c.figures.counts.active_members for c in found.cashiers} == {
+        "Alice": 2, "Carol": 2, "Bob": 0}
+    assert (found.chain.counts.active_members, found.chain.counts.enrolments) == (3, 4)

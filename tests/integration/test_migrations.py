@@ -83,3 +83,26 @@ def test_0018_goes_down_to_0014_and_up_again(database_url: str) -> None:
             assert compare_metadata(context, metadata) == []
     finally:
         engine.dispose()
+
+
+def test_0056_drops_the_first_purchase_index_and_its_downgrade_builds_it_again(
+        database_url: str) -> None:
+    engine = make_engine(database_url)
+
+    def indexes() -> set[str]:
+        with engine.connect() as conn:
+            return {str(i["name"]) for i in conn.dialect.get_indexes(conn, "member_purchases")}
+
+    try:
+        assert "ix_member_purchases_tenant_id_first_at" not in indexes()
+        with migrating(engine) as (config, conn):
+            command.downgrade(config, "0056-1")
+            conn.commit()
+        assert "ix_member_purchases_tenant_id_first_at" in indexes()
+        upgrade(engine)
+        assert "ix_member_purchases_tenant_id_first_at" not in indexes()
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()

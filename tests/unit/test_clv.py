@@ -16,7 +16,13 @@ import numpy as np
 import pytest
 
 from regulars.analytics.bgnbd import BgNbdFit, fit_bgnbd, probability_alive
-from regulars.analytics.clv import ValuePolicy, lifetime_value, member_values, purchases_in_days
+from regulars.analytics.clv import (
+    ValuePolicy,
+    lifetime_value,
+    member_value_arrays,
+    member_values,
+    purchases_in_days,
+)
 from regulars.analytics.gamma_gamma import GammaGammaFit, fit_gamma_gamma
 from regulars.analytics.summary import CalibrationSummary, TimeUnit, summarise
 from regulars.analytics.text_receipts import read_receipt_file
@@ -167,3 +173,15 @@ def test_the_cdnow_master_fits_agree_with_lifetimes_within_one_percent() -> None
     ours = [spend.p, spend.q, spend.gamma / 100]
     assert np.allclose(ours, spend_oracle.params_[["p", "q", "v"]], rtol=0.01)
     assert spend.members == len(repeat)
+
+
+def test_member_values_are_the_same_worked_out_a_few_members_at_a_time(
+        sample: CalibrationSummary, sample_fits: tuple[BgNbdFit, GammaGammaFit]) -> None:
+    purchases, spend = sample_fits
+    policy = ValuePolicy(margin_bp=3000, discount_monthly_bp=100)
+    whole = member_value_arrays(purchases, spend, sample, policy, rows=len(sample))
+    for rows in (1, 7, 1000):
+        sliced = member_value_arrays(purchases, spend, sample, policy, rows=rows)
+        for name in ("probability_alive", "purchases_90_days", "purchases_365_days",
+                     "spend_per_purchase_minor", "lifetime_value_minor"):
+            assert np.array_equal(getattr(sliced, name), getattr(whole, name)), (rows, name)

@@ -124,19 +124,33 @@ class MemberValueArrays:
     lifetime_value_minor: IntArray
 
 
+VALUE_ROWS = 65_536
+"""Members whose values are worked out together: the float temporaries of a CLV's monthly
+horizons (a dozen arrays) are this many rows long, not one per member of the business."""
+
+
 def member_value_arrays(purchases: BgNbdFit, spend: GammaGammaFit,
-                        summary: CalibrationSummary, policy: ValuePolicy) -> MemberValueArrays:
-    """Every member's outlook (see :class:`MemberValueArrays`)."""
-    return MemberValueArrays(
-        probability_alive=probability_alive(purchases, summary),
-        purchases_90_days=purchases_in_days(purchases, summary, days=90),
-        purchases_365_days=purchases_in_days(purchases, summary, days=365),
-        spend_per_purchase_minor=to_minor_array(expected_spend(spend, summary),
-                                                policy.rounding),
-        lifetime_value_minor=to_minor_array(lifetime_value(
-            purchases, spend, summary, margin_bp=policy.margin_bp,
+                        summary: CalibrationSummary, policy: ValuePolicy, *,
+                        rows: int = VALUE_ROWS) -> MemberValueArrays:
+    """Every member's outlook (see :class:`MemberValueArrays`), worked out ``rows`` members
+    at a time into arrays of them all (the same values whatever ``rows``)."""
+    size = len(summary)
+    found = MemberValueArrays(
+        probability_alive=np.empty(size), purchases_90_days=np.empty(size),
+        purchases_365_days=np.empty(size), spend_per_purchase_minor=np.empty(size, np.int64),
+        lifetime_value_minor=np.empty(size, np.int64))
+    for start in range(0, size, rows):
+        part, into = summary.rows(start, start + rows), slice(start, start + rows)
+        found.probability_alive[into] = probability_alive(purchases, part)
+        found.purchases_90_days[into] = purchases_in_days(purchases, part, days=90)
+        found.purchases_365_days[into] = purchases_in_days(purchases, part, days=365)
+        found.spend_per_purchase_minor[into] = to_minor_array(expected_spend(spend, part),
+                                                              policy.rounding)
+        found.lifetime_value_minor[into] = to_minor_array(lifetime_value(
+            purchases, spend, part, margin_bp=policy.margin_bp,
             discount_monthly_bp=policy.discount_monthly_bp, months=policy.months),
-            policy.rounding))
+            policy.rounding)
+    return found
 
 
 def member_values(purchases: BgNbdFit, spend: GammaGammaFit, summary: CalibrationSummary,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
 from functools import cached_property
@@ -82,6 +82,17 @@ class CalibrationSummary:
         """Members grouped by (frequency, days since first purchase): the expected purchases'
         costly part depends on nothing else, and is asked for once per month of a CLV."""
         return group_rows(self.frequency, self.days_since_first)
+
+    def rows(self, start: int, stop: int) -> CalibrationSummary:
+        """The members ``start`` to ``stop`` (excluded) as a summary of their own, its arrays
+        views of these (nothing copied but the ids' slice)."""
+        return replace(self, member_ids=self.member_ids[start:stop],
+                       frequency=self.frequency[start:stop], recency=self.recency[start:stop],
+                       age=self.age[start:stop],
+                       days_since_first=self.days_since_first[start:stop],
+                       days_since_last=self.days_since_last[start:stop],
+                       spend_minor=self.spend_minor[start:stop],
+                       repeat_spend_minor=self.repeat_spend_minor[start:stop])
 
     def index_of(self, member_id: Hashable) -> int:
         """Row of ``member_id``; ``KeyError`` when the member is not in the summary."""

@@ -235,6 +235,9 @@ class CountsOut(Out):
     adjustments: int
     adjusted_points: int
     enrolments: int
+    active_members: int = Field(
+        description="members with a net receipt of the store's or cashier's in the period "
+                    "(the chain's: each member once)")
 
 
 class BranchFiguresOut(Out):
@@ -255,11 +258,15 @@ class BranchOut(Out):
     store_average_minor: int | None
     store_enrolments: int | None = Field(
         description="members the cashier's store enrolled in the period (a store: its own)")
+    store_active_members: int | None = Field(
+        description="members who bought at the cashier's store in the period (a store: its "
+                    "own)")
 
 
 _COUNTS = {"receipts": 4, "member_receipts": 2, "revenue_minor": 38000,
            "member_revenue_minor": 30000, "redemptions": 0, "refunds": 1,
-           "refunded_minor": 10000, "adjustments": 1, "adjusted_points": 50, "enrolments": 2}
+           "refunded_minor": 10000, "adjustments": 1, "adjusted_points": 50, "enrolments": 2,
+           "active_members": 2}
 _BRANCH_FIGURES = {"counts": _COUNTS, "identified_share_bp": 5000, "average_minor": 9500,
                    "member_average_minor": 15000}
 
@@ -275,7 +282,8 @@ class BranchesOut(Out):
         "chain": _BRANCH_FIGURES,
         "rows": [{"id": 1, "name": "Main street", "rank": 1, "figures": _BRANCH_FIGURES,
                   "store_id": 1, "store_name": "Main street", "store_identified_share_bp": 5000,
-                  "store_average_minor": 9500, "store_enrolments": 2}]})
+                  "store_average_minor": 9500, "store_enrolments": 2,
+                  "store_active_members": 2}]})
     currency: str
     first_day: Day
     last_day: Day

@@ -74,26 +74,37 @@ def _kept(column: Any) -> Any:
     return case((paid > 0, column * (paid - refunded) / paid), else_=column)
 
 
+def money_columns(claimed: Any) -> list[Any]:
+    """Net revenue, discounts and reward cost summed over the ``receipts`` of a query that
+    outer-joins ``claimed`` (:func:`regulars.db.rewards.costs.by_receipt`) on them."""
+    points_off = _kept(receipts.c.points_discount_minor
+                       - func.coalesce(claimed.c.discount_minor, 0))
+    return [func.sum(receipts.c.paid_minor - receipts.c.refunded_paid_minor),
+            func.sum(_kept(receipts.c.discount_minor)),
+            func.sum(points_off + func.coalesce(claimed.c.cost_minor, 0) + cashback.standing())]
+
+
+def items_column() -> Any:
+    """The items not returned, summed over the ``receipt_lines`` of a query."""
+    return func.sum(receipt_lines.c.quantity_milli - receipt_lines.c.refunded_quantity_milli)
+
+
+def with_lines() -> Any:
+    """``receipts`` joined to their lines."""
+    return receipts.join(receipt_lines, and_(receipt_lines.c.receipt_id == receipts.c.id,
+                                             receipt_lines.c.tenant_id == receipts.c.tenant_id))
+
+
 def sales_totals(conn: Connection, scope: Scope) -> tuple[SalesTotals, SalesTotals]:
     """(receipts with a member, anonymous receipts), net."""
     known = receipts.c.member_id.is_not(None).label("known")
     claimed = reward_costs.by_receipt(scope.tenant_id)
-    points_off = _kept(receipts.c.points_discount_minor
-                       - func.coalesce(claimed.c.discount_minor, 0))
     money = conn.execute(
-        select(known, func.count(),
-               func.sum(receipts.c.paid_minor - receipts.c.refunded_paid_minor),
-               func.sum(_kept(receipts.c.discount_minor)),
-               func.sum(points_off + func.coalesce(claimed.c.cost_minor, 0)
-                        + cashback.standing()))
+        select(known, func.count(), *money_columns(claimed))
         .select_from(receipts.outerjoin(claimed, claimed.c.receipt_id == receipts.c.id))
         .where(*sold(scope)).group_by(known)).all()
     items: dict[Any, Any] = dict(conn.execute(
-        select(known, func.sum(receipt_lines.c.quantity_milli
-                               - receipt_lines.c.refunded_quantity_milli))
-        .select_from(receipts.join(receipt_lines, and_(
-            receipt_lines.c.receipt_id == receipts.c.id,
-            receipt_lines.c.tenant_id == receipts.c.tenant_id)))
+        select(known, items_column()).select_from(with_lines())
         .where(*sold(scope)).group_by(known)).all())
     found = {bool(row[0]): SalesTotals(
         receipts=int(row[1]), revenue_minor=int(row[2] or 0), discount_minor=int(row[3] or 0),
@@ -102,11 +113,9 @@ def sales_totals(conn: Connection, scope: Scope) -> tuple[SalesTotals, SalesTota
     return found.get(True, SalesTotals()), found.get(False, SalesTotals())
 
 
-def points_totals(conn: Connection, scope: Scope) -> PointsTotals:
-    """Points issued, redeemed and expired in ``[start, end)``, net of what refunds and voids
-    took back or returned (entries of points only). A store or cashier scope counts the
-    entries made at it."""
-    code, points = entries.c.code, entries.c.points
+def points_conditions(scope: Scope) -> list[Any]:
+    """The conditions for the entries of points of ``scope`` (a store or cashier scope: the
+    entries made at it)."""
     conditions = [entries.c.tenant_id == scope.tenant_id, entries.c.occurred_at >= scope.start,
                   entries.c.occurred_at < scope.end, of_points()]
     if scope.store_id is not None:
@@ -115,14 +124,26 @@ def points_totals(conn: Connection, scope: Scope) -> PointsTotals:
         conditions.append(entries.c.staff_id == scope.staff_id)
     if scope.members_in is not None:
         conditions.append(entries.c.member_id.in_(scope.members_in))
+    return conditions
+
+
+def points_columns() -> list[Any]:
+    """Points issued, redeemed and expired, summed over the ``entries`` of a query, net of
+    what refunds and voids took back or returned."""
+    code, points = entries.c.code, entries.c.points
     take_back = code.in_(TAKE_BACK_ACCRUALS) | ((code == "void") & (points < 0))
     give_back = (code == "refund_spend") | ((code == "void") & (points > 0))
-    row = conn.execute(select(
-        func.sum(case((code.in_(ACCRUALS) & (points > 0), points),
-                      (take_back, points), else_=0)),
-        func.sum(case((code == "spend", -points), (give_back, -points), else_=0)),
-        func.sum(case((code == "expire", -points), else_=0)))
-        .where(*conditions)).one()
+    return [func.sum(case((code.in_(ACCRUALS) & (points > 0), points),
+                          (take_back, points), else_=0)),
+            func.sum(case((code == "spend", -points), (give_back, -points), else_=0)),
+            func.sum(case((code == "expire", -points), else_=0))]
+
+
+def points_totals(conn: Connection, scope: Scope) -> PointsTotals:
+    """Points issued, redeemed and expired in ``[start, end)``, net of what refunds and voids
+    took back or returned (entries of points only). A store or cashier scope counts the
+    entries made at it."""
+    row = conn.execute(select(*points_columns()).where(*points_conditions(scope))).one()
     return PointsTotals(issued=int(row[0] or 0), redeemed=int(row[1] or 0),
                         expired=int(row[2] or 0))
 

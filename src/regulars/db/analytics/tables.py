@@ -152,7 +152,6 @@ member_purchases = Table(
     timestamp("previous_at", nullable=True),
     Column("receipts", BigInteger, nullable=False),
     UniqueConstraint("tenant_id", "member_id"),
-    Index(None, "tenant_id", "first_at"),
 )
 
 

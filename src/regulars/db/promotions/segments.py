@@ -184,14 +184,11 @@ def _greatest(a: Any, b: Any) -> Any:
     return case((a >= b, a), else_=b)
 
 
-def _level(tenant_id: int, rule: LevelIn, at: datetime,
-           basis: LevelBasis | None) -> ColumnElement[bool]:
-    if basis is None:
-        raise AssertionError("the level rule needs the program's level basis")
+def _reached(basis: LevelBasis) -> Any:
+    """The rank (index in the program's levels) a member holds: an aggregate over their
+    ``receipts`` of the enclosing query (those :func:`_receipts_of` picks) and their own
+    ``members`` row."""
     program = basis.program
-    wanted = rule.ranks(tuple((lv.code, lv.name) for lv in program.levels))
-    if not wanted:
-        return members.c.id.is_(None)  # names no current level: nobody (id is never null)
     net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
 
     def spend(since: Any = None, until: Any = None) -> Any:
@@ -220,9 +217,31 @@ def _level(tenant_id: int, rule: LevelIn, at: datetime,
         floor = case(*((members.c.level_floor_code == lv.code, i)
                        for i, lv in enumerate(program.levels)), else_=0)
         reached = _greatest(reached, floor)
-    held = select(reached).where(*_receipts_of(tenant_id, at)).scalar_subquery()
+    return reached
+
+
+def _level(tenant_id: int, rule: LevelIn, at: datetime,
+           basis: LevelBasis | None) -> ColumnElement[bool]:
+    if basis is None:
+        raise AssertionError("the level rule needs the program's level basis")
+    wanted = rule.ranks(tuple((lv.code, lv.name) for lv in basis.program.levels))
+    if not wanted:
+        return members.c.id.is_(None)  # names no current level: nobody (id is never null)
+    held = select(_reached(basis)).where(*_receipts_of(tenant_id, at)).scalar_subquery()
     found: ColumnElement[bool] = held.in_(sorted(wanted))
     return found
+
+
+def level_ranks(tenant_id: int, at: datetime, basis: LevelBasis) -> Select[Any]:
+    """Every member's level at ``at`` (merged duplicates left out): ``member_id``, ``rank``
+    (the level's index in the program's levels, as the ``level`` rule takes it) and
+    ``joined`` (1 if they joined by ``at``, else 0), in one grouped pass over the members'
+    receipts, where the rule looks each member's up on its own."""
+    return (select(members.c.id.label("member_id"), _reached(basis).label("rank"),
+                   case((members.c.created_at <= at, 1), else_=0).label("joined"))
+            .select_from(members.outerjoin(receipts, and_(*_receipts_of(tenant_id, at))))
+            .where(members.c.tenant_id == tenant_id, members.c.status == "active")
+            .group_by(members.c.id, members.c.level_floor_code, members.c.created_at))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -23,6 +23,10 @@ class Counts:
     """Manual adjustments of points made by the store's or cashier's staff."""
     adjusted_points: int = 0
     enrolments: int = 0
+    """Members who joined at the store, or whom the cashier enrolled."""
+    active_members: int = 0
+    """Members with a net receipt of the store's or cashier's: a sum of them counts a member
+    who bought at two stores twice (the chain's is counted on its own)."""
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(**{name: getattr(self, name) + getattr(other, name)

@@ -1,10 +1,10 @@
 """Stores and cashiers compared: per store and per cashier the share of receipts with a
-member, enrolments, redemptions, refunds, manual adjustments and the average check over a
-period, ranked, each beside its store's figure and the chain's."""
+member, enrolments, active members, redemptions, refunds, manual adjustments and the average
+check over a period, ranked, each beside its store's figure and the chain's."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from regulars.db.analytics import branches as queries
@@ -28,6 +28,8 @@ class Branch:
     store_average_minor: int | None
     store_enrolments: int | None
     """Members the cashier's store enrolled in the period (for a store: its own)."""
+    store_active_members: int | None
+    """Members who bought at the cashier's store in the period (for a store: its own)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,7 +54,8 @@ def _ranked(rows: list[tuple[int, str, BranchFigures, int | None]],
             store_name=store_names.get(store_id) if store_id is not None else None,
             store_identified_share_bp=store.identified_share_bp if store else None,
             store_average_minor=store.average_minor if store else None,
-            store_enrolments=store.counts.enrolments if store else None))
+            store_enrolments=store.counts.enrolments if store else None,
+            store_active_members=store.counts.active_members if store else None))
     return found
 
 
@@ -61,12 +64,15 @@ def branches(rt: Runtime, tenant_id: int, request: Request) -> Branches:
     the period. Raises :class:`InvalidInput` for a bad range."""
     tenant = get_tenant(rt, tenant_id)
     period, zone = period_for(rt, tenant_id, request)
+    end_day = period.last_day + timedelta(days=1)
     scope = Scope(tenant_id=tenant_id, start=local_start(period.first_day, zone),
-                  end=local_start(period.last_day + timedelta(days=1), zone))
+                  end=local_start(end_day, zone))
+    days = (period.first_day, end_day)
     with rt.db.read() as conn:
-        per_store, per_staff = queries.by_store(conn, scope), queries.by_staff(conn, scope)
+        per_store, per_staff = queries.by_store(conn, scope, days), queries.by_staff(conn, scope)
         names, people = queries.store_names(conn, tenant_id), queries.staff_members(conn, tenant_id)
-    chain = sum(per_store.values(), Counts())
+        joined, active = queries.chain_members(conn, tenant_id, days)
+    chain = replace(sum(per_store.values(), Counts()), enrolments=joined, active_members=active)
     store_figures = {key: figures_of(counts) for key, counts in per_store.items()}
     stores = _ranked([(key, names.get(key, f"#{key}"), figures, key)
                       for key, figures in store_figures.items()], names, store_figures)

@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from regulars.db.analytics import figures as queries
+from regulars.db.analytics import levels as level_queries
 from regulars.db.analytics.figures import Scope
+from regulars.db.promotions import segments as segment_store
 from regulars.domain.analytics.breakdowns import GroupFigures, group_figures
 from regulars.services.analytics.figures import Request, local_start, period_for
 from regulars.services.promotions import segments
@@ -56,6 +58,23 @@ def _figures(conn: Connection, scope: Scope, member_ids: Any, revenue_all_minor:
                          buyers=buyers, revenue_all_minor=revenue_all_minor)
 
 
+def _level_rows(conn: Connection, scope: Scope, revenue_all_minor: int, *,
+                at: datetime) -> list[GroupRow]:
+    """Each level's row, every member's level worked out once for them all."""
+    basis = segments.level_basis(conn, scope.tenant_id, at)
+    if not basis.program.levels:
+        return []
+    found = level_queries.by_rank(conn, scope,
+                                  segment_store.level_ranks(scope.tenant_id, at, basis))
+    rows = []
+    for rank, level in enumerate(basis.program.levels):
+        counts = found.get(rank, level_queries.LevelCounts())
+        rows.append(GroupRow(key=level.code, name=level.name, figures=group_figures(
+            counts.sales, counts.points, members=counts.members, buyers=counts.buyers,
+            revenue_all_minor=revenue_all_minor)))
+    return rows
+
+
 def _breakdown(rt: Runtime, tenant_id: int, request: Request, *, by: str) -> Breakdown:
     tenant = get_tenant(rt, tenant_id)
     period, zone = period_for(rt, tenant_id, request)
@@ -65,12 +84,14 @@ def _breakdown(rt: Runtime, tenant_id: int, request: Request, *, by: str) -> Bre
     with rt.db.read() as conn:
         with_member, anonymous = queries.sales_totals(conn, scope)
         revenue_all = with_member.revenue_minor + anonymous.revenue_minor
-        groups: list[MemberGroup] = (segments.level_groups(conn, tenant_id, at) if by == "level"
-                                     else segments.segment_groups(conn, tenant_id, at))
         everyone = _figures(conn, scope, None, revenue_all, at=at)
-        rows = [GroupRow(key=g.key, name=g.name,
-                         figures=_figures(conn, scope, g.member_ids, revenue_all, at=at))
-                for g in groups]
+        if by == "level":
+            rows = _level_rows(conn, scope, revenue_all, at=at)
+        else:
+            groups: list[MemberGroup] = segments.segment_groups(conn, tenant_id, at)
+            rows = [GroupRow(key=g.key, name=g.name,
+                             figures=_figures(conn, scope, g.member_ids, revenue_all, at=at))
+                    for g in groups]
     return Breakdown(currency=tenant.currency, first_day=period.first_day,
                      last_day=period.last_day,
                      members_at_day=min(period.last_day, rt.now().astimezone(zone).date()),

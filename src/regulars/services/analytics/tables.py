@@ -76,7 +76,8 @@ is in :class:`~regulars.services.analytics.figures.Figures`."""
 BRANCH_HEADER = ("rank", "id", "name", "receipts", "member_receipts", "identified_share_bp",
                  "average_minor", "member_average_minor", "enrolments", "redemptions",
                  "refunds", "refunded_minor", "adjustments", "adjusted_points",
-                 "store_identified_share_bp", "store_average_minor", "store_enrolments")
+                 "store_identified_share_bp", "store_average_minor", "store_enrolments",
+                 "active_members", "store_active_members")
 
 
 def value_of(found: Any, path: str) -> int | None:
@@ -111,7 +112,8 @@ def branch_rows(rows: list[branches.Branch]) -> list[Sequence[Any]]:
              b.figures.counts.redemptions, b.figures.counts.refunds,
              b.figures.counts.refunded_minor, b.figures.counts.adjustments,
              b.figures.counts.adjusted_points, b.store_identified_share_bp,
-             b.store_average_minor, b.store_enrolments] for b in rows]
+             b.store_average_minor, b.store_enrolments, b.figures.counts.active_members,
+             b.store_active_members] for b in rows]
 
 
 def _stores(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:

@@ -298,24 +298,12 @@ def member_ids_at(conn: Connection, tenant_id: int, segment_id: int, at: datetim
 
 @dataclass(frozen=True, kw_only=True)
 class MemberGroup:
-    """A level or a saved segment, and its members at a moment as a select of member ids."""
+    """A saved segment, and its members at a moment as a select of member ids."""
 
     key: str
-    """The level's code, or the segment's id as text."""
+    """The segment's id as text."""
     name: str
     member_ids: Select[tuple[int]]
-
-
-def level_groups(conn: Connection, tenant_id: int, at: datetime) -> list[MemberGroup]:
-    """Each level of the current program, lowest first, with the members holding it at
-    ``at`` (by the ``level`` rule: the program's window, floor and thresholds)."""
-    _, program = programs.load_current(conn, tenant_id)
-    if not program.levels:
-        return []
-    basis = level_basis(conn, tenant_id, at)
-    return [MemberGroup(key=lv.code, name=lv.name, member_ids=store.member_query(
-        conn, tenant_id, (LevelIn(levels=frozenset({lv.code})),), at, basis=basis))
-        for lv in program.levels]
 
 
 def segment_groups(conn: Connection, tenant_id: int, at: datetime) -> list[MemberGroup]:

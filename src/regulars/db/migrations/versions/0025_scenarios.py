@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0025'
-down_revision = '0024'
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0031'
-down_revision = '0029'
+revision = "0031"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0032'
-down_revision = '0031'
+revision = "0032"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 

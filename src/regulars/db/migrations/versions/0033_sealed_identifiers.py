@@ -22,8 +22,8 @@ from alembic import op
 
 from regulars.db import personal
 
-revision = '0033'
-down_revision = '0032'
+revision = "0033"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0035'
-down_revision = '0033'
+revision = "0035"
+down_revision = "0033"
 branch_labels = None
 depends_on = None
 

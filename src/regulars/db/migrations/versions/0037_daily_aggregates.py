@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0037'
-down_revision = '0036'
+revision = "0037"
+down_revision = "0036"
 branch_labels = None
 depends_on = None
 

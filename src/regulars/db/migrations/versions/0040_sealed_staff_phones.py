@@ -20,8 +20,8 @@ from alembic import op
 
 from regulars.db import personal
 
-revision = '0040'
-down_revision = '0039'
+revision = "0040"
+down_revision = "0039"
 branch_labels = None
 depends_on = None
 

@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0041'
-down_revision = '0040'
+revision = "0041"
+down_revision = "0040"
 branch_labels = None
 depends_on = None
 

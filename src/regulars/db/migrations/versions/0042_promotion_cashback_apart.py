@@ -23,8 +23,8 @@ from alembic import op
 
 from regulars.domain.money import allocate, prorate
 
-revision = '0042'
-down_revision = '0041'
+revision = "0042"
+down_revision = "0041"
 branch_labels = None
 depends_on = None
 

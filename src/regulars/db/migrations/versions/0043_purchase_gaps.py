@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0043'
-down_revision = '0042'
+revision = "0043"
+down_revision = "0042"
 branch_labels = None
 depends_on = None
 

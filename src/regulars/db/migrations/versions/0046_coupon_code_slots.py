@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0046'
-down_revision = '0043'
+revision = "0046"
+down_revision = "0043"
 branch_labels = None
 depends_on = None
 

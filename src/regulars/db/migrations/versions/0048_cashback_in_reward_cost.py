@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0048'
-down_revision = '0046'
+revision = "0048"
+down_revision = "0046"
 branch_labels = None
 depends_on = None
 

@@ -29,8 +29,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0050'
-down_revision = '0048'
+revision = "0050"
+down_revision = "0048"
 branch_labels = None
 depends_on = None
 

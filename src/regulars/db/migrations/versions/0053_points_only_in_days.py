@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0053'
-down_revision = '0050'
+revision = "0053"
+down_revision = "0050"
 branch_labels = None
 depends_on = None
 
