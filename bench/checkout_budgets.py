@@ -138,7 +138,7 @@ def run_mode(args: argparse.Namespace) -> int:
     url = libpq_url(args.database_url)
     console.rule("regulars checkout benchmark: one promotion with and without a budget")
     wait_for_quiet(console, args.wait_idle)
-    args.port = free_port()
+    args.port = args.port or free_port()
     tag = uuid.uuid4().hex[:8]
     with console.status("creating the database, five tenants, 32 tills and 50 members each"):
         sides = _tenants(url, tag, args)
