@@ -10,6 +10,11 @@ Spending more than the program's ``otp_above_points`` on one receipt needs a one
 sent to the member's phone (:func:`send_spend_code`): the commit checks it in a transaction of
 its own (so wrong attempts stay counted) and uses it inside its own (so a failed commit leaves
 it unused); a replay of a commit already answered needs no code.
+
+The slots of capped budgets and buckets and of coupon codes, which many tills share, are
+charged as the transaction's last statements by statements that never wait; when one charges
+nothing the transaction is rolled back and run again once charging the careful way (see
+docs/ledger.md, "Promotion budgets and the loyalty buckets").
 """
 
 from __future__ import annotations

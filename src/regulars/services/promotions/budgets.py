@@ -5,7 +5,9 @@ transaction and handed to the engine, which leaves out a promotion that does not
 (:func:`charge`) every applied promotion is counted by conditional updates in the commit's own
 transaction; when one fails (a concurrent commit used the budget since it was read), what this
 attempt counted is given back and the caller re-prices without that promotion in the same
-transaction, so the till gets a correct receipt rather than a refusal. Refunds give back each
+transaction, so the till gets a correct receipt rather than a refusal. A commit usually counts
+the budgets' and buckets' slots last instead (:func:`charge_shared`, after ``charge`` with
+``shared=False``), and commits again the careful way when that fails. Refunds give back each
 promotion's spend line by line in proportion (:func:`give_back`), cumulatively exact.
 
 Uses are not given back by refunds: the member did use the promotion. The mass bucket counts
