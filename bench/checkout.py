@@ -505,7 +505,7 @@ def main() -> int:
                              "and quotes of members without stored value (see "
                              "checkout_tenders.py)")
     parser.add_argument("--port", type=int, default=0,
-                        help="the server's port with --tenders (0: any free port)")
+                        help="the server's port with --tenders or --budgets (0: any free port)")
     args = parser.parse_args()
     if args.tenders:
         from checkout_tenders import run_mode as run_tenders

@@ -138,7 +138,7 @@ def run_mode(args: argparse.Namespace) -> int:
     url = libpq_url(args.database_url)
     console.rule("regulars checkout benchmark: one promotion with and without a budget")
     wait_for_quiet(console, args.wait_idle)
-    args.port = free_port()
+    args.port = args.port or free_port()
     tag = uuid.uuid4().hex[:8]
     with console.status("creating the database, five tenants, 32 tills and 50 members each"):
         sides = _tenants(url, tag, args)
@@ -185,7 +185,8 @@ def _report(phases: dict[tuple[str, int], list[dict[str, Any]]], running_out: di
     table = Table(title="Quote+commit pairs/s with one promotion vs none (same server, same "
                         "run, alternating phases)")
     for name in ("clients", "side", "pairs/s none", "pairs/s side", "ratio", "required",
-                 "commit p99 ms none / side", "top waits (side)", "errors"):
+                 "server CPU ms a pair none / side", "commit p99 ms none / side",
+                 "top waits (side)", "errors"):
         table.add_column(name, justify="right")
     ok_all = True
     rows = [(c, side, none_before[c], _sum(phases[(side, c)])) for c in CLIENTS
@@ -201,6 +202,7 @@ def _report(phases: dict[tuple[str, int], list[dict[str, Any]]], running_out: di
                       f"{fmt(a['per_second'], 0)} ({' / '.join(fmt(r, 0) for r in a['rates'])})",
                       f"{fmt(b['per_second'], 0)} ({' / '.join(fmt(r, 0) for r in b['rates'])})",
                       fmt(ratio, 2), f"≥ {TARGETS[side]:.2f}",
+                      f"{fmt(a['server_cpu_ms'], 2)} / {fmt(b['server_cpu_ms'], 2)}",
                       f"{fmt(max(p.get('commit_p99_ms', 0.0) for p in phases[('none', c)]))}"
                       f" / {fmt(max(p.get('commit_p99_ms', 0.0) for p in side_phases))}",
                       ", ".join(f"{k} {v}%" for k, v in list(waits.items())[:2]),

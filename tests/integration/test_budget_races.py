@@ -4,11 +4,15 @@ is refused for a budget: a losing commit is priced again without the promotion."
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from sqlalchemy import select, text
 
 from regulars.db.promotions import budgets as budget_store
+from regulars.db.promotions.tables import promotion_budget_slots
 from regulars.domain.promotions.budgets import Limits
 from regulars.domain.promotions.promotions import BonusPoints, FixedDiscount
 from regulars.errors import RegularsError
@@ -136,4 +140,36 @@ def test_a_cap_set_among_twenty_commits_counts_every_receipt_once(
         by_receipts = budget_store.promotion_spent(conn, pos.tenant_id, [offer_id])[offer_id]
         by_slots = budget_store.spent_by_slots(conn, pos.tenant_id, [offer_id])[offer_id]
     assert by_receipts == by_slots == (100 * got(results, offer_id), 0)
+    assert ledger_admin.check(rt) == []
+
+
+def test_a_commit_that_finds_every_slot_busy_at_its_end_commits_the_careful_way(
+        pos: Pos, rt: Runtime) -> None:
+    # The slots are charged last by a statement that never waits; with all of them held
+    # elsewhere it charges nothing, the commit is rolled back and runs again charging right
+    # after pricing, where it waits for a slot: once they are free it commits, charged once.
+    if rt.db.engine.dialect.name != "postgresql":
+        pytest.skip("nothing is ever busy on SQLite")
+    offer_id = offer(pos, "Busy", amount_minor=100, budget_minor=3200)  # 2.00 a slot
+    member = pos.register(1)["id"]
+    s = promotion_budget_slots.c
+    with rt.db.engine.connect() as holder, ThreadPoolExecutor(max_workers=1) as pool:
+        holder.begin()
+        assert len(holder.execute(select(s.id).where(s.promotion_id == offer_id)
+                                  .with_for_update()).all()) == 16
+        started = pool.submit(pos.commit, member, CUPS, receipt="R-busy")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not holder.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'")).scalar_one():
+            time.sleep(0.05)
+        assert not started.done()
+        holder.rollback()
+        result = started.result(timeout=30)
+    assert got([result], offer_id) == 1 and result["discount_minor"] == 100
+    with rt.db.read() as conn:
+        assert budget_store.spent_by_slots(conn, pos.tenant_id, [offer_id]) == {
+            offer_id: (100, 0)}
+        assert budget_store.promotion_spent(conn, pos.tenant_id, [offer_id]) == {
+            offer_id: (100, 0)}
     assert ledger_admin.check(rt) == []

@@ -29,7 +29,9 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    exists,
     func,
+    literal,
     or_,
     select,
     update,
@@ -145,6 +147,43 @@ def _try_statement(table: Table, key: tuple[str, ...], columns: tuple[str, ...],
     chosen = (first if wait else first.with_for_update(skip_locked=True)).scalar_subquery()
     return update(table).where(t.id == chosen, *fits).values(
         **{c: t[c] - bindparam(f"a_{c}") for c in columns})
+
+
+def take_unless(conn: Connection, owner: Owner, amounts: Mapping[str, int], *, spread: int,
+                before: Any, params: Mapping[str, Any]) -> None:
+    """Run ``before`` (a statement built once that returns the rows it changed, with its own
+    ``params``) and, when it changed none, charge ``amounts`` as :func:`take` with ``quick``
+    does: on PostgreSQL both in one statement. Raises :class:`Busy` when neither happened."""
+    charge = {**{f"k_{name}": value for name, value in owner.key.items()},
+              **{f"a_{column}": amount for column, amount in amounts.items()},
+              "shift": SLOTS - spread % SLOTS}
+    if conn.dialect.name != "postgresql":  # no statements that write inside a WITH
+        if conn.execute(before, dict(params)).first() is None and not _try(
+                conn, owner, amounts, spread=spread, wait=False):
+            raise Busy
+        return
+    statement = _unless_statement(owner.table, tuple(owner.key), tuple(amounts), before)
+    if not conn.execute(statement, {**params, **charge}).scalar_one():
+        raise Busy
+
+
+@functools.cache
+def _unless_statement(table: Table, key: tuple[str, ...], columns: tuple[str, ...],
+                      before: Any) -> Any:
+    """:func:`take_unless`'s statement: ``before`` first, and :func:`_try_statement`'s
+    charge only when ``before`` returned nothing (so no slot is locked then); it returns how
+    many rows the two changed together."""
+    t = table.c
+    done = before.cte("done")
+    fits = [or_(t[c].is_(None), t[c] >= bindparam(f"a_{c}")) for c in columns]
+    chosen = (select(t.id).where(*[t[name] == bindparam(f"k_{name}") for name in key], *fits,
+                                 ~exists(select(literal(1)).select_from(done)))
+              .order_by((t.slot + bindparam("shift")) % SLOTS).limit(1)
+              .with_for_update(skip_locked=True).scalar_subquery())
+    charged = update(table).where(t.id == chosen, *fits).values(
+        **{c: t[c] - bindparam(f"a_{c}") for c in columns}).returning(t.id).cte("charged")
+    return select(select(func.count()).select_from(done).scalar_subquery()
+                  + select(func.count()).select_from(charged).scalar_subquery())
 
 
 def _take(conn: Connection, owner: Owner, amounts: Mapping[str, int], *,

@@ -10,10 +10,16 @@ Spending more than the program's ``otp_above_points`` on one receipt needs a one
 sent to the member's phone (:func:`send_spend_code`): the commit checks it in a transaction of
 its own (so wrong attempts stay counted) and uses it inside its own (so a failed commit leaves
 it unused); a replay of a commit already answered needs no code.
+
+The slots of capped budgets and buckets and of coupon codes, which many tills share, are
+charged as the transaction's last statements by statements that never wait; when one charges
+nothing the transaction is rolled back and run again once charging the careful way (see
+docs/ledger.md, "Promotion budgets and the loyalty buckets").
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,6 +33,7 @@ from regulars.db.engine import UniqueViolation
 from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger.ops import EntryContext, Shortfall
 from regulars.db.members.members import MemberRow
+from regulars.db.promotions.budget_slots import Busy
 from regulars.db.tenancy import tenancy
 from regulars.domain.checkout.quote import Quote
 from regulars.domain.program.program import Program
@@ -172,39 +179,15 @@ def _commit_once(rt: Runtime, principal: Principal, req: CommitRequest, *, key: 
         coupons.screen(rt, principal, req.sale.coupons)
     code_id = _verify_spend_code(rt, principal, tenant, req, key=key)
     now = rt.now()
+    attempt = functools.partial(_attempt, rt, principal, tenant, req, key=key, digest=digest,
+                                now=now, code_id=code_id, encode=encode)
     try:
-        with rt.db.write() as conn:
-            claim, earlier = idempotency_keys.claim_commit(
-                conn, tenant_id=tenant.id, key=key, request_hash=digest, now=now,
-                terminal_id=principal.terminal_id, receipt_no=req.receipt_id,
-                lock=budgets.commit_lock(tenant.id))
-            if not claim.fresh:
-                return _replayed(claim.request_hash, claim.response, digest)
-            if earlier is not None:
-                outcome = _replayed(earlier.request_hash, earlier.response, digest,
-                                    receipt=True)
-                idempotency_keys.store_response(conn, tenant_id=tenant.id, scope="commit",
-                                                terminal_id=principal.terminal_id, key=key,
-                                                response=outcome.body)
-                return outcome
-            # Only a new receipt is held to the time limits: a replay answers as the first
-            # call did, however old its occurred_at has grown since.
-            at = _occurred_at(req.occurred_at, now)
-            result, priced = _commit(conn, principal, tenant, req, digest=digest, now=now,
-                                     at=at, code_id=code_id)
-            body = encode(result)
-            idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
-                                             terminal_id=principal.terminal_id, key=key,
-                                             receipt_id=result.receipt.id,
-                                             response=withhold_member(body),
-                                             events=outbound.commit_events(principal, result),
-                                             events_at=result.receipt.recorded_at)
-            # After the receipt's events: a level reached records one of its own.
-            outbound.message_commit(conn, rt, principal, result, priced.program)
-            # Last of all: a shared code's row is then locked only until COMMIT.
-            coupons.count_uses(conn, tenant.id, result.receipt.id, priced.quote,
-                               terminal_id=principal.terminal_id, now=now)
-            return Outcome(body)
+        try:
+            return attempt(careful=False)
+        except Busy:
+            # A shared slot charge at the end found no free slot holding the amount (a budget
+            # or code nearly used up, or its slots not made yet): all of it was rolled back.
+            return attempt(careful=True)
     except UniqueViolation:
         # A concurrent request with the same receipt id won the race: answer as it did.
         with rt.db.read() as conn:
@@ -215,20 +198,67 @@ def _commit_once(rt: Runtime, principal: Principal, req: CommitRequest, *, key: 
         return _replayed(winner["request_hash"], winner["response"], digest, receipt=True)
 
 
+def _attempt(rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
+             req: CommitRequest, *, key: str, digest: str, now: datetime,
+             code_id: int | None, encode: Callable[[CommitResult], dict[str, Any]],
+             careful: bool) -> Outcome:
+    """One transaction of :func:`commit`. Not ``careful``: the budgets', buckets' and coupon
+    codes' slots are charged as its last statements, each one statement that never waits,
+    and :class:`Busy` (the transaction rolled back whole) when one charged nothing;
+    ``careful``: the budgets are charged right after pricing and the codes' slots the careful
+    way (waiting for a slot, or the last units across all of them), as the limits require."""
+    assert principal.terminal_id is not None
+    with rt.db.write() as conn:
+        claim, earlier = idempotency_keys.claim_commit(
+            conn, tenant_id=tenant.id, key=key, request_hash=digest, now=now,
+            terminal_id=principal.terminal_id, receipt_no=req.receipt_id,
+            lock=budgets.commit_lock(tenant.id))
+        if not claim.fresh:
+            return _replayed(claim.request_hash, claim.response, digest)
+        if earlier is not None:
+            outcome = _replayed(earlier.request_hash, earlier.response, digest, receipt=True)
+            idempotency_keys.store_response(conn, tenant_id=tenant.id, scope="commit",
+                                            terminal_id=principal.terminal_id, key=key,
+                                            response=outcome.body)
+            return outcome
+        # Only a new receipt is held to the time limits: a replay answers as the first
+        # call did, however old its occurred_at has grown since.
+        at = _occurred_at(req.occurred_at, now)
+        result, priced = _commit(conn, principal, tenant, req, digest=digest, now=now,
+                                 at=at, code_id=code_id, careful=careful)
+        body = encode(result)
+        idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
+                                         terminal_id=principal.terminal_id, key=key,
+                                         receipt_id=result.receipt.id,
+                                         response=withhold_member(body),
+                                         events=outbound.commit_events(principal, result),
+                                         events_at=result.receipt.recorded_at)
+        # After the receipt's events: a level reached records one of its own.
+        outbound.message_commit(conn, rt, principal, result, priced.program)
+        # Last of all: a shared slot is then locked only until COMMIT.
+        if not careful and priced.quote.promotions:
+            _charge_budgets(conn, principal, tenant, priced, at=at, shared=True,
+                            last=True)
+        coupons.count_uses(conn, tenant.id, result.receipt.id, priced.quote,
+                           terminal_id=principal.terminal_id, now=now, quick=not careful)
+        return Outcome(body)
+
+
 def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
             req: CommitRequest, *, digest: str, now: datetime, at: datetime,
-            code_id: int | None = None) -> tuple[CommitResult, Priced]:
+            code_id: int | None = None, careful: bool = True) -> tuple[CommitResult, Priced]:
     """A new receipt, step by step as the protocol goes: use the one-time code, capture the
     hold, price within the promotion budgets, store the receipt, post the points, answer.
-    The caller counts the coupon uses of the receipt as priced (returned beside the answer) as the
-    transaction's last statement (a shared code's row is then locked only until COMMIT)."""
+    The caller counts the coupon uses of the receipt as priced (returned beside the answer) as
+    the transaction's last statements (a shared code's slot is then locked only until COMMIT),
+    and, unless ``careful``, charges the budgets' and buckets' slots there too."""
     if code_id is not None:
         # First, so that of two commits racing with one code the second waits here and fails.
         _use_code(conn, tenant.id, code_id, now)
     held = _capture_hold(conn, tenant, req, now)
     day = budgets.local_day(tenant, at)
     priced = _price_within_budgets(conn, principal, tenant, req.sale, at=at, now=now,
-                                   day=day, held=held)
+                                   held=held, shared=careful)
     if code_id is None and spend_needs_code(priced.program, req.sale.points_to_spend):
         _require_code(priced.program, priced.member)
     receipt_id, issued = _store_receipt(conn, principal, tenant, req, priced, digest=digest,
@@ -314,8 +344,9 @@ def _capture_hold(conn: Connection, tenant: tenancy.TenantRow, req: CommitReques
 
 def _price_within_budgets(conn: Connection, principal: Principal,
                           tenant: tenancy.TenantRow, sale: Sale, *, at: datetime,
-                          now: datetime, day: date, held: int) -> Priced:
-    """Price the receipt and count its promotion budgets in this transaction. A promotion a
+                          now: datetime, held: int, shared: bool) -> Priced:
+    """Price the receipt and count its promotion budgets in this transaction (the member's
+    limits only unless ``shared``: the caller charges the budgets' slots last). A promotion a
     concurrent commit exhausted since it was read is left out and the receipt priced again
     (the till gets a correct receipt, not a refusal); each round leaves out one more, so this
     ends. Raises :class:`RedemptionRefused` for a spend above the limit."""
@@ -328,16 +359,31 @@ def _price_within_budgets(conn: Connection, principal: Principal,
         check_spend(sale, priced.member, priced.quote)
         if not priced.quote.promotions:
             return priced
-        assert priced.offers is not None
-        failed = budgets.charge(
-            conn, tenant.id, priced.quote,
-            {c.promotion.id: c.promotion for c in priced.offers.candidates},
-            member_id=priced.member.id if priced.member else None, day=day,
-            split=priced.offers.split, point_value_minor=priced.program.point_value_minor,
-            spread=principal.terminal_id)
+        failed = _charge_budgets(conn, principal, tenant, priced, at=at, shared=shared)
         if failed is None:
             return priced
         excluded |= {failed}
+
+
+def _charge_budgets(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
+                    priced: Priced, *, at: datetime, shared: bool,
+                    last: bool = False) -> int | None:
+    """:func:`budgets.charge` for the priced receipt (``shared=False``: the member's limits
+    only); ``last``: :func:`budgets.charge_shared`, the slots the call with ``shared=False``
+    left, as the transaction's last statements (raises :class:`Busy`; returns ``None``)."""
+    assert priced.offers is not None and principal.terminal_id is not None
+    offered = {c.promotion.id: c.promotion for c in priced.offers.candidates}
+    day = budgets.local_day(tenant, at)
+    point_value = priced.program.point_value_minor
+    if last:
+        budgets.charge_shared(conn, tenant.id, priced.quote, offered, day=day,
+                              split=priced.offers.split, point_value_minor=point_value,
+                              spread=principal.terminal_id)
+        return None
+    return budgets.charge(conn, tenant.id, priced.quote, offered,
+                          member_id=priced.member.id if priced.member else None, day=day,
+                          split=priced.offers.split, point_value_minor=point_value,
+                          spread=principal.terminal_id, shared=shared)
 
 
 def _store_receipt(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,

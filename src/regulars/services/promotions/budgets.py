@@ -5,7 +5,9 @@ transaction and handed to the engine, which leaves out a promotion that does not
 (:func:`charge`) every applied promotion is counted by conditional updates in the commit's own
 transaction; when one fails (a concurrent commit used the budget since it was read), what this
 attempt counted is given back and the caller re-prices without that promotion in the same
-transaction, so the till gets a correct receipt rather than a refusal. Refunds give back each
+transaction, so the till gets a correct receipt rather than a refusal. A commit usually counts
+the budgets' and buckets' slots last instead (:func:`charge_shared`, after ``charge`` with
+``shared=False``), and commits again the careful way when that fails. Refunds give back each
 promotion's spend line by line in proportion (:func:`give_back`), cumulatively exact.
 
 Uses are not given back by refunds: the member did use the promotion. The mass bucket counts
@@ -18,6 +20,7 @@ refund gives back to the bucket that was charged.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -148,7 +151,7 @@ def commit_lock(tenant_id: int) -> str:
 
 def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int, Promotion],
            *, split: Split, member_id: int | None, day: date, point_value_minor: int,
-           spread: int) -> int | None:
+           spread: int, shared: bool = True) -> int | None:
     """Count every promotion the quote applied against its budget, its member cap, its use
     limits and its bucket (mass, or targeted for a promotion with a segment). Returns ``None``
     when all fit; otherwise the id of a promotion that did not (for a bucket, the last the
@@ -157,7 +160,8 @@ def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int,
     attempt takes its locks afresh in the same order as everyone else). ``spread`` (the till)
     picks the budget slot tried first, so that tills charge different rows. A budget or
     bucket without a cap is not written at all, and without any cap or member limit the
-    call writes nothing.
+    call writes nothing. ``shared=False``: the member's limits only, the budgets' and
+    buckets' slots being left to :func:`charge_shared` at the end of the transaction.
 
     The caps are those of ``promotions`` (the versions the receipt was priced by) and
     ``split``, read in the caller's transaction after it took :func:`commit_lock` shared:
@@ -168,28 +172,22 @@ def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int,
     member cap and uses, then the buckets' slots), so concurrent commits and refunds wait for
     each other instead of deadlocking.
     """
-    ids = sorted(p.id for p in quote.promotions)
-    caps = {pid: store.BudgetRow(promotion_id=pid,
-                                 budget_minor=promotions[pid].limits.budget_minor,
-                                 budget_points=promotions[pid].limits.budget_points)
-            for pid in ids}
-    if not any(c.budget_minor is not None or c.budget_points is not None
-               for c in caps.values()) and not any(
-            promotions[pid].limits.per_member for pid in ids) and (
-            split.cap_minor(Bucket.MASS) is None and split.cap_minor(Bucket.TARGETED) is None):
+    caps = _caps(quote, promotions)
+    if not (shared and _capped(caps, split)) and not any(
+            promotions[pid].limits.per_member for pid in caps):
         return None
+    walk = functools.partial(_charge_all, conn, tenant_id, quote, promotions, caps, split,
+                             member_id=member_id, day=day,
+                             point_value_minor=point_value_minor, spread=spread,
+                             shared=shared)
     savepoint = conn.begin_nested()
     try:
         # Usually every slot charge succeeds at its first statement: no savepoint each.
-        failed = _charge_all(conn, tenant_id, quote, promotions, caps, split,
-                             member_id=member_id, day=day,
-                             point_value_minor=point_value_minor, spread=spread, quick=True)
+        failed = walk(quick=True)
     except Busy:
         savepoint.rollback()
         savepoint = conn.begin_nested()
-        failed = _charge_all(conn, tenant_id, quote, promotions, caps, split,
-                             member_id=member_id, day=day,
-                             point_value_minor=point_value_minor, spread=spread)
+        failed = walk()
     if failed is None:
         savepoint.commit()
     else:
@@ -197,23 +195,61 @@ def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int,
     return failed
 
 
+def charge_shared(conn: Connection, tenant_id: int, quote: Quote,
+                  promotions: dict[int, Promotion], *, split: Split, day: date,
+                  point_value_minor: int, spread: int) -> None:
+    """The budgets' and buckets' slots of :func:`charge` after ``charge(shared=False)``, as
+    the transaction's last statements, so that a slot is locked from its one statement to
+    ``COMMIT``: each one conditional update that never waits (a slot another commit holds is
+    passed over), with no savepoint. Raises :class:`Busy` when one charged nothing (the
+    budget no longer holds the amount in one free slot, or has no slots yet): what was
+    charged stays, and maybe a slot stays locked, so the caller rolls its transaction back
+    whole and commits again with :func:`charge` as it was first (which takes the careful
+    path and prices again without a promotion that no longer fits)."""
+    caps = _caps(quote, promotions)
+    if _capped(caps, split) and _charge_all(
+            conn, tenant_id, quote, promotions, caps, split, member_id=None, day=day,
+            point_value_minor=point_value_minor, spread=spread, quick=True,
+            members=False) is not None:
+        raise Busy
+
+
+def _caps(quote: Quote, promotions: dict[int, Promotion]) -> dict[int, store.BudgetRow]:
+    """The caps of the promotions the quote applied, by id."""
+    return {pid: store.BudgetRow(promotion_id=pid,
+                                 budget_minor=promotions[pid].limits.budget_minor,
+                                 budget_points=promotions[pid].limits.budget_points)
+            for pid in sorted(p.id for p in quote.promotions)}
+
+
+def _capped(caps: dict[int, store.BudgetRow], split: Split) -> bool:
+    """Whether a charge writes a slot: a promotion's budget or a bucket has a cap."""
+    return any(c.budget_minor is not None or c.budget_points is not None
+               for c in caps.values()) or (split.cap_minor(Bucket.MASS) is not None
+                                           or split.cap_minor(Bucket.TARGETED) is not None)
+
+
 def _charge_all(conn: Connection, tenant_id: int, quote: Quote,
                 promotions: dict[int, Promotion], caps: dict[int, store.BudgetRow],
                 split: Split, *, member_id: int | None, day: date, point_value_minor: int,
-                spread: int, quick: bool = False) -> int | None:
+                spread: int, quick: bool = False, shared: bool = True,
+                members: bool = True) -> int | None:
     """:func:`charge`'s walk; ``quick`` charges slots as :func:`budget_slots.take` says
-    (raising :class:`Busy` when a slot charge needs the careful path)."""
+    (raising :class:`Busy` when a slot charge needs the careful path); ``shared`` and
+    ``members`` say whether the slots and the member's limits are charged."""
     for applied in sorted(quote.promotions, key=lambda p: p.id):
         # Cashback is money the promotion gives, counted as its discount is.
         pid, points = applied.id, applied.points
         minor = applied.discount_minor + applied.cashback_minor
-        if not store.charge_promotion(conn, caps[pid], tenant_id=tenant_id,
-                                      discount_minor=minor, points=points, spread=spread,
-                                      quick=quick):
+        if shared and not store.charge_promotion(
+                conn, caps[pid], tenant_id=tenant_id, discount_minor=minor, points=points,
+                spread=spread, quick=quick):
             return pid
-        if not _charge_member(conn, tenant_id, promotions[pid], member_id,
-                              discount_minor=minor, points=points, day=day):
+        if members and not _charge_member(conn, tenant_id, promotions[pid], member_id,
+                                          discount_minor=minor, points=points, day=day):
             return pid
+    if not shared:
+        return None
     month = day.replace(day=1)
     for bucket in (Bucket.MASS, Bucket.TARGETED):  # one order for every caller
         counted = [p for p in quote.promotions

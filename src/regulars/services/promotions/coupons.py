@@ -345,16 +345,21 @@ def uses(quote: Quote) -> Children:
 
 
 def count_uses(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote, *,
-               terminal_id: int, now: datetime) -> None:
+               terminal_id: int, now: datetime, quick: bool = False) -> None:
     """Count one use of each code the quote applied, in the commit's transaction: the till's
     hold on the code is consumed, or one use is taken off one of the code's slots (a slot
     another till holds is passed over). The commit calls this last, so that a slot it locked
     is held for the shortest time.
 
     Raises :class:`CouponUsed` when no use is left (a concurrent commit took it); the caller's
-    transaction then rolls back whole.
+    transaction then rolls back whole. ``quick``: each code in one statement that never
+    waits, raising :class:`~regulars.db.promotions.budget_slots.Busy` when it counted
+    nothing (the caller rolls back and commits again without ``quick``).
     """
     for index, applied in enumerate(quote.coupons):
+        if quick:
+            store.take_use_quick(conn, tenant_id, applied.code_id, terminal_id)
+            continue
         if not store.take_use(conn, tenant_id, applied.code_id, terminal_id,
                               receipt_id=receipt_id, now=now):
             raise CouponUsed(f"the coupon has been used ({applied.name})",
