@@ -5,7 +5,6 @@ checked by its code."""
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
 
 from regulars.domain.stored_value.certificates import SeriesTerms
@@ -17,20 +16,12 @@ from regulars.services.stored_value.certificates import IssueOrder
 from regulars.services.stored_value.wallets import PaidBy
 from regulars.services.tenancy.api_keys import authenticate
 from tests.conftest import Shop, make_shop
+from tests.e2e.web import test_terminal
 from tests.e2e.web.support import csrf_of
-from tests.e2e.web.test_terminal import add_cashier, member_with_points, pair, sale_form, sign_in
+from tests.e2e.web.test_terminal import member_with_points, sale_form
 
-
-@pytest.fixture(autouse=True)
-def english(client: TestClient) -> None:
-    client.cookies.set("rg_lang", "en")
-
-
-@pytest.fixture
-def till(client: TestClient, rt: Runtime, shop: Shop) -> TestClient:
-    pair(client, shop.till_keys[0])
-    sign_in(client, add_cashier(rt, shop.tenant_id, "Vera", store_id=shop.store_id))
-    return client
+# The terminal's fixtures: read in English, a cashier signed in at a paired till.
+english, cashier, till = test_terminal.english, test_terminal.cashier, test_terminal.till
 
 
 def gift_codes(rt: Runtime, shop: Shop, *, amount: int = 5000, for_sale: bool = False,
