@@ -89,6 +89,9 @@ def test_a_certificate_pays_what_is_due_or_its_balance_and_the_receipt_shows_wha
     assert 'id="cert-option"' in quoted.text and 'id="left-to-pay"' in quoted.text
     done = till.post("/terminal/commit", data=form, follow_redirects=False)
     assert done.status_code == 303, done.text
+    # A double submit is the same receipt, though the balance left would now pay less.
+    again = till.post("/terminal/commit", data=form, follow_redirects=False)
+    assert again.headers["location"].split("?")[0] == done.headers["location"].split("?")[0]
     receipt = till.get(done.headers["location"])
     assert 'id="left-certificate"' in receipt.text and code[-4:] in receipt.text
     assert 'id="sv-tenders"' in receipt.text
@@ -98,11 +101,17 @@ def test_a_certificate_pays_what_is_due_or_its_balance_and_the_receipt_shows_wha
     assert stored.paid_minor == 3000
     # The rest (20.00) pays a bigger bill only up to its balance.
     page = till.get("/terminal/sale")
-    done = till.post("/terminal/commit", data=sale_form(page.text, price="50.00",
-                                                        cert_code=code),
-                     follow_redirects=False)
+    form = sale_form(page.text, price="50.00", cert_code=code)
+    done = till.post("/terminal/commit", data=form, follow_redirects=False)
     assert done.status_code == 303, done.text
     assert certificates.look_up(rt, shop.tenant_id, code).balance_minor == 0
+    again = till.post("/terminal/commit", data=form, follow_redirects=False)
+    assert again.status_code == 303, again.text
+    # Another sale finds nothing left on it.
+    page = till.get("/terminal/sale")
+    empty = till.post("/terminal/commit", data=sale_form(page.text, price="5", cert_code=code))
+    assert empty.status_code == 422 and 'id="e-cert_amount"' in empty.text
+    assert "nothing is left" in empty.text
 
 
 def test_the_wallet_and_a_certificate_share_the_bill(till: TestClient, rt: Runtime,

@@ -205,9 +205,9 @@ def _form_errors(exc: RegularsError, reader: Reader, basket: Basket) -> dict[str
             for name, message in errors_of(exc, reader).items()}
 
 
-def _payload(basket: Basket, sale: Sale,
-             sold: tuple[CertificateSale, ...]) -> dict[str, Any]:
-    """What the commit's idempotency key is bound to (the code is not part of it)."""
+def _payload(basket: Basket, sold: tuple[CertificateSale, ...]) -> dict[str, Any]:
+    """What the commit's idempotency key is bound to (the code is not part of it; a tender's
+    amount as typed, so that a repeat whose default would now differ is the same request)."""
     return {"receipt_id": basket.receipt_no, "member": basket.member_id,
             "points_to_spend": basket.points,
             "coupons": [basket.coupon] if basket.coupon else [],
@@ -218,8 +218,7 @@ def _payload(basket: Basket, sale: Sale,
             "lines": [{"sku": ln.sku, "name": ln.name, "category": ln.category,
                        "quantity_milli": ln.quantity_milli,
                        "unit_price_minor": ln.unit_price_minor} for ln in basket.lines],
-            **money.payload(sold, [(p, t) for (p, _), t in zip(
-                _tenders(basket), sale.tenders, strict=True) if p != "goods"])}
+            **money.payload(sold, [(p, t) for p, t in _tenders(basket) if p != "goods"])}
 
 
 # Finding and registering the member --------------------------------------------------------
@@ -383,13 +382,15 @@ def commit(request: Request, runtime: RuntimeDep, cashier: CashierSession,
     basket = _basket(form, reader)
     if basket.errors:
         return _sale_page(request, runtime, cashier, basket, status_code=422)
+    refused: dict[str, str] = {}
     try:
-        request_ = _commit_request(runtime, cashier, basket)
+        request_, refused = _commit_request(runtime, cashier, basket)
         outcome = checkout_commit.commit(
             runtime, till_service.principal_for(cashier), request_, key=basket.key,
-            payload=_payload(basket, request_.sale, request_.certificates_sold))
+            payload=_payload(basket, request_.certificates_sold))
     except RegularsError as exc:
-        basket.errors = _form_errors(exc, reader, basket)
+        basket.errors = ({name: reader.gettext(text) for name, text in refused.items()}
+                         or _form_errors(exc, reader, basket))
         status = exc.status if exc.status in (404, 409, 422, 429) else 422
         return _sale_page(request, runtime, cashier, basket, status_code=status)
     receipt_pk = outcome.body["receipt"]["id"]
@@ -398,22 +399,22 @@ def commit(request: Request, runtime: RuntimeDep, cashier: CashierSession,
 
 
 def _commit_request(runtime: RuntimeDep, cashier: WebSession,
-                    basket: Basket) -> CommitRequest:
+                    basket: Basket) -> tuple[CommitRequest, dict[str, str]]:
     """The commit of the basket: a certificate or the wallet without an amount typed pays
     what the quote says it could (what is due or its balance, whichever is less), the gift
-    card sold its nominal value unless an amount is typed. Raises :class:`RegularsError`
-    (a refused tender: :class:`InvalidInput` naming its box)."""
+    card sold its nominal value unless an amount is typed; and why the quote says a tender
+    cannot pay, by its box (such a tender is sent for nothing: the commit refuses it, unless
+    it repeats a commit made already, which answers as the first time). Raises
+    :class:`RegularsError`."""
     amounts: dict[str, int] = {}
+    refused: dict[str, str] = {}
     prefixes = [p for p, _ in _tenders(basket)]
     if any(t.kind is not TenderKind.GOODS and not t.amount_minor for _, t in _tenders(basket)):
         answer = checkout.quote(runtime, till_service.principal_for(cashier), _sale(basket),
                                 goods_sold=basket.goods_sold)
         amounts, refused = money.defaults(answer, prefixes)
-        if refused:
-            name, text = next(iter(refused.items()))
-            raise InvalidInput(text, field=name)
     return CommitRequest(sale=_sale(basket, amounts), receipt_id=basket.receipt_no,
                          staff_id=cashier.staff_id, otp_code=basket.otp_code or None,
                          goods_sold=basket.goods_sold,
                          certificates_sold=money.card_sold(runtime, cashier.tenant_id,
-                                                           basket.money))
+                                                           basket.money)), refused
