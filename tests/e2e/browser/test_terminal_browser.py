@@ -9,12 +9,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from regulars.domain.stored_value.certificates import SeriesTerms
 from regulars.services.ledger import member_ledger
 from regulars.services.members import members
 from regulars.services.members import registration as member_registration
 from regulars.services.members.members import MemberRef
 from regulars.services.members.registration import Registration
 from regulars.services.program import programs
+from regulars.services.stored_value import certificates
+from regulars.services.stored_value.certificates import IssueOrder
 from regulars.services.tenancy import tenants
 from regulars.services.web_sessions import sessions as web_auth
 from tests.conftest import make_shop
@@ -86,3 +89,25 @@ def test_a_cashier_sells_and_refunds_on_a_phone(live_server: LiveServer,
     expect(page.locator("#refunds")).to_contain_text("200 points returned")
     assert members.get(rt, shop.tenant_id, MemberRef(phone=PHONE)).balance_points == 1_050
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # A gift card sold on the next receipt, part of which a certificate pays.
+    series = certificates.create_series(rt, shop.tenant_id, SeriesTerms(
+        name="Gift", nominal_values_minor=(3000, 5000), valid_days=365))
+    [card] = certificates.issue(rt, shop.tenant_id, IssueOrder(
+        series_id=series.id, count=1, amount_minor=3000, for_sale=True)).codes
+    [gift] = certificates.issue(rt, shop.tenant_id, IssueOrder(
+        series_id=series.id, count=1, amount_minor=5000)).codes
+    find_member(page, url, PHONE)
+    page.fill("#f-price-0", "80")
+    page.fill("#f-card_code", card)
+    page.fill("#f-cert_code", gift)
+    expect(page.locator("#card-option")).to_contain_text(card[-4:])
+    expect(page.locator("#cert-option")).to_contain_text(gift[-4:])
+    screenshot(page, "terminal-sale-stored-value")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.click("#commit")
+    expect(page.locator("#done")).to_be_visible()
+    expect(page.locator("#sv-certificates")).to_contain_text(card[-4:])
+    expect(page.locator("#left-certificate")).to_contain_text(gift[-4:])
+    assert certificates.look_up(rt, shop.tenant_id, gift).balance_minor == 0
+    assert certificates.look_up(rt, shop.tenant_id, card).balance_minor == 3000

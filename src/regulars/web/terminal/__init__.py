@@ -28,4 +28,5 @@ from regulars.web.terminal import (  # noqa: E402,F401  (routes register)
     products,
     receipts,
     sale,
+    stored_value,
 )

@@ -21,13 +21,16 @@ from regulars.services.checkout.pricing import Sale
 from regulars.services.members import registration as member_registration
 from regulars.services.members.members import MemberRef
 from regulars.services.members.registration import Registration
+from regulars.services.stored_value import wallets
 from regulars.services.stored_value.goods_sales import GoodsSale
+from regulars.services.stored_value.sales import CertificateSale
 from regulars.services.web_sessions import till as till_service
 from regulars.services.web_sessions.sessions import WebSession
 from regulars.web.deps import CashierSession, Form, RuntimeDep
 from regulars.web.forms import errors_of, parse_int, parse_money
 from regulars.web.templating import Reader, render
 from regulars.web.terminal import reader_of, router
+from regulars.web.terminal import stored_value as money
 
 MAX_LINES = 50
 EMPTY_ROW = {"price": "", "name": "", "category": "", "qty": "1", "sku": ""}
@@ -56,6 +59,8 @@ class Basket:
     points: int = 0
     goods_milli: int = 0
     goods_sold: tuple[GoodsSale, ...] = ()
+    # A gift card sold, a certificate and the member's wallet paying part of the receipt.
+    money: money.MoneyBoxes = field(default_factory=money.MoneyBoxes)
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -121,6 +126,7 @@ def _basket(form: FormData | None, reader: Reader) -> Basket:
         basket.errors.update(errors_of(exc, reader))
     basket.lines = tuple(lines)
     _goods(basket, form, reader)
+    basket.money = money.read_boxes(form, reader, basket.errors)
     return basket
 
 
@@ -155,16 +161,20 @@ def _goods_sold(sell: dict[str, str], reader: Reader) -> tuple[GoodsSale, ...]:
                       code=sell["sell_code"] or None),)
 
 
-def _tenders(basket: Basket) -> tuple[Tender, ...]:
-    """The prepaid goods the customer pays with: a card by its number, or a member's
-    account; at quote time without a quantity (the answer says what it could take)."""
+def _tenders(basket: Basket,
+             amounts: dict[str, int] | None = None) -> list[tuple[str, Tender]]:
+    """The prepaid goods the customer pays with (a card by its number, or a member's
+    account; at quote time without a quantity: the answer says what it could take), then
+    a certificate and the member's wallet (their amounts as typed, or ``amounts``); each
+    with the boxes it was typed in (``goods``, ``cert``, ``wallet``)."""
+    goods: list[tuple[str, Tender]] = []
     if basket.goods_code:
-        return (Tender(kind=TenderKind.GOODS, code=basket.goods_code,
-                       quantity_milli=basket.goods_milli),)
-    if basket.goods_account is not None:
-        return (Tender(kind=TenderKind.GOODS, account=basket.goods_account,
-                       quantity_milli=basket.goods_milli),)
-    return ()
+        goods = [("goods", Tender(kind=TenderKind.GOODS, code=basket.goods_code,
+                                  quantity_milli=basket.goods_milli))]
+    elif basket.goods_account is not None:
+        goods = [("goods", Tender(kind=TenderKind.GOODS, account=basket.goods_account,
+                                  quantity_milli=basket.goods_milli))]
+    return goods + money.money_tenders(basket.money, amounts)
 
 
 def _reward_id(text: str) -> int | None:
@@ -172,31 +182,32 @@ def _reward_id(text: str) -> int | None:
     return int(text) if text.isdigit() and 0 < int(text) < 2 ** 63 else None
 
 
-def _sale(basket: Basket) -> Sale:
+def _sale(basket: Basket, amounts: dict[str, int] | None = None) -> Sale:
     ref = MemberRef(id=basket.member_id) if basket.member_id is not None else None
     return Sale(member=ref, lines=basket.lines, points_to_spend=basket.points,
-                coupons=(basket.coupon,) if basket.coupon else (), tenders=_tenders(basket),
+                coupons=(basket.coupon,) if basket.coupon else (),
+                tenders=tuple(t for _, t in _tenders(basket, amounts)),
                 reward_id=basket.reward_id, reward_code=basket.reward_code or None)
 
 
 # The sale form's names for the fields a service's error names.
-_FIELDS = {"tenders.0.code": "goods_code", "tenders.0.account": "goods_account",
-           "tenders.0.quantity": "goods_qty", "tenders.0": "goods_code",
-           "goods_sold.0.sku": "sell_sku", "goods_sold.0": "sell_sku",
+_FIELDS = {"goods_sold.0.sku": "sell_sku", "goods_sold.0": "sell_sku",
            "goods_sold.0.quantity_milli": "sell_qty", "goods_sold.0.amount": "sell_paid",
            "goods_sold.0.valid_days": "sell_qty", "goods_sold.0.code": "sell_code",
            "goods_sold.0.account": "sell_code"}
 
 
-def _form_errors(exc: RegularsError, reader: Reader) -> dict[str, str]:
+def _form_errors(exc: RegularsError, reader: Reader, basket: Basket) -> dict[str, str]:
     """A service's error by the sale form's field names (the one coupon box is
-    ``coupon``; the service speaks of ``coupons.0``; the goods boxes of ``tenders.0``)."""
-    return {("coupon" if name.startswith("coupons") else _FIELDS.get(name, name)): message
+    ``coupon``; the service speaks of ``coupons.0``; the tenders' boxes of ``tenders.N``)."""
+    fields = {**_FIELDS, **money.tender_fields([p for p, _ in _tenders(basket)])}
+    return {("coupon" if name.startswith("coupons") else fields.get(name, name)): message
             for name, message in errors_of(exc, reader).items()}
 
 
-def _payload(basket: Basket) -> dict[str, Any]:
-    """What the commit's idempotency key is bound to (the code is not part of it)."""
+def _payload(basket: Basket, sold: tuple[CertificateSale, ...]) -> dict[str, Any]:
+    """What the commit's idempotency key is bound to (the code is not part of it; a tender's
+    amount as typed, so that a repeat whose default would now differ is the same request)."""
     return {"receipt_id": basket.receipt_no, "member": basket.member_id,
             "points_to_spend": basket.points,
             "coupons": [basket.coupon] if basket.coupon else [],
@@ -206,7 +217,8 @@ def _payload(basket: Basket) -> dict[str, Any]:
                                for g in basket.goods_sold]} if basket.goods_sold else {}),
             "lines": [{"sku": ln.sku, "name": ln.name, "category": ln.category,
                        "quantity_milli": ln.quantity_milli,
-                       "unit_price_minor": ln.unit_price_minor} for ln in basket.lines]}
+                       "unit_price_minor": ln.unit_price_minor} for ln in basket.lines],
+            **money.payload(sold, [(p, t) for p, t in _tenders(basket) if p != "goods"])}
 
 
 # Finding and registering the member --------------------------------------------------------
@@ -300,10 +312,12 @@ def _sale_page(request: Request, runtime: RuntimeDep, cashier: WebSession, baske
     reader = reader_of(runtime, request, cashier)
     accounts = (till_service.goods_accounts(runtime, cashier, basket.member_id)
                 if basket.member_id is not None else ())
+    wallet = (wallets.statement(runtime, cashier.tenant_id, basket.member_id).balance_minor
+              if basket.member_id is not None else None)
     return render(request, "terminal/sale.html", reader,
                   status_code=status_code, member=member, basket=basket,
                   errors=basket.errors, notice=notice, referral=referral,
-                  goods_accounts=accounts)
+                  goods_accounts=accounts, wallet_minor=wallet)
 
 
 @router.get("/sale")
@@ -325,16 +339,22 @@ def quote(request: Request, runtime: RuntimeDep, cashier: CashierSession,
     """The live price of the basket (an htmx fragment): always 200, errors inside."""
     reader = reader_of(runtime, request, cashier)
     basket = _basket(form, reader)
-    answer = None
+    answer = card = None
     errors = dict(basket.errors)
     if basket.lines and not errors:
         try:
             answer = checkout.quote(runtime, till_service.principal_for(cashier),
                                     _sale(basket), goods_sold=basket.goods_sold)
+            if basket.money.values["card_code"]:
+                card = money.card_view(runtime, cashier.tenant_id,
+                                       basket.money.values["card_code"])
         except RegularsError as exc:
-            errors = _form_errors(exc, reader)
+            errors = _form_errors(exc, reader, basket)
+    if answer is not None:
+        refused = money.defaults(answer, [p for p, _ in _tenders(basket)])[1]
+        errors.update({name: reader.gettext(text) for name, text in refused.items()})
     return render(request, "terminal/_quote.html", reader, quote=answer, errors=errors,
-                  basket=basket)
+                  basket=basket, card=card)
 
 
 @router.post("/otp")
@@ -362,15 +382,39 @@ def commit(request: Request, runtime: RuntimeDep, cashier: CashierSession,
     basket = _basket(form, reader)
     if basket.errors:
         return _sale_page(request, runtime, cashier, basket, status_code=422)
-    request_ = CommitRequest(sale=_sale(basket), receipt_id=basket.receipt_no,
-                             staff_id=cashier.staff_id, otp_code=basket.otp_code or None,
-                             goods_sold=basket.goods_sold)
+    refused: dict[str, str] = {}
     try:
-        outcome = checkout_commit.commit(runtime, till_service.principal_for(cashier), request_,
-                                         key=basket.key, payload=_payload(basket))
+        request_, refused = _commit_request(runtime, cashier, basket)
+        outcome = checkout_commit.commit(
+            runtime, till_service.principal_for(cashier), request_, key=basket.key,
+            payload=_payload(basket, request_.certificates_sold))
     except RegularsError as exc:
-        basket.errors = _form_errors(exc, reader)
+        basket.errors = ({name: reader.gettext(text) for name, text in refused.items()}
+                         or _form_errors(exc, reader, basket))
         status = exc.status if exc.status in (404, 409, 422, 429) else 422
         return _sale_page(request, runtime, cashier, basket, status_code=status)
     receipt_pk = outcome.body["receipt"]["id"]
-    return RedirectResponse(f"/terminal/receipts/{receipt_pk}?done=1", status_code=303)
+    left = "".join(f"&left={item}" for item in money.balances_left(outcome.body))
+    return RedirectResponse(f"/terminal/receipts/{receipt_pk}?done=1{left}", status_code=303)
+
+
+def _commit_request(runtime: RuntimeDep, cashier: WebSession,
+                    basket: Basket) -> tuple[CommitRequest, dict[str, str]]:
+    """The commit of the basket: a certificate or the wallet without an amount typed pays
+    what the quote says it could (what is due or its balance, whichever is less), the gift
+    card sold its nominal value unless an amount is typed; and why the quote says a tender
+    cannot pay, by its box (such a tender is sent for nothing: the commit refuses it, unless
+    it repeats a commit made already, which answers as the first time). Raises
+    :class:`RegularsError`."""
+    amounts: dict[str, int] = {}
+    refused: dict[str, str] = {}
+    prefixes = [p for p, _ in _tenders(basket)]
+    if any(t.kind is not TenderKind.GOODS and not t.amount_minor for _, t in _tenders(basket)):
+        answer = checkout.quote(runtime, till_service.principal_for(cashier), _sale(basket),
+                                goods_sold=basket.goods_sold)
+        amounts, refused = money.defaults(answer, prefixes)
+    return CommitRequest(sale=_sale(basket, amounts), receipt_id=basket.receipt_no,
+                         staff_id=cashier.staff_id, otp_code=basket.otp_code or None,
+                         goods_sold=basket.goods_sold,
+                         certificates_sold=money.card_sold(runtime, cashier.tenant_id,
+                                                           basket.money)), refused
