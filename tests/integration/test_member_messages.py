@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from regulars.db import personal
+from regulars.db.members.tables import members as member_rows
 from regulars.db.messaging.tables import events as event_rows
 from regulars.db.messaging.tables import outbox_messages
 from regulars.errors import InvalidInput, NotFound
@@ -69,8 +70,34 @@ def test_the_tenants_own_wording_is_used_and_a_bad_placeholder_is_refused_on_sav
     shown = templates.preview(rt, shop.tenant_id, "welcome", "ru")
     assert shown.body == "Привет, Anna! {скобки} — Corner Café."
     Pos(rt, shop).register(1)
-    assert member_messages(rt)[0]["body"] == "Привет, ! {скобки} — Corner Café."
+    assert member_messages(rt)[0]["body"] == "Привет! {скобки} — Corner Café."
     assert not templates.reset(rt, shop.tenant_id, "welcome", "ru").custom
+
+
+def test_a_member_without_a_first_name_is_not_addressed_by_an_empty_one(
+        rt: Runtime, shop: Shop) -> None:
+    pos = Pos(rt, shop)
+    named, unnamed, blank, english = (pos.register(n)["id"] for n in (1, 2, 3, 4))
+    registration.update_profile(rt, shop.tenant_id, named, {"first_name": "Anna"})
+    with rt.db.write() as conn:  # spaces alone are no name; a member who reads English
+        conn.execute(update(member_rows).where(member_rows.c.id == blank)
+                     .values(first_name="  "))
+        conn.execute(update(member_rows).where(member_rows.c.id == english)
+                     .values(locale="en_GB"))
+    everyone = [named, unnamed, blank, english]
+    with rt.db.write() as conn:
+        for event in ("level_kept", "birthday"):  # transactional, then marketing (capped)
+            found = notify.queue(conn, rt, shop.tenant_id, notify.Batch(
+                event=event, member_ids=everyone, key=lambda m, e=event: f"{e}:{m}",
+                values=lambda _m: {"level": "Silver"}), rt.now())
+            assert set(found.outcomes.values()) == {"queued"}
+    bodies = {(r["event"], r["member_id"]): r["body"] for r in member_messages(rt)}
+    assert [bodies["level_kept", m] for m in everyone] == [
+        "Anna, ваш уровень Silver сохранён.", "Ваш уровень Silver сохранён.",
+        "Ваш уровень Silver сохранён.", "You keep your level Silver."]
+    assert [bodies["birthday", m].split(" Отписаться: ")[0] for m in everyone[:3]] == [
+        "С днём рождения, Anna!", "С днём рождения!", "С днём рождения!"]
+    assert bodies["birthday", english].startswith("Happy birthday! Unsubscribe: ")
 
 
 def test_points_earned_is_sent_only_when_the_tenant_opts_in_and_once_per_receipt(

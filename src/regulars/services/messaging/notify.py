@@ -39,6 +39,7 @@ from regulars.domain.messaging.templates import (
     Kind,
     Wording,
     default,
+    nameless,
     render_for_members,
 )
 from regulars.services.runtime import Runtime
@@ -99,7 +100,8 @@ def _wordings(conn: Connection, tenant_id: int, batch: Batch) -> dict[str, Wordi
 
 class _Texts:
     """The batch's texts rendered once per language and distinct member values, the member
-    marks left for the database to fill (:func:`render_for_members`)."""
+    marks left for the database to fill (:func:`render_for_members`), each also
+    :func:`nameless` for the members without a first name."""
 
     def __init__(self, wordings: dict[str, Wording], program: str) -> None:
         self.wordings, self.program = wordings, program
@@ -112,10 +114,11 @@ class _Texts:
         if number is None:
             number = self.groups[found] = len(self.groups)
             given = {"program": self.program, **values}
-            self.rows += [{"g": number, "l": lang,
-                           "s": render_for_members(w.subject, given)[:200],
-                           "b": render_for_members(w.body, given)}
-                          for lang, w in self.wordings.items()]
+            for lang, w in self.wordings.items():
+                subject = render_for_members(w.subject, given)[:200]
+                body = render_for_members(w.body, given)
+                self.rows.append({"g": number, "l": lang, "s": subject, "b": body,
+                                  "sn": nameless(subject), "bn": nameless(body)})
         return number
 
 
