@@ -280,9 +280,14 @@ DEFAULTS: dict[str, dict[str, Wording]] = {
 
 SAMPLE: dict[str, str] = {
     "first_name": "Anna", "program": "Coffee Club", "balance_points": "1250",
-    "unsubscribe_url": "https://example.com/c/unsubscribe/…", "points": "120", "days": "7",
-    "expires_on": "2026-12-31", "level": "Gold", "previous_level": "Silver",
-    "balance": "25.00", "change": "+10.00",
-    "feedback_url": "https://example.com/c/rate/…",
+    "points": "120", "days": "7", "expires_on": "2026-12-31", "level": "Gold",
+    "previous_level": "Silver", "balance": "25.00", "change": "+10.00",
 }
-"""The sample member a preview shows."""
+"""The sample member a preview shows (its links: :func:`sample`)."""
+
+
+def sample(*, customer_pages_url: str) -> dict[str, str]:
+    """:data:`SAMPLE` with the links a message gives, under ``customer_pages_url`` (the
+    tenant's customer pages, ``…/c/<tenant>``, as the links of real messages)."""
+    return {**SAMPLE, "unsubscribe_url": f"{customer_pages_url}/unsubscribe/…",
+            "feedback_url": f"{customer_pages_url}/rate/…"}

@@ -71,17 +71,22 @@ class Queued:
         return sum(1 for o in self.outcomes.values() if o == outcome)
 
 
+def customer_pages_url(rt: Runtime, tenant_id: int) -> str:
+    """Where the links in the tenant's messages lead: its customer pages under the public
+    address (``REGULARS_PUBLIC_URL``; a path alone without one)."""
+    return f"{(rt.settings.public_url or '').rstrip('/')}/c/{tenant_id}"
+
+
 def unsubscribe_url(rt: Runtime, secret: str, tenant_id: int, member_id: int) -> str:
-    base = (rt.settings.public_url or "").rstrip("/")
     token = unsubscribe_token(secret, tenant_id=tenant_id, member_id=member_id)
-    return f"{base}/c/{tenant_id}/unsubscribe/{token}"
+    return f"{customer_pages_url(rt, tenant_id)}/unsubscribe/{token}"
 
 
 def unsubscribe_urls(rt: Runtime, secret: str, tenant_id: int, member_ids: Sequence[int]
                      ) -> list[str]:
     """:func:`unsubscribe_url` of each member."""
-    base = (rt.settings.public_url or "").rstrip("/")
-    return [f"{base}/c/{tenant_id}/unsubscribe/{token}" for token in unsubscribe_tokens(
+    base = customer_pages_url(rt, tenant_id)
+    return [f"{base}/unsubscribe/{token}" for token in unsubscribe_tokens(
         secret, tenant_id=tenant_id, member_ids=member_ids)]
 
 
