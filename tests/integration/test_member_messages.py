@@ -18,7 +18,7 @@ from regulars.db.messaging.tables import outbox_messages
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.members import members, registration
 from regulars.services.members.members import MemberRef
-from regulars.services.messaging import notify, outbox, templates, unsubscribe
+from regulars.services.messaging import notify, otp, outbox, templates, unsubscribe
 from regulars.services.messaging.messaging import MemorySender
 from regulars.services.rewards import notices
 from regulars.services.runtime import Runtime
@@ -184,6 +184,23 @@ def test_a_message_due_in_quiet_hours_waits_for_their_end_in_the_tenants_zone(
     clock.now = datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
     assert outbox.send_due(rt).sent == 1
     assert [m.phone for m in sender.sent] == [phone(1)]
+
+
+def test_in_quiet_hours_marketing_and_transactional_messages_wait_and_a_code_goes_at_once(
+        rt: Runtime, shop: Shop, clock: FakeClock) -> None:
+    templates.update_settings(rt, shop.tenant_id, {"quiet_from_minute": 22 * 60,
+                                                   "quiet_until_minute": 9 * 60})
+    member_id = Pos(rt, shop).register(1)["id"]
+    clock.now = datetime(2026, 3, 2, 20, 30, tzinfo=UTC)  # 23:30 in Moscow
+    rt.sender = sender = MemorySender()
+    with rt.db.write() as conn:
+        for event in ("balance", "birthday"):
+            assert notify.queue_one(conn, rt, shop.tenant_id, event=event, member_id=member_id,
+                                    key=f"{event}:1", now=rt.now()) == "queued"
+    waiting = {r["event"]: r["next_attempt_at"] for r in member_messages(rt)}
+    assert waiting["balance"] == waiting["birthday"] == datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
+    otp.send_code(rt, shop.tenant_id, MemberRef(id=member_id), purpose="spend")
+    assert [m.phone for m in sender.sent] == [phone(1)]  # the code, in the quiet hours
 
 
 def test_the_frequency_cap_holds_under_concurrent_campaign_sends(rt: Runtime,
