@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from regulars.services.jobs import scheduler
 from regulars.services.messaging import webhooks
 from regulars.services.runtime import Runtime
-from tests.conftest import make_shop
+from tests.conftest import Shop, make_shop
 from tests.e2e.browser.conftest import LiveServer, screenshot
 from tests.e2e.test_webhooks_api import Receiver
 from tests.e2e.web.support import add_staff
@@ -33,6 +33,14 @@ def sign_in(page: Any, url: str, email: str) -> None:
     page.fill("#f-password", "correct horse")
     page.click("button[type=submit]")
     expect(page).not_to_have_url(re.compile(r"/console/login"))
+
+
+def owner_signed_in(live_server: LiveServer, page: Any) -> Shop:
+    """A shop whose owner is signed in on ``page``."""
+    shop = make_shop(live_server.runtime)
+    add_staff(live_server.runtime, shop.tenant_id, role="owner", email="owner@example.com")
+    sign_in(page, live_server.url, "owner@example.com")
+    return shop
 
 
 def reload_until(page: Any, selector: str, text: str, *, seconds: float = 20) -> None:
@@ -54,8 +62,7 @@ def test_an_owner_runs_a_job_now_and_sees_its_outcome_change_a_marketer_cannot(
     live_server: LiveServer, page: Any, browser: Any
 ) -> None:
     rt, url = live_server.runtime, live_server.url
-    shop = make_shop(rt)
-    add_staff(rt, shop.tenant_id, role="owner", email="owner@example.com")
+    shop = owner_signed_in(live_server, page)
     add_staff(rt, shop.tenant_id, role="marketer", email="mia@example.com")
     scheduler.run_due(rt)  # every job has run once; the expiry's last run then failed
     expiry = scheduler.BY_NAME["expiry"]
@@ -63,7 +70,6 @@ def test_an_owner_runs_a_job_now_and_sees_its_outcome_change_a_marketer_cannot(
     with_scheduler = scheduler.Scheduler(rt, poll_seconds=0.2)
     with_scheduler.start()
     try:
-        sign_in(page, url, "owner@example.com")
         page.goto(url + "/console/jobs")
         row = page.locator("#job-expiry")
         expect(row).to_contain_text("Points expiry")
@@ -116,9 +122,7 @@ def test_an_owner_subscribes_a_receiver_reads_the_log_sends_again_and_rotates_th
     live_server: LiveServer, page: Any, receiver: Receiver
 ) -> None:
     rt, url = live_server.runtime, live_server.url
-    shop = make_shop(rt)
-    add_staff(rt, shop.tenant_id, role="owner", email="owner@example.com")
-    sign_in(page, url, "owner@example.com")
+    shop = owner_signed_in(live_server, page)
     page.goto(url + "/console/webhooks")
     page.fill("#f-url", "ftp://nowhere")
     page.click("#webhook-form button[type=submit]")
