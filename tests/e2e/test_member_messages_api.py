@@ -78,6 +78,22 @@ def test_preview_and_test_send_by_e_mail(client: TestClient, shop: Shop,
     assert mail.get_content().strip() == "Anna: 1250 in all"
 
 
+def test_the_links_of_a_preview_and_a_test_send_lead_to_the_public_address(
+        client: TestClient, shop: Shop, inbox: Inbox) -> None:
+    pages = f"https://club.example.com/c/{shop.tenant_id}"
+    shown = client.post(f"{T}/birthday/en/preview", headers=shop.owner, json={}).json()
+    assert shown["body"].endswith(f"Unsubscribe: {pages}/unsubscribe/…"), shown
+    rated = client.post(f"{T}/points_earned/en/preview", headers=shop.owner, json={}).json()
+    assert rated["body"].endswith(f"Rate your visit: {pages}/rate/…"), rated
+    sent = client.post(f"{T}/birthday/en/test", headers=shop.owner,
+                       json={"channel": "email", "recipient": "owner@example.com"})
+    assert sent.status_code == 200 and sent.json()["status"] == "sent"
+    assert inbox.received.wait(10)
+    [mail] = inbox.mails
+    assert f"{pages}/unsubscribe/" in mail.get_content()
+    assert "https://example.com" not in mail.get_content()
+
+
 def test_a_test_send_to_an_address_that_is_none_is_refused_naming_it(
         client: TestClient, shop: Shop) -> None:
     for channel, recipient in (("email", "not-an-address"), ("email", "a b@example.com"),

@@ -143,6 +143,8 @@ def test_every_event_reaches_the_receiver_signed_with_the_same_body_as_the_event
     log = client.get(f"/v1/admin/webhooks/{endpoint['endpoint']['id']}/deliveries",
                      headers=shop.owner).json()
     assert [d["status"] for d in log] == ["delivered"] * 4
+    assert [(d["event_type"], d["event_id"]) for d in reversed(log)] == [
+        (e["type"], e["id"]) for e in pulled]
     assert webhooks.run(rt).delivered == 0  # delivered once
 
 

@@ -9,15 +9,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from regulars.db import personal
+from regulars.db.members.tables import members as member_rows
 from regulars.db.messaging.tables import events as event_rows
 from regulars.db.messaging.tables import outbox_messages
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.members import members, registration
 from regulars.services.members.members import MemberRef
-from regulars.services.messaging import notify, outbox, templates, unsubscribe
+from regulars.services.messaging import notify, otp, outbox, templates, unsubscribe
 from regulars.services.messaging.messaging import MemorySender
 from regulars.services.rewards import notices
 from regulars.services.runtime import Runtime
@@ -69,8 +70,34 @@ def test_the_tenants_own_wording_is_used_and_a_bad_placeholder_is_refused_on_sav
     shown = templates.preview(rt, shop.tenant_id, "welcome", "ru")
     assert shown.body == "Привет, Anna! {скобки} — Corner Café."
     Pos(rt, shop).register(1)
-    assert member_messages(rt)[0]["body"] == "Привет, ! {скобки} — Corner Café."
+    assert member_messages(rt)[0]["body"] == "Привет! {скобки} — Corner Café."
     assert not templates.reset(rt, shop.tenant_id, "welcome", "ru").custom
+
+
+def test_a_member_without_a_first_name_is_not_addressed_by_an_empty_one(
+        rt: Runtime, shop: Shop) -> None:
+    pos = Pos(rt, shop)
+    named, unnamed, blank, english = (pos.register(n)["id"] for n in (1, 2, 3, 4))
+    registration.update_profile(rt, shop.tenant_id, named, {"first_name": "Anna"})
+    with rt.db.write() as conn:  # spaces alone are no name; a member who reads English
+        conn.execute(update(member_rows).where(member_rows.c.id == blank)
+                     .values(first_name="  "))
+        conn.execute(update(member_rows).where(member_rows.c.id == english)
+                     .values(locale="en_GB"))
+    everyone = [named, unnamed, blank, english]
+    with rt.db.write() as conn:
+        for event in ("level_kept", "birthday"):  # transactional, then marketing (capped)
+            found = notify.queue(conn, rt, shop.tenant_id, notify.Batch(
+                event=event, member_ids=everyone, key=lambda m, e=event: f"{e}:{m}",
+                values=lambda _m: {"level": "Silver"}), rt.now())
+            assert set(found.outcomes.values()) == {"queued"}
+    bodies = {(r["event"], r["member_id"]): r["body"] for r in member_messages(rt)}
+    assert [bodies["level_kept", m] for m in everyone] == [
+        "Anna, ваш уровень Silver сохранён.", "Ваш уровень Silver сохранён.",
+        "Ваш уровень Silver сохранён.", "You keep your level Silver."]
+    assert [bodies["birthday", m].split(" Отписаться: ")[0] for m in everyone[:3]] == [
+        "С днём рождения, Anna!", "С днём рождения!", "С днём рождения!"]
+    assert bodies["birthday", english].startswith("Happy birthday! Unsubscribe: ")
 
 
 def test_points_earned_is_sent_only_when_the_tenant_opts_in_and_once_per_receipt(
@@ -179,6 +206,23 @@ def test_a_message_due_in_quiet_hours_waits_for_their_end_in_the_tenants_zone(
     clock.now = datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
     assert outbox.send_due(rt).sent == 1
     assert [m.phone for m in sender.sent] == [phone(1)]
+
+
+def test_in_quiet_hours_marketing_and_transactional_messages_wait_and_a_code_goes_at_once(
+        rt: Runtime, shop: Shop, clock: FakeClock) -> None:
+    templates.update_settings(rt, shop.tenant_id, {"quiet_from_minute": 22 * 60,
+                                                   "quiet_until_minute": 9 * 60})
+    member_id = Pos(rt, shop).register(1)["id"]
+    clock.now = datetime(2026, 3, 2, 20, 30, tzinfo=UTC)  # 23:30 in Moscow
+    rt.sender = sender = MemorySender()
+    with rt.db.write() as conn:
+        for event in ("balance", "birthday"):
+            assert notify.queue_one(conn, rt, shop.tenant_id, event=event, member_id=member_id,
+                                    key=f"{event}:1", now=rt.now()) == "queued"
+    waiting = {r["event"]: r["next_attempt_at"] for r in member_messages(rt)}
+    assert waiting["balance"] == waiting["birthday"] == datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
+    otp.send_code(rt, shop.tenant_id, MemberRef(id=member_id), purpose="spend")
+    assert [m.phone for m in sender.sent] == [phone(1)]  # the code, in the quiet hours
 
 
 def test_the_frequency_cap_holds_under_concurrent_campaign_sends(rt: Runtime,

@@ -86,7 +86,8 @@ class WebhookSecretOut(Out):
 
 
 class DeliveryOut(Out):
-    model_config = examples({"id": 9, "event_id": "evt_42", "status": "pending",
+    model_config = examples({"id": 9, "event_id": "evt_42",
+                             "event_type": "receipt.committed", "status": "pending",
                              "attempts": 2, "last_status_code": 503,
                              "last_error": "the endpoint answered 503",
                              "created_at": "2026-03-02T10:00:00Z", "delivered_at": None,
@@ -94,6 +95,7 @@ class DeliveryOut(Out):
 
     id: int
     event_id: str
+    event_type: str = Field(description="the event's type, as GET /v1/events gives it")
     status: str
     attempts: int
     last_status_code: int | None

@@ -33,6 +33,14 @@ def test_a_template_is_edited_previewed_and_test_sent(client: TestClient, rt: Ru
     csrf = as_marketer(client, rt, shop)
     listed = client.get("/console/messages").text
     assert 'id="event-winback"' in listed and "/console/messages/welcome/uk" in listed
+    # As the queue does: every message to members waits out the quiet hours, not only
+    # marketing; one-time codes and test sends do not.
+    assert "never in quiet hours" not in listed
+    assert ("Every message here, marketing or not, waits for the quiet hours to end; one-time "
+            "codes and test sends go at once.") in listed
+    hint = client.get("/console/messages/settings").text
+    assert "No message goes out between these times" not in hint
+    assert "marketing or not, waits until they end; one-time codes and test sends" in hint
     path = "/console/messages/welcome/en"
     bad = post(client, path, csrf, action="save", subject="Hi", body="Hi {nmae}")
     assert bad.status_code == 422

@@ -62,6 +62,7 @@ def test_a_webhook_is_added_with_its_secret_shown_once_and_deliveries_sent_again
     webhooks.run(rt)  # nobody listens at port 9: the delivery waits for another attempt
     page = client.get(f"/console/webhooks/{endpoint.id}").text
     assert "evt_1" in page and "pending" in page
+    assert '<span class="delivery-event">member.created</span>' in page
     [delivery] = webhooks.deliveries(rt, shop.tenant_id, endpoint.id)
     again = post(client, f"/console/webhooks/{endpoint.id}/deliveries/{delivery.id}/redeliver",
                  csrf)

@@ -7,8 +7,9 @@ the channel. A text message's recipient is the member's sealed number and its bl
 copied as they are (:data:`regulars.db.messaging.outbox.INDEX_KINDS`): nothing is opened or
 sealed. The texts come rendered once per language with the member marks
 (:func:`regulars.domain.messaging.templates.render_for_members`), which the statement replaces
-with the member's first name and unsubscribe link. Every statement is scoped by
-``tenant_id``.
+with the member's first name and unsubscribe link, each also without the words that address
+the member by name (:func:`~regulars.domain.messaging.templates.nameless`), taken for a
+member without a first name. Every statement is scoped by ``tenant_id``.
 """
 
 from __future__ import annotations
@@ -163,8 +164,9 @@ def queue(conn: Connection, tenant_id: int, message: Message,
     ``rows``: ``{"m": member id, "k": key}``, with ``"u"`` (the member's unsubscribe link)
     when a text has one, ``"g"`` (the texts' group) when there are several, and for an e-mail
     the sealed address and its index (``"a"``, ``"ai"``). ``texts``: ``{"g": group, "l":
-    language, "s": subject, "b": body}`` for every language of
-    :data:`~regulars.domain.messaging.templates.LANGUAGES`."""
+    language, "s": subject, "b": body, "sn": subject, "bn": body}`` for every language of
+    :data:`~regulars.domain.messaging.templates.LANGUAGES` (``sn`` and ``bn`` for a member
+    without a first name)."""
     inserted: set[int] = set()
     if not rows:
         return inserted
@@ -196,7 +198,8 @@ def _language() -> str:
 
 
 _ROW_TYPES = {"m": "bigint", "k": "text", "u": "text", "g": "int", "a": "text", "ai": "text"}
-_TEXT_COLUMNS = (("g", "int"), ("l", "text"), ("s", "text"), ("b", "text"))
+_TEXT_COLUMNS = (("g", "int"), ("l", "text"), ("s", "text"), ("b", "text"), ("sn", "text"),
+                 ("bn", "text"))
 
 
 @functools.lru_cache(maxsize=64)
@@ -222,14 +225,16 @@ def _queue_statement(dialect: str, who: Who, given: tuple[str, ...]) -> TextClau
 def _insert_outbox(*, key: str, recipient: str, index: str, member: str, link: str,
                    first_name: str) -> str:
     """``INSERT … SELECT`` of a member's outbox row (the texts ``t`` filled with ``link``
-    and ``first_name``), up to its ``FROM``."""
-    fill = f"replace(replace({{}}, '{UNSUBSCRIBE_MARK}', {link}), '{FIRST_NAME_MARK}', " \
-           f"coalesce({first_name}, ''))"
+    and ``first_name``, or their nameless texts without one), up to its ``FROM``."""
+    fill = (f"CASE WHEN trim(coalesce({first_name}, '')) = '' "
+            f"THEN replace(t.{{0}}n, '{UNSUBSCRIBE_MARK}', {link}) "
+            f"ELSE replace(replace(t.{{0}}, '{UNSUBSCRIBE_MARK}', {link}), '{FIRST_NAME_MARK}', "
+            f"{first_name}) END")
     return ("INSERT INTO outbox_messages (tenant_id, key, channel, recipient, recipient_index, "
             "subject, body, erase_after_send, status, attempts, next_attempt_at, created_at, "
             "member_id, event, kind, campaign_id) "
             f"SELECT :tenant_id, {key}, :channel, {recipient}, {index}, "
-            f"substr({fill.format('t.s')}, 1, 200), {fill.format('t.b')}, :erase, 'queued', "
+            f"substr({fill.format('s')}, 1, 200), {fill.format('b')}, :erase, 'queued', "
             f"0, :send_at, :now, {member}, :event, :kind, :campaign_id ")
 
 

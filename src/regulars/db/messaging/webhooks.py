@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from regulars.db.messaging.tables import events as ev
 from regulars.db.messaging.tables import webhook_deliveries as d
 from regulars.db.messaging.tables import webhook_endpoints as e
 
@@ -97,8 +98,11 @@ def mark(conn: Connection, tenant_id: int, delivery_id: int, values: dict[str, A
 
 def deliveries(conn: Connection, tenant_id: int, endpoint_id: int, *, limit: int,
                before_id: int | None) -> list[dict[str, Any]]:
-    query = select(d.c.id, d.c.event_id, d.c.status, d.c.attempts, d.c.last_status_code,
-                   d.c.last_error, d.c.created_at, d.c.delivered_at, d.c.next_attempt_at
+    """The endpoint's deliveries, newest first, each with its event's type."""
+    query = select(d.c.id, d.c.event_id, ev.c.type.label("event_type"), d.c.status,
+                   d.c.attempts, d.c.last_status_code, d.c.last_error, d.c.created_at,
+                   d.c.delivered_at, d.c.next_attempt_at
+                   ).join(ev, (ev.c.id == d.c.event_id) & (ev.c.tenant_id == tenant_id)
                    ).where(d.c.tenant_id == tenant_id, d.c.endpoint_id == endpoint_id)
     if before_id is not None:
         query = query.where(d.c.id < before_id)

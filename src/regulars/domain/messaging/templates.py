@@ -91,7 +91,13 @@ def problems(event: str, text: str) -> list[str]:
 
 def render(text: str, values: dict[str, str]) -> str:
     """``text`` with each placeholder replaced by its value (an absent one by nothing),
-    without the lines that use an optional placeholder with no value."""
+    without the lines that use an optional placeholder with no value; without a first name
+    (none, or only spaces) the words that address the member by it go too
+    (:func:`nameless`)."""
+    if not has_name(values.get("first_name")) and "first_name" in placeholders_in(text)[0]:
+        rest = {k: v for k, v in values.items() if k not in MEMBER_MARKS}
+        return fill_member(render_for_members(text, rest), first_name=None,
+                           unsubscribe_url=values.get("unsubscribe_url", ""))
     lines = text.split("\n")
     kept = [line for line in lines
             if not any(n in OPTIONAL and not values.get(n) for n in placeholders_in(line)[0])]
@@ -130,11 +136,40 @@ def render_for_members(text: str, values: dict[str, str]) -> str:
                                     **{k: _unmarked(v) for k, v in values.items()}})
 
 
-def fill_member(text: str, *, first_name: str, unsubscribe_url: str) -> str:
+def fill_member(text: str, *, first_name: str | None, unsubscribe_url: str) -> str:
     """A text of :func:`render_for_members` for one member: what the database does for many
-    (the link first, so that a name is never read as a mark)."""
+    (the link first, so that a name is never read as a mark; without a name, the
+    :func:`nameless` text)."""
+    if not has_name(first_name):
+        return nameless(text).replace(UNSUBSCRIBE_MARK, unsubscribe_url)
+    assert first_name is not None
     return (text.replace(UNSUBSCRIBE_MARK, unsubscribe_url)
             .replace(FIRST_NAME_MARK, first_name))
+
+
+def has_name(first_name: str | None) -> bool:
+    """Whether a member is addressed by ``first_name``: not when it is missing or only
+    spaces (as the database tells, ``trim(coalesce(first_name, '')) <> ''``)."""
+    return bool((first_name or "").strip(" "))
+
+
+# The words that address the member by name, the name being FIRST_NAME_MARK: ", {name}"
+# before a punctuation mark or the end ("Happy birthday, Anna!"), "{name}, " opening a
+# sentence ("Anna, you keep your level Silver."), else the name and the space before it.
+_NAME_AFTER = re.compile(r"\s*,\s*" + FIRST_NAME_MARK + r"(?=\s*(?:[!?.:;,)]|$))")
+_NAME_OPENING = re.compile(r"(?:^|(?<=[.!?] ))" + FIRST_NAME_MARK + r"\s*[,:!\-\u2014]?\s*(.?)",
+                           re.MULTILINE)
+_NAME_ELSEWHERE = re.compile(r" ?" + FIRST_NAME_MARK)
+
+
+def nameless(text: str) -> str:
+    """A text of :func:`render_for_members` for a member without a first name: the words
+    that address the member by name left out, so that "{first_name}, you keep your level
+    {level}." reads "You keep your level Silver." and "Happy birthday, {first_name}!" reads
+    "Happy birthday!" in every language; the unsubscribe mark stays."""
+    text = _NAME_AFTER.sub("", text)
+    text = _NAME_OPENING.sub(lambda m: m.group(1).upper(), text)
+    return _NAME_ELSEWHERE.sub("", text)
 
 
 def _unmarked(text: str) -> str:
@@ -245,9 +280,14 @@ DEFAULTS: dict[str, dict[str, Wording]] = {
 
 SAMPLE: dict[str, str] = {
     "first_name": "Anna", "program": "Coffee Club", "balance_points": "1250",
-    "unsubscribe_url": "https://example.com/c/unsubscribe/…", "points": "120", "days": "7",
-    "expires_on": "2026-12-31", "level": "Gold", "previous_level": "Silver",
-    "balance": "25.00", "change": "+10.00",
-    "feedback_url": "https://example.com/c/rate/…",
+    "points": "120", "days": "7", "expires_on": "2026-12-31", "level": "Gold",
+    "previous_level": "Silver", "balance": "25.00", "change": "+10.00",
 }
-"""The sample member a preview shows."""
+"""The sample member a preview shows (its links: :func:`sample`)."""
+
+
+def sample(*, customer_pages_url: str) -> dict[str, str]:
+    """:data:`SAMPLE` with the links a message gives, under ``customer_pages_url`` (the
+    tenant's customer pages, ``…/c/<tenant>``, as the links of real messages)."""
+    return {**SAMPLE, "unsubscribe_url": f"{customer_pages_url}/unsubscribe/…",
+            "feedback_url": f"{customer_pages_url}/rate/…"}

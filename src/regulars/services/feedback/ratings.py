@@ -67,9 +67,8 @@ class Rating:
 
 def feedback_url(rt: Runtime, secret: str, tenant_id: int, receipt_id: int) -> str:
     """The link a message gives for rating ``receipt_id``."""
-    base = (rt.settings.public_url or "").rstrip("/")
     token = receipt_token(secret, tenant_id=tenant_id, receipt_id=receipt_id)
-    return f"{base}/c/{tenant_id}/rate/{token}"
+    return f"{notify.customer_pages_url(rt, tenant_id)}/rate/{token}"
 
 
 def link_for(conn: Connection, rt: Runtime, tenant_id: int, receipt_id: int,

@@ -39,6 +39,7 @@ from regulars.domain.messaging.templates import (
     Kind,
     Wording,
     default,
+    nameless,
     render_for_members,
 )
 from regulars.services.runtime import Runtime
@@ -70,17 +71,22 @@ class Queued:
         return sum(1 for o in self.outcomes.values() if o == outcome)
 
 
+def customer_pages_url(rt: Runtime, tenant_id: int) -> str:
+    """Where the links in the tenant's messages lead: its customer pages under the public
+    address (``REGULARS_PUBLIC_URL``; a path alone without one)."""
+    return f"{(rt.settings.public_url or '').rstrip('/')}/c/{tenant_id}"
+
+
 def unsubscribe_url(rt: Runtime, secret: str, tenant_id: int, member_id: int) -> str:
-    base = (rt.settings.public_url or "").rstrip("/")
     token = unsubscribe_token(secret, tenant_id=tenant_id, member_id=member_id)
-    return f"{base}/c/{tenant_id}/unsubscribe/{token}"
+    return f"{customer_pages_url(rt, tenant_id)}/unsubscribe/{token}"
 
 
 def unsubscribe_urls(rt: Runtime, secret: str, tenant_id: int, member_ids: Sequence[int]
                      ) -> list[str]:
     """:func:`unsubscribe_url` of each member."""
-    base = (rt.settings.public_url or "").rstrip("/")
-    return [f"{base}/c/{tenant_id}/unsubscribe/{token}" for token in unsubscribe_tokens(
+    base = customer_pages_url(rt, tenant_id)
+    return [f"{base}/unsubscribe/{token}" for token in unsubscribe_tokens(
         secret, tenant_id=tenant_id, member_ids=member_ids)]
 
 
@@ -99,7 +105,8 @@ def _wordings(conn: Connection, tenant_id: int, batch: Batch) -> dict[str, Wordi
 
 class _Texts:
     """The batch's texts rendered once per language and distinct member values, the member
-    marks left for the database to fill (:func:`render_for_members`)."""
+    marks left for the database to fill (:func:`render_for_members`), each also
+    :func:`nameless` for the members without a first name."""
 
     def __init__(self, wordings: dict[str, Wording], program: str) -> None:
         self.wordings, self.program = wordings, program
@@ -112,10 +119,11 @@ class _Texts:
         if number is None:
             number = self.groups[found] = len(self.groups)
             given = {"program": self.program, **values}
-            self.rows += [{"g": number, "l": lang,
-                           "s": render_for_members(w.subject, given)[:200],
-                           "b": render_for_members(w.body, given)}
-                          for lang, w in self.wordings.items()]
+            for lang, w in self.wordings.items():
+                subject = render_for_members(w.subject, given)[:200]
+                body = render_for_members(w.body, given)
+                self.rows.append({"g": number, "l": lang, "s": subject, "b": body,
+                                  "sn": nameless(subject), "bn": nameless(body)})
         return number
 
 

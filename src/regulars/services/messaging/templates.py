@@ -19,10 +19,10 @@ from regulars.domain.messaging.templates import (
     LANGUAGES,
     MAX_BODY,
     MAX_SUBJECT,
-    SAMPLE,
     default,
     problems,
     render,
+    sample,
 )
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
@@ -130,14 +130,15 @@ class Preview:
 def preview(rt: Runtime, tenant_id: int, event: str, language: str, *,
             subject: str | None = None, body: str | None = None) -> Preview:
     """The message a sample member would get: of the given text (checked as on save), or of
-    the saved wording."""
+    the saved wording; its links lead where real messages' do."""
     current = get(rt, tenant_id, event, language)
     subject = current.subject if subject is None else subject
     body = current.body if body is None else body
     _check_text(event, subject=subject, body=body)
     with rt.db.write() as conn:
         program = store.settings(conn, tenant_id, rt.now())["program"]
-    values = {**SAMPLE, "program": program}
+    values = {**sample(customer_pages_url=notify.customer_pages_url(rt, tenant_id)),
+              "program": program}
     return Preview(subject=render(subject, values), body=render(body, values))
 
 

@@ -64,6 +64,7 @@ class EndpointWithSecret:
 class Delivery:
     id: int
     event_id: str
+    event_type: str
     status: str
     attempts: int
     last_status_code: int | None

@@ -20,7 +20,8 @@ from regulars.web.templating import Reader, render
 SETUP = [needs(Permission.SETUP)]
 # Words the pages translate from data: job titles, outcomes and delivery statuses.
 SHOWN_WORDS = (N_("Points expiry"), N_("Birthday and referral rewards"),
-               N_("Expiry of claimed reward codes"), N_("Messages"),
+               N_("Expiry of claimed reward codes"), N_("Expiry reminders and win-back"),
+               N_("Campaigns"), N_("Messages"),
                N_("Webhook deliveries"), N_("Data retention"), N_("Level review"), N_("ok"),
                N_("failed"), N_("running"), N_("queued"), N_("sent"), N_("pending"),
                N_("delivered"))
