@@ -268,18 +268,24 @@ def balance_of(conn: Connection, tenant_id: int, account_id: int) -> int:
 
 
 def series_report(conn: Connection, tenant_id: int) -> list[dict[str, int]]:
-    """Per series: certificates and their nominal sum, the balance outstanding on active
-    ones, and counts by status."""
+    """Per series: the certificates sold or issued and their nominal sum (a void one, its
+    sale refunded unused, is not counted), the balance outstanding on them, the cards for
+    sale not sold yet and their nominal sum, and counts by status."""
+    status = certificates.c.status
+    issued = status.not_in(("pending", "void"))
+    pending = status == "pending"
     query = (select(
         certificates.c.series_id,
-        func.count().label("issued"),
-        func.coalesce(func.sum(certificates.c.nominal_minor), 0).label("issued_minor"),
-        func.coalesce(func.sum(case((certificates.c.status == "active", accounts.c.balance),
-                                    else_=0)), 0).label("outstanding_minor"),
-        func.coalesce(func.sum(case((certificates.c.status == "blocked", 1), else_=0)),
-                      0).label("blocked"),
-        func.coalesce(func.sum(case((certificates.c.status == "void", 1), else_=0)),
-                      0).label("void"))
+        func.coalesce(func.sum(case((issued, 1), else_=0)), 0).label("issued"),
+        func.coalesce(func.sum(case((issued, certificates.c.nominal_minor), else_=0)),
+                      0).label("issued_minor"),
+        func.coalesce(func.sum(case((issued, accounts.c.balance), else_=0)),
+                      0).label("outstanding_minor"),
+        func.coalesce(func.sum(case((pending, 1), else_=0)), 0).label("unsold"),
+        func.coalesce(func.sum(case((pending, certificates.c.nominal_minor), else_=0)),
+                      0).label("unsold_minor"),
+        func.coalesce(func.sum(case((status == "blocked", 1), else_=0)), 0).label("blocked"),
+        func.coalesce(func.sum(case((status == "void", 1), else_=0)), 0).label("void"))
         .join(accounts, accounts.c.id == certificates.c.account_id)
         .where(certificates.c.tenant_id == tenant_id)
         .group_by(certificates.c.series_id).order_by(certificates.c.series_id))

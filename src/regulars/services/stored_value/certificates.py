@@ -348,7 +348,8 @@ def set_blocked(rt: Runtime, tenant_id: int, certificate_id: int, *, blocked: bo
 
 def report(rt: Runtime, tenant_id: int) -> StoredValueReport:
     """Per series: certificates sold or issued and their nominal sum, what was used, expired
-    and is outstanding; and the liability of the money asset (certificates and wallets)."""
+    and is outstanding, and the cards for sale not sold yet; and the liability of the money
+    asset (certificates and wallets)."""
     with rt.db.read() as conn:
         tenant = _tenant(conn, tenant_id)
         asset = asset_of(tenant)
@@ -359,7 +360,8 @@ def report(rt: Runtime, tenant_id: int) -> StoredValueReport:
             - moved.get((r["series_id"], EntryCode.REFUND_TENDER.value), 0)
             - moved.get((r["series_id"], EntryCode.VOID.value), 0),
             expired_minor=moved.get((r["series_id"], EntryCode.EXPIRE.value), 0),
-            outstanding_minor=r["outstanding_minor"], blocked=r["blocked"], void=r["void"])
+            outstanding_minor=r["outstanding_minor"], blocked=r["blocked"], void=r["void"],
+            unsold=r["unsold"], unsold_minor=r["unsold_minor"])
             for r in store.series_report(conn, tenant_id))
         certificates_minor, wallets_minor = store.liability(conn, tenant_id, asset.code)
     return StoredValueReport(asset=asset.code, series=series,

@@ -44,6 +44,11 @@ class IssuedCertificates:
 
 @dataclass(frozen=True, kw_only=True)
 class SeriesReport:
+    """Certificates of one series sold or issued (``issued``, their nominal sum
+    ``issued_minor``): what was used, expired and is outstanding of them, so that
+    ``issued_minor - used_minor - expired_minor == outstanding_minor``; cards for sale not
+    sold yet hold nothing and are counted apart (``unsold``, their nominal ``unsold_minor``)."""
+
     series_id: int
     issued: int
     issued_minor: int
@@ -52,6 +57,8 @@ class SeriesReport:
     outstanding_minor: int
     blocked: int
     void: int
+    unsold: int
+    unsold_minor: int
 
 
 @dataclass(frozen=True, kw_only=True)
