@@ -23,7 +23,7 @@ def english(client: TestClient) -> None:
     client.cookies.set("rg_lang", "en")
 
 
-def _paid_by_card_and_wallet(client: TestClient, shop: Shop) -> dict[str, Any]:
+def paid_by_card_and_wallet(client: TestClient, shop: Shop) -> dict[str, Any]:
     """A receipt selling a gift card, and another paid by a gift card and the wallet."""
     sold = sell_card_and_litres(client, shop)
     paid = _post(client, "/v1/pos/commit", shop.till(), {
@@ -51,7 +51,7 @@ def _shows_both(client: TestClient, path: str, sold: dict[str, Any]) -> None:
 
 def test_the_terminal_receipt_shows_the_gift_card_and_the_wallet_that_paid(
         client: TestClient, rt: Runtime, shop: Shop) -> None:
-    sold = _paid_by_card_and_wallet(client, shop)
+    sold = paid_by_card_and_wallet(client, shop)
     terminal.pair(client, shop.till_keys[0])
     terminal.sign_in(client, terminal.add_cashier(rt, shop.tenant_id, "Vera",
                                                   store_id=shop.store_id))
@@ -60,13 +60,13 @@ def test_the_terminal_receipt_shows_the_gift_card_and_the_wallet_that_paid(
 
 def test_the_console_receipt_shows_the_gift_card_and_the_wallet_that_paid(
         client: TestClient, rt: Runtime, shop: Shop) -> None:
-    sold = _paid_by_card_and_wallet(client, shop)
+    sold = paid_by_card_and_wallet(client, shop)
     signed_in(client, rt, shop, "analyst")
     _shows_both(client, "/console/receipts", sold)
 
 
 def test_the_customer_receipt_shows_the_gift_card_and_the_wallet_that_paid(
         client: TestClient, rt: Runtime, shop: Shop) -> None:
-    sold = _paid_by_card_and_wallet(client, shop)
+    sold = paid_by_card_and_wallet(client, shop)
     sign_in_member(client, rt, shop.tenant_id, "+78007750112")
     _shows_both(client, f"/c/{shop.tenant_id}/receipts", sold)
