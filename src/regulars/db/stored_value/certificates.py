@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, func, insert, or_, select, update
 
+from regulars.db.checkout.tables import receipts
 from regulars.db.ledger.ops import EntryRecord
 from regulars.db.ledger.tables import accounts, entries, postings
 from regulars.db.stored_value.tables import certificate_series, certificates, receipt_tenders
@@ -198,6 +199,22 @@ def get_certificate(conn: Connection, tenant_id: int,
     row = conn.execute(_certificate_query(tenant_id).where(
         certificates.c.id == certificate_id)).one_or_none()
     return None if row is None else _certificate(row)
+
+
+def of_member(conn: Connection, tenant_id: int, member_id: int, *,
+              limit: int) -> list[CertificateRow]:
+    """The member's gift cards, newest first: those sold on one of their receipts and those
+    that paid one; cards not sold yet and void ones left out."""
+    theirs = select(receipts.c.id).where(receipts.c.tenant_id == tenant_id,
+                                         receipts.c.member_id == member_id)
+    paid = select(receipt_tenders.c.certificate_id).where(
+        receipt_tenders.c.tenant_id == tenant_id, receipt_tenders.c.receipt_id.in_(theirs),
+        receipt_tenders.c.certificate_id.is_not(None))
+    query = _certificate_query(tenant_id).where(
+        certificates.c.status.not_in(("pending", "void")),
+        or_(certificates.c.sale_receipt_id.in_(theirs), certificates.c.id.in_(paid)))
+    return [_certificate(r) for r in conn.execute(
+        query.order_by(certificates.c.id.desc()).limit(limit))]
 
 
 def list_certificates(conn: Connection, tenant_id: int, *, series_id: int | None,

@@ -42,6 +42,7 @@ from regulars.services.stored_value.results import (
 
 MAX_ISSUE_PER_CALL = 1000
 MAX_LISTED = 500
+MEMBER_CERTIFICATES = 100  # the gift cards a member's wallet lists, newest first
 
 
 def asset_of(tenant: tenancy.TenantRow) -> Asset:
@@ -205,6 +206,24 @@ def by_link(rt: Runtime, tenant_id: int, token: str) -> CertificateView:
     if row is None or row.status in (Status.PENDING.value, Status.VOID.value):
         raise NotFound("certificate not found")
     return certificate_view(row)
+
+
+def of_member(rt: Runtime, tenant_id: int, member_id: int) -> tuple[CertificateView, ...]:
+    """The gift cards the member bought or paid with (see :func:`store.of_member`), newest
+    first, at most :data:`MEMBER_CERTIFICATES`."""
+    with rt.db.read() as conn:
+        return tuple(certificate_view(r) for r in store.of_member(
+            conn, tenant_id, member_id, limit=MEMBER_CERTIFICATES))
+
+
+def member_certificate(rt: Runtime, tenant_id: int, member_id: int,
+                       certificate_id: int) -> CertificateView:
+    """One of the member's gift cards (:func:`of_member`), what its public page shows.
+    Raises :class:`NotFound` for another's."""
+    found = [c for c in of_member(rt, tenant_id, member_id) if c.id == certificate_id]
+    if not found:
+        raise NotFound("certificate not found")
+    return found[0]
 
 
 def credit(conn: Connection, ctx: EntryContext, *, certificate_id: int, account_id: int,
