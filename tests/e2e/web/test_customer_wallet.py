@@ -67,6 +67,11 @@ def test_the_wallet_lists_the_gift_cards_the_member_bought_or_paid_with(
     assert len(links) == 2
     one = client.get(links[0])
     assert one.status_code == 200 and 'id="certificate-balance"' in one.text
+    # The newest card first: the corporate one, loaded and then paying 40.00, in words.
+    lines = one.text.split('id="certificate-lines"')[1]
+    assert "Loaded onto the card" in lines and "Paid with the card" in lines
+    assert format_currency(40, "RUB", locale="en_GB") in lines
+    assert "tender" not in lines and "issue" not in lines
     assert client.get(f"/c/{shop.tenant_id}/wallet/certificates/999999").status_code == 404
     # Another member of the business does not see the first one's cards.
     register(rt, shop.tenant_id, 2)

@@ -23,6 +23,7 @@ from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger.ops import EntryContext
 from regulars.db.promotions import coupons as coupon_store
 from regulars.db.stored_value import certificates as store
+from regulars.db.stored_value import wallets as wallet_store
 from regulars.db.tenancy import tenancy
 from regulars.domain import codes
 from regulars.domain.ledger.assets import Asset, money
@@ -33,6 +34,8 @@ from regulars.services.audit import audit
 from regulars.services.promotions.coupons import secret_key
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value.results import (
+    CertificateLine,
+    CertificateStatement,
     CertificateView,
     IssuedCertificates,
     SeriesReport,
@@ -217,13 +220,19 @@ def of_member(rt: Runtime, tenant_id: int, member_id: int) -> tuple[CertificateV
 
 
 def member_certificate(rt: Runtime, tenant_id: int, member_id: int,
-                       certificate_id: int) -> CertificateView:
-    """One of the member's gift cards (:func:`of_member`), what its public page shows.
-    Raises :class:`NotFound` for another's."""
-    found = [c for c in of_member(rt, tenant_id, member_id) if c.id == certificate_id]
-    if not found:
-        raise NotFound("certificate not found")
-    return found[0]
+                       certificate_id: int) -> CertificateStatement:
+    """One of the member's gift cards (:func:`of_member`): what its public page shows, and its
+    latest movements. Raises :class:`NotFound` for another's."""
+    with rt.db.read() as conn:
+        found = [r for r in store.of_member(conn, tenant_id, member_id,
+                                            limit=MEMBER_CERTIFICATES) if r.id == certificate_id]
+        if not found:
+            raise NotFound("certificate not found")
+        lines = wallet_store.statement(conn, tenant_id, found[0].account_id,
+                                       limit=MEMBER_CERTIFICATES)
+    return CertificateStatement(certificate=certificate_view(found[0]), lines=tuple(
+        CertificateLine(entry_id=r.entry_id, code=r.code, amount_minor=r.amount_minor,
+                        receipt_id=r.receipt_id, occurred_at=r.occurred_at) for r in lines))
 
 
 def credit(conn: Connection, ctx: EntryContext, *, certificate_id: int, account_id: int,

@@ -43,6 +43,26 @@ class IssuedCertificates:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CertificateLine:
+    """A movement of a gift card's money: ``issue``, ``tender``, ``refund_tender``, ``void``,
+    ``expire`` or ``deactivate``, signed as it moved the card's balance."""
+
+    entry_id: int
+    code: str
+    amount_minor: int
+    receipt_id: int | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertificateStatement:
+    """One of a member's gift cards and its latest movements, newest first."""
+
+    certificate: CertificateView
+    lines: tuple[CertificateLine, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class SeriesReport:
     """Certificates of one series sold or issued (``issued``, their nominal sum
     ``issued_minor``): what was used, expired and is outstanding of them, so that

@@ -106,11 +106,12 @@ def wallet(request: Request, runtime: RuntimeDep, reader: MemberReader,
 def certificate(request: Request, runtime: RuntimeDep, reader: MemberReader, tenant_id: int,
                 certificate_id: int) -> Response:
     """The page of one of the member's gift cards, as its public link shows it (the link's
-    token is shown once, at issue, and not kept); another's answers 404."""
+    token is shown once, at issue, and not kept), with its movements; another's answers 404."""
     found = certificates.member_certificate(runtime, tenant_id, member_id_of(reader),
                                             certificate_id)
     return render(request, "customer/gift.html", reader, tenant_id=tenant_id,
-                  page="wallet", certificate=found, headers={"Cache-Control": "no-store"})
+                  page="wallet", certificate=found.certificate, lines=found.lines,
+                  headers={"Cache-Control": "no-store"})
 
 
 @router.get("/{tenant_id}/invite")
