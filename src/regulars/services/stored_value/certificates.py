@@ -34,10 +34,10 @@ from regulars.services.audit import audit
 from regulars.services.promotions.coupons import secret_key
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value.results import (
-    CertificateLine,
     CertificateStatement,
     CertificateView,
     IssuedCertificates,
+    MoneyLine,
     SeriesReport,
     SeriesView,
     StoredValueReport,
@@ -231,7 +231,7 @@ def member_certificate(rt: Runtime, tenant_id: int, member_id: int,
         lines = wallet_store.statement(conn, tenant_id, found[0].account_id,
                                        limit=MEMBER_CERTIFICATES)
     return CertificateStatement(certificate=certificate_view(found[0]), lines=tuple(
-        CertificateLine(entry_id=r.entry_id, code=r.code, amount_minor=r.amount_minor,
+        MoneyLine(entry_id=r.entry_id, code=r.code, amount_minor=r.amount_minor,
                         receipt_id=r.receipt_id, occurred_at=r.occurred_at) for r in lines))
 
 

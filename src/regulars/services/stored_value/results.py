@@ -43,9 +43,10 @@ class IssuedCertificates:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CertificateLine:
-    """A movement of a gift card's money: ``issue``, ``tender``, ``refund_tender``, ``void``,
-    ``expire`` or ``deactivate``, signed as it moved the card's balance."""
+class MoneyLine:
+    """A movement of a wallet's or a gift card's money by its entry's code (a card's:
+    ``issue``, ``tender``, ``refund_tender``, ``void``, ``expire`` or ``deactivate``), signed
+    as it moved the balance."""
 
     entry_id: int
     code: str
@@ -59,7 +60,7 @@ class CertificateStatement:
     """One of a member's gift cards and its latest movements, newest first."""
 
     certificate: CertificateView
-    lines: tuple[CertificateLine, ...]
+    lines: tuple[MoneyLine, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
