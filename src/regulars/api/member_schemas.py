@@ -174,6 +174,9 @@ class ExportedAccountOut(Out):
 class ExportedEntryOut(Out):
     id: int
     code: str
+    # ``points``, or the money of the wallet and gift cards (``money:EUR``): ``points`` is
+    # then the amount in minor units.
+    asset: str
     points: int
     receipt_id: int | None
     store_id: int | None
@@ -209,7 +212,8 @@ class MemberExportOut(Out):
         "identifiers": [{"kind": "phone", "value": "+78007750111",
                          "created_at": "2026-01-10T09:00:00Z"}],
         "accounts": [{"asset": "points", "balance": 120, "held": 0, "debt": 0}],
-        "entries": [{"id": 31, "code": "earn", "points": 120, "receipt_id": 12,
+        "entries": [{"id": 31, "code": "earn", "asset": "points", "points": 120,
+                     "receipt_id": 12,
                      "store_id": 1, "occurred_at": "2026-02-01T12:00:00Z"}],
         "receipts": [{"id": 12, "receipt_no": "R-1", "store_id": 1, "status": "committed",
                       "gross_minor": 240000, "discount_minor": 0, "paid_minor": 240000,

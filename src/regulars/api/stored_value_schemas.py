@@ -131,15 +131,20 @@ class SeriesReportOut(Out):
     outstanding_minor: int
     blocked: int
     void: int
+    unsold: int
+    unsold_minor: int
 
 
 class StoredValueReportOut(Out):
-    """Per series: issued (count and sum), used, expired (breakage, income) and outstanding;
-    and the liability of the money asset on certificates and in wallets."""
+    """Per series: issued (count and sum), used, expired (breakage, income) and outstanding
+    (issued − used − expired), and the cards for sale not sold yet (``unsold``, their nominal
+    sum), which hold nothing and are not counted as issued; and the liability of the money
+    asset on certificates and in wallets."""
 
     model_config = examples({"asset": "money:EUR", "series": [
         {"series_id": 1, "issued": 10, "issued_minor": 3000000, "used_minor": 1200000,
-         "expired_minor": 0, "outstanding_minor": 1800000, "blocked": 0, "void": 0}],
+         "expired_minor": 0, "outstanding_minor": 1800000, "blocked": 0, "void": 0,
+         "unsold": 5, "unsold_minor": 1500000}],
         "certificates_liability_minor": 1800000, "wallets_liability_minor": 25000})
 
     asset: str

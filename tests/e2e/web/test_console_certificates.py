@@ -4,6 +4,8 @@ another tenant's certificate is not found."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from babel.numbers import format_currency
 from fastapi.testclient import TestClient
@@ -14,6 +16,8 @@ from regulars.services.stored_value import certificates
 from regulars.services.stored_value.certificates import IssueOrder
 from tests.conftest import Shop, make_shop
 from tests.e2e.web.console_data import form_of, signed_in
+from tests.integration.support import Pos
+from tests.integration.test_certificates import card, paying, selling
 
 
 @pytest.fixture(autouse=True)
@@ -61,3 +65,30 @@ def test_an_analyst_cannot_block_and_another_tenant_is_not_found(
                           data={**form_of(page.text), "blocked": "yes"})
     assert refused.status_code == 403
     assert client.get(f"/console/certificates/{foreign_id}").status_code == 404
+
+
+def _report_row(html: str) -> list[str]:
+    row = re.search(r'<tbody>\s*<tr><td>Birthday cards</td>(.*?)</tr>', html, re.S)
+    assert row, html
+    return [cell.strip() for cell in re.findall(r'<td class="num">(.*?)</td>', row.group(1))]
+
+
+def test_cards_not_yet_sold_are_shown_apart_and_the_figures_add_up(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    series = certificates.create_series(rt, shop.tenant_id, SeriesTerms(
+        name="Birthday cards", nominal_values_minor=(2000,), valid_days=365))
+    codes = certificates.issue(rt, shop.tenant_id, IssueOrder(
+        series_id=series.id, count=3, amount_minor=2000, for_sale=True)).codes
+    pos = Pos(rt, shop)
+    pos.send(selling(pos, "R-1", codes[0], 2000))
+    pos.send(paying(pos, "R-2", [card(codes[0], 1500)]))
+    signed_in(client, rt, shop, "analyst")
+    page = client.get("/console/certificates")
+    assert page.status_code == 200, page.text
+
+    def euros(minor: int) -> str:
+        return format_currency(minor / 100, "RUB", locale="en_GB")
+    # Sold 1 for 20.00, 15.00 used, none expired, 5.00 left; 2 cards for 40.00 unsold.
+    assert _report_row(page.text) == ["1", euros(2000), euros(1500), euros(0), euros(500),
+                                      "2", euros(4000)]
+    assert "Not sold yet" in page.text

@@ -220,11 +220,16 @@ def count_members(conn: Connection, tenant_id: int) -> int:
 
 
 def history(conn: Connection, tenant_id: int, member_id: int, *, limit: int,
-            before_id: int | None) -> list[dict[str, Any]]:
+            before_id: int | None, asset: str | None) -> list[dict[str, Any]]:
+    """The member's entries, newest first: of ``asset`` only (``points``: the points history;
+    the wallet's and gift cards' money is another asset), or of every asset (``None``)."""
     query = (select(entries.c.id, entries.c.code, entries.c.points, entries.c.memo,
                     entries.c.receipt_id, entries.c.store_id, entries.c.terminal_id,
-                    entries.c.program_version, entries.c.occurred_at, entries.c.recorded_at)
+                    entries.c.program_version, entries.c.occurred_at, entries.c.recorded_at,
+                    entries.c.asset)
              .where(entries.c.tenant_id == tenant_id, entries.c.member_id == member_id))
+    if asset is not None:
+        query = query.where(entries.c.asset == asset)
     if before_id is not None:
         query = query.where(entries.c.id < before_id)
     return [dict(r._mapping) for r in conn.execute(query.order_by(entries.c.id.desc())

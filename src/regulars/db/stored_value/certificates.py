@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, func, insert, or_, select, update
 
+from regulars.db.checkout.tables import receipts
 from regulars.db.ledger.ops import EntryRecord
 from regulars.db.ledger.tables import accounts, entries, postings
 from regulars.db.stored_value.tables import certificate_series, certificates, receipt_tenders
@@ -200,6 +201,22 @@ def get_certificate(conn: Connection, tenant_id: int,
     return None if row is None else _certificate(row)
 
 
+def of_member(conn: Connection, tenant_id: int, member_id: int, *,
+              limit: int) -> list[CertificateRow]:
+    """The member's gift cards, newest first: those sold on one of their receipts and those
+    that paid one; cards not sold yet and void ones left out."""
+    theirs = select(receipts.c.id).where(receipts.c.tenant_id == tenant_id,
+                                         receipts.c.member_id == member_id)
+    paid = select(receipt_tenders.c.certificate_id).where(
+        receipt_tenders.c.tenant_id == tenant_id, receipt_tenders.c.receipt_id.in_(theirs),
+        receipt_tenders.c.certificate_id.is_not(None))
+    query = _certificate_query(tenant_id).where(
+        certificates.c.status.not_in(("pending", "void")),
+        or_(certificates.c.sale_receipt_id.in_(theirs), certificates.c.id.in_(paid)))
+    return [_certificate(r) for r in conn.execute(
+        query.order_by(certificates.c.id.desc()).limit(limit))]
+
+
 def list_certificates(conn: Connection, tenant_id: int, *, series_id: int | None,
                       limit: int) -> list[CertificateRow]:
     query = _certificate_query(tenant_id)
@@ -268,18 +285,24 @@ def balance_of(conn: Connection, tenant_id: int, account_id: int) -> int:
 
 
 def series_report(conn: Connection, tenant_id: int) -> list[dict[str, int]]:
-    """Per series: certificates and their nominal sum, the balance outstanding on active
-    ones, and counts by status."""
+    """Per series: the certificates sold or issued and their nominal sum (a void one, its
+    sale refunded unused, is not counted), the balance outstanding on them, the cards for
+    sale not sold yet and their nominal sum, and counts by status."""
+    status = certificates.c.status
+    issued = status.not_in(("pending", "void"))
+    pending = status == "pending"
     query = (select(
         certificates.c.series_id,
-        func.count().label("issued"),
-        func.coalesce(func.sum(certificates.c.nominal_minor), 0).label("issued_minor"),
-        func.coalesce(func.sum(case((certificates.c.status == "active", accounts.c.balance),
-                                    else_=0)), 0).label("outstanding_minor"),
-        func.coalesce(func.sum(case((certificates.c.status == "blocked", 1), else_=0)),
-                      0).label("blocked"),
-        func.coalesce(func.sum(case((certificates.c.status == "void", 1), else_=0)),
-                      0).label("void"))
+        func.coalesce(func.sum(case((issued, 1), else_=0)), 0).label("issued"),
+        func.coalesce(func.sum(case((issued, certificates.c.nominal_minor), else_=0)),
+                      0).label("issued_minor"),
+        func.coalesce(func.sum(case((issued, accounts.c.balance), else_=0)),
+                      0).label("outstanding_minor"),
+        func.coalesce(func.sum(case((pending, 1), else_=0)), 0).label("unsold"),
+        func.coalesce(func.sum(case((pending, certificates.c.nominal_minor), else_=0)),
+                      0).label("unsold_minor"),
+        func.coalesce(func.sum(case((status == "blocked", 1), else_=0)), 0).label("blocked"),
+        func.coalesce(func.sum(case((status == "void", 1), else_=0)), 0).label("void"))
         .join(accounts, accounts.c.id == certificates.c.account_id)
         .where(certificates.c.tenant_id == tenant_id)
         .group_by(certificates.c.series_id).order_by(certificates.c.series_id))

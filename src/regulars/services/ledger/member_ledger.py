@@ -16,6 +16,7 @@ from regulars.db.ledger import spendable as ledger_spendable
 from regulars.db.ledger.ops import EntryContext, Shortfall
 from regulars.db.members import members
 from regulars.db.tenancy import tenancy
+from regulars.domain.ledger.assets import POINTS
 from regulars.errors import Conflict, InsufficientPoints, InvalidInput, NotFound
 from regulars.services.audit import audit
 from regulars.services.checkout import idempotency
@@ -152,8 +153,9 @@ def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: in
 
 def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
             before_id: int | None = None, locale: str | None = None) -> list[HistoryEntry]:
-    """The member's ledger entries, newest first, each with the reasons in words (in
-    ``locale``, the tenant's by default)."""
+    """The member's points entries, newest first, each with the reasons in words (in
+    ``locale``, the tenant's by default); the money of the wallet and gift cards is in their
+    statements."""
     from regulars.text.wording import render_code
 
     if not 1 <= limit <= 500:
@@ -162,7 +164,8 @@ def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
     with rt.db.read() as conn:
         if members.get_member(conn, tenant_id, member_id) is None:
             raise NotFound("member not found")
-        rows = members.history(conn, tenant_id, member_id, limit=limit, before_id=before_id)
+        rows = members.history(conn, tenant_id, member_id, limit=limit, before_id=before_id,
+                               asset=POINTS.code)
     return [HistoryEntry(
         id=r["id"], code=r["code"], points=r["points"], receipt_id=r["receipt_id"],
         store_id=r["store_id"], terminal_id=r["terminal_id"],

@@ -13,6 +13,7 @@ from regulars.services.members import members
 from regulars.services.members import registration as member_registration
 from regulars.services.members.members import MemberRef
 from regulars.services.runtime import Runtime
+from regulars.services.stored_value import certificates, wallets
 from regulars.services.tenancy.tenants import get_tenant
 
 MAX_TAGS = 50
@@ -40,8 +41,9 @@ def search(rt: Runtime, tenant_id: int, *, text: str | None, limit: int,
 def page(rt: Runtime, tenant_id: int, member_id: int, *, locale: str | None,
          history_limit: int = 50, receipts_limit: int = 20) -> dict[str, Any]:
     """Everything a member's page shows: the member (balance, held, spendable, debt, level and
-    progress), open lots soonest to expire first, the history explained in ``locale``, and
-    the latest receipts. A merged member's id shows the member it was merged into. Raises
+    progress), open lots soonest to expire first, the points history explained in ``locale``,
+    the latest receipts, the wallet (balance and latest movements) and the gift cards. A
+    merged member's id shows the member it was merged into. Raises
     :class:`NotFound`."""
     member = members.get(rt, tenant_id, MemberRef(id=member_id))
     target = member.id
@@ -50,7 +52,9 @@ def page(rt: Runtime, tenant_id: int, member_id: int, *, locale: str | None,
             "history": member_ledger.history(rt, tenant_id, target, limit=history_limit,
                                              locale=locale),
             "receipts": ledger_admin.receipts_list(rt, tenant_id, member_id=target,
-                                                   limit=receipts_limit, before_id=None)}
+                                                   limit=receipts_limit, before_id=None),
+            "wallet": wallets.statement(rt, tenant_id, target),
+            "certificates": certificates.of_member(rt, tenant_id, target)}
 
 
 def parse_tags(text: str) -> list[str]:

@@ -124,6 +124,7 @@ class ExportedAccount:
 class ExportedEntry:
     id: int
     code: str
+    asset: str  # ``points``, or money (the wallet's, a gift card's) in minor units
     points: int
     receipt_id: int | None
     store_id: int | None
@@ -179,7 +180,8 @@ def export(rt: Runtime, tenant_id: int, member_id: int, *, actor: audit.Actor) -
             accounts=tuple(_pick(ExportedAccount, a)
                            for a in members.member_accounts(conn, tenant_id, member_id)),
             entries=tuple(_pick(ExportedEntry, e) for e in reversed(members.history(
-                conn, tenant_id, member_id, limit=EXPORT_ROWS_MAX, before_id=None))),
+                conn, tenant_id, member_id, limit=EXPORT_ROWS_MAX, before_id=None,
+                asset=None))),
             receipts=tuple(_pick(ExportedReceipt, r)
                            for r in receipts.member_receipts(conn, tenant_id, member_id)))
         audit.record(conn, tenant_id, actor, "member.export", f"member {member_id}", at=now,

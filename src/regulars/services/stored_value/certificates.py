@@ -23,6 +23,7 @@ from regulars.db.ledger import ops as ledger_ops
 from regulars.db.ledger.ops import EntryContext
 from regulars.db.promotions import coupons as coupon_store
 from regulars.db.stored_value import certificates as store
+from regulars.db.stored_value import wallets as wallet_store
 from regulars.db.tenancy import tenancy
 from regulars.domain import codes
 from regulars.domain.ledger.assets import Asset, money
@@ -33,8 +34,10 @@ from regulars.services.audit import audit
 from regulars.services.promotions.coupons import secret_key
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value.results import (
+    CertificateStatement,
     CertificateView,
     IssuedCertificates,
+    MoneyLine,
     SeriesReport,
     SeriesView,
     StoredValueReport,
@@ -42,6 +45,7 @@ from regulars.services.stored_value.results import (
 
 MAX_ISSUE_PER_CALL = 1000
 MAX_LISTED = 500
+MEMBER_CERTIFICATES = 100  # the gift cards a member's wallet lists, newest first
 
 
 def asset_of(tenant: tenancy.TenantRow) -> Asset:
@@ -207,6 +211,30 @@ def by_link(rt: Runtime, tenant_id: int, token: str) -> CertificateView:
     return certificate_view(row)
 
 
+def of_member(rt: Runtime, tenant_id: int, member_id: int) -> tuple[CertificateView, ...]:
+    """The gift cards the member bought or paid with (see :func:`store.of_member`), newest
+    first, at most :data:`MEMBER_CERTIFICATES`."""
+    with rt.db.read() as conn:
+        return tuple(certificate_view(r) for r in store.of_member(
+            conn, tenant_id, member_id, limit=MEMBER_CERTIFICATES))
+
+
+def member_certificate(rt: Runtime, tenant_id: int, member_id: int,
+                       certificate_id: int) -> CertificateStatement:
+    """One of the member's gift cards (:func:`of_member`): what its public page shows, and its
+    latest movements. Raises :class:`NotFound` for another's."""
+    with rt.db.read() as conn:
+        found = [r for r in store.of_member(conn, tenant_id, member_id,
+                                            limit=MEMBER_CERTIFICATES) if r.id == certificate_id]
+        if not found:
+            raise NotFound("certificate not found")
+        lines = wallet_store.statement(conn, tenant_id, found[0].account_id,
+                                       limit=MEMBER_CERTIFICATES)
+    return CertificateStatement(certificate=certificate_view(found[0]), lines=tuple(
+        MoneyLine(entry_id=r.entry_id, code=r.code, amount_minor=r.amount_minor,
+                        receipt_id=r.receipt_id, occurred_at=r.occurred_at) for r in lines))
+
+
 def credit(conn: Connection, ctx: EntryContext, *, certificate_id: int, account_id: int,
            amount_minor: int, expires_at: datetime, asset: Asset) -> int:
     """The ``issue`` entry that puts a certificate's value on it; its id."""
@@ -348,7 +376,8 @@ def set_blocked(rt: Runtime, tenant_id: int, certificate_id: int, *, blocked: bo
 
 def report(rt: Runtime, tenant_id: int) -> StoredValueReport:
     """Per series: certificates sold or issued and their nominal sum, what was used, expired
-    and is outstanding; and the liability of the money asset (certificates and wallets)."""
+    and is outstanding, and the cards for sale not sold yet; and the liability of the money
+    asset (certificates and wallets)."""
     with rt.db.read() as conn:
         tenant = _tenant(conn, tenant_id)
         asset = asset_of(tenant)
@@ -359,7 +388,8 @@ def report(rt: Runtime, tenant_id: int) -> StoredValueReport:
             - moved.get((r["series_id"], EntryCode.REFUND_TENDER.value), 0)
             - moved.get((r["series_id"], EntryCode.VOID.value), 0),
             expired_minor=moved.get((r["series_id"], EntryCode.EXPIRE.value), 0),
-            outstanding_minor=r["outstanding_minor"], blocked=r["blocked"], void=r["void"])
+            outstanding_minor=r["outstanding_minor"], blocked=r["blocked"], void=r["void"],
+            unsold=r["unsold"], unsold_minor=r["unsold_minor"])
             for r in store.series_report(conn, tenant_id))
         certificates_minor, wallets_minor = store.liability(conn, tenant_id, asset.code)
     return StoredValueReport(asset=asset.code, series=series,

@@ -43,7 +43,33 @@ class IssuedCertificates:
 
 
 @dataclass(frozen=True, kw_only=True)
+class MoneyLine:
+    """A movement of a wallet's or a gift card's money by its entry's code (a card's:
+    ``issue``, ``tender``, ``refund_tender``, ``void``, ``expire`` or ``deactivate``), signed
+    as it moved the balance."""
+
+    entry_id: int
+    code: str
+    amount_minor: int
+    receipt_id: int | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertificateStatement:
+    """One of a member's gift cards and its latest movements, newest first."""
+
+    certificate: CertificateView
+    lines: tuple[MoneyLine, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class SeriesReport:
+    """Certificates of one series sold or issued (``issued``, their nominal sum
+    ``issued_minor``): what was used, expired and is outstanding of them, so that
+    ``issued_minor - used_minor - expired_minor == outstanding_minor``; cards for sale not
+    sold yet hold nothing and are counted apart (``unsold``, their nominal ``unsold_minor``)."""
+
     series_id: int
     issued: int
     issued_minor: int
@@ -52,6 +78,8 @@ class SeriesReport:
     outstanding_minor: int
     blocked: int
     void: int
+    unsold: int
+    unsold_minor: int
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,7 +7,6 @@ never expires. Money never mixes with points: another asset, other accounts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -29,6 +28,7 @@ from regulars.services.members.members import MemberRef
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value import balance_messages
 from regulars.services.stored_value.certificates import asset_of
+from regulars.services.stored_value.results import MoneyLine
 from regulars.services.tenancy.api_keys import Principal
 
 STATEMENT_LINES = 100
@@ -51,22 +51,13 @@ class TopUp:
 
 
 @dataclass(frozen=True, kw_only=True)
-class WalletLine:
-    entry_id: int
-    code: str
-    amount_minor: int
-    receipt_id: int | None
-    occurred_at: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
 class WalletStatement:
     """A member's wallet: its balance and its latest movements, newest first."""
 
     member_id: int
     asset: str
     balance_minor: int
-    lines: tuple[WalletLine, ...]
+    lines: tuple[MoneyLine, ...]
 
 
 def open_wallet(conn: Connection, tenant_id: int, member_id: int, asset: Asset) -> int:
@@ -138,7 +129,7 @@ def statement(rt: Runtime, tenant_id: int, member_id: int) -> WalletStatement:
         if account_id is None:
             return WalletStatement(member_id=member.id, asset=asset.code, balance_minor=0,
                                    lines=())
-        lines = tuple(WalletLine(entry_id=r.entry_id, code=r.code, amount_minor=r.amount_minor,
+        lines = tuple(MoneyLine(entry_id=r.entry_id, code=r.code, amount_minor=r.amount_minor,
                                  receipt_id=r.receipt_id, occurred_at=r.occurred_at)
                       for r in store.statement(conn, tenant_id, account_id,
                                                limit=STATEMENT_LINES))

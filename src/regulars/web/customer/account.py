@@ -15,7 +15,7 @@ from regulars.services.members import customer_page as member_page
 from regulars.services.members.customer_page import ProfileForm
 from regulars.services.passes import passes
 from regulars.services.stamps import members_cards
-from regulars.services.stored_value import goods, wallets
+from regulars.services.stored_value import certificates, goods, wallets
 from regulars.web.customer.common import MemberReader, member_id_of, qr_svg
 from regulars.web.deps import Form, RuntimeDep, clear_session_cookie, public_base
 from regulars.web.forms import errors_of
@@ -98,7 +98,20 @@ def wallet(request: Request, runtime: RuntimeDep, reader: MemberReader,
     statement = wallets.statement(runtime, tenant_id, member_id)
     return render(request, "customer/wallet.html", reader, tenant_id=tenant_id,
                   page="wallet", wallet=statement,
+                  certificates=certificates.of_member(runtime, tenant_id, member_id),
                   goods=goods.member_accounts(runtime, tenant_id, member_id))
+
+
+@router.get("/{tenant_id}/wallet/certificates/{certificate_id}")
+def certificate(request: Request, runtime: RuntimeDep, reader: MemberReader, tenant_id: int,
+                certificate_id: int) -> Response:
+    """The page of one of the member's gift cards, as its public link shows it (the link's
+    token is shown once, at issue, and not kept), with its movements; another's answers 404."""
+    found = certificates.member_certificate(runtime, tenant_id, member_id_of(reader),
+                                            certificate_id)
+    return render(request, "customer/gift.html", reader, tenant_id=tenant_id,
+                  page="wallet", certificate=found.certificate, lines=found.lines,
+                  headers={"Cache-Control": "no-store"})
 
 
 @router.get("/{tenant_id}/invite")
