@@ -330,9 +330,21 @@ def activate(conn: Connection, tenant_id: int, certificate_id: int, *, nominal_m
         expires_at=expires_at)).rowcount == 1
 
 
-def sold_on(conn: Connection, tenant_id: int, receipt_id: int) -> list[CertificateRow]:
+def take_sold_on(conn: Connection, tenant_id: int, receipt_id: int) -> list[CertificateRow]:
+    """The cards sold on ``receipt_id``, locked in the order of their digests (the order a
+    tender takes certificates in, so that a refund of the sale and a receipt paying with its
+    cards wait for each other instead of deadlocking), then read under that lock: a use or
+    debit committed before the lock was granted is seen. On SQLite the write transaction
+    excludes every other writer already."""
+    t = certificates.c
+    locked = conn.execute(select(t.id).where(t.tenant_id == tenant_id,
+                                             t.sale_receipt_id == receipt_id)
+                          .order_by(t.code_hash).with_for_update()).all()
+    if not locked:
+        return []
+    # A statement of its own: its snapshot is taken after the locks were granted.
     return [_certificate(r) for r in conn.execute(_certificate_query(tenant_id).where(
-        certificates.c.sale_receipt_id == receipt_id).order_by(certificates.c.id))]
+        t.id.in_([row.id for row in locked])).order_by(t.account_id))]
 
 
 def move_tenders(conn: Connection, tenant_id: int, from_account_id: int,
