@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, case, func, insert, select, update
 
-from regulars.db.ledger.ops import EntryRecord
+from regulars.db.ledger.ops import EntryRecord, Lead
 from regulars.db.ledger.tables import accounts, entries, postings
 from regulars.db.stored_value.tables import certificate_series, certificates, receipt_tenders
 
@@ -184,6 +184,26 @@ _TAKE_FOR_TENDER_PG = (
     .values(uses=certificates.c.uses + 1)
     .returning(*((certificates.c.uses - 1).label("uses") if column is certificates.c.uses
                  else column for column in _CERTIFICATE_COLUMNS), *_SERIES_COLUMNS))
+
+
+# The same statement as the first of a debit's (see :func:`tender_lead`).
+_TENDER_LEAD = _TAKE_FOR_TENDER_PG.cte("taken")
+
+
+def tender_lead(conn: Connection, tenant_id: int, digest: str) -> Lead | None:
+    """:func:`take_for_tender` as a lead of the debit of the certificate's account
+    (:func:`regulars.db.ledger.ops.pay_led`): the certificate, its use counted, and the
+    debit in one statement; read its row with :func:`led_certificate`. ``None`` on SQLite,
+    where the read, the count and the debit stay apart."""
+    if conn.dialect.name != "postgresql":
+        return None
+    return Lead(cte=_TENDER_LEAD, params={"of_tenant": tenant_id, "of_digest": digest})
+
+
+def led_certificate(row: Row[Any]) -> tuple[CertificateRow, SeriesRow]:
+    """The certificate and its series from a row of :func:`tender_lead`'s debit (``uses``
+    the count before this one, ``balance_minor`` the balance before the debit)."""
+    return _with_series(row._mapping)
 
 
 def certificate_by_link(conn: Connection, tenant_id: int,
