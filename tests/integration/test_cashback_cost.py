@@ -15,8 +15,9 @@ from regulars.domain.promotions.budgets import Limits
 from regulars.domain.promotions.promotions import Cashback
 from regulars.services.analytics import breakdowns, figures
 from regulars.services.ledger import admin as ledger_admin
-from regulars.services.promotions import promotions
+from regulars.services.promotions import budgets, promotions
 from regulars.services.promotions.promotions import Draft
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value import wallets
 from tests.conftest import make_shop
@@ -145,3 +146,40 @@ def test_migration_0048_adds_the_cashback_the_sold_receipts_still_credit(rt: Run
     assert _stored_cost(rt, pos.tenant_id) == 560
     assert _cost(pos) == (560, 8_000, 700)
     assert ledger_admin.check(rt, pos.tenant_id) == []
+
+
+def test_the_programs_cashback_counts_in_the_base_bucket_net_of_refunds(rt: Runtime) -> None:
+    """R-1 credits 2.50 by the program (base bucket) and 1.00 by the offer (mass bucket);
+    refunding its cups (20.00 of 50.00) takes back 1.00 of the program's, and 0.40 of the
+    offer's (spread over the lines by the money paid on them). The anonymous A-2 counts
+    nothing. Migration 0055 drops the count on the way down and starts it again on the way
+    up."""
+    pos = _shop(rt)
+    # No points: the base bucket then counts the program's cashback only.
+    set_program(rt, pos.tenant_id, cashback_rate_bp=500, levels=[
+        {"code": "base", "name": "Base", "threshold_minor": 0, "rate_bp": 0}])
+    budgets.put_split(rt, pos.tenant_id, total_minor=100_000, base_bp=5000, mass_bp=5000,
+                      targeted_bp=0)
+    member = pos.register(1)["id"]
+    first = pos.commit(member, BASKET, receipt="R-1")
+    pos.commit(None, BASKET, receipt="A-2")
+    assert _buckets(pos) == (250, 100)
+    pos.refund(first["receipt"]["id"], [(1, 2000)], key="cups")
+    assert _buckets(pos) == (150, 60)
+    with migrating(rt.db.engine) as (config, conn):
+        command.downgrade(config, "0055-1")
+        conn.commit()
+        command.upgrade(config, "head")
+        conn.commit()
+    assert _buckets(pos) == (0, 60)  # no program cashback stored before 0055 counts
+    second = pos.commit(member, BASKET, receipt="R-3")
+    assert _buckets(pos) == (250, 160)
+    pos.refund(second["receipt"]["id"], None, key="all")
+    assert _buckets(pos) == (0, 60)
+    assert ledger_admin.check(rt) == []
+
+
+def _buckets(pos: Pos) -> tuple[int, int]:
+    """This month's spend of the base and the mass bucket."""
+    found = to_json(budgets.burn(pos.rt, pos.tenant_id))["buckets"]
+    return found["base"]["spent_minor"], found["mass"]["spent_minor"]

@@ -15,7 +15,7 @@ from sqlalchemy import select, text, update
 from regulars.db.ledger.tables import accounts
 from regulars.db.stored_value.tables import certificates as certificate_rows
 from regulars.domain.stored_value.certificates import SeriesTerms, Tender, TenderKind
-from regulars.errors import InvalidInput, RegularsError
+from regulars.errors import InvalidInput, RefundRefused, RegularsError
 from regulars.services.checkout import checkout
 from regulars.services.checkout.pricing import Sale
 from regulars.services.ledger import admin as ledger_admin
@@ -306,4 +306,38 @@ def test_two_receipts_paying_with_two_certificates_in_opposite_orders_both_go_th
         results = [future.result(timeout=60) for future in sent]
     assert [len(r.body["tenders"]) for r in results] == [2, 2]
     assert balance(rt, pos, first) == balance(rt, pos, second) == 3000
+    assert ledger_admin.check(rt) == []
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_refunding_a_card_sale_while_a_till_pays_with_the_card_ends_without_a_deadlock(
+        rt: Runtime, pos: Pos) -> None:
+    """The refund of a card's sale takes the card as a tender does (the card's row, then its
+    account) and reads its uses under that lock: of the two, one goes through and the other
+    is refused, whichever comes first. The card is held by another transaction until both
+    wait on a lock, so the two always overlap."""
+    code = for_sale(rt, pos, series(rt, pos))
+    sale = pos.send(selling(pos, "R-1", code, 5000)).body["receipt"]["id"]
+    with ThreadPoolExecutor(max_workers=2) as pool, rt.db.engine.connect() as blocker:
+        with blocker.begin():
+            blocker.execute(select(certificate_rows.c.id).where(
+                certificate_rows.c.id == certificates.look_up(rt, pos.tenant_id, code).id)
+                .with_for_update()).all()
+            sent = [pool.submit(lambda: pos.send(paying(pos, "R-2", [card(code, 1000)]))),
+                    pool.submit(lambda: pos.refund(sale, None, key="refund-1"))]
+            deadline = time.monotonic() + 30
+            while _waiting_on_locks(rt) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        outcomes: list[Any] = []
+        for future in sent:
+            try:
+                outcomes.append(future.result(timeout=60))
+            except RegularsError as exc:
+                outcomes.append(exc)
+    refused = [o for o in outcomes if isinstance(o, RegularsError)]
+    # A deadlock would end one of them as ``Unavailable`` (send it again).
+    assert [type(o) for o in refused] in ([InvalidInput], [RefundRefused]), outcomes
+    paid = not isinstance(outcomes[0], RegularsError)
+    assert balance(rt, pos, code) == (4000 if paid else 0)
+    assert certificates.look_up(rt, pos.tenant_id, code).status == ("active" if paid else "void")
     assert ledger_admin.check(rt) == []

@@ -119,6 +119,36 @@ def test_it_joins_the_programs_cashback_and_a_wallet_payment_reduces_it(pos: Pos
     assert ledger_admin.check(pos.rt) == []
 
 
+def test_money_paid_from_the_wallet_earns_no_cashback_in_the_budget_either(pos: Pos) -> None:
+    """R-1 puts 1.00 into the wallet (5 % of the cups); R-2 pays that 1.00 from the wallet,
+    so the offer credits 98 (100 × 52.33 / 53.33), and its budget, the month's burn and the
+    mass bucket count those 98, not the 100 it priced; refunding R-2 gives back those 98."""
+    promotion_id = offer(pos, budget_minor=10_000)
+    budgets.put_split(pos.rt, pos.tenant_id, total_minor=100_000, base_bp=5000, mass_bp=5000,
+                      targeted_bp=0)
+    member = pos.register(1)["id"]
+    pos.commit(member, BASKET, receipt="R-1")
+    prepared = pos.prepare(member, BASKET, receipt="R-2")
+    second = pos.send(replace(prepared, request=replace(prepared.request, sale=replace(
+        prepared.request.sale, tenders=(Tender(kind=TenderKind.WALLET, amount_minor=100),))),
+        payload={**prepared.payload, "tenders": [{"kind": "wallet", "amount": 100}]})).body
+    assert said(second, "promotion_cashback_prepaid") == [{"priced_minor": 100,
+                                                           "amount_minor": 98}]
+    assert second["cashback_minor"] == 98 and wallet_minor(pos, member) == 98
+    assert _counted(pos, promotion_id) == (198, 198, 198)
+    pos.refund(second["receipt"]["id"], None, key="all")
+    assert _counted(pos, promotion_id) == (100, 100, 100)
+    assert ledger_admin.check(pos.rt) == []
+
+
+def _counted(pos: Pos, promotion_id: int) -> tuple[int, int, int]:
+    """The offer's budget spent, its cashback in the month's burn, and the mass bucket's."""
+    burn = to_json(budgets.burn(pos.rt, pos.tenant_id))
+    budget = to_json(budgets.promotion_burn(pos.rt, pos.tenant_id, promotion_id))["budget"]
+    return (budget["spent_minor"], burn["promotions"][0]["cashback_minor"],
+            burn["buckets"]["mass"]["spent_minor"])
+
+
 def test_the_burn_shows_the_cashback_apart_and_counts_it_in_the_bucket(pos: Pos) -> None:
     cups_back = offer(pos)
     cake_off = promotions.create(pos.rt, pos.tenant_id, Draft(

@@ -16,7 +16,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    Connection,
+    Row,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from regulars.db import arrays
 from regulars.db.bulk import insert_returning_ids
@@ -200,17 +212,70 @@ def debit(conn: Connection, tenant_id: int, account_id: int, points: int, now: d
         ).one_or_none()
     if changed is None:
         _refuse(conn, tenant_id, account_id, asset)
-    # The row lock taken above serialises the lot bookkeeping for this member.
+    return choose_lots(conn, tenant_id, account_id, points, now, held=int(changed.held),
+                       debt=int(changed.debt), balance=int(changed.balance))
+
+
+def choose_lots(conn: Connection, tenant_id: int, account_id: int, points: int, now: datetime,
+                *, held: int, debt: int, balance: int) -> Debit:
+    """The lots a debit just made (the account's ``held``, ``debt`` and ``balance`` after
+    it) takes its ``points`` from, read in a statement of their own after the debit's.
+    Raises :class:`Shortfall` as :func:`debit` does."""
+    # The row lock taken by the debit serialises the lot bookkeeping for this member.
     usable = spendable_lots(open_lots(conn, tenant_id, account_id), now)
     # The balance the guard checked counts pending and expired lots too: a spend that a
     # concurrent hold's quote did not see must still leave that hold's points in place.
-    if sum([lot.remaining for lot in usable]) - points < changed.held + changed.debt:
+    if sum([lot.remaining for lot in usable]) - points < held + debt:
         raise Shortfall("the spendable points are reserved by holds")
     try:
         taken = take_fefo(usable, points, now)
     except ValueError as exc:
         raise Shortfall(str(exc)) from exc
-    return Debit(balance=int(changed.balance), taken=tuple(taken))
+    return Debit(balance=balance, taken=tuple(taken))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lead:
+    """A caller's statement run first in a debit's own statement (PostgreSQL): a CTE, built
+    once, whose one returned row names the account to debit in its ``account_id`` column
+    (a certificate taken by its digest, its use counted), with its parameters."""
+
+    cte: CTE
+    params: dict[str, Any]
+
+
+def debit_led(conn: Connection, tenant_id: int, lead: Lead, points: int, now: datetime, *,
+              asset: Asset) -> Row[Any] | None:
+    """:func:`debit`'s guarded statement on the account ``lead`` names, in one statement with
+    it: its row, with the account's ``debit_held``, ``debit_debt`` and ``debit_balance``
+    after the debit; ``None`` when the lead found no row or the guard refused (the lead's
+    own changes stand until the transaction rolls back). The caller chooses the lots with
+    :func:`choose_lots` next."""
+    return conn.execute(_debit_led_statement(lead.cte), {
+        **lead.params, "debit_tenant_id": tenant_id, "debit_points": points,
+        "debit_now": now, "debit_asset": asset.code, "debit_release_held": 0}).one_or_none()
+
+
+@functools.lru_cache(maxsize=8)
+def _debit_led_statement(lead: CTE) -> Any:
+    """``_DEBIT_PG`` on the account of ``lead``'s row: built once per lead."""
+    released = (update(holds).where(
+        holds.c.tenant_id == bindparam("debit_tenant_id"),
+        holds.c.account_id == lead.c.account_id, holds.c.status == "open",
+        holds.c.expires_at <= bindparam("debit_now", type_=holds.c.expires_at.type))
+        .values(status="released").returning(holds.c.points).cte("released"))
+    lapsed = select(cast(func.coalesce(func.sum(released.c.points), 0), BigInteger)
+                    ).scalar_subquery()
+    points: Any = bindparam("debit_points")
+    held_after = accounts.c.held - lapsed - bindparam("debit_release_held")
+    return (update(accounts)
+            .where(accounts.c.id == lead.c.account_id,
+                   accounts.c.tenant_id == bindparam("debit_tenant_id"),
+                   accounts.c.asset == bindparam("debit_asset"),
+                   accounts.c.balance - held_after >= points)
+            .values(balance=accounts.c.balance - points, held=held_after)
+            .returning(accounts.c.held.label("debit_held"), accounts.c.debt.label("debit_debt"),
+                       accounts.c.balance.label("debit_balance"), *lead.c))
 
 
 def _refuse(conn: Connection, tenant_id: int, account_id: int, asset: Asset) -> NoReturn:

@@ -27,25 +27,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Row, func, select
 
 from regulars.db.analytics import days
 from regulars.db.ledger import expiry, ledger
 from regulars.db.ledger import holds as ledger_holds
 from regulars.db.ledger import lots as ledger_lots
 from regulars.db.ledger.ledger import AccountState, EntryContext, EntryRecord, Shortfall
+from regulars.db.ledger.lots import Lead
 from regulars.db.ledger.tables import entries
 from regulars.domain.ledger.assets import POINTS, Asset, MixedAssets
 from regulars.domain.ledger.ledger import EntryCode, Posting, SystemAccount
 
 __all__ = [
-    "POINTS", "AccountState", "Asset", "EntryContext", "EntryRecord", "MixedAssets",
+    "POINTS", "AccountState", "Asset", "EntryContext", "EntryRecord", "Lead", "MixedAssets",
     "Reversal", "Shortfall",
     "Earning", "account_state", "adjust", "any_due", "capture_hold", "count_due_lots", "earn",
     "earn_many", "ensure_account", "member_account_ids",
     "entry_memos", "expire", "expiry_batches", "hold", "hold_account", "lock_accounts",
     "lot_gone", "moves_of", "open_account", "open_accounts", "open_bearer_account",
-    "open_system_accounts", "Paid", "pay", "receipt_entries", "reconcile",
+    "open_system_accounts", "Paid", "pay", "pay_led", "receipt_entries", "reconcile",
     "release_hold", "restore", "reverse", "spend", "transfer",
 ]
 
@@ -259,6 +260,37 @@ def pay(conn: Connection, ctx: EntryContext, *, key: str, account_id: int, amoun
                    Posting(ledger.system_account_id(conn, ctx.tenant_id, sink, asset),
                            amount)], debit_=debit, record=record)
     return Paid(entry_id=entry_id, balance=debit.balance)
+
+
+def pay_led(conn: Connection, ctx: EntryContext, *, lead: Lead, key: str, amount: int,
+            now: datetime, memo: dict[str, Any], code: EntryCode, sink: SystemAccount,
+            asset: Asset, record: Callable[[Row[Any]], EntryRecord]
+            ) -> tuple[Paid, Row[Any]] | None:
+    """:func:`pay` from the account ``lead`` names, the lead (a certificate taken by its
+    digest, its use counted) and the guarded debit in one statement (PostgreSQL), the lots
+    read in the next; ``record(row)`` gives the caller's row naming the entry from the
+    lead's row, or raises to refuse it (before anything else is written). Returns what was
+    paid and the lead's row; ``None`` when the lead found no row or the account holds too
+    little (what the lead changed stands until the transaction rolls back: the caller
+    says why and raises).
+
+    Raises :class:`Shortfall` when the spendable lots, less holds and debt, cannot cover
+    ``amount``; what ``record`` raises; and the common failures.
+    """
+    _positive(amount)
+    row = ledger_lots.debit_led(conn, ctx.tenant_id, lead, amount, now, asset=asset)
+    if row is None:
+        return None
+    recorded = record(row)
+    debit = ledger_lots.choose_lots(conn, ctx.tenant_id, row.account_id, amount, now,
+                                    held=int(row.debit_held), debt=int(row.debit_debt),
+                                    balance=int(row.debit_balance))
+    entry_id = ledger_lots.write_spend(
+        conn, ctx, code=code, key=key, member_points=-amount, memo=memo, asset=asset,
+        postings_=[Posting(row.account_id, -amount),
+                   Posting(ledger.system_account_id(conn, ctx.tenant_id, sink, asset),
+                           amount)], debit_=debit, record=recorded)
+    return Paid(entry_id=entry_id, balance=debit.balance), row
 
 
 @dataclass(frozen=True, kw_only=True)

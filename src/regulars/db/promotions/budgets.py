@@ -293,7 +293,7 @@ def save_split(conn: Connection, tenant_id: int, *, total_minor: int | None, bas
 def bucket_spent(conn: Connection, tenant_id: int, month: date) -> dict[str, int]:
     """Each bucket's spend in a month net of refunds, summed from the receipts' own rows: the
     promotions' discounts and cashback plus their points at the point value of the receipt,
-    and the base-scheme points the same way."""
+    and the base-scheme points the same way plus the program's cashback."""
     t = receipt_promotions.c
     rows = conn.execute(select(t.bucket, func.sum(
         _money_given(t)
@@ -302,7 +302,8 @@ def bucket_spent(conn: Connection, tenant_id: int, month: date) -> dict[str, int
     spent = {r[0]: int(r[1]) for r in rows}
     b = receipt_budgets.c
     base = conn.execute(select(func.coalesce(func.sum(
-        (b.base_points - b.refunded_points) * b.point_value_minor), 0)).where(
+        (b.base_points - b.refunded_points) * b.point_value_minor
+        + b.cashback_minor - b.refunded_cashback_minor), 0)).where(
         b.tenant_id == tenant_id, b.month == month)).scalar_one()
     spent["base"] = int(base)
     return spent
@@ -375,6 +376,28 @@ def record_base_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert(receipt_budgets), rows)
 
 
+def record_cashback(conn: Connection, tenant_id: int, receipt_id: int, *, month: date,
+                    cashback_minor: int) -> None:
+    """Count the program's cashback of a receipt on its row (written with no points when the
+    receipt earned none by the base scheme)."""
+    t = receipt_budgets.c
+    if conn.execute(update(receipt_budgets).where(t.tenant_id == tenant_id,
+                                                  t.receipt_id == receipt_id)
+                    .values(cashback_minor=cashback_minor)).rowcount:
+        return
+    conn.execute(insert(receipt_budgets).values(
+        tenant_id=tenant_id, receipt_id=receipt_id, month=month, base_points=0,
+        point_value_minor=0, cashback_minor=cashback_minor))
+
+
+def give_back_cashback(conn: Connection, tenant_id: int, receipt_id: int,
+                       cashback_minor: int) -> None:
+    t = receipt_budgets.c
+    conn.execute(update(receipt_budgets).where(t.tenant_id == tenant_id,
+                                               t.receipt_id == receipt_id)
+                 .values(refunded_cashback_minor=t.refunded_cashback_minor + cashback_minor))
+
+
 def give_back_base(conn: Connection, tenant_id: int, receipt_id: int, points: int) -> None:
     t = receipt_budgets.c
     conn.execute(update(receipt_budgets).where(t.tenant_id == tenant_id,
@@ -384,7 +407,8 @@ def give_back_base(conn: Connection, tenant_id: int, receipt_id: int, points: in
 
 def base_of(conn: Connection, tenant_id: int, receipt_id: int) -> dict[str, Any] | None:
     t = receipt_budgets.c
-    row = conn.execute(select(t.month, t.base_points, t.point_value_minor).where(
+    row = conn.execute(select(t.month, t.base_points, t.point_value_minor, t.cashback_minor,
+                              t.refunded_cashback_minor).where(
         t.tenant_id == tenant_id, t.receipt_id == receipt_id)).one_or_none()
     return None if row is None else dict(row._mapping)
 
@@ -396,6 +420,15 @@ def applied_rows(conn: Connection, tenant_id: int, receipt_id: int) -> list[dict
         t.cashback_minor, t.refunded_discount_minor, t.refunded_points,
         t.refunded_cashback_minor, t.point_value_minor).where(
         t.tenant_id == tenant_id, t.receipt_id == receipt_id).order_by(t.id))]
+
+
+def set_cashback(conn: Connection, row_id: int, *, cashback_minor: int,
+                 lines: list[list[int]]) -> None:
+    """Set what a receipt's promotion row counts of its cashback (``lines``: each line's
+    ``[discount_minor, points, cashback_minor]``)."""
+    t = receipt_promotions.c
+    conn.execute(update(receipt_promotions).where(t.id == row_id).values(
+        cashback_minor=cashback_minor, lines=lines))
 
 
 def add_refunded(conn: Connection, row_id: int, *, discount_minor: int, points: int,

@@ -196,9 +196,10 @@ bucket_slots = Table(
 
 
 receipt_budgets = Table(
-    # What a receipt's base-scheme points count in the base bucket, less what refunds took
-    # back. The base bucket only reports, so it is summed from these rows when asked for
-    # instead of kept on one row per tenant and month that every commit would queue on.
+    # What a receipt's base-scheme points and program cashback count in the base bucket, less
+    # what refunds took back. The base bucket only reports, so it is summed from these rows
+    # when asked for instead of kept on one row per tenant and month that every commit would
+    # queue on.
     "receipt_budgets", metadata,
     Column("id", Id, primary_key=True),
     tenant_column(),
@@ -207,6 +208,9 @@ receipt_budgets = Table(
     Column("base_points", BigInteger, nullable=False),
     Column("refunded_points", BigInteger, nullable=False, server_default="0"),
     Column("point_value_minor", BigInteger, nullable=False),
+    # The program's cashback credited to the member's wallet, and what refunds took back.
+    Column("cashback_minor", BigInteger, nullable=False, server_default="0"),
+    Column("refunded_cashback_minor", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("tenant_id", "receipt_id"),
     Index(None, "tenant_id", "month"),
 )

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, case, func, insert, or_, select, update
 
 from regulars.db.checkout.tables import receipts
-from regulars.db.ledger.ops import EntryRecord
+from regulars.db.ledger.ops import EntryRecord, Lead
 from regulars.db.ledger.tables import accounts, entries, postings
 from regulars.db.stored_value.tables import certificate_series, certificates, receipt_tenders
 
@@ -187,6 +187,26 @@ _TAKE_FOR_TENDER_PG = (
                  else column for column in _CERTIFICATE_COLUMNS), *_SERIES_COLUMNS))
 
 
+# The same statement as the first of a debit's (see :func:`tender_lead`).
+_TENDER_LEAD = _TAKE_FOR_TENDER_PG.cte("taken")
+
+
+def tender_lead(conn: Connection, tenant_id: int, digest: str) -> Lead | None:
+    """:func:`take_for_tender` as a lead of the debit of the certificate's account
+    (:func:`regulars.db.ledger.ops.pay_led`): the certificate, its use counted, and the
+    debit in one statement; read its row with :func:`led_certificate`. ``None`` on SQLite,
+    where the read, the count and the debit stay apart."""
+    if conn.dialect.name != "postgresql":
+        return None
+    return Lead(cte=_TENDER_LEAD, params={"of_tenant": tenant_id, "of_digest": digest})
+
+
+def led_certificate(row: Row[Any]) -> tuple[CertificateRow, SeriesRow]:
+    """The certificate and its series from a row of :func:`tender_lead`'s debit (``uses``
+    the count before this one, ``balance_minor`` the balance before the debit)."""
+    return _with_series(row._mapping)
+
+
 def certificate_by_link(conn: Connection, tenant_id: int,
                         link_hash: str) -> CertificateRow | None:
     row = conn.execute(_certificate_query(tenant_id).where(
@@ -353,9 +373,21 @@ def activate(conn: Connection, tenant_id: int, certificate_id: int, *, nominal_m
         expires_at=expires_at)).rowcount == 1
 
 
-def sold_on(conn: Connection, tenant_id: int, receipt_id: int) -> list[CertificateRow]:
+def take_sold_on(conn: Connection, tenant_id: int, receipt_id: int) -> list[CertificateRow]:
+    """The cards sold on ``receipt_id``, locked in the order of their digests (the order a
+    tender takes certificates in, so that a refund of the sale and a receipt paying with its
+    cards wait for each other instead of deadlocking), then read under that lock: a use or
+    debit committed before the lock was granted is seen. On SQLite the write transaction
+    excludes every other writer already."""
+    t = certificates.c
+    locked = conn.execute(select(t.id).where(t.tenant_id == tenant_id,
+                                             t.sale_receipt_id == receipt_id)
+                          .order_by(t.code_hash).with_for_update()).all()
+    if not locked:
+        return []
+    # A statement of its own: its snapshot is taken after the locks were granted.
     return [_certificate(r) for r in conn.execute(_certificate_query(tenant_id).where(
-        certificates.c.sale_receipt_id == receipt_id).order_by(certificates.c.id))]
+        t.id.in_([row.id for row in locked])).order_by(t.account_id))]
 
 
 def move_tenders(conn: Connection, tenant_id: int, from_account_id: int,

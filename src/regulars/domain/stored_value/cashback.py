@@ -12,9 +12,10 @@ refunds that end with the whole receipt take back exactly the cashback, once.
 
 A promotion may give cashback too (the ``cashback`` effect of
 :mod:`regulars.domain.promotions.effects`, priced with the promotion): it joins the program's
-in the same wallet entry, less its share of the money taken from the wallet or settled with
-prepaid goods (``prorate(promotions, paid - prepaid, paid)``, for the same reason), and is taken
-back in proportion with it.
+in the same wallet entry, each promotion's less its share of the money taken from the wallet
+or settled with prepaid goods (``prorate(priced, paid - prepaid, paid)``, for the same
+reason), and is taken back in proportion with it. What counts in a promotion's budget is what
+the wallet got of it, as for the program's.
 """
 
 from __future__ import annotations
@@ -58,11 +59,20 @@ class Cashback:
 
 
 def promotion_share(priced_minor: int, *, paid_minor: int, prepaid_minor: int) -> int:
-    """What the promotions' ``priced_minor`` cashback leaves after its share of the
+    """What a promotion's ``priced_minor`` cashback leaves after its share of the
     ``prepaid_minor`` of the receipt's ``paid_minor`` (nothing when nothing was paid)."""
     if priced_minor <= 0 or paid_minor <= 0:
         return 0
     return prorate(priced_minor, max(0, paid_minor - prepaid_minor), paid_minor)
+
+
+def promotion_shares(quote: Quote, *, prepaid_minor: int) -> dict[int, int]:
+    """Each promotion's cashback on ``quote`` after its share of ``prepaid_minor`` (by
+    promotion id; those that give none left out): what the wallet gets of each, and what
+    counts in its budget."""
+    return {p.id: promotion_share(p.cashback_minor, paid_minor=quote.paid_minor,
+                                  prepaid_minor=prepaid_minor)
+            for p in quote.promotions if p.cashback_minor}
 
 
 def cashback_of(program: Program, lines: Sequence[QuoteLine], *,
@@ -91,8 +101,8 @@ def of_member_sale(program: Program, quote: Quote, *,
     if priced:
         found = replace(found or Cashback(rate_bp=0, basis_minor=0, amount_minor=0),
                         promotion_priced_minor=priced,
-                        promotion_minor=promotion_share(priced, paid_minor=quote.paid_minor,
-                                                        prepaid_minor=prepaid_minor))
+                        promotion_minor=sum(promotion_shares(
+                            quote, prepaid_minor=prepaid_minor).values()))
     return found if found is not None and found.total_minor > 0 else None
 
 

@@ -37,6 +37,7 @@ from regulars.db.promotions.budget_slots import Busy
 from regulars.db.tenancy import tenancy
 from regulars.domain.checkout.quote import Quote
 from regulars.domain.program.program import Program
+from regulars.domain.stored_value.cashback import promotion_shares
 from regulars.errors import (
     CodeRefused,
     IdempotencyMismatch,
@@ -273,7 +274,7 @@ def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
                                             now=now, at=at)
     prepaid = stored_value_tenders.prepaid_minor(taken)
     entry_ids |= _cashback(conn, principal, tenant, req, priced, receipt_id, now=now, at=at,
-                           prepaid_minor=prepaid)
+                           day=day, prepaid_minor=prepaid)
     return _commit_body(conn, tenant, req, priced, receipt_id, entry_ids, issued, now=now,
                         at=at, prepaid_minor=prepaid, tenders=taken, sold=sold,
                         goods_sold=goods_sold), priced
@@ -302,9 +303,11 @@ def _stored_value(conn: Connection, principal: Principal, tenant: tenancy.Tenant
 
 def _cashback(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
               req: CommitRequest, priced: Priced, receipt_id: int, *, now: datetime,
-              at: datetime, prepaid_minor: int) -> dict[str, int]:
+              at: datetime, day: date, prepaid_minor: int) -> dict[str, int]:
     """The program's and the promotions' cashback into the member's wallet (nothing when
-    neither gives any), on the money not paid from the wallet or by goods accounts."""
+    neither gives any), on the money not paid from the wallet or by goods accounts; the
+    program's counted in the base bucket of ``day``'s month, the promotions' in theirs as
+    charged at pricing less what the wallet's share took off them."""
     cashback = stored_value_cashback.of_sale(priced.program, priced.quote,
                                              member=priced.member is not None,
                                              prepaid_minor=prepaid_minor)
@@ -315,6 +318,14 @@ def _cashback(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
                        terminal_id=principal.terminal_id, store_id=principal.store_id,
                        staff_id=req.staff_id, program_version=priced.version,
                        occurred_at=at, recorded_at=now)
+    budgets.charge_cashback(conn, tenant.id, receipt_id, day=day,
+                            cashback_minor=cashback.amount_minor)
+    if cashback.promotion_minor != cashback.promotion_priced_minor:
+        assert principal.terminal_id is not None
+        budgets.settle_prepaid(conn, tenant.id, receipt_id, priced.member.id,
+                               credited=promotion_shares(priced.quote,
+                                                         prepaid_minor=prepaid_minor),
+                               spread=principal.terminal_id)
     return stored_value_cashback.credit(conn, tenant, ctx, cashback, quote=priced.quote)
 
 

@@ -89,6 +89,10 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                       point_value_minor=program.point_value_minor,
                       refunded=[(s.line_no, s.before, s.after, s.whole) for s in plan.shares],
                       earned_back=plan.earned_back)
+    budgets.give_back_cashback(conn, tenant_id, receipt_id, paid_minor=receipt["paid_minor"],
+                               refunded_before=receipt["refunded_paid_minor"],
+                               refunded_after=(receipt["refunded_paid_minor"]
+                                               + plan.paid_back_minor))
     if receipt["member_id"] is not None:
         # Before the account row, in the order a commit takes them (no deadlock between the two).
         _count_spend(conn, receipt, status=plan.status, paid_back=plan.paid_back_minor)

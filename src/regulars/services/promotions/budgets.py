@@ -12,7 +12,8 @@ promotion's spend line by line in proportion (:func:`give_back`), cumulatively e
 
 Uses are not given back by refunds: the member did use the promotion. The mass bucket counts
 each promotion's discount plus its points at the program's point value, in the local month the
-receipt occurred in; the base bucket counts base-scheme points the same way and only reports.
+receipt occurred in; the base bucket counts base-scheme points the same way and the program's
+cashback (refunds take back its share of the money they pay back), and only reports.
 Promotions targeted at a segment count in the targeted bucket instead of the mass bucket, the
 same way and enforced the same way; each receipt_promotions row remembers its bucket, so a
 refund gives back to the bucket that was charged.
@@ -35,7 +36,7 @@ from regulars.db.promotions.budget_slots import Busy
 from regulars.db.rewards import costs as reward_costs
 from regulars.db.tenancy import tenancy
 from regulars.domain.checkout.quote import Quote
-from regulars.domain.money import prorate
+from regulars.domain.money import allocate, prorate
 from regulars.domain.promotions.budgets import (
     NOTHING,
     UNLIMITED,
@@ -48,6 +49,7 @@ from regulars.domain.promotions.budgets import (
     period_start,
 )
 from regulars.domain.promotions.promotions import Promotion
+from regulars.domain.stored_value.cashback import cashback_back
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
 from regulars.services.program import programs
@@ -300,6 +302,44 @@ def charge_base(conn: Connection, tenant_id: int, receipt_id: int, quote: Quote,
                       point_value_minor=point_value_minor)
 
 
+def charge_cashback(conn: Connection, tenant_id: int, receipt_id: int, *, day: date,
+                    cashback_minor: int) -> None:
+    """Record the program's cashback of a receipt (``cashback_minor``, credited to the
+    member's wallet) for the base bucket, beside its base-scheme points: reported, never
+    capped, as they are. The promotions' cashback counts in their own buckets."""
+    if cashback_minor > 0:
+        store.record_cashback(conn, tenant_id, receipt_id, month=day.replace(day=1),
+                              cashback_minor=cashback_minor)
+
+
+def settle_prepaid(conn: Connection, tenant_id: int, receipt_id: int, member_id: int | None, *,
+                   credited: Mapping[int, int], spread: int) -> None:
+    """After the receipt's tenders: each promotion's cashback counts what the wallet got of
+    it (``credited``, by promotion id, less the share of the money paid from the wallet or
+    by goods accounts) instead of what it priced, and its budget, the member's cap and its
+    bucket get the rest back. Rows already charged by :func:`charge` in this transaction
+    (the same slots, ``spread`` as it was given): nothing more is locked."""
+    back_by_bucket: dict[tuple[date, str], int] = {}
+    for row in store.applied_rows(conn, tenant_id, receipt_id):
+        pid = row["promotion_id"]
+        less = row["cashback_minor"] - credited.get(pid, row["cashback_minor"])
+        if less <= 0:
+            continue
+        store.give_back_promotion(conn, tenant_id, pid, discount_minor=less, points=0,
+                                  spread=spread)
+        if member_id is not None:
+            store.give_back_member(conn, tenant_id, pid, member_id, discount_minor=less,
+                                   points=0)
+        cashback = allocate(credited[pid], [line[2] for line in row["lines"]])
+        store.set_cashback(conn, row["id"], cashback_minor=credited[pid], lines=[
+            [*line[:2], part] for line, part in zip(row["lines"], cashback, strict=True)])
+        where = (row["month"], row["bucket"])
+        back_by_bucket[where] = back_by_bucket.get(where, 0) + less
+    for (month, bucket), amount in sorted(back_by_bucket.items()):
+        store.give_back_bucket(conn, tenant_id, month, bucket, amount_minor=amount,
+                               spread=spread)
+
+
 # Refunds ---------------------------------------------------------------------------------------
 
 def _share(total: int, before: int, after: int, whole: int) -> int:
@@ -358,6 +398,21 @@ def give_back(conn: Connection, tenant_id: int, receipt_id: int, member_id: int 
     base_back = earned_back - promo_points_back
     if base is not None and base_back > 0:
         store.give_back_base(conn, tenant_id, receipt_id, base_back)
+
+
+def give_back_cashback(conn: Connection, tenant_id: int, receipt_id: int, *, paid_minor: int,
+                       refunded_before: int, refunded_after: int) -> None:
+    """Give back to the base bucket the share of the receipt's program cashback that a
+    refund taking its refunded money from ``refunded_before`` to ``refunded_after`` (of
+    ``paid_minor``) takes back from the wallet, as
+    :func:`~regulars.services.stored_value.cashback.take_back` does."""
+    base = store.base_of(conn, tenant_id, receipt_id)
+    if base is None or not base["cashback_minor"]:
+        return
+    share = cashback_back(base["cashback_minor"], paid_minor=paid_minor,
+                          refunded_before=refunded_before, refunded_after=refunded_after)
+    if share > 0:
+        store.give_back_cashback(conn, tenant_id, receipt_id, share)
 
 
 # The admin API ---------------------------------------------------------------------------------

@@ -71,9 +71,11 @@ def sell(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
 
 def deactivate_sold(conn: Connection, ctx: EntryContext, *, key: str, now: datetime) -> int:
     """Deactivate every card receipt ``ctx.receipt_id`` sold (its whole refund or void);
-    how many. Raises :class:`RefundRefused` when one of them was used."""
+    how many. The cards are locked first, as a tender takes them, and their uses and
+    balances read under that lock; their accounts are then debited in id order. Raises
+    :class:`RefundRefused` when one of them was used."""
     assert ctx.receipt_id is not None
-    rows = store.sold_on(conn, ctx.tenant_id, ctx.receipt_id)
+    rows = store.take_sold_on(conn, ctx.tenant_id, ctx.receipt_id)
     if not rows:
         return 0
     tenant = tenancy.get_tenant(conn, ctx.tenant_id)

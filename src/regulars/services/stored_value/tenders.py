@@ -18,9 +18,9 @@ key names the entry, and the row's ``returned_minor`` grows in the same transact
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Connection
 
@@ -176,6 +176,10 @@ def _take_money(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
         return []
     assert ctx.receipt_id is not None
     asset = asset_of(tenant)
+    if len(tenders) == 1 and tenders[0][1].kind is TenderKind.CERTIFICATE:
+        alone = _take_certificate_alone(conn, tenant, ctx, *tenders[0], asset=asset, now=now)
+        if alone is not None:
+            return [alone]
     taken: list[TenderTaken] = []
     for payer in sorted(_payers(conn, tenant, ctx, tenders, now=now),
                         key=lambda p: p.account_id):
@@ -193,6 +197,74 @@ def _take_money(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
     return taken
 
 
+def _take_certificate_alone(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
+                            index: int, tender: Tender, *, asset: Asset,
+                            now: datetime) -> TenderTaken | None:
+    """A receipt's only money tender, a certificate: taken with its use counted and its
+    account debited in one statement (it locks the certificate, then its account, as
+    :func:`_payers` and :func:`_take_money` do). ``None`` where the database cannot (SQLite:
+    the general path). Raises :class:`InvalidInput` as the general path does."""
+    assert ctx.receipt_id is not None and ctx.store_id is not None
+    field = f"tenders.{index}.code"
+    digest = tender_digest(conn, tenant.id, tender.code or "", field=field)
+    lead = store.tender_lead(conn, tenant.id, digest)
+    if lead is None:
+        return None
+    receipt_id, store_id = ctx.receipt_id, ctx.store_id
+
+    def record(row: Any) -> ledger_ops.EntryRecord:
+        certificate, series = store.led_certificate(row)
+        refused = _refusal(certificate, series, store_id=store_id, now=now)
+        if refused is not None:
+            raise InvalidInput(refused, field=field)
+        return store.tender_record(
+            tenant.id, receipt_id, tender_no=index, kind=tender.kind.value,
+            account_id=certificate.account_id, certificate_id=certificate.id,
+            amount_minor=tender.amount_minor)
+
+    try:
+        done = ledger_ops.pay_led(
+            conn, ctx, lead=lead, key=f"receipt:{receipt_id}:tender:{index}",
+            amount=tender.amount_minor, now=now, code=EntryCode.TENDER,
+            sink=SystemAccount.REDEEMED, asset=asset, record=record,
+            memo=_tender_memo(tender))
+    except Shortfall as exc:
+        raise _short(index, tender, certificate=True) from exc
+    if done is None:
+        _refuse_alone(conn, tenant.id, digest, index, tender, store_id=store_id, now=now)
+    paid, row = done
+    return TenderTaken(tender_no=index, kind=tender.kind.value,
+                       amount_minor=tender.amount_minor, balance_minor=paid.balance,
+                       code_ending=store.led_certificate(row)[0].code_hint)
+
+
+def _refuse_alone(conn: Connection, tenant_id: int, digest: str, index: int, tender: Tender,
+                  *, store_id: int, now: datetime) -> NoReturn:
+    """Why :func:`_take_certificate_alone` debited nothing: no such certificate, one that may
+    not pay here (its use, counted by the statement, left out), or too little on it."""
+    found = store.certificate_with_series_by_digest(conn, tenant_id, digest)
+    if found is None:
+        raise InvalidInput("no such certificate", field=f"tenders.{index}.code")
+    row, series = found
+    refused = _refusal(replace(row, uses=row.uses - 1), series, store_id=store_id, now=now)
+    if refused is not None:
+        raise InvalidInput(refused, field=f"tenders.{index}.code")
+    raise _short(index, tender, certificate=True)
+
+
+def _tender_memo(tender: Tender) -> dict[str, Any]:
+    return {"tender": tender.kind.value, "why": [
+        {"code": "tender_paid", "params": {"amount": tender.amount_minor}}]}
+
+
+def _short(index: int, tender: Tender, *, certificate: bool) -> InvalidInput:
+    """The refusal of a tender whose certificate or wallet holds less than its amount."""
+    template = ("the certificate holds less than %(amount)s" if certificate
+                else "the wallet holds less than %(amount)s")
+    return InvalidInput(template, field=f"tenders.{index}.amount",
+                        params={"amount": tender.amount_minor})
+
+
 def _spend(conn: Connection, ctx: EntryContext, payer: _Payer, asset: Asset,
            record: ledger_ops.EntryRecord, now: datetime) -> ledger_ops.Paid:
     tender, index = payer.tender, payer.index
@@ -201,16 +273,9 @@ def _spend(conn: Connection, ctx: EntryContext, payer: _Payer, asset: Asset,
             conn, ctx, key=f"receipt:{ctx.receipt_id}:tender:{index}",
             account_id=payer.account_id, amount=tender.amount_minor, now=now,
             code=EntryCode.TENDER, sink=SystemAccount.REDEEMED, asset=asset, record=record,
-            memo={"tender": tender.kind.value, "why": [
-                {"code": "tender_paid", "params": {"amount": tender.amount_minor}}]})
+            memo=_tender_memo(tender))
     except Shortfall as exc:
-        if payer.certificate is None:
-            raise InvalidInput("the wallet holds less than %(amount)s",
-                               field=f"tenders.{index}.amount",
-                               params={"amount": tender.amount_minor}) from exc
-        raise InvalidInput("the certificate holds less than %(amount)s",
-                           field=f"tenders.{index}.amount",
-                           params={"amount": tender.amount_minor}) from exc
+        raise _short(index, tender, certificate=payer.certificate is not None) from exc
 
 
 def prepaid_minor(taken: Sequence[TenderTaken]) -> int:

@@ -1,7 +1,7 @@
 """member_purchases loses its index on (tenant_id, first_at)
 
 Revision ID: 0056
-Revises: 0053
+Revises: 0055
 Create Date: 2026-12-07 03:00:00
 
 No query reads ``member_purchases`` by ``first_at`` since the member figures became sums of
@@ -16,7 +16,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0056"
-down_revision = "0053"
+down_revision = "0055"
 branch_labels = None
 depends_on = None
 
