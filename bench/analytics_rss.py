@@ -34,6 +34,7 @@ from _common import make_console
 from regulars.config import Settings
 from regulars.domain.analytics.ranges import Preset
 from regulars.services.analytics.tables import TableName
+from regulars.services.audit import audit
 from regulars.services.runtime import open_runtime
 from regulars.services.tenancy import tenants
 
@@ -153,7 +154,8 @@ def main() -> int:
     args = parser.parse_args()
     rt = open_runtime(Settings(database_url=args.url), migrate=False)
     try:
-        key = tenants.create_owner_key(rt, 1, "bench rss", scopes=["analytics"]).key
+        key = tenants.create_owner_key(rt, 1, "bench rss", scopes=["analytics"],
+                                       actor=audit.SYSTEM).key
     finally:
         rt.close()
     base = f"http://127.0.0.1:{args.port}/v1/admin/analytics"

@@ -55,6 +55,7 @@ from checkout_promotions import _sum
 from regulars.config import Settings
 from regulars.domain.promotions.budgets import Limits
 from regulars.domain.promotions.promotions import PercentDiscount
+from regulars.services.audit import audit
 from regulars.services.promotions import budgets, coupons, promotions
 from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import open_runtime
@@ -76,7 +77,8 @@ def ten_percent_off(url: str, tenant_id: int, budget_minor: int | None) -> int:
     try:
         made = promotions.create(rt, tenant_id, Draft(
             name="10 % off from 100.00", condition="basket.total_minor >= 10000",
-            effects=(PercentDiscount(rate_bp=1000),), limits=Limits(budget_minor=budget_minor)))
+            effects=(PercentDiscount(rate_bp=1000),), limits=Limits(budget_minor=budget_minor)),
+                                 actor=audit.SYSTEM)
         return int(made.id)
     finally:
         rt.close()

@@ -53,6 +53,7 @@ from checkout import BASKET, setup
 from regulars.config import Settings
 from regulars.domain.checkout.quote import BasketLine
 from regulars.domain.stored_value.certificates import Tender, TenderKind
+from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.checkout import commit as checkout_commit
 from regulars.services.checkout.commit import CommitRequest
@@ -269,7 +270,7 @@ def main() -> int:
     rt = open_runtime(Settings(database_url=url))
     if args.cashback:
         programs.save_edit(rt, authenticate(rt, keys[0]).tenant_id, {"cashback_rate_bp": 500},
-                           note="cashback for the profile")
+                           note="cashback for the profile", actor=audit.SYSTEM)
     log = StatementLog()
     log.attach(rt.db.engine)
     lines = tuple(BasketLine(sku=ln["sku"], name=ln["name"], category=ln["category"],

@@ -60,6 +60,7 @@ from regulars.domain.promotions.promotions import (
     PointsMultiplier,
 )
 from regulars.domain.promotions.segments import Compare, Recency
+from regulars.services.audit import audit
 from regulars.services.promotions import promotions, segments
 from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import open_runtime
@@ -97,7 +98,8 @@ def create_promotions(url: str, count: int, tenant_id: int | None = None) -> lis
         made = []
         for name, condition, effects, segment_id in drafts[:count]:
             promotions.create(rt, tenant_id, Draft(name=name, condition=condition,
-                                                   effects=effects, segment_id=segment_id))
+                                                   effects=effects, segment_id=segment_id),
+                              actor=audit.SYSTEM)
             made.append(name)
         return made
     finally:

@@ -58,6 +58,7 @@ from regulars.config import Settings
 from regulars.domain.catalog.products import ProductDraft
 from regulars.domain.stored_value.certificates import SeriesTerms
 from regulars.domain.stored_value.goods import PurchaseTerms
+from regulars.services.audit import audit
 from regulars.services.catalog import products
 from regulars.services.members import registration as member_registration
 from regulars.services.members.members import MemberRef
@@ -91,9 +92,11 @@ def _certificates(url: str, count: int, amount_minor: int) -> list[str]:
     try:
         tenant_id = _last_tenant(rt)
         series = certificates.create_series(rt, tenant_id, SeriesTerms(
-            name="Gift card", min_minor=100, max_minor=CERTIFICATE_MINOR, valid_days=365))
+            name="Gift card", min_minor=100, max_minor=CERTIFICATE_MINOR, valid_days=365),
+                                            actor=audit.SYSTEM)
         done = certificates.issue(rt, tenant_id, IssueOrder(series_id=series.id, count=count,
-                                                            amount_minor=amount_minor))
+                                                            amount_minor=amount_minor),
+                                  actor=audit.SYSTEM)
         return list(done.codes)
     finally:
         rt.close()
@@ -110,7 +113,8 @@ def _stored_value_elsewhere(url: str, till_key: str) -> None:
         fuel = products.create(rt, tenant_id, ProductDraft(sku="A95", name="Petrol A-95",
                                                            price_minor=5500)).id
         for n in range(GOODS_CARDS):
-            opened = goods.open_account(rt, tenant_id, Opening(product_id=fuel, unit="l"))
+            opened = goods.open_account(rt, tenant_id, Opening(product_id=fuel, unit="l"),
+                                        actor=audit.SYSTEM)
             goods.top_up(rt, till, opened.account.id, PurchaseTerms(
                 quantity_milli=50_000, paid_minor=275_000), key=f"bench-goods-{n}",
                 payload={"n": n})

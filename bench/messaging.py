@@ -45,6 +45,7 @@ from regulars.db.members.tables import members
 from regulars.db.messaging.tables import outbox_messages
 from regulars.db.schema import metadata
 from regulars.domain.checkout.quote import BasketLine
+from regulars.services.audit import audit
 from regulars.services.checkout import commit as checkout_commit
 from regulars.services.checkout.commit import CommitRequest
 from regulars.services.checkout.pricing import Sale
@@ -97,7 +98,7 @@ def spring_campaign(rt: Runtime, tenant_id: int) -> int:
     made = campaigns.create(rt, tenant_id, campaigns.Draft(
         name="Spring", segment_id=segment.id, control_percent=10,
         texts={"ru": {"subject": "Весна", "body": "{first_name}, весеннее меню! "
-                                                  "{unsubscribe_url}"}}))
+                                                  "{unsubscribe_url}"}}), actor=audit.SYSTEM)
     return made.id
 
 
@@ -133,7 +134,7 @@ def commit_cost(url: str, rounds: int, commits: int) -> tuple[float, float, int]
         commit()
     for round_number in range(rounds):
         for message in (False, True) if round_number % 2 == 0 else (True, False):
-            templates.update_settings(rt, tenant_id, {"points_earned": message})
+            templates.update_settings(rt, tenant_id, {"points_earned": message}, actor=audit.SYSTEM)
             started = time.perf_counter()
             for _ in range(commits):
                 commit()

@@ -25,6 +25,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 import messaging as bench
+from regulars.services.audit import audit
 from regulars.services.messaging import templates
 from regulars.services.promotions import campaigns
 
@@ -97,7 +98,7 @@ def receipts(url: str, commits: int, seen: Statements) -> None:
     counts: dict[bool, collections.Counter[str]] = {False: collections.Counter(),
                                                      True: collections.Counter()}
     for message in (False, True, False, True):
-        templates.update_settings(rt, tenant_id, {"points_earned": message})
+        templates.update_settings(rt, tenant_id, {"points_earned": message}, actor=audit.SYSTEM)
         seen.clear()
         started = time.perf_counter()
         for _ in range(commits):

@@ -28,6 +28,7 @@ from _common import libpq_url, make_console, recreate_database
 from regulars.config import Settings
 from regulars.db.engine import Database
 from regulars.domain.checkout.quote import BasketLine
+from regulars.services.audit import audit
 from regulars.services.checkout import commit as checkout_commit
 from regulars.services.checkout import pricing_inputs as pricing_service
 from regulars.services.checkout.commit import CommitRequest
@@ -64,7 +65,7 @@ def build(url: str, receipts: int, others: int, per_day: int
     tenant_id = created.tenant_id
     # Lots outlive the history: an expiry run would have taken expired ones anyway.
     programs.save(rt, tenant_id, programs.parse_rules({"expire_after_days": 3650}),
-                  note="bench")
+                  note="bench", actor=audit.SYSTEM)
     store = tenants.create_store(rt, tenant_id, code="main", name="Main street")
     key = tenants.create_terminal(rt, tenant_id, store_id=store.id, code="till-01",
                                   name="Till 1").key

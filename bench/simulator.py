@@ -51,6 +51,7 @@ from regulars.domain.promotions.effects import PercentDiscount, PointsMultiplier
 from regulars.domain.promotions.promotions import Schedule
 from regulars.services.analytics import scenarios, simulator
 from regulars.services.analytics.scenarios import ScenarioDraft
+from regulars.services.audit import audit
 from regulars.services.program import programs
 from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
@@ -121,7 +122,7 @@ def setup_data(rt: Runtime, args: argparse.Namespace) -> None:
     tenant_id = created.tenant_id
     shop = tenants.create_store(rt, tenant_id, code="main", name="Main")
     till = tenants.create_terminal(rt, tenant_id, store_id=shop.id, code="t", name="T")
-    programs.save(rt, tenant_id, programs.parse_rules({"levels": LEVELS}))
+    programs.save(rt, tenant_id, programs.parse_rules({"levels": LEVELS}), actor=audit.SYSTEM)
     began = time.perf_counter()
     generate(rt, tenant_id, shop.id, till.id, count=args.receipts,
              member_count=args.members, seed=args.seed)
@@ -134,7 +135,8 @@ def scenario_for(rt: Runtime, args: argparse.Namespace) -> int:
     program takes the window too, the draft gives 2 % more at each level."""
     name = f"Bench {args.window} {args.promotions}"
     window = WINDOWS[args.window]
-    programs.save(rt, 1, programs.parse_rules({"levels": LEVELS, "level_window": window}))
+    programs.save(rt, 1, programs.parse_rules({"levels": LEVELS, "level_window": window}),
+                  actor=audit.SYSTEM)
     found = [s for s in scenarios.list_all(rt, 1) if s.name == name]
     if found:
         return found[0].id
@@ -144,7 +146,7 @@ def scenario_for(rt: Runtime, args: argparse.Namespace) -> int:
              "level_window": window}),
         promotions=PROMOTIONS[:args.promotions],
         first_day=date(2025, 1, 1), last_day=date(2025, 12, 31),
-        assumptions=Assumptions(average_check_change_bp=200))).id
+        assumptions=Assumptions(average_check_change_bp=200)), actor=audit.SYSTEM).id
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from regulars.cli.main import app
 from regulars.domain.analytics.payback import Assumptions
 from regulars.services.analytics import scenarios
 from regulars.services.analytics.scenarios import ScenarioDraft
+from regulars.services.audit import audit
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 from tests.conftest import make_shop
@@ -28,7 +29,7 @@ def test_simulate_prints_the_draft_beside_the_current_program(rt: Runtime,
         name="Double", program=programs.parse_rules({"levels": [
             {"code": "base", "name": "Base", "threshold_minor": 0, "rate_bp": 600}]}),
         first_day=date(2026, 3, 1), last_day=date(2026, 3, 31),
-        assumptions=Assumptions(visit_frequency_change_bp=500)))
+        assumptions=Assumptions(visit_frequency_change_bp=500)), actor=audit.SYSTEM)
     result = runner.invoke(app, ["simulate", "--tenant", str(pos.tenant_id), "--scenario",
                                  str(scenario.id), "--database-url", database_url])
     assert result.exit_code == 0, result.output

@@ -26,6 +26,7 @@ from regulars.db.migrate import alembic_config
 from regulars.domain.checkout.quote import QUANTITY_SCALE, BasketLine
 from regulars.domain.program.program import Program
 from regulars.errors import RegularsError
+from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.checkout import commit as checkout_commit
 from regulars.services.checkout.commit import CommitRequest
@@ -62,7 +63,7 @@ def set_program(rt: Runtime, tenant_id: int, **rules: Any) -> Program:
     """Save a program built from ``rules`` (validated like the API's, so enum fields may be
     given as their values) as the tenant's next version: it prices receipts from now on."""
     program = programs.parse_rules(rules)
-    programs.save(rt, tenant_id, program, note="test")
+    programs.save(rt, tenant_id, program, note="test", actor=audit.SYSTEM)
     return program
 
 

@@ -11,6 +11,7 @@ import pytest
 from regulars.config import Settings
 from regulars.db.engine import Database
 from regulars.errors import Unauthorized
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import api_keys as auth
 from regulars.services.tenancy import settings, tenants
@@ -74,8 +75,8 @@ def test_a_remembered_key_needs_no_unit_of_work(rt: Runtime, shop: Shop,
 @pytest.mark.usefixtures("monotonic")
 def test_revoking_in_this_process_stops_the_key_at_once(rt: Runtime, shop: Shop) -> None:
     owner = authenticate(rt, shop.owner_key)
-    spare = tenants.create_owner_key(rt, shop.tenant_id, "spare")
-    other_spare = tenants.create_owner_key(rt, shop.tenant_id, "other spare")
+    spare = tenants.create_owner_key(rt, shop.tenant_id, "spare", actor=audit.SYSTEM)
+    other_spare = tenants.create_owner_key(rt, shop.tenant_id, "other spare", actor=audit.SYSTEM)
     for key in (shop.till_keys[0], shop.till_keys[1], spare.key, other_spare.key):
         authenticate(rt, key)  # remembered now
     tenants.revoke_terminal(rt, shop.tenant_id, shop.terminal_ids[0])
@@ -83,9 +84,9 @@ def test_revoking_in_this_process_stops_the_key_at_once(rt: Runtime, shop: Shop)
     rotated = tenants.rotate_terminal_key(rt, shop.tenant_id, shop.terminal_ids[1])
     assert _refused(rt, shop.till_keys[1])
     assert authenticate(rt, rotated.key).terminal_id == shop.terminal_ids[1]
-    tenants.revoke_key(rt, shop.tenant_id, spare.id)
+    tenants.revoke_key(rt, shop.tenant_id, spare.id, actor=audit.SYSTEM)
     assert _refused(rt, spare.key)
-    settings.revoke_owner_key(rt, shop.tenant_id, other_spare.id)
+    settings.revoke_owner_key(rt, shop.tenant_id, other_spare.id, actor=audit.SYSTEM)
     assert _refused(rt, other_spare.key)
     assert authenticate(rt, shop.owner_key) == owner
 
@@ -117,8 +118,8 @@ def test_without_a_time_to_live_every_request_reads_its_key(
 
 @pytest.mark.usefixtures("monotonic")
 def test_unknown_keys_are_not_remembered(rt: Runtime, other: Runtime, shop: Shop) -> None:
-    key = tenants.create_owner_key(rt, shop.tenant_id, "late")
-    tenants.revoke_key(rt, shop.tenant_id, key.id)
+    key = tenants.create_owner_key(rt, shop.tenant_id, "late", actor=audit.SYSTEM)
+    tenants.revoke_key(rt, shop.tenant_id, key.id, actor=audit.SYSTEM)
     assert _refused(other, key.key)
     assert _refused(other, "rgt_not-a-key")
     assert authenticate(other, shop.owner_key).kind == "owner"

@@ -12,6 +12,7 @@ from regulars.domain.analytics.ranges import Preset
 from regulars.errors import NotFound
 from regulars.services.analytics import branches
 from regulars.services.analytics.figures import Request
+from regulars.services.audit import audit
 from regulars.services.ledger import member_ledger
 from regulars.services.members import registration as member_registration
 from regulars.services.members.registration import Registration
@@ -44,7 +45,7 @@ def chain(rt: Runtime) -> dict[str, int]:
                                             store_id=north.id, till_keys=[till.key],
                                             terminal_ids=[till.id]))
     people = {name: int(tenants.create_staff(rt, shop.tenant_id, name=name, email=None,
-                                             role="cashier", store_id=store).id)
+                                             role="cashier", store_id=store, actor=audit.SYSTEM).id)
               for name, store in (("Alice", shop.store_id), ("Bob", shop.store_id),
                                   ("Carol", north.id))}
     m1, m2, m3 = main.register(1)["id"], main.register(2)["id"], far.register(3)["id"]

@@ -16,6 +16,7 @@ from regulars.db.promotions.tables import promotion_budget_slots
 from regulars.domain.promotions.budgets import Limits
 from regulars.domain.promotions.promotions import BonusPoints, FixedDiscount
 from regulars.errors import RegularsError
+from regulars.services.audit import audit
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.promotions import budgets, promotions
 from regulars.services.promotions.promotions import Draft
@@ -38,7 +39,7 @@ def offer(pos: Pos, name: str, *, amount_minor: int = 100, points: int = 0,
     effects = (FixedDiscount(amount_minor=amount_minor),) + (
         (BonusPoints(points=points),) if points else ())
     return int(promotions.create(pos.rt, pos.tenant_id, Draft(
-        name=name, effects=effects, limits=Limits(**limits))).id)
+        name=name, effects=effects, limits=Limits(**limits)), actor=audit.SYSTEM).id)
 
 
 def bodies(results: list[Any]) -> list[dict[str, Any]]:
@@ -105,7 +106,7 @@ def test_the_mass_bucket_holds_under_twenty_commits(pos: Pos, rt: Runtime) -> No
     first = offer(pos, "First", amount_minor=100)
     second = offer(pos, "Second", amount_minor=100, points=1)  # costs 2.00
     budgets.put_split(rt, pos.tenant_id, total_minor=4000, base_bp=5000, mass_bp=2500,
-                      targeted_bp=2500)  # mass: 10.00
+                      targeted_bp=2500, actor=audit.SYSTEM)  # mass: 10.00
     members = [pos.register(i)["id"] for i in range(THREADS)]
 
     results = bodies(run_together(THREADS, lambda i: pos.commit(
@@ -131,7 +132,7 @@ def test_a_cap_set_among_twenty_commits_counts_every_receipt_once(
         if i == THREADS:
             return promotions.update(rt, pos.tenant_id, offer_id, Draft(
                 name="Capped later", effects=(FixedDiscount(amount_minor=100),),
-                limits=Limits(budget_minor=1000)))
+                limits=Limits(budget_minor=1000)), actor=audit.SYSTEM)
         return pos.commit(members[i], CUPS, receipt=f"R-{i}", till=i % 2)
 
     results = bodies(run_together(THREADS + 1, step)[:THREADS])

@@ -10,6 +10,7 @@ import pytest
 from regulars.db.promotions import budgets as budget_store
 from regulars.domain.promotions.budgets import Limits, Period
 from regulars.domain.promotions.promotions import BonusPoints, Effect, FixedDiscount
+from regulars.services.audit import audit
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.promotions import budgets, promotions
 from regulars.services.promotions.promotions import Draft
@@ -29,7 +30,7 @@ def pos(rt: Runtime) -> Pos:
 def make(pos: Pos, *effects: Effect, name: str = "Offer", **limits: Any) -> int:
     made = promotions.create(pos.rt, pos.tenant_id, Draft(
         name=name, effects=effects or (FixedDiscount(amount_minor=100),),
-        limits=Limits(**limits)))
+        limits=Limits(**limits)), actor=audit.SYSTEM)
     return made.id
 
 
@@ -125,7 +126,7 @@ def test_the_mass_bucket_stops_promotions_and_the_base_bucket_reports(
     offer = make(pos, FixedDiscount(amount_minor=1000), BonusPoints(points=2))  # costs 12.00
     base_only = (line("machine", 100_000),)  # 30 base points
     budgets.put_split(rt, pos.tenant_id, total_minor=10_000, base_bp=5000, mass_bp=2500,
-                      targeted_bp=2500)  # mass: 25.00 a month
+                      targeted_bp=2500, actor=audit.SYSTEM)  # mass: 25.00 a month
     member = pos.register(1)["id"]
     bills = [pos.commit(member, base_only, receipt=f"R-{i}") for i in range(3)]
     assert [applied(b) for b in bills] == [[offer], [offer], []]
@@ -192,7 +193,7 @@ def test_a_new_cap_leaves_what_the_receipts_got_and_no_cap_writes_no_slot(
     assert burn(pos, offer)["budget"]["spent_minor"] == 200  # summed from the receipts
     promotions.update(rt, pos.tenant_id, offer, Draft(
         name="Later capped", effects=(FixedDiscount(amount_minor=100),),
-        limits=Limits(budget_minor=250)))
+        limits=Limits(budget_minor=250)), actor=audit.SYSTEM)
     assert applied(pos.commit(member, CUPS, receipt="R-3")) == []  # 50 left: 100 does not fit
     assert burn(pos, offer)["budget"] == {"budget_minor": 250, "spent_minor": 200,
                                           "remaining_minor": 50, "budget_points": None,

@@ -11,6 +11,7 @@ from regulars.db.messaging.tables import outbox_messages
 from regulars.db.promotions.tables import campaign_recipients
 from regulars.db.promotions.tables import campaigns as campaign_rows
 from regulars.errors import InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.members import registration
 from regulars.services.promotions import campaigns, segments
 from regulars.services.runtime import Runtime
@@ -43,7 +44,7 @@ def test_a_campaign_keeps_its_control_group_out_and_obeys_consent(rt: Runtime,
         registration.update_profile(rt, shop.tenant_id, member_id, {"consent": "earn_only"})
     made = campaigns.create(rt, shop.tenant_id, campaigns.Draft(
         name="Spring", segment_id=everyone(rt, shop.tenant_id), texts=TEXTS,
-        control_percent=25))
+        control_percent=25), actor=audit.SYSTEM)
     report = campaigns.run_due(rt)
     assert report.runs == 1
     seen = campaigns.get(rt, shop.tenant_id, made.id)
@@ -69,7 +70,8 @@ def test_a_recurring_campaign_runs_again_after_its_period(rt: Runtime, shop: Sho
     for n in range(1, 4):
         pos.register(n)
     made = campaigns.create(rt, shop.tenant_id, campaigns.Draft(
-        name="Weekly", segment_id=everyone(rt, shop.tenant_id), texts=TEXTS, repeat_days=7))
+        name="Weekly", segment_id=everyone(rt, shop.tenant_id), texts=TEXTS, repeat_days=7),
+                            actor=audit.SYSTEM)
     assert campaigns.run_due(rt).queued == 3
     clock.advance(days=6)
     assert campaigns.run_due(rt).runs == 0
@@ -85,7 +87,7 @@ def test_a_run_interrupted_by_a_crash_is_resumed_without_a_second_message(
     for n in range(1, 6):
         pos.register(n)
     made = campaigns.create(rt, shop.tenant_id, campaigns.Draft(
-        name="Once", segment_id=everyone(rt, shop.tenant_id), texts=TEXTS))
+        name="Once", segment_id=everyone(rt, shop.tenant_id), texts=TEXTS), actor=audit.SYSTEM)
     assert campaigns.run_due(rt).queued == 5
     # As if the process died after queueing, before the run was marked finished.
     with rt.db.write() as conn:
@@ -102,9 +104,9 @@ def test_a_campaign_is_refused_with_a_bad_text_or_another_tenants_segment(
     theirs = everyone(rt, other.tenant_id)
     with pytest.raises(NotFound):
         campaigns.create(rt, shop.tenant_id, campaigns.Draft(
-            name="x", segment_id=theirs, texts=TEXTS))
+            name="x", segment_id=theirs, texts=TEXTS), actor=audit.SYSTEM)
     with pytest.raises(InvalidInput) as refused:
         campaigns.create(rt, shop.tenant_id, campaigns.Draft(
             name="x", segment_id=everyone(rt, shop.tenant_id),
-            texts={"ru": {"subject": "", "body": "{points} баллов"}}))
+            texts={"ru": {"subject": "", "body": "{points} баллов"}}), actor=audit.SYSTEM)
     assert refused.value.field == "texts" and "{points}" in refused.value.detail

@@ -14,6 +14,7 @@ from regulars.domain.analytics.ranges import Preset
 from regulars.domain.promotions.budgets import Limits
 from regulars.domain.promotions.promotions import Cashback
 from regulars.services.analytics import breakdowns, figures
+from regulars.services.audit import audit
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.promotions import budgets, promotions
 from regulars.services.promotions.promotions import Draft
@@ -39,6 +40,7 @@ def _shop(rt: Runtime) -> Pos:
             effects=(Cashback(rate_bp=500, skus=frozenset({"cup"})),),
             limits=Limits(),
         ),
+        actor=audit.SYSTEM,
     )
     return pos
 

@@ -16,6 +16,7 @@ from regulars.db.ledger.tables import accounts
 from regulars.db.stored_value.tables import certificates as certificate_rows
 from regulars.domain.stored_value.certificates import SeriesTerms, Tender, TenderKind
 from regulars.errors import InvalidInput, RefundRefused, RegularsError
+from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.checkout.pricing import Sale
 from regulars.services.ledger import admin as ledger_admin
@@ -40,13 +41,15 @@ def pos(rt: Runtime) -> Pos:
 def series(rt: Runtime, pos: Pos, **terms: Any) -> int:
     values: dict[str, Any] = {"name": "Gift card", "nominal_values_minor": (5000, 10000),
                               "valid_days": 365, **terms}
-    return certificates.create_series(rt, pos.tenant_id, SeriesTerms(**values)).id
+    return certificates.create_series(rt, pos.tenant_id, SeriesTerms(**values),
+                                      actor=audit.SYSTEM).id
 
 
 def issue(rt: Runtime, pos: Pos, series_id: int, amount: int = 5000,
           count: int = 1) -> list[str]:
     done = certificates.issue(rt, pos.tenant_id, IssueOrder(series_id=series_id, count=count,
-                                                            amount_minor=amount))
+                                                            amount_minor=amount),
+                              actor=audit.SYSTEM)
     return list(done.codes)
 
 
@@ -105,7 +108,8 @@ def test_overdraft_blocked_foreign_and_wrong_store_are_refused_with_nothing_writ
         rt: Runtime, pos: Pos) -> None:
     code, blocked = issue(rt, pos, series(rt, pos), count=2)
     certificates.set_blocked(rt, pos.tenant_id,
-                             certificates.look_up(rt, pos.tenant_id, blocked).id, blocked=True)
+                             certificates.look_up(rt, pos.tenant_id, blocked).id, blocked=True,
+                             actor=audit.SYSTEM)
     other = Pos(rt, make_shop(rt, "Other Café"))
     foreign = issue(rt, other, series(rt, other))[0]
     elsewhere = tenants.create_store(rt, pos.tenant_id, code="north", name="North")
@@ -234,7 +238,8 @@ def selling(pos: Pos, receipt: str, code: str, amount: int, *, member_id: int | 
 
 def for_sale(rt: Runtime, pos: Pos, series_id: int) -> str:
     return certificates.issue(rt, pos.tenant_id, IssueOrder(
-        series_id=series_id, count=1, amount_minor=5000, for_sale=True)).codes[0]
+        series_id=series_id, count=1, amount_minor=5000, for_sale=True),
+                              actor=audit.SYSTEM).codes[0]
 
 
 def test_a_card_sold_at_the_till_is_activated_by_its_commit_and_earns_nothing(

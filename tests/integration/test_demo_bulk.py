@@ -17,6 +17,7 @@ from regulars.db.ledger.tables import entries, lots
 from regulars.db.messaging.tables import member_levels_seen
 from regulars.db.program.tables import spend_days
 from regulars.db.promotions.tables import receipt_budgets
+from regulars.services.audit import audit
 from regulars.services.demo import bulk
 from regulars.services.demo.catalog import PROGRAM
 from regulars.services.ledger import admin as ledger_admin
@@ -75,7 +76,7 @@ def _member_rows(rt: Runtime, member_id: int) -> dict[str, Any]:
 def test_plain_receipts_written_in_bulk_are_what_the_till_commit_writes(
         rt: Runtime, clock: FakeClock) -> None:
     shop = make_shop(rt, "Bulk Café")
-    programs.save(rt, shop.tenant_id, PROGRAM, note="the demo's program")
+    programs.save(rt, shop.tenant_id, PROGRAM, note="the demo's program", actor=audit.SYSTEM)
     pos = Pos(rt, shop)
     by_till, in_bulk = int(pos.register(1)["id"]), int(pos.register(2)["id"])
     writer = bulk.BulkReceipts(rt, shop.tenant_id, ZoneInfo("Europe/Moscow"))

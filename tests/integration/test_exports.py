@@ -11,13 +11,14 @@ from python_calamine import CalamineWorkbook
 
 from regulars.services.analytics import exports
 from regulars.services.analytics.exports import ExportFormat, ExportKind
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop, make_shop
 from tests.integration.support import Pos, line
 
 
 def read_csv(rt: Runtime, tenant_id: int, kind: ExportKind) -> list[list[str]]:
-    data = b"".join(exports.chunks(rt, tenant_id, kind, ExportFormat.CSV))
+    data = b"".join(exports.chunks(rt, tenant_id, kind, ExportFormat.CSV, actor=audit.SYSTEM))
     assert data.startswith("\ufeff".encode())
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
@@ -25,7 +26,8 @@ def read_csv(rt: Runtime, tenant_id: int, kind: ExportKind) -> list[list[str]]:
 def read_xlsx(rt: Runtime, tenant_id: int, kind: ExportKind,
               tmp_path: Path) -> list[list[object]]:
     path = tmp_path / f"{kind.value}.xlsx"
-    path.write_bytes(b"".join(exports.chunks(rt, tenant_id, kind, ExportFormat.XLSX)))
+    path.write_bytes(b"".join(exports.chunks(rt, tenant_id, kind, ExportFormat.XLSX,
+                                             actor=audit.SYSTEM)))
     return [list(r) for r in CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
             .iter_rows()]
 

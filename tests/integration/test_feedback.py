@@ -52,8 +52,8 @@ def link_token(body: str) -> str:
 def test_the_points_message_links_to_rating_the_visit_once_paid_for_by_the_event_rule(
         rt: Runtime, shop: Shop) -> None:
     rewards.put_settings(rt, shop.tenant_id, RewardSettings(
-        events=(EventRule(type="feedback", points=50),)))
-    templates.update_settings(rt, shop.tenant_id, {"points_earned": True})
+        events=(EventRule(type="feedback", points=50),)), actor=audit.SYSTEM)
+    templates.update_settings(rt, shop.tenant_id, {"points_earned": True}, actor=audit.SYSTEM)
     pos = Pos(rt, shop)
     member_id = pos.register(1)["id"]
     sale = pos.commit(member_id, (line("tea", 10_000),), receipt="r1")
@@ -229,7 +229,7 @@ def test_the_level_review_tells_who_keeps_their_level_once(
 def test_first_ratings_sent_at_once_keep_one_rating_and_pay_once(rt: Runtime,
                                                                  shop: Shop) -> None:
     rewards.put_settings(rt, shop.tenant_id, RewardSettings(
-        events=(EventRule(type="feedback", points=30),)))
+        events=(EventRule(type="feedback", points=30),)), actor=audit.SYSTEM)
     pos = Pos(rt, shop)
     member_id = pos.register(1)["id"]
     receipt_id = pos.commit(member_id, (line("tea", 10_000),), receipt="r1")["receipt"]["id"]

@@ -11,6 +11,7 @@ import pytest
 from regulars.domain.analytics.fraud import Thresholds
 from regulars.errors import InvalidInput, InvalidPhone, NotFound
 from regulars.services.analytics import fraud
+from regulars.services.audit import audit
 from regulars.services.checkout import commit as checkout_commit
 from regulars.services.checkout.commit import CommitRequest
 from regulars.services.checkout.pricing import Sale
@@ -40,7 +41,7 @@ def sell(pos: Pos, member_id: int, staff_id: int, *, typed: bool = False,
 
 def cashiers(rt: Runtime, shop: Shop, count: int) -> list[int]:
     return [int(tenants.create_staff(rt, shop.tenant_id, name=f"Cashier {i}", email=None,
-                                     role="cashier", store_id=shop.store_id).id)
+                                     role="cashier", store_id=shop.store_id, actor=audit.SYSTEM).id)
             for i in range(count)]
 
 
@@ -162,13 +163,14 @@ def test_voided_receipts_other_tenants_and_old_receipts_are_left_out(
 def test_thresholds_are_kept_per_business_and_checked(rt: Runtime, pos: Pos) -> None:
     other = Pos(rt, make_shop(rt, "Other Café"))
     assert fraud.get_settings(rt, pos.tenant_id).updated_at is None
-    saved = fraud.put_settings(rt, pos.tenant_id, Thresholds(flag_score=70, burst_receipts=4))
+    saved = fraud.put_settings(rt, pos.tenant_id, Thresholds(flag_score=70, burst_receipts=4),
+                               actor=audit.SYSTEM)
     assert (saved.flag_score, saved.burst_receipts, saved.min_pair_receipts) == (70, 4, 4)
-    again = fraud.put_settings(rt, pos.tenant_id, Thresholds(flag_score=60))
+    again = fraud.put_settings(rt, pos.tenant_id, Thresholds(flag_score=60), actor=audit.SYSTEM)
     assert fraud.get_settings(rt, pos.tenant_id) == again
     assert fraud.get_settings(rt, other.tenant_id).flag_score == 50
     with pytest.raises(InvalidInput) as caught:
-        fraud.put_settings(rt, pos.tenant_id, Thresholds(typed_share_percent=0))
+        fraud.put_settings(rt, pos.tenant_id, Thresholds(typed_share_percent=0), actor=audit.SYSTEM)
     assert caught.value.field == "typed_share_percent"
     with pytest.raises(InvalidInput) as scan_days:
         fraud.scan(rt, pos.tenant_id, days=0)
@@ -186,7 +188,7 @@ def test_a_raised_flag_score_spares_a_pair_the_default_flags(
     for _ in range(5):
         sell(pos, friend, staff[3], typed=True)
         clock.advance(minutes=7)
-    fraud.put_settings(rt, pos.tenant_id, Thresholds(flag_score=100))
+    fraud.put_settings(rt, pos.tenant_id, Thresholds(flag_score=100), actor=audit.SYSTEM)
     assert fraud.scan(rt, pos.tenant_id).flagged == 0
-    fraud.put_settings(rt, pos.tenant_id, Thresholds())
+    fraud.put_settings(rt, pos.tenant_id, Thresholds(), actor=audit.SYSTEM)
     assert fraud.scan(rt, pos.tenant_id).flagged == 1

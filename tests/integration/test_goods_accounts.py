@@ -15,6 +15,7 @@ from regulars.domain.catalog.products import ProductDraft
 from regulars.domain.stored_value.certificates import Tender, TenderKind
 from regulars.domain.stored_value.goods import PurchaseTerms, units_back
 from regulars.errors import InvalidInput, NotFound, RegularsError
+from regulars.services.audit import audit
 from regulars.services.catalog import products
 from regulars.services.checkout import checkout
 from regulars.services.checkout.pricing import Sale
@@ -47,7 +48,7 @@ def fuel(rt: Runtime, pos: Pos) -> int:
 def open_card(rt: Runtime, pos: Pos, product_id: int, litres: int = 25,
               **opening: Any) -> tuple[int, str | None]:
     opened = goods.open_account(rt, pos.tenant_id, Opening(product_id=product_id, unit="l",
-                                                           **opening))
+                                                           **opening), actor=audit.SYSTEM)
     if litres:
         top_up(rt, pos, opened.account.id, litres * 1000)
     return opened.account.id, opened.card_number
@@ -146,7 +147,7 @@ def test_a_blocked_card_a_foreign_account_and_another_members_are_refused(
         rt: Runtime, pos: Pos, fuel: int) -> None:
     account_id, number = open_card(rt, pos, fuel)
     assert number is not None
-    goods.set_blocked(rt, pos.tenant_id, account_id, blocked=True)
+    goods.set_blocked(rt, pos.tenant_id, account_id, blocked=True, actor=audit.SYSTEM)
     with pytest.raises(InvalidInput) as blocked:
         pos.send(paying(pos, "R-1", [goods_tender(1000, code=number)]))
     assert blocked.value.field == "tenders.0.code"

@@ -10,6 +10,7 @@ import pytest
 from regulars.domain.catalog.products import ProductDraft
 from regulars.domain.stored_value.goods import PurchaseTerms
 from regulars.errors import InvalidInput
+from regulars.services.audit import audit
 from regulars.services.catalog import products
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.runtime import Runtime
@@ -41,7 +42,8 @@ def buy(rt: Runtime, pos: Pos, account_id: int, cups: int, *, days: int | None,
 def test_a_purchase_past_its_days_expires_once_and_the_report_shows_the_breakage(
         rt: Runtime, pos: Pos, coffee: int, clock: FakeClock) -> None:
     account_id = goods.open_account(rt, pos.tenant_id,
-                                    Opening(product_id=coffee, unit="cup")).account.id
+                                    Opening(product_id=coffee, unit="cup"),
+                                    actor=audit.SYSTEM).account.id
     buy(rt, pos, account_id, 10, days=30, key="ten")
     buy(rt, pos, account_id, 2, days=None, key="two")
     clock.advance(days=29)
@@ -64,7 +66,8 @@ def test_a_purchase_past_its_days_expires_once_and_the_report_shows_the_breakage
 def test_the_expiry_command_path_expires_goods_beside_points(
         rt: Runtime, pos: Pos, coffee: int, clock: FakeClock) -> None:
     account_id = goods.open_account(rt, pos.tenant_id,
-                                    Opening(product_id=coffee, unit="cup")).account.id
+                                    Opening(product_id=coffee, unit="cup"),
+                                    actor=audit.SYSTEM).account.id
     buy(rt, pos, account_id, 3, days=1, key="three")
     clock.advance(days=1)
     assert ledger_admin.expire(rt).points == 0  # the points run leaves goods alone

@@ -14,6 +14,7 @@ from sqlalchemy import event
 from regulars.domain.catalog.products import ProductDraft
 from regulars.domain.stored_value.certificates import Tender, TenderKind
 from regulars.domain.stored_value.goods import PurchaseTerms
+from regulars.services.audit import audit
 from regulars.services.catalog import products
 from regulars.services.checkout import checkout
 from regulars.services.checkout.pricing import Sale
@@ -42,7 +43,8 @@ def _product(rt: Runtime, pos: Pos, sku: str, price: int) -> int:
 def _account(rt: Runtime, pos: Pos, product_id: int, unit: str, member_id: int,
              milli: int) -> int:
     account_id = goods.open_account(rt, pos.tenant_id, Opening(
-        product_id=product_id, unit=unit, member=MemberRef(id=member_id))).account.id
+        product_id=product_id, unit=unit, member=MemberRef(id=member_id)),
+                                    actor=audit.SYSTEM).account.id
     goods.top_up(rt, pos.till(), account_id,
                  PurchaseTerms(quantity_milli=milli, paid_minor=milli * 5),
                  key=f"top-{account_id}", payload={"milli": milli})
@@ -79,7 +81,7 @@ def test_the_quote_lists_the_members_goods_accounts_that_cover_the_lines(
         tenders=(Tender(kind=TenderKind.GOODS, account=fuel, quantity_milli=0),))))
     assert "goods_accounts" not in presented
     assert presented["tenders"][0]["could_take_milli"] == 25_000
-    goods.set_blocked(rt, pos.tenant_id, fuel, blocked=True)
+    goods.set_blocked(rt, pos.tenant_id, fuel, blocked=True, actor=audit.SYSTEM)
     assert "goods_accounts" not in pos.quote(member_id, (FUEL, COFFEE))
 
 

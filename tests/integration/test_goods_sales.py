@@ -14,6 +14,7 @@ import pytest
 
 from regulars.domain.catalog.products import ProductDraft
 from regulars.errors import InvalidInput, RegularsError
+from regulars.services.audit import audit
 from regulars.services.catalog import products
 from regulars.services.checkout import checkout
 from regulars.services.checkout.pricing import Sale
@@ -43,7 +44,8 @@ def fuel(rt: Runtime, pos: Pos) -> int:
     """A-95 sold as goods by the litre (registered by a first bearer card)."""
     product_id = products.create(rt, pos.tenant_id, ProductDraft(
         sku="A95", name="Petrol A-95", price_minor=5500)).id
-    goods.open_account(rt, pos.tenant_id, Opening(product_id=product_id, unit="l"))
+    goods.open_account(rt, pos.tenant_id, Opening(product_id=product_id, unit="l"),
+                       actor=audit.SYSTEM)
     return product_id
 
 
@@ -97,7 +99,7 @@ def test_the_quote_shows_the_sale_and_the_commit_opens_the_members_account_at_th
 
 def test_a_retry_with_the_same_key_answers_the_same_and_sells_once(
         rt: Runtime, pos: Pos, fuel: int) -> None:
-    opened = goods.open_account(rt, pos.tenant_id, Opening(product_id=fuel))
+    opened = goods.open_account(rt, pos.tenant_id, Opening(product_id=fuel), actor=audit.SYSTEM)
     assert opened.card_number is not None
     sale = replace(HUNDRED_LITRES, code=opened.card_number)
     first = pos.send(selling(pos, "R-1", [sale]))
@@ -112,8 +114,8 @@ def test_a_retry_with_the_same_key_answers_the_same_and_sells_once(
 def test_bad_sales_are_422s_naming_the_field_and_write_nothing(
         rt: Runtime, pos: Pos, fuel: int) -> None:
     products.create(rt, pos.tenant_id, ProductDraft(sku="tea", name="Tea", price_minor=200))
-    opened = goods.open_account(rt, pos.tenant_id, Opening(product_id=fuel))
-    goods.set_blocked(rt, pos.tenant_id, opened.account.id, blocked=True)
+    opened = goods.open_account(rt, pos.tenant_id, Opening(product_id=fuel), actor=audit.SYSTEM)
+    goods.set_blocked(rt, pos.tenant_id, opened.account.id, blocked=True, actor=audit.SYSTEM)
     before = count_rows(rt, pos.tenant_id)
     cases = [
         ([replace(HUNDRED_LITRES, sku="tea")], None, "goods_sold.0.sku"),
@@ -155,7 +157,7 @@ def test_refunding_the_receipt_takes_back_unused_units_once_and_refuses_used_one
 
 
 def test_a_void_undoes_the_sale(rt: Runtime, pos: Pos, fuel: int) -> None:
-    opened = goods.open_account(rt, pos.tenant_id, Opening(product_id=fuel))
+    opened = goods.open_account(rt, pos.tenant_id, Opening(product_id=fuel), actor=audit.SYSTEM)
     assert opened.card_number is not None
     body = pos.send(selling(pos, "R-1", [replace(HUNDRED_LITRES, code=opened.card_number),
                                          replace(HUNDRED_LITRES, code=opened.card_number,

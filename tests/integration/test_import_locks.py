@@ -14,6 +14,7 @@ from sqlalchemy import event, select
 
 from regulars.db.program.spend_totals import LIFETIME_DAY
 from regulars.db.program.tables import spend_days
+from regulars.services.audit import audit
 from regulars.services.imports.imports import import_file
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.runtime import Runtime
@@ -61,7 +62,7 @@ def test_a_till_sells_to_a_member_while_their_history_is_being_imported(
 
     report = import_file(rt, shop.tenant_id, receipts_import(
         path, mapping={"phone": "phone", "date": "date", "amount": "amount"}),
-        progress=during_import)
+        progress=during_import, actor=audit.SYSTEM)
     assert report.imported == 3 and report.members_matched == 1
     assert len(sold) == 1 and sold[0]["receipt"]["status"] == "committed", sold
     assert sold[0]["member"]["id"] == member

@@ -19,6 +19,7 @@ from regulars.db.ledger.tables import entries
 from regulars.db.members.tables import member_identifiers, members
 from regulars.domain.imports.fields import Kind
 from regulars.errors import InvalidInput, InvalidRows
+from regulars.services.audit import audit
 from regulars.services.imports.imports import ImportRequest, import_file, reject_rows
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.members import members as member_service
@@ -53,7 +54,8 @@ def test_a_cp1251_semicolon_file_imports_members_and_history_that_earns_nothing(
         rt: Runtime, shop: Shop, tmp_path: Path) -> None:
     path = tmp_path / "sales.csv"
     path.write_bytes(RU_CSV.encode("cp1251"))
-    report = import_file(rt, shop.tenant_id, receipts_import(path, mapping=RU_MAP))
+    report = import_file(rt, shop.tenant_id, receipts_import(path, mapping=RU_MAP),
+                         actor=audit.SYSTEM)
     assert (report.rows, report.imported, report.already, report.rejected) == (3, 3, 0, 0)
     assert (report.members_created, report.members_matched) == (2, 0)
     assert report.amount_minor == 123450 + 9990 + 1000 and report.points_earned == 0
@@ -81,11 +83,11 @@ def test_the_same_file_twice_adds_nothing_and_a_longer_one_adds_only_its_new_row
     path = tmp_path / "sales.csv"
     path.write_text("customer,date,amount\nC1,2025-01-01,5.00\nC1,2025-01-01,5.00\n",
                     encoding="utf-8")
-    first = import_file(rt, shop.tenant_id, receipts_import(path))
-    again = import_file(rt, shop.tenant_id, receipts_import(path))
+    first = import_file(rt, shop.tenant_id, receipts_import(path), actor=audit.SYSTEM)
+    again = import_file(rt, shop.tenant_id, receipts_import(path), actor=audit.SYSTEM)
     path.write_text("customer,date,amount\nC1,2025-01-01,5.00\nC1,2025-01-01,5.00\n"
                     "C1,2025-01-01,5.00\nC2,2025-01-02,7.00\n", encoding="utf-8")
-    longer = import_file(rt, shop.tenant_id, receipts_import(path))
+    longer = import_file(rt, shop.tenant_id, receipts_import(path), actor=audit.SYSTEM)
     assert (first.imported, again.imported, again.already) == (2, 0, 2)
     assert (longer.imported, longer.already, longer.members_created) == (2, 2, 1)
     assert count(rt, receipts, shop.tenant_id) == 4
@@ -107,7 +109,7 @@ def test_a_file_with_bad_rows_is_refused_naming_each_and_writes_nothing(
     path = tmp_path / "bad.csv"
     path.write_text(BAD_CSV, encoding="utf-8")
     with pytest.raises(InvalidRows) as refused:
-        import_file(rt, shop.tenant_id, receipts_import(path))
+        import_file(rt, shop.tenant_id, receipts_import(path), actor=audit.SYSTEM)
     assert [(row, column) for row, column, _ in refused.value.problems] == [
         (3, "phone"), (4, "date"), (4, "amount"), (5, "receipt"), (6, "amount")]
     assert "negative" in refused.value.problems[2][2]
@@ -122,7 +124,7 @@ def test_skip_invalid_imports_the_rest_and_gives_back_the_rejects_as_they_were(
     path = tmp_path / "bad.csv"
     path.write_text(BAD_CSV, encoding="utf-8")
     req = receipts_import(path, skip_invalid=True)
-    report = import_file(rt, shop.tenant_id, req)
+    report = import_file(rt, shop.tenant_id, req, actor=audit.SYSTEM)
     assert (report.rows, report.imported, report.rejected) == (6, 2, 4)
     rejects = list(reject_rows(path, req, report.problems))
     assert rejects[0] == ["row", "receipt", "phone", "date", "amount", "problem"]
@@ -140,9 +142,11 @@ def test_xlsx_members_then_receipts_matched_by_card_and_phone(
                                  (1001, "+7 916 000 00 01", "CARD-0001", "Anna", "1990-05-01"),
                                  (1002, "", "card 0002", "Boris", "")]):
             sheet.write_row(r, 0, row)
-    made = import_file(rt, shop.tenant_id, ImportRequest(kind=Kind.MEMBERS, path=people))
+    made = import_file(rt, shop.tenant_id, ImportRequest(kind=Kind.MEMBERS, path=people),
+                       actor=audit.SYSTEM)
     assert (made.imported, made.members_created, made.already) == (2, 2, 0)
-    again = import_file(rt, shop.tenant_id, ImportRequest(kind=Kind.MEMBERS, path=people))
+    again = import_file(rt, shop.tenant_id, ImportRequest(kind=Kind.MEMBERS, path=people),
+                        actor=audit.SYSTEM)
     assert (again.imported, again.already) == (0, 2)
     sales = tmp_path / "sales.xlsx"
     with xlsxwriter.Workbook(str(sales)) as book:
@@ -155,7 +159,8 @@ def test_xlsx_members_then_receipts_matched_by_card_and_phone(
         sheet.write_row(2, 0, ("CARD0001",))
         sheet.write_datetime(2, 1, datetime(2025, 6, 2, 9, 30), date_format)
         sheet.write_number(2, 2, 3)
-    report = import_file(rt, shop.tenant_id, receipts_import(sales, mapping={"when": "date"}))
+    report = import_file(rt, shop.tenant_id, receipts_import(sales, mapping={"when": "date"}),
+                         actor=audit.SYSTEM)
     assert (report.imported, report.members_created, report.members_matched) == (2, 0, 2)
     assert report.amount_minor == 1250 + 300
     with rt.db.read() as conn:
@@ -174,7 +179,7 @@ def test_earn_credits_the_programs_points_through_the_ledger(
     path = tmp_path / "sales.csv"
     path.write_text("phone\tdate\tamount\n+79160000001\t2025-01-01\t1000\n"
                     "+79160000001\t2025-01-02\t250\n", encoding="utf-8")
-    report = import_file(rt, shop.tenant_id, receipts_import(path, earn=True))
+    report = import_file(rt, shop.tenant_id, receipts_import(path, earn=True), actor=audit.SYSTEM)
     assert report.points_earned == 30 + 7  # 3 % of 1000.00 and of 250.00, a point = 1.00
     member = member_service.get(rt, shop.tenant_id, MemberRef(phone="+79160000001"))
     assert member.balance_points == 37
@@ -192,7 +197,7 @@ def test_an_unknown_mapping_preset_or_store_is_refused_by_field(
                            ({"mapping": {"who": "external_id", "when": "date",
                                          "how much": "amount"}, "store": "zzz"}, "store")):
         with pytest.raises(InvalidInput) as refused:
-            import_file(rt, shop.tenant_id, receipts_import(path, **options))
+            import_file(rt, shop.tenant_id, receipts_import(path, **options), actor=audit.SYSTEM)
         assert refused.value.field == field, options
     assert count(rt, receipts, shop.tenant_id) == 0
 
@@ -203,7 +208,8 @@ def test_the_cdnow_preset_reads_what_the_lifetime_value_models_read(
     with CDNOW.open(encoding="ascii") as source:
         part.write_text("".join(next(source) for _ in range(3001)), encoding="ascii")
     expected = read_receipt_file(part)
-    report = import_file(rt, shop.tenant_id, receipts_import(part, preset="cdnow"))
+    report = import_file(rt, shop.tenant_id, receipts_import(part, preset="cdnow"),
+                         actor=audit.SYSTEM)
     assert report.imported == len(expected) == 3000
     assert report.members_created == len({r.member_id for r in expected})
     assert report.amount_minor == sum(r.amount_minor for r in expected)
@@ -218,4 +224,5 @@ def test_the_cdnow_preset_reads_what_the_lifetime_value_models_read(
         oracle[r.member_id] += r.amount_minor
     assert by_member == dict(oracle)
     assert ledger_admin.check(rt, shop.tenant_id) == []
-    assert import_file(rt, shop.tenant_id, receipts_import(part, preset="cdnow")).imported == 0
+    assert import_file(rt, shop.tenant_id, receipts_import(part, preset="cdnow"),
+                       actor=audit.SYSTEM).imported == 0

@@ -110,7 +110,7 @@ def _merge(rt: Runtime, tenant_id: int, model: Model, source: int, target: int) 
 def _import(rt: Runtime, tenant_id: int, model: Model, tmp_path: Path, now: datetime) -> None:
     people = tmp_path / "people.csv"
     people.write_text("Customer ID,First name\nX-1,Ann\nX-2,Bob\n", encoding="utf-8")
-    import_file(rt, tenant_id, ImportRequest(kind=Kind.MEMBERS, path=people))
+    import_file(rt, tenant_id, ImportRequest(kind=Kind.MEMBERS, path=people), actor=audit.SYSTEM)
     with rt.db.read() as conn:
         for member_id, store_id in conn.execute(
             select(members.c.id, members.c.store_id).where(

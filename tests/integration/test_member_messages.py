@@ -16,6 +16,7 @@ from regulars.db.members.tables import members as member_rows
 from regulars.db.messaging.tables import events as event_rows
 from regulars.db.messaging.tables import outbox_messages
 from regulars.errors import InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.members import members, registration
 from regulars.services.members.members import MemberRef
 from regulars.services.messaging import notify, otp, outbox, templates, unsubscribe
@@ -57,21 +58,23 @@ def test_the_tenants_own_wording_is_used_and_a_bad_placeholder_is_refused_on_sav
         rt: Runtime, shop: Shop) -> None:
     with pytest.raises(InvalidInput) as refused:
         templates.save(rt, shop.tenant_id, "welcome", "ru", subject="Hi",
-                       body="Hello {first_name}, your {balance_points}")
+                       body="Hello {first_name}, your {balance_points}", actor=audit.SYSTEM)
     assert refused.value.field == "body" and "{balance_points}" in refused.value.detail
     with pytest.raises(InvalidInput) as stray:
-        templates.save(rt, shop.tenant_id, "welcome", "ru", subject="Hi {", body="x")
+        templates.save(rt, shop.tenant_id, "welcome", "ru", subject="Hi {", body="x",
+                       actor=audit.SYSTEM)
     assert stray.value.field == "subject"
     with pytest.raises(NotFound):
-        templates.save(rt, shop.tenant_id, "welcome", "fr", subject="", body="x")
+        templates.save(rt, shop.tenant_id, "welcome", "fr", subject="", body="x",
+                       actor=audit.SYSTEM)
     saved = templates.save(rt, shop.tenant_id, "welcome", "ru", subject="Привет",
-                           body="Привет, {first_name}! {{скобки}} — {program}.")
+                           body="Привет, {first_name}! {{скобки}} — {program}.", actor=audit.SYSTEM)
     assert saved.custom
     shown = templates.preview(rt, shop.tenant_id, "welcome", "ru")
     assert shown.body == "Привет, Anna! {скобки} — Corner Café."
     Pos(rt, shop).register(1)
     assert member_messages(rt)[0]["body"] == "Привет! {скобки} — Corner Café."
-    assert not templates.reset(rt, shop.tenant_id, "welcome", "ru").custom
+    assert not templates.reset(rt, shop.tenant_id, "welcome", "ru", actor=audit.SYSTEM).custom
 
 
 def test_a_member_without_a_first_name_is_not_addressed_by_an_empty_one(
@@ -106,7 +109,7 @@ def test_points_earned_is_sent_only_when_the_tenant_opts_in_and_once_per_receipt
     member_id = pos.register(1)["id"]
     pos.commit(member_id, (line("tea", 10_000),), receipt="r1")
     assert member_messages(rt, "points_earned") == []
-    templates.update_settings(rt, shop.tenant_id, {"points_earned": True})
+    templates.update_settings(rt, shop.tenant_id, {"points_earned": True}, actor=audit.SYSTEM)
     commit = pos.prepare(member_id, (line("tea", 10_000),), receipt="r2")
     first = pos.send(commit)
     assert pos.send(commit).body == first.body  # the till retries: the same answer
@@ -117,19 +120,22 @@ def test_points_earned_is_sent_only_when_the_tenant_opts_in_and_once_per_receipt
 
 def test_quiet_hours_have_both_ends_or_none(rt: Runtime, shop: Shop) -> None:
     with pytest.raises(InvalidInput) as refused:
-        templates.update_settings(rt, shop.tenant_id, {"quiet_until_minute": 9 * 60})
+        templates.update_settings(rt, shop.tenant_id, {"quiet_until_minute": 9 * 60},
+                                  actor=audit.SYSTEM)
     assert refused.value.field == "quiet_from_minute"
     templates.update_settings(rt, shop.tenant_id, {"quiet_from_minute": 22 * 60,
-                                                   "quiet_until_minute": 9 * 60})
+                                                   "quiet_until_minute": 9 * 60},
+                              actor=audit.SYSTEM)
     with pytest.raises(InvalidInput) as refused:
         templates.update_settings(rt, shop.tenant_id, {"quiet_from_minute": None,
-                                                       "cap_messages": 1})
+                                                       "cap_messages": 1}, actor=audit.SYSTEM)
     assert refused.value.field == "quiet_from_minute"
     kept = templates.get_settings(rt, shop.tenant_id)
     assert (kept.quiet_from_minute, kept.quiet_until_minute, kept.cap_messages) \
         == (22 * 60, 9 * 60, 4)
     cleared = templates.update_settings(rt, shop.tenant_id, {"quiet_from_minute": None,
-                                                             "quiet_until_minute": None})
+                                                             "quiet_until_minute": None},
+                                        actor=audit.SYSTEM)
     assert (cleared.quiet_from_minute, cleared.quiet_until_minute) == (None, None)
 
 
@@ -196,7 +202,8 @@ def test_a_message_due_in_quiet_hours_waits_for_their_end_in_the_tenants_zone(
         rt: Runtime, shop: Shop, clock: FakeClock) -> None:
     # 22:00 to 09:00 in Moscow (UTC+3); 20:30 UTC is 23:30 there.
     templates.update_settings(rt, shop.tenant_id, {"quiet_from_minute": 22 * 60,
-                                                   "quiet_until_minute": 9 * 60})
+                                                   "quiet_until_minute": 9 * 60},
+                              actor=audit.SYSTEM)
     clock.now = datetime(2026, 3, 2, 20, 30, tzinfo=UTC)
     rt.sender = sender = MemorySender()
     Pos(rt, shop).register(1)
@@ -227,7 +234,8 @@ def test_in_quiet_hours_marketing_and_transactional_messages_wait_and_a_code_goe
 
 def test_the_frequency_cap_holds_under_concurrent_campaign_sends(rt: Runtime,
                                                                  shop: Shop) -> None:
-    templates.update_settings(rt, shop.tenant_id, {"cap_messages": 3, "cap_period_days": 7})
+    templates.update_settings(rt, shop.tenant_id, {"cap_messages": 3, "cap_period_days": 7},
+                              actor=audit.SYSTEM)
     member_id = Pos(rt, shop).register(1)["id"]
 
     def send(i: int) -> str:
@@ -273,7 +281,8 @@ def test_expiry_reminders_and_win_back_are_queued_once_by_the_notices_job(
     set_program(rt, shop.tenant_id, levels=[{"code": "base", "name": "Base",
                                              "threshold_minor": 0, "rate_bp": 1000}],
                 point_value_minor=100, redeem_share_max_bp=5000, expire_after_days=30)
-    templates.update_settings(rt, shop.tenant_id, {"expiring_days": 7, "winback_days": 20})
+    templates.update_settings(rt, shop.tenant_id, {"expiring_days": 7, "winback_days": 20},
+                              actor=audit.SYSTEM)
     pos = Pos(rt, shop)
     member_id = pos.register(1)["id"]
     pos.commit(member_id, (line("tea", 10_000),), receipt="r1")

@@ -46,7 +46,7 @@ def product(rt: Runtime, pos: Pos, sku: str) -> int:
 
 def goods_account(rt: Runtime, pos: Pos, member_id: int, product_id: int, milli: int) -> int:
     opened = goods.open_account(rt, pos.tenant_id, Opening(
-        product_id=product_id, unit="l", member=MemberRef(id=member_id)))
+        product_id=product_id, unit="l", member=MemberRef(id=member_id)), actor=audit.SYSTEM)
     goods.top_up(rt, pos.till(), opened.account.id, PurchaseTerms(
         quantity_milli=milli, paid_minor=milli * 55 // 10),
         key=f"top-{opened.account.id}", payload={"m": milli})

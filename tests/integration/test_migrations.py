@@ -14,6 +14,7 @@ from regulars.db.migrate import current, upgrade
 from regulars.db.schema import metadata
 from regulars.domain.promotions.budgets import Limits
 from regulars.domain.promotions.promotions import BonusPoints, FixedDiscount
+from regulars.services.audit import audit
 from regulars.services.promotions import budgets, promotions
 from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import open_runtime
@@ -41,9 +42,9 @@ def test_0014_moves_budget_counters_to_slots_and_back_without_losing_spend(
         pos = Pos(rt, make_shop(rt, "Migrating Café"))
         offer = int(promotions.create(rt, pos.tenant_id, Draft(
             name="Capped", effects=(FixedDiscount(amount_minor=100), BonusPoints(points=3)),
-            limits=Limits(budget_minor=1000))).id)
+            limits=Limits(budget_minor=1000)), actor=audit.SYSTEM).id)
         budgets.put_split(rt, pos.tenant_id, total_minor=40000, base_bp=5000, mass_bp=2500,
-                          targeted_bp=2500)
+                          targeted_bp=2500, actor=audit.SYSTEM)
         member = pos.register(1)["id"]
         for n in range(3):
             pos.commit(member, (line("cup", 1000, 2),), receipt=f"R-{n}")

@@ -83,9 +83,11 @@ def certificate(rt: Runtime, pos: Pos, *, valid_days: int = 365) -> str:
         rt,
         pos.tenant_id,
         SeriesTerms(name="Gift card", nominal_values_minor=(5000,), valid_days=valid_days),
+        actor=audit.SYSTEM,
     )
     done = certificates.issue(
-        rt, pos.tenant_id, IssueOrder(series_id=series.id, count=1, amount_minor=5000)
+        rt, pos.tenant_id, IssueOrder(series_id=series.id, count=1, amount_minor=5000),
+        actor=audit.SYSTEM,
     )
     return done.codes[0]
 

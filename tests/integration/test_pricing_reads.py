@@ -30,6 +30,7 @@ from regulars.db.program.tables import spend_days
 from regulars.db.tenancy import tenancy
 from regulars.domain.program.program import window_starts
 from regulars.errors import RegularsError
+from regulars.services.audit import audit
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.ledger import member_ledger
 from regulars.services.members.members import MemberView
@@ -158,7 +159,7 @@ def test_one_statement_reads_what_the_separate_reads_read(
     assert pos.member(member_id)["balance_points"] > 0
     assert ledger_admin.check(rt) == []
     # A new program version is seen at once.
-    version = programs.save(rt, pos.tenant_id, program)
+    version = programs.save(rt, pos.tenant_id, program, actor=audit.SYSTEM)
     assert _together(rt, pos, member_id, now=now, until=now)[0] == version
 
 

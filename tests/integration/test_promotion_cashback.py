@@ -19,6 +19,7 @@ from regulars.domain.money import Rounding
 from regulars.domain.promotions.budgets import Limits
 from regulars.domain.promotions.promotions import Cashback, CashbackOn, FixedDiscount
 from regulars.domain.stored_value.certificates import Tender, TenderKind
+from regulars.services.audit import audit
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.promotions import budgets, promotions
 from regulars.services.promotions.promotions import Draft
@@ -40,7 +41,7 @@ def pos(rt: Runtime) -> Pos:
 
 def offer(pos: Pos, effect: Cashback = FIVE_PERCENT_OF_CUPS, **limits: Any) -> int:
     return promotions.create(pos.rt, pos.tenant_id, Draft(
-        name="Cups back", effects=(effect,), limits=Limits(**limits))).id
+        name="Cups back", effects=(effect,), limits=Limits(**limits)), actor=audit.SYSTEM).id
 
 
 def wallet_minor(pos: Pos, member_id: int) -> int:
@@ -153,9 +154,9 @@ def test_the_burn_shows_the_cashback_apart_and_counts_it_in_the_bucket(pos: Pos)
     cups_back = offer(pos)
     cake_off = promotions.create(pos.rt, pos.tenant_id, Draft(
         name="Cake off", effects=(FixedDiscount(amount_minor=333, skus=frozenset({"cake"})),),
-        limits=Limits())).id
+        limits=Limits()), actor=audit.SYSTEM).id
     budgets.put_split(pos.rt, pos.tenant_id, total_minor=100_000, base_bp=5000, mass_bp=5000,
-                      targeted_bp=0)
+                      targeted_bp=0, actor=audit.SYSTEM)
     member = pos.register(1)["id"]
     first = pos.commit(member, BASKET, receipt="R-1")
     pos.commit(member, BASKET, receipt="R-2")
@@ -185,7 +186,8 @@ def test_0042_moves_stored_cashback_out_of_the_discount_and_back(pos: Pos) -> No
     both = promotions.create(pos.rt, pos.tenant_id, Draft(
         name="Cake off and back", effects=(
             FixedDiscount(amount_minor=333, skus=frozenset({"cake"})),
-            Cashback(rate_bp=1000, skus=frozenset({"cake"}))), limits=Limits())).id
+            Cashback(rate_bp=1000, skus=frozenset({"cake"}))), limits=Limits()),
+                             actor=audit.SYSTEM).id
     member = pos.register(1)["id"]
     first = pos.commit(member, BASKET, receipt="R-1")
     pos.refund(first["receipt"]["id"], [(1, 2000)], key="cups")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from regulars.db.promotions.tables import issued_coupons
 from regulars.domain.promotions.promotions import IssueCoupon, PercentDiscount
 from regulars.domain.rewards.rewards import ReferralRule, RewardSettings, Trigger
+from regulars.services.audit import audit
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.ledger import member_ledger
 from regulars.services.members import registration as member_registration
@@ -31,7 +32,7 @@ RULE = ReferralRule(enabled=True, referrer_points=300, referred_points=100,
 
 def _chain(rt: Runtime, shop: Shop) -> tuple[int, int, int]:
     """Top invites referrer, referrer invites friend; returns their ids."""
-    rewards.put_settings(rt, shop.tenant_id, RewardSettings(referral=RULE))
+    rewards.put_settings(rt, shop.tenant_id, RewardSettings(referral=RULE), actor=audit.SYSTEM)
     ids: list[int] = []
     code = None
     for phone in ("+79161234501", "+79161234502", "+79161234503"):
@@ -100,7 +101,7 @@ def test_issued_coupon_once_per_receipt_and_voided_by_a_full_refund(
     series = coupons.create_series(rt, shop.tenant_id, SeriesDraft(
         name="Next", effect=PercentDiscount(rate_bp=1000)))
     promotions.create(rt, shop.tenant_id, Draft(
-        name="Come back", effects=(IssueCoupon(series_id=series.id),)))
+        name="Come back", effects=(IssueCoupon(series_id=series.id),)), actor=audit.SYSTEM)
     member = pos.register(1)["id"]
     prepared = pos.prepare(member, (line("beans", 10_000),), receipt="C-1")
     first = pos.send(prepared).body

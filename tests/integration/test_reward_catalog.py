@@ -342,7 +342,8 @@ def test_a_point_earned_and_spent_on_a_reward_counts_once_in_the_base_bucket(
     points the member still holds (0.06): the 16 points spent are counted once, as the
     reward. Counted at the reward's cost instead, it would be 1.12.
     """
-    programs.save_edit(rt, pos.tenant_id, {"point_value_minor": 1}, note="a point is 0.01")
+    programs.save_edit(rt, pos.tenant_id, {"point_value_minor": 1}, note="a point is 0.01",
+                       actor=audit.SYSTEM)
     member = pos.register(1)["id"]
     coffee = reward(rt, pos, points_cost=16, cost_minor=90)
     assert commit(pos, member, "E-1")["points_earned"] == 16

@@ -17,6 +17,7 @@ from regulars.domain.rewards.rewards import (
     Trigger,
 )
 from regulars.errors import IdempotencyMismatch
+from regulars.services.audit import audit
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.ledger import member_ledger
 from regulars.services.members import members
@@ -34,7 +35,7 @@ REFERRER_PHONE, FRIEND_PHONE, OTHER_PHONE = "+79161234567", "+79161234568", "+79
 
 
 def _settings(rt: Runtime, shop: Shop, **parts: Any) -> None:
-    rewards.put_settings(rt, shop.tenant_id, RewardSettings(**parts))
+    rewards.put_settings(rt, shop.tenant_id, RewardSettings(**parts), actor=audit.SYSTEM)
 
 
 def _referral(trigger: Trigger) -> ReferralRule:

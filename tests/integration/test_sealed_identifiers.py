@@ -23,6 +23,7 @@ from regulars.db.members.tables import member_identifiers, members
 from regulars.db.migrate import alembic_config, upgrade
 from regulars.db.tenancy.tables import staff
 from regulars.errors import DuplicateIdentifier
+from regulars.services.audit import audit
 from regulars.services.imports.imports import ImportRequest, Kind, import_file
 from regulars.services.ledger import member_ledger
 from regulars.services.members import keys, privacy, registration
@@ -67,7 +68,7 @@ def _owner_id(rt: Runtime, shop: Shop) -> int:
     found = [s.id for s in tenants.list_staff(rt, shop.tenant_id) if s.role == "owner"]
     return found[0] if found else tenants.create_staff(
         rt, shop.tenant_id, name="Olga", email="olga@example.com", role="owner",
-        store_id=None).id
+        store_id=None, actor=audit.SYSTEM).id
 
 
 def _people(rt: Runtime, shop: Shop, tmp_path: Path) -> tuple[Pos, list[str], list[str]]:
@@ -85,7 +86,8 @@ def _people(rt: Runtime, shop: Shop, tmp_path: Path) -> tuple[Pos, list[str], li
     pos.commit(ids[0], (line("cup", 50_000),), receipt="R-1")
     history = tmp_path / "history.csv"
     history.write_text(f"phone,card,date,amount\n{phone(6)},CARD0006,2025-01-01,1000\n")
-    assert import_file(rt, shop.tenant_id, ImportRequest(kind=Kind.RECEIPTS, path=history)
+    assert import_file(rt, shop.tenant_id, ImportRequest(kind=Kind.RECEIPTS, path=history),
+    actor=audit.SYSTEM,
                        ).members_created == 1
     member_ledger.merge(rt, shop.tenant_id, source_id=ids[4], target_id=ids[3], key="m-1")
     privacy.erase(rt, shop.tenant_id, ids[2], actor=OWNER)

@@ -41,6 +41,7 @@ from regulars.domain.promotions.segments import LevelIn
 from regulars.errors import InvalidInput
 from regulars.services.analytics import scenarios, simulator
 from regulars.services.analytics.scenarios import ScenarioDraft
+from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.checkout.pricing import Sale, price
 from regulars.services.members.members import MemberRef
@@ -299,7 +300,7 @@ def _scenario(rt: Runtime, tenant_id: int, **changes: Any) -> int:
         {"levels": [{**LEVELS[0], "rate_bp": 1000}, *LEVELS[1:]], "expire_after_days": 90}),
         first_day=date(2026, 2, 1), last_day=date(2026, 2, 28),
         assumptions=Assumptions(average_check_change_bp=500, gross_margin_bp=4000))
-    return scenarios.create(rt, tenant_id, replace(draft, **changes)).id
+    return scenarios.create(rt, tenant_id, replace(draft, **changes), actor=audit.SYSTEM).id
 
 
 def test_a_run_replays_the_period_under_both_programs(pos: Pos, rt: Runtime,
@@ -533,6 +534,6 @@ def test_draft_promotions_added_at_once_are_all_kept(pos: Pos, rt: Runtime) -> N
     scenario_id = _scenario(rt, pos.tenant_id)
     run_together(10, lambda n: scenarios.change_promotion(
         rt, pos.tenant_id, scenario_id, None,
-        Draft(name=f"Draft {n}", effects=(PercentDiscount(rate_bp=100 + n),))))
+        Draft(name=f"Draft {n}", effects=(PercentDiscount(rate_bp=100 + n),)), actor=audit.SYSTEM))
     kept = scenarios.get(rt, pos.tenant_id, scenario_id).promotions
     assert sorted(p.name for p in kept) == sorted(f"Draft {n}" for n in range(10))

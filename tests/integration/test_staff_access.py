@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from regulars.db.tenancy.tables import staff_invitations
 from regulars.errors import Conflict, InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import staff_access, tenants
 from regulars.services.web_sessions import sessions as web_auth
@@ -64,17 +65,17 @@ def test_the_link_expires_after_72_hours_and_only_its_hash_is_stored(
 
 def test_a_new_link_replaces_the_old_and_a_cashier_gets_none(rt: Runtime, shop: Shop) -> None:
     person = tenants.create_staff(rt, shop.tenant_id, name="Bo", email="bo@example.com",
-                                  role="marketer", store_id=None)
+                                  role="marketer", store_id=None, actor=audit.SYSTEM)
     old = staff_access.invite(rt, shop.tenant_id, person.id)
     new = staff_access.invite(rt, shop.tenant_id, person.id)
     with pytest.raises(NotFound):
         staff_access.pending(rt, old.token)
     assert staff_access.pending(rt, new.token).role == "marketer"
-    staff_access.change_role(rt, shop.tenant_id, person.id, "cashier")
+    staff_access.change_role(rt, shop.tenant_id, person.id, "cashier", actor=audit.SYSTEM)
     with pytest.raises(NotFound):
         staff_access.pending(rt, new.token)
     cashier = tenants.create_staff(rt, shop.tenant_id, name="Cy", email=None, role="cashier",
-                                   store_id=None)
+                                   store_id=None, actor=audit.SYSTEM)
     with pytest.raises(InvalidInput) as refused:
         staff_access.invite(rt, shop.tenant_id, cashier.id)
     assert refused.value.field == "role"
@@ -97,7 +98,7 @@ def test_another_tenants_staff_cannot_be_invited_changed_or_removed(rt: Runtime,
     with pytest.raises(NotFound):
         staff_access.invite(rt, shop.tenant_id, owner_id)
     with pytest.raises(NotFound):
-        staff_access.change_role(rt, shop.tenant_id, owner_id, "analyst")
+        staff_access.change_role(rt, shop.tenant_id, owner_id, "analyst", actor=audit.SYSTEM)
     with pytest.raises(NotFound):
         staff_access.remove(rt, shop.tenant_id, owner_id, by_staff_id=None)
     assert staff_access.pending(rt, other.owner.token).role == "owner"
@@ -109,16 +110,16 @@ def test_roles_change_at_once_and_the_last_owner_stays(rt: Runtime) -> None:
     session = staff_access.accept(rt, business.owner.token, email="",
                                   password="a long password")
     with pytest.raises(Conflict):
-        staff_access.change_role(rt, business.tenant_id, owner_id, "analyst")
+        staff_access.change_role(rt, business.tenant_id, owner_id, "analyst", actor=audit.SYSTEM)
     with pytest.raises(Conflict):
         staff_access.remove(rt, business.tenant_id, owner_id, by_staff_id=None)
     second = tenants.create_staff(rt, business.tenant_id, name="Bo", email="bo@example.com",
-                                  role="analyst", store_id=None)
-    staff_access.change_role(rt, business.tenant_id, second.id, "owner")
-    staff_access.change_role(rt, business.tenant_id, owner_id, "analyst")
+                                  role="analyst", store_id=None, actor=audit.SYSTEM)
+    staff_access.change_role(rt, business.tenant_id, second.id, "owner", actor=audit.SYSTEM)
+    staff_access.change_role(rt, business.tenant_id, owner_id, "analyst", actor=audit.SYSTEM)
     live = web_auth.resolve(rt, session.token)
     assert live is not None and live.staff_role == "analyst"
     staff_access.remove(rt, business.tenant_id, owner_id, by_staff_id=None)
     assert web_auth.resolve(rt, session.token) is None
     with pytest.raises(InvalidInput):
-        staff_access.change_role(rt, business.tenant_id, second.id, "boss")
+        staff_access.change_role(rt, business.tenant_id, second.id, "boss", actor=audit.SYSTEM)

@@ -46,6 +46,7 @@ from regulars.domain.checkout.quote import BasketLine
 from regulars.domain.stored_value.certificates import SeriesTerms, Tender, TenderKind
 from regulars.domain.stored_value.goods import PurchaseTerms, units_back
 from regulars.errors import InvalidInput, RefundRefused, RegularsError, VoidRefused
+from regulars.services.audit import audit
 from regulars.services.catalog import products
 from regulars.services.checkout import checkout
 from regulars.services.checkout.pricing import Sale
@@ -138,7 +139,7 @@ class TenderMachine(RuleBasedStateMachine):
             sku="A95", name="Petrol A-95", price_minor=FUEL_PRICE_MINOR)).id
         self.series = certificates.create_series(self.rt, self.pos.tenant_id, SeriesTerms(
             name="Gift card", min_minor=100, max_minor=100_000,
-            valid_days=CERTIFICATE_DAYS)).id
+            valid_days=CERTIFICATE_DAYS), actor=audit.SYSTEM).id
         self.certificates: dict[str, Certificate] = {}
         self.members: dict[int, Member] = {}
         self.receipts: list[Receipt] = []
@@ -163,7 +164,7 @@ class TenderMachine(RuleBasedStateMachine):
     def add_member(self, n: int) -> None:
         member = Member(id=self.pos.register(n)["id"])
         opened = goods.open_account(self.rt, self.pos.tenant_id, Opening(
-            product_id=self.fuel, unit="l", member=MemberRef(id=member.id)))
+            product_id=self.fuel, unit="l", member=MemberRef(id=member.id)), actor=audit.SYSTEM)
         member.goods_account = opened.account.id
         self.members[member.id] = member
 
@@ -195,7 +196,7 @@ class TenderMachine(RuleBasedStateMachine):
     @rule(amount=st.integers(100, 20_000))
     def issue_certificate(self, amount: int) -> None:
         done = certificates.issue(self.rt, self.pos.tenant_id, IssueOrder(
-            series_id=self.series, count=1, amount_minor=amount))
+            series_id=self.series, count=1, amount_minor=amount), actor=audit.SYSTEM)
         code = done.codes[0]
         self.certificates[code] = Certificate(
             code=code, balance=amount, expires_at=self.now + timedelta(days=CERTIFICATE_DAYS))

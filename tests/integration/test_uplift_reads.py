@@ -16,6 +16,7 @@ from regulars.db.promotions.tables import promotions as promotion_table
 from regulars.domain.promotions.control_groups import Group, group_of
 from regulars.domain.promotions.promotions import BonusPoints, Schedule
 from regulars.services.analytics import uplift
+from regulars.services.audit import audit
 from regulars.services.promotions import promotions, segments
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
@@ -57,7 +58,8 @@ def campaign(rt: Runtime, clock: FakeClock) -> Campaign:
     made = promotions.create(rt, shop.tenant_id, promotions.Draft(
         name="Bonus week", effects=(BonusPoints(points=50),), segment_id=everyone.id,
         control_share_bp=5000,
-        schedule=Schedule(starts_on=date(2026, 3, 10), ends_on=date(2026, 3, 19))))
+        schedule=Schedule(starts_on=date(2026, 3, 10), ends_on=date(2026, 3, 19))),
+                             actor=audit.SYSTEM)
     with rt.db.read() as conn:
         seed = conn.execute(select(promotion_table.c.control_seed).where(
             promotion_table.c.id == made.id)).scalar_one()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from regulars.errors import TooManyAttempts, Unauthorized
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 from regulars.services.web_sessions import sessions as web_auth
@@ -17,7 +18,7 @@ from tests.integration.support import run_together
 
 def _owner(rt: Runtime, shop: Shop) -> int:
     staff = tenants.create_staff(rt, shop.tenant_id, name="Ann", email="ann@example.com",
-                                 role="owner", store_id=None)
+                                 role="owner", store_id=None, actor=audit.SYSTEM)
     web_auth.set_password(rt, shop.tenant_id, staff.id, "right password")
     web_auth.set_pin(rt, shop.tenant_id, staff.id, "2468")
     return int(staff.id)

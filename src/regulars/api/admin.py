@@ -141,7 +141,7 @@ def get_staff(staff_id: PathId, owner: Owner, rt: RuntimeDep) -> StaffMember:
 def create_key(body: KeyIn, owner: Owner, rt: RuntimeDep) -> NewOwnerKey:
     """Another owner key (shown once)."""
     return tenants.create_owner_key(rt, owner.tenant_id, body.label, body.scopes,
-                                    audit.key(owner.key_id))
+                                    actor=audit.key(owner.key_id))
 
 
 @router.get("/keys", response_model=list[ApiKeyOut])
@@ -151,7 +151,7 @@ def list_keys(owner: Owner, rt: RuntimeDep) -> list[ApiKey]:
 
 @router.delete("/keys/{key_id}", status_code=204, responses=NF)
 def revoke_key(key_id: PathId, owner: Owner, rt: RuntimeDep) -> Response:
-    tenants.revoke_key(rt, owner.tenant_id, key_id, audit.key(owner.key_id))
+    tenants.revoke_key(rt, owner.tenant_id, key_id, actor=audit.key(owner.key_id))
     return Response(status_code=204)
 
 

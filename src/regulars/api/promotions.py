@@ -32,7 +32,7 @@ NF = responses(errors.NotFound)
 def create_promotion(body: PromotionIn, owner: Owner, rt: RuntimeDep) -> PromotionView:
     """A new promotion (version 1). A condition that does not compile, reads an unknown
     variable or does not give a boolean answers 422 with ``field`` ``condition``."""
-    return promotions.create(rt, owner.tenant_id, body.to_draft(), audit.key(owner.key_id))
+    return promotions.create(rt, owner.tenant_id, body.to_draft(), actor=audit.key(owner.key_id))
 
 
 @router.get("", response_model=list[PromotionOut])
@@ -53,27 +53,27 @@ def put_promotion(promotion_id: PathId, body: PromotionIn, owner: Owner,
                   rt: RuntimeDep) -> PromotionView:
     """Replace the promotion's definition: saves the next version."""
     return promotions.update(rt, owner.tenant_id, promotion_id, body.to_draft(),
-                             audit.key(owner.key_id))
+                             actor=audit.key(owner.key_id))
 
 
 @router.post("/{promotion_id}/archive", response_model=PromotionOut, responses=NF)
 def archive_promotion(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> PromotionView:
     """Stop the promotion for good; archiving it twice is harmless."""
-    return promotions.archive(rt, owner.tenant_id, promotion_id, audit.key(owner.key_id))
+    return promotions.archive(rt, owner.tenant_id, promotion_id, actor=audit.key(owner.key_id))
 
 
 @router.post("/{promotion_id}/pause", response_model=PromotionOut,
              responses=responses(errors.NotFound, errors.Conflict))
 def pause_promotion(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> PromotionView:
     """Stop offering the promotion until it is resumed; an archived one answers 409."""
-    return promotions.pause(rt, owner.tenant_id, promotion_id, audit.key(owner.key_id))
+    return promotions.pause(rt, owner.tenant_id, promotion_id, actor=audit.key(owner.key_id))
 
 
 @router.post("/{promotion_id}/resume", response_model=PromotionOut,
              responses=responses(errors.NotFound, errors.Conflict))
 def resume_promotion(promotion_id: PathId, owner: Owner, rt: RuntimeDep) -> PromotionView:
     """Offer a paused promotion again; an archived one answers 409."""
-    return promotions.resume(rt, owner.tenant_id, promotion_id, audit.key(owner.key_id))
+    return promotions.resume(rt, owner.tenant_id, promotion_id, actor=audit.key(owner.key_id))
 
 
 @router.get("/{promotion_id}/burn", response_model=PromotionBurnOut, responses=NF)

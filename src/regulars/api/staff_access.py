@@ -53,7 +53,7 @@ def change_role(staff_id: PathId, body: RolePatch, owner: Owner,
     """Give the staff member another role (at once, in their open sessions too). The
     business's last active owner stays an owner (409 on ``role``)."""
     staff_access.change_role(rt, owner.tenant_id, staff_id, body.role,
-                             audit.key(owner.key_id))
+                             actor=audit.key(owner.key_id))
     return Response(status_code=204)
 
 

@@ -75,7 +75,8 @@ def get_holdout(owner: Reader, rt: RuntimeDep) -> experiments.Holdout:
                         responses=responses(errors.InvalidInput))
 def put_holdout(body: HoldoutIn, owner: Owner, rt: RuntimeDep) -> experiments.Holdout:
     """Set the holdout share, at most 5000 (half the members)."""
-    return experiments.set_holdout(rt, owner.tenant_id, body.share_bp, audit.key(owner.key_id))
+    return experiments.set_holdout(rt, owner.tenant_id, body.share_bp,
+                                   actor=audit.key(owner.key_id))
 
 
 @experiments_router.get("/sample-size", response_model=SampleSizeOut,
@@ -97,7 +98,7 @@ def sample_size(owner: Reader, rt: RuntimeDep,
 def create_experiment(body: ExperimentIn, owner: Owner,
                       rt: RuntimeDep) -> experiments.ExperimentView:
     """Start an experiment: from now each member gets only their variant's promotion."""
-    return experiments.create(rt, owner.tenant_id, body.to_draft(), audit.key(owner.key_id))
+    return experiments.create(rt, owner.tenant_id, body.to_draft(), actor=audit.key(owner.key_id))
 
 
 @experiments_router.get("", response_model=list[ExperimentOut])
@@ -116,7 +117,7 @@ def get_experiment(experiment_id: PathId, owner: Reader,
 def stop_experiment(experiment_id: PathId, owner: Owner,
                     rt: RuntimeDep) -> experiments.ExperimentView:
     """Stop the experiment: every variant then applies to everyone its promotion targets."""
-    return experiments.stop(rt, owner.tenant_id, experiment_id, audit.key(owner.key_id))
+    return experiments.stop(rt, owner.tenant_id, experiment_id, actor=audit.key(owner.key_id))
 
 
 @experiments_router.get("/{experiment_id}/results", response_model=ExperimentResultsOut,

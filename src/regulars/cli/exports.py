@@ -17,6 +17,7 @@ from regulars.services.analytics.clv import ClvQuery
 from regulars.services.analytics.exports import ExportFormat, ExportKind, chunks, table_chunks
 from regulars.services.analytics.figures import Request
 from regulars.services.analytics.tables import TableName, TableRequest
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime, open_existing_runtime
 
 CHOICES = [k.value for k in ExportKind] + [t.value for t in TableName]
@@ -25,7 +26,7 @@ CHOICES = [k.value for k in ExportKind] + [t.value for t in TableName]
 def _pieces(rt: Runtime, tenant: int, what: str, fmt: ExportFormat,
             asked: TableRequest) -> Iterator[bytes]:
     if what in {k.value for k in ExportKind}:
-        return chunks(rt, tenant, ExportKind(what), fmt)
+        return chunks(rt, tenant, ExportKind(what), fmt, actor=audit.SYSTEM)
     found = tables.table(rt, tenant, TableName(what), asked)
     return table_chunks(found.name, found.header, iter(found.rows), fmt, bom=False)
 

@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from regulars.domain.imports.fields import Kind
 from regulars.errors import InvalidRows, RegularsError
+from regulars.services.audit import audit
 from regulars.services.imports.imports import ImportReport, ImportRequest, import_file, reject_rows
 from regulars.services.runtime import open_runtime
 
@@ -88,7 +89,7 @@ def _run(req: ImportRequest, tenant: int, database_url: str | None,
         try:
             report = import_file(rt, tenant, req,
                                  expect=lambda n: bar.update(task, total=n),
-                                 progress=lambda n: bar.advance(task, n))
+                                 progress=lambda n: bar.advance(task, n), actor=audit.SYSTEM)
         except InvalidRows as exc:
             bar.stop()
             for row, column, reason in exc.problems:

@@ -8,6 +8,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from regulars.domain.promotions.promotions import PercentDiscount
+from regulars.services.audit import audit
 from regulars.services.members import members
 from regulars.services.members.members import MemberRef
 from regulars.services.promotions import promotions
@@ -24,7 +25,8 @@ def test_find_adjust_and_refund(live_server: LiveServer, page: Any) -> None:
     add_staff(rt, shop.tenant_id, role="owner", email="owner@example.com")
     promotions.create(rt, shop.tenant_id, Draft(
         name="Cake week", condition="basket.total_minor >= 1000",
-        effects=(PercentDiscount(rate_bp=1000, categories=frozenset({"food"})),)))
+        effects=(PercentDiscount(rate_bp=1000, categories=frozenset({"food"})),)),
+                      actor=audit.SYSTEM)
     ann = member(rt, shop, first_name="Ann", last_name="Lee")
     member(rt, shop, "+78007750112", first_name="Bob")
     receipt = sale(rt, shop, "R-1001")

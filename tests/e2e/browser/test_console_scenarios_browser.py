@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from regulars.domain.promotions.promotions import BonusPoints
 from regulars.domain.promotions.segments import ConsentIn
+from regulars.services.audit import audit
 from regulars.services.promotions import promotions, segments
 from regulars.services.promotions.promotions import Draft
 from tests.conftest import make_shop
@@ -141,9 +142,11 @@ def test_uplift_report_and_an_experiment(live_server: LiveServer, page: Any) -> 
         name="Everyone", rules=(ConsentIn(values=frozenset({"full", "earn_only"})),)))
     promotions.create(rt, shop.tenant_id, Draft(
         name="Welcome back", effects=(BonusPoints(points=5),), segment_id=everyone.id,
-        control_share_bp=1000))
-    promotions.create(rt, shop.tenant_id, Draft(name="Five", effects=(BonusPoints(points=5),)))
-    promotions.create(rt, shop.tenant_id, Draft(name="Ten", effects=(BonusPoints(points=10),)))
+        control_share_bp=1000), actor=audit.SYSTEM)
+    promotions.create(rt, shop.tenant_id, Draft(name="Five", effects=(BonusPoints(points=5),)),
+                      actor=audit.SYSTEM)
+    promotions.create(rt, shop.tenant_id, Draft(name="Ten", effects=(BonusPoints(points=10),)),
+                      actor=audit.SYSTEM)
 
     _sign_in(page, live_server)
     page.locator("#menu-measure summary").click()

@@ -8,6 +8,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.tenancy import tenants
 from regulars.services.tenancy.api_keys import authenticate
@@ -58,7 +59,7 @@ def test_the_owner_builds_the_list_and_the_cashier_picks_from_it(
     expect(page.locator("#products tbody tr")).to_have_count(3)
 
     staff = tenants.create_staff(rt, shop.tenant_id, name="Vera", email=None, role="cashier",
-                                 store_id=shop.store_id)
+                                 store_id=shop.store_id, actor=audit.SYSTEM)
     web_auth.set_pin(rt, shop.tenant_id, staff.id, "2468")
     phone = browser.new_context(viewport=PHONE_VIEWPORT, locale="en-GB",
                                 has_touch=True).new_page()

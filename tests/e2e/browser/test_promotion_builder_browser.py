@@ -12,6 +12,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from regulars.domain.program.program import Level, Program
+from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.program import programs
 from regulars.services.tenancy import tenants
@@ -36,7 +37,7 @@ def _owner(page: Any, url: str, rt: Any, shop: Shop) -> None:
 
 def _cashier(rt: Any, shop: Shop) -> None:
     staff = tenants.create_staff(rt, shop.tenant_id, name="Vera", email=None, role="cashier",
-                                 store_id=shop.store_id)
+                                 store_id=shop.store_id, actor=audit.SYSTEM)
     web_auth.set_pin(rt, shop.tenant_id, staff.id, "2468")
 
 
@@ -124,7 +125,7 @@ def test_the_program_editor_warns_when_a_higher_level_earns_less(
     shop = make_shop(rt)
     programs.save(rt, shop.tenant_id, Program(levels=(
         Level(code="base", name="Base", threshold_minor=0, rate_bp=500),
-        Level(code="gold", name="Gold", threshold_minor=100_000, rate_bp=800))))
+        Level(code="gold", name="Gold", threshold_minor=100_000, rate_bp=800))), actor=audit.SYSTEM)
     _owner(page, url, rt, shop)
     page.goto(url + "/console/program")
     expect(page.locator(".level-warning")).to_have_count(0)

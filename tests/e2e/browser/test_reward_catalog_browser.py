@@ -58,7 +58,7 @@ def test_the_owner_adds_a_reward_and_the_cashier_gives_it_for_points(
     member_ledger.adjust(rt, shop.tenant_id, member.id, points=500, reason="test",
                          key="grant-1")
     staff = tenants.create_staff(rt, shop.tenant_id, name="Vera", email=None, role="cashier",
-                                 store_id=shop.store_id)
+                                 store_id=shop.store_id, actor=audit.SYSTEM)
     web_auth.set_pin(rt, shop.tenant_id, staff.id, "2468")
     phone = browser.new_context(viewport=PHONE_VIEWPORT, locale="en-GB",
                                 has_touch=True).new_page()

@@ -8,6 +8,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.members import registration as member_registration
 from regulars.services.members.registration import Registration
@@ -68,7 +69,7 @@ def test_a_coffee_card_fills_at_the_till_gives_a_coffee_and_shows_on_the_member_
     _add_coffee_card(page, url)
     member_registration.register(rt, shop.tenant_id, Registration(phone=PHONE))
     staff = tenants.create_staff(rt, shop.tenant_id, name="Vera", email=None, role="cashier",
-                                 store_id=shop.store_id)
+                                 store_id=shop.store_id, actor=audit.SYSTEM)
     web_auth.set_pin(rt, shop.tenant_id, staff.id, "2468")
     till = browser.new_context(viewport=PHONE_VIEWPORT, locale="en-GB", has_touch=True)
     phone = till.new_page()

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from regulars.domain.stored_value.certificates import SeriesTerms
+from regulars.services.audit import audit
 from regulars.services.ledger import member_ledger
 from regulars.services.members import members
 from regulars.services.members import registration as member_registration
@@ -51,9 +52,9 @@ def test_a_cashier_sells_and_refunds_on_a_phone(live_server: LiveServer,
     page.context.add_cookies([{"name": "rg_lang", "value": "en", "url": url}])  # shop: ru_RU
     shop = make_shop(rt)
     programs.save(rt, shop.tenant_id, programs.parse_rules(
-        {"otp_above_points": 100, "welcome_bonus_points": 50}))
+        {"otp_above_points": 100, "welcome_bonus_points": 50}), actor=audit.SYSTEM)
     staff = tenants.create_staff(rt, shop.tenant_id, name="Vera", email=None, role="cashier",
-                                 store_id=shop.store_id)
+                                 store_id=shop.store_id, actor=audit.SYSTEM)
     web_auth.set_pin(rt, shop.tenant_id, int(staff.id), "2468")
     view, _ = member_registration.register(rt, shop.tenant_id,
                                            Registration(phone=PHONE, first_name="Olga"))

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from regulars.domain.promotions.effects import FixedDiscount
+from regulars.services.audit import audit
 from regulars.services.members import members
 from regulars.services.members import registration as member_registration
 from regulars.services.members.members import MemberRef
@@ -36,7 +37,7 @@ def till(live_server: LiveServer, page: Any) -> Iterator[tuple[Shop, int]]:
     page.context.add_cookies([{"name": "rg_lang", "value": "en", "url": url}])  # shop: ru_RU
     shop = make_shop(rt)
     staff = tenants.create_staff(rt, shop.tenant_id, name="Vera", email=None, role="cashier",
-                                 store_id=shop.store_id)
+                                 store_id=shop.store_id, actor=audit.SYSTEM)
     web_auth.set_pin(rt, shop.tenant_id, int(staff.id), "2468")
     olga, _ = member_registration.register(rt, shop.tenant_id,
                                            Registration(phone=OLGA, first_name="Olga"))

@@ -8,6 +8,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.tenancy import tenants
 from regulars.services.tenancy.api_keys import authenticate
@@ -30,9 +31,9 @@ def test_one_line_refunded_with_the_managers_pin(live_server: LiveServer,
     shop = make_shop(rt)
     for name, role, pin in (("Vera", "cashier", "2468"), ("Boss", "owner", "9753")):
         person = tenants.create_staff(rt, shop.tenant_id, name=name, email=None, role=role,
-                                      store_id=shop.store_id)
+                                      store_id=shop.store_id, actor=audit.SYSTEM)
         web_auth.set_pin(rt, shop.tenant_id, person.id, pin)
-    till_refunds.set_manager_pin_above(rt, shop.tenant_id, 5_000)  # 50.00
+    till_refunds.set_manager_pin_above(rt, shop.tenant_id, 5_000, actor=audit.SYSTEM)  # 50.00
     page = browser.new_context(viewport=PHONE_VIEWPORT, locale="en-GB",
                                has_touch=True).new_page()
     try:

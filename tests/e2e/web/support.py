@@ -6,6 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 from regulars.services.web_sessions import sessions as web_auth
@@ -23,7 +24,7 @@ def add_staff(rt: Runtime, tenant_id: int, *, role: str, email: str,
               password: str = "correct horse", pin: str | None = None,
               store_id: int | None = None, language: str | None = "en") -> int:
     staff = tenants.create_staff(rt, tenant_id, name=f"{role.title()} Person", email=email,
-                                 role=role, store_id=store_id)
+                                 role=role, store_id=store_id, actor=audit.SYSTEM)
     web_auth.set_password(rt, tenant_id, int(staff.id), password)
     if pin is not None:
         web_auth.set_pin(rt, tenant_id, int(staff.id), pin)

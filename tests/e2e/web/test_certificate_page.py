@@ -9,6 +9,7 @@ from babel.numbers import format_currency
 from fastapi.testclient import TestClient
 
 from regulars.domain.stored_value.certificates import SeriesTerms
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value import certificates
 from regulars.services.stored_value.certificates import IssueOrder
@@ -22,9 +23,9 @@ def english(client: TestClient) -> None:
 
 def _issue(rt: Runtime, tenant_id: int, *, for_sale: bool = False) -> tuple[str, str]:
     series = certificates.create_series(rt, tenant_id, SeriesTerms(
-        name="Gift card", nominal_values_minor=(250_000,), valid_days=365))
+        name="Gift card", nominal_values_minor=(250_000,), valid_days=365), actor=audit.SYSTEM)
     done = certificates.issue(rt, tenant_id, IssueOrder(
-        series_id=series.id, count=1, amount_minor=250_000, for_sale=for_sale))
+        series_id=series.id, count=1, amount_minor=250_000, for_sale=for_sale), actor=audit.SYSTEM)
     return done.codes[0], done.links[0]
 
 

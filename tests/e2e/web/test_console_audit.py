@@ -1,13 +1,21 @@
-"""The console's audit page: staff changes listed with who, what and when, filtered, and
-exported as CSV (the export recorded too); owners only."""
+"""The console's audit page: staff changes listed with who (by name), what (in the reader's
+language) and when, filtered, and exported as CSV (the export recorded too); owners only. A
+change made in the console is recorded as the signed-in staff member's."""
 
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from regulars.domain.audit.chain import Filters
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
+from regulars.services.stored_value import certificates
+from regulars.services.stored_value.certificates import IssueOrder, SeriesTerms
+from regulars.services.tenancy import tenants
 from tests.conftest import Shop
 from tests.e2e.web.support import add_staff, sign_in
+from tests.e2e.web.test_console_marketing import PROMOTION
+from tests.e2e.web.test_console_scenarios import FORM
 from tests.e2e.web.test_console_settings import as_owner, post
 
 
@@ -42,3 +50,52 @@ def test_only_owners_see_the_trail(client: TestClient, rt: Runtime, shop: Shop) 
     sign_in(client, "m@example.com")
     assert client.get("/console/audit").status_code == 403
     assert client.get("/console/audit.csv").status_code == 403
+
+
+def _gift_card(rt: Runtime, tenant_id: int) -> int:
+    series = certificates.create_series(rt, tenant_id, SeriesTerms(
+        name="Gift card", nominal_values_minor=(5000,), valid_days=365), actor=audit.SYSTEM)
+    return certificates.issue(rt, tenant_id, IssueOrder(series_id=series.id, count=1,
+                                                        amount_minor=5000),
+                              actor=audit.SYSTEM).certificate_ids[0]
+
+
+def test_console_changes_are_recorded_as_the_signed_in_staff(client: TestClient, rt: Runtime,
+                                                             shop: Shop) -> None:
+    certificate_id = _gift_card(rt, shop.tenant_id)
+    csrf = as_owner(client, rt, shop)
+    assert post(client, "/console/scenarios", csrf, **FORM).status_code == 303
+    made = post(client, "/console/promotions/new", csrf, **PROMOTION)
+    assert made.status_code == 303
+    assert post(client, made.headers["location"] + "/pause", csrf).status_code == 303
+    assert post(client, "/console/messages/welcome/en", csrf, action="save", subject="Hi",
+                body="Hi {first_name}!").status_code in (200, 303)
+    assert post(client, f"/console/certificates/{certificate_id}/block", csrf,
+                blocked="yes").status_code == 303
+    who = {e.action: e.actor for e in audit.entries(rt, shop.tenant_id, Filters())}
+    owner_id = next(s.id for s in tenants.list_staff(rt, shop.tenant_id)
+                    if s.email == "owner@example.com")
+    for action in ("scenario.create", "promotion.create", "promotion.pause", "template.save",
+                   "certificate.block"):
+        assert who[action] == f"staff {owner_id}", action
+    assert who["certificate_series.open"] == "system"
+
+
+def test_the_page_names_staff_and_actions_in_the_readers_language(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    owner_id = add_staff(rt, shop.tenant_id, role="owner", email="boss@example.com",
+                         language="ru")
+    sign_in(client, "boss@example.com")
+    client.post("/v1/admin/promotions", headers=shop.owner, json={
+        "name": "Bonus", "effects": [{"kind": "bonus_points", "points": 5}]})
+    with rt.db.write() as conn:
+        audit.record(conn, shop.tenant_id, audit.staff(owner_id), "robot.dance", "nothing",
+                     at=rt.now())
+    page = client.get("/console/audit")
+    assert page.status_code == 200
+    text = page.text
+    assert "Owner Person" in text and f'title="staff {owner_id}"' in text
+    assert "создание акции" in text and ">promotion.create<" not in text
+    assert "ключ «" in text and "robot.dance" in text
+    mine = client.get("/console/audit", params={"who": f"staff {owner_id}"}).text
+    assert "robot.dance" in mine and "создание акции" not in mine

@@ -11,6 +11,7 @@ from babel.numbers import format_currency
 from fastapi.testclient import TestClient
 
 from regulars.domain.stored_value.certificates import SeriesTerms
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value import certificates
 from regulars.services.stored_value.certificates import IssueOrder
@@ -27,9 +28,9 @@ def english(client: TestClient) -> None:
 
 def _issue(rt: Runtime, tenant_id: int) -> tuple[int, str]:
     series = certificates.create_series(rt, tenant_id, SeriesTerms(
-        name="Winter cards", nominal_values_minor=(250_000,), valid_days=365))
+        name="Winter cards", nominal_values_minor=(250_000,), valid_days=365), actor=audit.SYSTEM)
     done = certificates.issue(rt, tenant_id, IssueOrder(series_id=series.id, count=2,
-                                                        amount_minor=250_000))
+                                                        amount_minor=250_000), actor=audit.SYSTEM)
     return done.certificate_ids[0], done.codes[0]
 
 

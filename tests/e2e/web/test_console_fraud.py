@@ -20,9 +20,10 @@ def flagged_pair(rt: Runtime, shop: Shop) -> int:
     the cashier's id."""
     member(rt, shop)
     cashier = int(tenants.create_staff(rt, shop.tenant_id, name="Olga", email=None,
-                                       role="cashier", store_id=shop.store_id).id)
+                                       role="cashier", store_id=shop.store_id,
+                                       actor=audit.SYSTEM).id)
     staff_access.set_phone(rt, shop.tenant_id, cashier, PHONE)
-    fraud.put_settings(rt, shop.tenant_id, Thresholds(flag_score=30))
+    fraud.put_settings(rt, shop.tenant_id, Thresholds(flag_score=30), actor=audit.SYSTEM)
     return cashier
 
 
@@ -106,7 +107,7 @@ def test_an_owner_edits_the_thresholds_on_the_audit_trail(client: TestClient, rt
 
 def test_an_analyst_reads_the_thresholds_and_may_not_change_them(
         client: TestClient, rt: Runtime, shop: Shop) -> None:
-    fraud.put_settings(rt, shop.tenant_id, Thresholds(flag_score=35))
+    fraud.put_settings(rt, shop.tenant_id, Thresholds(flag_score=35), actor=audit.SYSTEM)
     signed_in(client, rt, shop, "analyst")
     page = client.get("/console/fraud")
     assert "<dd>35</dd>" in page.text and 'name="flag_score"' not in page.text

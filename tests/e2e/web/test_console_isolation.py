@@ -12,6 +12,7 @@ from regulars.domain.promotions.promotions import BonusPoints
 from regulars.domain.promotions.segments import HasBirthday
 from regulars.services.analytics import scenarios
 from regulars.services.analytics.scenarios import ScenarioDraft
+from regulars.services.audit import audit
 from regulars.services.members import members
 from regulars.services.members.members import MemberRef
 from regulars.services.promotions import coupons, promotions, segments
@@ -28,7 +29,7 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
     ann = member(rt, shop)
     receipt_id = sale(rt, shop, "R-1")["receipt"]["id"]
     promotion = promotions.create(rt, shop.tenant_id, Draft(
-        name="A only", effects=(BonusPoints(points=5),)))
+        name="A only", effects=(BonusPoints(points=5),)), actor=audit.SYSTEM)
     series = coupons.create_series(rt, shop.tenant_id, coupons.SeriesDraft(
         name="A coupons", effect=BonusPoints(points=5)))
     segment = segments.create(rt, shop.tenant_id, SegmentDraft(name="A segment",
@@ -36,7 +37,7 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
     scenario = scenarios.create(rt, shop.tenant_id, ScenarioDraft(
         name="A scenario", program=None, first_day=date(2026, 1, 1),
         last_day=date(2026, 1, 31),
-        promotions=(Draft(name="A draft", effects=(BonusPoints(points=5),)),)))
+        promotions=(Draft(name="A draft", effects=(BonusPoints(points=5),)),)), actor=audit.SYSTEM)
     drafts = f"/console/scenarios/{scenario.id}/promotions"
     other = make_shop(rt, "Other Shop")
     own = member(rt, other, "+78007750199")

@@ -35,7 +35,7 @@ def test_the_steps_follow_what_the_owner_has_set_up(client: TestClient, rt: Runt
     assert _states(client.get("/console").text)["business"] == "done"
 
     cashier = tenants.create_staff(rt, shop.tenant_id, name="Vera", email=None, role="cashier",
-                                   store_id=shop.store_id)
+                                   store_id=shop.store_id, actor=audit.SYSTEM)
     web_auth.set_pin(rt, shop.tenant_id, cashier.id, "2468")
     programs.save(rt, shop.tenant_id, Program(point_value_minor=100), actor=audit.SYSTEM)
     assert 'id="next-steps"' not in client.get("/console").text

@@ -7,6 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from regulars.domain.promotions.promotions import PercentDiscount
+from regulars.services.audit import audit
 from regulars.services.members import members
 from regulars.services.members.members import MemberRef
 from regulars.services.promotions import promotions
@@ -51,7 +52,8 @@ def test_receipt_page_shows_lines_promotions_and_places(client: TestClient, rt: 
     signed_in(client, rt, shop, "analyst")
     promotions.create(rt, shop.tenant_id, Draft(
         name="Cake week", condition="true",
-        effects=(PercentDiscount(rate_bp=1000, categories=frozenset({"food"})),)))
+        effects=(PercentDiscount(rate_bp=1000, categories=frozenset({"food"})),)),
+                      actor=audit.SYSTEM)
     member(rt, shop)
     receipt_id = sale(rt, shop, "R-1")["receipt"]["id"]
     page = client.get(f"/console/receipts/{receipt_id}")

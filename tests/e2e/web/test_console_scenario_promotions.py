@@ -17,6 +17,7 @@ from regulars.domain.promotions.promotions import BonusPoints, PercentDiscount
 from regulars.domain.promotions.segments import ConsentIn
 from regulars.services.analytics import scenarios
 from regulars.services.analytics.scenarios import ScenarioDraft
+from regulars.services.audit import audit
 from regulars.services.promotions import segments
 from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
@@ -226,6 +227,7 @@ def test_editing_a_draft_keeps_what_the_form_does_not_show(
                 ),
             ),
         ),
+        actor=audit.SYSTEM,
     )
     csrf = owner(client, rt, shop)
     url = f"/console/scenarios/{made.id}/promotions/0/edit"

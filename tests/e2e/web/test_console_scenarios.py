@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from regulars.domain.promotions.segments import ConsentIn
 from regulars.services.analytics import scenarios
 from regulars.services.analytics.scenarios import ScenarioDraft
+from regulars.services.audit import audit
 from regulars.services.program import programs
 from regulars.services.promotions import segments
 from regulars.services.runtime import Runtime
@@ -169,7 +170,7 @@ def test_a_draft_with_a_level_the_current_program_lacks_shows_it_with_no_members
     level = {**rules["levels"][0], "code": "club", "name": "Club"}
     saved = scenarios.create(rt, shop.tenant_id, ScenarioDraft(
         name="Club", program=programs.parse_rules({**rules, "levels": [level]}),
-        first_day=date(2026, 1, 1), last_day=date(2026, 3, 31)))
+        first_day=date(2026, 1, 1), last_day=date(2026, 3, 31)), actor=audit.SYSTEM)
     csrf = owner(client, rt, shop)
     client.post(f"/console/scenarios/{saved.id}/run", data={"csrf": csrf})
     page = client.get(f"/console/scenarios/{saved.id}")

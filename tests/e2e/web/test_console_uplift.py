@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from regulars.domain.promotions.promotions import BonusPoints
 from regulars.domain.promotions.segments import HasBirthday
+from regulars.services.audit import audit
 from regulars.services.promotions import experiments, promotions, segments
 from regulars.services.promotions.promotions import Draft
 from regulars.services.promotions.segments import Draft as SegmentDraft
@@ -21,7 +22,7 @@ def _targeted(rt: Runtime, shop: Shop) -> int:
                                                                rules=(HasBirthday(),)))
     return promotions.create(rt, shop.tenant_id, Draft(
         name="Birthday bonus", effects=(BonusPoints(points=5),), segment_id=segment.id,
-        control_share_bp=1000)).id
+        control_share_bp=1000), actor=audit.SYSTEM).id
 
 
 def test_campaign_report_says_plainly_when_too_small(client: TestClient, rt: Runtime,
@@ -38,8 +39,10 @@ def test_campaign_report_says_plainly_when_too_small(client: TestClient, rt: Run
 
 def test_start_read_and_stop_an_experiment(client: TestClient, rt: Runtime,
                                            shop: Shop) -> None:
-    a = promotions.create(rt, shop.tenant_id, Draft(name="Five", effects=(BonusPoints(points=5),)))
-    b = promotions.create(rt, shop.tenant_id, Draft(name="Ten", effects=(BonusPoints(points=10),)))
+    a = promotions.create(rt, shop.tenant_id, Draft(name="Five", effects=(BonusPoints(points=5),)),
+                          actor=audit.SYSTEM)
+    b = promotions.create(rt, shop.tenant_id, Draft(name="Ten", effects=(BonusPoints(points=10),)),
+                          actor=audit.SYSTEM)
     signed_in(client, rt, shop, "marketer")
     page = client.get("/console/uplift/experiments/new")
     assert page.status_code == 200
@@ -95,11 +98,14 @@ def test_pages_are_translated(client: TestClient, rt: Runtime, shop: Shop) -> No
 
 def test_another_tenants_ids_answer_404(client: TestClient, rt: Runtime, shop: Shop) -> None:
     promotion_id = _targeted(rt, shop)
-    a = promotions.create(rt, shop.tenant_id, Draft(name="A", effects=(BonusPoints(points=5),)))
-    b = promotions.create(rt, shop.tenant_id, Draft(name="B", effects=(BonusPoints(points=6),)))
+    a = promotions.create(rt, shop.tenant_id, Draft(name="A", effects=(BonusPoints(points=5),)),
+                          actor=audit.SYSTEM)
+    b = promotions.create(rt, shop.tenant_id, Draft(name="B", effects=(BonusPoints(points=6),)),
+                          actor=audit.SYSTEM)
     made = experiments.create(rt, shop.tenant_id, experiments.ExperimentDraft(
         name="A/B", variants=(experiments.VariantDraft(name="a", promotion_id=a.id),
-                              experiments.VariantDraft(name="b", promotion_id=b.id))))
+                              experiments.VariantDraft(name="b", promotion_id=b.id))),
+                              actor=audit.SYSTEM)
     other = make_shop(rt, "Other Shop")
     signed_in(client, rt, other, "owner")
     for url in (f"/console/uplift/promotions/{promotion_id}",

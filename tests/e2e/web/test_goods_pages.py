@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from regulars.domain.catalog.products import ProductDraft
 from regulars.domain.stored_value.goods import PurchaseTerms
+from regulars.services.audit import audit
 from regulars.services.catalog import products
 from regulars.services.members.members import MemberRef
 from regulars.services.runtime import Runtime
@@ -34,7 +35,7 @@ def _card(rt: Runtime, shop: Shop, *, member_id: int | None = None,
         sku="A95", name="Petrol A-95", price_minor=5500))
     opened = goods.open_account(rt, shop.tenant_id, Opening(
         product_id=product.id, unit="l",
-        member=MemberRef(id=member_id) if member_id is not None else None))
+        member=MemberRef(id=member_id) if member_id is not None else None), actor=audit.SYSTEM)
     goods.top_up(rt, Pos(rt, shop).till(), opened.account.id,
                  PurchaseTerms(quantity_milli=milli, paid_minor=milli * 55 // 10,
                                lock_price=True),

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from regulars.db.checkout.tables import receipts
+from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.ledger import member_ledger
 from regulars.services.members import members
@@ -32,7 +33,7 @@ PHONE = "+79161234567"
 def add_cashier(rt: Runtime, tenant_id: int, name: str, *, store_id: int | None,
                 pin: str = PIN) -> int:
     staff = tenants.create_staff(rt, tenant_id, name=name, email=None, role="cashier",
-                                 store_id=store_id)
+                                 store_id=store_id, actor=audit.SYSTEM)
     web_auth.set_pin(rt, tenant_id, int(staff.id), pin)
     return int(staff.id)
 
@@ -156,7 +157,8 @@ def test_find_a_member_in_any_format_but_never_another_tenants(
 
 def test_register_on_the_spot_with_the_welcome_bonus(till: TestClient, rt: Runtime,
                                                      shop: Shop) -> None:
-    programs.save(rt, shop.tenant_id, programs.parse_rules({"welcome_bonus_points": 50}))
+    programs.save(rt, shop.tenant_id, programs.parse_rules({"welcome_bonus_points": 50}),
+                  actor=audit.SYSTEM)
     page = till.get("/terminal")
     form = {"phone": "8 916 555 44 33", "first_name": "Ivan", "csrf": csrf_of(page.text)}
     refused = till.post("/terminal/register", data=form)
@@ -212,7 +214,8 @@ def test_bad_amounts_are_shown_next_to_the_field(till: TestClient) -> None:
 
 def test_a_sale_above_the_threshold_needs_the_code(till: TestClient, rt: Runtime, shop: Shop,
                                                    sender: MemorySender) -> None:
-    programs.save(rt, shop.tenant_id, programs.parse_rules({"otp_above_points": 100}))
+    programs.save(rt, shop.tenant_id, programs.parse_rules({"otp_above_points": 100}),
+                  actor=audit.SYSTEM)
     member_id = member_with_points(rt, shop)
     page = till.get(f"/terminal/sale?member={member_id}")
     form = sale_form(page.text, price="1000", points_to_spend="200")

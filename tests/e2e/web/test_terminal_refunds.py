@@ -9,6 +9,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.api_keys import authenticate
@@ -77,7 +78,7 @@ def test_one_line_refunded_by_quantity_with_a_reason(till: TestClient, rt: Runti
 
 def test_a_refund_above_the_limit_needs_an_owners_pin(till: TestClient, rt: Runtime,
                                                       shop: Shop) -> None:
-    till_refunds.set_manager_pin_above(rt, shop.tenant_id, 12_000)  # 120.00
+    till_refunds.set_manager_pin_above(rt, shop.tenant_id, 12_000, actor=audit.SYSTEM)  # 120.00
     owner = add_staff(rt, shop.tenant_id, role="owner", email="boss@example.com", pin="9753")
     location = _sale(till, rt, shop)
     page = till.get(location)

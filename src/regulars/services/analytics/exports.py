@@ -85,7 +85,7 @@ def _paged(rt: Runtime, tenant_id: int, page: Page, page_rows: int
 
 
 def chunks(rt: Runtime, tenant_id: int, kind: ExportKind, fmt: ExportFormat, *,
-           actor: audit.Actor = audit.SYSTEM) -> Iterator[bytes]:
+           actor: audit.Actor) -> Iterator[bytes]:
     """The export file's bytes, a piece at a time (raises :class:`NotFound` for an unknown
     tenant before the first piece). The export is on the audit trail, recorded before the
     first piece is read."""

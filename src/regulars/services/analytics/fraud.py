@@ -182,7 +182,7 @@ def get_settings(rt: Runtime, tenant_id: int) -> FraudSettings:
 
 
 def put_settings(rt: Runtime, tenant_id: int, thresholds: Thresholds, *,
-                 actor: audit.Actor = audit.SYSTEM) -> FraudSettings:
+                 actor: audit.Actor) -> FraudSettings:
     """Replace the business's thresholds, on the audit trail. Raises :class:`InvalidInput`
     naming the first setting out of its bounds."""
     for name, low, high in check_thresholds(thresholds):

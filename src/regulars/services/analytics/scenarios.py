@@ -194,7 +194,7 @@ def _check_promotions(conn: Connection, tenant_id: int, draft: ScenarioDraft) ->
 
 
 def create(rt: Runtime, tenant_id: int, draft: ScenarioDraft, *,
-           actor: audit.Actor = audit.SYSTEM) -> Scenario:
+           actor: audit.Actor) -> Scenario:
     values = _values(draft)
     now = rt.now()
     with rt.db.write() as conn:
@@ -208,7 +208,7 @@ def create(rt: Runtime, tenant_id: int, draft: ScenarioDraft, *,
 
 
 def update(rt: Runtime, tenant_id: int, scenario_id: int, draft: ScenarioDraft, *,
-           actor: audit.Actor = audit.SYSTEM) -> Scenario:
+           actor: audit.Actor) -> Scenario:
     """Replace the scenario whole; its runs keep the figures they had (the scenario's
     ``updated_at`` after a run's ``created_at`` tells that run saw an older draft). Raises
     :class:`NotFound`, or :class:`InvalidInput` naming the field."""
@@ -233,7 +233,7 @@ def _save(conn: Connection, tenant_id: int, scenario_id: int, draft: ScenarioDra
 
 def change_promotion(rt: Runtime, tenant_id: int, scenario_id: int, index: int | None,
                      promotion: Draft | None, *,
-                     actor: audit.Actor = audit.SYSTEM) -> Scenario:
+                     actor: audit.Actor) -> Scenario:
     """Add ``promotion`` to the scenario's draft promotions (``index`` ``None``), put it in
     the place of the one at ``index``, or (``promotion`` ``None``) remove that one; the rest
     of the scenario stays, saved as :func:`update` saves it, in one transaction. Raises
@@ -263,7 +263,7 @@ def change_promotion(rt: Runtime, tenant_id: int, scenario_id: int, index: int |
 
 
 def delete(rt: Runtime, tenant_id: int, scenario_id: int, *,
-           actor: audit.Actor = audit.SYSTEM) -> None:
+           actor: audit.Actor) -> None:
     now = rt.now()
     with rt.db.write() as conn:
         if not store.delete_scenario(conn, tenant_id, scenario_id):

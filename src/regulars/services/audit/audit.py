@@ -1,9 +1,11 @@
 """The audit trail: every change made by staff or an API key, recorded in the same
 transaction as the change, in a per-tenant hash chain (:mod:`regulars.domain.audit.chain`).
 
-Services that change something take an :class:`Actor` and call :func:`record` inside their
-unit of work. Actors are named by id only (``staff 3``, ``key 5``): the log holds no personal
-data, and ``detail`` only ids, codes and amounts.
+Services that change something take an :class:`Actor` (a keyword with no default, so every
+caller says who acts: the console the signed-in staff member, the admin API the key, the CLI
+and scheduled work :data:`SYSTEM`) and call :func:`record` inside their unit of work.
+Actors are named by id only (``staff 3``, ``key 5``): the log holds no personal data, and
+``detail`` only ids, codes and amounts.
 """
 
 from __future__ import annotations

@@ -175,7 +175,7 @@ def _coffee_cards(rt: Runtime, tenant_id: int, till: Principal) -> None:
     for n, member in enumerate([None, *first]):
         opened = goods.open_account(rt, tenant_id, goods.Opening(
             product_id=product_id, unit="cup",
-            member=MemberRef(id=member) if member is not None else None))
+            member=MemberRef(id=member) if member is not None else None), actor=audit.SYSTEM)
         cups = 10 - 5 * n
         goods.top_up(rt, till, opened.account.id,
                      PurchaseTerms(quantity_milli=cups * 1000, paid_minor=cups * 340,
@@ -206,8 +206,8 @@ def issue_keys(rt: Runtime) -> dict[str, Any]:
             .where(receipt_table.c.tenant_id == tenant.id)).scalar_one())
     for old in tenants.list_keys(rt, tenant.id):
         if old.kind == "owner" and old.label == OWNER_KEY_LABEL and old.revoked_at is None:
-            tenants.revoke_key(rt, tenant.id, old.id)
-    owner = tenants.create_owner_key(rt, tenant.id, OWNER_KEY_LABEL, ["admin"])
+            tenants.revoke_key(rt, tenant.id, old.id, actor=audit.SYSTEM)
+    owner = tenants.create_owner_key(rt, tenant.id, OWNER_KEY_LABEL, ["admin"], actor=audit.SYSTEM)
     store_names = {s.id: s.name for s in tenants.list_stores(rt, tenant.id)}
     tills = []
     for till in tenants.list_terminals(rt, tenant.id):

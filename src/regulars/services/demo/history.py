@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from regulars.domain.checkout.quote import QUANTITY_SCALE, BasketLine
 from regulars.errors import InvalidPhone
+from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.checkout import commit as checkout_commit
 from regulars.services.checkout.commit import CommitRequest
@@ -142,7 +143,7 @@ class Simulation:
                                         program=PROGRAM)
         self.tenant_id = created.tenant_id
         tenants.revoke_key(self.rt, self.tenant_id,
-                           authenticate(self.rt, created.owner_key).key_id)
+                           authenticate(self.rt, created.owner_key).key_id, actor=audit.SYSTEM)
         for index, (code, name, cashiers) in enumerate(STORES):
             store = tenants.create_store(self.rt, self.tenant_id, code=code, name=name)
             for n in (1, 2):
@@ -160,7 +161,7 @@ class Simulation:
         email = person.lower().replace(" ", ".").replace("'", "") + "@beanandleaf.example"
         self.staff[person] = tenants.create_staff(
             self.rt, self.tenant_id, name=person, email=email, role=role,
-            store_id=store_id).id
+            store_id=store_id, actor=audit.SYSTEM).id
         return self.staff[person]
 
     # Planning: who comes when ---------------------------------------------------------------

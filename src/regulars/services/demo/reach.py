@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from regulars.domain.promotions.segments import ConsentIn
 from regulars.domain.stored_value.certificates import SeriesTerms
+from regulars.services.audit import audit
 from regulars.services.demo.history import SettableClock
 from regulars.services.promotions import campaigns, segments
 from regulars.services.runtime import Runtime
@@ -31,11 +32,13 @@ def gift_cards(rt: Runtime, tenant_id: int) -> None:
     """A series of 25 and 50 gift cards valid for a year: five issued for a company's order
     and ten waiting at the tills, activated by the sale that pays for them."""
     series = certificates.create_series(rt, tenant_id, SeriesTerms(
-        name="Gift card", nominal_values_minor=(2500, 5000), valid_days=365))
+        name="Gift card", nominal_values_minor=(2500, 5000), valid_days=365), actor=audit.SYSTEM)
     certificates.issue(rt, tenant_id, IssueOrder(series_id=series.id, count=5,
-                                                 amount_minor=5000, order_ref="ACME-2026"))
+                                                 amount_minor=5000, order_ref="ACME-2026"),
+                       actor=audit.SYSTEM)
     certificates.issue(rt, tenant_id, IssueOrder(series_id=series.id, count=10,
-                                                 amount_minor=2500, for_sale=True))
+                                                 amount_minor=2500, for_sale=True),
+                       actor=audit.SYSTEM)
 
 
 def newsletter(rt: Runtime, tenant_id: int, clock: SettableClock, *, end: datetime) -> None:
@@ -45,5 +48,6 @@ def newsletter(rt: Runtime, tenant_id: int, clock: SettableClock, *, end: dateti
     audience = segments.create(rt, tenant_id, segments.Draft(
         name="Newsletter readers", rules=(ConsentIn(values=frozenset({"full"})),)))
     made = campaigns.create(rt, tenant_id, campaigns.Draft(
-        name="Winter menu", segment_id=audience.id, texts=NEWSLETTER, control_percent=10))
+        name="Winter menu", segment_id=audience.id, texts=NEWSLETTER, control_percent=10),
+        actor=audit.SYSTEM)
     campaigns.run(rt, tenant_id, made.id)

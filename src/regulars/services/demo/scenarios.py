@@ -12,6 +12,7 @@ from regulars.domain.analytics.payback import Assumptions
 from regulars.domain.promotions.effects import PercentDiscount
 from regulars.services.analytics import scenarios
 from regulars.services.analytics.scenarios import ScenarioDraft
+from regulars.services.audit import audit
 from regulars.services.program import programs
 from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
@@ -27,7 +28,8 @@ def save_scenarios(rt: Runtime, tenant_id: int, *, end: datetime, zone: ZoneInfo
         name="Richer levels (+2 points each)", program=richer, first_day=first_day,
         last_day=last_day, assumptions=Assumptions(
             average_check_change_bp=150, visit_frequency_change_bp=300,
-            retention_change_bp=100, gross_margin_bp=6500, launch_cost_minor=50_000)))
+            retention_change_bp=100, gross_margin_bp=6500, launch_cost_minor=50_000)),
+        actor=audit.SYSTEM)
     scenarios.create(rt, tenant_id, ScenarioDraft(
         name="Expiry after 180 days, weekend bakery 10 % off",
         program=replace(program, expire_after_days=180),
@@ -35,4 +37,5 @@ def save_scenarios(rt: Runtime, tenant_id: int, *, end: datetime, zone: ZoneInfo
                           effects=(PercentDiscount(rate_bp=1000,
                                                    categories=frozenset({"bakery"})),)),),
         first_day=first_day, last_day=last_day, assumptions=Assumptions(
-            visit_frequency_change_bp=200, gross_margin_bp=6500, launch_cost_minor=20_000)))
+            visit_frequency_change_bp=200, gross_margin_bp=6500, launch_cost_minor=20_000)),
+        actor=audit.SYSTEM)

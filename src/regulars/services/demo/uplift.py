@@ -20,6 +20,7 @@ from regulars.db.promotions import promotions as promotion_store
 from regulars.domain.promotions.control_groups import group_of
 from regulars.domain.promotions.promotions import BonusPoints, PercentDiscount, Schedule
 from regulars.domain.promotions.segments import ConsentIn
+from regulars.services.audit import audit
 from regulars.services.demo.history import SettableClock
 from regulars.services.promotions import experiments, promotions, segments
 from regulars.services.promotions.promotions import Draft
@@ -50,7 +51,7 @@ def _campaign(rt: Runtime, tenant_id: int, clock: SettableClock, *, end: datetim
     made = promotions.create(rt, tenant_id, Draft(
         name="Autumn double points", effects=(BonusPoints(points=20),),
         segment_id=everyone.id, control_share_bp=CONTROL_SHARE_BP,
-        schedule=Schedule(starts_on=first, ends_on=last)))
+        schedule=Schedule(starts_on=first, ends_on=last)), actor=audit.SYSTEM)
     stop = start + timedelta(days=CAMPAIGN_DAYS)
     with rt.db.write() as conn:
         seed = promotion_store.get_promotion(conn, tenant_id, made.id)
@@ -67,20 +68,21 @@ def _campaign(rt: Runtime, tenant_id: int, clock: SettableClock, *, end: datetim
                                member_id=int(m), control_share_bp=CONTROL_SHARE_BP).value,
              "first_seen_at": at} for m, at in came])
     clock.now = stop
-    promotions.archive(rt, tenant_id, made.id)
+    promotions.archive(rt, tenant_id, made.id, actor=audit.SYSTEM)
 
 
 def _experiment(rt: Runtime, tenant_id: int, clock: SettableClock, *, end: datetime) -> None:
     clock.now = end - timedelta(days=EXPERIMENT_DAYS)
     five = promotions.create(rt, tenant_id, Draft(
-        name="5 % off", effects=(PercentDiscount(rate_bp=500),)))
+        name="5 % off", effects=(PercentDiscount(rate_bp=500),)), actor=audit.SYSTEM)
     points = promotions.create(rt, tenant_id, Draft(
-        name="30 bonus points", effects=(BonusPoints(points=30),)))
+        name="30 bonus points", effects=(BonusPoints(points=30),)), actor=audit.SYSTEM)
     made = experiments.create(rt, tenant_id, experiments.ExperimentDraft(
         name="Discount or points", variants=(
             experiments.VariantDraft(name="5 % off", promotion_id=five.id),
-            experiments.VariantDraft(name="30 points", promotion_id=points.id))))
+            experiments.VariantDraft(name="30 points", promotion_id=points.id))),
+        actor=audit.SYSTEM)
     clock.now = end
-    experiments.stop(rt, tenant_id, made.id)
+    experiments.stop(rt, tenant_id, made.id, actor=audit.SYSTEM)
     for promotion_id in (five.id, points.id):
-        promotions.archive(rt, tenant_id, promotion_id)
+        promotions.archive(rt, tenant_id, promotion_id, actor=audit.SYSTEM)

@@ -83,7 +83,7 @@ class Setting:
 def import_file(rt: Runtime, tenant_id: int, req: ImportRequest, *,
                 progress: Progress | None = None,
                 expect: Callable[[int], None] | None = None,
-                actor: audit.Actor = audit.SYSTEM) -> ImportReport:
+                actor: audit.Actor) -> ImportReport:
     """Import the file in one unit of work, reading it once, on the audit trail as
     ``actor``'s in the same transaction. Raises :class:`InvalidInput` for a file, preset,
     mapping or store that cannot be used, :class:`InvalidRows` for bad rows (unless

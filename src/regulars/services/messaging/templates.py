@@ -92,7 +92,7 @@ def get(rt: Runtime, tenant_id: int, event: str, language: str) -> Template:
 
 
 def save(rt: Runtime, tenant_id: int, event: str, language: str, *, subject: str,
-         body: str, actor: audit.Actor = audit.SYSTEM) -> Template:
+         body: str, actor: audit.Actor) -> Template:
     """Keep the tenant's wording (on the audit trail). Raises :class:`InvalidInput` naming an
     unknown placeholder (field ``subject`` or ``body``); :class:`NotFound` for an unknown event
     or language."""
@@ -109,7 +109,7 @@ def save(rt: Runtime, tenant_id: int, event: str, language: str, *, subject: str
 
 
 def reset(rt: Runtime, tenant_id: int, event: str, language: str, *,
-          actor: audit.Actor = audit.SYSTEM) -> Template:
+          actor: audit.Actor) -> Template:
     """Go back to the built-in wording (on the audit trail when there was wording of the
     tenant's)."""
     _check_names(event, language)
@@ -230,7 +230,7 @@ def _check_quiet_hours(settings: dict[str, Any]) -> None:
 
 
 def update_settings(rt: Runtime, tenant_id: int, changes: dict[str, Any], *,
-                    actor: audit.Actor = audit.SYSTEM) -> MessageSettings:
+                    actor: audit.Actor) -> MessageSettings:
     """Change some settings (the others stay; the change is on the audit trail, with the
     values before). Raises :class:`InvalidInput` naming the field, also when the quiet hours
     would be left with one end only."""

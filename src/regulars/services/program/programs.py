@@ -114,7 +114,7 @@ def load_version(conn: Connection, tenant_id: int, version: int) -> Program:
 
 
 def save(rt: Runtime, tenant_id: int, program: Program, *, note: str = "",
-         actor: audit.Actor = audit.SYSTEM) -> int:
+         actor: audit.Actor) -> int:
     """Save ``program`` as the tenant's next version; return the version number."""
     now = rt.now()
     with rt.db.write() as conn:
@@ -254,7 +254,7 @@ def preview(rt: Runtime, tenant_id: int, changes: dict[str, Any], *, language: s
 
 
 def save_edit(rt: Runtime, tenant_id: int, changes: dict[str, Any], *, note: str,
-              actor: audit.Actor = audit.SYSTEM) -> int:
+              actor: audit.Actor) -> int:
     """Save the current program with ``changes`` as the next version; the version number."""
     if len(note) > 500:
         raise InvalidInput("the note is longer than 500 characters", field="note")

@@ -513,7 +513,7 @@ def get_split(rt: Runtime, tenant_id: int) -> SplitView:
 
 def put_split(rt: Runtime, tenant_id: int, *, total_minor: int | None, base_bp: int,
               mass_bp: int, targeted_bp: int,
-              actor: audit.Actor = audit.SYSTEM) -> SplitView:
+              actor: audit.Actor) -> SplitView:
     """Replace the tenant's monthly loyalty budget (on the audit trail as ``actor``'s).
     Raises :class:`InvalidInput` when the shares do not add up to 10000."""
     try:

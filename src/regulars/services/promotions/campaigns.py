@@ -105,7 +105,7 @@ def _view(row: dict[str, Any], recipients: dict[str, int] | None = None,
 
 
 def create(rt: Runtime, tenant_id: int, draft: Draft, *,
-           actor: audit.Actor = audit.SYSTEM) -> Campaign:
+           actor: audit.Actor) -> Campaign:
     """Schedule a campaign (its first run at ``starts_at``, or at the job's next run; on the
     audit trail). Raises :class:`InvalidInput` naming the field, :class:`NotFound` for another
     tenant's or a missing segment (field ``segment_id``)."""
@@ -145,7 +145,7 @@ def list_all(rt: Runtime, tenant_id: int, *, limit: int = 100) -> list[Campaign]
 
 
 def cancel(rt: Runtime, tenant_id: int, campaign_id: int, *,
-           actor: audit.Actor = audit.SYSTEM) -> Campaign:
+           actor: audit.Actor) -> Campaign:
     """Stop a scheduled campaign (a running or finished one is as it is; a cancellation is
     on the audit trail)."""
     with rt.db.write() as conn:

@@ -101,7 +101,7 @@ def _check(conn: Connection, tenant_id: int, draft: ExperimentDraft) -> None:
 
 
 def create(rt: Runtime, tenant_id: int, draft: ExperimentDraft,
-           actor: audit.Actor = audit.SYSTEM) -> ExperimentView:
+           *, actor: audit.Actor) -> ExperimentView:
     """Start an experiment. Raises :class:`InvalidInput` naming ``variants`` for fewer than
     two or more than ten, a repeated or unknown promotion, or one already in an
     experiment."""
@@ -138,7 +138,7 @@ def list_all(rt: Runtime, tenant_id: int) -> list[ExperimentView]:
 
 
 def stop(rt: Runtime, tenant_id: int, experiment_id: int,
-         actor: audit.Actor = audit.SYSTEM) -> ExperimentView:
+         *, actor: audit.Actor) -> ExperimentView:
     """Stop an experiment: every variant then applies as its promotion says. Raises
     :class:`NotFound`, and :class:`Conflict` when it was stopped already."""
     now = rt.now()
@@ -159,7 +159,7 @@ def holdout(rt: Runtime, tenant_id: int) -> Holdout:
 
 
 def set_holdout(rt: Runtime, tenant_id: int, share_bp: int,
-                actor: audit.Actor = audit.SYSTEM) -> Holdout:
+                *, actor: audit.Actor) -> Holdout:
     """Hold back ``share_bp`` of members from every promotion and marketing message. Raises
     :class:`InvalidInput` naming ``share_bp`` outside ``0..5000``."""
     if not 0 <= share_bp <= MAX_HOLDOUT_BP:

@@ -212,7 +212,7 @@ def _require(conn: Connection, tenant_id: int, promotion_id: int, *,
 
 
 def create(rt: Runtime, tenant_id: int, draft: Draft,
-           actor: audit.Actor = audit.SYSTEM) -> PromotionView:
+           *, actor: audit.Actor) -> PromotionView:
     """Save a new promotion as version 1. Raises :class:`InvalidInput` naming the field."""
     now = rt.now()
     with rt.db.write() as conn:
@@ -229,7 +229,7 @@ def create(rt: Runtime, tenant_id: int, draft: Draft,
 
 
 def update(rt: Runtime, tenant_id: int, promotion_id: int, draft: Draft,
-           actor: audit.Actor = audit.SYSTEM) -> PromotionView:
+           *, actor: audit.Actor) -> PromotionView:
     """Save ``draft`` as the promotion's next version. Raises :class:`NotFound`,
     :class:`InvalidInput`, and :class:`Conflict` for an archived promotion."""
     now = rt.now()
@@ -252,7 +252,7 @@ def update(rt: Runtime, tenant_id: int, promotion_id: int, draft: Draft,
 
 
 def archive(rt: Runtime, tenant_id: int, promotion_id: int,
-            actor: audit.Actor = audit.SYSTEM) -> PromotionView:
+            *, actor: audit.Actor) -> PromotionView:
     """Stop a promotion for good (archiving it again changes nothing)."""
     now = rt.now()
     with rt.db.write() as conn:
@@ -281,7 +281,7 @@ def _set_running(rt: Runtime, tenant_id: int, promotion_id: int, actor: audit.Ac
 
 
 def pause(rt: Runtime, tenant_id: int, promotion_id: int,
-          actor: audit.Actor = audit.SYSTEM) -> PromotionView:
+          *, actor: audit.Actor) -> PromotionView:
     """Stop offering the promotion to receipts until :func:`resume` (pausing it again changes
     nothing; its budget, versions and groups stay). Raises :class:`NotFound`, and
     :class:`Conflict` for an archived promotion."""
@@ -289,7 +289,7 @@ def pause(rt: Runtime, tenant_id: int, promotion_id: int,
 
 
 def resume(rt: Runtime, tenant_id: int, promotion_id: int,
-           actor: audit.Actor = audit.SYSTEM) -> PromotionView:
+           *, actor: audit.Actor) -> PromotionView:
     """Offer a paused promotion again (resuming a running one changes nothing). Raises
     :class:`NotFound`, and :class:`Conflict` for an archived promotion."""
     return _set_running(rt, tenant_id, promotion_id, actor, running=True)

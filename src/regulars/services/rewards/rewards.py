@@ -104,7 +104,7 @@ def get_settings(rt: Runtime, tenant_id: int) -> RewardSettings:
 
 
 def put_settings(rt: Runtime, tenant_id: int, settings: RewardSettings, *,
-                 actor: audit.Actor = audit.SYSTEM) -> RewardSettings:
+                 actor: audit.Actor) -> RewardSettings:
     """Replace the tenant's reward settings, on the audit trail. Referrals already linked keep
     the terms they were linked with."""
     body = settings_of(settings)

@@ -89,7 +89,7 @@ def _values(terms: SeriesTerms) -> dict[str, Any]:
 
 
 def create_series(rt: Runtime, tenant_id: int, terms: SeriesTerms, *,
-                  actor: audit.Actor = audit.SYSTEM) -> SeriesView:
+                  actor: audit.Actor) -> SeriesView:
     """A new series, on the audit trail. Raises :class:`InvalidInput` naming a store that is
     not the tenant's."""
     now = rt.now()
@@ -108,7 +108,7 @@ def create_series(rt: Runtime, tenant_id: int, terms: SeriesTerms, *,
 
 
 def update_series(rt: Runtime, tenant_id: int, series_id: int, terms: SeriesTerms, *,
-                  active: bool, actor: audit.Actor = audit.SYSTEM) -> SeriesView:
+                  active: bool, actor: audit.Actor) -> SeriesView:
     """Change a series' terms for certificates issued from now on (issued ones keep their
     amount and expiry; store limits and single use apply to all), on the audit trail.
     Raises :class:`NotFound`."""
@@ -248,7 +248,7 @@ def credit(conn: Connection, ctx: EntryContext, *, certificate_id: int, account_
 
 
 def issue(rt: Runtime, tenant_id: int, order: IssueOrder, *,
-          actor: audit.Actor = audit.SYSTEM) -> IssuedCertificates:
+          actor: audit.Actor) -> IssuedCertificates:
     """Issue certificates in bulk (a corporate order) and show their codes, this once; the
     issue is on the audit trail (without the codes).
 
@@ -352,7 +352,7 @@ def list_certificates(rt: Runtime, tenant_id: int, *,
 
 
 def set_blocked(rt: Runtime, tenant_id: int, certificate_id: int, *, blocked: bool,
-                actor: audit.Actor = audit.SYSTEM) -> CertificateView:
+                actor: audit.Actor) -> CertificateView:
     """Block a lost certificate (refused as a tender from now on) or unblock it, on the audit
     trail when its status changed. A void one stays void. Raises :class:`NotFound`."""
     with rt.db.write() as conn:

@@ -120,7 +120,7 @@ class Opening:
 
 
 def open_account(rt: Runtime, tenant_id: int, opening: Opening, *,
-                 actor: audit.Actor = audit.SYSTEM) -> GoodsOpened:
+                 actor: audit.Actor) -> GoodsOpened:
     """Open a goods account (on the audit trail by ``actor``). A bearer card's number is in
     this answer only. Raises :class:`NotFound` (product, member), :class:`InvalidInput`
     (unit; a member who holds an account of this product already, field ``member``)."""
@@ -253,7 +253,7 @@ def list_accounts(rt: Runtime, tenant_id: int, *,
 
 
 def set_blocked(rt: Runtime, tenant_id: int, goods_account_id: int, *, blocked: bool,
-                actor: audit.Actor = audit.SYSTEM) -> GoodsAccountView:
+                actor: audit.Actor) -> GoodsAccountView:
     """Block a lost card (refused as a tender and for top-ups) or unblock it, on the audit
     trail by ``actor``. Raises :class:`NotFound`."""
     status = GoodsStatus.BLOCKED if blocked else GoodsStatus.ACTIVE

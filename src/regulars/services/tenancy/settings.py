@@ -135,7 +135,7 @@ def add_till(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
 
 def add_staff(rt: Runtime, tenant_id: int, *, name: str, email: str, role: str,
               store_id: int | None, password: str = "", pin: str = "",
-              actor: audit.Actor = audit.SYSTEM) -> NewStaff:
+              actor: audit.Actor) -> NewStaff:
     """A staff member, with a console password and a till PIN when given. Everything is
     checked before anything is written; raises :class:`InvalidInput` naming the field."""
     email = email.strip()
@@ -197,7 +197,7 @@ def deactivate(rt: Runtime, tenant_id: int, staff_id: int, *, by_staff_id: int |
 
 
 def revoke_owner_key(rt: Runtime, tenant_id: int, key_id: int,
-                     actor: audit.Actor = audit.SYSTEM) -> None:
+                     *, actor: audit.Actor) -> None:
     """Revoke an owner key (a till's key is rotated or revoked with its till)."""
     with rt.db.write() as conn:
         owner_keys = {k["id"] for k in tenancy.list_keys(conn, tenant_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from regulars.errors import Conflict, InvalidInput
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 from regulars.services.web_sessions import sessions as web_auth
@@ -46,7 +47,8 @@ def first_run(rt: Runtime, form: FirstRun) -> NewSession:
                                     locale=form.locale, timezone=form.timezone,
                                     phone_region=form.phone_region)
     owner = tenants.create_staff(rt, created.tenant_id, name=form.owner_name.strip(),
-                                 email=form.email.strip(), role="owner", store_id=None)
+                                 email=form.email.strip(), role="owner", store_id=None,
+                                 actor=audit.SYSTEM)
     web_auth.set_password(rt, created.tenant_id, owner.id, form.password)
     return web_auth.staff_sign_in(rt, email=form.email, password=form.password,
                                   tenant_id=created.tenant_id)

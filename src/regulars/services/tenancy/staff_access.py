@@ -98,7 +98,8 @@ def create_business(rt: Runtime, *, name: str, currency: str, locale: str, timez
     created = tenants.create_tenant(rt, name=name, currency=currency, locale=locale,
                                     timezone=timezone, phone_region=phone_region)
     owner = tenants.create_staff(rt, created.tenant_id, name=owner_name.strip() or "Owner",
-                                 email=email or None, role="owner", store_id=None)
+                                 email=email or None, role="owner", store_id=None,
+                                 actor=audit.SYSTEM)
     return NewBusiness(tenant_id=created.tenant_id, owner_key=created.owner_key,
                        owner=invite(rt, created.tenant_id, owner.id))
 
@@ -158,7 +159,7 @@ def accept(rt: Runtime, token: str, *, email: str, password: str) -> NewSession:
 
 
 def change_role(rt: Runtime, tenant_id: int, staff_id: int, role: str,
-                actor: audit.Actor = audit.SYSTEM) -> None:
+                *, actor: audit.Actor) -> None:
     """Give a staff member another role; it applies to their open sessions at once. The last
     active owner keeps the owner role (:class:`Conflict`)."""
     if role not in tenants.ROLES:

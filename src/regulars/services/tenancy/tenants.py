@@ -120,7 +120,7 @@ def tenant_info(rt: Runtime, tenant_id: int) -> TenantInfo:
 
 def create_owner_key(rt: Runtime, tenant_id: int, label: str,
                      scopes: Sequence[str] | None = None,
-                     actor: audit.Actor = audit.SYSTEM) -> NewOwnerKey:
+                     *, actor: audit.Actor) -> NewOwnerKey:
     """A new owner key with ``scopes`` (default: events only, see
     :mod:`regulars.services.tenancy.api_keys`), shown only here."""
     stored = parse_scopes(scopes)
@@ -135,7 +135,7 @@ def create_owner_key(rt: Runtime, tenant_id: int, label: str,
 
 
 def revoke_key(rt: Runtime, tenant_id: int, key_id: int,
-               actor: audit.Actor = audit.SYSTEM) -> None:
+               *, actor: audit.Actor) -> None:
     with rt.db.write() as conn:
         if tenancy.revoke_keys(conn, tenant_id, key_id=key_id, now=rt.now()) != 1:
             raise NotFound("key not found or already revoked")
@@ -223,7 +223,7 @@ def list_terminals(rt: Runtime, tenant_id: int) -> list[Terminal]:
 
 
 def create_staff(rt: Runtime, tenant_id: int, *, name: str, email: str | None, role: str,
-                 store_id: int | None, actor: audit.Actor = audit.SYSTEM) -> NewStaff:
+                 store_id: int | None, actor: audit.Actor) -> NewStaff:
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
     if not name.strip():

@@ -137,7 +137,7 @@ def manager_pin_above(rt: Runtime, tenant_id: int) -> int | None:
 
 
 def set_manager_pin_above(rt: Runtime, tenant_id: int, amount_minor: int | None, *,
-                          actor: audit.Actor = audit.SYSTEM) -> None:
+                          actor: audit.Actor) -> None:
     """Set (``None``: clear) the amount above which a till refund needs a manager's PIN; the
     change is on the audit trail."""
     if amount_minor is not None and not 0 <= amount_minor <= MAX_LIMIT_MINOR:

@@ -11,11 +11,13 @@ from fastapi.responses import Response
 from regulars.domain.audit.chain import Filters
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.audit import audit
+from regulars.services.runtime import Runtime
+from regulars.services.tenancy import tenants
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.pagekit import PAGE_SIZE, form_errors, page_number
 from regulars.web.deps import RuntimeDep, StaffReader, needs
-from regulars.web.templating import render
+from regulars.web.templating import Reader, render
 
 SETUP = [needs(Permission.SETUP)]
 
@@ -41,6 +43,15 @@ def _values(who: str, what: str, date_from: str, date_to: str) -> dict[str, str]
             "date_to": date_to[:10]}
 
 
+def _names(runtime: Runtime, reader: Reader, tenant_id: int) -> dict[str, str]:
+    """What the Who column shows for each actor the trail names by code (``staff 3``, ``key
+    5``): a staff member's name, a key's label; other codes show as themselves."""
+    names = {f"staff {s.id}": s.name for s in tenants.list_staff(runtime, tenant_id)}
+    names |= {f"key {k.id}": reader.gettext("key “%(label)s”", label=k.label)
+              for k in tenants.list_keys(runtime, tenant_id)}
+    return names | {audit.SYSTEM.label: reader.gettext("the system")}
+
+
 @router.get("/audit", dependencies=SETUP)
 def audit_page(request: Request, reader: StaffReader, runtime: RuntimeDep, who: str = "",
                what: str = "", date_from: str = "", date_to: str = "",
@@ -57,7 +68,8 @@ def audit_page(request: Request, reader: StaffReader, runtime: RuntimeDep, who: 
     query = "&".join(f"{k}={v}" for k, v in values.items() if v)
     return render(request, "console/audit.html", reader, status_code=422 if errors else 200,
                   values=values, errors=errors, entries=found[:PAGE_SIZE],
-                  has_more=len(found) > PAGE_SIZE, page=number, query=query)
+                  has_more=len(found) > PAGE_SIZE, page=number, query=query,
+                  names=_names(runtime, reader, reader.session.tenant_id))
 
 
 @router.get("/audit.csv", dependencies=SETUP)

@@ -92,8 +92,8 @@ def change_role(request: Request, runtime: RuntimeDep, reader: StaffReader, staf
     try:
         staff_access.change_role(runtime, _tenant(reader), staff_id,
                                  str(form.get("role") or ""),
-                                 audit.staff(reader.session.staff_id if reader.session
-                                             else None))
+                                 actor=audit.staff(reader.session.staff_id
+                                                   if reader.session else None))
     except (InvalidInput, Conflict) as exc:
         return _person_page(request, runtime, reader, staff_id, status_code=exc.status,
                             errors=errors_of(exc, reader))

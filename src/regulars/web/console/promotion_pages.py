@@ -128,9 +128,10 @@ def _save(request: Request, reader: Reader, runtime: RuntimeDep, form: Form, *,
     values, draft, errors = read_builder(form, reader, found, kept=kept)
     if draft is not None and not previewing(form):
         try:
-            saved = (promotions.update(runtime, tenant_id, promotion.id, draft, _actor(reader))
+            saved = (promotions.update(runtime, tenant_id, promotion.id, draft,
+                                       actor=_actor(reader))
                      if promotion else
-                     promotions.create(runtime, tenant_id, draft, _actor(reader)))
+                     promotions.create(runtime, tenant_id, draft, actor=_actor(reader)))
         except RegularsError as exc:
             errors = saving_errors(exc, reader)
         else:
@@ -207,5 +208,5 @@ def promotion_status(reader: StaffReader, runtime: RuntimeDep, promotion_id: int
               "archive": promotions.archive}.get(step)
     if change is None:
         raise InvalidInput("unknown change", field="step")
-    change(runtime, _tenant(reader), promotion_id, _actor(reader))
+    change(runtime, _tenant(reader), promotion_id, actor=_actor(reader))
     return RedirectResponse(f"/console/promotions/{promotion_id}", status_code=303)

@@ -18,6 +18,7 @@ from regulars.services.analytics import scenarios, simulator
 from regulars.services.analytics.exports import ExportFormat, table_chunks
 from regulars.services.analytics.scenarios import ScenarioDraft
 from regulars.services.analytics.simulator import Result
+from regulars.services.audit import audit
 from regulars.services.program import programs
 from regulars.services.tenancy.tenants import get_tenant, list_stores, minor_digits
 from regulars.services.web_sessions.sessions import Permission
@@ -118,7 +119,9 @@ def scenarios_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
     tenant_id = _tenant(reader)
     values = {name: text(form, name, 200) for name in _defaults(runtime, tenant_id)}
     try:
-        created = scenarios.create(runtime, tenant_id, _draft(runtime, tenant_id, values))
+        created = scenarios.create(runtime, tenant_id, _draft(runtime, tenant_id, values),
+                                     actor=audit.staff(reader.session.staff_id if reader.session
+                                                       else None))
     except RegularsError as exc:
         return _list(request, reader, runtime, values=values,
                      errors=form_errors(exc, reader), status_code=422)

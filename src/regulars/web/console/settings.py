@@ -190,7 +190,7 @@ def create_key(request: Request, runtime: RuntimeDep, reader: StaffReader,
     scopes = [str(v) for v in form.getlist("scopes")][:3]
     try:
         created = tenants.create_owner_key(runtime, _tenant(reader), label[:200], scopes,
-                                           _actor(reader))
+                                           actor=_actor(reader))
     except FORM_ERRORS as exc:
         return _page(request, runtime, reader, status_code=422,
                      errors=_errors(exc, reader, ""))
@@ -201,5 +201,5 @@ def create_key(request: Request, runtime: RuntimeDep, reader: StaffReader,
 
 @router.post("/settings/keys/{key_id}/revoke", dependencies=SETUP)
 def revoke_key(runtime: RuntimeDep, reader: StaffReader, key_id: int) -> Response:
-    settings.revoke_owner_key(runtime, _tenant(reader), key_id, _actor(reader))
+    settings.revoke_owner_key(runtime, _tenant(reader), key_id, actor=_actor(reader))
     return RedirectResponse("/console/settings?done=key_revoked", status_code=303)

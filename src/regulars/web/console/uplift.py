@@ -100,7 +100,7 @@ def holdout_save(request: Request, reader: StaffReader, runtime: RuntimeDep,
     try:
         experiments.set_holdout(runtime, _tenant(reader),
                                 parse_int(value, field="share_bp", minimum=0, maximum=5000),
-                                _actor(reader))
+                                actor=_actor(reader))
     except RegularsError as exc:
         return _overview(request, reader, runtime, holdout_errors=form_errors(exc, reader),
                          holdout_value=value, status_code=422)
@@ -186,7 +186,7 @@ def experiment_create(request: Request, reader: StaffReader, runtime: RuntimeDep
     values = {k: text(form, k, 200 if k == "name" else 100) for k in _FIELDS}
     try:
         made = experiments.create(runtime, _tenant(reader), _experiment_draft(values),
-                                  _actor(reader))
+                                  actor=_actor(reader))
     except RegularsError as exc:
         return _experiment_form(request, reader, runtime, values=values,
                                 errors=form_errors(exc, reader), status_code=422)
@@ -215,7 +215,7 @@ def _shown(until: datetime, found: results.ExperimentResults) -> datetime | None
 @router.post("/uplift/experiments/{experiment_id}/stop", dependencies=EDIT)
 def experiment_stop(reader: StaffReader, runtime: RuntimeDep, experiment_id: int) -> Response:
     try:
-        experiments.stop(runtime, _tenant(reader), experiment_id, _actor(reader))
+        experiments.stop(runtime, _tenant(reader), experiment_id, actor=_actor(reader))
     except RegularsError as exc:
         if exc.code == "not_found":
             raise
