@@ -49,6 +49,7 @@ from regulars.domain.analytics.ranges import Preset
 from regulars.domain.program.program import Level
 from regulars.services.analytics import breakdowns, figures
 from regulars.services.analytics.figures import Request, local_start, period_for
+from regulars.services.audit import audit
 from regulars.services.program import programs
 from regulars.services.promotions import segments
 from regulars.services.promotions.segments import Draft, rule_of
@@ -258,7 +259,7 @@ def levels_table(rt: Runtime, tenant_id: int, repeat: int) -> Table:
     with rt.db.read() as conn:
         _, program = programs.load_current(conn, tenant_id)
     if program.levels != BENCH_LEVELS:
-        programs.save(rt, tenant_id, replace(program, levels=BENCH_LEVELS))
+        programs.save(rt, tenant_id, replace(program, levels=BENCH_LEVELS), actor=audit.SYSTEM)
         for level in BENCH_LEVELS:
             segments.create(rt, tenant_id, Draft(name=level.name, rules=(
                 rule_of({"kind": "level", "levels": [level.code]}),)))

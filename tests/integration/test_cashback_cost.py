@@ -161,7 +161,7 @@ def test_the_programs_cashback_counts_in_the_base_bucket_net_of_refunds(rt: Runt
     set_program(rt, pos.tenant_id, cashback_rate_bp=500, levels=[
         {"code": "base", "name": "Base", "threshold_minor": 0, "rate_bp": 0}])
     budgets.put_split(rt, pos.tenant_id, total_minor=100_000, base_bp=5000, mass_bp=5000,
-                      targeted_bp=0)
+                      targeted_bp=0, actor=audit.SYSTEM)
     member = pos.register(1)["id"]
     first = pos.commit(member, BASKET, receipt="R-1")
     pos.commit(None, BASKET, receipt="A-2")

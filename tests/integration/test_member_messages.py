@@ -218,7 +218,8 @@ def test_a_message_due_in_quiet_hours_waits_for_their_end_in_the_tenants_zone(
 def test_in_quiet_hours_marketing_and_transactional_messages_wait_and_a_code_goes_at_once(
         rt: Runtime, shop: Shop, clock: FakeClock) -> None:
     templates.update_settings(rt, shop.tenant_id, {"quiet_from_minute": 22 * 60,
-                                                   "quiet_until_minute": 9 * 60})
+                                                   "quiet_until_minute": 9 * 60},
+                              actor=audit.SYSTEM)
     member_id = Pos(rt, shop).register(1)["id"]
     clock.now = datetime(2026, 3, 2, 20, 30, tzinfo=UTC)  # 23:30 in Moscow
     rt.sender = sender = MemorySender()

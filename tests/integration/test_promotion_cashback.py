@@ -126,7 +126,7 @@ def test_money_paid_from_the_wallet_earns_no_cashback_in_the_budget_either(pos: 
     mass bucket count those 98, not the 100 it priced; refunding R-2 gives back those 98."""
     promotion_id = offer(pos, budget_minor=10_000)
     budgets.put_split(pos.rt, pos.tenant_id, total_minor=100_000, base_bp=5000, mass_bp=5000,
-                      targeted_bp=0)
+                      targeted_bp=0, actor=audit.SYSTEM)
     member = pos.register(1)["id"]
     pos.commit(member, BASKET, receipt="R-1")
     prepared = pos.prepare(member, BASKET, receipt="R-2")

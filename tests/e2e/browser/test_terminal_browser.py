@@ -93,11 +93,11 @@ def test_a_cashier_sells_and_refunds_on_a_phone(live_server: LiveServer,
 
     # A gift card sold on the next receipt, part of which a certificate pays.
     series = certificates.create_series(rt, shop.tenant_id, SeriesTerms(
-        name="Gift", nominal_values_minor=(3000, 5000), valid_days=365))
+        name="Gift", nominal_values_minor=(3000, 5000), valid_days=365), actor=audit.SYSTEM)
     [card] = certificates.issue(rt, shop.tenant_id, IssueOrder(
-        series_id=series.id, count=1, amount_minor=3000, for_sale=True)).codes
+        series_id=series.id, count=1, amount_minor=3000, for_sale=True), actor=audit.SYSTEM).codes
     [gift] = certificates.issue(rt, shop.tenant_id, IssueOrder(
-        series_id=series.id, count=1, amount_minor=5000)).codes
+        series_id=series.id, count=1, amount_minor=5000), actor=audit.SYSTEM).codes
     find_member(page, url, PHONE)
     page.fill("#f-price-0", "80")
     page.fill("#f-card_code", card)

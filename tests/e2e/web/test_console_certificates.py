@@ -77,9 +77,9 @@ def _report_row(html: str) -> list[str]:
 def test_cards_not_yet_sold_are_shown_apart_and_the_figures_add_up(
         client: TestClient, rt: Runtime, shop: Shop) -> None:
     series = certificates.create_series(rt, shop.tenant_id, SeriesTerms(
-        name="Birthday cards", nominal_values_minor=(2000,), valid_days=365))
+        name="Birthday cards", nominal_values_minor=(2000,), valid_days=365), actor=audit.SYSTEM)
     codes = certificates.issue(rt, shop.tenant_id, IssueOrder(
-        series_id=series.id, count=3, amount_minor=2000, for_sale=True)).codes
+        series_id=series.id, count=3, amount_minor=2000, for_sale=True), actor=audit.SYSTEM).codes
     pos = Pos(rt, shop)
     pos.send(selling(pos, "R-1", codes[0], 2000))
     pos.send(paying(pos, "R-2", [card(codes[0], 1500)]))

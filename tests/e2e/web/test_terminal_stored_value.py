@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from regulars.domain.stored_value.certificates import SeriesTerms
+from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.members.members import MemberRef
 from regulars.services.runtime import Runtime
@@ -30,9 +31,10 @@ def gift_codes(rt: Runtime, shop: Shop, *, amount: int = 5000, for_sale: bool = 
     terms = (SeriesTerms(name="Gift", nominal_values_minor=nominals, valid_days=365)
              if nominals else SeriesTerms(name="Gift", min_minor=1000, max_minor=100_000,
                                           valid_days=365))
-    series = certificates.create_series(rt, shop.tenant_id, terms)
+    series = certificates.create_series(rt, shop.tenant_id, terms, actor=audit.SYSTEM)
     return certificates.issue(rt, shop.tenant_id, IssueOrder(
-        series_id=series.id, count=count, amount_minor=amount, for_sale=for_sale)).codes
+        series_id=series.id, count=count, amount_minor=amount, for_sale=for_sale),
+        actor=audit.SYSTEM).codes
 
 
 def _receipt_pk(location: str) -> int:
@@ -138,7 +140,7 @@ def test_a_refused_tender_is_named_beside_its_box_and_nothing_is_written(
         till: TestClient, rt: Runtime, shop: Shop) -> None:
     [code, lost] = gift_codes(rt, shop, amount=5000, count=2)
     certificates.set_blocked(rt, shop.tenant_id, certificates.look_up(
-        rt, shop.tenant_id, lost).id, blocked=True)
+        rt, shop.tenant_id, lost).id, blocked=True, actor=audit.SYSTEM)
     other = make_shop(rt, "Elsewhere")
     [foreign] = gift_codes(rt, other, amount=5000)
     page = till.get("/terminal/sale")
