@@ -5,7 +5,8 @@ Messages come from three places: ``_()``/``gettext()``/``ngettext()`` calls in t
 ``gettext``/``N_``/``translate`` calls in Python (``translate(language, message)`` takes its
 message second), the constant messages of errors (``InvalidInput("...")``), which the pages
 translate when they show them, and the English sentence templates of
-:mod:`regulars.text.wording`, whose keys are codes rather than calls. ``update`` adds new messages
+:mod:`regulars.text.wording`, whose keys are codes rather than calls (a sentence with a counted noun
+is a plural message, its forms chosen by the count). ``update`` adds new messages
 to every catalog (keeping existing translations) and drops the ones no longer used;
 ``check`` lists every message a catalog does not translate, and every translation whose
 placeholders differ from its source.
@@ -49,11 +50,12 @@ METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "pyth
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
 
 
-def _wording_messages() -> Iterator[tuple[str, str]]:
+def _wording_messages() -> Iterator[tuple[str | tuple[str, str], str]]:
     from regulars.text import wording
 
     for code, template in wording.TEMPLATES["en"].items():
-        yield template, f"wording.py:{code}"
+        counted = wording.COUNTED.get(code)
+        yield (counted[1], template) if counted else template, f"wording.py:{code}"
     for word in wording.WORDS["en"].values():
         yield word, "wording.py:words"
 

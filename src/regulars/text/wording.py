@@ -4,7 +4,9 @@ The engine returns :class:`~regulars.domain.checkout.quote.Explanation` values (
 this module turns them into text with Babel formatting money, numbers and percentages for the
 locale. The English sentences below are the sources of the gettext catalogs
 (``regulars/text/locales``), which hold every other language; a language without a catalog reads
-English.
+English. A sentence with a counted noun (points, stamps) has a second English sentence for a count
+of one (:data:`COUNTED`): the catalogs hold the pair as a plural message with every form of the
+language, and the count chooses the form ("1 балл", "2 балла", "5 баллов").
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from regulars.text import i18n
 TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
         "program_discount": "{level} level: {rate} off {basis} = {discount} discount.",
-        "spend_limit": "Up to {max_points} points can be spent here: you have {spendable} "
-                       "spendable points, and points may pay at most {share} of the bill "
+        "spend_limit": "Up to {max_points} points can be spent here: spendable balance "
+                       "{spendable}, and points may pay at most {share} of the bill "
                        "(1 point = {point_value}).",
         "points_spent": "{points} points pay {money} of this bill.",
         "points_earned": "{level} level: {rate} of {basis} paid = {points} points "
@@ -98,7 +100,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "stamp_reward": "Stamp card \u201c{card}\u201d complete ({per_card} stamps): "
                         "{discount} off.",
         "stamp_progress": "Stamp card \u201c{card}\u201d: {added} stamps added, {stamps} of "
-                          "{per_card} now, {ready} rewards waiting for the next visit.",
+                          "{per_card} now, rewards waiting for the next visit: {ready}.",
         "stamp_refund": "Stamp card \u201c{card}\u201d: {stamps} stamps of the returned "
                         "goods taken back.",
         "stamp_reward_undone": "Stamp card \u201c{card}\u201d: the free item came back, so "
@@ -107,6 +109,55 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "cashback_reversed": "{amount} of cashback on the returned goods was taken back "
                              "from the wallet.",
     },
+}
+
+COUNTED: dict[str, tuple[str, str]] = {
+    # code: (the parameter that counts the sentence's noun, the sentence for a count of one);
+    # the sentence in TEMPLATES is the plural.
+    "spend_limit": ("max_points", "Up to {max_points} point can be spent here: spendable "
+                    "balance {spendable}, and points may pay at most {share} of the bill "
+                    "(1 point = {point_value})."),
+    "points_spent": ("points", "{points} point pays {money} of this bill."),
+    "points_earned": ("points", "{level} level: {rate} of {basis} paid = {points} point "
+                      "(1 point = {point_value}, rounded {rounding} per {scope})."),
+    "welcome": ("points", "Welcome bonus: {points} point."),
+    "adjust": ("points", "Manual adjustment of {points} point: {reason}."),
+    "merge": ("points", "{points} point moved in from member #{source_id}."),
+    "merge_stamps": ("stamps", "{stamps} stamp of the card \u201c{card}\u201d moved in from "
+                     "member #{source_id}."),
+    "expire": ("points", "{points} point expired."),
+    "refund_returned": ("points", "{points} point spent on the returned goods came back."),
+    "refund_reversed": ("points", "{points} point earned on the returned goods was taken "
+                        "back."),
+    "refund_forgiven": ("points", "{points} of the points earned on the returned goods had "
+                        "already expired, so it is not taken back again."),
+    "void_returned": ("points", "Receipt voided: {points} spent point came back."),
+    "void_reversed": ("points", "Receipt voided: {points} earned point was taken back."),
+    "promotion_points": ("points", "Promotion \u201c{promotion}\u201d (#{promotion_id}, "
+                         "version {version}): {points} extra point."),
+    "coupon_points": ("points", "Coupon \u201c{series}\u201d (series #{series_id}): {points} "
+                      "extra point."),
+    "reward_claimed": ("points", "Reward \u201c{reward}\u201d (#{reward_id}) for {points} "
+                       "point: {discount} off."),
+    "referral_referrer": ("points", "Referral bonus: {points} point for inviting member "
+                          "#{member_id}."),
+    "referral_referred": ("points", "Referral bonus: {points} point for joining by "
+                          "invitation."),
+    "referral_chain": ("points", "Referral bonus, level {level}: {points} point for member "
+                       "#{member_id} joining through your invitations."),
+    "referral_reversed": ("points", "{points} referral point taken back: the first purchase "
+                          "of member #{member_id} was returned."),
+    "birthday": ("points", "Happy birthday! {points} bonus point."),
+    "profile_reward": ("points", "{points} point for completing the profile."),
+    "reward_event": ("points", "{points} point for \u201c{event_type}\u201d."),
+    "stamp_reward": ("per_card", "Stamp card \u201c{card}\u201d complete ({per_card} stamp): "
+                     "{discount} off."),
+    "stamp_progress": ("added", "Stamp card \u201c{card}\u201d: {added} stamp added, {stamps} "
+                       "of {per_card} now, rewards waiting for the next visit: {ready}."),
+    "stamp_refund": ("stamps", "Stamp card \u201c{card}\u201d: {stamps} stamp of the returned "
+                     "goods taken back."),
+    "stamp_reward_undone": ("stamps", "Stamp card \u201c{card}\u201d: the free item came back, "
+                            "so the {stamps} stamp it used is on the card again."),
 }
 
 WORDS = {
@@ -134,8 +185,7 @@ def render(explanation: Explanation, *, locale: str, currency: str) -> str:
 def render_code(code: str, params: Mapping[str, int | str], *, locale: str,
                 currency: str) -> str:
     language = i18n.language_of(locale) or "en"
-    source = TEMPLATES["en"].get(code) or code
-    template = i18n.translate(language, source)
+    template = _template(code, params, language)
     values: dict[str, str] = {}
     for name, value in params.items():
         if isinstance(value, str):
@@ -161,6 +211,17 @@ def render_code(code: str, params: Mapping[str, int | str], *, locale: str,
         return template.format(**values)
     except KeyError:
         return TEMPLATES["en"].get(code, code).format_map(_Missing(values))
+
+
+def _template(code: str, params: Mapping[str, int | str], language: str) -> str:
+    """The sentence of ``code`` in ``language``; a counted one in the form its count takes
+    (the magnitude's: a manual adjustment of -2 points reads as one of 2)."""
+    source = TEMPLATES["en"].get(code) or code
+    counted = COUNTED.get(code)
+    count = params.get(counted[0]) if counted else None
+    if counted is None or not isinstance(count, int):
+        return i18n.translate(language, source)
+    return i18n.translations(language).ngettext(counted[1], source, abs(count))
 
 
 class _Missing(dict[str, str]):
