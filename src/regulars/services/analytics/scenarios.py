@@ -11,7 +11,6 @@ the member's level.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,6 +21,8 @@ from sqlalchemy import Connection
 from regulars.db.analytics import scenarios as store
 from regulars.domain.analytics.payback import Assumptions
 from regulars.domain.program.program import Program
+from regulars.domain.promotions.condition_cost import analyse
+from regulars.domain.promotions.condition_reads import undeclared_member_reads
 from regulars.domain.promotions.effects import kind_of
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
@@ -155,7 +156,6 @@ def _values(draft: ScenarioDraft) -> dict[str, Any]:
 REPLAYED_MEMBER_FIELDS = frozenset({"id", "level"})
 """What a replay knows of a receipt's member (its visits, spend, consent, birthday and first
 purchase then are not kept)."""
-_MEMBER_FIELD = re.compile(r"\bmember\s*\.\s*([A-Za-z_]\w*)")
 UNREPLAYED_EFFECTS = frozenset({"issue_coupon", "gift_with_purchase"})
 """Effects a replay cannot count: a coupon is given at commit and costs only when it is
 used later, and a gift costs only when the till rings it up, which past receipts did not
@@ -165,18 +165,20 @@ do for an offer they never had."""
 def check_replayable(promotion: Draft) -> None:
     """Refuse a draft promotion with an effect of :data:`UNREPLAYED_EFFECTS` (its figures
     would show no cost) or whose condition reads of the member anything but
-    :data:`REPLAYED_MEMBER_FIELDS`: in a replay such a condition would never hold. Raises
-    :class:`InvalidInput` naming ``effects.<index>`` or ``condition``."""
+    :data:`REPLAYED_MEMBER_FIELDS` (judged on its parse tree, see
+    :func:`~regulars.domain.promotions.condition_reads.undeclared_member_reads`): in a replay
+    such a condition would never hold. Raises :class:`InvalidInput` naming
+    ``effects.<index>`` or ``condition``."""
     for index, effect in enumerate(promotion.effects):
         kind = kind_of(effect)
         if kind in UNREPLAYED_EFFECTS:
             raise InvalidInput("a replay counts discounts, points and cashback, not %(kind)s",
                                field=f"effects.{index}", params={"kind": kind})
-    unknown = sorted(set(_MEMBER_FIELD.findall(promotion.condition)) - REPLAYED_MEMBER_FIELDS)
+    unknown = undeclared_member_reads(analyse(promotion.condition).root,
+                                      REPLAYED_MEMBER_FIELDS)
     if unknown:
         raise InvalidInput("a replay knows the member's level only, not %(names)s",
-                           field="condition",
-                           params={"names": ", ".join(f"member.{n}" for n in unknown)})
+                           field="condition", params={"names": ", ".join(unknown)})
 
 
 def _check_promotions(conn: Connection, tenant_id: int, draft: ScenarioDraft) -> None:
