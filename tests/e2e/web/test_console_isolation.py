@@ -49,7 +49,9 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
                 f"/console/members/{ann['id']}/merge", f"/console/receipts/{receipt_id}",
                 f"/console/promotions/{promotion.id}", f"/console/promotions/{promotion.id}/edit",
                 f"/console/promotions/new?copy={promotion.id}", f"/console/coupons/{series.id}",
-                f"/console/segments/{segment.id}", f"{drafts}/new", f"{draft}/edit"):
+                f"/console/segments/{segment.id}", f"{drafts}/new", f"{draft}/edit",
+                f"/console/scenarios/{scenario.id}/settings",
+                f"/console/scenarios/{scenario.id}/program"):
         assert client.get(url).status_code == 404, url
     merge_preview = client.get(f"/console/members/{own['id']}/merge",
                                params={"source": str(ann["id"])})
@@ -73,6 +75,8 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
         f"{drafts}/new": {"name": "Stolen", "effect": "bonus_points", "points": "1"},
         f"{draft}/edit": {"name": "Stolen", "effect": "bonus_points", "points": "1"},
         f"{draft}/remove": {},
+        f"/console/scenarios/{scenario.id}/settings": {"name": "Stolen"},
+        f"/console/scenarios/{scenario.id}/program": {"use_current": "1"},
     }
     for url, data in posts.items():
         assert client.post(url, data={"csrf": csrf, **data}).status_code == 404, url

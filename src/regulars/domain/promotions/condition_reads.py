@@ -44,9 +44,12 @@ def _reads(node: Node, bound: frozenset[str], fields: frozenset[str], out: set[s
             out.add(f"{MEMBER}.{key}" if key else f"{MEMBER}[…]")
         _reads(node.args[1], bound, fields, out)
         return
-    if node.kind == "binary" and node.name in ("==", "!=") and any(
-            _free_member(a, bound) for a in node.args) and any(
-            a.kind == "lit" and a.name == "null" for a in node.args):
+    if (
+        node.kind == "binary"
+        and node.name in ("==", "!=")
+        and any(_free_member(a, bound) for a in node.args)
+        and any(a.kind == "lit" and a.name == "null" for a in node.args)
+    ):
         return
     if _free_member(node, bound):
         out.add(WHOLE)
