@@ -6,6 +6,8 @@ the scenario's other parts stay as they are."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -47,18 +49,21 @@ def _back(scenario_id: int) -> Response:
 # Name, period and assumptions ------------------------------------------------------------------
 
 
-def _settings_page(
+def _form_page(
     request: Request,
     reader: Reader,
+    template: str,
     scenario: Scenario,
     *,
-    values: dict[str, str],
+    values: dict[str, Any],
     errors: dict[str, str],
     status_code: int = 200,
 ) -> Response:
+    """A scenario's settings or draft program form (``template``), with ``errors`` beside
+    their fields."""
     return render(
         request,
-        "console/scenario_settings.html",
+        f"console/{template}.html",
         reader,
         status_code=status_code,
         scenario=scenario,
@@ -72,9 +77,10 @@ def scenario_settings_page(
     request: Request, reader: StaffReader, runtime: RuntimeDep, scenario_id: int
 ) -> Response:
     scenario = scenarios.get(runtime, _tenant(reader), scenario_id)
-    return _settings_page(
+    return _form_page(
         request,
         reader,
+        "scenario_settings",
         scenario,
         errors={},
         values=settings_values(scenario, digits=reader.minor_digits()),
@@ -101,9 +107,10 @@ def scenario_settings_save(
             actor=_actor(reader),
         )
     except RegularsError as exc:
-        return _settings_page(
+        return _form_page(
             request,
             reader,
+            "scenario_settings",
             scenario,
             values=values,
             errors=form_errors(exc, reader),
@@ -115,26 +122,6 @@ def scenario_settings_save(
 # The draft program -------------------------------------------------------------------------------
 
 
-def _program_page(
-    request: Request,
-    reader: Reader,
-    scenario: Scenario,
-    *,
-    values: dict[str, object],
-    errors: dict[str, str],
-    status_code: int = 200,
-) -> Response:
-    return render(
-        request,
-        "console/scenario_program.html",
-        reader,
-        status_code=status_code,
-        scenario=scenario,
-        values=values,
-        errors=errors,
-    )
-
-
 @router.get("/scenarios/{scenario_id}/program", dependencies=EDIT)
 def scenario_program_page(
     request: Request, reader: StaffReader, runtime: RuntimeDep, scenario_id: int
@@ -142,9 +129,10 @@ def scenario_program_page(
     tenant_id = _tenant(reader)
     scenario = scenarios.get(runtime, tenant_id, scenario_id)
     shown = scenario.program or programs.current(runtime, tenant_id).rules
-    return _program_page(
+    return _form_page(
         request,
         reader,
+        "scenario_program",
         scenario,
         errors={},
         values=values_of(programs.rules_of(shown), digits=reader.minor_digits()),
@@ -170,9 +158,10 @@ def scenario_program_save(
         draft = programs.parse_rules({**programs.rules_of(base), **changes})
         scenarios.change_program(runtime, tenant_id, scenario_id, draft, actor=_actor(reader))
     except RegularsError as exc:
-        return _program_page(
+        return _form_page(
             request,
             reader,
+            "scenario_program",
             scenario,
             values=posted_values(form),
             errors=errors_for(exc, reader, rows),
