@@ -240,6 +240,13 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
         "name": "Coffee or bonus", "variants": [
             {"name": "coffee", "promotion_id": coffee["id"]},
             {"name": "bonus", "promotion_id": bonus["id"]}]}))
+    # A scenario with two draft promotions (addressed by their ids).
+    scenario = ok(client.post("/v1/admin/scenarios", headers=shop.owner, json={
+        "name": "Coffee week again", "first_day": "2026-01-01", "last_day": "2026-03-31",
+        "promotions": [{"name": "Coffee", "condition": "member.level == 'base'", "effects": [
+            {"kind": "percent_discount", "rate_bp": 1000, "categories": ["coffee"]}]}]}))
+    ok(client.post(f"/v1/admin/scenarios/{scenario['id']}/promotions", headers=shop.owner,
+                   json={"name": "Bonus", "effects": [{"kind": "bonus_points", "points": 10}]}))
     ok(client.post("/v1/admin/segments", headers=shop.owner,
                    json={"name": "Recent", "rules": [{"kind": "recency", "compare": "le",
                                                       "days": 30}]}))

@@ -97,3 +97,43 @@ def test_an_analytics_key_reads_but_does_not_run(client: TestClient, shop: Shop)
     assert client.get(S, headers=reader).status_code == 200
     assert client.post(f"{S}/{scenario['id']}/runs", headers=reader).status_code == 403
 
+
+def test_draft_promotions_are_addressed_by_a_stable_id(client: TestClient, shop: Shop) -> None:
+    scenario = client.post(S, headers=shop.owner, json=BODY).json()
+    url = f"{S}/{scenario['id']}/promotions"
+    [cake] = scenario["promotions"]
+    tea = {"name": "Tea week", "effects": [{"kind": "bonus_points", "points": 5}]}
+    added = client.post(url, headers=shop.owner, json=tea)
+    assert added.status_code == 201, added.text
+    first, second = added.json()["promotions"]
+    assert first["id"] == cake["id"] and second["name"] == "Tea week"
+    assert second["id"] != cake["id"]
+
+    # Read back and sent again whole, the ids stay; one the scenario does not hold is refused.
+    kept = client.put(f"{S}/{scenario['id']}", headers=shop.owner,
+                      json={**BODY, "promotions": [second, first]})
+    assert kept.status_code == 200, kept.text
+    assert [p["id"] for p in kept.json()["promotions"]] == [second["id"], first["id"]]
+    unknown = client.put(f"{S}/{scenario['id']}", headers=shop.owner,
+                         json={**BODY, "promotions": [{**tea, "id": "000000000000"}]})
+    assert unknown.status_code == 422 and unknown.json()["field"] == "promotions.0.id"
+    twice = client.put(f"{S}/{scenario['id']}", headers=shop.owner,
+                       json={**BODY, "promotions": [first, first]})
+    assert twice.status_code == 422 and twice.json()["field"] == "promotions.1.id"
+
+    changed = client.put(f"{url}/{cake['id']}", headers=shop.owner,
+                         json={**tea, "name": "Cake and tea"})
+    assert changed.status_code == 200, changed.text
+    assert [(p["id"], p["name"]) for p in changed.json()["promotions"]] == [
+        (second["id"], "Tea week"), (cake["id"], "Cake and tea")]
+    assert client.delete(f"{url}/{cake['id']}", headers=shop.owner).status_code == 204
+    # A stale id (removed meanwhile) is not found, and changes nothing.
+    assert client.put(f"{url}/{cake['id']}", headers=shop.owner, json=tea).status_code == 404
+    assert client.delete(f"{url}/{cake['id']}", headers=shop.owner).status_code == 404
+    assert client.put(f"{url}/not-an-id", headers=shop.owner, json=tea).status_code == 422
+    left = client.get(f"{S}/{scenario['id']}", headers=shop.owner).json()["promotions"]
+    assert [p["id"] for p in left] == [second["id"]]
+    gift = {"name": "Gift", "effects": [{"kind": "gift_with_purchase", "gift_sku": "cake",
+                                         "buy_milli": 1000}]}
+    refused = client.post(url, headers=shop.owner, json=gift)
+    assert refused.status_code == 422 and refused.json()["field"] == "promotions.1.effects.0"

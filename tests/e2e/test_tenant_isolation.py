@@ -258,6 +258,7 @@ def build_world(client: TestClient, rt: Runtime) -> World:
         "a_experiment": experiment["id"],
         "a_product": product["id"], "a_scenario": scenario["id"],
         "a_scenario_run": scenario_run["id"], "b_scenario": b_scenario["id"],
+        "a_draft": scenario["promotions"][0]["id"],
         "a_stamp_card": stamp_card["id"], "b_product": b_product["id"], "a_goods": a_goods["id"],
         "a_goods_card": a_goods_card["card_number"], "a_referral_code": a1["referral"]["code"],
         "a_series": a_series["id"], "b_series": b_series["id"],
@@ -458,6 +459,21 @@ SCENARIO = {"name": "Draft", "first_day": "2026-01-01", "last_day": "2026-03-31"
 
 def _b_scenario(w: World) -> int:
     return int(w.ids["b_scenario"])
+
+
+def _b_draft(w: World) -> str:
+    """The id of B's scenario's first draft promotion."""
+    found = w.client.get(f"{SC}/{_b_scenario(w)}", headers=w.b.owner).json()
+    return str(found["promotions"][0]["id"])
+
+
+def _b_draft_add(w: World, promotion: dict[str, Any]) -> httpx.Response:
+    return _admin(w, f"{SC}/{_b_scenario(w)}/promotions", {**PROMOTION, **promotion})
+
+
+def _b_draft_put(w: World, promotion: dict[str, Any]) -> httpx.Response:
+    return w.client.put(f"{SC}/{_b_scenario(w)}/promotions/{_b_draft(w)}", headers=w.b.owner,
+                        json={**PROMOTION, **promotion})
 
 
 def _b_scenario_write(w: World, method: str, promotion: dict[str, Any]) -> httpx.Response:
@@ -828,7 +844,27 @@ PROBES: list[Probe] = [
          lambda w: _admin(w, f"{SC}/{w.ids['a_scenario']}/runs", None)),
         ("GET", "/{scenario_id}/runs/{run_id}",
          lambda w: w.client.get(f"{SC}/{w.ids['a_scenario']}/runs/"
-                                f"{w.ids['a_scenario_run']}", headers=w.b.owner)))],
+                                f"{w.ids['a_scenario_run']}", headers=w.b.owner)),
+        ("POST", "/{scenario_id}/promotions",
+         lambda w: _admin(w, f"{SC}/{w.ids['a_scenario']}/promotions", PROMOTION)),
+        ("PUT", "/{scenario_id}/promotions/{draft_id}",
+         lambda w: w.client.put(f"{SC}/{w.ids['a_scenario']}/promotions/{w.ids['a_draft']}",
+                                headers=w.b.owner, json=PROMOTION)),
+        ("DELETE", "/{scenario_id}/promotions/{draft_id}",
+         lambda w: w.client.delete(f"{SC}/{w.ids['a_scenario']}/promotions/"
+                                   f"{w.ids['a_draft']}", headers=w.b.owner)))],
+    # A's draft id on B's own scenario: not B's draft.
+    Probe("PUT", SC + "/{scenario_id}/promotions/{draft_id}", "draft_id",
+          lambda w: w.client.put(f"{SC}/{_b_scenario(w)}/promotions/{w.ids['a_draft']}",
+                                 headers=w.b.owner, json=PROMOTION)),
+    Probe("DELETE", SC + "/{scenario_id}/promotions/{draft_id}", "draft_id",
+          lambda w: w.client.delete(f"{SC}/{_b_scenario(w)}/promotions/{w.ids['a_draft']}",
+                                    headers=w.b.owner)),
+    # ... nor kept by B's scenario when sent whole.
+    Probe("PUT", SC + "/{scenario_id}", "promotions.id",
+          lambda w: w.client.put(f"{SC}/{_b_scenario(w)}", headers=w.b.owner, json={
+              **SCENARIO, "promotions": [{**PROMOTION, "id": w.ids["a_draft"]}]}),
+          _invalid_draft("promotions.0.id")),
     Probe("GET", SC + "/{scenario_id}/runs/{run_id}", "run_id",
           lambda w: w.client.get(f"{SC}/{_b_scenario(w)}/runs/{w.ids['a_scenario_run']}",
                                  headers=w.b.owner)),
@@ -841,6 +877,19 @@ PROBES: list[Probe] = [
          lambda w, m=method: _b_scenario_write(w, m, {"effects": [
              {"kind": "issue_coupon", "series_id": w.ids["a_series"]}]}),
          _invalid_draft("promotions.0.effects.0.series_id")))],
+    *[Probe(method, path, param, call, _invalid_draft(field)) for method, path, write, at in (
+        ("POST", SC + "/{scenario_id}/promotions", _b_draft_add, 1),
+        ("PUT", SC + "/{scenario_id}/promotions/{draft_id}", _b_draft_put, 0))
+      for param, call, field in (
+          ("segment_id", lambda w, f=write: f(w, {"segment_id": w.ids["a_segment"]}),
+           f"promotions.{at}.segment_id"),
+          ("effects.series_id", lambda w, f=write: f(w, {"effects": [
+              {"kind": "issue_coupon", "series_id": w.ids["a_series"]}]}),
+           f"promotions.{at}.effects.0.series_id"))],
+    Probe("POST", SC, "promotions.id",
+          lambda w: _admin(w, SC, {**SCENARIO, "promotions": [
+              {**PROMOTION, "id": w.ids["a_draft"]}]}),
+          _invalid_draft("promotions.0.id")),
     # Admin: products
     Probe("GET", PR + "/{product_id}", "product_id",
           lambda w: w.client.get(f"{PR}/{w.ids['a_product']}", headers=w.b.owner)),
@@ -1152,7 +1201,7 @@ def _fill(path: str, w: World) -> str:
              "flag_id": w.ids["a_flag"], "kind": "receipts",
              "experiment_id": w.ids["a_experiment"],
              "scenario_id": w.ids["a_scenario"], "run_id": w.ids["a_scenario_run"],
-             "account_id": w.ids["a_goods"],
+             "draft_id": w.ids["a_draft"], "account_id": w.ids["a_goods"],
              "reward_id": w.ids["a_reward"],
              "campaign_id": w.ids["a_campaign"], "event": "welcome", "language": "en",
              "feedback_id": w.ids["a_feedback"], "entry_id": w.ids["a_faq"]}

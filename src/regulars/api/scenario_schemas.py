@@ -36,16 +36,28 @@ class AssumptionsIn(Strict):
         return Assumptions(**self.model_dump())
 
 
+DraftId = Annotated[str, Field(pattern=r"^[0-9a-f]{12}$", examples=["5f0c2a9e41b7"])]
+"""A draft promotion's id in a scenario: stable while it is kept, never given again."""
+
+
+class DraftPromotionIn(PromotionIn):
+    """A draft promotion as ``POST /v1/admin/promotions`` takes it; ``id`` (one of the
+    scenario's, as read from it) keeps that draft's id, without it the draft is a new one."""
+
+    id: DraftId | None = None
+
+
 class ScenarioIn(Strict):
     """A scenario, whole. ``program``: the draft's full rules, as ``PUT /v1/admin/program``
     takes them (``null``: the current program, to try promotions alone); ``promotions``:
     draft promotions as ``POST /v1/admin/promotions`` takes them, never offered at a till
     (a ``segment_id``: its members when the period began; control groups, budgets and
-    limits are not replayed; a condition reads of the member its ``level`` only)."""
+    limits are not replayed; a condition reads of the member its ``level`` only; an ``id``
+    keeps the scenario's draft of that id, one it does not hold is refused)."""
 
     name: Annotated[str, Field(min_length=1, max_length=100)]
     program: dict[str, Any] | None = None
-    promotions: Annotated[list[PromotionIn], Field(max_length=20)] = []
+    promotions: Annotated[list[DraftPromotionIn], Field(max_length=20)] = []
     first_day: IsoDate
     last_day: IsoDate
     assumptions: AssumptionsIn = AssumptionsIn()
@@ -53,6 +65,7 @@ class ScenarioIn(Strict):
     def to_draft(self) -> ScenarioDraft:
         return ScenarioDraft(name=self.name, program=scenarios.parse_program(self.program),
                              promotions=tuple(p.to_draft() for p in self.promotions),
+                             promotion_ids=tuple(p.id for p in self.promotions),
                              first_day=self.first_day, last_day=self.last_day,
                              assumptions=self.assumptions.to_assumptions())
 
@@ -79,10 +92,21 @@ class RunOut(Out):
 
 
 class ScenarioOut(Out):
-    """A saved scenario and its latest run (without figures: ``GET …/runs/{run_id}``)."""
+    """A saved scenario and its latest run (without figures: ``GET …/runs/{run_id}``); each
+    draft promotion with its ``id`` (``…/promotions/{draft_id}``)."""
 
     model_config = examples({
-        "id": 1, "name": "Ten percent back", "program": None, "promotions": [],
+        "id": 1, "name": "Ten percent back", "program": None, "promotions": [
+            {"id": "5f0c2a9e41b7", "name": "Ten off big baskets",
+             "condition": "basket.total_minor >= 10000", "stacking": "stackable",
+             "priority": 0, "schedule": {"starts_on": None, "ends_on": None, "weekdays": [],
+                                         "hour_from": 0, "hour_to": 24},
+             "store_ids": None, "effects": [{"kind": "percent_discount", "categories": [],
+                                             "skus": [], "rate_bp": 1000}],
+             "limits": {"budget_minor": None, "budget_points": None, "member_minor": None,
+                        "member_points": None, "uses_per_day": None,
+                        "uses_per_period": None, "period": "month"},
+             "segment_id": None, "control_share_bp": 0}],
         "first_day": "2026-01-01", "last_day": "2026-03-31",
         "assumptions": {"average_check_change_bp": 300, "visit_frequency_change_bp": 200,
                         "retention_change_bp": 0, "gross_margin_bp": 3000,
@@ -105,7 +129,8 @@ class ScenarioOut(Out):
     def of(cls, s: Scenario) -> ScenarioOut:
         return cls(id=s.id, name=s.name,
                    program=None if s.program is None else programs.rules_of(s.program),
-                   promotions=[promotions.definition_of(p) for p in s.promotions],
+                   promotions=[{"id": i, **promotions.definition_of(p)}
+                               for i, p in zip(s.promotion_ids, s.promotions, strict=True)],
                    first_day=s.first_day, last_day=s.last_day, assumptions=s.assumptions,
                    created_at=s.created_at, updated_at=s.updated_at,
                    last_run=None if s.last_run is None else RunOut.model_validate(s.last_run))

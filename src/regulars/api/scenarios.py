@@ -5,17 +5,21 @@ and figures are read from ``GET …/runs/{run_id}``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks, Response
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Path, Response
 
 from regulars import errors
 from regulars.api.deps import Owner, PathId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
+from regulars.api.promotion_schemas import PromotionIn
 from regulars.api.scenario_schemas import RunOut, ScenarioIn, ScenarioOut
 from regulars.services.analytics import scenarios, simulator
 from regulars.services.audit import audit
 
 router = APIRouter(prefix="/v1/admin/scenarios", tags=["analytics"])
 NF = responses(errors.NotFound)
+DraftPath = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$", examples=["5f0c2a9e41b7"])]
 
 
 @router.post("", response_model=ScenarioOut, status_code=201,
@@ -48,6 +52,37 @@ def put_scenario(scenario_id: PathId, body: ScenarioIn, owner: Owner,
 @router.delete("/{scenario_id}", status_code=204, responses=NF)
 def delete_scenario(scenario_id: PathId, owner: Owner, rt: RuntimeDep) -> Response:
     scenarios.delete(rt, owner.tenant_id, scenario_id, actor=audit.key(owner.key_id))
+    return Response(status_code=204)
+
+
+@router.post("/{scenario_id}/promotions", response_model=ScenarioOut, status_code=201,
+             responses=responses(errors.NotFound, errors.InvalidInput))
+def add_draft_promotion(scenario_id: PathId, body: PromotionIn, owner: Owner,
+                        rt: RuntimeDep) -> ScenarioOut:
+    """Add a draft promotion (the last of ``promotions``, with its new ``id``); the rest of
+    the scenario stays."""
+    return ScenarioOut.of(scenarios.change_promotion(
+        rt, owner.tenant_id, scenario_id, None, body.to_draft(), actor=audit.key(owner.key_id)))
+
+
+@router.put("/{scenario_id}/promotions/{draft_id}", response_model=ScenarioOut,
+            responses=responses(errors.NotFound, errors.InvalidInput))
+def put_draft_promotion(scenario_id: PathId, draft_id: DraftPath, body: PromotionIn,
+                        owner: Owner, rt: RuntimeDep) -> ScenarioOut:
+    """Replace the draft promotion of ``draft_id`` (it keeps its id and place); 404 for an
+    id the scenario does not hold (say one removed meanwhile)."""
+    return ScenarioOut.of(scenarios.change_promotion(
+        rt, owner.tenant_id, scenario_id, draft_id, body.to_draft(),
+        actor=audit.key(owner.key_id)))
+
+
+@router.delete("/{scenario_id}/promotions/{draft_id}", status_code=204, responses=NF)
+def delete_draft_promotion(scenario_id: PathId, draft_id: DraftPath, owner: Owner,
+                           rt: RuntimeDep) -> Response:
+    """Remove the draft promotion of ``draft_id``; 404 for an id the scenario does not
+    hold."""
+    scenarios.change_promotion(rt, owner.tenant_id, scenario_id, draft_id, None,
+                               actor=audit.key(owner.key_id))
     return Response(status_code=204)
 
 

@@ -122,7 +122,7 @@ def test_a_draft_promotion_added_from_the_page_gives_its_discount_in_the_run(
     expect(page.locator("#f-c_total")).to_have_value("100")
     page.fill("#f-rate", "10")
     page.click("#promotion-form button[type=submit]:not([name])")
-    row = page.locator("#draft-promotion-list tr[data-draft='0']")
+    row = page.locator("#draft-promotion-list tr[data-draft]").first
     expect(row).to_contain_text("10 % off baskets over 100")
     expect(row).to_contain_text("Basket total at least")
     page.click("#run-scenario")
@@ -132,6 +132,35 @@ def test_a_draft_promotion_added_from_the_page_gives_its_discount_in_the_run(
     bars = page.locator("#chart-discount_minor rect.bar:not(.alt) title")
     expect(bars).to_contain_text("Draft")
     screenshot(page, "console-scenario-drafts")
+
+    # The name, period and expectations, then the draft program with the program's own
+    # form: a refusal beside its field, the typed values kept; the drafts stay.
+    page.click("#edit-scenario-settings")
+    page.fill("#f-name", "Ten off, margin 35")
+    page.fill("#f-gross_margin", "135")
+    page.click("#scenario-settings-form button[type=submit]")
+    expect(page.locator("#e-gross_margin")).to_be_visible()
+    expect(page.locator("#f-name")).to_have_value("Ten off, margin 35")
+    page.fill("#f-gross_margin", "35")
+    page.click("#scenario-settings-form button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Ten off, margin 35")
+    expect(page.locator("#draft-promotion-list")).to_contain_text("10 % off baskets over 100")
+    page.click("#edit-draft-program")
+    expect(page.locator("#f-level-0-rate")).to_have_value("3")
+    page.click("#add-level")  # the program page's script adds a row
+    row = page.locator("#levels tbody tr").last
+    row.locator("input[name$='-name']").fill("Gold")
+    row.locator("input[name$='-threshold']").fill("1000")
+    row.locator("input[name$='-rate']").fill("lots")
+    page.click("#save-draft-program")
+    expect(page.locator("#levels .error")).to_be_visible()
+    expect(page.locator("#levels tbody tr").last.locator("input[name$='-name']")).to_have_value(
+        "Gold")
+    page.locator("#levels tbody tr").last.locator("input[name$='-rate']").fill("8")
+    page.fill("#f-redeem_share_max", "25")
+    page.click("#save-draft-program")
+    expect(page.locator("#draft-program")).to_contain_text("Gold")
+    expect(page.locator("#draft-promotion-list tr[data-draft]")).to_have_count(1)
 
 
 def test_uplift_report_and_an_experiment(live_server: LiveServer, page: Any) -> None:

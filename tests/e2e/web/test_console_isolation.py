@@ -39,6 +39,7 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
         last_day=date(2026, 1, 31),
         promotions=(Draft(name="A draft", effects=(BonusPoints(points=5),)),)), actor=audit.SYSTEM)
     drafts = f"/console/scenarios/{scenario.id}/promotions"
+    draft = f"{drafts}/{scenario.promotion_ids[0]}"
     other = make_shop(rt, "Other Shop")
     own = member(rt, other, "+78007750199")
     signed_in(client, rt, other, "owner")
@@ -49,7 +50,9 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
                 f"/console/members/{ann['id']}/merge", f"/console/receipts/{receipt_id}",
                 f"/console/promotions/{promotion.id}", f"/console/promotions/{promotion.id}/edit",
                 f"/console/promotions/new?copy={promotion.id}", f"/console/coupons/{series.id}",
-                f"/console/segments/{segment.id}", f"{drafts}/new", f"{drafts}/0/edit"):
+                f"/console/segments/{segment.id}", f"{drafts}/new", f"{draft}/edit",
+                f"/console/scenarios/{scenario.id}/settings",
+                f"/console/scenarios/{scenario.id}/program"):
         assert client.get(url).status_code == 404, url
     merge_preview = client.get(f"/console/members/{own['id']}/merge",
                                params={"source": str(ann["id"])})
@@ -71,8 +74,10 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
                                                      "points": "1"},
         f"/console/coupons/{series.id}/codes": {"count": "3"},
         f"{drafts}/new": {"name": "Stolen", "effect": "bonus_points", "points": "1"},
-        f"{drafts}/0/edit": {"name": "Stolen", "effect": "bonus_points", "points": "1"},
-        f"{drafts}/0/remove": {},
+        f"{draft}/edit": {"name": "Stolen", "effect": "bonus_points", "points": "1"},
+        f"{draft}/remove": {},
+        f"/console/scenarios/{scenario.id}/settings": {"name": "Stolen"},
+        f"/console/scenarios/{scenario.id}/program": {"use_current": "1"},
     }
     for url, data in posts.items():
         assert client.post(url, data={"csrf": csrf, **data}).status_code == 404, url

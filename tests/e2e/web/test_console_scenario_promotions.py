@@ -48,9 +48,9 @@ def _post(client: TestClient, url: str, csrf: str, **values: Any) -> Any:
     return client.post(url, data={**values, "csrf": csrf}, follow_redirects=False)
 
 
-def _row(page: str, index: int) -> list[str]:
-    row = re.search(rf'<tr data-draft="{index}">(.*?)</tr>', page, re.S)
-    assert row is not None, index
+def _row(page: str, draft_id: str) -> list[str]:
+    row = re.search(rf'<tr data-draft="{draft_id}">(.*?)</tr>', page, re.S)
+    assert row is not None, draft_id
     return [
         re.sub(r"<[^>]+>", "", c).strip()
         for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
@@ -112,20 +112,21 @@ def test_a_draft_promotion_is_added_listed_edited_run_and_removed(
     added = _post(client, f"{page_url}/promotions/new", csrf, **TEN_OFF)
     assert added.status_code == 303, added.text
     assert added.headers["location"] == f"{page_url}#draft-promotions"
-    [draft] = scenarios.get(rt, shop.tenant_id, scenario_id).promotions
+    saved = scenarios.get(rt, shop.tenant_id, scenario_id)
+    [draft], [did] = saved.promotions, saved.promotion_ids
     assert draft.condition == "basket.total_minor >= 10000" and draft.segment_id is None
     page = client.get(page_url).text
-    name, offer, condition, where, who, _ = _row(page, 0)
+    name, offer, condition, where, who, _ = _row(page, did)
     assert name == "10 % off baskets over 100"
     assert offer.startswith("percent off 10") and "Basket total at least" in condition
     assert "100" in condition and where.startswith("from the start") and who == "Everyone"
 
-    edit = client.get(f"{page_url}/promotions/0/edit")
+    edit = client.get(f"{page_url}/promotions/{did}/edit")
     assert edit.status_code == 200 and 'value="10.00"' in edit.text
     assert 'value="100.00"' in edit.text
     assert (
         _post(
-            client, f"{page_url}/promotions/0/edit", csrf, **{**TEN_OFF, "rate": "20"}
+            client, f"{page_url}/promotions/{did}/edit", csrf, **{**TEN_OFF, "rate": "20"}
         ).status_code
         == 303
     )
@@ -140,7 +141,7 @@ def test_a_draft_promotion_is_added_listed_edited_run_and_removed(
 
     # A change after the run: its figures stay, said to be of the earlier draft.
     clock.advance(minutes=1)
-    assert _post(client, f"{page_url}/promotions/0/remove", csrf).status_code == 303
+    assert _post(client, f"{page_url}/promotions/{did}/remove", csrf).status_code == 303
     page = client.get(page_url).text
     assert 'id="stale-run"' in page and 'id="no-draft-promotions"' in page
     assert "(the scenario changed since)" in client.get("/console/scenarios").text
@@ -175,8 +176,8 @@ def test_what_a_replay_cannot_count_is_refused_beside_its_field(
     scenario_id = int(page_url.rsplit("/", 1)[1])
     [draft] = scenarios.get(rt, shop.tenant_id, scenario_id).promotions
     assert "member.level" in draft.condition
-    assert client.get(f"{page_url}/promotions/1/edit").status_code == 404
-    assert _post(client, f"{page_url}/promotions/1/remove", csrf).status_code == 404
+    assert client.get(f"{page_url}/promotions/0/edit").status_code == 404
+    assert _post(client, f"{page_url}/promotions/0/remove", csrf).status_code == 404
     # Cashback is money given away: a replay counts it, so a draft may give it.
     back = _post(client, url, csrf, **{**TEN_OFF, "effect": "cashback", "rate": "5"})
     assert back.status_code == 303, back.text
@@ -197,7 +198,8 @@ def test_an_analyst_reads_the_drafts_but_changes_none(
     assert 'id="add-draft-promotion"' not in page.text and "/remove" not in page.text
     mine = csrf_of(page.text)
     assert client.get(f"{page_url}/promotions/new").status_code == 403
-    assert _post(client, f"{page_url}/promotions/0/remove", mine).status_code == 403
+    [did] = scenarios.get(rt, shop.tenant_id, int(page_url.rsplit("/", 1)[1])).promotion_ids
+    assert _post(client, f"{page_url}/promotions/{did}/remove", mine).status_code == 403
     assert len(scenarios.get(rt, shop.tenant_id, int(page_url.rsplit("/", 1)[1])).promotions) == 1
 
 
@@ -230,7 +232,7 @@ def test_editing_a_draft_keeps_what_the_form_does_not_show(
         actor=audit.SYSTEM,
     )
     csrf = owner(client, rt, shop)
-    url = f"/console/scenarios/{made.id}/promotions/0/edit"
+    url = f"/console/scenarios/{made.id}/promotions/{made.promotion_ids[0]}/edit"
     form = client.get(url).text
     assert "This promotion also gives:" in form and "bonus points" in form
     hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
@@ -243,4 +245,31 @@ def test_editing_a_draft_keeps_what_the_form_does_not_show(
     assert kept.effects == (PercentDiscount(rate_bp=800), BonusPoints(points=7))
     assert (kept.limits.budget_minor, kept.limits.uses_per_day) == (90_000, 2)
     assert (kept.segment_id, kept.control_share_bp) == (everyone.id, 1000)
-    assert "Everyone" in _row(client.get(f"/console/scenarios/{made.id}").text, 0)[4]
+    shown = client.get(f"/console/scenarios/{made.id}").text
+    assert "Everyone" in _row(shown, made.promotion_ids[0])[4]
+
+
+def test_a_stale_page_cannot_edit_or_remove_another_draft_than_it_showed(
+    client: TestClient, rt: Runtime, shop: Shop
+) -> None:
+    """Drafts are addressed by id: once one is removed (by someone else, say), its edit and
+    remove answer 404, even though another draft now stands where it stood."""
+    page_url, csrf = _scenario(client, rt, shop)
+    scenario_id = int(page_url.rsplit("/", 1)[1])
+    for name in ("First", "Second"):
+        assert _post(client, f"{page_url}/promotions/new", csrf, **{**TEN_OFF, "name": name})
+    first, second = scenarios.get(rt, shop.tenant_id, scenario_id).promotion_ids
+    assert first != second
+    assert _post(client, f"{page_url}/promotions/{first}/remove", csrf).status_code == 303
+    stale_edit = _post(
+        client, f"{page_url}/promotions/{first}/edit", csrf, **{**TEN_OFF, "name": "Stale"}
+    )
+    assert stale_edit.status_code == 404
+    assert client.get(f"{page_url}/promotions/{first}/edit").status_code == 404
+    assert _post(client, f"{page_url}/promotions/{first}/remove", csrf).status_code == 404
+    kept = scenarios.get(rt, shop.tenant_id, scenario_id)
+    assert kept.promotion_ids == (second,) and [p.name for p in kept.promotions] == ["Second"]
+    # An edit keeps the draft's id.
+    _post(client, f"{page_url}/promotions/{second}/edit", csrf, **{**TEN_OFF, "name": "Again"})
+    again = scenarios.get(rt, shop.tenant_id, scenario_id)
+    assert again.promotion_ids == (second,) and again.promotions[0].name == "Again"

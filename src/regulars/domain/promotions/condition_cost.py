@@ -57,7 +57,7 @@ def _too_deep() -> InvalidInput:
 @dataclass(frozen=True, slots=True)
 class Node:
     kind: str  # lit, ident, select, index, call, list, map, unary, binary, cond, macro
-    name: str = ""
+    name: str = ""  # an identifier, a field, a function, an operator or a literal's text
     args: tuple[Node, ...] = ()
     weight: int = 1  # a literal's size
 
@@ -195,7 +195,7 @@ class _Parser:
             return Node("call", text, self.arguments(")"))
         if kind == "name" and text not in ("true", "false", "null"):
             return Node("ident", text)
-        return Node("lit", weight=1 + len(text) // 16)
+        return Node("lit", text, weight=1 + len(text) // 16)
 
 
 def _measure(node: Node, depth: int) -> tuple[int, int, int, int]:

@@ -11,8 +11,11 @@ the member's level.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,6 +25,8 @@ from sqlalchemy import Connection
 from regulars.db.analytics import scenarios as store
 from regulars.domain.analytics.payback import Assumptions
 from regulars.domain.program.program import Program
+from regulars.domain.promotions.condition_cost import analyse
+from regulars.domain.promotions.condition_reads import undeclared_member_reads
 from regulars.domain.promotions.effects import kind_of
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
@@ -34,6 +39,8 @@ MAX_PERIOD_DAYS = 3_660
 RUN_LEASE = timedelta(minutes=5)
 """How long a running run may show no progress before it counts as stopped."""
 MAX_DRAFT_PROMOTIONS = 20
+DRAFT_ID_CHARS = 12
+"""A draft promotion's id: this many hexadecimal digits, random (48 bits)."""
 _ASSUMPTIONS: TypeAdapter[Assumptions] = TypeAdapter(Assumptions)
 
 
@@ -45,6 +52,8 @@ class ScenarioDraft:
     name: str
     program: Program | None
     promotions: tuple[Draft, ...] = ()
+    promotion_ids: tuple[str | None, ...] = ()
+    """The ids of ``promotions`` to keep, by position (``None`` or missing: a new one)."""
     first_day: date
     last_day: date
     assumptions: Assumptions = Assumptions()
@@ -76,6 +85,8 @@ class Scenario:
     name: str
     program: Program | None
     promotions: tuple[Draft, ...]
+    promotion_ids: tuple[str, ...]
+    """Each draft promotion's id, by position: stable while it is kept, never given again."""
     first_day: date
     last_day: date
     assumptions: Assumptions
@@ -106,10 +117,20 @@ def _scenario(row: dict[str, Any], last_run: dict[str, Any] | None, now: datetim
         id=row["id"], name=row["name"],
         program=None if row["program"] is None else programs.parse_rules(row["program"]),
         promotions=tuple(promotions.draft_of(d) for d in row["promotions"]),
+        promotion_ids=tuple(_stored_id(row["id"], i, d) for i, d in enumerate(row["promotions"])),
         first_day=row["first_day"], last_day=row["last_day"],
         assumptions=_ASSUMPTIONS.validate_python(row["assumptions"]),
         created_at=row["created_at"], updated_at=row["updated_at"],
         last_run=None if last_run is None else run_state(last_run, now))
+
+
+def _stored_id(scenario_id: int, index: int, definition: dict[str, Any]) -> str:
+    """A draft promotion's id; one saved before drafts had ids gets one from where it is and
+    what it holds, the same on every read until the scenario is saved with it."""
+    if "id" in definition:
+        return str(definition["id"])
+    text = json.dumps([scenario_id, index, definition], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:DRAFT_ID_CHARS]
 
 
 def parse_program(data: Any) -> Program | None:
@@ -145,9 +166,13 @@ def _values(draft: ScenarioDraft) -> dict[str, Any]:
                            field="last_day")
     if len(draft.promotions) > MAX_DRAFT_PROMOTIONS:
         raise InvalidInput(f"promotions: at most {MAX_DRAFT_PROMOTIONS}", field="promotions")
+    ids = [*draft.promotion_ids[:len(draft.promotions)],
+           *[None] * (len(draft.promotions) - len(draft.promotion_ids))]
     return {"name": name,
             "program": None if draft.program is None else programs.rules_of(draft.program),
-            "promotions": [promotions.definition_of(p) for p in draft.promotions],
+            "promotions": [{"id": i or secrets.token_hex(DRAFT_ID_CHARS // 2),
+                            **promotions.definition_of(p)}
+                           for i, p in zip(ids, draft.promotions, strict=True)],
             "first_day": draft.first_day, "last_day": draft.last_day,
             "assumptions": _ASSUMPTIONS.dump_python(draft.assumptions, mode="json")}
 
@@ -155,7 +180,6 @@ def _values(draft: ScenarioDraft) -> dict[str, Any]:
 REPLAYED_MEMBER_FIELDS = frozenset({"id", "level"})
 """What a replay knows of a receipt's member (its visits, spend, consent, birthday and first
 purchase then are not kept)."""
-_MEMBER_FIELD = re.compile(r"\bmember\s*\.\s*([A-Za-z_]\w*)")
 UNREPLAYED_EFFECTS = frozenset({"issue_coupon", "gift_with_purchase"})
 """Effects a replay cannot count: a coupon is given at commit and costs only when it is
 used later, and a gift costs only when the till rings it up, which past receipts did not
@@ -165,18 +189,20 @@ do for an offer they never had."""
 def check_replayable(promotion: Draft) -> None:
     """Refuse a draft promotion with an effect of :data:`UNREPLAYED_EFFECTS` (its figures
     would show no cost) or whose condition reads of the member anything but
-    :data:`REPLAYED_MEMBER_FIELDS`: in a replay such a condition would never hold. Raises
-    :class:`InvalidInput` naming ``effects.<index>`` or ``condition``."""
+    :data:`REPLAYED_MEMBER_FIELDS` (judged on its parse tree, see
+    :func:`~regulars.domain.promotions.condition_reads.undeclared_member_reads`): in a replay
+    such a condition would never hold. Raises :class:`InvalidInput` naming
+    ``effects.<index>`` or ``condition``."""
     for index, effect in enumerate(promotion.effects):
         kind = kind_of(effect)
         if kind in UNREPLAYED_EFFECTS:
             raise InvalidInput("a replay counts discounts, points and cashback, not %(kind)s",
                                field=f"effects.{index}", params={"kind": kind})
-    unknown = sorted(set(_MEMBER_FIELD.findall(promotion.condition)) - REPLAYED_MEMBER_FIELDS)
+    unknown = undeclared_member_reads(analyse(promotion.condition).root,
+                                      REPLAYED_MEMBER_FIELDS)
     if unknown:
         raise InvalidInput("a replay knows the member's level only, not %(names)s",
-                           field="condition",
-                           params={"names": ", ".join(f"member.{n}" for n in unknown)})
+                           field="condition", params={"names": ", ".join(unknown)})
 
 
 def _check_promotions(conn: Connection, tenant_id: int, draft: ScenarioDraft) -> None:
@@ -193,8 +219,23 @@ def _check_promotions(conn: Connection, tenant_id: int, draft: ScenarioDraft) ->
             raise InvalidInput(f"{where}: {reason}", field=where) from exc
 
 
+def _check_ids(draft: ScenarioDraft, kept: tuple[str, ...]) -> None:
+    """The ids ``draft`` keeps are ``kept`` ones (a scenario's own), each kept once; raises
+    :class:`InvalidInput` naming ``promotions.<index>.id``."""
+    seen: set[str] = set()
+    for index, draft_id in enumerate(draft.promotion_ids):
+        if draft_id is None:
+            continue
+        if draft_id not in kept or draft_id in seen:
+            where = f"promotions.{index}.id"
+            raise InvalidInput(f"{where}: no draft promotion {draft_id} to keep here",
+                               field=where)
+        seen.add(draft_id)
+
+
 def create(rt: Runtime, tenant_id: int, draft: ScenarioDraft, *,
            actor: audit.Actor) -> Scenario:
+    _check_ids(draft, ())
     values = _values(draft)
     now = rt.now()
     with rt.db.write() as conn:
@@ -207,15 +248,57 @@ def create(rt: Runtime, tenant_id: int, draft: ScenarioDraft, *,
     return _scenario(row, None, now)
 
 
-def update(rt: Runtime, tenant_id: int, scenario_id: int, draft: ScenarioDraft, *,
-           actor: audit.Actor) -> Scenario:
-    """Replace the scenario whole; its runs keep the figures they had (the scenario's
-    ``updated_at`` after a run's ``created_at`` tells that run saw an older draft). Raises
-    :class:`NotFound`, or :class:`InvalidInput` naming the field."""
-    values = _values(draft)
+def draft_of(scenario: Scenario) -> ScenarioDraft:
+    """The scenario as a draft that saves it unchanged (its draft promotions' ids kept)."""
+    return ScenarioDraft(name=scenario.name, program=scenario.program,
+                         promotions=scenario.promotions, promotion_ids=scenario.promotion_ids,
+                         first_day=scenario.first_day, last_day=scenario.last_day,
+                         assumptions=scenario.assumptions)
+
+
+def _amend(rt: Runtime, tenant_id: int, scenario_id: int,
+           change: Callable[[Scenario], ScenarioDraft], *, actor: audit.Actor) -> Scenario:
+    """Save what ``change`` makes of the scenario as it is, read locked (two people changing
+    it at once each see the other's change), in one transaction."""
     now = rt.now()
     with rt.db.write() as conn:
-        return _save(conn, tenant_id, scenario_id, draft, values, actor=actor, now=now)
+        row = store.get_scenario(conn, tenant_id, scenario_id, for_update=True)
+        if row is None:
+            raise NotFound("scenario not found")
+        draft = change(_scenario(row, None, now))
+        return _save(conn, tenant_id, scenario_id, draft, _values(draft), actor=actor, now=now)
+
+
+def update(rt: Runtime, tenant_id: int, scenario_id: int, draft: ScenarioDraft, *,
+           actor: audit.Actor) -> Scenario:
+    """Replace the scenario whole, keeping the ids of the draft promotions ``draft`` names
+    by id (the others are new); its runs keep the figures they had (the scenario's
+    ``updated_at`` after a run's ``created_at`` tells that run saw an older draft). Raises
+    :class:`NotFound`, or :class:`InvalidInput` naming the field."""
+    _values(draft)
+
+    def replaced(current: Scenario) -> ScenarioDraft:
+        _check_ids(draft, current.promotion_ids)
+        return draft
+
+    return _amend(rt, tenant_id, scenario_id, replaced, actor=actor)
+
+
+def change_settings(rt: Runtime, tenant_id: int, scenario_id: int, *, name: str,
+                    first_day: date, last_day: date, assumptions: Assumptions,
+                    actor: audit.Actor) -> Scenario:
+    """Rename the scenario, change its period and assumptions; its drafts stay. Raises
+    :class:`NotFound`, or :class:`InvalidInput` naming ``name`` or ``last_day``."""
+    return _amend(rt, tenant_id, scenario_id, lambda s: replace(
+        draft_of(s), name=name, first_day=first_day, last_day=last_day,
+        assumptions=assumptions), actor=actor)
+
+
+def change_program(rt: Runtime, tenant_id: int, scenario_id: int, program: Program | None, *,
+                   actor: audit.Actor) -> Scenario:
+    """Set the scenario's draft program (``None``: the current program); the rest stays."""
+    return _amend(rt, tenant_id, scenario_id, lambda s: replace(draft_of(s), program=program),
+                  actor=actor)
 
 
 def _save(conn: Connection, tenant_id: int, scenario_id: int, draft: ScenarioDraft,
@@ -231,35 +314,34 @@ def _save(conn: Connection, tenant_id: int, scenario_id: int, draft: ScenarioDra
     return _scenario(row, last, now)
 
 
-def change_promotion(rt: Runtime, tenant_id: int, scenario_id: int, index: int | None,
+def change_promotion(rt: Runtime, tenant_id: int, scenario_id: int, draft_id: str | None,
                      promotion: Draft | None, *,
                      actor: audit.Actor) -> Scenario:
-    """Add ``promotion`` to the scenario's draft promotions (``index`` ``None``), put it in
-    the place of the one at ``index``, or (``promotion`` ``None``) remove that one; the rest
-    of the scenario stays, saved as :func:`update` saves it, in one transaction. Raises
-    :class:`NotFound` for another business's scenario or no draft promotion at ``index``,
+    """Add ``promotion`` to the scenario's draft promotions (``draft_id`` ``None``), put it
+    in the place of the one of ``draft_id`` (which keeps its id), or (``promotion`` ``None``)
+    remove that one; the rest of the scenario stays, saved as :func:`update` saves it, in one
+    transaction. Raises :class:`NotFound` for another business's scenario or no draft
+    promotion of ``draft_id`` (one removed meanwhile: ids are never given again),
     :class:`InvalidInput` naming ``promotions.<index>.<field>`` (or ``promotions`` when
     there would be more than :data:`MAX_DRAFT_PROMOTIONS`)."""
-    now = rt.now()
-    with rt.db.write() as conn:
-        # Locked: two people changing drafts at once each see the other's change.
-        row = store.get_scenario(conn, tenant_id, scenario_id, for_update=True)
-        if row is None:
-            raise NotFound("scenario not found")
-        scenario = _scenario(row, None, now)
-        drafts = list(scenario.promotions)
-        if index is not None and not 0 <= index < len(drafts):
+
+    def changed(scenario: Scenario) -> ScenarioDraft:
+        pairs: list[tuple[str | None, Draft]] = list(
+            zip(scenario.promotion_ids, scenario.promotions, strict=True))
+        at = next((i for i, (kept, _) in enumerate(pairs) if kept == draft_id), None)
+        if draft_id is not None and at is None:
             raise NotFound("draft promotion not found")
-        if index is None and promotion is not None:
-            drafts.append(promotion)
-        elif index is not None and promotion is not None:
-            drafts[index] = promotion
-        elif index is not None:
-            del drafts[index]
-        draft = ScenarioDraft(name=scenario.name, program=scenario.program,
-                              promotions=tuple(drafts), first_day=scenario.first_day,
-                              last_day=scenario.last_day, assumptions=scenario.assumptions)
-        return _save(conn, tenant_id, scenario_id, draft, _values(draft), actor=actor, now=now)
+        if at is None:
+            assert promotion is not None
+            pairs.append((None, promotion))
+        elif promotion is not None:
+            pairs[at] = (pairs[at][0], promotion)
+        else:
+            del pairs[at]
+        return replace(draft_of(scenario), promotions=tuple(p for _, p in pairs),
+                       promotion_ids=tuple(i for i, _ in pairs))
+
+    return _amend(rt, tenant_id, scenario_id, changed, actor=actor)
 
 
 def delete(rt: Runtime, tenant_id: int, scenario_id: int, *,

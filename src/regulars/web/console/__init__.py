@@ -35,6 +35,7 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     receipts,
     reward_settings,
     rewards,
+    scenario_edit,
     scenario_promotions,
     scenarios,
     settings,

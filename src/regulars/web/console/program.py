@@ -148,11 +148,13 @@ def errors_for(exc: RegularsError, reader: Reader, rows: list[int]) -> dict[str,
     return {field_of(exc.field, detail, rows): reader.gettext(detail)}
 
 
-def _decimal(amount: int, digits: int) -> str:
+def decimal_text(amount: int, digits: int) -> str:
+    """An amount in minor units as the form shows it (``1250``, 2 digits → ``12.50``)."""
     return f"{Decimal(amount).scaleb(-digits):f}" if digits else str(amount)
 
 
-def _percent_text(rate_bp: int) -> str:
+def percent_text(rate_bp: int) -> str:
+    """Basis points as the form's percentage (``350`` → ``3.5``), exact."""
     text = f"{Decimal(rate_bp).scaleb(-2):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -167,11 +169,11 @@ def values_of(rules: dict[str, Any], *, digits: int) -> dict[str, Any]:
         "earn_mode": rules["earn_mode"], "level_window": rules["level_window"],
         "downgrade_policy": rules["downgrade_policy"],
         "levels": [{"row": i, "name": lv["name"], "code": lv["code"],
-                    "threshold": _decimal(lv["threshold_minor"], digits),
-                    "rate": _percent_text(lv["rate_bp"])}
+                    "threshold": decimal_text(lv["threshold_minor"], digits),
+                    "rate": percent_text(lv["rate_bp"])}
                    for i, lv in enumerate(rules["levels"])],
-        "point_value": _decimal(rules["point_value_minor"], digits),
-        "redeem_share_max": _percent_text(rules["redeem_share_max_bp"]),
+        "point_value": decimal_text(rules["point_value_minor"], digits),
+        "redeem_share_max": percent_text(rules["redeem_share_max_bp"]),
         "redeem_min_balance_points": str(rules["redeem_min_balance_points"]),
         "redeem_excluded_categories": ", ".join(rules["redeem_excluded_categories"]),
         "earn_excluded_categories": ", ".join(rules["earn_excluded_categories"]),
@@ -180,7 +182,7 @@ def values_of(rules: dict[str, Any], *, digits: int) -> dict[str, Any]:
         "rounding_scope": rules["rounding_scope"],
         "welcome_bonus_points": str(rules["welcome_bonus_points"]),
         "otp_above_points": optional(rules["otp_above_points"]), "note": "",
-        "cashback_rate": _percent_text(rules["cashback_rate_bp"]),
+        "cashback_rate": percent_text(rules["cashback_rate_bp"]),
         "cashback_basis": rules["cashback_basis"], "cashback_rounding": rules["cashback_rounding"],
         "cashback_excluded_categories": ", ".join(sorted(rules["cashback_excluded_categories"])),
     }
@@ -210,7 +212,7 @@ def _page(request: Request, runtime: Runtime, reader: Reader, *, values: dict[st
                   values=values, errors=errors, preview=preview,
                   current=programs.current(runtime, tenant_id).version,
                   history=list(reversed(programs.history(runtime, tenant_id))), saved=saved,
-                  step=_decimal(1, reader.minor_digits()))
+                  step=decimal_text(1, reader.minor_digits()))
 
 
 def _tenant(reader: Reader) -> int:

@@ -92,9 +92,9 @@ def builder_page(request: Request, reader: Reader, found: PromotionChoices, *,
                  preview: dict[str, Any] | None = None, **draft: Any) -> Response:
     """The builder. ``draft``, for a scenario's draft promotion: ``scenario`` (whose draft
     it is), ``kinds`` and ``variables`` (the offers and the condition variables a replay
-    counts), ``draft_index`` (which one is edited), ``hidden`` (fields the form carries
+    counts), ``draft_id`` (which one is edited), ``hidden`` (fields the form carries
     unseen, as they are) and ``also`` (its effects after the first, which saving keeps)."""
-    context = {"scenario": None, "kinds": KINDS, "variables": VARIABLES, "draft_index": None,
+    context = {"scenario": None, "kinds": KINDS, "variables": VARIABLES, "draft_id": None,
                "hidden": (), "also": promotion.effects[1:] if promotion else (), **draft}
     return render(request, "console/promotion_form.html", reader, status_code=status_code,
                   values=values, errors=errors, action=action, promotion=promotion,

@@ -21,6 +21,7 @@ from regulars.services.analytics.scenarios import Scenario
 from regulars.services.audit import audit
 from regulars.services.promotions import marketing_view, promotions
 from regulars.services.promotions.marketing_view import PromotionChoices
+from regulars.services.promotions.promotions import Draft
 from regulars.services.web_sessions.sessions import Permission
 from regulars.text.i18n import N_
 from regulars.web.console import router
@@ -79,13 +80,16 @@ def _actor(reader: Reader) -> audit.Actor:
 
 
 def _scenario(
-    runtime: RuntimeDep, reader: Reader, scenario_id: int, index: int | None = None
-) -> Scenario:
-    """The business's scenario (404 otherwise), with a draft promotion at ``index``."""
+    runtime: RuntimeDep, reader: Reader, scenario_id: int, draft_id: str | None = None
+) -> tuple[Scenario, Draft | None]:
+    """The business's scenario (404 otherwise) and its draft promotion of ``draft_id`` (404
+    for an id it does not hold, one removed meanwhile say)."""
     scenario = scenarios.get(runtime, _tenant(reader), scenario_id)
-    if index is not None and not 0 <= index < len(scenario.promotions):
+    if draft_id is None:
+        return scenario, None
+    if draft_id not in scenario.promotion_ids:
         raise NotFound("draft promotion not found")
-    return scenario
+    return scenario, scenario.promotions[scenario.promotion_ids.index(draft_id)]
 
 
 def choices_for(runtime: RuntimeDep, tenant_id: int, scenario: Scenario) -> PromotionChoices:
@@ -105,11 +109,12 @@ def _page(
     *,
     values: dict[str, Any],
     errors: dict[str, str],
-    index: int | None,
+    draft_id: str | None,
+    editing: Draft | None,
     status_code: int = 200,
 ) -> Response:
     kinds = DRAFT_KINDS if values["effect"] in DRAFT_KINDS else (*DRAFT_KINDS, values["effect"])
-    where = "new" if index is None else f"{index}/edit"
+    where = "new" if draft_id is None else f"{draft_id}/edit"
     return builder_page(
         request,
         reader,
@@ -121,11 +126,9 @@ def _page(
         scenario=scenario,
         kinds=kinds,
         variables=DRAFT_VARIABLES,
-        draft_index=index,
+        draft_id=draft_id,
         hidden=HIDDEN,
-        also=()
-        if index is None
-        else promotions.definition_of(scenario.promotions[index])["effects"][1:],
+        also=() if editing is None else promotions.definition_of(editing)["effects"][1:],
     )
 
 
@@ -135,13 +138,13 @@ def _save(
     runtime: RuntimeDep,
     form: Form,
     scenario_id: int,
-    index: int | None,
+    draft_id: str | None,
 ) -> Response:
-    """Add (``index`` ``None``) or replace the draft promotion the builder describes; on a
+    """Add (``draft_id`` ``None``) or replace the draft promotion the builder describes; on a
     problem the builder again, every error beside its field, nothing saved."""
-    scenario = _scenario(runtime, reader, scenario_id, index)
+    scenario, editing = _scenario(runtime, reader, scenario_id, draft_id)
     found = choices_for(runtime, _tenant(reader), scenario)
-    kept = () if index is None else scenario.promotions[index].effects[1:]
+    kept = () if editing is None else editing.effects[1:]
     values, draft, errors = read_builder(form, reader, found, kept=kept)
     for name in HIDDEN:  # carried unseen: its problem goes above the form
         if name in errors:
@@ -155,7 +158,7 @@ def _save(
         try:
             scenarios.check_replayable(draft)
             scenarios.change_promotion(
-                runtime, _tenant(reader), scenario_id, index, draft, actor=_actor(reader)
+                runtime, _tenant(reader), scenario_id, draft_id, draft, actor=_actor(reader)
             )
         except RegularsError as exc:
             # A refusal of the scenario as a whole (too many drafts) goes above the form.
@@ -174,7 +177,8 @@ def _save(
         scenario,
         values=values,
         errors=errors,
-        index=index,
+        draft_id=draft_id,
+        editing=editing,
         status_code=422 if errors else 200,
     )
 
@@ -186,6 +190,7 @@ def _save(
 class DraftLine:
     """A draft promotion in plain words, with the builder's own labels."""
 
+    id: str
     name: str
     offer: str
     condition: str
@@ -298,11 +303,12 @@ def draft_lines(scenario: Scenario, found: PromotionChoices, reader: Reader) -> 
     segments = {s.id: s.name for s in found.segments}
     levels = dict(found.levels)
     lines = []
-    for draft in scenario.promotions:
+    for draft_id, draft in zip(scenario.promotion_ids, scenario.promotions, strict=True):
         d = promotions.definition_of(draft)
         picked = from_cel(draft.condition)
         lines.append(
             DraftLine(
+                id=draft_id,
                 name=draft.name,
                 offer=_offer(d["effects"], reader),
                 condition=draft.condition if picked is None else _condition(picked, levels, reader),
@@ -320,8 +326,10 @@ def draft_lines(scenario: Scenario, found: PromotionChoices, reader: Reader) -> 
 def draft_promotion_new(
     request: Request, reader: StaffReader, runtime: RuntimeDep, scenario_id: int
 ) -> Response:
-    scenario = _scenario(runtime, reader, scenario_id)
-    return _page(request, reader, runtime, scenario, values=blank(), errors={}, index=None)
+    scenario, _ = _scenario(runtime, reader, scenario_id)
+    return _page(
+        request, reader, runtime, scenario, values=blank(), errors={}, draft_id=None, editing=None
+    )
 
 
 @router.post("/scenarios/{scenario_id}/promotions/new", dependencies=EDIT)
@@ -331,34 +339,42 @@ def draft_promotion_create(
     return _save(request, reader, runtime, form, scenario_id, None)
 
 
-@router.get("/scenarios/{scenario_id}/promotions/{index}/edit", dependencies=EDIT)
+@router.get("/scenarios/{scenario_id}/promotions/{draft_id}/edit", dependencies=EDIT)
 def draft_promotion_edit(
-    request: Request, reader: StaffReader, runtime: RuntimeDep, scenario_id: int, index: int
+    request: Request, reader: StaffReader, runtime: RuntimeDep, scenario_id: int, draft_id: str
 ) -> Response:
-    scenario = _scenario(runtime, reader, scenario_id, index)
-    values = definition_values(
-        promotions.definition_of(scenario.promotions[index]), digits=reader.minor_digits()
+    scenario, editing = _scenario(runtime, reader, scenario_id, draft_id)
+    assert editing is not None
+    values = definition_values(promotions.definition_of(editing), digits=reader.minor_digits())
+    return _page(
+        request,
+        reader,
+        runtime,
+        scenario,
+        values=values,
+        errors={},
+        draft_id=draft_id,
+        editing=editing,
     )
-    return _page(request, reader, runtime, scenario, values=values, errors={}, index=index)
 
 
-@router.post("/scenarios/{scenario_id}/promotions/{index}/edit", dependencies=EDIT)
+@router.post("/scenarios/{scenario_id}/promotions/{draft_id}/edit", dependencies=EDIT)
 def draft_promotion_update(
     request: Request,
     reader: StaffReader,
     runtime: RuntimeDep,
     scenario_id: int,
-    index: int,
+    draft_id: str,
     form: Form,
 ) -> Response:
-    return _save(request, reader, runtime, form, scenario_id, index)
+    return _save(request, reader, runtime, form, scenario_id, draft_id)
 
 
-@router.post("/scenarios/{scenario_id}/promotions/{index}/remove", dependencies=EDIT)
+@router.post("/scenarios/{scenario_id}/promotions/{draft_id}/remove", dependencies=EDIT)
 def draft_promotion_remove(
-    reader: StaffReader, runtime: RuntimeDep, scenario_id: int, index: int
+    reader: StaffReader, runtime: RuntimeDep, scenario_id: int, draft_id: str
 ) -> Response:
     scenarios.change_promotion(
-        runtime, _tenant(reader), scenario_id, index, None, actor=_actor(reader)
+        runtime, _tenant(reader), scenario_id, draft_id, None, actor=_actor(reader)
     )
     return RedirectResponse(f"/console/scenarios/{scenario_id}#draft-promotions", status_code=303)

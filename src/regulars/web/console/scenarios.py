@@ -6,6 +6,7 @@ bars on the server), two scenarios compared, and the figures as CSV or XLSX."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from regulars.domain.analytics.payback import MAX_CHANGE_BP, Assumptions
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.analytics import scenarios, simulator
 from regulars.services.analytics.exports import ExportFormat, table_chunks
-from regulars.services.analytics.scenarios import ScenarioDraft
+from regulars.services.analytics.scenarios import Scenario, ScenarioDraft
 from regulars.services.analytics.simulator import Result
 from regulars.services.audit import audit
 from regulars.services.program import programs
@@ -25,7 +26,7 @@ from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.charts import HEIGHT, WIDTH, Chart, paired
 from regulars.web.console.pagekit import file_response, form_errors, text
-from regulars.web.console.program import parse_percent
+from regulars.web.console.program import decimal_text, parse_percent, percent_text
 from regulars.web.console.scenario_promotions import choices_for, draft_lines
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import parse_money
@@ -72,6 +73,43 @@ def _day(raw: str, field: str) -> date:
         raise InvalidInput("enter a date like 2026-04-25", field=field) from exc
 
 
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """A scenario's name, period and assumptions as its form gives them."""
+
+    name: str
+    first_day: date
+    last_day: date
+    assumptions: Assumptions
+
+
+SETTINGS_FIELDS = ("name", "first_day", "last_day", *CHANGES, "gross_margin", "launch_cost")
+"""The form's fields that :func:`settings_of` reads."""
+
+
+def settings_of(values: dict[str, str], *, digits: int) -> Settings:
+    """The name, period and assumptions the form gives (``digits``: of the currency's minor
+    unit). Raises :class:`InvalidInput` naming the form's field; the name and the period
+    are checked further as the admin API checks them, by the service."""
+    assumptions = Assumptions(
+        **{f"{name}_bp": _signed_bp(values[name], name) for name in CHANGES},
+        gross_margin_bp=parse_percent(values["gross_margin"], field="gross_margin"),
+        launch_cost_minor=parse_money(values["launch_cost"] or "0", digits=digits,
+                                      field="launch_cost"))
+    return Settings(name=values["name"], first_day=_day(values["first_day"], "first_day"),
+                    last_day=_day(values["last_day"], "last_day"), assumptions=assumptions)
+
+
+def settings_values(scenario: Scenario, *, digits: int) -> dict[str, str]:
+    """The settings form's values showing ``scenario``'s."""
+    a = scenario.assumptions
+    return {"name": scenario.name, "first_day": scenario.first_day.isoformat(),
+            "last_day": scenario.last_day.isoformat(),
+            **{name: percent_text(getattr(a, f"{name}_bp")) for name in CHANGES},
+            "gross_margin": percent_text(a.gross_margin_bp),
+            "launch_cost": decimal_text(a.launch_cost_minor, digits)}
+
+
 def _draft(runtime: RuntimeDep, tenant_id: int, values: dict[str, str]) -> ScenarioDraft:
     """The scenario the form describes: the current program with the typed level rates and
     expiry. Raises :class:`InvalidInput` naming the form's field."""
@@ -87,15 +125,9 @@ def _draft(runtime: RuntimeDep, tenant_id: int, values: dict[str, str]) -> Scena
                            field="expire_after_days")
     draft = programs.parse_rules({**programs.rules_of(program), "levels": levels,
                                   "expire_after_days": int(expiry) if expiry else None})
-    assumptions = Assumptions(
-        **{f"{name}_bp": _signed_bp(values[name], name) for name in CHANGES},
-        gross_margin_bp=parse_percent(values["gross_margin"], field="gross_margin"),
-        launch_cost_minor=parse_money(values["launch_cost"] or "0", digits=digits,
-                                      field="launch_cost"))
-    return ScenarioDraft(name=values["name"], program=draft,
-                         first_day=_day(values["first_day"], "first_day"),
-                         last_day=_day(values["last_day"], "last_day"),
-                         assumptions=assumptions)
+    settings = settings_of(values, digits=digits)
+    return ScenarioDraft(name=settings.name, program=draft, first_day=settings.first_day,
+                         last_day=settings.last_day, assumptions=settings.assumptions)
 
 
 def _list(request: Request, reader: Reader, runtime: RuntimeDep, *,
