@@ -227,11 +227,12 @@ def spend_before(conn: Connection, tenant_id: int, since: date,
 @dataclass(frozen=True, kw_only=True)
 class PointSums:
     """Points earned and spent on receipts (voided ones left out), all history and, for
-    spent, since an instant."""
+    spent, since an instant; when the first of those receipts was made."""
 
     issued: int
     redeemed: int
     redeemed_since: int
+    first_at: datetime | None
 
 
 def point_sums(conn: Connection, tenant_id: int, *, since: datetime) -> PointSums:
@@ -239,6 +240,8 @@ def point_sums(conn: Connection, tenant_id: int, *, since: datetime) -> PointSum
         func.coalesce(func.sum(receipts.c.points_earned), 0),
         func.coalesce(func.sum(receipts.c.points_spent), 0),
         func.coalesce(func.sum(receipts.c.points_spent).filter(receipts.c.occurred_at >= since),
-                      0))
+                      0),
+        func.min(receipts.c.occurred_at))
         .where(receipts.c.tenant_id == tenant_id, receipts.c.status != "voided")).one()
-    return PointSums(issued=int(row[0]), redeemed=int(row[1]), redeemed_since=int(row[2]))
+    return PointSums(issued=int(row[0]), redeemed=int(row[1]), redeemed_since=int(row[2]),
+                     first_at=row[3])

@@ -422,13 +422,18 @@ class RedemptionModel:
 
 DEFAULT_MODEL = RedemptionModel(redeemed_share_bp=5_000, delay_days=60, issued_points=0)
 
+MIN_HISTORY_DAYS = 90
+"""Receipts over fewer days than this tell nothing of how points are used: a new business's
+first redemptions would read as every point redeemed, after a wait of years."""
+
 
 def fit_redemption(*, issued_points: int, redeemed_points: int, outstanding_points: int,
-                   redeemed_last_year_points: int) -> RedemptionModel:
+                   redeemed_last_year_points: int, history_days: int) -> RedemptionModel:
     """The redeemed share is points redeemed over points issued, all history; the delay is
     Little's law: points outstanding over points redeemed per day (last 365 days), the time a
-    point waits on average. Without history, :data:`DEFAULT_MODEL` (half, after 60 days)."""
-    if issued_points <= 0:
+    point waits on average. Without history (no points issued, or receipts over fewer than
+    :data:`MIN_HISTORY_DAYS` days), :data:`DEFAULT_MODEL` (half, after 60 days)."""
+    if issued_points <= 0 or history_days < MIN_HISTORY_DAYS:
         return DEFAULT_MODEL
     share = min(BASIS_POINTS, divide(redeemed_points * BASIS_POINTS, issued_points,
                                      Rounding.HALF_UP))

@@ -382,9 +382,10 @@ def start_spend(conn: Any, tenant_id: int, first_day: date,
 
 def fitted_model(conn: Any, tenant_id: int, now: datetime) -> RedemptionModel:
     sums = store.point_sums(conn, tenant_id, since=now - timedelta(days=365))
+    history = 0 if sums.first_at is None else (now - sums.first_at).days
     return fit_redemption(issued_points=sums.issued, redeemed_points=sums.redeemed,
                           outstanding_points=liability_queries.outstanding_now(conn, tenant_id),
-                          redeemed_last_year_points=sums.redeemed_since)
+                          redeemed_last_year_points=sums.redeemed_since, history_days=history)
 
 
 @dataclass(frozen=True, kw_only=True)
