@@ -116,6 +116,7 @@ def test_unblock_a_blocked_certificate(client: TestClient, rt: Runtime, shop: Sh
         done = client.post(f"/console/certificates/{issued.id}/block",
                            data={**form_of(page.text), "blocked": wanted})
         assert done.status_code == 200 and f'id="found-status">{status}<' in done.text
+        assert ("Unblock" in done.text) is (status == "blocked")
         assert certificates.get_certificate(rt, shop.tenant_id, issued.id).status == status
 
 
