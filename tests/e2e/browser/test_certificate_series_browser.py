@@ -28,7 +28,7 @@ def test_an_owner_issues_a_corporate_order_and_downloads_the_codes(
     page.fill("#f-valid_days", "365")
     page.click("#series-form button[type=submit]")
     expect(page.locator("#e-nominal_values")).to_be_visible()
-    page.fill("#f-nominal_values", "1000, 3000")
+    page.fill("#f-nominal_values", "1000; 3000")
     page.click("#series-form button[type=submit]")
     expect(page.locator("#done")).to_be_visible()
     page.fill("#f-count", "3")

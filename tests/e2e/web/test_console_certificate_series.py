@@ -40,7 +40,7 @@ def test_add_and_change_a_series(client: TestClient, rt: Runtime, shop: Shop) ->
     signed_in(client, rt, shop, "owner")
     page = client.get("/console/certificate-series")
     assert page.status_code == 200 and 'id="series-form"' in page.text
-    form = {**form_of(page.text), "name": "Corporate", "nominal_values": "1000, x",
+    form = {**form_of(page.text), "name": "Corporate", "nominal_values": "1000; x",
             "valid_days": "180", "multi_use": "1"}
     bad = client.post("/console/certificate-series", data=form)
     assert bad.status_code == 422 and _one_error(bad.text, "nominal_values")
@@ -59,13 +59,13 @@ def test_add_and_change_a_series(client: TestClient, rt: Runtime, shop: Shop) ->
     assert store.status_code == 422 and _one_error(store.text, "store_ids")
     assert certificates.list_series(rt, shop.tenant_id) == ()
     added = client.post("/console/certificate-series", data={
-        **form, "nominal_values": "3000, 1000", "store_ids": str(shop.store_id)})
+        **form, "nominal_values": "3000; 1000,50", "store_ids": str(shop.store_id)})
     assert added.status_code == 200 and 'id="done"' in added.text
     (made,) = certificates.list_series(rt, shop.tenant_id)
-    assert tuple(made.nominal_values_minor) == (100_000, 300_000) and made.multi_use
+    assert tuple(made.nominal_values_minor) == (100_050, 300_000) and made.multi_use
     assert tuple(made.store_ids) == (shop.store_id,) and made.valid_days == 180
     edit = client.get(f"/console/certificate-series/{made.id}")
-    assert 'value="1000.00, 3000.00"' in edit.text
+    assert 'value="1000.50; 3000.00"' in edit.text
     changed = client.post(f"/console/certificate-series/{made.id}", data={
         **form_of(edit.text), "name": "Corporate open", "min_amount": "500",
         "max_amount": "20000", "valid_days": "90"})

@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from regulars.domain.stored_value.certificates import SeriesTerms
+from regulars.domain.stored_value.certificates import MAX_VALID_DAYS, SeriesTerms
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.audit import audit
 from regulars.services.stored_value import certificates
@@ -67,7 +67,7 @@ def _money(raw: str, field: str, digits: int, errors: dict[str, str],
 
 def _nominals(raw: str, digits: int, errors: dict[str, str], reader: Reader) -> tuple[int, ...]:
     values = []
-    for part in raw.replace(";", ",").split(","):
+    for part in raw.split(";"):  # a comma may be a decimal one: "1000,50; 3000"
         value = _money(part.strip(), "nominal_values", digits, errors, reader)
         if value is not None:
             values.append(value)
@@ -106,7 +106,8 @@ def _terms(form: FormData, reader: Reader) -> tuple[dict[str, str], SeriesTerms 
     store_ids = _store_ids(form, errors, reader)
     days = 0
     try:
-        days = parse_int(values["valid_days"], field="valid_days", minimum=1, maximum=3660)
+        days = parse_int(values["valid_days"], field="valid_days", minimum=1,
+                         maximum=MAX_VALID_DAYS)
     except InvalidInput as exc:
         errors["valid_days"] = reader.gettext(exc.template, **exc.params)
     if errors:
@@ -122,7 +123,7 @@ def _terms(form: FormData, reader: Reader) -> tuple[dict[str, str], SeriesTerms 
 
 def _shown(series: SeriesView, digits: int) -> dict[str, str]:
     return {"name": series.name, "valid_days": str(series.valid_days),
-            "nominal_values": ", ".join(amount_text(v, digits)
+            "nominal_values": "; ".join(amount_text(v, digits)
                                         for v in series.nominal_values_minor),
             "min_amount": amount_text(series.min_minor, digits) if series.min_minor else "",
             "max_amount": amount_text(series.max_minor, digits) if series.max_minor else "",
