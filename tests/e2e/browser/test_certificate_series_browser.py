@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import make_shop
 from tests.e2e.browser.conftest import LiveServer
+from tests.e2e.browser.flows import console_sign_in
 from tests.e2e.web.support import add_staff
 
 
@@ -19,10 +20,7 @@ def test_an_owner_issues_a_corporate_order_and_downloads_the_codes(
     rt, url = live_server.runtime, live_server.url
     shop = make_shop(rt)
     add_staff(rt, shop.tenant_id, role="owner", email="owner@example.com")
-    page.goto(url + "/console/login")
-    page.fill("#f-email", "owner@example.com")
-    page.fill("#f-password", "correct horse")
-    page.click("button[type=submit]")
+    console_sign_in(page, url, "owner@example.com")
     page.goto(url + "/console/language?lang=en&back=/console/certificate-series")
     page.fill("#f-name", "Corporate")
     page.fill("#f-valid_days", "365")

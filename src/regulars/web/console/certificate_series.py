@@ -65,6 +65,16 @@ def _money(raw: str, field: str, digits: int, errors: dict[str, str],
         return None
 
 
+def _whole(values: dict[str, str], field: str, maximum: int, errors: dict[str, str],
+           reader: Reader) -> int:
+    """A whole number from 1 to ``maximum`` (0 with the problem noted beside the field)."""
+    try:
+        return parse_int(values[field], field=field, minimum=1, maximum=maximum)
+    except InvalidInput as exc:
+        errors[field] = reader.gettext(exc.template, **exc.params)
+        return 0
+
+
 def _nominals(raw: str, digits: int, errors: dict[str, str], reader: Reader) -> tuple[int, ...]:
     values = []
     for part in raw.split(";"):  # a comma may be a decimal one: "1000,50; 3000"
@@ -104,12 +114,7 @@ def _terms(form: FormData, reader: Reader) -> tuple[dict[str, str], SeriesTerms 
     low = _money(values["min_amount"], "min_amount", digits, errors, reader)
     high = _money(values["max_amount"], "max_amount", digits, errors, reader)
     store_ids = _store_ids(form, errors, reader)
-    days = 0
-    try:
-        days = parse_int(values["valid_days"], field="valid_days", minimum=1,
-                         maximum=MAX_VALID_DAYS)
-    except InvalidInput as exc:
-        errors["valid_days"] = reader.gettext(exc.template, **exc.params)
+    days = _whole(values, "valid_days", MAX_VALID_DAYS, errors, reader)
     if errors:
         return values, None, errors
     try:
@@ -199,12 +204,7 @@ def _order(form: FormData, series_id: int, reader: Reader
     """The issue form as typed, the order it describes and the problems found, by field."""
     values = {name: text(form, name, 200).strip() for name in ("count", "amount", "order_ref")}
     errors: dict[str, str] = {}
-    count = 0
-    try:
-        count = parse_int(values["count"], field="count", minimum=1,
-                          maximum=MAX_ISSUE_PER_CALL)
-    except InvalidInput as exc:
-        errors["count"] = reader.gettext(exc.template, **exc.params)
+    count = _whole(values, "count", MAX_ISSUE_PER_CALL, errors, reader)
     amount = _money(values["amount"], "amount", reader.minor_digits(), errors, reader)
     if amount is None and "amount" not in errors:
         errors["amount"] = reader.gettext("enter an amount like 12.50")
