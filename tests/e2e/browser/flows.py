@@ -16,6 +16,14 @@ OWNER = {"business": "Bean & Leaf", "currency": "EUR", "locale": "en_GB",
          "email": "ann@example.com", "password": "long enough"}
 
 
+def console_sign_in(page: Any, url: str, email: str, password: str = "correct horse") -> None:
+    """Sign in to the console as a staff member added with :func:`add_staff`."""
+    page.goto(url + "/console/login")
+    page.fill("#f-email", email)
+    page.fill("#f-password", password)
+    page.click("button[type=submit]")
+
+
 def first_run(page: Any, url: str, owner: dict[str, str] | None = None) -> dict[str, str]:
     """Set up the business from an empty server; the owner ends signed in on Settings."""
     owner = {**OWNER, **(owner or {})}

@@ -15,6 +15,7 @@ from regulars.web.console import (  # noqa: E402,F401  (routes register on impor
     audit,
     budget,
     business,
+    certificate_series,
     clv,
     feedback,
     fraud,

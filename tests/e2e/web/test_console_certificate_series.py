@@ -1,0 +1,160 @@
+"""The console's certificate series pages: an owner adds and changes a series (fixed values
+or an open amount, validity, stores, single use), every problem beside its field with
+nothing saved; issues certificates in bulk and sees their codes once, with a CSV of them;
+unblocks a blocked certificate. An analyst or a cashier cannot; another tenant's series is
+not found."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from urllib.parse import unquote
+
+import pytest
+from fastapi.testclient import TestClient
+
+from regulars.domain.stored_value.certificates import SeriesTerms
+from regulars.services.runtime import Runtime
+from regulars.services.stored_value import certificates
+from tests.conftest import Shop, make_shop
+from tests.e2e.web.console_data import form_of, signed_in
+from tests.e2e.web.support import add_staff, csrf_of
+
+
+@pytest.fixture(autouse=True)
+def english(client: TestClient) -> None:
+    client.cookies.set("rg_lang", "en")
+
+
+def _series(rt: Runtime, tenant_id: int, name: str = "Winter cards") -> int:
+    return certificates.create_series(rt, tenant_id, SeriesTerms(
+        name=name, nominal_values_minor=(100_000, 300_000), valid_days=365)).id
+
+
+def _one_error(page: str, field: str) -> bool:
+    return f'id="e-{field}"' in page and page.count('role="alert"') == 1
+
+
+def test_add_and_change_a_series(client: TestClient, rt: Runtime, shop: Shop) -> None:
+    signed_in(client, rt, shop, "owner")
+    page = client.get("/console/certificate-series")
+    assert page.status_code == 200 and 'id="series-form"' in page.text
+    form = {**form_of(page.text), "name": "Corporate", "nominal_values": "1000; x",
+            "valid_days": "180", "multi_use": "1"}
+    bad = client.post("/console/certificate-series", data=form)
+    assert bad.status_code == 422 and _one_error(bad.text, "nominal_values")
+    assert 'value="Corporate"' in bad.text
+    neither = client.post("/console/certificate-series", data={**form, "nominal_values": ""})
+    assert neither.status_code == 422 and _one_error(neither.text, "nominal_values")
+    upside = client.post("/console/certificate-series", data={
+        **form, "nominal_values": "", "min_amount": "500", "max_amount": "100"})
+    assert upside.status_code == 422 and _one_error(upside.text, "min_amount")
+    days = client.post("/console/certificate-series", data={**form, "valid_days": "0",
+                                                            "nominal_values": "1000"})
+    assert days.status_code == 422 and _one_error(days.text, "valid_days")
+    foreign = make_shop(rt, "Other Café")
+    store = client.post("/console/certificate-series", data={
+        **form, "nominal_values": "1000", "store_ids": str(foreign.store_id)})
+    assert store.status_code == 422 and _one_error(store.text, "store_ids")
+    assert certificates.list_series(rt, shop.tenant_id) == ()
+    added = client.post("/console/certificate-series", data={
+        **form, "nominal_values": "3000; 1000,50", "store_ids": str(shop.store_id)})
+    assert added.status_code == 200 and 'id="done"' in added.text
+    (made,) = certificates.list_series(rt, shop.tenant_id)
+    assert tuple(made.nominal_values_minor) == (100_050, 300_000) and made.multi_use
+    assert tuple(made.store_ids) == (shop.store_id,) and made.valid_days == 180
+    edit = client.get(f"/console/certificate-series/{made.id}")
+    assert 'value="1000.50; 3000.00"' in edit.text
+    changed = client.post(f"/console/certificate-series/{made.id}", data={
+        **form_of(edit.text), "name": "Corporate open", "min_amount": "500",
+        "max_amount": "20000", "valid_days": "90"})
+    assert changed.status_code == 200 and 'id="done"' in changed.text
+    after = certificates.get_series(rt, shop.tenant_id, made.id)
+    assert (tuple(after.nominal_values_minor), after.min_minor, after.max_minor) == (
+        (), 50_000, 2_000_000)
+    assert not after.multi_use and not after.active and not after.store_ids
+
+
+def test_issue_shows_the_codes_once_with_a_csv(client: TestClient, rt: Runtime,
+                                               shop: Shop) -> None:
+    series_id = _series(rt, shop.tenant_id)
+    signed_in(client, rt, shop, "owner")
+    page = client.get(f"/console/certificate-series/{series_id}")
+    form = {**form_of(page.text), "count": "3", "amount": "1000", "order_ref": "PO-7"}
+    for field, typed in (("count", "0"), ("count", "1001"), ("amount", "999")):
+        bad = client.post(f"/console/certificate-series/{series_id}/issue",
+                          data={**form, field: typed})
+        assert bad.status_code == 422 and _one_error(bad.text, field), (field, typed)
+    assert certificates.list_certificates(rt, shop.tenant_id) == ()
+    done = client.post(f"/console/certificate-series/{series_id}/issue", data=form)
+    assert done.status_code == 200 and done.headers["cache-control"] == "no-store"
+    codes = re.findall(r"<code>([0-9A-Z-]+)</code>", done.text)
+    assert len(codes) == 3 and 'id="once"' in done.text
+    issued = certificates.list_certificates(rt, shop.tenant_id)
+    assert {c.order_ref for c in issued} == {"PO-7"} and {c.code_ending for c in issued} == {
+        c[-4:] for c in codes}
+    href = re.search(r'id="csv" href="data:text/csv;charset=utf-8,([^"]+)"', done.text)
+    assert href is not None
+    rows = list(csv.DictReader(io.StringIO(unquote(href.group(1)))))
+    assert [r["code"] for r in rows] == codes
+    assert {r["amount_minor"] for r in rows} == {"100000"}
+    assert all("/gift/" in r["link"] and r["link"] in done.text for r in rows)
+    for code in codes:
+        assert certificates.look_up(rt, shop.tenant_id, code).balance_minor == 100_000
+        assert code not in client.get(f"/console/certificate-series/{series_id}").text
+
+
+def test_unblock_a_blocked_certificate(client: TestClient, rt: Runtime, shop: Shop) -> None:
+    series_id = _series(rt, shop.tenant_id)
+    signed_in(client, rt, shop, "owner")
+    page = client.get(f"/console/certificate-series/{series_id}")
+    client.post(f"/console/certificate-series/{series_id}/issue",
+                data={**form_of(page.text), "count": "1", "amount": "1000"})
+    (issued,) = certificates.list_certificates(rt, shop.tenant_id)
+    for wanted, status in (("yes", "blocked"), ("no", "active")):
+        done = client.post(f"/console/certificates/{issued.id}/block",
+                           data={**form_of(page.text), "blocked": wanted})
+        assert done.status_code == 200 and f'id="found-status">{status}<' in done.text
+        assert ("Unblock" in done.text) is (status == "blocked")
+        assert certificates.get_certificate(rt, shop.tenant_id, issued.id).status == status
+
+
+@pytest.mark.parametrize("role", ["analyst", "cashier"])
+def test_others_cannot_and_another_tenant_is_not_found(
+        client: TestClient, rt: Runtime, shop: Shop, role: str) -> None:
+    series_id = _series(rt, shop.tenant_id)
+    foreign_id = _series(rt, make_shop(rt, "Other Café").tenant_id, "Theirs")
+    signed_in(client, rt, shop, "owner")
+    assert client.get(f"/console/certificate-series/{foreign_id}").status_code == 404
+    owner_page = client.get("/console/certificate-series")
+    assert client.post(f"/console/certificate-series/{foreign_id}/issue", data={
+        **form_of(owner_page.text), "count": "1", "amount": "1000"}).status_code == 404
+    assert client.post(f"/console/certificate-series/{foreign_id}", data={
+        **form_of(owner_page.text), "name": "Mine", "nominal_values": "10",
+        "valid_days": "5"}).status_code == 404
+    client.cookies.delete("rg_console", path="/console")
+    if role == "analyst":
+        signed_in(client, rt, shop, role)
+    else:  # a cashier's sign-in to the console is refused
+        add_staff(rt, shop.tenant_id, role=role, email="till@example.com")
+        login = client.get("/console/login")
+        assert client.post("/console/login", data={
+            "email": "till@example.com", "password": "correct horse",
+            "csrf": csrf_of(login.text)}).status_code == 422
+    page = client.get(f"/console/certificate-series/{series_id}", follow_redirects=False)
+    if role == "analyst":
+        assert page.status_code == 200 and 'id="issue-form"' not in page.text
+        assert 'id="series-form"' not in page.text and "Theirs" not in page.text
+    else:
+        assert page.status_code == 303
+    form = {**form_of(owner_page.text), **(form_of(page.text) if role == "analyst" else {})}
+    for path, data in ((f"/{series_id}/issue", {"count": "1", "amount": "1000"}),
+                       (f"/{series_id}", {"name": "Mine", "nominal_values": "10",
+                                          "valid_days": "5"}),
+                       ("", {"name": "Mine", "nominal_values": "10", "valid_days": "5"})):
+        refused = client.post("/console/certificate-series" + path, data={**form, **data},
+                              follow_redirects=False)
+        assert refused.status_code in (303, 403), path
+    assert certificates.list_certificates(rt, shop.tenant_id) == ()
+    assert [s.name for s in certificates.list_series(rt, shop.tenant_id)] == ["Winter cards"]
