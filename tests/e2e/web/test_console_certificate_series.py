@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from regulars.domain.stored_value.certificates import SeriesTerms
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value import certificates
 from tests.conftest import Shop, make_shop
@@ -29,7 +30,8 @@ def english(client: TestClient) -> None:
 
 def _series(rt: Runtime, tenant_id: int, name: str = "Winter cards") -> int:
     return certificates.create_series(rt, tenant_id, SeriesTerms(
-        name=name, nominal_values_minor=(100_000, 300_000), valid_days=365)).id
+        name=name, nominal_values_minor=(100_000, 300_000), valid_days=365),
+        actor=audit.SYSTEM).id
 
 
 def _one_error(page: str, field: str) -> bool:

@@ -1,6 +1,7 @@
 """Console pages: gift certificates. Anyone in the console sees the series, the report
 (used, expired, outstanding) and the liability, and finds a certificate by its code;
-blocking a lost one needs ``refund`` (owners). Series and bulk issue are in the admin API."""
+blocking a lost one needs ``refund`` (owners). Series and bulk issue have pages of their own
+(:mod:`regulars.web.console.certificate_series`)."""
 
 from __future__ import annotations
 
