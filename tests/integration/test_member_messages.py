@@ -139,8 +139,8 @@ def test_quiet_hours_have_both_ends_or_none(rt: Runtime, shop: Shop) -> None:
     assert (cleared.quiet_from_minute, cleared.quiet_until_minute) == (None, None)
 
 
-def test_a_level_reached_at_a_commit_is_told_once_with_an_event(rt: Runtime,
-                                                                  shop: Shop) -> None:
+def base_member_of_two_levels(rt: Runtime, shop: Shop) -> tuple[Pos, int]:
+    """A program of Base and Gold (from 500.00), and a member at Base who has bought once."""
     set_program(rt, shop.tenant_id, levels=[
         {"code": "base", "name": "Base", "threshold_minor": 0, "rate_bp": 500},
         {"code": "gold", "name": "Gold", "threshold_minor": 50_000, "rate_bp": 1000}],
@@ -148,6 +148,12 @@ def test_a_level_reached_at_a_commit_is_told_once_with_an_event(rt: Runtime,
     pos = Pos(rt, shop)
     member_id = pos.register(1)["id"]
     pos.commit(member_id, (line("tea", 10_000),), receipt="r1")
+    return pos, member_id
+
+
+def test_a_level_reached_at_a_commit_is_told_once_with_an_event(rt: Runtime,
+                                                                  shop: Shop) -> None:
+    pos, member_id = base_member_of_two_levels(rt, shop)
     assert member_messages(rt, "level_reached") == []  # the first level seen is not news
     commit = pos.prepare(member_id, (line("tv", 60_000),), receipt="r2")
     pos.send(commit)
@@ -163,13 +169,7 @@ def test_a_level_reached_at_a_commit_is_told_once_with_an_event(rt: Runtime,
 
 def test_a_refund_that_takes_the_level_away_is_told_once_with_an_event(rt: Runtime,
                                                                         shop: Shop) -> None:
-    set_program(rt, shop.tenant_id, levels=[
-        {"code": "base", "name": "Base", "threshold_minor": 0, "rate_bp": 500},
-        {"code": "gold", "name": "Gold", "threshold_minor": 50_000, "rate_bp": 1000}],
-        point_value_minor=100, redeem_share_max_bp=5000)
-    pos = Pos(rt, shop)
-    member_id = pos.register(1)["id"]
-    pos.commit(member_id, (line("tea", 10_000),), receipt="r1")
+    pos, member_id = base_member_of_two_levels(rt, shop)
     tv = pos.commit(member_id, (line("tv", 60_000),), receipt="r2")
     pos.refund(tv["receipt"]["id"], key="back")
     pos.refund_outcome(tv["receipt"]["id"], key="back")  # a retry tells nothing more
