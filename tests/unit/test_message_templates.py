@@ -14,7 +14,7 @@ def test_placeholders_and_literal_braces() -> None:
 
 def test_a_line_with_an_empty_optional_placeholder_is_left_out() -> None:
     text = "Welcome, {first_name}!\nYour card: {wallet_pass_url}\nSee you."
-    assert render(text, {"first_name": ""}) == "Welcome, !\nSee you."
+    assert render(text, {"first_name": ""}) == "Welcome!\nSee you."  # no one named
     assert render(text, {"first_name": "Ann", "wallet_pass_url": "https://x/c/1"}) == (
         "Welcome, Ann!\nYour card: https://x/c/1\nSee you.")
 

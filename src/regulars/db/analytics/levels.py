@@ -9,10 +9,11 @@ times the receipts). The same figures, rules and scope as :mod:`regulars.db.anal
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import CTE, Connection, Select, func, select
 
 from regulars.db.analytics.figures import (
     Scope,
@@ -43,48 +44,7 @@ def by_rank(conn: Connection, scope: Scope, ranks: Select[Any]) -> dict[int, Lev
     members, and their net receipts, buyers and points moved in ``scope``'s span."""
     levels = ranks.cte("levels")
     rank = levels.c.rank
-    claimed = reward_costs.by_receipt(scope.tenant_id)
-    sales = (
-        select(
-            rank,
-            func.count().label("receipts"),
-            func.count(func.distinct(receipts.c.member_id)).label("buyers"),
-            *(
-                c.label(n)
-                for c, n in zip(
-                    money_columns(claimed), ("revenue", "discount", "cost"), strict=True
-                )
-            ),
-        )
-        .select_from(
-            receipts.join(levels, levels.c.member_id == receipts.c.member_id).outerjoin(
-                claimed, claimed.c.receipt_id == receipts.c.id
-            )
-        )
-        .where(*sold(scope))
-        .group_by(rank)
-        .cte("sales")
-    )
-    items = (
-        select(rank, items_column().label("items_milli"))
-        .select_from(with_lines().join(levels, levels.c.member_id == receipts.c.member_id))
-        .where(*sold(scope))
-        .group_by(rank)
-        .cte("items")
-    )
-    points = (
-        select(
-            rank,
-            *(
-                c.label(n)
-                for c, n in zip(points_columns(), ("issued", "redeemed", "expired"), strict=True)
-            ),
-        )
-        .select_from(entries.join(levels, levels.c.member_id == entries.c.member_id))
-        .where(*points_conditions(scope))
-        .group_by(rank)
-        .cte("points")
-    )
+    sales, items, points = _sales(scope, levels), _items(scope, levels), _points(scope, levels)
     sizes = select(rank, func.sum(levels.c.joined).label("members")).group_by(rank).cte("sizes")
     rows = conn.execute(
         select(
@@ -105,20 +65,73 @@ def by_rank(conn: Connection, scope: Scope, ranks: Select[Any]) -> dict[int, Lev
             .outerjoin(points, points.c.rank == sizes.c.rank)
         )
     )
-    return {
-        int(r[0]): LevelCounts(
-            members=int(r[1] or 0),
-            buyers=int(r[2] or 0),
-            sales=SalesTotals(
-                receipts=int(r[3] or 0),
-                revenue_minor=int(r[4] or 0),
-                discount_minor=int(r[5] or 0),
-                reward_cost_minor=int(r[6] or 0),
-                items_milli=int(r[7] or 0),
-            ),
-            points=PointsTotals(
-                issued=int(r[8] or 0), redeemed=int(r[9] or 0), expired=int(r[10] or 0)
+    return {int(r[0]): _counts(r) for r in rows}
+
+
+def _sales(scope: Scope, levels: CTE) -> CTE:
+    """Each rank's net receipts, buyers, revenue, discounts and reward cost."""
+    claimed = reward_costs.by_receipt(scope.tenant_id)
+    return (
+        select(
+            levels.c.rank,
+            func.count().label("receipts"),
+            func.count(func.distinct(receipts.c.member_id)).label("buyers"),
+            *(
+                c.label(n)
+                for c, n in zip(
+                    money_columns(claimed), ("revenue", "discount", "cost"), strict=True
+                )
             ),
         )
-        for r in rows
-    }
+        .select_from(
+            receipts.join(levels, levels.c.member_id == receipts.c.member_id).outerjoin(
+                claimed, claimed.c.receipt_id == receipts.c.id
+            )
+        )
+        .where(*sold(scope))
+        .group_by(levels.c.rank)
+        .cte("sales")
+    )
+
+
+def _items(scope: Scope, levels: CTE) -> CTE:
+    return (
+        select(levels.c.rank, items_column().label("items_milli"))
+        .select_from(with_lines().join(levels, levels.c.member_id == receipts.c.member_id))
+        .where(*sold(scope))
+        .group_by(levels.c.rank)
+        .cte("items")
+    )
+
+
+def _points(scope: Scope, levels: CTE) -> CTE:
+    return (
+        select(
+            levels.c.rank,
+            *(
+                c.label(n)
+                for c, n in zip(points_columns(), ("issued", "redeemed", "expired"), strict=True)
+            ),
+        )
+        .select_from(entries.join(levels, levels.c.member_id == entries.c.member_id))
+        .where(*points_conditions(scope))
+        .group_by(levels.c.rank)
+        .cte("points")
+    )
+
+
+def _counts(r: Sequence[Any]) -> LevelCounts:
+    return LevelCounts(
+        members=int(r[1] or 0),
+        buyers=int(r[2] or 0),
+        sales=SalesTotals(
+            receipts=int(r[3] or 0),
+            revenue_minor=int(r[4] or 0),
+            discount_minor=int(r[5] or 0),
+            reward_cost_minor=int(r[6] or 0),
+            items_milli=int(r[7] or 0),
+        ),
+        points=PointsTotals(
+            issued=int(r[8] or 0), redeemed=int(r[9] or 0), expired=int(r[10] or 0)
+        ),
+    )

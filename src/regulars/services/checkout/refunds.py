@@ -85,14 +85,7 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                        void_window_minutes=program.void_window_minutes,
                        debt_policy=program.debt_policy)
     _record_quantities(conn, tenant_id, receipt_id, plan)
-    budgets.give_back(conn, tenant_id, receipt_id, receipt["member_id"],
-                      point_value_minor=program.point_value_minor,
-                      refunded=[(s.line_no, s.before, s.after, s.whole) for s in plan.shares],
-                      earned_back=plan.earned_back)
-    budgets.give_back_cashback(conn, tenant_id, receipt_id, paid_minor=receipt["paid_minor"],
-                               refunded_before=receipt["refunded_paid_minor"],
-                               refunded_after=(receipt["refunded_paid_minor"]
-                                               + plan.paid_back_minor))
+    _give_back_budgets(conn, tenant_id, receipt, plan, program)
     if receipt["member_id"] is not None:
         # Before the account row, in the order a commit takes them (no deadlock between the two).
         _count_spend(conn, receipt, status=plan.status, paid_back=plan.paid_back_minor)
@@ -120,6 +113,19 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                      stamps_taken_back=stamps_back)
     outbound.record_refund(conn, principal, result)
     return result
+
+
+def _give_back_budgets(conn: Connection, tenant_id: int, receipt: dict[str, Any],
+                       plan: RefundPlan, program: Program) -> None:
+    """What the refunded share of the receipt took from the budgets (rewards and cashback)."""
+    budgets.give_back(conn, tenant_id, receipt["id"], receipt["member_id"],
+                      point_value_minor=program.point_value_minor,
+                      refunded=[(s.line_no, s.before, s.after, s.whole) for s in plan.shares],
+                      earned_back=plan.earned_back)
+    budgets.give_back_cashback(conn, tenant_id, receipt["id"], paid_minor=receipt["paid_minor"],
+                               refunded_before=receipt["refunded_paid_minor"],
+                               refunded_after=(receipt["refunded_paid_minor"]
+                                               + plan.paid_back_minor))
 
 
 def _give_back_rewards(conn: Connection, principal: Principal, receipt: dict[str, Any],
