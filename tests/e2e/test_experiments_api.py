@@ -123,8 +123,9 @@ def test_results_sample_size_and_uplift_answer_analytics_keys(
     ids = [member(client, shop, n) for n in range(6)]
     for n, member_id in enumerate(ids):
         ok(client.post("/v1/pos/commit", headers={**shop.till(), "Idempotency-Key": f"r{n}"},
-                       json={"receipt_id": f"r{n}", "lines": LINES,
-                             "member": {"id": member_id}}))
+                       json={"receipt_id": f"r{n}", "member": {"id": member_id},
+                             # baskets of their own: a spread whatever variants they fall in
+                             "lines": [{**LINES[0], "quantity": n + 1}]}))
     reader = make_key(client, shop, scopes=["analytics"])
     clock.now += timedelta(hours=1)
     results = ok(client.get(f"{EX}/{made['id']}/results", headers=reader))
