@@ -57,6 +57,7 @@ def test_a_webhook_is_added_with_its_secret_shown_once_and_deliveries_sent_again
     assert found and found.group(1).startswith("whsec_")
     listed = client.get("/console/webhooks").text
     assert "http://127.0.0.1:9/hook" in listed and found.group(1) not in listed
+    assert "<td>all events</td>" in listed  # in words, not "*"
     [endpoint] = webhooks.list_endpoints(rt, shop.tenant_id)
     client.post("/v1/pos/members", headers=shop.till(), json={"phone": "+79161234567"})
     webhooks.run(rt)  # nobody listens at port 9: the delivery waits for another attempt
