@@ -126,4 +126,7 @@ def test_the_console_sets_the_limit(client: TestClient, rt: Runtime, shop: Shop)
                         follow_redirects=False)
     assert saved.status_code == 303
     assert till_refunds.manager_pin_above(rt, shop.tenant_id) == 7550
-    assert 'value="75.50"' in client.get("/console/settings/refunds").text
+    shown = client.get("/console/settings/refunds").text
+    assert 'value="75.50"' in shown and 'id="no-pin"' in shown  # no owner could allow it
+    add_staff(rt, shop.tenant_id, role="owner", email="boss@example.com", pin="4321")
+    assert 'id="no-pin"' not in client.get("/console/settings/refunds").text

@@ -130,6 +130,13 @@ def member_locale(conn: Connection, tenant_id: int, member_id: int) -> str | Non
     return str(value) if value else None
 
 
+def owners_with_pin(conn: Connection, tenant_id: int) -> int:
+    """How many active owners have a PIN (who can allow a refund at a till)."""
+    return int(conn.execute(select(func.count()).select_from(staff).where(
+        staff.c.tenant_id == tenant_id, staff.c.active.is_(True), staff.c.role == "owner",
+        staff.c.pin_hash.is_not(None))).scalar_one())
+
+
 def till_cashiers(conn: Connection, tenant_id: int, store_id: int) -> list[dict[str, Any]]:
     """Staff who may sign in at a till of ``store_id``: cashiers of that store or of no
     store, and owners, who have a PIN."""

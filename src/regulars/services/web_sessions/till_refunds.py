@@ -13,6 +13,7 @@ from typing import Any
 
 from regulars.db.checkout import refund_notes
 from regulars.db.engine import UniqueViolation
+from regulars.db.web_sessions import sessions as web_rows
 from regulars.domain.money import prorate
 from regulars.errors import InvalidInput
 from regulars.services.audit import audit
@@ -128,6 +129,12 @@ def refund(rt: Runtime, session: WebSession, ask: RefundAsk, *, key: str,
                            key=f"terminal:{key}", payload=payload, void=ask.void,
                            note=RefundNote(reason=ask.reason.strip(), staff_id=session.staff_id,
                                            approved_by_staff_id=approved_by))
+
+
+def owners_with_pin(rt: Runtime, tenant_id: int) -> int:
+    """How many owners could allow a refund above the limit at a till (they have a PIN)."""
+    with rt.db.read() as conn:
+        return web_rows.owners_with_pin(conn, tenant_id)
 
 
 def manager_pin_above(rt: Runtime, tenant_id: int) -> int | None:

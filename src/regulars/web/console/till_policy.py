@@ -30,7 +30,9 @@ def refunds_page(request: Request, runtime: RuntimeDep, reader: StaffReader,
     limit = till_refunds.manager_pin_above(runtime, _tenant(reader))
     shown = "" if limit is None else amount_text(limit, reader.minor_digits())
     return render(request, "console/settings_refunds.html", reader,
-                  values={"manager_pin_above": shown}, errors={}, done=done)
+                  values={"manager_pin_above": shown}, errors={}, done=done,
+                  no_pin=limit is not None
+                  and till_refunds.owners_with_pin(runtime, _tenant(reader)) == 0)
 
 
 @router.post("/settings/refunds", dependencies=SETUP)
