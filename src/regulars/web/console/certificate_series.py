@@ -17,14 +17,13 @@ from starlette.datastructures import FormData
 
 from regulars.domain.stored_value.certificates import MAX_VALID_DAYS, SeriesTerms
 from regulars.errors import InvalidInput, RegularsError
-from regulars.services.audit import audit
 from regulars.services.stored_value import certificates
 from regulars.services.stored_value.certificates import MAX_ISSUE_PER_CALL, IssueOrder
 from regulars.services.stored_value.results import IssuedCertificates, SeriesView
 from regulars.services.tenancy.tenants import list_stores
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
-from regulars.web.console.pagekit import form_errors, text
+from regulars.web.console.pagekit import form_errors, staff_actor, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs, public_base
 from regulars.web.forms import amount_text, parse_int, parse_money
 from regulars.web.templating import Reader, render
@@ -40,10 +39,6 @@ FORM_FIELD = {"nominal_values_minor": "nominal_values", "min_minor": "min_amount
 def _tenant(reader: Reader) -> int:
     assert reader.session is not None
     return reader.session.tenant_id
-
-
-def _actor(reader: Reader) -> audit.Actor:
-    return audit.staff(reader.session.staff_id if reader.session else None)
 
 
 def _form_field(field: str) -> str:
@@ -173,7 +168,7 @@ def add_series(request: Request, runtime: RuntimeDep, reader: StaffReader,
     if terms is not None:
         try:
             made = certificates.create_series(runtime, _tenant(reader), terms,
-                                              actor=_actor(reader))
+                                              actor=staff_actor(reader))
         except RegularsError as exc:
             errors = _errors_of(exc, reader)
         else:
@@ -190,7 +185,7 @@ def change_series(request: Request, runtime: RuntimeDep, reader: StaffReader,
     if terms is not None:
         try:
             certificates.update_series(runtime, _tenant(reader), series_id, terms,
-                                       active=bool(values["active"]), actor=_actor(reader))
+                                       active=bool(values["active"]), actor=staff_actor(reader))
         except RegularsError as exc:
             errors = _errors_of(exc, reader)
         else:
@@ -237,7 +232,7 @@ def issue(request: Request, runtime: RuntimeDep, reader: StaffReader, series_id:
     values, order, errors = _order(form, series_id, reader)
     if order is not None:
         try:
-            done = certificates.issue(runtime, _tenant(reader), order, actor=_actor(reader))
+            done = certificates.issue(runtime, _tenant(reader), order, actor=staff_actor(reader))
         except RegularsError as exc:
             errors = _errors_of(exc, reader)
         else:

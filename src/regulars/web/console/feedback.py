@@ -12,13 +12,12 @@ from starlette.datastructures import FormData
 
 from regulars.domain.feedback.rules import MAX_ANSWER, MAX_QUESTION, MAX_REPLY
 from regulars.errors import InvalidInput
-from regulars.services.audit import audit
 from regulars.services.feedback import faq, report
 from regulars.services.runtime import Runtime
 from regulars.services.web_sessions.sessions import Permission
 from regulars.text.i18n import LANGUAGES
 from regulars.web.console import router
-from regulars.web.console.pagekit import form_errors, page_number, text
+from regulars.web.console.pagekit import form_errors, page_number, staff_actor, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
 
@@ -31,10 +30,6 @@ SHOWS = ("open", "answered", "all")
 def _tenant(reader: Reader) -> int:
     assert reader.session is not None
     return reader.session.tenant_id
-
-
-def _actor(reader: Reader) -> audit.Actor:
-    return audit.staff(reader.session.staff_id if reader.session else None)
 
 
 def _day(raw: str | None, fallback: date) -> date:
@@ -73,7 +68,7 @@ def feedback_page(request: Request, runtime: RuntimeDep, reader: StaffReader) ->
 def answer(runtime: RuntimeDep, reader: StaffReader, feedback_id: int,
            form: Form) -> Response:
     report.answer(runtime, _tenant(reader), feedback_id,
-                  reply=text(form, "reply", MAX_REPLY + 1), actor=_actor(reader))
+                  reply=text(form, "reply", MAX_REPLY + 1), actor=staff_actor(reader))
     back = text(form, "back", 300)
     target = back if back.startswith("/console/feedback") else "/console/feedback"
     joiner = "&" if "?" in target else "?"
@@ -108,7 +103,7 @@ def faq_add(request: Request, runtime: RuntimeDep, reader: StaffReader,
             form: Form) -> Response:
     values = _entry_values(form)
     try:
-        faq.add(runtime, _tenant(reader), actor=_actor(reader), **values)
+        faq.add(runtime, _tenant(reader), actor=staff_actor(reader), **values)
     except InvalidInput as exc:
         return _faq_page(request, runtime, reader, status_code=422, values=values,
                          errors=form_errors(exc, reader))
@@ -121,7 +116,7 @@ def faq_change(request: Request, runtime: RuntimeDep, reader: StaffReader, entry
     values = _entry_values(form)
     try:
         faq.change(runtime, _tenant(reader), entry_id, question=values["question"],
-                   answer=values["answer"], actor=_actor(reader))
+                   answer=values["answer"], actor=staff_actor(reader))
     except InvalidInput as exc:
         return _faq_page(request, runtime, reader, status_code=422, values=values,
                          errors=form_errors(exc, reader), editing=entry_id)
@@ -132,11 +127,11 @@ def faq_change(request: Request, runtime: RuntimeDep, reader: StaffReader, entry
 def faq_move(runtime: RuntimeDep, reader: StaffReader, entry_id: int,
              form: Form) -> Response:
     faq.move(runtime, _tenant(reader), entry_id, up=text(form, "direction", 4) == "up",
-             actor=_actor(reader))
+             actor=staff_actor(reader))
     return RedirectResponse(f"/console/faq#faq-{entry_id}", status_code=303)
 
 
 @router.post("/faq/{entry_id}/delete", dependencies=EDIT)
 def faq_delete(runtime: RuntimeDep, reader: StaffReader, entry_id: int) -> Response:
-    faq.delete(runtime, _tenant(reader), entry_id, actor=_actor(reader))
+    faq.delete(runtime, _tenant(reader), entry_id, actor=staff_actor(reader))
     return RedirectResponse("/console/faq?done=deleted", status_code=303)

@@ -25,7 +25,6 @@ from regulars.domain.imports.fields import FIELDS, IGNORE, Kind
 from regulars.errors import InvalidInput, InvalidRows, RegularsError
 from regulars.services.analytics import exports
 from regulars.services.analytics.exports import ExportFormat, ExportKind
-from regulars.services.audit import audit
 from regulars.services.imports import staging
 from regulars.services.imports.files import PRESETS
 from regulars.services.imports.imports import ImportRequest
@@ -35,7 +34,7 @@ from regulars.services.tenancy.tenants import list_stores
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.home import csv_response
-from regulars.web.console.pagekit import file_response, form_errors, text
+from regulars.web.console.pagekit import file_response, form_errors, staff_actor, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
 
@@ -46,10 +45,6 @@ MAX_SHOWN_PROBLEMS = 200
 def _tenant(reader: Reader) -> int:
     assert reader.session is not None
     return reader.session.tenant_id
-
-
-def _actor(reader: Reader) -> audit.Actor:
-    return audit.staff(reader.session.staff_id if reader.session else None)
 
 
 def _kind(raw: str) -> Kind:
@@ -146,7 +141,7 @@ def run_import(request: Request, runtime: RuntimeDep, reader: StaffReader, token
         return _preview_page(request, runtime, reader, token, shown, preset=preset,
                              values=values)
     try:
-        done = staging.run(runtime, _tenant(reader), token, req, actor=_actor(reader))
+        done = staging.run(runtime, _tenant(reader), token, req, actor=staff_actor(reader))
     except InvalidRows as exc:
         return _preview_page(
             request, runtime, reader, token, shown, preset=preset, values=values,
@@ -174,5 +169,5 @@ def export_file(runtime: RuntimeDep, reader: StaffReader, kind: str,
     except ValueError as exc:
         raise InvalidInput("no such export", field="kind") from exc
     body: Iterator[bytes] = exports.chunks(runtime, _tenant(reader), what, fmt,
-                                           actor=_actor(reader))
+                                           actor=staff_actor(reader))
     return file_response(body, exports.file_name(what, fmt), fmt)

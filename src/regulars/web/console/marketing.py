@@ -12,7 +12,6 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import RegularsError
-from regulars.services.audit import audit
 from regulars.services.promotions import coupons, marketing_view, segments
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
@@ -33,11 +32,6 @@ from regulars.web.templating import Reader, render
 
 SEGMENT_PAGE = 50
 COUPON_KINDS = tuple(kind for kind in KINDS if kind not in ("issue_coupon", "cashback"))
-
-
-def _actor(reader: Reader) -> audit.Actor:
-    """The signed-in staff member, as the audit trail names them."""
-    return audit.staff(reader.session.staff_id if reader.session else None)
 
 
 def _tenant(reader: Reader) -> int:

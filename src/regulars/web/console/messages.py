@@ -12,13 +12,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from regulars.domain.messaging.templates import LANGUAGES
 from regulars.errors import InvalidInput, NotFound
-from regulars.services.audit import audit
 from regulars.services.messaging import templates
 from regulars.services.promotions import campaigns, segments
 from regulars.services.runtime import Runtime
 from regulars.services.web_sessions.sessions import Permission
 from regulars.text.i18n import N_
 from regulars.web.console import router
+from regulars.web.console.pagekit import staff_actor
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
 
@@ -33,11 +33,6 @@ EVENT_LABELS = {
 SHOWN_WORDS = (N_("transactional"), N_("marketing"), N_("skipped"), N_("scheduled"),
                N_("running"), N_("done"), N_("cancelled"), N_("control"), N_("no_consent"),
                N_("capped"), N_("no_address"), N_("holdout"))
-
-
-def _actor(reader: Reader) -> audit.Actor:
-    """The signed-in staff member, as the audit trail names them."""
-    return audit.staff(reader.session.staff_id if reader.session else None)
 
 
 def _tenant(reader: Reader) -> int:
@@ -88,7 +83,7 @@ def save_template(request: Request, runtime: RuntimeDep, reader: StaffReader, ev
             return _template_page(request, runtime, reader, event, language, values=values,
                                   preview=shown)
         templates.save(runtime, _tenant(reader), event, language, **values,
-                       actor=_actor(reader))
+                       actor=staff_actor(reader))
     except InvalidInput as exc:
         return _template_page(request, runtime, reader, event, language, status_code=422,
                               values=values,
@@ -156,7 +151,7 @@ def add_campaign(request: Request, runtime: RuntimeDep, reader: StaffReader,
             texts={values["language"][:10]: {"subject": values["subject"][:200],
                                              "body": values["body"]}},
             control_percent=_number(form, "control_percent") or 0,
-            repeat_days=_number(form, "repeat_days")), actor=_actor(reader))
+            repeat_days=_number(form, "repeat_days")), actor=staff_actor(reader))
     except (InvalidInput, NotFound) as exc:
         field = "body" if exc.field == "texts" else exc.field or "_form"
         return _campaigns_page(request, runtime, reader, status_code=422, values=values,
@@ -166,5 +161,5 @@ def add_campaign(request: Request, runtime: RuntimeDep, reader: StaffReader,
 
 @router.post("/campaigns/{campaign_id}/cancel", dependencies=EDIT)
 def cancel_campaign(runtime: RuntimeDep, reader: StaffReader, campaign_id: int) -> Response:
-    campaigns.cancel(runtime, _tenant(reader), campaign_id, actor=_actor(reader))
+    campaigns.cancel(runtime, _tenant(reader), campaign_id, actor=staff_actor(reader))
     return RedirectResponse("/console/campaigns", status_code=303)

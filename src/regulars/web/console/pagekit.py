@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from regulars.errors import RegularsError
 from regulars.services.analytics.exports import MEDIA_TYPES, ExportFormat
+from regulars.services.audit import audit
 from regulars.web.forms import errors_of
 from regulars.web.templating import Reader
 
@@ -42,3 +43,8 @@ def file_response(body: Iterator[bytes], file_name: str, fmt: ExportFormat
     """A CSV or XLSX file streamed as a download named ``file_name``."""
     return StreamingResponse(body, media_type=MEDIA_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{file_name}"'})
+
+
+def staff_actor(reader: Reader) -> audit.Actor:
+    """The signed-in staff member, as the audit trail names them."""
+    return audit.staff(reader.session.staff_id if reader.session else None)

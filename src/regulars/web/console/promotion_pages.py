@@ -13,13 +13,12 @@ from starlette.datastructures import FormData
 
 from regulars.domain.promotions.promotions import Effect
 from regulars.errors import InvalidInput, RegularsError
-from regulars.services.audit import audit
 from regulars.services.promotions import conditions, marketing_view, promotions
 from regulars.services.promotions.marketing_view import PromotionChoices
 from regulars.services.promotions.promotions import Draft
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
-from regulars.web.console.pagekit import form_errors
+from regulars.web.console.pagekit import form_errors, staff_actor
 from regulars.web.console.promotion_form import (
     KINDS,
     Choices,
@@ -45,10 +44,6 @@ VARIABLES = (
     ("member.birthday_today", "bool"), ("member.first_purchase", "bool"),
     ("store.id", "int"), ("time.date", "string"), ("time.weekday", "int"),
     ("time.hour", "int"), ("time.minute", "int"))
-
-
-def _actor(reader: Reader) -> audit.Actor:
-    return audit.staff(reader.session.staff_id if reader.session else None)
 
 
 def _tenant(reader: Reader) -> int:
@@ -129,9 +124,9 @@ def _save(request: Request, reader: Reader, runtime: RuntimeDep, form: Form, *,
     if draft is not None and not previewing(form):
         try:
             saved = (promotions.update(runtime, tenant_id, promotion.id, draft,
-                                       actor=_actor(reader))
+                                       actor=staff_actor(reader))
                      if promotion else
-                     promotions.create(runtime, tenant_id, draft, actor=_actor(reader)))
+                     promotions.create(runtime, tenant_id, draft, actor=staff_actor(reader)))
         except RegularsError as exc:
             errors = saving_errors(exc, reader)
         else:
@@ -208,5 +203,5 @@ def promotion_status(reader: StaffReader, runtime: RuntimeDep, promotion_id: int
               "archive": promotions.archive}.get(step)
     if change is None:
         raise InvalidInput("unknown change", field="step")
-    change(runtime, _tenant(reader), promotion_id, actor=_actor(reader))
+    change(runtime, _tenant(reader), promotion_id, actor=staff_actor(reader))
     return RedirectResponse(f"/console/promotions/{promotion_id}", status_code=303)

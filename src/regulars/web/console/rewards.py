@@ -17,13 +17,12 @@ from starlette.datastructures import FormData
 from regulars.domain.catalog.products import parse_price
 from regulars.domain.rewards.catalog import LANGUAGES, RewardDraft
 from regulars.errors import RegularsError
-from regulars.services.audit import audit
 from regulars.services.rewards import catalog
 from regulars.services.rewards.catalog import Reward
 from regulars.services.tenancy import tenants
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
-from regulars.web.console.pagekit import PAGE_SIZE, form_errors, page_number, text
+from regulars.web.console.pagekit import PAGE_SIZE, form_errors, page_number, staff_actor, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import amount_text
 from regulars.web.templating import Reader, render
@@ -44,10 +43,6 @@ FORM_FIELD = {"max_price_minor": "max_price", "amount_minor": "amount", "cost_mi
 def _tenant(reader: Reader) -> int:
     assert reader.session is not None
     return reader.session.tenant_id
-
-
-def _actor(reader: Reader) -> audit.Actor:
-    return audit.staff(reader.session.staff_id if reader.session else None)
 
 
 def _count(raw: str, name: str, errors: dict[str, str], reader: Reader) -> int | None:
@@ -208,7 +203,7 @@ def add_reward(request: Request, runtime: RuntimeDep, reader: StaffReader,
     values, draft, errors = _draft(form, reader, None, _store_ids(runtime, reader))
     if not errors:
         try:
-            catalog.create(runtime, _tenant(reader), draft, actor=_actor(reader))
+            catalog.create(runtime, _tenant(reader), draft, actor=staff_actor(reader))
         except RegularsError as exc:
             errors = {FORM_FIELD.get(k, k): v for k, v in form_errors(exc, reader).items()}
     if errors:
@@ -246,7 +241,7 @@ def edit_reward(request: Request, runtime: RuntimeDep, reader: StaffReader, rewa
     values, draft, errors = _draft(form, reader, reward, _store_ids(runtime, reader))
     if not errors:
         try:
-            catalog.update(runtime, _tenant(reader), reward_id, draft, actor=_actor(reader))
+            catalog.update(runtime, _tenant(reader), reward_id, draft, actor=staff_actor(reader))
         except RegularsError as exc:
             errors = {FORM_FIELD.get(k, k): v for k, v in form_errors(exc, reader).items()}
     if errors:
@@ -260,6 +255,6 @@ def set_active(runtime: RuntimeDep, reader: StaffReader, reward_id: int,
                form: Form) -> Response:
     active = form.get("active") == "1"
     catalog.set_active(runtime, _tenant(reader), reward_id, active=active,
-                       actor=_actor(reader))
+                       actor=staff_actor(reader))
     done = "activated" if active else "deactivated"
     return RedirectResponse(f"/console/rewards/{reward_id}?done={done}", status_code=303)

@@ -14,11 +14,10 @@ from fastapi.responses import RedirectResponse, Response
 from regulars.errors import RegularsError
 from regulars.services.analytics import scenarios
 from regulars.services.analytics.scenarios import Scenario
-from regulars.services.audit import audit
 from regulars.services.program import programs
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
-from regulars.web.console.pagekit import form_errors, text
+from regulars.web.console.pagekit import form_errors, staff_actor, text
 from regulars.web.console.program import (
     changes_of,
     errors_for,
@@ -36,10 +35,6 @@ EDIT = [needs(Permission.PROGRAM_EDIT)]
 def _tenant(reader: Reader) -> int:
     assert reader.session is not None
     return reader.session.tenant_id
-
-
-def _actor(reader: Reader) -> audit.Actor:
-    return audit.staff(reader.session.staff_id if reader.session else None)
 
 
 def _back(scenario_id: int) -> Response:
@@ -104,7 +99,7 @@ def scenario_settings_save(
             first_day=found.first_day,
             last_day=found.last_day,
             assumptions=found.assumptions,
-            actor=_actor(reader),
+            actor=staff_actor(reader),
         )
     except RegularsError as exc:
         return _form_page(
@@ -149,14 +144,14 @@ def scenario_program_save(
     tenant_id = _tenant(reader)
     scenario = scenarios.get(runtime, tenant_id, scenario_id)
     if form.get("use_current"):
-        scenarios.change_program(runtime, tenant_id, scenario_id, None, actor=_actor(reader))
+        scenarios.change_program(runtime, tenant_id, scenario_id, None, actor=staff_actor(reader))
         return _back(scenario_id)
     rows = level_rows(form)
     base = scenario.program or programs.current(runtime, tenant_id).rules
     try:
         changes = changes_of(form, digits=reader.minor_digits())
         draft = programs.parse_rules({**programs.rules_of(base), **changes})
-        scenarios.change_program(runtime, tenant_id, scenario_id, draft, actor=_actor(reader))
+        scenarios.change_program(runtime, tenant_id, scenario_id, draft, actor=staff_actor(reader))
     except RegularsError as exc:
         return _form_page(
             request,

@@ -18,13 +18,13 @@ from regulars.domain.promotions.condition_builder import Conditions, from_cel
 from regulars.errors import NotFound, RegularsError
 from regulars.services.analytics import scenarios
 from regulars.services.analytics.scenarios import Scenario
-from regulars.services.audit import audit
 from regulars.services.promotions import marketing_view, promotions
 from regulars.services.promotions.marketing_view import PromotionChoices
 from regulars.services.promotions.promotions import Draft
 from regulars.services.web_sessions.sessions import Permission
 from regulars.text.i18n import N_
 from regulars.web.console import router
+from regulars.web.console.pagekit import staff_actor
 from regulars.web.console.promotion_form import blank, definition_values
 from regulars.web.console.promotion_pages import (
     VARIABLES,
@@ -73,10 +73,6 @@ HIDDEN = (
 def _tenant(reader: Reader) -> int:
     assert reader.session is not None
     return reader.session.tenant_id
-
-
-def _actor(reader: Reader) -> audit.Actor:
-    return audit.staff(reader.session.staff_id if reader.session else None)
 
 
 def _scenario(
@@ -158,7 +154,7 @@ def _save(
         try:
             scenarios.check_replayable(draft)
             scenarios.change_promotion(
-                runtime, _tenant(reader), scenario_id, draft_id, draft, actor=_actor(reader)
+                runtime, _tenant(reader), scenario_id, draft_id, draft, actor=staff_actor(reader)
             )
         except RegularsError as exc:
             # A refusal of the scenario as a whole (too many drafts) goes above the form.
@@ -375,6 +371,6 @@ def draft_promotion_remove(
     reader: StaffReader, runtime: RuntimeDep, scenario_id: int, draft_id: str
 ) -> Response:
     scenarios.change_promotion(
-        runtime, _tenant(reader), scenario_id, draft_id, None, actor=_actor(reader)
+        runtime, _tenant(reader), scenario_id, draft_id, None, actor=staff_actor(reader)
     )
     return RedirectResponse(f"/console/scenarios/{scenario_id}#draft-promotions", status_code=303)

@@ -13,22 +13,17 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import Conflict, InvalidInput
-from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import settings, staff_access, tenants
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
+from regulars.web.console.pagekit import staff_actor
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs, public_base
 from regulars.web.forms import parse_int
 from regulars.web.templating import Reader, render
 
 SETUP = [needs(Permission.SETUP)]
 FORM_ERRORS = (InvalidInput, Conflict)
-
-
-def _actor(reader: Reader) -> audit.Actor:
-    """The signed-in staff member, as the audit trail names them."""
-    return audit.staff(reader.session.staff_id if reader.session else None)
 
 
 def _tenant(reader: Reader) -> int:
@@ -115,7 +110,7 @@ def add_staff(request: Request, runtime: RuntimeDep, reader: StaffReader,
         created = settings.add_staff(runtime, _tenant(reader), name=values["staff_name"],
                                      email=values["staff_email"], role=values["staff_role"],
                                      store_id=store_id, password=password,
-                                     pin=_text(form, "staff_pin"), actor=_actor(reader))
+                                     pin=_text(form, "staff_pin"), actor=staff_actor(reader))
     except FORM_ERRORS as exc:
         return _page(request, runtime, reader, status_code=422, values=values,
                      errors=_errors(exc, reader, "staff_"))
@@ -190,7 +185,7 @@ def create_key(request: Request, runtime: RuntimeDep, reader: StaffReader,
     scopes = [str(v) for v in form.getlist("scopes")][:3]
     try:
         created = tenants.create_owner_key(runtime, _tenant(reader), label[:200], scopes,
-                                           actor=_actor(reader))
+                                           actor=staff_actor(reader))
     except FORM_ERRORS as exc:
         return _page(request, runtime, reader, status_code=422,
                      errors=_errors(exc, reader, ""))
@@ -201,5 +196,5 @@ def create_key(request: Request, runtime: RuntimeDep, reader: StaffReader,
 
 @router.post("/settings/keys/{key_id}/revoke", dependencies=SETUP)
 def revoke_key(runtime: RuntimeDep, reader: StaffReader, key_id: int) -> Response:
-    settings.revoke_owner_key(runtime, _tenant(reader), key_id, actor=_actor(reader))
+    settings.revoke_owner_key(runtime, _tenant(reader), key_id, actor=staff_actor(reader))
     return RedirectResponse("/console/settings?done=key_revoked", status_code=303)

@@ -10,11 +10,10 @@ from starlette.datastructures import FormData
 from regulars.domain.catalog.products import parse_price
 from regulars.domain.stamps.cards import GrantAt, Reward, StampCard, card_problems
 from regulars.errors import InvalidInput, RegularsError
-from regulars.services.audit import audit
 from regulars.services.stamps import cards
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
-from regulars.web.console.pagekit import form_errors, text
+from regulars.web.console.pagekit import form_errors, staff_actor, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import amount_text, parse_int
 from regulars.web.templating import Reader, render
@@ -31,10 +30,6 @@ FORM_FIELD = {"discount_minor": "discount"}
 def _tenant(reader: Reader) -> int:
     assert reader.session is not None
     return reader.session.tenant_id
-
-
-def _actor(reader: Reader) -> audit.Actor:
-    return audit.staff(reader.session.staff_id if reader.session else None)
 
 
 def _codes(raw: str) -> frozenset[str]:
@@ -132,7 +127,7 @@ def add_stamp_card(request: Request, runtime: RuntimeDep, reader: StaffReader,
     values, card, errors = _card(form, reader)
     if not errors:
         try:
-            cards.create(runtime, _tenant(reader), card, _actor(reader))
+            cards.create(runtime, _tenant(reader), card, staff_actor(reader))
         except RegularsError as exc:
             errors = {FORM_FIELD.get(k, k): v for k, v in form_errors(exc, reader).items()}
     if errors:
@@ -147,7 +142,7 @@ def edit_stamp_card(request: Request, runtime: RuntimeDep, reader: StaffReader, 
     values, card, errors = _card(form, reader)
     if not errors:
         try:
-            cards.update(runtime, _tenant(reader), card_id, card, _actor(reader))
+            cards.update(runtime, _tenant(reader), card_id, card, staff_actor(reader))
         except RegularsError as exc:
             errors = {FORM_FIELD.get(k, k): v for k, v in form_errors(exc, reader).items()}
     if errors:

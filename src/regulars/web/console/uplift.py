@@ -13,12 +13,11 @@ from fastapi.responses import RedirectResponse, Response
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.analytics import experiments as results
 from regulars.services.analytics import uplift
-from regulars.services.audit import audit
 from regulars.services.promotions import experiments, promotions
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.charts import WIDTH, intervals
-from regulars.web.console.pagekit import form_errors, text
+from regulars.web.console.pagekit import form_errors, staff_actor, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import parse_int, parse_money
 from regulars.web.templating import Reader, render
@@ -32,10 +31,6 @@ _FIELDS = ["name"] + [f"{k}_{i}" for i in range(VARIANT_ROWS) for k in ("variant
 def _tenant(reader: Reader) -> int:
     assert reader.session is not None
     return reader.session.tenant_id
-
-
-def _actor(reader: Reader) -> audit.Actor:
-    return audit.staff(reader.session.staff_id if reader.session else None)
 
 
 def _overview(request: Request, reader: Reader, runtime: RuntimeDep, *,
@@ -100,7 +95,7 @@ def holdout_save(request: Request, reader: StaffReader, runtime: RuntimeDep,
     try:
         experiments.set_holdout(runtime, _tenant(reader),
                                 parse_int(value, field="share_bp", minimum=0, maximum=5000),
-                                actor=_actor(reader))
+                                actor=staff_actor(reader))
     except RegularsError as exc:
         return _overview(request, reader, runtime, holdout_errors=form_errors(exc, reader),
                          holdout_value=value, status_code=422)
@@ -186,7 +181,7 @@ def experiment_create(request: Request, reader: StaffReader, runtime: RuntimeDep
     values = {k: text(form, k, 200 if k == "name" else 100) for k in _FIELDS}
     try:
         made = experiments.create(runtime, _tenant(reader), _experiment_draft(values),
-                                  actor=_actor(reader))
+                                  actor=staff_actor(reader))
     except RegularsError as exc:
         return _experiment_form(request, reader, runtime, values=values,
                                 errors=form_errors(exc, reader), status_code=422)
@@ -215,7 +210,7 @@ def _shown(until: datetime, found: results.ExperimentResults) -> datetime | None
 @router.post("/uplift/experiments/{experiment_id}/stop", dependencies=EDIT)
 def experiment_stop(reader: StaffReader, runtime: RuntimeDep, experiment_id: int) -> Response:
     try:
-        experiments.stop(runtime, _tenant(reader), experiment_id, actor=_actor(reader))
+        experiments.stop(runtime, _tenant(reader), experiment_id, actor=staff_actor(reader))
     except RegularsError as exc:
         if exc.code == "not_found":
             raise

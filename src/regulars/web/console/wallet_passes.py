@@ -10,13 +10,12 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from regulars.errors import InvalidInput
-from regulars.services.audit import audit
 from regulars.services.passes import passes
 from regulars.services.passes.signing import MAX_PEM_CHARS
 from regulars.services.runtime import Runtime
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
-from regulars.web.console.pagekit import text
+from regulars.web.console.pagekit import staff_actor, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
 
@@ -26,10 +25,6 @@ SETUP = [needs(Permission.SETUP)]
 def _tenant(reader: Reader) -> int:
     assert reader.session is not None
     return reader.session.tenant_id
-
-
-def _actor(reader: Reader) -> audit.Actor:
-    return audit.staff(reader.session.staff_id if reader.session else None)
 
 
 def _page(request: Request, runtime: Runtime, reader: Reader, *, status_code: int = 200,
@@ -60,7 +55,7 @@ def save_apple(request: Request, runtime: RuntimeDep, reader: StaffReader,
                           team_id=values["apple_team_id"],
                           certificate_pem=_pem(form, "apple_certificate_pem"),
                           key_pem=_pem(form, "apple_key_pem"),
-                          wwdr_pem=_pem(form, "apple_wwdr_pem"), actor=_actor(reader))
+                          wwdr_pem=_pem(form, "apple_wwdr_pem"), actor=staff_actor(reader))
     except InvalidInput as exc:
         return _page(request, runtime, reader, status_code=422, values=values, errors={
             f"apple_{exc.field}": reader.gettext(exc.template, **exc.params)})
@@ -75,7 +70,7 @@ def save_google(request: Request, runtime: RuntimeDep, reader: StaffReader,
     try:
         passes.save_google(runtime, _tenant(reader), issuer_id=values["google_issuer_id"],
                            service_email=values["google_service_email"],
-                           key_pem=_pem(form, "google_key_pem"), actor=_actor(reader))
+                           key_pem=_pem(form, "google_key_pem"), actor=staff_actor(reader))
     except InvalidInput as exc:
         return _page(request, runtime, reader, status_code=422, values=values, errors={
             f"google_{exc.field}": reader.gettext(exc.template, **exc.params)})
