@@ -8,6 +8,8 @@ translates each family to one HTTP status in one place, the CLI to exit code 2.
     │   ├── InvalidPhone        422  a phone number that does not parse or is not valid
     │   ├── InvalidCoupon       422  a coupon code with a wrong check character, or unknown
     │   ├── CodeRefused         422  a one-time code that is wrong, used, expired or missing
+    │   ├── CertificateNotAccepted 422  a gift certificate sold or tendered in a store its
+    │   │                            series does not list
     │   └── InvalidRows         422  an import file with bad rows (``problems`` lists each
     │                                row's number, column and reason; nothing was written)
     ├── NotFound                404  unknown id, or an id of another tenant
@@ -69,6 +71,10 @@ class InvalidPhone(InvalidInput):
 
 class CodeRefused(InvalidInput):
     code = "code_refused"
+
+
+class CertificateNotAccepted(InvalidInput):
+    code = "certificate_not_accepted"
 
 
 class InvalidRows(InvalidInput):

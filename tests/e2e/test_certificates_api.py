@@ -8,6 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from regulars.services.runtime import Runtime
+from regulars.services.tenancy import tenants
 from tests.conftest import Shop
 
 BASKET = [{"sku": "cake", "quantity": 1, "unit_price_minor": 4000}]
@@ -85,3 +87,38 @@ def test_series_terms_are_checked_naming_the_field(client: TestClient, shop: Sho
         refused = client.post("/v1/admin/certificate-series", headers=shop.owner, json=body)
         assert refused.status_code in (404, 422), refused.text
         assert refused.json()["field"] == field
+
+
+def test_a_series_for_other_stores_is_neither_sold_nor_taken_here(
+        client: TestClient, shop: Shop, rt: Runtime) -> None:
+    """A series that lists only another store: the till of this one cannot take its
+    certificate (the quote says why, with a code) nor sell its card (nothing written)."""
+    other = tenants.create_store(rt, shop.tenant_id, code="far", name="Far street")
+    code = _issue(client, shop, store_ids=[other.id])
+    quoted = client.post("/v1/pos/quote", headers=shop.till(), json={
+        "lines": BASKET, "tenders": [{"kind": "certificate", "code": code}]})
+    option = quoted.json()["tenders"][0]
+    assert option["could_pay_minor"] == 0
+    assert option["refusal_code"] == "certificate_not_accepted", option
+    taken = _commit(client, shop, "R-far", [{"kind": "certificate", "code": code,
+                                             "amount": 1000}])
+    assert taken.status_code == 422, taken.text
+    assert taken.json()["error"] == "certificate_not_accepted"
+    assert taken.json()["field"] == "tenders.0.code"
+    series_id = client.get("/v1/admin/certificate-series", headers=shop.owner).json()[0]["id"]
+    card = client.post(f"/v1/admin/certificate-series/{series_id}/certificates",
+                       headers=shop.owner, json={"count": 1, "amount_minor": 5000,
+                                                 "for_sale": True}).json()["codes"][0]
+    sold = client.post("/v1/pos/commit", headers={**shop.till(), "Idempotency-Key": "S-far"},
+                       json={"receipt_id": "S-far", "lines": BASKET,
+                             "certificates_sold": [{"code": card, "amount": 5000}]})
+    assert sold.status_code == 422, sold.text
+    assert sold.json()["error"] == "certificate_not_accepted"
+    assert sold.json()["field"] == "certificates_sold.0.code"
+    looked = client.post("/v1/admin/certificate-lookup", headers=shop.owner,
+                         json={"code": card}).json()
+    assert looked["status"] == "pending" and looked["balance_minor"] == 0
+    here = _issue(client, shop, store_ids=[shop.store_id, other.id])
+    paid = _commit(client, shop, "R-here", [{"kind": "certificate", "code": here,
+                                              "amount": 1000}])
+    assert paid.status_code == 200, paid.text

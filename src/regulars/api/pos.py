@@ -93,7 +93,7 @@ def quote(body: QuoteIn, till: Till, rt: RuntimeDep) -> Response:
 @router.post("/commit", response_model=CommitOut, responses=responses(
     errors.InvalidInput, errors.NotFound, errors.IdempotencyMismatch, errors.ReceiptConflict,
     errors.RedemptionRefused, errors.InsufficientPoints, errors.CodeRefused,
-    errors.RewardRefused, *COUPON_ERRORS))
+    errors.RewardRefused, errors.CertificateNotAccepted, *COUPON_ERRORS))
 def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey) -> Response:
     """Post a paid receipt once. A replay with the same key and body returns the first answer
     (header ``Idempotent-Replayed: true``). Spending more than the program's

@@ -306,10 +306,13 @@ class GoodsOfferOut(Out):
 
 
 class TenderOptionOut(SparseOut):
-    """What a tender presented at quote time holds and could pay of this receipt."""
+    """What a tender presented at quote time holds and could pay of this receipt; why it
+    cannot, if so (``refusal``), and that reason as an error code (``refusal_code``:
+    ``certificate_not_accepted`` in a store the series does not list, else
+    ``invalid_input``)."""
 
     absent_when_none = frozenset({"balance_minor", "code_ending", "refusal", "balance_milli",
-                                  "could_take_milli", "unit"})
+                                  "could_take_milli", "unit", "refusal_code"})
 
     tender_no: int
     kind: str
@@ -320,6 +323,7 @@ class TenderOptionOut(SparseOut):
     balance_milli: int | None = None
     could_take_milli: int | None = None
     unit: str | None = None
+    refusal_code: str | None = None
 
 
 class TenderTakenOut(SparseOut):

@@ -15,6 +15,7 @@ from regulars.services.runtime import Runtime
 from regulars.services.stored_value import certificates, wallets
 from regulars.services.stored_value.certificates import IssueOrder
 from regulars.services.stored_value.wallets import PaidBy
+from regulars.services.tenancy import tenants
 from regulars.services.tenancy.api_keys import authenticate
 from tests.conftest import Shop, make_shop
 from tests.e2e.web import test_terminal
@@ -26,11 +27,14 @@ english, cashier, till = test_terminal.english, test_terminal.cashier, test_term
 
 
 def gift_codes(rt: Runtime, shop: Shop, *, amount: int = 5000, for_sale: bool = False,
-               nominals: tuple[int, ...] = (), count: int = 1) -> tuple[str, ...]:
-    """Codes of new certificates: active ones holding ``amount``, or cards for sale."""
-    terms = (SeriesTerms(name="Gift", nominal_values_minor=nominals, valid_days=365)
+               nominals: tuple[int, ...] = (), count: int = 1,
+               store_ids: tuple[int, ...] = ()) -> tuple[str, ...]:
+    """Codes of new certificates: active ones holding ``amount``, or cards for sale; of a
+    series the ``store_ids`` accept (none: every store)."""
+    terms = (SeriesTerms(name="Gift", nominal_values_minor=nominals, valid_days=365,
+                         store_ids=store_ids)
              if nominals else SeriesTerms(name="Gift", min_minor=1000, max_minor=100_000,
-                                          valid_days=365))
+                                          valid_days=365, store_ids=store_ids))
     series = certificates.create_series(rt, shop.tenant_id, terms, actor=audit.SYSTEM)
     return certificates.issue(rt, shop.tenant_id, IssueOrder(
         series_id=series.id, count=count, amount_minor=amount, for_sale=for_sale),
@@ -161,6 +165,24 @@ def test_a_refused_tender_is_named_beside_its_box_and_nothing_is_written(
     assert till.get("/terminal/receipts").text.count("/terminal/receipts/") == 0
     assert certificates.look_up(rt, shop.tenant_id, code).balance_minor == 5000
     assert certificates.look_up(rt, other.tenant_id, foreign).balance_minor == 5000
+
+
+def test_a_series_of_other_stores_is_neither_sold_nor_taken_at_this_till(
+        till: TestClient, rt: Runtime, shop: Shop) -> None:
+    far = tenants.create_store(rt, shop.tenant_id, code="far", name="Far street")
+    [card] = gift_codes(rt, shop, amount=3000, for_sale=True, store_ids=(far.id,))
+    [code] = gift_codes(rt, shop, amount=5000, store_ids=(far.id,))
+    page = till.get("/terminal/sale")
+    sold = till.post("/terminal/commit", data=sale_form(page.text, price="5", card_code=card))
+    assert sold.status_code == 422 and 'id="e-card_code"' in sold.text
+    assert "not accepted in this store" in sold.text
+    taken = till.post("/terminal/commit", data=sale_form(page.text, price="50",
+                                                         cert_code=code, cert_amount="10"))
+    assert taken.status_code == 422 and 'id="e-cert_code"' in taken.text
+    assert "not accepted in this store" in taken.text
+    assert till.get("/terminal/receipts").text.count("/terminal/receipts/") == 0
+    assert certificates.look_up(rt, shop.tenant_id, card).status == "pending"
+    assert certificates.look_up(rt, shop.tenant_id, code).balance_minor == 5000
 
 
 def test_top_up_the_wallet_once_per_form(till: TestClient, rt: Runtime, shop: Shop) -> None:

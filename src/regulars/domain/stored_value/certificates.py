@@ -20,12 +20,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from regulars.domain.money import prorate
-from regulars.errors import InvalidInput
+from regulars.errors import CertificateNotAccepted, InvalidInput
 
 MAX_NOMINAL_VALUES = 20
 MAX_STORES = 200
 MAX_AMOUNT_MINOR = 10 ** 9  # ten million in a currency of two decimals
 MAX_VALID_DAYS = 3660
+NOT_ACCEPTED = "this certificate is not accepted in this store"
 
 
 class TenderKind(StrEnum):
@@ -122,10 +123,23 @@ def tender_refusal(state: CertificateState, *, now: datetime) -> str | None:
     if state.expires_at <= now:
         return "this certificate has expired"
     if not state.accepted_here:
-        return "this certificate is not accepted in this store"
+        return NOT_ACCEPTED
     if not state.multi_use and state.uses > 0:
         return "this single-use certificate was used already"
     return None
+
+
+def refusal_code(refusal: str) -> str:
+    """The stable error code of a refusal: ``certificate_not_accepted`` in a store the
+    series does not list, ``invalid_input`` otherwise."""
+    return CertificateNotAccepted.code if refusal == NOT_ACCEPTED else InvalidInput.code
+
+
+def refused(refusal: str, *, field: str) -> InvalidInput:
+    """The error a refused certificate raises, with the code of :func:`refusal_code`."""
+    if refusal == NOT_ACCEPTED:
+        return CertificateNotAccepted(refusal, field=field)
+    return InvalidInput(refusal, field=field)
 
 
 def tender_returns(amounts_minor: Sequence[int], *, paid_minor: int, refunded_before: int,

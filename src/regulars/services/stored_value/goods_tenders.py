@@ -108,7 +108,8 @@ def options(conn: Connection, tenant_id: int, tenders: Sequence[tuple[int, Tende
         found.append(TenderOption(
             tender_no=index, kind=tender.kind.value,
             could_pay_minor=sum(c.amount_minor for c in covers), code_ending=row.card_hint,
-            refusal=refused, balance_milli=row.balance_milli, could_take_milli=could,
+            refusal=refused, refusal_code=InvalidInput.code if refused else None,
+            balance_milli=row.balance_milli, could_take_milli=could,
             unit=row.unit))
     return found
 

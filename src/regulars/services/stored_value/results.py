@@ -125,7 +125,9 @@ class TenderReturned:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TenderOption:
     """At quote time: what a tender the customer presents holds and could pay of this
-    receipt (``refusal`` says why it cannot, if so). A goods account holds
+    receipt (``refusal`` says why it cannot, if so, and ``refusal_code`` names the reason
+    as an error code would: ``certificate_not_accepted`` in a store the certificate's series
+    does not list, ``invalid_input`` otherwise). A goods account holds
     ``balance_milli`` of its ``unit`` and could take ``could_take_milli`` of the lines of
     its product, settling ``could_pay_minor``."""
 
@@ -138,6 +140,7 @@ class TenderOption:
     balance_milli: int | None = absent_when_none()
     could_take_milli: int | None = absent_when_none()
     unit: str | None = absent_when_none()
+    refusal_code: str | None = absent_when_none()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

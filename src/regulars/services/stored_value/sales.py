@@ -18,8 +18,8 @@ from regulars.db.ledger.ops import EntryContext
 from regulars.db.stored_value import certificates as store
 from regulars.db.tenancy import tenancy
 from regulars.domain.ledger.ledger import EntryCode, SystemAccount
-from regulars.domain.stored_value.certificates import Status
-from regulars.errors import InvalidInput, RefundRefused
+from regulars.domain.stored_value.certificates import NOT_ACCEPTED, Status
+from regulars.errors import CertificateNotAccepted, InvalidInput, RefundRefused
 from regulars.services.stored_value.certificates import (
     asset_of,
     credit,
@@ -41,8 +41,10 @@ class CertificateSale:
 
 def sell(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
          sales: Sequence[CertificateSale], *, now: datetime) -> tuple[CertificateSold, ...]:
-    """Activate the cards of ``sales`` on receipt ``ctx.receipt_id``. Raises
-    :class:`InvalidInput` naming the field (``certificates_sold.N.code`` or ``.amount``)."""
+    """Activate the cards of ``sales`` on receipt ``ctx.receipt_id`` in store
+    ``ctx.store_id``. Raises :class:`InvalidInput` naming the field
+    (``certificates_sold.N.code`` or ``.amount``); :class:`CertificateNotAccepted` for a card
+    whose series lists stores and not this one (it could not pay here either)."""
     if not sales:
         return ()
     if len(sales) > MAX_SOLD:
@@ -54,6 +56,8 @@ def sell(conn: Connection, tenant: tenancy.TenantRow, ctx: EntryContext,
         row, series = find_with_series(conn, tenant.id, sale.code, field=f"{field}.code")
         if not series.active:
             raise InvalidInput("this certificate series is no longer sold", field=f"{field}.code")
+        if ctx.store_id is not None and not terms_of(series).accepted_at(ctx.store_id):
+            raise CertificateNotAccepted(NOT_ACCEPTED, field=f"{field}.code")
         refused = terms_of(series).amount_refusal(sale.amount_minor)
         if refused is not None:
             raise InvalidInput(refused, field=f"{field}.amount")

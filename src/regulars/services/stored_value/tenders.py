@@ -32,11 +32,14 @@ from regulars.domain.checkout.quote import QuoteLine
 from regulars.domain.ledger.assets import Asset
 from regulars.domain.ledger.ledger import EntryCode, SystemAccount
 from regulars.domain.stored_value.certificates import (
+    NOT_ACCEPTED,
     CertificateState,
     Status,
     Tender,
     TenderKind,
     check_tenders_cover,
+    refusal_code,
+    refused,
     tender_refusal,
     tender_returns,
 )
@@ -58,7 +61,7 @@ MAX_TENDERS = 10
 # :meth:`SeriesTerms.amount_refusal` may answer, for the catalogs (the pages translate them).
 REFUSALS = (N_("this certificate is blocked"), N_("this certificate is not active"),
             N_("this certificate has expired"),
-            N_("this certificate is not accepted in this store"),
+            N_(NOT_ACCEPTED),
             N_("this single-use certificate was used already"),
             N_("the amount is not one of the series' nominal values"),
             N_("the amount lies outside the series' open amount"))
@@ -89,9 +92,9 @@ def _certificate(conn: Connection, tenant_id: int, digest: str, index: int, *,
     """The certificate of a tender's digest, locked and with this receipt's use counted, if
     it may pay a receipt in this store now."""
     row, series = take_for_tender(conn, tenant_id, digest, field=f"tenders.{index}.code")
-    refused = _refusal(row, series, store_id=store_id, now=now)
-    if refused is not None:
-        raise InvalidInput(refused, field=f"tenders.{index}.code")
+    refusal = _refusal(row, series, store_id=store_id, now=now)
+    if refusal is not None:
+        raise refused(refusal, field=f"tenders.{index}.code")
     return row
 
 
@@ -214,9 +217,9 @@ def _take_certificate_alone(conn: Connection, tenant: tenancy.TenantRow, ctx: En
 
     def record(row: Any) -> ledger_ops.EntryRecord:
         certificate, series = store.led_certificate(row)
-        refused = _refusal(certificate, series, store_id=store_id, now=now)
-        if refused is not None:
-            raise InvalidInput(refused, field=field)
+        refusal = _refusal(certificate, series, store_id=store_id, now=now)
+        if refusal is not None:
+            raise refused(refusal, field=field)
         return store.tender_record(
             tenant.id, receipt_id, tender_no=index, kind=tender.kind.value,
             account_id=certificate.account_id, certificate_id=certificate.id,
@@ -246,9 +249,9 @@ def _refuse_alone(conn: Connection, tenant_id: int, digest: str, index: int, ten
     if found is None:
         raise InvalidInput("no such certificate", field=f"tenders.{index}.code")
     row, series = found
-    refused = _refusal(replace(row, uses=row.uses - 1), series, store_id=store_id, now=now)
-    if refused is not None:
-        raise InvalidInput(refused, field=f"tenders.{index}.code")
+    refusal = _refusal(replace(row, uses=row.uses - 1), series, store_id=store_id, now=now)
+    if refusal is not None:
+        raise refused(refusal, field=f"tenders.{index}.code")
     raise _short(index, tender, certificate=True)
 
 
@@ -438,5 +441,6 @@ def options(conn: Connection, tenant: tenancy.TenantRow, tenders: Sequence[Tende
         left -= could
         found.append(TenderOption(tender_no=index, kind=tender.kind.value,
                                   balance_minor=balance, could_pay_minor=could,
-                                  code_ending=ending, refusal=refusal))
+                                  code_ending=ending, refusal=refusal,
+                                  refusal_code=refusal_code(refusal) if refusal else None))
     return tuple(sorted(found, key=lambda o: o.tender_no))
