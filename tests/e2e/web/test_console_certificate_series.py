@@ -107,6 +107,37 @@ def test_issue_shows_the_codes_once_with_a_csv(client: TestClient, rt: Runtime,
         assert code not in client.get(f"/console/certificate-series/{series_id}").text
 
 
+def test_a_form_sent_again_issues_the_order_once(client: TestClient, rt: Runtime,
+                                                shop: Shop) -> None:
+    series_id = _series(rt, shop.tenant_id)
+    signed_in(client, rt, shop, "owner")
+    page = client.get(f"/console/certificate-series/{series_id}")
+    form = {**form_of(page.text), "count": "2", "amount": "1000", "order_ref": "PO-8"}
+    assert form["key"]
+    path = f"/console/certificate-series/{series_id}/issue"
+    first = client.post(path, data=form)
+    codes = re.findall(r"<code>([0-9A-Z-]+)</code>", first.text)
+    assert first.status_code == 200 and len(codes) == 2
+    again = client.post(path, data=form)
+    assert again.status_code == 200 and again.headers["cache-control"] == "no-store"
+    assert 'id="repeated"' in again.text and "<code>" not in again.text
+    assert 'id="csv"' not in again.text and "/gift/" not in again.text
+    assert all(code not in again.text for code in codes)
+    issued = certificates.list_certificates(rt, shop.tenant_id)
+    assert len(issued) == 2
+    assert f"{min(c.id for c in issued)} to {max(c.id for c in issued)}" in again.text
+    changed = client.post(path, data={**form, "count": "5"})
+    assert changed.status_code == 422 and "issued an order already" in changed.text
+    assert len(certificates.list_certificates(rt, shop.tenant_id)) == 2
+    fresh = form_of(changed.text)["key"]
+    assert fresh and fresh != form["key"]
+    other = client.post(path, data={**form, "count": "5", "key": fresh})
+    assert other.status_code == 200 and len(re.findall(r"<code>", other.text)) == 5
+    assert len(certificates.list_certificates(rt, shop.tenant_id)) == 7
+    another = client.get(f"/console/certificate-series/{series_id}")
+    assert form_of(another.text)["key"] not in (form["key"], fresh)
+
+
 def test_unblock_a_blocked_certificate(client: TestClient, rt: Runtime, shop: Shop) -> None:
     series_id = _series(rt, shop.tenant_id)
     signed_in(client, rt, shop, "owner")

@@ -31,6 +31,7 @@ from regulars.domain.ledger.ledger import EntryCode, SystemAccount
 from regulars.domain.stored_value.certificates import SeriesTerms, Status
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
+from regulars.services.checkout.idempotency import run_once
 from regulars.services.promotions.coupons import secret_key
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value.results import (
@@ -44,6 +45,7 @@ from regulars.services.stored_value.results import (
 )
 
 MAX_ISSUE_PER_CALL = 1000
+ISSUE_SCOPE = "certificate_issue"  # the idempotency scope of a bulk issue's form token
 MAX_LISTED = 500
 MEMBER_CERTIFICATES = 100  # the gift cards a member's wallet lists, newest first
 
@@ -247,30 +249,66 @@ def credit(conn: Connection, ctx: EntryContext, *, certificate_id: int, account_
                                 "params": {"amount": amount_minor}}]})
 
 
-def issue(rt: Runtime, tenant_id: int, order: IssueOrder, *,
-          actor: audit.Actor) -> IssuedCertificates:
+def issue(rt: Runtime, tenant_id: int, order: IssueOrder, *, actor: audit.Actor,
+          key: str | None = None) -> IssuedCertificates:
     """Issue certificates in bulk (a corporate order) and show their codes, this once; the
-    issue is on the audit trail (without the codes).
+    issue is on the audit trail (without the codes). With ``key`` (a form's token) the
+    order is issued once: the same order sent again with it issues nothing and answers the
+    certificates issued the first time, ``repeated`` and without their codes or links
+    (only their digests are kept).
 
-    Raises :class:`InvalidInput` naming the field (count, amount), :class:`NotFound` (series).
+    Raises :class:`InvalidInput` naming the field (count, amount), :class:`NotFound`
+    (series), :class:`IdempotencyMismatch` for a key sent before with another order.
     """
     if not 1 <= order.count <= MAX_ISSUE_PER_CALL:
         raise InvalidInput(f"count lies between 1 and {MAX_ISSUE_PER_CALL}", field="count")
     now = rt.now()
     with rt.db.write() as conn:
-        tenant = _tenant(conn, tenant_id)
-        series = require_series(conn, tenant_id, order.series_id)
-        plain, ids, links = issue_in(conn, tenant, series, count=order.count,
-                              amount_minor=order.amount_minor, now=now,
-                              order_ref=order.order_ref, pending=order.for_sale)
-        audit.record(conn, tenant_id, actor, "certificate.issue",
-                     f"certificate series {series.id}", at=now, count=order.count,
-                     amount_minor=order.amount_minor, for_sale=order.for_sale,
-                     first_id=ids[0], last_id=ids[-1])
-        return IssuedCertificates(series_id=series.id, amount_minor=order.amount_minor,
-                                  expires_at=now + timedelta(days=series.valid_days),
-                                  certificate_ids=tuple(ids), codes=tuple(plain),
-                                  links=tuple(links))
+        if key is None:
+            return _issue_now(conn, tenant_id, order, actor=actor, now=now)
+        done: list[IssuedCertificates] = []
+
+        def work() -> IssuedCertificates:
+            done.append(_issue_now(conn, tenant_id, order, actor=actor, now=now))
+            return done[0]
+
+        outcome = run_once(conn, tenant_id=tenant_id, scope=ISSUE_SCOPE, key=key,
+                           payload={"series_id": order.series_id, "count": order.count,
+                                    "amount_minor": order.amount_minor,
+                                    "order_ref": order.order_ref,
+                                    "for_sale": order.for_sale},
+                           now=now, work=work, encode=_without_codes)
+    if done:
+        return done[0]
+    body = outcome.body
+    return IssuedCertificates(
+        series_id=body["series_id"], amount_minor=body["amount_minor"],
+        expires_at=datetime.fromisoformat(body["expires_at"]),
+        certificate_ids=tuple(body["certificate_ids"]), codes=(), links=(), repeated=True)
+
+
+def _without_codes(done: IssuedCertificates) -> dict[str, Any]:
+    """What a repeated issue answers: never the codes nor the links' tokens."""
+    return {"series_id": done.series_id, "amount_minor": done.amount_minor,
+            "expires_at": done.expires_at.isoformat(),
+            "certificate_ids": list(done.certificate_ids)}
+
+
+def _issue_now(conn: Connection, tenant_id: int, order: IssueOrder, *, actor: audit.Actor,
+               now: datetime) -> IssuedCertificates:
+    tenant = _tenant(conn, tenant_id)
+    series = require_series(conn, tenant_id, order.series_id)
+    plain, ids, links = issue_in(conn, tenant, series, count=order.count,
+                                 amount_minor=order.amount_minor, now=now,
+                                 order_ref=order.order_ref, pending=order.for_sale)
+    audit.record(conn, tenant_id, actor, "certificate.issue",
+                 f"certificate series {series.id}", at=now, count=order.count,
+                 amount_minor=order.amount_minor, for_sale=order.for_sale,
+                 first_id=ids[0], last_id=ids[-1])
+    return IssuedCertificates(series_id=series.id, amount_minor=order.amount_minor,
+                              expires_at=now + timedelta(days=series.valid_days),
+                              certificate_ids=tuple(ids), codes=tuple(plain),
+                              links=tuple(links))
 
 
 def _digest(conn: Connection, tenant_id: int, text: str, field: str) -> str | None:

@@ -32,7 +32,8 @@ class CertificateView:
 
 @dataclass(frozen=True, kw_only=True)
 class IssuedCertificates:
-    """Certificates just issued, with their codes: the only time the codes are shown."""
+    """Certificates just issued, with their codes: the only time the codes are shown
+    (``repeated``: the same order sent again, answered without its codes and links)."""
 
     series_id: int
     amount_minor: int
@@ -40,6 +41,7 @@ class IssuedCertificates:
     certificate_ids: tuple[int, ...]
     codes: tuple[str, ...]
     links: tuple[str, ...]  # paths of the public pages that show each one's balance
+    repeated: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,12 +3,14 @@
 open amount, validity, stores, single or multi use) and issue certificates from it in bulk
 (a corporate order). The terms are checked by the same domain rules as the admin API's;
 every problem is shown beside its field and nothing is saved. Issued codes are stored as
-keyed digests: the page that answers the issue shows them, with a CSV of them, this once."""
+keyed digests: the page that answers the issue shows them, with a CSV of them, this once;
+the issue form carries a token, so that sending it again issues nothing more."""
 
 from __future__ import annotations
 
 import csv
 import io
+import secrets
 from urllib.parse import quote
 
 from fastapi import Request
@@ -16,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from regulars.domain.stored_value.certificates import MAX_VALID_DAYS, SeriesTerms
-from regulars.errors import InvalidInput, RegularsError
+from regulars.errors import IdempotencyMismatch, InvalidInput, RegularsError
 from regulars.services.stored_value import certificates
 from regulars.services.stored_value.certificates import MAX_ISSUE_PER_CALL, IssueOrder
 from regulars.services.stored_value.results import IssuedCertificates, SeriesView
@@ -144,7 +146,9 @@ def _page(request: Request, runtime: RuntimeDep, reader: Reader, *,
                   status_code=status_code, editing=editing, values=values,
                   series=certificates.list_series(runtime, tenant_id),
                   stores=list_stores(runtime, tenant_id), store_ids=store_ids,
-                  errors=errors or {}, issue=issue or {}, issue_errors=issue_errors or {},
+                  errors=errors or {}, issue_errors=issue_errors or {},
+                  issue={**(issue or {}), "key": (issue or {}).get("key")
+                         or secrets.token_urlsafe(18)},
                   done=done, max_count=MAX_ISSUE_PER_CALL)
 
 
@@ -197,7 +201,8 @@ def change_series(request: Request, runtime: RuntimeDep, reader: StaffReader,
 def _order(form: FormData, series_id: int, reader: Reader
            ) -> tuple[dict[str, str], IssueOrder | None, dict[str, str]]:
     """The issue form as typed, the order it describes and the problems found, by field."""
-    values = {name: text(form, name, 200).strip() for name in ("count", "amount", "order_ref")}
+    values = {name: text(form, name, 200).strip()
+              for name in ("count", "amount", "order_ref", "key")}
     errors: dict[str, str] = {}
     count = _whole(values, "count", MAX_ISSUE_PER_CALL, errors, reader)
     amount = _money(values["amount"], "amount", reader.minor_digits(), errors, reader)
@@ -227,20 +232,27 @@ def codes_csv(done: IssuedCertificates, base: str) -> str:
 def issue(request: Request, runtime: RuntimeDep, reader: StaffReader, series_id: int,
           form: Form) -> Response:
     """Issue the certificates and show their codes, this once (the page is not stored by
-    the browser or a proxy)."""
+    the browser or a proxy). The form's token issues the order once: the form sent again
+    (a double click, a retry, the back button) shows that it was issued, without the
+    codes; sent again with other values, it asks for a fresh form."""
     editing = certificates.get_series(runtime, _tenant(reader), series_id)
     values, order, errors = _order(form, series_id, reader)
     if order is not None:
         try:
-            done = certificates.issue(runtime, _tenant(reader), order, actor=staff_actor(reader))
+            done = certificates.issue(runtime, _tenant(reader), order, actor=staff_actor(reader),
+                                      key=values["key"] or None)
+        except IdempotencyMismatch:
+            values["key"] = ""
+            errors = {"_form": reader.gettext(
+                "This form issued an order already. Check the values and issue again.")}
         except RegularsError as exc:
             errors = _errors_of(exc, reader)
         else:
             base = public_base(request, runtime)
             response = render(request, "console/certificates_issued.html", reader,
                               series=editing, done=done, base=base,
-                              csv_href="data:text/csv;charset=utf-8,"
-                                       + quote(codes_csv(done, base)))
+                              csv_href="" if done.repeated else "data:text/csv;charset=utf-8,"
+                              + quote(codes_csv(done, base)))
             response.headers["Cache-Control"] = "no-store"
             return response
     return _page(request, runtime, reader, editing=editing, issue=values,
