@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 
 from regulars.db.ledger.tables import accounts
 from regulars.db.stored_value.tables import certificates as certificate_rows
@@ -88,6 +88,29 @@ def test_a_replayed_commit_takes_the_tender_once(rt: Runtime, pos: Pos) -> None:
     again = pos.send(prepared)
     assert again.replayed and again.body == first.body
     assert balance(rt, pos, code) == 2000
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_lone_certificate_tender_chooses_its_lots_in_its_entrys_statement(
+        rt: Runtime, pos: Pos) -> None:
+    """On PostgreSQL the certificate's lots are read, chosen and taken by the statement that
+    writes its entry (after the debit's statement locked its account): no statement of the
+    commit reads them on its own."""
+    code = issue(rt, pos, series(rt, pos))[0]
+    prepared = paying(pos, "R-1", [card(code, 3000)])
+    seen: list[str] = []
+
+    def log(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(rt.db.engine, "before_cursor_execute", log)
+    try:
+        pos.send(prepared)
+    finally:
+        event.remove(rt.db.engine, "before_cursor_execute", log)
+    assert [s for s in seen if s.startswith("SELECT") and " FROM lots " in s] == []
+    assert balance(rt, pos, code) == 2000
+    assert ledger_admin.check(rt) == []
 
 
 @pytest.mark.parametrize("tender, field", [

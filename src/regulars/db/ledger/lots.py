@@ -250,7 +250,7 @@ def debit_led(conn: Connection, tenant_id: int, lead: Lead, points: int, now: da
     it: its row, with the account's ``debit_held``, ``debit_debt`` and ``debit_balance``
     after the debit; ``None`` when the lead found no row or the guard refused (the lead's
     own changes stand until the transaction rolls back). The caller chooses the lots with
-    :func:`choose_lots` next."""
+    :func:`write_spend_choosing` next."""
     return conn.execute(_debit_led_statement(lead.cte), {
         **lead.params, "debit_tenant_id": tenant_id, "debit_points": points,
         "debit_now": now, "debit_asset": asset.code, "debit_release_held": 0}).one_or_none()
@@ -304,24 +304,67 @@ def write_spend(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: st
         if record is not None:
             conn.execute(insert(record.table).values(**record.values, entry_id=entry_id))
         return entry_id
+    return int(_spend_pg(conn, ctx, code=code, key=key, postings_=postings_,
+                         member_points=member_points, memo=memo, asset=asset, record=record,
+                         chosen=False, lots_params={
+                             "lot_ids": arrays.ints([lot_id for lot_id, _ in taken]),
+                             "parts": arrays.ints([part for _, part in taken])}).id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unchosen:
+    """A debit made (PostgreSQL) whose lots :func:`write_spend_choosing` chooses: the
+    account, the points taken off it at ``now``, and its ``held`` and ``debt`` after the
+    debit."""
+
+    account_id: int
+    points: int
+    now: datetime
+    held: int
+    debt: int
+
+
+def write_spend_choosing(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: str,
+                         postings_: Sequence[Posting], member_points: int,
+                         memo: dict[str, Any], asset: Asset, debit_: Unchosen,
+                         record: EntryRecord | None = None) -> int:
+    """:func:`write_spend` of a debit whose lots are not chosen yet (PostgreSQL only): the
+    spend's own statement reads the account's lots, chooses them as :func:`choose_lots`
+    does (soonest-expiring spendable lots first) and takes them. Its snapshot is taken after
+    the debit's statement locked the account, so it sees every lot the writers before it
+    left. Raises :class:`Shortfall` as :func:`choose_lots` does (the entry it wrote is rolled
+    back with the transaction), and as ``write_entry`` does."""
+    row = _spend_pg(conn, ctx, code=code, key=key, postings_=postings_,
+                    member_points=member_points, memo=memo, asset=asset, record=record,
+                    chosen=True, lots_params={
+                        "lots_account_id": debit_.account_id, "lots_points": debit_.points,
+                        "lots_now": debit_.now})
+    if int(row.spendable) - debit_.points < debit_.held + debit_.debt:
+        raise Shortfall("the spendable points are reserved by holds or fall short")
+    return int(row.id)
+
+
+def _spend_pg(conn: Connection, ctx: EntryContext, *, code: EntryCode, key: str,
+              postings_: Sequence[Posting], member_points: int, memo: dict[str, Any],
+              asset: Asset, record: EntryRecord | None, chosen: bool,
+              lots_params: dict[str, Any]) -> Row[Any]:
+    """Run :func:`_spend_statement_pg` and check what it wrote; its answer row."""
     check_balanced(postings_)
     shape = None if record is None else (record.table.name, tuple(record.values))
-    row = conn.execute(_spend_statement_pg(shape), {
+    row = conn.execute(_spend_statement_pg(shape, chosen=chosen), {
         **entry_params_pg(ctx, code=code, key=stored_key(key), postings_=postings_,
                           member_points=member_points, memo=memo, reverses_entry_id=None,
-                          asset=asset),
-        "lot_ids": arrays.ints([lot_id for lot_id, _ in taken]),
-        "parts": arrays.ints([part for _, part in taken]),
+                          asset=asset), **lots_params,
         **({} if record is None else {
             f"record_{name}": value for name, value in record.values.items()})}).one()
     check_written(row.postings, postings_, asset)
-    if row.taken != len(taken):
+    if row.taken != row.wanted:
         raise Shortfall("a lot changed underneath")
-    if row.moves != len(taken) or row.recorded != int(record is not None):
-        raise RuntimeError(f"{row.moves} lot moves written of {len(taken)}, "
+    if row.moves != row.wanted or row.recorded != int(record is not None):
+        raise RuntimeError(f"{row.moves} lot moves written of {row.wanted}, "
                            f"{row.recorded} records")
     count_entry(conn, ctx, code=code, member_points=member_points, asset=asset)
-    return int(row.id)
+    return row
 
 
 def restore(conn: Connection, tenant_id: int, account_id: int, entry_id: int,
@@ -399,10 +442,27 @@ def take_back(conn: Connection, tenant_id: int, account_id: int, entry_id: int, 
 # longer holds its part is not changed and the count comes back short: the caller raises and
 # the transaction rolls back whole, the moves with it. Moves take ids in the order given.
 # ``{entry}`` is the entry's id: a parameter, or the entry the same statement writes.
-_TAKES_CTES = """taken AS (
+_TAKEN_GIVEN = """taken AS (
     SELECT * FROM unnest(CAST(:lot_ids AS bigint[]), CAST(:parts AS bigint[]))
          WITH ORDINALITY AS t(lot_id, part, ord)
-), changed AS (
+)"""
+# The lots chosen by the statement itself, as ``choose_lots`` chooses them: the account's
+# spendable lots (``spendable`` counts them all), soonest to expire first (never-expiring
+# last, then oldest first), each giving what is still wanted after the ones before it.
+_TAKEN_CHOSEN = """usable AS (
+    SELECT l.id, l.remaining,
+           sum(l.remaining) OVER (ORDER BY l.expires_at IS NULL, l.expires_at, l.id
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto
+    FROM lots l
+    WHERE l.tenant_id = :tenant_id AND l.account_id = :lots_account_id AND l.remaining > 0
+      AND l.available_at <= :lots_now AND (l.expires_at IS NULL OR l.expires_at > :lots_now)
+), taken AS (
+    SELECT u.id AS lot_id,
+           least(u.remaining, CAST(:lots_points AS bigint) - (u.upto - u.remaining)) AS part,
+           row_number() OVER (ORDER BY u.upto) AS ord
+    FROM usable u WHERE u.upto - u.remaining < CAST(:lots_points AS bigint)
+)"""
+_TAKES_WRITES = """changed AS (
     UPDATE lots SET remaining = lots.remaining - t.part
     FROM taken t
     WHERE lots.id = t.lot_id AND lots.tenant_id = :tenant_id AND lots.remaining >= t.part
@@ -412,25 +472,35 @@ _TAKES_CTES = """taken AS (
     SELECT :tenant_id, {entry}, t.lot_id, -t.part FROM taken t ORDER BY t.ord
     RETURNING 1
 )"""
+_TAKES_CTES = _TAKEN_GIVEN + ", " + _TAKES_WRITES
 _TAKES_COUNTS = "(SELECT count(*) FROM changed) AS taken, (SELECT count(*) FROM moves) AS moves"
 _TAKE_PG = text("WITH " + _TAKES_CTES.format(entry=":entry_id") + " SELECT " + _TAKES_COUNTS)
 
 
 @functools.lru_cache(maxsize=16)
-def _spend_statement_pg(record: tuple[str, tuple[str, ...]] | None) -> Any:
-    """A spend's entry, its postings, the takes from the lots, their moves and the caller's
-    record of the entry (``record``: its table and columns, the values bound as
-    ``record_<column>``), in one statement."""
-    more_ctes = ", " + _TAKES_CTES.format(entry="(SELECT id FROM new_entry)")
-    more_columns = ", " + _TAKES_COUNTS
+def _spend_statement_pg(record: tuple[str, tuple[str, ...]] | None, *, chosen: bool) -> Any:
+    """A spend's entry, its postings, the takes from the lots (given as ``lot_ids`` and
+    ``parts``, or ``chosen`` by the statement from ``lots_account_id``'s lots for
+    ``lots_points`` at ``lots_now``), their moves and the caller's record of the entry
+    (``record``: its table and columns, the values bound as ``record_<column>``), in one
+    statement; its answer counts the takes ``wanted`` and those made."""
+    more_ctes = ", " + (_TAKEN_CHOSEN if chosen else _TAKEN_GIVEN) + ", " + \
+        _TAKES_WRITES.format(entry="(SELECT id FROM new_entry)")
+    more_columns = (", " + _TAKES_COUNTS + ", (SELECT count(*) FROM taken) AS wanted"
+                    + (", (SELECT coalesce(sum(remaining), 0) FROM usable) AS spendable"
+                       if chosen else ""))
     if record is None:
-        return entry_statement_pg(more_ctes, more_columns + ", 0 AS recorded")
-    table, columns = record
-    return entry_statement_pg(
-        more_ctes + f", recorded AS (INSERT INTO {table} ({', '.join(columns)}, entry_id) "
-        f"VALUES ({''.join(f':record_{column}, ' for column in columns)}"
-        "(SELECT id FROM new_entry)) RETURNING 1)",
-        more_columns + ", (SELECT count(*) FROM recorded) AS recorded")
+        statement = entry_statement_pg(more_ctes, more_columns + ", 0 AS recorded")
+    else:
+        table, columns = record
+        statement = entry_statement_pg(
+            more_ctes + f", recorded AS (INSERT INTO {table} ({', '.join(columns)}, entry_id) "
+            f"VALUES ({''.join(f':record_{column}, ' for column in columns)}"
+            "(SELECT id FROM new_entry)) RETURNING 1)",
+            more_columns + ", (SELECT count(*) FROM recorded) AS recorded")
+    if chosen:
+        statement = statement.bindparams(bindparam("lots_now", type_=lots.c.available_at.type))
+    return statement
 
 
 def _take_from_lots(conn: Connection, tenant_id: int, entry_id: int,

@@ -268,11 +268,11 @@ def pay_led(conn: Connection, ctx: EntryContext, *, lead: Lead, key: str, amount
             ) -> tuple[Paid, Row[Any]] | None:
     """:func:`pay` from the account ``lead`` names, the lead (a certificate taken by its
     digest, its use counted) and the guarded debit in one statement (PostgreSQL), the lots
-    read in the next; ``record(row)`` gives the caller's row naming the entry from the
-    lead's row, or raises to refuse it (before anything else is written). Returns what was
-    paid and the lead's row; ``None`` when the lead found no row or the account holds too
-    little (what the lead changed stands until the transaction rolls back: the caller
-    says why and raises).
+    chosen and taken by the entry's statement, the next; ``record(row)`` gives the caller's
+    row naming the entry from the lead's row, or raises to refuse it (before anything else
+    is written). Returns what was paid and the lead's row; ``None`` when the lead found no
+    row or the account holds too little (what the lead changed stands until the
+    transaction rolls back: the caller says why and raises).
 
     Raises :class:`Shortfall` when the spendable lots, less holds and debt, cannot cover
     ``amount``; what ``record`` raises; and the common failures.
@@ -282,15 +282,15 @@ def pay_led(conn: Connection, ctx: EntryContext, *, lead: Lead, key: str, amount
     if row is None:
         return None
     recorded = record(row)
-    debit = ledger_lots.choose_lots(conn, ctx.tenant_id, row.account_id, amount, now,
-                                    held=int(row.debit_held), debt=int(row.debit_debt),
-                                    balance=int(row.debit_balance))
-    entry_id = ledger_lots.write_spend(
+    balance = int(row.debit_balance)
+    entry_id = ledger_lots.write_spend_choosing(
         conn, ctx, code=code, key=key, member_points=-amount, memo=memo, asset=asset,
         postings_=[Posting(row.account_id, -amount),
                    Posting(ledger.system_account_id(conn, ctx.tenant_id, sink, asset),
-                           amount)], debit_=debit, record=recorded)
-    return Paid(entry_id=entry_id, balance=debit.balance), row
+                           amount)], record=recorded, debit_=ledger_lots.Unchosen(
+            account_id=row.account_id, points=amount, now=now, held=int(row.debit_held),
+            debt=int(row.debit_debt)))
+    return Paid(entry_id=entry_id, balance=balance), row
 
 
 @dataclass(frozen=True, kw_only=True)
