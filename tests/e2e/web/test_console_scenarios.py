@@ -100,6 +100,8 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
            '<td class="num">3</td>' in page
     assert f'<tr data-segment="{everyone.id}"><td>Everyone</td><td class="num">1</td>' in page
     assert 'data-figure="cashback_minor"><td>Cashback</td>' in page
+    # What its reward cost counts, unlike the reports'.
+    assert 'id="reward-cost-hint">Reward cost here is a forecast' in page
     # Per store and per level too: the store by its name, the member's level under each program.
     store = _cells(page, f'data-store="{shop.store_id}"')
     assert (store[0], store[1], store[4], store[5]) == ("Main street", "1", "5", "3")
@@ -130,6 +132,7 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
     a, b = page_url.rsplit("/", 1)[1], other.headers["location"].rsplit("/", 1)[1]
     compared = client.get(f"/console/scenarios/compare?a={a}&b={b}")
     assert compared.status_code == 200 and "Ten percent" in compared.text
+    assert 'id="reward-cost-hint">Reward cost here is a forecast' in compared.text
     assert 'data-figure="cashback_minor"><td>Cashback</td>' in compared.text
     # The scenario never run first: the current program still shows, from the other's run.
     row = re.search(r'data-figure="points_issued">(.*?)</tr>',
