@@ -1,6 +1,7 @@
-"""The simulator and the uplift pages in a browser: an owner saves a scenario from the form,
-runs it and reads its figures beside the current program (the run card polls until done),
-saves a second one and compares the two; adds a draft promotion to a scenario with the
+"""The simulator and the uplift pages in a browser: an owner saves a scenario from the form
+(its draft program typed in the program page's own fields, a refusal beside its field), runs
+it and reads its figures beside the current program (the run card polls until done), saves
+a second one and compares the two; adds a draft promotion to a scenario with the
 promotion builder and sees its discount in the run; the uplift page lists a targeted promotion's
 report, and an experiment is started from its form."""
 
@@ -161,6 +162,43 @@ def test_a_draft_promotion_added_from_the_page_gives_its_discount_in_the_run(
     page.click("#save-draft-program")
     expect(page.locator("#draft-program")).to_contain_text("Gold")
     expect(page.locator("#draft-promotion-list tr[data-draft]")).to_have_count(1)
+
+
+def test_a_new_scenarios_draft_program_is_typed_in_the_program_pages_form(
+        live_server: LiveServer, page: Any) -> None:
+    rt = live_server.runtime
+    shop = make_shop(rt)
+    add_staff(rt, shop.tenant_id, role="owner", email="owner@example.com")
+    today = datetime.now(UTC).date()
+
+    _sign_in(page, live_server)
+    page.goto(live_server.url + "/console/scenarios")
+    # The whole program, as the program page shows it, starting from the current one.
+    expect(page.locator("#scenario-form #f-level-0-name")).to_have_value("Base")
+    expect(page.locator("#scenario-form #f-earn_mode")).to_have_value("points")
+    page.fill("#f-name", "Gold for the big spenders")
+    page.fill("#f-first_day", (today - timedelta(days=30)).isoformat())
+    page.fill("#f-last_day", today.isoformat())
+    page.click("#add-level")  # the program page's script adds a row here too
+    row = page.locator("#levels tbody tr").last
+    row.locator("input[name$='-name']").fill("Gold")
+    row.locator("input[name$='-threshold']").fill("1000")
+    row.locator("input[name$='-rate']").fill("lots")
+    page.fill("#f-redeem_share_max", "25")
+    page.click("#scenario-form button[type=submit]")
+    expect(page.locator("#levels .error")).to_be_visible()  # beside the input, nothing saved
+    expect(page.locator("#scenarios")).to_contain_text("No scenarios yet.")
+    expect(page.locator("#f-name")).to_have_value("Gold for the big spenders")
+    expect(page.locator("#f-redeem_share_max")).to_have_value("25")
+    last = page.locator("#levels tbody tr").last
+    expect(last.locator("input[name$='-name']")).to_have_value("Gold")
+    last.locator("input[name$='-rate']").fill("8")
+    page.click("#scenario-form button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Gold for the big spenders")
+    expect(page.locator("#draft-program")).to_contain_text("Gold")
+    page.click("#edit-draft-program")
+    expect(page.locator("#f-redeem_share_max")).to_have_value("25")
+    expect(page.locator("#levels tbody tr")).to_have_count(2)
 
 
 def test_uplift_report_and_an_experiment(live_server: LiveServer, page: Any) -> None:

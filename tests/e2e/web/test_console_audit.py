@@ -15,7 +15,7 @@ from regulars.services.tenancy import tenants
 from tests.conftest import Shop
 from tests.e2e.web.support import add_staff, sign_in
 from tests.e2e.web.test_console_marketing import PROMOTION
-from tests.e2e.web.test_console_scenarios import FORM
+from tests.e2e.web.test_console_scenarios import save
 from tests.e2e.web.test_console_settings import as_owner, post
 
 
@@ -64,7 +64,7 @@ def test_console_changes_are_recorded_as_the_signed_in_staff(client: TestClient,
                                                              shop: Shop) -> None:
     certificate_id = _gift_card(rt, shop.tenant_id)
     csrf = as_owner(client, rt, shop)
-    assert post(client, "/console/scenarios", csrf, **FORM).status_code == 303
+    assert save(client, csrf).status_code == 303
     made = post(client, "/console/promotions/new", csrf, **PROMOTION)
     assert made.status_code == 303
     assert post(client, made.headers["location"] + "/pause", csrf).status_code == 303

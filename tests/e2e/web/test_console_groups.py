@@ -37,6 +37,8 @@ def test_the_page_shows_each_level_and_segment(analyst: TestClient) -> None:
     assert "Base" in levels and "All members" in levels
     twice = main.split('id="segments"')[1].split("</table>")[0]
     assert "Twice" in twice
+    hint = main.split('id="reward-cost-hint">')[1].split("</p>")[0]
+    assert "plus cashback" in hint and "The simulator forecasts it" in hint
 
 
 def test_a_bad_range_is_shown_beside_its_field(analyst: TestClient) -> None:

@@ -84,6 +84,8 @@ def test_the_page_shows_the_figures_and_charts(client: TestClient, rt: Runtime, 
     assert "245,00\xa0₽" in text and "50,00\xa0₽" in text  # averages, ru_RU
     assert text.count('<rect class="bar') >= 4  # receipts and revenue on two days
     assert "Данные актуальны" in text  # how fresh the figures are (the language is ru)
+    # What the reward cost counts, and that the simulator's is a forecast.
+    assert '<p class="hint" id="reward-cost-hint">Стоимость вознаграждений: ' in text
     main = text.split("<main")[1].split("</main>")[0]
     assert "<svg" in main and "<script" not in main and "style=" not in main
 

@@ -4,7 +4,6 @@ of the scenario (its draft promotions) kept, an analyst and another business ref
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -14,7 +13,7 @@ from regulars.services.analytics import scenarios
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop, make_shop
 from tests.e2e.web.support import add_staff, csrf_of, sign_in
-from tests.e2e.web.test_console_scenarios import owner, save
+from tests.e2e.web.test_console_scenarios import form_values, owner, save
 
 SETTINGS = {
     "name": "Renamed",
@@ -45,22 +44,6 @@ def _made(client: TestClient, rt: Runtime, shop: Shop) -> tuple[str, int, str]:
     page_url = save(client, csrf).headers["location"]
     assert _post(client, f"{page_url}/promotions/new", csrf, **OFFER).status_code == 303
     return page_url, int(page_url.rsplit("/", 1)[1]), csrf
-
-
-def _program_form(page: str) -> dict[str, str]:
-    form = page.split('id="program-form"', 1)[1].split("</form>", 1)[0]
-    found = {
-        name: value
-        for name, value in re.findall(
-            r'<input id="f-([\w-]+)" name="[\w-]+" (?:type="text" )?value="([^"]*)"', form
-        )
-    }
-    for name, options in re.findall(
-        r'<select id="f-(\w+)" name="\w+"\s*>(.*?)</select>', form, re.S
-    ):
-        chosen = re.search(r'<option value="([^"]*)" selected', options)
-        found[name] = chosen.group(1) if chosen else ""
-    return found
 
 
 def test_the_settings_are_edited_with_the_apis_checks_and_the_drafts_stay(
@@ -125,7 +108,7 @@ def test_the_draft_program_is_edited_with_the_program_pages_form(
         "level-0-rate",
     ):
         assert f'id="f-{name}"' in form.text, name
-    values = _program_form(form.text)
+    values = form_values(form.text, "program-form")
     assert values["level-0-rate"] == "5" and values["expire_after_days"] == "365"
 
     changed = {

@@ -1,6 +1,7 @@
-"""The simulator's console pages: save a scenario from the form (errors beside the fields,
-values kept), run it (the run card polls while it runs), read the figures beside the current
-program, compare two scenarios, export the figures."""
+"""The simulator's console pages: save a scenario from the form (its draft program with the
+program page's own fields, prefilled from the current program; errors beside the fields,
+values kept, nothing saved), run it (the run card polls while it runs), read the figures
+beside the current program, compare two scenarios, export the figures."""
 
 from __future__ import annotations
 
@@ -35,8 +36,23 @@ def owner(client: TestClient, rt: Runtime, shop: Shop) -> str:
     return csrf_of(page.text)
 
 
+def form_values(page: str, form_id: str) -> dict[str, str]:
+    """The text inputs' and the selects' values of the form ``form_id`` on ``page``."""
+    form = page.split(f'id="{form_id}"', 1)[1].split("</form>", 1)[0]
+    found = dict(re.findall(
+        r'<input id="f-([\w-]+)" name="[\w-]+" (?:type="text" )?value="([^"]*)"', form))
+    for name, options in re.findall(
+            r'<select id="f-(\w+)" name="\w+"\s*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', options)
+        found[name] = chosen.group(1) if chosen else ""
+    return found
+
+
 def save(client: TestClient, csrf: str, **changes: Any) -> Any:
-    return client.post("/console/scenarios", data={**FORM, **changes, "csrf": csrf},
+    """Save a new scenario from the page's form as it comes (the current program's fields),
+    with :data:`FORM` and ``changes`` typed over it."""
+    shown = form_values(client.get("/console/scenarios").text, "scenario-form")
+    return client.post("/console/scenarios", data={**shown, **FORM, **changes, "csrf": csrf},
                        follow_redirects=False)
 
 
@@ -84,6 +100,8 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
            '<td class="num">3</td>' in page
     assert f'<tr data-segment="{everyone.id}"><td>Everyone</td><td class="num">1</td>' in page
     assert 'data-figure="cashback_minor"><td>Cashback</td>' in page
+    # What its reward cost counts, unlike the reports'.
+    assert 'id="reward-cost-hint">Reward cost here is a forecast' in page
     # Per store and per level too: the store by its name, the member's level under each program.
     store = _cells(page, f'data-store="{shop.store_id}"')
     assert (store[0], store[1], store[4], store[5]) == ("Main street", "1", "5", "3")
@@ -114,6 +132,7 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
     a, b = page_url.rsplit("/", 1)[1], other.headers["location"].rsplit("/", 1)[1]
     compared = client.get(f"/console/scenarios/compare?a={a}&b={b}")
     assert compared.status_code == 200 and "Ten percent" in compared.text
+    assert 'id="reward-cost-hint">Reward cost here is a forecast' in compared.text
     assert 'data-figure="cashback_minor"><td>Cashback</td>' in compared.text
     # The scenario never run first: the current program still shows, from the other's run.
     row = re.search(r'data-figure="points_issued">(.*?)</tr>',
@@ -137,15 +156,59 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
 def test_bad_values_are_shown_beside_their_fields_and_kept(client: TestClient, rt: Runtime,
                                                             shop: Shop) -> None:
     csrf = owner(client, rt, shop)
-    for field, value in (("level-0-rate", "abc"), ("average_check_change", "70"),
-                         ("first_day", "yesterday"), ("name", "")):
+    for field, value in (("average_check_change", "70"), ("first_day", "yesterday"),
+                         ("name", ""), ("point_value", "-1"), ("pending_days", "soon"),
+                         ("earn_mode", "both"), ("redeem_share_max", "101")):
         refused = save(client, csrf, **{field: value})
         assert refused.status_code == 422, field
-        assert 'class="field invalid"' in refused.text
-        assert f'id="f-{field}" name="{field}" type=' in refused.text
-    kept = save(client, csrf, **{"level-0-rate": "abc", "name": "Kept name"}).text
-    assert 'value="Kept name"' in kept
+        assert f'id="e-{field}" role="alert"' in refused.text, field
+        assert re.search(rf'<(input|select) id="f-{field}" name="{field}"[^>]*?'
+                         rf'(aria-invalid="true"[^>]*)?>', refused.text), field
+    # A level of the draft: the error beside its row's input, the added row kept.
+    gold = {"level-1-name": "Gold", "level-1-code": "", "level-1-threshold": "1000"}
+    kept = save(client, csrf, name="Kept name", **gold, **{"level-1-rate": "lots"}).text
+    assert 'id="e-level-1-rate"' in kept
+    assert 'value="Kept name"' in kept and 'value="Gold"' in kept and 'value="lots"' in kept
+    not_rising = save(client, csrf, **{**gold, "level-1-rate": "8", "level-1-threshold": "0"})
+    assert not_rising.status_code == 422 and 'id="e-levels"' in not_rising.text
     assert "No scenarios yet." in client.get("/console/scenarios").text
+    assert scenarios.list_all(rt, shop.tenant_id) == []
+
+
+def test_the_new_scenario_form_takes_the_whole_draft_program_from_the_current_one(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    programs.save_edit(rt, shop.tenant_id, {"redeem_share_max_bp": 4000, "pending_days": 3},
+                       note="", actor=audit.SYSTEM)
+    csrf = owner(client, rt, shop)
+    shown = form_values(client.get("/console/scenarios").text, "scenario-form")
+    # The program page's own fields, each showing the current program.
+    assert (shown["redeem_share_max"], shown["pending_days"], shown["level-0-name"],
+            shown["level-0-rate"], shown["earn_mode"]) == ("40", "3", "Base", "3", "points")
+    saved = save(client, csrf, redeem_share_max="25", cashback_rate="1.5",
+                 welcome_bonus_points="50", **{"level-1-name": "Gold", "level-1-code": "",
+                                               "level-1-threshold": "1000",
+                                               "level-1-rate": "8"})
+    assert saved.status_code == 303, saved.text
+    draft = scenarios.get(rt, shop.tenant_id, int(saved.headers["location"].rsplit("/", 1)[1]))
+    assert draft.program is not None
+    assert [(lv.name, lv.code, lv.rate_bp) for lv in draft.program.levels] == [
+        ("Base", "base", 500), ("Gold", "gold", 800)]
+    assert (draft.program.redeem_share_max_bp, draft.program.pending_days,
+            draft.program.cashback_rate_bp, draft.program.welcome_bonus_points,
+            draft.program.expire_after_days) == (2500, 3, 150, 50, 365)
+    # The program itself is as it was.
+    current = programs.current(rt, shop.tenant_id).rules
+    assert (len(current.levels), current.redeem_share_max_bp) == (1, 4000)
+
+
+def test_a_refusal_reads_in_the_staff_members_language(client: TestClient, rt: Runtime,
+                                                       shop: Shop) -> None:
+    add_staff(rt, shop.tenant_id, role="owner", email="ru@example.com", language="ru")
+    sign_in(client, "ru@example.com")
+    csrf = csrf_of(client.get("/console/scenarios").text)
+    refused = save(client, csrf, pending_days="-1")
+    assert refused.status_code == 422
+    assert "введите целое число от 0 до" in refused.text, refused.text
 
 
 def test_another_tenants_scenario_answers_404_and_is_not_run(client: TestClient, rt: Runtime,

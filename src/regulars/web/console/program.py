@@ -18,6 +18,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from regulars.domain.program.program import Program
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.audit import audit
 from regulars.services.program import programs
@@ -109,6 +110,13 @@ def changes_of(form: FormData, *, digits: int) -> dict[str, Any]:
     }
 
 
+def program_of(form: FormData, base: Program, *, digits: int) -> Program:
+    """The program a posted form describes: ``base`` with the fields the form sets (the
+    ones it leaves out, as cashback in a form posted before it was shown, kept from
+    ``base``). Raises :class:`InvalidInput` naming the input or the rule field."""
+    return programs.parse_rules({**programs.rules_of(base), **changes_of(form, digits=digits)})
+
+
 def _cashback_changes(text: Callable[[str], str]) -> dict[str, Any]:
     """The cashback rule's fields of a posted form (a form without them, as posted before
     they were shown, changes none). Raises :class:`InvalidInput` naming the input."""
@@ -142,10 +150,14 @@ def field_of(rule_field: str | None, detail: str, rows: list[int]) -> str:
 
 
 def errors_for(exc: RegularsError, reader: Reader, rows: list[int]) -> dict[str, str]:
-    detail = exc.detail
-    if exc.field and detail.startswith(f"{exc.field}: "):
-        detail = detail[len(exc.field) + 2:]
-    return {field_of(exc.field, detail, rows): reader.gettext(detail)}
+    """The form's error beside the input it is about, in the reader's language (the message
+    translated before its numbers are filled in)."""
+    detail, template = exc.detail, exc.template
+    prefix = f"{exc.field}: " if exc.field else None
+    if prefix and detail.startswith(prefix):
+        detail = detail.removeprefix(prefix)
+        template = template.removeprefix(prefix)
+    return {field_of(exc.field, detail, rows): reader.gettext(template, **exc.params)}
 
 
 def decimal_text(amount: int, digits: int) -> str:

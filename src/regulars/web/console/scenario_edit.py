@@ -1,6 +1,6 @@
 """Console pages: a saved scenario's settings (its name, period and assumptions) and its
 draft program, edited with the program page's own form (read by the same
-:func:`~regulars.web.console.program.changes_of`, its errors mapped back to the inputs the
+:func:`~regulars.web.console.program.program_of`, its errors mapped back to the inputs the
 same way). A refused form comes back with each error beside its field and nothing saved;
 the scenario's other parts stay as they are."""
 
@@ -19,10 +19,10 @@ from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.pagekit import form_errors, staff_actor, text
 from regulars.web.console.program import (
-    changes_of,
     errors_for,
     level_rows,
     posted_values,
+    program_of,
     values_of,
 )
 from regulars.web.console.scenarios import SETTINGS_FIELDS, settings_of, settings_values
@@ -149,8 +149,7 @@ def scenario_program_save(
     rows = level_rows(form)
     base = scenario.program or programs.current(runtime, tenant_id).rules
     try:
-        changes = changes_of(form, digits=reader.minor_digits())
-        draft = programs.parse_rules({**programs.rules_of(base), **changes})
+        draft = program_of(form, base, digits=reader.minor_digits())
         scenarios.change_program(runtime, tenant_id, scenario_id, draft, actor=staff_actor(reader))
     except RegularsError as exc:
         return _form_page(

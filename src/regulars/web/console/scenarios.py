@@ -1,7 +1,8 @@
-"""Console pages: the simulator. Saved scenarios (a draft of the program's level rates and
-expiry, a period of past receipts, the payback assumptions), a run in the background with its
-progress polled by htmx, the figures beside the current program's (the telling ones drawn as
-bars on the server), two scenarios compared, and the figures as CSV or XLSX."""
+"""Console pages: the simulator. Saved scenarios (a draft program, edited with the program
+page's own form, a period of past receipts, the payback assumptions), a run in the
+background with its progress polled by htmx, the figures beside the current program's (the
+telling ones drawn as bars on the server), two scenarios compared, and the figures as CSV or
+XLSX."""
 
 from __future__ import annotations
 
@@ -19,14 +20,22 @@ from regulars.services.analytics import scenarios, simulator
 from regulars.services.analytics.exports import ExportFormat, table_chunks
 from regulars.services.analytics.scenarios import Scenario, ScenarioDraft
 from regulars.services.analytics.simulator import Result
-from regulars.services.audit import audit
 from regulars.services.program import programs
-from regulars.services.tenancy.tenants import get_tenant, list_stores, minor_digits
+from regulars.services.tenancy.tenants import list_stores
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.charts import HEIGHT, WIDTH, Chart, paired
-from regulars.web.console.pagekit import file_response, form_errors, text
-from regulars.web.console.program import decimal_text, parse_percent, percent_text
+from regulars.web.console.pagekit import file_response, staff_actor, text
+from regulars.web.console.program import (
+    decimal_text,
+    errors_for,
+    level_rows,
+    parse_percent,
+    percent_text,
+    posted_values,
+    program_of,
+    values_of,
+)
 from regulars.web.console.scenario_promotions import choices_for, draft_lines
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import parse_money
@@ -43,17 +52,15 @@ def _tenant(reader: Reader) -> int:
     return reader.session.tenant_id
 
 
-def _defaults(runtime: RuntimeDep, tenant_id: int) -> dict[str, str]:
-    program = programs.current(runtime, tenant_id).rules
+def _defaults(runtime: RuntimeDep, tenant_id: int, *, digits: int) -> dict[str, Any]:
+    """A new scenario's form: the last 90 days, no change expected, and the current program
+    as the draft to edit."""
     today = runtime.now().date()
-    values = {"name": "", "first_day": (today - timedelta(days=90)).isoformat(),
-              "last_day": (today - timedelta(days=1)).isoformat(),
-              "expire_after_days": str(program.expire_after_days or ""),
-              "gross_margin": "30", "launch_cost": "0",
-              **{name: "0" for name in CHANGES}}
-    for i, level in enumerate(program.levels):
-        values[f"level-{i}-rate"] = str(level.rate_bp / 100).removesuffix(".0")
-    return values
+    return {"name": "", "first_day": (today - timedelta(days=90)).isoformat(),
+            "last_day": (today - timedelta(days=1)).isoformat(),
+            "gross_margin": "30", "launch_cost": "0", **{name: "0" for name in CHANGES},
+            **values_of(programs.rules_of(programs.current(runtime, tenant_id).rules),
+                        digits=digits)}
 
 
 def _signed_bp(raw: str, field: str) -> int:
@@ -110,34 +117,14 @@ def settings_values(scenario: Scenario, *, digits: int) -> dict[str, str]:
             "launch_cost": decimal_text(a.launch_cost_minor, digits)}
 
 
-def _draft(runtime: RuntimeDep, tenant_id: int, values: dict[str, str]) -> ScenarioDraft:
-    """The scenario the form describes: the current program with the typed level rates and
-    expiry. Raises :class:`InvalidInput` naming the form's field."""
-    program = programs.current(runtime, tenant_id).rules
-    digits = minor_digits(get_tenant(runtime, tenant_id).currency)
-    levels = [{**programs.rules_of(program)["levels"][i],
-               "rate_bp": parse_percent(values.get(f"level-{i}-rate", ""),
-                                        field=f"level-{i}-rate")}
-              for i in range(len(program.levels))]
-    expiry = values["expire_after_days"].strip()
-    if expiry and not (expiry.isdigit() and 0 < int(expiry) <= 36_500):
-        raise InvalidInput("enter a number of days from 1 to 36500, or nothing for never",
-                           field="expire_after_days")
-    draft = programs.parse_rules({**programs.rules_of(program), "levels": levels,
-                                  "expire_after_days": int(expiry) if expiry else None})
-    settings = settings_of(values, digits=digits)
-    return ScenarioDraft(name=settings.name, program=draft, first_day=settings.first_day,
-                         last_day=settings.last_day, assumptions=settings.assumptions)
-
-
 def _list(request: Request, reader: Reader, runtime: RuntimeDep, *,
-          values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+          values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
           status_code: int = 200) -> Response:
     tenant_id = _tenant(reader)
-    program = programs.current(runtime, tenant_id).rules
     return render(request, "console/scenarios.html", reader, status_code=status_code,
-                  scenarios=scenarios.list_all(runtime, tenant_id), levels=program.levels,
-                  values=values or _defaults(runtime, tenant_id), errors=errors or {})
+                  scenarios=scenarios.list_all(runtime, tenant_id),
+                  values=values or _defaults(runtime, tenant_id, digits=reader.minor_digits()),
+                  errors=errors or {})
 
 
 @router.get("/scenarios", dependencies=[needs(Permission.VIEW)])
@@ -148,15 +135,23 @@ def scenarios_page(request: Request, reader: StaffReader, runtime: RuntimeDep) -
 @router.post("/scenarios", dependencies=[needs(Permission.PROGRAM_EDIT)])
 def scenarios_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
                      form: Form) -> Response:
+    """Save a scenario from its name, period and expectations and its draft program (the
+    program editor's fields, over the current program); a refused form comes back with
+    the error beside its field, the typed values kept and nothing saved."""
     tenant_id = _tenant(reader)
-    values = {name: text(form, name, 200) for name in _defaults(runtime, tenant_id)}
+    digits = reader.minor_digits()
     try:
-        created = scenarios.create(runtime, tenant_id, _draft(runtime, tenant_id, values),
-                                     actor=audit.staff(reader.session.staff_id if reader.session
-                                                       else None))
+        found = settings_of({name: text(form, name, 200) for name in SETTINGS_FIELDS},
+                            digits=digits)
+        draft = program_of(form, programs.current(runtime, tenant_id).rules, digits=digits)
+        created = scenarios.create(runtime, tenant_id, ScenarioDraft(
+            name=found.name, program=draft, first_day=found.first_day,
+            last_day=found.last_day, assumptions=found.assumptions), actor=staff_actor(reader))
     except RegularsError as exc:
-        return _list(request, reader, runtime, values=values,
-                     errors=form_errors(exc, reader), status_code=422)
+        if exc.status in (403, 404):
+            raise
+        return _list(request, reader, runtime, values=posted_values(form),
+                     errors=errors_for(exc, reader, level_rows(form)), status_code=422)
     return RedirectResponse(f"/console/scenarios/{created.id}", status_code=303)
 
 

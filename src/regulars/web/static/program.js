@@ -1,7 +1,8 @@
-// The program page: add and remove level rows.
+// The program editor's fields (the program page, a scenario's draft program, a new
+// scenario): add and remove level rows.
 (function () {
-  var form = document.getElementById("program-form");
   var body = document.querySelector("#levels tbody");
+  var form = body.closest("form");
   var next = body.querySelectorAll("tr").length + 100;
   function changed() { form.dispatchEvent(new Event("levels-changed")); }
   document.getElementById("add-level").addEventListener("click", function () {
