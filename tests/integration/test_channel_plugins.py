@@ -1,7 +1,9 @@
 """Channel plug-ins: a real plug-in module (tests/plugins/push_channel.py), named by the
-``channel_plugins`` setting or installed with an entry point, gets the messages queued to its
-channel through the outbox and the ``messages`` job, failures retried; one that cannot be
-loaded or started stops the runtime at once, naming it. On SQLite and PostgreSQL."""
+``channel_plugins`` setting or installed with an entry point (the installed ones scanned once
+per process), gets the messages queued to its channel through the outbox and the ``messages``
+job, failures retried; a business chooses it in its message settings (API and console), and
+an unknown channel is refused naming the field; one that cannot be loaded or started stops
+the runtime at once, naming it. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,13 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from regulars.api.app import create_app
 from regulars.errors import InvalidInput
+from regulars.services.audit import audit
 from regulars.services.jobs import scheduler
-from regulars.services.messaging import outbox
+from regulars.services.messaging import outbox, plugins, templates
 from regulars.services.messaging.messaging import PLUGINS
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop
+from tests.e2e.web.support import add_staff, csrf_of, sign_in
+from tests.integration.support import Pos
 from tests.plugins.push_channel import PushChannel
 
 PUSH = "push=tests.plugins.push_channel:channel"
@@ -62,8 +69,10 @@ def push(monkeypatch: pytest.MonkeyPatch) -> Iterator[PushService]:
 
 @pytest.fixture(autouse=True)
 def _unregistered() -> Iterator[None]:
+    plugins.installed.cache_clear()
     yield
     PLUGINS.pop("push", None)  # the registry is the process's
+    plugins.installed.cache_clear()  # and so is what was found installed
 
 
 def plugged(rt: Runtime, clock: FakeClock, plugins: str = PUSH) -> Runtime:
@@ -129,6 +138,83 @@ def test_a_plugin_s_delivery_failure_is_retried_by_the_outbox(
     assert len(push.received) == 2
 
 
+def test_a_business_chooses_a_plugin_channel_and_its_members_messages_go_through_it(
+    rt: Runtime, shop: Shop, clock: FakeClock, push: PushService
+) -> None:
+    runtime = plugged(rt, clock)
+    with TestClient(create_app(runtime)) as client:
+        for unknown in ("pager", "Push", "sms "):
+            refused = client.patch("/v1/admin/message-settings", headers=shop.owner,
+                                   json={"channel": unknown})
+            assert refused.status_code == 422, unknown
+            assert refused.json()["field"] == "channel"
+        chosen = client.patch("/v1/admin/message-settings", headers=shop.owner,
+                              json={"channel": "push"})
+        assert chosen.status_code == 200 and chosen.json()["channel"] == "push"
+        tested = client.post("/v1/admin/message-templates/welcome/en/test", headers=shop.owner,
+                             json={"channel": "push", "recipient": "device:7"})
+        assert tested.json()["status"] == "sent"
+    member_id = Pos(runtime, shop).register(1)["id"]
+    assert send_due(runtime) == "sent 1, 0 to retry, 0 given up"
+    test, welcome = push.received
+    assert (test["to"], test["key"][:5]) == ("device:7", "test:")
+    assert (welcome["to"], welcome["key"]) == (f"member:{member_id}",
+                                               f"member:{member_id}:welcome")
+    assert welcome["text"].startswith("Добро пожаловать в Corner Café")  # the tenant is ru_RU
+    # A server without the plug-in refuses it, as any unknown channel.
+    templates.update_settings(rt, shop.tenant_id, {"channel": "sms"}, actor=audit.SYSTEM)
+    with pytest.raises(InvalidInput, match="channel must be one of sms, email, webhook$"):
+        templates.update_settings(rt, shop.tenant_id, {"channel": "push"}, actor=audit.SYSTEM)
+
+
+def test_the_console_offers_the_loaded_plugin_channels(
+    rt: Runtime, shop: Shop, clock: FakeClock, push: PushService  # noqa: ARG001 - started
+) -> None:
+    add_staff(rt, shop.tenant_id, role="marketer", email="marketer@example.com")
+    page = "/console/messages/settings"
+    form = {"quiet_from_minute": "", "quiet_until_minute": "", "cap_messages": "4",
+            "cap_period_days": "7", "expiring_days": "7", "winback_days": "60"}
+    with TestClient(create_app(rt)) as plain:
+        sign_in(plain, "marketer@example.com")
+        assert 'value="push"' not in plain.get(page).text
+    with TestClient(create_app(plugged(rt, clock))) as client:
+        sign_in(client, "marketer@example.com")
+        shown = client.get(page).text
+        assert '<option value="push">Plug-in: push</option>' in shown
+        bad = client.post(page, data={**form, "channel": "pager", "csrf": csrf_of(shown)})
+        assert bad.status_code == 422 and "choose one of the channels offered" in bad.text
+        saved = client.post(page, data={**form, "channel": "push", "csrf": csrf_of(shown)},
+                            follow_redirects=False)
+        assert saved.status_code == 303
+    assert templates.get_settings(rt, shop.tenant_id).channel == "push"
+    PLUGINS.pop("push")  # a server without it still shows the choice, and keeps it
+    with TestClient(create_app(Runtime(db=rt.db, clock=clock, settings=rt.settings))) as later:
+        sign_in(later, "marketer@example.com")
+        shown = later.get(page).text
+        assert '<option value="push" selected>Plug-in: push (not loaded)</option>' in shown
+        kept = later.post(page, data={**form, "channel": "push", "cap_messages": "3",
+                                      "csrf": csrf_of(shown)}, follow_redirects=False)
+        assert kept.status_code == 303
+    assert templates.get_settings(rt, shop.tenant_id).cap_messages == 3
+
+
+def test_the_installed_plugins_are_looked_for_once_per_process(
+    rt: Runtime, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, push: PushService  # noqa: ARG001
+) -> None:
+    plugins.installed.cache_clear()  # ``rt`` looked already
+    scans: list[str] = []
+    real = plugins.entry_points
+
+    def counted(*, group: str) -> Any:
+        scans.append(group)
+        return real(group=group)
+
+    monkeypatch.setattr(plugins, "entry_points", counted)
+    first, second = plugged(rt, clock, plugins=""), plugged(rt, clock)
+    assert scans == ["regulars.channels"]
+    assert "push" in second.channel_names() and first.plugins == {}
+
+
 @pytest.mark.usefixtures("push")
 def test_an_installed_plugin_is_found_by_its_entry_point(
     rt: Runtime, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -142,6 +228,7 @@ def test_an_installed_plugin_is_found_by_its_entry_point(
         "[regulars.channels]\npush = tests.plugins.push_channel:channel\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
+    plugins.installed.cache_clear()  # installed after this process looked
     runtime = plugged(rt, clock, plugins="")
     assert isinstance(runtime.channel("push"), PushChannel)
 

@@ -25,6 +25,7 @@ from regulars.services.rewards import notices
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop
 from tests.integration.support import Pos, line, phone, run_together, set_program
+from tests.integration.test_outbox import FlakySender
 
 
 def member_messages(rt: Runtime, event: str | None = None) -> list[dict[str, Any]]:
@@ -231,6 +232,37 @@ def test_in_quiet_hours_marketing_and_transactional_messages_wait_and_a_code_goe
     assert waiting["balance"] == waiting["birthday"] == datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
     otp.send_code(rt, shop.tenant_id, MemberRef(id=member_id), purpose="spend")
     assert [m.phone for m in sender.sent] == [phone(1)]  # the code, in the quiet hours
+
+
+def test_a_retry_of_a_member_message_waits_out_quiet_hours_and_a_code_s_or_test_s_does_not(
+        rt: Runtime, shop: Shop, clock: FakeClock) -> None:
+    templates.update_settings(rt, shop.tenant_id, {"quiet_from_minute": 22 * 60,
+                                                   "quiet_until_minute": 9 * 60},
+                              actor=audit.SYSTEM)
+    # 18:59:45 UTC is 21:59:45 in Moscow: the welcome is due at once, and a retry 30 seconds
+    # after a failure would fall at 22:00:15 there, in the quiet hours.
+    clock.now = datetime(2026, 3, 2, 18, 59, 45, tzinfo=UTC)
+    rt.sender = sender = FlakySender()
+    member_id = Pos(rt, shop).register(1)["id"]
+    assert outbox.send_due(rt).retrying == 1
+    [welcome] = member_messages(rt)
+    assert welcome["next_attempt_at"] == datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
+    otp.send_code(rt, shop.tenant_id, MemberRef(id=member_id), purpose="spend")
+    tested = templates.test_send(rt, shop.tenant_id, "welcome", "en", channel="sms",
+                                 recipient=phone(2))
+    assert tested.status == "queued"
+    o = outbox_messages
+    with rt.db.read() as conn:
+        others = conn.execute(select(o.c.next_attempt_at).where(o.c.member_id.is_(None))
+                              .order_by(o.c.id)).scalars().all()
+    assert others == [datetime(2026, 3, 2, 19, 0, 15, tzinfo=UTC)] * 2
+    sender.up = True
+    clock.now = datetime(2026, 3, 2, 19, 0, 15, tzinfo=UTC)
+    assert outbox.send_due(rt).sent == 2  # the code and the test, in the quiet hours
+    clock.now = datetime(2026, 3, 3, 5, 59, 59, tzinfo=UTC)
+    assert outbox.send_due(rt).sent == 0
+    clock.now = datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
+    assert outbox.send_due(rt).sent == 1
 
 
 def test_the_frequency_cap_holds_under_concurrent_campaign_sends(rt: Runtime,

@@ -13,7 +13,10 @@ from regulars.api.schemas import Strict
 Subject = Annotated[str, Field(max_length=200)]
 Body = Annotated[str, Field(min_length=1, max_length=2000)]
 Language = Literal["en", "ru", "uk", "bg"]
-Channel = Literal["sms", "email", "webhook"]
+Channel = Annotated[str, Field(min_length=1, max_length=10,
+                               description="sms, email, webhook or a channel plug-in's name "
+                                           "(docs/channel-plugins.md); 422 for one this "
+                                           "server has not loaded")]
 
 _TEMPLATE = {"event": "welcome", "language": "en", "kind": "transactional",
              "subject": "Welcome to {program}", "body": "Welcome to {program}, {first_name}!",
@@ -63,7 +66,8 @@ class TestSendIn(Strict):
     channel: Channel
     recipient: Annotated[str, Field(min_length=3, max_length=320,
                                     description="a phone number, an e-mail address, or "
-                                                "member:<id> for the webhook channel")]
+                                                "member:<id> for the webhook channel or "
+                                                "a plug-in's")]
 
 
 class TestSendOut(Out):

@@ -18,6 +18,7 @@ from regulars.db.engine import Database, sqlite_path, unavailable_on_error
 from regulars.db.migrate import head, holds_tenants, revision_on, upgrade
 from regulars.errors import InvalidInput
 from regulars.services.messaging.messaging import (
+    BUILT_IN_CHANNELS,
     ChannelSender,
     DeliveryFailed,
     Sender,
@@ -65,6 +66,11 @@ class Runtime:
         if self.sender is None:
             self.sender = sender_from(self.settings)
         return self.sender
+
+    def channel_names(self) -> tuple[str, ...]:
+        """The channels a business may send its members' messages through: the built-in
+        ones, then the plug-ins this process loaded."""
+        return (*BUILT_IN_CHANNELS, *self.plugins)
 
     def channel(self, name: str) -> ChannelSender:
         """The sender of a channel (``sms``, ``email``, ``webhook`` or a plug-in's); raises

@@ -288,6 +288,8 @@ def deliver_each(sender: ChannelSender, messages: Sequence[OutgoingMessage]
 
 
 ChannelFactory = Callable[[Settings, Database], ChannelSender]
+BUILT_IN_CHANNELS = ("sms", "email", "webhook")
+"""The channels Regulars has itself; a plug-in adds others (:data:`PLUGINS`)."""
 PLUGINS: dict[str, ChannelFactory] = {}
 """Channels added by plug-ins, by name: a factory of the channel's sender."""
 
@@ -295,7 +297,7 @@ PLUGINS: dict[str, ChannelFactory] = {}
 def register_channel(name: str, factory: ChannelFactory) -> None:
     """Add a channel (a plug-in's sender): messages queued to ``name`` go through the sender
     ``factory`` builds. The built-in channels cannot be replaced."""
-    if name in ("sms", "email", "webhook") or not name.isidentifier() or len(name) > 10:
+    if name in BUILT_IN_CHANNELS or not name.isidentifier() or len(name) > 10:
         raise ValueError(f"a channel may not be named {name!r}")
     PLUGINS[name] = factory
 

@@ -141,9 +141,7 @@ def queue(conn: Connection, rt: Runtime, tenant_id: int, batch: Batch, now: date
     message = member_queue.Message(
         who=who, event=batch.event, kind=spec.kind.value, campaign_id=batch.campaign_id,
         now=now, fallback_language=language_of(cfg["tenant_language"]) or "en",
-        send_at=release_at(now, timezone=cfg["timezone"],
-                           quiet_from_minute=cfg["quiet_from_minute"],
-                           quiet_until_minute=cfg["quiet_until_minute"]))
+        send_at=_after_quiet_hours(cfg, now))
     texts = _Texts(_wordings(conn, tenant_id, batch), str(cfg["program"]))
     targets = list(dict.fromkeys(batch.member_ids))
     if member_queue.in_one_statement(conn):
@@ -223,6 +221,18 @@ def settings(conn: Connection, tenant_id: int, now: datetime) -> dict[str, Any]:
     remembered for a few seconds: a receipt that queues a message reads none of them."""
     return remembered(conn, ("message settings", tenant_id), SETTINGS_TTL_SECONDS,
                       lambda: store.settings(conn, tenant_id, now))
+
+
+def _after_quiet_hours(cfg: dict[str, Any], at: datetime) -> datetime:
+    return release_at(at, timezone=cfg["timezone"], quiet_from_minute=cfg["quiet_from_minute"],
+                      quiet_until_minute=cfg["quiet_until_minute"])
+
+
+def after_quiet_hours(conn: Connection, tenant_id: int, at: datetime, now: datetime
+                      ) -> datetime:
+    """``at``, or the end of the tenant's quiet hours when it falls in them (local time in
+    the tenant's zone): when a member's message due at ``at`` may go."""
+    return _after_quiet_hours(settings(conn, tenant_id, now), at)
 
 
 def points_earned_enabled(conn: Connection, tenant_id: int, now: datetime) -> bool:

@@ -24,12 +24,16 @@ from regulars.db.tenancy import tenancy
 from regulars.domain.messaging.delivery import MESSAGES
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.messaging import notify
-from regulars.services.messaging.messaging import PLUGINS, OutgoingMessage, deliver_each
+from regulars.services.messaging.messaging import (
+    BUILT_IN_CHANNELS,
+    PLUGINS,
+    OutgoingMessage,
+    deliver_each,
+)
 from regulars.services.runtime import Runtime
 
 log = logging.getLogger("regulars.outbox")
 
-CHANNELS = ("sms", "email", "webhook")
 CLAIM = timedelta(minutes=2)
 """How long a sender holds a message it is sending before another may try it."""
 BATCH = 200
@@ -41,7 +45,7 @@ def queue(conn: Connection, tenant_id: int, *, key: str, channel: str, recipient
           erase_after_send: bool = False) -> int:
     """Queue a message in the caller's transaction, once per ``key`` (the same key returns
     the first message's id)."""
-    if channel not in CHANNELS and channel not in PLUGINS:
+    if channel not in BUILT_IN_CHANNELS and channel not in PLUGINS:
         raise InvalidInput(f"unknown channel {channel!r}", field="channel")
     return store.queue(conn, tenant_id, key=key, channel=channel, recipient=recipient,
                        body=body, subject=subject, erase_after_send=erase_after_send,
@@ -122,6 +126,10 @@ def _record(rt: Runtime, tenant_id: int, rows: list[dict[str, Any]],
                 continue
             retry_at = MESSAGES.retry_at(attempts=row["attempts"], first_at=row["created_at"],
                                          now=now)
+            if retry_at is not None and row["member_id"] is not None:
+                # A member's message waits out quiet hours on each attempt, not only the
+                # first; one-time codes and test sends (no member) do not.
+                retry_at = notify.after_quiet_hours(conn, tenant_id, retry_at, now)
             # The log names the message, never its recipient or text (personal data).
             log.warning("message %s not delivered (attempt %s): %s", row["id"],
                         row["attempts"], error)

@@ -30,8 +30,6 @@ from regulars.services.members.members import normalize_phone
 from regulars.services.messaging import notify, outbox
 from regulars.services.runtime import Runtime
 
-CHANNELS = ("sms", "email", "webhook")
-
 
 @dataclass(frozen=True, kw_only=True)
 class Template:
@@ -151,9 +149,9 @@ class TestSend:
 
 def test_send(rt: Runtime, tenant_id: int, event: str, language: str, *, channel: str,
               recipient: str) -> TestSend:
-    """Send the sample member's message to ``recipient`` now, through ``channel``."""
-    if channel not in CHANNELS:
-        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
+    """Send the sample member's message to ``recipient`` now, through ``channel`` (a
+    built-in one or a loaded plug-in's)."""
+    _check_channel(rt, channel)
     shown = preview(rt, tenant_id, event, language)
     with rt.db.write() as conn:
         recipient = _recipient(conn, tenant_id, channel, recipient)
@@ -161,6 +159,14 @@ def test_send(rt: Runtime, tenant_id: int, event: str, language: str, *, channel
                                   channel=channel, recipient=recipient, body=shown.body,
                                   subject=shown.subject, now=rt.now())
     return TestSend(message_id=message_id, status=outbox.deliver(rt, tenant_id, message_id))
+
+
+def _check_channel(rt: Runtime, channel: str) -> None:
+    """Raises :class:`InvalidInput` (field ``channel``) for a channel this process cannot
+    send through (neither built in nor a loaded plug-in's)."""
+    if channel not in rt.channel_names():
+        raise InvalidInput("channel must be one of %(channels)s", field="channel",
+                           params={"channels": ", ".join(rt.channel_names())})
 
 
 def _recipient(conn: Connection, tenant_id: int, channel: str, recipient: str) -> str:
@@ -209,8 +215,6 @@ def _check_settings(changes: dict[str, Any]) -> None:
     for name, value in changes.items():
         if value is None and name not in ("quiet_from_minute", "quiet_until_minute"):
             raise InvalidInput(f"{name} may not be null", field=name)
-    if "channel" in changes and changes["channel"] not in CHANNELS:
-        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
     for name in ("quiet_from_minute", "quiet_until_minute"):
         value = changes.get(name)
         if value is not None and not 0 <= value < 1440:
@@ -241,6 +245,8 @@ def update_settings(rt: Runtime, tenant_id: int, changes: dict[str, Any], *,
     now = rt.now()
     with rt.db.write() as conn:
         before = store.settings(conn, tenant_id, now)
+        if changes.get("channel", before["channel"]) != before["channel"]:
+            _check_channel(rt, changes["channel"])  # a plug-in since unloaded may be kept
         _check_quiet_hours({**before, **changes})
         changed = {k: v for k, v in changes.items() if before[k] != v}
         if changed:

@@ -1,23 +1,25 @@
 """Console page of the message settings, for marketers (``MARKETING_EDIT``, as the templates):
-the channel, quiet hours, the frequency cap and which optional messages go. Saved through the
-same service call as ``PATCH /v1/admin/message-settings`` (on the audit trail, the cached
-settings forgotten at once); the tenant is always the signed-in staff member's own."""
+the channel (a built-in one or a channel plug-in this server loaded), quiet hours, the
+frequency cap and which optional messages go. Saved through the same service call as
+``PATCH /v1/admin/message-settings`` (on the audit trail, the cached settings forgotten at
+once); the tenant is always the signed-in staff member's own."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import InvalidInput
-from regulars.services.audit import audit
 from regulars.services.messaging import templates
 from regulars.services.runtime import Runtime
 from regulars.services.web_sessions.sessions import Permission
 from regulars.text.i18n import N_
 from regulars.web.console import router
+from regulars.web.console.pagekit import staff_actor
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import errors_of, parse_int
 from regulars.web.templating import Reader, render
@@ -61,12 +63,24 @@ def _minute(text: str, field: str) -> int | None:
     return int(found[1]) * 60 + int(found[2])
 
 
-def _changes(values: dict[str, str], reader: Reader) -> tuple[dict[str, Any], dict[str, str]]:
+def _channels(runtime: Runtime, reader: Reader, current: str) -> list[tuple[str, str]]:
+    """The channels offered: the built-in ones, the plug-ins this server loaded, and the
+    saved one when its plug-in is no longer loaded (kept until another is chosen)."""
+    offered = [(key, reader.gettext(label)) for key, label in CHANNEL_LABELS.items()]
+    offered += [(name, reader.gettext("Plug-in: %(name)s", name=name))
+                for name in runtime.plugins]
+    if current not in runtime.channel_names():
+        offered.append((current, reader.gettext("Plug-in: %(name)s (not loaded)", name=current)))
+    return offered
+
+
+def _changes(values: dict[str, str], reader: Reader, offered: Collection[str]
+             ) -> tuple[dict[str, Any], dict[str, str]]:
     """The settings the form asks for, and every problem by field (the service checks the
     quiet hours' two ends together)."""
     changes: dict[str, Any] = {"points_earned": bool(values["points_earned"])}
     errors: dict[str, str] = {}
-    if values["channel"] in CHANNEL_LABELS:
+    if values["channel"] in offered:
         changes["channel"] = values["channel"]
     else:
         errors["channel"] = reader.gettext("choose one of the channels offered")
@@ -103,7 +117,7 @@ def _page(
         errors=errors or {},
         saved=saved,
         timezone=current.timezone,
-        channels=[(key, reader.gettext(label)) for key, label in CHANNEL_LABELS.items()],
+        channels=_channels(runtime, reader, current.channel),
         limits=templates.SETTING_LIMITS,
     )
 
@@ -122,15 +136,13 @@ def save_settings(
     """Save every setting as typed; a bad value is shown beside its field, nothing saved."""
     values = {name: str(form.get(name) or "")[:20].strip() for name in FIELDS}
     values["points_earned"] = "1" if form.get("points_earned") else ""
-    changes, errors = _changes(values, reader)
+    current = templates.get_settings(runtime, _tenant(reader))
+    offered = [key for key, _label in _channels(runtime, reader, current.channel)]
+    changes, errors = _changes(values, reader, offered)
     if not errors:
         try:
-            templates.update_settings(
-                runtime,
-                _tenant(reader),
-                changes,
-                actor=audit.staff(reader.session.staff_id if reader.session else None),
-            )
+            templates.update_settings(runtime, _tenant(reader), changes,
+                                      actor=staff_actor(reader))
         except InvalidInput as exc:
             errors = errors_of(exc, reader)
     if errors:
