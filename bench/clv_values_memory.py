@@ -35,19 +35,16 @@ POLICY = ValuePolicy(margin_bp=3000, discount_monthly_bp=100)
 
 def summary_of(members: int, seed: int) -> CalibrationSummary:
     rng = np.random.default_rng(seed)
-    days_since_first = rng.integers(0, 730, members)
-    frequency = np.minimum(rng.poisson(2.0, members), days_since_first // 7)
-    days_since_last = (days_since_first * rng.random(members)).astype(np.int64)
+    days_since_first = rng.integers(0, 730, members, dtype=np.int32)
+    frequency = np.minimum(rng.poisson(2.0, members), days_since_first // 7).astype(np.int32)
+    days_since_last = (days_since_first * rng.random(members)).astype(np.int32)
     days_since_last[frequency == 0] = days_since_first[frequency == 0]
-    age = days_since_first / 7.0
     spend = rng.integers(500, 20_000, members) * (frequency + 1)
     return CalibrationSummary(
         calibration_end=date(2026, 12, 6),
         unit=TimeUnit.WEEKS,
         member_ids=np.arange(1, members + 1),
         frequency=frequency,
-        recency=(days_since_first - days_since_last) / 7.0,
-        age=age,
         days_since_first=days_since_first,
         days_since_last=days_since_last,
         spend_minor=spend,

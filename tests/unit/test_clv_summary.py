@@ -10,8 +10,14 @@ import pytest
 
 from regulars.analytics import FitFailed, NotEnoughData
 from regulars.analytics.bgnbd import BgNbdFit, expected_purchases, fit_bgnbd, probability_alive
-from regulars.analytics.clv import to_minor, to_minor_array
-from regulars.analytics.gamma_gamma import fit_gamma_gamma
+from regulars.analytics.clv import (
+    ValuePolicy,
+    lifetime_value_array,
+    member_value_arrays,
+    to_minor,
+    to_minor_array,
+)
+from regulars.analytics.gamma_gamma import GammaGammaFit, fit_gamma_gamma
 from regulars.analytics.rfm import RfmGroup, quintile_scores, rfm_scores
 from regulars.analytics.summary import (
     Receipt,
@@ -204,3 +210,24 @@ def test_a_summary_folded_member_by_member_equals_the_summary_of_any_order() -> 
         assert getattr(folded, name).tolist() == getattr(whole, name).tolist(), name
     with pytest.raises(ValueError, match="comes after"):
         summarise_by_member([(2, 1, 10), (1, 1, 10)], calibration_end=END, unit=TimeUnit.DAYS)
+
+
+def test_days_are_counted_in_four_bytes_and_a_lifetime_value_alone_is_the_outlooks() -> None:
+    rows = sorted((int(member), day, 100 + 37 * n) for n, (member, day) in enumerate(
+        (m, END.toordinal() - (m * 13 + k * 29) % 300) for m in range(1, 60) for k in range(m % 6)))
+    summary = summarise_by_member(rows, calibration_end=END, unit=TimeUnit.WEEKS)
+    for name in ("frequency", "days_since_first", "days_since_last"):
+        assert getattr(summary, name).dtype == np.int32, name
+    assert summary.recency.tolist() == ((summary.days_since_first - summary.days_since_last)
+                                        / 7).tolist()
+    purchases = BgNbdFit(r=0.243, alpha=4.414, a=0.793, b=2.426, unit=TimeUnit.WEEKS,
+                         members=0, log_likelihood=0.0)
+    spend = GammaGammaFit(p=6.25, q=3.74, gamma=1500.0, members=0, log_likelihood=0.0)
+    policy = ValuePolicy(margin_bp=3000, discount_monthly_bp=100)
+    whole = member_value_arrays(purchases, spend, summary, policy)
+    alone = lifetime_value_array(purchases, spend, summary, policy, rows=7)
+    assert alone.tolist() == whole.lifetime_value_minor.tolist()
+    backwards = np.arange(len(summary))[::-1].copy()
+    taken = member_value_arrays(purchases, spend, summary.taken(backwards), policy)
+    assert taken.lifetime_value_minor.tolist() == alone[backwards].tolist()
+    assert list(summary.taken(backwards).member_ids) == list(summary.member_ids)[::-1]

@@ -67,9 +67,10 @@ class _Histories:
     def of(cls, summary: CalibrationSummary) -> _Histories:
         groups = group_rows(summary.frequency, summary.days_since_first,
                             summary.days_since_last)
-        x = summary.frequency[groups.first].astype(np.float64)
+        distinct = summary.taken(groups.first)
+        x = distinct.frequency.astype(np.float64)
         x_values, x_index = np.unique(x, return_inverse=True)
-        return cls(x=x, t_x=summary.recency[groups.first], age=summary.age[groups.first],
+        return cls(x=x, t_x=distinct.recency, age=distinct.age,
                    weight=groups.counts.astype(np.float64), x_values=x_values,
                    x_index=x_index)
 
@@ -111,7 +112,8 @@ def fit_bgnbd(summary: CalibrationSummary) -> BgNbdFit:
     def mean_negative_ll(logs: FloatArray) -> float:
         return -float(np.sum(histories.weight * histories.log_likelihood(np.exp(logs)))) / members
 
-    start = np.array([1.0, float(np.mean(summary.age)) or 1.0, 1.0, 1.0])
+    mean_age = float(np.mean(summary.days_since_first)) / summary.unit.days
+    start = np.array([1.0, mean_age or 1.0, 1.0, 1.0])
     r, alpha, a, b = maximise(mean_negative_ll, start, model="purchase",
                               edge=PLAUSIBLE_LOG)
     total = float(np.sum(histories.weight * histories.log_likelihood(np.array([r, alpha, a, b]))))
@@ -162,7 +164,8 @@ def expected_purchases(fit: BgNbdFit, summary: CalibrationSummary, *,
         raise ValueError("horizon must not be negative")
     _same_unit(fit, summary)
     pairs = summary.purchase_age_groups
-    x, age = summary.frequency[pairs.first].astype(np.float64), summary.age[pairs.first]
+    distinct = summary.taken(pairs.first)
+    x, age = distinct.frequency.astype(np.float64), distinct.age
     r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
     z = horizon / (alpha + age + horizon)
     tail = np.exp((r + x) * (np.log(alpha + age) - np.log(alpha + age + horizon)))

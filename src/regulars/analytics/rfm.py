@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -71,7 +72,8 @@ class RfmScore:
         return f"{self.recency_score}{self.frequency_score}{self.monetary_score}"
 
 
-def quintile_scores(values: npt.NDArray[np.int64], *, higher_is_better: bool) -> IntArray:
+def quintile_scores(values: npt.NDArray[np.integer[Any]], *,
+                    higher_is_better: bool) -> IntArray:
     """``1 + ⌊5 · worse / n⌋`` per value, ``worse`` counting the values strictly worse."""
     n = len(values)
     ordered = np.sort(values)

@@ -26,13 +26,15 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
 from functools import cached_property
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+CountArray = npt.NDArray[np.int32]
+"""Purchases or days of a member: four bytes each (a day count stays far below 2**31)."""
 
 
 class TimeUnit(Enum):
@@ -59,23 +61,35 @@ class CalibrationSummary:
     """One row per member, in the order of ``member_ids`` (first seen in the receipts): a
     tuple, or an array of integer ids (:func:`summarise_by_member`).
 
-    The arrays are read-only. ``recency`` and ``age`` are in ``unit``; every other array is an
-    integer count of purchases, days or minor units.
+    The arrays are read-only; purchases and days are counted in four bytes, minor units in
+    eight. ``recency`` and ``age``, in ``unit``, are worked out from the days when asked for
+    (floats of eight bytes a member are held only as long as their reader holds them).
     """
 
     calibration_end: date
     unit: TimeUnit
     member_ids: Sequence[Hashable]
-    frequency: IntArray
-    recency: FloatArray
-    age: FloatArray
-    days_since_first: IntArray
-    days_since_last: IntArray
+    frequency: CountArray
+    days_since_first: CountArray
+    days_since_last: CountArray
     spend_minor: IntArray
     repeat_spend_minor: IntArray
 
     def __len__(self) -> int:
         return len(self.member_ids)
+
+    @property
+    def recency(self) -> FloatArray:
+        """From the first purchase to the last, in ``unit`` (0 without repeats)."""
+        days = self.days_since_first - self.days_since_last
+        found: FloatArray = days / float(self.unit.days)
+        return found
+
+    @property
+    def age(self) -> FloatArray:
+        """From the first purchase to the calibration end, in ``unit`` (``T``)."""
+        found: FloatArray = self.days_since_first / float(self.unit.days)
+        return found
 
     @cached_property
     def purchase_age_groups(self) -> Groups:
@@ -87,12 +101,21 @@ class CalibrationSummary:
         """The members ``start`` to ``stop`` (excluded) as a summary of their own, its arrays
         views of these (nothing copied but the ids' slice)."""
         return replace(self, member_ids=self.member_ids[start:stop],
-                       frequency=self.frequency[start:stop], recency=self.recency[start:stop],
-                       age=self.age[start:stop],
+                       frequency=self.frequency[start:stop],
                        days_since_first=self.days_since_first[start:stop],
                        days_since_last=self.days_since_last[start:stop],
                        spend_minor=self.spend_minor[start:stop],
                        repeat_spend_minor=self.repeat_spend_minor[start:stop])
+
+    def taken(self, rows: npt.NDArray[np.intp]) -> CalibrationSummary:
+        """The members at ``rows`` (an array of row numbers) as a summary of their own, its
+        arrays copies of these rows (the ids too, as an array)."""
+        ids = cast(Sequence[Hashable], np.asarray(self.member_ids)[rows])
+        return replace(self, member_ids=ids, frequency=self.frequency[rows],
+                       days_since_first=self.days_since_first[rows],
+                       days_since_last=self.days_since_last[rows],
+                       spend_minor=self.spend_minor[rows],
+                       repeat_spend_minor=self.repeat_spend_minor[rows])
 
     def index_of(self, member_id: Hashable) -> int:
         """Row of ``member_id``; ``KeyError`` when the member is not in the summary."""
@@ -164,10 +187,11 @@ def _check_amount(member_id: Hashable, amount_minor: int) -> None:
 
 
 class _Columns:
-    """The per-member figures as they are added, eight bytes a figure."""
+    """The per-member figures as they are added: four bytes a count or day (an ordinal),
+    eight an amount."""
 
     def __init__(self) -> None:
-        self.frequency, self.first_day, self.last_day = array("q"), array("q"), array("q")
+        self.frequency, self.first_day, self.last_day = array("i"), array("i"), array("i")
         self.spend, self.repeat_spend = array("q"), array("q")
 
     def add(self, days: dict[int, int]) -> None:
@@ -183,16 +207,12 @@ class _Columns:
     def summary(self, member_ids: Sequence[Hashable], calibration_end: date,
                 unit: TimeUnit) -> CalibrationSummary:
         """The summary; the counts and amounts are views of the columns, not copies."""
-        end_day = calibration_end.toordinal()
-        first_arr, last_arr = _ints(self.first_day), _ints(self.last_day)
-        per_unit = float(unit.days)
+        end_day = np.int32(calibration_end.toordinal())
         return CalibrationSummary(
             calibration_end=calibration_end, unit=unit, member_ids=member_ids,
-            frequency=_read_only(_ints(self.frequency)),
-            recency=_read_only((last_arr - first_arr) / per_unit),
-            age=_read_only((end_day - first_arr) / per_unit),
-            days_since_first=_read_only(end_day - first_arr),
-            days_since_last=_read_only(end_day - last_arr),
+            frequency=_read_only(_counts(self.frequency)),
+            days_since_first=_read_only(end_day - _counts(self.first_day)),
+            days_since_last=_read_only(end_day - _counts(self.last_day)),
             spend_minor=_read_only(_ints(self.spend)),
             repeat_spend_minor=_read_only(_ints(self.repeat_spend)),
         )
@@ -200,6 +220,10 @@ class _Columns:
 
 def _ints(column: array[int]) -> IntArray:
     return np.frombuffer(column, dtype=np.int64)
+
+
+def _counts(column: array[int]) -> CountArray:
+    return np.frombuffer(column, dtype=np.int32)
 
 
 class Groups(NamedTuple):
@@ -211,7 +235,7 @@ class Groups(NamedTuple):
     counts: IntArray
 
 
-def group_rows(*keys: IntArray) -> Groups:
+def group_rows(*keys: npt.NDArray[np.integer[Any]]) -> Groups:
     """Rows with equal values in every one of ``keys`` (integer arrays of one length) as one
     group; groups in ascending key order. Integer keys sort far faster than float rows."""
     n = len(keys[0])

@@ -28,7 +28,9 @@ from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
 
 if TYPE_CHECKING:
-    from regulars.analytics.clv import MemberValueArrays
+    from regulars.analytics.bgnbd import BgNbdFit
+    from regulars.analytics.clv import MemberValueArrays, ValuePolicy
+    from regulars.analytics.gamma_gamma import GammaGammaFit
     from regulars.analytics.rfm import RfmArrays
     from regulars.analytics.summary import CalibrationSummary, IntArray, TimeUnit
 
@@ -145,17 +147,35 @@ def purchase_summary(conn: Connection, tenant_id: int, zone: ZoneInfo, end: date
         calibration_end=end, unit=unit)
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Values:
+    """The fits and every member's lifetime value; the rest of an outlook (alive, purchases,
+    spend) is worked out for the rows asked for only (:meth:`of`)."""
+
+    purchases: BgNbdFit
+    spend: GammaGammaFit
+    policy: ValuePolicy
+    lifetime_value_minor: IntArray
+
+    def of(self, summary: CalibrationSummary) -> MemberValueArrays:
+        from regulars.analytics.clv import member_value_arrays
+
+        return member_value_arrays(self.purchases, self.spend, summary, self.policy)
+
+
 def _fit(summary: CalibrationSummary, q: ClvQuery
-         ) -> tuple[ModelFit | None, MemberValueArrays | None, NoFit | None]:
+         ) -> tuple[ModelFit | None, _Values | None, NoFit | None]:
     """The fit and each member's value, or why the data gives none."""
     from regulars.analytics.bgnbd import fit_bgnbd
-    from regulars.analytics.clv import ValuePolicy, member_value_arrays
+    from regulars.analytics.clv import ValuePolicy, lifetime_value_array
     from regulars.analytics.gamma_gamma import fit_gamma_gamma
 
+    policy = ValuePolicy(margin_bp=q.margin_bp, discount_monthly_bp=q.discount_monthly_bp,
+                         months=q.months)
     try:
         bg, gg = fit_bgnbd(summary), fit_gamma_gamma(summary)
-        values = member_value_arrays(bg, gg, summary, ValuePolicy(
-            margin_bp=q.margin_bp, discount_monthly_bp=q.discount_monthly_bp, months=q.months))
+        values = _Values(purchases=bg, spend=gg, policy=policy,
+                         lifetime_value_minor=lifetime_value_array(bg, gg, summary, policy))
     except ModelRefused as exc:
         return None, None, NoFit(code=exc.reason, template=exc.template, params=exc.params)
     fit = ModelFit(r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b, p=gg.p, q=gg.q,
@@ -174,7 +194,7 @@ class _Computed:
     summary: CalibrationSummary
     member_ids: IntArray
     rfm: RfmArrays
-    values: MemberValueArrays | None
+    values: _Values | None
     order: IntArray
 
     @property
@@ -190,20 +210,23 @@ class _Computed:
         return {g.value: int(n) for g, n in zip(GROUP_ORDER, counts, strict=True)}
 
     def total_minor(self) -> int | None:
-        return None if self.values is None else sum(self.values.lifetime_value_minor.tolist())
+        if self.values is None:
+            return None
+        value = self.values.lifetime_value_minor  # each below 2**53: 1,000 sum within int64
+        return sum(int(value[i:i + 1000].sum()) for i in range(0, len(value), 1000))
 
     def outlooks(self, start: int, stop: int) -> list[MemberOutlook]:
         """The outlooks of ``order[start:stop]``."""
         from regulars.analytics.rfm import GROUP_ORDER
 
-        rows, r, v = self.order[start:stop], self.rfm, self.values
+        rows, r = self.order[start:stop], self.rfm
         columns: list[Any] = [self.member_ids[rows], self.summary.days_since_last[rows],
                    self.summary.frequency[rows] + 1, self.summary.spend_minor[rows], r.code[rows],
                    r.group[rows]]
+        v = None if self.values is None else self.values.of(self.summary.taken(rows))
         if v is not None:
-            columns += [v.probability_alive[rows], v.purchases_90_days[rows],
-                        v.purchases_365_days[rows], v.spend_per_purchase_minor[rows],
-                        v.lifetime_value_minor[rows]]
+            columns += [v.probability_alive, v.purchases_90_days, v.purchases_365_days,
+                        v.spend_per_purchase_minor, v.lifetime_value_minor]
         found = []
         for row in zip(*(c.tolist() for c in columns), strict=True):
             value = row[6:] or (None,) * 5
@@ -218,9 +241,6 @@ class _Computed:
 
 
 def _compute(rt: Runtime, tenant_id: int, q: ClvQuery) -> _Computed:
-    import numpy as np
-
-    from regulars.analytics.rfm import rfm_arrays
     from regulars.analytics.summary import TimeUnit
 
     zone = ZoneInfo(get_tenant(rt, tenant_id).timezone)
@@ -229,6 +249,15 @@ def _compute(rt: Runtime, tenant_id: int, q: ClvQuery) -> _Computed:
     end = q.calibration_end or today - timedelta(days=1)
     with rt.db.snapshot() as conn:
         summary = purchase_summary(conn, tenant_id, zone, end, TimeUnit[q.unit.upper()])
+    return computed(summary, q, end)
+
+
+def computed(summary: CalibrationSummary, q: ClvQuery, end: date) -> _Computed:
+    """Every member's figures from ``summary`` (the fit, values, RFM and their order)."""
+    import numpy as np
+
+    from regulars.analytics.rfm import rfm_arrays
+
     scores = rfm_arrays(summary)
     fit, values, reason = _fit(summary, q)
     member_ids = np.asarray(summary.member_ids, dtype=np.int64)
