@@ -22,6 +22,7 @@ from regulars.domain.messaging.webhooks import verify
 from regulars.services.messaging import webhooks
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop
+from tests.integration.support import Pos, line
 
 BASKET = [{"sku": "coffee", "name": "Coffee", "quantity": 2, "unit_price_minor": 25000}]
 
@@ -266,3 +267,17 @@ def test_a_profile_change_is_an_event_naming_the_fields_not_their_values(
                              json={"first_name": "Anna", "last_name": "Berg"})
     assert unchanged.status_code == 200 and unchanged.json()["last_name"] == "Berg"
     assert all_events(client, shop)[-1]["id"] == last["id"]  # nothing changed: no event
+
+
+def test_points_spent_and_a_void_are_events_too(client: TestClient, shop: Shop,
+                                                rt: Runtime) -> None:
+    pos = Pos(rt, shop)
+    member_id = pos.register(1)["id"]
+    earned = pos.commit(member_id, (line("tea", 100_000),), receipt="r1")["points_earned"]
+    spent = pos.commit(member_id, (line("tea", 10_000),), receipt="r2", spend=earned // 2)
+    assert spent["points_spent"] == earned // 2
+    pos.void(spent["receipt"]["id"], key="void-r2")
+    found = [(e["type"], e["data"].get("points")) for e in all_events(client, shop)
+             if e["data"].get("receipt_id") == spent["receipt"]["id"]]
+    assert found == [("receipt.committed", None), ("points.earned", spent["points_earned"]),
+                     ("points.spent", earned // 2), ("receipt.voided", None)]

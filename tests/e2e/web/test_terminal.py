@@ -17,6 +17,7 @@ from regulars.services.members import members
 from regulars.services.members import registration as member_registration
 from regulars.services.members.members import MemberRef
 from regulars.services.members.registration import Registration
+from regulars.services.messaging import notify
 from regulars.services.messaging.messaging import MemorySender
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
@@ -279,3 +280,19 @@ def test_refund_a_receipt_of_today(till: TestClient, rt: Runtime, shop: Shop) ->
     sign_in(other, staff)
     assert other.get(location).status_code == 404
     assert location not in other.get("/terminal/receipts").text
+
+
+def test_the_offers_box_decides_whether_a_member_registered_at_the_till_gets_marketing(
+        till: TestClient, rt: Runtime, shop: Shop) -> None:
+    csrf = csrf_of(till.get("/terminal").text)
+    for number, offers in (("8 916 555 44 01", "1"), ("8 916 555 44 02", "")):
+        done = till.post("/terminal/register", data={
+            "phone": number, "agree": "1", "offers": offers, "csrf": csrf},
+            follow_redirects=False)
+        assert done.status_code == 303
+    ids = [members.get(rt, shop.tenant_id, MemberRef(phone=p)).id
+           for p in ("+79165554401", "+79165554402")]
+    with rt.db.write() as conn:  # a marketing message to both
+        found = notify.queue(conn, rt, shop.tenant_id, notify.Batch(
+            event="birthday", member_ids=ids, key=lambda m: f"birthday:{m}"), rt.now())
+    assert [found.outcomes[m] for m in ids] == ["queued", "no_consent"]
