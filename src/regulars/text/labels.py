@@ -124,6 +124,7 @@ LABELS: dict[str, dict[str, str]] = {
         "campaign.create": N_("created a campaign"),
         "certificate.block": N_("blocked a gift card"),
         "certificate.issue": N_("issued gift cards"),
+        "certificate.relink": N_("gave a gift card a new balance page link"),
         "certificate.unblock": N_("unblocked a gift card"),
         "certificate_series.change": N_("changed a gift card series"),
         "certificate_series.open": N_("opened a gift card series"),

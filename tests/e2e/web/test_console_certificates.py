@@ -93,3 +93,46 @@ def test_cards_not_yet_sold_are_shown_apart_and_the_figures_add_up(
     assert _report_row(page.text) == ["1", euros(2000), euros(1500), euros(0), euros(500),
                                       "2", euros(4000)]
     assert "Not sold yet" in page.text
+
+
+def test_a_fresh_balance_page_link_for_the_customer_replaces_the_old_one(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    series = certificates.create_series(rt, shop.tenant_id, SeriesTerms(
+        name="Winter cards", nominal_values_minor=(250_000,), valid_days=365), actor=audit.SYSTEM)
+    done = certificates.issue(rt, shop.tenant_id, IssueOrder(
+        series_id=series.id, count=1, amount_minor=250_000), actor=audit.SYSTEM)
+    [certificate_id], [old] = done.certificate_ids, done.links
+    assert client.get(old).status_code == 200
+    signed_in(client, rt, shop, "owner")
+    page = client.get(f"/console/certificates/{certificate_id}")
+    assert 'id="link-form"' in page.text and "/gift/" not in page.text
+    made = client.post(f"/console/certificates/{certificate_id}/link", data=form_of(page.text))
+    assert made.status_code == 200 and made.headers["cache-control"] == "no-store"
+    link = re.search(r'id="new-link".*?<a href="(http[^"]+/gift/[^"]+)"', made.text, re.S)
+    assert link is not None and 'id="link-qr"><svg' in made.text
+    path = link.group(1).split("://", 1)[1].split("/", 1)[1]
+    assert client.get("/" + path).status_code == 200
+    assert client.get(old).status_code == 404
+    assert "/gift/" not in client.get(f"/console/certificates/{certificate_id}").text
+    trail = client.get("/console/audit")
+    assert "gave a gift card a new balance page link" in trail.text
+    [unsold] = certificates.issue(rt, shop.tenant_id, IssueOrder(
+        series_id=series.id, count=1, amount_minor=250_000, for_sale=True),
+        actor=audit.SYSTEM).certificate_ids
+    refused = client.post(f"/console/certificates/{unsold}/link", data=form_of(page.text))
+    assert refused.status_code == 422 and 'id="link-error"' in refused.text
+    assert "/gift/" not in refused.text
+    other = make_shop(rt, "Other Café")
+    foreign_id, _ = _issue(rt, other.tenant_id)
+    assert client.post(f"/console/certificates/{foreign_id}/link",
+                       data=form_of(page.text)).status_code == 404
+
+
+def test_an_analyst_cannot_make_a_new_balance_page_link(client: TestClient, rt: Runtime,
+                                                         shop: Shop) -> None:
+    certificate_id, _ = _issue(rt, shop.tenant_id)
+    signed_in(client, rt, shop, "analyst")
+    page = client.get(f"/console/certificates/{certificate_id}")
+    assert page.status_code == 200 and 'id="link-form"' not in page.text
+    assert client.post(f"/console/certificates/{certificate_id}/link",
+                       data=form_of(page.text)).status_code == 403

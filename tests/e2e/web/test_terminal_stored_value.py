@@ -120,6 +120,32 @@ def test_a_certificate_pays_what_is_due_or_its_balance_and_the_receipt_shows_wha
     assert "nothing is left" in empty.text
 
 
+def test_the_balances_left_come_from_the_receipt_not_the_address(
+        till: TestClient, rt: Runtime, shop: Shop) -> None:
+    [code] = gift_codes(rt, shop, amount=5000)
+    page = till.get("/terminal/sale")
+    done = till.post("/terminal/commit", data=sale_form(page.text, price="30.00",
+                                                        cert_code=code),
+                     follow_redirects=False)
+    assert done.status_code == 303, done.text
+    location = done.headers["location"]
+    assert "left" not in location and "2000" not in location and code[-4:] not in location
+    forged = till.get(f"{location}&left=certificate:{code[-4:]}:9999900&left=wallet::777700")
+    assert 'id="left-certificate"' in forged.text and "20.00" in forged.text
+    assert "99,999" not in forged.text and "99999" not in forged.text
+    assert 'id="left-wallet"' not in forged.text
+    # Spent elsewhere later: the receipt still says what its commit left on the card.
+    page = till.get("/terminal/sale")
+    assert till.post("/terminal/commit", data=sale_form(page.text, price="5.00",
+                                                        cert_code=code),
+                     follow_redirects=False).status_code == 303
+    again = till.get(location)
+    assert 'id="left-certificate"' in again.text and "20.00" in again.text
+    assert 'id="left-certificate"' not in till.get(location.split("?")[0]).text
+    other = till.get(f"/terminal/receipts/{_receipt_pk(location) + 1000}?done=1")
+    assert other.status_code == 404
+
+
 def test_the_wallet_and_a_certificate_share_the_bill(till: TestClient, rt: Runtime,
                                                      shop: Shop) -> None:
     member_id = member_with_points(rt, shop)

@@ -254,6 +254,15 @@ def set_status(conn: Connection, tenant_id: int, certificate_id: int, status: st
         certificates.c.status.in_(list(only_from))).values(status=status)).rowcount == 1
 
 
+def set_link(conn: Connection, tenant_id: int, certificate_id: int, link_hash: str, *,
+             only_from: Sequence[str]) -> bool:
+    """Give a certificate in one of ``only_from`` a new public link's digest; whether it
+    did (the old link names none from now on)."""
+    return conn.execute(update(certificates).where(
+        certificates.c.tenant_id == tenant_id, certificates.c.id == certificate_id,
+        certificates.c.status.in_(list(only_from))).values(link_hash=link_hash)).rowcount == 1
+
+
 def take_use(conn: Connection, tenant_id: int, certificate_id: int, *,
              single_use: bool) -> bool:
     """Count a receipt paid by the certificate; a single-use one only if it has none yet

@@ -412,6 +412,25 @@ def set_blocked(rt: Runtime, tenant_id: int, certificate_id: int, *, blocked: bo
         return certificate_view(found)
 
 
+def relink(rt: Runtime, tenant_id: int, certificate_id: int, *, actor: audit.Actor) -> str:
+    """A fresh public balance page for a certificate, to give its customer (only the digest
+    of a link's token is kept, so an earlier link cannot be shown again): the old link stops
+    working. On the audit trail. Returns the page's path (``/c/<tenant>/gift/<token>``).
+    Raises :class:`NotFound`; :class:`InvalidInput` (``certificate_id``) for a card not
+    sold yet or deactivated, which has no balance page."""
+    token = secrets.token_urlsafe(18)
+    with rt.db.write() as conn:
+        if store.get_certificate(conn, tenant_id, certificate_id) is None:
+            raise NotFound("certificate not found")
+        if not store.set_link(conn, tenant_id, certificate_id, link_digest(token),
+                              only_from=[Status.ACTIVE.value, Status.BLOCKED.value]):
+            raise InvalidInput("a card not sold yet or deactivated has no balance page",
+                               field="certificate_id")
+        audit.record(conn, tenant_id, actor, "certificate.relink",
+                     f"certificate {certificate_id}", at=rt.now())
+    return f"/c/{tenant_id}/gift/{token}"
+
+
 def report(rt: Runtime, tenant_id: int) -> StoredValueReport:
     """Per series: certificates sold or issued and their nominal sum, what was used, expired
     and is outstanding, and the cards for sale not sold yet; and the liability of the money

@@ -114,8 +114,9 @@ def receipts_today(rt: Runtime, session: WebSession) -> list[dict[str, Any]]:
 
 
 def receipt(rt: Runtime, session: WebSession, receipt_pk: int) -> dict[str, Any]:
-    """One of this till's receipts with its lines, refunds, and the explanations its commit
-    gave. Raises :class:`NotFound` for another till's (or tenant's) receipt."""
+    """One of this till's receipts with its lines, refunds, the explanations its commit
+    gave and the balances its certificate and wallet tenders had left (``left``).
+    Raises :class:`NotFound` for another till's (or tenant's) receipt."""
     principal = principal_for(session)
     with rt.db.read() as conn:
         row = receipts.get_receipt(conn, principal.tenant_id, receipt_pk)
@@ -125,4 +126,15 @@ def receipt(rt: Runtime, session: WebSession, receipt_pk: int) -> dict[str, Any]
     answer = row["response"] if isinstance(row["response"], dict) else {}
     view["explanations"] = answer.get("explanations", [])
     view["member_after"] = answer.get("member")
+    view["left"] = balances_left(answer)
     return view
+
+
+def balances_left(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the certificates and the wallet that paid a receipt had left, as its commit
+    answered (the stored answer: a certificate by its code's last four characters)."""
+    return [{"kind": t["kind"], "ending": t.get("code_ending") or "",
+             "balance_minor": int(t["balance_minor"])}
+            for t in answer.get("tenders", [])
+            if isinstance(t, dict) and t.get("kind") in ("certificate", "wallet")
+            and isinstance(t.get("balance_minor"), int)]

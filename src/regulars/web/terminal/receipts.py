@@ -5,9 +5,8 @@ cashier has seen the amount, and allowed by an owner's PIN above the business's 
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
 
-from fastapi import Query, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -20,7 +19,6 @@ from regulars.web.deps import CashierSession, Form, RuntimeDep
 from regulars.web.forms import errors_of, parse_money
 from regulars.web.templating import Reader, render
 from regulars.web.terminal import reader_of, router
-from regulars.web.terminal.stored_value import read_left
 
 
 @router.get("/receipts")
@@ -32,23 +30,23 @@ def receipts_page(request: Request, runtime: RuntimeDep, cashier: CashierSession
 def _receipt_page(request: Request, runtime: RuntimeDep, cashier: WebSession,
                   receipt_pk: int, *, errors: dict[str, str], done: bool = False,
                   refunded: bool = False, values: dict[str, str] | None = None,
-                  left: list[str] | None = None, status_code: int = 200) -> Response:
+                  status_code: int = 200) -> Response:
     found = till_service.receipt(runtime, cashier, receipt_pk)
     notes = till_refunds.notes(runtime, cashier.tenant_id, [r["id"] for r in found["refunds"]])
     return render(request, "terminal/receipt.html", reader_of(runtime, request, cashier),
                   status_code=status_code, receipt=found, errors=errors, done=done,
                   refunded=refunded, refund_key=secrets.token_urlsafe(18), notes=notes,
-                  values=values or {}, left=read_left(left or []))
+                  values=values or {}, left=found["left"] if done else [])
 
 
 @router.get("/receipts/{receipt_pk}")
 def receipt_page(request: Request, runtime: RuntimeDep, cashier: CashierSession,
-                 receipt_pk: int, done: int = 0, refunded: int = 0,
-                 left: Annotated[list[str] | None, Query()] = None) -> Response:
+                 receipt_pk: int, done: int = 0, refunded: int = 0) -> Response:
     """One receipt; just after its commit (``done``), with the balances the certificate
-    and the wallet that paid it have left (``left``, from the commit's answer)."""
+    and the wallet that paid it had left, as the commit stored with the receipt answered
+    (never from the address, which anyone could write)."""
     return _receipt_page(request, runtime, cashier, receipt_pk, errors={}, done=bool(done),
-                         refunded=bool(refunded), left=left if done else None)
+                         refunded=bool(refunded))
 
 
 def _values(form: FormData) -> dict[str, str]:

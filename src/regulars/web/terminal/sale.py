@@ -394,8 +394,7 @@ def commit(request: Request, runtime: RuntimeDep, cashier: CashierSession,
         status = exc.status if exc.status in (404, 409, 422, 429) else 422
         return _sale_page(request, runtime, cashier, basket, status_code=status)
     receipt_pk = outcome.body["receipt"]["id"]
-    left = "".join(f"&left={item}" for item in money.balances_left(outcome.body))
-    return RedirectResponse(f"/terminal/receipts/{receipt_pk}?done=1{left}", status_code=303)
+    return RedirectResponse(f"/terminal/receipts/{receipt_pk}?done=1", status_code=303)
 
 
 def _commit_request(runtime: RuntimeDep, cashier: WebSession,

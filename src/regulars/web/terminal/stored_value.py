@@ -145,23 +145,6 @@ def payload(sold: tuple[CertificateSale, ...], tenders: list[tuple[str, Tender]]
     return found
 
 
-def balances_left(body: dict[str, Any]) -> list[str]:
-    """The commit answer's money tenders as ``kind:ending:balance`` for the receipt page."""
-    return [f"{t['kind']}:{t.get('code_ending') or ''}:{t['balance_minor']}"
-            for t in body.get("tenders", []) if t.get("balance_minor") is not None]
-
-
-def read_left(items: list[str]) -> list[dict[str, Any]]:
-    """:func:`balances_left` read back (anything else left out)."""
-    found = []
-    for item in items[:10]:
-        kind, _, rest = item.partition(":")
-        ending, _, balance = rest.partition(":")
-        if kind in ("certificate", "wallet") and balance.isdigit() and len(ending) <= 8:
-            found.append({"kind": kind, "ending": ending, "balance_minor": int(balance)})
-    return found
-
-
 # Topping up the wallet ----------------------------------------------------------------------
 
 WALLET_FIELDS = ("member_id", "amount", "paid_by", "key")
