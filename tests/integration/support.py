@@ -195,6 +195,21 @@ def count_rows(rt: Runtime, tenant_id: int) -> dict[str, int]:
                 for table in (entries, receipts, refunds)}
 
 
+@contextmanager
+def statements(rt: Runtime) -> Iterator[list[str]]:
+    """The statements the runtime's engine sends meanwhile."""
+    seen: list[str] = []
+
+    def log(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    event.listen(rt.db.engine, "before_cursor_execute", log)
+    try:
+        yield seen
+    finally:
+        event.remove(rt.db.engine, "before_cursor_execute", log)
+
+
 def run_together(n: int, call: Callable[[int], T]) -> list[T | RegularsError]:
     """Run ``call(0)`` ... ``call(n - 1)`` on ``n`` threads released at once by a barrier.
 

@@ -17,7 +17,7 @@ from regulars.services.promotions.promotions import Draft
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
-from tests.integration.support import Pos, line
+from tests.integration.support import Pos, line, statements
 
 CUPS = (line("cup", 1000, 2),)  # 20.00
 
@@ -198,3 +198,26 @@ def test_a_new_cap_leaves_what_the_receipts_got_and_no_cap_writes_no_slot(
     assert burn(pos, offer)["budget"] == {"budget_minor": 250, "spent_minor": 200,
                                           "remaining_minor": 50, "budget_points": None,
                                           "spent_points": 0, "remaining_points": None}
+
+
+@pytest.mark.usefixtures("backend")
+def test_what_a_capped_budget_has_left_is_read_with_the_active_promotions(
+        pos: Pos, rt: Runtime) -> None:
+    """A quote with a capped promotion runs no more statements than with an unlimited one
+    (the slots are read by the statement that reads the active promotions), and still
+    leaves out a promotion its budget no longer holds."""
+    offer = make(pos, name="Soon capped")
+    member = pos.register(1)["id"]
+    pos.quote(member, CUPS)
+    with statements(rt) as unlimited:
+        assert applied(pos.quote(member, CUPS)) == [offer]
+    promotions.update(rt, pos.tenant_id, offer, Draft(
+        name="Soon capped", effects=(FixedDiscount(amount_minor=100),),
+        limits=Limits(budget_minor=150)), actor=audit.SYSTEM)
+    pos.quote(member, CUPS)
+    with statements(rt) as capped:
+        assert applied(pos.quote(member, CUPS)) == [offer]
+    assert len(capped) == len(unlimited)
+    pos.commit(member, CUPS, receipt="R-1")  # 50 left: a 100 discount no longer fits
+    assert applied(pos.quote(member, CUPS)) == []
+    assert applied(pos.commit(member, CUPS, receipt="R-2")) == []

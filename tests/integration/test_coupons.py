@@ -36,7 +36,7 @@ from regulars.services.promotions.coupons import SeriesDraft
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
-from tests.integration.support import Pos, line, run_together
+from tests.integration.support import Pos, line, run_together, statements
 
 BASKET = (line("beans", 10_000),)
 
@@ -236,6 +236,26 @@ def test_unknown_codes_with_a_right_check_count_too(pos: Pos) -> None:
             quote(pos, None, grouped(new_code()))
     with pytest.raises(TooManyAttempts):
         quote(pos, None, grouped(new_code()))
+
+
+@pytest.mark.usefixtures("backend")
+def test_a_code_is_read_with_the_tills_wrong_codes_by_one_statement_of_the_sale(
+        pos: Pos, rt: Runtime) -> None:
+    """A code costs a quote one statement (the code with the till's wrong codes, in the
+    quote's own unit of work); a wrong code sent with a commit is still counted."""
+    code = issue(pos, series(pos))[0]
+    quote(pos, None, code)
+    with statements(rt) as plain:
+        quote(pos, None)
+    with statements(rt) as with_code:
+        assert quote(pos, None, code)["discount_minor"] == 1500
+    assert len(with_code) == len(plain) + 1
+    with pytest.raises(InvalidCoupon) as caught:
+        commit(pos, None, code, grouped(new_code()), receipt="R-1")
+    assert caught.value.field == "coupons.1"
+    with rt.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(coupon_attempts)).scalar_one() == 1
+    assert uses(rt) == [0]
 
 
 def test_generated_codes_are_distinct_and_stored_only_as_digests(pos: Pos) -> None:

@@ -142,6 +142,20 @@ def _spent_by_slots_statement() -> Any:
             .group_by(s.promotion_id))
 
 
+def spent_by_slots_columns(tenant_id: Any, promotion_id: Any) -> tuple[Any, Any]:
+    """:func:`spent_by_slots` of one promotion as two scalar subqueries (money off, points),
+    for a statement that reads the promotion anyway: each the cap on the budget row less what
+    the slots hold, null where that cap is not set or the promotion has no slots (so both
+    are null for a promotion without slots)."""
+    s, b = promotion_budget_slots.c, promotion_budgets.c
+    joined = promotion_budget_slots.join(promotion_budgets, and_(
+        b.tenant_id == s.tenant_id, b.promotion_id == s.promotion_id))
+    return tuple(  # type: ignore[return-value]
+        select(func.min(cap) - func.sum(left)).select_from(joined)
+        .where(s.tenant_id == tenant_id, s.promotion_id == promotion_id).scalar_subquery()
+        for cap, left in ((b.budget_minor, s.left_minor), (b.budget_points, s.left_points)))
+
+
 # Built once: it runs in every quote and commit with a capped promotion.
 _SPENT_BY_SLOTS = _spent_by_slots_statement()
 

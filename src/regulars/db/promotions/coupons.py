@@ -165,65 +165,48 @@ class SaleCode:
     held_by_others: int
 
 
-def _sale_code_statement() -> Any:
+def _sale_codes_statement() -> Any:
     tenant_id: Any = bindparam("tenant_id")
-    code, series, h = coupon_codes.c, coupon_series.c, coupon_holds.c
+    a, code, series, h = coupon_attempts.c, coupon_codes.c, coupon_series.c, coupon_holds.c
+    wrong = select(func.count()).select_from(coupon_attempts).where(
+        a.tenant_id == tenant_id, a.terminal_id == bindparam("terminal_id"),
+        a.at > bindparam("since", type_=a.at.type)).scalar_subquery()
     others = select(func.count()).select_from(coupon_holds).where(
         h.tenant_id == tenant_id, h.code_id == code.id,
         h.terminal_id != bindparam("terminal_id"),
         h.expires_at > bindparam("now", type_=h.expires_at.type)).scalar_subquery()
-    return (select(code.id, code.series_id, code.member_id, _uses_now(tenant_id).label("uses"),
-                   code.max_uses, series.name, series.effect, series.max_uses.label("s_max"),
+    one = select(literal(1).label("one")).subquery()
+    with_series = coupon_codes.join(coupon_series, and_(series.tenant_id == code.tenant_id,
+                                                        series.id == code.series_id))
+    return (select(wrong.label("wrong"), code.code_hash, code.id, code.series_id,
+                   code.member_id, _uses_now(tenant_id).label("uses"), code.max_uses,
+                   series.name, series.effect, series.max_uses.label("s_max"),
                    series.starts_on, series.ends_on, series.created_at,
                    others.label("held_by_others"))
-            .join_from(coupon_codes, coupon_series, and_(series.tenant_id == code.tenant_id,
-                                                         series.id == code.series_id))
-            .where(code.tenant_id == tenant_id, code.code_hash == bindparam("digest")))
+            .select_from(one.outerjoin(with_series, and_(
+                code.tenant_id == tenant_id,
+                code.code_hash.in_(bindparam("digests", expanding=True))))))
 
 
-# Built once: it runs for every code of every quote and commit.
-_SALE_CODE = _sale_code_statement()
+# Built once: it runs in every quote and commit that presents a code.
+_SALE_CODES = _sale_codes_statement()
 
 
-def code_for_sale(conn: Connection, tenant_id: int, digest: str, *, terminal_id: int,
-                  now: datetime) -> SaleCode | None:
-    """The code of ``digest`` with its uses, series and the live holds of tills other than
-    ``terminal_id`` at ``now``, in one statement; ``None`` for no such code."""
-    row = conn.execute(_SALE_CODE, {"tenant_id": tenant_id, "digest": digest,
-                                    "terminal_id": terminal_id, "now": now}).one_or_none()
-    if row is None:
-        return None
-    return SaleCode(
+def codes_for_sale(conn: Connection, tenant_id: int, digests: list[str], *, terminal_id: int,
+                   since: datetime, now: datetime) -> tuple[int, dict[str, SaleCode]]:
+    """How many wrong codes the till sent after ``since``, and the tenant's codes among
+    ``digests`` (by digest) with their uses, series and the live holds of tills other than
+    ``terminal_id`` at ``now``: in one statement."""
+    rows = conn.execute(_SALE_CODES, {"tenant_id": tenant_id, "digests": digests or [""],
+                                      "terminal_id": terminal_id, "since": since,
+                                      "now": now}).all()
+    return int(rows[0].wrong), {row.code_hash: SaleCode(
         code=CodeRow(id=row.id, series_id=row.series_id, member_id=row.member_id,
                      uses=row.uses, max_uses=row.max_uses),
         series=SeriesRow(id=row.series_id, name=row.name, effect=row.effect,
                          max_uses=row.s_max, starts_on=row.starts_on, ends_on=row.ends_on,
                          created_at=row.created_at),
-        held_by_others=int(row.held_by_others))
-
-
-def _screen_statement() -> Any:
-    tenant_id: Any = bindparam("tenant_id")
-    a, code = coupon_attempts.c, coupon_codes.c
-    wrong = select(func.count()).select_from(coupon_attempts).where(
-        a.tenant_id == tenant_id, a.terminal_id == bindparam("terminal_id"),
-        a.at > bindparam("since", type_=a.at.type)).scalar_subquery()
-    one = select(literal(1).label("one")).subquery()
-    return select(wrong.label("wrong"), code.code_hash).select_from(one.outerjoin(
-        coupon_codes, and_(code.tenant_id == tenant_id,
-                           code.code_hash.in_(bindparam("digests", expanding=True)))))
-
-
-_SCREEN = _screen_statement()
-
-
-def screen_reads(conn: Connection, tenant_id: int, terminal_id: int, *, since: datetime,
-                 digests: list[str]) -> tuple[int, set[str]]:
-    """How many wrong codes the till sent after ``since``, and which of ``digests`` are the
-    tenant's codes, in one statement."""
-    rows = conn.execute(_SCREEN, {"tenant_id": tenant_id, "terminal_id": terminal_id,
-                                  "since": since, "digests": digests or [""]}).all()
-    return int(rows[0].wrong), {r.code_hash for r in rows if r.code_hash is not None}
+        held_by_others=int(row.held_by_others)) for row in rows if row.code_hash is not None}
 
 
 def lock_code(conn: Connection, tenant_id: int, code_id: int) -> None:

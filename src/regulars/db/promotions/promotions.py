@@ -4,7 +4,7 @@ conditions read. Every query is scoped by ``tenant_id``; another tenant's row is
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from regulars.db.checkout.receipts import Children
 from regulars.db.checkout.tables import receipts
+from regulars.db.promotions.budgets import spent_by_slots_columns
 from regulars.db.promotions.tables import (
     loyalty_budgets,
     promotion_groups,
@@ -120,6 +121,9 @@ class ActiveOffers:
     # the statement was built with; and whether the member is in each (as asked, see below).
     rules: dict[int, str | None]
     member_in: dict[int, bool]
+    # (money off, points) each capped promotion with slots gave, as its slots tell it (see
+    # :func:`regulars.db.promotions.budgets.spent_by_slots`), read with the versions
+    slots_spent: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def rows(self) -> list[ActiveRow]:
@@ -141,17 +145,19 @@ class ActiveOffersQuery:
 def active_offers_query(tenant_id: int, *, segment_ids: Iterable[int] = (),
                         member_in: dict[int, ColumnElement[bool]] | None = None
                         ) -> ActiveOffersQuery:
-    """The tenant's active promotions (by id) and the loyalty budget split, the current rules
-    of the segments ``segment_ids`` (as text, so that the caller compares them without
-    parsing) and membership tests (``member_in``: segment id -> expression, built by the
-    caller from rules it knew before): everything checkout reads about promotions, in one
-    statement. Which segment a version targets is in its definition, which never changes,
-    so the caller knows it without a join."""
+    """The tenant's active promotions (by id) with what the capped ones' slots say they gave,
+    the loyalty budget split, the current rules of the segments ``segment_ids`` (as text, so
+    that the caller compares them without parsing) and membership tests (``member_in``:
+    segment id -> expression, built by the caller from rules it knew before): everything
+    checkout reads about promotions, in one statement. Which segment a version targets is in
+    its definition, which never changes, so the caller knows it without a join."""
     sids = sorted(set(segment_ids))
     tests = sorted((member_in or {}).items())
     s = segments.c
+    spent_minor, spent_points = spent_by_slots_columns(tenant_id, promotions.c.id)
     query = select(
         promotions.c.id, promotions.c.current_version, promotions.c.control_seed,
+        spent_minor.label("slots_minor"), spent_points.label("slots_points"),
         loyalty_budgets.c.id.label("split_id"), loyalty_budgets.c.total_minor,
         loyalty_budgets.c.base_bp, loyalty_budgets.c.mass_bp, loyalty_budgets.c.targeted_bp,
         *(select(cast(s.rules, Text)).where(s.tenant_id == tenant_id, s.id == sid)
@@ -183,7 +189,10 @@ def active_offers(conn: Connection, query: ActiveOffersQuery,
         inside = {sid: bool(mapping[f"in_{sid}"]) for sid in query.test_ids}
     return ActiveOffers(versions=tuple([(r.id, r.current_version, r.control_seed)
                                         for r in found]),
-                        split=split, rules=rules, member_in=inside)
+                        split=split, rules=rules, member_in=inside,
+                        slots_spent={r.id: (r.slots_minor or 0, r.slots_points or 0)
+                                     for r in found if r.slots_minor is not None
+                                     or r.slots_points is not None})
 
 
 def segment_rules(conn: Connection, tenant_id: int, segment_id: int) -> str | None:

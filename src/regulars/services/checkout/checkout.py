@@ -90,9 +90,16 @@ def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False,
     lines). Writes nothing, unless ``hold`` reserves the points to spend and a use of each
     coupon (or a coupon code is wrong: that is counted against the till)."""
     principal.require("till")
+    try:
+        return _quote(rt, principal, sale, hold=hold, goods_sold=goods_sold)
+    except coupons.WrongCodes as wrong:
+        coupons.count_wrong(rt, principal, wrong)
+
+
+def _quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool,
+           goods_sold: Sequence[GoodsSale]) -> QuoteResult:
+    """:func:`quote`, the wrong coupon codes raised (:class:`coupons.WrongCodes`)."""
     tenant = get_tenant(rt, principal.tenant_id)
-    if sale.coupons:
-        coupons.screen(rt, principal, sale.coupons)
     now = rt.now()
     if not hold or not (sale.points_to_spend or sale.coupons):
         with rt.db.read() as conn:

@@ -176,8 +176,6 @@ def _commit_once(rt: Runtime, principal: Principal, req: CommitRequest, *, key: 
     assert principal.terminal_id is not None and principal.store_id is not None
     digest = request_hash(payload)
     tenant = get_tenant(rt, principal.tenant_id)
-    if req.sale.coupons:
-        coupons.screen(rt, principal, req.sale.coupons)
     code_id = _verify_spend_code(rt, principal, tenant, req, key=key)
     now = rt.now()
     attempt = functools.partial(_attempt, rt, principal, tenant, req, key=key, digest=digest,
@@ -189,6 +187,10 @@ def _commit_once(rt: Runtime, principal: Principal, req: CommitRequest, *, key: 
             # A shared slot charge at the end found no free slot holding the amount (a budget
             # or code nearly used up, or its slots not made yet): all of it was rolled back.
             return attempt(careful=True)
+    except coupons.WrongCodes as wrong:
+        # Pricing found wrong coupon codes: counted against the till now that the commit's
+        # transaction is rolled back.
+        coupons.count_wrong(rt, principal, wrong)
     except UniqueViolation:
         # A concurrent request with the same receipt id won the race: answer as it did.
         with rt.db.read() as conn:

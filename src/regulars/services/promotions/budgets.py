@@ -74,9 +74,13 @@ def _periods(promotion: Promotion, day: date) -> list[tuple[str, date]]:
 # Pricing ---------------------------------------------------------------------------------------
 
 def allowances(conn: Connection, tenant_id: int, promotions: list[Promotion], *,
-               member_id: int | None, day: date,
-               excluded: frozenset[int] = frozenset()) -> dict[int, Allowance]:
-    """What each promotion may still give on this receipt (read, not locked)."""
+               member_id: int | None, day: date, excluded: frozenset[int] = frozenset(),
+               slots_spent: Mapping[int, tuple[int, int]] | None = None
+               ) -> dict[int, Allowance]:
+    """What each promotion may still give on this receipt (read, not locked).
+    ``slots_spent``: what the capped promotions with slots gave, read already with the
+    active promotions (:class:`~regulars.db.promotions.promotions.ActiveOffers`); without
+    it, read here."""
     found = {p.id: NOTHING if p.id in excluded else UNLIMITED for p in promotions}
     budgeted = [p for p in promotions if p.id not in excluded and (
         p.limits.budget_minor is not None or p.limits.budget_points is not None
@@ -85,7 +89,8 @@ def allowances(conn: Connection, tenant_id: int, promotions: list[Promotion], *,
         return found
     ids = [p.id for p in budgeted]
     spent_by = _spent(conn, tenant_id, [p for p in budgeted if p.limits.budget_minor is not None
-                                        or p.limits.budget_points is not None])
+                                        or p.limits.budget_points is not None],
+                      slots_spent)
     mine: dict[int, tuple[int, int]] = {}
     uses: dict[tuple[int, str], int] = {}
     if member_id is not None and any(p.limits.per_member for p in budgeted):
@@ -106,11 +111,15 @@ def allowances(conn: Connection, tenant_id: int, promotions: list[Promotion], *,
     return found
 
 
-def _spent(conn: Connection, tenant_id: int, capped: list[Promotion]) -> dict[int, Spent]:
-    """What the capped promotions gave, as their slots tell it, or summed from the receipts
-    for one without slots."""
+def _spent(conn: Connection, tenant_id: int, capped: list[Promotion],
+           slots_spent: Mapping[int, tuple[int, int]] | None) -> dict[int, Spent]:
+    """What the capped promotions gave, as their slots tell it (``slots_spent`` when read
+    already), or summed from the receipts for one without slots."""
     ids = [p.id for p in capped]
-    found = store.spent_by_slots(conn, tenant_id, ids)
+    if not ids:
+        return {}
+    found = ({pid: slots_spent[pid] for pid in ids if pid in slots_spent}
+             if slots_spent is not None else store.spent_by_slots(conn, tenant_id, ids))
     missing = [pid for pid in ids if pid not in found]
     if missing:
         found |= store.promotion_spent(conn, tenant_id, missing)

@@ -8,13 +8,15 @@ only HMAC-SHA256 digests under the tenant's secret, made with its first series.
 
 At checkout (see :mod:`regulars.services.checkout.checkout`):
 
-1. :func:`screen` runs in a unit of work of its own before pricing, so that wrong codes stay
-   counted when the request is refused: a code that is malformed, has a wrong check character
-   or is unknown counts against the till; more than :data:`MAX_WRONG` in :data:`WINDOW` and
-   every coupon request of the till answers :class:`TooManyAttempts` until the window clears.
-2. :func:`offers_for` (inside the quote's or commit's transaction) refuses a real code that is
-   not valid on the receipt's local day, bound to another member, or used up (uses plus live
-   holds of other tills).
+1. :func:`offers_for` (inside the quote's or commit's unit of work) reads the codes with the
+   till's wrong codes in one statement. A code that is malformed, has a wrong check character
+   or is unknown counts against the till: it raises :class:`WrongCodes`, and the caller
+   records them with :func:`count_wrong` in a unit of work of its own once its own is rolled
+   back, so that they stay counted when the request is refused; more than :data:`MAX_WRONG`
+   in :data:`WINDOW` and every coupon request of the till answers :class:`TooManyAttempts`
+   until the window clears.
+2. :func:`offers_for` then refuses a real code that is not valid on the receipt's local day,
+   bound to another member, or used up (uses plus live holds of other tills).
 3. :func:`hold` (a quote with ``hold``) reserves one use per code for the till for the
    program's hold TTL; :func:`use` (the commit) counts the use by a conditional update and
    consumes the till's hold, so concurrent commits of a single-use code get one winner.
@@ -29,7 +31,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
@@ -213,39 +215,33 @@ def generate_codes(rt: Runtime, tenant_id: int, series_id: int, *, count: int,
 
 # Checkout -------------------------------------------------------------------------------------
 
-def screen(rt: Runtime, principal: Principal, texts: tuple[str, ...]) -> None:
-    """Refuse wrong codes and count them against the till, in a unit of work of its own.
+class WrongCodes(InvalidCoupon):
+    """Codes of a sale that are malformed, have a wrong check character or are unknown:
+    raised as the first one's refusal from inside the unit of work that prices the sale
+    (:func:`offers_for`), whose caller then counts them against the till in a unit of work
+    of its own (:func:`count_wrong`), so that they stay counted although the request fails."""
 
-    Raises :class:`TooManyAttempts` while the till is blocked (nothing is checked then),
-    :class:`InvalidCoupon` (field ``coupons.N``) for the first code that is malformed, has a
-    wrong check character or is unknown, :class:`InvalidInput` for too many or repeated codes.
-    """
+    def __init__(self, failures: list[InvalidCoupon]) -> None:
+        super().__init__(failures[0].template, field=failures[0].field,
+                         params=failures[0].params)
+        self.failures = failures
+
+
+def count_wrong(rt: Runtime, principal: Principal, wrong: WrongCodes) -> NoReturn:
+    """Record the wrong codes of a refused request against its till and raise the first
+    one's refusal; :class:`TooManyAttempts` instead when the till reached the limit
+    meanwhile. The till's wrong codes are counted again under its lock before they are
+    recorded, so that requests at once from one till never try more codes than the limit
+    allows."""
     assert principal.terminal_id is not None
-    if len(texts) > MAX_COUPONS_PER_RECEIPT:
-        raise InvalidInput(f"at most {MAX_COUPONS_PER_RECEIPT} coupons per receipt",
-                           field="coupons")
-    now = rt.now()
     tenant_id, terminal_id = principal.tenant_id, principal.terminal_id
-    # Read in one statement; written only when a code is wrong.
-    with rt.db.read() as conn:
-        key = store.secret(conn, tenant_id)
-        parsed = [codes.parse(text) for text in texts]
-        digests = ([] if key is None else
-                   [codes.digest(bytes.fromhex(key), p) for p in parsed if isinstance(p, str)])
-        wrong, known = store.screen_reads(conn, tenant_id, terminal_id, since=now - WINDOW,
-                                          digests=digests)
-        if wrong >= MAX_WRONG:
-            _blocked(conn, tenant_id, terminal_id, now)
-    failures = _screened(parsed, key, known)
-    if failures:
-        # Counted again under the till's lock before the wrong codes are recorded, so that
-        # requests at once from one till never try more codes than the limit allows.
-        with rt.db.write() as conn:
-            locks.sole_lock(conn, f"coupon-attempts:{tenant_id}:{terminal_id}")
-            _blocked(conn, tenant_id, terminal_id, now)
-            for _ in failures:
-                store.record_attempt(conn, tenant_id, terminal_id, now)
-        raise failures[0]
+    now = rt.now()
+    with rt.db.write() as conn:
+        locks.sole_lock(conn, f"coupon-attempts:{tenant_id}:{terminal_id}")
+        _blocked(conn, tenant_id, terminal_id, now)
+        for _ in wrong.failures:
+            store.record_attempt(conn, tenant_id, terminal_id, now)
+    raise wrong.failures[0]
 
 
 def _blocked(conn: Connection, tenant_id: int, terminal_id: int, now: datetime) -> None:
@@ -260,21 +256,21 @@ def _blocked(conn: Connection, tenant_id: int, terminal_id: int, now: datetime) 
             retry_after_seconds=max(1, math.ceil((free_at - now).total_seconds())))
 
 
-def _screened(parsed: list[str | codes.Problem], key: str | None,
-              known: set[str]) -> list[InvalidCoupon]:
-    """The refusal of each code that is malformed, has a wrong check character or is not
-    one of ``known`` (digests under ``key``). Raises :class:`InvalidInput` for a code given
-    twice."""
+def _screened(parsed: list[str | codes.Problem], digests: list[str | None],
+              known: Mapping[str, object]) -> list[InvalidCoupon]:
+    """The refusal of each code that is malformed, has a wrong check character or whose
+    digest (``None``: the tenant has no key yet) is not one of ``known``. Raises
+    :class:`InvalidInput` for a code given twice."""
     seen: set[str] = set()
     failures = []
-    for index, code in enumerate(parsed):
+    for index, (code, digest) in enumerate(zip(parsed, digests, strict=True)):
         if isinstance(code, codes.Problem):
             reason = ("the check character does not match: a character is mistyped"
                       if code is codes.Problem.CHECK else
                       "a coupon code has 16 characters of 0-9 and A-Z without U")
         elif code in seen:
             raise InvalidInput("the same coupon is given twice", field=f"coupons.{index}")
-        elif key is None or codes.digest(bytes.fromhex(key), code) not in known:
+        elif digest is None or digest not in known:
             reason = "no such coupon"
         else:
             seen.add(code)
@@ -286,26 +282,37 @@ def _screened(parsed: list[str | codes.Problem], key: str | None,
 def offers_for(conn: Connection, tenant: tenancy.TenantRow, texts: tuple[str, ...], *,
                member_id: int | None, terminal_id: int, at: datetime,
                now: datetime) -> tuple[CouponOffer, ...]:
-    """The codes as the engine applies them, after :func:`screen` let them through.
+    """The codes as the engine applies them, screened first: with the till's wrong codes,
+    in one statement.
 
-    Raises :class:`InvalidCoupon` for a code that is not (or no longer) one of the tenant's,
-    and a :class:`CouponRefused` for one that cannot be used on this receipt (local day of
-    ``at``; uses and holds as of ``now``).
+    Raises :class:`TooManyAttempts` while the till is blocked (nothing else is checked
+    then), :class:`WrongCodes` for codes that are malformed, have a wrong check character or
+    are unknown (the caller counts them against the till once this unit of work is over),
+    :class:`InvalidInput` for too many or repeated codes, and a :class:`CouponRefused` for
+    one that cannot be used on this receipt (local day of ``at``; uses and holds as of
+    ``now``).
     """
     if not texts:
         return ()
+    if len(texts) > MAX_COUPONS_PER_RECEIPT:
+        raise InvalidInput(f"at most {MAX_COUPONS_PER_RECEIPT} coupons per receipt",
+                           field="coupons")
     key = store.secret(conn, tenant.id)
+    parsed = [codes.parse(text) for text in texts]
+    digests = [None if key is None or isinstance(p, codes.Problem)
+               else codes.digest(bytes.fromhex(key), p) for p in parsed]
+    wrong, known = store.codes_for_sale(conn, tenant.id, [d for d in digests if d is not None],
+                                        terminal_id=terminal_id, since=now - WINDOW, now=now)
+    if wrong >= MAX_WRONG:
+        _blocked(conn, tenant.id, terminal_id, now)
+    failures = _screened(parsed, digests, known)
+    if failures:
+        raise WrongCodes(failures)
     day = at.astimezone(ZoneInfo(tenant.timezone)).date()
     found: list[CouponOffer] = []
-    for index, text in enumerate(texts):
-        parsed = codes.parse(text)
-        sale_code = None
-        if not isinstance(parsed, codes.Problem) and key is not None:
-            digest = codes.digest(bytes.fromhex(key), parsed)
-            sale_code = store.code_for_sale(conn, tenant.id, digest, terminal_id=terminal_id,
-                                            now=now)
-        if sale_code is None:
-            raise InvalidCoupon("no such coupon", field=f"coupons.{index}")
+    for index, digest in enumerate(digests):
+        assert digest is not None
+        sale_code = known[digest]
         row, series = sale_code.code, _domain(sale_code.series)
         state = CodeState(id=row.id, series=series, member_id=row.member_id, uses=row.uses,
                           held_by_others=sale_code.held_by_others, max_uses=row.max_uses)

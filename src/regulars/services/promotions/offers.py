@@ -4,9 +4,10 @@
 What never changes is cached per engine: a stored version parsed and its condition compiled
 (versions are immutable, so a new version is a new key), and the statement for a tenant and
 the segments it tests. What does change is read on every receipt, in the statement: which
-versions are active, the rules of the segments they target, the loyalty budget split, and
-the member's membership of those segments; what is prepared from that answer
-(:class:`_Lineup`) is reused only while the answer is the same. So a new, changed or
+versions are active, the rules of the segments they target, the loyalty budget split, the
+member's membership of those segments, and what the capped promotions' slots hold; what is
+prepared from that answer (:class:`_Lineup`, the slots apart) is reused only while the
+answer is the same. So a new, changed or
 archived promotion, a segment's new rules or a new split show on the next receipt of every
 process, with no message between processes and no time bound.
 """
@@ -192,7 +193,7 @@ def offers_for(conn: Connection, tenant: tenancy.TenantRow, lines: tuple[BasketL
     if plan.arms:  # an experiment's other variants are not this member's
         met = [(p, ok and plan.allows(p.id, member_id)) for p, ok in met]
     return _offers(conn, tenant.id, lineup, met, member, store_id=store_id, local=local,
-                   excluded=excluded)
+                   excluded=excluded, slots_spent=active.slots_spent)
 
 
 def _member_facts(conn: Connection, tenant_id: int, lineup: _Lineup, member: MemberRow | None,
@@ -253,15 +254,17 @@ def _conditions_met(lineup: _Lineup, variables: dict[str, Any], member: MemberRo
 
 def _offers(conn: Connection, tenant_id: int, lineup: _Lineup, met: list[tuple[Promotion, bool]],
             member: MemberRow | None, *, store_id: int | None, local: datetime,
-            excluded: frozenset[int]) -> Offers:
-    """The candidates with what their budgets allow (read only for promotions that could
-    apply) and the pools the split caps."""
+            excluded: frozenset[int], slots_spent: dict[int, tuple[int, int]]) -> Offers:
+    """The candidates with what their budgets allow (the capped ones' slots were read with
+    the active promotions; the rest read only for promotions that could apply) and the
+    pools the split caps."""
     day = local.date()
     allowed_promotions = [p for p, ok in met if ok and p.runs(store_id=store_id, local=local)]
     if lineup.budgeted:
         allowed = budgets.allowances(
             conn, tenant_id, allowed_promotions,
-            member_id=None if member is None else member.id, day=day, excluded=excluded)
+            member_id=None if member is None else member.id, day=day, excluded=excluded,
+            slots_spent=slots_spent)
     else:
         allowed = {p.id: NOTHING if p.id in excluded else UNLIMITED
                    for p in allowed_promotions}
