@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from regulars import errors
-from regulars.api.deps import IdempotencyKey, PathId, QueryId, RuntimeDep, Till
+from regulars.api.deps import IdempotencyKey, PathId, QueryId, RuntimeDep, Till, runtime_of
 from regulars.api.errors_doc import responses
 from regulars.api.member_schemas import HistoryEntryOut, MemberOut, ReferralInfoOut
 from regulars.api.openapi import NEW_MEMBER
@@ -82,11 +82,11 @@ def _quote(result: QuoteResult) -> Response:
 @router.post("/quote", response_model=QuoteOut, responses=responses(
     errors.InvalidInput, errors.NotFound, errors.RedemptionRefused, errors.InsufficientPoints,
     errors.RewardRefused, errors.CodeRefused, *COUPON_ERRORS))
-def quote(body: QuoteIn, till: Till, rt: RuntimeDep) -> Response:
+def quote(body: QuoteIn, till: Till, request: Request) -> Response:
     """Price a basket: discounts per line, points to earn, most points spendable, the level
     and progress, the catalogue rewards the member could claim on it (``rewards``), and why.
     Writes nothing unless ``hold`` reserves the points to spend."""
-    return _quote(checkout.quote(rt, till, _sale(body), hold=body.hold,
+    return _quote(checkout.quote(runtime_of(request), till, _sale(body), hold=body.hold,
                                  goods_sold=tuple(g.to_sale() for g in body.goods_sold)))
 
 
@@ -95,9 +95,12 @@ def quote(body: QuoteIn, till: Till, rt: RuntimeDep) -> Response:
     errors.RedemptionRefused, errors.InsufficientPoints, errors.CodeRefused,
     errors.RewardRefused, errors.CertificateNotAccepted, *COUPON_ERRORS))
 def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey) -> Response:
+    errors.RewardRefused, *COUPON_ERRORS))
+def commit(body: CommitIn, till: Till, request: Request, key: IdempotencyKey) -> Response:
     """Post a paid receipt once. A replay with the same key and body returns the first answer
     (header ``Idempotent-Replayed: true``). Spending more than the program's
     ``otp_above_points`` needs ``otp_code`` (see ``POST /v1/pos/otp``)."""
+    rt = runtime_of(request)
     if body.staff_id is not None:
         # Another tenant's staff id (or none at all) must not be stored on this receipt.
         tenants.get_staff(rt, till.tenant_id, body.staff_id)
