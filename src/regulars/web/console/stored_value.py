@@ -9,13 +9,12 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import RegularsError
-from regulars.services.audit import audit
 from regulars.services.stored_value import certificates
 from regulars.services.stored_value.results import CertificateView
 from regulars.services.web_sessions.sessions import Permission
 from regulars.text.i18n import N_
 from regulars.web.console import router
-from regulars.web.console.pagekit import form_errors, text
+from regulars.web.console.pagekit import form_errors, staff_actor, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
 
@@ -60,7 +59,7 @@ def block(reader: StaffReader, runtime: RuntimeDep,
           certificate_id: int, form: Form) -> Response:
     blocked = text(form, "blocked") != "no"
     certificates.set_blocked(runtime, _tenant(reader), certificate_id, blocked=blocked,
-                             actor=audit.staff(reader.session.staff_id if reader.session else None))
+                             actor=staff_actor(reader))
     return RedirectResponse(f"/console/certificates/{certificate_id}", status_code=303)
 
 
