@@ -93,6 +93,8 @@ def test_demo_builds_a_year_prints_working_keys_and_reconciles(
             assert sorted(c["nominal_minor"] for c in cards) == [2500] * 10 + [5000] * 5, cards
             [sent] = client.get("/v1/admin/campaigns", headers=bearer(owner[1])).json()
             assert sent["status"] == "done" and sent["recipients"].get("control", 0) > 0, sent
+            [tried] = client.get("/v1/admin/experiments", headers=bearer(owner[1])).json()
+            assert tried["stopped_at"] is not None and len(tried["variants"]) == 2, tried
             faq = client.get("/v1/admin/faq", headers=bearer(owner[1])).json()
             assert {e["language"] for e in faq} == {"en", "ru", "uk", "bg"}
             assert len([e for e in faq if e["language"] == "en"]) == 4

@@ -5,8 +5,9 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -21,6 +22,8 @@ from regulars.services.members import members, registration
 from regulars.services.members.members import MemberRef
 from regulars.services.messaging import notify, otp, outbox, templates, unsubscribe
 from regulars.services.messaging.messaging import MemorySender
+from regulars.services.promotions import experiments
+from regulars.services.rewards import job as rewards_job
 from regulars.services.rewards import notices
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop
@@ -329,3 +332,24 @@ def test_expiry_reminders_and_win_back_are_queued_once_by_the_notices_job(
     assert notices.run(rt).expiring == 0
     [expiring] = member_messages(rt, "points_expiring")
     assert "10 ваших баллов сгорят через 6 дн." in expiring["body"]
+
+
+def test_the_programme_holdout_gets_no_win_back_and_no_birthday_message(
+        rt: Runtime, shop: Shop, clock: FakeClock) -> None:
+    experiments.set_holdout(rt, shop.tenant_id, 5000, actor=audit.SYSTEM)
+    templates.update_settings(rt, shop.tenant_id, {"winback_days": 20}, actor=audit.SYSTEM)
+    pos = Pos(rt, shop)
+    ids = [pos.register(n)["id"] for n in range(1, 13)]
+    for member_id in ids:
+        pos.commit(member_id, (line("tea", 10_000),), receipt=f"r{member_id}")
+    held = {m for m in ids if experiments.in_holdout(rt, shop.tenant_id, m)}
+    assert 0 < len(held) < len(ids)
+    clock.advance(days=21)
+    assert notices.run(rt).winback == len(ids) - len(held)
+    assert {r["member_id"] for r in member_messages(rt, "winback")} == set(ids) - held
+    today = clock.now.astimezone(ZoneInfo("Europe/Moscow")).date()
+    for member_id in ids:
+        registration.update_profile(rt, shop.tenant_id, member_id,
+                                    {"birthday": date(1990, today.month, today.day)})
+    rewards_job.run(rt)
+    assert {r["member_id"] for r in member_messages(rt, "birthday")} == set(ids) - held

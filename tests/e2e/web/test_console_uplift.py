@@ -15,6 +15,7 @@ from regulars.services.promotions.segments import Draft as SegmentDraft
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop, make_shop
 from tests.e2e.web.console_data import form_of, signed_in
+from tests.integration.test_uplift_reads import Campaign, campaign  # noqa: F401 (a fixture)
 
 
 def _targeted(rt: Runtime, shop: Shop) -> int:
@@ -35,6 +36,16 @@ def test_campaign_report_says_plainly_when_too_small(client: TestClient, rt: Run
     assert page.status_code == 200
     assert 'id="too-small"' in page.text and 'id="chart-uplift"' in page.text
     assert 'class="verdict-too_small"' in page.text and "<circle" in page.text
+
+
+def test_campaign_report_shows_the_relative_uplift_of_spend(
+        client: TestClient, rt: Runtime, campaign: Campaign) -> None:  # noqa: F811
+    signed_in(client, rt, campaign.pos.shop, "analyst")
+    page = client.get(f"/console/uplift/promotions/{campaign.promotion_id}").text
+    # Test members spent 150.00 each in the campaign, the held-back 50.00: +200 %.
+    first = page.split('<table id="uplift">', 1)[1].split("</tr>", 2)[1]
+    assert "Spend per member" in first and '<span class="muted relative">(200' in first
+    assert 'id="relative-note"' in page
 
 
 def test_start_read_and_stop_an_experiment(client: TestClient, rt: Runtime,

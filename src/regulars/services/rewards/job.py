@@ -17,6 +17,7 @@ from regulars.db.rewards import rewards as store
 from regulars.db.tenancy import tenancy
 from regulars.domain.rewards.rewards import birthday_in
 from regulars.services.messaging import notify
+from regulars.services.promotions.experiments import held_out
 from regulars.services.rewards.referrals import new_code, settle_first_purchase
 from regulars.services.rewards.rewards import load_settings, pay_birthday
 from regulars.services.runtime import Runtime
@@ -82,10 +83,12 @@ def _birthdays_due(conn: Connection, tenant_id: int, local_today: date) -> list[
 
 
 def _greet(rt: Runtime, tenant_id: int, member_ids: list[int], year: int) -> None:
-    """Queue the birthday message (marketing: full consent, capped), once a year each."""
+    """Queue the birthday message (marketing: full consent, capped, none for the programme
+    holdout), once a year each."""
     if not member_ids:
         return
     with rt.db.write() as conn:
+        held = held_out(conn, tenant_id, member_ids)
         notify.queue(conn, rt, tenant_id, notify.Batch(
-            event="birthday", member_ids=member_ids,
+            event="birthday", member_ids=[m for m in member_ids if m not in held],
             key=lambda m: f"birthday:{m}:{year}"), rt.now())

@@ -1,5 +1,6 @@
 """The scheduled notices to members (the ``notices`` job): points expiring within the
-tenant's N days (transactional), and win-back after N days without a purchase (marketing).
+tenant's N days (transactional), and win-back after N days without a purchase (marketing:
+none for the programme holdout).
 Each is keyed by its cause (the first expiry's day; the last receipt), so running the job
 again, or after a crash, queues nothing twice."""
 
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 from regulars.db.rewards import notices as store
 from regulars.db.tenancy import tenancy
 from regulars.services.messaging import notify, templates
+from regulars.services.promotions.experiments import held_out
 from regulars.services.runtime import Runtime
 
 LAPSE_WINDOW = timedelta(days=7)
@@ -77,8 +79,11 @@ def _winback(rt: Runtime, tenant_id: int, cfg: templates.MessageSettings,
         with rt.db.write() as conn:
             rows = store.lapsed(conn, tenant_id, since=before - LAPSE_WINDOW, before=before,
                                 limit=batch_size, after_member_id=after)
-            queued += notify.queue(conn, rt, tenant_id, _winback_batch(rows, cfg.winback_days),
-                                   now).count("queued")
+            # A marketing message: none for the programme holdout.
+            held = held_out(conn, tenant_id, [m for m, _ in rows])
+            queued += notify.queue(conn, rt, tenant_id, _winback_batch(
+                [row for row in rows if row[0] not in held], cfg.winback_days),
+                now).count("queued")
         if len(rows) < batch_size:
             return queued
         after = rows[-1][0]

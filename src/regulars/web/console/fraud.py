@@ -14,11 +14,10 @@ from regulars.domain.analytics.fraud import LIMITS, Thresholds
 from regulars.errors import RegularsError
 from regulars.services.analytics import fraud
 from regulars.services.analytics.fraud import SignalView
-from regulars.services.audit import audit
 from regulars.services.web_sessions.sessions import Permission
 from regulars.text.i18n import N_
 from regulars.web.console import router
-from regulars.web.console.pagekit import PAGE_SIZE, form_errors, page_number, text
+from regulars.web.console.pagekit import PAGE_SIZE, form_errors, page_number, staff_actor, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import parse_int
 from regulars.web.templating import Reader, render
@@ -159,7 +158,7 @@ def fraud_settings(request: Request, reader: StaffReader, runtime: RuntimeDep,
     if not errors:
         try:
             fraud.put_settings(runtime, reader.session.tenant_id, Thresholds(**parsed),
-                               actor=audit.staff(reader.session.staff_id))
+                               actor=staff_actor(reader))
         except RegularsError as exc:
             errors = form_errors(exc, reader)
     return _page(request, reader, runtime, status="open", number=1,

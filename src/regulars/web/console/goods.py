@@ -9,12 +9,11 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import RegularsError
-from regulars.services.audit import audit
 from regulars.services.stored_value import goods
 from regulars.services.stored_value.results import GoodsHistory
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
-from regulars.web.console.pagekit import form_errors, text
+from regulars.web.console.pagekit import form_errors, staff_actor, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
 
@@ -56,7 +55,7 @@ def block(reader: StaffReader, runtime: RuntimeDep, account_id: int, form: Form)
     blocked = text(form, "blocked") != "no"
     assert reader.session is not None
     goods.set_blocked(runtime, _tenant(reader), account_id, blocked=blocked,
-                      actor=audit.staff(reader.session.staff_id))
+                      actor=staff_actor(reader))
     return RedirectResponse(f"/console/goods/{account_id}", status_code=303)
 
 

@@ -8,12 +8,11 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import InvalidInput, RegularsError
-from regulars.services.audit import audit
 from regulars.services.members import members, privacy
 from regulars.services.tenancy import retention
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
-from regulars.web.console.pagekit import form_errors, text
+from regulars.web.console.pagekit import form_errors, staff_actor, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import parse_int
 from regulars.web.templating import Reader, render
@@ -26,7 +25,7 @@ SETUP = [needs(Permission.SETUP)]
 def member_export_json(reader: StaffReader, runtime: RuntimeDep, member_id: int) -> Response:
     assert reader.session is not None
     found = privacy.export(runtime, reader.session.tenant_id, member_id,
-                           actor=audit.staff(reader.session.staff_id))
+                           actor=staff_actor(reader))
     return Response(privacy.export_json(found), media_type="application/json", headers={
         "Content-Disposition": f'attachment; filename="member-{member_id}.json"'})
 
@@ -35,7 +34,7 @@ def member_export_json(reader: StaffReader, runtime: RuntimeDep, member_id: int)
 def member_export_zip(reader: StaffReader, runtime: RuntimeDep, member_id: int) -> Response:
     assert reader.session is not None
     found = privacy.export(runtime, reader.session.tenant_id, member_id,
-                           actor=audit.staff(reader.session.staff_id))
+                           actor=staff_actor(reader))
     return Response(privacy.export_archive(found), media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="member-{member_id}.zip"'})
 
@@ -64,7 +63,7 @@ def member_erase(request: Request, reader: StaffReader, runtime: RuntimeDep, mem
         if typed != str(member_id):
             raise InvalidInput("type the member's number to confirm", field="confirm")
         privacy.erase(runtime, reader.session.tenant_id, member_id,
-                      actor=audit.staff(reader.session.staff_id))
+                      actor=staff_actor(reader))
     except RegularsError as exc:
         return _erase_page(request, reader, runtime, member_id, typed=typed,
                            errors=form_errors(exc, reader), status_code=422)
@@ -97,7 +96,7 @@ def retention_save(request: Request, runtime: RuntimeDep, reader: StaffReader,
         try:
             retention.put(runtime, reader.session.tenant_id, otp_days=days["otp_days"],
                           idempotency_days=days["idempotency_days"],
-                          actor=audit.staff(reader.session.staff_id))
+                          actor=staff_actor(reader))
         except RegularsError as exc:
             errors = form_errors(exc, reader)
     if errors:

@@ -19,11 +19,11 @@ from regulars.domain.rewards.rewards import (
     Trigger,
 )
 from regulars.errors import InvalidInput
-from regulars.services.audit import audit
 from regulars.services.rewards import rewards
 from regulars.services.web_sessions.sessions import Permission
 from regulars.text.i18n import N_
 from regulars.web.console import router
+from regulars.web.console.pagekit import staff_actor
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import errors_of, parse_int
 from regulars.web.templating import Reader, render
@@ -151,5 +151,5 @@ def rewards_save(request: Request, reader: StaffReader, runtime: RuntimeDep,
     if settings is None:
         return _page(request, reader, values, errors=errors, status_code=422)
     rewards.put_settings(runtime, _tenant(reader), settings,
-                         actor=audit.staff(reader.session.staff_id if reader.session else None))
+                         actor=staff_actor(reader))
     return RedirectResponse("/console/reward-settings?saved=1", status_code=303)

@@ -10,7 +10,6 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import RegularsError
-from regulars.services.audit import audit
 from regulars.services.stored_value import certificates
 from regulars.services.stored_value.results import CertificateView
 from regulars.services.web_sessions.sessions import Permission
@@ -19,6 +18,7 @@ from regulars.web.console import router
 from regulars.web.console.pagekit import form_errors, staff_actor, text
 from regulars.web.customer.common import qr_svg
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs, public_base
+from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
 
 # A certificate's status as the page shows it (translated in the template).
@@ -64,7 +64,7 @@ def block(reader: StaffReader, runtime: RuntimeDep,
           certificate_id: int, form: Form) -> Response:
     blocked = text(form, "blocked") != "no"
     certificates.set_blocked(runtime, _tenant(reader), certificate_id, blocked=blocked,
-                             actor=audit.staff(reader.session.staff_id if reader.session else None))
+                             actor=staff_actor(reader))
     return RedirectResponse(f"/console/certificates/{certificate_id}", status_code=303)
 
 

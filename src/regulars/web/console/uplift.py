@@ -102,16 +102,30 @@ def holdout_save(request: Request, reader: StaffReader, runtime: RuntimeDep,
     return RedirectResponse("/console/uplift", status_code=303)
 
 
+def _relative(reader: Reader, found: uplift.Relative | None) -> dict[str, str] | None:
+    """The relative uplift (test over control, less one) as percentages, when there is one."""
+    if found is None or found.estimate is None:
+        return None
+
+    def shown(value: float | None) -> str:
+        return reader.percent_bp(None if value is None else round(value * 10_000))
+
+    return {"estimate": shown(found.estimate), "low": shown(found.low),
+            "high": shown(found.high)}
+
+
 def _estimate_rows(reader: Reader, found: uplift.PromotionUplift) -> list[dict[str, object]]:
-    """The table's rows: per window, spend (plain and CUPED), visits and the share who
-    bought."""
+    """The table's rows: per window, spend (plain, with its relative uplift, and CUPED),
+    visits and the share who bought."""
     rows: list[dict[str, object]] = []
     for w in found.windows:
         window = reader.label("uplift_window", w.window)
-        for name, e in ((reader.gettext("Spend per member"), w.spend),
-                        (reader.gettext("Spend per member, adjusted for the pre-period"),
-                         w.spend_cuped)):
-            rows.append({"window": window, "metric": name,
+        for name, e, relative in (
+                (reader.gettext("Spend per member"), w.spend, w.spend_relative),
+                (reader.gettext("Spend per member, adjusted for the pre-period"),
+                 w.spend_cuped, None)):
+            rows.append({"window": window, "metric": name, "relative": _relative(
+                reader, relative),
                          "test": reader.money(e.test_mean_minor),
                          "control": reader.money(e.control_mean_minor),
                          "difference": reader.money(e.difference_minor),
@@ -120,7 +134,7 @@ def _estimate_rows(reader: Reader, found: uplift.PromotionUplift) -> list[dict[s
                          "chart": (e.difference_minor, e.low_minor, e.high_minor)})
         for name, r in ((reader.gettext("Visits per member"), w.visits),
                         (reader.gettext("Share who bought"), w.bought)):
-            rows.append({"window": window, "metric": name,
+            rows.append({"window": window, "metric": name, "relative": None,
                          "test": reader.number(round(r.test_mean, 2)),
                          "control": reader.number(round(r.control_mean, 2)),
                          "difference": reader.number(round(r.difference, 2)),
