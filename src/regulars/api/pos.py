@@ -94,8 +94,6 @@ def quote(body: QuoteIn, till: Till, request: Request) -> Response:
     errors.InvalidInput, errors.NotFound, errors.IdempotencyMismatch, errors.ReceiptConflict,
     errors.RedemptionRefused, errors.InsufficientPoints, errors.CodeRefused,
     errors.RewardRefused, errors.CertificateNotAccepted, *COUPON_ERRORS))
-def commit(body: CommitIn, till: Till, rt: RuntimeDep, key: IdempotencyKey) -> Response:
-    errors.RewardRefused, *COUPON_ERRORS))
 def commit(body: CommitIn, till: Till, request: Request, key: IdempotencyKey) -> Response:
     """Post a paid receipt once. A replay with the same key and body returns the first answer
     (header ``Idempotent-Replayed: true``). Spending more than the program's

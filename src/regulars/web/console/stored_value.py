@@ -18,7 +18,6 @@ from regulars.web.console import router
 from regulars.web.console.pagekit import form_errors, staff_actor, text
 from regulars.web.customer.common import qr_svg
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs, public_base
-from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
 
 # A certificate's status as the page shows it (translated in the template).
