@@ -19,8 +19,12 @@ from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value import certificates
 from tests.conftest import Shop, make_shop
+from tests.e2e.web import test_terminal
 from tests.e2e.web.console_data import form_of, signed_in
 from tests.e2e.web.support import add_staff, csrf_of
+from tests.e2e.web.test_terminal import pair, sale_form, sign_in
+
+cashier = test_terminal.cashier  # the terminal's fixture: a cashier of the shop's store
 
 
 @pytest.fixture(autouse=True)
@@ -191,3 +195,25 @@ def test_others_cannot_and_another_tenant_is_not_found(
         assert refused.status_code in (303, 403), path
     assert certificates.list_certificates(rt, shop.tenant_id) == ()
     assert [s.name for s in certificates.list_series(rt, shop.tenant_id)] == ["Winter cards"]
+
+
+def test_cards_issued_for_the_tills_are_sold_there_and_become_active(
+        client: TestClient, rt: Runtime, shop: Shop, cashier: int) -> None:
+    series_id = _series(rt, shop.tenant_id)
+    signed_in(client, rt, shop, "owner")
+    page = client.get(f"/console/certificate-series/{series_id}")
+    assert "cards for the tills to sell (activated when sold)" in page.text
+    assert "active now (corporate order)" in page.text
+    done = client.post(f"/console/certificate-series/{series_id}/issue", data={
+        **form_of(page.text), "count": "1", "amount": "1000", "for_sale": "1"})
+    assert done.status_code == 200, done.text
+    [code] = re.findall(r"<code>([0-9A-Z-]+)</code>", done.text)
+    assert certificates.look_up(rt, shop.tenant_id, code).status == "pending"
+    pair(client, shop.till_keys[0])
+    sign_in(client, cashier)
+    sale = client.get("/terminal/sale")
+    sold = client.post("/terminal/commit", data=sale_form(
+        sale.text, price="5", card_code=code), follow_redirects=False)
+    assert sold.status_code == 303, sold.text
+    card = certificates.look_up(rt, shop.tenant_id, code)
+    assert (card.status, card.balance_minor) == ("active", 100_000)

@@ -80,6 +80,10 @@ def test_a_card_sold_already_or_unknown_is_named_beside_its_box(
                                                           card_code=active))
     assert again.status_code == 422 and 'id="e-card_code"' in again.text
     assert "sold already" in again.text
+    quoted = till.post("/terminal/quote", data=sale_form(page.text, price="5",
+                                                          card_code=active))
+    assert 'id="q-card_code"' in quoted.text and "sold already" in quoted.text
+    assert 'id="card-option"' not in quoted.text
     unknown = till.post("/terminal/commit", data=sale_form(page.text, price="5",
                                                             card_code="nonsense"))
     assert unknown.status_code == 422 and 'id="e-card_code"' in unknown.text

@@ -1,7 +1,8 @@
 """Console pages: gift certificate series. Anyone in the console sees the series; owners
 (``refund``, as for blocking a certificate) add and change one (fixed nominal values or an
 open amount, validity, stores, single or multi use) and issue certificates from it in bulk
-(a corporate order). The terms are checked by the same domain rules as the admin API's;
+(cards for the tills to sell, activated by the sale, or a corporate order, active at once).
+The terms are checked by the same domain rules as the admin API's;
 every problem is shown beside its field and nothing is saved. Issued codes are stored as
 keyed digests: the page that answers the issue shows them, with a CSV of them, this once;
 the issue form carries a token, so that sending it again issues nothing more."""
@@ -203,6 +204,7 @@ def _order(form: FormData, series_id: int, reader: Reader
     """The issue form as typed, the order it describes and the problems found, by field."""
     values = {name: text(form, name, 200).strip()
               for name in ("count", "amount", "order_ref", "key")}
+    values["for_sale"] = "1" if form.get("for_sale") == "1" else ""
     errors: dict[str, str] = {}
     count = _whole(values, "count", MAX_ISSUE_PER_CALL, errors, reader)
     amount = _money(values["amount"], "amount", reader.minor_digits(), errors, reader)
@@ -213,7 +215,8 @@ def _order(form: FormData, series_id: int, reader: Reader
     if errors or amount is None:
         return values, None, errors
     return values, IssueOrder(series_id=series_id, count=count, amount_minor=amount,
-                              order_ref=values["order_ref"] or None), {}
+                              order_ref=values["order_ref"] or None,
+                              for_sale=bool(values["for_sale"])), {}
 
 
 def codes_csv(done: IssuedCertificates, base: str) -> str:

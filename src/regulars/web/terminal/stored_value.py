@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from regulars.domain.stored_value.certificates import Tender, TenderKind
+from regulars.domain.stored_value.certificates import Status, Tender, TenderKind
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.checkout.results import QuoteResult
 from regulars.services.members.members import MemberRef
@@ -127,11 +127,15 @@ def card_sold(rt: RuntimeDep, tenant_id: int,
 
 
 def card_view(rt: RuntimeDep, tenant_id: int, code: str) -> CertificateView:
-    """The card a code stands for. Raises :class:`InvalidInput` naming ``card_code``."""
+    """The card for sale a code stands for. Raises :class:`InvalidInput` naming
+    ``card_code``, also for a card sold already, as the commit would refuse it."""
     try:
-        return certificates.look_up(rt, tenant_id, code)
+        card = certificates.look_up(rt, tenant_id, code)
     except InvalidInput as exc:
         raise InvalidInput(exc.template, field="card_code", params=exc.params) from exc
+    if card.status != Status.PENDING.value:
+        raise InvalidInput("this card was sold already", field="card_code")
+    return card
 
 
 def payload(sold: tuple[CertificateSale, ...], tenders: list[tuple[str, Tender]]) -> dict[str, Any]:
