@@ -69,9 +69,10 @@ def build(url: str, *, members: int, receipts: int) -> int:
         created = tenants.create_tenant(rt, name="Bench Analytics Ltd", currency="EUR",
                                         locale="en_IE", timezone="Europe/Dublin",
                                         phone_region="IE")
-        store = tenants.create_store(rt, created.tenant_id, code="main", name="Main")
+        store = tenants.create_store(rt, created.tenant_id, code="main", name="Main",
+                                     actor=audit.SYSTEM)
         till = tenants.create_terminal(rt, created.tenant_id, store_id=store.id,
-                                       code="t1", name="Till 1")
+                                       code="t1", name="Till 1", actor=audit.SYSTEM)
     finally:
         rt.close()
     p = {"t": created.tenant_id, "s": store.id, "term": till.id, "now": NOW}

@@ -78,6 +78,7 @@ from _load import (
     run_phase,
 )
 from regulars.config import Settings
+from regulars.services.audit import audit
 from regulars.services.ledger import member_ledger
 from regulars.services.members import registration as member_registration
 from regulars.services.members.registration import Registration
@@ -129,9 +130,11 @@ def add_tenant(url: str, *, name: str, migrate: bool = False) -> tuple[list[str]
                                         locale="en_GB", timezone="Europe/London",
                                         phone_region="GB")
         tenant_id = created.tenant_id
-        store = tenants.create_store(rt, tenant_id, code="main", name="Main street")
+        store = tenants.create_store(rt, tenant_id, code="main", name="Main street",
+                                     actor=audit.SYSTEM)
         keys = [tenants.create_terminal(rt, tenant_id, store_id=store.id,
-                                        code=f"till-{n:02d}", name=f"Till {n}").key
+                                        code=f"till-{n:02d}", name=f"Till {n}",
+                                        actor=audit.SYSTEM).key
                 for n in range(1, TILLS + 1)]
         phones = []
         for n in range(MEMBERS):

@@ -90,8 +90,8 @@ def _shared_code(url: str, tenant_id: int) -> str:
     try:
         series = coupons.create_series(rt, tenant_id, coupons.SeriesDraft(
             name="5 % off, shared", effect=PercentDiscount(rate_bp=500),
-            max_uses=SHARED_CODE_USES))
-        issued = coupons.generate_codes(rt, tenant_id, series.id, count=1)
+            max_uses=SHARED_CODE_USES), actor=audit.SYSTEM)
+        issued = coupons.generate_codes(rt, tenant_id, series.id, count=1, actor=audit.SYSTEM)
         return str(issued.codes[0])
     finally:
         rt.close()

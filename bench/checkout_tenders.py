@@ -111,7 +111,7 @@ def _stored_value_elsewhere(url: str, till_key: str) -> None:
         tenant_id = _last_tenant(rt)
         till = authenticate(rt, till_key)
         fuel = products.create(rt, tenant_id, ProductDraft(sku="A95", name="Petrol A-95",
-                                                           price_minor=5500)).id
+                                                           price_minor=5500), actor=audit.SYSTEM).id
         for n in range(GOODS_CARDS):
             opened = goods.open_account(rt, tenant_id, Opening(product_id=fuel, unit="l"),
                                         actor=audit.SYSTEM)

@@ -47,9 +47,10 @@ def _baseline(url: str, rows: int) -> float:
     with open_runtime(Settings(database_url=url), migrate=True) as rt:
         shop = tenants.create_tenant(rt, name="Baseline", currency="USD", locale="en_US",
                                      timezone="UTC", phone_region="US")
-        store = tenants.create_store(rt, shop.tenant_id, code="main", name="Main")
+        store = tenants.create_store(rt, shop.tenant_id, code="main", name="Main",
+                                     actor=audit.SYSTEM)
         till = tenants.create_terminal(rt, shop.tenant_id, store_id=store["id"], code="t",
-                                       name="T")
+                                       name="T", actor=audit.SYSTEM)
         now = datetime.now(UTC)
         values = [{"tenant_id": shop.tenant_id, "terminal_id": till["id"],
                    "store_id": store["id"], "staff_id": None, "receipt_no": f"B{n}",
@@ -69,7 +70,7 @@ def _import(url: str, path: Path) -> tuple[float, int]:
     with open_runtime(Settings(database_url=url), migrate=True) as rt:
         shop = tenants.create_tenant(rt, name="Imported", currency="USD", locale="en_US",
                                      timezone="UTC", phone_region="US")
-        tenants.create_store(rt, shop.tenant_id, code="main", name="Main")
+        tenants.create_store(rt, shop.tenant_id, code="main", name="Main", actor=audit.SYSTEM)
         began = time.perf_counter()
         report = import_file(rt, shop.tenant_id, ImportRequest(
             kind=Kind.RECEIPTS, path=path, preset="cdnow"), actor=audit.SYSTEM)

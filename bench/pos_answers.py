@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 import regulars
 from regulars.api.app import create_app
 from regulars.config import Settings
+from regulars.services.audit import audit
 from regulars.services.runtime import open_runtime
 from regulars.services.tenancy import tenants
 
@@ -60,9 +61,10 @@ def main() -> int:
     rt = open_runtime(Settings(database_url=url), migrate=True)
     created = tenants.create_tenant(rt, name="Bench", currency="EUR", locale="en_GB",
                                     timezone="Europe/London", phone_region="GB")
-    store = tenants.create_store(rt, created.tenant_id, code="main", name="Main street")
+    store = tenants.create_store(rt, created.tenant_id, code="main", name="Main street",
+                                 actor=audit.SYSTEM)
     till = tenants.create_terminal(rt, created.tenant_id, store_id=store.id, code="till-1",
-                                   name="Till 1")
+                                   name="Till 1", actor=audit.SYSTEM)
     owner = {"Authorization": f"Bearer {created.owner_key}"}
     auth = {"Authorization": f"Bearer {till.key}"}
     print(f"measuring {regulars.__file__}")

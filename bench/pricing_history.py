@@ -66,9 +66,9 @@ def build(url: str, receipts: int, others: int, per_day: int
     # Lots outlive the history: an expiry run would have taken expired ones anyway.
     programs.save(rt, tenant_id, programs.parse_rules({"expire_after_days": 3650}),
                   note="bench", actor=audit.SYSTEM)
-    store = tenants.create_store(rt, tenant_id, code="main", name="Main street")
+    store = tenants.create_store(rt, tenant_id, code="main", name="Main street", actor=audit.SYSTEM)
     key = tenants.create_terminal(rt, tenant_id, store_id=store.id, code="till-01",
-                                  name="Till 1").key
+                                  name="Till 1", actor=audit.SYSTEM).key
     ids = []
     for n in range(2 + others):
         view, _ = member_registration.register(

@@ -120,8 +120,9 @@ def setup_data(rt: Runtime, args: argparse.Namespace) -> None:
     created = tenants.create_tenant(rt, name="Bench Café", currency="EUR",
                                     locale="en_GB", timezone="UTC", phone_region="GB")
     tenant_id = created.tenant_id
-    shop = tenants.create_store(rt, tenant_id, code="main", name="Main")
-    till = tenants.create_terminal(rt, tenant_id, store_id=shop.id, code="t", name="T")
+    shop = tenants.create_store(rt, tenant_id, code="main", name="Main", actor=audit.SYSTEM)
+    till = tenants.create_terminal(rt, tenant_id, store_id=shop.id, code="t", name="T",
+                                   actor=audit.SYSTEM)
     programs.save(rt, tenant_id, programs.parse_rules({"levels": LEVELS}), actor=audit.SYSTEM)
     began = time.perf_counter()
     generate(rt, tenant_id, shop.id, till.id, count=args.receipts,

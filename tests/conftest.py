@@ -20,6 +20,7 @@ from regulars.config import Settings
 from regulars.db.engine import Database, make_engine
 from regulars.db.migrate import upgrade
 from regulars.db.schema import metadata
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 
@@ -180,9 +181,11 @@ def make_shop(rt: Runtime, name: str = "Corner Café", *, region: str = "RU",
               timezone: str = "Europe/Moscow") -> Shop:
     created = tenants.create_tenant(rt, name=name, currency=currency, locale=locale,
                                     timezone=timezone, phone_region=region)
-    store = tenants.create_store(rt, created.tenant_id, code="main", name="Main street")
+    store = tenants.create_store(rt, created.tenant_id, code="main", name="Main street",
+                                 actor=audit.SYSTEM)
     tills = [tenants.create_terminal(rt, created.tenant_id, store_id=store.id,
-                                     code=f"till-{i}", name=f"Till {i}") for i in (1, 2)]
+                                     code=f"till-{i}", name=f"Till {i}",
+                                     actor=audit.SYSTEM) for i in (1, 2)]
     return Shop(tenant_id=created.tenant_id, owner_key=created.owner_key,
                 store_id=store.id, till_keys=[t.key for t in tills],
                 terminal_ids=[t.id for t in tills])

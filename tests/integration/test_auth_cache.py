@@ -79,9 +79,10 @@ def test_revoking_in_this_process_stops_the_key_at_once(rt: Runtime, shop: Shop)
     other_spare = tenants.create_owner_key(rt, shop.tenant_id, "other spare", actor=audit.SYSTEM)
     for key in (shop.till_keys[0], shop.till_keys[1], spare.key, other_spare.key):
         authenticate(rt, key)  # remembered now
-    tenants.revoke_terminal(rt, shop.tenant_id, shop.terminal_ids[0])
+    tenants.revoke_terminal(rt, shop.tenant_id, shop.terminal_ids[0], actor=audit.SYSTEM)
     assert _refused(rt, shop.till_keys[0])
-    rotated = tenants.rotate_terminal_key(rt, shop.tenant_id, shop.terminal_ids[1])
+    rotated = tenants.rotate_terminal_key(rt, shop.tenant_id, shop.terminal_ids[1],
+                                          actor=audit.SYSTEM)
     assert _refused(rt, shop.till_keys[1])
     assert authenticate(rt, rotated.key).terminal_id == shop.terminal_ids[1]
     tenants.revoke_key(rt, shop.tenant_id, spare.id, actor=audit.SYSTEM)
@@ -97,7 +98,7 @@ def test_another_process_refuses_a_revoked_key_within_the_bound(
     assert 0 < ttl <= 5
     authenticate(other, shop.till_keys[0])  # the other process remembers the till's key
     monotonic.seconds += ttl / 2
-    tenants.revoke_terminal(rt, shop.tenant_id, shop.terminal_ids[0])
+    tenants.revoke_terminal(rt, shop.tenant_id, shop.terminal_ids[0], actor=audit.SYSTEM)
     assert _refused(rt, shop.till_keys[0])
     # Still trusted by the other process until its time to live runs out, never longer.
     assert not _refused(other, shop.till_keys[0])
@@ -112,7 +113,7 @@ def test_without_a_time_to_live_every_request_reads_its_key(
     other.settings = Settings(database_url=other.settings.database_url,
                               principal_cache_seconds=0)
     authenticate(other, shop.till_keys[0])
-    tenants.revoke_terminal(rt, shop.tenant_id, shop.terminal_ids[0])
+    tenants.revoke_terminal(rt, shop.tenant_id, shop.terminal_ids[0], actor=audit.SYSTEM)
     assert _refused(other, shop.till_keys[0])
 
 

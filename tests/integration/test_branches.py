@@ -38,9 +38,9 @@ def chain(rt: Runtime) -> dict[str, int]:
     sells once to a member, once anonymously. Two members join at Main street, one at North.
     """
     shop = make_shop(rt, "Chain")
-    north = tenants.create_store(rt, shop.tenant_id, code="north", name="North")
+    north = tenants.create_store(rt, shop.tenant_id, code="north", name="North", actor=audit.SYSTEM)
     till = tenants.create_terminal(rt, shop.tenant_id, store_id=north.id, code="n-1",
-                                   name="North 1")
+                                   name="North 1", actor=audit.SYSTEM)
     main, far = Pos(rt, shop), Pos(rt, Shop(tenant_id=shop.tenant_id, owner_key=shop.owner_key,
                                             store_id=north.id, till_keys=[till.key],
                                             terminal_ids=[till.id]))
@@ -141,7 +141,7 @@ def test_active_members_per_store_and_cashier_and_the_chain_once(
     assert found.chain.counts.active_members == 3
     tenant = chain["tenant"]
     till = tenants.create_terminal(rt, tenant, store_id=chain["north"], code="n-2",
-                                   name="North 2")
+                                   name="North 2", actor=audit.SYSTEM)
     far = Pos(rt, Shop(tenant_id=tenant, owner_key="", store_id=chain["north"],
                        till_keys=[till.key], terminal_ids=[till.id]))
     sell(far, chain["m1"], 4_000, "r8", chain["Carol"])

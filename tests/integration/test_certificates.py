@@ -135,7 +135,8 @@ def test_overdraft_blocked_foreign_and_wrong_store_are_refused_with_nothing_writ
                              actor=audit.SYSTEM)
     other = Pos(rt, make_shop(rt, "Other Café"))
     foreign = issue(rt, other, series(rt, other))[0]
-    elsewhere = tenants.create_store(rt, pos.tenant_id, code="north", name="North")
+    elsewhere = tenants.create_store(rt, pos.tenant_id, code="north", name="North",
+                                     actor=audit.SYSTEM)
     limited = issue(rt, pos, series(rt, pos, store_ids=(elsewhere.id,)))[0]
     before = count_rows(rt, pos.tenant_id)
     for tenders, field, words in [

@@ -26,6 +26,7 @@ from regulars.errors import (
     RegularsError,
     TooManyAttempts,
 )
+from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.checkout import commit as checkout_commit
 from regulars.services.checkout.commit import CommitRequest
@@ -48,13 +49,14 @@ def pos(rt: Runtime) -> Pos:
 
 def series(pos: Pos, effect: Effect | None = None, **kw: Any) -> int:
     made = coupons.create_series(pos.rt, pos.tenant_id, SeriesDraft(
-        name=kw.pop("name", "Spring"), effect=effect or FixedDiscount(amount_minor=1500), **kw))
+        name=kw.pop("name", "Spring"), effect=effect or FixedDiscount(amount_minor=1500), **kw),
+        actor=audit.SYSTEM)
     return int(made.id)
 
 
 def issue(pos: Pos, series_id: int, count: int = 1, member_id: int | None = None) -> list[str]:
     made = coupons.generate_codes(pos.rt, pos.tenant_id, series_id, count=count,
-                                  member_id=member_id)
+                                  member_id=member_id, actor=audit.SYSTEM)
     return list(made.codes)
 
 
@@ -262,7 +264,7 @@ def test_generated_codes_are_distinct_and_stored_only_as_digests(pos: Pos) -> No
     codes_ = issue(pos, series(pos), count=2000)
     assert len(set(codes_)) == 2000
     with pytest.raises(RegularsError):
-        coupons.generate_codes(pos.rt, pos.tenant_id, 999_999, count=1)
+        coupons.generate_codes(pos.rt, pos.tenant_id, 999_999, count=1, actor=audit.SYSTEM)
     with pos.rt.db.read() as conn:
         stored = set(conn.execute(select(coupon_codes.c.code_hash)).scalars())
     plain = {c.replace("-", "") for c in codes_}

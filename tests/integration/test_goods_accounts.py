@@ -42,7 +42,7 @@ def pos(rt: Runtime) -> Pos:
 @pytest.fixture
 def fuel(rt: Runtime, pos: Pos) -> int:
     return products.create(rt, pos.tenant_id, ProductDraft(sku="A95", name="Petrol A-95",
-                                                           price_minor=5500)).id
+                                                           price_minor=5500), actor=audit.SYSTEM).id
 
 
 def open_card(rt: Runtime, pos: Pos, product_id: int, litres: int = 25,

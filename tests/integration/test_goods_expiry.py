@@ -28,7 +28,7 @@ def pos(rt: Runtime) -> Pos:
 @pytest.fixture
 def coffee(rt: Runtime, pos: Pos) -> int:
     return products.create(rt, pos.tenant_id, ProductDraft(sku="coffee", name="Coffee",
-                                                           price_minor=340)).id
+                                                           price_minor=340), actor=audit.SYSTEM).id
 
 
 def buy(rt: Runtime, pos: Pos, account_id: int, cups: int, *, days: int | None,

@@ -37,7 +37,8 @@ def pos(rt: Runtime) -> Pos:
 
 def _product(rt: Runtime, pos: Pos, sku: str, price: int) -> int:
     return products.create(rt, pos.tenant_id, ProductDraft(sku=sku, name=sku,
-                                                           price_minor=price)).id
+                                                           price_minor=price),
+                                                           actor=audit.SYSTEM).id
 
 
 def _account(rt: Runtime, pos: Pos, product_id: int, unit: str, member_id: int,

@@ -43,7 +43,7 @@ def pos(rt: Runtime) -> Pos:
 def fuel(rt: Runtime, pos: Pos) -> int:
     """A-95 sold as goods by the litre (registered by a first bearer card)."""
     product_id = products.create(rt, pos.tenant_id, ProductDraft(
-        sku="A95", name="Petrol A-95", price_minor=5500)).id
+        sku="A95", name="Petrol A-95", price_minor=5500), actor=audit.SYSTEM).id
     goods.open_account(rt, pos.tenant_id, Opening(product_id=product_id, unit="l"),
                        actor=audit.SYSTEM)
     return product_id
@@ -113,7 +113,8 @@ def test_a_retry_with_the_same_key_answers_the_same_and_sells_once(
 
 def test_bad_sales_are_422s_naming_the_field_and_write_nothing(
         rt: Runtime, pos: Pos, fuel: int) -> None:
-    products.create(rt, pos.tenant_id, ProductDraft(sku="tea", name="Tea", price_minor=200))
+    products.create(rt, pos.tenant_id, ProductDraft(sku="tea", name="Tea", price_minor=200),
+                    actor=audit.SYSTEM)
     opened = goods.open_account(rt, pos.tenant_id, Opening(product_id=fuel), actor=audit.SYSTEM)
     goods.set_blocked(rt, pos.tenant_id, opened.account.id, blocked=True, actor=audit.SYSTEM)
     before = count_rows(rt, pos.tenant_id)

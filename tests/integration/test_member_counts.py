@@ -126,7 +126,7 @@ def _history(rt: Runtime, clock: FakeClock, tmp_path: Path) -> tuple[Pos, Model,
     pos = Pos(rt, make_shop(rt))
     stores = [
         pos.shop.store_id,
-        tenants.create_store(rt, pos.tenant_id, code="north", name="North").id,
+        tenants.create_store(rt, pos.tenant_id, code="north", name="North", actor=audit.SYSTEM).id,
     ]
     model, people, chance = Model(), [], random.Random(50)
     for n in range(160):

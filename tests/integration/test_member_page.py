@@ -9,6 +9,7 @@ import pytest
 
 from regulars.domain.promotions.promotions import FixedDiscount
 from regulars.errors import CodeRefused, NotFound, TooManyAttempts
+from regulars.services.audit import audit
 from regulars.services.members import customer_page as member_page
 from regulars.services.messaging.messaging import MemorySender
 from regulars.services.promotions import coupons
@@ -60,8 +61,9 @@ def test_home_history_pages_and_coupon_states(rt: Runtime, shop: Shop,
         member_page.receipt(rt, shop.tenant_id, member, receipt_id)
     later = coupons.create_series(rt, shop.tenant_id, SeriesDraft(
         name="Summer", effect=FixedDiscount(amount_minor=100),
-        starts_on=clock.now.date() + timedelta(days=10)))
-    coupons.generate_codes(rt, shop.tenant_id, later.id, count=1, member_id=member)
+        starts_on=clock.now.date() + timedelta(days=10)), actor=audit.SYSTEM)
+    coupons.generate_codes(rt, shop.tenant_id, later.id, count=1, member_id=member,
+                           actor=audit.SYSTEM)
     listed = coupons.member_coupons(rt, shop.tenant_id, member)
     assert [c["state"] for c in listed] == ["upcoming"]
     assert member_page.member_coupons(rt, shop.tenant_id, member)["active"] == listed

@@ -99,7 +99,7 @@ def test_issued_coupon_once_per_receipt_and_voided_by_a_full_refund(
         rt: Runtime, shop: Shop) -> None:
     pos = Pos(rt, shop)
     series = coupons.create_series(rt, shop.tenant_id, SeriesDraft(
-        name="Next", effect=PercentDiscount(rate_bp=1000)))
+        name="Next", effect=PercentDiscount(rate_bp=1000)), actor=audit.SYSTEM)
     promotions.create(rt, shop.tenant_id, Draft(
         name="Come back", effects=(IssueCoupon(series_id=series.id),)), actor=audit.SYSTEM)
     member = pos.register(1)["id"]

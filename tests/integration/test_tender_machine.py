@@ -136,7 +136,7 @@ class TenderMachine(RuleBasedStateMachine):
                     redeem_share_max_bp=5000, point_value_minor=100,
                     void_window_minutes=VOID_WINDOW.seconds // 60)
         self.fuel = products.create(self.rt, self.pos.tenant_id, ProductDraft(
-            sku="A95", name="Petrol A-95", price_minor=FUEL_PRICE_MINOR)).id
+            sku="A95", name="Petrol A-95", price_minor=FUEL_PRICE_MINOR), actor=audit.SYSTEM).id
         self.series = certificates.create_series(self.rt, self.pos.tenant_id, SeriesTerms(
             name="Gift card", min_minor=100, max_minor=100_000,
             valid_days=CERTIFICATE_DAYS), actor=audit.SYSTEM).id

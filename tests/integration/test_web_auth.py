@@ -114,7 +114,7 @@ def test_sessions_end_on_sign_out_password_change_and_deactivation(rt: Runtime,
 def test_a_revoked_till_ends_its_sessions(rt: Runtime, shop: Shop) -> None:
     paired = web_auth.pair_till(rt, shop.till_keys[0])
     assert web_auth.resolve(rt, paired.token) is not None
-    tenants.revoke_terminal(rt, shop.tenant_id, shop.terminal_ids[0])
+    tenants.revoke_terminal(rt, shop.tenant_id, shop.terminal_ids[0], actor=audit.SYSTEM)
     assert web_auth.resolve(rt, paired.token) is None
     with pytest.raises(Unauthorized):
         web_auth.pair_till(rt, shop.till_keys[0])

@@ -87,7 +87,8 @@ def tenant(owner: Reader, rt: RuntimeDep) -> TenantInfo:
 @router.post("/stores", response_model=NewStoreOut, status_code=201,
              responses=responses(errors.InvalidInput, errors.Conflict))
 def create_store(body: StoreIn, owner: Owner, rt: RuntimeDep) -> NewStore:
-    return tenants.create_store(rt, owner.tenant_id, code=body.code, name=body.name)
+    return tenants.create_store(rt, owner.tenant_id, code=body.code, name=body.name,
+                                actor=audit.key(owner.key_id))
 
 
 @router.get("/stores", response_model=list[StoreOut])
@@ -100,7 +101,7 @@ def list_stores(owner: Reader, rt: RuntimeDep) -> list[Store]:
 def create_terminal(body: TerminalIn, owner: Owner, rt: RuntimeDep) -> NewTerminal:
     """A till and its API key. The key is shown in this answer only; it is stored hashed."""
     return tenants.create_terminal(rt, owner.tenant_id, store_id=body.store_id,
-                                   code=body.code, name=body.name)
+                                   code=body.code, name=body.name, actor=audit.key(owner.key_id))
 
 
 @router.get("/terminals", response_model=list[TerminalOut])
@@ -110,12 +111,13 @@ def list_terminals(owner: Reader, rt: RuntimeDep) -> list[Terminal]:
 
 @router.post("/terminals/{terminal_id}/rotate-key", response_model=RotatedKeyOut, responses=NF)
 def rotate_terminal_key(terminal_id: PathId, owner: Owner, rt: RuntimeDep) -> RotatedKey:
-    return tenants.rotate_terminal_key(rt, owner.tenant_id, terminal_id)
+    return tenants.rotate_terminal_key(rt, owner.tenant_id, terminal_id,
+                                       actor=audit.key(owner.key_id))
 
 
 @router.delete("/terminals/{terminal_id}", status_code=204, responses=NF)
 def revoke_terminal(terminal_id: PathId, owner: Owner, rt: RuntimeDep) -> Response:
-    tenants.revoke_terminal(rt, owner.tenant_id, terminal_id)
+    tenants.revoke_terminal(rt, owner.tenant_id, terminal_id, actor=audit.key(owner.key_id))
     return Response(status_code=204)
 
 

@@ -10,6 +10,7 @@ from regulars.api.deps import Owner, PathId, Reader, RuntimeDep
 from regulars.api.errors_doc import responses
 from regulars.api.promotion_answers import CouponCodesOut, CouponSeriesOut
 from regulars.api.promotion_schemas import CouponCodesIn, CouponSeriesIn
+from regulars.services.audit import audit
 from regulars.services.promotions import coupons
 from regulars.services.promotions.coupons import IssuedCodes, SeriesView
 
@@ -20,7 +21,8 @@ router = APIRouter(prefix="/v1/admin/coupon-series", tags=["admin"])
              status_code=201, responses=responses(errors.InvalidInput))
 def create_series(body: CouponSeriesIn, owner: Owner, rt: RuntimeDep) -> SeriesView:
     """A new series: its effect, uses per code and validity dates (local, inclusive)."""
-    return coupons.create_series(rt, owner.tenant_id, body.to_draft())
+    return coupons.create_series(rt, owner.tenant_id, body.to_draft(),
+                                 actor=audit.key(owner.key_id))
 
 
 @router.get("", response_model=list[CouponSeriesOut])
@@ -41,4 +43,4 @@ def generate_codes(series_id: PathId, body: CouponCodesIn, owner: Owner,
     """Issue ``count`` new codes (bound to ``member_id`` when given). The codes are in this
     answer only: they cannot be read back later."""
     return coupons.generate_codes(rt, owner.tenant_id, series_id, count=body.count,
-                                  member_id=body.member_id)
+                                  member_id=body.member_id, actor=audit.key(owner.key_id))

@@ -19,6 +19,7 @@ from regulars.domain.catalog.products import (
     MAX_PRICE_MINOR,
     MAX_SKU_CHARS,
 )
+from regulars.services.audit import audit
 from regulars.services.catalog import products
 from regulars.services.catalog.products import (
     MAX_CSV_CHARS,
@@ -96,7 +97,7 @@ class ImportOut(Out):
              responses=responses(errors.InvalidInput, errors.Conflict))
 def create_product(body: ProductIn, owner: Owner, rt: RuntimeDep) -> Product:
     """A new product; 409 on ``sku`` when the business has one with that SKU."""
-    return products.create(rt, owner.tenant_id, body.to_draft())
+    return products.create(rt, owner.tenant_id, body.to_draft(), actor=audit.key(owner.key_id))
 
 
 @router.get("", response_model=ProductPageOut, responses=responses(errors.InvalidInput))
@@ -114,7 +115,7 @@ def list_products(owner: Reader, rt: RuntimeDep,
 def import_products(body: ProductImportIn, owner: Owner, rt: RuntimeDep) -> ImportReport:
     """Create or change (by SKU) every product of the list, or none: a list with a problem
     answers 422 on ``csv`` naming the first problem's line and column."""
-    return products.import_csv(rt, owner.tenant_id, body.csv)
+    return products.import_csv(rt, owner.tenant_id, body.csv, actor=audit.key(owner.key_id))
 
 
 @router.get("/{product_id:int}", response_model=ProductOut, responses=NF)
@@ -126,15 +127,18 @@ def get_product(product_id: PathId, owner: Reader, rt: RuntimeDep) -> Product:
     errors.NotFound, errors.InvalidInput, errors.Conflict))
 def put_product(product_id: PathId, body: ProductIn, owner: Owner, rt: RuntimeDep) -> Product:
     """Replace the product's fields (receipts keep the price they were sold at)."""
-    return products.update(rt, owner.tenant_id, product_id, body.to_draft())
+    return products.update(rt, owner.tenant_id, product_id, body.to_draft(),
+                           actor=audit.key(owner.key_id))
 
 
 @router.post("/{product_id:int}/deactivate", response_model=ProductOut, responses=NF)
 def deactivate_product(product_id: PathId, owner: Owner, rt: RuntimeDep) -> Product:
     """Take the product off the till; it stays in the list, and can come back."""
-    return products.set_active(rt, owner.tenant_id, product_id, active=False)
+    return products.set_active(rt, owner.tenant_id, product_id, active=False,
+                               actor=audit.key(owner.key_id))
 
 
 @router.post("/{product_id:int}/activate", response_model=ProductOut, responses=NF)
 def activate_product(product_id: PathId, owner: Owner, rt: RuntimeDep) -> Product:
-    return products.set_active(rt, owner.tenant_id, product_id, active=True)
+    return products.set_active(rt, owner.tenant_id, product_id, active=True,
+                               actor=audit.key(owner.key_id))

@@ -109,8 +109,9 @@ def test_a_coupon_is_redeemed_on_a_sale_at_the_till(live_server: LiveServer, pag
     shop, olga = till
     rt, url = live_server.runtime, live_server.url
     series = coupons.create_series(rt, shop.tenant_id, SeriesDraft(
-        name="Spring", effect=FixedDiscount(amount_minor=15_000)))
-    code = coupons.generate_codes(rt, shop.tenant_id, int(series.id), count=1).codes[0]
+        name="Spring", effect=FixedDiscount(amount_minor=15_000)), actor=audit.SYSTEM)
+    code = coupons.generate_codes(rt, shop.tenant_id, int(series.id), count=1,
+                                  actor=audit.SYSTEM).codes[0]
 
     page.goto(f"{url}/terminal/sale?member={olga}")
     page.fill("#f-price-0", "1000")

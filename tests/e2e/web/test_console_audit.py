@@ -99,3 +99,48 @@ def test_the_page_names_staff_and_actions_in_the_readers_language(
     assert "ключ «" in text and "robot.dance" in text
     mine = client.get("/console/audit", params={"who": f"staff {owner_id}"}).text
     assert "robot.dance" in mine and "создание акции" not in mine
+
+
+COUPONS = {"name": "Welcome back", "effect": "fixed_discount", "amount": "5", "rate": "",
+           "points": "", "factor": "", "every_n": "", "categories": "", "skus": "",
+           "max_uses": "1", "starts_on": "", "ends_on": ""}
+
+
+def test_stores_tills_coupons_and_products_are_recorded(client: TestClient, rt: Runtime,
+                                                         shop: Shop) -> None:
+    csrf = as_owner(client, rt, shop)
+    assert post(client, "/console/settings/stores", csrf, store_code="north",
+                store_name="North").status_code in (200, 303)
+    store_id = next(s.id for s in tenants.list_stores(rt, shop.tenant_id) if s.code == "north")
+    assert post(client, "/console/settings/tills", csrf, till_store=str(store_id),
+                till_code="n-1", till_name="North 1").status_code == 200
+    till_id = next(t.id for t in tenants.list_terminals(rt, shop.tenant_id) if t.code == "n-1")
+    assert post(client, f"/console/settings/tills/{till_id}/rotate", csrf).status_code == 200
+    assert post(client, f"/console/settings/tills/{till_id}/revoke", csrf).status_code == 303
+    made = post(client, "/console/coupons/new", csrf, **COUPONS)
+    assert made.status_code == 303
+    assert post(client, made.headers["location"] + "/codes", csrf, count="2",
+                format="page").status_code == 200
+    assert post(client, "/console/products", csrf, sku="TEA", name="Tea", price="2",
+                category="", favourite="").status_code == 303
+    assert post(client, "/console/products/import", csrf,
+                csv="sku,name,price\nBUN,Bun,1\n").status_code == 303
+    who = {e.action: e.actor for e in reversed(audit.entries(rt, shop.tenant_id, Filters()))}
+    owner_id = next(s.id for s in tenants.list_staff(rt, shop.tenant_id)
+                    if s.email == "owner@example.com")
+    for action in ("store.create", "till.create", "till.key", "till.revoke",
+                   "coupon_series.create", "coupon_codes.generate", "product.create",
+                   "import.products"):
+        assert who.get(action) == f"staff {owner_id}", action
+
+
+def test_api_changes_of_stores_tills_and_coupons_are_recorded_as_the_key(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    store = client.post("/v1/admin/stores", headers=shop.owner,
+                        json={"code": "north", "name": "North"})
+    assert store.status_code in (200, 201), store.text
+    till = client.post("/v1/admin/terminals", headers=shop.owner,
+                       json={"store_id": store.json()["id"], "code": "n-1", "name": "N"})
+    assert till.status_code in (200, 201), till.text
+    who = {e.action: e.actor for e in reversed(audit.entries(rt, shop.tenant_id, Filters()))}
+    assert who["store.create"].startswith("key ") and who["till.create"].startswith("key ")

@@ -31,7 +31,7 @@ def test_another_tenants_ids_answer_404_and_change_nothing(client: TestClient, r
     promotion = promotions.create(rt, shop.tenant_id, Draft(
         name="A only", effects=(BonusPoints(points=5),)), actor=audit.SYSTEM)
     series = coupons.create_series(rt, shop.tenant_id, coupons.SeriesDraft(
-        name="A coupons", effect=BonusPoints(points=5)))
+        name="A coupons", effect=BonusPoints(points=5)), actor=audit.SYSTEM)
     segment = segments.create(rt, shop.tenant_id, SegmentDraft(name="A segment",
                                                                rules=(HasBirthday(),)))
     scenario = scenarios.create(rt, shop.tenant_id, ScenarioDraft(

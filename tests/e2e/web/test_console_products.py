@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from regulars.services.audit import audit
 from regulars.services.catalog import products
 from regulars.services.catalog.products import ProductDraft
 from regulars.services.runtime import Runtime
@@ -43,7 +44,7 @@ def test_a_product_with_problems_shows_them_all_and_keeps_what_was_typed(
 def test_a_product_is_edited_and_deactivated(client: TestClient, rt: Runtime,
                                              shop: Shop) -> None:
     made = products.create(rt, shop.tenant_id, ProductDraft(sku="TEA", name="Tea",
-                                                            price_minor=200))
+                                                            price_minor=200), actor=audit.SYSTEM)
     signed_in(client, rt, shop, "owner")
     page = client.get(f"/console/products/{made.id}")
     assert page.status_code == 200 and 'value="2.00"' in page.text
@@ -81,7 +82,7 @@ def test_an_import_lists_every_problem_by_line_or_writes_every_product(
 def test_another_businesss_product_is_not_found(client: TestClient, rt: Runtime,
                                                 shop: Shop) -> None:
     made = products.create(rt, shop.tenant_id, ProductDraft(sku="TEA", name="Tea",
-                                                            price_minor=200))
+                                                            price_minor=200), actor=audit.SYSTEM)
     other = make_shop(rt, "Other Shop")
     signed_in(client, rt, other, "owner")
     csrf = form_of(client.get("/console/products").text)

@@ -9,6 +9,7 @@ import html
 from fastapi.testclient import TestClient
 
 from regulars.domain.promotions.promotions import BonusPoints
+from regulars.services.audit import audit
 from regulars.services.promotions import coupons, promotions
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
@@ -80,7 +81,7 @@ def test_expert_mode_names_the_problem_and_lists_the_variables(
 def test_every_offer_saves_from_the_form(client: TestClient, rt: Runtime,
                                            shop: Shop) -> None:
     series = coupons.create_series(rt, shop.tenant_id, coupons.SeriesDraft(
-        name="Next visit", effect=BonusPoints(points=5)))
+        name="Next visit", effect=BonusPoints(points=5)), actor=audit.SYSTEM)
     signed_in(client, rt, shop, "marketer")
     page = client.get(URL)
     offers = {"percent_discount": {"rate": "10"}, "fixed_discount": {"amount": "1"},

@@ -83,7 +83,8 @@ def test_another_businesss_reward_is_not_found(client: TestClient, rt: Runtime,
 
 def test_the_days_offered_and_the_stores_are_edited_with_problems_beside_them(
         client: TestClient, rt: Runtime, shop: Shop) -> None:
-    second = tenants.create_store(rt, shop.tenant_id, code="station", name="Station kiosk")
+    second = tenants.create_store(rt, shop.tenant_id, code="station", name="Station kiosk",
+                                  actor=audit.SYSTEM)
     theirs = make_shop(rt, "Other Café").store_id
     made = catalog.create(rt, shop.tenant_id, RewardDraft(
         kind="perk", points_cost=100, titles={"en": "Upgrade"}, descriptions={}),

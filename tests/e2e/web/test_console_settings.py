@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import settings, tenants
 from regulars.services.tenancy.api_keys import authenticate
@@ -156,3 +157,16 @@ def test_only_owners_see_settings(client: TestClient, rt: Runtime, shop: Shop) -
     assert post(client, "/console/settings/stores", csrf, store_code="x",
                 store_name="X").status_code == 403
     assert len(tenants.list_stores(rt, shop.tenant_id)) == 1
+
+
+def test_the_header_names_the_person_and_the_role_once(client: TestClient, rt: Runtime,
+                                                       shop: Shop) -> None:
+    staff = tenants.create_staff(rt, shop.tenant_id, name="Owner", email="ann@example.com",
+                                 role="owner", store_id=None, actor=audit.SYSTEM)
+    web_auth.set_password(rt, shop.tenant_id, int(staff.id), "correct horse")
+    web_auth.set_staff_locale(rt, shop.tenant_id, int(staff.id), "ru")
+    sign_in(client, "ann@example.com")
+    page = client.get("/console/settings").text
+    assert "Owner (" not in page and "· владелец</span>" in page
+    staff_head = page.split('<th>Роль</th>')[0].rsplit("<thead>", 1)[1]
+    assert "Имя" in staff_head and "Название" not in staff_head

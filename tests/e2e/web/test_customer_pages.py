@@ -13,6 +13,7 @@ from babel.numbers import format_currency
 from fastapi.testclient import TestClient
 
 from regulars.domain.promotions.promotions import FixedDiscount
+from regulars.services.audit import audit
 from regulars.services.ledger import member_ledger
 from regulars.services.members import customer_page as member_page
 from regulars.services.members import members
@@ -119,13 +120,16 @@ def test_coupons_bound_to_the_member_are_listed_by_state(client: TestClient, rt:
     other = register(rt, shop.tenant_id, 5)
     today = clock.now.date()
     lasting = coupons.create_series(rt, shop.tenant_id, SeriesDraft(
-        name="Free croissant", effect=FixedDiscount(amount_minor=1500)))
+        name="Free croissant", effect=FixedDiscount(amount_minor=1500)), actor=audit.SYSTEM)
     short = coupons.create_series(rt, shop.tenant_id, SeriesDraft(
         name="Spring week", effect=FixedDiscount(amount_minor=500), ends_on=today
-        + timedelta(days=3)))
-    coupons.generate_codes(rt, shop.tenant_id, lasting.id, count=1, member_id=member_id)
-    coupons.generate_codes(rt, shop.tenant_id, short.id, count=1, member_id=member_id)
-    coupons.generate_codes(rt, shop.tenant_id, lasting.id, count=1, member_id=other)
+        + timedelta(days=3)), actor=audit.SYSTEM)
+    coupons.generate_codes(rt, shop.tenant_id, lasting.id, count=1, member_id=member_id,
+                           actor=audit.SYSTEM)
+    coupons.generate_codes(rt, shop.tenant_id, short.id, count=1, member_id=member_id,
+                           actor=audit.SYSTEM)
+    coupons.generate_codes(rt, shop.tenant_id, lasting.id, count=1, member_id=other,
+                           actor=audit.SYSTEM)
     sign_in_member(client, rt, shop.tenant_id, phone(4))
     page = client.get(f"/c/{shop.tenant_id}/coupons").text
     active = page.split('id="coupons-active"')[1].split('id="coupons-used"')[0]
@@ -212,8 +216,9 @@ def test_the_data_download_holds_profile_history_receipts_and_coupons(
     buy(pos, member_id, 100_000, "r1")
     pos.grant(member_id, 7)
     series = coupons.create_series(rt, shop.tenant_id, SeriesDraft(
-        name="Free croissant", effect=FixedDiscount(amount_minor=1500)))
-    coupons.generate_codes(rt, shop.tenant_id, series.id, count=1, member_id=member_id)
+        name="Free croissant", effect=FixedDiscount(amount_minor=1500)), actor=audit.SYSTEM)
+    coupons.generate_codes(rt, shop.tenant_id, series.id, count=1, member_id=member_id,
+                           actor=audit.SYSTEM)
     sign_in_member(client, rt, shop.tenant_id, phone(9))
     response = client.get(f"/c/{shop.tenant_id}/data.json")
     assert response.status_code == 200

@@ -32,7 +32,7 @@ def english(client: TestClient) -> None:
 def _card(rt: Runtime, shop: Shop, *, member_id: int | None = None,
           milli: int = 25_000) -> tuple[int, str | None]:
     product = products.create(rt, shop.tenant_id, ProductDraft(
-        sku="A95", name="Petrol A-95", price_minor=5500))
+        sku="A95", name="Petrol A-95", price_minor=5500), actor=audit.SYSTEM)
     opened = goods.open_account(rt, shop.tenant_id, Opening(
         product_id=product.id, unit="l",
         member=MemberRef(id=member_id) if member_id is not None else None), actor=audit.SYSTEM)

@@ -110,7 +110,8 @@ def test_pairing_with_a_wrong_key_says_so_next_to_the_field(client: TestClient,
 
 def test_sign_in_lists_this_stores_cashiers_and_refuses_a_wrong_pin(
         client: TestClient, rt: Runtime, shop: Shop, cashier: int) -> None:
-    other_store = tenants.create_store(rt, shop.tenant_id, code="north", name="North")
+    other_store = tenants.create_store(rt, shop.tenant_id, code="north", name="North",
+                                       actor=audit.SYSTEM)
     add_cashier(rt, shop.tenant_id, "Boris", store_id=other_store.id)
     other = make_shop(rt, "Elsewhere")
     add_cashier(rt, other.tenant_id, "Zoya", store_id=other.store_id)

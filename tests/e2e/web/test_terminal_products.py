@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from regulars.services.audit import audit
 from regulars.services.catalog import products
 from regulars.services.catalog.products import ProductDraft
 from regulars.services.checkout import checkout
@@ -29,9 +30,10 @@ def _stock(rt: Runtime, shop: Shop) -> None:
                                         ("TEA", "Green tea", 220, False),
                                         ("OLD", "Old cake", 100, True)):
         made = products.create(rt, shop.tenant_id, ProductDraft(
-            sku=sku, name=name, price_minor=price, category="drinks", favourite=favourite))
+            sku=sku, name=name, price_minor=price, category="drinks", favourite=favourite),
+            actor=audit.SYSTEM)
         if sku == "OLD":
-            products.set_active(rt, shop.tenant_id, made.id, active=False)
+            products.set_active(rt, shop.tenant_id, made.id, active=False, actor=audit.SYSTEM)
 
 
 def test_quick_keys_and_search_offer_only_active_products(till: TestClient, rt: Runtime,
@@ -39,7 +41,8 @@ def test_quick_keys_and_search_offer_only_active_products(till: TestClient, rt: 
     _stock(rt, shop)
     other = make_shop(rt, "Other Shop")
     products.create(rt, other.tenant_id, ProductDraft(sku="CAP-X", name="Cappuccino elsewhere",
-                                                      price_minor=1, favourite=True))
+                                                      price_minor=1, favourite=True),
+                                                      actor=audit.SYSTEM)
     keys = till.get("/terminal/products")
     assert keys.status_code == 200
     assert 'data-sku="CAP-M"' in keys.text and 'data-price="3.50"' in keys.text

@@ -22,6 +22,7 @@ from regulars.domain.catalog.products import (
     problems,
 )
 from regulars.errors import Conflict, InvalidInput, NotFound
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant, minor_digits
 
@@ -96,7 +97,7 @@ def _duplicate(sku: str) -> Conflict:
                     params={"sku": sku.strip()})
 
 
-def create(rt: Runtime, tenant_id: int, draft: ProductDraft) -> Product:
+def create(rt: Runtime, tenant_id: int, draft: ProductDraft, *, actor: audit.Actor) -> Product:
     """A new, active product. Raises :class:`InvalidInput` (the first problem) or
     :class:`Conflict` on ``sku`` when the business has a product with that SKU."""
     values = _checked(draft)
@@ -104,13 +105,16 @@ def create(rt: Runtime, tenant_id: int, draft: ProductDraft) -> Product:
         with rt.db.write() as conn:
             product_id = store.insert_product(conn, tenant_id, values, rt.now())
             row = store.get_product(conn, tenant_id, product_id)
+            audit.record(conn, tenant_id, actor, "product.create", f"product {product_id}",
+                         at=rt.now(), sku=values["sku"])
     except UniqueViolation as exc:
         raise _duplicate(draft.sku) from exc
     assert row is not None
     return _product(row)
 
 
-def update(rt: Runtime, tenant_id: int, product_id: int, draft: ProductDraft) -> Product:
+def update(rt: Runtime, tenant_id: int, product_id: int, draft: ProductDraft,
+           *, actor: audit.Actor) -> Product:
     """Replace a product's SKU, name, price, category and favourite mark (receipts keep
     what they were sold at). Raises :class:`NotFound`, :class:`InvalidInput`,
     :class:`Conflict`."""
@@ -120,13 +124,16 @@ def update(rt: Runtime, tenant_id: int, product_id: int, draft: ProductDraft) ->
             if not store.update_product(conn, tenant_id, product_id, values, rt.now()):
                 raise NotFound("product not found")
             row = store.get_product(conn, tenant_id, product_id)
+            audit.record(conn, tenant_id, actor, "product.update", f"product {product_id}",
+                         at=rt.now(), sku=values["sku"])
     except UniqueViolation as exc:
         raise _duplicate(draft.sku) from exc
     assert row is not None
     return _product(row)
 
 
-def set_active(rt: Runtime, tenant_id: int, product_id: int, *, active: bool) -> Product:
+def set_active(rt: Runtime, tenant_id: int, product_id: int, *, active: bool,
+               actor: audit.Actor) -> Product:
     """Take a product off the till (``active=False``) or put it back; raises
     :class:`NotFound`."""
     with rt.db.write() as conn:
@@ -134,6 +141,9 @@ def set_active(rt: Runtime, tenant_id: int, product_id: int, *, active: bool) ->
                                     rt.now()):
             raise NotFound("product not found")
         row = store.get_product(conn, tenant_id, product_id)
+        audit.record(conn, tenant_id, actor,
+                     "product.activate" if active else "product.deactivate",
+                     f"product {product_id}", at=rt.now())
     assert row is not None
     return _product(row)
 
@@ -188,7 +198,7 @@ def parse(rt: Runtime, tenant_id: int, text: str) -> ParsedList:
     return parse_csv(text, digits=digits)
 
 
-def import_csv(rt: Runtime, tenant_id: int, text: str) -> ImportReport:
+def import_csv(rt: Runtime, tenant_id: int, text: str, *, actor: audit.Actor) -> ImportReport:
     """Create or change (by SKU) every product of a CSV list (see
     :func:`regulars.domain.catalog.products.parse_csv`), in one transaction: a list with
     any problem raises :class:`ImportRefused` listing them all, and writes nothing. A
@@ -212,6 +222,8 @@ def import_csv(rt: Runtime, tenant_id: int, text: str) -> ImportReport:
                 else:
                     store.insert_product(conn, tenant_id, values, now)
                     created += 1
+            audit.record(conn, tenant_id, actor, "import.products", "products", at=now,
+                         created=created, updated=updated)
     except UniqueViolation as exc:  # another import added one of these SKUs meanwhile
         raise Conflict("another change to the product list came first; import again",
                        field="csv") from exc

@@ -150,7 +150,7 @@ def _stock(rt: Runtime, tenant_id: int) -> None:
     for item in MENU:
         products.create(rt, tenant_id, ProductDraft(
             sku=item.sku, name=item.name, price_minor=item.price_minor, category=item.category,
-            favourite=item.sku in FAVOURITES))
+            favourite=item.sku in FAVOURITES), actor=audit.SYSTEM)
 
 
 def _stamp_card(rt: Runtime, tenant_id: int) -> None:
@@ -212,7 +212,7 @@ def issue_keys(rt: Runtime) -> dict[str, Any]:
     tills = []
     for till in tenants.list_terminals(rt, tenant.id):
         if till.revoked_at is None:
-            key = tenants.rotate_terminal_key(rt, tenant.id, till.id).key
+            key = tenants.rotate_terminal_key(rt, tenant.id, till.id, actor=audit.SYSTEM).key
             tills.append({"code": till.code, "store": store_names[till.store_id],
                           "key": key})
     return {"tenant_id": tenant.id, "tenant_name": tenant.name, "members": member_count,

@@ -145,10 +145,12 @@ class Simulation:
         tenants.revoke_key(self.rt, self.tenant_id,
                            authenticate(self.rt, created.owner_key).key_id, actor=audit.SYSTEM)
         for index, (code, name, cashiers) in enumerate(STORES):
-            store = tenants.create_store(self.rt, self.tenant_id, code=code, name=name)
+            store = tenants.create_store(self.rt, self.tenant_id, code=code, name=name,
+                                         actor=audit.SYSTEM)
             for n in (1, 2):
                 till = tenants.create_terminal(self.rt, self.tenant_id, store_id=store.id,
-                                               code=f"{code}-{n}", name=f"{name} till {n}")
+                                               code=f"{code}-{n}", name=f"{name} till {n}",
+                                               actor=audit.SYSTEM)
                 self.tills.append(_Till(authenticate(self.rt, till.key), till.code, index))
             self.cashiers.append([self._staff(person, "cashier", store.id)
                                   for person in cashiers])

@@ -58,6 +58,7 @@ from regulars.errors import (
     NotFound,
     TooManyAttempts,
 )
+from regulars.services.audit import audit
 from regulars.services.checkout.results import CouponHold
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.api_keys import Principal
@@ -163,7 +164,8 @@ def secret_key(conn: Connection, tenant_id: int, now: datetime) -> bytes:
 
 # Owner use cases ------------------------------------------------------------------------------
 
-def create_series(rt: Runtime, tenant_id: int, draft: SeriesDraft) -> SeriesView:
+def create_series(rt: Runtime, tenant_id: int, draft: SeriesDraft,
+                  *, actor: audit.Actor) -> SeriesView:
     """A new series. Raises :class:`InvalidInput` naming the field."""
     try:
         Series(id=0, name=draft.name, effect=draft.effect, max_uses=draft.max_uses,
@@ -177,6 +179,8 @@ def create_series(rt: Runtime, tenant_id: int, draft: SeriesDraft) -> SeriesView
             conn, tenant_id=tenant_id, name=draft.name,
             effect=effect_definition(draft.effect), max_uses=draft.max_uses,
             starts_on=draft.starts_on, ends_on=draft.ends_on, now=now)
+        audit.record(conn, tenant_id, actor, "coupon_series.create",
+                     f"coupon series {series_id}", at=now, max_uses=draft.max_uses)
         return _view(conn, tenant_id, _require(conn, tenant_id, series_id))
 
 
@@ -191,7 +195,7 @@ def list_series(rt: Runtime, tenant_id: int) -> list[SeriesView]:
 
 
 def generate_codes(rt: Runtime, tenant_id: int, series_id: int, *, count: int,
-                   member_id: int | None = None) -> IssuedCodes:
+                   member_id: int | None = None, actor: audit.Actor) -> IssuedCodes:
     """Issue ``count`` new codes of the series (bound to ``member_id`` when given) and return
     them grouped for reading; this is the only time they are shown.
 
@@ -209,6 +213,8 @@ def generate_codes(rt: Runtime, tenant_id: int, series_id: int, *, count: int,
         store.insert_codes(conn, tenant_id=tenant_id, series_id=series_id,
                            digests=[codes.digest(key, c) for c in issued],
                            member_id=member_id, max_uses=row.max_uses, now=now)
+        audit.record(conn, tenant_id, actor, "coupon_codes.generate",
+                     f"coupon series {series_id}", at=now, count=count, member_id=member_id)
         return IssuedCodes(series_id=series_id, member_id=member_id, count=count,
                            codes=tuple(codes.grouped(c) for c in issued))
 

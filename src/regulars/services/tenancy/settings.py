@@ -126,11 +126,12 @@ def person(rt: Runtime, tenant_id: int, staff_id: int) -> Person:
 
 
 def add_till(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
-             name: str) -> NewTerminal:
+             name: str, actor: audit.Actor) -> NewTerminal:
     """A till with its key (returned only here)."""
     if not code.strip():
         raise InvalidInput("enter a code for the till", field="code")
-    return tenants.create_terminal(rt, tenant_id, store_id=store_id, code=code, name=name)
+    return tenants.create_terminal(rt, tenant_id, store_id=store_id, code=code, name=name,
+                                   actor=actor)
 
 
 def add_staff(rt: Runtime, tenant_id: int, *, name: str, email: str, role: str,

@@ -149,7 +149,8 @@ def list_keys(rt: Runtime, tenant_id: int) -> list[ApiKey]:
                 for k in tenancy.list_keys(conn, tenant_id)]
 
 
-def create_store(rt: Runtime, tenant_id: int, *, code: str, name: str) -> NewStore:
+def create_store(rt: Runtime, tenant_id: int, *, code: str, name: str,
+                 actor: audit.Actor) -> NewStore:
     if not code.strip() or not name.strip():
         raise InvalidInput("code and name must not be empty",
                            field="code" if not code.strip() else "name")
@@ -157,6 +158,8 @@ def create_store(rt: Runtime, tenant_id: int, *, code: str, name: str) -> NewSto
         with rt.db.write() as conn:
             store_id = tenancy.insert_store(conn, tenant_id=tenant_id, code=code.strip(),
                                             name=name.strip(), now=rt.now())
+            audit.record(conn, tenant_id, actor, "store.create", f"store {store_id}",
+                         at=rt.now(), code=code.strip())
     except UniqueViolation as exc:
         raise Conflict("a store with code %(code)s exists", field="code",
                        params={"code": repr(code)}) from exc
@@ -170,7 +173,7 @@ def list_stores(rt: Runtime, tenant_id: int) -> list[Store]:
 
 
 def create_terminal(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
-                    name: str) -> NewTerminal:
+                    name: str, actor: audit.Actor) -> NewTerminal:
     """A till in one of the tenant's stores, with its API key (returned only here)."""
     plain, key_hash = new_key("till")
     now = rt.now()
@@ -184,13 +187,16 @@ def create_terminal(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
             tenancy.insert_key(conn, tenant_id=tenant_id, kind="till", key_hash=key_hash,
                                label=f"till {code}", terminal_id=terminal_id, now=now,
                                scopes="pos")
+            audit.record(conn, tenant_id, actor, "till.create", f"till {terminal_id}", at=now,
+                         code=code.strip(), store_id=store_id)
     except UniqueViolation as exc:
         raise Conflict("a till with code %(code)s exists", field="code",
                        params={"code": repr(code)}) from exc
     return NewTerminal(id=terminal_id, store_id=store_id, code=code.strip(), key=plain)
 
 
-def rotate_terminal_key(rt: Runtime, tenant_id: int, terminal_id: int) -> RotatedKey:
+def rotate_terminal_key(rt: Runtime, tenant_id: int, terminal_id: int,
+                        *, actor: audit.Actor) -> RotatedKey:
     plain, key_hash = new_key("till")
     now = rt.now()
     with rt.db.write() as conn:
@@ -201,17 +207,20 @@ def rotate_terminal_key(rt: Runtime, tenant_id: int, terminal_id: int) -> Rotate
         tenancy.insert_key(conn, tenant_id=tenant_id, kind="till", key_hash=key_hash,
                            label=f"till {terminal['code']}", terminal_id=terminal_id, now=now,
                            scopes="pos")
+        audit.record(conn, tenant_id, actor, "till.key", f"till {terminal_id}", at=now)
     forget_keys(rt)
     return RotatedKey(id=terminal_id, key=plain)
 
 
-def revoke_terminal(rt: Runtime, tenant_id: int, terminal_id: int) -> None:
+def revoke_terminal(rt: Runtime, tenant_id: int, terminal_id: int,
+                    *, actor: audit.Actor) -> None:
     now = rt.now()
     with rt.db.write() as conn:
         if tenancy.get_terminal(conn, tenant_id, terminal_id) is None:
             raise NotFound("till not found")
         tenancy.revoke_terminal(conn, tenant_id, terminal_id, now)
         tenancy.revoke_keys(conn, tenant_id, terminal_id=terminal_id, now=now)
+        audit.record(conn, tenant_id, actor, "till.revoke", f"till {terminal_id}", at=now)
     forget_keys(rt)
 
 

@@ -23,7 +23,7 @@ from regulars.web.console.marketing_forms import (
     rule_values,
     segment_draft,
 )
-from regulars.web.console.pagekit import form_errors, page_number, text
+from regulars.web.console.pagekit import form_errors, page_number, staff_actor, text
 from regulars.web.console.promotion_form import KINDS, blank, series_draft_of
 from regulars.web.console.promotion_form import values_of as offer_values
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
@@ -69,7 +69,8 @@ def series_create(request: Request, reader: StaffReader, runtime: RuntimeDep,
               for name, exc in problems.items()}
     if draft is not None:
         try:
-            created = coupons.create_series(runtime, _tenant(reader), draft)
+            created = coupons.create_series(runtime, _tenant(reader), draft,
+                                            actor=staff_actor(reader))
         except RegularsError as exc:
             errors = form_errors(exc, reader)
         else:
@@ -100,7 +101,8 @@ def series_codes(request: Request, reader: StaffReader, runtime: RuntimeDep, ser
     try:
         issued = coupons.generate_codes(runtime, _tenant(reader), series_id,
                                         count=parse_int(count, field="count", minimum=1,
-                                                        maximum=100_000))
+                                                        maximum=100_000),
+                                        actor=staff_actor(reader))
     except RegularsError as exc:
         return _series_page(request, reader, runtime, series_id,
                             errors=form_errors(exc, reader), count=count, status_code=422)

@@ -14,7 +14,7 @@ from regulars.services.catalog import products
 from regulars.services.catalog.products import ImportRefused, Product
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
-from regulars.web.console.pagekit import PAGE_SIZE, form_errors, page_number, text
+from regulars.web.console.pagekit import PAGE_SIZE, form_errors, page_number, staff_actor, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import amount_text
 from regulars.web.templating import Reader, render
@@ -81,7 +81,7 @@ def add_product(request: Request, runtime: RuntimeDep, reader: StaffReader,
     values, draft, errors = _draft(form, reader)
     if not errors:
         try:
-            products.create(runtime, _tenant(reader), draft)
+            products.create(runtime, _tenant(reader), draft, actor=staff_actor(reader))
         except RegularsError as exc:
             errors = {FORM_FIELD.get(k, k): v for k, v in form_errors(exc, reader).items()}
     if errors:
@@ -108,7 +108,7 @@ async def import_products(request: Request, runtime: RuntimeDep, reader: StaffRe
                           form: Form) -> Response:
     csv_text = await _csv_of(form)
     try:
-        report = products.import_csv(runtime, _tenant(reader), csv_text)
+        report = products.import_csv(runtime, _tenant(reader), csv_text, actor=staff_actor(reader))
     except ImportRefused as exc:
         return _list_page(request, runtime, reader, csv_text=csv_text[:100_000],
                           import_problems=exc.problems, status_code=422)
@@ -144,7 +144,7 @@ def edit_product(request: Request, runtime: RuntimeDep, reader: StaffReader, pro
     values, draft, errors = _draft(form, reader)
     if not errors:
         try:
-            products.update(runtime, _tenant(reader), product_id, draft)
+            products.update(runtime, _tenant(reader), product_id, draft, actor=staff_actor(reader))
         except RegularsError as exc:
             errors = {FORM_FIELD.get(k, k): v for k, v in form_errors(exc, reader).items()}
     if errors:
@@ -157,6 +157,7 @@ def edit_product(request: Request, runtime: RuntimeDep, reader: StaffReader, pro
 def set_active(runtime: RuntimeDep, reader: StaffReader, product_id: int,
                form: Form) -> Response:
     active = form.get("active") == "1"
-    products.set_active(runtime, _tenant(reader), product_id, active=active)
+    products.set_active(runtime, _tenant(reader), product_id, active=active,
+                        actor=staff_actor(reader))
     done = "activated" if active else "deactivated"
     return RedirectResponse(f"/console/products/{product_id}?done={done}", status_code=303)

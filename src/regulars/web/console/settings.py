@@ -61,7 +61,7 @@ def add_store(request: Request, runtime: RuntimeDep, reader: StaffReader,
     values = {"store_code": _text(form, "store_code"), "store_name": _text(form, "store_name")}
     try:
         tenants.create_store(runtime, _tenant(reader), code=values["store_code"],
-                             name=values["store_name"])
+                             name=values["store_name"], actor=staff_actor(reader))
     except FORM_ERRORS as exc:
         return _page(request, runtime, reader, status_code=422, values=values,
                      errors=_errors(exc, reader, "store_"))
@@ -75,7 +75,8 @@ def add_till(request: Request, runtime: RuntimeDep, reader: StaffReader,
     try:
         store_id = parse_int(values["till_store"], field="store", minimum=1)
         till = settings.add_till(runtime, _tenant(reader), store_id=store_id,
-                                 code=values["till_code"], name=values["till_name"])
+                                 code=values["till_code"], name=values["till_name"],
+                                 actor=staff_actor(reader))
     except FORM_ERRORS as exc:
         return _page(request, runtime, reader, status_code=422, values=values,
                      errors=_errors(exc, reader, "till_"))
@@ -87,14 +88,15 @@ def add_till(request: Request, runtime: RuntimeDep, reader: StaffReader,
 @router.post("/settings/tills/{terminal_id}/rotate", dependencies=SETUP)
 def rotate_till_key(request: Request, runtime: RuntimeDep, reader: StaffReader,
                     terminal_id: int) -> Response:
-    rotated = tenants.rotate_terminal_key(runtime, _tenant(reader), terminal_id)
+    rotated = tenants.rotate_terminal_key(runtime, _tenant(reader), terminal_id,
+                                          actor=staff_actor(reader))
     return _page(request, runtime, reader, secret={
         "title": reader.gettext("New key of the till"), "value": str(rotated.key)})
 
 
 @router.post("/settings/tills/{terminal_id}/revoke", dependencies=SETUP)
 def revoke_till(runtime: RuntimeDep, reader: StaffReader, terminal_id: int) -> Response:
-    tenants.revoke_terminal(runtime, _tenant(reader), terminal_id)
+    tenants.revoke_terminal(runtime, _tenant(reader), terminal_id, actor=staff_actor(reader))
     return RedirectResponse("/console/settings?done=till_revoked", status_code=303)
 
 
