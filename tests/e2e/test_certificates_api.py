@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 from tests.conftest import Shop
@@ -93,7 +94,8 @@ def test_a_series_for_other_stores_is_neither_sold_nor_taken_here(
         client: TestClient, shop: Shop, rt: Runtime) -> None:
     """A series that lists only another store: the till of this one cannot take its
     certificate (the quote says why, with a code) nor sell its card (nothing written)."""
-    other = tenants.create_store(rt, shop.tenant_id, code="far", name="Far street")
+    other = tenants.create_store(rt, shop.tenant_id, code="far", name="Far street",
+                                 actor=audit.SYSTEM)
     code = _issue(client, shop, store_ids=[other.id])
     quoted = client.post("/v1/pos/quote", headers=shop.till(), json={
         "lines": BASKET, "tenders": [{"kind": "certificate", "code": code}]})

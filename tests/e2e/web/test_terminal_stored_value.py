@@ -199,7 +199,8 @@ def test_a_refused_tender_is_named_beside_its_box_and_nothing_is_written(
 
 def test_a_series_of_other_stores_is_neither_sold_nor_taken_at_this_till(
         till: TestClient, rt: Runtime, shop: Shop) -> None:
-    far = tenants.create_store(rt, shop.tenant_id, code="far", name="Far street")
+    far = tenants.create_store(rt, shop.tenant_id, code="far", name="Far street",
+                               actor=audit.SYSTEM)
     [card] = gift_codes(rt, shop, amount=3000, for_sale=True, store_ids=(far.id,))
     [code] = gift_codes(rt, shop, amount=5000, store_ids=(far.id,))
     page = till.get("/terminal/sale")
