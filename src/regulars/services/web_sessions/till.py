@@ -114,8 +114,9 @@ def receipts_today(rt: Runtime, session: WebSession) -> list[dict[str, Any]]:
 
 
 def receipt(rt: Runtime, session: WebSession, receipt_pk: int) -> dict[str, Any]:
-    """One of this till's receipts with its lines, refunds, and the explanations its commit
-    gave. Raises :class:`NotFound` for another till's (or tenant's) receipt."""
+    """One of this till's receipts with its lines, refunds, and the explanations and the
+    catalogue reward (``None``: none) its commit gave. Raises :class:`NotFound` for another
+    till's (or tenant's) receipt."""
     principal = principal_for(session)
     with rt.db.read() as conn:
         row = receipts.get_receipt(conn, principal.tenant_id, receipt_pk)
@@ -125,4 +126,5 @@ def receipt(rt: Runtime, session: WebSession, receipt_pk: int) -> dict[str, Any]
     answer = row["response"] if isinstance(row["response"], dict) else {}
     view["explanations"] = answer.get("explanations", [])
     view["member_after"] = answer.get("member")
+    view["reward"] = answer.get("reward")
     return view
