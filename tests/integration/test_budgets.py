@@ -8,8 +8,16 @@ from typing import Any
 import pytest
 
 from regulars.db.promotions import budgets as budget_store
+from regulars.domain.analytics.ranges import Preset
 from regulars.domain.promotions.budgets import Limits, Period
-from regulars.domain.promotions.promotions import BonusPoints, Effect, FixedDiscount
+from regulars.domain.promotions.promotions import (
+    BonusPoints,
+    Effect,
+    FixedDiscount,
+    PercentDiscount,
+)
+from regulars.services.analytics import breakdowns, figures
+from regulars.services.analytics.figures import Request
 from regulars.services.audit import audit
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.promotions import budgets, promotions
@@ -221,3 +229,29 @@ def test_what_a_capped_budget_has_left_is_read_with_the_active_promotions(
     pos.commit(member, CUPS, receipt="R-1")  # 50 left: a 100 discount no longer fits
     assert applied(pos.quote(member, CUPS)) == []
     assert applied(pos.commit(member, CUPS, receipt="R-2")) == []
+
+
+@pytest.mark.usefixtures("backend")
+def test_a_partly_refunded_receipt_counts_the_same_discounts_in_every_figure(
+        pos: Pos, rt: Runtime) -> None:
+    offer = make(pos, PercentDiscount(rate_bp=5000, categories=frozenset({"coffee"})))
+    member = pos.register(1)["id"]
+    sale = pos.commit(member, (line("latte", 1000, category="coffee"),
+                               line("cake", 1000, 2, category="bakery")), receipt="R-1")
+    assert sale["discount_minor"] == 500 and sale["paid_minor"] == 2500
+
+    def figures_of_discounts() -> list[int]:
+        request = Request(preset=Preset.LAST_30_DAYS)
+        return [figures.overview(rt, pos.tenant_id, request).current.sales.discount_minor,
+                breakdowns.by_segment(rt, pos.tenant_id, request).all_members.discount_minor,
+                burn(pos, offer)["this_month"]["discount_minor"],
+                burn(pos, offer)["budget"]["spent_minor"],
+                to_json(budgets.burn(rt, pos.tenant_id))["promotions"][0]["discount_minor"]]
+
+    # A cake had no discount: the latte's stays whole (not 3/5 of it, as the money kept).
+    pos.refund(sale["receipt"]["id"], [(2, 1000)], key="a-cake")
+    assert figures_of_discounts() == [500] * 5
+    # Half the latte takes half its discount back, in each figure alike.
+    pos.refund(sale["receipt"]["id"], [(1, 500)], key="half-a-latte")
+    assert figures_of_discounts() == [250] * 5
+    assert ledger_admin.check(rt) == []

@@ -96,7 +96,7 @@ def plain(model: dict[int, dict[str, Any]], zone: ZoneInfo, first: date, last: d
         known = r["member"] is not None
         totals[known] = totals[known] + SalesTotals(
             receipts=1, revenue_minor=r["paid"] - r["refunded"],
-            discount_minor=_kept(r["discount"], r["paid"], r["refunded"]),
+            discount_minor=r["discount"] - r["discount"] * r["returned"] // r["items"],
             reward_cost_minor=_kept(r["reward"], r["paid"], r["refunded"])
             + _cashback_left(r["cashback"], r["paid"], r["refunded"]),
             items_milli=r["items"] - r["returned"])

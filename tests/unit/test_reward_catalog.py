@@ -104,3 +104,14 @@ def test_the_engine_pays_a_reward_with_its_points_and_keeps_them_from_points_to_
     assert quote.paid_minor == 200
     assert quote.max_spendable_points == 50  # what is left after the reward's points
     assert any(e.code == "reward_claimed" for e in quote.explanations)
+
+
+def test_a_code_claimed_in_advance_is_explained_with_the_points_its_claim_cost() -> None:
+    prog = program(point_value_minor=1)
+    reward = RewardUse(id=4, title="Free coffee", points=0, claimed_points=200,
+                       terms=RewardTerms(kind=RewardKind.PRODUCT, sku="CAP-M"))
+    quote = evaluate(prog, (line("CAP-M", 350, category="coffee"),),
+                     member(prog, spendable_points=0), reward=reward)
+    why = [e for e in quote.explanations if e.code.startswith("reward_")]
+    assert [(e.code, e.param("points")) for e in why] == [("reward_redeemed", 200)]
+    assert quote.points_spent == 0 and quote.paid_minor == 0

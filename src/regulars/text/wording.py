@@ -87,6 +87,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
                          "points.",
         "reward_claimed": "Reward \u201c{reward}\u201d (#{reward_id}) for {points} points: "
                           "{discount} off.",
+        "reward_redeemed": "Reward \u201c{reward}\u201d (#{reward_id}), claimed ahead for "
+                           "{points} points: {discount} off.",
         "referral_referrer": "Referral bonus: {points} points for inviting member "
                              "#{member_id}.",
         "referral_referred": "Referral bonus: {points} points for joining by invitation.",
@@ -139,6 +141,8 @@ COUNTED: dict[str, tuple[str, str]] = {
                       "extra point."),
     "reward_claimed": ("points", "Reward \u201c{reward}\u201d (#{reward_id}) for {points} "
                        "point: {discount} off."),
+    "reward_redeemed": ("points", "Reward \u201c{reward}\u201d (#{reward_id}), claimed ahead "
+                        "for {points} point: {discount} off."),
     "referral_referrer": ("points", "Referral bonus: {points} point for inviting member "
                           "#{member_id}."),
     "referral_referred": ("points", "Referral bonus: {points} point for joining by "

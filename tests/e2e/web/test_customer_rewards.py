@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 
 from regulars.domain.rewards.catalog import RewardDraft
 from regulars.services.audit import audit
-from regulars.services.rewards import catalog
+from regulars.services.rewards import catalog, claims
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop, make_shop
+from tests.e2e.web.console_data import signed_in
 from tests.e2e.web.customer_support import register, sign_in_member
 from tests.e2e.web.support import csrf_of
 from tests.integration.support import Pos, phone
@@ -81,3 +82,32 @@ def test_another_businesss_reward_is_not_found(client: TestClient, rt: Runtime,
     page = client.get(f"/c/{shop.tenant_id}/rewards")
     assert client.post(f"/c/{shop.tenant_id}/rewards/{theirs}/claim",
                        data={"csrf": csrf_of(page.text)}).status_code == 404
+
+
+def test_the_member_and_the_console_see_a_redeemed_code_as_a_discount_line(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    member_id = register(rt, shop.tenant_id, 1)
+    pos = Pos(rt, shop)
+    pos.grant(member_id, 250)
+    coffee = _reward(rt, shop, "Free coffee", 200)
+    code = claims.claim_in_advance(rt, shop.tenant_id, member_id, coffee).code
+    sale = client.post("/v1/pos/commit", headers={**shop.till(), "Idempotency-Key": "k-1"},
+                       json={"receipt_id": "R-1", "member": {"id": member_id},
+                             "reward_code": code,
+                             "lines": [{"sku": "CAP-M", "quantity": 1, "unit_price_minor": 350},
+                                       {"sku": "BUN", "quantity": 1, "unit_price_minor": 220}]})
+    assert sale.status_code == 200, sale.text
+    receipt_id = sale.json()["receipt"]["id"]
+    sign_in_member(client, rt, shop.tenant_id, phone(1))
+    signed_in(client, rt, shop, "analyst")
+
+    mine = client.get(f"/c/{shop.tenant_id}/receipts/{receipt_id}").text
+    console = client.get(f"/console/receipts/{receipt_id}").text
+
+    line = re.search(r'<tr id="reward-line"><td>Reward “Free coffee”</td>'
+                     r'<td class="num">−([^<]+)</td>', mine)
+    assert line and "3.50" in line.group(1) and "Paid with" not in mine
+    kpi = re.search(r'id="reward"><div class="label">Reward “Free coffee”</div>'
+                    r'<div class="value">([^<]+)</div>', console)
+    assert kpi and "3.50" in kpi.group(1)
+    assert "claimed ahead for 200 points" in console

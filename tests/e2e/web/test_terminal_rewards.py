@@ -4,6 +4,8 @@ advance is typed in and redeemed."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -37,6 +39,15 @@ def _coffee(rt: Runtime, shop: Shop) -> int:
         descriptions={}), actor=audit.SYSTEM).id
 
 
+def _claimed_ahead(till: TestClient, rt: Runtime, shop: Shop) -> tuple[int, int, str, str]:
+    """A member of 500 points who claimed the free coffee on their page: the member, the
+    reward, its code and the till's sale page for the member."""
+    member_id = member_with_points(rt, shop, 500)
+    coffee = _coffee(rt, shop)
+    code = claims.claim_in_advance(rt, shop.tenant_id, member_id, coffee).code
+    return member_id, coffee, code, till.get(f"/terminal/sale?member={member_id}").text
+
+
 def test_the_cashier_picks_an_affordable_reward_and_the_sale_spends_its_points(
         till: TestClient, rt: Runtime, shop: Shop) -> None:
     member_id = member_with_points(rt, shop, 500)
@@ -47,7 +58,7 @@ def test_the_cashier_picks_an_affordable_reward_and_the_sale_spends_its_points(
     assert f'data-reward="{coffee}"' in quoted.text and "Free coffee" in quoted.text
     picked = till.post("/terminal/quote", data={**form, "reward_id": str(coffee)})
     assert f'name="reward_id" value="{coffee}" checked' in picked.text
-    assert "Paid with 200 points" in picked.text
+    assert "Reward “Free coffee” for 200 points" in picked.text
 
     done = till.post("/terminal/commit", data={**form, "reward_id": str(coffee)},
                      follow_redirects=False)
@@ -61,11 +72,8 @@ def test_the_cashier_picks_an_affordable_reward_and_the_sale_spends_its_points(
 
 def test_a_reward_code_claimed_in_advance_is_redeemed_and_a_wrong_one_shown_beside_it(
         till: TestClient, rt: Runtime, shop: Shop) -> None:
-    member_id = member_with_points(rt, shop, 500)
-    coffee = _coffee(rt, shop)
-    code = claims.claim_in_advance(rt, shop.tenant_id, member_id, coffee).code
-    page = till.get(f"/terminal/sale?member={member_id}")
-    form = sale_form(page.text, price="3.50", name="Latte", category="coffee", qty="1")
+    member_id, _, code, page = _claimed_ahead(till, rt, shop)
+    form = sale_form(page, price="3.50", name="Latte", category="coffee", qty="1")
     wrong = till.post("/terminal/commit", data={**form, "reward_code": "0000-0000-0000-0000"})
     assert wrong.status_code == 422 and 'id="e-reward_code"' in wrong.text
     done = till.post("/terminal/commit", data={**form, "reward_code": code},
@@ -75,3 +83,23 @@ def test_a_reward_code_claimed_in_advance_is_redeemed_and_a_wrong_one_shown_besi
     stored = checkout.receipt(rt, authenticate(rt, shop.till_keys[0]), receipt_pk)
     assert (stored.points_spent, stored.paid_minor) == (0, 0)
     assert members.get(rt, shop.tenant_id, MemberRef(id=member_id)).balance_points == 300
+
+
+def test_a_reward_code_shows_as_a_discount_line_the_totals_add_up_with(
+        till: TestClient, rt: Runtime, shop: Shop) -> None:
+    _, coffee, code, page = _claimed_ahead(till, rt, shop)
+    form = sale_form(page, price=["3.50", "2.20"], name=["Latte", "Croissant"],
+                     category=["coffee", "bakery"], qty=["1", "1"], reward_code=code)
+
+    quoted = till.post("/terminal/quote", data=form)
+    done = till.post("/terminal/commit", data=form, follow_redirects=False)
+    receipt = till.get(done.headers["location"])
+
+    for shown in (quoted.text, receipt.text):
+        line = re.search(r'<tr id="reward-line"><th>Reward “Free coffee”</th>'
+                         r'<td class="num pos">−([^<]+)</td>', shown)
+        assert line and "3.50" in line.group(1), shown
+        assert "Paid with" not in shown  # the code spent no points at this till
+        assert f"Reward “Free coffee” (#{coffee}), claimed ahead for 200 points" in shown
+    assert re.search(r'id="to-pay">[^<]*2.20<', quoted.text)
+    assert re.search(r'id="paid">[^<]*2.20<', receipt.text)

@@ -52,6 +52,7 @@ from regulars.domain.analytics.days import (
     PointsMoved,
     ReceiptState,
     Rewards,
+    discount_back,
     entry_points,
     receipt_change,
     receipt_totals,
@@ -291,12 +292,13 @@ def _flush_sqlite(conn: Connection, tenant_id: int, bought: Mapping[int, Sequenc
 # Receipts --------------------------------------------------------------------------------------
 
 def _state(values: Mapping[str, Any], items_milli: int, rewards: Rewards = NO_REWARDS,
-           cashback_minor: int = 0) -> ReceiptState:
+           cashback_minor: int = 0, refunded_discount_minor: int = 0) -> ReceiptState:
     return ReceiptState(status=values["status"], paid_minor=values["paid_minor"],
                         refunded_paid_minor=values.get("refunded_paid_minor") or 0,
                         discount_minor=values["discount_minor"],
                         points_discount_minor=values["points_discount_minor"],
-                        items_milli=items_milli, rewards=rewards, cashback_minor=cashback_minor)
+                        items_milli=items_milli, rewards=rewards, cashback_minor=cashback_minor,
+                        refunded_discount_minor=refunded_discount_minor)
 
 
 def _place(values: Mapping[str, Any], at: datetime | None = None) -> Place:
@@ -351,34 +353,50 @@ def add_receipts(conn: Connection, rows: Sequence[Mapping[str, Any]],
             known=row["member_id"] is not None, sales=receipt_totals(_state(row, items))))
 
 
-def _items(conn: Connection, tenant_id: int, receipt_id: int) -> int:
-    return int(conn.execute(
-        select(func.coalesce(func.sum(receipt_lines.c.quantity_milli
-                                      - receipt_lines.c.refunded_quantity_milli), 0))
-        .where(receipt_lines.c.tenant_id == tenant_id,
-               receipt_lines.c.receipt_id == receipt_id)).scalar_one())
+def _lines(conn: Connection, tenant_id: int, receipt_id: int) -> list[Any]:
+    c = receipt_lines.c
+    return list(conn.execute(
+        select(c.line_no, c.quantity_milli, c.refunded_quantity_milli, c.discount_minor)
+        .where(c.tenant_id == tenant_id, c.receipt_id == receipt_id)))
+
+
+def _discounts_back(lines: Sequence[Any], returned: Mapping[int, int]) -> tuple[int, int]:
+    """The discounts of the quantities of ``lines`` returned before a change that returned
+    ``returned`` of them (by line number), and after it."""
+    before = after = 0
+    for ln in lines:
+        whole, refunded = ln.quantity_milli, ln.refunded_quantity_milli
+        after += discount_back(ln.discount_minor, refunded_milli=refunded, quantity_milli=whole)
+        before += discount_back(ln.discount_minor, quantity_milli=whole,
+                                refunded_milli=refunded - returned.get(ln.line_no, 0))
+    return before, after
 
 
 def change_receipt(conn: Connection, receipt: Mapping[str, Any], *, status: str,
-                   paid_back_minor: int, returned_milli: int,
+                   paid_back_minor: int, returned: Mapping[int, int],
                    rewards: tuple[Rewards, Rewards] = (NO_REWARDS, NO_REWARDS),
                    cashback_minor: tuple[int, int] = (0, 0)) -> None:
     """Count a refund or void of ``receipt`` (its row before the change; its lines already
     record the quantities returned) that leaves it in ``status``, pays back
-    ``paid_back_minor`` more and took back ``returned_milli`` of its items, its catalogue
-    rewards going from ``rewards[0]`` to ``rewards[1]`` (a claim it closed costs nothing
-    after) and the cashback it credits from ``cashback_minor[0]`` to ``cashback_minor[1]``:
-    the difference goes to the sale's day; a receipt that stops being a sale is no longer
-    its member's purchase (both written at the end of the unit of work)."""
+    ``paid_back_minor`` more and took back ``returned`` of its lines (quantity by line
+    number), its catalogue rewards going from ``rewards[0]`` to ``rewards[1]`` (a claim it
+    closed costs nothing after) and the cashback it credits from ``cashback_minor[0]`` to
+    ``cashback_minor[1]``: the difference goes to the sale's day; a receipt that stops being
+    a sale is no longer its member's purchase (both written at the end of the unit of
+    work)."""
     tenant_id = int(receipt["tenant_id"])
-    left_milli = _items(conn, tenant_id, int(receipt["id"]))
-    before = _state(receipt, left_milli + returned_milli, rewards[0], cashback_minor[0])
+    lines = _lines(conn, tenant_id, int(receipt["id"]))
+    left_milli = sum([ln.quantity_milli - ln.refunded_quantity_milli for ln in lines])
+    back_before, back_after = _discounts_back(lines, returned)
+    before = _state(receipt, left_milli + sum(returned.values()), rewards[0],
+                    cashback_minor[0], back_before)
     after = ReceiptState(status=status, paid_minor=before.paid_minor,
                          refunded_paid_minor=before.refunded_paid_minor + paid_back_minor,
                          discount_minor=before.discount_minor,
                          points_discount_minor=before.points_discount_minor,
                          items_milli=left_milli, rewards=rewards[1],
-                         cashback_minor=cashback_minor[1])
+                         cashback_minor=cashback_minor[1],
+                         refunded_discount_minor=back_after)
     found = pending(conn)
     found.move(_place(receipt), counts(known=receipt["member_id"] is not None,
                                        sales=receipt_change(before, after)))
@@ -482,6 +500,21 @@ def by_day(conn: Connection, tenant_id: int, first_day: date, last_day: date, *,
 
 # Checks and rebuilds -------------------------------------------------------------------------
 
+def _discounts_returned(conn: Connection, tenant_id: int) -> dict[int, int]:
+    """The discounts of the quantities returned (:func:`discount_back`), by receipt id, of
+    the tenant's receipts with any."""
+    c = receipt_lines.c
+    found: dict[int, int] = defaultdict(int)
+    for ln in conn.execute(select(c.receipt_id, c.quantity_milli, c.refunded_quantity_milli,
+                                  c.discount_minor)
+                           .where(c.tenant_id == tenant_id, c.refunded_quantity_milli > 0,
+                                  c.discount_minor != 0)):
+        found[int(ln.receipt_id)] += discount_back(
+            ln.discount_minor, refunded_milli=ln.refunded_quantity_milli,
+            quantity_milli=ln.quantity_milli)
+    return dict(found)
+
+
 def expected(conn: Connection, tenant_id: int, zone: tzinfo,
              rewards: Mapping[int, Rewards]) -> dict[Key, dict[str, int]]:
     """The ``sales_days`` rows the tenant's receipts and entries make in ``zone``, with the
@@ -496,13 +529,14 @@ def expected(conn: Connection, tenant_id: int, zone: tzinfo,
                         - receipt_lines.c.refunded_quantity_milli))
         .where(receipt_lines.c.tenant_id == tenant_id).group_by(receipt_lines.c.receipt_id))}
     credited = cashback.by_receipt(conn, tenant_id)
+    back = _discounts_returned(conn, tenant_id)
     for r in conn.execute(select(receipts).where(receipts.c.tenant_id == tenant_id,
                                                  receipts.c.status.in_(SOLD))).mappings():
         key = (r["occurred_at"].astimezone(zone).date(), r["terminal_id"], r["store_id"],
                r["staff_id"] or 0)
         for name, value in counts(known=r["member_id"] is not None, sales=receipt_totals(
                 _state(dict(r), items.get(r["id"], 0), rewards.get(r["id"], NO_REWARDS),
-                       credited.get(r["id"], 0)))).items():
+                       credited.get(r["id"], 0), back.get(r["id"], 0)))).items():
             found[key][name] += value
     for e in conn.execute(select(entries.c.code, entries.c.points, entries.c.occurred_at,
                                  entries.c.terminal_id, entries.c.store_id,

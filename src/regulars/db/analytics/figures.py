@@ -5,9 +5,10 @@ query is scoped by ``tenant_id``, reads a half-open span of instants
 database.
 
 Net of refunds and voids: a voided or fully refunded receipt counts nowhere; a partly refunded
-one counts once, on the day of the sale, with the money kept (paid less refunded), its
-discounts and reward cost in the same proportion (rounded down per receipt), and the items
-not returned. Points count on the day they moved.
+one counts once, on the day of the sale, with the money kept (paid less refunded), the
+discounts of the quantities kept (each line's discount less its returned quantity's share,
+rounded down per line, as the promotions' budgets get it back), its reward cost in the
+proportion of the money kept, and the items not returned. Points count on the day they moved.
 
 The reward cost is what the points spent took off the bills, except for catalogue rewards: a
 receipt's catalogue reward costs its stated cost (stored on its claim, the discount when the
@@ -74,13 +75,27 @@ def _kept(column: Any) -> Any:
     return case((paid > 0, column * (paid - refunded) / paid), else_=column)
 
 
+def _discount_kept() -> Any:
+    """A receipt's discounts less those of the quantities its refunds returned (only a partly
+    refunded receipt has any among the sold ones):
+    :func:`regulars.domain.analytics.days.discount_back` of each line."""
+    line = receipt_lines.alias("returned_line")
+    back = (select(func.coalesce(func.sum(
+        line.c.discount_minor * line.c.refunded_quantity_milli // line.c.quantity_milli), 0))
+        .where(line.c.tenant_id == receipts.c.tenant_id, line.c.receipt_id == receipts.c.id,
+               line.c.refunded_quantity_milli > 0)
+        .scalar_subquery())
+    return case((receipts.c.status == "partially_refunded", receipts.c.discount_minor - back),
+                else_=receipts.c.discount_minor)
+
+
 def money_columns(claimed: Any) -> list[Any]:
     """Net revenue, discounts and reward cost summed over the ``receipts`` of a query that
     outer-joins ``claimed`` (:func:`regulars.db.rewards.costs.by_receipt`) on them."""
     points_off = _kept(receipts.c.points_discount_minor
                        - func.coalesce(claimed.c.discount_minor, 0))
     return [func.sum(receipts.c.paid_minor - receipts.c.refunded_paid_minor),
-            func.sum(_kept(receipts.c.discount_minor)),
+            func.sum(_discount_kept()),
             func.sum(points_off + func.coalesce(claimed.c.cost_minor, 0) + cashback.standing())]
 
 

@@ -1,7 +1,9 @@
 """What one receipt or one ledger entry adds to a day's aggregates, by the rules of the
 figures (``docs/analytics.md``): a receipt counts while it is sold (committed or partly
-refunded), with the money it kept and its discounts and reward cost in the same proportion,
-rounded down per receipt; an entry of points counts as points issued, redeemed or expired by
+refunded), with the money it kept, the discounts of the quantities it kept (each line's
+discount less the share of it its returned quantity carries, as a refund gives a promotion's
+budget back) and its reward cost in the proportion of the money kept, rounded down per
+receipt; an entry of points counts as points issued, redeemed or expired by
 its code (entries of money, goods and stamps count nothing).
 
 The reward cost is what the points spent took off the bill, except for catalogue rewards: a
@@ -20,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from regulars.domain.analytics.figures import SalesTotals
+from regulars.domain.money import prorate
 
 SOLD = ("committed", "partially_refunded")
 ACCRUALS = ("earn", "welcome", "referral", "birthday", "profile", "event")
@@ -57,6 +60,16 @@ class ReceiptState:
     rewards: Rewards = NO_REWARDS
     cashback_minor: int = 0
     """The cashback it credited to the member's wallet less what refunds took back."""
+    refunded_discount_minor: int = 0
+    """The discounts of the quantities returned (:func:`discount_back`, summed over the
+    lines)."""
+
+
+def discount_back(discount_minor: int, *, refunded_milli: int, quantity_milli: int) -> int:
+    """The share of a line's discount its returned quantity carries, rounded down: what a
+    refund of that quantity gives back to the promotions' budgets
+    (:func:`regulars.domain.money.prorate`)."""
+    return prorate(discount_minor, refunded_milli, quantity_milli)
 
 
 def kept(amount: int, *, paid_minor: int, refunded_paid_minor: int) -> int:
@@ -73,7 +86,7 @@ def receipt_totals(state: ReceiptState) -> SalesTotals:
         return SalesTotals()
     share = {"paid_minor": state.paid_minor, "refunded_paid_minor": state.refunded_paid_minor}
     return SalesTotals(receipts=1, revenue_minor=state.paid_minor - state.refunded_paid_minor,
-                       discount_minor=kept(state.discount_minor, **share),
+                       discount_minor=state.discount_minor - state.refunded_discount_minor,
                        reward_cost_minor=kept(state.points_discount_minor
                                               - state.rewards.discount_minor, **share)
                        + state.rewards.cost_minor + state.cashback_minor,

@@ -264,9 +264,12 @@ def reward_step(basket: tuple[BasketLine, ...], left_minor: Sequence[int],
     if not sum(weights):
         weights = [1] * len(basket)
     points = tuple(allocate(reward.points, weights))
+    # A code claimed in advance costs nothing here: the sentence names what its claim cost.
+    ahead = not reward.points and reward.claimed_points > 0
     return RewardStep(discount_minor=discount, points=points, why=(Explanation(
-        code="reward_claimed", params=(
-            ("reward", reward.title), ("reward_id", reward.id), ("points", reward.points),
+        code="reward_redeemed" if ahead else "reward_claimed", params=(
+            ("reward", reward.title), ("reward_id", reward.id),
+            ("points", reward.claimed_points if ahead else reward.points),
             ("discount_minor", sum(discount)))),))
 
 

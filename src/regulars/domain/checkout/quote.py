@@ -88,12 +88,13 @@ class QuoteLine:
 @dataclass(frozen=True, kw_only=True)
 class RewardUse:
     """A catalogue reward a receipt uses: ``points`` are spent at this receipt (zero for a
-    code claimed in advance, whose points were spent then)."""
+    code claimed in advance, whose points were spent then: ``claimed_points``)."""
 
     id: int
     title: str
     terms: RewardTerms
     points: int
+    claimed_points: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

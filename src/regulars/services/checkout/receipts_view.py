@@ -77,9 +77,9 @@ def list_page(rt: Runtime, tenant_id: int, filters: Filters, *, limit: int = 50,
 
 def detail(rt: Runtime, tenant_id: int, receipt_id: int, *,
            locale: str | None = None) -> dict[str, Any]:
-    """One receipt: its lines, refunds, store, till and cashier, and the promotions and
-    coupons it got with their terms and the explanations of its figures in ``locale``.
-    Raises :class:`NotFound`."""
+    """One receipt: its lines, refunds, store, till and cashier, the promotions, coupons and
+    catalogue reward (``None``: none) it got, with their terms, and the explanations of its
+    figures in ``locale``. Raises :class:`NotFound`."""
     tenant = get_tenant(rt, tenant_id)
     with rt.db.read() as conn:
         row = receipts.get_receipt(conn, tenant_id, receipt_id)
@@ -100,7 +100,7 @@ def detail(rt: Runtime, tenant_id: int, receipt_id: int, *,
                                 currency=tenant.currency)
                     if "params" in e else e.get("text", "")
                     for e in response.get("explanations", [])]
-    return {**view, **places, "member": member,
+    return {**view, **places, "member": member, "reward": response.get("reward"),
             "promotions": [{"id": a["promotion_id"], "version": a["version"],
                             "name": a["definition"].get("name", ""),
                             "condition": a["definition"].get("condition", ""),

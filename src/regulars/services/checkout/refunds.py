@@ -97,7 +97,7 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
         conn, principal, receipt, plan, key=key, now=now, split=split)
     day_totals.change_receipt(conn, receipt, status=plan.status,
                               paid_back_minor=plan.paid_back_minor,
-                              returned_milli=sum(s.quantity_milli for s in plan.shares),
+                              returned={s.line_no: s.quantity_milli for s in plan.shares},
                               rewards=(rewarded.before, rewarded.after),
                               cashback_minor=(cashback.before_minor, cashback.after_minor))
     entry_ids = {**entry_ids, **cashback.entries}

@@ -123,8 +123,9 @@ def history_page(rt: Runtime, tenant_id: int, member_id: int, *, before_id: int 
 
 
 def receipt(rt: Runtime, tenant_id: int, member_id: int, receipt_id: int) -> dict[str, Any]:
-    """One of the member's receipts with its lines and the stored value it moved (gift cards
-    and goods sold, tenders, cashback; absent when none); another member's is not found."""
+    """One of the member's receipts with its lines, the catalogue reward it used (``None``:
+    none) and the stored value it moved (gift cards and goods sold, tenders, cashback; absent
+    when none); another member's is not found."""
     with rt.db.read() as conn:
         found = receipts.get_receipt(conn, tenant_id, receipt_id)
         if found is None or found["member_id"] != member_id:
@@ -139,7 +140,9 @@ def _receipt_view(row: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str,
     keep = ("id", "receipt_no", "store_id", "status", "gross_minor", "discount_minor",
             "points_spent", "points_discount_minor", "paid_minor", "points_earned",
             "refunded_paid_minor")
+    answer = row["response"] if isinstance(row["response"], dict) else {}
     return {**{k: row[k] for k in keep}, "occurred_at": row["occurred_at"].isoformat(),
+            "reward": answer.get("reward"),
             "lines": [{k: ln[k] for k in ("line_no", "sku", "name", "quantity_milli",
                                           "unit_price_minor", "gross_minor", "discount_minor",
                                           "paid_minor", "points_earned",

@@ -186,7 +186,8 @@ def _by_code(conn: Connection, tenant: tenancy.TenantRow, text: str, *, member: 
     if store_id is not None and reward.store_ids and store_id not in reward.store_ids:
         raise _refused("store", "reward_code")
     return (RewardUse(id=reward.id, title=reward.title(tenant.locale), terms=reward.terms,
-                      points=0), RewardTicket(reward=reward, claim_id=int(claim["id"])))
+                      points=0, claimed_points=int(claim["points"])),
+            RewardTicket(reward=reward, claim_id=int(claim["id"])))
 
 
 def check_basket(ticket: RewardTicket | None, quote: Quote) -> None:

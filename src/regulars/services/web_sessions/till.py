@@ -114,9 +114,10 @@ def receipts_today(rt: Runtime, session: WebSession) -> list[dict[str, Any]]:
 
 
 def receipt(rt: Runtime, session: WebSession, receipt_pk: int) -> dict[str, Any]:
-    """One of this till's receipts with its lines, refunds, the explanations its commit
-    gave and the balances its certificate and wallet tenders had left (``left``).
-    Raises :class:`NotFound` for another till's (or tenant's) receipt."""
+    """One of this till's receipts with its lines, refunds, the explanations and the catalogue
+    reward (``None``: none) its commit gave, and the balances its certificate and wallet
+    tenders had left (``left``). Raises :class:`NotFound` for another till's (or tenant's)
+    receipt."""
     principal = principal_for(session)
     with rt.db.read() as conn:
         row = receipts.get_receipt(conn, principal.tenant_id, receipt_pk)
@@ -127,6 +128,7 @@ def receipt(rt: Runtime, session: WebSession, receipt_pk: int) -> dict[str, Any]
     view["explanations"] = answer.get("explanations", [])
     view["member_after"] = answer.get("member")
     view["left"] = balances_left(answer)
+    view["reward"] = answer.get("reward")
     return view
 
 
