@@ -52,6 +52,10 @@ def test_a_scenario_is_saved_run_and_read_back(client: TestClient, shop: Shop) -
     assert (draft["receipts"], draft["discount_minor"], draft["points_issued"]) == (3, 6000, 54)
     assert (current["receipts"], current["discount_minor"]) == (3, 0)
     assert run["result"]["payback"]["lift_bp"] == 300
+    # Minutes of history: the redemptions are the default assumption, and it says why.
+    model = run["result"]["model"]
+    assert (model["redeemed_share_bp"], model["delay_days"], model["history_days"],
+            model["default_reason"]) == (5000, 60, 0, "short_history")
     assert client.get(f"{S}/{scenario['id']}", headers=shop.owner).json()[
         "last_run"]["status"] == "done"
 

@@ -281,3 +281,30 @@ def test_points_spent_and_a_void_are_events_too(client: TestClient, shop: Shop,
              if e["data"].get("receipt_id") == spent["receipt"]["id"]]
     assert found == [("receipt.committed", None), ("points.earned", spent["points_earned"]),
                      ("points.spent", earned // 2), ("receipt.voided", None)]
+
+
+def test_a_coupon_redeemed_at_commit_is_delivered_once_with_its_series(
+        client: TestClient, shop: Shop, rt: Runtime, receiver: Receiver) -> None:
+    subscribe(client, shop, receiver, types=["coupon.redeemed"])
+    series = client.post("/v1/admin/coupon-series", headers=shop.owner, json={
+        "name": "Welcome back", "max_uses": 1,
+        "effect": {"kind": "percent_discount", "rate_bp": 1000}}).json()
+    [code] = client.post(f"/v1/admin/coupon-series/{series['id']}/codes", headers=shop.owner,
+                         json={"count": 1}).json()["codes"]
+    phone = "+79161234567"
+    member = client.post("/v1/pos/members", headers=shop.till(), json={"phone": phone}).json()
+    body = {"receipt_id": "C-1", "member": {"phone": phone}, "lines": BASKET, "coupons": [code]}
+    sold = [client.post("/v1/pos/commit", headers={**shop.till(), "Idempotency-Key": "c1"},
+                        json=body) for _ in range(2)]  # the till sends it again: a replay
+    assert [s.status_code for s in sold] == [200, 200], sold[0].text
+    assert sold[0].json()["coupons"][0]["discount_minor"] == 5000
+    assert webhooks.run(rt).delivered == 1 and webhooks.run(rt).delivered == 0
+    [got] = receiver.received
+    assert got["verified_by"] == receiver.secrets and got["body"]["type"] == "coupon.redeemed"
+    receipt_id = sold[0].json()["receipt"]["id"]
+    assert got["body"]["data"] == {
+        "receipt_id": receipt_id, "receipt_number": "C-1", "store_id": shop.store_id,
+        "terminal_id": shop.terminal_ids[0], "member_id": member["id"],
+        "series_id": series["id"], "name": "Welcome back"}
+    assert [e["id"] for e in all_events(client, shop) if e["type"] == "coupon.redeemed"] == [
+        got["id"]]

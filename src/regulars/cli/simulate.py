@@ -51,7 +51,8 @@ def simulate(
     console.print(f"run {state.id}: {result.first_day} to {result.last_day}, "
                   f"{state.receipts_total} receipts; redemption model: "
                   f"{result.model.redeemed_share_bp / 100:.2f} % redeemed after "
-                  f"{result.model.delay_days} days")
+                  f"{result.model.delay_days} days ("
+                  f"{_model_basis(result)})")
     back = "never" if pay.payback_days is None else f"{pay.payback_days} days"
     console.print(f"payback: net {pay.net_per_30_days_minor} per 30 days "
                   f"(margin {pay.incremental_margin_minor}, cost "
@@ -70,3 +71,11 @@ def _table(result: Result) -> Table:
 
 def _cell(figures: Figures, name: str) -> str:
     return str(getattr(figures, name))
+
+
+def _model_basis(result: Result) -> str:
+    model = result.model
+    if model.fitted:
+        return (f"fitted on {model.issued_points} points issued over "
+                f"{model.history_days} days")
+    return f"the default assumption: {model.default_reason or 'no history'}"

@@ -96,6 +96,12 @@ def test_a_scenario_is_saved_run_and_shown_beside_the_current_program(
                        follow_redirects=False).status_code == 303
     page = client.get(page_url).text
     assert 'id="scenario-figures"' in page and 'id="sensitivity"' in page
+    # A day-old business: the redemptions are the stated default, and the page says why.
+    model = page.split('id="redemption-model">', 1)[1].split("</p>", 1)[0]
+    assert "Redemptions by the default assumption, not the business" in model
+    assert "Redemptions by the business" not in model
+    assert "50\xa0% of points issued are redeemed" in model
+    assert "too short to fit: receipts over 0 days, fewer than the 90 a fit needs" in model
     assert 'data-figure="points_issued"><td>Points issued</td><td class="num">5</td>' \
            '<td class="num">3</td>' in page
     assert f'<tr data-segment="{everyone.id}"><td>Everyone</td><td class="num">1</td>' in page

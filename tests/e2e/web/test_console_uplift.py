@@ -62,6 +62,15 @@ def test_start_read_and_stop_an_experiment(client: TestClient, rt: Runtime,
                                  "variant_0": "five", "promotion_0": str(a.id)})
     assert one.status_code == 422 and 'id="e-variants"' in one.text
     assert 'value="Five or ten"' in one.text
+    # A "control" with no promotion is not dropped into a count of variants: its own field
+    # says an experiment compares promotions.
+    control = client.post(url, data={**form_of(page.text), "name": "Five or none",
+                                     "variant_0": "control", "variant_1": "five",
+                                     "promotion_1": str(a.id)})
+    assert control.status_code == 422 and 'id="e-variants"' not in control.text
+    assert 'id="e-promotion_0"' in control.text and 'id="e-promotion_1"' not in control.text
+    assert "choose a promotion: an experiment compares promotions" in control.text
+    assert experiments.list_all(rt, shop.tenant_id) == []
     done = client.post(url, data={**form_of(page.text), "name": "Five or ten",
                                   "variant_0": "five", "promotion_0": str(a.id),
                                   "variant_1": "ten", "promotion_1": str(b.id)},

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from regulars.domain.checkout.engine import evaluate
@@ -412,29 +412,60 @@ def _count(tally: Tally, store_id: int, segments: tuple[int, ...], figures: Quot
 class RedemptionModel:
     """How the tenant's members use their points, fitted on its own history
     (:func:`fit_redemption`): the share of points issued that are ever redeemed, and how
-    long after issue, on average, they are."""
+    long after issue, on average, they are; or the stated defaults while that history is too
+    thin to tell (``default_reason``)."""
 
     redeemed_share_bp: int
     delay_days: int
     issued_points: int
-    """The points the model was fitted on (0: no history; the defaults were used)."""
+    """The points the history holds (issued on receipts)."""
+    history_days: int = 0
+    """The days since the history's first receipt."""
+    default_reason: str | None = None
+    """Why the defaults were kept instead of a fit: ``no_points`` (nothing issued yet),
+    ``short_history`` (fewer than :data:`MIN_HISTORY_DAYS` days) or ``few_points`` (fewer
+    than :data:`MIN_HISTORY_POINTS` points); ``None``: fitted."""
+
+    @property
+    def fitted(self) -> bool:
+        """Fitted on the history (a run saved before the reason was kept: when it had
+        points, since the defaults were then kept with none)."""
+        return self.default_reason is None and self.issued_points > 0
 
 
-DEFAULT_MODEL = RedemptionModel(redeemed_share_bp=5_000, delay_days=60, issued_points=0)
+DEFAULT_MODEL = RedemptionModel(redeemed_share_bp=5_000, delay_days=60, issued_points=0,
+                                default_reason="no_points")
 
 MIN_HISTORY_DAYS = 90
 """Receipts over fewer days than this tell nothing of how points are used: a new business's
 first redemptions would read as every point redeemed, after a wait of years."""
+
+MIN_HISTORY_POINTS = 1_000
+"""Fewer points issued than this tell nothing either: a handful of redemptions would swing
+the share from nothing to everything."""
+
+
+def _default_reason(issued_points: int, history_days: int) -> str | None:
+    if issued_points <= 0:
+        return "no_points"
+    if history_days < MIN_HISTORY_DAYS:
+        return "short_history"
+    if issued_points < MIN_HISTORY_POINTS:
+        return "few_points"
+    return None
 
 
 def fit_redemption(*, issued_points: int, redeemed_points: int, outstanding_points: int,
                    redeemed_last_year_points: int, history_days: int) -> RedemptionModel:
     """The redeemed share is points redeemed over points issued, all history; the delay is
     Little's law: points outstanding over points redeemed per day (last 365 days), the time a
-    point waits on average. Without history (no points issued, or receipts over fewer than
-    :data:`MIN_HISTORY_DAYS` days), :data:`DEFAULT_MODEL` (half, after 60 days)."""
-    if issued_points <= 0 or history_days < MIN_HISTORY_DAYS:
-        return DEFAULT_MODEL
+    point waits on average. Without history (no points issued, receipts over fewer than
+    :data:`MIN_HISTORY_DAYS` days, or fewer than :data:`MIN_HISTORY_POINTS` points issued),
+    :data:`DEFAULT_MODEL`'s share and delay (half, after 60 days), with the reason."""
+    reason = _default_reason(issued_points, history_days)
+    if reason is not None:
+        return replace(DEFAULT_MODEL, issued_points=max(0, issued_points),
+                       history_days=max(0, history_days), default_reason=reason)
     share = min(BASIS_POINTS, divide(redeemed_points * BASIS_POINTS, issued_points,
                                      Rounding.HALF_UP))
     if redeemed_last_year_points > 0:
@@ -442,7 +473,7 @@ def fit_redemption(*, issued_points: int, redeemed_points: int, outstanding_poin
     else:
         delay = DEFAULT_MODEL.delay_days
     return RedemptionModel(redeemed_share_bp=share, delay_days=max(1, min(delay, 3_650)),
-                           issued_points=issued_points)
+                           issued_points=issued_points, history_days=history_days)
 
 
 @dataclass(frozen=True, kw_only=True)

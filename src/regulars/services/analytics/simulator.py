@@ -45,6 +45,12 @@ from regulars.domain.checkout.replay import (
     project,
     reward_cost_minor,
 )
+from regulars.domain.checkout.replay import (
+    MIN_HISTORY_DAYS as MIN_HISTORY_DAYS,
+)
+from regulars.domain.checkout.replay import (
+    MIN_HISTORY_POINTS as MIN_HISTORY_POINTS,
+)
 from regulars.domain.money import BASIS_POINTS, Rounding, divide
 from regulars.domain.program.program import LevelStatus, Program
 from regulars.domain.promotions.promotions import Promotion

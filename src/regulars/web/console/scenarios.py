@@ -232,6 +232,7 @@ def _run_context(runtime: RuntimeDep, reader: Reader, scenario_id: int) -> dict[
     stale = run is not None and scenario.updated_at > run.created_at
     return {"scenario": scenario, "run": run, "result": result, "stale": stale,
             "names": simulator.FIGURE_NAMES, "chart_size": (WIDTH, HEIGHT), **charts,
+            "min_days": simulator.MIN_HISTORY_DAYS, "min_points": simulator.MIN_HISTORY_POINTS,
             "store_names": {str(s.id): s.name for s in list_stores(runtime, tenant_id)}}
 
 

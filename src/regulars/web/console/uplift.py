@@ -180,6 +180,11 @@ def _experiment_draft(values: dict[str, str]) -> experiments.ExperimentDraft:
     variants = []
     for i in range(VARIANT_ROWS):
         chosen = values.get(f"promotion_{i}", "")
+        if values.get(f"variant_{i}", "") and not chosen:
+            # Every variant is a promotion: no promotion at all is a promotion's control share.
+            raise InvalidInput("choose a promotion: an experiment compares promotions (for a "
+                               "comparison with no promotion, give the promotion a control "
+                               "share)", field=f"promotion_{i}")
         if chosen:
             pid = parse_int(chosen, field="variants", minimum=1, maximum=2**63 - 1)
             variants.append(experiments.VariantDraft(
