@@ -105,7 +105,7 @@ def test_history_explains_each_figure_a_page_at_a_time(client: TestClient, rt: R
     assert second.text.count('class="card entry"') == 3
     assert f"/c/{shop.tenant_id}/receipts/{receipt_id}" in second.text
     explained = to_json(member_ledger.history(rt, shop.tenant_id, member_id, limit=500,
-                                              locale="en_GB"))
+                                              locale="en_GB", for_member=True))
     earn = next(e for e in explained if e["code"] == "earn")
     assert earn["explanations"] and all(
         text.replace("'", "&#39;") in second.text for text in earn["explanations"])
