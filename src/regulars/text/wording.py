@@ -89,6 +89,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
                           "{discount} off.",
         "reward_redeemed": "Reward \u201c{reward}\u201d (#{reward_id}), claimed ahead for "
                            "{points} points: {discount} off.",
+        "reward_claimed_ahead": "Reward #{reward_id} claimed ahead for {points} points.",
+        "reward_refunded": "Reward #{reward_id}: its goods were returned, so the points it "
+                           "cost came back.",
+        "reward_expired": "Reward #{reward_id}: its code was not used in time, so the points "
+                          "it cost came back.",
         "referral_referrer": "Referral bonus: {points} points for inviting member "
                              "#{member_id}.",
         "referral_referred": "Referral bonus: {points} points for joining by invitation.",
@@ -143,6 +148,7 @@ COUNTED: dict[str, tuple[str, str]] = {
                        "point: {discount} off."),
     "reward_redeemed": ("points", "Reward \u201c{reward}\u201d (#{reward_id}), claimed ahead "
                         "for {points} point: {discount} off."),
+    "reward_claimed_ahead": ("points", "Reward #{reward_id} claimed ahead for {points} point."),
     "referral_referrer": ("points", "Referral bonus: {points} point for inviting member "
                           "#{member_id}."),
     "referral_referred": ("points", "Referral bonus: {points} point for joining by "

@@ -85,6 +85,7 @@ def test_bad_rows_refuse_the_file_or_the_rest_is_imported_with_the_rejects_to_do
     refused = client.post(path, data={**form_of(preview.text), "action": "import"})
     assert refused.status_code == 422 and 'id="import-problems"' in refused.text
     assert "<td>3</td><td>amount</td>" in refused.text
+    assert "Nothing was imported: 1 problem." in refused.text
     assert receipts_of(rt, shop) == []
     done = client.post(path, data={**form_of(preview.text), "skip_invalid": "1",
                                    "action": "import"})

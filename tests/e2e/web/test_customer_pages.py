@@ -105,7 +105,7 @@ def test_history_explains_each_figure_a_page_at_a_time(client: TestClient, rt: R
     assert second.text.count('class="card entry"') == 3
     assert f"/c/{shop.tenant_id}/receipts/{receipt_id}" in second.text
     explained = to_json(member_ledger.history(rt, shop.tenant_id, member_id, limit=500,
-                                              locale="en_GB"))
+                                              locale="en_GB", for_member=True))
     earn = next(e for e in explained if e["code"] == "earn")
     assert earn["explanations"] and all(
         text.replace("'", "&#39;") in second.text for text in earn["explanations"])
@@ -232,3 +232,16 @@ def test_the_data_download_holds_profile_history_receipts_and_coupons(
     assert data["receipts"][0]["receipt_no"] == "r1" and data["receipts"][0]["lines"]
     assert [c["name"] for c in data["coupons"]] == ["Free croissant"]
     assert sum(lot["points"] for lot in data["lots"]) == 37
+
+
+def test_a_receipt_paid_with_one_point_says_point(client: TestClient, rt: Runtime,
+                                                 shop: Shop) -> None:
+    with_levels(rt, shop.tenant_id)
+    member_id = register(rt, shop.tenant_id, 1)
+    pos = Pos(rt, shop)
+    pos.grant(member_id, 100)
+    sold = buy(pos, member_id, 10_000, "r1", spend=1)
+    sign_in_member(client, rt, shop.tenant_id, phone(1))
+    page = client.get(f"/c/{shop.tenant_id}/receipts/{sold['receipt']['id']}")
+    assert page.status_code == 200, page.text
+    assert "Paid with 1 point<" in page.text

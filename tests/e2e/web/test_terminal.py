@@ -171,6 +171,24 @@ def test_register_on_the_spot_with_the_welcome_bonus(till: TestClient, rt: Runti
     assert 'id="registered"' in sale.text and "Ivan" in sale.text
     member = members.get(rt, shop.tenant_id, MemberRef(phone="+79165554433"))
     assert member.balance_points == 50 and member.consent == "earn_only"
+    assert "Welcome bonus credited: the balance is 50 points." in sale.text
+
+
+@pytest.mark.parametrize(("bonus", "said"), [
+    (0, ">The member is registered.<"), (1, "Welcome bonus credited: the balance is 1 point.")])
+def test_registering_says_a_bonus_only_when_there_is_one(
+        till: TestClient, rt: Runtime, shop: Shop, bonus: int, said: str) -> None:
+    programs.save(rt, shop.tenant_id, programs.parse_rules({"welcome_bonus_points": bonus}),
+                  actor=audit.SYSTEM)
+    till.cookies.set("rg_lang", "en")
+    page = till.get("/terminal")
+    done = till.post("/terminal/register", data={
+        "phone": "8 916 555 44 33", "agree": "1", "csrf": csrf_of(page.text)},
+        follow_redirects=False)
+    assert done.status_code == 303, done.text
+    sale = till.get(done.headers["location"])
+    assert said in sale.text
+    assert ("Welcome bonus" in sale.text) == bool(bonus)
 
 
 def test_a_sale_with_points_spent_records_the_cashier(till: TestClient, rt: Runtime,

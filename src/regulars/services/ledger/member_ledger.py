@@ -152,10 +152,12 @@ def _merge(conn: Any, rt: Runtime, tenant_id: int, source_id: int, target_id: in
 
 
 def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
-            before_id: int | None = None, locale: str | None = None) -> list[HistoryEntry]:
+            before_id: int | None = None, locale: str | None = None,
+            for_member: bool = False) -> list[HistoryEntry]:
     """The member's points entries, newest first, each with the reasons in words (in
     ``locale``, the tenant's by default); the money of the wallet and gift cards is in their
-    statements."""
+    statements. ``for_member`` leaves out the till's working the member has no use for: how
+    many points a purchase that spent none could have spent."""
     from regulars.text.wording import render_code
 
     if not 1 <= limit <= 500:
@@ -173,8 +175,16 @@ def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
         recorded_at=r["recorded_at"],
         explanations=tuple(render_code(w["code"], w.get("params", {}),
                                        locale=locale or tenant.locale, currency=tenant.currency)
-                           for w in r["memo"].get("why", [])),
+                           for w in _reasons(r["memo"].get("why", []), for_member)),
     ) for r in rows]
+
+
+def _reasons(why: list[dict[str, Any]], for_member: bool) -> list[dict[str, Any]]:
+    """The entry's reasons, less the spend limit on a purchase that spent no points when the
+    member reads them."""
+    if not for_member or any(w["code"] == "points_spent" for w in why):
+        return why
+    return [w for w in why if w["code"] != "spend_limit"]
 
 
 def lots(rt: Runtime, tenant_id: int, member_id: int) -> list[OpenLot]:

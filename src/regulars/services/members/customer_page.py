@@ -116,7 +116,7 @@ def history_page(rt: Runtime, tenant_id: int, member_id: int, *, before_id: int 
     """One page of the member's entries, newest first, with explanations in ``locale``;
     ``next_before_id`` names the next page (``None`` on the last)."""
     rows = member_ledger.history(rt, tenant_id, member_id, limit=HISTORY_PAGE + 1,
-                                 before_id=before_id, locale=locale)
+                                 before_id=before_id, locale=locale, for_member=True)
     more = len(rows) > HISTORY_PAGE
     rows = rows[:HISTORY_PAGE]
     return {"entries": rows, "next_before_id": rows[-1].id if more else None}

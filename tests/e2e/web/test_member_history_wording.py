@@ -1,0 +1,68 @@
+"""A member's history speaks of the member's own points: a purchase that spent none leaves out
+how many points could have been spent there (the till's working), one that spent some keeps it,
+and a reward claimed ahead reads in words, in every language, not as its code."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from regulars.domain.rewards.catalog import RewardDraft
+from regulars.services.audit import audit
+from regulars.services.rewards import catalog, claims
+from regulars.services.runtime import Runtime
+from regulars.text.wording import render_code
+from tests.conftest import Shop
+from tests.e2e.web.customer_support import buy, register, sign_in_member, with_levels
+from tests.integration.support import Pos, phone
+
+LIMIT = "can be spent here"
+CLAIMED = {"en": "Reward #{} claimed ahead for 200 points.",
+           "ru": "Награда №{} получена заранее за 200 баллов.",
+           "uk": "Винагороду №{} отримано заздалегідь за 200 балів.",
+           "bg": "Награда №{} е взета предварително за 200 точки."}
+
+
+def test_the_spend_limit_shows_only_on_a_purchase_that_spent_points(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    with_levels(rt, shop.tenant_id)
+    member_id = register(rt, shop.tenant_id, 1)
+    pos = Pos(rt, shop)
+    buy(pos, member_id, 100_000, "r1")
+    client.cookies.set("rg_lang", "en")
+    sign_in_member(client, rt, shop.tenant_id, phone(1))
+    page = client.get(f"/c/{shop.tenant_id}/history")
+    assert page.status_code == 200, page.text
+    assert "Base level: 3" in page.text  # the points earned are explained
+    assert LIMIT not in page.text
+    buy(pos, member_id, 100_000, "r2", spend=10)
+    page = client.get(f"/c/{shop.tenant_id}/history")
+    assert LIMIT in page.text
+    assert "10 points pay" in page.text
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "uk", "bg"])
+def test_a_reward_claimed_ahead_reads_in_words(
+        client: TestClient, rt: Runtime, shop: Shop, language: str) -> None:
+    member_id = register(rt, shop.tenant_id, 1)
+    Pos(rt, shop).grant(member_id, 250)
+    reward = catalog.create(rt, shop.tenant_id, RewardDraft(
+        kind="product", sku="CAP-M", points_cost=200, titles={"en": "Free coffee"},
+        descriptions={}, claim_days=7), actor=audit.SYSTEM).id  # type: ignore[call-arg]
+    claims.claim_in_advance(rt, shop.tenant_id, member_id, reward)
+    client.cookies.set("rg_lang", language)
+    sign_in_member(client, rt, shop.tenant_id, phone(1))
+    page = client.get(f"/c/{shop.tenant_id}/history")
+    assert page.status_code == 200, page.text
+    assert "reward_claimed_ahead" not in page.text
+    assert CLAIMED[language].format(reward) in page.text
+
+
+@pytest.mark.parametrize("code", ["reward_refunded", "reward_expired"])
+@pytest.mark.parametrize("locale", ["en_GB", "ru_RU", "uk_UA", "bg_BG"])
+def test_the_points_of_a_reward_given_back_read_in_words(code: str, locale: str) -> None:
+    said = render_code(code, {"reward_id": 7}, locale=locale, currency="EUR")
+    english = render_code(code, {"reward_id": 7}, locale="en_GB", currency="EUR")
+    assert code not in said
+    assert "7" in said
+    assert (said == english) == (locale == "en_GB")
