@@ -26,6 +26,11 @@ def verify_cli(url: str) -> tuple[int, str]:
     return result.exit_code, result.stdout + result.stderr
 
 
+def setup_rows(rt: Runtime, shop: Shop) -> int:
+    """The rows the shop's setting up left (its store, till and key are audited too)."""
+    return len(audit.entries(rt, shop.tenant_id, Filters(), limit=500))
+
+
 def changes(client: TestClient, shop: Shop) -> None:
     made = client.post(P, headers=shop.owner, json={
         "name": "Bonus", "effects": [{"kind": "bonus_points", "points": 5}]}).json()
@@ -38,22 +43,23 @@ def changes(client: TestClient, shop: Shop) -> None:
 
 def test_changes_are_recorded_with_who_and_verify(client: TestClient, rt: Runtime,
                                                   shop: Shop, database_url: str) -> None:
+    start = setup_rows(rt, shop)
     changes(client, shop)
-    found = audit.entries(rt, shop.tenant_id, Filters())
+    found = audit.entries(rt, shop.tenant_id, Filters())[:5]
     assert [e.action for e in reversed(found)] == [
         "promotion.create", "promotion.version", "key.create", "key.revoke",
         "promotion.archive"]
     owner_key = found[0].actor
     assert owner_key.startswith("key ") and {e.actor for e in found} == {owner_key}
-    assert [e.seq for e in reversed(found)] == [1, 2, 3, 4, 5]
-    assert [e.action for e in audit.entries(rt, shop.tenant_id, Filters(action="key"))] == [
-        "key.revoke", "key.create"]
+    assert [e.seq for e in reversed(found)] == [start + n for n in (1, 2, 3, 4, 5)]
+    assert [e.action for e in audit.entries(rt, shop.tenant_id, Filters(action="key"))
+            ][:2] == ["key.revoke", "key.create"]
     listed = client.get("/v1/admin/audit", headers=shop.owner, params={"action": "promotion"})
     assert listed.status_code == 200, listed.text
     assert [e["action"] for e in listed.json()] == [
         "promotion.archive", "promotion.version", "promotion.create"]
     exported = client.get("/v1/admin/audit.csv", headers=shop.owner)
-    assert exported.status_code == 200 and exported.text.count("\n") == 6
+    assert exported.status_code == 200 and exported.text.count("\n") == 6 + start
     assert audit.entries(rt, shop.tenant_id, Filters(), limit=1)[0].action == "audit.export"
     assert audit.verify(rt).problems == ()
     code, out = verify_cli(database_url)
@@ -62,38 +68,42 @@ def test_changes_are_recorded_with_who_and_verify(client: TestClient, rt: Runtim
 
 def test_verify_names_altered_removed_and_reordered_rows(client: TestClient, rt: Runtime,
                                                          shop: Shop, database_url: str) -> None:
+    start = setup_rows(rt, shop)
     changes(client, shop)
     rows = audit_log.c
+    mine = rows.tenant_id == shop.tenant_id
     with rt.db.write() as conn:
-        conn.execute(update(audit_log).where(rows.tenant_id == shop.tenant_id, rows.seq == 2)
+        conn.execute(update(audit_log).where(mine, rows.seq == start + 2)
                      .values(detail='{"version":9}'))
     code, out = verify_cli(database_url)
-    assert code == 1 and "row 2: its content was altered" in out
+    assert code == 1 and f"row {start + 2}: its content was altered" in out
     with rt.db.write() as conn:  # put it back: whole again
-        conn.execute(update(audit_log).where(rows.tenant_id == shop.tenant_id, rows.seq == 2)
+        conn.execute(update(audit_log).where(mine, rows.seq == start + 2)
                      .values(detail='{"version":2}'))
     assert audit.verify(rt).problems == ()
     with rt.db.write() as conn:  # swap rows 3 and 4
-        conn.execute(update(audit_log).where(rows.tenant_id == shop.tenant_id, rows.seq == 3)
+        conn.execute(update(audit_log).where(mine, rows.seq == start + 3)
                      .values(seq=-3))
-        conn.execute(update(audit_log).where(rows.tenant_id == shop.tenant_id, rows.seq == 4)
-                     .values(seq=3))
-        conn.execute(update(audit_log).where(rows.tenant_id == shop.tenant_id, rows.seq == -3)
-                     .values(seq=4))
+        conn.execute(update(audit_log).where(mine, rows.seq == start + 4)
+                     .values(seq=start + 3))
+        conn.execute(update(audit_log).where(mine, rows.seq == -3)
+                     .values(seq=start + 4))
     problems = audit.verify(rt).problems
-    assert any("row 3" in p for p in problems) and any("row 4" in p for p in problems)
+    assert any(f"row {start + 3}" in p for p in problems)
+    assert any(f"row {start + 4}" in p for p in problems)
     with rt.db.write() as conn:
-        conn.execute(delete(audit_log).where(rows.tenant_id == shop.tenant_id, rows.seq >= 3))
+        conn.execute(delete(audit_log).where(mine, rows.seq >= start + 3))
     problems = audit.verify(rt).problems
-    assert problems and "rows end at 2" in problems[0]
+    assert problems and f"rows end at {start + 2}" in problems[0]
     with rt.db.write() as conn:
-        conn.execute(delete(audit_log).where(rows.tenant_id == shop.tenant_id, rows.seq == 1))
+        conn.execute(delete(audit_log).where(mine, rows.seq == start + 1))
     code, out = verify_cli(database_url)
-    assert code == 1 and "row 2: expected row 1 here" in out
+    assert code == 1 and f"row {start + 2}: expected row {start + 1} here" in out
 
 
 def test_concurrent_writers_keep_one_exact_chain(rt: Runtime, shop: Shop) -> None:
     writers, each = 6, 8
+    start = setup_rows(rt, shop)
     errors: list[BaseException] = []
 
     def write(n: int) -> None:
@@ -112,12 +122,13 @@ def test_concurrent_writers_keep_one_exact_chain(rt: Runtime, shop: Shop) -> Non
         t.join()
     assert errors == []
     found = audit.entries(rt, shop.tenant_id, Filters(action="test"), limit=500)
-    assert sorted(e.seq for e in found) == list(range(1, writers * each + 1))
+    assert sorted(e.seq for e in found) == list(range(start + 1, start + writers * each + 1))
     assert audit.verify(rt, shop.tenant_id).problems == ()
 
 
 def test_staff_changes_refunds_and_voids_are_recorded(client: TestClient, rt: Runtime,
                                                       shop: Shop) -> None:
+    start = setup_rows(rt, shop)
     staff = client.post("/v1/admin/staff", headers=shop.owner, json={
         "name": "Mia", "email": "mia@example.com", "role": "marketer"}).json()
     assert client.patch(f"/v1/admin/staff/{staff['id']}", headers=shop.owner,
@@ -137,7 +148,7 @@ def test_staff_changes_refunds_and_voids_are_recorded(client: TestClient, rt: Ru
         **shop.till(), "Idempotency-Key": "r1"}, json={}).status_code == 200
     assert client.post(f"/v1/pos/receipts/{done[1]}/void", headers={
         **shop.till(), "Idempotency-Key": "v1"}, json={}).status_code == 200
-    found = list(reversed(audit.entries(rt, shop.tenant_id, Filters())))
+    found = list(reversed(audit.entries(rt, shop.tenant_id, Filters())))[start:]
     assert [e.action for e in found] == ["staff.create", "staff.role", "staff.deactivate",
                                          "receipt.refund", "receipt.void"]
     assert found[1].detail == '{"after":"analyst","before":"marketer"}'
