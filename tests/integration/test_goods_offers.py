@@ -5,11 +5,7 @@ account when no line is of a product sold as goods. On both databases."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from regulars.domain.catalog.products import ProductDraft
 from regulars.domain.stored_value.certificates import Tender, TenderKind
@@ -24,7 +20,7 @@ from regulars.services.runtime import Runtime
 from regulars.services.stored_value import goods
 from regulars.services.stored_value.goods import Opening
 from tests.conftest import make_shop
-from tests.integration.support import Pos, line
+from tests.integration.support import Pos, line, statements
 
 FUEL = line("A95", 5500, quantity_milli=40_000)
 COFFEE = line("coffee", 300)
@@ -50,20 +46,6 @@ def _account(rt: Runtime, pos: Pos, product_id: int, unit: str, member_id: int,
                  PurchaseTerms(quantity_milli=milli, paid_minor=milli * 5),
                  key=f"top-{account_id}", payload={"milli": milli})
     return account_id
-
-
-@contextmanager
-def statements(rt: Runtime) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def log(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        seen.append(statement)
-
-    event.listen(rt.db.engine, "before_cursor_execute", log)
-    try:
-        yield seen
-    finally:
-        event.remove(rt.db.engine, "before_cursor_execute", log)
 
 
 def test_the_quote_lists_the_members_goods_accounts_that_cover_the_lines(
