@@ -14,6 +14,7 @@ arrays and returns frozen results in floats; callers that report money round it 
 - :func:`balance`: were the groups alike before (standardised mean difference and a test).
 - :func:`sequential_interval`: an always-valid interval (normal-mixture boundary, Johari et al.
   2017 / Howard et al. 2021): looking at it every day does not inflate false wins.
+- :func:`pairwise_sequential`: that interval for every pair of an experiment's variants.
 - :func:`sample_size`: members per arm to detect an effect (two-sided t test, non-central t).
 - :func:`verdict`: say plainly when the sample is too small to tell.
 """
@@ -21,12 +22,15 @@ arrays and returns frozen results in floats; callers that report money round it 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
 from scipy import optimize, stats
+
+from regulars.domain.analytics.experiments import pairs
 
 FloatArray = npt.NDArray[np.float64]
 Outcomes = npt.ArrayLike
@@ -262,6 +266,15 @@ def sequential_interval(test: Outcomes, control: Outcomes, *, alpha: float = 1 -
                  + t2 * plain.estimate ** 2 / (2 * v * (v + t2)))
     return replace(base, low=plain.estimate - half, high=plain.estimate + half,
                    p_value=math.exp(-max(0.0, log_ratio)))
+
+
+def pairwise_sequential(arms: Sequence[Outcomes], *,
+                        alpha: float) -> dict[tuple[int, int], Difference]:
+    """:func:`sequential_interval` of ``arms[test] − arms[control]`` at ``alpha`` for every
+    ``test > control``, keyed ``(test, control)``: what
+    :func:`regulars.domain.analytics.experiments.decide` reads."""
+    return {(test, control): sequential_interval(arms[test], arms[control], alpha=alpha)
+            for test, control in pairs(len(arms))}
 
 
 def power(*, effect: float, sd: float, per_arm: int, alpha: float = 1 - LEVEL) -> float:

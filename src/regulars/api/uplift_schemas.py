@@ -187,19 +187,26 @@ class VariantResultOut(Out):
 
 
 class ExperimentResultsOut(Out):
-    """Each variant against the first; ``winner_position`` only when the always-valid
-    intervals show one (``verdict`` ``winner``), else ``no_winner_yet`` or ``too_small``."""
+    """Each variant against the first. Every pair of variants is compared by an always-valid
+    interval at 5 % / (k(k − 1)/2), k the number of variants; ``winner_position`` only when
+    one variant's intervals against every other clear zero (``verdict`` ``winner``).
+    ``beats_baseline`` lists the positions whose interval against the first clears zero: when
+    some do but none is shown above all the others, ``verdict`` is ``no_best_yet``; else
+    ``no_winner_yet``, or ``too_small`` (and the list empty) while a variant has fewer than 30
+    members."""
 
     model_config = examples({"experiment": _EXPERIMENT, "currency": "RUB",
                              "since": "2026-03-01T09:00:00Z",
                              "until": "2026-03-20T09:00:00Z", "variants": [],
-                             "winner_position": None, "verdict": "no_winner_yet"})
+                             "winner_position": None, "beats_baseline": [],
+                             "verdict": "no_winner_yet"})
     experiment: ExperimentOut
     currency: str
     since: datetime
     until: datetime
     variants: list[VariantResultOut]
     winner_position: int | None
+    beats_baseline: list[int]
     verdict: str
 
 

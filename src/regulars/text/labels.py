@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from regulars.domain.analytics.experiments import Verdict as ExperimentVerdict
 from regulars.domain.imports.fields import FIELDS, Kind
 from regulars.domain.promotions.effects import STRATEGIES
 from regulars.domain.promotions.promotions import Stacking
@@ -36,7 +37,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "uplift_verdict": ("too_small", "unclear", "up", "down"),
     "uplift_window": ("campaign", "follow_up"),
     "experiment_status": ("running", "stopped"),
-    "experiment_verdict": ("winner", "no_winner_yet", "too_small"),
+    "experiment_verdict": tuple(v.value for v in ExperimentVerdict),
     "stamp_reward": tuple(r.value for r in Reward),
     "stamp_grant": tuple(g.value for g in GrantAt),
     "goods_entry": ("top_up", "tender", "refund_tender", "void"),
@@ -90,6 +91,8 @@ LABELS: dict[str, dict[str, str]] = {
     "experiment_status": {"running": N_("running"), "stopped": N_("stopped")},
     "experiment_verdict": {"winner": N_("a winner is clear"),
                            "no_winner_yet": N_("no winner yet"),
+                           "no_best_yet": N_("no best variant yet: some beat the first, none "
+                                             "beats all the others"),
                            "too_small": N_("too few members to tell")},
     "role": {"owner": N_("owner"), "marketer": N_("marketer"), "analyst": N_("analyst"),
              "cashier": N_("cashier")},

@@ -3,10 +3,12 @@
 Both compare everyone the hash assigned, whether or not they came (intention to treat): each
 member who joined before the end of the window, with what they paid (net of refunds) and
 how often they came in it. An experiment's variants are read against its first (the
-baseline) with a fixed 95 % interval and an always-valid one; the winner is named only when
-the always-valid intervals, at ``5 % / (variants − 1)`` each, exclude zero, so that looking
-every day does not make false winners. The holdout is read as the rest against the held out:
-the uplift of the whole marketing effort.
+baseline) with a fixed 95 % interval and an always-valid one; every pair of variants is
+compared by an always-valid interval at ``5 % / (k(k − 1)/2)`` and a winner is named only when
+its intervals against every other variant exclude zero
+(:func:`regulars.domain.analytics.experiments.decide`), so that neither looking every day nor
+having several variants that beat the first makes false winners. The holdout is read as the
+rest against the held out: the uplift of the whole marketing effort.
 
 The statistics (numpy, scipy) are imported by the functions that compute, not with this
 module: the app, the worker and the CLI start without them.
@@ -19,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from regulars.db.analytics import uplift as queries
+from regulars.domain.analytics.experiments import Verdict, decide, pair_alpha
 from regulars.domain.money import BASIS_POINTS
 from regulars.domain.promotions.experiments import variant_of
 from regulars.errors import InvalidInput
@@ -30,8 +33,6 @@ from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from regulars.analytics import uplift as stats
 
 
@@ -55,7 +56,8 @@ class ExperimentResults:
     until: datetime
     variants: list[VariantResult]
     winner_position: int | None
-    verdict: str  # 'winner', 'no_winner_yet' or 'too_small'
+    beats_baseline: list[int]  # positions whose always-valid interval clears the first
+    verdict: Verdict
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,17 +71,6 @@ class HoldoutResults:
     spend: MoneyEstimate
     visits: RateEstimate
     bought: RateEstimate
-
-
-def _winner(arms: list[np.ndarray], always: list[stats.Difference | None]) -> int | None:
-    """The best variant whose always-valid interval against the baseline is above zero; the
-    baseline when every other is below it; otherwise none."""
-    above = [i for i, d in enumerate(always) if d is not None and d.low > 0]
-    if above:
-        return max(above, key=lambda i: float(arms[i].mean()))
-    if all(d is not None and d.high < 0 for d in always[1:]):
-        return 0
-    return None
 
 
 def experiment_results(rt: Runtime, tenant_id: int, experiment_id: int) -> ExperimentResults:
@@ -103,14 +94,13 @@ def experiment_results(rt: Runtime, tenant_id: int, experiment_id: int) -> Exper
         spend[index].append(paid)
         visits[index].append(came)
     arms = [np.asarray(s, dtype=np.float64) for s in spend]
-    alpha = (1 - stats.LEVEL) / max(1, count - 1)
-    fixed: list[stats.Difference | None] = [None]
-    always: list[stats.Difference | None] = [None]
-    for arm in arms[1:]:
-        fixed.append(stats.mean_difference(arm, arms[0]))
-        always.append(stats.sequential_interval(arm, arms[0], alpha=alpha))
+    pairwise = stats.pairwise_sequential(arms, alpha=pair_alpha(1 - stats.LEVEL,
+                                                                variants=count))
+    fixed: list[stats.Difference | None] = [
+        None, *(stats.mean_difference(arm, arms[0]) for arm in arms[1:])]
+    always: list[stats.Difference | None] = [None, *(pairwise[i, 0] for i in range(1, count))]
     small = min(a.size for a in arms) < stats.MIN_MEMBERS_PER_ARM
-    winner = None if small else _winner(arms, always)
+    decision = decide(count, pairwise)
 
     def shown(d: stats.Difference | None) -> MoneyEstimate | None:
         return None if d is None else money(d)
@@ -123,8 +113,10 @@ def experiment_results(rt: Runtime, tenant_id: int, experiment_id: int) -> Exper
         for i, v in enumerate(found.variants)]
     return ExperimentResults(
         experiment=found, currency=get_tenant(rt, tenant_id).currency,
-        since=found.started_at, until=until, variants=results, winner_position=winner,
-        verdict="too_small" if small else "no_winner_yet" if winner is None else "winner")
+        since=found.started_at, until=until, variants=results,
+        winner_position=None if small else decision.winner,
+        beats_baseline=[] if small else list(decision.beats_first),
+        verdict=Verdict.TOO_SMALL if small else decision.verdict)
 
 
 def holdout_results(rt: Runtime, tenant_id: int, *, since: datetime,
@@ -176,7 +168,8 @@ SD_HISTORY_DAYS = 28
 def sample_size(rt: Runtime, tenant_id: int, *, effect_minor: int, sd_minor: int | None,
                 power_bp: int = 8000, variants: int = 2) -> SampleSize:
     """Members per variant to find a difference of ``effect_minor`` in spend per member with
-    ``power_bp`` power, each variant against the first at ``5 % / (variants − 1)``. Without
+    ``power_bp`` power, each pair of variants compared at ``5 % / (k(k − 1)/2)`` as the winner
+    is (:func:`regulars.domain.analytics.experiments.pair_alpha`). Without
     ``sd_minor`` the spread is the members' spend over the last 28 days."""
     import numpy as np
 
@@ -193,7 +186,7 @@ def sample_size(rt: Runtime, tenant_id: int, *, effect_minor: int, sd_minor: int
     if sd_minor <= 0:
         raise InvalidInput("sd_minor: no spread to size for (give one, or wait for sales)",
                            field="sd_minor")
-    alpha = (1 - stats.LEVEL) / max(1, variants - 1)
+    alpha = pair_alpha(1 - stats.LEVEL, variants=variants)
     per_arm = stats.sample_size(effect=effect_minor, sd=sd_minor, alpha=alpha,
                                 power_wanted=power_bp / BASIS_POINTS)
     return SampleSize(per_arm=per_arm, total=None if per_arm is None else per_arm * variants,

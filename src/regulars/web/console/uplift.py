@@ -218,8 +218,10 @@ def experiment_page(request: Request, reader: StaffReader, runtime: RuntimeDep,
         [v.always_valid.low_minor for v in others if v.always_valid],
         [v.always_valid.high_minor for v in others if v.always_valid],
         [v.name for v in others])
+    beating = [found.variants[i].name for i in found.beats_baseline]
     return render(request, "console/uplift_experiment.html", reader, found=found,
-                  chart=chart, chart_width=WIDTH, until=_shown(found.until, found))
+                  chart=chart, chart_width=WIDTH, until=_shown(found.until, found),
+                  beating=beating)
 
 
 def _shown(until: datetime, found: results.ExperimentResults) -> datetime | None:
