@@ -16,6 +16,7 @@ from regulars.services.promotions import experiments
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop
 from tests.e2e.test_key_scopes_api import make_key
+from tests.integration.test_experiment_results import three_variants
 
 P = "/v1/admin/promotions"
 EX = "/v1/admin/experiments"
@@ -149,3 +150,12 @@ def test_results_sample_size_and_uplift_answer_analytics_keys(
     refused = client.post(EX, headers=reader, json={"name": "x", "variants": []})
     assert refused.status_code == 403
     assert client.put(f"{EX}/holdout", headers=reader, json={"share_bp": 1}).status_code == 403
+
+
+def test_results_name_the_variants_that_beat_the_first_when_none_is_shown_best(
+        client: TestClient, shop: Shop, rt: Runtime, clock: FakeClock) -> None:
+    trial = three_variants(rt, shop, clock)
+    reader = make_key(client, shop, scopes=["analytics"])
+    results = ok(client.get(f"{EX}/{trial.experiment_id}/results", headers=reader))
+    assert (results["verdict"], results["winner_position"], results["beats_baseline"]) == (
+        "no_best_yet", None, [1, 2])

@@ -13,8 +13,9 @@ from regulars.services.promotions import experiments, promotions, segments
 from regulars.services.promotions.promotions import Draft
 from regulars.services.promotions.segments import Draft as SegmentDraft
 from regulars.services.runtime import Runtime
-from tests.conftest import Shop, make_shop
+from tests.conftest import FakeClock, Shop, make_shop
 from tests.e2e.web.console_data import form_of, signed_in
+from tests.integration.test_experiment_results import three_variants
 from tests.integration.test_uplift_reads import Campaign, campaign  # noqa: F401 (a fixture)
 
 
@@ -84,6 +85,22 @@ def test_start_read_and_stop_an_experiment(client: TestClient, rt: Runtime,
                        follow_redirects=False)
     assert stop.status_code == 303
     assert experiments.get(rt, shop.tenant_id, made.id).status == "stopped"
+
+
+def test_variants_that_beat_the_first_are_named_while_none_is_shown_best(
+        client: TestClient, rt: Runtime, shop: Shop, clock: FakeClock) -> None:
+    trial = three_variants(rt, shop, clock)
+    signed_in(client, rt, shop, "analyst")
+    page = client.get(f"/console/uplift/experiments/{trial.experiment_id}")
+    assert page.status_code == 200
+    verdict = page.text.split('id="experiment-verdict"')[1].split("</p>")[0]
+    assert "no best variant yet: some beat the first, none beats all the others" in verdict
+    assert "Small" not in verdict and "Large" not in verdict
+    assert 'id="beats-baseline">Shown above the first variant: Middle, Large.' in page.text
+    client.get("/console/language", params={"lang": "ru", "back": "/console"})
+    russian = client.get(f"/console/uplift/experiments/{trial.experiment_id}")
+    assert "Лучше первого варианта: Middle, Large." in russian.text
+    assert "ни один не лучше всех остальных" in russian.text
 
 
 def test_sample_size_and_holdout_forms(client: TestClient, rt: Runtime, shop: Shop) -> None:
