@@ -198,6 +198,41 @@ def test_the_console_offers_the_loaded_plugin_channels(
     assert templates.get_settings(rt, shop.tenant_id).cap_messages == 3
 
 
+def test_the_console_test_send_offers_every_loaded_channel_and_refuses_another_beside_it(
+    rt: Runtime, shop: Shop, clock: FakeClock, push: PushService
+) -> None:
+    add_staff(rt, shop.tenant_id, role="marketer", email="marketer@example.com")
+    page = "/console/messages/welcome/en"
+    with TestClient(create_app(plugged(rt, clock))) as client:
+        sign_in(client, "marketer@example.com")
+        shown = client.get(page).text
+        form = shown.split('id="test-form"')[1].split("</form>")[0]
+        for option in ('<option value="sms" selected>Text message (SMS)</option>',
+                       '<option value="email">E-mail</option>',
+                       '<option value="webhook">Webhook to your own system</option>',
+                       '<option value="push">Plug-in: push</option>'):
+            assert option in form
+        refused = client.post(f"{page}/test", data={"channel": "pager", "recipient": "device:7",
+                                                    "csrf": csrf_of(shown)})
+        assert refused.status_code == 422
+        assert 'id="e-channel"' in refused.text and 'id="e-recipient"' not in refused.text
+        assert "channel must be one of sms, email, webhook, push" in refused.text
+        assert 'value="device:7"' in refused.text
+        sent = client.post(f"{page}/test", data={"channel": "push", "recipient": "device:7",
+                                                 "csrf": csrf_of(shown)},
+                           follow_redirects=False)
+        assert sent.status_code == 303 and sent.headers["location"].endswith("?sent=sent")
+    [test] = push.received
+    assert (test["to"], test["key"][:5]) == ("device:7", "test:")
+    with TestClient(create_app(rt)) as plain:  # a server without the plug-in
+        sign_in(plain, "marketer@example.com")
+        shown = plain.get(page).text
+        assert 'value="push"' not in shown
+        refused = plain.post(f"{page}/test", data={"channel": "push", "recipient": "device:7",
+                                                   "csrf": csrf_of(shown)})
+        assert refused.status_code == 422 and 'id="e-channel"' in refused.text
+
+
 def test_the_installed_plugins_are_looked_for_once_per_process(
     rt: Runtime, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, push: PushService  # noqa: ARG001
 ) -> None:

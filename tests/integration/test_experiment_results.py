@@ -87,6 +87,7 @@ def test_two_variants_that_beat_the_first_alike_name_no_winner_until_one_pulls_c
 def test_the_sample_size_plans_for_every_pair_of_variants(rt: Runtime, shop: Shop) -> None:
     sized = results.sample_size(rt, shop.tenant_id, effect_minor=500, sd_minor=1000,
                                 variants=3)
+    assert sized.per_arm is not None
     assert sized.per_arm == stats.sample_size(effect=500, sd=1000, alpha=0.05 / 3)
     assert sized.total == 3 * sized.per_arm
     two = results.sample_size(rt, shop.tenant_id, effect_minor=500, sd_minor=1000)

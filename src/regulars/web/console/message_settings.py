@@ -63,12 +63,19 @@ def _minute(text: str, field: str) -> int | None:
     return int(found[1]) * 60 + int(found[2])
 
 
-def _channels(runtime: Runtime, reader: Reader, current: str) -> list[tuple[str, str]]:
-    """The channels offered: the built-in ones, the plug-ins this server loaded, and the
-    saved one when its plug-in is no longer loaded (kept until another is chosen)."""
+def loaded_channels(runtime: Runtime, reader: Reader) -> list[tuple[str, str]]:
+    """The channels this server can send through, each with its label: the built-in ones,
+    then the plug-ins it loaded (what a test send offers too)."""
     offered = [(key, reader.gettext(label)) for key, label in CHANNEL_LABELS.items()]
     offered += [(name, reader.gettext("Plug-in: %(name)s", name=name))
                 for name in runtime.plugins]
+    return offered
+
+
+def _channels(runtime: Runtime, reader: Reader, current: str) -> list[tuple[str, str]]:
+    """The channels offered: :func:`loaded_channels`, and the saved one when its plug-in is
+    no longer loaded (kept until another is chosen)."""
+    offered = loaded_channels(runtime, reader)
     if current not in runtime.channel_names():
         offered.append((current, reader.gettext("Plug-in: %(name)s (not loaded)", name=current)))
     return offered

@@ -18,6 +18,7 @@ from regulars.services.runtime import Runtime
 from regulars.services.web_sessions.sessions import Permission
 from regulars.text.i18n import N_
 from regulars.web.console import router
+from regulars.web.console.message_settings import loaded_channels
 from regulars.web.console.pagekit import staff_actor
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
@@ -61,7 +62,8 @@ def _template_page(request: Request, runtime: Runtime, reader: Reader, event: st
     return render(request, "console/message_template.html", reader, status_code=status_code,
                   message=current, event_label=EVENT_LABELS[event], values=shown,
                   errors=errors or {}, preview=preview, sent=sent,
-                  test_errors=test_errors or {}, test_values=test_values or {})
+                  test_errors=test_errors or {}, test_values=test_values or {},
+                  test_channels=loaded_channels(runtime, reader))
 
 
 @router.get("/messages/{event}/{language}", dependencies=EDIT)
@@ -101,12 +103,12 @@ def test_template(request: Request, runtime: RuntimeDep, reader: StaffReader, ev
         done = templates.test_send(runtime, _tenant(reader), event, language,
                                    channel=channel, recipient=recipient)
     except (InvalidInput, NotFound) as exc:
-        if exc.field != "recipient":
+        if exc.field not in ("channel", "recipient"):
             return RedirectResponse(f"/console/messages/{event}/{language}?sent=failed",
                                     status_code=303)
         return _template_page(request, runtime, reader, event, language, status_code=422,
-                              test_errors={"recipient": reader.gettext(exc.template,
-                                                                       **exc.params)},
+                              test_errors={exc.field: reader.gettext(exc.template,
+                                                                     **exc.params)},
                               test_values={"channel": channel, "recipient": recipient})
     return RedirectResponse(f"/console/messages/{event}/{language}?sent={done.status}",
                             status_code=303)
