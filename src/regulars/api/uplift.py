@@ -124,6 +124,7 @@ def stop_experiment(experiment_id: PathId, owner: Owner,
                         responses=NF)
 def experiment_results(experiment_id: PathId, owner: Reader,
                        rt: RuntimeDep) -> results.ExperimentResults:
-    """Each variant against the first, with fixed and always-valid intervals, and the winner
-    when the always-valid intervals show one."""
+    """Each variant against the first, with fixed and always-valid intervals; the winner only
+    when its always-valid intervals against every other variant clear zero, else the
+    variants that beat the first (``beats_baseline``)."""
     return results.experiment_results(rt, owner.tenant_id, experiment_id)
