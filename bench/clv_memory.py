@@ -1,20 +1,28 @@
 """Memory of the CLV report for a large tenant with a fit, in process: the peak resident
 memory (``VmHWM``) above the process's own once the models are imported, while the report's
-steps run as the API runs them (``services.analytics.clv``): the purchases folded member by
-member into the summary, the RFM scores, both fits, every member's value, the order, a
-page of outlooks.
+steps run as the API runs them (``services.analytics.clv``): the members' purchases into
+the summary, the RFM scores, both fits, every member's value, the order, a page of outlooks.
 
-    uv run python bench/clv_memory.py [--members 1000000] [--seed 7]
+    uv run python bench/clv_memory.py [--members 1000000] [--seed 7] [--way grouped|fold]
 
 No database: the purchases of ``--members`` members are drawn (seeded) from the BG/NBD and
 Gamma-Gamma processes of ``bench/clv.py`` and handed to the summary in ascending member order,
 a slice of members at a time, as the database's rows would be: the slice's draws (a few MB)
-are the only memory the bench itself adds.
+are the only memory the bench itself adds. Two ways, each in a process of its own (both, one
+after the other, without ``--way``):
+
+- ``grouped``: the report's way, one row per member (purchase days, first and last day,
+  spend, the first day's spend) as the database groups them (``summary_of_members``);
+- ``fold``: the report's way before, one row per receipt folded member by member in Python
+  (``summarise_by_member``).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -24,7 +32,7 @@ import numpy as np
 
 from _common import code_version, machine, make_console
 from clv import CALIBRATION_WEEKS, START, TRUE_SPEND, _purchase_weeks
-from regulars.analytics.summary import TimeUnit, summarise_by_member
+from regulars.analytics.summary import TimeUnit, summarise_by_member, summary_of_members
 from regulars.services.analytics import clv
 
 console = make_console()
@@ -55,19 +63,44 @@ def purchases(members: int, seed: int) -> Iterator[tuple[int, int, int]]:
                 yield first + i + 1, start + int(at * 7), max(1, round(float(amount)))
 
 
+def member_rows(members: int, seed: int, end_day: int
+                ) -> Iterator[tuple[int, int, int, int, int, int]]:
+    """The purchases up to ``end_day`` grouped per member and day, then per member, as the
+    database sends them: (member id, purchase days, first day, last day, spend, the first
+    day's spend)."""
+    for member_id, rows in itertools.groupby(purchases(members, seed), key=lambda r: r[0]):
+        days: dict[int, int] = {}
+        for _, day, amount in rows:
+            if day <= end_day:
+                days[day] = days.get(day, 0) + amount
+        if days:
+            first = min(days)
+            yield member_id, len(days), first, max(days), sum(days.values()), days[first]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--way", choices=("grouped", "fold"))
     args = parser.parse_args()
+    if args.way is None:
+        for way in ("fold", "grouped"):
+            console.print(f"[bold]{way}[/bold]")
+            subprocess.run([sys.executable, __file__, *sys.argv[1:], "--way", way], check=True)
+        return
     end = START + timedelta(weeks=CALIBRATION_WEEKS)
     import scipy.optimize  # noqa: F401  (the models' imports, counted in the start)
     import scipy.special  # noqa: F401
 
     at_start = memory_mb()
     started = time.perf_counter()
-    summary = summarise_by_member(purchases(args.members, args.seed), calibration_end=end,
-                                  unit=TimeUnit.WEEKS)
+    if args.way == "fold":
+        summary = summarise_by_member(purchases(args.members, args.seed), calibration_end=end,
+                                      unit=TimeUnit.WEEKS)
+    else:
+        summary = summary_of_members(member_rows(args.members, args.seed, end.toordinal()),
+                                     calibration_end=end, unit=TimeUnit.WEEKS)
     after_summary = memory_mb()
     found = clv.computed(summary, clv.ClvQuery(), end)
     page = found.outlooks(0, 50)

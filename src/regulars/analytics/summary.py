@@ -181,6 +181,21 @@ def summarise_by_member(receipts: Iterable[tuple[int, int, int]], *, calibration
     return columns.summary(ids, calibration_end, unit)
 
 
+def summary_of_members(members: Iterable[tuple[int, int, int, int, int, int]], *,
+                       calibration_end: date, unit: TimeUnit) -> CalibrationSummary:
+    """The summary of members' purchases already grouped per member: (member id, purchase
+    days, first day, last day, spend, the first day's spend), days as
+    :meth:`date.toordinal`, amounts in minor units, each member once, none after
+    ``calibration_end``. ``member_ids`` is then an array of the ids in the rows' order."""
+    ids = array("q")
+    columns = _Columns()
+    for member_id, days, first, last, spend, first_spend in members:
+        ids.append(member_id)
+        columns.add_member(days=days, first=first, last=last, spend=spend,
+                           first_spend=first_spend)
+    return columns.summary(ids, calibration_end, unit)
+
+
 def _check_amount(member_id: Hashable, amount_minor: int) -> None:
     if amount_minor < 0:
         raise ValueError(f"a receipt of member {member_id!r} has a negative amount")
@@ -196,13 +211,19 @@ class _Columns:
 
     def add(self, days: dict[int, int]) -> None:
         """One member's purchase days (day ordinal: amount)."""
-        first, last = min(days), max(days)
-        total = sum(days.values())
-        self.frequency.append(len(days) - 1)
+        first = min(days)
+        self.add_member(days=len(days), first=first, last=max(days),
+                        spend=sum(days.values()), first_spend=days[first])
+
+    def add_member(self, *, days: int, first: int, last: int, spend: int,
+                   first_spend: int) -> None:
+        """One member's purchase days, first and last day (ordinals), spend and the first
+        day's spend."""
+        self.frequency.append(days - 1)
         self.first_day.append(first)
         self.last_day.append(last)
-        self.spend.append(total)
-        self.repeat_spend.append(total - days[first])
+        self.spend.append(spend)
+        self.repeat_spend.append(spend - first_spend)
 
     def summary(self, member_ids: Sequence[Hashable], calibration_end: date,
                 unit: TimeUnit) -> CalibrationSummary:

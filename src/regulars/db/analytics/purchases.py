@@ -1,44 +1,98 @@
-"""Members' purchases for the lifetime-value models and the RFM groups: one row per net
-receipt with a member (as the figures count them: voided and fully refunded receipts left
-out). Scoped by ``tenant_id``."""
+"""Members' purchases for the lifetime-value models and the RFM groups: the net receipts
+with a member (as the figures count them: voided and fully refunded receipts left out),
+grouped per member and local day, then per member. Scoped by ``tenant_id``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, tuple_
+from sqlalchemy import BigInteger, Connection, bindparam, case, func, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
+from regulars.db.base import UtcDateTime
 from regulars.db.checkout.tables import receipts, refunds
 from regulars.db.ledger.tables import entries
 from regulars.domain.analytics.days import SOLD
+from regulars.domain.analytics.local_days import EPOCH_ORDINAL, SECONDS_A_DAY, OffsetSpan
+
+MemberPurchases = tuple[int, int, int, int, int, int]
+"""(member id, purchase days, first day, last day, spend, the first day's spend): days as
+:meth:`date.toordinal`, amounts in minor units."""
+
+
+class _EpochSeconds(FunctionElement[int]):
+    """Whole seconds since the epoch of a UTC time column, rounded down."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(_EpochSeconds, "postgresql")
+def _epoch_postgresql(element: _EpochSeconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
+
+
+@compiles(_EpochSeconds, "sqlite")
+def _epoch_sqlite(element: _EpochSeconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+def _local_day(spans: Sequence[OffsetSpan]) -> ColumnElement[int]:
+    """The local day (an ordinal) of a receipt, at the offset its instant falls in."""
+    at = receipts.c.occurred_at
+    offset: ColumnElement[int] = literal(spans[-1].offset_seconds, BigInteger)
+    if len(spans) > 1:
+        offset = case(*((at < literal(s.until, UtcDateTime()), s.offset_seconds)
+                        for s in spans[:-1]), else_=offset)
+    shifted = _EpochSeconds(at) + offset + literal(EPOCH_ORDINAL * SECONDS_A_DAY, BigInteger)
+    return shifted // literal(SECONDS_A_DAY, BigInteger)
+
+
+def first_receipt_at(conn: Connection, tenant_id: int) -> datetime | None:
+    """When the tenant's first receipt was made (None without one)."""
+    found: datetime | None = conn.execute(
+        select(func.min(receipts.c.occurred_at)).where(receipts.c.tenant_id == tenant_id)
+    ).scalar()
+    return found
 
 
 def member_purchases(conn: Connection, tenant_id: int, *, until: datetime,
-                     page_rows: int = 10_000) -> Iterator[tuple[int, datetime, int]]:
-    """(member id, when, amount paid net of refunds, in minor units) of every net receipt
-    with a member made before ``until``: a voided or fully refunded receipt is no purchase, a
-    partly refunded one counts with what it kept. In member and time order, so that a fit
-    sees the same rows in the same order on either database; read ``page_rows`` at a time
-    (each page a statement of its own, after the last row of the one before), so that the
-    reader never holds more than a page whatever the connection."""
+                     spans: Sequence[OffsetSpan], page_members: int = 10_000
+                     ) -> Iterator[MemberPurchases]:
+    """Every member's net purchases made before ``until``, in member order: a voided or
+    fully refunded receipt is no purchase, a partly refunded one counts with what it kept
+    (never below zero), and a member's receipts on one local day (at the offsets ``spans``,
+    which cover the receipts' instants) are one purchase. The database groups them; one
+    statement reads ``page_members`` members (after the last member of the one before), so
+    that the reader holds no more than a page whatever the connection (a server-side cursor
+    needs a transaction)."""
     c = receipts.c
-    key = tuple_(c.member_id, c.occurred_at, c.id)
-    after = tuple_(bindparam("m", type_=c.member_id.type),
-                   bindparam("at", type_=c.occurred_at.type), bindparam("id", type_=c.id.type))
-    query = (select(c.member_id, c.occurred_at, (c.paid_minor - c.refunded_paid_minor), c.id)
-             .where(c.tenant_id == tenant_id, c.status.in_(SOLD), c.member_id.is_not(None),
-                    c.occurred_at < until)
-             .order_by(c.member_id, c.occurred_at, c.id).limit(page_rows))
-    page = conn.execute(query).all()
-    while page:
-        for member_id, at, net_minor, _ in page:
-            yield int(member_id), at, max(0, int(net_minor))
-        if len(page) < page_rows:
+    net = c.paid_minor - c.refunded_paid_minor
+    paid = (select(c.member_id.label("member_id"), _local_day(spans).label("day"),
+                   case((net < 0, 0), else_=net).label("amount"))
+            .where(c.tenant_id == tenant_id, c.status.in_(SOLD), c.member_id.is_not(None),
+                   c.occurred_at < until, c.member_id > bindparam("after"))
+            .subquery("paid"))
+    days = (select(paid.c.member_id, paid.c.day, func.sum(paid.c.amount).label("amount"),
+                   func.min(paid.c.day).over(partition_by=paid.c.member_id).label("first"))
+            .group_by(paid.c.member_id, paid.c.day).subquery("days"))
+    first_spend = func.sum(case((days.c.day == days.c.first, days.c.amount), else_=0))
+    query = (select(days.c.member_id, func.count(), func.min(days.c.day), func.max(days.c.day),
+                    func.sum(days.c.amount), first_spend)
+             .group_by(days.c.member_id).order_by(days.c.member_id).limit(page_members))
+    after = 0
+    while True:
+        page = conn.execute(query, {"after": after}).all()
+        for row in page:
+            yield (int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]),
+                   int(row[5]))
+        if len(page) < page_members:
             return
-        last = page[-1]
-        page = conn.execute(query.where(key > after),
-                            {"m": last[0], "at": last[1], "id": last[3]}).all()
+        after = int(page[-1][0])
 
 
 def purchases_stamp(conn: Connection, tenant_id: int) -> tuple[int, int, int]:

@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 
 from regulars.analytics.errors import ModelRefused
 from regulars.db.analytics import purchases
+from regulars.domain.analytics.local_days import offset_spans
 from regulars.errors import InvalidInput
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
@@ -136,14 +137,15 @@ def _check(q: ClvQuery, today: date) -> None:
 def purchase_summary(conn: Connection, tenant_id: int, zone: ZoneInfo, end: date,
                      unit: TimeUnit) -> CalibrationSummary:
     """The summary of the members' net purchases up to the close of ``end`` (local days in
-    ``zone``), folded as they are read, one member's at a time: its memory grows with the
-    members, not with their receipts."""
-    from regulars.analytics.summary import summarise_by_member
+    ``zone``), grouped per member by the database and read a page of members at a time: its
+    memory grows with the members, not with their receipts."""
+    from regulars.analytics.summary import summary_of_members
 
     until = datetime.combine(end + timedelta(days=1), time(), zone).astimezone(UTC)
-    return summarise_by_member(
-        ((member_id, at.astimezone(zone).date().toordinal(), amount)
-         for member_id, at, amount in purchases.member_purchases(conn, tenant_id, until=until)),
+    first = purchases.first_receipt_at(conn, tenant_id)
+    spans = offset_spans(zone, min(first or until, until), until)
+    return summary_of_members(
+        purchases.member_purchases(conn, tenant_id, until=until, spans=spans),
         calibration_end=end, unit=unit)
 
 
