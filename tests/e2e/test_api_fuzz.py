@@ -34,6 +34,7 @@ from regulars.api.app import create_app
 from regulars.config import Settings
 from regulars.db.engine import Database, make_engine
 from regulars.db.migrate import upgrade
+from regulars.services.audit import audit
 from regulars.services.feedback import ratings
 from regulars.services.messaging import webhooks
 from regulars.services.runtime import Runtime
@@ -289,8 +290,9 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
     # An owner works in the console (a password) and at a till (a PIN): both hashes exist.
     person = ok(client.post("/v1/admin/staff", headers=shop.owner,
                             json={"name": "Vera", "email": "vera@example.com", "role": "owner"}))
-    staff_settings.set_password(rt, shop.tenant_id, person["id"], "correct horse battery")
-    staff_settings.set_pin(rt, shop.tenant_id, person["id"], "4821")
+    staff_settings.set_password(rt, shop.tenant_id, person["id"], "correct horse battery",
+                                actor=audit.SYSTEM)
+    staff_settings.set_pin(rt, shop.tenant_id, person["id"], "4821", actor=audit.SYSTEM)
     # A webhook with a delivery (to a local address: the fuzz resolves no generated host).
     ok(client.post("/v1/admin/webhooks", headers=shop.owner,
                    json={"url": "http://127.0.0.1:9/hook", "event_types": ["*"]}))

@@ -178,6 +178,8 @@ LABELS: dict[str, dict[str, str]] = {
         "settings.till_policy": N_("changed the till policy"),
         "staff.create": N_("added a staff member"),
         "staff.deactivate": N_("took a staff member's access away"),
+        "staff.password": N_("set a staff member's password"),
+        "staff.pin": N_("set a staff member's PIN"),
         "staff.role": N_("changed a staff member's role"),
         "stamp_card.create": N_("created a stamp card"),
         "stamp_card.update": N_("changed a stamp card"),

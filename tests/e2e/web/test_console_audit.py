@@ -4,8 +4,15 @@ change made in the console is recorded as the signed-in staff member's."""
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+import ast
+import re
+from pathlib import Path
 
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+import regulars.web.console
+from regulars.db.tenancy.tables import staff
 from regulars.domain.audit.chain import Filters
 from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
@@ -17,6 +24,9 @@ from tests.e2e.web.support import add_staff, sign_in
 from tests.e2e.web.test_console_marketing import PROMOTION
 from tests.e2e.web.test_console_scenarios import save
 from tests.e2e.web.test_console_settings import as_owner, post
+from tests.e2e.web.test_terminal import add_cashier
+
+CONSOLE = Path(regulars.web.console.__file__).parent
 
 
 def test_owner_sees_filters_and_exports_the_trail(client: TestClient, rt: Runtime,
@@ -144,3 +154,84 @@ def test_api_changes_of_stores_tills_and_coupons_are_recorded_as_the_key(
     assert till.status_code in (200, 201), till.text
     who = {e.action: e.actor for e in reversed(audit.entries(rt, shop.tenant_id, Filters()))}
     assert who["store.create"].startswith("key ") and who["till.create"].startswith("key ")
+
+
+def _cells(page: str) -> list[list[str]]:
+    """Each row of the trail's table as the texts of its cells, tags removed."""
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [[" ".join(re.sub(r"<[^>]+>", " ", cell).split())
+             for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+def test_details_show_as_words_with_money_and_points_formatted(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    as_owner(client, rt, shop)
+    with rt.db.write() as conn:
+        audit.record(conn, shop.tenant_id, audit.SYSTEM, "robot.dance", "nothing",
+                     at=rt.now(), name="Main street", paid_minor=12345, points=5,
+                     active=True, odd_thing="x", was={"points": 1})
+    page = client.get("/console/audit").text
+    details = _cells(page)[0][5]
+    assert "{" not in details and '"' not in details
+    assert "name: Main street" in details
+    assert "amount: RUB123.45" in details and "12345" not in details  # money, not kopecks
+    assert "points: 5 points" in details and "active: yes" in details
+    assert "odd thing: x" in details and "was: points: 1 point" in details
+
+
+def test_the_system_is_named_once(client: TestClient, rt: Runtime, shop: Shop) -> None:
+    as_owner(client, rt, shop)
+    whos = [cells[2] for cells in _cells(client.get("/console/audit").text)]
+    assert "the system" in whos  # the shop's store and tills were added by the system
+    assert not any("system system" in who for who in whos)
+
+
+def test_the_object_column_speaks_the_readers_language(client: TestClient, rt: Runtime,
+                                                       shop: Shop) -> None:
+    add_staff(rt, shop.tenant_id, role="owner", email="boss@example.com", language="ru")
+    sign_in(client, "boss@example.com")
+    on = {cells[4] for cells in _cells(client.get("/console/audit").text)}
+    assert f"магазин {shop.store_id}" in on and f"касса {shop.terminal_ids[0]}" in on
+    assert not any(o.startswith(("store ", "till ")) for o in on)
+
+
+def test_setting_a_password_or_pin_is_recorded_without_the_secret(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    csrf = as_owner(client, rt, shop)
+    marketer = add_staff(rt, shop.tenant_id, role="marketer", email="m@example.com")
+    cashier = add_cashier(rt, shop.tenant_id, "Vera", store_id=shop.store_id)
+    assert post(client, f"/console/settings/staff/{marketer}/password", csrf,
+                password="a brand new secret").status_code == 303
+    assert post(client, f"/console/settings/staff/{cashier}/pin", csrf,
+                pin="86420").status_code == 303
+    owner_id = next(s.id for s in tenants.list_staff(rt, shop.tenant_id)
+                    if s.email == "owner@example.com")
+    found = {e.action: e for e in audit.entries(rt, shop.tenant_id, Filters(actor="staff"))}
+    with rt.db.read() as conn:
+        hashes = {row.id: row for row in conn.execute(
+            select(staff.c.id, staff.c.password_hash, staff.c.pin_hash)
+            .where(staff.c.id.in_((marketer, cashier))))}
+    password, pin = found["staff.password"], found["staff.pin"]
+    assert (password.actor, password.subject) == (f"staff {owner_id}", f"staff {marketer}")
+    assert (pin.actor, pin.subject) == (f"staff {owner_id}", f"staff {cashier}")
+    for entry, secret, digest in ((password, "a brand new secret",
+                                   hashes[marketer].password_hash),
+                                  (pin, "86420", hashes[cashier].pin_hash)):
+        assert digest and digest not in entry.detail and secret not in entry.detail
+    assert "set a staff member&#39;s PIN" in client.get("/console/audit").text
+
+
+def test_every_console_page_names_its_actor_through_the_shared_helper() -> None:
+    """Console modules take the signed-in staff member from ``pagekit.staff_actor``, so each
+    records its changes the same way."""
+    inline = []
+    for path in sorted(CONSOLE.glob("*.py")):
+        if path.name == "pagekit.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "staff" and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "audit"):
+                inline.append(f"{path.name}:{node.lineno}")
+    assert inline == []

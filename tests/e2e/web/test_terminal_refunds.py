@@ -4,11 +4,13 @@ written); a void; every problem beside its field."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from fastapi.testclient import TestClient
 
+from regulars.domain.audit.chain import Filters
 from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.runtime import Runtime
@@ -74,6 +76,23 @@ def test_one_line_refunded_by_quantity_with_a_reason(till: TestClient, rt: Runti
     after = till.get(done.headers["location"])
     assert "Reason: dropped on the floor" in after.text and "Vera" in after.text
     assert 'id="void"' not in after.text  # a refunded receipt is no longer voided
+
+
+def test_a_refund_at_the_till_is_the_signed_in_cashiers_on_the_trail(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    client.cookies.set("rg_lang", "en")
+    pair(client, shop.till_keys[0])
+    cashier = add_cashier(rt, shop.tenant_id, "Vera", store_id=shop.store_id)
+    sign_in(client, cashier)
+    location = _sale(client, rt, shop)
+    page = client.get(location)
+    asked = client.post(f"{location}/refund", data={**_hidden(page.text), "qty-2": "1",
+                                                    "reason": "cold"})
+    assert client.post(f"{location}/refund", data=_hidden(asked.text),
+                       follow_redirects=False).status_code == 303
+    entry = audit.entries(rt, shop.tenant_id, Filters(action="receipt.refund"))[0]
+    assert entry.actor == f"staff {cashier}"
+    assert json.loads(entry.detail)["till"] == shop.terminal_ids[0]
 
 
 def test_a_refund_above_the_limit_needs_an_owners_pin(till: TestClient, rt: Runtime,

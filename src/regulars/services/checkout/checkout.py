@@ -170,7 +170,8 @@ def refund(rt: Runtime, principal: Principal, receipt_id: int,
     ``void`` cancels the whole receipt within the program's void window; ``split``
     (``(tender_no, amount_minor)``) says how much of the money goes back to each certificate
     or wallet tender (default: in proportion to what each paid); ``note`` is kept
-    with the refund, in its transaction; ``encode`` makes the stored answer (see
+    with the refund, in its transaction, and names who made it on the audit trail;
+    ``encode`` makes the stored answer (see
     :func:`~regulars.services.checkout.idempotency.run_once`). See
     :func:`regulars.services.checkout.refunds.refund_receipt` for the failure modes."""
     principal.require("till")
@@ -182,7 +183,8 @@ def refund(rt: Runtime, principal: Principal, receipt_id: int,
 
     def work(conn: Connection) -> RefundResult:
         done = refund_receipt(conn, principal, receipt_id, lines, key=entry_key, now=now,
-                              void=void, split=split)
+                              void=void, split=split,
+                              staff_id=note.staff_id if note is not None else None)
         outbound.message_refund(conn, rt, principal, done)
         if note is not None:
             refund_notes.insert_note(conn, tenant_id=principal.tenant_id,

@@ -60,12 +60,13 @@ def _store_refund(conn: Connection, principal: Principal, receipt: dict[str, Any
 
 def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
                    lines: list[tuple[int, int]] | None, *, key: str, now: datetime,
-                   void: bool, split: Sequence[tuple[int, int]] | None = None
-                   ) -> RefundResult:
+                   void: bool, split: Sequence[tuple[int, int]] | None = None,
+                   staff_id: int | None = None) -> RefundResult:
     """Refund ``lines`` (``(line_no, quantity_milli)``; ``None``: everything left) of a
     receipt, or void it: lock the receipt, plan
     (:func:`~regulars.domain.checkout.refunds.plan_refund`),
-    apply the plan through the ledger, record the refund.
+    apply the plan through the ledger, record the refund (on the audit trail as
+    ``staff_id``'s, the cashier signed in at the till, when given).
 
     Raises :class:`NotFound` for an unknown receipt (or another tenant's),
     :class:`RefundRefused` for a voided or fully refunded receipt, an unknown line, or more
@@ -103,7 +104,7 @@ def refund_receipt(conn: Connection, principal: Principal, receipt_id: int,
     entry_ids = {**entry_ids, **cashback.entries}
     voided_coupons = _close_receipt(conn, principal, receipt, plan, program=program, now=now)
     refund_id = _store_refund(conn, principal, receipt, plan, debt=debt, now=now)
-    _audit(conn, principal, receipt_id, refund_id, plan, void=void, now=now)
+    _audit(conn, principal, receipt_id, refund_id, plan, void=void, now=now, staff_id=staff_id)
     balance = (None if receipt["member_id"] is None else
                ledger_ops.account_state(conn, tenant_id, receipt["member_id"]).balance)
     result = replace(_refund_body(receipt, plan, refund_id=refund_id, entry_ids=entry_ids,
@@ -179,13 +180,17 @@ def _give_back_stored_value(conn: Connection, principal: Principal, receipt: dic
 
 
 def _audit(conn: Connection, principal: Principal, receipt_id: int, refund_id: int,
-           plan: RefundPlan, *, void: bool, now: datetime) -> None:
-    """The refund or void on the audit trail, by the key or till that made it."""
+           plan: RefundPlan, *, void: bool, now: datetime, staff_id: int | None) -> None:
+    """The refund or void on the audit trail, by the key that made it, or at the built-in
+    till by the cashier signed in there (the till itself when nobody is); the till it was
+    made at is among the details."""
     actor = (audit.key(principal.key_id) if principal.key_id
+             else audit.staff(staff_id) if staff_id is not None
              else audit.Actor(kind="till", id=principal.terminal_id))
     audit.record(conn, principal.tenant_id, actor,
                  "receipt.void" if void else "receipt.refund", f"receipt {receipt_id}", at=now,
-                 refund_id=refund_id, paid_minor=plan.paid_back_minor)
+                 refund_id=refund_id, paid_minor=plan.paid_back_minor,
+                 till=principal.terminal_id)
 
 
 def _receipt_of(conn: Connection, receipt: dict[str, Any], origin: int | None,

@@ -161,25 +161,29 @@ def add_staff(rt: Runtime, tenant_id: int, *, name: str, email: str, role: str,
     created = tenants.create_staff(rt, tenant_id, name=name, email=email or None, role=role,
                                    store_id=store_id, actor=actor)
     if password:
-        web_auth.set_password(rt, tenant_id, created.id, password)
+        web_auth.set_password(rt, tenant_id, created.id, password, actor=actor)
     if pin:
-        web_auth.set_pin(rt, tenant_id, created.id, pin)
+        web_auth.set_pin(rt, tenant_id, created.id, pin, actor=actor)
     return created
 
 
-def set_pin(rt: Runtime, tenant_id: int, staff_id: int, pin: str) -> None:
-    """Set the PIN of a cashier or owner (the roles that work at a till)."""
+def set_pin(rt: Runtime, tenant_id: int, staff_id: int, pin: str, *,
+            actor: audit.Actor) -> None:
+    """Set the PIN of a cashier or owner (the roles that work at a till); the change (never
+    the PIN) is on the audit trail."""
     if person(rt, tenant_id, staff_id).role not in PIN_ROLES:
         raise InvalidInput("only cashiers and owners work at a till", field="pin")
-    web_auth.set_pin(rt, tenant_id, staff_id, pin)
+    web_auth.set_pin(rt, tenant_id, staff_id, pin, actor=actor)
 
 
-def set_password(rt: Runtime, tenant_id: int, staff_id: int, password: str) -> None:
-    """Set the console password of an owner, marketer or analyst; their sessions end."""
+def set_password(rt: Runtime, tenant_id: int, staff_id: int, password: str, *,
+                 actor: audit.Actor) -> None:
+    """Set the console password of an owner, marketer or analyst; their sessions end; the
+    change (never the password) is on the audit trail."""
     if person(rt, tenant_id, staff_id).role not in CONSOLE_ROLES:
         raise InvalidInput("cashiers sign in at a till with a PIN, not a password",
                            field="password")
-    web_auth.set_password(rt, tenant_id, staff_id, password)
+    web_auth.set_password(rt, tenant_id, staff_id, password, actor=actor)
 
 
 def deactivate(rt: Runtime, tenant_id: int, staff_id: int, *, by_staff_id: int | None,

@@ -28,6 +28,7 @@ from regulars.db.tenancy import tenancy
 from regulars.db.web_sessions import sessions as web
 from regulars.db.web_sessions.sessions import SessionRow
 from regulars.errors import Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthorized
+from regulars.services.audit import audit
 from regulars.services.members import members
 from regulars.services.members.members import MemberRef
 from regulars.services.messaging import otp
@@ -132,22 +133,33 @@ def check_pin(pin: str, *, field: str = "pin") -> None:
         raise InvalidInput("the PIN is 4 to 6 digits", field=field)
 
 
-def set_password(rt: Runtime, tenant_id: int, staff_id: int, password: str) -> None:
-    """Set a staff member's console password; their other sessions end."""
+def set_password(rt: Runtime, tenant_id: int, staff_id: int, password: str, *,
+                 actor: audit.Actor | None = None) -> None:
+    """Set a staff member's console password; their other sessions end. With an ``actor``
+    (someone setting another's password) the change is on the audit trail, which never
+    holds the password nor its hash."""
     check_password(password)
     hashed = hash_secret(password)
     with rt.db.write() as conn:
         if web.set_staff_secret(conn, tenant_id, staff_id, password_hash=hashed) != 1:
             raise NotFound("staff member not found")
         web.revoke_staff_sessions(conn, tenant_id, staff_id, rt.now())
+        if actor is not None:
+            audit.record(conn, tenant_id, actor, "staff.password", f"staff {staff_id}",
+                         at=rt.now())
 
 
-def set_pin(rt: Runtime, tenant_id: int, staff_id: int, pin: str) -> None:
+def set_pin(rt: Runtime, tenant_id: int, staff_id: int, pin: str, *,
+            actor: audit.Actor | None = None) -> None:
+    """Set a staff member's till PIN; with an ``actor`` the change is on the audit trail,
+    which never holds the PIN nor its hash."""
     check_pin(pin)
     hashed = hash_secret(pin)
     with rt.db.write() as conn:
         if web.set_staff_secret(conn, tenant_id, staff_id, pin_hash=hashed) != 1:
             raise NotFound("staff member not found")
+        if actor is not None:
+            audit.record(conn, tenant_id, actor, "staff.pin", f"staff {staff_id}", at=rt.now())
 
 
 def set_staff_locale(rt: Runtime, tenant_id: int, staff_id: int, locale: str | None) -> None:

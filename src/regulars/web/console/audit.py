@@ -14,8 +14,8 @@ from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 from regulars.services.web_sessions.sessions import Permission
-from regulars.web.console import router
-from regulars.web.console.pagekit import PAGE_SIZE, form_errors, page_number
+from regulars.web.console import audit_view, router
+from regulars.web.console.pagekit import PAGE_SIZE, form_errors, page_number, staff_actor
 from regulars.web.deps import RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
 
@@ -45,11 +45,11 @@ def _values(who: str, what: str, date_from: str, date_to: str) -> dict[str, str]
 
 def _names(runtime: Runtime, reader: Reader, tenant_id: int) -> dict[str, str]:
     """What the Who column shows for each actor the trail names by code (``staff 3``, ``key
-    5``): a staff member's name, a key's label; other codes show as themselves."""
+    5``): a staff member's name, a key's label (:func:`audit_view.who` names the system)."""
     names = {f"staff {s.id}": s.name for s in tenants.list_staff(runtime, tenant_id)}
     names |= {f"key {k.id}": reader.gettext("key “%(label)s”", label=k.label)
               for k in tenants.list_keys(runtime, tenant_id)}
-    return names | {audit.SYSTEM.label: reader.gettext("the system")}
+    return names
 
 
 @router.get("/audit", dependencies=SETUP)
@@ -67,9 +67,10 @@ def audit_page(request: Request, reader: StaffReader, runtime: RuntimeDep, who: 
         errors, found = form_errors(exc, reader), []
     query = "&".join(f"{k}={v}" for k, v in values.items() if v)
     return render(request, "console/audit.html", reader, status_code=422 if errors else 200,
-                  values=values, errors=errors, entries=found[:PAGE_SIZE],
-                  has_more=len(found) > PAGE_SIZE, page=number, query=query,
-                  names=_names(runtime, reader, reader.session.tenant_id))
+                  values=values, errors=errors,
+                  rows=audit_view.rows(reader, found[:PAGE_SIZE],
+                                       _names(runtime, reader, reader.session.tenant_id)),
+                  has_more=len(found) > PAGE_SIZE, page=number, query=query)
 
 
 @router.get("/audit.csv", dependencies=SETUP)
@@ -81,6 +82,6 @@ def audit_export(reader: StaffReader, runtime: RuntimeDep, who: str = "", what: 
     except RegularsError:
         filters = Filters()
     text = audit.export_csv(runtime, reader.session.tenant_id, filters,
-                            audit.staff(reader.session.staff_id))
+                            staff_actor(reader))
     return Response(text, media_type="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="audit.csv"'})

@@ -10,11 +10,10 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import InvalidInput
-from regulars.services.audit import audit
 from regulars.services.promotions import budgets, marketing_view
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
-from regulars.web.console.pagekit import text
+from regulars.web.console.pagekit import staff_actor, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import amount_text, errors_of, parse_money
 from regulars.web.templating import Reader, render
@@ -79,8 +78,7 @@ def budget_save(request: Request, reader: StaffReader, runtime: RuntimeDep,
     if not errors:
         try:
             budgets.put_split(runtime, _tenant(reader), **found,
-                              actor=audit.staff(reader.session.staff_id
-                                                if reader.session else None))
+                              actor=staff_actor(reader))
         except InvalidInput as exc:
             errors = errors_of(exc, reader)
         else:

@@ -11,14 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from regulars.errors import RegularsError
-from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import business
 from regulars.services.tenancy.business import LOGO_MAX_BYTES, Changes
 from regulars.services.web_sessions.sessions import Permission
 from regulars.text.i18n import DEFAULT_LOCALE
 from regulars.web.console import router
-from regulars.web.console.pagekit import form_errors, text
+from regulars.web.console.pagekit import form_errors, staff_actor, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
 
@@ -79,7 +78,7 @@ async def business_save(request: Request, runtime: RuntimeDep, reader: StaffRead
         for problem in problems:
             errors.update(form_errors(problem, reader))
         return _page(request, runtime, reader, status_code=422, errors=errors, values=values)
-    actor = audit.staff(reader.session.staff_id if reader.session else None)
+    actor = staff_actor(reader)
     business.update(runtime, _tenant(reader), changes, actor=actor)
     if logo is not None:
         business.set_logo(runtime, _tenant(reader), logo, actor=actor)

@@ -11,10 +11,10 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import Conflict, InvalidInput, NotFound, RegularsError
-from regulars.services.audit import audit
 from regulars.services.tenancy import staff_access
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
+from regulars.web.console.pagekit import staff_actor
 from regulars.web.console.settings import _person_page, _tenant
 from regulars.web.deps import (
     Form,
@@ -92,8 +92,7 @@ def change_role(request: Request, runtime: RuntimeDep, reader: StaffReader, staf
     try:
         staff_access.change_role(runtime, _tenant(reader), staff_id,
                                  str(form.get("role") or ""),
-                                 actor=audit.staff(reader.session.staff_id
-                                                   if reader.session else None))
+                                 actor=staff_actor(reader))
     except (InvalidInput, Conflict) as exc:
         return _person_page(request, runtime, reader, staff_id, status_code=exc.status,
                             errors=errors_of(exc, reader))

@@ -20,11 +20,11 @@ from starlette.datastructures import FormData
 
 from regulars.domain.program.program import Program
 from regulars.errors import InvalidInput, RegularsError
-from regulars.services.audit import audit
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
+from regulars.web.console.pagekit import staff_actor
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import parse_int, parse_money
 from regulars.web.templating import Reader, render
@@ -264,8 +264,7 @@ def program_save(request: Request, runtime: RuntimeDep, reader: StaffReader,
         changes = changes_of(form, digits=reader.minor_digits())
         version = programs.save_edit(runtime, _tenant(reader), changes,
                                      note=str(form.get("note") or ""),
-                                     actor=audit.staff(reader.session.staff_id
-                                                       if reader.session else None))
+                                     actor=staff_actor(reader))
     except RegularsError as exc:
         return _page(request, runtime, reader, values=posted_values(form),
                      errors=errors_for(exc, reader, rows), preview=None, status_code=422)

@@ -145,7 +145,7 @@ def set_password(request: Request, runtime: RuntimeDep, reader: StaffReader, sta
                  form: Form) -> Response:
     try:
         settings.set_password(runtime, _tenant(reader), staff_id,
-                              str(form.get("password") or ""))
+                              str(form.get("password") or ""), actor=staff_actor(reader))
     except FORM_ERRORS as exc:
         return _person_page(request, runtime, reader, staff_id, status_code=422,
                             errors=_errors(exc, reader, ""))
@@ -157,7 +157,8 @@ def set_password(request: Request, runtime: RuntimeDep, reader: StaffReader, sta
 def set_pin(request: Request, runtime: RuntimeDep, reader: StaffReader, staff_id: int,
             form: Form) -> Response:
     try:
-        settings.set_pin(runtime, _tenant(reader), staff_id, _text(form, "pin"))
+        settings.set_pin(runtime, _tenant(reader), staff_id, _text(form, "pin"),
+                         actor=staff_actor(reader))
     except FORM_ERRORS as exc:
         return _person_page(request, runtime, reader, staff_id, status_code=422,
                             errors=_errors(exc, reader, ""))

@@ -7,11 +7,10 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.domain.catalog.products import parse_price
-from regulars.services.audit import audit
 from regulars.services.web_sessions import till_refunds
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
-from regulars.web.console.pagekit import text
+from regulars.web.console.pagekit import staff_actor, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import amount_text
 from regulars.web.templating import Reader, render
@@ -48,5 +47,5 @@ def save_refunds(request: Request, runtime: RuntimeDep, reader: StaffReader,
                       errors={"manager_pin_above": message}, done="")
     assert reader.session is not None
     till_refunds.set_manager_pin_above(runtime, _tenant(reader), limit,
-                                       actor=audit.staff(reader.session.staff_id))
+                                       actor=staff_actor(reader))
     return RedirectResponse("/console/settings/refunds?done=saved", status_code=303)
