@@ -15,10 +15,21 @@ share of that its returned quantity carries, rounded down. Here every partly ref
 paid partly with points gets the difference of the two rules added to the row of its local
 day, till, store and cashier; the downgrade takes it off again. The catalogue rewards' stated
 cost and the cashback count as before.
+
+It also counts in the base bucket the program's cashback of the receipts committed before
+0055, which ``receipt_budgets`` left at 0: their ``cashback`` entry's memo names the program's
+part (the ``cashback`` explanation's ``amount_minor``; the promotions' part explains itself
+apart), and every commit since records that part on its row, so a row at 0 beside a memo
+naming more is such a receipt and nothing else. What its refunds took back is the share of it
+the money paid back carries (the rule of ``regulars.domain.stored_value.cashback`` as it
+stands at this revision: cumulative, so the refunds' sum is the share of their total). The
+downgrade leaves these counts: 0057 reads the same columns, and a new upgrade finds nothing
+left at 0 to fill.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +67,19 @@ SELECT c.receipt_id, c.line_no, c.discount_minor
 FROM reward_claims c
 JOIN receipts r ON r.tenant_id = c.tenant_id AND r.id = c.receipt_id
 WHERE {_WHERE} AND c.status IN ('used', 'refunded')
+"""
+
+
+# The program cashback of receipts committed before 0055: rows at 0 (or none) beside a memo.
+_CASHBACK = """
+SELECT e.memo, r.id AS receipt_id, r.tenant_id, r.occurred_at, r.paid_minor,
+       r.refunded_paid_minor, t.timezone, b.id AS budget_id
+FROM entries e
+JOIN receipts r ON r.tenant_id = e.tenant_id AND r.id = e.receipt_id
+JOIN tenants t ON t.id = r.tenant_id
+LEFT JOIN receipt_budgets b ON b.tenant_id = r.tenant_id AND b.receipt_id = r.id
+WHERE e.code = 'cashback' AND (b.id IS NULL OR b.cashback_minor = 0)
+ORDER BY r.id
 """
 
 
@@ -137,8 +161,41 @@ def _apply(sign: int) -> None:
         )
 
 
+def _program_cashback(memo: Any) -> int:
+    """The program's part of a ``cashback`` entry, as its memo explains it."""
+    found = json.loads(memo) if isinstance(memo, str) else memo
+    return sum(int(why.get("params", {}).get("amount_minor", 0))
+               for why in found.get("why", []) if why.get("code") == "cashback")
+
+
+def _fill_program_cashback() -> None:
+    bind = op.get_bind()
+    for row in list(bind.execute(sa.text(_CASHBACK)).mappings()):
+        amount = _program_cashback(row["memo"])
+        if amount <= 0:
+            continue
+        paid, refunded = int(row["paid_minor"]), int(row["refunded_paid_minor"] or 0)
+        back = _floor_share(amount, min(refunded, paid), paid) if paid > 0 else 0
+        values = {"cashback": amount, "back": back, "tenant_id": row["tenant_id"],
+                  "receipt_id": row["receipt_id"]}
+        if row["budget_id"] is not None:
+            bind.execute(sa.text(
+                "UPDATE receipt_budgets SET cashback_minor = :cashback, "
+                "refunded_cashback_minor = :back "
+                "WHERE tenant_id = :tenant_id AND receipt_id = :receipt_id"), values)
+            continue
+        day = _utc(row["occurred_at"]).astimezone(ZoneInfo(row["timezone"])).date()
+        bind.execute(sa.text(
+            "INSERT INTO receipt_budgets (tenant_id, receipt_id, month, base_points, "
+            "refunded_points, point_value_minor, cashback_minor, refunded_cashback_minor) "
+            "VALUES (:tenant_id, :receipt_id, :month, 0, 0, 0, :cashback, :back)"
+        ).bindparams(sa.bindparam("month", type_=sa.Date())),
+            {**values, "month": day.replace(day=1)})
+
+
 def upgrade() -> None:
     _apply(1)
+    _fill_program_cashback()
 
 
 def downgrade() -> None:
