@@ -25,7 +25,7 @@ from regulars.services.promotions.promotions import Draft
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
-from tests.integration.support import Pos, line, statements
+from tests.integration.support import Pos, line, set_program, statements
 
 CUPS = (line("cup", 1000, 2),)  # 20.00
 
@@ -254,4 +254,42 @@ def test_a_partly_refunded_receipt_counts_the_same_discounts_in_every_figure(
     # Half the latte takes half its discount back, in each figure alike.
     pos.refund(sale["receipt"]["id"], [(1, 500)], key="half-a-latte")
     assert figures_of_discounts() == [250] * 5
+    assert ledger_admin.check(rt) == []
+
+
+def _reward_costs(rt: Runtime, tenant_id: int) -> list[int]:
+    """The reward cost of the last 30 days in each figure that counts it: the overview (the
+    daily aggregates), the segments' and the levels' (the receipts themselves)."""
+    request = Request(preset=Preset.LAST_30_DAYS)
+    levels = breakdowns.by_level(rt, tenant_id, request).rows
+    return [figures.overview(rt, tenant_id, request).current.sales.reward_cost_minor,
+            breakdowns.by_segment(rt, tenant_id, request).all_members.reward_cost_minor,
+            sum(row.figures.reward_cost_minor for row in levels)]
+
+
+@pytest.mark.usefixtures("backend")
+def test_a_partly_refunded_receipt_counts_the_points_of_the_lines_it_kept(
+        pos: Pos, rt: Runtime) -> None:
+    set_program(rt, pos.tenant_id, redeem_excluded_categories=["bakery"])
+    member = pos.register(1)["id"]
+    pos.grant(member, 100)
+    basket = (line("latte", 1000, category="coffee"), line("cake", 1000, 2, category="bakery"))
+    kept_latte = pos.commit(member, basket, receipt="R-1", spend=3)
+    kept_cakes = pos.commit(member, basket, receipt="R-2", spend=3)
+    # The points paid for the latte alone: 3.00 of its 10.00, none of the cakes' 20.00.
+    assert [kept_latte["points_discount_minor"], kept_latte["paid_minor"]] == [300, 2700]
+    assert [ln["points_discount_minor"] for ln in kept_latte["lines"]] == [300, 0]
+    assert _reward_costs(rt, pos.tenant_id) == [600] * 3
+    # A cake goes back: the latte keeps its points discount whole (not 17/27 of it, as the
+    # money kept, 1700 of 2700, would give).
+    pos.refund(kept_latte["receipt"]["id"], [(2, 1000)], key="a-cake")
+    assert _reward_costs(rt, pos.tenant_id) == [600] * 3
+    # The latte goes back with its points (the member has them again): its points discount
+    # is off the figures, though the cakes keep 2000 of the 2700 paid.
+    back = pos.refund(kept_cakes["receipt"]["id"], [(1, 1000)], key="the-latte")["refund"]
+    assert back["points_returned"] == 3
+    assert _reward_costs(rt, pos.tenant_id) == [300] * 3
+    # Half of the other latte: half of its points discount.
+    pos.refund(kept_latte["receipt"]["id"], [(1, 500)], key="half-a-latte")
+    assert _reward_costs(rt, pos.tenant_id) == [150] * 3
     assert ledger_admin.check(rt) == []

@@ -153,9 +153,10 @@ def test_migration_0048_adds_the_cashback_the_sold_receipts_still_credit(rt: Run
 def test_the_programs_cashback_counts_in_the_base_bucket_net_of_refunds(rt: Runtime) -> None:
     """R-1 credits 2.50 by the program (base bucket) and 1.00 by the offer (mass bucket);
     refunding its cups (20.00 of 50.00) takes back 1.00 of the program's, and 0.40 of the
-    offer's (spread over the lines by the money paid on them). The anonymous A-2 counts
-    nothing. Migration 0055 drops the count on the way down and starts it again on the way
-    up."""
+    offer's (spread over the lines by the money paid on them). R-2 credits the same, and the
+    anonymous A-2 counts nothing. Taken back below 0055 (its columns dropped, and R-2's row
+    gone, as a receipt earning no points had none before 0055), migration 0059 fills the
+    program's cashback in again from the cashback entries: 1.50 + 2.50, the same."""
     pos = _shop(rt)
     # No points: the base bucket then counts the program's cashback only.
     set_program(rt, pos.tenant_id, cashback_rate_bp=500, levels=[
@@ -168,16 +169,28 @@ def test_the_programs_cashback_counts_in_the_base_bucket_net_of_refunds(rt: Runt
     assert _buckets(pos) == (250, 100)
     pos.refund(first["receipt"]["id"], [(1, 2000)], key="cups")
     assert _buckets(pos) == (150, 60)
+    unrefunded = pos.commit(member, BASKET, receipt="R-2")["receipt"]["id"]
+    assert _buckets(pos) == (400, 160)
     with migrating(rt.db.engine) as (config, conn):
         command.downgrade(config, "0055-1")
+        conn.exec_driver_sql(f"DELETE FROM receipt_budgets WHERE receipt_id = {unrefunded}")
         conn.commit()
+        command.upgrade(config, "0057")
+        conn.commit()
+        assert _buckets(pos) == (0, 160)  # 0055 itself counts no cashback of earlier receipts
         command.upgrade(config, "head")
         conn.commit()
-    assert _buckets(pos) == (0, 60)  # no program cashback stored before 0055 counts
+    assert _buckets(pos) == (400, 160)
+    with migrating(rt.db.engine) as (config, conn):  # down and up again: filled once
+        command.downgrade(config, "0057")
+        command.upgrade(config, "head")
+        conn.commit()
+    assert _buckets(pos) == (400, 160)
     second = pos.commit(member, BASKET, receipt="R-3")
-    assert _buckets(pos) == (250, 160)
+    assert _buckets(pos) == (650, 260)
     pos.refund(second["receipt"]["id"], None, key="all")
-    assert _buckets(pos) == (0, 60)
+    pos.refund(first["receipt"]["id"], None, key="the-cake")
+    assert _buckets(pos) == (250, 100)
     assert ledger_admin.check(rt) == []
 
 

@@ -73,10 +73,6 @@ def _apply(pos: Pos, members: list[int], ops: list[tuple[Any, ...]]) -> dict[int
     return model
 
 
-def _kept(amount: int, paid: int, refunded: int) -> int:
-    return amount * (paid - refunded) // paid if paid > 0 else amount
-
-
 def _cashback_left(cashback: int, paid: int, refunded: int) -> int:
     """What refunds of ``refunded`` of ``paid`` left of the cashback: each took back its share
     of the money, cumulatively, rounded down (so all of it with the last of the money)."""
@@ -97,7 +93,7 @@ def plain(model: dict[int, dict[str, Any]], zone: ZoneInfo, first: date, last: d
         totals[known] = totals[known] + SalesTotals(
             receipts=1, revenue_minor=r["paid"] - r["refunded"],
             discount_minor=r["discount"] - r["discount"] * r["returned"] // r["items"],
-            reward_cost_minor=_kept(r["reward"], r["paid"], r["refunded"])
+            reward_cost_minor=r["reward"] - r["reward"] * r["returned"] // r["items"]
             + _cashback_left(r["cashback"], r["paid"], r["refunded"]),
             items_milli=r["items"] - r["returned"])
         per_day[day] += r["paid"] - r["refunded"]

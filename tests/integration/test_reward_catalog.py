@@ -4,6 +4,7 @@ points (or not), and stock limits exact under 20 concurrent claims."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from regulars.db.analytics.tables import sales_days
 from regulars.domain.analytics.ranges import Preset
 from regulars.domain.rewards.catalog import RewardDraft
 from regulars.errors import CodeRefused, InsufficientPoints, RegularsError, RewardRefused
-from regulars.services.analytics import figures
+from regulars.services.analytics import breakdowns, figures
 from regulars.services.audit import audit
 from regulars.services.checkout import commit as checkout_commit
 from regulars.services.checkout.commit import CommitRequest
@@ -28,7 +29,7 @@ from regulars.services.results import to_json
 from regulars.services.rewards import catalog, claims
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, make_shop
-from tests.integration.support import Pos, line, migrating, run_together
+from tests.integration.support import Pos, line, migrating, run_together, set_program
 
 THREADS = 20
 BASKET = (line("CAP-M", 350, category="coffee"), line("BUN", 200, category="bakery"))
@@ -407,4 +408,87 @@ def test_migration_0041_moves_the_stated_cost_into_the_day_aggregates(
         command.upgrade(config, "head")
         conn.commit()
     assert _reward_cost(rt, pos) == 1030
+    assert_clean(rt)
+
+
+def _spending(pos: Pos, member_id: int, receipt: str, basket: tuple[Any, ...], *,
+              reward_id: int, spend: int) -> dict[str, Any]:
+    sale = Sale(member=MemberRef(id=member_id), lines=basket, reward_id=reward_id,
+                points_to_spend=spend)
+    body: dict[str, Any] = checkout_commit.commit(
+        pos.rt, pos.till(), CommitRequest(sale=sale, receipt_id=receipt),
+        key=f"key-{receipt}", payload={"receipt": receipt, "reward_id": reward_id,
+                                       "spend": spend}).body
+    return body
+
+
+def _points_beside_rewards(pos: Pos, rt: Runtime) -> list[tuple[Callable[[], Any], int]]:
+    """R-1 and R-2 of the test below, committed; the refunds it makes, each with the month's
+    reward cost after it."""
+    set_program(rt, pos.tenant_id, redeem_share_max_bp=10000,
+                redeem_excluded_categories=["bakery"])
+    member = pos.register(1)["id"]
+    pos.grant(member, 5000)
+    bun = line("BUN", 1000, category="bakery")
+    named = _spending(pos, member, "R-1", (BASKET[0], line("CAKE", 1000, category="cake"), bun),
+                      reward_id=reward(rt, pos, cost_minor=90), spend=5)
+    assert named["reward"]["line_nos"] == [1]
+    assert [ln["points_discount_minor"] for ln in named["lines"]] == [350, 500, 0]
+    spread = _spending(pos, member, "R-2", (line("CAP-M", 1000, category="coffee"),
+                                            line("CAP-L", 1000, category="coffee"), bun),
+                       reward_id=reward(rt, pos, kind="fixed", amount_minor=300, sku="",
+                                        category="coffee", points_cost=100), spend=5)
+    assert spread["reward"]["line_nos"] == [1, 2]
+    assert [ln["points_discount_minor"] for ln in spread["lines"]] == [350, 450, 0]
+    assert _reward_cost(rt, pos) == (500 + 90) + (500 + 300)
+    return [
+        (lambda: pos.refund(named["receipt"]["id"], [(1, 1000)], key="r1-coffee"), 500 + 800),
+        (lambda: pos.refund(named["receipt"]["id"], [(3, 1000)], key="r1-bun"), 500 + 800),
+        (lambda: pos.refund(spread["receipt"]["id"], [(1, 1000)], key="r2-coffee"),
+         500 + 282 + 300)]
+
+
+def test_the_points_beside_a_reward_count_by_the_lines_a_partial_refund_kept(
+        pos: Pos, rt: Runtime) -> None:
+    """Points pay for a cake beside a free coffee named by its line (R-1), and for two coffees
+    beside a 3.00 discount spread over both (R-2); the bun is paid in money. By hand:
+
+    - R-1: the coffee's 3.50 is the reward's (stated cost 0.90), the cake's 5.00 points.
+      Its coffee refunded (the claim closes): 5.00, not 5.00 - 3.50. Its bun refunded: still
+      5.00, not 5.00 x 5/15 of the money kept.
+    - R-2: points 3.50 and 4.50 on the coffees, 1.50 of each the reward's (stated cost: the
+      3.00 it took): 2.18 and 2.81 of points besides (its 3.00 taken off in proportion, each
+      line's share rounded up). Its first coffee refunded: 5.00 - 2.18 = 2.82 and the 3.00
+      of the reward standing, not 5.00 x 15.50/22.00 = 3.52.
+    """
+    for step, expected in _points_beside_rewards(pos, rt):
+        step()
+        assert _reward_cost(rt, pos) == expected
+        assert_clean(rt)
+    request = figures.Request(preset=Preset.THIS_MONTH)
+    assert breakdowns.by_segment(rt, pos.tenant_id, request).all_members.reward_cost_minor == \
+        500 + 282 + 300
+
+
+def test_migration_0059_moves_the_points_of_partly_refunded_receipts_to_the_lines_kept(
+        pos: Pos, rt: Runtime) -> None:
+    """The receipts of the test above, aggregated as before 0059 (the points discount beside
+    the rewards in the proportion of the money kept: R-1 5.00 x 5/15 = 1.66, R-2 5.00 x
+    15.50/22.00 = 3.52 and its reward's 3.00), then as 0059 leaves them: 5.00 + 2.82 + 3.00,
+    equal to the receipts and claims."""
+    for step, _ in _points_beside_rewards(pos, rt):
+        step()
+
+    def aggregated(conn: Any) -> int:
+        return int(conn.execute(select(func.sum(sales_days.c.member_reward_cost_minor)).where(
+            sales_days.c.tenant_id == pos.tenant_id)).scalar_one())
+
+    with migrating(rt.db.engine) as (config, conn):
+        command.downgrade(config, "0057")
+        conn.commit()
+        assert aggregated(conn) == 166 + 352 + 300
+        command.upgrade(config, "head")
+        conn.commit()
+        assert aggregated(conn) == 500 + 282 + 300
+    assert _reward_cost(rt, pos) == 500 + 282 + 300
     assert_clean(rt)

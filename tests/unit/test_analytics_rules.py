@@ -8,7 +8,15 @@ from datetime import date
 
 import pytest
 
-from regulars.domain.analytics.days import ReceiptState, receipt_change, receipt_totals
+from regulars.domain.analytics.days import (
+    ReceiptState,
+    Rewards,
+    SoldLine,
+    line_points_off,
+    points_off_back,
+    receipt_change,
+    receipt_totals,
+)
 from regulars.domain.analytics.figures import average, share_bp
 from regulars.domain.analytics.liability import (
     ValuedMonth,
@@ -80,13 +88,50 @@ def test_expected_cost_and_a_balanced_journal() -> None:
 
 def test_a_receipts_cashback_counts_in_its_reward_cost_while_it_is_sold() -> None:
     """50.00 paid, 1.00 of points off, 3.50 of cashback: a refund of 20.00 takes back 1.40
-    of the cashback (and the points' share of the money), a void the rest."""
+    of the cashback (and the points discount of the lines it returned, 0.40), a void the
+    rest."""
     sold = ReceiptState(status="committed", paid_minor=5000, refunded_paid_minor=0,
                         discount_minor=0, points_discount_minor=100, items_milli=3000,
                         cashback_minor=350)
     assert receipt_totals(sold).reward_cost_minor == 100 + 350
     refunded = replace(sold, status="partially_refunded", refunded_paid_minor=2000,
-                       items_milli=1000, cashback_minor=210)
+                       items_milli=1000, cashback_minor=210, refunded_points_off_minor=40)
     assert receipt_change(sold, refunded).reward_cost_minor == (60 - 100) + (210 - 350)
     voided = replace(sold, status="voided", cashback_minor=0)
     assert receipt_change(sold, voided).reward_cost_minor == -(100 + 350)
+
+
+def _sold(line_no: int, *, gross: int, paid: int, refunded_milli: int = 0) -> SoldLine:
+    return SoldLine(line_no=line_no, quantity_milli=1000, refunded_quantity_milli=refunded_milli,
+                    gross_minor=gross, discount_minor=0, paid_minor=paid)
+
+
+def test_the_points_discount_a_refund_returns_is_its_lines_less_their_catalogue_reward() -> None:
+    """Points took 3.50 off a coffee (all of it a free coffee's, named by its line) and 5.00
+    off a cake: returning the coffee returns none of the points discount, the cake all of
+    its, half the cake half of it (rounded down); a receipt without points returns none."""
+    coffee, cake = _sold(1, gross=350, paid=0), _sold(2, gross=1000, paid=500)
+    free_coffee = Rewards(discount_minor=350, cost_minor=90, by_line=((1, 350),))
+    assert [line_points_off(ln, points_discount_minor=850, rewards=free_coffee)
+            for ln in (coffee, cake)] == [0, 500]
+
+    def back(*lines: SoldLine, points_discount_minor: int = 850) -> int:
+        return points_off_back(lines, points_discount_minor=points_discount_minor,
+                               rewards=free_coffee)
+
+    assert back(replace(coffee, refunded_quantity_milli=1000), cake) == 0
+    assert back(coffee, replace(cake, refunded_quantity_milli=1000)) == 500
+    assert back(coffee, replace(cake, refunded_quantity_milli=333)) == 166
+    assert back(replace(cake, refunded_quantity_milli=1000), points_discount_minor=0) == 0
+
+
+def test_a_reward_over_several_lines_takes_its_share_of_each_rounded_up() -> None:
+    """3.00 of a reward spread over two coffees whose points discounts are 3.50 and 4.50 of
+    8.00: 1.32 and 1.69 of it (rounded up), so 2.18 and 2.81 of points besides, 4.99 in all,
+    never more than the 5.00 the points paid beside the reward."""
+    spread = Rewards(discount_minor=300, cost_minor=300)
+    lines = (_sold(1, gross=1000, paid=650), _sold(2, gross=1000, paid=550))
+    assert [line_points_off(ln, points_discount_minor=800, rewards=spread)
+            for ln in lines] == [218, 281]
+    returned = tuple(replace(ln, refunded_quantity_milli=1000) for ln in lines)
+    assert points_off_back(returned, points_discount_minor=800, rewards=spread) == 499

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,8 +52,10 @@ from regulars.domain.analytics.days import (
     PointsMoved,
     ReceiptState,
     Rewards,
+    SoldLine,
     discount_back,
     entry_points,
+    points_off_back,
     receipt_change,
     receipt_totals,
 )
@@ -292,13 +294,15 @@ def _flush_sqlite(conn: Connection, tenant_id: int, bought: Mapping[int, Sequenc
 # Receipts --------------------------------------------------------------------------------------
 
 def _state(values: Mapping[str, Any], items_milli: int, rewards: Rewards = NO_REWARDS,
-           cashback_minor: int = 0, refunded_discount_minor: int = 0) -> ReceiptState:
+           cashback_minor: int = 0, back: tuple[int, int] = (0, 0)) -> ReceiptState:
+    """``values`` (a receipt's columns) as its figures see them; ``back``: the discounts and
+    the discount paid with points of the quantities its refunds returned (:func:`_back`)."""
     return ReceiptState(status=values["status"], paid_minor=values["paid_minor"],
                         refunded_paid_minor=values.get("refunded_paid_minor") or 0,
                         discount_minor=values["discount_minor"],
                         points_discount_minor=values["points_discount_minor"],
                         items_milli=items_milli, rewards=rewards, cashback_minor=cashback_minor,
-                        refunded_discount_minor=refunded_discount_minor)
+                        refunded_discount_minor=back[0], refunded_points_off_minor=back[1])
 
 
 def _place(values: Mapping[str, Any], at: datetime | None = None) -> Place:
@@ -353,23 +357,33 @@ def add_receipts(conn: Connection, rows: Sequence[Mapping[str, Any]],
             known=row["member_id"] is not None, sales=receipt_totals(_state(row, items))))
 
 
-def _lines(conn: Connection, tenant_id: int, receipt_id: int) -> list[Any]:
+_LINE_COLUMNS = (receipt_lines.c.line_no, receipt_lines.c.quantity_milli,
+                 receipt_lines.c.refunded_quantity_milli, receipt_lines.c.gross_minor,
+                 receipt_lines.c.discount_minor, receipt_lines.c.paid_minor)
+
+
+def _sold_line(row: Any) -> SoldLine:
+    return SoldLine(line_no=int(row.line_no), quantity_milli=int(row.quantity_milli),
+                    refunded_quantity_milli=int(row.refunded_quantity_milli),
+                    gross_minor=int(row.gross_minor), discount_minor=int(row.discount_minor),
+                    paid_minor=int(row.paid_minor))
+
+
+def _lines(conn: Connection, tenant_id: int, receipt_id: int) -> list[SoldLine]:
     c = receipt_lines.c
-    return list(conn.execute(
-        select(c.line_no, c.quantity_milli, c.refunded_quantity_milli, c.discount_minor)
-        .where(c.tenant_id == tenant_id, c.receipt_id == receipt_id)))
+    return [_sold_line(row) for row in conn.execute(
+        select(*_LINE_COLUMNS).where(c.tenant_id == tenant_id, c.receipt_id == receipt_id))]
 
 
-def _discounts_back(lines: Sequence[Any], returned: Mapping[int, int]) -> tuple[int, int]:
-    """The discounts of the quantities of ``lines`` returned before a change that returned
-    ``returned`` of them (by line number), and after it."""
-    before = after = 0
-    for ln in lines:
-        whole, refunded = ln.quantity_milli, ln.refunded_quantity_milli
-        after += discount_back(ln.discount_minor, refunded_milli=refunded, quantity_milli=whole)
-        before += discount_back(ln.discount_minor, quantity_milli=whole,
-                                refunded_milli=refunded - returned.get(ln.line_no, 0))
-    return before, after
+def _back(lines: Sequence[SoldLine], receipt: Mapping[str, Any],
+          rewards: Rewards) -> tuple[int, int]:
+    """The discounts (:func:`discount_back`) and the discount paid with points
+    (:func:`points_off_back`, with ``receipt``'s catalogue ``rewards``) of the quantities of
+    ``receipt``'s ``lines`` returned."""
+    return (sum([discount_back(ln.discount_minor, refunded_milli=ln.refunded_quantity_milli,
+                               quantity_milli=ln.quantity_milli) for ln in lines]),
+            points_off_back(lines, points_discount_minor=int(receipt["points_discount_minor"]),
+                            rewards=rewards))
 
 
 def change_receipt(conn: Connection, receipt: Mapping[str, Any], *, status: str,
@@ -387,16 +401,19 @@ def change_receipt(conn: Connection, receipt: Mapping[str, Any], *, status: str,
     tenant_id = int(receipt["tenant_id"])
     lines = _lines(conn, tenant_id, int(receipt["id"]))
     left_milli = sum([ln.quantity_milli - ln.refunded_quantity_milli for ln in lines])
-    back_before, back_after = _discounts_back(lines, returned)
+    earlier = [replace(ln, refunded_quantity_milli=ln.refunded_quantity_milli
+                       - returned.get(ln.line_no, 0)) for ln in lines]
+    back_after = _back(lines, receipt, rewards[1])
     before = _state(receipt, left_milli + sum(returned.values()), rewards[0],
-                    cashback_minor[0], back_before)
+                    cashback_minor[0], _back(earlier, receipt, rewards[0]))
     after = ReceiptState(status=status, paid_minor=before.paid_minor,
                          refunded_paid_minor=before.refunded_paid_minor + paid_back_minor,
                          discount_minor=before.discount_minor,
                          points_discount_minor=before.points_discount_minor,
                          items_milli=left_milli, rewards=rewards[1],
                          cashback_minor=cashback_minor[1],
-                         refunded_discount_minor=back_after)
+                         refunded_discount_minor=back_after[0],
+                         refunded_points_off_minor=back_after[1])
     found = pending(conn)
     found.move(_place(receipt), counts(known=receipt["member_id"] is not None,
                                        sales=receipt_change(before, after)))
@@ -500,18 +517,13 @@ def by_day(conn: Connection, tenant_id: int, first_day: date, last_day: date, *,
 
 # Checks and rebuilds -------------------------------------------------------------------------
 
-def _discounts_returned(conn: Connection, tenant_id: int) -> dict[int, int]:
-    """The discounts of the quantities returned (:func:`discount_back`), by receipt id, of
-    the tenant's receipts with any."""
+def _returned_lines(conn: Connection, tenant_id: int) -> dict[int, list[SoldLine]]:
+    """The tenant's lines with a quantity returned, by receipt id."""
     c = receipt_lines.c
-    found: dict[int, int] = defaultdict(int)
-    for ln in conn.execute(select(c.receipt_id, c.quantity_milli, c.refunded_quantity_milli,
-                                  c.discount_minor)
-                           .where(c.tenant_id == tenant_id, c.refunded_quantity_milli > 0,
-                                  c.discount_minor != 0)):
-        found[int(ln.receipt_id)] += discount_back(
-            ln.discount_minor, refunded_milli=ln.refunded_quantity_milli,
-            quantity_milli=ln.quantity_milli)
+    found: dict[int, list[SoldLine]] = defaultdict(list)
+    for row in conn.execute(select(c.receipt_id, *_LINE_COLUMNS)
+                            .where(c.tenant_id == tenant_id, c.refunded_quantity_milli > 0)):
+        found[int(row.receipt_id)].append(_sold_line(row))
     return dict(found)
 
 
@@ -529,14 +541,16 @@ def expected(conn: Connection, tenant_id: int, zone: tzinfo,
                         - receipt_lines.c.refunded_quantity_milli))
         .where(receipt_lines.c.tenant_id == tenant_id).group_by(receipt_lines.c.receipt_id))}
     credited = cashback.by_receipt(conn, tenant_id)
-    back = _discounts_returned(conn, tenant_id)
+    returned = _returned_lines(conn, tenant_id)
     for r in conn.execute(select(receipts).where(receipts.c.tenant_id == tenant_id,
                                                  receipts.c.status.in_(SOLD))).mappings():
         key = (r["occurred_at"].astimezone(zone).date(), r["terminal_id"], r["store_id"],
                r["staff_id"] or 0)
+        claimed = rewards.get(r["id"], NO_REWARDS)
+        back = _back(returned.get(r["id"], []), dict(r), claimed)
         for name, value in counts(known=r["member_id"] is not None, sales=receipt_totals(
-                _state(dict(r), items.get(r["id"], 0), rewards.get(r["id"], NO_REWARDS),
-                       credited.get(r["id"], 0), back.get(r["id"], 0)))).items():
+                _state(dict(r), items.get(r["id"], 0), claimed, credited.get(r["id"], 0),
+                       back))).items():
             found[key][name] += value
     for e in conn.execute(select(entries.c.code, entries.c.points, entries.c.occurred_at,
                                  entries.c.terminal_id, entries.c.store_id,

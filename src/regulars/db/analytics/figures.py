@@ -7,8 +7,9 @@ database.
 Net of refunds and voids: a voided or fully refunded receipt counts nowhere; a partly refunded
 one counts once, on the day of the sale, with the money kept (paid less refunded), the
 discounts of the quantities kept (each line's discount less its returned quantity's share,
-rounded down per line, as the promotions' budgets get it back), its reward cost in the
-proportion of the money kept, and the items not returned. Points count on the day they moved.
+rounded down per line, as the promotions' budgets get it back), the discount paid with points
+of the quantities kept by the same rule (as the refunds give the member the points back),
+and the items not returned. Points count on the day they moved.
 
 The reward cost is what the points spent took off the bills, except for catalogue rewards: a
 receipt's catalogue reward costs its stated cost (stored on its claim, the discount when the
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, literal, select
+from sqlalchemy import BigInteger, Connection, and_, case, func, literal, select
 
 from regulars.db.analytics import cashback
 from regulars.db.analytics.days import of_points
@@ -69,12 +70,6 @@ def sold(scope: Scope) -> list[Any]:
     return conditions
 
 
-def _kept(column: Any) -> Any:
-    """``column`` in the proportion of the money the receipt kept."""
-    paid, refunded = receipts.c.paid_minor, receipts.c.refunded_paid_minor
-    return case((paid > 0, column * (paid - refunded) / paid), else_=column)
-
-
 def _discount_kept() -> Any:
     """A receipt's discounts less those of the quantities its refunds returned (only a partly
     refunded receipt has any among the sold ones):
@@ -89,11 +84,31 @@ def _discount_kept() -> Any:
                 else_=receipts.c.discount_minor)
 
 
+def _points_off_kept(claimed: Any) -> Any:
+    """A receipt's discount paid with points less its catalogue rewards' (``claimed``,
+    :func:`regulars.db.rewards.costs.by_receipt`) and less that of the quantities its
+    refunds returned: :func:`regulars.domain.analytics.days.points_off_back` of its lines."""
+    line = receipt_lines.alias("returned_line")
+    points_minor = receipts.c.points_discount_minor
+    on_line = line.c.gross_minor - line.c.discount_minor - line.c.paid_minor
+    # A reward spread over several lines: each line's share rounded up, as in the domain.
+    off = (on_line - reward_costs.on_line(line)
+           - (func.coalesce(claimed.c.spread_minor, 0) * on_line + points_minor - 1)
+           // func.nullif(points_minor, 0, type_=BigInteger))
+    back = (select(func.coalesce(func.sum(
+        off * line.c.refunded_quantity_milli // line.c.quantity_milli), 0))
+        .where(line.c.tenant_id == receipts.c.tenant_id, line.c.receipt_id == receipts.c.id,
+               line.c.refunded_quantity_milli > 0)
+        .scalar_subquery())
+    net = points_minor - func.coalesce(claimed.c.discount_minor, 0)
+    return case((and_(receipts.c.status == "partially_refunded", points_minor > 0), net - back),
+                else_=net)
+
+
 def money_columns(claimed: Any) -> list[Any]:
     """Net revenue, discounts and reward cost summed over the ``receipts`` of a query that
     outer-joins ``claimed`` (:func:`regulars.db.rewards.costs.by_receipt`) on them."""
-    points_off = _kept(receipts.c.points_discount_minor
-                       - func.coalesce(claimed.c.discount_minor, 0))
+    points_off = _points_off_kept(claimed)
     return [func.sum(receipts.c.paid_minor - receipts.c.refunded_paid_minor),
             func.sum(_discount_kept()),
             func.sum(points_off + func.coalesce(claimed.c.cost_minor, 0) + cashback.standing())]

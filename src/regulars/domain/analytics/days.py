@@ -2,9 +2,10 @@
 figures (``docs/analytics.md``): a receipt counts while it is sold (committed or partly
 refunded), with the money it kept, the discounts of the quantities it kept (each line's
 discount less the share of it its returned quantity carries, as a refund gives a promotion's
-budget back) and its reward cost in the proportion of the money kept, rounded down per
-receipt; an entry of points counts as points issued, redeemed or expired by
-its code (entries of money, goods and stamps count nothing).
+budget back) and the discount paid with points of the quantities it kept, by the same rule
+(as a refund gives the member that line's points back; :func:`points_off_back`); an entry of
+points counts as points issued, redeemed or expired by its code (entries of money, goods and
+stamps count nothing).
 
 The reward cost is what the points spent took off the bill, except for catalogue rewards: a
 receipt's catalogue rewards count at their stated cost in place of what they took off, in
@@ -19,6 +20,7 @@ after and what it counted before, so the aggregates only ever grow or shrink by 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from regulars.domain.analytics.figures import SalesTotals
@@ -41,6 +43,9 @@ class Rewards:
     or closed."""
     cost_minor: int = 0
     """The stated cost of those whose claim stands."""
+    by_line: tuple[tuple[int, int], ...] = ()
+    """``(line_no, discount_minor)`` of those whose claim names the one line they took off;
+    the rest of ``discount_minor`` was spread over several lines."""
 
 
 NO_REWARDS = Rewards()
@@ -63,6 +68,21 @@ class ReceiptState:
     refunded_discount_minor: int = 0
     """The discounts of the quantities returned (:func:`discount_back`, summed over the
     lines)."""
+    refunded_points_off_minor: int = 0
+    """The discount paid with points (catalogue rewards left out) of the quantities returned
+    (:func:`points_off_back`, summed over the lines)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SoldLine:
+    """The columns of a receipt line its figures need."""
+
+    line_no: int
+    quantity_milli: int
+    refunded_quantity_milli: int
+    gross_minor: int
+    discount_minor: int
+    paid_minor: int
 
 
 def discount_back(discount_minor: int, *, refunded_milli: int, quantity_milli: int) -> int:
@@ -72,23 +92,41 @@ def discount_back(discount_minor: int, *, refunded_milli: int, quantity_milli: i
     return prorate(discount_minor, refunded_milli, quantity_milli)
 
 
-def kept(amount: int, *, paid_minor: int, refunded_paid_minor: int) -> int:
-    """``amount`` in the proportion of the money the receipt kept, rounded down (as the
-    database's integer division does for these non-negative amounts)."""
-    if paid_minor <= 0:
-        return amount
-    return amount * (paid_minor - refunded_paid_minor) // paid_minor
+def line_points_off(line: SoldLine, *, points_discount_minor: int, rewards: Rewards) -> int:
+    """What points paid of ``line`` beside its catalogue reward, on a receipt whose points
+    paid ``points_discount_minor`` with catalogue ``rewards``: the line's points discount
+    (its gross less its discounts and the money it was paid with) less the reward's discount
+    on it (a claim naming the line) and the share of a reward spread over several lines that
+    the line's points discount carries of the receipt's, rounded up (so the lines' parts never
+    add up to more than the points paid beside the rewards)."""
+    if points_discount_minor <= 0:
+        return 0
+    points = line.gross_minor - line.discount_minor - line.paid_minor
+    named = sum([d for line_no, d in rewards.by_line if line_no == line.line_no])
+    spread = rewards.discount_minor - sum([d for _, d in rewards.by_line])
+    return points - named + (-spread * points) // points_discount_minor
+
+
+def points_off_back(lines: Sequence[SoldLine], *, points_discount_minor: int,
+                    rewards: Rewards) -> int:
+    """The discount paid with points (:func:`line_points_off`) of the quantities of
+    ``lines`` returned, each line's rounded down as :func:`discount_back` rounds a
+    discount's: what the refunds gave the member back of it."""
+    return sum([discount_back(line_points_off(ln, points_discount_minor=points_discount_minor,
+                                              rewards=rewards),
+                              refunded_milli=ln.refunded_quantity_milli,
+                              quantity_milli=ln.quantity_milli)
+                for ln in lines if ln.refunded_quantity_milli > 0])
 
 
 def receipt_totals(state: ReceiptState) -> SalesTotals:
     """What ``state`` counts in its day's sales (nothing unless sold)."""
     if state.status not in SOLD:
         return SalesTotals()
-    share = {"paid_minor": state.paid_minor, "refunded_paid_minor": state.refunded_paid_minor}
     return SalesTotals(receipts=1, revenue_minor=state.paid_minor - state.refunded_paid_minor,
                        discount_minor=state.discount_minor - state.refunded_discount_minor,
-                       reward_cost_minor=kept(state.points_discount_minor
-                                              - state.rewards.discount_minor, **share)
+                       reward_cost_minor=state.points_discount_minor
+                       - state.rewards.discount_minor - state.refunded_points_off_minor
                        + state.rewards.cost_minor + state.cashback_minor,
                        items_milli=state.items_milli)
 

@@ -359,10 +359,13 @@ def on_refund(conn: Connection, tenant_id: int, receipt_id: int, *,
     gets its points back here, once; a till claim's points were part of the receipt's spend
     and come back with the line."""
     returned = discount = cost = closed_cost = 0
+    by_line: list[tuple[int, int]] = []
     for claim in store.claims_of_receipt(conn, tenant_id, receipt_id):
         if claim["status"] not in ("used", "refunded"):
             continue
         discount += int(claim["discount_minor"])
+        if claim["line_no"] is not None:
+            by_line.append((int(claim["line_no"]), int(claim["discount_minor"])))
         if claim["status"] != "used":
             continue
         cost += int(claim["cost_minor"])
@@ -375,8 +378,10 @@ def on_refund(conn: Connection, tenant_id: int, receipt_id: int, *,
             _stock_back(conn, tenant_id, claim)
             returned += _give_back(conn, tenant_id, claim, why="refunded", now=now)
     return RefundedClaims(
-        points_returned=returned, before=Rewards(discount_minor=discount, cost_minor=cost),
-        after=Rewards(discount_minor=discount, cost_minor=cost - closed_cost))
+        points_returned=returned,
+        before=Rewards(discount_minor=discount, cost_minor=cost, by_line=tuple(by_line)),
+        after=Rewards(discount_minor=discount, cost_minor=cost - closed_cost,
+                      by_line=tuple(by_line)))
 
 
 def _stock_back(conn: Connection, tenant_id: int, claim: dict[str, Any]) -> None:
