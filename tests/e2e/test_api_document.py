@@ -147,3 +147,8 @@ def test_every_keyed_route_lists_the_errors_a_key_can_meet(client: TestClient) -
     assert bare == []
     assert "unauthorized" in doc["paths"]["/v1/admin/stamp-cards"]["get"][
         "responses"]["401"]["description"]
+
+
+def test_the_docs_pages_answer(client: TestClient) -> None:
+    for path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
+        assert client.get(path).status_code == 200, path

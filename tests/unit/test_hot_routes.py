@@ -28,3 +28,14 @@ def test_the_idempotency_key_header_is_a_plain_string() -> None:
     (header,) = keyed.header_params
     assert header.alias == "Idempotency-Key"
     assert header.field_info.annotation is str
+
+
+def test_the_api_routes_are_matched_before_the_document_and_docs_pages() -> None:
+    from starlette.routing import Route
+
+    from regulars.api.app import create_app
+
+    routes = create_app().router.routes
+    docs = [i for i, r in enumerate(routes) if isinstance(r, Route)
+            and r.path in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")]
+    assert docs == list(range(len(routes) - 4, len(routes)))

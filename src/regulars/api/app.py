@@ -95,6 +95,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     pages.mount(app)
     app.include_router(_meta)
+    # FastAPI adds its document and docs pages first, and every request was matched against
+    # them before the till's routes; no other route answers their paths, so they go last.
+    app.router.routes.sort(key=lambda route: getattr(route, "path", None) in _DOCS_PATHS)
     app.add_middleware(Edge, limits_of=_edge_limits)
 
     app.add_exception_handler(RegularsError, _regulars_error)  # type: ignore[arg-type]
@@ -126,6 +129,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime.close()
 
 
+_DOCS_PATHS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
 _meta = APIRouter(tags=["meta"])
 
 

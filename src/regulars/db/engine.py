@@ -147,7 +147,10 @@ def make_engine(url: str, *, pool_size: int = 10, busy_timeout_seconds: float = 
     if not url.startswith("postgresql+"):
         raise InvalidInput("the database URL must start with sqlite:/// or postgresql://",
                            field="database_url")
-    engine = _create(url, pool_size=pool_size, max_overflow=pool_size * 2)
+    from regulars.db.pg_cursor import DescribedOnUse
+
+    engine = _create(url, pool_size=pool_size, max_overflow=pool_size * 2,
+                     connect_args={"cursor_factory": DescribedOnUse})
     event.listen(engine, "checkout", _drop_dead_connections)
     _remember_long_statements()
     return engine
