@@ -5,9 +5,12 @@ payment for part of a line."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 
+from regulars.domain.audit.chain import Filters
 from regulars.domain.catalog.products import ProductDraft
 from regulars.domain.stored_value.goods import PurchaseTerms
 from regulars.services.audit import audit
@@ -108,6 +111,24 @@ def test_the_terminal_tops_up_a_card_and_takes_it_as_payment(
     paid = client.post("/terminal/commit", data=form, follow_redirects=False)
     assert paid.status_code == 303, paid.text
     assert goods.get_account(rt, shop.tenant_id, account_id).balance_milli == 0
+
+
+def test_a_top_up_at_the_till_is_the_signed_in_cashiers_on_the_trail(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    _account_id, number = _card(rt, shop, milli=10_000)
+    pair(client, shop.till_keys[0])
+    cashier = add_cashier(rt, shop.tenant_id, "Vera", store_id=shop.store_id)
+    sign_in(client, cashier)
+    page = client.get("/terminal/goods")
+    done = client.post("/terminal/goods", data={
+        "csrf": csrf_of(page.text), "key": "k-1", "account": number, "quantity": "15",
+        "paid": "825"})
+    assert done.status_code == 200 and 'id="goods-done"' in done.text
+    seed, at_till = audit.entries(rt, shop.tenant_id, Filters(action="goods.top_up"))[::-1]
+    assert at_till.actor == f"staff {cashier}"
+    assert json.loads(at_till.detail) == {"paid_minor": 825_00, "quantity_milli": 15_000,
+                                          "till": shop.terminal_ids[0]}
+    assert seed.actor == f"till {shop.terminal_ids[0]}"  # a till's key: the till itself
 
 
 def test_another_businesss_goods_account_is_not_found_in_the_console(

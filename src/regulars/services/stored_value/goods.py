@@ -17,6 +17,7 @@ price of the day when locked). Goods are taken as tenders in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -207,9 +208,10 @@ def top_up_in(conn: Connection, ctx: EntryContext, row: store.GoodsAccountRow,
 
 
 def top_up(rt: Runtime, principal: Principal, goods_account_id: int, terms: PurchaseTerms, *,
-           key: str, payload: dict[str, Any]) -> Outcome:
+           key: str, payload: dict[str, Any], staff_id: int | None = None) -> Outcome:
     """Add units the customer paid for (in the console, or at a till) to a goods account,
-    once per ``key`` (a replay answers the same). Raises :class:`NotFound`,
+    once per ``key`` (a replay answers the same); on the audit trail as ``staff_id``'s, the
+    cashier signed in at the till, when given. Raises :class:`NotFound`,
     :class:`InvalidInput` (blocked), :class:`IdempotencyMismatch`."""
     now = rt.now()
     sender = principal.terminal_id if principal.terminal_id is not None else NO_TILL
@@ -221,16 +223,26 @@ def top_up(rt: Runtime, principal: Principal, goods_account_id: int, terms: Purc
                                store_id=principal.store_id, occurred_at=now, recorded_at=now)
             done = top_up_in(conn, ctx, row, terms,
                              key=f"goods:{row.id}:top_up:{sender}:{key}")
-            actor = (audit.Actor(kind="till", id=principal.terminal_id)
-                     if principal.terminal_id is not None else audit.key(principal.key_id))
-            audit.record(conn, principal.tenant_id, actor, "goods.top_up",
-                         f"goods account {row.id}", at=now,
-                         quantity_milli=terms.quantity_milli, paid_minor=terms.paid_minor)
+            _audit_top_up(conn, principal, row.id, terms, now=now, staff_id=staff_id)
             return done
 
         return run_once(conn, tenant_id=principal.tenant_id, scope="goods_top_up", key=key,
                         payload={"account": goods_account_id, **payload}, now=now,
                         work=work, terminal_id=sender)
+
+
+def _audit_top_up(conn: Connection, principal: Principal, goods_account_id: int,
+                  terms: PurchaseTerms, *, now: datetime, staff_id: int | None) -> None:
+    """The top-up on the audit trail by the cashier signed in at the built-in till when
+    there is one, else by the till or the key that made it; a till's top-up has the till
+    among its details."""
+    actor = (audit.staff(staff_id) if staff_id is not None
+             else audit.Actor(kind="till", id=principal.terminal_id)
+             if principal.terminal_id is not None else audit.key(principal.key_id))
+    at_till = {} if principal.terminal_id is None else {"till": principal.terminal_id}
+    audit.record(conn, principal.tenant_id, actor, "goods.top_up",
+                 f"goods account {goods_account_id}", at=now,
+                 quantity_milli=terms.quantity_milli, paid_minor=terms.paid_minor, **at_till)
 
 
 def get_account(rt: Runtime, tenant_id: int, goods_account_id: int) -> GoodsAccountView:

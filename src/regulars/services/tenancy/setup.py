@@ -29,8 +29,9 @@ class FirstRun:
 
 
 def first_run(rt: Runtime, form: FirstRun) -> NewSession:
-    """Create the business with its owner (who can sign in with ``email`` and ``password``)
-    and return the owner's console session. Raises :class:`InvalidInput` naming the field."""
+    """Create the business with its owner (who can sign in with ``email`` and ``password``,
+    which is on the audit trail as set by the owner) and return the owner's console
+    session. Raises :class:`InvalidInput` naming the field."""
     if web_auth.tenant_exists(rt):
         raise Conflict("this server already has a business; sign in instead")
     # In the order of the form, so the first error is the first wrong field.
@@ -49,6 +50,7 @@ def first_run(rt: Runtime, form: FirstRun) -> NewSession:
     owner = tenants.create_staff(rt, created.tenant_id, name=form.owner_name.strip(),
                                  email=form.email.strip(), role="owner", store_id=None,
                                  actor=audit.SYSTEM)
-    web_auth.set_password(rt, created.tenant_id, owner.id, form.password)
+    web_auth.set_password(rt, created.tenant_id, owner.id, form.password,
+                          actor=audit.staff(owner.id))
     return web_auth.staff_sign_in(rt, email=form.email, password=form.password,
                                   tenant_id=created.tenant_id)

@@ -132,9 +132,10 @@ def form_problems(found: PendingInvitation, *, email: str,
 
 def accept(rt: Runtime, token: str, *, email: str, password: str) -> NewSession:
     """Set the person's e-mail (only when none is on file) and password through the link,
-    use the link up, and open their console session. Everything is checked before anything
-    is written: :class:`InvalidInput` names ``email`` or ``password`` (the first of
-    :func:`form_problems`); :class:`NotFound` for a link that no longer works;
+    use the link up, and open their console session; the password is on the audit trail as
+    set by the person themselves (never the password nor its hash). Everything is checked
+    before anything is written: :class:`InvalidInput` names ``email`` or ``password`` (the
+    first of :func:`form_problems`); :class:`NotFound` for a link that no longer works;
     :class:`Conflict` on ``email`` when another staff member of the business has it."""
     found = pending(rt, token)
     problems = form_problems(found, email=email, password=password)
@@ -152,6 +153,8 @@ def accept(rt: Runtime, token: str, *, email: str, password: str) -> NewSession:
             web.set_staff_secret(conn, row["tenant_id"], row["staff_id"], email=email,
                                  password_hash=hashed)
             web.revoke_staff_sessions(conn, row["tenant_id"], row["staff_id"], now)
+            audit.record(conn, row["tenant_id"], audit.staff(row["staff_id"]),
+                         "staff.password", f"staff {row['staff_id']}", at=now)
     except UniqueViolation as exc:
         raise Conflict("a staff member with this e-mail exists", field="email") from exc
     return web_auth.staff_sign_in(rt, email=email, password=password,

@@ -77,7 +77,8 @@ def top_up(request: Request, runtime: RuntimeDep, cashier: CashierSession,
             goods.top_up(runtime, principal, account_id, terms, key=values["key"] or "none",
                          payload={"quantity": values["quantity"], "paid": values["paid"],
                                   "lock_price": terms.lock_price,
-                                  "valid_days": terms.valid_days})
+                                  "valid_days": terms.valid_days},
+                         staff_id=cashier.staff_id)
     except RegularsError as exc:
         errors.update({("account" if name == "code" else name): message
                        for name, message in errors_of(exc, reader).items()})
