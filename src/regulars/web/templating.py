@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -73,9 +73,15 @@ class Reader:
         return moment.astimezone(ZoneInfo(self.timezone))
 
     def datetime(self, value: dt.datetime | str | None) -> str:
+        """A moment as the reports write a day ("7 Dec 2026", Babel's medium date) with the
+        hour and minute, joined the way the locale joins them: one form on every page."""
         if value is None:
             return "—"
-        return str(format_datetime(self._local(value), "short", locale=self.locale))
+        moment = self._local(value)
+        return (str(get_datetime_format("medium", locale=self.locale))
+                .replace("'", "")
+                .replace("{1}", str(format_date(moment, "medium", locale=self.locale)))
+                .replace("{0}", str(format_time(moment, "short", locale=self.locale))))
 
     def date(self, value: dt.date | dt.datetime | str | None) -> str:
         if value is None:
