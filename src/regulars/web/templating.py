@@ -25,6 +25,7 @@ from regulars.services.checkout.results import Explained
 from regulars.services.web_sessions.sessions import Permission, WebSession, allowed
 from regulars.text import i18n, labels
 from regulars.text.wording import render_code
+from regulars.web import offer_words
 
 ANONYMOUS_CSRF = "rg_csrf"
 ENV = Environment(loader=PackageLoader("regulars.web", "templates"),
@@ -138,6 +139,8 @@ def render(request: Request, template: str, reader: Reader, status_code: int = 2
         number=reader.number, percent=reader.percent_bp, fmt_date=reader.date,
         fmt_datetime=reader.datetime, can=reader.can, explain=reader.explain,
         label=reader.label,
+        effect_words=lambda effect: offer_words.effect_words(effect, reader),
+        rule_words=lambda rule: offer_words.rule_words(rule, reader),
         languages=i18n.LANGUAGES,
         **{"units": lambda milli: units(reader, milli), **context})
     response = HTMLResponse(html, status_code=status_code, headers=headers)
