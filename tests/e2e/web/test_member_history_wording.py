@@ -52,15 +52,21 @@ def test_the_spend_limit_shows_only_on_a_purchase_that_spent_points(
     assert "10 points pay" in page.text
 
 
-@pytest.mark.parametrize("language", ["en", "ru", "uk", "bg"])
-def test_a_reward_claimed_ahead_reads_in_words(
-        client: TestClient, rt: Runtime, shop: Shop, language: str) -> None:
+def _claimed_ahead(rt: Runtime, shop: Shop) -> int:
+    """A member with 250 points who claimed a reward of 200 ahead (valid 7 days): its id."""
     member_id = register(rt, shop.tenant_id, 1)
     Pos(rt, shop).grant(member_id, 250)
     reward = catalog.create(rt, shop.tenant_id, RewardDraft(
         kind="product", sku="CAP-M", points_cost=200, titles={"en": "Free coffee"},
-        descriptions={}, claim_days=7), actor=audit.SYSTEM).id  # type: ignore[call-arg]
+        descriptions={}, claim_days=7), actor=audit.SYSTEM).id
     claims.claim_in_advance(rt, shop.tenant_id, member_id, reward)
+    return int(reward)
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "uk", "bg"])
+def test_a_reward_claimed_ahead_reads_in_words(
+        client: TestClient, rt: Runtime, shop: Shop, language: str) -> None:
+    reward = _claimed_ahead(rt, shop)
     client.cookies.set("rg_lang", language)
     sign_in_member(client, rt, shop.tenant_id, phone(1))
     page = client.get(f"/c/{shop.tenant_id}/history")
@@ -120,12 +126,7 @@ def test_a_purchase_that_spent_points_gives_each_reason_once(
 @pytest.mark.parametrize("language", ["en", "ru", "uk", "bg"])
 def test_a_reward_that_expired_unused_is_named_so_not_a_return(
         client: TestClient, rt: Runtime, shop: Shop, clock: FakeClock, language: str) -> None:
-    member_id = register(rt, shop.tenant_id, 1)
-    Pos(rt, shop).grant(member_id, 250)
-    reward = catalog.create(rt, shop.tenant_id, RewardDraft(
-        kind="product", sku="CAP-M", points_cost=200, titles={"en": "Free coffee"},
-        descriptions={}, claim_days=7), actor=audit.SYSTEM).id  # type: ignore[call-arg]
-    claims.claim_in_advance(rt, shop.tenant_id, member_id, reward)
+    _claimed_ahead(rt, shop)
     clock.advance(days=8)
     assert claims.expire_claims(rt).points_returned == 200
     client.cookies.set("rg_lang", language)
