@@ -126,7 +126,8 @@ RULES: Mapping[str, Words] = {
     "spend": _spend,
     "store_share": lambda rule, r: r.gettext(
         "at least %(share)s of visits at store %(store)s",
-        share=r.number(rule["min_percent"]) + "\u00a0%", store=rule["store_id"])
+        share=r.number(rule["min_percent"]) + "\u00a0%",
+        store=rule.get("store_name", rule["store_id"]))
     + " " + _within(rule["days"], r),
     "tags": lambda rule, r: (
         r.gettext("all of the tags: %(tags)s", tags=", ".join(sorted(rule["tags"])))
@@ -141,8 +142,12 @@ RULES: Mapping[str, Words] = {
 }
 
 
-def rule_words(rule: Mapping[str, Any], reader: Reader) -> str:
-    """A segment's rule as the owner reads it ("spend at least €20.00 in the last 90 days")."""
+def rule_words(rule: Mapping[str, Any], reader: Reader, *,
+               stores: Mapping[int, str] | None = None) -> str:
+    """A segment's rule as the owner reads it ("spend at least €20.00 in the last 90 days"),
+    a store by its name in ``stores`` (by id)."""
+    if "store_id" in rule and stores:
+        rule = {**rule, "store_name": stores.get(int(rule["store_id"]), rule["store_id"])}
     said = RULES.get(str(rule["kind"]))
     if said is None:
         return reader.label("segment_rule", rule["kind"])

@@ -140,7 +140,8 @@ def render(request: Request, template: str, reader: Reader, status_code: int = 2
         fmt_datetime=reader.datetime, can=reader.can, explain=reader.explain,
         label=reader.label,
         effect_words=lambda effect: offer_words.effect_words(effect, reader),
-        rule_words=lambda rule: offer_words.rule_words(rule, reader),
+        rule_words=lambda rule, stores=None: offer_words.rule_words(rule, reader,
+                                                                   stores=stores),
         languages=i18n.LANGUAGES,
         **{"units": lambda milli: units(reader, milli), **context})
     response = HTMLResponse(html, status_code=status_code, headers=headers)

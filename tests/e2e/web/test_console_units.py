@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from regulars.domain.promotions.effects import BonusPoints, FixedDiscount, PercentDiscount
-from regulars.domain.promotions.segments import Compare, Spend
+from regulars.domain.promotions.segments import Compare, Spend, StoreShare
 from regulars.services.audit import audit
 from regulars.services.promotions import coupons, promotions, segments
 from regulars.services.promotions.coupons import SeriesDraft
@@ -55,9 +55,12 @@ def test_a_segment_rule_reads_as_a_sentence(client: TestClient, rt: Runtime,
                                             cafe: Shop) -> None:
     signed_in(client, rt, cafe, "owner")
     made = segments.create(rt, cafe.tenant_id, segments.Draft(
-        name="Big spenders", rules=(Spend(compare=Compare.GE, days=90, amount_minor=2000),)))
+        name="Big spenders", rules=(Spend(compare=Compare.GE, days=90, amount_minor=2000),
+                                    StoreShare(store_id=cafe.store_id, days=30,
+                                               min_percent=60))))
     page = client.get(f"/console/segments/{made.id}").text
     assert "spend at least €20.00 in the last 90 days" in page
+    assert "at least 60\u00a0% of visits at store Main street in the last 30 days" in page
     assert "amount_minor" not in page and "compare" not in page
 
 
