@@ -49,6 +49,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "reward_kind": tuple(k.value for k in RewardKind),
     "claim_status": ("claimed", "used", "expired", "refunded"),
     "import_kind": tuple(k.value for k in Kind),
+    "import_format": ("text", "xlsx"),
     "import_field": tuple(dict.fromkeys(f for kind in Kind for f in FIELDS[kind])),
 }
 
@@ -189,6 +190,8 @@ LABELS: dict[str, dict[str, str]] = {
         "till.create": N_("added a till"), "till.key": N_("gave a till a new key"),
         "till.revoke": N_("took a till out of use")},
     "import_kind": {"receipts": N_("receipts"), "members": N_("members")},
+    "import_format": {"text": N_("text (values separated by a delimiter)"),
+                      "xlsx": N_("an Excel workbook")},
     "import_field": {
         "external_id": N_("your customer number"), "phone": N_("phone number"),
         "card": N_("card number"), "date": N_("date"), "amount": N_("amount"),

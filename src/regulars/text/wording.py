@@ -52,17 +52,17 @@ TEMPLATES: dict[str, dict[str, str]] = {
                            "expired, so they are not taken back again.",
         "void_returned": "Receipt voided: {points} spent points came back.",
         "void_reversed": "Receipt voided: {points} earned points were taken back.",
-        "promotion_discount": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
-                              "{version}): {discount} off.",
-        "promotion_points": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
-                            "{version}): {points} extra points.",
-        "promotion_gift": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
-                          "{version}): {gifts} \u00d7 {gift_sku} free as a gift.",
-        "promotion_coupon": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
-                            "{version}): you will receive a coupon (series #{series_id}) for "
+        "promotion_discount": "Promotion \u201c{promotion}\u201d, version "
+                              "{version}: {discount} off.",
+        "promotion_points": "Promotion \u201c{promotion}\u201d, version "
+                            "{version}: {points} extra points.",
+        "promotion_gift": "Promotion \u201c{promotion}\u201d, version "
+                          "{version}: {gifts} \u00d7 {gift_sku} free as a gift.",
+        "promotion_coupon": "Promotion \u201c{promotion}\u201d, version "
+                            "{version}: you will receive a coupon (series #{series_id}) for "
                             "your next visit.",
-        "promotion_cashback": "Promotion \u201c{promotion}\u201d (#{promotion_id}, version "
-                              "{version}): cashback {rate} of {basis} = {amount} into the "
+        "promotion_cashback": "Promotion \u201c{promotion}\u201d, version "
+                              "{version}: cashback {rate} of {basis} = {amount} into the "
                               "wallet.",
         "promotion_cashback_prepaid": "Promotions' cashback of {priced}, less the share of "
                                       "the money paid from the wallet or with prepaid goods: "
@@ -140,8 +140,8 @@ COUNTED: dict[str, tuple[str, str]] = {
                         "already expired, so it is not taken back again."),
     "void_returned": ("points", "Receipt voided: {points} spent point came back."),
     "void_reversed": ("points", "Receipt voided: {points} earned point was taken back."),
-    "promotion_points": ("points", "Promotion \u201c{promotion}\u201d (#{promotion_id}, "
-                         "version {version}): {points} extra point."),
+    "promotion_points": ("points", "Promotion \u201c{promotion}\u201d, "
+                         "version {version}: {points} extra point."),
     "coupon_points": ("points", "Coupon \u201c{series}\u201d (series #{series_id}): {points} "
                       "extra point."),
     "reward_claimed": ("points", "Reward \u201c{reward}\u201d (#{reward_id}) for {points} "

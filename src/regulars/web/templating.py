@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -25,6 +25,7 @@ from regulars.services.checkout.results import Explained
 from regulars.services.web_sessions.sessions import Permission, WebSession, allowed
 from regulars.text import i18n, labels
 from regulars.text.wording import render_code
+from regulars.web import offer_words
 
 ANONYMOUS_CSRF = "rg_csrf"
 ENV = Environment(loader=PackageLoader("regulars.web", "templates"),
@@ -73,9 +74,15 @@ class Reader:
         return moment.astimezone(ZoneInfo(self.timezone))
 
     def datetime(self, value: dt.datetime | str | None) -> str:
+        """A moment as the reports write a day ("7 Dec 2026", Babel's medium date) with the
+        hour and minute, joined the way the locale joins them: one form on every page."""
         if value is None:
             return "—"
-        return str(format_datetime(self._local(value), "short", locale=self.locale))
+        moment = self._local(value)
+        return (str(get_datetime_format("medium", locale=self.locale))
+                .replace("'", "")
+                .replace("{1}", str(format_date(moment, "medium", locale=self.locale)))
+                .replace("{0}", str(format_time(moment, "short", locale=self.locale))))
 
     def date(self, value: dt.date | dt.datetime | str | None) -> str:
         if value is None:
@@ -132,6 +139,9 @@ def render(request: Request, template: str, reader: Reader, status_code: int = 2
         number=reader.number, percent=reader.percent_bp, fmt_date=reader.date,
         fmt_datetime=reader.datetime, can=reader.can, explain=reader.explain,
         label=reader.label,
+        effect_words=lambda effect: offer_words.effect_words(effect, reader),
+        rule_words=lambda rule, stores=None: offer_words.rule_words(rule, reader,
+                                                                   stores=stores),
         languages=i18n.LANGUAGES,
         **{"units": lambda milli: units(reader, milli), **context})
     response = HTMLResponse(html, status_code=status_code, headers=headers)

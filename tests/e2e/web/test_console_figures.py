@@ -69,3 +69,13 @@ def test_without_a_session_nothing_is_shown(client: TestClient) -> None:
     for path in ["/console", *PAGES, *FILES]:
         answer = client.get(path, follow_redirects=False)
         assert answer.status_code == 303 and answer.headers["location"] == "/console/login"
+
+
+def test_retention_opens_on_a_year_and_says_why_where_the_stores_open_on_30_days(
+        analyst: TestClient) -> None:
+    retention = analyst.get(PAGES[0]).text
+    assert '<option value="last_365_days" selected' in retention
+    assert "opens on the last 365 days, not the last 30" in retention
+    stores = analyst.get(PAGES[1]).text
+    assert '<option value="last_30_days" selected' in stores
+    assert "opens on the last 365 days" not in stores

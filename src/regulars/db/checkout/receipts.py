@@ -9,6 +9,7 @@ idempotency records a receipt's answer is stored with are in
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -219,6 +220,17 @@ def get_receipt(conn: Connection, tenant_id: int, receipt_id: int, *,
         query = query.with_for_update()
     row = conn.execute(query).one_or_none()
     return dict(row._mapping) if row else None
+
+
+def numbers_of(conn: Connection, tenant_id: int, receipt_ids: Collection[int]
+               ) -> dict[int, str]:
+    """The number each receipt of ``receipt_ids`` carries at its till, by id (another
+    tenant's ids are left out)."""
+    if not receipt_ids:
+        return {}
+    rows = conn.execute(select(receipts.c.id, receipts.c.receipt_no).where(
+        receipts.c.tenant_id == tenant_id, receipts.c.id.in_(sorted(set(receipt_ids)))))
+    return {int(r.id): str(r.receipt_no) for r in rows}
 
 
 def lines_of(conn: Connection, tenant_id: int, receipt_id: int) -> list[dict[str, Any]]:

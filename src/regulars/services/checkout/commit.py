@@ -35,6 +35,7 @@ from regulars.db.ledger.ops import EntryContext, Shortfall
 from regulars.db.members.members import MemberRow
 from regulars.db.promotions.budget_slots import Busy
 from regulars.db.tenancy import tenancy
+from regulars.domain.checkout import reasons
 from regulars.domain.checkout.quote import Quote
 from regulars.domain.program.program import Program
 from regulars.domain.stored_value.cashback import promotion_shares
@@ -465,15 +466,16 @@ def _post_points(conn: Connection, principal: Principal, tenant: tenancy.TenantR
                        terminal_id=principal.terminal_id, store_id=principal.store_id,
                        staff_id=req.staff_id, program_version=priced.version, occurred_at=at,
                        recorded_at=now)
-    memo: dict[str, Any] = {"why": [{"code": e.code, "params": dict(e.params)}
-                                    for e in q.explanations]}
+    why = [{"code": e.code, "params": dict(e.params)} for e in q.explanations]
+    memo: dict[str, Any] = {}
     if q.promotions:
         memo["promotions"] = promotions.applied_view(q)
     entry_ids: dict[str, int] = {}
     try:
-        spent = ledger_ops.spend(conn, ctx, key=f"receipt:{receipt_id}:spend",
-                                 account_id=member.account_id, amount=q.points_spent,
-                                 now=now, held=held, memo=memo)
+        spent = ledger_ops.spend(
+            conn, ctx, key=f"receipt:{receipt_id}:spend", account_id=member.account_id,
+            amount=q.points_spent, now=now, held=held,
+            memo={**memo, "why": reasons.of_spend(why, earned=q.points_earned > 0)})
     except Shortfall as exc:
         raise InsufficientPoints("the member no longer has these points",
                                  field="points_to_spend") from exc
@@ -484,7 +486,7 @@ def _post_points(conn: Connection, principal: Principal, tenant: tenancy.TenantR
         entry_ids["earn"] = ledger_ops.earn(
             conn, ctx, key=f"receipt:{receipt_id}:earn", account_id=member.account_id,
             amount=q.points_earned, available_at=available_at, expires_at=expires_at,
-            memo=memo)
+            memo={**memo, "why": reasons.of_earn(why, spent=spent is not None)})
     entry_ids.update(stamp_till.post(conn, ctx, priced.stamps, now=now))
     levels.raise_floor(conn, tenant, program, member, now)
     return entry_ids

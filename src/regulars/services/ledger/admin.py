@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -203,6 +203,14 @@ def receipts_list(rt: Runtime, tenant_id: int, *, member_id: int | None, limit: 
         rows = receipts.list_receipts(conn, tenant_id, member_id=member_id, limit=limit,
                                       before_id=before_id)
     return [ReceiptSummary(**r) for r in rows]
+
+
+def receipt_numbers(rt: Runtime, tenant_id: int, receipt_ids: Collection[int]
+                    ) -> dict[int, str]:
+    """The till's number of each receipt of ``receipt_ids``, by id: what a page shows for a
+    receipt it links to (the id is the console's own)."""
+    with rt.db.read() as conn:
+        return receipts.numbers_of(conn, tenant_id, receipt_ids)
 
 
 def receipt(rt: Runtime, tenant_id: int, receipt_id: int) -> ReceiptView:

@@ -16,6 +16,7 @@ from regulars.db.ledger import spendable as ledger_spendable
 from regulars.db.ledger.ops import EntryContext, Shortfall
 from regulars.db.members import members
 from regulars.db.tenancy import tenancy
+from regulars.domain.checkout import reasons
 from regulars.domain.ledger.assets import POINTS
 from regulars.errors import Conflict, InsufficientPoints, InvalidInput, NotFound
 from regulars.services.audit import audit
@@ -168,6 +169,8 @@ def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
             raise NotFound("member not found")
         rows = members.history(conn, tenant_id, member_id, limit=limit, before_id=before_id,
                                asset=POINTS.code)
+    kept = reasons.shown([reasons.Stored(code=r["code"], receipt_id=r["receipt_id"],
+                                         why=r["memo"].get("why", [])) for r in rows])
     return [HistoryEntry(
         id=r["id"], code=r["code"], points=r["points"], receipt_id=r["receipt_id"],
         store_id=r["store_id"], terminal_id=r["terminal_id"],
@@ -175,11 +178,12 @@ def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
         recorded_at=r["recorded_at"],
         explanations=tuple(render_code(w["code"], w.get("params", {}),
                                        locale=locale or tenant.locale, currency=tenant.currency)
-                           for w in _reasons(r["memo"].get("why", []), for_member)),
-    ) for r in rows]
+                           for w in _reasons(why, for_member)),
+        reason_codes=tuple(str(w["code"]) for w in why),
+    ) for r, why in zip(rows, kept, strict=True)]
 
 
-def _reasons(why: list[dict[str, Any]], for_member: bool) -> list[dict[str, Any]]:
+def _reasons(why: list[reasons.Reason], for_member: bool) -> list[reasons.Reason]:
     """The entry's reasons, less the spend limit on a purchase that spent no points when the
     member reads them."""
     if not for_member or any(w["code"] == "points_spent" for w in why):

@@ -42,18 +42,23 @@ def page(rt: Runtime, tenant_id: int, member_id: int, *, locale: str | None,
          history_limit: int = 50, receipts_limit: int = 20) -> dict[str, Any]:
     """Everything a member's page shows: the member (balance, held, spendable, debt, level and
     progress), open lots soonest to expire first, the points history explained in ``locale``,
-    the latest receipts, the wallet (balance and latest movements) and the gift cards. A
+    the latest receipts, the wallet (balance and latest movements), the till's number of each
+    receipt the history and wallet link to, and the gift cards. A
     merged member's id shows the member it was merged into. Raises
     :class:`NotFound`."""
     member = members.get(rt, tenant_id, MemberRef(id=member_id))
     target = member.id
+    history = member_ledger.history(rt, tenant_id, target, limit=history_limit, locale=locale)
+    wallet = wallets.statement(rt, tenant_id, target)
+    linked = {e.receipt_id for e in history} | {ln.receipt_id for ln in wallet.lines}
     return {"member": member,
             "lots": member_ledger.lots(rt, tenant_id, target),
-            "history": member_ledger.history(rt, tenant_id, target, limit=history_limit,
-                                             locale=locale),
+            "history": history,
             "receipts": ledger_admin.receipts_list(rt, tenant_id, member_id=target,
                                                    limit=receipts_limit, before_id=None),
-            "wallet": wallets.statement(rt, tenant_id, target),
+            "wallet": wallet,
+            "receipt_numbers": ledger_admin.receipt_numbers(
+                rt, tenant_id, {i for i in linked if i is not None}),
             "certificates": certificates.of_member(rt, tenant_id, target)}
 
 

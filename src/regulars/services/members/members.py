@@ -200,6 +200,9 @@ class HistoryEntry:
     occurred_at: datetime
     recorded_at: datetime
     explanations: tuple[str, ...]
+    reason_codes: tuple[str, ...] = ()
+    """The codes of the reasons ``explanations`` words, in their order (a page may name an
+    entry by them: a reward expired unused rather than any return)."""
 
 
 def view(conn: Any, tenant_id: int, member_id: int, rt: Runtime) -> MemberView:

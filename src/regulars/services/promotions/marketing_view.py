@@ -94,7 +94,8 @@ def series_page(rt: Runtime, tenant_id: int, series_id: int) -> dict[str, Any]:
 
 def segment_page(rt: Runtime, tenant_id: int, segment_id: int, *, limit: int,
                  offset: int) -> dict[str, Any]:
-    """A segment, its member count now and a page of its members with their names."""
+    """A segment, its member count now, a page of its members with their names, and the
+    stores' names by id (for the rules that name a store)."""
     segment = segments.get(rt, tenant_id, segment_id)
     page = segments.members(rt, tenant_id, segment_id, limit=limit, offset=offset)
     with rt.db.read() as conn:
@@ -102,4 +103,5 @@ def segment_page(rt: Runtime, tenant_id: int, segment_id: int, *, limit: int,
     if segment.id != segment_id:
         raise NotFound("segment not found")
     return {"segment": segment, "members": people, "total": page.total,
-            "has_more": offset + limit < page.total}
+            "has_more": offset + limit < page.total,
+            "stores": {s.id: s.name for s in tenants.list_stores(rt, tenant_id)}}
