@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from regulars.analytics.summary import CalibrationSummary, Receipt, TimeUnit, summarise
+from regulars.db.analytics.purchases import member_purchases
+from regulars.domain.analytics.local_days import offset_spans
 from regulars.services.analytics.clv import purchase_summary
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop
@@ -78,3 +80,27 @@ def test_receipts_on_one_day_are_one_purchase_without_repeat_spend(
         found = purchase_summary(conn, shop.tenant_id, ZoneInfo("UTC"),
                                  FIRST.date() + timedelta(days=1), TimeUnit.DAYS)
     assert _columns(found) == [[member], [0], [1], [1], [1200], [0]]
+
+
+def test_members_read_a_page_at_a_time_are_the_members_read_at_once(
+        rt: Runtime, shop: Shop, clock: FakeClock) -> None:
+    """Pages bounded by the receipts' members: a member whose only receipt was voided or who
+    bought nothing takes no row, and no member is read twice or left out at a page's edge."""
+    pos = Pos(rt, shop)
+    members = [pos.register(n)["id"] for n in range(1, 8)]
+    clock.now = FIRST
+    for n, member in enumerate(members):
+        if n == 4:
+            continue
+        for visit in range(n % 3 + 1):
+            body = pos.commit(member, (line("cup", 300 + n),), receipt=f"P-{n}-{visit}")
+            if n == 2:
+                pos.void(body["receipt"]["id"], key=f"pv-{n}-{visit}")
+            clock.advance(days=1)
+    spans = offset_spans(ZoneInfo("UTC"), FIRST, clock() + timedelta(days=1))
+    with rt.db.read() as conn:
+        pages = {size: list(member_purchases(conn, shop.tenant_id, until=clock(), spans=spans,
+                                             page_members=size)) for size in (1, 2, 3, 10_000)}
+    expected = [m for n, m in enumerate(members) if n not in (2, 4)]
+    assert [row[0] for row in pages[10_000]] == expected
+    assert pages[1] == pages[2] == pages[3] == pages[10_000]

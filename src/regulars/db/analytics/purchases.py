@@ -67,15 +67,17 @@ def member_purchases(conn: Connection, tenant_id: int, *, until: datetime,
     fully refunded receipt is no purchase, a partly refunded one counts with what it kept
     (never below zero), and a member's receipts on one local day (at the offsets ``spans``,
     which cover the receipts' instants) are one purchase. The database groups them; one
-    statement reads ``page_members`` members (after the last member of the one before), so
-    that the reader holds no more than a page whatever the connection (a server-side cursor
-    needs a transaction)."""
+    statement reads the members of one page, at most ``page_members`` (a range of member ids
+    bounded first by a read of the receipts' member index), so that the reader holds no more
+    than a page whatever the connection (a server-side cursor needs a transaction) and each
+    receipt is grouped once, not again on every page after its own."""
     c = receipts.c
     net = c.paid_minor - c.refunded_paid_minor
     paid = (select(c.member_id.label("member_id"), _local_day(spans).label("day"),
                    case((net < 0, 0), else_=net).label("amount"))
             .where(c.tenant_id == tenant_id, c.status.in_(SOLD), c.member_id.is_not(None),
-                   c.occurred_at < until, c.member_id > bindparam("after"))
+                   c.occurred_at < until, c.member_id > bindparam("after"),
+                   c.member_id <= bindparam("upto"))
             .subquery("paid"))
     days = (select(paid.c.member_id, paid.c.day, func.sum(paid.c.amount).label("amount"),
                    func.min(paid.c.day).over(partition_by=paid.c.member_id).label("first"))
@@ -83,16 +85,25 @@ def member_purchases(conn: Connection, tenant_id: int, *, until: datetime,
     first_spend = func.sum(case((days.c.day == days.c.first, days.c.amount), else_=0))
     query = (select(days.c.member_id, func.count(), func.min(days.c.day), func.max(days.c.day),
                     func.sum(days.c.amount), first_spend)
-             .group_by(days.c.member_id).order_by(days.c.member_id).limit(page_members))
+             .group_by(days.c.member_id).order_by(days.c.member_id))
+    bound = (select(c.member_id).distinct()
+             .where(c.tenant_id == tenant_id, c.member_id > bindparam("after"))
+             .order_by(c.member_id).offset(page_members - 1).limit(1))
     after = 0
     while True:
-        page = conn.execute(query, {"after": after}).all()
+        upto = conn.execute(bound, {"after": after}).scalar()
+        page = conn.execute(query, {"after": after,
+                                    "upto": _NO_MEMBER_ABOVE if upto is None else upto}).all()
         for row in page:
             yield (int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]),
                    int(row[5]))
-        if len(page) < page_members:
+        if upto is None:
             return
-        after = int(page[-1][0])
+        after = int(upto)
+
+
+_NO_MEMBER_ABOVE = 2**63 - 1
+"""The bound of the last page: no member id is above it (ids are 64-bit)."""
 
 
 def purchases_stamp(conn: Connection, tenant_id: int) -> tuple[int, int, int]:
