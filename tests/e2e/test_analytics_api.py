@@ -84,7 +84,11 @@ def test_every_report_answers_for_its_own_business(client: TestClient, shop: Sho
     assert [(r["name"], r["figures"]["counts"]["receipts"]) for r in stores["rows"]] == [
         ("Main street", 2)]
     assert stores["chain"]["identified_share_bp"] == 5000
-    assert got["cashiers"].json()["rows"] == []  # the tills sent no cashier
+    cashiers = got["cashiers"].json()
+    assert cashiers["rows"] == []  # the tills sent no cashier: the store's all is nobody's
+    assert [(r["store_id"], r["store_name"], r["figures"]["counts"])
+            for r in cashiers["no_cashier"]] == [
+        (shop.store_id, "Main street", stores["rows"][0]["figures"]["counts"])]
 
 
 def test_reports_refuse_a_bad_range(client: TestClient, shop: Shop) -> None:
@@ -111,6 +115,8 @@ def test_a_till_names_the_cashier_who_enrolled_a_member(client: TestClient, shop
     assert [(r["name"], r["figures"]["counts"]["enrolments"], r["store_enrolments"])
             for r in rows["rows"]] == [("Anna", 1, 2)]
     assert rows["chain"]["counts"]["enrolments"] == 2
+    assert [(r["store_name"], r["figures"]["counts"]["enrolments"], r["store_enrolments"])
+            for r in rows["no_cashier"]] == [("Main street", 1, 2)]
     # Nobody has bought yet: no active members, the cashier's, their store's or the chain's.
     assert [(r["figures"]["counts"]["active_members"], r["store_active_members"])
             for r in rows["rows"]] == [(0, 0)]

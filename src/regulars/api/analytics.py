@@ -18,6 +18,7 @@ from regulars import errors
 from regulars.api.analytics_schemas import (
     BranchesOut,
     BreakdownOut,
+    CashiersOut,
     CohortsOut,
     JournalLineOut,
     LiabilityOut,
@@ -113,11 +114,13 @@ def stores(request: PeriodOnly, owner: Reader, rt: RuntimeDep) -> BranchesOut:
     return BranchesOut.model_validate({**_common(found), "rows": found.stores})
 
 
-@router.get("/cashiers", response_model=BranchesOut, responses=RANGE_ERRORS)
-def cashiers(request: PeriodOnly, owner: Reader, rt: RuntimeDep) -> BranchesOut:
-    """Every cashier with activity in the period, ranked, beside their store and the chain."""
+@router.get("/cashiers", response_model=CashiersOut, responses=RANGE_ERRORS)
+def cashiers(request: PeriodOnly, owner: Reader, rt: RuntimeDep) -> CashiersOut:
+    """Every cashier with activity in the period, ranked, beside their store and the chain;
+    per store, what no cashier was recorded for."""
     found = branches.branches(rt, owner.tenant_id, request)
-    return BranchesOut.model_validate({**_common(found), "rows": found.cashiers})
+    return CashiersOut.model_validate({**_common(found), "rows": found.cashiers,
+                                       "no_cashier": found.no_cashier})
 
 
 def _common(found: branches.Branches) -> dict[str, object]:

@@ -291,6 +291,36 @@ class BranchesOut(Out):
     rows: list[BranchOut]
 
 
+class NoCashierOut(Out):
+    """What no named cashier did at a store in the period: its receipts (and their refunds)
+    and manual adjustments that recorded no cashier, and the members who joined there with
+    none (who registered themselves, or joined before the cashier was recorded, 0038)."""
+
+    store_id: int
+    store_name: str
+    figures: BranchFiguresOut
+    store_identified_share_bp: int | None
+    store_average_minor: int | None
+    store_enrolments: int | None
+    store_active_members: int | None
+
+
+class CashiersOut(BranchesOut):
+    """The cashiers as ``rows`` (each a named staff member, as before), and per store in
+    ``no_cashier`` what no named cashier did: a store's cashiers' rows and its
+    ``no_cashier`` row add up to the store's receipts, revenue, redemptions, refunds and
+    enrolments (active members are a distinct count per row; manual adjustments made in the
+    console belong to no store)."""
+
+    model_config = examples({
+        "currency": "RUB", "first_day": "2026-03-01", "last_day": "2026-03-02",
+        "chain": _BRANCH_FIGURES, "rows": [],
+        "no_cashier": [{"store_id": 1, "store_name": "Main street", "figures": _BRANCH_FIGURES,
+                        "store_identified_share_bp": 5000, "store_average_minor": 9500,
+                        "store_enrolments": 2, "store_active_members": 2}]})
+    no_cashier: list[NoCashierOut]
+
+
 _GROUP = {"members": 2, "buyers": 1, "receipts": 2, "revenue_minor": 30000,
           "discount_minor": 0, "reward_cost_minor": 0, "average_minor": 15000,
           "items_per_receipt_milli": 1000, "visits_per_buyer_milli": 2000,

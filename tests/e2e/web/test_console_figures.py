@@ -44,6 +44,19 @@ def test_pages_show_figures_and_charts_without_inline_code(analyst: TestClient) 
     assert ">44<" in liability  # 5 + 20 - 10 + 29 points outstanding
 
 
+def test_the_cashiers_table_ends_with_what_no_cashier_is_recorded_for(
+        client: TestClient, rt: Runtime, shop: Shop, clock: FakeClock) -> None:
+    """The home page's tills name no cashier: their store's row holds it all, in Russian."""
+    build(rt, shop, clock)
+    add_staff(rt, shop.tenant_id, role="analyst", email="r@example.com", language="ru")
+    sign_in(client, "r@example.com")
+    page = client.get(PAGES[1], params={"range": "year_to_date"}).text
+    cashiers = page.split('<table id="cashiers">')[1].split("</table>")[0]
+    assert cashiers.count('<tr class="no-cashier">') == 1
+    assert "Кассир не указан <span class=\"muted\">· Main street</span>" in cashiers
+    assert "(миграция 0038)" in page
+
+
 def test_a_bad_range_is_shown_beside_its_field(analyst: TestClient) -> None:
     for path in PAGES:
         page = analyst.get(path, params={"range": "custom", "date_from": "2026-03-02"})

@@ -30,37 +30,39 @@ Days = tuple[date, date]
 """The local days ``[first, end)`` of a span."""
 
 
-def _sales(conn: Connection, scope: Scope, key: Any) -> dict[int, dict[str, int]]:
+def _sales(conn: Connection, scope: Scope, key: Any, *only: Any) -> dict[int, dict[str, int]]:
     known = receipts.c.member_id.is_not(None)
     net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
     rows = conn.execute(select(key, func.count(), func.sum(case((known, 1), else_=0)),
                                func.sum(net), func.sum(case((known, net), else_=0)),
                                func.sum(case((receipts.c.points_spent > 0, 1), else_=0)),
                                func.count(func.distinct(receipts.c.member_id)))
-                        .where(*sold(scope), key.is_not(None)).group_by(key)).all()
+                        .where(*sold(scope), key.is_not(None), *only).group_by(key)).all()
     return {int(r[0]): {"receipts": int(r[1]), "member_receipts": int(r[2] or 0),
                         "revenue_minor": int(r[3] or 0), "member_revenue_minor": int(r[4] or 0),
                         "redemptions": int(r[5] or 0), "active_members": int(r[6])}
             for r in rows}
 
 
-def _refunds(conn: Connection, scope: Scope, key: Any) -> dict[int, dict[str, int]]:
+def _refunds(conn: Connection, scope: Scope, key: Any, *only: Any
+             ) -> dict[int, dict[str, int]]:
     rows = conn.execute(
         select(key, func.count(), func.sum(refunds.c.paid_minor))
         .select_from(refunds.join(receipts, and_(receipts.c.id == refunds.c.receipt_id,
                                                  receipts.c.tenant_id == refunds.c.tenant_id)))
         .where(refunds.c.tenant_id == scope.tenant_id, refunds.c.occurred_at >= scope.start,
-               refunds.c.occurred_at < scope.end, key.is_not(None))
+               refunds.c.occurred_at < scope.end, key.is_not(None), *only)
         .group_by(key)).all()
     return {int(r[0]): {"refunds": int(r[1]), "refunded_minor": int(r[2] or 0)} for r in rows}
 
 
-def _adjustments(conn: Connection, scope: Scope, key: Any) -> dict[int, dict[str, int]]:
+def _adjustments(conn: Connection, scope: Scope, key: Any, *only: Any
+                 ) -> dict[int, dict[str, int]]:
     rows = conn.execute(
         select(key, func.count(), func.sum(entries.c.points))
         .where(entries.c.tenant_id == scope.tenant_id, entries.c.code == "adjust",
                entries.c.occurred_at >= scope.start, entries.c.occurred_at < scope.end,
-               key.is_not(None))
+               key.is_not(None), *only)
         .group_by(key)).all()
     return {int(r[0]): {"adjustments": int(r[1]), "adjusted_points": int(r[2] or 0)}
             for r in rows}
@@ -78,15 +80,15 @@ def _store_enrolments(conn: Connection, tenant_id: int, days: Days
     return {int(r[0]): {"enrolments": int(r[1])} for r in rows if r[1]}
 
 
-def _staff_enrolments(conn: Connection, scope: Scope) -> dict[int, dict[str, int]]:
-    """Members who joined in the span per the staff member who enrolled them (merged
-    duplicates left out)."""
+def _enrolments(conn: Connection, scope: Scope, key: Any, *only: Any
+                ) -> dict[int, dict[str, int]]:
+    """Members who joined in the span per ``key`` (merged duplicates left out)."""
     rows = conn.execute(
-        select(members.c.staff_id, func.count())
+        select(key, func.count())
         .where(members.c.tenant_id == scope.tenant_id, members.c.status == "active",
                members.c.created_at >= scope.start, members.c.created_at < scope.end,
-               members.c.staff_id.is_not(None))
-        .group_by(members.c.staff_id)).all()
+               key.is_not(None), *only)
+        .group_by(key)).all()
     return {int(r[0]): {"enrolments": int(r[1])} for r in rows}
 
 
@@ -112,7 +114,19 @@ def by_staff(conn: Connection, scope: Scope) -> dict[int, Counts]:
     return _merge(_sales(conn, scope, receipts.c.staff_id),
                   _refunds(conn, scope, receipts.c.staff_id),
                   _adjustments(conn, scope, entries.c.staff_id),
-                  _staff_enrolments(conn, scope))
+                  _enrolments(conn, scope, members.c.staff_id))
+
+
+def without_staff(conn: Connection, scope: Scope) -> dict[int, Counts]:
+    """Per store id, what no staff member is recorded for: receipts (and their refunds) and
+    manual adjustments with no staff id, and the members who joined at the store with none
+    (who registered themselves, or joined before 0038 recorded who enrolled them). With
+    :func:`by_staff` it sums to :func:`by_store` where staff work at their own store;
+    active members aside, a distinct count per row."""
+    return _merge(_sales(conn, scope, receipts.c.store_id, receipts.c.staff_id.is_(None)),
+                  _refunds(conn, scope, receipts.c.store_id, receipts.c.staff_id.is_(None)),
+                  _adjustments(conn, scope, entries.c.store_id, entries.c.staff_id.is_(None)),
+                  _enrolments(conn, scope, members.c.store_id, members.c.staff_id.is_(None)))
 
 
 def chain_members(conn: Connection, tenant_id: int, days: Days) -> tuple[int, int]:

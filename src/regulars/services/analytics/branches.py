@@ -1,6 +1,7 @@
 """Stores and cashiers compared: per store and per cashier the share of receipts with a
 member, enrolments, active members, redemptions, refunds, manual adjustments and the average
-check over a period, ranked, each beside its store's figure and the chain's."""
+check over a period, ranked, each beside its store's figure and the chain's; per store, what
+no cashier is recorded for, so that the cashiers' rows add up to the stores'."""
 
 from __future__ import annotations
 
@@ -40,6 +41,12 @@ class Branches:
     chain: BranchFigures
     stores: list[Branch]
     cashiers: list[Branch]
+    no_cashier: list[Branch]
+    """Per store, what no named cashier did (``id`` and ``store_id``: the store's, ``rank``
+    0): receipts, refunds and adjustments with no cashier recorded and the members who
+    enrolled themselves or were enrolled before the cashier was recorded (0038). With
+    ``cashiers`` these rows sum to ``stores``, but for active members (a distinct count per
+    row) and the work of a cashier at another store than their own."""
 
 
 def _ranked(rows: list[tuple[int, str, BranchFigures, int | None]],
@@ -59,6 +66,17 @@ def _ranked(rows: list[tuple[int, str, BranchFigures, int | None]],
     return found
 
 
+def _no_cashier(unnamed: dict[int, Counts], stores: list[Branch], store_names: dict[int, str],
+                store_figures: dict[int, BranchFigures]) -> list[Branch]:
+    """A row per store with something no cashier is recorded for, in the stores' order."""
+    order = {store.id: store.rank for store in stores}
+    rows: list[tuple[int, str, BranchFigures, int | None]] = [
+        (key, store_names.get(key, f"#{key}"), figures_of(counts), key)
+            for key, counts in unnamed.items()]
+    return sorted((replace(row, rank=0) for row in _ranked(rows, store_names, store_figures)),
+                  key=lambda row: order.get(row.id, len(order)))
+
+
 def branches(rt: Runtime, tenant_id: int, request: Request) -> Branches:
     """Every store and every cashier with receipts, refunds, adjustments or enrolments in
     the period. Raises :class:`InvalidInput` for a bad range."""
@@ -70,6 +88,7 @@ def branches(rt: Runtime, tenant_id: int, request: Request) -> Branches:
     days = (period.first_day, end_day)
     with rt.db.read() as conn:
         per_store, per_staff = queries.by_store(conn, scope, days), queries.by_staff(conn, scope)
+        unnamed = queries.without_staff(conn, scope)
         names, people = queries.store_names(conn, tenant_id), queries.staff_members(conn, tenant_id)
         joined, active = queries.chain_members(conn, tenant_id, days)
     chain = replace(sum(per_store.values(), Counts()), enrolments=joined, active_members=active)
@@ -81,4 +100,5 @@ def branches(rt: Runtime, tenant_id: int, request: Request) -> Branches:
                         for key, counts in per_staff.items()], names, store_figures)
     return Branches(currency=tenant.currency, first_day=period.first_day,
                     last_day=period.last_day, chain=figures_of(chain), stores=stores,
-                    cashiers=cashiers)
+                    cashiers=cashiers,
+                    no_cashier=_no_cashier(unnamed, stores, names, store_figures))

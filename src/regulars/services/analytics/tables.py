@@ -121,9 +121,19 @@ def _stores(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
     return Table(name="stores", header=BRANCH_HEADER, rows=branch_rows(found.stores))
 
 
+NO_CASHIER = "no cashier recorded"
+"""The name of a store's row of what no cashier is recorded for (no rank, no id)."""
+
+
 def _cashiers(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
+    """The cashiers, then per store what no cashier is recorded for: with the store's id
+    last, a store's rows add up to its own in the ``stores`` table (but active members)."""
     found = branches.branches(rt, tenant_id, asked.period)
-    return Table(name="cashiers", header=BRANCH_HEADER, rows=branch_rows(found.cashiers))
+    named = [[*row, b.store_id] for row, b in zip(branch_rows(found.cashiers), found.cashiers,
+                                                  strict=True)]
+    nobody = [[None, None, NO_CASHIER, *row[3:], b.store_id]
+              for row, b in zip(branch_rows(found.no_cashier), found.no_cashier, strict=True)]
+    return Table(name="cashiers", header=(*BRANCH_HEADER, "store_id"), rows=named + nobody)
 
 
 def _liability(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
