@@ -62,20 +62,26 @@ NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 console = make_console()
 
 
-def build(url: str, *, members: int, receipts: int) -> int:
+def new_tenant(url: str, name: str) -> tuple[int, int, int]:
+    """(tenant, store, till) of a business made in the database ``url`` names, (re)created and
+    migrated: Dublin's zone, euros, one store with one till."""
     recreate_database(url)
     rt = open_runtime(Settings(database_url=url), migrate=True)
     try:
-        created = tenants.create_tenant(rt, name="Bench Analytics Ltd", currency="EUR",
-                                        locale="en_IE", timezone="Europe/Dublin",
-                                        phone_region="IE")
+        created = tenants.create_tenant(rt, name=name, currency="EUR", locale="en_IE",
+                                        timezone="Europe/Dublin", phone_region="IE")
         store = tenants.create_store(rt, created.tenant_id, code="main", name="Main",
                                      actor=audit.SYSTEM)
         till = tenants.create_terminal(rt, created.tenant_id, store_id=store.id,
                                        code="t1", name="Till 1", actor=audit.SYSTEM)
     finally:
         rt.close()
-    p = {"t": created.tenant_id, "s": store.id, "term": till.id, "now": NOW}
+    return created.tenant_id, store.id, till.id
+
+
+def build(url: str, *, members: int, receipts: int) -> int:
+    tenant_id, store_id, till_id = new_tenant(url, "Bench Analytics Ltd")
+    p = {"t": tenant_id, "s": store_id, "term": till_id, "now": NOW}
     member = f"(CASE WHEN n %% 3 = 0 THEN NULL ELSE 1 + (n::bigint * 7919) %% {members} END)"
     steps = [
         ("members", f"""INSERT INTO members (id, tenant_id, phone_index, consent, profile, status,
@@ -118,7 +124,7 @@ def build(url: str, *, members: int, receipts: int) -> int:
             console.print(f"  {name}: {time.perf_counter() - started:.1f} s")
     backfill(url)
     analyze(url)
-    return created.tenant_id
+    return tenant_id
 
 
 def backfill(url: str) -> None:
