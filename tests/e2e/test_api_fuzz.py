@@ -220,6 +220,9 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
 
     member = ok(client.post("/v1/pos/members", headers=shop.till(),
                             json={"phone": "+7 800 775-01-11"}))
+    # A second store, so that a rename may clash with the first's name.
+    ok(client.post("/v1/admin/stores", headers=shop.owner,
+                   json={"code": "north_2", "name": "North mall"}))
     ok(client.post(f"/v1/admin/members/{member['id']}/adjust",
                    headers={**shop.owner, "Idempotency-Key": "seed-adjust"},
                    json={"points": 500, "reason": "welcome"}))

@@ -151,6 +151,34 @@ def test_tenant_create_refuses_bad_settings_with_exit_code_2(
     assert tenant_count(database_url) == 0
 
 
+def test_tenant_add_store_adds_a_store_and_refuses_a_code_with_a_space_with_exit_code_2(
+        database_url: str) -> None:
+    code, out, err = run("tenant", "create", "--name", "Corner Café",
+                         "--database-url", database_url)
+    assert code == 0, err
+    found = re.search(r"tenant (\d+) created", out)
+    assert found
+    tenant = found.group(1)
+    added = run("tenant", "add-store", "--tenant", tenant, "--code", "centre", "--name",
+                "Centre", "--database-url", database_url)
+    assert added[0] == 0 and "centre (Centre)" in added[1], added
+    for store_code, name, message in (
+            ("north mall", "North", "code: a store code is 1 to 32 Latin letters"),
+            ("north", "CENTRE", "name: a store named 'CENTRE' exists")):
+        code, out, err = run("tenant", "add-store", "--tenant", tenant, "--code", store_code,
+                             "--name", name, "--database-url", database_url)
+        assert code == 2, (out, err)
+        assert "error:" in err and message in " ".join(err.split()), err
+    missing = run("tenant", "add-store", "--tenant", "999", "--code", "x", "--name", "X",
+                  "--database-url", database_url)
+    assert missing[0] == 2 and "tenant not found" in missing[2]
+    rt = Runtime(db=Database.from_url(database_url), settings=Settings(database_url=database_url))
+    try:
+        assert [s.code for s in tenant_service.list_stores(rt, int(tenant))] == ["centre"]
+    finally:
+        rt.close()
+
+
 # expire -----------------------------------------------------------------------------------------
 
 def test_expire_posts_due_lots_once(database_url: str, runtime_at: RuntimeAt) -> None:

@@ -625,7 +625,10 @@ PROBES: list[Probe] = [
                          key="void-x")),
     Probe("POST", "/v1/pos/holds/{hold_id}/release", "hold_id",
           lambda w: _pos(w, f"/v1/pos/holds/{w.ids['a_hold']}/release", None)),
-    # Admin: tills, staff, keys
+    # Admin: stores, tills, staff, keys
+    Probe("PATCH", "/v1/admin/stores/{store_id}", "store_id",
+          lambda w: w.client.patch(f"/v1/admin/stores/{w.ids['a_store']}", headers=w.b.owner,
+                                   json={"name": "Taken over"})),
     Probe("POST", "/v1/admin/terminals", "store_id",
           lambda w: _admin(w, "/v1/admin/terminals",
                            {"store_id": w.ids["a_store"], "code": "sneaky"})),
@@ -1193,6 +1196,7 @@ def _fill(path: str, w: World) -> str:
     names = {"member_id": w.ids["a_member"], "receipt_id": w.ids["a_receipt"],
              "hold_id": w.ids["a_hold"], "terminal_id": w.ids["a_terminal"],
              "staff_id": w.ids["a_staff"], "key_id": w.ids["a_key"],
+             "store_id": w.ids["a_store"],
              "promotion_id": w.ids["a_promotion"], "series_id": w.ids["a_series"],
              "segment_id": w.ids["a_segment"], "certificate_id": w.ids["a_certificate"],
              "endpoint_id": w.ids["a_webhook"], "delivery_id": w.ids["a_delivery"],

@@ -48,6 +48,7 @@ from regulars.api.schemas import (
     RetentionIn,
     StaffIn,
     StoreIn,
+    StorePatch,
     TerminalIn,
 )
 from regulars.domain.rewards.rewards import RewardSettings
@@ -87,6 +88,8 @@ def tenant(owner: Reader, rt: RuntimeDep) -> TenantInfo:
 @router.post("/stores", response_model=NewStoreOut, status_code=201,
              responses=responses(errors.InvalidInput, errors.Conflict))
 def create_store(body: StoreIn, owner: Owner, rt: RuntimeDep) -> NewStore:
+    """A store. Its code is 1 to 32 Latin letters, digits, - or _ (422 on ``code``); 409 on
+    ``code`` or ``name`` when another store of the business has it (a name in any case)."""
     return tenants.create_store(rt, owner.tenant_id, code=body.code, name=body.name,
                                 actor=audit.key(owner.key_id))
 
@@ -94,6 +97,15 @@ def create_store(body: StoreIn, owner: Owner, rt: RuntimeDep) -> NewStore:
 @router.get("/stores", response_model=list[StoreOut])
 def list_stores(owner: Reader, rt: RuntimeDep) -> list[Store]:
     return tenants.list_stores(rt, owner.tenant_id)
+
+
+@router.patch("/stores/{store_id}", response_model=StoreOut, responses=responses(
+    errors.InvalidInput, errors.NotFound, errors.Conflict))
+def rename_store(store_id: PathId, body: StorePatch, owner: Owner, rt: RuntimeDep) -> Store:
+    """Give the store another name (409 on ``name`` when another store has it, in any case).
+    Its code stays: import files, exports and other systems name the store by it."""
+    return tenants.rename_store(rt, owner.tenant_id, store_id, name=body.name,
+                                actor=audit.key(owner.key_id))
 
 
 @router.post("/terminals", response_model=NewTerminalOut, status_code=201, responses=responses(

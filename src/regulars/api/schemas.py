@@ -330,8 +330,16 @@ class MergeIn(Strict):
 
 
 class StoreIn(Strict):
-    code: Text64
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    code: Annotated[str, Field(min_length=1, max_length=64, description=(
+        "1 to 32 Latin letters, digits, - or _, without spaces; it never changes (imports "
+        "and exports name the store by it)"), examples=["centre"])]
+    name: Annotated[str, Field(min_length=1, max_length=200, description=(
+        "unique within the business, whatever the case"))]
+
+
+class StorePatch(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200, description=(
+        "unique within the business, whatever the case"))]
 
 
 class TerminalIn(Strict):

@@ -18,6 +18,7 @@ from regulars.cli.keys import keys_app
 from regulars.cli.simulate import simulate
 from regulars.config import Settings
 from regulars.errors import RegularsError, Unavailable
+from regulars.services.audit import audit
 from regulars.services.jobs import scheduler
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.rewards import job as rewards_job
@@ -29,7 +30,7 @@ from regulars.services.runtime import (
 )
 from regulars.services.stamps import expiry as stamp_expiry
 from regulars.services.stored_value import expiry as stored_value_expiry
-from regulars.services.tenancy import staff_access
+from regulars.services.tenancy import staff_access, tenants
 
 app = typer.Typer(help="Regulars: an open-source loyalty platform.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -127,6 +128,24 @@ def tenant_create(
     console.print("owner's console sign-in (open it to choose a password; works once, "
                   f"for 72 hours): {created.owner.url(base)}", soft_wrap=True)
     console.print(f"owner key (shown once, keep it safe): [bold]{created.owner_key}[/bold]")
+
+
+@tenant_app.command("add-store")
+def tenant_add_store(
+    tenant: Annotated[int, typer.Option("--tenant", min=1, help="the business's id")],
+    code: Annotated[str, typer.Option(
+        help="1 to 32 Latin letters, digits, - or _; it never changes")],
+    name: Annotated[str, typer.Option(help="unique within the business, whatever the case")],
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Add a store to a business (tills and staff are added in the console or the API)."""
+    with open_runtime(_settings(database_url), migrate=True) as rt:
+        try:
+            tenants.tenant_info(rt, tenant)
+            store = tenants.create_store(rt, tenant, code=code, name=name, actor=audit.SYSTEM)
+        except RegularsError as exc:
+            raise fail(_message(exc)) from exc
+    console.print(f"store {store.id} added: {store.code} ({store.name})")
 
 
 @app.command()

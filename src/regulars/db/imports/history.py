@@ -26,6 +26,7 @@ from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.members.members import identifier_columns, phone_columns
 from regulars.db.members.tables import member_identifiers, members
 from regulars.db.program.spend_totals import pending_spend
+from regulars.db.tenancy import tenancy
 from regulars.db.tenancy.tables import stores, terminals
 
 IMPORT_TILL_CODE = "imported-history"
@@ -49,9 +50,8 @@ IMPORT_STORE_CODE = "history"
 
 def add_history_store(conn: Connection, tenant_id: int, *, now: datetime) -> int:
     """A store for imported receipts, for a business that has none yet."""
-    return int(conn.execute(insert(stores).values(
-        tenant_id=tenant_id, code=IMPORT_STORE_CODE, name="Imported history", created_at=now)
-        .returning(stores.c.id)).scalar_one())
+    return tenancy.insert_store(conn, tenant_id=tenant_id, code=IMPORT_STORE_CODE,
+                                name="Imported history", now=now)
 
 
 def store_ids(conn: Connection, tenant_id: int) -> dict[str, int]:

@@ -44,7 +44,11 @@ stores = Table(
     Column("code", String(64), nullable=False),
     Column("name", String(200), nullable=False),
     timestamp("created_at"),
+    # ``name`` as duplicates are found (0062; domain.tenancy.stores.folded_name), folded in
+    # Python because SQLite's lower() knows ASCII only.
+    Column("name_folded", String(200), nullable=False),
     UniqueConstraint("tenant_id", "code"),
+    Index(None, "tenant_id", "name_folded", unique=True),
 )
 
 

@@ -13,6 +13,7 @@ from regulars.db import personal
 from regulars.db.engine import cache_for, forget, remembered
 from regulars.db.program.tables import programs
 from regulars.db.tenancy.tables import api_keys, staff, stores, tenants, terminals
+from regulars.domain.tenancy.stores import folded_name
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,9 +163,33 @@ def list_keys(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
 
 def insert_store(conn: Connection, *, tenant_id: int, code: str, name: str,
                  now: datetime) -> int:
+    """The new store's id; :class:`UniqueViolation` (on commit at the latest) when the
+    business has a store of that code, or of that name in any case."""
     return int(conn.execute(insert(stores).values(
-        tenant_id=tenant_id, code=code, name=name, created_at=now)
-        .returning(stores.c.id)).scalar_one())
+        tenant_id=tenant_id, code=code, name=name, name_folded=folded_name(name),
+        created_at=now).returning(stores.c.id)).scalar_one())
+
+
+def rename_store(conn: Connection, tenant_id: int, store_id: int, name: str) -> bool:
+    """False when the business has no such store; :class:`UniqueViolation` when another of
+    its stores has that name in any case."""
+    return conn.execute(update(stores).where(stores.c.tenant_id == tenant_id,
+                                             stores.c.id == store_id)
+                        .values(name=name, name_folded=folded_name(name))).rowcount == 1
+
+
+def store_code_taken(conn: Connection, tenant_id: int, code: str) -> bool:
+    return conn.execute(select(stores.c.id).where(stores.c.tenant_id == tenant_id,
+                                                  stores.c.code == code)).first() is not None
+
+
+def update_staff(conn: Connection, tenant_id: int, staff_id: int, *, name: str,
+                 store_id: int | None) -> bool:
+    """Set a staff member's name and store (None: every store); False when the business has
+    no such staff member."""
+    return conn.execute(update(staff).where(staff.c.tenant_id == tenant_id,
+                                            staff.c.id == staff_id)
+                        .values(name=name, store_id=store_id)).rowcount == 1
 
 
 def get_store(conn: Connection, tenant_id: int, store_id: int) -> dict[str, Any] | None:

@@ -54,6 +54,7 @@ class Person:
     name: str
     email: str | None
     role: str
+    store_id: int | None
     store: str | None
     active: bool
     has_password: bool
@@ -110,6 +111,7 @@ def _till(row: dict[str, Any]) -> Till:
 
 def _person(row: dict[str, Any], store_names: dict[int, str]) -> Person:
     return Person(id=row["id"], name=row["name"], email=row["email"], role=row["role"],
+                  store_id=row["store_id"],
                   store=store_names.get(row["store_id"]) if row["store_id"] else None,
                   active=bool(row["active"]), has_password=bool(row["password_hash"]),
                   has_pin=bool(row["pin_hash"]))

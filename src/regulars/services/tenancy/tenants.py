@@ -16,6 +16,7 @@ from regulars.db.ledger import ops as ledger_ops
 from regulars.db.tenancy import tenancy
 from regulars.domain.ledger.assets import money
 from regulars.domain.program.program import Program
+from regulars.domain.tenancy import stores
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.audit import audit
 from regulars.services.program import programs
@@ -151,19 +152,59 @@ def list_keys(rt: Runtime, tenant_id: int) -> list[ApiKey]:
 
 def create_store(rt: Runtime, tenant_id: int, *, code: str, name: str,
                  actor: audit.Actor) -> NewStore:
-    if not code.strip() or not name.strip():
-        raise InvalidInput("code and name must not be empty",
-                           field="code" if not code.strip() else "name")
+    """A store. :class:`InvalidInput` on ``code`` or ``name`` (see
+    :mod:`regulars.domain.tenancy.stores`); :class:`Conflict` on ``code`` when the business
+    has a store of that code, on ``name`` when it has one of that name in any case (the
+    unique indexes decide, so two requests at once cannot both add it)."""
+    code, name = stores.checked_code(code), stores.checked_name(name)
     try:
         with rt.db.write() as conn:
-            store_id = tenancy.insert_store(conn, tenant_id=tenant_id, code=code.strip(),
-                                            name=name.strip(), now=rt.now())
+            store_id = tenancy.insert_store(conn, tenant_id=tenant_id, code=code, name=name,
+                                            now=rt.now())
             audit.record(conn, tenant_id, actor, "store.create", f"store {store_id}",
-                         at=rt.now(), code=code.strip())
+                         at=rt.now(), code=code)
     except UniqueViolation as exc:
-        raise Conflict("a store with code %(code)s exists", field="code",
-                       params={"code": repr(code)}) from exc
-    return NewStore(id=store_id, code=code.strip(), name=name.strip())
+        raise _store_conflict(rt, tenant_id, code=code, name=name) from exc
+    return NewStore(id=store_id, code=code, name=name)
+
+
+def rename_store(rt: Runtime, tenant_id: int, store_id: int, *, name: str,
+                 actor: audit.Actor) -> Store:
+    """Give a store another name. Its code stays: import files, exports and other systems
+    name the store by it. :class:`InvalidInput` or :class:`Conflict` on ``name`` as
+    :func:`create_store`; :class:`NotFound` for another business's store."""
+    name = stores.checked_name(name)
+    try:
+        with rt.db.write() as conn:
+            before = tenancy.get_store(conn, tenant_id, store_id)
+            if before is None or not tenancy.rename_store(conn, tenant_id, store_id, name):
+                raise NotFound("store not found")
+            audit.record(conn, tenant_id, actor, "store.update", f"store {store_id}",
+                         at=rt.now(), before=before["name"], after=name)
+    except UniqueViolation as exc:
+        raise _store_conflict(rt, tenant_id, code=None, name=name) from exc
+    return Store(id=store_id, code=before["code"], name=name, created_at=before["created_at"])
+
+
+def _store_conflict(rt: Runtime, tenant_id: int, *, code: str | None, name: str) -> Conflict:
+    """Which of a store's unique fields another store of the business already has."""
+    if code is not None:
+        with rt.db.read() as conn:
+            if tenancy.store_code_taken(conn, tenant_id, code):
+                return Conflict("a store with code %(code)s exists", field="code",
+                                params={"code": repr(code)})
+    return Conflict("a store named %(name)s exists", field="name",
+                    params={"name": repr(name)})
+
+
+def get_store(rt: Runtime, tenant_id: int, store_id: int) -> Store:
+    """One store; :class:`NotFound` for another business's."""
+    with rt.db.read() as conn:
+        row = tenancy.get_store(conn, tenant_id, store_id)
+    if row is None:
+        raise NotFound("store not found")
+    return Store(id=row["id"], code=row["code"], name=row["name"],
+                 created_at=row["created_at"])
 
 
 def list_stores(rt: Runtime, tenant_id: int) -> list[Store]:
@@ -249,6 +290,36 @@ def create_staff(rt: Runtime, tenant_id: int, *, name: str, email: str | None, r
     except UniqueViolation as exc:
         raise Conflict("a staff member with this e-mail exists", field="email") from exc
     return NewStaff(id=staff_id, name=name.strip(), email=email, role=role, store_id=store_id)
+
+
+def update_staff(rt: Runtime, tenant_id: int, staff_id: int, *, name: str,
+                 store_id: int | None, actor: audit.Actor) -> StaffMember:
+    """Set a staff member's name and store (None: every store). A cashier's store decides at
+    which tills they sign in, from their next sign-in on. :class:`InvalidInput` on ``name``;
+    :class:`NotFound` for another business's staff member or store."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("enter a name", field="name")
+    if len(name) > 200:
+        raise InvalidInput("a name is at most 200 characters", field="name")
+    with rt.db.write() as conn:
+        before = tenancy.get_staff(conn, tenant_id, staff_id)
+        if before is None:
+            raise NotFound("staff member not found")
+        if store_id is not None and tenancy.get_store(conn, tenant_id, store_id) is None:
+            raise NotFound("store not found")
+        tenancy.update_staff(conn, tenant_id, staff_id, name=name, store_id=store_id)
+        # The trail names what changed and the stores, not the person's names: it is
+        # kept whole for years, and a name is personal data.
+        changed = [f for f, after in (("name", name), ("store_id", store_id))
+                   if before[f] != after]
+        if changed:
+            audit.record(conn, tenant_id, actor, "staff.update", f"staff {staff_id}",
+                         at=rt.now(), changed=changed, store_before=before["store_id"],
+                         store_after=store_id)
+        row = tenancy.get_staff(conn, tenant_id, staff_id)
+    assert row is not None
+    return _public_staff(row)
 
 
 def list_staff(rt: Runtime, tenant_id: int) -> list[StaffMember]:

@@ -32,7 +32,8 @@ def _tenant(reader: Reader) -> int:
 
 
 def _errors(exc: InvalidInput | Conflict, reader: Reader, prefix: str) -> dict[str, str]:
-    return {f"{prefix}{exc.field}" if exc.field else "_form": reader.gettext(exc.detail)}
+    return {f"{prefix}{exc.field}" if exc.field else "_form":
+            reader.gettext(exc.template, **exc.params)}
 
 
 def _page(request: Request, runtime: Runtime, reader: Reader, *, status_code: int = 200,
@@ -66,6 +67,34 @@ def add_store(request: Request, runtime: RuntimeDep, reader: StaffReader,
         return _page(request, runtime, reader, status_code=422, values=values,
                      errors=_errors(exc, reader, "store_"))
     return RedirectResponse("/console/settings?done=store", status_code=303)
+
+
+def _store_page(request: Request, runtime: Runtime, reader: Reader, store_id: int, *,
+                status_code: int = 200, errors: dict[str, str] | None = None,
+                values: dict[str, str] | None = None) -> Response:
+    store = tenants.get_store(runtime, _tenant(reader), store_id)
+    return render(request, "console/settings_store.html", reader, status_code=status_code,
+                  store=store, errors=errors or {},
+                  values=values or {"name": store.name})
+
+
+@router.get("/settings/stores/{store_id}", dependencies=SETUP)
+def store_page(request: Request, runtime: RuntimeDep, reader: StaffReader,
+               store_id: int) -> Response:
+    return _store_page(request, runtime, reader, store_id)
+
+
+@router.post("/settings/stores/{store_id}", dependencies=SETUP)
+def rename_store(request: Request, runtime: RuntimeDep, reader: StaffReader, store_id: int,
+                 form: Form) -> Response:
+    values = {"name": _text(form, "name")}
+    try:
+        tenants.rename_store(runtime, _tenant(reader), store_id, name=values["name"],
+                             actor=staff_actor(reader))
+    except FORM_ERRORS as exc:
+        return _store_page(request, runtime, reader, store_id, status_code=422,
+                           values=values, errors=_errors(exc, reader, ""))
+    return RedirectResponse("/console/settings?done=store_renamed", status_code=303)
 
 
 @router.post("/settings/tills", dependencies=SETUP)
@@ -128,16 +157,36 @@ def add_staff(request: Request, runtime: RuntimeDep, reader: StaffReader,
 
 def _person_page(request: Request, runtime: Runtime, reader: Reader, staff_id: int, *,
                  status_code: int = 200, errors: dict[str, str] | None = None,
-                 done: str = "", link: str = "") -> Response:
+                 done: str = "", link: str = "",
+                 values: dict[str, str] | None = None) -> Response:
+    person = settings.person(runtime, _tenant(reader), staff_id)
+    stores = tenants.list_stores(runtime, _tenant(reader))
     return render(request, "console/settings_staff.html", reader, status_code=status_code,
-                  person=settings.person(runtime, _tenant(reader), staff_id),
-                  errors=errors or {}, done=done, link=link, roles=tenants.ROLES)
+                  person=person, errors=errors or {}, done=done, link=link,
+                  roles=tenants.ROLES, store_options=[(s.id, s.name) for s in stores],
+                  values=values or {"name": person.name, "store": str(person.store_id or "")})
 
 
 @router.get("/settings/staff/{staff_id}", dependencies=SETUP)
 def person_page(request: Request, runtime: RuntimeDep, reader: StaffReader, staff_id: int,
                 done: str = "") -> Response:
     return _person_page(request, runtime, reader, staff_id, done=done)
+
+
+@router.post("/settings/staff/{staff_id}/details", dependencies=SETUP)
+def edit_person(request: Request, runtime: RuntimeDep, reader: StaffReader, staff_id: int,
+                form: Form) -> Response:
+    values = {"name": _text(form, "name"), "store": _text(form, "store")}
+    try:
+        store_id = (parse_int(values["store"], field="store", minimum=1)
+                    if values["store"] else None)
+        tenants.update_staff(runtime, _tenant(reader), staff_id, name=values["name"],
+                             store_id=store_id, actor=staff_actor(reader))
+    except FORM_ERRORS as exc:
+        return _person_page(request, runtime, reader, staff_id, status_code=422,
+                            errors=_errors(exc, reader, ""), values=values)
+    return RedirectResponse(f"/console/settings/staff/{staff_id}?done=details",
+                            status_code=303)
 
 
 @router.post("/settings/staff/{staff_id}/password", dependencies=SETUP)
