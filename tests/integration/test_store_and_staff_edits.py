@@ -157,7 +157,7 @@ def test_0062_renames_the_later_stores_of_one_name_and_builds_the_unique_index(
     engine = make_engine(database_url)
     try:
         with migrating(engine) as (config, conn):
-            command.downgrade(config, "0057")
+            command.downgrade(config, "0059")
             conn.commit()
             conn.execute(text(
                 "INSERT INTO tenants (name, currency, locale, timezone, phone_region, "

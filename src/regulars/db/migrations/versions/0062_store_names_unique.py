@@ -1,7 +1,7 @@
 """a business's stores have different names, whatever their case
 
 Revision ID: 0062
-Revises: 0057
+Revises: 0059
 Create Date: 2026-12-07 10:00:00
 
 ``stores.name_folded`` holds the name as :func:`regulars.domain.tenancy.stores.folded_name`
@@ -21,7 +21,7 @@ from alembic import op
 from regulars.domain.tenancy.stores import NAME_MAX_CHARS, folded_name
 
 revision = "0062"
-down_revision = "0057"
+down_revision = "0059"
 branch_labels = None
 depends_on = None
 
