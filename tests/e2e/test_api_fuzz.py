@@ -265,7 +265,8 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
     gifts = ok(client.post("/v1/admin/certificate-series", headers=shop.owner, json={
         "name": "Gift card", "nominal_values_minor": [5_000], "valid_days": 365}))
     ok(client.post(f"/v1/admin/certificate-series/{gifts['id']}/certificates",
-                   headers=shop.owner, json={"count": 2, "amount_minor": 5_000}))
+                   headers={**shop.owner, "Idempotency-Key": "seed-gifts"},
+                   json={"count": 2, "amount_minor": 5_000}))
     product = ok(client.post("/v1/admin/products", headers=shop.owner,
                              json={"sku": "CAP-M", "name": "Cappuccino", "price_minor": 350}))
     cups = ok(client.post("/v1/admin/goods-accounts", headers=shop.owner,

@@ -21,7 +21,8 @@ def _issue(client: TestClient, shop: Shop, **series: Any) -> str:
         "name": "Gift card", "nominal_values_minor": [5000], "valid_days": 365, **series})
     assert created.status_code == 201, created.text
     issued = client.post(f"/v1/admin/certificate-series/{created.json()['id']}/certificates",
-                         headers=shop.owner, json={"count": 2, "amount_minor": 5000,
+                         headers={**shop.owner, "Idempotency-Key": f"po-{created.json()['id']}"},
+                         json={"count": 2, "amount_minor": 5000,
                                                    "order_ref": "PO-1"})
     assert issued.status_code == 201, issued.text
     assert len(issued.json()["codes"]) == 2
@@ -109,8 +110,9 @@ def test_a_series_for_other_stores_is_neither_sold_nor_taken_here(
     assert taken.json()["field"] == "tenders.0.code"
     series_id = client.get("/v1/admin/certificate-series", headers=shop.owner).json()[0]["id"]
     card = client.post(f"/v1/admin/certificate-series/{series_id}/certificates",
-                       headers=shop.owner, json={"count": 1, "amount_minor": 5000,
-                                                 "for_sale": True}).json()["codes"][0]
+                       headers={**shop.owner, "Idempotency-Key": "for-sale"},
+                       json={"count": 1, "amount_minor": 5000,
+                             "for_sale": True}).json()["codes"][0]
     sold = client.post("/v1/pos/commit", headers={**shop.till(), "Idempotency-Key": "S-far"},
                        json={"receipt_id": "S-far", "lines": BASKET,
                              "certificates_sold": [{"code": card, "amount": 5000}]})
@@ -124,3 +126,29 @@ def test_a_series_for_other_stores_is_neither_sold_nor_taken_here(
     paid = _commit(client, shop, "R-here", [{"kind": "certificate", "code": here,
                                               "amount": 1000}])
     assert paid.status_code == 200, paid.text
+
+
+def test_a_bulk_issue_replayed_with_its_key_issues_nothing_new(client: TestClient,
+                                                               shop: Shop) -> None:
+    series = client.post("/v1/admin/certificate-series", headers=shop.owner, json={
+        "name": "Gift card", "nominal_values_minor": [5000], "valid_days": 365}).json()
+    path = f"/v1/admin/certificate-series/{series['id']}/certificates"
+    order = {"count": 2, "amount_minor": 5000, "order_ref": "PO-7"}
+    keyed = {**shop.owner, "Idempotency-Key": "po-7"}
+    first = client.post(path, headers=keyed, json=order)
+    assert first.status_code == 201, first.text
+    again = client.post(path, headers=keyed, json=order)
+    assert again.status_code == 201, again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["certificate_ids"] == first.json()["certificate_ids"]
+    # The codes are shown once: a replay answers the same certificates without them.
+    assert (again.json()["codes"], again.json()["links"]) == ([], [])
+    listed = client.get("/v1/admin/certificates", headers=shop.owner,
+                        params={"series_id": series["id"]}).json()
+    assert len(listed) == 2
+    other = client.post(path, headers=keyed, json={**order, "count": 3})
+    assert other.status_code == 409, other.text
+    assert other.json()["error"] == "idempotency_key_reused"
+    missing = client.post(path, headers=shop.owner, json=order)
+    assert missing.status_code == 422, missing.text
+    assert missing.json()["field"] == "Idempotency-Key"

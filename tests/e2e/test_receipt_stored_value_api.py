@@ -22,8 +22,10 @@ def _for_sale(client: TestClient, shop: Shop) -> tuple[str, str]:
         "name": "Birthday card", "nominal_values_minor": [], "min_minor": 1000,
         "max_minor": 100_000, "valid_days": 365}).json()
     path = f"/v1/admin/certificate-series/{series['id']}/certificates"
-    sold = _post(client, path, shop.owner, {"count": 1, "amount_minor": 5000, "for_sale": True})
-    held = _post(client, path, shop.owner, {"count": 1, "amount_minor": 5000})
+    sold = _post(client, path, shop.owner, {"count": 1, "amount_minor": 5000, "for_sale": True},
+                 key=f"sold-{series['id']}")
+    held = _post(client, path, shop.owner, {"count": 1, "amount_minor": 5000},
+                 key=f"held-{series['id']}")
     return sold.json()["codes"][0], held.json()["codes"][0]
 
 

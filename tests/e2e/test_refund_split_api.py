@@ -19,7 +19,8 @@ def _codes(client: TestClient, shop: Shop) -> list[str]:
     created = client.post("/v1/admin/certificate-series", headers=shop.owner, json={
         "name": "Gift card", "nominal_values_minor": [5000], "valid_days": 365})
     issued = client.post(f"/v1/admin/certificate-series/{created.json()['id']}/certificates",
-                         headers=shop.owner, json={"count": 2, "amount_minor": 5000,
+                         headers={**shop.owner, "Idempotency-Key": f"po-{created.json()['id']}"},
+                         json={"count": 2, "amount_minor": 5000,
                                                    "order_ref": "PO-1"})
     assert issued.status_code == 201, issued.text
     return list(issued.json()["codes"])

@@ -213,7 +213,7 @@ def build_world(client: TestClient, rt: Runtime) -> World:
     b_series = _ok(w.post("/v1/admin/coupon-series", b.owner, COUPON_SERIES))
     a_gift = _ok(w.post(GS, a.owner, GIFT_SERIES))
     a_gift_codes = _ok(w.post(f"{GS}/{a_gift['id']}/certificates", a.owner,
-                              {"count": 1, "amount_minor": 5000}))
+                              {"count": 1, "amount_minor": 5000}, key="a-gift"))
     b_gift = _ok(w.post(GS, b.owner, GIFT_SERIES))
     _ok(w.post("/v1/events", a.owner, {"event_id": "ev-a-1", "member": {"id": a1["id"]},
                                         "type": "review"}))
@@ -768,7 +768,7 @@ PROBES: list[Probe] = [
                                  json=GIFT_SERIES)),
     Probe("POST", GS + "/{series_id}/certificates", "series_id",
           lambda w: _admin(w, f"{GS}/{w.ids['a_gift_series']}/certificates",
-                           {"count": 1, "amount_minor": 5000})),
+                           {"count": 1, "amount_minor": 5000}, key="b-gift")),
     Probe("GET", CT, "series_id",
           lambda w: w.client.get(CT, params={"series_id": w.ids["a_gift_series"]},
                                  headers=w.b.owner), _empty),

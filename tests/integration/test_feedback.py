@@ -29,6 +29,8 @@ from regulars.services.stored_value import wallets
 from regulars.services.stored_value.wallets import PaidBy
 from tests.conftest import FakeClock, Shop, make_shop
 from tests.integration.support import Pos, line, run_together, set_program
+from tests.integration.test_certificates import for_sale, selling
+from tests.integration.test_certificates import series as gift_series
 
 
 def messages(rt: Runtime, event: str) -> list[dict[str, Any]]:
@@ -199,9 +201,23 @@ def test_a_top_up_and_a_wallet_payment_each_queue_one_balance_message(
         **prepared.payload, "tenders": [{"kind": "wallet", "amount": 20_000}]})
     pos.send(commit)
     pos.send(commit)  # a retried commit: still one message
-    bodies = [m["body"] for m in messages(rt, "balance")]
-    assert bodies == ["Изменение: +500.00 RUB. Ваш баланс: 500.00 RUB.",
-                      "Изменение: -200.00 RUB. Ваш баланс: 300.00 RUB."]
+    bodies = [(m["subject"], m["body"]) for m in messages(rt, "balance")]
+    assert bodies == [
+        ("Баланс кошелька", "Изменение: +500.00 RUB. Баланс кошелька: 500.00 RUB."),
+        ("Баланс кошелька", "Изменение: -200.00 RUB. Баланс кошелька: 300.00 RUB.")]
+
+
+def test_a_gift_card_sold_to_a_member_is_named_as_such_in_its_balance_message(
+        rt: Runtime, shop: Shop) -> None:
+    pos = Pos(rt, shop)
+    member_id = pos.register(1)["id"]
+    code = for_sale(rt, pos, gift_series(rt, pos))
+    pos.send(selling(pos, "R-1", code, 5000, member_id=member_id))
+    assert [(m["subject"], m["body"]) for m in messages(rt, "balance")] == [
+        ("Баланс подарочной карты",
+         "Изменение: +50.00 RUB. Баланс подарочной карты: 50.00 RUB.")]
+    preview = templates.preview(rt, shop.tenant_id, "balance", "uk")
+    assert preview.body == "Зміна: +10.00. Баланс подарункової картки: 25.00."
 
 
 def test_the_level_review_tells_who_keeps_their_level_once(

@@ -112,3 +112,12 @@ def test_refused_lines(wanted: list[tuple[int, int]], error: type[Exception],
 def test_nothing_left_to_refund_is_refused() -> None:
     with pytest.raises(RefundRefused, match="nothing is left"):
         plan(receipt(line(1, refunded=1000), status="partially_refunded"))
+
+
+def test_a_receipt_without_lines_is_refunded_whole_and_then_refused() -> None:
+    # A receipt that only sold a gift card: nothing to give back but the card.
+    p = plan(receipt())
+    assert (p.status, p.shares, p.paid_back_minor) == ("refunded", (), 0)
+    assert plan(receipt(), void=True).status == "voided"
+    with pytest.raises(RefundRefused, match="already refunded"):
+        plan(receipt(status="refunded"))

@@ -87,7 +87,8 @@ def quote(body: QuoteIn, till: Till, request: Request) -> Response:
     and progress, the catalogue rewards the member could claim on it (``rewards``), and why.
     Writes nothing unless ``hold`` reserves the points to spend."""
     return _quote(checkout.quote(runtime_of(request), till, _sale(body), hold=body.hold,
-                                 goods_sold=tuple(g.to_sale() for g in body.goods_sold)))
+                                 goods_sold=tuple(g.to_sale() for g in body.goods_sold),
+                                 sells_certificates=bool(body.certificates_sold)))
 
 
 @router.post("/commit", response_model=CommitOut, responses=responses(

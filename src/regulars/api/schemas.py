@@ -189,7 +189,9 @@ def none_yet(description: str) -> Any:
 
 class SaleIn(Strict):
     member: MemberRefIn | None = None
-    lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
+    lines: Annotated[list[LineIn], Field(max_length=500)] = Field(
+        description="the basket; empty only on a receipt that sells gift cards or prepaid "
+                    "goods alone (``certificates_sold``, ``goods_sold``), else 422 on ``lines``")
     points_to_spend: NonNegative = 0
     coupons: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=10)] = (
         none_yet("coupon codes as printed (case, dashes and spaces do not matter); applied "
@@ -214,6 +216,9 @@ class QuoteIn(SaleIn):
     hold: bool = Field(default=False, description="reserve points_to_spend and a use of each "
                                                    "coupon for this till until commit")
     goods_sold: Annotated[list[GoodsSaleIn], Field(max_length=20)] = none_yet(GOODS_SOLD)
+    certificates_sold: Annotated[list[CertificateSaleIn], Field(max_length=20)] = none_yet(
+        "gift cards the receipt will sell (checked at commit): with them, or goods sold, the "
+        "basket may be empty")
 
 
 class CommitIn(SaleIn):

@@ -71,14 +71,21 @@ def change_series(series_id: PathId, body: CertificateSeriesChangeIn, owner: Own
 
 @router.post(S + "/{series_id}/certificates", status_code=201,
              response_model=IssuedCertificatesOut,
-             responses=responses(errors.InvalidInput, errors.NotFound))
-def issue(series_id: PathId, body: CertificatesIssueIn, owner: Owner,
-          rt: RuntimeDep) -> IssuedCertificates:
+             responses=responses(errors.InvalidInput, errors.NotFound,
+                                 errors.IdempotencyMismatch))
+def issue(series_id: PathId, body: CertificatesIssueIn, owner: Owner, rt: RuntimeDep,
+          key: IdempotencyKey, response: Response) -> IssuedCertificates:
     """Issue certificates in bulk (a corporate order), each a money account on the ledger
-    credited with ``amount_minor``. The codes are in this answer only."""
-    return certificates.issue(rt, owner.tenant_id, IssueOrder(
+    credited with ``amount_minor``. The codes are in this answer only: a replay with the
+    same Idempotency-Key and body issues nothing and answers the same certificates without
+    their codes and links (header ``Idempotent-Replayed: true``)."""
+    done = certificates.issue(rt, owner.tenant_id, IssueOrder(
         series_id=series_id, count=body.count, amount_minor=body.amount_minor,
-        order_ref=body.order_ref, for_sale=body.for_sale), actor=audit.key(owner.key_id))
+        order_ref=body.order_ref, for_sale=body.for_sale), actor=audit.key(owner.key_id),
+        key=key)
+    if done.repeated:
+        response.headers["Idempotent-Replayed"] = "true"
+    return done
 
 
 @router.get("/certificates", response_model=list[CertificateOut],

@@ -207,8 +207,17 @@ def test_cards_issued_for_the_tills_are_sold_there_and_become_active(
     done = client.post(f"/console/certificate-series/{series_id}/issue", data={
         **form_of(page.text), "count": "1", "amount": "1000", "for_sale": "1"})
     assert done.status_code == 200, done.text
+    # Valid from its sale: no date yet, neither on the page nor in the CSV.
+    assert "valid 365 days from its sale" in done.text and "valid until" not in done.text
+    [row] = list(csv.DictReader(io.StringIO(unquote(
+        re.findall(r'id="csv" href="data:text/csv;charset=utf-8,([^"]+)"', done.text)[0]))))
+    assert row["expires_at"] == ""
     [code] = re.findall(r"<code>([0-9A-Z-]+)</code>", done.text)
     assert certificates.look_up(rt, shop.tenant_id, code).status == "pending"
+    found = client.post("/console/certificates/lookup",
+                        data={**form_of(client.get("/console/certificates").text),
+                              "code": code})
+    assert 'id="found-valid">365 days from its sale<' in found.text
     pair(client, shop.till_keys[0])
     sign_in(client, cashier)
     sale = client.get("/terminal/sale")

@@ -72,6 +72,25 @@ def test_a_gift_card_is_sold_on_the_receipt_for_its_value_or_the_amount_typed(
     assert certificates.look_up(rt, shop.tenant_id, open_).balance_minor == 2500
 
 
+def test_a_gift_card_is_sold_without_a_bill_and_an_empty_sale_still_asks_for_one(
+        till: TestClient, rt: Runtime, shop: Shop) -> None:
+    [card] = gift_codes(rt, shop, amount=3000, for_sale=True, nominals=(3000,))
+    page = till.get("/terminal/sale")
+    quoted = till.post("/terminal/quote", data=sale_form(page.text, price="", card_code=card))
+    assert 'id="card-option"' in quoted.text and "amount of the bill" not in quoted.text
+    done = till.post("/terminal/commit", data=sale_form(page.text, price="", card_code=card),
+                     follow_redirects=False)
+    assert done.status_code == 303, done.text
+    receipt = till.get(done.headers["location"])
+    assert 'id="sv-certificates"' in receipt.text and f"ending in {card[-4:]}" in receipt.text
+    sold = certificates.look_up(rt, shop.tenant_id, card)
+    assert (sold.status, sold.balance_minor) == ("active", 3000)
+    page = till.get("/terminal/sale")
+    empty = till.post("/terminal/commit", data=sale_form(page.text, price=""))
+    assert empty.status_code == 422 and 'id="e-price-0"' in empty.text
+    assert "enter the amount of the bill" in empty.text
+
+
 def test_a_card_sold_already_or_unknown_is_named_beside_its_box(
         till: TestClient, rt: Runtime, shop: Shop) -> None:
     [active] = gift_codes(rt, shop, amount=3000)

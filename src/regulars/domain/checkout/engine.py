@@ -180,6 +180,16 @@ def evaluate(
     return _with_reward(quote, reward, rewarded) if reward is not None else quote
 
 
+def nothing_priced(member: MemberContext | None) -> Quote:
+    """The quote of a receipt with no lines (one that only sells gift cards or prepaid
+    goods, paid apart from the lines): nothing to pay, spend or earn."""
+    level = member.level.level if member else None
+    return Quote(lines=(), gross_minor=0, discount_minor=0, points_spent=0,
+                 points_discount_minor=0, paid_minor=0, earn_basis_minor=0, points_earned=0,
+                 max_spendable_points=0, rate_bp=level.rate_bp if level else 0,
+                 level_code=level.code if level else None, explanations=())
+
+
 def promotion_step(basket: tuple[BasketLine, ...], net_minor: Sequence[int],
                    offers: Offers | None, pricing: Pricing) -> PromotionStep:
     """Step 1a: choose and apply the promotions in ``offers`` to the amounts the till left

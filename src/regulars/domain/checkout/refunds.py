@@ -78,7 +78,8 @@ def plan_refund(receipt: Receipt, wanted: Sequence[tuple[int, int]] | None, *, v
                 now: datetime, void_window_minutes: int,
                 debt_policy: DebtPolicy) -> RefundPlan:
     """Plan a refund of ``wanted`` (``(line_no, quantity_milli)``; ``None``: all that is
-    left), or a void of the whole receipt.
+    left; a receipt without lines, one that only sold gift cards or goods, is refunded
+    whole), or a void of the whole receipt.
 
     Raises :class:`VoidRefused` for a void of a receipt not plainly committed or past
     ``void_window_minutes``; :class:`RefundRefused` for a voided or fully refunded receipt,
@@ -120,7 +121,7 @@ def _wanted(lines: dict[int, ReceiptLine],
     if wanted is None:
         left = [(n, ln.quantity_milli - ln.refunded_quantity_milli) for n, ln in lines.items()]
         left = [(n, q) for n, q in left if q > 0]
-        if not left:
+        if not left and lines:
             raise RefundRefused("nothing is left to refund on this receipt")
         return left
     if not wanted:

@@ -48,7 +48,7 @@ EVENTS: dict[str, EventSpec] = {
     "birthday": EventSpec(kind=Kind.MARKETING, placeholders=COMMON),
     "winback": EventSpec(kind=Kind.MARKETING, placeholders=(*COMMON, "days")),
     "balance": EventSpec(kind=Kind.TRANSACTIONAL,
-                         placeholders=(*COMMON, "balance", "change")),
+                         placeholders=(*COMMON, "balance", "change", "balance_name")),
     "campaign": EventSpec(kind=Kind.MARKETING, placeholders=COMMON),
 }
 # A line using one of these with no value is left out of the message.
@@ -265,10 +265,10 @@ DEFAULTS: dict[str, dict[str, Wording]] = {
                  + _STOP["bg"]),
     },
     "balance": {
-        "en": _w("Your balance", "Change: {change}. Your balance: {balance}."),
-        "ru": _w("Ваш баланс", "Изменение: {change}. Ваш баланс: {balance}."),
-        "uk": _w("Ваш баланс", "Зміна: {change}. Ваш баланс: {balance}."),
-        "bg": _w("Вашият баланс", "Промяна: {change}. Вашият баланс: {balance}."),
+        "en": _w("{balance_name}", "Change: {change}. {balance_name}: {balance}."),
+        "ru": _w("{balance_name}", "Изменение: {change}. {balance_name}: {balance}."),
+        "uk": _w("{balance_name}", "Зміна: {change}. {balance_name}: {balance}."),
+        "bg": _w("{balance_name}", "Промяна: {change}. {balance_name}: {balance}."),
     },
     "campaign": {
         "en": _w("News from {program}", "{first_name}, news from {program}. " + _STOP["en"]),
@@ -278,10 +278,31 @@ DEFAULTS: dict[str, dict[str, Wording]] = {
     },
 }
 
+# Which balance a "balance" message speaks of, in each language: the ``balance_name`` a
+# sender gives ("wallet" or "certificate") is put in the message's language
+# (:func:`in_language`).
+BALANCE_NAMES: dict[str, dict[str, str]] = {
+    "wallet": {"en": "Wallet balance", "ru": "Баланс кошелька", "uk": "Баланс гаманця",
+               "bg": "Баланс на портфейла"},
+    "certificate": {"en": "Gift card balance", "ru": "Баланс подарочной карты",
+                    "uk": "Баланс подарункової картки", "bg": "Баланс на картата за подарък"},
+}
+
+
+def in_language(values: dict[str, str], language: str) -> dict[str, str]:
+    """``values`` with a ``balance_name`` that names a kind of balance (:data:`BALANCE_NAMES`)
+    written in ``language`` (English for another); any other value as it is."""
+    names = BALANCE_NAMES.get(values.get("balance_name", ""))
+    if names is None:
+        return values
+    return {**values, "balance_name": names.get(language) or names["en"]}
+
+
 SAMPLE: dict[str, str] = {
     "first_name": "Anna", "program": "Coffee Club", "balance_points": "1250",
     "points": "120", "days": "7", "expires_on": "2026-12-31", "level": "Gold",
     "previous_level": "Silver", "balance": "25.00", "change": "+10.00",
+    "balance_name": "certificate",
 }
 """The sample member a preview shows (its links: :func:`sample`)."""
 

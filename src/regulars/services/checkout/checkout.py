@@ -30,6 +30,7 @@ from regulars.services.checkout.pricing import (
     Priced,
     Sale,
     answer,
+    check_lines,
     check_spend,
     price,
     reward_options,
@@ -85,11 +86,15 @@ def _goods_sold(conn: Connection, tenant: TenantRow, sales: Sequence[GoodsSale],
 
 
 def quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool = False,
-          goods_sold: Sequence[GoodsSale] = ()) -> QuoteResult:
+          goods_sold: Sequence[GoodsSale] = (), sells_certificates: bool = False
+          ) -> QuoteResult:
     """Price a basket, and show the goods it sells (``goods_sold``, paid apart from the
     lines). Writes nothing, unless ``hold`` reserves the points to spend and a use of each
-    coupon (or a coupon code is wrong: that is counted against the till)."""
+    coupon (or a coupon code is wrong: that is counted against the till). A basket without
+    lines is priced only when the receipt sells goods or (``sells_certificates``) gift
+    cards; else :class:`InvalidInput` on ``lines``."""
     principal.require("till")
+    check_lines(sale, sells=bool(goods_sold) or sells_certificates)
     try:
         return _quote(rt, principal, sale, hold=hold, goods_sold=goods_sold)
     except coupons.WrongCodes as wrong:

@@ -58,6 +58,7 @@ from regulars.services.checkout.pricing import (
     Priced,
     Sale,
     answer,
+    check_lines,
     check_spend,
     price,
     spend_needs_code,
@@ -175,6 +176,7 @@ def _commit_once(rt: Runtime, principal: Principal, req: CommitRequest, *, key: 
                  encode: Callable[[CommitResult], dict[str, Any]]) -> Outcome:
     principal.require("till")
     assert principal.terminal_id is not None and principal.store_id is not None
+    check_lines(req.sale, sells=bool(req.certificates_sold or req.goods_sold))
     digest = request_hash(payload)
     tenant = get_tenant(rt, principal.tenant_id)
     code_id = _verify_spend_code(rt, principal, tenant, req, key=key)

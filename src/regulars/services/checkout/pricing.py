@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 from regulars.db.ledger import spendable as ledger_spendable
 from regulars.db.members.members import MemberRow
 from regulars.db.tenancy import tenancy
-from regulars.domain.checkout.engine import evaluate
+from regulars.domain.checkout.engine import evaluate, nothing_priced
 from regulars.domain.checkout.quote import BasketLine, Explanation, MemberContext, Quote
 from regulars.domain.program.program import Program
 from regulars.domain.promotions.coupons import CouponOffer
@@ -121,7 +121,8 @@ def price(conn: Connection, tenant: tenancy.TenantRow, sale: Sale, *,
     try:
         quote = evaluate(program, basket, context, points_to_spend=sale.points_to_spend,
                          offers=offers, coupons=accepted,
-                         reward=found[0] if found else None)
+                         reward=found[0] if found else None) if basket else \
+            nothing_priced(context)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="lines") from exc
     if stamped is not None:
@@ -142,6 +143,14 @@ def reward_options(conn: Connection, tenant: tenancy.TenantRow, sale: Sale, pric
     return claims.choices(conn, tenant, sale.lines, priced.quote,
                           spendable_points=priced.spendable, store_id=store_id, at=at,
                           language=tenant.locale)
+
+
+def check_lines(sale: Sale, *, sells: bool) -> None:
+    """Refuse a receipt with no lines unless it ``sells`` gift cards or prepaid goods (paid
+    apart from the lines, such a sale needs no bill)."""
+    if not sale.lines and not sells:
+        raise InvalidInput("the basket has no lines: add a line, or sell a gift card or "
+                           "prepaid goods", field="lines")
 
 
 def check_spend(sale: Sale, member: MemberRow | None, quote: Quote) -> None:

@@ -39,6 +39,7 @@ from regulars.domain.messaging.templates import (
     Kind,
     Wording,
     default,
+    in_language,
     nameless,
     render_for_members,
 )
@@ -118,8 +119,8 @@ class _Texts:
         number = self.groups.get(found)
         if number is None:
             number = self.groups[found] = len(self.groups)
-            given = {"program": self.program, **values}
             for lang, w in self.wordings.items():
+                given = in_language({"program": self.program, **values}, lang)
                 subject = render_for_members(w.subject, given)[:200]
                 body = render_for_members(w.body, given)
                 self.rows.append({"g": number, "l": lang, "s": subject, "b": body,

@@ -20,6 +20,7 @@ from regulars.domain.messaging.templates import (
     MAX_BODY,
     MAX_SUBJECT,
     default,
+    in_language,
     problems,
     render,
     sample,
@@ -135,8 +136,8 @@ def preview(rt: Runtime, tenant_id: int, event: str, language: str, *,
     _check_text(event, subject=subject, body=body)
     with rt.db.write() as conn:
         program = store.settings(conn, tenant_id, rt.now())["program"]
-    values = {**sample(customer_pages_url=notify.customer_pages_url(rt, tenant_id)),
-              "program": program}
+    values = in_language({**sample(customer_pages_url=notify.customer_pages_url(rt, tenant_id)),
+                          "program": program}, language)
     return Preview(subject=render(subject, values), body=render(body, values))
 
 

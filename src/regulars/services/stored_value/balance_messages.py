@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import Connection
 
@@ -27,13 +28,16 @@ def amount_text(amount_minor: int, currency: str, *, signed: bool = False) -> st
 
 
 def queue_change(conn: Connection, rt: Runtime, tenant_id: int, member_id: int, *,
-                 currency: str, change_minor: int, balance_minor: int, key: str,
-                 now: datetime) -> str:
-    """Queue one balance message; its outcome (see :class:`notify.Queued`)."""
+                 currency: str, change_minor: int, balance_minor: int,
+                 of: Literal["wallet", "certificate"], key: str, now: datetime) -> str:
+    """Queue one balance message of the member's wallet or a gift card (``of``: the
+    message names which, in the member's language); its outcome (see
+    :class:`notify.Queued`)."""
     return notify.queue_one(conn, rt, tenant_id, event="balance", member_id=member_id,
                             key=key, now=now, values={
                                 "change": amount_text(change_minor, currency, signed=True),
-                                "balance": amount_text(balance_minor, currency)})
+                                "balance": amount_text(balance_minor, currency),
+                                "balance_name": of})
 
 
 def queue_receipt(conn: Connection, rt: Runtime, tenant_id: int, member_id: int, *,
@@ -46,9 +50,11 @@ def queue_receipt(conn: Connection, rt: Runtime, tenant_id: int, member_id: int,
             queue_change(conn, rt, tenant_id, member_id, currency=currency,
                          change_minor=-tender.amount_minor,
                          balance_minor=tender.balance_minor,
+                         of="wallet" if tender.kind == "wallet" else "certificate",
                          key=f"receipt:{receipt_id}:balance:{tender.tender_no}", now=now)
     for card in sold:
         queue_change(conn, rt, tenant_id, member_id, currency=currency,
                      change_minor=card.amount_minor, balance_minor=card.amount_minor,
+                     of="certificate",
                      key=f"receipt:{receipt_id}:balance:sold:{card.certificate_id}",
                      now=now)

@@ -308,7 +308,7 @@ def _issue_now(conn: Connection, tenant_id: int, order: IssueOrder, *, actor: au
     return IssuedCertificates(series_id=series.id, amount_minor=order.amount_minor,
                               expires_at=now + timedelta(days=series.valid_days),
                               certificate_ids=tuple(ids), codes=tuple(plain),
-                              links=tuple(links))
+                              links=tuple(links), for_sale=order.for_sale)
 
 
 def _digest(conn: Connection, tenant_id: int, text: str, field: str) -> str | None:

@@ -42,6 +42,9 @@ class IssuedCertificates:
     codes: tuple[str, ...]
     links: tuple[str, ...]  # paths of the public pages that show each one's balance
     repeated: bool = False
+    # Cards for sale: empty until sold, and valid from their sale (``expires_at`` is only
+    # what it would be if sold now).
+    for_sale: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -106,7 +106,7 @@ def top_up(rt: Runtime, principal: Principal, ref: MemberRef, *, amount_minor: i
             balance_minor = certificate_store.balance_of(conn, tenant.id, account_id)
             balance_messages.queue_change(
                 conn, rt, tenant.id, member.id, currency=tenant.currency,
-                change_minor=amount_minor, balance_minor=balance_minor,
+                change_minor=amount_minor, balance_minor=balance_minor, of="wallet",
                 key=f"wallet:{principal.terminal_id}:{key}:balance", now=now)
             return TopUp(member_id=member.id, amount_minor=amount_minor, paid_by=paid_by.value,
                          balance_minor=balance_minor, entry_id=entry_id)

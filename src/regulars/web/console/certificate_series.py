@@ -220,14 +220,15 @@ def _order(form: FormData, series_id: int, reader: Reader
 
 
 def codes_csv(done: IssuedCertificates, base: str) -> str:
-    """The codes just issued as CSV text: id, code, value, valid until, balance page."""
+    """The codes just issued as CSV text: id, code, value, valid until (none for cards for
+    sale: they are valid from their sale), balance page."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["certificate_id", "code", "amount_minor", "expires_at", "link"])
     for certificate_id, code, link in zip(done.certificate_ids, done.codes, done.links,
                                           strict=True):
         writer.writerow([certificate_id, code, done.amount_minor,
-                         done.expires_at.isoformat(), base + link])
+                         "" if done.for_sale else done.expires_at.isoformat(), base + link])
     return out.getvalue()
 
 

@@ -117,8 +117,6 @@ def _basket(form: FormData | None, reader: Reader) -> Basket:
         lines.append(BasketLine(sku=sku, name=name,
                                 category=row["category"].strip()[:64], quantity_milli=milli,
                                 unit_price_minor=price))
-    if not lines and not basket.errors:
-        basket.errors["price-0"] = reader.gettext("enter the amount of the bill")
     try:
         basket.points = parse_int(basket.points_text, field="points_to_spend",
                                   maximum=10 ** 9)
@@ -127,7 +125,15 @@ def _basket(form: FormData | None, reader: Reader) -> Basket:
     basket.lines = tuple(lines)
     _goods(basket, form, reader)
     basket.money = money.read_boxes(form, reader, basket.errors)
+    # A receipt that sells a gift card or prepaid goods needs no bill.
+    if not (lines or _sells(basket) or basket.errors):
+        basket.errors["price-0"] = reader.gettext("enter the amount of the bill")
     return basket
+
+
+def _sells(basket: Basket) -> bool:
+    """Whether the receipt sells a gift card or prepaid goods (paid apart from the bill)."""
+    return bool(basket.goods_sold or basket.money.values.get("card_code"))
 
 
 SELL_FIELDS = ("sell_sku", "sell_qty", "sell_paid", "sell_code")
@@ -341,10 +347,11 @@ def quote(request: Request, runtime: RuntimeDep, cashier: CashierSession,
     basket = _basket(form, reader)
     answer = card = None
     errors = dict(basket.errors)
-    if basket.lines and not errors:
+    if (basket.lines or _sells(basket)) and not errors:
         try:
             answer = checkout.quote(runtime, till_service.principal_for(cashier),
-                                    _sale(basket), goods_sold=basket.goods_sold)
+                                    _sale(basket), goods_sold=basket.goods_sold,
+                                    sells_certificates=_sells(basket))
             if basket.money.values["card_code"]:
                 card = money.card_view(runtime, cashier.tenant_id,
                                        basket.money.values["card_code"])
@@ -410,7 +417,8 @@ def _commit_request(runtime: RuntimeDep, cashier: WebSession,
     prefixes = [p for p, _ in _tenders(basket)]
     if any(t.kind is not TenderKind.GOODS and not t.amount_minor for _, t in _tenders(basket)):
         answer = checkout.quote(runtime, till_service.principal_for(cashier), _sale(basket),
-                                goods_sold=basket.goods_sold)
+                                goods_sold=basket.goods_sold,
+                                sells_certificates=_sells(basket))
         amounts, refused = money.defaults(answer, prefixes)
     return CommitRequest(sale=_sale(basket, amounts), receipt_id=basket.receipt_no,
                          staff_id=cashier.staff_id, otp_code=basket.otp_code or None,
