@@ -81,4 +81,5 @@ def test_a_member_uses_the_customer_page_on_a_phone(live_server: LiveServer, pag
     expect(page.locator("#balance")).to_have_text(format_decimal(1500, locale="ru_RU"))
     page.goto(f"{live_server.url}/c/{tenant}/history")
     expect(page.locator("html")).to_have_attribute("lang", "ru")
-    assert re.search(r"\d{2}\.\d{2}\.\d{4}", page.locator(".entry .muted").first.inner_text())
+    # The moment as every page writes it, the month in the reader's language: "7 дек. 2026 г.".
+    assert re.search(r"\d{1,2} [а-я]+\.? \d{4}", page.locator(".entry .muted").first.inner_text())

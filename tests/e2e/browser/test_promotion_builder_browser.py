@@ -167,6 +167,8 @@ def test_no_till_or_customer_page_scrolls_sideways_on_a_phone(
         receipt = page.locator("a[href*='/receipts/']").first
         if receipt.count():
             receipt.click()
+            expect(page).to_have_url(re.compile(r"/receipts/\d+"))
+            page.wait_for_load_state()
             _narrow(page, "the member's receipt")
         page.context.clear_cookies()
         for path in ("/sign-in", "/join"):

@@ -68,6 +68,32 @@ def _new_ids() -> tuple[str, str]:
     return "T" + secrets.token_hex(5).upper(), secrets.token_urlsafe(18)
 
 
+def _lines(rows: list[dict[str, str]], reader: Reader,
+           errors: dict[str, str]) -> list[BasketLine]:
+    """The basket lines of the rows with a price; a row's bad price or quantity is added to
+    ``errors`` under its field (``price-0``, ``qty-1``) and the row left out."""
+    lines = []
+    digits = reader.minor_digits()
+    for i, row in enumerate(rows):
+        if not row["price"].strip():
+            continue
+        try:
+            price = parse_money(row["price"], digits=digits, field=f"price-{i}")
+            milli = parse_money(row["qty"] or "1", digits=3, field=f"qty-{i}")
+            if milli <= 0:
+                raise InvalidInput("the quantity must be more than 0", field=f"qty-{i}")
+        except InvalidInput as exc:
+            errors.update(errors_of(exc, reader))
+            continue
+        name = row["name"].strip()[:200] or reader.gettext("Sale")
+        # A line picked from the product list carries its SKU; a typed one is numbered.
+        sku = "".join(row["sku"].split())[:64] or f"L{i + 1}"
+        lines.append(BasketLine(sku=sku, name=name,
+                                category=row["category"].strip()[:64], quantity_milli=milli,
+                                unit_price_minor=price))
+    return lines
+
+
 def _basket(form: FormData | None, reader: Reader) -> Basket:
     """Read the sale form; errors name the field (``price-0``, ``qty-1``,
     ``points_to_spend``)."""
@@ -98,25 +124,7 @@ def _basket(form: FormData | None, reader: Reader) -> Basket:
                     goods_qty=one("goods_qty")[:20],
                     reward_id=_reward_id(one("reward_id")),
                     reward_code=one("reward_code")[:24])
-    lines = []
-    digits = reader.minor_digits()
-    for i, row in enumerate(rows):
-        if not row["price"].strip():
-            continue
-        try:
-            price = parse_money(row["price"], digits=digits, field=f"price-{i}")
-            milli = parse_money(row["qty"] or "1", digits=3, field=f"qty-{i}")
-            if milli <= 0:
-                raise InvalidInput("the quantity must be more than 0", field=f"qty-{i}")
-        except InvalidInput as exc:
-            basket.errors.update(errors_of(exc, reader))
-            continue
-        name = row["name"].strip()[:200] or reader.gettext("Sale")
-        # A line picked from the product list carries its SKU; a typed one is numbered.
-        sku = "".join(row["sku"].split())[:64] or f"L{i + 1}"
-        lines.append(BasketLine(sku=sku, name=name,
-                                category=row["category"].strip()[:64], quantity_milli=milli,
-                                unit_price_minor=price))
+    lines = _lines(rows, reader, basket.errors)
     try:
         basket.points = parse_int(basket.points_text, field="points_to_spend",
                                   maximum=10 ** 9)
