@@ -137,6 +137,7 @@ def test_results_sample_size_and_uplift_answer_analytics_keys(
     size = ok(client.get(f"{EX}/sample-size", headers=reader,
                          params={"effect_minor": 500, "sd_minor": 1000}))
     assert (size["per_arm"], size["total"]) == (64, 128)
+    assert size["per_arm_always_valid"] == 124  # the interval the winner is named by is wider
     no_spread = client.get(f"{EX}/sample-size", headers=reader, params={"effect_minor": 5})
     assert no_spread.status_code == 200, no_spread.text  # the spread of the six receipts
     uplift = ok(client.get(f"{UP}/promotions/{a}", headers=reader))

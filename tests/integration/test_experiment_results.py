@@ -90,5 +90,7 @@ def test_the_sample_size_plans_for_every_pair_of_variants(rt: Runtime, shop: Sho
     assert sized.per_arm is not None
     assert sized.per_arm == stats.sample_size(effect=500, sd=1000, alpha=0.05 / 3)
     assert sized.total == 3 * sized.per_arm
+    assert sized.per_arm_always_valid == stats.sequential_sample_size(effect=500, sd=1000,
+                                                                      alpha=0.05 / 3)
     two = results.sample_size(rt, shop.tenant_id, effect_minor=500, sd_minor=1000)
     assert two.per_arm == 64

@@ -260,12 +260,18 @@ def sequential_interval(test: Outcomes, control: Outcomes, *, alpha: float = 1 -
     if v == 0 or tau <= 0:
         return replace(base, low=plain.estimate, high=plain.estimate, p_value=plain.p_value)
     t2 = tau ** 2
-    half = math.sqrt(v * (v + t2) / t2 * (2 * math.log(1 / alpha) + math.log((v + t2) / v)))
+    half = _mixture_half_width(v, t2, alpha)
     # The always-valid p-value: 1 / the mixture likelihood ratio against no effect, at most 1.
     log_ratio = (0.5 * math.log(v / (v + t2))
                  + t2 * plain.estimate ** 2 / (2 * v * (v + t2)))
     return replace(base, low=plain.estimate - half, high=plain.estimate + half,
                    p_value=math.exp(-max(0.0, log_ratio)))
+
+
+def _mixture_half_width(v: float, t2: float, alpha: float) -> float:
+    """The half-width of the normal-mixture SPRT's always-valid interval for an estimate of
+    variance ``v`` with mixing variance ``t2`` at ``alpha``."""
+    return math.sqrt(v * (v + t2) / t2 * (2 * math.log(1 / alpha) + math.log((v + t2) / v)))
 
 
 def pairwise_sequential(arms: Sequence[Outcomes], *,
@@ -305,6 +311,35 @@ def sample_size(*, effect: float, sd: float, alpha: float = 1 - LEVEL,
         if n > most:
             return None
     return n
+
+
+def sequential_sample_size(*, effect: float, sd: float, alpha: float = 1 - LEVEL,
+                           power_wanted: float = 0.8, most: int = 10_000_000) -> int | None:
+    """The fewest members per arm for :func:`sequential_interval` (at its default mixing
+    ``τ = sd/4``) to clear zero for a true ``effect`` with ``power_wanted``, judged at that
+    one look: ``|effect| ≥ half-width + z(power)·√V`` with ``V = 2·sd²/n``. The always-valid
+    interval is wider than the fixed-horizon one, so this is more than :func:`sample_size`;
+    an experiment looked at before then may clear earlier, so the power at this size is at
+    least the one wanted. ``None`` past ``most``."""
+    if effect == 0 or sd <= 0:
+        return None
+    t2 = (0.25 * sd) ** 2
+    z = float(stats.norm.ppf(power_wanted))
+
+    def enough(n: int) -> bool:
+        v = 2 * sd * sd / n
+        return abs(effect) >= _mixture_half_width(v, t2, alpha) + z * math.sqrt(v)
+
+    high = 2
+    while not enough(high):
+        if high > most:
+            return None
+        high *= 2
+    low = high // 2  # not enough at ``low`` (or below 2); enough at ``high``
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if enough(middle) else (middle, high)
+    return high if high <= most else None
 
 
 def verdict(difference: Difference, *, least_per_arm: int = MIN_MEMBERS_PER_ARM) -> Verdict:

@@ -211,11 +211,16 @@ class ExperimentResultsOut(Out):
 
 
 class SampleSizeOut(Out):
-    model_config = examples({"per_arm": 64, "total": 128, "effect_minor": 500,
-                             "sd_minor": 1000, "power_bp": 8000, "variants": 2})
+    model_config = examples({"per_arm": 64, "total": 128, "per_arm_always_valid": 124,
+                             "effect_minor": 500, "sd_minor": 1000, "power_bp": 8000,
+                             "variants": 2})
     per_arm: int | None
-    """``null``: more than ten million members per arm would be needed."""
+    """Members per variant for a test read once, at the end; ``null``: more than ten million
+    members per arm would be needed."""
     total: int | None
+    per_arm_always_valid: int | None
+    """Members per variant for the always-valid interval the winner is named by (which may be
+    looked at every day) to find the effect with the power asked for; ``null`` as above."""
     effect_minor: int
     sd_minor: int
     power_bp: int

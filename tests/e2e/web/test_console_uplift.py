@@ -110,6 +110,8 @@ def test_sample_size_and_holdout_forms(client: TestClient, rt: Runtime, shop: Sh
                                "variants": "2"})
     assert sized.status_code == 200 and 'id="sample-size-answer"' in sized.text
     assert "64" in sized.text.split('id="sample-size-answer"')[1][:200]
+    always_valid = sized.text.split('id="sample-size-always-valid"')[1][:250]
+    assert "124 members per variant" in always_valid
     bad = client.get("/console/uplift/sample-size", params={"effect": "abc"})
     assert bad.status_code == 422 and 'id="e-effect"' in bad.text
     page = client.get("/console/uplift")

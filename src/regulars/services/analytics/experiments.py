@@ -154,8 +154,12 @@ def holdout_for_period(rt: Runtime, tenant_id: int, request: Request) -> Holdout
 
 @dataclass(frozen=True, kw_only=True)
 class SampleSize:
+    """``per_arm`` for a fixed-horizon test read once; ``per_arm_always_valid`` for the
+    always-valid interval the winner is named by, which may be looked at every day."""
+
     per_arm: int | None
     total: int | None
+    per_arm_always_valid: int | None
     effect_minor: int
     sd_minor: int
     power_bp: int
@@ -189,6 +193,9 @@ def sample_size(rt: Runtime, tenant_id: int, *, effect_minor: int, sd_minor: int
     alpha = pair_alpha(1 - stats.LEVEL, variants=variants)
     per_arm = stats.sample_size(effect=effect_minor, sd=sd_minor, alpha=alpha,
                                 power_wanted=power_bp / BASIS_POINTS)
+    always_valid = stats.sequential_sample_size(effect=effect_minor, sd=sd_minor, alpha=alpha,
+                                                power_wanted=power_bp / BASIS_POINTS)
     return SampleSize(per_arm=per_arm, total=None if per_arm is None else per_arm * variants,
+                      per_arm_always_valid=always_valid,
                       effect_minor=effect_minor, sd_minor=sd_minor, power_bp=power_bp,
                       variants=variants)
