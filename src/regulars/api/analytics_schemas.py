@@ -307,10 +307,12 @@ class NoCashierOut(Out):
 
 class CashiersOut(BranchesOut):
     """The cashiers as ``rows`` (each a named staff member, as before), and per store in
-    ``no_cashier`` what no named cashier did: a store's cashiers' rows and its
-    ``no_cashier`` row add up to the store's receipts, revenue, redemptions, refunds and
-    enrolments (active members are a distinct count per row; manual adjustments made in the
-    console belong to no store)."""
+    ``no_cashier`` what no named cashier did. A cashier's row sits under their own store
+    (``store_id`` null for staff of every store) and counts what they did at any till, so a
+    store's cashiers' rows and its ``no_cashier`` row add up to the store's receipts,
+    revenue, redemptions, refunds and enrolments when its cashiers work at its own tills only
+    (active members are a distinct count per row; manual adjustments made in the console
+    belong to no store)."""
 
     model_config = examples({
         "currency": "RUB", "first_day": "2026-03-01", "last_day": "2026-03-02",

@@ -136,8 +136,8 @@ def check_pin(pin: str, *, field: str = "pin") -> None:
 def set_password(rt: Runtime, tenant_id: int, staff_id: int, password: str, *,
                  actor: audit.Actor | None = None) -> None:
     """Set a staff member's console password; their other sessions end. With an ``actor``
-    (someone setting another's password) the change is on the audit trail, which never
-    holds the password nor its hash."""
+    (whoever sets it: an owner for another, or the person for their own at set-up) the
+    change is on the audit trail, which never holds the password nor its hash."""
     check_password(password)
     hashed = hash_secret(password)
     with rt.db.write() as conn:
