@@ -27,9 +27,10 @@ MAX_PAGE = 500
 
 @dataclass(frozen=True, kw_only=True)
 class Actor:
-    """Who made a change: a staff member (console), an API key, or the system itself."""
+    """Who made a change: a staff member (console or built-in till), an API key, a till
+    with nobody signed in, a member (their own page), or the system itself."""
 
-    kind: str  # staff, key or system
+    kind: str  # staff, key, till, member or system
     id: int | None = None
 
     @property
@@ -46,6 +47,10 @@ def staff(staff_id: int | None) -> Actor:
 
 def key(key_id: int) -> Actor:
     return Actor(kind="key", id=key_id)
+
+
+def till(terminal_id: int | None) -> Actor:
+    return Actor(kind="till", id=terminal_id)
 
 
 def record(conn: Connection, tenant_id: int, actor: Actor, action: str, subject: str, *,

@@ -186,7 +186,7 @@ def _audit(conn: Connection, principal: Principal, receipt_id: int, refund_id: i
     made at is among the details."""
     actor = (audit.key(principal.key_id) if principal.key_id
              else audit.staff(staff_id) if staff_id is not None
-             else audit.Actor(kind="till", id=principal.terminal_id))
+             else audit.till(principal.terminal_id))
     audit.record(conn, principal.tenant_id, actor,
                  "receipt.void" if void else "receipt.refund", f"receipt {receipt_id}", at=now,
                  refund_id=refund_id, paid_minor=plan.paid_back_minor,

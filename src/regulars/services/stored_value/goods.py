@@ -237,7 +237,7 @@ def _audit_top_up(conn: Connection, principal: Principal, goods_account_id: int,
     there is one, else by the till or the key that made it; a till's top-up has the till
     among its details."""
     actor = (audit.staff(staff_id) if staff_id is not None
-             else audit.Actor(kind="till", id=principal.terminal_id)
+             else audit.till(principal.terminal_id)
              if principal.terminal_id is not None else audit.key(principal.key_id))
     at_till = {} if principal.terminal_id is None else {"till": principal.terminal_id}
     audit.record(conn, principal.tenant_id, actor, "goods.top_up",
