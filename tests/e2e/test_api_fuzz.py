@@ -291,6 +291,9 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
                    json={"member_id": member["id"]}))
     ok(client.post("/v1/admin/staff", headers=shop.owner,
                    json={"name": "Mia", "email": "mia@example.com", "role": "marketer"}))
+    # A cashier of a store, whose name and store a PATCH may change.
+    ok(client.post("/v1/admin/staff", headers=shop.owner,
+                   json={"name": "Cy", "role": "cashier", "store_id": shop.store_id}))
     # An owner works in the console (a password) and at a till (a PIN): both hashes exist.
     person = ok(client.post("/v1/admin/staff", headers=shop.owner,
                             json={"name": "Vera", "email": "vera@example.com", "role": "owner"}))

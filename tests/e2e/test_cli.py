@@ -179,6 +179,31 @@ def test_tenant_add_store_adds_a_store_and_refuses_a_code_with_a_space_with_exit
         rt.close()
 
 
+def test_tenant_add_till_prints_its_key_once_and_refuses_a_bad_code_with_exit_code_2(
+        database_url: str) -> None:
+    made = run("tenant", "create", "--name", "Corner Café", "--database-url", database_url)
+    found = re.search(r"tenant (\d+) created", made[1])
+    assert made[0] == 0 and found, made
+    tenant = found.group(1)
+    added = run("tenant", "add-store", "--tenant", tenant, "--code", "centre", "--name",
+                "Centre", "--database-url", database_url)
+    store = re.search(r"store (\d+) added", added[1])
+    assert added[0] == 0 and store, added
+    till = run("tenant", "add-till", "--tenant", tenant, "--store", store.group(1), "--code",
+               " till-1 ", "--database-url", database_url)
+    assert till[0] == 0 and "till-1" in till[1] and re.search(r"rgt_\w+", till[1]), till
+    for till_code, message in (("till 2", "code: a till code is 1 to 32 Latin letters"),
+                               ("кассa", "code: a till code is 1 to 32 Latin letters"),
+                               ("T" * 33, "code: a till code is 1 to 32 Latin letters"),
+                               ("till-1", "code: a till with code 'till-1' exists")):
+        code, out, err = run("tenant", "add-till", "--tenant", tenant, "--store",
+                             store.group(1), "--code", till_code, "--database-url",
+                             database_url)
+        assert code == 2, (out, err)
+        assert "error:" in err and message in " ".join(err.split()), err
+        assert not re.search(r"rgt_\w+", out + err)
+
+
 # expire -----------------------------------------------------------------------------------------
 
 def test_expire_posts_due_lots_once(database_url: str, runtime_at: RuntimeAt) -> None:

@@ -517,6 +517,21 @@ def _b_staff_takes_a_phone(w: World) -> httpx.Response:
                         json={"phone": A_PHONE})
 
 
+def _b_staff_given_a_store(w: World) -> httpx.Response:
+    """B's own cashier given A's store: refused, B's cashier keeps every store."""
+    staff = _ok(_admin(w, "/v1/admin/staff", {"name": "Bo", "role": "cashier"}))
+    w.ids["b_cashier"] = staff["id"]
+    return w.client.patch(f"/v1/admin/staff/{staff['id']}", headers=w.b.owner,
+                          json={"name": "Bo B", "store_id": w.ids["a_store"]})
+
+
+def _store_refused(w: World, response: httpx.Response) -> None:
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "store_id"
+    staff = w.client.get(f"/v1/admin/staff/{w.ids['b_cashier']}", headers=w.b.owner).json()
+    assert (staff["name"], staff["store_id"]) == ("Bo", None)
+
+
 def _phone_is_b_own(w: World, response: httpx.Response) -> None:
     assert response.status_code == 204, response.text
     staff = w.client.get(f"/v1/admin/staff/{w.ids['b_staff']}", headers=w.b.owner).json()
@@ -647,6 +662,8 @@ PROBES: list[Probe] = [
     Probe("PATCH", "/v1/admin/staff/{staff_id}", "staff_id",
           lambda w: w.client.patch(f"/v1/admin/staff/{w.ids['a_staff']}", headers=w.b.owner,
                                    json={"role": "owner"})),
+    Probe("PATCH", "/v1/admin/staff/{staff_id}", "store_id", _b_staff_given_a_store,
+          _store_refused),
     Probe("PUT", "/v1/admin/staff/{staff_id}/phone", "staff_id",
           lambda w: w.client.put(f"/v1/admin/staff/{w.ids['a_staff']}/phone",
                                  headers=w.b.owner, json={"phone": B_NEW_PHONE})),

@@ -4,6 +4,7 @@ as breakage, and never overdrawn by twenty tills at once; on both databases."""
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -14,6 +15,7 @@ from sqlalchemy import event, select, text, update
 
 from regulars.db.ledger.tables import accounts
 from regulars.db.stored_value.tables import certificates as certificate_rows
+from regulars.domain.audit.chain import Filters
 from regulars.domain.stored_value.certificates import SeriesTerms, Tender, TenderKind
 from regulars.errors import InvalidInput, RefundRefused, RegularsError
 from regulars.services.audit import audit
@@ -280,6 +282,13 @@ def test_a_card_sold_at_the_till_is_activated_by_its_commit_and_earns_nothing(
     assert body["points_earned"] == plain["points_earned"]  # the card earns nothing
     assert body["paid_minor"] == plain["paid_minor"]
     assert balance(rt, pos, code) == 7000
+    [sold] = audit.entries(rt, pos.tenant_id, Filters(action="certificate.sell"))
+    assert (sold.actor, sold.subject) == (
+        f"till {pos.shop.terminal_ids[0]}",
+        f"certificate {body['certificates_sold'][0]['certificate_id']}")
+    assert json.loads(sold.detail) == {"amount_minor": 7000, "receipt_id": body["receipt"]["id"],
+                                       "till": pos.shop.terminal_ids[0]}
+    assert code not in sold.detail
     with pytest.raises(InvalidInput) as again:
         pos.send(selling(pos, "R-2", code, 7000))
     assert again.value.field == "certificates_sold.0.code"

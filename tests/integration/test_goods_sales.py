@@ -7,11 +7,13 @@ and writes nothing more; on both databases."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from regulars.domain.audit.chain import Filters
 from regulars.domain.catalog.products import ProductDraft
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.audit import audit
@@ -106,6 +108,13 @@ def test_a_retry_with_the_same_key_answers_the_same_and_sells_once(
     second = pos.send(selling(pos, "R-1", [sale]))
     assert second.replayed and second.body == first.body
     assert balance(rt, pos, opened.account.id) == 100_000
+    # On the audit trail once, as a top-up of the account by the till, with the receipt.
+    [sold] = audit.entries(rt, pos.tenant_id, Filters(action="goods.top_up"))
+    assert (sold.actor, sold.subject) == (f"till {pos.shop.terminal_ids[0]}",
+                                          f"goods account {opened.account.id}")
+    assert json.loads(sold.detail) == {
+        "paid_minor": 550_000, "quantity_milli": 100_000,
+        "receipt_id": first.body["receipt"]["id"], "till": pos.shop.terminal_ids[0]}
     with pytest.raises(RegularsError):  # the same key with another sale is refused
         pos.send(selling(pos, "R-1", [replace(sale, quantity_milli=1000)]))
     assert balance(rt, pos, opened.account.id) == 100_000

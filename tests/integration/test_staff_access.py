@@ -4,10 +4,14 @@ but a business always keeps an owner."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 from sqlalchemy import select
 
 from regulars.db.tenancy.tables import staff_invitations
+from regulars.domain.audit.chain import Filters
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
@@ -66,8 +70,8 @@ def test_the_link_expires_after_72_hours_and_only_its_hash_is_stored(
 def test_a_new_link_replaces_the_old_and_a_cashier_gets_none(rt: Runtime, shop: Shop) -> None:
     person = tenants.create_staff(rt, shop.tenant_id, name="Bo", email="bo@example.com",
                                   role="marketer", store_id=None, actor=audit.SYSTEM)
-    old = staff_access.invite(rt, shop.tenant_id, person.id)
-    new = staff_access.invite(rt, shop.tenant_id, person.id)
+    old = staff_access.invite(rt, shop.tenant_id, person.id, actor=audit.SYSTEM)
+    new = staff_access.invite(rt, shop.tenant_id, person.id, actor=audit.SYSTEM)
     with pytest.raises(NotFound):
         staff_access.pending(rt, old.token)
     assert staff_access.pending(rt, new.token).role == "marketer"
@@ -77,7 +81,7 @@ def test_a_new_link_replaces_the_old_and_a_cashier_gets_none(rt: Runtime, shop: 
     cashier = tenants.create_staff(rt, shop.tenant_id, name="Cy", email=None, role="cashier",
                                    store_id=None, actor=audit.SYSTEM)
     with pytest.raises(InvalidInput) as refused:
-        staff_access.invite(rt, shop.tenant_id, cashier.id)
+        staff_access.invite(rt, shop.tenant_id, cashier.id, actor=audit.SYSTEM)
     assert refused.value.field == "role"
 
 
@@ -96,7 +100,7 @@ def test_another_tenants_staff_cannot_be_invited_changed_or_removed(rt: Runtime,
     other = _business(rt, "Other")
     owner_id = other.owner.staff_id
     with pytest.raises(NotFound):
-        staff_access.invite(rt, shop.tenant_id, owner_id)
+        staff_access.invite(rt, shop.tenant_id, owner_id, actor=audit.SYSTEM)
     with pytest.raises(NotFound):
         staff_access.change_role(rt, shop.tenant_id, owner_id, "analyst", actor=audit.SYSTEM)
     with pytest.raises(NotFound):
@@ -123,3 +127,16 @@ def test_roles_change_at_once_and_the_last_owner_stays(rt: Runtime) -> None:
     assert web_auth.resolve(rt, session.token) is None
     with pytest.raises(InvalidInput):
         staff_access.change_role(rt, business.tenant_id, second.id, "boss", actor=audit.SYSTEM)
+
+
+def test_a_new_link_is_on_the_audit_trail_without_its_token_or_hash(rt: Runtime,
+                                                                    shop: Shop) -> None:
+    person = tenants.create_staff(rt, shop.tenant_id, name="Bo", email="bo@example.com",
+                                  role="analyst", store_id=None, actor=audit.SYSTEM)
+    made = staff_access.invite(rt, shop.tenant_id, person.id, actor=audit.staff(7))
+    [entry] = audit.entries(rt, shop.tenant_id, Filters(action="staff.invite"))
+    assert (entry.actor, entry.subject) == ("staff 7", f"staff {person.id}")
+    assert json.loads(entry.detail) == {"expires_at": made.expires_at.isoformat()}
+    digest = hashlib.sha256(made.token.encode()).hexdigest()
+    for secret in (made.token, digest, made.url("https://x.example")):
+        assert secret not in entry.detail and secret not in entry.subject

@@ -137,9 +137,11 @@ def test_a_staff_member_is_not_moved_to_another_business_store_nor_left_nameless
     anna = tenants.create_staff(rt, shop.tenant_id, name="Anna", email=None, role="cashier",
                                 store_id=shop.store_id, actor=audit.SYSTEM)
     other = make_shop(rt, "Other Café")
-    with pytest.raises(NotFound):
+    # Another business's store is refused as a wrong value of the field, not as not found.
+    with pytest.raises(InvalidInput) as foreign:
         tenants.update_staff(rt, shop.tenant_id, anna.id, name="Anna", store_id=other.store_id,
                              actor=OWNER)
+    assert foreign.value.field == "store_id"
     with pytest.raises(NotFound):
         tenants.update_staff(rt, other.tenant_id, anna.id, name="Eve", store_id=None,
                              actor=OWNER)
@@ -175,7 +177,7 @@ def test_0062_renames_the_later_stores_of_one_name_and_builds_the_unique_index(
                                      "WHERE tenant_id = :t ORDER BY id"), {"t": tenant}).all()
         assert [tuple(r) for r in rows] == [
             ("a", "Centre", "centre"), ("b", "CENTRE (b)", "centre (b)"),
-            ("c", "Station", "station"), ("d", "centre  (d)", "centre (d)")]
+            ("c", "Station", "station"), ("d", "centre (d)", "centre (d)")]
     finally:
         engine.dispose()
 

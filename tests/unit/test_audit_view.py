@@ -19,7 +19,8 @@ def test_the_longest_known_thing_names_the_subject() -> None:
 def test_details_are_labelled_and_formatted_by_their_key() -> None:
     found = dict(audit_view.details(
         RU, '{"before":"cashier","after":"owner","points_cost":21,"base_bp":1250,'
-            '"quantity_milli":2500,"scopes":["a","b"],"new_key":null}'))
+            '"quantity_milli":2500,"scopes":["a","b"],"new_key":null}',
+        audit_view.Context(action="staff.role")))
     assert (found["было"], found["стало"]) == ("кассир", "владелец")
     assert found["стоит"] == "21 балл"
     assert found["base bp"] == "12,5\u00a0%"
@@ -31,3 +32,22 @@ def test_details_that_are_not_an_object_show_as_stored() -> None:
     assert audit_view.details(RU, "not json") == [("", "not json")]
     assert audit_view.details(RU, "[1, 2]") == [("", "[1, 2]")]
     assert audit_view.details(RU, "{}") == []
+
+
+def test_a_staff_change_names_its_fields_and_stores_in_the_readers_language() -> None:
+    context = audit_view.Context(action="staff.update", stores={4: "Центр"})
+    found = audit_view.details(
+        RU, '{"changed":["name","store_id"],"store_after":4,"store_before":null}', context)
+    assert found == [("изменено", "имя, магазин"), ("магазин после", "Центр"),
+                     ("магазин до", "все магазины")]
+    gone = audit_view.details(RU, '{"store_id":9}', context)
+    assert gone == [("магазин", "9")]  # a store no longer listed shows as its id
+
+
+def test_a_store_renamed_owner_reads_as_its_name_and_a_role_change_as_roles() -> None:
+    renamed = audit_view.details(RU, '{"after":"owner","before":"cashier"}',
+                                 audit_view.Context(action="store.update"))
+    assert renamed == [("стало", "owner"), ("было", "cashier")]
+    role = audit_view.details(RU, '{"after":"owner","before":"cashier"}',
+                              audit_view.Context(action="staff.role"))
+    assert role == [("стало", "владелец"), ("было", "кассир")]

@@ -1,5 +1,5 @@
 """``/v1/admin/staff/{id}``: an owner's key gives a staff member a set-password link (shown in
-that answer only), changes their role, or removes them."""
+that answer only), changes their role, name or store, or removes them."""
 
 from __future__ import annotations
 
@@ -9,18 +9,25 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from regulars import errors
+from regulars.api.admin_schemas import StaffOut
 from regulars.api.deps import Owner, PathId, RuntimeDep
 from regulars.api.errors_doc import responses
-from regulars.api.schemas import Strict
+from regulars.api.schemas import Id, Strict
 from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import staff_access
+from regulars.services.tenancy.results import StaffMember
 
 router = APIRouter(prefix="/v1/admin/staff", tags=["admin"])
 
 
-class RolePatch(Strict):
-    role: Literal["owner", "marketer", "analyst", "cashier"]
+class StaffPatch(Strict):
+    """What to change; a field left out stays as it is."""
+
+    role: Literal["owner", "marketer", "analyst", "cashier"] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    store_id: Id | None = Field(default=None, description=(
+        "the store whose tills a cashier signs in at; null: every store"))
 
 
 class InvitationOut(BaseModel):
@@ -41,20 +48,22 @@ def invite(staff_id: PathId, request: Request, owner: Owner,
     """A link with which an owner, marketer or analyst sets their console password: it works
     once, for 72 hours, and replaces their earlier links. The link is in this answer only
     (only a hash of it is stored). A cashier (422 on ``role``) uses a PIN instead."""
-    made = staff_access.invite(rt, owner.tenant_id, staff_id)
+    made = staff_access.invite(rt, owner.tenant_id, staff_id, actor=audit.key(owner.key_id))
     return InvitationOut(staff_id=made.staff_id, url=made.url(public_base(request, rt)),
                          expires_at=made.expires_at.isoformat())
 
 
-@router.patch("/{staff_id}", status_code=204, responses=responses(
+@router.patch("/{staff_id}", response_model=StaffOut, responses=responses(
     errors.NotFound, errors.InvalidInput, errors.Conflict))
-def change_role(staff_id: PathId, body: RolePatch, owner: Owner,
-                rt: RuntimeDep) -> Response:
-    """Give the staff member another role (at once, in their open sessions too). The
-    business's last active owner stays an owner (409 on ``role``)."""
-    staff_access.change_role(rt, owner.tenant_id, staff_id, body.role,
-                             actor=audit.key(owner.key_id))
-    return Response(status_code=204)
+def change(staff_id: PathId, body: StaffPatch, owner: Owner, rt: RuntimeDep) -> StaffMember:
+    """Change the staff member's role (at once, in their open sessions too), name or store
+    (a cashier's store decides at which tills they sign in), all at once or none; each on the
+    audit trail. 422 names the field (``store_id`` for a store that is not the business's);
+    the business's last active owner stays an owner (409 on ``role``)."""
+    given = body.model_fields_set
+    return staff_access.edit(rt, owner.tenant_id, staff_id, staff_access.StaffChange(
+        role=body.role, name=body.name, store_id=body.store_id,
+        store_given="store_id" in given), actor=audit.key(owner.key_id))
 
 
 class PhoneIn(Strict):

@@ -138,7 +138,8 @@ def tenant_add_store(
     name: Annotated[str, typer.Option(help="unique within the business, whatever the case")],
     database_url: DatabaseOpt = None,
 ) -> None:
-    """Add a store to a business (tills and staff are added in the console or the API)."""
+    """Add a store to a business (its tills with ``tenant add-till``; staff in the console or
+    the API)."""
     with open_runtime(_settings(database_url), migrate=True) as rt:
         try:
             tenants.tenant_info(rt, tenant)
@@ -146,6 +147,27 @@ def tenant_add_store(
         except RegularsError as exc:
             raise fail(_message(exc)) from exc
     console.print(f"store {store.id} added: {store.code} ({store.name})")
+
+
+@tenant_app.command("add-till")
+def tenant_add_till(
+    tenant: Annotated[int, typer.Option("--tenant", min=1, help="the business's id")],
+    store: Annotated[int, typer.Option("--store", min=1, help="the store's id")],
+    code: Annotated[str, typer.Option(
+        help="1 to 32 Latin letters, digits, - or _, unique within the business")],
+    name: Annotated[str, typer.Option(help="as the console shows it (default: the code)")] = "",
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Add a till to a store and print its key (shown this once; it is stored hashed)."""
+    with open_runtime(_settings(database_url), migrate=True) as rt:
+        try:
+            tenants.tenant_info(rt, tenant)
+            till = tenants.create_terminal(rt, tenant, store_id=store, code=code, name=name,
+                                           actor=audit.SYSTEM)
+        except RegularsError as exc:
+            raise fail(_message(exc)) from exc
+    console.print(f"till {till.id} added: {till.code}")
+    console.print(f"till key (shown once, keep it safe): [bold]{till.key}[/bold]")
 
 
 @app.command()

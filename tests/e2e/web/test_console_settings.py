@@ -46,6 +46,15 @@ def test_stores_and_tills_with_the_key_shown_once(client: TestClient, rt: Runtim
     empty = post(client, "/console/settings/tills", csrf, till_store=str(store.id),
                  till_code="", till_name="")
     assert empty.status_code == 422 and 'id="e-till_code"' in empty.text
+    for bad in ("north 1", "n/1", "N" * 33):  # the rule of a store's code
+        spaced = post(client, "/console/settings/tills", csrf, till_store=str(store.id),
+                      till_code=bad, till_name="North 1")
+        assert spaced.status_code == 422 and 'id="e-till_code"' in spaced.text
+        assert "a till code is 1 to 32 Latin letters" in spaced.text
+    refused = client.post("/v1/admin/terminals", headers=shop.owner,
+                          json={"store_id": store.id, "code": "north 1"})
+    assert refused.status_code == 422 and refused.json()["field"] == "code", refused.text
+    assert [t.code for t in tenants.list_terminals(rt, shop.tenant_id)] == ["till-1", "till-2"]
     made = post(client, "/console/settings/tills", csrf, till_store=str(store.id),
                 till_code="n-1", till_name="North 1")
     assert made.status_code == 200 and "will not be shown again" in made.text

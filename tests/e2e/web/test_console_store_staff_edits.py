@@ -1,12 +1,15 @@
 """The settings pages: a store code with a space and a second store of one name are refused
 beside their fields; a store is renamed (its code kept), and a staff member's name and store
-changed, each recorded as the owner; another business's store or staff member answers 404."""
+changed, each recorded as the owner; another business's store or staff member answers 404,
+and another business's store chosen for one's own staff member is refused beside the field."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from regulars.domain.audit.chain import Filters
+from regulars.errors import InvalidInput
 from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
@@ -95,7 +98,7 @@ def test_a_staff_members_name_and_store_are_changed_on_their_page(
     assert who == [f"staff {_owner_id(rt, shop)}"] * 2
 
 
-def test_another_business_store_or_staff_member_answers_404_and_keeps_its_own(
+def test_another_business_store_or_staff_member_is_refused_and_keeps_its_own(
         client: TestClient, rt: Runtime, shop: Shop) -> None:
     csrf = as_owner(client, rt, shop)
     other = make_shop(rt, "Other Shop")
@@ -108,9 +111,31 @@ def test_another_business_store_or_staff_member_answers_404_and_keeps_its_own(
                 name="Taken over").status_code == 404
     assert post(client, f"/console/settings/staff/{theirs.id}/details", csrf, name="Eve",
                 store="").status_code == 404
-    assert post(client, f"/console/settings/staff/{mine.id}/details", csrf, name="Anna",
-                store=str(other.store_id)).status_code == 404
+    # Another business's store for one's own staff member: refused beside the store field.
+    foreign = post(client, f"/console/settings/staff/{mine.id}/details", csrf, name="Anna",
+                   store=str(other.store_id))
+    assert foreign.status_code == 422 and 'id="e-store"' in foreign.text
+    assert "no such store" in foreign.text
     assert tenants.get_store(rt, other.tenant_id, other.store_id).name == "Main street"
     olga = tenants.get_staff(rt, other.tenant_id, theirs.id)
     assert (olga.name, olga.store_id) == ("Olga", other.store_id)
     assert tenants.get_staff(rt, shop.tenant_id, mine.id).store_id == shop.store_id
+
+
+def test_a_staff_member_and_a_store_are_named_by_one_rule_with_one_message(
+        rt: Runtime, shop: Shop) -> None:
+    anna = tenants.create_staff(rt, shop.tenant_id, name=" Anna ", email=None, role="cashier",
+                                store_id=None, actor=audit.SYSTEM)
+    assert anna.name == "Anna"
+    for name in ("  ", "N" * 201):
+        with pytest.raises(InvalidInput) as staff:
+            tenants.update_staff(rt, shop.tenant_id, anna.id, name=name, store_id=None,
+                                 actor=audit.SYSTEM)
+        with pytest.raises(InvalidInput) as store:
+            tenants.rename_store(rt, shop.tenant_id, shop.store_id, name=name,
+                                 actor=audit.SYSTEM)
+        with pytest.raises(InvalidInput) as added:
+            tenants.create_staff(rt, shop.tenant_id, name=name, email=None, role="cashier",
+                                 store_id=None, actor=audit.SYSTEM)
+        assert staff.value.field == store.value.field == added.value.field == "name"
+        assert staff.value.detail == store.value.detail == added.value.detail

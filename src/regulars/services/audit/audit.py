@@ -28,7 +28,13 @@ MAX_PAGE = 500
 @dataclass(frozen=True, kw_only=True)
 class Actor:
     """Who made a change: a staff member (console or built-in till), an API key, a till
-    with nobody signed in, a member (their own page), or the system itself."""
+    with nobody signed in, a member (their own page), or the system itself.
+
+    Every act at a till (a sale, a refund or void, a top-up) is one rule's,
+    :func:`at_till`: the cashier signed in there when there is one, else the till (whichever
+    key it called with), else the key that acted with no till (an owner's); the till is then
+    among the details.
+    """
 
     kind: str  # staff, key, till, member or system
     id: int | None = None
@@ -51,6 +57,16 @@ def key(key_id: int) -> Actor:
 
 def till(terminal_id: int | None) -> Actor:
     return Actor(kind="till", id=terminal_id)
+
+
+def at_till(*, staff_id: int | None, terminal_id: int | None, key_id: int) -> Actor:
+    """Who acts at a till, as :class:`Actor` says: the cashier ``staff_id`` signed in, else
+    the till ``terminal_id``, else the key ``key_id`` that called without a till."""
+    if staff_id is not None:
+        return staff(staff_id)
+    if terminal_id is not None:
+        return till(terminal_id)
+    return key(key_id) if key_id else SYSTEM
 
 
 def record(conn: Connection, tenant_id: int, actor: Actor, action: str, subject: str, *,

@@ -74,7 +74,7 @@ from regulars.services.rewards import claims
 from regulars.services.runtime import Runtime
 from regulars.services.stamps import till as stamp_till
 from regulars.services.stored_value import cashback as stored_value_cashback
-from regulars.services.stored_value import goods_sales
+from regulars.services.stored_value import goods_sales, sales_audit
 from regulars.services.stored_value import sales as stored_value_sales
 from regulars.services.stored_value import tenders as stored_value_tenders
 from regulars.services.stored_value.goods_sales import GoodsSale
@@ -290,8 +290,9 @@ def _stored_value(conn: Connection, principal: Principal, tenant: tenancy.Tenant
                   at: datetime) -> tuple[tuple[TenderTaken, ...], tuple[CertificateSold, ...],
                                          tuple[GoodsSold, ...]]:
     """Pay part of the receipt's money with the certificates and wallet the till names,
-    activate the gift cards it sells and put the goods it sells into their accounts (nothing
-    is read without any). Raises :class:`InvalidInput` naming the tender, card or sale."""
+    activate the gift cards it sells and put the goods it sells into their accounts, both on
+    the audit trail (nothing is read without any). Raises :class:`InvalidInput` naming the
+    tender, card or sale."""
     if not (req.sale.tenders or req.certificates_sold or req.goods_sold):
         return (), (), ()
     ctx = EntryContext(tenant_id=tenant.id,
@@ -299,11 +300,14 @@ def _stored_value(conn: Connection, principal: Principal, tenant: tenancy.Tenant
                        receipt_id=receipt_id, terminal_id=principal.terminal_id,
                        store_id=principal.store_id, staff_id=req.staff_id,
                        program_version=priced.version, occurred_at=at, recorded_at=now)
-    return (stored_value_tenders.take(conn, tenant, ctx, req.sale.tenders,
+    taken = stored_value_tenders.take(conn, tenant, ctx, req.sale.tenders,
                                       paid_minor=priced.quote.paid_minor,
-                                      lines=priced.quote.lines, now=now),
-            stored_value_sales.sell(conn, tenant, ctx, req.certificates_sold, now=now),
-            goods_sales.sell(conn, tenant.id, ctx, req.goods_sold, now=now))
+                                      lines=priced.quote.lines, now=now)
+    cards = stored_value_sales.sell(conn, tenant, ctx, req.certificates_sold, now=now)
+    goods = goods_sales.sell(conn, tenant.id, ctx, req.goods_sold, now=now)
+    sales_audit.record(conn, principal, staff_id=req.staff_id, receipt_id=receipt_id,
+                       cards=cards, goods=goods, now=now)
+    return taken, cards, goods
 
 
 def _cashback(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,

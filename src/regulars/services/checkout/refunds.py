@@ -181,12 +181,10 @@ def _give_back_stored_value(conn: Connection, principal: Principal, receipt: dic
 
 def _audit(conn: Connection, principal: Principal, receipt_id: int, refund_id: int,
            plan: RefundPlan, *, void: bool, now: datetime, staff_id: int | None) -> None:
-    """The refund or void on the audit trail, by the key that made it, or at the built-in
-    till by the cashier signed in there (the till itself when nobody is); the till it was
-    made at is among the details."""
-    actor = (audit.key(principal.key_id) if principal.key_id
-             else audit.staff(staff_id) if staff_id is not None
-             else audit.till(principal.terminal_id))
+    """The refund or void on the audit trail, by :func:`audit.at_till`'s rule; the till it
+    was made at is among the details."""
+    actor = audit.at_till(staff_id=staff_id, terminal_id=principal.terminal_id,
+                          key_id=principal.key_id)
     audit.record(conn, principal.tenant_id, actor,
                  "receipt.void" if void else "receipt.refund", f"receipt {receipt_id}", at=now,
                  refund_id=refund_id, paid_minor=plan.paid_back_minor,

@@ -233,12 +233,10 @@ def top_up(rt: Runtime, principal: Principal, goods_account_id: int, terms: Purc
 
 def _audit_top_up(conn: Connection, principal: Principal, goods_account_id: int,
                   terms: PurchaseTerms, *, now: datetime, staff_id: int | None) -> None:
-    """The top-up on the audit trail by the cashier signed in at the built-in till when
-    there is one, else by the till or the key that made it; a till's top-up has the till
-    among its details."""
-    actor = (audit.staff(staff_id) if staff_id is not None
-             else audit.till(principal.terminal_id)
-             if principal.terminal_id is not None else audit.key(principal.key_id))
+    """The top-up on the audit trail by :func:`audit.at_till`'s rule; a till's top-up has
+    the till among its details."""
+    actor = audit.at_till(staff_id=staff_id, terminal_id=principal.terminal_id,
+                          key_id=principal.key_id)
     at_till = {} if principal.terminal_id is None else {"till": principal.terminal_id}
     audit.record(conn, principal.tenant_id, actor, "goods.top_up",
                  f"goods account {goods_account_id}", at=now,

@@ -7,7 +7,9 @@ SHA-256 is stored; it works once, for ``INVITATION_LIFETIME``, and only while th
 is active; a newer link for the same person replaces the older ones. ``regulars tenant create``
 prints the owner's link, and the admin API and the console return a link once, when made.
 
-A business always keeps an active owner: the last one can be neither demoted nor removed.
+A staff member's role, name and store change together (:func:`edit`), as the admin API's
+``PATCH`` asks. A business always keeps an active owner: the last one can be neither demoted
+nor removed.
 """
 
 from __future__ import annotations
@@ -16,17 +18,22 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
 
 from regulars.db.engine import UniqueViolation
 from regulars.db.tenancy import staff_invitations as invitations
 from regulars.db.tenancy import tenancy
 from regulars.db.web_sessions import sessions as web
 from regulars.domain.messaging.addresses import EMAIL
+from regulars.domain.tenancy import names
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.audit import audit
 from regulars.services.members.members import normalize_phone
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import settings, tenants
+from regulars.services.tenancy.results import StaffMember
 from regulars.services.web_sessions import sessions as web_auth
 from regulars.services.web_sessions.sessions import NewSession
 
@@ -68,10 +75,12 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invite(rt: Runtime, tenant_id: int, staff_id: int) -> Invitation:
+def invite(rt: Runtime, tenant_id: int, staff_id: int, *, actor: audit.Actor) -> Invitation:
     """A new set-password link for an active owner, marketer or analyst of ``tenant_id``
-    (their older unused links stop working). :class:`NotFound` for another tenant's staff;
-    :class:`InvalidInput` (field ``role``) for a cashier, who signs in at a till with a PIN."""
+    (their older unused links stop working), on the audit trail as ``actor``'s with when it
+    expires (never the link, its token or its hash). :class:`NotFound` for another tenant's
+    staff; :class:`InvalidInput` (field ``role``) for a cashier, who signs in at a till with a
+    PIN."""
     token = secrets.token_urlsafe(32)
     now = rt.now()
     with rt.db.write() as conn:
@@ -84,6 +93,8 @@ def invite(rt: Runtime, tenant_id: int, staff_id: int) -> Invitation:
         expires_at = now + INVITATION_LIFETIME
         invitations.insert_invitation(conn, tenant_id=tenant_id, staff_id=staff_id,
                                       token_hash=_hash(token), now=now, expires_at=expires_at)
+        audit.record(conn, tenant_id, actor, "staff.invite", f"staff {staff_id}", at=now,
+                     expires_at=expires_at.isoformat())
     return Invitation(staff_id=staff_id, token=token, expires_at=expires_at)
 
 
@@ -101,7 +112,7 @@ def create_business(rt: Runtime, *, name: str, currency: str, locale: str, timez
                                  email=email or None, role="owner", store_id=None,
                                  actor=audit.SYSTEM)
     return NewBusiness(tenant_id=created.tenant_id, owner_key=created.owner_key,
-                       owner=invite(rt, created.tenant_id, owner.id))
+                       owner=invite(rt, created.tenant_id, owner.id, actor=audit.SYSTEM))
 
 
 def pending(rt: Runtime, token: str) -> PendingInvitation:
@@ -165,21 +176,59 @@ def change_role(rt: Runtime, tenant_id: int, staff_id: int, role: str,
                 *, actor: audit.Actor) -> None:
     """Give a staff member another role; it applies to their open sessions at once. The last
     active owner keeps the owner role (:class:`Conflict`)."""
-    if role not in tenants.ROLES:
+    edit(rt, tenant_id, staff_id, StaffChange(role=role), actor=actor)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffChange:
+    """What changes of a staff member: each field ``None`` stays as it is; the store only
+    when ``store_given`` (its ``None`` is every store)."""
+
+    name: str | None = None
+    role: str | None = None
+    store_id: int | None = None
+    store_given: bool = False
+
+
+def edit(rt: Runtime, tenant_id: int, staff_id: int, change: StaffChange, *,
+         actor: audit.Actor) -> StaffMember:
+    """Change a staff member's role, name and store at once, in one transaction, each on the
+    audit trail as its own change (``staff.role``, ``staff.update``). Everything is checked
+    before anything is written: :class:`InvalidInput` on ``role``, ``name`` (see
+    :func:`tenants.update_staff`) or ``store_id``; :class:`NotFound` for another business's
+    staff member; :class:`Conflict` on ``role`` for the business's last active owner."""
+    if change.role is not None and change.role not in tenants.ROLES:
         raise InvalidInput("choose a role", field="role")
+    name = None if change.name is None else names.checked_name(change.name)
+    now = rt.now()
     with rt.db.write() as conn:
         row = tenancy.get_staff(conn, tenant_id, staff_id)
         if row is None:
             raise NotFound("staff member not found")
-        if row["role"] == "owner" and role != "owner" and row["active"] \
-                and invitations.count_active_owners(conn, tenant_id) <= 1:
-            raise Conflict("a business keeps at least one owner", field="role")
-        if role == "cashier" and row["role"] != "cashier":
-            # A cashier has no console: the sessions a password opened end now.
-            web.revoke_staff_sessions(conn, tenant_id, staff_id, rt.now())
-        invitations.set_role(conn, tenant_id, staff_id, role)
-        audit.record(conn, tenant_id, actor, "staff.role", f"staff {staff_id}", at=rt.now(),
-                     before=row["role"], after=role)
+        if change.name is not None or change.store_given:
+            row = tenants.set_details(
+                conn, tenant_id, row, name=row["name"] if name is None else name,
+                store_id=change.store_id if change.store_given else row["store_id"],
+                actor=actor, now=now)
+        if change.role is not None:
+            _set_role(conn, tenant_id, row, change.role, actor=actor, now=now)
+        after = tenancy.get_staff(conn, tenant_id, staff_id)
+    assert after is not None
+    return tenants.public_staff(after)
+
+
+def _set_role(conn: Connection, tenant_id: int, row: dict[str, Any], role: str, *,
+              actor: audit.Actor, now: datetime) -> None:
+    staff_id = row["id"]
+    if row["role"] == "owner" and role != "owner" and row["active"] \
+            and invitations.count_active_owners(conn, tenant_id) <= 1:
+        raise Conflict("a business keeps at least one owner", field="role")
+    if role == "cashier" and row["role"] != "cashier":
+        # A cashier has no console: the sessions a password opened end now.
+        web.revoke_staff_sessions(conn, tenant_id, staff_id, now)
+    invitations.set_role(conn, tenant_id, staff_id, role)
+    audit.record(conn, tenant_id, actor, "staff.role", f"staff {staff_id}", at=now,
+                 before=row["role"], after=role)
 
 
 def set_phone(rt: Runtime, tenant_id: int, staff_id: int, phone: str | None) -> None:

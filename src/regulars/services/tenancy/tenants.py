@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_precision, list_currencies
+from sqlalchemy import Connection
 
 from regulars.db.engine import UniqueViolation, forget, remembered
 from regulars.db.ledger import ops as ledger_ops
 from regulars.db.tenancy import tenancy
 from regulars.domain.ledger.assets import money
 from regulars.domain.program.program import Program
-from regulars.domain.tenancy import stores
+from regulars.domain.tenancy import names, stores, tills
 from regulars.errors import Conflict, InvalidInput, NotFound
 from regulars.services.audit import audit
 from regulars.services.program import programs
@@ -156,7 +158,7 @@ def create_store(rt: Runtime, tenant_id: int, *, code: str, name: str,
     :mod:`regulars.domain.tenancy.stores`); :class:`Conflict` on ``code`` when the business
     has a store of that code, on ``name`` when it has one of that name in any case (the
     unique indexes decide, so two requests at once cannot both add it)."""
-    code, name = stores.checked_code(code), stores.checked_name(name)
+    code, name = stores.checked_code(code), names.checked_name(name)
     try:
         with rt.db.write() as conn:
             store_id = tenancy.insert_store(conn, tenant_id=tenant_id, code=code, name=name,
@@ -173,7 +175,7 @@ def rename_store(rt: Runtime, tenant_id: int, store_id: int, *, name: str,
     """Give a store another name. Its code stays: import files, exports and other systems
     name the store by it. :class:`InvalidInput` or :class:`Conflict` on ``name`` as
     :func:`create_store`; :class:`NotFound` for another business's store."""
-    name = stores.checked_name(name)
+    name = names.checked_name(name)
     try:
         with rt.db.write() as conn:
             before = tenancy.get_store(conn, tenant_id, store_id)
@@ -215,7 +217,11 @@ def list_stores(rt: Runtime, tenant_id: int) -> list[Store]:
 
 def create_terminal(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
                     name: str, actor: audit.Actor) -> NewTerminal:
-    """A till in one of the tenant's stores, with its API key (returned only here)."""
+    """A till in one of the tenant's stores, with its API key (returned only here).
+    :class:`InvalidInput` on ``code`` (see :mod:`regulars.domain.tenancy.tills`);
+    :class:`NotFound` for another business's store; :class:`Conflict` on ``code`` when the
+    business has a till of that code."""
+    code = tills.checked_code(code)
     plain, key_hash = new_key("till")
     now = rt.now()
     try:
@@ -223,17 +229,17 @@ def create_terminal(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
             if tenancy.get_store(conn, tenant_id, store_id) is None:
                 raise NotFound("store not found")
             terminal_id = tenancy.insert_terminal(conn, tenant_id=tenant_id, store_id=store_id,
-                                                  code=code.strip(), name=name.strip() or code,
+                                                  code=code, name=name.strip() or code,
                                                   now=now)
             tenancy.insert_key(conn, tenant_id=tenant_id, kind="till", key_hash=key_hash,
                                label=f"till {code}", terminal_id=terminal_id, now=now,
                                scopes="pos")
             audit.record(conn, tenant_id, actor, "till.create", f"till {terminal_id}", at=now,
-                         code=code.strip(), store_id=store_id)
+                         code=code, store_id=store_id)
     except UniqueViolation as exc:
         raise Conflict("a till with code %(code)s exists", field="code",
                        params={"code": repr(code)}) from exc
-    return NewTerminal(id=terminal_id, store_id=store_id, code=code.strip(), key=plain)
+    return NewTerminal(id=terminal_id, store_id=store_id, code=code, key=plain)
 
 
 def rotate_terminal_key(rt: Runtime, tenant_id: int, terminal_id: int,
@@ -276,56 +282,61 @@ def create_staff(rt: Runtime, tenant_id: int, *, name: str, email: str | None, r
                  store_id: int | None, actor: audit.Actor) -> NewStaff:
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
-    if not name.strip():
-        raise InvalidInput("name must not be empty", field="name")
+    name = names.checked_name(name)
     try:
         with rt.db.write() as conn:
             if store_id is not None and tenancy.get_store(conn, tenant_id, store_id) is None:
                 raise NotFound("store not found")
-            staff_id = tenancy.insert_staff(conn, tenant_id=tenant_id, name=name.strip(),
+            staff_id = tenancy.insert_staff(conn, tenant_id=tenant_id, name=name,
                                             email=email, role=role, store_id=store_id,
                                             now=rt.now())
             audit.record(conn, tenant_id, actor, "staff.create", f"staff {staff_id}",
                          at=rt.now(), role=role, store_id=store_id)
     except UniqueViolation as exc:
         raise Conflict("a staff member with this e-mail exists", field="email") from exc
-    return NewStaff(id=staff_id, name=name.strip(), email=email, role=role, store_id=store_id)
+    return NewStaff(id=staff_id, name=name, email=email, role=role, store_id=store_id)
 
 
 def update_staff(rt: Runtime, tenant_id: int, staff_id: int, *, name: str,
                  store_id: int | None, actor: audit.Actor) -> StaffMember:
     """Set a staff member's name and store (None: every store). A cashier's store decides at
-    which tills they sign in, from their next sign-in on. :class:`InvalidInput` on ``name``;
-    :class:`NotFound` for another business's staff member or store."""
-    name = name.strip()
-    if not name:
-        raise InvalidInput("enter a name", field="name")
-    if len(name) > 200:
-        raise InvalidInput("a name is at most 200 characters", field="name")
+    which tills they sign in, from their next sign-in on. :class:`InvalidInput` on ``name``
+    (see :func:`regulars.domain.tenancy.names.checked_name`) and on ``store_id`` for a store
+    that is not the business's; :class:`NotFound` for another business's staff member."""
+    name = names.checked_name(name)
     with rt.db.write() as conn:
         before = tenancy.get_staff(conn, tenant_id, staff_id)
         if before is None:
             raise NotFound("staff member not found")
-        if store_id is not None and tenancy.get_store(conn, tenant_id, store_id) is None:
-            raise NotFound("store not found")
-        tenancy.update_staff(conn, tenant_id, staff_id, name=name, store_id=store_id)
-        # The trail names what changed and the stores, not the person's names: it is
-        # kept whole for years, and a name is personal data.
-        changed = [f for f, after in (("name", name), ("store_id", store_id))
-                   if before[f] != after]
-        if changed:
-            audit.record(conn, tenant_id, actor, "staff.update", f"staff {staff_id}",
-                         at=rt.now(), changed=changed, store_before=before["store_id"],
-                         store_after=store_id)
-        row = tenancy.get_staff(conn, tenant_id, staff_id)
+        row = set_details(conn, tenant_id, before, name=name, store_id=store_id, actor=actor,
+                          now=rt.now())
+    return public_staff(row)
+
+
+def set_details(conn: Connection, tenant_id: int, before: dict[str, Any], *, name: str,
+                store_id: int | None, actor: audit.Actor, now: datetime) -> dict[str, Any]:
+    """Give the staff member ``before`` the (checked) ``name`` and ``store_id`` in ``conn``'s
+    transaction, on the audit trail when either changed; the row after. :class:`InvalidInput`
+    on ``store_id`` for a store that is not the business's."""
+    if store_id is not None and tenancy.get_store(conn, tenant_id, store_id) is None:
+        raise InvalidInput("no such store", field="store_id")
+    staff_id = before["id"]
+    tenancy.update_staff(conn, tenant_id, staff_id, name=name, store_id=store_id)
+    # The trail names what changed and the stores, not the person's names: it is kept
+    # whole for years, and a name is personal data.
+    changed = [f for f, after in (("name", name), ("store_id", store_id)) if before[f] != after]
+    if changed:
+        audit.record(conn, tenant_id, actor, "staff.update", f"staff {staff_id}", at=now,
+                     changed=changed, store_before=before["store_id"], store_after=store_id)
+    row = tenancy.get_staff(conn, tenant_id, staff_id)
     assert row is not None
-    return _public_staff(row)
+    return row
 
 
 def list_staff(rt: Runtime, tenant_id: int) -> list[StaffMember]:
-    """The tenant's staff, without secrets (see :func:`_public_staff`)."""
+    """The tenant's staff, without secrets (see :func:`public_staff`)."""
     with rt.db.read() as conn:
-        return [_public_staff(s) for s in tenancy.list_staff(conn, tenant_id)]
+        return [public_staff(s) for s in tenancy.list_staff(conn, tenant_id)]
 
 
 def get_staff(rt: Runtime, tenant_id: int, staff_id: int) -> StaffMember:
@@ -334,10 +345,10 @@ def get_staff(rt: Runtime, tenant_id: int, staff_id: int) -> StaffMember:
         row = tenancy.get_staff(conn, tenant_id, staff_id)
     if row is None:
         raise NotFound("staff member not found")
-    return _public_staff(row)
+    return public_staff(row)
 
 
-def _public_staff(row: dict[str, Any]) -> StaffMember:
+def public_staff(row: dict[str, Any]) -> StaffMember:
     """A staff row as the API shows it: named fields only, so a column added later (like the
     password and PIN hashes and the sign-in counters) never leaves the server by default."""
     return StaffMember(id=row["id"], name=row["name"], email=row["email"],

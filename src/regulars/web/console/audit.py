@@ -69,7 +69,9 @@ def audit_page(request: Request, reader: StaffReader, runtime: RuntimeDep, who: 
     return render(request, "console/audit.html", reader, status_code=422 if errors else 200,
                   values=values, errors=errors,
                   rows=audit_view.rows(reader, found[:PAGE_SIZE],
-                                       _names(runtime, reader, reader.session.tenant_id)),
+                                       _names(runtime, reader, reader.session.tenant_id),
+                                       {s.id: s.name for s in tenants.list_stores(
+                                           runtime, reader.session.tenant_id)}),
                   has_more=len(found) > PAGE_SIZE, page=number, query=query)
 
 

@@ -4,13 +4,15 @@ its details, in the reader's language.
 The trail stores codes (``staff 3``, ``till 4``) and canonical JSON details (ids, codes and
 amounts); the page shows a name for the actor, the thing in words with its id, and each
 detail as ``label: value``, the value formatted by what its key holds (``*_minor`` money,
-``*_bp`` a percentage, points as points). A key with no label here shows as its own words.
+``*_bp`` a percentage, points as points, a store by its name, the fields a change touched by
+their labels). A key with no label here shows as its own words.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from regulars.services.audit import audit
 from regulars.services.audit.audit import AuditEntry
@@ -39,20 +41,43 @@ SUBJECTS: dict[str, str] = {
 
 DETAILS: dict[str, str] = {
     "active": N_("active"), "after": N_("after"), "amount_minor": N_("amount"),
-    "before": N_("before"), "code": N_("code"), "count": N_("count"),
-    "created": N_("created"), "imported": N_("imported"), "kind": N_("kind"),
+    "before": N_("before"), "changed": N_("changed"), "code": N_("code"),
+    "count": N_("count"), "created": N_("created"), "expires_at": N_("expires"),
+    "imported": N_("imported"), "kind": N_("kind"),
     "language": N_("language"), "manager_pin_above_minor": N_("manager's PIN above"),
     "max_uses": N_("uses at most"), "member_id": N_("member"), "name": N_("name"),
     "nominal_values_minor": N_("values"), "paid_minor": N_("amount"), "points": N_("points"),
     "points_cost": N_("costs"), "reason": N_("reason"), "refund_id": N_("refund"),
-    "rejected": N_("rejected"), "role": N_("role"), "rows": N_("rows"), "sku": N_("SKU"),
-    "store_id": N_("store"), "till": N_("till"), "total_minor": N_("total"),
+    "receipt_id": N_("receipt number"), "rejected": N_("rejected"), "role": N_("role"),
+    "rows": N_("rows"), "sku": N_("SKU"), "store_after": N_("store after"),
+    "store_before": N_("store before"), "store_id": N_("store"), "till": N_("till"),
+    "total_minor": N_("total"),
     "updated": N_("updated"), "valid_days": N_("days valid"), "version": N_("version"),
     "was": N_("was"),
 }
 
 POINTS_KEYS = frozenset({"points", "points_cost", "balance_points"})
-ROLE_KEYS = frozenset({"role", "before", "after"})
+STORE_KEYS = frozenset({"store_id", "store_before", "store_after"})
+# A staff member's fields a change touched (``changed``), in words.
+CHANGED: dict[str, str] = {"name": N_("the person's name"), "store_id": N_("store")}
+# A role's code in words; ``before`` and ``after`` hold roles only in a role's change (a
+# store's rename has its names there, shown as they are).
+ROLE_ACTION = "staff.role"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Context:
+    """What a detail's value is read with: the entry's action and the business's stores by
+    id (a store that is gone shows as its id)."""
+
+    action: str = ""
+    stores: Mapping[int, str] = field(default_factory=dict)
+
+    def is_role(self, key: str) -> bool:
+        return key == "role" or (self.action == ROLE_ACTION and key in ("before", "after"))
+
+
+NO_CONTEXT = Context()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,7 +106,10 @@ def subject(reader: Reader, text: str) -> str:
     return text
 
 
-def _scalar(reader: Reader, key: str, value: object) -> str:
+def _scalar(reader: Reader, key: str, value: object, context: Context) -> str:
+    if key in STORE_KEYS and (value is None or isinstance(value, int)):
+        return (reader.gettext("all stores") if value is None
+                else context.stores.get(value, str(value)))
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -95,17 +123,21 @@ def _scalar(reader: Reader, key: str, value: object) -> str:
     if isinstance(value, int) and key in POINTS_KEYS:
         return reader.ngettext("%(num)s point", "%(num)s points", value,
                                num=reader.number(value))
-    if isinstance(value, str) and key in ROLE_KEYS:
+    if isinstance(value, str) and context.is_role(key):
         return reader.label("role", value)
+    if isinstance(value, str) and key == "changed":
+        known = CHANGED.get(value)
+        return reader.gettext(known) if known else value.replace("_", " ")
     return str(value)
 
 
-def _value(reader: Reader, key: str, value: object) -> str:
+def _value(reader: Reader, key: str, value: object, context: Context) -> str:
     if isinstance(value, dict):
-        return "; ".join(f"{label}: {text}" for label, text in details_of(reader, value))
+        return "; ".join(f"{label}: {text}"
+                         for label, text in details_of(reader, value, context))
     if isinstance(value, list):
-        return ", ".join(_value(reader, key, item) for item in value)
-    return _scalar(reader, key, value)
+        return ", ".join(_value(reader, key, item, context) for item in value)
+    return _scalar(reader, key, value, context)
 
 
 def _label(reader: Reader, key: str) -> str:
@@ -113,12 +145,14 @@ def _label(reader: Reader, key: str) -> str:
     return reader.gettext(known) if known else key.replace("_", " ")
 
 
-def details_of(reader: Reader, detail: dict[str, object]) -> list[tuple[str, str]]:
+def details_of(reader: Reader, detail: dict[str, object],
+               context: Context = NO_CONTEXT) -> list[tuple[str, str]]:
     """Each detail as ``(label, value)`` in the reader's words, in the stored order."""
-    return [(_label(reader, key), _value(reader, key, value)) for key, value in detail.items()]
+    return [(_label(reader, key), _value(reader, key, value, context))
+            for key, value in detail.items()]
 
 
-def details(reader: Reader, stored: str) -> list[tuple[str, str]]:
+def details(reader: Reader, stored: str, context: Context = NO_CONTEXT) -> list[tuple[str, str]]:
     """An entry's stored details (canonical JSON) as :func:`details_of` words them; text that
     is not a JSON object shows as one unlabelled value."""
     try:
@@ -127,7 +161,7 @@ def details(reader: Reader, stored: str) -> list[tuple[str, str]]:
         return [("", stored)]
     if not isinstance(found, dict):
         return [("", stored)]
-    return details_of(reader, found)
+    return details_of(reader, found, context)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,6 +174,9 @@ class Row:
     details: list[tuple[str, str]]
 
 
-def rows(reader: Reader, entries: list[AuditEntry], names: dict[str, str]) -> list[Row]:
+def rows(reader: Reader, entries: list[AuditEntry], names: dict[str, str],
+         stores: Mapping[int, str]) -> list[Row]:
+    """``entries`` as the page shows them: actors by ``names``, stores by ``stores``."""
     return [Row(entry=e, who=who(reader, e.actor, names), subject=subject(reader, e.subject),
-                details=details(reader, e.detail)) for e in entries]
+                details=details(reader, e.detail, Context(action=e.action, stores=stores)))
+            for e in entries]

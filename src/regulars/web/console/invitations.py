@@ -78,7 +78,8 @@ def accept_invitation(request: Request, runtime: RuntimeDep, token: str,
 def new_link(request: Request, runtime: RuntimeDep, reader: StaffReader,
              staff_id: int) -> Response:
     try:
-        made = staff_access.invite(runtime, _tenant(reader), staff_id)
+        made = staff_access.invite(runtime, _tenant(reader), staff_id,
+                                   actor=staff_actor(reader))
     except InvalidInput as exc:
         return _person_page(request, runtime, reader, staff_id, status_code=422,
                             errors=errors_of(exc, reader))

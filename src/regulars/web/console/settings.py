@@ -148,7 +148,8 @@ def add_staff(request: Request, runtime: RuntimeDep, reader: StaffReader,
     if password or values["staff_role"] not in settings.CONSOLE_ROLES:
         return RedirectResponse("/console/settings?done=staff", status_code=303)
     # No password given: the new person chooses one through a link the owner passes on.
-    made = staff_access.invite(runtime, _tenant(reader), created.id)
+    made = staff_access.invite(runtime, _tenant(reader), created.id,
+                                actor=staff_actor(reader))
     return _page(request, runtime, reader, done="staff", secret={
         "title": reader.gettext("Invitation link for %(name)s (works once, for 72 hours)",
                                 name=values["staff_name"]),
@@ -183,8 +184,11 @@ def edit_person(request: Request, runtime: RuntimeDep, reader: StaffReader, staf
         tenants.update_staff(runtime, _tenant(reader), staff_id, name=values["name"],
                              store_id=store_id, actor=staff_actor(reader))
     except FORM_ERRORS as exc:
+        errors = _errors(exc, reader, "")
+        if "store_id" in errors:  # the service's name of the form's store field
+            errors["store"] = errors.pop("store_id")
         return _person_page(request, runtime, reader, staff_id, status_code=422,
-                            errors=_errors(exc, reader, ""), values=values)
+                            errors=errors, values=values)
     return RedirectResponse(f"/console/settings/staff/{staff_id}?done=details",
                             status_code=303)
 

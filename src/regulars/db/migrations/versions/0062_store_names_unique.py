@@ -38,7 +38,8 @@ def _rename_duplicates_and_fold() -> None:
         for suffix in (f" ({row.code})", f" ({row.code} {row.id})"):
             if (row.tenant_id, folded_name(name)) not in taken:
                 break
-            name = str(row.name)[:NAME_MAX_CHARS - len(suffix)] + suffix
+            # Trimmed first: "centre " becomes "centre (d)", not "centre  (d)".
+            name = str(row.name).strip()[:NAME_MAX_CHARS - len(suffix)] + suffix
         taken.add((row.tenant_id, folded_name(name)))
         changes.append({"id": row.id, "name": name, "folded": folded_name(name)})
     if changes:
