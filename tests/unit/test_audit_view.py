@@ -51,3 +51,10 @@ def test_a_store_renamed_owner_reads_as_its_name_and_a_role_change_as_roles() ->
     role = audit_view.details(RU, '{"after":"owner","before":"cashier"}',
                               audit_view.Context(action="staff.role"))
     assert role == [("стало", "владелец"), ("было", "кассир")]
+
+
+def test_the_actions_of_till_sales_links_and_unblocking_have_words() -> None:
+    assert [RU.label("audit_action", a) for a in ("certificate.sell", "staff.invite",
+                                                   "goods.unblock")] == [
+        "продажа подарочной карты на кассе", "ссылка для задания пароля сотрудника",
+        "разблокировка предоплаченного товара"]

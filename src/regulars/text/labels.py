@@ -146,6 +146,7 @@ LABELS: dict[str, dict[str, str]] = {
         "goods.block": N_("blocked a prepaid goods account"),
         "goods.open": N_("opened a prepaid goods account"),
         "goods.top_up": N_("topped up prepaid goods"),
+        "goods.unblock": N_("unblocked a prepaid goods account"),
         "holdout.set": N_("set the holdout share"),
         "import.members": N_("imported members"), "import.receipts": N_("imported receipts"),
         "import.products": N_("imported products"),
