@@ -3,6 +3,8 @@ language, with a readable fallback for what it does not know."""
 
 from __future__ import annotations
 
+import pytest
+
 from regulars.web.console import audit_view
 from regulars.web.templating import Reader
 
@@ -58,3 +60,18 @@ def test_the_actions_of_till_sales_links_and_unblocking_have_words() -> None:
                                                    "goods.unblock")] == [
         "продажа подарочной карты на кассе", "ссылка для задания пароля сотрудника",
         "разблокировка предоплаченного товара"]
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", ["changed: the person's name, store", "store after: North", "store before: all stores"]),
+    ("ru", ["изменено: имя, магазин", "магазин после: North", "магазин до: все магазины"]),
+    ("uk", ["змінено: ім'я, магазин", "магазин після: North", "магазин до: усі магазини"]),
+    ("bg", ["променено: име, магазин", "магазин след: North",
+            "магазин преди: всички магазини"]),
+])
+def test_a_staff_change_reads_in_each_language(language: str, words: list[str]) -> None:
+    reader = Reader(language=language, locale=language, currency="EUR", timezone="UTC")
+    found = audit_view.details(
+        reader, '{"changed":["name","store_id"],"store_after":4,"store_before":null}',
+        audit_view.Context(action="staff.update", stores={4: "North"}))
+    assert [f"{label}: {value}" for label, value in found] == words
