@@ -180,6 +180,22 @@ def test_details_show_as_words_with_money_and_points_formatted(
     assert "odd thing: x" in details and "was: points: 1 point" in details
 
 
+def test_a_staff_members_stores_show_by_name_and_a_store_named_owner_as_itself(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    add_staff(rt, shop.tenant_id, role="owner", email="boss@example.com", language="ru")
+    sign_in(client, "boss@example.com")
+    anna = tenants.create_staff(rt, shop.tenant_id, name="Anna", email=None, role="cashier",
+                                store_id=None, actor=audit.SYSTEM)
+    tenants.update_staff(rt, shop.tenant_id, anna.id, name="Anna", store_id=shop.store_id,
+                         actor=audit.SYSTEM)
+    tenants.rename_store(rt, shop.tenant_id, shop.store_id, name="owner", actor=audit.SYSTEM)
+    rows = _cells(client.get("/console/audit").text)
+    renamed, moved = rows[0][5], rows[1][5]
+    assert renamed == "стало: owner было: Main street"  # a name, not the owner's role
+    # The stores by their names as they are now, the fields in words.
+    assert moved == "изменено: магазин магазин после: owner магазин до: все магазины"
+
+
 def test_the_system_is_named_once(client: TestClient, rt: Runtime, shop: Shop) -> None:
     as_owner(client, rt, shop)
     whos = [cells[2] for cells in _cells(client.get("/console/audit").text)]
