@@ -158,8 +158,10 @@ def render_for_members(text: str, values: dict[str, str]) -> str:
     :data:`FIRST_NAME_MARK` and :data:`UNSUBSCRIBE_MARK` (unless ``values`` gives them), to be
     replaced for each member by :func:`fill_member`; any mark already in ``text`` or
     ``values`` is dropped."""
-    return render(_unmarked(text), {**MEMBER_MARKS,
-                                    **{k: _unmarked(v) for k, v in values.items()}})
+    given = "".join(values.values())  # most values hold no mark: taken as they are
+    if FIRST_NAME_MARK in given or UNSUBSCRIBE_MARK in given:
+        values = {k: _unmarked(v) for k, v in values.items()}
+    return render(_unmarked(text), {**MEMBER_MARKS, **values})
 
 
 def fill_member(text: str, *, first_name: str | None, unsubscribe_url: str) -> str:
