@@ -11,6 +11,11 @@ The app is called through ``httpx.ASGITransport`` with the thread pool replaced 
 call, so that cProfile sees the route's work; the members are identified by phone, as the
 HTTP benchmarks do. Prints, per call: statements, Python function calls, CPU in this process
 and in PostgreSQL, and the top functions of each profile.
+
+``--tender`` gives each member a gift certificate and measures, in one run, the quote and the
+commit without a tender and then with every sale paying 10.00 by the member's certificate (as
+``checkout.py --tenders`` does), and prints what the tender adds: statements, Python calls
+and CPU a call, and the functions whose calls grow most with it.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import random
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +56,8 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--full-sql", action="store_true",
                         help="print each statement whole, not its first 100 characters")
+    parser.add_argument("--tender", action="store_true",
+                        help="also the quote and commit paying 10.00 by certificate")
     parser.add_argument("--dump", metavar="PREFIX",
                         help="also write each profile to PREFIX-quote.prof, PREFIX-commit.prof")
     args = parser.parse_args()
@@ -65,6 +73,12 @@ def main() -> int:
 
     _direct_thread_pool()
     keys, phones = setup(args.database_url)
+    tenders: dict[str, list[dict[str, Any]]] = {}
+    if args.tender:
+        from checkout_tenders import CERTIFICATE_MINOR, TENDER_MINOR, _certificates
+        codes = _certificates(args.database_url, len(phones), CERTIFICATE_MINOR)
+        tenders = {phone: [{"kind": "certificate", "code": code, "amount": TENDER_MINOR}]
+                   for phone, code in zip(phones, codes, strict=True)}
     rt = open_runtime(Settings(database_url=args.database_url))
     statements: Counter[str] = Counter()
     counting = [False]
@@ -80,8 +94,12 @@ def main() -> int:
     rng = random.Random(1)
     tag = f"{time.time():.0f}"
 
+    paying = [False]
+
     def sale() -> dict[str, Any]:
-        return {"member": {"phone": rng.choice(phones)}, "lines": BASKET, "points_to_spend": 10}
+        phone = rng.choice(phones)
+        found = {"member": {"phone": phone}, "lines": BASKET, "points_to_spend": 10}
+        return {**found, "tenders": tenders[phone]} if paying[0] else found
 
     async def run() -> None:
         transport = httpx.ASGITransport(app=app)
@@ -98,11 +116,20 @@ def main() -> int:
                                            json=body)
                 assert answer.status_code == 200, answer.text
 
-            for n in range(30):  # warm caches, the pool, the compiled statements
-                await quote(n)
-                await commit(10**6 + n)
-            for label, call, offset in (("quote", quote, 0), ("commit", commit, 0)):
-                await measure(label, call, offset, args, statements, counting, rt)
+            for paid in (False, True) if args.tender else (False,):
+                paying[0] = paid
+                for n in range(30):  # warm caches, the pool, the compiled statements
+                    await quote(n)
+                    await commit(10**6 + 100 * paid + n)
+            found: dict[str, Measured] = {}
+            for paid in (False, True) if args.tender else (False,):
+                paying[0] = paid
+                for kind, call in (("quote", quote), ("commit", commit)):
+                    label = kind + (" paying by certificate" if paid else "")
+                    found[label] = await measure(label, call, 10**5 * paid, args,
+                                                 statements, counting, rt)
+            if args.tender:
+                tender_added(found)
 
     asyncio.run(run())
     rt.close()
@@ -110,8 +137,46 @@ def main() -> int:
     return 0
 
 
+@dataclass(frozen=True)
+class Measured:
+    """One call's figures: statements, Python calls, CPU ms (unprofiled), its profile."""
+
+    statements: float
+    calls: float
+    cpu_ms: float
+    stats: pstats.Stats
+
+
+def tender_added(found: dict[str, Measured]) -> None:
+    """What paying by certificate adds to a quote and a commit, and to the pair."""
+    for label in ("quote", "commit"):
+        a, b = found[label], found[f"{label} paying by certificate"]
+        print(f"== {label}, by certificate against none: statements {a.statements:.2f} → "
+              f"{b.statements:.2f}, Python calls {a.calls:,.0f} → {b.calls:,.0f} "
+              f"({b.calls / a.calls:.3f}×), CPU {a.cpu_ms:.2f} → {b.cpu_ms:.2f} ms "
+              f"({b.cpu_ms / a.cpu_ms:.2f}×)")
+        grown = _calls_by_function(b.stats) - _calls_by_function(a.stats)
+        for (path, line, name), more in grown.most_common(25):
+            print(f"  +{more:9.1f}  {name}  {path.split('/src/')[-1]}:{line}")
+    pair_a = found["quote"].calls + found["commit"].calls
+    pair_b = found["quote paying by certificate"].calls + \
+        found["commit paying by certificate"].calls
+    cpu_a = found["quote"].cpu_ms + found["commit"].cpu_ms
+    cpu_b = found["quote paying by certificate"].cpu_ms + \
+        found["commit paying by certificate"].cpu_ms
+    print(f"== pair (quote + commit): Python calls {pair_a:,.0f} → {pair_b:,.0f} "
+          f"({pair_b / pair_a:.3f}×), CPU {cpu_a:.2f} → {cpu_b:.2f} ms ({cpu_b / cpu_a:.2f}×)")
+
+
+def _calls_by_function(stats: pstats.Stats) -> Counter[tuple[str, int, str]]:
+    """Calls a call of each function in the profile (``-n`` calls measured)."""
+    calls = stats.calls_per_call  # type: ignore[attr-defined]
+    return Counter({key: value[1] / calls  # (primitive calls, total calls, ...)
+                    for key, value in stats.stats.items()})  # type: ignore[attr-defined]
+
+
 async def measure(label: str, call: Any, offset: int, args: argparse.Namespace,
-                  statements: Counter[str], counting: list[bool], rt: Any) -> None:
+                  statements: Counter[str], counting: list[bool], rt: Any) -> Measured:
     statements.clear()
     counting[0] = True
     cpu = time.process_time()
@@ -126,6 +191,7 @@ async def measure(label: str, call: Any, offset: int, args: argparse.Namespace,
         await call(offset + args.calls + n)
     profiler.disable()
     stats = pstats.Stats(profiler)
+    stats.calls_per_call = args.calls  # type: ignore[attr-defined]
     if args.dump:
         stats.dump_stats(f"{args.dump}-{label}.prof")
     print(f"== {label}: {per_call_statements:.2f} statements a call, "
@@ -141,6 +207,9 @@ async def measure(label: str, call: Any, offset: int, args: argparse.Namespace,
         text = out.getvalue()
         print(text[text.find("   ncalls"):])
     del rt
+    return Measured(statements=per_call_statements,
+                    calls=stats.total_calls / args.calls,  # type: ignore[attr-defined]
+                    cpu_ms=1000 * cpu / args.calls, stats=stats)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ not know (so a mistyped one is caught on save, not in a member's inbox), and
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -94,29 +95,54 @@ def render(text: str, values: dict[str, str]) -> str:
     without the lines that use an optional placeholder with no value; without a first name
     (none, or only spaces) the words that address the member by it go too
     (:func:`nameless`)."""
-    if not has_name(values.get("first_name")) and "first_name" in placeholders_in(text)[0]:
+    if not has_name(values.get("first_name")) and "first_name" in _names(text):
         rest = {k: v for k, v in values.items() if k not in MEMBER_MARKS}
         return fill_member(render_for_members(text, rest), first_name=None,
                            unsubscribe_url=values.get("unsubscribe_url", ""))
-    lines = text.split("\n")
-    kept = [line for line in lines
-            if not any(n in OPTIONAL and not values.get(n) for n in placeholders_in(line)[0])]
-    return _substitute("\n".join(kept), values)
+    lines = _optional_lines(text)
+    if lines is not None:
+        text = "\n".join(line for line, optional in lines
+                         if not any(not values.get(n) for n in optional))
+    return "".join(literal if name is None else literal + values.get(name, "")
+                   for literal, name in _pieces(text))
 
 
-def _substitute(text: str, values: dict[str, str]) -> str:
+# A text is parsed once (a receipt's message renders the same wording in every language on
+# every commit): its placeholders, its lines with the optional ones each uses, and its
+# pieces, each a literal (braces doubled written once, a stray brace kept) and the name of
+# the placeholder after it (``None`` after the last).
+@functools.lru_cache(maxsize=1024)
+def _names(text: str) -> frozenset[str]:
+    return frozenset(placeholders_in(text)[0])
 
-    def one(match: re.Match[str]) -> str:
+
+@functools.lru_cache(maxsize=1024)
+def _optional_lines(text: str) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """Each line with the optional placeholders it uses; ``None`` when no line uses one."""
+    lines = tuple((line, tuple(n for n in placeholders_in(line)[0] if n in OPTIONAL))
+                  for line in text.split("\n"))
+    return lines if any(optional for _, optional in lines) else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _pieces(text: str) -> tuple[tuple[str, str | None], ...]:
+    pieces: list[tuple[str, str | None]] = []
+    literal: list[str] = []
+    start = 0
+    for match in _TOKEN.finditer(text):
         token = match.group(0)
-        if token == "{{":
-            return "{"
-        if token == "}}":
-            return "}"
-        if match.group(1) is None:
-            return token
-        return values.get(match.group(1).strip(), "")
-
-    return _TOKEN.sub(one, text)
+        literal.append(text[start:match.start()])
+        start = match.end()
+        if token in ("{{", "}}"):
+            literal.append(token[0])
+        elif match.group(1) is None:
+            literal.append(token)
+        else:
+            pieces.append(("".join(literal), match.group(1).strip()))
+            literal = []
+    literal.append(text[start:])
+    pieces.append(("".join(literal), None))
+    return tuple(pieces)
 
 
 # What stands for the member's first name and unsubscribe link in a text rendered once for
@@ -132,8 +158,10 @@ def render_for_members(text: str, values: dict[str, str]) -> str:
     :data:`FIRST_NAME_MARK` and :data:`UNSUBSCRIBE_MARK` (unless ``values`` gives them), to be
     replaced for each member by :func:`fill_member`; any mark already in ``text`` or
     ``values`` is dropped."""
-    return render(_unmarked(text), {**MEMBER_MARKS,
-                                    **{k: _unmarked(v) for k, v in values.items()}})
+    given = "".join(values.values())  # most values hold no mark: taken as they are
+    if FIRST_NAME_MARK in given or UNSUBSCRIBE_MARK in given:
+        values = {k: _unmarked(v) for k, v in values.items()}
+    return render(_unmarked(text), {**MEMBER_MARKS, **values})
 
 
 def fill_member(text: str, *, first_name: str | None, unsubscribe_url: str) -> str:

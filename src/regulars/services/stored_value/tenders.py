@@ -214,12 +214,14 @@ def _take_certificate_alone(conn: Connection, tenant: tenancy.TenantRow, ctx: En
     if lead is None:
         return None
     receipt_id, store_id = ctx.receipt_id, ctx.store_id
+    ending: list[str] = []
 
     def record(row: Any) -> ledger_ops.EntryRecord:
         certificate, series = store.led_certificate(row)
         refusal = _refusal(certificate, series, store_id=store_id, now=now)
         if refusal is not None:
             raise refused(refusal, field=field)
+        ending.append(certificate.code_hint)
         return store.tender_record(
             tenant.id, receipt_id, tender_no=index, kind=tender.kind.value,
             account_id=certificate.account_id, certificate_id=certificate.id,
@@ -235,10 +237,9 @@ def _take_certificate_alone(conn: Connection, tenant: tenancy.TenantRow, ctx: En
         raise _short(index, tender, certificate=True) from exc
     if done is None:
         _refuse_alone(conn, tenant.id, digest, index, tender, store_id=store_id, now=now)
-    paid, row = done
     return TenderTaken(tender_no=index, kind=tender.kind.value,
-                       amount_minor=tender.amount_minor, balance_minor=paid.balance,
-                       code_ending=store.led_certificate(row)[0].code_hint)
+                       amount_minor=tender.amount_minor, balance_minor=done[0].balance,
+                       code_ending=ending[0])
 
 
 def _refuse_alone(conn: Connection, tenant_id: int, digest: str, index: int, tender: Tender,
