@@ -152,3 +152,24 @@ def test_a_bulk_issue_replayed_with_its_key_issues_nothing_new(client: TestClien
     missing = client.post(path, headers=shop.owner, json=order)
     assert missing.status_code == 422, missing.text
     assert missing.json()["field"] == "Idempotency-Key"
+
+
+def test_cards_issued_for_sale_answer_no_expiry_as_each_runs_from_its_sale(
+        client: TestClient, shop: Shop) -> None:
+    series = client.post("/v1/admin/certificate-series", headers=shop.owner, json={
+        "name": "Gift card", "nominal_values_minor": [5000], "valid_days": 365}).json()
+    path = f"/v1/admin/certificate-series/{series['id']}/certificates"
+    keyed = {**shop.owner, "Idempotency-Key": "po-sale"}
+    order = {"count": 1, "amount_minor": 5000, "for_sale": True}
+    first = client.post(path, headers=keyed, json=order)
+    assert first.status_code == 201, first.text
+    assert first.json()["expires_at"] is None
+    again = client.post(path, headers=keyed, json=order)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["expires_at"] is None
+    held = client.post(path, headers={**shop.owner, "Idempotency-Key": "po-held"},
+                       json={"count": 1, "amount_minor": 5000}).json()
+    assert held["expires_at"] is not None
+    field = client.get("/openapi.json").json()["components"]["schemas"][
+        "IssuedCertificatesOut"]["properties"]["expires_at"]
+    assert "null for cards issued for sale" in field["description"]

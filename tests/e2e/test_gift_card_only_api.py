@@ -1,6 +1,7 @@
 """A receipt that sells only a gift card or prepaid goods, with no bill: quoted and committed
 with an empty basket, the card active holding what was paid, a replay answering as the first
-commit, and its refund voiding the card; an empty basket selling nothing is still refused."""
+commit, and its refund voiding the card; an empty basket selling nothing is still refused, and
+one selling a card with a coupon or a reward (which would apply to nothing) too."""
 
 from __future__ import annotations
 
@@ -75,3 +76,19 @@ def test_an_empty_basket_selling_nothing_is_refused_naming_the_lines(
                         if key else {"lines": []}, key=key)
         assert refused.status_code == 422, refused.text
         assert (refused.json()["error"], refused.json()["field"]) == ("invalid_input", "lines")
+
+
+def test_a_coupon_or_reward_on_a_sale_without_lines_is_refused_naming_it_writing_nothing(
+        client: TestClient, shop: Shop) -> None:
+    code, _ = _for_sale(client, shop)
+    sale = {"lines": [], "certificates_sold": [{"code": code, "amount": 2500}]}
+    given = ({"coupons": ["SPRING-10"]}, {"reward_id": 1}, {"reward_code": "R2D2"})
+    for n, extra in enumerate(given):
+        for path, key in (("/v1/pos/quote", None), ("/v1/pos/commit", f"with-{n}")):
+            body = {**sale, **extra, **({"receipt_id": f"C-{n}"} if key else {})}
+            refused = _post(client, path, shop.till(), body, key=key)
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["field"] == next(iter(extra)), refused.text
+    card = _post(client, "/v1/pos/certificates/lookup", shop.till(), {"code": code}).json()
+    assert (card["status"], card["balance_minor"]) == ("pending", 0)
+    assert client.get("/v1/admin/receipts", headers=shop.owner).json() == []

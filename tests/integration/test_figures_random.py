@@ -1,9 +1,10 @@
 """The sales figures against a plain-Python computation over random histories: members and
-anonymous receipts, offline receipts up to four weeks old, full and partial refunds, voids,
-with or without the program's cashback (a cost in the reward cost, taken back by refunds in
-proportion to the money paid back), in time zones far from UTC and across a daylight-saving
-change (SQLite, and PostgreSQL for the test marked ``postgres``). The model follows the
-service answers, not the database."""
+anonymous receipts, offline receipts up to four weeks old, receipts that only sell a gift card
+(no purchase: not counted), full and partial refunds, voids, with or without the program's
+cashback (a cost in the reward cost, taken back by refunds in proportion to the money paid
+back), in time zones far from UTC and across a daylight-saving change (SQLite, and PostgreSQL
+for the test marked ``postgres``). The model follows the service answers, not the
+database."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from regulars.services.analytics.figures import Request
 from regulars.services.ledger import admin as ledger_admin
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import FreshDatabases, Pos, line, set_program
+from tests.integration.test_stored_value_sale_figures import cards_for_sale, sell_card
 
 ZONES = ["Europe/Moscow", "America/New_York", "Asia/Kathmandu", "Pacific/Chatham"]
 NOW = datetime(2026, 3, 30, 9, 30, tzinfo=UTC)  # a day after Europe's clocks went forward
@@ -32,16 +34,27 @@ NOW = datetime(2026, 3, 30, 9, 30, tzinfo=UTC)  # a day after Europe's clocks we
 sell = st.tuples(st.just("sell"), st.one_of(st.none(), st.integers(0, 2)),
                  st.integers(1, 50_000), st.integers(1, 3), st.integers(0, 24 * 27))
 change = st.tuples(st.sampled_from(["refund_all", "refund_one", "void"]), st.integers(0, 30))
-operations = st.lists(st.one_of(sell, sell, change), min_size=1, max_size=25)
+card = st.tuples(st.just("card"), st.one_of(st.none(), st.integers(0, 2)),
+                 st.integers(1000, 50_000), st.integers(0, 24 * 27))
+operations = st.lists(st.one_of(sell, sell, change, card), min_size=1, max_size=25)
 
 
 def _apply(pos: Pos, members: list[int], ops: list[tuple[Any, ...]]) -> dict[int, dict[str, Any]]:
     """Run ``ops`` and keep what the answers say about each receipt."""
     model: dict[int, dict[str, Any]] = {}
     order: list[int] = []
+    cards = iter(cards_for_sale(pos, 1 + sum(1 for op in ops if op[0] == "card")))
     for number, op in enumerate(ops):
         try:
-            if op[0] == "sell":
+            if op[0] == "card":
+                _, who, amount, hours_back = op
+                member = None if who is None else members[who]
+                receipt = sell_card(pos, member, next(cards), amount, receipt=f"r{number}",
+                                    occurred_at=NOW - timedelta(hours=hours_back))
+                order.append(receipt)
+                model[receipt] = {"member": member, "card": True, "status": "committed",
+                                  "at": NOW - timedelta(hours=hours_back)}
+            elif op[0] == "sell":
                 _, who, price, quantity, hours_back = op
                 member = None if who is None else members[who]
                 body = pos.commit(member, (line("tea", price, quantity),), receipt=f"r{number}",
@@ -64,6 +77,9 @@ def _apply(pos: Pos, members: list[int], ops: list[tuple[Any, ...]]) -> dict[int
                 else:
                     lines = None if op[0] == "refund_all" else [(1, 1000)]
                     refund = pos.refund(receipt, lines, key=f"refund-{number}")["refund"]
+                    if state.get("card"):
+                        state["status"] = refund["status"]
+                        continue
                     state["refunded"] += refund["paid_minor"]
                     state["returned"] += (state["items"] - state["returned"]
                                           if lines is None else 1000)
@@ -87,7 +103,7 @@ def plain(model: dict[int, dict[str, Any]], zone: ZoneInfo, first: date, last: d
     per_day: dict[date, int] = defaultdict(int)
     for r in model.values():
         day = r["at"].astimezone(zone).date()
-        if r["status"] in ("voided", "refunded") or not first <= day <= last:
+        if r["status"] in ("voided", "refunded") or r.get("card") or not first <= day <= last:
             continue
         known = r["member"] is not None
         totals[known] = totals[known] + SalesTotals(

@@ -12,12 +12,13 @@ from regulars.domain.analytics.days import (
     ReceiptState,
     Rewards,
     SoldLine,
+    is_purchase,
     line_points_off,
     points_off_back,
     receipt_change,
     receipt_totals,
 )
-from regulars.domain.analytics.figures import average, share_bp
+from regulars.domain.analytics.figures import SalesTotals, average, share_bp
 from regulars.domain.analytics.liability import (
     ValuedMonth,
     expected_cost,
@@ -90,9 +91,9 @@ def test_a_receipts_cashback_counts_in_its_reward_cost_while_it_is_sold() -> Non
     """50.00 paid, 1.00 of points off, 3.50 of cashback: a refund of 20.00 takes back 1.40
     of the cashback (and the points discount of the lines it returned, 0.40), a void the
     rest."""
-    sold = ReceiptState(status="committed", paid_minor=5000, refunded_paid_minor=0,
-                        discount_minor=0, points_discount_minor=100, items_milli=3000,
-                        cashback_minor=350)
+    sold = ReceiptState(status="committed", gross_minor=5100, paid_minor=5000,
+                        refunded_paid_minor=0, discount_minor=0, points_discount_minor=100,
+                        items_milli=3000, cashback_minor=350)
     assert receipt_totals(sold).reward_cost_minor == 100 + 350
     refunded = replace(sold, status="partially_refunded", refunded_paid_minor=2000,
                        items_milli=1000, cashback_minor=210, refunded_points_off_minor=40)
@@ -135,3 +136,15 @@ def test_a_reward_over_several_lines_takes_its_share_of_each_rounded_up() -> Non
             for ln in lines] == [218, 281]
     returned = tuple(replace(ln, refunded_quantity_milli=1000) for ln in lines)
     assert points_off_back(returned, points_discount_minor=800, rewards=spread) == 499
+
+
+def test_a_receipt_without_a_basket_is_no_purchase_and_counts_nothing() -> None:
+    """A receipt that only sold a gift card (no lines, gross 0) is no receipt of the sales
+    figures nor a visit, sold or not; one with a basket is, while it is sold."""
+    card = ReceiptState(status="committed", gross_minor=0, paid_minor=0, refunded_paid_minor=0,
+                        discount_minor=0, points_discount_minor=0, items_milli=0)
+    assert receipt_totals(card) == SalesTotals()
+    assert receipt_change(card, replace(card, status="refunded")) == SalesTotals()
+    assert not is_purchase("committed", 0) and not is_purchase("partially_refunded", 0)
+    assert is_purchase("committed", 1) and is_purchase("partially_refunded", 4000)
+    assert not is_purchase("refunded", 4000) and not is_purchase("voided", 4000)

@@ -116,7 +116,9 @@ class IssuedCertificatesOut(Out):
 
     series_id: int
     amount_minor: int
-    expires_at: Instant
+    expires_at: Instant | None = Field(description="when the certificates stop being valid; "
+                                                   "null for cards issued for sale, each "
+                                                   "valid the series' days from its own sale")
     certificate_ids: list[int]
     codes: list[str]
     links: list[str]

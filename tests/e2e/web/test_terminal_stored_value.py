@@ -91,6 +91,17 @@ def test_a_gift_card_is_sold_without_a_bill_and_an_empty_sale_still_asks_for_one
     assert "enter the amount of the bill" in empty.text
 
 
+def test_a_coupon_on_a_sale_without_a_bill_is_named_beside_its_box(
+        till: TestClient, rt: Runtime, shop: Shop) -> None:
+    [card] = gift_codes(rt, shop, amount=3000, for_sale=True, nominals=(3000,))
+    page = till.get("/terminal/sale")
+    refused = till.post("/terminal/commit", data=sale_form(
+        page.text, price="", card_code=card, coupon="SPRING-10"))
+    assert refused.status_code == 422, refused.text
+    assert 'id="e-coupon"' in refused.text and "this receipt has none" in refused.text
+    assert certificates.look_up(rt, shop.tenant_id, card).status == "pending"
+
+
 def test_a_card_sold_already_or_unknown_is_named_beside_its_box(
         till: TestClient, rt: Runtime, shop: Shop) -> None:
     [active] = gift_codes(rt, shop, amount=3000)

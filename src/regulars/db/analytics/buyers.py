@@ -21,9 +21,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from regulars.db import arrays
 from regulars.db.analytics import gaps, repeats
 from regulars.db.analytics.tables import member_purchases
+from regulars.db.checkout.purchases import purchased
 from regulars.db.checkout.tables import receipts
 from regulars.db.tenancy.tables import tenants
-from regulars.domain.analytics.days import SOLD
 
 
 def _later(a: str, b: str) -> str:
@@ -84,7 +84,7 @@ def history(times: Sequence[datetime]) -> dict[str, Any]:
 def sold_times(conn: Connection, tenant_id: int, member_ids: Sequence[int] | None
                ) -> dict[int, list[datetime]]:
     """The instants of the net receipts of ``member_ids`` (None: every member)."""
-    mine = [receipts.c.tenant_id == tenant_id, receipts.c.status.in_(SOLD),
+    mine = [receipts.c.tenant_id == tenant_id, purchased(),
             receipts.c.member_id.is_not(None)]
     if member_ids is not None:
         mine.append(receipts.c.member_id.in_(list(member_ids)))

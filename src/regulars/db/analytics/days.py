@@ -42,19 +42,20 @@ from regulars.db import arrays
 from regulars.db.analytics import buyers, cashback, gaps, repeats
 from regulars.db.analytics import joins as joins_store
 from regulars.db.analytics.tables import DAY_COUNTS, DAY_KEY, sales_days
+from regulars.db.checkout.purchases import purchased
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.engine import at_commit
 from regulars.db.ledger.tables import entries
 from regulars.db.tenancy.tables import tenants
 from regulars.domain.analytics.days import (
     NO_REWARDS,
-    SOLD,
     PointsMoved,
     ReceiptState,
     Rewards,
     SoldLine,
     discount_back,
     entry_points,
+    is_purchase,
     points_off_back,
     receipt_change,
     receipt_totals,
@@ -297,7 +298,8 @@ def _state(values: Mapping[str, Any], items_milli: int, rewards: Rewards = NO_RE
            cashback_minor: int = 0, back: tuple[int, int] = (0, 0)) -> ReceiptState:
     """``values`` (a receipt's columns) as its figures see them; ``back``: the discounts and
     the discount paid with points of the quantities its refunds returned (:func:`_back`)."""
-    return ReceiptState(status=values["status"], paid_minor=values["paid_minor"],
+    return ReceiptState(status=values["status"], gross_minor=values["gross_minor"],
+                        paid_minor=values["paid_minor"],
                         refunded_paid_minor=values.get("refunded_paid_minor") or 0,
                         discount_minor=values["discount_minor"],
                         points_discount_minor=values["points_discount_minor"],
@@ -320,7 +322,7 @@ def add_receipt(conn: Connection, values: Mapping[str, Any], *, items_milli: int
     found = pending(conn)
     found.move(_place(values), counts(known=values["member_id"] is not None,
                                       sales=receipt_totals(state)))
-    if values["member_id"] is not None and state.status in SOLD:
+    if values["member_id"] is not None and is_purchase(state.status, state.gross_minor):
         found.purchases.setdefault((int(values["tenant_id"]), int(values["member_id"])),
                                    []).append(values["occurred_at"])
 
@@ -350,7 +352,8 @@ def add_receipts(conn: Connection, rows: Sequence[Mapping[str, Any]],
         if row["member_id"] is not None:
             member = (tenant_id, int(row["member_id"]))
             found.refresh.add(member)
-            if row["status"] in SOLD:  # its purchase_gaps move by what the import added
+            # Its purchase_gaps move by what the import added.
+            if is_purchase(row["status"], row["gross_minor"]):
                 found.came.setdefault(member, []).append(row["occurred_at"])
         # Noon stands for the day: the flush reads the day back in the same zone.
         found.move(_place(row, datetime.combine(day, time(12), zone)), counts(
@@ -406,7 +409,8 @@ def change_receipt(conn: Connection, receipt: Mapping[str, Any], *, status: str,
     back_after = _back(lines, receipt, rewards[1])
     before = _state(receipt, left_milli + sum(returned.values()), rewards[0],
                     cashback_minor[0], _back(earlier, receipt, rewards[0]))
-    after = ReceiptState(status=status, paid_minor=before.paid_minor,
+    after = ReceiptState(status=status, gross_minor=before.gross_minor,
+                         paid_minor=before.paid_minor,
                          refunded_paid_minor=before.refunded_paid_minor + paid_back_minor,
                          discount_minor=before.discount_minor,
                          points_discount_minor=before.points_discount_minor,
@@ -417,7 +421,8 @@ def change_receipt(conn: Connection, receipt: Mapping[str, Any], *, status: str,
     found = pending(conn)
     found.move(_place(receipt), counts(known=receipt["member_id"] is not None,
                                        sales=receipt_change(before, after)))
-    if receipt["member_id"] is not None and before.status in SOLD and status not in SOLD:
+    if (receipt["member_id"] is not None and is_purchase(before.status, before.gross_minor)
+            and not is_purchase(status, before.gross_minor)):
         who = (tenant_id, int(receipt["member_id"]))
         found.refresh.add(who)
         found.gone.setdefault(who, []).append(receipt["occurred_at"])
@@ -543,7 +548,7 @@ def expected(conn: Connection, tenant_id: int, zone: tzinfo,
     credited = cashback.by_receipt(conn, tenant_id)
     returned = _returned_lines(conn, tenant_id)
     for r in conn.execute(select(receipts).where(receipts.c.tenant_id == tenant_id,
-                                                 receipts.c.status.in_(SOLD))).mappings():
+                                                 purchased())).mappings():
         key = (r["occurred_at"].astimezone(zone).date(), r["terminal_id"], r["store_id"],
                r["staff_id"] or 0)
         claimed = rewards.get(r["id"], NO_REWARDS)

@@ -31,13 +31,13 @@ from sqlalchemy import BigInteger, Connection, and_, case, func, literal, select
 
 from regulars.db.analytics import cashback
 from regulars.db.analytics.days import of_points
+from regulars.db.checkout.purchases import purchased
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.ledger.tables import entries
 from regulars.db.members.tables import members
 from regulars.db.rewards import costs as reward_costs
 from regulars.domain.analytics.figures import PointsTotals, SalesTotals
 
-SOLD = ("committed", "partially_refunded")
 ACCRUALS = ("earn", "welcome", "referral", "birthday", "profile", "event")
 TAKE_BACK_ACCRUALS = ("refund_earn", "referral_reversal")
 
@@ -59,7 +59,7 @@ class Scope:
 
 def sold(scope: Scope) -> list[Any]:
     """The conditions for the net receipts of ``scope``."""
-    conditions = [receipts.c.tenant_id == scope.tenant_id, receipts.c.status.in_(SOLD),
+    conditions = [receipts.c.tenant_id == scope.tenant_id, purchased(),
                   receipts.c.occurred_at >= scope.start, receipts.c.occurred_at < scope.end]
     if scope.store_id is not None:
         conditions.append(receipts.c.store_id == scope.store_id)

@@ -27,7 +27,8 @@ FLAG_STATUSES = ("open", "dismissed", "confirmed")
 def receipt_facts(conn: Connection, tenant_id: int, *, start: datetime,
                   end: datetime) -> list[ReceiptFact]:
     """The receipts made in ``(start, end]`` with both a member and a cashier (voided ones
-    left out); ``bonus`` when a promotion gave points on it."""
+    and those with no basket, which only sold stored value, left out); ``bonus`` when a
+    promotion gave points on it."""
     bonus = (select(receipt_promotions.c.receipt_id)
              .where(receipt_promotions.c.tenant_id == tenant_id,
                     receipt_promotions.c.points > 0)
@@ -37,6 +38,7 @@ def receipt_facts(conn: Connection, tenant_id: int, *, start: datetime,
                     bonus.c.receipt_id.is_not(None).label("bonus"))
              .outerjoin(bonus, bonus.c.receipt_id == receipts.c.id)
              .where(receipts.c.tenant_id == tenant_id, receipts.c.status != "voided",
+                    receipts.c.gross_minor > 0,
                     receipts.c.member_id.is_not(None), receipts.c.staff_id.is_not(None),
                     receipts.c.occurred_at > start, receipts.c.occurred_at <= end))
     return [ReceiptFact(staff_id=r.staff_id, member_id=r.member_id, store_id=r.store_id,

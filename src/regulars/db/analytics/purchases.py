@@ -14,9 +14,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from regulars.db.base import UtcDateTime
+from regulars.db.checkout.purchases import purchased
 from regulars.db.checkout.tables import receipts, refunds
 from regulars.db.ledger.tables import entries
-from regulars.domain.analytics.days import SOLD
 from regulars.domain.analytics.local_days import EPOCH_ORDINAL, SECONDS_A_DAY, OffsetSpan
 
 MemberPurchases = tuple[int, int, int, int, int, int]
@@ -75,7 +75,7 @@ def member_purchases(conn: Connection, tenant_id: int, *, until: datetime,
     net = c.paid_minor - c.refunded_paid_minor
     paid = (select(c.member_id.label("member_id"), _local_day(spans).label("day"),
                    case((net < 0, 0), else_=net).label("amount"))
-            .where(c.tenant_id == tenant_id, c.status.in_(SOLD), c.member_id.is_not(None),
+            .where(c.tenant_id == tenant_id, purchased(), c.member_id.is_not(None),
                    c.occurred_at < until, c.member_id > bindparam("after"),
                    c.member_id <= bindparam("upto"))
             .subquery("paid"))

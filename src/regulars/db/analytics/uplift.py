@@ -28,10 +28,11 @@ class MemberWindow:
 def group_members(conn: Connection, tenant_id: int, promotion_id: int, *,
                   since: datetime, until: datetime) -> list[MemberWindow]:
     """Every member recorded in the promotion's groups with their net spend and visits in
-    ``[since, until)`` (members with no receipt there come with zeros), in member order."""
+    ``[since, until)`` (members with no receipt there come with zeros; a receipt that only
+    sold stored value is no visit), in member order."""
     on = and_(receipts.c.tenant_id == tenant_id,
               receipts.c.member_id == promotion_groups.c.member_id,
-              receipts.c.status != "voided",
+              receipts.c.status != "voided", receipts.c.gross_minor > 0,
               receipts.c.occurred_at >= since, receipts.c.occurred_at < until)
     net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
     query = (select(promotion_groups.c.member_id, promotion_groups.c.group,
@@ -83,7 +84,7 @@ def member_outcomes(conn: Connection, tenant_id: int, *, since: datetime,
     ``until`` (zeros for those who did not come), in member order: everyone an experiment or
     the holdout assigned, whether or not they came (intention to treat)."""
     on = and_(receipts.c.tenant_id == tenant_id, receipts.c.member_id == members.c.id,
-              receipts.c.status != "voided",
+              receipts.c.status != "voided", receipts.c.gross_minor > 0,
               receipts.c.occurred_at >= since, receipts.c.occurred_at < until)
     net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
     query = (select(members.c.id, func.coalesce(func.sum(net), 0),

@@ -33,7 +33,7 @@ from regulars.db.analytics import days
 from regulars.db.checkout.tables import receipt_lines, receipts, refunds
 from regulars.db.program.spend_totals import LIFETIME_DAY, add_spend, local_day, qualifying
 from regulars.db.program.tables import spend_days
-from regulars.domain.analytics.days import NO_REWARDS, SOLD, Rewards
+from regulars.domain.analytics.days import NO_REWARDS, Rewards, is_purchase
 
 
 def insert_receipt(conn: Connection, *, day: date, **values: Any) -> int:
@@ -391,11 +391,12 @@ SET net_minor = spend_days.net_minor + excluded.net_minor,
 def move_receipts(conn: Connection, tenant_id: int, from_member: int, to_member: int) -> None:
     """Give one member's receipts, their qualifying spend per day and their purchases
     (first, second, last) to another."""
-    moved = [at for at, status in conn.execute(
+    moved = [at for at, status, gross_minor in conn.execute(
         update(receipts).where(receipts.c.tenant_id == tenant_id,
                                receipts.c.member_id == from_member)
-        .values(member_id=to_member).returning(receipts.c.occurred_at, receipts.c.status))
-        if status in SOLD]
+        .values(member_id=to_member).returning(receipts.c.occurred_at, receipts.c.status,
+                                               receipts.c.gross_minor))
+        if is_purchase(status, gross_minor)]
     params = {"tenant_id": tenant_id, "from_member": from_member, "to_member": to_member}
     if conn.dialect.name == "postgresql":
         conn.execute(_MOVE_SPEND_PG, params)

@@ -33,10 +33,10 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.elements import BindParameter
 
+from regulars.db.checkout.purchases import purchased
 from regulars.db.checkout.tables import receipts
 from regulars.db.members.tables import members
 from regulars.db.promotions.tables import segments
-from regulars.domain.analytics.days import SOLD
 from regulars.domain.program.program import DowngradePolicy, LevelWindow, Program
 from regulars.domain.promotions.segments import (
     Compare,
@@ -151,10 +151,10 @@ def rebind(names: Iterable[str], *, at: datetime, member_id: int | None,
 
 def _receipts_of(tenant_id: int, at: datetime, days: int | None = None) -> list[Any]:
     """The member's purchases up to ``at`` (in the last ``days`` days): net receipts only,
-    as the figures count them (:data:`~regulars.domain.analytics.days.SOLD`): a voided or
+    as the figures count them (:func:`~regulars.db.checkout.purchases.purchased`): a voided or
     fully refunded receipt is no visit, a partly refunded one is, with its net spend."""
     where = [receipts.c.tenant_id == tenant_id, receipts.c.member_id == members.c.id,
-             receipts.c.status.in_(SOLD), receipts.c.occurred_at <= _moment("seg_at", at)]
+             purchased(), receipts.c.occurred_at <= _moment("seg_at", at)]
     if days is not None:
         where.append(receipts.c.occurred_at
                      > _moment(f"seg_since_{days}", at - timedelta(days=days)))

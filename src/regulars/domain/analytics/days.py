@@ -1,11 +1,11 @@
 """What one receipt or one ledger entry adds to a day's aggregates, by the rules of the
 figures (``docs/analytics.md``): a receipt counts while it is sold (committed or partly
-refunded), with the money it kept, the discounts of the quantities it kept (each line's
-discount less the share of it its returned quantity carries, as a refund gives a promotion's
-budget back) and the discount paid with points of the quantities it kept, by the same rule
-(as a refund gives the member that line's points back; :func:`points_off_back`); an entry of
-points counts as points issued, redeemed or expired by its code (entries of money, goods and
-stamps count nothing).
+refunded) and has a basket (:func:`is_purchase`), with the money it kept, the discounts of
+the quantities it kept (each line's discount less the share of it its returned quantity
+carries, as a refund gives a promotion's budget back) and the discount paid with points of
+the quantities it kept, by the same rule (as a refund gives the member that line's points
+back; :func:`points_off_back`); an entry of points counts as points issued, redeemed or
+expired by its code (entries of money, goods and stamps count nothing).
 
 The reward cost is what the points spent took off the bill, except for catalogue rewards: a
 receipt's catalogue rewards count at their stated cost in place of what they took off, in
@@ -34,6 +34,14 @@ CASHBACK_CODES = ("cashback", "refund_cashback")
 credits."""
 
 
+def is_purchase(status: str, gross_minor: int) -> bool:
+    """Whether a receipt in ``status`` whose basket came to ``gross_minor`` before discounts
+    counts as a purchase (a visit) in the figures: sold, and with a basket. A receipt with
+    no lines (one that only sells gift cards or prepaid goods, paid apart from the lines) is
+    no purchase: the stored value it sold shows in the stored-value and liability reports."""
+    return status in SOLD and gross_minor > 0
+
+
 @dataclass(frozen=True, kw_only=True)
 class Rewards:
     """A receipt's catalogue rewards, as its reward cost counts them."""
@@ -56,6 +64,9 @@ class ReceiptState:
     """The figures-relevant columns of a receipt at one moment."""
 
     status: str
+    gross_minor: int
+    """The basket before discounts: 0 for a receipt that only sells stored value
+    (:func:`is_purchase`)."""
     paid_minor: int
     refunded_paid_minor: int
     discount_minor: int
@@ -120,8 +131,9 @@ def points_off_back(lines: Sequence[SoldLine], *, points_discount_minor: int,
 
 
 def receipt_totals(state: ReceiptState) -> SalesTotals:
-    """What ``state`` counts in its day's sales (nothing unless sold)."""
-    if state.status not in SOLD:
+    """What ``state`` counts in its day's sales (nothing unless a purchase:
+    :func:`is_purchase`)."""
+    if not is_purchase(state.status, state.gross_minor):
         return SalesTotals()
     return SalesTotals(receipts=1, revenue_minor=state.paid_minor - state.refunded_paid_minor,
                        discount_minor=state.discount_minor - state.refunded_discount_minor,

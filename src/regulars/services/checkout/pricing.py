@@ -147,10 +147,19 @@ def reward_options(conn: Connection, tenant: tenancy.TenantRow, sale: Sale, pric
 
 def check_lines(sale: Sale, *, sells: bool) -> None:
     """Refuse a receipt with no lines unless it ``sells`` gift cards or prepaid goods (paid
-    apart from the lines, such a sale needs no bill)."""
-    if not sale.lines and not sells:
+    apart from the lines, such a sale needs no bill), and such a receipt with a coupon or a
+    catalogue reward, which would apply to nothing (:class:`InvalidInput` on ``coupons``,
+    ``reward_id`` or ``reward_code``)."""
+    if sale.lines:
+        return
+    if not sells:
         raise InvalidInput("the basket has no lines: add a line, or sell a gift card or "
                            "prepaid goods", field="lines")
+    for field, given in (("coupons", sale.coupons), ("reward_id", sale.reward_id),
+                         ("reward_code", sale.reward_code)):
+        if given:
+            raise InvalidInput("a coupon or a reward applies to the basket's lines, and this "
+                               "receipt has none", field=field)
 
 
 def check_spend(sale: Sale, member: MemberRow | None, quote: Quote) -> None:

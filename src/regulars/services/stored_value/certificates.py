@@ -283,14 +283,15 @@ def issue(rt: Runtime, tenant_id: int, order: IssueOrder, *, actor: audit.Actor,
     body = outcome.body
     return IssuedCertificates(
         series_id=body["series_id"], amount_minor=body["amount_minor"],
-        expires_at=datetime.fromisoformat(body["expires_at"]),
-        certificate_ids=tuple(body["certificate_ids"]), codes=(), links=(), repeated=True)
+        expires_at=None if order.for_sale else datetime.fromisoformat(body["expires_at"]),
+        certificate_ids=tuple(body["certificate_ids"]), codes=(), links=(), repeated=True,
+        for_sale=order.for_sale)
 
 
 def _without_codes(done: IssuedCertificates) -> dict[str, Any]:
     """What a repeated issue answers: never the codes nor the links' tokens."""
     return {"series_id": done.series_id, "amount_minor": done.amount_minor,
-            "expires_at": done.expires_at.isoformat(),
+            "expires_at": done.expires_at.isoformat() if done.expires_at else None,
             "certificate_ids": list(done.certificate_ids)}
 
 
@@ -306,7 +307,8 @@ def _issue_now(conn: Connection, tenant_id: int, order: IssueOrder, *, actor: au
                  amount_minor=order.amount_minor, for_sale=order.for_sale,
                  first_id=ids[0], last_id=ids[-1])
     return IssuedCertificates(series_id=series.id, amount_minor=order.amount_minor,
-                              expires_at=now + timedelta(days=series.valid_days),
+                              expires_at=None if order.for_sale
+                              else now + timedelta(days=series.valid_days),
                               certificate_ids=tuple(ids), codes=tuple(plain),
                               links=tuple(links), for_sale=order.for_sale)
 

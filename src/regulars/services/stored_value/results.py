@@ -37,14 +37,14 @@ class IssuedCertificates:
 
     series_id: int
     amount_minor: int
-    expires_at: datetime
+    expires_at: datetime | None
+    """``None`` for cards for sale: each is valid the series' days from its own sale."""
     certificate_ids: tuple[int, ...]
     codes: tuple[str, ...]
     links: tuple[str, ...]  # paths of the public pages that show each one's balance
     repeated: bool = False
-    # Cards for sale: empty until sold, and valid from their sale (``expires_at`` is only
-    # what it would be if sold now).
     for_sale: bool = False
+    """Cards for the tills to sell: empty until sold."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -228,7 +228,8 @@ def codes_csv(done: IssuedCertificates, base: str) -> str:
     for certificate_id, code, link in zip(done.certificate_ids, done.codes, done.links,
                                           strict=True):
         writer.writerow([certificate_id, code, done.amount_minor,
-                         "" if done.for_sale else done.expires_at.isoformat(), base + link])
+                         "" if done.expires_at is None else done.expires_at.isoformat(),
+                         base + link])
     return out.getvalue()
 
 
