@@ -100,8 +100,9 @@ def load_steps(members: int, receipts: int, *, span_days: int = 730,
     member = f"(CASE WHEN n %% 3 = 0 THEN NULL ELSE 1 + (n::bigint * 7919) %% {members} END)"
     cashier, identified = "NULL", "NULL"
     if staff:
-        # n / 7: a member's receipts (n apart by the members) go to several cashiers.
-        cashier = f"(ARRAY{staff}::bigint[])[1 + (n / 7) %% {len(staff)}]"
+        # A member's receipts mostly at one cashier's till, one in five at another's.
+        cashier = (f"(ARRAY{staff}::bigint[])[1 + (COALESCE({member}, n) + CASE WHEN "
+                   f"n %% 5 = 0 THEN n / 7 ELSE 0 END) %% {len(staff)}]")
         identified = f"CASE WHEN {member} IS NULL THEN NULL WHEN n %% 20 = 1 THEN 'typed' " \
                      "ELSE 'scanned' END"
     return [
