@@ -28,6 +28,7 @@ from regulars.domain.promotions.promotions import Offers
 from regulars.domain.stored_value.certificates import Tender
 from regulars.errors import InvalidInput, RedemptionRefused
 from regulars.services.checkout import pricing_inputs as pricing
+from regulars.services.checkout import reason_names
 from regulars.services.checkout.results import (
     CouponApplied,
     Explained,
@@ -176,7 +177,8 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
     version, member, q = priced.version, priced.member, priced.quote
     cashback = stored_value_cashback.of_sale(priced.program, q, member=member is not None,
                                              prepaid_minor=prepaid_minor)
-    explanations = q.explanations + (cashback.explanations() if cashback else ())
+    explanations = reason_names.coupons_named(
+        conn, tenant.id, q.explanations + (cashback.explanations() if cashback else ()))
     priced_member = None
     if member is not None:
         if after:
