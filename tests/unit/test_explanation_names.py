@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from regulars.services.checkout.reason_names import member_words
+from regulars.services.members.members import words_for as member_words
 from regulars.text.wording import NAMED, TEMPLATES, render_code
 
 LOCALES = ("en_GB", "ru_RU", "uk_UA", "bg_BG")

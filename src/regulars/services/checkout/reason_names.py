@@ -18,23 +18,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from regulars.db.members import members
 from regulars.db.promotions import coupons
 from regulars.db.rewards import catalog
 from regulars.domain.checkout.quote import Explanation
+from regulars.services.members import members
 from regulars.text.wording import NAMED
 
 Reason = Mapping[str, Any]
-
-
-def member_words(first_name: str | None, last_name: str | None,
-                 phone: str | None) -> str | None:
-    """A member as a sentence names one: the name, else the phone's last four digits after
-    dots (``•••4567``); ``None`` when neither is left."""
-    name = " ".join(part for part in (first_name, last_name) if part)
-    if name:
-        return name
-    return "\u2022\u2022\u2022" + phone[-4:] if phone else None
 
 
 def named(conn: Connection, tenant_id: int, why: Sequence[Reason], *,
@@ -86,17 +76,12 @@ def _with_names(reason: Reason, found: Mapping[str, Mapping[int, str]]) -> Reaso
 def _names(conn: Connection, tenant_id: int, id_name: str, ids: Iterable[int],
            language: str) -> dict[int, str]:
     look_up: Callable[[int], str | None] = {
-        "source_id": lambda i: _member(conn, tenant_id, i),
-        "member_id": lambda i: _member(conn, tenant_id, i),
+        "source_id": lambda i: members.named(conn, tenant_id, i),
+        "member_id": lambda i: members.named(conn, tenant_id, i),
         "reward_id": lambda i: _reward(conn, tenant_id, i, language),
         "series_id": lambda i: _series(conn, tenant_id, i),
     }[id_name]
     return {i: name for i in sorted(ids) if (name := look_up(i))}
-
-
-def _member(conn: Connection, tenant_id: int, member_id: int) -> str | None:
-    row = members.get_member(conn, tenant_id, member_id)
-    return None if row is None else member_words(row.first_name, row.last_name, row.phone)
 
 
 def _reward(conn: Connection, tenant_id: int, reward_id: int, language: str) -> str | None:
