@@ -156,7 +156,8 @@ def test_the_terminal_quote_shows_the_members_goods_account_unasked(
         "qty": "40", "sku": "A95", "name": "A-95", "category": "",
         "member_id": str(member_id), "points_to_spend": "0"})
     assert f'data-account="{account_id}"' in quoted.text
-    assert "could pay 12.5 l of 12.5" in quoted.text
+    assert "Prepaid A95 could pay 12.5 l of 12.5" in quoted.text  # not "Goods account #1"
+    assert f"#{account_id}" not in quoted.text
 
 
 def test_the_terminal_sells_goods_into_the_members_account_beside_the_bill(
