@@ -177,8 +177,7 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
     version, member, q = priced.version, priced.member, priced.quote
     cashback = stored_value_cashback.of_sale(priced.program, q, member=member is not None,
                                              prepaid_minor=prepaid_minor)
-    explanations = reason_names.coupons_named(
-        conn, tenant.id, q.explanations + (cashback.explanations() if cashback else ()))
+    explanations = q.explanations + (cashback.explanations() if cashback else ())
     priced_member = None
     if member is not None:
         if after:
@@ -220,9 +219,9 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
                                        discount_minor=c.discount_minor, points=c.points)
                          for c in q.coupons),
         "explanations": tuple([Explained(code=e.code, params=dict(e.params),
-                                         text=explanation_text(e, tenant.locale,
-                                                               tenant.currency))
-                               for e in explanations]),
+                                         text=explanation_text(e, tenant.locale, tenant.currency))
+                               for e in reason_names.coupons_named(conn, tenant.id,
+                                                                   explanations)]),
         "stamp_cards": stamp_till.progress(priced.stamps),
         "cashback_minor": cashback.total_minor if cashback else 0,
         "reward": None if q.reward is None else RewardApplied(
