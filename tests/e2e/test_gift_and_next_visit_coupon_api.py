@@ -90,7 +90,10 @@ def test_coupon_for_the_next_visit(client: TestClient, shop: Shop) -> None:
 
     quoted = client.post("/v1/pos/quote", headers=shop.till(), json=sale).json()
     assert "promotion_coupon" in codes(quoted)
-    assert f"вы получите купон (серия №{sid})" in texts(quoted)
+    assert "вы получите купон «Next coffee» на следующий визит" in texts(quoted)
+    assert f"№{sid}" not in texts(quoted)  # the series by name; its id is a machine field
+    [announced] = [e for e in quoted["explanations"] if e["code"] == "promotion_coupon"]
+    assert announced["params"]["series_id"] == sid
     assert quoted["promotions"][0]["discount_minor"] == 0
     anonymous = client.post("/v1/pos/quote", headers=shop.till(), json={"lines": [BEANS]})
     assert "promotion_coupon" not in codes(anonymous.json())
@@ -148,8 +151,9 @@ def test_use_limit_counts_coupon_promotions_and_the_quote_says_why(
     assert "issued_coupons" not in again and again["promotions"] == []
     quoted = client.post("/v1/pos/quote", headers=shop.till(), json=sale).json()
     assert "promotion_skipped_uses_per_day" in codes(quoted)
-    assert (f"Акция \u00abOnce a day\u00bb (№{made['id']}) не применена: дневной лимит "
-            "использований исчерпан.") in texts(quoted)
+    assert (f"Акция \u00abOnce a day\u00bb, версия {made['version']}, не применена: дневной "
+            "лимит использований исчерпан.") in texts(quoted)
+    assert f"№{made['id']}" not in texts(quoted)
 
 
 def test_the_quote_says_when_a_budget_is_used_up(client: TestClient, shop: Shop) -> None:
@@ -160,5 +164,5 @@ def test_the_quote_says_when_a_budget_is_used_up(client: TestClient, shop: Shop)
     quoted = client.post("/v1/pos/quote", headers=shop.till(), json={"lines": [BEANS]}).json()
     assert quoted["promotions"] == []
     assert "promotion_skipped_budget" in codes(quoted)
-    assert f"Акция \u00abTenner\u00bb (№{made['id']}) не применена: её бюджет исчерпан." \
-        in texts(quoted)
+    assert f"Акция \u00abTenner\u00bb, версия {made['version']}, не применена: её бюджет " \
+        "исчерпан." in texts(quoted)

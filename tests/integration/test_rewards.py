@@ -70,7 +70,9 @@ def test_referral_pays_both_sides_at_registration(rt: Runtime, shop: Shop) -> No
     assert friend["balance_points"] == 100
     assert _balance(rt, shop, referrer["id"]) == 300
     told = to_json(member_ledger.history(rt, shop.tenant_id, referrer["id"]))[0]["explanations"]
-    assert told == [f"Бонус за приглашение участника №{friend['id']}: 300 баллов."]
+    # The friend by the phone's last digits (no name given), not by id.
+    assert told == [f"Бонус за приглашение участника \u2022\u2022\u2022{friend['phone'][-4:]}: "
+                    "300 баллов."]
     info = to_json(referrals.referral_info(rt, shop.tenant_id, referrer["id"]))
     assert info["invited_members"] == 1 and info["code"] == code
     assert ledger_admin.check(rt, shop.tenant_id) == []

@@ -16,7 +16,7 @@ from regulars.domain.analytics.experiments import Verdict as ExperimentVerdict
 from regulars.domain.imports.fields import FIELDS, Kind
 from regulars.domain.promotions.effects import STRATEGIES
 from regulars.domain.promotions.promotions import Stacking
-from regulars.domain.promotions.segments import RULES
+from regulars.domain.promotions.segments import RFM_GROUPS, RULES
 from regulars.domain.rewards.catalog import RewardKind
 from regulars.domain.stamps.cards import GrantAt, Reward
 from regulars.domain.stored_value.certificates import TenderKind
@@ -32,6 +32,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "effect_option": tuple(sorted({f.name for cls, _ in STRATEGIES.values()
                                    for f in fields(cls)})),
     "segment_rule": tuple(RULES),
+    "rfm_group": tuple(sorted(RFM_GROUPS)),
     "consent": ("full", "earn_only", "none"),
     "role": ("owner", "marketer", "analyst", "cashier"),
     "uplift_verdict": ("too_small", "unclear", "up", "down"),
@@ -82,6 +83,13 @@ LABELS: dict[str, dict[str, str]] = {
         "spend": N_("amount spent"), "store_share": N_("share of one store"),
         "tags": N_("tags"), "profile": N_("profile field"), "birthday": N_("birthday known"),
         "consent": N_("consent"), "level": N_("level"), "rfm": N_("RFM group")},
+    "rfm_group": {
+        "champions": N_("Champions"), "loyal": N_("Loyal"),
+        "potential_loyalist": N_("Potential loyalists"), "new": N_("New"),
+        "promising": N_("Promising"), "need_attention": N_("Need attention"),
+        "about_to_sleep": N_("About to sleep"), "at_risk": N_("At risk"),
+        "cannot_lose": N_("Cannot lose them"), "hibernating": N_("Hibernating"),
+        "lost": N_("Lost")},
     "consent": {"full": N_("earns points and gets offers"), "earn_only": N_("earns points only"),
                 "none": N_("no consent")},
     "uplift_verdict": {"too_small": N_("too few members to tell"),

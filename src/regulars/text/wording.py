@@ -40,11 +40,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "level_top": "Level {level}, the highest.",
         "welcome": "Welcome bonus: {points} points.",
         "adjust": "Manual adjustment of {points} points: {reason}.",
-        "merge": "{points} points moved in from member #{source_id}.",
-        "merge_wallet": "{amount} in the wallet moved in from member #{source_id}.",
-        "merge_goods": "The {product} account of member #{source_id} moved in.",
+        "merge": "{points} points moved in from member {source}.",
+        "merge_wallet": "{amount} in the wallet moved in from member {source}.",
+        "merge_goods": "The {product} account of member {source} moved in.",
         "merge_stamps": "{stamps} stamps of the card \u201c{card}\u201d moved in from member "
-                        "#{source_id}.",
+                        "{source}.",
         "expire": "{points} points expired.",
         "refund_returned": "{points} points spent on the returned goods came back.",
         "refund_reversed": "{points} points earned on the returned goods were taken back.",
@@ -59,48 +59,48 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "promotion_gift": "Promotion \u201c{promotion}\u201d, version "
                           "{version}: {gifts} \u00d7 {gift_sku} free as a gift.",
         "promotion_coupon": "Promotion \u201c{promotion}\u201d, version "
-                            "{version}: you will receive a coupon (series #{series_id}) for "
-                            "your next visit.",
+                            "{version}: you will receive a coupon \u201c{series}\u201d for your "
+                            "next visit.",
         "promotion_cashback": "Promotion \u201c{promotion}\u201d, version "
                               "{version}: cashback {rate} of {basis} = {amount} into the "
                               "wallet.",
         "promotion_cashback_prepaid": "Promotions' cashback of {priced}, less the share of "
                                       "the money paid from the wallet or with prepaid goods: "
                                       "{amount} into the wallet.",
-        "promotion_skipped_budget": "Promotion \u201c{promotion}\u201d (#{promotion_id}) did "
-                                    "not apply: its budget is used up.",
-        "promotion_skipped_member_cap": "Promotion \u201c{promotion}\u201d (#{promotion_id}) "
+        "promotion_skipped_budget": "Promotion \u201c{promotion}\u201d, version {version}, "
+                                    "did not apply: its budget is used up.",
+        "promotion_skipped_member_cap": "Promotion \u201c{promotion}\u201d, version {version}, "
                                         "did not apply: this member has reached its limit.",
-        "promotion_skipped_uses_per_day": "Promotion \u201c{promotion}\u201d "
-                                          "(#{promotion_id}) did not apply: already used as "
+        "promotion_skipped_uses_per_day": "Promotion \u201c{promotion}\u201d, "
+                                          "version {version}, did not apply: already used as "
                                           "often as allowed today.",
-        "promotion_skipped_uses_per_period": "Promotion \u201c{promotion}\u201d "
-                                             "(#{promotion_id}) did not apply: already used "
+        "promotion_skipped_uses_per_period": "Promotion \u201c{promotion}\u201d, "
+                                             "version {version}, did not apply: already used "
                                              "as often as allowed this period.",
-        "promotion_skipped_members_only": "Promotion \u201c{promotion}\u201d "
-                                          "(#{promotion_id}) is limited per member, so it "
+        "promotion_skipped_members_only": "Promotion \u201c{promotion}\u201d, "
+                                          "version {version}, is limited per member, so it "
                                           "needs a member on the receipt.",
-        "promotion_skipped_bucket": "Promotion \u201c{promotion}\u201d (#{promotion_id}) did "
-                                    "not apply: this month's promotions budget is used up.",
-        "coupon_discount": "Coupon \u201c{series}\u201d (series #{series_id}): {discount} off.",
-        "coupon_points": "Coupon \u201c{series}\u201d (series #{series_id}): {points} extra "
-                         "points.",
-        "reward_claimed": "Reward \u201c{reward}\u201d (#{reward_id}) for {points} points: "
-                          "{discount} off.",
-        "reward_redeemed": "Reward \u201c{reward}\u201d (#{reward_id}), claimed ahead for "
-                           "{points} points: {discount} off.",
-        "reward_claimed_ahead": "Reward #{reward_id} claimed ahead for {points} points.",
-        "reward_refunded": "Reward #{reward_id}: its goods were returned, so the points it "
-                           "cost came back.",
-        "reward_expired": "Reward #{reward_id}: its code was not used in time, so the points "
-                          "it cost came back.",
+        "promotion_skipped_bucket": "Promotion \u201c{promotion}\u201d, version {version}, "
+                                    "did not apply: this month's promotions budget is used "
+                                    "up.",
+        "coupon_discount": "Coupon \u201c{series}\u201d: {discount} off.",
+        "coupon_points": "Coupon \u201c{series}\u201d: {points} extra points.",
+        "reward_claimed": "Reward \u201c{reward}\u201d for {points} points: {discount} off.",
+        "reward_redeemed": "Reward \u201c{reward}\u201d, claimed ahead for {points} points: "
+                           "{discount} off.",
+        "reward_claimed_ahead": "Reward \u201c{reward}\u201d claimed ahead for {points} "
+                                "points.",
+        "reward_refunded": "Reward \u201c{reward}\u201d: its goods were returned, so the "
+                           "points it cost came back.",
+        "reward_expired": "Reward \u201c{reward}\u201d: its code was not used in time, so "
+                          "the points it cost came back.",
         "referral_referrer": "Referral bonus: {points} points for inviting member "
-                             "#{member_id}.",
+                             "{member}.",
         "referral_referred": "Referral bonus: {points} points for joining by invitation.",
         "referral_chain": "Referral bonus, level {level}: {points} points for member "
-                          "#{member_id} joining through your invitations.",
+                          "{member} joining through your invitations.",
         "referral_reversed": "{points} referral points taken back: the first purchase of "
-                             "member #{member_id} was returned.",
+                             "member {member} was returned.",
         "birthday": "Happy birthday! {points} bonus points.",
         "profile_reward": "{points} points for completing the profile.",
         "reward_event": "{points} points for \u201c{event_type}\u201d.",
@@ -129,9 +129,9 @@ COUNTED: dict[str, tuple[str, str]] = {
                       "(1 point = {point_value}, rounded {rounding} per {scope})."),
     "welcome": ("points", "Welcome bonus: {points} point."),
     "adjust": ("points", "Manual adjustment of {points} point: {reason}."),
-    "merge": ("points", "{points} point moved in from member #{source_id}."),
+    "merge": ("points", "{points} point moved in from member {source}."),
     "merge_stamps": ("stamps", "{stamps} stamp of the card \u201c{card}\u201d moved in from "
-                     "member #{source_id}."),
+                     "member {source}."),
     "expire": ("points", "{points} point expired."),
     "refund_returned": ("points", "{points} point spent on the returned goods came back."),
     "refund_reversed": ("points", "{points} point earned on the returned goods was taken "
@@ -142,21 +142,21 @@ COUNTED: dict[str, tuple[str, str]] = {
     "void_reversed": ("points", "Receipt voided: {points} earned point was taken back."),
     "promotion_points": ("points", "Promotion \u201c{promotion}\u201d, "
                          "version {version}: {points} extra point."),
-    "coupon_points": ("points", "Coupon \u201c{series}\u201d (series #{series_id}): {points} "
-                      "extra point."),
-    "reward_claimed": ("points", "Reward \u201c{reward}\u201d (#{reward_id}) for {points} "
-                       "point: {discount} off."),
-    "reward_redeemed": ("points", "Reward \u201c{reward}\u201d (#{reward_id}), claimed ahead "
-                        "for {points} point: {discount} off."),
-    "reward_claimed_ahead": ("points", "Reward #{reward_id} claimed ahead for {points} point."),
+    "coupon_points": ("points", "Coupon \u201c{series}\u201d: {points} extra point."),
+    "reward_claimed": ("points", "Reward \u201c{reward}\u201d for {points} point: "
+                       "{discount} off."),
+    "reward_redeemed": ("points", "Reward \u201c{reward}\u201d, claimed ahead for "
+                        "{points} point: {discount} off."),
+    "reward_claimed_ahead": ("points", "Reward \u201c{reward}\u201d claimed ahead for "
+                             "{points} point."),
     "referral_referrer": ("points", "Referral bonus: {points} point for inviting member "
-                          "#{member_id}."),
+                          "{member}."),
     "referral_referred": ("points", "Referral bonus: {points} point for joining by "
                           "invitation."),
     "referral_chain": ("points", "Referral bonus, level {level}: {points} point for member "
-                       "#{member_id} joining through your invitations."),
+                       "{member} joining through your invitations."),
     "referral_reversed": ("points", "{points} referral point taken back: the first purchase "
-                          "of member #{member_id} was returned."),
+                          "of member {member} was returned."),
     "birthday": ("points", "Happy birthday! {points} bonus point."),
     "profile_reward": ("points", "{points} point for completing the profile."),
     "reward_event": ("points", "{points} point for \u201c{event_type}\u201d."),
@@ -169,6 +169,13 @@ COUNTED: dict[str, tuple[str, str]] = {
     "stamp_reward_undone": ("stamps", "Stamp card \u201c{card}\u201d: the free item came back, "
                             "so the {stamps} stamp it used is on the card again."),
 }
+
+NAMED = {"source_id": "source", "member_id": "member", "reward_id": "reward",
+         "series_id": "series"}
+"""An id a sentence speaks of: the parameter that names it. The reader of a sentence knows the
+member, reward or coupon series by name; the caller looks the name up
+(:mod:`regulars.services.checkout.reason_names`), and only an id left with no name (an erased
+member's) reads as ``#id``."""
 
 WORDS = {
     "en": {"floor": "down", "half_up": "half up", "half_even": "half to even",
@@ -217,6 +224,9 @@ def render_code(code: str, params: Mapping[str, int | str], *, locale: str,
     for alias, source in aliases.items():
         if source in values:
             values[alias] = values[source]
+    for id_name, name in NAMED.items():
+        if name not in values and id_name in values:
+            values[name] = "#" + values[id_name]
     try:
         return template.format(**values)
     except KeyError:

@@ -39,11 +39,29 @@ def _gift(e: Mapping[str, Any], r: Reader) -> str:
     return words
 
 
+_CASHBACK_BASIS = {"paid": "what is paid on these lines",
+                   "earn_basis": "the part that earns points"}
+_ROUNDING = {"floor": "down", "half_up": "to nearest, halves up",
+             "half_even": "to nearest, halves to even", "ceiling": "up"}
+
+
 def _cashback(e: Mapping[str, Any], r: Reader) -> str:
     words = r.gettext("%(rate)s back into the wallet", rate=r.percent_bp(e["rate_bp"]))
     if e.get("max_minor") is not None:
         words += ", " + r.gettext("at most %(amount)s a receipt", amount=r.money(e["max_minor"]))
+    basis = _CASHBACK_BASIS.get(str(e.get("basis", "paid")))
+    rounding = _ROUNDING.get(str(e.get("rounding", "floor")))
+    if basis:
+        words += f" · {r.gettext('Cashback is a share of')}: {r.gettext(basis)}"
+    if rounding:
+        words += f" · {r.gettext('Rounding of cashback')}: {r.gettext(rounding)}"
     return words
+
+
+def _coupon(e: Mapping[str, Any], r: Reader) -> str:
+    words = r.label("effect", e["kind"])
+    name = e.get("series_name")
+    return f"{words}: \u201c{name}\u201d" if name else words
 
 
 EFFECTS: Mapping[str, Words] = {
@@ -65,11 +83,16 @@ EFFECTS: Mapping[str, Words] = {
     "volume_steps": _steps,
     "gift_with_purchase": _gift,
     "cashback": _cashback,
+    "issue_coupon": _coupon,
 }
 
 
-def effect_words(effect: Mapping[str, Any], reader: Reader) -> str:
-    """``effect`` as the owner reads it, with the products or categories it is limited to."""
+def effect_words(effect: Mapping[str, Any], reader: Reader, *,
+                 series: Mapping[int, str] | None = None) -> str:
+    """``effect`` as the owner reads it, with the products or categories it is limited to;
+    the coupon series it issues by its name in ``series`` (by id)."""
+    if "series_id" in effect and series:
+        effect = {**effect, "series_name": series.get(int(effect["series_id"]))}
     kind = str(effect["kind"])
     said = EFFECTS.get(kind)
     words = said(effect, reader) if said else reader.label("effect", kind)
@@ -115,10 +138,16 @@ def _spend(rule: Mapping[str, Any], r: Reader) -> str:
 
 def _listed(name: str) -> Words:
     return lambda rule, r: f"{r.label('segment_rule', rule['kind'])}: " + ", ".join(
-        r.label(name, v) if name else str(v) for v in sorted(rule[_FIELD[rule["kind"]]]))
+        r.label(name, v) for v in sorted(rule[_FIELD[rule["kind"]]]))
 
 
-_FIELD = {"consent": "values", "level": "levels", "rfm": "groups"}
+def _levels(rule: Mapping[str, Any], r: Reader) -> str:
+    names: Mapping[str, str] = rule.get("level_names") or {}
+    return f"{r.label('segment_rule', rule['kind'])}: " + ", ".join(
+        names.get(code, code) for code in sorted(rule["levels"]))
+
+
+_FIELD = {"consent": "values", "rfm": "groups"}
 
 RULES: Mapping[str, Words] = {
     "recency": _recency,
@@ -137,17 +166,21 @@ RULES: Mapping[str, Words] = {
                                          value=rule["value"]),
     "birthday": lambda rule, r: r.label("segment_rule", rule["kind"]),
     "consent": _listed("consent"),
-    "level": _listed(""),
-    "rfm": _listed(""),
+    "level": _levels,
+    "rfm": _listed("rfm_group"),
 }
 
 
 def rule_words(rule: Mapping[str, Any], reader: Reader, *,
-               stores: Mapping[int, str] | None = None) -> str:
+               stores: Mapping[int, str] | None = None,
+               levels: Mapping[str, str] | None = None) -> str:
     """A segment's rule as the owner reads it ("spend at least €20.00 in the last 90 days"),
-    a store by its name in ``stores`` (by id)."""
+    a store by its name in ``stores`` (by id), a level by its name in ``levels`` (by code),
+    an RFM group by its label."""
     if "store_id" in rule and stores:
         rule = {**rule, "store_name": stores.get(int(rule["store_id"]), rule["store_id"])}
+    if "levels" in rule and levels:
+        rule = {**rule, "level_names": levels}
     said = RULES.get(str(rule["kind"]))
     if said is None:
         return reader.label("segment_rule", rule["kind"])

@@ -139,9 +139,10 @@ def render(request: Request, template: str, reader: Reader, status_code: int = 2
         number=reader.number, percent=reader.percent_bp, fmt_date=reader.date,
         fmt_datetime=reader.datetime, can=reader.can, explain=reader.explain,
         label=reader.label,
-        effect_words=lambda effect: offer_words.effect_words(effect, reader),
-        rule_words=lambda rule, stores=None: offer_words.rule_words(rule, reader,
-                                                                   stores=stores),
+        effect_words=lambda effect, series=None: offer_words.effect_words(
+            effect, reader, series=series),
+        rule_words=lambda rule, stores=None, levels=None: offer_words.rule_words(
+            rule, reader, stores=stores, levels=levels),
         languages=i18n.LANGUAGES,
         **{"units": lambda milli: units(reader, milli), **context})
     response = HTMLResponse(html, status_code=status_code, headers=headers)

@@ -21,6 +21,7 @@ from regulars.services.stored_value import certificates
 from tests.conftest import Shop, make_shop
 from tests.e2e.web import test_terminal
 from tests.e2e.web.console_data import form_of, signed_in
+from tests.e2e.web.console_data import sign_in as console_sign_in
 from tests.e2e.web.support import add_staff, csrf_of
 from tests.e2e.web.test_terminal import pair, sale_form, sign_in
 
@@ -226,3 +227,41 @@ def test_cards_issued_for_the_tills_are_sold_there_and_become_active(
     assert sold.status_code == 303, sold.text
     card = certificates.look_up(rt, shop.tenant_id, code)
     assert (card.status, card.balance_minor) == ("active", 100_000)
+
+
+FOR_SALE = {"en": ("{} card for sale of", "{} cards for sale of",
+                   "Each is valid 365 days from its sale."),
+            "ru": ("{} карта для продажи", "{} карты для продажи",
+                   "Каждая действует 365 дней с продажи."),
+            "uk": ("{} картка для продажу", "{} картки для продажу",
+                   "Кожна діє 365 днів від продажу."),
+            "bg": ("{} карта за продажба", "{} карти за продажба",
+                   "Всяка е валидна 365 дни от продажбата.")}
+CORPORATE = {"en": ("{} certificate of", "{} certificates of"),
+             "ru": ("{} сертификат номиналом", "{} сертификата номиналом"),
+             "uk": ("{} сертифікат номіналом", "{} сертифікати номіналом"),
+             "bg": ("{} сертификат на стойност", "{} сертификата на стойност")}
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "uk", "bg"])
+def test_the_issued_count_takes_its_own_plural_form(
+        client: TestClient, rt: Runtime, shop: Shop, language: str) -> None:
+    series_id = _series(rt, shop.tenant_id)
+    email = f"owner-{shop.tenant_id}@example.com"
+    add_staff(rt, shop.tenant_id, role="owner", email=email, language=language)
+    console_sign_in(client, email)
+    path = f"/console/certificate-series/{series_id}"
+    for count, form_index in ((1, 0), (2, 1)):
+        for_sale = client.post(f"{path}/issue", data={
+            **form_of(client.get(path).text), "count": str(count), "amount": "1000",
+            "for_sale": "1"}).text
+        said = re.search(r'<p id="issued">([^<]*)</p>', for_sale)
+        assert said is not None
+        assert FOR_SALE[language][form_index].format(count) in said.group(1), said.group(1)
+        assert FOR_SALE[language][2] in said.group(1)  # the days count on their own
+        corporate = client.post(f"{path}/issue", data={
+            **form_of(client.get(path).text), "count": str(count), "amount": "1000",
+            "order_ref": f"PO-{count}"}).text
+        said = re.search(r'<p id="issued">([^<]*)</p>', corporate)
+        assert said is not None
+        assert CORPORATE[language][form_index].format(count) in said.group(1), said.group(1)

@@ -6,6 +6,9 @@ import re
 
 from fastapi.testclient import TestClient
 
+from regulars.domain.money import Rounding
+from regulars.domain.promotions.effects import Cashback, CashbackOn, IssueCoupon, PercentDiscount
+from regulars.services.audit import audit
 from regulars.services.members import registration as member_registration
 from regulars.services.promotions import coupons, promotions, segments
 from regulars.services.runtime import Runtime
@@ -150,6 +153,8 @@ def test_segments_take_every_rule_kind(client: TestClient, rt: Runtime, shop: Sh
     [made] = segments.list_all(rt, shop.tenant_id)
     assert [rule["kind"] for rule in segments.get(rt, shop.tenant_id, made.id).rules] == [
         "store_share", "profile", "level"]
+    shown = client.get(f"/console/segments/{made.id}").text
+    assert "level: Base</div>" in shown  # the level's name, not its code ("base")
 
 
 def test_a_coupon_series_takes_any_offer_but_another_coupon(client: TestClient, rt: Runtime,
@@ -187,3 +192,22 @@ def test_a_segment_of_rfm_groups(client: TestClient, rt: Runtime, shop: Shop) ->
     assert done.status_code == 303, done.text
     [made] = segments.list_all(rt, shop.tenant_id)
     assert made.rules == ({"kind": "rfm", "groups": ["at_risk", "cannot_lose"]},)
+    shown = client.get(f"/console/segments/{made.id}").text
+    assert "RFM group: At risk, Cannot lose them</div>" in shown  # labels, not codes
+    assert "at_risk" not in shown
+
+
+def test_the_promotion_page_names_the_coupon_it_issues_and_how_cashback_counts(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    signed_in(client, rt, shop, "marketer")
+    series = coupons.create_series(rt, shop.tenant_id, coupons.SeriesDraft(
+        name="Next coffee", effect=PercentDiscount(rate_bp=2000)), actor=audit.SYSTEM)
+    made = promotions.create(rt, shop.tenant_id, promotions.Draft(
+        name="Come back", effects=(
+            IssueCoupon(series_id=series.id),
+            Cashback(rate_bp=500, basis=CashbackOn.EARN_BASIS, rounding=Rounding.HALF_UP))),
+        actor=audit.SYSTEM)
+    page = client.get(f"/console/promotions/{made.id}").text
+    assert "<div>a coupon for the next visit: “Next coffee”</div>" in page
+    assert ("5\u00a0% back into the wallet · Cashback is a share of: the part that earns points"
+            " · Rounding of cashback: to nearest, halves up</div>") in page

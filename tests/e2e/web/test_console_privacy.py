@@ -25,6 +25,7 @@ def test_an_owner_erases_a_member_after_typing_their_number(
     assert f'href="/console/members/{ann["id"]}/erase"' in page.text
     confirm = client.get(f"/console/members/{ann['id']}/erase")
     assert confirm.status_code == 200 and "Ann Lee" in confirm.text
+    assert "<h1>Erase the personal data of Ann Lee</h1>" in confirm.text  # not "member #1"
     wrong = client.post(f"/console/members/{ann['id']}/erase",
                         data={**form_of(confirm.text), "confirm": "12345"})
     assert wrong.status_code == 422 and 'id="e-confirm"' in wrong.text

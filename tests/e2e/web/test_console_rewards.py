@@ -10,11 +10,12 @@ from fastapi.testclient import TestClient
 
 from regulars.domain.rewards.catalog import RewardDraft
 from regulars.services.audit import audit
-from regulars.services.rewards import catalog
+from regulars.services.rewards import catalog, claims
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 from tests.conftest import Shop, make_shop
-from tests.e2e.web.console_data import form_of, signed_in
+from tests.e2e.web.console_data import form_of, member, signed_in
+from tests.integration.support import Pos
 
 COFFEE = {"kind": "product", "points_cost": "200", "sku": "CAP-M", "max_price": "4.00",
           "claim_days": "14", "title_en": "Free coffee", "title_ru": "Кофе в подарок",
@@ -126,3 +127,16 @@ def test_the_days_offered_and_the_stores_are_edited_with_problems_beside_them(
     again = catalog.get(rt, shop.tenant_id, made.id)
     assert (again.valid_from, again.valid_until, again.store_ids) == (
         None, changed.valid_until, ())
+
+
+def test_a_rewards_claims_name_the_member(client: TestClient, rt: Runtime, shop: Shop) -> None:
+    buyer = member(rt, shop, first_name="Olga")["id"]
+    Pos(rt, shop).grant(buyer, 250)
+    reward = catalog.create(rt, shop.tenant_id, RewardDraft(
+        kind="product", sku="CAP-M", points_cost=200, titles={"en": "Free coffee"},
+        descriptions={}, claim_days=7), actor=audit.SYSTEM).id
+    claims.claim_in_advance(rt, shop.tenant_id, buyer, reward)
+    signed_in(client, rt, shop, "owner")
+    page = client.get(f"/console/rewards/{reward}").text
+    assert f'<a href="/console/members/{buyer}">Olga</a>' in page
+    assert f">#{buyer}<" not in page

@@ -118,7 +118,8 @@ def test_a_draft_promotion_is_added_listed_edited_run_and_removed(
     page = client.get(page_url).text
     name, offer, condition, where, who, _ = _row(page, did)
     assert name == "10 % off baskets over 100"
-    assert offer.startswith("percent off 10") and "Basket total at least" in condition
+    # The promotions page's words for the offer (a deliberate change from "percent off 10").
+    assert offer == "10\u00a0% off" and "Basket total at least" in condition
     assert "100" in condition and where.startswith("from the start") and who == "Everyone"
 
     edit = client.get(f"{page_url}/promotions/{did}/edit")
@@ -181,8 +182,11 @@ def test_what_a_replay_cannot_count_is_refused_beside_its_field(
     # Cashback is money given away: a replay counts it, so a draft may give it.
     back = _post(client, url, csrf, **{**TEN_OFF, "effect": "cashback", "rate": "5"})
     assert back.status_code == 303, back.text
-    kept = scenarios.get(rt, shop.tenant_id, scenario_id).promotions[1].effects
-    assert kept == (Cashback(rate_bp=500),)
+    saved = scenarios.get(rt, shop.tenant_id, scenario_id)
+    assert saved.promotions[1].effects == (Cashback(rate_bp=500),)
+    offer = _row(client.get(page_url).text, str(saved.promotion_ids[1]))[1]
+    assert offer == ("5\u00a0% back into the wallet · Cashback is a share of: what is paid on "
+                     "these lines · Rounding of cashback: down")
 
 
 def test_an_analyst_reads_the_drafts_but_changes_none(

@@ -20,7 +20,7 @@ from regulars.services.runtime import Runtime
 from regulars.services.stored_value import goods
 from regulars.services.stored_value.goods import Opening
 from tests.conftest import Shop, make_shop
-from tests.e2e.web.console_data import form_of, signed_in
+from tests.e2e.web.console_data import form_of, member, signed_in
 from tests.e2e.web.customer_support import register, sign_in_member
 from tests.e2e.web.support import csrf_of
 from tests.e2e.web.test_terminal import add_cashier, pair, sign_in
@@ -156,7 +156,8 @@ def test_the_terminal_quote_shows_the_members_goods_account_unasked(
         "qty": "40", "sku": "A95", "name": "A-95", "category": "",
         "member_id": str(member_id), "points_to_spend": "0"})
     assert f'data-account="{account_id}"' in quoted.text
-    assert "could pay 12.5 l of 12.5" in quoted.text
+    assert "Prepaid A95 could pay 12.5 l of 12.5" in quoted.text  # not "Goods account #1"
+    assert f"#{account_id}" not in quoted.text
 
 
 def test_the_terminal_sells_goods_into_the_members_account_beside_the_bill(
@@ -183,3 +184,19 @@ def test_the_terminal_sells_goods_into_the_members_account_beside_the_bill(
     assert done.status_code == 303, done.text
     [account] = goods.list_accounts(rt, shop.tenant_id, member_id=member_id)
     assert account.balance_milli == 100_000
+
+
+def test_the_console_names_a_goods_accounts_holder(client: TestClient, rt: Runtime,
+                                                   shop: Shop) -> None:
+    named = member(rt, shop, first_name="Olga", last_name="Ivanova")["id"]
+    unnamed = register(rt, shop.tenant_id, 2)
+    _card(rt, shop, member_id=named)
+    diesel = products.create(rt, shop.tenant_id, ProductDraft(
+        sku="DT", name="Diesel", price_minor=6000), actor=audit.SYSTEM)
+    goods.open_account(rt, shop.tenant_id, Opening(
+        product_id=diesel.id, unit="l", member=MemberRef(id=unnamed)), actor=audit.SYSTEM)
+    signed_in(client, rt, shop, "owner")
+    page = client.get("/console/goods").text
+    assert f'<a href="/console/members/{named}">Olga Ivanova</a>' in page
+    assert f'<a href="/console/members/{unnamed}">\u2022\u2022\u2022{phone(2)[-4:]}</a>' in page
+    assert f">#{named}<" not in page and f">#{unnamed}<" not in page

@@ -28,6 +28,7 @@ from regulars.domain.promotions.promotions import Offers
 from regulars.domain.stored_value.certificates import Tender
 from regulars.errors import InvalidInput, RedemptionRefused
 from regulars.services.checkout import pricing_inputs as pricing
+from regulars.services.checkout import reason_names
 from regulars.services.checkout.results import (
     CouponApplied,
     Explained,
@@ -227,9 +228,9 @@ def answer(conn: Connection, tenant: tenancy.TenantRow, priced: Priced, *,
                                        discount_minor=c.discount_minor, points=c.points)
                          for c in q.coupons),
         "explanations": tuple([Explained(code=e.code, params=dict(e.params),
-                                         text=explanation_text(e, tenant.locale,
-                                                               tenant.currency))
-                               for e in explanations]),
+                                         text=explanation_text(e, tenant.locale, tenant.currency))
+                               for e in reason_names.coupons_named(conn, tenant.id,
+                                                                   explanations)]),
         "stamp_cards": stamp_till.progress(priced.stamps),
         "cashback_minor": cashback.total_minor if cashback else 0,
         "reward": None if q.reward is None else RewardApplied(

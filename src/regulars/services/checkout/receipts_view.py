@@ -12,13 +12,14 @@ from regulars.db.checkout import receipts
 from regulars.db.checkout import receipts_view as store
 from regulars.db.tenancy import tenancy
 from regulars.errors import InvalidInput, NotFound
-from regulars.services.checkout import checkout
+from regulars.services.checkout import checkout, reason_names
 from regulars.services.members import members
 from regulars.services.members.members import MemberRef
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.api_keys import Principal
 from regulars.services.tenancy.tenants import get_tenant
+from regulars.text import i18n
 from regulars.text.wording import render_code
 
 MAX_PAGE = 200
@@ -91,7 +92,9 @@ def detail(rt: Runtime, tenant_id: int, receipt_id: int, *,
         used = store.coupons_used(conn, tenant_id, receipt_id)
         member = (members.view(conn, tenant_id, row["member_id"], rt)
                   if row["member_id"] is not None else None)
-    response = row["response"] or {}
+        response = row["response"] or {}
+        why = reason_names.named(conn, tenant_id, response.get("explanations", []),
+                                 language=i18n.language_of(locale or tenant.locale) or "en")
     priced = {ln.get("line_no"): ln for ln in response.get("lines", [])}
     for line in view["lines"]:
         line["priced"] = priced.get(line["line_no"], {})
@@ -99,7 +102,7 @@ def detail(rt: Runtime, tenant_id: int, receipt_id: int, *,
     explanations = [render_code(e["code"], e.get("params", {}), locale=locale or tenant.locale,
                                 currency=tenant.currency)
                     if "params" in e else e.get("text", "")
-                    for e in response.get("explanations", [])]
+                    for e in why]
     return {**view, **places, "member": member, "reward": response.get("reward"),
             "promotions": [{"id": a["promotion_id"], "version": a["version"],
                             "name": a["definition"].get("name", ""),

@@ -20,12 +20,13 @@ from regulars.domain.checkout import reasons
 from regulars.domain.ledger.assets import POINTS
 from regulars.errors import Conflict, InsufficientPoints, InvalidInput, NotFound
 from regulars.services.audit import audit
-from regulars.services.checkout import idempotency
+from regulars.services.checkout import idempotency, reason_names
 from regulars.services.members.members import HistoryEntry, MemberView, view
 from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value import merge as stored_value_merge
 from regulars.services.tenancy.tenants import get_tenant
+from regulars.text import i18n
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -169,8 +170,9 @@ def history(rt: Runtime, tenant_id: int, member_id: int, *, limit: int = 50,
             raise NotFound("member not found")
         rows = members.history(conn, tenant_id, member_id, limit=limit, before_id=before_id,
                                asset=POINTS.code)
-    kept = reasons.shown([reasons.Stored(code=r["code"], receipt_id=r["receipt_id"],
-                                         why=r["memo"].get("why", [])) for r in rows])
+        kept = reason_names.named_each(conn, tenant_id, reasons.shown([reasons.Stored(
+            code=r["code"], receipt_id=r["receipt_id"], why=r["memo"].get("why", []))
+            for r in rows]), language=i18n.language_of(locale or tenant.locale) or "en")
     return [HistoryEntry(
         id=r["id"], code=r["code"], points=r["points"], receipt_id=r["receipt_id"],
         store_id=r["store_id"], terminal_id=r["terminal_id"],

@@ -9,7 +9,7 @@ manual adjustments, merges, the entry history and open lots in
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -236,6 +236,29 @@ def view(conn: Any, tenant_id: int, member_id: int, rt: Runtime) -> MemberView:
             next_name=level.next_level.name if level.next_level else None,
             to_next_minor=level.to_next_minor),
         program_version=version)
+
+
+def words_for(first_name: str | None, last_name: str | None,
+              phone: str | None) -> str | None:
+    """A member as a page or a sentence names one without an id: the name, else the phone's
+    last four digits after dots (``•••4567``); ``None`` when neither is left (erased)."""
+    name = " ".join(part for part in (first_name, last_name) if part)
+    if name:
+        return name
+    return "\u2022\u2022\u2022" + phone[-4:] if phone else None
+
+
+def named(conn: Any, tenant_id: int, member_id: int) -> str | None:
+    """:func:`words_for` the member ``member_id`` (``None``: unknown, or nothing to name it)."""
+    row = members.get_member(conn, tenant_id, member_id)
+    return None if row is None else words_for(row.first_name, row.last_name, row.phone)
+
+
+def names(rt: Runtime, tenant_id: int, member_ids: Iterable[int]) -> dict[int, str]:
+    """:func:`words_for` each of ``member_ids`` that has words, by id."""
+    with rt.db.read() as conn:
+        return {i: name for i in sorted(set(member_ids))
+                if (name := named(conn, tenant_id, i))}
 
 
 def get(rt: Runtime, tenant_id: int, ref: MemberRef) -> MemberView:

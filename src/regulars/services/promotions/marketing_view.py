@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from regulars.db.promotions import coupons as coupon_store
 from regulars.db.promotions import marketing_view as store
 from regulars.errors import NotFound
 from regulars.services.program import programs
@@ -39,12 +40,13 @@ def promotions_overview(rt: Runtime, tenant_id: int) -> list[PromotionLine]:
 
 
 def promotion_page(rt: Runtime, tenant_id: int, promotion_id: int) -> dict[str, Any]:
-    """A promotion, its versions (newest first), burn and control groups. Raises
-    :class:`NotFound`."""
+    """A promotion, its versions (newest first), burn and control groups, and the coupon
+    series' names by id (for the effects that issue a coupon). Raises :class:`NotFound`."""
     promotion = promotions.get(rt, tenant_id, promotion_id)
     with rt.db.read() as conn:
         versions = [_iso(v) for v in store.versions_of(conn, tenant_id, promotion_id)]
-    return {"promotion": promotion, "versions": versions,
+        series = {s.id: s.name for s in coupon_store.list_series(conn, tenant_id)}
+    return {"promotion": promotion, "versions": versions, "series": series,
             "burn": budgets.promotion_burn(rt, tenant_id, promotion_id),
             "groups": promotions.groups(rt, tenant_id, promotion_id)}
 
@@ -94,8 +96,9 @@ def series_page(rt: Runtime, tenant_id: int, series_id: int) -> dict[str, Any]:
 
 def segment_page(rt: Runtime, tenant_id: int, segment_id: int, *, limit: int,
                  offset: int) -> dict[str, Any]:
-    """A segment, its member count now, a page of its members with their names, and the
-    stores' names by id (for the rules that name a store)."""
+    """A segment, its member count now, a page of its members with their names, the stores'
+    names by id and the program's level names by code (for the rules that name a store or
+    levels)."""
     segment = segments.get(rt, tenant_id, segment_id)
     page = segments.members(rt, tenant_id, segment_id, limit=limit, offset=offset)
     with rt.db.read() as conn:
@@ -104,4 +107,6 @@ def segment_page(rt: Runtime, tenant_id: int, segment_id: int, *, limit: int,
         raise NotFound("segment not found")
     return {"segment": segment, "members": people, "total": page.total,
             "has_more": offset + limit < page.total,
-            "stores": {s.id: s.name for s in tenants.list_stores(rt, tenant_id)}}
+            "stores": {s.id: s.name for s in tenants.list_stores(rt, tenant_id)},
+            "levels": {level.code: level.name
+                       for level in programs.current(rt, tenant_id).rules.levels}}

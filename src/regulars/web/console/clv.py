@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.analytics import clv
 from regulars.services.analytics.clv import ClvQuery
-from regulars.text.i18n import N_
+from regulars.text.labels import LABELS
 from regulars.web.console import router
 from regulars.web.console.analytics import VIEW, _tenant
 from regulars.web.console.charts import HEIGHT, WIDTH, single
@@ -25,13 +25,7 @@ from regulars.web.deps import RuntimeDep, StaffReader
 from regulars.web.forms import parse_int
 from regulars.web.templating import Reader, render
 
-GROUP_WORDS = {
-    "champions": N_("Champions"), "loyal": N_("Loyal"),
-    "potential_loyalist": N_("Potential loyalists"), "new": N_("New"),
-    "promising": N_("Promising"), "need_attention": N_("Need attention"),
-    "about_to_sleep": N_("About to sleep"), "at_risk": N_("At risk"),
-    "cannot_lose": N_("Cannot lose them"), "hibernating": N_("Hibernating"), "lost": N_("Lost"),
-}
+GROUP_WORDS = LABELS["rfm_group"]  # best first, as the RFM grid orders them
 # The service's parameter, as the form names it.
 FIELDS = {"margin_bp": "margin", "discount_monthly_bp": "discount"}
 DEFAULTS = {"calibration_end": "", "unit": "weeks", "margin": "30", "discount": "1",

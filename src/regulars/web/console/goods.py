@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from regulars.errors import RegularsError
+from regulars.services.members import members
 from regulars.services.stored_value import goods
 from regulars.services.stored_value.results import GoodsHistory
 from regulars.services.web_sessions.sessions import Permission
@@ -27,8 +28,12 @@ def _page(request: Request, reader: Reader, runtime: RuntimeDep, *,
           found: GoodsHistory | None = None, code: str = "",
           errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     tenant_id = _tenant(reader)
+    accounts = goods.list_accounts(runtime, tenant_id)
+    holders = [a.member_id for a in accounts if a.member_id is not None]
+    if found is not None and found.account.member_id is not None:
+        holders.append(found.account.member_id)
     return render(request, "console/goods.html", reader, status_code=status_code,
-                  accounts=goods.list_accounts(runtime, tenant_id),
+                  accounts=accounts, member_names=members.names(runtime, tenant_id, holders),
                   liability=goods.liability(runtime, tenant_id), found=found, code=code,
                   errors=errors or {})
 

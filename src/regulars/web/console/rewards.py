@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 from regulars.domain.catalog.products import parse_price
 from regulars.domain.rewards.catalog import LANGUAGES, RewardDraft
 from regulars.errors import RegularsError
+from regulars.services.members import members
 from regulars.services.rewards import catalog
 from regulars.services.rewards.catalog import Reward
 from regulars.services.tenancy import tenants
@@ -224,6 +225,8 @@ def _edit_page(request: Request, runtime: RuntimeDep, reader: Reader, reward: Re
                   reward=reward, title=reward.title(reader.language),
                   values=values or _shown(reward, reader), errors=errors or {}, done=done,
                   reward_languages=LANGUAGES, claims=claims.items,
+                  member_names=members.names(runtime, _tenant(reader),
+                                             [c.member_id for c in claims.items]),
                   stores=tenants.list_stores(runtime, _tenant(reader)))
 
 

@@ -23,6 +23,7 @@ from regulars.services.promotions.marketing_view import PromotionChoices
 from regulars.services.promotions.promotions import Draft
 from regulars.services.web_sessions.sessions import Permission
 from regulars.text.i18n import N_
+from regulars.web import offer_words
 from regulars.web.console import router
 from regulars.web.console.pagekit import staff_actor
 from regulars.web.console.promotion_form import blank, definition_values
@@ -196,38 +197,10 @@ class DraftLine:
     who: str
 
 
-def _offer(effects: Sequence[Mapping[str, Any]], reader: Reader) -> str:
-    effect = effects[0]
-    words = [reader.label("effect", effect["kind"])]
-    if "rate_bp" in effect:
-        words.append(reader.percent_bp(effect["rate_bp"]))
-    for name in ("amount_minor", "unit_price_minor"):
-        if name in effect:
-            words.append(reader.money(effect[name]))
-    if "points" in effect:
-        words.append(reader.number(effect["points"]))
-    if "factor_percent" in effect:
-        words.append("×" + reader.number(Decimal(effect["factor_percent"]).scaleb(-2).normalize()))
-    if "every_n" in effect:
-        words.append(f"({effect['every_n']})")
-    if "steps" in effect:
-        words.append(
-            ", ".join(
-                f"{reader.gettext('From quantity')} "
-                f"{_quantity(step['from_milli'], reader)}: "
-                f"{reader.percent_bp(step['rate_bp'])}"
-                for step in effect["steps"]
-            )
-        )
-    parts = [
-        " ".join(words),
-        *(
-            f"{reader.label('effect_option', name)}: {', '.join(effect[name])}"
-            for name in ("categories", "skus")
-            if effect.get(name)
-        ),
-    ]
-    return " · ".join([*parts, *(reader.label("effect", e["kind"]) for e in effects[1:])])
+def _offer(effects: Sequence[Mapping[str, Any]], series: Mapping[int, str],
+           reader: Reader) -> str:
+    """The draft's effects as the promotions page words them (:mod:`regulars.web.offer_words`)."""
+    return " · ".join(offer_words.effect_words(e, reader, series=series) for e in effects)
 
 
 def _quantity(milli: int, reader: Reader) -> str:
@@ -298,6 +271,7 @@ def draft_lines(scenario: Scenario, found: PromotionChoices, reader: Reader) -> 
     stores = {s.id: s.name for s in found.stores}
     segments = {s.id: s.name for s in found.segments}
     levels = dict(found.levels)
+    series = {s.id: s.name for s in found.series}
     lines = []
     for draft_id, draft in zip(scenario.promotion_ids, scenario.promotions, strict=True):
         d = promotions.definition_of(draft)
@@ -306,7 +280,7 @@ def draft_lines(scenario: Scenario, found: PromotionChoices, reader: Reader) -> 
             DraftLine(
                 id=draft_id,
                 name=draft.name,
-                offer=_offer(d["effects"], reader),
+                offer=_offer(d["effects"], series, reader),
                 condition=draft.condition if picked is None else _condition(picked, levels, reader),
                 cel=picked is None,
                 where=_where(d, stores, reader),
