@@ -3,6 +3,7 @@ body validation, the service and the answer's serialisation together, with every
 statement counted.
 
     uv run python bench/checkout_app_profile.py [--database-url .../bench_app_profile] [-n 300]
+                                                [--tender] [--promotion unlimited|capped]
     (cd /other/checkout && uv run python /this/checkout/bench/checkout_app_profile.py ...)
 
 The second form profiles another checkout of the code (its own ``bench/checkout.py`` sets up
@@ -11,6 +12,13 @@ The app is called through ``httpx.ASGITransport`` with the thread pool replaced 
 call, so that cProfile sees the route's work; the members are identified by phone, as the
 HTTP benchmarks do. Prints, per call: statements, Python function calls, CPU in this process
 and in PostgreSQL, and the top functions of each profile.
+
+Then quote+commit pairs, one after the other as the HTTP benchmarks send them (what a commit
+leaves for the next quote shows there). ``--promotion`` gives the tenant the budgets
+benchmark's promotion (10 % off a receipt of at least 100.00, which every sale is), with no cap
+or with the cap it never reaches (``bench/checkout.py --promotions 1 --budgets``, sides
+"unlimited" and "capped"): run it beside a run without to see what a promotion adds to a quote
+and a commit. The CPU figure says how much of it the garbage collector took.
 
 ``--tender`` gives each member a gift certificate and measures, in one run, the quote and the
 commit without a tender and then with every sale paying 10.00 by the member's certificate (as
@@ -23,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import io
 import os
 import pstats
@@ -60,6 +69,9 @@ def main() -> int:
                         help="also the quote and commit paying 10.00 by certificate")
     parser.add_argument("--dump", metavar="PREFIX",
                         help="also write each profile to PREFIX-quote.prof, PREFIX-commit.prof")
+    parser.add_argument("--promotion", choices=("unlimited", "capped"),
+                        help="the tenant runs the budgets benchmark's promotion, uncapped or "
+                             "with a cap it never reaches")
     args = parser.parse_args()
 
     import httpx
@@ -73,6 +85,11 @@ def main() -> int:
 
     _direct_thread_pool()
     keys, phones = setup(args.database_url)
+    if args.promotion:
+        from checkout_budgets import CAPPED_MINOR, last_tenant, ten_percent_off
+
+        ten_percent_off(args.database_url, last_tenant(args.database_url),
+                        CAPPED_MINOR if args.promotion == "capped" else None)
     tenders: dict[str, list[dict[str, Any]]] = {}
     if args.tender:
         from checkout_tenders import CERTIFICATE_MINOR, TENDER_MINOR, _certificates
@@ -130,6 +147,13 @@ def main() -> int:
                                                  statements, counting, rt)
             if args.tender:
                 tender_added(found)
+            paying[0] = False
+
+            async def pair(n: int) -> None:  # as the HTTP benchmarks send them
+                await quote(n)
+                await commit(2 * 10**6 + n)
+
+            await measure("pair", pair, 0, args, statements, counting, rt)
 
     asyncio.run(run())
     rt.close()
@@ -175,14 +199,34 @@ def _calls_by_function(stats: pstats.Stats) -> Counter[tuple[str, int, str]]:
                     for key, value in stats.stats.items()})  # type: ignore[attr-defined]
 
 
+class GcTime:
+    """A ``gc.callbacks`` entry: CPU time in the garbage collector, and collections by
+    generation (cProfile leaves both out)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.runs = [0, 0, 0]
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.seconds += time.process_time() - self._started
+            self.runs[info["generation"]] += 1
+
+
 async def measure(label: str, call: Any, offset: int, args: argparse.Namespace,
                   statements: Counter[str], counting: list[bool], rt: Any) -> Measured:
     statements.clear()
     counting[0] = True
+    collected = GcTime()
+    gc.callbacks.append(collected)
     cpu = time.process_time()
     for n in range(args.calls):
         await call(offset + n)
     cpu = time.process_time() - cpu
+    gc.callbacks.remove(collected)
     counting[0] = False
     per_call_statements = sum(statements.values()) / args.calls
     profiler = cProfile.Profile(time.process_time)
@@ -196,7 +240,9 @@ async def measure(label: str, call: Any, offset: int, args: argparse.Namespace,
         stats.dump_stats(f"{args.dump}-{label}.prof")
     print(f"== {label}: {per_call_statements:.2f} statements a call, "
           f"{stats.total_calls / args.calls:,.0f} Python calls a call, "  # type: ignore[attr-defined]
-          f"{1000 * cpu / args.calls:.2f} ms CPU a call (unprofiled)")
+          f"{1000 * cpu / args.calls:.2f} ms CPU a call (unprofiled), of which the garbage "
+          f"collector {1000 * collected.seconds / args.calls:.2f} ms "
+          f"({collected.runs[2] / args.calls:.2f} full collections a call)")
     for statement, seen in statements.most_common():
         print(f"  {seen / args.calls:5.2f}  {statement}")
     for key in ("cumulative", "tottime"):

@@ -3,14 +3,14 @@
 
 psycopg sends a string as it is, where it dumps a Python list element by element in Python
 (finding the elements' type, then each element): a dozen and more calls an array, and a
-commit sends some thirty arrays. Only numbers and instants are written this way: their text
-needs no quoting inside an array. Text goes as a list (psycopg escapes it).
+commit sends some thirty arrays. Only numbers, dates and instants are written this way: their
+text needs no quoting inside an array. Text goes as a list (psycopg escapes it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 
 def ints(values: Iterable[int]) -> str:
@@ -23,3 +23,9 @@ def instants(values: Iterable[datetime | None]) -> str:
     offset, so the instant does not depend on the session's time zone (a naive value is read
     in it, as psycopg would send it)."""
     return "{" + ",".join(["NULL" if v is None else v.isoformat() for v in values]) + "}"
+
+
+def plain(values: Iterable[int | date | None]) -> str:
+    """``values`` as an integer or date array's text, ``None`` as ``NULL`` (for
+    ``CAST(... AS bigint[])`` or ``date[]``)."""
+    return "{" + ",".join(["NULL" if v is None else str(v) for v in values]) + "}"

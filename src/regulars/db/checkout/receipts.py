@@ -18,6 +18,7 @@ from sqlalchemy import (
     JSON,
     Connection,
     Date,
+    Integer,
     Table,
     bindparam,
     delete,
@@ -148,14 +149,36 @@ def _insert_statement(children: list[Children], dialect: Dialect) -> Any:
     return found
 
 
-def _child_params(n: int, child: Children) -> dict[str, list[Any]]:
-    params = {}
-    for column in child.rows[0]:
+def _child_params(n: int, child: Children) -> dict[str, Any]:
+    """``child``'s rows as one array parameter per column: integers and dates in the array's
+    text form (:mod:`regulars.db.arrays`), JSON values as text, the rest as lists."""
+    params: dict[str, Any] = {}
+    kinds = _column_kinds(child.table, tuple(child.rows[0]))
+    for column, kind in kinds:
         values = [row[column] for row in child.rows]
-        if isinstance(child.table.c[column].type, JSON):
-            values = [None if v is None else json.dumps(v) for v in values]
-        params[f"c{n}_{column}"] = values
+        if kind == "json":
+            params[f"c{n}_{column}"] = [None if v is None else json.dumps(v) for v in values]
+        elif kind == "plain":
+            params[f"c{n}_{column}"] = arrays.plain(values)
+        else:
+            params[f"c{n}_{column}"] = values
     return params
+
+
+_KINDS: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, str], ...]] = {}
+
+
+def _column_kinds(table: Table, columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """How each of ``columns`` of ``table`` is passed ("json", "plain" or "list"), worked
+    out once per table and columns."""
+    key = (table.name, columns)
+    found = _KINDS.get(key)
+    if found is None:
+        found = _KINDS[key] = tuple(
+            (c, "json" if isinstance(t, JSON) else
+             "plain" if isinstance(t, Integer | Date) else
+             "list") for c, t in ((c, table.c[c].type) for c in columns))
+    return found
 
 
 def insert_receipt_with_lines(conn: Connection, lines: list[dict[str, Any]], *, day: date,

@@ -230,8 +230,9 @@ def _attempt(rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
         # Only a new receipt is held to the time limits: a replay answers as the first
         # call did, however old its occurred_at has grown since.
         at = _occurred_at(req.occurred_at, now)
+        day = budgets.local_day(tenant, at)
         result, priced = _commit(conn, principal, tenant, req, digest=digest, now=now,
-                                 at=at, code_id=code_id, careful=careful)
+                                 at=at, day=day, code_id=code_id, careful=careful)
         body = encode(result)
         idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
                                          terminal_id=principal.terminal_id, key=key,
@@ -243,7 +244,7 @@ def _attempt(rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
         outbound.message_commit(conn, rt, principal, result, priced.program)
         # Last of all: a shared slot is then locked only until COMMIT.
         if not careful and priced.quote.promotions:
-            _charge_budgets(conn, principal, tenant, priced, at=at, shared=True,
+            _charge_budgets(conn, principal, tenant, priced, day=day, shared=True,
                             last=True)
         coupons.count_uses(conn, tenant.id, result.receipt.id, priced.quote,
                            terminal_id=principal.terminal_id, now=now, quick=not careful)
@@ -251,7 +252,7 @@ def _attempt(rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
 
 
 def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
-            req: CommitRequest, *, digest: str, now: datetime, at: datetime,
+            req: CommitRequest, *, digest: str, now: datetime, at: datetime, day: date,
             code_id: int | None = None, careful: bool = True) -> tuple[CommitResult, Priced]:
     """A new receipt, step by step as the protocol goes: use the one-time code, capture the
     hold, price within the promotion budgets, store the receipt, post the points, answer.
@@ -262,9 +263,8 @@ def _commit(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
         # First, so that of two commits racing with one code the second waits here and fails.
         _use_code(conn, tenant.id, code_id, now)
     held = _capture_hold(conn, tenant, req, now)
-    day = budgets.local_day(tenant, at)
     priced = _price_within_budgets(conn, principal, tenant, req.sale, at=at, now=now,
-                                   held=held, shared=careful)
+                                   day=day, held=held, shared=careful)
     if code_id is None and spend_needs_code(priced.program, req.sale.points_to_spend):
         _require_code(priced.program, priced.member)
     receipt_id, issued = _store_receipt(conn, principal, tenant, req, priced, digest=digest,
@@ -364,7 +364,7 @@ def _capture_hold(conn: Connection, tenant: tenancy.TenantRow, req: CommitReques
 
 def _price_within_budgets(conn: Connection, principal: Principal,
                           tenant: tenancy.TenantRow, sale: Sale, *, at: datetime,
-                          now: datetime, held: int, shared: bool) -> Priced:
+                          now: datetime, day: date, held: int, shared: bool) -> Priced:
     """Price the receipt and count its promotion budgets in this transaction (the member's
     limits only unless ``shared``: the caller charges the budgets' slots last). A promotion a
     concurrent commit exhausted since it was read is left out and the receipt priced again
@@ -379,21 +379,20 @@ def _price_within_budgets(conn: Connection, principal: Principal,
         check_spend(sale, priced.member, priced.quote)
         if not priced.quote.promotions:
             return priced
-        failed = _charge_budgets(conn, principal, tenant, priced, at=at, shared=shared)
+        failed = _charge_budgets(conn, principal, tenant, priced, day=day, shared=shared)
         if failed is None:
             return priced
         excluded |= {failed}
 
 
 def _charge_budgets(conn: Connection, principal: Principal, tenant: tenancy.TenantRow,
-                    priced: Priced, *, at: datetime, shared: bool,
+                    priced: Priced, *, day: date, shared: bool,
                     last: bool = False) -> int | None:
     """:func:`budgets.charge` for the priced receipt (``shared=False``: the member's limits
     only); ``last``: :func:`budgets.charge_shared`, the slots the call with ``shared=False``
     left, as the transaction's last statements (raises :class:`Busy`; returns ``None``)."""
     assert priced.offers is not None and principal.terminal_id is not None
     offered = {c.promotion.id: c.promotion for c in priced.offers.candidates}
-    day = budgets.local_day(tenant, at)
     point_value = priced.program.point_value_minor
     if last:
         budgets.charge_shared(conn, tenant.id, priced.quote, offered, day=day,

@@ -42,6 +42,7 @@ from regulars.domain.promotions.budgets import (
     UNLIMITED,
     Allowance,
     Bucket,
+    Limits,
     Spent,
     Split,
     Uses,
@@ -183,10 +184,10 @@ def charge(conn: Connection, tenant_id: int, quote: Quote, promotions: dict[int,
     member cap and uses, then the buckets' slots), so concurrent commits and refunds wait for
     each other instead of deadlocking.
     """
+    limits = [promotions[p.id].limits for p in quote.promotions]
+    if not (shared and _capped(limits, split)) and not any(x.per_member for x in limits):
+        return None  # nothing to count: no row is read or written
     caps = _caps(quote, promotions)
-    if not (shared and _capped(caps, split)) and not any(
-            promotions[pid].limits.per_member for pid in caps):
-        return None
     walk = functools.partial(_charge_all, conn, tenant_id, quote, promotions, caps, split,
                              member_id=member_id, day=day,
                              point_value_minor=point_value_minor, spread=spread,
@@ -217,9 +218,9 @@ def charge_shared(conn: Connection, tenant_id: int, quote: Quote,
     charged stays, and maybe a slot stays locked, so the caller rolls its transaction back
     whole and commits again with :func:`charge` as it was first (which takes the careful
     path and prices again without a promotion that no longer fits)."""
-    caps = _caps(quote, promotions)
-    if _capped(caps, split) and _charge_all(
-            conn, tenant_id, quote, promotions, caps, split, member_id=None, day=day,
+    if _capped([promotions[p.id].limits for p in quote.promotions], split) and _charge_all(
+            conn, tenant_id, quote, promotions, _caps(quote, promotions), split,
+            member_id=None, day=day,
             point_value_minor=point_value_minor, spread=spread, quick=True,
             members=False) is not None:
         raise Busy
@@ -233,11 +234,11 @@ def _caps(quote: Quote, promotions: dict[int, Promotion]) -> dict[int, store.Bud
             for pid in sorted(p.id for p in quote.promotions)}
 
 
-def _capped(caps: dict[int, store.BudgetRow], split: Split) -> bool:
-    """Whether a charge writes a slot: a promotion's budget or a bucket has a cap."""
-    return any(c.budget_minor is not None or c.budget_points is not None
-               for c in caps.values()) or (split.cap_minor(Bucket.MASS) is not None
-                                           or split.cap_minor(Bucket.TARGETED) is not None)
+def _capped(limits: list[Limits], split: Split) -> bool:
+    """Whether a charge writes a slot: a promotion's budget (of ``limits``, those of the
+    promotions applied) or a bucket has a cap."""
+    return split.total_minor is not None or any(
+        x.budget_minor is not None or x.budget_points is not None for x in limits)
 
 
 def _charge_all(conn: Connection, tenant_id: int, quote: Quote,

@@ -356,12 +356,16 @@ def record_groups(conn: Connection, tenant_id: int, *, member_id: int | None,
     hold, whether or not its condition did. A member keeps the group first recorded."""
     if member_id is None or offers is None:
         return
+    tested = [p for p in (c.promotion for c in offers.candidates)
+              if p.segment_id is not None and p.control_share_bp]
+    if not tested:  # a mass promotion has no groups: the plan is not needed
+        return
     plan = experiments.plan_for(conn, tenant_id)
     store.insert_groups(conn, [
         {"tenant_id": tenant_id, "promotion_id": p.id, "member_id": member_id,
          "group": p.group_of(member_id).value, "first_seen_at": at}
-        for p in (c.promotion for c in offers.candidates)
-        if p.segment_id is not None and p.control_share_bp and plan.allows(p.id, member_id)
+        for p in tested
+        if p.segment_id is not None and plan.allows(p.id, member_id)
         and p.runs(store_id=offers.store_id, local=offers.local_now)
         and segments.holds(conn, tenant_id, p.segment_id, member_id, at)])
 
