@@ -102,6 +102,11 @@ def _report(phases: dict[tuple[str, str], list[dict[str, Any]]], args: argparse.
     return figures
 
 
+def _ports(text: str) -> tuple[int, int]:
+    before, _, after = text.partition(",")
+    return int(before), int(after)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--against", default="632cbe0", help="the earlier revision")
@@ -115,6 +120,8 @@ def main() -> int:
     parser.add_argument("--spend-points", type=int, default=10)
     parser.add_argument("--wait-idle", type=float, default=300.0)
     parser.add_argument("--json", metavar="PATH")
+    parser.add_argument("--ports", metavar="BEFORE,AFTER", type=_ports,
+                        help="the servers' ports (default: two free ones)")
     args = parser.parse_args()
     base = libpq_url(args.database_url)
     urls = {side: f"{base}_{side}" for side in SIDES}
@@ -132,10 +139,11 @@ def main() -> int:
                 for url in urls.values():
                     analyze(url)
             console.print(f"machine: {machine()}; {server_version(urls['after'])}")
-            targets = {side: Target(host="127.0.0.1", port=free_port(), till_keys=made[side][0],
+            ports = args.ports or (free_port(), free_port())
+            targets = {side: Target(host="127.0.0.1", port=port, till_keys=made[side][0],
                                     phones=made[side][1], lines=BASKET,
                                     spend_points=args.spend_points, run_tag=tag)
-                       for side in SIDES}
+                       for side, port in zip(SIDES, ports, strict=True)}
             servers = {side: Server(urls[side], targets[side].port, args.workers,
                                     Path(tmp) / f"server-{side}.log",
                                     cwd=where if side == "before" else REPO)

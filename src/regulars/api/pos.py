@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from regulars import errors
 from regulars.api.deps import IdempotencyKey, PathId, QueryId, RuntimeDep, Till, runtime_of
 from regulars.api.errors_doc import responses
+from regulars.api.lean_route import LeanRoute
 from regulars.api.member_schemas import HistoryEntryOut, MemberOut, ReferralInfoOut
 from regulars.api.openapi import NEW_MEMBER
 from regulars.api.pos_schemas import CodeSentOut, CommitOut, QuoteOut, RefundOut
@@ -43,7 +44,7 @@ from regulars.services.rewards import referrals
 from regulars.services.rewards.referrals import ReferralInfo
 from regulars.services.tenancy import tenants
 
-router = APIRouter(prefix="/v1/pos", tags=["pos"])
+router = APIRouter(prefix="/v1/pos", tags=["pos"], route_class=LeanRoute)
 COUPON_ERRORS = (errors.InvalidCoupon, errors.CouponUsed, errors.CouponExpired,
                  errors.CouponNotYetValid, errors.CouponNotYours, errors.TooManyAttempts)
 
