@@ -110,16 +110,24 @@ def serve(args: argparse.Namespace, key: str, token: str) -> list[tuple[str, dic
     """The server's memory at start and after each request."""
     base = f"http://127.0.0.1:{args.port}"
     day = {"calibration_end": END.isoformat()}
-    asked = [("CLV report, first page", f"{base}/v1/admin/analytics/clv",
-              {"Authorization": f"Bearer {key}"}, {}),
-             ("console CLV page", f"{base}/console/analytics/clv", {}, {"rg_console": token})]
+    api, cookies = {"Authorization": f"Bearer {key}"}, {"rg_console": token}
+    asked = [("CLV report, first page", f"{base}/v1/admin/analytics/clv", api, {}),
+             ("console CLV page", f"{base}/console/analytics/clv", {}, cookies)]
+    if args.sequence:
+        tables = f"{base}/v1/admin/analytics/tables"
+        asked += [("table clv (CSV)", f"{tables}/clv", api, {}),
+                  ("table clv (XLSX)", f"{tables}/clv", api, {}, {"format": "xlsx"}),
+                  ("console CLV file (XLSX)", f"{base}/console/analytics/clv.xlsx", {}, cookies),
+                  ("console CLV page, again", f"{base}/console/analytics/clv", {}, cookies),
+                  ("CLV report, again", f"{base}/v1/admin/analytics/clv", api, {})]
     with httpx.Client(timeout=3600) as client:
         server = start_server(args.url, args.port, client)
         try:
             found = [("start", memory_mb(server.pid))]
-            for label, path, headers, cookies in asked:
+            for label, path, headers, cookies, *more in asked:
                 started = time.perf_counter()
-                answer = client.get(path, params=day, headers=headers, cookies=cookies)
+                answer = client.get(path, params={**day, **(more[0] if more else {})},
+                                    headers=headers, cookies=cookies)
                 answer.raise_for_status()
                 seconds = time.perf_counter() - started
                 found.append((f"{label} ({seconds:.0f} s, {len(answer.content):,} bytes)",
@@ -170,6 +178,11 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--reuse", action="store_true", help="the database built before")
+    parser.add_argument("--sequence", action="store_true",
+                        help="after the two requests, the clv table as CSV and XLSX (API and "
+                             "console) and both pages again, on the same server")
+    parser.add_argument("--server-only", action="store_true",
+                        help="leave out the in-process run and the import check")
     args = parser.parse_args()
     console.print(machine(), code_version())
     if not args.reuse:
@@ -180,6 +193,9 @@ def main() -> int:
     for label, mb in found:
         console.print(f"{label}: RSS {mb['VmRSS']:.0f} MB, peak {mb['VmHWM']:.0f} MB")
     peak = max(mb["VmHWM"] for _, mb in found)
+    if args.server_only:
+        console.print(f"server: peak {peak:.0f} MB, {peak - start:.0f} MB above its start")
+        return 0
     inside, output = in_process(args.members, args.seed)
     console.print(output.rstrip())
     imported = imports_mb()

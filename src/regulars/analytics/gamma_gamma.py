@@ -84,7 +84,10 @@ def fit_gamma_gamma(summary: CalibrationSummary) -> GammaGammaFit:
             "purchase; there are %(found)s", reason="too_few_repeat_spenders",
             params={"repeat_buyers": MIN_REPEAT_BUYERS, "found": members})
     x = summary.frequency[chosen].astype(np.float64)
-    mean = mean_repeat_spend(summary)[chosen]
+    # mean_repeat_spend of the chosen members alone (the same quotients), without two
+    # float arrays of every member.
+    mean = summary.repeat_spend_minor[chosen].astype(np.float64)
+    mean /= x
     x_values, x_index = np.unique(x, return_inverse=True)
 
     def mean_negative_ll(logs: FloatArray) -> float:

@@ -252,7 +252,7 @@ class Groups(NamedTuple):
     of every row, ``counts`` the rows in each group."""
 
     first: npt.NDArray[np.intp]
-    inverse: npt.NDArray[np.intp]
+    inverse: npt.NDArray[np.integer[Any]]
     counts: IntArray
 
 
@@ -266,9 +266,13 @@ def group_rows(*keys: npt.NDArray[np.integer[Any]]) -> Groups:
     for key in keys:
         ordered = key[order]
         starts[1:] |= ordered[1:] != ordered[:-1]
-    group_sorted = np.cumsum(starts) - 1
-    inverse = np.empty(n, dtype=np.intp)
+    # Group numbers in four bytes below 2**31 rows, counted in place: at a million members
+    # the sort's order (eight bytes a row) and these two arrays are the whole peak.
+    group_sorted = np.cumsum(starts, dtype=np.int32 if n < 2**31 else np.intp)
+    np.subtract(group_sorted, 1, out=group_sorted)
+    inverse = np.empty(n, dtype=group_sorted.dtype)
     inverse[order] = group_sorted
+    del group_sorted
     boundaries = np.flatnonzero(starts)
     counts = np.diff(np.append(boundaries, n)).astype(np.int64)
     return Groups(first=order[boundaries], inverse=inverse, counts=counts)

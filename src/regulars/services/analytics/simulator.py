@@ -20,7 +20,6 @@ from queue import Empty
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import cel
 from pydantic import TypeAdapter
 
 from regulars.db.analytics import liability as liability_queries
@@ -58,6 +57,7 @@ from regulars.errors import NotFound
 from regulars.services.analytics.scenarios import RunState, Scenario, get, run_state
 from regulars.services.program import programs
 from regulars.services.promotions import promotions, segments
+from regulars.services.promotions.cel_engine import cel
 from regulars.services.promotions.condition_subset import compile_subset, fits
 from regulars.services.promotions.conditions import (
     cel_context,

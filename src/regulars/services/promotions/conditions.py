@@ -12,8 +12,6 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-import cel
-
 from regulars.domain.checkout.quote import BasketLine
 from regulars.domain.promotions.condition_cost import (
     Shape,
@@ -22,6 +20,7 @@ from regulars.domain.promotions.condition_cost import (
     cost,
 )
 from regulars.errors import InvalidInput
+from regulars.services.promotions.cel_engine import cel
 
 MAX_CONDITION_CHARS = 2000
 # The work (see condition_cost.cost) a condition may take on a basket of REFERENCE_LINES lines

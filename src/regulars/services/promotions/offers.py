@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import cel
 from sqlalchemy import Connection
 
 from regulars.db.engine import cache_for
@@ -37,6 +36,7 @@ from regulars.domain.promotions.control_groups import Group
 from regulars.domain.promotions.promotions import Candidate, Offers, Promotion
 from regulars.services.program import programs
 from regulars.services.promotions import budgets, experiments, segments
+from regulars.services.promotions.cel_engine import cel
 from regulars.services.promotions.condition_subset import compile_subset, fits
 from regulars.services.promotions.conditions import (
     Budget,
