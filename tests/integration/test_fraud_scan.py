@@ -8,7 +8,9 @@ import itertools
 
 import pytest
 
-from regulars.domain.analytics.fraud import Thresholds
+from regulars.db import bulk
+from regulars.db.analytics import fraud as fraud_db
+from regulars.domain.analytics.fraud import PairScore, Signal, Thresholds
 from regulars.errors import InvalidInput, InvalidPhone, NotFound
 from regulars.services.analytics import fraud
 from regulars.services.audit import audit
@@ -192,3 +194,33 @@ def test_a_raised_flag_score_spares_a_pair_the_default_flags(
     assert fraud.scan(rt, pos.tenant_id).flagged == 0
     fraud.put_settings(rt, pos.tenant_id, Thresholds(), actor=audit.SYSTEM)
     assert fraud.scan(rt, pos.tenant_id).flagged == 1
+
+
+def test_flags_saved_in_several_statements_keep_every_decision(
+        rt: Runtime, pos: Pos, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "CHUNK", 3)
+    staff = cashiers(rt, pos.shop, 2)
+    members = [pos.register(n)["id"] for n in range(1, 6)]
+    end = clock.now
+
+    def save(score: int) -> tuple[int, int]:
+        pairs = [PairScore(staff_id=s, member_id=m, score=score + m % 7, receipts=m % 5 + 1,
+                           signals=(Signal(code="burst", points=score, params={"receipts": 4,
+                                                                              "minutes": 120}),))
+                 for s in staff for m in members]
+        with rt.db.write() as conn:
+            return fraud_db.save_flags(conn, pos.tenant_id, pairs, start=end, end=end, now=end)
+
+    assert save(60) == (10, 0)
+    page = fraud.list_flags(rt, pos.tenant_id, limit=200)
+    decided = page.items[-1]
+    fraud.decide(rt, pos.tenant_id, decided.id, decision="confirmed", staff_id=None)
+    assert save(70) == (0, 9)
+    after = {f.id: f for f in fraud.list_flags(rt, pos.tenant_id, limit=200).items}
+    assert len(after) == 10
+    assert (after[decided.id].status, after[decided.id].score) == ("confirmed", decided.score)
+    for flag in after.values():
+        if flag.id != decided.id:
+            assert flag.score == 70 + flag.member_id % 7
+            assert [(g.code, g.points, g.params) for g in flag.signals] == [
+                ("burst", 70, {"receipts": 4, "minutes": 120})]

@@ -5,47 +5,64 @@ thresholds and the flags with their evidence. Every query is scoped by ``tenant_
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.types import NullType
 
-from regulars.db import personal
+from regulars.db import bulk, personal
 from regulars.db.analytics.tables import fraud_flags, fraud_settings
+from regulars.db.base import UtcDateTime
 from regulars.db.checkout.tables import receipts
 from regulars.db.ledger.tables import entries
 from regulars.db.members.tables import members
 from regulars.db.promotions.tables import receipt_promotions
 from regulars.db.tenancy.tables import staff
-from regulars.domain.analytics.fraud import Adjustment, PairScore, ReceiptFact, Thresholds
+from regulars.domain.analytics.fraud import Adjustment, PairReceipts, PairScore, Thresholds
 
 FLAG_STATUSES = ("open", "dismissed", "confirmed")
 
 
-def receipt_facts(conn: Connection, tenant_id: int, *, start: datetime,
-                  end: datetime) -> list[ReceiptFact]:
+def pair_receipts(conn: Connection, tenant_id: int, *, start: datetime,
+                  end: datetime) -> list[PairReceipts]:
     """The receipts made in ``(start, end]`` with both a member and a cashier (voided ones
-    and those with no basket, which only sold stored value, left out); ``bonus`` when a
-    promotion gave points on it."""
+    and those with no basket, which only sold stored value, left out), counted in the database
+    per (cashier, member, store), in the order of each group's first receipt; ``bonus`` counts
+    those a promotion gave points on."""
     bonus = (select(receipt_promotions.c.receipt_id)
              .where(receipt_promotions.c.tenant_id == tenant_id,
                     receipt_promotions.c.points > 0)
              .group_by(receipt_promotions.c.receipt_id).subquery())
-    query = (select(receipts.c.staff_id, receipts.c.member_id, receipts.c.store_id,
-                    receipts.c.occurred_at, receipts.c.identified_by,
-                    bonus.c.receipt_id.is_not(None).label("bonus"))
+    at = receipts.c.occurred_at
+    postgres = conn.dialect.name == "postgresql"
+    # The instants as psycopg reads them (aware, in the session's zone), not converted to UTC
+    # one by one: the burst compares only their differences.
+    times = (func.array_agg(postgresql.aggregate_order_by(at, at), type_=NullType()) if postgres
+             else func.json_group_array(at))
+    keys = (receipts.c.staff_id, receipts.c.member_id, receipts.c.store_id)
+    query = (select(*keys, func.count(),
+                    func.count(bonus.c.receipt_id),
+                    func.count(case((receipts.c.identified_by == "typed", 1))),
+                    func.count(receipts.c.identified_by), times)
              .outerjoin(bonus, bonus.c.receipt_id == receipts.c.id)
              .where(receipts.c.tenant_id == tenant_id, receipts.c.status != "voided",
                     receipts.c.gross_minor > 0,
                     receipts.c.member_id.is_not(None), receipts.c.staff_id.is_not(None),
-                    receipts.c.occurred_at > start, receipts.c.occurred_at <= end))
-    return [ReceiptFact(staff_id=r.staff_id, member_id=r.member_id, store_id=r.store_id,
-                        occurred_at=r.occurred_at,
-                        typed=None if r.identified_by is None else r.identified_by == "typed",
-                        bonus=bool(r.bonus))
-            for r in conn.execute(query)]
+                    at > start, at <= end)
+             .group_by(*keys).order_by(func.min(receipts.c.id)))
+    found = conn.execute(query)
+    return [PairReceipts(int(s), int(m), int(store), n, b, typed, told,
+                         tuple(ts) if postgres else _sqlite_times(ts))
+            for s, m, store, n, b, typed, told, ts in found]
+
+
+def _sqlite_times(stored: str) -> tuple[datetime, ...]:
+    # SQLite keeps UTC instants as text without an offset; json_group_array lists them.
+    return tuple(datetime.fromisoformat(t).replace(tzinfo=UTC) for t in json.loads(stored))
 
 
 def adjustments(conn: Connection, tenant_id: int, *, start: datetime,
@@ -126,35 +143,46 @@ def _signals_json(pair: PairScore) -> list[dict[str, Any]]:
             for s in pair.signals]
 
 
+_FLAG_COLUMNS = (("staff_id", "bigint"), ("member_id", "bigint"), ("score", "integer"),
+                 ("receipts", "integer"), ("signals", "json"))
+_FLAG_SCAN = ("score", "receipts", "signals", "period_start", "period_end", "scanned_at")
+
+
 def save_flags(conn: Connection, tenant_id: int, pairs: list[PairScore], *, start: datetime,
                end: datetime, now: datetime) -> tuple[int, int]:
     """Record ``pairs`` as flags: a new pair is inserted open; an open flag takes the new
     score and evidence; a decided flag is left as the manager decided it. Concurrent scans
     meet on the (tenant, staff, member) key and the later one's evidence stays. Returns
-    (flags opened, open flags updated)."""
+    (flags opened, open flags updated).
+
+    The pairs go in one ``INSERT … SELECT`` over a JSON array a :data:`bulk.CHUNK` pairs."""
     known = {(r.staff_id, r.member_id) for r in conn.execute(
         select(fraud_flags.c.staff_id, fraud_flags.c.member_id)
         .where(fraud_flags.c.tenant_id == tenant_id))}
-    opened = updated = 0
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for pair in pairs:
-        values = {"tenant_id": tenant_id, "staff_id": pair.staff_id,
-                  "member_id": pair.member_id, "score": pair.score, "receipts": pair.receipts,
-                  "signals": _signals_json(pair), "period_start": start, "period_end": end,
-                  "status": "open", "created_at": now, "scanned_at": now}
-        stmt = dialect.insert(fraud_flags).values(values)
-        changes = {k: stmt.excluded[k] for k in ("score", "receipts", "signals", "period_start",
-                                                 "period_end", "scanned_at")}
-        row = conn.execute(stmt.on_conflict_do_update(
-            index_elements=[fraud_flags.c.tenant_id, fraud_flags.c.staff_id,
-                            fraud_flags.c.member_id],
-            set_=changes, where=fraud_flags.c.status == "open")
-            .returning(fraud_flags.c.id)).one_or_none()
-        if row is not None and (pair.staff_id, pair.member_id) in known:
-            updated += 1
-        elif row is not None:
-            opened += 1
-    return opened, updated
+    dialect = conn.dialect.name
+    signals = "json(r.signals)" if dialect == "sqlite" else "r.signals"
+    changes = ", ".join(f"{c} = excluded.{c}" for c in _FLAG_SCAN)
+    statement = text(
+        f"WITH r AS ({bulk.rows_of(dialect, 'rows', _FLAG_COLUMNS)}) "
+        "INSERT INTO fraud_flags (tenant_id, staff_id, member_id, score, receipts, signals, "
+        "period_start, period_end, status, created_at, scanned_at) "
+        f"SELECT :tenant_id, r.staff_id, r.member_id, r.score, r.receipts, {signals}, "
+        ":start, :end, 'open', :now, :now FROM r WHERE true "
+        "ON CONFLICT (tenant_id, staff_id, member_id) "
+        f"DO UPDATE SET {changes} WHERE fraud_flags.status = 'open' "
+        "RETURNING staff_id, member_id"
+    ).bindparams(bindparam("start", type_=UtcDateTime()), bindparam("end", type_=UtcDateTime()),
+                 bindparam("now", type_=UtcDateTime()))
+    saved: list[tuple[int, int]] = []
+    for first in range(0, len(pairs), bulk.CHUNK):
+        rows = [{"staff_id": p.staff_id, "member_id": p.member_id, "score": p.score,
+                 "receipts": p.receipts, "signals": _signals_json(p)}
+                for p in pairs[first:first + bulk.CHUNK]]
+        saved += conn.execute(statement, {"rows": bulk.payload(conn, rows),
+                                          "tenant_id": tenant_id, "start": start,
+                                          "end": end, "now": now}).all()
+    updated = sum((int(s), int(m)) in known for s, m in saved)
+    return len(saved) - updated, updated
 
 
 def _flag_select() -> Any:

@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 MAX_SCORE = 100
 MAX_SURPRISE = 12.0
@@ -78,6 +79,24 @@ class ReceiptFact:
     """True: identification typed; False: scanned; None: the till did not say."""
     bonus: bool
     """A promotion gave points on it (a double-points moment)."""
+
+
+class PairReceipts(NamedTuple):
+    """A cashier's identified receipts for one member in one store, counted: the scan reads
+    one of these a (cashier, member, store), not a row a receipt."""
+
+    staff_id: int
+    member_id: int
+    store_id: int
+    receipts: int
+    bonus: int
+    """Receipts a promotion gave points on."""
+    typed: int
+    """Receipts whose identification was typed."""
+    told: int
+    """Receipts where the till said how the member was identified."""
+    times: tuple[datetime, ...]
+    """When each was made."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,14 +170,11 @@ class _Counts:
     told: int = 0
     times: list[datetime] = field(default_factory=list)
 
-    def add(self, fact: ReceiptFact, *, keep_time: bool) -> None:
-        self.receipts += 1
-        self.bonus += fact.bonus
-        if fact.typed is not None:
-            self.told += 1
-            self.typed += fact.typed
-        if keep_time:
-            self.times.append(fact.occurred_at)
+    def add(self, group: PairReceipts) -> None:
+        self.receipts += group.receipts
+        self.bonus += group.bonus
+        self.typed += group.typed
+        self.told += group.told
 
 
 @dataclass
@@ -175,13 +191,31 @@ class _Tally:
         default_factory=lambda: defaultdict(_Counts))
 
 
-def _tally(facts: Iterable[ReceiptFact]) -> _Tally:
-    tally = _Tally()
+def group_facts(facts: Iterable[ReceiptFact]) -> list[PairReceipts]:
+    """``facts`` counted per (cashier, member, store), in the order each first appears."""
+    groups: dict[tuple[int, int, int], _Counts] = {}
     for f in facts:
-        tally.store[f.store_id].add(f, keep_time=False)
-        tally.cashier[(f.staff_id, f.store_id)].add(f, keep_time=False)
-        tally.member[(f.member_id, f.store_id)].add(f, keep_time=False)
-        tally.pair[(f.staff_id, f.member_id, f.store_id)].add(f, keep_time=True)
+        counts = groups.setdefault((f.staff_id, f.member_id, f.store_id), _Counts())
+        counts.receipts += 1
+        counts.bonus += f.bonus
+        if f.typed is not None:
+            counts.told += 1
+            counts.typed += f.typed
+        counts.times.append(f.occurred_at)
+    return [PairReceipts(staff_id=s, member_id=m, store_id=store, receipts=c.receipts,
+                         bonus=c.bonus, typed=c.typed, told=c.told, times=tuple(c.times))
+            for (s, m, store), c in groups.items()]
+
+
+def _tally(groups: Iterable[PairReceipts]) -> _Tally:
+    tally = _Tally()
+    for g in groups:
+        tally.store[g.store_id].add(g)
+        tally.cashier[(g.staff_id, g.store_id)].add(g)
+        tally.member[(g.member_id, g.store_id)].add(g)
+        together = tally.pair[(g.staff_id, g.member_id, g.store_id)]
+        together.add(g)
+        together.times.extend(g.times)
     return tally
 
 
@@ -260,13 +294,23 @@ def _receipt_signals(tally: _Tally, staff_id: int, member_id: int,
 def score_pairs(facts: Sequence[ReceiptFact], adjustments: Sequence[Adjustment], *,
                 staff_contacts: frozenset[tuple[int, int]], thresholds: Thresholds
                 ) -> list[PairScore]:
+    """:func:`score_groups` of the receipts ``facts``, one by one."""
+    return score_groups(group_facts(facts), adjustments, staff_contacts=staff_contacts,
+                        thresholds=thresholds)
+
+
+def score_groups(groups: Sequence[PairReceipts], adjustments: Sequence[Adjustment], *,
+                 staff_contacts: frozenset[tuple[int, int]], thresholds: Thresholds
+                 ) -> list[PairScore]:
     """Every (cashier, member) pair with at least one signal, highest score first.
 
-    ``staff_contacts`` holds the (staff id, member id) pairs where the member's phone or
-    e-mail is the staff member's. Adjustments count only for a pair with receipts together
-    (a member the staff member serves); only added points count.
+    ``groups`` holds the receipts counted per (cashier, member, store), each key once; of a
+    pair's stores, the first listed wins a tie. ``staff_contacts`` holds the (staff id,
+    member id) pairs where the member's phone or e-mail is the staff member's. Adjustments
+    count only for a pair with receipts together (a member the staff member serves); only
+    added points count.
     """
-    tally = _tally(facts)
+    tally = _tally(groups)
     added: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
     for adj in adjustments:
         if adj.points > 0:

@@ -17,7 +17,7 @@ from regulars.domain.analytics.fraud import (
     Thresholds,
     check_thresholds,
     flagged,
-    score_pairs,
+    score_groups,
 )
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
@@ -114,15 +114,15 @@ def scan(rt: Runtime, tenant_id: int, *, days: int = DEFAULT_DAYS) -> ScanResult
     start = end - timedelta(days=days)
     with rt.db.read() as conn:
         thresholds, _ = fraud_db.get_thresholds(conn, tenant_id)
-        facts = fraud_db.receipt_facts(conn, tenant_id, start=start, end=end)
+        groups = fraud_db.pair_receipts(conn, tenant_id, start=start, end=end)
         adjustments = fraud_db.adjustments(conn, tenant_id, start=start, end=end)
         contacts = fraud_db.staff_contacts(conn, tenant_id)
-    scores = score_pairs(facts, adjustments, staff_contacts=contacts, thresholds=thresholds)
+    scores = score_groups(groups, adjustments, staff_contacts=contacts, thresholds=thresholds)
     found = flagged(scores, thresholds)
     with rt.db.write() as conn:
         opened, updated = fraud_db.save_flags(conn, tenant_id, found, start=start, end=end,
                                               now=end)
-    return ScanResult(period_start=start, period_end=end, receipts=len(facts),
+    return ScanResult(period_start=start, period_end=end, receipts=sum(g.receipts for g in groups),
                       pairs_scored=len(scores), flagged=len(found), opened=opened,
                       updated=updated)
 
