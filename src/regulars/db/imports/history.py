@@ -21,7 +21,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from regulars.db import personal
 from regulars.db.analytics import days as day_totals
-from regulars.db.bulk import insert_returning_ids
+from regulars.db.bulk import copy_returning_ids, copy_rows
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.members.members import identifier_columns, phone_columns
 from regulars.db.members.tables import member_identifiers, members
@@ -100,7 +100,7 @@ def insert_members(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
         if row["status"] == "active":
             day_totals.add_joined(conn, int(row["tenant_id"]), at=row["created_at"],
                                   store_id=row["store_id"])
-    return insert_returning_ids(conn, members, sealed)
+    return copy_returning_ids(conn, members, sealed)
 
 
 def add_identifiers(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -149,8 +149,8 @@ def insert_receipts_with_lines(conn: Connection, rows: list[dict[str, Any]],
     lines of ``rows[i]`` (each without ``tenant_id`` and ``receipt_id``)."""
     if not rows:
         return []
-    ids = insert_returning_ids(conn, receipts, rows)
-    conn.execute(insert(receipt_lines), [
+    ids = copy_returning_ids(conn, receipts, rows)
+    copy_rows(conn, receipt_lines, [
         {"tenant_id": row["tenant_id"], "receipt_id": receipt_id, **line}
         for row, receipt_id, own in zip(rows, ids, lines, strict=True) for line in own])
     spend = pending_spend(conn)
