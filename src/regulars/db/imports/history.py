@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select, text, update
 
 from regulars.db import personal
 from regulars.db.analytics import days as day_totals
@@ -121,9 +121,23 @@ def set_external_ids(conn: Connection, tenant_id: int, pairs: Iterable[tuple[int
             members.c.external_id.is_(None)).values(external_id=external_id))
 
 
+_PRESENT = text(
+    "SELECT k.no FROM unnest(CAST(:numbers AS text[])) AS k(no) CROSS JOIN LATERAL ("
+    "SELECT 1 FROM receipts AS r WHERE r.tenant_id = :tenant_id"
+    " AND r.terminal_id = :terminal_id AND r.receipt_no = k.no LIMIT 1) AS found")
+
+
 def receipts_present(conn: Connection, tenant_id: int, terminal_id: int,
                      numbers: Sequence[str]) -> set[str]:
-    """Which of ``numbers`` the till has a receipt for already."""
+    """Which of ``numbers`` the till has a receipt for already.
+
+    PostgreSQL probes the till's unique index once a number, in one statement: an import
+    writes into the till faster than its statistics follow, and with them saying the till
+    has no receipts ``receipt_no IN (…)`` is planned as a filter over all of the till's
+    receipts, once a chunk, which grows with the square of the import."""
+    if conn.dialect.name == "postgresql":
+        return set(conn.execute(_PRESENT, {"tenant_id": tenant_id, "terminal_id": terminal_id,
+                                           "numbers": list(numbers)}).scalars())
     found: set[str] = set()
     for chunk in _chunks(numbers):
         found.update(conn.execute(select(receipts.c.receipt_no).where(
