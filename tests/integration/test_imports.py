@@ -5,7 +5,7 @@ nothing unless asked, a second import that adds nothing, and bad rows refused wh
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ import xlsxwriter
 from sqlalchemy import func, select
 
 from regulars.analytics.text_receipts import read_receipt_file
-from regulars.db import personal
+from regulars.db import bulk, personal
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.ledger.tables import entries
 from regulars.db.members.tables import member_identifiers, members
@@ -226,3 +226,31 @@ def test_the_cdnow_preset_reads_what_the_lifetime_value_models_read(
     assert ledger_admin.check(rt, shop.tenant_id) == []
     assert import_file(rt, shop.tenant_id, receipts_import(part, preset="cdnow"),
                        actor=audit.SYSTEM).imported == 0
+
+
+def test_a_bulk_copy_gives_each_row_its_id_in_order_with_its_times_and_json(
+        rt: Runtime, shop: Shop) -> None:
+    at = datetime(2025, 3, 1, 12, 30, tzinfo=UTC)
+    rows = [{"tenant_id": shop.tenant_id, "terminal_id": shop.terminal_ids[0],
+             "store_id": shop.store_id, "staff_id": None, "receipt_no": f"C{n}",
+             "member_id": None, "status": "committed", "program_version": 1,
+             "gross_minor": n, "discount_minor": 0, "points_spent": 0,
+             "points_discount_minor": 0, "paid_minor": n, "points_earned": 0,
+             "request_hash": "h", "response": {"imported": True, "n": n},
+             "occurred_at": at + timedelta(minutes=n), "recorded_at": at} for n in range(5)]
+    with rt.db.write() as conn:
+        ids = bulk.copy_returning_ids(conn, receipts, rows)
+        bulk.copy_rows(conn, receipt_lines, [
+            {"tenant_id": shop.tenant_id, "receipt_id": receipt_id, "line_no": 1, "sku": "s",
+             "name": "n", "category": "c", "quantity_milli": 1000, "unit_price_minor": n,
+             "gross_minor": n, "discount_minor": 0, "points_spent": 0, "paid_minor": n,
+             "points_earned": 0} for n, receipt_id in enumerate(ids)])
+    with rt.db.read() as conn:
+        found = conn.execute(select(receipts.c.id, receipts.c.receipt_no, receipts.c.response,
+                                    receipts.c.occurred_at, receipt_lines.c.paid_minor)
+                             .join(receipt_lines, receipt_lines.c.receipt_id == receipts.c.id)
+                             .where(receipts.c.id.in_(ids)).order_by(receipts.c.id)).all()
+    assert len(set(ids)) == 5 and ids == sorted(ids)
+    assert [(r.id, r.receipt_no, r.response, r.occurred_at, r.paid_minor) for r in found] == [
+        (i, f"C{n}", {"imported": True, "n": n}, at + timedelta(minutes=n), n)
+        for n, i in enumerate(ids)]

@@ -133,6 +133,47 @@ def insert_returning_ids(conn: Connection, table: Table, rows: list[dict[str, An
     return ids
 
 
+def copy_returning_ids(conn: Connection, table: Table, rows: list[dict[str, Any]]
+                       ) -> list[int]:
+    """:func:`insert_returning_ids` through :func:`copy_rows` on PostgreSQL: the ids are taken
+    from the table's sequence in one statement, then the rows are copied in with them (an
+    ordered ``INSERT … RETURNING`` of thousands of rows costs several times the copy)."""
+    if conn.dialect.name != "postgresql" or not rows:
+        return insert_returning_ids(conn, table, rows)
+    ids = sorted(int(i) for i in conn.execute(text(
+        "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+        {"table": table.name, "n": len(rows)}).scalars())
+    copy_rows(conn, table, rows, ids=ids)
+    return ids
+
+
+def copy_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
+              ids: Sequence[int] | None = None) -> None:
+    """Insert ``rows`` (dicts with the same keys, the table's column names, each value as the
+    table's column takes it), with ``ids`` in order as their ``id`` when given: one
+    ``COPY … FROM STDIN`` on PostgreSQL, an ``executemany`` elsewhere (without ``ids``)."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        assert ids is None, "ids are given only to a copy"
+        conn.execute(insert(table), list(rows))
+        return
+    columns = list(rows[0])
+    dialect, quote = conn.dialect, conn.dialect.identifier_preparer.quote
+    typed = [(n, p) for n, c in enumerate(columns)
+             if (p := table.c[c].type.dialect_impl(dialect).bind_processor(dialect))]
+    names = ", ".join(quote(c) for c in (["id"] if ids is not None else []) + columns)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(
+            f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+        for n, row in enumerate(rows):
+            values = [row[c] for c in columns]
+            for at, processor in typed:
+                values[at] = processor(values[at])
+            copy.write_row(values if ids is None else [ids[n], *values])
+
+
 def payload(conn: Connection, rows: Sequence[dict[str, Any]]) -> str:
     """``rows`` as the JSON parameter of :func:`rows_of`."""
     return _payload(rows, conn.dialect.name == "sqlite")
