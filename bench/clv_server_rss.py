@@ -132,6 +132,9 @@ def serve(args: argparse.Namespace, key: str, token: str) -> list[tuple[str, dic
                 seconds = time.perf_counter() - started
                 found.append((f"{label} ({seconds:.0f} s, {len(answer.content):,} bytes)",
                               memory_mb(server.pid)))
+                mb = found[-1][1]  # as it comes: a long sequence may be stopped before its end
+                print(f"{found[-1][0]}: RSS {mb['VmRSS']:.0f} MB, peak {mb['VmHWM']:.0f} MB",
+                      flush=True)
         finally:
             stop(server)
     return found

@@ -6,6 +6,7 @@ still given."""
 from __future__ import annotations
 
 import random
+import sys
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from regulars.analytics.bgnbd import fit_bgnbd
 from regulars.analytics.gamma_gamma import fit_gamma_gamma
 from regulars.analytics.summary import Receipt, TimeUnit, summarise
 from regulars.errors import InvalidInput
-from regulars.services.analytics import clv
+from regulars.services.analytics import clv, heap
 from regulars.services.analytics.clv import ClvQuery
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop
@@ -113,3 +114,27 @@ def test_bad_parameters_name_their_field(rt: Runtime, pos: Pos, clock: FakeClock
         with pytest.raises(InvalidInput) as caught:
             clv.report(rt, pos.tenant_id, query)
         assert caught.value.field == field
+
+
+def test_the_memory_is_given_back_after_the_page_and_after_the_tables_last_row(
+        rt: Runtime, pos: Pos, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = [pos.register(n)["id"] for n in range(1, 6)]
+    for n, member in enumerate(ids):
+        pos.commit(member, (line("cup", 1000 * (n + 1)),), receipt=f"R-{n}")
+    clock.advance(days=1)
+    given: list[str] = []
+    monkeypatch.setattr(heap, "give_back", lambda: given.append("back") or True)
+
+    page = clv.report(rt, pos.tenant_id, ClvQuery())
+    assert given == ["back"]
+    rows = clv.every_member(rt, pos.tenant_id, ClvQuery(), chunk=2)
+    first = [next(rows), next(rows), next(rows)]
+    assert given == ["back"]  # not while the table is read
+    every = [*first, *rows]
+
+    assert given == ["back", "back"]
+    assert every == list(page.items) and len(every) == 5
+
+
+def test_give_back_asks_glibc_on_linux() -> None:
+    assert heap.give_back() is sys.platform.startswith("linux")

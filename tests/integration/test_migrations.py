@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from regulars.config import Settings
 from regulars.db.engine import make_engine
-from regulars.db.migrate import current, upgrade
+from regulars.db.migrate import alembic_config, current, head, upgrade
 from regulars.db.schema import metadata
 from regulars.domain.promotions.budgets import Limits
 from regulars.domain.promotions.promotions import BonusPoints, FixedDiscount
@@ -102,6 +105,37 @@ def test_0056_drops_the_first_purchase_index_and_its_downgrade_builds_it_again(
         assert "ix_member_purchases_tenant_id_first_at" in indexes()
         upgrade(engine)
         assert "ix_member_purchases_tenant_id_first_at" not in indexes()
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_the_head_read_from_the_scripts_is_alembics() -> None:
+    assert head() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_a_current_schema_is_opened_without_importing_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'current.db'}"
+    open_runtime(Settings(database_url=url), migrate=True).close()  # created: Alembic ran
+    program = ("import sys\nfrom regulars.config import Settings\n"
+               "from regulars.services.runtime import open_runtime\n"
+               f"open_runtime(Settings(database_url={url!r}), migrate=True).close()\n"
+               "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))")
+    done = subprocess.run([sys.executable, "-c", program], check=True, capture_output=True,
+                          text=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_an_empty_database_is_migrated_from_nothing(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        with migrating(engine) as (config, conn):
+            command.downgrade(config, "base")
+            conn.commit()
+        upgrade(engine)
+        assert current(engine) == head()
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, metadata) == []

@@ -25,6 +25,7 @@ from regulars.analytics.errors import ModelRefused
 from regulars.db.analytics import purchases
 from regulars.domain.analytics.local_days import offset_spans
 from regulars.errors import InvalidInput
+from regulars.services.analytics import heap
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
 
@@ -275,13 +276,16 @@ def report(rt: Runtime, tenant_id: int, q: ClvQuery) -> ClvReport:
     RFM group, and a page of members by lifetime value (by RFM code without a fit). Raises
     :class:`InvalidInput` naming the parameter out of range."""
     found = _compute(rt, tenant_id, q)
-    return ClvReport(
+    done = ClvReport(
         calibration_end=found.end, unit=q.unit, margin_bp=q.margin_bp,
         discount_monthly_bp=q.discount_monthly_bp, months=q.months, members=found.members,
         fit=found.fit, no_fit=found.reason,
         lifetime_value_total_minor=found.total_minor(), groups=found.groups(),
         items=tuple(found.outlooks(q.offset, q.offset + q.limit)), limit=q.limit,
         offset=q.offset)
+    del found  # every member's arrays, freed before their memory is given back
+    heap.give_back()
+    return done
 
 
 def every_member(rt: Runtime, tenant_id: int, q: ClvQuery, *,
@@ -289,10 +293,15 @@ def every_member(rt: Runtime, tenant_id: int, q: ClvQuery, *,
     """Every member's outlook, in :func:`report`'s order (its page bounds left aside), made
     ``chunk`` at a time as they are read, for a table to download. Computed before it
     returns: raises :class:`InvalidInput` as :func:`report` does."""
-    found = _compute(rt, tenant_id, q)
+    return _outlooks(_compute(rt, tenant_id, q), chunk)
 
-    def outlooks() -> Iterator[MemberOutlook]:
+
+def _outlooks(found: _Computed, chunk: int) -> Iterator[MemberOutlook]:
+    """``found``'s outlooks in order, ``chunk`` at a time; its memory is given back after the
+    last (or when the reader stops early)."""
+    try:
         for start in range(0, found.members, chunk):
             yield from found.outlooks(start, start + chunk)
-
-    return outlooks()
+    finally:
+        del found
+        heap.give_back()
