@@ -84,6 +84,19 @@ ON CONFLICT (tenant_id, member_id) DO UPDATE SET {PURCHASE_SET}
 """).bindparams(*(bindparam(name, type_=member_purchases.c.first_at.type) for name in _AT))
 
 
+# The same from arrays (:func:`flush_params`), one statement a chunk on PostgreSQL.
+_PURCHASE_PG = text(f"""
+INSERT INTO member_purchases (tenant_id, member_id, first_at, second_at, last_at, previous_at,
+                              receipts)
+SELECT :tenant_id, m.member_id, m.first_at, m.second_at, m.last_at, m.previous_at, m.receipts
+FROM unnest(CAST(:p_member AS bigint[]), {", ".join(f"CAST(:p_{n} AS timestamptz[])" for n in _AT)},
+            CAST(:p_receipts AS bigint[]))
+     AS m(member_id, {", ".join(_AT)}, receipts)
+ORDER BY m.member_id
+ON CONFLICT (tenant_id, member_id) DO UPDATE SET {PURCHASE_SET}
+""")
+
+
 def history(times: Sequence[datetime]) -> dict[str, Any]:
     """The ``member_purchases`` row (without the ids) the net receipts at ``times`` (at
     least one) make."""
@@ -187,7 +200,11 @@ def refresh(conn: Connection, tenant_id: int, member_ids: Iterable[int], *,
             now = times.get(m, [])
             moves.add(now, _before(now, (came or {}).get(m, ()), (gone or {}).get(m, ())),
                       zone)
-        if times:
+        if times and conn.dialect.name == "postgresql":
+            params = flush_params(times)
+            del params["p_count"]
+            conn.execute(_PURCHASE_PG, {"tenant_id": tenant_id, **params})
+        elif times:
             conn.execute(_PURCHASE, [{"tenant_id": tenant_id, "member_id": m,
                                       **history(found)} for m, found in sorted(times.items())])
     gaps.add(conn, tenant_id, moves.pairs)
