@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, select
+from sqlalchemy import Connection, Table, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+
+from regulars.db import arrays
 
 Key = tuple[Any, Any]
 
@@ -37,6 +39,9 @@ class Counted:
         ]
         if not rows:
             return
+        if conn.dialect.name == "postgresql":
+            self._add_pg(conn, tenant_id, rows)
+            return
         statement = (
             postgresql.insert(self.table)
             if conn.dialect.name == "postgresql"
@@ -49,6 +54,24 @@ class Counted:
             ),
             rows,
         )
+
+    def _add_pg(self, conn: Connection, tenant_id: int, rows: list[dict[str, Any]]) -> None:
+        """:meth:`add` on PostgreSQL: the rows as arrays, unnested by one statement (an
+        import moves thousands of them, each a round of ``executemany`` otherwise)."""
+        first, second = self.key
+        table = self.table.name
+        kinds = [self.table.c[name].type.compile(dialect=conn.dialect) for name in self.key]
+        conn.execute(text(f"""
+    INSERT INTO {table} (tenant_id, {first}, {second}, members)
+    SELECT :tenant_id, k.{first}, k.{second}, k.members
+    FROM unnest(CAST(:first AS {kinds[0]}[]), CAST(:second AS {kinds[1]}[]),
+                CAST(:members AS bigint[])) AS k({first}, {second}, members)
+    ORDER BY k.{first}, k.{second}
+    ON CONFLICT (tenant_id, {first}, {second}) DO UPDATE
+    SET members = {table}.members + excluded.members"""), {
+            "tenant_id": tenant_id, "first": arrays.plain([r[first] for r in rows]),
+            "second": arrays.plain([r[second] for r in rows]),
+            "members": arrays.ints([r["members"] for r in rows])})
 
     def cte(self, name: str, rows: str, *, members: str = "count(*)", where: str = "TRUE"
             ) -> str:
