@@ -5,12 +5,22 @@ their evidence, rescans that refresh open flags and leave decided ones, and thre
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from regulars.db import bulk
 from regulars.db.analytics import fraud as fraud_db
-from regulars.domain.analytics.fraud import PairScore, Signal, Thresholds
+from regulars.db.checkout.tables import receipts
+from regulars.domain.analytics.fraud import (
+    PairScore,
+    ReceiptFact,
+    Signal,
+    Thresholds,
+    group_facts,
+    with_totals,
+)
 from regulars.errors import InvalidInput, InvalidPhone, NotFound
 from regulars.services.analytics import fraud
 from regulars.services.audit import audit
@@ -54,6 +64,16 @@ def honest_month(pos: Pos, clock: FakeClock, staff: list[int], members: list[int
         for member in members[day % 3::3]:
             sell(pos, member, next(turn))
         clock.advance(days=1)
+
+
+def rush(pos: Pos, clock: FakeClock, member_id: int, staff_id: int, *, count: int,
+         minutes: int) -> list[int]:
+    """``count`` typed receipts on the member's card by the cashier, ``minutes`` apart."""
+    made = []
+    for _ in range(count):
+        made.append(sell(pos, member_id, staff_id, typed=True))
+        clock.advance(minutes=minutes)
+    return made
 
 
 @pytest.fixture
@@ -140,17 +160,67 @@ def test_a_staff_phone_on_a_card_and_adjustments_by_hand_add_up(
         ("staff_contact", 35, {}), ("adjustment", 35, {"adjustments": 2, "points": 1000})]
 
 
+def test_a_wholly_refunded_receipt_still_counts_as_evidence(
+        rt: Runtime, pos: Pos, clock: FakeClock) -> None:
+    staff = cashiers(rt, pos.shop, 4)
+    members = [pos.register(n)["id"] for n in range(1, 31)]
+    friend = pos.register(99)["id"]
+    honest_month(pos, clock, staff, members)
+    refunded = rush(pos, clock, friend, staff[2], count=7, minutes=6)
+    for n, receipt in enumerate(refunded):
+        pos.refund(receipt, key=f"refund-{n}")
+    assert {pos.receipt(r)["status"] for r in refunded} == {"refunded"}
+
+    result = fraud.scan(rt, pos.tenant_id, days=30)
+
+    assert (result.flagged, result.receipts) == (1, 12 * 10 + 7)
+    [flag] = fraud.list_flags(rt, pos.tenant_id).items
+    assert (flag.staff_id, flag.member_id, flag.receipts) == (staff[2], friend, 7)
+    assert {s.code for s in flag.signals} == {"concentration", "burst", "typed"}
+
+
+def test_the_totals_and_bursts_counted_in_the_database_are_those_counted_in_python(
+        rt: Runtime, pos: Pos, clock: FakeClock) -> None:
+    staff = cashiers(rt, pos.shop, 3)
+    members = [pos.register(n)["id"] for n in range(1, 10)]
+    friend = pos.register(99)["id"]
+    honest_month(pos, clock, staff, members)
+    for minutes in (60, 60, 60, 1):  # a window apart at 0 and 120, 60 and 180: none holds 3
+        sell(pos, friend, staff[1], typed=True)
+        clock.advance(minutes=minutes)
+    for _ in range(4):  # exactly on the same instant: all four in one window
+        sell(pos, friend, staff[2], typed=False)
+    start, end = clock.now - timedelta(days=30), clock.now
+    with rt.db.read() as conn:
+        counted = fraud_db.counted_groups(conn, pos.tenant_id, start=start, end=end,
+                                          burst_window_minutes=120)
+        facts = [ReceiptFact(staff_id=r.staff_id, member_id=r.member_id, store_id=r.store_id,
+                             occurred_at=r.occurred_at, bonus=False,
+                             typed=None if r.identified_by is None
+                             else r.identified_by == "typed")
+                 for r in conn.execute(select(receipts).where(
+                     receipts.c.tenant_id == pos.tenant_id).order_by(receipts.c.id))]
+    by_python = with_totals(group_facts(facts), burst_window_minutes=120)
+
+    def key(g: tuple[int, ...]) -> tuple[int, ...]:
+        return g[:3]
+
+    assert len(counted) == len(by_python) >= 9 + 2
+    assert [g._replace(first=0) for g in sorted(counted, key=key)] == [
+        g._replace(first=0) for g in sorted(by_python, key=key)]
+    assert [key(g) for g in sorted(counted, key=lambda g: g.first)] == [
+        key(g) for g in by_python]
+    assert {g.staff_id: g.most for g in counted if g.member_id == friend} == {
+        staff[1]: 2, staff[2]: 4}
+
+
 def test_voided_receipts_other_tenants_and_old_receipts_are_left_out(
         rt: Runtime, pos: Pos, clock: FakeClock) -> None:
     staff = cashiers(rt, pos.shop, 3)
     members = [pos.register(n)["id"] for n in range(1, 10)]
     friend = pos.register(99)["id"]
     honest_month(pos, clock, staff, members)
-    rush = []
-    for _ in range(6):
-        rush.append(sell(pos, friend, staff[0], typed=True))
-        clock.advance(minutes=5)
-    for n, receipt in enumerate(rush):
+    for n, receipt in enumerate(rush(pos, clock, friend, staff[0], count=6, minutes=5)):
         pos.void(receipt, key=f"void-{n}")
     other = Pos(rt, make_shop(rt, "Other Café"))
 

@@ -5,14 +5,25 @@ thresholds and the flags with their evidence. Every query is scoped by ``tenant_
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, or_, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.types import NullType
 
 from regulars.db import bulk, personal
 from regulars.db.analytics.tables import fraud_flags, fraud_settings
@@ -22,47 +33,73 @@ from regulars.db.ledger.tables import entries
 from regulars.db.members.tables import members
 from regulars.db.promotions.tables import receipt_promotions
 from regulars.db.tenancy.tables import staff
-from regulars.domain.analytics.fraud import Adjustment, PairReceipts, PairScore, Thresholds
+from regulars.domain.analytics.fraud import (
+    Adjustment,
+    GroupInStore,
+    PairScore,
+    Thresholds,
+)
 
 FLAG_STATUSES = ("open", "dismissed", "confirmed")
 
 
-def pair_receipts(conn: Connection, tenant_id: int, *, start: datetime,
-                  end: datetime) -> list[PairReceipts]:
+def _near(conn: Connection, window_minutes: int) -> Any:
+    """How many of the group's receipts fall in the window that ends at this one (a span
+    shorter than ``window_minutes``), counted over the receipts' times to the microsecond."""
+    keys = "receipts.store_id, receipts.member_id, receipts.staff_id"
+    before_us = window_minutes * 60_000_000 - 1
+    if conn.dialect.name == "postgresql":
+        order, offset = "receipts.occurred_at", f"interval '{before_us} microseconds'"
+    else:  # SQLAlchemy keeps an instant as 'YYYY-MM-DD HH:MM:SS.ffffff' text in SQLite
+        order = ("(CAST(strftime('%s', receipts.occurred_at) AS INTEGER) * 1000000"
+                 " + CAST(substr(receipts.occurred_at, 21, 6) AS INTEGER))")
+        offset = str(before_us)
+    return literal_column(f"count(*) OVER (PARTITION BY {keys} ORDER BY {order} "
+                          f"RANGE BETWEEN {offset} PRECEDING AND CURRENT ROW)")
+
+
+def counted_groups(conn: Connection, tenant_id: int, *, start: datetime, end: datetime,
+                   burst_window_minutes: int) -> list[GroupInStore]:
     """The receipts made in ``(start, end]`` with both a member and a cashier (voided ones
-    and those with no basket, which only sold stored value, left out), counted in the database
-    per (cashier, member, store), in the order of each group's first receipt; ``bonus`` counts
-    those a promotion gave points on."""
+    and those with no basket, which only sold stored value, left out), counted per (cashier,
+    member, store) with the totals each group's signals compare against, all in the
+    database (what :func:`~regulars.domain.analytics.fraud.with_totals` counts in Python), in
+    no order: ``first`` is the group's first receipt's id; ``bonus`` counts the receipts a
+    promotion gave points on."""
     bonus = (select(receipt_promotions.c.receipt_id)
              .where(receipt_promotions.c.tenant_id == tenant_id,
                     receipt_promotions.c.points > 0)
              .group_by(receipt_promotions.c.receipt_id).subquery())
-    at = receipts.c.occurred_at
-    postgres = conn.dialect.name == "postgresql"
-    # The instants as psycopg reads them (aware, in the session's zone), not converted to UTC
-    # one by one: the burst compares only their differences.
-    times = (func.array_agg(postgresql.aggregate_order_by(at, at), type_=NullType()) if postgres
-             else func.json_group_array(at))
-    keys = (receipts.c.staff_id, receipts.c.member_id, receipts.c.store_id)
-    query = (select(*keys, func.count(),
-                    func.count(bonus.c.receipt_id),
-                    func.count(case((receipts.c.identified_by == "typed", 1))),
-                    func.count(receipts.c.identified_by), times)
-             .outerjoin(bonus, bonus.c.receipt_id == receipts.c.id)
-             .where(receipts.c.tenant_id == tenant_id, receipts.c.status != "voided",
-                    receipts.c.gross_minor > 0,
-                    receipts.c.member_id.is_not(None), receipts.c.staff_id.is_not(None),
-                    at > start, at <= end)
-             .group_by(*keys).order_by(func.min(receipts.c.id)))
-    found = conn.execute(query)
-    return [PairReceipts(int(s), int(m), int(store), n, b, typed, told,
-                         tuple(ts) if postgres else _sqlite_times(ts))
-            for s, m, store, n, b, typed, told, ts in found]
+    # Not purchased(): a wholly refunded receipt still counts. The card was at this cashier's
+    # till and earned points there, and a cashier who refunds what went on their own card must
+    # not wipe the evidence with it (docs/analytics.md, "Cashier own-card fraud").
+    counted = and_(receipts.c.status != "voided", receipts.c.gross_minor > 0)
+    r = (select(receipts.c.id, receipts.c.store_id, receipts.c.member_id, receipts.c.staff_id,
+                receipts.c.identified_by, bonus.c.receipt_id.label("bonus_id"),
+                _near(conn, burst_window_minutes).label("near"))
+         .outerjoin(bonus, bonus.c.receipt_id == receipts.c.id)
+         .where(receipts.c.tenant_id == tenant_id, counted,
+                receipts.c.member_id.is_not(None), receipts.c.staff_id.is_not(None),
+                receipts.c.occurred_at > start, receipts.c.occurred_at <= end)
+         .subquery()).c
+    # Store first: the totals per store and per (store, member) read the rows in this order.
+    keys = (r.store_id, r.member_id, r.staff_id)
+    g = (select(*keys, func.count().label("receipts"), func.count(r.bonus_id).label("bonus"),
+                func.count(case((r.identified_by == "typed", 1))).label("typed"),
+                func.count(r.identified_by).label("told"), func.max(r.near).label("most"),
+                func.min(r.id).label("first_id"))
+         .group_by(*keys).subquery()).c
 
+    def total(column: Any, *by: Any) -> Any:
+        return cast(func.sum(column).over(partition_by=by), BigInteger)
 
-def _sqlite_times(stored: str) -> tuple[datetime, ...]:
-    # SQLite keeps UTC instants as text without an offset; json_group_array lists them.
-    return tuple(datetime.fromisoformat(t).replace(tzinfo=UTC) for t in json.loads(stored))
+    found = conn.execute(select(
+        g.staff_id, g.member_id, g.store_id, g.receipts, g.bonus, g.typed, g.told, g.most,
+        g.first_id, total(g.receipts, g.staff_id, g.member_id),
+        total(g.receipts, g.store_id, g.staff_id), total(g.receipts, g.store_id, g.member_id),
+        total(g.receipts, g.store_id), total(g.bonus, g.store_id), total(g.typed, g.store_id),
+        total(g.told, g.store_id)))
+    return [GroupInStore(*map(int, row)) for row in found]
 
 
 def adjustments(conn: Connection, tenant_id: int, *, start: datetime,

@@ -26,9 +26,10 @@ Everything here is pure: the caller passes the receipts and adjustments it read.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -153,142 +154,139 @@ def binomial_surprise(successes: int, trials: int, p: float) -> float:
     return min(MAX_SURPRISE, max(0.0, -log_tail / math.log(10)))
 
 
+_Surprise = Callable[[int, int, float], float]
+
+
 def _max_in_window(times: Sequence[datetime], window: timedelta) -> int:
-    ordered, best, start = sorted(times), 0, 0
+    ordered, best = sorted(times), 0
     for end, at in enumerate(ordered):
-        while at - ordered[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
+        # The most so far grows by one only if this one and the ``best`` before it fit.
+        if at - ordered[end - best] < window:
+            best += 1
     return best
 
 
-@dataclass
-class _Counts:
-    receipts: int = 0
-    bonus: int = 0
-    typed: int = 0
-    told: int = 0
-    times: list[datetime] = field(default_factory=list)
+class GroupInStore(NamedTuple):
+    """One (cashier, member, store) group of :class:`PairReceipts` with the totals its
+    signals compare it against: the database counts these over the grouped rows, and
+    :func:`with_totals` the same in Python."""
 
-    def add(self, group: PairReceipts) -> None:
-        self.receipts += group.receipts
-        self.bonus += group.bonus
-        self.typed += group.typed
-        self.told += group.told
-
-
-@dataclass
-class _Tally:
-    """The counts the signals compare: per store, per (cashier, store), per (member, store)
-    and per (cashier, member, store)."""
-
-    store: defaultdict[int, _Counts] = field(default_factory=lambda: defaultdict(_Counts))
-    cashier: defaultdict[tuple[int, int], _Counts] = field(
-        default_factory=lambda: defaultdict(_Counts))
-    member: defaultdict[tuple[int, int], _Counts] = field(
-        default_factory=lambda: defaultdict(_Counts))
-    pair: defaultdict[tuple[int, int, int], _Counts] = field(
-        default_factory=lambda: defaultdict(_Counts))
+    staff_id: int
+    member_id: int
+    store_id: int
+    receipts: int
+    bonus: int
+    typed: int
+    told: int
+    most: int
+    """The most of its receipts within any span shorter than the burst window."""
+    first: int
+    """Where the group comes among the others (its first receipt's id): of a pair's stores
+    that score the same, the first wins."""
+    pair_receipts: int
+    """The cashier's receipts for the member in every store."""
+    cashier_receipts: int
+    """The cashier's identified receipts in the store."""
+    member_receipts: int
+    """The member's receipts in the store, by any cashier."""
+    store_receipts: int
+    store_bonus: int
+    store_typed: int
+    store_told: int
 
 
 def group_facts(facts: Iterable[ReceiptFact]) -> list[PairReceipts]:
     """``facts`` counted per (cashier, member, store), in the order each first appears."""
-    groups: dict[tuple[int, int, int], _Counts] = {}
+    groups: dict[tuple[int, int, int], list[ReceiptFact]] = {}
     for f in facts:
-        counts = groups.setdefault((f.staff_id, f.member_id, f.store_id), _Counts())
-        counts.receipts += 1
-        counts.bonus += f.bonus
-        if f.typed is not None:
-            counts.told += 1
-            counts.typed += f.typed
-        counts.times.append(f.occurred_at)
-    return [PairReceipts(staff_id=s, member_id=m, store_id=store, receipts=c.receipts,
-                         bonus=c.bonus, typed=c.typed, told=c.told, times=tuple(c.times))
-            for (s, m, store), c in groups.items()]
+        groups.setdefault((f.staff_id, f.member_id, f.store_id), []).append(f)
+    return [PairReceipts(staff_id=s, member_id=m, store_id=store, receipts=len(found),
+                         bonus=sum(f.bonus for f in found),
+                         typed=sum(f.typed is True for f in found),
+                         told=sum(f.typed is not None for f in found),
+                         times=tuple(f.occurred_at for f in found))
+            for (s, m, store), found in groups.items()]
 
 
-def _tally(groups: Iterable[PairReceipts]) -> _Tally:
-    tally = _Tally()
+def _sums(groups: Sequence[PairReceipts], *columns: str) -> Counter[tuple[int, ...]]:
+    """``receipts`` summed over the groups sharing the ``columns``' values."""
+    sums: Counter[tuple[int, ...]] = Counter()
     for g in groups:
-        tally.store[g.store_id].add(g)
-        tally.cashier[(g.staff_id, g.store_id)].add(g)
-        tally.member[(g.member_id, g.store_id)].add(g)
-        together = tally.pair[(g.staff_id, g.member_id, g.store_id)]
-        together.add(g)
-        together.times.extend(g.times)
-    return tally
+        sums[tuple(getattr(g, c) for c in columns)] += g.receipts
+    return sums
 
 
-def _concentration(tally: _Tally, staff_id: int, member_id: int, store_id: int,
-                   together: _Counts) -> Signal | None:
-    store, member = tally.store[store_id], tally.member[(member_id, store_id)]
-    share = tally.cashier[(staff_id, store_id)].receipts / store.receipts
-    surprise = binomial_surprise(together.receipts, member.receipts, share)
-    if surprise < SURPRISE_FLOOR:
+def with_totals(groups: Sequence[PairReceipts], *,
+                burst_window_minutes: int) -> list[GroupInStore]:
+    """Each group (each key once) with its totals, ``first`` its place in ``groups``."""
+    window = timedelta(minutes=burst_window_minutes)
+    pair = _sums(groups, "staff_id", "member_id")
+    cashier = _sums(groups, "staff_id", "store_id")
+    member = _sums(groups, "member_id", "store_id")
+    store: defaultdict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for g in groups:
+        counts = store[g.store_id]
+        for n, value in enumerate((g.receipts, g.bonus, g.typed, g.told)):
+            counts[n] += value
+    return [GroupInStore(*g[:7], _max_in_window(g.times, window), n,
+                         pair[(g.staff_id, g.member_id)],
+                         cashier[(g.staff_id, g.store_id)], member[(g.member_id, g.store_id)],
+                         *store[g.store_id]) for n, g in enumerate(groups)]
+
+
+def _concentration(g: GroupInStore, surprise: _Surprise) -> Signal | None:
+    share = g.cashier_receipts / g.store_receipts
+    if g.receipts <= g.member_receipts * share:
         return None
-    points = min(CONCENTRATION_CAP, round(CONCENTRATION_POINTS_PER_SURPRISE * surprise))
+    found = surprise(g.receipts, g.member_receipts, share)
+    if found < SURPRISE_FLOOR:
+        return None
+    points = min(CONCENTRATION_CAP, round(CONCENTRATION_POINTS_PER_SURPRISE * found))
     return Signal(code="concentration", points=points, params={
-        "store_id": store_id, "receipts": together.receipts,
-        "member_receipts": member.receipts, "share_percent": _percent(
-            together.receipts, member.receipts),
-        "expected_percent": round(share * 100), "surprise_tenths": round(surprise * 10)})
+        "store_id": g.store_id, "receipts": g.receipts, "member_receipts": g.member_receipts,
+        "share_percent": _percent(g.receipts, g.member_receipts),
+        "expected_percent": round(share * 100), "surprise_tenths": round(found * 10)})
 
 
-def _burst(together: _Counts, thresholds: Thresholds) -> Signal | None:
-    window = timedelta(minutes=thresholds.burst_window_minutes)
-    most = _max_in_window(together.times, window)
-    extra = most - thresholds.burst_receipts
+def _burst(g: GroupInStore, thresholds: Thresholds) -> Signal | None:
+    extra = g.most - thresholds.burst_receipts
     if extra <= 0:
         return None
     return Signal(code="burst", points=min(BURST_CAP, BURST_POINTS_PER_EXTRA * extra),
-                  params={"receipts": most, "minutes": thresholds.burst_window_minutes})
+                  params={"receipts": g.most, "minutes": thresholds.burst_window_minutes})
 
 
-def _typed(tally: _Tally, store_id: int, together: _Counts,
-           thresholds: Thresholds) -> Signal | None:
-    if not together.told or together.typed * 100 < thresholds.typed_share_percent * together.told:
+def _typed(g: GroupInStore, thresholds: Thresholds, surprise: _Surprise) -> Signal | None:
+    if not g.told or g.typed * 100 < thresholds.typed_share_percent * g.told:
         return None
-    store = tally.store[store_id]
-    surprise = binomial_surprise(together.typed, together.told, store.typed / store.told)
-    if surprise < SURPRISE_FLOOR:
+    found = surprise(g.typed, g.told, g.store_typed / g.store_told)
+    if found < SURPRISE_FLOOR:
         return None
-    return Signal(code="typed", points=min(TYPED_CAP, round(TYPED_POINTS_PER_SURPRISE * surprise)),
-                  params={"typed": together.typed, "told": together.told,
-                          "store_percent": _percent(store.typed, store.told)})
+    return Signal(code="typed", points=min(TYPED_CAP, round(TYPED_POINTS_PER_SURPRISE * found)),
+                  params={"typed": g.typed, "told": g.told,
+                          "store_percent": _percent(g.store_typed, g.store_told)})
 
 
-def _bonus(tally: _Tally, store_id: int, together: _Counts) -> Signal | None:
-    store = tally.store[store_id]
-    surprise = binomial_surprise(together.bonus, together.receipts,
-                                 store.bonus / store.receipts)
-    if surprise < BONUS_SURPRISE_FLOOR:
+def _bonus(g: GroupInStore, surprise: _Surprise) -> Signal | None:
+    share = g.store_bonus / g.store_receipts
+    if g.bonus <= g.receipts * share:
         return None
-    return Signal(code="bonus", points=min(BONUS_CAP, round(BONUS_POINTS_PER_SURPRISE * surprise)),
-                  params={"bonus": together.bonus, "receipts": together.receipts,
-                          "store_percent": _percent(store.bonus, store.receipts)})
+    found = surprise(g.bonus, g.receipts, share)
+    if found < BONUS_SURPRISE_FLOOR:
+        return None
+    return Signal(code="bonus", points=min(BONUS_CAP, round(BONUS_POINTS_PER_SURPRISE * found)),
+                  params={"bonus": g.bonus, "receipts": g.receipts,
+                          "store_percent": _percent(g.store_bonus, g.store_receipts)})
 
 
 def _percent(part: int, whole: int) -> int:
     return round(part * 100 / whole) if whole else 0
 
 
-def _receipt_signals(tally: _Tally, staff_id: int, member_id: int,
-                     stores: Sequence[tuple[int, _Counts]],
-                     thresholds: Thresholds) -> tuple[int, list[Signal]]:
-    """The pair's receipts in all its ``stores``, and the signals of the store where they
-    look worst."""
-    total = sum(c.receipts for _, c in stores)
-    if total < thresholds.min_pair_receipts:
-        return total, []
-    best: list[Signal] = []
-    for store_id, together in stores:
-        found = [s for s in (_concentration(tally, staff_id, member_id, store_id, together),
-                             _burst(together, thresholds),
-                             _typed(tally, store_id, together, thresholds),
-                             _bonus(tally, store_id, together)) if s is not None]
-        if sum(s.points for s in found) > sum(s.points for s in best):
-            best = found
-    return total, best
+def _store_signals(g: GroupInStore, thresholds: Thresholds,
+                   surprise: _Surprise) -> list[Signal]:
+    return [s for s in (_concentration(g, surprise), _burst(g, thresholds),
+                        _typed(g, thresholds, surprise), _bonus(g, surprise)) if s is not None]
 
 
 def score_pairs(facts: Sequence[ReceiptFact], adjustments: Sequence[Adjustment], *,
@@ -302,39 +300,59 @@ def score_pairs(facts: Sequence[ReceiptFact], adjustments: Sequence[Adjustment],
 def score_groups(groups: Sequence[PairReceipts], adjustments: Sequence[Adjustment], *,
                  staff_contacts: frozenset[tuple[int, int]], thresholds: Thresholds
                  ) -> list[PairScore]:
+    """:func:`score_counted` of ``groups`` (each key once), their totals counted here."""
+    counted = with_totals(groups, burst_window_minutes=thresholds.burst_window_minutes)
+    return score_counted(counted, adjustments, staff_contacts=staff_contacts,
+                         thresholds=thresholds)
+
+
+def score_counted(groups: Iterable[GroupInStore], adjustments: Sequence[Adjustment], *,
+                  staff_contacts: frozenset[tuple[int, int]], thresholds: Thresholds
+                  ) -> list[PairScore]:
     """Every (cashier, member) pair with at least one signal, highest score first.
 
-    ``groups`` holds the receipts counted per (cashier, member, store), each key once; of a
-    pair's stores, the first listed wins a tie. ``staff_contacts`` holds the (staff id,
-    member id) pairs where the member's phone or e-mail is the staff member's. Adjustments
-    count only for a pair with receipts together (a member the staff member serves); only
-    added points count.
+    ``groups`` holds the receipts counted per (cashier, member, store) with their totals, in
+    any order; a pair's signals are those of the store where they add up to most, the
+    ``first`` winning a tie; a pair with fewer than ``min_pair_receipts`` receipts in all is
+    scored only on the rest. ``staff_contacts`` holds the (staff id, member id) pairs where
+    the member's phone or e-mail is the staff member's. Adjustments count only for a pair with
+    receipts together (a member the staff member serves); only added points count.
     """
-    tally = _tally(groups)
+    # The tails repeat: a few cashiers' shares, small counts.
+    surprise: _Surprise = functools.lru_cache(maxsize=1 << 16)(binomial_surprise)
+    together: dict[tuple[int, int], int] = {}
+    best: dict[tuple[int, int], tuple[int, int, list[Signal]]] = {}
+    for g in groups:
+        key = (g.staff_id, g.member_id)
+        together[key] = g.pair_receipts
+        if g.pair_receipts < thresholds.min_pair_receipts:
+            continue
+        found = _store_signals(g, thresholds, surprise)
+        points = sum(s.points for s in found)
+        if points and (key not in best or (-points, g.first) < best[key][:2]):
+            best[key] = -points, g.first, found
     added: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
     for adj in adjustments:
-        if adj.points > 0:
+        if adj.points > 0 and (adj.staff_id, adj.member_id) in together:
             added[(adj.staff_id, adj.member_id)].append(adj.points)
-    stores: defaultdict[tuple[int, int], list[tuple[int, _Counts]]] = defaultdict(list)
-    for (s, m, store_id), counts in tally.pair.items():
-        stores[(s, m)].append((store_id, counts))
     scores = []
-    for staff_id, member_id in sorted(set(stores) | staff_contacts):
-        receipts, signals = _receipt_signals(tally, staff_id, member_id,
-                                             stores.get((staff_id, member_id), []), thresholds)
-        if (staff_id, member_id) in staff_contacts:
+    for key in set(best) | staff_contacts | set(added):
+        signals = list(best[key][2]) if key in best else []
+        if key in staff_contacts:
             signals.append(Signal(code="staff_contact", points=STAFF_CONTACT_POINTS))
-        points = added.get((staff_id, member_id))
-        if points and receipts:
-            signals.append(Signal(code="adjustment", points=min(
-                ADJUSTMENT_CAP, ADJUSTMENT_POINTS + ADJUSTMENT_POINTS_PER_MORE * (len(points) - 1)),
-                                  params={"adjustments": len(points), "points": sum(points)}))
-        if signals:
-            score = min(MAX_SCORE, sum(s.points for s in signals))
-            scores.append(PairScore(staff_id=staff_id, member_id=member_id, score=score,
-                                    receipts=receipts, signals=tuple(signals)))
+        if points_added := added.get(key):
+            signals.append(_adjustment(points_added))
+        scores.append(PairScore(staff_id=key[0], member_id=key[1],
+                                score=min(MAX_SCORE, sum(s.points for s in signals)),
+                                receipts=together.get(key, 0), signals=tuple(signals)))
     scores.sort(key=lambda p: (-p.score, p.staff_id, p.member_id))
     return scores
+
+
+def _adjustment(points: list[int]) -> Signal:
+    return Signal(code="adjustment", points=min(
+        ADJUSTMENT_CAP, ADJUSTMENT_POINTS + ADJUSTMENT_POINTS_PER_MORE * (len(points) - 1)),
+                  params={"adjustments": len(points), "points": sum(points)})
 
 
 def flagged(scores: Iterable[PairScore], thresholds: Thresholds) -> list[PairScore]:

@@ -17,7 +17,7 @@ from regulars.domain.analytics.fraud import (
     Thresholds,
     check_thresholds,
     flagged,
-    score_groups,
+    score_counted,
 )
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
@@ -114,10 +114,12 @@ def scan(rt: Runtime, tenant_id: int, *, days: int = DEFAULT_DAYS) -> ScanResult
     start = end - timedelta(days=days)
     with rt.db.read() as conn:
         thresholds, _ = fraud_db.get_thresholds(conn, tenant_id)
-        groups = fraud_db.pair_receipts(conn, tenant_id, start=start, end=end)
+        groups = fraud_db.counted_groups(
+            conn, tenant_id, start=start, end=end,
+            burst_window_minutes=thresholds.burst_window_minutes)
         adjustments = fraud_db.adjustments(conn, tenant_id, start=start, end=end)
         contacts = fraud_db.staff_contacts(conn, tenant_id)
-    scores = score_groups(groups, adjustments, staff_contacts=contacts, thresholds=thresholds)
+    scores = score_counted(groups, adjustments, staff_contacts=contacts, thresholds=thresholds)
     found = flagged(scores, thresholds)
     with rt.db.write() as conn:
         opened, updated = fraud_db.save_flags(conn, tenant_id, found, start=start, end=end,
