@@ -98,8 +98,8 @@ def counted_groups(conn: Connection, tenant_id: int, *, start: datetime, end: da
         g.first_id, total(g.receipts, g.staff_id, g.member_id),
         total(g.receipts, g.store_id, g.staff_id), total(g.receipts, g.store_id, g.member_id),
         total(g.receipts, g.store_id), total(g.bonus, g.store_id), total(g.typed, g.store_id),
-        total(g.told, g.store_id)))
-    return [GroupInStore(*map(int, row)) for row in found]
+        total(g.told, g.store_id))).all()
+    return [GroupInStore._make(row) for row in found]
 
 
 def adjustments(conn: Connection, tenant_id: int, *, start: datetime,
