@@ -205,6 +205,7 @@ def test_rfm_groups_consents_and_levels_are_ticked_by_name_not_typed_as_codes(
     assert 'type="checkbox" name="groups-1" value="at_risk"' in page.text
     assert 'type="checkbox" name="consent-1" value="earn_only"' in page.text
     assert "potential_loyalist," not in page.text and "full, earn_only" not in page.text
+    assert "Значение поля" in page.text  # a profile field's value, not a price ("Стоимость")
     form = {**form_of(page.text), "name": "Keep them", "kind-1": "rfm", "kind-2": ""}
     unnamed = client.post("/console/segments/new",
                           data={**form, "name": "", "groups-1": ["at_risk", "lost"]})
