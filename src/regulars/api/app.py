@@ -189,7 +189,9 @@ async def _sign_in_required(request: Request, exc: SignInRequired) -> Response:
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
     if pages.is_page(request):
-        return pages.error_page(request, InvalidInput(str(exc.errors()[0]["msg"])))
+        # The validator's own words are English only and name no field a person can see.
+        return pages.error_page(request, InvalidInput(
+            "this address is not one the pages make: check the link or go back"))
     errors = [
         {"field": ".".join(str(p) for p in err["loc"] if p not in ("body",)) or "body",
          "reason": err["msg"]}

@@ -51,3 +51,15 @@ def test_unknown_foreign_and_unsold_links_are_not_found(client: TestClient, rt: 
     _, pending = _issue(rt, shop.tenant_id, for_sale=True)
     assert client.get(pending).status_code == 404
     assert client.get(f"{pending}/qr.png").status_code == 404
+
+
+def test_a_link_not_found_or_malformed_is_explained_in_the_readers_language(
+        client: TestClient, shop: Shop) -> None:
+    client.cookies.set("rg_lang", "ru")
+    unknown = client.get(f"/c/{shop.tenant_id}/gift/{'x' * 24}")
+    assert unknown.status_code == 404
+    assert 'id="error-detail">сертификат не найден<' in unknown.text
+    short = client.get(f"/c/{shop.tenant_id}/gift/short")
+    assert short.status_code == 422
+    assert "такого адреса у страниц нет" in short.text
+    assert "String should" not in short.text

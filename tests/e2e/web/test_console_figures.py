@@ -3,6 +3,8 @@ files, on the shop of the home page's tests."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -63,6 +65,22 @@ def test_a_bad_range_is_shown_beside_its_field(analyst: TestClient) -> None:
         page = analyst.get(path, params={"range": "custom", "date_from": "2026-03-02"})
         assert page.status_code == 422, path
         assert 'id="e-date_to"' in page.text and "needs its last day" in page.text
+
+
+def test_after_a_refused_range_the_tabs_and_downloads_name_the_range_shown(
+        analyst: TestClient) -> None:
+    """The page shows the default range beside the refusal; a download from it must be that
+    range's file, not the refusal saved as one."""
+    for path in [*PAGES, "/console"]:
+        page = analyst.get(path, params={"range": "custom", "date_from": "2026-03-02"})
+        assert page.status_code == 422, path
+        links = re.findall(r'href="(/console/analytics/[a-z]+\.csv\?[^"]*)"', page.text)
+        assert links, path
+        for link in links:
+            assert "range=custom" not in link, (path, link)
+            answer = analyst.get(link.replace("&amp;", "&"))
+            assert answer.status_code == 200, (path, link)
+            assert answer.headers["content-type"].startswith("text/csv"), (path, link)
 
 
 def test_every_table_downloads_as_csv(analyst: TestClient) -> None:

@@ -197,6 +197,29 @@ def test_a_segment_of_rfm_groups(client: TestClient, rt: Runtime, shop: Shop) ->
     assert "at_risk" not in shown
 
 
+def test_rfm_groups_consents_and_levels_are_ticked_by_name_not_typed_as_codes(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    signed_in(client, rt, shop, "marketer")
+    client.get("/console/language", params={"lang": "ru", "back": "/console"})
+    page = client.get("/console/segments/new")
+    assert 'type="checkbox" name="groups-1" value="at_risk"' in page.text
+    assert 'type="checkbox" name="consent-1" value="earn_only"' in page.text
+    assert "potential_loyalist," not in page.text and "full, earn_only" not in page.text
+    assert "Значение поля" in page.text  # a profile field's value, not a price ("Стоимость")
+    form = {**form_of(page.text), "name": "Keep them", "kind-1": "rfm", "kind-2": ""}
+    unnamed = client.post("/console/segments/new",
+                          data={**form, "name": "", "groups-1": ["at_risk", "lost"]})
+    assert unnamed.status_code == 422
+    assert 'name="groups-1" value="at_risk" checked' in unnamed.text
+    assert 'name="groups-1" value="lost" checked' in unnamed.text
+    assert 'name="groups-1" value="loyal" checked' not in unnamed.text
+    done = client.post("/console/segments/new", data={**form, "groups-1": ["at_risk", "lost"]},
+                       follow_redirects=False)
+    assert done.status_code == 303, done.text
+    [made] = segments.list_all(rt, shop.tenant_id)
+    assert made.rules == ({"kind": "rfm", "groups": ["at_risk", "lost"]},)
+
+
 def test_the_promotion_page_names_the_coupon_it_issues_and_how_cashback_counts(
         client: TestClient, rt: Runtime, shop: Shop) -> None:
     signed_in(client, rt, shop, "marketer")

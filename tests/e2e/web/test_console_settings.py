@@ -58,6 +58,9 @@ def test_stores_and_tills_with_the_key_shown_once(client: TestClient, rt: Runtim
     made = post(client, "/console/settings/tills", csrf, till_store=str(store.id),
                 till_code="n-1", till_name="North 1")
     assert made.status_code == 200 and "will not be shown again" in made.text
+    # Where the key goes: the terminal's address, beside the key.
+    assert 'id="pair-hint"' in made.text and "/terminal</" not in made.text
+    assert "http://testserver/terminal" in made.text and 'href="/terminal"' in made.text
     found = SECRET.search(made.text)
     assert found
     key = found.group(1)

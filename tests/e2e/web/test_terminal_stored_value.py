@@ -54,6 +54,9 @@ def test_a_gift_card_is_sold_on_the_receipt_for_its_value_or_the_amount_typed(
     form = sale_form(page.text, price="5.00", card_code=fixed)
     quoted = till.post("/terminal/quote", data=form)
     assert 'id="card-option"' in quoted.text and fixed[-4:] in quoted.text
+    # The card is paid on top of the bill: the cashier is told to take 5.00 + 30.00.
+    to_collect = quoted.text.split('id="to-collect"')[1].split("</tr>")[0]
+    assert "35.00" in to_collect, to_collect
     wrong = till.post("/terminal/commit", data={**form, "card_amount": "40"})
     assert wrong.status_code == 422 and 'id="e-card_amount"' in wrong.text
     assert "nominal values" in wrong.text
@@ -78,6 +81,7 @@ def test_a_gift_card_is_sold_without_a_bill_and_an_empty_sale_still_asks_for_one
     page = till.get("/terminal/sale")
     quoted = till.post("/terminal/quote", data=sale_form(page.text, price="", card_code=card))
     assert 'id="card-option"' in quoted.text and "amount of the bill" not in quoted.text
+    assert "30.00" in quoted.text.split('id="to-collect"')[1].split("</tr>")[0]
     done = till.post("/terminal/commit", data=sale_form(page.text, price="", card_code=card),
                      follow_redirects=False)
     assert done.status_code == 303, done.text

@@ -16,7 +16,7 @@ from regulars.services.analytics.tables import TableName
 from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.charts import HEIGHT, WIDTH, paired, single
-from regulars.web.console.home import PRESETS, parse
+from regulars.web.console.home import PRESETS, figures_query, parse
 from regulars.web.console.pagekit import form_errors
 from regulars.web.deps import RuntimeDep, StaffReader, needs
 from regulars.web.templating import Reader, render
@@ -40,8 +40,8 @@ def picked(reader: Reader, range_: str, date_from: str, date_to: str
         errors = {("date_from" if k == "from" else "date_to" if k == "to" else k): v
                   for k, v in form_errors(exc, reader).items()}
         request = figures.Request()
-    query = "&".join(f"{k}={v}" for k, v in values.items() if v)
-    return request, {"values": values, "errors": errors, "query": query,
+    return request, {"values": values, "errors": errors,
+                     "query": figures_query(values, refused=bool(errors)),
                      "presets": [(p.value, reader.gettext(label)) for p, label in PRESETS],
                      "chart_size": (WIDTH, HEIGHT)}
 
@@ -53,6 +53,7 @@ def _checked(run: Any, reader: Reader, request: figures.Request, page: dict[str,
     except RegularsError as exc:
         page["errors"] = {("date_from" if k == "from" else "date_to" if k == "to" else k): v
                           for k, v in form_errors(exc, reader).items()}
+        page["query"] = figures_query(page["values"], refused=True)
         return run(figures.Request())
 
 

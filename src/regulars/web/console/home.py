@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -131,6 +132,15 @@ def charts(reader: Reader, board: Overview) -> dict[str, Any]:
     return {"receipts_chart": receipts, "revenue_chart": revenue, "chart_size": (WIDTH, HEIGHT)}
 
 
+def figures_query(values: dict[str, str], *, refused: bool) -> str:
+    """The query the tabs and downloads carry: the range the picker names, or, when it was
+    refused, the default range the page shows instead (else a download would answer the
+    refusal as a file)."""
+    if refused:
+        return urlencode({"range": figures.Request().preset.value})
+    return urlencode({k: v for k, v in values.items() if v})
+
+
 @router.get("", dependencies=[needs(Permission.VIEW)])
 def home(request: Request, runtime: RuntimeDep, reader: StaffReader, range: str = "",
          date_from: str = "", date_to: str = "") -> Response:
@@ -145,7 +155,7 @@ def home(request: Request, runtime: RuntimeDep, reader: StaffReader, range: str 
         errors = {("date_from" if k == "from" else "date_to" if k == "to" else k): v
                   for k, v in form_errors(exc, reader).items()}
         board = figures.overview(runtime, reader.session.tenant_id, figures.Request())
-    query = "&".join(f"{k}={v}" for k, v in values.items() if v)
+    query = figures_query(values, refused=bool(errors))
     steps = (checklist.next_steps(runtime, reader.session.tenant_id)
              if reader.can(Permission.SETUP) else None)
     return render(request, "console/home.html", reader, status_code=422 if errors else 200,

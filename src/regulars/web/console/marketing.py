@@ -131,7 +131,9 @@ def _segment_form(request: Request, reader: Reader, runtime: RuntimeDep, *, name
     return render(request, "console/segments_new.html", reader, status_code=status_code,
                   name=name, values=values, errors=errors, kinds=RULE_KINDS, rows=RULE_ROWS,
                   choices=marketing_view.promotion_choices(runtime, _tenant(reader)),
-                  rfm_groups=RFM_GROUP_ORDER)
+                  rfm_choices=[(g, reader.label("rfm_group", g)) for g in RFM_GROUP_ORDER],
+                  consents=[(c, reader.label("consent", c))
+                            for c in ("full", "earn_only", "none")])
 
 
 @router.get("/segments/new", dependencies=[needs(Permission.MARKETING_EDIT)])

@@ -31,8 +31,15 @@ def _codes(raw: str) -> frozenset[str]:
     return frozenset(c.strip() for c in raw.split(",") if c.strip())
 
 
+CHECKED_PARTS = ("consent", "levels", "groups")
+"""Rule parts the form offers as boxes to tick, each ticked code sent on its own."""
+
+
 def rule_values(form: FormData) -> dict[str, str]:
-    return {f"{part}-{row}": text(form, f"{part}-{row}", 500).strip()
+    """Each rule row's fields as text; the ticked codes of a part joined by commas."""
+    return {f"{part}-{row}": (",".join(str(v) for v in form.getlist(f"{part}-{row}"))[:500]
+                              if part in CHECKED_PARTS else text(form, f"{part}-{row}", 500)
+                              ).strip()
             for row in RULE_ROWS for part in RULE_PARTS}
 
 

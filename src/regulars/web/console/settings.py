@@ -43,7 +43,8 @@ def _page(request: Request, runtime: Runtime, reader: Reader, *, status_code: in
     return render(request, "console/settings.html", reader, status_code=status_code,
                   view=view, store_options=[(s.id, s.name) for s in view.stores],
                   errors=errors or {},
-                  values=values or {}, secret=secret, done=done, roles=tenants.ROLES)
+                  values=values or {}, secret=secret, done=done, roles=tenants.ROLES,
+                  terminal_url=public_base(request, runtime) + "/terminal")
 
 
 def _text(form: Any, name: str) -> str:
@@ -111,7 +112,7 @@ def add_till(request: Request, runtime: RuntimeDep, reader: StaffReader,
                      errors=_errors(exc, reader, "till_"))
     return _page(request, runtime, reader, secret={
         "title": reader.gettext("Key of till %(code)s", code=till.code),
-        "value": str(till.key)})
+        "value": str(till.key), "till": "1"})
 
 
 @router.post("/settings/tills/{terminal_id}/rotate", dependencies=SETUP)
@@ -120,7 +121,8 @@ def rotate_till_key(request: Request, runtime: RuntimeDep, reader: StaffReader,
     rotated = tenants.rotate_terminal_key(runtime, _tenant(reader), terminal_id,
                                           actor=staff_actor(reader))
     return _page(request, runtime, reader, secret={
-        "title": reader.gettext("New key of the till"), "value": str(rotated.key)})
+        "title": reader.gettext("New key of the till"), "value": str(rotated.key),
+        "till": "1"})
 
 
 @router.post("/settings/tills/{terminal_id}/revoke", dependencies=SETUP)
