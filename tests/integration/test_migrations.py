@@ -112,6 +112,32 @@ def test_0056_drops_the_first_purchase_index_and_its_downgrade_builds_it_again(
         engine.dispose()
 
 
+def test_0068_indexes_only_undispatched_events_and_its_downgrade_restores_the_index(
+        database_url: str) -> None:
+    engine = make_engine(database_url)
+
+    def indexes() -> set[str]:
+        with engine.connect() as conn:
+            return {str(i["name"]) for i in conn.dialect.get_indexes(conn, "events")}
+
+    try:
+        assert "ix_events_undispatched" in indexes()
+        assert "ix_events_tenant_id_dispatched_at" not in indexes()
+        with migrating(engine) as (config, conn):
+            command.downgrade(config, "0068-1")
+            conn.commit()
+        assert "ix_events_tenant_id_dispatched_at" in indexes()
+        assert "ix_events_undispatched" not in indexes()
+        upgrade(engine)
+        assert "ix_events_undispatched" in indexes()
+        assert "ix_events_tenant_id_dispatched_at" not in indexes()
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()
+
+
 def test_the_head_read_from_the_scripts_is_alembics() -> None:
     assert head() == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
