@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import os
-import random
 import re
 import sys
 import time
@@ -42,13 +42,14 @@ _REL = re.compile(r"rel \d+/(\d+)/(\d+)")
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _direct_thread_pool() -> None:
-    import anyio.to_thread
-
-    async def run_sync(func: Any, *args: Any, **_: Any) -> Any:
-        return func(*args)
-
-    anyio.to_thread.run_sync = run_sync  # type: ignore[assignment]
+def _neighbour(name: str) -> Any:
+    """A module beside this file, whatever the checkout measured holds under that name."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def _one(monitor: Any, query: str) -> str:
@@ -116,16 +117,13 @@ def _wal(monitor: Any, start: str, end: str) -> dict[str, Any]:
             "transactions": len(ours)}
 
 
-async def _commits(app: Any, auth: dict[str, str], sale: Any, tag: str, calls: int) -> None:
+async def _in_thread(app: Any, step: Any) -> None:
+    """``step(client)`` with a client of the ASGI app in this thread."""
     import httpx
 
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        for n in range(calls):
-            answer = await client.post(
-                "/v1/pos/commit", headers={**auth, "Idempotency-Key": f"x-{tag}-{n}"},
-                json={"receipt_id": f"x-{tag}-{n}", **sale()})
-            assert answer.status_code == 200, answer.text
+        await step(client)
 
 
 _AUTO_EXPLAIN = ("LOAD 'auto_explain'", "SET auto_explain.log_min_duration = 0",
@@ -180,7 +178,6 @@ def _explained(rt: Any, run: Any) -> dict[str, Any]:
 
 
 def measure(url: str, state: Path, calls: int, out: Path | None, explain: int) -> None:
-    import httpx
     import psycopg
     from sqlalchemy import event
 
@@ -189,13 +186,11 @@ def measure(url: str, state: Path, calls: int, out: Path | None, explain: int) -
     from regulars.config import Settings
     from regulars.services.runtime import open_runtime
 
-    _direct_thread_pool()
+    _neighbour("checkout_app_profile")._direct_thread_pool()
+    pos_calls = _neighbour("checkout_instructions").pos_calls
     keys, phones = json.loads(state.read_text())
     rt = open_runtime(Settings(database_url=url))
     app = create_app(rt)
-    auth = {"Authorization": f"Bearer {keys[0]}"}
-    rng = random.Random(1)
-    tag = f"{time.time():.0f}"
     statements: Counter[str] = Counter()
     counting = [False]
 
@@ -209,45 +204,34 @@ def measure(url: str, state: Path, calls: int, out: Path | None, explain: int) -
     monitor.execute("create extension if not exists pg_walinspect")
     figures: dict[str, Any] = {"calls": calls}
 
-    def sale() -> dict[str, Any]:
-        return {"member": {"phone": rng.choice(phones)}, "lines": BASKET, "points_to_spend": 10}
+    async def phases(client: Any) -> None:
+        quote, commit = pos_calls(client, keys, phones, BASKET)
+        for n in range(30):
+            await quote(n)
+            await commit(10**6 + n)
+        for kind, call in (("commit", commit), ("quote", quote)):
+            statements.clear()
+            start = _one(monitor, "select pg_current_wal_flush_lsn()::text")
+            cpu, wall = _backend_cpu_s(monitor), time.perf_counter()
+            counting[0] = True
+            for n in range(calls):
+                await call(n)
+            counting[0] = False
+            cpu, wall = _backend_cpu_s(monitor) - cpu, time.perf_counter() - wall
+            end = _one(monitor, "select pg_current_wal_flush_lsn()::text")
+            figures[kind] = {"backend_cpu_ms": cpu * 1e3 / calls, "wall_ms": wall * 1e3 / calls,
+                             "statements": dict(statements),
+                             "wal": _wal(monitor, start, end)}
 
-    async def run() -> None:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-            async def quote(_: int) -> None:
-                answer = await client.post("/v1/pos/quote", headers=auth, json=sale())
-                assert answer.status_code == 200, answer.text
+    async def explained(client: Any) -> None:
+        commit = pos_calls(client, keys, phones, BASKET, prefix="x")[1]
+        for n in range(explain):
+            await commit(n)
 
-            async def commit(n: int) -> None:
-                answer = await client.post(
-                    "/v1/pos/commit", headers={**auth, "Idempotency-Key": f"k-{tag}-{n}"},
-                    json={"receipt_id": f"{tag}-{n}", **sale()})
-                assert answer.status_code == 200, answer.text
-
-            for n in range(30):
-                await quote(n)
-                await commit(10**6 + n)
-            for kind, call in (("commit", commit), ("quote", quote)):
-                statements.clear()
-                start = _one(monitor, "select pg_current_wal_flush_lsn()::text")
-                cpu, wall = _backend_cpu_s(monitor), time.perf_counter()
-                counting[0] = True
-                for n in range(calls):
-                    await call(n)
-                counting[0] = False
-                cpu, wall = _backend_cpu_s(monitor) - cpu, time.perf_counter() - wall
-                end = _one(monitor, "select pg_current_wal_flush_lsn()::text")
-                figures[kind] = {"backend_cpu_ms": cpu * 1e3 / calls,
-                                 "wall_ms": wall * 1e3 / calls,
-                                 "statements": dict(statements),
-                                 "wal": _wal(monitor, start, end)}
-
-    asyncio.run(run())
+    asyncio.run(_in_thread(app, phases))
     if explain:
         figures["explained_commits"] = explain
-        figures["explained"] = _explained(rt, lambda: asyncio.run(_commits(app, auth, sale,
-                                                                           tag, explain)))
+        figures["explained"] = _explained(rt, lambda: asyncio.run(_in_thread(app, explained)))
     monitor.close()
     rt.close()
     show(figures)
@@ -280,7 +264,7 @@ def _totals(figures: dict[str, Any], kind: str) -> dict[str, float]:
                                      if re.search(r": Heap2? (INSERT|UPDATE|HOT_UPDATE"
                                                   r"|MULTI_INSERT)", k)) / n,
             "index entries written": sum(v for k, v in part["wal"]["records"].items()
-                                         if ": Btree INSERT" in k) / n,
+                                         if re.search(r": Btree INSERT_(LEAF|POST)", k)) / n,
             "backend CPU ms": part["backend_cpu_ms"], "wall ms": part["wall_ms"]}
 
 
