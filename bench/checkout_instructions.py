@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,34 @@ def _client_requests() -> ctypes.CDLL:
     return ctypes.CDLL(str(folder / "libcg.so"))
 
 
+Call = Callable[[int], Awaitable[None]]
+
+
+def pos_calls(client: Any, keys: list[str], phones: list[str], basket: list[dict[str, Any]],
+              *, prefix: str = "") -> tuple[Call, Call]:
+    """The benchmark's quote and commit (call ``n``) through ``client``: the first till, a
+    member picked by phone (the same sequence every run), ``basket``, 10 points spent; each
+    commit a new receipt id and key (``prefix`` keeps two series of one run apart)."""
+    auth = {"Authorization": f"Bearer {keys[0]}"}
+    rng = random.Random(1)
+    tag = f"{prefix}{time.time():.0f}"
+
+    def sale() -> dict[str, Any]:
+        return {"member": {"phone": rng.choice(phones)}, "lines": basket, "points_to_spend": 10}
+
+    async def quote(_: int) -> None:
+        answer = await client.post("/v1/pos/quote", headers=auth, json=sale())
+        assert answer.status_code == 200, answer.text
+
+    async def commit(n: int) -> None:
+        answer = await client.post(
+            "/v1/pos/commit", headers={**auth, "Idempotency-Key": f"k-{tag}-{n}"},
+            json={"receipt_id": f"{tag}-{n}", **sale()})
+        assert answer.status_code == 200, answer.text
+
+    return quote, commit
+
+
 def measure(url: str, state: Path, calls: int) -> None:
     import httpx
 
@@ -67,26 +96,11 @@ def measure(url: str, state: Path, calls: int) -> None:
     keys, phones = json.loads(state.read_text())
     rt = open_runtime(Settings(database_url=url))
     app = create_app(rt)
-    auth = {"Authorization": f"Bearer {keys[0]}"}
-    rng = random.Random(1)
-    tag = f"{time.time():.0f}"
-
-    def sale() -> dict[str, Any]:
-        return {"member": {"phone": rng.choice(phones)}, "lines": BASKET, "points_to_spend": 10}
 
     async def run() -> None:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-            async def quote(_: int) -> None:
-                answer = await client.post("/v1/pos/quote", headers=auth, json=sale())
-                assert answer.status_code == 200, answer.text
-
-            async def commit(n: int) -> None:
-                answer = await client.post(
-                    "/v1/pos/commit", headers={**auth, "Idempotency-Key": f"k-{tag}-{n}"},
-                    json={"receipt_id": f"{tag}-{n}", **sale()})
-                assert answer.status_code == 200, answer.text
-
+            quote, commit = pos_calls(client, keys, phones, BASKET)
             for n in range(30):
                 await quote(n)
                 await commit(10**6 + n)

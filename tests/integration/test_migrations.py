@@ -89,27 +89,41 @@ def test_0018_goes_down_to_0014_and_up_again(database_url: str) -> None:
         engine.dispose()
 
 
-def test_0056_drops_the_first_purchase_index_and_its_downgrade_builds_it_again(
-        database_url: str) -> None:
+def _index_round_trip(database_url: str, table: str, revision: str, *, upgraded: set[str],
+                      downgraded: set[str]) -> None:
+    """At head ``table`` has the indexes ``upgraded`` and none of ``downgraded``; below
+    ``revision`` the other way round; upgraded again, the schema is the declared one."""
     engine = make_engine(database_url)
 
     def indexes() -> set[str]:
         with engine.connect() as conn:
-            return {str(i["name"]) for i in conn.dialect.get_indexes(conn, "member_purchases")}
+            return {str(i["name"]) for i in conn.dialect.get_indexes(conn, table)}
 
     try:
-        assert "ix_member_purchases_tenant_id_first_at" not in indexes()
+        assert upgraded <= indexes() and not downgraded & indexes()
         with migrating(engine) as (config, conn):
-            command.downgrade(config, "0056-1")
+            command.downgrade(config, f"{revision}-1")
             conn.commit()
-        assert "ix_member_purchases_tenant_id_first_at" in indexes()
+        assert downgraded <= indexes() and not upgraded & indexes()
         upgrade(engine)
-        assert "ix_member_purchases_tenant_id_first_at" not in indexes()
+        assert upgraded <= indexes() and not downgraded & indexes()
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, metadata) == []
     finally:
         engine.dispose()
+
+
+def test_0056_drops_the_first_purchase_index_and_its_downgrade_builds_it_again(
+        database_url: str) -> None:
+    _index_round_trip(database_url, "member_purchases", "0056", upgraded=set(),
+                      downgraded={"ix_member_purchases_tenant_id_first_at"})
+
+
+def test_0068_indexes_only_undispatched_events_and_its_downgrade_restores_the_index(
+        database_url: str) -> None:
+    _index_round_trip(database_url, "events", "0068", upgraded={"ix_events_undispatched"},
+                      downgraded={"ix_events_tenant_id_dispatched_at"})
 
 
 def test_the_head_read_from_the_scripts_is_alembics() -> None:

@@ -135,7 +135,7 @@ WHERE tenant_id = :tenant_id AND scope = :scope AND terminal_id = :terminal_id A
 _STORE_RESPONSES_PG = text("WITH " + _ANSWER_STORED_PG)
 # The events of the change first, in the same round trip (ids in the order given).
 _STORE_RESPONSES_AND_EVENTS_PG = text(
-    f"WITH recorded AS ({events_store.INSERT_PG}), {_ANSWER_STORED_PG}")
+    f"WITH recorded AS ({events_store.INSERT_NEW_PG}), {_ANSWER_STORED_PG}")
 
 
 def store_responses(conn: Connection, *, tenant_id: int, scope: str, terminal_id: int,
@@ -144,7 +144,9 @@ def store_responses(conn: Connection, *, tenant_id: int, scope: str, terminal_id
                     events_at: datetime | None = None) -> None:
     """:func:`set_receipt_response` and :func:`store_response` with the same answer, after
     recording ``events`` (rows as :func:`regulars.db.messaging.events.record` takes them) at
-    ``events_at``; one round trip on PostgreSQL."""
+    ``events_at``; one round trip on PostgreSQL. The events are the receipt's, new in this
+    transaction, with distinct keys: none can be recorded already, so PostgreSQL inserts
+    them without a conflict check (:data:`regulars.db.messaging.events.INSERT_NEW_PG`)."""
     if conn.dialect.name != "postgresql":
         if events:
             assert events_at is not None

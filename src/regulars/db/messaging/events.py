@@ -34,13 +34,16 @@ def record(conn: Connection, tenant_id: int, rows: list[dict[str, Any]],
                    "data": r["data"], "occurred_at": now} for r in rows])
 
 
-INSERT_PG = """
+INSERT_NEW_PG = """
 INSERT INTO events (tenant_id, key, type, occurred_at, data)
 SELECT :tenant_id, e.item ->> 'key', e.item ->> 'type', :occurred_at, e.item -> 'data'
 FROM json_array_elements(CAST(:rows AS json)) WITH ORDINALITY AS e(item, ord)
 ORDER BY e.ord
-ON CONFLICT (tenant_id, key) DO NOTHING
 """
+"""The PostgreSQL insert of rows whose keys cannot have been recorded yet (distinct keys
+naming a row new in the transaction): no conflict check, so no speculative insertion; a key
+recorded twice breaks the unique constraint. Parameters as :data:`INSERT_PG`'s."""
+INSERT_PG = INSERT_NEW_PG + "ON CONFLICT (tenant_id, key) DO NOTHING\n"
 """The PostgreSQL insert of :func:`record` (parameters ``tenant_id``, ``occurred_at`` and
 ``rows``, :func:`rows_param` of the rows), for a statement that records events beside
 another write in one round trip."""

@@ -50,7 +50,12 @@ def commit_events(principal: Principal, result: CommitResult) -> list[dict[str, 
     found += [Pending(key=f"receipt:{receipt.id}:coupon:{c.series_id}", type="coupon.redeemed",
                       data={**base, "series_id": c.series_id, "name": c.name})
               for c in result.coupons]
-    return events.rows(found)
+    # One event a key, the first: the receipt is new, so its keys are, and the store records
+    # them without looking for one recorded already.
+    first: dict[str, Pending] = {}
+    for pending in found:
+        first.setdefault(pending.key, pending)
+    return events.rows(list(first.values()))
 
 
 def record_refund(conn: Connection, principal: Principal, result: RefundResult) -> None:
