@@ -22,6 +22,7 @@ from regulars.services.audit import audit
 from regulars.services.checkout import checkout
 from regulars.services.checkout.pricing import Sale
 from regulars.services.ledger import admin as ledger_admin
+from regulars.services.members.members import MemberRef
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value import certificates
@@ -216,6 +217,42 @@ def test_a_quote_says_what_each_tender_could_pay(rt: Runtime, pos: Pos) -> None:
                                   "could_pay_minor": 4000, "code_ending": code[-4:]}]
     plain = to_json(checkout.quote(rt, pos.till(), Sale(member=None, lines=BASKET)))
     assert "tenders" not in plain
+
+
+def test_a_members_quote_reads_the_certificate_presented_with_the_member(
+        rt: Runtime, pos: Pos) -> None:
+    """The first certificate presented is read by the statement that reads the member: a
+    member's quote presenting one runs as many statements as the same quote without it,
+    and says the same as a quote without a member; a code that is none of the tenant's
+    is refused as before."""
+    code = issue(rt, pos, series(rt, pos))[0]
+    ref = MemberRef(id=pos.register(1)["id"])
+    seen: list[str] = []
+
+    def log(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    def quoted(member: MemberRef | None, *tenders: Tender) -> tuple[dict[str, Any], int]:
+        seen.clear()
+        event.listen(rt.db.engine, "before_cursor_execute", log)
+        try:
+            body = to_json(checkout.quote(rt, pos.till(), Sale(member=member, lines=BASKET,
+                                                               tenders=tenders)))
+        finally:
+            event.remove(rt.db.engine, "before_cursor_execute", log)
+        return body, len(seen)
+
+    quoted(ref)  # the reads remembered for a while are read once
+    _, plain = quoted(ref)
+    with_card, presenting = quoted(ref, card(code, 0))
+    assert presenting == plain
+    assert with_card["tenders"] == quoted(None, card(code, 0))[0]["tenders"] == [
+        {"tender_no": 0, "kind": "certificate", "balance_minor": 5000,
+         "could_pay_minor": 4000, "code_ending": code[-4:]}]
+    for wrong in ("0000-0000-0000-0000", "not a code"):
+        with pytest.raises(InvalidInput) as refused:
+            quoted(ref, card(wrong, 0))
+        assert refused.value.field == "tenders.0.code"
 
 
 def test_twenty_tills_spending_one_certificate_never_take_more_than_it_holds(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, select
+from sqlalchemy import Connection, and_, bindparam, func, select, true
 
 from regulars.db import personal
 from regulars.db.ledger.spendable import spendable_of, unspendable_lots
@@ -26,6 +26,7 @@ from regulars.db.members.members import MemberRow, member_columns, row_to_member
 from regulars.db.members.tables import member_identifiers, members
 from regulars.db.program.spend_totals import spend_sums_query, spend_windows_params
 from regulars.db.program.tables import programs
+from regulars.db.stored_value.certificates import PRESENTED, Presented, presented_certificate
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +43,8 @@ class PricingReads:
     rolling_12_months_minor: int
     this_year_minor: int
     last_year_minor: int
+    presented: tuple[str, Presented] | None = None
+    """The digest of the certificate code presented, and what it names (asked for only)."""
 
     @property
     def spendable_points(self) -> int:
@@ -53,7 +56,7 @@ class PricingReads:
                             lapsed=self.lapsed_held_points)
 
 
-def _statement(*, by_identifier: bool) -> Any:
+def _statement(*, by_identifier: bool, presented: bool) -> Any:
     if by_identifier:
         member_id: Any = (select(member_identifiers.c.member_id)
                           .where(member_identifiers.c.tenant_id == bindparam("tenant_id"),
@@ -73,38 +76,47 @@ def _statement(*, by_identifier: bool) -> Any:
                      holds.c.account_id == accounts.c.id, holds.c.status == "open",
                      holds.c.expires_at <= bindparam("now"))
               .scalar_subquery())
-    return (select(*member_columns(), version.label("program_version"),
-                   unspendable_lots(accounts.c.id).label("unspendable"),
-                   lapsed.label("lapsed_held_points"),
-                   spend.c.lifetime, spend.c.rolling, spend.c.this_year, spend.c.last_year)
-            .select_from(members)
-            .join(accounts, and_(accounts.c.member_id == members.c.id,
-                                 accounts.c.asset == "points"))
-            .outerjoin(spend, spend.c.member_id == members.c.id)
-            .where(members.c.tenant_id == bindparam("tenant_id"), members.c.id == member_id))
+    statement = (select(*member_columns(), version.label("program_version"),
+                        unspendable_lots(accounts.c.id).label("unspendable"),
+                        lapsed.label("lapsed_held_points"),
+                        spend.c.lifetime, spend.c.rolling, spend.c.this_year,
+                        spend.c.last_year)
+                 .select_from(members)
+                 .join(accounts, and_(accounts.c.member_id == members.c.id,
+                                      accounts.c.asset == "points"))
+                 .outerjoin(spend, spend.c.member_id == members.c.id)
+                 .where(members.c.tenant_id == bindparam("tenant_id"),
+                        members.c.id == member_id))
+    if presented:  # a certificate presented at the till, read in the same round trip
+        statement = statement.outerjoin(PRESENTED, true()).add_columns(*PRESENTED.c)
+    return statement
 
 
 # Built once: they run on every quote and commit.
-_BY_IDENTIFIER = _statement(by_identifier=True)
-_BY_ID = _statement(by_identifier=False)
+_STATEMENTS = {(by_identifier, presented): _statement(by_identifier=by_identifier,
+                                                      presented=presented)
+               for by_identifier in (True, False) for presented in (True, False)}
 
 
 def pricing_reads(conn: Connection, tenant_id: int, *, identifier: tuple[str, str] | None,
                   member_id: int | None, now: datetime, until: datetime,
-                  zone: tzinfo) -> PricingReads | None:
+                  zone: tzinfo, presented_digest: str | None = None) -> PricingReads | None:
     """The member named by ``identifier`` (kind, normalised value) or by ``member_id``, or
     ``None``: points at ``now``, spend up to ``until`` with the windows in the tenant's
-    ``zone``. A merged member is returned as it is (the caller follows the merge)."""
+    ``zone``; with ``presented_digest``, also the certificate of that code's digest and its
+    series (:attr:`PricingReads.presented`). A merged member is returned as it is (the
+    caller follows the merge)."""
     params: dict[str, Any] = {"tenant_id": tenant_id, "now": now,
                               **spend_windows_params(until, zone)}
     if identifier is not None:
         kind, value = identifier
         params["kind"] = kind
         params["value_index"] = personal.blind_index(tenant_id, kind, value)
-        statement = _BY_IDENTIFIER
     else:
         params["member_id"] = member_id
-        statement = _BY_ID
+    if presented_digest is not None:
+        params["of_tenant"], params["of_digest"] = tenant_id, presented_digest
+    statement = _STATEMENTS[(identifier is not None, presented_digest is not None)]
     row = conn.execute(statement, params).one_or_none()
     if row is None:
         return None
@@ -114,4 +126,6 @@ def pricing_reads(conn: Connection, tenant_id: int, *, identifier: tuple[str, st
                         lifetime_minor=int(row.lifetime or 0),
                         rolling_12_months_minor=int(row.rolling or 0),
                         this_year_minor=int(row.this_year or 0),
-                        last_year_minor=int(row.last_year or 0))
+                        last_year_minor=int(row.last_year or 0),
+                        presented=None if presented_digest is None else (
+                            presented_digest, presented_certificate(row)))

@@ -158,6 +158,19 @@ def certificate_with_series_by_digest(conn: Connection, tenant_id: int, digest: 
 _CERTIFICATE_FIELDS = len(_CERTIFICATE_COLUMNS)
 _WITH_SERIES_FIELDS = _CERTIFICATE_FIELDS + len(_SERIES_COLUMNS)
 
+# The same read as a part of another statement (a quote's pricing read joins it ``ON true``,
+# its columns last): the certificate of ``of_digest`` with its series, or a row of nulls.
+PRESENTED = _WITH_SERIES_BY_DIGEST.subquery("presented")
+
+Presented = tuple[CertificateRow, SeriesRow] | None
+"""A certificate presented at a till and its series, ``None`` when its code is none of
+the tenant's."""
+
+
+def presented_certificate(row: Sequence[Any]) -> Presented:
+    """The certificate and series of a row that ends with :data:`PRESENTED`'s columns."""
+    return None if row[len(row) - _WITH_SERIES_FIELDS] is None else _with_series(row)
+
 
 def _with_series(row: Sequence[Any]) -> tuple[CertificateRow, SeriesRow]:
     """The certificate and its series from a row that ends with ``_CERTIFICATE_COLUMNS``

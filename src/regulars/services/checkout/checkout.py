@@ -65,7 +65,14 @@ def _tender_options(conn: Connection, principal: Principal, tenant: TenantRow, s
     return stored_value_tenders.options(
         conn, tenant, sale.tenders, member_id=priced.member.id if priced.member else None,
         store_id=principal.store_id, paid_minor=priced.quote.paid_minor,
-        lines=priced.quote.lines, now=now)
+        lines=priced.quote.lines, now=now, presented=priced.presented)
+
+
+def _presented(conn: Connection, tenant: TenantRow, sale: Sale) -> str | None:
+    """The digest of the first certificate the customer presents, read with the member."""
+    if not sale.tenders:
+        return None
+    return stored_value_tenders.first_certificate_digest(conn, tenant.id, sale.tenders)
 
 
 def _goods_offers(conn: Connection, tenant: TenantRow, sale: Sale,
@@ -109,7 +116,8 @@ def _quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool,
     if not hold or not (sale.points_to_spend or sale.coupons):
         with rt.db.read() as conn:
             priced = price(conn, tenant, sale, at=now, now=now,
-                           store_id=principal.store_id, terminal_id=principal.terminal_id)
+                           store_id=principal.store_id, terminal_id=principal.terminal_id,
+                           presented_digest=_presented(conn, tenant, sale))
             check_spend(sale, priced.member, priced.quote)
             return QuoteResult(**answer(conn, tenant, priced, now=now),
                                tenders=_tender_options(conn, principal, tenant, sale, priced,
@@ -121,7 +129,8 @@ def _quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool,
     assert principal.terminal_id is not None
     with rt.db.write() as conn:
         priced = price(conn, tenant, sale, at=now, now=now,
-                       store_id=principal.store_id, terminal_id=principal.terminal_id)
+                       store_id=principal.store_id, terminal_id=principal.terminal_id,
+                       presented_digest=_presented(conn, tenant, sale))
         program, member = priced.program, priced.member
         check_spend(sale, member, priced.quote)
         expires_at = now + timedelta(seconds=program.hold_ttl_seconds)

@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 
 from regulars.db.ledger import spendable as ledger_spendable
 from regulars.db.members.members import MemberRow
+from regulars.db.stored_value.certificates import Presented
 from regulars.db.tenancy import tenancy
 from regulars.domain.checkout.engine import evaluate, nothing_priced
 from regulars.domain.checkout.quote import BasketLine, Explanation, MemberContext, Quote
@@ -75,18 +76,22 @@ class Priced:
     coupons: tuple[CouponOffer, ...] = ()
     stamps: stamp_till.StampPricing | None = None
     reward: claims.RewardTicket | None = None
+    presented: tuple[str, Presented] | None = None
+    """A certificate presented, read with the member (``presented_digest`` of :func:`price`)."""
 
 
 def price(conn: Connection, tenant: tenancy.TenantRow, sale: Sale, *,
           at: datetime, now: datetime, store_id: int | None, terminal_id: int | None,
           extra_spendable: int = 0, excluded: frozenset[int] = frozenset(),
-          lock_stamps: bool = False) -> Priced:
+          lock_stamps: bool = False, presented_digest: str | None = None) -> Priced:
     """Load what pricing needs (active promotions and what their budgets leave included,
     the member's stamp cards with their rewards taken off the lines) and run the engine,
     leaving out the ``excluded`` promotions. No writes, except that ``lock_stamps`` (a
     commit) opens and locks the member's stamp accounts
-    (:func:`regulars.services.stamps.till.plan_sale`)."""
-    facts = pricing.load(conn, tenant, sale.member, at=at, now=now)
+    (:func:`regulars.services.stamps.till.plan_sale`). ``presented_digest``: a certificate
+    code's digest, whose certificate is read with the member (:attr:`Priced.presented`)."""
+    facts = pricing.load(conn, tenant, sale.member, at=at, now=now,
+                         presented_digest=presented_digest)
     version, program, member = facts.version, facts.program, facts.member
     context = None
     spendable = 0
@@ -132,7 +137,7 @@ def price(conn: Connection, tenant: tenancy.TenantRow, sale: Sale, *,
     ticket = found[1] if found else None
     claims.check_basket(ticket, quote)
     return Priced(version, program, member, quote, spendable, offers, accepted, stamped,
-                  ticket)
+                  ticket, facts.presented)
 
 
 def reward_options(conn: Connection, tenant: tenancy.TenantRow, sale: Sale, priced: Priced,

@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from regulars.db.checkout import pricing
 from regulars.db.members.members import MemberRow
+from regulars.db.stored_value.certificates import Presented
 from regulars.db.tenancy.tenancy import TenantRow
 from regulars.domain.program.program import LevelStatus, Program, SpendWindows, level_status
 from regulars.errors import NotFound
@@ -30,12 +31,15 @@ class PricingFacts:
     spendable_points: int = 0
     level: LevelStatus | None = None
     lifetime_spend_minor: int = 0
+    presented: tuple[str, Presented] | None = None
+    """The certificate code's digest asked for and what it names (:func:`load`)."""
 
 
 def load(conn: Connection, tenant: TenantRow, ref: MemberRef | None, *, at: datetime,
-         now: datetime) -> PricingFacts:
+         now: datetime, presented_digest: str | None = None) -> PricingFacts:
     """The current program and, when ``ref`` names one, the active member (following
-    merges) with their spendable points at ``now`` and level at ``at``. Raises
+    merges) with their spendable points at ``now`` and level at ``at``, and the certificate
+    of ``presented_digest`` read with the member (none is read without a member). Raises
     :class:`NotFound` when ``ref`` names nobody, and what :func:`members.identifier_of`
     raises for a malformed identifier."""
     if ref is None:
@@ -48,7 +52,7 @@ def load(conn: Connection, tenant: TenantRow, ref: MemberRef | None, *, at: date
     while True:
         found = pricing.pricing_reads(
             conn, tenant.id, identifier=identifier, member_id=member_id, now=now, until=at,
-            zone=zone)
+            zone=zone, presented_digest=presented_digest)
         if found is None:
             raise NotFound("member not found")
         member = found.member
@@ -65,4 +69,5 @@ def load(conn: Connection, tenant: TenantRow, ref: MemberRef | None, *, at: date
     return PricingFacts(version=found.program_version, program=program, member=member,
                         spendable_points=found.spendable_points,
                         level=level_status(program, spend, member.level_floor_code),
-                        lifetime_spend_minor=found.lifetime_minor)
+                        lifetime_spend_minor=found.lifetime_minor,
+                        presented=found.presented)

@@ -323,8 +323,20 @@ def _digest(conn: Connection, tenant_id: int, text: str, field: str) -> str | No
     if isinstance(parsed, codes.Problem):
         raise InvalidInput("a certificate code has 16 characters of 0-9 and A-Z without U",
                            field=field)
+    return _keyed(conn, tenant_id, parsed)
+
+
+def _keyed(conn: Connection, tenant_id: int, parsed: str) -> str | None:
     key = coupon_store.secret(conn, tenant_id)
     return None if key is None else codes.digest(bytes.fromhex(key), parsed)
+
+
+def presented_digest(conn: Connection, tenant_id: int, text: str) -> str | None:
+    """The digest of a code presented at a till, so that its certificate can be read with
+    other reads; ``None`` for a mistyped code or a tenant without codes (the look-up that
+    follows, :func:`find_with_series`, says why)."""
+    parsed = codes.parse(text)
+    return None if isinstance(parsed, codes.Problem) else _keyed(conn, tenant_id, parsed)
 
 
 def find_by_code(conn: Connection, tenant_id: int, text: str, *,
@@ -339,12 +351,18 @@ def find_by_code(conn: Connection, tenant_id: int, text: str, *,
     return row
 
 
-def find_with_series(conn: Connection, tenant_id: int, text: str, *,
-                     field: str = "code") -> tuple[store.CertificateRow, store.SeriesRow]:
-    """:func:`find_by_code` and the certificate's series, in one read. Raises as it does."""
+def find_with_series(conn: Connection, tenant_id: int, text: str, *, field: str = "code",
+                     presented: tuple[str, store.Presented] | None = None
+                     ) -> tuple[store.CertificateRow, store.SeriesRow]:
+    """:func:`find_by_code` and the certificate's series, in one read, or none when
+    ``presented`` (a digest and what it names, read with other reads) is this code's.
+    Raises as :func:`find_by_code` does."""
     digest = _digest(conn, tenant_id, text, field)
-    found = None if digest is None else store.certificate_with_series_by_digest(
-        conn, tenant_id, digest)
+    if presented is not None and digest is not None and presented[0] == digest:
+        found = presented[1]
+    else:
+        found = None if digest is None else store.certificate_with_series_by_digest(
+            conn, tenant_id, digest)
     if found is None:
         raise InvalidInput("no such certificate", field=field)
     return found

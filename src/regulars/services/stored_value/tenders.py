@@ -48,6 +48,7 @@ from regulars.services.stored_value import goods_tenders
 from regulars.services.stored_value.certificates import (
     asset_of,
     find_with_series,
+    presented_digest,
     take_for_tender,
     tender_digest,
     terms_of,
@@ -417,11 +418,23 @@ def _restore(conn: Connection, ctx: EntryContext, row: store.TenderRow, amount: 
     store.add_returned(conn, ctx.tenant_id, row.id, amount)
 
 
+def first_certificate_digest(conn: Connection, tenant_id: int,
+                             tenders: Sequence[Tender]) -> str | None:
+    """The digest of the first certificate among ``tenders`` (``None``: none, or a mistyped
+    code), for its certificate to be read with the quote's member (:func:`options`)."""
+    for tender in tenders:
+        if tender.kind is TenderKind.CERTIFICATE:
+            return presented_digest(conn, tenant_id, tender.code or "")
+    return None
+
+
 def options(conn: Connection, tenant: tenancy.TenantRow, tenders: Sequence[Tender], *,
             member_id: int | None, store_id: int, paid_minor: int,
-            lines: Sequence[QuoteLine], now: datetime) -> tuple[TenderOption, ...]:
+            lines: Sequence[QuoteLine], now: datetime,
+            presented: tuple[str, store.Presented] | None = None) -> tuple[TenderOption, ...]:
     """At quote time: what each tender presented holds and could pay of ``paid_minor``, in
-    the order given (each pays from what the ones before it left). Raises
+    the order given (each pays from what the ones before it left); ``presented``: a
+    certificate already read (:func:`first_certificate_digest`), not read again. Raises
     :class:`InvalidInput` for an unknown code or a wallet without a member; a certificate
     that cannot pay here says why in ``refusal``."""
     goods, money = _split(tenders)
@@ -432,7 +445,8 @@ def options(conn: Connection, tenant: tenancy.TenantRow, tenders: Sequence[Tende
         refusal, ending = None, None
         if tender.kind is TenderKind.CERTIFICATE:
             row, series = find_with_series(conn, tenant.id, tender.code or "",
-                                           field=f"tenders.{index}.code")
+                                           field=f"tenders.{index}.code",
+                                           presented=presented)
             refusal = _refusal(row, series, store_id=store_id, now=now)
             balance, ending = row.balance_minor, row.code_hint
         else:
