@@ -276,3 +276,33 @@ def group_rows(*keys: npt.NDArray[np.integer[Any]]) -> Groups:
     boundaries = np.flatnonzero(starts)
     counts = np.diff(np.append(boundaries, n)).astype(np.int64)
     return Groups(first=order[boundaries], inverse=inverse, counts=counts)
+
+
+GROUP_ROWS = 65_536
+"""Rows :func:`distinct_counts` groups together: its sort's temporaries are this many rows
+long, not one per member of the business."""
+
+
+def distinct_counts(*keys: npt.NDArray[np.integer[Any]],
+                    where: npt.NDArray[np.bool_] | None = None,
+                    rows: int = GROUP_ROWS) -> tuple[list[npt.NDArray[Any]], IntArray]:
+    """The distinct rows of ``keys`` (integer arrays of one length; with ``where``, of the
+    rows it marks) in ascending key order, and how many rows each stands for: the keys and
+    counts :func:`group_rows` gives, found ``rows`` rows at a time, so that the memory grows
+    with the distinct rows and not with all of them."""
+    distinct: list[npt.NDArray[Any]] = [key[:0] for key in keys]
+    counts: IntArray = np.zeros(0, dtype=np.int64)
+    for start in range(0, len(keys[0]), rows):
+        part = [key[start:start + rows] for key in keys]
+        if where is not None:
+            chosen = where[start:start + rows]
+            part = [column[chosen] for column in part]
+        part = [np.concatenate((known, new)) for known, new in zip(distinct, part, strict=True)]
+        weights = np.concatenate((counts, np.ones(len(part[0]) - len(counts), np.int64)))
+        groups = group_rows(*part)
+        distinct = [column[groups.first] for column in part]
+        # Whole counts below 2**53 are exact in the float sums bincount makes.
+        counts = np.bincount(groups.inverse, weights=weights,
+                             minlength=len(groups.first)).astype(np.int64)
+    return distinct, counts
+
