@@ -218,8 +218,13 @@ def test_days_are_counted_in_four_bytes_and_a_lifetime_value_alone_is_the_outloo
     rows = sorted((int(member), day, 100 + 37 * n) for n, (member, day) in enumerate(
         (m, END.toordinal() - (m * 13 + k * 29) % 300) for m in range(1, 60) for k in range(m % 6)))
     summary = summarise_by_member(rows, calibration_end=END, unit=TimeUnit.WEEKS)
-    for name in ("frequency", "days_since_first", "days_since_last"):
+    for name in ("frequency", "days_since_first", "days_since_last", "spend_minor",
+                 "repeat_spend_minor"):
         assert getattr(summary, name).dtype == np.int32, name
+    large = summarise_by_member([(1, END.toordinal() - 9, 2**31 - 1), (1, END.toordinal(), 1)],
+                                calibration_end=END, unit=TimeUnit.DAYS)
+    assert large.spend_minor.dtype == np.int64 and large.spend_minor.tolist() == [2**31]
+    assert large.repeat_spend_minor.dtype == np.int32 and large.repeat_spend_minor.tolist() == [1]
     assert summary.recency.tolist() == ((summary.days_since_first - summary.days_since_last)
                                         / 7).tolist()
     purchases = BgNbdFit(r=0.243, alpha=4.414, a=0.793, b=2.426, unit=TimeUnit.WEEKS,

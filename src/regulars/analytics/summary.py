@@ -35,6 +35,8 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 CountArray = npt.NDArray[np.int32]
 """Purchases or days of a member: four bytes each (a day count stays far below 2**31)."""
+AmountArray = npt.NDArray[np.signedinteger[Any]]
+"""Members' amounts in minor units: four bytes each when every one of them fits, else eight."""
 
 
 class TimeUnit(Enum):
@@ -62,8 +64,9 @@ class CalibrationSummary:
     tuple, or an array of integer ids (:func:`summarise_by_member`).
 
     The arrays are read-only; purchases and days are counted in four bytes, minor units in
-    eight. ``recency`` and ``age``, in ``unit``, are worked out from the days when asked for
-    (floats of eight bytes a member are held only as long as their reader holds them).
+    four when every member's fit (below 2**31), else in eight. ``recency`` and ``age``, in
+    ``unit``, are worked out from the days when asked for (floats of eight bytes a member
+    are held only as long as their reader holds them).
     """
 
     calibration_end: date
@@ -72,8 +75,8 @@ class CalibrationSummary:
     frequency: CountArray
     days_since_first: CountArray
     days_since_last: CountArray
-    spend_minor: IntArray
-    repeat_spend_minor: IntArray
+    spend_minor: AmountArray
+    repeat_spend_minor: AmountArray
 
     def __len__(self) -> int:
         return len(self.member_ids)
@@ -227,20 +230,25 @@ class _Columns:
 
     def summary(self, member_ids: Sequence[Hashable], calibration_end: date,
                 unit: TimeUnit) -> CalibrationSummary:
-        """The summary; the counts and amounts are views of the columns, not copies."""
+        """The summary; the counts and eight-byte amounts are views of the columns, not
+        copies."""
         end_day = np.int32(calibration_end.toordinal())
         return CalibrationSummary(
             calibration_end=calibration_end, unit=unit, member_ids=member_ids,
             frequency=_read_only(_counts(self.frequency)),
             days_since_first=_read_only(end_day - _counts(self.first_day)),
             days_since_last=_read_only(end_day - _counts(self.last_day)),
-            spend_minor=_read_only(_ints(self.spend)),
-            repeat_spend_minor=_read_only(_ints(self.repeat_spend)),
+            spend_minor=_read_only(_amounts(self.spend)),
+            repeat_spend_minor=_read_only(_amounts(self.repeat_spend)),
         )
 
 
-def _ints(column: array[int]) -> IntArray:
-    return np.frombuffer(column, dtype=np.int64)
+def _amounts(column: array[int]) -> AmountArray:
+    """The amounts in four bytes when all fit (each is 0 or more), else the column's view."""
+    found: AmountArray = np.frombuffer(column, dtype=np.int64)
+    if len(found) and int(found.max()) < 2**31:
+        found = found.astype(np.int32)
+    return found
 
 
 def _counts(column: array[int]) -> CountArray:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from regulars.analytics.gamma_gamma import GammaGammaFit
     from regulars.analytics.rfm import RfmArrays
     from regulars.analytics.summary import CalibrationSummary, IntArray, TimeUnit
+
+    Rows: TypeAlias = npt.NDArray[np.signedinteger[Any]]
 
 MAX_PAGE = 500
 UNITS = ("days", "weeks")
@@ -201,7 +203,7 @@ class _Computed:
     rfm: RfmArrays
     values: _Values | None
     total_minor: int | None
-    order: IntArray
+    order: Rows
 
     @property
     def members(self) -> int:
@@ -279,22 +281,24 @@ KEY_VALUE_MAX = 2**63 // 1000 - 1
 """A value times 1,000 plus an RFM code (below 1,000) stays within int64 below this."""
 
 
-def ranked(member_ids: IntArray, code: npt.NDArray[np.int16], value: IntArray) -> IntArray:
+def ranked(member_ids: IntArray, code: npt.NDArray[np.int16], value: IntArray) -> Rows:
     """Rows by ``value`` (highest first), then RFM ``code`` (highest first), then member id.
 
     ``value`` is overwritten: with ids ascending and values from 0 to ``KEY_VALUE_MAX``, it
     becomes the key −(value · 1000 + code) in place, and a stable sort of that one array keeps
-    equal keys in id order (a lexical sort of three keys needs a negated copy of each)."""
+    equal keys in id order (a lexical sort of three keys needs a negated copy of each). The
+    rows are numbered in four bytes below 2**31 members."""
     import numpy as np
 
     if not (_ascending(member_ids) and len(value)
             and 0 <= int(value.min()) and int(value.max()) <= KEY_VALUE_MAX):
-        return np.lexsort((member_ids, -code, -value))
-    value *= 1000
-    value += code
-    np.negative(value, out=value)
-    order: IntArray = np.argsort(value, kind="stable")
-    return order
+        order: Rows = np.lexsort((member_ids, -code, -value))
+    else:
+        value *= 1000
+        value += code
+        np.negative(value, out=value)
+        order = np.argsort(value, kind="stable")
+    return order.astype(np.int32) if len(order) < 2**31 else order
 
 
 def _ascending(ids: IntArray, rows: int = 65_536) -> bool:
