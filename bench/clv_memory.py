@@ -104,7 +104,7 @@ def main() -> None:
     after_summary = memory_mb()
     found = clv.computed(summary, clv.ClvQuery(), end)
     page = found.outlooks(0, 50)
-    total, groups = found.total_minor(), found.groups()
+    total, groups = found.total_minor, found.groups()
     seconds = time.perf_counter() - started
     after = memory_mb()
     console.print(machine(), code_version())

@@ -52,7 +52,7 @@ console = make_console()
 
 def build(url: str, *, members: int, seed: int) -> int:
     """The tenant, its members and one receipt per drawn purchase; the receipts' count."""
-    tenant_id, store_id, till_id = new_tenant(url, "Bench CLV Ltd")
+    tenant_id, store_id, till_id, _ = new_tenant(url, "Bench CLV Ltd")
     shift = (END - timedelta(weeks=CALIBRATION_WEEKS)).toordinal() - START.toordinal()
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         started = time.perf_counter()

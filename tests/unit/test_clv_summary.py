@@ -22,12 +22,14 @@ from regulars.analytics.rfm import RfmGroup, quintile_scores, rfm_scores
 from regulars.analytics.summary import (
     Receipt,
     TimeUnit,
+    distinct_counts,
     group_rows,
     summarise,
     summarise_by_member,
 )
 from regulars.analytics.text_receipts import parse_amount_minor, parse_receipt_lines
 from regulars.domain.money import Rounding
+from regulars.services.analytics.clv import ranked
 
 END = date(2026, 2, 5)
 RECEIPTS = [
@@ -216,8 +218,13 @@ def test_days_are_counted_in_four_bytes_and_a_lifetime_value_alone_is_the_outloo
     rows = sorted((int(member), day, 100 + 37 * n) for n, (member, day) in enumerate(
         (m, END.toordinal() - (m * 13 + k * 29) % 300) for m in range(1, 60) for k in range(m % 6)))
     summary = summarise_by_member(rows, calibration_end=END, unit=TimeUnit.WEEKS)
-    for name in ("frequency", "days_since_first", "days_since_last"):
+    for name in ("frequency", "days_since_first", "days_since_last", "spend_minor",
+                 "repeat_spend_minor"):
         assert getattr(summary, name).dtype == np.int32, name
+    large = summarise_by_member([(1, END.toordinal() - 9, 2**31 - 1), (1, END.toordinal(), 1)],
+                                calibration_end=END, unit=TimeUnit.DAYS)
+    assert large.spend_minor.dtype == np.int64 and large.spend_minor.tolist() == [2**31]
+    assert large.repeat_spend_minor.dtype == np.int32 and large.repeat_spend_minor.tolist() == [1]
     assert summary.recency.tolist() == ((summary.days_since_first - summary.days_since_last)
                                         / 7).tolist()
     purchases = BgNbdFit(r=0.243, alpha=4.414, a=0.793, b=2.426, unit=TimeUnit.WEEKS,
@@ -231,3 +238,46 @@ def test_days_are_counted_in_four_bytes_and_a_lifetime_value_alone_is_the_outloo
     taken = member_value_arrays(purchases, spend, summary.taken(backwards), policy)
     assert taken.lifetime_value_minor.tolist() == alone[backwards].tolist()
     assert list(summary.taken(backwards).member_ids) == list(summary.member_ids)[::-1]
+
+
+def test_distinct_rows_counted_a_slice_at_a_time_are_the_groups_of_all_rows() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 4, 500).astype(np.int32)
+    first = rng.integers(0, 9, 500).astype(np.int32)
+    spend = rng.integers(0, 3, 500).astype(np.int64)
+    chosen = x > 0
+    groups = group_rows(x[chosen], spend[chosen])
+    for rows in (1, 2, 3, 64, 500, 10_000):
+        (keys_x, keys_first), counts = distinct_counts(x, first, rows=rows)
+        whole = group_rows(x, first)
+        assert keys_x.tolist() == x[whole.first].tolist(), rows
+        assert keys_first.tolist() == first[whole.first].tolist(), rows
+        assert counts.tolist() == whole.counts.tolist(), rows
+        (keys_x, keys_spend), counts = distinct_counts(x, spend, where=chosen, rows=rows)
+        assert keys_x.tolist() == x[chosen][groups.first].tolist(), rows
+        assert keys_spend.tolist() == spend[chosen][groups.first].tolist(), rows
+        assert counts.tolist() == groups.counts.tolist(), rows
+    (empty,), none = distinct_counts(x[:0])
+    assert empty.tolist() == none.tolist() == []
+
+
+def test_quintile_scores_over_many_slices_count_strictly_worse_values() -> None:
+    values = np.random.default_rng(5).integers(0, 1000, 200_000)
+    ordered = np.sort(values)
+    worse_below = np.searchsorted(ordered, values, side="left")
+    worse_above = len(values) - np.searchsorted(ordered, values, side="right")
+    for higher_is_better, worse in ((True, worse_below), (False, worse_above)):
+        scores = quintile_scores(values, higher_is_better=higher_is_better)
+        assert scores.dtype == np.int8
+        assert scores.tolist() == (1 + 5 * worse // len(values)).tolist()
+
+
+def test_members_rank_by_value_then_rfm_code_then_id_whichever_way_is_taken() -> None:
+    rng = np.random.default_rng(11)
+    ids = np.cumsum(rng.integers(1, 4, 3000)).astype(np.int64)
+    code = rng.integers(111, 556, 3000).astype(np.int16)
+    for value in (rng.integers(0, 40, 3000), rng.integers(0, 40, 3000) * 2**50):
+        for member_ids in (ids, rng.permutation(ids)):
+            expected = np.lexsort((member_ids, -code, -value)).tolist()
+            assert ranked(member_ids, code, value.astype(np.int64)).tolist() == expected
+

@@ -26,7 +26,12 @@ from scipy.special import betaln, expit, gammaln, hyp2f1
 
 from regulars.analytics._mle import maximise
 from regulars.analytics.errors import NotEnoughData
-from regulars.analytics.summary import CalibrationSummary, FloatArray, TimeUnit, group_rows
+from regulars.analytics.summary import (
+    CalibrationSummary,
+    FloatArray,
+    TimeUnit,
+    distinct_counts,
+)
 
 MIN_MEMBERS = 20
 MIN_REPEAT_BUYERS = 5
@@ -65,14 +70,13 @@ class _Histories:
 
     @classmethod
     def of(cls, summary: CalibrationSummary) -> _Histories:
-        groups = group_rows(summary.frequency, summary.days_since_first,
-                            summary.days_since_last)
-        distinct = summary.taken(groups.first)
-        x = distinct.frequency.astype(np.float64)
+        (frequency, first, last), counts = distinct_counts(
+            summary.frequency, summary.days_since_first, summary.days_since_last)
+        x = frequency.astype(np.float64)
         x_values, x_index = np.unique(x, return_inverse=True)
-        return cls(x=x, t_x=distinct.recency, age=distinct.age,
-                   weight=groups.counts.astype(np.float64), x_values=x_values,
-                   x_index=x_index)
+        unit = float(summary.unit.days)
+        return cls(x=x, t_x=(first - last) / unit, age=first / unit,
+                   weight=counts.astype(np.float64), x_values=x_values, x_index=x_index)
 
     def log_likelihood(self, params: FloatArray) -> FloatArray:
         """ln L per distinct row (equation 6, see the module docstring)."""

@@ -26,7 +26,7 @@ from scipy.special import gammaln
 
 from regulars.analytics._mle import maximise
 from regulars.analytics.errors import FitFailed, NotEnoughData
-from regulars.analytics.summary import CalibrationSummary, FloatArray
+from regulars.analytics.summary import CalibrationSummary, FloatArray, distinct_counts
 
 MIN_REPEAT_BUYERS = 10
 
@@ -45,8 +45,8 @@ class GammaGammaFit:
 
 def _log_likelihood(params: FloatArray, x: FloatArray, mean: FloatArray,
                     x_values: FloatArray, x_index: npt.NDArray[np.intp]) -> FloatArray:
-    """ln L per member; ``x == x_values[x_index]``: the log-gammas depend on x alone, so they
-    are computed once per distinct purchase count."""
+    """ln L per member of (x, z̄); ``x == x_values[x_index]``: the log-gammas depend on x
+    alone, so they are computed once per distinct purchase count."""
     p, q, gamma = params
     px_values = p * x_values
     by_x = gammaln(px_values + q) - gammaln(px_values)
@@ -83,24 +83,26 @@ def fit_gamma_gamma(summary: CalibrationSummary) -> GammaGammaFit:
             "the spend model needs at least %(repeat_buyers)s members with a paid repeat "
             "purchase; there are %(found)s", reason="too_few_repeat_spenders",
             params={"repeat_buyers": MIN_REPEAT_BUYERS, "found": members})
-    x = summary.frequency[chosen].astype(np.float64)
-    # mean_repeat_spend of the chosen members alone (the same quotients), without two
-    # float arrays of every member.
-    mean = summary.repeat_spend_minor[chosen].astype(np.float64)
+    # Members with the same (x, repeat spend) have the same likelihood: one row each, with
+    # its members' count as a weight (the cost grows with the distinct pairs).
+    (repeats, repeat_spend), counts = distinct_counts(summary.frequency,
+                                                      summary.repeat_spend_minor, where=chosen)
+    x = repeats.astype(np.float64)
+    mean = repeat_spend.astype(np.float64)
     mean /= x
+    weight = counts.astype(np.float64)
     x_values, x_index = np.unique(x, return_inverse=True)
 
-    def mean_negative_ll(logs: FloatArray) -> float:
-        return -float(np.sum(_log_likelihood(np.exp(logs), x, mean, x_values,
-                                             x_index))) / members
+    def total_ll(params: FloatArray) -> float:
+        return float(np.sum(weight * _log_likelihood(params, x, mean, x_values, x_index)))
 
-    start = np.array([1.0, 2.0, float(np.mean(mean))])
-    p, q, gamma = maximise(mean_negative_ll, start, model="spend")
+    start = np.array([1.0, 2.0, float(np.sum(weight * mean)) / members])
+    p, q, gamma = maximise(lambda logs: -total_ll(np.exp(logs)) / members, start,
+                           model="spend")
     if q <= 1.0:
         raise FitFailed("the spend model's q is %(q)s, not above 1: the mean spend is "
                         "unbounded", reason="unbounded_spend", params={"q": f"{q:.3f}"})
-    total = float(np.sum(_log_likelihood(np.array([p, q, gamma]), x, mean, x_values,
-                                         x_index)))
+    total = total_ll(np.array([p, q, gamma]))
     return GammaGammaFit(p=float(p), q=float(q), gamma=float(gamma), members=members,
                          log_likelihood=total)
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from regulars.analytics.summary import CalibrationSummary, IntArray
+from regulars.analytics.summary import CalibrationSummary
 
 SCORES = 5
 
@@ -72,25 +72,28 @@ class RfmScore:
         return f"{self.recency_score}{self.frequency_score}{self.monetary_score}"
 
 
+SmallArray = npt.NDArray[np.int8]
+SCORE_ROWS = 65_536
+"""Values scored together: the searches' eight-byte positions are this many rows long."""
+
+
 def quintile_scores(values: npt.NDArray[np.integer[Any]], *,
-                    higher_is_better: bool) -> IntArray:
-    """``1 + ⌊5 · worse / n⌋`` per value, ``worse`` counting the values strictly worse."""
+                    higher_is_better: bool) -> SmallArray:
+    """``1 + ⌊5 · worse / n⌋`` per value, ``worse`` counting the values strictly worse;
+    one byte a value, worked out ``SCORE_ROWS`` values at a time over one sorted copy."""
     n = len(values)
     ordered = np.sort(values)
-    scores: IntArray = np.searchsorted(ordered, values,
-                                       side="left" if higher_is_better else "right"
-                                       ).astype(np.int64, copy=False)
-    del ordered
-    if not higher_is_better:
-        np.subtract(n, scores, out=scores)
-    # In place: one array of eight bytes a member, not a temporary per operation.
-    scores *= SCORES
-    scores //= max(n, 1)
-    scores += 1
+    scores: SmallArray = np.empty(n, dtype=np.int8)
+    for start in range(0, n, SCORE_ROWS):
+        found = np.searchsorted(ordered, values[start:start + SCORE_ROWS],
+                                side="left" if higher_is_better else "right")
+        if not higher_is_better:
+            np.subtract(n, found, out=found)
+        found *= SCORES
+        found //= max(n, 1)
+        found += 1
+        scores[start:start + SCORE_ROWS] = found
     return scores
-
-
-SmallArray = npt.NDArray[np.int8]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,12 +123,11 @@ _GROUP_INDEX = np.array([[GROUP_ORDER.index(g) for g in row] for row in GROUPS],
 
 def rfm_arrays(summary: CalibrationSummary) -> RfmArrays:
     """Every member's scores and group as arrays (see :class:`RfmArrays`)."""
-    recency = quintile_scores(summary.days_since_last, higher_is_better=False).astype(np.int8)
+    recency = quintile_scores(summary.days_since_last, higher_is_better=False)
     # Purchases are frequency + 1: the same order, so the same scores, without a copy.
-    frequency = quintile_scores(summary.frequency, higher_is_better=True).astype(np.int8)
+    frequency = quintile_scores(summary.frequency, higher_is_better=True)
     return RfmArrays(recency=recency, frequency=frequency,
-                     monetary=quintile_scores(summary.spend_minor,
-                                              higher_is_better=True).astype(np.int8),
+                     monetary=quintile_scores(summary.spend_minor, higher_is_better=True),
                      group=_GROUP_INDEX[recency - 1, frequency - 1])
 
 

@@ -35,6 +35,8 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 CountArray = npt.NDArray[np.int32]
 """Purchases or days of a member: four bytes each (a day count stays far below 2**31)."""
+AmountArray = npt.NDArray[np.signedinteger[Any]]
+"""Members' amounts in minor units: four bytes each when every one of them fits, else eight."""
 
 
 class TimeUnit(Enum):
@@ -62,8 +64,9 @@ class CalibrationSummary:
     tuple, or an array of integer ids (:func:`summarise_by_member`).
 
     The arrays are read-only; purchases and days are counted in four bytes, minor units in
-    eight. ``recency`` and ``age``, in ``unit``, are worked out from the days when asked for
-    (floats of eight bytes a member are held only as long as their reader holds them).
+    four when every member's fit (below 2**31), else in eight. ``recency`` and ``age``, in
+    ``unit``, are worked out from the days when asked for (floats of eight bytes a member
+    are held only as long as their reader holds them).
     """
 
     calibration_end: date
@@ -72,8 +75,8 @@ class CalibrationSummary:
     frequency: CountArray
     days_since_first: CountArray
     days_since_last: CountArray
-    spend_minor: IntArray
-    repeat_spend_minor: IntArray
+    spend_minor: AmountArray
+    repeat_spend_minor: AmountArray
 
     def __len__(self) -> int:
         return len(self.member_ids)
@@ -227,20 +230,25 @@ class _Columns:
 
     def summary(self, member_ids: Sequence[Hashable], calibration_end: date,
                 unit: TimeUnit) -> CalibrationSummary:
-        """The summary; the counts and amounts are views of the columns, not copies."""
+        """The summary; the counts and eight-byte amounts are views of the columns, not
+        copies."""
         end_day = np.int32(calibration_end.toordinal())
         return CalibrationSummary(
             calibration_end=calibration_end, unit=unit, member_ids=member_ids,
             frequency=_read_only(_counts(self.frequency)),
             days_since_first=_read_only(end_day - _counts(self.first_day)),
             days_since_last=_read_only(end_day - _counts(self.last_day)),
-            spend_minor=_read_only(_ints(self.spend)),
-            repeat_spend_minor=_read_only(_ints(self.repeat_spend)),
+            spend_minor=_read_only(_amounts(self.spend)),
+            repeat_spend_minor=_read_only(_amounts(self.repeat_spend)),
         )
 
 
-def _ints(column: array[int]) -> IntArray:
-    return np.frombuffer(column, dtype=np.int64)
+def _amounts(column: array[int]) -> AmountArray:
+    """The amounts in four bytes when all fit (each is 0 or more), else the column's view."""
+    found: AmountArray = np.frombuffer(column, dtype=np.int64)
+    if len(found) and int(found.max()) < 2**31:
+        found = found.astype(np.int32)
+    return found
 
 
 def _counts(column: array[int]) -> CountArray:
@@ -276,3 +284,33 @@ def group_rows(*keys: npt.NDArray[np.integer[Any]]) -> Groups:
     boundaries = np.flatnonzero(starts)
     counts = np.diff(np.append(boundaries, n)).astype(np.int64)
     return Groups(first=order[boundaries], inverse=inverse, counts=counts)
+
+
+GROUP_ROWS = 65_536
+"""Rows :func:`distinct_counts` groups together: its sort's temporaries are this many rows
+long, not one per member of the business."""
+
+
+def distinct_counts(*keys: npt.NDArray[np.integer[Any]],
+                    where: npt.NDArray[np.bool_] | None = None,
+                    rows: int = GROUP_ROWS) -> tuple[list[npt.NDArray[Any]], IntArray]:
+    """The distinct rows of ``keys`` (integer arrays of one length; with ``where``, of the
+    rows it marks) in ascending key order, and how many rows each stands for: the keys and
+    counts :func:`group_rows` gives, found ``rows`` rows at a time, so that the memory grows
+    with the distinct rows and not with all of them."""
+    distinct: list[npt.NDArray[Any]] = [key[:0] for key in keys]
+    counts: IntArray = np.zeros(0, dtype=np.int64)
+    for start in range(0, len(keys[0]), rows):
+        part = [key[start:start + rows] for key in keys]
+        if where is not None:
+            chosen = where[start:start + rows]
+            part = [column[chosen] for column in part]
+        part = [np.concatenate((known, new)) for known, new in zip(distinct, part, strict=True)]
+        weights = np.concatenate((counts, np.ones(len(part[0]) - len(counts), np.int64)))
+        groups = group_rows(*part)
+        distinct = [column[groups.first] for column in part]
+        # Whole counts below 2**53 are exact in the float sums bincount makes.
+        counts = np.bincount(groups.inverse, weights=weights,
+                             minlength=len(groups.first)).astype(np.int64)
+    return distinct, counts
+

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -30,11 +30,16 @@ from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from regulars.analytics.bgnbd import BgNbdFit
     from regulars.analytics.clv import MemberValueArrays, ValuePolicy
     from regulars.analytics.gamma_gamma import GammaGammaFit
     from regulars.analytics.rfm import RfmArrays
     from regulars.analytics.summary import CalibrationSummary, IntArray, TimeUnit
+
+    Rows: TypeAlias = npt.NDArray[np.signedinteger[Any]]
 
 MAX_PAGE = 500
 UNITS = ("days", "weeks")
@@ -152,13 +157,12 @@ def purchase_summary(conn: Connection, tenant_id: int, zone: ZoneInfo, end: date
 
 @dataclass(frozen=True, kw_only=True)
 class _Values:
-    """The fits and every member's lifetime value; the rest of an outlook (alive, purchases,
-    spend) is worked out for the rows asked for only (:meth:`of`)."""
+    """The fits; an outlook (alive, purchases, spend, value) is worked out for the rows
+    asked for only (:meth:`of`)."""
 
     purchases: BgNbdFit
     spend: GammaGammaFit
     policy: ValuePolicy
-    lifetime_value_minor: IntArray
 
     def of(self, summary: CalibrationSummary) -> MemberValueArrays:
         from regulars.analytics.clv import member_value_arrays
@@ -167,8 +171,8 @@ class _Values:
 
 
 def _fit(summary: CalibrationSummary, q: ClvQuery
-         ) -> tuple[ModelFit | None, _Values | None, NoFit | None]:
-    """The fit and each member's value, or why the data gives none."""
+         ) -> tuple[ModelFit | None, _Values | None, IntArray | None, NoFit | None]:
+    """The fit and each member's lifetime value, or why the data gives none."""
     from regulars.analytics.bgnbd import fit_bgnbd
     from regulars.analytics.clv import ValuePolicy, lifetime_value_array
     from regulars.analytics.gamma_gamma import fit_gamma_gamma
@@ -177,13 +181,13 @@ def _fit(summary: CalibrationSummary, q: ClvQuery
                          months=q.months)
     try:
         bg, gg = fit_bgnbd(summary), fit_gamma_gamma(summary)
-        values = _Values(purchases=bg, spend=gg, policy=policy,
-                         lifetime_value_minor=lifetime_value_array(bg, gg, summary, policy))
+        value = lifetime_value_array(bg, gg, summary, policy)
     except ModelRefused as exc:
-        return None, None, NoFit(code=exc.reason, template=exc.template, params=exc.params)
+        return None, None, None, NoFit(code=exc.reason, template=exc.template,
+                                       params=exc.params)
     fit = ModelFit(r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b, p=gg.p, q=gg.q,
                    gamma_minor=gg.gamma, members=bg.members, repeat_buyers=gg.members)
-    return fit, values, None
+    return fit, _Values(purchases=bg, spend=gg, policy=policy), value, None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,7 +202,8 @@ class _Computed:
     member_ids: IntArray
     rfm: RfmArrays
     values: _Values | None
-    order: IntArray
+    total_minor: int | None
+    order: Rows
 
     @property
     def members(self) -> int:
@@ -211,12 +216,6 @@ class _Computed:
 
         counts = np.bincount(self.rfm.group, minlength=len(GROUP_ORDER)).tolist()
         return {g.value: int(n) for g, n in zip(GROUP_ORDER, counts, strict=True)}
-
-    def total_minor(self) -> int | None:
-        if self.values is None:
-            return None
-        value = self.values.lifetime_value_minor  # each below 2**53: 1,000 sum within int64
-        return sum(int(value[i:i + 1000].sum()) for i in range(0, len(value), 1000))
 
     def outlooks(self, start: int, stop: int) -> list[MemberOutlook]:
         """The outlooks of ``order[start:stop]``."""
@@ -262,13 +261,51 @@ def computed(summary: CalibrationSummary, q: ClvQuery, end: date) -> _Computed:
     from regulars.analytics.rfm import rfm_arrays
 
     scores = rfm_arrays(summary)
-    fit, values, reason = _fit(summary, q)
+    fit, values, value, reason = _fit(summary, q)
     member_ids = np.asarray(summary.member_ids, dtype=np.int64)
-    value = (np.zeros(len(summary), dtype=np.int64) if values is None
-             else values.lifetime_value_minor)
-    order = np.lexsort((member_ids, -scores.code, -value))
+    total = None if value is None else _total(value)
+    if value is None:
+        value = np.zeros(len(summary), dtype=np.int64)
+    order = ranked(member_ids, scores.code, value)
+    del value
     return _Computed(end=end, fit=fit, reason=reason, summary=summary, member_ids=member_ids,
-                     rfm=scores, values=values, order=order)
+                     rfm=scores, values=values, total_minor=total, order=order)
+
+
+def _total(value: IntArray) -> int:
+    """The sum of ``value`` (each below 2**53: 1,000 of them sum within int64)."""
+    return sum(int(value[i:i + 1000].sum()) for i in range(0, len(value), 1000))
+
+
+KEY_VALUE_MAX = 2**63 // 1000 - 1
+"""A value times 1,000 plus an RFM code (below 1,000) stays within int64 below this."""
+
+
+def ranked(member_ids: IntArray, code: npt.NDArray[np.int16], value: IntArray) -> Rows:
+    """Rows by ``value`` (highest first), then RFM ``code`` (highest first), then member id.
+
+    ``value`` is overwritten: with ids ascending and values from 0 to ``KEY_VALUE_MAX``, it
+    becomes the key −(value · 1000 + code) in place, and a stable sort of that one array keeps
+    equal keys in id order (a lexical sort of three keys needs a negated copy of each). The
+    rows are numbered in four bytes below 2**31 members."""
+    import numpy as np
+
+    if not (_ascending(member_ids) and len(value)
+            and 0 <= int(value.min()) and int(value.max()) <= KEY_VALUE_MAX):
+        order: Rows = np.lexsort((member_ids, -code, -value))
+    else:
+        value *= 1000
+        value += code
+        np.negative(value, out=value)
+        order = np.argsort(value, kind="stable")
+    return order.astype(np.int32) if len(order) < 2**31 else order
+
+
+def _ascending(ids: IntArray, rows: int = 65_536) -> bool:
+    import numpy as np
+
+    parts = (ids[start:start + rows + 1] for start in range(0, len(ids), rows))
+    return all(bool(np.all(part[1:] > part[:-1])) for part in parts)
 
 
 def report(rt: Runtime, tenant_id: int, q: ClvQuery) -> ClvReport:
@@ -280,7 +317,7 @@ def report(rt: Runtime, tenant_id: int, q: ClvQuery) -> ClvReport:
         calibration_end=found.end, unit=q.unit, margin_bp=q.margin_bp,
         discount_monthly_bp=q.discount_monthly_bp, months=q.months, members=found.members,
         fit=found.fit, no_fit=found.reason,
-        lifetime_value_total_minor=found.total_minor(), groups=found.groups(),
+        lifetime_value_total_minor=found.total_minor, groups=found.groups(),
         items=tuple(found.outlooks(q.offset, q.offset + q.limit)), limit=q.limit,
         offset=q.offset)
     del found  # every member's arrays, freed before their memory is given back
