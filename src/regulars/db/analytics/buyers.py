@@ -308,9 +308,9 @@ def refresh_set(conn: Connection, tenant_id: int, *, members: str, came: str) ->
     conn.execute(text("ANALYZE refreshed_times"))
     conn.execute(text(_REFRESHED), params)
     conn.execute(text(f"""
-        DELETE FROM member_purchases WHERE tenant_id = :tenant_id
-          AND member_id IN ({members})
-          AND member_id NOT IN (SELECT member_id FROM refreshed_times)"""), params)
+        DELETE FROM member_purchases p WHERE p.tenant_id = :tenant_id
+          AND p.member_id IN ({members}) AND NOT EXISTS (
+              SELECT 1 FROM refreshed_times t WHERE t.member_id = p.member_id)"""), params)
     gaps.add(conn, tenant_id, {(r[0], r[1]): int(r[2])
                                for r in conn.execute(text(_GAP_MOVES), params)})
     repeats.add(conn, tenant_id, {(r[0], int(r[1])): int(r[2])
