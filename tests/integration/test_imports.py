@@ -17,6 +17,8 @@ from regulars.db import bulk, personal
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.ledger.tables import entries
 from regulars.db.members.tables import member_identifiers, members
+from regulars.db.program.spend_totals import LIFETIME_DAY
+from regulars.db.program.tables import spend_days
 from regulars.domain.imports.fields import Kind
 from regulars.errors import InvalidInput, InvalidRows
 from regulars.services.audit import audit
@@ -26,7 +28,7 @@ from regulars.services.members import members as member_service
 from regulars.services.members.members import MemberRef
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop
-from tests.integration.support import set_program
+from tests.integration.support import Pos, line, phone, set_program
 
 CDNOW = Path(__file__).parents[3] / "shared" / "data" / "cdnow" / "CDNOW_master.txt"
 
@@ -93,6 +95,42 @@ def test_the_same_file_twice_adds_nothing_and_a_longer_one_adds_only_its_new_row
     assert count(rt, receipts, shop.tenant_id) == 4
     assert count(rt, members, shop.tenant_id) == 2
     assert ledger_admin.check(rt, shop.tenant_id) == []
+
+
+def test_history_imported_around_a_members_own_receipts_keeps_every_aggregate_exact(
+        rt: Runtime, shop: Shop, tmp_path: Path) -> None:
+    pos = Pos(rt, shop)
+    member = pos.register(1)["id"]
+    # Their own receipts on three days (an offline till, committing them later).
+    for n, at in enumerate(("2026-02-05 12:00", "2026-02-15 09:00", "2026-02-25 18:00")):
+        pos.commit(member, (line("tea", 30000),), receipt=f"OWN-{n}",
+                   occurred_at=datetime.fromisoformat(at).replace(tzinfo=UTC))
+    path = tmp_path / "sales.csv"
+    # Before all of theirs, between, on one of their days, after; a new member's first and
+    # second purchase; nobody's receipt.
+    path.write_text("phone;date;amount\n"
+                    f"{phone(1)};2026-02-01 10:00;10,00\n"
+                    f"{phone(1)};2026-02-10 10:00;20,00\n"
+                    f"{phone(1)};2026-02-15 22:00;30,00\n"
+                    f"{phone(1)};2026-03-01 10:00;40,00\n"
+                    f"{phone(2)};2026-01-03 10:00;50,00\n"
+                    f"{phone(2)};2026-01-03 10:00;50,00\n"
+                    f"{phone(2)};2026-01-05 11:00;60,00\n"
+                    ";2026-01-05 11:00;70,00\n", encoding="utf-8")
+    mapping = {"phone": "phone", "date": "date", "amount": "amount"}
+    first = import_file(rt, shop.tenant_id, receipts_import(path, mapping=mapping),
+                        actor=audit.SYSTEM)
+    again = import_file(rt, shop.tenant_id, receipts_import(path, mapping=mapping),
+                        actor=audit.SYSTEM)
+    assert (first.imported, first.members_matched, first.members_created) == (8, 1, 1)
+    assert (again.imported, again.already) == (0, 8)
+    assert ledger_admin.check(rt, shop.tenant_id) == []
+    with rt.db.read() as conn:
+        lifetime = dict(conn.execute(select(spend_days.c.member_id, spend_days.c.net_minor)
+                                     .where(spend_days.c.tenant_id == shop.tenant_id,
+                                            spend_days.c.day == LIFETIME_DAY)).all())
+    assert lifetime[member] == 3 * 30000 + 1000 + 2000 + 3000 + 4000
+    assert sorted(lifetime.values()) == [5000 + 5000 + 6000, lifetime[member]]
 
 
 BAD_CSV = ("receipt,phone,date,amount\n"

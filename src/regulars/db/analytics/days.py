@@ -183,15 +183,12 @@ def pending(conn: Connection) -> Pending:
 # returns those members), then the members who joined or left (``join_days``), then the days
 # (each grouped by key, in key order). Each insert reads the one before (their order).
 # A day is the local day of its instant in the tenant's time zone as it is when this runs.
-_WITHIN_DAYS = ("CAST(EXTRACT(EPOCH FROM {second} - {first}) * 1000000 + 86399999999 AS bigint)"
-                " / 86400000000")
-"""SQL: :func:`regulars.db.analytics.repeats.within_days`, in whole microseconds."""
 _GAP_ROWS = """SELECT CAST(l.last_at AT TIME ZONE t.timezone AS date) AS day,
            COALESCE(CAST(l.previous_at AT TIME ZONE t.timezone AS date),
                     DATE '1970-01-01') AS previous_day
     FROM later l JOIN tenants t ON t.id = :tenant_id WHERE l.new_day"""
 _REPEAT_ROWS = f"""SELECT CAST(l.first_at AT TIME ZONE t.timezone AS date) AS day,
-           {_WITHIN_DAYS.format(first="l.first_at", second="l.second_at")} AS within_days
+           {repeats.WITHIN_DAYS_SQL.format(first="l.first_at", second="l.second_at")} AS within_days
     FROM later l JOIN tenants t ON t.id = :tenant_id WHERE l.new_second"""
 _JOIN_ROWS = """SELECT CAST(j.at AT TIME ZONE t.timezone AS date) AS day, j.store_id, j.n
     FROM unnest(CAST(:j_at AS timestamptz[]), CAST(:j_store_id AS bigint[]),
@@ -358,6 +355,16 @@ def add_receipts(conn: Connection, rows: Sequence[Mapping[str, Any]],
         # Noon stands for the day: the flush reads the day back in the same zone.
         found.move(_place(row, datetime.combine(day, time(12), zone)), counts(
             known=row["member_id"] is not None, sales=receipt_totals(_state(row, items))))
+
+
+def add_sales(conn: Connection, tenant_id: int, *, zone: tzinfo, day: date, terminal_id: int,
+              store_id: int, known: bool, sales: SalesTotals) -> None:
+    """Count ``sales`` (receipts of an import, with a member or not: ``known``) on the local
+    ``day`` (in the tenant's time zone, ``zone``) of the till and store, written with the
+    rest at the end of the unit of work."""
+    # Noon stands for the day: the flush reads the day back in the same zone.
+    pending(conn).move((tenant_id, datetime.combine(day, time(12), zone),
+                        terminal_id, store_id, 0), counts(known=known, sales=sales))
 
 
 _LINE_COLUMNS = (receipt_lines.c.line_no, receipt_lines.c.quantity_milli,

@@ -40,6 +40,11 @@ def within_days(first: datetime, second: datetime) -> int:
     return gap.days + (1 if gap % timedelta(days=1) else 0)
 
 
+WITHIN_DAYS_SQL = ("CAST(EXTRACT(EPOCH FROM {second} - {first}) * 1000000 + 86399999999"
+                   " AS bigint) / 86400000000")
+"""SQL: :func:`within_days`, in whole microseconds."""
+
+
 def key(times: Iterable[datetime], zone: tzinfo) -> Key | None:
     """The row of one member's net receipts at ``times``: (local day of the first, days to
     the next one strictly later), or None (no later one, or too late to count)."""

@@ -29,7 +29,7 @@ from regulars.domain.imports.rows import (
 )
 from regulars.errors import InvalidRows
 from regulars.services.audit import audit
-from regulars.services.imports import files, writing
+from regulars.services.imports import files, staged, writing
 from regulars.services.imports.people import Ids, canonical
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant, minor_digits
@@ -95,20 +95,30 @@ def import_file(rt: Runtime, tenant_id: int, req: ImportRequest, *,
         expect(files.count_rows(setting.table))
     rows = _Rows(setting, req, writing.store_codes(rt, tenant_id))
 
-    def refuse_bad_rows(conn: Connection, written: writing.Written) -> None:
+    def refuse() -> None:
         if rows.problems and not req.skip_invalid:
             raise InvalidRows(
                 "%(rows)s rows of the file are not valid; nothing was imported",
                 params={"rows": rows.rejected},
                 problems=[(p.row, p.column, p.reason) for p in rows.problems])
+
+    def refuse_bad_rows(conn: Connection, written: writing.Written) -> None:
+        refuse()
         audit.record(conn, tenant_id, actor, f"import.{req.kind.value}",
                      f"{req.kind.value} import", at=rt.now(), rows=rows.count,
                      imported=written.imported, already=written.already,
                      rejected=rows.rejected, earn=req.earn)
 
-    written = writing.write(rt, setting.tenant_id, rows, kind=req.kind, zone=setting.zone,
-                            store=req.store, earn=req.earn, batch_rows=BATCH_ROWS,
-                            progress=progress, before_commit=refuse_bad_rows)
+    if req.kind is Kind.RECEIPTS and rt.db.dialect == "postgresql":
+        written = staged.write(rt, setting.tenant_id, rows, zone=setting.zone,
+                               store=req.store, earn=req.earn, batch_rows=BATCH_ROWS,
+                               progress=progress, refuse=refuse,
+                               before_commit=refuse_bad_rows)
+    else:
+        written = writing.write(rt, setting.tenant_id, rows, kind=req.kind,
+                                zone=setting.zone, store=req.store, earn=req.earn,
+                                batch_rows=BATCH_ROWS, progress=progress,
+                                before_commit=refuse_bad_rows)
     return ImportReport(
         kind=req.kind.value, rows=rows.count, imported=written.imported,
         already=written.already, rejected=rows.rejected, problems=tuple(rows.problems),

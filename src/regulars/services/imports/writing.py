@@ -52,7 +52,7 @@ def check_store(rt: Runtime, tenant_id: int, code: str | None) -> None:
 
 
 @dataclass
-class _Batch:
+class Batch:
     """What one import writes with, and its running totals."""
 
     tenant_id: int
@@ -71,6 +71,20 @@ class _Batch:
     points_earned: int = 0
 
 
+def start(conn: Connection, tenant_id: int, *, zone: ZoneInfo, now: datetime,
+          store: str | None, earn: bool) -> Batch:
+    """What an import writes with: the stores (a store for history made if there is none),
+    the till for imported receipts, the current program."""
+    stores = history.store_ids(conn, tenant_id) or {
+        history.IMPORT_STORE_CODE: history.add_history_store(conn, tenant_id, now=now)}
+    store_id = stores[store] if store else next(iter(stores.values()))
+    version, program = programs.load_current(conn, tenant_id)
+    return Batch(tenant_id=tenant_id, zone=zone, now=now, stores=stores, store_id=store_id,
+                  till_id=history.import_till(conn, tenant_id, store_id=store_id, now=now),
+                  version=version, program=program, earn=earn,
+                  people=Directory(tenant_id=tenant_id, store_id=store_id, now=now))
+
+
 def write(rt: Runtime, tenant_id: int, rows: Iterable[Row], *, kind: Kind, zone: ZoneInfo,
           store: str | None, earn: bool, batch_rows: int,
           progress: Callable[[int], None] | None,
@@ -80,15 +94,7 @@ def write(rt: Runtime, tenant_id: int, rows: Iterable[Row], *, kind: Kind, zone:
     raises rolls everything back)."""
     now = rt.now()
     with rt.db.write() as conn:
-        stores = history.store_ids(conn, tenant_id) or {
-            history.IMPORT_STORE_CODE: history.add_history_store(conn, tenant_id, now=now)}
-        store_id = stores[store] if store else next(iter(stores.values()))
-        version, program = programs.load_current(conn, tenant_id)
-        batch = _Batch(tenant_id=tenant_id, zone=zone, now=now, stores=stores,
-                       store_id=store_id, till_id=history.import_till(
-                           conn, tenant_id, store_id=store_id, now=now),
-                       version=version, program=program, earn=earn,
-                       people=Directory(tenant_id=tenant_id, store_id=store_id, now=now))
+        batch = start(conn, tenant_id, zone=zone, now=now, store=store, earn=earn)
         for chunk in _chunks(iter(rows), batch_rows):
             if kind is Kind.RECEIPTS:
                 _receipts(conn, batch, chunk)
@@ -111,7 +117,7 @@ def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
-def _members(conn: Connection, batch: _Batch, chunk: list[Row]) -> None:
+def _members(conn: Connection, batch: Batch, chunk: list[Row]) -> None:
     wanted = []
     for (row, ids), _ in chunk:
         assert isinstance(row, MemberImportRow)
@@ -121,7 +127,7 @@ def _members(conn: Connection, batch: _Batch, chunk: list[Row]) -> None:
     batch.people.resolve(conn, wanted)
 
 
-def _receipts(conn: Connection, batch: _Batch, chunk: list[Row]) -> None:
+def _receipts(conn: Connection, batch: Batch, chunk: list[Row]) -> None:
     present = history.receipts_present(conn, batch.tenant_id, batch.till_id,
                                        [key for _, key in chunk])
     fresh = [(row, ids, key) for (row, ids), key in chunk if key not in present]
@@ -133,20 +139,20 @@ def _receipts(conn: Connection, batch: _Batch, chunk: list[Row]) -> None:
         assert isinstance(row, ReceiptRow)
         member_id = next(member_ids) if ids else None
         at = row.local_at.replace(tzinfo=batch.zone).astimezone(UTC)
-        points = _points(batch, row.amount_minor) if member_id is not None else 0
+        earned = points(batch, row.amount_minor) if member_id is not None else 0
         rows.append(_receipt_values(batch, row, key, member_id=member_id, at=at,
-                                    points=points))
-        lines.append(_line_values(row, points))
+                                    points=earned))
+        lines.append(_line_values(row, earned))
         days.append(at.astimezone(batch.zone).date())
     receipt_ids = history.insert_receipts(conn, rows, lines, days)
     batch.imported += len(rows)
     batch.amount_minor += sum(r["paid_minor"] for r in rows)
     for values, receipt_id in zip(rows, receipt_ids, strict=True):
         if values["points_earned"] > 0:
-            _earn(conn, batch, values, receipt_id)
+            earn_points(conn, batch, values, receipt_id)
 
 
-def _points(batch: _Batch, paid_minor: int) -> int:
+def points(batch: Batch, paid_minor: int) -> int:
     program = batch.program
     if not batch.earn or program.earn_mode is not EarnMode.POINTS:
         return 0
@@ -155,7 +161,7 @@ def _points(batch: _Batch, paid_minor: int) -> int:
                   program.rounding)
 
 
-def _receipt_values(batch: _Batch, row: ReceiptRow, key: str, *, member_id: int | None,
+def _receipt_values(batch: Batch, row: ReceiptRow, key: str, *, member_id: int | None,
                     at: datetime, points: int) -> dict[str, Any]:
     return {
         "tenant_id": batch.tenant_id, "terminal_id": batch.till_id,
@@ -168,16 +174,22 @@ def _receipt_values(batch: _Batch, row: ReceiptRow, key: str, *, member_id: int 
         "occurred_at": at, "recorded_at": batch.now}
 
 
-def _line_values(row: ReceiptRow, points: int) -> dict[str, Any]:
+def unit_price_minor(row: ReceiptRow) -> int:
+    """The price of one whole unit of the row's line (its amount below one unit)."""
     units = row.quantity_milli // 1000
+    return row.amount_minor // units if units > 0 else row.amount_minor
+
+
+def _line_values(row: ReceiptRow, points: int) -> dict[str, Any]:
     return {"line_no": 1, "sku": "imported", "name": "Imported purchase",
             "category": "imported", "quantity_milli": row.quantity_milli,
-            "unit_price_minor": row.amount_minor // units if units > 0 else row.amount_minor,
+            "unit_price_minor": unit_price_minor(row),
             "gross_minor": row.amount_minor, "discount_minor": 0, "points_spent": 0,
             "paid_minor": row.amount_minor, "points_earned": points}
 
 
-def _earn(conn: Connection, batch: _Batch, values: dict[str, Any], receipt_id: int) -> None:
+def earn_points(conn: Connection, batch: Batch, values: dict[str, Any], receipt_id: int
+                ) -> None:
     member_id = values["member_id"]
     at = values["occurred_at"]
     account = ledger_ops.account_state(conn, batch.tenant_id, member_id)
