@@ -112,6 +112,30 @@ def test_0056_drops_the_first_purchase_index_and_its_downgrade_builds_it_again(
         engine.dispose()
 
 
+def test_0070_drops_the_receipt_promotions_key_to_promotions_and_its_downgrade_adds_it(
+        database_url: str) -> None:
+    engine = make_engine(database_url)
+
+    def referred() -> set[str]:
+        with engine.connect() as conn:
+            return {str(k["referred_table"])
+                    for k in conn.dialect.get_foreign_keys(conn, "receipt_promotions")}
+
+    try:
+        assert referred() == {"tenants", "receipts"}
+        with migrating(engine) as (config, conn):
+            command.downgrade(config, "0065")
+            conn.commit()
+        assert referred() == {"tenants", "receipts", "promotions"}
+        upgrade(engine)
+        assert referred() == {"tenants", "receipts"}
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()
+
+
 def test_the_head_read_from_the_scripts_is_alembics() -> None:
     assert head() == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
