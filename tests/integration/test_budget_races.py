@@ -174,3 +174,27 @@ def test_a_commit_that_finds_every_slot_busy_at_its_end_commits_the_careful_way(
         assert budget_store.promotion_spent(conn, pos.tenant_id, [offer_id]) == {
             offer_id: (100, 0)}
     assert ledger_admin.check(rt) == []
+
+
+def test_a_commit_with_an_uncapped_promotion_locks_none_of_its_rows(
+        pos: Pos, rt: Runtime) -> None:
+    # A chain-wide promotion without a cap: a commit that applies it must not wait for a
+    # transaction holding the promotion's rows (as an edit holds them), as it would if it
+    # locked them itself, which every till's commit would then queue on.
+    if rt.db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no row locks")
+    offer_id = offer(pos, "Everywhere", amount_minor=100)
+    member = pos.register(1)["id"]
+    with rt.db.engine.connect() as holder, ThreadPoolExecutor(max_workers=1) as pool:
+        holder.begin()
+        for table in ("promotions", "promotion_budgets", "promotion_budget_slots"):
+            column = "id" if table == "promotions" else "promotion_id"
+            holder.execute(text(f"SELECT 1 FROM {table} WHERE {column} = :id FOR UPDATE"),
+                           {"id": offer_id})
+        started = pool.submit(pos.commit, member, CUPS, receipt="R-uncapped")
+        try:
+            result = started.result(timeout=20)
+        finally:
+            holder.rollback()
+    assert got([result], offer_id) == 1 and result["discount_minor"] == 100
+    assert ledger_admin.check(rt) == []

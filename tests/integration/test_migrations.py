@@ -125,6 +125,29 @@ def test_0068_indexes_only_undispatched_events_and_its_downgrade_restores_the_in
     _index_round_trip(database_url, "events", "0068", upgraded={"ix_events_undispatched"},
                       downgraded={"ix_events_tenant_id_dispatched_at"})
 
+def test_0070_drops_the_receipt_promotions_key_to_promotions_and_its_downgrade_adds_it(
+        database_url: str) -> None:
+    engine = make_engine(database_url)
+
+    def referred() -> set[str]:
+        with engine.connect() as conn:
+            return {str(k["referred_table"])
+                    for k in conn.dialect.get_foreign_keys(conn, "receipt_promotions")}
+
+    try:
+        assert referred() == {"tenants", "receipts"}
+        with migrating(engine) as (config, conn):
+            command.downgrade(config, "0068")
+            conn.commit()
+        assert referred() == {"tenants", "receipts", "promotions"}
+        upgrade(engine)
+        assert referred() == {"tenants", "receipts"}
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()
+
 
 def test_the_head_read_from_the_scripts_is_alembics() -> None:
     assert head() == ScriptDirectory.from_config(alembic_config()).get_current_head()

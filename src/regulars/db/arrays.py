@@ -3,8 +3,8 @@
 
 psycopg sends a string as it is, where it dumps a Python list element by element in Python
 (finding the elements' type, then each element): a dozen and more calls an array, and a
-commit sends some thirty arrays. Only numbers, dates and instants are written this way: their
-text needs no quoting inside an array. Text goes as a list (psycopg escapes it).
+commit sends some thirty arrays. Numbers, dates and instants need no quoting inside an
+array; text is written quoted (:func:`texts`).
 """
 
 from __future__ import annotations
@@ -29,3 +29,12 @@ def plain(values: Iterable[int | date | None]) -> str:
     """``values`` as an integer or date array's text, ``None`` as ``NULL`` (for
     ``CAST(... AS bigint[])`` or ``date[]``)."""
     return "{" + ",".join(["NULL" if v is None else str(v) for v in values]) + "}"
+
+
+def texts(values: Iterable[str | None]) -> str:
+    """``values`` as a text array's text (for ``CAST(... AS varchar[])`` or ``json[]``),
+    ``None`` as ``NULL``: each element in double quotes, its backslashes and double quotes
+    escaped by a backslash, as PostgreSQL's array input reads them."""
+    return "{" + ",".join([
+        "NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for v in values]) + "}"

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Connection,
     Date,
     Integer,
+    String,
     Table,
     bindparam,
     delete,
@@ -150,16 +151,19 @@ def _insert_statement(children: list[Children], dialect: Dialect) -> Any:
 
 
 def _child_params(n: int, child: Children) -> dict[str, Any]:
-    """``child``'s rows as one array parameter per column: integers and dates in the array's
-    text form (:mod:`regulars.db.arrays`), JSON values as text, the rest as lists."""
+    """``child``'s rows as one array parameter per column: integers, dates, text and JSON
+    (as its text) in the array's text form (:mod:`regulars.db.arrays`), the rest as lists."""
     params: dict[str, Any] = {}
     kinds = _column_kinds(child.table, tuple(child.rows[0]))
     for column, kind in kinds:
         values = [row[column] for row in child.rows]
         if kind == "json":
-            params[f"c{n}_{column}"] = [None if v is None else json.dumps(v) for v in values]
+            params[f"c{n}_{column}"] = arrays.texts(
+                [None if v is None else json.dumps(v) for v in values])
         elif kind == "plain":
             params[f"c{n}_{column}"] = arrays.plain(values)
+        elif kind == "text":
+            params[f"c{n}_{column}"] = arrays.texts(values)
         else:
             params[f"c{n}_{column}"] = values
     return params
@@ -177,6 +181,7 @@ def _column_kinds(table: Table, columns: tuple[str, ...]) -> tuple[tuple[str, st
         found = _KINDS[key] = tuple(
             (c, "json" if isinstance(t, JSON) else
              "plain" if isinstance(t, Integer | Date) else
+             "text" if isinstance(t, String) else
              "list") for c, t in ((c, table.c[c].type) for c in columns))
     return found
 
