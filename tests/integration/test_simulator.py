@@ -51,9 +51,11 @@ from regulars.services.promotions.conditions import cel_context, compile_conditi
 from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value.cashback import of_sale
+from regulars.services.stored_value.sales import CertificateSale
 from regulars.services.tenancy.tenants import get_tenant
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Pos, line, run_together, set_program
+from tests.integration.test_stored_value_sale_figures import cards_for_sale, sell_card
 
 LEVELS = [{"code": "base", "name": "Base", "threshold_minor": 0, "rate_bp": 300},
           {"code": "silver", "name": "Silver", "threshold_minor": 50_000, "rate_bp": 500},
@@ -537,3 +539,26 @@ def test_draft_promotions_added_at_once_are_all_kept(pos: Pos, rt: Runtime) -> N
         Draft(name=f"Draft {n}", effects=(PercentDiscount(rate_bp=100 + n),)), actor=audit.SYSTEM))
     kept = scenarios.get(rt, pos.tenant_id, scenario_id).promotions
     assert sorted(p.name for p in kept) == sorted(f"Draft {n}" for n in range(10))
+
+
+def test_receipts_that_only_sold_stored_value_are_not_replayed_nor_counted(
+        pos: Pos, rt: Runtime, clock: FakeClock) -> None:
+    """A receipt that only sold a gift card (no lines), or sold one beside lines that came to
+    nothing (gross 0), is no purchase: it earns nothing, so the replay skips it, and it is no
+    receipt of the run's totals, its progress or its levels."""
+    codes = cards_for_sale(pos, 2)
+    pos.commit(1, (line("tea", 10_000, category="food"),), receipt="feb-1")
+    sell_card(pos, 1, codes[0], 5_000, receipt="feb-card")
+    free = pos.prepare(1, (line("bag", 0),), receipt="feb-free-line")
+    pos.send(replace(free, request=replace(free.request, certificates_sold=(
+        CertificateSale(code=codes[1], amount_minor=5_000),))))
+    clock.now = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
+    with rt.db.read() as conn:
+        gross = sorted(conn.execute(select(receipts.c.gross_minor).where(
+            receipts.c.tenant_id == pos.tenant_id)).scalars())
+    assert gross == [0, 0, 10_000, 60_000]  # the two sales of cards, and two purchases
+    state, result = simulator.run(rt, pos.tenant_id, _scenario(rt, pos.tenant_id))
+    assert (state.receipts_total, state.receipts_done) == (1, 1)
+    for figures in (result.current, result.draft):
+        assert (figures.receipts, figures.gross_minor) == (1, 10_000)
+        assert [(g.key, g.receipts) for g in figures.by_level] == [("silver", 1)]
