@@ -121,9 +121,10 @@ EQUIVALENCE_RECEIPTS = 10_000
 def _bulk_receipts(rt: Runtime, pos: Pos, members: list[int | None], *, count: int,
                    seed: int) -> None:
     """``count`` random receipts over February (1–6 lines of random items, quantities and
-    prices) from a fixed seed, written as history in one transaction. They are recorded as
-    paid 0, so that they qualify for nothing: each member keeps through the replay the
-    level their earlier spend gave, the one a quote finds now."""
+    prices, at least one line priced) from a fixed seed, written as history in one
+    transaction: purchases, with their lines' gross. They are recorded as paid 0, so that
+    they qualify for nothing: each member keeps through the replay the level their earlier
+    spend gave, the one a quote finds now."""
     rng = random.Random(seed)
     start = datetime(2026, 2, 1, 0, 0, tzinfo=UTC)
     skus = [("tea", "food"), ("cake", "food"), ("cigs", "tobacco"), ("beans", "goods"),
@@ -140,12 +141,14 @@ def _bulk_receipts(rt: Runtime, pos: Pos, members: list[int | None], *, count: i
             request_hash="-", response={}, occurred_at=at, recorded_at=at))
         for i in range(rng.randint(1, 6)):
             sku, category = rng.choice(skus)
+            quantity = rng.choice([1000, 1000, 2000, rng.randint(1, 5_000)])
+            price = rng.choice([rng.randint(i == 0, 999), rng.randint(i == 0, 500_000)])
+            gross = max(1, quantity * price // 1000) if price else 0
+            receipt_rows[-1]["gross_minor"] += gross
             line_rows.append(dict(
                 tenant_id=pos.tenant_id, receipt_id=receipt_id, line_no=i + 1, sku=sku,
-                name=sku, category=category,
-                quantity_milli=rng.choice([1000, 1000, 2000, rng.randint(1, 5_000)]),
-                unit_price_minor=rng.choice([rng.randint(0, 999), rng.randint(0, 500_000)]),
-                gross_minor=0, discount_minor=0, points_spent=0, paid_minor=0,
+                name=sku, category=category, quantity_milli=quantity, unit_price_minor=price,
+                gross_minor=gross, discount_minor=0, points_spent=0, paid_minor=0,
                 points_earned=0))
     with rt.db.write() as conn:
         conn.execute(insert(receipts), receipt_rows)
