@@ -11,7 +11,7 @@ from regulars.domain.rewards.catalog import RewardDraft
 from regulars.services.audit import audit
 from regulars.services.checkout import reason_names
 from regulars.services.ledger import member_ledger
-from regulars.services.members import registration
+from regulars.services.members import privacy, registration
 from regulars.services.members.registration import Registration
 from regulars.services.promotions import coupons
 from regulars.services.rewards import catalog
@@ -65,3 +65,18 @@ def test_reasons_stored_with_ids_only_read_the_names(rt: Runtime) -> None:
     assert said[2] == "Бонус за приглашение участника Boris: 5 баллов."
     assert said[3].startswith("Купон «Kept as it was»:")  # a name it carries stays
     assert stored[0]["params"].get("series") is None  # the stored reasons are not changed
+
+
+def test_a_merge_from_a_member_erased_since_names_nobody(rt: Runtime) -> None:
+    """The name is looked up when the history is read, never kept in the entry: once the
+    member the points came from is erased, the sentence reads their id alone."""
+    pos = Pos(rt, make_shop(rt, "Erased"))
+    source, _ = registration.register(rt, pos.tenant_id, Registration(
+        phone=phone(4), first_name="Anna", last_name="Petrova"))
+    target = pos.register(5)["id"]
+    pos.grant(source.id, 40)
+    member_ledger.merge(rt, pos.tenant_id, source_id=source.id, target_id=target, key="m")
+    privacy.erase(rt, pos.tenant_id, source.id, actor=audit.SYSTEM)
+    [moved] = [e for e in member_ledger.history(rt, pos.tenant_id, target, locale="en_GB")
+               if e.code == "merge"]
+    assert moved.explanations == (f"40 points moved in from member #{source.id}.",)
