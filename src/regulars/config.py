@@ -57,8 +57,8 @@ class Settings(BaseSettings):
     sms_http_token: str | None = None
     sms_log_allowed: bool = False
     """Let ``regulars serve`` and ``regulars worker`` start with ``sms_sender=log``, which
-    writes codes and phone numbers to the log (the demo and tests allow it; production
-    should not)."""
+    writes the messages, one-time codes included, to the log (the demo and tests allow it;
+    production should not)."""
     smtp_host: str | None = None
     """The SMTP server e-mail messages go through (unset: e-mail is not sent)."""
     smtp_port: int = 25

@@ -173,3 +173,29 @@ def test_cards_issued_for_sale_answer_no_expiry_as_each_runs_from_its_sale(
     field = client.get("/openapi.json").json()["components"]["schemas"][
         "IssuedCertificatesOut"]["properties"]["expires_at"]
     assert "null for cards issued for sale" in field["description"]
+
+
+def test_every_read_of_a_card_waiting_for_its_sale_answers_no_expiry(
+        client: TestClient, shop: Shop) -> None:
+    series = client.post("/v1/admin/certificate-series", headers=shop.owner, json={
+        "name": "Gift card", "nominal_values_minor": [5000], "valid_days": 365}).json()
+    issued = client.post(f"/v1/admin/certificate-series/{series['id']}/certificates",
+                         headers={**shop.owner, "Idempotency-Key": "po-wait"},
+                         json={"count": 1, "amount_minor": 5000, "for_sale": True}).json()
+    [code], [card_id] = issued["codes"], issued["certificate_ids"]
+    reads = [client.get("/v1/admin/certificates", headers=shop.owner).json()[0],
+             client.get(f"/v1/admin/certificates/{card_id}", headers=shop.owner).json(),
+             client.post("/v1/admin/certificate-lookup", headers=shop.owner,
+                         json={"code": code}).json(),
+             client.post("/v1/pos/certificates/lookup", headers=shop.till(),
+                         json={"code": code}).json()]
+    assert [(r["status"], r["expires_at"]) for r in reads] == [("pending", None)] * 4
+    sold = client.post("/v1/pos/commit", headers={**shop.till(), "Idempotency-Key": "S-1"},
+                       json={"receipt_id": "S-1", "lines": BASKET,
+                             "certificates_sold": [{"code": code, "amount": 5000}]})
+    assert sold.status_code == 200, sold.text
+    after = client.get(f"/v1/admin/certificates/{card_id}", headers=shop.owner).json()
+    assert after["status"] == "active" and after["expires_at"] is not None
+    field = client.get("/openapi.json").json()["components"]["schemas"][
+        "CertificateOut"]["properties"]["expires_at"]
+    assert "null for a card issued for sale" in field["description"]

@@ -532,6 +532,15 @@ def _store_refused(w: World, response: httpx.Response) -> None:
     assert (staff["name"], staff["store_id"]) == ("Bo", None)
 
 
+def _staff_not_added(w: World, response: httpx.Response) -> None:
+    """A's store on a new staff member of B's is a 422 on ``store_id``, as an edit's is,
+    and nobody is added."""
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "store_id"
+    staff = w.client.get("/v1/admin/staff", headers=w.b.owner).json()
+    assert "Boris" not in {s["name"] for s in staff}
+
+
 def _phone_is_b_own(w: World, response: httpx.Response) -> None:
     assert response.status_code == 204, response.text
     staff = w.client.get(f"/v1/admin/staff/{w.ids['b_staff']}", headers=w.b.owner).json()
@@ -654,7 +663,8 @@ PROBES: list[Probe] = [
                                     headers=w.b.owner)),
     Probe("POST", "/v1/admin/staff", "store_id",
           lambda w: _admin(w, "/v1/admin/staff", {"name": "Boris", "role": "cashier",
-                                                  "store_id": w.ids["a_store"]})),
+                                                  "store_id": w.ids["a_store"]}),
+          _staff_not_added),
     Probe("GET", "/v1/admin/staff/{staff_id}", "staff_id",
           lambda w: w.client.get(f"/v1/admin/staff/{w.ids['a_staff']}", headers=w.b.owner)),
     Probe("POST", "/v1/admin/staff/{staff_id}/invitation", "staff_id",

@@ -8,6 +8,7 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -332,6 +333,21 @@ def test_a_card_sold_at_the_till_is_activated_by_its_commit_and_earns_nothing(
     with pytest.raises(InvalidInput) as wrong:
         pos.send(selling(pos, "R-3", for_sale(rt, pos, series(rt, pos)), 7000))
     assert wrong.value.field == "certificates_sold.0.amount"
+
+
+def test_a_card_waiting_for_its_sale_has_no_expiry_until_it_is_sold(
+        rt: Runtime, clock: FakeClock, pos: Pos) -> None:
+    series_id = series(rt, pos, valid_days=30)
+    code = for_sale(rt, pos, series_id)
+    found = certificates.look_up(rt, pos.tenant_id, code)
+    assert (found.status, found.expires_at) == ("pending", None)
+    assert certificates.get_certificate(rt, pos.tenant_id, found.id).expires_at is None
+    [listed] = certificates.list_certificates(rt, pos.tenant_id, series_id=series_id)
+    assert listed.expires_at is None
+    clock.advance(days=3)
+    pos.send(selling(pos, "R-1", code, 5000))
+    sold = certificates.get_certificate(rt, pos.tenant_id, found.id)
+    assert sold.status == "active" and sold.expires_at == clock.now + timedelta(days=30)
 
 
 def test_refunding_the_sale_deactivates_an_unused_card_and_refuses_a_used_one(

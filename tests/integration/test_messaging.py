@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -80,3 +81,16 @@ def test_the_log_sender_is_the_default_and_http_needs_a_url(
     assert "123456" in capsys.readouterr().out
     with pytest.raises(ValueError, match="REGULARS_SMS_HTTP_URL"):
         sender_from(Settings(sms_sender="http"))
+
+
+def test_the_log_sender_shows_the_code_and_only_the_numbers_last_four_digits(
+        capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+    LogSender().send(MESSAGE)
+    printed = capsys.readouterr()
+    assert "\u2022\u2022\u20223456" in printed.out and "123456." in printed.out
+    with caplog.at_level(logging.INFO, logger="regulars.sms"):
+        LogSender().send(MESSAGE)
+    logged = caplog.text + "".join(capsys.readouterr())
+    assert "\u2022\u2022\u20223456" in caplog.text
+    for shown in (printed.out + printed.err, logged):
+        assert "7911123456" not in shown and "07911" not in shown

@@ -11,7 +11,7 @@ from regulars.domain.rewards.catalog import RewardDraft
 from regulars.services.audit import audit
 from regulars.services.checkout import reason_names
 from regulars.services.ledger import member_ledger
-from regulars.services.members import registration
+from regulars.services.members import privacy, registration
 from regulars.services.members.registration import Registration
 from regulars.services.promotions import coupons
 from regulars.services.rewards import catalog
@@ -26,18 +26,29 @@ SAID = {"en_GB": "40 points moved in from member Anna Petrova.",
         "bg_BG": "40 точки са прехвърлени от член Anna Petrova."}
 
 
-@pytest.mark.parametrize("locale", sorted(SAID))
-def test_a_merge_names_the_member_it_came_from(rt: Runtime, locale: str) -> None:
-    pos = Pos(rt, make_shop(rt, "Names"))
+def _anna_merged(rt: Runtime, shop: str) -> tuple[Pos, int, int]:
+    """Anna Petrova's 40 points merged into another member: (pos, Anna's id, the other's)."""
+    pos = Pos(rt, make_shop(rt, shop))
     source, _ = registration.register(rt, pos.tenant_id, Registration(
         phone=phone(1), first_name="Anna", last_name="Petrova"))
     target = pos.register(2)["id"]
     pos.grant(source.id, 40)
     member_ledger.merge(rt, pos.tenant_id, source_id=source.id, target_id=target, key="m")
+    return pos, source.id, target
+
+
+def _merge_said(rt: Runtime, pos: Pos, target: int, locale: str) -> tuple[str, ...]:
     [moved] = [e for e in member_ledger.history(rt, pos.tenant_id, target, locale=locale)
                if e.code == "merge"]
-    assert moved.explanations == (SAID[locale],)
-    assert f"#{source.id}" not in moved.explanations[0]
+    return moved.explanations
+
+
+@pytest.mark.parametrize("locale", sorted(SAID))
+def test_a_merge_names_the_member_it_came_from(rt: Runtime, locale: str) -> None:
+    pos, source, target = _anna_merged(rt, "Names")
+    said = _merge_said(rt, pos, target, locale)
+    assert said == (SAID[locale],)
+    assert f"#{source}" not in said[0]
 
 
 def test_reasons_stored_with_ids_only_read_the_names(rt: Runtime) -> None:
@@ -65,3 +76,12 @@ def test_reasons_stored_with_ids_only_read_the_names(rt: Runtime) -> None:
     assert said[2] == "Бонус за приглашение участника Boris: 5 баллов."
     assert said[3].startswith("Купон «Kept as it was»:")  # a name it carries stays
     assert stored[0]["params"].get("series") is None  # the stored reasons are not changed
+
+
+def test_a_merge_from_a_member_erased_since_names_nobody(rt: Runtime) -> None:
+    """The name is looked up when the history is read, never kept in the entry: once the
+    member the points came from is erased, the sentence reads their id alone."""
+    pos, source, target = _anna_merged(rt, "Erased")
+    privacy.erase(rt, pos.tenant_id, source, actor=audit.SYSTEM)
+    assert _merge_said(rt, pos, target, "en_GB") == (
+        f"40 points moved in from member #{source}.",)

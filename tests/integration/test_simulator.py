@@ -51,9 +51,11 @@ from regulars.services.promotions.conditions import cel_context, compile_conditi
 from regulars.services.promotions.promotions import Draft
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value.cashback import of_sale
+from regulars.services.stored_value.sales import CertificateSale
 from regulars.services.tenancy.tenants import get_tenant
 from tests.conftest import FakeClock, make_shop
 from tests.integration.support import Pos, line, run_together, set_program
+from tests.integration.test_stored_value_sale_figures import cards_for_sale, sell_card
 
 LEVELS = [{"code": "base", "name": "Base", "threshold_minor": 0, "rate_bp": 300},
           {"code": "silver", "name": "Silver", "threshold_minor": 50_000, "rate_bp": 500},
@@ -119,9 +121,10 @@ EQUIVALENCE_RECEIPTS = 10_000
 def _bulk_receipts(rt: Runtime, pos: Pos, members: list[int | None], *, count: int,
                    seed: int) -> None:
     """``count`` random receipts over February (1–6 lines of random items, quantities and
-    prices) from a fixed seed, written as history in one transaction. They are recorded as
-    paid 0, so that they qualify for nothing: each member keeps through the replay the
-    level their earlier spend gave, the one a quote finds now."""
+    prices, at least one line priced) from a fixed seed, written as history in one
+    transaction: purchases, with their lines' gross. They are recorded as paid 0, so that
+    they qualify for nothing: each member keeps through the replay the level their earlier
+    spend gave, the one a quote finds now."""
     rng = random.Random(seed)
     start = datetime(2026, 2, 1, 0, 0, tzinfo=UTC)
     skus = [("tea", "food"), ("cake", "food"), ("cigs", "tobacco"), ("beans", "goods"),
@@ -138,12 +141,14 @@ def _bulk_receipts(rt: Runtime, pos: Pos, members: list[int | None], *, count: i
             request_hash="-", response={}, occurred_at=at, recorded_at=at))
         for i in range(rng.randint(1, 6)):
             sku, category = rng.choice(skus)
+            quantity = rng.choice([1000, 1000, 2000, rng.randint(1, 5_000)])
+            price = rng.choice([rng.randint(i == 0, 999), rng.randint(i == 0, 500_000)])
+            gross = max(1, quantity * price // 1000) if price else 0
+            receipt_rows[-1]["gross_minor"] += gross
             line_rows.append(dict(
                 tenant_id=pos.tenant_id, receipt_id=receipt_id, line_no=i + 1, sku=sku,
-                name=sku, category=category,
-                quantity_milli=rng.choice([1000, 1000, 2000, rng.randint(1, 5_000)]),
-                unit_price_minor=rng.choice([rng.randint(0, 999), rng.randint(0, 500_000)]),
-                gross_minor=0, discount_minor=0, points_spent=0, paid_minor=0,
+                name=sku, category=category, quantity_milli=quantity, unit_price_minor=price,
+                gross_minor=gross, discount_minor=0, points_spent=0, paid_minor=0,
                 points_earned=0))
     with rt.db.write() as conn:
         conn.execute(insert(receipts), receipt_rows)
@@ -537,3 +542,26 @@ def test_draft_promotions_added_at_once_are_all_kept(pos: Pos, rt: Runtime) -> N
         Draft(name=f"Draft {n}", effects=(PercentDiscount(rate_bp=100 + n),)), actor=audit.SYSTEM))
     kept = scenarios.get(rt, pos.tenant_id, scenario_id).promotions
     assert sorted(p.name for p in kept) == sorted(f"Draft {n}" for n in range(10))
+
+
+def test_receipts_that_only_sold_stored_value_are_not_replayed_nor_counted(
+        pos: Pos, rt: Runtime, clock: FakeClock) -> None:
+    """A receipt that only sold a gift card (no lines), or sold one beside lines that came to
+    nothing (gross 0), is no purchase: it earns nothing, so the replay skips it, and it is no
+    receipt of the run's totals, its progress or its levels."""
+    codes = cards_for_sale(pos, 2)
+    pos.commit(1, (line("tea", 10_000, category="food"),), receipt="feb-1")
+    sell_card(pos, 1, codes[0], 5_000, receipt="feb-card")
+    free = pos.prepare(1, (line("bag", 0),), receipt="feb-free-line")
+    pos.send(replace(free, request=replace(free.request, certificates_sold=(
+        CertificateSale(code=codes[1], amount_minor=5_000),))))
+    clock.now = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
+    with rt.db.read() as conn:
+        gross = sorted(conn.execute(select(receipts.c.gross_minor).where(
+            receipts.c.tenant_id == pos.tenant_id)).scalars())
+    assert gross == [0, 0, 10_000, 60_000]  # the two sales of cards, and two purchases
+    state, result = simulator.run(rt, pos.tenant_id, _scenario(rt, pos.tenant_id))
+    assert (state.receipts_total, state.receipts_done) == (1, 1)
+    for figures in (result.current, result.draft):
+        assert (figures.receipts, figures.gross_minor) == (1, 10_000)
+        assert [(g.key, g.receipts) for g in figures.by_level] == [("silver", 1)]

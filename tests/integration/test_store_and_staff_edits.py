@@ -142,6 +142,12 @@ def test_a_staff_member_is_not_moved_to_another_business_store_nor_left_nameless
         tenants.update_staff(rt, shop.tenant_id, anna.id, name="Anna", store_id=other.store_id,
                              actor=OWNER)
     assert foreign.value.field == "store_id"
+    with pytest.raises(InvalidInput) as added:  # and so is it on someone new
+        tenants.create_staff(rt, shop.tenant_id, name="Boris", email=None, role="cashier",
+                             store_id=other.store_id, actor=OWNER)
+    assert added.value.field == "store_id"
+    assert [p.name for p in tenants.list_staff(rt, shop.tenant_id)
+            if p.role == "cashier"] == ["Anna"]
     with pytest.raises(NotFound):
         tenants.update_staff(rt, other.tenant_id, anna.id, name="Eve", store_id=None,
                              actor=OWNER)

@@ -137,3 +137,25 @@ def test_the_report_compares_groups_by_window_and_says_the_sample_is_too_small(
     assert back.points_value_minor == 10_000 and back.points == 100
     assert back.return_minor == back.incremental_revenue_minor - 10_000
     assert back.verdict == "too_small"
+
+
+def _outcomes(rt: Runtime, c: Campaign, first: date, last: date) -> list[tuple[int, int, int]]:
+    with rt.db.read() as conn:
+        return queries.member_outcomes(conn, c.pos.tenant_id, since=at(first, 0),
+                                       until=at(last, 24))
+
+
+def test_a_wholly_refunded_receipt_is_neither_spend_nor_a_visit_of_either_group(
+        rt: Runtime, clock: FakeClock, campaign: Campaign) -> None:
+    c = campaign
+    first, last = date(2026, 3, 10), date(2026, 3, 19)
+    groups, everyone = _window(rt, c, first, last), _outcomes(rt, c, first, last)
+    report = uplift.promotion_uplift(rt, c.pos.tenant_id, c.promotion_id)
+    clock.now = at(date(2026, 3, 15))
+    for member, receipt in ((c.t2, "r1"), (c.c1, "r2")):
+        sold = c.pos.commit(member, (line("cake", 30_000),), receipt=receipt)
+        c.pos.refund(sold["receipt"]["id"], key=f"refund-{receipt}")
+    clock.now = at(date(2026, 4, 1))
+    assert _window(rt, c, first, last) == groups
+    assert _outcomes(rt, c, first, last) == everyone
+    assert uplift.promotion_uplift(rt, c.pos.tenant_id, c.promotion_id) == report

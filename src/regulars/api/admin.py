@@ -134,8 +134,9 @@ def revoke_terminal(terminal_id: PathId, owner: Owner, rt: RuntimeDep) -> Respon
 
 
 @router.post("/staff", response_model=NewStaffOut, status_code=201, responses=responses(
-    errors.InvalidInput, errors.NotFound, errors.Conflict))
+    errors.InvalidInput, errors.Conflict))
 def create_staff(body: StaffIn, owner: Owner, rt: RuntimeDep) -> NewStaff:
+    """Add a staff member (422 on ``store_id`` for a store not the business's)."""
     return tenants.create_staff(rt, owner.tenant_id, name=body.name, email=body.email,
                                 role=body.role, store_id=body.store_id,
                                 actor=audit.key(owner.key_id))

@@ -103,7 +103,10 @@ class CertificateOut(Out):
     uses: int
     order_ref: str | None
     issued_at: Instant
-    expires_at: Instant
+    expires_at: Instant | None = Field(description="when the certificate stops being valid; "
+                                                   "null for a card issued for sale and not "
+                                                   "sold yet (status pending), valid the "
+                                                   "series' days from its sale")
 
 
 class IssuedCertificatesOut(Out):

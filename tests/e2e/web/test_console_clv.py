@@ -8,6 +8,9 @@ from fastapi.testclient import TestClient
 
 from regulars.services.analytics import clv
 from regulars.services.analytics.clv import ClvQuery
+from regulars.services.members import members
+from regulars.services.members.members import MemberRef
+from regulars.services.members.registration import update_profile
 from regulars.services.runtime import Runtime
 from tests.conftest import FakeClock, Shop
 from tests.e2e.web.support import add_staff, sign_in
@@ -56,7 +59,23 @@ def test_without_a_fit_the_reason_and_the_groups_show(analyst: TestClient, rt: R
     sign_in(analyst, "a@example.com")
     page = analyst.get(PAGE).text
     assert 'id="not-fitted"' in page and "at least 20 members" in page
-    assert 'id="chart-rfm"' in page and "#1<" in page
+    assert 'id="chart-rfm"' in page
+
+
+def test_each_member_is_named_as_elsewhere_and_links_to_their_page(
+        analyst: TestClient, rt: Runtime, shop: Shop, clock: FakeClock) -> None:
+    history(Pos(rt, shop), clock, members=3, days=10)
+    sign_in(analyst, "a@example.com")
+    first, second, *_ = clv.report(rt, shop.tenant_id, ClvQuery(limit=3)).items
+    update_profile(rt, shop.tenant_id, first.member_id, {"first_name": "Vera",
+                                                         "last_name": "Ivanova"})
+    phone = members.get(rt, shop.tenant_id, MemberRef(id=second.member_id)).phone
+    assert phone is not None
+    table = analyst.get(PAGE).text.split('id="clv-members"')[1].split("</table>")[0]
+    assert f'<a href="/console/members/{first.member_id}">Vera Ivanova</a>' in table
+    assert (f'<a href="/console/members/{second.member_id}">\u2022\u2022\u2022{phone[-4:]}'
+            f"</a>") in table
+    assert phone not in table and ">#" not in table
 
 
 def test_the_reason_for_no_fit_is_in_the_readers_language(

@@ -100,6 +100,11 @@ def test_staff_with_password_and_pin_and_errors_by_field(client: TestClient, rt:
                     **{**form, "staff_role": "marketer", "staff_email": "m@example.com",
                        "staff_pin": "", "staff_password": "short"})
     assert short_pw.status_code == 422 and 'id="e-staff_password"' in short_pw.text
+    foreign = post(client, "/console/settings/staff", csrf,
+                   **{**form, "staff_store": str(make_shop(rt, "Other").store_id),
+                      "staff_pin": ""})
+    assert foreign.status_code == 422 and 'id="e-staff_store"' in foreign.text
+    assert "no such store" in foreign.text
     assert [p.name for p in tenants.list_staff(rt, shop.tenant_id)] == ["Owner Person"]
     assert post(client, "/console/settings/staff", csrf,
                 **{**form, "staff_pin": "4321"}).status_code == 303

@@ -281,6 +281,12 @@ def test_check_a_certificates_balance_by_its_code(till: TestClient, rt: Runtime,
                                                       "csrf": csrf_of(page.text)})
     assert found.status_code == 200 and 'id="certificate-balance"' in found.text
     assert code[-4:] in found.text and code not in found.text
+    assert "Valid until" in found.text and 'id="certificate-valid"' not in found.text
+    [unsold] = gift_codes(rt, shop, amount=4200, for_sale=True)
+    waiting = till.post("/terminal/certificate", data={"code": unsold,
+                                                        "csrf": csrf_of(page.text)})
+    assert waiting.status_code == 200 and "Valid until" not in waiting.text
+    assert 'id="certificate-valid">from the day it is sold<' in waiting.text
     other = make_shop(rt, "Elsewhere")
     [foreign] = gift_codes(rt, other, amount=100_000)
     for text in ("", "ABCD", foreign):

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 
 from regulars.db.analytics.tables import scenario_runs, scenarios
+from regulars.db.checkout.purchases import purchased
 from regulars.db.checkout.tables import receipt_lines, receipts
 from regulars.db.program.tables import spend_days
 
@@ -137,8 +138,10 @@ def latest_done(conn: Connection, tenant_id: int, scenario_id: int) -> dict[str,
 
 @dataclass(frozen=True, kw_only=True)
 class Slice:
-    """Which receipts a replay reads: made in ``[start, end)``; with ``members_modulo``
-    (m, r), only those of members whose id is r modulo m."""
+    """Which receipts a replay reads: the purchases
+    (:func:`~regulars.db.checkout.purchases.purchased`: a receipt that only sold gift cards or
+    prepaid goods earns nothing and is none) made in ``[start, end)``; with
+    ``members_modulo`` (m, r), only those of members whose id is r modulo m."""
 
     start: datetime
     end: datetime
@@ -148,7 +151,7 @@ class Slice:
 
 
 def _where(tenant_id: int, part: Slice) -> list[Any]:
-    where = [receipts.c.tenant_id == tenant_id, receipts.c.status != "voided",
+    where = [receipts.c.tenant_id == tenant_id, purchased(),
              receipts.c.occurred_at >= part.start, receipts.c.occurred_at < part.end]
     if part.members_modulo is not None:
         modulus, remainder = part.members_modulo

@@ -1,8 +1,9 @@
 """Reads for uplift: each member of a promotion's test and control groups with what they paid
 and how often they came in a window, and what the promotion gave. Scoped by ``tenant_id``.
 
-What a member paid is net of refunds; voided receipts are left out, and a fully refunded
-receipt is not a visit.
+What a member paid is net of refunds, over the receipts the figures count as purchases
+(:func:`~regulars.db.checkout.purchases.purchased`): a voided or wholly refunded receipt, or
+one that only sold gift cards or prepaid goods, is neither spend nor a visit.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, and_, func, select
 
+from regulars.db.checkout.purchases import purchased
 from regulars.db.checkout.tables import receipts
 from regulars.db.members.tables import members
 from regulars.db.promotions.tables import promotion_groups, receipt_promotions
@@ -32,13 +34,11 @@ def group_members(conn: Connection, tenant_id: int, promotion_id: int, *,
     sold stored value is no visit), in member order."""
     on = and_(receipts.c.tenant_id == tenant_id,
               receipts.c.member_id == promotion_groups.c.member_id,
-              receipts.c.status != "voided", receipts.c.gross_minor > 0,
-              receipts.c.occurred_at >= since, receipts.c.occurred_at < until)
+              purchased(), receipts.c.occurred_at >= since, receipts.c.occurred_at < until)
     net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
     query = (select(promotion_groups.c.member_id, promotion_groups.c.group,
                     func.coalesce(func.sum(net), 0).label("paid_minor"),
-                    func.count(case((receipts.c.status != "refunded", receipts.c.id)))
-                    .label("visits"))
+                    func.count(receipts.c.id).label("visits"))
              .select_from(promotion_groups.outerjoin(receipts, on))
              .where(promotion_groups.c.tenant_id == tenant_id,
                     promotion_groups.c.promotion_id == promotion_id)
@@ -84,11 +84,10 @@ def member_outcomes(conn: Connection, tenant_id: int, *, since: datetime,
     ``until`` (zeros for those who did not come), in member order: everyone an experiment or
     the holdout assigned, whether or not they came (intention to treat)."""
     on = and_(receipts.c.tenant_id == tenant_id, receipts.c.member_id == members.c.id,
-              receipts.c.status != "voided", receipts.c.gross_minor > 0,
-              receipts.c.occurred_at >= since, receipts.c.occurred_at < until)
+              purchased(), receipts.c.occurred_at >= since, receipts.c.occurred_at < until)
     net = receipts.c.paid_minor - receipts.c.refunded_paid_minor
     query = (select(members.c.id, func.coalesce(func.sum(net), 0),
-                    func.count(case((receipts.c.status != "refunded", receipts.c.id))))
+                    func.count(receipts.c.id))
              .select_from(members.outerjoin(receipts, on))
              .where(members.c.tenant_id == tenant_id, members.c.created_at < until)
              .group_by(members.c.id).order_by(members.c.id))

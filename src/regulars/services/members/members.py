@@ -23,6 +23,7 @@ from regulars.db.ledger import spendable as ledger_spendable
 from regulars.db.members import members
 from regulars.db.members.members import MemberRow
 from regulars.db.tenancy import tenancy
+from regulars.domain.messaging.addresses import masked_phone
 from regulars.errors import InvalidInput, InvalidPhone, NotFound
 from regulars.services.program import programs
 from regulars.services.results import absent_when_none
@@ -245,7 +246,7 @@ def words_for(first_name: str | None, last_name: str | None,
     name = " ".join(part for part in (first_name, last_name) if part)
     if name:
         return name
-    return "\u2022\u2022\u2022" + phone[-4:] if phone else None
+    return masked_phone(phone) if phone else None
 
 
 def named(conn: Any, tenant_id: int, member_id: int) -> str | None:

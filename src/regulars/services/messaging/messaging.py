@@ -25,6 +25,7 @@ import httpx
 from regulars.config import Settings
 from regulars.db.engine import Database
 from regulars.db.messaging import events as event_store
+from regulars.domain.messaging.addresses import masked_phone
 from regulars.errors import RegularsError
 
 log = logging.getLogger("regulars.sms")
@@ -49,11 +50,13 @@ class Sender(Protocol):
 
 @dataclass
 class LogSender:
-    """Writes messages to the ``regulars.sms`` log (and to standard error when the log has
-    no handler, so that a person running the demo sees the codes)."""
+    """Writes messages to the ``regulars.sms`` log (and to standard output when the log has
+    no handler, so that a person running the demo sees the codes). The number shows only as
+    its last four digits: a member's phone number is personal data, kept out of logs."""
 
     def send(self, message: TextMessage) -> None:
-        line = f"SMS to {message.phone} (tenant {message.tenant_id}): {message.text}"
+        line = (f"SMS to {masked_phone(message.phone)} (tenant {message.tenant_id}): "
+                f"{message.text}")
         if log.hasHandlers() and log.getEffectiveLevel() <= logging.INFO:
             log.info(line)
         else:

@@ -69,10 +69,13 @@ def terms_of(row: store.SeriesRow) -> SeriesTerms:
 
 
 def certificate_view(row: store.CertificateRow) -> CertificateView:
+    # A pending card's stored expiry is a placeholder: its sale sets the real one.
+    pending = row.status == Status.PENDING.value
     return CertificateView(id=row.id, series_id=row.series_id, code_ending=row.code_hint,
                            nominal_minor=row.nominal_minor, balance_minor=row.balance_minor,
                            status=row.status, uses=row.uses, order_ref=row.order_ref,
-                           issued_at=row.issued_at, expires_at=row.expires_at)
+                           issued_at=row.issued_at,
+                           expires_at=None if pending else row.expires_at)
 
 
 def _check_stores(conn: Connection, tenant_id: int, store_ids: tuple[int, ...]) -> None:

@@ -27,7 +27,9 @@ class CertificateView:
     uses: int
     order_ref: str | None
     issued_at: datetime
-    expires_at: datetime
+    expires_at: datetime | None
+    """``None`` for a card issued for sale and not sold yet: it is valid the series' days from
+    its sale."""
 
 
 @dataclass(frozen=True, kw_only=True)

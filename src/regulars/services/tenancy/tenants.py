@@ -280,13 +280,16 @@ def list_terminals(rt: Runtime, tenant_id: int) -> list[Terminal]:
 
 def create_staff(rt: Runtime, tenant_id: int, *, name: str, email: str | None, role: str,
                  store_id: int | None, actor: audit.Actor) -> NewStaff:
+    """A staff member of the business, on the audit trail. :class:`InvalidInput` on
+    ``role``, on ``name`` (see :func:`regulars.domain.tenancy.names.checked_name`) and on
+    ``store_id`` for a store that is not the business's, as an edit answers;
+    :class:`Conflict` on ``email`` for an address another staff member has."""
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
     name = names.checked_name(name)
     try:
         with rt.db.write() as conn:
-            if store_id is not None and tenancy.get_store(conn, tenant_id, store_id) is None:
-                raise NotFound("store not found")
+            _check_store(conn, tenant_id, store_id)
             staff_id = tenancy.insert_staff(conn, tenant_id=tenant_id, name=name,
                                             email=email, role=role, store_id=store_id,
                                             now=rt.now())
@@ -318,8 +321,7 @@ def set_details(conn: Connection, tenant_id: int, before: dict[str, Any], *, nam
     """Give the staff member ``before`` the (checked) ``name`` and ``store_id`` in ``conn``'s
     transaction, on the audit trail when either changed; the row after. :class:`InvalidInput`
     on ``store_id`` for a store that is not the business's."""
-    if store_id is not None and tenancy.get_store(conn, tenant_id, store_id) is None:
-        raise InvalidInput("no such store", field="store_id")
+    _check_store(conn, tenant_id, store_id)
     staff_id = before["id"]
     tenancy.update_staff(conn, tenant_id, staff_id, name=name, store_id=store_id)
     # The trail names what changed and the stores, not the person's names: it is kept
@@ -331,6 +333,13 @@ def set_details(conn: Connection, tenant_id: int, before: dict[str, Any], *, nam
     row = tenancy.get_staff(conn, tenant_id, staff_id)
     assert row is not None
     return row
+
+
+def _check_store(conn: Connection, tenant_id: int, store_id: int | None) -> None:
+    """A staff member's store (``None``: every store) is one of the business's, else
+    :class:`InvalidInput` on ``store_id``."""
+    if store_id is not None and tenancy.get_store(conn, tenant_id, store_id) is None:
+        raise InvalidInput("no such store", field="store_id")
 
 
 def list_staff(rt: Runtime, tenant_id: int) -> list[StaffMember]:

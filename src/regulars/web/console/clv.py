@@ -1,8 +1,9 @@
 """Console page of customer lifetime value and RFM: the fitted parameters (or why there is
 no fit), the members per RFM group, and per member the probability of being alive, expected
 purchases in the next 90 and 365 days, expected spend and CLV with the margin and discount
-rate chosen in the form; the whole table downloadable as CSV or XLSX
-(:mod:`regulars.web.console.analytics_files`)."""
+rate chosen in the form, each member named as elsewhere in the console (name, else the
+phone's last four digits) and linked to their page; the whole table downloadable as CSV or
+XLSX (:mod:`regulars.web.console.analytics_files`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from fastapi.responses import Response
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.analytics import clv
 from regulars.services.analytics.clv import ClvQuery
+from regulars.services.members import members
 from regulars.text.labels import LABELS
 from regulars.web.console import router
 from regulars.web.console.analytics import VIEW, _tenant
@@ -86,5 +88,7 @@ def clv_page(request: Request, runtime: RuntimeDep, reader: StaffReader,
                   status_code=422 if errors else 200, found=found, why=why, values=values,
                   errors=errors, query=query, page=number,
                   has_more=number * PAGE_SIZE < found.members, group_words=GROUP_WORDS,
+                  member_names=members.names(runtime, _tenant(reader),
+                                             (o.member_id for o in found.items)),
                   groups_chart=_groups_chart(reader, found.groups),
                   chart_size=(WIDTH, HEIGHT))

@@ -32,7 +32,9 @@ def _tenant(reader: Reader) -> int:
 
 
 def _errors(exc: InvalidInput | Conflict, reader: Reader, prefix: str) -> dict[str, str]:
-    return {f"{prefix}{exc.field}" if exc.field else "_form":
+    # ``store_id`` is the services' name of the forms' store field.
+    field = "store" if exc.field == "store_id" else exc.field
+    return {f"{prefix}{field}" if field else "_form":
             reader.gettext(exc.template, **exc.params)}
 
 
@@ -186,11 +188,8 @@ def edit_person(request: Request, runtime: RuntimeDep, reader: StaffReader, staf
         tenants.update_staff(runtime, _tenant(reader), staff_id, name=values["name"],
                              store_id=store_id, actor=staff_actor(reader))
     except FORM_ERRORS as exc:
-        errors = _errors(exc, reader, "")
-        if "store_id" in errors:  # the service's name of the form's store field
-            errors["store"] = errors.pop("store_id")
         return _person_page(request, runtime, reader, staff_id, status_code=422,
-                            errors=errors, values=values)
+                            errors=_errors(exc, reader, ""), values=values)
     return RedirectResponse(f"/console/settings/staff/{staff_id}?done=details",
                             status_code=303)
 
