@@ -125,6 +125,7 @@ def test_0068_indexes_only_undispatched_events_and_its_downgrade_restores_the_in
     _index_round_trip(database_url, "events", "0068", upgraded={"ix_events_undispatched"},
                       downgraded={"ix_events_tenant_id_dispatched_at"})
 
+
 def test_0070_drops_the_receipt_promotions_key_to_promotions_and_its_downgrade_adds_it(
         database_url: str) -> None:
     engine = make_engine(database_url)
