@@ -20,7 +20,7 @@ from regulars.services.runtime import Runtime
 from regulars.services.stored_value import goods
 from regulars.services.stored_value.goods import Opening
 from tests.conftest import Shop, make_shop
-from tests.e2e.web.console_data import form_of, member, signed_in
+from tests.e2e.web.console_data import PHONE, form_of, member, signed_in
 from tests.e2e.web.customer_support import register, sign_in_member
 from tests.e2e.web.support import csrf_of
 from tests.e2e.web.test_terminal import add_cashier, pair, sign_in
@@ -200,3 +200,78 @@ def test_the_console_names_a_goods_accounts_holder(client: TestClient, rt: Runti
     assert f'<a href="/console/members/{named}">Olga Ivanova</a>' in page
     assert f'<a href="/console/members/{unnamed}">\u2022\u2022\u2022{phone(2)[-4:]}</a>' in page
     assert f">#{named}<" not in page and f">#{unnamed}<" not in page
+
+
+def _coffee(rt: Runtime, shop: Shop) -> int:
+    return products.create(rt, shop.tenant_id, ProductDraft(
+        sku="COF", name="Coffee", price_minor=300), actor=audit.SYSTEM).id
+
+
+def test_an_owner_opens_goods_accounts_from_the_console_and_the_till_sells_onto_them(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    coffee = _coffee(rt, shop)
+    ann = member(rt, shop)["id"]
+    signed_in(client, rt, shop, "owner")
+    page = client.get("/console/goods")
+    assert 'id="goods-open"' in page.text and f'<option value="{coffee}">' in page.text
+    opened = client.post("/console/goods", data={
+        **form_of(page.text), "product_id": str(coffee), "unit": "cup", "phone": PHONE})
+    assert opened.status_code == 200 and 'id="goods-opened"' in opened.text
+    assert opened.headers["Cache-Control"] == "no-store"
+    [account] = goods.list_accounts(rt, shop.tenant_id, member_id=ann)
+    assert (account.product_id, account.unit, account.balance_milli) == (coffee, "cup", 0)
+    bearer = client.post("/console/goods", data={**form_of(page.text),
+                                                 "product_id": str(coffee)})
+    assert bearer.status_code == 200
+    number = bearer.text.split('id="goods-card-number">')[1].split("<")[0]
+    listed = client.get("/console/goods").text
+    assert listed.count('<a href="/console/goods/') == 2 and number not in listed
+    assert f'<a href="/console/members/{ann}">' in listed
+    trail = audit.entries(rt, shop.tenant_id, Filters(action="goods.open"))
+    assert len(trail) == 2 and all(e.actor.startswith("staff ") for e in trail)
+    # The till now sells the units onto the bearer card the console opened.
+    pair(client, shop.till_keys[0])
+    sign_in(client, add_cashier(rt, shop.tenant_id, "Vera", store_id=shop.store_id))
+    till_page = client.get("/terminal/goods")
+    done = client.post("/terminal/goods", data={
+        "csrf": csrf_of(till_page.text), "key": "k-1", "account": number, "quantity": "10",
+        "paid": "27", "lock_price": "1"})
+    assert done.status_code == 200 and 'id="goods-done"' in done.text
+
+
+def test_the_opening_form_shows_each_problem_beside_its_field(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    coffee = _coffee(rt, shop)
+    other = make_shop(rt, "Other Cafe")
+    foreign_product = _coffee(rt, other)
+    member(rt, other, phone=phone(7))
+    signed_in(client, rt, shop, "owner")
+    form = form_of(client.get("/console/goods").text)
+    cases = [({"product_id": str(foreign_product), "unit": "cup"}, "product_id"),
+             ({"product_id": "", "unit": "cup"}, "product_id"),
+             ({"product_id": str(coffee)}, "unit"),
+             ({"product_id": str(coffee), "unit": "cup", "phone": phone(7)}, "phone"),
+             ({"product_id": str(coffee), "unit": "cup", "card": "NOPE-0001"}, "card"),
+             ({"product_id": str(coffee), "unit": "cup", "phone": "12"}, "phone"),
+             ({"product_id": str(coffee), "unit": "cup", "phone": PHONE, "card": "1234"},
+              "card")]
+    for data, field in cases:
+        refused = client.post("/console/goods", data={**form, **data})
+        assert refused.status_code == 422, (data, refused.status_code)
+        assert f'id="{field}-error"' in refused.text, data
+        assert f'name="phone" value="{data.get("phone", "")}"' in refused.text  # kept
+    assert goods.list_accounts(rt, shop.tenant_id) == ()
+    assert goods.list_accounts(rt, other.tenant_id) == ()
+
+
+@pytest.mark.parametrize("role", ["marketer", "analyst"])
+def test_only_an_owner_opens_goods_accounts(client: TestClient, rt: Runtime, shop: Shop,
+                                            role: str) -> None:
+    coffee = _coffee(rt, shop)
+    signed_in(client, rt, shop, role)
+    page = client.get("/console/goods")
+    assert page.status_code == 200 and 'action="/console/goods"' not in page.text
+    refused = client.post("/console/goods", data={**form_of(page.text),
+                                                  "product_id": str(coffee), "unit": "cup"})
+    assert refused.status_code == 403
+    assert goods.list_accounts(rt, shop.tenant_id) == ()
