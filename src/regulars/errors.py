@@ -81,10 +81,13 @@ class InvalidRows(InvalidInput):
     code = "invalid_rows"
 
     def __init__(self, detail: str, *, problems: list[tuple[int, str, str]],
-                 field: str | None = "file", params: dict[str, object] | None = None) -> None:
+                 field: str | None = "file", params: dict[str, object] | None = None,
+                 reasons: list[tuple[str, dict[str, object]]] | None = None) -> None:
         super().__init__(detail, field=field, params=params)
         self.problems = problems
         """(row number, column, reason) of each bad row's cells, in file order."""
+        self.reasons = reasons or [(reason, {}) for _, _, reason in problems]
+        """Each problem's reason as a template and its values, for a page to translate."""
 
 
 class NotFound(RegularsError):

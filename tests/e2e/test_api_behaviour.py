@@ -478,6 +478,19 @@ def test_discount_mode_takes_the_rate_off_each_line(client: TestClient, shop: Sh
 
 # Words ------------------------------------------------------------------------------------------
 
+def test_the_quote_says_nothing_about_spending_until_the_member_has_points(
+        client: TestClient, shop: Shop) -> None:
+    member_id = register(client, shop)
+    first = quote(client, shop, [line(100_000)], member={"id": member_id})
+    assert first["max_spendable_points"] == 0
+    assert "spend_limit" not in [e["code"] for e in first["explanations"]]
+    commit(client, shop, "R-1", [line(100_000)], member={"id": member_id})
+    adjust(client, shop, member_id, 50)
+    later = quote(client, shop, [line(100_000)], member={"id": member_id})
+    [limit] = [e for e in later["explanations"] if e["code"] == "spend_limit"]
+    assert limit["params"]["max_points"] == later["max_spendable_points"] > 0
+
+
 def test_history_speaks_the_tenant_language(client: TestClient, shop: Shop,
                                             rt: Runtime) -> None:
     member_id = register(client, shop)
@@ -493,7 +506,8 @@ def test_history_speaks_the_tenant_language(client: TestClient, shop: Shop,
     other = register(client, english, "+44 20 7946 0018")
     commit(client, english, "R-1", [line(100_000)], member={"id": other})
     history = client.get(f"/v1/admin/members/{other}/history", headers=english.owner).json()
-    assert history[0]["explanations"][0].startswith("Up to 0 points can be spent here")
+    # No points to spend yet: nothing is said about spending them.
+    assert not any("can be spent" in t for t in history[0]["explanations"])
     assert any("£1,000.00 paid = 30 points" in t for t in history[0]["explanations"])
 
 

@@ -67,6 +67,7 @@ def test_bad_options_exit_2_with_one_line(tmp_path: Path) -> None:
     path.write_text("who,when\nx,y\n", "utf-8")
     for extra, words in ((["--map", "nope"], "is not column=field"),
                          ([], "no column for date, amount"),
+                         ([], "name one with --map column=field"),
                          (["--preset", "abc"], "unknown preset abc"),
                          (["--tenant", "99"], "tenant not found")):
         code, out, err = invoke("import", "receipts", str(path), "--tenant", str(tenant),

@@ -10,13 +10,17 @@ import pytest
 
 from regulars.domain.stored_value.certificates import Tender, TenderKind
 from regulars.errors import RefundRefused
+from regulars.services.checkout import checkout
+from regulars.services.checkout.pricing import Sale
 from regulars.services.ledger import admin as ledger_admin
 from regulars.services.members.members import MemberRef
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value import wallets
 from regulars.services.stored_value.wallets import PaidBy
 from tests.conftest import make_shop
 from tests.integration.support import Pos, line, set_program
+from tests.integration.test_points_figures_assets import certificate
 
 BASKET = (line("cake", 3333, category="bakery"), line("beer", 1000, category="alcohol"))
 
@@ -96,4 +100,36 @@ def test_money_paid_from_the_wallet_earns_no_cashback(rt: Runtime, pos: Pos) -> 
     assert said["params"] == {"rate_bp": 300, "basis_minor": 8000, "amount_minor": 240}
     assert body["cashback_minor"] == 240
     assert wallet_minor(rt, pos, member_id) == 240
+    assert ledger_admin.check(rt) == []
+
+
+def test_the_quote_with_the_tenders_shows_the_cashback_the_commit_credits(
+        rt: Runtime, pos: Pos) -> None:
+    # 40.00 to pay, 20.00 by a gift certificate and 5.00 from the wallet: 2 % of the 35.00
+    # not paid from the wallet, on the quote as on the receipt.
+    set_program(rt, pos.tenant_id, cashback_rate_bp=200)
+    member_id = pos.register(1)["id"]
+    wallets.top_up(rt, pos.till(), MemberRef(id=member_id), amount_minor=500,
+                   paid_by=PaidBy.CASH, key="w-1", payload={})
+    code = certificate(rt, pos)
+    tenders = (Tender(kind=TenderKind.CERTIFICATE, code=code, amount_minor=2000),
+               Tender(kind=TenderKind.WALLET, amount_minor=500))
+    basket = (line("cake", 4000),)
+    alone = pos.quote(member_id, basket)
+    assert alone["cashback_minor"] == 80  # no tenders: 2 % of the whole bill
+    quoted = to_json(checkout.quote(rt, pos.till(), Sale(
+        member=MemberRef(id=member_id), lines=basket, tenders=tenders)))
+    prepared = pos.prepare(member_id, basket, receipt="R-1")
+    body = pos.send(replace(prepared, request=replace(prepared.request, sale=replace(
+        prepared.request.sale, tenders=tenders)), payload={**prepared.payload, "tenders": [
+            {"kind": "certificate", "code": code, "amount": 2000},
+            {"kind": "wallet", "amount": 500}]})).body
+    for answer in (quoted, body):
+        assert answer["cashback_minor"] == 70
+        said = {e["code"]: e for e in answer["explanations"]}
+        assert said["cashback"]["params"] == {"rate_bp": 200, "basis_minor": 3500,
+                                              "amount_minor": 70}
+        assert said["cashback_prepaid"]["params"] == {"prepaid_minor": 500}
+        assert "{" not in said["cashback_prepaid"]["text"]
+    assert wallet_minor(rt, pos, member_id) == 70
     assert ledger_admin.check(rt) == []

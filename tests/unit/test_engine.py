@@ -348,7 +348,7 @@ def test_discount_mode_takes_the_rate_off_and_earns_no_points() -> None:
     assert ql.paid_minor == 9_700
     assert quote.discount_minor == 300
     assert quote.points_earned == 0
-    assert codes(quote) == ["program_discount", "spend_limit", "level_progress"]
+    assert codes(quote) == ["program_discount", "level_progress"]  # no points to spend
 
 
 def test_discount_mode_skips_earn_excluded_categories() -> None:
@@ -456,6 +456,16 @@ def test_a_minimum_balance_is_needed_before_any_spend(
 def test_a_member_with_nothing_spendable_may_spend_nothing(spendable: int) -> None:
     prog = program()
     assert max_spendable(prog, (10_000,), spendable) == 0
+
+
+@pytest.mark.parametrize("spendable", [0, -50])
+def test_a_member_with_no_points_to_spend_is_told_nothing_about_spending(
+        spendable: int) -> None:
+    prog = program()
+    quote = evaluate(prog, (line("A", 10_000),), member(prog, spendable_points=spendable))
+    assert quote.max_spendable_points == 0
+    assert "spend_limit" not in codes(quote) and "points_spent" not in codes(quote)
+    assert "points_earned" in codes(quote)  # the rest of the explanation stays
 
 
 def test_points_are_whole_per_line_and_never_exceed_a_line() -> None:
@@ -682,7 +692,8 @@ def test_quotes_always_add_up(
     assert ("points_spent" in present) == (quote.points_spent > 0)
     assert ("points_earned" in present) == earning
     assert ("anonymous" in present) == (mem is None)
-    assert ("spend_limit" in present) == (mem is not None)
+    # A member with no points to spend is told nothing about spending.
+    assert ("spend_limit" in present) == (mem is not None and mem.spendable_points > 0)
 
 
 def test_a_lines_gross_is_worked_out_once_and_stays_out_of_equality() -> None:

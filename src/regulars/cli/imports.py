@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from regulars.domain.imports.fields import Kind
+from regulars.domain.imports.fields import NO_COLUMN, Kind
 from regulars.errors import InvalidRows, RegularsError
 from regulars.services.audit import audit
 from regulars.services.imports.imports import ImportReport, ImportRequest, import_file, reject_rows
@@ -98,7 +98,8 @@ def _run(req: ImportRequest, tenant: int, database_url: str | None,
             raise fail(f"{exc.detail} (--skip-invalid imports the rest)") from exc
         except RegularsError as exc:
             bar.stop()
-            raise fail(_message(exc)) from exc
+            hint = "; name one with --map column=field" if exc.template == NO_COLUMN else ""
+            raise fail(_message(exc) + hint) from exc
     _print_report(report, console)
     if report.rejected:
         out = rejects or req.path.with_name(req.path.name + ".rejects.csv")

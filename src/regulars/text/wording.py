@@ -113,6 +113,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "stamp_reward_undone": "Stamp card \u201c{card}\u201d: the free item came back, so "
                                "the {stamps} stamps it used are on the card again.",
         "cashback": "Cashback: {rate} of {basis} = {amount} into the wallet.",
+        "cashback_prepaid": "The {prepaid} paid from the wallet or with prepaid goods is "
+                            "not counted in the cashback.",
         "cashback_reversed": "{amount} of cashback on the returned goods was taken back "
                              "from the wallet.",
     },
@@ -220,7 +222,7 @@ def render_code(code: str, params: Mapping[str, int | str], *, locale: str,
                "share": "share_bp", "point_value": "point_value_minor", "money": "money_minor",
                "to_next": "to_next_minor", "next_rate": "next_rate_bp",
                "spendable": "spendable_points", "amount": "amount_minor",
-               "priced": "priced_minor"}
+               "priced": "priced_minor", "prepaid": "prepaid_minor"}
     for alias, source in aliases.items():
         if source in values:
             values[alias] = values[source]

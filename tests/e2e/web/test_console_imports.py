@@ -20,6 +20,7 @@ from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from tests.conftest import Shop, make_shop
 from tests.e2e.web.console_data import form_of, signed_in
+from tests.e2e.web.support import add_staff, sign_in
 
 SALES = ("customer;when;amount\n"
          "A-1;01.03.2025;12,50\n"
@@ -154,3 +155,24 @@ def test_an_empty_choice_is_told_beside_the_file_field(client: TestClient, rt: R
     empty = client.post("/console/imports", data=form_of(page.text),
                         files={"file": ("empty.csv", b"", "text/csv")})
     assert empty.status_code == 422 and 'id="e-file"' in empty.text
+
+
+def test_the_page_speaks_of_its_column_choices_and_the_reader_s_language(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    add_staff(rt, shop.tenant_id, role="owner", email="ru@example.com", language="ru")
+    sign_in(client, "ru@example.com")
+    preview = client.get(upload(client, SALES))
+    [problem] = re.findall(r'id="mapping-problem">([^<]*)<', preview.text)
+    assert "--map" not in problem and "нет столбца для date" in problem
+    assert "«читать как»" in problem  # the column choices of the page
+    where = upload(client, b"customer,date,amount\nB-1,2025-03-01,10\nB-2,31/02/2025,5\n")
+    path = TOKEN.search(where).group(0)
+    preview = client.get(where)
+    said = "не дата (ГГГГ-ММ-ДД, ГГГГММДД или ДД.ММ.ГГГГ): &#39;31/02/2025&#39;"
+    assert said in preview.text and "not a date" not in preview.text
+    refused = client.post(path, data={**form_of(preview.text), "action": "import"})
+    assert refused.status_code == 422 and said in refused.text
+    done = client.post(path, data={**form_of(preview.text), "skip_invalid": "1",
+                                   "action": "import"})
+    assert done.status_code == 200 and said in done.text
+    assert "not a date" in client.get(f"{path}/rejects.csv").text  # the file stays English

@@ -302,7 +302,8 @@ def _with_reward(quote: Quote, reward: RewardUse, step: RewardStep) -> Quote:
 def spend_step(program: Program, basket: tuple[BasketLine, ...], left_minor: Sequence[int],
                member: MemberContext | None, points_to_spend: int) -> SpendStep:
     """Step 3: ``points_to_spend`` (capped by the member's limit on this basket) spread over
-    the lines that may be paid with points, by what each line can take (``left_minor``)."""
+    the lines that may be paid with points, by what each line can take (``left_minor``),
+    with the limit explained to a member who has points to spend."""
     if member is None:
         return SpendStep(limit=0, points=0, points_by_line=(0,) * len(basket),
                          money_minor=(0,) * len(basket), why=())
@@ -310,11 +311,12 @@ def spend_step(program: Program, basket: tuple[BasketLine, ...], left_minor: Seq
                         for a, line in zip(left_minor, basket, strict=True)])
     spendable = member.spendable_points
     limit = max_spendable(program, redeemable, spendable)
+    # A member with no points to spend is told nothing about spending ("up to 0 points").
     why = [Explanation(code="spend_limit", params=(
         ("max_points", limit), ("spendable_points", spendable),
         ("share_bp", program.redeem_share_max_bp),
         ("point_value_minor", program.point_value_minor),
-        ("min_balance_points", program.redeem_min_balance_points)))]
+        ("min_balance_points", program.redeem_min_balance_points)))] if spendable > 0 else []
     spend = min(points_to_spend, limit)
     if not spend:
         return SpendStep(limit=limit, points=0, points_by_line=(0,) * len(basket),

@@ -1,7 +1,9 @@
 """Reading one cell of an import file as the value its field takes, or saying why not.
 
 Each reader takes the cell as the file gave it (text from CSV; text, number, date or datetime
-from XLSX) and returns the value or raises ``ValueError`` with a reason a person can act on.
+from XLSX) and returns the value or raises :class:`CellError` (a ``ValueError``) with a reason a
+person can act on, as a template and its values, so that the console shows it in the reader's
+language while the CLI and the API read it in English.
 Amounts become integer minor units straight from their digits, never through a float
 (``1 234,50`` → 123450 with two decimals).
 """
@@ -25,6 +27,24 @@ NOON = time(12)
 """The time of day a receipt dated without one is put at (its local day is then certain)."""
 
 
+def N_(message: str) -> str:
+    """``message`` as it is: marks a message the console translates where it shows it."""
+    return message
+
+
+_NOT_A_DATE = N_("not a date (YYYY-MM-DD, YYYYMMDD or DD.MM.YYYY): %(value)s")
+
+
+class CellError(ValueError):
+    """Why a cell cannot be read: ``template`` with ``%(name)s`` placeholders filled from
+    ``params``; its text is the English sentence."""
+
+    def __init__(self, template: str, **params: object) -> None:
+        super().__init__(template % params if params else template)
+        self.template = template
+        self.params = params
+
+
 def text(cell: object, *, limit: int = MAX_TEXT) -> str:
     """The cell as stripped text of at most ``limit`` characters; ``""`` for an empty cell.
     A whole number read from a spreadsheet as a float is written without ``.0``."""
@@ -34,13 +54,13 @@ def text(cell: object, *, limit: int = MAX_TEXT) -> str:
         cell = int(cell)
     value = str(cell).strip()
     if len(value) > limit:
-        raise ValueError(f"longer than {limit} characters")
+        raise CellError(N_("longer than %(limit)s characters"), limit=limit)
     return value
 
 
 def _decimal(cell: object) -> Decimal:
     if isinstance(cell, bool):
-        raise ValueError("not a number")
+        raise CellError(N_("not a number"))
     if isinstance(cell, int):
         return Decimal(cell)
     if isinstance(cell, float):
@@ -49,27 +69,27 @@ def _decimal(cell: object) -> Decimal:
     if _GROUPED.fullmatch(raw):  # 1,234.50: the comma groups thousands
         raw = raw.replace(",", "")
     if not _NUMBER.fullmatch(raw):
-        raise ValueError(f"not a number: {str(cell)[:20]!r}")
+        raise CellError(N_("not a number: %(value)s"), value=repr(str(cell)[:20]))
     try:
         return Decimal(raw.replace(",", "."))
     except InvalidOperation:
-        raise ValueError(f"not a number: {str(cell)[:20]!r}") from None
+        raise CellError(N_("not a number: %(value)s"), value=repr(str(cell)[:20])) from None
 
 
 def amount_minor(cell: object, *, exponent: int = 2) -> int:
     """A non-negative amount with at most ``exponent`` decimals, in minor units."""
     if cell is None or cell == "":
-        raise ValueError("the amount is missing")
+        raise CellError(N_("the amount is missing"))
     value = _decimal(cell)
     scaled = value.scaleb(exponent)
     if scaled != scaled.to_integral_value():
-        raise ValueError(f"more than {exponent} decimals")
+        raise CellError(N_("more than %(digits)s decimals"), digits=exponent)
     minor = int(scaled)
     if minor < 0:
-        raise ValueError("a negative amount (import refunds as their own receipts' lines "
-                         "is not supported)")
+        raise CellError(N_("a negative amount (import refunds as their own receipts' lines "
+                           "is not supported)"))
     if minor >= MAX_AMOUNT_MINOR:
-        raise ValueError("the amount is too large")
+        raise CellError(N_("the amount is too large"))
     return minor
 
 
@@ -79,10 +99,10 @@ def quantity_milli(cell: object) -> int:
         return 1000
     value = _decimal(cell).scaleb(3)
     if value != value.to_integral_value():
-        raise ValueError("more than 3 decimals")
+        raise CellError(N_("more than %(digits)s decimals"), digits=3)
     milli = int(value)
     if not 0 <= milli < MAX_QUANTITY_MILLI:
-        raise ValueError("the quantity is negative or too large")
+        raise CellError(N_("the quantity is negative or too large"))
     return milli
 
 
@@ -96,7 +116,7 @@ def local_datetime(cell: object) -> datetime:
         return datetime.combine(cell, NOON)
     raw = text(cell, limit=40).replace("T", " ")
     if not raw:
-        raise ValueError("the date is missing")
+        raise CellError(N_("the date is missing"))
     day_part, _, time_part = raw.partition(" ")
     day = _parse_day(day_part)
     if not time_part.strip():
@@ -106,7 +126,7 @@ def local_datetime(cell: object) -> datetime:
             return datetime.combine(day, datetime.strptime(time_part.strip(), pattern).time())
         except ValueError:
             continue
-    raise ValueError(f"not a time of day: {time_part.strip()!r}")
+    raise CellError(N_("not a time of day: %(value)s"), value=repr(time_part.strip()))
 
 
 def _parse_day(raw: str) -> date:
@@ -124,12 +144,12 @@ def _parse_day(raw: str) -> date:
             continue
         if 1900 <= found.year <= 2999:
             return found
-    raise ValueError(f"not a date (YYYY-MM-DD, YYYYMMDD or DD.MM.YYYY): {raw[:20]!r}")
+    raise CellError(_NOT_A_DATE, value=repr(raw[:20]))
 
 
 def _plausible(found: date, raw: str) -> date:
     if not 1900 <= found.year <= 2999:
-        raise ValueError(f"not a date (YYYY-MM-DD, YYYYMMDD or DD.MM.YYYY): {raw[:20]!r}")
+        raise CellError(_NOT_A_DATE, value=repr(raw[:20]))
     return found
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from regulars.domain.imports.cells import N_
 from regulars.errors import InvalidInput
 
 
@@ -50,6 +51,11 @@ _ALIASES = {
     "birthday": ("birth_date", "date_of_birth", "dob", "birthdate"),
 }
 _NAMES = {alias: name for name, aliases in _ALIASES.items() for alias in (name, *aliases)}
+
+
+NO_COLUMN = N_("no column for %(fields)s (the file's columns: %(columns)s)")
+"""The refusal of a mapping that leaves a required field without a column: each edge says
+how to name one (the CLI's ``--map column=field``, the console's column choices)."""
 
 
 def column_key(header_cell: str) -> str:
@@ -113,7 +119,6 @@ def map_columns(header: Sequence[str], kind: Kind, *,
     if kind is Kind.MEMBERS and not any(f in columns for f in IDENTIFIERS):
         missing.append(" or ".join(IDENTIFIERS))
     if missing:
-        raise InvalidInput("no column for %(fields)s (the file's columns: %(columns)s); "
-                           "name one with --map column=field", field="map",
+        raise InvalidInput(NO_COLUMN, field="map",
                            params={"fields": ", ".join(missing), "columns": ", ".join(header)})
     return ColumnMap(columns=columns)

@@ -11,8 +11,8 @@ twice.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeVar
 
@@ -22,9 +22,20 @@ from regulars.domain.imports.fields import ColumnMap
 
 @dataclass(frozen=True, kw_only=True)
 class Problem:
+    """A bad cell of a row: ``reason`` in English, and (when known) the ``template`` it was
+    filled from with ``params``, for a page to show in the reader's language."""
+
     row: int
     column: str
     reason: str
+    template: str = ""
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+def problem(row: int, column: str, template: str, **params: object) -> Problem:
+    """The problem ``template`` (``%(name)s`` placeholders) filled from ``params`` names."""
+    return Problem(row=row, column=column, reason=template % params if params else template,
+                   template=template, params=params)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,7 +100,10 @@ class _Reader:
         except ValueError as exc:
             index = self.mapping.get(field)
             column = self.header[index] if index is not None else field
-            self.problems.append(Problem(row=self.number, column=column, reason=str(exc)))
+            said = (Problem(row=self.number, column=column, reason=str(exc))
+                    if not isinstance(exc, cells.CellError)
+                    else problem(self.number, column, exc.template, **exc.params))
+            self.problems.append(said)
             return default
 
     def who(self) -> Who:
@@ -126,8 +140,8 @@ def member_row(number: int, values: Sequence[object], mapping: ColumnMap,
         email=reader.read("email", lambda c: cells.text(c, limit=254), ""),
         birthday=reader.read("birthday", cells.birthday, None))
     if not reader.problems and not row.who:
-        reader.problems.append(Problem(row=number, column="external_id / phone / card",
-                                       reason="no customer id, phone or card"))
+        reader.problems.append(problem(number, "external_id / phone / card",
+                                       cells.N_("no customer id, phone or card")))
     return reader.problems or row
 
 

@@ -38,19 +38,24 @@ class Cashback:
     amount_minor: int
     promotion_minor: int = 0
     promotion_priced_minor: int = 0  # the promotions' cashback before the prepaid share
+    prepaid_minor: int = 0  # what the program's basis left out, paid from the wallet or goods
 
     @property
     def total_minor(self) -> int:
         return self.amount_minor + self.promotion_minor
 
     def explanations(self) -> tuple[Explanation, ...]:
-        """The program's rule, if it gave any, and what the prepaid money took off the
-        promotions' cashback, if anything (each promotion explains its own)."""
+        """The program's rule, if it gave any (and the prepaid money its basis left out),
+        and what the prepaid money took off the promotions' cashback, if anything (each
+        promotion explains its own)."""
         found: list[Explanation] = []
         if self.rate_bp:
             found.append(Explanation(code="cashback", params=(
                 ("rate_bp", self.rate_bp), ("basis_minor", self.basis_minor),
                 ("amount_minor", self.amount_minor))))
+            if self.prepaid_minor:
+                found.append(Explanation(code="cashback_prepaid", params=(
+                    ("prepaid_minor", self.prepaid_minor),)))
         if self.promotion_minor != self.promotion_priced_minor:
             found.append(Explanation(code="promotion_cashback_prepaid", params=(
                 ("priced_minor", self.promotion_priced_minor),
@@ -85,8 +90,9 @@ def cashback_of(program: Program, lines: Sequence[QuoteLine], *,
     basis = sum(line.earn_basis_minor if program.cashback_basis is CashbackBasis.EARN_BASIS
                 else line.paid_minor
                 for line in lines if line.category not in program.cashback_excluded_categories)
-    basis = max(0, basis - prepaid_minor)
-    return Cashback(rate_bp=program.cashback_rate_bp, basis_minor=basis,
+    left_out = min(basis, max(0, prepaid_minor))
+    basis -= left_out
+    return Cashback(rate_bp=program.cashback_rate_bp, basis_minor=basis, prepaid_minor=left_out,
                     amount_minor=apply_rate(basis, program.cashback_rate_bp,
                                             program.cashback_rounding))
 

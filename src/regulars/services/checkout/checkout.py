@@ -75,6 +75,14 @@ def _presented(conn: Connection, tenant: TenantRow, sale: Sale) -> str | None:
     return stored_value_tenders.first_certificate_digest(conn, tenant.id, sale.tenders)
 
 
+def _answer(conn: Connection, tenant: TenantRow, priced: Priced,
+            tenders: Sequence[TenderOption], *, now: datetime) -> dict[str, Any]:
+    """The quote's figures, its cashback as the commit with the same ``tenders`` credits it
+    (less what they could pay from the wallet or settle by goods accounts)."""
+    return answer(conn, tenant, priced, now=now,
+                  prepaid_minor=stored_value_tenders.prepaid_offered_minor(tenders))
+
+
 def _goods_offers(conn: Connection, tenant: TenantRow, sale: Sale,
                   priced: Priced) -> tuple[GoodsOffer, ...]:
     """The member's goods accounts that could pay lines of the basket, unasked."""
@@ -119,9 +127,9 @@ def _quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool,
                            store_id=principal.store_id, terminal_id=principal.terminal_id,
                            presented_digest=_presented(conn, tenant, sale))
             check_spend(sale, priced.member, priced.quote)
-            return QuoteResult(**answer(conn, tenant, priced, now=now),
-                               tenders=_tender_options(conn, principal, tenant, sale, priced,
-                                                       now=now),
+            tenders = _tender_options(conn, principal, tenant, sale, priced, now=now)
+            return QuoteResult(**_answer(conn, tenant, priced, tenders, now=now),
+                               tenders=tenders,
                                rewards=reward_options(conn, tenant, sale, priced,
                                                       store_id=principal.store_id, at=now),
                                goods_accounts=_goods_offers(conn, tenant, sale, priced),
@@ -134,8 +142,9 @@ def _quote(rt: Runtime, principal: Principal, sale: Sale, *, hold: bool,
         program, member = priced.program, priced.member
         check_spend(sale, member, priced.quote)
         expires_at = now + timedelta(seconds=program.hold_ttl_seconds)
-        figures = answer(conn, tenant, priced, now=now)
-        figures["tenders"] = _tender_options(conn, principal, tenant, sale, priced, now=now)
+        tenders = _tender_options(conn, principal, tenant, sale, priced, now=now)
+        figures = _answer(conn, tenant, priced, tenders, now=now)
+        figures["tenders"] = tenders
         figures["rewards"] = reward_options(conn, tenant, sale, priced,
                                             store_id=principal.store_id, at=now)
         figures["goods_accounts"] = _goods_offers(conn, tenant, sale, priced)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from regulars.domain.imports.cells import N_
 from regulars.domain.imports.fields import ColumnMap, Kind, map_columns
 from regulars.domain.imports.rows import (
     MemberImportRow,
@@ -25,6 +26,7 @@ from regulars.domain.imports.rows import (
     ReceiptKeys,
     ReceiptRow,
     member_row,
+    problem,
     receipt_row,
 )
 from regulars.errors import InvalidRows
@@ -100,7 +102,8 @@ def import_file(rt: Runtime, tenant_id: int, req: ImportRequest, *,
             raise InvalidRows(
                 "%(rows)s rows of the file are not valid; nothing was imported",
                 params={"rows": rows.rejected},
-                problems=[(p.row, p.column, p.reason) for p in rows.problems])
+                problems=[(p.row, p.column, p.reason) for p in rows.problems],
+                reasons=[(p.template or p.reason, dict(p.params)) for p in rows.problems])
 
     def refuse_bad_rows(conn: Connection, written: writing.Written) -> None:
         refuse()
@@ -162,12 +165,12 @@ def _row_issues(found: Parsed, setting: Setting, stores: set[str], seen: set[str
         return []
     issues = []
     if row.store and row.store not in stores:
-        issues.append(Problem(row=row.row, column=setting.header.get("store", "store"),
-                              reason=f"no store with the code {row.store!r}"))
+        issues.append(problem(row.row, setting.header.get("store", "store"),
+                              N_("no store with the code %(code)s"), code=repr(row.store)))
     if row.receipt:
         if row.receipt in seen:
-            issues.append(Problem(row=row.row, column=setting.header.get("receipt", "receipt"),
-                                  reason="this receipt number is on an earlier row too"))
+            issues.append(problem(row.row, setting.header.get("receipt", "receipt"),
+                                  N_("this receipt number is on an earlier row too")))
         seen.add(row.receipt)
     return issues
 

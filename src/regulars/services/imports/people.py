@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from regulars.db.imports import history
 from regulars.db.ledger import ops as ledger_ops
 from regulars.domain.imports.fields import IDENTIFIERS
-from regulars.domain.imports.rows import Problem, Who
+from regulars.domain.imports.rows import Problem, Who, problem
 from regulars.errors import InvalidInput
 from regulars.services.members.members import normalize_card, normalize_phone
 
@@ -43,7 +43,7 @@ def canonical(who: Who, *, row: int, region: str, header: dict[str, str]
             elif kind == "card":
                 raw = normalize_card(raw)
         except InvalidInput as exc:
-            problems.append(Problem(row=row, column=header.get(kind, kind), reason=exc.detail))
+            problems.append(problem(row, header.get(kind, kind), exc.template, **exc.params))
             continue
         pairs.append((kind, raw))
     return problems or tuple(pairs)

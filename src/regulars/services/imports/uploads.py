@@ -9,9 +9,9 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -69,6 +69,11 @@ class Preview:
     mapping_problem: str | None
     """Why the mapping cannot be used yet (a required field with no column...), or None."""
     rows: tuple[PreviewRow, ...]
+    mapping_problem_template: str | None = None
+    """:attr:`mapping_problem` as a template filled from ``mapping_problem_params``, for a
+    page to translate (:data:`~regulars.domain.imports.fields.NO_COLUMN`: a required field
+    has no column)."""
+    mapping_problem_params: Mapping[str, object] = field(default_factory=dict)
 
 
 def preview(rt: Runtime, tenant_id: int, req: ImportRequest, upload: BinaryIO) -> Preview:
@@ -84,11 +89,11 @@ def preview_path(rt: Runtime, tenant_id: int, req: ImportRequest, path: Path) ->
     tenant = get_tenant(rt, tenant_id)
     table = files.open_table(path, preset=req.preset)
     guessed = guess_fields(table.header, req.kind, overrides=req.mapping)
-    problem, mapping = None, None
+    refused, mapping = None, None
     try:
         mapping = map_columns(table.header, req.kind, overrides=req.mapping)
     except InvalidInput as exc:
-        problem = exc.detail
+        refused = exc
     shown: list[PreviewRow] = []
     for number, values in table.rows():
         if len(shown) >= PREVIEW_ROWS:
@@ -106,7 +111,10 @@ def preview_path(rt: Runtime, tenant_id: int, req: ImportRequest, path: Path) ->
                    delimiter=table.delimiter,
                    columns=tuple(PreviewColumn(name=n, field=f)
                                  for n, f in zip(table.header, guessed, strict=True)),
-                   fields=FIELDS[req.kind], mapping_problem=problem, rows=tuple(shown))
+                   fields=FIELDS[req.kind], rows=tuple(shown),
+                   mapping_problem=refused.detail if refused else None,
+                   mapping_problem_template=refused.template if refused else None,
+                   mapping_problem_params=refused.params if refused else {})
 
 
 @dataclass(frozen=True, kw_only=True)

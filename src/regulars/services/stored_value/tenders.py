@@ -283,11 +283,20 @@ def _spend(conn: Connection, ctx: EntryContext, payer: _Payer, asset: Asset,
         raise _short(index, tender, certificate=payer.certificate is not None) from exc
 
 
+_PREPAID = frozenset({TenderKind.WALLET.value, TenderKind.GOODS.value})
+
+
 def prepaid_minor(taken: Sequence[TenderTaken]) -> int:
     """The receipt's money paid from the member's wallet or settled by goods accounts:
     what the cashback basis leaves out."""
-    return sum(t.amount_minor for t in taken
-               if t.kind in (TenderKind.WALLET.value, TenderKind.GOODS.value))
+    return sum(t.amount_minor for t in taken if t.kind in _PREPAID)
+
+
+def prepaid_offered_minor(offered: Sequence[TenderOption]) -> int:
+    """At quote time, the money the tenders presented could pay from the member's wallet or
+    settle by goods accounts: what the commit with the same tenders leaves out of the
+    cashback basis (:func:`prepaid_minor`)."""
+    return sum(o.could_pay_minor for o in offered if o.kind in _PREPAID)
 
 
 def give_back(conn: Connection, ctx: EntryContext, receipt: dict[str, Any], *,

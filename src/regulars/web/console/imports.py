@@ -21,7 +21,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from regulars.domain.imports.fields import FIELDS, IGNORE, Kind
+from regulars.domain.imports.fields import FIELDS, IGNORE, NO_COLUMN, Kind
+from regulars.domain.imports.rows import Problem
 from regulars.errors import InvalidInput, InvalidRows, RegularsError
 from regulars.services.analytics import exports
 from regulars.services.analytics.exports import ExportFormat, ExportKind
@@ -109,6 +110,25 @@ def _request(runtime: Runtime, reader: Reader, token: str, *, kind: Kind, preset
     return staging.preview(runtime, _tenant(reader), token, req), req
 
 
+def _reason(reader: Reader, problem: Problem) -> str:
+    """A row's problem in the reader's language (in English when it came with no template)."""
+    if not problem.template:
+        return problem.reason
+    return reader.gettext(problem.template, **problem.params)
+
+
+def _mapping_problem(reader: Reader, shown: Preview) -> str | None:
+    """Why the mapping cannot be used yet, in the reader's language; a required field with
+    no column points to the column choices of the page (the CLI names ``--map`` instead)."""
+    if shown.mapping_problem_template is None:
+        return shown.mapping_problem
+    said = reader.gettext(shown.mapping_problem_template, **shown.mapping_problem_params)
+    if shown.mapping_problem_template == NO_COLUMN:
+        said += " " + reader.gettext("Choose it for one of the columns in the “read as” row "
+                                     "of the table below.")
+    return said
+
+
 @router.get("/imports/{token}", dependencies=SETUP)
 def preview_page(request: Request, runtime: RuntimeDep, reader: StaffReader, token: str,
                  kind: str = "receipts", preset: str = "") -> Response:
@@ -124,6 +144,8 @@ def _preview_page(request: Request, runtime: Runtime, reader: Reader, token: str
     kept = staging.staged(runtime, _tenant(reader), token)
     return render(request, "console/imports_preview.html", reader, status_code=status_code,
                   kept=kept, shown=shown, preset=_preset(preset) or "",
+                  mapping_problem=_mapping_problem(reader, shown),
+                  reason=lambda p: _reason(reader, p),
                   stores=list_stores(runtime, _tenant(reader)), values=values or {},
                   errors=errors or {}, problems=problems or [],
                   total_problems=total_problems, ignore=IGNORE)
@@ -145,14 +167,16 @@ def run_import(request: Request, runtime: RuntimeDep, reader: StaffReader, token
     except InvalidRows as exc:
         return _preview_page(
             request, runtime, reader, token, shown, preset=preset, values=values,
-            problems=[(r, c, m) for r, c, m in exc.problems[:MAX_SHOWN_PROBLEMS]],
+            problems=[(r, c, reader.gettext(template, **params)) for (r, c, _), (
+                template, params) in zip(exc.problems[:MAX_SHOWN_PROBLEMS], exc.reasons,
+                                         strict=False)],
             total_problems=len(exc.problems), status_code=422)
     except RegularsError as exc:
         return _preview_page(request, runtime, reader, token, shown, preset=preset,
                              values=values, errors=form_errors(exc, reader), status_code=422)
     return render(request, "console/imports_done.html", reader, report=done.report,
                   token=token, rejects=bool(done.rejects_csv),
-                  problems=[(p.row, p.column, p.reason)
+                  problems=[(p.row, p.column, _reason(reader, p))
                             for p in done.report.problems[:MAX_SHOWN_PROBLEMS]])
 
 
