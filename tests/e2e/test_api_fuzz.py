@@ -269,7 +269,8 @@ def _seed(client: TestClient, shop: Shop, rt: Runtime) -> None:
                    json={"count": 2, "amount_minor": 5_000}))
     product = ok(client.post("/v1/admin/products", headers=shop.owner,
                              json={"sku": "CAP-M", "name": "Cappuccino", "price_minor": 350}))
-    cups = ok(client.post("/v1/admin/goods-accounts", headers=shop.owner,
+    cups = ok(client.post("/v1/admin/goods-accounts",
+                          headers={**shop.owner, "Idempotency-Key": "seed-cups-open"},
                           json={"product_id": product["id"], "unit": "cup"}))["account"]
     ok(client.post(f"/v1/admin/goods-accounts/{cups['id']}/top-ups",
                    headers={**shop.owner, "Idempotency-Key": "seed-cups"},

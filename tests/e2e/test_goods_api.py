@@ -26,7 +26,8 @@ def _post(client: TestClient, path: str, headers: dict[str, str], body: Any,
 
 def _fleet_card(client: TestClient, shop: Shop) -> dict[str, Any]:
     product = _post(client, "/v1/admin/products", shop.owner, FUEL).json()
-    opened = _post(client, GA, shop.owner, {"product_id": product["id"], "unit": "l"})
+    opened = _post(client, GA, shop.owner, {"product_id": product["id"], "unit": "l"},
+                   key="open-fleet")
     assert opened.status_code == 201, opened.text
     body: dict[str, Any] = opened.json()
     return body
@@ -94,12 +95,34 @@ def test_a_lost_card_is_blocked_and_found_by_its_number(client: TestClient,
         "goods.block", "goods.top_up", "goods.open"]
 
 
+def test_an_opening_sent_twice_with_its_key_opens_one_account(
+        client: TestClient, shop: Shop) -> None:
+    product = _post(client, "/v1/admin/products", shop.owner, FUEL).json()
+    body = {"product_id": product["id"], "unit": "l"}
+    first = _post(client, GA, shop.owner, body, key="open-1")
+    again = _post(client, GA, shop.owner, body, key="open-1")
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    # The same account; the card's number only in the first answer (only its digest is kept).
+    assert again.json() == {**first.json(), "card_number": None}
+    assert first.json()["card_number"]
+    assert len(client.get(GA, headers=shop.owner).json()) == 1
+    other = _post(client, GA, shop.owner, {**body, "unit": None}, key="open-1")
+    assert other.status_code == 409 and other.json()["error"] == "idempotency_key_reused"
+    unkeyed = _post(client, GA, shop.owner, body)
+    assert unkeyed.status_code == 422 and unkeyed.json()["field"] == "Idempotency-Key"
+    assert len(client.get(GA, headers=shop.owner).json()) == 1
+
+
 def test_bad_input_names_the_field(client: TestClient, shop: Shop) -> None:
     opened = _fleet_card(client, shop)
     product_id = opened["account"]["product_id"]
-    other_unit = _post(client, GA, shop.owner, {"product_id": product_id, "unit": "gal"})
+    other_unit = _post(client, GA, shop.owner, {"product_id": product_id, "unit": "gal"},
+                       key="o-gal")
     assert other_unit.status_code == 422 and other_unit.json()["field"] == "unit"
-    unknown = _post(client, GA, shop.owner, {"product_id": 999_999, "unit": "l"})
+    unknown = _post(client, GA, shop.owner, {"product_id": 999_999, "unit": "l"},
+                    key="o-unknown")
     assert unknown.status_code == 404
     typo = _post(client, "/v1/pos/commit", shop.till(), {
         "receipt_id": "R-1", "lines": BASKET,
@@ -133,7 +156,8 @@ def test_the_quote_offers_the_members_goods_account_unasked(
     member = _post(client, "/v1/pos/members", shop.till(), {"phone": "+79161234567"}).json()
     product = _post(client, "/v1/admin/products", shop.owner, FUEL).json()
     opened = _post(client, GA, shop.owner, {"product_id": product["id"], "unit": "l",
-                                            "member": {"id": member["id"]}}).json()
+                                            "member": {"id": member["id"]}},
+                   key="o-member").json()
     account_id = opened["account"]["id"]
     _post(client, f"{GA}/{account_id}/top-ups", shop.owner,
           {"quantity_milli": 10_000, "paid_minor": 55_000}, key="t-1")

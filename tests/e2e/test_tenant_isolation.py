@@ -201,10 +201,11 @@ def build_world(client: TestClient, rt: Runtime) -> World:
     stamp_card = _ok(w.post("/v1/admin/stamp-cards", a.owner, STAMP_CARD))
     b_product = _ok(w.post("/v1/admin/products", b.owner, PRODUCT))
     a_goods = _ok(w.post(GA, a.owner, {"product_id": product["id"], "unit": "cup",
-                                       "member": {"id": a1["id"]}}))["account"]
+                                       "member": {"id": a1["id"]}},
+                            key="a-goods-open"))["account"]
     _ok(w.post(f"{GA}/{a_goods['id']}/top-ups", a.owner,
                {"quantity_milli": 5000, "paid_minor": 1750}, key="a-goods"))
-    a_goods_card = _ok(w.post(GA, a.owner, {"product_id": product["id"]}))
+    a_goods_card = _ok(w.post(GA, a.owner, {"product_id": product["id"]}, key="a-goods-card"))
     a_reward = _ok(w.post(RC, a.owner, REWARD))
     b_reward = _ok(w.post(RC, b.owner, REWARD))
     _ok(w.post(f"{RC}/{a_reward['id']}/claim", a.owner, {"member_id": a1["id"]}))
@@ -807,11 +808,12 @@ PROBES: list[Probe] = [
           lambda w: _admin(w, f"{CT}/{w.ids['a_certificate']}/unblock", None)),
     # Prepaid goods accounts
     Probe("POST", GA, "product_id",
-          lambda w: _admin(w, GA, {"product_id": w.ids["a_product"], "unit": "cup"})),
+          lambda w: _admin(w, GA, {"product_id": w.ids["a_product"], "unit": "cup"},
+                           key="b-goods-open")),
     *[Probe("POST", GA, f"member.{name}",
             lambda w, name=name: _admin(w, GA, {
                 "product_id": w.ids["b_product"], "unit": "cup",
-                "member": {name: _a_identifier(w, name)}}))
+                "member": {name: _a_identifier(w, name)}}, key=f"b-goods-{name}"))
       for name in ("id", "phone", "card", "qr")],
     Probe("GET", GA, "member_id",
           lambda w: w.client.get(GA, params={"member_id": w.ids["a_member"]},

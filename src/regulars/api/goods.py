@@ -36,14 +36,21 @@ pos_router = APIRouter(prefix="/v1/pos", tags=["pos"])
 G = "/goods-accounts"
 
 
-@router.post(G, status_code=201, response_model=GoodsOpenedOut,
-             responses=responses(errors.InvalidInput, errors.NotFound))
-def open_account(body: GoodsAccountIn, owner: Owner, rt: RuntimeDep) -> GoodsOpened:
+@router.post(G, status_code=201, response_model=GoodsOpenedOut, responses=responses(
+    errors.InvalidInput, errors.NotFound, errors.IdempotencyMismatch))
+def open_account(body: GoodsAccountIn, owner: Owner, rt: RuntimeDep, key: IdempotencyKey,
+                 response: Response) -> GoodsOpened:
     """Open a goods account for a member, or a bearer card (its number is in this answer
-    only)."""
-    return goods.open_account(rt, owner.tenant_id, Opening(
+    only), once per Idempotency-Key: a replay with the same key and body opens nothing and
+    answers the same account without the card's number (header
+    ``Idempotent-Replayed: true``)."""
+    done = goods.open_account(rt, owner.tenant_id, Opening(
         product_id=body.product_id, unit=body.unit,
-        member=body.member.to_ref() if body.member else None), actor=audit.key(owner.key_id))
+        member=body.member.to_ref() if body.member else None), actor=audit.key(owner.key_id),
+        key=key)
+    if done.repeated:
+        response.headers["Idempotent-Replayed"] = "true"
+    return done
 
 
 @router.get(G, response_model=list[GoodsAccountOut], responses=responses(errors.NotFound))

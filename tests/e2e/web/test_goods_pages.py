@@ -220,7 +220,7 @@ def test_an_owner_opens_goods_accounts_from_the_console_and_the_till_sells_onto_
     assert opened.headers["Cache-Control"] == "no-store"
     [account] = goods.list_accounts(rt, shop.tenant_id, member_id=ann)
     assert (account.product_id, account.unit, account.balance_milli) == (coffee, "cup", 0)
-    bearer = client.post("/console/goods", data={**form_of(page.text),
+    bearer = client.post("/console/goods", data={**form_of(opened.text),
                                                  "product_id": str(coffee)})
     assert bearer.status_code == 200
     number = bearer.text.split('id="goods-card-number">')[1].split("<")[0]
@@ -275,3 +275,100 @@ def test_only_an_owner_opens_goods_accounts(client: TestClient, rt: Runtime, sho
                                                   "product_id": str(coffee), "unit": "cup"})
     assert refused.status_code == 403
     assert goods.list_accounts(rt, shop.tenant_id) == ()
+
+
+def _top_up_form(html: str) -> dict[str, str]:
+    """The CSRF token and the token of the page's top-up form."""
+    return form_of(html.split('id="goods-top-up"')[1])
+
+
+def test_an_opening_form_sent_twice_opens_one_account(client: TestClient, rt: Runtime,
+                                                       shop: Shop) -> None:
+    coffee = _coffee(rt, shop)
+    member(rt, shop)
+    signed_in(client, rt, shop, "owner")
+    form = {**form_of(client.get("/console/goods").text), "product_id": str(coffee),
+            "unit": "cup"}
+    first = client.post("/console/goods", data=form)
+    again = client.post("/console/goods", data=form)
+    assert (first.status_code, again.status_code) == (200, 200)
+    number = first.text.split('id="goods-card-number">')[1].split("<")[0]
+    assert 'id="goods-opened"' in again.text and 'id="goods-opened-again"' in again.text
+    assert 'id="goods-card-number"' not in again.text and number not in again.text
+    [account] = goods.list_accounts(rt, shop.tenant_id)
+    assert f'href="/console/goods/{account.id}"' in again.text
+    assert len(audit.entries(rt, shop.tenant_id, Filters(action="goods.open"))) == 1
+    # The same form with other values asks to check them, and gives a fresh token.
+    other = client.post("/console/goods", data={**form, "phone": PHONE})
+    assert other.status_code == 422 and 'id="_form-error"' in other.text
+    assert form["key"] not in other.text
+    member_form = {**form_of(other.text), "product_id": str(coffee), "phone": PHONE}
+    assert client.post("/console/goods", data=member_form).status_code == 200
+    assert len(goods.list_accounts(rt, shop.tenant_id)) == 2
+
+
+def test_an_owner_tops_up_a_goods_account_from_the_console_once_per_form(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    account_id, number = _card(rt, shop)
+    signed_in(client, rt, shop, "owner")
+    page = client.get(f"/console/goods/{account_id}")
+    assert f'id="top-account" name="account" value="{account_id}"' in page.text
+    form = {**_top_up_form(page.text), "account": str(number), "quantity": "2.5",
+            "paid": "137.50", "lock_price": "1"}
+    first = client.post("/console/goods/top-up", data=form)
+    again = client.post("/console/goods/top-up", data=form)
+    assert (first.status_code, again.status_code) == (200, 200), first.text
+    assert 'id="goods-topped"' in again.text and 'id="found-balance">27.5 l<' in again.text
+    assert goods.get_account(rt, shop.tenant_id, account_id).balance_milli == 27_500
+    history = goods.history(rt, shop.tenant_id, account_id)
+    assert [(ln.quantity_milli, ln.paid_minor, ln.unit_price_minor)
+            for ln in history.lines][0] == (2_500, 13_750, 5_500)
+    console, _seed = audit.entries(rt, shop.tenant_id, Filters(action="goods.top_up"))
+    assert console.actor.startswith("staff ")
+    assert json.loads(console.detail) == {"paid_minor": 13_750, "quantity_milli": 2_500}
+    other = client.post("/console/goods/top-up", data={**form, "quantity": "3"})
+    assert other.status_code == 422 and 'id="top_form-error"' in other.text
+    by_number = client.post("/console/goods/top-up", data={
+        **_top_up_form(other.text), "account": f"#{account_id}", "quantity": "1",
+        "paid": "0"})
+    assert by_number.status_code == 200
+    assert goods.get_account(rt, shop.tenant_id, account_id).balance_milli == 28_500
+
+
+def test_the_top_up_form_shows_each_problem_beside_its_field(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    account_id, number = _card(rt, shop)
+    other = make_shop(rt, "Other Station")
+    foreign_id, _ = _card(rt, other)
+    signed_in(client, rt, shop, "owner")
+    form = {**_top_up_form(client.get("/console/goods").text), "account": str(number),
+            "quantity": "1", "paid": "55"}
+    cases = [({"account": ""}, "account"), ({"account": "NOPE-0001"}, "account"),
+             ({"account": str(foreign_id)}, "account"), ({"quantity": ""}, "quantity_milli"),
+             ({"quantity": "0"}, "quantity_milli"), ({"paid": "-1"}, "paid_minor"),
+             ({"valid_days": "ten"}, "valid_days")]
+    for data, field in cases:
+        refused = client.post("/console/goods/top-up", data={**form, **data})
+        assert refused.status_code == 422, (data, refused.status_code)
+        assert f'id="top_{field}-error"' in refused.text, data
+    assert goods.get_account(rt, shop.tenant_id, account_id).balance_milli == 25_000
+    assert goods.get_account(rt, other.tenant_id, foreign_id).balance_milli == 25_000
+    blocked = client.post(f"/console/goods/{account_id}/block",
+                          data={**form_of(client.get("/console/goods").text),
+                                "blocked": "yes"})
+    assert blocked.status_code == 200
+    refused = client.post("/console/goods/top-up", data=form)
+    assert refused.status_code == 422 and 'id="top_account-error"' in refused.text
+
+
+@pytest.mark.parametrize("role", ["marketer", "analyst"])
+def test_only_an_owner_tops_up_goods_accounts(client: TestClient, rt: Runtime, shop: Shop,
+                                              role: str) -> None:
+    account_id, _ = _card(rt, shop)
+    signed_in(client, rt, shop, role)
+    page = client.get(f"/console/goods/{account_id}")
+    assert page.status_code == 200 and 'action="/console/goods/top-up"' not in page.text
+    refused = client.post("/console/goods/top-up", data={
+        **form_of(page.text), "account": str(account_id), "quantity": "1", "paid": "0"})
+    assert refused.status_code == 403
+    assert goods.get_account(rt, shop.tenant_id, account_id).balance_milli == 25_000

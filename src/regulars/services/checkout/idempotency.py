@@ -122,6 +122,24 @@ def run_once(conn: Connection, *, tenant_id: int, scope: str, key: str,
     return Outcome(body)
 
 
+def first_or_stored(conn: Connection, *, tenant_id: int, scope: str, key: str,
+                    payload: dict[str, Any], now: datetime, work: Callable[[], R],
+                    encode: Callable[[R], dict[str, Any]]) -> tuple[list[R], dict[str, Any]]:
+    """:func:`run_once` for an answer that shows something once (a code, a card's number)
+    that ``encode`` leaves out of the stored copy: the work's own result on the first call
+    (in a list of one; an empty list on a repeat), and the JSON stored (the stored answer on
+    a repeat). Raises :class:`IdempotencyMismatch` as :func:`run_once` does."""
+    done: list[R] = []
+
+    def keep() -> R:
+        done.append(work())
+        return done[0]
+
+    outcome = run_once(conn, tenant_id=tenant_id, scope=scope, key=key, payload=payload,
+                       now=now, work=keep, encode=encode)
+    return done, outcome.body
+
+
 def once(conn: Connection, *, tenant_id: int, scope: str, terminal_id: int, key: str,
          payload: dict[str, Any], now: datetime, work: Callable[[], object]) -> dict[str, Any]:
     """:func:`run_once` for callers that answer the same way to a first call and a replay.

@@ -15,6 +15,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection
@@ -31,7 +32,7 @@ from regulars.domain.ledger.ledger import EntryCode, SystemAccount
 from regulars.domain.stored_value.certificates import SeriesTerms, Status
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
-from regulars.services.checkout.idempotency import run_once
+from regulars.services.checkout.idempotency import first_or_stored
 from regulars.services.promotions.coupons import secret_key
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value.results import (
@@ -269,21 +270,15 @@ def issue(rt: Runtime, tenant_id: int, order: IssueOrder, *, actor: audit.Actor,
     with rt.db.write() as conn:
         if key is None:
             return _issue_now(conn, tenant_id, order, actor=actor, now=now)
-        done: list[IssuedCertificates] = []
-
-        def work() -> IssuedCertificates:
-            done.append(_issue_now(conn, tenant_id, order, actor=actor, now=now))
-            return done[0]
-
-        outcome = run_once(conn, tenant_id=tenant_id, scope=ISSUE_SCOPE, key=key,
-                           payload={"series_id": order.series_id, "count": order.count,
-                                    "amount_minor": order.amount_minor,
-                                    "order_ref": order.order_ref,
-                                    "for_sale": order.for_sale},
-                           now=now, work=work, encode=_without_codes)
-    if done:
-        return done[0]
-    body = outcome.body
+        first, body = first_or_stored(
+            conn, tenant_id=tenant_id, scope=ISSUE_SCOPE, key=key,
+            payload={"series_id": order.series_id, "count": order.count,
+                     "amount_minor": order.amount_minor, "order_ref": order.order_ref,
+                     "for_sale": order.for_sale},
+            now=now, work=partial(_issue_now, conn, tenant_id, order, actor=actor, now=now),
+            encode=_without_codes)
+    if first:
+        return first[0]
     return IssuedCertificates(
         series_id=body["series_id"], amount_minor=body["amount_minor"],
         expires_at=None if order.for_sale else datetime.fromisoformat(body["expires_at"]),

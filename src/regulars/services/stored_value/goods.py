@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection
@@ -42,10 +43,11 @@ from regulars.domain.stored_value.goods import (
 )
 from regulars.errors import InvalidInput, NotFound
 from regulars.services.audit import audit
-from regulars.services.checkout.idempotency import NO_TILL, Outcome, run_once
+from regulars.services.checkout.idempotency import NO_TILL, Outcome, first_or_stored, run_once
 from regulars.services.members import members
 from regulars.services.members.members import MemberRef
 from regulars.services.promotions.coupons import secret_key
+from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from regulars.services.stored_value.results import (
     GoodsAccountView,
@@ -120,40 +122,67 @@ class Opening:
     member: MemberRef | None = None
 
 
-def open_account(rt: Runtime, tenant_id: int, opening: Opening, *,
-                 actor: audit.Actor) -> GoodsOpened:
+OPEN_SCOPE = "goods_open"  # the idempotency scope of opening an account
+
+
+def open_account(rt: Runtime, tenant_id: int, opening: Opening, *, actor: audit.Actor,
+                 key: str | None = None) -> GoodsOpened:
     """Open a goods account (on the audit trail by ``actor``). A bearer card's number is in
-    this answer only. Raises :class:`NotFound` (product, member), :class:`InvalidInput`
-    (unit; a member who holds an account of this product already, field ``member``)."""
+    this answer only. With ``key`` (an Idempotency-Key, a form's token) the account is
+    opened once: the same opening sent again with it opens nothing and answers the account
+    opened the first time, ``repeated`` and without a card's number (only its digest is
+    kept). Raises :class:`NotFound` (product, member), :class:`InvalidInput` (unit; a
+    member who holds an account of this product already, field ``member``),
+    :class:`IdempotencyMismatch` for a key sent before with another opening."""
     now = rt.now()
     with rt.db.write() as conn:
-        tenant = tenancy.get_tenant(conn, tenant_id)
-        assert tenant is not None
-        product = _goods_product(conn, tenant_id, opening.product_id, opening.unit, now=now)
-        member_id, card = None, None
-        if opening.member is not None:
-            member_id = members.require(conn, tenant_id, tenant.phone_region,
-                                        opening.member).id
-            if store.member_account(conn, tenant_id, member_id, product.id) is not None:
-                raise InvalidInput("this member holds an account of this product already",
-                                   field="member")
-        else:
-            card = codes.fresh_codes(1)[0]
-        account_id = ledger_ops.open_bearer_account(conn, tenant_id, asset=asset_of(product)) \
-            if member_id is None else ledger_ops.open_account(conn, tenant_id, member_id,
-                                                              asset=asset_of(product))
-        goods_id = store.insert_account(
-            conn, tenant_id, goods_product_id=product.id, account_id=account_id,
-            member_id=member_id,
-            card_hash=None if card is None else codes.digest(secret_key(conn, tenant_id, now),
-                                                             card),
-            card_hint=None if card is None else card[-4:], now=now)
-        row = store.get_account(conn, tenant_id, goods_id)
-        assert row is not None
-        audit.record(conn, tenant_id, actor, "goods.open", f"goods account {goods_id}", at=now,
-                     product_id=product.product_id, member_id=member_id)
-        return GoodsOpened(account=view(row),
-                           card_number=None if card is None else codes.grouped(card))
+        if key is None:
+            return _open_now(conn, tenant_id, opening, actor=actor, now=now)
+        first, body = first_or_stored(
+            conn, tenant_id=tenant_id, scope=OPEN_SCOPE, key=key, payload=to_json(opening),
+            now=now, work=partial(_open_now, conn, tenant_id, opening, actor=actor, now=now),
+            encode=_without_card)
+    if first:
+        return first[0]
+    stored = body["account"]
+    return GoodsOpened(account=GoodsAccountView(**{
+        **stored, "created_at": datetime.fromisoformat(stored["created_at"])}),
+        card_number=None, repeated=True)
+
+
+def _without_card(opened: GoodsOpened) -> dict[str, Any]:
+    """What a repeated opening answers: the account, never a card's number."""
+    return {"account": to_json(opened.account)}
+
+
+def _open_now(conn: Connection, tenant_id: int, opening: Opening, *, actor: audit.Actor,
+              now: datetime) -> GoodsOpened:
+    tenant = tenancy.get_tenant(conn, tenant_id)
+    assert tenant is not None
+    product = _goods_product(conn, tenant_id, opening.product_id, opening.unit, now=now)
+    member_id, card = None, None
+    if opening.member is not None:
+        member_id = members.require(conn, tenant_id, tenant.phone_region, opening.member).id
+        if store.member_account(conn, tenant_id, member_id, product.id) is not None:
+            raise InvalidInput("this member holds an account of this product already",
+                               field="member")
+    else:
+        card = codes.fresh_codes(1)[0]
+    account_id = ledger_ops.open_bearer_account(conn, tenant_id, asset=asset_of(product)) \
+        if member_id is None else ledger_ops.open_account(conn, tenant_id, member_id,
+                                                          asset=asset_of(product))
+    goods_id = store.insert_account(
+        conn, tenant_id, goods_product_id=product.id, account_id=account_id,
+        member_id=member_id,
+        card_hash=None if card is None else codes.digest(secret_key(conn, tenant_id, now),
+                                                         card),
+        card_hint=None if card is None else card[-4:], now=now)
+    row = store.get_account(conn, tenant_id, goods_id)
+    assert row is not None
+    audit.record(conn, tenant_id, actor, "goods.open", f"goods account {goods_id}", at=now,
+                 product_id=product.product_id, member_id=member_id)
+    return GoodsOpened(account=view(row),
+                       card_number=None if card is None else codes.grouped(card))
 
 
 def find_by_card(conn: Connection, tenant_id: int, text: str, *,
@@ -229,6 +258,16 @@ def top_up(rt: Runtime, principal: Principal, goods_account_id: int, terms: Purc
         return run_once(conn, tenant_id=principal.tenant_id, scope="goods_top_up", key=key,
                         payload={"account": goods_account_id, **payload}, now=now,
                         work=work, terminal_id=sender)
+
+
+def top_up_by_staff(rt: Runtime, tenant_id: int, goods_account_id: int,
+                    terms: PurchaseTerms, *, key: str, payload: dict[str, Any],
+                    staff_id: int | None) -> Outcome:
+    """:func:`top_up` from the console by the staff member ``staff_id`` (on the audit trail
+    as theirs), once per the form's ``key``: a key of its own, never an API caller's."""
+    return top_up(rt, Principal(tenant_id=tenant_id, kind="owner", key_id=0),
+                  goods_account_id, terms, key=f"console:{key}", payload=payload,
+                  staff_id=staff_id)
 
 
 def _audit_top_up(conn: Connection, principal: Principal, goods_account_id: int,

@@ -225,10 +225,12 @@ class GoodsAccountView:
 
 @dataclass(frozen=True, kw_only=True)
 class GoodsOpened:
-    """A goods account just opened; a bearer card's number, shown this once."""
+    """A goods account just opened; a bearer card's number, shown this once (never on a
+    ``repeated`` answer: the same opening sent again with its key)."""
 
     account: GoodsAccountView
     card_number: str | None
+    repeated: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
