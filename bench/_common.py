@@ -8,6 +8,7 @@ import platform
 import subprocess
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -289,3 +290,16 @@ def code_version() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("+dirty" if dirty else "")
+
+
+def processes_cpu_s(pids: Iterable[int]) -> float:
+    """User plus system CPU, in seconds, of the processes ``pids`` (those gone are skipped),
+    from ``/proc/PID/stat``: so the database's machine must be this one."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")

@@ -47,11 +47,10 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import libpq_url  # noqa: E402
+from _common import libpq_url, processes_cpu_s  # noqa: E402
 from checkout import BASKET, add_tenant, setup  # noqa: E402
 from checkout_budgets import CAPPED_MINOR, last_tenant, ten_percent_off  # noqa: E402
 
-TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 BLOCK_REF = re.compile(r"rel \d+/(\d+)/(\d+)")
 CAPS: dict[str, int | None] = {"unlimited": None, "capped": CAPPED_MINOR}
 
@@ -75,16 +74,9 @@ class Side:
 
 def backends_cpu_s(conn: psycopg.Connection[Any]) -> float:
     """User plus system CPU of this database's other client backends."""
-    total = 0
-    for (pid,) in conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total * TICK_S
+    return processes_cpu_s(pid for (pid,) in conn.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"))
 
 
 def wal_records(conn: psycopg.Connection[Any], start: str, end: str,

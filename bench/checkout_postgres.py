@@ -38,8 +38,9 @@ from typing import Any
 HERE = Path(os.getcwd()) / "bench"  # the checkout measured: its own set-up and code
 sys.path.insert(0, str(HERE))
 
+from _common import processes_cpu_s  # noqa: E402
+
 _REL = re.compile(r"rel \d+/(\d+)/(\d+)")
-_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _neighbour(name: str) -> Any:
@@ -60,17 +61,9 @@ def _one(monitor: Any, query: str) -> str:
 
 def _backend_cpu_s(monitor: Any) -> float:
     """User and system CPU of every other backend connected to this database."""
-    pids = [pid for (pid,) in monitor.execute(
+    return processes_cpu_s(pid for (pid,) in monitor.execute(
         "select pid from pg_stat_activity where datname = current_database() "
-        "and pid <> pg_backend_pid()")]
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / _TICKS
+        "and pid <> pg_backend_pid()"))
 
 
 def _statement_kind(statement: str) -> str:

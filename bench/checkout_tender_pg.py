@@ -36,22 +36,14 @@ from typing import Any
 HERE = Path(os.getcwd()) / "bench"
 sys.path.insert(0, str(HERE))
 
-TICKS = os.sysconf("SC_CLK_TCK")
+from _common import processes_cpu_s  # noqa: E402
 
 
 def backend_cpu_seconds(conn: Any, database: str) -> float:
     """utime + stime of the database's backends but this one, from ``/proc``."""
-    pids = [row[0] for row in conn.exec_driver_sql(
+    return processes_cpu_s(row[0] for row in conn.exec_driver_sql(
         "SELECT pid FROM pg_stat_activity WHERE datname = %(d)s AND pid <> pg_backend_pid()",
-        {"d": database})]
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
-    return ticks / TICKS
+        {"d": database}))
 
 
 def table_writes(conn: Any) -> dict[str, tuple[int, int, int, int]]:
