@@ -71,14 +71,12 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 HERE = Path(os.getcwd()) / "bench"  # the checkout measured: its own set-up and code
 sys.path.insert(0, str(HERE))
-
-from _common import analyze, libpq_url, processes_cpu_s  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_checkout_pg"
 WARM_PAIRS = 30
@@ -95,14 +93,24 @@ Call = Callable[[int], Awaitable[None]]
 Watch = psycopg.Connection[Any]
 
 
-def _neighbour(name: str) -> Any:
-    """A module beside this file, whatever the checkout measured holds under that name."""
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+def _neighbour(name: str, *, module: str | None = None) -> Any:
+    """A module beside this file, whatever the checkout measured holds under that name;
+    ``module``: under that name instead, leaving the measured checkout its own."""
+    spec = importlib.util.spec_from_file_location(module or name,
+                                                  Path(__file__).with_name(f"{name}.py"))
     assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    found = importlib.util.module_from_spec(spec)
+    sys.modules[module or name] = found
+    spec.loader.exec_module(found)
+    return found
+
+
+if TYPE_CHECKING:
+    from _common import analyze, libpq_url, processes_cpu_s
+else:  # the readings of this file's checkout, whichever checkout is measured
+    _readings = _neighbour("_common", module="checkout_pg_common")
+    analyze, libpq_url, processes_cpu_s = (_readings.analyze, _readings.libpq_url,
+                                           _readings.processes_cpu_s)
 
 
 # Readings -------------------------------------------------------------------------------------
@@ -407,8 +415,9 @@ def show(title: str, parts: Sequence[Mapping[str, Any]], calls: list[int],
     the first column's."""
     print(f"== {title}")
     found = [totals(part, n) for part, n in zip(parts, calls, strict=True)]
-    for name in found[0]:
-        print(f"  {name:64} " + " ".join(f"{t.get(name, 0):10.2f}" for t in found))
+    for name in dict.fromkeys(name for figures in found for name in figures):
+        print(f"  {name:64} " + " ".join(
+            f"{t[name]:10.2f}" if name in t else f"{'-':>10}" for t in found))
     rows = [per_call(part, n) for part, n in zip(parts, calls, strict=True)]
     names = sorted(set().union(*rows))
 
