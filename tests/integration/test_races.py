@@ -117,6 +117,23 @@ def test_refunds_of_one_receipt_refund_it_once(pos: Pos, rt: Runtime) -> None:
     assert_clean(rt)
 
 
+def test_identical_refunds_with_one_key_refund_once_and_answer_alike(pos: Pos,
+                                                                     rt: Runtime) -> None:
+    member = pos.register(1)["id"]
+    pos.grant(member, 1000)
+    receipt = pos.commit(member, BIG, receipt="R-1", spend=300)["receipt"]["id"]
+
+    results = run_together(THREADS, lambda _: pos.refund_outcome(receipt, key="refund-1"))
+
+    wins, losses = split(results)
+    assert losses == []
+    assert sum(not outcome.replayed for outcome in wins) == 1
+    assert all(outcome.body == wins[0].body for outcome in wins)
+    assert pos.balance(member) == 1000
+    assert count_rows(rt, pos.tenant_id)["refunds"] == 1
+    assert_clean(rt)
+
+
 def test_partial_refunds_racing_for_the_last_units_never_exceed_the_line(
         pos: Pos, rt: Runtime) -> None:
     member = pos.register(1)["id"]

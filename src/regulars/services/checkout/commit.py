@@ -222,11 +222,8 @@ def _attempt(rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
         if not claim.fresh:
             return _replayed(claim.request_hash, claim.response, digest)
         if earlier is not None:
-            outcome = _replayed(earlier.request_hash, earlier.response, digest, receipt=True)
-            idempotency_keys.store_response(conn, tenant_id=tenant.id, scope="commit",
-                                            terminal_id=principal.terminal_id, key=key,
-                                            response=outcome.body)
-            return outcome
+            # The key claimed stays: its replays find this receipt, committed with this hash.
+            return _replayed(earlier.request_hash, earlier.response, digest, receipt=True)
         # Only a new receipt is held to the time limits: a replay answers as the first
         # call did, however old its occurred_at has grown since.
         at = _occurred_at(req.occurred_at, now)
@@ -234,12 +231,11 @@ def _attempt(rt: Runtime, principal: Principal, tenant: tenancy.TenantRow,
         result, priced = _commit(conn, principal, tenant, req, digest=digest, now=now,
                                  at=at, day=day, code_id=code_id, careful=careful)
         body = encode(result)
-        idempotency_keys.store_responses(conn, tenant_id=tenant.id, scope="commit",
-                                         terminal_id=principal.terminal_id, key=key,
-                                         receipt_id=result.receipt.id,
-                                         response=withhold_member(body),
-                                         events=outbound.commit_events(principal, result),
-                                         events_at=result.receipt.recorded_at)
+        idempotency_keys.store_receipt_answer(conn, tenant_id=tenant.id,
+                                              receipt_id=result.receipt.id,
+                                              response=withhold_member(body),
+                                              events=outbound.commit_events(principal, result),
+                                              events_at=result.receipt.recorded_at)
         # After the receipt's events: a level reached records one of its own.
         outbound.message_commit(conn, rt, principal, result, priced.program)
         # Last of all: a shared slot is then locked only until COMMIT.

@@ -108,17 +108,18 @@ def run_once(conn: Connection, *, tenant_id: int, scope: str, key: str,
     Raises :class:`IdempotencyMismatch` when the key was used with a different payload.
     """
     digest = request_hash(payload)
-    claim = idempotency_keys.claim_key(conn, tenant_id=tenant_id, scope=scope,
-                                       terminal_id=terminal_id, key=key,
-                                       request_hash=digest, now=now)
-    if not claim.fresh:
-        if claim.request_hash != digest or not isinstance(claim.response, dict):
+    held = idempotency_keys.held_key(conn, tenant_id=tenant_id, scope=scope,
+                                     terminal_id=terminal_id, key=key)
+    if held is not None:
+        if held.request_hash != digest or not isinstance(held.response, dict):
             raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
-        return Outcome(restore_personal(conn, tenant_id, claim.response), replayed=True)
+        return Outcome(restore_personal(conn, tenant_id, held.response), replayed=True)
     body = encode(work())
-    idempotency_keys.store_response(conn, tenant_id=tenant_id, scope=scope,
-                                    terminal_id=terminal_id, key=key,
-                                    response=withhold_personal(body))
+    # Inserted once with its answer: a row updated in the transaction that inserted it has
+    # its foreign keys checked again.
+    idempotency_keys.store_key(conn, tenant_id=tenant_id, scope=scope,
+                               terminal_id=terminal_id, key=key, request_hash=digest,
+                               now=now, response=withhold_personal(body))
     return Outcome(body)
 
 

@@ -24,7 +24,7 @@ from regulars.services.tenancy.api_keys import Principal
 
 def commit_events(principal: Principal, result: CommitResult) -> list[dict[str, Any]]:
     """The events of a new receipt, as rows to record in the transaction of the commit (with
-    its stored answer: :func:`regulars.db.checkout.idempotency_keys.store_responses`), at the
+    its stored answer: :func:`regulars.db.checkout.idempotency_keys.store_receipt_answer`), at the
     receipt's ``recorded_at``."""
     receipt = result.receipt
     member_id = result.member.id if result.member else None
