@@ -179,3 +179,49 @@ def test_an_empty_database_is_migrated_from_nothing(database_url: str) -> None:
             assert compare_metadata(context, metadata) == []
     finally:
         engine.dispose()
+
+
+def test_0074_indexes_open_lots_by_is_open_and_its_downgrade_restores_remaining(
+        database_url: str) -> None:
+    engine = make_engine(database_url)
+
+    def conditions() -> dict[str, str]:
+        with engine.connect() as conn:
+            return {str(i["name"]): str(i["dialect_options"].get(
+                        f"{conn.dialect.name}_where", ""))
+                    for i in conn.dialect.get_indexes(conn, "lots")
+                    if str(i["name"]).startswith("ix_lots_")}
+
+    def columns() -> set[str]:
+        with engine.connect() as conn:
+            return {str(c["name"]) for c in conn.dialect.get_columns(conn, "lots")}
+
+    def roomy() -> set[str]:
+        if engine.dialect.name != "postgresql":
+            return set()
+        with engine.connect() as conn:
+            return {str(name) for name in conn.exec_driver_sql(
+                "SELECT relname FROM pg_class WHERE relkind = 'r' "
+                "AND 'fillfactor=90' = ANY(reloptions)").scalars()}
+
+    try:
+        assert "is_open" in columns()
+        assert len(conditions()) == 3
+        assert all("is_open" in w and "remaining" not in w for w in conditions().values())
+        rooms = {"accounts", "certificates", "lots"} if engine.dialect.name == "postgresql" \
+            else set()
+        assert roomy() == rooms
+        with migrating(engine) as (config, conn):
+            command.downgrade(config, "0070")
+            conn.commit()
+        assert "is_open" not in columns()
+        assert all("remaining" in w for w in conditions().values())
+        assert roomy() == set()
+        upgrade(engine)
+        assert all("is_open" in w for w in conditions().values())
+        assert roomy() == rooms
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()

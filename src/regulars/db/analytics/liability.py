@@ -34,11 +34,11 @@ def outstanding_by_expiry(conn: Connection, tenant_id: int, starts: Sequence[dat
     bucket -1, after ``starts[-1]`` in bucket ``len(starts) - 1``."""
     bucket = bucket_of(lots.c.expires_at, starts, after=len(starts) - 1).label("bucket")
     rows = conn.execute(select(bucket, func.sum(lots.c.remaining)).select_from(_LOT_ACCOUNTS)
-                        .where(*_member_lots(tenant_id), lots.c.remaining > 0,
+                        .where(*_member_lots(tenant_id), lots.c.is_open,
                                lots.c.expires_at.is_not(None)).group_by(bucket)).all()
     never = conn.execute(select(func.coalesce(func.sum(lots.c.remaining), 0))
                          .select_from(_LOT_ACCOUNTS)
-                         .where(*_member_lots(tenant_id), lots.c.remaining > 0,
+                         .where(*_member_lots(tenant_id), lots.c.is_open,
                                 lots.c.expires_at.is_(None))).scalar_one()
     return {int(r[0]): int(r[1] or 0) for r in rows}, int(never)
 

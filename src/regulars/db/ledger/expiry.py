@@ -34,14 +34,14 @@ from regulars.domain.ledger.ledger import EntryCode, expiry_key, expiry_memo
 
 def count_due_lots(conn: Connection, now: datetime) -> int:
     return int(conn.execute(select(func.count()).select_from(lots).where(
-        lots.c.remaining > 0, lots.c.expires_at <= now)).scalar_one())
+        lots.c.is_open, lots.c.expires_at <= now)).scalar_one())
 
 
 def any_due(conn: Connection, tenant_id: int, now: datetime) -> bool:
     """Whether the tenant holds any lot due at ``now`` (through the due-lots index: a run that
     finds nothing skips the walk over every open lot)."""
     return conn.execute(select(lots.c.id).where(
-        lots.c.tenant_id == tenant_id, lots.c.remaining > 0, lots.c.expires_at <= now
+        lots.c.tenant_id == tenant_id, lots.c.is_open, lots.c.expires_at <= now
     ).limit(1)).first() is not None
 
 
@@ -51,7 +51,7 @@ def batch_bounds(conn: Connection, tenant_id: int, now: datetime, size: int) -> 
     the accounts after the last bound make the last batch. One pass over the open-lots index,
     no locks; what changes afterwards is allowed for by :func:`expire_range`."""
     due = (select(lots.c.account_id).distinct()
-           .where(lots.c.tenant_id == tenant_id, lots.c.remaining > 0,
+           .where(lots.c.tenant_id == tenant_id, lots.c.is_open,
                   lots.c.expires_at <= now)
            .subquery())
     numbered = select(due.c.account_id,
@@ -86,7 +86,7 @@ WITH locked AS (
           AND a.id IN (SELECT l.account_id FROM lots l
                    WHERE l.tenant_id = :tenant_id AND l.account_id > :after
                          AND l.account_id <= :upto
-                         AND l.remaining > 0 AND l.expires_at <= :now)
+                         AND l.is_open AND l.expires_at <= :now)
     ORDER BY a.id
     FOR NO KEY UPDATE OF a
 ), due AS (
@@ -94,7 +94,7 @@ WITH locked AS (
     FROM locked k
     JOIN lots l ON l.tenant_id = :tenant_id AND l.account_id = k.id
                    AND l.account_id > :after AND l.account_id <= :upto
-                   AND l.remaining > 0 AND l.expires_at <= :now
+                   AND l.is_open AND l.expires_at <= :now
 ), zeroed AS (
     UPDATE lots SET expired = lots.expired + d.remaining, remaining = 0
     FROM due d
@@ -185,7 +185,7 @@ def _expire_rows(conn: Connection, tenant_id: int, system_id: int, after: int, u
                accounts.c.member_id)
         .join(accounts, accounts.c.id == lots.c.account_id)
         .where(lots.c.tenant_id == tenant_id, lots.c.account_id > after,
-               lots.c.account_id <= upto, lots.c.remaining > 0, lots.c.expires_at <= now,
+               lots.c.account_id <= upto, lots.c.is_open, lots.c.expires_at <= now,
                accounts.c.asset == asset.code)
         .order_by(lots.c.account_id, lots.c.id)).all()
     if not due:
@@ -211,7 +211,7 @@ def _expire_rows(conn: Connection, tenant_id: int, system_id: int, after: int, u
     # The write transaction excludes every other writer: the lots are the ones just read.
     conn.execute(update(lots).where(
         lots.c.tenant_id == tenant_id, lots.c.account_id > after, lots.c.account_id <= upto,
-        lots.c.remaining > 0, lots.c.expires_at <= now,
+        lots.c.is_open, lots.c.expires_at <= now,
         lots.c.account_id.in_(select(accounts.c.id).where(
             accounts.c.tenant_id == tenant_id, accounts.c.id > after, accounts.c.id <= upto,
             accounts.c.asset == asset.code)),

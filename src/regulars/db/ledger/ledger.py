@@ -446,7 +446,7 @@ def _account_problems(conn: Connection, tenant_id: int | None) -> list[dict[str,
     posted = (select(postings.c.account_id, func.sum(postings.c.amount).label("total"))
               .group_by(postings.c.account_id).subquery())
     in_lots = (select(lots.c.account_id, func.sum(lots.c.remaining).label("total"))
-               .where(lots.c.remaining > 0).group_by(lots.c.account_id).subquery())
+               .where(lots.c.is_open).group_by(lots.c.account_id).subquery())
     query = (
         select(accounts.c.id, accounts.c.tenant_id, accounts.c.member_id, accounts.c.asset,
                accounts.c.balance, accounts.c.debt,

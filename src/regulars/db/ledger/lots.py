@@ -454,7 +454,7 @@ _TAKEN_CHOSEN = """usable AS (
            sum(l.remaining) OVER (ORDER BY l.expires_at IS NULL, l.expires_at, l.id
                                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto
     FROM lots l
-    WHERE l.tenant_id = :tenant_id AND l.account_id = :lots_account_id AND l.remaining > 0
+    WHERE l.tenant_id = :tenant_id AND l.account_id = :lots_account_id AND l.is_open
       AND l.available_at <= :lots_now AND (l.expires_at IS NULL OR l.expires_at > :lots_now)
 ), taken AS (
     SELECT u.id AS lot_id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, literal_column, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from regulars.db.ledger.ledger import ASSET, AccountState
 from regulars.db.ledger.tables import accounts, holds, lots
@@ -29,10 +29,10 @@ def unspendable_lots(account_id: Any) -> Any:
     gathered.
     """
     now = bindparam("now", type_=lots.c.available_at.type)
-    # ``remaining > 0`` as a literal, not a parameter: only then may a prepared statement's
-    # generic plan use the partial indexes (PostgreSQL otherwise plans it again every time).
+    # ``is_open`` (``remaining > 0``, kept by the database) is the partial indexes' own
+    # condition, with no parameter: a prepared statement's generic plan may use them.
     open_lot = (lots.c.tenant_id == bindparam("tenant_id"), lots.c.account_id == account_id,
-                lots.c.remaining > literal_column("0"))
+                lots.c.is_open)
     # Each read through its own index; a lot both pending and due counts with the due ones.
     pending = (select(func.coalesce(func.sum(lots.c.remaining), 0))
                .where(*open_lot, lots.c.available_at > now,
@@ -77,7 +77,7 @@ def state_and_spendable(conn: Connection, tenant_id: int, member_id: int,
 
 _OPEN_LOTS = (select(lots.c.id, lots.c.remaining, lots.c.available_at, lots.c.expires_at)
               .where(lots.c.tenant_id == bindparam("tenant_id"),
-                     lots.c.account_id == bindparam("account_id"), lots.c.remaining > 0))
+                     lots.c.account_id == bindparam("account_id"), lots.c.is_open))
 
 
 def open_lots(conn: Connection, tenant_id: int, account_id: int) -> list[Lot]:

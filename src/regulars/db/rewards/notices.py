@@ -19,7 +19,7 @@ def expiring(conn: Connection, tenant_id: int, *, now: datetime, until: datetime
         select(accounts.c.member_id, func.sum(lots.c.remaining), func.min(lots.c.expires_at))
         .join(accounts, (accounts.c.id == lots.c.account_id)
               & (accounts.c.tenant_id == lots.c.tenant_id))
-        .where(lots.c.tenant_id == tenant_id, lots.c.remaining > 0,
+        .where(lots.c.tenant_id == tenant_id, lots.c.is_open,
                lots.c.expires_at > now, lots.c.expires_at <= until,
                accounts.c.member_id.is_not(None), accounts.c.member_id > after_member_id)
         .group_by(accounts.c.member_id).order_by(accounts.c.member_id).limit(limit))

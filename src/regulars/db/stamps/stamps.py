@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, literal_column, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from regulars.db.ledger.tables import accounts, lots
 from regulars.db.stamps.tables import receipt_stamps, stamp_cards
@@ -102,7 +102,7 @@ def stamp_accounts(conn: Connection, tenant_id: int, member_id: int,
                      .with_for_update(key_share=True)).all()
     spendable = (select(func.coalesce(func.sum(lots.c.remaining), 0))
                  .where(lots.c.tenant_id == tenant_id, lots.c.account_id == accounts.c.id,
-                        lots.c.remaining > literal_column("0"), lots.c.available_at <= now,
+                        lots.c.is_open, lots.c.available_at <= now,
                         lots.c.expires_at.is_(None) | (lots.c.expires_at > now))
                  .scalar_subquery())
     rows = conn.execute(select(accounts.c.id, accounts.c.asset, accounts.c.balance,
