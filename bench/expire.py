@@ -107,9 +107,9 @@ def load_steps(shape: Shape, *, tenant_id: int, issued_id: int, acct_base: int,
                             "base": acct_base}
     return [
         ("members", f"""
-            INSERT INTO members (id, tenant_id, phone, consent, profile, status, qr_token,
-                                 created_at)
-            SELECT n, %(t)s, '+1555' || lpad(n::text, 7, '0'), 'full', '{{}}', 'active',
+            INSERT INTO members (id, tenant_id, phone_index, consent, profile, status,
+                                 qr_sealed, created_at)
+            SELECT n, %(t)s, 'bench' || n, 'full', '{{}}', 'active',
                    'Qbench' || n, %(now)s - interval '2 years'
             FROM generate_series(1, {shape.members}) AS n""", p),
         ("accounts", f"""
@@ -153,7 +153,8 @@ def build(url: str, shape: Shape) -> float:
     now = datetime.now(UTC)
     with psycopg.connect(libpq_url(url)) as conn:
         issued_id = conn.execute(
-            "SELECT id FROM accounts WHERE tenant_id = %s AND system_code = 'issued'",
+            "SELECT id FROM accounts WHERE tenant_id = %s AND system_code = 'issued' "
+            "AND asset = 'points'",
             (created.tenant_id,)).fetchone()
         acct_base = conn.execute("SELECT coalesce(max(id), 0) FROM accounts").fetchone()
         assert issued_id and acct_base
@@ -217,8 +218,10 @@ def regulars(args: list[str], *, timeout: float, profile: str | None = None,
         command = ["uv", "run", "regulars", *args]
     started = time.perf_counter()
     # A session of its own, so a timeout stops uv *and* the Python process under it.
+    # The bench's members hold no phone: the development key only lets the CLI start.
+    env = {**os.environ, "REGULARS_PERSONAL_DATA_DEVELOPMENT_KEY_ALLOWED": "true"}
     proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, env=env)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
