@@ -84,7 +84,7 @@ SIDES = ("none", "unlimited", "capped", "coupon")
 SHARED_CODE_USES = 1_000_000
 CAPPED_MINOR = 10**12  # the capped side's budget, never reached
 COUNTED = ("inserted", "updated", "deleted", "buffers", "slot_scans", "slot_updates",
-           "wal_records", "wal_bytes")
+           "wal_records", "wal_bytes", "wal_fpi_bytes")
 STATS_LAG_S = 11.0  # a backend idle with statistics not sent sends them after 10 s
 
 
@@ -184,10 +184,15 @@ class Counters:
             slots = conn.execute(
                 "SELECT coalesce(sum(idx_scan + seq_scan), 0), coalesce(sum(n_tup_upd), 0) "
                 "FROM pg_stat_user_tables WHERE relname = 'promotion_budget_slots'").fetchone()
+            tables = dict(conn.execute(
+                "SELECT relname, coalesce(heap_blks_hit + heap_blks_read, 0) "
+                "+ coalesce(idx_blks_hit + idx_blks_read, 0) "
+                "+ coalesce(toast_blks_hit + toast_blks_read, 0) "
+                "FROM pg_statio_all_tables").fetchall())
         assert db and slots
         names = ("inserted", "updated", "deleted", "buffers")
         return {**dict(zip(names, map(int, db[:4]), strict=True)), "lsn": db[4],
-                "slot_scans": int(slots[0]), "slot_updates": int(slots[1]),
+                "slot_scans": int(slots[0]), "slot_updates": int(slots[1]), "tables": tables,
                 **(found or self._receipts(tenant_id))}
 
     def _receipts(self, tenant_id: int) -> dict[str, int]:
@@ -198,7 +203,7 @@ class Counters:
         return {"receipts": int(row[0]) if row else 0}
 
     def delta(self, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {k: after[k] - before[k] for k in COUNTED[:-2]}
+        out: dict[str, Any] = {k: after[k] - before[k] for k in COUNTED[:-3]}
         with psycopg.connect(self.url, autocommit=True) as conn:
             wal = conn.execute(
                 "SELECT count(*), coalesce(sum(record_length), 0), "
@@ -207,8 +212,11 @@ class Counters:
                 "WHERE datname = current_database()) || '/%%'",
                 (before["lsn"], after["lsn"])).fetchone()
         assert wal
-        out["wal_records"], out["wal_bytes"] = int(wal[0]), int(wal[1])
+        out["wal_records"], out["wal_bytes"], out["wal_fpi_bytes"] = map(int, wal)
         out["receipts"] = after["receipts"] - before["receipts"]
+        tables = {name: int(n - before["tables"].get(name, 0))
+                  for name, n in after["tables"].items()}
+        out["top_tables"] = sorted(tables.items(), key=lambda kv: -kv[1])[:3]
         return out
 
 
@@ -257,7 +265,8 @@ class Bench:
         # "after" for none against the budget that ran out.
         self.phases: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
         self.tidy_s: list[float] = []
-        self.per_receipt: dict[tuple[str, int], dict[str, float]] = {}
+        self.per_receipt: dict[tuple[str, int, int], dict[str, float]] = {}
+        self.top_tables: dict[tuple[str, int, int], list[tuple[str, float]]] = {}
         self.pool: ProcessPoolExecutor
         self.bar: Progress
 
@@ -274,16 +283,22 @@ class Bench:
         return found
 
     def counted(self, clients: int) -> None:
-        """Every side once more, apart (see :class:`Counters`), for what it costs the
-        database a receipt; kept in :attr:`per_receipt`."""
-        for side in (*SIDES, "runs-out"):
-            tenant_id = self.sides[side][1]
-            before = self.counters.snap(tenant_id, before=True)
-            self.measure(side, clients, f"c{clients}-counted-{side}", group="", keep=False)
-            found = self.counters.delta(before, self.counters.snap(tenant_id, before=False))
-            self.per_receipt[(side, clients)] = {
-                k: found[k] / found["receipts"] if found["receipts"] else math.nan
-                for k in COUNTED}
+        """Every side once more, apart (see :class:`Counters`), twice, the second time in
+        the reverse order, for what it costs the database a receipt; kept in
+        :attr:`per_receipt` by (side, clients, pass)."""
+        order = (*SIDES, "runs-out")
+        for pass_, sides in enumerate((order, order[::-1]), start=1):
+            for side in sides:
+                tenant_id = self.sides[side][1]
+                before = self.counters.snap(tenant_id, before=True)
+                self.measure(side, clients, f"c{clients}-counted-{side}-{pass_}", group="",
+                             keep=False)
+                found = self.counters.delta(before, self.counters.snap(tenant_id,
+                                                                       before=False))
+                receipts = found["receipts"] or math.nan
+                key = (side, clients, pass_)
+                self.per_receipt[key] = {k: found[k] / receipts for k in COUNTED}
+                self.top_tables[key] = [(name, n / receipts) for name, n in found["top_tables"]]
 
     def rounds(self, sides: tuple[str, ...], clients: int, group: str) -> None:
         """Every side once, discarded; then :attr:`args.rounds` rounds of every side, in
@@ -390,15 +405,20 @@ def _report(bench: Bench, running_out: dict[str, Any], burn: dict[str, Any]) -> 
 
 def _counted(bench: Bench) -> None:
     table = Table(title="What a receipt costs the database (counted phases, apart)")
-    for name in ("clients", "side", "rows ins / upd / del", "buffers", "slot scans / updates",
-                 "WAL records / bytes"):
+    for name in ("clients", "side", "pass", "rows ins / upd / del", "buffers",
+                 "slot scans / updates", "WAL records / bytes (of which full pages)",
+                 "most buffers (table: a receipt)"):
         table.add_column(name, justify="right")
-    for (side, c), per in bench.per_receipt.items():
-        table.add_row(str(c), side,
+    for (side, c, pass_), per in sorted(bench.per_receipt.items(),
+                                        key=lambda kv: (kv[0][0] != "none", kv[0])):
+        table.add_row(str(c), side, str(pass_),
                       " / ".join(fmt(per[k], 2) for k in ("inserted", "updated", "deleted")),
                       fmt(per["buffers"], 0),
                       f"{fmt(per['slot_scans'], 2)} / {fmt(per['slot_updates'], 2)}",
-                      f"{fmt(per['wal_records'], 1)} / {fmt(per['wal_bytes'], 0)}")
+                      f"{fmt(per['wal_records'], 1)} / {fmt(per['wal_bytes'], 0)} "
+                      f"({fmt(per['wal_fpi_bytes'], 0)})",
+                      ", ".join(f"{name} {fmt(n, 0)}"
+                                for name, n in bench.top_tables[(side, c, pass_)]))
     console.print(table)
 
 
