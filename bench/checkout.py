@@ -4,7 +4,7 @@
     postgresql://postgres@127.0.0.1:5432/bench_checkout]
                                     [--seconds 10] [--client raw|httpx] [--json results.json]
                                     [--promotions N]   # quote with N promotions vs none
-                                    [--promotions 1 --budgets]  # pairs: budgets vs none
+                                    [--promotions 1 --budgets [--rounds 6]]  # budgets vs none
                                     [--tenders]  # pairs paying part by certificate vs not
 
 The issue's requirement: a 5-line basket (unit prices 10.00, 25.50, 40.00, 99.99, 5.25;
@@ -503,6 +503,8 @@ def main() -> int:
                         help="with --promotions 1: quote+commit pairs with one promotion "
                              "without a cap, with one, and with one that runs out, to none "
                              "(see checkout_budgets.py)")
+    parser.add_argument("--rounds", type=int, default=6,
+                        help="with --budgets: rounds of every side, in rotating order")
     parser.add_argument("--tenders", action="store_true",
                         help="only compare pairs paying 10.00 by certificate to pairs without, "
                              "and quotes of members without stored value (see "
