@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, get_datetime_format
+from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -94,6 +94,14 @@ class Reader:
             value = self._local(value).date()
         return str(format_date(value, "medium", locale=self.locale))
 
+    def month(self, value: dt.date | str | None) -> str:
+        """A whole month, given by its first day, as the locale names a month of a year
+        ("March 2026", "март 2026 г."): the first day's date would read as that one day."""
+        if value is None:
+            return "—"
+        day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+        return str(format_skeleton("yMMMM", day, locale=self.locale))
+
     def explain(self, why: Explained | dict[str, Any]) -> str:
         """An explanation from a checkout answer (a quote's, or a stored one) in the reader's
         language (answers stored before explanations kept their values show the text they
@@ -137,8 +145,8 @@ def render(request: Request, template: str, reader: Reader, status_code: int = 2
         csrf=session.csrf_token if session else anonymous_token,
         _=reader.gettext, ngettext=reader.ngettext, money=reader.money,
         number=reader.number, percent=reader.percent_bp, fmt_date=reader.date,
-        fmt_datetime=reader.datetime, can=reader.can, explain=reader.explain,
-        label=reader.label,
+        fmt_month=reader.month, fmt_datetime=reader.datetime, can=reader.can,
+        explain=reader.explain, label=reader.label,
         effect_words=lambda effect, series=None: offer_words.effect_words(
             effect, reader, series=series),
         rule_words=lambda rule, stores=None, levels=None: offer_words.rule_words(

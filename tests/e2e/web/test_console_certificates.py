@@ -4,11 +4,14 @@ another tenant's certificate is not found."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
 from babel.numbers import format_currency
 from fastapi.testclient import TestClient
+from python_calamine import CalamineWorkbook
 
 from regulars.domain.stored_value.certificates import SeriesTerms
 from regulars.services.audit import audit
@@ -52,6 +55,23 @@ def test_find_block_and_report(client: TestClient, rt: Runtime, shop: Shop) -> N
                           data={**form_of(found.text), "blocked": "yes"})
     assert blocked.status_code == 200 and 'id="found-status">blocked<' in blocked.text
     assert certificates.get_certificate(rt, shop.tenant_id, certificate_id).status == "blocked"
+
+
+def test_the_liability_downloads_as_csv_and_xlsx_with_the_pages_figures(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    _issue(rt, shop.tenant_id)
+    signed_in(client, rt, shop, "analyst")
+    page = client.get("/console/certificates").text
+    links = re.findall(r'href="(/console/analytics/certificates\.(?:csv|xlsx))\?', page)
+    assert links == ["/console/analytics/certificates.csv",
+                     "/console/analytics/certificates.xlsx"]
+    rows = list(csv.reader(io.StringIO(client.get(links[0]).text)))
+    assert rows[0][:2] == ["series_id", "series"] and rows[0][6] == "outstanding_minor"
+    assert [r[1] for r in rows[1:]] == ["Winter cards", "wallets"]
+    assert [r[6] for r in rows[1:]] == ["500000", "0"]  # two cards of 2,500.00: on the page
+    book = CalamineWorkbook.from_filelike(io.BytesIO(client.get(links[1]).content))
+    sheet = book.get_sheet_by_index(0).to_python()
+    assert [str(c) for c in sheet[0]] == rows[0] and sheet[1][6] == 500000
 
 
 def test_an_analyst_cannot_block_and_another_tenant_is_not_found(

@@ -62,6 +62,26 @@ def test_without_a_fit_the_reason_and_the_groups_show(analyst: TestClient, rt: R
     assert 'id="chart-rfm"' in page
 
 
+def test_each_rfm_group_is_named_with_its_members_and_leads_to_a_segment_of_it(
+        client: TestClient, rt: Runtime, shop: Shop, clock: FakeClock) -> None:
+    """The chart names only its first and last bars: the table beside it names every
+    group with its count, and a group's link opens the segment form with the rule made."""
+    history(Pos(rt, shop), clock, members=12, days=60)
+    add_staff(rt, shop.tenant_id, role="marketer", email="m@example.com", language="en")
+    sign_in(client, "m@example.com")
+    report = clv.report(rt, shop.tenant_id, ClvQuery(limit=1))
+    page = client.get(PAGE).text
+    table = page.split('<table id="rfm-groups"')[1].split("</table>")[0]
+    for group, count in report.groups.items():
+        row = table.split(f'id="rfm-{group}"')[1].split("</tr>")[0]
+        assert f'<td class="num">{count}</td>' in row, group
+        assert (f'href="/console/segments/new?rfm={group}"' in row) == (count > 0), group
+    group = next(g for g, count in report.groups.items() if count)
+    form = client.get("/console/segments/new", params={"rfm": group}).text
+    assert '<option value="rfm" selected' in form
+    assert f'name="groups-1" value="{group}" checked' in form
+
+
 def test_each_member_is_named_as_elsewhere_and_links_to_their_page(
         analyst: TestClient, rt: Runtime, shop: Shop, clock: FakeClock) -> None:
     history(Pos(rt, shop), clock, members=3, days=10)

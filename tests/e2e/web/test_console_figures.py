@@ -46,6 +46,18 @@ def test_pages_show_figures_and_charts_without_inline_code(analyst: TestClient) 
     assert ">44<" in liability  # 5 + 20 - 10 + 29 points outstanding
 
 
+def test_months_are_named_as_months_not_as_their_first_day(analyst: TestClient) -> None:
+    """A row of the IFRS table or of the cohorts is a whole month: "March 2026", which the
+    first day's date ("1 Mar 2026") would read as one day of it."""
+    period = {"range": "custom", "date_from": "2026-01-01", "date_to": "2026-03-02"}
+    for path, table in [(PAGES[2], "liability-months"), (PAGES[0], "cohorts")]:
+        page = analyst.get(path, params=period).text
+        rows = page.split(f'<table id="{table}"')[1].split("</table>")[0]
+        firsts = re.findall(r"<tr[^>]*>\s*<td>([^<]*)</td>", rows)
+        assert firsts[:2] == ["January 2026", "February 2026"], (path, firsts)
+        assert not any(first.startswith("1 ") for first in firsts), (path, firsts)
+
+
 def test_the_cashiers_table_ends_with_what_no_cashier_is_recorded_for(
         client: TestClient, rt: Runtime, shop: Shop, clock: FakeClock) -> None:
     """The home page's tills name no cashier: their store's row holds it all, in Russian."""

@@ -99,6 +99,22 @@ def test_bad_rows_refuse_the_file_or_the_rest_is_imported_with_the_rejects_to_do
     assert rows[1][:4] == ["3", "B-2", "2025-03-02", "abc"] and len(rows) == 2
 
 
+def test_an_unknown_store_code_shows_in_the_preview_and_says_what_to_do(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    signed_in(client, rt, shop, "owner")
+    where = upload(client, b"customer,date,amount,store\nS-1,2025-03-01,10,main\n"
+                           b"S-2,2025-03-02,5,Central\n")
+    preview = client.get(where)
+    rows = re.findall(r"<tr( class=\"bad\")?><td>(\d+)</td>", preview.text)
+    assert rows == [("", "2"), (' class="bad"', "3")]  # before anything is imported
+    told = "no store with the code &#39;Central&#39;: add a store with this code first"
+    assert told in preview.text
+    refused = client.post(TOKEN.search(where).group(0),
+                          data={**form_of(preview.text), "action": "import"})
+    assert refused.status_code == 422 and told in refused.text
+    assert receipts_of(rt, shop) == []
+
+
 def test_members_are_imported_and_every_export_reads_back(client: TestClient, rt: Runtime,
                                                            shop: Shop) -> None:
     signed_in(client, rt, shop, "owner")

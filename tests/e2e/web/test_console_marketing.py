@@ -197,6 +197,27 @@ def test_a_segment_of_rfm_groups(client: TestClient, rt: Runtime, shop: Shop) ->
     assert "at_risk" not in shown
 
 
+def test_a_segment_leads_to_a_promotion_for_it(client: TestClient, rt: Runtime,
+                                              shop: Shop) -> None:
+    """A segment's page is not a dead end: its link opens the promotion builder with the
+    segment chosen (an analyst, who may not make promotions, is not offered it)."""
+    signed_in(client, rt, shop, "marketer")
+    page = client.get("/console/segments/new")
+    client.post("/console/segments/new", data={
+        **form_of(page.text), "name": "Keep them", "kind-1": "rfm", "groups-1": "at_risk",
+        "kind-2": ""})
+    [made] = segments.list_all(rt, shop.tenant_id)
+    shown = client.get(f"/console/segments/{made.id}").text
+    link = f'href="/console/promotions/new?segment={made.id}"'
+    assert link in shown
+    builder = client.get(f"/console/promotions/new?segment={made.id}").text
+    assert f'<option value="{made.id}" selected>Keep them</option>' in builder
+    client.cookies.clear()
+    signed_in(client, rt, shop, "analyst")
+    seen = client.get(f"/console/segments/{made.id}")
+    assert seen.status_code == 200 and "Keep them" in seen.text and link not in seen.text
+
+
 def test_rfm_groups_consents_and_levels_are_ticked_by_name_not_typed_as_codes(
         client: TestClient, rt: Runtime, shop: Shop) -> None:
     signed_in(client, rt, shop, "marketer")

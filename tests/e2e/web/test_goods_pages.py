@@ -5,7 +5,10 @@ payment for part of a line."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -64,6 +67,21 @@ def test_the_console_finds_blocks_and_reports_goods(client: TestClient, rt: Runt
     blocked = client.post(f"/console/goods/{account_id}/block",
                           data={**form_of(found.text), "blocked": "yes"})
     assert blocked.status_code == 200 and 'id="found-status">blocked<' in blocked.text
+
+
+def test_the_goods_liability_downloads_with_the_pages_figures(client: TestClient,
+                                                             rt: Runtime, shop: Shop) -> None:
+    _card(rt, shop)
+    signed_in(client, rt, shop, "analyst")
+    page = client.get("/console/goods").text
+    links = re.findall(r'href="(/console/analytics/goods\.(?:csv|xlsx))\?', page)
+    assert links == ["/console/analytics/goods.csv", "/console/analytics/goods.xlsx"]
+    rows = list(csv.reader(io.StringIO(client.get(links[0]).text)))
+    assert rows == [["sku", "unit", "accounts", "units_held_milli", "value_minor",
+                     "units_expired_milli", "expired_value_minor"],
+                    ["A95", "l", "1", "25000", "137500", "0", "0"],
+                    ["all goods", "", "1", "", "137500", "", "0"]]
+    assert client.get(links[1]).status_code == 200
 
 
 def test_the_customer_page_shows_the_members_goods(client: TestClient, rt: Runtime,

@@ -15,6 +15,7 @@ from typing import Any
 
 from regulars.services.analytics import branches, breakdowns, clv, cohorts, figures, liability
 from regulars.services.runtime import Runtime
+from regulars.services.stored_value import certificates, goods
 
 
 class TableName(StrEnum):
@@ -28,6 +29,8 @@ class TableName(StrEnum):
     LEVELS = "levels"
     SEGMENTS = "segments"
     CLV = "clv"
+    CERTIFICATES = "certificates"
+    GOODS = "goods"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -205,6 +208,38 @@ def _clv(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
               for o in clv.every_member(rt, tenant_id, asked.outlook)))
 
 
+def _certificates(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
+    """What is owed on gift certificates now, per series, then in members' wallets (the
+    period plays no part): the ``outstanding_minor`` column adds up to the liability."""
+    del asked
+    names = {s.id: s.name for s in certificates.list_series(rt, tenant_id)}
+    found = certificates.report(rt, tenant_id)
+    return Table(name="certificates", header=(
+        "series_id", "series", "issued", "issued_minor", "used_minor", "expired_minor",
+        "outstanding_minor", "unsold", "unsold_minor"),
+        rows=[*([r.series_id, names.get(r.series_id, ""), r.issued, r.issued_minor,
+                 r.used_minor, r.expired_minor, r.outstanding_minor, r.unsold, r.unsold_minor]
+                for r in found.series),
+              [None, "wallets", None, None, None, None, found.wallets_liability_minor, None,
+               None]])
+
+
+def _goods(rt: Runtime, tenant_id: int, asked: TableRequest) -> Table:
+    """What is owed in prepaid goods now, per product, then all products' values together
+    (units of different products are not added; the period plays no part)."""
+    del asked
+    found = goods.liability(rt, tenant_id)
+    rows: list[Sequence[Any]] = [
+        [g.sku, g.unit, g.accounts, g.balance_milli, g.value_minor, g.expired_milli,
+         g.expired_minor] for g in found]
+    rows.append(["all goods", None, sum(g.accounts for g in found), None,
+                 sum(g.value_minor for g in found), None,
+                 sum(g.expired_minor for g in found)])
+    return Table(name="goods", header=("sku", "unit", "accounts", "units_held_milli",
+                                       "value_minor", "units_expired_milli",
+                                       "expired_value_minor"), rows=rows)
+
+
 TABLES: dict[TableName, Callable[[Runtime, int, TableRequest], Table]] = {
     TableName.OVERVIEW: _overview,
     TableName.COHORTS: _cohorts,
@@ -216,6 +251,8 @@ TABLES: dict[TableName, Callable[[Runtime, int, TableRequest], Table]] = {
     TableName.LEVELS: _levels,
     TableName.SEGMENTS: _segments,
     TableName.CLV: _clv,
+    TableName.CERTIFICATES: _certificates,
+    TableName.GOODS: _goods,
 }
 
 

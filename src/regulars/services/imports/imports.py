@@ -164,15 +164,25 @@ def _row_issues(found: Parsed, setting: Setting, stores: set[str], seen: set[str
     if not isinstance(row, ReceiptRow):
         return []
     issues = []
-    if row.store and row.store not in stores:
-        issues.append(problem(row.row, setting.header.get("store", "store"),
-                              N_("no store with the code %(code)s"), code=repr(row.store)))
+    unknown = unknown_store(row, setting.header, stores)
+    if unknown is not None:
+        issues.append(unknown)
     if row.receipt:
         if row.receipt in seen:
             issues.append(problem(row.row, setting.header.get("receipt", "receipt"),
                                   N_("this receipt number is on an earlier row too")))
         seen.add(row.receipt)
     return issues
+
+
+def unknown_store(row: ReceiptRow, header: Mapping[str, str], stores: set[str]
+                  ) -> Problem | None:
+    """The row's problem if it names a store the business does not have, with what to do."""
+    if not row.store or row.store in stores:
+        return None
+    return problem(row.row, header.get("store", "store"),
+                   N_("no store with the code %(code)s: add a store with this code first, "
+                      "or do not import this column"), code=repr(row.store))
 
 
 class _Rows:

@@ -19,12 +19,13 @@ from regulars.domain.imports.fields import FIELDS, Kind, guess_fields, map_colum
 from regulars.domain.imports.rows import Problem, member_row, receipt_row
 from regulars.errors import InvalidInput
 from regulars.services.audit import audit
-from regulars.services.imports import files
+from regulars.services.imports import files, writing
 from regulars.services.imports.imports import (
     ImportReport,
     ImportRequest,
     import_file,
     reject_rows,
+    unknown_store,
 )
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant, minor_digits
@@ -94,6 +95,7 @@ def preview_path(rt: Runtime, tenant_id: int, req: ImportRequest, path: Path) ->
         mapping = map_columns(table.header, req.kind, overrides=req.mapping)
     except InvalidInput as exc:
         refused = exc
+    stores = writing.store_codes(rt, tenant_id) if req.kind is Kind.RECEIPTS else set()
     shown: list[PreviewRow] = []
     for number, values in table.rows():
         if len(shown) >= PREVIEW_ROWS:
@@ -102,6 +104,10 @@ def preview_path(rt: Runtime, tenant_id: int, req: ImportRequest, path: Path) ->
         if mapping is not None and req.kind is Kind.RECEIPTS:
             found = receipt_row(number, values, mapping, table.header,
                                 exponent=minor_digits(tenant.currency))
+            if not isinstance(found, list):
+                header = {f: table.header[i] for f, i in mapping.columns.items()}
+                unknown = unknown_store(found, header, stores)
+                found = [unknown] if unknown is not None else ()
         elif mapping is not None:
             found = member_row(number, values, mapping, table.header)
         shown.append(PreviewRow(

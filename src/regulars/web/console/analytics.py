@@ -115,7 +115,7 @@ def liability_page(request: Request, runtime: RuntimeDep, reader: StaffReader,
     found = _checked(lambda r: liability.liability(runtime, _tenant(reader), r), reader,
                      wanted, page)
     months = [b for b in found.by_expiry if b.kind == "month"]
-    labels = [reader.date(b.month) for b in months]
+    labels = [reader.month(b.month) for b in months]
     expiry = single(labels, [b.points for b in months],
                     [reader.gettext("%(month)s: %(points)s points, %(amount)s", month=label,
                                     points=reader.number(b.points),

@@ -137,9 +137,15 @@ def _segment_form(request: Request, reader: Reader, runtime: RuntimeDep, *, name
 
 
 @router.get("/segments/new", dependencies=[needs(Permission.MARKETING_EDIT)])
-def segment_new(request: Request, reader: StaffReader, runtime: RuntimeDep) -> Response:
+def segment_new(request: Request, reader: StaffReader, runtime: RuntimeDep,
+                rfm: str = "") -> Response:
+    """The segment form; ``rfm`` (a group's code, from the CLV page) starts it with the rule
+    "is in that RFM group"."""
     values = {f"{part}-{row}": "" for row in RULE_ROWS for part in RULE_PARTS}
-    values.update({"kind-1": "recency", "compare-1": "le", "days-1": "30"})
+    if rfm in RFM_GROUP_ORDER:
+        values.update({"kind-1": "rfm", "groups-1": rfm})
+    else:
+        values.update({"kind-1": "recency", "compare-1": "le", "days-1": "30"})
     return _segment_form(request, reader, runtime, name="", values=values, errors={})
 
 

@@ -143,10 +143,13 @@ def promotions_list(request: Request, reader: StaffReader, runtime: RuntimeDep) 
 
 @router.get("/promotions/new", dependencies=EDIT)
 def promotion_new(request: Request, reader: StaffReader, runtime: RuntimeDep,
-                  copy: str = "") -> Response:
+                  copy: str = "", segment: str = "") -> Response:
     """An empty builder, or (``copy``: a promotion's id) one filled in from that promotion,
-    saved as a new promotion."""
+    saved as a new promotion; ``segment`` (a segment's id, from its page) chooses who gets
+    it."""
     values = blank()
+    if segment.isdigit() and len(segment) < 19:
+        values["segment_id"] = segment
     if copy.isdigit() and len(copy) < 19:
         source = promotions.get(runtime, _tenant(reader), int(copy))
         values = view_values(source, digits=reader.minor_digits())
