@@ -32,10 +32,11 @@ from typing import Any
 # already holds the baselines' businesses.
 os.environ.setdefault("REGULARS_PERSONAL_DATA_DEVELOPMENT_KEY_ALLOWED", "true")
 
+import psycopg  # noqa: E402
 from psycopg.types.json import Json  # noqa: E402
 from sqlalchemy import event, insert
 
-from _common import recreate_database
+from _common import libpq_url, processes_cpu_s, recreate_database
 from regulars.config import Settings
 from regulars.db.checkout.tables import receipts
 from regulars.domain.imports.fields import Kind
@@ -53,6 +54,21 @@ def _write_file(path: Path, rows: int) -> None:
             day = start + timedelta(days=rng.randrange(540))
             out.write(f" {rng.randrange(max(1, rows // 3)):07d} {day:%Y%m%d} "
                       f"{rng.randrange(1, 6):2d} {rng.randrange(100, 30000) / 100:8.2f}\n")
+
+
+def _server_cpu(url: str) -> float:
+    """CPU seconds (user + system, from ``/proc``) of the server's backends connected to the
+    database ``url`` now (0 for SQLite): a noisy machine moves wall time, much less this."""
+    if not url.startswith("postgresql"):
+        return 0.0
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        return processes_cpu_s(pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"))
+
+
+SERVER_CPU: dict[str, float] = {}
+"""Each measured write's backend CPU seconds, by name (``copy``, ``import``)."""
 
 
 def _baseline(url: str, rows: int, *, copy: bool) -> float:
@@ -73,7 +89,7 @@ def _baseline(url: str, rows: int, *, copy: bool) -> float:
                    "points_discount_minor": 0, "paid_minor": 1000, "points_earned": 0,
                    "request_hash": "x", "response": Json({}), "occurred_at": now,
                    "recorded_at": now} for n in range(rows)]
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), _server_cpu(url)
         with rt.db.write() as conn:
             if copy:
                 names = ", ".join(values[0])
@@ -87,7 +103,9 @@ def _baseline(url: str, rows: int, *, copy: bool) -> float:
                     row["response"] = {}
                 for start in range(0, rows, 2000):
                     conn.execute(insert(receipts), values[start:start + 2000])
-        return time.perf_counter() - began
+        seconds = time.perf_counter() - began
+        SERVER_CPU["copy" if copy else "executemany"] = _server_cpu(url) - cpu
+        return seconds
 
 
 class _Profile:
@@ -154,10 +172,12 @@ def _import(url: str, path: Path, profile: _Profile | None = None,
         shop = tenants.create_tenant(rt, name="Imported", currency="USD", locale="en_US",
                                      timezone="UTC", phone_region="US")
         tenants.create_store(rt, shop.tenant_id, code="main", name="Main", actor=audit.SYSTEM)
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), _server_cpu(url)
         report = import_file(rt, shop.tenant_id, ImportRequest(
             kind=Kind.RECEIPTS, path=path, preset="cdnow"), actor=audit.SYSTEM)
-        return time.perf_counter() - began, report.imported
+        seconds = time.perf_counter() - began
+        SERVER_CPU["import"] = _server_cpu(url) - cpu
+        return seconds, report.imported
 
 
 def main() -> None:
@@ -195,6 +215,9 @@ def main() -> None:
               for name, b in (("executemany", base), ("COPY", copied)) if b is not None]
     print(f"regulars import receipts:             {imported / seconds:10,.0f} rows/s "
           f"({seconds:.1f} s for {imported:,} receipts, {', '.join(ratios)})")
+    if "import" in SERVER_CPU and "copy" in SERVER_CPU:
+        print(f"server backends' CPU: import {SERVER_CPU['import']:.1f} s, COPY "
+              f"{SERVER_CPU['copy']:.1f} s ({SERVER_CPU['import'] / SERVER_CPU['copy']:.1f}x)")
     print(f"1M receipts at this rate: {1_000_000 * seconds / imported:.0f} s")
 
 
