@@ -247,25 +247,38 @@ def flush_params(bought: Mapping[int, Sequence[datetime]]) -> dict[str, str]:
 # Many members at once, set-based (PostgreSQL) --------------------------------------------------
 
 _SOLD_SQL = ", ".join(f"'{status}'" for status in SOLD)
-# The members' net receipts, each marked when the unit of work added it.
+# The members' net receipts, each marked when the unit of work added it, and those of the
+# members it created (all theirs came with it, none to read back).
 _TIMES = f"""
 CREATE TEMPORARY TABLE refreshed_times ON COMMIT DROP AS
-SELECT r.member_id, r.occurred_at AS at, c.id IS NOT NULL AS came
+SELECT r.member_id, r.occurred_at AS at, c.id IS NOT NULL AS came, false AS fresh
 FROM receipts r LEFT JOIN ({{came}}) AS c(id) ON c.id = r.id
 WHERE r.tenant_id = :tenant_id AND r.member_id IN ({{members}})
-  AND r.status IN ({_SOLD_SQL}) AND r.gross_minor > 0"""
-_REFRESHED = """
-UPDATE member_purchases p
-SET first_at = f.first_at, second_at = f.second_at, last_at = f.last_at,
-    previous_at = f.previous_at, receipts = f.receipts
-FROM (SELECT t.member_id, min(t.at) AS first_at,
-             min(t.at) FILTER (WHERE t.at > e.first_at) AS second_at, max(t.at) AS last_at,
-             max(t.at) FILTER (WHERE t.at < e.last_at) AS previous_at, count(*) AS receipts
-      FROM refreshed_times t
-      JOIN (SELECT member_id, min(at) AS first_at, max(at) AS last_at FROM refreshed_times
-            GROUP BY member_id) AS e ON e.member_id = t.member_id
-      GROUP BY t.member_id) AS f
-WHERE p.tenant_id = :tenant_id AND p.member_id = f.member_id"""
+  AND r.status IN ({_SOLD_SQL}) AND r.gross_minor > 0
+UNION ALL
+SELECT n.member_id, n.at, true, true FROM ({{fresh}}) AS n(member_id, at)"""
+# Each member's purchases from their receipts in ``refreshed_times``.
+_FIGURES = """
+SELECT t.member_id, min(t.at) AS first_at,
+       min(t.at) FILTER (WHERE t.at > e.first_at) AS second_at, max(t.at) AS last_at,
+       max(t.at) FILTER (WHERE t.at < e.last_at) AS previous_at, count(*) AS receipts,
+       bool_or(t.fresh) AS fresh
+FROM refreshed_times t
+JOIN (SELECT member_id, min(at) AS first_at, max(at) AS last_at FROM refreshed_times
+      GROUP BY member_id) AS e ON e.member_id = t.member_id
+GROUP BY t.member_id"""
+# The members who had a row get it updated; those the unit of work created, theirs inserted.
+_REFRESHED = f"""
+WITH f AS MATERIALIZED ({_FIGURES}),
+updated AS (
+    UPDATE member_purchases p
+    SET first_at = f.first_at, second_at = f.second_at, last_at = f.last_at,
+        previous_at = f.previous_at, receipts = f.receipts
+    FROM f WHERE p.tenant_id = :tenant_id AND p.member_id = f.member_id)
+INSERT INTO member_purchases (tenant_id, member_id, first_at, second_at, last_at, previous_at,
+                              receipts)
+SELECT :tenant_id, f.member_id, f.first_at, f.second_at, f.last_at, f.previous_at, f.receipts
+FROM f WHERE f.fresh ORDER BY f.member_id"""
 # Each member's receipts now (+1) and before the unit of work (-1: less those it added).
 _BOTH = """(SELECT member_id, at, 1 AS sign FROM refreshed_times
             UNION ALL SELECT member_id, at, -1 FROM refreshed_times WHERE NOT came)"""
@@ -289,11 +302,15 @@ WHERE within_days <= {repeats.MAX_DAYS}
 GROUP BY 1, 2 HAVING sum(sign) <> 0"""
 
 
-def refresh_set(conn: Connection, tenant_id: int, *, members: str, came: str) -> None:
+def refresh_set(conn: Connection, tenant_id: int, *, members: str, fresh: str,
+                came: str) -> None:
     """:func:`refresh` on PostgreSQL in a few statements whatever the number of members:
-    ``members`` is a query of their ids, ``came`` one of the ids of the receipts the unit of
-    work added to them (the only change :func:`refresh` is told of here: none went). Their
-    rows are locked first in member order, as :func:`refresh` locks them."""
+    ``members`` is a query of the ids of those who may have a row already, ``came`` one of
+    the ids of the receipts the unit of work added to them (the only change :func:`refresh`
+    is told of here: none went), ``fresh`` one of the (member id, instant) of the net
+    receipts of the members the unit of work created (all theirs: they have no row yet and
+    none but it sees them, so theirs is inserted once, with its figures). The rows of
+    ``members`` are locked first in member order, as :func:`refresh` locks them."""
     zone = conn.execute(select(tenants.c.timezone)
                         .where(tenants.c.id == tenant_id)).scalar_one()
     params = {"tenant_id": tenant_id, "zone": zone, "never": gaps.NEVER_DAY}
@@ -304,7 +321,7 @@ def refresh_set(conn: Connection, tenant_id: int, *, members: str, came: str) ->
     conn.execute(text(f"""
         SELECT id FROM member_purchases WHERE tenant_id = :tenant_id
           AND member_id IN ({members}) ORDER BY member_id FOR UPDATE"""), params)
-    conn.execute(text(_TIMES.format(came=came, members=members)), params)
+    conn.execute(text(_TIMES.format(came=came, members=members, fresh=fresh)), params)
     conn.execute(text("ANALYZE refreshed_times"))
     conn.execute(text(_REFRESHED), params)
     conn.execute(text(f"""

@@ -30,6 +30,9 @@ COLUMNS = ("n", "receipt_no", "slot", "store_id", "occurred_at", "quantity_milli
 its member's slot (None: no member), store, instant (UTC), quantity, amount, price of a unit,
 points earned, digest."""
 
+WORK_MEM = "256MB"
+"""The import transaction's ``work_mem``: its sorts and groupings of a million rows fit."""
+
 RESPONSE = '{"imported": true}'
 """The stored answer of an imported receipt."""
 
@@ -49,7 +52,9 @@ def create(conn: Connection) -> None:
             amount_minor bigint NOT NULL, unit_price_minor bigint NOT NULL,
             points bigint NOT NULL, request_hash text NOT NULL) ON COMMIT DROP"""))
     conn.execute(text("CREATE TEMPORARY TABLE import_members (slot bigint PRIMARY KEY,"
-                      " member_id bigint NOT NULL) ON COMMIT DROP"))
+                      " member_id bigint NOT NULL, fresh boolean NOT NULL) ON COMMIT DROP"))
+    # Sorts and aggregates over the whole file in memory, not in temporary files.
+    conn.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
 
 
 def copy(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
@@ -80,14 +85,14 @@ def slots(conn: Connection) -> list[int]:
         " ORDER BY min(n)")).scalars()]
 
 
-def set_members(conn: Connection, pairs: Iterable[tuple[int, int]]) -> None:
-    """Who each slot is: (slot, member id) pairs."""
+def set_members(conn: Connection, members: Iterable[tuple[int, int, bool]]) -> None:
+    """Who each slot is: (slot, member id, whether the import created the member) triples."""
     raw = conn.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cursor, cursor.copy(
-            "COPY import_members (slot, member_id) FROM STDIN") as out:
-        for pair in pairs:
-            out.write_row(pair)
+            "COPY import_members (slot, member_id, fresh) FROM STDIN") as out:
+        for member in members:
+            out.write_row(member)
     conn.execute(text("ANALYZE import_members"))
 
 
@@ -140,23 +145,39 @@ def earned(conn: Connection) -> list[Earned]:
         " WHERE s.points > 0 ORDER BY s.n"))]
 
 
+_SPEND_COLUMNS = "tenant_id, member_id, day, net_minor, last_at"
+_SPEND_ROWS = "SELECT :tenant_id, member_id, day, net_minor, last_at FROM spend"
+
+
 def add_spend(conn: Connection, tenant_id: int, zone: str) -> None:
     """Add the receipts' spend to their members' days (local in ``zone``) and lifetime
-    totals: one upsert, in key order (members in id order)."""
-    conn.execute(text("""
-        INSERT INTO spend_days (tenant_id, member_id, day, net_minor, last_at)
-        SELECT :tenant_id, d.member_id, d.day, sum(d.net_minor), max(d.at)
-        FROM (SELECT m.member_id, CAST(s.occurred_at AT TIME ZONE :zone AS date) AS day,
-                     s.amount_minor AS net_minor, s.occurred_at AS at
-              FROM import_rows s JOIN import_members m ON m.slot = s.slot
-              UNION ALL
-              SELECT m.member_id, :lifetime, s.amount_minor, s.occurred_at
-              FROM import_rows s JOIN import_members m ON m.slot = s.slot) AS d
-        GROUP BY d.member_id, d.day ORDER BY d.member_id, d.day
+    totals, in key order (members in id order): one pass over the rows, both sums at once.
+    The days of members the import created are new rows, inserted; the others' are upserted
+    (a till may have added to them)."""
+    conn.execute(text(f"""
+        WITH spend AS MATERIALIZED (
+            SELECT d.fresh, d.member_id, COALESCE(d.day, :lifetime) AS day,
+                   sum(d.net_minor) AS net_minor, max(d.at) AS last_at
+            FROM (SELECT m.fresh, m.member_id,
+                         CAST(s.occurred_at AT TIME ZONE :zone AS date) AS day,
+                         s.amount_minor AS net_minor, s.occurred_at AS at
+                  FROM import_rows s JOIN import_members m ON m.slot = s.slot) AS d
+            GROUP BY GROUPING SETS ((d.fresh, d.member_id, d.day), (d.fresh, d.member_id))),
+        created AS (
+            INSERT INTO spend_days ({_SPEND_COLUMNS})
+            {_SPEND_ROWS} WHERE fresh ORDER BY member_id, day)
+        INSERT INTO spend_days ({_SPEND_COLUMNS})
+        {_SPEND_ROWS} WHERE NOT fresh ORDER BY member_id, day
         ON CONFLICT (tenant_id, member_id, day) DO UPDATE
         SET net_minor = spend_days.net_minor + excluded.net_minor,
             last_at = greatest(spend_days.last_at, excluded.last_at)"""),
         {"tenant_id": tenant_id, "zone": zone, "lifetime": LIFETIME_DAY})
+
+
+FRESH_SOLD = ("SELECT m.member_id, s.occurred_at FROM import_rows s"
+              " JOIN import_members m ON m.slot = s.slot WHERE m.fresh AND s.amount_minor > 0")
+"""The (member, instant) of the purchases (a basket above zero) inserted for the members the
+import created: all their receipts."""
 
 
 @dataclass(frozen=True, kw_only=True)

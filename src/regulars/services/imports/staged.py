@@ -87,14 +87,17 @@ def _members(conn: Connection, batch: writing.Batch, identities: list[Ids]) -> N
     """The member of each identity of the rows left, found or created at once."""
     wanted = staged.slots(conn)
     member_ids = batch.people.resolve(conn, [(identities[s], NewMember()) for s in wanted])
-    staged.set_members(conn, zip(wanted, member_ids, strict=True))
+    matched = batch.people.matched
+    staged.set_members(conn, ((slot, member_id, member_id not in matched)
+                              for slot, member_id in zip(wanted, member_ids, strict=True)))
 
 
 def _aggregates(conn: Connection, batch: writing.Batch) -> None:
     zone = batch.zone.key
     staged.add_spend(conn, batch.tenant_id, zone)
     buyers.refresh_set(conn, batch.tenant_id,
-                       members="SELECT DISTINCT member_id FROM import_members",
+                       members="SELECT DISTINCT member_id FROM import_members WHERE NOT fresh",
+                       fresh=staged.FRESH_SOLD,
                        came="SELECT receipt_id FROM import_rows")
     for sold in staged.day_sales(conn, zone):
         day_totals.add_sales(conn, batch.tenant_id, zone=batch.zone, day=sold.day,
