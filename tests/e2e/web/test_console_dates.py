@@ -48,4 +48,4 @@ def test_eight_digits_that_are_no_day_are_told_beside_their_field(
     page = client.get(path)
     assert page.status_code == 422
     assert "month must be" not in page.text
-    assert FORM_DATES[language] in page.text
+    assert FORM_DATES[language] in page.text and f'id="e-{field}"' in page.text
