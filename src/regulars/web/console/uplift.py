@@ -10,6 +10,7 @@ from datetime import datetime
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from regulars.domain.promotions.experiments import MAX_HOLDOUT_BP
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.analytics import experiments as results
 from regulars.services.analytics import uplift
@@ -93,7 +94,7 @@ def _holdout_bp(value: str) -> int:
     """Basis points from the percentage typed for the holdout (``"2.5"`` → 250), at most
     half of the members."""
     share_bp = parse_percent(value, field="share")
-    if share_bp > experiments.MAX_HOLDOUT_BP:
+    if share_bp > MAX_HOLDOUT_BP:
         raise InvalidInput("enter a percent from 0 to 50", field="share")
     return share_bp
 
