@@ -326,7 +326,8 @@ def demo(
     _print_demo(info, base=f"http://{host}:{port}")
     if no_serve:
         return
-    os.environ["REGULARS_SMS_LOG_ALLOWED"] = "true"  # the demo's codes show on its terminal
+    os.environ["REGULARS_SMS_LOG_ALLOWED"] = "true"
+    os.environ["REGULARS_SMS_LOG_TEXT"] = "true"  # made-up people's codes, on its terminal
     os.environ["REGULARS_PERSONAL_DATA_DEVELOPMENT_KEY_ALLOWED"] = "true"  # made-up people
     serve(database_url=url, host=host, port=port, workers=1)
 
@@ -382,9 +383,9 @@ def _print_demo(info: dict[str, Any], *, base: str) -> None:
         console.print(f"  {login['role']:<9}  {login['email']}  password {login['password']}")
     console.print(f"[bold]Terminal[/bold]   {base}/terminal  (pair with a till key above; "
                   f"cashier {web['cashiers'][0] if web['cashiers'] else '-'}, PIN {web['pin']})")
-    console.print(f"[bold]Customer[/bold]   {base}/c/{info['tenant_id']}  (e.g. "
-                  f"{web['member_phone']}, {web['member_name']}; one-time codes are "
-                  f"printed in this log)")
+    console.print(f"[bold]Customer[/bold]   {base}/c/{info['tenant_id']}  (sign in with the "
+                  f"phone of a member from the console's Members page, e.g. the one ending "
+                  f"{web['member_phone_ending']}; the one-time code shows on this terminal)")
 
 
 @i18n_app.command("update")
