@@ -269,12 +269,12 @@ def serve(
 
 
 def _refuse_log_sender(settings: Settings) -> None:
-    """The ``log`` sender writes the messages, one-time codes included, to the log: fine for
-    the demo and a developer's machine, not for members' codes, so a server says so unless
-    allowed."""
+    """The ``log`` sender delivers nothing (it writes a line per message, never its text):
+    fine for the demo and a developer's machine, not for members waiting for their codes, so
+    a server says so unless allowed."""
     if settings.sms_sender == "log" and not settings.sms_log_allowed:
-        raise fail("REGULARS_SMS_SENDER is log, which writes messages and one-time codes "
-                   "to the log: set REGULARS_SMS_SENDER=http (and REGULARS_SMS_HTTP_URL), or "
+        raise fail("REGULARS_SMS_SENDER is log, which delivers no message (it only notes each "
+                   "in the log): set REGULARS_SMS_SENDER=http (and REGULARS_SMS_HTTP_URL), or "
                    "REGULARS_SMS_LOG_ALLOWED=true on a development machine")
 
 
