@@ -17,6 +17,9 @@ from regulars.services.messaging.messaging import (
     DeliveryFailed,
     HttpSender,
     LogSender,
+    MemorySender,
+    OutgoingMessage,
+    SmsChannel,
     TextMessage,
     sender_from,
 )
@@ -105,3 +108,11 @@ def test_only_the_demo_s_setting_prints_the_text_and_never_through_the_log(
     with caplog.at_level(logging.INFO, logger="regulars.sms"):
         sender_from(Settings(sms_log_text=True)).send(MESSAGE)
     assert "123456" in capsys.readouterr().out and "123456" not in caplog.text
+
+
+def test_a_one_time_code_is_named_by_its_kind_in_the_log_line() -> None:
+    sender = MemorySender()
+    SmsChannel(sender=sender).deliver(OutgoingMessage(
+        tenant_id=7, channel="sms", recipient="+447911123456", subject=None,
+        body="Bean & Leaf: your code is 123456.", key="otp:42"))
+    assert sender.sent[0].template == "otp"

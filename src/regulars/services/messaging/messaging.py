@@ -136,6 +136,12 @@ class OutgoingMessage:
     """The member's unsubscribe link (an e-mail carries it as ``List-Unsubscribe``, with
     one-click ``List-Unsubscribe-Post``, RFC 8058)."""
 
+    @property
+    def template(self) -> str:
+        """What kind of message this is, for a log line: its event, else its key's kind
+        (``otp`` of ``otp:42``); never its text or recipient."""
+        return self.event or self.key.split(":", 1)[0]
+
 
 class ChannelSender(Protocol):
     def deliver(self, message: OutgoingMessage) -> None:
@@ -154,7 +160,7 @@ class SmsChannel:
 
     def deliver(self, message: OutgoingMessage) -> None:
         self.sender.send(TextMessage(tenant_id=message.tenant_id, phone=message.recipient,
-                                     text=message.body, template=message.event or ""))
+                                     text=message.body, template=message.template))
 
 
 @dataclass
