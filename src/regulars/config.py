@@ -57,8 +57,12 @@ class Settings(BaseSettings):
     sms_http_token: str | None = None
     sms_log_allowed: bool = False
     """Let ``regulars serve`` and ``regulars worker`` start with ``sms_sender=log``, which
-    writes the messages, one-time codes included, to the log (the demo and tests allow it;
-    production should not)."""
+    writes a line per message to the log: channel, masked number, template and length, never
+    the text (the demo and tests allow it; production should not)."""
+    sms_log_text: bool = False
+    """Print each text message's text on the terminal with ``sms_sender=log``: only
+    ``regulars demo`` sets it, whose people are made up, so that its one-time codes can be
+    typed on the customer page."""
     smtp_host: str | None = None
     """The SMTP server e-mail messages go through (unset: e-mail is not sent)."""
     smtp_port: int = 25

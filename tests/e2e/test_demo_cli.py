@@ -77,6 +77,12 @@ def test_demo_builds_a_year_prints_working_keys_and_reconciles(
             assert any(m["level"]["code"] != "base" for m in members), \
                 "the demo office should have climbed past Base"
             assert all(m["phone"].startswith("+353") for m in members)
+            # The sign-in hint names no member: no phone number, no name.
+            assert "Members page" in first
+            for m in members:
+                assert m["phone"][-9:] not in first.replace(" ", "")
+                name = f"{m.get('first_name') or ''} {m.get('last_name') or ''}".strip()
+                assert not name or name not in first
             stored = b"".join(p.read_bytes() for p in tmp_path.glob("demo.db*"))
             for m in members:  # phone numbers are sealed at rest, in the file and its WAL
                 e164 = m["phone"].encode()

@@ -542,6 +542,15 @@ def _staff_not_added(w: World, response: httpx.Response) -> None:
     assert "Boris" not in {s["name"] for s in staff}
 
 
+def _till_not_added(w: World, response: httpx.Response) -> None:
+    """A's store on a new till of B's is a 422 on ``store_id``, as a new staff member's is,
+    and no till is added."""
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "store_id"
+    tills = w.client.get("/v1/admin/terminals", headers=w.b.owner).json()
+    assert "sneaky" not in {t["code"] for t in tills}
+
+
 def _phone_is_b_own(w: World, response: httpx.Response) -> None:
     assert response.status_code == 204, response.text
     staff = w.client.get(f"/v1/admin/staff/{w.ids['b_staff']}", headers=w.b.owner).json()
@@ -656,7 +665,8 @@ PROBES: list[Probe] = [
                                    json={"name": "Taken over"})),
     Probe("POST", "/v1/admin/terminals", "store_id",
           lambda w: _admin(w, "/v1/admin/terminals",
-                           {"store_id": w.ids["a_store"], "code": "sneaky"})),
+                           {"store_id": w.ids["a_store"], "code": "sneaky"}),
+          _till_not_added),
     Probe("POST", "/v1/admin/terminals/{terminal_id}/rotate-key", "terminal_id",
           lambda w: _admin(w, f"/v1/admin/terminals/{w.ids['a_terminal']}/rotate-key", None)),
     Probe("DELETE", "/v1/admin/terminals/{terminal_id}", "terminal_id",

@@ -1,5 +1,5 @@
 """``regulars worker`` and the ``log`` sender: a server or worker refuses to start with the
-sender that writes messages and one-time codes to the log unless told it may; a server runs the
+sender, which delivers no message, unless told it may; a server runs the
 scheduled jobs itself unless ``REGULARS_SCHEDULER=false`` leaves them to workers."""
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
@@ -16,6 +17,9 @@ from regulars.services.messaging.messaging import (
     DeliveryFailed,
     HttpSender,
     LogSender,
+    MemorySender,
+    OutgoingMessage,
+    SmsChannel,
     TextMessage,
     sender_from,
 )
@@ -78,19 +82,37 @@ def test_the_log_sender_is_the_default_and_http_needs_a_url(
     sender = sender_from(Settings())
     assert isinstance(sender, LogSender)
     sender.send(MESSAGE)
-    assert "123456" in capsys.readouterr().out
+    assert "\u2022\u2022\u20223456" in capsys.readouterr().out
     with pytest.raises(ValueError, match="REGULARS_SMS_HTTP_URL"):
         sender_from(Settings(sms_sender="http"))
 
 
-def test_the_log_sender_shows_the_code_and_only_the_numbers_last_four_digits(
+def test_the_log_sender_names_the_template_and_length_never_the_text_or_the_number(
         capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
-    LogSender().send(MESSAGE)
+    sent = replace(MESSAGE, template="otp")
+    LogSender().send(sent)
     printed = capsys.readouterr()
-    assert "\u2022\u2022\u20223456" in printed.out and "123456." in printed.out
+    assert "\u2022\u2022\u20223456" in printed.out and "template otp" in printed.out
+    assert f"{len(MESSAGE.text)} characters" in printed.out
     with caplog.at_level(logging.INFO, logger="regulars.sms"):
-        LogSender().send(MESSAGE)
+        LogSender().send(sent)
     logged = caplog.text + "".join(capsys.readouterr())
-    assert "\u2022\u2022\u20223456" in caplog.text
+    assert "\u2022\u2022\u20223456" in caplog.text and "template otp" in caplog.text
     for shown in (printed.out + printed.err, logged):
         assert "7911123456" not in shown and "07911" not in shown
+        assert "123456" not in shown and "Bean & Leaf" not in shown
+
+
+def test_only_the_demo_s_setting_prints_the_text_and_never_through_the_log(
+        capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="regulars.sms"):
+        sender_from(Settings(sms_log_text=True)).send(MESSAGE)
+    assert "123456" in capsys.readouterr().out and "123456" not in caplog.text
+
+
+def test_a_one_time_code_is_named_by_its_kind_in_the_log_line() -> None:
+    sender = MemorySender()
+    SmsChannel(sender=sender).deliver(OutgoingMessage(
+        tenant_id=7, channel="sms", recipient="+447911123456", subject=None,
+        body="Bean & Leaf: your code is 123456.", key="otp:42"))
+    assert sender.sent[0].template == "otp"

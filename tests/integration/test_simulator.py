@@ -565,3 +565,21 @@ def test_receipts_that_only_sold_stored_value_are_not_replayed_nor_counted(
     for figures in (result.current, result.draft):
         assert (figures.receipts, figures.gross_minor) == (1, 10_000)
         assert [(g.key, g.receipts) for g in figures.by_level] == [("silver", 1)]
+
+
+def test_the_redemption_model_counts_the_points_of_purchases_not_of_refunded_receipts(
+        pos: Pos, rt: Runtime, clock: FakeClock) -> None:
+    from regulars.db.analytics import scenarios as scenario_store
+
+    def sums() -> scenario_store.PointSums:
+        with rt.db.read() as conn:
+            return scenario_store.point_sums(conn, pos.shop.tenant_id,
+                                             since=clock.now - timedelta(days=365))
+
+    pos.commit(1, (line("tea", 100_000),), receipt="kept")
+    kept = sums()
+    assert kept.issued > 0
+    returned = pos.commit(1, (line("cake", 100_000),), receipt="returned")
+    assert sums().issued > kept.issued
+    pos.refund(returned["receipt"]["id"], key="refund-returned")
+    assert sums() == kept  # its points were taken back: the model does not count them

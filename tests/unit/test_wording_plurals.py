@@ -107,3 +107,25 @@ def test_every_counted_sentence_has_every_plural_form_in_the_catalogs() -> None:
     plural = {message.id for message in catalogs.extract() if isinstance(message.id, tuple)}
     assert {(one, TEMPLATES["en"][code]) for code, (_, one) in COUNTED.items()} <= plural
     assert catalogs.check() == []
+
+
+@pytest.mark.parametrize(("language", "rule"), [
+    ("en", "spending starts at a balance of 100 points, and the spendable balance is 60"),
+    ("ru", "списывать можно с баланса 100 баллов, а доступно к списанию 60"),
+    ("uk", "списувати можна з балансу 100 балів, а доступно до списання 60"),
+    ("bg", "използването започва от баланс 100 точки, а наличните за използване са 60"),
+])
+def test_a_balance_below_the_least_to_spend_names_that_rule_not_up_to_nothing(
+        language: str, rule: str) -> None:
+    params = {"max_points": 0, "spendable_points": 60, "share_bp": 3000,
+              "point_value_minor": 100, "min_balance_points": 100}
+    text = render_code("spend_limit", params, locale=LOCALES[language], currency="EUR")
+    assert rule in text.replace("\u00a0", " ")
+    assert "0" not in text.replace("100", "").replace("60", "")
+
+
+def test_a_limit_of_nothing_for_another_reason_keeps_the_share_sentence() -> None:
+    params = {"max_points": 0, "spendable_points": 600, "share_bp": 3000,
+              "point_value_minor": 100, "min_balance_points": 100}
+    text = render_code("spend_limit", params, locale="en_GB", currency="EUR")
+    assert text.startswith("Up to 0 points can be spent here: spendable balance 600")

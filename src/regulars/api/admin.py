@@ -109,7 +109,7 @@ def rename_store(store_id: PathId, body: StorePatch, owner: Owner, rt: RuntimeDe
 
 
 @router.post("/terminals", response_model=NewTerminalOut, status_code=201, responses=responses(
-    errors.InvalidInput, errors.NotFound, errors.Conflict))
+    errors.InvalidInput, errors.Conflict))
 def create_terminal(body: TerminalIn, owner: Owner, rt: RuntimeDep) -> NewTerminal:
     """A till and its API key. The key is shown in this answer only; it is stored hashed."""
     return tenants.create_terminal(rt, owner.tenant_id, store_id=body.store_id,

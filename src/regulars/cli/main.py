@@ -269,12 +269,12 @@ def serve(
 
 
 def _refuse_log_sender(settings: Settings) -> None:
-    """The ``log`` sender writes the messages, one-time codes included, to the log: fine for
-    the demo and a developer's machine, not for members' codes, so a server says so unless
-    allowed."""
+    """The ``log`` sender delivers nothing (it writes a line per message, never its text):
+    fine for the demo and a developer's machine, not for members waiting for their codes, so
+    a server says so unless allowed."""
     if settings.sms_sender == "log" and not settings.sms_log_allowed:
-        raise fail("REGULARS_SMS_SENDER is log, which writes messages and one-time codes "
-                   "to the log: set REGULARS_SMS_SENDER=http (and REGULARS_SMS_HTTP_URL), or "
+        raise fail("REGULARS_SMS_SENDER is log, which delivers no message (it only notes each "
+                   "in the log): set REGULARS_SMS_SENDER=http (and REGULARS_SMS_HTTP_URL), or "
                    "REGULARS_SMS_LOG_ALLOWED=true on a development machine")
 
 
@@ -326,7 +326,8 @@ def demo(
     _print_demo(info, base=f"http://{host}:{port}")
     if no_serve:
         return
-    os.environ["REGULARS_SMS_LOG_ALLOWED"] = "true"  # the demo's codes show on its terminal
+    os.environ["REGULARS_SMS_LOG_ALLOWED"] = "true"
+    os.environ["REGULARS_SMS_LOG_TEXT"] = "true"  # made-up people's codes, on its terminal
     os.environ["REGULARS_PERSONAL_DATA_DEVELOPMENT_KEY_ALLOWED"] = "true"  # made-up people
     serve(database_url=url, host=host, port=port, workers=1)
 
@@ -382,9 +383,9 @@ def _print_demo(info: dict[str, Any], *, base: str) -> None:
         console.print(f"  {login['role']:<9}  {login['email']}  password {login['password']}")
     console.print(f"[bold]Terminal[/bold]   {base}/terminal  (pair with a till key above; "
                   f"cashier {web['cashiers'][0] if web['cashiers'] else '-'}, PIN {web['pin']})")
-    console.print(f"[bold]Customer[/bold]   {base}/c/{info['tenant_id']}  (e.g. "
-                  f"{web['member_phone']}, {web['member_name']}; one-time codes are "
-                  f"printed in this log)")
+    console.print(f"[bold]Customer[/bold]   {base}/c/{info['tenant_id']}  (sign in with the "
+                  f"phone of a member from the console's Members page, e.g. the one ending "
+                  f"{web['member_phone_ending']}; the one-time code shows on this terminal)")
 
 
 @i18n_app.command("update")

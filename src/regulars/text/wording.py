@@ -26,6 +26,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "spend_limit": "Up to {max_points} points can be spent here: spendable balance "
                        "{spendable}, and points may pay at most {share} of the bill "
                        "(1 point = {point_value}).",
+        "spend_limit_min_balance": "No points can be spent yet: spending starts at a balance "
+                                   "of {min_balance_points} points, and the spendable balance is "
+                                   "{spendable}.",
         "points_spent": "{points} points pay {money} of this bill.",
         "points_earned": "{level} level: {rate} of {basis} paid = {points} points "
                          "(1 point = {point_value}, rounded {rounding} per {scope}).",
@@ -126,6 +129,9 @@ COUNTED: dict[str, tuple[str, str]] = {
     "spend_limit": ("max_points", "Up to {max_points} point can be spent here: spendable "
                     "balance {spendable}, and points may pay at most {share} of the bill "
                     "(1 point = {point_value})."),
+    "spend_limit_min_balance": ("min_balance_points", "No points can be spent yet: "
+                                "spending starts at a balance of {min_balance_points} point, "
+                                "and the spendable balance is {spendable}."),
     "points_spent": ("points", "{points} point pays {money} of this bill."),
     "points_earned": ("points", "{level} level: {rate} of {basis} paid = {points} point "
                       "(1 point = {point_value}, rounded {rounding} per {scope})."),
@@ -204,7 +210,7 @@ def render(explanation: Explanation, *, locale: str, currency: str) -> str:
 def render_code(code: str, params: Mapping[str, int | str], *, locale: str,
                 currency: str) -> str:
     language = i18n.language_of(locale) or "en"
-    template = _template(code, params, language)
+    template = _template(_sentence(code, params), params, language)
     values: dict[str, str] = {}
     for name, value in params.items():
         if isinstance(value, str):
@@ -233,6 +239,17 @@ def render_code(code: str, params: Mapping[str, int | str], *, locale: str,
         return template.format(**values)
     except KeyError:
         return TEMPLATES["en"].get(code, code).format_map(_Missing(values))
+
+
+def _sentence(code: str, params: Mapping[str, int | str]) -> str:
+    """The sentence that explains ``code`` with these figures: a limit of nothing because the
+    balance is below the least one to start spending names that rule, not the share of the
+    bill."""
+    if code == "spend_limit" and params.get("max_points") == 0:
+        spendable, least = params.get("spendable_points"), params.get("min_balance_points")
+        if isinstance(spendable, int) and isinstance(least, int) and spendable < least:
+            return "spend_limit_min_balance"
+    return code
 
 
 def _template(code: str, params: Mapping[str, int | str], language: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from regulars.domain.catalog.products import parse_price
 from regulars.errors import InvalidInput, RegularsError
 from regulars.web.templating import Reader
@@ -28,6 +30,16 @@ def parse_int(text: str, *, field: str, minimum: int = 0, maximum: int = 10 ** 1
         raise InvalidInput("enter a whole number from %(minimum)s to %(maximum)s", field=field,
                            params={"minimum": minimum, "maximum": maximum})
     return int(cleaned)
+
+
+def parse_day(text: str, *, field: str) -> date:
+    """A day typed as ``2026-04-25`` (or ``20260425``). Raises :class:`InvalidInput` naming
+    ``field`` with a translated sentence for anything else, ``20241301`` included: never the
+    parser's own English words."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InvalidInput("enter a date like 2026-04-25", field=field) from exc
 
 
 def amount_text(amount_minor: int, digits: int) -> str:

@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from regulars.services.checkout.results import Explained
 from regulars.services.web_sessions.sessions import Permission, WebSession, allowed
-from regulars.text import i18n, labels
+from regulars.text import i18n, labels, regions
 from regulars.text.wording import render_code
 from regulars.web import offer_words
 
@@ -152,6 +152,8 @@ def render(request: Request, template: str, reader: Reader, status_code: int = 2
         rule_words=lambda rule, stores=None, levels=None: offer_words.rule_words(
             rule, reader, stores=stores, levels=levels),
         languages=i18n.LANGUAGES,
+        locale_name=lambda code: regions.locale_name(code, reader.locale),
+        zone_name=lambda zone: regions.zone_name(zone, reader.locale),
         **{"units": lambda milli: units(reader, milli), **context})
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     if anonymous_token is not None and ANONYMOUS_CSRF not in request.cookies:

@@ -53,6 +53,22 @@ def test_unknown_foreign_and_unsold_links_are_not_found(client: TestClient, rt: 
     assert client.get(f"{pending}/qr.png").status_code == 404
 
 
+@pytest.mark.parametrize(("language", "said"), [
+    ("en", "this gift card is not active yet: it becomes active when it is sold"),
+    ("ru", "эта подарочная карта ещё не активна: она станет активной после продажи"),
+    ("uk", "ця подарункова картка ще не активна: вона стане активною після продажу"),
+    ("bg", "тази карта за подарък още не е активна: ще стане активна, когато бъде продадена"),
+])
+def test_an_unsold_card_s_link_says_it_waits_for_its_sale_and_nothing_more(
+        client: TestClient, rt: Runtime, shop: Shop, language: str, said: str) -> None:
+    code, pending = _issue(rt, shop.tenant_id, for_sale=True)
+    client.cookies.set("rg_lang", language)
+    page = client.get(pending)
+    assert page.status_code == 404
+    assert f'id="error-detail">{said}<' in page.text
+    assert "2500" not in page.text and "2 500" not in page.text and code[-4:] not in page.text
+
+
 def test_a_link_not_found_or_malformed_is_explained_in_the_readers_language(
         client: TestClient, shop: Shop) -> None:
     client.cookies.set("rg_lang", "ru")

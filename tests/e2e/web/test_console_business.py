@@ -87,3 +87,24 @@ def test_a_business_without_a_brand_gets_the_default_look(client: TestClient,
     assert "--brand: #0f766e" in css.text and css.headers["cache-control"] == "no-cache"
     assert client.get(f"/c/{shop.tenant_id}/logo").status_code == 404
     assert client.get("/c/999999/brand.css").status_code == 404
+
+
+def test_settings_name_the_language_and_time_zone_and_store_their_codes(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    signed_in(client, rt, shop, "owner")
+    saved = client.post("/console/settings/business", follow_redirects=False,
+                        data=_form(client, locale="en_IE", timezone="Europe/Dublin"))
+    assert saved.status_code == 303, saved.text
+    tenant = tenants.get_tenant(rt, shop.tenant_id)
+    assert (tenant.locale, tenant.timezone) == ("en_IE", "Europe/Dublin")
+    client.get("/console/language", params={"lang": "en", "back": "/console"})
+    page = client.get("/console/settings").text
+    assert 'id="business-locale">English (Ireland)<' in page
+    assert 'id="business-timezone">Dublin, Ireland<' in page
+    client.get("/console/language", params={"lang": "ru", "back": "/console"})
+    page = client.get("/console/settings").text
+    assert 'id="business-locale">английский (Ирландия)<' in page
+    assert 'id="business-timezone">Дублин, Ирландия<' in page
+    form = client.get("/console/settings/business").text
+    assert '<option value="en_IE">английский (Ирландия)</option>' in form
+    assert '<option value="Europe/Dublin">Дублин, Ирландия</option>' in form

@@ -265,3 +265,26 @@ def test_the_issued_count_takes_its_own_plural_form(
         said = re.search(r'<p id="issued">([^<]*)</p>', corporate)
         assert said is not None
         assert CORPORATE[language][form_index].format(count) in said.group(1), said.group(1)
+
+
+def test_the_value_of_each_is_chosen_from_the_series_or_typed_within_its_range(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    fixed = _series(rt, shop.tenant_id)
+    open_id = certificates.create_series(rt, shop.tenant_id, SeriesTerms(
+        name="Open", min_minor=50_000, max_minor=2_000_000, valid_days=365),
+        actor=audit.SYSTEM).id
+    signed_in(client, rt, shop, "owner")
+    page = client.get(f"/console/certificate-series/{fixed}")
+    choice = page.text.split('<select id="f-amount" name="amount"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="([0-9.]+)"', choice) == ["1000.00", "3000.00"]
+    typed = client.get(f"/console/certificate-series/{open_id}")
+    hint = typed.text.split('for="f-amount"')[1].split("</label>")[0]
+    assert "500" in hint and "20,000" in hint
+    bad = client.post(f"/console/certificate-series/{open_id}/issue",
+                      data={**form_of(typed.text), "count": "1", "amount": "ten"})
+    assert bad.status_code == 422 and _one_error(bad.text, "amount")
+    done = client.post(f"/console/certificate-series/{fixed}/issue",
+                       data={**form_of(page.text), "count": "1", "amount": "3000.00"})
+    assert done.status_code == 200, done.text
+    assert [c.nominal_minor for c in certificates.list_certificates(rt, shop.tenant_id)] == [
+        300_000]

@@ -29,3 +29,23 @@ def test_lists_write_a_moment_as_the_reports_write_a_day(
         assert page.status_code == 200, page.text
         assert WRITTEN[language] in page.text, path
         assert SHORT[language] not in page.text, path
+
+
+FORM_DATES = {"en": "enter a date like 2026-04-25", "ru": "введите дату, например 2026-04-25"}
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize(("path", "field"), [
+    ("/console/receipts?date_from=20241301", "date_from"),
+    ("/console/audit?date_from=20241301", "date_from"),
+    ("/console/analytics/clv?calibration_end=20241301", "calibration_end"),
+])
+def test_eight_digits_that_are_no_day_are_told_beside_their_field(
+        client: TestClient, rt: Runtime, shop: Shop, language: str, path: str,
+        field: str) -> None:
+    signed_in(client, rt, shop, "owner")
+    client.get("/console/language", params={"lang": language, "back": "/console"})
+    page = client.get(path)
+    assert page.status_code == 422
+    assert "month must be" not in page.text
+    assert FORM_DATES[language] in page.text and f'id="e-{field}"' in page.text

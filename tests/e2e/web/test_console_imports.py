@@ -192,3 +192,12 @@ def test_the_page_speaks_of_its_column_choices_and_the_reader_s_language(
                                    "action": "import"})
     assert done.status_code == 200 and said in done.text
     assert "not a date" in client.get(f"{path}/rejects.csv").text  # the file stays English
+
+
+def test_eight_digits_that_are_no_day_read_as_not_a_date_in_the_reader_s_language(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    add_staff(rt, shop.tenant_id, role="owner", email="ru@example.com", language="ru")
+    sign_in(client, "ru@example.com")
+    preview = client.get(upload(client, b"customer,date,amount\nB-1,20241301,10\n"))
+    said = "не дата (ГГГГ-ММ-ДД, ГГГГММДД или ДД.ММ.ГГГГ): &#39;20241301&#39;"
+    assert said in preview.text and "month must be" not in preview.text

@@ -82,3 +82,18 @@ def test_an_analyst_may_write_nothing_and_a_marketer_neither_refund_nor_set_up()
     assert not allowed("marketer", Permission.REFUND)
     assert not allowed("marketer", Permission.SETUP)
     assert Permission.REFUND in writes
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("en", "your role may not change the business&#39;s setup"),
+    ("ru", "вашей роли нельзя изменять настройки бизнеса"),
+    ("uk", "вашій ролі не можна змінювати налаштування бізнесу"),
+    ("bg", "вашата роля не може да променя настройките на бизнеса"),
+])
+def test_a_refusal_names_what_the_role_may_not_do_in_the_reader_s_language(
+        client: TestClient, rt: Runtime, shop: Shop, language: str, said: str) -> None:
+    signed_in(client, rt, shop, "analyst")
+    client.get("/console/language", params={"lang": language, "back": "/console"})
+    refused = client.get("/console/settings")
+    assert refused.status_code == 403
+    assert said in refused.text and "(setup)" not in refused.text

@@ -76,12 +76,17 @@ def test_stores_and_tills_with_the_key_shown_once(client: TestClient, rt: Runtim
     assert post(client, f"/console/settings/tills/{till.id}/revoke",
                 csrf).status_code == 303
     assert "revoked" in client.get("/console/settings").text
-    # Another tenant's till or store: 404.
+    # Another tenant's till: 404; another's store for a new till: told beside the store field.
     other = make_shop(rt, "Other")
     assert post(client, f"/console/settings/tills/{other.terminal_ids[0]}/rotate",
                 csrf).status_code == 404
-    assert post(client, "/console/settings/tills", csrf, till_store=str(other.store_id),
-                till_code="x", till_name="x").status_code == 404
+    foreign = post(client, "/console/settings/tills", csrf, till_store=str(other.store_id),
+                   till_code="x", till_name="x")
+    assert foreign.status_code == 422 and 'id="e-till_store"' in foreign.text
+    assert "no such store" in foreign.text
+    api = client.post("/v1/admin/terminals", headers=shop.owner,
+                      json={"store_id": other.store_id, "code": "x"})
+    assert api.status_code == 422 and api.json()["field"] == "store_id", api.text
 
 
 def test_staff_with_password_and_pin_and_errors_by_field(client: TestClient, rt: Runtime,

@@ -115,13 +115,15 @@ def test_sample_size_and_holdout_forms(client: TestClient, rt: Runtime, shop: Sh
     bad = client.get("/console/uplift/sample-size", params={"effect": "abc"})
     assert bad.status_code == 422 and 'id="e-effect"' in bad.text
     page = client.get("/console/uplift")
+    assert "basis points" not in page.text
     too_big = client.post("/console/uplift/holdout",
-                          data={**form_of(page.text), "share_bp": "6000"})
-    assert too_big.status_code == 422 and 'id="e-share_bp"' in too_big.text
-    saved = client.post("/console/uplift/holdout", data={**form_of(page.text), "share_bp": "500"},
+                          data={**form_of(page.text), "share": "60"})
+    assert too_big.status_code == 422 and 'id="e-share"' in too_big.text
+    saved = client.post("/console/uplift/holdout", data={**form_of(page.text), "share": "2.5"},
                         follow_redirects=False)
     assert saved.status_code == 303
-    assert experiments.holdout(rt, shop.tenant_id).share_bp == 500
+    assert experiments.holdout(rt, shop.tenant_id).share_bp == 250
+    assert 'value="2.5"' in client.get("/console/uplift").text
 
 
 def test_pages_are_translated(client: TestClient, rt: Runtime, shop: Shop) -> None:

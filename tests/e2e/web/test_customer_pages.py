@@ -4,6 +4,7 @@ soon, the QR card, history, coupons, referral, profile and the data download."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from regulars.web.customer.common import qr_svg
 from tests.conftest import FakeClock, Shop
 from tests.e2e.web.customer_support import buy, register, sign_in_member, with_levels
 from tests.e2e.web.support import csrf_of
-from tests.integration.support import Pos, phone
+from tests.integration.support import Pos, phone, set_program
 
 
 @pytest.fixture(autouse=True)
@@ -245,3 +246,26 @@ def test_a_receipt_paid_with_one_point_says_point(client: TestClient, rt: Runtim
     page = client.get(f"/c/{shop.tenant_id}/receipts/{sold['receipt']['id']}")
     assert page.status_code == 200, page.text
     assert "Paid with 1 point<" in page.text
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("en", "Points can be spent from a balance of 1,000 points."),
+    ("ru", "Баллы можно списывать с баланса 1\u00a0000 баллов."),
+    ("uk", "Бали можна списувати з балансу 1\u00a0000 балів."),
+    ("bg", "Точките могат да се използват от баланс 1000 точки."),
+])
+def test_home_names_the_least_balance_to_spend_from_while_the_member_is_below_it(
+        client: TestClient, rt: Runtime, shop: Shop, language: str, said: str) -> None:
+    set_program(rt, shop.tenant_id, redeem_min_balance_points=1000, levels=[
+        {"code": "base", "name": "Base", "threshold_minor": 0, "rate_bp": 300}])
+    member_id = register(rt, shop.tenant_id, 1)
+    buy(Pos(rt, shop), member_id, 500_000, "r1")  # 150 points, below the least 1 000
+    sign_in_member(client, rt, shop.tenant_id, phone(1))
+    client.cookies.set("rg_lang", language)
+    home = client.get(f"/c/{shop.tenant_id}").text
+    assert 'id="spend-from"' in home, home
+    # The figure is grouped the reader's locale's way: compare without the group separators.
+
+    def bare(text: str) -> str:
+        return re.sub(r"(?<=\d)[\s,.\u00a0\u202f](?=\d)", "", text)
+    assert bare(said) in bare(home)

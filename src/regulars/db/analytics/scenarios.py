@@ -229,8 +229,10 @@ def spend_before(conn: Connection, tenant_id: int, since: date,
 
 @dataclass(frozen=True, kw_only=True)
 class PointSums:
-    """Points earned and spent on receipts (voided ones left out), all history and, for
-    spent, since an instant; when the first of those receipts was made."""
+    """Points earned and spent on the receipts the figures count as purchases
+    (:func:`~regulars.db.checkout.purchases.purchased`: a voided or wholly refunded receipt,
+    whose points were reversed and given back, is none), all history and, for spent, since an
+    instant; when the first of those receipts was made."""
 
     issued: int
     redeemed: int
@@ -245,6 +247,6 @@ def point_sums(conn: Connection, tenant_id: int, *, since: datetime) -> PointSum
         func.coalesce(func.sum(receipts.c.points_spent).filter(receipts.c.occurred_at >= since),
                       0),
         func.min(receipts.c.occurred_at))
-        .where(receipts.c.tenant_id == tenant_id, receipts.c.status != "voided")).one()
+        .where(receipts.c.tenant_id == tenant_id, purchased())).one()
     return PointSums(issued=int(row[0]), redeemed=int(row[1]), redeemed_since=int(row[2]),
                      first_at=row[3])

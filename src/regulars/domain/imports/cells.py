@@ -131,7 +131,10 @@ def local_datetime(cell: object) -> datetime:
 
 def _parse_day(raw: str) -> date:
     if len(raw) == 8 and raw.isdigit():  # the common shapes first, without strptime
-        return _plausible(date(int(raw[:4]), int(raw[4:6]), int(raw[6:])), raw)
+        try:
+            return _plausible(date(int(raw[:4]), int(raw[4:6]), int(raw[6:])), raw)
+        except ValueError:  # "20241301": eight digits that are no day
+            raise CellError(_NOT_A_DATE, value=repr(raw[:20])) from None
     if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
         try:
             return _plausible(date.fromisoformat(raw), raw)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from regulars.db.members import members as member_rows
+from regulars.domain.messaging.addresses import masked_phone
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
 from regulars.services.web_sessions import sessions as web_auth
@@ -37,6 +38,5 @@ def web_access(rt: Runtime, tenant_id: int) -> dict[str, Any]:
     with_phone = [m for m in found if m.phone]
     member = max(with_phone, key=lambda m: m.balance) if with_phone else None
     return {"logins": logins, "cashiers": cashiers, "pin": CASHIER_PIN,
-            "member_phone": member.phone if member else None,
-            "member_name": " ".join(filter(None, (member.first_name, member.last_name)))
-            if member else None}
+            "member_phone_ending": masked_phone(member.phone) if member and member.phone
+            else "-"}

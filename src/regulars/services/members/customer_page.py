@@ -86,7 +86,8 @@ def card_content(rt: Runtime, tenant_id: int, member_id: int) -> str:
 def home(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
     """The member's figures: the member view (balance, spendable, held, level), the level's
     progress in percent from the current threshold to the next, the points expiring in the
-    next :data:`EXPIRING_DAYS` days (per lot, soonest first) and the card's QR content."""
+    next :data:`EXPIRING_DAYS` days (per lot, soonest first), the card's QR content and the
+    least balance the program lets points be spent from (``spend_from_points``)."""
     view: dict[str, Any] = to_json(members.get(rt, tenant_id, MemberRef(id=member_id)))
     if view["id"] != member_id:
         raise NotFound("member not found")
@@ -106,7 +107,8 @@ def home(rt: Runtime, tenant_id: int, member_id: int) -> dict[str, Any]:
                 if lot.expires_at is not None and lot.expires_at <= horizon]
     return {**view, "progress_percent": progress, "expiring": expiring,
             "expiring_points": sum(lot.points for lot in expiring),
-            "expiring_days": EXPIRING_DAYS, "card": view["qr_token"]}
+            "expiring_days": EXPIRING_DAYS, "card": view["qr_token"],
+            "spend_from_points": program.redeem_min_balance_points}
 
 
 # History and receipts ---------------------------------------------------------------------

@@ -41,6 +41,9 @@ class TextMessage:
     tenant_id: int
     phone: str
     text: str
+    template: str = ""
+    """The message's template (its event: ``otp``, ``welcome``…), for a log line that names
+    what was sent without its text."""
 
 
 class Sender(Protocol):
@@ -50,17 +53,23 @@ class Sender(Protocol):
 
 @dataclass
 class LogSender:
-    """Writes messages to the ``regulars.sms`` log (and to standard output when the log has
-    no handler, so that a person running the demo sees the codes). The number shows only as
-    its last four digits: a member's phone number is personal data, kept out of logs."""
+    """Writes one line per message to the ``regulars.sms`` log (to standard output when the
+    log has no handler): the channel, the number as its last four digits, the template and
+    the text's length. The text itself (one-time codes, first names) is personal data and
+    stays out of logs; only ``show_text``, which ``regulars demo`` sets for its made-up
+    people, prints it on the demo's terminal, never through the log."""
+
+    show_text: bool = False
 
     def send(self, message: TextMessage) -> None:
-        line = (f"SMS to {masked_phone(message.phone)} (tenant {message.tenant_id}): "
-                f"{message.text}")
+        line = (f"sms to {masked_phone(message.phone)} (tenant {message.tenant_id}): "
+                f"template {message.template or '-'}, {len(message.text)} characters")
         if log.hasHandlers() and log.getEffectiveLevel() <= logging.INFO:
             log.info(line)
         else:
             print(line, flush=True)
+        if self.show_text:
+            print(f"  demo text: {message.text}", flush=True)
 
 
 @dataclass
@@ -108,7 +117,7 @@ def sender_from(settings: Settings) -> Sender:
         if not settings.sms_http_url:
             raise ValueError("REGULARS_SMS_HTTP_URL is required with REGULARS_SMS_SENDER=http")
         return HttpSender(url=settings.sms_http_url, token=settings.sms_http_token)
-    return LogSender()
+    return LogSender(show_text=settings.sms_log_text)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,6 +135,12 @@ class OutgoingMessage:
     unsubscribe_url: str | None = None
     """The member's unsubscribe link (an e-mail carries it as ``List-Unsubscribe``, with
     one-click ``List-Unsubscribe-Post``, RFC 8058)."""
+
+    @property
+    def template(self) -> str:
+        """What kind of message this is, for a log line: its event, else its key's kind
+        (``otp`` of ``otp:42``); never its text or recipient."""
+        return self.event or self.key.split(":", 1)[0]
 
 
 class ChannelSender(Protocol):
@@ -145,7 +160,7 @@ class SmsChannel:
 
     def deliver(self, message: OutgoingMessage) -> None:
         self.sender.send(TextMessage(tenant_id=message.tenant_id, phone=message.recipient,
-                                     text=message.body))
+                                     text=message.body, template=message.template))
 
 
 @dataclass

@@ -207,12 +207,15 @@ def link_digest(token: str) -> str:
 
 
 def by_link(rt: Runtime, tenant_id: int, token: str) -> CertificateView:
-    """The certificate a public balance link names. Raises :class:`NotFound`."""
+    """The certificate a public balance link names. Raises :class:`NotFound`: a card printed
+    for sale and not sold yet says only that it waits for its sale (no amount, no expiry)."""
     if not 16 <= len(token) <= 64:
         raise NotFound("certificate not found")
     with rt.db.read() as conn:
         row = store.certificate_by_link(conn, tenant_id, link_digest(token))
-    if row is None or row.status in (Status.PENDING.value, Status.VOID.value):
+    if row is not None and row.status == Status.PENDING.value:
+        raise NotFound("this gift card is not active yet: it becomes active when it is sold")
+    if row is None or row.status == Status.VOID.value:
         raise NotFound("certificate not found")
     return certificate_view(row)
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from regulars.db.tenancy import tenancy
 from regulars.errors import Forbidden, InvalidInput, Unauthorized
 from regulars.services.runtime import Runtime
+from regulars.text.i18n import N_
 
 PREFIX = {"owner": "rgo_", "till": "rgt_"}
 OWNER_SCOPES = ("admin", "analytics", "events")
@@ -39,6 +40,11 @@ TILL_SCOPES = ("pos",)
 # Monotonic, not the runtime's clock: it bounds how stale a remembered key may be, which is
 # the machine's business, not the tenant's time (a module attribute so tests can move it).
 _monotonic = time.monotonic
+
+
+KEY_NEEDED = {"till": N_("this call needs a till key"),
+              "owner": N_("this call needs an owner key")}
+"""What a call that needs another kind of key says, by the kind it needs."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,7 +60,7 @@ class Principal:
 
     def require(self, kind: str) -> None:
         if self.kind != kind:
-            raise Forbidden(f"this call needs a {kind} key")
+            raise Forbidden(KEY_NEEDED.get(kind, N_("this key may not make this call")))
 
     def require_scope(self, allowed: list[str]) -> None:
         """Raise :class:`Forbidden` unless the key has one of the ``allowed`` scopes."""

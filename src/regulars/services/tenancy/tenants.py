@@ -218,16 +218,15 @@ def list_stores(rt: Runtime, tenant_id: int) -> list[Store]:
 def create_terminal(rt: Runtime, tenant_id: int, *, store_id: int, code: str,
                     name: str, actor: audit.Actor) -> NewTerminal:
     """A till in one of the tenant's stores, with its API key (returned only here).
-    :class:`InvalidInput` on ``code`` (see :mod:`regulars.domain.tenancy.tills`);
-    :class:`NotFound` for another business's store; :class:`Conflict` on ``code`` when the
-    business has a till of that code."""
+    :class:`InvalidInput` on ``code`` (see :mod:`regulars.domain.tenancy.tills`) and on
+    ``store_id`` for a store that is not the business's (another's reads as unknown, as when
+    adding staff); :class:`Conflict` on ``code`` when the business has a till of that code."""
     code = tills.checked_code(code)
     plain, key_hash = new_key("till")
     now = rt.now()
     try:
         with rt.db.write() as conn:
-            if tenancy.get_store(conn, tenant_id, store_id) is None:
-                raise NotFound("store not found")
+            _check_store(conn, tenant_id, store_id)
             terminal_id = tenancy.insert_terminal(conn, tenant_id=tenant_id, store_id=store_id,
                                                   code=code, name=name.strip() or code,
                                                   now=now)

@@ -36,6 +36,7 @@ from regulars.services.runtime import Runtime
 from regulars.services.tenancy import throttle
 from regulars.services.tenancy.api_keys import authenticate
 from regulars.services.tenancy.tenants import get_tenant
+from regulars.text.i18n import N_
 
 WebSession = SessionRow
 """A signed-in web session (re-exported for the web edge, which never imports db)."""
@@ -70,9 +71,22 @@ def allowed(role: str | None, permission: Permission) -> bool:
     return permission in PERMISSIONS.get(role or "", frozenset())
 
 
+REFUSALS: dict[Permission, str] = {
+    Permission.VIEW: N_("your role may not see the console's pages"),
+    Permission.MEMBERS_EDIT: N_("your role may not change members"),
+    Permission.MEMBERS_MERGE: N_("your role may not merge members"),
+    Permission.PROGRAM_EDIT: N_("your role may not change the programme"),
+    Permission.MARKETING_EDIT: N_("your role may not change promotions, coupons or segments"),
+    Permission.REFUND: N_("your role may not refund receipts"),
+    Permission.SETUP: N_("your role may not change the business's setup"),
+    Permission.PRIVACY: N_("your role may not erase or export a member's personal data"),
+}
+"""What a role refused ``permission`` is told, a sentence for each (a catalogue message)."""
+
+
 def require(session: SessionRow, permission: Permission) -> None:
     if session.kind != "staff" or not allowed(session.staff_role, permission):
-        raise Forbidden(f"your role may not do this ({permission.value})")
+        raise Forbidden(REFUSALS[permission])
 
 
 @dataclass(frozen=True, kw_only=True)

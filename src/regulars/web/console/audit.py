@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from fastapi import Request
 from fastapi.responses import Response
 
 from regulars.domain.audit.chain import Filters
-from regulars.errors import InvalidInput, RegularsError
+from regulars.errors import RegularsError
 from regulars.services.audit import audit
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants
@@ -17,6 +17,7 @@ from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import audit_view, router
 from regulars.web.console.pagekit import PAGE_SIZE, form_errors, page_number, staff_actor
 from regulars.web.deps import RuntimeDep, StaffReader, needs
+from regulars.web.forms import parse_day
 from regulars.web.templating import Reader, render
 
 SETUP = [needs(Permission.SETUP)]
@@ -25,10 +26,7 @@ SETUP = [needs(Permission.SETUP)]
 def _moment(raw: str, field: str, *, next_day: bool = False) -> datetime | None:
     if not raw.strip():
         return None
-    try:
-        day = date.fromisoformat(raw.strip())
-    except ValueError as exc:
-        raise InvalidInput("enter a date like 2026-04-25", field=field) from exc
+    day = parse_day(raw, field=field)
     return datetime.combine(day + timedelta(days=1 if next_day else 0), time(), UTC)
 
 

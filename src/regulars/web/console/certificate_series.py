@@ -150,7 +150,17 @@ def _page(request: Request, runtime: RuntimeDep, reader: Reader, *,
                   errors=errors or {}, issue_errors=issue_errors or {},
                   issue={**(issue or {}), "key": (issue or {}).get("key")
                          or secrets.token_urlsafe(18)},
-                  done=done, max_count=MAX_ISSUE_PER_CALL)
+                  done=done, max_count=MAX_ISSUE_PER_CALL,
+                  amount_choices=_amount_choices(editing, reader))
+
+
+def _amount_choices(series: SeriesView | None, reader: Reader) -> list[tuple[str, str]]:
+    """The issue form's values to choose from: a series of fixed values offers those (as the
+    form reads them, with the currency shown); an open amount is typed."""
+    if series is None:
+        return []
+    digits = reader.minor_digits()
+    return [(amount_text(v, digits), reader.money(v)) for v in series.nominal_values_minor]
 
 
 @router.get("/certificate-series", dependencies=VIEW)

@@ -7,13 +7,12 @@ XLSX (:mod:`regulars.web.console.analytics_files`)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 
-from regulars.errors import InvalidInput, RegularsError
+from regulars.errors import RegularsError
 from regulars.services.analytics import clv
 from regulars.services.analytics.clv import ClvQuery
 from regulars.services.members import members
@@ -24,7 +23,7 @@ from regulars.web.console.charts import HEIGHT, WIDTH, single
 from regulars.web.console.pagekit import PAGE_SIZE, form_errors, page_number
 from regulars.web.console.program import parse_percent
 from regulars.web.deps import RuntimeDep, StaffReader
-from regulars.web.forms import parse_int
+from regulars.web.forms import parse_day, parse_int
 from regulars.web.templating import Reader, render
 
 GROUP_WORDS = LABELS["rfm_group"]  # best first, as the RFM grid orders them
@@ -38,10 +37,7 @@ def _query(values: dict[str, str], *, limit: int, offset: int) -> ClvQuery:
     """The service's query from the form; :class:`InvalidInput` names the form's field."""
     end = None
     if values["calibration_end"]:
-        try:
-            end = date.fromisoformat(values["calibration_end"])
-        except ValueError as exc:
-            raise InvalidInput("enter a date like 2026-04-25", field="calibration_end") from exc
+        end = parse_day(values["calibration_end"], field="calibration_end")
     return ClvQuery(calibration_end=end, unit=values["unit"],
                     margin_bp=parse_percent(values["margin"], field="margin"),
                     discount_monthly_bp=parse_percent(values["discount"], field="discount"),

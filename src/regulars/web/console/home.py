@@ -23,6 +23,7 @@ from regulars.web.console import router
 from regulars.web.console.charts import HEIGHT, WIDTH, single, stacked
 from regulars.web.console.pagekit import form_errors
 from regulars.web.deps import RuntimeDep, StaffReader, needs
+from regulars.web.forms import parse_day
 from regulars.web.templating import Reader, render
 
 PRESETS = [(Preset.THIS_MONTH, N_("This month")), (Preset.LAST_30_DAYS, N_("Last 30 days")),
@@ -102,10 +103,7 @@ def table(reader: Reader, board: Overview) -> list[dict[str, str]]:
 def _day(raw: str, field: str) -> date | None:
     if not raw.strip():
         return None
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError as exc:
-        raise InvalidInput("enter a date like 2026-04-25", field=field) from exc
+    return parse_day(raw, field=field)
 
 
 def parse(range_: str, date_from: str, date_to: str) -> figures.Request:

@@ -42,7 +42,7 @@ from regulars.errors import InvalidInput
 from regulars.services.promotions.coupons import SeriesDraft
 from regulars.services.promotions.promotions import Draft, PromotionView
 from regulars.text.i18n import N_
-from regulars.web.forms import amount_text, parse_int, parse_money
+from regulars.web.forms import amount_text, parse_day, parse_int, parse_money
 
 KINDS = ("percent_discount", "fixed_discount", "set_price", "bonus_points", "points_percent",
          "points_multiplier", "cheapest_free", "volume_steps", "gift_with_purchase",
@@ -281,12 +281,7 @@ _READERS: dict[str, Callable[[_Reading, Match], Effect | None]] = {
 
 
 def _day(r: _Reading, name: str) -> date | None:
-    def read(raw: str) -> date:
-        try:
-            return date.fromisoformat(raw)
-        except ValueError as exc:
-            raise InvalidInput("enter a date like 2026-04-25", field=name) from exc
-    return r.take(name, read)
+    return r.take(name, lambda raw: parse_day(raw, field=name))
 
 
 def _schedule(r: _Reading) -> Schedule:

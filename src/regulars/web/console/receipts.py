@@ -16,7 +16,7 @@ from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.pagekit import PAGE_SIZE, form_errors, new_key, page_number, text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
-from regulars.web.forms import parse_money
+from regulars.web.forms import parse_day, parse_money
 from regulars.web.templating import Reader, render
 
 
@@ -27,10 +27,7 @@ def _id(raw: str) -> int | None:
 def _day(raw: str, field: str) -> date | None:
     if not raw.strip():
         return None
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError as exc:
-        raise InvalidInput("enter a date like 2026-04-25", field=field) from exc
+    return parse_day(raw, field=field)
 
 
 @router.get("/receipts", dependencies=[needs(Permission.VIEW)])

@@ -38,7 +38,7 @@ from regulars.web.console.program import (
 )
 from regulars.web.console.scenario_promotions import choices_for, draft_lines
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
-from regulars.web.forms import parse_money
+from regulars.web.forms import parse_day, parse_money
 from regulars.web.templating import Reader, render
 
 CHANGES = ("average_check_change", "visit_frequency_change", "retention_change")
@@ -74,10 +74,7 @@ def _signed_bp(raw: str, field: str) -> int:
 
 
 def _day(raw: str, field: str) -> date:
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError as exc:
-        raise InvalidInput("enter a date like 2026-04-25", field=field) from exc
+    return parse_day(raw, field=field)
 
 
 @dataclass(frozen=True, kw_only=True)

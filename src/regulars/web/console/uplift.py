@@ -10,6 +10,7 @@ from datetime import datetime
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from regulars.domain.promotions.experiments import MAX_HOLDOUT_BP
 from regulars.errors import InvalidInput, RegularsError
 from regulars.services.analytics import experiments as results
 from regulars.services.analytics import uplift
@@ -18,6 +19,7 @@ from regulars.services.web_sessions.sessions import Permission
 from regulars.web.console import router
 from regulars.web.console.charts import WIDTH, intervals
 from regulars.web.console.pagekit import form_errors, staff_actor, text
+from regulars.web.console.program import parse_percent, percent_text
 from regulars.web.deps import Form, RuntimeDep, StaffReader, needs
 from regulars.web.forms import parse_int, parse_money
 from regulars.web.templating import Reader, render
@@ -43,7 +45,7 @@ def _overview(request: Request, reader: Reader, runtime: RuntimeDep, *,
     return render(request, "console/uplift.html", reader, status_code=status_code,
                   campaigns=campaigns, experiments=experiments.list_all(runtime, tenant_id),
                   holdout_bp=share, holdout_errors=holdout_errors or {},
-                  holdout_value=str(share) if holdout_value is None else holdout_value,
+                  holdout_value=percent_text(share) if holdout_value is None else holdout_value,
                   sizing=sizing or {"fields": {"effect": "", "sd": "", "power_bp": "8000",
                                                "variants": "2"}, "errors": {}, "found": None})
 
@@ -88,13 +90,21 @@ def _positive(value: int, field: str) -> int:
     return value
 
 
+def _holdout_bp(value: str) -> int:
+    """Basis points from the percentage typed for the holdout (``"2.5"`` → 250), at most
+    half of the members."""
+    share_bp = parse_percent(value, field="share")
+    if share_bp > MAX_HOLDOUT_BP:
+        raise InvalidInput("enter a percent from 0 to 50", field="share")
+    return share_bp
+
+
 @router.post("/uplift/holdout", dependencies=EDIT)
 def holdout_save(request: Request, reader: StaffReader, runtime: RuntimeDep,
                  form: Form) -> Response:
-    value = text(form, "share_bp", 10)
+    value = text(form, "share", 10)
     try:
-        experiments.set_holdout(runtime, _tenant(reader),
-                                parse_int(value, field="share_bp", minimum=0, maximum=5000),
+        experiments.set_holdout(runtime, _tenant(reader), _holdout_bp(value),
                                 actor=staff_actor(reader))
     except RegularsError as exc:
         return _overview(request, reader, runtime, holdout_errors=form_errors(exc, reader),
