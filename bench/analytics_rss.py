@@ -56,13 +56,25 @@ def requests() -> list[Request]:
 
 
 def memory_mb(pid: int) -> dict[str, float]:
-    """``VmRSS`` and ``VmHWM`` of process ``pid``, in MB."""
+    """``VmRSS``, ``VmHWM`` and the resident memory's anonymous and file-backed parts
+    (``RssAnon``, ``RssFile``: the heaps against the mapped libraries) of process ``pid``,
+    in MB."""
     found = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
+        if name in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
             found[name] = int(value.split()[0]) / 1024
     return found
+
+
+def reset_peak(pid: int) -> bool:
+    """Set process ``pid``'s ``VmHWM`` back to its ``VmRSS`` (Linux 4.0 and later), so that
+    the peak read next is that of what it did since; whether it could be done."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 def start_server(url: str, port: int, client: httpx.Client) -> subprocess.Popen[bytes]:

@@ -9,9 +9,11 @@ Builds (without ``--reuse``) a database with one tenant whose ``--members`` memb
 purchases ``bench/clv_memory.py`` draws (seeded, from the BG/NBD and Gamma-Gamma processes of
 ``bench/clv.py``): one committed receipt per purchase, copied in, the 39 weeks of draws ending
 on ``END``. Then makes an owner key and an owner's console session, starts ``regulars serve``
-on ``--port`` against the database, reads the server's ``VmRSS`` and ``VmHWM`` from ``/proc``,
-asks for the CLV report's first page (``/v1/admin/analytics/clv``) and then the console's CLV
-page, reading them after each; the server is stopped at the end. Last, ``bench/clv_memory.py
+on ``--port`` against the database, reads the server's ``VmRSS`` (with its anonymous and
+file-backed parts) and ``VmHWM`` from ``/proc``, asks for the CLV report's first page
+(``/v1/admin/analytics/clv``) and then the console's CLV page, reading them after each (the
+peak set back to the RSS before each request through ``/proc/PID/clear_refs``, so that each
+reading is that request's own peak); the server is stopped at the end. Last, ``bench/clv_memory.py
 --way grouped`` runs in a process of its own on the same draws, and the server's peak above
 its start is set against that in-process peak above its start (numpy and scipy imported).
 """
@@ -32,7 +34,7 @@ import psycopg
 
 from _common import analyze, code_version, libpq_url, machine, make_console
 from analytics import new_tenant
-from analytics_rss import memory_mb, start_server, stop
+from analytics_rss import memory_mb, reset_peak, start_server, stop
 from clv import CALIBRATION_WEEKS, START
 from clv_memory import purchases
 from regulars.config import Settings
@@ -125,19 +127,27 @@ def serve(args: argparse.Namespace, key: str, token: str) -> list[tuple[str, dic
         try:
             found = [("start", memory_mb(server.pid))]
             for label, path, headers, cookies, *more in asked:
+                own = reset_peak(server.pid)
                 started = time.perf_counter()
                 answer = client.get(path, params={**day, **(more[0] if more else {})},
                                     headers=headers, cookies=cookies)
                 answer.raise_for_status()
                 seconds = time.perf_counter() - started
                 found.append((f"{label} ({seconds:.0f} s, {len(answer.content):,} bytes)",
-                              memory_mb(server.pid)))
-                mb = found[-1][1]  # as it comes: a long sequence may be stopped before its end
-                print(f"{found[-1][0]}: RSS {mb['VmRSS']:.0f} MB, peak {mb['VmHWM']:.0f} MB",
-                      flush=True)
+                              {**memory_mb(server.pid), "own": float(own)}))
+                # as it comes: a long sequence may be stopped before its end
+                print(f"{found[-1][0]}: {_line(found[-1][1])}", flush=True)
         finally:
             stop(server)
     return found
+
+
+def _line(mb: dict[str, float]) -> str:
+    """One reading: RSS (anonymous + file-backed) and the peak, the request's own when the
+    peak was reset before it."""
+    peak = "its own peak" if mb.get("own") else "peak"
+    return (f"RSS {mb['VmRSS']:.0f} MB (anon {mb['RssAnon']:.0f}, file {mb['RssFile']:.0f}), "
+            f"{peak} {mb['VmHWM']:.0f} MB")
 
 
 IMPORTS = """
@@ -194,7 +204,7 @@ def main() -> int:
     found = serve(args, key, token)
     start = found[0][1]["VmRSS"]
     for label, mb in found:
-        console.print(f"{label}: RSS {mb['VmRSS']:.0f} MB, peak {mb['VmHWM']:.0f} MB")
+        console.print(f"{label}: {_line(mb)}")
     peak = max(mb["VmHWM"] for _, mb in found)
     if args.server_only:
         console.print(f"server: peak {peak:.0f} MB, {peak - start:.0f} MB above its start")

@@ -3,7 +3,10 @@ app without a runtime; the app opens its own from the environment's settings).""
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,3 +51,42 @@ def test_an_app_given_its_runtime_leaves_the_collector_alone(client: TestClient)
     # Tests and embedding code pass their runtime: their process is not a server's.
     assert client.get("/v1/health").status_code == 200
     assert gc.get_freeze_count() == 0
+
+
+LARGE_BLOCKS = """
+import ctypes
+from fastapi.testclient import TestClient
+from regulars.api.app import create_app
+
+class Info(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = Info
+
+def mapped_after_a_larger_one_is_freed():
+    block = bytearray(8 << 20)
+    del block  # glibc's own threshold rises above 8 MiB
+    before = libc.mallinfo2().hblkhd
+    block = bytearray(2 << 20)
+    return libc.mallinfo2().hblkhd - before >= 2 << 20
+
+with TestClient(create_app()) as client:
+    assert client.get("/v1/health").status_code == 200
+    print(mapped_after_a_larger_one_is_freed())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux")
+                    or not hasattr(ctypes.CDLL(None), "mallinfo2"),
+                    reason="glibc's mallinfo2 (2.33 and later) only")
+def test_a_server_process_maps_the_reports_large_blocks_on_their_own(tmp_path: Path) -> None:
+    # In a process of its own: the allocator's threshold, once fixed, stays fixed.
+    done = subprocess.run([sys.executable, "-c", LARGE_BLOCKS], capture_output=True, text=True,
+                          check=True, env={"REGULARS_DATABASE_URL":
+                                           f"sqlite:///{tmp_path / 'server.db'}",
+                                           "PATH": "/usr/bin:/bin"})
+    # glibc's own threshold would have risen above the 8 MiB block freed, and the 2 MiB one
+    # come from a heap (and stay in the process once freed).
+    assert done.stdout.split() == ["True"]

@@ -52,6 +52,7 @@ from regulars.errors import (
     Unavailable,
 )
 from regulars.services import readiness
+from regulars.services.analytics import heap
 from regulars.services.jobs.scheduler import Scheduler
 from regulars.services.runtime import Runtime, open_runtime
 from regulars.web import pages
@@ -114,6 +115,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     opened = getattr(app.state, "runtime", None) is None  # a server process of its own
     jobs: Scheduler | None = None
     if opened:
+        heap.settle_large_blocks()  # the reports' member-wide arrays, unmapped once freed
         app.state.runtime = open_runtime()
         settings = app.state.runtime.settings
         if settings.scheduler:  # each process may run one: the jobs' locks keep runs single
