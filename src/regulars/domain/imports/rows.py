@@ -130,6 +130,71 @@ def receipt_row(number: int, values: Sequence[object], mapping: ColumnMap,
     return reader.problems or row
 
 
+_RECEIPT_CELLS = ("external_id", "phone", "card", "receipt", "store", "date", "amount",
+                  "quantity")
+_KEPT_DATES = 4096
+
+
+class ReceiptReader:
+    """:func:`receipt_row` for the rows of one file: a row of the common shape (text cells,
+    plain amounts and quantities, dates as the file spells them again and again) is read
+    straight from its cells, each date parsed once; any other row, and every bad one, is
+    read by :func:`receipt_row` itself, so what a row gives is the same either way."""
+
+    def __init__(self, mapping: ColumnMap, header: Sequence[str], *, exponent: int = 2
+                 ) -> None:
+        self.mapping, self.header, self.exponent = mapping, header, exponent
+        self._at = tuple(mapping.get(f) for f in _RECEIPT_CELLS)
+        self._dates: dict[str, datetime] = {}
+
+    def __call__(self, number: int, values: Sequence[object]) -> ReceiptRow | list[Problem]:
+        row = self._plain(number, values)
+        if row is None:
+            return receipt_row(number, values, self.mapping, self.header,
+                               exponent=self.exponent)
+        return row
+
+    def _cells(self, values: Sequence[object]) -> list[str] | None:
+        cells_: list[str] = []
+        for index in self._at:
+            cell = values[index] if index is not None and index < len(values) else ""
+            if not isinstance(cell, str):
+                return None
+            cells_.append(cell)
+        return cells_
+
+    def _plain(self, number: int, values: Sequence[object]) -> ReceiptRow | None:
+        found = self._cells(values)
+        if found is None:
+            return None
+        external_id, phone, card, receipt, store, day, amount, quantity = found
+        texts = (external_id.strip(), phone.strip(), card.strip(), receipt.strip(),
+                 store.strip())
+        if any(len(t) > cells.MAX_TEXT for t in texts):
+            return None
+        minor = cells.plain_minor(amount, self.exponent)
+        milli = cells.plain_minor(quantity, 3) if quantity else 1000
+        local_at = self._date(day)
+        if (minor is None or milli is None or local_at is None
+                or minor >= cells.MAX_AMOUNT_MINOR or milli >= cells.MAX_QUANTITY_MILLI):
+            return None
+        return ReceiptRow(row=number, who=Who(external_id=texts[0], phone=texts[1],
+                                              card=texts[2]),
+                          local_at=local_at, amount_minor=minor, quantity_milli=milli,
+                          receipt=texts[3], store=texts[4])
+
+    def _date(self, cell: str) -> datetime | None:
+        found = self._dates.get(cell)
+        if found is None:
+            try:
+                found = cells.local_datetime(cell)
+            except ValueError:
+                return None
+            if len(self._dates) < _KEPT_DATES:
+                self._dates[cell] = found
+        return found
+
+
 def member_row(number: int, values: Sequence[object], mapping: ColumnMap,
                header: Sequence[str]) -> MemberImportRow | list[Problem]:
     reader = _Reader(number, values, mapping, header)
