@@ -34,11 +34,13 @@ def _rows() -> list[list[object]]:
     return rows
 
 
-@pytest.mark.parametrize("exponent", [0, 2, 3])
-def test_the_import_reader_reads_each_row_as_receipt_row_does(exponent: int) -> None:
-    reader = ReceiptReader(MAPPING, HEADER, exponent=exponent)
+@pytest.mark.parametrize(("exponent", "text"), [(0, False), (2, False), (3, False), (2, True)])
+def test_the_import_reader_reads_each_row_as_receipt_row_does(exponent: int, text: bool
+                                                              ) -> None:
+    reader = ReceiptReader(MAPPING, HEADER, exponent=exponent, text=text)
+    rows = [r for r in _rows() if all(isinstance(c, str) for c in r)] if text else _rows()
     read = fast = 0
-    for number, values in enumerate(_rows() * 2, start=2):  # twice: dates read once kept
+    for number, values in enumerate(rows * 2, start=2):  # twice: cells read once are kept
         expected = receipt_row(number, values, MAPPING, HEADER, exponent=exponent)
         got = reader(number, values)
         assert got == expected, (values, got, expected)

@@ -145,7 +145,8 @@ Parsed = tuple[ReceiptRow | MemberImportRow, Ids]
 
 def _read(setting: Setting, kind: Kind) -> Iterator[tuple[int, Parsed | list[Problem]]]:
     table, mapping = setting.table, setting.mapping
-    receipt_row = ReceiptReader(mapping, table.header, exponent=setting.exponent)
+    receipt_row = ReceiptReader(mapping, table.header, exponent=setting.exponent,
+                                text=table.format == "text")
     for number, values in table.rows():
         row: ReceiptRow | MemberImportRow | list[Problem]
         if kind is Kind.RECEIPTS:
