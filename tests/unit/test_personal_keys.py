@@ -62,3 +62,15 @@ def test_the_keyring_never_prints_a_key() -> None:
     keys = Keyring.from_secrets("s3cret")
     shown = repr(keys)
     assert "s3cret" not in shown and keys.index_key.hex() not in shown
+
+
+def test_a_batch_is_sealed_as_one_by_one_each_under_its_own_nonce() -> None:
+    ring = Keyring.from_secrets("s3cret")
+    values = ["+15550100", "Q-token_1", "", "ключ"]
+    sealed = ring.seal_many(values)
+    assert [ring.open(s) for s in sealed] == values
+    assert all(ring.is_current(s) and "+" not in s and "/" not in s for s in sealed)
+    nonces = [base64.urlsafe_b64decode(s.partition(".")[2])[:12] for s in sealed]
+    assert len(set(nonces)) == len(values)
+    assert [len(s) for s in sealed] == [len(ring.seal(v)) for v in values]
+    assert ring.seal_many([]) == []

@@ -142,7 +142,7 @@ def copy_returning_ids(conn: Connection, table: Table, rows: list[dict[str, Any]
         return insert_returning_ids(conn, table, rows)
     ids = sorted(int(i) for i in conn.execute(text(
         "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
-        {"table": table.name, "n": len(rows)}).scalars())
+        {"table": table.name, "n": len(rows)}).scalars().all())
     copy_rows(conn, table, rows, ids=ids)
     return ids
 

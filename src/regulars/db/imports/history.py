@@ -13,6 +13,7 @@ member's spend or day's row until just before its ``COMMIT``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -23,7 +24,7 @@ from regulars.db import personal
 from regulars.db.analytics import days as day_totals
 from regulars.db.bulk import copy_returning_ids, copy_rows
 from regulars.db.checkout.tables import receipt_lines, receipts
-from regulars.db.members.members import identifier_columns, phone_columns
+from regulars.db.members.members import phone_columns
 from regulars.db.members.tables import member_identifiers, members
 from regulars.db.program.spend_totals import pending_spend
 from regulars.db.tenancy import tenancy
@@ -93,22 +94,26 @@ def insert_members(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     """Insert members (each row's ``phone`` and ``qr_token`` in the clear: they are sealed
     here), counted among the new members of the day they joined; their ids in the rows'
     order."""
+    qr_sealed = personal.seal_many([row["qr_token"] for row in rows])
     sealed = [{**{k: v for k, v in row.items() if k not in ("phone", "qr_token")},
-               **phone_columns(row["tenant_id"], row["phone"]),
-               "qr_sealed": personal.seal(row["qr_token"])} for row in rows]
-    for row in rows:
-        if row["status"] == "active":
-            day_totals.add_joined(conn, int(row["tenant_id"]), at=row["created_at"],
-                                  store_id=row["store_id"])
+               **phone_columns(row["tenant_id"], row["phone"]), "qr_sealed": qr}
+              for row, qr in zip(rows, qr_sealed, strict=True)]
+    joined = Counter((int(row["tenant_id"]), row["created_at"], row["store_id"])
+                     for row in rows if row["status"] == "active")
+    for (tenant_id, at, store_id), count in joined.items():
+        day_totals.add_joined(conn, tenant_id, at=at, store_id=store_id, members=count)
     return copy_returning_ids(conn, members, sealed)
 
 
 def add_identifiers(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert identifier rows (each ``value`` in the clear: it is sealed and indexed here),
     by a copy on PostgreSQL."""
+    keys = personal.keys()
+    sealed = keys.seal_many([row["value"] for row in rows])
     copy_rows(conn, member_identifiers, [
         {**{k: v for k, v in row.items() if k != "value"},
-         **identifier_columns(row["tenant_id"], row["kind"], row["value"])} for row in rows])
+         "value_index": keys.index(row["tenant_id"], row["kind"], row["value"]),
+         "value_sealed": value_sealed} for row, value_sealed in zip(rows, sealed, strict=True)])
 
 
 def set_external_ids(conn: Connection, tenant_id: int, pairs: Iterable[tuple[int, str]]

@@ -82,7 +82,7 @@ def slots(conn: Connection) -> list[int]:
     """The slots of the rows left, each once, in the order of their first row."""
     return [int(s) for s in conn.execute(text(
         "SELECT slot FROM import_rows WHERE slot IS NOT NULL GROUP BY slot"
-        " ORDER BY min(n)")).scalars()]
+        " ORDER BY min(n)")).scalars().all()]
 
 
 def set_members(conn: Connection, members: Iterable[tuple[int, int, bool]]) -> None:

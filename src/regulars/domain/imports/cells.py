@@ -58,6 +58,18 @@ def text(cell: object, *, limit: int = MAX_TEXT) -> str:
     return value
 
 
+def plain_minor(cell: str, exponent: int) -> int | None:
+    """``cell`` in minor units when it is plain digits with at most ``exponent`` decimals
+    after a point (``12``, `` 12.5 ``), read as whole numbers; ``None`` for any other shape
+    (read by :func:`amount_minor` or :func:`quantity_milli`, which say what is wrong)."""
+    whole, point, fraction = cell.strip().partition(".")
+    if not whole.isdigit() or not whole.isascii() or len(whole) > 15 or (point and not (
+            0 < len(fraction) <= exponent and fraction.isdigit() and fraction.isascii())):
+        return None
+    scale: int = 10**exponent
+    return int(whole) * scale + (int(fraction.ljust(exponent, "0")) if point else 0)
+
+
 def _decimal(cell: object) -> Decimal:
     if isinstance(cell, bool):
         raise CellError(N_("not a number"))

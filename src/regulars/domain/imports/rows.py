@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from typing import TypeVar
 
 from regulars.domain.imports import cells
@@ -128,6 +129,92 @@ def receipt_row(number: int, values: Sequence[object], mapping: ColumnMap,
         receipt=reader.read("receipt", cells.text, ""),
         store=reader.read("store", cells.text, ""))
     return reader.problems or row
+
+
+_RECEIPT_CELLS = ("external_id", "phone", "card", "receipt", "store", "date", "amount",
+                  "quantity")
+
+
+class ReceiptReader:
+    """:func:`receipt_row` for the rows of one file: a row of the common shape (text cells,
+    plain amounts and quantities) is read straight from its cells, each distinct date,
+    amount and quantity of the file parsed once; any other row, and every bad one, is read
+    by :func:`receipt_row` itself, so what a row gives is the same either way. ``text``: the
+    file's cells are all text (a CSV's), not a spreadsheet's values."""
+
+    def __init__(self, mapping: ColumnMap, header: Sequence[str], *, exponent: int = 2,
+                 text: bool = False) -> None:
+        self.mapping, self.header, self.exponent, self.text = mapping, header, exponent, text
+        at = [mapping.get(f) for f in _RECEIPT_CELLS]
+        # An unmapped field reads the "" put after the row's cells.
+        self._get = itemgetter(*(-1 if i is None else i for i in at))
+        self._dates: dict[str, datetime] = {}
+        self._amounts: dict[str, int] = {}
+        self._quantities: dict[str, int] = {"": 1000}
+
+    def __call__(self, number: int, values: Sequence[object]) -> ReceiptRow | list[Problem]:
+        row = self._plain(number, values)
+        if row is None:
+            return receipt_row(number, values, self.mapping, self.header,
+                               exponent=self.exponent)
+        return row
+
+    def _plain(self, number: int, values: Sequence[object]) -> ReceiptRow | None:
+        try:  # a cell past the row's end (or the "" after it) is as good as empty
+            found: tuple[str, ...] = self._get([*values, ""])
+        except IndexError:
+            return None
+        if not self.text and not all(type(cell) is str for cell in found):
+            return None
+        external_id, phone, card, receipt, store, day, amount, quantity = found
+        texts = (external_id.strip(), phone.strip(), card.strip(), receipt.strip(),
+                 store.strip())
+        if max(map(len, texts)) > cells.MAX_TEXT:
+            return None
+        minor = self._amounts.get(amount)
+        if minor is None:
+            minor = _kept(self._amounts, amount, _plain_amount(amount, self.exponent))
+        milli = self._quantities.get(quantity)
+        if milli is None:
+            milli = _kept(self._quantities, quantity, _plain_quantity(quantity))
+        local_at = self._dates.get(day)
+        if local_at is None:
+            local_at = _kept(self._dates, day, _plain_date(day))
+        if minor is None or milli is None or local_at is None:
+            return None
+        return ReceiptRow(row=number, who=Who(external_id=texts[0], phone=texts[1],
+                                              card=texts[2]),
+                          local_at=local_at, amount_minor=minor, quantity_milli=milli,
+                          receipt=texts[3], store=texts[4])
+
+
+_KEPT = 1 << 16
+"""How many distinct dates, amounts and quantities a :class:`ReceiptReader` keeps read."""
+
+K = TypeVar("K")
+
+
+def _kept(kept: dict[str, K], cell: str, value: K | None) -> K | None:
+    if value is not None and len(kept) < _KEPT:
+        kept[cell] = value
+    return value
+
+
+def _plain_amount(cell: str, exponent: int) -> int | None:
+    minor = cells.plain_minor(cell, exponent)
+    return minor if minor is not None and minor < cells.MAX_AMOUNT_MINOR else None
+
+
+def _plain_quantity(cell: str) -> int | None:
+    milli = cells.plain_minor(cell, 3)
+    return milli if milli is not None and milli < cells.MAX_QUANTITY_MILLI else None
+
+
+def _plain_date(cell: str) -> datetime | None:
+    try:
+        return cells.local_datetime(cell)
+    except ValueError:
+        return None
 
 
 def member_row(number: int, values: Sequence[object], mapping: ColumnMap,

@@ -45,10 +45,13 @@ class Table:
     def rows(self) -> Iterator[tuple[int, Sequence[object]]]:
         """Every row after the header, numbered; blank rows are skipped."""
         first = 2 if self.has_header else 1
-        source: Iterator[Sequence[object]] = (
-            _xlsx_rows(self.path) if self.format == "xlsx" else _text_rows(
-                self.path, self.encoding or "utf-8", self.delimiter or ","))
-        for number, values in enumerate(source, start=1):
+        if self.format != "xlsx":  # text cells: a blank one is ""
+            for number, cells in enumerate(_text_rows(self.path, self.encoding or "utf-8",
+                                                      self.delimiter or ","), start=1):
+                if number >= first and any(cells):
+                    yield number, cells
+            return
+        for number, values in enumerate(_xlsx_rows(self.path), start=1):
             if number < first or not any(v not in (None, "") for v in values):
                 continue
             yield number, values

@@ -24,10 +24,10 @@ from regulars.domain.imports.rows import (
     MemberImportRow,
     Problem,
     ReceiptKeys,
+    ReceiptReader,
     ReceiptRow,
     member_row,
     problem,
-    receipt_row,
 )
 from regulars.errors import InvalidRows
 from regulars.services.audit import audit
@@ -145,10 +145,12 @@ Parsed = tuple[ReceiptRow | MemberImportRow, Ids]
 
 def _read(setting: Setting, kind: Kind) -> Iterator[tuple[int, Parsed | list[Problem]]]:
     table, mapping = setting.table, setting.mapping
+    receipt_row = ReceiptReader(mapping, table.header, exponent=setting.exponent,
+                                text=table.format == "text")
     for number, values in table.rows():
         row: ReceiptRow | MemberImportRow | list[Problem]
         if kind is Kind.RECEIPTS:
-            row = receipt_row(number, values, mapping, table.header, exponent=setting.exponent)
+            row = receipt_row(number, values)
         else:
             row = member_row(number, values, mapping, table.header)
         if isinstance(row, list):

@@ -31,6 +31,8 @@ def canonical(who: Who, *, row: int, region: str, header: dict[str, str]
               ) -> Ids | list[Problem]:
     """The row's identifiers made canonical, or a problem per identifier that is not valid
     (``header`` names the column each field came from)."""
+    if not who.phone and not who.card:  # the common case: nothing to make canonical
+        return (("external_id", who.external_id),) if who.external_id else ()
     pairs: list[tuple[str, str]] = []
     problems: list[Problem] = []
     for kind in IDENTIFIERS:

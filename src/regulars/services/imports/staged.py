@@ -10,7 +10,7 @@ the member counts and the days at the end of the unit of work). What it writes i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,8 @@ from regulars.services.imports.people import Ids, NewMember
 from regulars.services.runtime import Runtime
 
 Progress = Callable[[int], None]
+KEPT_INSTANTS = 4096
+"""How many local times of a file :func:`_copied` keeps converted to instants."""
 
 
 def write(rt: Runtime, tenant_id: int, rows: Iterable[writing.Row], *, zone: ZoneInfo,
@@ -67,12 +69,17 @@ def _copied(batch: writing.Batch, rows: Iterable[writing.Row], identities: dict[
     """Each row as :data:`regulars.db.imports.staged.COLUMNS`; ``identities`` gets a slot for
     each distinct member identity, in the order met."""
     read = 0
+    instants: dict[datetime, datetime] = {}  # a file's dates repeat: each converted once
     for n, ((row, ids), key) in enumerate(rows):
         assert isinstance(row, ReceiptRow)
         slot = identities.setdefault(ids, len(identities)) if ids else None
         digest = key.split(":")[1] if key.startswith("D:") else row.digest()
-        yield (n, key, slot, batch.stores[row.store] if row.store else batch.store_id,
-               row.local_at.replace(tzinfo=batch.zone).astimezone(UTC),
+        at = instants.get(row.local_at)
+        if at is None:
+            at = row.local_at.replace(tzinfo=batch.zone).astimezone(UTC)
+            if len(instants) < KEPT_INSTANTS:
+                instants[row.local_at] = at
+        yield (n, key, slot, batch.stores[row.store] if row.store else batch.store_id, at,
                row.quantity_milli, row.amount_minor, writing.unit_price_minor(row),
                writing.points(batch, row.amount_minor) if ids else 0, digest)
         read += 1
