@@ -24,7 +24,9 @@ from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
 
-EXPIRY_MONTHS = 24
+EXPIRY_MONTHS = 12
+"""The months the points outstanding are listed by (chart and table alike); what expires
+later counts in ``later``."""
 MIN_MATURED_POINTS = rules.MIN_MATURED_POINTS
 MIN_MATURED_MEMBERS = rules.MIN_MATURED_MEMBERS
 
