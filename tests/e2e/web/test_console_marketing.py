@@ -255,3 +255,24 @@ def test_the_promotion_page_names_the_coupon_it_issues_and_how_cashback_counts(
     assert "<div>a coupon for the next visit: “Next coffee”</div>" in page
     assert ("5\u00a0% back into the wallet · Cashback is a share of: the part that earns points"
             " · Rounding of cashback: to nearest, halves up</div>") in page
+
+
+def test_a_segments_members_show_masked_phones_as_other_lists_do(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    """A list names a member without a name by the phone's last four digits, and never
+    shows the whole number (that is on the member's own page, for staff allowed)."""
+    nameless = member(rt, shop, phone="+79160000041")
+    named = member(rt, shop, phone="+79160000042", first_name="Vera")
+    signed_in(client, rt, shop, "marketer")
+    page = client.get("/console/segments/new")
+    client.post("/console/segments/new", data={
+        **form_of(page.text), "name": "Everyone", "kind-1": "level", "levels-1": "base",
+        "kind-2": ""})
+    [made] = segments.list_all(rt, shop.tenant_id)
+    shown = client.get(f"/console/segments/{made.id}").text
+    rows = shown.split('<table id="segment-members">')[1].split("</table>")[0]
+    assert f'<a href="/console/members/{nameless["id"]}">•••0041</a>' in rows
+    assert f'<a href="/console/members/{named["id"]}">Vera</a>' in rows
+    assert "<td>•••0042</td>" in rows
+    assert "9160000041" not in shown and "9160000042" not in shown
+    assert f'>#{nameless["id"]}<' not in shown
