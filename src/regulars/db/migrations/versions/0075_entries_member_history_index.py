@@ -7,7 +7,7 @@ Create Date: 2026-12-07 21:10:00
 A member's history lists entries newest first by ``occurred_at`` (then id), not in the order
 they were written: an import writes old entries late. Without an index in that order a page
 of a member with 100,000 entries read all of them and sorted (1,957 buffers on a bench of
-1M entries); with it a page reads 57. ``(tenant_id, member_id, id)`` stays: the latest
+1M entries); with it a page reads 54 to 58. ``(tenant_id, member_id, id)`` stays: the latest
 entry written (the moment a pass last had a reason to change) reads it.
 """
 
