@@ -179,8 +179,10 @@ class Shop:
 def make_shop(rt: Runtime, name: str = "Corner Café", *, region: str = "RU",
               currency: str = "RUB", locale: str = "ru_RU",
               timezone: str = "Europe/Moscow") -> Shop:
+    # The level keeps its English name whatever the shop's language, as the tests read it.
     created = tenants.create_tenant(rt, name=name, currency=currency, locale=locale,
-                                    timezone=timezone, phone_region=region)
+                                    timezone=timezone, phone_region=region,
+                                    program=tenants.first_program(currency, "en_GB"))
     store = tenants.create_store(rt, created.tenant_id, code="main", name="Main street",
                                  actor=audit.SYSTEM)
     tills = [tenants.create_terminal(rt, created.tenant_id, store_id=store.id,

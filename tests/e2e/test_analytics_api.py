@@ -76,6 +76,9 @@ def test_every_report_answers_for_its_own_business(client: TestClient, shop: Sho
     owed = got["liability"].json()
     assert owed["outstanding_points"] == points["current"]["issued"]
     assert owed["outstanding_minor"] == owed["outstanding_points"] * owed["point_value_minor"]
+    # Nothing has matured yet: breakage is no estimate, the cost values every point.
+    assert (owed["enough_history"], owed["matured_members"]) == (False, 0)
+    assert owed["expected_cost_minor"] == owed["outstanding_minor"]
     journal = got["ifrs15/journal"].json()
     assert sum(ln["debit_minor"] for ln in journal) == sum(ln["credit_minor"] for ln in journal)
     assert journal[0]["account"] == "Revenue" and journal[0]["debit_minor"] == \

@@ -32,6 +32,7 @@ from regulars.services.members import members
 from regulars.services.members import registration as member_registration
 from regulars.services.members.members import MemberRef
 from regulars.services.members.registration import Registration
+from regulars.services.program import programs
 from regulars.services.results import to_json
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy import tenants as tenant_service
@@ -125,6 +126,29 @@ def test_tenant_create_prints_an_owner_key_that_works(database_url: str) -> None
             wrong = client.get("/v1/admin/tenant",
                                headers={"Authorization": f"Bearer {keys[0]}x"})
             assert wrong.status_code == 401
+    finally:
+        rt.close()
+
+
+def test_a_new_tenants_level_is_named_in_its_language(database_url: str) -> None:
+    """The one level a new business starts with is named in the tenant's language (a
+    Bulgarian member's page shows "Базово", not "Base"); other tenants keep their name."""
+    created = {}
+    for name, locale in (("Ъгъл", "bg_BG"), ("Corner", "en_GB")):
+        code, out, err = run("tenant", "create", "--name", name, "--currency", "eur",
+                             "--locale", locale, "--timezone", "Europe/Sofia",
+                             "--phone-region", "bg", "--database-url", database_url)
+        assert code == 0, err
+        found = re.search(r"tenant (\d+) created", out)
+        assert found
+        created[locale] = int(found.group(1))
+    rt = Runtime(db=Database.from_url(database_url), settings=Settings(database_url=database_url))
+    try:
+        view, _ = member_registration.register(rt, created["bg_BG"],
+                                               Registration(phone="+359888123456"))
+        assert view.level.name == "Базово"
+        english = programs.current(rt, created["en_GB"]).rules.levels
+        assert [level.name for level in english] == ["Base"]
     finally:
         rt.close()
 

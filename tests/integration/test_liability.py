@@ -58,7 +58,9 @@ def test_outstanding_breakage_and_expected_cost(pos: Pos, rt: Runtime) -> None:
     # Matured lots: A's 10 (5 spent, 5 expired), B's 20 (expired), A's 9 (overdue): 34 of 39.
     assert (found.matured_points, found.matured_unspent_points) == (39, 34)
     assert found.breakage_bp == 8718
-    assert found.expected_cost_minor == 372  # 29.00 x (1 - 0.8718)
+    # 39 points of two members are no sample: the cost assumes no breakage (29.00, not 3.72).
+    assert (found.matured_members, found.enough_history) == (2, False)
+    assert found.expected_cost_minor == 2_900
 
 
 def test_ifrs15_months_and_journal(pos: Pos, rt: Runtime) -> None:
@@ -83,5 +85,6 @@ def test_an_empty_business_owes_nothing(rt: Runtime) -> None:
     shop = make_shop(rt, "Empty")
     found = liability.liability(rt, shop.tenant_id, Request())
     assert found.outstanding_points == 0 and found.breakage_bp is None
+    assert not found.enough_history and found.matured_members == 0
     assert found.expected_cost_minor == 0 and liability.journal(rt, shop.tenant_id,
                                                                 Request()) == []

@@ -21,6 +21,7 @@ from regulars.domain.analytics.days import (
 from regulars.domain.analytics.figures import SalesTotals, average, share_bp
 from regulars.domain.analytics.liability import (
     ValuedMonth,
+    enough_history,
     expected_cost,
     journal,
     month_end,
@@ -72,6 +73,13 @@ def test_buckets_are_days_then_weeks_then_months() -> None:
 def test_shares_and_averages_round_half_up_and_have_no_value_over_nothing() -> None:
     assert share_bp(2, 3) == 6667 and share_bp(1, 0) is None
     assert average(5, 2) == 3 and average(1, 0) is None
+
+
+@pytest.mark.parametrize(("points", "members", "enough"), [
+    (6, 1, False), (999, 500, False), (50_000, 29, False), (1_000, 30, True)])
+def test_breakage_counts_only_from_enough_matured_points_of_enough_members(
+        points: int, members: int, enough: bool) -> None:
+    assert enough_history(matured_points=points, matured_members=members) is enough
 
 
 def test_expected_cost_and_a_balanced_journal() -> None:

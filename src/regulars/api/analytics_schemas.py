@@ -188,14 +188,17 @@ _MONTH = {"points": {"month": "2026-01-01", "opening_points": 0, "issued_points"
 
 class LiabilityOut(Out):
     """Points members hold now, valued at the current point value, by the month they
-    expire; breakage (share of matured points that expired unspent) and the expected cost;
+    expire; breakage (share of matured points that expired unspent) and the expected cost
+    (``enough_history`` false: too few matured points, fewer than 1,000 or of fewer than 30
+    members, for breakage to count, and the cost values every outstanding point);
     and the liability's months over the period (IFRS 15: issued points defer revenue,
     redeemed and expired points release it)."""
 
     model_config = examples({
         "currency": "RUB", "point_value_minor": 100, "outstanding_points": 29,
         "outstanding_minor": 2900, "matured_points": 39, "matured_unspent_points": 34,
-        "breakage_bp": 8718, "expected_cost_minor": 372,
+        "matured_members": 2, "breakage_bp": 8718, "enough_history": False,
+        "expected_cost_minor": 2900,
         "by_expiry": [{"month": "2026-03-01", "kind": "month", "points": 9,
                        "value_minor": 900},
                       {"month": None, "kind": "never", "points": 0, "value_minor": 0}],
@@ -206,7 +209,9 @@ class LiabilityOut(Out):
     outstanding_minor: int
     matured_points: int
     matured_unspent_points: int
+    matured_members: int
     breakage_bp: int | None
+    enough_history: bool
     expected_cost_minor: int
     by_expiry: list[ExpiryBucketOut]
     first_day: Day

@@ -33,6 +33,14 @@ ENV = Environment(loader=PackageLoader("regulars.web", "templates"),
                   trim_blocks=True, lstrip_blocks=True)
 
 
+def query_string(query: str) -> str:
+    """``?`` and ``query`` for a link's address; nothing for no query (no bare ``?``)."""
+    return f"?{query}" if query else ""
+
+
+ENV.globals["query_string"] = query_string
+
+
 @dataclass(frozen=True, kw_only=True)
 class Reader:
     """Who reads a page and how to speak to them."""

@@ -46,6 +46,33 @@ def test_pages_show_figures_and_charts_without_inline_code(analyst: TestClient) 
     assert ">44<" in liability  # 5 + 20 - 10 + 29 points outstanding
 
 
+def test_breakage_from_a_few_matured_points_is_no_estimate(analyst: TestClient) -> None:
+    """The shop's few matured points are no sample: the page says so, and the expected cost
+    values every outstanding point instead of discounting it by their breakage."""
+    page = analyst.get(PAGES[2]).text
+    assert 'id="breakage-unknown">Not enough history yet<' in page
+    assert "an estimate needs at least 1,000 points of 30 members" in page
+    worth = re.search(r"worth ([^<]+)</div>", page)
+    expected = re.search(r'id="kpi-expected">.*?<div class="value">([^<]+)</div>', page,
+                         re.DOTALL)
+    assert worth and expected and expected.group(1) == worth.group(1)
+    assert "no breakage assumed" in page
+
+
+def test_the_expiry_chart_and_table_cover_the_same_months_and_links_end_cleanly(
+        analyst: TestClient) -> None:
+    page = analyst.get(PAGES[2]).text
+    chart = page.split('id="chart-expiry"')[1].split("</figure>")[0]
+    labels = re.findall(r'<text x="\d+" y="\d+"(?: text-anchor="end")?>([^<]+)</text>', chart)
+    table = page.split('<table id="expiry">')[1].split("</table>")[0]
+    months = [m for m in re.findall(r"<tr>\s*<td>([^<]+)</td>", table)
+              if m not in ("later", "never")]
+    assert len(months) == 12 and labels[1:] == [months[0], months[-1]]
+    links = re.findall(r'href="([^"]*)"', page)
+    assert "/console/analytics/expiry.csv" in links
+    assert not [link for link in links if link.endswith("?")]
+
+
 def test_months_are_named_as_months_not_as_their_first_day(analyst: TestClient) -> None:
     """A row of the IFRS table or of the cohorts is a whole month: "March 2026", which the
     first day's date ("1 Mar 2026") would read as one day of it."""

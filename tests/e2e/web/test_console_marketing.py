@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -197,17 +198,22 @@ def test_a_segment_of_rfm_groups(client: TestClient, rt: Runtime, shop: Shop) ->
     assert "at_risk" not in shown
 
 
+def made_segment(client: TestClient, rt: Runtime, shop: Shop,
+                 fields: dict[str, str]) -> tuple[Any, str]:
+    """The segment the form with ``fields`` (one rule) makes, and its page."""
+    page = client.get("/console/segments/new")
+    client.post("/console/segments/new", data={**form_of(page.text), **fields, "kind-2": ""})
+    [made] = segments.list_all(rt, shop.tenant_id)
+    return made, client.get(f"/console/segments/{made.id}").text
+
+
 def test_a_segment_leads_to_a_promotion_for_it(client: TestClient, rt: Runtime,
                                               shop: Shop) -> None:
     """A segment's page is not a dead end: its link opens the promotion builder with the
     segment chosen (an analyst, who may not make promotions, is not offered it)."""
     signed_in(client, rt, shop, "marketer")
-    page = client.get("/console/segments/new")
-    client.post("/console/segments/new", data={
-        **form_of(page.text), "name": "Keep them", "kind-1": "rfm", "groups-1": "at_risk",
-        "kind-2": ""})
-    [made] = segments.list_all(rt, shop.tenant_id)
-    shown = client.get(f"/console/segments/{made.id}").text
+    made, shown = made_segment(client, rt, shop, {"name": "Keep them", "kind-1": "rfm",
+                                                  "groups-1": "at_risk"})
     link = f'href="/console/promotions/new?segment={made.id}"'
     assert link in shown
     builder = client.get(f"/console/promotions/new?segment={made.id}").text
@@ -255,3 +261,20 @@ def test_the_promotion_page_names_the_coupon_it_issues_and_how_cashback_counts(
     assert "<div>a coupon for the next visit: “Next coffee”</div>" in page
     assert ("5\u00a0% back into the wallet · Cashback is a share of: the part that earns points"
             " · Rounding of cashback: to nearest, halves up</div>") in page
+
+
+def test_a_segments_members_show_masked_phones_as_other_lists_do(
+        client: TestClient, rt: Runtime, shop: Shop) -> None:
+    """A list names a member without a name by the phone's last four digits, and never
+    shows the whole number (that is on the member's own page, for staff allowed)."""
+    nameless = member(rt, shop, phone="+79160000041")
+    named = member(rt, shop, phone="+79160000042", first_name="Vera")
+    signed_in(client, rt, shop, "marketer")
+    _, shown = made_segment(client, rt, shop, {"name": "Everyone", "kind-1": "level",
+                                               "levels-1": "base"})
+    rows = shown.split('<table id="segment-members">')[1].split("</table>")[0]
+    assert f'<a href="/console/members/{nameless["id"]}">•••0041</a>' in rows
+    assert f'<a href="/console/members/{named["id"]}">Vera</a>' in rows
+    assert "<td>•••0042</td>" in rows
+    assert "9160000041" not in shown and "9160000042" not in shown
+    assert f'>#{nameless["id"]}<' not in shown

@@ -50,14 +50,17 @@ class Matured:
     issued: int
     unspent: int
     """Expired by the job, or still waiting for it."""
+    members: int
+    """Members holding any of these lots."""
 
 
 def matured(conn: Connection, tenant_id: int, now: datetime) -> Matured:
     row = conn.execute(select(func.coalesce(func.sum(lots.c.amount), 0),
-                              func.coalesce(func.sum(lots.c.expired + lots.c.remaining), 0))
+                              func.coalesce(func.sum(lots.c.expired + lots.c.remaining), 0),
+                              func.count(func.distinct(accounts.c.member_id)))
                        .select_from(_LOT_ACCOUNTS)
                        .where(*_member_lots(tenant_id), lots.c.expires_at < now)).one()
-    return Matured(issued=int(row[0]), unspent=int(row[1]))
+    return Matured(issued=int(row[0]), unspent=int(row[1]), members=int(row[2]))
 
 
 def balances_at(conn: Connection, tenant_id: int, starts: Sequence[datetime]) -> list[int]:

@@ -18,10 +18,22 @@ LIABILITY = "Contract liability: loyalty points"
 REVENUE = "Revenue"
 ADJUSTMENTS = "Loyalty programme expense"
 
+MIN_MATURED_POINTS = 1_000
+"""Breakage is estimated only from at least this many points past their expiry date..."""
+MIN_MATURED_MEMBERS = 30
+"""...held by at least this many members: fewer, and a handful of members' habits make the
+share (6 points of one member expired unspent read as 100 % breakage)."""
+
 
 def breakage_bp(*, matured_points: int, unspent_points: int) -> int | None:
     """Share of matured points that expired unspent; None before any point has matured."""
     return share_bp(unspent_points, matured_points)
+
+
+def enough_history(*, matured_points: int, matured_members: int) -> bool:
+    """Whether enough points have matured, among enough members, for their breakage to
+    stand for the outstanding points'."""
+    return matured_points >= MIN_MATURED_POINTS and matured_members >= MIN_MATURED_MEMBERS
 
 
 def expected_cost(outstanding_minor: int, breakage: int | None) -> int:

@@ -24,7 +24,11 @@ from regulars.services.program import programs
 from regulars.services.runtime import Runtime
 from regulars.services.tenancy.tenants import get_tenant
 
-EXPIRY_MONTHS = 24
+EXPIRY_MONTHS = 12
+"""The months the points outstanding are listed by (chart and table alike); what expires
+later counts in ``later``."""
+MIN_MATURED_POINTS = rules.MIN_MATURED_POINTS
+MIN_MATURED_MEMBERS = rules.MIN_MATURED_MEMBERS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,7 +57,14 @@ class Liability:
     matured_points: int
     """Points of lots whose expiry date has passed."""
     matured_unspent_points: int
+    matured_members: int
+    """Members holding the matured points (the sample's size, with ``matured_points``)."""
     breakage_bp: int | None
+    """The share of matured points that expired unspent (what was seen, however few)."""
+    enough_history: bool
+    """Whether the matured points are sample enough (:data:`rules.MIN_MATURED_POINTS`
+    points of :data:`rules.MIN_MATURED_MEMBERS` members) for breakage to discount the
+    expected cost; without it the cost assumes no breakage (every outstanding point valued)."""
     expected_cost_minor: int
     by_expiry: list[ExpiryBucket]
     first_day: date
@@ -116,11 +127,15 @@ def liability(rt: Runtime, tenant_id: int, request: Request) -> Liability:
         months = _months(conn, tenant_id, period, zone, program.point_value_minor)
     value = program.point_value_minor
     breakage = rules.breakage_bp(matured_points=matured.issued, unspent_points=matured.unspent)
+    enough = rules.enough_history(matured_points=matured.issued,
+                                  matured_members=matured.members)
     return Liability(
         currency=tenant.currency, point_value_minor=value, outstanding_points=outstanding,
         outstanding_minor=outstanding * value, matured_points=matured.issued,
-        matured_unspent_points=matured.unspent, breakage_bp=breakage,
-        expected_cost_minor=rules.expected_cost(outstanding * value, breakage),
+        matured_unspent_points=matured.unspent, matured_members=matured.members,
+        breakage_bp=breakage, enough_history=enough,
+        expected_cost_minor=rules.expected_cost(outstanding * value,
+                                                breakage if enough else None),
         by_expiry=_by_expiry(counts, never, expiry_months, value),
         first_day=period.first_day, last_day=period.last_day,
         months=months)

@@ -9,7 +9,9 @@ from typing import Any
 
 from regulars.db.promotions import coupons as coupon_store
 from regulars.db.promotions import marketing_view as store
+from regulars.domain.messaging.addresses import masked_phone
 from regulars.errors import NotFound
+from regulars.services.members.members import words_for as member_words
 from regulars.services.program import programs
 from regulars.services.promotions import budgets, coupons, promotions, segments
 from regulars.services.promotions.budgets import PromotionBurn
@@ -96,16 +98,20 @@ def series_page(rt: Runtime, tenant_id: int, series_id: int) -> dict[str, Any]:
 
 def segment_page(rt: Runtime, tenant_id: int, segment_id: int, *, limit: int,
                  offset: int) -> dict[str, Any]:
-    """A segment, its member count now, a page of its members with their names, the stores'
-    names by id and the program's level names by code (for the rules that name a store or
-    levels)."""
+    """A segment, its member count now, a page of its members (``id``, ``name``: the name or
+    the phone's last four digits as every list shows a member, ``phone``: those digits,
+    never the whole number), the stores' names by id and the program's level names by code
+    (for the rules that name a store or levels)."""
     segment = segments.get(rt, tenant_id, segment_id)
     page = segments.members(rt, tenant_id, segment_id, limit=limit, offset=offset)
     with rt.db.read() as conn:
         people = store.members_brief(conn, tenant_id, list(page.member_ids))
     if segment.id != segment_id:
         raise NotFound("segment not found")
-    return {"segment": segment, "members": people, "total": page.total,
+    listed = [{"id": p["id"],
+               "name": member_words(p["first_name"], p["last_name"], p["phone"]),
+               "phone": masked_phone(p["phone"]) if p["phone"] else None} for p in people]
+    return {"segment": segment, "members": listed, "total": page.total,
             "has_more": offset + limit < page.total,
             "stores": {s.id: s.name for s in tenants.list_stores(rt, tenant_id)},
             "levels": {level.code: level.name

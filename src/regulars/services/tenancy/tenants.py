@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +36,8 @@ from regulars.services.tenancy.results import (
     TenantInfo,
     Terminal,
 )
+from regulars.text import i18n
+from regulars.text.i18n import N_
 
 ROLES = ("owner", "marketer", "analyst", "cashier")
 # ISO 4217 codes that are not money a shop takes: no currency, testing, metals, fund units.
@@ -74,6 +76,19 @@ def minor_digits(currency: str) -> int:
     return int(get_currency_precision(currency))
 
 
+BASE_LEVEL = N_("Base")
+"""The name of a new tenant's one level, in the tenant's language."""
+
+
+def first_program(currency: str, locale: str) -> Program:
+    """The program a tenant starts with: one level, named in the tenant's language (a name
+    the tenant may change; tenants made before keep the name they have)."""
+    default = Program(point_value_minor=10 ** minor_digits(currency))
+    name = i18n.translate(i18n.language_of(locale) or "en", BASE_LEVEL)
+    return replace(default, levels=(replace(default.levels[0], name=name),
+                                    *default.levels[1:]))
+
+
 def create_tenant(rt: Runtime, *, name: str, currency: str, locale: str, timezone: str,
                   phone_region: str, program: Program | None = None) -> NewTenant:
     """A tenant with its system accounts, program version 1 and a first owner key."""
@@ -82,7 +97,7 @@ def create_tenant(rt: Runtime, *, name: str, currency: str, locale: str, timezon
     validate_settings(currency=currency, locale=locale, timezone=timezone,
                       phone_region=phone_region)
     if program is None:
-        program = Program(point_value_minor=10 ** minor_digits(currency))
+        program = first_program(currency, locale)
     now = rt.now()
     plain, key_hash = new_key("owner")
     with rt.db.write() as conn:

@@ -123,4 +123,5 @@ def liability_page(request: Request, runtime: RuntimeDep, reader: StaffReader,
                      for label, b in zip(labels, months, strict=True)])
     return render(request, "console/analytics_liability.html", reader,
                   status_code=422 if page["errors"] else 200, found=found,
-                  expiry_chart=expiry, **page)
+                  expiry_chart=expiry, least_points=liability.MIN_MATURED_POINTS,
+                  least_members=liability.MIN_MATURED_MEMBERS, **page)
