@@ -25,7 +25,7 @@ LOAD = """
 SET session_replication_role = replica;
 INSERT INTO entries (tenant_id, code, idempotency_key, member_id, points, asset, memo,
                      occurred_at, recorded_at)
-SELECT 1, 'earn', 'k' || g, CASE WHEN g <= 100000 THEN 1 ELSE 2 + (g % 9000) END, 10,
+SELECT 1, 'earn', 'k' || g, CASE WHEN g <= 100000 THEN 1 ELSE 2 + mod(g, 9000) END, 10,
        'points', '{}'::json, timestamptz '2024-01-01' + random() * 900 * interval '1 day',
        now()
 FROM generate_series(1, 1000000) g;

@@ -30,7 +30,9 @@ def test_an_owner_issues_a_corporate_order_and_downloads_the_codes(
     page.click("#series-form button[type=submit]")
     expect(page.locator("#done")).to_be_visible()
     page.fill("#f-count", "3")
-    page.fill("#f-amount", "1000")
+    # A series of fixed values offers them to choose from (the first: 1000).
+    expect(page.locator("#f-amount option")).to_have_count(2)
+    page.select_option("#f-amount", index=0)
     page.click("#issue-form button[type=submit]")
     expect(page.locator("#codes tbody tr")).to_have_count(3)
     codes = page.locator("#codes code").all_inner_texts()
