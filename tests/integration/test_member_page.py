@@ -10,7 +10,6 @@ import pytest
 from regulars.domain.promotions.promotions import FixedDiscount
 from regulars.errors import CodeRefused, NotFound, TooManyAttempts
 from regulars.services.audit import audit
-from regulars.services.ledger import member_ledger
 from regulars.services.members import customer_page as member_page
 from regulars.services.messaging.messaging import MemorySender
 from regulars.services.promotions import coupons
@@ -69,29 +68,3 @@ def test_home_history_pages_and_coupon_states(rt: Runtime, shop: Shop,
     assert [c["state"] for c in listed] == ["upcoming"]
     assert member_page.member_coupons(rt, shop.tenant_id, member)["active"] == listed
     assert coupons.member_coupons(rt, shop.tenant_id, other) == []
-
-
-def test_history_runs_by_when_entries_happened_and_pages_by_that_order(
-        rt: Runtime, shop: Shop, clock: FakeClock) -> None:
-    """Entries written out of order (an import writes old ones late) list newest first by
-    when they happened, and a page that continues after an entry's id keeps that order."""
-    pos = Pos(rt, shop)
-    member = pos.register(1)["id"]
-    start = clock.now
-    for days, points in ((26, 1), (48, 2), (11, 3), (-120, 4), (48, 5)):
-        clock.now = start + timedelta(days=days)
-        pos.grant(member, points)
-    clock.now = start + timedelta(days=60)
-    pages: list[list[int]] = []
-    before: int | None = None
-    while before is not None or not pages:
-        rows = member_ledger.history(rt, shop.tenant_id, member, limit=2, before_id=before)
-        pages.append([r.points for r in rows])
-        before = rows[-1].id if len(rows) == 2 else None
-    assert pages == [[5, 2], [1, 3], [4]]
-    dates = [r.occurred_at for r in member_ledger.history(rt, shop.tenant_id, member)]
-    assert dates == sorted(dates, reverse=True)
-    other = pos.register(2)["id"]
-    pos.grant(other, 9)
-    foreign = member_ledger.history(rt, shop.tenant_id, other)[0].id
-    assert member_ledger.history(rt, shop.tenant_id, member, before_id=foreign) == []

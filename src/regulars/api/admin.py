@@ -267,8 +267,6 @@ def export_member(member_id: PathId, owner: Owner, rt: RuntimeDep) -> privacy.Me
             responses=NF)
 def history(member_id: PathId, owner: Reader, rt: RuntimeDep, limit: int = 50,
             before_id: QueryId = None) -> list[HistoryEntry]:
-    """The member's points entries, newest first by when they happened (then by id); the
-    next page continues after ``before_id``, the id of the last entry of the page before."""
     return member_ledger.history(rt, owner.tenant_id, member_id, limit=limit, before_id=before_id)
 
 

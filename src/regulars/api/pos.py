@@ -196,8 +196,6 @@ def lookup(body: MemberRefIn, till: Till, rt: RuntimeDep) -> MemberView:
             responses=responses(errors.NotFound))
 def history(member_id: PathId, till: Till, rt: RuntimeDep, limit: int = 50,
             before_id: QueryId = None) -> list[HistoryEntry]:
-    """The member's points entries, newest first by when they happened (then by id); the
-    next page continues after ``before_id``, the id of the last entry of the page before."""
     return member_ledger.history(rt, till.tenant_id, member_id, limit=limit, before_id=before_id)
 
 

@@ -70,9 +70,6 @@ entries = Table(
     timestamp("recorded_at"),
     UniqueConstraint("tenant_id", "idempotency_key"),
     Index(None, "tenant_id", "member_id", "id"),
-    # A member's history, newest first by when each entry happened (an import writes old
-    # entries late), paged by a keyset on (occurred_at, id).
-    Index(None, "tenant_id", "member_id", "occurred_at", "id"),
     # Look-ups by receipt always name one; most entries of a bulk run (expiry) have none.
     Index(None, "tenant_id", "receipt_id", postgresql_where=text("receipt_id IS NOT NULL"),
           sqlite_where=text("receipt_id IS NOT NULL")),

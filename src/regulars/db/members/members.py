@@ -12,18 +12,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    and_,
-    bindparam,
-    delete,
-    func,
-    insert,
-    or_,
-    select,
-    tuple_,
-    update,
-)
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from regulars.db import personal
 from regulars.db.analytics import days as day_totals
@@ -232,25 +221,19 @@ def count_members(conn: Connection, tenant_id: int) -> int:
 
 def history(conn: Connection, tenant_id: int, member_id: int, *, limit: int,
             before_id: int | None, asset: str | None) -> list[dict[str, Any]]:
-    """The member's entries, newest first by when they happened (``occurred_at``, then id: an
-    import writes old entries late): of ``asset`` only (``points``: the points history; the
-    wallet's and gift cards' money is another asset), or of every asset (``None``). A page
-    continues after the member's entry ``before_id`` (the last of the page before); an id
-    that is no entry of the member's names no page (empty)."""
-    e = entries.c
-    query = (select(e.id, e.code, e.points, e.memo, e.receipt_id, e.store_id, e.terminal_id,
-                    e.program_version, e.occurred_at, e.recorded_at, e.asset)
-             .where(e.tenant_id == tenant_id, e.member_id == member_id))
+    """The member's entries, newest first: of ``asset`` only (``points``: the points history;
+    the wallet's and gift cards' money is another asset), or of every asset (``None``)."""
+    query = (select(entries.c.id, entries.c.code, entries.c.points, entries.c.memo,
+                    entries.c.receipt_id, entries.c.store_id, entries.c.terminal_id,
+                    entries.c.program_version, entries.c.occurred_at, entries.c.recorded_at,
+                    entries.c.asset)
+             .where(entries.c.tenant_id == tenant_id, entries.c.member_id == member_id))
     if asset is not None:
-        query = query.where(e.asset == asset)
+        query = query.where(entries.c.asset == asset)
     if before_id is not None:
-        after = conn.execute(select(e.occurred_at).where(
-            e.tenant_id == tenant_id, e.member_id == member_id, e.id == before_id)).scalar()
-        if after is None:
-            return []
-        query = query.where(tuple_(e.occurred_at, e.id) < tuple_(after, before_id))
-    return [dict(r._mapping) for r in conn.execute(
-        query.order_by(e.occurred_at.desc(), e.id.desc()).limit(limit))]
+        query = query.where(entries.c.id < before_id)
+    return [dict(r._mapping) for r in conn.execute(query.order_by(entries.c.id.desc())
+                                                   .limit(limit))]
 
 
 def remove_identifier(conn: Connection, tenant_id: int, member_id: int, kind: str,
