@@ -90,9 +90,7 @@ class Keyring:
         return self.current.key_id
 
     def seal(self, value: str) -> str:
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = self.current.aead.encrypt(nonce, value.encode(), None)
-        return f"{self.current.key_id}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+        return self.seal_many((value,))[0]
 
     def seal_many(self, values: Sequence[str]) -> list[str]:
         """:meth:`seal` of each of ``values``, as a batch: their nonces drawn at once."""

@@ -24,7 +24,7 @@ from regulars.db import personal
 from regulars.db.analytics import days as day_totals
 from regulars.db.bulk import copy_returning_ids, copy_rows
 from regulars.db.checkout.tables import receipt_lines, receipts
-from regulars.db.members.members import phone_columns
+from regulars.db.members.members import identifiers_columns, phone_columns
 from regulars.db.members.tables import member_identifiers, members
 from regulars.db.program.spend_totals import pending_spend
 from regulars.db.tenancy import tenancy
@@ -108,12 +108,11 @@ def insert_members(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
 def add_identifiers(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert identifier rows (each ``value`` in the clear: it is sealed and indexed here),
     by a copy on PostgreSQL."""
-    keys = personal.keys()
-    sealed = keys.seal_many([row["value"] for row in rows])
+    columns = identifiers_columns([(row["tenant_id"], row["kind"], row["value"])
+                                   for row in rows])
     copy_rows(conn, member_identifiers, [
-        {**{k: v for k, v in row.items() if k != "value"},
-         "value_index": keys.index(row["tenant_id"], row["kind"], row["value"]),
-         "value_sealed": value_sealed} for row, value_sealed in zip(rows, sealed, strict=True)])
+        {**{k: v for k, v in row.items() if k != "value"}, **sealed}
+        for row, sealed in zip(rows, columns, strict=True)])
 
 
 def set_external_ids(conn: Connection, tenant_id: int, pairs: Iterable[tuple[int, str]]

@@ -7,6 +7,7 @@ number and QR token only when they are read."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -105,8 +106,15 @@ def phone_columns(tenant_id: int, phone: str | None) -> dict[str, str | None]:
 
 def identifier_columns(tenant_id: int, kind: str, value: str) -> dict[str, str]:
     """The ``member_identifiers`` columns that hold ``value``: its blind index and sealed."""
-    return {"value_index": personal.blind_index(tenant_id, kind, value),
-            "value_sealed": personal.seal(value)}
+    return identifiers_columns([(tenant_id, kind, value)])[0]
+
+
+def identifiers_columns(values: Sequence[tuple[int, str, str]]) -> list[dict[str, str]]:
+    """:func:`identifier_columns` of each (tenant id, kind, value), sealed as a batch."""
+    keys = personal.keys()
+    sealed = keys.seal_many([value for _, _, value in values])
+    return [{"value_index": keys.index(tenant_id, kind, value), "value_sealed": one}
+            for (tenant_id, kind, value), one in zip(values, sealed, strict=True)]
 
 
 def add_identifier(conn: Connection, *, tenant_id: int, member_id: int, kind: str, value: str,
